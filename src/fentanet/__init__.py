@@ -1,0 +1,44 @@
+"""fentanet: map, analyse and simulate the illicit fentanyl supply network.
+
+For crime and intelligence analysts, public-health and policy researchers, and the
+operations researchers who advise them. See README.md and docs/.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from fentanet.errors import FentanetError, InputError
+from fentanet.network import (
+    ActorKind,
+    LinkKind,
+    Network,
+    RouteMode,
+    from_igraph,
+    from_networkx,
+    from_pandas,
+    read,
+    to_igraph,
+    to_networkx,
+    write,
+)
+
+try:
+    __version__ = version("fentanet")
+except PackageNotFoundError:  # running from a source tree without installation
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "ActorKind",
+    "FentanetError",
+    "InputError",
+    "LinkKind",
+    "Network",
+    "RouteMode",
+    "__version__",
+    "from_igraph",
+    "from_networkx",
+    "from_pandas",
+    "read",
+    "to_igraph",
+    "to_networkx",
+    "write",
+]

@@ -1,0 +1,58 @@
+"""The ``fentanet`` command line.
+
+Each command group lives in its own module and adds its commands to :data:`app`. User
+errors (:class:`~fentanet.errors.FentanetError`) print one line, ``error: ...``, with no
+traceback, and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from fentanet.errors import FentanetError
+
+app = typer.Typer(
+    name="fentanet",
+    help="Map, analyse and simulate illicit fentanyl supply networks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+COMMAND_MODULES = ["network"]
+"""Modules under fentanet.cli that register commands, in help order."""
+
+for _mod in COMMAND_MODULES:
+    importlib.import_module(f"fentanet.cli.{_mod}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except FentanetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        print("aborted", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        raise
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

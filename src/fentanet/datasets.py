@@ -1,0 +1,116 @@
+"""The shared research datasets: where they are and how to load them by name.
+
+The data live outside the package, in ``../shared/data`` from the project root (set
+``FENTANET_DATA`` to point elsewhere). They are never copied into the project; when the
+folder is absent, :func:`data_dir` returns ``None`` and callers (tests, the demo) skip
+or fall back to generated networks.
+
+>>> net = load("caviar")            # doctest: +SKIP
+>>> net.n_actors, net.n_links        # doctest: +SKIP
+(110, 295)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fentanet.errors import InputError
+from fentanet.network.model import Network
+
+DATASETS: dict[str, str] = {
+    "caviar": "networks/caviar/morselli_caviar.csv",
+    "caviar_phases": "networks/caviar_phases",
+    "cielnet": "networks/cielnet/morselli_cielnet.csv",
+    "french_connection": "networks/french_connection/macdonald_tfc.csv",
+    "kpp_figure8": "networks/kpp_figure8/figure_8.txt",
+    "montagna_meetings": "networks/montagna/Montagna_meetings_edgelist.csv",
+    "montagna_phonecalls": "networks/montagna/Montagna_phonecalls_edgelist.csv",
+    "montagna_subset": "networks/montagna_mcmacdonald_subset/luciaetal_montagna.csv",
+    "natarajan_cocaine": "networks/natarajan_cocaine/natajaran_cocaine.csv",
+    "natarajan_heroin": "networks/natarajan_heroin/natajaran_heroin.csv",
+    "oversize": "networks/oversize_mcmacdonald_subset/berlusconietal_oversize.csv",
+}
+"""Named research networks, by path under the data folder."""
+
+
+def data_dir() -> Path | None:
+    """The shared data folder, or ``None`` when it is not on this machine.
+
+    Looked up in ``$FENTANET_DATA``, then ``../shared/data`` from the working directory
+    and from the project root (the folder holding ``pyproject.toml``).
+    """
+    env = os.environ.get("FENTANET_DATA")
+    candidates = [Path(env)] if env else []
+    here = Path(__file__).resolve()
+    candidates.append(Path.cwd() / ".." / "shared" / "data")
+    for parent in here.parents:
+        if (parent / "pyproject.toml").exists():
+            candidates.append(parent / ".." / "shared" / "data")
+            break
+    for cand in candidates:
+        if (cand / "networks").is_dir() or (cand / "interdiction").is_dir():
+            return cand.resolve()
+    return None
+
+
+def path(name_or_relpath: str) -> Path:
+    """Absolute path of a named dataset or of a path under the data folder."""
+    root = data_dir()
+    if root is None:
+        raise InputError("the shared data folder is not on this machine (looked for "
+                         "../shared/data; set FENTANET_DATA)", field="dataset")
+    rel = DATASETS.get(name_or_relpath, name_or_relpath)
+    full = root / rel
+    if not full.exists():
+        raise InputError(f"no dataset '{name_or_relpath}'; named datasets: "
+                         f"{', '.join(DATASETS)}", field="dataset")
+    return full
+
+
+def load(name: str, **options) -> Network:
+    """Load a named shared dataset (see :data:`DATASETS`).
+
+    ``caviar_phases`` gives one network of the 11 CAVIAR wiretap phases, with the phase
+    of each link in the ``phase`` column (1-11); ``net.at_phase(p)`` gives one phase.
+    The Montagna edge lists load as the authors load them: undirected, a repeated pair
+    keeping the weight of its last line.
+    """
+    from fentanet.network.io import read
+
+    if name == "caviar_phases":
+        return read_phases(sorted(path(name).glob("phase*.csv"),
+                                  key=lambda p: int(p.stem[5:])), name="caviar_phases")
+    p = path(name)
+    net = read(p, **options)
+    net.name = name
+    return net
+
+
+def read_phases(files: list[Path], *, name: str = "", phases: list | None = None) -> Network:
+    """One network from several files, each one phase (1, 2, ... unless ``phases``).
+
+    Actors are the union over the phases (in order of first appearance); links keep their
+    phase in the ``phase`` column. The files must agree on directedness; a mix of
+    directed and undirected phases is read as directed.
+    """
+    from fentanet.network.io import read
+
+    if not files:
+        raise InputError("no phase files given", field="files")
+    phases = list(range(1, len(files) + 1)) if phases is None else list(phases)
+    nets = [read(f) for f in files]
+    directed = any(n.directed for n in nets)
+    links = []
+    for ph, n in zip(phases, nets, strict=True):
+        frame = n.links.copy()
+        frame["phase"] = ph
+        links.append(frame)
+    ids = pd.unique(np.concatenate([n.ids for n in nets]))
+    actors = pd.DataFrame({"id": ids})
+    return Network(actors, pd.concat(links, ignore_index=True), directed=directed,
+                   name=name, source=str(Path(files[0]).parent),
+                   meta={"phase_files": [str(f) for f in files]})

@@ -1,0 +1,166 @@
+"""In-memory conversion: networkx, igraph and pandas to and from :class:`Network`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fentanet.errors import InputError
+from fentanet.network.model import Network
+
+_ACTOR_RESERVED = ("id", "kind", "uid")
+_LINK_RESERVED = ("source", "target")
+
+
+def from_pandas(
+    links: pd.DataFrame | None = None,
+    actors: pd.DataFrame | None = None,
+    *,
+    directed: bool = True,
+    name: str = "",
+    source: str | None = None,
+    target: str | None = None,
+    id: str | None = None,
+) -> Network:
+    """A network from a link table (and optionally an actor table).
+
+    ``source``, ``target`` and ``id`` name the columns to use when they are not called
+    ``source``, ``target`` and ``id``.
+
+    >>> links = pd.DataFrame({"from": ["a"], "to": ["b"], "weight": [2.0]})
+    >>> from_pandas(links, source="from", target="to").n_links
+    1
+    """
+    if links is not None:
+        rename = {}
+        if source and source != "source":
+            rename[source] = "source"
+        if target and target != "target":
+            rename[target] = "target"
+        links = links.rename(columns=rename)
+    if actors is not None and id and id != "id":
+        actors = actors.rename(columns={id: "id"})
+    return Network(actors, links, directed=directed, name=name)
+
+
+def to_pandas(net: Network) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The (actors, links) tables, as copies."""
+    return net.actors.copy(), net.links.copy()
+
+
+def _clean(value: Any) -> Any:
+    """A value fit for graph attributes: no NaN/NA, plain Python scalars."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def to_networkx(net: Network, *, multigraph: bool | None = None):
+    """A networkx graph with actor ids as nodes and all attributes.
+
+    A ``MultiDiGraph``/``MultiGraph`` when the network has parallel links (same pair, or
+    several kinds between a pair), else a ``DiGraph``/``Graph``; force either with
+    ``multigraph``. Missing attribute values are left out.
+    """
+    import networkx as nx
+
+    src, dst = net.source_index, net.target_index
+    if multigraph is None:
+        a, b = (src, dst) if net.directed else (np.minimum(src, dst), np.maximum(src, dst))
+        key = a.astype(np.int64) * max(net.n_actors, 1) + b
+        multigraph = bool(np.unique(key).size < key.size)
+    if multigraph:
+        g = nx.MultiDiGraph() if net.directed else nx.MultiGraph()
+    else:
+        g = nx.DiGraph() if net.directed else nx.Graph()
+    g.graph["name"] = net.name
+    acols = [c for c in net.actors.columns if c != "id"]
+    for row in net.actors.itertuples(index=False, name=None):
+        attrs = {c: _clean(v) for c, v in zip(acols, row[1:], strict=True)}
+        g.add_node(row[0], **{k: v for k, v in attrs.items() if v is not None})
+    lcols = [c for c in net.links.columns if c not in _LINK_RESERVED]
+    for row in net.links[["source", "target", *lcols]].itertuples(index=False, name=None):
+        attrs = {c: _clean(v) for c, v in zip(lcols, row[2:], strict=True)}
+        g.add_edge(row[0], row[1], **{k: v for k, v in attrs.items() if v is not None})
+    return g
+
+
+def from_networkx(graph, *, name: str | None = None) -> Network:
+    """A network from any networkx graph; node attributes become actor columns.
+
+    Nodes without a ``kind`` are untyped actors; edges without a ``kind`` are ties.
+    """
+    nodes = list(graph.nodes(data=True))
+    actors = pd.DataFrame([{**attrs, "id": str(n)} for n, attrs in nodes])
+    if actors.empty:
+        actors = pd.DataFrame({"id": pd.Series([], dtype=object)})
+    if graph.is_multigraph():
+        edges = graph.edges(keys=False, data=True)
+    else:
+        edges = graph.edges(data=True)
+    links = pd.DataFrame([{**attrs, "source": str(u), "target": str(v)}
+                          for u, v, attrs in edges])
+    if links.empty:
+        links = None
+    return Network(actors, links, directed=graph.is_directed(),
+                   name=name if name is not None else str(graph.graph.get("name", "")))
+
+
+def to_igraph(net: Network, *, attributes: bool = True):
+    """An igraph Graph with vertex ``name`` = actor id, in dense index order.
+
+    Vertex i is actor i; edge j is link j. With ``attributes`` every actor and link column
+    is copied (missing values become ``None``).
+    """
+    import igraph as ig
+
+    edges = np.column_stack([net.source_index, net.target_index])
+    g = ig.Graph(n=net.n_actors, edges=edges, directed=net.directed)
+    g.vs["name"] = net.ids.tolist()
+    if attributes:
+        for col in net.actors.columns:
+            if col != "id":
+                g.vs[col] = [_clean(v) for v in net.actors[col].tolist()]
+        for col in net.links.columns:
+            if col not in _LINK_RESERVED:
+                g.es[col] = [_clean(v) for v in net.links[col].tolist()]
+    g["name"] = net.name
+    return g
+
+
+def from_igraph(graph, *, name: str | None = None) -> Network:
+    """A network from an igraph Graph; vertex ``name`` (or the vertex index) is the id."""
+    names = graph.vs["name"] if "name" in graph.vs.attributes() else list(range(graph.vcount()))
+    ids = [str(x) for x in names]
+    actors = pd.DataFrame({"id": ids})
+    for attr in graph.vs.attributes():
+        if attr != "name":
+            actors[attr] = graph.vs[attr]
+    el = np.asarray(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    ids_arr = np.asarray(ids, dtype=object)
+    links = pd.DataFrame({"source": ids_arr[el[:, 0]], "target": ids_arr[el[:, 1]]})
+    for attr in graph.es.attributes():
+        if attr not in _LINK_RESERVED:
+            links[attr] = graph.es[attr]
+    gname = graph["name"] if "name" in graph.attributes() else ""
+    return Network(actors, links, directed=graph.is_directed(),
+                   name=name if name is not None else str(gname or ""))
+
+
+def as_network(obj: Any) -> Network:
+    """Coerce a Network, networkx graph or igraph Graph to a :class:`Network`."""
+    if isinstance(obj, Network):
+        return obj
+    mod = type(obj).__module__
+    if mod.startswith("networkx"):
+        return from_networkx(obj)
+    if mod.startswith("igraph"):
+        return from_igraph(obj)
+    raise InputError(f"expected a fentanet Network, a networkx graph or an igraph Graph, "
+                     f"got {type(obj).__name__}")

@@ -1,0 +1,160 @@
+"""The Network model: construction, validation, views, adjacency."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from fentanet import InputError, Network
+from fentanet.network import from_igraph, from_networkx
+
+
+def supply_chain() -> Network:
+    actors = pd.DataFrame(
+        {
+            "id": ["sup-1", "lab-1", "rt-1", "tr-1", "dl-1", "mk-1", "org-1", "off-1"],
+            "kind": ["supplier", "lab", "route", "trafficker", "dealer", "market",
+                     "organization", "official"],
+            "capacity": [10, 8, np.nan, 6, 5, np.nan, np.nan, np.nan],
+            "mode": [None, None, "land", None, None, None, None, None],
+        }
+    )
+    links = pd.DataFrame(
+        {
+            "source": ["sup-1", "lab-1", "rt-1", "tr-1", "dl-1", "lab-1", "tr-1", "off-1"],
+            "target": ["lab-1", "rt-1", "tr-1", "dl-1", "mk-1", "org-1", "org-1", "rt-1"],
+            "kind": ["supplies", "ships", "ships", "distributes", "sells_to", "member_of",
+                     "member_of", "protects"],
+            "capacity": [9, 7, 7, 6, 5, np.nan, np.nan, np.nan],
+        }
+    )
+    return Network(actors, links, name="chain")
+
+
+def test_counts_and_indices():
+    net = supply_chain()
+    assert (net.n_actors, net.n_links) == (8, 8)
+    assert net.source_index.dtype == np.int32
+    assert net.ids[net.source_index[0]] == "sup-1"
+    assert net.ids[net.target_index[4]] == "mk-1"
+    assert list(net.actors["uid"]) == list(range(8))
+    assert net.has_flow and net.is_typed
+    assert net.links["weight"].tolist() == [1.0] * 8
+
+
+def test_actors_derived_from_links_in_order_of_first_appearance():
+    net = Network(links=pd.DataFrame({"source": [3, 1], "target": [1, 2]}))
+    assert net.ids.tolist() == ["3", "1", "2"]
+    assert set(net.actors["kind"]) == {"actor"}
+    assert set(net.links["kind"]) == {"tie"}
+
+
+@pytest.mark.parametrize(
+    ("actors", "links", "message"),
+    [
+        (["a", "a"], None, "duplicate actor id 'a'"),
+        (["a"], {"source": ["a"], "target": ["b"]}, "unknown actor 'b' as link target"),
+        (pd.DataFrame({"id": ["a"], "kind": ["wizard"]}), None, "unknown kind 'wizard'"),
+        (None, {"source": ["a"], "target": ["b"], "kind": ["teleports"]}, "unknown kind"),
+        (None, {"source": ["a"], "target": ["b"], "weight": [-1]}, "finite and non-negative"),
+        (None, {"source": ["a"], "target": ["b"], "capacity": [np.inf]}, "finite"),
+        (None, {"source": ["a"], "target": ["b"], "cost": ["cheap"]}, "must be a number"),
+        (pd.DataFrame({"id": ["m", "l"], "kind": ["market", "lab"]}),
+         {"source": ["m"], "target": ["l"], "kind": ["supplies"]},
+         "a 'supplies' link cannot join a market to a lab"),
+        (pd.DataFrame({"id": ["r"], "kind": ["route"], "mode": ["teleport"]}), None,
+         "unknown route mode 'teleport'"),
+        (None, {"source": ["a"]}, "no 'target' column"),
+    ],
+)
+def test_validation_errors(actors, links, message):
+    links = None if links is None else pd.DataFrame(links)
+    with pytest.raises(InputError, match=message):
+        Network(actors, links)
+
+
+def test_error_names_row_and_field():
+    links = pd.DataFrame({"source": ["a", "b", "c"], "target": ["b", "c", "d"],
+                          "weight": [1, 2, "x"]})
+    with pytest.raises(InputError) as info:
+        Network(None, links)
+    assert info.value.field == "weight"
+    assert "links row 3" in str(info.value)
+
+
+def test_adjacency_sums_parallel_links_and_symmetrises_undirected():
+    links = pd.DataFrame({"source": ["a", "a", "b"], "target": ["b", "b", "c"],
+                          "weight": [1.0, 2.0, 5.0]})
+    d = Network(None, links)
+    assert d.adjacency(weight="weight").toarray().tolist() == [
+        [0, 3, 0], [0, 0, 5], [0, 0, 0]]
+    u = Network(None, links, directed=False)
+    a = u.adjacency().toarray()
+    assert (a == a.T).all() and a[0, 1] == 2 and a[2, 1] == 1
+
+
+def test_select_by_kind():
+    net = supply_chain()
+    flow = net.select(link_kinds=["supplies", "ships", "distributes", "sells_to"])
+    assert flow.n_links == 5 and flow.actors is net.actors
+    people = net.select(actor_kinds=["lab", "trafficker", "organization"])
+    assert set(people.ids) == {"lab-1", "tr-1", "org-1"}
+    assert set(people.links["kind"]) == {"member_of"}
+    with pytest.raises(InputError, match="unknown kind"):
+        net.select(link_kinds=["bribes"])
+
+
+def test_ego_component_subgraph():
+    links = pd.DataFrame({"source": ["a", "b", "c", "x"], "target": ["b", "c", "d", "y"]})
+    net = Network(None, links)
+    assert set(net.ego("b").ids) == {"a", "b", "c"}
+    assert set(net.ego("a", radius=2).ids) == {"a", "b", "c"}
+    big = net.component()
+    assert set(big.ids) == {"a", "b", "c", "d"} and big.n_links == 3
+    assert set(net.component("y").ids) == {"x", "y"}
+    sub = net.subgraph(["a", "b", "y"])
+    assert sub.n_links == 1 and sub.ids[sub.source_index[0]] == "a"
+    assert net.without(["b"]).n_links == 2
+
+
+def test_to_undirected_combines_reciprocal_links():
+    links = pd.DataFrame({"source": ["a", "b", "b"], "target": ["b", "a", "c"],
+                          "weight": [2.0, 5.0, 1.0]})
+    net = Network(None, links)
+    assert net.to_undirected("max").links["weight"].tolist() == [5.0, 1.0]
+    assert net.to_undirected("sum").links["weight"].tolist() == [7.0, 1.0]
+    assert not net.to_undirected().directed
+
+
+def test_phases_and_times():
+    links = pd.DataFrame({"source": ["a", "b", "c"], "target": ["b", "c", "d"],
+                          "phase": [1, 2, 2], "start": [0, 5, 10], "end": [5, 20, 30]})
+    net = Network(None, links)
+    assert net.phases == [1, 2]
+    p2 = net.at_phase(2)
+    assert set(p2.ids) == {"b", "c", "d"} and p2.n_links == 2
+    assert net.as_of(12).n_links == 2 and net.as_of(4).n_links == 1
+    with pytest.raises(InputError, match="no phase 7"):
+        net.at_phase(7)
+
+
+def test_networkx_and_igraph_round_trip():
+    net = supply_chain()
+    back = from_networkx(net.to_networkx())
+    assert back.equals(net), back.differences(net)
+    back = from_igraph(net.to_igraph())
+    assert back.equals(net), back.differences(net)
+    g = nx.karate_club_graph()
+    k = from_networkx(g)
+    assert (k.n_actors, k.n_links, k.directed) == (34, 78, False)
+
+
+def test_degree_and_summary():
+    net = supply_chain()
+    deg = net.degree()
+    assert deg["tr-1"] == 3 and deg["mk-1"] == 1
+    s = net.summary()
+    assert s["actors"] == 8 and s["components"] == 1
+    assert s["actor_kinds"]["lab"] == 1
