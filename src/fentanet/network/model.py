@@ -23,6 +23,7 @@ from fentanet.network.kinds import (
     FLOW_LINK_KINDS,
     LINK_KINDS,
     ROUTE_MODES,
+    SUPPORT_LINK_KINDS,
     allowed_pair,
     expected_pairs,
 )
@@ -189,11 +190,10 @@ class Network:
                     "every link must join actors of the actor table",
                     name,
                 )
-        flow = links["kind"].isin(FLOW_LINK_KINDS | {"member_of", "launders_for",
-                                                       "protects", "fronts_for"}).to_numpy()
-        if flow.any():
+        typed = links["kind"].isin(FLOW_LINK_KINDS | SUPPORT_LINK_KINDS).to_numpy()
+        if typed.any():
             kinds = actors["kind"].to_numpy()
-            rows = np.flatnonzero(flow)
+            rows = np.flatnonzero(typed)
             triples = pd.DataFrame(
                 {
                     "link": links["kind"].to_numpy()[rows],
@@ -201,7 +201,8 @@ class Network:
                     "t": kinds[dst[rows]],
                 }
             )
-            for (lk, sk, tk), group in triples.groupby(["link", "s", "t"], sort=False).groups.items():
+            groups = triples.groupby(["link", "s", "t"], sort=False).groups
+            for (lk, sk, tk), group in groups.items():
                 if not allowed_pair(lk, sk, tk):
                     row = int(rows[group[0]])
                     raise origin.link_error(
@@ -545,7 +546,7 @@ class Network:
 
     # ------------------------------------------------------------------ interop
     def to_networkx(self, **kw: Any):
-        """This network as a networkx (Multi)(Di)Graph; see :func:`fentanet.network.convert.to_networkx`."""
+        """This network as a networkx graph; see :func:`fentanet.network.convert.to_networkx`."""
         from fentanet.network.convert import to_networkx
 
         return to_networkx(self, **kw)

@@ -1,7 +1,8 @@
 """Network-interdiction benchmark instances (Lopes da Silva, Sharkey & Song, IJOC 2024).
 
-Comma-separated, no header, spaces around fields and trailing empty fields allowed. The first row names the
-source and sink (and, for the layered instances, a level). Every other row is an arc:
+Comma-separated, no header, spaces around fields and trailing empty fields allowed. The
+first row names the source and sink (and, for the layered instances, a level). Every
+other row is an arc:
 
 - HT instances (8 fields): ``tail, head, capacity, interdiction_cost, special,
   trafficker, bottom, victim``;

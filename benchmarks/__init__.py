@@ -1,0 +1,1 @@
+"""fentanet's speed goals, measured side by side with the peers a user would otherwise use."""

@@ -1,0 +1,51 @@
+"""Run the benchmarks: ``python -m benchmarks [--quick] [--json FILE] [name ...]``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import pkgutil
+import sys
+from pathlib import Path
+
+from benchmarks.common import Result, fmt_seconds
+
+
+def discover() -> list[str]:
+    here = Path(__file__).parent
+    return sorted(m.name[len("bench_"):] for m in pkgutil.iter_modules([str(here)])
+                  if m.name.startswith("bench_"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("names", nargs="*", help=f"benchmarks to run (default all: "
+                                                 f"{', '.join(discover())})")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON")
+    args = parser.parse_args(argv)
+    names = args.names or discover()
+    unknown = sorted(set(names) - set(discover()))
+    if unknown:
+        parser.error(f"unknown benchmark(s) {unknown}; have {discover()}")
+    results: list[Result] = []
+    for name in names:
+        mod = importlib.import_module(f"benchmarks.bench_{name}")
+        print(f"== {name}", flush=True)
+        for res in mod.run(quick=args.quick):
+            results.append(res)
+            ratio = "-" if res.ratio is None else f"{res.ratio:.2f}x"
+            met = {True: "met", False: "NOT met", None: ""}[res.met]
+            peer = f" vs {res.peer} {fmt_seconds(res.peer_s)}" if res.peer else ""
+            goal = f"  goal {res.goal}: {met}" if res.goal else ""
+            note = f"  ({res.note})" if res.note else ""
+            print(f"  {res.name}: {fmt_seconds(res.ours_s)}{peer}  ratio {ratio}{goal}{note}",
+                  flush=True)
+    if args.json:
+        args.json.write_text(json.dumps([r.as_dict() for r in results], indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

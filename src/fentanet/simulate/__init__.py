@@ -1,0 +1,1 @@
+"""The simulation layer: the supply chain in time, interventions and adaptation."""
