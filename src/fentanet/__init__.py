@@ -6,6 +6,7 @@ operations researchers who advise them. See README.md and docs/.
 
 from importlib.metadata import PackageNotFoundError, version
 
+from fentanet.analysis import MaxFlow, max_flow
 from fentanet.errors import FentanetError, InputError
 from fentanet.network import (
     ActorKind,
@@ -31,12 +32,14 @@ __all__ = [
     "FentanetError",
     "InputError",
     "LinkKind",
+    "MaxFlow",
     "Network",
     "RouteMode",
     "__version__",
     "from_igraph",
     "from_networkx",
     "from_pandas",
+    "max_flow",
     "read",
     "to_igraph",
     "to_networkx",
