@@ -10,6 +10,7 @@ from fentanet.network.convert import (
     to_networkx,
     to_pandas,
 )
+from fentanet.network.generate import SupplySpec, generate
 from fentanet.network.io import FORMATS, detect_format, read, write
 from fentanet.network.kinds import ActorKind, Commodity, LinkKind, RouteMode
 from fentanet.network.model import Network
@@ -21,11 +22,13 @@ __all__ = [
     "LinkKind",
     "Network",
     "RouteMode",
+    "SupplySpec",
     "as_network",
     "detect_format",
     "from_igraph",
     "from_networkx",
     "from_pandas",
+    "generate",
     "read",
     "to_igraph",
     "to_networkx",

@@ -196,7 +196,8 @@ class Network:
         if typed.any():
             # Check each distinct (link kind, source kind, target kind) once, on integer codes.
             rows = np.flatnonzero(typed)
-            lcode, lkinds = pd.factorize(links["kind"].to_numpy()[rows])
+            lcode, lkinds = pd.factorize(links["kind"])
+            lcode = lcode[rows]
             acode, akinds = pd.factorize(actors["kind"])
             na = max(len(akinds), 1)
             key = (lcode.astype(np.int64) * na + acode[src[rows]]) * na + acode[dst[rows]]
