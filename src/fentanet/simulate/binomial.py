@@ -1,0 +1,137 @@
+"""Fast binomial draws by inversion of a given uniform, for keyed common random numbers.
+
+:meth:`fentanet.simulate.rng.Streams.binomial` inverts the exact binomial distribution
+function by bisection over ``scipy.special.bdtr``: exact, but about 20 incomplete-beta
+evaluations per draw. The population model needs a couple of dozen binomials per market
+and step, so this module inverts the same way (one keyed uniform in, one count out,
+monotone in the uniform and in ``p``) at a few tens of nanoseconds per draw, compiled with
+numba:
+
+- when ``n * p * (1 - p) < EXACT_BELOW`` (every small count): exact inversion by walking
+  the distribution function from 0 with the recurrence
+  ``P(k + 1) = P(k) * (n - k) / (k + 1) * p / (1 - p)`` (on the smaller tail, so the walk
+  takes about ``n * min(p, 1 - p)`` steps);
+- above it: the Cornish-Fisher expansion of the quantile to the fourth cumulant (skewness
+  and kurtosis terms; Johnson, Kemp & Kotz, *Univariate Discrete Distributions*, 3rd ed.,
+  2005, section 3.6) with a continuity correction, clipped to ``[0, n]``. Its quantiles
+  differ from the exact ones by at most one for every ``u`` in [1e-6, 1 - 1e-6] (tested
+  against ``scipy.stats.binom.ppf``), a relative error below ``1 / sqrt(EXACT_BELOW)``
+  standard deviations.
+
+The normal quantile comes from Abramowitz & Stegun 26.2.23 (error below 4.5e-4) refined by
+two Halley steps on ``erfc``, accurate to about 1e-15.
+
+>>> import numpy as np
+>>> binomial_inv(np.array([0.5, 0.999]), np.array([10, 10**6]), np.array([0.5, 0.3]))
+array([     5, 301417])
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+EXACT_BELOW = 100.0
+"""Variance ``n p (1 - p)`` below which the inversion is exact."""
+
+_SQRT2 = math.sqrt(2.0)
+_SQRT2PI = math.sqrt(2.0 * math.pi)
+
+
+@numba.njit(cache=True)
+def norm_ppf(u: float) -> float:
+    """Standard normal quantile of ``u`` in (0, 1)."""
+    lower = u < 0.5
+    q = u if lower else 1.0 - u  # exact for u in [0.5, 1) (Sterbenz)
+    t = math.sqrt(-2.0 * math.log(q))
+    x = t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (
+        1.0 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t
+    )
+    z = -x  # quantile of q <= 0.5
+    for _ in range(2):  # Halley steps on Phi(z) = q
+        e = 0.5 * math.erfc(-z / _SQRT2) - q
+        d = e * _SQRT2PI * math.exp(0.5 * z * z)
+        z = z - d / (1.0 + 0.5 * z * d)
+    return z if lower else -z
+
+
+@numba.njit(cache=True)
+def _small_tail(u: float, n: int, p: float) -> int:
+    """Exact quantile for p <= 0.5 and a small variance: walk the CDF from 0."""
+    r = p / (1.0 - p)
+    pmf = math.exp(n * math.log1p(-p))
+    cdf = pmf
+    k = 0
+    mode = n * p
+    while cdf < u and k < n:
+        pmf *= r * (n - k) / (k + 1)
+        k += 1
+        cdf += pmf
+        if pmf == 0.0 and k > mode:  # cdf is 1 to rounding: u sits in the last ulp
+            break
+    return k
+
+
+@numba.njit(cache=True)
+def _cornish_fisher(u: float, n: int, p: float) -> int:
+    q = 1.0 - p
+    var = n * p * q
+    sd = math.sqrt(var)
+    g1 = (q - p) / sd
+    g2 = (1.0 - 6.0 * p * q) / var
+    z = norm_ppf(u)
+    z2 = z * z
+    w = (
+        z
+        + g1 * (z2 - 1.0) / 6.0
+        + g2 * z * (z2 - 3.0) / 24.0
+        - g1 * g1 * z * (2.0 * z2 - 5.0) / 36.0
+    )
+    k = math.ceil(n * p + sd * w - 0.5)
+    if k < 0:
+        return 0
+    if k > n:
+        return n
+    return int(k)
+
+
+@numba.njit(cache=True)
+def binom_inv(u: float, n: int, p: float) -> int:
+    """The ``u``-quantile of Binomial(n, p): a draw when ``u`` is uniform on (0, 1).
+
+    Non-decreasing in ``u`` and in ``p``; ``n <= 0`` or ``p <= 0`` give 0, ``p >= 1``
+    gives ``n``.
+    """
+    if n <= 0 or not p > 0.0:
+        return 0
+    if p >= 1.0:
+        return n
+    if p > 0.5:  # X = n - Y with Y ~ Bin(n, 1 - p); keeps the walk on the short tail
+        return n - binom_inv(1.0 - u, n, 1.0 - p)
+    if n * p * (1.0 - p) < EXACT_BELOW:
+        return _small_tail(u, n, p)
+    return _cornish_fisher(u, n, p)
+
+
+@numba.njit(cache=True)
+def _binomial_inv_array(u, n, p, out):
+    for i in range(u.shape[0]):
+        out[i] = binom_inv(u[i], n[i], p[i])
+
+
+def binomial_inv(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Vectorised :func:`binom_inv` over equal-length 1-d arrays (broadcast first)."""
+    u, n, p = np.broadcast_arrays(
+        np.asarray(u, dtype=np.float64), np.asarray(n, dtype=np.int64), np.asarray(p, float)
+    )
+    shape = u.shape
+    out = np.empty(u.size, dtype=np.int64)
+    _binomial_inv_array(
+        np.ascontiguousarray(u).ravel(),
+        np.ascontiguousarray(n).ravel(),
+        np.ascontiguousarray(p, dtype=np.float64).ravel(),
+        out,
+    )
+    return out.reshape(shape)

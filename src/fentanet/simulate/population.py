@@ -1,0 +1,867 @@
+"""The population model: how the supply reaching a market turns into harm.
+
+One entry per market, counts of real people (int64): people at risk who do not use,
+people who use illicit opioids (split into those in the high-risk weeks after release
+from custody and the others), people in treatment, people in remission, and cumulative
+deaths (overdose and other causes). The simulation's population phase calls
+:func:`step_population` once per step with this step's :class:`PopulationInputs`
+(availability, price, potency and its volatility, prescription diversion, releases after
+arrest, and the efforts of the public-health levers).
+
+Every transition is a random draw (binomial, or multinomial for competing exits from one
+compartment, drawn as sequential conditional binomials), never an average, so runs carry
+honest noise. Parameters are annual rates; a step's probability is
+``1 - exp(-rate * dt)``. Draws invert uniforms keyed by (seed, ``"population"``, step,
+market uid, draw index) from :class:`fentanet.simulate.rng.Streams`: the same seed gives
+the same draws in a baseline and an intervention run, and changing one market's inputs
+never changes another market's draws.
+
+The process, the parameters with their sources, and the checks against published effect
+sizes are documented in ``docs/model-population.md`` (the population section of the ODD
+protocol).
+
+>>> import pandas as pd
+>>> from fentanet.simulate.rng import Streams
+>>> params = PopulationParams()
+>>> state = init_population(pd.DataFrame({"uid": [7, 8], "population": [3000, 500]}), params)
+>>> before = state.total()
+>>> flows = step_population(state, params, PopulationInputs.baseline(2), Streams(1), 0, 1 / 52)
+>>> bool((state.total() == before).all())
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numba
+import numpy as np
+import pandas as pd
+
+from fentanet.errors import InputError
+from fentanet.simulate.binomial import binom_inv
+from fentanet.simulate.rng import Streams
+
+WEEKS_PER_YEAR = 365.25 / 7.0
+
+
+def _p(default: float, unit: str, source: str, doc: str) -> Any:
+    """A documented parameter field: default, unit, source (or "assumption") and meaning."""
+    return field(default=default, metadata={"unit": unit, "source": source, "doc": doc})
+
+
+@dataclass(frozen=True)
+class PopulationParams:
+    """Parameters of the population model: annual rates, probabilities and effect sizes.
+
+    Every field carries its unit, its source (or "assumption") and its meaning in
+    ``dataclasses.fields(PopulationParams)[i].metadata``; :func:`parameter_table` lists
+    them. Efforts of the levers (inputs) run from 0 (the status quo the defaults describe,
+    about 2021-2023 in the US) to 1 (the largest scale-up the model considers).
+    """
+
+    # --- scale of the initial state -------------------------------------------------
+    at_risk_per_user: float = _p(
+        3.0,
+        "people at risk per person using",
+        "assumption, anchored on NSDUH 2021 (about 8.7 million people misused prescription "
+        "pain relievers in the past year, against about 3 million using illicit opioids; "
+        "unverified)",
+        "Initial people at risk (not using) per person using, where the market table has no "
+        "`at_risk` column.",
+    )
+    treatment_capacity: float = _p(
+        0.5,
+        "treatment slots per person using at start",
+        "assumption (set so that about a fifth of people with opioid use disorder are in "
+        "treatment at the status quo, as NSDUH 2021 reports: Jones et al. JAMA Netw Open "
+        "2023, 22.3%)",
+        "Treatment places per market at effort 0, per person using at the start.",
+    )
+    # --- initiation -----------------------------------------------------------------
+    initiation_rate: float = _p(
+        0.0122,
+        "per person at risk per year",
+        "assumption, set so that the number using is stationary at the status quo "
+        "(initiations balance deaths; calibrated later)",
+        "Hazard of starting illicit opioid use at availability 1, price index 1, diversion "
+        "1 and no prevention.",
+    )
+    initiation_availability_exponent: float = _p(
+        1.0, "1", "assumption", "Initiation scales with availability ** this exponent."
+    )
+    initiation_price_elasticity: float = _p(
+        0.5,
+        "1",
+        "assumption (participation price elasticities of heroin use reported between about "
+        "-0.1 and -0.9)",
+        "Initiation scales with price_index ** -this elasticity.",
+    )
+    diversion_share: float = _p(
+        0.3,
+        "share of initiation",
+        "assumption (most heroin initiates of the 2000s had misused prescription opioids "
+        "first, a share that fell as illicit fentanyl spread)",
+        "Share of initiation that prescription diversion feeds at diversion 1; the factor "
+        "is (1 - share) + share * diversion.",
+    )
+    education_effect: float = _p(
+        0.1,
+        "share of initiation averted at full effort",
+        "assumption (school and media drug education show small effects)",
+        "Initiation is multiplied by 1 - education_effect * education.",
+    )
+    prevention_effect: float = _p(
+        0.2,
+        "share of initiation averted at full effort",
+        "assumption (community prevention systems report reductions of this order)",
+        "Initiation is multiplied by 1 - prevention_effect * prevention.",
+    )
+    counterfeit_share: float = _p(
+        0.25,
+        "share of initiation",
+        "assumption",
+        "Share of initiation that starts with counterfeit pills bought online or through "
+        "social media: the channel scam and counterfeit awareness acts on.",
+    )
+    scam_awareness_effect: float = _p(
+        0.5,
+        "share of that channel averted at full effort",
+        "assumption",
+        "Initiation is multiplied by 1 - counterfeit_share * scam_awareness_effect * "
+        "scam_awareness.",
+    )
+    # --- overdose -------------------------------------------------------------------
+    overdose_rate: float = _p(
+        0.235,
+        "overdoses per person using per year",
+        "assumption, set so that 3 million people using give about 70,000 fatal overdoses "
+        "a year at the status quo (CDC WONDER T40.4, 2021-2023: 70,601-73,838); within "
+        "surveys' 20-30% reporting an overdose in the past year",
+        "Overdose hazard of a person using at potency 1, availability 1, no volatility.",
+    )
+    potency_exponent: float = _p(
+        1.0, "1", "assumption", "Overdose hazard scales with potency ** this exponent."
+    )
+    overdose_availability_exponent: float = _p(
+        0.5,
+        "1",
+        "assumption (people use less when supply is short; heroin shortages lowered "
+        "overdose deaths, e.g. Australia 2001)",
+        "Overdose hazard scales with availability ** this exponent.",
+    )
+    volatility_effect: float = _p(
+        1.0,
+        "relative increase per unit of volatility",
+        "Ray et al. AJPH 2023;113(7):750: fatal overdoses doubled within 7 days and 500 m "
+        "of opioid seizures; potency_volatility 1 stands for such a disruption",
+        "Overdose hazard is multiplied by 1 + volatility_effect * potency_volatility.",
+    )
+    p0: float = _p(
+        0.11,
+        "probability",
+        "assumption (about one overdose in ten fatal without naloxone); with p_success its "
+        "product is checked against Irvine et al. 2018 (0.1 deaths averted per kit used)",
+        "Probability that an overdose is fatal when no naloxone is given.",
+    )
+    p_witnessed: float = _p(
+        0.6,
+        "probability",
+        "assumption (a potential bystander was present at about 40% of overdose deaths, "
+        "CDC SUDORS; witnessed overdoses survive more often, so the share among all "
+        "overdoses is higher)",
+        "Probability that an overdose is witnessed by someone who could respond.",
+    )
+    p_kit: float = _p(
+        0.34,
+        "probability",
+        "Lim et al. PNAS 2022 (bystander naloxone, US 2017; effect_sizes.csv): the one "
+        "input effect size of the naloxone lever",
+        "Probability that naloxone is given at a witnessed overdose, at naloxone effort 0.",
+    )
+    p_kit_max: float = _p(
+        0.8,
+        "probability",
+        "assumption",
+        "Probability that naloxone is given at a witnessed overdose at naloxone effort 1; "
+        "linear in effort between p_kit and p_kit_max.",
+    )
+    p_success: float = _p(
+        0.9,
+        "probability",
+        "assumption (overdose education and naloxone programmes report survival after "
+        "bystander naloxone in more than 90% of uses)",
+        "Probability that naloxone given at an overdose that would be fatal reverses it.",
+    )
+    release_overdose_multiplier: float = _p(
+        8.0,
+        "ratio",
+        "Binswanger et al. NEJM 2007;356:157 (overdose death 129 times other residents in "
+        "the first 2 weeks after release, all-cause 12.7 times) and Merrall et al. "
+        "Addiction 2010;105:1545 (drug-related deaths 3-8 times higher in weeks 1-2 than "
+        "in weeks 3-12): the upper end of the latter, against people using who were not "
+        "released; uncertain",
+        "Overdose hazard of people in the high-risk window after release from custody, "
+        "relative to other people using.",
+    )
+    release_window_weeks: float = _p(
+        2.0,
+        "weeks",
+        "Binswanger et al. NEJM 2007 (the first 2 weeks after release)",
+        "Mean time in the high-risk window after release (exponential).",
+    )
+    # --- treatment ------------------------------------------------------------------
+    treatment_entry_rate: float = _p(
+        0.6,
+        "per person using per year",
+        "assumption (with treatment_capacity: about 20% of people with opioid use disorder "
+        "in treatment at the status quo, Jones et al. 2023)",
+        "Hazard of entering treatment when all slots are free; it falls with the share of "
+        "slots filled.",
+    )
+    treatment_effort_gain: float = _p(
+        1.0,
+        "relative increase at full effort",
+        "assumption (full effort doubles outreach and places)",
+        "Treatment effort multiplies both the entry hazard and the capacity by "
+        "1 + gain * treatment.",
+    )
+    treatment_dropout_rate: float = _p(
+        1.0,
+        "per person in treatment per year",
+        "assumption (about half of buprenorphine patients stop within 6-12 months)",
+        "Hazard of leaving treatment and using again.",
+    )
+    treatment_completion_rate: float = _p(
+        0.2,
+        "per person in treatment per year",
+        "assumption",
+        "Hazard of leaving treatment into remission.",
+    )
+    treatment_mortality_ratio: float = _p(
+        2.20,
+        "rate ratio out of / in treatment",
+        "Sordo et al. BMJ 2017;357:j1550 (buprenorphine, all-cause mortality, effect_sizes.csv; "
+        "methadone: 3.20): the one input effect size of the treatment lever",
+        "All-cause mortality in treatment is that of people using divided by this ratio "
+        "(applied to the overdose hazard and to other causes alike).",
+    )
+    # --- remission and other causes -------------------------------------------------
+    remission_rate: float = _p(
+        0.05,
+        "per person using per year",
+        "assumption (long-term cohorts find a few per cent stopping each year)",
+        "Hazard of stopping use without treatment.",
+    )
+    relapse_rate: float = _p(
+        0.25,
+        "per person in remission per year",
+        "assumption",
+        "Hazard of using again after remission.",
+    )
+    other_mortality_using: float = _p(
+        0.01,
+        "per person per year",
+        "assumption (non-overdose deaths among people using opioids, of the order of 1 per "
+        "100 person-years)",
+        "Death hazard from causes other than overdose, people using (and, divided by "
+        "treatment_mortality_ratio, in treatment).",
+    )
+    other_mortality_remission: float = _p(
+        0.005, "per person per year", "assumption", "Death hazard from all causes in remission."
+    )
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise InputError(f"expected a finite number, got {v!r}", field=f.name)
+            if v < 0:
+                raise InputError(f"expected a value >= 0, got {v}", field=f.name)
+        for name in (
+            "diversion_share",
+            "education_effect",
+            "prevention_effect",
+            "counterfeit_share",
+            "scam_awareness_effect",
+            "p0",
+            "p_witnessed",
+            "p_kit",
+            "p_kit_max",
+            "p_success",
+        ):
+            if getattr(self, name) > 1:
+                raise InputError(
+                    f"expected a share in [0, 1], got {getattr(self, name)}", field=name
+                )
+        if self.p_kit_max < self.p_kit:
+            raise InputError(
+                f"expected p_kit_max >= p_kit = {self.p_kit}, got {self.p_kit_max}",
+                field="p_kit_max",
+            )
+        for name in ("treatment_mortality_ratio", "release_window_weeks"):
+            if getattr(self, name) <= 0:
+                raise InputError(f"expected a value > 0, got {getattr(self, name)}", field=name)
+
+    @classmethod
+    def from_mapping(
+        cls, values: Mapping[str, Any] | None, where: str = "params.population"
+    ) -> PopulationParams:
+        """Build from a mapping (a scenario's ``params.population``); unknown keys raise."""
+        values = dict(values or {})
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise InputError(
+                f"unknown parameter(s) {unknown}; allowed: {sorted(names)}",
+                field=f"{where}.{unknown[0]}",
+            )
+        try:
+            return cls(**values)
+        except InputError as err:
+            raise InputError(err.detail, field=f"{where}.{err.field}") from None
+
+    def replace(self, **changes: Any) -> PopulationParams:
+        """A copy with some fields changed (validated)."""
+        return dataclasses.replace(self, **changes)
+
+
+def parameter_table(params: PopulationParams | None = None) -> pd.DataFrame:
+    """One row per parameter: name, value, default, unit, source, meaning."""
+    params = params or PopulationParams()
+    rows = []
+    for f in dataclasses.fields(PopulationParams):
+        rows.append(
+            {
+                "name": f.name,
+                "value": getattr(params, f.name),
+                "default": f.default,
+                "unit": f.metadata["unit"],
+                "source": f.metadata["source"],
+                "meaning": f.metadata["doc"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class PopulationState:
+    """Per-market compartments (int64 counts of people) and cumulative deaths.
+
+    ``using`` and ``released`` are both people who use illicit opioids; ``released`` are
+    those in the high-risk window after release from custody. People are conserved:
+    ``at_risk + using + released + treatment + remission + overdose_deaths +
+    other_deaths`` never changes (:meth:`total`).
+    """
+
+    uid: np.ndarray  # int64 stable market uids: the keys of the random draws
+    at_risk: np.ndarray
+    using: np.ndarray
+    released: np.ndarray
+    treatment: np.ndarray
+    remission: np.ndarray
+    overdose_deaths: np.ndarray
+    other_deaths: np.ndarray
+    capacity: np.ndarray  # float64 treatment places at effort 0
+
+    COUNTS = (
+        "at_risk",
+        "using",
+        "released",
+        "treatment",
+        "remission",
+        "overdose_deaths",
+        "other_deaths",
+    )
+
+    @property
+    def n_markets(self) -> int:
+        return int(self.uid.shape[0])
+
+    @property
+    def people_using(self) -> np.ndarray:
+        """People who use illicit opioids (out of treatment), recently released included."""
+        return self.using + self.released
+
+    @property
+    def deaths(self) -> np.ndarray:
+        """Cumulative deaths of all causes in the model."""
+        return self.overdose_deaths + self.other_deaths
+
+    def total(self) -> np.ndarray:
+        """People per market, alive or dead: constant over a run."""
+        return sum(getattr(self, name) for name in self.COUNTS)
+
+    def copy(self) -> PopulationState:
+        return PopulationState(
+            **{f.name: getattr(self, f.name).copy() for f in dataclasses.fields(self)}
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """The state as a table, one row per market."""
+        return pd.DataFrame({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+
+
+_INPUT_DEFAULTS: dict[str, float] = {
+    "availability": 1.0,
+    "price_index": 1.0,
+    "potency": 1.0,
+    "potency_volatility": 0.0,
+    "diversion": 1.0,
+    "released": 0.0,
+    "education": 0.0,
+    "prevention": 0.0,
+    "treatment": 0.0,
+    "naloxone": 0.0,
+    "scam_awareness": 0.0,
+}
+_EFFORTS = ("education", "prevention", "treatment", "naloxone", "scam_awareness")
+
+
+@dataclass
+class PopulationInputs:
+    """This step's inputs per market (float arrays of one length, or scalars).
+
+    availability: share of demand met by the supply consumed this step (0..1).
+    price_index: 1 = base price. potency: potency index (1 = base).
+    potency_volatility: recent volatility of potency, 0 = stable, 1 = a disruption like a
+    local opioid seizure (Ray et al. 2023). diversion: prescription diversion reaching
+    the market after take-back and prescriber oversight (1 = status quo).
+    released: people who use drugs released after arrest this step (count, rounded).
+    education, prevention, treatment, naloxone, scam_awareness: efforts 0..1 above the
+    status quo.
+    """
+
+    availability: np.ndarray | float = 1.0
+    price_index: np.ndarray | float = 1.0
+    potency: np.ndarray | float = 1.0
+    potency_volatility: np.ndarray | float = 0.0
+    diversion: np.ndarray | float = 1.0
+    released: np.ndarray | float = 0.0
+    education: np.ndarray | float = 0.0
+    prevention: np.ndarray | float = 0.0
+    treatment: np.ndarray | float = 0.0
+    naloxone: np.ndarray | float = 0.0
+    scam_awareness: np.ndarray | float = 0.0
+
+    @classmethod
+    def baseline(cls, n_markets: int, **values: Any) -> PopulationInputs:
+        """Status-quo inputs as arrays of length ``n_markets``, with ``values`` set."""
+        out = {k: np.full(n_markets, v, dtype=np.float64) for k, v in _INPUT_DEFAULTS.items()}
+        for k, v in values.items():
+            if k not in out:
+                raise InputError(f"unknown input; allowed: {sorted(out)}", field=k)
+            out[k] = np.broadcast_to(np.asarray(v, dtype=np.float64), (n_markets,)).copy()
+        return cls(**out)
+
+    def arrays(self, n_markets: int) -> dict[str, np.ndarray]:
+        """Validated float arrays of length ``n_markets``; bad values raise InputError."""
+        out = {}
+        for name in _INPUT_DEFAULTS:
+            a = np.asarray(getattr(self, name), dtype=np.float64)
+            if a.ndim == 0:
+                a = np.full(n_markets, float(a))
+            elif a.shape != (n_markets,):
+                raise InputError(
+                    f"expected {n_markets} values (one per market), got shape {a.shape}",
+                    field=f"inputs.{name}",
+                )
+            lo, hi = (a.min(), a.max()) if a.size else (0.0, 0.0)
+            if not (math.isfinite(lo) and math.isfinite(hi)) or lo < 0:
+                raise InputError(
+                    f"expected finite values >= 0, got min {lo}, max {hi}", field=f"inputs.{name}"
+                )
+            if hi > 1 and (name in _EFFORTS or name == "availability"):
+                raise InputError(f"expected values in [0, 1], got max {hi}", field=f"inputs.{name}")
+            out[name] = a
+        return out
+
+
+def init_population(markets: pd.DataFrame, params: PopulationParams) -> PopulationState:
+    """The initial state of every market, at the status-quo steady state.
+
+    ``markets`` has one row per market with ``uid`` (stable integer id) and
+    ``population`` (people using illicit opioids, out of treatment); optional
+    ``at_risk`` (people at risk of starting; default ``at_risk_per_user * population``).
+    Treatment and remission start at their steady state given the number using and the
+    status-quo rates (:func:`steady_state`), so a run starts without a transient.
+    """
+    for col in ("uid", "population"):
+        if col not in markets.columns:
+            raise InputError(
+                f"market table has no '{col}' column; columns: {list(markets.columns)}", field=col
+            )
+    uid = _column(markets, "uid", integer=True)
+    if len(np.unique(uid)) != len(uid):
+        raise InputError("market uids are not unique", field="uid")
+    pop = _column(markets, "population")
+    using = np.rint(pop).astype(np.int64)
+    if "at_risk" in markets.columns:
+        at_risk = np.rint(_column(markets, "at_risk")).astype(np.int64)
+    else:
+        at_risk = np.rint(params.at_risk_per_user * pop).astype(np.int64)
+    treatment, remission = steady_state(using, params)
+    zeros = np.zeros(len(uid), dtype=np.int64)
+    return PopulationState(
+        uid=uid,
+        at_risk=at_risk,
+        using=using,
+        released=zeros.copy(),
+        treatment=np.rint(treatment).astype(np.int64),
+        remission=np.rint(remission).astype(np.int64),
+        overdose_deaths=zeros.copy(),
+        other_deaths=zeros.copy(),
+        capacity=params.treatment_capacity * using.astype(np.float64),
+    )
+
+
+def _column(markets: pd.DataFrame, col: str, *, integer: bool = False) -> np.ndarray:
+    values = pd.to_numeric(markets[col], errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values) | (values < 0)
+    if integer:
+        bad |= values != np.round(values)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        what = "non-negative integers" if integer else "finite numbers >= 0"
+        raise InputError(f"expected {what}, got {markets[col].iloc[row]!r} in row {row}", field=col)
+    return values.astype(np.int64) if integer else values
+
+
+def steady_state(using: np.ndarray, params: PopulationParams) -> tuple[np.ndarray, np.ndarray]:
+    """Expected treatment and remission counts in equilibrium with ``using`` people using,
+    at status-quo inputs (all efforts 0, availability, price, potency, diversion 1).
+
+    Treatment: entries ``e * U * (1 - T / K)`` balance exits ``x * T`` with
+    ``K = treatment_capacity * U``, so ``T = e U / (x + e U / K)``. Remission: inflow
+    ``remission_rate * U + completion * T`` balances ``(relapse + other mortality) * R``.
+    """
+    p = params
+    u = np.asarray(using, dtype=np.float64)
+    fatal_share = p.p0 * (1 - p.p_witnessed * p.p_kit * p.p_success)
+    mort_t = (p.overdose_rate * fatal_share + p.other_mortality_using) / p.treatment_mortality_ratio
+    exits = p.treatment_dropout_rate + p.treatment_completion_rate + mort_t
+    cap = p.treatment_capacity * u
+    e = p.treatment_entry_rate
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(cap > 0, e * u / (exits + e * u / np.where(cap > 0, cap, 1.0)), 0.0)
+    out_r = p.relapse_rate + p.other_mortality_remission
+    r = (p.remission_rate * u + p.treatment_completion_rate * t) / out_r if out_r > 0 else 0 * u
+    return t, r
+
+
+def population_rates(
+    state: PopulationState, params: PopulationParams, inputs: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """This step's annual hazards and outcome probabilities per market (the model's formulas).
+
+    Returns ``initiation`` (per person at risk), ``overdose`` (per person using, before
+    the release multiplier and the treatment ratio), ``fatal_share`` (probability that an
+    overdose is fatal: ``p0 * (1 - p_witnessed * p_kit_eff * p_success)``), ``kit``
+    (``p_kit_eff``, naloxone given at a witnessed overdose), ``treatment_entry`` (per
+    person using) and ``capacity`` (treatment places this step).
+    """
+    p = params
+    x = inputs
+    avail = x["availability"]
+    init = (
+        p.initiation_rate
+        * avail**p.initiation_availability_exponent
+        * np.maximum(x["price_index"], 1e-12) ** -p.initiation_price_elasticity
+        * ((1 - p.diversion_share) + p.diversion_share * x["diversion"])
+        * (1 - p.education_effect * x["education"])
+        * (1 - p.prevention_effect * x["prevention"])
+        * (1 - p.counterfeit_share * p.scam_awareness_effect * x["scam_awareness"])
+    )
+    od = (
+        p.overdose_rate
+        * x["potency"] ** p.potency_exponent
+        * avail**p.overdose_availability_exponent
+        * (1 + p.volatility_effect * x["potency_volatility"])
+    )
+    kit = p.p_kit + (p.p_kit_max - p.p_kit) * x["naloxone"]
+    fatal_share = p.p0 * (1 - p.p_witnessed * kit * p.p_success)
+    gain = 1 + p.treatment_effort_gain * x["treatment"]
+    capacity = state.capacity * gain
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        free = np.where(
+            capacity > 0, 1 - state.treatment / np.where(capacity > 0, capacity, 1), 0.0
+        )
+    entry = p.treatment_entry_rate * gain * np.clip(free, 0.0, 1.0)
+    return {
+        "initiation": init,
+        "overdose": od,
+        "fatal_share": fatal_share,
+        "kit": kit,
+        "treatment_entry": entry,
+        "capacity": capacity,
+    }
+
+
+FLOWS = (
+    "initiations",
+    "overdoses",
+    "fatal",
+    "reversed",
+    "naloxone_given",
+    "treatment_entries",
+    "treatment_exits",
+    "treatment_completions",
+    "remissions",
+    "relapses",
+    "deaths",
+    "other_deaths",
+    "deaths_in_treatment",
+    "fatal_in_treatment",
+    "deaths_in_remission",
+    "released_in",
+)
+"""Names of the per-market flows :func:`step_population` returns, in its column order."""
+
+_N_UNIFORMS = 22  # uniforms per market and step (draw indices 0..21, see _advance)
+
+
+def step_population(
+    state: PopulationState,
+    params: PopulationParams,
+    inputs: PopulationInputs,
+    streams: Streams,
+    step: int,
+    dt: float,
+) -> dict[str, np.ndarray]:
+    """Advance ``state`` in place by one step of ``dt`` years; return this step's flows.
+
+    Flows per market (int64): ``initiations``; ``overdoses`` (all, fatal or not);
+    ``fatal`` (fatal overdoses); ``reversed`` (overdoses that would have been fatal,
+    reversed by naloxone); ``naloxone_given`` (overdoses at which naloxone was given);
+    ``treatment_entries``; ``treatment_exits`` (dropouts and completions);
+    ``treatment_completions`` (exits into remission); ``remissions`` (into remission from
+    use and from treatment); ``relapses``; ``deaths`` (all causes: fatal overdoses and
+    other causes); ``other_deaths``; ``deaths_in_treatment``; ``fatal_in_treatment``;
+    ``deaths_in_remission``; ``released_in`` (people entering the post-release window).
+
+    Order within the step: releases move people from ``using`` into ``released``; then
+    every compartment's exits are drawn from the state at the start of the step (one
+    multinomial per compartment, as sequential conditional binomials) and applied
+    together; treatment entries are capped by the free places.
+    """
+    if not dt > 0 or not math.isfinite(dt):
+        raise InputError(f"expected a time step > 0 in years, got {dt}", field="dt")
+    m = state.n_markets
+    x = inputs.arrays(m)
+    released_in = np.minimum(np.rint(x["released"]).astype(np.int64), state.using)
+    state.using -= released_in
+    state.released += released_in
+    r = population_rates(state, params, x)
+    keys = (state.uid.astype(np.uint64)[:, None] << np.uint64(5)) | np.arange(
+        _N_UNIFORMS, dtype=np.uint64
+    )
+    u = streams.uniform("population", step, keys)
+    p = params
+    scal = np.array(
+        [
+            p.other_mortality_using,
+            p.remission_rate,
+            p.release_overdose_multiplier,
+            WEEKS_PER_YEAR / p.release_window_weeks,
+            p.treatment_mortality_ratio,
+            p.treatment_dropout_rate,
+            p.treatment_completion_rate,
+            p.relapse_rate,
+            p.other_mortality_remission,
+            p.p0,
+            p.p_witnessed,
+            p.p_success,
+        ]
+    )
+    out = np.zeros((m, len(FLOWS)), dtype=np.int64)
+    _advance(
+        u,
+        state.at_risk,
+        state.using,
+        state.released,
+        state.treatment,
+        state.remission,
+        state.overdose_deaths,
+        state.other_deaths,
+        r["initiation"],
+        r["overdose"],
+        r["fatal_share"],
+        r["kit"],
+        r["treatment_entry"],
+        r["capacity"],
+        scal,
+        float(dt),
+        out,
+    )
+    out[:, FLOWS.index("released_in")] = released_in
+    return {name: out[:, j] for j, name in enumerate(FLOWS)}
+
+
+@numba.njit(cache=True)
+def _competing(u, j0, n, hz, cnt, dt):
+    """Split ``n`` people over competing exits with annual hazards ``hz`` in one step.
+
+    One binomial for leaving at all (probability ``1 - exp(-sum(hz) dt)``, uniform
+    ``u[j0]``), then conditional binomials for each cause in turn (uniforms
+    ``u[j0 + 1 + c]``), the last cause with positive hazard taking the rest: a
+    multinomial draw that never removes more than ``n``.
+    """
+    m = hz.shape[0]
+    total = 0.0
+    last = -1
+    for c in range(m):
+        cnt[c] = 0
+        if hz[c] > 0:
+            total += hz[c]
+            last = c
+    if n <= 0 or last < 0:
+        return
+    left = binom_inv(u[j0], n, -math.expm1(-total * dt))
+    rest = total
+    for c in range(last):
+        if left == 0:
+            return
+        if hz[c] <= 0:
+            continue
+        k = binom_inv(u[j0 + 1 + c], left, hz[c] / rest)
+        cnt[c] = k
+        left -= k
+        rest -= hz[c]
+    cnt[last] = left
+
+
+@numba.njit(cache=True)
+def _advance(
+    u,
+    at_risk,
+    using,
+    released,
+    treatment,
+    remission,
+    od_deaths,
+    other_deaths,
+    h_init,
+    r_od,
+    fatal_share,
+    kit,
+    h_entry,
+    capacity,
+    scal,
+    dt,
+    out,
+):
+    mu_u, h_rem, rel_mult, h_end, rr, h_drop, h_comp, h_relapse, mu_r, p0, p_w, p_s = (
+        scal[0],
+        scal[1],
+        scal[2],
+        scal[3],
+        scal[4],
+        scal[5],
+        scal[6],
+        scal[7],
+        scal[8],
+        scal[9],
+        scal[10],
+        scal[11],
+    )
+    hz4 = np.zeros(4)
+    hz5 = np.zeros(5)
+    hz2 = np.zeros(2)
+    cu = np.zeros(4, dtype=np.int64)
+    cr = np.zeros(5, dtype=np.int64)
+    ct = np.zeros(4, dtype=np.int64)
+    cm = np.zeros(2, dtype=np.int64)
+    for i in range(u.shape[0]):
+        ui = u[i]
+        f = fatal_share[i]
+        h_fatal = r_od[i] * f
+        # draw 0: initiation from the people at risk
+        init = binom_inv(ui[0], at_risk[i], -math.expm1(-h_init[i] * dt))
+        # draws 1-4: using -> fatal overdose, other death, treatment, remission
+        hz4[0] = h_fatal
+        hz4[1] = mu_u
+        hz4[2] = h_entry[i]
+        hz4[3] = h_rem
+        _competing(ui, 1, using[i], hz4, cu, dt)
+        # draws 5-9: recently released -> the same, with the release multiplier, or the
+        # end of the high-risk window (back to using)
+        hz5[0] = h_fatal * rel_mult
+        hz5[1] = mu_u
+        hz5[2] = h_entry[i]
+        hz5[3] = h_rem
+        hz5[4] = h_end
+        _competing(ui, 5, released[i], hz5, cr, dt)
+        # draws 10-13: treatment -> fatal overdose, other death (both / rr), dropout,
+        # completion into remission
+        hz4[0] = h_fatal / rr
+        hz4[1] = mu_u / rr
+        hz4[2] = h_drop
+        hz4[3] = h_comp
+        _competing(ui, 10, treatment[i], hz4, ct, dt)
+        # draws 14-15: remission -> relapse, death
+        hz2[0] = h_relapse
+        hz2[1] = mu_r
+        _competing(ui, 14, remission[i], hz2, cm, dt)
+        # treatment entries are capped by the free places
+        free = math.floor(capacity[i]) - treatment[i]
+        if free < 0:
+            free = 0
+        entries = cu[2] + cr[2]
+        if entries > free:
+            keep_r = (cr[2] * free) // entries
+            cr[2] = keep_r
+            cu[2] = free - keep_r
+            entries = free
+        # draws 16-18: non-fatal overdoses of the survivors (counts; no one moves)
+        nf = 1.0 - f
+        nonfatal = binom_inv(ui[16], using[i] - cu[0] - cu[1], -math.expm1(-r_od[i] * nf * dt))
+        nonfatal += binom_inv(
+            ui[17], released[i] - cr[0] - cr[1], -math.expm1(-r_od[i] * rel_mult * nf * dt)
+        )
+        nonfatal += binom_inv(
+            ui[18], treatment[i] - ct[0] - ct[1], -math.expm1(-r_od[i] / rr * nf * dt)
+        )
+        # draws 19-21: outcome of each overdose. Given an overdose: fatal p0 (1 - w k s),
+        # reversed p0 w k s, survived with naloxone (1 - p0) w k, survived without
+        # (1 - p0)(1 - w k).
+        wk = p_w * kit[i]
+        rev = p0 * wk * p_s
+        reversed_ = binom_inv(ui[19], nonfatal, rev / nf if nf > 0 else 0.0)
+        rest_nf = nf - rev
+        given_nf = binom_inv(
+            ui[20], nonfatal - reversed_, (1.0 - p0) * wk / rest_nf if rest_nf > 0 else 0.0
+        )
+        fatal = cu[0] + cr[0] + ct[0]
+        q = wk * p_s
+        given_fatal = binom_inv(ui[21], fatal, wk * (1.0 - p_s) / (1.0 - q) if q < 1 else 0.0)
+        # apply
+        back = cr[4]
+        at_risk[i] -= init
+        using[i] += init + ct[2] + cm[0] + back - (cu[0] + cu[1] + cu[2] + cu[3])
+        released[i] -= cr[0] + cr[1] + cr[2] + cr[3] + back
+        treatment[i] += entries - (ct[0] + ct[1] + ct[2] + ct[3])
+        remission[i] += cu[3] + cr[3] + ct[3] - (cm[0] + cm[1])
+        od_deaths[i] += fatal
+        other = cu[1] + cr[1] + ct[1] + cm[1]
+        other_deaths[i] += other
+        o = out[i]
+        o[0] = init
+        o[1] = fatal + nonfatal
+        o[2] = fatal
+        o[3] = reversed_
+        o[4] = reversed_ + given_nf + given_fatal
+        o[5] = entries
+        o[6] = ct[2] + ct[3]
+        o[7] = ct[3]
+        o[8] = cu[3] + cr[3] + ct[3]
+        o[9] = cm[0]
+        o[10] = fatal + other
+        o[11] = other
+        o[12] = ct[0] + ct[1]
+        o[13] = ct[0]
+        o[14] = cm[1]
+        o[15] = 0  # released_in, filled by the caller
