@@ -41,9 +41,12 @@ def run(params, state, years, dt, seed, inputs=None, per_step=None):
     inputs = inputs or PopulationInputs.baseline(m)
     totals = {k: np.zeros(m, dtype=np.int64) for k in FLOWS}
     time_in = {k: np.zeros(m) for k in ("using", "released", "treatment")}
+    # person-time of people using who are not in the post-release window
+    time_in["ordinary"] = np.zeros(m)
     for step in range(round(years / dt)):
-        for k in time_in:
+        for k in ("using", "released", "treatment"):
             time_in[k] += getattr(state, k) * dt
+        time_in["ordinary"] += (state.using - state.released) * dt
         flows = step_population(
             state, params, per_step(step) if per_step else inputs, streams, step, dt
         )
@@ -145,14 +148,18 @@ def params_st(draw):
 def case_st(draw):
     m = draw(st.integers(1, 4))
     counts = st.lists(st.integers(0, 10**7), min_size=m, max_size=m)
+    using = np.array(draw(counts), dtype=np.int64)
+    share = np.array(draw(st.lists(st.floats(0, 1), min_size=m, max_size=m)))
     state = PopulationState(
         uid=np.array(
             draw(st.lists(st.integers(0, 2**40), min_size=m, max_size=m, unique=True)),
             dtype=np.int64,
         ),
-        **{name: np.array(draw(counts), dtype=np.int64) for name in PopulationState.COUNTS},
+        **{n: np.array(draw(counts), dtype=np.int64) for n in PopulationState.COUNTS},
+        released=np.floor(share * using).astype(np.int64),
         capacity=np.array(draw(st.lists(st.floats(0, 2e7), min_size=m, max_size=m))),
     )
+    state.using = using
     unit = st.lists(st.floats(0, 1), min_size=m, max_size=m)
     pos = st.lists(st.floats(0, 5), min_size=m, max_size=m)
     inputs = PopulationInputs(
@@ -180,6 +187,7 @@ def test_people_are_conserved_and_nothing_goes_negative(params, case):
     flows = step_population(state, params, inputs, Streams(seed), step, dt)
     for name in PopulationState.COUNTS:
         assert (getattr(state, name) >= 0).all(), name
+    assert (state.released >= 0).all() and (state.released <= state.using).all()
     for name, f in flows.items():
         assert (f >= 0).all(), name
     np.testing.assert_array_equal(state.total(), total)
@@ -213,7 +221,7 @@ def test_people_are_conserved_and_nothing_goes_negative(params, case):
     # exits never exceed the compartment they leave
     assert (flows["treatment_exits"] + flows["deaths_in_treatment"] <= before.treatment).all()
     assert (flows["relapses"] <= before.remission).all()
-    assert (flows["released_in"] <= before.using).all()
+    assert (flows["released_in"] <= before.using - before.released).all()
     # entries stop at the free places (or at none when over capacity)
     cap = np.floor(
         before.capacity
@@ -353,9 +361,7 @@ def test_release_from_custody_raises_fatal_overdoses_by_the_multiplier():
         totals, time_in = run(
             p, state, 1.0, WEEK, 1, inputs=PopulationInputs.baseline(1, released=released)
         )
-        fatal[label] = (totals["fatal"] - totals["fatal_in_treatment"])[0] / (
-            time_in["using"] + time_in["released"]
-        )[0]
+        fatal[label] = (totals["fatal"] - totals["fatal_in_treatment"])[0] / time_in["using"][0]
     assert fatal["released"] / fatal["base"] == pytest.approx(8.0, rel=0.05)
 
 

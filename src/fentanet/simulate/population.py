@@ -352,16 +352,16 @@ def parameter_table(params: PopulationParams | None = None) -> pd.DataFrame:
 class PopulationState:
     """Per-market compartments (int64 counts of people) and cumulative deaths.
 
-    ``using`` and ``released`` are both people who use illicit opioids; ``released`` are
-    those in the high-risk window after release from custody. People are conserved:
-    ``at_risk + using + released + treatment + remission + overdose_deaths +
-    other_deaths`` never changes (:meth:`total`).
+    ``using`` counts every person who uses illicit opioids (out of treatment);
+    ``released`` is the part of them in the high-risk window after release from custody
+    (``0 <= released <= using``). People are conserved: ``at_risk + using + treatment +
+    remission + overdose_deaths + other_deaths`` never changes (:meth:`total`).
     """
 
     uid: np.ndarray  # int64 stable market uids: the keys of the random draws
     at_risk: np.ndarray
     using: np.ndarray
-    released: np.ndarray
+    released: np.ndarray  # of whom in the post-release window (a subset of using)
     treatment: np.ndarray
     remission: np.ndarray
     overdose_deaths: np.ndarray
@@ -371,7 +371,6 @@ class PopulationState:
     COUNTS = (
         "at_risk",
         "using",
-        "released",
         "treatment",
         "remission",
         "overdose_deaths",
@@ -385,7 +384,7 @@ class PopulationState:
     @property
     def people_using(self) -> np.ndarray:
         """People who use illicit opioids (out of treatment), recently released included."""
-        return self.using + self.released
+        return self.using
 
     @property
     def deaths(self) -> np.ndarray:
@@ -643,7 +642,8 @@ def step_population(
     other causes); ``other_deaths``; ``deaths_in_treatment``; ``fatal_in_treatment``;
     ``deaths_in_remission``; ``released_in`` (people entering the post-release window).
 
-    Order within the step: releases move people from ``using`` into ``released``; then
+    Order within the step: releases mark people using as ``released`` (in the high-risk
+    window; at most all those using who are not yet in it); then
     every compartment's exits are drawn from the state at the start of the step (one
     multinomial per compartment, as sequential conditional binomials) and applied
     together; treatment entries are capped by the free places.
@@ -652,8 +652,7 @@ def step_population(
         raise InputError(f"expected a time step > 0 in years, got {dt}", field="dt")
     m = state.n_markets
     x = inputs.arrays(m)
-    released_in = np.minimum(np.rint(x["released"]).astype(np.int64), state.using)
-    state.using -= released_in
+    released_in = np.minimum(np.rint(x["released"]).astype(np.int64), state.using - state.released)
     state.released += released_in
     r = population_rates(state, params, x)
     keys = (state.uid.astype(np.uint64)[:, None] << np.uint64(5)) | np.arange(
@@ -781,14 +780,16 @@ def _advance(
         h_fatal = r_od[i] * f
         # draw 0: initiation from the people at risk
         init = binom_inv(ui[0], at_risk[i], -math.expm1(-h_init[i] * dt))
-        # draws 1-4: using -> fatal overdose, other death, treatment, remission
+        # draws 1-4: using (not recently released) -> fatal overdose, other death,
+        # treatment, remission
+        ordinary = using[i] - released[i]
         hz4[0] = h_fatal
         hz4[1] = mu_u
         hz4[2] = h_entry[i]
         hz4[3] = h_rem
-        _competing(ui, 1, using[i], hz4, cu, dt)
+        _competing(ui, 1, ordinary, hz4, cu, dt)
         # draws 5-9: recently released -> the same, with the release multiplier, or the
-        # end of the high-risk window (back to using)
+        # end of the high-risk window (still using)
         hz5[0] = h_fatal * rel_mult
         hz5[1] = mu_u
         hz5[2] = h_entry[i]
@@ -818,7 +819,7 @@ def _advance(
             entries = free
         # draws 16-18: non-fatal overdoses of the survivors (counts; no one moves)
         nf = 1.0 - f
-        nonfatal = binom_inv(ui[16], using[i] - cu[0] - cu[1], -math.expm1(-r_od[i] * nf * dt))
+        nonfatal = binom_inv(ui[16], ordinary - cu[0] - cu[1], -math.expm1(-r_od[i] * nf * dt))
         nonfatal += binom_inv(
             ui[17], released[i] - cr[0] - cr[1], -math.expm1(-r_od[i] * rel_mult * nf * dt)
         )
@@ -839,10 +840,10 @@ def _advance(
         q = wk * p_s
         given_fatal = binom_inv(ui[21], fatal, wk * (1.0 - p_s) / (1.0 - q) if q < 1 else 0.0)
         # apply
-        back = cr[4]
         at_risk[i] -= init
-        using[i] += init + ct[2] + cm[0] + back - (cu[0] + cu[1] + cu[2] + cu[3])
-        released[i] -= cr[0] + cr[1] + cr[2] + cr[3] + back
+        left_r = cr[0] + cr[1] + cr[2] + cr[3]  # left using: died, treatment, remission
+        using[i] += init + ct[2] + cm[0] - (cu[0] + cu[1] + cu[2] + cu[3]) - left_r
+        released[i] -= left_r + cr[4]
         treatment[i] += entries - (ct[0] + ct[1] + ct[2] + ct[3])
         remission[i] += cu[3] + cr[3] + ct[3] - (cm[0] + cm[1])
         od_deaths[i] += fatal
