@@ -6,7 +6,7 @@ operations researchers who advise them. See README.md and docs/.
 
 from importlib.metadata import PackageNotFoundError, version
 
-from fentanet.analysis import MaxFlow, max_flow
+from fentanet.analysis import MaxFlow, centralities, centrality, max_flow
 from fentanet.errors import FentanetError, InputError
 from fentanet.network import (
     ActorKind,
@@ -39,6 +39,8 @@ __all__ = [
     "RouteMode",
     "SupplySpec",
     "__version__",
+    "centralities",
+    "centrality",
     "from_igraph",
     "from_networkx",
     "from_pandas",
