@@ -427,3 +427,20 @@ def test_hundred_thousand_actors():
     net = generate({"actors": 100_000}, seed=9)
     assert net.n_actors == 100_000
     check_guarantees(net)
+
+
+def test_read_spec_json_and_yaml(tmp_path):
+    from fentanet.network.generate import read_spec
+
+    good = tmp_path / "s.json"
+    good.write_text('{"actors": 500, "regions": 2}')
+    assert read_spec(good) == SupplySpec(actors=500, regions=2)
+    bad = tmp_path / "bad.json"
+    bad.write_text('{\n  "actors": 500,\n}')
+    with pytest.raises(InputError, match=re.escape(f"{bad}:3: not valid JSON")):
+        read_spec(bad)
+    odd = tmp_path / "odd.yml"
+    odd.write_text("actors: 500\ncapacity_slack: -1\n")
+    with pytest.raises(InputError, match=re.escape(
+            f"{odd}: field 'capacity_slack': Input should be greater than 0, got -1")):
+        read_spec(odd)

@@ -22,7 +22,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-COMMAND_MODULES = ["network"]
+COMMAND_MODULES = ["network", "demo"]
 """Modules under fentanet.cli that register commands, in help order."""
 
 for _mod in COMMAND_MODULES:
@@ -44,14 +44,22 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
+    except Exception as exc:  # usage errors: bad option values, unknown commands
+        if not isinstance(exc, _usage_errors()):
+            raise
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `fentanet`: the help
             exc.show()
             return exc.exit_code
-        raise
+        print(f"error: {exc.format_message()}", file=sys.stderr)
+        return exc.exit_code
     return 0
+
+
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """The usage-error classes of click and of the click that typer bundles."""
+    import click
+
+    return (click.ClickException, getattr(typer, "TyperException", click.ClickException))
 
 
 if __name__ == "__main__":  # pragma: no cover

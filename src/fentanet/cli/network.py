@@ -1,4 +1,4 @@
-"""Commands on networks: info, convert."""
+"""Commands on networks: info, convert, generate."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import typer
 
 from fentanet.cli import app
 from fentanet.cli.common import console, print_json, table
+from fentanet.errors import InputError
 from fentanet.network import read, write
+from fentanet.network.generate import as_spec, generate, read_spec
 
 
 def print_summary(summary: dict) -> None:
@@ -62,3 +64,35 @@ def convert(
     net = read(src, format=from_format)
     out = write(net, dst, format=to_format)
     console.print(f"wrote {out} ({net.n_actors} actors, {net.n_links} links)")
+
+
+@app.command("generate")
+def generate_command(
+    out: Annotated[Path, typer.Argument(help="Output file; format from its extension.")],
+    actors: Annotated[int | None, typer.Option(
+        "--actors", "-n", help="Number of actors (at least 20); overrides the spec file's.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed (a non-negative integer).")] = 0,
+    spec: Annotated[Path | None, typer.Option(
+        help="YAML or JSON file of generator settings (see docs/network.md).")] = None,
+    to_format: Annotated[str | None, typer.Option("--to", help="Output format.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")
+                        ] = False,
+) -> None:
+    """Generate a synthetic supply network and write it.
+
+    The same actors, seed and spec always give the same network.
+    """
+    settings = read_spec(spec).model_dump(exclude_unset=True) if spec is not None else {}
+    if actors is not None:
+        settings["actors"] = actors
+    if "actors" not in settings:
+        raise InputError("how many actors? pass --actors N (at least 20) or set 'actors' in "
+                         "a --spec file", field="actors")
+    net = generate(as_spec(settings), seed=seed)
+    path = write(net, out, format=to_format)
+    if json_out:
+        print_json({"path": str(path), "seed": seed, **net.summary()})
+    else:
+        console.print(f"wrote {path} ({net.n_actors} actors, {net.n_links} links, "
+                      f"seed {seed})", soft_wrap=True)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -176,6 +177,44 @@ def as_spec(spec: SupplySpec | Mapping[str, Any] | int) -> SupplySpec:
         return SupplySpec.model_validate(data)
     except ValidationError as exc:
         raise _spec_error(exc) from None
+
+
+def read_spec(path: str | Path) -> SupplySpec:
+    """A :class:`SupplySpec` from a YAML or JSON file holding a mapping of its fields.
+
+    Errors name the file, the line of a syntax error, and the field of a bad value.
+    """
+    import json
+
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such spec file" if not path.exists() else
+                         "is not a file; expected a YAML or JSON spec", file=path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text; expected a YAML or JSON spec", file=path) from None
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            data = yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", file=path, line=exc.lineno) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise InputError(f"not valid YAML: {problem}", file=path,
+                         line=None if mark is None else mark.line + 1) from None
+    if not isinstance(data, Mapping):
+        raise InputError(f"expected a mapping of spec fields such as 'actors: 1000', got "
+                         f"{type(data).__name__}", file=path)
+    try:
+        return as_spec(data)
+    except InputError as exc:
+        raise exc.located(file=path) from None
 
 
 def _spec_error(exc: ValidationError) -> InputError:
@@ -397,8 +436,7 @@ class _Links:
         lo, hi = np.minimum(src, dst), np.maximum(src, dst)
         src, dst = np.where(tie, lo, src), np.where(tie, hi, dst)
         key = (kind * n_actors + src) * n_actors + dst
-        _, first = np.unique(key, return_index=True)
-        first.sort()
+        first = ~pd.Series(key).duplicated().to_numpy()   # hashing: keeps the order
         return kind[first], src[first], dst[first], weight[first]
 
 

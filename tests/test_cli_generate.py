@@ -1,0 +1,161 @@
+"""The CLI commands `generate` and `demo`: in-process through `fentanet.cli.main` and once
+each in a real process; user errors exit 2 with one `error:` line and no traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import fentanet
+from fentanet.cli import main
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_generate_writes_a_network_that_reads_back(tmp_path, capsys):
+    out = tmp_path / "net.tsv"
+    code, stdout, err = run(capsys, "generate", "--actors", 300, "--seed", 4, out)
+    assert code == 0, err
+    assert f"wrote {out} (300 actors" in stdout and "seed 4" in stdout
+    back = fentanet.read(out)
+    net = fentanet.generate({"actors": 300}, seed=4)
+    assert back.n_actors == 300
+    assert sorted(back.ids) == sorted(net.ids)
+    # the matrix format keeps pairs and summed weights: compare the matrices by id
+    order = back.index_of(net.ids)
+    expected = net.adjacency(weight="weight").toarray()
+    got = back.adjacency(weight="weight").toarray()[np.ix_(order, order)]
+    assert np.array_equal(got, expected)
+
+
+def test_generate_is_deterministic_and_reports_json(tmp_path, capsys):
+    a, b = tmp_path / "a.tsv", tmp_path / "b.tsv"
+    assert run(capsys, "generate", "-n", 200, "--seed", 9, a)[0] == 0
+    code, stdout, _ = run(capsys, "generate", "-n", 200, "--seed", 9, "--json", b)
+    assert code == 0
+    assert a.read_bytes() == b.read_bytes()
+    summary = json.loads(stdout)
+    assert summary["path"] == str(b) and summary["seed"] == 9
+    assert summary["actors"] == 200
+    assert summary["actor_kinds"]["dealer"] == 144
+
+
+def test_generate_from_a_spec_file(tmp_path, capsys):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("actors: 400\nregions: 2\ncounts:\n  market: 8\n")
+    out = tmp_path / "net.tsv"
+    code, stdout, err = run(capsys, "generate", "--spec", spec, "--json", out)
+    assert code == 0, err
+    summary = json.loads(stdout)
+    assert summary["actors"] == 400 and summary["actor_kinds"]["market"] == 8
+    # --actors overrides the file's; a JSON spec works too
+    js = tmp_path / "spec.json"
+    js.write_text(json.dumps({"actors": 999, "counts": {"market": 8}}))
+    code, stdout, _ = run(capsys, "generate", "--spec", js, "--actors", 250, "--json", out)
+    assert code == 0
+    assert json.loads(stdout)["actors"] == 250
+
+
+@pytest.mark.parametrize(("args", "spec_text", "message"), [
+    (["--actors", "-5"], None, "error: field 'actors': Input should be greater than or "
+                               "equal to 20, got -5"),
+    ([], None, "error: field 'actors': how many actors? pass --actors N"),
+    (["--actors", "abc"], None, "error: Invalid value for '--actors'"),
+    (["--actors", "100", "--seed", "-1"], None,
+     "error: field 'seed': expected a non-negative integer, got -1"),
+    (["--actors", "100", "--colour", "red"], None, "error: No such option: --colour"),
+    (["--spec", "{spec}"], "actors: 300\nmix: {wizard: 1}\n",
+     "error: {spec}: field 'mix.wizard': Input should be 'supplier'"),
+    (["--spec", "{spec}"], "actors: 300\nmix: {dealer: [1\n",
+     "error: {spec}:3: not valid YAML"),
+    (["--spec", "{spec}"], "- 300\n", "error: {spec}: expected a mapping of spec fields"),
+    (["--spec", "{spec}"], "actors: 300\nlanes: 2\n",
+     "error: {spec}: field 'lanes': unknown spec field"),
+    (["--spec", "{missing}"], None, "error: {missing}: no such spec file"),
+])
+def test_generate_user_errors(tmp_path, capsys, args, spec_text, message):
+    spec = tmp_path / "spec.yaml"
+    missing = tmp_path / "nope.yaml"
+    if spec_text is not None:
+        spec.write_text(spec_text)
+    args = [a.format(spec=spec, missing=missing) for a in args]
+    code, out, err = run(capsys, "generate", *args, tmp_path / "out.tsv")
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("error: ")
+    assert message.format(spec=spec, missing=missing) in err
+    assert "Traceback" not in err + out
+    assert not (tmp_path / "out.tsv").exists()
+
+
+def test_generate_output_errors(tmp_path, capsys):
+    code, _, err = run(capsys, "generate", "-n", 50, tmp_path / "no" / "net.tsv")
+    assert code == 2 and err == f"error: {tmp_path / 'no'}: the folder does not exist\n"
+    code, _, err = run(capsys, "generate", "-n", 50, tmp_path / "net.unknownext")
+    assert code == 2 and err.startswith(f"error: {tmp_path / 'net.unknownext'}: cannot tell "
+                                        "the output format")
+
+
+def test_demo_runs_and_writes_its_report(tmp_path, capsys, shared_data):
+    out = tmp_path / "report"
+    code, stdout, err = run(capsys, "demo", "--out", out, "--actors", 500, "--seed", 2)
+    assert code == 0, err
+    report = json.loads((out / "summary.json").read_text())
+    assert report["sections"][:2] == ["Research networks", "A generated supply network"]
+    research = report["research_networks"]
+    assert research["available"] is True
+    assert research["summaries"]["caviar"]["actors"] == 110
+    assert research["summaries"]["caviar"]["links"] == 295
+    gen = report["generated_network"]
+    assert gen["summary"]["actors"] == 500 and gen["seed"] == 2
+    assert gen["capacity_by_kind"]["lab"] == pytest.approx(1.5 * gen["demand_kg_per_year"])
+    assert "# fentanet demo" in (out / "summary.md").read_text()
+    assert f"report: {out / 'summary.json'}" in stdout
+    assert "caviar" in stdout and "supply-500-seed2" in stdout
+
+
+def test_demo_without_the_shared_data(tmp_path, capsys, monkeypatch):
+    from fentanet import datasets
+
+    monkeypatch.setattr(datasets, "data_dir", lambda: None)
+    out = tmp_path / "report"
+    code, stdout, err = run(capsys, "demo", "--out", out, "--actors", 300)
+    assert code == 0, err
+    assert "the shared data folder (../shared/data) is not on this machine" in stdout
+    assert stdout.count("shared data folder") == 1
+    report = json.loads((out / "summary.json").read_text())
+    assert report["research_networks"] == {"available": False}
+    assert report["generated_network"]["summary"]["actors"] == 300
+
+
+def test_demo_out_must_be_a_folder(tmp_path, capsys):
+    clash = tmp_path / "file"
+    clash.write_text("x")
+    code, _, err = run(capsys, "demo", "--out", clash, "--actors", 100)
+    assert code == 2 and err == f"error: {clash}: exists and is not a folder; expected a " \
+                                "folder for the report\n"
+
+
+def test_console_entry_point_in_a_real_process(tmp_path):
+    out = tmp_path / "net.tsv"
+    done = subprocess.run([sys.executable, "-m", "fentanet", "generate", "--actors", "100",
+                           str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert out.exists()
+    done = subprocess.run([sys.executable, "-m", "fentanet", "generate", "--actors", "5",
+                           str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr == ("error: field 'actors': Input should be greater than or equal "
+                           "to 20, got 5\n")
+    done = subprocess.run([sys.executable, "-m", "fentanet", "demo", "--out",
+                           str(tmp_path / "r"), "--actors", "200"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "r" / "summary.json").exists()
