@@ -43,20 +43,23 @@ class Origin:
     """Where a network's rows came from, so that errors can name a file and line."""
 
     file: str | None = None
-    actor_lines: np.ndarray | None = None
-    link_lines: np.ndarray | None = None
+    actor_lines: Any = None
+    link_lines: Any = None
+    actor_file: str | None = None
+    """The actor table's file when it is not ``file`` (actor and link lists)."""
 
     def actor_error(self, row: int, message: str, field: str | None = None) -> InputError:
-        return self._error("actors", self.actor_lines, row, message, field)
+        return self._error("actors", self.actor_lines, row, message, field,
+                           self.actor_file or self.file)
 
     def link_error(self, row: int, message: str, field: str | None = None) -> InputError:
-        return self._error("links", self.link_lines, row, message, field)
+        return self._error("links", self.link_lines, row, message, field, self.file)
 
-    def _error(self, table, lines, row, message, field) -> InputError:
+    def _error(self, table, lines, row, message, field, file) -> InputError:
         if lines is not None and row < len(lines):
-            return InputError(message, file=self.file, line=int(lines[row]), field=field)
+            return InputError(message, file=file, line=int(lines[row]), field=field)
         where = f"{table} row {row + 1}: "
-        return InputError(where + message, file=self.file, field=field)
+        return InputError(where + message, file=file, field=field)
 
 
 @dataclass
@@ -153,6 +156,72 @@ class Network:
         net.source = source
         net.meta = dict(meta or {})
         net._cache = _Cache(index=index, src=src, dst=dst)
+        return net
+
+    @classmethod
+    def from_indices(
+        cls,
+        ids: Sequence[str] | np.ndarray | Any,
+        src: np.ndarray,
+        dst: np.ndarray,
+        *,
+        weight: np.ndarray | None = None,
+        actors: pd.DataFrame | None = None,
+        links: pd.DataFrame | None = None,
+        directed: bool = True,
+        name: str = "",
+        source: str | None = None,
+        meta: dict[str, Any] | None = None,
+        origin: Origin | None = None,
+    ) -> Network:
+        """A network from actor ids and the dense indices of each link's two ends.
+
+        The fast constructor for readers and generators: ``ids[i]`` is actor ``i`` and
+        link ``j`` joins ``ids[src[j]]`` to ``ids[dst[j]]``, so no id is looked up.
+        ``actors`` and ``links`` hold further columns (kind, attributes) aligned with
+        ``ids`` and with the links; ``weight`` is the links' weight (default 1).
+        Validated as the main constructor validates (unique non-empty ids, kinds,
+        numeric attributes, flow pairs).
+
+        >>> net = Network.from_indices(["a", "b", "c"], [0, 1], [1, 2])
+        >>> net.links["target"].tolist()
+        ['b', 'c']
+        """
+        origin = origin or Origin(file=source)
+        id_arr = ids if isinstance(ids, pa.Array) else pa.array(
+            [str(i) for i in ids], type=pa.string())
+        n = len(id_arr)
+        src = np.ascontiguousarray(src, dtype=np.int32)
+        dst = np.ascontiguousarray(dst, dtype=np.int32)
+        if src.shape != dst.shape or src.ndim != 1:
+            raise InputError("link sources and targets must be two arrays of one length",
+                             field="links")
+        for what, idx in (("source", src), ("target", dst)):
+            bad = np.flatnonzero((idx < 0) | (idx >= n))
+            if bad.size:
+                raise origin.link_error(int(bad[0]), f"link {what} index {idx[bad[0]]} "
+                                        f"outside 0..{n - 1}", what)
+        frame = pd.DataFrame() if actors is None else actors.reset_index(drop=True).copy()
+        if len(frame.columns) and len(frame) != n:
+            raise InputError(f"{len(frame)} actor rows for {n} ids", field="actors")
+        frame.insert(0, "id", pd.Series(id_arr.to_pandas(), dtype="str"))
+        actor_table = _normalise_actors(frame, None, origin)
+        m = src.size
+        table = pd.DataFrame() if links is None else links.reset_index(drop=True).copy()
+        if len(table.columns) and len(table) != m:
+            raise InputError(f"{len(table)} link rows for {m} links", field="links")
+        table.columns = [str(c) for c in table.columns]
+        clean = pa.array(actor_table["id"].to_numpy(dtype=object), type=pa.string())
+        table.insert(0, "source", pd.Series(clean.take(pa.array(src)).to_pandas(),
+                                            dtype="str"))
+        table.insert(1, "target", pd.Series(clean.take(pa.array(dst)).to_pandas(),
+                                            dtype="str"))
+        if weight is not None:
+            table["weight"] = np.asarray(weight, dtype=np.float64)
+        link_table = _normalise_link_columns(table, origin)
+        net = cls._from_parts(actor_table, link_table, directed=bool(directed), name=name,
+                              source=source, meta=meta, src=src, dst=dst)
+        net._validate(origin)
         return net
 
     def _replace(self, actors=None, links=None, *, directed=None, name=None, **cache) -> Network:
@@ -615,9 +684,14 @@ def _as_id_column(values: pd.Series, what: str, origin: Origin, table: str) -> p
 
 
 def _normalise_kinds(values: pd.Series | None, n: int, default: str,
-                     allowed: tuple[str, ...], err) -> np.ndarray:
+                     allowed: tuple[str, ...], err):
+    """Kinds in lower case, missing or blank ones the default; unknown kinds raise.
+
+    Works on the distinct values only (a link table has few kinds and many rows) and
+    returns a pandas string array (no Python object per row).
+    """
     if values is None:
-        return np.full(n, default, dtype=object)
+        return _string_column(np.zeros(n, dtype=np.int32), [default]).array
     # Normalise the distinct values only (a million links have a handful of kinds).
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     names = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str)
@@ -629,6 +703,13 @@ def _normalise_kinds(values: pd.Series | None, n: int, default: str,
                        f"{', '.join(allowed)}", "kind")
     table = pd.array(np.append(names, default).astype(object), dtype="str")
     return table.take(np.where(codes < 0, len(names), codes))
+
+
+def _string_column(codes: np.ndarray, words: list[str]) -> pd.Series:
+    """A pandas string column ``words[codes]``, decoded by Arrow (no object per row)."""
+    arr = pa.DictionaryArray.from_arrays(pa.array(codes, type=pa.int32()),
+                                         pa.array(words, type=pa.string()))
+    return pd.Series(arr.dictionary_decode().to_pandas(), dtype="str")
 
 
 def _check_numeric(frame: pd.DataFrame, columns: Iterable[str], err) -> None:
@@ -673,10 +754,15 @@ def _normalise_links(links: pd.DataFrame | None, origin: Origin) -> pd.DataFrame
     links.columns = [str(c) for c in links.columns]
     links["source"] = _as_id_column(links["source"], "source", origin, "links")
     links["target"] = _as_id_column(links["target"], "target", origin, "links")
+    return _normalise_link_columns(links, origin)
+
+
+def _normalise_link_columns(links: pd.DataFrame, origin: Origin) -> pd.DataFrame:
+    """Kinds (default ``tie``), weight (default 1) and the numeric attributes of links."""
     links["kind"] = _normalise_kinds(links.get("kind"), len(links), "tie", LINK_KINDS,
                                      origin.link_error)
     if "weight" not in links:
-        links["weight"] = 1.0
+        links["weight"] = np.ones(len(links), dtype=np.float64)
     _check_numeric(links, LINK_NUMERIC, origin.link_error)
     front = ["source", "target", "kind", "weight"]
     return links[front + [c for c in links.columns if c not in front]]
@@ -718,16 +804,16 @@ def _normalise_actors(actors, links: pd.DataFrame, origin: Origin) -> pd.DataFra
         actors.columns = [str(c) for c in actors.columns]
     if "id" not in actors.columns:
         raise InputError("actors table has no 'id' column (columns: "
-                         f"{', '.join(actors.columns) or 'none'})", file=origin.file,
-                         field="id")
+                         f"{', '.join(actors.columns) or 'none'})",
+                         file=origin.actor_file or origin.file, field="id")
     actors["id"] = _as_id_column(actors["id"], "id", origin, "actors")
     actors["kind"] = _normalise_kinds(actors.get("kind"), len(actors), "actor", ACTOR_KINDS,
                                       origin.actor_error)
     if "uid" in actors:
         uid = pd.to_numeric(actors["uid"], errors="coerce")
         if uid.isna().any() or uid.duplicated().any():
-            raise InputError("actor 'uid' must be unique integers", file=origin.file,
-                             field="uid")
+            raise InputError("actor 'uid' must be unique integers",
+                             file=origin.actor_file or origin.file, field="uid")
         actors["uid"] = uid.to_numpy(dtype=np.int64)
     else:
         actors["uid"] = np.arange(len(actors), dtype=np.int64)
