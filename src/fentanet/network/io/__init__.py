@@ -2,19 +2,26 @@
 
 Each format lives in its own module and registers a reader and/or a writer with
 :func:`register`. The format is taken from ``format=``, else from the file's extension,
-else from its content (:func:`detect_format`). Writes are atomic: the file is written
-under a temporary name next to the target and renamed into place, so a failed write never
-leaves a half-written file or destroys the one already there.
+else from its content (:func:`detect_format`): the sniffers of the formats that claim the
+extension are tried first (lowest ``priority`` first), then those of every other format,
+so a Pajek file saved as ``.txt`` still reads. Writes are atomic: every file is written
+under a temporary name next to its target and renamed into place only when all of them
+are complete, so a failed write never leaves a half-written file or destroys the one
+already there.
+
+The formats are listed by ``fentanet formats`` and described in ``docs/formats.md``.
 """
 
 from __future__ import annotations
 
 import csv
+import inspect
 import json
 import os
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +38,12 @@ Sniffer = Callable[[str, Path], bool]
 
 @dataclass(frozen=True)
 class Format:
-    """A file format: its name, extensions, reader, writer and content sniffer."""
+    """A file format: its name, extensions, reader, writer and content sniffer.
+
+    ``priority`` orders the sniffers (lower first); ``write_priority`` picks the writer
+    among the formats sharing an extension (lower first: the link list is the default
+    for ``.csv`` because it loses nothing). ``keeps`` states what survives a round trip.
+    """
 
     name: str
     extensions: tuple[str, ...]
@@ -40,7 +52,8 @@ class Format:
     writer: Writer | None = None
     sniff: Sniffer | None = None
     priority: int = 50
-    """Order in which sniffers are tried (lower first)."""
+    write_priority: int = 50
+    keeps: str = ""
 
 
 FORMATS: dict[str, Format] = {}
@@ -55,20 +68,30 @@ def register(
     writer: Writer | None = None,
     sniff: Sniffer | None = None,
     priority: int = 50,
+    write_priority: int = 50,
+    keeps: str = "",
 ) -> Format:
     """Register (or extend) a format. Called by the format modules at import."""
     old = FORMATS.get(name)
     fmt = Format(
         name=name,
-        extensions=extensions or (old.extensions if old else ()),
+        extensions=tuple(e.lower() for e in (extensions or (old.extensions if old else ()))),
         description=description or (old.description if old else ""),
         reader=reader or (old.reader if old else None),
         writer=writer or (old.writer if old else None),
         sniff=sniff or (old.sniff if old else None),
         priority=priority,
+        write_priority=write_priority,
+        keeps=keeps or (old.keeps if old else ""),
     )
     FORMATS[name] = fmt
     return fmt
+
+
+def formats() -> list[Format]:
+    """Every registered format, by name."""
+    _load_formats()
+    return [FORMATS[k] for k in sorted(FORMATS)]
 
 
 HEAD_BYTES = 64 * 1024
@@ -76,60 +99,66 @@ HEAD_BYTES = 64 * 1024
 
 def read_head(path: Path, size: int = HEAD_BYTES) -> str:
     """The first ``size`` bytes of a file as text (BOM removed); binary content raises."""
+    from fentanet.network.io._text import decode_head
+
     with open(path, "rb") as fh:
         raw = fh.read(size)
-    if b"\x00" in raw:
-        raise InputError("binary content (NUL bytes); expected a text network file",
-                         file=path)
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(raw) - 4:  # a multi-byte character cut by the head limit
-            return raw[: exc.start].decode("utf-8")
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); expected a text "
-                         "network file", file=path, line=line) from None
+    return decode_head(raw, path)
 
 
 def _extension(path: Path) -> str:
+    """The longest registered extension the file name ends with (else its last suffix)."""
     name = path.name.lower()
-    for fmt in sorted(FORMATS.values(), key=lambda f: -max((len(e) for e in f.extensions),
-                                                           default=0)):
-        for ext in fmt.extensions:
-            if name.endswith(ext):
-                return ext
+    known = sorted({e for f in FORMATS.values() for e in f.extensions}, key=len, reverse=True)
+    for ext in known:
+        if name.endswith(ext) and len(name) > len(ext):
+            return ext
     return path.suffix.lower()
 
 
-def detect_format(path: str | Path) -> str:
-    """The name of the format of a file: by content among the formats sharing its
-    extension (or all of them when the extension is unknown)."""
-    _load_formats()
-    path = Path(path)
+def _check_file(path: Path) -> None:
     if not path.exists():
         raise InputError("no such file", file=path)
     if path.is_dir():
-        raise InputError("is a directory; expected a network file", file=path)
+        raise InputError("is a folder; expected a network file", file=path)
     if path.stat().st_size == 0:
         raise InputError("empty file; expected a network", file=path)
+
+
+def detect_format(path: str | Path) -> str:
+    """The name of the format of a file, from its extension and its content.
+
+    Among the formats claiming the extension, the first whose sniffer accepts the head
+    of the file wins; a single claimant without a sniffer wins outright. When none
+    accepts, the sniffers of all other formats are tried.
+    """
+    _load_formats()
+    path = Path(path)
+    _check_file(path)
     ext = _extension(path)
-    candidates = [f for f in FORMATS.values() if f.reader and ext in f.extensions]
+    readers = [f for f in FORMATS.values() if f.reader]
+    candidates = [f for f in readers if ext in f.extensions]
     if len(candidates) == 1 and candidates[0].sniff is None:
         return candidates[0].name
     head = read_head(path)
     if not head.strip():
         raise InputError("file holds only blank space; expected a network", file=path)
-    pool = candidates or [f for f in FORMATS.values() if f.reader]
-    for fmt in sorted(pool, key=lambda f: f.priority):
-        if fmt.sniff is not None and fmt.sniff(head, path):
-            return fmt.name
-    if len(candidates) == 1:
-        return candidates[0].name
-    names = ", ".join(sorted(f.name for f in FORMATS.values() if f.reader))
-    raise InputError(f"cannot tell the format from the extension '{ext}' or the content; "
+    others = [f for f in readers if f not in candidates]
+    for pool in (candidates, others):
+        for fmt in sorted(pool, key=lambda f: (f.priority, f.name)):
+            if fmt.sniff is not None and _safe_sniff(fmt, head, path):
+                return fmt.name
+    names = ", ".join(sorted(f.name for f in readers))
+    what = f"the extension '{ext}'" if ext else "the file name"
+    raise InputError(f"cannot tell the format from {what} or the content; "
                      f"pass format= one of: {names}", file=path)
+
+
+def _safe_sniff(fmt: Format, head: str, path: Path) -> bool:
+    try:
+        return bool(fmt.sniff(head, path))
+    except (ValueError, csv.Error, IndexError, KeyError):
+        return False
 
 
 def _format(name: str, *, need: str) -> Format:
@@ -143,9 +172,30 @@ def _format(name: str, *, need: str) -> Format:
     return fmt
 
 
-_PARSE_ERRORS = (ValueError, csv.Error, UnicodeDecodeError, pd.errors.ParserError,
+def _check_options(fmt: Format, func: Callable, options: dict[str, Any], skip: int) -> None:
+    """Unknown keyword options raise a clear error instead of a TypeError."""
+    params = list(inspect.signature(func).parameters.values())[skip:]
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return
+    names = [p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    unknown = sorted(set(options) - set(names))
+    if unknown:
+        have = ", ".join(names) or "none"
+        raise InputError(f"format '{fmt.name}' has no option {unknown[0]!r}; its options: "
+                         f"{have}", field=unknown[0])
+
+
+_PARSE_ERRORS = (ValueError, csv.Error, UnicodeError, pd.errors.ParserError,
                  pd.errors.EmptyDataError, ET.ParseError, json.JSONDecodeError, KeyError,
-                 IndexError, TypeError, OverflowError)
+                 IndexError, TypeError, OverflowError, RecursionError)
+
+
+def _arrow_errors() -> tuple[type[BaseException], ...]:
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return ()
+    return (pa.ArrowException,)
 
 
 def read(path: str | Path, format: str | None = None, **options: Any) -> Network:
@@ -156,22 +206,28 @@ def read(path: str | Path, format: str | None = None, **options: Any) -> Network
     path
         The file.
     format
-        A registered format name (see :data:`FORMATS`, or ``fentanet formats``); by default
-        taken from the extension and the content.
+        A registered format name (``fentanet formats`` lists them); by default taken from
+        the extension and the content.
     **options
-        Passed to the format's reader (each reader documents its own).
+        Passed to the format's reader (each reader documents its own; see
+        ``docs/formats.md``).
 
     Raises
     ------
     InputError
         The file is missing, empty, binary, or its content does not fit the format; the
         message names the file, the line where known, and what was expected.
+
+    Examples
+    --------
+    >>> net = read("links.csv")                                   # doctest: +SKIP
+    >>> net = read("calls.txt", format="edgelist", directed=True)  # doctest: +SKIP
     """
     path = Path(path)
-    if not path.exists():
-        raise InputError("no such file", file=path)
+    _check_file(path)
     name = format or detect_format(path)
     fmt = _format(name, need="reader")
+    _check_options(fmt, fmt.reader, options, skip=1)
     try:
         net = fmt.reader(path, **options)
     except InputError as exc:
@@ -180,22 +236,33 @@ def read(path: str | Path, format: str | None = None, **options: Any) -> Network
         raise
     except MemoryError:
         raise InputError(f"too large to read as {fmt.name}", file=path) from None
-    except _PARSE_ERRORS as exc:
-        raise InputError(f"not a valid {fmt.name} file ({type(exc).__name__}: {exc})",
-                         file=path) from None
+    except _PARSE_ERRORS + _arrow_errors() as exc:
+        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise InputError(f"not a valid {fmt.name} file ({detail})", file=path) from None
     if net.source is None:
         net.source = str(path)
     if not net.name:
-        net.name = path.stem
+        net.name = _stem(path)
     return net
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    ext = _extension(path)
+    return name[: -len(ext)] if ext and name.lower().endswith(ext) else path.stem
 
 
 def write(net: Network, path: str | Path, format: str | None = None, **options: Any) -> Path:
     """Write a network to a file, atomically; returns the path written.
 
-    The format is ``format`` or the one whose extension the path has. Formats that need
-    several files (actor and link lists) write them side by side, each atomically.
+    The format is ``format`` or the preferred writer for the path's extension (the link
+    list for ``.csv``, ``.tsv`` and ``.txt``). Formats that need several files (the link
+    list writes its actor list and a small metadata file beside it) replace all of them
+    together, only once all are written.
     """
+    from fentanet.network.convert import as_network
+
+    net = as_network(net)
     path = Path(path)
     if format is None:
         _load_formats()
@@ -206,36 +273,68 @@ def write(net: Network, path: str | Path, format: str | None = None, **options: 
             raise InputError(f"cannot tell the output format from '{path.name}'; use an "
                              f"extension among {', '.join(able)} or pass format=",
                              file=path)
-        fmt = min(writers, key=lambda f: f.priority)
+        fmt = min(writers, key=lambda f: (f.write_priority, f.name))
     else:
         fmt = _format(format, need="writer")
-    if path.parent and not path.parent.exists():
-        raise InputError("the folder does not exist", file=path.parent)
-    fmt.writer(net, path, **options)
+    _check_options(fmt, fmt.writer, options, skip=2)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.exists():
+        raise InputError("the folder does not exist", file=parent)
+    if path.is_dir():
+        raise InputError("is a folder; expected a file name to write", file=path)
+    try:
+        fmt.writer(net, path, **options)
+    except InputError as exc:
+        raise exc.located(file=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", file=path) from None
     return path
 
 
-def atomic_path(path: Path):
-    """Context manager giving a temporary path that replaces ``path`` on success."""
-    return _Atomic(Path(path))
+@contextmanager
+def atomic_paths(*paths: Path) -> Iterator[list[Path]]:
+    """Temporary paths, one per target, that replace the targets together on success.
+
+    On an exception every temporary file is removed and no target is touched.
+    """
+    temps: list[Path] = []
+    try:
+        for target in paths:
+            target = Path(target)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                       dir=target.parent if str(target.parent) else ".")
+            os.close(fd)
+            temps.append(Path(tmp))
+        yield temps
+    except BaseException:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, target in zip(temps, paths, strict=True):
+        _keep_mode(tmp, Path(target))
+        os.replace(tmp, target)
 
 
-class _Atomic:
-    def __init__(self, path: Path) -> None:
-        self.path = path
+def _keep_mode(tmp: Path, target: Path) -> None:
+    """Give the new file the permissions of the one it replaces (mkstemp makes it 0600)."""
+    try:
+        mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask()
+        os.chmod(tmp, mode)
+    except OSError:  # pragma: no cover - best effort
+        pass
 
-    def __enter__(self) -> Path:
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
-                                   dir=self.path.parent or ".")
-        os.close(fd)
-        self.tmp = Path(tmp)
-        return self.tmp
 
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        else:
-            self.tmp.unlink(missing_ok=True)
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path that replaces ``path`` on success (see :func:`atomic_paths`)."""
+    with atomic_paths(Path(path)) as (tmp,):
+        yield tmp
 
 
 _LOADED = False
@@ -247,11 +346,17 @@ def _load_formats() -> None:
     if _LOADED:
         return
     _LOADED = True
-    from fentanet.network.io import interdiction, matrix  # noqa: F401
-
-    for mod in _OPTIONAL_MODULES:
+    for mod in _FORMAT_MODULES + _OPTIONAL_MODULES:
         __import__(f"fentanet.network.io.{mod}")
 
 
-_OPTIONAL_MODULES: list[str] = []
+_FORMAT_MODULES: list[str] = ["interdiction", "matrix"]
+"""The format modules that ship with fentanet, imported on first use."""
+
+_OPTIONAL_MODULES: list[str] = [
+    "lists", "edgelist", "ucinet", "pajek", "graphml", "gexf", "nodelink", "sif", "dot",
+]
 """Further format modules, imported on first use (each registers itself)."""
+
+__all__ = ["FORMATS", "Format", "atomic_path", "atomic_paths", "detect_format", "formats",
+           "read", "read_head", "register", "write"]

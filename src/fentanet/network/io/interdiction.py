@@ -24,6 +24,7 @@ import pandas as pd
 
 from fentanet.errors import InputError
 from fentanet.network.io import atomic_path, register
+from fentanet.network.io._text import load
 from fentanet.network.model import Network, Origin
 
 HT_FIELDS = ("source", "target", "capacity", "cost", "special", "trafficker", "bottom",
@@ -33,13 +34,13 @@ LAYERED_FIELDS = ("source", "target", "capacity", "cost", "special", "level")
 
 def _rows(path: Path) -> list[tuple[int, list[str]]]:
     rows = []
-    with open(path, encoding="utf-8-sig") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            fields = [f.strip() for f in line.split(",")]
-            while fields and fields[-1] == "":  # trailing empty fields (HT Network8)
-                fields.pop()
-            if fields:
-                rows.append((lineno, fields))
+    text = load(path).decode("utf-8")
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        fields = [f.strip() for f in line.split(",")]
+        while fields and fields[-1] == "":  # trailing empty fields (HT Network8)
+            fields.pop()
+        if fields:
+            rows.append((lineno, fields))
     return rows
 
 
@@ -72,11 +73,22 @@ def read_interdiction(path: Path, *, keep_return_arc: bool = False) -> Network:
                 raise InputError(f"'{fields[j]}' must be a number, got '{text}'",
                                  file=path, line=lineno, field=fields[j]) from None
     lines = np.array([ln for ln, _ in arcs])
+    integral = [j for j, f in enumerate(fields) if f not in ("capacity", "cost")]
+    frac = values[:, integral] != np.round(values[:, integral])
+    frac |= ~np.isfinite(values[:, integral]) | (np.abs(values[:, integral]) > 2**53)
+    if frac.any():
+        i, j = np.argwhere(frac)[0]
+        name = fields[integral[j]]
+        raise InputError(f"'{name}' must be an integer, got '{arcs[i][1][integral[j]]}'",
+                         file=path, line=int(lines[i]), field=name)
     try:
-        source, sink = (str(int(float(x))) for x in head[:2])
-    except ValueError:
-        raise InputError("source and sink must be integer node ids", file=path,
-                         line=head_line) from None
+        head_values = [float(x) for x in head]
+        if any(v != round(v) or abs(v) > 2**53 for v in head_values):
+            raise ValueError
+        source, sink = (str(int(v)) for v in head_values[:2])
+    except (ValueError, OverflowError):
+        raise InputError("source and sink must be integer node ids, got "
+                         f"'{', '.join(head)}'", file=path, line=head_line) from None
     links = pd.DataFrame(values, columns=list(fields))
     for col in ("source", "target"):
         links[col] = links[col].astype(np.int64).astype(str)
@@ -93,6 +105,8 @@ def read_interdiction(path: Path, *, keep_return_arc: bool = False) -> Network:
                               np.where(actors["id"] == sink, "sink", None))
     meta = {"source": source, "sink": sink, "format": "interdiction",
             "variant": "ht" if width == 8 else "layered"}
+    if len(head) == 3:
+        meta["level"] = int(head_values[2])
     return Network(actors, links, directed=True, name=path.stem, source=str(path),
                    meta=meta, origin=Origin(file=str(path), link_lines=lines))
 
@@ -109,8 +123,18 @@ def write_interdiction(net: Network, path: Path) -> None:
     if missing:
         raise InputError(f"links lack the columns {missing} of an interdiction instance",
                          file=path)
+    ids = pd.Series(net.ids, dtype=object).astype(str)
+    if not ids.str.fullmatch(r"-?[0-9]+").all():
+        bad = ids[~ids.str.fullmatch(r"-?[0-9]+")].iloc[0]
+        raise InputError(f"actor id {bad!r} is not an integer; interdiction instances "
+                         "number their nodes", file=path, field="id")
+    holes = [f for f in fields[2:] if net.links[f].isna().any()]
+    if holes:
+        raise InputError(f"links have missing values in {holes}; an interdiction "
+                         "instance needs every field", file=path, field=holes[0])
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(f"{source}, {sink}" + (", 5" if layered else "") + "\n")
+        level = net.meta.get("level", 1)
+        fh.write(f"{source}, {sink}" + (f", {level}" if layered else "") + "\n")
         for row in net.links[list(fields)].itertuples(index=False, name=None):
             fh.write(", ".join(_fmt(v) for v in row) + "\n")
 

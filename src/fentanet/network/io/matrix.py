@@ -1,177 +1,287 @@
 """CSV/TSV adjacency matrices with row and column labels.
 
 The layout of the UCINET covert-networks collection and of most case files: a header
-row (an empty or arbitrary corner cell, then the column labels), then one row per actor
-(its label, then its cells). Handles a UTF-8 BOM, CRLF or LF, quoted or bare labels,
-comma, semicolon or tab delimiters, weighted or binary cells. Row and column labels must
-be the same set; the column order may differ from the row order.
+row (a corner cell, empty or not, then the column labels), then one row per actor (its
+label, then its cells). A header without the corner cell (one field fewer than the
+rows) is accepted too. Handles a UTF-8 BOM, CRLF or LF, quoted or bare labels, comma,
+semicolon, tab or space delimiters, a trailing delimiter, weighted or binary cells;
+empty cells are 0. Row and column labels must be the same set; the column order may
+differ from the row order. Parsing is columnar (pyarrow), so thousands of actors read in
+a fraction of a second.
 
 A cell ``M[i][j]`` becomes a link from row i to column j with ``weight`` = the cell;
 zero cells are no link. ``directed=None`` (default) reads a symmetric matrix as an
-undirected network (one link per pair) and any other as directed; ``directed=False`` on
-an asymmetric matrix takes the larger of the two cells as the pair's weight, as the UCINET
-collection symmetrises.
+undirected network (one link per pair, the diagonal as self-loops) and any other as
+directed; ``directed=False`` on an asymmetric matrix takes the larger of the two cells as
+the pair's weight, as the UCINET collection symmetrises.
+
+What round-trips through write and read: actor ids (isolates included) and, per ordered
+pair (per unordered pair when undirected), the summed weight of its links; a link of
+weight 0 is no link. Directedness survives when the matrix is asymmetric (pass
+``directed=`` to read a symmetric directed network back as directed). Kinds, attributes,
+phases and parallel links are not kept: use the link list for those.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import scipy.sparse as sp
 
 from fentanet.errors import InputError
 from fentanet.network.io import atomic_path, read_head, register
+from fentanet.network.io._text import (
+    format_number,
+    head_lines,
+    header_fields,
+    load,
+    read_table,
+    sniff_delimiter,
+    split_header,
+)
 from fentanet.network.model import Network
 
-DELIMITERS = ",;\t"
+DELIMITERS = ",;\t|"
 
 
-def _dialect(head: str) -> str:
-    first = head.splitlines()[0] if head else ""
-    counts = {d: first.count(d) for d in DELIMITERS}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ","
+def _delimiter(lines: list[str]) -> str:
+    found = sniff_delimiter(lines, DELIMITERS)
+    return found or " "
 
 
-def parse_matrix(text: str, *, file: Path | str | None = None) -> tuple[list[str], np.ndarray]:
-    """Labels and the square value matrix (rows and columns in row-label order)."""
-    delim = _dialect(text)
-    rows = list(csv.reader(io.StringIO(text), delimiter=delim))
-    lines = [i + 1 for i, r in enumerate(rows) if any(c.strip() for c in r)]
-    rows = [r for r in rows if any(c.strip() for c in r)]
-    if not rows:
+def parse_matrix(raw: bytes | str, *, file: Path | str | None = None
+                 ) -> tuple[list[str], sp.coo_array]:
+    """Row labels and the square matrix of cells (rows and columns in row-label order)."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8")
+    sample = head_lines(raw[:65536].decode("utf-8", errors="ignore"), 5)
+    if not sample:
         raise InputError("empty matrix; expected a header row of labels", file=file)
-    header = [c.strip() for c in rows[0]]
-    cols = header[1:]
-    while cols and cols[-1] == "":  # trailing delimiter
-        cols.pop()
+    delim = _delimiter(sample)
+    quoting = True
+    if delim == " ":
+        raw = re.sub(rb"(?m)^[ \t]+|[ \t]+(?=\r?$)", b"", re.sub(rb"[ \t]+", b" ", raw))
+    head, body, head_line = split_header(raw, quoting=quoting)
+    raw_header = header_fields(head, delim, quoting)
+    header = list(raw_header)
+    while len(header) > 1 and header[-1] == "":  # trailing delimiter
+        header.pop()
+    first_body = head_line + head.count(b"\n") + 1
+    body_sample = [ln for ln in body[:65536].decode("utf-8", errors="ignore").splitlines()
+                   if ln.strip()][:1]
+    width_row = len(header_fields(body_sample[0].encode(), delim, quoting)) \
+        if body_sample else len(raw_header)
+    # rows end with a delimiter too when the header does (one empty field more)
+    trailing = len(raw_header) > len(header) and width_row == len(raw_header) and \
+        len(raw_header) - len(header) == 1 and header[0] == ""
+    if not trailing and len(raw_header) > len(header) and width_row == len(header) + 2:
+        trailing = True  # header without a corner cell, rows and header end with it
+    width = width_row - (1 if trailing else 0)
+    cols = header if width == len(header) + 1 else header[1:]
     n = len(cols)
     if n == 0:
-        raise InputError("the header row has no column labels", file=file, line=lines[0])
+        raise InputError("the header row has no column labels", file=file, line=head_line)
+    for c in cols:
+        if not c:
+            raise InputError("a column label in the header is empty", file=file,
+                             line=head_line)
     if len(set(cols)) != n:
         dup = next(c for c in cols if cols.count(c) > 1)
         raise InputError(f"column label '{dup}' appears twice in the header", file=file,
-                         line=lines[0])
-    body = rows[1:]
-    if len(body) != n:
-        raise InputError(f"{len(body)} rows for {n} column labels; an adjacency matrix "
-                         "must be square (truncated file?)", file=file,
-                         line=lines[-1])
-    labels: list[str] = []
-    values = np.zeros((n, n), dtype=np.float64)
-    for i, row in enumerate(body):
-        cells = row[1:]
-        while len(cells) > n and cells[-1].strip() == "":
-            cells.pop()
-        if len(cells) != n:
-            raise InputError(f"row has {len(cells)} values, expected {n} (one per column "
-                             "label): ragged matrix", file=file, line=lines[i + 1])
-        labels.append(row[0].strip())
-        for j, cell in enumerate(cells):
-            text_cell = cell.strip()
-            if not text_cell:
-                continue
-            try:
-                values[i, j] = float(text_cell)
-            except ValueError:
-                raise InputError(f"cell for column '{cols[j]}' must be a number, got "
-                                 f"'{text_cell[:40]}'", file=file, line=lines[i + 1],
-                                 field=cols[j]) from None
-            if not np.isfinite(values[i, j]):
-                raise InputError(f"cell for column '{cols[j]}' must be finite, got "
-                                 f"'{text_cell}'", file=file, line=lines[i + 1],
-                                 field=cols[j])
+                         line=head_line)
+    names = ["label"] + [f"c{j}" for j in range(n)]
+    if trailing:
+        names.append("_trailing")
+    table = read_table(body, path=file, delimiter=delim, names=names, first_line=first_body,
+                       quoting=quoting, what="row")
+    if table.n_rows != n:
+        last = table.line(table.n_rows - 1) if table.n_rows else head_line
+        raise InputError(f"{table.n_rows} rows for {n} column labels; an adjacency matrix "
+                         "must be square (truncated file?)", file=file, line=last)
+    if trailing and table.columns["_trailing"].null_count != n:
+        raise InputError("ragged matrix: a row has a value after the last column",
+                         file=file, line=table.line(0))
+    label_col = table.columns["label"]
+    if label_col.null_count:
+        row = int(np.flatnonzero(pc.is_null(label_col).to_numpy(zero_copy_only=False))[0])
+        raise InputError("a row has no label", file=file, line=table.line(row))
+    labels = [s.strip() for s in label_col.to_pylist()]
+    seen: dict[str, int] = {}
+    for i, lab in enumerate(labels):
+        if not lab:
+            raise InputError("a row has no label", file=file, line=table.line(i))
+        if lab in seen:
+            raise InputError(f"row label '{lab}' appears twice (also line "
+                             f"{table.line(seen[lab])})", file=file, line=table.line(i))
+        seen[lab] = i
     if set(labels) != set(cols):
         extra = sorted(set(labels) ^ set(cols))[:5]
         raise InputError(f"row labels and column labels differ (e.g. {extra}); expected "
-                         "the same actors in both", file=file)
-    if len(set(labels)) != n:
-        dup = next(c for c in labels if labels.count(c) > 1)
-        raise InputError(f"row label '{dup}' appears twice", file=file)
-    order = pd.Index(cols).get_indexer(labels)
-    return labels, values[:, order]
-
-
-def matrix_to_network(labels: list[str], values: np.ndarray, *, directed: bool | None = None,
-                      name: str = "", source: str | None = None,
-                      phase=None) -> Network:
-    """A network from a labelled square matrix; see the module docstring."""
-    if directed is None:
-        directed = not np.array_equal(values, values.T)
-    if directed:
-        i, j = np.nonzero(values)
-        w = values[i, j]
+                         "the same actors in both", file=file, line=head_line)
+    col_to_row = pd.Index(labels).get_indexer(cols)
+    rows_list, cols_list, vals_list = [], [], []
+    for j in range(n):
+        col = table.columns[f"c{j}"]
+        values = _numbers(col, table, file, cols[j])
+        nz = np.flatnonzero(values)
+        if nz.size:
+            rows_list.append(nz)
+            cols_list.append(np.full(nz.size, col_to_row[j]))
+            vals_list.append(values[nz])
+    if rows_list:
+        r = np.concatenate(rows_list)
+        c = np.concatenate(cols_list)
+        v = np.concatenate(vals_list)
     else:
-        sym = np.maximum(values, values.T)
-        i, j = np.nonzero(np.triu(sym))
-        w = sym[i, j]
-    ids = np.asarray(labels, dtype=object)
-    links = pd.DataFrame({"source": ids[i], "target": ids[j],
-                          "weight": w})
+        r = c = np.zeros(0, dtype=np.int64)
+        v = np.zeros(0)
+    order = np.lexsort((c, r))
+    mat = sp.coo_array((v[order], (r[order], c[order])), shape=(n, n))
+    return labels, mat
+
+
+def _numbers(col: pa.ChunkedArray, table, file, label: str) -> np.ndarray:
+    trimmed = pc.utf8_trim_whitespace(col)
+    try:
+        values = pc.cast(trimmed, pa.float64())
+    except pa.ArrowInvalid:
+        ok = pc.match_substring_regex(
+            trimmed, r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$|^$")
+        ok = pc.fill_null(ok, True).to_numpy(zero_copy_only=False)
+        row = int(np.flatnonzero(~ok)[0]) if (~ok).any() else 0
+        text = str(trimmed[row].as_py())
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise InputError(f"cell for column '{label}' must be a number, got '{shown}'",
+                         file=file, line=table.line(row), field=label) from None
+    arr = values.to_numpy(zero_copy_only=False).astype(np.float64, copy=True)
+    missing = np.isnan(arr) & pc.is_null(values).to_numpy(zero_copy_only=False)
+    arr[missing] = 0.0
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputError(f"cell for column '{label}' must be finite, got "
+                         f"'{trimmed[row].as_py()}'", file=file, line=table.line(row),
+                         field=label)
+    return arr
+
+
+def matrix_to_network(labels: list[str], values, *, directed: bool | None = None,
+                      name: str = "", source: str | None = None, phase=None) -> Network:
+    """A network from a labelled square matrix (dense or sparse); see the module docstring."""
+    mat = sp.csr_array(values)
+    mat.sum_duplicates()
+    mat.eliminate_zeros()
+    if directed is None:
+        directed = (mat != mat.T).nnz > 0
+    if not directed:
+        mat = mat.maximum(mat.T)
+        mat = sp.triu(mat, format="csr")
+    coo = mat.tocoo()
+    order = np.lexsort((coo.col, coo.row))
+    links = None
     if phase is not None:
-        links["phase"] = phase
-    return Network(pd.DataFrame({"id": labels}), links, directed=directed, name=name,
-                   source=source)
+        links = pd.DataFrame({"phase": np.full(order.size, phase, dtype=object)})
+    return Network.from_indices([str(x) for x in labels], coo.row[order], coo.col[order],
+                                weight=coo.data[order], links=links,
+                                directed=bool(directed), name=name, source=source)
 
 
-def read_matrix(path: Path, *, directed: bool | None = None, phase=None) -> Network:
+def read_matrix(path: Path, *, directed: bool | None = None) -> Network:
     """Read a CSV/TSV adjacency matrix; see the module docstring."""
-    text = path.read_bytes().decode("utf-8-sig")
-    labels, values = parse_matrix(text, file=path)
-    return matrix_to_network(labels, values, directed=directed, name=path.stem,
-                             source=str(path), phase=phase)
+    labels, mat = parse_matrix(load(path), file=path)
+    return matrix_to_network(labels, mat, directed=directed, source=str(path))
 
 
-def network_to_matrix(net: Network, weight: str = "weight") -> np.ndarray:
-    """Dense matrix of summed link weights (symmetric for undirected networks)."""
-    return net.adjacency(weight=weight if weight in net.links else None).toarray()
+def network_to_matrix(net: Network, weight: str = "weight") -> sp.csr_array:
+    """Sparse matrix of summed link weights (symmetric for undirected networks)."""
+    return net.adjacency(weight=weight if weight in net.links else None)
 
 
 def write_matrix(net: Network, path: Path, *, delimiter: str | None = None) -> None:
     """Write a labelled adjacency matrix (tab-delimited for .tsv/.txt, else comma).
 
-    Only ids and link weights survive: use actor and link lists to keep kinds and
-    attributes.
+    Only ids and link weights survive (see the module docstring).
     """
     if delimiter is None:
         delimiter = "\t" if path.suffix.lower() in (".tsv", ".txt") else ","
+    if delimiter not in (",", "\t", ";", "|"):
+        raise InputError(f"unknown delimiter {delimiter!r}; expected ',', tab, ';' or '|'",
+                         field="delimiter")
     mat = network_to_matrix(net)
-    ids = net.ids.tolist()
+    ids = [str(i) for i in net.ids]
+    labels = [_quote(i, delimiter) for i in ids]
+    n = len(ids)
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, delimiter=delimiter, lineterminator="\n")
-        w.writerow(["", *ids])
-        for label, row in zip(ids, mat, strict=True):
-            w.writerow([label, *(_num(v) for v in row)])
+        fh.write(delimiter.join(['""', *labels]) + "\n")
+        for i in range(n):
+            cells = ["0"] * n
+            lo, hi = mat.indptr[i], mat.indptr[i + 1]
+            for j, v in zip(mat.indices[lo:hi], mat.data[lo:hi], strict=True):
+                cells[j] = format_number(v)
+            fh.write(labels[i] + delimiter + delimiter.join(cells) + "\n")
 
 
-def _num(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else repr(float(v))
+def _quote(label: str, delimiter: str) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter, lineterminator="").writerow([label])
+    return buf.getvalue()
 
 
 def _sniff(head: str, path: Path) -> bool:
-    lines = [ln for ln in head.splitlines() if ln.strip()]
+    """A header of labels, then rows each starting with one of them and holding one
+    number (or nothing) per label."""
+    lines = head_lines(head, 400)
     if len(lines) < 2:
         return False
-    delim = _dialect(head)
+    delim = _delimiter(lines[:40])
+    if delim == " ":
+        lines = [" ".join(ln.split()) for ln in lines]
     try:
-        rows = list(csv.reader(io.StringIO("\n".join(lines[:50])), delimiter=delim))
+        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
     except csv.Error:
         return False
-    header = [c.strip() for c in rows[0]]
-    if len(header) < 2:
+    rows = [[c.strip() for c in r] for r in rows if r]
+    header, body = list(rows[0]), rows[1:]
+    while len(header) > 1 and header[-1] == "":
+        header.pop()
+    if not body:
         return False
-    corner = header[0]
-    labels = set(header[1:])
-    if corner and corner in labels:
+    first = body[0][:-1] if len(body[0]) > 1 and body[0][-1] == "" and \
+        len(body[0]) - 1 in (len(header), len(header) + 1) else body[0]
+    labels = header if len(first) == len(header) + 1 else header[1:]
+    if not labels or len(set(labels)) != len(labels):
         return False
-    firsts = [r[0].strip() for r in rows[1:] if r]
-    if not firsts or not all(f in labels for f in firsts[:-1] or firsts):
+    known = set(labels)
+    complete = len(head) < 60_000 and len(lines) < 400
+    checked = body if complete else body[:-1] or body
+    seen = set()
+    for r in checked:
+        cells = r[1:]
+        if len(cells) == len(labels) + 1 and cells[-1] == "":
+            cells = cells[:-1]
+        if r[0] not in known or r[0] in seen or len(cells) != len(labels):
+            return False
+        seen.add(r[0])
+        if not all(_numeric_or_empty(c) for c in cells):
+            return False
+    return not complete or seen == known
+
+
+def _numeric_or_empty(text: str) -> bool:
+    if not text:
+        return True
+    try:
+        float(text)
+    except ValueError:
         return False
-    width = len(header)
-    return all(len(r) >= width - 1 for r in rows[1:-1])
+    return True
 
 
 register(
@@ -182,6 +292,10 @@ register(
     writer=write_matrix,
     sniff=_sniff,
     priority=20,
+    write_priority=50,
+    keeps="ids (isolates too), summed weight per pair, direction when asymmetric; no "
+          "kinds, attributes, phases or parallel links",
 )
 
-__all__ = ["matrix_to_network", "parse_matrix", "read_head", "read_matrix", "write_matrix"]
+__all__ = ["matrix_to_network", "network_to_matrix", "parse_matrix", "read_head",
+           "read_matrix", "write_matrix"]
