@@ -1,0 +1,343 @@
+"""Each format on small files whose networks are computed by hand."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import fentanet
+from fentanet import InputError, Network
+from fentanet.network.io import FORMATS, detect_format, formats
+
+
+def put(tmp_path, name: str, text: str | bytes):
+    p = tmp_path / name
+    if isinstance(text, str):
+        text = text.encode("utf-8")
+    p.write_bytes(text)
+    return p
+
+
+def edges(net) -> list[tuple[str, str, float]]:
+    """Sorted (source, target, weight); an undirected link as (smaller id, larger id)."""
+    out = zip(net.links.source, net.links.target, net.links.weight, strict=True)
+    if not net.directed:
+        out = ((min(s, t), max(s, t), w) for s, t, w in out)
+    return sorted(out)
+
+
+# ---------------------------------------------------------------------- edge lists
+@pytest.mark.parametrize("text", [
+    "a\tb\t2\nb\tc\t1.5\n",
+    "a,b,2\nb,c,1.5\n",
+    "a b 2\nb   c 1.5\n",
+    "  a  b\t 2 \r\nb c 1.5\r\n",
+    "# comment\na b 2\n% another\n\nb c 1.5\n",
+    "source target weight\na b 2\nb c 1.5\n",
+    "from,to,w\na,b,2\nb,c,1.5\n",
+])
+def test_edgelist_delimiters_comments_header(tmp_path, text):
+    net = fentanet.read(put(tmp_path, "e.txt", text), format="edgelist")
+    assert edges(net) == [("a", "b", 2.0), ("b", "c", 1.5)]
+    assert net.ids.tolist() == ["a", "b", "c"]
+    assert not net.directed
+
+
+def test_edgelist_sniffed_by_content(tmp_path):
+    p = put(tmp_path, "calls.csv", "1\t2\t3\n2\t3\t1\n")
+    assert detect_format(p) == "edgelist"
+    p2 = put(tmp_path, "calls.txt", "x y\ny z\n")
+    assert detect_format(p2) == "edgelist"
+    net = fentanet.read(p2)
+    assert edges(net) == [("x", "y", 1.0), ("y", "z", 1.0)]
+
+
+def test_edgelist_header_option_overrides(tmp_path):
+    p = put(tmp_path, "e.txt", "a b\nc d\n")
+    assert fentanet.read(p).n_links == 2
+    assert fentanet.read(p, header=True).n_links == 1
+
+
+@pytest.mark.parametrize(("rule", "directed", "expected"), [
+    ("last", False, [("a", "b", 4.0), ("b", "c", 1.0)]),
+    ("first", False, [("a", "b", 2.0), ("b", "c", 1.0)]),
+    ("sum", False, [("a", "b", 9.0), ("b", "c", 1.0)]),
+    ("max", False, [("a", "b", 4.0), ("b", "c", 1.0)]),
+    ("min", False, [("a", "b", 2.0), ("b", "c", 1.0)]),
+    ("keep", False, [("a", "b", 2.0), ("a", "b", 3.0), ("a", "b", 4.0), ("b", "c", 1.0)]),
+    ("last", True, [("a", "b", 3.0), ("b", "a", 4.0), ("b", "c", 1.0)]),
+    ("sum", True, [("a", "b", 5.0), ("b", "a", 4.0), ("b", "c", 1.0)]),
+])
+def test_edgelist_duplicate_rules(tmp_path, rule, directed, expected):
+    p = put(tmp_path, "e.tsv", "a\tb\t2\nb\tc\t1\na\tb\t3\nb\ta\t4\n")
+    net = fentanet.read(p, format="edgelist", duplicates=rule, directed=directed)
+    assert edges(net) == expected
+    assert net.directed == directed
+
+
+def test_edgelist_integer_ids_keep_their_text(tmp_path):
+    """Ids that are numbers stay text: '007' and '7' are two actors."""
+    net = fentanet.read(put(tmp_path, "e.txt", "007 7\n7 10\n"), format="edgelist")
+    assert net.ids.tolist() == ["007", "7", "10"]
+    net = fentanet.read(put(tmp_path, "f.txt", "3 1\n1 2\n"), format="edgelist")
+    assert net.ids.tolist() == ["3", "1", "2"]  # order of first appearance
+
+
+def test_edgelist_writer(tmp_path):
+    net = Network(links=pd.DataFrame({"source": ["a", "b"], "target": ["b", "c"],
+                                      "weight": [2.0, 0.1]}))
+    p = tmp_path / "out.edges"
+    fentanet.write(net, p)
+    assert p.read_text() == "a\tb\t2\nb\tc\t0.1\n"
+    with pytest.raises(InputError, match="holds the delimiter, a tab"):
+        fentanet.write(Network(["x\ty"]), tmp_path / "bad.edges")
+
+
+# ---------------------------------------------------------------------- link lists
+def test_link_list_with_actor_list_and_types(tmp_path):
+    put(tmp_path, "net.csv", 'source,target,kind,capacity,phase\n'
+        's1,l1,supplies,10,1\nl1,"r 1",ships,,2\n')
+    put(tmp_path, "net.actors.csv", "id,kind,legitimate,mode,code\n"
+        's1,supplier,true,,007\nl1,lab,,,"x"\n"r 1",route,,air,\niso,dealer,,,\n')
+    net = fentanet.read(tmp_path / "net.csv")
+    assert net.directed
+    assert net.ids.tolist() == ["s1", "l1", "r 1", "iso"]
+    assert net.actors["kind"].tolist() == ["supplier", "lab", "route", "dealer"]
+    assert net.links["kind"].tolist() == ["supplies", "ships"]
+    assert net.links["capacity"].tolist()[0] == 10.0 and np.isnan(net.links["capacity"][1])
+    assert net.links["phase"].tolist() == [1, 2]
+    assert net.actors["legitimate"].isna().tolist() == [False, True, True, True]
+    assert bool(net.actors["legitimate"][0]) is True
+    assert net.actors["code"].tolist()[0] == "007"  # mixed column: text
+    assert detect_format(tmp_path / "net.csv") == "links"
+    same = fentanet.read(tmp_path / "net.actors.csv")
+    assert same.equals(net)
+
+
+def test_link_list_without_actor_list_and_aliases(tmp_path):
+    p = put(tmp_path, "calls.tsv", "From\tTo\tWeight\tnote\nA\tB\t2\thi\nB\tC\t1\t\n")
+    net = fentanet.read(p)
+    assert edges(net) == [("A", "B", 2.0), ("B", "C", 1.0)]
+    assert net.links["note"].isna().tolist() == [False, True]
+
+
+def test_link_list_round_trip_files_and_sidecar(tmp_path):
+    actors = pd.DataFrame({"id": ["a", "b", "c"], "kind": ["dealer", "market", "actor"],
+                           "region": ["1", "02", None]})
+    links = pd.DataFrame({"source": ["a"], "target": ["b"], "kind": ["sells_to"]})
+    net = Network(actors, links, directed=False, name="demo", meta={"case": 7})
+    fentanet.write(net, tmp_path / "demo.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == \
+        ["demo.actors.csv", "demo.csv", "demo.meta.json"]
+    side = json.loads((tmp_path / "demo.meta.json").read_text())
+    assert side["directed"] is False and side["actors"]["columns"]["region"] == "str"
+    back = fentanet.read(tmp_path / "demo.csv")
+    assert back.differences(net) == []
+    assert back.name == "demo" and back.meta == {"case": 7} and not back.directed
+    assert back.actors["region"].tolist()[:2] == ["1", "02"]
+    assert fentanet.read(tmp_path / "demo.csv", actors=False).n_actors == 2
+
+
+def test_link_list_sum_rule_respects_kind(tmp_path):
+    p = put(tmp_path, "l.csv", "source,target,kind,weight\na,b,tie,1\na,b,tie,2\n"
+                               "a,b,supplies,5\n")
+    net = fentanet.read(p, duplicates="sum")
+    got = sorted(zip(net.links.kind, net.links.weight, strict=True))
+    assert got == [("supplies", 5.0), ("tie", 3.0)]
+
+
+# ---------------------------------------------------------------------- matrices
+MATRIX = [[0, 2, 0], [1, 0, 0], [0, 0, 0]]
+
+
+@pytest.mark.parametrize("text", [
+    '"",a,b,c\na,0,2,0\nb,1,0,0\nc,0,0,0\n',
+    '\ufeff"","a","b","c"\r\n"a",0,2,0\r\n"b",1,0,0\r\n"c",0,0,0\r\n',
+    "x\ta\tb\tc\na\t0\t2\t0\nb\t1\t0\t\nc\t0\t0\t0\n",
+    ";a;b;c\na;0;2;0\nb;1;0;0\nc;0;0;0\n",
+    "a,b,c\na,0,2,0\nb,1,0,0\nc,0,0,0\n",  # no corner cell
+    ",a,b,c,\na,0,2,0,\nb,1,0,0,\nc,0,0,0,\n",  # trailing delimiter
+    "   a b c\na 0 2 0\nb   1 0 0\nc 0 0 0\n",  # spaces
+    ",c,a,b\na,0,0,2\nb,0,1,0\nc,0,0,0\n",  # columns in another order
+])
+def test_matrix_variants(tmp_path, text):
+    p = put(tmp_path, "m.csv", text)
+    assert detect_format(p) == "matrix"
+    net = fentanet.read(p)
+    assert net.directed
+    assert net.ids.tolist() == ["a", "b", "c"]
+    assert edges(net) == [("a", "b", 2.0), ("b", "a", 1.0)]
+
+
+def test_matrix_symmetric_is_undirected_and_diagonal_loops(tmp_path):
+    p = put(tmp_path, "m.csv", ",a,b\na,3,1\nb,1,0\n")
+    net = fentanet.read(p)
+    assert not net.directed
+    assert edges(net) == [("a", "a", 3.0), ("a", "b", 1.0)]
+    forced = fentanet.read(put(tmp_path, "n.csv", ",a,b\na,0,1\nb,4,0\n"), directed=False)
+    assert edges(forced) == [("a", "b", 4.0)]
+
+
+def test_matrix_large_is_columnar(tmp_path):
+    rng = np.random.default_rng(3)
+    n = 1500
+    dense = (rng.random((n, n)) < 0.002) * rng.integers(1, 9, (n, n))
+    labels = [f"n{i}" for i in range(n)]
+    frame = pd.DataFrame(dense, index=labels, columns=labels)
+    p = tmp_path / "big.csv"
+    frame.to_csv(p)
+    net = fentanet.read(p)
+    assert net.n_actors == n
+    assert net.n_links == int((dense != 0).sum())
+    assert net.adjacency(weight="weight").toarray().tolist() == dense.tolist()
+
+
+def test_matrix_writer_quotes_labels(tmp_path):
+    net = Network(links=pd.DataFrame({"source": ['a,"1"'], "target": ["b c"],
+                                      "weight": [0.5]}))
+    p = tmp_path / "m.csv"
+    fentanet.write(net, p, format="matrix")
+    assert p.read_text() == '"","a,""1""",b c\n"a,""1""",0,0.5\nb c,0,0\n'
+    assert fentanet.read(p).differences(net) == []
+
+
+# ---------------------------------------------------------------------- UCINET DL
+def test_dl_fullmatrix_labels_listed(tmp_path):
+    p = put(tmp_path, "g.dl", "dl n=3\nformat = fullmatrix\nlabels:\nann,bob,\"cy d\"\n"
+                              "data:\n0 1 0\n1 0 2\n0 2 0\n")
+    net = fentanet.read(p)
+    assert not net.directed
+    assert edges(net) == [("ann", "bob", 1.0), ("bob", "cy d", 2.0)]
+
+
+def test_dl_fullmatrix_embedded_and_unlabelled(tmp_path):
+    p = put(tmp_path, "g.dl", "DL N = 3\nLABELS EMBEDDED\nDATA:\nx y z\nx 0 1 0\n"
+                              "y 0 0 1\nz 0 0 0\n")
+    assert edges(fentanet.read(p)) == [("x", "y", 1.0), ("y", "z", 1.0)]
+    q = put(tmp_path, "h.dl", "dl n=2 data: 0 5 0 0")
+    net = fentanet.read(q)
+    assert net.directed and edges(net) == [("1", "2", 5.0)]
+
+
+def test_dl_edgelist_and_nodelist(tmp_path):
+    p = put(tmp_path, "e.dl", "dl n=4 format=edgelist1\nlabels embedded:\ndata:\n"
+                              "a b\na c 2.5\nd a\n")
+    net = fentanet.read(p)
+    assert net.directed
+    assert net.ids.tolist() == ["a", "b", "c", "d"]
+    assert edges(net) == [("a", "b", 1.0), ("a", "c", 2.5), ("d", "a", 1.0)]
+    q = put(tmp_path, "n.dl", "dl n=4 format=nodelist1\nlabels:\nw x y z\ndata:\n1 2 3\n"
+                              "4 1\n")
+    assert edges(fentanet.read(q)) == [("w", "x", 1.0), ("w", "y", 1.0), ("z", "w", 1.0)]
+
+
+def test_dl_half_matrices(tmp_path):
+    low = put(tmp_path, "l.dl", "dl n=3 format=lowerhalf diagonal=absent\ndata:\n1\n0 2\n")
+    assert edges(fentanet.read(low)) == [("1", "2", 1.0), ("2", "3", 2.0)]
+    up = put(tmp_path, "u.dl", "dl n=3 format=upperhalf\ndata:\n0 1 0\n0 2\n0\n")
+    assert edges(fentanet.read(up)) == [("1", "2", 1.0), ("2", "3", 2.0)]
+
+
+def test_dl_several_matrices_become_phases(tmp_path):
+    p = put(tmp_path, "p.dl", "dl n=2 nm=2\nmatrix labels: early, late\ndata:\n"
+                              "0 1\n0 0\n0 0\n3 0\n")
+    net = fentanet.read(p)
+    assert net.directed
+    assert net.phases == ["early", "late"]
+    assert edges(net.at_phase("late")) == [("2", "1", 3.0)]
+    q = put(tmp_path, "q.dl", "dl n=3 nm=3 format=edgelist1\ndata:\n1 2\n!\n2 3 4\n!\n"
+                              "3 1\n")
+    net = fentanet.read(q)
+    assert net.phases == [1, 2, 3]
+    assert net.links["phase"].tolist() == [1, 2, 3]
+
+
+def test_dl_writer_keeps_isolates_and_phases(tmp_path):
+    links = pd.DataFrame({"source": ["a", "a", "b"], "target": ["b", "b", "c"],
+                          "weight": [1.0, 2.0, 4.0], "phase": [1, 1, 2]})
+    net = Network(["a", "b", "c", "iso"], links)
+    p = tmp_path / "w.dl"
+    fentanet.write(net, p)
+    back = fentanet.read(p)
+    assert back.ids.tolist() == ["a", "b", "c", "iso"]
+    assert back.phases == [1, 2]
+    got = sorted(zip(back.links.source, back.links.target, back.links.weight,
+                     back.links.phase, strict=True))
+    assert got == [("a", "b", 3.0, 1), ("b", "c", 4.0, 2)]
+
+
+# ---------------------------------------------------------------------- SIF and DOT
+def test_sif(tmp_path):
+    p = put(tmp_path, "g.sif", "a pp b c\nb pd c\nlonely\n")
+    net = fentanet.read(p)
+    assert net.ids.tolist() == ["a", "b", "c", "lonely"]
+    assert sorted(zip(net.links.source, net.links.interaction, net.links.target,
+                      strict=True)) == [("a", "pp", "b"), ("a", "pp", "c"), ("b", "pd", "c")]
+    assert set(net.links["kind"]) == {"tie"}
+    q = put(tmp_path, "k.sif", "Node1\tInteraction\tNode2\nm a\tmember_of\torg\n")
+    typed = fentanet.read(q)
+    assert typed.links["kind"].tolist() == ["member_of"]
+    assert typed.ids.tolist() == ["m a", "org"]
+
+
+def test_dot_subset(tmp_path):
+    text = """/* a comment */
+    strict digraph "case 1" {
+      // defaults
+      node [kind=dealer];
+      edge [weight=2];
+      rankdir = LR
+      a -> b -> c [label="x y", weight=3];
+      a:port -> { d e };
+      "f \\"q\\"" [kind=market, size=1.5];
+      subgraph cluster_0 { node [kind=trafficker]; t1; }
+      a -> b [note=later];
+    }
+    """
+    net = fentanet.read(put(tmp_path, "g.gv", text))
+    assert net.directed and net.name == "case 1"
+    assert net.ids.tolist() == ["a", "b", "c", "d", "e", 'f "q"', "t1"]
+    kinds = dict(zip(net.actors.id, net.actors.kind, strict=True))
+    assert kinds['f "q"'] == "market" and kinds["t1"] == "trafficker" and kinds["a"] == "dealer"
+    got = {(s, t): w for s, t, w in edges(net)}
+    assert got == {("a", "b"): 3.0, ("b", "c"): 3.0, ("a", "d"): 2.0, ("a", "e"): 2.0}
+    ab = net.links[(net.links.source == "a") & (net.links.target == "b")]
+    assert ab["note"].tolist() == ["later"]  # strict: attributes merged
+    assert net.meta["graph"] == {"rankdir": "LR"}
+    sizes = net.actors.set_index("id")["size"]
+    assert sizes['f "q"'] == 1.5
+
+
+def test_dot_ids_from_name_attribute(tmp_path):
+    text = 'graph { 0 [name=HS]; 1 [name=BR]; 0 -- 1; }'
+    net = fentanet.read(put(tmp_path, "g.dot", text))
+    assert net.ids.tolist() == ["HS", "BR"]
+    raw = fentanet.read(tmp_path / "g.dot", ids="node")
+    assert raw.ids.tolist() == ["0", "1"]
+    assert raw.actors["name"].tolist() == ["HS", "BR"]
+
+
+# ---------------------------------------------------------------------- registry
+def test_formats_listing_and_extensions():
+    names = {f.name for f in formats()}
+    assert {"links", "matrix", "edgelist", "dl", "pajek", "graphml", "gexf", "json", "sif",
+            "dot", "interdiction"} <= names
+    writable = {f.name for f in formats() if f.writer}
+    assert writable == names - {"dot"}
+    assert FORMATS["links"].write_priority < FORMATS["matrix"].write_priority
+
+
+def test_write_picks_link_list_for_csv(tmp_path):
+    net = Network(links=pd.DataFrame({"source": ["a"], "target": ["b"]}))
+    fentanet.write(net, tmp_path / "x.csv")
+    assert (tmp_path / "x.actors.csv").exists()
+    assert detect_format(tmp_path / "x.csv") == "links"
+
+
+def test_unknown_option_is_a_clear_error(tmp_path):
+    p = put(tmp_path, "e.txt", "a b\n")
+    with pytest.raises(InputError, match="format 'edgelist' has no option 'colour'"):
+        fentanet.read(p, format="edgelist", colour="red")
