@@ -54,3 +54,21 @@ def test_generator_is_reproducible_per_stream_and_step():
     b = Streams(9).generator("population", 4).binomial(1000, 0.1, size=5)
     c = Streams(9).generator("population", 5).binomial(1000, 0.1, size=5)
     assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_compiled_uniform_is_bit_identical_to_numpy_reference():
+    s = Streams(11)
+    keys = np.array([0, 1, 7, 2**40 + 3, 2**62], dtype=np.int64)
+    bits = s.bits("x", 4, keys, draw=2) >> np.uint64(11)
+    reference = (bits.astype(np.float64) + 0.5) / float(1 << 53)
+    assert np.array_equal(s.uniform("x", 4, keys, draw=2), reference)
+
+
+def test_compiled_binomial_walk_matches_exact_bisection():
+    rng = np.random.default_rng(0)
+    u = rng.random(4000)
+    n = rng.integers(0, 3000, 4000)
+    p = rng.random(4000) ** 3
+    from fentanet.simulate.rng import binomial_from_uniform
+
+    assert np.array_equal(binomial_from_uniform(u, n, p), binomial_ppf(u, n, p))

@@ -26,6 +26,8 @@ import zlib
 import numpy as np
 from scipy import special
 
+from fentanet.simulate import kernels
+
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -77,9 +79,15 @@ class Streams:
         return _mix(k ^ prefix)
 
     def uniform(self, stream: str, step: int, keys: np.ndarray, draw: int = 0) -> np.ndarray:
-        """Uniform draws in the open interval (0, 1), one per key."""
-        b = self.bits(stream, step, keys, draw) >> np.uint64(11)
-        return (b.astype(np.float64) + 0.5) * _INV53
+        """Uniform draws in the open interval (0, 1), one per key.
+
+        Computed by a compiled kernel, bit-identical to ``(bits >> 11 + 0.5) / 2**53``.
+        """
+        prefix = self._prefix(stream, step)
+        if draw:
+            prefix = _mix(np.array([prefix ^ np.uint64(draw)], dtype=np.uint64))[0]
+        k = np.ascontiguousarray(np.asarray(keys).astype(np.uint64, copy=False)).ravel()
+        return kernels.keyed_uniform(k, np.uint64(prefix)).reshape(np.shape(keys))
 
     def bernoulli(self, stream: str, step: int, keys: np.ndarray, p: np.ndarray | float,
                   draw: int = 0) -> np.ndarray:
@@ -95,14 +103,27 @@ class Streams:
         baseline-versus-intervention differences free of sign noise.
         """
         u = self.uniform(stream, step, keys, draw)
-        n = np.broadcast_to(np.asarray(n, dtype=np.int64), u.shape)
-        p = np.clip(np.broadcast_to(np.asarray(p, dtype=np.float64), u.shape), 0.0, 1.0)
-        return binomial_ppf(u, n, p)
+        return binomial_from_uniform(u, n, p)
 
     def generator(self, stream: str, step: int) -> np.random.Generator:
         """A NumPy Generator for aggregate draws of one stream at one step."""
         prefix = int(self._prefix(stream, step))
         return np.random.Generator(np.random.Philox(key=prefix))
+
+
+def binomial_from_uniform(u: np.ndarray, n: np.ndarray | int,
+                          p: np.ndarray | float) -> np.ndarray:
+    """Binomial(n, p) by inversion of given uniforms (compiled walk, exact bisection where
+    the walk would underflow)."""
+    u = np.ascontiguousarray(u, dtype=np.float64).ravel()
+    n = np.ascontiguousarray(np.broadcast_to(np.asarray(n, dtype=np.int64), u.shape))
+    p = np.clip(np.broadcast_to(np.asarray(p, dtype=np.float64), u.shape), 0.0, 1.0)
+    p = np.ascontiguousarray(p)
+    out = kernels.binomial_inverse(u, n, p, np.empty(u.size, dtype=np.int64))
+    rest = out < 0
+    if rest.any():
+        out[rest] = binomial_ppf(u[rest], n[rest], p[rest])
+    return out
 
 
 def binomial_ppf(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:

@@ -1,0 +1,129 @@
+"""The integration loop: one step runs the phases of DESIGN.md in this order.
+
+Like Starsim's ``Loop``, the order is explicit and in one place (:data:`PHASES`); each phase
+is a module of :mod:`fentanet.simulate.phases` with one job and a ``run(sim)`` function.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from fentanet.network.model import Network
+from fentanet.simulate.phases import (
+    adaptation,
+    distribution,
+    enforcement,
+    interventions,
+    market,
+    money,
+    population,
+    procurement,
+    production,
+    record,
+    shipping,
+)
+from fentanet.simulate.rng import Streams
+from fentanet.simulate.scenario import Intervention, Scenario
+from fentanet.simulate.state import KIND, State, build_state
+
+PHASES = (
+    ("interventions", interventions.run),  # efforts of this step, targeted operations
+    ("procurement", procurement.run),      # labs buy precursor; screening; cash limits
+    ("production", production.run),        # labs turn precursor into product
+    ("shipping", shipping.run),            # labs to routes to traffickers; seizures
+    ("distribution", distribution.run),    # traffickers to dealers to markets
+    ("market", market.run),                # price and potency respond to supply vs demand
+    ("population", population.run),        # people: initiation, overdose, treatment, deaths
+    ("money", money.run),                  # revenue laundered into usable cash; upkeep
+    ("enforcement", enforcement.run),      # detection, arrests, dismantling, seizures
+    ("adaptation", adaptation.run),        # replacement, failure, entry, migration
+    ("record", record.run),                # the step's row of the series
+)
+"""The phases of one step, in order."""
+
+
+@dataclass
+class Efforts:
+    """What the interventions in force set for one step (recomputed every step)."""
+
+    hazard: np.ndarray  # multiplier of the detection hazard per actor kind code
+    target: np.ndarray  # multiplier per actor slot (targeted operations)
+    screen: dict[str, float] = field(default_factory=dict)  # S per route mode
+    intel: float = 1.0
+    precursor_control: float = 0.0
+    aml: float = 0.0
+    anti_corruption: float = 0.0
+    takeback: float = 0.0
+    oversight: float = 0.0
+    coverage: dict[str, float] = field(default_factory=dict)  # public-health levers, 0..1
+    cost: float = 0.0
+    cost_by_kind: dict[str, float] = field(default_factory=dict)
+    strike: np.ndarray | None = None  # one-time arrests this step (bool per slot)
+
+
+class Sim:
+    """One run: the state, the parameters, the random streams and the records.
+
+    Parameters
+    ----------
+    scenario
+        The validated scenario (with any extra interventions already added).
+    network
+        The network to run on (built from ``scenario.network`` by :func:`simulate`).
+    seed
+        The run seed (common random numbers: the same seed gives the same draws).
+    """
+
+    def __init__(self, scenario: Scenario, network: Network, seed: int) -> None:
+        self.scenario = scenario
+        self.network = network
+        self.p = scenario.params
+        self.seed = int(seed)
+        self.streams = Streams(self.seed)
+        self.dt = float(scenario.dt)
+        self.n_steps = scenario.steps
+        self.interventions: tuple[Intervention, ...] = scenario.interventions
+        self.s: State = build_state(network)
+        self.step = 0
+        self.t = 0.0
+        self.now: dict[str, float] = defaultdict(float)
+        self.flows: dict[str, np.ndarray] = {}
+        self.timings: dict[str, float] = dict.fromkeys(name for name, _ in PHASES)
+        for name in self.timings:
+            self.timings[name] = 0.0
+        self.rows: list[dict[str, float]] = []
+        self.efforts: Efforts | None = None
+        self.targets: dict[int, np.ndarray] = {}
+        self.targets_at: dict[int, int] = {}
+        self.orphans = np.zeros((0, 3), dtype=np.int64)  # (partner slot, link kind, as_src)
+        self.releases: dict[int, np.ndarray] = {}
+        self.n_labs0 = int((self.s.actors.kind == KIND["lab"]).sum())
+        self._tie_csr = None
+        self._tie_csr_at = -10**9
+        self._last_reveal = 0.0
+        interventions.init(self)
+        procurement.init(self)
+        money.init(self)
+        enforcement.init(self)
+        population.init(self)
+
+    def run_step(self) -> None:
+        """Advance one step: every phase in order."""
+        self.t = self.step * self.dt
+        self.now = defaultdict(float)
+        for name, phase in PHASES:
+            t0 = time.perf_counter()
+            phase(self)
+            self.timings[name] += time.perf_counter() - t0
+        self.step += 1
+
+    def run(self, progress=None) -> None:
+        """Run to the horizon; ``progress(step, n_steps)`` is called after each step."""
+        while self.step < self.n_steps:
+            self.run_step()
+            if progress is not None:
+                progress(self.step, self.n_steps)

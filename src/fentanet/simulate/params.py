@@ -1,0 +1,296 @@
+"""The simulation's parameters, each with its default, unit and source.
+
+Every field carries a ``source`` (a citation, or ``"assumption"``) in its schema, so that
+``docs/model.md`` lists every parameter and counts sourced against assumed ones
+(:func:`parameter_table`). Rates are annual (per year); a per-step probability is always
+``1 - exp(-rate * dt)``. Quantities of material are kilograms of fentanyl-equivalent,
+money is US dollars.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+ASSUMPTION = "assumption"
+
+KINDS_ENFORCED = ("supplier", "marketplace", "lab", "route", "trafficker", "dealer", "official",
+                  "prescriber", "business", "launderer")
+MODES = ("land", "air", "sea", "postal", "online")
+
+DEA_2016 = ("DEA, Counterfeit prescription pills containing fentanyls: a global threat "
+            "(2016): a kilogram bought for $3,000-5,000 can generate over $1.5 million")
+NARCOLOGIC = ("Magliocca et al., PNAS 2019 (NarcoLogic): traffickers shift toward nodes with "
+              "lower recent interdiction losses")
+MADTOR = ("Manzi & Calderoni, JASSS 27(3) 2024 (MADTOR): organizations replace arrested "
+          "members and suspend activity after heavy losses")
+GALLET = ("Gallet, Health Economics 23(1) 2014, meta-analysis of illicit drug price "
+          "elasticities (most estimates between -0.3 and -1)")
+
+
+def P(default: Any, source: str, description: str, **kw: Any) -> Any:
+    """A documented parameter: default, source (citation or "assumption"), description."""
+    return Field(default, description=description, json_schema_extra={"source": source}, **kw)
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SupplyParams(_Group):
+    """Procurement and production: suppliers, marketplaces and labs."""
+
+    precursor_cover_years: float = P(
+        0.08, ASSUMPTION, "precursor stock a lab aims to hold, in years of its capacity "
+        "(about four weeks); the stock is why precursor controls act with a lag", ge=0)
+    stock_cover_years: float = P(
+        0.04, ASSUMPTION, "product stock a holder (lab, marketplace, trafficker, dealer) aims "
+        "to hold, in years of its capacity (about two weeks)", ge=0)
+    legit_compliance: float = P(
+        0.5, ASSUMPTION, "share of the precursor volume ordered from legitimate companies "
+        "that they refuse as suspicious (screening), before any precursor control", ge=0, le=1)
+    marketplace_screening: float = P(
+        0.05, ASSUMPTION, "share of precursor volume refused by online marketplaces", ge=0, le=1)
+    screening_gain: float = P(
+        1.0, ASSUMPTION, "precursor controls: refused share = 1 - (1 - base) * "
+        "exp(-gain * intensity)", ge=0)
+    tip_rate: float = P(
+        2.0, ASSUMPTION, "detection hazard (per year) a lab gets from refused orders reported "
+        "by screening companies, per unit share of its volume refused", ge=0)
+    precursor_usd_per_kg: float = P(4000.0, DEA_2016, "price a lab pays per kg-equivalent of "
+                                    "precursor", ge=0)
+
+
+class RouteParams(_Group):
+    """Smuggling routes: shipments, inspection and seizures."""
+
+    shipment_kg: dict[str, float] = P(
+        {"land": 10.0, "air": 2.0, "sea": 50.0, "postal": 0.5, "online": 0.25}, ASSUMPTION,
+        "typical shipment size by mode (kg); a route's flow in a step is split into "
+        "ceil(q / size) shipments")
+    inspection: dict[str, float] = P(
+        {"land": 0.06, "air": 0.06, "sea": 0.04, "postal": 0.03, "online": 0.02}, ASSUMPTION,
+        "base seizure hazard per shipment by mode: p = 1 - exp(-h * S * (1 - protection) * "
+        "(1 - cover)); the seized share of fentanyl flow is unknown (see data/public README)")
+    screening_gain: float = P(
+        1.0, ASSUMPTION, "border and postal screening: S = 1 + gain * intensity", ge=0)
+    protection_per_official: float = P(
+        0.3, ASSUMPTION, "share of inspection (and of detection) each protecting official "
+        "removes: protection = 1 - (1 - x)^officials", ge=0, le=1)
+    cover_per_business: float = P(
+        0.2, ASSUMPTION, "share of inspection each fronting business removes", ge=0, le=1)
+    displacement: bool = P(True, NARCOLOGIC, "shipments shift toward routes with lower "
+                           "recent losses (off: fixed split by capacity)")
+    displacement_beta: float = P(
+        10.0, ASSUMPTION, "split of a lab's shipments over routes proportional to capacity * "
+        "exp(-beta * recent loss share)", ge=0)
+    loss_memory_years: float = P(0.25, ASSUMPTION, "time constant of the exponentially "
+                                 "weighted recent loss share of a route", gt=0)
+
+
+class MarketParams(_Group):
+    """Retail markets: demand, price and potency."""
+
+    elasticity: float = P(0.5, GALLET, "absolute price elasticity of demand: D = D0 * "
+                          "P^-elasticity; price target P = (D / S)^(1 / elasticity)", gt=0)
+    price_min: float = P(0.5, ASSUMPTION, "lower bound of the price index", gt=0)
+    price_max: float = P(4.0, ASSUMPTION, "upper bound of the price index", gt=0)
+    price_memory_years: float = P(0.04, ASSUMPTION, "time constant with which the price index "
+                                  "moves toward its target", gt=0)
+    retail_usd_per_kg: float = P(1.5e6, DEA_2016, "retail value of one kg-equivalent at price "
+                                 "index 1", ge=0)
+    wholesale_share: dict[str, float] = P(
+        {"lab": 0.01, "route": 0.03, "marketplace": 0.05, "trafficker": 0.10, "dealer": 0.3},
+        ASSUMPTION, "price per kg paid to a seller of each kind by a buyer of another "
+        "organization, as a share of the retail value (mark-ups along the chain, after "
+        "Caulkins & Reuter, Crime and Justice 1998)")
+    potency_trend: list[tuple[float, float]] = P(
+        [], ASSUMPTION, "exogenous potency index of the product mix as (years since start, "
+        "value) points, linearly interpolated; empty = constant 1 (the rise of fentanyl is an "
+        "input series, DESIGN.md)")
+    volatility_memory_years: float = P(0.25, ASSUMPTION, "time constant of potency "
+                                       "volatility (EWMA of |change of log supply|, per "
+                                       "year)", gt=0)
+    potency_noise: float = P(0.5, ASSUMPTION, "log-normal spread of a market's potency per unit "
+                             "of volatility", ge=0)
+
+
+class MoneyParams(_Group):
+    """Revenue, laundering, upkeep and cash."""
+
+    launder_fee: float = P(0.1, ASSUMPTION, "share of laundered revenue kept by launderers",
+                           ge=0, le=1)
+    unlaundered_usable: float = P(0.3, ASSUMPTION, "share of revenue an organization without "
+                                  "a launderer can use; the rest is hoarded (unusable, "
+                                  "seizable)", ge=0, le=1)
+    aml_share: float = P(0.1, ASSUMPTION, "share of laundered revenue seized per unit of "
+                         "anti-money-laundering intensity: 1 - exp(-x * intensity)", ge=0)
+    upkeep_usd_per_year: dict[str, float] = P(
+        {"lab": 20000.0, "route": 30000.0, "trafficker": 15000.0, "dealer": 5000.0,
+         "launderer": 10000.0, "marketplace": 10000.0},
+        ASSUMPTION, "running cost per member per year, paid from usable cash; an "
+        "organization that cannot pay fails")
+    initial_cash_years: float = P(0.5, ASSUMPTION, "initial usable cash: years of the payer's "
+                                  "purchases and upkeep at capacity", ge=0)
+
+
+class EnforcementParams(_Group):
+    """Detection, arrests and what the police know."""
+
+    detection_rate: dict[str, float] = P(
+        {"dealer": 0.15, "trafficker": 0.08, "lab": 0.10, "route": 0.08, "supplier": 0.05,
+         "marketplace": 0.10, "launderer": 0.05, "official": 0.03, "business": 0.02,
+         "prescriber": 0.03},
+        ASSUMPTION, "base detection hazard per year by kind at activity 1 (order of the "
+        "annual arrest risk of retail sellers in Reuter & Kleiman, Crime and Justice 1986); "
+        "legitimate suppliers are never detected")
+    effort_gain: float = P(1.0, ASSUMPTION, "an enforcement intervention multiplies the "
+                           "hazard of the kinds it acts on by 1 + gain * intensity", ge=0)
+    target_gain: float = P(4.0, ASSUMPTION, "targeted actors' hazard is further multiplied by "
+                           "1 + gain * intensity", ge=0)
+    activity_exponent: float = P(0.5, ASSUMPTION, "theta: hazard grows with activity^theta, "
+                                 "activity = throughput / capacity", ge=0)
+    min_activity: float = P(0.1, ASSUMPTION, "floor of activity (idle actors stay visible)",
+                            gt=0, le=1)
+    protection_per_official: float = P(0.3, ASSUMPTION, "share of detection hazard removed "
+                                       "per protecting official", ge=0, le=1)
+    asset_share: float = P(0.5, ASSUMPTION, "share of an organization's cash and hoard seized "
+                           "when its leader or a lieutenant is arrested", ge=0, le=1)
+    known_share: float = P(0.3, ASSUMPTION, "share of links the police know at the start",
+                           ge=0, le=1)
+    reveal_rate: float = P(0.5, ASSUMPTION, "rate per year at which surveillance reveals an "
+                           "unknown link (times 1 + intelligence sharing)", ge=0)
+    arrest_reveal: float = P(0.5, ASSUMPTION, "share of an arrested actor's links revealed",
+                             ge=0, le=1)
+    jail_years: float = P(0.25, ASSUMPTION, "time an arrested retail seller is held before "
+                          "release", ge=0)
+    users_per_dealer_arrest: float = P(
+        1.0, ASSUMPTION, "people who use drugs released per dealer arrest (one simulated "
+        "dealer is a retail cell; Binswanger et al., NEJM 2007, for the risk after release)",
+        ge=0)
+
+
+class AdaptationParams(_Group):
+    """How the trade adapts; each behaviour can be turned off."""
+
+    replacement: bool = P(True, MADTOR, "organizations replace lost members after a delay")
+    recruit_rate: float = P(6.0, ASSUMPTION, "r: recruits per vacancy ~ Binomial(vacancies, "
+                            "1 - exp(-r * dt * alive / initial)), so recovery slows as losses "
+                            "mount", ge=0)
+    replacement_delay_years: float = P(0.04, ASSUMPTION, "time before a vacancy can be filled",
+                                       ge=0)
+    closure_ties: int = P(1, ASSUMPTION, "extra ties a recruit forms to friends of friends "
+                          "(triadic closure)", ge=0)
+    suspension: bool = P(True, MADTOR, "an organization that loses a large share of members "
+                         "at once suspends procurement for a while")
+    suspension_share: float = P(0.3, ASSUMPTION, "share of members lost within the loss "
+                                "window that triggers suspension", gt=0, le=1)
+    suspension_years: float = P(0.25, ASSUMPTION, "length of a suspension", ge=0)
+    loss_window_years: float = P(0.08, ASSUMPTION, "window over which losses are summed for "
+                                 "suspension", gt=0)
+    succession: bool = P(True, MADTOR, "a lieutenant replaces an arrested leader; with no "
+                         "lieutenant left the organization fails (a required role is empty)")
+    entry: bool = P(True, ASSUMPTION, "new labs and illicit suppliers enter while the price "
+                    "(margin) is high")
+    entry_rate: float = P(8.0, ASSUMPTION, "entrants per year per unit of price index above "
+                          "the threshold, for each of labs and suppliers, per 100 labs", ge=0)
+    entry_threshold: float = P(1.2, ASSUMPTION, "price index above which entry starts", gt=0)
+    migration: bool = P(True, ASSUMPTION, "listings move from a taken-down marketplace to a "
+                        "surviving one")
+    migration_rate: float = P(12.0, ASSUMPTION, "rate per year at which an orphaned listing "
+                              "moves", ge=0)
+
+
+class PublicHealthParams(_Group):
+    """How the public-health levers and enforcement reach the population model."""
+
+    takeback_effect: float = P(0.3, ASSUMPTION, "share of prescription diversion removed by "
+                               "drug take-back at intensity 1", ge=0, le=1)
+    oversight_effect: float = P(0.3, ASSUMPTION, "share of diversion removed by prescriber "
+                                "oversight at intensity 1 (besides arrests)", ge=0, le=1)
+    scam_avoidance: float = P(0.2, ASSUMPTION, "share of online retail demand lost per unit of "
+                              "scam and counterfeit awareness", ge=0, le=1)
+
+
+class Params(_Group):
+    """All parameter groups of a scenario; ``population`` goes to the population model."""
+
+    supply: SupplyParams = SupplyParams()
+    routes: RouteParams = RouteParams()
+    market: MarketParams = MarketParams()
+    money: MoneyParams = MoneyParams()
+    enforcement: EnforcementParams = EnforcementParams()
+    adaptation: AdaptationParams = AdaptationParams()
+    public_health: PublicHealthParams = PublicHealthParams()
+    population: dict[str, Any] = Field(
+        default_factory=dict, description="overrides of the population model's parameters "
+        "(fentanet.simulate.population.PopulationParams)")
+
+
+INTERVENTION_KINDS: dict[str, dict[str, Any]] = {
+    "lab_raids": {"acts_on": ("lab",), "cost": 2.0e7,
+                  "seed": "dismantle clandestine labs, disrupt production"},
+    "organization_takedown": {"acts_on": ("lab", "route", "trafficker", "dealer", "launderer"),
+                              "cost": 5.0e7,
+                              "seed": "disrupt operations, seize assets, dismantle networks"},
+    "precursor_controls": {"acts_on": ("supplier", "marketplace"), "cost": 1.0e7,
+                           "seed": "strengthen regulations, monitoring, collaborate with "
+                                   "legitimate chemical companies"},
+    "border_security": {"acts_on": (), "cost": 1.0e8,
+                        "seed": "strengthen border security (land, air and sea cargo)"},
+    "postal_screening": {"acts_on": (), "cost": 3.0e7,
+                         "seed": "small shipments through postal and courier services"},
+    "intelligence_sharing": {"acts_on": KINDS_ENFORCED, "cost": 2.0e7,
+                             "seed": "raises detection across jurisdictions"},
+    "trafficker_enforcement": {"acts_on": ("trafficker", "dealer"), "cost": 1.0e8,
+                               "seed": "prosecute traffickers and dealers"},
+    "marketplace_takedown": {"acts_on": ("marketplace",), "cost": 1.0e7,
+                             "seed": "collaborate with tech companies and payment processors"},
+    "anti_money_laundering": {"acts_on": ("launderer",), "cost": 2.0e7,
+                              "seed": "money laundering through shell companies and "
+                                      "transactions"},
+    "anti_corruption": {"acts_on": ("official",), "cost": 1.0e7, "seed": "corrupt officials"},
+    "prescriber_oversight": {"acts_on": ("prescriber",), "cost": 1.0e7,
+                             "seed": "medical professionals diverting opioids"},
+    "education": {"acts_on": (), "cost": 5.0e7, "seed": "tip 1: education and awareness"},
+    "take_back": {"acts_on": (), "cost": 1.0e7, "seed": "tip 2: drug take-back"},
+    "prevention_treatment": {"acts_on": (), "cost": 1.0e9,
+                             "seed": "tip 3: prevention and treatment"},
+    "scam_awareness": {"acts_on": (), "cost": 1.0e7,
+                       "seed": "tip 4: online scam and counterfeit awareness"},
+    "naloxone": {"acts_on": (), "cost": 5.0e7,
+                 "seed": "overdose reversal (not in the seed; every user expects it)"},
+}
+"""The interventions of DESIGN.md: the actor kinds whose detection they raise, the default
+cost in USD per unit of intensity per year (assumption), and the seed's wording."""
+
+PUBLIC_HEALTH_KINDS = ("education", "take_back", "prevention_treatment", "scam_awareness",
+                       "naloxone")
+"""Interventions whose intensity is a coverage in [0, 1] reaching the population model."""
+
+TargetRule = Literal["random", "degree", "betweenness", "closeness", "eigenvector", "pagerank",
+                     "harmonic", "katz", "collective_influence", "key_players", "min_cut",
+                     "interdiction"]
+
+
+def parameter_table(model: type[BaseModel] = Params, prefix: str = "") -> pd.DataFrame:
+    """Every parameter with its dotted name, default, source and description."""
+    rows = []
+    for name, field in model.model_fields.items():
+        ann = field.annotation
+        dotted = f"{prefix}{name}"
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            rows.append(parameter_table(ann, dotted + "."))
+            continue
+        extra = field.json_schema_extra or {}
+        if "source" not in extra:
+            continue
+        default = field.default if field.default_factory is None else field.default_factory()
+        rows.append(pd.DataFrame([{"parameter": dotted, "default": default,
+                                   "source": extra["source"],
+                                   "description": field.description}]))
+    if not rows:
+        return pd.DataFrame(columns=["parameter", "default", "source", "description"])
+    return pd.concat(rows, ignore_index=True)

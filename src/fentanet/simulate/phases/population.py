@@ -1,0 +1,96 @@
+"""Phase 7, population: the people of each market, through the population model.
+
+Calls :func:`fentanet.simulate.population.step_population` (the per-market model of
+initiation, use, overdose, naloxone, treatment, remission and relapse) with this step's
+inputs: availability (share of demand met), price, potency and its volatility,
+prescription diversion (after prescriber arrests, oversight and take-back), people
+released after arrest (Binswanger et al., NEJM 2007) and the public-health coverages.
+The number of people using feeds demand in the next step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from fentanet.errors import InputError
+from fentanet.simulate.state import LKIND
+
+FLOWS = ("initiations", "overdoses", "fatal", "reversed", "treatment_entries",
+         "treatment_exits", "remissions", "relapses", "deaths")
+
+
+def _module():
+    from fentanet.simulate import population as popmod
+
+    return popmod
+
+
+def init(sim) -> None:
+    popmod = _module()
+    s = sim.s
+    try:
+        sim.pop_params = popmod.PopulationParams(**sim.p.population)
+    except TypeError as exc:
+        fields = sorted(f.name for f in dataclasses.fields(popmod.PopulationParams))
+        raise InputError(f"{exc}; population parameters are: {', '.join(fields)}",
+                         field="params.population") from None
+    markets = sim.network.actors.iloc[s.markets].reset_index(drop=True).copy()
+    markets["uid"] = s.actors.uid[s.markets]
+    markets["population"] = s.population0
+    markets["demand"] = s.demand0
+    sim.pop_state = popmod.init_population(markets, sim.pop_params)
+    sim.users0 = np.maximum(using(sim.pop_state).astype(np.float64), 1.0)
+    sim.users_ratio = np.ones(s.n_markets)
+
+
+def using(state) -> np.ndarray:
+    """People using illicit opioids per market."""
+    return np.asarray(state.using)
+
+
+def diversion(sim) -> np.ndarray:
+    """Prescription diversion reaching each market, relative to the start (1 = start)."""
+    s, e = sim.s, sim.efforts
+    a, ln = s.actors, s.links
+    m = s.n_markets
+    sel = (ln.kind == LKIND["diverts_to"]) & ln.alive & a.alive[ln.src]
+    now = np.bincount(s.market_of[ln.dst[sel]], weights=ln.weight[sel], minlength=m)
+    ph = sim.p.public_health
+    factor = (1.0 - ph.takeback_effect * e.takeback) * np.exp(-ph.oversight_effect * e.oversight)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.where(s.diversion0 > 0, now / s.diversion0, 0.0)
+    return rel * max(factor, 0.0)
+
+
+def run(sim) -> None:
+    popmod = _module()
+    s, f, e = sim.s, sim.flows, sim.efforts
+    released = sim.releases.pop(sim.step, np.zeros(s.n_markets))
+    inputs = popmod.PopulationInputs(
+        availability=f["availability"], price_index=s.price.copy(),
+        potency=np.asarray(s.potency, dtype=np.float64).copy(),
+        potency_volatility=s.volatility.copy(), diversion=diversion(sim),
+        released=released, education=_full(s, e.coverage["education"]),
+        prevention=_full(s, e.coverage["prevention"]),
+        treatment=_full(s, e.coverage["treatment"]),
+        naloxone=_full(s, e.coverage["naloxone"]),
+        scam_awareness=_full(s, e.coverage["scam_awareness"]))
+    out = popmod.step_population(sim.pop_state, sim.pop_params, inputs, sim.streams,
+                                 sim.step, sim.dt)
+    for name in FLOWS:
+        if name in out:
+            sim.now[name] = float(np.sum(out[name]))
+    users = using(sim.pop_state).astype(np.float64)
+    sim.users_ratio = users / sim.users0
+    sim.now["people_using"] = float(users.sum())
+    for name, attr in (("people_in_treatment", "treatment"), ("people_in_remission",
+                                                               "remission")):
+        if hasattr(sim.pop_state, attr):
+            sim.now[name] = float(np.sum(getattr(sim.pop_state, attr)))
+    sim.now["released_people"] = float(released.sum())
+
+
+def _full(s, x: float) -> np.ndarray:
+    return np.full(s.n_markets, float(x))

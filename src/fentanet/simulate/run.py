@@ -1,0 +1,276 @@
+"""``fentanet.simulate`` and ``fentanet.compare``: run scenarios, compare strategies.
+
+>>> r = simulate("toy", seed=1, years=1)                      # doctest: +SKIP
+>>> r.series[["time", "supply_kg", "deaths"]].tail(2)          # doctest: +SKIP
+>>> cmp = compare("toy", {"raids": [{"kind": "lab_raids"}]})    # doctest: +SKIP
+>>> cmp.table                                                  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fentanet.errors import InputError
+from fentanet.network.model import Network
+from fentanet.simulate.scenario import Intervention, Scenario
+
+MAIN_SERIES = ("supply_kg", "price_index", "potency_index", "seized_kg", "arrests",
+               "labs_active", "organizations_active", "people_using", "deaths")
+
+
+def version() -> str:
+    """The version string of a run: fentanet and NumPy (draws depend on both)."""
+    import fentanet
+
+    return f"fentanet {fentanet.__version__}; numpy {np.__version__}"
+
+
+@dataclass
+class Result:
+    """One run: per-step series, a one-row summary, and what produced them."""
+
+    series: pd.DataFrame
+    summary: dict[str, float]
+    scenario: Scenario
+    seed: int
+    variant: str | None = None
+    version: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def annual(self) -> pd.DataFrame:
+        """Flows summed and stocks averaged per year of the run (year index 0, 1, ...)."""
+        s = self.series
+        year = np.floor(s["time"].to_numpy() + 1e-9).astype(int)
+        flows = [c for c in s.columns if c in FLOW_COLUMNS or c.startswith(("arrests",
+                                                                              "seized_"))]
+        out = s[flows].groupby(year).sum()
+        out.index.name = "year"
+        return out
+
+    def plot(self, columns: Sequence[str] = MAIN_SERIES):
+        """A plotly figure of the main series, one panel each."""
+        from plotly.subplots import make_subplots
+
+        cols = [c for c in columns if c in self.series]
+        rows = (len(cols) + 2) // 3
+        fig = make_subplots(rows=rows, cols=3, subplot_titles=cols)
+        x = self.series["year"] if "year" in self.series else self.series["time"]
+        for i, c in enumerate(cols):
+            fig.add_scatter(x=x, y=self.series[c], name=c, row=i // 3 + 1, col=i % 3 + 1,
+                            showlegend=False)
+        label = self.variant or "baseline"
+        fig.update_layout(title=f"{self.scenario.name} ({label}, seed {self.seed})",
+                          height=260 * rows)
+        return fig
+
+
+FLOW_COLUMNS = {
+    "supply_kg", "demand_kg", "produced_kg", "precursor_bought_kg", "precursor_refused_kg",
+    "seized_kg", "seized_routes_kg", "seized_stock_kg", "lost_kg", "arrests", "recruits",
+    "entrants", "initiations", "overdoses", "fatal", "reversed", "treatment_entries",
+    "treatment_exits", "remissions", "relapses", "deaths", "money_seized_usd",
+    "intervention_cost_usd", "revenue_usd", "organizations_failed", "suspensions",
+    "listings_moved", "released_people",
+}
+"""Columns that are flows over a step (summed over time); the others are levels."""
+
+
+def summarize(series: pd.DataFrame) -> dict[str, float]:
+    """Totals of flows and end values of levels."""
+    out: dict[str, float] = {"steps": float(len(series)),
+                             "years": float(series["time"].iloc[-1] - series["time"].iloc[0]
+                                            + (series["time"].diff().iloc[-1]
+                                               if len(series) > 1 else 0.0))}
+    for c in series.columns:
+        if c in ("step", "time", "year"):
+            continue
+        if c in FLOW_COLUMNS or c.startswith(("arrests_", "seized_", "cost_")):
+            out[f"{c}_total"] = float(series[c].sum())
+        else:
+            out[f"{c}_end"] = float(series[c].iloc[-1])
+    out["balance_error_max"] = float(series["balance_error"].max())
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def _generated(spec_json: str, seed: int) -> Network:
+    import json
+
+    import fentanet
+
+    spec = json.loads(spec_json)
+    try:
+        gen = fentanet.generate
+    except AttributeError:
+        raise InputError("network.generate needs fentanet.generate (the network generator)",
+                         field="network.generate") from None
+    return gen(spec, seed=seed)
+
+
+def build_network(scenario: Scenario) -> Network:
+    """The scenario's network: generated from its spec or read from its file."""
+    spec = scenario.network
+    if spec.generate is not None:
+        import json
+
+        seed = spec.seed if spec.seed is not None else scenario.seed
+        return _generated(json.dumps(spec.generate, sort_keys=True), int(seed))
+    from fentanet.network.io import read
+
+    path = Path(spec.file)
+    if not path.is_absolute() and scenario.base_dir:
+        path = Path(scenario.base_dir) / path
+    return read(path, format=spec.format) if spec.format else read(path)
+
+
+def _as_scenario(scenario: str | Path | Scenario) -> Scenario:
+    from fentanet.scenarios import load
+
+    return load(scenario)
+
+
+def prepare(scenario: str | Path | Scenario, *, years: float | None = None,
+            dt: float | str | None = None, variant: str | None = None,
+            interventions: Sequence[Intervention | Mapping] | None = None) -> Scenario:
+    """The scenario to run: loaded, with horizon, step, variant strategy and extra
+    interventions applied."""
+    sc = _as_scenario(scenario)
+    upd: dict[str, Any] = {}
+    if years is not None:
+        upd["years"] = years
+    if dt is not None:
+        upd["dt"] = dt
+    if upd:
+        sc = sc.override(upd)
+    extra: list[Any] = []
+    if variant is not None and variant in sc.strategies:
+        extra.extend(sc.strategies[variant])
+    if interventions:
+        extra.extend(interventions)
+    if extra:
+        sc = sc.with_interventions(list(extra))
+    return sc
+
+
+def simulate(scenario: str | Path | Scenario, seed: int | None = None, *,
+             years: float | None = None, dt: float | str | None = None,
+             variant: str | None = None,
+             interventions: Sequence[Intervention | Mapping] | None = None,
+             progress: bool | Callable[[int, int], None] = False,
+             network: Network | None = None) -> Result:
+    """Run a scenario once.
+
+    Parameters
+    ----------
+    scenario
+        A built-in name (``"toy"``, ``"us-baseline"``), a YAML path or a Scenario.
+    seed
+        Run seed (default: the scenario's). The same seed gives the same draws in every
+        variant (common random numbers).
+    years, dt
+        Override the horizon and the step (years, or ``"week"``, ``"month"``, ...).
+    variant
+        A label; if it names one of the scenario's ``strategies`` its interventions are
+        added.
+    interventions
+        Extra interventions (objects or mappings such as ``{"kind": "naloxone",
+        "intensity": 0.5}``).
+    progress
+        ``True`` for a progress bar (rich) or a callback ``f(step, n_steps)``.
+    network
+        Run on this network instead of the scenario's (Python API only).
+    """
+    from fentanet.simulate.loop import Sim
+
+    sc = prepare(scenario, years=years, dt=dt, variant=variant, interventions=interventions)
+    seed = sc.seed if seed is None else int(seed)
+    net = build_network(sc) if network is None else network
+    sim = Sim(sc, net, seed)
+    if progress is True:
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task(f"{sc.name} {variant or ''}".strip(), total=sim.n_steps)
+            sim.run(lambda i, n: bar.update(task, completed=i))
+    else:
+        sim.run(progress or None)
+    series = pd.DataFrame(sim.rows)
+    series = series.fillna(0.0)
+    if sc.start_year is not None:
+        series.insert(2, "year", sc.start_year + series["time"])
+    return Result(series=series, summary=summarize(series), scenario=sc, seed=seed,
+                  variant=variant, version=version(), timings=dict(sim.timings))
+
+
+@dataclass
+class Comparison:
+    """Variants run with the same seed against a baseline."""
+
+    results: dict[str, Result]
+    table: pd.DataFrame
+
+    def plot(self, column: str = "deaths"):
+        """One series of every variant on one plotly figure."""
+        import plotly.graph_objects as go
+
+        fig = go.Figure()
+        for name, r in self.results.items():
+            x = r.series["year"] if "year" in r.series else r.series["time"]
+            fig.add_scatter(x=x, y=r.series[column], name=name)
+        fig.update_layout(title=column, xaxis_title="year")
+        return fig
+
+
+def comparison_table(results: Mapping[str, Result], baseline: str = "baseline") -> pd.DataFrame:
+    """Deaths averted, supply reduction and cost per death averted against the baseline."""
+    base = results[baseline].summary
+    rows = []
+    for name, r in results.items():
+        s = r.summary
+        deaths = s.get("deaths_total", 0.0)
+        supply = s.get("supply_kg_total", 0.0)
+        cost = s.get("intervention_cost_usd_total", 0.0)
+        averted = base.get("deaths_total", 0.0) - deaths
+        reduction = 1.0 - supply / base["supply_kg_total"] if base.get("supply_kg_total") else 0.0
+        rows.append({"variant": name, "deaths": deaths, "deaths_averted": averted,
+                     "supply_kg": supply, "supply_reduction": reduction,
+                     "seized_kg": s.get("seized_kg_total", 0.0),
+                     "arrests": s.get("arrests_total", 0.0), "cost_usd": cost,
+                     "cost_per_death_averted": cost / averted if averted > 0 else np.nan})
+    return pd.DataFrame(rows).set_index("variant")
+
+
+def compare(scenario: str | Path | Scenario,
+            variants: Mapping[str, Sequence[Intervention | Mapping] | Mapping[str, Any]],
+            seed: int | None = None, *, years: float | None = None,
+            dt: float | str | None = None, progress: bool = False,
+            network: Network | None = None) -> Comparison:
+    """Run a baseline and each variant with the same seed (common random numbers).
+
+    ``variants`` maps a name to a list of interventions, or to a mapping of dotted
+    scenario overrides (``{"params.adaptation.entry": False}``).
+    """
+    sc = _as_scenario(scenario)
+    results: dict[str, Result] = {}
+    runs: list[tuple[str, Scenario, list]] = [("baseline", sc, [])]
+    for name, v in variants.items():
+        if name == "baseline":
+            raise InputError("'baseline' is added automatically; name variants otherwise",
+                             field="variants")
+        if isinstance(v, Mapping) and "kind" not in v:
+            runs.append((name, sc.override(dict(v)), []))
+        else:
+            items = [v] if isinstance(v, Mapping) else list(v)
+            runs.append((name, sc, items))
+    for name, s, items in runs:
+        results[name] = simulate(s, seed, years=years, dt=dt, interventions=items,
+                                 variant=None if name == "baseline" else name,
+                                 progress=progress, network=network)
+    return Comparison(results=results, table=comparison_table(results))

@@ -1,0 +1,251 @@
+"""Scenarios: the network, parameters, interventions, horizon and seed of a simulation.
+
+A scenario is a YAML file validated by :class:`Scenario` (pydantic). Invalid files raise
+:class:`~fentanet.errors.InputError` naming the file, the field (dotted path) and what is
+allowed. :meth:`Scenario.digest` is a stable SHA-256 of the content and
+:meth:`Scenario.override` returns a copy with dotted-path overrides (used by sweeps,
+sensitivity analysis and calibration).
+
+>>> s = Scenario(name="t", network={"generate": {"actors": 100}})
+>>> s.override({"params.market.elasticity": 0.7}).params.market.elasticity
+0.7
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import typing
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from fentanet.errors import InputError
+from fentanet.simulate.params import (
+    INTERVENTION_KINDS,
+    MODES,
+    PUBLIC_HEALTH_KINDS,
+    Params,
+    TargetRule,
+)
+
+DT_NAMES = {"day": 1 / 365.25, "week": 1 / 52, "month": 1 / 12, "quarter": 0.25}
+
+
+class Target(BaseModel):
+    """Which actors an operation aims at, recomputed every ``retarget_every`` years."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    rule: TargetRule = Field("random", description="random, top by a centrality, key "
+                             "players, the minimum cut, or the optimal interdiction set")
+    count: int = Field(10, ge=1, description="number of actors (organizations for a "
+                       "takedown) targeted at a time")
+    view: Literal["known", "true"] = Field("known", description="rank the network the police "
+                                           "know (default) or the true one (oracle)")
+    sample: int | None = Field(256, ge=1, description="sources for sampled betweenness on "
+                               "large networks (None: exact)")
+
+
+class Intervention(BaseModel):
+    """One countermeasure of DESIGN.md's table, active on [start, end)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal[tuple(INTERVENTION_KINDS)] = Field(  # type: ignore[valid-type]
+        description="the countermeasure")
+    start: float = Field(0.0, ge=0, description="years since the start of the run")
+    end: float | None = Field(None, description="years since start (None: to the horizon)")
+    intensity: float = Field(1.0, ge=0, description="effort; for public-health levers the "
+                             "coverage in [0, 1]")
+    cost_per_unit: float | None = Field(None, ge=0, description="USD per unit of intensity "
+                                        "per year (default by kind)")
+    target: Target | None = Field(None, description="targeting rule of an operation against "
+                                  "actors (None: raise effort on every actor of its kinds)")
+    once: bool = Field(False, description="a one-time operation at `start`: each targeted "
+                       "actor (or member of a targeted organization) is arrested with "
+                       "probability min(1, intensity)")
+    modes: tuple[Literal[MODES], ...] | None = Field(  # type: ignore[valid-type]
+        None, description="route modes screened (border security default land, air, sea; "
+        "postal screening default postal, online)")
+
+    @model_validator(mode="after")
+    def _check(self) -> Intervention:
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        if self.kind in PUBLIC_HEALTH_KINDS and self.intensity > 1:
+            raise ValueError(f"intensity of {self.kind} is a coverage in [0, 1], "
+                             f"got {self.intensity}")
+        acts_on = INTERVENTION_KINDS[self.kind]["acts_on"]
+        if (self.target is not None or self.once) and (
+                not acts_on or self.kind == "intelligence_sharing"):
+            raise ValueError(f"{self.kind} is not an operation against actors: no target or "
+                             "once")
+        if self.once and self.target is None:
+            raise ValueError("a one-time operation needs a target")
+        return self
+
+    @property
+    def cost(self) -> float:
+        """USD per unit of intensity per year."""
+        if self.cost_per_unit is not None:
+            return self.cost_per_unit
+        return float(INTERVENTION_KINDS[self.kind]["cost"])
+
+    @property
+    def screened_modes(self) -> tuple[str, ...]:
+        if self.modes is not None:
+            return tuple(self.modes)
+        if self.kind == "border_security":
+            return ("land", "air", "sea")
+        if self.kind == "postal_screening":
+            return ("postal", "online")
+        return ()
+
+
+class NetworkSpec(BaseModel):
+    """Where the network comes from: a generator spec or a file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    generate: dict[str, Any] | None = Field(None, description="spec for fentanet.generate")
+    file: str | None = Field(None, description="path of a network file (relative to the "
+                             "scenario file)")
+    format: str | None = Field(None, description="format of the file (default: detected)")
+    seed: int | None = Field(None, ge=0, description="generator seed (default: the run seed)")
+
+    @model_validator(mode="after")
+    def _one(self) -> NetworkSpec:
+        if (self.generate is None) == (self.file is None):
+            raise ValueError("give exactly one of 'generate' (a generator spec) or 'file'")
+        return self
+
+
+class Scenario(BaseModel):
+    """A simulation scenario (see the module docstring and docs/model.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field("scenario", description="name of the scenario")
+    description: str = ""
+    seed: int = Field(1, ge=0, description="default run seed")
+    years: float = Field(5.0, gt=0, le=200, description="horizon in years")
+    dt: float = Field(1 / 52, gt=0, le=1, description="step in years, or day/week/month")
+    start_year: int | None = Field(None, description="calendar year of time 0 (optional)")
+    retarget_every: float = Field(0.25, gt=0, description="years between recomputations of "
+                                  "operation targets")
+    network: NetworkSpec
+    params: Params = Params()
+    interventions: tuple[Intervention, ...] = ()
+    strategies: dict[str, tuple[Intervention, ...]] = Field(
+        default_factory=dict, description="named lists of interventions for comparisons")
+    base_dir: str | None = Field(None, exclude=True, description="folder the scenario was "
+                                 "read from (for relative network files)")
+
+    @field_validator("dt", mode="before")
+    @classmethod
+    def _dt(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            if v not in DT_NAMES:
+                raise ValueError(f"dt must be a number of years or one of {sorted(DT_NAMES)}")
+            return DT_NAMES[v]
+        return v
+
+    @property
+    def steps(self) -> int:
+        """Number of steps of the horizon."""
+        return max(1, round(self.years / self.dt))
+
+    def digest(self) -> str:
+        """Stable SHA-256 (hex) of the scenario's content."""
+        data = self.model_dump(mode="json")
+        blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    def override(self, values: dict[str, Any]) -> Scenario:
+        """A new scenario with dotted-path overrides, e.g. ``{"params.market.elasticity": 0.7,
+        "years": 3}``; the result is validated again."""
+        data = self.model_dump(mode="python")
+        for dotted, value in values.items():
+            keys = dotted.split(".")
+            node = data
+            for i, key in enumerate(keys[:-1]):
+                if not isinstance(node, dict) or key not in node:
+                    raise InputError(f"no such scenario field '{'.'.join(keys[:i + 1])}'",
+                                     field=dotted)
+                if node[key] is None:
+                    node[key] = {}
+                node = node[key]
+            if not isinstance(node, dict):
+                raise InputError("cannot override inside a non-mapping value", field=dotted)
+            if keys[-1] not in node and not _open_mapping(self, keys[:-1]):
+                allowed = ", ".join(sorted(node)) or "none"
+                raise InputError(f"no such scenario field '{dotted}' (allowed here: "
+                                 f"{allowed})", field=dotted)
+            node[keys[-1]] = copy.deepcopy(value)
+        return from_dict(data, base_dir=self.base_dir)
+
+    def with_interventions(self, interventions: list[Intervention | dict]) -> Scenario:
+        """A copy with these interventions added to the scenario's own."""
+        extra = tuple(i if isinstance(i, Intervention) else _validated(Intervention, i)
+                      for i in interventions)
+        return self.model_copy(update={"interventions": self.interventions + extra})
+
+
+def _open_mapping(s: Scenario, keys: list[str]) -> bool:
+    """Whether the mapping at ``keys`` takes arbitrary keys (dict-typed fields)."""
+    model: Any = type(s)
+    for key in keys:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return False
+        field = model.model_fields.get(key)
+        if field is None:
+            return False
+        model = field.annotation
+    origin = typing.get_origin(model)
+    return origin is dict
+
+
+def _validated(model: type[BaseModel], data: Any, file: str | None = None) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _input_error(exc, file) from None
+
+
+def _input_error(exc: ValidationError, file: str | None) -> InputError:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
+    msg = err["msg"]
+    ctx = err.get("ctx") or {}
+    if "expected" in ctx:
+        msg = f"{msg}"
+    more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
+    return InputError(f"{msg}; got {err.get('input')!r}{more}", file=file, field=loc or None)
+
+
+def from_dict(data: dict[str, Any], *, file: str | None = None,
+              base_dir: str | None = None) -> Scenario:
+    """Validate a mapping as a scenario (errors name the field and what is allowed)."""
+    if not isinstance(data, dict):
+        raise InputError("a scenario must be a mapping of fields", file=file)
+    data = dict(data)
+    if base_dir is not None:
+        data["base_dir"] = base_dir
+    return _validated(Scenario, data, file)
+
+
+def read(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read scenario: {exc.strerror}", file=str(path)) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = None if mark is None else mark.line + 1
+        raise InputError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path),
+                         line=line) from None
+    return from_dict(data, file=str(path), base_dir=str(path.parent.resolve()))

@@ -1,0 +1,263 @@
+"""The simulation state: NumPy arrays indexed by actor slot, link and market.
+
+No Python object per agent. An actor *slot* is a position in the arrays; the actor holding
+it has a ``uid`` that is never reused: a recruit who takes over a vacant position keeps the
+slot (and its flow links) but gets a fresh uid, so keyed random draws (common random
+numbers) never shift. Entrants (new labs, suppliers) append slots with fresh uids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from fentanet.errors import InputError
+from fentanet.network.kinds import ACTOR_KINDS
+from fentanet.network.model import Network
+from fentanet.simulate.params import MODES
+
+KIND = {k: i for i, k in enumerate(ACTOR_KINDS)}
+"""Integer code of each actor kind (order of :data:`fentanet.network.kinds.ACTOR_KINDS`)."""
+MODE = {m: i for i, m in enumerate(MODES)}
+LINK_KINDS = ("supplies", "ships", "distributes", "sells_to", "diverts_to", "member_of",
+              "launders_for", "protects", "fronts_for", "tie", "flow")
+LKIND = {k: i for i, k in enumerate(LINK_KINDS)}
+ROLE = {"member": 0, "lieutenant": 1, "leader": 2}
+PREFIX = {"supplier": "sup", "marketplace": "mkp", "lab": "lab", "organization": "org",
+          "route": "rte", "trafficker": "trf", "dealer": "dlr", "official": "off",
+          "prescriber": "prs", "business": "biz", "launderer": "lnd", "market": "mkt",
+          "actor": "act"}
+
+DEFAULT_CAPACITY = {"supplier": 400.0, "marketplace": 200.0, "lab": 150.0, "route": 300.0,
+                    "trafficker": 40.0, "dealer": 2.0}
+"""Capacity (kg/year) used where a network gives none for a flow actor (assumption)."""
+
+
+class Table:
+    """Columns of equal length with spare capacity, grown by doubling.
+
+    ``table.col`` is a view of the live rows; views are invalidated by :meth:`append`.
+    """
+
+    def __init__(self, **cols: np.ndarray) -> None:
+        lengths = {len(v) for v in cols.values()}
+        if len(lengths) > 1:
+            raise ValueError("columns of unequal length")
+        object.__setattr__(self, "_cols", {k: np.array(v, copy=True) for k, v in cols.items()})
+        object.__setattr__(self, "n", lengths.pop() if lengths else 0)
+        object.__setattr__(self, "version", 0)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        cols = object.__getattribute__(self, "_cols")
+        if name in cols:
+            return cols[name][: self.n]
+        raise AttributeError(name)
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in self._cols:
+            self._cols[name][: self.n] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self._cols)
+
+    def append(self, **cols: np.ndarray) -> np.ndarray:
+        """Append rows (columns not given get their type's zero); returns the new indices."""
+        k = len(next(iter(cols.values())))
+        need = self.n + k
+        cap = len(next(iter(self._cols.values())))
+        if need > cap:
+            new_cap = max(need, 2 * cap, 16)
+            for name, arr in self._cols.items():
+                grown = np.zeros(new_cap, dtype=arr.dtype)
+                grown[: self.n] = arr[: self.n]
+                self._cols[name] = grown
+        for name, arr in self._cols.items():
+            if name in cols:
+                arr[self.n: need] = cols[name]
+            elif arr.dtype == object:
+                arr[self.n: need] = ""
+            elif arr.dtype.kind == "f":
+                arr[self.n: need] = 0.0
+            else:
+                arr[self.n: need] = 0
+        idx = np.arange(self.n, need)
+        object.__setattr__(self, "n", need)
+        object.__setattr__(self, "version", self.version + 1)
+        return idx
+
+
+@dataclass
+class State:
+    """Everything that changes during a run."""
+
+    actors: Table
+    links: Table
+    markets: np.ndarray  # actor slot of each market
+    market_of: np.ndarray  # market number of each market slot (-1 otherwise)
+    demand0: np.ndarray  # base demand per market (kg/year)
+    population0: np.ndarray  # people using at the start, per market
+    next_uid: int
+    retail_cap0: np.ndarray  # initial dealer capacity selling into each market (kg/year)
+    diversion0: np.ndarray  # initial prescribers' weight into each market
+    org_initial: np.ndarray  # members per organization slot at the start
+    price: np.ndarray = field(default=None)
+    potency: np.ndarray = field(default=None)
+    volatility: np.ndarray = field(default=None)
+    supply_prev: np.ndarray = field(default=None)
+    totals: dict = field(default_factory=dict)
+
+    @property
+    def n_markets(self) -> int:
+        return int(self.markets.size)
+
+
+def _col(actors: pd.DataFrame, name: str, default, dtype=None) -> np.ndarray:
+    if name not in actors:
+        return np.full(len(actors), default, dtype=dtype)
+    s = actors[name]
+    if dtype is not None and np.dtype(dtype).kind == "f":
+        return pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    return s.to_numpy(dtype=object)
+
+
+def build_state(net: Network) -> State:
+    """The initial state of a typed supply network (schema of docs/network.md).
+
+    Raises :class:`InputError` when the network cannot carry a simulation (no labs, no
+    markets, no flow links).
+    """
+    a = net.actors
+    kinds = a["kind"].astype(str).to_numpy()
+    for need in ("lab", "market"):
+        if not (kinds == need).any():
+            raise InputError(f"the network has no {need}; a simulation needs a typed supply "
+                             "network (fentanet.generate or the schema of docs/network.md)",
+                             field="network")
+    n = len(a)
+    kind = np.array([KIND.get(k, KIND["actor"]) for k in kinds], dtype=np.int8)
+    uid = (pd.to_numeric(a["uid"], errors="coerce").to_numpy(dtype=np.int64, na_value=-1)
+           if "uid" in a else np.arange(n, dtype=np.int64))
+    if (uid < 0).any() or np.unique(uid).size != n:
+        uid = np.arange(n, dtype=np.int64)
+    idx = net.id_index
+    src, dst = net.source_index, net.target_index
+    lkind_names = net.links["kind"].astype(str).to_numpy()
+
+    # organization membership: the column, else member_of links
+    org = np.full(n, -1, dtype=np.int32)
+    if "organization" in a:
+        names = a["organization"].to_numpy(dtype=object)
+        has = pd.notna(names)
+        if has.any():
+            pos = idx.get_indexer(names[has].astype(str))
+            if (pos < 0).any():
+                bad = names[has][pos < 0][0]
+                raise InputError(f"unknown organization '{bad}'", field="organization")
+            org[np.flatnonzero(has)] = pos
+    mem = lkind_names == "member_of"
+    org[src[mem]] = np.where(org[src[mem]] < 0, dst[mem], org[src[mem]])
+
+    cap = _col(a, "capacity", np.nan, np.float64)
+    for k, c in DEFAULT_CAPACITY.items():
+        sel = (kinds == k) & ~np.isfinite(cap)
+        if sel.any():
+            known = cap[(kinds == k) & np.isfinite(cap)]
+            cap[sel] = np.median(known) if known.size else c
+    cap = np.where(np.isfinite(cap), cap, 0.0)
+
+    mode = np.full(n, -1, dtype=np.int8)
+    if "mode" in a:
+        m = a["mode"].to_numpy(dtype=object)
+        for name, code in MODE.items():
+            mode[m == name] = code
+    route = kinds == "route"
+    mode[route & (mode < 0)] = MODE["land"]
+    legit = np.zeros(n, dtype=bool)
+    if "legitimate" in a:
+        legit = a["legitimate"].fillna(False).astype(bool).to_numpy()
+    online = np.zeros(n, dtype=bool)
+    if "channel" in a:
+        online = (a["channel"].to_numpy(dtype=object) == "online")
+
+    role = np.zeros(n, dtype=np.int8)
+    if "role" in a:
+        r = a["role"].to_numpy(dtype=object)
+        role[r == "lieutenant"] = ROLE["lieutenant"]
+        role[r == "leader"] = ROLE["leader"]
+    _default_roles(org, role, kinds)
+
+    payer = np.where(org >= 0, org, np.arange(n)).astype(np.int32)
+    actors = Table(
+        kind=kind, uid=uid, alive=np.ones(n, dtype=bool), org=org, payer=payer, role=role,
+        capacity=cap.astype(np.float64), precursor=np.zeros(n), product=np.zeros(n),
+        cash=np.zeros(n), dirty=np.zeros(n), hoard=np.zeros(n), mode=mode, legit=legit,
+        online=online, vacant=np.zeros(n, dtype=bool), vacant_since=np.zeros(n),
+        label=a["id"].astype(str).to_numpy(dtype=object), activity=np.ones(n),
+        loss=np.zeros(n), suspended_until=np.full(n, -np.inf), failed=np.zeros(n, dtype=bool),
+        refused=np.zeros(n), targeted=np.zeros(n), lost_recent=np.zeros(n),
+        throughput=np.zeros(n),
+    )
+
+    lk = np.array([LKIND.get(k, LKIND["tie"]) for k in lkind_names], dtype=np.int8)
+    lcap = (pd.to_numeric(net.links["capacity"], errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan) if "capacity" in net.links else
+        np.full(len(lk), np.nan))
+    weight = (pd.to_numeric(net.links["weight"], errors="coerce").to_numpy(
+        dtype=np.float64, na_value=1.0) if "weight" in net.links else np.ones(len(lk)))
+    links = Table(src=src.astype(np.int32), dst=dst.astype(np.int32), kind=lk,
+                  capacity=lcap, weight=weight, alive=np.ones(len(lk), dtype=bool),
+                  known=np.zeros(len(lk), dtype=bool))
+
+    markets = np.flatnonzero(kinds == "market").astype(np.int32)
+    market_of = np.full(n, -1, dtype=np.int32)
+    market_of[markets] = np.arange(markets.size, dtype=np.int32)
+    pop = _col(a, "population", np.nan, np.float64)[markets]
+    pop = np.where(np.isfinite(pop) & (pop > 0), pop, 1000.0)
+    demand = _col(a, "demand", np.nan, np.float64)[markets]
+    if not np.isfinite(demand).any():
+        total = cap[kinds == "lab"].sum() / 1.5
+        demand = total * pop / pop.sum()
+    demand = np.where(np.isfinite(demand) & (demand > 0), demand, 0.0)
+
+    sells = lk == LKIND["sells_to"]
+    retail_cap0 = np.bincount(market_of[dst[sells]], weights=cap[src[sells]],
+                              minlength=markets.size)
+    div = lk == LKIND["diverts_to"]
+    diversion0 = np.bincount(market_of[dst[div]], weights=weight[div], minlength=markets.size)
+    members = org >= 0
+    org_initial = np.bincount(org[members], minlength=n).astype(np.float64)
+
+    m = markets.size
+    return State(actors=actors, links=links, markets=markets, market_of=market_of,
+                 demand0=demand.astype(np.float64), population0=pop, next_uid=int(uid.max()) + 1,
+                 retail_cap0=retail_cap0, diversion0=diversion0, org_initial=org_initial,
+                 price=np.ones(m), potency=np.ones(m), volatility=np.zeros(m),
+                 supply_prev=np.zeros(m))
+
+
+def _default_roles(org: np.ndarray, role: np.ndarray, kinds: np.ndarray) -> None:
+    """Give every organization without a leader one: its first member; and up to two
+    lieutenants (the next members)."""
+    members = np.flatnonzero(org >= 0)
+    if not members.size:
+        return
+    orgs = org[members]
+    has_leader = np.zeros(org.size, dtype=bool)
+    has_leader[orgs[role[members] == ROLE["leader"]]] = True
+    order = members[np.argsort(orgs, kind="stable")]
+    first = {}
+    for i in order:
+        o = org[i]
+        if has_leader[o]:
+            continue
+        c = first.get(o, 0)
+        if c == 0:
+            role[i] = ROLE["leader"]
+        elif c <= 2 and role[i] == 0:
+            role[i] = ROLE["lieutenant"]
+        first[o] = c + 1
