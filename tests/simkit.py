@@ -189,7 +189,4 @@ def install_population_stand_in() -> bool:
                  "step_population"):
         setattr(mod, name, globals()[name])
     sys.modules["fentanet.simulate.population"] = mod
-    import fentanet.simulate as pkg
-
-    pkg.population = mod
     return True

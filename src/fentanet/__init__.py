@@ -51,3 +51,12 @@ __all__ = [
     "to_networkx",
     "write",
 ]
+
+# The simulation's verbs, bound last so that ``fentanet.simulate`` is the function (its
+# subpackage stays importable as ``fentanet.simulate.<module>``).
+from fentanet import scenarios
+from fentanet.simulate.run import Comparison, Result, compare, simulate
+from fentanet.simulate.scenario import Intervention, Scenario
+
+__all__ += ["Comparison", "Intervention", "Result", "Scenario", "compare", "scenarios",
+            "simulate"]

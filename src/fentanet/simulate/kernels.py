@@ -71,3 +71,116 @@ def binomial_inverse(u: np.ndarray, n: np.ndarray, p: np.ndarray, out: np.ndarra
             cdf += pmf
         out[i] = k
     return out
+
+
+@numba.njit(cache=True)
+def plan_transfers(li, src, dst, link_alive, alive, weight, pref, offer, room, passes,
+                   pull=True):
+    """Quantities moved on each link of one stage (before cash limits).
+
+    Each sender splits its ``offer`` over its alive links in proportion to ``room * pref``
+    of the receivers (``pull``: stock flows toward where it is lacking, as in an
+    order-up-to inventory policy; ``pref`` is the sender's preference for the link, such as
+    displacement away from risky routes), or by ``weight`` in the first pass when ``pull``
+    is off. A receiver takes at most its ``room`` (all offers to it scaled alike). Later
+    passes re-offer what was not taken to links whose receivers still have room. Returns
+    quantities per link (0 on dead links).
+    """
+    n = offer.size
+    m = src.size
+    qty = np.zeros(m)
+    left = offer.copy()
+    space = room.copy()
+    w = np.zeros(m)
+    for it in range(passes):
+        wsum = np.zeros(n)
+        for k in range(m):
+            s = src[k]
+            d = dst[k]
+            if not (link_alive[li[k]] and alive[s] and alive[d]) or left[s] <= 0.0 \
+                    or space[d] <= 0.0:
+                w[k] = 0.0
+                continue
+            w[k] = space[d] * pref[k] if pull else (weight[k] if it == 0 else
+                                                     space[d] * pref[k])
+            wsum[s] += w[k]
+        offered = np.zeros(n)
+        o = np.zeros(m)
+        for k in range(m):
+            if w[k] > 0.0:
+                s = src[k]
+                o[k] = left[s] * w[k] / wsum[s]
+                offered[dst[k]] += o[k]
+        moved = 0.0
+        for k in range(m):
+            if o[k] > 0.0:
+                d = dst[k]
+                ratio = space[d] / offered[d]
+                o[k] = o[k] if ratio >= 1.0 else o[k] * ratio
+                qty[k] += o[k]
+                moved += o[k]
+        for k in range(m):
+            if o[k] > 0.0:
+                left[src[k]] -= o[k]
+                space[dst[k]] -= o[k]
+        if moved <= 0.0:
+            break
+        for i in range(n):
+            if left[i] < 0.0:
+                left[i] = 0.0
+            if space[i] < 0.0:
+                space[i] = 0.0
+    return qty
+
+
+@numba.njit(cache=True)
+def afford(src, dst, qty, price, payer, cash):
+    """Scale purchases across payers to what each buyer's payer can pay.
+
+    Returns the scaled quantities and the payment per link (0 within one payer)."""
+    n = cash.size
+    m = src.size
+    due = np.zeros(n)
+    for k in range(m):
+        if qty[k] > 0.0 and payer[src[k]] != payer[dst[k]]:
+            due[payer[dst[k]]] += qty[k] * price[k]
+    out = qty.copy()
+    paid = np.zeros(m)
+    for k in range(m):
+        if qty[k] > 0.0 and payer[src[k]] != payer[dst[k]]:
+            b = payer[dst[k]]
+            f = 1.0
+            if due[b] > cash[b]:
+                f = cash[b] / due[b] if due[b] > 0.0 else 0.0
+            out[k] = qty[k] * f
+            paid[k] = out[k] * price[k]
+    return out, paid
+
+
+@numba.njit(cache=True)
+def apply_transfers(src, dst, qty, lost_share, price, payer, stock, cash, dirty, throughput):
+    """Move the material (receivers get ``qty * (1 - lost_share[sender])``), pay for what
+    is delivered (buyer's payer's cash to seller's payer's revenue) and count throughput.
+    Returns the quantity lost (seized) in transit."""
+    lost = 0.0
+    for k in range(src.size):
+        q = qty[k]
+        if q <= 0.0:
+            continue
+        s = src[k]
+        d = dst[k]
+        got = q * (1.0 - lost_share[s])
+        lost += q - got
+        stock[s] -= q
+        if stock[s] < 0.0:
+            stock[s] = 0.0
+        stock[d] += got
+        throughput[s] += q
+        if payer[s] != payer[d]:
+            pay = got * price[k]
+            b = payer[d]
+            if pay > cash[b]:
+                pay = cash[b]
+            cash[b] -= pay
+            dirty[payer[s]] += pay
+    return lost

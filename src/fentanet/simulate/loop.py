@@ -110,6 +110,34 @@ class Sim:
         money.init(self)
         enforcement.init(self)
         population.init(self)
+        self.warmup()
+
+    def warmup(self) -> None:
+        """Spin-up before time 0: the supply phases run ``warmup_years`` with no
+        enforcement, adaptation or population change and the price fixed at 1, so stocks
+        and cash settle; the retail offer at that steady state is each market's reference
+        supply S0 of the price index. Draws use negative steps, the same in every variant
+        (interventions start at time 0 or later), so common random numbers hold."""
+        steps = round(self.scenario.warmup_years / self.dt)
+        s = self.s
+        offered = []
+        for k in range(steps):
+            self.step = k - steps
+            self.t = self.step * self.dt
+            self.now = defaultdict(float)
+            self.efforts = interventions._baseline(self)
+            for phase in (procurement.run, production.run, shipping.run, distribution.run,
+                          money.run):
+                phase(self)
+            offered.append(self.flows["offered"].copy())
+        tail = offered[-max(1, steps // 4):] if offered else []
+        # reference retail offer per market, kg/year
+        s.offer0 = np.mean(tail, axis=0) / self.dt if tail else s.retail_cap0.copy()
+        s.offer0 = np.where(s.offer0 > 0, s.offer0, s.retail_cap0)
+        self.step = 0
+        self.t = 0.0
+        self.now = defaultdict(float)
+        self.insolvent = np.zeros(0, dtype=np.int64)
 
     def run_step(self) -> None:
         """Advance one step: every phase in order."""

@@ -57,7 +57,7 @@ class SupplyParams(_Group):
         1.0, ASSUMPTION, "precursor controls: refused share = 1 - (1 - base) * "
         "exp(-gain * intensity)", ge=0)
     tip_rate: float = P(
-        2.0, ASSUMPTION, "detection hazard (per year) a lab gets from refused orders reported "
+        0.3, ASSUMPTION, "detection hazard (per year) a lab gets from refused orders reported "
         "by screening companies, per unit share of its volume refused", ge=0)
     precursor_usd_per_kg: float = P(4000.0, DEA_2016, "price a lab pays per kg-equivalent of "
                                     "precursor", ge=0)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fentanet.simulate import flow
-from fentanet.simulate.phases.shipping import _base_weight, push, stage_links
+from fentanet.simulate import flow, kernels
+from fentanet.simulate.phases.shipping import push, stage
 from fentanet.simulate.state import KIND, LKIND
 
 
@@ -22,30 +22,29 @@ def run(sim) -> None:
     a = s.actors
     n = a.n
     for senders in ((KIND["marketplace"],), (KIND["trafficker"],), (KIND["dealer"],)):
-        li, src, dst = stage_links(sim, senders)
-        if li.size:
-            push(sim, li, src, dst, _base_weight(sim, li, dst))
-    # retail
-    li, src, dst = stage_links(sim, (KIND["dealer"], KIND["marketplace"]),
-                               link_kinds=(LKIND["sells_to"],), receiver_not=())
-    mk = s.market_of[dst]
-    ok = mk >= 0
-    li, src, dst, mk = li[ok], src[ok], dst[ok], mk[ok]
+        push(sim, stage(sim, senders))
+    # retail: markets take what they demand
+    st = stage(sim, (KIND["dealer"], KIND["marketplace"]), link_kinds=(LKIND["sells_to"],),
+               receiver_not=())
+    li, src, dst, w = st
     m = s.n_markets
-    users = sim.users_ratio
-    base = s.demand0 * users * sim.dt
+    base = s.demand0 * sim.users_ratio * sim.dt
     demand = base * s.price ** (-p.market.elasticity)
-    offer_actor = np.minimum(a.product, a.capacity * sim.dt)
-    share = flow.link_shares(src, _base_weight(sim, li, dst), n)
-    offer = offer_actor[src] * share
-    online = (a.kind[src] == KIND["marketplace"]) | a.online[src]
+    offer = np.minimum(a.product, a.capacity * sim.dt)
     scam = sim.efforts.coverage["scam_awareness"]
     if scam > 0:
+        online = (a.kind == KIND["marketplace"]) | a.online
         offer = np.where(online, offer * (1.0 - p.public_health.scam_avoidance * scam), offer)
-    offered = np.bincount(mk, weights=offer, minlength=m)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(offered > 0, np.minimum(1.0, demand / offered), 0.0)
-    sold = offer * ratio[mk]
+    rooms = np.zeros(n)
+    rooms[s.markets] = demand
+    offered_actor = offer.copy()
+    sold = kernels.plan_transfers(li, src, dst, s.links.alive, a.alive, w, np.ones(li.size),
+                                  offer, rooms, 1, False)
+    mk = s.market_of[dst]
+    # what was offered to each market (for the price): the sellers' offers split by weight
+    ok = s.links.alive[li] & a.alive[src] & a.alive[dst]
+    share = flow.link_shares(src[ok], w[ok], n)
+    offered = np.bincount(mk[ok], weights=offered_actor[src[ok]] * share, minlength=m)
     a.product[:] = np.maximum(a.product - np.bincount(src, weights=sold, minlength=n), 0.0)
     a.throughput[:] += np.bincount(src, weights=sold, minlength=n)
     consumed = np.bincount(mk, weights=sold, minlength=m)

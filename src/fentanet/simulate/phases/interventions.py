@@ -78,8 +78,8 @@ def run(sim) -> None:
         sim.started.add(j)
     sim.efforts = eff
     sim.now["intervention_cost_usd"] = eff.cost
-    for kind, c in eff.cost_by_kind.items():
-        sim.now[f"cost_{kind}_usd"] = c
+    for iv in sim.interventions:  # one column per configured kind, 0 while inactive
+        sim.now[f"cost_{iv.kind}_usd"] = eff.cost_by_kind.get(iv.kind, 0.0)
 
 
 def _baseline(sim):

@@ -2,7 +2,8 @@
 
 Price index target per market: ``((D / D0) / (S / S0)) ** (1 / elasticity)``, bounded to
 ``[price_min, price_max]``, where D/D0 is demand at the base price relative to the start
-and S/S0 the retail offer relative to the dealers' capacity at the start; the index moves
+and S/S0 the retail offer relative to its level at the end of the spin-up (the steady state
+without enforcement, :meth:`fentanet.simulate.loop.Sim.warmup`); the index moves
 toward its target with time constant ``price_memory_years``. Potency volatility is an
 exponentially decaying sum of |change of log supply| (so a sudden disruption adds the same
 amount whatever the step); potency is the exogenous trend times a log-normal factor whose
@@ -28,7 +29,7 @@ def run(sim) -> None:
     f = sim.flows
     with np.errstate(invalid="ignore", divide="ignore"):
         dem = f["demand_base"] / (s.demand0 * sim.dt)
-        sup = f["offered"] / (s.retail_cap0 * sim.dt)
+        sup = f["offered"] / (s.offer0 * sim.dt)
         target = (dem / sup) ** (1.0 / p.elasticity)
     target = np.where(np.isfinite(target), target, p.price_max)
     target = np.where(s.demand0 > 0, target, 1.0)

@@ -31,7 +31,10 @@ def init(sim) -> None:
     popmod = _module()
     s = sim.s
     try:
-        sim.pop_params = popmod.PopulationParams(**sim.p.population)
+        if hasattr(popmod.PopulationParams, "from_mapping"):
+            sim.pop_params = popmod.PopulationParams.from_mapping(sim.p.population)
+        else:
+            sim.pop_params = popmod.PopulationParams(**sim.p.population)
     except TypeError as exc:
         fields = sorted(f.name for f in dataclasses.fields(popmod.PopulationParams))
         raise InputError(f"{exc}; population parameters are: {', '.join(fields)}",
@@ -67,7 +70,7 @@ def diversion(sim) -> np.ndarray:
 def run(sim) -> None:
     popmod = _module()
     s, f, e = sim.s, sim.flows, sim.efforts
-    released = sim.releases.pop(sim.step, np.zeros(s.n_markets))
+    released = np.rint(sim.releases.pop(sim.step, np.zeros(s.n_markets)))
     inputs = popmod.PopulationInputs(
         availability=f["availability"], price_index=s.price.copy(),
         potency=np.asarray(s.potency, dtype=np.float64).copy(),

@@ -39,35 +39,48 @@ def run(sim) -> None:
         return
     w = np.where(np.isfinite(ln.capacity[li]), ln.capacity[li], a.capacity[src])
     w = np.maximum(w, 1e-12)
-    # shares over the buyer's in-links
-    tot = np.bincount(dst, weights=w, minlength=n)
-    request = want[dst] * w / tot[dst]
     pc = sim.efforts.precursor_control
     legit = a.legit[src] & (kind[src] == KIND["supplier"])
     is_mkp = kind[src] == KIND["marketplace"]
     refuse = np.zeros(li.size)
     refuse[legit] = 1.0 - (1.0 - p.legit_compliance) * np.exp(-p.screening_gain * pc)
     refuse[is_mkp] = 1.0 - (1.0 - p.marketplace_screening) * np.exp(-p.screening_gain * pc)
-    refused = request * refuse
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.bincount(dst, weights=refused, minlength=n) / np.maximum(want, 1e-300)
-    a.refused[:] = np.where(want > 0, share, 0.0)
-    request = request - refused
-    # what the seller can deliver: suppliers capacity * dt, marketplaces their stock
+    # what sellers can deliver: suppliers capacity * dt, marketplaces their stock
     avail = np.where(kind == KIND["supplier"], a.capacity * dt, a.precursor)
-    fill = flow.accept_ratio(src, request, avail, n)  # grouped by seller
-    qty = request * fill[src]
+    got = np.zeros(n)
+    refused_kg = np.zeros(n)
     price = np.full(li.size, p.precursor_usd_per_kg)
-    qty, _ = _afford_external(a, src, dst, qty, price, is_mkp)
-    # suppliers are outside the system: precursor enters here; marketplaces sell stock
-    from_supplier = ~is_mkp
-    s.totals["precursor_in"] = s.totals.get("precursor_in", 0.0) + float(qty[from_supplier].sum())
-    sent_by_mkp = np.bincount(src[is_mkp], weights=qty[is_mkp], minlength=n)
-    a.precursor[:] = np.maximum(a.precursor - sent_by_mkp, 0.0)
-    a.precursor[:] += np.bincount(dst, weights=qty, minlength=n)
-    a.throughput[:] += np.bincount(src, weights=qty, minlength=n)
-    sim.now["precursor_bought_kg"] += float(qty.sum())
-    sim.now["precursor_refused_kg"] += float(refused.sum())
+    bought = 0.0
+    for attempt in range(2):
+        # first by link weight; then the rest from sellers that still have some and sell
+        rem = np.maximum(want - got, 0.0)
+        if attempt == 1:
+            w = (1.0 - refuse) * avail[src]
+        tot = np.bincount(dst, weights=w, minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            request = np.where(tot[dst] > 0, rem[dst] * w / tot[dst], 0.0)
+        refused = request * refuse
+        refused_kg += np.bincount(dst, weights=refused, minlength=n)
+        request = request - refused
+        fill = flow.accept_ratio(src, request, avail, n)  # grouped by seller
+        qty = request * fill[src]
+        qty, _ = _afford_external(a, src, dst, qty, price, is_mkp)
+        sold = np.bincount(src, weights=qty, minlength=n)
+        avail = np.maximum(avail - sold, 0.0)
+        # suppliers are outside the system: precursor enters here; marketplaces sell stock
+        s.totals["precursor_in"] = s.totals.get("precursor_in", 0.0) + float(
+            qty[~is_mkp].sum())
+        a.precursor[:] = np.maximum(a.precursor - np.where(kind == KIND["marketplace"], sold,
+                                                           0.0), 0.0)
+        received = np.bincount(dst, weights=qty, minlength=n)
+        a.precursor[:] += received
+        got += received
+        a.throughput[:] += sold
+        bought += float(qty.sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a.refused[:] = np.where(want > 0, refused_kg / np.maximum(want, 1e-300), 0.0)
+    sim.now["precursor_bought_kg"] += bought
+    sim.now["precursor_refused_kg"] += float(refused_kg.sum())
 
 
 def _afford_external(a, src, dst, qty, price, internal_seller):

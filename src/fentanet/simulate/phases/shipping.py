@@ -14,29 +14,45 @@ from __future__ import annotations
 
 import numpy as np
 
-from fentanet.simulate import flow
+from fentanet.simulate import kernels
 from fentanet.simulate.params import MODES
 from fentanet.simulate.state import KIND, LKIND
 
 PRODUCT_LINKS = (LKIND["ships"], LKIND["distributes"], LKIND["flow"])
 
 
-def stage_links(sim, sender_kinds: tuple[int, ...], link_kinds=PRODUCT_LINKS,
-                receiver_not=(KIND["market"],)):
-    """Alive product links out of senders of the given kinds (receivers not markets)."""
+PASSES = 3
+"""Offer passes per stage (later passes re-offer what was not taken to receivers with
+room)."""
+
+
+def stage(sim, sender_kinds: tuple[int, ...], link_kinds=PRODUCT_LINKS,
+          receiver_not=(KIND["market"],)):
+    """Product links out of senders of the given kinds (receivers not markets): link
+    indices, senders, receivers and base weights (link capacity, else the receiver's).
+
+    Cached; links appended since the last call are scanned and added (links are never
+    deleted, only marked dead)."""
     s = sim.s
     a, ln = s.actors, s.links
-    key = (sender_kinds, link_kinds, receiver_not, ln.version, a.n)
+    key = (sender_kinds, link_kinds, receiver_not)
     cache = sim.__dict__.setdefault("_stage_cache", {})
-    li = cache.get(key)
-    if li is None:
-        m = np.isin(ln.kind, link_kinds) & np.isin(a.kind[ln.src], sender_kinds)
-        m &= ~np.isin(a.kind[ln.dst], receiver_not)
-        li = np.flatnonzero(m)
-        cache[key] = li
-    src, dst = ln.src[li], ln.dst[li]
-    ok = ln.alive[li] & a.alive[src] & a.alive[dst]
-    return li[ok], src[ok], dst[ok]
+    got = cache.get(key)
+    start = 0 if got is None else got[4]
+    if got is not None and start == ln.n:
+        return got[:4]
+    kind, lsrc, ldst = ln.kind[start:], ln.src[start:], ln.dst[start:]
+    m = np.isin(kind, link_kinds) & np.isin(a.kind[lsrc], sender_kinds)
+    m &= ~np.isin(a.kind[ldst], receiver_not)
+    li = np.flatnonzero(m) + start
+    src, dst = ln.src[li].astype(np.int64), ln.dst[li].astype(np.int64)
+    cap = ln.capacity[li]
+    w = np.maximum(np.where(np.isfinite(cap), cap, a.capacity[dst]), 1e-12)
+    if got is not None:
+        li, src, dst, w = (np.concatenate([got[0], li]), np.concatenate([got[1], src]),
+                           np.concatenate([got[2], dst]), np.concatenate([got[3], w]))
+    cache[key] = (li, src, dst, w, ln.n)
+    return li, src, dst, w
 
 
 def room(sim) -> np.ndarray:
@@ -44,51 +60,44 @@ def room(sim) -> np.ndarray:
     minus load in transit)."""
     a = sim.s.actors
     cover = sim.p.supply.stock_cover_years
-    r = cover * a.capacity - a.product
-    route = a.kind == KIND["route"]
-    r = np.where(route, a.capacity * sim.dt - a.product, r)
+    r = np.where(a.kind == KIND["route"], a.capacity * sim.dt, cover * a.capacity) - a.product
     return np.maximum(r, 0.0)
 
 
-def price_of(sim, src: np.ndarray) -> np.ndarray:
-    """Wholesale price per kg paid to sellers of each kind (USD)."""
+def price_table(sim) -> np.ndarray:
+    """Wholesale price per kg paid to sellers of each kind code (USD)."""
     m = sim.p.market
     table = np.zeros(len(KIND))
     for kind, share in m.wholesale_share.items():
         if kind in KIND:
             table[KIND[kind]] = share * m.retail_usd_per_kg
-    return table[sim.s.actors.kind[src]]
+    return table
 
 
-def push(sim, li, src, dst, weight, loss_of_sender=None) -> tuple[np.ndarray, np.ndarray]:
-    """One stage: offers split by ``weight``, room-limited, cash-limited, then moved.
+def push(sim, st, pref=None, loss_of_sender=None, offer=None, rooms=None) -> np.ndarray:
+    """One stage: offers split by weight (then by room), room- and cash-limited, moved.
 
-    Returns (sent per link, seized per link). ``loss_of_sender(sent_by_sender)`` gives the
-    share of each sender's flow seized (routes)."""
+    ``loss_of_sender(sent_by_sender)`` gives the share of each sender's flow seized
+    (routes). Returns the quantity per link of the stage."""
     a = sim.s.actors
-    n = a.n
-    offer_actor = np.minimum(a.product, a.capacity * sim.dt)
-    share = flow.link_shares(src, weight, n)
-    offer = offer_actor[src] * share
-    ratio = flow.accept_ratio(dst, offer, room(sim), n)
-    qty = offer * ratio[dst]
-    qty, _ = flow.afford(a, src, dst, qty, price_of(sim, src))
-    seized = np.zeros(qty.size)
+    li, src, dst, w = st
+    if not li.size:
+        return np.zeros(0)
+    if offer is None:
+        offer = np.minimum(a.product, a.capacity * sim.dt)
+    if rooms is None:
+        rooms = room(sim)
+    pref = np.ones(li.size) if pref is None else pref
+    qty = kernels.plan_transfers(li, src, dst, sim.s.links.alive, a.alive,
+                                 w if pref is None else w * pref, pref, offer, rooms, PASSES)
+    price = price_table(sim)[a.kind[src]]
+    qty, _ = kernels.afford(src, dst, qty, price, a.payer, a.cash)
+    lost = np.zeros(a.n)
     if loss_of_sender is not None:
-        sent = np.bincount(src, weights=qty, minlength=n)
-        frac = loss_of_sender(sent)
-        seized = qty * frac[src]
-    delivered = qty - seized
-    _, paid = _paid(a, src, dst, delivered, price_of(sim, src))
-    flow.pay(a, src, dst, paid)
-    flow.move(a.product, src, dst, qty, delivered)
-    a.throughput[:] += np.bincount(src, weights=qty, minlength=n)
-    return qty, seized
-
-
-def _paid(a, src, dst, qty, price):
-    pays = a.payer[src] != a.payer[dst]
-    return qty, np.where(pays, qty * price, 0.0)
+        lost = loss_of_sender(np.bincount(src, weights=qty, minlength=a.n))
+    kernels.apply_transfers(src, dst, qty, lost, price, a.payer, a.product, a.cash, a.dirty,
+                            a.throughput)
+    return qty
 
 
 def route_protection(sim) -> tuple[np.ndarray, np.ndarray]:
@@ -110,14 +119,15 @@ def run(sim) -> None:
     a = s.actors
     n = a.n
     # 1. labs ship onto routes, marketplaces, traffickers, dealers
-    li, src, dst = stage_links(sim, (KIND["lab"],))
-    w = _base_weight(sim, li, dst)
+    st = stage(sim, (KIND["lab"],))
+    dst = st[2]
+    pref = None
     if p.routes.displacement:
-        w = np.where(a.kind[dst] == KIND["route"], w * np.exp(
-            -p.routes.displacement_beta * a.loss[dst]), w)
-    push(sim, li, src, dst, w)
+        pref = np.where(a.kind[dst] == KIND["route"],
+                        np.exp(-p.routes.displacement_beta * a.loss[dst]), 1.0)
+    push(sim, st, pref=pref)
     # 2. routes carry it on, with seizures
-    li, src, dst = stage_links(sim, (KIND["route"],))
+    st = stage(sim, (KIND["route"],))
     protection, cover = route_protection(sim)
     seized_by_route = np.zeros(n)
 
@@ -142,8 +152,7 @@ def run(sim) -> None:
         a.loss[routes] += (frac[routes] - a.loss[routes]) * g
         return frac
 
-    w = _base_weight(sim, li, dst)
-    push(sim, li, src, dst, w, loss_of_sender=loss)
+    push(sim, st, loss_of_sender=loss)
     total = float(seized_by_route.sum())
     s.totals["seized_routes"] = s.totals.get("seized_routes", 0.0) + total
     sim.now["seized_routes_kg"] += total
@@ -152,12 +161,3 @@ def run(sim) -> None:
     sent_routes = a.throughput * (a.kind == KIND["route"])
     for code, mode in enumerate(MODES):
         sim.now[f"shipped_{mode}_kg"] = float(sent_routes[a.mode == code].sum())
-
-
-def _base_weight(sim, li, dst) -> np.ndarray:
-    """Link weight for splitting a sender's offer: the link's capacity, else the
-    receiver's capacity."""
-    s = sim.s
-    cap = s.links.capacity[li]
-    w = np.where(np.isfinite(cap), cap, s.actors.capacity[dst])
-    return np.maximum(w, 1e-12)

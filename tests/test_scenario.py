@@ -1,0 +1,99 @@
+"""Scenario files: validation with clear errors, built-ins, digest, overrides."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+import fentanet
+from fentanet.errors import InputError
+from fentanet.scenarios import load, names
+from fentanet.simulate.params import INTERVENTION_KINDS, parameter_table
+from fentanet.simulate.scenario import Intervention, from_dict
+
+
+def test_builtins_are_listed_and_load():
+    assert {"toy", "us-baseline"} <= set(names())
+    toy = load("toy")
+    assert toy.name == "toy" and toy.dt == pytest.approx(1 / 52) and toy.steps == 104
+    us = load("us-baseline")
+    assert us.network.generate["actors"] == 100_000 and us.start_year == 2023
+
+
+def test_digest_is_stable_and_sensitive_to_content():
+    a, b = load("toy"), load("toy")
+    assert a.digest() == b.digest() and len(a.digest()) == 64
+    c = a.override({"params.market.elasticity": 0.7})
+    assert c.params.market.elasticity == 0.7 and c.digest() != a.digest()
+    assert a.override({"params.market.elasticity": 0.5}).digest() == a.digest()
+
+
+def test_override_errors_name_the_field():
+    toy = load("toy")
+    with pytest.raises(InputError, match=r"params\.market\.elastic") as exc:
+        toy.override({"params.market.elastic": 1})
+    assert "elasticity" in str(exc.value)  # the allowed names are listed
+    with pytest.raises(InputError, match="greater than 0"):
+        toy.override({"params.market.elasticity": -1})
+    # dict-typed parameters accept their keys
+    assert toy.override({"params.population.overdose_rate": 0.3}).params.population == {
+        "overdose_rate": 0.3}
+
+
+def test_invalid_intervention_kind_lists_allowed_values():
+    with pytest.raises(InputError) as exc:
+        from_dict({"network": {"generate": {"actors": 50}},
+                   "interventions": [{"kind": "lab_raid"}]})
+    msg = str(exc.value)
+    assert "interventions.0.kind" in msg and "'lab_raids'" in msg and "'naloxone'" in msg
+
+
+@pytest.mark.parametrize("bad, where", [
+    ({"kind": "naloxone", "intensity": 1.5}, "coverage"),
+    ({"kind": "lab_raids", "start": 2, "end": 1}, "before start"),
+    ({"kind": "naloxone", "target": {"rule": "random"}}, "not an operation"),
+    ({"kind": "lab_raids", "once": True}, "needs a target"),
+    ({"kind": "lab_raids", "target": {"rule": "closest"}}, "target.rule"),
+])
+def test_intervention_rules(bad, where):
+    with pytest.raises(InputError, match=where):
+        from_dict({"network": {"generate": {"actors": 50}}, "interventions": [bad]})
+
+
+def test_yaml_errors_name_file_and_line(tmp_path):
+    p = tmp_path / "s.yaml"
+    p.write_text("name: x\nnetwork: {generate: {actors: 50}\nyears: [\n")
+    with pytest.raises(InputError) as exc:
+        fentanet.scenarios.load(p)
+    assert str(p) in str(exc.value) and exc.value.line is not None
+    p.write_text("name: x\nnetwork: {generate: {actors: 50}}\ndt: fortnight\n")
+    with pytest.raises(InputError, match=r"dt.*week"):
+        fentanet.scenarios.load(p)
+    with pytest.raises(InputError, match="neither a built-in"):
+        fentanet.scenarios.load("no-such-scenario")
+
+
+def test_network_spec_needs_exactly_one_source():
+    with pytest.raises(InputError, match="exactly one"):
+        from_dict({"network": {}})
+
+
+def test_scenario_pickles():
+    toy = load("toy")
+    again = pickle.loads(pickle.dumps(toy))
+    assert again == toy and again.digest() == toy.digest()
+
+
+def test_every_intervention_of_the_design_table_exists():
+    assert len(INTERVENTION_KINDS) == 16
+    for kind in INTERVENTION_KINDS:
+        iv = Intervention(kind=kind)
+        assert iv.cost > 0
+
+
+def test_every_parameter_has_a_source():
+    table = parameter_table()
+    assert len(table) >= 55
+    assert table["source"].str.len().gt(0).all()
+    assert table["parameter"].is_unique
