@@ -49,7 +49,7 @@ class SupplyParams(_Group):
         0.04, ASSUMPTION, "product stock a holder (lab, marketplace, trafficker, dealer) aims "
         "to hold, in years of its capacity (about two weeks)", ge=0)
     legit_compliance: float = P(
-        0.5, ASSUMPTION, "share of the precursor volume ordered from legitimate companies "
+        0.2, ASSUMPTION, "share of the precursor volume ordered from legitimate companies "
         "that they refuse as suspicious (screening), before any precursor control", ge=0, le=1)
     marketplace_screening: float = P(
         0.05, ASSUMPTION, "share of precursor volume refused by online marketplaces", ge=0, le=1)
