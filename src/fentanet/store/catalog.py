@@ -1,0 +1,148 @@
+"""The DuckDB catalog of a run store: schema, its version, inserts and queries.
+
+DuckDB lets one process at a time open a database file for writing, so every connection
+here is short (opened, used, closed) and made while holding the store's file lock
+(:class:`~fentanet.store.files.FileLock`): many processes can share a store, one at a time
+in the catalog, while the heavy work (running, writing Parquet) goes on in parallel.
+
+Schema (version :data:`SCHEMA_VERSION`):
+
+- ``schema_version(version, written_at, fentanet_version)``: one row;
+- ``runs``: one row per run (see :class:`~fentanet.store.files.RunRecord`), ``params`` as
+  JSON;
+- ``summaries(run_id, metric, value)``: the runs' summaries, long, so that SQL can filter
+  and aggregate any metric (``RunStore.summary`` pivots them wide).
+
+The manifests hold everything the catalog holds, so a catalog of an older schema is
+migrated by rebuilding it from the manifests (the old file is kept beside it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from fentanet.store.files import RunRecord, StoreError
+
+SCHEMA_VERSION = 1
+"""Version of the catalog schema this fentanet writes."""
+
+RUN_COLUMNS: list[tuple[str, str]] = [
+    ("run_id", "VARCHAR PRIMARY KEY"),
+    ("ensemble_id", "VARCHAR"),
+    ("scenario", "VARCHAR NOT NULL"),
+    ("digest", "VARCHAR"),
+    ("seed", "BIGINT NOT NULL"),
+    ("variant", "VARCHAR"),
+    ("params", "JSON"),
+    ("status", "VARCHAR NOT NULL"),
+    ("error", "VARCHAR"),
+    ("fentanet_version", "VARCHAR"),
+    ("numpy_version", "VARCHAR"),
+    ("host", "VARCHAR"),
+    ("started_at", "TIMESTAMP"),
+    ("finished_at", "TIMESTAMP"),
+    ("elapsed_s", "DOUBLE"),
+    ("series_path", "VARCHAR"),
+    ("series_rows", "BIGINT"),
+    ("series_sha256", "VARCHAR"),
+    ("registered_at", "TIMESTAMP"),
+]
+RUN_FIELDS = [name for name, _ in RUN_COLUMNS]
+
+
+def create_schema(con: duckdb.DuckDBPyConnection, fentanet_version: str) -> None:
+    cols = ",\n  ".join(f"{n} {t}" for n, t in RUN_COLUMNS)
+    con.execute(f"CREATE TABLE runs (\n  {cols}\n)")
+    con.execute("CREATE TABLE summaries (run_id VARCHAR NOT NULL, metric VARCHAR NOT NULL, "
+                "value DOUBLE)")
+    con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, "
+                "written_at TIMESTAMP NOT NULL, fentanet_version VARCHAR)")
+    con.execute("INSERT INTO schema_version VALUES (?, now()::TIMESTAMP, ?)",
+                [SCHEMA_VERSION, fentanet_version])
+
+
+def schema_version(con: duckdb.DuckDBPyConnection, path: Path) -> int | None:
+    """The catalog's schema version; ``None`` for an empty database file."""
+    tables = {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+    ).fetchall()}
+    if not tables:
+        return None
+    if "schema_version" not in tables:
+        raise StoreError(
+            f"{path}: this DuckDB file is not a fentanet run catalog (no schema_version "
+            f"table; it has {sorted(tables)}); point --store at a fentanet store folder")
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    if row is None or row[0] is None:
+        raise StoreError(f"{path}: the catalog's schema_version table is empty; rebuild the "
+                         f"catalog from the manifests with `fentanet runs rebuild`")
+    return int(row[0])
+
+
+def insert(con: duckdb.DuckDBPyConnection, records: Sequence[RunRecord]) -> int:
+    """Insert records not yet in the catalog (by run id); returns how many were new."""
+    if not records:
+        return 0
+    ids = [r.run_id for r in records]
+    have = {row[0] for row in con.execute(
+        "SELECT run_id FROM runs WHERE run_id IN (SELECT unnest(?))", [ids]).fetchall()}
+    new = [r for r in records if r.run_id not in have]
+    seen: set[str] = set()
+    new = [r for r in new if not (r.run_id in seen or seen.add(r.run_id))]
+    if not new:
+        return 0
+    runs = pd.DataFrame({
+        "run_id": [r.run_id for r in new],
+        "ensemble_id": [r.ensemble_id for r in new],
+        "scenario": [r.scenario for r in new],
+        "digest": [r.digest for r in new],
+        "seed": pd.array([r.seed for r in new], dtype="int64"),
+        "variant": [r.variant for r in new],
+        "params": [json.dumps(r.params, sort_keys=True, default=str) for r in new],
+        "status": [r.status for r in new],
+        "error": [r.error for r in new],
+        "fentanet_version": [r.fentanet_version for r in new],
+        "numpy_version": [r.numpy_version for r in new],
+        "host": [r.host for r in new],
+        "started_at": pd.to_datetime([r.started_at for r in new]),
+        "finished_at": pd.to_datetime([r.finished_at for r in new]),
+        "elapsed_s": pd.array([r.elapsed_s for r in new], dtype="Float64"),
+        "series_path": [r.series_path for r in new],
+        "series_rows": pd.array([r.series_rows for r in new], dtype="Int64"),
+        "series_sha256": [r.series_sha256 for r in new],
+    })
+    metric_rows = [(r.run_id, k, v) for r in new for k, v in r.summary.items()]
+    summaries = pd.DataFrame(metric_rows, columns=["run_id", "metric", "value"])
+    summaries["value"] = summaries["value"].astype("float64")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.register("_new_runs", runs)
+        con.register("_new_summaries", summaries)
+        cols = ", ".join(RUN_FIELDS[:-1])
+        con.execute(f"INSERT INTO runs ({cols}, registered_at) "
+                    f"SELECT {cols}, now()::TIMESTAMP FROM _new_runs")
+        con.execute("INSERT INTO summaries SELECT run_id, metric, value FROM _new_summaries")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_new_runs")
+        con.unregister("_new_summaries")
+    return len(new)
+
+
+def delete(con: duckdb.DuckDBPyConnection, run_ids: Sequence[str]) -> None:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM summaries WHERE run_id IN (SELECT unnest(?))", [list(run_ids)])
+        con.execute("DELETE FROM runs WHERE run_id IN (SELECT unnest(?))", [list(run_ids)])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

@@ -1,0 +1,374 @@
+"""The run store's files: per-run Parquet series and JSON manifests, written atomically.
+
+Nothing here touches the DuckDB catalog, so any process (a Dask worker included) may write
+a run's files; only the coordinator registers them in the catalog (:mod:`.catalog`).
+
+Layout of a store (a directory)::
+
+    runs.duckdb               the catalog (one writing process at a time, under runs.lock)
+    runs.lock                 the lock file that serialises catalog access between processes
+    series/<run_id>.parquet   one run's per-step series
+    manifests/<run_id>.json   one run's record: what the catalog holds about it
+
+A run's files are written in this order, each to a temporary name in the final folder,
+flushed to disk, then renamed into place (a rename within one folder is atomic on POSIX
+file systems): the series first, the manifest last. A manifest therefore exists only for
+a run whose series are complete, and the catalog can be rebuilt from the manifests alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import socket
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from fentanet.errors import FentanetError
+
+MANIFEST_FORMAT = 1
+"""Version of the manifest layout; readers refuse manifests newer than they know."""
+
+SERIES_DIR = "series"
+MANIFEST_DIR = "manifests"
+LOCK_FILE = "runs.lock"
+TMP_MARK = ".tmp-"
+
+STATUSES = ("done", "failed")
+"""A stored run either finished (``done``, with series) or raised (``failed``, with error)."""
+
+
+class StoreError(FentanetError):
+    """A problem with a run store: its files, its catalog, or a request to it."""
+
+
+def new_id() -> str:
+    """A fresh run or ensemble id: 16 random hex digits (64 bits; unique in practice)."""
+    return uuid.uuid4().hex[:16]
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, without time zone (as the catalog stores it)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass
+class RunRecord:
+    """What the store keeps about one run (a catalog row and its manifest).
+
+    ``params`` are the overrides applied to the scenario (sweep point, variant overrides),
+    ``summary`` the run's one-row summary. Times are UTC. ``series_path`` is relative to
+    the store's root and ``None`` for a failed run.
+    """
+
+    run_id: str
+    scenario: str
+    seed: int
+    status: str = "done"
+    variant: str = "baseline"
+    digest: str = ""
+    ensemble_id: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+    fentanet_version: str = ""
+    numpy_version: str = ""
+    host: str = ""
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    series_path: str | None = None
+    series_rows: int | None = None
+    series_sha256: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise StoreError(f"run {self.run_id}: status must be one of {STATUSES}, "
+                             f"got {self.status!r}")
+        self.seed = int(self.seed)
+        self.summary = _float_summary(self.run_id, self.summary)
+
+    @property
+    def elapsed_s(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        for key in ("started_at", "finished_at"):
+            d[key] = None if d[key] is None else d[key].isoformat()
+        d["summary"] = {k: (None if math.isnan(v) else v) for k, v in d["summary"].items()}
+        return d
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], *, source: str = "") -> RunRecord:
+        names = {f.name for f in fields(cls)}
+        missing = {"run_id", "scenario", "seed"} - set(data)
+        if missing:
+            raise StoreError(f"{source}: manifest lacks {sorted(missing)}")
+        kwargs = {k: v for k, v in data.items() if k in names}
+        for key in ("started_at", "finished_at"):
+            if kwargs.get(key) is not None:
+                kwargs[key] = datetime.fromisoformat(kwargs[key])
+        kwargs["summary"] = {k: (math.nan if v is None else v)
+                             for k, v in (kwargs.get("summary") or {}).items()}
+        return cls(**kwargs)
+
+
+def _float_summary(run_id: str, summary: Mapping[str, Any]) -> dict[str, float]:
+    out = {}
+    for key, value in summary.items():
+        try:
+            out[str(key)] = float(value)
+        except (TypeError, ValueError):
+            raise StoreError(f"run {run_id}: summary value {key!r} must be a number, "
+                             f"got {value!r}") from None
+    return out
+
+
+def host_name() -> str:
+    return socket.gethostname()
+
+
+# ---------------------------------------------------------------- atomic writes
+
+
+def _tmp_name(final: Path) -> Path:
+    """A temporary name beside ``final`` that names the writing host and process."""
+    return final.with_name(f"{final.name}{TMP_MARK}{host_name()}-{os.getpid()}-{new_id()[:6]}")
+
+
+@contextlib.contextmanager
+def atomic_path(final: Path) -> Iterator[Path]:
+    """Yield a temporary path to write; on success flush it to disk and rename to ``final``.
+
+    On any error the temporary file is removed and ``final`` is untouched.
+    """
+    tmp = _tmp_name(final)
+    try:
+        yield tmp
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, final)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    _fsync_dir(final.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory handles
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def series_file(root: Path, run_id: str) -> Path:
+    return root / SERIES_DIR / f"{run_id}.parquet"
+
+
+def manifest_file(root: Path, run_id: str) -> Path:
+    return root / MANIFEST_DIR / f"{run_id}.json"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_run(root: str | Path, record: RunRecord, series: pd.DataFrame | None) -> RunRecord:
+    """Write one run's files into the store at ``root``: the series, then the manifest.
+
+    Fills ``record.series_path``, ``series_rows`` and ``series_sha256`` and returns it. Safe
+    to call from any process, concurrently with others: it never touches the catalog. A
+    failed run (``series`` is ``None``) gets a manifest only.
+    """
+    root = Path(root)
+    if series is not None:
+        if record.status != "done":
+            raise StoreError(f"run {record.run_id}: a {record.status} run has no series")
+        final = series_file(root, record.run_id)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        table = pa.Table.from_pandas(series, preserve_index=False)
+        with atomic_path(final) as tmp:
+            pq.write_table(table, tmp, compression="zstd", write_page_checksum=True)
+        record.series_path = final.relative_to(root).as_posix()
+        record.series_rows = table.num_rows
+        record.series_sha256 = sha256_file(final)
+    elif record.status == "done":
+        raise StoreError(f"run {record.run_id}: a finished run needs its series")
+    write_manifest(root, record)
+    return record
+
+
+def write_manifest(root: Path, record: RunRecord) -> Path:
+    final = manifest_file(root, record.run_id)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps({"format": MANIFEST_FORMAT, "run": record.to_json()}, indent=1)
+    with atomic_path(final) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return final
+
+
+def read_manifest(path: Path) -> RunRecord:
+    """Read one manifest; :class:`StoreError` naming the file when it cannot be used."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreError(f"{path}: unreadable manifest ({exc})") from None
+    if not isinstance(data, dict) or "run" not in data:
+        raise StoreError(f"{path}: not a run manifest (expected keys 'format' and 'run')")
+    fmt = data.get("format")
+    if not isinstance(fmt, int) or fmt > MANIFEST_FORMAT:
+        raise StoreError(f"{path}: manifest format {fmt!r} is newer than this fentanet reads "
+                         f"({MANIFEST_FORMAT}); upgrade fentanet")
+    try:
+        return RunRecord.from_json(data["run"], source=str(path))
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"{path}: bad manifest ({exc})") from None
+
+
+def read_series(root: Path, run_id: str, rel_path: str, sha256: str | None = None) -> pa.Table:
+    """Read one run's series; :class:`StoreError` naming the run and file when damaged.
+
+    With ``sha256`` (the manifest's checksum) any change to the file's bytes is caught,
+    including damage that Parquet's own checks let through (as in its metadata).
+    """
+    path = root / rel_path
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise StoreError(f"run {run_id}: series file {path} is missing; "
+                         f"delete the run or restore the file") from None
+    except OSError as exc:
+        raise StoreError(f"run {run_id}: series file {path} cannot be read ({exc})") from None
+    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+        raise StoreError(f"run {run_id}: series file {path} is damaged (its checksum does "
+                         f"not match the one recorded when it was written); delete the run "
+                         f"or restore the file")
+    try:
+        return pq.read_table(pa.BufferReader(data), page_checksum_verification=True)
+    except (OSError, pa.ArrowException) as exc:
+        raise StoreError(f"run {run_id}: series file {path} is damaged and cannot be read "
+                         f"({exc}); delete the run or restore the file") from None
+
+
+def temp_files(root: Path) -> list[Path]:
+    """Leftover temporary files (from writers that were killed, or still writing)."""
+    out: list[Path] = []
+    for sub in (SERIES_DIR, MANIFEST_DIR):
+        folder = root / sub
+        if folder.is_dir():
+            out.extend(p for p in folder.iterdir() if TMP_MARK in p.name)
+    return sorted(out)
+
+
+def stale_temp_files(root: Path) -> list[Path]:
+    """Temporary files whose writer was a process of this host that no longer runs."""
+    me = host_name()
+    out = []
+    for p in temp_files(root):
+        tail = p.name.split(TMP_MARK, 1)[1]
+        host, _, rest = tail.rpartition("-")[0].rpartition("-")
+        try:
+            pid = int(rest)
+        except ValueError:
+            continue
+        if host == me and not _alive(pid):
+            out.append(p)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - someone else's process
+        return True
+    return True
+
+
+# ---------------------------------------------------------------- lock
+
+
+class FileLock:
+    """An exclusive lock between processes on a lock file (``flock``; ``msvcrt`` on Windows).
+
+    Re-entrant within one object, so a method holding the lock may call another.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._fd: int | None = None
+        self._depth = 0
+
+    def __enter__(self) -> FileLock:
+        if self._depth == 0:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            try:
+                _lock(fd)
+            except BaseException:
+                os.close(fd)
+                raise
+            self._fd = fd
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            try:
+                _unlock(self._fd)
+            finally:
+                os.close(self._fd)
+                self._fd = None
+
+
+try:
+    import fcntl
+
+    def _lock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+except ImportError:  # pragma: no cover - Windows
+    import msvcrt
+
+    def _lock(fd: int) -> None:
+        while True:
+            try:
+                msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+                return
+            except OSError:
+                continue
+
+    def _unlock(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)

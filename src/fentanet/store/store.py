@@ -1,0 +1,479 @@
+"""The run store: every run kept, queryable as DataFrames.
+
+>>> store = RunStore("fentanet-runs")                      # doctest: +SKIP
+>>> store.runs(scenario="toy", status="done")              # doctest: +SKIP
+>>> store.series(store.runs(variant="naloxone").run_id)    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from fentanet.store import catalog
+from fentanet.store.files import (
+    LOCK_FILE,
+    MANIFEST_DIR,
+    SERIES_DIR,
+    STATUSES,
+    FileLock,
+    RunRecord,
+    StoreError,
+    manifest_file,
+    read_manifest,
+    read_series,
+    series_file,
+    sha256_file,
+    stale_temp_files,
+    temp_files,
+    write_run,
+)
+
+DEFAULT_STORE = "fentanet-runs"
+"""Default store folder, relative to the working directory."""
+CATALOG_NAME = "runs.duckdb"
+STORE_ENV = "FENTANET_STORE"
+"""Environment variable naming the store (a folder, or its ``.duckdb`` catalog file)."""
+
+ID_COLUMNS = ["run_id", "variant", "seed"]
+
+
+def resolve_store_path(path: str | os.PathLike[str] | None = None) -> tuple[Path, Path]:
+    """The store's (root folder, catalog file) for ``path``, ``$FENTANET_STORE`` or the default.
+
+    ``path`` names the store folder, or its catalog file (``*.duckdb``; the folder is then
+    the file's parent).
+    """
+    if path is None or str(path) == "":
+        path = os.environ.get(STORE_ENV) or DEFAULT_STORE
+    p = Path(path).expanduser()
+    if p.suffix == ".duckdb":
+        return p.parent, p
+    return p, p / CATALOG_NAME
+
+
+@dataclass
+class RebuildReport:
+    """What :meth:`RunStore.rebuild` did."""
+
+    runs: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    removed_temp_files: list[str] = field(default_factory=list)
+    backup: str | None = None
+
+
+@dataclass
+class CheckReport:
+    """Problems :meth:`RunStore.check` found; empty lists mean a healthy store."""
+
+    runs: int = 0
+    damaged: list[tuple[str, str]] = field(default_factory=list)
+    unregistered: list[str] = field(default_factory=list)
+    missing_manifest: list[str] = field(default_factory=list)
+    orphan_series: list[str] = field(default_factory=list)
+    temp_files: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.damaged or self.unregistered or self.missing_manifest)
+
+
+class RunStore:
+    """A folder of runs: a DuckDB catalog, one Parquet file of series and one manifest per run.
+
+    Parameters
+    ----------
+    path
+        The store folder or its catalog file; default ``$FENTANET_STORE`` or
+        ``./fentanet-runs``.
+    create
+        Create the store if it does not exist (otherwise :class:`StoreError`).
+
+    Opening a store whose catalog has an older schema migrates it by rebuilding the catalog
+    from the manifests (the old catalog is kept as ``runs.duckdb.v<N>.bak``); a catalog
+    missing while manifests exist is rebuilt the same way.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, create: bool = True):
+        self.root, self.catalog = resolve_store_path(path)
+        if not self.root.is_dir():
+            if not create:
+                raise StoreError(f"no run store at {self.root}")
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the run store {self.root}: {exc}") from None
+        self._lock = FileLock(self.root / LOCK_FILE)
+        with self._lock:
+            self._open()
+
+    def __repr__(self) -> str:
+        return f"RunStore({str(self.root)!r})"
+
+    def __len__(self) -> int:
+        with self._connect() as con:
+            return con.execute("SELECT count(*) FROM runs").fetchone()[0]
+
+    # ------------------------------------------------------------ opening, connections
+
+    def _open(self) -> None:
+        fresh = not self.catalog.exists()
+        con = self._duckdb(write=True)
+        try:
+            version = catalog.schema_version(con, self.catalog)
+            if version is None:
+                catalog.create_schema(con, _fentanet_version())
+        finally:
+            con.close()
+        if version is None:
+            if fresh and any((self.root / MANIFEST_DIR).glob("*.json")):
+                self.rebuild()
+            return
+        if version > catalog.SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.catalog}: the catalog has schema version {version}, written by a newer "
+                f"fentanet; this fentanet ({_fentanet_version()}) reads up to version "
+                f"{catalog.SCHEMA_VERSION}: upgrade fentanet to use this store")
+        if version < catalog.SCHEMA_VERSION:
+            report = self.rebuild(backup_suffix=f".v{version}.bak")
+            warnings.warn(
+                f"{self.catalog}: migrated the catalog from schema version {version} to "
+                f"{catalog.SCHEMA_VERSION} by rebuilding it from {report.runs} manifests; "
+                f"the old catalog is kept as {report.backup}", stacklevel=3)
+
+    def _duckdb(self, *, write: bool) -> duckdb.DuckDBPyConnection:
+        try:
+            return duckdb.connect(str(self.catalog), read_only=not write)
+        except duckdb.Error as exc:
+            raise StoreError(
+                f"{self.catalog}: cannot open the run catalog ({exc}); if the file is damaged, "
+                f"rebuild it from the manifests with `fentanet runs rebuild --store "
+                f"{self.root}`") from None
+
+    @contextlib.contextmanager
+    def _connect(self, *, write: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short catalog connection made under the store's lock."""
+        with self._lock:
+            con = self._duckdb(write=write)
+            try:
+                yield con
+            finally:
+                con.close()
+
+    # ------------------------------------------------------------ writing
+
+    def add(self, record: RunRecord, series: pd.DataFrame | None = None) -> RunRecord:
+        """Write one run's files and register it; returns the completed record."""
+        write_run(self.root, record, series)
+        self.register([record])
+        return record
+
+    def register(self, records: Sequence[RunRecord]) -> int:
+        """Add runs whose files are written (by :func:`write_run`) to the catalog.
+
+        Checks that each run's manifest (and series, for a finished run) exists, so the
+        catalog never names a run whose files are not complete. Runs already in the catalog
+        are skipped; returns how many were added.
+        """
+        for r in records:
+            if not manifest_file(self.root, r.run_id).is_file():
+                raise StoreError(f"run {r.run_id}: its manifest is not written; write the "
+                                 f"run's files with write_run before registering it")
+            if r.status == "done" and (r.series_path is None
+                                       or not (self.root / r.series_path).is_file()):
+                raise StoreError(f"run {r.run_id}: its series file is not written")
+        with self._connect(write=True) as con:
+            return catalog.insert(con, records)
+
+    # ------------------------------------------------------------ queries
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        """Run a read-only SQL query on the catalog (tables ``runs`` and ``summaries``)."""
+        with self._connect() as con:
+            try:
+                return con.execute(sql, params or []).df()
+            except duckdb.Error as exc:
+                raise StoreError(f"query failed: {exc}") from None
+
+    def _where(self, run_ids: Iterable[str] | None, filters: dict[str, Any]) -> tuple[str, list]:
+        allowed = {"scenario", "variant", "status", "ensemble", "digest", "seed"}
+        unknown = set(filters) - allowed
+        if unknown:
+            raise StoreError(f"unknown run filter(s) {sorted(unknown)}; use {sorted(allowed)}")
+        clauses, args = [], []
+        if run_ids is not None:
+            clauses.append("run_id IN (SELECT unnest(?))")
+            args.append(self.resolve(run_ids))
+        for key, value in filters.items():
+            if value is None:
+                continue
+            column = "ensemble_id" if key == "ensemble" else key
+            if key == "status" and value not in STATUSES:
+                raise StoreError(f"status must be one of {STATUSES}, got {value!r}")
+            values = [value] if isinstance(value, str | int) else list(value)
+            clauses.append(f"{column} IN (SELECT unnest(?))")
+            args.append(values)
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        return where, args
+
+    def resolve(self, run_ids: Iterable[str]) -> list[str]:
+        """Full run ids for ids or unique prefixes of them (as git resolves commits)."""
+        wanted = [str(r) for r in (run_ids if not isinstance(run_ids, str) else [run_ids])]
+        if not wanted:
+            return []
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT w.p, r.run_id FROM (SELECT unnest(?) AS p) w "
+                "LEFT JOIN runs r ON starts_with(r.run_id, w.p)", [wanted]).fetchall()
+        matches: dict[str, list[str]] = {w: [] for w in wanted}
+        for prefix, run_id in rows:
+            if run_id is not None:
+                matches[prefix].append(run_id)
+        out = []
+        for w in wanted:
+            found = sorted(set(matches[w]))
+            if not found:
+                raise StoreError(f"no run {w!r} in the store {self.root}")
+            if len(found) > 1 and w not in found:
+                raise StoreError(f"run id prefix {w!r} is ambiguous: it matches "
+                                 f"{', '.join(found[:5])}{' ...' if len(found) > 5 else ''}")
+            out.append(w if w in found else found[0])
+        return list(dict.fromkeys(out))
+
+    def runs(self, run_ids: Iterable[str] | None = None, *, scenario: str | None = None,
+             variant: str | Sequence[str] | None = None, status: str | None = None,
+             ensemble: str | None = None, digest: str | None = None,
+             limit: int | None = None) -> pd.DataFrame:
+        """The catalog rows (one per run), filtered; ``params`` decoded to dicts."""
+        where, args = self._where(run_ids, dict(scenario=scenario, variant=variant,
+                                               status=status, ensemble=ensemble, digest=digest))
+        sql = f"SELECT * FROM runs{where} ORDER BY started_at, variant, seed, run_id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with self._connect() as con:
+            df = con.execute(sql, args).df()
+        df["params"] = [json.loads(p) if isinstance(p, str) else {} for p in df["params"]]
+        return df
+
+    def summary(self, run_ids: Iterable[str] | None = None, *, params: bool = True,
+                **filters: Any) -> pd.DataFrame:
+        """One row per run: id, scenario, variant, seed, the sweep parameters, the metrics.
+
+        Metric columns keep the order the runs reported them in. Only finished runs have
+        a summary; failed ones are left out unless ``status="failed"`` is asked for.
+        """
+        filters.setdefault("status", "done")
+        where, args = self._where(run_ids, filters)
+        with self._connect() as con:
+            meta = con.execute(
+                f"SELECT run_id, ensemble_id, scenario, variant, seed, params FROM runs{where} "
+                f"ORDER BY started_at, variant, seed, run_id", args).df()
+            long = con.execute(
+                f"SELECT s.run_id, s.metric, s.value FROM summaries s WHERE s.run_id IN "
+                f"(SELECT run_id FROM runs{where}) ORDER BY s.rowid", args).df()
+        if long.empty:
+            wide = pd.DataFrame(index=pd.Index([], name="run_id"))
+        else:
+            order = list(pd.unique(long["metric"]))
+            wide = long.pivot(index="run_id", columns="metric", values="value")[order]
+        out = meta.drop(columns="params")
+        if params:
+            decoded = [json.loads(p) if isinstance(p, str) else {} for p in meta["params"]]
+            keys = list(dict.fromkeys(k for d in decoded for k in d))
+            for k in keys:
+                out[k] = [d.get(k) for d in decoded]
+        out = out.merge(wide, left_on="run_id", right_index=True, how="left")
+        out.columns.name = None
+        return out.reset_index(drop=True)
+
+    def series(self, run_ids: Iterable[str] | None = None, *, long: bool = False,
+               on_error: str = "raise", **filters: Any) -> pd.DataFrame:
+        """The per-step series of the runs, concatenated, with ``run_id``, ``variant``, ``seed``.
+
+        ``long=True`` melts the metrics into ``metric`` and ``value`` columns. A damaged or
+        missing series file raises :class:`StoreError` naming the run and the file; with
+        ``on_error="skip"`` such runs are left out with a warning naming them.
+        """
+        if on_error not in ("raise", "skip"):
+            raise StoreError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+        filters.setdefault("status", "done")
+        where, args = self._where(run_ids, filters)
+        with self._connect() as con:
+            meta = con.execute(
+                f"SELECT run_id, variant, seed, series_path, series_sha256 FROM runs{where} "
+                f"ORDER BY started_at, variant, seed, run_id", args).fetchall()
+        tables, bad = [], []
+        for run_id, variant, seed, rel, sha in meta:
+            if rel is None:
+                continue
+            try:
+                t = read_series(self.root, run_id, rel, sha)
+            except StoreError as exc:
+                if on_error == "raise":
+                    raise
+                bad.append(str(exc))
+                continue
+            n = t.num_rows
+            t = t.add_column(0, "seed", pa.array([seed] * n, pa.int64()))
+            t = t.add_column(0, "variant", pa.array([variant] * n, pa.string()))
+            t = t.add_column(0, "run_id", pa.array([run_id] * n, pa.string()))
+            tables.append(t)
+        if bad:
+            warnings.warn(f"left out {len(bad)} run(s) whose series cannot be read: "
+                          + "; ".join(bad), stacklevel=2)
+        if not tables:
+            return pd.DataFrame(columns=ID_COLUMNS)
+        df = pa.concat_tables(tables, promote_options="default").to_pandas()
+        if long:
+            ids = [c for c in ("run_id", "variant", "seed", "step", "time", "year")
+                   if c in df.columns]
+            df = df.melt(id_vars=ids, var_name="metric", value_name="value")
+        return df
+
+    # ------------------------------------------------------------ deleting, exporting
+
+    def delete(self, run_ids: Iterable[str] | None = None, **filters: Any) -> int:
+        """Delete runs (catalog rows and files); returns how many. No filter: refused."""
+        if run_ids is None and not any(v is not None for v in filters.values()):
+            raise StoreError("delete needs run ids or a filter (to delete everything, "
+                             "remove the store folder)")
+        where, args = self._where(run_ids, filters)
+        with self._connect(write=True) as con:
+            rows = con.execute(f"SELECT run_id, series_path FROM runs{where}", args).fetchall()
+            # manifest first: once it is gone a rebuild cannot bring the run back
+            for run_id, _ in rows:
+                with contextlib.suppress(FileNotFoundError):
+                    manifest_file(self.root, run_id).unlink()
+            catalog.delete(con, [r[0] for r in rows])
+        for _, rel in rows:
+            if rel is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    (self.root / rel).unlink()
+        return len(rows)
+
+    def export(self, dest: str | os.PathLike[str], run_ids: Iterable[str] | None = None, *,
+               format: str = "parquet", **filters: Any) -> dict[str, Path]:
+        """Write the runs' catalog rows with summaries (``runs.<ext>``) and their series
+        (``series.<ext>``) into the folder ``dest``; ``format`` is ``parquet`` or ``csv``."""
+        if format not in ("parquet", "csv"):
+            raise StoreError(f"export format must be 'parquet' or 'csv', got {format!r}")
+        dest = Path(dest)
+        dest.mkdir(parents=True, exist_ok=True)
+        runs = self.runs(run_ids, **filters)
+        summary = self.summary(runs.run_id.tolist(), params=False, status=None)
+        metrics = summary.drop(columns=["ensemble_id", "scenario", "variant", "seed"])
+        table = runs.merge(metrics, on="run_id", how="left")
+        table["params"] = [json.dumps(p, sort_keys=True, default=str) for p in table["params"]]
+        series = self.series(runs.run_id.tolist(), status=None)
+        out = {"runs": dest / f"runs.{format}", "series": dest / f"series.{format}"}
+        for key, df in (("runs", table), ("series", series)):
+            if format == "csv":
+                df.to_csv(out[key], index=False)
+            else:
+                df.to_parquet(out[key], index=False)
+        return out
+
+    # ------------------------------------------------------------ integrity
+
+    def rebuild(self, *, backup_suffix: str = ".bak") -> RebuildReport:
+        """Rebuild the catalog from the manifests; keep the old catalog as a backup.
+
+        Recovers every run whose files were complete (those a killed writer wrote but had
+        not registered), drops catalog rows whose manifest is gone, and removes temporary
+        files left by writer processes of this host that no longer run.
+        """
+        report = RebuildReport()
+        records = []
+        with self._lock:
+            folder = self.root / MANIFEST_DIR
+            for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+                try:
+                    rec = read_manifest(path)
+                except StoreError as exc:
+                    report.skipped.append((str(path), str(exc)))
+                    continue
+                if rec.status == "done" and (rec.series_path is None
+                                             or not (self.root / rec.series_path).is_file()):
+                    report.skipped.append((str(path), f"run {rec.run_id}: series file missing"))
+                    continue
+                records.append(rec)
+            tmp = self.catalog.with_name(self.catalog.name + ".rebuilding")
+            for p in (tmp, _wal(tmp)):
+                p.unlink(missing_ok=True)
+            con = duckdb.connect(str(tmp))
+            try:
+                catalog.create_schema(con, _fentanet_version())
+                report.runs = catalog.insert(con, records)
+            finally:
+                con.close()
+            if self.catalog.exists():
+                backup = self.catalog.with_name(self.catalog.name + backup_suffix)
+                os.replace(self.catalog, backup)
+                if _wal(self.catalog).exists():
+                    os.replace(_wal(self.catalog), _wal(backup))
+                report.backup = str(backup)
+            os.replace(tmp, self.catalog)
+            for p in stale_temp_files(self.root):
+                p.unlink(missing_ok=True)
+                report.removed_temp_files.append(str(p))
+        return report
+
+    def check(self, *, verify: bool = True) -> CheckReport:
+        """Look for problems: damaged or missing series files (``verify`` compares their
+        SHA-256 with the manifest's), runs written but not registered (recovered by
+        :meth:`rebuild`), series without a manifest and temporary files (left by killed
+        writers; never visible as runs)."""
+        report = CheckReport()
+        with self._connect() as con:
+            rows = con.execute("SELECT run_id, status, series_path, series_sha256 FROM runs"
+                               ).fetchall()
+        report.runs = len(rows)
+        known = set()
+        for run_id, status, rel, sha in rows:
+            known.add(run_id)
+            if not manifest_file(self.root, run_id).is_file():
+                report.missing_manifest.append(run_id)
+            if status != "done":
+                continue
+            path = self.root / rel
+            if not path.is_file():
+                report.damaged.append((run_id, f"series file {path} is missing"))
+            elif verify and sha and sha256_file(path) != sha:
+                report.damaged.append((run_id, f"series file {path} does not match its "
+                                               f"checksum (damaged or replaced)"))
+        folder = self.root / MANIFEST_DIR
+        if folder.is_dir():
+            report.unregistered = sorted(p.stem for p in folder.glob("*.json")
+                                         if p.stem not in known)
+        manifests = {p.stem for p in folder.glob("*.json")} if folder.is_dir() else set()
+        sfolder = self.root / SERIES_DIR
+        if sfolder.is_dir():
+            # series whose writer stopped before writing the manifest: never visible
+            report.orphan_series = sorted(str(p) for p in sfolder.glob("*.parquet")
+                                          if p.stem not in manifests)
+        report.temp_files = [str(p) for p in temp_files(self.root)]
+        return report
+
+    def series_path(self, run_id: str) -> Path:
+        """Where a run's series file is (whether or not it exists)."""
+        return series_file(self.root, run_id)
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _fentanet_version() -> str:
+    import fentanet
+
+    return fentanet.__version__
