@@ -29,6 +29,21 @@ try:
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0+unknown"
 
+
+
+def __getattr__(name: str):
+    """Import the heavier layers on first use: ``fentanet.ensemble``, ``fentanet.RunStore``."""
+    if name == "ensemble":
+        import fentanet.ensemble
+
+        return fentanet.ensemble
+    if name == "RunStore":
+        from fentanet.store import RunStore
+
+        return RunStore
+    raise AttributeError(f"module 'fentanet' has no attribute {name!r}")
+
+
 __all__ = [
     "ActorKind",
     "FentanetError",

@@ -96,7 +96,7 @@ class RunRecord:
             raise StoreError(f"run {self.run_id}: status must be one of {STATUSES}, "
                              f"got {self.status!r}")
         self.seed = int(self.seed)
-        self.summary = _float_summary(self.run_id, self.summary)
+        self.summary = float_summary(self.run_id, self.summary)
 
     @property
     def elapsed_s(self) -> float | None:
@@ -126,7 +126,8 @@ class RunRecord:
         return cls(**kwargs)
 
 
-def _float_summary(run_id: str, summary: Mapping[str, Any]) -> dict[str, float]:
+def float_summary(run_id: str, summary: Mapping[str, Any]) -> dict[str, float]:
+    """A run's summary as ``{name: float}``; :class:`StoreError` for a value that is no number."""
     out = {}
     for key, value in summary.items():
         try:

@@ -1,0 +1,149 @@
+"""``fentanet.ensemble``: Monte Carlo ensembles and parameter sweeps, on Dask, kept in the store."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+from fentanet.ensemble.plan import BASELINE, plan, sweep_points, variants_from
+from fentanet.ensemble.results import Ensemble
+from fentanet.ensemble.runner import Collector, connect, run_tasks
+from fentanet.errors import InputError
+from fentanet.store.files import RunRecord, new_id
+from fentanet.store.store import RunStore
+
+
+class EnsembleInterrupted(KeyboardInterrupt):
+    """Ctrl-C during an ensemble; the runs finished before it are kept in the store.
+
+    ``ensemble`` is the partial :class:`Ensemble` (``interrupted`` set).
+    """
+
+    def __init__(self, ensemble: Ensemble, finished: int, total: int) -> None:
+        super().__init__(f"interrupted: {finished} of {total} runs finished and kept in "
+                         f"{ensemble.store.root} (ensemble {ensemble.id})")
+        self.ensemble = ensemble
+
+
+def load_scenario(scenario: Any) -> Any:
+    """A scenario object: names and paths go through ``fentanet.scenarios.load``."""
+    if isinstance(scenario, str | os.PathLike):
+        try:
+            from fentanet.scenarios import load
+        except ImportError:  # pragma: no cover - engine not installed
+            raise InputError("fentanet.scenarios is not available in this installation; "
+                             "pass a scenario object", field="scenario") from None
+        return load(scenario)
+    return scenario
+
+
+def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
+             sweep: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]] | None = None,
+             seed: int | None = None, scheduler: Any = None, workers: int | None = None,
+             store: RunStore | str | os.PathLike[str] | None = None, progress: bool = True,
+             model: Callable[..., Any] | None = None,
+             write_on_workers: bool | None = None) -> Ensemble:
+    """Run a Monte Carlo ensemble, a comparison of variants, or a parameter sweep.
+
+    Parameters
+    ----------
+    scenario
+        A built-in scenario name, a YAML path, or a ``Scenario``.
+    runs
+        Runs (seeds) per variant and sweep point.
+    variants
+        ``None`` (the scenario as it is), a list of names the scenario defines, or a mapping
+        name -> list of interventions (or -> mapping of dotted-path overrides). A
+        ``baseline`` variant is added when missing.
+    sweep
+        ``{"dotted.path": [v1, v2, ...], ...}`` (every combination) or a list of points.
+    seed
+        First seed (default: the scenario's seed, else 1). Run ``i`` of every variant and
+        sweep point uses seed ``seed + i`` (common random numbers).
+    scheduler
+        ``None``: ``$FENTANET_SCHEDULER`` if set, else a new local Dask cluster with one
+        worker process per core (``workers`` to choose); a scheduler address
+        (``"tcp://host:8786"``) or a ``dask.distributed.Client`` to use an existing
+        cluster; ``"serial"`` to run in this process.
+    store
+        Where to keep the runs (a :class:`RunStore` or its path; default
+        ``$FENTANET_STORE`` or ``./fentanet-runs``).
+    progress
+        Show a progress bar.
+    model
+        The function making one run, with the signature of ``fentanet.simulate`` (default).
+        It must be importable by the workers.
+    write_on_workers
+        Whether workers write the series files themselves (they must see the store's
+        folder). Default: yes on the local cluster, no on a given scheduler.
+
+    Returns
+    -------
+    Ensemble
+        Quantiles, paired differences and the runs, read from the store.
+
+    Raises
+    ------
+    EnsembleInterrupted
+        On Ctrl-C, after keeping the finished runs.
+
+    Example
+    -------
+    >>> ens = ensemble("toy", runs=20, variants={"naloxone": [{"kind": "naloxone",
+    ...                "intensity": 0.5}]})                               # doctest: +SKIP
+    >>> ens.compare()                                                      # doctest: +SKIP
+    """
+    sc = load_scenario(scenario)
+    if not isinstance(store, RunStore):
+        store = RunStore(store)
+    variant_list = variants_from(variants)
+    points = sweep_points(sweep)
+    base_seed = int(seed if seed is not None else getattr(sc, "seed", 1))
+    eid = new_id()
+    tasks = plan(runs, variant_list, points, base_seed, eid)
+    keys = list(dict.fromkeys(k for t in tasks for k in t.params))
+    result = Ensemble(eid, store, str(getattr(sc, "name", sc)), [v.name for v in variant_list],
+                      [base_seed + i for i in range(int(runs))], keys, BASELINE)
+    with _progress(progress, len(tasks), result.scenario) as on_run:
+        collector = Collector(store, on_run=on_run)
+        try:
+            with connect(scheduler, workers) as client:
+                run_tasks(tasks, sc, model, client, collector, write_on_workers=write_on_workers)
+        except KeyboardInterrupt:
+            result.interrupted = True
+            raise EnsembleInterrupted(result, collector.done + collector.failed,
+                                      len(tasks)) from None
+    return result
+
+
+@contextlib.contextmanager
+def _progress(show: bool, total: int, name: str) -> Iterator[Callable[[RunRecord], None] | None]:
+    if not show:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("[red]{task.fields[failed]}"), TimeElapsedColumn(),
+                   TimeRemainingColumn(), console=Console(stderr=True))
+    task = bar.add_task(f"{name} runs", total=total, failed="")
+    failed = 0
+
+    def on_run(record: RunRecord) -> None:
+        nonlocal failed
+        if record.status == "failed":
+            failed += 1
+        bar.update(task, advance=1, failed=f"{failed} failed" if failed else "")
+
+    with bar:
+        yield on_run

@@ -1,0 +1,126 @@
+"""The plan of an ensemble: which runs, with which variant, parameters and seed.
+
+Every variant and every sweep point runs the same seeds (common random numbers): run ``i``
+of each uses seed ``base + i``, so a difference between variants at one seed comes from
+the variant, not from the draws.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from fentanet.errors import InputError
+from fentanet.store.files import new_id
+
+BASELINE = "baseline"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A variant of the scenario: extra interventions and/or parameter overrides.
+
+    ``interventions=None`` passes nothing to the model (for a variant the scenario names
+    itself, e.g. one of its strategies); an empty list is the baseline.
+    """
+
+    name: str
+    interventions: tuple[Any, ...] | None = None
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One run to make: sent to a worker."""
+
+    run_id: str
+    ensemble_id: str
+    seed: int
+    variant: Variant
+    point: Mapping[str, Any]  # the sweep point (dotted-path overrides)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Every override applied to the scenario: the sweep point and the variant's."""
+        return {**self.point, **self.variant.overrides}
+
+
+def variants_from(variants: Any) -> list[Variant]:
+    """Normalise ``variants`` to a list starting with the baseline.
+
+    Accepts ``None`` (baseline only); a sequence of names (variants the scenario defines)
+    or of :class:`Variant`; or a mapping name -> list of interventions, or name -> mapping
+    of dotted-path overrides. A baseline is added unless one is given.
+    """
+    if variants is None:
+        return [Variant(BASELINE, ())]
+    out: list[Variant] = []
+    if isinstance(variants, Mapping):
+        for name, spec in variants.items():
+            name = str(name)
+            if isinstance(spec, Variant):
+                out.append(spec)
+            elif isinstance(spec, Mapping):
+                out.append(Variant(name, None if name != BASELINE else (), dict(spec)))
+            elif spec is None:
+                out.append(Variant(name, None))
+            elif isinstance(spec, Iterable) and not isinstance(spec, str | bytes):
+                out.append(Variant(name, tuple(spec)))
+            else:
+                raise InputError(f"variant {name!r}: expected a list of interventions or a "
+                                 f"mapping of overrides, got {type(spec).__name__}",
+                                 field="variants")
+    elif isinstance(variants, str | bytes):
+        raise InputError("variants: expected a list of names or a mapping, got a string",
+                         field="variants")
+    else:
+        for v in variants:
+            out.append(v if isinstance(v, Variant)
+                       else Variant(str(v), () if str(v) == BASELINE else None))
+    names = [v.name for v in out]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise InputError(f"variant names must be unique; repeated: {dup}", field="variants")
+    if BASELINE not in names:
+        out.insert(0, Variant(BASELINE, ()))
+    else:
+        out.sort(key=lambda v: v.name != BASELINE)
+    return out
+
+
+def sweep_points(sweep: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]] | None
+                 ) -> list[dict[str, Any]]:
+    """The points of a sweep: the Cartesian product of ``{"dotted.path": [v1, v2], ...}``,
+    or an explicit list of points ``[{"a": 1, "b": 2}, ...]``. ``None``: one empty point."""
+    if sweep is None:
+        return [{}]
+    if isinstance(sweep, Mapping):
+        names = list(sweep)
+        values = []
+        for name in names:
+            vals = sweep[name]
+            if isinstance(vals, str | bytes) or not isinstance(vals, Iterable):
+                vals = [vals]
+            vals = list(vals)
+            if not vals:
+                raise InputError("a swept parameter needs at least one value", field=name)
+            values.append(vals)
+        return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*values)]
+    points = [dict(p) for p in sweep]
+    if not points:
+        raise InputError("a sweep needs at least one point", field="sweep")
+    return points
+
+
+def plan(runs: int, variants: list[Variant], points: list[dict[str, Any]], base_seed: int,
+         ensemble_id: str) -> list[RunTask]:
+    """All runs, seed-major (seed 0 of every variant and point first), so that a partial
+    ensemble (interrupted) still holds complete pairs for comparison."""
+    if int(runs) < 1:
+        raise InputError(f"runs must be at least 1, got {runs}", field="runs")
+    if int(base_seed) < 0:
+        raise InputError(f"seed must be non-negative, got {base_seed}", field="seed")
+    return [RunTask(new_id(), ensemble_id, int(base_seed) + i, v, p)
+            for i in range(int(runs)) for p in points for v in variants]

@@ -1,0 +1,287 @@
+"""What an ensemble answers: quantiles over runs, and paired differences against a baseline.
+
+Variants share seeds (common random numbers), so a comparison pairs run ``i`` of a variant
+with run ``i`` of the baseline and summarises the per-seed differences: their mean with a
+t-interval (the uncertainty of the mean difference) and their spread over seeds (what one
+realisation may look like), not only the difference of the two means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from fentanet.ensemble.plan import BASELINE
+from fentanet.errors import InputError
+from fentanet.store.store import RunStore
+
+ID_COLS = ("run_id", "ensemble_id", "scenario", "variant", "seed")
+STEP_COLS = ("step", "time", "year")
+
+DEATHS = "deaths"
+"""Summary metric of overdose deaths over the horizon (the engine's summary key)."""
+SUPPLY = "supply"
+"""Summary metric of product reaching markets over the horizon."""
+COST = "cost"
+"""Summary metric of intervention costs over the horizon (USD)."""
+
+
+def qname(q: float) -> str:
+    """Column name of a quantile: 0.05 -> ``q05``, 0.5 -> ``q50``, 0.025 -> ``q2.5``."""
+    return f"q{100 * q:02g}"
+
+
+def mean_interval(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean of ``x`` and its two-sided Student-t interval (NaN bounds for fewer than 2)."""
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    if n == 0:
+        return (np.nan, np.nan, np.nan)
+    m = float(x.mean())
+    if n < 2:
+        return (m, np.nan, np.nan)
+    half = stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / np.sqrt(n)
+    return (m, m - half, m + half)
+
+
+def ratio_interval(num: np.ndarray, den: np.ndarray, level: float = 0.95, *,
+                   reps: int = 2000, seed: int = 0) -> tuple[float, float, float]:
+    """Ratio of sums ``sum(num) / sum(den)`` and its paired percentile-bootstrap interval.
+
+    A replicate whose denominator is not positive counts as +inf (no deaths averted at a
+    cost: infinitely expensive), so the interval's upper bound can be infinite. The
+    bootstrap draws are seeded: the same input gives the same interval.
+    """
+    num, den = np.asarray(num, float), np.asarray(den, float)
+    n = len(num)
+    if n == 0:
+        return (np.nan, np.nan, np.nan)
+    point = num.sum() / den.sum() if den.sum() > 0 else np.nan
+    if n < 2:
+        return (point, np.nan, np.nan)
+    idx = np.random.default_rng(seed).integers(0, n, size=(reps, n))
+    d = den[idx].sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(d > 0, num[idx].sum(axis=1) / d, np.inf)
+    # inverted CDF: no interpolation between an infinite and a finite replicate
+    lo, hi = np.quantile(r, [(1 - level) / 2, (1 + level) / 2], method="inverted_cdf")
+    return (point, float(lo), float(hi))
+
+
+def paired(summary: pd.DataFrame, baseline: str = BASELINE, *,
+           keys: Sequence[str] = ()) -> pd.DataFrame:
+    """Per-seed differences ``variant - baseline`` of every metric.
+
+    ``summary`` has one row per run with ``variant``, ``seed``, the columns ``keys`` (sweep
+    parameters: runs pair within a sweep point) and metric columns. Returns one row per
+    (variant, keys..., seed) with each metric's difference, for the seeds both have.
+    """
+    if baseline not in set(summary["variant"]):
+        raise InputError(f"no runs of the baseline variant {baseline!r} to compare against",
+                         field="baseline")
+    keys = list(keys)
+    metrics = [c for c in summary.columns
+               if c not in (*ID_COLS, *keys) and pd.api.types.is_numeric_dtype(summary[c])]
+    on = [*keys, "seed"]
+    base = summary[summary.variant == baseline].set_index(on)[metrics]
+    out = []
+    for variant, group in summary[summary.variant != baseline].groupby("variant", sort=False):
+        g = group.set_index(on)[metrics]
+        common = g.index.intersection(base.index).sort_values()  # same order, any run order
+        diff = g.loc[common] - base.loc[common]
+        diff.insert(0, "variant", variant)
+        out.append(diff.reset_index())
+    if not out:
+        return pd.DataFrame(columns=["variant", *on, *metrics])
+    return pd.concat(out, ignore_index=True)
+
+
+def compare_table(summary: pd.DataFrame, baseline: str = BASELINE, *,
+                  keys: Sequence[str] = (), deaths: str = DEATHS, supply: str = SUPPLY,
+                  cost: str = COST, metrics: Sequence[str] = (), level: float = 0.95,
+                  q: Sequence[float] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
+    """The policy comparison: per variant (and sweep point), from per-seed differences,
+    the outcomes ``deaths averted``, ``supply reduction`` (and in %), ``extra cost`` and
+    ``cost per death averted``, plus ``change in <m>`` for each of ``metrics``.
+
+    Columns: ``mean`` of the per-seed outcome with its ``level`` t-interval
+    (``ci_low``, ``ci_high``), quantiles of the per-seed outcome over seeds, the share of
+    seeds where it is positive, and the number of paired seeds. Cost per death averted is
+    the ratio of the mean extra cost to the mean deaths averted (a ratio of per-seed values
+    is unstable where a seed averts few deaths) with a paired bootstrap interval; its
+    per-seed quantiles are left empty. Outcomes whose metric the runs do not report are
+    left out.
+    """
+    keys = list(keys)
+    diffs = paired(summary, baseline, keys=keys)
+    base = summary[summary.variant == baseline].set_index([*keys, "seed"])
+    rows = []
+    for (variant, *point), g in diffs.groupby(["variant", *keys], sort=False, dropna=False):
+        idx = pd.MultiIndex.from_frame(g[[*keys, "seed"]]) if keys else pd.Index(g.seed)
+        outcomes: dict[str, np.ndarray] = {}
+        if deaths in g:
+            outcomes["deaths averted"] = -g[deaths].to_numpy()
+        if supply in g:
+            outcomes["supply reduction"] = -g[supply].to_numpy()
+            b = base.loc[idx, supply].to_numpy()
+            with np.errstate(divide="ignore", invalid="ignore"):
+                outcomes["supply reduction %"] = np.where(b != 0, -100 * g[supply] / b, np.nan)
+        if cost in g:
+            outcomes["extra cost"] = g[cost].to_numpy()
+        for m in metrics:
+            if m not in g:
+                raise InputError(f"no summary metric {m!r}; have "
+                                 f"{[c for c in g.columns if c not in ('variant', 'seed')]}",
+                                 field="metrics")
+            outcomes[f"change in {m}"] = g[m].to_numpy()
+        head = {"variant": variant, **dict(zip(keys, point, strict=True))}
+        for name, x in outcomes.items():
+            mean, lo, hi = mean_interval(x, level)
+            finite = x[~np.isnan(x)]
+            row = {**head, "outcome": name, "mean": mean, "ci_low": lo, "ci_high": hi}
+            for qq, v in zip(q, np.quantile(finite, q) if len(finite) else [np.nan] * len(q),
+                             strict=True):
+                row[qname(qq)] = float(v)
+            row["share_positive"] = float((finite > 0).mean()) if len(finite) else np.nan
+            row["seeds"] = len(finite)
+            rows.append(row)
+        if deaths in g and cost in g:
+            point_, lo, hi = ratio_interval(g[cost].to_numpy(), -g[deaths].to_numpy(), level)
+            row = {**head, "outcome": "cost per death averted", "mean": point_,
+                   "ci_low": lo, "ci_high": hi, **{qname(qq): np.nan for qq in q},
+                   "share_positive": np.nan, "seeds": len(g)}
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def series_quantiles(series: pd.DataFrame, *, by: Sequence[str] = ("variant",),
+                     metrics: Sequence[str] | None = None,
+                     q: Sequence[float] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
+    """Quantiles over runs of each metric at each step, per group ``by``; long format:
+    ``by..., step, time[, year], metric, mean, q05, q50, q95, runs``."""
+    by = list(by)
+    steps = [c for c in STEP_COLS if c in series.columns]
+    if metrics is None:
+        metrics = [c for c in series.columns
+                   if c not in (*ID_COLS, *by, *STEP_COLS)
+                   and pd.api.types.is_numeric_dtype(series[c])]
+    metrics = list(metrics)
+    if series.empty:
+        return pd.DataFrame(columns=[*by, *steps, "metric", "mean", *map(qname, q), "runs"])
+    long = series.melt(id_vars=[*by, *steps], value_vars=metrics, var_name="metric")
+    g = long.groupby([*by, *steps, "metric"], sort=False, dropna=False)["value"]
+    out = g.mean().rename("mean").to_frame()
+    for qq in q:
+        out[qname(qq)] = g.quantile(qq)
+    out["runs"] = g.count()
+    return out.reset_index()
+
+
+@dataclass
+class Ensemble:
+    """The runs of one ensemble, kept in a :class:`~fentanet.store.RunStore`.
+
+    Everything is read back from the store, so an ensemble can be reopened later with
+    :meth:`load` and analysed the same way.
+    """
+
+    id: str
+    store: RunStore
+    scenario: str
+    variants: list[str]
+    seeds: list[int]
+    sweep: list[str] = field(default_factory=list)
+    baseline: str = BASELINE
+    interrupted: bool = False
+
+    @classmethod
+    def load(cls, store: RunStore, ensemble_id: str) -> Ensemble:
+        """Reopen an ensemble from the store by its id."""
+        runs = store.runs(ensemble=ensemble_id)
+        if runs.empty:
+            raise InputError(f"no ensemble {ensemble_id!r} in the store {store.root}",
+                             field="ensemble")
+        keys = list(dict.fromkeys(k for p in runs.params for k in p))
+        variants = list(dict.fromkeys(runs.variant))
+        variants.sort(key=lambda v: v != BASELINE)
+        return cls(ensemble_id, store, str(runs.scenario.iloc[0]), variants,
+                   sorted(set(runs.seed.astype(int))), keys)
+
+    def __repr__(self) -> str:
+        return (f"Ensemble({self.id!r}, scenario={self.scenario!r}, variants={self.variants}, "
+                f"seeds={len(self.seeds)}, sweep={self.sweep})")
+
+    def runs(self) -> pd.DataFrame:
+        """Catalog rows of this ensemble's runs (finished and failed)."""
+        return self.store.runs(ensemble=self.id)
+
+    @property
+    def failed(self) -> pd.DataFrame:
+        """The runs that raised: variant, seed, parameters and error."""
+        r = self.store.runs(ensemble=self.id, status="failed")
+        return r[["run_id", "variant", "seed", "params", "error"]].reset_index(drop=True)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per finished run: variant, seed, sweep parameters and summary metrics."""
+        return self.store.summary(ensemble=self.id)
+
+    def series(self, variant: str | None = None, *, long: bool = False) -> pd.DataFrame:
+        """Per-step series of the finished runs (with the sweep parameters as columns)."""
+        s = self.store.series(ensemble=self.id, variant=variant, long=long)
+        if self.sweep and not s.empty:
+            params = self.store.summary(ensemble=self.id)[["run_id", *self.sweep]]
+            s = s.merge(params, on="run_id", how="left")
+        return s
+
+    def quantiles(self, metrics: Sequence[str] | None = None, *,
+                  q: Sequence[float] = (0.05, 0.5, 0.95),
+                  difference: bool = False) -> pd.DataFrame:
+        """Quantiles over seeds of the series at each step, per variant (and sweep point).
+
+        With ``difference=True``, of the per-seed difference ``variant - baseline`` instead
+        (the baseline itself is then left out).
+        """
+        s = self.series()
+        by = ["variant", *self.sweep]
+        if difference and not s.empty:
+            steps = [c for c in STEP_COLS if c in s.columns]
+            s = paired_series(s, self.baseline, keys=[*self.sweep, *steps])
+        return series_quantiles(s, by=by, metrics=metrics, q=q)
+
+    def summary_quantiles(self, metrics: Sequence[str] | None = None, *,
+                          q: Sequence[float] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
+        """Quantiles over seeds of each summary metric, per variant (and sweep point)."""
+        s = self.summary()
+        s = s.assign(step=0)
+        out = series_quantiles(s, by=["variant", *self.sweep], metrics=metrics, q=q)
+        return out.drop(columns="step")
+
+    def differences(self) -> pd.DataFrame:
+        """Per-seed differences ``variant - baseline`` of every summary metric."""
+        return paired(self.summary(), self.baseline, keys=self.sweep)
+
+    def compare(self, *, deaths: str = DEATHS, supply: str = SUPPLY, cost: str = COST,
+                metrics: Sequence[str] = (), level: float = 0.95,
+                q: Sequence[float] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
+        """Deaths averted, supply reduction and cost per death averted of each variant
+        against the baseline, from per-seed differences (see :func:`compare_table`)."""
+        return compare_table(self.summary(), self.baseline, keys=self.sweep, deaths=deaths,
+                             supply=supply, cost=cost, metrics=metrics, level=level, q=q)
+
+    def table(self, **kw: Any) -> pd.DataFrame:
+        """Alias of :meth:`compare`."""
+        return self.compare(**kw)
+
+
+def paired_series(series: pd.DataFrame, baseline: str, *, keys: Sequence[str]) -> pd.DataFrame:
+    """Per-seed, per-step differences ``variant - baseline`` of the series."""
+    keys = list(keys)
+    summary_like = series.drop(columns=[c for c in ("run_id", "ensemble_id", "scenario")
+                                        if c in series.columns])
+    return paired(summary_like, baseline, keys=keys)

@@ -1,0 +1,215 @@
+"""Running the tasks of an ensemble on Dask (or serially) and keeping each finished run.
+
+One task per run. A worker runs the model, and (when it shares the store's file system:
+the local cluster) writes the run's series and manifest itself, atomically; otherwise it
+sends series and summary back and the coordinator writes them. Only the coordinator, this
+process, registers runs in the catalog, in batches. A run that raises becomes a ``failed``
+run with its seed and error; the others go on. On Ctrl-C the finished runs are registered
+before the interruption goes on up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fentanet.ensemble.plan import RunTask
+from fentanet.errors import InputError
+from fentanet.store.files import RunRecord, float_summary, host_name, utcnow, write_run
+from fentanet.store.store import RunStore
+
+SCHEDULER_ENV = "FENTANET_SCHEDULER"
+"""Environment variable with the address of a Dask scheduler to run on."""
+
+SERIAL = ("serial", "synchronous", "sync")
+
+
+def _default_model() -> Callable[..., Any]:
+    try:
+        from fentanet import simulate
+    except ImportError:  # pragma: no cover - engine not installed
+        raise InputError("fentanet.simulate is not available in this installation; pass "
+                         "model= to run another function") from None
+    return simulate
+
+
+def execute(task: RunTask, scenario: Any, model: Callable[..., Any] | None,
+            store_root: str | None) -> tuple[RunRecord, Any]:
+    """Make one run (on a worker). Returns the record and the series, or ``None`` for the
+    series when they were written here (``store_root`` given) or the run failed."""
+    import fentanet
+
+    model = model or _default_model()
+    record = RunRecord(run_id=task.run_id, ensemble_id=task.ensemble_id,
+                       scenario=str(getattr(scenario, "name", scenario)), seed=task.seed,
+                       variant=task.variant.name, params=task.params,
+                       fentanet_version=fentanet.__version__, numpy_version=np.__version__,
+                       host=host_name(), started_at=utcnow())
+    series = None
+    try:
+        run_scenario = scenario.override(task.params) if task.params else scenario
+        kwargs: dict[str, Any] = {"seed": task.seed, "variant": task.variant.name}
+        if task.variant.interventions is not None:
+            kwargs["interventions"] = list(task.variant.interventions)
+        result = model(run_scenario, **kwargs)
+        ran = getattr(result, "scenario", None) or run_scenario
+        record.digest = ran.digest() if hasattr(ran, "digest") else ""
+        record.summary = float_summary(task.run_id, dict(result.summary))
+        series = result.series
+    except Exception as exc:
+        record.status = "failed"
+        record.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=-8)}"
+        series = None
+    record.finished_at = utcnow()
+    if store_root is not None:
+        write_run(Path(store_root), record, series)
+        return record, None
+    return record, series
+
+
+def _lost(task: RunTask, scenario: Any, exc: BaseException) -> RunRecord:
+    """The record of a run whose task itself failed (worker died, result lost)."""
+    return RunRecord(run_id=task.run_id, ensemble_id=task.ensemble_id,
+                     scenario=str(getattr(scenario, "name", scenario)), seed=task.seed,
+                     variant=task.variant.name, params=task.params, status="failed",
+                     error=f"{type(exc).__name__}: {exc} (the task was lost by Dask)",
+                     finished_at=utcnow())
+
+
+@contextlib.contextmanager
+def connect(scheduler: Any = None, workers: int | None = None) -> Iterator[Any]:
+    """A Dask client: on ``scheduler`` (an address, a ``Client``, or ``$FENTANET_SCHEDULER``),
+    or on a new ``LocalCluster`` with one single-threaded worker process per core (or
+    ``workers``), closed on exit. Yields ``None`` for the serial mode."""
+    if scheduler is None:
+        scheduler = os.environ.get(SCHEDULER_ENV) or None
+    if isinstance(scheduler, str) and scheduler.lower() in SERIAL:
+        yield None
+        return
+    from dask.distributed import Client, LocalCluster
+
+    if isinstance(scheduler, Client):
+        yield scheduler
+        return
+    if scheduler is not None:
+        try:
+            client = Client(str(scheduler), timeout="20s")
+        except OSError as exc:
+            raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}",
+                             field="scheduler") from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    n = int(workers or os.cpu_count() or 1)
+    if n < 1:
+        raise InputError(f"workers must be at least 1, got {workers}", field="workers")
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                           dashboard_address=":0")
+    client = Client(cluster)
+    client.fentanet_local = True  # workers share this machine's file system
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
+
+
+class Collector:
+    """Keeps finished runs: writes their files when the worker did not, and registers
+    them in the catalog in batches (at most every ``every`` seconds or ``batch`` runs)."""
+
+    def __init__(self, store: RunStore, *, batch: int = 256, every: float = 1.0,
+                 on_run: Callable[[RunRecord], None] | None = None) -> None:
+        self.store = store
+        self.batch = batch
+        self.every = every
+        self.on_run = on_run
+        self.pending: list[RunRecord] = []
+        self.done = 0
+        self.failed = 0
+        self._last = time.monotonic()
+
+    def add(self, record: RunRecord, series: Any, *, written: bool) -> None:
+        if not written:
+            write_run(self.store.root, record, series)
+        self.pending.append(record)
+        if record.status == "done":
+            self.done += 1
+        else:
+            self.failed += 1
+        if self.on_run is not None:
+            self.on_run(record)
+        if len(self.pending) >= self.batch or time.monotonic() - self._last >= self.every:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.store.register(self.pending)
+            self.pending = []
+        self._last = time.monotonic()
+
+
+def run_tasks(tasks: list[RunTask], scenario: Any, model: Callable[..., Any] | None,
+              client: Any, collector: Collector, *, write_on_workers: bool | None = None
+              ) -> None:
+    """Run ``tasks`` (on ``client``, or serially when it is ``None``), keeping each run as
+    it finishes. On any interruption the runs finished so far are registered first."""
+    try:
+        if client is None:
+            for task in tasks:
+                record, series = execute(task, scenario, model, None)
+                collector.add(record, series, written=False)
+        else:
+            _run_dask(tasks, scenario, model, client, collector, write_on_workers)
+    finally:
+        collector.flush()
+
+
+def _run_dask(tasks: list[RunTask], scenario: Any, model: Callable[..., Any] | None,
+              client: Any, collector: Collector, write_on_workers: bool | None) -> None:
+    from dask.distributed import as_completed
+
+    if write_on_workers is None:
+        write_on_workers = bool(getattr(client, "fentanet_local", False))
+    root = str(collector.store.root.resolve()) if write_on_workers else None
+    threads = sum(client.nthreads().values()) or 1
+    window = max(4, 2 * threads)  # enough queued to keep every worker busy
+    [scenario_f] = client.scatter([scenario], broadcast=True, hash=False)
+    queue = deque(tasks)
+    running: dict[Any, RunTask] = {}
+    completed = as_completed()
+
+    def submit() -> None:
+        task = queue.popleft()
+        fut = client.submit(execute, task, scenario_f, model, root, pure=False,
+                            key=f"fentanet-run-{task.run_id}")
+        running[fut] = task
+        completed.add(fut)
+
+    try:
+        for _ in range(min(window, len(queue))):
+            submit()
+        for fut in completed:
+            task = running.pop(fut)
+            try:
+                record, series = fut.result()
+                written = root is not None
+            except Exception as exc:  # the task itself failed: worker lost, result lost
+                record, series, written = _lost(task, scenario, exc), None, False
+            fut.release()
+            if queue:
+                submit()
+            collector.add(record, series, written=written)
+    finally:
+        if running:
+            client.cancel(list(running), force=True)

@@ -1,0 +1,279 @@
+"""Ensembles: plans with common random numbers, serial and Dask runs giving the same
+results, failures and interruptions keeping the finished runs, paired comparisons."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import fentanet
+from ensemble_standin import StandInScenario, simulate
+from fentanet.ensemble import (
+    Ensemble,
+    EnsembleInterrupted,
+    Variant,
+    compare_table,
+    ensemble,
+    mean_interval,
+    paired,
+    ratio_interval,
+    series_quantiles,
+    sweep_points,
+    variants_from,
+)
+from fentanet.ensemble import runner as runner_mod
+from fentanet.ensemble.plan import plan
+from fentanet.errors import InputError
+from fentanet.store import RunStore
+
+NALOXONE = {"naloxone": [{"kind": "naloxone", "intensity": 0.5}]}
+
+
+@pytest.fixture(scope="module")
+def client():
+    """One real local Dask cluster with 2 worker processes for this module."""
+    from dask.distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           dashboard_address=":0")
+    c = Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def run(store, **kw):
+    kw.setdefault("scheduler", "serial")
+    return ensemble(StandInScenario(), store=store, progress=False, model=simulate, **kw)
+
+
+def by_variant_seed(df: pd.DataFrame) -> pd.DataFrame:
+    return df.drop(columns=["run_id", "ensemble_id"], errors="ignore").sort_values(
+        ["variant", "seed"]).reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ plans
+
+
+def test_variants_and_sweep_points():
+    vs = variants_from({"raids": [{"kind": "lab_raids"}], "cheap": {"params.rate": 2}})
+    assert [v.name for v in vs] == ["baseline", "raids", "cheap"]
+    assert vs[0].interventions == () and vs[1].interventions == ({"kind": "lab_raids"},)
+    assert vs[2].overrides == {"params.rate": 2} and vs[2].interventions is None
+    assert [v.name for v in variants_from(["strict", "baseline"])] == ["baseline", "strict"]
+    assert variants_from(["strict"])[1] == Variant("strict", None)
+    with pytest.raises(InputError, match="unique"):
+        variants_from([Variant("a"), Variant("a")])
+    assert sweep_points({"a": [1, 2], "b": [10, 20, 30]}) == [
+        {"a": a, "b": b} for a in (1, 2) for b in (10, 20, 30)]
+    assert sweep_points({"a": 5}) == [{"a": 5}]
+    assert sweep_points(None) == [{}]
+    with pytest.raises(InputError, match="at least one value"):
+        sweep_points({"a": []})
+
+
+def test_plan_uses_common_seeds_seed_major():
+    tasks = plan(3, variants_from(NALOXONE), sweep_points({"rate": [1, 2]}), 40, "e1")
+    assert len(tasks) == 3 * 2 * 2
+    assert [t.seed for t in tasks[:4]] == [40] * 4  # every variant and point of seed 40 first
+    for v in ("baseline", "naloxone"):
+        for rate in (1, 2):
+            seeds = [t.seed for t in tasks if t.variant.name == v and t.point["rate"] == rate]
+            assert seeds == [40, 41, 42]
+    assert len({t.run_id for t in tasks}) == len(tasks)
+    with pytest.raises(InputError, match="runs must be at least 1"):
+        plan(0, variants_from(None), [{}], 1, "e")
+
+
+# ------------------------------------------------------------------ serial runs
+
+
+def test_serial_ensemble_matches_direct_runs(tmp_path):
+    ens = run(tmp_path / "s", runs=4, variants=NALOXONE, seed=10)
+    assert ens.variants == ["baseline", "naloxone"] and ens.seeds == [10, 11, 12, 13]
+    summary = by_variant_seed(ens.summary())
+    assert len(summary) == 8 and set(summary.scenario) == {"standin"}
+    for row in summary.itertuples():
+        iv = NALOXONE["naloxone"] if row.variant == "naloxone" else []
+        direct = simulate(StandInScenario(), row.seed, variant=row.variant, interventions=iv)
+        assert row.deaths == direct.summary["deaths"]
+        assert row.supply == direct.summary["supply"]
+    series = ens.series("naloxone")
+    one = series[series.seed == 12].drop(columns=["run_id", "variant", "seed"])
+    pd.testing.assert_frame_equal(one.reset_index(drop=True),
+                                  simulate(StandInScenario(), 12,
+                                           interventions=NALOXONE["naloxone"]).series)
+    runs = ens.runs()
+    assert set(runs.digest) == {StandInScenario().digest()}
+    assert set(runs.fentanet_version) == {fentanet.__version__}
+    assert set(runs.numpy_version) == {np.__version__}
+
+
+def test_sweep_records_parameters_and_pairs_within_points(tmp_path):
+    ens = run(tmp_path / "s", runs=3, sweep={"params.rate": [2.0, 8.0]}, variants=NALOXONE)
+    assert ens.sweep == ["params.rate"]
+    s = ens.summary()
+    assert sorted(s["params.rate"].unique()) == [2.0, 8.0]
+    assert len(s) == 3 * 2 * 2
+    for row in s.itertuples():
+        iv = NALOXONE["naloxone"] if row.variant == "naloxone" else []
+        sc = StandInScenario().override({"params.rate": row._6})
+        assert row.deaths == simulate(sc, row.seed, interventions=iv).summary["deaths"]
+    table = ens.compare()
+    assert sorted(table["params.rate"].unique()) == [2.0, 8.0]
+    assert set(table.seeds) == {3}
+    q = ens.quantiles(["deaths"])
+    assert set(q["params.rate"]) == {2.0, 8.0} and set(q.runs) == {3}
+
+
+def test_failed_runs_are_reported_with_seed_and_error(tmp_path):
+    ens = run(tmp_path / "s", runs=4, seed=1, variants={"broken": [], "ok": []},
+              sweep={"params.fail_seed": [3]})
+    failed = ens.failed
+    assert sorted(zip(failed.variant, failed.seed, strict=True)) == sorted(
+        [("broken", s) for s in (1, 2, 3, 4)] + [("baseline", 3), ("ok", 3)])
+    err = failed.set_index(["variant", "seed"]).error
+    assert err.loc[("baseline", 3)].startswith("RuntimeError: no convergence at seed 3")
+    assert err.loc[("broken", 2)].startswith("ValueError: broken variant at seed 2")
+    assert len(ens.summary()) == 6  # the 6 good runs are all kept
+    assert set(ens.compare().variant) == {"ok"}
+
+
+def test_interrupt_in_a_serial_run_keeps_finished_runs(tmp_path):
+    store = RunStore(tmp_path / "s")
+    with pytest.raises(EnsembleInterrupted) as info:
+        run(store, runs=6, seed=1, sweep={"params.interrupt_seed": [4]})
+    ens = info.value.ensemble
+    assert ens.interrupted and isinstance(info.value, KeyboardInterrupt)
+    assert sorted(store.runs(ensemble=ens.id).seed) == [1, 2, 3]
+    assert store.check().ok
+
+
+# ------------------------------------------------------------------ statistics
+
+
+def test_compare_table_against_hand_computation():
+    # three seeds; deaths averted 2, 4, 9; extra cost 10, 10, 40; supply falls 50 (50%),
+    # 50 (25%), 0 (0%)
+    summary = pd.DataFrame({
+        "variant": ["baseline"] * 3 + ["x"] * 3,
+        "seed": [1, 2, 3] * 2,
+        "deaths": [10.0, 20.0, 30.0, 8.0, 16.0, 21.0],
+        "supply": [100.0, 200.0, 400.0, 50.0, 150.0, 400.0],
+        "cost": [0.0, 0.0, 0.0, 10.0, 10.0, 40.0],
+    })
+    t = compare_table(summary).set_index("outcome")
+    averted = np.array([2.0, 4.0, 9.0])
+    half = stats.t.ppf(0.975, 2) * averted.std(ddof=1) / np.sqrt(3)
+    row = t.loc["deaths averted"]
+    assert row["mean"] == pytest.approx(5.0)
+    assert (row.ci_low, row.ci_high) == pytest.approx((5 - half, 5 + half))
+    assert (row.q05, row.q50, row.q95) == pytest.approx(np.quantile(averted, [0.05, 0.5, 0.95]))
+    assert row.share_positive == 1.0 and row.seeds == 3
+    assert t.loc["supply reduction", "mean"] == pytest.approx(100 / 3)
+    assert t.loc["supply reduction %", "mean"] == pytest.approx(25.0)
+    assert t.loc["extra cost", "mean"] == pytest.approx(20.0)
+    cpda = t.loc["cost per death averted"]
+    assert cpda["mean"] == pytest.approx(60 / 15)  # ratio of sums, not mean of ratios (4.55)
+    assert cpda.ci_low <= cpda["mean"] <= cpda.ci_high
+    # a bootstrap replicate is a ratio of resampled sums: bounded by the per-seed ratios
+    assert 10 / 9 - 1e-9 <= cpda.ci_low and cpda.ci_high <= 5 + 1e-9
+    # the runs' order (Dask finishes them in any order) does not change the table
+    shuffled = compare_table(summary.sample(frac=1, random_state=3)).set_index("outcome")
+    pd.testing.assert_frame_equal(shuffled, t)
+
+
+def test_pairs_only_common_seeds_and_needs_a_baseline():
+    summary = pd.DataFrame({"variant": ["baseline", "baseline", "x"], "seed": [1, 2, 2],
+                            "deaths": [5.0, 7.0, 4.0]})
+    d = paired(summary)
+    assert d.to_dict("records") == [{"variant": "x", "seed": 2, "deaths": -3.0}]
+    with pytest.raises(InputError, match="baseline"):
+        paired(summary[summary.variant == "x"])
+
+
+def test_intervals():
+    assert mean_interval(np.array([3.0])) == (3.0, pytest.approx(np.nan, nan_ok=True),
+                                              pytest.approx(np.nan, nan_ok=True))
+    m, lo, hi = mean_interval(np.array([1.0, 2.0, 3.0, 4.0]), 0.9)
+    assert m == 2.5 and m - lo == pytest.approx(hi - m)
+    assert hi - m == pytest.approx(stats.t.ppf(0.95, 3) * np.std([1, 2, 3, 4], ddof=1) / 2)
+    p, _lo, hi = ratio_interval(np.array([1.0, 1.0]), np.array([-1.0, -1.0]))
+    assert np.isnan(p) and hi == np.inf  # nothing averted: no finite cost per death
+    assert ratio_interval(np.array([2.0, 4.0]), np.array([1.0, 2.0]))[:1] == (2.0,)
+
+
+def test_series_quantiles_match_numpy():
+    rng = np.random.default_rng(0)
+    series = pd.DataFrame({"variant": np.repeat(["a", "b"], 50), "seed": np.tile(range(50), 2),
+                           "step": 0, "deaths": rng.random(100)})
+    q = series_quantiles(series, q=(0.1, 0.5)).set_index("variant")
+    for v in ("a", "b"):
+        x = series[series.variant == v].deaths
+        assert q.loc[v, "q10"] == pytest.approx(np.quantile(x, 0.1))
+        assert q.loc[v, "q50"] == pytest.approx(np.median(x))
+        assert q.loc[v, "mean"] == pytest.approx(x.mean()) and q.loc[v, "runs"] == 50
+
+
+def test_ensemble_quantiles_differences_and_reload(tmp_path):
+    ens = run(tmp_path / "s", runs=5, variants=NALOXONE)
+    q = ens.quantiles(["deaths"], difference=True)
+    assert set(q.variant) == {"naloxone"} and set(q.runs) == {5}
+    series = ens.series()
+    wide = series.pivot_table(index=["seed", "step"], columns="variant", values="deaths")
+    diff = (wide.naloxone - wide.baseline).groupby("step").median()
+    np.testing.assert_allclose(q.sort_values("step").q50, diff.sort_index())
+    again = Ensemble.load(RunStore(tmp_path / "s"), ens.id)
+    assert again.variants == ens.variants and again.seeds == ens.seeds
+    pd.testing.assert_frame_equal(again.compare(), ens.compare())
+    sq = ens.summary_quantiles(["deaths"]).set_index("variant")
+    base = ens.summary().query("variant == 'baseline'").deaths
+    assert sq.loc["baseline", "q50"] == pytest.approx(base.median())
+
+
+# ------------------------------------------------------------------ on a Dask cluster
+
+
+def test_dask_cluster_gives_the_serial_results(tmp_path, client, monkeypatch):
+    serial = run(tmp_path / "serial", runs=6, variants=NALOXONE, seed=3)
+    on_workers = run(tmp_path / "dask-w", runs=6, variants=NALOXONE, seed=3, scheduler=client,
+                     write_on_workers=True)
+    monkeypatch.setenv("FENTANET_SCHEDULER", client.scheduler.address)
+    via_env = run(tmp_path / "dask-c", runs=6, variants=NALOXONE, seed=3, scheduler=None)
+    want = by_variant_seed(serial.summary())
+    for ens in (on_workers, via_env):
+        pd.testing.assert_frame_equal(by_variant_seed(ens.summary()), want)
+        got = ens.series().drop(columns="run_id").sort_values(["variant", "seed", "step"])
+        ref = serial.series().drop(columns="run_id").sort_values(["variant", "seed", "step"])
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), ref.reset_index(drop=True))
+        pd.testing.assert_frame_equal(ens.compare(), serial.compare())
+    workers = set(on_workers.runs().host)
+    assert len(workers) >= 1 and on_workers.store.check().ok
+    # the runs were spread over both worker processes
+    assert len(client.run(lambda: 1)) == 2
+
+
+def test_dask_failures_and_interrupt_keep_finished_runs(tmp_path, client, monkeypatch):
+    ens = run(tmp_path / "f", runs=3, variants={"broken": []}, scheduler=client)
+    assert sorted(ens.failed.seed) == [1, 2, 3] and len(ens.summary()) == 3
+
+    store = RunStore(tmp_path / "i")
+    original = runner_mod.Collector.add
+    seen = []
+
+    def interrupted_add(self, record, series, *, written):
+        original(self, record, series, written=written)
+        seen.append(record.run_id)
+        if len(seen) == 3:
+            raise KeyboardInterrupt  # Ctrl-C while the coordinator keeps the third run
+
+    monkeypatch.setattr(runner_mod.Collector, "add", interrupted_add)
+    with pytest.raises(EnsembleInterrupted):
+        run(store, runs=20, scheduler=client, sweep={"params.sleep": [0.05]})
+    assert sorted(store.runs().run_id) == sorted(seen)
+    assert store.check().ok
+    monkeypatch.undo()
+    # the cluster is free again: no run of the interrupted ensemble is left on it
+    assert run(tmp_path / "after", runs=2, scheduler=client).summary().shape[0] == 2
