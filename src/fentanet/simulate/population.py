@@ -84,7 +84,7 @@ class PopulationParams:
     )
     # --- initiation -----------------------------------------------------------------
     initiation_rate: float = _p(
-        0.0122,
+        0.0124,
         "per person at risk per year",
         "assumption, set so that the number using is stationary at the status quo "
         "(initiations balance deaths; calibrated later)",
@@ -216,10 +216,11 @@ class PopulationParams:
     )
     # --- treatment ------------------------------------------------------------------
     treatment_entry_rate: float = _p(
-        0.6,
+        0.8,
         "per person using per year",
-        "assumption (with treatment_capacity: about 20% of people with opioid use disorder "
-        "in treatment at the status quo, Jones et al. 2023)",
+        "assumption, set with treatment_capacity so that 22% of people with opioid use "
+        "disorder are in treatment at the status quo (NSDUH 2021: 22.3% received "
+        "medication, Jones et al. JAMA Netw Open 2023)",
         "Hazard of entering treatment when all slots are free; it falls with the share of "
         "slots filled.",
     )
@@ -866,3 +867,74 @@ def _advance(
         o[13] = ct[0]
         o[14] = cm[1]
         o[15] = 0  # released_in, filled by the caller
+
+
+@dataclass
+class PopulationRun:
+    """The population model run on its own (:func:`run_population`).
+
+    ``series``: one row per step (``step``, ``time`` in years at the step's end, each flow
+    summed over markets, and the counts after the step); ``totals``: each flow summed over
+    the run, per market; ``person_years``: time lived per market in ``using`` (all),
+    ``ordinary`` (using, not in the post-release window), ``released``, ``treatment`` and
+    ``remission``; ``state``: the final state.
+    """
+
+    series: pd.DataFrame
+    totals: dict[str, np.ndarray]
+    person_years: dict[str, np.ndarray]
+    state: PopulationState
+
+
+def run_population(
+    params: PopulationParams,
+    markets: pd.DataFrame | PopulationState,
+    *,
+    years: float,
+    dt: float = 1 / 52,
+    seed: int = 0,
+    inputs: PopulationInputs | Any | None = None,
+) -> PopulationRun:
+    """Run the population model alone for ``years`` with fixed or time-varying inputs.
+
+    ``markets`` is a market table (as for :func:`init_population`) or a state (copied);
+    ``inputs`` is a :class:`PopulationInputs`, a function ``(step, time) ->
+    PopulationInputs`` for inputs that change, or ``None`` for the status quo. Used for
+    the checks against published effect sizes, sensitivity of the population model alone
+    and the benchmark; the full simulation calls :func:`step_population` from its
+    population phase instead.
+    """
+    state = (
+        markets.copy() if isinstance(markets, PopulationState) else init_population(markets, params)
+    )
+    m = state.n_markets
+    streams = Streams(seed)
+    fixed = PopulationInputs.baseline(m) if inputs is None else inputs
+    steps = max(1, round(years / dt))
+    totals = {k: np.zeros(m, dtype=np.int64) for k in FLOWS}
+    py = {k: np.zeros(m) for k in ("using", "ordinary", "released", "treatment", "remission")}
+    rows = np.zeros((steps, len(FLOWS) + 5), dtype=np.int64)
+    for step in range(steps):
+        py["using"] += state.using * dt
+        py["ordinary"] += (state.using - state.released) * dt
+        py["released"] += state.released * dt
+        py["treatment"] += state.treatment * dt
+        py["remission"] += state.remission * dt
+        x = fixed(step, step * dt) if callable(fixed) else fixed
+        flows = step_population(state, params, x, streams, step, dt)
+        for j, k in enumerate(FLOWS):
+            totals[k] += flows[k]
+            rows[step, j] = flows[k].sum()
+        rows[step, len(FLOWS) :] = (
+            state.at_risk.sum(),
+            state.using.sum(),
+            state.treatment.sum(),
+            state.remission.sum(),
+            state.deaths.sum(),
+        )
+    series = pd.DataFrame(
+        rows, columns=[*FLOWS, "at_risk", "using", "treatment", "remission", "cumulative_deaths"]
+    )
+    series.insert(0, "time", (np.arange(steps) + 1) * dt)
+    series.insert(0, "step", np.arange(steps))
+    return PopulationRun(series=series, totals=totals, person_years=py, state=state)
