@@ -83,3 +83,22 @@ def test_normal_quantile_against_scipy():
 
     for u in (1e-300, 1e-12, 0.01, 0.3, 0.5, 0.77, 0.999, 1 - 1e-15):
         assert abs(norm_ppf(u) - ndtri(u)) < 1e-12 * max(1.0, abs(ndtri(u)))
+
+
+def test_compiled_keyed_uniforms_are_bit_identical_to_streams():
+    from fentanet.simulate.binomial import keyed_uniforms
+
+    s = Streams(2**40 + 17)
+    keys = np.random.default_rng(0).integers(0, 2**62, 50_000).astype(np.uint64)
+    for stream, step in (("population", 0), ("enforcement", 10**6)):
+        a = s.uniform(stream, step, keys)
+        b = keyed_uniforms(keys, s.prefix(stream, step))
+        assert np.array_equal(a, b)
+
+
+def test_integer_prefix_equals_the_numpy_prefix():
+    for seed in (0, 1, 2**63 - 1):
+        s = Streams(seed)
+        for stream in ("population", "shipping", ""):
+            for step in (0, 1, 519, 2**40, -1):
+                assert s.prefix(stream, step) == s._prefix(stream, step)

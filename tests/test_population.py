@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fentanet.errors import InputError
+from fentanet.simulate.binomial import binomial_inv
 from fentanet.simulate.population import (
     FLOWS,
     PopulationInputs,
@@ -19,6 +20,7 @@ from fentanet.simulate.population import (
     init_population,
     parameter_table,
     population_rates,
+    population_uniforms,
     run_population,
     steady_state,
     step_population,
@@ -60,7 +62,7 @@ def test_fatal_share_and_rates_by_hand():
         education=[0.0, 1.0],
         prevention=[0.0, 1.0],
         scam_awareness=[0.0, 1.0],
-    ).arrays(2)
+    )
     r = population_rates(state, p, x)
     # naloxone 0: p0 (1 - w k s) = 0.11 (1 - 0.6 * 0.34 * 0.9) = 0.089804
     assert r["fatal_share"][0] == pytest.approx(0.089804, rel=1e-12)
@@ -431,3 +433,24 @@ def test_run_population_series_add_up_and_inputs_may_change_over_time():
     # identical until the intervention starts (common random numbers), fewer deaths after
     assert s.iloc[:26].equals(b.iloc[:26])
     assert s["fatal"].iloc[26:].sum() < b["fatal"].iloc[26:].sum()
+
+
+def test_draws_are_the_documented_keyed_uniforms():
+    # initiation is draw 0: Binomial(at_risk, 1 - exp(-h dt)) inverted at the keyed uniform
+    p = PopulationParams()
+    state = init_population(markets(40_000.0, 900.0, 1e6), p)
+    x = PopulationInputs.baseline(3, availability=[1.0, 0.5, 0.9])
+    r = population_rates(state, p, x)
+    u = population_uniforms(state.uid, Streams(8), 17)
+    want = binomial_inv(u[:, 0], state.at_risk, -np.expm1(-r["initiation"] * WEEK))
+    flows = step_population(state, p, x, Streams(8), 17, WEEK)
+    np.testing.assert_array_equal(flows["initiations"], want)
+    assert (want > 0).all()
+    np.testing.assert_array_equal(
+        u,
+        Streams(8).uniform(
+            "population",
+            17,
+            (state.uid.astype(np.uint64)[:, None] << np.uint64(5)) | np.arange(22, dtype=np.uint64),
+        ),
+    )

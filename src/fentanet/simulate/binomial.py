@@ -38,6 +38,33 @@ EXACT_BELOW = 100.0
 
 _SQRT2 = math.sqrt(2.0)
 _SQRT2PI = math.sqrt(2.0 * math.pi)
+_INV53 = 1.0 / float(1 << 53)
+
+
+@numba.njit(cache=True, inline="always")
+def keyed_uniform(key, prefix) -> float:
+    """The uniform :meth:`fentanet.simulate.rng.Streams.uniform` gives ``key`` (uint64)
+    under ``prefix`` (:meth:`~fentanet.simulate.rng.Streams.prefix`), bit-identical:
+    ``((splitmix64(key ^ prefix) >> 11) + 0.5) / 2**53``."""
+    z = (key ^ prefix) + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    return (float(z >> np.uint64(11)) + 0.5) * _INV53
+
+
+@numba.njit(cache=True)
+def _keyed_uniforms(keys, prefix, out):
+    for i in range(keys.shape[0]):
+        out[i] = keyed_uniform(keys[i], prefix)
+
+
+def keyed_uniforms(keys: np.ndarray, prefix: np.uint64) -> np.ndarray:
+    """:func:`keyed_uniform` over an array of keys (for tests and callers outside numba)."""
+    k = np.ascontiguousarray(np.asarray(keys).astype(np.uint64)).ravel()
+    out = np.empty(k.size, dtype=np.float64)
+    _keyed_uniforms(k, np.uint64(prefix), out)
+    return out.reshape(np.shape(keys))
 
 
 @numba.njit(cache=True)

@@ -33,6 +33,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from fentanet.errors import InputError
-from fentanet.simulate.binomial import binom_inv
+from fentanet.simulate.binomial import binom_inv, keyed_uniform
 from fentanet.simulate.rng import Streams
 
 WEEKS_PER_YEAR = 365.25 / 7.0
@@ -326,9 +327,84 @@ class PopulationParams:
         except InputError as err:
             raise InputError(err.detail, field=f"{where}.{err.field}") from None
 
+    @functools.cached_property
+    def vector(self) -> np.ndarray:
+        """The parameters as a float array in field order (what the compiled step reads)."""
+        return np.array([getattr(self, n) for n in PARAM_NAMES], dtype=np.float64)
+
     def replace(self, **changes: Any) -> PopulationParams:
         """A copy with some fields changed (validated)."""
         return dataclasses.replace(self, **changes)
+
+
+PARAM_NAMES = tuple(f.name for f in dataclasses.fields(PopulationParams))
+"""Parameter names in the order of :attr:`PopulationParams.vector`."""
+_P = {name: i for i, name in enumerate(PARAM_NAMES)}
+(
+    _INIT,
+    _INIT_AV,
+    _INIT_PRICE,
+    _DIV,
+    _EDU,
+    _PREV,
+    _CF,
+    _SCAM,
+    _OD,
+    _POT,
+    _OD_AV,
+    _VOL,
+    _P0,
+    _PW,
+    _PKIT,
+    _PKITMAX,
+    _PS,
+    _REL_MULT,
+    _REL_WEEKS,
+    _TX_ENTRY,
+    _TX_GAIN,
+    _TX_DROP,
+    _TX_COMP,
+    _TX_RR,
+    _REM,
+    _RELAPSE,
+    _MU_U,
+    _MU_R,
+) = (
+    _P[n]
+    for n in (
+        "initiation_rate",
+        "initiation_availability_exponent",
+        "initiation_price_elasticity",
+        "diversion_share",
+        "education_effect",
+        "prevention_effect",
+        "counterfeit_share",
+        "scam_awareness_effect",
+        "overdose_rate",
+        "potency_exponent",
+        "overdose_availability_exponent",
+        "volatility_effect",
+        "p0",
+        "p_witnessed",
+        "p_kit",
+        "p_kit_max",
+        "p_success",
+        "release_overdose_multiplier",
+        "release_window_weeks",
+        "treatment_entry_rate",
+        "treatment_effort_gain",
+        "treatment_dropout_rate",
+        "treatment_completion_rate",
+        "treatment_mortality_ratio",
+        "remission_rate",
+        "relapse_rate",
+        "other_mortality_using",
+        "other_mortality_remission",
+    )
+)
+(_X_AVAIL, _X_PRICE, _X_POT, _X_VOL, _X_DIV, _X_REL, _X_EDU, _X_PREV, _X_TX, _X_NAL, _X_SCAM) = (
+    range(11)
+)
 
 
 def parameter_table(params: PopulationParams | None = None) -> pd.DataFrame:
@@ -458,27 +534,50 @@ class PopulationInputs:
             out[k] = np.broadcast_to(np.asarray(v, dtype=np.float64), (n_markets,)).copy()
         return cls(**out)
 
-    def arrays(self, n_markets: int) -> dict[str, np.ndarray]:
-        """Validated float arrays of length ``n_markets``; bad values raise InputError."""
-        out = {}
-        for name in _INPUT_DEFAULTS:
+    def matrix(self, n_markets: int) -> np.ndarray:
+        """The inputs as a validated (11, n_markets) float array, rows in
+        :data:`INPUT_NAMES` order; bad values raise :class:`InputError` naming the input."""
+        x = np.empty((len(INPUT_NAMES), n_markets), dtype=np.float64)
+        for row, name in enumerate(INPUT_NAMES):
             a = np.asarray(getattr(self, name), dtype=np.float64)
-            if a.ndim == 0:
-                a = np.full(n_markets, float(a))
-            elif a.shape != (n_markets,):
+            if a.ndim != 0 and a.shape != (n_markets,):
                 raise InputError(
                     f"expected {n_markets} values (one per market), got shape {a.shape}",
                     field=f"inputs.{name}",
                 )
-            lo, hi = (a.min(), a.max()) if a.size else (0.0, 0.0)
-            if not (math.isfinite(lo) and math.isfinite(hi)) or lo < 0:
-                raise InputError(
-                    f"expected finite values >= 0, got min {lo}, max {hi}", field=f"inputs.{name}"
-                )
-            if hi > 1 and (name in _EFFORTS or name == "availability"):
-                raise InputError(f"expected values in [0, 1], got max {hi}", field=f"inputs.{name}")
-            out[name] = a
-        return out
+            x[row] = a
+        row, col = _first_bad_input(x)
+        if row >= 0:
+            name = INPUT_NAMES[row]
+            want = "in [0, 1]" if row in _UNIT_ROWS else "finite and >= 0"
+            raise InputError(
+                f"expected values {want}, got {x[row, col]} for market {col}",
+                field=f"inputs.{name}",
+            )
+        return x
+
+    def arrays(self, n_markets: int) -> dict[str, np.ndarray]:
+        """Validated float arrays of length ``n_markets``, by input name."""
+        x = self.matrix(n_markets)
+        return {name: x[row] for row, name in enumerate(INPUT_NAMES)}
+
+
+INPUT_NAMES = tuple(_INPUT_DEFAULTS)
+"""The inputs in the row order of :meth:`PopulationInputs.matrix`."""
+_UNIT_ROWS = tuple(INPUT_NAMES.index(n) for n in ("availability", *_EFFORTS))
+
+
+@numba.njit(cache=True)
+def _first_bad_input(x):
+    """(row, column) of the first value that is NaN, infinite, negative, or above 1 in a
+    share row (availability, efforts); (-1, -1) when all are valid."""
+    for r in range(x.shape[0]):
+        unit = r in _UNIT_ROWS
+        for c in range(x.shape[1]):
+            v = x[r, c]
+            if not (0.0 <= v < np.inf) or (unit and v > 1.0):
+                return r, c
+    return -1, -1
 
 
 def init_population(markets: pd.DataFrame, params: PopulationParams) -> PopulationState:
@@ -553,8 +652,41 @@ def steady_state(using: np.ndarray, params: PopulationParams) -> tuple[np.ndarra
     return t, r
 
 
+@numba.njit(cache=True, inline="always")
+def _rates(pv, x, i, capacity0, treatment):
+    """The model's formulas for market ``i``: annual hazards and overdose outcome
+    probabilities from the parameters ``pv`` and inputs ``x`` (see population_rates)."""
+    avail = x[_X_AVAIL, i]
+    init = (
+        pv[_INIT]
+        * avail ** pv[_INIT_AV]
+        * max(x[_X_PRICE, i], 1e-12) ** -pv[_INIT_PRICE]
+        * ((1.0 - pv[_DIV]) + pv[_DIV] * x[_X_DIV, i])
+        * (1.0 - pv[_EDU] * x[_X_EDU, i])
+        * (1.0 - pv[_PREV] * x[_X_PREV, i])
+        * (1.0 - pv[_CF] * pv[_SCAM] * x[_X_SCAM, i])
+    )
+    od = pv[_OD] * x[_X_POT, i] ** pv[_POT] * avail ** pv[_OD_AV] * (1.0 + pv[_VOL] * x[_X_VOL, i])
+    kit = pv[_PKIT] + (pv[_PKITMAX] - pv[_PKIT]) * x[_X_NAL, i]
+    fatal_share = pv[_P0] * (1.0 - pv[_PW] * kit * pv[_PS])
+    gain = 1.0 + pv[_TX_GAIN] * x[_X_TX, i]
+    capacity = capacity0 * gain
+    free = 1.0 - treatment / capacity if capacity > 0 else 0.0
+    free = min(max(free, 0.0), 1.0)
+    entry = pv[_TX_ENTRY] * gain * free
+    return init, od, fatal_share, kit, entry, capacity
+
+
+@numba.njit(cache=True)
+def _rates_all(pv, x, capacity0, treatment, out):
+    for i in range(capacity0.shape[0]):
+        r = _rates(pv, x, i, capacity0[i], treatment[i])
+        for k in range(6):
+            out[k, i] = r[k]
+
+
 def population_rates(
-    state: PopulationState, params: PopulationParams, inputs: dict[str, np.ndarray]
+    state: PopulationState, params: PopulationParams, inputs: PopulationInputs
 ) -> dict[str, np.ndarray]:
     """This step's annual hazards and outcome probabilities per market (the model's formulas).
 
@@ -562,43 +694,16 @@ def population_rates(
     the release multiplier and the treatment ratio), ``fatal_share`` (probability that an
     overdose is fatal: ``p0 * (1 - p_witnessed * p_kit_eff * p_success)``), ``kit``
     (``p_kit_eff``, naloxone given at a witnessed overdose), ``treatment_entry`` (per
-    person using) and ``capacity`` (treatment places this step).
+    person using) and ``capacity`` (treatment places this step). The step evaluates the
+    same compiled function.
     """
-    p = params
-    x = inputs
-    avail = x["availability"]
-    init = (
-        p.initiation_rate
-        * avail**p.initiation_availability_exponent
-        * np.maximum(x["price_index"], 1e-12) ** -p.initiation_price_elasticity
-        * ((1 - p.diversion_share) + p.diversion_share * x["diversion"])
-        * (1 - p.education_effect * x["education"])
-        * (1 - p.prevention_effect * x["prevention"])
-        * (1 - p.counterfeit_share * p.scam_awareness_effect * x["scam_awareness"])
+    m = state.n_markets
+    out = np.empty((6, m))
+    _rates_all(
+        params.vector, inputs.matrix(m), state.capacity.astype(np.float64), state.treatment, out
     )
-    od = (
-        p.overdose_rate
-        * x["potency"] ** p.potency_exponent
-        * avail**p.overdose_availability_exponent
-        * (1 + p.volatility_effect * x["potency_volatility"])
-    )
-    kit = p.p_kit + (p.p_kit_max - p.p_kit) * x["naloxone"]
-    fatal_share = p.p0 * (1 - p.p_witnessed * kit * p.p_success)
-    gain = 1 + p.treatment_effort_gain * x["treatment"]
-    capacity = state.capacity * gain
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        free = np.where(
-            capacity > 0, 1 - state.treatment / np.where(capacity > 0, capacity, 1), 0.0
-        )
-    entry = p.treatment_entry_rate * gain * np.clip(free, 0.0, 1.0)
-    return {
-        "initiation": init,
-        "overdose": od,
-        "fatal_share": fatal_share,
-        "kit": kit,
-        "treatment_entry": entry,
-        "capacity": capacity,
-    }
+    names = ("initiation", "overdose", "fatal_share", "kit", "treatment_entry", "capacity")
+    return dict(zip(names, out, strict=True))
 
 
 FLOWS = (
@@ -622,6 +727,15 @@ FLOWS = (
 """Names of the per-market flows :func:`step_population` returns, in its column order."""
 
 _N_UNIFORMS = 22  # uniforms per market and step (draw indices 0..21, see _advance)
+
+
+def population_uniforms(uid: np.ndarray, streams: Streams, step: int) -> np.ndarray:
+    """The (markets, 22) uniforms one step draws: ``Streams.uniform("population", step,
+    (uid << 5) | j)`` for draw index j (the kernel derives the same numbers itself)."""
+    keys = (np.asarray(uid).astype(np.uint64)[:, None] << np.uint64(5)) | np.arange(
+        _N_UNIFORMS, dtype=np.uint64
+    )
+    return streams.uniform("population", step, keys)
 
 
 def step_population(
@@ -652,34 +766,13 @@ def step_population(
     if not dt > 0 or not math.isfinite(dt):
         raise InputError(f"expected a time step > 0 in years, got {dt}", field="dt")
     m = state.n_markets
-    x = inputs.arrays(m)
-    released_in = np.minimum(np.rint(x["released"]).astype(np.int64), state.using - state.released)
-    state.released += released_in
-    r = population_rates(state, params, x)
-    keys = (state.uid.astype(np.uint64)[:, None] << np.uint64(5)) | np.arange(
-        _N_UNIFORMS, dtype=np.uint64
-    )
-    u = streams.uniform("population", step, keys)
-    p = params
-    scal = np.array(
-        [
-            p.other_mortality_using,
-            p.remission_rate,
-            p.release_overdose_multiplier,
-            WEEKS_PER_YEAR / p.release_window_weeks,
-            p.treatment_mortality_ratio,
-            p.treatment_dropout_rate,
-            p.treatment_completion_rate,
-            p.relapse_rate,
-            p.other_mortality_remission,
-            p.p0,
-            p.p_witnessed,
-            p.p_success,
-        ]
-    )
-    out = np.zeros((m, len(FLOWS)), dtype=np.int64)
+    x = inputs.matrix(m)
+    out = np.empty((len(FLOWS), m), dtype=np.int64)
+    # uniform j of market i is Streams.uniform("population", step, (uid << 5) | j), derived
+    # inside the kernel (bit-identical; population_uniforms gives them to Python)
     _advance(
-        u,
+        streams.prefix("population", step),
+        state.uid,
         state.at_risk,
         state.using,
         state.released,
@@ -687,18 +780,13 @@ def step_population(
         state.remission,
         state.overdose_deaths,
         state.other_deaths,
-        r["initiation"],
-        r["overdose"],
-        r["fatal_share"],
-        r["kit"],
-        r["treatment_entry"],
-        r["capacity"],
-        scal,
+        state.capacity,
+        x,
+        params.vector,
         float(dt),
         out,
     )
-    out[:, FLOWS.index("released_in")] = released_in
-    return {name: out[:, j] for j, name in enumerate(FLOWS)}
+    return dict(zip(FLOWS, out, strict=True))
 
 
 @numba.njit(cache=True)
@@ -736,7 +824,8 @@ def _competing(u, j0, n, hz, cnt, dt):
 
 @numba.njit(cache=True)
 def _advance(
-    u,
+    prefix,
+    uid,
     at_risk,
     using,
     released,
@@ -744,30 +833,16 @@ def _advance(
     remission,
     od_deaths,
     other_deaths,
-    h_init,
-    r_od,
-    fatal_share,
-    kit,
-    h_entry,
-    capacity,
-    scal,
+    capacity0,
+    x,
+    pv,
     dt,
     out,
 ):
-    mu_u, h_rem, rel_mult, h_end, rr, h_drop, h_comp, h_relapse, mu_r, p0, p_w, p_s = (
-        scal[0],
-        scal[1],
-        scal[2],
-        scal[3],
-        scal[4],
-        scal[5],
-        scal[6],
-        scal[7],
-        scal[8],
-        scal[9],
-        scal[10],
-        scal[11],
-    )
+    mu_u, h_rem, rel_mult, rr = pv[_MU_U], pv[_REM], pv[_REL_MULT], pv[_TX_RR]
+    h_end = WEEKS_PER_YEAR / pv[_REL_WEEKS]
+    h_drop, h_comp, h_relapse, mu_r = pv[_TX_DROP], pv[_TX_COMP], pv[_RELAPSE], pv[_MU_R]
+    p0, p_w, p_s = pv[_P0], pv[_PW], pv[_PS]
     hz4 = np.zeros(4)
     hz5 = np.zeros(5)
     hz2 = np.zeros(2)
@@ -775,25 +850,33 @@ def _advance(
     cr = np.zeros(5, dtype=np.int64)
     ct = np.zeros(4, dtype=np.int64)
     cm = np.zeros(2, dtype=np.int64)
-    for i in range(u.shape[0]):
-        ui = u[i]
-        f = fatal_share[i]
-        h_fatal = r_od[i] * f
+    ui = np.empty(_N_UNIFORMS)
+    for i in range(uid.shape[0]):
+        # releases after arrest join the post-release window (at most those using not in it)
+        rel_in = using[i] - released[i]
+        if x[_X_REL, i] + 0.5 < rel_in:
+            rel_in = math.floor(x[_X_REL, i] + 0.5)
+        released[i] += rel_in
+        h_init, r_od, f, kit, h_entry, capacity = _rates(pv, x, i, capacity0[i], treatment[i])
+        base = np.uint64(uid[i]) << np.uint64(5)
+        for j in range(_N_UNIFORMS):
+            ui[j] = keyed_uniform(base | np.uint64(j), prefix)
+        h_fatal = r_od * f
         # draw 0: initiation from the people at risk
-        init = binom_inv(ui[0], at_risk[i], -math.expm1(-h_init[i] * dt))
+        init = binom_inv(ui[0], at_risk[i], -math.expm1(-h_init * dt))
         # draws 1-4: using (not recently released) -> fatal overdose, other death,
         # treatment, remission
         ordinary = using[i] - released[i]
         hz4[0] = h_fatal
         hz4[1] = mu_u
-        hz4[2] = h_entry[i]
+        hz4[2] = h_entry
         hz4[3] = h_rem
         _competing(ui, 1, ordinary, hz4, cu, dt)
         # draws 5-9: recently released -> the same, with the release multiplier, or the
         # end of the high-risk window (still using)
         hz5[0] = h_fatal * rel_mult
         hz5[1] = mu_u
-        hz5[2] = h_entry[i]
+        hz5[2] = h_entry
         hz5[3] = h_rem
         hz5[4] = h_end
         _competing(ui, 5, released[i], hz5, cr, dt)
@@ -809,7 +892,7 @@ def _advance(
         hz2[1] = mu_r
         _competing(ui, 14, remission[i], hz2, cm, dt)
         # treatment entries are capped by the free places
-        free = math.floor(capacity[i]) - treatment[i]
+        free = math.floor(capacity) - treatment[i]
         if free < 0:
             free = 0
         entries = cu[2] + cr[2]
@@ -820,17 +903,17 @@ def _advance(
             entries = free
         # draws 16-18: non-fatal overdoses of the survivors (counts; no one moves)
         nf = 1.0 - f
-        nonfatal = binom_inv(ui[16], ordinary - cu[0] - cu[1], -math.expm1(-r_od[i] * nf * dt))
+        nonfatal = binom_inv(ui[16], ordinary - cu[0] - cu[1], -math.expm1(-r_od * nf * dt))
         nonfatal += binom_inv(
-            ui[17], released[i] - cr[0] - cr[1], -math.expm1(-r_od[i] * rel_mult * nf * dt)
+            ui[17], released[i] - cr[0] - cr[1], -math.expm1(-r_od * rel_mult * nf * dt)
         )
         nonfatal += binom_inv(
-            ui[18], treatment[i] - ct[0] - ct[1], -math.expm1(-r_od[i] / rr * nf * dt)
+            ui[18], treatment[i] - ct[0] - ct[1], -math.expm1(-r_od / rr * nf * dt)
         )
         # draws 19-21: outcome of each overdose. Given an overdose: fatal p0 (1 - w k s),
         # reversed p0 w k s, survived with naloxone (1 - p0) w k, survived without
         # (1 - p0)(1 - w k).
-        wk = p_w * kit[i]
+        wk = p_w * kit
         rev = p0 * wk * p_s
         reversed_ = binom_inv(ui[19], nonfatal, rev / nf if nf > 0 else 0.0)
         rest_nf = nf - rev
@@ -850,23 +933,22 @@ def _advance(
         od_deaths[i] += fatal
         other = cu[1] + cr[1] + ct[1] + cm[1]
         other_deaths[i] += other
-        o = out[i]
-        o[0] = init
-        o[1] = fatal + nonfatal
-        o[2] = fatal
-        o[3] = reversed_
-        o[4] = reversed_ + given_nf + given_fatal
-        o[5] = entries
-        o[6] = ct[2] + ct[3]
-        o[7] = ct[3]
-        o[8] = cu[3] + cr[3] + ct[3]
-        o[9] = cm[0]
-        o[10] = fatal + other
-        o[11] = other
-        o[12] = ct[0] + ct[1]
-        o[13] = ct[0]
-        o[14] = cm[1]
-        o[15] = 0  # released_in, filled by the caller
+        out[0, i] = init
+        out[1, i] = fatal + nonfatal
+        out[2, i] = fatal
+        out[3, i] = reversed_
+        out[4, i] = reversed_ + given_nf + given_fatal
+        out[5, i] = entries
+        out[6, i] = ct[2] + ct[3]
+        out[7, i] = ct[3]
+        out[8, i] = cu[3] + cr[3] + ct[3]
+        out[9, i] = cm[0]
+        out[10, i] = fatal + other
+        out[11, i] = other
+        out[12, i] = ct[0] + ct[1]
+        out[13, i] = ct[0]
+        out[14, i] = cm[1]
+        out[15, i] = rel_in
 
 
 @dataclass

@@ -44,6 +44,17 @@ def _mix(x: np.ndarray) -> np.ndarray:
         return z ^ (z >> _S31)
 
 
+_MASK64 = 0xFFFFFFFFFFFFFFFF
+
+
+def _mix_int(z: int) -> int:
+    """SplitMix64 finaliser on one Python integer (the same as :func:`_mix`)."""
+    z = (z + 0x9E3779B97F4A7C15) & _MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return z ^ (z >> 31)
+
+
 def stream_id(name: str) -> int:
     """A stable 32-bit id of a stream name (CRC32, the same on every machine)."""
     return zlib.crc32(name.encode("utf-8"))
@@ -63,6 +74,16 @@ class Streams:
             raise ValueError(f"seed must be in [0, 2**63), got {seed}")
         self.seed = int(seed)
         self._base = _mix(np.array([self.seed], dtype=np.uint64))[0]
+
+    def prefix(self, stream: str, step: int) -> np.uint64:
+        """The 64-bit prefix of (seed, stream, step): ``bits`` is ``mix(key ^ prefix)``.
+
+        For compiled kernels that derive their keyed uniforms themselves, bit-identical to
+        :meth:`uniform` (see :func:`fentanet.simulate.binomial.keyed_uniform`). Computed
+        on Python integers (the same value as the NumPy path, a few microseconds).
+        """
+        h = _mix_int(int(self._base) ^ stream_id(stream))
+        return np.uint64(_mix_int(h ^ (int(step) & _MASK64)))
 
     def _prefix(self, stream: str, step: int) -> np.uint64:
         with np.errstate(over="ignore"):

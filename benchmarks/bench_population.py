@@ -1,0 +1,84 @@
+"""The population model's step: time per market and step, 10^2 to 10^4 markets.
+
+Markets share a US-scale population (3 million people using, about 9 million at risk)
+with weekly steps and a steady trickle of releases after arrest, so every compartment
+and draw is exercised. Reported: the median step time, microseconds per market-step, and
+its split into a fixed cost per step (Python, input checks) and a cost per market (22
+keyed uniforms and binomial draws, compiled). Goal: well below the supply side of the
+step; the reference is the DESIGN.md measurement of a NumPy + numba supply toy, 45 M
+agent-steps a second, i.e. about 2.2 ms a step for 10^5 actors with about 10^3 markets.
+
+    python -m benchmarks population [--quick]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.common import Result, timeit
+from fentanet.simulate import population as pop
+from fentanet.simulate.rng import Streams
+
+PEOPLE_USING = 3.0e6
+SUPPLY_STEP_S_PER_ACTOR = 1 / 45e6  # DESIGN.md: NumPy + numba toy, agent-steps per second
+
+
+def _setup(n_markets: int):
+    params = pop.PopulationParams()
+    markets = pd.DataFrame(
+        {
+            "uid": np.arange(n_markets) * 3 + 1,
+            "population": np.full(n_markets, PEOPLE_USING / n_markets),
+        }
+    )
+    state = pop.init_population(markets, params)
+    # about 1% of people using arrested and released a year
+    inputs = pop.PopulationInputs.baseline(
+        n_markets, released=0.01 * PEOPLE_USING / n_markets / 52, naloxone=0.2, treatment=0.1
+    )
+    return params, state, inputs
+
+
+def _step_time(n_markets: int, repeat: int) -> float:
+    params, state, inputs = _setup(n_markets)
+    streams = Streams(1)
+    counter = iter(range(10**9))
+
+    def step() -> None:
+        pop.step_population(state, params, inputs, streams, next(counter), 1 / 52)
+
+    return timeit(step, repeat=repeat, warmup=2)
+
+
+def run(quick: bool) -> list[Result]:
+    sizes = (100, 1000) if quick else (100, 1000, 10_000)
+    repeat = 5 if quick else 15
+    fixed = _step_time(1, repeat)  # Python and call overhead of one step
+    results = []
+    for m in sizes:
+        per_step = _step_time(m, repeat)
+        supply = 100 * m * SUPPLY_STEP_S_PER_ACTOR  # about 100 actors per market
+        us = per_step / m * 1e6
+        marginal = (per_step - fixed) / (m - 1) * 1e6
+        results.append(
+            Result(
+                name=f"population step, {m} markets",
+                ours_s=per_step,
+                peer="supply-side toy step, 100 actors per market (DESIGN.md rate)",
+                peer_s=supply,
+                goal="population step well below the supply step",
+                min_ratio=5.0,
+                note=(
+                    f"{us:.2f} µs per market-step; {marginal:.2f} µs per extra market "
+                    f"plus {fixed * 1e6:.0f} µs per step"
+                ),
+                extra={
+                    "markets": m,
+                    "us_per_market_step": us,
+                    "us_per_extra_market": marginal,
+                    "us_fixed_per_step": fixed * 1e6,
+                },
+            )
+        )
+    return results
