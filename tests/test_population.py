@@ -454,3 +454,12 @@ def test_draws_are_the_documented_keyed_uniforms():
             (state.uid.astype(np.uint64)[:, None] << np.uint64(5)) | np.arange(22, dtype=np.uint64),
         ),
     )
+
+
+def test_the_odd_section_lists_every_parameter_as_the_code_does():
+    from pathlib import Path
+
+    from fentanet.simulate.population import parameter_markdown
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "model-population.md"
+    assert parameter_markdown() in doc.read_text(encoding="utf-8")

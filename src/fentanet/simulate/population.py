@@ -425,6 +425,19 @@ def parameter_table(params: PopulationParams | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def parameter_markdown() -> str:
+    """The parameter table of docs/model-population.md (generated: the doc must match)."""
+    table = parameter_table()
+    lines = ["| parameter | default | unit | meaning | source |", "|---|---|---|---|---|"]
+    for r in table.itertuples():
+        lines.append(f"| `{r.name}` | {r.default:g} | {r.unit} | {r.meaning} | {r.source} |")
+    assumed = int(table["source"].str.startswith("assumption").sum())
+    lines.append("")
+    lines.append(f"{len(table)} parameters: {len(table) - assumed} with a published source, "
+                 f"{assumed} marked assumption.")
+    return "\n".join(lines)
+
+
 @dataclass
 class PopulationState:
     """Per-market compartments (int64 counts of people) and cumulative deaths.

@@ -218,6 +218,10 @@ def effect_size_checks(
     return pd.DataFrame(rows)
 
 
+def _num(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
+
+
 def checks_markdown(table: pd.DataFrame) -> str:
     """The checks table as Markdown (for docs/model-population.md)."""
     lines = [
@@ -226,8 +230,8 @@ def checks_markdown(table: pd.DataFrame) -> str:
     ]
     for r in table.itertuples():
         lines.append(
-            f"| {r.check} | {r.role} | {r.published:.4g} ({r.low:.4g}-{r.high:.4g}) "
-            f"| {r.model:.4g} ({r.model_low:.4g}-{r.model_high:.4g}) | "
+            f"| {r.check} | {r.role} | {_num(r.published)} ({_num(r.low)}-{_num(r.high)}) "
+            f"| {_num(r.model)} ({_num(r.model_low)}-{_num(r.model_high)}) | "
             f"{'yes' if r.consistent else 'NO'} | {r.source} |"
         )
     return "\n".join(lines)
