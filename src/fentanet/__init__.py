@@ -6,7 +6,19 @@ operations researchers who advise them. See README.md and docs/.
 
 from importlib.metadata import PackageNotFoundError, version
 
-from fentanet.analysis import MaxFlow, centralities, centrality, max_flow
+from fentanet.analysis import (
+    Communities,
+    MaxFlow,
+    brokerage,
+    centralities,
+    centrality,
+    communities,
+    components,
+    max_flow,
+    network_measures,
+    phase_measures,
+    rank_dynamics,
+)
 from fentanet.errors import FentanetError, InputError
 from fentanet.network import (
     ActorKind,
@@ -46,6 +58,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "ActorKind",
+    "Communities",
     "FentanetError",
     "InputError",
     "LinkKind",
@@ -54,13 +67,19 @@ __all__ = [
     "RouteMode",
     "SupplySpec",
     "__version__",
+    "brokerage",
     "centralities",
     "centrality",
+    "communities",
+    "components",
     "from_igraph",
     "from_networkx",
     "from_pandas",
     "generate",
     "max_flow",
+    "network_measures",
+    "phase_measures",
+    "rank_dynamics",
     "read",
     "to_igraph",
     "to_networkx",

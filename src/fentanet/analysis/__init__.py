@@ -6,13 +6,27 @@ algorithms run on (which links count, direction, weights as distance or strength
 built by :func:`fentanet.analysis._graph.graph` and cached on the network.
 """
 
+from fentanet.analysis.brokerage import ROLES, brokerage
 from fentanet.analysis.centrality import MEASURES, centralities, centrality
+from fentanet.analysis.communities import Communities, communities
 from fentanet.analysis.flow import MaxFlow, max_flow
+from fentanet.analysis.structure import components, network_measures
+from fentanet.analysis.temporal import PhaseMeasures, RankDynamics, phase_measures, rank_dynamics
 
 __all__ = [
     "MEASURES",
+    "ROLES",
+    "Communities",
     "MaxFlow",
+    "PhaseMeasures",
+    "RankDynamics",
+    "brokerage",
     "centralities",
     "centrality",
+    "communities",
+    "components",
     "max_flow",
+    "network_measures",
+    "phase_measures",
+    "rank_dynamics",
 ]
