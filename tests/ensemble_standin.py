@@ -72,6 +72,7 @@ def simulate(scenario: StandInScenario, seed: int = 1, *, years: float | None = 
     cost = np.full(steps, 1000.0 * effort)
     series = pd.DataFrame({"step": np.arange(steps), "time": np.arange(steps) / 52,
                            "deaths": deaths, "supply": supply, "cost": cost})
-    summary = {"deaths": deaths.sum(), "supply": supply.sum(), "cost": cost.sum()}
+    summary = {"deaths_total": deaths.sum(), "supply_kg_total": supply.sum(),
+               "intervention_cost_usd_total": cost.sum()}
     return StandInResult(series, summary, scenario, seed, variant)
 

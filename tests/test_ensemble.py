@@ -98,8 +98,8 @@ def test_serial_ensemble_matches_direct_runs(tmp_path):
     for row in summary.itertuples():
         iv = NALOXONE["naloxone"] if row.variant == "naloxone" else []
         direct = simulate(StandInScenario(), row.seed, variant=row.variant, interventions=iv)
-        assert row.deaths == direct.summary["deaths"]
-        assert row.supply == direct.summary["supply"]
+        assert row.deaths_total == direct.summary["deaths_total"]
+        assert row.supply_kg_total == direct.summary["supply_kg_total"]
     series = ens.series("naloxone")
     one = series[series.seed == 12].drop(columns=["run_id", "variant", "seed"])
     pd.testing.assert_frame_equal(one.reset_index(drop=True),
@@ -120,7 +120,8 @@ def test_sweep_records_parameters_and_pairs_within_points(tmp_path):
     for row in s.itertuples():
         iv = NALOXONE["naloxone"] if row.variant == "naloxone" else []
         sc = StandInScenario().override({"params.rate": row._6})
-        assert row.deaths == simulate(sc, row.seed, interventions=iv).summary["deaths"]
+        assert row.deaths_total == simulate(sc, row.seed,
+                                            interventions=iv).summary["deaths_total"]
     table = ens.compare()
     assert sorted(table["params.rate"].unique()) == [2.0, 8.0]
     assert set(table.seeds) == {3}
@@ -160,11 +161,12 @@ def test_compare_table_against_hand_computation():
     summary = pd.DataFrame({
         "variant": ["baseline"] * 3 + ["x"] * 3,
         "seed": [1, 2, 3] * 2,
-        "deaths": [10.0, 20.0, 30.0, 8.0, 16.0, 21.0],
-        "supply": [100.0, 200.0, 400.0, 50.0, 150.0, 400.0],
-        "cost": [0.0, 0.0, 0.0, 10.0, 10.0, 40.0],
+        "d": [10.0, 20.0, 30.0, 8.0, 16.0, 21.0],
+        "s": [100.0, 200.0, 400.0, 50.0, 150.0, 400.0],
+        "c": [0.0, 0.0, 0.0, 10.0, 10.0, 40.0],
     })
-    t = compare_table(summary).set_index("outcome")
+    names = {"deaths": "d", "supply": "s", "cost": "c"}
+    t = compare_table(summary, **names).set_index("outcome")
     averted = np.array([2.0, 4.0, 9.0])
     half = stats.t.ppf(0.975, 2) * averted.std(ddof=1) / np.sqrt(3)
     row = t.loc["deaths averted"]
@@ -181,7 +183,7 @@ def test_compare_table_against_hand_computation():
     # a bootstrap replicate is a ratio of resampled sums: bounded by the per-seed ratios
     assert 10 / 9 - 1e-9 <= cpda.ci_low and cpda.ci_high <= 5 + 1e-9
     # the runs' order (Dask finishes them in any order) does not change the table
-    shuffled = compare_table(summary.sample(frac=1, random_state=3)).set_index("outcome")
+    shuffled = compare_table(summary.sample(frac=1, random_state=3), **names).set_index("outcome")
     pd.testing.assert_frame_equal(shuffled, t)
 
 
@@ -228,31 +230,46 @@ def test_ensemble_quantiles_differences_and_reload(tmp_path):
     again = Ensemble.load(RunStore(tmp_path / "s"), ens.id)
     assert again.variants == ens.variants and again.seeds == ens.seeds
     pd.testing.assert_frame_equal(again.compare(), ens.compare())
-    sq = ens.summary_quantiles(["deaths"]).set_index("variant")
-    base = ens.summary().query("variant == 'baseline'").deaths
+    sq = ens.summary_quantiles(["deaths_total"]).set_index("variant")
+    base = ens.summary().query("variant == 'baseline'").deaths_total
     assert sq.loc["baseline", "q50"] == pytest.approx(base.median())
 
 
 # ------------------------------------------------------------------ on a Dask cluster
 
 
-def test_dask_cluster_gives_the_serial_results(tmp_path, client, monkeypatch):
-    serial = run(tmp_path / "serial", runs=6, variants=NALOXONE, seed=3)
-    on_workers = run(tmp_path / "dask-w", runs=6, variants=NALOXONE, seed=3, scheduler=client,
-                     write_on_workers=True)
+def test_toy_ensemble_on_a_dask_cluster_equals_the_same_seeds_run_serially(tmp_path, client):
+    toy = fentanet.scenarios.load("toy").override({"years": 0.5})
+    ens = ensemble(toy, runs=3, variants=["naloxone"], seed=5, scheduler=client,
+                   store=tmp_path / "s", progress=False, write_on_workers=True)
+    assert ens.failed.empty
+    summary = ens.summary().set_index(["variant", "seed"])
+    for seed in (5, 6, 7):
+        ref = fentanet.compare(toy, {"naloxone": list(toy.strategies["naloxone"])}, seed)
+        for variant, result in ref.results.items():
+            got = summary.loc[(variant, seed)]
+            for key, value in result.summary.items():
+                assert got[key] == value, (variant, seed, key)
+            one = ens.store.series([got.run_id])  # (variants differ in cost columns)
+            pd.testing.assert_frame_equal(one.drop(columns=["run_id", "variant", "seed"]),
+                                          result.series)
+        # the per-seed difference is the single-run comparison of fentanet.compare
+        diff = ens.differences().set_index(["variant", "seed"]).loc[("naloxone", seed)]
+        assert -diff.deaths_total == ref.table.loc["naloxone", "deaths_averted"]
+    digests = ens.runs().set_index("variant").digest
+    assert digests.loc["baseline"].nunique() == 1 and digests.loc["naloxone"].nunique() == 1
+    assert digests.loc["baseline"].iloc[0] == toy.digest() != digests.loc["naloxone"].iloc[0]
+    assert ens.store.check().ok
+
+
+def test_scheduler_from_the_environment_and_results_sent_back(tmp_path, client, monkeypatch):
+    serial = run(tmp_path / "serial", runs=4, variants=NALOXONE, seed=3)
     monkeypatch.setenv("FENTANET_SCHEDULER", client.scheduler.address)
-    via_env = run(tmp_path / "dask-c", runs=6, variants=NALOXONE, seed=3, scheduler=None)
-    want = by_variant_seed(serial.summary())
-    for ens in (on_workers, via_env):
-        pd.testing.assert_frame_equal(by_variant_seed(ens.summary()), want)
-        got = ens.series().drop(columns="run_id").sort_values(["variant", "seed", "step"])
-        ref = serial.series().drop(columns="run_id").sort_values(["variant", "seed", "step"])
-        pd.testing.assert_frame_equal(got.reset_index(drop=True), ref.reset_index(drop=True))
-        pd.testing.assert_frame_equal(ens.compare(), serial.compare())
-    workers = set(on_workers.runs().host)
-    assert len(workers) >= 1 and on_workers.store.check().ok
-    # the runs were spread over both worker processes
-    assert len(client.run(lambda: 1)) == 2
+    via_env = run(tmp_path / "dask", runs=4, variants=NALOXONE, seed=3, scheduler=None)
+    assert via_env.store.check().ok
+    pd.testing.assert_frame_equal(by_variant_seed(via_env.summary()),
+                                  by_variant_seed(serial.summary()))
+    pd.testing.assert_frame_equal(via_env.compare(), serial.compare())
 
 
 def test_dask_failures_and_interrupt_keep_finished_runs(tmp_path, client, monkeypatch):

@@ -43,19 +43,6 @@ except PackageNotFoundError:  # running from a source tree without installation
 
 
 
-def __getattr__(name: str):
-    """Import the heavier layers on first use: ``fentanet.ensemble``, ``fentanet.RunStore``."""
-    if name == "ensemble":
-        import fentanet.ensemble
-
-        return fentanet.ensemble
-    if name == "RunStore":
-        from fentanet.store import RunStore
-
-        return RunStore
-    raise AttributeError(f"module 'fentanet' has no attribute {name!r}")
-
-
 __all__ = [
     "ActorKind",
     "Communities",
@@ -94,3 +81,16 @@ from fentanet.simulate.scenario import Intervention, Scenario
 
 __all__ += ["Comparison", "Intervention", "Result", "Scenario", "compare", "scenarios",
             "simulate"]
+
+
+def __getattr__(name: str):
+    """Import the heavier layers on first use: ``fentanet.ensemble``, ``fentanet.RunStore``."""
+    if name == "ensemble":
+        import fentanet.ensemble
+
+        return fentanet.ensemble
+    if name == "RunStore":
+        from fentanet.store import RunStore
+
+        return RunStore
+    raise AttributeError(f"module 'fentanet' has no attribute {name!r}")

@@ -51,8 +51,9 @@ def variants_from(variants: Any) -> list[Variant]:
     """Normalise ``variants`` to a list starting with the baseline.
 
     Accepts ``None`` (baseline only); a sequence of names (variants the scenario defines)
-    or of :class:`Variant`; or a mapping name -> list of interventions, or name -> mapping
-    of dotted-path overrides. A baseline is added unless one is given.
+    or of :class:`Variant`; or a mapping name -> list of interventions (or one intervention,
+    a mapping with ``kind``), or name -> mapping of dotted-path overrides, as
+    ``fentanet.compare`` takes them. A baseline is added unless one is given.
     """
     if variants is None:
         return [Variant(BASELINE, ())]
@@ -62,6 +63,8 @@ def variants_from(variants: Any) -> list[Variant]:
             name = str(name)
             if isinstance(spec, Variant):
                 out.append(spec)
+            elif isinstance(spec, Mapping) and "kind" in spec:  # one intervention
+                out.append(Variant(name, (dict(spec),)))
             elif isinstance(spec, Mapping):
                 out.append(Variant(name, None if name != BASELINE else (), dict(spec)))
             elif spec is None:

@@ -23,11 +23,11 @@ from fentanet.store.store import RunStore
 ID_COLS = ("run_id", "ensemble_id", "scenario", "variant", "seed")
 STEP_COLS = ("step", "time", "year")
 
-DEATHS = "deaths"
-"""Summary metric of overdose deaths over the horizon (the engine's summary key)."""
-SUPPLY = "supply"
-"""Summary metric of product reaching markets over the horizon."""
-COST = "cost"
+DEATHS = "deaths_total"
+"""Summary metric of deaths over the horizon (``fentanet.simulate``'s summary key)."""
+SUPPLY = "supply_kg_total"
+"""Summary metric of product reaching markets over the horizon (kg)."""
+COST = "intervention_cost_usd_total"
 """Summary metric of intervention costs over the horizon (USD)."""
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from fentanet.ensemble.plan import RunTask
+from fentanet.ensemble.plan import BASELINE, RunTask
 from fentanet.errors import InputError
 from fentanet.store.files import RunRecord, float_summary, host_name, utcnow, write_run
 from fentanet.store.store import RunStore
@@ -56,7 +56,9 @@ def execute(task: RunTask, scenario: Any, model: Callable[..., Any] | None,
     series = None
     try:
         run_scenario = scenario.override(task.params) if task.params else scenario
-        kwargs: dict[str, Any] = {"seed": task.seed, "variant": task.variant.name}
+        # the baseline runs unlabelled, as fentanet.compare runs it (bit-identical runs)
+        label = None if task.variant.name == BASELINE else task.variant.name
+        kwargs: dict[str, Any] = {"seed": task.seed, "variant": label}
         if task.variant.interventions is not None:
             kwargs["interventions"] = list(task.variant.interventions)
         result = model(run_scenario, **kwargs)
