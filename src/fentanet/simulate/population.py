@@ -433,8 +433,10 @@ def parameter_markdown() -> str:
         lines.append(f"| `{r.name}` | {r.default:g} | {r.unit} | {r.meaning} | {r.source} |")
     assumed = int(table["source"].str.startswith("assumption").sum())
     lines.append("")
-    lines.append(f"{len(table)} parameters: {len(table) - assumed} with a published source, "
-                 f"{assumed} marked assumption.")
+    lines.append(
+        f"{len(table)} parameters: {len(table) - assumed} with a published source, "
+        f"{assumed} marked assumption."
+    )
     return "\n".join(lines)
 
 
@@ -548,9 +550,10 @@ class PopulationInputs:
         return cls(**out)
 
     def matrix(self, n_markets: int) -> np.ndarray:
-        """The inputs as a validated (11, n_markets) float array, rows in
-        :data:`INPUT_NAMES` order; bad values raise :class:`InputError` naming the input."""
-        x = np.empty((len(INPUT_NAMES), n_markets), dtype=np.float64)
+        """The inputs as a validated (n_markets, 11) float array, columns in
+        :data:`INPUT_NAMES` order (one row per market: the kernel reads a market's inputs
+        together); bad values raise :class:`InputError` naming the input."""
+        x = np.empty((n_markets, len(INPUT_NAMES)), dtype=np.float64)
         for row, name in enumerate(INPUT_NAMES):
             a = np.asarray(getattr(self, name), dtype=np.float64)
             if a.ndim != 0 and a.shape != (n_markets,):
@@ -558,13 +561,13 @@ class PopulationInputs:
                     f"expected {n_markets} values (one per market), got shape {a.shape}",
                     field=f"inputs.{name}",
                 )
-            x[row] = a
+            x[:, row] = a
         row, col = _first_bad_input(x)
         if row >= 0:
             name = INPUT_NAMES[row]
             want = "in [0, 1]" if row in _UNIT_ROWS else "finite and >= 0"
             raise InputError(
-                f"expected values {want}, got {x[row, col]} for market {col}",
+                f"expected values {want}, got {x[col, row]} for market {col}",
                 field=f"inputs.{name}",
             )
         return x
@@ -572,11 +575,11 @@ class PopulationInputs:
     def arrays(self, n_markets: int) -> dict[str, np.ndarray]:
         """Validated float arrays of length ``n_markets``, by input name."""
         x = self.matrix(n_markets)
-        return {name: x[row] for row, name in enumerate(INPUT_NAMES)}
+        return {name: x[:, row] for row, name in enumerate(INPUT_NAMES)}
 
 
 INPUT_NAMES = tuple(_INPUT_DEFAULTS)
-"""The inputs in the row order of :meth:`PopulationInputs.matrix`."""
+"""The inputs in the column order of :meth:`PopulationInputs.matrix`."""
 _UNIT_ROWS = tuple(INPUT_NAMES.index(n) for n in ("availability", *_EFFORTS))
 
 
@@ -584,11 +587,10 @@ _UNIT_ROWS = tuple(INPUT_NAMES.index(n) for n in ("availability", *_EFFORTS))
 def _first_bad_input(x):
     """(row, column) of the first value that is NaN, infinite, negative, or above 1 in a
     share row (availability, efforts); (-1, -1) when all are valid."""
-    for r in range(x.shape[0]):
-        unit = r in _UNIT_ROWS
-        for c in range(x.shape[1]):
-            v = x[r, c]
-            if not (0.0 <= v < np.inf) or (unit and v > 1.0):
+    for c in range(x.shape[0]):
+        for r in range(x.shape[1]):
+            v = x[c, r]
+            if not (0.0 <= v < np.inf) or (v > 1.0 and r in _UNIT_ROWS):
                 return r, c
     return -1, -1
 
@@ -669,20 +671,20 @@ def steady_state(using: np.ndarray, params: PopulationParams) -> tuple[np.ndarra
 def _rates(pv, x, i, capacity0, treatment):
     """The model's formulas for market ``i``: annual hazards and overdose outcome
     probabilities from the parameters ``pv`` and inputs ``x`` (see population_rates)."""
-    avail = x[_X_AVAIL, i]
+    avail = x[i, _X_AVAIL]
     init = (
         pv[_INIT]
         * avail ** pv[_INIT_AV]
-        * max(x[_X_PRICE, i], 1e-12) ** -pv[_INIT_PRICE]
-        * ((1.0 - pv[_DIV]) + pv[_DIV] * x[_X_DIV, i])
-        * (1.0 - pv[_EDU] * x[_X_EDU, i])
-        * (1.0 - pv[_PREV] * x[_X_PREV, i])
-        * (1.0 - pv[_CF] * pv[_SCAM] * x[_X_SCAM, i])
+        * max(x[i, _X_PRICE], 1e-12) ** -pv[_INIT_PRICE]
+        * ((1.0 - pv[_DIV]) + pv[_DIV] * x[i, _X_DIV])
+        * (1.0 - pv[_EDU] * x[i, _X_EDU])
+        * (1.0 - pv[_PREV] * x[i, _X_PREV])
+        * (1.0 - pv[_CF] * pv[_SCAM] * x[i, _X_SCAM])
     )
-    od = pv[_OD] * x[_X_POT, i] ** pv[_POT] * avail ** pv[_OD_AV] * (1.0 + pv[_VOL] * x[_X_VOL, i])
-    kit = pv[_PKIT] + (pv[_PKITMAX] - pv[_PKIT]) * x[_X_NAL, i]
+    od = pv[_OD] * x[i, _X_POT] ** pv[_POT] * avail ** pv[_OD_AV] * (1.0 + pv[_VOL] * x[i, _X_VOL])
+    kit = pv[_PKIT] + (pv[_PKITMAX] - pv[_PKIT]) * x[i, _X_NAL]
     fatal_share = pv[_P0] * (1.0 - pv[_PW] * kit * pv[_PS])
-    gain = 1.0 + pv[_TX_GAIN] * x[_X_TX, i]
+    gain = 1.0 + pv[_TX_GAIN] * x[i, _X_TX]
     capacity = capacity0 * gain
     free = 1.0 - treatment / capacity if capacity > 0 else 0.0
     free = min(max(free, 0.0), 1.0)
@@ -695,7 +697,7 @@ def _rates_all(pv, x, capacity0, treatment, out):
     for i in range(capacity0.shape[0]):
         r = _rates(pv, x, i, capacity0[i], treatment[i])
         for k in range(6):
-            out[k, i] = r[k]
+            out[i, k] = r[k]
 
 
 def population_rates(
@@ -711,12 +713,12 @@ def population_rates(
     same compiled function.
     """
     m = state.n_markets
-    out = np.empty((6, m))
+    out = np.empty((m, 6))
     _rates_all(
         params.vector, inputs.matrix(m), state.capacity.astype(np.float64), state.treatment, out
     )
     names = ("initiation", "overdose", "fatal_share", "kit", "treatment_entry", "capacity")
-    return dict(zip(names, out, strict=True))
+    return {name: out[:, k] for k, name in enumerate(names)}
 
 
 FLOWS = (
@@ -780,7 +782,7 @@ def step_population(
         raise InputError(f"expected a time step > 0 in years, got {dt}", field="dt")
     m = state.n_markets
     x = inputs.matrix(m)
-    out = np.empty((len(FLOWS), m), dtype=np.int64)
+    out = np.empty((m, len(FLOWS)), dtype=np.int64)
     # uniform j of market i is Streams.uniform("population", step, (uid << 5) | j), derived
     # inside the kernel (bit-identical; population_uniforms gives them to Python)
     _advance(
@@ -799,7 +801,7 @@ def step_population(
         float(dt),
         out,
     )
-    return dict(zip(FLOWS, out, strict=True))
+    return {name: out[:, k] for k, name in enumerate(FLOWS)}
 
 
 @numba.njit(cache=True)
@@ -867,8 +869,8 @@ def _advance(
     for i in range(uid.shape[0]):
         # releases after arrest join the post-release window (at most those using not in it)
         rel_in = using[i] - released[i]
-        if x[_X_REL, i] + 0.5 < rel_in:
-            rel_in = math.floor(x[_X_REL, i] + 0.5)
+        if x[i, _X_REL] + 0.5 < rel_in:
+            rel_in = math.floor(x[i, _X_REL] + 0.5)
         released[i] += rel_in
         h_init, r_od, f, kit, h_entry, capacity = _rates(pv, x, i, capacity0[i], treatment[i])
         base = np.uint64(uid[i]) << np.uint64(5)
@@ -946,22 +948,22 @@ def _advance(
         od_deaths[i] += fatal
         other = cu[1] + cr[1] + ct[1] + cm[1]
         other_deaths[i] += other
-        out[0, i] = init
-        out[1, i] = fatal + nonfatal
-        out[2, i] = fatal
-        out[3, i] = reversed_
-        out[4, i] = reversed_ + given_nf + given_fatal
-        out[5, i] = entries
-        out[6, i] = ct[2] + ct[3]
-        out[7, i] = ct[3]
-        out[8, i] = cu[3] + cr[3] + ct[3]
-        out[9, i] = cm[0]
-        out[10, i] = fatal + other
-        out[11, i] = other
-        out[12, i] = ct[0] + ct[1]
-        out[13, i] = ct[0]
-        out[14, i] = cm[1]
-        out[15, i] = rel_in
+        out[i, 0] = init
+        out[i, 1] = fatal + nonfatal
+        out[i, 2] = fatal
+        out[i, 3] = reversed_
+        out[i, 4] = reversed_ + given_nf + given_fatal
+        out[i, 5] = entries
+        out[i, 6] = ct[2] + ct[3]
+        out[i, 7] = ct[3]
+        out[i, 8] = cu[3] + cr[3] + ct[3]
+        out[i, 9] = cm[0]
+        out[i, 10] = fatal + other
+        out[i, 11] = other
+        out[i, 12] = ct[0] + ct[1]
+        out[i, 13] = ct[0]
+        out[i, 14] = cm[1]
+        out[i, 15] = rel_in
 
 
 @dataclass
