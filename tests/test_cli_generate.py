@@ -20,16 +20,25 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_generate_writes_a_network_that_reads_back(tmp_path, capsys):
-    out = tmp_path / "net.tsv"
+@pytest.mark.parametrize("name", ["net.csv", "net.graphml"])
+def test_generate_writes_a_network_that_reads_back(tmp_path, capsys, name):
+    out = tmp_path / name
     code, stdout, err = run(capsys, "generate", "--actors", 300, "--seed", 4, out)
     assert code == 0, err
-    assert f"wrote {out} (300 actors" in stdout and "seed 4" in stdout
+    assert stdout == f"wrote {out} (300 actors, 1179 links, seed 4)\n"
     back = fentanet.read(out)
     net = fentanet.generate({"actors": 300}, seed=4)
-    assert back.n_actors == 300
-    assert sorted(back.ids) == sorted(net.ids)
-    # the matrix format keeps pairs and summed weights: compare the matrices by id
+    assert (back.n_actors, back.n_links) == (300, 1179)
+    assert dict(back.actor_kinds) == dict(net.actor_kinds)
+    assert back.differences(net) == []
+
+
+def test_generate_to_a_matrix_keeps_pairs_and_weights(tmp_path, capsys):
+    out = tmp_path / "net.csv"
+    code, _, err = run(capsys, "generate", "--actors", 200, "--seed", 4, "--to", "matrix", out)
+    assert code == 0, err
+    back = fentanet.read(out, format="matrix")
+    net = fentanet.generate({"actors": 200}, seed=4)
     order = back.index_of(net.ids)
     expected = net.adjacency(weight="weight").toarray()
     got = back.adjacency(weight="weight").toarray()[np.ix_(order, order)]
@@ -37,11 +46,12 @@ def test_generate_writes_a_network_that_reads_back(tmp_path, capsys):
 
 
 def test_generate_is_deterministic_and_reports_json(tmp_path, capsys):
-    a, b = tmp_path / "a.tsv", tmp_path / "b.tsv"
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     assert run(capsys, "generate", "-n", 200, "--seed", 9, a)[0] == 0
     code, stdout, _ = run(capsys, "generate", "-n", 200, "--seed", 9, "--json", b)
     assert code == 0
     assert a.read_bytes() == b.read_bytes()
+    assert (tmp_path / "a.actors.csv").read_bytes() == (tmp_path / "b.actors.csv").read_bytes()
     summary = json.loads(stdout)
     assert summary["path"] == str(b) and summary["seed"] == 9
     assert summary["actors"] == 200
@@ -51,7 +61,7 @@ def test_generate_is_deterministic_and_reports_json(tmp_path, capsys):
 def test_generate_from_a_spec_file(tmp_path, capsys):
     spec = tmp_path / "spec.yaml"
     spec.write_text("actors: 400\nregions: 2\ncounts:\n  market: 8\n")
-    out = tmp_path / "net.tsv"
+    out = tmp_path / "net.csv"
     code, stdout, err = run(capsys, "generate", "--spec", spec, "--json", out)
     assert code == 0, err
     summary = json.loads(stdout)
@@ -87,16 +97,16 @@ def test_generate_user_errors(tmp_path, capsys, args, spec_text, message):
     if spec_text is not None:
         spec.write_text(spec_text)
     args = [a.format(spec=spec, missing=missing) for a in args]
-    code, out, err = run(capsys, "generate", *args, tmp_path / "out.tsv")
+    code, out, err = run(capsys, "generate", *args, tmp_path / "out.csv")
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("error: ")
     assert message.format(spec=spec, missing=missing) in err
     assert "Traceback" not in err + out
-    assert not (tmp_path / "out.tsv").exists()
+    assert not (tmp_path / "out.csv").exists()
 
 
 def test_generate_output_errors(tmp_path, capsys):
-    code, _, err = run(capsys, "generate", "-n", 50, tmp_path / "no" / "net.tsv")
+    code, _, err = run(capsys, "generate", "-n", 50, tmp_path / "no" / "net.csv")
     assert code == 2 and err == f"error: {tmp_path / 'no'}: the folder does not exist\n"
     code, _, err = run(capsys, "generate", "-n", 50, tmp_path / "net.unknownext")
     assert code == 2 and err.startswith(f"error: {tmp_path / 'net.unknownext'}: cannot tell "
@@ -144,7 +154,7 @@ def test_demo_out_must_be_a_folder(tmp_path, capsys):
 
 
 def test_console_entry_point_in_a_real_process(tmp_path):
-    out = tmp_path / "net.tsv"
+    out = tmp_path / "net.csv"
     done = subprocess.run([sys.executable, "-m", "fentanet", "generate", "--actors", "100",
                            str(out)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

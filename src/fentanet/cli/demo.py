@@ -71,7 +71,8 @@ def research_networks(demo: Demo) -> None:
     root = datasets.data_dir()
     if root is None:
         console.print("the shared data folder (../shared/data) is not on this machine; set "
-                      "FENTANET_DATA to use it. Continuing with generated networks only.")
+                      "FENTANET_DATA to use it. Continuing with generated networks only.",
+                      soft_wrap=True)
         demo.report["research_networks"] = {"available": False}
         return
     rows, loaded, failed = [], {}, {}
