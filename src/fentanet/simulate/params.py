@@ -194,7 +194,7 @@ class AdaptationParams(_Group):
                          "lieutenant left the organization fails (a required role is empty)")
     entry: bool = P(True, ASSUMPTION, "new labs and illicit suppliers enter while the price "
                     "(margin) is high")
-    entry_rate: float = P(8.0, ASSUMPTION, "entrants per year per unit of price index above "
+    entry_rate: float = P(30.0, ASSUMPTION, "entrants per year per unit of price index above "
                           "the threshold, for each of labs and suppliers, per 100 labs", ge=0)
     entry_threshold: float = P(1.2, ASSUMPTION, "price index above which entry starts", gt=0)
     migration: bool = P(True, ASSUMPTION, "listings move from a taken-down marketplace to a "

@@ -45,6 +45,9 @@ def run(sim) -> None:
         now.setdefault(f"arrests_{k}", 0.0)
     for m in MODES:
         now.setdefault(f"seized_{m}_kg", 0.0)
+    for col in ("entrants", "recruits", "suspensions", "organizations_failed",
+                "listings_moved", "lost_kg", "seized_stock_kg", "money_seized_usd"):
+        now.setdefault(col, 0.0)
     now["arrests"] = float(sum(now[f"arrests_{k}"] for k in KINDS_ENFORCED))
     now["seized_kg"] = now.get("seized_routes_kg", 0.0) + now.get("seized_stock_kg", 0.0)
     now["stock_kg"] = float(a.product.sum())

@@ -100,6 +100,28 @@ def push(sim, st, pref=None, loss_of_sender=None, offer=None, rooms=None) -> np.
     return qty
 
 
+def _through_room(sim, st_routes, risk) -> np.ndarray:
+    """Room of every actor, routes as pass-through: a route takes at most its capacity
+    (minus load in transit) and what its receivers can take, each receiver's room shared
+    among the routes feeding it by capacity times the traffickers' preference ``risk``
+    (``exp(-beta * recent loss)`` with displacement on), so product does not pile up on
+    routes and risky routes yield their share to safer ones."""
+    a = sim.s.actors
+    rooms = room(sim)
+    li, src, dst, _ = st_routes
+    if not li.size:
+        return rooms
+    ok = sim.s.links.alive[li] & a.alive[src] & a.alive[dst]
+    src, dst = src[ok], dst[ok]
+    cap = a.capacity[src] * risk[src]
+    feed = np.bincount(dst, weights=cap, minlength=a.n)
+    down = np.bincount(src, weights=rooms[dst] * cap / np.maximum(feed[dst], 1e-300),
+                       minlength=a.n)
+    route = a.kind == KIND["route"]
+    rooms[route] = np.minimum(rooms[route], down[route])
+    return rooms
+
+
 def route_protection(sim) -> tuple[np.ndarray, np.ndarray]:
     """Protection by alive officials (per actor) and cover by alive fronting businesses."""
     s, p = sim.s, sim.p
@@ -122,12 +144,14 @@ def run(sim) -> None:
     st = stage(sim, (KIND["lab"],))
     dst = st[2]
     pref = None
+    risk = np.ones(n)
     if p.routes.displacement:
-        pref = np.where(a.kind[dst] == KIND["route"],
-                        np.exp(-p.routes.displacement_beta * a.loss[dst]), 1.0)
-    push(sim, st, pref=pref)
+        risk = np.exp(-p.routes.displacement_beta * a.loss)
+        pref = np.where(a.kind[dst] == KIND["route"], risk[dst], 1.0)
+    st_routes = stage(sim, (KIND["route"],))
+    push(sim, st, pref=pref, rooms=_through_room(sim, st_routes, risk))
     # 2. routes carry it on, with seizures
-    st = stage(sim, (KIND["route"],))
+    st = st_routes
     protection, cover = route_protection(sim)
     seized_by_route = np.zeros(n)
 

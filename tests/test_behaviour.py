@@ -1,0 +1,178 @@
+"""Behaviours the literature reports, each shown with paired seeds (common random numbers):
+the difference's 95% interval over seeds must exclude zero."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import fentanet
+from fentanet.scenarios import load
+from fentanet.simulate.loop import Sim
+from fentanet.simulate.run import build_network, prepare
+from fentanet.simulate.scenario import Scenario
+from simkit import install_population_stand_in, supply_network
+
+install_population_stand_in()
+pytestmark = pytest.mark.slow
+SEEDS = range(1, 7)
+
+
+def interval(x) -> tuple[float, float]:
+    """95% t-interval of the mean of paired differences."""
+    x = np.asarray(x, dtype=float)
+    half = stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size)
+    return x.mean() - half, x.mean() + half
+
+
+def window(s, a, b):
+    return (s["time"] >= a - 1e-9) & (s["time"] < b - 1e-9)
+
+
+@pytest.fixture(scope="module")
+def toy():
+    sc = load("toy")
+    return sc, build_network(sc)
+
+
+def test_displacement_shifts_shipments_and_halves_the_loss():
+    """NarcoLogic (Magliocca et al., PNAS 2019): raising inspection on one mode shifts
+    shipments to the other modes; supply reaching markets falls much less than in
+    proportion; supply lost to seizures with displacement on is at most half of it off."""
+    net = supply_network()
+    iv = [{"kind": "border_security", "modes": ["air"], "start": 0.5, "intensity": 20.0}]
+    lost, share_air, retail = {True: [], False: []}, [], []
+    for on in (True, False):
+        sc = Scenario.model_validate({"name": "d", "network": {"file": "x"}, "years": 1.5,
+                                      "warmup_years": 0.5,
+                                      "params": {"routes": {"displacement": on}}})
+        for seed in SEEDS:
+            b = fentanet.simulate(sc, seed=seed, network=net).series
+            v = fentanet.simulate(sc, seed=seed, network=net, interventions=iv).series
+            w = window(b, 0.75, 1.5)
+            lost[on].append(v["seized_routes_kg"][w].sum() - b["seized_routes_kg"][w].sum())
+            if on:
+                shipped = sum(v[f"shipped_{m}_kg"][w].sum() for m in ("land", "air", "postal"))
+                share_air.append(v["shipped_air_kg"][w].sum() / shipped)
+                retail.append(1 - v["supply_kg"][w].sum() / b["supply_kg"][w].sum())
+    # shipments moved off air (a third of the flow without displacement)
+    assert np.mean(share_air) < 0.1
+    # inspection raised to p = 1 - exp(-0.06 * 21) = 0.72 on a third of the flow would cut
+    # 24% in proportion; displacement keeps the cut at retail far below that
+    assert np.mean(retail) < 0.02
+    assert np.mean(lost[True]) <= 0.5 * np.mean(lost[False])
+    lo, _ = interval(np.array(lost[False]) - np.array(lost[True]))
+    assert lo > 0
+
+
+def test_organizations_recover_from_arrests_slower_and_less_often_the_more_are_taken(toy):
+    """MADTOR (Manzi & Calderoni, JASSS 2024): after a one-time arrest of a share of an
+    organization's members it recovers by recruitment; recovery is slower and survival
+    lower the larger the share."""
+    sc, net = toy
+    base = sc.override({"years": 2.0})
+    result = {}
+    for share in (0.2, 0.5, 0.8):
+        at_26w, at_1y, alive_end = [], [], []
+        for seed in SEEDS:
+            run = prepare(base, interventions=[{
+                "kind": "organization_takedown", "start": 0.25, "intensity": share,
+                "once": True, "target": {"rule": "degree", "count": 1, "view": "true"}}])
+            sim = Sim(run, net, seed)
+            a = sim.s.actors
+            traj, org = [], None
+            while sim.step < sim.n_steps:
+                sim.run_step()
+                if org is None and sim.targets:
+                    org = int(np.unique(a.org[sim.targets[0]])[0])
+                if org is not None:
+                    traj.append(((a.org == org) & a.alive).sum() / sim.s.org_initial[org])
+            at_26w.append(traj[26])
+            at_1y.append(traj[52])
+            alive_end.append(bool(a.alive[org]))
+        result[share] = (np.mean(at_26w), np.mean(at_1y), np.mean(alive_end), at_26w)
+    assert result[0.2][1] > 0.9  # a small blow: back above 90% of its members in a year
+    assert result[0.2][0] > result[0.5][0] > result[0.8][0]  # slower with larger share
+    assert result[0.2][2] >= result[0.5][2] >= result[0.8][2]
+    assert result[0.2][2] > result[0.8][2]  # survival lower
+    lo, _ = interval(np.array(result[0.2][3]) - np.array(result[0.5][3]))
+    assert lo > 0
+
+
+@pytest.mark.parametrize("lever", [
+    {"kind": "naloxone", "intensity": 1.0},
+    {"kind": "prevention_treatment", "intensity": 1.0},
+])
+def test_naloxone_and_treatment_lower_deaths(toy, lever):
+    sc, net = toy
+    base = sc.override({"years": 1.5})
+    averted = []
+    for seed in SEEDS:
+        b = fentanet.simulate(base, seed=seed, network=net).series
+        v = fentanet.simulate(base, seed=seed, network=net,
+                              interventions=[{**lever, "start": 0.25}]).series
+        averted.append(b["deaths"].sum() - v["deaths"].sum())
+    lo, _ = interval(averted)
+    assert lo > 0
+
+
+def test_precursor_controls_cut_production_with_a_lag_partly_offset_by_entrants():
+    sc = load("toy").override({"network.generate.actors": 1000})
+    net = build_network(sc)
+    iv = [{"kind": "precursor_controls", "start": 0.5, "intensity": 3.0}]
+    cut = {True: [], False: []}
+    first = []
+    for entry in (True, False):
+        run = sc.override({"years": 2.0, "params.adaptation.entry": entry})
+        for seed in SEEDS:
+            b = fentanet.simulate(run, seed=seed, network=net).series
+            v = fentanet.simulate(run, seed=seed, network=net, interventions=iv).series
+
+            def drop(a, c, b=b, v=v):
+                w = window(b, 0.5 + a, 0.5 + c)
+                return 1 - v["produced_kg"][w].sum() / b["produced_kg"][w].sum()
+
+            if entry:
+                first.append((drop(0, 0.04), drop(0.1, 0.5)))
+            cut[entry].append(drop(0.25, 1.5))
+    first = np.array(first)
+    # labs run on their precursor stocks first: little cut in the first two weeks, a clear
+    # cut after a few months
+    assert first[:, 1].mean() > 0.1
+    assert first[:, 0].mean() < first[:, 1].mean() / 3
+    # entrants (new labs with illicit suppliers) offset part of the cut later on
+    assert 0 < np.mean(cut[True]) < np.mean(cut[False])
+    lo, _ = interval(np.array(cut[False]) - np.array(cut[True]))
+    assert lo > 0
+
+
+def test_central_targeting_advantage_shrinks_with_replacement(toy):
+    """Duijn, Kashirin & Sloot (Sci. Rep. 2014): removing the most central actors beats
+    random removal at first, but with replacement the advantage shrinks over time."""
+    sc, net = toy
+
+    def iv(rule):
+        return [{"kind": "trafficker_enforcement", "start": 0.25, "end": 0.5,
+                 "intensity": 20.0, "target": {"rule": rule, "count": 6, "view": "true"}}]
+
+    adv = {True: [], False: []}
+    for replacement in (True, False):
+        run = sc.override({"years": 2.0, "params.adaptation.replacement": replacement})
+        for seed in SEEDS:
+            b = fentanet.simulate(run, seed=seed, network=net).series
+            d = fentanet.simulate(run, seed=seed, network=net, interventions=iv("degree"))
+            r = fentanet.simulate(run, seed=seed, network=net, interventions=iv("random"))
+
+            def lost(v, a, c, b=b):
+                w = window(b, a, c)
+                return 1 - v.series["supply_kg"][w].sum() / b["supply_kg"][w].sum()
+
+            adv[replacement].append((lost(d, 0.25, 0.75) - lost(r, 0.25, 0.75),
+                                     lost(d, 1.25, 2.0) - lost(r, 1.25, 2.0)))
+    on = np.array(adv[True])
+    off = np.array(adv[False])
+    assert interval(on[:, 0])[0] > 0  # central targeting wins at first
+    lo, _ = interval(on[:, 0] - on[:, 1])  # and the advantage shrinks
+    assert lo > 0
+    assert on[:, 1].mean() < 0.5 * off[:, 1].mean()  # unlike without replacement
