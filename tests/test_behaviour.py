@@ -12,9 +12,8 @@ from fentanet.scenarios import load
 from fentanet.simulate.loop import Sim
 from fentanet.simulate.run import build_network, prepare
 from fentanet.simulate.scenario import Scenario
-from simkit import install_population_stand_in, supply_network
+from simkit import supply_network
 
-install_population_stand_in()
 pytestmark = pytest.mark.slow
 SEEDS = range(1, 7)
 

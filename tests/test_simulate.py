@@ -14,9 +14,7 @@ from fentanet.simulate.loop import PHASES, Sim
 from fentanet.simulate.params import INTERVENTION_KINDS, PUBLIC_HEALTH_KINDS
 from fentanet.simulate.run import build_network
 from fentanet.simulate.scenario import Scenario
-from simkit import install_population_stand_in, supply_network
-
-install_population_stand_in()
+from simkit import supply_network
 
 HAND = supply_network()
 
