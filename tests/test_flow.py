@@ -482,6 +482,49 @@ def test_random_digraphs_against_networkx(graph, directed):
         assert side[s] != side[t]
 
 
+@st.composite
+def digraphs_on_a_grid(draw):
+    """Parallel and antiparallel arcs, capacities in quarters (Dinic takes them exactly)."""
+    n = draw(st.integers(2, 7))
+    caps = st.one_of(st.none(), st.integers(0, 60).map(lambda x: x / 4))
+    edges = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), caps),
+                          min_size=1, max_size=30))
+    return n, edges
+
+
+@settings(max_examples=150, deadline=None)
+@given(digraphs_on_a_grid(), st.booleans())
+def test_both_solvers_agree_with_networkx(graph, directed):
+    """scipy's Dinic (integer path) and igraph's push-relabel give a valid maximum flow
+    on every arc of the expanded graph, with the value networkx finds."""
+    n, edges = graph
+    g = expand(flow_net(edges, n, directed=directed))
+    expect = nx_value([(str(a), str(b), c) for a, b, c in edges], "0", str(n - 1),
+                      directed=directed)
+    assert g.solver.integer_scale(g.solver.tighten(g.capacity)) is not None
+    for method in ("dinic", "push_relabel"):
+        value, flow = g.solver.solve(g.capacity, method)
+        assert value == pytest.approx(expect, abs=1e-9)
+        if np.isinf(value):
+            continue
+        assert (flow >= -1e-12).all() and (flow <= g.capacity + 1e-9).all()
+        balance = np.bincount(g.head, weights=flow, minlength=g.n_nodes) - np.bincount(
+            g.tail, weights=flow, minlength=g.n_nodes)
+        inner = np.ones(g.n_nodes, dtype=bool)
+        inner[[g.source, g.sink]] = False
+        assert np.allclose(balance[inner], 0, atol=1e-9)
+        assert balance[g.sink] == pytest.approx(value, abs=1e-9)
+        cut = g.cut_arcs(flow)
+        assert g.capacity[cut].sum() == pytest.approx(value, abs=1e-9)
+
+
+def test_dinic_falls_back_on_arbitrary_floats():
+    g = expand(flow_net([(0, 1, 1 / 3), (1, 2, np.pi)], 3))
+    assert g.solver.integer_scale(g.capacity) is None
+    value, _ = g.solver.solve(g.capacity, "dinic")
+    assert value == pytest.approx(1 / 3)
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 10_000))
 def test_random_supply_conservation(seed):

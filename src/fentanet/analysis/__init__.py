@@ -10,6 +10,7 @@ from fentanet.analysis.brokerage import ROLES, brokerage
 from fentanet.analysis.centrality import MEASURES, centralities, centrality
 from fentanet.analysis.communities import Communities, communities
 from fentanet.analysis.flow import MaxFlow, max_flow
+from fentanet.analysis.interdiction import Interdiction, interdict, interdiction_curve
 from fentanet.analysis.structure import components, network_measures
 from fentanet.analysis.temporal import PhaseMeasures, RankDynamics, phase_measures, rank_dynamics
 
@@ -17,6 +18,7 @@ __all__ = [
     "MEASURES",
     "ROLES",
     "Communities",
+    "Interdiction",
     "MaxFlow",
     "PhaseMeasures",
     "RankDynamics",
@@ -25,6 +27,8 @@ __all__ = [
     "centrality",
     "communities",
     "components",
+    "interdict",
+    "interdiction_curve",
     "max_flow",
     "network_measures",
     "phase_measures",

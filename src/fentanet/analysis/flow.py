@@ -29,10 +29,12 @@ population model, never the flow), as DESIGN.md decides. Untyped flow networks (
 :func:`fentanet.read`) take their sources and sinks from ``net.meta["source"]`` and
 ``net.meta["sink"]`` or from the arguments.
 
-The maximum flow is computed with igraph's push-relabel ``maxflow`` on float capacities.
-Unbounded arcs get the capacity ``M = 2 * (sum of finite capacities) + 1``: a cut using
-one costs more than any finite cut, so a value above the finite total means no finite
-cut exists and the flow is reported as infinite.
+The maximum flow is computed by scipy's Dinic when the capacities are integers after
+scaling by a power of ten (exact integer arithmetic; the faster solver on supply
+networks) and by igraph's push-relabel ``maxflow`` on any other float capacities (see
+:mod:`fentanet.analysis._maxflow`). Unbounded arcs get a bound that exceeds every finite
+cut, so a value above it means no finite cut exists and the flow is ``inf``. The
+minimum cut is read from the residual graph under the original capacities.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order
 
+from fentanet.analysis._maxflow import ArcSolver
 from fentanet.errors import InputError
 from fentanet.network.kinds import FLOW_LINK_KINDS
 from fentanet.network.model import Network
@@ -92,13 +95,9 @@ class FlowGraph:
         return int(self.tail.size)
 
     @cached_property
-    def graph(self):
-        """The igraph graph of the arcs, built once and reused for every solve."""
-        import igraph
-
-        g = igraph.Graph(n=self.n_nodes, directed=True)
-        g.add_edges(np.column_stack([self.tail, self.head]))
-        return g
+    def solver(self) -> ArcSolver:
+        """The max-flow solver of these arcs, built once and reused for every solve."""
+        return ArcSolver(self.n_nodes, self.tail, self.head, self.source, self.sink)
 
     def capacities(self, removed: np.ndarray | None = None) -> np.ndarray:
         """Arc capacities with the ``removed`` arcs (bool mask or indices) set to 0."""
@@ -111,16 +110,7 @@ class FlowGraph:
     def solve(self, capacity: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """Maximum flow value and the flow on each arc under ``capacity`` (default: the
         arcs' own). The value is ``inf`` when no finite cut exists."""
-        cap = self.capacity if capacity is None else capacity
-        finite = np.isfinite(cap)
-        total = float(cap[finite].sum())
-        c = np.where(finite, cap, 2.0 * total + 1.0)
-        res = self.graph.maxflow(self.source, self.sink, c.tolist())
-        flow = np.asarray(res.flow, dtype=np.float64)
-        value = float(res.value)
-        if value > 1.5 * total + 0.75:
-            value = float("inf")
-        return value, flow
+        return self.solver.solve(self.capacity if capacity is None else capacity)
 
     def source_side(self, flow: np.ndarray, capacity: np.ndarray | None = None) -> np.ndarray:
         """Nodes reachable from the super-source in the residual graph of ``flow``: the
@@ -427,7 +417,8 @@ def max_flow(net: Network, sources: Any = None, sinks: Any = None, *,
     References
     ----------
     Ford & Fulkerson (1956), maximal flow through a network; Goldberg & Tarjan (1988),
-    push-relabel (igraph's ``maxflow``); Ahuja, Magnanti & Orlin (1993), *Network Flows*,
+    push-relabel (igraph's ``maxflow``); Dinic (1970), blocking flows (scipy's
+    ``maximum_flow``); Ahuja, Magnanti & Orlin (1993), *Network Flows*,
     node splitting (section 2.4).
 
     Examples
