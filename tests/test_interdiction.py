@@ -114,7 +114,7 @@ def recheck(net: Network, res) -> float:
 
 def check(net, res, budget, expect=None):
     assert res.cost_used <= budget + 1e-9
-    assert res.cost_used == pytest.approx(res.removed["cost"].sum())
+    assert res.cost_used == pytest.approx(res.removed_table["cost"].sum())
     assert res.flow_after == pytest.approx(recheck(net, res), abs=1e-7)
     assert res.bound <= res.flow_after + 1e-7
     if expect is not None:
@@ -178,7 +178,7 @@ def test_unbounded_links_are_removable_exactly():
         res = interdict(net, 0, exact=exact)
         assert res.flow_before == np.inf and res.flow_after == np.inf
         res = interdict(net, 1, exact=exact)
-        assert res.flow_after == pytest.approx(5.0) and res.removed["id"].tolist() == ["a->t"]
+        assert res.flow_after == pytest.approx(5.0) and res.removed == ["a->t"]
         assert res.optimal
         res = interdict(net, 2, exact=exact)
         assert res.flow_after == 0.0 and res.cost_used == 2.0

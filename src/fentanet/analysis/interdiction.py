@@ -109,11 +109,13 @@ class Interdiction:
     Attributes
     ----------
     removed
-        The targets removed: ``element`` (actor or link), ``id`` (actor id, or
-        ``source->target`` for a link), ``link`` (row position in ``net.links``, -1 for
-        actors) and ``cost``.
+        Ids of the targets removed: actor ids, and ``source->target`` for links.
     removed_actors, removed_links
-        The same as actor ids and link row positions, for use as simulation targets.
+        The removed actors (ids) and links (row positions in ``net.links``, exact even
+        for parallel links), for use as simulation targets.
+    removed_table
+        The same as a table: ``element`` (actor or link), ``id``, ``link`` (row position,
+        -1 for actors) and ``cost``.
     flow_before, flow_after
         Maximum flow before and after the removal (``flow_after`` recomputed by max flow
         on the interdicted network, not taken from the model).
@@ -136,7 +138,7 @@ class Interdiction:
         link, the new bottleneck).
     """
 
-    removed: pd.DataFrame
+    removed: list[str]
     removed_actors: list[str]
     removed_links: list[int]
     flow_before: float
@@ -149,6 +151,7 @@ class Interdiction:
     budget: float
     target: str
     method: str
+    removed_table: pd.DataFrame = field(repr=False)
     after: MaxFlow = field(repr=False)
 
 
@@ -702,14 +705,15 @@ class Problem:
             gap = max(0.0, (value - bound) / value)
         if optimal:
             bound = value
+        table = self.table(chosen)
         return Interdiction(
-            removed=self.table(chosen),
+            removed=table["id"].tolist(),
             removed_actors=self.net.ids[self.elem_ref[chosen & (self.elem_kind == 1)]].tolist(),
             removed_links=self.elem_ref[chosen & (self.elem_kind == 0)].tolist(),
             flow_before=before, flow_after=value, optimal=bool(optimal), gap=float(gap),
             bound=float(bound), objective=float(objective),
             cost_used=float(self.elem_cost[chosen].sum()), budget=budget,
-            target=self.target, method=method,
+            target=self.target, method=method, removed_table=table,
             after=result(self.net, self.g, value, flow, cap),
         )
 
@@ -765,9 +769,9 @@ def interdict(net: Network, budget: float, *, target: Target = "links",
     Returns
     -------
     Interdiction
-        ``removed`` (and ``removed_actors``, ``removed_links``), ``flow_before``,
-        ``flow_after`` (recomputed by max flow after the removal), ``optimal``, ``gap``,
-        ``bound``, ``objective``, ``cost_used``. The removed set is minimal: restoring any
+        ``removed`` (and ``removed_actors``, ``removed_links``, ``removed_table``),
+        ``flow_before``, ``flow_after`` (recomputed by max flow after the removal),
+        ``optimal``, ``gap``, ``bound``, ``objective``, ``cost_used``. The removed set is minimal: restoring any
         one member would raise the flow.
 
     Raises
@@ -785,7 +789,7 @@ def interdict(net: Network, budget: float, *, target: Target = "links",
     ...                       "cost": [1.0, 1.0, 2.0, 1.0]})
     >>> net = Network(links=links, meta={"source": "s", "sink": "t"})
     >>> res = interdict(net, budget=1)
-    >>> res.flow_before, res.flow_after, res.removed["id"].tolist(), res.optimal
+    >>> res.flow_before, res.flow_after, res.removed, res.optimal
     (5.0, 2.0, ['s->a'], True)
     """
     problem = Problem(net, target=target, cost=cost, sources=sources, sinks=sinks,
@@ -820,7 +824,7 @@ def interdiction_curve(net: Network, budgets: Iterable[float], *, target: Target
             "budget": b, "flow_before": before, "flow_after": res.flow_after,
             "reduction": (1 - res.flow_after / before) if before and np.isfinite(before)
             else 0.0,
-            "removed": res.removed["id"].tolist(), "cost_used": res.cost_used,
+            "removed": res.removed, "cost_used": res.cost_used,
             "optimal": res.optimal, "gap": res.gap, "method": res.method,
         })
     return pd.DataFrame(rows, columns=["budget", "flow_before", "flow_after", "reduction",
