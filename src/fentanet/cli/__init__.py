@@ -22,7 +22,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-COMMAND_MODULES = ["network", "demo"]
+COMMAND_MODULES = ["network", "demo", "runs"]
 """Modules under fentanet.cli that register commands, in help order."""
 
 for _mod in COMMAND_MODULES:
@@ -32,7 +32,8 @@ for _mod in COMMAND_MODULES:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     try:
-        app(args=argv, standalone_mode=False)
+        # click returns the status of a `raise typer.Exit(n)` instead of raising it here
+        status = app(args=argv, standalone_mode=False)
     except FentanetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
             return exc.exit_code
         print(f"error: {exc.format_message()}", file=sys.stderr)
         return exc.exit_code
-    return 0
+    return status if isinstance(status, int) else 0
 
 
 def _usage_errors() -> tuple[type[Exception], ...]:

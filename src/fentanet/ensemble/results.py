@@ -235,9 +235,14 @@ class Ensemble:
         """Per-step series of the finished runs (with the sweep parameters as columns)."""
         s = self.store.series(ensemble=self.id, variant=variant, long=long)
         if self.sweep and not s.empty:
-            params = self.store.summary(ensemble=self.id)[["run_id", *self.sweep]]
+            summary = self.store.summary(ensemble=self.id)
+            params = summary[["run_id", *self.key_columns(summary)]]
             s = s.merge(params, on="run_id", how="left")
         return s
+
+    def key_columns(self, summary: pd.DataFrame) -> list[str]:
+        """The columns of the sweep parameters in ``summary`` (see ``RunStore.summary``)."""
+        return [f"param:{k}" if f"param:{k}" in summary.columns else k for k in self.sweep]
 
     def quantiles(self, metrics: Sequence[str] | None = None, *,
                   q: Sequence[float] = (0.05, 0.5, 0.95),
@@ -248,10 +253,11 @@ class Ensemble:
         (the baseline itself is then left out).
         """
         s = self.series()
-        by = ["variant", *self.sweep]
+        keys = self.key_columns(s)
+        by = ["variant", *keys]
         if difference and not s.empty:
             steps = [c for c in STEP_COLS if c in s.columns]
-            s = paired_series(s, self.baseline, keys=[*self.sweep, *steps])
+            s = paired_series(s, self.baseline, keys=[*keys, *steps])
         return series_quantiles(s, by=by, metrics=metrics, q=q)
 
     def summary_quantiles(self, metrics: Sequence[str] | None = None, *,
@@ -259,19 +265,21 @@ class Ensemble:
         """Quantiles over seeds of each summary metric, per variant (and sweep point)."""
         s = self.summary()
         s = s.assign(step=0)
-        out = series_quantiles(s, by=["variant", *self.sweep], metrics=metrics, q=q)
+        out = series_quantiles(s, by=["variant", *self.key_columns(s)], metrics=metrics, q=q)
         return out.drop(columns="step")
 
     def differences(self) -> pd.DataFrame:
         """Per-seed differences ``variant - baseline`` of every summary metric."""
-        return paired(self.summary(), self.baseline, keys=self.sweep)
+        s = self.summary()
+        return paired(s, self.baseline, keys=self.key_columns(s))
 
     def compare(self, *, deaths: str = DEATHS, supply: str = SUPPLY, cost: str = COST,
                 metrics: Sequence[str] = (), level: float = 0.95,
                 q: Sequence[float] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
         """Deaths averted, supply reduction and cost per death averted of each variant
         against the baseline, from per-seed differences (see :func:`compare_table`)."""
-        return compare_table(self.summary(), self.baseline, keys=self.sweep, deaths=deaths,
+        s = self.summary()
+        return compare_table(s, self.baseline, keys=self.key_columns(s), deaths=deaths,
                              supply=supply, cost=cost, metrics=metrics, level=level, q=q)
 
     def table(self, **kw: Any) -> pd.DataFrame:

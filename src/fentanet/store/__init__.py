@@ -14,6 +14,7 @@ from fentanet.store.store import (
     CheckReport,
     RebuildReport,
     RunStore,
+    rebuild_catalog,
     resolve_store_path,
 )
 
@@ -28,6 +29,7 @@ __all__ = [
     "RunStore",
     "StoreError",
     "new_id",
+    "rebuild_catalog",
     "resolve_store_path",
     "write_run",
 ]

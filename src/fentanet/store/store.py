@@ -269,6 +269,9 @@ class RunStore:
                 **filters: Any) -> pd.DataFrame:
         """One row per run: id, scenario, variant, seed, the sweep parameters, the metrics.
 
+        A parameter column is named by its dotted path, or ``param:<path>`` where that
+        name is also a metric's (sweeping ``years``, say).
+
         Metric columns keep the order the runs reported them in. Only finished runs have
         a summary; failed ones are left out unless ``status="failed"`` is asked for.
         """
@@ -291,7 +294,9 @@ class RunStore:
             decoded = [json.loads(p) if isinstance(p, str) else {} for p in meta["params"]]
             keys = list(dict.fromkeys(k for d in decoded for k in d))
             for k in keys:
-                out[k] = [d.get(k) for d in decoded]
+                # a parameter named as a metric or an id column (``years``) gets a prefix
+                col = f"param:{k}" if k in wide.columns or k in out.columns else k
+                out[col] = [d.get(k) for d in decoded]
         out = out.merge(wide, left_on="run_id", right_index=True, how="left")
         out.columns.name = None
         return out.reset_index(drop=True)
@@ -477,3 +482,14 @@ def _fentanet_version() -> str:
     import fentanet
 
     return fentanet.__version__
+
+
+def rebuild_catalog(path: str | os.PathLike[str] | None = None) -> RebuildReport:
+    """Rebuild a store's catalog from its manifests without opening the old catalog (which
+    may be damaged, foreign or of an unknown schema): see :meth:`RunStore.rebuild`."""
+    store = object.__new__(RunStore)
+    store.root, store.catalog = resolve_store_path(path)
+    if not store.root.is_dir():
+        raise StoreError(f"no run store at {store.root}")
+    store._lock = FileLock(store.root / LOCK_FILE)
+    return store.rebuild()

@@ -1,0 +1,353 @@
+"""Many runs from the command line: ``fentanet sweep`` and ``fentanet runs list|show|export|
+delete|check|rebuild``, and the ensemble options (``--runs``, ``--scheduler``, ``--store``)
+that ``fentanet simulate`` and ``fentanet compare`` share (:func:`run_ensemble`)."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+import typer
+import yaml
+
+from fentanet.cli import app
+from fentanet.cli.common import console, err_console, print_json, table
+from fentanet.errors import InputError
+
+runs_app = typer.Typer(name="runs", help="The run store: list, show, export, delete runs.",
+                       no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
+
+StoreOpt = Annotated[str | None, typer.Option(
+    "--store", help="Run store folder (or its .duckdb file); default $FENTANET_STORE or "
+                    "./fentanet-runs.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+RunsOpt = Annotated[int, typer.Option("--runs", "-n", min=1, help="Runs (seeds) per variant.")]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", help="Dask scheduler address (tcp://host:8786), 'serial', or default "
+                        "$FENTANET_SCHEDULER, else a local cluster.")]
+WorkersOpt = Annotated[int | None, typer.Option(
+    "--workers", min=1, help="Worker processes of the local cluster (default: one per core).")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", min=0, help="First seed (default: the "
+                                                                   "scenario's).")]
+
+HEADLINE = {"deaths_total": "deaths", "supply_kg_total": "supply kg",
+            "seized_kg_total": "seized kg", "arrests_total": "arrests",
+            "intervention_cost_usd_total": "cost USD"}
+"""Summary metrics shown in the ensemble table (where the runs report them), with headers."""
+
+
+def _num(x: float) -> str:
+    return f"{x + 0.0:.4g}"  # + 0.0: no "-0"
+
+
+# ------------------------------------------------------------------ ensembles
+
+
+def run_ensemble(scenario: str, *, runs: int, variants: Any = None, sweep: Any = None,
+                 seed: int | None = None, scheduler: str | None = None,
+                 workers: int | None = None, store: str | None = None,
+                 json_out: bool = False, years: float | None = None) -> None:
+    """Run an ensemble for a CLI command and print its results (table or JSON).
+
+    Used by ``fentanet sweep`` here and by ``fentanet simulate/compare --runs N``.
+    """
+    from fentanet.ensemble import EnsembleInterrupted, ensemble, load_scenario
+    from fentanet.store import RunStore
+
+    sc = load_scenario(scenario)
+    if years is not None:
+        sc = sc.override({"years": years})
+    st = RunStore(store)
+    try:
+        ens = ensemble(sc, runs, variants=variants, sweep=sweep, seed=seed,
+                       scheduler=scheduler, workers=workers, store=st,
+                       progress=sys.stderr.isatty() or not json_out)
+    except EnsembleInterrupted as exc:
+        err_console.print(f"[yellow]{exc}[/yellow]")
+        raise typer.Exit(130) from None
+    print_ensemble(ens, json_out=json_out)
+
+
+def print_ensemble(ens: Any, *, json_out: bool = False) -> None:
+    """The ensemble's summary quantiles per variant and, with variants, the comparison."""
+    summary = ens.summary()
+    metrics = [m for m in HEADLINE if m in summary.columns]
+    quant = ens.summary_quantiles(metrics) if metrics else pd.DataFrame()
+    compare = ens.compare() if len(ens.variants) > 1 and not summary.empty else pd.DataFrame()
+    failed = ens.failed
+    if json_out:
+        print_json({"ensemble": ens.id, "store": str(ens.store.root), "scenario": ens.scenario,
+                    "variants": ens.variants, "seeds": ens.seeds, "sweep": ens.sweep,
+                    "runs": len(ens.runs()), "finished": len(summary),
+                    "failed": _records(failed.assign(error=failed.error.str.split("\n").str[0])),
+                    "summary": _records(quant), "compare": _records(compare)})
+        return
+    keys = ens.key_columns(summary)
+    console.print(f"[bold]{ens.scenario}[/bold]: {len(summary)} runs finished, "
+                  f"{len(failed)} failed; seeds {ens.seeds[0]}..{ens.seeds[-1]}; "
+                  f"ensemble {ens.id} in {ens.store.root}")
+    if not quant.empty:
+        rows = []
+        for (variant, *point), g in quant.groupby(["variant", *keys], sort=False):
+            cells = {r.metric: f"{_num(r.q50)} ({_num(r.q05)}-{_num(r.q95)})"
+                     for r in g.itertuples()}
+            rows.append([variant, *point, *(cells.get(m, "") for m in metrics)])
+        console.print(table("Summary over seeds: median (5%-95%)",
+                            ["variant", *keys, *(HEADLINE[m] for m in metrics)], rows))
+    if not compare.empty:
+        rows = [[r.variant, *[r[k] for k in keys],
+                 r.outcome, _num(r["mean"]), f"{_num(r.ci_low)} .. {_num(r.ci_high)}",
+                 f"{_num(r.q05)} .. {_num(r.q95)}" if not math.isnan(r.q05) else "",
+                 "" if math.isnan(r.share_positive) else f"{100 * r.share_positive:.0f}%",
+                 int(r.seeds)] for _, r in compare.iterrows()]
+        console.print(table("Against the baseline, per seed (mean, 95% interval of the mean, "
+                            "spread over seeds)",
+                            ["variant", *keys, "outcome", "mean", "95% CI", "5-95% of seeds",
+                             "seeds > 0", "seeds"], rows))
+    if not failed.empty:
+        rows = [[r.variant, r.seed, r.error.split("\n")[0]] for r in failed.itertuples()]
+        console.print(table("Failed runs", ["variant", "seed", "error"], rows))
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    if df is None or df.empty:
+        return []
+    out = df.replace({np.inf: None, -np.inf: None}).astype(object)
+    return out.where(out.notna(), None).to_dict("records")
+
+
+def parse_param(spec: str) -> tuple[str, list[Any]]:
+    """``name=v1,v2,...`` (YAML scalars) or ``name=start:stop:count`` (evenly spaced)."""
+    name, sep, values = spec.partition("=")
+    name = name.strip()
+    if not sep or not name or not values.strip():
+        raise InputError(f"expected name=v1,v2,... or name=start:stop:count, got {spec!r}",
+                         field="--param")
+    parts = values.split(":")
+    if len(parts) == 3:
+        try:
+            start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
+        except ValueError:
+            pass
+        else:
+            if count < 1:
+                raise InputError(f"{name}: count must be at least 1", field="--param")
+            return name, [float(v) for v in np.linspace(start, stop, count)]
+    out = []
+    for v in values.split(","):
+        try:
+            out.append(yaml.safe_load(v.strip()))
+        except yaml.YAMLError:
+            raise InputError(f"{name}: cannot read value {v!r}", field="--param") from None
+    return name, out
+
+
+@app.command()
+def sweep(
+    scenario: Annotated[str, typer.Argument(help="Built-in scenario name or YAML file.")],
+    param: Annotated[list[str], typer.Option(
+        "--param", "-p", help="Swept parameter: dotted.path=v1,v2,... or =start:stop:count; "
+                              "repeat for a grid of every combination.")],
+    runs: RunsOpt = 10,
+    variant: Annotated[list[str] | None, typer.Option(
+        "--variant", help="Also run this strategy of the scenario at every point "
+                          "(repeatable); compared with the baseline per seed.")] = None,
+    seed: SeedOpt = None,
+    years: Annotated[float | None, typer.Option(help="Horizon in years.")] = None,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    store: StoreOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Run a parameter sweep: every combination of the swept values, N seeds each."""
+    grid = dict(parse_param(p) for p in param)
+    run_ensemble(scenario, runs=runs, variants=variant or None, sweep=grid, seed=seed,
+                 scheduler=scheduler, workers=workers, store=store, json_out=json_out,
+                 years=years)
+
+
+# ------------------------------------------------------------------ the store
+
+
+def _store(path: str | None, *, create: bool = False):
+    from fentanet.store import RunStore
+
+    return RunStore(path, create=create)
+
+
+LIST_COLUMNS = ["run_id", "scenario", "variant", "seed", "status", "ensemble_id",
+                "finished_at", "elapsed_s"]
+
+
+@runs_app.command("list")
+def list_runs(
+    scenario: Annotated[str | None, typer.Option(help="Only this scenario.")] = None,
+    variant: Annotated[str | None, typer.Option(help="Only this variant.")] = None,
+    status: Annotated[str | None, typer.Option(help="done or failed.")] = None,
+    ensemble: Annotated[str | None, typer.Option(help="Only this ensemble id.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many (newest "
+                                                          "last).")] = None,
+    store: StoreOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """List the stored runs."""
+    st = _store(store)
+    runs = st.runs(scenario=scenario, variant=variant, status=status, ensemble=ensemble)
+    if limit is not None:
+        runs = runs.tail(limit)
+    if json_out:
+        print_json(_records(_jsonable(runs)))
+        return
+    rows = [[r.run_id, r.scenario, r.variant, r.seed, r.status, r.ensemble_id or "",
+             "" if pd.isna(r.finished_at) else str(r.finished_at)[:19],
+             "" if pd.isna(r.elapsed_s) else f"{r.elapsed_s:.2f}"]
+            for r in runs.itertuples()]
+    console.print(table(f"{len(runs)} runs in {st.root}", LIST_COLUMNS, rows))
+
+
+def _jsonable(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    for c in df.columns:
+        if pd.api.types.is_datetime64_any_dtype(df[c]):
+            df[c] = df[c].map(lambda t: None if pd.isna(t) else t.isoformat())
+    return df
+
+
+@runs_app.command("show")
+def show(
+    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix), or an ensemble "
+                                               "id.")],
+    store: StoreOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Show one run (its record, parameters and summary) or one ensemble (its results)."""
+    from fentanet.ensemble import Ensemble
+    from fentanet.store import StoreError
+
+    st = _store(store)
+    try:
+        [rid] = st.resolve([run_id])
+    except StoreError:
+        if st.runs(ensemble=run_id).empty:
+            raise
+        print_ensemble(Ensemble.load(st, run_id), json_out=json_out)
+        return
+    row = _jsonable(st.runs([rid])).iloc[0].to_dict()
+    summary = st.summary([rid], status=None, params=False)
+    metrics = {k: v for k, v in summary.iloc[0].items()
+               if k not in ("run_id", "ensemble_id", "scenario", "variant", "seed")
+               and not (isinstance(v, float) and math.isnan(v))}
+    if json_out:
+        print_json({**_records(pd.DataFrame([row]))[0], "summary": metrics})
+        return
+    console.print(f"[bold]run {rid}[/bold]  {row['scenario']} / {row['variant']} / seed "
+                  f"{row['seed']}  [{row['status']}]")
+    fields = [[k, "" if v is None else (json.dumps(v) if isinstance(v, dict) else v)]
+              for k, v in row.items() if k not in ("run_id", "error")]
+    console.print(table("Record", ["field", "value"], fields))
+    if row.get("error"):
+        console.print(f"[red]error:[/red] {row['error']}")
+    if metrics:
+        console.print(table("Summary", ["metric", "value"], [[k, v] for k, v in
+                                                             metrics.items()]))
+
+
+@runs_app.command("export")
+def export(
+    run_ids: Annotated[list[str] | None, typer.Argument(help="Run ids or prefixes (default: "
+                                                             "all that match the filters).")]
+    = None,
+    to: Annotated[Path, typer.Option("--to", help="Folder to write runs.<ext> and "
+                                                  "series.<ext> into.")] = Path("export"),
+    format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    scenario: Annotated[str | None, typer.Option(help="Only this scenario.")] = None,
+    variant: Annotated[str | None, typer.Option(help="Only this variant.")] = None,
+    ensemble: Annotated[str | None, typer.Option(help="Only this ensemble id.")] = None,
+    store: StoreOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Export runs (catalog rows with summaries, and their series) as Parquet or CSV."""
+    st = _store(store)
+    paths = st.export(to, run_ids or None, format=format, scenario=scenario, variant=variant,
+                      ensemble=ensemble)
+    n = len(st.runs(run_ids or None, scenario=scenario, variant=variant, ensemble=ensemble))
+    if json_out:
+        print_json({"runs": n, "files": {k: str(v) for k, v in paths.items()}})
+    else:
+        console.print(f"exported {n} runs to {paths['runs']} and {paths['series']}")
+
+
+@runs_app.command("delete")
+def delete(
+    run_ids: Annotated[list[str] | None, typer.Argument(help="Run ids or prefixes.")] = None,
+    scenario: Annotated[str | None, typer.Option(help="All runs of this scenario.")] = None,
+    variant: Annotated[str | None, typer.Option(help="All runs of this variant.")] = None,
+    status: Annotated[str | None, typer.Option(help="All runs of this status.")] = None,
+    ensemble: Annotated[str | None, typer.Option(help="All runs of this ensemble.")] = None,
+    store: StoreOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Delete runs: their catalog rows, series and manifests."""
+    st = _store(store)
+    n = st.delete(run_ids or None, scenario=scenario, variant=variant, status=status,
+                  ensemble=ensemble)
+    if json_out:
+        print_json({"deleted": n})
+    else:
+        console.print(f"deleted {n} runs from {st.root}")
+
+
+@runs_app.command("check")
+def check(
+    verify: Annotated[bool, typer.Option(help="Compare each series file with its "
+                                              "checksum.")] = True,
+    store: StoreOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Check the store: damaged or missing files, runs not in the catalog. Exit 1 on
+    problems."""
+    st = _store(store)
+    report = st.check(verify=verify)
+    if json_out:
+        from dataclasses import asdict
+
+        print_json({**asdict(report), "ok": report.ok})
+    else:
+        console.print(f"{report.runs} runs in {st.root}: "
+                      f"{'ok' if report.ok else 'problems found'}")
+        for rid, why in report.damaged:
+            console.print(f"  damaged  {rid}: {why}")
+        for rid in report.missing_manifest:
+            console.print(f"  no manifest  {rid}")
+        if report.unregistered:
+            console.print(f"  {len(report.unregistered)} written runs not in the catalog: "
+                          f"`fentanet runs rebuild` recovers them")
+        if report.temp_files or report.orphan_series:
+            console.print(f"  {len(report.temp_files)} temporary and "
+                          f"{len(report.orphan_series)} unannounced series files (left by "
+                          f"stopped writers; never visible as runs)")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@runs_app.command("rebuild")
+def rebuild(store: StoreOpt = None, json_out: JsonOpt = False) -> None:
+    """Rebuild the catalog from the runs' manifests (after a crash, or from an old store)."""
+    from dataclasses import asdict
+
+    from fentanet.store import rebuild_catalog
+
+    report = rebuild_catalog(store)
+    if json_out:
+        print_json(asdict(report))
+    else:
+        console.print(f"rebuilt the catalog: {report.runs} runs"
+                      + (f", old catalog kept as {report.backup}" if report.backup else ""))
+        for path, why in report.skipped:
+            console.print(f"  skipped {path}: {why}")

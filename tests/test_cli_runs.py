@@ -1,0 +1,130 @@
+"""``fentanet runs list|show|export|delete|check|rebuild`` and ``fentanet sweep``."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from ensemble_standin import StandInScenario, simulate
+from fentanet.cli import main
+from fentanet.cli.runs import parse_param
+from fentanet.ensemble import ensemble
+from fentanet.errors import InputError
+from fentanet.store import RunStore
+
+
+def cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def cli_json(capsys, *argv: str):
+    code, out, err = cli(capsys, *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+@pytest.fixture
+def filled(tmp_path):
+    """A store with one comparison ensemble of the stand-in model: 2 variants x 3 seeds."""
+    ens = ensemble(StandInScenario(), 3, variants={"naloxone": [{"kind": "naloxone",
+                                                                 "intensity": 0.5}]},
+                   scheduler="serial", store=tmp_path / "runs", progress=False,
+                   model=simulate)
+    return str(tmp_path / "runs"), ens
+
+
+def test_runs_list_and_filters(capsys, filled):
+    store, ens = filled
+    runs = cli_json(capsys, "runs", "list", "--store", store)
+    assert len(runs) == 6 and {r["variant"] for r in runs} == {"baseline", "naloxone"}
+    assert {r["ensemble_id"] for r in runs} == {ens.id}
+    assert json.loads(json.dumps(runs[0]["params"])) == {}
+    only = cli_json(capsys, "runs", "list", "--store", store, "--variant", "naloxone")
+    assert sorted(r["seed"] for r in only) == [1, 2, 3]
+    code, out, _ = cli(capsys, "runs", "list", "--store", store, "--limit", "2")
+    assert code == 0 and "runs in" in out
+
+
+def test_runs_show_a_run_and_an_ensemble(capsys, filled):
+    store, ens = filled
+    row = ens.summary().iloc[0]
+    shown = cli_json(capsys, "runs", "show", row.run_id[:8], "--store", store)
+    assert shown["run_id"] == row.run_id and shown["seed"] == row.seed
+    assert shown["summary"]["deaths_total"] == row.deaths_total
+    assert shown["status"] == "done" and shown["series_rows"] == 8
+    whole = cli_json(capsys, "runs", "show", ens.id, "--store", store)
+    assert whole["finished"] == 6 and whole["variants"] == ["baseline", "naloxone"]
+    averted = next(r for r in whole["compare"] if r["outcome"] == "deaths averted")
+    assert averted["mean"] == pytest.approx(ens.compare().set_index("outcome")
+                                            .loc["deaths averted", "mean"])
+    code, out, _ = cli(capsys, "runs", "show", ens.id, "--store", store)
+    assert code == 0 and "averted" in out
+
+
+def test_runs_export_and_delete(capsys, filled, tmp_path):
+    store, ens = filled
+    ids = ens.summary().run_id.tolist()
+    res = cli_json(capsys, "runs", "export", ids[0], ids[1], "--to", str(tmp_path / "out"),
+                   "--format", "csv", "--store", store)
+    assert res["runs"] == 2
+    runs, series = pd.read_csv(res["files"]["runs"]), pd.read_csv(res["files"]["series"])
+    assert sorted(runs.run_id) == sorted(ids[:2])
+    assert len(series) == 2 * 8 and set(series.run_id) == set(ids[:2])
+    assert cli_json(capsys, "runs", "delete", ids[0], "--store", store) == {"deleted": 1}
+    assert cli_json(capsys, "runs", "delete", "--variant", "naloxone", "--store", store) \
+        == {"deleted": 3}
+    left = cli_json(capsys, "runs", "list", "--store", store)
+    assert sorted(r["run_id"] for r in left) == sorted(
+        set(ens.runs().query("variant == 'baseline'").run_id) - {ids[0]})
+    assert cli_json(capsys, "runs", "check", "--store", store)["ok"] is True
+    assert cli_json(capsys, "runs", "rebuild", "--store", store)["runs"] == 2
+
+
+def test_runs_errors_exit_2_with_one_line(capsys, filled, tmp_path):
+    store, _ = filled
+    code, _, err = cli(capsys, "runs", "show", "zzzz", "--store", store)
+    assert code == 2 and err.startswith("error: no run 'zzzz'")
+    code, _, err = cli(capsys, "runs", "list", "--store", str(tmp_path / "nowhere"))
+    assert code == 2 and "no run store" in err
+    code, _, err = cli(capsys, "runs", "delete", "--store", store)
+    assert code == 2 and "needs run ids or a filter" in err
+
+
+def test_runs_check_reports_damage_with_exit_1(capsys, filled):
+    store, ens = filled
+    rid = ens.summary().run_id.iloc[0]
+    path = RunStore(store).series_path(rid)
+    path.write_bytes(path.read_bytes()[:-30] + b"\0" * 30)
+    code, out, _ = cli(capsys, "runs", "check", "--store", store, "--json")
+    report = json.loads(out)
+    assert code == 1 and report["ok"] is False and report["damaged"][0][0] == rid
+
+
+def test_parse_param():
+    assert parse_param("params.market.elasticity=0.3,0.5,yes,abc") == (
+        "params.market.elasticity", [0.3, 0.5, True, "abc"])
+    assert parse_param("x=0:1:3") == ("x", [0.0, 0.5, 1.0])
+    for bad in ("x", "=1,2", "x="):
+        with pytest.raises(InputError, match="name=v1,v2"):
+            parse_param(bad)
+
+
+def test_sweep_of_the_toy_scenario(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FENTANET_STORE", raising=False)
+    res = cli_json(capsys, "sweep", "toy", "--param", "params.market.elasticity=0.3,0.8",
+                   "--runs", "2", "--years", "0.25", "--scheduler", "serial")
+    assert res["finished"] == 4 and res["sweep"] == ["params.market.elasticity"]
+    store = RunStore()  # the default store, ./fentanet-runs
+    assert store.root == tmp_path.joinpath("fentanet-runs").relative_to(tmp_path)
+    summary = store.summary(ensemble=res["ensemble"])
+    assert sorted(summary["params.market.elasticity"]) == [0.3, 0.3, 0.8, 0.8]
+    assert sorted(summary.seed) == [1, 1, 2, 2]
+    medians = {(r["params.market.elasticity"], r["metric"]): r["q50"] for r in res["summary"]}
+    for e in (0.3, 0.8):
+        want = summary[summary["params.market.elasticity"] == e].deaths_total.median()
+        assert medians[(e, "deaths_total")] == want
