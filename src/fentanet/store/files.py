@@ -151,10 +151,11 @@ def _tmp_name(final: Path) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_path(final: Path) -> Iterator[Path]:
+def atomic_path(final: Path, *, sync_dir: bool = True) -> Iterator[Path]:
     """Yield a temporary path to write; on success flush it to disk and rename to ``final``.
 
-    On any error the temporary file is removed and ``final`` is untouched.
+    On any error the temporary file is removed and ``final`` is untouched. ``sync_dir``
+    also flushes the folder, making the rename itself survive a power loss.
     """
     tmp = _tmp_name(final)
     try:
@@ -169,7 +170,8 @@ def atomic_path(final: Path) -> Iterator[Path]:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
-    _fsync_dir(final.parent)
+    if sync_dir:
+        _fsync_dir(final.parent)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -216,8 +218,11 @@ def write_run(root: str | Path, record: RunRecord, series: pd.DataFrame | None) 
         final = series_file(root, record.run_id)
         final.parent.mkdir(parents=True, exist_ok=True)
         table = pa.Table.from_pandas(series, preserve_index=False)
-        with atomic_path(final) as tmp:
-            pq.write_table(table, tmp, compression="zstd", write_page_checksum=True)
+        # the manifest's rename is flushed to disk; if a power loss lost this one, the
+        # manifest names a missing file, which check() reports and rebuild() skips
+        with atomic_path(final, sync_dir=False) as tmp:
+            pq.write_table(table, tmp, compression="snappy", use_dictionary=False,
+                           write_statistics=False, write_page_checksum=True)
         record.series_path = final.relative_to(root).as_posix()
         record.series_rows = table.num_rows
         record.series_sha256 = sha256_file(final)
@@ -254,11 +259,12 @@ def read_manifest(path: Path) -> RunRecord:
         raise StoreError(f"{path}: bad manifest ({exc})") from None
 
 
-def read_series(root: Path, run_id: str, rel_path: str, sha256: str | None = None) -> pa.Table:
-    """Read one run's series; :class:`StoreError` naming the run and file when damaged.
+def verify_series(root: Path, run_id: str, rel_path: str, sha256: str | None) -> bytes:
+    """The bytes of a run's series file, checked against the manifest's checksum.
 
-    With ``sha256`` (the manifest's checksum) any change to the file's bytes is caught,
-    including damage that Parquet's own checks let through (as in its metadata).
+    :class:`StoreError` naming the run and the file when it is missing or changed; the
+    checksum catches any damage, including what Parquet's own checks let through (as in
+    its metadata).
     """
     path = root / rel_path
     try:
@@ -272,11 +278,17 @@ def read_series(root: Path, run_id: str, rel_path: str, sha256: str | None = Non
         raise StoreError(f"run {run_id}: series file {path} is damaged (its checksum does "
                          f"not match the one recorded when it was written); delete the run "
                          f"or restore the file")
+    return data
+
+
+def read_series(root: Path, run_id: str, rel_path: str, sha256: str | None = None) -> pa.Table:
+    """Read one run's series; :class:`StoreError` naming the run and file when damaged."""
+    data = verify_series(root, run_id, rel_path, sha256)
     try:
         return pq.read_table(pa.BufferReader(data), page_checksum_verification=True)
     except (OSError, pa.ArrowException) as exc:
-        raise StoreError(f"run {run_id}: series file {path} is damaged and cannot be read "
-                         f"({exc}); delete the run or restore the file") from None
+        raise StoreError(f"run {run_id}: series file {root / rel_path} is damaged and cannot "
+                         f"be read ({exc}); delete the run or restore the file") from None
 
 
 def temp_files(root: Path) -> list[Path]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -36,6 +37,7 @@ from fentanet.store.files import (
     sha256_file,
     stale_temp_files,
     temp_files,
+    verify_series,
     write_run,
 )
 
@@ -317,12 +319,58 @@ class RunStore:
             meta = con.execute(
                 f"SELECT run_id, variant, seed, series_path, series_sha256 FROM runs{where} "
                 f"ORDER BY started_at, variant, seed, run_id", args).fetchall()
-        tables, bad = [], []
+        runs, bad = [], []
         for run_id, variant, seed, rel, sha in meta:
             if rel is None:
                 continue
             try:
-                t = read_series(self.root, run_id, rel, sha)
+                verify_series(self.root, run_id, rel, sha)
+            except StoreError as exc:
+                if on_error == "raise":
+                    raise
+                bad.append(str(exc))
+                continue
+            runs.append((run_id, variant, seed, rel))
+        try:
+            df = self._read_series(runs)
+        except duckdb.Error:  # a file Parquet cannot read: find it, name it
+            df = self._read_series_one_by_one(runs, on_error, bad)
+        if bad:
+            warnings.warn(f"left out {len(bad)} run(s) whose series cannot be read: "
+                          + "; ".join(bad), stacklevel=2)
+        if long:
+            ids = [c for c in ("run_id", "variant", "seed", "step", "time", "year")
+                   if c in df.columns]
+            df = df.melt(id_vars=ids, var_name="metric", value_name="value")
+        return df
+
+    def _read_series(self, runs: list[tuple[str, str, int, str]]) -> pd.DataFrame:
+        """Read many series files at once (DuckDB reads small Parquet files an order of
+        magnitude faster than one pyarrow call each), in the runs' order."""
+        if not runs:
+            return pd.DataFrame(columns=ID_COLUMNS)
+        meta = pd.DataFrame({"filename": [str(self.root / r[3]) for r in runs],
+                             "run_id": [r[0] for r in runs], "variant": [r[1] for r in runs],
+                             "seed": pd.array([r[2] for r in runs], dtype="int64"),
+                             "ord": np.arange(len(runs))})
+        con = duckdb.connect()
+        try:
+            con.register("meta", meta)
+            return con.execute(
+                "SELECT m.run_id, m.variant, m.seed, "
+                "p.* EXCLUDE (filename, file_row_number) "
+                "FROM read_parquet(?, union_by_name = true, filename = true, "
+                "file_row_number = true) p JOIN meta m ON p.filename = m.filename "
+                "ORDER BY m.ord, p.file_row_number", [meta.filename.tolist()]).df()
+        finally:
+            con.close()
+
+    def _read_series_one_by_one(self, runs: list[tuple[str, str, int, str]], on_error: str,
+                                bad: list[str]) -> pd.DataFrame:
+        tables = []
+        for run_id, variant, seed, rel in runs:
+            try:
+                t = read_series(self.root, run_id, rel)
             except StoreError as exc:
                 if on_error == "raise":
                     raise
@@ -333,17 +381,9 @@ class RunStore:
             t = t.add_column(0, "variant", pa.array([variant] * n, pa.string()))
             t = t.add_column(0, "run_id", pa.array([run_id] * n, pa.string()))
             tables.append(t)
-        if bad:
-            warnings.warn(f"left out {len(bad)} run(s) whose series cannot be read: "
-                          + "; ".join(bad), stacklevel=2)
         if not tables:
             return pd.DataFrame(columns=ID_COLUMNS)
-        df = pa.concat_tables(tables, promote_options="default").to_pandas()
-        if long:
-            ids = [c for c in ("run_id", "variant", "seed", "step", "time", "year")
-                   if c in df.columns]
-            df = df.melt(id_vars=ids, var_name="metric", value_name="value")
-        return df
+        return pa.concat_tables(tables, promote_options="default").to_pandas()
 
     # ------------------------------------------------------------ deleting, exporting
 
