@@ -11,6 +11,7 @@ from fentanet.analysis.centrality import MEASURES, centralities, centrality
 from fentanet.analysis.communities import Communities, communities
 from fentanet.analysis.flow import MaxFlow, max_flow
 from fentanet.analysis.interdiction import Interdiction, interdict, interdiction_curve
+from fentanet.analysis.keyplayers import KeyPlayerResult, key_players, kpp_score
 from fentanet.analysis.structure import components, network_measures
 from fentanet.analysis.temporal import PhaseMeasures, RankDynamics, phase_measures, rank_dynamics
 
@@ -19,6 +20,7 @@ __all__ = [
     "ROLES",
     "Communities",
     "Interdiction",
+    "KeyPlayerResult",
     "MaxFlow",
     "PhaseMeasures",
     "RankDynamics",
@@ -29,6 +31,8 @@ __all__ = [
     "components",
     "interdict",
     "interdiction_curve",
+    "key_players",
+    "kpp_score",
     "max_flow",
     "network_measures",
     "phase_measures",
