@@ -49,8 +49,8 @@ from itertools import combinations
 import numpy as np
 
 from fentanet.analysis import _kernels as kern
+from fentanet.analysis._graph import graph
 from fentanet.errors import InputError
-from fentanet.network.kinds import PERSON_LINK_KINDS
 from fentanet.network.model import Network
 
 OBJECTIVES: tuple[str, ...] = ("fragmentation", "distance_fragmentation", "reach",
@@ -117,20 +117,28 @@ class _Graph:
         return self.indptr.size - 1
 
 
-def _graph(net: Network, link_kinds: Iterable[str] | None) -> _Graph:
-    kinds = PERSON_LINK_KINDS if link_kinds is None else frozenset(link_kinds)
-    adj = net.adjacency(link_kinds=kinds, symmetric=True).tocoo()
-    keep = adj.row != adj.col
-    return _csr(adj.row[keep], adj.col[keep], net.n_actors, net.ids)
+def _graph(net: Network, link_kinds: str | Iterable[str] | None) -> _Graph:
+    """The undirected simple graph of ``net`` (see :func:`fentanet.analysis._graph.graph`)
+    in CSR form, both directions stored, self-loops dropped; cached with the graph."""
+    g = graph(net, link_kinds=link_kinds, directed=False)
+    cached = g._matrices.get("kpp_csr")
+    if cached is None:
+        cached = undirected_csr(g.src, g.dst, g.n, g.ids)
+        g._matrices["kpp_csr"] = cached
+    return cached
 
 
-def _csr(rows: np.ndarray, cols: np.ndarray, n: int, ids: np.ndarray) -> _Graph:
-    """CSR of an undirected edge list already holding both directions."""
-    order = np.lexsort((cols, rows))
-    rows, cols = rows[order], cols[order]
+def undirected_csr(src: np.ndarray, dst: np.ndarray, n: int, ids: np.ndarray) -> _Graph:
+    """CSR of the undirected edges ``src[i] -- dst[i]`` (each stored both ways, no
+    self-loops, no repeated pairs)."""
+    keep = src != dst
+    s, d = src[keep].astype(np.int64), dst[keep].astype(np.int64)
+    rows, cols = np.concatenate([s, d]), np.concatenate([d, s])
+    key = np.unique(rows * n + cols)
+    rows, cols = key // n, key % n
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    return _Graph(indptr, cols.astype(np.int64), ids)
+    return _Graph(indptr, cols, ids)
 
 
 # ---------------------------------------------------------------------- validation
@@ -299,7 +307,7 @@ def key_players(
     seed: int | None = None,
     restarts: int | None = None,
     exact: bool = False,
-    link_kinds: Iterable[str] | None = None,
+    link_kinds: str | Iterable[str] | None = None,
     candidates: Iterable[str] | None = None,
 ) -> KeyPlayerResult:
     """The set of ``k`` actors that best meets a key-player objective (Borgatti 2006).
@@ -326,8 +334,9 @@ def key_players(
         Enumerate every set (a proven optimum); refused with an :class:`InputError` when
         there are more than :data:`EXACT_MAX_SETS` sets.
     link_kinds
-        Links that join actors (default: person-to-person links, flow and ``tie``; see
-        :data:`fentanet.network.kinds.PERSON_LINK_KINDS`).
+        Links that join actors: ``"person"`` (default: flow links and ``tie``),
+        ``"flow"``, ``"all"``, a kind or a list of kinds (see
+        :func:`fentanet.analysis._graph.graph`).
     candidates
         Only these actors (ids) may be chosen (default: all).
 
@@ -399,7 +408,7 @@ def kpp_score(
     objective: str = "fragmentation",
     m: int = 1,
     *,
-    link_kinds: Iterable[str] | None = None,
+    link_kinds: str | Iterable[str] | None = None,
 ) -> float:
     """The key-player score of a given set of actors (ids); see :func:`key_players`.
 
