@@ -52,7 +52,8 @@ def _num(x: float) -> str:
 def run_ensemble(scenario: str, *, runs: int, variants: Any = None, sweep: Any = None,
                  seed: int | None = None, scheduler: str | None = None,
                  workers: int | None = None, store: str | None = None,
-                 json_out: bool = False, years: float | None = None) -> None:
+                 json_out: bool = False, years: float | None = None,
+                 baseline: bool = True) -> None:
     """Run an ensemble for a CLI command and print its results (table or JSON).
 
     Used by ``fentanet sweep`` here and by ``fentanet simulate/compare --runs N``.
@@ -67,7 +68,7 @@ def run_ensemble(scenario: str, *, runs: int, variants: Any = None, sweep: Any =
     try:
         ens = ensemble(sc, runs, variants=variants, sweep=sweep, seed=seed,
                        scheduler=scheduler, workers=workers, store=st,
-                       progress=sys.stderr.isatty() or not json_out)
+                       progress=sys.stderr.isatty() or not json_out, baseline=baseline)
     except EnsembleInterrupted as exc:
         err_console.print(f"[yellow]{exc}[/yellow]")
         raise typer.Exit(130) from None
@@ -95,10 +96,13 @@ def print_ensemble(ens: Any, *, json_out: bool = False) -> None:
     if not quant.empty:
         rows = []
         for (variant, *point), g in quant.groupby(["variant", *keys], sort=False):
-            cells = {r.metric: f"{_num(r.q50)} ({_num(r.q05)}-{_num(r.q95)})"
+            cells = {r.metric: (_num(r.q50) if r.runs == 1
+                                else f"{_num(r.q50)} ({_num(r.q05)}-{_num(r.q95)})")
                      for r in g.itertuples()}
             rows.append([variant, *point, *(cells.get(m, "") for m in metrics)])
-        console.print(table("Summary over seeds: median (5%-95%)",
+        title = ("Summary" if len(summary) == len(quant.groupby(["variant", *keys]))
+                 else "Summary over seeds: median (5%-95%)")
+        console.print(table(title,
                             ["variant", *keys, *(HEADLINE[m] for m in metrics)], rows))
     if not compare.empty:
         rows = [[r.variant, *[r[k] for k in keys],

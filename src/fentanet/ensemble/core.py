@@ -44,7 +44,7 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
              seed: int | None = None, scheduler: Any = None, workers: int | None = None,
              store: RunStore | str | os.PathLike[str] | None = None, progress: bool = True,
              model: Callable[..., Any] | None = None,
-             write_on_workers: bool | None = None) -> Ensemble:
+             write_on_workers: bool | None = None, baseline: bool = True) -> Ensemble:
     """Run a Monte Carlo ensemble, a comparison of variants, or a parameter sweep.
 
     Parameters
@@ -78,6 +78,8 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     write_on_workers
         Whether workers write the series files themselves (they must see the store's
         folder). Default: yes on the local cluster, no on a given scheduler.
+    baseline
+        Add a baseline to the variants given (default); false runs only those variants.
 
     Returns
     -------
@@ -98,7 +100,7 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     sc = load_scenario(scenario)
     if not isinstance(store, RunStore):
         store = RunStore(store)
-    variant_list = variants_from(variants)
+    variant_list = variants_from(variants, add_baseline=baseline)
     points = sweep_points(sweep)
     base_seed = int(seed if seed is not None else getattr(sc, "seed", 1))
     eid = new_id()

@@ -47,13 +47,14 @@ class RunTask:
         return {**self.point, **self.variant.overrides}
 
 
-def variants_from(variants: Any) -> list[Variant]:
+def variants_from(variants: Any, *, add_baseline: bool = True) -> list[Variant]:
     """Normalise ``variants`` to a list starting with the baseline.
 
     Accepts ``None`` (baseline only); a sequence of names (variants the scenario defines)
     or of :class:`Variant`; or a mapping name -> list of interventions (or one intervention,
     a mapping with ``kind``), or name -> mapping of dotted-path overrides, as
-    ``fentanet.compare`` takes them. A baseline is added unless one is given.
+    ``fentanet.compare`` takes them. A baseline is added unless one is given (or
+    ``add_baseline`` is false and ``variants`` are given).
     """
     if variants is None:
         return [Variant(BASELINE, ())]
@@ -87,7 +88,8 @@ def variants_from(variants: Any) -> list[Variant]:
     if dup:
         raise InputError(f"variant names must be unique; repeated: {dup}", field="variants")
     if BASELINE not in names:
-        out.insert(0, Variant(BASELINE, ()))
+        if add_baseline:
+            out.insert(0, Variant(BASELINE, ()))
     else:
         out.sort(key=lambda v: v.name != BASELINE)
     return out

@@ -11,6 +11,7 @@ before the interruption goes on up.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import time
 import traceback
@@ -116,7 +117,7 @@ def connect(scheduler: Any = None, workers: int | None = None) -> Iterator[Any]:
     if n < 1:
         raise InputError(f"workers must be at least 1, got {workers}", field="workers")
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                           dashboard_address=":0")
+                           dashboard_address=":0", silence_logs=logging.ERROR)
     client = Client(cluster)
     client.fentanet_local = True  # workers share this machine's file system
     try:
