@@ -412,32 +412,44 @@ _STR = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 class _Links:
-    """Link blocks collected during generation, deduplicated per kind at the end."""
+    """Link blocks collected during generation; repeated (source, target) pairs of a kind
+    are dropped at the end, keeping the first."""
 
     def __init__(self) -> None:
-        self.blocks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray | None]] = []
+        self.blocks: list[tuple[int, np.ndarray, np.ndarray, np.ndarray | None, bool]] = []
 
     def add(self, kind: str, src: np.ndarray, dst: np.ndarray,
-            weight: np.ndarray | None = None) -> None:
+            weight: np.ndarray | None = None, *, distinct: bool = False) -> None:
+        """Add links; ``distinct``: the caller guarantees that none of them repeats a pair
+        of this kind (so the kind needs no hashing if all its blocks are distinct)."""
         src = np.asarray(src, dtype=np.int64)
         dst = np.asarray(dst, dtype=np.int64)
         keep = (src >= 0) & (dst >= 0) & (src != dst)
         w = None if weight is None else np.asarray(weight, dtype=np.float64)[keep]
-        self.blocks.append((_LK[kind], src[keep], dst[keep], w))
+        src, dst = src[keep], dst[keep]
+        if kind == "tie":  # undirected: one link per unordered pair, lower index first
+            src, dst = np.minimum(src, dst), np.maximum(src, dst)
+        self.blocks.append((_LK[kind], src, dst, w, distinct))
 
     def tables(self, n_actors: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        kind = np.concatenate([np.full(b[1].size, b[0], dtype=np.int64) for b in self.blocks])
-        src = np.concatenate([b[1] for b in self.blocks])
-        dst = np.concatenate([b[2] for b in self.blocks])
-        weight = np.concatenate([np.ones(b[1].size) if b[3] is None else b[3]
-                                 for b in self.blocks])
-        # ties are undirected: one link per unordered pair
-        tie = kind == _LK["tie"]
-        lo, hi = np.minimum(src, dst), np.maximum(src, dst)
-        src, dst = np.where(tie, lo, src), np.where(tie, hi, dst)
-        key = (kind * n_actors + src) * n_actors + dst
-        first = ~pd.Series(key).duplicated().to_numpy()   # hashing: keeps the order
-        return kind[first], src[first], dst[first], weight[first]
+        hashed = {b[0] for b in self.blocks if not b[4]}
+        keeps = []
+        for code in hashed:  # one pass per link kind, not per actor
+            mine = [b for b in self.blocks if b[0] == code]
+            key = np.concatenate([b[1] * n_actors + b[2] for b in mine])
+            first = ~pd.Series(key).duplicated().to_numpy()
+            keeps += zip((id(b) for b in mine),
+                         np.split(first, np.cumsum([b[1].size for b in mine])[:-1]),
+                         strict=True)
+        keep = dict(keeps)
+        parts = []
+        for b in self.blocks:
+            mask = keep.get(id(b))
+            sel = slice(None) if mask is None else mask
+            w = np.ones(b[1].size) if b[3] is None else b[3]
+            parts.append((np.full(b[1].size, b[0], np.int64)[sel], b[1][sel], b[2][sel],
+                          w[sel]))
+        return tuple(np.concatenate(col) for col in zip(*parts, strict=True))
 
 
 # ---------------------------------------------------------------------------- generate
@@ -521,9 +533,11 @@ def _build(spec, seed, n, R, modes, mode_p, channels, channel_p, rng, name) -> N
     region[dlr] = mkt_region[home]
     capacity[dlr] = _lognormal_split(rng, slack * demand, home, 0.75)
     channel = rng.choice(len(channels), dlr.size, p=channel_p)
-    links.add("sells_to", dlr, mkt[home])
+    links.add("sells_to", dlr, mkt[home], distinct=True)
     second = rng.random(dlr.size) < 0.2
-    links.add("sells_to", dlr[second], markets_by_region.pick(rng, region[dlr[second]]))
+    other = markets_by_region.pick(rng, region[dlr[second]])
+    other[other == mkt[home[second]]] = -1        # the same market again: no second link
+    links.add("sells_to", dlr[second], other, distinct=True)
 
     # traffickers: every region, by demand; distribute to dealers of their region -----
     trf = at("trafficker")
@@ -535,11 +549,14 @@ def _build(spec, seed, n, R, modes, mode_p, channels, channel_p, rng, name) -> N
     first_trf = _one_to_one(rng, region[dlr], region[trf], trf, R)
     free = first_trf < 0
     first_trf[free] = traffickers.pick(rng, region[dlr[free]])
-    links.add("distributes", first_trf, dlr)
+    links.add("distributes", first_trf, dlr, distinct=True)
     more = rng.random(dlr.size) < 0.3
-    links.add("distributes", traffickers.pick(rng, region[dlr[more]]), dlr[more])
-    peer = rng.random(trf.size) < 0.05
-    links.add("distributes", trf[peer], traffickers.pick(rng, region[trf[peer]]))
+    other = traffickers.pick(rng, region[dlr[more]])
+    other[other == first_trf[more]] = -1          # the same trafficker again: no link
+    links.add("distributes", other, dlr[more], distinct=True)
+    peer = rng.random(trf.size) < 0.05            # trafficker -> trafficker, one each
+    links.add("distributes", trf[peer], traffickers.pick(rng, region[trf[peer]]),
+              distinct=True)
 
     # routes: every region, by demand, every mode given; deliver to traffickers -------
     rte = at("route")
@@ -646,7 +663,7 @@ def _build(spec, seed, n, R, modes, mode_p, channels, channel_p, rng, name) -> N
 
     # membership
     members = np.flatnonzero(org >= 0)
-    links.add("member_of", members, orgs[org[members]])
+    links.add("member_of", members, orgs[org[members]], distinct=True)
 
     # prescribers divert into markets of their region --------------------------------
     prs = at("prescriber")
