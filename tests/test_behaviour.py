@@ -111,7 +111,7 @@ def test_naloxone_and_treatment_lower_deaths(toy, lever):
         b = fentanet.simulate(base, seed=seed, network=net).series
         v = fentanet.simulate(base, seed=seed, network=net,
                               interventions=[{**lever, "start": 0.25}]).series
-        averted.append(b["deaths"].sum() - v["deaths"].sum())
+        averted.append(b["overdose_deaths"].sum() - v["overdose_deaths"].sum())
     lo, _ = interval(averted)
     assert lo > 0
 

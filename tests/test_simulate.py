@@ -146,7 +146,7 @@ def test_compare_uses_common_random_numbers_and_tabulates():
     base, nal = cmp.results["baseline"], cmp.results["nal"]
     # naloxone acts after this step's sales: the first step's supply is the same draw
     assert base.series["supply_kg"].iloc[0] == nal.series["supply_kg"].iloc[0]
-    assert t.loc["nal", "deaths"] < t.loc["baseline", "deaths"]
+    assert t.loc["nal", "overdose_deaths"] < t.loc["baseline", "overdose_deaths"]
     assert t.loc["nal", "deaths_averted"] > 0 and t.loc["nal", "cost_usd"] > 0
     assert t.loc["nal", "cost_per_death_averted"] == pytest.approx(
         t.loc["nal", "cost_usd"] / t.loc["nal", "deaths_averted"])

@@ -89,24 +89,36 @@ def plan_transfers(li, src, dst, link_alive, alive, weight, pref, offer, room, p
     n = offer.size
     m = src.size
     qty = np.zeros(m)
+    ok = np.zeros(m, dtype=np.bool_)
+    for k in range(m):
+        ok[k] = link_alive[li[k]] and alive[src[k]] and alive[dst[k]]
     left = offer.copy()
     space = room.copy()
     w = np.zeros(m)
+    o = np.zeros(m)
+    wsum = np.zeros(n)
+    offered = np.zeros(n)
     for it in range(passes):
-        wsum = np.zeros(n)
+        for k in range(m):
+            wsum[src[k]] = 0.0
+            offered[dst[k]] = 0.0
+        any_w = False
         for k in range(m):
             s = src[k]
             d = dst[k]
-            if not (link_alive[li[k]] and alive[s] and alive[d]) or left[s] <= 0.0 \
-                    or space[d] <= 0.0:
+            if not ok[k] or left[s] <= 0.0 or space[d] <= 0.0:
                 w[k] = 0.0
                 continue
-            w[k] = space[d] * pref[k] if pull else (weight[k] if it == 0 else
-                                                     space[d] * pref[k])
+            if pull or it > 0:
+                w[k] = space[d] * pref[k]
+            else:
+                w[k] = weight[k]
             wsum[s] += w[k]
-        offered = np.zeros(n)
-        o = np.zeros(m)
+            any_w = True
+        if not any_w:
+            break
         for k in range(m):
+            o[k] = 0.0
             if w[k] > 0.0:
                 s = src[k]
                 o[k] = left[s] * w[k] / wsum[s]
@@ -116,20 +128,18 @@ def plan_transfers(li, src, dst, link_alive, alive, weight, pref, offer, room, p
             if o[k] > 0.0:
                 d = dst[k]
                 ratio = space[d] / offered[d]
-                o[k] = o[k] if ratio >= 1.0 else o[k] * ratio
+                if ratio < 1.0:
+                    o[k] *= ratio
                 qty[k] += o[k]
                 moved += o[k]
         for k in range(m):
             if o[k] > 0.0:
-                left[src[k]] -= o[k]
-                space[dst[k]] -= o[k]
+                s = src[k]
+                d = dst[k]
+                left[s] = max(left[s] - o[k], 0.0)
+                space[d] = max(space[d] - o[k], 0.0)
         if moved <= 0.0:
             break
-        for i in range(n):
-            if left[i] < 0.0:
-                left[i] = 0.0
-            if space[i] < 0.0:
-                space[i] = 0.0
     return qty
 
 

@@ -120,7 +120,7 @@ class Sim:
         (interventions start at time 0 or later), so common random numbers hold."""
         steps = round(self.scenario.warmup_years / self.dt)
         s = self.s
-        offered = []
+        offered, avail = [], []
         for k in range(steps):
             self.step = k - steps
             self.t = self.step * self.dt
@@ -130,10 +130,15 @@ class Sim:
                           money.run):
                 phase(self)
             offered.append(self.flows["offered"].copy())
+            avail.append(self.flows["consumed"] / np.maximum(self.flows["demand"], 1e-300))
         tail = offered[-max(1, steps // 4):] if offered else []
         # reference retail offer per market, kg/year
         s.offer0 = np.mean(tail, axis=0) / self.dt if tail else s.retail_cap0.copy()
         s.offer0 = np.where(s.offer0 > 0, s.offer0, s.retail_cap0)
+        # share of demand met at that steady state: the status quo of the population model
+        a0 = np.mean(avail[-max(1, steps // 4):], axis=0) if avail else np.ones(s.n_markets)
+        s.avail0 = np.where(a0 > 0, a0, 1.0)
+        s.supply_prev = np.zeros(s.n_markets)
         self.step = 0
         self.t = 0.0
         self.now = defaultdict(float)

@@ -110,9 +110,9 @@ class MarketParams(_Group):
         [], ASSUMPTION, "exogenous potency index of the product mix as (years since start, "
         "value) points, linearly interpolated; empty = constant 1 (the rise of fentanyl is an "
         "input series, DESIGN.md)")
-    volatility_memory_years: float = P(0.25, ASSUMPTION, "time constant of potency "
-                                       "volatility (EWMA of |change of log supply|, per "
-                                       "year)", gt=0)
+    volatility_memory_years: float = P(0.25, ASSUMPTION, "time constant of the recent "
+                                       "supply level against which a shortfall counts as "
+                                       "volatility", gt=0)
     potency_noise: float = P(0.5, ASSUMPTION, "log-normal spread of a market's potency per unit "
                              "of volatility", ge=0)
 

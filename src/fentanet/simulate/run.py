@@ -22,7 +22,7 @@ from fentanet.network.model import Network
 from fentanet.simulate.scenario import Intervention, Scenario
 
 MAIN_SERIES = ("supply_kg", "price_index", "potency_index", "seized_kg", "arrests",
-               "labs_active", "organizations_active", "people_using", "deaths")
+               "labs_active", "organizations_active", "people_using", "overdose_deaths")
 
 
 def version() -> str:
@@ -75,7 +75,8 @@ FLOW_COLUMNS = {
     "supply_kg", "demand_kg", "produced_kg", "precursor_bought_kg", "precursor_refused_kg",
     "seized_kg", "seized_routes_kg", "seized_stock_kg", "lost_kg", "arrests", "recruits",
     "entrants", "initiations", "overdoses", "fatal", "reversed", "treatment_entries",
-    "treatment_exits", "remissions", "relapses", "deaths", "money_seized_usd",
+    "treatment_exits", "remissions", "relapses", "deaths", "overdose_deaths",
+    "money_seized_usd",
     "intervention_cost_usd", "revenue_usd", "organizations_failed", "suspensions",
     "listings_moved", "released_people",
 }
@@ -229,17 +230,18 @@ class Comparison:
 
 
 def comparison_table(results: Mapping[str, Result], baseline: str = "baseline") -> pd.DataFrame:
-    """Deaths averted, supply reduction and cost per death averted against the baseline."""
+    """Overdose deaths averted, supply reduction and cost per death averted against the
+    baseline (same seed: common random numbers)."""
     base = results[baseline].summary
     rows = []
     for name, r in results.items():
         s = r.summary
-        deaths = s.get("deaths_total", 0.0)
+        deaths = s.get("overdose_deaths_total", 0.0)
         supply = s.get("supply_kg_total", 0.0)
         cost = s.get("intervention_cost_usd_total", 0.0)
-        averted = base.get("deaths_total", 0.0) - deaths
+        averted = base.get("overdose_deaths_total", 0.0) - deaths
         reduction = 1.0 - supply / base["supply_kg_total"] if base.get("supply_kg_total") else 0.0
-        rows.append({"variant": name, "deaths": deaths, "deaths_averted": averted,
+        rows.append({"variant": name, "overdose_deaths": deaths, "deaths_averted": averted,
                      "supply_kg": supply, "supply_reduction": reduction,
                      "seized_kg": s.get("seized_kg_total", 0.0),
                      "arrests": s.get("arrests_total", 0.0), "cost_usd": cost,

@@ -109,6 +109,7 @@ class State:
     potency: np.ndarray = field(default=None)
     volatility: np.ndarray = field(default=None)
     supply_prev: np.ndarray = field(default=None)
+    avail0: np.ndarray = field(default=None)  # share of demand met at the spin-up's end
     offer0: np.ndarray = field(default=None)  # reference retail offer per market per step
     totals: dict = field(default_factory=dict)
 

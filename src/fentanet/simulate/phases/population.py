@@ -85,6 +85,7 @@ def run(sim) -> None:
     for name in FLOWS:
         if name in out:
             sim.now[name] = float(np.sum(out[name]))
+    sim.now["overdose_deaths"] = sim.now.get("fatal", 0.0)
     users = using(sim.pop_state).astype(np.float64)
     sim.users_ratio = users / sim.users0
     sim.now["people_using"] = float(users.sum())
