@@ -1,16 +1,21 @@
-"""``fentanet simulate`` and ``fentanet compare``: one run or an ensemble, kept in the store.
+"""``fentanet simulate``, ``compare``, ``scenarios`` and ``scenario show``.
 
-With ``--runs N`` the runs go to Dask (a local cluster, or ``--scheduler``); a single run
-is made in this process. Every run is kept in the run store (``--store``).
+``simulate`` and ``compare`` make one run or an ensemble: with ``--runs N`` the runs go to
+Dask (a local cluster, or ``--scheduler``); a single run is made in this process. Every
+run is kept in the run store (``--store``: per-run series as Parquet and a DuckDB
+catalog). ``compare`` takes the scenario's strategies by name and ad-hoc variants
+``--variant NAME=kind[:intensity[:rule[:count]]],...``.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import yaml
 
 from fentanet.cli import app
+from fentanet.cli.common import console, print_json, table
 from fentanet.cli.runs import (
     JsonOpt,
     SchedulerOpt,
@@ -20,6 +25,7 @@ from fentanet.cli.runs import (
     run_ensemble,
 )
 from fentanet.errors import InputError
+from fentanet.simulate.params import INTERVENTION_KINDS
 
 YearsOpt = Annotated[float | None, typer.Option("--years", help="Horizon in years (default: "
                                                                 "the scenario's).")]
@@ -62,6 +68,12 @@ def compare(
     variants: Annotated[list[str] | None, typer.Argument(
         help="Strategies of the scenario to compare with the baseline (default: all).")]
     = None,
+    variant: Annotated[list[str] | None, typer.Option(
+        "--variant", help="An ad-hoc variant NAME=kind[:intensity[:rule[:count]]],... "
+                          "(repeatable); kind is one of the interventions of DESIGN.md.")]
+    = None,
+    start: Annotated[float, typer.Option(help="Start (years) of the interventions of "
+                                              "--variant.")] = 0.0,
     runs: Annotated[int, typer.Option("--runs", "-n", min=1, help="Seeds per variant "
                                                                   "(common to all).")] = 1,
     seed: SeedOpt = None,
@@ -73,7 +85,16 @@ def compare(
 ) -> None:
     """Compare strategies with the baseline on the same seeds: deaths averted, supply
     reduction and cost per death averted, per seed and with intervals."""
-    names = _check_strategies(scenario, variants or None)
+    from fentanet.ensemble import Variant
+
+    adhoc = [parse_variant(v, start) for v in variant or []]
+    names: list[Any] = (_check_strategies(scenario, variants or None)
+                        if variants or not adhoc else [])
+    names += [Variant(name, tuple(items)) for name, items in adhoc]
+    labels = [getattr(n, "name", n) for n in names]
+    if len(set(labels)) != len(labels) or "baseline" in labels:
+        raise InputError("variant names must differ from each other and from 'baseline'",
+                         field="variant")
     run_ensemble(scenario, runs=runs, variants=names, seed=seed, years=years,
                  scheduler=_scheduler(runs, scheduler), workers=workers, store=store,
                  json_out=json_out)
@@ -94,3 +115,157 @@ def _check_strategies(scenario: str, names: list[str] | None) -> list[str]:
         raise InputError(f"scenario {scenario!r} has no strategy {', '.join(unknown)}; it has "
                          f"{', '.join(have) or 'none'}", field="variants")
     return names
+
+
+def parse_variant(text: str, start: float = 0.0) -> tuple[str, list[dict[str, Any]]]:
+    """``NAME=kind[:intensity[:rule[:count]]],...`` as a name and a list of interventions."""
+    if "=" not in text:
+        raise InputError(f"'{text}' is not NAME=intervention,... (give the scenario's "
+                         "strategies as arguments)", field="variant")
+    name, _, spec = text.partition("=")
+    name = name.strip()
+    if not name or name == "baseline":
+        raise InputError("a variant needs a name other than 'baseline'", field="variant")
+    items = []
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        fields = part.split(":")
+        kind = fields[0]
+        if kind not in INTERVENTION_KINDS:
+            raise InputError(f"unknown intervention '{kind}'; expected one of "
+                             f"{', '.join(INTERVENTION_KINDS)}", field="variant")
+        iv: dict[str, Any] = {"kind": kind, "start": start}
+        try:
+            if len(fields) > 1 and fields[1]:
+                iv["intensity"] = float(fields[1])
+            if len(fields) > 2:
+                iv["target"] = {"rule": fields[2]}
+                if len(fields) > 3:
+                    iv["target"]["count"] = int(fields[3])
+        except ValueError:
+            raise InputError(f"intensity and count of '{part}' must be numbers",
+                             field="variant") from None
+        items.append(iv)
+    if not items:
+        raise InputError(f"variant '{name}' has no intervention", field="variant")
+    return name, items
+
+
+scenario_app = typer.Typer(help="Show a scenario.", no_args_is_help=True)
+app.add_typer(scenario_app, name="scenario")
+
+
+@app.command("scenarios")
+def scenarios_command(
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the built-in scenarios."""
+    from fentanet import scenarios
+
+    rows = []
+    for name in scenarios.names():
+        s = scenarios.load(name)
+        actors = (s.network.generate or {}).get("actors", "")
+        rows.append({"name": name, "years": s.years, "steps": s.steps, "actors": actors,
+                     "strategies": list(s.strategies), "description": s.description})
+    if json_out:
+        print_json(rows)
+        return
+    console.print(table("Built-in scenarios", ["name", "years", "steps", "actors",
+                                               "strategies"],
+                        [[r["name"], r["years"], r["steps"], r["actors"],
+                          ", ".join(r["strategies"])] for r in rows]))
+
+
+@scenario_app.command("show")
+def scenario_show(
+    name: Annotated[str, typer.Argument(help="Built-in scenario name or YAML file.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print a scenario with every parameter (defaults filled in)."""
+    from fentanet import scenarios
+
+    s = scenarios.load(name)
+    data = s.model_dump(mode="json")
+    if json_out:
+        print_json(data)
+        return
+    console.print(f"# {s.name} (sha256 {s.digest()[:12]})", soft_wrap=True, markup=False)
+    console.print(yaml.safe_dump(data, sort_keys=False), soft_wrap=True, markup=False,
+                  end="")
+
+
+# ------------------------------------------------------------------------------ demo
+DEMO_YEARS = 1.5
+DEMO_STRATEGIES = {
+    "supply-side": [{"kind": "lab_raids", "start": 0.25, "intensity": 1.0},
+                    {"kind": "border_security", "start": 0.25, "intensity": 1.0},
+                    {"kind": "trafficker_enforcement", "start": 0.25, "intensity": 2.0,
+                     "target": {"rule": "degree", "count": 500}}],
+    "public-health": [{"kind": "naloxone", "start": 0.25, "intensity": 0.5},
+                      {"kind": "prevention_treatment", "start": 0.25, "intensity": 0.5}],
+}
+"""The demo's short comparison on us-baseline: strategies from a quarter into the run."""
+
+
+def _run_with_progress(sc: Any, seed: int, years: float, interventions=None,
+                       variant: str | None = None):
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from fentanet.simulate.run import prepare, simulate
+
+    sc = prepare(sc, years=years, interventions=interventions)
+    with Progress(TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total} steps"), TimeRemainingColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task(f"{sc.name} {variant or 'baseline'}", total=sc.steps)
+        return simulate(sc, seed, variant=variant,
+                        progress=lambda i, n: bar.update(task, completed=i))
+
+
+def _demo_section() -> None:
+    from fentanet.cli.demo import Demo, section
+
+    @section("Strategies on the US baseline", order=50)
+    def strategies(demo: Demo) -> None:
+        """A short comparison on ``us-baseline`` (10^5 actors) with common random numbers;
+        quick demos (``--actors`` below 10,000, as in tests) scale the scenario down."""
+        import time
+
+        from fentanet import scenarios
+        from fentanet.network.io import atomic_path
+        from fentanet.simulate.run import comparison_table
+
+        start = time.perf_counter()
+        sc = scenarios.load("us-baseline")
+        gen = sc.network.generate
+        if demo.actors < 10_000:
+            k = demo.actors / gen["actors"]
+            sc = sc.override({"network.generate.actors": demo.actors,
+                              "network.generate.population": gen["population"] * k,
+                              "network.generate.demand_kg_per_year":
+                                  gen["demand_kg_per_year"] * k})
+        results = {"baseline": _run_with_progress(sc, demo.seed, DEMO_YEARS)}
+        for name, items in DEMO_STRATEGIES.items():
+            results[name] = _run_with_progress(sc, demo.seed, DEMO_YEARS, items, name)
+        tab = comparison_table(results)
+        cols = {"overdose_deaths": "OD deaths", "deaths_averted": "averted",
+                "supply_kg": "supply kg", "supply_reduction": "supply cut",
+                "seized_kg": "seized kg", "cost_usd": "cost USD"}
+        console.print(table(f"us-baseline ({sc.network.generate['actors']:,} actors), "
+                            f"{DEMO_YEARS} years, strategies from 0.25 years "
+                            f"(seed {demo.seed})", ["variant", *cols.values()],
+                            [[n, *[tab.loc[n, c] for c in cols]] for n in tab.index]))
+        seconds = time.perf_counter() - start
+        console.print(f"{len(results)} runs in {seconds:.0f} s", soft_wrap=True)
+        folder = demo.out / "simulation"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, r in results.items():
+            with atomic_path(folder / f"{name}.parquet") as tmp:
+                r.series.to_parquet(tmp, index=False)
+        demo.report["strategies"] = {"scenario": "us-baseline", "years": DEMO_YEARS,
+                                     "actors": sc.network.generate["actors"],
+                                     "seconds": round(seconds, 1),
+                                     "table": tab.reset_index().to_dict("records")}
+
+
+_demo_section()
