@@ -23,6 +23,7 @@ from fentanet.analysis import (
     network_measures,
     phase_measures,
     rank_dynamics,
+    resilience,
 )
 from fentanet.errors import FentanetError, InputError
 from fentanet.network import (
@@ -78,6 +79,7 @@ __all__ = [
     "phase_measures",
     "rank_dynamics",
     "read",
+    "resilience",
     "to_igraph",
     "to_networkx",
     "write",

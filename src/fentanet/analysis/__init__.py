@@ -12,6 +12,7 @@ from fentanet.analysis.communities import Communities, communities
 from fentanet.analysis.flow import MaxFlow, max_flow
 from fentanet.analysis.interdiction import Interdiction, interdict, interdiction_curve
 from fentanet.analysis.keyplayers import KeyPlayerResult, key_players, kpp_score
+from fentanet.analysis.resilience import resilience
 from fentanet.analysis.structure import components, network_measures
 from fentanet.analysis.temporal import PhaseMeasures, RankDynamics, phase_measures, rank_dynamics
 
@@ -37,4 +38,5 @@ __all__ = [
     "network_measures",
     "phase_measures",
     "rank_dynamics",
+    "resilience",
 ]

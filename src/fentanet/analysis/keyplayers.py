@@ -298,6 +298,21 @@ def _exact(scorer: _Scorer, k: int, candidates: np.ndarray) -> tuple[np.ndarray,
     return best, best_score
 
 
+def search(scorer: _Scorer, k: int, *, seed: int | None, restarts: int
+           ) -> tuple[np.ndarray, float]:
+    """Greedy start and swap ascent, then ``restarts`` random starts; the best set found
+    (the earlier one on ties)."""
+    members, score = _swap_ascent(scorer, *_greedy(scorer, k))
+    rng = np.random.default_rng(0 if seed is None else seed)
+    pool = np.flatnonzero(scorer.allowed)
+    for _ in range(restarts):
+        start = np.sort(rng.choice(pool, size=k, replace=False)).astype(np.int64)
+        cand, cand_score = _swap_ascent(scorer, start, scorer.score(start))
+        if cand_score > score + _EPS:
+            members, score = cand, cand_score
+    return members, score
+
+
 def key_players(
     net: Network,
     k: int,
@@ -381,14 +396,7 @@ def key_players(
         members, score = _exact(scorer, k, pool)
         starts = 1
     else:
-        members, score = _swap_ascent(scorer, *_greedy(scorer, k))
-        rng = np.random.default_rng(0 if seed is None else seed)
-        pool = np.flatnonzero(allowed)
-        for _ in range(restarts):
-            start = np.sort(rng.choice(pool, size=k, replace=False)).astype(np.int64)
-            cand, cand_score = _swap_ascent(scorer, start, scorer.score(start))
-            if cand_score > score + _EPS:
-                members, score = cand, cand_score
+        members, score = search(scorer, k, seed=seed, restarts=restarts)
         starts = 1 + restarts
     return KeyPlayerResult(
         actors=[str(x) for x in g.ids[members]],
