@@ -129,6 +129,25 @@ def test_sweep_records_parameters_and_pairs_within_points(tmp_path):
     assert set(q["params.rate"]) == {2.0, 8.0} and set(q.runs) == {3}
 
 
+def test_variants_by_overrides_pair_with_the_baseline(tmp_path):
+    ens = run(tmp_path / "s", runs=3, variants={"cheap": {"params.rate": 2.0}},
+              sweep={"params.effect": [0.0, 0.5]})
+    assert ens.sweep == ["params.effect"]
+    table = ens.compare().set_index(["params.effect", "outcome"])
+    assert set(table.seeds) == {3}
+    for effect in (0.0, 0.5):
+        want = []
+        for seed in (1, 2, 3):
+            base = StandInScenario().override({"params.effect": effect})
+            cheap = base.override({"params.rate": 2.0})
+            want.append(simulate(base, seed).summary["deaths_total"]
+                        - simulate(cheap, seed).summary["deaths_total"])
+        assert table.loc[(effect, "deaths averted"), "mean"] == pytest.approx(np.mean(want))
+    again = Ensemble.load(ens.store, ens.id)
+    assert again.sweep == ["params.effect"]
+    pd.testing.assert_frame_equal(again.compare(), ens.compare())
+
+
 def test_failed_runs_are_reported_with_seed_and_error(tmp_path):
     ens = run(tmp_path / "s", runs=4, seed=1, variants={"broken": [], "ok": []},
               sweep={"params.fail_seed": [3]})

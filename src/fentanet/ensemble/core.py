@@ -105,7 +105,7 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     base_seed = int(seed if seed is not None else getattr(sc, "seed", 1))
     eid = new_id()
     tasks = plan(runs, variant_list, points, base_seed, eid)
-    keys = list(dict.fromkeys(k for t in tasks for k in t.params))
+    keys = list(dict.fromkeys(k for p in points for k in p))  # not variants' overrides
     result = Ensemble(eid, store, str(getattr(sc, "name", sc)), [v.name for v in variant_list],
                       [base_seed + i for i in range(int(runs))], keys, BASELINE)
     with _progress(progress, len(tasks), result.scenario) as on_run:

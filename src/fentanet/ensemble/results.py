@@ -207,7 +207,10 @@ class Ensemble:
         if runs.empty:
             raise InputError(f"no ensemble {ensemble_id!r} in the store {store.root}",
                              field="ensemble")
-        keys = list(dict.fromkeys(k for p in runs.params for k in p))
+        # sweep parameters are those of the baseline's runs (a variant's own overrides
+        # are in its runs' params too, but they are not sweep points)
+        base = runs[runs.variant == BASELINE]
+        keys = list(dict.fromkeys(k for p in (base if len(base) else runs).params for k in p))
         variants = list(dict.fromkeys(runs.variant))
         variants.sort(key=lambda v: v != BASELINE)
         return cls(ensemble_id, store, str(runs.scenario.iloc[0]), variants,

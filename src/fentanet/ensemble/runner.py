@@ -83,7 +83,8 @@ def _lost(task: RunTask, scenario: Any, exc: BaseException) -> RunRecord:
     return RunRecord(run_id=task.run_id, ensemble_id=task.ensemble_id,
                      scenario=str(getattr(scenario, "name", scenario)), seed=task.seed,
                      variant=task.variant.name, params=task.params, status="failed",
-                     error=f"{type(exc).__name__}: {exc} (the task was lost by Dask)",
+                     error=f"{type(exc).__name__}: {exc} (outside the model: the worker "
+                           f"died, or keeping the run's files failed)",
                      finished_at=utcnow())
 
 

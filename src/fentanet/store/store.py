@@ -222,7 +222,7 @@ class RunStore:
             column = "ensemble_id" if key == "ensemble" else key
             if key == "status" and value not in STATUSES:
                 raise StoreError(f"status must be one of {STATUSES}, got {value!r}")
-            values = [value] if isinstance(value, str | int) else list(value)
+            values = [value] if isinstance(value, str | int | np.integer) else list(value)
             clauses.append(f"{column} IN (SELECT unnest(?))")
             args.append(values)
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
@@ -234,13 +234,17 @@ class RunStore:
         if not wanted:
             return []
         with self._connect() as con:
+            exact = {r[0] for r in con.execute(
+                "SELECT run_id FROM runs WHERE run_id IN (SELECT unnest(?))", [wanted]
+            ).fetchall()}
+            prefixes = [w for w in wanted if w not in exact]
             rows = con.execute(
                 "SELECT w.p, r.run_id FROM (SELECT unnest(?) AS p) w "
-                "LEFT JOIN runs r ON starts_with(r.run_id, w.p)", [wanted]).fetchall()
-        matches: dict[str, list[str]] = {w: [] for w in wanted}
+                "JOIN runs r ON starts_with(r.run_id, w.p)", [prefixes]).fetchall() \
+                if prefixes else []
+        matches: dict[str, list[str]] = {w: [w] if w in exact else [] for w in wanted}
         for prefix, run_id in rows:
-            if run_id is not None:
-                matches[prefix].append(run_id)
+            matches[prefix].append(run_id)
         out = []
         for w in wanted:
             found = sorted(set(matches[w]))
