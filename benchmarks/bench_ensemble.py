@@ -67,6 +67,10 @@ def noop(scenario, seed=1, *, years=None, dt=None, variant=None, interventions=N
 
 
 def _timed_ensemble(scenario, runs: int, client, store, **kw) -> float:
+    return _timed(scenario, runs, client, store, **kw)[0]
+
+
+def _timed(scenario, runs: int, client, store, **kw):
     from fentanet.ensemble import ensemble
 
     t0 = time.perf_counter()
@@ -74,7 +78,7 @@ def _timed_ensemble(scenario, runs: int, client, store, **kw) -> float:
     elapsed = time.perf_counter() - t0
     if not ens.failed.empty:
         raise RuntimeError(f"benchmark runs failed: {ens.failed.error.iloc[0]}")
-    return elapsed
+    return elapsed, ens
 
 
 def throughput(quick: bool, tmp: Path) -> list[Result]:
@@ -87,18 +91,22 @@ def throughput(quick: bool, tmp: Path) -> list[Result]:
     t0 = time.perf_counter()
     fentanet.simulate(toy, seed=998)
     one_run = time.perf_counter() - t0
-    times = {}
+    times, busy = {}, {}
     for workers in (1, 2):
         with connect(None, workers=workers) as client:
             _timed_ensemble(toy, 2 * workers, client, tmp / f"warm{workers}", seed=500)
-            times[workers] = _timed_ensemble(toy, n, client, tmp / f"t{workers}")
+            times[workers], ens = _timed(toy, n, client, tmp / f"t{workers}")
+            # the share of the workers' time spent in runs: what scheduling leaves idle,
+            # whatever else loads the machine
+            busy[workers] = ens.runs().elapsed_s.sum() / (workers * times[workers])
     return [Result(
         name=f"toy ensemble, {n} runs on 2 workers", ours_s=times[2], peer="1 worker",
         peer_s=times[1], goal=">= 1.8x on 2 workers", min_ratio=1.8,
         note=f"{n / times[2]:.2f} runs/s on 2 workers, {n / times[1]:.2f} on 1; one toy run "
-             f"in process {one_run:.2f} s; load average {os.getloadavg()[0]:.1f} on "
-             f"{os.cpu_count()} cores",
-        extra={"runs": n, "one_run_s": one_run})]
+             f"in process {one_run:.2f} s; workers busy in runs {100 * busy[2]:.0f}% of the "
+             f"time on 2, {100 * busy[1]:.0f}% on 1; load average {os.getloadavg()[0]:.1f} "
+             f"on {os.cpu_count()} cores",
+        extra={"runs": n, "one_run_s": one_run, "busy": busy})]
 
 
 def overhead(quick: bool, tmp: Path) -> list[Result]:
