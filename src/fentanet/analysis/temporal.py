@@ -2,7 +2,7 @@
 
 A network with a ``phase`` link column (CAVIAR's 11 two-month wiretap phases, say) is
 analysed phase by phase, as Morselli & Petit (2007) and Morselli (2009, *Inside Criminal
-Networks*, ch. 8) did: the network of a phase holds the links observed in it and the
+Networks*) did: the network of a phase holds the links observed in it and the
 actors they join (:meth:`Network.at_phase`), so centralities are normalised by the size
 of that phase's network.
 
