@@ -9,7 +9,6 @@ the docstring of :func:`centrality` says which one ``normalized=True`` applies.
 
 from __future__ import annotations
 
-import functools
 import random
 from collections.abc import Iterable, Sequence
 
@@ -18,6 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from fentanet.analysis._graph import Graph, WeightAs, graph
+from fentanet.analysis._jit import jit
 from fentanet.errors import FentanetError, InputError
 from fentanet.network.model import Network
 
@@ -416,9 +416,8 @@ def _collective_influence(g: Graph, radius: int) -> np.ndarray:
     keep = u.src != u.dst
     simple = _symmetric_csr(u.src[keep], u.dst[keep], u.n)
     deg = np.diff(simple.indptr).astype(np.int64)
-    kernel = _ci_kernel()
-    return kernel(simple.indptr.astype(np.int64), simple.indices.astype(np.int64), deg,
-                  int(radius)).astype(np.float64)
+    return _ci_kernel(simple.indptr.astype(np.int64), simple.indices.astype(np.int64), deg,
+                      int(radius)).astype(np.float64)
 
 
 def _symmetric_csr(src: np.ndarray, dst: np.ndarray, n: int) -> sp.csr_array:
@@ -429,15 +428,8 @@ def _symmetric_csr(src: np.ndarray, dst: np.ndarray, n: int) -> sp.csr_array:
     return mat
 
 
-@functools.cache
-def _ci_kernel():
-    """The compiled collective-influence kernel (numba is imported on first use)."""
-    import numba
-
-    return numba.njit(cache=True)(_ci_python)
-
-
-def _ci_python(indptr, indices, deg, radius):
+@jit
+def _ci_kernel(indptr, indices, deg, radius):  # pragma: no cover - compiled
     """Σ over the frontier at distance exactly ``radius`` (BFS per actor), times k - 1."""
     n = deg.size
     out = np.zeros(n, dtype=np.int64)

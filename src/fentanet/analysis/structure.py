@@ -15,6 +15,7 @@ import pandas as pd
 from scipy.sparse import csgraph
 
 from fentanet.analysis._graph import Graph, graph
+from fentanet.analysis._jit import jit
 from fentanet.analysis.centrality import centrality
 from fentanet.errors import InputError
 from fentanet.network.model import Network
@@ -28,9 +29,45 @@ def component_labels(g: Graph, connection: Literal["weak", "strong"] = "weak") -
                          field="connection")
     if g.n == 0:
         return np.zeros(0, dtype=np.int64)
-    _, labels = csgraph.connected_components(g.adjacency("binary"), directed=g.directed,
-                                             connection=connection)
+    if connection == "strong" and g.directed:
+        _, labels = csgraph.connected_components(g.adjacency("binary"), directed=True,
+                                                 connection="strong")
+    else:
+        labels = _union_find(g.n, g.src, g.dst)
     return relabel_by_size(labels)
+
+
+@jit
+def _union_find(n, src, dst):  # pragma: no cover - compiled
+    """Weak components by union-find over the edge list (path halving; the root of a
+    component is its lowest vertex); labels 0, 1, ... in order of that vertex."""
+    parent = np.arange(n)
+    for e in range(src.size):
+        a = src[e]
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        b = dst[e]
+        while parent[b] != b:
+            parent[b] = parent[parent[b]]
+            b = parent[b]
+        if a < b:
+            parent[b] = a
+        elif b < a:
+            parent[a] = b
+    labels = np.empty(n, dtype=np.int64)
+    k = 0
+    for v in range(n):
+        r = parent[v]
+        while parent[r] != r:
+            r = parent[r]
+        parent[v] = r
+        if r == v:
+            labels[v] = k
+            k += 1
+        else:
+            labels[v] = labels[r]
+    return labels
 
 
 def relabel_by_size(labels: np.ndarray) -> np.ndarray:
