@@ -55,3 +55,14 @@ def test_compare_names_unknown_strategies(capsys, tmp_path):
     code = main(["compare", "toy", "teleport", "--store", str(tmp_path / "s")])
     err = capsys.readouterr().err
     assert code == 2 and "no strategy teleport" in err and "naloxone" in err
+
+
+def test_sensitivity_tornado_of_the_toy(capsys, tmp_path):
+    res = cli_json(capsys, "sensitivity", "toy", "--param", "params.market.elasticity=0.3:0.9",
+                   "--runs", "2", "--years", "0.25", "--scheduler", "serial",
+                   "--store", str(tmp_path / "s"))
+    [row] = res["table"]
+    assert row["parameter"] == "params.market.elasticity" and row["seeds"] == 2
+    runs = RunStore(tmp_path / "s").runs(ensemble=res["ensemble"])
+    assert len(runs) == 3 * 2  # base, low, high x 2 seeds
+    assert row["swing"] == pytest.approx(row["change_high"] - row["change_low"])

@@ -1,6 +1,7 @@
-"""Many runs from the command line: ``fentanet sweep`` and ``fentanet runs list|show|export|
-delete|check|rebuild``, and the ensemble options (``--runs``, ``--scheduler``, ``--store``)
-that ``fentanet simulate`` and ``fentanet compare`` share (:func:`run_ensemble`)."""
+"""Many runs from the command line: ``fentanet sweep``, ``fentanet sensitivity`` and
+``fentanet runs list|show|export|delete|check|rebuild``, and the ensemble options
+(``--runs``, ``--scheduler``, ``--store``) that ``fentanet simulate`` and ``fentanet
+compare`` share (:func:`run_ensemble`)."""
 
 from __future__ import annotations
 
@@ -174,6 +175,62 @@ def sweep(
     run_ensemble(scenario, runs=runs, variants=variant or None, sweep=grid, seed=seed,
                  scheduler=scheduler, workers=workers, store=store, json_out=json_out,
                  years=years)
+
+
+def parse_range(spec: str) -> tuple[str, tuple[float, float]]:
+    """``name=low:high`` -> (name, (low, high))."""
+    name, sep, values = spec.partition("=")
+    parts = values.split(":")
+    try:
+        if not sep or not name.strip() or len(parts) != 2:
+            raise ValueError
+        return name.strip(), (float(parts[0]), float(parts[1]))
+    except ValueError:
+        raise InputError(f"expected name=low:high, got {spec!r}", field="--param") from None
+
+
+@app.command()
+def sensitivity(
+    scenario: Annotated[str, typer.Argument(help="Built-in scenario name or YAML file.")],
+    param: Annotated[list[str], typer.Option(
+        "--param", "-p", help="Parameter range: dotted.path=low:high (repeatable).")],
+    method: Annotated[str, typer.Option(help="tornado (one at a time) or lhs (Latin "
+                                             "hypercube with PRCC).")] = "tornado",
+    samples: Annotated[int, typer.Option(min=2, help="Points of the Latin hypercube.")] = 50,
+    runs: Annotated[int, typer.Option("--runs", "-n", min=1, help="Seeds per point (common "
+                                                                  "to all points).")] = 5,
+    metric: Annotated[str, typer.Option(help="Summary metric analysed.")] = "deaths_total",
+    seed: SeedOpt = None,
+    years: Annotated[float | None, typer.Option(help="Horizon in years.")] = None,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    store: StoreOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Sensitivity of a summary metric to parameters: tornado or LHS with PRCC."""
+    from fentanet.ensemble import load_scenario
+    from fentanet.ensemble.sensitivity import global_sensitivity, tornado
+
+    if method not in ("tornado", "lhs"):
+        raise InputError(f"method must be tornado or lhs, got {method!r}", field="--method")
+    ranges = dict(parse_range(p) for p in param)
+    sc = load_scenario(scenario)
+    if years is not None:
+        sc = sc.override({"years": years})
+    kw = dict(metric=metric, seed=seed, scheduler=scheduler, workers=workers, store=store,
+              progress=sys.stderr.isatty() or not json_out)
+    if method == "tornado":
+        result = tornado(sc, ranges, runs=runs, **kw)
+        cols = ["parameter", "low", "high", "base", "change_low", "change_high", "swing"]
+    else:
+        result, _ = global_sensitivity(sc, ranges, samples=samples, runs=runs, **kw)
+        cols = ["parameter", "prcc", "p_value", "samples"]
+    if json_out:
+        print_json({"method": method, "metric": metric, "ensemble": result.attrs["ensemble"],
+                    "table": _records(result)})
+        return
+    console.print(table(f"{method}: {metric} (ensemble {result.attrs['ensemble']})", cols,
+                        result[cols].to_numpy().tolist()))
 
 
 # ------------------------------------------------------------------ the store

@@ -19,6 +19,12 @@ from fentanet.ensemble.results import (
     series_quantiles,
 )
 from fentanet.ensemble.runner import SCHEDULER_ENV, connect, execute
+from fentanet.ensemble.sensitivity import (
+    global_sensitivity,
+    latin_hypercube,
+    prcc,
+    tornado,
+)
 
 __all__ = [
     "BASELINE",
@@ -31,12 +37,16 @@ __all__ = [
     "connect",
     "ensemble",
     "execute",
+    "global_sensitivity",
+    "latin_hypercube",
     "load_scenario",
     "mean_interval",
     "paired",
+    "prcc",
     "ratio_interval",
     "series_quantiles",
     "sweep_points",
+    "tornado",
     "variants_from",
 ]
 
