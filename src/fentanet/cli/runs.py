@@ -1,4 +1,4 @@
-"""Many runs from the command line: ``fentanet sweep``, ``fentanet sensitivity`` and
+"""Many runs from the command line: ``fentanet sweep``, ``sensitivity``, ``calibrate`` and
 ``fentanet runs list|show|export|delete|check|rebuild``, and the ensemble options
 (``--runs``, ``--scheduler``, ``--store``) that ``fentanet simulate`` and ``fentanet
 compare`` share (:func:`run_ensemble`)."""
@@ -231,6 +231,60 @@ def sensitivity(
         return
     console.print(table(f"{method}: {metric} (ensemble {result.attrs['ensemble']})", cols,
                         result[cols].to_numpy().tolist()))
+
+
+@app.command()
+def calibrate(
+    scenario: Annotated[str, typer.Argument(help="Built-in scenario name or YAML file.")],
+    target: Annotated[Path, typer.Option("--target", help="CSV of the observed series: a "
+                                                          "'year' column and a value "
+                                                          "column.")],
+    param: Annotated[list[str], typer.Option(
+        "--param", "-p", help="Fitted parameter: dotted.path=low:high (repeatable, at most "
+                              "four).")],
+    metric: Annotated[str, typer.Option(help="Simulated series summed per year.")] = "deaths",
+    column: Annotated[str | None, typer.Option(help="Target column (default: the first "
+                                                    "after 'year').")] = None,
+    cutoff: Annotated[int | None, typer.Option(help="Backtest: fit the years up to this one, "
+                                                    "report the error after it.")] = None,
+    runs: Annotated[int, typer.Option("--runs", "-n", min=1, help="Seeds per evaluation "
+                                                                  "(the same each time).")]
+    = 4,
+    max_evaluations: Annotated[int, typer.Option(min=2, help="Budget of the "
+                                                             "optimiser.")] = 60,
+    seed: SeedOpt = None,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    store: StoreOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Fit parameters to an observed annual series: the fit per year and the parameters'
+    uncertainty."""
+    from fentanet.ensemble.calibration import calibrate as fit
+    from fentanet.ensemble.calibration import read_target, rmse_log
+
+    ranges = dict(parse_range(p) for p in param)
+    if len(ranges) > 4:
+        raise InputError("fit at most four parameters at once", field="--param")
+    cal = fit(scenario, read_target(target, column=column), ranges, metric=metric, runs=runs,
+              cutoff=cutoff, max_evaluations=max_evaluations, seed=seed,
+              scheduler=scheduler, workers=workers, store=store)
+    errors = {"rmse_log_fitted": rmse_log(cal.fit, held_out=False),
+              "rmse_log_held_out": rmse_log(cal.fit, held_out=True)}
+    if json_out:
+        print_json({"params": _records(cal.params), "fit": _records(cal.fit),
+                    "loss": cal.loss, "evaluations": cal.evaluations,
+                    **{k: None if math.isnan(v) else v for k, v in errors.items()}})
+        return
+    console.print(table(f"Fitted parameters ({cal.evaluations} evaluations, loss "
+                        f"{cal.loss:.4g})", ["parameter", "value", "std error", "95% interval"],
+                        [[r.parameter, r.value, r.std_error,
+                          f"{_num(r.ci_low)} .. {_num(r.ci_high)}"]
+                         for r in cal.params.itertuples()]))
+    console.print(table("Fit per year", ["year", "observed", "simulated", "relative error",
+                                         "held out"],
+                        [[r.year, r.observed, r.simulated, r.relative_error,
+                          "yes" if r.held_out else ""] for r in cal.fit.itertuples()]))
 
 
 # ------------------------------------------------------------------ the store

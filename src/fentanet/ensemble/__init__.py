@@ -8,6 +8,7 @@ module is callable: it is :func:`~fentanet.ensemble.core.ensemble`) and returns 
 import sys
 import types
 
+from fentanet.ensemble.calibration import Calibration, calibrate, read_target
 from fentanet.ensemble.core import EnsembleInterrupted, ensemble, load_scenario
 from fentanet.ensemble.plan import BASELINE, RunTask, Variant, sweep_points, variants_from
 from fentanet.ensemble.results import (
@@ -29,10 +30,12 @@ from fentanet.ensemble.sensitivity import (
 __all__ = [
     "BASELINE",
     "SCHEDULER_ENV",
+    "Calibration",
     "Ensemble",
     "EnsembleInterrupted",
     "RunTask",
     "Variant",
+    "calibrate",
     "compare_table",
     "connect",
     "ensemble",
@@ -44,6 +47,7 @@ __all__ = [
     "paired",
     "prcc",
     "ratio_interval",
+    "read_target",
     "series_quantiles",
     "sweep_points",
     "tornado",
