@@ -163,3 +163,20 @@ def test_toy_scenario_runs_and_is_plausible():
     assert 0.85 < (s["supply_kg"] / s["demand_kg"]).mean() <= 1 + 1e-12
     assert 0.7 < s["price_index"].mean() < 1.6
     assert s["balance_error"].max() < 1e-9
+
+
+@pytest.mark.slow
+def test_halving_the_step_changes_annual_outputs_by_less_than_5_percent():
+    sc = load("toy").override({"years": 2.0})
+    means = {}
+    for dt in (1 / 52, 1 / 104):
+        vals = []
+        for seed in range(1, 7):
+            s = fentanet.simulate(sc, seed=seed, dt=dt).series
+            year2 = s["time"] >= 1.0 - 1e-9
+            vals.append([s[c][year2].sum() for c in ("supply_kg", "produced_kg",
+                                                      "overdose_deaths", "overdoses")]
+                        + [s["people_using"].iloc[-1]])
+        means[dt] = np.mean(vals, axis=0)
+    change = np.abs(means[1 / 104] / means[1 / 52] - 1)
+    assert (change < 0.05).all(), change

@@ -118,6 +118,18 @@ class State:
         return int(self.markets.size)
 
 
+def links_of(sim, kind: int) -> np.ndarray:
+    """Indices of the links of one kind code (cached; links appended since are scanned)."""
+    ln = sim.s.links
+    cache = sim.__dict__.setdefault("_links_of", {})
+    idx, upto = cache.get(kind, (np.zeros(0, dtype=np.int64), 0))
+    if upto < ln.n:
+        new = np.flatnonzero(ln.kind[upto:] == kind) + upto
+        idx = np.concatenate([idx, new]) if idx.size else new
+        cache[kind] = (idx, ln.n)
+    return idx
+
+
 def _col(actors: pd.DataFrame, name: str, default, dtype=None) -> np.ndarray:
     if name not in actors:
         return np.full(len(actors), default, dtype=dtype)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from fentanet.simulate.params import KINDS_ENFORCED
-from fentanet.simulate.state import KIND, LKIND, ROLE
+from fentanet.simulate.state import KIND, LKIND, ROLE, links_of
 
 
 def init(sim) -> None:
@@ -49,8 +49,9 @@ def hazard(sim) -> np.ndarray:
     util = np.where(a.capacity > 0, util, 1.0)
     activity = np.maximum(np.minimum(util, 1.0), p.min_activity) ** p.activity_exponent
     ln = s.links
-    sel = (ln.kind == LKIND["protects"]) & ln.alive & a.alive[ln.src]
-    officials = np.bincount(ln.dst[sel], minlength=a.n)
+    li = links_of(sim, LKIND["protects"])
+    li = li[ln.alive[li] & a.alive[ln.src[li]]]
+    officials = np.bincount(ln.dst[li], minlength=a.n)
     x = p.protection_per_official * np.exp(-e.anti_corruption)
     protection = 1.0 - (1.0 - x) ** officials
     h = base * activity * (1.0 - protection) * e.target
@@ -143,7 +144,8 @@ def _release(sim, slots):
         return
     is_d = np.zeros(a.n, dtype=bool)
     is_d[dealers] = True
-    sel = (ln.kind == LKIND["sells_to"]) & is_d[ln.src]
+    sel = links_of(sim, LKIND["sells_to"])
+    sel = sel[is_d[ln.src[sel]]]
     mk = s.market_of[ln.dst[sel]]
     _, first = np.unique(ln.src[sel], return_index=True)
     mk = mk[first]

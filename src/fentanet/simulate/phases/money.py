@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fentanet.simulate.state import KIND, LKIND
+from fentanet.simulate.state import KIND, LKIND, links_of
 
 
 def init(sim) -> None:
@@ -62,7 +62,8 @@ def run(sim) -> None:
     s, p = sim.s, sim.p.money
     a, ln = s.actors, s.links
     n = a.n
-    sel = (ln.kind == LKIND["launders_for"]) & ln.alive & a.alive[ln.src]
+    sel = links_of(sim, LKIND["launders_for"])
+    sel = sel[ln.alive[sel] & a.alive[ln.src[sel]]]
     laundered_for = np.zeros(n, dtype=bool)
     laundered_for[a.payer[ln.dst[sel]]] = True
     dirty = a.dirty.copy()

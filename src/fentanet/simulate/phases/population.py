@@ -15,7 +15,7 @@ import dataclasses
 import numpy as np
 
 from fentanet.errors import InputError
-from fentanet.simulate.state import LKIND
+from fentanet.simulate.state import LKIND, links_of
 
 FLOWS = ("initiations", "overdoses", "fatal", "reversed", "treatment_entries",
          "treatment_exits", "remissions", "relapses", "deaths")
@@ -58,7 +58,8 @@ def diversion(sim) -> np.ndarray:
     s, e = sim.s, sim.efforts
     a, ln = s.actors, s.links
     m = s.n_markets
-    sel = (ln.kind == LKIND["diverts_to"]) & ln.alive & a.alive[ln.src]
+    sel = links_of(sim, LKIND["diverts_to"])
+    sel = sel[ln.alive[sel] & a.alive[ln.src[sel]]]
     now = np.bincount(s.market_of[ln.dst[sel]], weights=ln.weight[sel], minlength=m)
     ph = sim.p.public_health
     factor = (1.0 - ph.takeback_effect * e.takeback) * np.exp(-ph.oversight_effect * e.oversight)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from fentanet.simulate import flow
-from fentanet.simulate.state import KIND, LKIND
+from fentanet.simulate.state import KIND, LKIND, links_of
 
 
 def init(sim) -> None:
@@ -31,7 +31,7 @@ def run(sim) -> None:
         0.0, p.precursor_cover_years * a.capacity - a.precursor), 0.0)
     suspended = a.suspended_until[a.payer] > sim.t
     want[suspended] = 0.0
-    li = np.flatnonzero(ln.kind == LKIND["supplies"])
+    li = links_of(sim, LKIND["supplies"])
     src, dst = ln.src[li], ln.dst[li]
     ok = ln.alive[li] & a.alive[src] & a.alive[dst] & buyer[dst] & (want[dst] > 0)
     li, src, dst = li[ok], src[ok], dst[ok]

@@ -16,7 +16,7 @@ import numpy as np
 
 from fentanet.simulate import kernels
 from fentanet.simulate.params import MODES
-from fentanet.simulate.state import KIND, LKIND
+from fentanet.simulate.state import KIND, LKIND, links_of
 
 PRODUCT_LINKS = (LKIND["ships"], LKIND["distributes"], LKIND["flow"])
 
@@ -127,10 +127,15 @@ def route_protection(sim) -> tuple[np.ndarray, np.ndarray]:
     s, p = sim.s, sim.p
     a, ln = s.actors, s.links
     n = a.n
-    alive_src = a.alive[ln.src] & ln.alive
     prot_x = p.routes.protection_per_official * np.exp(-sim.efforts.anti_corruption)
-    officials = np.bincount(ln.dst[alive_src & (ln.kind == LKIND["protects"])], minlength=n)
-    businesses = np.bincount(ln.dst[alive_src & (ln.kind == LKIND["fronts_for"])], minlength=n)
+
+    def count(kind):
+        li = links_of(sim, LKIND[kind])
+        li = li[ln.alive[li] & a.alive[ln.src[li]]]
+        return np.bincount(ln.dst[li], minlength=n)
+
+    officials = count("protects")
+    businesses = count("fronts_for")
     protection = 1.0 - (1.0 - prot_x) ** officials
     cover = 1.0 - (1.0 - p.routes.cover_per_business) ** businesses
     return protection, cover
