@@ -97,3 +97,11 @@ def test_every_parameter_has_a_source():
     assert len(table) >= 55
     assert table["source"].str.len().gt(0).all()
     assert table["parameter"].is_unique
+
+
+def test_model_doc_lists_every_parameter():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "model.md").read_text()
+    for name in parameter_table()["parameter"]:
+        assert f"`{name}`" in doc, name
