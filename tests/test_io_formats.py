@@ -200,7 +200,7 @@ def test_matrix_writer_quotes_labels(tmp_path):
                                       "weight": [0.5]}))
     p = tmp_path / "m.csv"
     fentanet.write(net, p, format="matrix")
-    assert p.read_text() == '"","a,""1""",b c\n"a,""1""",0,0.5\nb c,0,0\n'
+    assert p.read_text() == '"","a,""1""","b c"\n"a,""1""",0,0.5\n"b c",0,0\n'
     assert fentanet.read(p).differences(net) == []
 
 

@@ -53,7 +53,9 @@ class InputError(FentanetError, ValueError):
         if self.field is not None:
             parts.append(f"field '{self.field}'")
         prefix = ": ".join(parts)
-        return f"{prefix}: {self.detail}" if prefix else self.detail
+        text = f"{prefix}: {self.detail}" if prefix else self.detail
+        # one line, whatever the offending value holds (ids may contain line breaks)
+        return text.replace("\r", "\\r").replace("\n", "\\n")
 
     def located(self, *, file: str | Path | None = None, line: int | None = None) -> InputError:
         """Return a copy of this error with the file (and line) filled in where missing."""

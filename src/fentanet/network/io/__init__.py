@@ -130,7 +130,10 @@ def detect_format(path: str | Path) -> str:
 
     Among the formats claiming the extension, the first whose sniffer accepts the head
     of the file wins; a single claimant without a sniffer wins outright. When none
-    accepts, the sniffers of all other formats are tried.
+    accepts, the sniffers of all other formats are tried, and failing those the
+    extension's only format (if it has one) is taken, so that its reader can say what
+    is wrong. Sniffers recognise a format's shape, not its validity: a ragged matrix is
+    still a matrix, and reading it names the ragged row.
     """
     _load_formats()
     path = Path(path)
@@ -148,6 +151,8 @@ def detect_format(path: str | Path) -> str:
         for fmt in sorted(pool, key=lambda f: (f.priority, f.name)):
             if fmt.sniff is not None and _safe_sniff(fmt, head, path):
                 return fmt.name
+    if len(candidates) == 1:  # the extension's only format: its reader says what is wrong
+        return candidates[0].name
     names = ", ".join(sorted(f.name for f in readers))
     what = f"the extension '{ext}'" if ext else "the file name"
     raise InputError(f"cannot tell the format from {what} or the content; "

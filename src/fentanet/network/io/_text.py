@@ -113,8 +113,8 @@ def head_lines(head: str, n: int = 50, *, comments: str = "") -> list[str]:
 
     The last line of a head cut at a size limit is dropped, as it may be incomplete.
     """
-    lines = head.splitlines()
-    if len(head) >= 60_000 and len(lines) > 1:
+    lines = [ln.rstrip("\r") for ln in head.split("\n")]  # not str.splitlines: ids
+    if len(head) >= 60_000 and len(lines) > 1:               # may hold \x0b, \x1c, ...
         lines = lines[:-1]
     out = []
     for ln in lines:
@@ -254,11 +254,13 @@ def header_fields(header: bytes, delimiter: str, quoting: bool) -> list[str]:
 
 
 def read_table(raw: bytes, *, path: Path | str | None, delimiter: str, names: list[str],
-               first_line: int, quoting: bool = True, what: str = "row") -> Table:
+               first_line: int, quoting: bool = True, what: str = "row",
+               fields: str | None = None) -> Table:
     """Parse delimited data rows (no header) into string columns named ``names``.
 
     ``raw`` holds the data rows only; ``first_line`` is the file line of its first byte.
-    Every record must have ``len(names)`` fields. Unquoted empty cells are missing
+    Every record must have ``len(names)`` fields (``fields`` describes them in the error,
+    by default the names). Unquoted empty cells are missing
     values; quoted empty cells are empty strings.
     """
     width = len(names)
@@ -300,8 +302,8 @@ def read_table(raw: bytes, *, path: Path | str | None, delimiter: str, names: li
                 block = len(raw) + 1  # a line longer than a block: read as one block
                 continue
             _diagnose(raw.decode("utf-8"), path=path, delimiter=delimiter,
-                      quoting=quoting, width=width, names=names, first_line=first_line,
-                      what=what)
+                      quoting=quoting, width=width, first_line=first_line, what=what,
+                      fields=fields or "(" + ", ".join(names) + ")")
             raise InputError(f"cannot parse the {what}s ({str(exc).splitlines()[0][:160]})",
                              file=path) from None
     n = table.num_rows
@@ -311,16 +313,15 @@ def read_table(raw: bytes, *, path: Path | str | None, delimiter: str, names: li
 
 
 def _diagnose(text: str, *, path, delimiter: str, quoting: bool, width: int,
-              names: list[str], first_line: int, what: str) -> None:
+              first_line: int, what: str, fields: str) -> None:
     """Find the first record pyarrow could not take and raise an error naming its line."""
     try:
-        for line, fields in iter_records(text, delimiter=delimiter, quoting=quoting,
-                                         first_line=first_line):
-            if len(fields) != width:
-                cols = ", ".join(names)
-                raise InputError(f"{what} has {len(fields)} field"
-                                 f"{'' if len(fields) == 1 else 's'}, expected {width} "
-                                 f"({cols})", file=path, line=line)
+        for line, found in iter_records(text, delimiter=delimiter, quoting=quoting,
+                                        first_line=first_line):
+            if len(found) != width:
+                raise InputError(f"{what} has {len(found)} field"
+                                 f"{'' if len(found) == 1 else 's'}, expected {width} "
+                                 f"{fields}", file=path, line=line)
     except csv.Error as exc:
         raise InputError(f"malformed quoting ({exc})", file=path) from None
 

@@ -121,6 +121,11 @@ class _Parser:
         i = self.pos + k
         return self.toks[i] if i < len(self.toks) else None
 
+    def at(self, *kinds: str) -> bool:
+        """Whether the next token is of one of these kinds."""
+        tok = self.peek()
+        return tok is not None and tok.kind in kinds
+
     def error(self, message: str, tok: _Tok | None = None) -> InputError:
         tok = tok or self.peek() or (self.toks[-1] if self.toks else None)
         return InputError(message, file=self.file, line=tok.line if tok else None)
@@ -143,7 +148,7 @@ class _Parser:
         if tok.kind != "id":
             raise self.error(f"expected a name, got '{tok.text[:30]}'", tok)
         text = tok.text
-        while self.peek() is not None and self.peek().kind == "+":
+        while self.at("+"):
             self.next()
             nxt = self.next()
             if nxt.kind != "id":
@@ -161,7 +166,7 @@ class _Parser:
             raise self.error(f"a DOT file starts with 'graph' or 'digraph', got "
                              f"'{tok.text[:30]}'", tok)
         self.directed = tok.text.lower() == "digraph"
-        if self.peek() is not None and self.peek().kind == "id":
+        if self.at("id"):
             self.name = self.ident()
         self.expect("{")
         self.stmt_list({}, {}, 0)
@@ -204,33 +209,32 @@ class _Parser:
             self.graph_attrs[key] = self.ident()
             return
         ends = self.operand(node_defaults, edge_defaults, depth, members)
-        if self.peek() is not None and self.peek().kind in ("--", "->"):
+        if self.at("--", "->"):
             chain = [ends]
             lines = []
-            while self.peek() is not None and self.peek().kind in ("--", "->"):
+            while self.at("--", "->"):
                 op = self.next()
                 if (op.kind == "->") != self.directed:
                     raise self.error(f"'{op.kind}' in a {'digraph' if self.directed else 'graph'}"
                                      f"; expected '{'->' if self.directed else '--'}'", op)
                 lines.append(op.line)
                 chain.append(self.operand(node_defaults, edge_defaults, depth, members))
-            explicit = self.attr_lists() if self.peek() is not None and \
-                self.peek().kind == "[" else {}
+            explicit = self.attr_lists()
             for (left, right), line in zip(pairwise(chain), lines, strict=True):
                 for a in left:
                     for b in right:
                         self.edges.append((a, b, edge_defaults, explicit, line))
         elif len(ends) == 1 and tok.kind == "id" and low != "subgraph":
-            attrs = self.attr_lists() if self.peek() is not None and \
-                self.peek().kind == "[" else {}
-            self.nodes[ends[0]].update(attrs)
+            self.nodes[ends[0]].update(self.attr_lists())
 
     def operand(self, node_defaults, edge_defaults, depth, members) -> list[str]:
         tok = self.peek()
+        if tok is None:
+            raise self.error("the DOT text ends early (an edge without its end?)")
         if tok.kind == "{" or (tok.kind == "id" and tok.text.lower() == "subgraph"):
             if tok.kind == "id":
                 self.next()
-                if self.peek() is not None and self.peek().kind == "id":
+                if self.at("id"):
                     self.ident()
             self.expect("{")
             inner = self.stmt_list(node_defaults, edge_defaults, depth + 1)
@@ -238,10 +242,10 @@ class _Parser:
             members.extend(inner)
             return list(dict.fromkeys(inner))
         name = self.ident()
-        if self.peek() is not None and self.peek().kind == ":":  # port and compass
+        if self.at(":"):  # port and compass
             self.next()
             self.ident()
-            if self.peek() is not None and self.peek().kind == ":":
+            if self.at(":"):
                 self.next()
                 self.ident()
         if name not in self.nodes:
@@ -252,16 +256,18 @@ class _Parser:
 
     def attr_lists(self) -> dict[str, str]:
         attrs: dict[str, str] = {}
-        while self.peek() is not None and self.peek().kind == "[":
+        while self.at("["):
             self.next()
-            while self.peek() is not None and self.peek().kind != "]":
+            while not self.at("]"):
+                if self.peek() is None:
+                    raise self.error("the DOT text ends inside '[...]'")
                 key = self.ident()
-                if self.peek() is not None and self.peek().kind == "=":
+                if self.at("="):
                     self.next()
                     attrs[key] = self.ident()
                 else:
                     attrs[key] = "true"
-                if self.peek() is not None and self.peek().kind in (",", ";"):
+                if self.at(",", ";"):
                     self.next()
             self.expect("]")
         return attrs

@@ -73,10 +73,16 @@ def _delimiter(option: str | None, lines: list[str]) -> str:
             raise InputError(f"unknown delimiter {option!r}; expected tab, comma, "
                              "semicolon, space or '|'", field="delimiter")
         return d
-    found = sniff_delimiter([ln.strip() for ln in lines], "\t,;|", ragged=False)
-    if found == "\t" and any(re.search(r"\t[ \t]*\t", ln.strip()) for ln in lines):
-        return " "  # aligned columns padded with several tabs
-    return found or " "
+    lines = [ln.strip() for ln in lines]
+    for d in "\t,;|":  # the first that splits every line into 2 or 3 fields
+        counts = {ln.count(d) for ln in lines}
+        if len(counts) == 1 and counts <= {1, 2}:
+            if d == "\t" and any(re.search(r"\t[ \t]*\t", ln) for ln in lines):
+                return " "  # aligned columns padded with several tabs
+            return d
+    if any(" " in ln for ln in lines):
+        return " "
+    return sniff_delimiter(lines[:1], "\t,;|") or " "  # to name the wrong field count
 
 
 def _is_number(text: str) -> bool:
@@ -126,7 +132,7 @@ def read_edgelist(
         delim = "\t"
     use_header = _has_header(rows[0], rows[1] if len(rows) > 1 else None) \
         if header is None else bool(header)
-    head, body, head_line = split_header(raw)
+    head, body, head_line = split_header(raw, quoting=False)
     if use_header:
         first_line = head_line + 1
         width = len(_split(head.decode("utf-8"), delim))
@@ -345,6 +351,7 @@ def number_texts(values: np.ndarray) -> np.ndarray:
 
 
 def _sniff(head: str, path: Path) -> bool:
+    """Lines of 2 or 3 fields (most of them), the third mostly a number."""
     lines = head_lines(head, 50, comments="#%")
     if not lines:
         return False
@@ -352,11 +359,13 @@ def _sniff(head: str, path: Path) -> bool:
     rows = [_split(ln, delim) for ln in lines]
     start = 1 if _has_header(rows[0], rows[1] if len(rows) > 1 else None) else 0
     body = rows[start:] or rows
-    widths = {len(r) for r in body}
-    if len(widths) != 1 or not widths <= {2, 3}:
+    widths = [len(r) for r in body]
+    width = max(set(widths), key=widths.count)
+    if width not in (2, 3) or widths.count(width) < 0.8 * len(widths):
         return False
-    if widths == {3}:
-        return all(_is_number(r[2]) for r in body)
+    if width == 3:
+        thirds = [r[2] for r in body if len(r) == 3]
+        return sum(_is_number(x) for x in thirds) >= 0.5 * len(thirds)
     return True
 
 

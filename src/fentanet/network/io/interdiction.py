@@ -35,7 +35,7 @@ LAYERED_FIELDS = ("source", "target", "capacity", "cost", "special", "level")
 def _rows(path: Path) -> list[tuple[int, list[str]]]:
     rows = []
     text = load(path).decode("utf-8")
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    for lineno, line in enumerate(text.split("\n"), start=1):
         fields = [f.strip() for f in line.split(",")]
         while fields and fields[-1] == "":  # trailing empty fields (HT Network8)
             fields.pop()
@@ -146,7 +146,7 @@ def _fmt(v) -> str:
 
 
 def _sniff(head: str, path: Path) -> bool:
-    lines = [ln for ln in head.splitlines() if ln.strip()][:6]
+    lines = [ln for ln in head.split("\n") if ln.strip()][:6]
     if len(lines) < 2:
         return False
     first = [f.strip() for f in lines[0].split(",")]

@@ -361,15 +361,35 @@ def write_links(net: Network, path: Path, *, delimiter: str | None = None,
 
 
 # ---------------------------------------------------------------------- sniffing
+_KNOWN = {*SOURCE_NAMES, *TARGET_NAMES, *ID_NAMES, "kind", "weight", "capacity", "cost",
+          "phase", "start", "end"}
+
+
 def _sniff(head: str, path: Path) -> bool:
+    """A header row of names (a delimiter, no numbers) with a column fentanet knows."""
     lines = head_lines(head, 2)
     if not lines:
         return False
-    delim = sniff_delimiter(lines[:1], ",\t;|") or ","
+    delim = sniff_delimiter(lines[:1], ",\t;|")
+    if delim is None:
+        return False
     names = [n.lower() for n in header_fields(lines[0].encode("utf-8"), delim, True)]
+    if len(names) < 2 or any(not n or _number(n) for n in names):
+        return False
     if any(s in names and t in names for s, t in PAIRS):
         return True
-    return _is_actor_path(path) and any(n in names for n in ID_NAMES)
+    if _is_actor_path(path) and any(n in names for n in ID_NAMES):
+        return True
+    return any(n in SOURCE_NAMES or n in TARGET_NAMES for n in names) and \
+        any(n in _KNOWN for n in names[1:])
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 register(

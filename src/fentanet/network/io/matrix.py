@@ -74,10 +74,10 @@ def parse_matrix(raw: bytes | str, *, file: Path | str | None = None
     while len(header) > 1 and header[-1] == "":  # trailing delimiter
         header.pop()
     first_body = head_line + head.count(b"\n") + 1
-    body_sample = [ln for ln in body[:65536].decode("utf-8", errors="ignore").splitlines()
-                   if ln.strip()][:1]
-    width_row = len(header_fields(body_sample[0].encode(), delim, quoting)) \
-        if body_sample else len(raw_header)
+    first_row, _, _ = split_header(body, quoting=quoting)
+    body_sample = [first_row.decode("utf-8")] if first_row.strip() else []
+    width_row = len(header_fields(first_row, delim, quoting)) if body_sample \
+        else len(raw_header)
     # rows end with a delimiter too when the header does (one empty field more)
     trailing = len(raw_header) > len(header) and width_row == len(raw_header) and \
         len(raw_header) - len(header) == 1 and header[0] == ""
@@ -100,7 +100,9 @@ def parse_matrix(raw: bytes | str, *, file: Path | str | None = None
     if trailing:
         names.append("_trailing")
     table = read_table(body, path=file, delimiter=delim, names=names, first_line=first_body,
-                       quoting=quoting, what="row")
+                       quoting=quoting, what="row",
+                       fields=f"(a label, then one value for each of the {n} column "
+                              "labels): ragged matrix")
     if table.n_rows != n:
         last = table.line(table.n_rows - 1) if table.n_rows else head_line
         raise InputError(f"{table.n_rows} rows for {n} column labels; an adjacency matrix "
@@ -229,14 +231,13 @@ def write_matrix(net: Network, path: Path, *, delimiter: str | None = None) -> N
 
 
 def _quote(label: str, delimiter: str) -> str:
-    buf = io.StringIO()
-    csv.writer(buf, delimiter=delimiter, lineterminator="").writerow([label])
-    return buf.getvalue()
+    """A label in double quotes (doubled inside), so no delimiter in it is miscounted."""
+    return '"' + label.replace('"', '""') + '"'
 
 
 def _sniff(head: str, path: Path) -> bool:
-    """A header of labels, then rows each starting with one of them and holding one
-    number (or nothing) per label."""
+    """A header of distinct labels and rows that mostly start with one of them and hold
+    mostly numbers: the shape of a matrix, even a ragged or truncated one."""
     lines = head_lines(head, 400)
     if len(lines) < 2:
         return False
@@ -251,27 +252,26 @@ def _sniff(head: str, path: Path) -> bool:
     header, body = list(rows[0]), rows[1:]
     while len(header) > 1 and header[-1] == "":
         header.pop()
-    if not body:
+    if not body or len(header) < 2:
         return False
-    first = body[0][:-1] if len(body[0]) > 1 and body[0][-1] == "" and \
-        len(body[0]) - 1 in (len(header), len(header) + 1) else body[0]
-    labels = header if len(first) == len(header) + 1 else header[1:]
+    first = body[0][:-1] if len(body[0]) > 1 and body[0][-1] == "" else body[0]
+    if len(first) == len(header) + 1 and header[0] != "":
+        labels = header  # no corner cell
+    else:
+        labels, corner = header[1:], header[0]
+        if corner and corner in labels:
+            return False
     if not labels or len(set(labels)) != len(labels):
         return False
     known = set(labels)
-    complete = len(head) < 60_000 and len(lines) < 400
-    checked = body if complete else body[:-1] or body
-    seen = set()
-    for r in checked:
-        cells = r[1:]
-        if len(cells) == len(labels) + 1 and cells[-1] == "":
-            cells = cells[:-1]
-        if r[0] not in known or r[0] in seen or len(cells) != len(labels):
-            return False
-        seen.add(r[0])
-        if not all(_numeric_or_empty(c) for c in cells):
-            return False
-    return not complete or seen == known
+    rows_in = [r for r in body if r[0] in known]
+    if len(rows_in) < 0.8 * len(body) or len({r[0] for r in rows_in}) < len(rows_in):
+        return False  # rows of a matrix start with distinct labels
+    if len(head) < 60_000 and len(lines) < 400 and len(body) <= len(labels) / 2:
+        return False  # the whole file is here: far fewer rows than labels is no matrix
+    cells = [c for r in rows_in for c in r[1:]]
+    numeric = sum(_numeric_or_empty(c) for c in cells)
+    return bool(cells) and numeric >= 0.5 * len(cells)
 
 
 def _numeric_or_empty(text: str) -> bool:
@@ -291,7 +291,7 @@ register(
     reader=read_matrix,
     writer=write_matrix,
     sniff=_sniff,
-    priority=20,
+    priority=12,
     write_priority=50,
     keeps="ids (isolates too), summed weight per pair, direction when asymmetric; no "
           "kinds, attributes, phases or parallel links",

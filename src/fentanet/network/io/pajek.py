@@ -34,6 +34,7 @@ from fentanet.network.io.edgelist import DUPLICATE_RULES, combine_duplicates
 from fentanet.network.model import Network, Origin
 
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
+MAX_VERTICES = 10_000_000
 _SECTION = re.compile(r"\*(\w+)\s*(.*)$")
 
 
@@ -82,7 +83,7 @@ def read_pajek(path: Path, *, directed: bool | None = None,
     section = None
     relation = None
     matrix_row = 0
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    for lineno, line in enumerate(text.split("\n"), start=1):
         s = line.strip()
         if not s or s.startswith("%"):
             continue
@@ -104,6 +105,9 @@ def read_pajek(path: Path, *, directed: bool | None = None,
                 except (ValueError, IndexError):
                     raise InputError(f"*Vertices needs a number of vertices, got "
                                      f"'{rest[:30]}'", file=path, line=lineno) from None
+                if n > MAX_VERTICES:
+                    raise InputError(f"*Vertices {n}: more than {MAX_VERTICES:,} vertices "
+                                     "is beyond this reader", file=path, line=lineno)
                 section = "vertices"
             elif key in ("arcs", "edges", "arcslist", "edgeslist", "matrix"):
                 if n is None:
@@ -212,7 +216,7 @@ def write_pajek(net: Network, path: Path) -> None:
 
 
 def _sniff(head: str, path: Path) -> bool:
-    for line in head.splitlines():
+    for line in head.split("\n"):
         s = line.strip().lower()
         if not s or s.startswith("%"):
             continue

@@ -64,8 +64,9 @@ FORMATS = {
     "lowerhalf": "lowerhalf", "lh": "lowerhalf", "upperhalf": "upperhalf",
     "uh": "upperhalf",
 }
+MAX_ACTORS = 1_000_000
+MAX_MATRICES = 10_000
 _TOKEN = re.compile(r'"([^"\r\n]*)"|([^\s,="]+)|(")')
-_DATA = re.compile(r"(?i)(?:^|[\s,])data\s*:")
 
 
 @dataclass
@@ -108,6 +109,42 @@ def _tokens(text: str, first_line: int = 1) -> list[_Tok]:
     return out
 
 
+def _header_tokens(text: str, file) -> tuple[list[_Tok], int]:
+    """The header's tokens and the offset where the data start (after ``data:``)."""
+    out: list[_Tok] = []
+    line, pos = 1, 0
+    for m in _TOKEN.finditer(text):
+        line += text.count("\n", pos, m.start())
+        pos = m.start()
+        if m.group(3) is not None:
+            raise InputError("unclosed quote in a label", file=file, line=line)
+        if m.group(1) is not None:
+            out.append(_Tok(m.group(1), line, True))
+            continue
+        tok = m.group(2)
+        if tok == ":" and out and not out[-1].quoted:
+            out[-1].text += ":"
+        else:
+            out.append(_Tok(tok, line))
+        last = out[-1]
+        if not last.quoted and last.text.lower() in ("data:", "data"):
+            end = m.end()
+            if last.text.lower() == "data":  # "data :" with the colon apart
+                rest = re.match(r"\s*:", text[end:])
+                if rest is None:
+                    continue
+                end += rest.end()
+            out.pop()
+            return out, end
+        if len(out) == 1 and out[0].text.lower() != "dl":
+            raise InputError(f"not a UCINET DL file: expected 'dl' first, got "
+                             f"'{out[0].text[:30]}'", file=file, line=line)
+    if not out:
+        raise InputError("not a UCINET DL file: expected 'dl' first", file=file, line=1)
+    raise InputError("no 'data:' section; expected the DL header, then data:", file=file,
+                     line=line)
+
+
 _KEYWORDS = {"n", "nr", "nc", "nm", "format", "diagonal", "labels", "labels:", "row",
              "column", "col", "matrix", "data:", "embedded", "embedded:", "level", "levels"}
 
@@ -132,7 +169,8 @@ def _parse_header(toks: list[_Tok], file) -> _Header:
         except ValueError:
             raise InputError(f"'{key}' must be a whole number, got '{tok.text[:30]}'",
                              file=file, line=tok.line, field=key) from None
-        if v < (1 if key != "n" else 0) or v > 10_000_000:
+        if v < (1 if key != "n" else 0) or v > (MAX_ACTORS if key in ("n", "nr", "nc")
+                                                else MAX_MATRICES):
             raise InputError(f"'{key}' = {v} is out of range", file=file, line=tok.line,
                              field=key)
         return v
@@ -372,18 +410,10 @@ def _read_lists(lines: list[tuple[int, str]], h: _Header, names: _Labels, file
 def read_dl(path: Path, *, directed: bool | None = None) -> Network:
     """Read a UCINET DL file; see the module docstring."""
     text = load(path).decode("utf-8")
-    m = _DATA.search(text)
-    if m is None:
-        first = text.lstrip()[:2].lower()
-        if first != "dl":
-            raise InputError("not a UCINET DL file: expected 'dl' first", file=path, line=1)
-        raise InputError("no 'data:' section; expected the DL header, then data:",
-                         file=path)
-    head_text = text[: m.start() + (1 if text[m.start()] in " \t\r\n," else 0)]
-    data_start = m.end()
+    head_toks, data_start = _header_tokens(text, path)
     data_line = text.count("\n", 0, data_start) + 1
     try:
-        h = _parse_header(_tokens(head_text), path)
+        h = _parse_header(head_toks, path)
         names = _Labels(h.n, h.labels, path)
         data_text = text[data_start:]
         if h.format in ("edgelist1", "nodelist1"):
