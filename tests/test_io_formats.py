@@ -341,3 +341,28 @@ def test_unknown_option_is_a_clear_error(tmp_path):
     p = put(tmp_path, "e.txt", "a b\n")
     with pytest.raises(InputError, match="format 'edgelist' has no option 'colour'"):
         fentanet.read(p, format="edgelist", colour="red")
+
+
+# ---------------------------------------------------------------------- interdiction
+def test_interdiction_layered_round_trip(tmp_path):
+    p = put(tmp_path, "Net0.csv", "0,3,1\n0,1,1000,1000,0,0\n1,2,5,3,1,1\n2,3,1000,1000,0,4\n"
+                                  "3,0,368,10000,0,5\n")
+    assert detect_format(p) == "interdiction"
+    net = fentanet.read(p)
+    assert net.meta == {"source": "0", "sink": "3", "format": "interdiction",
+                        "variant": "layered", "level": 1}
+    assert net.n_links == 3  # the sink -> source arc is dropped
+    assert net.links["capacity"].tolist() == [1000.0, 5.0, 1000.0]
+    assert net.links["special"].tolist() == [0, 1, 0]
+    out = tmp_path / "copy.csv"
+    fentanet.write(net, out, format="interdiction")
+    assert out.read_text().splitlines()[0] == "0, 3, 1"
+    back = fentanet.read(out)
+    assert back.differences(net) == [] and back.meta == net.meta
+
+
+def test_interdiction_ids_must_be_integers(tmp_path):
+    p = put(tmp_path, "Net0.csv", "0,3\n0,1.5,1,1,0,0,0,0\n")
+    with pytest.raises(InputError, match=r"Net0.csv:2: field 'target': 'target' must be an "
+                                         r"integer, got '1.5'"):
+        fentanet.read(p)

@@ -96,3 +96,29 @@ def generate_command(
     else:
         console.print(f"wrote {path} ({net.n_actors} actors, {net.n_links} links, "
                       f"seed {seed})", soft_wrap=True)
+
+
+@app.command("formats")
+def formats_command(
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the network file formats: name, extensions, read/write, what round-trips."""
+    from fentanet.network.io import formats
+
+    rows = [{"name": f.name, "extensions": list(f.extensions), "read": f.reader is not None,
+             "write": f.writer is not None, "description": f.description, "keeps": f.keeps}
+            for f in formats()]
+    if json_out:
+        print_json(rows)
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(title="Network formats (docs/formats.md tells what each keeps)",
+              title_justify="left", show_edge=False, header_style="bold")
+    for col in ("format", "extensions", "read", "write", "description"):
+        t.add_column(col, justify="center" if col in ("read", "write") else "left")
+    for r in rows:
+        t.add_row(r["name"], " ".join(r["extensions"]), "yes" if r["read"] else "-",
+                  "yes" if r["write"] else "-", escape(r["description"]))
+    console.print(t)

@@ -95,21 +95,29 @@ def from_networkx(graph, *, name: str | None = None) -> Network:
     """A network from any networkx graph; node attributes become actor columns.
 
     Nodes without a ``kind`` are untyped actors; edges without a ``kind`` are ties.
+    Attribute columns are typed from their values (bool, int, float, text; a column
+    mixing types is text; missing values stay missing). Node attributes named ``id`` and
+    edge attributes named ``source``/``target`` are kept as ``attr_id`` and so on.
     """
+    from fentanet.network.io._text import records_frame
+
     nodes = list(graph.nodes(data=True))
-    actors = pd.DataFrame([{**attrs, "id": str(n)} for n, attrs in nodes])
-    if actors.empty:
-        actors = pd.DataFrame({"id": pd.Series([], dtype=object)})
-    if graph.is_multigraph():
-        edges = graph.edges(keys=False, data=True)
-    else:
-        edges = graph.edges(data=True)
-    links = pd.DataFrame([{**attrs, "source": str(u), "target": str(v)}
-                          for u, v, attrs in edges])
-    if links.empty:
-        links = None
-    return Network(actors, links, directed=graph.is_directed(),
-                   name=name if name is not None else str(graph.graph.get("name", "")))
+    ids = [str(n) for n, _ in nodes]
+    if len(set(ids)) != len(ids):
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise InputError(f"two nodes share the id text '{dup}' (e.g. 1 and '1')", field="id")
+    actors = records_frame([attrs for _, attrs in nodes], ("id",))
+    actors.insert(0, "id", pd.Series(ids, dtype="str"))
+    index = {n: i for i, (n, _) in enumerate(nodes)}
+    edges = list(graph.edges(keys=False, data=True) if graph.is_multigraph()
+                 else graph.edges(data=True))
+    src = np.array([index[u] for u, _, _ in edges], dtype=np.int32)
+    dst = np.array([index[v] for _, v, _ in edges], dtype=np.int32)
+    links = records_frame([attrs for _, _, attrs in edges], ("source", "target"))
+    return Network.from_indices(ids, src, dst, actors=actors.drop(columns="id"),
+                                links=links, directed=graph.is_directed(),
+                                name=name if name is not None
+                                else str(graph.graph.get("name", "") or ""))
 
 
 def to_igraph(net: Network, *, attributes: bool = True):
@@ -135,22 +143,27 @@ def to_igraph(net: Network, *, attributes: bool = True):
 
 
 def from_igraph(graph, *, name: str | None = None) -> Network:
-    """A network from an igraph Graph; vertex ``name`` (or the vertex index) is the id."""
+    """A network from an igraph Graph; vertex ``name`` (or the vertex index) is the id.
+
+    Attribute columns are typed from their values, as :func:`from_networkx` does.
+    """
+    from fentanet.network.io._text import values_series
+
     names = graph.vs["name"] if "name" in graph.vs.attributes() else list(range(graph.vcount()))
     ids = [str(x) for x in names]
-    actors = pd.DataFrame({"id": ids})
+    actors = pd.DataFrame(index=pd.RangeIndex(graph.vcount()))
     for attr in graph.vs.attributes():
         if attr != "name":
-            actors[attr] = graph.vs[attr]
+            actors["attr_id" if attr == "id" else attr] = values_series(graph.vs[attr])
     el = np.asarray(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
-    ids_arr = np.asarray(ids, dtype=object)
-    links = pd.DataFrame({"source": ids_arr[el[:, 0]], "target": ids_arr[el[:, 1]]})
+    links = pd.DataFrame(index=pd.RangeIndex(graph.ecount()))
     for attr in graph.es.attributes():
-        if attr not in _LINK_RESERVED:
-            links[attr] = graph.es[attr]
+        col = f"attr_{attr}" if attr in _LINK_RESERVED else attr
+        links[col] = values_series(graph.es[attr])
     gname = graph["name"] if "name" in graph.attributes() else ""
-    return Network(actors, links, directed=graph.is_directed(),
-                   name=name if name is not None else str(gname or ""))
+    return Network.from_indices(ids, el[:, 0], el[:, 1], actors=actors, links=links,
+                                directed=graph.is_directed(),
+                                name=name if name is not None else str(gname or ""))
 
 
 def as_network(obj: Any) -> Network:

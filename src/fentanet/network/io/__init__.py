@@ -275,6 +275,10 @@ def write(net: Network, path: str | Path, format: str | None = None, **options: 
         writers = [f for f in FORMATS.values() if f.writer and ext in f.extensions]
         if not writers:
             able = sorted({e for f in FORMATS.values() if f.writer for e in f.extensions})
+            only = [f.name for f in FORMATS.values() if ext and ext in f.extensions]
+            if only:
+                raise InputError(f"cannot write format '{only[0]}' (read only); use an "
+                                 f"extension among {', '.join(able)}", file=path)
             raise InputError(f"cannot tell the output format from '{path.name}'; use an "
                              f"extension among {', '.join(able)} or pass format=",
                              file=path)

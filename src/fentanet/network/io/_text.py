@@ -533,3 +533,66 @@ def python_values(values: pd.Series, kind: str) -> list:
     if kind == "bool":
         return [None if v is None else bool(v) for v in out]
     return out
+
+
+def value_kind(values: list) -> str:
+    """The kind (bool, int, float, str or empty) of Python values; mixed kinds are text."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return "empty"
+    if all(isinstance(v, bool) for v in present):
+        return "bool"
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return "int"
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return "float"
+    return "str"
+
+
+def _python(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        v = v.item()
+    if v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+        return None
+    return v
+
+
+def _text_of(v: Any) -> str | None:
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, (list, dict, tuple)):
+        import json
+
+        try:
+            return json.dumps(v, ensure_ascii=False, default=str)
+        except (TypeError, ValueError):
+            return str(v)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+def values_series(values: list) -> pd.Series:
+    """A typed pandas column from Python values (see :func:`value_kind`); ``None``, NaN
+    and NA are missing; lists and dicts become JSON text."""
+    values = [_python(v) for v in values]
+    kind = value_kind(values)
+    if kind == "str":
+        values = [_text_of(v) for v in values]
+    elif kind == "float":
+        values = [None if v is None else float(v) for v in values]
+    return typed_series(kind, values)
+
+
+def records_frame(records: list[dict[str, Any]], reserved: tuple[str, ...] = (),
+                  prefix: str = "attr_") -> pd.DataFrame:
+    """A frame of typed columns from attribute dicts; a key among ``reserved`` is
+    renamed with ``prefix`` so it cannot clash with the model's columns."""
+    keys = list(dict.fromkeys(str(k) for r in records for k in r))
+    cols = {}
+    for key in keys:
+        series = values_series([r.get(key) for r in records])
+        if series.isna().all():
+            continue
+        cols[prefix + key if key in reserved else key] = series
+    return pd.DataFrame(cols, index=pd.RangeIndex(len(records)))

@@ -178,4 +178,7 @@ register(
     writer=write_interdiction,
     sniff=_sniff,
     priority=10,
+    write_priority=90,
+    keeps="the instance: integer node ids, arcs with capacity, cost and role flags, source "
+          "and sink, HT or layered layout; no other kinds or attributes",
 )

@@ -33,51 +33,10 @@ import pandas as pd
 
 from fentanet.errors import InputError
 from fentanet.network.io import atomic_path, register
-from fentanet.network.io._text import column_kind, load, python_values, typed_series
+from fentanet.network.io._text import column_kind, load, python_values, records_frame
 from fentanet.network.model import Network
 
-_RESERVED_NODE = ("id",)
 _RESERVED_EDGE = ("source", "target", "key")
-
-
-def _kind_of(values: list[Any]) -> str:
-    present = [v for v in values if v is not None]
-    if not present:
-        return "empty"
-    if all(isinstance(v, bool) for v in present):
-        return "bool"
-    if all(isinstance(v, int) and not isinstance(v, bool) for v in present):
-        return "int"
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
-        return "float"
-    return "str"
-
-
-def _as_text(v: Any) -> str | None:
-    if v is None or isinstance(v, str):
-        return v
-    if isinstance(v, (list, dict)):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return repr(v) if isinstance(v, float) else str(v)
-
-
-def _frame(records: list[dict[str, Any]], reserved: tuple[str, ...]) -> pd.DataFrame:
-    keys = list(dict.fromkeys(k for r in records for k in r if k not in reserved))
-    cols = {}
-    for key in keys:
-        values = [r.get(key) for r in records]
-        values = [None if isinstance(v, float) and math.isnan(v) else v for v in values]
-        kind = _kind_of(values)
-        if kind == "str":
-            values = [_as_text(v) for v in values]
-        elif kind == "float":
-            values = [None if v is None else float(v) for v in values]
-        if kind == "empty":
-            continue
-        cols[key] = typed_series(kind, values)
-    return pd.DataFrame(cols, index=pd.RangeIndex(len(records)))
 
 
 def _id(v: Any, what: str, k: int, path) -> str:
@@ -140,8 +99,11 @@ def read_json(path: Path) -> Network:
     meta = {k: v for k, v in graph.items() if k != "name"}
     return Network.from_indices(ids, np.asarray(src, dtype=np.int32),
                                 np.asarray(dst, dtype=np.int32),
-                                actors=_frame(nodes, _RESERVED_NODE),
-                                links=_frame(edges, _RESERVED_EDGE),
+                                actors=records_frame([{k: v for k, v in n.items() if k != "id"}
+                                                      for n in nodes], ("id",)),
+                                links=records_frame([{k: v for k, v in e.items()
+                                                      if k not in _RESERVED_EDGE}
+                                                     for e in edges], ("source", "target")),
                                 directed=bool(data.get("directed", False)),
                                 name=str(graph.get("name", "") or ""), source=str(path),
                                 meta=meta)

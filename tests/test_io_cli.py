@@ -1,0 +1,51 @@
+"""The command line around reading and writing: formats, convert, info."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+import fentanet
+from fentanet import Network
+from fentanet.cli import main
+
+
+def test_formats_lists_every_format(capsys):
+    assert main(["formats", "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert set(rows) == {"links", "matrix", "edgelist", "dl", "pajek", "graphml", "gexf",
+                         "json", "sif", "dot", "interdiction"}
+    assert rows["dot"]["read"] and not rows["dot"]["write"]
+    assert rows["links"]["extensions"] == [".csv", ".tsv", ".txt"]
+    assert all(r["keeps"] for r in rows.values())
+    assert main(["formats"]) == 0
+    out = capsys.readouterr().out
+    assert "edgelist" in out and "[weight]" in out
+
+
+def test_convert_then_info(tmp_path, capsys):
+    links = pd.DataFrame({"source": ["s", "l", "l"], "target": ["l", "r", "o"],
+                          "kind": ["supplies", "ships", "member_of"]})
+    actors = pd.DataFrame({"id": ["s", "l", "r", "o"],
+                           "kind": ["supplier", "lab", "route", "organization"],
+                           "mode": [None, None, "sea", None]})
+    net = Network(actors, links)
+    fentanet.write(net, tmp_path / "chain.csv")
+    assert main(["convert", str(tmp_path / "chain.csv"), str(tmp_path / "chain.graphml")]) == 0
+    assert "wrote" in capsys.readouterr().out
+    assert fentanet.read(tmp_path / "chain.graphml").equals(net)
+    assert main(["info", str(tmp_path / "chain.graphml"), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["actors"] == 4 and summary["links"] == 3
+    assert summary["link_kinds"] == {"supplies": 1, "ships": 1, "member_of": 1}
+    assert main(["convert", str(tmp_path / "chain.csv"), str(tmp_path / "x.dot")]) == 2
+    assert "cannot write format 'dot'" in capsys.readouterr().err
+
+
+def test_info_on_a_shared_dataset(shared_data, capsys):
+    path = shared_data / "networks" / "montagna" / "Montagna_phonecalls_edgelist.csv"
+    assert main(["info", str(path), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["actors"], summary["links"], summary["directed"]) == (100, 124, False)
+    assert (summary["components"], summary["largest_component"]) == (5, 89)

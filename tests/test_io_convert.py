@@ -1,0 +1,106 @@
+"""In-memory conversion: networkx, igraph and pandas round trips over random networks."""
+
+from __future__ import annotations
+
+import igraph as ig
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from fentanet import Network
+from fentanet.network import (
+    as_network,
+    from_igraph,
+    from_networkx,
+    from_pandas,
+    to_igraph,
+    to_networkx,
+    to_pandas,
+)
+from test_io_roundtrip import networks, same_types
+
+SETTINGS = settings(max_examples=40, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(net=networks())
+def test_networkx_round_trip(net):
+    g = to_networkx(net)
+    assert g.is_directed() == net.directed
+    assert g.number_of_nodes() == net.n_actors
+    assert g.number_of_edges() == net.n_links
+    back = from_networkx(g)
+    assert back.differences(net) == []
+    same_types(net, back)
+    assert back.name == net.name
+
+
+@SETTINGS
+@given(net=networks())
+def test_igraph_round_trip(net):
+    g = to_igraph(net)
+    assert g.is_directed() == net.directed
+    assert (g.vcount(), g.ecount()) == (net.n_actors, net.n_links)
+    assert g.vs["name"] == net.ids.tolist()
+    back = from_igraph(g)
+    assert back.differences(net) == []
+    same_types(net, back)
+
+
+@SETTINGS
+@given(net=networks())
+def test_pandas_round_trip(net):
+    actors, links = to_pandas(net)
+    back = from_pandas(links, actors, directed=net.directed)
+    assert back.differences(net) == []
+    same_types(net, back)
+    actors["id"] = "changed"  # copies: the network is untouched
+    assert net.actors["id"].iloc[0] != "changed"
+
+
+def test_networkx_oracle_counts_and_weights():
+    links = pd.DataFrame({"source": ["a", "b", "b", "c"], "target": ["b", "c", "c", "a"],
+                          "weight": [1.0, 2.0, 3.0, 0.5]})
+    net = Network(["a", "b", "c", "d"], links, directed=True)
+    g = to_networkx(net)
+    assert isinstance(g, nx.MultiDiGraph)  # parallel b -> c
+    assert sorted(d["weight"] for _, _, d in g.edges(data=True)) == [0.5, 1.0, 2.0, 3.0]
+    assert nx.number_weakly_connected_components(g) == 2
+    simple = to_networkx(net.select(link_kinds=["tie"]).subgraph(["a", "b"]))
+    assert isinstance(simple, nx.DiGraph)
+
+
+def test_from_networkx_integer_nodes_and_attributes():
+    g = nx.karate_club_graph()
+    net = from_networkx(g)
+    assert (net.n_actors, net.n_links) == (34, 78)
+    assert not net.directed
+    assert net.actors["club"].nunique() == 2
+    assert net.links["weight"].sum() == sum(d["weight"] for *_, d in g.edges(data=True))
+
+
+def test_from_igraph_without_names():
+    g = ig.Graph.Famous("Zachary")
+    net = from_igraph(g)
+    assert net.ids.tolist() == [str(i) for i in range(34)]
+    assert net.n_links == 78
+    labels = net.component_labels()
+    assert labels.max() == 0
+
+
+def test_igraph_oracle_components_and_degree():
+    rng = np.random.default_rng(5)
+    s, t = rng.integers(0, 60, 150), rng.integers(0, 60, 150)
+    net = Network(links=pd.DataFrame({"source": s, "target": t}), directed=False)
+    g = to_igraph(net)
+    assert len(g.connected_components()) == int(net.component_labels().max()) + 1
+    assert g.degree() == net.degree().tolist()
+
+
+def test_as_network_refuses_other_objects():
+    with pytest.raises(Exception, match="expected a fentanet Network"):
+        as_network([1, 2, 3])
+    assert as_network(nx.path_graph(3)).n_links == 2
