@@ -366,3 +366,15 @@ def test_interdiction_ids_must_be_integers(tmp_path):
     with pytest.raises(InputError, match=r"Net0.csv:2: field 'target': 'target' must be an "
                                          r"integer, got '1.5'"):
         fentanet.read(p)
+
+
+def test_signature_formats_win_over_the_extension(tmp_path):
+    """A DL edge list saved as .txt with many 2-field lines is DL, not an edge list."""
+    lines = "\n".join(f"{i} {i + 1}" for i in range(1, 99))
+    p = put(tmp_path, "g.txt", f"dl n=99 format=edgelist1\ndata:\n{lines}\n")
+    assert detect_format(p) == "dl"
+    assert fentanet.read(p).n_links == 98
+    q = put(tmp_path, "h.txt", "% made by hand\n*Vertices 2\n1 a\n2 b\n*Edges\n1 2\n")
+    assert detect_format(q) == "pajek"
+    r = put(tmp_path, "dl.tsv", "dl\tx\t1\nx\ty\t2\n")  # an actor named dl
+    assert detect_format(r) == "edgelist"

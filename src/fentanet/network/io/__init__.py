@@ -125,11 +125,17 @@ def _check_file(path: Path) -> None:
         raise InputError("empty file; expected a network", file=path)
 
 
+SIGNATURE = 10
+"""Formats with a sniffer priority below this have a signature (``dl`` first, ``<graphml``,
+``*Vertices``, ...) and are recognised first, whatever the extension."""
+
+
 def detect_format(path: str | Path) -> str:
     """The name of the format of a file, from its extension and its content.
 
-    Among the formats claiming the extension, the first whose sniffer accepts the head
-    of the file wins; a single claimant without a sniffer wins outright. When none
+    Formats with a signature (priority below :data:`SIGNATURE`) are recognised first.
+    Then, among the formats claiming the extension, the first whose sniffer accepts the
+    head of the file wins; a single claimant without a sniffer wins outright. When none
     accepts, the sniffers of all other formats are tried, and failing those the
     extension's only format (if it has one) is taken, so that its reader can say what
     is wrong. Sniffers recognise a format's shape, not its validity: a ragged matrix is
@@ -146,8 +152,9 @@ def detect_format(path: str | Path) -> str:
     head = read_head(path)
     if not head.strip():
         raise InputError("file holds only blank space; expected a network", file=path)
-    others = [f for f in readers if f not in candidates]
-    for pool in (candidates, others):
+    signed = [f for f in readers if f.priority < SIGNATURE]
+    others = [f for f in readers if f not in candidates and f not in signed]
+    for pool in (signed, [f for f in candidates if f not in signed], others):
         for fmt in sorted(pool, key=lambda f: (f.priority, f.name)):
             if fmt.sniff is not None and _safe_sniff(fmt, head, path):
                 return fmt.name

@@ -210,6 +210,11 @@ def iter_records(text: str, *, delimiter: str, quoting: bool, first_line: int = 
 
 
 # ---------------------------------------------------------------------- delimited tables
+class TypeConversion(ValueError):
+    """A typed column of :func:`read_table` met a value of another type (callers retry
+    reading the column as text to name the value and its line)."""
+
+
 @dataclass
 class Table:
     """A delimited table read as text: column name -> string array (null = missing)."""
@@ -255,7 +260,8 @@ def header_fields(header: bytes, delimiter: str, quoting: bool) -> list[str]:
 
 def read_table(raw: bytes, *, path: Path | str | None, delimiter: str, names: list[str],
                first_line: int, quoting: bool = True, what: str = "row",
-               fields: str | None = None) -> Table:
+               fields: str | None = None, types: dict[str, pa.DataType] | None = None
+               ) -> Table:
     """Parse delimited data rows (no header) into string columns named ``names``.
 
     ``raw`` holds the data rows only; ``first_line`` is the file line of its first byte.
@@ -283,13 +289,16 @@ def read_table(raw: bytes, *, path: Path | str | None, delimiter: str, names: li
         ignore_empty_lines=True,
         invalid_row_handler=on_invalid,
     )
+    given = types or {}
     convert = pacsv.ConvertOptions(
-        column_types={c: pa.string() for c in synthetic},
+        column_types={c: given.get(name, pa.string()) for c, name in zip(synthetic, names,
+                                                                         strict=True)},
         null_values=[""],
         strings_can_be_null=True,
         quoted_strings_can_be_null=False,
     )
-    block = BLOCK
+    # wide tables (matrices of thousands of columns) parse faster in bigger blocks
+    block = max(BLOCK, min(64 * BLOCK, 200 * (raw.find(b"\n") + 1)))
     while True:
         read_opts = pacsv.ReadOptions(column_names=synthetic, block_size=block,
                                       use_threads=True)
@@ -301,6 +310,8 @@ def read_table(raw: bytes, *, path: Path | str | None, delimiter: str, names: li
             if "straddl" in str(exc) and block <= len(raw):
                 block = len(raw) + 1  # a line longer than a block: read as one block
                 continue
+            if given and "conversion error" in str(exc).lower():
+                raise TypeConversion(str(exc)) from None
             _diagnose(raw.decode("utf-8"), path=path, delimiter=delimiter,
                       quoting=quoting, width=width, first_line=first_line, what=what,
                       fields=fields or "(" + ", ".join(names) + ")")

@@ -349,7 +349,7 @@ register(
     description="Graphviz DOT, structural subset (read only)",
     reader=read_dot,
     sniff=_sniff,
-    priority=30,
+    priority=4,
     keeps="read only",
 )
 

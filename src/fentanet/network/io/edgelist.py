@@ -238,7 +238,11 @@ def factorize_ends(src: pa.ChunkedArray, dst: pa.ChunkedArray, *, table, path
 
 def _integer_ends(src: pa.ChunkedArray, dst: pa.ChunkedArray
                   ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Both columns as int64 when every id is a canonical decimal integer, else None."""
+    """Both columns as int64 when every id is a canonical decimal integer, else None.
+
+    Canonical: the text is exactly what the integer prints as, so "007", "+7" and "-0"
+    (whose integers print otherwise) keep the text route and stay distinct ids.
+    """
     out = []
     for col in (src, dst):
         try:
@@ -247,12 +251,15 @@ def _integer_ends(src: pa.ChunkedArray, dst: pa.ChunkedArray
             return None
         if ints.null_count:
             return None
-        # "007", "+7" and "-0" are not the text of their integer: keep them as text
-        lead = pc.or_(pc.starts_with(col, "+"), pc.starts_with(col, "-0"))
-        zero = pc.and_(pc.starts_with(col, "0"), pc.greater(pc.utf8_length(col), 1))
-        if pc.any(pc.or_(lead, zero)).as_py():
+        values = ints.to_numpy()
+        mag = np.abs(values)
+        digits = np.ones(values.size, dtype=np.int64)
+        for k in range(1, 19):  # number of decimal digits, without float rounding
+            digits += mag >= 10 ** k
+        digits += values < 0
+        if not np.array_equal(pc.utf8_length(col).to_numpy(zero_copy_only=False), digits):
             return None
-        out.append(ints.to_numpy())
+        out.append(values)
     return out[0], out[1]
 
 

@@ -38,6 +38,7 @@ import scipy.sparse as sp
 from fentanet.errors import InputError
 from fentanet.network.io import atomic_path, read_head, register
 from fentanet.network.io._text import (
+    TypeConversion,
     format_number,
     head_lines,
     header_fields,
@@ -99,10 +100,15 @@ def parse_matrix(raw: bytes | str, *, file: Path | str | None = None
     names = ["label"] + [f"c{j}" for j in range(n)]
     if trailing:
         names.append("_trailing")
-    table = read_table(body, path=file, delimiter=delim, names=names, first_line=first_body,
-                       quoting=quoting, what="row",
-                       fields=f"(a label, then one value for each of the {n} column "
-                              "labels): ragged matrix")
+    options = dict(path=file, delimiter=delim, names=names, first_line=first_body,
+                   quoting=quoting, what="row",
+                   fields=f"(a label, then one value for each of the {n} column labels): "
+                          "ragged matrix")
+    try:  # numbers parsed by Arrow; text cells (or spaces around numbers) fall back
+        table = read_table(body, types={f"c{j}": pa.float64() for j in range(n)},
+                           **options)
+    except TypeConversion:
+        table = read_table(body, **options)
     if table.n_rows != n:
         last = table.line(table.n_rows - 1) if table.n_rows else head_line
         raise InputError(f"{table.n_rows} rows for {n} column labels; an adjacency matrix "
@@ -150,6 +156,16 @@ def parse_matrix(raw: bytes | str, *, file: Path | str | None = None
 
 
 def _numbers(col: pa.ChunkedArray, table, file, label: str) -> np.ndarray:
+    if pa.types.is_floating(col.type):
+        arr = col.to_numpy().astype(np.float64, copy=True)  # missing cells are NaN: 0
+        nan = np.isnan(arr)
+        if nan.any():
+            arr[nan & pc.is_null(col).to_numpy(zero_copy_only=False)] = 0.0
+        if not np.isfinite(arr).all():
+            row = int(np.flatnonzero(~np.isfinite(arr))[0])
+            raise InputError(f"cell for column '{label}' must be finite, got {arr[row]}",
+                             file=file, line=table.line(row), field=label)
+        return arr
     trimmed = pc.utf8_trim_whitespace(col)
     try:
         values = pc.cast(trimmed, pa.float64())

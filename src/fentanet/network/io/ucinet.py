@@ -528,7 +528,8 @@ def _phase_key(p) -> tuple:
 
 
 def _sniff(head: str, path: Path) -> bool:
-    return re.match(r"(?is)\s*dl[\s,]", head) is not None
+    """``dl`` first, then an ``n =`` (or ``nr``/``nc``) before the data."""
+    return re.match(r"(?is)\s*dl[\s,].*?\bn[rc]?\s*=\s*\d", head[:4096]) is not None
 
 
 register(
