@@ -21,7 +21,7 @@ from fentanet.network import (
 )
 from test_io_roundtrip import networks, same_types
 
-SETTINGS = settings(max_examples=40, deadline=None,
+SETTINGS = settings(max_examples=30, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 

@@ -187,7 +187,7 @@ def test_duplicate_actor_in_actor_list(tmp_path):
 
 # ---------------------------------------------------------------------- fuzzing
 READERS = sorted(f.name for f in formats() if f.reader)
-FUZZ = settings(max_examples=50, deadline=None,
+FUZZ = settings(max_examples=30, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
 

@@ -378,3 +378,11 @@ def test_signature_formats_win_over_the_extension(tmp_path):
     assert detect_format(q) == "pajek"
     r = put(tmp_path, "dl.tsv", "dl\tx\t1\nx\ty\t2\n")  # an actor named dl
     assert detect_format(r) == "edgelist"
+
+
+def test_xml_signature_only_at_the_root(tmp_path):
+    p = put(tmp_path, "n.tsv", "source\ttarget\tnote\na\tb\t<graphml> or <gexf>\n")
+    assert detect_format(p) == "links"
+    q = put(tmp_path, "g.xml", '<?xml version="1.0"?>\n<!-- x -->\n<graphml><graph>'
+                               '<node id="a"/></graph></graphml>\n')
+    assert detect_format(q) == "graphml"

@@ -21,7 +21,7 @@ from fentanet import Network
 from fentanet.network.io._text import column_kind
 from fentanet.network.kinds import ACTOR_KINDS, LINK_KINDS, allowed_pair
 
-SETTINGS = settings(max_examples=40, deadline=None,
+SETTINGS = settings(max_examples=30, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
 

@@ -114,6 +114,8 @@ def from_networkx(graph, *, name: str | None = None) -> Network:
     src = np.array([index[u] for u, _, _ in edges], dtype=np.int32)
     dst = np.array([index[v] for _, v, _ in edges], dtype=np.int32)
     links = records_frame([attrs for _, _, attrs in edges], ("source", "target"))
+    if not graph.is_directed() and "kind" in links and "kind" in actors:
+        src, dst = _orient_by_kind(src, dst, actors["kind"], links["kind"])
     return Network.from_indices(ids, src, dst, actors=actors.drop(columns="id"),
                                 links=links, directed=graph.is_directed(),
                                 name=name if name is not None
@@ -142,6 +144,28 @@ def to_igraph(net: Network, *, attributes: bool = True):
     return g
 
 
+def _orient_by_kind(src: np.ndarray, dst: np.ndarray, actor_kinds: pd.Series,
+                    link_kinds: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Ends of undirected links swapped where only the reverse orientation is one the
+    flow chain allows (networkx and igraph do not keep the orientation of undirected
+    edges; igraph stores the smaller vertex first)."""
+    from fentanet.network.kinds import allowed_pair
+
+    def norm(v) -> str:
+        return "" if v is None or v != v else str(v).strip().lower()
+
+    ak = np.array([norm(v) or "actor" for v in actor_kinds.tolist()], dtype=object)
+    lk = np.array([norm(v) or "tie" for v in link_kinds.tolist()], dtype=object)
+    swap = np.zeros(src.size, dtype=bool)
+    cache: dict[tuple[str, str, str], bool] = {}
+    for j, (k, a, b) in enumerate(zip(lk, ak[src], ak[dst], strict=True)):
+        key = (k, a, b)
+        if key not in cache:
+            cache[key] = not allowed_pair(k, a, b) and allowed_pair(k, b, a)
+        swap[j] = cache[key]
+    return np.where(swap, dst, src), np.where(swap, src, dst)
+
+
 def from_igraph(graph, *, name: str | None = None) -> Network:
     """A network from an igraph Graph; vertex ``name`` (or the vertex index) is the id.
 
@@ -161,7 +185,10 @@ def from_igraph(graph, *, name: str | None = None) -> Network:
         col = f"attr_{attr}" if attr in _LINK_RESERVED else attr
         links[col] = values_series(graph.es[attr])
     gname = graph["name"] if "name" in graph.attributes() else ""
-    return Network.from_indices(ids, el[:, 0], el[:, 1], actors=actors, links=links,
+    src, dst = el[:, 0], el[:, 1]
+    if not graph.is_directed() and "kind" in links and "kind" in actors:
+        src, dst = _orient_by_kind(src, dst, actors["kind"], links["kind"])
+    return Network.from_indices(ids, src, dst, actors=actors, links=links,
                                 directed=graph.is_directed(),
                                 name=name if name is not None else str(gname or ""))
 

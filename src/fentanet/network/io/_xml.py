@@ -93,3 +93,13 @@ def escape(text: str, *, what: str = "a value", field: str | None = None) -> str
         raise InputError(f"{what} {text[:40]!r} holds the control character "
                          f"{bad.group(0)!r}, which XML cannot hold", field=field)
     return _SPECIAL.sub(lambda m: _ESCAPES[m.group(0)], text)
+
+
+_PROLOG = re.compile(r"\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<([\w:.-]+)",
+                     re.DOTALL)
+
+
+def root_tag(head: str) -> str | None:
+    """The local name of the first element of an XML text (after the prolog), if any."""
+    m = _PROLOG.match(head)
+    return m.group(1).rsplit(":", 1)[-1].lower() if m else None

@@ -28,7 +28,7 @@ import pandas as pd
 from fentanet.errors import InputError
 from fentanet.network.io import atomic_path, register
 from fentanet.network.io._text import load, typed_series
-from fentanet.network.io._xml import Element, escape, parse
+from fentanet.network.io._xml import Element, escape, parse, root_tag
 from fentanet.network.io.graphml import _columns, convert_value, format_value
 from fentanet.network.kinds import LINK_KINDS
 from fentanet.network.model import Network, Origin
@@ -241,7 +241,7 @@ def _attvalues_xml(cols, row: int) -> str:
 
 
 def _sniff(head: str, path: Path) -> bool:
-    return "<gexf" in head[:4096]
+    return root_tag(head) == "gexf"
 
 
 register(

@@ -32,7 +32,7 @@ import pandas as pd
 from fentanet.errors import InputError
 from fentanet.network.io import atomic_path, register
 from fentanet.network.io._text import column_kind, load, python_values, typed_series
-from fentanet.network.io._xml import Element, escape, parse
+from fentanet.network.io._xml import Element, escape, parse, root_tag
 from fentanet.network.model import Network, Origin
 
 NS = "http://graphml.graphdrawing.org/xmlns"
@@ -296,7 +296,7 @@ def _data_xml(prefix: str, cols: list[tuple[str, str, list]], row: int) -> str:
 
 
 def _sniff(head: str, path: Path) -> bool:
-    return "<graphml" in head[:4096]
+    return root_tag(head) == "graphml"
 
 
 register(
