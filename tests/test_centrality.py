@@ -406,3 +406,19 @@ def test_eigenvector_on_an_acyclic_network_is_a_clear_error():
     lone = Network(["a", "b"])
     assert centrality(lone, "eigenvector").to_numpy() == pytest.approx([2 ** -0.5] * 2)
     assert centrality(Network(["a"]), "degree").tolist() == [1.0]
+
+
+def test_generated_supply_network_defaults_work():
+    import fentanet
+
+    net = fentanet.generate({"actors": 300}, seed=3)
+    table = centralities(net)
+    assert list(table.columns) == ["degree", "betweenness", "closeness", "pagerank"]
+    assert table.notna().all().all() and len(table) == net.n_actors
+    # organizations are reached only by member_of: not counted by default
+    orgs = net.actors["id"][net.actors["kind"] == "organization"]
+    assert (table.loc[orgs, "degree"] == 0).all()
+    # the flow links alone form a chain without loops: eigenvector says so, PageRank works
+    with pytest.raises(InputError, match="acyclic"):
+        centrality(net, "eigenvector", link_kinds="flow")
+    assert centrality(net, "pagerank", link_kinds="flow").sum() == pytest.approx(1.0)

@@ -40,9 +40,9 @@ UNWEIGHTED: frozenset[str] = frozenset(
     {"degree", "in_degree", "out_degree", "collective_influence"})
 """Measures that count links and take no weight."""
 
-DEFAULT_MEASURES: tuple[str, ...] = ("degree", "betweenness", "closeness", "eigenvector",
-                                     "pagerank")
-"""The measures :func:`centralities` computes by default."""
+DEFAULT_MEASURES: tuple[str, ...] = ("degree", "betweenness", "closeness", "pagerank")
+"""The measures :func:`centralities` computes by default: defined on every network
+(eigenvector centrality is not on acyclic ones, Katz's needs α below 1/λ_max)."""
 
 
 def centrality(
