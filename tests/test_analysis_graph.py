@@ -95,3 +95,12 @@ def test_bad_link_kinds_and_weights():
         graph(net, weight="weight", weight_as="length")
     with pytest.raises(InputError, match="no link column 'calls'"):
         graph(net, weight="calls")
+
+
+def test_derived_values_are_built_once_per_graph():
+    g = graph(typed())
+    calls = []
+    first = g.cached("thing", lambda: calls.append(1) or [1, 2])
+    assert g.cached("thing", lambda: calls.append(1) or [3]) is first
+    assert calls == [1]
+    assert graph(typed()).cached("thing", lambda: "fresh") == "fresh"  # another network

@@ -34,7 +34,7 @@ graph is always actor ``i`` of the network (its dense index).
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -57,6 +57,7 @@ LINK_SETS: dict[str, frozenset[str]] = {
 }
 """Named sets of link kinds accepted by ``link_kinds``."""
 
+_MISSING = object()
 _CACHE: weakref.WeakKeyDictionary[Network, dict[tuple, Graph]] = weakref.WeakKeyDictionary()
 
 
@@ -139,6 +140,15 @@ class Graph:
         edges = np.column_stack([self.src, self.dst]) if self.m else []
         return ig.Graph(n=self.n, edges=edges, directed=self.directed)
 
+    def cached(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        """A value derived from this graph (a matrix, a CSR form, a kernel's input), built
+        once by ``build()`` and kept with the graph, so with the network."""
+        value = self._matrices.get(key, _MISSING)
+        if value is _MISSING:
+            value = build()
+            self._matrices[key] = value
+        return value
+
     def adjacency(self, values: Literal["strength", "distance", "binary"] = "strength",
                   ) -> sp.csr_array:
         """Adjacency in CSR form, ``A[i, j]`` = the edge i→j's strength, length or 1.
@@ -190,13 +200,13 @@ class Graph:
         """This graph with direction dropped (i→j and j→i merge as parallel links do)."""
         if not self.directed:
             return self
-        cached = self._matrices.get("undirected")
-        if cached is None:
+
+        def build() -> Graph:
             lo, hi = np.minimum(self.src, self.dst), np.maximum(self.src, self.dst)
             src, dst, weight = _merge(lo, hi, self.weight, self.weight_as, self.n)
-            cached = Graph(self.index, src, dst, weight, self.weight_as, False, self.name)
-            self._matrices["undirected"] = cached
-        return cached
+            return Graph(self.index, src, dst, weight, self.weight_as, False, self.name)
+
+        return self.cached("undirected", build)
 
     def without(self, vertices: Iterable[int] | np.ndarray) -> Graph:
         """The graph with every edge at the given vertices removed (vertices stay, isolated,

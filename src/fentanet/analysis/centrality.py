@@ -311,12 +311,7 @@ _TOL = 1e-12
 
 def _in_matrix(g: Graph) -> sp.csr_array:
     """Aᵀ with strengths: row v holds the links into v."""
-    key = "in_strength"
-    mat = g._matrices.get(key)
-    if mat is None:
-        mat = g.adjacency("strength").T.tocsr()
-        g._matrices[key] = mat
-    return mat
+    return g.cached("in_strength", lambda: g.adjacency("strength").T.tocsr())
 
 
 def _eigenvector(g: Graph, normalized: bool) -> np.ndarray:
@@ -353,11 +348,7 @@ def _pagerank(g: Graph, damping: float) -> np.ndarray:
     dangling = out == 0
     inv = np.zeros(n)
     inv[~dangling] = 1.0 / out[~dangling]
-    key = "pagerank_transition"
-    pt = g._matrices.get(key)
-    if pt is None:
-        pt = (sp.diags_array(inv) @ a).T.tocsr()
-        g._matrices[key] = pt
+    pt = g.cached("pagerank_transition", lambda: (sp.diags_array(inv) @ a).T.tocsr())
     x = np.full(n, 1.0 / n)
     base = (1.0 - damping) / n
     for _ in range(_MAX_ITER):
