@@ -5,10 +5,11 @@ about 100 actors, 80% of each actor's ties inside its group), mean degree 8, bui
 :class:`~fentanet.Network`. Every peer runs on the same graph, built beforehand in its own
 form (an ``igraph.Graph``, a ``networkx.Graph``): the peer's time is its own call only.
 
-Ours is timed warm: the network's analysis graph (the simple person-to-person graph and
-its igraph form) is built on the first call and cached on the network, as in any
-session that asks several questions of one network. The cold first call (conversion
-included) is reported in the note.
+Ours and the peer run alternately (ours, peer, ours, peer, ...) and report medians, so
+that both see the same load on a shared machine. Ours is timed warm: the network's
+analysis graph (the simple person-to-person graph and its igraph form) is built on the
+first call and cached on the network, as in any session that asks several questions of
+one network. The cold first call (conversion included) is reported in the note.
 
 Goals (issue 3): exact betweenness at 10^4 within 1.3x of igraph (ratio >= 0.77) and at
 least 25x faster than networkx; sampled betweenness (256 sources) at 10^5 within 1.3x of
@@ -20,7 +21,9 @@ ours timed on the same graph; both are O(n m), so the ratio carries over.
 
 from __future__ import annotations
 
+import gc
 import random
+import statistics
 import time
 
 import igraph as ig
@@ -28,7 +31,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from benchmarks.common import Result, timeit
+from benchmarks.common import Result
 from fentanet import Network, centrality, communities, components
 from fentanet.analysis._graph import graph
 
@@ -59,6 +62,22 @@ def planted(n: int, seed: int = 1) -> tuple[Network, ig.Graph]:
     return net, ig.Graph(n=n, edges=np.column_stack([a, b]), directed=False)
 
 
+def paired(ours, peer, *, repeat: int = 3, warmup: int = 0) -> tuple[float, float]:
+    """Median times of ``ours()`` and ``peer()`` run alternately, so that both see the
+    same load on a shared machine (blocks of one then the other would not)."""
+    for _ in range(warmup):
+        ours()
+        peer()
+    a, b = [], []
+    for _ in range(repeat):
+        for fn, into in ((ours, a), (peer, b)):
+            gc.collect()
+            t0 = time.perf_counter()
+            fn()
+            into.append(time.perf_counter() - t0)
+    return statistics.median(a), statistics.median(b)
+
+
 def cold(fn) -> float:
     t0 = time.perf_counter()
     fn()
@@ -76,8 +95,8 @@ def exact_betweenness(quick: bool) -> list[Result]:
     n = 2_000 if quick else 10_000
     net, gi = planted(n)
     t_cold = cold(lambda: centrality(net, "betweenness"))
-    ours = timeit(lambda: centrality(net, "betweenness"), repeat=3 if quick else 2, warmup=0)
-    peer = timeit(lambda: gi.betweenness(directed=False), repeat=3 if quick else 2, warmup=0)
+    ours, peer = paired(lambda: centrality(net, "betweenness"),
+                        lambda: gi.betweenness(directed=False), repeat=3 if quick else 2)
     out = [Result(f"exact betweenness {n} actors", ours, "igraph", peer,
                   goal="within 1.3x of igraph", min_ratio=1 / 1.3,
                   note=f"{gi.ecount()} links; cold first call {t_cold:.2f} s")]
@@ -86,8 +105,8 @@ def exact_betweenness(quick: bool) -> list[Result]:
     small = 2_000 if quick else 3_000
     net_s, gi_s = planted(small)
     g = as_nx(gi_s)
-    t_nx = timeit(lambda: nx.betweenness_centrality(g), repeat=1, warmup=0)
-    t_ours = timeit(lambda: centrality(net_s, "betweenness"), repeat=3, warmup=1)
+    t_ours, t_nx = paired(lambda: centrality(net_s, "betweenness"),
+                          lambda: nx.betweenness_centrality(g), repeat=1, warmup=0)
     note = "same graph"
     if small != n:
         note += (f"; networkx at {n} would take about {t_nx * (n / small) ** 2 / 60:.0f} "
@@ -103,10 +122,8 @@ def sampled_betweenness(quick: bool) -> list[Result]:
     net, gi = planted(n)
     sources = random.Random(7).sample(range(n), k)
     centrality(net, "betweenness", sample=k, seed=7)   # build and cache the graph
-    ours = timeit(lambda: centrality(net, "betweenness", sample=k, seed=7), repeat=3,
-                  warmup=0)
-    peer = timeit(lambda: gi.betweenness(directed=False, sources=sources), repeat=3,
-                  warmup=0)
+    ours, peer = paired(lambda: centrality(net, "betweenness", sample=k, seed=7),
+                        lambda: gi.betweenness(directed=False, sources=sources), repeat=3)
     return [Result(f"sampled betweenness ({k} sources) {n} actors", ours, "igraph", peer,
                    goal="within 1.3x of igraph", min_ratio=1 / 1.3,
                    note="same source list")]
@@ -117,19 +134,19 @@ def pagerank_and_components(quick: bool) -> list[Result]:
     for n in ([100_000] if quick else [100_000, 1_000_000]):
         net, gi = planted(n)
         t_cold = cold(lambda net=net: centrality(net, "pagerank"))
-        ours = timeit(lambda net=net: centrality(net, "pagerank"), repeat=5, warmup=1)
-        peer = timeit(lambda gi=gi: gi.pagerank(), repeat=5, warmup=1)
+        ours, peer = paired(lambda net=net: centrality(net, "pagerank"),
+                            lambda gi=gi: gi.pagerank(), repeat=5, warmup=1)
         out.append(Result(f"pagerank {n} actors", ours, "igraph", peer,
                           goal="within 1.5x of igraph", min_ratio=1 / 1.5,
                           note=f"cold first call {t_cold:.2f} s (graph build included)"))
-        ours = timeit(lambda net=net: components(net), repeat=5, warmup=1)
-        peer = timeit(lambda gi=gi: gi.connected_components(), repeat=5, warmup=1)
+        ours, peer = paired(lambda net=net: components(net),
+                            lambda gi=gi: gi.connected_components(), repeat=5, warmup=1)
         out.append(Result(f"components {n} actors", ours, "igraph", peer,
                           goal="within 1.5x of igraph", min_ratio=1 / 1.5))
         if n == 100_000:
             g = as_nx(gi)
-            t_nx = timeit(lambda g=g: nx.pagerank(g), repeat=1, warmup=0)
-            t_ours = timeit(lambda net=net: centrality(net, "pagerank"), repeat=3, warmup=0)
+            t_ours, t_nx = paired(lambda net=net: centrality(net, "pagerank"),
+                                  lambda g=g: nx.pagerank(g), repeat=1)
             out.append(Result(f"pagerank {n} actors", t_ours, "networkx", t_nx))
         del net, gi
     return out
@@ -142,18 +159,20 @@ def leiden(quick: bool) -> list[Result]:
     n = 20_000 if quick else 100_000
     net, gi = planted(n)
     graph(net, directed=False).igraph  # noqa: B018 - build and cache the graph
-    ours = timeit(lambda: communities(net, seed=1), repeat=3, warmup=1)
+    communities(net, seed=1)
+    ours, peer = paired(lambda: communities(net, seed=1),
+                        lambda: leidenalg.find_partition(
+                            gi, leidenalg.ModularityVertexPartition, seed=1), repeat=3)
     found = communities(net, seed=1)
-    peer = timeit(lambda: leidenalg.find_partition(gi, leidenalg.ModularityVertexPartition,
-                                                   seed=1), repeat=3, warmup=0)
     theirs = leidenalg.find_partition(gi, leidenalg.ModularityVertexPartition, seed=1)
     out = [Result(f"leiden {n} actors", ours, "leidenalg", peer,
                   goal="within 1.5x of leidenalg", min_ratio=1 / 1.5,
                   note=f"modularity ours {found.quality:.4f}, leidenalg "
                        f"{theirs.modularity:.4f}")]
-    igraph_own = timeit(lambda: gi.community_leiden(objective_function="modularity"),
-                        repeat=3, warmup=0)
-    out.append(Result(f"leiden {n} actors", ours, "igraph community_leiden", igraph_own))
+    mine, igraph_own = paired(lambda: communities(net, seed=1),
+                              lambda: gi.community_leiden(objective_function="modularity"),
+                              repeat=3)
+    out.append(Result(f"leiden {n} actors", mine, "igraph community_leiden", igraph_own))
     el = np.asarray(gi.get_edgelist(), dtype=np.uint64)
     g = nk.GraphFromCoo((np.ones(len(el)), (el[:, 0], el[:, 1])), n=n, directed=False,
                         weighted=False)
@@ -163,17 +182,18 @@ def leiden(quick: bool) -> list[Result]:
         algo.run()
         return algo.getPartition()
 
-    out.append(Result(f"leiden {n} actors", ours, "networkit ParallelLeiden (2 threads, "
-                      "not reproducible)", timeit(nk_leiden, repeat=3, warmup=1)))
+    mine, two = paired(lambda: communities(net, seed=1), nk_leiden, repeat=3, warmup=1)
+    out.append(Result(f"leiden {n} actors", mine, "networkit ParallelLeiden (2 threads, "
+                      "not reproducible)", two))
     threads = nk.engineering.getMaxNumberOfThreads()
     nk.engineering.setNumberOfThreads(1)
     try:
         nk.engineering.setSeed(1, False)
-        one = timeit(nk_leiden, repeat=3, warmup=1)
+        mine, one = paired(lambda: communities(net, seed=1), nk_leiden, repeat=3, warmup=1)
         nk_q = gi.modularity(list(nk_leiden().getVector()))
     finally:
         nk.engineering.setNumberOfThreads(threads)
-    out.append(Result(f"leiden {n} actors", ours, "networkit ParallelLeiden (1 thread, "
+    out.append(Result(f"leiden {n} actors", mine, "networkit ParallelLeiden (1 thread, "
                       "reproducible)", one, note=f"modularity {nk_q:.4f}, graph built "
                       "beforehand"))
     return out
