@@ -3,7 +3,8 @@
 Rules: ``random``; the top ``count`` actors by a centrality (``degree`` computed here;
 ``betweenness``, ``closeness``, ``eigenvector``, ``pagerank``, ``harmonic``, ``katz``,
 ``collective_influence`` through :func:`fentanet.centrality`); ``key_players``
-(:func:`fentanet.key_players`, KPP-Neg fragmentation); ``min_cut`` (the actors of the
+(:func:`fentanet.key_players`, KPP-Neg fragmentation of the whole known network; those of
+the set that are of the intervention's kinds are targeted); ``min_cut`` (the actors of the
 minimum cut of :func:`fentanet.max_flow`); ``interdiction`` (the optimal interdiction set
 of :func:`fentanet.interdict` with a budget of ``count`` times the mean removal cost).
 
@@ -59,9 +60,13 @@ def known_network(sim, view: str = "known", person_links: bool = True) -> Networ
         ok &= np.isin(ln.kind, [LKIND[k] for k in PERSON_LINKS])
     slots = np.flatnonzero(a.alive)
     kinds = np.array(list(KIND))[a.kind[slots]]
+    demand = np.full(a.n, np.nan)
+    demand[s.markets] = s.demand0
+    capacity = np.where(a.capacity > 0, a.capacity, np.nan)
     actors = pd.DataFrame({"id": a.label[slots], "kind": kinds, "uid": a.uid[slots],
-                           "slot": slots, "capacity": a.capacity[slots]})
-    actors["cost"] = 1.0
+                           "slot": slots, "capacity": capacity[slots],
+                           "demand": demand[slots]})
+    actors["cost"] = np.where(np.isin(a.kind[slots], [KIND["market"]]), np.nan, 1.0)
     li = np.flatnonzero(ok)
     names = np.array(LINK_KINDS, dtype=object)
     links = pd.DataFrame({"source": a.label[ln.src[li]], "target": a.label[ln.dst[li]],

@@ -1,0 +1,93 @@
+"""Targeting: every rule picks alive actors of the intervention's kinds, on the known or
+the true network, with the analysis layer as the oracle."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+
+import fentanet
+from fentanet.simulate import targeting
+from fentanet.simulate.loop import Sim
+from fentanet.simulate.scenario import Intervention, Scenario
+from fentanet.simulate.state import KIND
+from simkit import supply_network
+
+NET = supply_network()
+
+
+@pytest.fixture(scope="module")
+def sim():
+    sc = Scenario.model_validate({"name": "t", "network": {"file": "x"}, "years": 0.1,
+                                  "warmup_years": 0.0})
+    s = Sim(sc, NET, 1)
+    s.run_step()
+    return s
+
+
+def iv(kind, rule, count=3, view="true"):
+    return Intervention(kind=kind, target={"rule": rule, "count": count, "view": view})
+
+
+@pytest.mark.parametrize("rule", ["random", "degree", "betweenness", "closeness",
+                                  "pagerank", "harmonic", "key_players", "min_cut",
+                                  "interdiction"])
+def test_every_rule_targets_alive_actors_of_the_right_kinds(sim, rule):
+    slots = targeting.select(sim, iv("trafficker_enforcement", rule, count=4))
+    a = sim.s.actors
+    assert slots.size <= 4 and a.alive[slots].all()
+    assert set(a.kind[slots]) <= {KIND["trafficker"], KIND["dealer"]}
+    if rule not in ("min_cut", "interdiction", "key_players"):  # set rules: those of
+        assert slots.size == 4  # the set that are of the intervention's kinds
+
+
+
+def test_degree_targets_match_networkx_on_the_true_person_network(sim):
+    net = targeting.known_network(sim, "true")
+    g = nx.MultiGraph()
+    g.add_nodes_from(net.actors["id"])
+    g.add_edges_from(zip(net.links["source"], net.links["target"], strict=True))
+    slots = targeting.select(sim, iv("trafficker_enforcement", "degree", count=3))
+    chosen = sim.s.actors.label[slots]
+    people = [n for n, k in zip(net.actors["id"], net.actors["kind"], strict=True)
+              if k in ("trafficker", "dealer")]
+    degs = sorted((g.degree(n) for n in people), reverse=True)
+    assert sorted((g.degree(n) for n in chosen), reverse=True) == degs[:3]
+
+
+def test_min_cut_targets_are_cut_actors_of_the_analysis_layer(sim):
+    net = targeting.known_network(sim, "true")
+    flow_net = net.select(link_kinds=["supplies", "ships", "distributes", "sells_to"])
+    cut = set(fentanet.max_flow(flow_net).cut_actors)
+    slots = targeting.select(sim, iv("lab_raids", "min_cut", count=10))
+    assert set(sim.s.actors.label[slots]) <= cut
+
+
+def test_known_view_only_targets_what_the_police_know(sim):
+    a, ln = sim.s.actors, sim.s.links
+    slots = targeting.select(sim, iv("trafficker_enforcement", "random", count=50, view="known"))
+    known = np.zeros(a.n, dtype=bool)
+    vis = ln.known & ln.alive
+    known[ln.src[vis]] = True
+    known[ln.dst[vis]] = True
+    assert known[slots].all()
+
+
+def test_takedown_targets_whole_organizations(sim):
+    slots = targeting.select(sim, iv("organization_takedown", "degree", count=1))
+    a = sim.s.actors
+    orgs = np.unique(a.org[slots])
+    assert orgs.size == 1
+    members = np.flatnonzero((a.org == orgs[0]) & a.alive)
+    assert set(slots) == set(members)
+
+
+def test_interdiction_targets_come_from_the_optimal_set(sim):
+    net = targeting.known_network(sim, "true")
+    flow_net = net.select(link_kinds=["supplies", "ships", "distributes", "sells_to"])
+    best = fentanet.interdict(flow_net, 2.0, target="actors", cost="cost")
+    assert best.flow_after < best.flow_before  # the known network carries the flow
+    slots = targeting.select(sim, iv("trafficker_enforcement", "interdiction", count=2))
+    chosen = set(sim.s.actors.label[slots])
+    assert chosen and chosen == {x for x in best.removed if x.startswith(("trf-", "dlr-"))}
