@@ -91,3 +91,20 @@ def test_interdiction_targets_come_from_the_optimal_set(sim):
     slots = targeting.select(sim, iv("trafficker_enforcement", "interdiction", count=2))
     chosen = set(sim.s.actors.label[slots])
     assert chosen and chosen == {x for x in best.removed if x.startswith(("trf-", "dlr-"))}
+
+
+def test_surveillance_reveals_links_at_the_documented_rate():
+    sc = Scenario.model_validate({"name": "t", "network": {"file": "x"}, "years": 0.1,
+                                  "warmup_years": 0.0,
+                                  "params": {"enforcement": {"known_share": 0.0,
+                                                             "reveal_rate": 0.5}}})
+    s = Sim(sc, NET, 3)
+    s.run_step()
+    ln = s.s.links
+    assert not ln.known.any()
+    s.t = 1.0  # a year of surveillance
+    targeting.surveil(s)
+    alive = ln.alive & s.s.actors.alive[ln.src] & s.s.actors.alive[ln.dst]
+    share = ln.known[alive].mean()
+    expected = 1 - np.exp(-0.5)
+    assert abs(share - expected) < 4 * np.sqrt(expected * (1 - expected) / alive.sum())

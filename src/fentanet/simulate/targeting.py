@@ -34,11 +34,32 @@ def current(sim, j: int, iv) -> np.ndarray:
     every = max(1, round(sim.scenario.retarget_every / sim.dt))
     last = sim.targets_at.get(j)
     if last is None or sim.step - last >= every:
+        surveil(sim)
         sim.targets[j] = select(sim, iv)
         sim.targets_at[j] = sim.step
     slots = sim.targets[j]
     a = sim.s.actors
     return slots[a.alive[slots]]
+
+
+def surveil(sim) -> None:
+    """Surveillance since the last look: each unknown alive link becomes known with
+    probability ``1 - exp(-reveal_rate * intel * elapsed)`` (intel: the multiplier of
+    intelligence sharing), keyed by the link's endpoints."""
+    from fentanet.simulate.phases.enforcement import link_keys
+
+    elapsed = sim.t - sim._last_reveal
+    if elapsed <= 0:
+        return
+    sim._last_reveal = sim.t
+    s = sim.s
+    a, ln = s.actors, s.links
+    li = np.flatnonzero(~ln.known & ln.alive & a.alive[ln.src] & a.alive[ln.dst])
+    if not li.size:
+        return
+    rate = sim.p.enforcement.reveal_rate * sim.efforts.intel
+    u = sim.streams.uniform("knowledge.surveillance", sim.step, link_keys(sim, li))
+    ln.known[li[u < -np.expm1(-rate * elapsed)]] = True
 
 
 def _visible_links(sim, view: str) -> np.ndarray:
