@@ -42,16 +42,20 @@ class ArcSolver:
         self.head = head
         self.source = int(source)
         self.sink = int(sink)
-        key = tail.astype(np.int64) * self.n + head
-        self._pairs, self._inv = np.unique(key, return_inverse=True)
-        rows = self._pairs // self.n
-        self._indptr = np.searchsorted(rows, np.arange(self.n + 1)).astype(np.int32)
-        self._indices = (self._pairs % self.n).astype(np.int32)
-        # arcs grouped by (tail, head) pair, in arc order, to split a pair's flow
-        self._order = np.argsort(self._inv, kind="stable")
-        self._pair_of_sorted = self._inv[self._order]
-        self._group_start = np.searchsorted(self._pair_of_sorted, np.arange(self._pairs.size))
         self._from_source = tail == self.source
+
+    @cached_property
+    def _pairs(self) -> tuple[np.ndarray, ...]:
+        """For the integer solver: the distinct (tail, head) pairs in CSR order, each
+        arc's pair, and the arcs grouped by pair in arc order (to split a pair's flow)."""
+        key = self.tail.astype(np.int64) * self.n + self.head
+        pairs, inv = np.unique(key, return_inverse=True)
+        indptr = np.searchsorted(pairs // self.n, np.arange(self.n + 1)).astype(np.int32)
+        indices = (pairs % self.n).astype(np.int32)
+        order = np.argsort(inv, kind="stable")
+        pair_of_sorted = inv[order]
+        group_start = np.searchsorted(pair_of_sorted, np.arange(pairs.size))
+        return pairs, inv, indptr, indices, order, pair_of_sorted, group_start
 
     @cached_property
     def graph(self):
@@ -129,29 +133,30 @@ class ArcSolver:
         ints[~unbounded] = np.round(b[~unbounded] * scale).astype(np.int64)
         big = int(ints.sum()) + 1
         ints[unbounded] = big
-        data = np.bincount(self._inv, weights=ints, minlength=self._pairs.size)
+        pairs, inv, indptr, indices, order, pair_of_sorted, group_start = self._pairs
+        data = np.bincount(inv, weights=ints, minlength=pairs.size)
         out_of_source = int(ints[self._from_source].sum())
         if big >= INT_LIMIT or out_of_source >= INT_LIMIT or data.max() >= INT_LIMIT:
             return None
-        mat = sp.csr_array((data.astype(np.int32), self._indices, self._indptr),
+        mat = sp.csr_array((data.astype(np.int32), indices, indptr),
                            shape=(self.n, self.n))
         res = maximum_flow(mat, self.source, self.sink, method="dinic")
         flow = res.flow.tocsr()
         flow.sort_indices()
         rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(flow.indptr))
         keys = rows * self.n + flow.indices
-        pos = np.minimum(np.searchsorted(keys, self._pairs), max(keys.size - 1, 0))
-        per_pair = np.where(keys[pos] == self._pairs, flow.data[pos], 0) if keys.size else \
-            np.zeros(self._pairs.size)
+        pos = np.minimum(np.searchsorted(keys, pairs), max(keys.size - 1, 0))
+        per_pair = np.where(keys[pos] == pairs, flow.data[pos], 0) if keys.size else \
+            np.zeros(pairs.size)
         per_pair = np.maximum(per_pair, 0).astype(np.int64)
         # split each pair's flow over its parallel arcs, in arc order, up to capacity
-        caps = ints[self._order]
+        caps = ints[order]
         csum = np.cumsum(caps)
-        before_group = (csum - caps)[self._group_start]
-        before = csum - caps - before_group[self._pair_of_sorted]
-        sorted_flow = np.clip(per_pair[self._pair_of_sorted] - before, 0, caps)
+        before_group = (csum - caps)[group_start]
+        before = csum - caps - before_group[pair_of_sorted]
+        sorted_flow = np.clip(per_pair[pair_of_sorted] - before, 0, caps)
         arc_flow = np.empty(b.size, dtype=np.int64)
-        arc_flow[self._order] = sorted_flow
+        arc_flow[order] = sorted_flow
         value = int(res.flow_value)
         if value >= big:
             return float("inf"), arc_flow / scale

@@ -263,8 +263,8 @@ def expand(net: Network, sources: Any = None, sinks: Any = None, *,
     if not isinstance(net, Network):
         raise InputError(f"expected a fentanet Network, got {type(net).__name__}",
                          field="net")
-    kinds = net.links["kind"].to_numpy(dtype=object)
-    carrying = np.isin(kinds, list(CARRYING_KINDS))
+    link_kind = net.links["kind"]
+    carrying = link_kind.isin(list(CARRYING_KINDS)).to_numpy()
     if not carrying.any():
         raise InputError(f"network '{net.name}' has no flow links (kinds "
                          f"{', '.join(sorted(CARRYING_KINDS))}); flow analysis needs them",
@@ -283,7 +283,9 @@ def expand(net: Network, sources: Any = None, sinks: Any = None, *,
         demand[~np.isnan(d)] = d[~np.isnan(d)]
 
     n = net.n_actors
-    akind = net.actors["kind"].to_numpy(dtype=object)
+    actor_kind = net.actors["kind"]
+    supplier = (actor_kind == "supplier").to_numpy()
+    lab = (actor_kind == "lab").to_numpy()
     is_source = np.zeros(n, dtype=bool)
     is_source[src_t] = True
     is_sink = np.zeros(n, dtype=bool)
@@ -292,15 +294,14 @@ def expand(net: Network, sources: Any = None, sinks: Any = None, *,
     rows = np.flatnonzero(carrying)
     s = net.source_index[rows].astype(np.int64)
     t = net.target_index[rows].astype(np.int64)
-    k = kinds[rows]
-    prec = (k == "supplies") | ((k == "flow") & ((akind[s] == "supplier") | (akind[t] == "lab")))
+    prec = (link_kind == "supplies").to_numpy()[rows] | (
+        (link_kind == "flow").to_numpy()[rows] & (supplier[s] | lab[t]))
     comm = np.where(prec, PRECURSOR, PRODUCT)
 
     # units: one per actor and commodity it handles; a lab has one unit for both
     need = np.zeros((n, 2), dtype=bool)
     need[s, comm] = True
     need[t, comm] = True
-    lab = akind == "lab"
     need[lab, PRECURSOR] = need[lab].any(axis=1)
     need[lab, PRODUCT] = False
     flat = np.flatnonzero(need.ravel())
@@ -365,18 +366,19 @@ def cut_table(net: Network, g: FlowGraph, arcs: np.ndarray) -> pd.DataFrame:
     """The cut arcs as network elements (actor, link or demand) with their capacity; an
     actor cut on both of its units (a marketplace) is one row with the summed capacity."""
     role, ref = g.role[arcs], g.ref[arcs]
+    elem, inv = np.unique(np.column_stack([role, ref]), axis=0, return_inverse=True)
+    capacity = np.bincount(inv.ravel(), weights=g.capacity[arcs], minlength=len(elem))
+    role, ref = elem[:, 0], elem[:, 1]
     is_link = role == ARC_LINK
-    label = np.empty(arcs.size, dtype=object)
+    label = np.empty(role.size, dtype=object)
     lr = ref[is_link]
-    label[is_link] = (net.links["source"].to_numpy(dtype=object)[lr] + "->"
-                      + net.links["target"].to_numpy(dtype=object)[lr])
-    label[~is_link] = net.ids[ref[~is_link]]
+    label[is_link] = (net.links["source"].take(lr).to_numpy(dtype=object) + "->"
+                      + net.links["target"].take(lr).to_numpy(dtype=object))
+    label[~is_link] = net.actors["id"].take(ref[~is_link]).to_numpy(dtype=object)
     element = np.select([is_link, role == ARC_ACTOR, role == ARC_SINK],
                         ["link", "actor", "demand"], "supply")
-    table = pd.DataFrame({"element": element, "id": label,
-                          "link": np.where(is_link, ref, -1), "capacity": g.capacity[arcs]})
-    return (table.groupby(["element", "id", "link"], sort=False, as_index=False)["capacity"]
-            .sum())
+    return pd.DataFrame({"element": element, "id": label,
+                         "link": np.where(is_link, ref, -1), "capacity": capacity})
 
 
 def max_flow(net: Network, sources: Any = None, sinks: Any = None, *,

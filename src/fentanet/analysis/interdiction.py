@@ -12,15 +12,16 @@ arcs ``a = (i, j)`` of the part of the expanded graph that lies on some source-s
     minimise    sum_a u_a * beta_a
     subject to  pi_j - pi_i - beta_a - gamma_e(a) <= 0     for every arc a
                 sum_e c_e * gamma_e <= budget
-                pi_source = 0,  pi_sink = 1,  0 <= pi <= 1,  beta >= 0,  gamma_e in {0, 1}
+                pi_source = 0,  pi_sink = 1,  pi in {0, 1},  beta >= 0,  gamma_e in {0, 1}
 
 ``pi`` marks the sink side of a cut, ``beta_a`` pays for cutting arc ``a`` at its
 capacity and ``gamma_e`` removes target ``e`` (the ``gamma`` term appears only on the arcs
 of removable targets). For fixed ``gamma`` the rest is the min-cut LP, whose constraint
-matrix is totally unimodular, so only ``gamma`` needs to be integer and the optimum is
-the maximum flow left after removal. Unbounded arcs (missing capacity) get no ``beta``:
-a cut may cross one only if it is removed, which is exactly infinite capacity, so no
-big-M constant is needed and none can be wrong. Such an arc is still removable at its
+matrix is totally unimodular, so the optimum is the maximum flow left after removal;
+``pi`` is declared binary all the same, as HiGHS then solves the model much faster.
+Unbounded arcs (missing capacity) get no ``beta``: a cut may cross one only if it is
+removed, which is exactly infinite capacity, so no big-M constant is needed and none can
+be wrong. Such an arc is still removable at its
 cost (a link of unknown capacity can be cut); arcs that are not targets (the
 super-source and demand arcs, the arcs of sinks) simply have no ``gamma``. Solved with
 HiGHS through ``scipy.optimize.milp`` (:func:`solve_milp`, the one place to change to
@@ -69,6 +70,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -91,9 +93,10 @@ from fentanet.network.model import Network
 
 EXACT_LIMIT = 5_000
 """Largest number of arcs (of the expanded graph, on some source-sink path) given to the
-MILP when ``exact=True``; larger networks get the heuristic. HiGHS's time grows fast with
-size on generated supply networks with actor targets: 1-12 s at 2,000 arcs and 95 s at
-6,300 arcs (budget 20), while link targets took under a second at 2,000 arcs."""
+MILP when ``exact=True``; larger networks get the heuristic. Measured on generated supply
+networks (HiGHS via scipy, 2 shared cores): under 2 s at 3,000 arcs for most budgets and
+targets, but 1.5-2.5 minutes for one (links, budget 5: its root cut loop stalls), and
+4-15 s at 9,000 arcs. Pass ``time_limit`` to bound the wait."""
 
 Target = Literal["links", "actors", "both"]
 TARGETS = ("links", "actors", "both")
@@ -281,6 +284,32 @@ class Problem:
         removed[has] = chosen[self.arc_elem[has]]
         return self.g.capacities(removed)
 
+    @cached_property
+    def grid(self) -> tuple[bool, float | None]:
+        """Whether the heuristic works on capacities rounded down to the integer solver's
+        grid (graphs of at least DINIC_MIN_ARCS arcs), and the grid's scale (``None``:
+        chosen per call to keep the integers in range)."""
+        g = self.g
+        if g.n_arcs < DINIC_MIN_ARCS:
+            return False, None
+        cap = g.capacity[self.relevant]
+        total = float(cap[np.isfinite(cap)].sum()) + 1.0
+        scale = g.solver.integer_scale(g.capacity)
+        if scale is not None and scale * total * 2 >= 2**30:
+            scale = None
+        return True, scale
+
+    def approx_flow_without(self, chosen: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """:meth:`flow_without` on the grid (exact on small graphs): a feasible flow whose
+        value is at most (cut arcs / scale) below the maximum; the heuristic compares its
+        candidates with it, and the answer's flow is recomputed exactly."""
+        grid, scale = self.grid
+        cap = self.capacity_without(chosen)
+        if grid:
+            cap = self.g.solver.floor(cap, scale)
+        value, flow = self.g.solve(cap)
+        return value, flow, cap
+
     def flow_without(self, chosen: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         cap = self.capacity_without(chosen)
         value, flow = self.g.solve(cap)
@@ -409,7 +438,10 @@ class Problem:
         t_pos = np.searchsorted(nodes, g.sink)
         upper[s_pos] = 0.0
         lower[t_pos] = 1.0
-        integer = np.concatenate([np.zeros(n_pi + n_beta, dtype=bool),
+        # pi binary as in Wood (1993): not needed for correctness (for fixed gamma the
+        # LP is integral) but HiGHS solves the model far faster with it (a layered
+        # instance: 0.03 s against 2 s with pi continuous)
+        integer = np.concatenate([np.ones(n_pi, dtype=bool), np.zeros(n_beta, dtype=bool),
                                   np.ones(n_gamma, dtype=bool)])
         self._model = (c, a, lower, upper, integer, used, n_pi + n_beta)
         return self._model
@@ -453,11 +485,8 @@ class Problem:
         # on large graphs the weights are rounded down to a grid the integer solver
         # takes exactly: a smaller weight only lowers the bound, which stays valid
         solver = g.solver
-        grid = g.n_arcs >= DINIC_MIN_ARCS
+        grid, scale = self.grid
         ceiling = float(cap[arcs][np.isfinite(cap[arcs])].sum()) + 1.0
-        scale = solver.integer_scale(cap) if grid else None
-        if scale is not None and scale * ceiling * 2 >= 2**30:
-            scale = None
 
         share_of = np.zeros(g.n_arcs)
         share_of[arcs[has]] = share[has]
@@ -497,8 +526,10 @@ class Problem:
         # (kept + lam * removed) - lam * budget: each cut is a line; the next multiplier
         # is where the best lines of either slope meet (Wood 1993; Royset & Wood 2007)
         if arcs.size and self.flow_before > 0:
-            lo = evaluate(0.0)
-            if np.isfinite(lo[0]) and lo[1] > budget and not proven():
+            # lam = 0 (every target free) proves the easy cases; skipped on large graphs
+            lo = None if grid else evaluate(0.0)
+            lo_lam = 0.0
+            if lo is None or (np.isfinite(lo[0]) and lo[1] > budget and not proven()):
                 # start where the budget runs out in the knapsack over the min cut
                 # (that knapsack's LP multiplier), then bracket by doubling or halving
                 lam = self.start_multiplier(budget, share_of)
@@ -508,16 +539,16 @@ class Problem:
                     if not np.isfinite(line[0]) or proven():
                         break
                     if line[1] > budget:
-                        lo = line
+                        lo, lo_lam = line, lam
                         if hi is not None:
                             break
                         lam *= 2.0
                     else:
                         hi = line
-                        if lo[0] > 0 or lo[1] <= budget:
+                        if lo is not None and lo_lam > 0:
                             break
                         lam /= 2.0
-                for _ in range(iterations if hi is not None else 0):
+                for _ in range(iterations if hi is not None and lo is not None else 0):
                     if lo[1] <= hi[1] or proven():
                         break
                     lam = (hi[0] - lo[0]) / (lo[1] - hi[1])
@@ -539,16 +570,17 @@ class Problem:
             candidates.append((left, pick))
         # the true flow of the few candidates with the best cut bounds
         chosen = np.zeros(self.n_elems, dtype=bool)
-        value, flow, capn = self.flow_without(chosen)
+        value, flow, capn = self.flow_before, self.base_flow, cap
         for _, pick in sorted(candidates, key=lambda c: c[0])[:3]:
-            trial = self.flow_without(pick)
+            trial = self.approx_flow_without(pick)
             if trial[0] < value:
                 chosen, (value, flow, capn) = pick, trial
         state = self.complete(chosen, (value, flow, capn), budget)
         bound = max(best_lb, self.flow_bound(budget), 0.0)
         if not state[1][0] <= bound + self.tolerance(bound):
             state = self.improve(*state, budget, bound, max_solves=swaps)
-        return state[0], bound, state[1]
+        chosen = state[0]
+        return chosen, bound, self.flow_without(chosen) if grid else state[1]
 
     def complete(self, chosen: np.ndarray, state: tuple, budget: float) -> tuple:
         """Spend the budget left on the best targets of the interdicted network's minimum
@@ -561,7 +593,7 @@ class Problem:
             if pick is None or not pick.any():
                 break
             trial = chosen | pick
-            tv, tf, tc = self.flow_without(trial)
+            tv, tf, tc = self.approx_flow_without(trial)
             if tv >= value - self.tolerance(value):
                 break
             chosen, value, flow, capn = trial, tv, tf, tc
@@ -583,7 +615,7 @@ class Problem:
                     break
                 trial = chosen.copy()
                 trial[e] = False
-                _, tf, tc = self.flow_without(trial)
+                _, tf, tc = self.approx_flow_without(trial)
                 left = budget - float(self.elem_cost[trial].sum())
                 exclude = trial.copy()
                 exclude[e] = True
@@ -591,8 +623,8 @@ class Problem:
                 solves += 1
                 if pick is None or not pick.any():
                     continue
-                new, new_state = self.complete(trial | pick, self.flow_without(trial | pick),
-                                               budget)
+                new, new_state = self.complete(
+                    trial | pick, self.approx_flow_without(trial | pick), budget)
                 solves += 2
                 if new_state[0] < value - self.tolerance(value):
                     chosen, state, improved = new, new_state, True
@@ -723,9 +755,9 @@ class Problem:
         is_link = kind == 0
         label = np.empty(idx.size, dtype=object)
         links = self.net.links
-        label[is_link] = (links["source"].to_numpy(dtype=object)[ref[is_link]] + "->"
-                          + links["target"].to_numpy(dtype=object)[ref[is_link]])
-        label[~is_link] = self.net.ids[ref[~is_link]]
+        label[is_link] = (links["source"].take(ref[is_link]).to_numpy(dtype=object) + "->"
+                          + links["target"].take(ref[is_link]).to_numpy(dtype=object))
+        label[~is_link] = self.net.actors["id"].take(ref[~is_link]).to_numpy(dtype=object)
         return pd.DataFrame({"element": np.where(is_link, "link", "actor"), "id": label,
                              "link": np.where(is_link, ref, -1),
                              "cost": self.elem_cost[idx]})
@@ -771,8 +803,8 @@ def interdict(net: Network, budget: float, *, target: Target = "links",
     Interdiction
         ``removed`` (and ``removed_actors``, ``removed_links``, ``removed_table``),
         ``flow_before``, ``flow_after`` (recomputed by max flow after the removal),
-        ``optimal``, ``gap``, ``bound``, ``objective``, ``cost_used``. The removed set is minimal: restoring any
-        one member would raise the flow.
+        ``optimal``, ``gap``, ``bound``, ``objective``, ``cost_used``. The removed set is
+        minimal: restoring any one member would raise the flow.
 
     Raises
     ------
