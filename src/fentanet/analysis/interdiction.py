@@ -21,11 +21,11 @@ matrix is totally unimodular, so the optimum is the maximum flow left after remo
 ``pi`` is declared binary all the same, as HiGHS then solves the model much faster.
 Unbounded arcs (missing capacity) get no ``beta``: a cut may cross one only if it is
 removed, which is exactly infinite capacity, so no big-M constant is needed and none can
-be wrong. Such an arc is still removable at its
-cost (a link of unknown capacity can be cut); arcs that are not targets (the
-super-source and demand arcs, the arcs of sinks) simply have no ``gamma``. Solved with
-HiGHS through ``scipy.optimize.milp`` (:func:`solve_milp`, the one place to change to
-move to ``highspy`` and decomposition methods).
+be wrong. Such an arc is still removable at its cost (a link of unknown capacity can be
+cut); arcs that are not targets (the super-source and demand arcs, the arcs of sinks)
+simply have no ``gamma``. Solved with HiGHS through ``scipy.optimize.milp``
+(:func:`solve_milp`, the one place to change to move to ``highspy`` and decomposition
+methods).
 
 Which actors are targets: every actor on a flow path except the sinks (a market is the
 population to protect, not a target) and except sources that are not suppliers (the
