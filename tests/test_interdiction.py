@@ -158,6 +158,22 @@ def test_heuristic_is_feasible_and_bounded(seed, target):
             assert res.gap == pytest.approx((res.flow_after - res.bound) / res.flow_after)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_undirected_links_against_brute_force(seed):
+    """An undirected link is one target with an arc each way; brute force over every set
+    of links by the expanded graph's max flow (itself checked against networkx)."""
+    net = random_flow_net(seed + 50, n=6, m=10)
+    net = Network(net.actors, net.links, directed=False, meta=net.meta)
+    problem = Problem(net)
+    for budget in (1, 2, 3):
+        expect = brute_force_instance(problem, budget)
+        res = interdict(net, budget)
+        assert res.optimal and res.flow_after == pytest.approx(expect)
+        assert res.flow_after == pytest.approx(recheck(net, res))
+        h = interdict(net, budget, exact=False)
+        check(net, h, budget, expect)
+
+
 def test_removed_set_is_minimal():
     # budget 10 but two cuts of cost 1 each suffice: nothing more is removed
     links = pd.DataFrame({"source": ["s", "s", "a", "b"], "target": ["a", "b", "t", "t"],

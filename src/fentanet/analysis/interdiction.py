@@ -102,7 +102,7 @@ Target = Literal["links", "actors", "both"]
 TARGETS = ("links", "actors", "both")
 SWAP_SOLVES = 60
 """Max flows the heuristic's local search may spend (on graphs up to SWAP_ARCS arcs)."""
-SWAP_ARCS = 50_000
+SWAP_ARCS = 10_000
 
 
 @dataclass(frozen=True)
