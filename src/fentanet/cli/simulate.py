@@ -195,7 +195,7 @@ def scenario_show(
 
 
 # ------------------------------------------------------------------------------ demo
-DEMO_YEARS = 1.5
+DEMO_YEARS = 1.0
 DEMO_STRATEGIES = {
     "supply-side": [{"kind": "lab_raids", "start": 0.25, "intensity": 1.0},
                     {"kind": "border_security", "start": 0.25, "intensity": 1.0},
