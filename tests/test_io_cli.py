@@ -49,3 +49,25 @@ def test_info_on_a_shared_dataset(shared_data, capsys):
     summary = json.loads(capsys.readouterr().out)
     assert (summary["actors"], summary["links"], summary["directed"]) == (100, 124, False)
     assert (summary["components"], summary["largest_component"]) == (5, 89)
+
+
+def test_info_prints_names_with_brackets_literally(tmp_path, capsys):
+    net = Network(["a", "b"], pd.DataFrame({"source": ["a"], "target": ["b"]}),
+                  name="[/x] case [1]")
+    fentanet.write(net, tmp_path / "n.graphml")
+    assert main(["info", str(tmp_path / "n.graphml")]) == 0
+    assert "[/x] case [1]" in capsys.readouterr().out
+
+
+def test_shared_data_found_from_a_git_worktree(tmp_path):
+    from fentanet.datasets import main_checkout
+
+    main_root = tmp_path / "main"
+    (main_root / ".git" / "worktrees" / "io").mkdir(parents=True)
+    wt = tmp_path / "wt" / "io"
+    wt.mkdir(parents=True)
+    (wt / ".git").write_text(f"gitdir: {main_root}/.git/worktrees/io\n")
+    assert main_checkout(wt) == main_root
+    assert main_checkout(main_root) is None  # a main checkout's .git is a folder
+    (wt / ".git").write_text("not a pointer\n")
+    assert main_checkout(wt) is None

@@ -40,8 +40,9 @@ DATASETS: dict[str, str] = {
 def data_dir() -> Path | None:
     """The shared data folder, or ``None`` when it is not on this machine.
 
-    Looked up in ``$FENTANET_DATA``, then ``../shared/data`` from the working directory
-    and from the project root (the folder holding ``pyproject.toml``).
+    Looked up in ``$FENTANET_DATA``, then ``../shared/data`` from the working directory,
+    from the project root (the folder holding ``pyproject.toml``) and, when that root is
+    a git worktree, from the main checkout it belongs to.
     """
     env = os.environ.get("FENTANET_DATA")
     candidates = [Path(env)] if env else []
@@ -50,11 +51,34 @@ def data_dir() -> Path | None:
     for parent in here.parents:
         if (parent / "pyproject.toml").exists():
             candidates.append(parent / ".." / "shared" / "data")
+            main = main_checkout(parent)
+            if main is not None:
+                candidates.append(main / ".." / "shared" / "data")
             break
     for cand in candidates:
         if (cand / "networks").is_dir() or (cand / "interdiction").is_dir():
             return cand.resolve()
     return None
+
+
+def main_checkout(root: Path) -> Path | None:
+    """The main checkout of a git worktree at ``root`` (whose ``.git`` is a file reading
+    ``gitdir: <main>/.git/worktrees/<name>``), else ``None``."""
+    git = root / ".git"
+    if not git.is_file():
+        return None
+    try:
+        text = git.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not text.startswith("gitdir:"):
+        return None
+    gitdir = Path(text[len("gitdir:"):].strip())
+    if not gitdir.is_absolute():
+        gitdir = (root / gitdir).resolve()
+    if gitdir.parent.name != "worktrees" or gitdir.parent.parent.name != ".git":
+        return None
+    return gitdir.parent.parent.parent
 
 
 def path(name_or_relpath: str) -> Path:

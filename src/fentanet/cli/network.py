@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from fentanet.cli import app
 from fentanet.cli.common import console, print_json, table
@@ -17,10 +18,11 @@ from fentanet.network.generate import as_spec, generate, read_spec
 def print_summary(summary: dict) -> None:
     """Print a network summary (as returned by ``Network.summary``) as tables."""
     kind = "directed" if summary["directed"] else "undirected"
-    console.print(f"[bold]{summary['name'] or 'network'}[/bold]  {summary['actors']} actors, "
+    console.print(f"[bold]{escape(summary['name'] or 'network')}[/bold]  "
+                  f"{summary['actors']} actors, "
                   f"{summary['links']} links, {kind}")
     if summary.get("source"):
-        console.print(f"  source: {summary['source']}")
+        console.print(f"  source: {escape(str(summary['source']))}")
     console.print(table("Actors by kind", ["kind", "actors"],
                         [[k, v] for k, v in summary["actor_kinds"].items()]))
     console.print(table("Links by kind", ["kind", "links"],
@@ -111,7 +113,6 @@ def formats_command(
     if json_out:
         print_json(rows)
         return
-    from rich.markup import escape
     from rich.table import Table
 
     t = Table(title="Network formats (docs/formats.md tells what each keeps)",

@@ -235,7 +235,7 @@ def read(path: str | Path, format: str | None = None, **options: Any) -> Network
     >>> net = read("links.csv")                                   # doctest: +SKIP
     >>> net = read("calls.txt", format="edgelist", directed=True)  # doctest: +SKIP
     """
-    path = Path(path)
+    path = Path(path).expanduser()
     _check_file(path)
     name = format or detect_format(path)
     fmt = _format(name, need="reader")
@@ -275,7 +275,7 @@ def write(net: Network, path: str | Path, format: str | None = None, **options: 
     from fentanet.network.convert import as_network
 
     net = as_network(net)
-    path = Path(path)
+    path = Path(path).expanduser()
     if format is None:
         _load_formats()
         ext = _extension(path)
