@@ -159,6 +159,15 @@ def test_ten_megabyte_single_line(tmp_path):
         fentanet.read(one, format="edgelist")
 
 
+def test_ten_megabyte_single_line_through_the_cli(tmp_path, capsys):
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"a," * 5_000_000)
+    assert main(["info", str(big)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"error: {big}: cannot tell the format from the extension '.csv'")
+
+
 def test_line_breaks_in_values_stay_on_one_line(tmp_path, capsys):
     p = tmp_path / "l.csv"
     p.write_text('source,target,kind\n"a\nb",c,wizardry\n')
