@@ -778,6 +778,19 @@ def step_population(
     multinomial per compartment, as sequential conditional binomials) and applied
     together; treatment entries are capped by the free places.
     """
+    out = _step_array(state, params, inputs, streams, step, dt)
+    return {name: out[:, k] for k, name in enumerate(FLOWS)}
+
+
+def _step_array(
+    state: PopulationState,
+    params: PopulationParams,
+    inputs: PopulationInputs,
+    streams: Streams,
+    step: int,
+    dt: float,
+) -> np.ndarray:
+    """:func:`step_population` returning the flows as one (markets, len(FLOWS)) array."""
     if not dt > 0 or not math.isfinite(dt):
         raise InputError(f"expected a time step > 0 in years, got {dt}", field="dt")
     m = state.n_markets
@@ -801,7 +814,7 @@ def step_population(
         float(dt),
         out,
     )
-    return {name: out[:, k] for k, name in enumerate(FLOWS)}
+    return out
 
 
 @numba.njit(cache=True)
@@ -1008,27 +1021,24 @@ def run_population(
     streams = Streams(seed)
     fixed = PopulationInputs.baseline(m) if inputs is None else inputs
     steps = max(1, round(years / dt))
-    totals = {k: np.zeros(m, dtype=np.int64) for k in FLOWS}
-    py = {k: np.zeros(m) for k in ("using", "ordinary", "released", "treatment", "remission")}
+    total = np.zeros((m, len(FLOWS)), dtype=np.int64)
+    names = ("using", "ordinary", "released", "treatment", "remission")
+    time_in = np.zeros((5, m))
     rows = np.zeros((steps, len(FLOWS) + 5), dtype=np.int64)
+    nf = len(FLOWS)
     for step in range(steps):
-        py["using"] += state.using * dt
-        py["ordinary"] += (state.using - state.released) * dt
-        py["released"] += state.released * dt
-        py["treatment"] += state.treatment * dt
-        py["remission"] += state.remission * dt
+        ordinary = state.using - state.released
+        counts = np.stack((state.using, ordinary, state.released, state.treatment, state.remission))
+        time_in += counts * dt
         x = fixed(step, step * dt) if callable(fixed) else fixed
-        flows = step_population(state, params, x, streams, step, dt)
-        for j, k in enumerate(FLOWS):
-            totals[k] += flows[k]
-            rows[step, j] = flows[k].sum()
-        rows[step, len(FLOWS) :] = (
-            state.at_risk.sum(),
-            state.using.sum(),
-            state.treatment.sum(),
-            state.remission.sum(),
-            state.deaths.sum(),
-        )
+        out = _step_array(state, params, x, streams, step, dt)
+        total += out
+        rows[step, :nf] = out.sum(axis=0)
+        rows[step, nf:] = np.stack(
+            (state.at_risk, state.using, state.treatment, state.remission, state.deaths)
+        ).sum(axis=1)
+    totals = {k: total[:, j] for j, k in enumerate(FLOWS)}
+    py = dict(zip(names, time_in, strict=True))
     series = pd.DataFrame(
         rows, columns=[*FLOWS, "at_risk", "using", "treatment", "remission", "cumulative_deaths"]
     )
