@@ -4,7 +4,8 @@ Markets share a US-scale population (3 million people using, about 9 million at 
 with weekly steps and a steady trickle of releases after arrest, so every compartment
 and draw is exercised. Reported: the median step time, microseconds per market-step, and
 its split into a fixed cost per step (Python, input checks) and a cost per market (22
-keyed uniforms and binomial draws, compiled). Goal: well below the supply side of the
+keyed uniforms and binomial draws, compiled; it grows with the people per market, whose
+counts make the exact binomial walks longer). Goal: well below the supply side of the
 step; the reference is the DESIGN.md measurement of a NumPy + numba supply toy, 45 M
 agent-steps a second, i.e. about 2.2 ms a step for 10^5 actors with about 10^3 markets.
 
@@ -41,14 +42,18 @@ def _setup(n_markets: int):
 
 
 def _step_time(n_markets: int, repeat: int) -> float:
+    """Median time of one step, each measurement a batch of steps (so that a step of a few
+    microseconds is not lost in the timer's own noise)."""
     params, state, inputs = _setup(n_markets)
     streams = Streams(1)
     counter = iter(range(10**9))
+    batch = max(1, 20_000 // n_markets)
 
-    def step() -> None:
-        pop.step_population(state, params, inputs, streams, next(counter), 1 / 52)
+    def steps() -> None:
+        for _ in range(batch):
+            pop.step_population(state, params, inputs, streams, next(counter), 1 / 52)
 
-    return timeit(step, repeat=repeat, warmup=2)
+    return timeit(steps, repeat=repeat, warmup=1) / batch
 
 
 def run(quick: bool) -> list[Result]:
