@@ -18,6 +18,7 @@ import yaml
 
 from fentanet.cli import app
 from fentanet.cli.common import console, err_console, print_json, table
+from fentanet.cli.reporting import PngOpt, ReportOpt, check_report_paths, save_report
 from fentanet.errors import InputError
 
 runs_app = typer.Typer(name="runs", help="The run store: list, show, export, delete runs.",
@@ -54,8 +55,8 @@ def run_ensemble(scenario: str, *, runs: int, variants: Any = None, sweep: Any =
                  seed: int | None = None, scheduler: str | None = None,
                  workers: int | None = None, store: str | None = None,
                  json_out: bool = False, years: float | None = None,
-                 baseline: bool = True) -> None:
-    """Run an ensemble for a CLI command and print its results (table or JSON).
+                 baseline: bool = True) -> Any:
+    """Run an ensemble for a CLI command, print its results (table or JSON) and return it.
 
     Used by ``fentanet sweep`` here and by ``fentanet simulate/compare --runs N``.
     """
@@ -74,6 +75,7 @@ def run_ensemble(scenario: str, *, runs: int, variants: Any = None, sweep: Any =
         err_console.print(f"[yellow]{exc}[/yellow]")
         raise typer.Exit(130) from None
     print_ensemble(ens, json_out=json_out)
+    return ens
 
 
 def print_ensemble(ens: Any, *, json_out: bool = False) -> None:
@@ -206,6 +208,8 @@ def sensitivity(
     workers: WorkersOpt = None,
     store: StoreOpt = None,
     json_out: JsonOpt = False,
+    report: ReportOpt = None,
+    png: PngOpt = None,
 ) -> None:
     """Sensitivity of a summary metric to parameters: tornado or LHS with PRCC."""
     from fentanet.ensemble import load_scenario
@@ -213,6 +217,10 @@ def sensitivity(
 
     if method not in ("tornado", "lhs"):
         raise InputError(f"method must be tornado or lhs, got {method!r}", field="--method")
+    if (report or png) and method != "tornado":
+        raise InputError("--report draws the tornado: use it with --method tornado",
+                         field="--report")
+    check_report_paths(report, png)
     ranges = dict(parse_range(p) for p in param)
     sc = load_scenario(scenario)
     if years is not None:
@@ -228,9 +236,14 @@ def sensitivity(
     if json_out:
         print_json({"method": method, "metric": metric, "ensemble": result.attrs["ensemble"],
                     "table": _records(result)})
-        return
-    console.print(table(f"{method}: {metric} (ensemble {result.attrs['ensemble']})", cols,
-                        result[cols].to_numpy().tolist()))
+    else:
+        console.print(table(f"{method}: {metric} (ensemble {result.attrs['ensemble']})",
+                            cols, result[cols].to_numpy().tolist()))
+    if report or png:
+        from fentanet.report import sensitivity_report
+
+        save_report(sensitivity_report(result, scenario=str(getattr(sc, "name", scenario)),
+                                       metric=metric), report, png, json_out=json_out)
 
 
 @app.command()

@@ -16,6 +16,7 @@ import yaml
 
 from fentanet.cli import app
 from fentanet.cli.common import console, print_json, table
+from fentanet.cli.reporting import PngOpt, ReportOpt, check_report_paths, save_report
 from fentanet.cli.runs import (
     JsonOpt,
     SchedulerOpt,
@@ -29,6 +30,29 @@ from fentanet.simulate.params import INTERVENTION_KINDS
 
 YearsOpt = Annotated[float | None, typer.Option("--years", help="Horizon in years (default: "
                                                                 "the scenario's).")]
+SensitivityOpt = Annotated[str | None, typer.Option(
+    "--sensitivity", help="Add the tornado of this stored sensitivity ensemble (its id, from "
+                          "`fentanet sensitivity`) to the --report.")]
+
+
+def _tornado(store: str | None, sensitivity: str | None, metric: str | None) -> Any:
+    """The tornado table of a stored sensitivity ensemble (read before the runs start, so a
+    wrong id fails at once)."""
+    if sensitivity is None:
+        return None
+    from fentanet.ensemble import Ensemble
+    from fentanet.ensemble.sensitivity import tornado_table
+    from fentanet.store import RunStore
+
+    return tornado_table(Ensemble.load(RunStore(store), sensitivity),
+                         **({"metric": metric} if metric else {}))
+
+
+def _report(ens: Any, report: Any, png: Any, tornado: Any, json_out: bool) -> None:
+    """Write the simulation report of an ensemble (with a tornado)."""
+    from fentanet.report import simulation_report
+
+    save_report(simulation_report(ens, sensitivity=tornado), report, png, json_out=json_out)
 
 
 def _scheduler(runs: int, scheduler: str | None) -> str | None:
@@ -50,16 +74,25 @@ def simulate(
     workers: WorkersOpt = None,
     store: StoreOpt = None,
     json_out: JsonOpt = False,
+    report: ReportOpt = None,
+    png: PngOpt = None,
+    sensitivity: SensitivityOpt = None,
+    sensitivity_metric: Annotated[str | None, typer.Option(
+        help="Metric of the --sensitivity tornado (default deaths_total).")] = None,
 ) -> None:
     """Run a scenario once, or N times on Dask, and keep the runs in the store."""
     from fentanet.ensemble import Variant
 
+    check_report_paths(report, png)
+    tornado = _tornado(store, sensitivity, sensitivity_metric)
     variants = None if variant is None else [Variant(variant, None)]
     if variants is not None:
         _check_strategies(scenario, [variant])
-    run_ensemble(scenario, runs=runs, variants=variants, seed=seed, years=years,
-                 scheduler=_scheduler(runs, scheduler), workers=workers, store=store,
-                 json_out=json_out, baseline=variant is None)
+    ens = run_ensemble(scenario, runs=runs, variants=variants, seed=seed, years=years,
+                       scheduler=_scheduler(runs, scheduler), workers=workers, store=store,
+                       json_out=json_out, baseline=variant is None)
+    if report or png:
+        _report(ens, report, png, tornado, json_out)
 
 
 @app.command()
@@ -82,11 +115,18 @@ def compare(
     workers: WorkersOpt = None,
     store: StoreOpt = None,
     json_out: JsonOpt = False,
+    report: ReportOpt = None,
+    png: PngOpt = None,
+    sensitivity: SensitivityOpt = None,
+    sensitivity_metric: Annotated[str | None, typer.Option(
+        help="Metric of the --sensitivity tornado (default deaths_total).")] = None,
 ) -> None:
     """Compare strategies with the baseline on the same seeds: deaths averted, supply
     reduction and cost per death averted, per seed and with intervals."""
     from fentanet.ensemble import Variant
 
+    check_report_paths(report, png)
+    tornado = _tornado(store, sensitivity, sensitivity_metric)
     adhoc = [parse_variant(v, start) for v in variant or []]
     names: list[Any] = (_check_strategies(scenario, variants or None)
                         if variants or not adhoc else [])
@@ -95,9 +135,11 @@ def compare(
     if len(set(labels)) != len(labels) or "baseline" in labels:
         raise InputError("variant names must differ from each other and from 'baseline'",
                          field="variant")
-    run_ensemble(scenario, runs=runs, variants=names, seed=seed, years=years,
-                 scheduler=_scheduler(runs, scheduler), workers=workers, store=store,
-                 json_out=json_out)
+    ens = run_ensemble(scenario, runs=runs, variants=names, seed=seed, years=years,
+                       scheduler=_scheduler(runs, scheduler), workers=workers, store=store,
+                       json_out=json_out)
+    if report or png:
+        _report(ens, report, png, tornado, json_out)
 
 
 def _check_strategies(scenario: str, names: list[str] | None) -> list[str]:

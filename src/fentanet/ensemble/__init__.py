@@ -25,6 +25,7 @@ from fentanet.ensemble.sensitivity import (
     latin_hypercube,
     prcc,
     tornado,
+    tornado_table,
 )
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "series_quantiles",
     "sweep_points",
     "tornado",
+    "tornado_table",
     "variants_from",
 ]
 

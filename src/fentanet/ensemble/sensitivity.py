@@ -66,7 +66,32 @@ def tornado(scenario: Any, ranges: Mapping[str, Sequence[float]], *, runs: int =
     rng = _ranges(ranges)
     points = [{}] + [{name: v} for name, (lo, hi) in rng.items() for v in (lo, hi)]
     ens = ensemble(scenario, runs, sweep=points, **kw)
+    return tornado_table(ens, metric=metric, level=level, ranges=rng)
+
+
+def tornado_table(ens: Ensemble, *, metric: str = DEATHS, level: float = 0.95,
+                  ranges: Mapping[str, Sequence[float]] | None = None) -> pd.DataFrame:
+    """The table of :func:`tornado` from its ensemble (just run, or reopened from the
+    store with ``Ensemble.load``): the base point has no parameter set, every other
+    point one. Without ``ranges`` each parameter's low and high are the smallest and
+    largest value it was run at."""
     df = _per_point(ens, metric)
+    if ranges is None:  # from every run's point, finished or not (as tornado() reports)
+        found: dict[str, list[float]] = {}
+        for point in {tuple(sorted(p.items())) for p in ens.runs().params}:
+            if len(point) > 1:
+                raise InputError(f"ensemble {ens.id} is not a one-at-a-time design (point "
+                                 f"{dict(point)} sets several parameters)", field="ensemble")
+            for name, v in point:
+                found.setdefault(name, []).append(float(v))
+        rng = {name: (min(vs), max(vs)) for name, vs in found.items()}
+    else:
+        rng = _ranges(ranges)
+    if not rng:
+        raise InputError(f"ensemble {ens.id} varies no parameter", field="ensemble")
+    if not (df.point == ()).any():
+        raise InputError(f"ensemble {ens.id} has no finished run at the base point",
+                         field="ensemble")
     base = df[df.point == ()].set_index("seed")[metric]
     rows = []
     for name, (lo, hi) in rng.items():
@@ -83,9 +108,11 @@ def tornado(scenario: Any, ranges: Mapping[str, Sequence[float]], *, runs: int =
         row["seeds"] = len(base)
         rows.append(row)
     out = pd.DataFrame(rows)
+    out = out.reindex(out.swing.abs().sort_values(ascending=False).index
+                      ).reset_index(drop=True)
     out.attrs["ensemble"] = ens.id
-    return out.reindex(out.swing.abs().sort_values(ascending=False).index
-                       ).reset_index(drop=True)
+    out.attrs["metric"] = metric
+    return out
 
 
 def latin_hypercube(ranges: Mapping[str, Sequence[float]], samples: int, *,

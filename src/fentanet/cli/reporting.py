@@ -1,0 +1,44 @@
+"""The ``--report FILE`` and ``--png DIR`` options that ``analyze``, ``simulate``,
+``compare`` and ``sensitivity`` share: checked before the work starts, written after it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from fentanet.cli.common import console, err_console
+from fentanet.errors import InputError
+
+ReportOpt = Annotated[Path | None, typer.Option(
+    "--report", help="Write a self-contained HTML report (opens offline) to this file.")]
+PngOpt = Annotated[Path | None, typer.Option(
+    "--png", help="Also write the report's figures as PNG files into this folder.")]
+
+
+def check_report_paths(report: Path | None, png: Path | None) -> None:
+    """Refuse report paths that cannot be written, before a long run starts."""
+    if report is not None:
+        if report.is_dir():
+            raise InputError("is a folder; expected an HTML file name for --report",
+                             file=report)
+        if not report.parent.exists():
+            raise InputError("the folder does not exist (for --report)", file=report.parent)
+    if png is not None and png.exists() and not png.is_dir():
+        raise InputError("exists and is not a folder; expected a folder for --png", file=png)
+
+
+def save_report(rep: Any, report: Path | None, png: Path | None, *,
+                json_out: bool = False) -> dict[str, Any]:
+    """Write ``rep`` (an HtmlReport) as HTML and/or PNG; say where (on stderr with
+    ``--json``, so stdout stays one JSON document). Returns the paths written."""
+    written: dict[str, Any] = {}
+    out = err_console if json_out else console
+    if report is not None:
+        written["report"] = rep.save(report)
+        out.print(f"report: {written['report']}", soft_wrap=True)
+    if png is not None:
+        written["png"] = rep.save_png(png)
+        out.print(f"{len(written['png'])} figures as PNG in {png}", soft_wrap=True)
+    return written

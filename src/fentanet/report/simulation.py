@@ -1,0 +1,466 @@
+"""The simulation report: main series with ensemble bands, strategies side by side, deaths
+averted and cost per death averted with intervals, and the sensitivity tornado.
+
+:func:`simulation_report` takes what the simulation and ensemble layers return, an
+:class:`~fentanet.ensemble.Ensemble` (many seeds, read back from the run store), a
+:class:`~fentanet.Comparison` or a mapping of :class:`~fentanet.Result` (one seed), and
+reads its numbers through the ensemble layer's functions (:func:`series_quantiles`,
+:func:`compare_table`): the report draws, it does not recompute outcomes its own way.
+
+>>> cmp = fentanet.compare("toy", {"naloxone": [{"kind": "naloxone"}]})  # doctest: +SKIP
+>>> simulation_report(cmp).save("toy.html")                             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fentanet.ensemble.plan import BASELINE
+from fentanet.ensemble.results import (
+    COST,
+    DEATHS,
+    SUPPLY,
+    Ensemble,
+    compare_table,
+    paired,
+    series_quantiles,
+)
+from fentanet.errors import InputError
+from fentanet.report import figures as F
+from fentanet.report.html import HtmlReport, fmt_number
+
+SERIES: dict[str, tuple[str, str]] = {
+    "supply_kg": ("Supply reaching markets", "kg per {step}"),
+    "overdose_deaths": ("Overdose deaths", "deaths per {step}"),
+    "deaths": ("Deaths (all causes in the model)", "deaths per {step}"),
+    "people_using": ("People using illicit opioids", "people"),
+    "people_in_treatment": ("People in treatment", "people"),
+    "price_index": ("Street price", "index (1 = base)"),
+    "potency_index": ("Potency", "index (1 = base)"),
+    "seized_kg": ("Product seized", "kg per {step}"),
+    "arrests": ("Arrests", "arrests per {step}"),
+    "labs_active": ("Active labs", "labs"),
+    "organizations_active": ("Active organizations", "organizations"),
+    "intervention_cost_usd": ("Intervention cost", "USD per {step}"),
+}
+"""Series drawn by default (where the runs report them): title and unit."""
+
+DEFAULT_SERIES = ("supply_kg", "overdose_deaths", "people_using", "price_index",
+                  "seized_kg", "arrests", "labs_active", "people_in_treatment")
+
+HEADLINE: dict[str, str] = {
+    DEATHS: "deaths",
+    "overdose_deaths_total": "overdose deaths",
+    SUPPLY: "supply (kg)",
+    "seized_kg_total": "seized (kg)",
+    "arrests_total": "arrests",
+    "people_using_end": "people using at the end",
+    COST: "cost (USD)",
+}
+"""Summary metrics of the side-by-side table, with their headers."""
+
+OVERDOSE = "overdose_deaths_total"
+
+_STEP_ADJ = {"week": "Weekly", "day": "Daily"}
+
+
+@dataclass
+class RunTables:
+    """The runs behind a report, as tables: one row per run (``summary``) and one row per
+    run and step (``series``), with where they came from."""
+
+    summary: pd.DataFrame
+    series: pd.DataFrame
+    scenario: str
+    variants: list[str]
+    seeds: list[int]
+    meta: dict[str, Any] = field(default_factory=dict)
+    failed: pd.DataFrame | None = None
+
+
+def run_tables(runs: Any, *, metrics: Sequence[str] | None = None) -> RunTables:
+    """The summary and series tables of an Ensemble, a Comparison, a mapping name ->
+    Result, a sequence of Results or one Result."""
+    if isinstance(runs, Ensemble):
+        return _ensemble_tables(runs, metrics)
+    results: dict[str, Any]
+    if hasattr(runs, "results") and isinstance(runs.results, Mapping):  # a Comparison
+        results = dict(runs.results)
+    elif isinstance(runs, Mapping):
+        results = dict(runs)
+    elif hasattr(runs, "series") and hasattr(runs, "summary"):  # one Result
+        results = {runs.variant or BASELINE: runs}
+    elif isinstance(runs, Sequence) and runs and all(hasattr(r, "series") for r in runs):
+        results = {}
+        for r in runs:
+            results.setdefault(r.variant or BASELINE, []).append(r)
+    else:
+        raise InputError(f"cannot report on {type(runs).__name__}; expected an Ensemble, a "
+                         "Comparison, a mapping of Results or Results", field="runs")
+    rows, frames, scenario, seeds, versions = [], [], "", set(), set()
+    for name, items in results.items():
+        for r in items if isinstance(items, list) else [items]:
+            if not hasattr(r, "series"):
+                raise InputError(f"variant {name!r} is a {type(r).__name__}, not a Result",
+                                 field="runs")
+            scenario = scenario or getattr(r.scenario, "name", str(r.scenario))
+            seeds.add(int(r.seed))
+            versions.add(r.version)
+            rows.append({"variant": str(name), "seed": int(r.seed), **r.summary})
+            s = r.series
+            keep = [c for c in s.columns if metrics is None or c in metrics
+                    or c in ("step", "time", "year")]
+            frames.append(s[keep].assign(variant=str(name), seed=int(r.seed)))
+    summary = pd.DataFrame(rows)
+    series = pd.concat(frames, ignore_index=True)
+    variants = list(dict.fromkeys(summary["variant"]))
+    variants.sort(key=lambda v: v != BASELINE)
+    return RunTables(summary, series, scenario, variants, sorted(seeds),
+                     meta={"version": "; ".join(sorted(v for v in versions if v))})
+
+
+def _ensemble_tables(ens: Ensemble, metrics: Sequence[str] | None) -> RunTables:
+    summary = ens.summary()
+    series = ens.series()
+    keys = ens.key_columns(summary)
+    if keys:  # a sweep: each point is a group of its own
+        def label(frame: pd.DataFrame) -> pd.Series:
+            parts = [frame[k].astype(str).radd(f"{k.removeprefix('param:')}=") for k in keys]
+            return frame["variant"].str.cat(parts, sep=" · ")
+        rank = {v: i for i, v in enumerate(ens.variants)}
+        order = summary.assign(_r=summary["variant"].map(rank)).sort_values(
+            ["_r", *keys], kind="stable").index
+        summary = summary.loc[order].reset_index(drop=True)
+        summary = summary.assign(point=label(summary))
+        series = series.assign(point=label(series))
+    if metrics is not None:
+        series = series[[c for c in series.columns if c in metrics or c in (
+            "run_id", "variant", "seed", "step", "time", "year", "point", *keys)]]
+    runs = ens.runs()
+    versions = sorted({str(v) for v in runs.get("version", pd.Series(dtype=str)).dropna()})
+    return RunTables(summary, series, ens.scenario, list(ens.variants), list(ens.seeds),
+                     meta={"ensemble": ens.id, "store": str(ens.store.root),
+                           "version": "; ".join(versions), "sweep": keys},
+                     failed=ens.failed)
+
+
+def _step_word(series: pd.DataFrame) -> str:
+    t = np.sort(series["time"].unique()) if "time" in series else np.array([])
+    if t.size < 2:
+        return "step"
+    dt = float(np.median(np.diff(t)))
+    for word, length in (("week", 1 / 52), ("month", 1 / 12), ("day", 1 / 365),
+                         ("quarter", 0.25), ("year", 1.0)):
+        if abs(dt - length) < 0.02 * length:
+            return word
+    return f"step ({dt:.3g} years)"
+
+
+def monthly(series: pd.DataFrame, group: str = "variant") -> pd.DataFrame:
+    """Series of sub-monthly steps as months: flows as the month's rate (mean per step x
+    steps per month, so months of 4 and 5 weeks compare), levels as the month's mean.
+    Quantiles over seeds are then taken of the monthly values of each run."""
+    from fentanet.simulate.run import FLOW_COLUMNS
+
+    t = series["time"].to_numpy(dtype=float)
+    dt = float(np.median(np.diff(np.unique(t)))) if len(np.unique(t)) > 1 else 1.0
+    month = np.floor(t * 12 + 1e-6).astype(int)
+    keys = [c for c in (group, "seed", "run_id") if c in series.columns]
+    values = [c for c in series.columns if c not in (*keys, "step", "time", "year", "variant",
+                                                      "point")
+              and pd.api.types.is_numeric_dtype(series[c])]
+    g = series.assign(_month=month).groupby([*keys, "_month"], sort=False)
+    out = g[values].mean()
+    flows = [c for c in values if c in FLOW_COLUMNS or c.startswith(("arrests_", "seized_",
+                                                                     "cost_"))]
+    out[flows] = out[flows] * (1 / 12) / dt
+    out = out.reset_index()
+    out["time"] = out["_month"] / 12
+    if "year" in series.columns:
+        start = float((series["year"] - series["time"]).iloc[0])
+        out["year"] = start + out["time"]
+    out["step"] = out["_month"]
+    return out.drop(columns="_month")
+
+
+def _cell(q05: float, q50: float, q95: float, runs: int) -> str:
+    if runs <= 1 or (q05 == q50 == q95):
+        return fmt_number(q50)
+    return f"{fmt_number(q50)} ({fmt_number(q05)}–{fmt_number(q95)})"
+
+
+def side_by_side(tables: RunTables, metrics: Mapping[str, str] = HEADLINE,
+                 group: str = "variant") -> pd.DataFrame:
+    """Per strategy: the median of each headline metric over seeds with its 5-95% range."""
+    have = [m for m in metrics if m in tables.summary.columns]
+    q = series_quantiles(tables.summary.assign(step=0), by=[group], metrics=have)
+    rows = []
+    for name, g in q.groupby(group, sort=False):
+        row = {"strategy": name, "seeds": int(g["runs"].max())}
+        for r in g.itertuples():
+            row[metrics[r.metric]] = _cell(r.q05, r.q50, r.q95, r.runs)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def comparison(tables: RunTables, *, level: float = 0.95) -> pd.DataFrame:
+    """The paired comparison against the baseline (see
+    :func:`fentanet.ensemble.compare_table`), with overdose deaths averted added."""
+    extra = [OVERDOSE] if OVERDOSE in tables.summary.columns else []
+    keys = tables.meta.get("sweep") or []
+    table = compare_table(tables.summary.drop(columns=["point"], errors="ignore"), BASELINE,
+                          keys=keys, metrics=extra, level=level)
+    if extra and len(table):
+        od = table["outcome"] == f"change in {OVERDOSE}"
+        flip = ["mean", "ci_low", "ci_high", "q05", "q50", "q95"]
+        table.loc[od, flip] = -table.loc[od, flip].to_numpy()
+        table.loc[od, ["ci_low", "ci_high"]] = table.loc[od, ["ci_high", "ci_low"]].to_numpy()
+        table.loc[od, ["q05", "q95"]] = table.loc[od, ["q95", "q05"]].to_numpy()
+        table.loc[od, "share_positive"] = np.nan
+        table.loc[od, "outcome"] = "overdose deaths averted"
+    return table
+
+
+def cumulative_averted(tables: RunTables, metric: str = "deaths") -> pd.DataFrame:
+    """Quantiles over seeds, per strategy and step, of the cumulative ``metric`` averted
+    against the baseline on the same seed (common random numbers)."""
+    s = tables.series
+    if metric not in s.columns or BASELINE not in set(s["variant"]):
+        return pd.DataFrame()
+    steps = [c for c in ("step", "time", "year") if c in s.columns]
+    s = s.sort_values(["variant", "seed", "step"])
+    cum = s[["variant", "seed", *steps]].assign(
+        cumulative=s.groupby(["variant", "seed"], sort=False)[metric].cumsum())
+    diff = paired(cum, BASELINE, keys=steps)
+    if diff.empty:
+        return pd.DataFrame()
+    diff = diff.assign(averted=-diff["cumulative"]).drop(columns="cumulative")
+    return series_quantiles(diff, by=["variant"], metrics=["averted"])
+
+
+def simulation_report(runs: Any, *, sensitivity: pd.DataFrame | None = None,
+                      series: Sequence[str] | None = None, title: str | None = None,
+                      level: float = 0.95, sensitivity_metric: str | None = None
+                      ) -> HtmlReport:
+    """A report on simulation runs: an ensemble, a comparison of strategies or one run.
+
+    Parameters
+    ----------
+    runs
+        An :class:`~fentanet.ensemble.Ensemble` (``fentanet.ensemble(...)``, or
+        ``Ensemble.load(store, id)``), a :class:`~fentanet.Comparison`
+        (``fentanet.compare``), a mapping strategy -> Result, or one Result.
+    sensitivity
+        A one-at-a-time sensitivity table (:func:`fentanet.ensemble.tornado`, or
+        :func:`fentanet.ensemble.sensitivity.tornado_table` of a stored one): drawn as a
+        tornado.
+    series
+        Per-step series to draw (default: supply, overdose deaths, people using, price,
+        seizures, arrests, active labs, people in treatment, where reported).
+    level
+        Level of the intervals of the paired comparison.
+    """
+    wanted = list(series) if series is not None else list(DEFAULT_SERIES)
+    tables = run_tables(runs, metrics=[*wanted, "deaths"])
+    if tables.summary.empty:
+        raise InputError("no finished runs to report on", field="runs")
+    group = "point" if tables.meta.get("sweep") else "variant"
+    names = list(dict.fromkeys(tables.summary[group]))
+    names.sort(key=lambda v: not str(v).startswith(BASELINE))
+    colors = F.variant_colors(names)
+    n_seeds = len(tables.seeds)
+    step = _step_word(tables.series)
+    years = float(tables.summary["years"].median()) if "years" in tables.summary else None
+    sub = (f"scenario {tables.scenario} · {len(names)} "
+           f"{'strategy' if len(names) == 1 else 'strategies'} · {n_seeds} "
+           f"seed{'s' if n_seeds != 1 else ''}"
+           + (f" ({tables.seeds[0]}–{tables.seeds[-1]})" if n_seeds > 1 else
+              f" ({tables.seeds[0]})")
+           + (f" · {fmt_number(years)} years" if years else ""))
+    rep = HtmlReport(title or f"Simulation: {tables.scenario}", sub)
+    cmp = comparison(tables, level=level) if len(tables.variants) > 1 else pd.DataFrame()
+
+    # ------------------------------------------------------------------ overview
+    rep.heading("Overview")
+    cards: list[tuple] = [("scenario", tables.scenario), ("strategies", len(names)),
+                          ("seeds per strategy", n_seeds)]
+    if years:
+        cards.append(("horizon", f"{fmt_number(years)} years", f"steps of a {step}"))
+    base = tables.summary[tables.summary["variant"] == BASELINE]
+    for metric, label in ((DEATHS, "baseline deaths"), (SUPPLY, "baseline supply (kg)")):
+        if metric in base and len(base):
+            cards.append((label, float(base[metric].median()),
+                          "median over seeds" if len(base) > 1 else ""))
+    if not cmp.empty:
+        da = cmp[cmp["outcome"] == "deaths averted"].sort_values("mean", ascending=False)
+        if len(da):
+            best = da.iloc[0]
+            detail = (f"{best[group if group in best else 'variant']}"
+                      + (f", {level:.0%} CI {fmt_number(best['ci_low'])} to "
+                         f"{fmt_number(best['ci_high'])}" if np.isfinite(best["ci_low"])
+                         else ""))
+            cards.append(("most deaths averted", float(best["mean"]), detail))
+    rep.metrics(cards)
+    rep.text(_overview_text(tables, n_seeds, level))
+    if tables.failed is not None and len(tables.failed):
+        rep.callout(f"{len(tables.failed)} run(s) failed and are left out; see 'About these "
+                    "runs'.")
+
+    # ------------------------------------------------------------------ series
+    present = [m for m in wanted if m in tables.series.columns]
+    if present:
+        rep.heading("Main series")
+        shown, unit_step = tables.series, step
+        if step in ("week", "day") and tables.series["time"].max() >= 0.5:
+            shown, unit_step = monthly(tables.series, group), "month"
+        rep.text(("The median over seeds of each strategy, with the band from the 5% to the "
+                  "95% quantile: what one realisation of the trade may look like. "
+                  if n_seeds > 1 else
+                  "One seed per strategy: the lines are single realisations (run more seeds "
+                  "for bands). ")
+                 + (f"{_STEP_ADJ.get(step, step)} steps are shown by month (flows as "
+                    "monthly rates)." if unit_step != step else ""), note=True)
+        q = series_quantiles(shown, by=[group], metrics=present)
+        x = "year" if "year" in q.columns else "time"
+        xlabel = "year" if x == "year" else "years since start"
+        with rep.grid():
+            for m in present:
+                title_, unit = SERIES.get(m, (m, ""))
+                part = q[q["metric"] == m]
+                rep.figure(F.band_figure(part, x, by=group, title=title_,
+                                         ylabel=unit.format(step=unit_step), xlabel=xlabel,
+                                         colors=colors, height=360),
+                           name=f"series-{m}")
+
+    # ------------------------------------------------------------------ side by side
+    rep.heading("Strategies side by side")
+    rep.table(side_by_side(tables, group=group),
+              caption="Totals over the horizon (and people using at the end): median over "
+                      "seeds (5%–95%)." if n_seeds > 1 else "Totals over the horizon.",
+              name="side-by-side")
+
+    # ------------------------------------------------------------------ comparison
+    if not cmp.empty:
+        rep.heading("Against the baseline")
+        rep.text("Each strategy is run on the same seeds as the baseline (common random "
+                 "numbers), so each seed gives one paired difference. Bars show the mean "
+                 f"difference over seeds with its {level:.0%} interval; cost per death "
+                 "averted is the ratio of the mean extra cost to the mean deaths averted, "
+                 "with a paired bootstrap interval.", note=True)
+        label_col = "point" if group == "point" else "variant"
+        if group == "point":
+            keys = tables.meta["sweep"]
+            cmp = cmp.assign(point=cmp["variant"].str.cat(
+                [cmp[k].astype(str).radd(f"{k.removeprefix('param:')}=") for k in keys],
+                sep=" · "))
+        with rep.grid():
+            for outcome, xlabel, unit in (
+                    ("deaths averted", "deaths averted", ""),
+                    ("overdose deaths averted", "overdose deaths averted", ""),
+                    ("supply reduction %", "% of the baseline's supply", "%"),
+                    ("cost per death averted", "USD per death averted", "")):
+                part = cmp[cmp["outcome"] == outcome]
+                if part.empty or part["mean"].isna().all():
+                    continue
+                rep.figure(F.interval_bar_figure(
+                    part, label_col, "mean", "ci_low", "ci_high", colors=colors,
+                    title=outcome[0].upper() + outcome[1:], xlabel=xlabel,
+                    unit=unit), name=outcome.replace(" ", "-").replace("%", "pct"))
+            cum = cumulative_averted(tables)
+            if not cum.empty:
+                x = "year" if "year" in cum.columns else "time"
+                rep.figure(F.band_figure(cum, x, by="variant", colors=colors,
+                                         title="Deaths averted over time (cumulative)",
+                                         ylabel="deaths averted",
+                                         xlabel="year" if x == "year" else "years since start",
+                                         height=360), name="deaths-averted-over-time")
+        nan_cpd = cmp[(cmp["outcome"] == "cost per death averted") & cmp["mean"].isna()]
+        if len(nan_cpd):
+            rep.callout("No cost per death averted for "
+                        + ", ".join(map(str, nan_cpd[label_col])) + ": these strategies "
+                        "avert no deaths on average over the seeds run.", kind="info")
+        shown = cmp[[label_col, "outcome", "mean", "ci_low", "ci_high", "q05", "q50", "q95",
+                     "share_positive", "seeds"]].rename(columns={
+                         label_col: "strategy", "ci_low": f"{level:.0%} CI low",
+                         "ci_high": f"{level:.0%} CI high", "q05": "seeds 5%",
+                         "q50": "seeds median", "q95": "seeds 95%",
+                         "share_positive": "seeds > 0"})
+        rep.table(shown, caption="Per-seed differences against the baseline: mean with its "
+                                 "interval, and their spread over seeds.",
+                  formats={"seeds > 0": "{:.0%}"}, name="comparison")
+
+    # ------------------------------------------------------------------ sensitivity
+    if sensitivity is not None and len(sensitivity):
+        sensitivity_section(rep, sensitivity, sensitivity_metric)
+
+    # ------------------------------------------------------------------ provenance
+    rep.heading("About these runs")
+    about = [("scenario", tables.scenario),
+             ("strategies", ", ".join(map(str, names))),
+             ("seeds", ", ".join(map(str, tables.seeds[:12]))
+              + (" ..." if n_seeds > 12 else ""))]
+    for key, label in (("ensemble", "ensemble id"), ("store", "run store"),
+                       ("version", "version")):
+        if tables.meta.get(key):
+            about.append((label, str(tables.meta[key])))
+    if sensitivity is not None and sensitivity.attrs.get("ensemble"):
+        about.append(("sensitivity ensemble", str(sensitivity.attrs["ensemble"])))
+    rep.table(pd.DataFrame(about, columns=["", "value"]), name="about")
+    if tables.failed is not None and len(tables.failed):
+        f = tables.failed.assign(error=tables.failed["error"].astype(str).str.split("\n")
+                                 .str[0])
+        rep.table(f[["variant", "seed", "error"]], caption="Failed runs", name="failed")
+    rep.text("A run is determined by its scenario, seed and version: the same inputs give "
+             "the same numbers.", note=True)
+    return rep
+
+
+def sensitivity_section(rep: HtmlReport, table: pd.DataFrame,
+                        metric: str | None = None) -> None:
+    """A "Sensitivity" section: the tornado of a one-at-a-time table and the table."""
+    metric = metric or table.attrs.get("metric", DEATHS)
+    rep.heading("Sensitivity")
+    rep.text(f"One parameter at a time at its low and its high value, the others at the "
+             f"scenario's, on the same seeds: the change in mean {metric} from the base "
+             "run, widest swing on top, with per-seed intervals.", note=True)
+    rep.figure(F.tornado_figure(table, title=f"Sensitivity of {metric}",
+                                xlabel=f"change in {metric}"), name="tornado")
+    cols = [c for c in ("parameter", "low", "high", "base", "change_low", "change_high",
+                        "swing", "seeds") if c in table.columns]
+    rep.table(table[cols], name="sensitivity")
+
+
+def sensitivity_report(table: pd.DataFrame, *, scenario: str = "", title: str | None = None,
+                       metric: str | None = None) -> HtmlReport:
+    """A report of a one-at-a-time sensitivity table alone (``fentanet sensitivity
+    --report``): the tornado, the table and the ensemble it came from."""
+    if table is None or table.empty:
+        raise InputError("the sensitivity table is empty", field="sensitivity")
+    metric = metric or table.attrs.get("metric", DEATHS)
+    seeds = int(table["seeds"].max()) if "seeds" in table else None
+    rep = HtmlReport(title or f"Sensitivity{f': {scenario}' if scenario else ''}",
+                     f"{len(table)} parameters · {metric}"
+                     + (f" · {seeds} seeds per point" if seeds else ""))
+    sensitivity_section(rep, table, metric)
+    rep.heading("About these runs")
+    about = [("scenario", scenario or "-"), ("metric", metric),
+             ("ensemble id", str(table.attrs.get("ensemble", "-")))]
+    rep.table(pd.DataFrame(about, columns=["", "value"]), name="about")
+    return rep
+
+
+def _overview_text(tables: RunTables, n_seeds: int, level: float) -> str:
+    others = [v for v in tables.variants if v != BASELINE]
+    if not others:
+        return (f"{n_seeds} run{'s' if n_seeds != 1 else ''} of scenario {tables.scenario} "
+                "with no strategy against it: the series show the trade and its harms as "
+                "they go on.")
+    return (f"{len(others)} strateg{'y' if len(others) == 1 else 'ies'} "
+            f"({', '.join(others)}) against the baseline on {n_seeds} common "
+            f"seed{'s' if n_seeds != 1 else ''}. Deaths count every death of people who "
+            "use drugs in the model; overdose deaths are shown apart.")
