@@ -219,16 +219,6 @@ class Graph:
                      None if self.weight is None else self.weight[keep],
                      self.weight_as, self.directed, self.name)
 
-    def vertices(self, actors: Iterable[Any], *, field: str = "actor") -> np.ndarray:
-        """Vertex indices (int64) of actor ids; unknown ids are an :class:`InputError`."""
-        ids = [str(a) for a in ([actors] if isinstance(actors, str) else actors)]
-        idx = self.index.get_indexer(ids)
-        if (idx < 0).any():
-            missing = [a for a, k in zip(ids, idx, strict=True) if k < 0][:5]
-            raise InputError(f"unknown actor id(s) {missing} in network '{self.name}'",
-                             field=field)
-        return idx.astype(np.int64)
-
     def series(self, values: np.ndarray, name: str) -> pd.Series:
         """Values per vertex as a Series indexed by actor id (index name ``actor``)."""
         s = pd.Series(np.asarray(values), index=self.index.copy(), name=name)
