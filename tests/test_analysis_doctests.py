@@ -7,7 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["_graph", "centrality", "communities", "brokerage", "structure", "temporal"]
+MODULES = ["_graph", "centrality", "communities", "brokerage", "structure", "temporal",
+           "keyplayers", "resilience", "summary"]
 
 
 @pytest.mark.parametrize("name", MODULES)

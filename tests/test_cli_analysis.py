@@ -1,0 +1,104 @@
+"""``fentanet analyze`` and ``fentanet resilience``: in-process through fentanet.cli.main."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from fentanet import generate, resilience, write
+from fentanet.cli import main
+
+
+def run(capsys, *args) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def supply_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("net") / "supply.graphml"
+    write(generate({"actors": 250}, seed=5), path)
+    return path
+
+
+def test_analyze_prints_every_part_and_writes_tables(capsys, tmp_path, supply_file):
+    out = tmp_path / "tables"
+    code, stdout, err = run(capsys, "analyze", supply_file, "--top", 3, "--k", 3,
+                            "--steps", 5, "--budget", 4, "--time-limit", 2, "--out", out)
+    assert code == 0, err
+    for heading in ("Top actors", "Key players", "Communities", "Brokers", "Supply",
+                    "Bottleneck", "Optimal interdiction", "Resilience"):
+        assert heading in stdout
+    names = {p.name for p in out.iterdir()}
+    assert {"centrality.csv", "key_players.csv", "resilience.csv", "flow_cut.csv",
+            "interdiction.csv", "report.json"} <= names
+    cent = pd.read_csv(out / "centrality.csv")
+    assert len(cent) == 250 and {"actor", "kind", "degree", "betweenness"} <= set(cent)
+    report = json.loads((out / "report.json").read_text())
+    assert report["interdiction"]["budget"] == 4.0
+    kp = pd.read_csv(out / "key_players.csv")
+    assert kp[kp["objective"] == "fragmentation"]["actor"].tolist() == \
+        report["key_players"]["fragmentation"]["actors"]
+
+
+def test_analyze_json_on_caviar(capsys, shared_data):
+    path = shared_data / "networks" / "caviar" / "morselli_caviar.csv"
+    code, stdout, err = run(capsys, "analyze", path, "--k", 3, "--steps", 5, "--json")
+    assert code == 0, err
+    data = json.loads(stdout)
+    assert data["network"]["actors"] == 110
+    assert data["top"]["betweenness"][0]["actor"] == "1"
+    assert data["flow"] is None and data["interdiction"] is None
+    assert [r["strategy"] for r in data["resilience_summary"]] == [
+        "random", "degree", "betweenness", "key_players"]
+
+
+def test_resilience_command_matches_the_function(capsys, tmp_path, supply_file):
+    from fentanet import read
+
+    csv = tmp_path / "curve.csv"
+    code, stdout, err = run(capsys, "resilience", supply_file, "--strategy", "degree",
+                            "--mode", "block", "--block", 2, "--steps", 6, "--measure", "lcc",
+                            "--measure", "flow", "--replacement", "organization", "--out",
+                            csv)
+    assert code == 0, err
+    assert "replacement by organization" in stdout and "after 6 of" in stdout
+    want = resilience(read(supply_file), "degree", mode="block", block=2, steps=6,
+                      measure=["lcc", "flow"], replacement="organization")
+    got = pd.read_csv(csv)
+    assert got["actor"].tolist()[1:] == want["actor"].tolist()[1:]
+    assert got["flow"].to_numpy() == pytest.approx(want["flow"].to_numpy())
+    code, stdout, _ = run(capsys, "resilience", supply_file, "--strategy", "list",
+                          "--actors", "lab-0001,lab-0002", "--json")
+    assert code == 0
+    data = json.loads(stdout)
+    assert [r["actor"] for r in data["curve"]] == [None, "lab-0001", "lab-0002"]
+    assert data["settings"]["strategy"] == "list"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["resilience", "{f}", "--strategy", "closeness"], "unknown resilience strategy"),
+        (["resilience", "{f}", "--mode", "later"], "unknown mode 'later'"),
+        (["resilience", "{f}", "--measure", "density"], "unknown resilience measure"),
+        (["resilience", "{f}", "--strategy", "list"], "--strategy list takes"),
+        (["resilience", "{f}", "--kinds", "wizard"], "unknown actor kind"),
+        (["analyze", "{f}", "--k", "400"], "k (the key-player set size)"),
+        (["analyze", "{missing}"], "error:"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(capsys, tmp_path, supply_file, args, message):
+    args = [a.format(f=supply_file, missing=tmp_path / "nope.csv") for a in args]
+    code, _, err = run(capsys, *args)
+    assert code == 2
+    assert message in err and "Traceback" not in err
+
+
+def test_flow_measure_on_a_network_without_flow(capsys, shared_data):
+    path = shared_data / "networks" / "caviar" / "morselli_caviar.csv"
+    code, _, err = run(capsys, "resilience", path, "--measure", "flow")
+    assert code == 2 and "needs flow links" in err
