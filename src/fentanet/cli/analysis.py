@@ -267,7 +267,7 @@ def _demo_sections() -> None:
         faster targeted arrests break it than random ones."""
         net = demo.networks.get("caviar")
         if net is None:
-            console.print("CAVIAR is not loaded (no shared data folder): skipped.")
+            console.print("CAVIAR was not loaded (see above): skipped.")
             demo.report["analysis_caviar"] = {"available": False}
             return
         start = time.perf_counter()
