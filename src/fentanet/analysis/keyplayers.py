@@ -48,7 +48,6 @@ from itertools import combinations
 
 import numpy as np
 
-from fentanet.analysis import _kernels as kern
 from fentanet.analysis._graph import graph
 from fentanet.errors import InputError
 from fentanet.network.model import Network
@@ -101,6 +100,14 @@ class KeyPlayerResult:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def _kernels():
+    """The compiled kernels (imported on first use, so importing fentanet does not import
+    numba)."""
+    from fentanet.analysis import _kernels
+
+    return _kernels
 
 
 # ---------------------------------------------------------------------- the graph
@@ -194,18 +201,18 @@ class _Scorer:
         self.evaluations += 1
         mask = self._mask(members)
         if self.objective == "fragmentation":
-            sizes = kern.component_sizes(g.indptr, g.indices, mask)
+            sizes = _kernels().component_sizes(g.indptr, g.indices, mask)
             left = n - k
             return 1.0 - float((sizes * (sizes - 1)).sum()) / (left * (left - 1))
         if self.objective == "distance_fragmentation":
             left = n - k
-            return 1.0 - kern.harmonic_sum(g.indptr, g.indices, mask) / (left * (left - 1))
-        dist = kern.distances_from_set(g.indptr, g.indices, np.zeros(n, np.bool_),
+            return 1.0 - _kernels().harmonic_sum(g.indptr, g.indices, mask) / (left * (left - 1))
+        dist = _kernels().distances_from_set(g.indptr, g.indices, np.zeros(n, np.bool_),
                                        members.astype(np.int64))
         out = dist[~mask]
         if self.objective == "reach":
             return float((out <= self.m).sum()) / (n - k)
-        reached = out[out < kern.UNREACHED]
+        reached = out[out < _kernels().UNREACHED]
         return float((1.0 / reached).sum()) / n
 
     def additions(self, rest: np.ndarray) -> np.ndarray:
@@ -220,28 +227,28 @@ class _Scorer:
         if cand.size == 0:
             return out
         if self.objective == "fragmentation":
-            _, after = kern.pair_sum_after_each(g.indptr, g.indices, mask)
+            _, after = _kernels().pair_sum_after_each(g.indptr, g.indices, mask)
             left = n - k
             out[cand] = 1.0 - after[cand] / (left * (left - 1))
             return out
         if self.objective == "distance_fragmentation":
             left = n - k
-            h = kern.harmonic_sum_after_each(g.indptr, g.indices, mask, cand.astype(np.int64))
+            h = _kernels().harmonic_sum_after_each(g.indptr, g.indices, mask, cand.astype(np.int64))
             out[cand] = 1.0 - h / (left * (left - 1))
             return out
         none = np.zeros(n, np.bool_)
-        dist = kern.distances_from_set(g.indptr, g.indices, none, rest.astype(np.int64))
+        dist = _kernels().distances_from_set(g.indptr, g.indices, none, rest.astype(np.int64))
         outsiders = ~mask
         if self.objective == "reach":
             base = float((dist[outsiders] <= self.m).sum())
-            gain = kern.reach_gain_each(g.indptr, g.indices, none, dist,
+            gain = _kernels().reach_gain_each(g.indptr, g.indices, none, dist,
                                         cand.astype(np.int64), self.m, False)
             out[cand] = (base + gain - 1.0) / (n - k)
             return out
-        inv = np.where(dist < kern.UNREACHED, 1.0 / np.maximum(dist, 1), 0.0)
+        inv = np.where(dist < _kernels().UNREACHED, 1.0 / np.maximum(dist, 1), 0.0)
         base = float(inv[outsiders].sum())
-        gain = kern.reach_gain_each(g.indptr, g.indices, none, dist, cand.astype(np.int64),
-                                    kern.UNREACHED, True)
+        gain = _kernels().reach_gain_each(g.indptr, g.indices, none, dist, cand.astype(np.int64),
+                                    _kernels().UNREACHED, True)
         out[cand] = (base - inv[cand] + gain) / n
         return out
 

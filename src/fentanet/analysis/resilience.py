@@ -71,10 +71,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fentanet.analysis import _kernels as kern
 from fentanet.analysis._graph import Graph, _merge, link_kind_set
 from fentanet.analysis.centrality import _betweenness, _collective_influence, _katz
-from fentanet.analysis.keyplayers import DEFAULT_RESTARTS, _Scorer, search, undirected_csr
+from fentanet.analysis.keyplayers import (
+    DEFAULT_RESTARTS,
+    _kernels,
+    _Scorer,
+    search,
+    undirected_csr,
+)
 from fentanet.errors import InputError
 from fentanet.network.kinds import ACTOR_KINDS
 from fentanet.network.model import Network
@@ -193,8 +198,8 @@ class _State:
         heir = self._heir(v, rank) if self.org is not None else -1
         g = self.csr()
         ends = np.array([v] if heir < 0 else [v, heir], dtype=np.int64)
-        reach = kern.distances_from_set(g.indptr, g.indices, ~self.alive, ends)
-        self.dirty |= reach < kern.UNREACHED
+        reach = _kernels().distances_from_set(g.indptr, g.indices, ~self.alive, ends)
+        self.dirty |= reach < _kernels().UNREACHED
         self.alive[v] = False
         if heir >= 0:
             rows = np.flatnonzero(touching & (self.link_kind != "member_of"))
@@ -222,7 +227,7 @@ class _State:
         if pool.size == 0:
             return -1
         g = self.csr()
-        dist = kern.distances_from_set(g.indptr, g.indices, np.zeros(self.n, np.bool_),
+        dist = _kernels().distances_from_set(g.indptr, g.indices, np.zeros(self.n, np.bool_),
                                        np.array([v], dtype=np.int64))
         degree = np.diff(g.indptr)
         order = np.lexsort((rank[pool], -degree[pool], dist[pool]))
@@ -266,14 +271,14 @@ class _Meter:
         if {"lcc", "components", "efficiency"} & set(self.measures):
             g = state.csr()
         if "lcc" in self.measures or "components" in self.measures:
-            sizes = kern.component_sizes(g.indptr, g.indices, ~left)
+            sizes = _kernels().component_sizes(g.indptr, g.indices, ~left)
             if "lcc" in self.measures:
                 out["lcc"] = (float(sizes.max()) if sizes.size else 0.0) / self.lcc0
             if "components" in self.measures:
                 out["components"] = float(sizes.size)
         if "efficiency" in self.measures:
             n = int(left.sum())
-            total = kern.harmonic_sum(g.indptr, g.indices, ~left)
+            total = _kernels().harmonic_sum(g.indptr, g.indices, ~left)
             out["efficiency"] = total / (n * (n - 1)) if n > 1 else 0.0
         if "flow" in self.measures:
             out["flow"] = self._flow(state) / self.flow0
