@@ -128,11 +128,7 @@ def _graph(net: Network, link_kinds: str | Iterable[str] | None) -> _Graph:
     """The undirected simple graph of ``net`` (see :func:`fentanet.analysis._graph.graph`)
     in CSR form, both directions stored, self-loops dropped; cached with the graph."""
     g = graph(net, link_kinds=link_kinds, directed=False)
-    cached = g._matrices.get("kpp_csr")
-    if cached is None:
-        cached = undirected_csr(g.src, g.dst, g.n, g.ids)
-        g._matrices["kpp_csr"] = cached
-    return cached
+    return g.cached("kpp_csr", lambda: undirected_csr(g.src, g.dst, g.n, g.ids))
 
 
 def undirected_csr(src: np.ndarray, dst: np.ndarray, n: int, ids: np.ndarray) -> _Graph:
