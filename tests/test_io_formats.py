@@ -386,3 +386,19 @@ def test_xml_signature_only_at_the_root(tmp_path):
     q = put(tmp_path, "g.xml", '<?xml version="1.0"?>\n<!-- x -->\n<graphml><graph>'
                                '<node id="a"/></graph></graphml>\n')
     assert detect_format(q) == "graphml"
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+@pytest.mark.parametrize("encoding", ["no-such-encoding", "UTF-16", "ISO-8859-1"])
+def test_xml_declared_encoding_does_not_override_the_checked_text(tmp_path, fmt, encoding):
+    """The bytes are checked as UTF-8 (or converted from UTF-16) before parsing, so the
+    declaration's encoding name cannot crash expat (an unknown name raised LookupError)
+    nor refuse a UTF-16 file that the reader had already converted."""
+    body = ('<graphml><graph edgedefault="undirected"><node id="é"/><node id="b"/>'
+            '<edge source="é" target="b"/></graph></graphml>' if fmt == "graphml" else
+            '<gexf><graph defaultedgetype="undirected"><nodes><node id="é"/><node id="b"/>'
+            '</nodes><edges><edge source="é" target="b"/></edges></graph></gexf>')
+    text = f'<?xml version="1.0" encoding="{encoding}"?>\n{body}\n'
+    data = text.encode("utf-16") if encoding == "UTF-16" else text.encode("utf-8")
+    net = fentanet.read(put(tmp_path, f"g.{fmt}", data))
+    assert sorted(net.ids) == ["b", "é"] and net.n_links == 1 and not net.directed

@@ -40,8 +40,13 @@ def _local(name: str) -> str:
 
 
 def parse(raw: bytes, path: Path | str | None) -> Element:
-    """The root element of an XML document; malformed XML raises with its line."""
-    parser = expat.ParserCreate(namespace_separator=" ")
+    """The root element of an XML document; malformed XML raises with its line.
+
+    ``raw`` is UTF-8 (the readers pass it through ``_text.load``, which checks it and
+    converts UTF-16), so the encoding named in the XML declaration is overridden: a
+    UTF-16 file reads once converted, and an unknown name cannot make expat fail.
+    """
+    parser = expat.ParserCreate(encoding="UTF-8", namespace_separator=" ")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     root: list[Element] = []
     stack: list[Element] = []
