@@ -71,3 +71,21 @@ def test_shared_data_found_from_a_git_worktree(tmp_path):
     assert main_checkout(main_root) is None  # a main checkout's .git is a folder
     (wt / ".git").write_text("not a pointer\n")
     assert main_checkout(wt) is None
+
+
+def test_user_text_is_never_read_as_markup(tmp_path, capsys):
+    """Phases, paths and table cells hold user text: '[/x]' must print as written, not
+    raise rich's MarkupError (a traceback) nor vanish as a style tag."""
+    folder = tmp_path / "[red]case"
+    folder.mkdir()
+    src = folder / "[bold]calls.csv"
+    src.write_text("source,target,phase\na,b,[/x]\nb,c,[red]p\n", encoding="utf-8")
+    assert main(["info", str(src)]) == 0
+    out = capsys.readouterr().out
+    assert "[/x]" in out and "[red]p" in out and "[bold]calls.csv" in out
+    dst = folder / "[link=x]out.graphml"
+    assert main(["convert", str(src), str(dst)]) == 0
+    assert str(dst) in capsys.readouterr().out.replace("\n", "")
+    gen = folder / "[bold]supply.csv"
+    assert main(["generate", "--actors", "30", str(gen)]) == 0
+    assert f"wrote {gen} " in capsys.readouterr().out

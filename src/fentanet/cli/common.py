@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -37,16 +38,21 @@ def print_json(data: Any) -> None:
 
 
 def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
-    """A rich table with the given columns and rows."""
-    t = Table(title=title, title_justify="left", show_edge=False, header_style="bold")
+    """A rich table with the given columns and rows.
+
+    The title, the column names and the cells are plain text, never rich markup: they hold
+    user data (ids, names, paths, phases), and ``[/x]`` in them must print as written.
+    """
+    t = Table(title=Text(title), title_justify="left", show_edge=False,
+              header_style="bold")
     for col in columns:
-        t.add_column(col, justify="right" if col not in (columns[0],) else "left")
+        t.add_column(Text(col), justify="right" if col not in (columns[0],) else "left")
     for row in rows:
         t.add_row(*(_cell(v) for v in row))
     return t
 
 
-def _cell(v: Any) -> str:
+def _cell(v: Any) -> Text:
     if isinstance(v, float | np.floating):
-        return f"{v:.4g}"
-    return str(v)
+        return Text(f"{v:.4g}")
+    return Text(str(v))

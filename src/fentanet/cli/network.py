@@ -20,9 +20,9 @@ def print_summary(summary: dict) -> None:
     kind = "directed" if summary["directed"] else "undirected"
     console.print(f"[bold]{escape(summary['name'] or 'network')}[/bold]  "
                   f"{summary['actors']} actors, "
-                  f"{summary['links']} links, {kind}")
+                  f"{summary['links']} links, {kind}", soft_wrap=True)
     if summary.get("source"):
-        console.print(f"  source: {escape(str(summary['source']))}")
+        console.print(f"  source: {escape(str(summary['source']))}", soft_wrap=True)
     console.print(table("Actors by kind", ["kind", "actors"],
                         [[k, v] for k, v in summary["actor_kinds"].items()]))
     console.print(table("Links by kind", ["kind", "links"],
@@ -65,7 +65,8 @@ def convert(
     """Convert a network from any readable format to any writable one."""
     net = read(src, format=from_format)
     out = write(net, dst, format=to_format)
-    console.print(f"wrote {out} ({net.n_actors} actors, {net.n_links} links)")
+    console.print(f"wrote {escape(str(out))} ({net.n_actors} actors, {net.n_links} links)",
+                  soft_wrap=True)
 
 
 @app.command("generate")
@@ -96,7 +97,7 @@ def generate_command(
     if json_out:
         print_json({"path": str(path), "seed": seed, **net.summary()})
     else:
-        console.print(f"wrote {path} ({net.n_actors} actors, {net.n_links} links, "
+        console.print(f"wrote {escape(str(path))} ({net.n_actors} actors, {net.n_links} links, "
                       f"seed {seed})", soft_wrap=True)
 
 
