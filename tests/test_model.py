@@ -158,3 +158,26 @@ def test_degree_and_summary():
     s = net.summary()
     assert s["actors"] == 8 and s["components"] == 1
     assert s["actor_kinds"]["lab"] == 1
+
+
+def test_one_id_given_as_a_string_is_one_actor():
+    """'ab' is the actor ab, not the actors a and b (a string is not a list of ids)."""
+    net = Network(["ab", "a", "b"], pd.DataFrame({"source": ["ab", "a"], "target": ["a", "b"]}))
+    assert net.subgraph("ab").ids.tolist() == ["ab"]
+    assert net.without("ab").ids.tolist() == ["a", "b"] and net.without("ab").n_links == 1
+    assert net.index_of("ab").tolist() == [0]
+    assert net.select(actor_kinds="actor").n_actors == 3
+    assert net.select(link_kinds="tie").n_links == 2
+    with pytest.raises(InputError, match=r"unknown actor id\(s\) \['5'\]"):
+        net.index_of(5)
+
+
+def test_empty_network_summary_and_bad_degree_direction():
+    s = Network().summary()
+    assert (s["actors"], s["links"], s["components"], s["isolates"]) == (0, 0, 0, 0)
+    assert s["degree"] == {"mean": 0.0, "median": 0.0, "max": 0, "min": 0}
+    isolated = Network(["a", "b", "c"]).summary()
+    assert (isolated["isolates"], isolated["components"]) == (3, 3)
+    with pytest.raises(InputError, match="unknown direction 'sideways'; expected all, in "
+                                         "or out"):
+        supply_chain().degree(direction="sideways")

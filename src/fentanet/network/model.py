@@ -308,7 +308,7 @@ class Network:
 
     def index_of(self, ids: Iterable[Any], *, field: str = "actor") -> np.ndarray:
         """Dense indices (int32) of the given actor ids; unknown ids raise :class:`InputError`."""
-        ids = [str(i) for i in ([ids] if isinstance(ids, str) else ids)]
+        ids = [str(i) for i in _as_list(ids)]
         idx = self.id_index.get_indexer(ids)
         if (idx < 0).any():
             missing = [i for i, k in zip(ids, idx, strict=True) if k < 0][:5]
@@ -422,6 +422,9 @@ class Network:
     def degree(self, *, link_kinds: Iterable[str] | None = None,
                direction: Literal["all", "in", "out"] = "all") -> pd.Series:
         """Number of link ends at each actor (self-loops count twice for ``all``)."""
+        if direction not in ("all", "in", "out"):
+            raise InputError(f"unknown direction {direction!r}; expected all, in or out",
+                             field="direction")
         mask = self._link_mask(None if link_kinds is None else tuple(link_kinds))
         n = self.n_actors
         out = np.bincount(self.source_index[mask], minlength=n)
@@ -456,6 +459,8 @@ class Network:
         Links whose endpoints are dropped are dropped too. Filtering only links shares the
         actor table with this network (no copy).
         """
+        actor_kinds = None if actor_kinds is None else _as_list(actor_kinds)
+        link_kinds = None if link_kinds is None else _as_list(link_kinds)
         for kinds, allowed, what in ((actor_kinds, ACTOR_KINDS, "actor_kinds"),
                                      (link_kinds, LINK_KINDS, "link_kinds")):
             if kinds is not None:
@@ -480,8 +485,11 @@ class Network:
         )
 
     def subgraph(self, actors: Iterable[Any], *, by_index: bool = False) -> Network:
-        """The network induced by a set of actors (ids, or dense indices with ``by_index``)."""
-        idx = np.asarray(list(actors) if not isinstance(actors, np.ndarray) else actors)
+        """The network induced by a set of actors (ids, or dense indices with ``by_index``).
+
+        One id (a string) is one actor, not a sequence of one-letter ids.
+        """
+        idx = np.asarray(actors if isinstance(actors, np.ndarray) else _as_list(actors))
         if not by_index:
             idx = self.index_of(idx)
         keep = np.zeros(self.n_actors, dtype=bool)
@@ -499,7 +507,7 @@ class Network:
     def without(self, actors: Iterable[Any]) -> Network:
         """The network with the given actors (ids) and their links removed."""
         drop = np.zeros(self.n_actors, dtype=bool)
-        drop[self.index_of(list(actors))] = True
+        drop[self.index_of(actors)] = True
         return self.subgraph(np.flatnonzero(~drop), by_index=True)
 
     def ego(self, actor: Any, radius: int = 1, *,
@@ -628,9 +636,9 @@ class Network:
     def summary(self) -> dict[str, Any]:
         """Counts by kind, components, density and degree summary (what ``info`` prints)."""
         n, m = self.n_actors, self.n_links
-        labels = self.component_labels() if n else np.array([], dtype=int)
-        sizes = np.bincount(labels) if n else np.array([0])
-        deg = self.degree().to_numpy() if n else np.array([0])
+        labels = self.component_labels()
+        sizes = np.bincount(labels)
+        deg = self.degree().to_numpy()
         pairs = n * (n - 1) if self.directed else n * (n - 1) / 2
         return {
             "name": self.name,
@@ -646,15 +654,22 @@ class Network:
             "isolates": int((deg == 0).sum()),
             "density": float(m / pairs) if pairs else 0.0,
             "degree": {
-                "mean": float(deg.mean()),
-                "median": float(np.median(deg)),
-                "max": int(deg.max()),
-                "min": int(deg.min()),
+                "mean": float(deg.mean()) if n else 0.0,
+                "median": float(np.median(deg)) if n else 0.0,
+                "max": int(deg.max()) if n else 0,
+                "min": int(deg.min()) if n else 0,
             },
         }
 
 
 # ---------------------------------------------------------------------- normalisation
+def _as_list(values: Any) -> list:
+    """A list of the given values; one string (or any scalar) is one value."""
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        return [values]
+    return list(values)
+
+
 def _plain(x: Any) -> Any:
     return x.item() if isinstance(x, np.generic) else x
 
