@@ -17,7 +17,7 @@ from scipy.sparse.csgraph import breadth_first_order
 
 import fentanet
 from fentanet import InputError, SupplySpec, generate
-from fentanet.network.generate import ACTOR_COST, KINDS, LINK_COST, PREFIX, plan_counts
+from fentanet.network.generator import ACTOR_COST, KINDS, LINK_COST, PREFIX, plan_counts
 from fentanet.network.kinds import ROUTE_MODES, allowed_pair
 
 PEOPLE = ("trafficker", "dealer", "launderer")
@@ -430,7 +430,7 @@ def test_hundred_thousand_actors():
 
 
 def test_read_spec_json_and_yaml(tmp_path):
-    from fentanet.network.generate import read_spec
+    from fentanet.network.generator import read_spec
 
     good = tmp_path / "s.json"
     good.write_text('{"actors": 500, "regions": 2}')
@@ -444,3 +444,20 @@ def test_read_spec_json_and_yaml(tmp_path):
     with pytest.raises(InputError, match=re.escape(
             f"{odd}: field 'capacity_slack': Input should be greater than 0, got -1")):
         read_spec(odd)
+
+
+def test_generator_module_and_generate_function_are_apart():
+    """The module is fentanet.network.generator; fentanet.generate and
+    fentanet.network.generate are the function (importing the module by the function's
+    name used to hand back the function), and the module's examples run."""
+    import doctest
+    import importlib
+    import types
+
+    import fentanet.network
+
+    module = importlib.import_module("fentanet.network.generator")
+    assert isinstance(module, types.ModuleType)
+    assert fentanet.generate is fentanet.network.generate is module.generate
+    assert callable(fentanet.network.generate)
+    assert doctest.testmod(module).failed == 0

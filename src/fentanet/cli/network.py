@@ -12,7 +12,7 @@ from fentanet.cli import app
 from fentanet.cli.common import console, print_json, table
 from fentanet.errors import InputError
 from fentanet.network import read, write
-from fentanet.network.generate import as_spec, generate, read_spec
+from fentanet.network.generator import as_spec, generate, read_spec
 
 
 def print_summary(summary: dict) -> None:

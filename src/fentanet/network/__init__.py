@@ -10,7 +10,7 @@ from fentanet.network.convert import (
     to_networkx,
     to_pandas,
 )
-from fentanet.network.generate import SupplySpec, generate
+from fentanet.network.generator import SupplySpec, generate
 from fentanet.network.io import FORMATS, detect_format, read, write
 from fentanet.network.kinds import ActorKind, Commodity, LinkKind, RouteMode
 from fentanet.network.model import Network
