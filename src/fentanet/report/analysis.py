@@ -1,0 +1,307 @@
+"""The analysis report: the network drawn with its key players and bottleneck marked, the
+tables of top actors, brokers and communities, resilience curves and the interdiction
+budget-flow curve.
+
+:func:`analysis_report` draws what :func:`fentanet.analysis.summary.analyze` found (the
+same :class:`~fentanet.analysis.summary.AnalysisReport` that ``fentanet analyze`` prints);
+the one thing the pipeline does not hold, the budget-flow curve, comes from
+:func:`fentanet.interdiction_curve` with the pipeline's target and time limit.
+
+>>> net = fentanet.datasets.load("caviar")          # doctest: +SKIP
+>>> analysis_report(net).save("caviar.html")          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fentanet.analysis.interdiction import interdiction_curve
+from fentanet.analysis.summary import AnalysisReport, analyze
+from fentanet.errors import InputError
+from fentanet.network.model import Network
+from fentanet.report import figures as F
+from fentanet.report.html import HtmlReport, fmt_number
+
+MEASURE_NAMES = {"degree": "degree", "betweenness": "betweenness", "closeness": "closeness",
+                 "eigenvector": "eigenvector", "pagerank": "PageRank"}
+
+CURVE_POINTS = 7
+"""Budgets on the default interdiction curve: 0 to twice the analysis's budget."""
+
+
+def default_budgets(budget: float, points: int = CURVE_POINTS) -> list[float]:
+    """Budgets from 0 to twice ``budget`` in ``points`` even steps (whole numbers when
+    ``budget`` is whole, as with unit costs)."""
+    if not np.isfinite(budget) or budget <= 0:
+        return [0.0]
+    values = np.linspace(0.0, 2.0 * budget, points)
+    if float(budget).is_integer():
+        values = np.unique(np.round(values))
+    return [float(v) for v in values]
+
+
+def highlight_sets(analysis: AnalysisReport) -> dict[str, list[str]]:
+    """The actor sets the network drawing marks: the fragmentation key players, the
+    minimum-cut bottleneck actors and the optimal interdiction's actors."""
+    sets: dict[str, list[str]] = {}
+    frag = analysis.key_players.get("fragmentation")
+    if frag is not None:
+        sets[f"key players (remove {frag.k})"] = [str(a) for a in frag.actors]
+    if analysis.flow is not None and analysis.flow.cut_actors:
+        sets["bottleneck (minimum cut)"] = [str(a) for a in analysis.flow.cut_actors]
+    if analysis.interdiction is not None and analysis.interdiction.removed_actors:
+        sets["optimal interdiction"] = [str(a) for a in analysis.interdiction.removed_actors]
+    return sets
+
+
+def top_table(analysis: AnalysisReport, top: int | None = None) -> pd.DataFrame:
+    """Rank by rank, the top actors of each centrality: ``actor (value)`` cells."""
+    top = top or analysis.settings.get("top", 10)
+    cols: dict[str, list[str]] = {}
+    for m, ranked in analysis.top.items():
+        cells = [f"{a} ({fmt_number(float(v))})" for a, v in ranked.head(top).items()]
+        cols[MEASURE_NAMES.get(m, m)] = cells + [""] * (top - len(cells))
+    return pd.DataFrame({"rank": range(1, top + 1), **cols})
+
+
+def broker_table(analysis: AnalysisReport, top: int | None = None) -> pd.DataFrame:
+    """The actors with the most brokerage roles, with each role's count."""
+    if analysis.brokerage is None:
+        return pd.DataFrame()
+    top = top or analysis.settings.get("top", 10)
+    b = analysis.brokerage.sort_values("total", ascending=False, kind="stable")
+    b = b[b["total"] > 0].head(top)
+    out = b.reset_index()
+    kinds = analysis.centrality["kind"].reindex(b.index)
+    if (kinds != "actor").any():
+        out.insert(1, "kind", kinds.to_numpy())
+    return out
+
+
+def community_table(analysis: AnalysisReport, top: int | None = None) -> pd.DataFrame:
+    """One row per community (largest first): size, links, density, external links and
+    the most connected members."""
+    if analysis.community_table is None:
+        return pd.DataFrame()
+    t = analysis.community_table.head(top or 15).reset_index()
+    t["top"] = t["top"].map(lambda v: ", ".join(map(str, v)))
+    if "weight" in t and (t["weight"] == t["links"]).all():
+        t = t.drop(columns="weight")
+    return t.rename(columns={"top": "most connected", "external": "external links"})
+
+
+def analysis_report(
+    net: Network,
+    analysis: AnalysisReport | None = None,
+    *,
+    color_by: str = "auto",
+    curve: pd.DataFrame | bool = True,
+    budgets: Sequence[float] | None = None,
+    title: str | None = None,
+    max_actors: int = 1500,
+    curve_time_limit: float = 5.0,
+    **analyze_options: Any,
+) -> HtmlReport:
+    """A report on a network's analysis.
+
+    Parameters
+    ----------
+    net
+        The network analysed.
+    analysis
+        What :func:`fentanet.analysis.summary.analyze` returned for ``net``; run with
+        ``analyze_options`` (``k``, ``top``, ``budget``, ``steps``, ``seed``...) when not
+        given.
+    color_by
+        ``kind``, ``community`` or ``auto`` (kind for typed networks, community for
+        untyped case data).
+    curve
+        The interdiction budget-flow curve: ``True`` to compute it at ``budgets``
+        (default: 0 to twice the analysis's budget) when the network carries flow,
+        ``False`` to leave it out, or a table from :func:`fentanet.interdiction_curve`.
+    curve_time_limit
+        Seconds allowed to the MILP at each budget of the curve (past it the best set
+        found is drawn with a hollow marker).
+    max_actors
+        Larger networks are drawn through their best-connected actors (and every marked
+        one).
+    """
+    if analysis is None:
+        analysis = analyze(net, **analyze_options)
+    elif analyze_options:
+        raise InputError("give analysis options or an analysis, not both",
+                         field=next(iter(analyze_options)))
+    if analysis.network.get("actors") != net.n_actors:
+        raise InputError(f"the analysis is of a network of {analysis.network.get('actors')} "
+                         f"actors, not of '{net.name}' ({net.n_actors} actors)",
+                         field="analysis")
+    if color_by == "auto":
+        color_by = "kind" if net.is_typed else "community"
+    if color_by not in ("kind", "community"):
+        raise InputError(f"color_by must be kind, community or auto, got {color_by!r}",
+                         field="color_by")
+    s = analysis.network
+    name = s.get("name") or net.name or "network"
+    kind = "directed" if s["directed"] else "undirected"
+    rep = HtmlReport(title or f"Network analysis: {name}",
+                     f"{s['actors']:,} actors · {s['links']:,} links · {kind}"
+                     + (f" · {s['source']}" if s.get("source") else ""))
+    comm = analysis.communities
+    flow, inter = analysis.flow, analysis.interdiction
+
+    # ------------------------------------------------------------------ overview
+    rep.heading("Overview")
+    cards: list[tuple] = [("actors", s["actors"]), ("links", s["links"]),
+                          ("components", s["components"],
+                           f"largest {s['largest_component']:,} actors"),
+                          ("density", s["density"]),
+                          ("mean degree", s["degree"]["mean"], f"max {s['degree']['max']}")]
+    if comm is not None:
+        cards.append(("communities", comm.n_communities, f"modularity {comm.quality:.3f}"))
+    if flow is not None:
+        cards.append(("maximum flow", float(flow.value),
+                      f"{len(flow.sources)} sources to {len(flow.sinks)} markets"))
+    if inter is not None and inter.flow_before:
+        drop = 1 - inter.flow_after / inter.flow_before
+        cards.append(("interdiction cuts flow by", f"{drop:.0%}",
+                      f"budget {fmt_number(inter.budget)}: flow left "
+                      f"{fmt_number(inter.flow_after)}"))
+    rep.metrics(cards)
+    kinds = ", ".join(f"{k} {v:,}" for k, v in s["actor_kinds"].items())
+    rep.text((f"Actors by kind: {kinds}." if net.is_typed else
+              "Case data without actor kinds: every actor is a person or entity of the "
+              "case, every link a tie between them.")
+             + (f" Observed in {len(s['phases'])} phases." if s.get("phases") else ""))
+    for note in analysis.notes:
+        rep.callout(note, kind="info")
+
+    # ------------------------------------------------------------------ the network
+    rep.heading("The network")
+    marks = highlight_sets(analysis)
+    size = analysis.centrality["betweenness"] if "betweenness" in analysis.centrality else None
+    groups: Any = "kind" if color_by == "kind" else comm
+    if groups is None:
+        groups = "kind"
+    fig = F.network_figure(net, color_by=groups, highlight=marks, size_by=size,
+                           max_actors=max_actors, seed=analysis.settings.get("seed", 0),
+                           title=f"{name}: actors by {color_by}")
+    rep.figure(fig, name="network")
+    rep.text("Marker size grows with betweenness. "
+             + "; ".join(f"{k}: {', '.join(v)}" for k, v in marks.items()) + ".", note=True)
+
+    # ------------------------------------------------------------------ who matters
+    rep.heading("Who matters")
+    rep.text("The top actors by each centrality (values normalised as in docs/analysis-"
+             "people.md): high degree means many contacts, high betweenness means many "
+             "shortest paths pass through the actor.", note=True)
+    rep.table(top_table(analysis), name="top-actors")
+    if "betweenness" in analysis.top:
+        ranked = analysis.top["betweenness"]
+        rep.figure(F.bars_figure(ranked.index.astype(str).tolist(), ranked.to_numpy(),
+                                 title="Top actors by betweenness", xlabel="betweenness"),
+                   name="top-betweenness")
+
+    # ------------------------------------------------------------------ key players
+    rep.heading("Key players")
+    rows = []
+    for objective, r in analysis.key_players.items():
+        what = (f"remove {r.k}: most fragmentation" if objective == "fragmentation" else
+                f"watch {r.k}: reach most others in {r.m or 1} step(s)")
+        score = (f"F = {r.score:.3f}" if objective == "fragmentation"
+                 else f"{r.score:.1%} of the others")
+        rows.append({"set": what, "actors": ", ".join(map(str, r.actors)), "score": score,
+                     "proven optimal": "yes" if r.exact else "no (search)"})
+    rep.table(pd.DataFrame(rows), name="key-players")
+    rep.text("Key players (Borgatti 2006): the set whose removal leaves the network most "
+             "fragmented (F: share of pairs of actors no longer connected), and the set that "
+             "reaches most other actors within two steps." + (" Markets are never chosen."
+                                                              if net.is_typed else ""),
+             note=True)
+
+    # ------------------------------------------------------------------ groups
+    rep.heading("Groups and brokers")
+    if comm is not None:
+        rep.text(f"{comm.n_communities} communities by {comm.method} ({comm.objective}, "
+                 f"quality {comm.quality:.3f}).")
+        rep.table(community_table(analysis), name="communities",
+                  caption="Communities, largest first (density: internal links over "
+                          "possible pairs)")
+    brokers = broker_table(analysis)
+    if len(brokers):
+        rep.table(brokers, name="brokers",
+                  caption=f"Brokers (Gould & Fernandez 1989, groups: "
+                          f"{analysis.brokerage_groups}): counts of each brokerage role")
+
+    # ------------------------------------------------------------------ supply
+    if flow is not None:
+        rep.heading("Supply bottleneck and interdiction")
+        rep.text(f"Maximum flow from {len(flow.sources)} source(s) to {len(flow.sinks)} "
+                 f"market(s): {fmt_number(float(flow.value))} (product, per year where "
+                 "capacities are per year). The minimum cut is the smallest total capacity "
+                 "whose loss stops it; 'demand' rows are markets that take less than could "
+                 "reach them.")
+        cut = flow.cut.sort_values("capacity", ascending=False, kind="stable")
+        rep.table(cut[["element", "id", "capacity"]], name="bottleneck",
+                  caption="Bottleneck (minimum cut)", max_rows=30)
+        if inter is not None:
+            proof = ("proven optimal" if inter.optimal
+                     else f"best found, within {inter.gap:.1%} of optimal")
+            rep.text(f"Optimal interdiction for a budget of {fmt_number(inter.budget)} "
+                     f"({inter.target}): remove {', '.join(inter.removed) or 'nothing'} "
+                     f"(cost {fmt_number(inter.cost_used)}); the flow falls from "
+                     f"{fmt_number(inter.flow_before)} to {fmt_number(inter.flow_after)} "
+                     f"({proof}, {inter.method}).")
+            table = _curve(net, analysis, curve, budgets, curve_time_limit)
+            if table is not None and len(table) > 1:
+                rep.figure(F.interdiction_figure(table, unit="cost units"),
+                           name="interdiction-curve")
+                shown = table.assign(removed=table["removed"].map(
+                    lambda r: ", ".join(map(str, r)) or "-"))
+                shown = shown[["budget", "flow_after", "reduction", "removed", "cost_used",
+                               "optimal"]]
+                rep.table(shown.rename(columns={"flow_after": "flow left",
+                                                "cost_used": "cost used"}),
+                          formats={"reduction": "{:.1%}"}, name="interdiction-curve",
+                          caption="The best targets at each budget (Wood 1993 MILP, HiGHS)")
+
+    # ------------------------------------------------------------------ resilience
+    rep.heading("Resilience")
+    mode = analysis.settings.get("resilience_mode", "sequential")
+    rep.text(f"How the network holds up as actors are removed by each strategy ({mode}: "
+             "rankings recomputed after each removal"
+             + (")" if mode == "sequential" else " block)") + "; random is the mean of "
+             f"{analysis.settings.get('repeats', 1)} runs.", note=True)
+    rep.figure(F.resilience_figure(analysis.resilience), name="resilience")
+    rs = analysis.resilience_summary.copy()
+    rs["removals_to_half"] = rs["removals_to_half"].map(
+        lambda v: "never" if v is None or (isinstance(v, float) and np.isnan(v)) else int(v))
+    rep.table(rs.rename(columns={"lcc": "largest component after",
+                                 "flow": "flow after", "removals_to_half":
+                                 "removals to halve it", "robustness": "robustness R"}),
+              name="resilience", caption="After the last removal; robustness R is the mean "
+                                         "largest component over the removals (Schneider "
+                                         "et al. 2011)")
+
+    # ------------------------------------------------------------------ about
+    rep.heading("About this analysis")
+    settings = {k: v for k, v in analysis.settings.items() if v is not None}
+    rows = [(k, ", ".join(map(str, v)) if isinstance(v, list) else str(v))
+            for k, v in settings.items()]
+    rows += [(f"seconds: {k}", f"{v:.2f}") for k, v in analysis.seconds.items()]
+    rep.table(pd.DataFrame(rows, columns=["setting", "value"]), name="settings")
+    return rep
+
+
+def _curve(net: Network, analysis: AnalysisReport, curve: pd.DataFrame | bool,
+           budgets: Sequence[float] | None, time_limit: float) -> pd.DataFrame | None:
+    if isinstance(curve, pd.DataFrame):
+        return curve
+    if not curve or analysis.interdiction is None:
+        return None
+    inter = analysis.interdiction
+    budgets = list(budgets) if budgets is not None else default_budgets(inter.budget)
+    return interdiction_curve(net, budgets, target=inter.target, time_limit=time_limit)

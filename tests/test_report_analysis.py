@@ -1,0 +1,118 @@
+"""The analysis report: what it draws and lists is what the analysis pipeline found, the
+budget-flow curve agrees with the pipeline's interdiction, on hand-made, generated and
+research networks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fentanet import datasets, generate
+from fentanet.analysis.flow import max_flow
+from fentanet.analysis.summary import analyze
+from fentanet.errors import InputError
+from fentanet.network import Network
+from fentanet.report.analysis import (
+    analysis_report,
+    broker_table,
+    default_budgets,
+    highlight_sets,
+    top_table,
+)
+
+
+def bridge() -> Network:
+    """Two triangles a-b-c and d-e-f joined by the link c-d."""
+    links = pd.DataFrame({"source": ["a", "b", "c", "c", "d", "e", "f"],
+                          "target": ["b", "c", "a", "d", "e", "f", "d"]})
+    return Network(links=links, directed=False, name="bridge")
+
+
+def marked(fig, name: str) -> list[str]:
+    [trace] = [t for t in fig.data if t.name == name]
+    return list(trace.customdata)
+
+
+def test_a_bridge_network():
+    net = bridge()
+    a = analyze(net, k=2, steps=3)
+    rep = analysis_report(net, a)
+    assert rep.sections() == ["Overview", "The network", "Who matters", "Key players",
+                              "Groups and brokers", "Resilience", "About this analysis"]
+    # the bridge's ends hold the highest betweenness: 6 of the 10 pairs' paths cross c
+    top = top_table(a)
+    assert top.loc[0, "betweenness"].split(" ")[0] in ("c", "d")
+    assert top.loc[0, "betweenness"].endswith("(0.600)")
+    sets = highlight_sets(a)
+    assert sets == {"key players (remove 2)": a.key_players["fragmentation"].actors}
+    fig = rep.figures()["network"]
+    assert marked(fig, "key players (remove 2)") == a.key_players["fragmentation"].actors
+    # untyped case data is coloured by community, the two triangles
+    groups = [t.name for t in fig.data if t.mode == "markers"]
+    assert groups == ["community 0 (3)", "community 1 (3)"]
+    brokers = broker_table(a)
+    assert "kind" not in brokers.columns  # every actor is untyped
+    text = rep.render()
+    assert "Case data without actor kinds" in text and "Supply bottleneck" not in text
+
+
+def test_a_generated_supply_network_with_its_bottleneck_and_curve():
+    net = generate({"actors": 150}, seed=3)
+    a = analyze(net, k=3, steps=5, seed=1, strategies=("random", "degree"), repeats=2,
+                time_limit=2)
+    rep = analysis_report(net, a, budgets=[0.0, a.interdiction.budget,
+                                           2 * a.interdiction.budget], curve_time_limit=2)
+    assert "Supply bottleneck and interdiction" in rep.sections()
+    figs = rep.figures()
+    assert {"network", "top-betweenness", "interdiction-curve", "resilience"} <= set(figs)
+    curve = figs["interdiction-curve"].data[0]
+    flows = np.asarray(curve.y, dtype=float)
+    assert flows[0] == pytest.approx(max_flow(net).value)  # budget 0 removes nothing
+    if a.interdiction.optimal:  # the curve agrees with the pipeline at its budget
+        assert flows[1] == pytest.approx(a.interdiction.flow_after, rel=1e-6)
+    assert flows[2] <= flows[1] + 1e-9 or curve.marker.symbol[2] == "circle-open"
+    network = figs["network"]
+    assert network.layout.meta["layout"] == "layered"
+    kinds = {t.name.split(" (")[0] for t in network.data if t.mode == "markers"}
+    assert {"supplier", "lab", "dealer", "market"} <= kinds  # coloured by kind
+    if a.interdiction.removed_actors:
+        assert marked(network, "optimal interdiction") == a.interdiction.removed_actors
+    with pytest.raises(InputError, match="color_by"):
+        analysis_report(net, a, color_by="region")
+    text = rep.render()
+    assert "Optimal interdiction for a budget of" in text
+
+
+def test_the_report_refuses_an_analysis_of_another_network():
+    net = bridge()
+    a = analyze(net, k=2, steps=2)
+    other = generate({"actors": 60}, seed=1)
+    with pytest.raises(InputError, match="not of"):
+        analysis_report(other, a)
+    with pytest.raises(InputError, match="not both"):
+        analysis_report(net, a, k=3)
+
+
+@pytest.mark.parametrize(("budget", "want"), [
+    (5.0, [0.0, 2.0, 3.0, 5.0, 7.0, 8.0, 10.0]),
+    (2.5, list(np.linspace(0, 5, 7))),
+    (0.0, [0.0]),
+])
+def test_default_budgets(budget, want):
+    assert default_budgets(budget) == pytest.approx(want)
+
+
+def test_caviar(shared_data):
+    net = datasets.load("caviar")
+    a = analyze(net, k=5, steps=10)
+    rep = analysis_report(net, a)
+    fig = rep.figures()["network"]
+    kp = a.key_players["fragmentation"].actors
+    assert marked(fig, "key players (remove 5)") == kp
+    # n1, the principal trafficker of the case (Morselli 2009), tops every measure
+    top = top_table(a)
+    assert all(top.loc[0, c].startswith("1 (") for c in ("degree", "betweenness"))
+    assert "1" in kp
+    text = rep.render()
+    assert ", ".join(kp) in text
