@@ -22,7 +22,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-COMMAND_MODULES = ["network", "analysis", "demo", "simulate", "runs", "calibrate"]
+COMMAND_MODULES = ["network", "analysis", "demo", "simulate", "runs", "calibrate", "serve"]
 """Modules under fentanet.cli that register commands, in help order."""
 
 for _mod in COMMAND_MODULES:

@@ -42,7 +42,8 @@ def load_scenario(scenario: Any) -> Any:
 def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
              sweep: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]] | None = None,
              seed: int | None = None, scheduler: Any = None, workers: int | None = None,
-             store: RunStore | str | os.PathLike[str] | None = None, progress: bool = True,
+             store: RunStore | str | os.PathLike[str] | None = None,
+             progress: bool | Callable[[RunRecord], None] = True,
              model: Callable[..., Any] | None = None,
              write_on_workers: bool | None = None, baseline: bool = True) -> Ensemble:
     """Run a Monte Carlo ensemble, a comparison of variants, or a parameter sweep.
@@ -71,7 +72,8 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
         Where to keep the runs (a :class:`RunStore` or its path; default
         ``$FENTANET_STORE`` or ``./fentanet-runs``).
     progress
-        Show a progress bar.
+        Show a progress bar; or a function called with the record of each run as it
+        finishes (the web app's progress).
     model
         The function making one run, with the signature of ``fentanet.simulate`` (default).
         It must be importable by the workers.
@@ -121,7 +123,11 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
 
 
 @contextlib.contextmanager
-def _progress(show: bool, total: int, name: str) -> Iterator[Callable[[RunRecord], None] | None]:
+def _progress(show: bool | Callable[[RunRecord], None], total: int, name: str
+              ) -> Iterator[Callable[[RunRecord], None] | None]:
+    if callable(show):
+        yield show
+        return
     if not show:
         yield None
         return

@@ -1,0 +1,825 @@
+"""The local web app: open or upload a network, explore it, analyse it, compare strategies
+on a scenario, read the reports and download the results.
+
+:func:`create_app` builds the FastAPI application around one working folder, where
+uploads (``uploads/``), reports (``reports/``), downloadable results (``results/``) and
+the run store (``runs/``) live. Nothing is read or written outside it except the shared
+research datasets, which are opened by name only. Long work (analyses, comparisons) runs
+as background jobs whose progress the page polls.
+
+Every error reaches the page as ``{"error": "..."}`` with a status code, never as a
+traceback: input errors (4xx) say what was wrong, anything else (500) says where the
+details are (the server log).
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import logging
+import math
+import os
+import threading
+import time
+import uuid
+import zipfile
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from fentanet.errors import FentanetError, InputError
+from fentanet.network.model import Network
+from fentanet.web import security as sec
+from fentanet.web.jobs import Job, JobRunner
+
+log = logging.getLogger("fentanet.web")
+
+STATIC = Path(__file__).parent / "static"
+MAX_UPLOAD = 50_000_000
+"""Default limit of an uploaded file (bytes)."""
+MAX_NETWORKS = 12
+"""Networks kept open at once (the least recently used is closed first)."""
+MAX_GENERATED = 50_000
+FOLDERS = ("uploads", "reports", "results", "runs")
+
+APP_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+           "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; "
+           "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+"""The app's own pages load only what the app serves."""
+REPORT_CSP = ("default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
+              "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; "
+              "connect-src 'none'; base-uri 'none'; form-action 'none'; "
+              "frame-ancestors 'self'")
+"""A report is self-contained: it may run its inlined scripts and nothing else."""
+
+
+# ---------------------------------------------------------------------------- state
+@dataclass
+class Opened:
+    """A network open in the app, with what was found about it."""
+
+    id: str
+    net: Network
+    label: str
+    origin: str
+    opened: float = field(default_factory=time.time)
+    communities: Any = None
+    analysis: Any = None
+    analysis_job: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        s = self.net.summary()
+        return {"id": self.id, "label": self.label, "origin": self.origin,
+                "name": s["name"], "actors": s["actors"], "links": s["links"],
+                "directed": s["directed"], "typed": self.net.is_typed,
+                "has_flow": self.net.has_flow, "actor_kinds": s["actor_kinds"],
+                "link_kinds": s["link_kinds"], "components": s["components"],
+                "largest_component": s["largest_component"], "density": s["density"],
+                "degree": s["degree"], "phases": s["phases"],
+                "analysed": self.analysis is not None}
+
+
+class Workspace:
+    """The working folder and what the app holds open."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+        for sub in FOLDERS:
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        self.networks: OrderedDict[str, Opened] = OrderedDict()
+        self.lock = threading.RLock()
+
+    def path(self, relative: str, *, must_exist: bool = True) -> Path:
+        return sec.safe_path(self.root, relative, must_exist=must_exist)
+
+    def rel(self, path: Path) -> str:
+        return Path(path).resolve().relative_to(self.root).as_posix()
+
+    def add(self, net: Network, label: str, origin: str) -> Opened:
+        item = Opened(uuid.uuid4().hex[:10], net, label, origin)
+        with self.lock:
+            self.networks[item.id] = item
+            while len(self.networks) > MAX_NETWORKS:
+                self.networks.popitem(last=False)
+        return item
+
+    def get(self, nid: str) -> Opened:
+        with self.lock:
+            item = self.networks.get(nid)
+            if item is None:
+                raise NotFound(f"no open network '{nid}' (networks close when more than "
+                               f"{MAX_NETWORKS} are open, or when the app restarts)")
+            self.networks.move_to_end(nid)
+            return item
+
+    def clean(self, message: str) -> str:
+        """An error message fit for the page: server folders replaced by what the user
+        knows them as."""
+        from fentanet import datasets
+
+        out = message.replace(str(self.root) + os.sep, "").replace(str(self.root),
+                                                                  "the working folder")
+        data = datasets.data_dir()
+        if data is not None:
+            out = out.replace(str(data) + os.sep, "shared data: ")
+        return out
+
+
+class NotFound(InputError):
+    """Something a request names does not exist (404)."""
+
+
+class Rejected(InputError):
+    """A request the rules refuse (status given)."""
+
+    def __init__(self, message: str, status: int = 400, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.status = status
+
+
+# ---------------------------------------------------------------------------- bodies
+class OpenRequest(BaseModel):
+    dataset: str | None = Field(None, description="a shared research dataset by name")
+    file: str | None = Field(None, description="a file in the working folder")
+    format: str | None = Field(None, description="the file's format (default: detected)")
+
+
+class GenerateRequest(BaseModel):
+    actors: int = Field(1000, ge=20, le=MAX_GENERATED)
+    seed: int = Field(1, ge=0, le=2**31 - 1)
+
+
+class AnalyzeRequest(BaseModel):
+    k: int = Field(5, ge=1, le=50)
+    top: int = Field(10, ge=1, le=50)
+    steps: int | None = Field(None, ge=1, le=500)
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+    time_limit: float = Field(10.0, gt=0, le=120)
+
+
+class CompareRequest(BaseModel):
+    scenario: str = "toy"
+    strategies: list[str] = Field(default_factory=list, max_length=20)
+    runs: int = Field(3, ge=1, le=100)
+    years: float | None = Field(None, gt=0, le=30)
+    seed: int = Field(1, ge=0, le=2**31 - 1)
+
+
+# ---------------------------------------------------------------------------- helpers
+def _json(obj: Any) -> Any:
+    """Plain JSON values from numpy/pandas ones (NaN and infinities as null)."""
+    if isinstance(obj, dict):
+        return {str(k): _json(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_json(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [_json(v) for v in obj.tolist()]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, pd.Timestamp):
+        return obj.isoformat()
+    if obj is pd.NA:
+        return None
+    return obj
+
+
+def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+    if frame is None or len(frame) == 0:
+        return []
+    return _json(frame.astype(object).where(frame.notna(), None).to_dict("records"))
+
+
+def _figure(fig: Any) -> dict[str, Any]:
+    return json.loads(fig.to_json())
+
+
+def _slug(text: str) -> str:
+    return sec.safe_name(str(text).replace(" ", "-"), default="network", max_length=40)
+
+
+def _zip(path: Path, files: dict[str, bytes]) -> Path:
+    """Write a zip of ``files`` (name -> bytes) atomically to ``path``."""
+    from fentanet.network.io import atomic_path
+
+    with atomic_path(path) as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            for name, data in files.items():
+                z.writestr(name, data)
+    return path
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False)
+    return buf.getvalue().encode()
+
+
+def _datasets() -> list[dict[str, Any]]:
+    from fentanet import datasets
+
+    root = datasets.data_dir()
+    return [{"name": name, "available": root is not None and (root / rel).exists()}
+            for name, rel in datasets.DATASETS.items()]
+
+
+@functools.lru_cache(maxsize=1)
+def _scenarios() -> list[dict[str, Any]]:
+    from fentanet import scenarios
+
+    out = []
+    for name in scenarios.names():
+        s = scenarios.load(name)
+        gen = s.network.generate or {}
+        out.append({"name": name, "years": s.years, "description": s.description,
+                    "actors": gen.get("actors"), "strategies": {
+                        k: [iv.model_dump(mode="json") for iv in v]
+                        for k, v in (s.strategies or {}).items()}})
+    return out
+
+
+# ---------------------------------------------------------------------------- the guard
+class Guard:
+    """The ASGI layer that applies :mod:`fentanet.web.security` to every request."""
+
+    def __init__(self, app: Any, *, token: str | None, allowed_hosts: list[str] | None,
+                 max_body: int, max_upload: int) -> None:
+        self.app = app
+        self.token = token
+        self.allowed_hosts = allowed_hosts
+        self.max_body = max_body  # the upload limit plus room for the form's own fields
+        self.max_upload = max_upload
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
+                   for k, v in scope.get("headers", [])}
+        host = headers.get("host")
+        if not sec.host_allowed(host, self.allowed_hosts):
+            await _reply(send, 421, {"error": "this app answers only on the address it was "
+                                              "started with (localhost)"})
+            return
+        set_cookie = None
+        if self.token is not None:
+            from http.cookies import SimpleCookie
+
+            query = scope.get("query_string", b"").decode("latin-1")
+            from urllib.parse import parse_qs
+
+            given_query = parse_qs(query).get("token", [None])[0]
+            cookie = SimpleCookie()
+            try:
+                cookie.load(headers.get("cookie", ""))
+            except Exception:  # a malformed cookie header: as if none
+                cookie = SimpleCookie()
+            given_cookie = cookie[sec.TOKEN_COOKIE].value if sec.TOKEN_COOKIE in cookie \
+                else None
+            ok_header = sec.token_matches(headers.get(sec.TOKEN_HEADER), self.token)
+            ok_query = sec.token_matches(given_query, self.token)
+            ok_cookie = sec.token_matches(given_cookie, self.token)
+            if not (ok_header or ok_query or ok_cookie):
+                status = 401 if not (headers.get(sec.TOKEN_HEADER) or given_query
+                                     or given_cookie) else 403
+                await _reply(send, status, {"error": "this app needs the access token "
+                             "printed when it started: open the address it printed "
+                             "(with ?token=...) or send the X-Fentanet-Token header"
+                             if status == 401 else "wrong access token"})
+                return
+            if ok_query:
+                set_cookie = (f"{sec.TOKEN_COOKIE}={self.token}; Path=/; HttpOnly; "
+                              "SameSite=Strict")
+                if scope["method"] == "GET":  # drop the token from the address bar
+                    location = sec.strip_token(scope.get("path", "/"), query)
+                    await _reply(send, 303, None, extra=[
+                        (b"location", location.encode("latin-1")),
+                        (b"set-cookie", set_cookie.encode("latin-1"))])
+                    return
+        if scope["method"] not in ("GET", "HEAD", "OPTIONS") and not sec.same_origin(
+                headers.get("origin"), host):
+            await _reply(send, 403, {"error": "requests from other sites are refused"})
+            return
+        length = headers.get("content-length")
+        if length is not None:
+            try:
+                too_big = int(length) > self.max_body
+            except ValueError:
+                await _reply(send, 400, {"error": "bad Content-Length header"})
+                return
+            if too_big:
+                await _reply(send, 413, {"error": _too_large(self.max_upload)})
+                return
+
+        flag = {"too_large": False}
+        replaced = False
+
+        async def guarded_send(message: dict) -> None:
+            nonlocal replaced
+            if flag["too_large"]:  # the body went over the limit: answer 413, whatever
+                if not replaced:   # the framework made of the interrupted read
+                    replaced = True
+                    await _reply(send, 413, {"error": _too_large(self.max_upload)})
+                return
+            if set_cookie and message["type"] == "http.response.start":
+                message = dict(message)
+                message["headers"] = [*message.get("headers", []),
+                                      (b"set-cookie", set_cookie.encode("latin-1"))]
+            await send(message)
+
+        await self.app(scope, sec.limit_receive(receive, self.max_body, flag), guarded_send)
+
+
+def _too_large(limit: int) -> str:
+    return f"the request is larger than the limit of {limit / 1e6:.3g} MB"
+
+
+async def _reply(send: Any, status: int, body: Any, extra: list | None = None) -> None:
+    data = b"" if body is None else json.dumps(body).encode()
+    headers = [(b"content-type", b"application/json"),
+               (b"content-length", str(len(data)).encode()), *(extra or [])]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": data})
+
+
+# ---------------------------------------------------------------------------- the app
+def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
+               allowed_hosts: list[str] | None = None, max_upload: int = MAX_UPLOAD) -> Any:
+    """The web app (an ASGI application) working in ``workdir`` (created if missing).
+
+    Parameters
+    ----------
+    workdir
+        The working folder: uploads, reports, results and runs live in it, and no request
+        reaches outside it.
+    token
+        When given, every request must carry it (``X-Fentanet-Token`` header, ``?token=``
+        once, then a cookie). ``fentanet serve`` sets one when bound beyond the loopback.
+    allowed_hosts
+        Host names the app answers to (``None``: any); ``fentanet serve`` gives the
+        loopback names when bound to the loopback.
+    max_upload
+        Largest request body accepted, in bytes (uploads above it get 413).
+    """
+    ws = Workspace(Path(workdir))
+    jobs = JobRunner(clean=ws.clean)
+    api = FastAPI(title="fentanet", docs_url=None, redoc_url=None, openapi_url=None)
+    api.state.workspace = ws
+    api.state.jobs = jobs
+
+    # ------------------------------------------------------------------ errors
+    @api.exception_handler(sec.BodyTooLarge)
+    async def _large(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"error": _too_large(max_upload)}, status_code=413)
+
+    @api.exception_handler(FentanetError)
+    async def _input(request: Request, exc: FentanetError) -> JSONResponse:
+        status = 404 if isinstance(exc, NotFound) else getattr(exc, "status", 400)
+        if isinstance(exc, sec.PathError) and "no file" in str(exc):
+            status = 404
+        return JSONResponse({"error": ws.clean(str(exc))}, status_code=status)
+
+    @api.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else "request refused"
+        return JSONResponse({"error": detail}, status_code=exc.status_code)
+
+    @api.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for e in exc.errors()[:5]:
+            where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query"))
+            parts.append(f"{where or 'request'}: {e.get('msg', 'invalid')}")
+        return JSONResponse({"error": "invalid request: " + "; ".join(parts)},
+                            status_code=422)
+
+    @api.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> JSONResponse:
+        ref = uuid.uuid4().hex[:8]
+        log.error("request %s %s failed (ref %s)", request.method, request.url.path, ref,
+                  exc_info=exc)
+        return JSONResponse({"error": f"internal error (ref {ref}); the details are in the "
+                                      "server log"}, status_code=500)
+
+    # ------------------------------------------------------------------ pages
+    def _page(name: str) -> Response:
+        return HTMLResponse((STATIC / name).read_text(encoding="utf-8"),
+                            headers={"content-security-policy": APP_CSP,
+                                     "x-content-type-options": "nosniff",
+                                     "cache-control": "no-store"})
+
+    @api.get("/", include_in_schema=False)
+    def index() -> Response:
+        return _page("index.html")
+
+    @api.get("/static/{name}", include_in_schema=False)
+    def static(name: str) -> Response:
+        if name == "plotly.min.js":  # the plotly Python package's own copy: no CDN
+            import plotly
+
+            path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+        else:
+            path = sec.safe_path(STATIC, name)
+        types = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml",
+                 ".html": "text/html", ".png": "image/png"}
+        return FileResponse(path, media_type=types.get(path.suffix, "application/octet-stream"),
+                            headers={"x-content-type-options": "nosniff",
+                                     "cache-control": "max-age=3600"})
+
+    # ------------------------------------------------------------------ about
+    @api.get("/api/info")
+    def info() -> dict:
+        from fentanet import __version__
+        from fentanet.simulate.params import INTERVENTION_KINDS
+
+        return {"version": __version__, "workdir": ws.root.name,
+                "datasets": _datasets(), "scenarios": [
+                    {k: v for k, v in s.items() if k != "strategies"}
+                    | {"strategies": list(s["strategies"])} for s in _scenarios()],
+                "interventions": list(INTERVENTION_KINDS),
+                "limits": {"upload_bytes": max_upload, "generated_actors": MAX_GENERATED},
+                "token_required": token is not None}
+
+    @api.get("/api/scenarios")
+    def scenarios_() -> list:
+        return _scenarios()
+
+    # ------------------------------------------------------------------ networks
+    @api.get("/api/networks")
+    def networks() -> list:
+        with ws.lock:
+            return [n.summary() for n in ws.networks.values()]
+
+    @api.post("/api/networks/open")
+    def open_network(body: OpenRequest) -> dict:
+        from fentanet import datasets
+        from fentanet.network.io import read
+
+        if (body.dataset is None) == (body.file is None):
+            raise InputError("give either 'dataset' (a shared dataset's name) or 'file' (a "
+                             "file in the working folder)", field="dataset")
+        if body.dataset is not None:
+            if body.dataset not in datasets.DATASETS:
+                raise NotFound(f"no dataset '{body.dataset}'; the shared datasets are "
+                               f"{', '.join(datasets.DATASETS)}", field="dataset")
+            net = datasets.load(body.dataset)
+            return ws.add(net, body.dataset, f"dataset {body.dataset}").summary()
+        path = ws.path(body.file)
+        if path.is_dir():
+            raise InputError(f"'{body.file}' is a folder; expected a network file",
+                             field="file")
+        net = read(path, format=body.format) if body.format else read(path)
+        return ws.add(net, path.name, f"file {ws.rel(path)}").summary()
+
+    @api.post("/api/networks/upload")
+    def upload(file: Annotated[UploadFile, File()],
+               format: Annotated[str | None, Form()] = None) -> dict:
+        from fentanet.network.io import read
+
+        name = sec.safe_name(file.filename)
+        folder = ws.root / "uploads"
+        with ws.lock:
+            path = sec.unique_path(folder, name)
+            tmp = folder / f".{path.name}.{uuid.uuid4().hex[:8]}.part"
+            try:
+                with open(tmp, "xb") as out:
+                    size = 0
+                    while chunk := file.file.read(1 << 20):
+                        size += len(chunk)
+                        if size > max_upload:
+                            raise Rejected(_too_large(max_upload), status=413)
+                        out.write(chunk)
+                os.replace(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
+        try:
+            net = read(path, format=format or None)
+        except BaseException:
+            path.unlink(missing_ok=True)  # only valid networks are kept
+            raise
+        item = ws.add(net, path.name, f"upload {ws.rel(path)}")
+        return {**item.summary(), "file": ws.rel(path)}
+
+    @api.post("/api/networks/generate")
+    def generate_network(body: GenerateRequest) -> dict:
+        from fentanet.network import generate
+
+        net = generate({"actors": body.actors}, seed=body.seed)
+        return ws.add(net, f"generated {body.actors:,} (seed {body.seed})",
+                      f"generated {body.actors} actors, seed {body.seed}").summary()
+
+    @api.get("/api/networks/{nid}")
+    def network(nid: str) -> dict:
+        return ws.get(nid).summary()
+
+    @api.delete("/api/networks/{nid}")
+    def close_network(nid: str) -> dict:
+        with ws.lock:
+            ws.get(nid)
+            del ws.networks[nid]
+        return {"closed": nid}
+
+    def _communities(item: Opened) -> Any:
+        if item.communities is None:
+            if item.analysis is not None and item.analysis.communities is not None:
+                item.communities = item.analysis.communities
+            else:
+                from fentanet.analysis import communities
+
+                item.communities = communities(item.net, seed=0)
+        return item.communities
+
+    @api.get("/api/networks/{nid}/figure")
+    def figure(nid: str, color_by: str = "auto", kinds: str | None = None,
+               ego: str | None = None, radius: int = 1, highlight: bool = True,
+               selected: str | None = None, max_actors: int = 1500) -> Response:
+        from fentanet.report.analysis import highlight_sets
+        from fentanet.report.figures import network_figure
+
+        item = ws.get(nid)
+        net = item.net
+        if color_by == "auto":
+            color_by = "kind" if net.is_typed else "community"
+        if color_by not in ("kind", "community"):
+            raise InputError("color_by must be kind or community", field="color_by")
+        if not 0 <= radius <= 3:
+            raise InputError("radius must be 0 to 3", field="radius")
+        if not 10 <= max_actors <= 5000:
+            raise InputError("max_actors must be 10 to 5000", field="max_actors")
+        groups: Any = _communities(item) if color_by == "community" else "kind"
+        view, title = net, item.label
+        if kinds:
+            wanted = [k for k in kinds.split(",") if k]
+            view = view.select(actor_kinds=wanted)
+            title += f" · {', '.join(wanted)}"
+        if ego:
+            if ego not in set(view.ids.tolist()):
+                raise NotFound(f"no actor '{ego}' in this view", field="ego")
+            view = view.ego(ego, radius=radius)
+            title += f" · ego network of {ego} (radius {radius})"
+        marks = highlight_sets(item.analysis) if (highlight and item.analysis) else {}
+        if selected and selected in set(view.ids.tolist()):
+            marks = {**marks, "selected": [selected]}
+        fig = network_figure(view, color_by=groups, highlight=marks, max_actors=max_actors,
+                             title=title, height=640,
+                             size_by=(item.analysis.centrality["betweenness"]
+                                      if item.analysis is not None and "betweenness" in
+                                      item.analysis.centrality else None))
+        fig.update_layout(title={"font": {"size": 14}}, margin={"t": 60})
+        return Response(fig.to_json(), media_type="application/json")
+
+    @api.get("/api/networks/{nid}/search")
+    def search(nid: str, q: str = "", limit: int = 20) -> list:
+        item = ws.get(nid)
+        limit = max(1, min(int(limit), 200))
+        ids = item.net.ids.astype(str)
+        kinds = item.net.actors["kind"].to_numpy(dtype=object)
+        deg = item.net.degree().to_numpy()
+        needle = q.strip().lower()
+        low = np.char.lower(ids.astype(str))
+        hit = np.flatnonzero(np.char.find(low, needle) >= 0) if needle else np.arange(len(ids))
+        starts = np.char.startswith(low[hit], needle) if needle else np.ones(hit.size, bool)
+        order = hit[np.lexsort((np.arange(hit.size), -deg[hit], ~starts))][:limit]
+        return [{"id": ids[i], "kind": kinds[i], "degree": int(deg[i])} for i in order]
+
+    @api.get("/api/networks/{nid}/actor")
+    def actor(nid: str, id: str) -> dict:
+        item = ws.get(nid)
+        net = item.net
+        known = pd.Index(net.ids.astype(str))
+        pos = known.get_indexer([id])[0]
+        if pos < 0:
+            raise NotFound(f"no actor '{id}' in {item.label}", field="id")
+        row = net.actors.iloc[pos]
+        attrs = {k: _json(v) for k, v in row.items()
+                 if k not in ("id",) and not (v is None or (isinstance(v, float)
+                                                            and math.isnan(v)))}
+        adj = net.adjacency(symmetric=True)
+        nbrs = np.unique(adj[[pos]].indices)
+        kinds = net.actors["kind"].to_numpy(dtype=object)
+        out: dict[str, Any] = {
+            "id": id, "kind": str(row["kind"]), "attributes": attrs,
+            "degree": int(net.degree().iloc[pos]), "neighbour_count": int(nbrs.size),
+            "neighbours": [
+                {"id": str(net.ids[j]), "kind": str(kinds[j])} for j in nbrs[:100]],
+            "more_neighbours": max(int(nbrs.size) - 100, 0)}
+        if net.directed:
+            out["in_degree"] = int(np.isin(net.target_index, [pos]).sum())
+            out["out_degree"] = int(np.isin(net.source_index, [pos]).sum())
+        comm = item.communities or (item.analysis.communities if item.analysis else None)
+        if comm is not None:
+            out["community"] = int(comm.membership.iloc[pos])
+        if item.analysis is not None:
+            from fentanet.report.analysis import highlight_sets
+
+            c = item.analysis.centrality
+            out["centrality"] = {k: _json(c.iloc[pos][k]) for k in c.columns if k != "kind"}
+            out["marked"] = [name for name, ids in highlight_sets(item.analysis).items()
+                             if id in ids]
+        return out
+
+    # ------------------------------------------------------------------ analysis
+    @api.post("/api/networks/{nid}/analyze")
+    def analyze_network(nid: str, body: AnalyzeRequest) -> dict:
+        item = ws.get(nid)
+        if not 1 <= body.k <= item.net.n_actors - 2:
+            raise InputError(f"k must be 1 to {item.net.n_actors - 2} for this network",
+                             field="k")
+        job = jobs.submit("analysis", f"Analysis of {item.label}",
+                          functools.partial(_analysis_job, ws, item, body),
+                          params={"network": item.id, **body.model_dump()})
+        item.analysis_job = job.id
+        return job.public()
+
+    @api.get("/api/networks/{nid}/analysis")
+    def analysis(nid: str) -> dict:
+        item = ws.get(nid)
+        job = jobs.get(item.analysis_job) if item.analysis_job else None
+        if job is None:
+            return {"status": "none", "message": f"{item.label} has not been analysed yet"}
+        return job.public()
+
+    # ------------------------------------------------------------------ comparison
+    @api.post("/api/compare")
+    def compare(body: CompareRequest) -> dict:
+        known = {s["name"]: s for s in _scenarios()}
+        if body.scenario not in known:
+            raise NotFound(f"no scenario '{body.scenario}'; the built-in scenarios are "
+                           f"{', '.join(known)}", field="scenario")
+        have = list(known[body.scenario]["strategies"])
+        unknown = [s for s in body.strategies if s not in have]
+        if unknown:
+            raise InputError(f"scenario {body.scenario!r} has no strategy "
+                             f"{', '.join(unknown)}; it has {', '.join(have)}",
+                             field="strategies")
+        if not body.strategies:
+            raise InputError("choose at least one strategy to compare with the baseline",
+                             field="strategies")
+        job = jobs.submit("comparison", f"{body.scenario}: {', '.join(body.strategies)}",
+                          functools.partial(_compare_job, ws, body),
+                          params=body.model_dump())
+        return job.public()
+
+    # ------------------------------------------------------------------ jobs
+    @api.get("/api/jobs")
+    def job_list() -> list:
+        return [j.public(result=False) for j in reversed(jobs.list())]
+
+    @api.get("/api/jobs/{jid}")
+    def job(jid: str) -> dict:
+        j = jobs.get(jid)
+        if j is None:
+            raise NotFound(f"no job '{jid}'")
+        return j.public()
+
+    # ------------------------------------------------------------------ files
+    @api.get("/api/files")
+    def files() -> list:
+        out = []
+        for sub in ("reports", "results", "uploads"):
+            for p in sorted((ws.root / sub).iterdir(), key=lambda p: -p.lstat().st_mtime):
+                # plain files only: a symbolic link may point outside the working folder
+                if p.is_file() and not p.is_symlink() and not p.name.startswith("."):
+                    st = p.stat()
+                    out.append({"path": ws.rel(p), "folder": sub, "name": p.name,
+                                "bytes": st.st_size, "modified": st.st_mtime})
+        return out
+
+    @api.get("/files/{relative:path}", include_in_schema=False)
+    def download(relative: str, inline: bool = False) -> Response:
+        path = ws.path(relative)
+        if path.is_dir():
+            raise InputError(f"'{relative}' is a folder", field="path")
+        top = ws.rel(path).split("/", 1)[0]
+        if top not in ("reports", "results", "uploads"):
+            raise Rejected("only reports, results and uploads can be downloaded", status=403)
+        if inline and path.suffix == ".html":
+            return FileResponse(path, media_type="text/html", headers={
+                "content-security-policy": REPORT_CSP, "x-content-type-options": "nosniff"})
+        return FileResponse(path, filename=path.name,
+                            headers={"x-content-type-options": "nosniff"})
+
+    @api.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
+
+    app = Guard(api, token=token, allowed_hosts=allowed_hosts, max_body=max_upload + 65536,
+                max_upload=max_upload)
+    app.api = api  # for tests and for uvicorn's lifespan
+    return app
+
+
+# ---------------------------------------------------------------------------- jobs
+def _analysis_job(ws: Workspace, item: Opened, body: AnalyzeRequest, job: Job) -> dict:
+    from fentanet.analysis.summary import analyze
+    from fentanet.report import analysis_report
+    from fentanet.report.analysis import broker_table, community_table, highlight_sets
+    from fentanet.report.figures import network_figure, resilience_figure
+
+    job.update(0.05, "centralities, key players, communities, flow, resilience")
+    a = analyze(item.net, k=body.k, top=body.top, steps=body.steps, seed=body.seed,
+                time_limit=body.time_limit)
+    item.analysis = a
+    item.communities = a.communities
+    job.update(0.7, "drawing the network and writing the report")
+    marks = highlight_sets(a)
+    size = a.centrality["betweenness"] if "betweenness" in a.centrality else None
+    fig = network_figure(item.net, color_by="kind" if item.net.is_typed else a.communities,
+                         highlight=marks, size_by=size, title=f"{item.label}: key players")
+    stem = f"analysis-{_slug(item.label)}-{job.id}"
+    rep = analysis_report(item.net, a, curve_time_limit=min(body.time_limit, 5.0))
+    report = rep.save(ws.root / "reports" / f"{stem}.html")
+    job.update(0.95, "writing the tables")
+    tables = {f"{k}.csv": _csv(v) for k, v in a.tables().items()}
+    tables["report.json"] = json.dumps(_json(a.to_dict()), indent=1).encode()
+    archive = _zip(ws.root / "results" / f"{stem}.zip", tables)
+    kp = [{"objective": name, "k": r.k, "actors": [str(x) for x in r.actors],
+           "score": _json(r.score), "exact": r.exact} for name, r in a.key_players.items()]
+    flow = None
+    if a.flow is not None:
+        flow = {"value": _json(a.flow.value), "sources": len(a.flow.sources),
+                "sinks": len(a.flow.sinks), "cut_actors": a.flow.cut_actors,
+                "cut": _records(a.flow.cut.head(20))}
+    inter = None
+    if a.interdiction is not None:
+        i = a.interdiction
+        inter = {"budget": i.budget, "target": i.target, "removed": i.removed,
+                 "flow_before": _json(i.flow_before), "flow_after": _json(i.flow_after),
+                 "optimal": i.optimal, "gap": _json(i.gap)}
+    return {
+        "network": item.summary(),
+        "key_players": kp,
+        "marked": marks,
+        "top": {m: [{"actor": str(k), "value": _json(v)} for k, v in s.items()]
+                for m, s in a.top.items()},
+        "communities": None if a.communities is None else {
+            "n": a.communities.n_communities, "quality": _json(a.communities.quality),
+            "method": a.communities.method, "table": _records(community_table(a))},
+        "brokers": _records(broker_table(a)),
+        "flow": flow, "interdiction": inter,
+        "resilience_summary": _records(a.resilience_summary),
+        "notes": [ws.clean(n) for n in a.notes],
+        "seconds": a.seconds,
+        "figures": {"network": _figure(fig), "resilience": _figure(
+            resilience_figure(a.resilience))},
+        "report": ws.rel(report), "download": ws.rel(archive),
+    }
+
+
+def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
+    import fentanet
+    from fentanet.ensemble import ensemble, load_scenario
+    from fentanet.report import simulation_report
+    from fentanet.report.simulation import comparison, run_tables, side_by_side
+
+    sc = load_scenario(body.scenario)
+    if body.years is not None:
+        sc = sc.override({"years": body.years})
+    total = body.runs * (len(body.strategies) + 1)
+    done = 0
+
+    def on_run(record: Any) -> None:
+        nonlocal done
+        done += 1
+        job.update(done / total * 0.9, f"{done} of {total} runs finished")
+
+    def on_step(i: int, n: int) -> None:
+        job.update((done + i / max(n, 1)) / total * 0.9,
+                   f"run {done + 1} of {total}: step {i} of {n}")
+
+    job.update(0.0, f"{total} runs to make")
+    model = functools.partial(fentanet.simulate, progress=on_step)
+    ens = ensemble(sc, body.runs, variants=list(body.strategies), seed=body.seed,
+                   scheduler="serial", store=ws.root / "runs", progress=on_run, model=model)
+    job.update(0.92, "writing the report")
+    tables = run_tables(ens)
+    if tables.summary.empty:
+        raise InputError("every run failed: " + "; ".join(
+            ens.failed["error"].astype(str).str.split("\n").str[0].head(3)))
+    rep = simulation_report(ens)
+    stem = f"compare-{_slug(body.scenario)}-{job.id}"
+    report = rep.save(ws.root / "reports" / f"{stem}.html")
+    cmp = comparison(tables)
+    sbs = side_by_side(tables)
+    files = {"comparison.csv": _csv(cmp), "side_by_side.csv": _csv(sbs),
+             "summary.csv": _csv(tables.summary), "series.csv": _csv(tables.series)}
+    archive = _zip(ws.root / "results" / f"{stem}.zip", files)
+    figs = rep.figures()
+    keep = ["series-overdose-deaths", "series-supply-kg", "deaths-averted",
+            "deaths-averted-over-time", "cost-per-death-averted", "supply-reduction-pct"]
+    return {"scenario": body.scenario, "ensemble": ens.id, "variants": ens.variants,
+            "seeds": ens.seeds, "failed": len(ens.failed),
+            "side_by_side": _records(sbs), "comparison": _records(cmp),
+            "figures": {k: _figure(figs[k]) for k in keep if k in figs},
+            "report": ws.rel(report), "download": ws.rel(archive)}

@@ -1,0 +1,139 @@
+"""Background jobs of the web app: analyses and scenario comparisons run one at a time in
+a worker thread (they are CPU-bound; the page polls their progress).
+
+A job's function gets the :class:`Job` to report progress on and returns a JSON-ready
+result. A :class:`~fentanet.errors.FentanetError` fails the job with its message; any other
+exception fails it with a short message and the traceback goes to the server log only.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fentanet.errors import FentanetError
+
+log = logging.getLogger("fentanet.web")
+
+MAX_JOBS = 200
+"""Jobs kept in memory (the oldest finished ones are forgotten first)."""
+
+
+@dataclass
+class Job:
+    """One background job and what the page sees of it."""
+
+    id: str
+    kind: str
+    title: str
+    status: str = "queued"  # queued, running, done, failed
+    progress: float = 0.0  # 0..1
+    message: str = "waiting for the jobs before it"
+    created: float = field(default_factory=time.time)
+    started: float | None = None
+    finished: float | None = None
+    result: Any = None
+    error: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def update(self, progress: float | None = None, message: str | None = None) -> None:
+        """Report progress (a share from 0 to 1) and what is being done."""
+        if progress is not None:
+            self.progress = float(min(max(progress, 0.0), 1.0))
+        if message is not None:
+            self.message = message
+
+    def public(self, *, result: bool = True) -> dict[str, Any]:
+        """What the API returns about the job."""
+        end = self.finished or time.time()
+        out = {"id": self.id, "kind": self.kind, "title": self.title, "status": self.status,
+               "progress": round(self.progress, 4), "message": self.message,
+               "params": self.params, "error": self.error,
+               "seconds": round(end - self.started, 2) if self.started else 0.0}
+        if result:
+            out["result"] = self.result
+        return out
+
+
+class JobRunner:
+    """Runs jobs one after another in a background (daemon) thread: stopping the server
+    does not wait for a job in progress."""
+
+    def __init__(self, clean: Callable[[str], str] = str) -> None:
+        self.jobs: OrderedDict[str, Job] = OrderedDict()
+        self._lock = threading.Lock()
+        self._queue: queue.Queue = queue.Queue()
+        self._clean = clean  # makes error messages fit for the page (no server paths)
+        self._thread = threading.Thread(target=self._work, name="fentanet-jobs", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            self._run(*item)
+
+    def submit(self, kind: str, title: str, fn: Callable[[Job], Any],
+               params: dict[str, Any] | None = None) -> Job:
+        job = Job(id=uuid.uuid4().hex[:12], kind=kind, title=title, params=dict(params or {}))
+        with self._lock:
+            self.jobs[job.id] = job
+            self._forget_old()
+        self._queue.put((job, fn))
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            return self.jobs.get(job_id)
+
+    def list(self) -> list[Job]:
+        with self._lock:
+            return list(self.jobs.values())
+
+    def wait(self, job_id: str, timeout: float = 60.0) -> Job:
+        """Block until a job finishes (for tests and scripts)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            job = self.get(job_id)
+            if job is None or job.status in ("done", "failed"):
+                return job
+            time.sleep(0.05)
+        raise TimeoutError(f"job {job_id} still running after {timeout} s")
+
+    def shutdown(self) -> None:
+        """Stop after the job in progress (queued jobs are dropped)."""
+        self._queue.put(None)
+
+    def _forget_old(self) -> None:
+        while len(self.jobs) > MAX_JOBS:
+            for jid, job in self.jobs.items():
+                if job.status in ("done", "failed"):
+                    del self.jobs[jid]
+                    break
+            else:
+                break
+
+    def _run(self, job: Job, fn: Callable[[Job], Any]) -> None:
+        job.status, job.started, job.message = "running", time.time(), "started"
+        try:
+            job.result = fn(job)
+        except FentanetError as exc:
+            job.status, job.error = "failed", self._clean(str(exc))
+            job.message = "failed"
+        except Exception:
+            log.exception("job %s (%s) failed", job.id, job.kind)
+            job.status = "failed"
+            job.error = f"internal error in job {job.id}; the details are in the server log"
+            job.message = "failed"
+        else:
+            job.status, job.progress, job.message = "done", 1.0, "done"
+        finally:
+            job.finished = time.time()

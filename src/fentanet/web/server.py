@@ -1,0 +1,129 @@
+"""Starting the web app: :func:`serve` (what ``fentanet serve`` runs) and
+:class:`ServerThread` (the app in a background thread, for notebooks and tests)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from fentanet.errors import InputError
+from fentanet.web import security as sec
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port free on ``host`` right now."""
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def settings(host: str, token: str | None) -> tuple[str | None, list[str] | None]:
+    """The token and allowed host names for a bind address: the loopback needs no token
+    but answers only to loopback names; any other address needs a token (a new one unless
+    given)."""
+    if sec.is_loopback(host):
+        return token, [*sec.LOOPBACK, host]
+    return token or sec.new_token(), None
+
+
+def url(host: str, port: int, token: str | None = None) -> str:
+    """The address to open (``0.0.0.0`` and ``::`` shown as this machine's name)."""
+    shown = socket.gethostname() if host in ("0.0.0.0", "::", "") else host
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
+
+
+def _app(workdir: str | os.PathLike[str], host: str, token: str | None,
+         max_upload: int | None) -> tuple[Any, str | None]:
+    from fentanet.web.app import MAX_UPLOAD, create_app
+
+    token, hosts = settings(host, token)
+    app = create_app(workdir, token=token, allowed_hosts=hosts,
+                     max_upload=max_upload or MAX_UPLOAD)
+    return app, token
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, workdir: str | os.PathLike[str] =
+          "fentanet-work", *, token: str | None = None, max_upload: int | None = None,
+          log_level: str = "warning", announce: Any = print) -> None:
+    """Run the web app until interrupted (Ctrl-C).
+
+    Bound to the loopback (the default) it needs no token; bound to any other address
+    it requires one, generated here unless given, and printed with the address.
+    """
+    import uvicorn
+
+    if not 0 < int(port) < 65536:
+        raise InputError(f"port must be 1 to 65535, got {port}", field="port")
+    workdir = Path(workdir)
+    if workdir.exists() and not workdir.is_dir():
+        raise InputError("exists and is not a folder; expected the working folder",
+                         file=workdir)
+    app, token = _app(workdir, host, token, max_upload)
+    announce(f"fentanet web app: {url(host, port, token)}")
+    announce(f"working folder: {workdir.resolve()}")
+    if token:
+        announce(f"access token: {token} (every request needs it; the address above "
+                 "carries it)")
+    else:
+        announce("only this machine can connect (127.0.0.1); stop with Ctrl-C")
+    try:
+        uvicorn.run(app, host=host, port=int(port), log_level=log_level,
+                    access_log=False, server_header=False)
+    except OSError as exc:
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                         field="port") from None
+
+
+class ServerThread:
+    """The web app served by uvicorn in a background thread::
+
+        with ServerThread("work") as server:
+            print(server.url)
+
+    ``port=None`` picks a free port.
+    """
+
+    def __init__(self, workdir: str | os.PathLike[str], *, host: str = "127.0.0.1",
+                 port: int | None = None, token: str | None = None,
+                 max_upload: int | None = None) -> None:
+        import uvicorn
+
+        self.host = host
+        self.port = port or free_port(host)
+        self.app, self.token = _app(workdir, host, token, max_upload)
+        config = uvicorn.Config(self.app, host=host, port=self.port, log_level="warning",
+                                access_log=False, lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True,
+                                       name="fentanet-web")
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/"
+
+    def start(self, timeout: float = 20.0) -> ServerThread:
+        self.thread.start()
+        end = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > end:
+                raise RuntimeError(f"the web app did not start on {self.url}")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.app.api.state.jobs.shutdown()
+
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()

@@ -1,0 +1,435 @@
+"""The web app's API, endpoint by endpoint, and its security rules: the token, the host
+and origin checks, paths that try to leave the working folder, oversize and malformed
+uploads, and errors that reach the page as a clean message (never a traceback)."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from fentanet.analysis.summary import analyze
+from fentanet.network import Network
+from fentanet.network.io import read
+from fentanet.web import create_app
+
+BRIDGE = "source,target\na,b\nb,c\nc,a\nc,d\nd,e\ne,f\nf,d\n"
+
+
+@pytest.fixture
+def client(tmp_path):
+    app = create_app(tmp_path / "work")
+    with TestClient(app) as c:
+        c.app_ = app
+        c.work = (tmp_path / "work").resolve()
+        yield c
+    app.api.state.jobs.shutdown()
+
+
+def upload(client, name: str, data: bytes | str, **kw):
+    if isinstance(data, str):
+        data = data.encode()
+    return client.post("/api/networks/upload", files={"file": (name, data, "text/csv")}, **kw)
+
+
+def wait(client, job_id: str, timeout: float = 120) -> dict:
+    client.app_.api.state.jobs.wait(job_id, timeout=timeout)
+    r = client.get(f"/api/jobs/{job_id}")
+    assert r.status_code == 200
+    return r.json()
+
+
+def bridge_net() -> Network:
+    return Network(links=pd.read_csv(io.StringIO(BRIDGE)), directed=True)
+
+
+# ------------------------------------------------------------------------ pages
+def test_index_and_assets_are_served_by_the_app(client):
+    r = client.get("/")
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp
+    assert 'src="static/plotly.min.js"' in r.text and "http" not in r.text.split("<body>")[0]
+    for name, kind in (("app.js", "javascript"), ("app.css", "css")):
+        r = client.get(f"/static/{name}")
+        assert r.status_code == 200 and kind in r.headers["content-type"]
+    r = client.get("/static/plotly.min.js")
+    assert r.status_code == 200 and len(r.content) > 1_000_000
+    assert b"plotly.js" in r.content[:2000]
+    assert client.get("/static/nope.js").status_code == 404
+    for raw in ("/static/..%2F__init__.py", "/static/..%2F..%2Ferrors.py"):
+        r = client.get(raw)
+        assert r.status_code in (400, 404) and "error" in r.json()
+        assert "import" not in r.text
+
+
+def test_info_and_scenarios(client):
+    info = client.get("/api/info").json()
+    assert info["version"] and info["workdir"] == "work"
+    assert {d["name"] for d in info["datasets"]} >= {"caviar", "kpp_figure8"}
+    toy = next(s for s in info["scenarios"] if s["name"] == "toy")
+    assert "naloxone" in toy["strategies"] and info["limits"]["upload_bytes"] == 50_000_000
+    assert "naloxone" in info["interventions"] and info["token_required"] is False
+    full = {s["name"]: s for s in client.get("/api/scenarios").json()}
+    assert full["toy"]["strategies"]["naloxone"][0]["kind"] == "naloxone"
+
+
+# ------------------------------------------------------------------------ networks
+def test_generate_list_get_close(client):
+    r = client.post("/api/networks/generate", json={"actors": 60, "seed": 2})
+    assert r.status_code == 200, r.text
+    s = r.json()
+    assert s["actors"] == 60 and s["typed"] and s["has_flow"]
+    nid = s["id"]
+    assert [n["id"] for n in client.get("/api/networks").json()] == [nid]
+    assert client.get(f"/api/networks/{nid}").json()["links"] == s["links"]
+    r = client.post("/api/networks/generate", json={"actors": 5})
+    assert r.status_code == 422 and r.json()["error"].startswith("invalid request: actors")
+    assert client.delete(f"/api/networks/{nid}").json() == {"closed": nid}
+    r = client.get(f"/api/networks/{nid}")
+    assert r.status_code == 404 and "no open network" in r.json()["error"]
+
+
+def test_open_a_shared_dataset(client, shared_data):
+    r = client.post("/api/networks/open", json={"dataset": "caviar"})
+    assert r.status_code == 200
+    assert (r.json()["actors"], r.json()["links"]) == (110, 295)
+    r = client.post("/api/networks/open", json={"dataset": "nope"})
+    assert r.status_code == 404 and "caviar" in r.json()["error"]
+    r = client.post("/api/networks/open", json={"dataset": "caviar", "file": "x"})
+    assert r.status_code == 400 and "either" in r.json()["error"]
+
+
+def test_an_upload_without_a_file_is_refused(client):
+    r = client.post("/api/networks/upload", data={"format": "csv"})
+    assert r.status_code == 422 and r.json()["error"].startswith("invalid request: file")
+
+
+def test_upload_then_open_the_file_again(client):
+    r = upload(client, "bridge.csv", BRIDGE)
+    assert r.status_code == 200, r.text
+    s = r.json()
+    assert (s["actors"], s["links"], s["file"]) == (6, 7, "uploads/bridge.csv")
+    assert (client.work / "uploads" / "bridge.csv").read_text() == BRIDGE
+    r = upload(client, "bridge.csv", BRIDGE)  # the same name again: kept beside it
+    assert r.json()["file"] == "uploads/bridge-2.csv"
+    r = client.post("/api/networks/open", json={"file": "uploads/bridge.csv"})
+    assert r.status_code == 200 and r.json()["actors"] == 6
+
+
+@pytest.mark.parametrize("name", ["../../evil.csv", "/etc/passwd", "..\\..\\x.csv",
+                                  "a/b/../c.csv", ".hidden.csv", "spaces and ünï.csv",
+                                  "...", "%2e%2e%2fx.csv", "x" * 300 + ".csv"])
+def test_upload_names_stay_plain_and_inside(client, name):
+    r = upload(client, name, BRIDGE)
+    assert r.status_code == 200, r.text
+    rel = r.json()["file"]
+    assert rel.startswith("uploads/") and "/" not in rel[len("uploads/"):]
+    saved = (client.work / rel).resolve()
+    assert saved.parent == client.work / "uploads" and saved.read_text() == BRIDGE
+    assert not saved.name.startswith(".") and len(saved.name) <= 100
+    outside = [p for p in client.work.parent.rglob("*") if p.is_file()
+               and client.work not in p.parents]
+    assert outside == []
+
+
+@pytest.mark.parametrize(("data", "words"), [
+    (b"", "empty file"),
+    (b"\x00\x01\x02\xff\xfe binary", "binary"),
+    (b"   \n\n  ", "blank"),
+    (b"source,target\na\n", "uploads/bad.csv"),
+])
+def test_malformed_uploads_are_refused_and_not_kept(client, data, words):
+    r = upload(client, "bad.csv", data)
+    assert r.status_code == 400, r.text
+    msg = r.json()["error"]
+    assert words in msg
+    assert str(client.work) not in msg  # no server folder in the message
+    assert list((client.work / "uploads").iterdir()) == []
+
+
+def test_oversize_uploads_get_413(tmp_path):
+    app = create_app(tmp_path / "w", max_upload=2000)
+    with TestClient(app) as c:
+        big = "source,target\n" + "".join(f"a{i},b{i}\n" for i in range(1000))
+        r = c.post("/api/networks/upload", files={"file": ("big.csv", big.encode())})
+        assert r.status_code == 413 and "limit" in r.json()["error"]
+
+        def chunks():  # no Content-Length: the body is counted as it streams in
+            yield (b'--zz\r\nContent-Disposition: form-data; name="file"; filename="a.csv"'
+                   b"\r\nContent-Type: text/csv\r\n\r\n")
+            for _ in range(100):
+                yield b"x" * 1000
+        r = c.post("/api/networks/upload", content=chunks(),
+                   headers={"content-type": "multipart/form-data; boundary=zz"})
+        assert r.status_code == 413
+        r = c.post("/api/networks/upload", content=b"x", headers={"content-length": "abc"})
+        assert r.status_code == 400
+    assert list((tmp_path / "w" / "uploads").iterdir()) == []
+    app.api.state.jobs.shutdown()
+
+
+# ------------------------------------------------------------------------ exploring
+@pytest.fixture
+def generated(client):
+    r = client.post("/api/networks/generate", json={"actors": 120, "seed": 4})
+    return r.json()["id"]
+
+
+def test_figure_views(client, generated):
+    r = client.get(f"/api/networks/{generated}/figure")
+    assert r.status_code == 200
+    fig = r.json()
+    ids = {i for t in fig["data"] if t.get("mode") == "markers" for i in t["customdata"]}
+    assert len(ids) == 120 and fig["layout"]["meta"]["layout"] == "layered"
+    r = client.get(f"/api/networks/{generated}/figure?kinds=lab,route&color_by=kind")
+    kinds = {t["name"].split(" (")[0] for t in r.json()["data"] if t.get("mode") == "markers"}
+    assert kinds == {"lab", "route"}
+    r = client.get(f"/api/networks/{generated}/figure?color_by=community")
+    assert any(t["name"].startswith("community 0") for t in r.json()["data"])
+    assert client.get(f"/api/networks/{generated}/figure?color_by=x").status_code == 400
+    assert client.get(f"/api/networks/{generated}/figure?radius=9&ego=x").status_code == 400
+    assert client.get(f"/api/networks/{generated}/figure?ego=nobody").status_code == 404
+    assert client.get(f"/api/networks/{generated}/figure?kinds=wizard").status_code == 400
+
+
+def test_ego_view_and_actor_details_match_the_links(client):
+    nid = upload(client, "bridge.csv", BRIDGE).json()["id"]
+    fig = client.get(f"/api/networks/{nid}/figure?ego=c&radius=1&selected=c").json()
+    shown = {i for t in fig["data"] if t.get("mode") == "markers" for i in t["customdata"]}
+    assert shown == {"a", "b", "c", "d"}  # c and its neighbours
+    assert next(t for t in fig["data"] if t["name"] == "selected")["customdata"] == ["c"]
+    a = client.get(f"/api/networks/{nid}/actor", params={"id": "c"}).json()
+    assert {n["id"] for n in a["neighbours"]} == {"a", "b", "d"}
+    assert (a["degree"], a["neighbour_count"]) == (3, 3)
+    assert (a["in_degree"], a["out_degree"]) == (1, 2)  # b->c; c->a, c->d
+    r = client.get(f"/api/networks/{nid}/actor", params={"id": "zz"})
+    assert r.status_code == 404
+
+
+def test_search(client, generated):
+    hits = client.get(f"/api/networks/{generated}/search", params={"q": "LAB", "limit": 3})
+    hits = hits.json()
+    assert len(hits) == 3 and all("lab" in h["id"] for h in hits)
+    assert [h["degree"] for h in hits] == sorted((h["degree"] for h in hits), reverse=True)
+    assert client.get(f"/api/networks/{generated}/search", params={"q": "zzz"}).json() == []
+
+
+# ------------------------------------------------------------------------ analysis
+def test_analysis_job_matches_the_pipeline(client):
+    nid = upload(client, "bridge.csv", BRIDGE).json()["id"]
+    assert client.get(f"/api/networks/{nid}/analysis").json()["status"] == "none"
+    r = client.post(f"/api/networks/{nid}/analyze", json={"k": 2, "steps": 3})
+    assert r.status_code == 200 and r.json()["status"] in ("queued", "running", "done")
+    job = wait(client, r.json()["id"])
+    assert job["status"] == "done", job["error"]
+    res = job["result"]
+    direct = analyze(read(client.work / "uploads" / "bridge.csv"), k=2, steps=3)
+    kp = {k["objective"]: k["actors"] for k in res["key_players"]}
+    assert kp["fragmentation"] == direct.key_players["fragmentation"].actors
+    assert res["top"]["betweenness"][0]["value"] == pytest.approx(
+        float(direct.top["betweenness"].iloc[0]))
+    marked = [t for t in res["figures"]["network"]["data"]
+              if t["name"] == "key players (remove 2)"]
+    assert marked[0]["customdata"] == kp["fragmentation"]
+    assert client.get(f"/api/networks/{nid}/analysis").json()["id"] == job["id"]
+    report = client.get(f"/files/{res['report']}", params={"inline": 1})
+    assert report.status_code == 200 and "connect-src 'none'" in \
+        report.headers["content-security-policy"]
+    assert "Key players" in report.text
+    z = zipfile.ZipFile(io.BytesIO(client.get(f"/files/{res['download']}").content))
+    assert {"centrality.csv", "key_players.csv", "report.json"} <= set(z.namelist())
+    a = client.get(f"/api/networks/{nid}/actor", params={"id": "c"}).json()
+    # now with its centralities: c lies on 7 of the 20 ordered pairs' paths not its own
+    # (a to d, e, f; b to a, d, e, f)
+    assert a["centrality"]["betweenness"] == pytest.approx(0.35)
+    r = client.post(f"/api/networks/{nid}/analyze", json={"k": 5})
+    assert r.status_code == 400 and "k must be 1 to 4" in r.json()["error"]
+
+
+# ------------------------------------------------------------------------ comparisons
+def test_comparison_job_with_progress_report_and_download(client):
+    r = client.post("/api/compare", json={"scenario": "toy", "strategies": ["naloxone"],
+                                          "runs": 2, "years": 0.3, "seed": 5})
+    assert r.status_code == 200, r.text
+    job = wait(client, r.json()["id"], timeout=300)
+    assert job["status"] == "done", job["error"]
+    assert job["progress"] == 1.0 and job["params"]["runs"] == 2
+    res = job["result"]
+    assert res["variants"] == ["baseline", "naloxone"] and res["seeds"] == [5, 6]
+    rows = {(x["variant"], x["outcome"]): x for x in res["comparison"]}
+    summary = pd.read_csv(io.BytesIO(zipfile.ZipFile(io.BytesIO(
+        client.get(f"/files/{res['download']}").content)).read("summary.csv")))
+    per_seed = summary.pivot(index="seed", columns="variant", values="deaths_total")
+    want = (per_seed["baseline"] - per_seed["naloxone"]).mean()
+    assert rows[("naloxone", "deaths averted")]["mean"] == pytest.approx(want)
+    assert "series-overdose-deaths" in res["figures"]
+    assert client.get(f"/files/{res['report']}").status_code == 200
+    assert {j["id"] for j in client.get("/api/jobs").json()} >= {job["id"]}
+
+
+@pytest.mark.parametrize(("body", "status", "words"), [
+    ({"scenario": "nope", "strategies": ["x"]}, 404, "no scenario"),
+    ({"scenario": "toy", "strategies": ["wizardry"]}, 400, "no strategy wizardry"),
+    ({"scenario": "toy", "strategies": []}, 400, "at least one strategy"),
+    ({"scenario": "toy", "strategies": ["naloxone"], "runs": 0}, 422, "runs"),
+    ({"scenario": "toy", "strategies": ["naloxone"], "years": -1}, 422, "years"),
+])
+def test_bad_comparisons(client, body, status, words):
+    r = client.post("/api/compare", json=body)
+    assert r.status_code == status and words in r.json()["error"]
+
+
+def test_failed_jobs_report_clean_messages(client, monkeypatch, caplog):
+    import fentanet.web.app as web
+
+    def boom(*a, **k):
+        raise RuntimeError("secret internals /etc/shadow")
+    monkeypatch.setattr(web, "_compare_job", boom)
+    job = client.post("/api/compare", json={"scenario": "toy", "strategies": ["naloxone"]})
+    with caplog.at_level(logging.ERROR, logger="fentanet.web"):
+        done = wait(client, job.json()["id"])
+    assert done["status"] == "failed" and "internal error" in done["error"]
+    assert "secret" not in json.dumps(done) and "Traceback" not in json.dumps(done)
+    assert "secret internals" in caplog.text  # the details are in the server log
+    assert client.get("/api/jobs/nope").status_code == 404
+
+
+# ------------------------------------------------------------------------ files and paths
+def test_files_list_and_download(client):
+    upload(client, "bridge.csv", BRIDGE)
+    files = client.get("/api/files").json()
+    assert [f["path"] for f in files] == ["uploads/bridge.csv"]
+    r = client.get("/files/uploads/bridge.csv")
+    assert r.status_code == 200 and r.text == BRIDGE
+    assert "attachment" in r.headers["content-disposition"]
+
+
+@pytest.fixture
+def outside(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("top secret")
+    return secret
+
+
+@pytest.mark.parametrize("raw", [
+    "/files/..%2Fsecret.txt", "/files/uploads/..%2F..%2Fsecret.txt",
+    "/files/%2E%2E/secret.txt", "/files/%2Fetc%2Fpasswd", "/files//etc/passwd",
+    "/files/uploads/%00x", "/files/..%5Csecret.txt", "/files/~/secret.txt",
+])
+def test_download_traversal_is_refused(client, outside, raw):
+    r = client.get(raw)
+    assert r.status_code in (400, 403, 404)
+    assert "top secret" not in r.text and "root:" not in r.text
+    assert "error" in r.json()
+
+
+def test_double_encoded_and_internal_folders(client, outside):
+    r = client.get("/files/uploads/%252e%252e%252fsecret.txt")  # encoded twice
+    assert r.status_code in (400, 404) and "top secret" not in r.text
+    (client.work / "runs" / "x.txt").write_text("internal")
+    r = client.get("/files/runs/x.txt")
+    assert r.status_code == 403 and "only reports, results and uploads" in r.json()["error"]
+    assert client.get("/files/uploads").status_code == 400  # a folder
+
+
+def test_symlinks_out_of_the_working_folder_are_refused(client, outside):
+    link = client.work / "uploads" / "link.csv"
+    os.symlink(outside, link)
+    os.symlink(outside.parent, client.work / "reports" / "dir")
+    for path in ("/files/uploads/link.csv", "/files/reports/dir/secret.txt"):
+        r = client.get(path)
+        assert r.status_code == 400 and "outside the working folder" in r.json()["error"]
+    r = client.post("/api/networks/open", json={"file": "uploads/link.csv"})
+    assert r.status_code == 400 and "outside" in r.json()["error"]
+    listed = [f["path"] for f in client.get("/api/files").json()]
+    assert "uploads/link.csv" not in listed  # not even listed
+
+
+@pytest.mark.parametrize(("path", "words"), [
+    ("../secret.txt", "'..'"), ("/etc/passwd", "absolute"), ("C:\\x.csv", "absolute"),
+    ("uploads/../../secret.txt", "'..'"), ("uploads/none.csv", "no file"),
+    ("uploads/a\x00b", "control"), ("", "no path"),
+])
+def test_open_refuses_paths_outside(client, outside, path, words):
+    r = client.post("/api/networks/open", json={"file": path})
+    assert r.status_code in (400, 404) and words in r.json()["error"]
+
+
+# ------------------------------------------------------------------------ access rules
+def test_token_rules(tmp_path):
+    app = create_app(tmp_path / "w", token="s3cret-token")
+    with TestClient(app, follow_redirects=False) as c:
+        r = c.get("/api/info")
+        assert r.status_code == 401 and "access token" in r.json()["error"]
+        r = c.get("/api/info", headers={"x-fentanet-token": "wrong"})
+        assert r.status_code == 403 and r.json()["error"] == "wrong access token"
+        assert c.get("/api/info?token=wrong").status_code == 403
+        assert c.get("/static/app.js").status_code == 401  # everything, not only the API
+        r = c.get("/api/info", headers={"x-fentanet-token": "s3cret-token"})
+        assert r.status_code == 200 and r.json()["token_required"] is True
+        r = c.get("/?token=s3cret-token&x=1")
+        assert r.status_code == 303 and r.headers["location"] == "/?x=1"
+        assert "fentanet_token=s3cret-token" in r.headers["set-cookie"]
+        assert "HttpOnly" in r.headers["set-cookie"] and "SameSite=Strict" in \
+            r.headers["set-cookie"]
+        assert c.get("/api/info").status_code == 200  # the cookie now
+        c.cookies.set("fentanet_token", "forged")
+        assert c.get("/api/info").status_code == 403
+    app.api.state.jobs.shutdown()
+
+
+def test_host_and_origin_rules(tmp_path):
+    app = create_app(tmp_path / "w", allowed_hosts=["127.0.0.1", "localhost"])
+    with TestClient(app) as c:
+        assert c.get("/api/info").status_code == 421  # Host: testserver
+    with TestClient(app, base_url="http://localhost:8000") as c:
+        assert c.get("/api/info").status_code == 200
+        r = c.post("/api/networks/generate", json={"actors": 30},
+                   headers={"origin": "http://evil.example"})
+        assert r.status_code == 403 and "other sites" in r.json()["error"]
+        r = c.post("/api/networks/generate", json={"actors": 30},
+                   headers={"origin": "http://localhost:8000"})
+        assert r.status_code == 200
+    app.api.state.jobs.shutdown()
+
+
+# ------------------------------------------------------------------------ errors
+def test_server_errors_are_clean_json(tmp_path, monkeypatch, caplog):
+    import fentanet.web.app as web
+
+    def boom():
+        raise RuntimeError("disk exploded at /srv/private/path")
+    monkeypatch.setattr(web, "_datasets", boom)
+    app = create_app(tmp_path / "w")
+    with TestClient(app, raise_server_exceptions=False) as c, \
+            caplog.at_level(logging.ERROR, logger="fentanet.web"):
+        r = c.get("/api/info")
+        assert r.status_code == 500
+        body = r.json()
+        assert set(body) == {"error"} and body["error"].startswith("internal error (ref ")
+        assert "Traceback" not in r.text and "exploded" not in r.text and "/srv" not in r.text
+        assert "disk exploded" in caplog.text and "Traceback" in caplog.text
+        r = c.get("/no/such/page")
+        assert r.status_code == 404 and r.json() == {"error": "Not Found"}
+        r = c.post("/api/networks/generate", content=b"{not json",
+                   headers={"content-type": "application/json"})
+        assert r.status_code == 422 and r.json()["error"].startswith("invalid request")
+    app.api.state.jobs.shutdown()
+
+
+def test_many_networks_close_the_oldest(client):
+    from fentanet.web.app import MAX_NETWORKS
+
+    ids = [client.post("/api/networks/generate", json={"actors": 20, "seed": i}).json()["id"]
+           for i in range(MAX_NETWORKS + 1)]
+    have = [n["id"] for n in client.get("/api/networks").json()]
+    assert have == ids[1:]
+    assert np.all([client.get(f"/api/networks/{i}").status_code == 200 for i in ids[1:]])
