@@ -1,0 +1,203 @@
+"""The web app and the HTML reports in a real browser: Playwright driving Debian's
+chromium, headless. Every request the pages make is recorded (and anything that would
+leave the machine is blocked): the app only talks to itself, a report opened from disk
+talks to nobody. Screenshots go to test-artifacts/browser/."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which(
+    "chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage"]
+
+pytestmark = [
+    pytest.mark.browser, pytest.mark.slow,
+    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install "
+                                                "chromium; .ci/run installs it)"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser_context():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
+        ctx = p.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, args=ARGS,
+            viewport={"width": 1440, "height": 900})
+        ctx.set_default_timeout(60_000)
+        yield ctx
+        ctx.close()
+
+
+class Recorder:
+    """Records every request of a page; aborts those not allowed (they would leave)."""
+
+    def __init__(self, page, allowed: tuple[str, ...]) -> None:
+        self.requests: list[str] = []
+        self.blocked: list[str] = []
+        self.errors: list[str] = []
+        self.allowed = allowed
+        page.route("**/*", self._route)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        self.requests.append(url)
+        if url.startswith(self.allowed):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+
+def figures_rendered(page) -> tuple[int, int, int]:
+    """(figures in the report, figures plotly finished, plot elements holding an SVG)."""
+    return page.evaluate("""() => [
+        +document.body.dataset.figures,
+        +(document.body.dataset.figuresRendered || 0),
+        [...document.querySelectorAll('.plot')].filter(
+            d => d.querySelector('svg.main-svg') && d.dataset.rendered === '1').length]""")
+
+
+def trace_ids(page, element: str, name: str | None = None) -> list[str]:
+    """Actor ids on the drawing in ``element`` (of one named trace, or of every marker)."""
+    return page.evaluate("""([el, name]) => document.getElementById(el).data
+        .filter(t => name ? t.name === name : t.mode === 'markers')
+        .flatMap(t => t.customdata || [])""", [element, name])
+
+
+def test_the_app_as_an_analyst_uses_it(browser_context, tmp_path, shared_data):
+    from fentanet.web.server import ServerThread
+
+    with ServerThread(tmp_path / "work") as server:
+        page = browser_context.new_page()
+        rec = Recorder(page, (server.url,))
+        page.goto(server.url)
+        page.wait_for_selector("#dataset option[value='caviar']", state="attached")
+        page.select_option("#dataset", "caviar")
+        page.click("#open-dataset")
+        page.wait_for_selector("#graph[data-rendered='1']")
+        assert len(trace_ids(page, "graph")) == 110  # every CAVIAR actor drawn
+        assert "110" in page.inner_text("#net-summary")
+        page.screenshot(path=ARTIFACTS / "app-1-caviar.png")
+
+        # search an actor and inspect it; the drawing marks it
+        page.fill("#search", "12")
+        page.click("#search-results li[data-actor='12']")
+        page.wait_for_selector("#actor-name")
+        assert page.inner_text("#actor-name").startswith("12")
+        page.wait_for_function("() => document.getElementById('graph').data.some("
+                               "t => t.name === 'selected')")
+        page.select_option("#radius", "1")  # its ego network
+        page.wait_for_function("() => document.getElementById('graph').data.filter("
+                               "t => t.mode === 'markers').flatMap(t => t.customdata)"
+                               ".length < 110")
+        page.screenshot(path=ARTIFACTS / "app-2-ego.png")
+        page.select_option("#radius", "0")
+
+        # the analysis: key players listed and drawn
+        page.click("#tab-btn-analysis")
+        page.click("#run-analysis")
+        page.wait_for_selector("#kp-fragmentation li", timeout=180_000)
+        page.wait_for_selector("#analysis-graph[data-rendered='1']")
+        listed = page.eval_on_selector_all("#kp-fragmentation li .chip",
+                                           "els => els.map(e => e.dataset.actor)")
+        assert len(listed) == 5 and "1" in listed
+        assert trace_ids(page, "analysis-graph", "key players (remove 5)") == listed
+        assert page.locator("#top-actors tbody tr").count() == 10
+        page.screenshot(path=ARTIFACTS / "app-3-analysis.png", full_page=True)
+
+        # the full report, served by the app under its strict policy, draws every figure
+        href = page.get_attribute("#analysis-report", "href")
+        report = browser_context.new_page()
+        rec_report = Recorder(report, (server.url,))
+        report.goto(server.url + href)
+        report.wait_for_function("() => document.body.dataset.figuresRendered === "
+                                 "document.body.dataset.figures")
+        n, done, svg = figures_rendered(report)
+        assert n >= 3 and done == n == svg
+        assert rec_report.requests == [server.url + href] and not rec_report.errors
+        report.close()
+
+        # a comparison of strategies with progress, and its chart
+        page.click("#tab-btn-strategies")
+        page.select_option("#cmp-scenario", "toy")
+        page.fill("#cmp-runs", "2")
+        page.fill("#cmp-years", "0.5")
+        page.uncheck("#cmp-strategies input[value='lab-raids']")
+        page.uncheck("#cmp-strategies input[value='border']")
+        page.check("#cmp-strategies input[value='naloxone']")
+        page.click("#run-compare")
+        page.wait_for_selector("#cmp-progress:not([hidden])")
+        page.wait_for_selector("#side-by-side", timeout=300_000)
+        page.wait_for_selector("#cmp-series-overdose-deaths[data-rendered='1'] svg.main-svg")
+        page.wait_for_selector("#cmp-deaths-averted[data-rendered='1']")
+        rows = page.locator("#side-by-side tbody tr").all_inner_texts()
+        assert [r.split("\t")[0] for r in rows] == ["baseline", "naloxone"]
+        assert "done" in page.inner_text("#cmp-progress")
+        page.screenshot(path=ARTIFACTS / "app-4-strategies.png", full_page=True)
+
+        page.click("#tab-btn-files")
+        page.wait_for_selector("#file-list")
+        names = page.locator("#file-list tbody tr").all_inner_texts()
+        assert any("analysis-caviar" in n for n in names)
+        assert any("compare-toy" in n for n in names)
+        page.screenshot(path=ARTIFACTS / "app-5-files.png")
+
+        assert rec.blocked == [] and not rec.errors
+        assert all(u.startswith(server.url) for u in rec.requests)
+        page.close()
+
+
+def _open_report(context, path: Path, shot: str) -> tuple[int, int, int]:
+    page = context.new_page()
+    url = path.resolve().as_uri()
+    rec = Recorder(page, (url,))
+    page.goto(url)
+    page.wait_for_function("() => document.body.dataset.figuresRendered === "
+                           "document.body.dataset.figures", timeout=60_000)
+    counts = figures_rendered(page)
+    page.screenshot(path=ARTIFACTS / shot, full_page=True)
+    assert rec.requests == [url], rec.requests  # the file itself and nothing else
+    assert rec.blocked == [] and not rec.errors
+    page.close()
+    return counts
+
+
+def test_reports_open_from_disk_offline(browser_context, tmp_path):
+    import fentanet
+    from fentanet.network import generate
+    from fentanet.report import analysis_report, simulation_report
+
+    net = generate({"actors": 200}, seed=2)
+    analysis_report(net, k=3, steps=5, time_limit=2, curve_time_limit=1).save(
+        tmp_path / "analysis.html")
+    n, done, svg = _open_report(browser_context, tmp_path / "analysis.html",
+                                "report-analysis-supply.png")
+    assert n >= 4 and done == n == svg
+
+    cmp = fentanet.compare("toy", {"naloxone": [{"kind": "naloxone", "start": 0.1,
+                                                 "intensity": 0.5}]}, seed=1, years=0.5)
+    simulation_report(cmp).save(tmp_path / "simulation.html")
+    n, done, svg = _open_report(browser_context, tmp_path / "simulation.html",
+                                "report-simulation-toy.png")
+    assert n >= 8 and done == n == svg
+
+
+def test_caviar_report_from_disk(browser_context, tmp_path, shared_data):
+    from fentanet import datasets
+    from fentanet.report import analysis_report
+
+    analysis_report(datasets.load("caviar"), k=5, steps=10).save(tmp_path / "caviar.html")
+    n, done, svg = _open_report(browser_context, tmp_path / "caviar.html",
+                                "report-analysis-caviar.png")
+    assert n >= 3 and done == n == svg
