@@ -132,7 +132,7 @@ def test_the_app_as_an_analyst_uses_it(browser_context, tmp_path, shared_data):
         page.click("#tab-btn-strategies")
         page.select_option("#cmp-scenario", "toy")
         page.fill("#cmp-runs", "2")
-        page.fill("#cmp-years", "0.5")
+        page.fill("#cmp-years", "1")  # naloxone starts at half a year
         page.uncheck("#cmp-strategies input[value='lab-raids']")
         page.uncheck("#cmp-strategies input[value='border']")
         page.check("#cmp-strategies input[value='naloxone']")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -129,6 +130,12 @@ def test_demo_runs_and_writes_its_report(tmp_path, capsys, shared_data):
     assert "# fentanet demo" in (out / "summary.md").read_text()
     assert f"report: {out / 'summary.json'}" in stdout
     assert "caviar" in stdout and "supply-500-seed2" in stdout
+    reports = report["reports"]  # the HTML reports of the analyses and the comparison
+    assert set(reports) == {"analysis_caviar", "analysis_supply", "strategies"}
+    for path in reports.values():
+        assert Path(path).parent == out / "reports" and Path(path).stat().st_size > 1e6
+        assert path in stdout.replace("\n", "")
+    assert "## HTML reports" in (out / "summary.md").read_text()
 
 
 def test_demo_without_the_shared_data(tmp_path, capsys, monkeypatch):
@@ -143,6 +150,7 @@ def test_demo_without_the_shared_data(tmp_path, capsys, monkeypatch):
     report = json.loads((out / "summary.json").read_text())
     assert report["research_networks"] == {"available": False}
     assert report["generated_network"]["summary"]["actors"] == 300
+    assert set(report["reports"]) == {"analysis_supply", "strategies"}  # no CAVIAR here
 
 
 def test_demo_out_must_be_a_folder(tmp_path, capsys):

@@ -99,3 +99,19 @@ def test_png_figures(tmp_path, capsys):
     names = sorted(p.name for p in png.iterdir())
     assert "series-supply-kg.png" in names and len(names) == 8
     assert all((png / n).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for n in names)
+
+
+def test_analyze_writes_a_report(tmp_path, capsys):
+    net = tmp_path / "bridge.csv"
+    net.write_text("source,target\na,b\nb,c\nc,a\nc,d\nd,e\ne,f\nf,d\n")
+    out = tmp_path / "bridge.html"
+    code = main(["analyze", str(net), "--k", "2", "--steps", "3", "--json", "--report",
+                 str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    kp = json.loads(captured.out)["key_players"]["fragmentation"]["actors"]
+    assert sections(out) == ["Overview", "The network", "Who matters", "Key players",
+                             "Groups and brokers", "Resilience", "About this analysis"]
+    assert ", ".join(kp) in out.read_text() and "report:" in captured.err
+    assert main(["analyze", str(net), "--report", str(tmp_path / "no" / "x.html")]) == 2
+    assert "folder does not exist" in capsys.readouterr().err

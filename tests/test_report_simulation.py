@@ -24,6 +24,7 @@ from fentanet.report.simulation import (
     run_tables,
     side_by_side,
     simulation_report,
+    with_dates,
 )
 from fentanet.store import RunStore
 
@@ -130,6 +131,14 @@ def test_monthly_rates_and_means():
     assert m["people_using"].iloc[0] == pytest.approx(2.0)
     assert m["people_using"].iloc[1] == pytest.approx(6.5)
     assert m["time"].tolist()[:2] == pytest.approx([0.0, 1 / 12])
+
+
+def test_fractional_years_become_dates():
+    got = with_dates(pd.DataFrame({"year": [2023.0, 2023.25, 2024.5, 2023 + 1 / 12]}))
+    # 2023.25: 91.25 of 365 days after 1 January; 2024.5: 183 of the leap year's 366
+    assert [str(d.date()) for d in got["date"]] == ["2023-01-01", "2023-04-02",
+                                                    "2024-07-02", "2023-01-31"]
+    assert "date" not in with_dates(pd.DataFrame({"time": [0.0]})).columns
 
 
 def test_tornado_from_the_store_matches_the_run_and_is_drawn(ens, tmp_path):

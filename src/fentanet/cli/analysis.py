@@ -22,6 +22,7 @@ from fentanet.analysis.summary import AnalysisReport
 from fentanet.analysis.summary import analyze as analyze_network
 from fentanet.cli import app
 from fentanet.cli.common import _default, console, print_json, table
+from fentanet.cli.reporting import PngOpt, ReportOpt, check_report_paths, save_report
 from fentanet.errors import InputError
 from fentanet.network import Network, read
 from fentanet.network.io import atomic_path
@@ -158,19 +159,27 @@ def analyze(
     json_out: JsonOpt = False,
     out: Annotated[Path | None, typer.Option(help="Folder for the full tables (CSV) and "
                                                   "report.json.")] = None,
+    html: ReportOpt = None,
+    png: PngOpt = None,
 ) -> None:
     """Who matters, key players, groups, brokers, the supply bottleneck and optimal
     interdiction (with flow links), and resilience under attack."""
+    check_report_paths(html, png)
     net = read(file, format=format)
     report = analyze_network(net, top=top, k=k, budget=budget, steps=steps, seed=seed,
                              time_limit=time_limit)
     written = write_tables(report, out) if out is not None else []
     if json_out:
         print_json(report.to_dict())
-        return
-    print_report(report)
-    if written:
-        console.print(f"wrote {len(written)} files to {out}", soft_wrap=True)
+    else:
+        print_report(report)
+        if written:
+            console.print(f"wrote {len(written)} files to {out}", soft_wrap=True)
+    if html or png:
+        from fentanet.report import analysis_report
+
+        save_report(analysis_report(net, report, curve_time_limit=min(time_limit, 5.0)),
+                    html, png, json_out=json_out)
 
 
 @app.command()
@@ -272,6 +281,7 @@ def _demo_sections() -> None:
             return
         start = time.perf_counter()
         report = analyze_network(net, k=5, steps=20, seed=demo.seed)
+        demo.results["analysis_caviar"] = (net, report)
         print_report(report, top=5)
         folder = demo.out / "analysis" / "caviar"
         write_tables(report, folder)
@@ -297,6 +307,7 @@ def _demo_sections() -> None:
                           "that sequential attacks stay quick)", soft_wrap=True)
         start = time.perf_counter()
         report = analyze_network(net, k=5, steps=20, seed=demo.seed)
+        demo.results["analysis_supply"] = (net, report)
         print_report(report, top=5)
         folder = demo.out / "analysis" / "supply"
         write_tables(report, folder)

@@ -43,6 +43,8 @@ class Demo:
     """Networks by name: the research networks, then ``generated``."""
     report: dict[str, Any] = field(default_factory=dict)
     """Section results for the report file, by section key (JSON-serialisable)."""
+    results: dict[str, Any] = field(default_factory=dict)
+    """Objects later sections reuse (analyses, runs), by section key; not written out."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,11 @@ def _digest(demo: Demo) -> str:
                   "illicit opioids.", "", "| kind | actors |", "|---|---:|"]
         lines += [f"| {k} | {v} |" for k, v in s["actor_kinds"].items()]
         lines.append("")
+    reports = demo.report.get("reports")
+    if reports:
+        lines += ["## HTML reports", "", "Each opens offline in a browser.", ""]
+        lines += [f"- {name.replace('_', ' ')}: `{path}`" for name, path in reports.items()]
+        lines.append("")
     return "\n".join(lines) + "\n"
 
 
@@ -196,3 +203,5 @@ def demo(
     console.rule()
     console.print(f"report: {path} (and {path.with_suffix('.md').name} beside it)",
                   soft_wrap=True)
+    for name, html in state.report.get("reports", {}).items():
+        console.print(f"HTML report, {name.replace('_', ' ')}: {html}", soft_wrap=True)

@@ -42,3 +42,45 @@ def save_report(rep: Any, report: Path | None, png: Path | None, *,
         written["png"] = rep.save_png(png)
         out.print(f"{len(written['png'])} figures as PNG in {png}", soft_wrap=True)
     return written
+
+
+# ------------------------------------------------------------------------------ demo
+def _demo_section() -> None:
+    from fentanet.cli.demo import Demo, section
+
+    @section("Reports", order=90)
+    def reports(demo: Demo) -> None:
+        """The HTML reports of what the demo found: the analyses (a research network and
+        the generated supply network) and the comparison of strategies, each one file that
+        opens offline."""
+        import time
+
+        from fentanet.report import analysis_report, simulation_report
+
+        folder = demo.out / "reports"
+        folder.mkdir(parents=True, exist_ok=True)
+        written: dict[str, str] = {}
+        start = time.perf_counter()
+        for key, stem, what in (("analysis_caviar", "analysis-caviar", "CAVIAR analysis"),
+                                ("analysis_supply", "analysis-supply", "supply network "
+                                                                       "analysis")):
+            found = demo.results.get(key)
+            if found is None:
+                console.print(f"{what}: not run above, no report", soft_wrap=True)
+                continue
+            net, analysis = found
+            rep = analysis_report(net, analysis, curve_time_limit=2.0)
+            written[key] = str(rep.save(folder / f"{stem}.html"))
+        runs = demo.results.get("strategies")
+        if runs is not None:
+            rep = simulation_report(runs, title="Strategies on the US baseline")
+            written["strategies"] = str(rep.save(folder / "strategies-us-baseline.html"))
+        seconds = time.perf_counter() - start
+        for key, path in written.items():
+            console.print(f"  {key.replace('_', ' ')}: {path}", soft_wrap=True)
+        console.print(f"{len(written)} reports in {seconds:.1f} s; each opens offline in a "
+                      "browser", soft_wrap=True)
+        demo.report["reports"] = written
+
+
+_demo_section()

@@ -304,6 +304,7 @@ def _demo_section() -> None:
         for name, r in results.items():
             with atomic_path(folder / f"{name}.parquet") as tmp:
                 r.series.to_parquet(tmp, index=False)
+        demo.results["strategies"] = results
         demo.report["strategies"] = {"scenario": "us-baseline", "years": DEMO_YEARS,
                                      "actors": sc.network.generate["actors"],
                                      "seconds": round(seconds, 1),

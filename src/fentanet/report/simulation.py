@@ -188,6 +188,23 @@ def monthly(series: pd.DataFrame, group: str = "variant") -> pd.DataFrame:
     return out.drop(columns="_month")
 
 
+def _years(years: float) -> str:
+    return f"{fmt_number(years)} year{'' if years == 1 else 's'}"
+
+
+def with_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with a ``date`` column from its fractional calendar ``year`` (the share
+    of that year's days, rounded to the day: 2023.25 is 2 April 2023), so axes show
+    months rather than 2,023.2."""
+    if "year" not in frame.columns or frame.empty:
+        return frame
+    y = frame["year"].to_numpy(dtype=float)
+    whole = np.floor(y + 1e-9).astype(int)
+    start = pd.to_datetime(pd.Series(whole).astype(str) + "-01-01")
+    length = pd.to_datetime(pd.Series(whole + 1).astype(str) + "-01-01") - start
+    return frame.assign(date=(start + length * (y - whole)).dt.round("D").to_numpy())
+
+
 def _cell(q05: float, q50: float, q95: float, runs: int) -> str:
     if runs <= 1 or (q05 == q50 == q95):
         return fmt_number(q50)
@@ -281,16 +298,16 @@ def simulation_report(runs: Any, *, sensitivity: pd.DataFrame | None = None,
            f"seed{'s' if n_seeds != 1 else ''}"
            + (f" ({tables.seeds[0]}–{tables.seeds[-1]})" if n_seeds > 1 else
               f" ({tables.seeds[0]})")
-           + (f" · {fmt_number(years)} years" if years else ""))
+           + (f" · {_years(years)}" if years else ""))
     rep = HtmlReport(title or f"Simulation: {tables.scenario}", sub)
     cmp = comparison(tables, level=level) if len(tables.variants) > 1 else pd.DataFrame()
 
     # ------------------------------------------------------------------ overview
     rep.heading("Overview")
-    cards: list[tuple] = [("scenario", tables.scenario), ("strategies", len(names)),
-                          ("seeds per strategy", n_seeds)]
+    cards: list[tuple] = [("strategies", len(names)), ("seeds per strategy", n_seeds),
+                          ("runs", len(tables.summary))]
     if years:
-        cards.append(("horizon", f"{fmt_number(years)} years", f"steps of a {step}"))
+        cards.append(("horizon", _years(years), f"steps of a {step}"))
     base = tables.summary[tables.summary["variant"] == BASELINE]
     for metric, label in ((DEATHS, "baseline deaths"), (SUPPLY, "baseline supply (kg)")):
         if metric in base and len(base):
@@ -325,9 +342,9 @@ def simulation_report(runs: Any, *, sensitivity: pd.DataFrame | None = None,
                   "for bands). ")
                  + (f"{_STEP_ADJ.get(step, step)} steps are shown by month (flows as "
                     "monthly rates)." if unit_step != step else ""), note=True)
-        q = series_quantiles(shown, by=[group], metrics=present)
-        x = "year" if "year" in q.columns else "time"
-        xlabel = "year" if x == "year" else "years since start"
+        q = with_dates(series_quantiles(shown, by=[group], metrics=present))
+        x = "date" if "date" in q.columns else "time"
+        xlabel = "" if x == "date" else "years since start"
         with rep.grid():
             for m in present:
                 title_, unit = SERIES.get(m, (m, ""))
@@ -373,11 +390,12 @@ def simulation_report(runs: Any, *, sensitivity: pd.DataFrame | None = None,
                     unit=unit), name=outcome.replace(" ", "-").replace("%", "pct"))
             cum = cumulative_averted(tables)
             if not cum.empty:
-                x = "year" if "year" in cum.columns else "time"
+                cum = with_dates(cum)
+                x = "date" if "date" in cum.columns else "time"
                 rep.figure(F.band_figure(cum, x, by="variant", colors=colors,
                                          title="Deaths averted over time (cumulative)",
                                          ylabel="deaths averted",
-                                         xlabel="year" if x == "year" else "years since start",
+                                         xlabel="" if x == "date" else "years since start",
                                          height=360), name="deaths-averted-over-time")
         nan_cpd = cmp[(cmp["outcome"] == "cost per death averted") & cmp["mean"].isna()]
         if len(nan_cpd):
