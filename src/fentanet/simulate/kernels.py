@@ -1,8 +1,15 @@
 """Compiled kernels of the simulation (numba, ``cache=True``).
 
-Random numbers are never drawn inside these loops: callers pass keyed uniforms from
-:class:`fentanet.simulate.rng.Streams` (or the prefix that determines them), so a kernel is
-a pure function of its inputs and common random numbers hold.
+Random numbers are never drawn from a sequential stream inside these loops: a kernel gets
+keyed uniforms, or the 64-bit prefix of (seed, stream, step) from
+:meth:`fentanet.simulate.rng.Streams.prefix` and derives each key's uniform itself,
+bit-identical to :meth:`~fentanet.simulate.rng.Streams.uniform`; so a kernel is a pure
+function of its inputs and common random numbers hold.
+
+The flow of one stage (:class:`fentanet.simulate.topology.Stage`) is :func:`transfer`:
+:func:`plan` (offers split by the receivers' room, several passes), :func:`afford` (cash
+limits of the receivers' payers) and :func:`apply` (material moves, payment), each a loop
+over the stage's links in link order on arrays numbered locally by the stage.
 """
 
 from __future__ import annotations
@@ -12,185 +19,219 @@ import math
 import numba
 import numpy as np
 
-_GAMMA = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_INV53 = 1.0 / float(1 << 53)
-
-
-@numba.njit(cache=True, inline="always")
-def _splitmix(x):
-    z = x + np.uint64(0x9E3779B97F4A7C15)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
+from fentanet.simulate.binomial import keyed_uniform as _uniform_of
 
 
 @numba.njit(cache=True)
 def keyed_uniform(keys: np.ndarray, prefix: np.uint64) -> np.ndarray:
     """Uniforms in (0, 1): ``(mix(key ^ prefix) >> 11 + 0.5) / 2**53`` per key.
 
-    Bit-identical to the NumPy reference in :meth:`Streams.uniform`, in one pass.
+    Bit-identical to the NumPy reference in :meth:`Streams.bits`, in one pass.
     """
     out = np.empty(keys.size, dtype=np.float64)
     for i in range(keys.size):
-        b = _splitmix(np.uint64(keys[i]) ^ prefix) >> np.uint64(11)
-        out[i] = (float(b) + 0.5) * 1.1102230246251565e-16
+        out[i] = _uniform_of(np.uint64(keys[i]), prefix)
     return out
+
+
+@numba.njit(cache=True, inline="always")
+def walk_binomial(u, n, p):
+    """Binomial(n, p) by inversion of ``u``: the smallest k with CDF(k) >= u, walking the
+    probability mass function up from 0; -1 where its first term would underflow
+    (``n * -log(1-p) > 600``), for the caller to finish with the exact incomplete-beta
+    bisection (:func:`fentanet.simulate.rng.binomial_ppf`)."""
+    if n <= 0 or p <= 0.0:
+        return 0
+    if p >= 1.0:
+        return n
+    logq = math.log1p(-p)
+    if n * -logq > 600.0:
+        return -1
+    pmf = math.exp(n * logq)
+    cdf = pmf
+    ratio = p / (1.0 - p)
+    k = 0
+    while cdf < u and k < n:
+        pmf *= (n - k) / (k + 1.0) * ratio
+        k += 1
+        cdf += pmf
+    return k
 
 
 @numba.njit(cache=True)
 def binomial_inverse(u: np.ndarray, n: np.ndarray, p: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """Binomial(n, p) by inversion of ``u``: the smallest k with CDF(k) >= u.
-
-    Walks the probability mass function up from k = 0; where its first term would
-    underflow (n * -log(1-p) > 600) the entry is left at -1 for the caller to finish with
-    the exact incomplete-beta bisection (:func:`fentanet.simulate.rng.binomial_ppf`).
-    """
+    """:func:`walk_binomial` over arrays (-1 left where the walk would underflow)."""
     for i in range(u.size):
-        ni = n[i]
-        pi = p[i]
-        if ni <= 0 or pi <= 0.0:
-            out[i] = 0
-            continue
-        if pi >= 1.0:
-            out[i] = ni
-            continue
-        logq = math.log1p(-pi)
-        if ni * -logq > 600.0:
-            out[i] = -1
-            continue
-        pmf = math.exp(ni * logq)
-        cdf = pmf
-        ratio = pi / (1.0 - pi)
-        k = 0
-        ui = u[i]
-        while cdf < ui and k < ni:
-            pmf *= (ni - k) / (k + 1.0) * ratio
-            k += 1
-            cdf += pmf
-        out[i] = k
+        out[i] = walk_binomial(u[i], n[i], p[i])
     return out
 
 
 @numba.njit(cache=True)
-def plan_transfers(li, src, dst, link_alive, alive, weight, pref, offer, room, passes,
-                   pull=True):
+def offer_room(senders, receivers, kind, capacity, product, dt, cover, route_kind):
+    """Offers of a stage's senders, ``min(product, capacity * dt)``, and room of its
+    receivers: target stock minus stock (routes: ``capacity * dt`` minus load), at least 0.
+    """
+    offer = np.empty(senders.size)
+    for i in range(senders.size):
+        s = senders[i]
+        offer[i] = min(product[s], capacity[s] * dt)
+    room = np.empty(receivers.size)
+    for j in range(receivers.size):
+        d = receivers[j]
+        if kind[d] == route_kind:
+            r = capacity[d] * dt - product[d]
+        else:
+            r = cover * capacity[d] - product[d]
+        room[j] = max(r, 0.0)
+    return offer, room
+
+
+@numba.njit(cache=True)
+def plan(li, src, dst, s_loc, d_loc, link_alive, alive, weight, pref, offer, room, passes,
+         pull):
     """Quantities moved on each link of one stage (before cash limits).
 
-    Each sender splits its ``offer`` over its alive links in proportion to ``room * pref``
-    of the receivers (``pull``: stock flows toward where it is lacking, as in an
-    order-up-to inventory policy; ``pref`` is the sender's preference for the link, such as
-    displacement away from risky routes), or by ``weight`` in the first pass when ``pull``
-    is off. A receiver takes at most its ``room`` (all offers to it scaled alike). Later
-    passes re-offer what was not taken to links whose receivers still have room. Returns
-    quantities per link (0 on dead links).
+    Each sender splits its ``offer`` (local to the stage's senders) over its alive links in
+    proportion to ``room * pref`` of the receivers (``pull``: stock flows toward where it
+    is lacking, as in an order-up-to inventory policy; ``pref`` is the sender's preference
+    for the link, such as displacement away from risky routes), or by ``weight`` in the
+    first pass when ``pull`` is off. A receiver takes at most its ``room`` (all offers to
+    it scaled alike). Later passes re-offer what was not taken to links whose receivers
+    still have room; a link whose sender has nothing left or whose receiver is full drops
+    out for good (both only fall). Returns the quantity per link (0 on dead links) and the
+    links that carry some, ascending.
     """
-    n = offer.size
-    m = src.size
+    m = li.size
     qty = np.zeros(m)
-    ok = np.zeros(m, dtype=np.bool_)
-    for k in range(m):
-        ok[k] = link_alive[li[k]] and alive[src[k]] and alive[dst[k]]
     left = offer.copy()
     space = room.copy()
+    act = np.empty(m, dtype=np.int64)
+    na = 0
+    for k in range(m):  # branch-free compaction: which links are on is hard to predict
+        on = (link_alive[li[k]] & alive[src[k]] & alive[dst[k]] & (left[s_loc[k]] > 0.0)
+              & (space[d_loc[k]] > 0.0))
+        act[na] = k
+        na += on
+    first = act[:na].copy()
     w = np.zeros(m)
     o = np.zeros(m)
-    wsum = np.zeros(n)
-    offered = np.zeros(n)
+    wsum = np.zeros(offer.size)  # zeroed again as each pass ends
+    offered = np.zeros(room.size)
+    ratio = np.zeros(room.size)
+    seen = np.full(room.size, -1, dtype=np.int64)  # pass in which ratio[d] was set
     for it in range(passes):
-        for k in range(m):
-            wsum[src[k]] = 0.0
-            offered[dst[k]] = 0.0
-        any_w = False
-        for k in range(m):
-            s = src[k]
-            d = dst[k]
-            if not ok[k] or left[s] <= 0.0 or space[d] <= 0.0:
-                w[k] = 0.0
-                continue
-            if pull or it > 0:
-                w[k] = space[d] * pref[k]
-            else:
-                w[k] = weight[k]
-            wsum[s] += w[k]
-            any_w = True
-        if not any_w:
+        keep = 0  # A: weights; links with nothing left to send or no room drop out
+        for j in range(na):
+            k = act[j]
+            s = s_loc[k]
+            d = d_loc[k]
+            on = (left[s] > 0.0) & (space[d] > 0.0)
+            wk = space[d] * pref[k] if pull or it > 0 else weight[k]
+            wk = wk if on else 0.0
+            w[k] = wk
+            wsum[s] += wk
+            act[keep] = k
+            keep += on
+        na = keep
+        if na == 0:
             break
-        for k in range(m):
+        for j in range(na):  # B: offers
+            k = act[j]
             o[k] = 0.0
             if w[k] > 0.0:
-                s = src[k]
-                o[k] = left[s] * w[k] / wsum[s]
-                offered[dst[k]] += o[k]
+                o[k] = left[s_loc[k]] * w[k] / wsum[s_loc[k]]
+                offered[d_loc[k]] += o[k]
         moved = 0.0
-        for k in range(m):
+        for j in range(na):  # C: receivers take at most their room (as it was before
+            k = act[j]  # this pass's takings); senders and receivers are debited
+            s = s_loc[k]
+            d = d_loc[k]
+            if seen[d] != it:
+                seen[d] = it
+                ratio[d] = min(space[d] / offered[d], 1.0) if offered[d] > 0.0 else 1.0
             if o[k] > 0.0:
-                d = dst[k]
-                ratio = space[d] / offered[d]
-                if ratio < 1.0:
-                    o[k] *= ratio
+                o[k] *= ratio[d]
                 qty[k] += o[k]
                 moved += o[k]
-        for k in range(m):
-            if o[k] > 0.0:
-                s = src[k]
-                d = dst[k]
                 left[s] = max(left[s] - o[k], 0.0)
                 space[d] = max(space[d] - o[k], 0.0)
+            wsum[s] = 0.0
+            offered[d] = 0.0
         if moved <= 0.0:
             break
-    return qty
+    nt = 0
+    for j in range(first.size):
+        k = first[j]
+        first[nt] = k
+        nt += qty[k] > 0.0
+    return qty, first[:nt]
 
 
 @numba.njit(cache=True)
-def afford(src, dst, qty, price, payer, cash):
-    """Scale purchases across payers to what each buyer's payer can pay.
-
-    Returns the scaled quantities and the payment per link (0 within one payer)."""
-    n = cash.size
-    m = src.size
-    due = np.zeros(n)
-    for k in range(m):
-        if qty[k] > 0.0 and payer[src[k]] != payer[dst[k]]:
-            due[payer[dst[k]]] += qty[k] * price[k]
-    out = qty.copy()
-    paid = np.zeros(m)
-    for k in range(m):
-        if qty[k] > 0.0 and payer[src[k]] != payer[dst[k]]:
-            b = payer[dst[k]]
-            f = 1.0
-            if due[b] > cash[b]:
-                f = cash[b] / due[b] if due[b] > 0.0 else 0.0
-            out[k] = qty[k] * f
-            paid[k] = out[k] * price[k]
-    return out, paid
+def afford(qty, moved, ext, d_pay, s_kind, price_of_kind, payers, cash):
+    """Scale purchases to what each receiver's payer can pay (in place, over the links
+    ``moved`` that carry some): a payer whose bill at the sellers' prices exceeds its cash
+    buys the share its cash covers. Links within one payer are free."""
+    due = np.zeros(payers.size)
+    for k in moved:
+        if ext[k]:
+            due[d_pay[k]] += qty[k] * price_of_kind[s_kind[k]]
+    for k in moved:
+        if ext[k]:
+            b = d_pay[k]
+            c = cash[payers[b]]
+            if due[b] > c:
+                qty[k] = qty[k] * (c / due[b] if due[b] > 0.0 else 0.0)
 
 
 @numba.njit(cache=True)
-def apply_transfers(src, dst, qty, lost_share, price, payer, stock, cash, dirty, throughput):
-    """Move the material (receivers get ``qty * (1 - lost_share[sender])``), pay for what
-    is delivered (buyer's payer's cash to seller's payer's revenue) and count throughput.
-    Returns the quantity lost (seized) in transit."""
+def apply(qty, moved, src, dst, s_loc, ext, s_kind, price_of_kind, lost_share, payer,
+          product, cash, dirty, throughput):
+    """Move the material on the links ``moved`` (receivers get ``qty * (1 -
+    lost_share[sender])``), pay for what is delivered (receiver's payer's cash to sender's
+    payer's unlaundered revenue) and count the senders' throughput. Returns the quantity
+    lost (seized) in transit."""
     lost = 0.0
-    for k in range(src.size):
+    for k in moved:
         q = qty[k]
         if q <= 0.0:
             continue
         s = src[k]
         d = dst[k]
-        got = q * (1.0 - lost_share[s])
+        got = q * (1.0 - lost_share[s_loc[k]])
         lost += q - got
-        stock[s] -= q
-        if stock[s] < 0.0:
-            stock[s] = 0.0
-        stock[d] += got
+        product[s] -= q
+        if product[s] < 0.0:
+            product[s] = 0.0
+        product[d] += got
         throughput[s] += q
-        if payer[s] != payer[d]:
-            pay = got * price[k]
+        if ext[k]:
+            pay = got * price_of_kind[s_kind[k]]
             b = payer[d]
             if pay > cash[b]:
                 pay = cash[b]
             cash[b] -= pay
             dirty[payer[s]] += pay
     return lost
+
+
+@numba.njit(cache=True)
+def transfer(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, payers, link_alive, alive, pref,
+             offer, room, passes, price_of_kind, payer, product, cash, dirty, throughput):
+    """One stage without losses in transit: :func:`plan`, :func:`afford`, :func:`apply`.
+    Returns the quantity per link."""
+    qty, moved = plan(li, src, dst, s_loc, d_loc, link_alive, alive, pref, pref, offer, room,
+                      passes, True)
+    afford(qty, moved, ext, d_pay, s_kind, price_of_kind, payers, cash)
+    apply(qty, moved, src, dst, s_loc, ext, s_kind, price_of_kind, np.zeros(offer.size), payer,
+          product, cash, dirty, throughput)
+    return qty
+
+
+@numba.njit(cache=True)
+def sent_by_sender(qty, moved, s_loc, n_senders):
+    """Total quantity per (local) sender over the links ``moved``."""
+    out = np.zeros(n_senders)
+    for k in moved:
+        out[s_loc[k]] += qty[k]
+    return out

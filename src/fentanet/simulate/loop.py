@@ -29,6 +29,7 @@ from fentanet.simulate.phases import (
 from fentanet.simulate.rng import Streams
 from fentanet.simulate.scenario import Intervention, Scenario
 from fentanet.simulate.state import KIND, State, build_state
+from fentanet.simulate.topology import Topology
 
 PHASES = (
     ("interventions", interventions.run),  # efforts of this step, targeted operations
@@ -88,6 +89,7 @@ class Sim:
         self.n_steps = scenario.steps
         self.interventions: tuple[Intervention, ...] = scenario.interventions
         self.s: State = build_state(network)
+        self.topo = Topology(self.s)
         self.step = 0
         self.t = 0.0
         self.now: dict[str, float] = defaultdict(float)
@@ -102,11 +104,9 @@ class Sim:
         self.orphans = np.zeros((0, 3), dtype=np.int64)  # (partner slot, link kind, as_src)
         self.releases: dict[int, np.ndarray] = {}
         self.n_labs0 = int((self.s.actors.kind == KIND["lab"]).sum())
-        self._tie_csr = None
-        self._tie_csr_at = -10**9
         self._last_reveal = 0.0
         interventions.init(self)
-        procurement.init(self)
+        shipping.init(self)
         money.init(self)
         enforcement.init(self)
         population.init(self)
@@ -126,6 +126,7 @@ class Sim:
             self.t = self.step * self.dt
             self.now = defaultdict(float)
             self.efforts = interventions._baseline(self)
+            self.topo.sync(self.s)
             for phase in (procurement.run, production.run, shipping.run, distribution.run,
                           money.run):
                 phase(self)
@@ -148,6 +149,7 @@ class Sim:
         """Advance one step: every phase in order."""
         self.t = self.step * self.dt
         self.now = defaultdict(float)
+        self.topo.sync(self.s)  # links and actors appended by the last adaptation
         for name, phase in PHASES:
             t0 = time.perf_counter()
             phase(self)

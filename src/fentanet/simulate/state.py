@@ -38,7 +38,8 @@ DEFAULT_CAPACITY = {"supplier": 400.0, "marketplace": 200.0, "lab": 150.0, "rout
 class Table:
     """Columns of equal length with spare capacity, grown by doubling.
 
-    ``table.col`` is a view of the live rows; views are invalidated by :meth:`append`.
+    ``table.col`` is a view of the live rows (kept, so that reading a column is an
+    ordinary attribute lookup); views are invalidated by :meth:`append`.
     """
 
     def __init__(self, **cols: np.ndarray) -> None:
@@ -52,7 +53,9 @@ class Table:
     def __getattr__(self, name: str) -> np.ndarray:
         cols = object.__getattribute__(self, "_cols")
         if name in cols:
-            return cols[name][: self.n]
+            view = cols[name][: self.n]
+            object.__setattr__(self, name, view)  # found by plain lookup until an append
+            return view
         raise AttributeError(name)
 
     def __setattr__(self, name: str, value) -> None:
@@ -86,6 +89,8 @@ class Table:
             else:
                 arr[self.n: need] = 0
         idx = np.arange(self.n, need)
+        for name in self._cols:
+            self.__dict__.pop(name, None)
         object.__setattr__(self, "n", need)
         object.__setattr__(self, "version", self.version + 1)
         return idx
@@ -116,18 +121,6 @@ class State:
     @property
     def n_markets(self) -> int:
         return int(self.markets.size)
-
-
-def links_of(sim, kind: int) -> np.ndarray:
-    """Indices of the links of one kind code (cached; links appended since are scanned)."""
-    ln = sim.s.links
-    cache = sim.__dict__.setdefault("_links_of", {})
-    idx, upto = cache.get(kind, (np.zeros(0, dtype=np.int64), 0))
-    if upto < ln.n:
-        new = np.flatnonzero(ln.kind[upto:] == kind) + upto
-        idx = np.concatenate([idx, new]) if idx.size else new
-        cache[kind] = (idx, ln.n)
-    return idx
 
 
 def _col(actors: pd.DataFrame, name: str, default, dtype=None) -> np.ndarray:

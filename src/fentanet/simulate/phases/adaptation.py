@@ -11,7 +11,10 @@
   ``Binomial(vacancies, 1 - exp(-r * dt * alive / initial))`` per organization (keyed by
   its uid), so recovery slows as losses mount. A recruit takes the vacant position (slot
   and flow links) with a fresh uid; the police do not know its links; it forms
-  ``closure_ties`` ties to friends of friends (a neighbour of a neighbour).
+  ``closure_ties`` ties to friends of friends: a sponsor among the alive tie neighbours of
+  the position, then distinct alive tie neighbours of the sponsor that are not already
+  the position's neighbours (draws keyed by the recruit's uid; ties formed in this step
+  are seen from the next step on).
 - Displacement is in the shipping phase (route choice by recent losses).
 - Entry: while the price index is above ``entry_threshold``, new labs and illicit
   suppliers appear at rate ``entry_rate * (price - threshold)`` per 100 initial labs, with
@@ -22,13 +25,15 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
-import scipy.sparse as sp
 
+from fentanet.simulate.binomial import keyed_uniform
 from fentanet.simulate.phases import enforcement
 from fentanet.simulate.state import KIND, LKIND, PREFIX, ROLE
 
 KIND_NAMES = {v: k for k, v in KIND.items()}
+LEADER, LIEUTENANT, MEMBER = ROLE["leader"], ROLE["lieutenant"], ROLE["member"]
 
 
 def run(sim) -> None:
@@ -42,14 +47,16 @@ def run(sim) -> None:
     if ad.migration and sim.orphans.size:
         _migration(sim)
     a = sim.s.actors
-    alive_orgs = (a.kind == KIND["organization"]) & a.alive
-    sim.now["organizations_active"] = float(alive_orgs.sum())
-    sim.now["organizations_suspended"] = float((alive_orgs & (a.suspended_until > sim.t)).sum())
+    orgs = sim.topo.slots("organization")
+    alive = a.alive[orgs]
+    sim.now["organizations_active"] = float(alive.sum())
+    sim.now["organizations_suspended"] = float((alive & (a.suspended_until[orgs] > sim.t)).sum())
 
 
 def _suspension(sim):
     a, ad = sim.s.actors, sim.p.adaptation
-    orgs = np.flatnonzero((a.kind == KIND["organization"]) & a.alive)
+    every = sim.topo.slots("organization")
+    orgs = every[a.alive[every]]
     if ad.suspension and orgs.size:
         init = np.maximum(sim.s.org_initial[orgs], 1.0)
         heavy = orgs[a.lost_recent[orgs] / init > ad.suspension_share]
@@ -57,79 +64,132 @@ def _suspension(sim):
         a.suspended_until[fresh] = sim.t + ad.suspension_years
         a.lost_recent[fresh] = 0.0
         sim.now["suspensions"] = float(fresh.size)
-    a.lost_recent[:] *= np.exp(-sim.dt / ad.loss_window_years)
+    # losses are counted on organizations only
+    a.lost_recent[every] *= np.exp(-sim.dt / ad.loss_window_years)
+
+
+def _leaders(sim) -> np.ndarray:
+    """Member slots holding the leader role (cached until a succession changes roles)."""
+    a = sim.s.actors
+    got = sim.__dict__.get("_leaders")
+    if got is None or got[1] != a.n:
+        got = (np.flatnonzero((a.org >= 0) & (a.role == LEADER)), a.n)
+        sim._leaders = got
+    return got[0]
+
+
+@numba.njit(cache=True)
+def _succession(lost, org, alive, role, uid, succession):
+    """For each lost leader (in slot order) of an alive organization: the alive lieutenant
+    with the smallest uid becomes leader; without one the organization is failing.
+    Returns (failing organizations, whether roles changed)."""
+    failing = np.empty(lost.size, dtype=np.int64)
+    nf = 0
+    changed = False
+    for slot in lost:
+        o = org[slot]
+        if not alive[o]:
+            continue
+        new = -1
+        if succession:
+            for i in range(org.size):
+                if org[i] == o and alive[i] and role[i] == LIEUTENANT and (
+                        new < 0 or uid[i] < uid[new]):
+                    new = i
+        if new >= 0:
+            role[new] = LEADER
+            role[slot] = MEMBER
+            changed = True
+        else:
+            failing[nf] = o  # a required role is empty
+            nf += 1
+    return failing[:nf], changed
+
+
+@numba.njit(cache=True)
+def _member_counts(member_org, alive, n_orgs):
+    """Alive members per organization (local numbers)."""
+    out = np.zeros(n_orgs)
+    for i in range(member_org.size):
+        if member_org[i] >= 0 and alive[i]:
+            out[member_org[i]] += 1.0
+    return out
 
 
 def _succession_and_failure(sim):
     s, ad = sim.s, sim.p.adaptation
-    a = s.actors
-    n = a.n
-    org = a.org
-    members = org >= 0
-    alive_m = members & a.alive
-    count = np.bincount(org[alive_m], minlength=n)
-    orgs = np.flatnonzero((a.kind == KIND["organization"]) & a.alive)
-    failing = np.zeros(n, dtype=bool)
-    # leaders lost this step or before: promote a lieutenant
-    lead_slots = np.flatnonzero(members & (a.role == ROLE["leader"]))
-    lost = lead_slots[~a.alive[lead_slots]]
-    for slot in lost:
-        o = org[slot]
-        if not a.alive[o]:
-            continue
-        cand = np.flatnonzero((org == o) & a.alive & (a.role == ROLE["lieutenant"]))
-        if ad.succession and cand.size:
-            new = cand[np.argmin(a.uid[cand])]
-            a.role[new] = ROLE["leader"]
-            a.role[slot] = ROLE["member"]
-        else:
-            failing[o] = True  # a required role is empty
-    failing[orgs[count[orgs] == 0]] = True
+    a, topo = s.actors, sim.topo
+    count = _member_counts(topo.member_org, a.alive, topo.org_ids.size)
+    leaders = _leaders(sim)
+    lost = leaders[~a.alive[leaders]]
+    failing, changed = _succession(lost, a.org, a.alive, a.role, a.uid, ad.succession)
+    if changed:
+        sim._leaders = None
+    orgs = topo.slots("organization")
+    orgs = orgs[a.alive[orgs]]
+    empty = orgs[count[topo.org_loc[orgs]] == 0]
     insolvent = getattr(sim, "insolvent", np.zeros(0, dtype=np.int64))
-    for p_ in insolvent:
-        if a.kind[p_] == KIND["organization"]:
-            failing[p_] = True
-    fail = np.flatnonzero(failing & a.alive & (a.kind == KIND["organization"]))
+    broke = insolvent[a.kind[insolvent] == KIND["organization"]]
+    fail = np.unique(np.concatenate([failing, empty, broke]))
+    fail = fail[a.alive[fail] & (a.kind[fail] == KIND["organization"])]
     if fail.size:
-        gone = np.zeros(n, dtype=bool)
+        gone = np.zeros(a.n, dtype=bool)
         gone[fail] = True
-        members_out = np.flatnonzero(members & gone[np.maximum(org, 0)] & a.alive)
-        enforcement.remove(sim, members_out, cause="exit")
-        a.vacant[np.flatnonzero(members & gone[np.maximum(org, 0)])] = False
+        members = a.org >= 0
+        of_gone = members & gone[np.maximum(a.org, 0)]
+        enforcement.remove(sim, np.flatnonzero(of_gone & a.alive), cause="exit")
+        a.vacant[np.flatnonzero(of_gone)] = False
         a.alive[fail] = False
         a.failed[fail] = True
         a.cash[fail] = 0.0
     sim.now["organizations_failed"] = float(fail.size)
-    quit_ = np.array([p_ for p_ in insolvent if a.kind[p_] != KIND["organization"]
-                      and a.org[p_] < 0], dtype=np.int64)
+    quit_ = insolvent[(a.kind[insolvent] != KIND["organization"]) & (a.org[insolvent] < 0)]
     if quit_.size:
         enforcement.remove(sim, quit_, cause="exit")
 
 
+@numba.njit(cache=True)
+def _vacancies(vacant, vacant_since, org, member_org, alive, t, delay, n_orgs):
+    """Vacancies ready to be refilled (slots, ascending), and per organization (local
+    numbers) the ready vacancies and the alive members."""
+    ready = np.empty(vacant.size, dtype=np.int64)
+    k = 0
+    vac = np.zeros(n_orgs, dtype=np.int64)
+    members = np.zeros(n_orgs)
+    for i in range(vacant.size):
+        o = member_org[i]
+        if o < 0:
+            continue
+        if alive[i]:
+            members[o] += 1.0
+        if vacant[i] and t - vacant_since[i] >= delay - 1e-12 and alive[org[i]]:
+            ready[k] = i
+            k += 1
+            vac[o] += 1
+    return ready[:k], vac, members
+
+
 def _replacement(sim):
     s, ad = sim.s, sim.p.adaptation
-    a = s.actors
-    n = a.n
-    ready = a.vacant & (sim.t - a.vacant_since >= ad.replacement_delay_years - 1e-12)
-    ready &= (a.org >= 0)
-    ready &= a.alive[np.maximum(a.org, 0)]
-    if not ready.any():
+    a, topo = s.actors, sim.topo
+    ready, vac, members = _vacancies(a.vacant, a.vacant_since, a.org, topo.member_org,
+                                     a.alive, sim.t, ad.replacement_delay_years,
+                                     topo.org_ids.size)
+    if not ready.size:
         sim.now["recruits"] = 0.0
         return
-    org = a.org
-    alive_count = np.bincount(org[(org >= 0) & a.alive], minlength=n).astype(np.float64)
-    vac = np.bincount(org[ready], minlength=n)
-    orgs = np.flatnonzero(vac > 0)
+    loc = np.flatnonzero(vac > 0)
+    orgs = topo.org_ids[loc]
     init = np.maximum(s.org_initial[orgs], 1.0)
-    prob = -np.expm1(-ad.recruit_rate * sim.dt * alive_count[orgs] / init)
-    k = sim.streams.binomial("adaptation.recruit", sim.step, a.uid[orgs], vac[orgs], prob)
-    take = np.zeros(n, dtype=np.int64)
-    take[orgs] = k
-    slots = np.flatnonzero(ready)
-    order = np.lexsort((slots, a.vacant_since[slots], org[slots]))
-    slots = slots[order]
-    rank = _rank_in_group(org[slots])
-    chosen = slots[rank < take[org[slots]]]
+    prob = -np.expm1(-ad.recruit_rate * sim.dt * members[loc] / init)
+    k = sim.streams.binomial("adaptation.recruit", sim.step, a.uid[orgs], vac[loc], prob)
+    take = np.zeros(topo.org_ids.size, dtype=np.int64)
+    take[loc] = k
+    org = a.org[ready]
+    order = np.lexsort((ready, a.vacant_since[ready], org))
+    slots = ready[order]
+    rank = _rank_in_group(org[order])
+    chosen = slots[rank < take[topo.member_org[slots]]]
     if chosen.size:
         _recruit(sim, chosen)
     sim.now["recruits"] = float(chosen.size)
@@ -165,60 +225,88 @@ def _recruit(sim, slots):
     a.loss[slots] = 0.0
     a.activity[slots] = 1.0
     lab = a.label
-    kinds = a.kind[slots]
-    for i, slot in enumerate(slots):
-        lab[slot] = _label(kinds[i], uids[i], "r")
-    hit = np.zeros(a.n, dtype=bool)
-    hit[slots] = True
-    ln.known[hit[ln.src] | hit[ln.dst]] = False
+    for slot, kind, uid in zip(slots.tolist(), a.kind[slots].tolist(), uids.tolist(),
+                               strict=True):
+        lab[slot] = _label(kind, uid, "r")
+    inc = sim.topo.incidence
+    _forget(slots, inc.ptr, inc.idx, inc.n0, inc.m0, ln.src, ln.dst, ln.known)
     k = sim.p.adaptation.closure_ties
     if k > 0:
-        _closure(sim, slots, k)
+        new_src, new_dst = _closure(slots, k, inc.ptr, inc.idx, inc.n0, inc.m0, ln.src,
+                                    ln.dst, ln.kind, LKIND["tie"], a.alive, a.uid,
+                                    sim.streams.prefix("adaptation.rewire", sim.step))
+        if new_src.size:
+            add_links(sim, new_src, new_dst, "tie")
 
 
-def _tie_graph(sim):
-    """CSR of tie links among slots (refreshed at most every retarget period)."""
-    s = sim.s
-    ln = s.links
-    stale = sim.step - sim._tie_csr_at >= max(1, round(sim.scenario.retarget_every / sim.dt))
-    if sim._tie_csr is None or stale:
-        sel = ln.kind == LKIND["tie"]
-        src, dst = ln.src[sel], ln.dst[sel]
-        n = s.actors.n
-        g = sp.csr_array((np.ones(2 * src.size), (np.concatenate([src, dst]),
-                                                  np.concatenate([dst, src]))), shape=(n, n))
-        sim._tie_csr = g
-        sim._tie_csr_at = sim.step
-    return sim._tie_csr
+@numba.njit(cache=True)
+def _forget(slots, ptr, idx, n0, m0, src, dst, known):
+    """The police do not know a recruit's links."""
+    for li in enforcement.links_of_slots(slots, ptr, idx, n0, m0, src, dst):
+        known[li] = False
 
 
-def _closure(sim, slots, k):
-    """Each recruit ties to ``k`` friends of friends: via a sponsor (an alive tie
-    neighbour of the position), to an alive neighbour of the sponsor."""
-    s = sim.s
-    a = s.actors
-    g = _tie_graph(sim)
-    rng = sim.streams.generator("adaptation.rewire", sim.step)
-    new_src, new_dst = [], []
-    indptr, indices = g.indptr, g.indices
-    for slot in slots:
-        if slot >= g.shape[0]:
+@numba.njit(cache=True)
+def _splitmix(x):
+    z = x + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@numba.njit(cache=True)
+def _draw(uid, prefix, j):
+    """Draw ``j`` of the recruit ``uid``: ``Streams.uniform(stream, step, uid, draw=j)``."""
+    p = prefix if j == 0 else _splitmix(prefix ^ np.uint64(j))
+    return keyed_uniform(np.uint64(uid), p)
+
+
+@numba.njit(cache=True)
+def _tie_neighbours(v, ptr, idx, n0, m0, src, dst, kind, tie, alive, exclude):
+    """Distinct alive tie neighbours of ``v`` other than ``exclude``, ascending."""
+    lis = enforcement.links_of_slots(np.array([v]), ptr, idx, n0, m0, src, dst)
+    out = np.empty(lis.size, dtype=np.int64)
+    k = 0
+    for li in lis:
+        if kind[li] != tie:
             continue
-        nb = indices[indptr[slot]:indptr[slot + 1]]
-        nb = nb[a.alive[nb] & (nb != slot)]
+        w = dst[li] if src[li] == v else src[li]
+        if w != exclude and w != v and alive[w]:
+            out[k] = w
+            k += 1
+    return np.unique(out[:k])
+
+
+@numba.njit(cache=True)
+def _closure(slots, k, ptr, idx, n0, m0, src, dst, kind, tie, alive, uid, prefix):
+    """Each recruit ties to ``k`` friends of friends: via a sponsor (an alive tie
+    neighbour of the position, draw 0), to distinct alive neighbours of the sponsor that
+    are not the position's neighbours (draws 1..k, a partial Fisher-Yates shuffle).
+    Returns the new ties (recruit, friend of friend)."""
+    new_src = np.empty(slots.size * k, dtype=np.int64)
+    new_dst = np.empty(slots.size * k, dtype=np.int64)
+    c = 0
+    for slot in slots:
+        nb = _tie_neighbours(slot, ptr, idx, n0, m0, src, dst, kind, tie, alive, slot)
         if not nb.size:
             continue
-        sponsor = nb[rng.integers(nb.size)]
-        fof = indices[indptr[sponsor]:indptr[sponsor + 1]]
-        fof = fof[a.alive[fof] & (fof != slot)]
-        fof = np.setdiff1d(fof, nb)
-        if not fof.size:
-            continue
-        pick = rng.choice(fof, size=min(k, fof.size), replace=False)
-        new_src.extend([slot] * pick.size)
-        new_dst.extend(pick.tolist())
-    if new_src:
-        add_links(sim, np.array(new_src), np.array(new_dst), "tie")
+        u = _draw(uid[slot], prefix, 0)
+        sponsor = nb[min(int(u * nb.size), nb.size - 1)]
+        fof = _tie_neighbours(sponsor, ptr, idx, n0, m0, src, dst, kind, tie, alive, slot)
+        keep = np.ones(fof.size, dtype=np.bool_)
+        for j in range(fof.size):
+            pos = np.searchsorted(nb, fof[j])
+            if pos < nb.size and nb[pos] == fof[j]:
+                keep[j] = False
+        fof = fof[keep]
+        for j in range(min(k, fof.size)):
+            u = _draw(uid[slot], prefix, j + 1)
+            r = j + min(int(u * (fof.size - j)), fof.size - j - 1)
+            fof[j], fof[r] = fof[r], fof[j]
+            new_src[c] = slot
+            new_dst[c] = fof[j]
+            c += 1
+    return new_src[:c], new_dst[:c]
 
 
 def add_links(sim, src, dst, kind: str, capacity=None):
@@ -241,51 +329,78 @@ def _entry(sim):
     rng = sim.streams.generator("adaptation.entry", sim.step)
     n_labs, n_sups = rng.poisson(rate * sim.dt, size=2)
     new = 0
-    for kind, count in (("lab", n_labs), ("supplier", n_sups)):
-        for _ in range(int(count)):
-            new += _enter(sim, kind, rng)
+    if n_labs + n_sups:
+        pool = _Pool(sim)
+        for kind, count in (("lab", n_labs), ("supplier", n_sups)):
+            for _ in range(int(count)):
+                new += _enter(sim, kind, rng, pool)
+        s = sim.s
+        grow = s.actors.n - s.market_of.size
+        s.market_of = np.concatenate([s.market_of, np.full(grow, -1, dtype=np.int32)])
+        s.org_initial = np.concatenate([s.org_initial, np.zeros(grow)])
     sim.now["entrants"] = float(new)
 
 
-def _enter(sim, kind: str, rng) -> int:
+class _Pool:
+    """Who entrants can link to, taken once per step and updated as they enter."""
+
+    def __init__(self, sim) -> None:
+        a, topo = sim.s.actors, sim.topo
+        sup = topo.slots("supplier")
+        sup = sup[a.alive[sup]]
+        illicit = sup[~a.legit[sup]]
+        self.suppliers = illicit if illicit.size else sup
+        labs = topo.slots("lab")
+        self.capacity = {"lab": list(a.capacity[labs]),
+                         "supplier": list(a.capacity[topo.slots("supplier")])}
+        self.labs = list(labs[a.alive[labs]])
+        orgs = topo.slots("organization")
+        self.orgs = orgs[a.alive[orgs]]
+        routes = topo.slots("route")
+        self.routes = routes[a.alive[routes]]
+        self.routes_of = {}
+        for r, o in zip(self.routes.tolist(), a.org[self.routes].tolist(), strict=True):
+            self.routes_of.setdefault(o, []).append(r)
+
+
+def _enter(sim, kind: str, rng, pool: _Pool) -> int:
+    """One entrant of ``kind``: capacity the median of its kind; a lab joins a random
+    alive organization, buys from two illicit suppliers and ships on two of the
+    organization's routes; a supplier sells to two alive labs."""
     s = sim.s
     a = s.actors
-    same = np.flatnonzero(a.kind == KIND[kind])
-    cap = float(np.median(a.capacity[same])) if same.size else 100.0
-    suppliers = np.flatnonzero((a.kind == KIND["supplier"]) & a.alive & ~a.legit)
-    if not suppliers.size:
-        suppliers = np.flatnonzero((a.kind == KIND["supplier"]) & a.alive)
-    labs = np.flatnonzero((a.kind == KIND["lab"]) & a.alive)
-    orgs = np.flatnonzero((a.kind == KIND["organization"]) & a.alive)
+    cap = float(np.median(pool.capacity[kind])) if pool.capacity[kind] else 100.0
+    o = -1
     if kind == "lab":
-        if not suppliers.size or not orgs.size:
+        if not pool.suppliers.size or not pool.orgs.size:
             return 0
-        o = int(orgs[rng.integers(orgs.size)])
-        routes = np.flatnonzero((a.kind == KIND["route"]) & a.alive & (a.org == o))
+        o = int(pool.orgs[rng.integers(pool.orgs.size)])
+        routes = np.array(pool.routes_of.get(o, []), dtype=np.int64)
         if not routes.size:
-            routes = np.flatnonzero((a.kind == KIND["route"]) & a.alive)
+            routes = pool.routes
         if not routes.size:
             return 0
-    elif not labs.size:
+    elif not pool.labs:
         return 0
     uid = int(_fresh_uids(sim, 1)[0])
     slot = int(a.append(kind=np.array([KIND[kind]], dtype=np.int8), uid=np.array([uid]),
-                        alive=np.array([True]), org=np.array([o if kind == "lab" else -1]),
+                        alive=np.array([True]), org=np.array([o]),
                         payer=np.array([o if kind == "lab" else a.n]),
                         capacity=np.array([cap]),
                         label=np.array([_label(KIND[kind], uid, "e")], dtype=object),
                         mode=np.array([-1], dtype=np.int8), activity=np.array([1.0]),
                         suspended_until=np.array([-np.inf]))[0])
-    s.market_of = np.append(s.market_of, -1).astype(np.int32)
-    s.org_initial = np.append(s.org_initial, 0.0)
+    pool.capacity[kind].append(cap)
     if kind == "lab":
-        sup = rng.choice(suppliers, size=min(2, suppliers.size), replace=False)
+        sup = rng.choice(pool.suppliers, size=min(2, pool.suppliers.size), replace=False)
         add_links(sim, sup, np.full(sup.size, slot), "supplies")
         rts = rng.choice(routes, size=min(2, routes.size), replace=False)
         add_links(sim, np.full(rts.size, slot), rts, "ships")
         add_links(sim, [slot], [o], "member_of")
         a.precursor[slot] = 0.0
+        pool.labs.append(slot)
     else:
+        labs = np.array(pool.labs, dtype=np.int64)
         tgt = rng.choice(labs, size=min(2, labs.size), replace=False)
         add_links(sim, np.full(tgt.size, slot), tgt, "supplies")
     return 1
@@ -294,7 +409,8 @@ def _enter(sim, kind: str, rng) -> int:
 def _migration(sim):
     s, ad = sim.s, sim.p.adaptation
     a = s.actors
-    alive_mkp = np.flatnonzero((a.kind == KIND["marketplace"]) & a.alive)
+    mkp = sim.topo.slots("marketplace")
+    alive_mkp = mkp[a.alive[mkp]]
     rows = sim.orphans
     partner = rows[:, 0]
     keep = a.alive[partner]

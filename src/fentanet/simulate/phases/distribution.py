@@ -1,55 +1,41 @@
 """Phase 5, distribution: marketplaces and traffickers to dealers, and retail sales.
 
 Wholesale stages move product marketplace -> dealer, trafficker -> trafficker/dealer and
-dealer -> dealer (each room- and cash-limited, see :mod:`fentanet.simulate.flow`). Retail:
-dealers and marketplaces offer ``min(stock, capacity * dt)`` to their markets over
-``sells_to`` links; a market buys ``min(demand, offered)`` where demand is
-``D0 * (people using / people using at start) * price^-elasticity * dt``. Online sellers
-lose a share of demand to scam and counterfeit awareness. Consumption leaves the system.
+dealer -> dealer (each room- and cash-limited, see :func:`fentanet.simulate.kernels.plan`).
+Retail: dealers and marketplaces offer ``min(stock, capacity * dt)`` to their markets over
+``sells_to`` links, split by link weight; a market buys ``min(demand, offered)`` where
+demand is ``D0 * (people using / people using at start) * price^-elasticity * dt``. Online
+sellers lose a share of demand to scam and counterfeit awareness. Consumption leaves the
+system; revenue goes to the sellers' payers.
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-from fentanet.simulate import flow, kernels
-from fentanet.simulate.phases.shipping import push, stage
-from fentanet.simulate.state import KIND, LKIND
+from fentanet.simulate import kernels
+from fentanet.simulate.phases.shipping import push
+from fentanet.simulate.state import KIND
 
 
 def run(sim) -> None:
     s, p = sim.s, sim.p
     a = s.actors
-    n = a.n
-    for senders in ((KIND["marketplace"],), (KIND["trafficker"],), (KIND["dealer"],)):
-        push(sim, stage(sim, senders))
+    for name in ("marketplace", "trafficker", "dealer"):
+        push(sim, sim.topo.stages[name])
     # retail: markets take what they demand
-    st = stage(sim, (KIND["dealer"], KIND["marketplace"]), link_kinds=(LKIND["sells_to"],),
-               receiver_not=())
-    li, src, dst, w = st
+    st = sim.topo.stages["retail"]
     m = s.n_markets
     base = s.demand0 * sim.users_ratio * sim.dt
     demand = base * s.price ** (-p.market.elasticity)
-    offer = np.minimum(a.product, a.capacity * sim.dt)
     scam = sim.efforts.coverage["scam_awareness"]
-    if scam > 0:
-        online = (a.kind == KIND["marketplace"]) | a.online
-        offer = np.where(online, offer * (1.0 - p.public_health.scam_avoidance * scam), offer)
-    rooms = np.zeros(n)
-    rooms[s.markets] = demand
-    offered_actor = offer.copy()
-    sold = kernels.plan_transfers(li, src, dst, s.links.alive, a.alive, w, np.ones(li.size),
-                                  offer, rooms, 1, False)
-    mk = s.market_of[dst]
-    # what was offered to each market (for the price): the sellers' offers split by weight
-    ok = s.links.alive[li] & a.alive[src] & a.alive[dst]
-    share = flow.link_shares(src[ok], w[ok], n)
-    offered = np.bincount(mk[ok], weights=offered_actor[src[ok]] * share, minlength=m)
-    a.product[:] = np.maximum(a.product - np.bincount(src, weights=sold, minlength=n), 0.0)
-    a.throughput[:] += np.bincount(src, weights=sold, minlength=n)
-    consumed = np.bincount(mk, weights=sold, minlength=m)
-    revenue = sold * s.price[mk] * p.market.retail_usd_per_kg
-    a.dirty[:] += np.bincount(a.payer[src], weights=revenue, minlength=n)
+    keep = 1.0 - p.public_health.scam_avoidance * scam if scam > 0 else 1.0
+    offered, consumed, revenue = _retail(
+        st.li, st.src, st.dst, st.s_loc, st.d_loc, st.s_pay, st.w, st.senders, st.receivers,
+        st.s_payers, s.links.alive, a.alive, a.kind, a.online, a.capacity, a.product,
+        a.throughput, a.dirty, s.market_of, demand, s.price, sim.dt, keep,
+        p.market.retail_usd_per_kg, KIND["marketplace"], m)
     s.totals["consumed"] = s.totals.get("consumed", 0.0) + float(consumed.sum())
     sim.flows["demand"] = demand
     sim.flows["demand_base"] = base
@@ -57,4 +43,57 @@ def run(sim) -> None:
     sim.flows["consumed"] = consumed
     sim.now["supply_kg"] = float(consumed.sum())
     sim.now["demand_kg"] = float(demand.sum())
-    sim.now["revenue_usd"] = float(revenue.sum())
+    sim.now["revenue_usd"] = revenue
+
+
+@numba.njit(cache=True)
+def _retail(li, src, dst, s_loc, d_loc, s_pay, w, senders, receivers, s_payers, link_alive,
+            alive, kind, online, capacity, product, throughput, dirty, market_of, demand,
+            price, dt, keep, retail_usd, marketplace_kind, n_markets):
+    """Retail sales of one step: what each market was offered (the sellers' offers split
+    by link weight), bought (one pass of :func:`~fentanet.simulate.kernels.plan` with the
+    market's demand as room), and the revenue to the sellers' payers. Returns (offered
+    and consumed per market, revenue)."""
+    n_snd = senders.size
+    offer = np.empty(n_snd)
+    for i in range(n_snd):
+        x = senders[i]
+        o = min(product[x], capacity[x] * dt)
+        if keep != 1.0 and (kind[x] == marketplace_kind or online[x]):
+            o = o * keep
+        offer[i] = o
+    room = np.zeros(receivers.size)
+    for j in range(receivers.size):
+        mk = market_of[receivers[j]]
+        if mk >= 0:
+            room[j] = demand[mk]
+    sold, moved = kernels.plan(li, src, dst, s_loc, d_loc, link_alive, alive, w,
+                               np.ones(li.size), offer, room, 1, False)
+    # the price sees what was offered: each seller's offer split by its alive links' weights
+    wsum = np.zeros(n_snd)
+    for k in range(li.size):
+        if link_alive[li[k]] and alive[src[k]] and alive[dst[k]]:
+            wsum[s_loc[k]] += w[k]
+    offered = np.zeros(n_markets)
+    for k in range(li.size):
+        mk = market_of[dst[k]]
+        if mk >= 0 and link_alive[li[k]] and alive[src[k]] and alive[dst[k]]:
+            offered[mk] += offer[s_loc[k]] * (w[k] / wsum[s_loc[k]])
+    sold_by = np.zeros(n_snd)
+    consumed = np.zeros(n_markets)
+    earned = np.zeros(s_payers.size)
+    revenue = 0.0
+    for k in moved:
+        mk = market_of[dst[k]]
+        sold_by[s_loc[k]] += sold[k]
+        consumed[mk] += sold[k]
+        r = sold[k] * price[mk] * retail_usd
+        earned[s_pay[k]] += r
+        revenue += r
+    for i in range(n_snd):
+        x = senders[i]
+        product[x] = max(product[x] - sold_by[i], 0.0)
+        throughput[x] += sold_by[i]
+    for b in range(s_payers.size):
+        dirty[s_payers[b]] += earned[b]
+    return offered, consumed, revenue

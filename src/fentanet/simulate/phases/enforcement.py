@@ -14,18 +14,32 @@ later into the market, and a member's position becomes a vacancy to be refilled.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
+from fentanet.simulate.binomial import keyed_uniform
 from fentanet.simulate.params import KINDS_ENFORCED
-from fentanet.simulate.state import KIND, LKIND, ROLE, links_of
+from fentanet.simulate.phases.shipping import receiver_counts
+from fentanet.simulate.state import KIND, LKIND, ROLE
+
+LAB, SUPPLIER = KIND["lab"], KIND["supplier"]
 
 
 def init(sim) -> None:
-    """The police's initial knowledge: each link known with probability known_share."""
+    """The police's initial knowledge: each link known with probability known_share; the
+    base detection rate per kind code."""
     s, p = sim.s, sim.p.enforcement
     ln = s.links
     u = sim.streams.uniform("knowledge.initial", 0, link_keys(sim, np.arange(ln.n)))
     ln.known[:] = u < p.known_share
+    b = np.zeros(len(KIND))
+    for kind, rate in p.detection_rate.items():
+        if kind in KIND:
+            b[KIND[kind]] = rate
+    sim.detection_rate = b
+    enforced = np.zeros(len(KIND), dtype=bool)
+    enforced[[KIND[k] for k in KINDS_ENFORCED]] = True
+    sim.enforced = enforced
 
 
 def link_keys(sim, li: np.ndarray) -> np.ndarray:
@@ -36,37 +50,70 @@ def link_keys(sim, li: np.ndarray) -> np.ndarray:
     return (su << np.uint64(32)) ^ du ^ (ln.kind[li].astype(np.uint64) << np.uint64(58))
 
 
+@numba.njit(cache=True, inline="always")
+def _link_key(uid, src, dst, kind, k):
+    return ((np.uint64(uid[src[k]]) << np.uint64(32)) ^ np.uint64(uid[dst[k]])
+            ^ (np.uint64(kind[k]) << np.uint64(58)))
+
+
 def hazard(sim) -> np.ndarray:
     """Detection hazard per actor slot (per year)."""
     s, p = sim.s, sim.p.enforcement
     a, e = s.actors, sim.efforts
-    b = np.zeros(len(KIND))
-    for kind, rate in p.detection_rate.items():
-        if kind in KIND:
-            b[KIND[kind]] = rate
-    base = b[a.kind] * e.hazard[a.kind] * e.intel
-    util = a.throughput / np.maximum(a.capacity * sim.dt, 1e-300)
-    util = np.where(a.capacity > 0, util, 1.0)
-    activity = np.maximum(np.minimum(util, 1.0), p.min_activity) ** p.activity_exponent
-    ln = s.links
-    li = links_of(sim, LKIND["protects"])
-    li = li[ln.alive[li] & a.alive[ln.src[li]]]
-    officials = np.bincount(ln.dst[li], minlength=a.n)
+    activity = _activity(a.throughput, a.capacity, sim.dt, p.min_activity)
+    activity **= p.activity_exponent
+    st = sim.topo.stages["protects"]
+    officials = receiver_counts(sim, "protects")
     x = p.protection_per_official * np.exp(-e.anti_corruption)
     protection = 1.0 - (1.0 - x) ** officials
-    h = base * activity * (1.0 - protection) * e.target
-    h = h + sim.p.supply.tip_rate * a.refused * (a.kind == KIND["lab"])
-    enforced = np.isin(a.kind, [KIND[k] for k in KINDS_ENFORCED])
-    legit = a.legit & (a.kind == KIND["supplier"])
-    return np.where(a.alive & enforced & ~legit, h, 0.0)
+    return _hazard(a.kind, a.alive, a.legit, a.refused, activity, st.d_map, protection,
+                   sim.detection_rate * e.hazard, float(e.intel), e.target, sim.enforced,
+                   sim.p.supply.tip_rate)
+
+
+@numba.njit(cache=True)
+def _activity(throughput, capacity, dt, a_min):
+    """``max(min(throughput / (capacity * dt), 1), a_min)`` (1 without capacity)."""
+    out = np.empty(throughput.size)
+    for i in range(throughput.size):
+        util = throughput[i] / max(capacity[i] * dt, 1e-300) if capacity[i] > 0 else 1.0
+        out[i] = max(min(util, 1.0), a_min)
+    return out
+
+
+@numba.njit(cache=True)
+def _hazard(kind, alive, legit, refused, activity, prot_map, protection, base, intel, target,
+            enforced, tip_rate):
+    n = kind.size
+    h = np.zeros(n)
+    for i in range(n):
+        k = kind[i]
+        if not alive[i] or not enforced[k] or (legit[i] and k == SUPPLIER):
+            continue
+        j = prot_map[i]
+        prot = protection[j] if j >= 0 else 0.0
+        x = base[k] * intel * activity[i] * (1.0 - prot) * target[i]
+        h[i] = x + tip_rate * refused[i] * (1.0 if k == LAB else 0.0)
+    return h
+
+
+@numba.njit(cache=True)
+def _detect(prob, uid, prefix):
+    """Slots detected: keyed uniform below the probability."""
+    out = np.empty(prob.size, dtype=np.int64)
+    k = 0
+    for i in range(prob.size):
+        if prob[i] > 0.0 and keyed_uniform(np.uint64(uid[i]), prefix) < prob[i]:
+            out[k] = i
+            k += 1
+    return out[:k]
 
 
 def run(sim) -> None:
     a = sim.s.actors
     h = hazard(sim)
     prob = -np.expm1(-h * sim.dt)
-    cand = np.flatnonzero(prob > 0)
-    hit = cand[sim.streams.uniform("enforcement.detect", sim.step, a.uid[cand]) < prob[cand]]
+    hit = _detect(prob, a.uid, sim.streams.prefix("enforcement.detect", sim.step))
     strike = sim.efforts.strike
     if strike is not None and strike.any():
         hit = np.union1d(hit, np.flatnonzero(strike & a.alive))
@@ -126,40 +173,100 @@ def _assets(sim, slots):
 
 
 def _reveal(sim, slots):
+    """A share ``arrest_reveal`` of the arrested actors' unknown links becomes known
+    (keyed by the link's endpoints)."""
     s = sim.s
     ln = s.links
-    hit = np.zeros(s.actors.n, dtype=bool)
-    hit[slots] = True
-    li = np.flatnonzero((hit[ln.src] | hit[ln.dst]) & ~ln.known)
-    if li.size:
-        u = sim.streams.uniform("knowledge.arrest", sim.step, link_keys(sim, li))
-        ln.known[li[u < sim.p.enforcement.arrest_reveal]] = True
+    inc = sim.topo.incidence
+    _reveal_links(slots, inc.ptr, inc.idx, inc.n0, inc.m0, ln.src, ln.dst, ln.kind, ln.known,
+                  s.actors.uid, sim.streams.prefix("knowledge.arrest", sim.step),
+                  sim.p.enforcement.arrest_reveal)
+
+
+@numba.njit(cache=True, inline="always")
+def _each_link(v, ptr, idx, n0, m0, src, dst, out, k):
+    """Append the links of ``v`` (rows, then the tail) to ``out`` from position k."""
+    if v < n0:
+        for j in range(ptr[v], ptr[v + 1]):
+            out[k] = idx[j]
+            k += 1
+    for li in range(m0, src.size):
+        if src[li] == v or dst[li] == v:
+            out[k] = li
+            k += 1
+    return k
+
+
+@numba.njit(cache=True)
+def links_of_slots(slots, ptr, idx, n0, m0, src, dst):
+    """Links incident to any of ``slots`` (a link between two of them appears twice)."""
+    size = 0
+    for v in slots:
+        if v < n0:
+            size += ptr[v + 1] - ptr[v]
+    size += 2 * (src.size - m0)
+    out = np.empty(max(size, 1), dtype=np.int64)
+    k = 0
+    for v in slots:
+        k = _each_link(v, ptr, idx, n0, m0, src, dst, out, k)
+    return out[:k]
+
+
+@numba.njit(cache=True)
+def _reveal_links(slots, ptr, idx, n0, m0, src, dst, kind, known, uid, prefix, share):
+    lis = links_of_slots(slots, ptr, idx, n0, m0, src, dst)
+    for li in lis:
+        if not known[li] and keyed_uniform(_link_key(uid, src, dst, kind, li), prefix) < share:
+            known[li] = True
 
 
 def _release(sim, slots):
+    """People who use drugs served by arrested dealers are released into the dealer's
+    market (its first ``sells_to`` link) after ``jail_years``."""
     s, p = sim.s, sim.p.enforcement
     a, ln = s.actors, s.links
     dealers = slots[a.kind[slots] == KIND["dealer"]]
     if not dealers.size or p.users_per_dealer_arrest <= 0:
         return
-    is_d = np.zeros(a.n, dtype=bool)
-    is_d[dealers] = True
-    sel = links_of(sim, LKIND["sells_to"])
-    sel = sel[is_d[ln.src[sel]]]
-    mk = s.market_of[ln.dst[sel]]
-    _, first = np.unique(ln.src[sel], return_index=True)
-    mk = mk[first]
-    mk = mk[mk >= 0]
+    inc = sim.topo.incidence
+    mk = _first_market(np.unique(dealers), inc.ptr, inc.idx, inc.n0, inc.m0, ln.src, ln.dst,
+                       ln.kind, LKIND["sells_to"], s.market_of)
     when = sim.step + max(1, round(p.jail_years / sim.dt))
     add = np.bincount(mk, minlength=s.n_markets) * p.users_per_dealer_arrest
     sim.releases[when] = sim.releases.get(when, np.zeros(s.n_markets)) + add
+
+
+@numba.njit(cache=True)
+def _first_market(dealers, ptr, idx, n0, m0, src, dst, kind, sells_to, market_of):
+    """Market of each dealer's first ``sells_to`` link in link order (dealers without one,
+    or whose first one ends outside a market, are left out)."""
+    out = np.empty(dealers.size, dtype=np.int64)
+    k = 0
+    for v in dealers:
+        first = -1
+        if v < n0:
+            for j in range(ptr[v], ptr[v + 1]):
+                li = idx[j]
+                if kind[li] == sells_to and src[li] == v:
+                    first = li
+                    break  # rows are in link order
+        if first < 0:
+            for li in range(m0, src.size):
+                if kind[li] == sells_to and src[li] == v:
+                    first = li
+                    break
+        if first >= 0 and market_of[dst[first]] >= 0:
+            out[k] = market_of[dst[first]]
+            k += 1
+    return out[:k]
 
 
 def _losses(sim, members):
     """Recent losses per organization, for suspension (MADTOR)."""
     a = sim.s.actors
     if members.size:
-        a.lost_recent[:] += np.bincount(a.org[members], minlength=a.n)
+        orgs, counts = np.unique(a.org[members], return_counts=True)
+        a.lost_recent[orgs] += counts
 
 
 def _orphan(sim, marketplaces):
@@ -175,3 +282,4 @@ def _orphan(sim, marketplaces):
         np.stack([ln.src[inn], ln.kind[inn], np.ones(inn.size, dtype=np.int64)], axis=1),
     ]).astype(np.int64)
     sim.orphans = np.concatenate([sim.orphans, rows])
+

@@ -49,10 +49,14 @@ def run(sim) -> None:
         elif iv.target is not None:
             slots = targeting.current(sim, j, iv)
             if slots.size:
+                if eff.target is sim.no_target:
+                    eff.target = eff.target.copy()
                 eff.target[slots] *= 1.0 + p.enforcement.target_gain * x
             if iv.once and j not in sim.started:
                 u = sim.streams.uniform(f"operation.{j}", sim.step, a.uid[slots])
                 hit = slots[u < min(1.0, x)]
+                if eff.strike is None:
+                    eff.strike = np.zeros(a.n, dtype=bool)
                 eff.strike[hit] = True
         elif acts_on:
             for kind in acts_on:
@@ -83,11 +87,14 @@ def run(sim) -> None:
 
 
 def _baseline(sim):
+    """The efforts with no intervention in force (``target`` is a shared array of ones,
+    copied before an operation changes it; ``strike`` is None until one strikes)."""
     from fentanet.simulate.loop import Efforts
 
     n = sim.s.actors.n
-    return Efforts(hazard=np.ones(len(KIND)), target=np.ones(n),
+    if getattr(sim, "no_target", None) is None or sim.no_target.size != n:
+        sim.no_target = np.ones(n)
+    return Efforts(hazard=np.ones(len(KIND)), target=sim.no_target,
                    screen=dict.fromkeys(MODES, 1.0),
                    coverage={"education": 0.0, "prevention": 0.0, "treatment": 0.0,
-                             "naloxone": 0.0, "scam_awareness": 0.0},
-                   strike=np.zeros(n, dtype=bool))
+                             "naloxone": 0.0, "scam_awareness": 0.0})

@@ -10,9 +10,10 @@ Cash never goes negative.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-from fentanet.simulate.state import KIND, LKIND, links_of
+from fentanet.simulate.state import KIND
 
 
 def init(sim) -> None:
@@ -44,42 +45,77 @@ def init(sim) -> None:
         sel = a.kind == KIND[kind]
         price = sup.precursor_usd_per_kg if up is None else share[KIND[up]] * m.retail_usd_per_kg
         spend[sel] = a.capacity[sel] * price
+    sim.upkeep = upkeep_table(sim)
     spend += upkeep(sim) / sim.dt
     a.cash[:] = np.bincount(a.payer, weights=spend, minlength=n) * p.money.initial_cash_years
+
+
+def upkeep_table(sim) -> np.ndarray:
+    """Upkeep per year by kind code (USD)."""
+    table = np.zeros(len(KIND))
+    for kind, c in sim.p.money.upkeep_usd_per_year.items():
+        if kind in KIND:
+            table[KIND[kind]] = c
+    return table
 
 
 def upkeep(sim) -> np.ndarray:
     """Upkeep due this step per actor (USD)."""
     a = sim.s.actors
-    table = np.zeros(len(KIND))
-    for kind, c in sim.p.money.upkeep_usd_per_year.items():
-        if kind in KIND:
-            table[KIND[kind]] = c
-    return np.where(a.alive, table[a.kind], 0.0) * sim.dt
+    return np.where(a.alive, upkeep_table(sim)[a.kind], 0.0) * sim.dt
 
 
 def run(sim) -> None:
     s, p = sim.s, sim.p.money
-    a, ln = s.actors, s.links
-    n = a.n
-    sel = links_of(sim, LKIND["launders_for"])
-    sel = sel[ln.alive[sel] & a.alive[ln.src[sel]]]
-    laundered_for = np.zeros(n, dtype=bool)
-    laundered_for[a.payer[ln.dst[sel]]] = True
-    dirty = a.dirty.copy()
+    a = s.actors
+    st = sim.topo.stages["launders_for"]
     aml = 1.0 - np.exp(-p.aml_share * sim.efforts.aml)
-    seized = np.where(laundered_for, dirty * aml, 0.0)
-    usable = np.where(laundered_for, (dirty - seized) * (1.0 - p.launder_fee),
-                      dirty * p.unlaundered_usable)
-    hoard = np.where(laundered_for, 0.0, dirty - usable)
-    a.cash[:] += usable
-    a.hoard[:] += hoard
-    a.dirty[:] = 0.0
-    due = np.bincount(a.payer, weights=upkeep(sim), minlength=n)
-    short = due > a.cash + 1e-9
-    a.cash[:] = np.maximum(a.cash - due, 0.0)
-    payer_alive = a.alive
-    sim.insolvent = np.flatnonzero(short & payer_alive & (due > 0))
-    sim.now["money_seized_usd"] += float(seized.sum())
-    sim.now["laundered_usd"] = float(dirty[laundered_for].sum())
-    sim.now["cash_usd"] = float(a.cash.sum())
+    insolvent, seized, laundered, cash = _settle(
+        st.li, st.src, st.dst, s.links.alive, a.alive, a.kind, a.payer, a.dirty, a.cash,
+        a.hoard, sim.upkeep, sim.dt, float(aml), p.launder_fee, p.unlaundered_usable)
+    sim.insolvent = insolvent
+    sim.now["money_seized_usd"] += seized
+    sim.now["laundered_usd"] = laundered
+    sim.now["cash_usd"] = cash
+
+
+@numba.njit(cache=True)
+def _settle(li, src, dst, link_alive, alive, kind, payer, dirty, cash, hoard, upkeep_table,
+            dt, aml, fee, unlaundered_usable):
+    """Launder or hoard each payer's revenue, then pay upkeep. Returns (insolvent payers,
+    money seized, revenue laundered, cash held)."""
+    n = alive.size
+    laundered_for = np.zeros(n, dtype=np.bool_)
+    for k in range(li.size):
+        if link_alive[li[k]] and alive[src[k]]:
+            laundered_for[payer[dst[k]]] = True
+    seized = 0.0
+    laundered = 0.0
+    for i in range(n):
+        x = dirty[i]
+        if x == 0.0:
+            continue
+        if laundered_for[i]:
+            z = x * aml
+            cash[i] += (x - z) * (1.0 - fee)
+            seized += z
+            laundered += x
+        else:
+            usable = x * unlaundered_usable
+            cash[i] += usable
+            hoard[i] += x - usable
+        dirty[i] = 0.0
+    due = np.zeros(n)
+    for i in range(n):
+        if alive[i]:
+            due[payer[i]] += upkeep_table[kind[i]] * dt
+    out = np.empty(n, dtype=np.int64)
+    k = 0
+    held = 0.0
+    for i in range(n):
+        if due[i] > cash[i] + 1e-9 and alive[i] and due[i] > 0:
+            out[k] = i
+            k += 1
+        cash[i] = max(cash[i] - due[i], 0.0)
+        held += cash[i]
+    return out[:k], seized, laundered, held

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 
+import numba
 import numpy as np
 
 from fentanet.errors import InputError
-from fentanet.simulate.state import LKIND, links_of
 
 FLOWS = ("initiations", "overdoses", "fatal", "reversed", "treatment_entries",
          "treatment_exits", "remissions", "relapses", "deaths")
@@ -56,16 +56,24 @@ def using(state) -> np.ndarray:
 def diversion(sim) -> np.ndarray:
     """Prescription diversion reaching each market, relative to the start (1 = start)."""
     s, e = sim.s, sim.efforts
-    a, ln = s.actors, s.links
-    m = s.n_markets
-    sel = links_of(sim, LKIND["diverts_to"])
-    sel = sel[ln.alive[sel] & a.alive[ln.src[sel]]]
-    now = np.bincount(s.market_of[ln.dst[sel]], weights=ln.weight[sel], minlength=m)
+    st = sim.topo.stages["diverts_to"]
+    now = _diverted(st.li, st.src, st.dst, s.links.alive, s.actors.alive, s.links.weight,
+                    s.market_of, s.n_markets)
     ph = sim.p.public_health
     factor = (1.0 - ph.takeback_effect * e.takeback) * np.exp(-ph.oversight_effect * e.oversight)
     with np.errstate(invalid="ignore", divide="ignore"):
         rel = np.where(s.diversion0 > 0, now / s.diversion0, 0.0)
     return rel * max(factor, 0.0)
+
+
+@numba.njit(cache=True)
+def _diverted(li, src, dst, link_alive, alive, weight, market_of, n_markets):
+    """Weight of the alive prescribers' ``diverts_to`` links per market."""
+    out = np.zeros(n_markets)
+    for k in range(li.size):
+        if link_alive[li[k]] and alive[src[k]] and market_of[dst[k]] >= 0:
+            out[market_of[dst[k]]] += weight[li[k]]
+    return out
 
 
 def run(sim) -> None:

@@ -6,99 +6,155 @@ a share of the volume as suspicious (``legit_compliance``, raised by precursor c
 ``1 - (1 - base) * exp(-gain * intensity)``), marketplaces a smaller share; refused volume
 is reported and raises the buyer's detection hazard (enforcement). A supplier sells at
 most ``capacity * dt``; a marketplace at most its stock. Cash limits what a payer buys.
-Organizations suspended after heavy losses do not buy.
+Organizations suspended after heavy losses do not buy. A second pass re-orders what is
+missing from sellers that still have some. One compiled pass over the ``supplies`` links.
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-from fentanet.simulate import flow
-from fentanet.simulate.state import KIND, LKIND, links_of
+from fentanet.simulate.state import KIND
 
-
-def init(sim) -> None:
-    pass
+LAB, MARKETPLACE, SUPPLIER = KIND["lab"], KIND["marketplace"], KIND["supplier"]
 
 
 def run(sim) -> None:
     s, p = sim.s, sim.p.supply
-    a, ln = s.actors, s.links
-    n, dt = a.n, sim.dt
-    kind = a.kind
-    buyer = (kind == KIND["lab"]) | (kind == KIND["marketplace"])
-    want = np.where(buyer & a.alive, np.maximum(
-        0.0, p.precursor_cover_years * a.capacity - a.precursor), 0.0)
-    suspended = a.suspended_until[a.payer] > sim.t
-    want[suspended] = 0.0
-    li = links_of(sim, LKIND["supplies"])
-    src, dst = ln.src[li], ln.dst[li]
-    ok = ln.alive[li] & a.alive[src] & a.alive[dst] & buyer[dst] & (want[dst] > 0)
-    li, src, dst = li[ok], src[ok], dst[ok]
-    if not li.size:
+    a = s.actors
+    st = sim.topo.stages["supplies"]
+    if not st.size:
         return
-    w = np.where(np.isfinite(ln.capacity[li]), ln.capacity[li], a.capacity[src])
-    w = np.maximum(w, 1e-12)
     pc = sim.efforts.precursor_control
-    legit = a.legit[src] & (kind[src] == KIND["supplier"])
-    is_mkp = kind[src] == KIND["marketplace"]
-    refuse = np.zeros(li.size)
-    refuse[legit] = 1.0 - (1.0 - p.legit_compliance) * np.exp(-p.screening_gain * pc)
-    refuse[is_mkp] = 1.0 - (1.0 - p.marketplace_screening) * np.exp(-p.screening_gain * pc)
-    # what sellers can deliver: suppliers capacity * dt, marketplaces their stock
-    avail = np.where(kind == KIND["supplier"], a.capacity * dt, a.precursor)
-    got = np.zeros(n)
-    refused_kg = np.zeros(n)
-    price = np.full(li.size, p.precursor_usd_per_kg)
+    refuse_legit = 1.0 - (1.0 - p.legit_compliance) * np.exp(-p.screening_gain * pc)
+    refuse_mkp = 1.0 - (1.0 - p.marketplace_screening) * np.exp(-p.screening_gain * pc)
+    out = _procure(st.li, st.src, st.dst, st.s_loc, st.d_loc, st.d_pay, st.s_pay, st.w,
+                   st.senders, st.receivers, st.payers, st.s_payers, s.links.alive, a.alive,
+                   a.kind, a.legit, a.capacity, a.precursor, a.payer, a.suspended_until,
+                   a.cash, a.dirty, a.throughput, a.refused, sim.t, sim.dt,
+                   p.precursor_cover_years, float(refuse_legit), float(refuse_mkp),
+                   p.precursor_usd_per_kg)
+    if out[0] < 0:  # nobody buys this step
+        return
+    bought, entered, refused = out
+    s.totals["precursor_in"] = s.totals.get("precursor_in", 0.0) + entered
+    sim.now["precursor_bought_kg"] += bought
+    sim.now["precursor_refused_kg"] += refused
+
+
+@numba.njit(cache=True)
+def _procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, w0, senders, receivers, payers,
+             s_payers, link_alive, alive, kind, legit, capacity, precursor, payer,
+             suspended_until, cash, dirty, throughput, refused_share, t, dt, cover,
+             refuse_legit, refuse_mkp, price):
+    """Two ordering passes over the ``supplies`` links in link order. Returns (kg bought,
+    kg entering from suppliers, kg refused), or (-1, 0, 0) when no buyer orders."""
+    m = li.size
+    n_snd, n_rcv = senders.size, receivers.size
+    want = np.zeros(n_rcv)
+    for j in range(n_rcv):
+        d = receivers[j]
+        if (kind[d] == LAB or kind[d] == MARKETPLACE) and alive[d] and not (
+                suspended_until[payer[d]] > t):
+            want[j] = max(0.0, cover * capacity[d] - precursor[d])
+    ok = np.zeros(m, dtype=np.bool_)
+    refuse = np.zeros(m)
+    w = w0.copy()
+    any_ok = False
+    for k in range(m):
+        d = dst[k]
+        if (link_alive[li[k]] and alive[src[k]] and alive[d] and want[d_loc[k]] > 0.0
+                and (kind[d] == LAB or kind[d] == MARKETPLACE)):
+            ok[k] = True
+            any_ok = True
+            ks = kind[src[k]]
+            if legit[src[k]] and ks == SUPPLIER:
+                refuse[k] = refuse_legit
+            elif ks == MARKETPLACE:
+                refuse[k] = refuse_mkp
+    if not any_ok:
+        return -1.0, 0.0, 0.0
+    avail = np.empty(n_snd)
+    for i in range(n_snd):
+        x = senders[i]
+        avail[i] = capacity[x] * dt if kind[x] == SUPPLIER else precursor[x]
+    got = np.zeros(n_rcv)
+    refused_kg = np.zeros(n_rcv)
+    request = np.zeros(m)
     bought = 0.0
+    entered = 0.0
     for attempt in range(2):
         # first by link weight; then the rest from sellers that still have some and sell
-        rem = np.maximum(want - got, 0.0)
-        if attempt == 1:
-            w = (1.0 - refuse) * avail[src]
-        tot = np.bincount(dst, weights=w, minlength=n)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            request = np.where(tot[dst] > 0, rem[dst] * w / tot[dst], 0.0)
-        refused = request * refuse
-        refused_kg += np.bincount(dst, weights=refused, minlength=n)
-        request = request - refused
-        fill = flow.accept_ratio(src, request, avail, n)  # grouped by seller
-        qty = request * fill[src]
-        qty, _ = _afford_external(a, src, dst, qty, price, is_mkp)
-        sold = np.bincount(src, weights=qty, minlength=n)
-        avail = np.maximum(avail - sold, 0.0)
-        # suppliers are outside the system: precursor enters here; marketplaces sell stock
-        s.totals["precursor_in"] = s.totals.get("precursor_in", 0.0) + float(
-            qty[~is_mkp].sum())
-        a.precursor[:] = np.maximum(a.precursor - np.where(kind == KIND["marketplace"], sold,
-                                                           0.0), 0.0)
-        received = np.bincount(dst, weights=qty, minlength=n)
-        a.precursor[:] += received
-        got += received
-        a.throughput[:] += sold
-        bought += float(qty.sum())
-    with np.errstate(invalid="ignore", divide="ignore"):
-        a.refused[:] = np.where(want > 0, refused_kg / np.maximum(want, 1e-300), 0.0)
-    sim.now["precursor_bought_kg"] += bought
-    sim.now["precursor_refused_kg"] += float(refused_kg.sum())
-
-
-def _afford_external(a, src, dst, qty, price, internal_seller):
-    """Cash limit for precursor: every purchase is paid (suppliers are outside, paid in
-    full; marketplaces are paid into their revenue)."""
-    n = a.n
-    payer = a.payer
-    cost = qty * price
-    due = np.bincount(payer[dst], weights=cost, minlength=n)
-    cash = a.cash
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scale = np.where(due > cash, cash / due, 1.0)
-    scale = np.clip(np.where(np.isfinite(scale), scale, 0.0), 0.0, 1.0)
-    f = scale[payer[dst]]
-    qty = qty * f
-    paid = cost * f
-    cash -= np.bincount(payer[dst], weights=paid, minlength=n)
-    np.maximum(cash, 0.0, out=cash)
-    a.dirty[:] += np.bincount(payer[src], weights=np.where(internal_seller, paid, 0.0),
-                              minlength=n)
-    return qty, paid
+        tot = np.zeros(n_rcv)
+        for k in range(m):
+            if ok[k]:
+                if attempt == 1:
+                    w[k] = (1.0 - refuse[k]) * avail[s_loc[k]]
+                tot[d_loc[k]] += w[k]
+        refused_now = np.zeros(n_rcv)
+        offered = np.zeros(n_snd)
+        for k in range(m):
+            if ok[k]:
+                j = d_loc[k]
+                rem = max(want[j] - got[j], 0.0)
+                r = rem * w[k] / tot[j] if tot[j] > 0 else 0.0
+                no = r * refuse[k]
+                refused_now[j] += no
+                request[k] = r - no
+                offered[s_loc[k]] += request[k]
+        for j in range(n_rcv):
+            refused_kg[j] += refused_now[j]
+        # sellers fill what they can; payers pay what their cash allows
+        due = np.zeros(payers.size)
+        for k in range(m):
+            if ok[k]:
+                i = s_loc[k]
+                fill = min(1.0, avail[i] / offered[i]) if offered[i] > 0 else 1.0
+                request[k] = request[k] * max(fill, 0.0)
+                due[d_pay[k]] += request[k] * price
+        scale = np.ones(payers.size)
+        for b in range(payers.size):
+            c = cash[payers[b]]
+            if due[b] > c:
+                x = c / due[b]
+                scale[b] = min(max(x, 0.0), 1.0) if np.isfinite(x) else 0.0
+        paid_by = np.zeros(payers.size)
+        earned = np.zeros(s_payers.size)
+        sold = np.zeros(n_snd)
+        received = np.zeros(n_rcv)
+        for k in range(m):
+            if ok[k]:
+                f = scale[d_pay[k]]
+                cost = request[k] * price
+                q = request[k] * f
+                paid = cost * f
+                paid_by[d_pay[k]] += paid
+                if kind[src[k]] == MARKETPLACE:
+                    earned[s_pay[k]] += paid
+                else:  # suppliers are outside the system: precursor enters here
+                    entered += q
+                sold[s_loc[k]] += q
+                received[d_loc[k]] += q
+                bought += q
+        for b in range(payers.size):
+            x = payers[b]
+            cash[x] = max(cash[x] - paid_by[b], 0.0)
+        for b in range(s_payers.size):
+            dirty[s_payers[b]] += earned[b]
+        for i in range(n_snd):
+            x = senders[i]
+            avail[i] = max(avail[i] - sold[i], 0.0)
+            if kind[x] == MARKETPLACE:  # marketplaces sell from stock
+                precursor[x] = max(precursor[x] - sold[i], 0.0)
+            throughput[x] += sold[i]
+        for j in range(n_rcv):
+            d = receivers[j]
+            precursor[d] += received[j]
+            got[j] += received[j]
+    refused = 0.0
+    for j in range(n_rcv):
+        d = receivers[j]
+        refused_share[d] = refused_kg[j] / max(want[j], 1e-300) if want[j] > 0 else 0.0
+        refused += refused_kg[j]
+    return bought, entered, refused

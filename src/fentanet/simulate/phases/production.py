@@ -8,20 +8,29 @@ do not produce.
 
 from __future__ import annotations
 
-import numpy as np
-
-from fentanet.simulate.state import KIND
+import numba
 
 
 def run(sim) -> None:
     s, p = sim.s, sim.p.supply
     a = s.actors
-    lab = (a.kind == KIND["lab"]) & a.alive & ~(a.suspended_until[a.payer] > sim.t)
-    room = np.maximum(0.0, p.stock_cover_years * a.capacity - a.product)
-    made = np.where(lab, np.minimum(np.minimum(a.capacity * sim.dt, a.precursor), room), 0.0)
-    a.precursor[:] = np.maximum(a.precursor - made, 0.0)
-    a.product[:] += made
-    a.throughput[:] += made
-    total = float(made.sum())
+    total = _produce(sim.topo.slots("lab"), a.alive, a.payer, a.suspended_until, a.capacity,
+                     a.precursor, a.product, a.throughput, sim.t, sim.dt, p.stock_cover_years)
     s.totals["produced"] = s.totals.get("produced", 0.0) + total
     sim.now["produced_kg"] = total
+
+
+@numba.njit(cache=True)
+def _produce(labs, alive, payer, suspended_until, capacity, precursor, product, throughput,
+             t, dt, cover):
+    total = 0.0
+    for i in labs:
+        if not alive[i] or suspended_until[payer[i]] > t:
+            continue
+        room = max(0.0, cover * capacity[i] - product[i])
+        made = min(min(capacity[i] * dt, precursor[i]), room)
+        precursor[i] = max(precursor[i] - made, 0.0)
+        product[i] += made
+        throughput[i] += made
+        total += made
+    return total

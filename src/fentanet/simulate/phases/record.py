@@ -8,6 +8,7 @@ relative gap of the two (it stays at rounding level, below 1e-9).
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from fentanet.simulate.params import KINDS_ENFORCED, MODES
@@ -17,19 +18,37 @@ ACTIVE = ("lab", "supplier", "marketplace", "route", "trafficker", "dealer", "la
           "official", "prescriber")
 
 
-def balance(sim) -> tuple[float, float]:
-    """Relative material-balance gaps (product, precursor)."""
+def balance(sim, stock: float | None = None,
+            precursor: float | None = None) -> tuple[float, float]:
+    """Relative material-balance gaps (product, precursor); ``stock`` and ``precursor`` are
+    the totals held by actors (summed here when not given)."""
     s = sim.s
     a, t = s.actors, s.totals
+    stock = float(a.product.sum()) if stock is None else stock
+    precursor = float(a.precursor.sum()) if precursor is None else precursor
     produced = t.get("produced", 0.0)
-    out = (float(a.product.sum()) + t.get("consumed", 0.0) + t.get("seized_routes", 0.0)
+    out = (stock + t.get("consumed", 0.0) + t.get("seized_routes", 0.0)
            + t.get("seized_stock", 0.0) + t.get("lost", 0.0))
     prec_in = t.get("precursor_in", 0.0)
-    prec_out = (float(a.precursor.sum()) + (produced - t.get("produced_initial", 0.0))
+    prec_out = (precursor + (produced - t.get("produced_initial", 0.0))
                 + t.get("seized_stock_precursor", 0.0) + t.get("lost_precursor", 0.0))
     gap_p = abs(produced - out) / max(1.0, produced)
     gap_q = abs(prec_in - prec_out) / max(1.0, prec_in)
     return gap_p, gap_q
+
+
+@numba.njit(cache=True)
+def _tally(kind, alive, product, precursor, n_kinds):
+    """Alive actors per kind code; product and precursor held."""
+    counts = np.zeros(n_kinds)
+    stock = 0.0
+    prec = 0.0
+    for i in range(kind.size):
+        if alive[i]:
+            counts[kind[i]] += 1.0
+        stock += product[i]
+        prec += precursor[i]
+    return counts, stock, prec
 
 
 def run(sim) -> None:
@@ -37,8 +56,7 @@ def run(sim) -> None:
     a = s.actors
     row = {"step": sim.step, "time": sim.t}
     now = sim.now
-    alive = a.alive
-    counts = np.bincount(a.kind[alive], minlength=len(KIND))
+    counts, stock, prec = _tally(a.kind, a.alive, a.product, a.precursor, len(KIND))
     for kind in ACTIVE:
         now[f"{kind}s_active"] = float(counts[KIND[kind]])
     for k in KINDS_ENFORCED:
@@ -50,9 +68,9 @@ def run(sim) -> None:
         now.setdefault(col, 0.0)
     now["arrests"] = float(sum(now[f"arrests_{k}"] for k in KINDS_ENFORCED))
     now["seized_kg"] = now.get("seized_routes_kg", 0.0) + now.get("seized_stock_kg", 0.0)
-    now["stock_kg"] = float(a.product.sum())
-    now["precursor_stock_kg"] = float(a.precursor.sum())
-    gap_p, gap_q = balance(sim)
+    now["stock_kg"] = stock
+    now["precursor_stock_kg"] = prec
+    gap_p, gap_q = balance(sim, stock, prec)
     now["balance_error"] = max(gap_p, gap_q)
     row.update(now)
     sim.rows.append(row)

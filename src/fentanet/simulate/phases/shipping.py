@@ -8,60 +8,33 @@ its flow ``q`` is split into ``n = ceil(q / shipment size)`` equal shipments and
 ``Binomial(n, p)`` of them are seized, ``p = 1 - exp(-h[mode] * S[mode] * (1 - protection)
 * (1 - cover))`` with S the screening effort, protection by officials (lowered by
 anti-corruption) and cover by fronting businesses. Draws are keyed by the route's uid.
+
+Each stage is one compiled pass over its links (:func:`fentanet.simulate.kernels.transfer`;
+the route stage plans, draws its seizures, then moves the material).
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from fentanet.simulate import kernels
 from fentanet.simulate.params import MODES
-from fentanet.simulate.state import KIND, LKIND, links_of
-
-PRODUCT_LINKS = (LKIND["ships"], LKIND["distributes"], LKIND["flow"])
-
+from fentanet.simulate.state import KIND
 
 PASSES = 3
 """Offer passes per stage (later passes re-offer what was not taken to receivers with
 room)."""
 
-
-def stage(sim, sender_kinds: tuple[int, ...], link_kinds=PRODUCT_LINKS,
-          receiver_not=(KIND["market"],)):
-    """Product links out of senders of the given kinds (receivers not markets): link
-    indices, senders, receivers and base weights (link capacity, else the receiver's).
-
-    Cached; links appended since the last call are scanned and added (links are never
-    deleted, only marked dead)."""
-    s = sim.s
-    a, ln = s.actors, s.links
-    key = (sender_kinds, link_kinds, receiver_not)
-    cache = sim.__dict__.setdefault("_stage_cache", {})
-    got = cache.get(key)
-    start = 0 if got is None else got[4]
-    if got is not None and start == ln.n:
-        return got[:4]
-    kind, lsrc, ldst = ln.kind[start:], ln.src[start:], ln.dst[start:]
-    m = np.isin(kind, link_kinds) & np.isin(a.kind[lsrc], sender_kinds)
-    m &= ~np.isin(a.kind[ldst], receiver_not)
-    li = np.flatnonzero(m) + start
-    src, dst = ln.src[li].astype(np.int64), ln.dst[li].astype(np.int64)
-    cap = ln.capacity[li]
-    w = np.maximum(np.where(np.isfinite(cap), cap, a.capacity[dst]), 1e-12)
-    if got is not None:
-        li, src, dst, w = (np.concatenate([got[0], li]), np.concatenate([got[1], src]),
-                           np.concatenate([got[2], dst]), np.concatenate([got[3], w]))
-    cache[key] = (li, src, dst, w, ln.n)
-    return li, src, dst, w
+ROUTE = KIND["route"]
 
 
-def room(sim) -> np.ndarray:
-    """What each actor can still take in: target stock minus stock (routes: capacity * dt
-    minus load in transit)."""
-    a = sim.s.actors
-    cover = sim.p.supply.stock_cover_years
-    r = np.where(a.kind == KIND["route"], a.capacity * sim.dt, cover * a.capacity) - a.product
-    return np.maximum(r, 0.0)
+def init(sim) -> None:
+    """Tables of the run's parameters by kind and mode code."""
+    p = sim.p
+    sim.wholesale = price_table(sim)
+    sim.shipment_kg = np.array([p.routes.shipment_kg[m] for m in MODES])
+    sim.inspection = np.array([p.routes.inspection[m] for m in MODES])
 
 
 def price_table(sim) -> np.ndarray:
@@ -74,119 +47,169 @@ def price_table(sim) -> np.ndarray:
     return table
 
 
-def push(sim, st, pref=None, loss_of_sender=None, offer=None, rooms=None) -> np.ndarray:
-    """One stage: offers split by weight (then by room), room- and cash-limited, moved.
-
-    ``loss_of_sender(sent_by_sender)`` gives the share of each sender's flow seized
-    (routes). Returns the quantity per link of the stage."""
-    a = sim.s.actors
-    li, src, dst, w = st
-    if not li.size:
+def push(sim, st, pref: np.ndarray | None = None,
+         offer_room: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """One stage without losses in transit: each sender's offer ``min(product, capacity *
+    dt)`` split by the receivers' room (times ``pref``), room- and cash-limited, moved.
+    ``offer_room`` (per sender and receiver of the stage) replaces the actors' own offers
+    and rooms. Returns the quantity per link of the stage."""
+    if not st.size:
         return np.zeros(0)
-    if offer is None:
-        offer = np.minimum(a.product, a.capacity * sim.dt)
-    if rooms is None:
-        rooms = room(sim)
-    pref = np.ones(li.size) if pref is None else pref
-    qty = kernels.plan_transfers(li, src, dst, sim.s.links.alive, a.alive,
-                                 w if pref is None else w * pref, pref, offer, rooms, PASSES)
-    price = price_table(sim)[a.kind[src]]
-    qty, _ = kernels.afford(src, dst, qty, price, a.payer, a.cash)
-    lost = np.zeros(a.n)
-    if loss_of_sender is not None:
-        lost = loss_of_sender(np.bincount(src, weights=qty, minlength=a.n))
-    kernels.apply_transfers(src, dst, qty, lost, price, a.payer, a.product, a.cash, a.dirty,
-                            a.throughput)
-    return qty
-
-
-def _through_room(sim, st_routes, risk) -> np.ndarray:
-    """Room of every actor, routes as pass-through: a route takes at most its capacity
-    (minus load in transit) and what its receivers can take, each receiver's room shared
-    among the routes feeding it by capacity times the traffickers' preference ``risk``
-    (``exp(-beta * recent loss)`` with displacement on), so product does not pile up on
-    routes and risky routes yield their share to safer ones."""
     a = sim.s.actors
-    rooms = room(sim)
-    li, src, dst, _ = st_routes
-    if not li.size:
-        return rooms
-    ok = sim.s.links.alive[li] & a.alive[src] & a.alive[dst]
-    src, dst = src[ok], dst[ok]
-    cap = a.capacity[src] * risk[src]
-    feed = np.bincount(dst, weights=cap, minlength=a.n)
-    down = np.bincount(src, weights=rooms[dst] * cap / np.maximum(feed[dst], 1e-300),
-                       minlength=a.n)
-    route = a.kind == KIND["route"]
-    rooms[route] = np.minimum(rooms[route], down[route])
-    return rooms
+    if offer_room is None:
+        offer_room = kernels.offer_room(st.senders, st.receivers, a.kind, a.capacity,
+                                        a.product, sim.dt, sim.p.supply.stock_cover_years,
+                                        ROUTE)
+    offer, room = offer_room
+    return kernels.transfer(st.li, st.src, st.dst, st.s_loc, st.d_loc, st.ext, st.d_pay,
+                            st.s_kind, st.payers, sim.s.links.alive, a.alive,
+                            np.ones(st.size) if pref is None else pref, offer, room, PASSES,
+                            sim.wholesale, a.payer, a.product, a.cash, a.dirty, a.throughput)
 
 
-def route_protection(sim) -> tuple[np.ndarray, np.ndarray]:
-    """Protection by alive officials (per actor) and cover by alive fronting businesses."""
-    s, p = sim.s, sim.p
-    a, ln = s.actors, s.links
-    n = a.n
+def receiver_counts(sim, name: str) -> np.ndarray:
+    """Per receiver of the support stage ``name`` (``protects``, ``fronts_for``, ...): its
+    alive links from alive senders."""
+    st = sim.topo.stages[name]
+    return _count(st.li, st.src, st.d_loc, sim.s.links.alive, sim.s.actors.alive,
+                  st.receivers.size)
+
+
+@numba.njit(cache=True)
+def _count(li, src, d_loc, link_alive, alive, n_receivers):
+    out = np.zeros(n_receivers, dtype=np.int64)
+    for k in range(li.size):
+        if link_alive[li[k]] and alive[src[k]]:
+            out[d_loc[k]] += 1
+    return out
+
+
+def count_of(sim, name: str, slots: np.ndarray, counts: np.ndarray | None = None) -> np.ndarray:
+    """:func:`receiver_counts` of ``slots`` (0 for actors no such link reaches)."""
+    st = sim.topo.stages[name]
+    counts = receiver_counts(sim, name) if counts is None else counts
+    loc = st.d_map[slots]
+    if not counts.size:
+        return np.zeros(slots.size, dtype=np.int64)
+    return np.where(loc >= 0, counts[np.maximum(loc, 0)], 0)
+
+
+def route_protection(sim, routes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Protection by alive officials and cover by alive fronting businesses of ``routes``."""
+    p = sim.p
     prot_x = p.routes.protection_per_official * np.exp(-sim.efforts.anti_corruption)
-
-    def count(kind):
-        li = links_of(sim, LKIND[kind])
-        li = li[ln.alive[li] & a.alive[ln.src[li]]]
-        return np.bincount(ln.dst[li], minlength=n)
-
-    officials = count("protects")
-    businesses = count("fronts_for")
+    officials = count_of(sim, "protects", routes)
+    businesses = count_of(sim, "fronts_for", routes)
     protection = 1.0 - (1.0 - prot_x) ** officials
     cover = 1.0 - (1.0 - p.routes.cover_per_business) ** businesses
     return protection, cover
 
 
-def run(sim) -> None:
+@numba.njit(cache=True)
+def _through_room(room, receivers, li, src, dst, s_loc, d_loc, s_map, rt_receivers, risk,
+                  link_alive, alive, kind, capacity, product, dt, cover, route_kind):
+    """Routes as pass-through (in place on ``room``, the room of the lab stage's receivers):
+    a route takes at most its own room and what its receivers can take, each receiver's
+    room shared among the routes feeding it by capacity times ``risk``."""
+    n_snd = risk.size
+    rroom = np.empty(rt_receivers.size)
+    for j in range(rt_receivers.size):
+        d = rt_receivers[j]
+        r = capacity[d] * dt - product[d] if kind[d] == route_kind else (
+            cover * capacity[d] - product[d])
+        rroom[j] = max(r, 0.0)
+    feed = np.zeros(rt_receivers.size)
+    for k in range(li.size):
+        if link_alive[li[k]] and alive[src[k]] and alive[dst[k]]:
+            feed[d_loc[k]] += capacity[src[k]] * risk[s_loc[k]]
+    down = np.zeros(n_snd)
+    for k in range(li.size):
+        if link_alive[li[k]] and alive[src[k]] and alive[dst[k]]:
+            c = capacity[src[k]] * risk[s_loc[k]]
+            down[s_loc[k]] += rroom[d_loc[k]] * c / max(feed[d_loc[k]], 1e-300)
+    for j in range(receivers.size):
+        d = receivers[j]
+        if kind[d] == route_kind:
+            i = s_map[d] if d < s_map.size else -1
+            room[j] = min(room[j], down[i] if i >= 0 else 0.0)
+
+
+def _labs_to_routes(sim) -> None:
+    """Labs ship onto routes, marketplaces, traffickers, dealers (displacement: routes
+    preferred by ``exp(-beta * recent loss)``)."""
     s, p = sim.s, sim.p
     a = s.actors
-    n = a.n
-    # 1. labs ship onto routes, marketplaces, traffickers, dealers
-    st = stage(sim, (KIND["lab"],))
-    dst = st[2]
-    pref = None
-    risk = np.ones(n)
+    st, rt = sim.topo.stages["lab"], sim.topo.stages["route"]
+    if not st.size:
+        return
+    offer, room = kernels.offer_room(st.senders, st.receivers, a.kind, a.capacity, a.product,
+                                     sim.dt, p.supply.stock_cover_years, ROUTE)
     if p.routes.displacement:
-        risk = np.exp(-p.routes.displacement_beta * a.loss)
-        pref = np.where(a.kind[dst] == KIND["route"], risk[dst], 1.0)
-    st_routes = stage(sim, (KIND["route"],))
-    push(sim, st, pref=pref, rooms=_through_room(sim, st_routes, risk))
-    # 2. routes carry it on, with seizures
-    st = st_routes
-    protection, cover = route_protection(sim)
-    seized_by_route = np.zeros(n)
+        beta = p.routes.displacement_beta
+        risk_rt = np.exp(-beta * a.loss[rt.senders])
+        risk_in = np.exp(-beta * a.loss[st.receivers])
+        pref = np.where(a.kind[st.dst] == ROUTE, risk_in[st.d_loc], 1.0)
+    else:
+        risk_rt = np.ones(rt.senders.size)
+        pref = None
+    _through_room(room, st.receivers, rt.li, rt.src, rt.dst, rt.s_loc, rt.d_loc, rt.s_map,
+                  rt.receivers, risk_rt, s.links.alive, a.alive, a.kind, a.capacity,
+                  a.product, sim.dt, p.supply.stock_cover_years, ROUTE)
+    push(sim, st, pref=pref, offer_room=(offer, room))
 
-    def loss(sent: np.ndarray) -> np.ndarray:
-        routes = np.flatnonzero((a.kind == KIND["route"]) & (sent > 0))
-        frac = np.zeros(n)
-        if not routes.size:
-            return frac
+
+def _over_routes(sim) -> np.ndarray:
+    """Routes carry product on; shipments seized. Returns (routes that carried, seized)."""
+    s, p = sim.s, sim.p
+    a = s.actors
+    st = sim.topo.stages["route"]
+    if not st.size:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    offer, room = kernels.offer_room(st.senders, st.receivers, a.kind, a.capacity, a.product,
+                                     sim.dt, p.supply.stock_cover_years, ROUTE)
+    ones = np.ones(st.size)
+    qty, moved = kernels.plan(st.li, st.src, st.dst, st.s_loc, st.d_loc, s.links.alive,
+                              a.alive, ones, ones, offer, room, PASSES, True)
+    kernels.afford(qty, moved, st.ext, st.d_pay, st.s_kind, sim.wholesale, st.payers, a.cash)
+    sent = kernels.sent_by_sender(qty, moved, st.s_loc, st.senders.size)
+    idx = np.flatnonzero(sent > 0)
+    routes = st.senders[idx]
+    lost = np.zeros(st.senders.size)
+    seized = np.zeros(0)
+    if idx.size:
         modes = a.mode[routes]
-        size = np.array([p.routes.shipment_kg[m] for m in MODES])[modes]
-        h = np.array([p.routes.inspection[m] for m in MODES])[modes]
+        size = sim.shipment_kg[modes]
+        h = sim.inspection[modes]
         screen = np.array([sim.efforts.screen[m] for m in MODES])[modes]
-        q = sent[routes]
+        q = sent[idx]
         shipments = np.ceil(q / size - 1e-12).astype(np.int64)
         shipments = np.maximum(shipments, 1)
-        prob = 1.0 - np.exp(-h * screen * (1.0 - protection[routes]) * (1.0 - cover[routes]))
+        protection, cover = route_protection(sim, routes)
+        prob = 1.0 - np.exp(-h * screen * (1.0 - protection) * (1.0 - cover))
         k = sim.streams.binomial("shipping.seizure", sim.step, a.uid[routes], shipments, prob)
-        frac[routes] = k / shipments
-        seized_by_route[routes] = q * frac[routes]
+        frac = k / shipments
+        lost[idx] = frac
+        seized = q * frac
         # recent loss share (EWMA, time constant loss_memory_years)
         g = 1.0 - np.exp(-sim.dt / p.routes.loss_memory_years)
-        a.loss[routes] += (frac[routes] - a.loss[routes]) * g
-        return frac
+        a.loss[routes] += (frac - a.loss[routes]) * g
+    kernels.apply(qty, moved, st.src, st.dst, st.s_loc, st.ext, st.s_kind, sim.wholesale,
+                  lost, a.payer, a.product, a.cash, a.dirty, a.throughput)
+    return routes, seized
 
-    push(sim, st, loss_of_sender=loss)
-    total = float(seized_by_route.sum())
+
+def run(sim) -> None:
+    s = sim.s
+    a = s.actors
+    _labs_to_routes(sim)
+    routes, seized = _over_routes(sim)
+    total = float(seized.sum())
     s.totals["seized_routes"] = s.totals.get("seized_routes", 0.0) + total
     sim.now["seized_routes_kg"] += total
+    by_mode = np.bincount(a.mode[routes], weights=seized, minlength=len(MODES))
     for code, mode in enumerate(MODES):
-        sim.now[f"seized_{mode}_kg"] = float(seized_by_route[a.mode == code].sum())
-    sent_routes = a.throughput * (a.kind == KIND["route"])
+        sim.now[f"seized_{mode}_kg"] = float(by_mode[code])
+    every = sim.topo.slots("route")
+    shipped = np.bincount(a.mode[every], weights=a.throughput[every], minlength=len(MODES))
     for code, mode in enumerate(MODES):
-        sim.now[f"shipped_{mode}_kg"] = float(sent_routes[a.mode == code].sum())
+        sim.now[f"shipped_{mode}_kg"] = float(shipped[code])

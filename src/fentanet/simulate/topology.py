@@ -1,0 +1,248 @@
+"""The structure a step loops over, built once and kept in step with the network.
+
+Links are never deleted (only actors leave), and they are appended only by adaptation
+(a recruit's new ties, an entrant's links, migrated listings), so the structure derived
+from them is built once and extended:
+
+- :class:`Stage`: the links of one flow stage (senders of some kinds to receivers over
+  some link kinds), in link order, with dense local numbers of their senders, receivers
+  and receivers' payers, so that a compiled stage loop works on small arrays instead of
+  arrays over every actor. Extended in place when links or actors are appended.
+- :class:`Incidence`: every link by endpoint (compressed sparse rows, link indices
+  ascending within a row), built by a counting sort; links appended since the build are
+  scanned from the tail, and the rows are rebuilt once the tail is long.
+- :class:`Topology`: the stages of the supply chain, the incidence, and the slots of each
+  actor kind; :meth:`Topology.sync` brings them up to date with the state.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from fentanet.simulate.state import KIND, LKIND, State
+
+PRODUCT_LINKS = (LKIND["ships"], LKIND["distributes"], LKIND["flow"])
+"""Link kinds that carry product between holders (retail is ``sells_to``)."""
+
+TAIL_MAX = 1024
+"""Links appended since the incidence was built after which it is rebuilt."""
+
+
+class Stage:
+    """The links of one flow stage, with local numbers of their endpoints.
+
+    A link belongs to the stage when its kind is one of ``link_kinds``, its sender's kind
+    one of ``sender_kinds`` and its receiver's kind not in ``receiver_not``. Per link, in
+    link order: ``li`` (link index), ``src``/``dst`` (slots), ``s_loc``/``d_loc`` (local
+    numbers of sender and receiver), ``s_kind`` (sender's kind code), ``ext`` (sender and
+    receiver have different payers: the receiver's payer pays), ``d_pay``/``s_pay`` (local
+    numbers of the receiver's and the sender's payer), ``w`` (base weight: the link's
+    capacity, else the capacity of the receiver, or of the sender with
+    ``weight_by="sender"``). ``senders``, ``receivers``, ``payers`` and ``s_payers`` map
+    local numbers to slots; ``s_map``, ``d_map`` map slots to local numbers (-1: none).
+    """
+
+    def __init__(self, sender_kinds: tuple[int, ...], link_kinds: tuple[int, ...],
+                 receiver_not: tuple[int, ...] = (KIND["market"],),
+                 weight_by: str = "receiver") -> None:
+        self.sender_kinds = np.array(sender_kinds, dtype=np.int8)
+        self.link_kinds = np.array(link_kinds, dtype=np.int8)
+        self.receiver_not = np.array(receiver_not, dtype=np.int8)
+        self.weight_by = weight_by
+        self.upto = 0  # links scanned
+        z = np.zeros(0, dtype=np.int64)
+        self.li, self.src, self.dst, self.s_loc, self.d_loc = z, z, z, z, z
+        self.d_pay, self.s_pay = z, z
+        self.s_kind = np.zeros(0, dtype=np.int8)
+        self.ext = np.zeros(0, dtype=np.bool_)
+        self.w = np.zeros(0)
+        self.senders, self.receivers, self.payers, self.s_payers = z, z, z, z
+        self.s_map = self.d_map = self.p_map = self.q_map = np.full(0, -1, dtype=np.int64)
+
+    @property
+    def size(self) -> int:
+        return int(self.li.size)
+
+    def extend(self, s: State) -> None:
+        """Add the links appended since the last call (and grow the maps with the actors)."""
+        a, ln = s.actors, s.links
+        n = a.n
+        if self.s_map.size < n:
+            for name in ("s_map", "d_map", "p_map", "q_map"):
+                old = getattr(self, name)
+                new = np.full(max(n, 2 * old.size), -1, dtype=np.int64)
+                new[: old.size] = old
+                setattr(self, name, new)
+        start = self.upto
+        if start == ln.n:
+            return
+        kind, lsrc, ldst = ln.kind[start:], ln.src[start:], ln.dst[start:]
+        akind = a.kind
+        m = (np.isin(kind, self.link_kinds) & np.isin(akind[lsrc], self.sender_kinds)
+             & ~np.isin(akind[ldst], self.receiver_not))
+        li = np.flatnonzero(m) + start
+        self.upto = ln.n
+        if not li.size:
+            return
+        src, dst = ln.src[li].astype(np.int64), ln.dst[li].astype(np.int64)
+        spay, dpay = a.payer[src].astype(np.int64), a.payer[dst].astype(np.int64)
+        s_loc = _number(src, self.s_map, self.senders.size)
+        d_loc = _number(dst, self.d_map, self.receivers.size)
+        d_pay = _number(dpay, self.p_map, self.payers.size)
+        s_pay = _number(spay, self.q_map, self.s_payers.size)
+        self.senders = _grow(self.senders, src, s_loc)
+        self.receivers = _grow(self.receivers, dst, d_loc)
+        self.payers = _grow(self.payers, dpay, d_pay)
+        self.s_payers = _grow(self.s_payers, spay, s_pay)
+        cap = ln.capacity[li]
+        other = a.capacity[src] if self.weight_by == "sender" else a.capacity[dst]
+        w = np.maximum(np.where(np.isfinite(cap), cap, other), 1e-12)
+        for name, new in (("li", li), ("src", src), ("dst", dst), ("s_loc", s_loc),
+                          ("d_loc", d_loc), ("d_pay", d_pay), ("s_pay", s_pay),
+                          ("s_kind", akind[src]), ("ext", spay != dpay), ("w", w)):
+            setattr(self, name, np.concatenate([getattr(self, name), new]))
+
+
+def _number(slots: np.ndarray, mapping: np.ndarray, start: int) -> np.ndarray:
+    """Local numbers of ``slots``: existing ones from ``mapping``, new slots numbered from
+    ``start`` in order of first appearance (``mapping`` is updated)."""
+    loc = mapping[slots]
+    new = loc < 0
+    if new.any():
+        fresh, first = np.unique(slots[new], return_index=True)
+        fresh = fresh[np.argsort(first)]
+        mapping[fresh] = np.arange(start, start + fresh.size)
+        loc = mapping[slots]
+    return loc
+
+
+def _grow(table: np.ndarray, slots: np.ndarray, loc: np.ndarray) -> np.ndarray:
+    """``table`` (local number -> slot) extended by the new numbers in ``loc``."""
+    top = int(loc.max()) + 1 if loc.size else 0
+    if top <= table.size:
+        return table
+    out = np.empty(top, dtype=np.int64)
+    out[: table.size] = table
+    out[loc] = slots
+    return out
+
+
+@numba.njit(cache=True)
+def _csr_by_endpoint(src, dst, n):
+    """Rows of link indices by endpoint (both ends), ascending within each row."""
+    m = src.shape[0]
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    for k in range(m):
+        ptr[src[k] + 1] += 1
+        ptr[dst[k] + 1] += 1
+    for i in range(n):
+        ptr[i + 1] += ptr[i]
+    fill = ptr[:-1].copy()
+    idx = np.empty(2 * m, dtype=np.int64)
+    for k in range(m):
+        s = src[k]
+        idx[fill[s]] = k
+        fill[s] += 1
+        d = dst[k]
+        idx[fill[d]] = k
+        fill[d] += 1
+    return ptr, idx
+
+
+class Incidence:
+    """Every link by endpoint: ``ptr``/``idx`` rows over the first ``m0`` links and ``n0``
+    actors; links ``m0..`` (the tail) are scanned by the compiled users."""
+
+    def __init__(self) -> None:
+        self.ptr = np.zeros(1, dtype=np.int64)
+        self.idx = np.zeros(0, dtype=np.int64)
+        self.m0 = 0
+        self.n0 = 0
+
+    def sync(self, s: State, force: bool = False) -> None:
+        ln = s.links
+        if force or self.n0 == 0 or ln.n - self.m0 > TAIL_MAX:
+            self.ptr, self.idx = _csr_by_endpoint(ln.src.astype(np.int64),
+                                                  ln.dst.astype(np.int64), s.actors.n)
+            self.m0 = ln.n
+            self.n0 = s.actors.n
+
+
+class Topology:
+    """The structure of the supply chain the phases loop over.
+
+    Stages (in the order material moves): ``supplies`` (precursor: suppliers and
+    marketplaces to labs and marketplaces), ``lab`` (labs onto routes, marketplaces,
+    traffickers, dealers), ``route`` (routes to traffickers), ``marketplace``,
+    ``trafficker`` and ``dealer`` (wholesale), ``retail`` (dealers and marketplaces to
+    markets). ``slots(kind)`` lists the slots of one actor kind.
+    """
+
+    def __init__(self, s: State) -> None:
+        every = tuple(KIND.values())
+        self.stages = {
+            "supplies": Stage(every, (LKIND["supplies"],), (), weight_by="sender"),
+            "lab": Stage((KIND["lab"],), PRODUCT_LINKS),
+            "route": Stage((KIND["route"],), PRODUCT_LINKS),
+            "marketplace": Stage((KIND["marketplace"],), PRODUCT_LINKS),
+            "trafficker": Stage((KIND["trafficker"],), PRODUCT_LINKS),
+            "dealer": Stage((KIND["dealer"],), PRODUCT_LINKS),
+            "retail": Stage((KIND["dealer"], KIND["marketplace"]), (LKIND["sells_to"],), ()),
+            "protects": Stage(every, (LKIND["protects"],), ()),
+            "fronts_for": Stage(every, (LKIND["fronts_for"],), ()),
+            "launders_for": Stage(every, (LKIND["launders_for"],), ()),
+            "diverts_to": Stage(every, (LKIND["diverts_to"],), ()),
+        }
+        self.incidence = Incidence()
+        self._kinds_at = -1
+        self._seen = (-1, -1)
+        self._slots: dict[int, np.ndarray] = {}
+        self.sync(s)
+
+    def sync(self, s: State) -> None:
+        """Take in the links and actors appended since the last call."""
+        seen = (s.links.n, s.actors.n)
+        if seen == self._seen:
+            return
+        self._seen = seen
+        for st in self.stages.values():
+            st.extend(s)
+        self.incidence.sync(s)
+        if self._kinds_at != s.actors.n:
+            self._organizations(s)
+            self._kinds_at = s.actors.n
+            kind = s.actors.kind
+            order = np.argsort(kind, kind="stable")
+            bounds = np.searchsorted(kind[order], np.arange(len(KIND) + 1))
+            self._slots = {k: order[bounds[k]: bounds[k + 1]].astype(np.int64)
+                           for k in range(len(KIND))}
+
+    def _organizations(self, s: State) -> None:
+        """Local numbers of organizations: ``org_ids`` (slots: every actor of kind
+        organization and every actor named as some member's organization), ``member_org``
+        (per slot, the local number of its organization, -1 if none)."""
+        a = s.actors
+        start = max(self._kinds_at, 0)
+        org = a.org[start:].astype(np.int64)
+        if start == 0:
+            named = np.unique(org[org >= 0])
+            self.org_ids = np.union1d(np.flatnonzero(a.kind == KIND["organization"]), named)
+            self.org_loc = np.full(a.n, -1, dtype=np.int64)
+            self.org_loc[self.org_ids] = np.arange(self.org_ids.size)
+            self.member_org = np.full(0, -1, dtype=np.int64)
+        else:
+            grown = np.full(a.n, -1, dtype=np.int64)
+            grown[: self.org_loc.size] = self.org_loc
+            self.org_loc = grown
+            fresh = np.unique(org[(org >= 0)])
+            fresh = fresh[self.org_loc[fresh] < 0]
+            if fresh.size:
+                self.org_loc[fresh] = np.arange(self.org_ids.size, self.org_ids.size + fresh.size)
+                self.org_ids = np.concatenate([self.org_ids, fresh])
+        mo = np.where(org >= 0, self.org_loc[np.maximum(org, 0)], -1)
+        self.member_org = np.concatenate([self.member_org, mo])
+
+    def slots(self, kind: str) -> np.ndarray:
+        """Slots of the actors of one kind (alive or not), ascending."""
+        return self._slots[KIND[kind]]

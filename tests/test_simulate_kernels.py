@@ -1,0 +1,162 @@
+"""The compiled structure of a step: stages and incidence against brute force, the stage
+transfer against a plain reference of the same rule, recruits' closure ties."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fentanet.simulate import kernels
+from fentanet.simulate.loop import Sim
+from fentanet.simulate.phases import adaptation, enforcement
+from fentanet.simulate.scenario import Scenario
+from fentanet.simulate.state import KIND, LKIND
+from fentanet.simulate.topology import TAIL_MAX, Stage
+from simkit import supply_network
+
+NET = supply_network()
+
+
+@pytest.fixture
+def sim():
+    sc = Scenario.model_validate({"name": "k", "network": {"file": "x"}, "years": 0.2,
+                                  "warmup_years": 0.0})
+    return Sim(sc, NET, 1)
+
+
+def reference_plan(src, dst, ok, weight, pref, offer, room, passes, pull):
+    """The stage rule written plainly over slots (the engine's rule before it was
+    compiled per stage): offers split by room * pref (or weight in a first push pass),
+    receivers scaled to their room, leftovers re-offered."""
+    qty = np.zeros(src.size)
+    left, space = offer.astype(float).copy(), room.astype(float).copy()
+    for it in range(passes):
+        w = np.zeros(src.size)
+        for k in range(src.size):
+            if ok[k] and left[src[k]] > 0 and space[dst[k]] > 0:
+                w[k] = space[dst[k]] * pref[k] if pull or it > 0 else weight[k]
+        if not (w > 0).any():
+            break
+        wsum = np.zeros(offer.size)
+        for k in range(src.size):
+            wsum[src[k]] += w[k]
+        o = np.zeros(src.size)
+        offered = np.zeros(room.size)
+        for k in range(src.size):
+            if w[k] > 0:
+                o[k] = left[src[k]] * w[k] / wsum[src[k]]
+                offered[dst[k]] += o[k]
+        for k in range(src.size):
+            if o[k] > 0 and space[dst[k]] / offered[dst[k]] < 1:
+                o[k] *= space[dst[k]] / offered[dst[k]]
+        qty += o
+        for k in range(src.size):
+            if o[k] > 0:
+                left[src[k]] = max(left[src[k]] - o[k], 0.0)
+                space[dst[k]] = max(space[dst[k]] - o[k], 0.0)
+        if o.sum() <= 0:
+            break
+    return qty
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("pull", [True, False])
+def test_plan_is_the_plain_rule_bit_for_bit(seed, pull):
+    rng = np.random.default_rng(seed)
+    ns, nr, m = 7, 9, 40
+    src, dst = rng.integers(0, ns, m), rng.integers(0, nr, m)
+    ok = rng.random(m) < 0.85
+    offer = np.where(rng.random(ns) < 0.8, rng.random(ns) * 5, 0.0)
+    room = np.where(rng.random(nr) < 0.8, rng.random(nr) * 3, 0.0)
+    weight, pref = rng.random(m) + 0.1, rng.random(m) + 0.1
+    want = reference_plan(src, dst, ok, weight, pref, offer, room, 3, pull)
+    qty, moved = kernels.plan(np.arange(m), src, dst, src, dst, ok, np.ones(max(ns, nr), bool),
+                              weight, pref, offer, room, 3, pull)
+    np.testing.assert_array_equal(qty, want)
+    np.testing.assert_array_equal(moved, np.flatnonzero(want > 0))
+    # nothing sent beyond offers, nothing received beyond room
+    assert (np.bincount(src, qty, ns) <= offer + 1e-12).all()
+    assert (np.bincount(dst, qty, nr) <= room + 1e-12).all()
+
+
+def test_afford_scales_each_payer_to_its_cash():
+    qty = np.array([2.0, 2.0, 1.0, 4.0])
+    ext = np.array([True, True, True, False])
+    d_pay = np.array([0, 0, 1, 1])
+    s_kind = np.zeros(4, dtype=np.int8)
+    cash = np.array([3.0, 10.0])
+    kernels.afford(qty, np.arange(4), ext, d_pay, s_kind, np.array([1.0]), np.array([0, 1]),
+                   cash)
+    # payer 0 owes 4 with cash 3: buys 3/4 of each order; payer 1 owes 1: buys all;
+    # the last link is within one payer: free
+    np.testing.assert_allclose(qty, [1.5, 1.5, 1.0, 4.0])
+
+
+def brute_stage(sim, sender_kinds, link_kinds, receiver_not):
+    a, ln = sim.s.actors, sim.s.links
+    m = (np.isin(ln.kind, link_kinds) & np.isin(a.kind[ln.src], sender_kinds)
+         & ~np.isin(a.kind[ln.dst], receiver_not))
+    return np.flatnonzero(m)
+
+
+def test_stages_extend_as_links_and_actors_are_appended(sim):
+    topo = sim.topo
+    st = topo.stages["lab"]
+    before = st.size
+    a = sim.s.actors
+    lab = int(np.flatnonzero(a.kind == KIND["lab"])[0])
+    routes = np.flatnonzero(a.kind == KIND["route"])[:2]
+    slot = int(a.append(kind=np.array([KIND["lab"]], dtype=np.int8), uid=np.array([999]),
+                        alive=np.array([True]), org=np.array([-1]), payer=np.array([a.n]),
+                        capacity=np.array([5.0]))[0])
+    sim.s.market_of = np.append(sim.s.market_of, -1)
+    adaptation.add_links(sim, [slot, slot, lab], [routes[0], routes[1], routes[0]], "ships")
+    topo.sync(sim.s)
+    want = brute_stage(sim, (KIND["lab"],), (LKIND["ships"], LKIND["distributes"],
+                                             LKIND["flow"]), (KIND["market"],))
+    assert st.size == before + 3
+    np.testing.assert_array_equal(st.li, want)
+    ln = sim.s.links
+    np.testing.assert_array_equal(st.senders[st.s_loc], ln.src[want])
+    np.testing.assert_array_equal(st.receivers[st.d_loc], ln.dst[want])
+    np.testing.assert_array_equal(st.payers[st.d_pay], a.payer[ln.dst[want]])
+    np.testing.assert_array_equal(st.ext, a.payer[ln.src[want]] != a.payer[ln.dst[want]])
+    # a stage built from scratch now numbers the same links alike
+    fresh = Stage((KIND["lab"],), (LKIND["ships"], LKIND["distributes"], LKIND["flow"]))
+    fresh.extend(sim.s)
+    np.testing.assert_array_equal(fresh.senders[fresh.s_loc], st.senders[st.s_loc])
+
+
+def test_links_of_slots_finds_rows_and_the_tail(sim):
+    ln = sim.s.links
+    rng = np.random.default_rng(3)
+    n = sim.s.actors.n
+    adaptation.add_links(sim, rng.integers(0, n, 50), rng.integers(0, n, 50), "tie")
+    inc = sim.topo.incidence
+    assert inc.m0 < ln.n <= inc.m0 + TAIL_MAX  # the new links sit in the tail
+    slots = np.array([0, 5, 17, n - 1])
+    got = enforcement.links_of_slots(slots, inc.ptr, inc.idx, inc.n0, inc.m0, ln.src, ln.dst)
+    want = np.flatnonzero(np.isin(ln.src, slots) | np.isin(ln.dst, slots))
+    np.testing.assert_array_equal(np.unique(got), want)
+
+
+def test_recruits_tie_to_friends_of_friends_with_keyed_draws(sim):
+    a, ln = sim.s.actors, sim.s.links
+    ties = ln.kind == LKIND["tie"]
+    person = np.flatnonzero(np.bincount(ln.src[ties], minlength=a.n) > 0)
+    slots = person[:6]
+    inc = sim.topo.incidence
+    args = (inc.ptr, inc.idx, inc.n0, inc.m0, ln.src, ln.dst, ln.kind, LKIND["tie"], a.alive,
+            a.uid, sim.streams.prefix("adaptation.rewire", 4))
+    src, dst = adaptation._closure(slots, 2, *args)
+    assert src.size > 0
+    nb = {v: set(ln.dst[ties & (ln.src == v)]) | set(ln.src[ties & (ln.dst == v)])
+          for v in range(a.n)}
+    for v, w in zip(src, dst, strict=True):
+        assert w != v and w not in nb[v]
+        assert any(w in nb[x] for x in nb[v])  # a neighbour of a neighbour
+    # the same recruits and step give the same ties; another step others
+    again = adaptation._closure(slots, 2, *args)
+    np.testing.assert_array_equal(again[1], dst)
+    other = adaptation._closure(slots, 2, *args[:-1], sim.streams.prefix("adaptation.rewire", 5))
+    assert not np.array_equal(other[1], dst)
