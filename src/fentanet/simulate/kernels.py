@@ -67,17 +67,21 @@ def binomial_inverse(u: np.ndarray, n: np.ndarray, p: np.ndarray, out: np.ndarra
 
 
 @numba.njit(cache=True)
-def offer_room(senders, receivers, kind, capacity, product, dt, cover, route_kind):
+def offer_room(senders, receivers, alive, kind, capacity, product, dt, cover, route_kind):
     """Offers of a stage's senders, ``min(product, capacity * dt)``, and room of its
-    receivers: target stock minus stock (routes: ``capacity * dt`` minus load), at least 0.
+    receivers: target stock minus stock (routes: ``capacity * dt`` minus load), at least 0;
+    both 0 for actors no longer alive.
     """
-    offer = np.empty(senders.size)
+    offer = np.zeros(senders.size)
     for i in range(senders.size):
         s = senders[i]
-        offer[i] = min(product[s], capacity[s] * dt)
-    room = np.empty(receivers.size)
+        if alive[s]:
+            offer[i] = min(product[s], capacity[s] * dt)
+    room = np.zeros(receivers.size)
     for j in range(receivers.size):
         d = receivers[j]
+        if not alive[d]:
+            continue
         if kind[d] == route_kind:
             r = capacity[d] * dt - product[d]
         else:
@@ -87,34 +91,48 @@ def offer_room(senders, receivers, kind, capacity, product, dt, cover, route_kin
 
 
 @numba.njit(cache=True)
-def plan(li, src, dst, s_loc, d_loc, link_alive, alive, weight, pref, offer, room, passes,
-         pull):
-    """Quantities moved on each link of one stage (before cash limits).
+def plan(li, s_loc, d_loc, link_alive, weight, pref, offer, room, passes, pull):
+    """Quantities moved on the links of one stage (before cash limits).
 
-    Each sender splits its ``offer`` (local to the stage's senders) over its alive links in
-    proportion to ``room * pref`` of the receivers (``pull``: stock flows toward where it
-    is lacking, as in an order-up-to inventory policy; ``pref`` is the sender's preference
-    for the link, such as displacement away from risky routes), or by ``weight`` in the
-    first pass when ``pull`` is off. A receiver takes at most its ``room`` (all offers to
+    Each sender splits its ``offer`` (local to the stage's senders; 0 for senders no longer
+    alive) over its alive links in proportion to ``room * pref`` of the receivers
+    (``pull``: stock flows toward where it is lacking, as in an order-up-to inventory
+    policy; ``pref`` is the sender's preference for the link, such as displacement away
+    from risky routes; empty: 1), or by ``weight`` in the first pass when ``pull`` is off.
+    A receiver takes at most its ``room`` (0 for receivers no longer alive; all offers to
     it scaled alike). Later passes re-offer what was not taken to links whose receivers
     still have room; a link whose sender has nothing left or whose receiver is full drops
-    out for good (both only fall). Returns the quantity per link (0 on dead links) and the
-    links that carry some, ascending.
+    out for good (both only fall). Returns the links that carry some (ascending) and their
+    quantities.
     """
     m = li.size
-    qty = np.zeros(m)
     left = offer.copy()
     space = room.copy()
-    act = np.empty(m, dtype=np.int64)
+    # the links in play, compacted: position in `first`, sender, receiver, preference,
+    # first-pass weight
+    first = np.empty(m, dtype=np.int32)
     na = 0
     for k in range(m):  # branch-free compaction: which links are on is hard to predict
-        on = (link_alive[li[k]] & alive[src[k]] & alive[dst[k]] & (left[s_loc[k]] > 0.0)
-              & (space[d_loc[k]] > 0.0))
-        act[na] = k
+        on = link_alive[li[k]] & (left[s_loc[k]] > 0.0) & (space[d_loc[k]] > 0.0)
+        first[na] = k
         na += on
-    first = act[:na].copy()
-    w = np.zeros(m)
-    o = np.zeros(m)
+    first = first[:na]
+    q = np.zeros(na)
+    a_i = np.empty(na, dtype=np.int32)
+    a_s = np.empty(na, dtype=np.int32)
+    a_d = np.empty(na, dtype=np.int32)
+    a_p = np.ones(na)
+    a_w0 = np.empty(na)
+    for j in range(na):
+        k = first[j]
+        a_i[j] = j
+        a_s[j] = s_loc[k]
+        a_d[j] = d_loc[k]
+        if pref.size:
+            a_p[j] = pref[k]
+        a_w0[j] = weight[k] if weight.size else 1.0
+    a_w = np.empty(na)
+    a_o = np.empty(na)
     wsum = np.zeros(offer.size)  # zeroed again as each pass ends
     offered = np.zeros(room.size)
     ratio = np.zeros(room.size)
@@ -122,89 +140,96 @@ def plan(li, src, dst, s_loc, d_loc, link_alive, alive, weight, pref, offer, roo
     for it in range(passes):
         keep = 0  # A: weights; links with nothing left to send or no room drop out
         for j in range(na):
-            k = act[j]
-            s = s_loc[k]
-            d = d_loc[k]
+            s = a_s[j]
+            d = a_d[j]
             on = (left[s] > 0.0) & (space[d] > 0.0)
-            wk = space[d] * pref[k] if pull or it > 0 else weight[k]
+            wk = space[d] * a_p[j] if pull or it > 0 else a_w0[j]
             wk = wk if on else 0.0
-            w[k] = wk
             wsum[s] += wk
-            act[keep] = k
+            a_i[keep] = a_i[j]
+            a_s[keep] = s
+            a_d[keep] = d
+            a_p[keep] = a_p[j]
+            a_w0[keep] = a_w0[j]
+            a_w[keep] = wk
             keep += on
         na = keep
         if na == 0:
             break
         for j in range(na):  # B: offers
-            k = act[j]
-            o[k] = 0.0
-            if w[k] > 0.0:
-                o[k] = left[s_loc[k]] * w[k] / wsum[s_loc[k]]
-                offered[d_loc[k]] += o[k]
+            o = 0.0
+            if a_w[j] > 0.0:
+                s = a_s[j]
+                o = left[s] * a_w[j] / wsum[s]
+                offered[a_d[j]] += o
+            a_o[j] = o
         moved = 0.0
         for j in range(na):  # C: receivers take at most their room (as it was before
-            k = act[j]  # this pass's takings); senders and receivers are debited
-            s = s_loc[k]
-            d = d_loc[k]
+            s = a_s[j]  # this pass's takings); senders and receivers are debited
+            d = a_d[j]
             if seen[d] != it:
                 seen[d] = it
                 ratio[d] = min(space[d] / offered[d], 1.0) if offered[d] > 0.0 else 1.0
-            if o[k] > 0.0:
-                o[k] *= ratio[d]
-                qty[k] += o[k]
-                moved += o[k]
-                left[s] = max(left[s] - o[k], 0.0)
-                space[d] = max(space[d] - o[k], 0.0)
+            o = a_o[j]
+            if o > 0.0:
+                o *= ratio[d]
+                q[a_i[j]] += o
+                moved += o
+                left[s] = max(left[s] - o, 0.0)
+                space[d] = max(space[d] - o, 0.0)
             wsum[s] = 0.0
             offered[d] = 0.0
         if moved <= 0.0:
             break
     nt = 0
     for j in range(first.size):
-        k = first[j]
-        first[nt] = k
-        nt += qty[k] > 0.0
-    return qty, first[:nt]
+        first[nt] = first[j]
+        q[nt] = q[j]
+        nt += q[j] > 0.0
+    return first[:nt], q[:nt]
 
 
 @numba.njit(cache=True)
-def afford(qty, moved, ext, d_pay, s_kind, price_of_kind, payers, cash):
-    """Scale purchases to what each receiver's payer can pay (in place, over the links
-    ``moved`` that carry some): a payer whose bill at the sellers' prices exceeds its cash
-    buys the share its cash covers. Links within one payer are free."""
+def afford(moved, q, ext, d_pay, s_kind, price_of_kind, payers, cash):
+    """Scale purchases ``q`` on the links ``moved`` to what each receiver's payer can pay
+    (in place): a payer whose bill at the sellers' prices exceeds its cash buys the share
+    its cash covers. Links within one payer are free."""
     due = np.zeros(payers.size)
-    for k in moved:
+    for j in range(moved.size):
+        k = moved[j]
         if ext[k]:
-            due[d_pay[k]] += qty[k] * price_of_kind[s_kind[k]]
-    for k in moved:
+            due[d_pay[k]] += q[j] * price_of_kind[s_kind[k]]
+    for j in range(moved.size):
+        k = moved[j]
         if ext[k]:
             b = d_pay[k]
             c = cash[payers[b]]
             if due[b] > c:
-                qty[k] = qty[k] * (c / due[b] if due[b] > 0.0 else 0.0)
+                q[j] = q[j] * (c / due[b] if due[b] > 0.0 else 0.0)
 
 
 @numba.njit(cache=True)
-def apply(qty, moved, src, dst, s_loc, ext, s_kind, price_of_kind, lost_share, payer,
-          product, cash, dirty, throughput):
-    """Move the material on the links ``moved`` (receivers get ``qty * (1 -
-    lost_share[sender])``), pay for what is delivered (receiver's payer's cash to sender's
-    payer's unlaundered revenue) and count the senders' throughput. Returns the quantity
-    lost (seized) in transit."""
+def apply(moved, q, src, dst, s_loc, ext, s_kind, price_of_kind, lost_share, payer, product,
+          cash, dirty, throughput):
+    """Move the material ``q`` on the links ``moved`` (receivers get ``q * (1 -
+    lost_share[sender])``; ``lost_share`` empty: nothing lost), pay for what is delivered
+    (receiver's payer's cash to sender's payer's unlaundered revenue) and count the senders'
+    throughput. Returns the quantity lost (seized) in transit."""
     lost = 0.0
-    for k in moved:
-        q = qty[k]
-        if q <= 0.0:
+    for j in range(moved.size):
+        x = q[j]
+        if x <= 0.0:
             continue
+        k = moved[j]
         s = src[k]
         d = dst[k]
-        got = q * (1.0 - lost_share[s_loc[k]])
-        lost += q - got
-        product[s] -= q
+        got = x * (1.0 - lost_share[s_loc[k]]) if lost_share.size else x
+        lost += x - got
+        product[s] -= x
         if product[s] < 0.0:
             product[s] = 0.0
         product[d] += got
-        throughput[s] += q
+        throughput[s] += x
         if ext[k]:
             pay = got * price_of_kind[s_kind[k]]
             b = payer[d]
@@ -216,22 +241,21 @@ def apply(qty, moved, src, dst, s_loc, ext, s_kind, price_of_kind, lost_share, p
 
 
 @numba.njit(cache=True)
-def transfer(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, payers, link_alive, alive, pref,
-             offer, room, passes, price_of_kind, payer, product, cash, dirty, throughput):
+def transfer(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, payers, link_alive, pref, offer,
+             room, passes, price_of_kind, payer, product, cash, dirty, throughput):
     """One stage without losses in transit: :func:`plan`, :func:`afford`, :func:`apply`.
-    Returns the quantity per link."""
-    qty, moved = plan(li, src, dst, s_loc, d_loc, link_alive, alive, pref, pref, offer, room,
-                      passes, True)
-    afford(qty, moved, ext, d_pay, s_kind, price_of_kind, payers, cash)
-    apply(qty, moved, src, dst, s_loc, ext, s_kind, price_of_kind, np.zeros(offer.size), payer,
-          product, cash, dirty, throughput)
-    return qty
+    Returns the links that carried some and their quantities."""
+    moved, q = plan(li, s_loc, d_loc, link_alive, pref[:0], pref, offer, room, passes, True)
+    afford(moved, q, ext, d_pay, s_kind, price_of_kind, payers, cash)
+    apply(moved, q, src, dst, s_loc, ext, s_kind, price_of_kind, offer[:0], payer, product,
+          cash, dirty, throughput)
+    return moved, q
 
 
 @numba.njit(cache=True)
-def sent_by_sender(qty, moved, s_loc, n_senders):
-    """Total quantity per (local) sender over the links ``moved``."""
+def sent_by_sender(moved, q, s_loc, n_senders):
+    """Total quantity ``q`` per (local) sender over the links ``moved``."""
     out = np.zeros(n_senders)
-    for k in moved:
-        out[s_loc[k]] += qty[k]
+    for j in range(moved.size):
+        out[s_loc[moved[j]]] += q[j]
     return out

@@ -52,8 +52,9 @@ class Stage:
         self.weight_by = weight_by
         self.upto = 0  # links scanned
         z = np.zeros(0, dtype=np.int64)
-        self.li, self.src, self.dst, self.s_loc, self.d_loc = z, z, z, z, z
-        self.d_pay, self.s_pay = z, z
+        z32 = np.zeros(0, dtype=np.int32)
+        self.li, self.src, self.dst, self.s_loc, self.d_loc = z32, z32, z32, z32, z32
+        self.d_pay, self.s_pay = z32, z32
         self.s_kind = np.zeros(0, dtype=np.int8)
         self.ext = np.zeros(0, dtype=np.bool_)
         self.w = np.zeros(0)
@@ -77,7 +78,11 @@ class Stage:
         start = self.upto
         if start == ln.n:
             return
-        kind, lsrc, ldst = ln.kind[start:], ln.src[start:], ln.dst[start:]
+        kind = ln.kind[start:]
+        if kind.size < 64 and not np.isin(self.link_kinds, kind).any():
+            self.upto = ln.n  # a few links, none of this stage's kinds (a recruit's ties)
+            return
+        lsrc, ldst = ln.src[start:], ln.dst[start:]
         akind = a.kind
         m = (np.isin(kind, self.link_kinds) & np.isin(akind[lsrc], self.sender_kinds)
              & ~np.isin(akind[ldst], self.receiver_not))
@@ -98,9 +103,12 @@ class Stage:
         cap = ln.capacity[li]
         other = a.capacity[src] if self.weight_by == "sender" else a.capacity[dst]
         w = np.maximum(np.where(np.isfinite(cap), cap, other), 1e-12)
-        for name, new in (("li", li), ("src", src), ("dst", dst), ("s_loc", s_loc),
-                          ("d_loc", d_loc), ("d_pay", d_pay), ("s_pay", s_pay),
-                          ("s_kind", akind[src]), ("ext", spay != dpay), ("w", w)):
+        i32 = np.int32
+        for name, new in (("li", li.astype(i32)), ("src", src.astype(i32)),
+                          ("dst", dst.astype(i32)), ("s_loc", s_loc.astype(i32)),
+                          ("d_loc", d_loc.astype(i32)), ("d_pay", d_pay.astype(i32)),
+                          ("s_pay", s_pay.astype(i32)), ("s_kind", akind[src]),
+                          ("ext", spay != dpay), ("w", w)):
             setattr(self, name, np.concatenate([getattr(self, name), new]))
 
 

@@ -62,13 +62,16 @@ def _retail(li, src, dst, s_loc, d_loc, s_pay, w, senders, receivers, s_payers, 
         if keep != 1.0 and (kind[x] == marketplace_kind or online[x]):
             o = o * keep
         offer[i] = o
+    sell = offer.copy()  # what the sellers still alive can sell
+    for i in range(n_snd):
+        if not alive[senders[i]]:
+            sell[i] = 0.0
     room = np.zeros(receivers.size)
     for j in range(receivers.size):
         mk = market_of[receivers[j]]
-        if mk >= 0:
+        if mk >= 0 and alive[receivers[j]]:
             room[j] = demand[mk]
-    sold, moved = kernels.plan(li, src, dst, s_loc, d_loc, link_alive, alive, w,
-                               np.ones(li.size), offer, room, 1, False)
+    moved, sold = kernels.plan(li, s_loc, d_loc, link_alive, w, w[:0], sell, room, 1, False)
     # the price sees what was offered: each seller's offer split by its alive links' weights
     wsum = np.zeros(n_snd)
     for k in range(li.size):
@@ -83,11 +86,12 @@ def _retail(li, src, dst, s_loc, d_loc, s_pay, w, senders, receivers, s_payers, 
     consumed = np.zeros(n_markets)
     earned = np.zeros(s_payers.size)
     revenue = 0.0
-    for k in moved:
+    for j in range(moved.size):
+        k = moved[j]
         mk = market_of[dst[k]]
-        sold_by[s_loc[k]] += sold[k]
-        consumed[mk] += sold[k]
-        r = sold[k] * price[mk] * retail_usd
+        sold_by[s_loc[k]] += sold[j]
+        consumed[mk] += sold[j]
+        r = sold[j] * price[mk] * retail_usd
         earned[s_pay[k]] += r
         revenue += r
     for i in range(n_snd):

@@ -270,16 +270,18 @@ def _losses(sim, members):
 
 
 def _orphan(sim, marketplaces):
-    """Listings of taken-down marketplaces: partners to be moved to a surviving one."""
+    """Listings of taken-down marketplaces: partners to be moved to a surviving one, one
+    row (partner slot, link kind, partner is the sender) per flow link, links out of the
+    marketplaces first, each part in link order."""
     ln = sim.s.links
-    down = np.zeros(sim.s.actors.n, dtype=bool)
-    down[marketplaces] = True
-    flowk = np.isin(ln.kind, [LKIND["supplies"], LKIND["ships"], LKIND["sells_to"]])
-    out = np.flatnonzero(flowk & down[ln.src])
-    inn = np.flatnonzero(flowk & down[ln.dst])
+    inc = sim.topo.incidence
+    li = np.unique(links_of_slots(marketplaces, inc.ptr, inc.idx, inc.n0, inc.m0, ln.src,
+                                  ln.dst))
+    li = li[np.isin(ln.kind[li], [LKIND["supplies"], LKIND["ships"], LKIND["sells_to"]])]
+    out = li[np.isin(ln.src[li], marketplaces)]
+    inn = li[np.isin(ln.dst[li], marketplaces)]
     rows = np.concatenate([
         np.stack([ln.dst[out], ln.kind[out], np.zeros(out.size, dtype=np.int64)], axis=1),
         np.stack([ln.src[inn], ln.kind[inn], np.ones(inn.size, dtype=np.int64)], axis=1),
     ]).astype(np.int64)
     sim.orphans = np.concatenate([sim.orphans, rows])
-

@@ -23,6 +23,8 @@ def trend(points, t: float) -> float:
     """The exogenous potency index at time t (linear interpolation, 1 when empty)."""
     if not points:
         return 1.0
+    if len(points) == 1:
+        return float(points[0][1])
     xs, ys = zip(*sorted(points), strict=True)
     return float(np.interp(t, xs, ys))
 

@@ -48,23 +48,30 @@ def price_table(sim) -> np.ndarray:
 
 
 def push(sim, st, pref: np.ndarray | None = None,
-         offer_room: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+         offer_room: tuple[np.ndarray, np.ndarray] | None = None) -> None:
     """One stage without losses in transit: each sender's offer ``min(product, capacity *
-    dt)`` split by the receivers' room (times ``pref``), room- and cash-limited, moved.
-    ``offer_room`` (per sender and receiver of the stage) replaces the actors' own offers
-    and rooms. Returns the quantity per link of the stage."""
+    dt)`` split by the receivers' room (times ``pref``, per link), room- and cash-limited,
+    moved. ``offer_room`` (per sender and receiver of the stage) replaces the actors' own
+    offers and rooms."""
     if not st.size:
-        return np.zeros(0)
+        return
     a = sim.s.actors
     if offer_room is None:
-        offer_room = kernels.offer_room(st.senders, st.receivers, a.kind, a.capacity,
-                                        a.product, sim.dt, sim.p.supply.stock_cover_years,
-                                        ROUTE)
+        offer_room = _offer_room(sim, st)
     offer, room = offer_room
-    return kernels.transfer(st.li, st.src, st.dst, st.s_loc, st.d_loc, st.ext, st.d_pay,
-                            st.s_kind, st.payers, sim.s.links.alive, a.alive,
-                            np.ones(st.size) if pref is None else pref, offer, room, PASSES,
-                            sim.wholesale, a.payer, a.product, a.cash, a.dirty, a.throughput)
+    kernels.transfer(st.li, st.src, st.dst, st.s_loc, st.d_loc, st.ext, st.d_pay, st.s_kind,
+                     st.payers, sim.s.links.alive, _NONE if pref is None else pref, offer,
+                     room, PASSES, sim.wholesale, a.payer, a.product, a.cash, a.dirty,
+                     a.throughput)
+
+
+_NONE = np.zeros(0)
+
+
+def _offer_room(sim, st) -> tuple[np.ndarray, np.ndarray]:
+    a = sim.s.actors
+    return kernels.offer_room(st.senders, st.receivers, a.alive, a.kind, a.capacity,
+                              a.product, sim.dt, sim.p.supply.stock_cover_years, ROUTE)
 
 
 def receiver_counts(sim, name: str) -> np.ndarray:
@@ -142,8 +149,7 @@ def _labs_to_routes(sim) -> None:
     st, rt = sim.topo.stages["lab"], sim.topo.stages["route"]
     if not st.size:
         return
-    offer, room = kernels.offer_room(st.senders, st.receivers, a.kind, a.capacity, a.product,
-                                     sim.dt, p.supply.stock_cover_years, ROUTE)
+    offer, room = _offer_room(sim, st)
     if p.routes.displacement:
         beta = p.routes.displacement_beta
         risk_rt = np.exp(-beta * a.loss[rt.senders])
@@ -165,13 +171,11 @@ def _over_routes(sim) -> np.ndarray:
     st = sim.topo.stages["route"]
     if not st.size:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    offer, room = kernels.offer_room(st.senders, st.receivers, a.kind, a.capacity, a.product,
-                                     sim.dt, p.supply.stock_cover_years, ROUTE)
-    ones = np.ones(st.size)
-    qty, moved = kernels.plan(st.li, st.src, st.dst, st.s_loc, st.d_loc, s.links.alive,
-                              a.alive, ones, ones, offer, room, PASSES, True)
-    kernels.afford(qty, moved, st.ext, st.d_pay, st.s_kind, sim.wholesale, st.payers, a.cash)
-    sent = kernels.sent_by_sender(qty, moved, st.s_loc, st.senders.size)
+    offer, room = _offer_room(sim, st)
+    moved, qty = kernels.plan(st.li, st.s_loc, st.d_loc, s.links.alive, _NONE, _NONE, offer,
+                              room, PASSES, True)
+    kernels.afford(moved, qty, st.ext, st.d_pay, st.s_kind, sim.wholesale, st.payers, a.cash)
+    sent = kernels.sent_by_sender(moved, qty, st.s_loc, st.senders.size)
     idx = np.flatnonzero(sent > 0)
     routes = st.senders[idx]
     lost = np.zeros(st.senders.size)
@@ -193,7 +197,7 @@ def _over_routes(sim) -> np.ndarray:
         # recent loss share (EWMA, time constant loss_memory_years)
         g = 1.0 - np.exp(-sim.dt / p.routes.loss_memory_years)
         a.loss[routes] += (frac - a.loss[routes]) * g
-    kernels.apply(qty, moved, st.src, st.dst, st.s_loc, st.ext, st.s_kind, sim.wholesale,
+    kernels.apply(moved, qty, st.src, st.dst, st.s_loc, st.ext, st.s_kind, sim.wholesale,
                   lost, a.payer, a.product, a.cash, a.dirty, a.throughput)
     return routes, seized
 
