@@ -61,7 +61,8 @@ def test_variants_and_sweep_points():
     vs = variants_from({"raids": [{"kind": "lab_raids"}], "cheap": {"params.rate": 2}})
     assert [v.name for v in vs] == ["baseline", "raids", "cheap"]
     assert vs[0].interventions == () and vs[1].interventions == ({"kind": "lab_raids"},)
-    assert vs[2].overrides == {"params.rate": 2} and vs[2].interventions is None
+    # overrides only: no extra interventions, so a strategy of that name is not added
+    assert vs[2].overrides == {"params.rate": 2} and vs[2].interventions == ()
     assert [v.name for v in variants_from(["strict", "baseline"])] == ["baseline", "strict"]
     assert variants_from(["strict"])[1] == Variant("strict", None)
     with pytest.raises(InputError, match="unique"):

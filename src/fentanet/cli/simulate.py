@@ -4,18 +4,20 @@
 Dask (a local cluster, or ``--scheduler``); a single run is made in this process. Every
 run is kept in the run store (``--store``: per-run series as Parquet and a DuckDB
 catalog). ``compare`` takes the scenario's strategies by name and ad-hoc variants
-``--variant NAME=kind[:intensity[:rule[:count]]],...``.
+``--variant NAME=kind[:intensity[:rule[:count]]],...``. ``--out DIR`` writes the series,
+summaries, bands and comparison as files (docs/outputs.md).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 import yaml
 
 from fentanet.cli import app
-from fentanet.cli.common import console, print_json, table
+from fentanet.cli.common import console, err_console, print_json, table
 from fentanet.cli.reporting import PngOpt, ReportOpt, check_report_paths, save_report
 from fentanet.cli.runs import (
     JsonOpt,
@@ -26,10 +28,18 @@ from fentanet.cli.runs import (
     run_ensemble,
 )
 from fentanet.errors import InputError
+from fentanet.simulate.output import check_folder
 from fentanet.simulate.params import INTERVENTION_KINDS
 
 YearsOpt = Annotated[float | None, typer.Option("--years", help="Horizon in years (default: "
                                                                 "the scenario's).")]
+OutOpt = Annotated[Path | None, typer.Option(
+    "--out", help="Folder to write the outputs into (all or none): series.parquet, "
+                  "summary.csv and summary.json; with several seeds bands.parquet and "
+                  "summary_bands.csv; with variants compare.csv.")]
+CsvOpt = Annotated[bool, typer.Option(
+    "--csv", help="With --out, also write the per-step tables as CSV (series.csv, "
+                  "bands.csv).")]
 SensitivityOpt = Annotated[str | None, typer.Option(
     "--sensitivity", help="Add the tornado of this stored sensitivity ensemble (its id, from "
                           "`fentanet sensitivity`) to the --report.")]
@@ -55,6 +65,16 @@ def _report(ens: Any, report: Any, png: Any, tornado: Any, json_out: bool) -> No
     save_report(simulation_report(ens, sensitivity=tornado), report, png, json_out=json_out)
 
 
+def _save(ens: Any, out: Path | None, csv: bool, json_out: bool) -> None:
+    """Write the ensemble's outputs into ``out`` and say where (on stderr with ``--json``,
+    so stdout stays one JSON document)."""
+    if out is None:
+        return
+    written = ens.save(out, csv=csv)
+    (err_console if json_out else console).print(
+        f"wrote {', '.join(p.name for p in written)} to {out}", soft_wrap=True, markup=False)
+
+
 def _scheduler(runs: int, scheduler: str | None) -> str | None:
     # one run is not worth starting a cluster for
     return "serial" if runs == 1 and scheduler is None else scheduler
@@ -74,6 +94,8 @@ def simulate(
     workers: WorkersOpt = None,
     store: StoreOpt = None,
     json_out: JsonOpt = False,
+    out: OutOpt = None,
+    csv: CsvOpt = False,
     report: ReportOpt = None,
     png: PngOpt = None,
     sensitivity: SensitivityOpt = None,
@@ -84,6 +106,8 @@ def simulate(
     from fentanet.ensemble import Variant
 
     check_report_paths(report, png)
+    if out is not None:
+        check_folder(out)
     tornado = _tornado(store, sensitivity, sensitivity_metric)
     variants = None if variant is None else [Variant(variant, None)]
     if variants is not None:
@@ -91,6 +115,7 @@ def simulate(
     ens = run_ensemble(scenario, runs=runs, variants=variants, seed=seed, years=years,
                        scheduler=_scheduler(runs, scheduler), workers=workers, store=store,
                        json_out=json_out, baseline=variant is None)
+    _save(ens, out, csv, json_out)
     if report or png:
         _report(ens, report, png, tornado, json_out)
 
@@ -115,6 +140,8 @@ def compare(
     workers: WorkersOpt = None,
     store: StoreOpt = None,
     json_out: JsonOpt = False,
+    out: OutOpt = None,
+    csv: CsvOpt = False,
     report: ReportOpt = None,
     png: PngOpt = None,
     sensitivity: SensitivityOpt = None,
@@ -126,10 +153,21 @@ def compare(
     from fentanet.ensemble import Variant
 
     check_report_paths(report, png)
+    if out is not None:
+        check_folder(out)
     tornado = _tornado(store, sensitivity, sensitivity_metric)
     adhoc = [parse_variant(v, start) for v in variant or []]
     names: list[Any] = (_check_strategies(scenario, variants or None)
                         if variants or not adhoc else [])
+    if adhoc:  # an invalid intervention is refused now, not as N failed runs
+        from fentanet.ensemble import load_scenario
+
+        base = load_scenario(scenario)
+        for name, items in adhoc:
+            try:
+                base.with_interventions(list(items))
+            except InputError as exc:
+                raise InputError(f"variant {name!r}: {exc.detail}", field="variant") from None
     names += [Variant(name, tuple(items)) for name, items in adhoc]
     labels = [getattr(n, "name", n) for n in names]
     if len(set(labels)) != len(labels) or "baseline" in labels:
@@ -138,6 +176,7 @@ def compare(
     ens = run_ensemble(scenario, runs=runs, variants=names, seed=seed, years=years,
                        scheduler=_scheduler(runs, scheduler), workers=workers, store=store,
                        json_out=json_out)
+    _save(ens, out, csv, json_out)
     if report or png:
         _report(ens, report, png, tornado, json_out)
 
@@ -260,7 +299,9 @@ def _run_with_progress(sc: Any, seed: int, years: float, interventions=None,
                   TextColumn("{task.completed}/{task.total} steps"), TimeRemainingColumn(),
                   console=console, transient=True) as bar:
         task = bar.add_task(f"{sc.name} {variant or 'baseline'}", total=sc.steps)
-        return simulate(sc, seed, variant=variant,
+        # interventions=[]: the strategy is already in ``sc``; the name is only a label
+        # (the demo's strategies share names with us-baseline's, which must not add up)
+        return simulate(sc, seed, variant=variant, interventions=[],
                         progress=lambda i, n: bar.update(task, completed=i))
 
 

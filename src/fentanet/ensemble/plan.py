@@ -23,7 +23,9 @@ class Variant:
     """A variant of the scenario: extra interventions and/or parameter overrides.
 
     ``interventions=None`` passes nothing to the model (for a variant the scenario names
-    itself, e.g. one of its strategies); an empty list is the baseline.
+    itself, e.g. one of its strategies); a tuple (even empty) is the variant's whole set of
+    extra interventions, and the name is then only a label (``fentanet.simulate`` does not
+    add a strategy of that name as well).
     """
 
     name: str
@@ -67,7 +69,8 @@ def variants_from(variants: Any, *, add_baseline: bool = True) -> list[Variant]:
             elif isinstance(spec, Mapping) and "kind" in spec:  # one intervention
                 out.append(Variant(name, (dict(spec),)))
             elif isinstance(spec, Mapping):
-                out.append(Variant(name, None if name != BASELINE else (), dict(spec)))
+                # overrides only: the name is a label, never also a strategy's interventions
+                out.append(Variant(name, (), dict(spec)))
             elif spec is None:
                 out.append(Variant(name, None))
             elif isinstance(spec, Iterable) and not isinstance(spec, str | bytes):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -288,6 +289,45 @@ class Ensemble:
     def table(self, **kw: Any) -> pd.DataFrame:
         """Alias of :meth:`compare`."""
         return self.compare(**kw)
+
+    def save(self, folder: Any, *, csv: bool = False) -> list[Path]:
+        """Write the ensemble's outputs into ``folder``, all files or none.
+
+        - ``series.parquet``: every finished run's per-step series, with ``run_id``,
+          ``variant``, ``seed`` (and the sweep parameters) as columns;
+        - ``summary.csv``: one row per finished run (ids, sweep parameters, metrics);
+        - ``summary.json``: the ensemble (id, scenario, variants, seeds, sweep, version),
+          each run's summary, and the failed runs with their errors;
+        - with more than one seed, ``bands.parquet`` (:meth:`quantiles`: mean and 5/50/95%
+          over seeds of every series at every step, per variant) and
+          ``summary_bands.csv`` (:meth:`summary_quantiles`);
+        - with a baseline and other variants, ``compare.csv`` (:meth:`compare`).
+
+        ``csv=True`` also writes ``series.csv`` and ``bands.csv``.
+        """
+        import fentanet
+        from fentanet.simulate.output import json_writer, table_writers, write_files
+
+        summary = self.summary()
+        writers = {**table_writers("series", self.series(), csv=csv),
+                   **table_writers("summary", summary, parquet=False, csv=True)}
+        if len(set(summary.seed)) > 1:
+            writers.update(table_writers("bands", self.quantiles(), csv=csv))
+            writers.update(table_writers("summary_bands", self.summary_quantiles(),
+                                         parquet=False, csv=True))
+        compare = pd.DataFrame()
+        if len(set(summary.variant)) > 1 and self.baseline in set(summary.variant):
+            compare = self.compare()
+            writers.update(table_writers("compare", compare, parquet=False, csv=True))
+        failed = self.failed
+        doc = {"ensemble": self.id, "scenario": self.scenario, "variants": self.variants,
+               "seeds": self.seeds, "sweep": self.sweep, "baseline": self.baseline,
+               "fentanet_version": fentanet.__version__, "numpy_version": np.__version__,
+               "finished": len(summary), "failed": failed.to_dict("records"),
+               "runs": summary.to_dict("records"), "compare": compare.to_dict("records"),
+               "files": sorted([*writers, "summary.json"])}
+        writers["summary.json"] = json_writer(doc)
+        return write_files(folder, writers)
 
 
 def paired_series(series: pd.DataFrame, baseline: str, *, keys: Sequence[str]) -> pd.DataFrame:

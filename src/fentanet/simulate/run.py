@@ -70,6 +70,44 @@ class Result:
                           height=260 * rows)
         return fig
 
+    def tidy_series(self) -> pd.DataFrame:
+        """The series with ``variant`` and ``seed`` columns first (as an ensemble's are), so
+        the files of several runs concatenate."""
+        return self.series.assign(variant=self.variant or "baseline", seed=self.seed)[
+            ["variant", "seed", *self.series.columns]]
+
+    def summary_row(self) -> pd.DataFrame:
+        """The one-row summary as a DataFrame: scenario, variant, seed, then the metrics."""
+        return pd.DataFrame([{"scenario": self.scenario.name,
+                              "variant": self.variant or "baseline", "seed": self.seed,
+                              **self.summary}])
+
+    def to_parquet(self, path: str | Path) -> Path:
+        """Write the per-step series (:meth:`tidy_series`) as one Parquet file, atomically."""
+        from fentanet.simulate.output import parquet_writer, write_file
+
+        return write_file(path, parquet_writer(self.tidy_series()))
+
+    def to_csv(self, path: str | Path) -> Path:
+        """Write the per-step series (:meth:`tidy_series`) as one CSV file, atomically."""
+        from fentanet.simulate.output import csv_writer, write_file
+
+        return write_file(path, csv_writer(self.tidy_series()))
+
+    def save(self, folder: str | Path, *, csv: bool = False) -> list[Path]:
+        """Write the run into ``folder``, all files or none: ``series.parquet`` (with
+        ``series.csv`` if ``csv``), ``summary.csv`` (one row) and ``summary.json`` (the
+        summary with the scenario's name and digest, seed, variant and version)."""
+        from fentanet.simulate.output import json_writer, table_writers, write_files
+
+        doc = {"scenario": self.scenario.name, "digest": self.scenario.digest(),
+               "variant": self.variant or "baseline", "seed": self.seed,
+               "version": self.version, "steps": len(self.series), "summary": self.summary}
+        return write_files(folder, {**table_writers("series", self.tidy_series(), csv=csv),
+                                    **table_writers("summary", self.summary_row(),
+                                                    parquet=False, csv=True),
+                                    "summary.json": json_writer(doc)})
+
 
 FLOW_COLUMNS = {
     "supply_kg", "demand_kg", "produced_kg", "precursor_bought_kg", "precursor_refused_kg",
@@ -141,7 +179,13 @@ def prepare(scenario: str | Path | Scenario, *, years: float | None = None,
             dt: float | str | None = None, variant: str | None = None,
             interventions: Sequence[Intervention | Mapping] | None = None) -> Scenario:
     """The scenario to run: loaded, with horizon, step, variant strategy and extra
-    interventions applied."""
+    interventions applied.
+
+    ``variant`` names one of the scenario's strategies only when no ``interventions`` are
+    given: with ``interventions`` (even an empty list) the variant is those interventions
+    and its name is a label, so an ad-hoc variant named after a strategy does not run the
+    strategy's interventions as well as its own.
+    """
     sc = _as_scenario(scenario)
     upd: dict[str, Any] = {}
     if years is not None:
@@ -151,7 +195,7 @@ def prepare(scenario: str | Path | Scenario, *, years: float | None = None,
     if upd:
         sc = sc.override(upd)
     extra: list[Any] = []
-    if variant is not None and variant in sc.strategies:
+    if variant is not None and interventions is None and variant in sc.strategies:
         extra.extend(sc.strategies[variant])
     if interventions:
         extra.extend(interventions)
@@ -178,11 +222,12 @@ def simulate(scenario: str | Path | Scenario, seed: int | None = None, *,
     years, dt
         Override the horizon and the step (years, or ``"week"``, ``"month"``, ...).
     variant
-        A label; if it names one of the scenario's ``strategies`` its interventions are
-        added.
+        A label; if it names one of the scenario's ``strategies`` and no
+        ``interventions`` are given, the strategy's interventions are added.
     interventions
         Extra interventions (objects or mappings such as ``{"kind": "naloxone",
-        "intensity": 0.5}``).
+        "intensity": 0.5}``); given, they make the variant (``variant`` is then only its
+        name).
     progress
         ``True`` for a progress bar (rich) or a callback ``f(step, n_steps)``.
     network
@@ -227,6 +272,28 @@ class Comparison:
             fig.add_scatter(x=x, y=r.series[column], name=name)
         fig.update_layout(title=column, xaxis_title="year")
         return fig
+
+    def save(self, folder: str | Path, *, csv: bool = False) -> list[Path]:
+        """Write the comparison into ``folder``, all files or none: every variant's series
+        in ``series.parquet`` (a ``variant`` and a ``seed`` column; ``series.csv`` too if
+        ``csv``), ``summary.csv`` (one row per variant), ``compare.csv`` (:attr:`table`:
+        deaths averted, supply reduction, cost per death averted) and ``summary.json``."""
+        from fentanet.simulate.output import json_writer, table_writers, write_files
+
+        first = next(iter(self.results.values()))
+        series = pd.concat([r.tidy_series() for r in self.results.values()],
+                           ignore_index=True)
+        summary = pd.concat([r.summary_row() for r in self.results.values()],
+                            ignore_index=True)
+        doc = {"scenario": first.scenario.name, "seed": first.seed, "version": first.version,
+               "variants": {name: {"digest": r.scenario.digest(), "summary": r.summary}
+                            for name, r in self.results.items()},
+               "compare": self.table.reset_index().to_dict("records")}
+        return write_files(folder, {
+            **table_writers("series", series, csv=csv),
+            **table_writers("summary", summary, parquet=False, csv=True),
+            **table_writers("compare", self.table.reset_index(), parquet=False, csv=True),
+            "summary.json": json_writer(doc)})
 
 
 def comparison_table(results: Mapping[str, Result], baseline: str = "baseline") -> pd.DataFrame:

@@ -1,0 +1,119 @@
+"""Writing a run's or an ensemble's outputs into a folder: all files or none.
+
+The tables go as Parquet (typed, compact: what pandas, R's arrow, DuckDB and Polars read);
+small tables a person opens in a spreadsheet (summaries, comparisons) also as CSV, and
+every table as CSV on request (``csv=True``). Documents (the summary with what produced
+it) go as JSON, with NaN and infinities as ``null``.
+
+Every file is written to a temporary name in the folder and renamed into place only when
+all of them were written, so an error (a full disk, a table that cannot be written) leaves
+the folder as it was: no file half-written, no mix of old and new outputs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fentanet.errors import InputError
+
+Writer = Callable[[Path], None]
+
+
+def check_folder(folder: str | Path, option: str = "--out") -> Path:
+    """Refuse an output folder that cannot be one (an existing file, a missing parent),
+    before a long run starts."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"exists and is not a folder; expected a folder for {option}",
+                         file=folder)
+    parent = folder.absolute().parent
+    if not folder.exists() and not parent.is_dir():
+        raise InputError(f"the folder does not exist (for {option})", file=parent)
+    return folder
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with NumPy scalars as Python numbers and NaN/inf as ``None`` (strict JSON)."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def parquet_writer(df: pd.DataFrame) -> Writer:
+    """A writer of ``df`` as Parquet (no index)."""
+    return lambda p: df.to_parquet(p, index=False)
+
+
+def csv_writer(df: pd.DataFrame) -> Writer:
+    """A writer of ``df`` as CSV (no index)."""
+    return lambda p: df.to_csv(p, index=False)
+
+
+def table_writers(name: str, df: pd.DataFrame, *, parquet: bool = True,
+                  csv: bool = False) -> dict[str, Writer]:
+    """Writers of ``df`` as ``<name>.parquet`` and/or ``<name>.csv``."""
+    out: dict[str, Writer] = {}
+    if parquet:
+        out[f"{name}.parquet"] = parquet_writer(df)
+    if csv:
+        out[f"{name}.csv"] = csv_writer(df)
+    return out
+
+
+def write_file(path: str | Path, writer: Writer) -> Path:
+    """Write one file atomically (see :func:`write_files`)."""
+    path = Path(path)
+    [out] = write_files(path.parent, {path.name: writer})
+    return out
+
+
+def json_writer(document: Any) -> Writer:
+    """A writer of ``document`` as indented strict JSON."""
+    text = json.dumps(jsonable(document), indent=2, allow_nan=False, default=str) + "\n"
+    return lambda p: p.write_text(text, encoding="utf-8")
+
+
+def write_files(folder: str | Path, writers: Mapping[str, Writer]) -> list[Path]:
+    """Write every file of ``writers`` (file name -> function writing to a given path)
+    into ``folder``, all or none; returns the paths written, in order.
+
+    The folder is created if needed (and removed again if the writing fails and it was
+    created here). An error while writing raises :class:`InputError` naming the file.
+    """
+    from fentanet.network.io import atomic_paths
+
+    folder = check_folder(folder)
+    created = not folder.exists()
+    targets = [folder / name for name in writers]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with atomic_paths(*targets) as temps:
+            for (name, write), tmp in zip(writers.items(), temps, strict=True):
+                try:
+                    write(tmp)
+                except OSError as exc:
+                    raise InputError(f"cannot write: {exc.strerror or exc}",
+                                     file=folder / name) from None
+    except BaseException:
+        if created:
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        raise
+    return targets

@@ -1,0 +1,202 @@
+"""Outputs of runs and ensembles (``--out``, ``Result.save``), and variants named after
+strategies (the strategy is not added to an ad-hoc variant's own interventions)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import fentanet
+from fentanet.cli import main
+from fentanet.errors import InputError
+from fentanet.scenarios import load
+from fentanet.simulate.output import json_writer, write_files
+from fentanet.simulate.run import prepare
+
+YEARS = "0.25"
+
+
+def _cli(args, capsys):
+    code = main(args)
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return out, err
+
+
+# ------------------------------------------------------------------ --out
+
+
+def test_simulate_out_writes_the_run_bit_identical_to_the_python_api(tmp_path, capsys):
+    out = tmp_path / "out"
+    _cli(["simulate", "toy", "--years", YEARS, "--seed", "3", "--scheduler", "serial",
+          "--store", str(tmp_path / "s"), "--out", str(out)], capsys)
+    assert sorted(p.name for p in out.iterdir()) == ["series.parquet", "summary.csv",
+                                                     "summary.json"]
+    ref = fentanet.simulate("toy", seed=3, years=0.25)
+    series = pd.read_parquet(out / "series.parquet")
+    assert set(series.variant) == {"baseline"} and set(series.seed) == {3}
+    pd.testing.assert_frame_equal(series[list(ref.series.columns)], ref.series,
+                                  check_dtype=False)
+    summary = pd.read_csv(out / "summary.csv")
+    assert len(summary) == 1
+    assert summary.loc[0, "deaths_total"] == pytest.approx(ref.summary["deaths_total"])
+    doc = json.loads((out / "summary.json").read_text())
+    assert doc["seeds"] == [3] and doc["finished"] == 1 and doc["failed"] == []
+    assert doc["runs"][0]["supply_kg_total"] == pytest.approx(ref.summary["supply_kg_total"])
+
+
+def test_compare_out_with_runs_writes_series_bands_and_comparison(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    _cli(["compare", "toy", "--variant", "nal=naloxone:0.9", "--runs", "3", "--years", YEARS,
+          "--scheduler", "serial", "--store", str(tmp_path / "s"), "--out", str(out),
+          "--csv", "--json"], capsys)
+    names = {p.name for p in out.iterdir()}
+    assert names == {"series.parquet", "series.csv", "summary.csv", "summary.json",
+                     "bands.parquet", "bands.csv", "summary_bands.csv", "compare.csv"}
+    series = pd.read_parquet(out / "series.parquet")
+    steps = series.step.nunique()
+    assert len(series) == 2 * 3 * steps
+    assert sorted(series.groupby(["variant", "seed"]).size().index.tolist()) == [
+        (v, s) for v in ("baseline", "nal") for s in (1, 2, 3)]
+    pd.testing.assert_frame_equal(pd.read_csv(out / "series.csv"), series,
+                                  check_dtype=False, check_exact=False)
+    # bands: the median over seeds of one series at one step, by hand
+    bands = pd.read_parquet(out / "bands.parquet")
+    last = series.step.max()
+    deaths = series[(series.variant == "nal") & (series.step == last)].deaths
+    row = bands[(bands.variant == "nal") & (bands.step == last) & (bands.metric == "deaths")]
+    assert row.q50.item() == pytest.approx(np.median(deaths))
+    assert row["mean"].item() == pytest.approx(deaths.mean()) and row.runs.item() == 3
+    # the comparison: deaths averted per seed, mean over seeds, by hand
+    summary = pd.read_csv(out / "summary.csv").set_index(["variant", "seed"])
+    averted = (summary.loc["baseline", "deaths_total"]
+               - summary.loc["nal", "deaths_total"]).mean()
+    cmp = pd.read_csv(out / "compare.csv")
+    got = cmp[(cmp.variant == "nal") & (cmp.outcome == "deaths averted")]["mean"].item()
+    assert got == pytest.approx(averted)
+    sb = pd.read_csv(out / "summary_bands.csv")
+    q = sb[(sb.variant == "baseline") & (sb.metric == "deaths_total")].q50.item()
+    assert q == pytest.approx(summary.loc["baseline", "deaths_total"].median())
+    doc = json.loads((out / "summary.json").read_text())
+    assert doc["variants"] == ["baseline", "nal"] and doc["seeds"] == [1, 2, 3]
+    assert len(doc["runs"]) == 6 and "compare.csv" in doc["files"]
+
+
+def test_out_that_is_a_file_is_refused_before_running(tmp_path, capsys):
+    target = tmp_path / "taken"
+    target.write_text("keep me")
+    assert main(["simulate", "toy", "--out", str(target), "--store",
+                 str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "not a folder" in err
+    assert target.read_text() == "keep me"
+    assert not (tmp_path / "s").exists()  # refused before any run
+
+
+def test_an_invalid_ad_hoc_variant_is_refused_before_running(tmp_path, capsys):
+    assert main(["compare", "toy", "--variant", "nal=naloxone:2", "--store",
+                 str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "'nal'" in err and "[0, 1]" in err
+    assert not (tmp_path / "s").exists()
+
+
+def test_write_files_is_all_or_none(tmp_path):
+    folder = tmp_path / "o"
+    folder.mkdir()
+    (folder / "summary.csv").write_text("old")
+
+    def broken(path):
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(InputError, match="No space left") as exc:
+        write_files(folder, {"summary.csv": lambda p: p.write_text("new"),
+                             "series.parquet": broken})
+    assert exc.value.file == str(folder / "series.parquet")
+    assert sorted(p.name for p in folder.iterdir()) == ["summary.csv"]  # no temporaries
+    assert (folder / "summary.csv").read_text() == "old"
+    # a folder made for the outputs is removed again when they fail
+    fresh = tmp_path / "fresh"
+    with pytest.raises(InputError):
+        write_files(fresh, {"a.parquet": broken})
+    assert not fresh.exists()
+    # strict JSON: NaN and infinities become null
+    write_files(fresh, {"d.json": json_writer({"a": np.nan, "b": np.float64(2.5),
+                                               "c": [np.inf, 1]})})
+    assert json.loads((fresh / "d.json").read_text()) == {"a": None, "b": 2.5,
+                                                           "c": [None, 1]}
+
+
+def test_result_and_comparison_save(tmp_path):
+    r = fentanet.simulate("toy", seed=2, years=0.25)
+    written = r.save(tmp_path / "run", csv=True)
+    assert [p.name for p in written] == ["series.parquet", "series.csv", "summary.csv",
+                                         "summary.json"]
+    back = pd.read_parquet(tmp_path / "run" / "series.parquet")
+    pd.testing.assert_frame_equal(back.drop(columns=["variant", "seed"]), r.series)
+    doc = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert doc["digest"] == r.scenario.digest() and doc["seed"] == 2
+    assert doc["summary"]["deaths_total"] == pytest.approx(r.summary["deaths_total"])
+    assert r.to_parquet(tmp_path / "s.parquet").stat().st_size > 0
+    assert pd.read_csv(r.to_csv(tmp_path / "s.csv")).shape == back.shape
+
+    cmp = fentanet.compare("toy", {"nal": [{"kind": "naloxone", "intensity": 0.9}]},
+                           seed=2, years=0.25)
+    cmp.save(tmp_path / "cmp")
+    series = pd.read_parquet(tmp_path / "cmp" / "series.parquet")
+    assert series.groupby("variant").size().to_dict() == {"baseline": len(r.series),
+                                                          "nal": len(r.series)}
+    table = pd.read_csv(tmp_path / "cmp" / "compare.csv").set_index("variant")
+    assert table.loc["nal", "deaths_averted"] == pytest.approx(
+        cmp.results["baseline"].summary["overdose_deaths_total"]
+        - cmp.results["nal"].summary["overdose_deaths_total"])
+
+
+# ------------------------------------------------------------------ variant names
+
+
+def _kinds(sc):
+    return [iv.kind for iv in sc.interventions]
+
+
+def test_a_variant_named_after_a_strategy_runs_only_its_own_interventions():
+    # the strategy by its name alone
+    assert _kinds(prepare("toy", variant="lab-raids")) == ["lab_raids"]
+    # an ad-hoc variant of that name: its interventions, not the strategy's as well
+    own = prepare("toy", variant="lab-raids", interventions=[{"kind": "naloxone"}])
+    assert _kinds(own) == ["naloxone"]
+    twice = prepare("toy", variant="lab-raids", interventions=[{"kind": "lab_raids"}])
+    assert _kinds(twice) == ["lab_raids"]
+    # an empty list is a label only
+    assert _kinds(prepare("toy", variant="lab-raids", interventions=[])) == []
+
+
+def test_compare_cli_variant_named_after_a_strategy(tmp_path, capsys):
+    store = tmp_path / "s"
+    _cli(["compare", "toy", "--variant", "lab-raids=naloxone:1", "--years", YEARS,
+          "--scheduler", "serial", "--store", str(store), "--json"], capsys)
+    from fentanet.store import RunStore
+
+    runs = RunStore(store).runs().set_index("variant")
+    expect = prepare(load("toy").override({"years": 0.25}),
+                     interventions=[{"kind": "naloxone", "start": 0.0, "intensity": 1.0}])
+    assert runs.loc["lab-raids", "digest"] == expect.digest()
+
+
+def test_python_compare_variant_named_after_a_strategy():
+    cmp = fentanet.compare("toy", {"naloxone": [{"kind": "lab_raids", "start": 0.0}],
+                                   "border": {"params.adaptation.entry": False}},
+                           seed=1, years=0.1)
+    assert _kinds(cmp.results["naloxone"].scenario) == ["lab_raids"]
+    assert _kinds(cmp.results["border"].scenario) == []
+
+
+def test_demo_strategies_are_not_added_to_the_scenarios_of_the_same_name():
+    from fentanet.cli.simulate import _run_with_progress
+
+    r = _run_with_progress(load("toy"), 1, 0.1, [{"kind": "naloxone", "start": 0.0}],
+                           "lab-raids")
+    assert _kinds(r.scenario) == ["naloxone"] and r.variant == "lab-raids"
