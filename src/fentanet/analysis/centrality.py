@@ -1,4 +1,4 @@
-"""Centrality: who matters in a network, by eleven standard measures.
+"""Centrality: who matters in a network, by twelve standard measures.
 
 Every measure is computed on the simple graph of :func:`fentanet.analysis._graph.graph`
 (by default the person-to-person links, parallel links merged) with igraph or scipy
@@ -33,12 +33,16 @@ MEASURES: tuple[str, ...] = (
     "pagerank",
     "katz",
     "collective_influence",
+    "flow_betweenness",
 )
 """The measures :func:`centrality` computes."""
 
 UNWEIGHTED: frozenset[str] = frozenset(
     {"degree", "in_degree", "out_degree", "collective_influence"})
 """Measures that count links and take no weight."""
+
+SAMPLED: frozenset[str] = frozenset({"betweenness", "flow_betweenness"})
+"""Measures that can be estimated from a sample of source actors."""
 
 DEFAULT_MEASURES: tuple[str, ...] = ("degree", "betweenness", "closeness", "pagerank")
 """The measures :func:`centralities` computes by default: defined on every network
@@ -67,7 +71,8 @@ def centrality(
     ----------
     net
         The network. Links counted: ``link_kinds`` (default the person-to-person links,
-        flow and ``tie``; ``"all"`` for every link). Parallel links merge into one.
+        flow and ``tie``; ``"all"`` for every link; for ``flow_betweenness`` the flow
+        links). Parallel links merge into one.
     measure
         One of :data:`MEASURES` (below).
     normalized
@@ -82,12 +87,14 @@ def centrality(
         strength, eigenvector, pagerank, katz. Parallel links merge first in the
         declared sense (strengths add, distances keep the minimum).
     sample
-        Betweenness only: estimate from this many source actors drawn at random (at
-        least 2); ``None`` or a number at least the actor count gives the exact value.
+        Betweenness and flow betweenness only: estimate from this many source actors
+        drawn at random (at least 2); ``None`` or a number at least the actor count gives
+        the exact value.
     seed
-        Betweenness only: the seed of the source draw. Sources are drawn as networkx
-        draws them (``random.Random(seed).sample``), so for the same seed and actor order
-        the estimate equals ``networkx.betweenness_centrality(G, k=sample, seed=seed)``.
+        Betweenness and flow betweenness only: the seed of the source draw. Sources are
+        drawn as networkx draws them (``random.Random(seed).sample``), so for the same
+        seed and actor order the betweenness estimate equals
+        ``networkx.betweenness_centrality(G, k=sample, seed=seed)``.
     directed
         ``None``: the network's own direction; ``False``: direction dropped.
     damping
@@ -127,6 +134,18 @@ def centrality(
     - ``collective_influence``: (k_i - 1) Σ_{j at distance exactly ℓ} (k_j - 1) on the
       undirected graph without self-loops (Morone & Makse, Nature 524:65, 2015); a raw
       count, ``normalized`` has no effect.
+    - ``flow_betweenness``: maximum-flow betweenness (Freeman, Borgatti & White, Social
+      Networks 13:141, 1991), by default on the flow links: for every pair (s, t) of
+      other actors, the part of the maximum s-t flow that needs the actor,
+      ``maxflow(s, t) - maxflow(s, t without the actor)``, summed over ordered pairs on
+      directed and unordered pairs on undirected graphs (R sna's ``flowbet``,
+      ``cmode="rawflow"``). ``weight`` is a link capacity (parallel links add;
+      ``weight_as`` is ignored); without one every link carries 1, and the measure counts
+      link-disjoint paths. Normalised (Freeman et al.'s C'_F, sna's ``"normflow"``): divided
+      by the summed maximum flow of the pairs not involving the actor, so 1 means every
+      unit of flow between others passes through it. Sampled: the pairs from ``sample``
+      random sources, the raw sum scaled by n/k. Cost: one maximum flow per connected
+      pair, plus one per actor carrying that pair's flow (igraph's push-relabel).
 
     Returns
     -------
@@ -144,11 +163,15 @@ def centrality(
     if weight is not None and measure in UNWEIGHTED:
         raise InputError(f"{measure} counts links and takes no weight; use 'strength' for "
                          "the weighted degree", field="weight")
-    if sample is not None and measure != "betweenness":
-        raise InputError(f"sample applies to betweenness only, not {measure}",
-                         field="sample")
-    g = graph(net, link_kinds=link_kinds, directed=directed, weight=weight,
-              weight_as=weight_as)
+    if sample is not None and measure not in SAMPLED:
+        raise InputError(f"sample applies to betweenness and flow_betweenness only, not "
+                         f"{measure}", field="sample")
+    if measure == "flow_betweenness":
+        g = graph(net, link_kinds="flow" if link_kinds is None else link_kinds,
+                  directed=directed, weight=weight, weight_as="strength")
+    else:
+        g = graph(net, link_kinds=link_kinds, directed=directed, weight=weight,
+                  weight_as=weight_as)
     g.require_actors(f"centrality '{measure}'")
     if measure == "betweenness":
         values = _betweenness(g, normalized, sample, seed)
@@ -158,6 +181,12 @@ def centrality(
         values = _katz(g, normalized, alpha, beta)
     elif measure == "collective_influence":
         values = _collective_influence(g, radius)
+    elif measure == "flow_betweenness":
+        if g.m == 0 and link_kinds is None:
+            raise InputError("the network has no flow links for flow betweenness; pass "
+                             "link_kinds='person' or 'all' to use its other links",
+                             field="link_kinds")
+        values = _flow_betweenness(g, normalized, sample, seed)
     else:
         values = _SIMPLE[measure](g, normalized)
     return g.series(values, measure)
@@ -172,7 +201,7 @@ def centralities(
 
     ``options`` are those of :func:`centrality`. ``weight`` goes to the measures that take
     one (all but degree, in_degree, out_degree and collective_influence); ``sample`` and
-    ``seed`` go to betweenness only.
+    ``seed`` go to betweenness and flow betweenness only.
 
     >>> net = Network(links=pd.DataFrame({"source": ["a", "b"], "target": ["b", "c"]}))
     >>> centralities(net, ["degree", "betweenness"]).loc["b"].tolist()
@@ -189,7 +218,7 @@ def centralities(
         if name in UNWEIGHTED:
             opts.pop("weight", None)
             opts.pop("weight_as", None)
-        if name != "betweenness":
+        if name not in SAMPLED:
             opts.pop("sample", None)
             opts.pop("seed", None)
         cols[name] = centrality(net, name, **opts)
@@ -272,6 +301,77 @@ def _betweenness(g: Graph, normalized: bool, sample: int | None,
     scale = np.full(n, s_other)
     scale[sources] = s_source
     return raw * scale
+
+
+def _sources(n: int, sample: int | None, seed: int | None) -> list[int] | None:
+    """Source actors drawn as :func:`_betweenness` draws them (``None``: all of them)."""
+    if sample is None:
+        return None
+    if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or sample < 2:
+        raise InputError(f"sample must be a whole number of source actors, at least 2; "
+                         f"got {sample!r}", field="sample")
+    if sample >= n:
+        return None
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise InputError(f"seed must be a whole number or None, got {seed!r}", field="seed")
+    return random.Random(None if seed is None else int(seed)).sample(range(n), int(sample))
+
+
+def _flow_betweenness(g: Graph, normalized: bool, sample: int | None,
+                      seed: int | None) -> np.ndarray:
+    """Freeman, Borgatti & White's (1991) maximum-flow betweenness (see :func:`centrality`).
+
+    Two shortcuts keep the number of maximum flows down, neither changing the value: an
+    actor that carries nothing in one maximum s-t flow is not needed by the pair (that
+    flow stays feasible without it), and an actor that dominates t from s (every s-t path
+    passes it: igraph's dominator tree) is needed for the whole flow.
+    """
+    import igraph as ig
+
+    n = g.n
+    # weights are finite and positive here (the graph builder checks them and drops 0s)
+    cap = np.ones(g.m) if g.strengths is None else np.asarray(g.strengths, dtype=float)
+    src, dst = g.src, g.dst
+    if not g.directed:  # an undirected link carries its capacity either way
+        src, dst, cap = (np.concatenate([src, dst]), np.concatenate([dst, src]),
+                         np.concatenate([cap, cap]))
+    keep = src != dst  # a self-loop carries no flow between two others
+    src, dst, cap = src[keep], dst[keep], cap[keep]
+    gi = ig.Graph(n=n, edges=np.column_stack([src, dst]).tolist(), directed=True)
+    capacity = cap.tolist()
+    order = np.argsort(np.concatenate([src, dst]), kind="stable")
+    ends = np.searchsorted(np.concatenate([src, dst])[order], np.arange(n + 1))
+    incident = [order[ends[v]:ends[v + 1]] % src.size for v in range(n)]
+    maxflow = ig.GraphBase.maxflow  # no Flow object: the value and the arc flows
+    raw, total = np.zeros(n), np.zeros(n)
+    sources = _sources(n, sample, seed)
+    tol = 1e-9 * max(1.0, float(cap.sum()))
+    for s in range(n) if sources is None else sources:
+        idom = gi.dominator(s, mode="out")
+        for t in gi.subcomponent(s, mode="out"):
+            if t == s:
+                continue
+            value, flow = maxflow(gi, s, t, capacity)[:2]
+            if value <= tol:
+                continue
+            total += value
+            total[s] -= value
+            total[t] -= value
+            through = np.bincount(dst, weights=flow, minlength=n)
+            through[[s, t]] = 0.0
+            v = idom[t]
+            while v != s:  # t's dominators: needed for all of the flow
+                raw[v] += value
+                through[v] = 0.0
+                v = idom[v]
+            for v in np.flatnonzero(through > tol):
+                cut = cap.copy()
+                cut[incident[v]] = 0.0
+                raw[v] += max(0.0, value - gi.maxflow_value(s, t, cut.tolist()))
+    if normalized:
+        return np.where(total > tol, raw / np.where(total > tol, total, 1.0), 0.0)
+    scale = 1.0 if sources is None else n / len(sources)
+    return raw * scale / (1.0 if g.directed else 2.0)
 
 
 def _closeness(g: Graph, normalized: bool) -> np.ndarray:
