@@ -11,7 +11,7 @@ from rich.markup import escape
 from fentanet.cli import app
 from fentanet.cli.common import console, print_json, table
 from fentanet.errors import InputError
-from fentanet.network import read, write
+from fentanet.network import Network, read, write
 from fentanet.network.generator import as_spec, generate, read_spec
 
 
@@ -61,12 +61,60 @@ def convert(
     dst: Annotated[Path, typer.Argument(help="Output file; format from its extension.")],
     from_format: Annotated[str | None, typer.Option("--from", help="Input format.")] = None,
     to_format: Annotated[str | None, typer.Option("--to", help="Output format.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Convert a network from any readable format to any writable one."""
+    """Convert a network from any readable format to any writable one, and say what the
+    written file holds and what the target format could not keep."""
     net = read(src, format=from_format)
     out = write(net, dst, format=to_format)
+    try:
+        back = read(out, format=to_format)
+    except InputError as exc:  # pragma: no cover - every writer's output reads back
+        back, unread = None, str(exc)
+    else:
+        unread = None
+    lost = conversion_losses(net, back) if back is not None else {}
+    if json_out:
+        print_json({"written": str(out), "actors": net.n_actors, "links": net.n_links,
+                    "read_back": None if back is None else {
+                        "actors": back.n_actors, "links": back.n_links,
+                        "directed": back.directed},
+                    "lost": lost, "error": unread})
+        return
     console.print(f"wrote {escape(str(out))} ({net.n_actors} actors, {net.n_links} links)",
                   soft_wrap=True)
+    if unread:  # pragma: no cover - see above
+        console.print(f"  could not read it back to check: {escape(unread)}", soft_wrap=True)
+    for what, detail in lost.items():
+        console.print(f"  not kept: {what}: {escape(detail)}", soft_wrap=True)
+    if back is not None and not lost:
+        console.print("  read back: nothing lost", soft_wrap=True)
+
+
+def conversion_losses(before: Network, after: Network) -> dict[str, str]:
+    """What ``after`` (a written file read back) lacks of ``before``: actors or links (as
+    counts), direction, actor and link kinds, actor and link attributes. Empty when
+    nothing was lost."""
+    lost: dict[str, str] = {}
+    if after.n_actors != before.n_actors:
+        lost["actors"] = f"{before.n_actors} -> {after.n_actors} (isolates dropped)" \
+            if after.n_actors < before.n_actors else f"{before.n_actors} -> {after.n_actors}"
+    if after.n_links != before.n_links:
+        why = " (parallel links merged)" if after.n_links < before.n_links else ""
+        lost["links"] = f"{before.n_links} -> {after.n_links}{why}"
+    if after.directed != before.directed:
+        lost["direction"] = ("directed read back as undirected" if before.directed
+                             else "undirected read back as directed")
+    for part, name in (("actors", "actor"), ("links", "link")):
+        b, a = getattr(before, part), getattr(after, part)
+        kinds_b = b["kind"].value_counts().to_dict()
+        if kinds_b != a["kind"].value_counts().to_dict():
+            lost[f"{name} kinds"] = ", ".join(sorted(map(str, kinds_b)))
+        gone = [c for c in b.columns if c not in a.columns and c not in ("uid",)
+                and b[c].notna().any()]
+        if gone:
+            lost[f"{name} attributes"] = ", ".join(map(str, gone))
+    return lost
 
 
 @app.command("generate")

@@ -51,6 +51,21 @@ from fentanet.network.model import Network
 
 DELIMITERS = ",;\t|"
 
+MAX_ACTORS = 10_000
+"""The largest network the matrix writers write by default: a matrix holds n² cells
+(10^8 at 10,000 actors, a file of at least 200 MB, nearly all zeros). Beyond it they
+refuse with an :class:`InputError` pointing to the link list; ``max_actors=`` raises the
+limit. The writers stream one row at a time, so memory stays O(n + links)."""
+
+
+def check_size(n: int, max_actors: int, what: str) -> None:
+    """Refuse to write an n x n matrix above ``max_actors`` (see :data:`MAX_ACTORS`)."""
+    if n > max_actors:
+        raise InputError(f"{n:,} actors make a {what} of {n * n:,} cells; the limit is "
+                         f"{max_actors:,} actors (max_actors=). Write a link list (.csv "
+                         "links, .graphml, .json, .net) instead: it holds only the links",
+                         field="max_actors")
+
 
 def _delimiter(lines: list[str]) -> str:
     found = sniff_delimiter(lines, DELIMITERS)
@@ -222,11 +237,14 @@ def network_to_matrix(net: Network, weight: str = "weight") -> sp.csr_array:
     return net.adjacency(weight=weight if weight in net.links else None)
 
 
-def write_matrix(net: Network, path: Path, *, delimiter: str | None = None) -> None:
+def write_matrix(net: Network, path: Path, *, delimiter: str | None = None,
+                 max_actors: int = MAX_ACTORS) -> None:
     """Write a labelled adjacency matrix (tab-delimited for .tsv/.txt, else comma).
 
-    Only ids and link weights survive (see the module docstring).
+    Only ids and link weights survive (see the module docstring). Networks of more than
+    ``max_actors`` actors are refused (see :data:`MAX_ACTORS`); rows are streamed.
     """
+    check_size(net.n_actors, max_actors, "matrix")
     if delimiter is None:
         delimiter = "\t" if path.suffix.lower() in (".tsv", ".txt") else ","
     if delimiter not in (",", "\t", ";", "|"):

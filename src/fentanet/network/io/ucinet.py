@@ -468,12 +468,22 @@ def _quote(label: str) -> str:
     return label
 
 
-def write_dl(net: Network, path: Path, *, format: str = "edgelist1") -> None:
-    """Write a UCINET DL file (``edgelist1`` or ``fullmatrix``); see the module docstring."""
+def write_dl(net: Network, path: Path, *, format: str = "edgelist1",
+             max_actors: int | None = None) -> None:
+    """Write a UCINET DL file (``edgelist1`` or ``fullmatrix``); see the module docstring.
+
+    ``fullmatrix`` refuses networks of more than ``max_actors`` actors (default
+    :data:`fentanet.network.io.matrix.MAX_ACTORS`) and writes its rows one at a time.
+    """
+    from fentanet.network.io.matrix import MAX_ACTORS, check_size
+
     fmt = FORMATS.get(format.lower())
     if fmt not in ("edgelist1", "fullmatrix"):
         raise InputError(f"the DL writer writes edgelist1 or fullmatrix, not '{format}'",
                          field="format")
+    if fmt == "fullmatrix":
+        check_size(net.n_actors, MAX_ACTORS if max_actors is None else max_actors,
+                   "DL full matrix")
     labels = [_quote(str(x)) for x in net.ids]
     n = len(labels)
     src, dst = net.source_index, net.target_index
@@ -514,12 +524,15 @@ def write_dl(net: Network, path: Path, *, format: str = "edgelist1") -> None:
                     fh.write("!\n")
                 for (i, j), v in cells.items():
                     fh.write(f"{i + 1} {j + 1} {format_number(v)}\n")
-            else:
-                dense = np.zeros((n, n))
+            else:  # one row at a time: no n x n array
+                by_row: dict[int, list[tuple[int, float]]] = {}
                 for (i, j), v in cells.items():
-                    dense[i, j] = v
-                for row in dense:
-                    fh.write(" ".join(format_number(v) for v in row) + "\n")
+                    by_row.setdefault(int(i), []).append((int(j), v))
+                for i in range(n):
+                    row = ["0"] * n
+                    for j, v in by_row.get(i, ()):
+                        row[j] = format_number(v)
+                    fh.write(" ".join(row) + "\n")
 
 
 def _phase_key(p) -> tuple:
