@@ -126,6 +126,15 @@ def test_stages_extend_as_links_and_actors_are_appended(sim):
     fresh = Stage((KIND["lab"],), (LKIND["ships"], LKIND["distributes"], LKIND["flow"]))
     fresh.extend(sim.s)
     np.testing.assert_array_equal(fresh.senders[fresh.s_loc], st.senders[st.s_loc])
+    # the slots of each kind take in the entrant, ascending
+    for name, code in KIND.items():
+        np.testing.assert_array_equal(topo.slots(name), np.flatnonzero(a.kind == code))
+    # ties alone leave every flow stage as it was (they are skipped by kind)
+    sizes = {k: v.size for k, v in topo.stages.items()}
+    adaptation.add_links(sim, [lab], [slot], "tie")
+    topo.sync(sim.s)
+    assert {k: v.size for k, v in topo.stages.items()} == sizes
+    assert all(v.upto == sim.s.links.n for v in topo.stages.values())
 
 
 def test_links_of_slots_finds_rows_and_the_tail(sim):
@@ -161,3 +170,55 @@ def test_recruits_tie_to_friends_of_friends_with_keyed_draws(sim):
     np.testing.assert_array_equal(again[1], dst)
     other = adaptation._closure(slots, 2, *args[:-1], sim.streams.prefix("adaptation.rewire", 5))
     assert not np.array_equal(other[1], dst)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_retail_is_one_pass_of_the_plan_rule_bit_for_bit(seed):
+    """The fused retail loop sells what one pass of :func:`kernels.plan` (no pull, split by
+    weight) sells, and prices see each alive seller's offer split over its alive links."""
+    from fentanet.simulate.phases.distribution import _retail
+
+    rng = np.random.default_rng(seed)
+    n_snd, n_mk, m = 30, 4, 70
+    n = n_snd + n_mk  # slots: sellers, then markets
+    s_loc = np.sort(rng.integers(0, n_snd, m)).astype(np.int32)
+    d_loc = rng.integers(0, n_mk, m).astype(np.int32)
+    src, dst = s_loc.copy(), (n_snd + d_loc).astype(np.int32)
+    li = np.arange(m, dtype=np.int32)
+    link_alive = rng.random(m) < 0.9
+    alive = rng.random(n) < 0.9
+    kind = np.zeros(n, dtype=np.int8)
+    online = np.zeros(n, dtype=bool)
+    capacity = rng.random(n) * 5
+    product = np.where(rng.random(n) < 0.6, rng.random(n) * 3, 0.0)
+    market_of = np.full(n, -1, dtype=np.int32)
+    market_of[n_snd:] = np.arange(n_mk)
+    demand = rng.random(n_mk) * 20
+    price = 1 + rng.random(n_mk)
+    w = rng.random(m) + 0.1
+    s_pay = (s_loc % 5).astype(np.int32)
+    senders, receivers = np.arange(n_snd), np.arange(n_snd, n)
+    s_payers = np.arange(n, n + 5)
+    thr, dirty = np.zeros(n + 5), np.zeros(n + 5)
+    prod = product.copy()
+    offered, consumed, revenue = _retail(
+        li, src, dst, s_loc, d_loc, s_pay, w, senders, receivers, s_payers, link_alive,
+        alive, kind, online, capacity, prod, thr, dirty, market_of, demand, price, 1.0, 1.0,
+        2.0, 9, n_mk)
+    offer = np.minimum(product[:n_snd], capacity[:n_snd])
+    sell = np.where(alive[:n_snd], offer, 0.0)
+    room = np.where(alive[n_snd:], demand, 0.0)
+    moved, q = kernels.plan(li, s_loc, d_loc, link_alive, w, w[:0], sell, room, 1, False)
+    want = np.zeros(n_mk)
+    for k, x in zip(moved, q, strict=True):
+        want[d_loc[k]] += x
+    np.testing.assert_array_equal(consumed, want)
+    assert revenue == pytest.approx(float((q * price[d_loc[moved]] * 2.0).sum()), rel=1e-12)
+    np.testing.assert_allclose(prod[:n_snd] + thr[:n_snd], product[:n_snd], rtol=1e-12)
+    assert (consumed <= room + 1e-12).all()
+    ok = link_alive & alive[src] & alive[dst]
+    share = np.zeros(m)
+    for k in np.flatnonzero(ok):
+        share[k] = w[k] / w[ok & (s_loc == s_loc[k])].sum()
+    want_offered = np.bincount(d_loc, offer[s_loc] * share, n_mk)
+    np.testing.assert_allclose(offered, want_offered, rtol=1e-12)

@@ -3,6 +3,8 @@ the true network, with the analysis layer as the oracle."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -108,3 +110,34 @@ def test_surveillance_reveals_links_at_the_documented_rate():
     share = ln.known[alive].mean()
     expected = 1 - np.exp(-0.5)
     assert abs(share - expected) < 4 * np.sqrt(expected * (1 - expected) / alive.sum())
+
+
+def test_interdiction_is_timed_and_falls_back_to_the_heuristic_when_time_runs_out(sim):
+    """The MILP gets MILP_SECONDS; a set it did not prove optimal in time is replaced by
+    the heuristic's (which depends on the network alone, not on the machine's speed)."""
+    calls = []
+
+    class Timed:
+        def __init__(self, proved):
+            self.proved = proved
+
+        def interdict(self, net, budget, **kw):
+            calls.append(kw)
+            if kw["exact"]:
+                res = fentanet.interdict(net, budget, **kw)
+                # the solver as if stopped by its time limit with a set of its own
+                return dataclasses.replace(res, method="milp", optimal=self.proved,
+                                           removed=["timed-out"])
+            return fentanet.interdict(net, budget, **kw)
+
+    net = targeting.known_network(sim, "true")
+    flow_net = net.select(link_kinds=["supplies", "ships", "distributes", "sells_to"])
+    heuristic = fentanet.interdict(flow_net, 2.0, target="actors", cost="cost", exact=False)
+    one = iv("trafficker_enforcement", "interdiction", count=2)
+    got = targeting._set_rule(Timed(proved=False), net, one, sim)
+    assert [c["exact"] for c in calls] == [True, False]
+    assert calls[0]["time_limit"] == targeting.MILP_SECONDS
+    assert got == heuristic.removed
+    calls.clear()
+    assert targeting._set_rule(Timed(proved=True), net, one, sim) == ["timed-out"]
+    assert [c["exact"] for c in calls] == [True]

@@ -6,7 +6,8 @@ Rules: ``random``; the top ``count`` actors by a centrality (``degree`` computed
 (:func:`fentanet.key_players`, KPP-Neg fragmentation of the whole known network; those of
 the set that are of the intervention's kinds are targeted); ``min_cut`` (the actors of the
 minimum cut of :func:`fentanet.max_flow`); ``interdiction`` (the optimal interdiction set
-of :func:`fentanet.interdict` with a budget of ``count`` times the mean removal cost).
+of :func:`fentanet.interdict` with a budget of ``count`` times the mean removal cost; exact
+up to :data:`EXACT_ACTORS` actors within :data:`MILP_SECONDS`, else its heuristic).
 
 Rankings use the *known* network (alive actors, alive links the police have observed)
 unless ``view="true"``; centralities of people use person-to-person links (flow links and
@@ -25,6 +26,13 @@ from fentanet.errors import InputError
 from fentanet.network.model import Network
 from fentanet.simulate.params import INTERVENTION_KINDS
 from fentanet.simulate.state import KIND, LINK_KINDS, LKIND
+
+EXACT_ACTORS = 2000
+"""Largest known network (actors) whose interdiction set is solved exactly (MILP); larger
+ones get :func:`fentanet.interdict`'s heuristic, so that retargeting never stalls a step."""
+
+MILP_SECONDS = 10.0
+"""Seconds the MILP may take at one retargeting; past that the heuristic's set is used."""
 
 PERSON_LINKS = ("supplies", "ships", "distributes", "sells_to", "diverts_to", "tie", "flow")
 
@@ -161,8 +169,13 @@ def _set_rule(fentanet, net: Network, iv, sim) -> list:
             cut = getattr(res, "cut", [])
         return list(cut)
     budget = float(k)
-    res = fentanet.interdict(flow_net, budget, target="actors", cost="cost",
-                             exact=net.n_actors <= 2000)
+    exact = net.n_actors <= EXACT_ACTORS
+    res = fentanet.interdict(flow_net, budget, target="actors", cost="cost", exact=exact,
+                             time_limit=MILP_SECONDS if exact else None)
+    if res.method == "milp" and not res.optimal:
+        # the solver ran out of time: its best set depends on the machine's speed, so the
+        # heuristic's (a function of the network alone) is used, as on larger networks
+        res = fentanet.interdict(flow_net, budget, target="actors", cost="cost", exact=False)
     return list(res.removed)
 
 

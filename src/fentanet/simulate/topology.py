@@ -25,7 +25,9 @@ from fentanet.simulate.state import KIND, LKIND, State
 PRODUCT_LINKS = (LKIND["ships"], LKIND["distributes"], LKIND["flow"])
 """Link kinds that carry product between holders (retail is ``sells_to``)."""
 
-TAIL_MAX = 1024
+_NO_SLOTS = np.zeros(0, dtype=np.int64)
+
+TAIL_MAX = 4096
 """Links appended since the incidence was built after which it is rebuilt."""
 
 
@@ -65,8 +67,10 @@ class Stage:
     def size(self) -> int:
         return int(self.li.size)
 
-    def extend(self, s: State) -> None:
-        """Add the links appended since the last call (and grow the maps with the actors)."""
+    def extend(self, s: State, new_kinds: np.ndarray | None = None) -> None:
+        """Add the links appended since the last call (and grow the maps with the actors).
+        ``new_kinds`` (optional, per link kind code: whether some link appended since the
+        last call has it) lets a stage skip a tail without its link kinds."""
         a, ln = s.actors, s.links
         n = a.n
         if self.s_map.size < n:
@@ -78,10 +82,10 @@ class Stage:
         start = self.upto
         if start == ln.n:
             return
-        kind = ln.kind[start:]
-        if kind.size < 64 and not np.isin(self.link_kinds, kind).any():
-            self.upto = ln.n  # a few links, none of this stage's kinds (a recruit's ties)
+        if new_kinds is not None and not new_kinds[self.link_kinds].any():
+            self.upto = ln.n  # none of this stage's kinds (such as a recruit's ties)
             return
+        kind = ln.kind[start:]
         lsrc, ldst = ln.src[start:], ln.dst[start:]
         akind = a.kind
         m = (np.isin(kind, self.link_kinds) & np.isin(akind[lsrc], self.sender_kinds)
@@ -214,16 +218,23 @@ class Topology:
         if seen == self._seen:
             return
         self._seen = seen
+        uptos = {st.upto for st in self.stages.values()}
+        new_kinds = None
+        if len(uptos) == 1:  # every stage has seen the same links: one look at the tail
+            new_kinds = np.bincount(s.links.kind[uptos.pop():], minlength=len(LKIND)) > 0
         for st in self.stages.values():
-            st.extend(s)
+            st.extend(s, new_kinds)
         self.incidence.sync(s)
         if self._kinds_at != s.actors.n:
+            start = max(self._kinds_at, 0)
             self._organizations(s)
             self._kinds_at = s.actors.n
-            kind = s.actors.kind
+            kind = s.actors.kind[start:]
             order = np.argsort(kind, kind="stable")
             bounds = np.searchsorted(kind[order], np.arange(len(KIND) + 1))
-            self._slots = {k: order[bounds[k]: bounds[k + 1]].astype(np.int64)
+            # actors are only appended: each kind's new slots follow its old ones
+            self._slots = {k: np.concatenate([self._slots.get(k, _NO_SLOTS),
+                                              start + order[bounds[k]: bounds[k + 1]]])
                            for k in range(len(KIND))}
 
     def _organizations(self, s: State) -> None:

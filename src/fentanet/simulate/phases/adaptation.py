@@ -351,16 +351,18 @@ class _Pool:
         illicit = sup[~a.legit[sup]]
         self.suppliers = illicit if illicit.size else sup
         labs = topo.slots("lab")
-        self.capacity = {"lab": list(a.capacity[labs]),
-                         "supplier": list(a.capacity[topo.slots("supplier")])}
+        self.capacity = {"lab": a.capacity[labs],
+                         "supplier": a.capacity[topo.slots("supplier")]}
         self.labs = list(labs[a.alive[labs]])
         orgs = topo.slots("organization")
         self.orgs = orgs[a.alive[orgs]]
         routes = topo.slots("route")
         self.routes = routes[a.alive[routes]]
-        self.routes_of = {}
-        for r, o in zip(self.routes.tolist(), a.org[self.routes].tolist(), strict=True):
-            self.routes_of.setdefault(o, []).append(r)
+        self._route_org = a.org[self.routes]
+
+    def routes_of(self, o: int) -> np.ndarray:
+        """The alive routes of organization ``o``, ascending."""
+        return self.routes[self._route_org == o]
 
 
 def _enter(sim, kind: str, rng, pool: _Pool) -> int:
@@ -369,13 +371,13 @@ def _enter(sim, kind: str, rng, pool: _Pool) -> int:
     organization's routes; a supplier sells to two alive labs."""
     s = sim.s
     a = s.actors
-    cap = float(np.median(pool.capacity[kind])) if pool.capacity[kind] else 100.0
+    cap = float(np.median(pool.capacity[kind])) if pool.capacity[kind].size else 100.0
     o = -1
     if kind == "lab":
         if not pool.suppliers.size or not pool.orgs.size:
             return 0
         o = int(pool.orgs[rng.integers(pool.orgs.size)])
-        routes = np.array(pool.routes_of.get(o, []), dtype=np.int64)
+        routes = pool.routes_of(o)
         if not routes.size:
             routes = pool.routes
         if not routes.size:
@@ -390,7 +392,7 @@ def _enter(sim, kind: str, rng, pool: _Pool) -> int:
                         label=np.array([_label(KIND[kind], uid, "e")], dtype=object),
                         mode=np.array([-1], dtype=np.int8), activity=np.array([1.0]),
                         suspended_until=np.array([-np.inf]))[0])
-    pool.capacity[kind].append(cap)
+    pool.capacity[kind] = np.append(pool.capacity[kind], cap)
     if kind == "lab":
         sup = rng.choice(pool.suppliers, size=min(2, pool.suppliers.size), replace=False)
         add_links(sim, sup, np.full(sup.size, slot), "supplies")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from fentanet.simulate import kernels
 from fentanet.simulate.phases.shipping import push
 from fentanet.simulate.state import KIND
 
@@ -51,49 +50,78 @@ def _retail(li, src, dst, s_loc, d_loc, s_pay, w, senders, receivers, s_payers, 
             alive, kind, online, capacity, product, throughput, dirty, market_of, demand,
             price, dt, keep, retail_usd, marketplace_kind, n_markets):
     """Retail sales of one step: what each market was offered (the sellers' offers split
-    by link weight), bought (one pass of :func:`~fentanet.simulate.kernels.plan` with the
-    market's demand as room), and the revenue to the sellers' payers. Returns (offered
-    and consumed per market, revenue)."""
+    by link weight), bought, and the revenue to the sellers' payers. Returns (offered and
+    consumed per market, revenue).
+
+    Buying is one pass of :func:`~fentanet.simulate.kernels.plan` without pull (each alive
+    seller splits its offer by weight over its alive links to markets with demand; a market
+    takes at most its demand, every offer to it scaled alike), fused here with the
+    offered totals, with the same operations in the same order, so the same numbers."""
     n_snd = senders.size
-    offer = np.empty(n_snd)
+    offer = np.empty(n_snd)  # what each seller offers
+    sell = np.zeros(n_snd)  # what the sellers still alive can sell
     for i in range(n_snd):
         x = senders[i]
         o = min(product[x], capacity[x] * dt)
         if keep != 1.0 and (kind[x] == marketplace_kind or online[x]):
             o = o * keep
         offer[i] = o
-    sell = offer.copy()  # what the sellers still alive can sell
-    for i in range(n_snd):
-        if not alive[senders[i]]:
-            sell[i] = 0.0
+        if alive[x]:
+            sell[i] = o
     room = np.zeros(receivers.size)
     for j in range(receivers.size):
         mk = market_of[receivers[j]]
         if mk >= 0 and alive[receivers[j]]:
             room[j] = demand[mk]
-    moved, sold = kernels.plan(li, s_loc, d_loc, link_alive, w, w[:0], sell, room, 1, False)
-    # the price sees what was offered: each seller's offer split by its alive links' weights
+    m = li.size
+    # 1: weight sums per seller over alive links (the price's view: what was offered), and
+    # the links that sell (alive seller with something to sell, market with room),
+    # compacted without branches (which links sell is hard to predict)
     wsum = np.zeros(n_snd)
-    for k in range(li.size):
-        if link_alive[li[k]] and alive[src[k]] and alive[dst[k]]:
-            wsum[s_loc[k]] += w[k]
+    act = np.empty(m, dtype=np.int32)
+    na = 0
+    for k in range(m):
+        i = s_loc[k]
+        la = link_alive[li[k]]
+        if la and alive[src[k]] and alive[dst[k]]:
+            wsum[i] += w[k]
+        act[na] = k
+        na += la & (sell[i] > 0.0) & (room[d_loc[k]] > 0.0)
     offered = np.zeros(n_markets)
-    for k in range(li.size):
+    for k in range(m):
         mk = market_of[dst[k]]
         if mk >= 0 and link_alive[li[k]] and alive[src[k]] and alive[dst[k]]:
             offered[mk] += offer[s_loc[k]] * (w[k] / wsum[s_loc[k]])
+    # 2: the selling links: offers split by weight, a market takes at most its demand
+    wsell = np.zeros(n_snd)
+    for j in range(na):
+        k = act[j]
+        wsell[s_loc[k]] += w[k]
+    asked = np.zeros(receivers.size)
+    o_a = np.empty(na)
+    for j in range(na):
+        k = act[j]
+        i = s_loc[k]
+        o = sell[i] * w[k] / wsell[i]
+        asked[d_loc[k]] += o
+        o_a[j] = o
     sold_by = np.zeros(n_snd)
     consumed = np.zeros(n_markets)
     earned = np.zeros(s_payers.size)
     revenue = 0.0
-    for j in range(moved.size):
-        k = moved[j]
-        mk = market_of[dst[k]]
-        sold_by[s_loc[k]] += sold[j]
-        consumed[mk] += sold[j]
-        r = sold[j] * price[mk] * retail_usd
-        earned[s_pay[k]] += r
-        revenue += r
+    for j in range(na):
+        o = o_a[j]
+        if o > 0.0:
+            k = act[j]
+            d = d_loc[k]
+            q = o * min(room[d] / asked[d], 1.0)
+            if q > 0.0:
+                mk = market_of[dst[k]]
+                sold_by[s_loc[k]] += q
+                consumed[mk] += q
+                r = q * price[mk] * retail_usd
+                earned[s_pay[k]] += r
+                revenue += r
     for i in range(n_snd):
         x = senders[i]
         product[x] = max(product[x] - sold_by[i], 0.0)
