@@ -145,9 +145,18 @@ def test_links_of_slots_finds_rows_and_the_tail(sim):
     inc = sim.topo.incidence
     assert inc.m0 < ln.n <= inc.m0 + TAIL_MAX  # the new links sit in the tail
     slots = np.array([0, 5, 17, n - 1])
-    got = enforcement.links_of_slots(slots, inc.ptr, inc.idx, inc.n0, inc.m0, ln.src, ln.dst)
+    got = enforcement.links_of_slots(slots, *inc.parts(sim.s))
     want = np.flatnonzero(np.isin(ln.src, slots) | np.isin(ln.dst, slots))
     np.testing.assert_array_equal(np.unique(got), want)
+    # per slot: its links in link order, a loop once in the tail
+    adaptation.add_links(sim, [5, 17], [5, 0], "tie")
+    for v in slots:
+        got = enforcement.links_of_slots(np.array([v]), *inc.parts(sim.s))
+        mine = (ln.src == v) | (ln.dst == v)
+        head = np.flatnonzero(mine[: inc.m0])
+        head = np.sort(np.concatenate([head, head[ln.src[head] == ln.dst[head]]]))
+        np.testing.assert_array_equal(got, np.concatenate([head,
+                                                           inc.m0 + np.flatnonzero(mine[inc.m0:])]))
 
 
 def test_recruits_tie_to_friends_of_friends_with_keyed_draws(sim):
@@ -156,7 +165,7 @@ def test_recruits_tie_to_friends_of_friends_with_keyed_draws(sim):
     person = np.flatnonzero(np.bincount(ln.src[ties], minlength=a.n) > 0)
     slots = person[:6]
     inc = sim.topo.incidence
-    args = (inc.ptr, inc.idx, inc.n0, inc.m0, ln.src, ln.dst, ln.kind, LKIND["tie"], a.alive,
+    args = (*inc.parts(sim.s), ln.src, ln.dst, ln.kind, LKIND["tie"], a.alive,
             a.uid, sim.streams.prefix("adaptation.rewire", 4))
     src, dst = adaptation._closure(slots, 2, *args)
     assert src.size > 0

@@ -9,8 +9,9 @@ from them is built once and extended:
   and receivers' payers, so that a compiled stage loop works on small arrays instead of
   arrays over every actor. Extended in place when links or actors are appended.
 - :class:`Incidence`: every link by endpoint (compressed sparse rows, link indices
-  ascending within a row), built by a counting sort; links appended since the build are
-  scanned from the tail, and the rows are rebuilt once the tail is long.
+  ascending within a row), built by a counting sort; links appended since the build (the
+  tail) are kept as sorted (endpoint, link) pairs, merged as they come, and the rows are
+  rebuilt once the tail is long.
 - :class:`Topology`: the stages of the supply chain, the incidence, and the slots of each
   actor kind; :meth:`Topology.sync` brings them up to date with the state.
 """
@@ -27,7 +28,7 @@ PRODUCT_LINKS = (LKIND["ships"], LKIND["distributes"], LKIND["flow"])
 
 _NO_SLOTS = np.zeros(0, dtype=np.int64)
 
-TAIL_MAX = 4096
+TAIL_MAX = 16384
 """Links appended since the incidence was built after which it is rebuilt."""
 
 
@@ -164,21 +165,45 @@ def _csr_by_endpoint(src, dst, n):
 
 class Incidence:
     """Every link by endpoint: ``ptr``/``idx`` rows over the first ``m0`` links and ``n0``
-    actors; links ``m0..`` (the tail) are scanned by the compiled users."""
+    actors; the links ``m0..`` appended since (the tail) as sorted pairs ``tkey`` (endpoint)
+    and ``tlink`` (link index, ascending within an endpoint; a loop counted once).
+    :meth:`parts` hands both to the compiled users."""
 
     def __init__(self) -> None:
         self.ptr = np.zeros(1, dtype=np.int64)
         self.idx = np.zeros(0, dtype=np.int64)
         self.m0 = 0
         self.n0 = 0
+        self.mt = 0  # links covered by rows and tail
+        self.tkey = np.zeros(0, dtype=np.int64)
+        self.tlink = np.zeros(0, dtype=np.int64)
+        self._pairs = np.zeros(0, dtype=np.int64)  # endpoint << 32 | link, sorted
 
     def sync(self, s: State, force: bool = False) -> None:
         ln = s.links
         if force or self.n0 == 0 or ln.n - self.m0 > TAIL_MAX:
             self.ptr, self.idx = _csr_by_endpoint(ln.src.astype(np.int64),
                                                   ln.dst.astype(np.int64), s.actors.n)
-            self.m0 = ln.n
+            self.m0 = self.mt = ln.n
             self.n0 = s.actors.n
+            self._pairs = np.zeros(0, dtype=np.int64)
+        if self.mt != ln.n:  # merge the links appended since into the sorted tail
+            src, dst = ln.src[self.mt:].astype(np.int64), ln.dst[self.mt:].astype(np.int64)
+            li = np.arange(self.mt, ln.n, dtype=np.int64)
+            other = dst != src
+            new = np.concatenate([(src << 32) | li, (dst[other] << 32) | li[other]])
+            new.sort()
+            pairs = np.concatenate([self._pairs, new])
+            pairs.sort(kind="stable")  # two sorted runs: a merge
+            self._pairs = pairs
+            self.tkey, self.tlink = pairs >> 32, pairs & 0xFFFFFFFF
+            self.mt = ln.n
+
+    def parts(self, s: State) -> tuple:
+        """``(ptr, idx, n0, tkey, tlink)`` up to date with the links of ``s``."""
+        if self.mt != s.links.n:
+            self.sync(s)
+        return self.ptr, self.idx, self.n0, self.tkey, self.tlink
 
 
 class Topology:

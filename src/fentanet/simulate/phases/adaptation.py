@@ -229,20 +229,21 @@ def _recruit(sim, slots):
                                strict=True):
         lab[slot] = _label(kind, uid, "r")
     inc = sim.topo.incidence
-    _forget(slots, inc.ptr, inc.idx, inc.n0, inc.m0, ln.src, ln.dst, ln.known)
+    parts = inc.parts(s)
+    _forget(slots, *parts, ln.known)
     k = sim.p.adaptation.closure_ties
     if k > 0:
-        new_src, new_dst = _closure(slots, k, inc.ptr, inc.idx, inc.n0, inc.m0, ln.src,
-                                    ln.dst, ln.kind, LKIND["tie"], a.alive, a.uid,
+        new_src, new_dst = _closure(slots, k, *parts, ln.src, ln.dst, ln.kind, LKIND["tie"],
+                                    a.alive, a.uid,
                                     sim.streams.prefix("adaptation.rewire", sim.step))
         if new_src.size:
             add_links(sim, new_src, new_dst, "tie")
 
 
 @numba.njit(cache=True)
-def _forget(slots, ptr, idx, n0, m0, src, dst, known):
+def _forget(slots, ptr, idx, n0, tkey, tlink, known):
     """The police do not know a recruit's links."""
-    for li in enforcement.links_of_slots(slots, ptr, idx, n0, m0, src, dst):
+    for li in enforcement.links_of_slots(slots, ptr, idx, n0, tkey, tlink):
         known[li] = False
 
 
@@ -262,9 +263,9 @@ def _draw(uid, prefix, j):
 
 
 @numba.njit(cache=True)
-def _tie_neighbours(v, ptr, idx, n0, m0, src, dst, kind, tie, alive, exclude):
+def _tie_neighbours(v, ptr, idx, n0, tkey, tlink, src, dst, kind, tie, alive, exclude):
     """Distinct alive tie neighbours of ``v`` other than ``exclude``, ascending."""
-    lis = enforcement.links_of_slots(np.array([v]), ptr, idx, n0, m0, src, dst)
+    lis = enforcement.links_of_slots(np.array([v]), ptr, idx, n0, tkey, tlink)
     out = np.empty(lis.size, dtype=np.int64)
     k = 0
     for li in lis:
@@ -278,7 +279,7 @@ def _tie_neighbours(v, ptr, idx, n0, m0, src, dst, kind, tie, alive, exclude):
 
 
 @numba.njit(cache=True)
-def _closure(slots, k, ptr, idx, n0, m0, src, dst, kind, tie, alive, uid, prefix):
+def _closure(slots, k, ptr, idx, n0, tkey, tlink, src, dst, kind, tie, alive, uid, prefix):
     """Each recruit ties to ``k`` friends of friends: via a sponsor (an alive tie
     neighbour of the position, draw 0), to distinct alive neighbours of the sponsor that
     are not the position's neighbours (draws 1..k, a partial Fisher-Yates shuffle).
@@ -287,12 +288,14 @@ def _closure(slots, k, ptr, idx, n0, m0, src, dst, kind, tie, alive, uid, prefix
     new_dst = np.empty(slots.size * k, dtype=np.int64)
     c = 0
     for slot in slots:
-        nb = _tie_neighbours(slot, ptr, idx, n0, m0, src, dst, kind, tie, alive, slot)
+        nb = _tie_neighbours(slot, ptr, idx, n0, tkey, tlink, src, dst, kind, tie, alive,
+                             slot)
         if not nb.size:
             continue
         u = _draw(uid[slot], prefix, 0)
         sponsor = nb[min(int(u * nb.size), nb.size - 1)]
-        fof = _tie_neighbours(sponsor, ptr, idx, n0, m0, src, dst, kind, tie, alive, slot)
+        fof = _tie_neighbours(sponsor, ptr, idx, n0, tkey, tlink, src, dst, kind, tie,
+                              alive, slot)
         keep = np.ones(fof.size, dtype=np.bool_)
         for j in range(fof.size):
             pos = np.searchsorted(nb, fof[j])

@@ -178,43 +178,53 @@ def _reveal(sim, slots):
     s = sim.s
     ln = s.links
     inc = sim.topo.incidence
-    _reveal_links(slots, inc.ptr, inc.idx, inc.n0, inc.m0, ln.src, ln.dst, ln.kind, ln.known,
-                  s.actors.uid, sim.streams.prefix("knowledge.arrest", sim.step),
+    _reveal_links(slots, *inc.parts(s), ln.src, ln.dst, ln.kind, ln.known, s.actors.uid,
+                  sim.streams.prefix("knowledge.arrest", sim.step),
                   sim.p.enforcement.arrest_reveal)
 
 
 @numba.njit(cache=True, inline="always")
-def _each_link(v, ptr, idx, n0, m0, src, dst, out, k):
-    """Append the links of ``v`` (rows, then the tail) to ``out`` from position k."""
+def _tail(v, tkey):
+    """Bounds of the tail entries of ``v``."""
+    return np.searchsorted(tkey, v, "left"), np.searchsorted(tkey, v, "right")
+
+
+@numba.njit(cache=True, inline="always")
+def _each_link(v, ptr, idx, n0, tkey, tlink, out, k):
+    """Append the links of ``v`` (rows, then the tail, each in link order) to ``out`` from
+    position k."""
     if v < n0:
         for j in range(ptr[v], ptr[v + 1]):
             out[k] = idx[j]
             k += 1
-    for li in range(m0, src.size):
-        if src[li] == v or dst[li] == v:
-            out[k] = li
-            k += 1
+    lo, hi = _tail(v, tkey)
+    for j in range(lo, hi):
+        out[k] = tlink[j]
+        k += 1
     return k
 
 
 @numba.njit(cache=True)
-def links_of_slots(slots, ptr, idx, n0, m0, src, dst):
-    """Links incident to any of ``slots`` (a link between two of them appears twice)."""
+def links_of_slots(slots, ptr, idx, n0, tkey, tlink):
+    """Links incident to any of ``slots`` (a link between two of them appears twice), per
+    slot in link order; the arguments after ``slots`` are :meth:`Incidence.parts`."""
     size = 0
     for v in slots:
         if v < n0:
             size += ptr[v + 1] - ptr[v]
-    size += 2 * (src.size - m0)
+        lo, hi = _tail(v, tkey)
+        size += hi - lo
     out = np.empty(max(size, 1), dtype=np.int64)
     k = 0
     for v in slots:
-        k = _each_link(v, ptr, idx, n0, m0, src, dst, out, k)
+        k = _each_link(v, ptr, idx, n0, tkey, tlink, out, k)
     return out[:k]
 
 
 @numba.njit(cache=True)
-def _reveal_links(slots, ptr, idx, n0, m0, src, dst, kind, known, uid, prefix, share):
-    lis = links_of_slots(slots, ptr, idx, n0, m0, src, dst)
+def _reveal_links(slots, ptr, idx, n0, tkey, tlink, src, dst, kind, known, uid, prefix,
+                  share):
+    lis = links_of_slots(slots, ptr, idx, n0, tkey, tlink)
     for li in lis:
         if not known[li] and keyed_uniform(_link_key(uid, src, dst, kind, li), prefix) < share:
             known[li] = True
@@ -229,15 +239,15 @@ def _release(sim, slots):
     if not dealers.size or p.users_per_dealer_arrest <= 0:
         return
     inc = sim.topo.incidence
-    mk = _first_market(np.unique(dealers), inc.ptr, inc.idx, inc.n0, inc.m0, ln.src, ln.dst,
-                       ln.kind, LKIND["sells_to"], s.market_of)
+    mk = _first_market(np.unique(dealers), *inc.parts(s), ln.src, ln.dst, ln.kind,
+                       LKIND["sells_to"], s.market_of)
     when = sim.step + max(1, round(p.jail_years / sim.dt))
     add = np.bincount(mk, minlength=s.n_markets) * p.users_per_dealer_arrest
     sim.releases[when] = sim.releases.get(when, np.zeros(s.n_markets)) + add
 
 
 @numba.njit(cache=True)
-def _first_market(dealers, ptr, idx, n0, m0, src, dst, kind, sells_to, market_of):
+def _first_market(dealers, ptr, idx, n0, tkey, tlink, src, dst, kind, sells_to, market_of):
     """Market of each dealer's first ``sells_to`` link in link order (dealers without one,
     or whose first one ends outside a market, are left out)."""
     out = np.empty(dealers.size, dtype=np.int64)
@@ -251,7 +261,9 @@ def _first_market(dealers, ptr, idx, n0, m0, src, dst, kind, sells_to, market_of
                     first = li
                     break  # rows are in link order
         if first < 0:
-            for li in range(m0, src.size):
+            lo, hi = _tail(v, tkey)
+            for j in range(lo, hi):  # the tail, in link order
+                li = tlink[j]
                 if kind[li] == sells_to and src[li] == v:
                     first = li
                     break
@@ -275,8 +287,7 @@ def _orphan(sim, marketplaces):
     marketplaces first, each part in link order."""
     ln = sim.s.links
     inc = sim.topo.incidence
-    li = np.unique(links_of_slots(marketplaces, inc.ptr, inc.idx, inc.n0, inc.m0, ln.src,
-                                  ln.dst))
+    li = np.unique(links_of_slots(marketplaces, *inc.parts(sim.s)))
     li = li[np.isin(ln.kind[li], [LKIND["supplies"], LKIND["ships"], LKIND["sells_to"]])]
     out = li[np.isin(ln.src[li], marketplaces)]
     inn = li[np.isin(ln.dst[li], marketplaces)]
