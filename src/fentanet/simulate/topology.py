@@ -61,6 +61,7 @@ class Stage:
         self.s_kind = np.zeros(0, dtype=np.int8)
         self.ext = np.zeros(0, dtype=np.bool_)
         self.w = np.zeros(0)
+        self._buf: dict[str, np.ndarray] = {}  # storage behind the per-link arrays
         self.senders, self.receivers, self.payers, self.s_payers = z, z, z, z
         self.s_map = self.d_map = self.p_map = self.q_map = np.full(0, -1, dtype=np.int64)
 
@@ -108,13 +109,17 @@ class Stage:
         cap = ln.capacity[li]
         other = a.capacity[src] if self.weight_by == "sender" else a.capacity[dst]
         w = np.maximum(np.where(np.isfinite(cap), cap, other), 1e-12)
-        i32 = np.int32
-        for name, new in (("li", li.astype(i32)), ("src", src.astype(i32)),
-                          ("dst", dst.astype(i32)), ("s_loc", s_loc.astype(i32)),
-                          ("d_loc", d_loc.astype(i32)), ("d_pay", d_pay.astype(i32)),
-                          ("s_pay", s_pay.astype(i32)), ("s_kind", akind[src]),
-                          ("ext", spay != dpay), ("w", w)):
-            setattr(self, name, np.concatenate([getattr(self, name), new]))
+        old, top = self.size, self.size + li.size
+        for name, new in (("li", li), ("src", src), ("dst", dst), ("s_loc", s_loc),
+                          ("d_loc", d_loc), ("d_pay", d_pay), ("s_pay", s_pay),
+                          ("s_kind", akind[src]), ("ext", spay != dpay), ("w", w)):
+            buf = self._buf.get(name)
+            if buf is None or buf.size < top:  # grown by doubling: appends are amortized
+                grown = np.empty(max(top, 2 * old), dtype=getattr(self, name).dtype)
+                grown[:old] = getattr(self, name)
+                self._buf[name] = buf = grown
+            buf[old:top] = new
+            setattr(self, name, buf[:top])
 
 
 def _number(slots: np.ndarray, mapping: np.ndarray, start: int) -> np.ndarray:
