@@ -1,8 +1,10 @@
 """The ``fentanet`` command line.
 
 Each command group lives in its own module and adds its commands to :data:`app`. User
-errors (:class:`~fentanet.errors.FentanetError`) print one line, ``error: ...``, with no
-traceback, and exit with status 2.
+errors (:class:`~fentanet.errors.FentanetError`) and operating-system errors on the paths
+the user named (:class:`OSError`: no such folder, permission denied, disk full) print one
+line, ``error: ...``, with no traceback, and exit with status 2. Any other exception is a
+bug and propagates with its traceback.
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a path the user named that cannot be read or written
+        print(f"error: {_os_message(exc)}", file=sys.stderr)
+        return 2
     except Exception as exc:  # usage errors: bad option values, unknown commands
         if not isinstance(exc, _usage_errors()):
             raise
@@ -54,6 +59,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc.format_message()}", file=sys.stderr)
         return exc.exit_code
     return status if isinstance(status, int) else 0
+
+
+def _os_message(exc: OSError) -> str:
+    """One line for an operating-system error: the path(s) and the system's reason."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
+    where = " -> ".join(paths)
+    text = f"{where}: {reason}" if where else reason
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _usage_errors() -> tuple[type[Exception], ...]:

@@ -21,7 +21,14 @@ from fentanet.analysis.resilience import resilience as resilience_curve
 from fentanet.analysis.summary import AnalysisReport
 from fentanet.analysis.summary import analyze as analyze_network
 from fentanet.cli import app
-from fentanet.cli.common import _default, console, print_json, table
+from fentanet.cli.common import (
+    _default,
+    check_output_file,
+    check_output_folder,
+    console,
+    print_json,
+    table,
+)
 from fentanet.cli.reporting import PngOpt, ReportOpt, check_report_paths, save_report
 from fentanet.errors import InputError
 from fentanet.network import Network, read
@@ -123,9 +130,7 @@ def print_report(report: AnalysisReport, *, top: int | None = None) -> None:
 
 def write_tables(report: AnalysisReport, out: Path) -> list[Path]:
     """Write every table of the report as CSV, and ``report.json``, into ``out``."""
-    if out.exists() and not out.is_dir():
-        raise InputError("exists and is not a folder; expected a folder for the tables",
-                         file=out)
+    check_output_folder(out, "the tables (--out)")
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for stem, frame in report.tables().items():
@@ -165,6 +170,7 @@ def analyze(
     """Who matters, key players, groups, brokers, the supply bottleneck and optimal
     interdiction (with flow links), and resilience under attack."""
     check_report_paths(html, png)
+    check_output_folder(out, "--out")
     net = read(file, format=format)
     report = analyze_network(net, top=top, k=k, budget=budget, steps=steps, seed=seed,
                              time_limit=time_limit)
@@ -216,6 +222,7 @@ def resilience(
     if mode not in MODES:
         raise InputError(f"unknown mode '{mode}'; expected one of {', '.join(MODES)}",
                          field="mode")
+    check_output_file(out, "--out")
     net = read(file, format=format)
     chosen: str | list[str] = strategy
     if strategy == "list" or actors is not None:
@@ -229,8 +236,6 @@ def resilience(
         replacement=replacement, repeats=repeats, seed=seed, ties=ties,
         kinds=None if kinds is None else [x.strip() for x in kinds.split(",")])
     if out is not None:
-        if out.is_dir():
-            raise InputError("is a folder; expected a CSV file name", file=out)
         with atomic_path(out) as tmp:
             curve.to_csv(tmp, index=False)
     if json_out:

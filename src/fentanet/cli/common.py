@@ -1,9 +1,11 @@
-"""Helpers shared by the CLI command modules: output, JSON, tables."""
+"""Helpers shared by the CLI command modules: output, JSON, tables, output paths."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,6 +13,8 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+from fentanet.errors import InputError
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -56,3 +60,53 @@ def _cell(v: Any) -> Text:
     if isinstance(v, float | np.floating):
         return Text(f"{v:.4g}")
     return Text(str(v))
+
+
+# ------------------------------------------------------------------------------ output paths
+def _existing_ancestor(path: Path) -> Path:
+    """The nearest ancestor of ``path`` (itself excluded) that exists."""
+    parent = path.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    return parent
+
+
+def _writable_folder(folder: Path, path: Path, option: str) -> None:
+    if not folder.is_dir():
+        raise InputError(f"{folder} is a file, not a folder; expected a writable path "
+                         f"for {option}", file=path)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write in the folder {folder} (permission denied; "
+                         f"for {option})", file=path)
+
+
+def check_output_file(path: Path | None, option: str) -> None:
+    """Refuse an output file that cannot be written, before any long work starts: a
+    folder, a parent folder that does not exist (or is a file), no permission."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise InputError(f"is a folder; expected a file name for {option}", file=path)
+    parent = path.absolute().parent
+    if not parent.exists():
+        above = _existing_ancestor(path)
+        if not above.is_dir():
+            _writable_folder(above, path, option)
+        raise InputError(f"the folder does not exist (for {option})", file=path.parent)
+    _writable_folder(parent, path, option)
+    if path.exists() and not os.access(path, os.W_OK):
+        raise InputError(f"cannot overwrite it (permission denied; for {option})", file=path)
+
+
+def check_output_folder(path: Path | None, option: str) -> None:
+    """Refuse an output folder that cannot be made or written, before any long work: a
+    file in its place or in its parents, no permission. A missing folder is made later."""
+    if path is None:
+        return
+    if path.exists():
+        if not path.is_dir():
+            raise InputError(f"exists and is not a folder; expected a folder for {option}",
+                             file=path)
+        _writable_folder(path, path, option)
+        return
+    _writable_folder(_existing_ancestor(path), path, option)

@@ -8,8 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from fentanet.cli.common import console, err_console
-from fentanet.errors import InputError
+from fentanet.cli.common import check_output_file, check_output_folder, console, err_console
 
 ReportOpt = Annotated[Path | None, typer.Option(
     "--report", help="Write a self-contained HTML report (opens offline) to this file.")]
@@ -19,14 +18,8 @@ PngOpt = Annotated[Path | None, typer.Option(
 
 def check_report_paths(report: Path | None, png: Path | None) -> None:
     """Refuse report paths that cannot be written, before a long run starts."""
-    if report is not None:
-        if report.is_dir():
-            raise InputError("is a folder; expected an HTML file name for --report",
-                             file=report)
-        if not report.parent.exists():
-            raise InputError("the folder does not exist (for --report)", file=report.parent)
-    if png is not None and png.exists() and not png.is_dir():
-        raise InputError("exists and is not a folder; expected a folder for --png", file=png)
+    check_output_file(report, "--report")
+    check_output_folder(png, "--png")
 
 
 def save_report(rep: Any, report: Path | None, png: Path | None, *,
