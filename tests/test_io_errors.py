@@ -39,6 +39,15 @@ CASES = {
     "ragged matrix": ("r.csv", b'"",a,b,c\na,0,1,0\nb,1,0\nc,0,1,0\n', 3,
                       r"row has 3 fields, expected 4 \(a label, then one value for each of "
                       r"the 3 column labels\): ragged matrix"),
+    "matrix row label not in the header": (
+        "ml.csv", b",a,b\na,0,1\nc,1,0\n", 3,
+        r"row label 'c' is not a column label; expected the same actors in the rows as in "
+        r"the header \(no row for: b\)"),
+    "3x3 matrix row label not in the header": (
+        "m3.csv", b",a,b,c\na,0,1,0\nb,1,0,1\nd,0,1,0\n", 4,
+        r"row label 'd' is not a column label; .* \(no row for: c\)"),
+    "matrix without a corner, row label not in the header": (
+        "mn.csv", b"a,b\na,0,1\nc,1,0\n", 3, r"row label 'c' is not a column label"),
     "non-numeric weight": ("w.tsv", b"a\tb\t1\nb\tc\theavy\n", 2,
                            r"field 'weight': weight must be a number, got 'heavy'"),
     "non-numeric cell": ("n.csv", b",a,b\na,0,x\nb,1,0\n", 2,

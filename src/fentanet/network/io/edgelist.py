@@ -61,6 +61,10 @@ HEADER_WORDS = frozenset({
 })
 """First-line field names that mark a header (lower case)."""
 
+LIST_WORDS = frozenset({"id", "kind", "capacity", "cost", "phase"})
+"""Column names of actor and link lists (lower case): a first line holding one is the
+header of such a list, never a line of an edge list."""
+
 _DELIMITER_NAMES = {"tab": "\t", "comma": ",", "space": " ", "semicolon": ";",
                     "whitespace": " ", "\\t": "\t"}
 
@@ -364,6 +368,8 @@ def _sniff(head: str, path: Path) -> bool:
         return False
     delim = _delimiter(None, lines)
     rows = [_split(ln, delim) for ln in lines]
+    if {f.lower() for f in rows[0]} & LIST_WORDS:
+        return False  # the header of an actor or link list, not a line of ids
     start = 1 if _has_header(rows[0], rows[1] if len(rows) > 1 else None) else 0
     body = rows[start:] or rows
     widths = [len(r) for r in body]

@@ -212,9 +212,17 @@ def read_links(
     types_l = dict(side.get("links", {}).get("columns", {}))
     types_a = dict(side.get("actors", {}).get("columns", {}))
 
+    lt = None
+    if links_path is not None and links_path != actors_path:
+        lt, _ = _parse(links_path, delimiter)
+        if _endpoint_columns(lt) is None and _find(lt.names, ID_NAMES) is not None:
+            # a header with an id column and no source/target: an actor list alone
+            actors_path, links_path, at = links_path, None, lt
+
     actor_frame, actor_lines, ids = None, None, None
     if actors_path is not None:
-        at, _ = _parse(actors_path, delimiter)
+        if links_path is not None or lt is None:
+            at, _ = _parse(actors_path, delimiter)
         id_col = _find(at.names, ID_NAMES)
         if id_col is None:
             raise InputError("the actor list has no 'id' column (columns: "
@@ -235,7 +243,8 @@ def read_links(
                                         name=side.get("name", ""), source=str(path),
                                         meta=side.get("meta"), origin=origin)
 
-    lt, _ = _parse(links_path, delimiter)
+    if lt is None:
+        lt, _ = _parse(links_path, delimiter)
     ends = _endpoint_columns(lt)
     if ends is None:
         missing = "source" if _find(lt.names, SOURCE_NAMES) is None else "target"
@@ -378,10 +387,18 @@ def _sniff(head: str, path: Path) -> bool:
         return False
     if any(s in names and t in names for s, t in PAIRS):
         return True
-    if _is_actor_path(path) and any(n in names for n in ID_NAMES):
+    if _actor_header(names) or (_is_actor_path(path) and any(n in names for n in ID_NAMES)):
         return True
     return any(n in SOURCE_NAMES or n in TARGET_NAMES for n in names) and \
         any(n in _KNOWN for n in names[1:])
+
+
+def _actor_header(names: list[str]) -> bool:
+    """The header of an actor list: ``id`` (or ``actor``, ``name``, ... with ``kind``)
+    and no source or target column (lower-case names)."""
+    if any(n in SOURCE_NAMES or n in TARGET_NAMES for n in names):
+        return False
+    return "id" in names or ("kind" in names and any(n in ID_NAMES for n in names))
 
 
 def _number(text: str) -> bool:

@@ -145,9 +145,13 @@ def parse_matrix(raw: bytes | str, *, file: Path | str | None = None
                              f"{table.line(seen[lab])})", file=file, line=table.line(i))
         seen[lab] = i
     if set(labels) != set(cols):
-        extra = sorted(set(labels) ^ set(cols))[:5]
-        raise InputError(f"row labels and column labels differ (e.g. {extra}); expected "
-                         "the same actors in both", file=file, line=head_line)
+        known = set(cols)
+        row = next(i for i, lab in enumerate(labels) if lab not in known)
+        missing = [c for c in cols if c not in seen]
+        shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+        raise InputError(f"row label '{labels[row]}' is not a column label; expected the "
+                         f"same actors in the rows as in the header (no row for: {shown})",
+                         file=file, line=table.line(row))
     col_to_row = pd.Index(labels).get_indexer(cols)
     rows_list, cols_list, vals_list = [], [], []
     for j in range(n):
@@ -297,6 +301,14 @@ def _sniff(head: str, path: Path) -> bool:
             return False
     if not labels or len(set(labels)) != len(labels):
         return False
+    if header[0] == "" and _numeric_rows(body, len(header)):
+        return True  # an empty corner, labels, then rows of numbers: a (maybe bad) matrix
+    whole = len(head) < 60_000 and len(lines) < 400
+    if labels is header and whole and len(body) == len(labels) and \
+            not any(_number(x) or x.lower() in _LIST_WORDS for x in labels) and \
+            all(len(r) == len(header) + 1 for r in body) and \
+            _numeric_rows(body, len(header) + 1):
+        return True  # no corner cell: n labels, then n rows of a label and n numbers
     known = set(labels)
     rows_in = [r for r in body if r[0] in known]
     if len(rows_in) < 0.8 * len(body) or len({r[0] for r in rows_in}) < len(rows_in):
@@ -306,6 +318,24 @@ def _sniff(head: str, path: Path) -> bool:
     cells = [c for r in rows_in for c in r[1:]]
     numeric = sum(_numeric_or_empty(c) for c in cells)
     return bool(cells) and numeric >= 0.5 * len(cells)
+
+
+_LIST_WORDS = {"source", "target", "from", "to", "weight", "id", "kind", "node1", "node2",
+               "src", "dst", "ego", "alter", "sender", "receiver", "tail", "head"}
+"""Header names of edge and link lists: a header holding one is not a matrix's labels."""
+
+
+def _number(text: str) -> bool:
+    return bool(text) and _numeric_or_empty(text)
+
+
+def _numeric_rows(body: list[list[str]], width: int) -> bool:
+    """Most rows are a non-empty label then numbers, about ``width`` fields wide."""
+    shaped = [r for r in body if r[0] and abs(len(r) - width) <= 1]
+    if len(shaped) < 0.8 * len(body):
+        return False
+    cells = [c for r in shaped for c in r[1:]]
+    return bool(cells) and sum(_numeric_or_empty(c) for c in cells) >= 0.9 * len(cells)
 
 
 def _numeric_or_empty(text: str) -> bool:

@@ -1,0 +1,76 @@
+"""Format detection on the shapes that used to load silently as something else: a matrix
+whose labels disagree, and an actor list not named ``*.actors.csv``."""
+
+from __future__ import annotations
+
+import pytest
+
+import fentanet
+from fentanet.cli import main
+from fentanet.network.io import detect_format
+
+
+@pytest.mark.parametrize("text", [
+    ",a,b\na,0,1\nc,1,0\n",            # empty corner
+    " ,a,b\na,0,1\nc,1,0\n",           # blank corner
+    '"",a,b\na,0,1\nc,1,0\n',          # quoted empty corner
+    "\ta\tb\na\t0\t1\nc\t1\t0\n",      # tab-separated
+])
+def test_a_matrix_with_wrong_row_labels_is_a_matrix(tmp_path, text):
+    path = tmp_path / "m.csv"
+    path.write_text(text)
+    assert detect_format(path) == "matrix"
+    with pytest.raises(fentanet.InputError, match=r"m.csv:3: row label 'c' is not a "
+                                                  r"column label"):
+        fentanet.read(path)
+
+
+def test_well_formed_matrices_still_read(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("a,b\na,0,1\nb,1,0\n")  # no corner cell
+    net = fentanet.read(path)
+    assert sorted(net.ids) == ["a", "b"] and net.n_links == 1 and not net.directed
+    path.write_text(",a,b,c\na,0,2,0\nb,2,0,1\nc,0,1,0\n")
+    net = fentanet.read(path)
+    assert net.n_actors == 3 and sorted(net.links["weight"]) == [1.0, 2.0]
+
+
+def test_an_edge_list_with_numbers_is_still_an_edge_list(tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("a,b,1\nb,c,2\nc,a,3\n")
+    assert detect_format(path) == "edgelist"
+    assert fentanet.read(path).n_links == 3
+
+
+def test_an_actor_list_of_any_name_reads_as_actors_without_links(tmp_path, capsys):
+    path = tmp_path / "acts.csv"
+    path.write_text("id,kind,capacity\na,lab,5\nb,market,3\n")
+    assert detect_format(path) == "links"
+    net = fentanet.read(path)
+    assert list(net.ids) == ["a", "b"]
+    assert list(net.actors["kind"]) == ["lab", "market"]
+    assert list(net.actors["capacity"]) == [5, 3]
+    assert net.n_links == 0
+    assert main(["info", str(path), "--json"]) == 0
+    import json
+
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["actors"] == 2 and summary["links"] == 0
+    assert summary["actor_kinds"] == {"lab": 1, "market": 1}
+
+
+@pytest.mark.parametrize("header", ["name,kind", "actor,kind,region", "ID,Kind"])
+def test_other_actor_headers(tmp_path, header):
+    path = tmp_path / "people.txt"
+    path.write_text(f"{header.replace(',', chr(9))}\np1\tdealer\tx\np2\tmarket\ty\n"
+                    if header.count(",") == 2 else
+                    f"{header}\np1,dealer\np2,market\n")
+    net = fentanet.read(path)
+    assert list(net.ids) == ["p1", "p2"] and net.n_links == 0
+
+
+def test_edge_list_sniffer_refuses_list_headers():
+    from fentanet.network.io.edgelist import _sniff
+
+    assert not _sniff("id,kind,capacity\na,lab,5\nb,market,3\n", None)
+    assert _sniff("a,b,5\nb,c,3\n", None)
