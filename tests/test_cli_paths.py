@@ -65,7 +65,7 @@ def test_an_os_error_on_a_user_path_is_one_line(capsys, monkeypatch, net_file):
     def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied", "/data/case.csv")
 
-    monkeypatch.setattr(cli_network, "read", denied)
+    monkeypatch.setattr(cli_network, "load_network", denied)
     code, _, err = run(capsys, "info", net_file)
     assert code == 2
     assert err == "error: /data/case.csv: Permission denied\n"
@@ -77,7 +77,7 @@ def test_other_exceptions_still_propagate(monkeypatch, net_file):
     def bug(*args, **kwargs):
         raise RuntimeError("a real bug")
 
-    monkeypatch.setattr(cli_network, "read", bug)
+    monkeypatch.setattr(cli_network, "load_network", bug)
     with pytest.raises(RuntimeError, match="a real bug"):
         main(["info", str(net_file)])
 

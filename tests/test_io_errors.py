@@ -145,7 +145,7 @@ def test_cli_process_no_traceback(tmp_path):
 def test_missing_file_and_folder(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         fentanet.read(tmp_path / "nothing.csv")
-    with pytest.raises(InputError, match="is a folder"):
+    with pytest.raises(InputError, match="is a folder with no network files"):
         fentanet.read(tmp_path)
     assert main(["info", str(tmp_path / "nothing.csv")]) == 2
 

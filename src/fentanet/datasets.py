@@ -15,9 +15,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from fentanet.errors import InputError
 from fentanet.network.model import Network
 
@@ -99,42 +96,22 @@ def load(name: str, **options) -> Network:
     """Load a named shared dataset (see :data:`DATASETS`).
 
     ``caviar_phases`` gives one network of the 11 CAVIAR wiretap phases, with the phase
-    of each link in the ``phase`` column (1-11); ``net.at_phase(p)`` gives one phase.
+    of each link in the ``phase`` column (1-11); ``net.at_phase(p)`` gives one phase. It
+    is a folder of per-phase files, read as ``read(folder)`` reads any such folder.
     The Montagna edge lists load as the authors load them: undirected, a repeated pair
     keeping the weight of its last line.
     """
     from fentanet.network.io import read
 
-    if name == "caviar_phases":
-        return read_phases(sorted(path(name).glob("phase*.csv"),
-                                  key=lambda p: int(p.stem[5:])), name="caviar_phases")
-    p = path(name)
-    net = read(p, **options)
+    net = read(path(name), **options)
     net.name = name
     return net
 
 
 def read_phases(files: list[Path], *, name: str = "", phases: list | None = None) -> Network:
-    """One network from several files, each one phase (1, 2, ... unless ``phases``).
+    """One network from several files, each one phase (see
+    :func:`fentanet.network.io.folder.read_phases`; ``read(folder)`` reads a whole folder
+    of phase files)."""
+    from fentanet.network.io.folder import read_phases as read_files
 
-    Actors are the union over the phases (in order of first appearance); links keep their
-    phase in the ``phase`` column. The files must agree on directedness; a mix of
-    directed and undirected phases is read as directed.
-    """
-    from fentanet.network.io import read
-
-    if not files:
-        raise InputError("no phase files given", field="files")
-    phases = list(range(1, len(files) + 1)) if phases is None else list(phases)
-    nets = [read(f) for f in files]
-    directed = any(n.directed for n in nets)
-    links = []
-    for ph, n in zip(phases, nets, strict=True):
-        frame = n.links.copy()
-        frame["phase"] = ph
-        links.append(frame)
-    ids = pd.unique(np.concatenate([n.ids for n in nets]))
-    actors = pd.DataFrame({"id": ids})
-    return Network(actors, pd.concat(links, ignore_index=True), directed=directed,
-                   name=name, source=str(Path(files[0]).parent),
-                   meta={"phase_files": [str(f) for f in files]})
+    return read_files(files, phases=phases, name=name)

@@ -29,13 +29,21 @@ from fentanet.cli.common import (
     print_json,
     table,
 )
+from fentanet.cli.inputs import (
+    DelimiterOpt,
+    DirectedOpt,
+    DuplicatesOpt,
+    FromOpt,
+    HeaderOpt,
+    NetworkArg,
+    load_network,
+    reader_options,
+)
 from fentanet.cli.reporting import PngOpt, ReportOpt, check_report_paths, save_report
 from fentanet.errors import InputError
-from fentanet.network import Network, read
+from fentanet.network import Network
 from fentanet.network.io import atomic_path
 
-FileArg = Annotated[Path, typer.Argument(help="Network file (any readable format).")]
-FormatOpt = Annotated[str | None, typer.Option(help="Format name; default: detected.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
@@ -148,7 +156,7 @@ def write_tables(report: AnalysisReport, out: Path) -> list[Path]:
 # ------------------------------------------------------------------------------ commands
 @app.command()
 def analyze(
-    file: FileArg,
+    file: NetworkArg,
     top: Annotated[int, typer.Option(min=1, help="Actors shown per measure.")] = 10,
     k: Annotated[int, typer.Option(min=1, help="Size of the key-player sets.")] = 5,
     budget: Annotated[float | None, typer.Option(help="Interdiction budget (cost units; "
@@ -160,7 +168,11 @@ def analyze(
     seed: Annotated[int, typer.Option(help="Seed of the random parts.")] = 0,
     time_limit: Annotated[float, typer.Option(min=0.1, help="Seconds allowed to the "
                                                             "interdiction MILP.")] = 10.0,
-    format: FormatOpt = None,
+    from_format: FromOpt = None,
+    directed: DirectedOpt = None,
+    duplicates: DuplicatesOpt = None,
+    header: HeaderOpt = None,
+    delimiter: DelimiterOpt = None,
     json_out: JsonOpt = False,
     out: Annotated[Path | None, typer.Option(help="Folder for the full tables (CSV) and "
                                                   "report.json.")] = None,
@@ -171,7 +183,8 @@ def analyze(
     interdiction (with flow links), and resilience under attack."""
     check_report_paths(html, png)
     check_output_folder(out, "--out")
-    net = read(file, format=format)
+    net = load_network(file, from_format, **reader_options(
+        directed=directed, duplicates=duplicates, header=header, delimiter=delimiter))
     report = analyze_network(net, top=top, k=k, budget=budget, steps=steps, seed=seed,
                              time_limit=time_limit)
     written = write_tables(report, out) if out is not None else []
@@ -190,7 +203,7 @@ def analyze(
 
 @app.command()
 def resilience(
-    file: FileArg,
+    file: NetworkArg,
     strategy: Annotated[str, typer.Option(
         help="random, degree, betweenness, katz, collective_influence, key_players, "
              "kind:<kind>[,<kind>], or list (with --actors).")] = "betweenness",
@@ -213,7 +226,11 @@ def resilience(
                                                     "to remove, in order, "
                                                     "comma-separated.")] = None,
     ties: Annotated[str, typer.Option(help="index (actor order) or random.")] = "index",
-    format: FormatOpt = None,
+    from_format: FromOpt = None,
+    directed: DirectedOpt = None,
+    duplicates: DuplicatesOpt = None,
+    header: HeaderOpt = None,
+    delimiter: DelimiterOpt = None,
     json_out: JsonOpt = False,
     out: Annotated[Path | None, typer.Option(help="Write the curve as CSV to this "
                                                   "file.")] = None,
@@ -223,7 +240,8 @@ def resilience(
         raise InputError(f"unknown mode '{mode}'; expected one of {', '.join(MODES)}",
                          field="mode")
     check_output_file(out, "--out")
-    net = read(file, format=format)
+    net = load_network(file, from_format, **reader_options(
+        directed=directed, duplicates=duplicates, header=header, delimiter=delimiter))
     chosen: str | list[str] = strategy
     if strategy == "list" or actors is not None:
         if strategy not in ("list", "betweenness") or not actors:

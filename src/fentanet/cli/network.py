@@ -10,6 +10,16 @@ from rich.markup import escape
 
 from fentanet.cli import app
 from fentanet.cli.common import console, print_json, table
+from fentanet.cli.inputs import (
+    DelimiterOpt,
+    DirectedOpt,
+    DuplicatesOpt,
+    FromOpt,
+    HeaderOpt,
+    NetworkArg,
+    load_network,
+    reader_options,
+)
 from fentanet.errors import InputError
 from fentanet.network import Network, read, write
 from fentanet.network.generator import as_spec, generate, read_spec
@@ -42,12 +52,17 @@ def print_summary(summary: dict) -> None:
 
 @app.command()
 def info(
-    file: Annotated[Path, typer.Argument(help="Network file (any readable format).")],
-    format: Annotated[str | None, typer.Option(help="Format name; default: detected.")] = None,
+    file: NetworkArg,
+    from_format: FromOpt = None,
+    directed: DirectedOpt = None,
+    duplicates: DuplicatesOpt = None,
+    header: HeaderOpt = None,
+    delimiter: DelimiterOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Actors and links by kind, components, density and degree summary."""
-    net = read(file, format=format)
+    net = load_network(file, from_format, **reader_options(
+        directed=directed, duplicates=duplicates, header=header, delimiter=delimiter))
     summary = net.summary()
     if json_out:
         print_json(summary)
@@ -57,15 +72,20 @@ def info(
 
 @app.command()
 def convert(
-    src: Annotated[Path, typer.Argument(help="Input network file.")],
+    file: NetworkArg,
     dst: Annotated[Path, typer.Argument(help="Output file; format from its extension.")],
-    from_format: Annotated[str | None, typer.Option("--from", help="Input format.")] = None,
+    from_format: FromOpt = None,
+    directed: DirectedOpt = None,
+    duplicates: DuplicatesOpt = None,
+    header: HeaderOpt = None,
+    delimiter: DelimiterOpt = None,
     to_format: Annotated[str | None, typer.Option("--to", help="Output format.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Convert a network from any readable format to any writable one, and say what the
     written file holds and what the target format could not keep."""
-    net = read(src, format=from_format)
+    net = load_network(file, from_format, **reader_options(
+        directed=directed, duplicates=duplicates, header=header, delimiter=delimiter))
     out = write(net, dst, format=to_format)
     try:
         back = read(out, format=to_format)

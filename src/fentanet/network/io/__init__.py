@@ -131,7 +131,8 @@ SIGNATURE = 10
 
 
 def detect_format(path: str | Path) -> str:
-    """The name of the format of a file, from its extension and its content.
+    """The name of the format of a file (or of the phase files of a folder), from its
+    extension and its content.
 
     Formats with a signature (priority below :data:`SIGNATURE`) are recognised first.
     Then, among the formats claiming the extension, the first whose sniffer accepts the
@@ -143,6 +144,10 @@ def detect_format(path: str | Path) -> str:
     """
     _load_formats()
     path = Path(path)
+    if path.is_dir():
+        from fentanet.network.io.folder import folder_format
+
+        return folder_format(path)
     _check_file(path)
     ext = _extension(path)
     readers = [f for f in FORMATS.values() if f.reader]
@@ -216,7 +221,8 @@ def read(path: str | Path, format: str | None = None, **options: Any) -> Network
     Parameters
     ----------
     path
-        The file.
+        The file, or a folder of files of one format, each one phase of the network
+        (``phase1.csv``, ``phase2.csv``, ...; see :mod:`fentanet.network.io.folder`).
     format
         A registered format name (``fentanet formats`` lists them); by default taken from
         the extension and the content.
@@ -236,6 +242,10 @@ def read(path: str | Path, format: str | None = None, **options: Any) -> Network
     >>> net = read("calls.txt", format="edgelist", directed=True)  # doctest: +SKIP
     """
     path = Path(path).expanduser()
+    if path.is_dir():
+        from fentanet.network.io.folder import read_folder
+
+        return read_folder(path, format, **options)
     _check_file(path)
     name = format or detect_format(path)
     fmt = _format(name, need="reader")
