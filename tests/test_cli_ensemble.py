@@ -55,29 +55,3 @@ def test_compare_names_unknown_strategies(capsys, tmp_path):
     code = main(["compare", "toy", "teleport", "--store", str(tmp_path / "s")])
     err = capsys.readouterr().err
     assert code == 2 and "no strategy teleport" in err and "naloxone" in err
-
-
-def test_sensitivity_tornado_of_the_toy(capsys, tmp_path):
-    res = cli_json(capsys, "sensitivity", "toy", "--param", "params.market.elasticity=0.3:0.9",
-                   "--runs", "2", "--years", "0.25", "--scheduler", "serial",
-                   "--store", str(tmp_path / "s"))
-    [row] = res["table"]
-    assert row["parameter"] == "params.market.elasticity" and row["seeds"] == 2
-    runs = RunStore(tmp_path / "s").runs(ensemble=res["ensemble"])
-    assert len(runs) == 3 * 2  # base, low, high x 2 seeds
-    assert row["swing"] == pytest.approx(row["change_high"] - row["change_low"])
-
-
-def test_calibrate_wiring_on_the_toy(capsys, tmp_path):
-    ref = fentanet.simulate("toy", seed=50)
-    target = tmp_path / "target.csv"
-    yearly = ref.series.groupby((ref.series.time + 1e-9).astype(int)).deaths.sum()
-    target.write_text("year,deaths\n" + "".join(f"{y},{v}\n" for y, v in yearly.items()))
-    res = cli_json(capsys, "calibrate", "toy", "--target", str(target), "--param",
-                   "params.market.elasticity=0.3:0.9", "--runs", "1", "--max-evaluations",
-                   "3", "--scheduler", "serial", "--store", str(tmp_path / "s"))
-    [p] = res["params"]
-    assert p["parameter"] == "params.market.elasticity" and 0.3 <= p["value"] <= 0.9
-    assert [r["year"] for r in res["fit"]] == [0, 1]
-    assert [r["observed"] for r in res["fit"]] == yearly.tolist()
-    assert res["rmse_log_held_out"] is None and res["evaluations"] >= 3

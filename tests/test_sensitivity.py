@@ -1,4 +1,6 @@
-"""Sensitivity: tornado (one at a time) and Latin hypercube with PRCC."""
+"""Sensitivity: tornado (one at a time, per-seed changes with intervals) against direct
+runs, read back from the store; Latin hypercube strata; PRCC against an independent
+formula; both on the full model (ensembles) and on the population surrogate."""
 
 from __future__ import annotations
 
@@ -7,48 +9,89 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+import fentanet
 from ensemble_standin import StandInScenario, simulate
-from fentanet.ensemble.sensitivity import global_sensitivity, latin_hypercube, prcc, tornado
+from fentanet.calibrate import (
+    FentanylTransition,
+    Parameter,
+    PopulationModel,
+    global_sensitivity,
+    latin_hypercube,
+    prcc,
+    tornado,
+    tornado_table,
+)
+from fentanet.ensemble import Ensemble
 from fentanet.errors import InputError
+from fentanet.store import RunStore
+
+RATE = "params.population.overdose_rate"
 
 
-def test_prcc_equals_the_partial_correlation_of_ranks_from_the_precision_matrix():
-    rng = np.random.default_rng(1)
-    X = pd.DataFrame(rng.random((80, 3)), columns=["a", "b", "c"])
-    y = np.exp(2 * X.a) - X.b ** 3 + 0.3 * rng.standard_normal(80)
-    got = prcc(X, y).set_index("parameter").prcc
+def small_model(population=(300_000.0,), **kw) -> PopulationModel:
+    mk = pd.DataFrame({"uid": np.arange(len(population)) + 1, "population": population})
+    return PopulationModel(mk, start_year=2013, years=11, dt=1 / 12,
+                           transition=FentanylTransition(), **kw)
+
+
+# --- PRCC and the Latin hypercube -------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_prcc_equals_the_partial_correlation_of_ranks_from_the_precision_matrix(seed):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.random((200, 3)), columns=["a", "b", "c"])
+    y = np.exp(3 * X.a) - 2 * X.b ** 3 + 0.05 * rng.standard_normal(200)
+    got = prcc(X, y).set_index("parameter")
+    # oracle: partial correlations of the ranks from the inverse of their correlation matrix
     ranks = np.column_stack([stats.rankdata(X[c]) for c in X] + [stats.rankdata(y)])
     P = np.linalg.inv(np.corrcoef(ranks, rowvar=False))
     for i, name in enumerate(X.columns):
-        assert got[name] == pytest.approx(-P[i, 3] / np.sqrt(P[i, i] * P[3, 3]), abs=1e-12)
+        assert got.prcc[name] == pytest.approx(-P[i, 3] / np.sqrt(P[i, i] * P[3, 3]), abs=1e-12)
+    # and the monotone effects are found: up, down, none
+    assert got.prcc["a"] > 0.95 and got.prcc["b"] < -0.6 and abs(got.prcc["c"]) < 0.2
+    assert got.p_value["a"] < 1e-10 and got.p_value["b"] < 1e-10 and got.p_value["c"] > 0.01
+    assert (got.samples == 200).all()
 
 
-def test_prcc_finds_the_monotone_effects():
+def test_prcc_p_value_by_hand_and_too_few_samples():
     rng = np.random.default_rng(2)
-    X = pd.DataFrame(rng.random((200, 3)), columns=["up", "down", "none"])
-    y = 3 * X.up - X.down + 0.1 * rng.standard_normal(200)
+    X = pd.DataFrame(rng.random((30, 2)), columns=["up", "none"])
+    y = X.up + 0.5 * rng.standard_normal(30)
     t = prcc(X, y).set_index("parameter")
-    assert t.loc["up", "prcc"] > 0.95 and t.loc["down", "prcc"] < -0.8
-    assert abs(t.loc["none", "prcc"]) < 0.2 and t.loc["none", "p_value"] > 0.01
-    assert t.loc["up", "p_value"] < 1e-10
-    with pytest.raises(InputError, match="at least 6 samples"):
-        prcc(X.iloc[:5], y[:5])
+    r = t.prcc["up"]
+    dof = 30 - 2 - 1
+    assert t.p_value["up"] == pytest.approx(2 * stats.t.sf(abs(r) * np.sqrt(dof / (1 - r * r)),
+                                                           dof))
+    with pytest.raises(InputError, match="at least 5 samples"):
+        prcc(X.iloc[:4], y[:4])
 
 
 def test_latin_hypercube_hits_every_stratum_once():
-    d = latin_hypercube({"a": (0, 10), "b": (-1, 1)}, 25, seed=3)
-    assert d.shape == (25, 2)
-    for col, (lo, hi) in {"a": (0, 10), "b": (-1, 1)}.items():
+    ranges = {"a": (0, 10), "b": (-1, 1), "c": (0.01, 1.0)}
+    d = latin_hypercube(ranges, 25, seed=3)
+    assert d.shape == (25, 3)
+    for col in ("a", "b"):
+        lo, hi = ranges[col]
         strata = np.floor((d[col] - lo) / (hi - lo) * 25).astype(int)
         assert sorted(strata) == list(range(25))
-    with pytest.raises(InputError, match="low must be below high"):
+    # a positive range over a factor of 100: strata of equal width on the log scale
+    strata = np.floor(np.log(d["c"] / 0.01) / np.log(100) * 25).astype(int)
+    assert sorted(strata) == list(range(25))
+    with pytest.raises(InputError, match="low < high"):
         latin_hypercube({"a": (1, 1)}, 5)
+    with pytest.raises(InputError, match="at least 2"):
+        latin_hypercube({"a": (0, 1)}, 1)
 
 
-def test_tornado_against_direct_runs(tmp_path):
+# --- tornado ----------------------------------------------------------------------------
+
+
+def test_tornado_against_direct_runs_and_read_back_from_the_store(tmp_path):
+    # the stand-in engine through fentanet.ensemble (model=): exact, and fast
     ranges = {"params.rate": (2.0, 8.0), "params.effect": (0.0, 1.0)}
     t = tornado(StandInScenario(), ranges, runs=4, seed=10, metric="deaths_total",
-                scheduler="serial", store=tmp_path / "s", progress=False, model=simulate)
+                scheduler="serial", store=tmp_path / "s", model=simulate)
     assert list(t.parameter) == ["params.rate", "params.effect"]  # larger swing first
 
     def deaths(over, seed):
@@ -63,19 +106,147 @@ def test_tornado_against_direct_runs(tmp_path):
     assert row.change_low == pytest.approx((low - base).mean())
     assert row.change_high == pytest.approx((high - base).mean())
     assert row.swing == pytest.approx((high - low).mean())
-    assert row.change_low_ci_low <= row.change_low <= row.change_low_ci_high
-    assert row.seeds == 4
+    half = stats.t.ppf(0.975, 3) * (high - base).std(ddof=1) / 2
+    assert row.change_high_ci_high == pytest.approx((high - base).mean() + half)
+    assert row.seeds == 4 and row.base_value == 5.0
+    assert row.elasticity == pytest.approx((high.mean() - low.mean()) / base.mean() / (6 / 5))
+    # the same table from the stored ensemble, with the base values given
+    eid = t.attrs["ensemble"]
+    again = tornado_table(Ensemble.load(RunStore(tmp_path / "s"), eid), metric="deaths_total",
+                          base={"params.rate": 5.0, "params.effect": 0.0})
+    pd.testing.assert_frame_equal(again, t)
+    assert again.attrs == {"ensemble": eid, "metric": "deaths_total"}
+    with pytest.raises(InputError, match="not a one-at-a-time design"):
+        e = fentanet.ensemble(StandInScenario(), runs=1, seed=1, scheduler="serial",
+                              sweep=[{"params.rate": 1.0, "params.effect": 1.0}, {}],
+                              store=tmp_path / "s", progress=False, model=simulate)
+        tornado_table(e, metric="deaths_total")
+    with pytest.raises(InputError, match="no summary metric 'nothing'"):
+        tornado_table(Ensemble.load(RunStore(tmp_path / "s"), eid), metric="nothing")
 
 
-def test_global_sensitivity_of_the_stand_in(tmp_path):
+def test_tornado_of_the_toy_holds_the_others_at_a_given_base(tmp_path):
+    # the real engine: base elasticity 0.5 given by the user, the overdose rate varied
+    params = [Parameter(RATE, 0.2, 0.3), Parameter("params.market.elasticity", 0.3, 0.9, 0.5)]
+    t = tornado("toy", params, runs=2, years=0.25, metric="fatal_total", scheduler="serial",
+                store=tmp_path / "s")
+    sc = fentanet.scenarios.load("toy").override({"years": 0.25,
+                                                   "params.market.elasticity": 0.5})
+
+    def fatal(over, seed):
+        return fentanet.simulate(sc.override(over), seed=seed).summary["fatal_total"]
+
+    row = t.set_index("parameter").loc[RATE]
+    base = np.array([fatal({}, s) for s in (1, 2)])
+    high = np.array([fatal({RATE: 0.3}, s) for s in (1, 2)])
+    assert row.base == pytest.approx(base.mean())
+    assert row.change_high == pytest.approx((high - base).mean())
+    assert row.base_value == pytest.approx(0.235)  # the population default
+    assert t.set_index("parameter").loc["params.market.elasticity", "base_value"] == 0.5
+    runs = RunStore(tmp_path / "s").runs(ensemble=t.attrs["ensemble"])
+    assert len(runs) == 5 * 2  # base, two parameters at low and high, two seeds
+
+
+def test_tornado_on_the_surrogate_ranks_the_overdose_rate_first_with_elasticity_near_one():
+    m = small_model()
+    table = tornado(
+        m,
+        [
+            Parameter(RATE, 0.2, 0.3),
+            Parameter("params.population.relapse_rate", 0.2, 0.3),
+            Parameter("fentanyl.width", 1.0, 2.0),
+        ],
+        metric="fatal_total",
+        runs=2,
+    )
+    assert table.attrs == {"ensemble": None, "metric": "fatal_total"}
+    assert table["parameter"].iloc[0] == RATE
+    row = table.iloc[0]
+    assert row["at_low"] < row["base"] < row["at_high"]
+    assert row["change_low_ci_high"] < 0 < row["change_high_ci_low"]  # the same seeds
+    # deaths are nearly proportional to the overdose rate (a few per cent less: more
+    # deaths, fewer people using)
+    assert 0.85 < row["elasticity"] < 1.02
+    # by hand: the surrogate's fatal overdoses at each point, seeds 1 and 2
+    hi = np.mean([m.run({RATE: 0.3}, s)["fatal"].sum() for s in (1, 2)])
+    assert row["at_high"] == pytest.approx(hi)
+
+
+# --- global: Latin hypercube with PRCC ---------------------------------------------------
+
+
+def test_global_sensitivity_through_the_ensemble_matches_direct_runs(tmp_path):
     table, design = global_sensitivity(
         StandInScenario(), {"params.rate": (1.0, 10.0), "params.effect": (0.0, 2.0)},
         samples=16, runs=2, metric="deaths_total", scheduler="serial", store=tmp_path / "s",
-        progress=False, model=simulate)
+        model=simulate)
     t = table.set_index("parameter")
     assert t.loc["params.rate", "prcc"] > 0.5 and t.loc["params.effect", "prcc"] < -0.5
+    assert table.attrs["metric"] == "deaths_total" and table.attrs["ensemble"]
     for row in design.head(3).itertuples():
         over = {"params.rate": row[1], "params.effect": row[2]}
         want = np.mean([simulate(StandInScenario().override(over), s).summary["deaths_total"]
                         for s in (1, 2)])
         assert row.deaths_total == pytest.approx(want)
+    assert len(RunStore(tmp_path / "s").runs(ensemble=table.attrs["ensemble"])) == 32
+
+
+def test_latin_hypercube_finds_what_matters_in_the_surrogate():
+    m = small_model(population=(100_000.0,))
+    params = [
+        Parameter(RATE, 0.15, 0.35),
+        Parameter("params.population.p_witnessed", 0.4, 0.8),
+        Parameter("params.population.relapse_rate", 0.2, 0.3),
+    ]
+    table, design = global_sensitivity(m, params, samples=24, runs=1, metric="fatal_total",
+                                       design_seed=3)
+    assert len(design) == 24 and "fatal_total" in design
+    for p in params:
+        bins = np.floor((design[p.name] - p.low) / (p.high - p.low) * 24).astype(int)
+        assert sorted(bins) == list(range(24))
+    t = table.set_index("parameter")
+    assert t.loc[RATE, "prcc"] > 0.9 and t.loc[RATE, "p_value"] < 1e-6
+    assert t.loc["params.population.p_witnessed", "prcc"] < -0.5  # more witnesses, fewer deaths
+    with pytest.raises(InputError, match="no summary metric 'fatal'"):
+        global_sensitivity(m, params, samples=5, metric="fatal")
+
+
+class Linear:
+    """A model computable by hand: fatal overdoses per step ``2a - 3b + seed`` over four
+    steps, so ``fatal_total = 4 (2a - 3b + seed)``; the seed's term cancels between points
+    run on the same seeds."""
+
+    def __init__(self) -> None:
+        self.base = {"a": 1.0, "b": 0.5}
+
+    def value(self, name: str) -> float:
+        if name not in self.base:
+            raise InputError(f"no parameter {name!r}", field=name)
+        return self.base[name]
+
+    def run(self, values, seed: int) -> pd.DataFrame:
+        v = {**self.base, **values}
+        return pd.DataFrame({"step": range(4), "time": np.arange(4) / 4,
+                             "fatal": [2 * v["a"] - 3 * v["b"] + seed] * 4})
+
+
+def test_tornado_and_prcc_of_a_model_computable_by_hand():
+    t = tornado(Linear(), {"a": (0.0, 2.0), "b": (0.0, 1.0)}, metric="fatal_total",
+                runs=2).set_index("parameter")
+    assert list(t.index) == ["a", "b"]  # |swing| 16 before 12
+    # base: 4 (2 - 1.5 + seed), mean over seeds 1 and 2 = 2 + 6
+    assert t.loc["a", "base"] == 8.0
+    assert t.loc["a", ["change_low", "change_high", "swing"]].tolist() == [-8.0, 8.0, 16.0]
+    assert t.loc["b", ["change_low", "change_high", "swing"]].tolist() == [6.0, -6.0, -12.0]
+    assert t.loc["a", "at_low"] == 0.0 and t.loc["b", "at_high"] == 2.0
+    # common seeds: every per-seed change is the same, the interval has no width
+    assert t.loc["a", "change_high_ci_low"] == t.loc["a", "change_high_ci_high"] == 8.0
+    # elasticity: (16 / 8) / (2 / 1) and (-12 / 8) / (1 / 0.5)
+    assert t.loc["a", "elasticity"] == 1.0 and t.loc["b", "elasticity"] == -0.75
+    table, design = global_sensitivity(Linear(), {"a": (0.0, 2.0), "b": (0.0, 1.0)},
+                                       samples=20, runs=1, metric="fatal_total")
+    assert design.fatal_total.to_numpy() == pytest.approx(4 * (2 * design.a - 3 * design.b + 1))
+    p = table.set_index("parameter").prcc
+    assert p["a"] > 0.9 and p["b"] < -0.9
+    with pytest.raises(InputError, match="no parameter 'c'"):
+        global_sensitivity(Linear(), {"c": (0.0, 1.0)}, samples=5, metric="fatal_total")

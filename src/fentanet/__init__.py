@@ -96,11 +96,20 @@ __all__ += ["Comparison", "Intervention", "Result", "Scenario", "compare", "scen
 
 
 def __getattr__(name: str):
-    """Import the heavier layers on first use: ``fentanet.ensemble``, ``fentanet.RunStore``."""
+    """Import the heavier layers on first use: ``fentanet.ensemble``, ``fentanet.RunStore``,
+    ``fentanet.calibrate`` (callable), ``fentanet.tornado``, ``fentanet.global_sensitivity``."""
     if name == "ensemble":
         import fentanet.ensemble
 
         return fentanet.ensemble
+    if name == "calibrate":
+        import fentanet.calibrate
+
+        return fentanet.calibrate
+    if name in ("tornado", "global_sensitivity"):
+        import fentanet.calibrate
+
+        return getattr(fentanet.calibrate, name)
     if name == "RunStore":
         from fentanet.store import RunStore
 

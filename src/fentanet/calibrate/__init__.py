@@ -1,42 +1,84 @@
 """Fitting the model to published figures, and its sensitivity to its parameters.
 
->>> from fentanet.calibrate import Parameter, ScenarioModel, calibrate, read_target
->>> deaths = read_target("../shared/data/public/us_synthetic_opioid_deaths.csv")  # doctest: +SKIP
->>> fit = calibrate(model, [deaths], [Parameter("params.population.overdose_rate",
-...                 0.1, 0.5)])                                           # doctest: +SKIP
->>> fit.parameters                                                        # doctest: +SKIP
+``fentanet.calibrate(scenario, targets, parameters, ...)`` fits (this module is callable:
+it is :func:`~fentanet.calibrate.fit.calibrate`); :func:`tornado` and
+:func:`global_sensitivity` measure how much an outcome moves with each parameter. Both run
+the full simulation as ensembles (``fentanet.ensemble``: Dask, every run kept in the run
+store) or the population surrogate in this process.
 
-See :mod:`fentanet.calibrate.fit` (method), :mod:`fentanet.calibrate.models` (the full
-simulation and the population surrogate), :mod:`fentanet.calibrate.sensitivity`
-(one-at-a-time and Latin hypercube with PRCC) and docs/calibration.md.
+>>> import fentanet
+>>> fit = fentanet.calibrate("us-baseline",
+...                          "../shared/data/public/us_synthetic_opioid_deaths.csv",
+...                          {"params.population.overdose_rate": (0.1, 0.8)},
+...                          model="population", start_year=2013, years=11)  # doctest: +SKIP
+>>> fit.parameters, fit.fit                                                # doctest: +SKIP
+>>> fentanet.tornado("toy", {"params.market.elasticity": (0.3, 0.9)})     # doctest: +SKIP
+
+See :mod:`fentanet.calibrate.targets` (observed series and observation models),
+:mod:`fentanet.calibrate.models` (the full simulation, the population surrogate, the
+fentanyl transition), :mod:`fentanet.calibrate.fit` (the method),
+:mod:`fentanet.calibrate.sensitivity` and docs/calibration.md.
 """
 
-from fentanet.calibrate.fit import MAX_PARAMETERS, Calibration, Evaluator, Parameter, calibrate
+import sys
+import types
+
+from fentanet.calibrate.evaluate import Evaluator
+from fentanet.calibrate.fit import DEFAULT_PARAMETERS, MAX_PARAMETERS, Calibration, calibrate
 from fentanet.calibrate.models import (
+    MODELS,
     FentanylTransition,
+    ObservedScenario,
     PopulationModel,
     ScenarioModel,
+    build_model,
+    run_observed,
     status_quo_inputs,
 )
-from fentanet.calibrate.sensitivity import latin_hypercube, one_at_a_time, prcc, tornado_figure
-from fentanet.calibrate.targets import KNOWN, Target, annual, read_target
+from fentanet.calibrate.parameters import Parameter, parameters_from
+from fentanet.calibrate.sensitivity import (
+    global_sensitivity,
+    latin_hypercube,
+    prcc,
+    tornado,
+    tornado_table,
+)
+from fentanet.calibrate.targets import KNOWN, Target, annual, read_target, targets_from
 
 __all__ = [
+    "DEFAULT_PARAMETERS",
     "KNOWN",
     "MAX_PARAMETERS",
+    "MODELS",
     "Calibration",
     "Evaluator",
     "FentanylTransition",
+    "ObservedScenario",
     "Parameter",
     "PopulationModel",
     "ScenarioModel",
     "Target",
     "annual",
+    "build_model",
     "calibrate",
+    "global_sensitivity",
     "latin_hypercube",
-    "one_at_a_time",
+    "parameters_from",
     "prcc",
     "read_target",
+    "run_observed",
     "status_quo_inputs",
-    "tornado_figure",
+    "targets_from",
+    "tornado",
+    "tornado_table",
 ]
+
+
+class _CallableModule(types.ModuleType):
+    """Lets ``fentanet.calibrate(...)`` call :func:`calibrate` while staying a module."""
+
+    def __call__(self, *args, **kwargs):
+        return calibrate(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -5,18 +5,21 @@ Method: nonlinear least squares on log residuals, ``log(simulated + 0.5) - log(o
 year counts alike), with SciPy's trust-region reflective solver under bounds
 (``scipy.optimize.least_squares``). Each evaluation runs the model at the same seeds
 (common random numbers: the objective is a deterministic function of the parameters) and
-averages the annual series over them. Positive parameters are fitted on the log scale. A
-target with a free scale (``observed = kappa x simulated``) has kappa profiled out at
-every evaluation: the simulated series is brought to the observed one's mean, then the
-remaining log offset takes its least-squares value.
+averages the annual series over them; the full model's runs go through
+``fentanet.ensemble`` (Dask, the run store: every run of a fit is kept), the population
+surrogate's in this process (:mod:`fentanet.calibrate.evaluate`). Positive parameters
+are fitted on the log scale. A target with a free scale (``observed = kappa x
+simulated``) has kappa profiled out at every evaluation: the simulated series is brought
+to the observed one's mean, then the remaining log offset takes its least-squares value.
 
 Uncertainty: the Gauss-Newton covariance ``s^2 (J'J)^-1`` of the fitted (transformed)
 parameters, ``J`` the Jacobian of the residuals by forward differences at the optimum and
 ``s^2`` the residual variance (residual sum of squares over its degrees of freedom); 90%
-intervals from Student's t, back-transformed. Identifiability: the parameters'
-correlation matrix, the condition number of ``J`` scaled to the parameters' ranges, and a
-flag for any parameter whose interval spans more than half its range or that correlates
-above 0.95 with another (at most four parameters at once, DESIGN.md).
+intervals from Student's t, back-transformed (Bates & Watts, *Nonlinear Regression
+Analysis and Its Applications*, 1988). Identifiability: the parameters' correlation
+matrix, the condition number of ``J`` scaled to the parameters' ranges, and a flag for
+any parameter whose interval spans more than half its range or that correlates above
+0.95 with another (at most four parameters at once, DESIGN.md).
 
 Backtest: fit on the years up to a cut-off, report the error on the years after it.
 """
@@ -24,7 +27,7 @@ Backtest: fit on the years up to a cut-off, report the error on the years after 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +35,15 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from fentanet.calibrate.targets import Target, annual
+from fentanet.calibrate.evaluate import Evaluator
+from fentanet.calibrate.models import (
+    TRANSITION_PREFIX,
+    FentanylTransition,
+    build_model,
+    is_model,
+)
+from fentanet.calibrate.parameters import Parameter, parameters_from
+from fentanet.calibrate.targets import Target, annual, targets_from
 from fentanet.errors import InputError
 
 MAX_PARAMETERS = 4
@@ -40,117 +51,33 @@ OFFSET = 0.5
 """Added to counts before taking logs (a year with no deaths stays finite)."""
 
 
-@dataclass(frozen=True)
-class Parameter:
-    """A parameter to fit (or vary): its name, bounds, and optionally a start value.
-
-    ``log`` (default: when ``low > 0``) fits it on the log scale.
-    """
-
-    name: str
-    low: float
-    high: float
-    start: float | None = None
-    log: bool | None = None
-
-    def __post_init__(self) -> None:
-        if not (math.isfinite(self.low) and math.isfinite(self.high) and self.low < self.high):
-            raise InputError(
-                f"expected finite bounds low < high, got {self.low}, {self.high}", field=self.name
-            )
-        if self.start is not None and not self.low <= self.start <= self.high:
-            raise InputError(
-                f"start {self.start} is outside [{self.low}, {self.high}]", field=self.name
-            )
-        if self.log and self.low <= 0:
-            raise InputError("a log-scale parameter needs low > 0", field=self.name)
-
-    @property
-    def on_log(self) -> bool:
-        return self.low > 0 if self.log is None else bool(self.log)
-
-    def to_u(self, x: float | np.ndarray) -> Any:
-        return np.log(x) if self.on_log else np.asarray(x, dtype=float)
-
-    def from_u(self, u: float | np.ndarray) -> Any:
-        return np.exp(u) if self.on_log else np.asarray(u, dtype=float)
-
-    @property
-    def u_bounds(self) -> tuple[float, float]:
-        return float(self.to_u(self.low)), float(self.to_u(self.high))
-
-    def u_start(self) -> float:
-        if self.start is not None:
-            return float(self.to_u(self.start))
-        lo, hi = self.u_bounds
-        return (lo + hi) / 2
-
-    @classmethod
-    def parse(cls, text: str) -> Parameter:
-        """``name=low:high`` or ``name=low:high:start`` (the command line's form)."""
-        try:
-            name, rng = text.split("=", 1)
-            parts = [float(p) for p in rng.split(":")]
-        except ValueError:
-            raise InputError(
-                f"expected name=low:high[:start], got {text!r}", field="param"
-            ) from None
-        if len(parts) not in (2, 3):
-            raise InputError(f"expected name=low:high[:start], got {text!r}", field="param")
-        return cls(name.strip(), parts[0], parts[1], parts[2] if len(parts) == 3 else None)
+DEFAULT_PARAMETERS = (
+    Parameter("params.population.overdose_rate", 0.1, 0.8),
+    Parameter("fentanyl.midpoint", 2012, 2022),
+    Parameter("fentanyl.width", 0.3, 5),
+)
+"""Fitted when none are given: the level of deaths (the overdose rate) and, with the
+fentanyl transition, its timing and steepness (the fit of ``us-baseline``)."""
 
 
-def _annuals(
-    model: Any, values: dict[str, float], seed: int, specs: tuple[tuple[str, str, str], ...]
-) -> dict[str, pd.Series]:
-    """One run, reduced to the annual series the targets need (runs on a worker)."""
-    series = model.run(values, seed)
+def _annuals(model: Any, targets: Sequence[Target]) -> Callable[[pd.DataFrame], dict]:
+    """Reduce one run's series to the annual series the targets compare with."""
+    specs = tuple(dict.fromkeys((t.name, t.series, t.period) for t in targets))
+    start, dt = getattr(model, "start_year", None), getattr(model, "dt", None)
+
+    def reduce(series: pd.DataFrame) -> dict[str, pd.Series]:
+        return {
+            name: annual(series, col, start_year=start, dt=dt, period=per)
+            for name, col, per in specs
+        }
+
+    return reduce
+
+
+def _mean(per_seed: list[dict[str, pd.Series]]) -> dict[str, pd.Series]:
     return {
-        name: annual(series, col, start_year=model.start_year, dt=model.dt, period=per)
-        for name, col, per in specs
+        name: pd.concat([r[name] for r in per_seed], axis=1).mean(axis=1) for name in per_seed[0]
     }
-
-
-class Evaluator:
-    """Runs a model at parameter points and seeds, in parallel on Dask when given a client,
-    and averages each target's annual series over the seeds. Points are cached."""
-
-    def __init__(
-        self, model: Any, targets: Sequence[Target], seeds: Sequence[int], client: Any = None
-    ) -> None:
-        self.model = model
-        self.seeds = [int(s) for s in seeds]
-        if not self.seeds:
-            raise InputError("at least one seed is needed", field="seeds")
-        self.specs = tuple(dict.fromkeys((t.name, t.series, t.period) for t in targets))
-        self.client = client
-        self.cache: dict[tuple, dict[str, pd.Series]] = {}
-        self.runs = 0
-        self._model_f = None
-
-    def __call__(self, points: list[dict[str, float]]) -> list[dict[str, pd.Series]]:
-        keys = [tuple(sorted(p.items())) for p in points]
-        todo = [k for k in dict.fromkeys(keys) if k not in self.cache]
-        jobs = [(dict(k), s) for k in todo for s in self.seeds]
-        if self.client is None:
-            results = [_annuals(self.model, v, s, self.specs) for v, s in jobs]
-        else:
-            if self._model_f is None:
-                [self._model_f] = self.client.scatter([self.model], broadcast=True, hash=False)
-            futures = [
-                self.client.submit(_annuals, self._model_f, v, s, self.specs, pure=False)
-                for v, s in jobs
-            ]
-            results = self.client.gather(futures)
-        self.runs += len(jobs)
-        n = len(self.seeds)
-        for i, k in enumerate(todo):
-            runs = results[i * n : (i + 1) * n]
-            self.cache[k] = {
-                name: pd.concat([r[name] for r in runs], axis=1).mean(axis=1)
-                for name, _, _ in self.specs
-            }
-        return [self.cache[k] for k in keys]
 
 
 def _residuals(
@@ -161,9 +88,12 @@ def _residuals(
         s = sim[t.name]
         missing = sorted(set(t.observed.index) - set(s.index))
         if missing:
+            first, last = int(t.observed.index.min()), int(t.observed.index.max())
             raise InputError(
                 f"the model's run does not cover the year(s) {missing} of target "
-                f"'{t.name}' (it covers {list(s.index)})",
+                f"'{t.name}' (it covers {list(s.index)}); run it over the target's years "
+                f"(start_year={first}, years={last - first + 1}: --start-year {first} "
+                f"--years {last - first + 1})",
                 field="years",
             )
         sim_v = s.loc[t.observed.index].to_numpy(dtype=float)
@@ -189,9 +119,10 @@ class Calibration:
 
     ``parameters``: one row per parameter (estimate, 90% interval, bounds, start,
     ``at_bound``, ``identified``); ``fit``: one row per target and year (observed,
-    simulated, relative error, ``used`` in the fit or held out); ``correlation`` of the
-    estimates; ``scales``: fitted kappa of free-scale targets; ``summary``: errors, the
-    condition number, evaluations and the solver's message.
+    simulated, error, relative error, ``used`` in the fit or held out); ``correlation`` of
+    the estimates; ``scales``: fitted kappa of free-scale targets; ``summary``: errors, the
+    condition number, runs, the ensembles in the run store (full model) and the solver's
+    message; ``history``: every point evaluated, with its cost.
     """
 
     parameters: pd.DataFrame
@@ -200,12 +131,14 @@ class Calibration:
     scales: dict[str, float]
     summary: dict[str, Any]
     values: dict[str, float] = field(default_factory=dict)
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def overrides(self) -> dict[str, float]:
         """The estimates as ``{name: value}`` (dotted scenario paths and ``fentanyl.*``)."""
         return dict(self.values)
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain data (JSON-ready but for NaN) of everything but the history."""
         return {
             "parameters": self.parameters.to_dict(orient="records"),
             "fit": self.fit.to_dict(orient="records"),
@@ -240,13 +173,23 @@ class Calibration:
         return "\n".join(lines)
 
     def check(
-        self, model: Any, targets: Sequence[Target], seeds: Sequence[int] = (1,), client: Any = None
+        self,
+        model: Any,
+        targets: Any,
+        *,
+        runs: int = 1,
+        seed: int | None = None,
+        **ensemble: Any,
     ) -> pd.DataFrame:
         """The fit of another model (say, the full simulation after a surrogate's fit) at the
-        estimates: one row per target and year, as :attr:`fit`."""
-        ev = Evaluator(model, targets, seeds, client)
-        sim = ev([self.values])[0]
-        return _fit_table(sim, targets, set(), _residuals(sim, targets)[1])
+        estimates: one row per target and year, as :attr:`fit`, its scales refitted.
+        ``ensemble`` go to ``fentanet.ensemble`` (``scheduler``, ``store``...)."""
+        targets = targets_from(targets)
+        ev = Evaluator(model, _annuals(model, targets), runs=runs, seed=seed, **ensemble)
+        sim = _mean(ev([self.values])[0])
+        table = _fit_table(sim, targets, set(), _residuals(sim, targets)[1])
+        table.attrs["ensembles"] = list(ev.ensembles)
+        return table
 
 
 def _fit_table(
@@ -267,6 +210,7 @@ def _fit_table(
                     "year": int(year),
                     "observed": float(obs),
                     "simulated": val,
+                    "error": val - float(obs),
                     "relative_error": val / obs - 1 if obs else np.nan,
                     "log_error": math.log(val + 1) - math.log(obs + 1),
                     "used": (t.name, int(year)) in used,
@@ -276,38 +220,91 @@ def _fit_table(
 
 
 def calibrate(
-    model: Any,
-    targets: Sequence[Target],
-    parameters: Sequence[Parameter],
+    scenario: Any,
+    targets: Any,
+    parameters: Any = None,
     *,
-    seeds: Sequence[int] = (1, 2),
+    model: str | Callable[..., Any] = "full",
+    start_year: int | None = None,
+    years: float | None = None,
+    transition: FentanylTransition | bool | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    runs: int = 2,
+    seed: int | None = None,
     fit_years: tuple[int, int] | None = None,
     backtest: int | None = None,
-    client: Any = None,
     max_evaluations: int = 60,
     diff_step: float = 0.02,
+    scheduler: Any = None,
+    workers: int | None = None,
+    store: Any = None,
     progress: Callable[[int, float], None] | None = None,
 ) -> Calibration:
-    """Fit ``parameters`` of ``model`` to ``targets`` (see the module docstring).
+    """Fit at most four ``parameters`` of a scenario's model to observed ``targets``.
 
-    ``fit_years``: (first, last) years used (default: every observed year the run
-    covers); ``backtest``: the last year of the fit, later years are held out and
-    reported as the test error. ``max_evaluations`` bounds the solver's iterations
-    (each needs ``1 + len(parameters)`` points, times ``len(seeds)`` runs);
-    ``diff_step`` is the forward-difference step as a share of each parameter's range.
-    ``progress(evaluations, cost)`` is called after each point.
+    Parameters
+    ----------
+    scenario
+        A built-in scenario name, a YAML path, a ``Scenario``, or a model object
+        (:class:`~fentanet.calibrate.ScenarioModel`, :class:`~fentanet.calibrate.PopulationModel`).
+    targets
+        :class:`~fentanet.calibrate.Target` objects or CSV paths (read by
+        :func:`~fentanet.calibrate.read_target`: the public series come with their
+        observation models), one or a list.
+    parameters
+        A mapping ``name -> (low, high[, start])``, :class:`~fentanet.calibrate.Parameter`
+        objects or ``"name=low:high[:start]"`` strings; default
+        :data:`DEFAULT_PARAMETERS` (the fentanyl ones only with the transition).
+    model
+        ``"full"``: the simulation, each batch of points an ensemble on Dask with every run
+        kept in the store; ``"population"``: the population surrogate in this process; or a
+        function with ``fentanet.simulate``'s signature, run through the ensembles instead.
+    start_year, years, overrides
+        Change the scenario: the calendar year of time 0, the horizon, fixed dotted-path
+        values (a fit to 2013-2023 runs with ``start_year=2013, years=11``).
+    transition
+        The exogenous fentanyl transition driving potency (default: ``True``, the default
+        :class:`~fentanet.calibrate.FentanylTransition`, for a scenario; ``False``: none).
+    runs, seed
+        Seeds per evaluation (``seed``, ``seed + 1``, ...; default the scenario's seed),
+        the same at every evaluation.
+    fit_years, backtest
+        ``(first, last)`` years used; ``backtest``: the last year fitted, later years held
+        out and reported as the test error.
+    max_evaluations, diff_step
+        The solver's budget of iterations (each needs ``1 + len(parameters)`` points, times
+        ``runs`` runs) and the forward-difference step as a share of each range.
+    scheduler, workers, store
+        Where the full model's runs execute and are kept, as for ``fentanet.ensemble``
+        (one Dask connection for the whole fit).
+    progress
+        Called as ``progress(runs, cost)`` after each point.
+
+    Example
+    -------
+    >>> fit = calibrate("us-baseline", "../shared/data/public/us_synthetic_opioid_deaths.csv",
+    ...                 model="population", start_year=2013, years=11)  # doctest: +SKIP
+    >>> fit.parameters, fit.fit                                          # doctest: +SKIP
     """
-    params = list(parameters)
-    if not 1 <= len(params) <= MAX_PARAMETERS:
+    tr = True if transition is None and not is_model(scenario) else transition
+    m = build_model(
+        scenario, model, start_year=start_year, years=years, transition=tr,
+        overrides=overrides, seed=1 if seed is None else int(seed),
+    )
+    if parameters is None:
+        with_tr = getattr(m, "transition", None) is not None
+        parameters = [p for p in DEFAULT_PARAMETERS
+                      if with_tr or not p.name.startswith(TRANSITION_PREFIX)]
+    params = parameters_from(parameters)
+    if len(params) > MAX_PARAMETERS:
         raise InputError(
             f"fit 1 to {MAX_PARAMETERS} parameters at once (identifiability), got {len(params)}",
             field="parameters",
         )
     names = [p.name for p in params]
-    if len(set(names)) != len(names):
-        raise InputError("a parameter is given twice", field="parameters")
-    if not targets:
-        raise InputError("give at least one target", field="targets")
+    for p in params:
+        m.value(p.name)  # an unknown name fails here, before any run
+    targets = targets_from(targets)
     first, last = fit_years if fit_years is not None else (None, None)
     if backtest is not None:
         last = int(backtest) if last is None else min(last, int(backtest))
@@ -317,21 +314,44 @@ def calibrate(
             raise InputError(
                 f"no observed years left to fit in target '{t.name}'", field="fit_years"
             )
+    n_obs = sum(len(t.observed) for t in fit_targets)
+    n_scales = sum(t.scale == "free" for t in fit_targets)
+    if n_obs - len(params) - n_scales < 1:
+        raise InputError(
+            f"{n_obs} observed years to fit {len(params)} parameter(s) and {n_scales} "
+            f"scale(s): need more years than parameters",
+            field="fit_years" if backtest is None else "backtest",
+        )
     all_targets = [t.window(first, None) for t in targets]
-    ev = Evaluator(model, all_targets, seeds, client)
+    ev = Evaluator(
+        m, _annuals(m, all_targets), runs=runs, seed=seed, scheduler=scheduler,
+        workers=workers, store=store,
+    )
     lo = np.array([p.u_bounds[0] for p in params])
     hi = np.array([p.u_bounds[1] for p in params])
     u0 = np.array([p.u_start() for p in params])
     span = hi - lo
+    history: list[dict[str, float]] = []
+    costs: dict[tuple, float] = {}
 
     def values(u: np.ndarray) -> dict[str, float]:
         return {p.name: float(p.from_u(x)) for p, x in zip(params, u, strict=True)}
 
+    def residuals(points: list[dict[str, float]]) -> list[np.ndarray]:
+        out = []
+        for point, per_seed in zip(points, ev(points), strict=True):
+            r, _ = _residuals(_mean(per_seed), fit_targets)
+            key = tuple(sorted(point.items()))
+            if key not in costs:
+                costs[key] = float(r @ r) / 2
+                history.append({**point, "cost": costs[key]})
+                if progress is not None:
+                    progress(ev.runs, costs[key])
+            out.append(r)
+        return out
+
     def fun(u: np.ndarray) -> np.ndarray:
-        r, _ = _residuals(ev([values(u)])[0], fit_targets)
-        if progress is not None:
-            progress(ev.runs, float(r @ r) / 2)
-        return r
+        return residuals([values(u)])[0]
 
     def jac(u: np.ndarray) -> np.ndarray:
         steps = diff_step * span
@@ -340,29 +360,27 @@ def calibrate(
             v = u.copy()
             v[i] = v[i] + steps[i] if v[i] + steps[i] <= hi[i] else v[i] - steps[i]
             pts.append(v)
-        sims = ev([values(u)] + [values(v) for v in pts])
-        r0, _ = _residuals(sims[0], fit_targets)
-        cols = [
-            (_residuals(s, fit_targets)[0] - r0) / (v[i] - u[i])
-            for i, (s, v) in enumerate(zip(sims[1:], pts, strict=True))
-        ]
+        r0, *rs = residuals([values(u)] + [values(v) for v in pts])
+        cols = [(r - r0) / (v[i] - u[i]) for i, (r, v) in enumerate(zip(rs, pts, strict=True))]
         return np.column_stack(cols)
 
-    res = optimize.least_squares(
-        fun, u0, jac=jac, bounds=(lo, hi), method="trf", x_scale=span, max_nfev=max_evaluations
-    )
-    u = res.x
-    est = values(u)
-    r, _ = _residuals(ev([est])[0], fit_targets)
-    J = jac(u)
+    with ev.session():
+        res = optimize.least_squares(
+            fun, u0, jac=jac, bounds=(lo, hi), method="trf", x_scale=span,
+            max_nfev=max_evaluations,
+        )
+        u = res.x
+        est = values(u)
+        r = fun(u)
+        J = jac(u)
+        sim = _mean(ev([est])[0])
     n = r.size
-    n_scales = sum(t.scale == "free" for t in fit_targets)
     dof = n - len(params) - n_scales
     ssr = float(r @ r)
-    s2 = ssr / dof if dof > 0 else np.nan
+    s2 = ssr / dof
     cov = s2 * np.linalg.pinv(J.T @ J)
     sd = np.sqrt(np.clip(np.diag(cov), 0, None))
-    tq = float(stats.t.ppf(0.95, dof)) if dof > 0 else np.nan
+    tq = float(stats.t.ppf(0.95, dof))
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = cov / np.outer(sd, sd)
     sv = np.linalg.svd(J * span, compute_uv=False)
@@ -373,6 +391,7 @@ def calibrate(
         others = [abs(corr[i, j]) for j in range(len(params)) if j != i]
         identified = bool(
             np.isfinite(sd[i])
+            and sd[i] > 0
             and 2 * tq * sd[i] <= 0.5 * span[i]
             and all(c <= 0.95 for c in others if np.isfinite(c))
         )
@@ -392,7 +411,6 @@ def calibrate(
             }
         )
     table = pd.DataFrame(rows)
-    sim = ev([est])[0]
     _, scales = _residuals(sim, fit_targets)
     used = {(t.name, int(y)) for t in fit_targets for y in t.observed.index}
     fit = _fit_table(sim, all_targets, used, scales)
@@ -408,18 +426,21 @@ def calibrate(
         "mean_abs_relative_error_test": (
             float(f_test["relative_error"].abs().mean()) if len(f_test) else np.nan
         ),
-        "residual_sd_log": math.sqrt(s2) if np.isfinite(s2) else np.nan,
+        "residual_sd_log": math.sqrt(s2),
         "degrees_of_freedom": int(dof),
         "condition_number": cond,
         "runs": int(ev.runs),
         "solver_evaluations": int(res.nfev),
         "success": bool(res.success),
         "message": str(res.message),
-        "seeds": [int(s) for s in seeds],
+        "seeds": list(ev.seeds),
         "backtest": backtest,
-        "model": str(getattr(model, "name", type(model).__name__)),
-        "model_inputs": dict(getattr(model, "inputs", {}) or {}),
+        "model": str(getattr(m, "name", type(m).__name__)),
+        "model_inputs": dict(getattr(m, "inputs", {}) or {}),
+        "ensembles": list(ev.ensembles),
+        "store": str(ev.store.root) if ev.kept and hasattr(ev.store, "root") else None,
     }
     return Calibration(
-        table, fit, pd.DataFrame(corr, index=names, columns=names), scales, summary, est
+        table, fit, pd.DataFrame(corr, index=names, columns=names), scales, summary, est,
+        pd.DataFrame(history),
     )

@@ -1,30 +1,36 @@
 """What calibration and sensitivity run: the full simulation, or the population model alone.
 
 A *model* here is an object with ``run(values, seed) -> DataFrame`` (one row per step:
-``step``, ``time`` in years since the start, the flows) and the attributes ``start_year``,
-``dt`` and ``years``; ``values`` maps parameter names to numbers. Names are the scenario's
-dotted paths (``params.population.overdose_rate``, ``params.market.elasticity``) or the
-fields of the exogenous :class:`FentanylTransition` (``fentanyl.midpoint``,
-``fentanyl.width``, ``fentanyl.heroin_risk``).
+``step``, ``time`` in years since the start, the flows), ``value(name)`` (a parameter's
+value when not overridden), ``at(values)`` (the same model with values fixed) and the
+attributes ``start_year``, ``dt`` and ``years``; ``values`` maps parameter names to numbers.
+Names are the scenario's dotted paths (``params.population.overdose_rate``,
+``params.market.elasticity``) or the fields of the exogenous :class:`FentanylTransition`
+(``fentanyl.midpoint``, ``fentanyl.width``, ``fentanyl.heroin_risk``).
 
-- :class:`ScenarioModel` runs ``fentanet.simulate`` on the scenario with the values as
-  overrides: the real thing, about a minute per run of ``us-baseline`` over ten years.
-- :class:`PopulationModel` runs the population model alone on the scenario's markets,
-  driven by the status-quo inputs the full simulation produces (:func:`status_quo_inputs`:
-  availability, price, potency volatility, releases, measured in a short full run) and by
-  the exogenous potency: a surrogate, thousands of times faster, for parameters of the
-  population model and of the transition. A calibration made with it is checked with full
-  runs (:meth:`fentanet.calibrate.Calibration.check`).
+- :class:`ScenarioModel` is the full simulation. Its runs go through
+  :func:`fentanet.ensemble` (Dask, the run store) as :class:`ObservedScenario` sweeps, so
+  every run of a fit or a sensitivity analysis is kept; ``run`` makes one run in this
+  process, exactly as a worker does. About a minute per run of ``us-baseline`` over ten
+  years.
+- :class:`PopulationModel` runs the population model alone on the scenario's markets, in
+  this process, driven by the status-quo inputs the full simulation produces
+  (:func:`status_quo_inputs`: availability, price, potency volatility, releases, measured
+  in a short full run) and by the exogenous potency: a surrogate, thousands of times
+  faster, for parameters of the population model and of the transition. A calibration
+  made with it is checked with full runs (:meth:`fentanet.calibrate.Calibration.check`).
 
 Both add the column ``synthetic_fatal``: fatal overdoses involving synthetic opioids,
 ``fatal * transition.synthetic_fraction(year)`` (all of ``fatal`` without a transition),
-the counterpart of the CDC's T40.4 deaths.
+the counterpart of the CDC's T40.4 deaths (and ``synthetic_fatal_total`` to the summary).
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,29 +108,161 @@ class FentanylTransition:
         return dataclasses.replace(self, **own) if own else self
 
 
-def _split(values: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
+MODELS = ("full", "population")
+"""The models :func:`build_model` makes from a scenario."""
+
+
+def _split(values: Mapping[str, float]) -> tuple[dict[str, float], dict[str, float]]:
     own = {k: v for k, v in values.items() if k.startswith(TRANSITION_PREFIX)}
     rest = {k: v for k, v in values.items() if not k.startswith(TRANSITION_PREFIX)}
     return own, rest
 
 
-def _with_synthetic(
-    series: pd.DataFrame, transition: FentanylTransition | None, start_year: float, dt: float
+def with_synthetic(
+    series: pd.DataFrame,
+    transition: FentanylTransition | None,
+    start_year: float | None,
+    dt: float | None,
 ) -> pd.DataFrame:
+    """``series`` with the column ``synthetic_fatal`` (when it has ``fatal``): the fatal
+    overdoses of each step times the transition's synthetic fraction at the step's midpoint
+    (all of them without a transition)."""
+    if "fatal" not in series.columns:
+        return series
     s = series.copy()
     if transition is None:
         s["synthetic_fatal"] = s["fatal"].astype(float)
     else:
-        mid = start_year + s["time"].to_numpy(dtype=float) + dt / 2
+        mid = float(start_year) + s["time"].to_numpy(dtype=float) + float(dt) / 2
         s["synthetic_fatal"] = s["fatal"].to_numpy(dtype=float) * transition.synthetic_fraction(mid)
     return s
+
+
+def summarise(series: pd.DataFrame) -> dict[str, float]:
+    """The summary of a run's series as ``fentanet.simulate`` makes it: ``<flow>_total`` for
+    flows (summed over the run), ``<level>_end`` for levels (the last step's value)."""
+    from fentanet.simulate.population import FLOWS
+    from fentanet.simulate.run import FLOW_COLUMNS
+
+    flows = {*FLOW_COLUMNS, *FLOWS, "synthetic_fatal"}
+    out: dict[str, float] = {}
+    for c in series.columns:
+        if c in ("step", "time", "year") or not pd.api.types.is_numeric_dtype(series[c]):
+            continue
+        if c in flows or c.startswith(("arrests_", "seized_", "cost_")):
+            out[f"{c}_total"] = float(series[c].sum())
+        else:
+            out[f"{c}_end"] = float(series[c].iloc[-1])
+    return out
+
+
+def _lookup(scenario: Any, name: str) -> float:
+    """The number at the dotted path ``name`` of a scenario (population parameters the
+    scenario does not set take their defaults)."""
+    node: Any = scenario.model_dump(mode="python") if hasattr(scenario, "model_dump") else scenario
+    keys = name.split(".")
+    for i, key in enumerate(keys):
+        if isinstance(node, Mapping) and key in node:
+            node = node[key]
+        elif not isinstance(node, Mapping) and not isinstance(node, str) and hasattr(node, key):
+            node = getattr(node, key)
+        elif name.startswith(POPULATION_PREFIX) and i == len(keys) - 1:
+            from fentanet.simulate.population import PopulationParams
+
+            if not hasattr(PopulationParams(), key):
+                raise InputError(f"no such population parameter '{name}'", field=name)
+            return float(getattr(PopulationParams(), key))
+        else:
+            raise InputError(f"no such scenario field '{name}'", field=name)
+    if not isinstance(node, int | float) or isinstance(node, bool):
+        raise InputError(f"'{name}' is not a number ({node!r})", field=name)
+    return float(node)
+
+
+@dataclass(frozen=True)
+class ObservedScenario:
+    """A scenario, the exogenous fentanyl transition that drives its potency, and the
+    function that simulates it: what the full model's ensembles run.
+
+    :meth:`override` takes the scenario's dotted paths and ``fentanyl.*``, so the runs kept
+    in the store carry the fitted or varied values themselves as their parameters;
+    :func:`run_observed` (the ensembles' ``model``) simulates it and adds
+    ``synthetic_fatal``.
+    """
+
+    scenario: Any
+    transition: FentanylTransition | None = None
+    simulate: Callable[..., Any] | None = None  # default fentanet.simulate
+
+    @property
+    def name(self) -> str:
+        return str(getattr(self.scenario, "name", self.scenario))
+
+    @property
+    def seed(self) -> int:
+        return int(getattr(self.scenario, "seed", 1))
+
+    @property
+    def start_year(self) -> int | None:
+        y = getattr(self.scenario, "start_year", None)
+        return None if y is None else int(y)
+
+    def digest(self) -> str:
+        """The digest of the scenario the run simulates (the transition's potency in it)."""
+        sc = self.resolved()
+        return sc.digest() if hasattr(sc, "digest") else ""
+
+    def override(self, values: Mapping[str, Any]) -> ObservedScenario:
+        own, rest = _split(values)
+        if own and self.transition is None:
+            raise InputError(
+                "the fentanyl.* parameters need the fentanyl transition (transition=True, "
+                "--transition)",
+                field=next(iter(own)),
+            )
+        sc = self.scenario.override(rest) if rest else self.scenario
+        tr = self.transition.with_values(own) if own else self.transition
+        return dataclasses.replace(self, scenario=sc, transition=tr)
+
+    def resolved(self) -> Any:
+        """The scenario to simulate: potency following the transition, when there is one."""
+        if self.transition is None:
+            return self.scenario
+        years = float(self.scenario.years)
+        trend = self.transition.potency_trend(self.start_year, years)
+        return self.scenario.override({"params.market.potency_trend": trend})
+
+
+def run_observed(scenario: Any, seed: int | None = None, **kwargs: Any) -> Any:
+    """Simulate an :class:`ObservedScenario` (or a plain scenario) and add the observation
+    ``synthetic_fatal`` to its series and summary. The signature of ``fentanet.simulate``:
+    this is the ``model`` of the full model's ensembles (workers import it)."""
+    if isinstance(scenario, ObservedScenario):
+        observed = scenario
+    else:
+        observed = ObservedScenario(scenario)
+    if observed.simulate is None:
+        from fentanet.simulate.run import simulate
+    else:
+        simulate = observed.simulate
+    result = simulate(observed.resolved(), seed, **kwargs)
+    series = getattr(result, "series", None)
+    if series is None or "fatal" not in series.columns:
+        return result
+    dt = getattr(observed.scenario, "dt", None)
+    series = with_synthetic(series, observed.transition, observed.start_year, dt)
+    summary = {**dict(result.summary),
+               "synthetic_fatal_total": float(series["synthetic_fatal"].sum())}
+    return dataclasses.replace(result, series=series, summary=summary)
 
 
 class ScenarioModel:
     """The full simulation of a scenario (``fentanet.simulate``), values as overrides.
 
     ``start_year`` and ``years`` override the scenario's (a calibration to 2013-2023 runs
-    from 2013); ``transition`` sets ``params.market.potency_trend``.
+    from 2013); ``transition`` drives ``params.market.potency_trend``; ``simulate`` replaces
+    ``fentanet.simulate`` (a function of the same signature that the workers can import).
+    Many runs go through :meth:`ensemble`: Dask and the run store.
     """
 
     def __init__(
@@ -134,47 +272,74 @@ class ScenarioModel:
         start_year: int | None = None,
         years: float | None = None,
         transition: FentanylTransition | None = None,
+        simulate: Callable[..., Any] | None = None,
     ) -> None:
-        from fentanet.scenarios import load
+        from fentanet.ensemble import load_scenario
 
-        sc = load(scenario) if not hasattr(scenario, "override") else scenario
+        sc = load_scenario(scenario)
         over: dict[str, Any] = {}
         if start_year is not None:
             over["start_year"] = int(start_year)
         if years is not None:
             over["years"] = float(years)
-        self.scenario = sc.override(over) if over else sc
-        if self.scenario.start_year is None:
+        if over:
+            sc = sc.override(over)
+        self.observed = ObservedScenario(sc, transition, simulate)
+        if transition is not None and self.start_year is None:
             raise InputError(
-                "the scenario has no start_year; calibration needs calendar "
-                "years (pass start_year=)",
+                "the scenario has no start_year; the fentanyl transition needs calendar years "
+                "(pass start_year=, --start-year, or leave the transition out)",
                 field="start_year",
             )
-        self.start_year = int(self.scenario.start_year)
-        self.years = float(self.scenario.years)
-        self.dt = float(self.scenario.dt)
-        self.transition = transition
-        self.name = str(self.scenario.name)
 
-    def scenario_for(self, values: dict[str, float]) -> Any:
-        """The scenario with ``values`` applied (the transition as a potency trend)."""
-        own, rest = _split(values)
-        over: dict[str, Any] = dict(rest)
-        if self.transition is not None:
-            tr = self.transition.with_values(own)
-            over["params.market.potency_trend"] = tr.potency_trend(self.start_year, self.years)
-        elif own:
-            raise InputError(
-                "transition parameters need a FentanylTransition", field=next(iter(own))
-            )
-        return self.scenario.override(over) if over else self.scenario
+    @property
+    def scenario(self) -> Any:
+        return self.observed.scenario
 
-    def run(self, values: dict[str, float], seed: int) -> pd.DataFrame:
-        import fentanet
+    @property
+    def transition(self) -> FentanylTransition | None:
+        return self.observed.transition
 
-        result = fentanet.simulate(self.scenario_for(values), seed=int(seed))
-        tr = self.transition.with_values(_split(values)[0]) if self.transition else None
-        return _with_synthetic(result.series, tr, self.start_year, self.dt)
+    @property
+    def start_year(self) -> int | None:
+        return self.observed.start_year
+
+    @property
+    def years(self) -> float:
+        return float(getattr(self.scenario, "years", math.nan))
+
+    @property
+    def dt(self) -> float | None:
+        dt = getattr(self.scenario, "dt", None)
+        return None if dt is None else float(dt)
+
+    @property
+    def name(self) -> str:
+        return self.observed.name
+
+    def at(self, values: Mapping[str, float]) -> ScenarioModel:
+        """The same model with ``values`` fixed (a new base)."""
+        new = object.__new__(ScenarioModel)
+        new.observed = self.observed.override(values) if values else self.observed
+        return new
+
+    def scenario_for(self, values: Mapping[str, float]) -> Any:
+        """The scenario simulated at ``values`` (the transition as a potency trend)."""
+        return (self.observed.override(values) if values else self.observed).resolved()
+
+    def run(self, values: Mapping[str, float], seed: int) -> pd.DataFrame:
+        """One run at ``values`` in this process, as a worker makes it."""
+        sc = self.observed.override(values) if values else self.observed
+        return run_observed(sc, int(seed)).series
+
+    def ensemble(self, points: Sequence[Mapping[str, float]], runs: int, **kw: Any) -> Any:
+        """Run every point on ``runs`` common seeds as one ensemble (``fentanet.ensemble``'s
+        sweep): on Dask, every run kept in the store. ``kw`` go to it (``seed``,
+        ``scheduler``, ``store``, ``progress``...)."""
+        from fentanet.ensemble import ensemble
+
+        return ensemble(self.observed, runs, sweep=[dict(p) for p in points],
+                        model=run_observed, **kw)
 
     def value(self, name: str) -> float:
         """The value a parameter has in this model when not overridden."""
@@ -182,19 +347,7 @@ class ScenarioModel:
             if self.transition is None:
                 raise InputError("no fentanyl transition in this model", field=name)
             return float(getattr(self.transition, name[len(TRANSITION_PREFIX) :]))
-        node: Any = self.scenario.model_dump(mode="python")
-        for key in name.split("."):
-            if isinstance(node, dict) and key in node:
-                node = node[key]
-            elif name.startswith(POPULATION_PREFIX) and key == name.split(".")[-1]:
-                from fentanet.simulate.population import PopulationParams
-
-                return float(getattr(PopulationParams(), key))
-            else:
-                raise InputError(f"no such scenario field '{name}'", field=name)
-        if not isinstance(node, int | float) or isinstance(node, bool):
-            raise InputError(f"'{name}' is not a number ({node!r})", field=name)
-        return float(node)
+        return _lookup(self.scenario, name)
 
 
 class PopulationModel:
@@ -284,9 +437,10 @@ class PopulationModel:
             name=f"{sc.name} (population surrogate)",
         )
 
-    def run(self, values: dict[str, float], seed: int) -> pd.DataFrame:
-        from fentanet.simulate.population import PopulationInputs, run_population
-
+    def _split_values(
+        self, values: Mapping[str, float]
+    ) -> tuple[Any, FentanylTransition | None]:
+        """The population parameters and the transition at ``values``."""
         own, rest = _split(values)
         pop = {}
         for k, v in rest.items():
@@ -296,9 +450,27 @@ class PopulationModel:
                     f"and {TRANSITION_PREFIX}* parameters",
                     field=k,
                 )
-            pop[k[len(POPULATION_PREFIX) :]] = v
+            name = k[len(POPULATION_PREFIX) :]
+            if not hasattr(self.base, name):
+                raise InputError(f"no such population parameter '{k}'", field=k)
+            pop[name] = v
         params = self.base.replace(**pop) if pop else self.base
+        if own and self.transition is None:
+            raise InputError("no fentanyl transition in this model", field=next(iter(own)))
         tr = self.transition.with_values(own) if self.transition else None
+        return params, tr
+
+    def at(self, values: Mapping[str, float]) -> PopulationModel:
+        """The same model with ``values`` fixed (a new base)."""
+        new = copy.copy(self)
+        new.base, new.transition = self._split_values(values)
+        return new
+
+    def run(self, values: Mapping[str, float], seed: int) -> pd.DataFrame:
+        """One run of the population model at ``values`` (in this process)."""
+        from fentanet.simulate.population import PopulationInputs, run_population
+
+        params, tr = self._split_values(values)
         m = len(self.markets)
         x = self.inputs
         released = (
@@ -325,15 +497,16 @@ class PopulationModel:
             columns={"using": "people_using", "treatment": "people_in_treatment"}
         )
         series["time"] = series["step"] * self.dt  # as the engine: time at the step's start
-        return _with_synthetic(series, tr, self.start_year, self.dt)
+        return with_synthetic(series, tr, self.start_year, self.dt)
 
     def value(self, name: str) -> float:
         if name.startswith(TRANSITION_PREFIX):
             if self.transition is None:
                 raise InputError("no fentanyl transition in this model", field=name)
             return float(getattr(self.transition, name[len(TRANSITION_PREFIX) :]))
-        if name.startswith(POPULATION_PREFIX):
-            return float(getattr(self.base, name[len(POPULATION_PREFIX) :]))
+        field = name[len(POPULATION_PREFIX) :]
+        if name.startswith(POPULATION_PREFIX) and hasattr(self.base, field):
+            return float(getattr(self.base, field))
         raise InputError(f"the population surrogate has no parameter '{name}'", field=name)
 
 
@@ -354,3 +527,50 @@ def status_quo_inputs(scenario: Any, *, seed: int = 1, years: float = 1.0) -> di
         "potency_volatility": float(s["potency_volatility"].mean()),
         "released_per_person_year": released / using if using > 0 else 0.0,
     }
+
+
+def is_model(obj: Any) -> bool:
+    """Whether ``obj`` is a model (``run(values, seed)`` and ``value(name)``), not a scenario."""
+    return callable(getattr(obj, "run", None)) and callable(getattr(obj, "value", None))
+
+
+def build_model(
+    scenario: Any,
+    model: str | Callable[..., Any] = "full",
+    *,
+    start_year: int | None = None,
+    years: float | None = None,
+    transition: FentanylTransition | bool | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    seed: int = 1,
+) -> Any:
+    """The model of a scenario (name, YAML path or ``Scenario``): ``"full"`` (the simulation
+    through ``fentanet.ensemble``), ``"population"`` (the surrogate, its status quo measured
+    in a one-year full run with ``seed``), or a function with ``fentanet.simulate``'s
+    signature run through ``fentanet.ensemble`` in its place. ``transition``: a
+    :class:`FentanylTransition`, ``True`` for the default one, or none; ``overrides``:
+    fixed dotted-path values. A model object given as ``scenario`` is returned as it is."""
+    if is_model(scenario):
+        if any(v is not None for v in (start_year, years, overrides)) or transition:
+            raise InputError(
+                "start_year, years, transition and overrides apply to a scenario, not to a "
+                "model object",
+                field="model",
+            )
+        return scenario
+    tr = FentanylTransition() if transition is True else (transition or None)
+    from fentanet.ensemble import load_scenario
+
+    sc = load_scenario(scenario)
+    if overrides:
+        sc = sc.override(dict(overrides))
+    if model == "population":
+        return PopulationModel.from_scenario(
+            sc, start_year=start_year, years=years, transition=tr, seed=seed
+        )
+    if model == "full":
+        return ScenarioModel(sc, start_year=start_year, years=years, transition=tr)
+    if callable(model):
+        return ScenarioModel(sc, start_year=start_year, years=years, transition=tr,
+                             simulate=model)
+    raise InputError(f"expected one of {MODELS} or a function, got {model!r}", field="model")

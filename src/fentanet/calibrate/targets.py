@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -143,7 +144,10 @@ def read_target(
     series = series or known.get("series")
     if series is None:
         raise InputError(
-            "say which model series this is compared with (series=)", file=path, field="series"
+            "say which model series this is compared with (series=, --series), e.g. "
+            "synthetic_fatal or deaths",
+            file=path,
+            field="series",
         )
     if "status" in df.columns and not provisional:
         df = df[~df["status"].astype(str).str.startswith("provisional")]
@@ -175,13 +179,34 @@ def read_target(
     )
 
 
+def targets_from(targets: Any, **read: Any) -> list[Target]:
+    """Targets given as a :class:`Target`, a CSV path, or a sequence of them (paths are read
+    with :func:`read_target` and the options ``read``)."""
+    if isinstance(targets, Target | str | Path):
+        targets = [targets]
+    out = [t if isinstance(t, Target) else read_target(t, **read) for t in targets]
+    if not out:
+        raise InputError("give at least one target", field="targets")
+    names = [t.name for t in out]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise InputError(f"two targets are named {dup[0]!r}; name them apart", field="targets")
+    return out
+
+
 def annual(
-    series: pd.DataFrame, column: str, *, start_year: float, dt: float, period: str = "calendar"
+    series: pd.DataFrame,
+    column: str,
+    *,
+    start_year: float | None,
+    dt: float | None = None,
+    period: str = "calendar",
 ) -> pd.Series:
     """The model column summed per calendar or federal fiscal year, complete years only.
 
     A step counts in the year holding its midpoint ``start_year + time + dt / 2``; fiscal
-    year Y runs from October of Y - 1 to September of Y.
+    year Y runs from October of Y - 1 to September of Y. Without a ``start_year`` the years
+    are counted from 0 (the run's first year); without ``dt`` it is the series' step.
     """
     if column not in series.columns:
         raise InputError(
@@ -189,7 +214,10 @@ def annual(
             f"{sorted(c for c in series.columns if c not in ('step', 'time'))}",
             field=column,
         )
-    mid = start_year + series["time"].to_numpy(dtype=float) + dt / 2
+    time = series["time"].to_numpy(dtype=float)
+    if dt is None:
+        dt = float(np.median(np.diff(time))) if len(time) > 1 else 1.0
+    mid = (start_year or 0) + time + dt / 2
     if period == "fiscal":
         mid = mid + 0.25
     year = np.floor(mid + 1e-9).astype(int)

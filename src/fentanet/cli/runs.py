@@ -1,7 +1,8 @@
-"""Many runs from the command line: ``fentanet sweep``, ``sensitivity``, ``calibrate`` and
-``fentanet runs list|show|export|delete|check|rebuild``, and the ensemble options
-(``--runs``, ``--scheduler``, ``--store``) that ``fentanet simulate`` and ``fentanet
-compare`` share (:func:`run_ensemble`)."""
+"""Many runs from the command line: ``fentanet sweep`` and ``fentanet runs
+list|show|export|delete|check|rebuild``, and the ensemble options (``--runs``,
+``--scheduler``, ``--store``) that ``fentanet simulate``, ``compare``, ``calibrate`` and
+``sensitivity`` share (:func:`run_ensemble`; the last two are in
+:mod:`fentanet.cli.calibrate`)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ import yaml
 
 from fentanet.cli import app
 from fentanet.cli.common import console, err_console, print_json, table
-from fentanet.cli.reporting import PngOpt, ReportOpt, check_report_paths, save_report
 from fentanet.errors import InputError
 
 runs_app = typer.Typer(name="runs", help="The run store: list, show, export, delete runs.",
@@ -177,127 +177,6 @@ def sweep(
     run_ensemble(scenario, runs=runs, variants=variant or None, sweep=grid, seed=seed,
                  scheduler=scheduler, workers=workers, store=store, json_out=json_out,
                  years=years)
-
-
-def parse_range(spec: str) -> tuple[str, tuple[float, float]]:
-    """``name=low:high`` -> (name, (low, high))."""
-    name, sep, values = spec.partition("=")
-    parts = values.split(":")
-    try:
-        if not sep or not name.strip() or len(parts) != 2:
-            raise ValueError
-        return name.strip(), (float(parts[0]), float(parts[1]))
-    except ValueError:
-        raise InputError(f"expected name=low:high, got {spec!r}", field="--param") from None
-
-
-@app.command()
-def sensitivity(
-    scenario: Annotated[str, typer.Argument(help="Built-in scenario name or YAML file.")],
-    param: Annotated[list[str], typer.Option(
-        "--param", "-p", help="Parameter range: dotted.path=low:high (repeatable).")],
-    method: Annotated[str, typer.Option(help="tornado (one at a time) or lhs (Latin "
-                                             "hypercube with PRCC).")] = "tornado",
-    samples: Annotated[int, typer.Option(min=2, help="Points of the Latin hypercube.")] = 50,
-    runs: Annotated[int, typer.Option("--runs", "-n", min=1, help="Seeds per point (common "
-                                                                  "to all points).")] = 5,
-    metric: Annotated[str, typer.Option(help="Summary metric analysed.")] = "deaths_total",
-    seed: SeedOpt = None,
-    years: Annotated[float | None, typer.Option(help="Horizon in years.")] = None,
-    scheduler: SchedulerOpt = None,
-    workers: WorkersOpt = None,
-    store: StoreOpt = None,
-    json_out: JsonOpt = False,
-    report: ReportOpt = None,
-    png: PngOpt = None,
-) -> None:
-    """Sensitivity of a summary metric to parameters: tornado or LHS with PRCC."""
-    from fentanet.ensemble import load_scenario
-    from fentanet.ensemble.sensitivity import global_sensitivity, tornado
-
-    if method not in ("tornado", "lhs"):
-        raise InputError(f"method must be tornado or lhs, got {method!r}", field="--method")
-    if (report or png) and method != "tornado":
-        raise InputError("--report draws the tornado: use it with --method tornado",
-                         field="--report")
-    check_report_paths(report, png)
-    ranges = dict(parse_range(p) for p in param)
-    sc = load_scenario(scenario)
-    if years is not None:
-        sc = sc.override({"years": years})
-    kw = dict(metric=metric, seed=seed, scheduler=scheduler, workers=workers, store=store,
-              progress=sys.stderr.isatty() or not json_out)
-    if method == "tornado":
-        result = tornado(sc, ranges, runs=runs, **kw)
-        cols = ["parameter", "low", "high", "base", "change_low", "change_high", "swing"]
-    else:
-        result, _ = global_sensitivity(sc, ranges, samples=samples, runs=runs, **kw)
-        cols = ["parameter", "prcc", "p_value", "samples"]
-    if json_out:
-        print_json({"method": method, "metric": metric, "ensemble": result.attrs["ensemble"],
-                    "table": _records(result)})
-    else:
-        console.print(table(f"{method}: {metric} (ensemble {result.attrs['ensemble']})",
-                            cols, result[cols].to_numpy().tolist()))
-    if report or png:
-        from fentanet.report import sensitivity_report
-
-        save_report(sensitivity_report(result, scenario=str(getattr(sc, "name", scenario)),
-                                       metric=metric), report, png, json_out=json_out)
-
-
-@app.command()
-def calibrate(
-    scenario: Annotated[str, typer.Argument(help="Built-in scenario name or YAML file.")],
-    target: Annotated[Path, typer.Option("--target", help="CSV of the observed series: a "
-                                                          "'year' column and a value "
-                                                          "column.")],
-    param: Annotated[list[str], typer.Option(
-        "--param", "-p", help="Fitted parameter: dotted.path=low:high (repeatable, at most "
-                              "four).")],
-    metric: Annotated[str, typer.Option(help="Simulated series summed per year.")] = "deaths",
-    column: Annotated[str | None, typer.Option(help="Target column (default: the first "
-                                                    "after 'year').")] = None,
-    cutoff: Annotated[int | None, typer.Option(help="Backtest: fit the years up to this one, "
-                                                    "report the error after it.")] = None,
-    runs: Annotated[int, typer.Option("--runs", "-n", min=1, help="Seeds per evaluation "
-                                                                  "(the same each time).")]
-    = 4,
-    max_evaluations: Annotated[int, typer.Option(min=2, help="Budget of the "
-                                                             "optimiser.")] = 60,
-    seed: SeedOpt = None,
-    scheduler: SchedulerOpt = None,
-    workers: WorkersOpt = None,
-    store: StoreOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
-    """Fit parameters to an observed annual series: the fit per year and the parameters'
-    uncertainty."""
-    from fentanet.ensemble.calibration import calibrate as fit
-    from fentanet.ensemble.calibration import read_target, rmse_log
-
-    ranges = dict(parse_range(p) for p in param)
-    if len(ranges) > 4:
-        raise InputError("fit at most four parameters at once", field="--param")
-    cal = fit(scenario, read_target(target, column=column), ranges, metric=metric, runs=runs,
-              cutoff=cutoff, max_evaluations=max_evaluations, seed=seed,
-              scheduler=scheduler, workers=workers, store=store)
-    errors = {"rmse_log_fitted": rmse_log(cal.fit, held_out=False),
-              "rmse_log_held_out": rmse_log(cal.fit, held_out=True)}
-    if json_out:
-        print_json({"params": _records(cal.params), "fit": _records(cal.fit),
-                    "loss": cal.loss, "evaluations": cal.evaluations,
-                    **{k: None if math.isnan(v) else v for k, v in errors.items()}})
-        return
-    console.print(table(f"Fitted parameters ({cal.evaluations} evaluations, loss "
-                        f"{cal.loss:.4g})", ["parameter", "value", "std error", "95% interval"],
-                        [[r.parameter, r.value, r.std_error,
-                          f"{_num(r.ci_low)} .. {_num(r.ci_high)}"]
-                         for r in cal.params.itertuples()]))
-    console.print(table("Fit per year", ["year", "observed", "simulated", "relative error",
-                                         "held out"],
-                        [[r.year, r.observed, r.simulated, r.relative_error,
-                          "yes" if r.held_out else ""] for r in cal.fit.itertuples()]))
 
 
 # ------------------------------------------------------------------ the store

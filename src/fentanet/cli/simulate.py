@@ -50,8 +50,8 @@ def _tornado(store: str | None, sensitivity: str | None, metric: str | None) -> 
     wrong id fails at once)."""
     if sensitivity is None:
         return None
+    from fentanet.calibrate import tornado_table
     from fentanet.ensemble import Ensemble
-    from fentanet.ensemble.sensitivity import tornado_table
     from fentanet.store import RunStore
 
     return tornado_table(Ensemble.load(RunStore(store), sensitivity),

@@ -8,7 +8,6 @@ module is callable: it is :func:`~fentanet.ensemble.core.ensemble`) and returns 
 import sys
 import types
 
-from fentanet.ensemble.calibration import Calibration, calibrate, read_target
 from fentanet.ensemble.core import EnsembleInterrupted, ensemble, load_scenario
 from fentanet.ensemble.plan import BASELINE, RunTask, Variant, sweep_points, variants_from
 from fentanet.ensemble.results import (
@@ -20,39 +19,24 @@ from fentanet.ensemble.results import (
     series_quantiles,
 )
 from fentanet.ensemble.runner import SCHEDULER_ENV, connect, execute
-from fentanet.ensemble.sensitivity import (
-    global_sensitivity,
-    latin_hypercube,
-    prcc,
-    tornado,
-    tornado_table,
-)
 
 __all__ = [
     "BASELINE",
     "SCHEDULER_ENV",
-    "Calibration",
     "Ensemble",
     "EnsembleInterrupted",
     "RunTask",
     "Variant",
-    "calibrate",
     "compare_table",
     "connect",
     "ensemble",
     "execute",
-    "global_sensitivity",
-    "latin_hypercube",
     "load_scenario",
     "mean_interval",
     "paired",
-    "prcc",
     "ratio_interval",
-    "read_target",
     "series_quantiles",
     "sweep_points",
-    "tornado",
-    "tornado_table",
     "variants_from",
 ]
 

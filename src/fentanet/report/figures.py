@@ -478,7 +478,7 @@ def tornado_figure(frame: pd.DataFrame, *, parameter: str = "parameter",
     """One-at-a-time sensitivity: for each parameter the change in the output when it is
     set to its low and to its high value (bars from zero, widest swing on top), with the
     per-seed intervals of the change where the table has them
-    (``<low>_ci_low``/``<low>_ci_high``, as :func:`fentanet.ensemble.tornado` returns)."""
+    (``<low>_ci_low``/``<low>_ci_high``, as :func:`fentanet.calibrate.tornado` returns)."""
     f = frame.assign(_swing=(frame[high] - frame[low]).abs()).sort_values(
         "_swing", ascending=True, kind="stable")
 

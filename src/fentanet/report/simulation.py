@@ -273,8 +273,8 @@ def simulation_report(runs: Any, *, sensitivity: pd.DataFrame | None = None,
         ``Ensemble.load(store, id)``), a :class:`~fentanet.Comparison`
         (``fentanet.compare``), a mapping strategy -> Result, or one Result.
     sensitivity
-        A one-at-a-time sensitivity table (:func:`fentanet.ensemble.tornado`, or
-        :func:`fentanet.ensemble.sensitivity.tornado_table` of a stored one): drawn as a
+        A one-at-a-time sensitivity table (:func:`fentanet.calibrate.tornado`, or
+        :func:`fentanet.calibrate.tornado_table` of a stored one): drawn as a
         tornado.
     series
         Per-step series to draw (default: supply, overdose deaths, people using, price,

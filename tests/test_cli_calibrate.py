@@ -1,0 +1,131 @@
+"""``fentanet calibrate`` and ``fentanet sensitivity``: the full model's runs kept in the
+store, the population surrogate, --json and --out, and errors (exit 2)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+import fentanet
+from fentanet.calibrate import annual
+from fentanet.cli import main
+from fentanet.store import RunStore
+
+
+def cli_json(capsys, *argv: str):
+    code = main([*argv, "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_calibrate_the_toy_through_ensembles_kept_in_the_store(capsys, tmp_path):
+    ref = fentanet.simulate("toy", seed=50)
+    target = tmp_path / "target.csv"
+    yearly = annual(ref.series, "deaths", start_year=None)
+    target.write_text("year,deaths\n" + "".join(f"{y},{v}\n" for y, v in yearly.items()))
+    res = cli_json(capsys, "calibrate", "toy", "--target", str(target), "--series", "deaths",
+                   "--param", "params.market.elasticity=0.3:0.9", "--no-transition",
+                   "--runs", "1", "--max-evaluations", "2", "--scheduler", "serial",
+                   "--store", str(tmp_path / "s"))
+    [p] = res["parameters"]
+    assert p["name"] == "params.market.elasticity" and 0.3 <= p["estimate"] <= 0.9
+    assert [r["year"] for r in res["fit"]] == [0, 1]
+    assert [r["observed"] for r in res["fit"]] == yearly.tolist()
+    s = res["summary"]
+    assert s["rmse_log_test"] is None and s["runs"] >= 2  # no backtest: nothing held out
+    runs = RunStore(tmp_path / "s").runs()
+    assert len(runs) == s["runs"] and set(runs.ensemble_id) == set(s["ensembles"])
+    assert {tuple(r) for r in runs.params.map(dict.keys)} == {("params.market.elasticity",)}
+
+
+def test_calibrate_the_surrogate_to_the_shape_of_the_deaths_with_a_backtest(
+        tmp_path, shared_data, capsys):
+    deaths = shared_data / "public" / "us_synthetic_opioid_deaths.csv"
+    out = tmp_path / "fit"
+    # the toy scenario is small (4,500 people using): fit the transition to the shape of
+    # the death series (free scale)
+    rc = main(["calibrate", "toy", "--target", str(deaths), "--scale", "free",
+               "--param", "fentanyl.midpoint=2012:2022", "--param", "fentanyl.width=0.3:5",
+               "--model", "population", "--start-year", "2013", "--years", "11", "--runs", "1",
+               "--backtest", "2020", "--out", str(out), "--store", str(tmp_path / "s")])
+    assert rc == 0, capsys.readouterr().err
+    assert "Estimates (90% interval)" in capsys.readouterr().out
+    params = pd.read_csv(out / "parameters.csv")
+    assert list(params["name"]) == ["fentanyl.midpoint", "fentanyl.width"]
+    assert params["identified"].all()
+    assert 2014 < params["estimate"].iloc[0] < 2020
+    fit = pd.read_csv(out / "fit.csv")
+    assert set(fit.loc[~fit["used"], "year"]) == {2021, 2022, 2023}
+    assert fit.loc[fit["used"], "relative_error"].abs().max() < 0.5
+    assert "| fit |" in (out / "calibration.md").read_text()
+    data = json.loads((out / "calibration.json").read_text())
+    assert data["summary"]["ensembles"] == [] and len(pd.read_csv(out / "history.csv")) > 3
+    assert not (tmp_path / "s").exists()  # the surrogate runs in process, nothing stored
+
+
+def test_sensitivity_tornado_of_the_toy(capsys, tmp_path):
+    res = cli_json(capsys, "sensitivity", "toy", "--param", "params.market.elasticity=0.3:0.9",
+                   "--runs", "2", "--years", "0.25", "--scheduler", "serial",
+                   "--store", str(tmp_path / "s"))
+    [row] = res["table"]
+    assert row["parameter"] == "params.market.elasticity" and row["seeds"] == 2
+    runs = RunStore(tmp_path / "s").runs(ensemble=res["ensemble"])
+    assert len(runs) == 3 * 2  # base, low, high x 2 seeds
+    assert row["swing"] == pytest.approx(row["change_high"] - row["change_low"])
+
+
+def test_sensitivity_on_the_surrogate_with_fixed_overrides(tmp_path, capsys):
+    out = tmp_path / "s"
+    rc = main(["sensitivity", "toy", "--param", "params.population.overdose_rate=0.2:0.3",
+               "--param", "params.population.p_witnessed=0.4:0.8", "--model", "population",
+               "--years", "1", "--start-year", "2023", "--runs", "2", "--metric",
+               "fatal_total", "--set", "network.generate.capacity_slack=1.4", "--out", str(out)])
+    assert rc == 0, capsys.readouterr().err
+    assert "population surrogate, not stored" in capsys.readouterr().out
+    oat = pd.read_csv(out / "sensitivity_tornado.csv")
+    assert oat["parameter"].iloc[0] == "params.population.overdose_rate"
+    res = cli_json(capsys, "sensitivity", "toy", "-p", "params.population.p0=0.08:0.14",
+                   "-p", "params.population.overdose_rate=0.2:0.3", "--model", "population",
+                   "--method", "lhs", "--samples", "6", "--years", "1")
+    assert res["method"] == "lhs" and res["ensemble"] is None and len(res["design"]) == 6
+    assert {r["parameter"] for r in res["table"]} == {"params.population.p0",
+                                                      "params.population.overdose_rate"}
+
+
+def test_errors_exit_2_with_a_message(tmp_path, capsys, shared_data):
+    deaths = str(shared_data / "public" / "us_synthetic_opioid_deaths.csv")
+    store = str(tmp_path / "s")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("year,deaths\n2019,10\n2020,lots\n")
+    good = tmp_path / "good.csv"
+    good.write_text("year,deaths\n0,10\n1,12\n")
+    cases = [
+        (["calibrate", "toy", "--target", str(bad), "--series", "deaths", "--store", store],
+         "bad.csv:3: field 'deaths'"),
+        (["calibrate", "toy", "--target", str(tmp_path / "none.csv"), "--series", "deaths"],
+         "no such file"),
+        (["calibrate", "toy", "--target", str(good), "--series", "deaths", "--no-transition",
+          "-p", "params.market.nothing=0:1", "--store", store], "no such scenario field"),
+        (["calibrate", "toy", "--target", deaths, "-p", "params.population.nothing=0:1",
+          "--model", "population", "--start-year", "2013", "--years", "11"],
+         "no parameter 'params.population.nothing'"),
+        (["calibrate", "toy", "--target", deaths, "--param", "x=1"], "NAME=LOW:HIGH"),
+        (["calibrate", "toy", "--target", deaths, "--store", store],
+         "needs calendar years"),
+        (["calibrate", "toy", "--target", deaths, "--check", "--store", store],
+         "--check runs the full simulation after a --model population fit"),
+        (["calibrate", "toy", "--target", deaths, "--model", "agents"], "expected one of"),
+        (["sensitivity", "toy", "-p", "params.population.p0=0.1:0.2", "--set",
+          "network.generate.nothing=1"], "nothing"),
+        (["sensitivity", "toy", "-p", "params.market.nothing=0:1", "--store", store],
+         "no such scenario field"),
+        (["sensitivity", "toy", "-p", "params.population.p0=0.1:0.2", "--method", "sobol"],
+         "tornado or lhs"),
+    ]
+    for argv, message in cases:
+        assert main(argv) == 2, argv
+        assert message in capsys.readouterr().err, argv
+    assert not (tmp_path / "s").exists()  # nothing ran
