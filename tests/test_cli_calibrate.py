@@ -103,6 +103,10 @@ def test_errors_exit_2_with_a_message(tmp_path, capsys, shared_data):
     good = tmp_path / "good.csv"
     good.write_text("year,deaths\n0,10\n1,12\n")
     cases = [
+        (["calibrate", "toy", "--target", str(good), "--series", "deaths", "--out",
+          str(bad), "--store", store], "exists and is not a folder"),
+        (["sensitivity", "toy", "-p", "years=0.2:0.4", "--out", str(bad), "--store", store],
+         "exists and is not a folder"),
         (["calibrate", "toy", "--target", str(bad), "--series", "deaths", "--store", store],
          "bad.csv:3: field 'deaths'"),
         (["calibrate", "toy", "--target", str(tmp_path / "none.csv"), "--series", "deaths"],

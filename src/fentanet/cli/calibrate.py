@@ -15,7 +15,7 @@ import pandas as pd
 import typer
 
 from fentanet.cli import app
-from fentanet.cli.common import console, err_console, print_json, table
+from fentanet.cli.common import check_output_folder, console, err_console, print_json, table
 from fentanet.cli.reporting import PngOpt, ReportOpt, check_report_paths, save_report
 from fentanet.cli.runs import JsonOpt, SchedulerOpt, SeedOpt, StoreOpt, WorkersOpt
 from fentanet.errors import InputError
@@ -154,6 +154,7 @@ def calibrate(
     if check and model != "population":
         raise InputError("--check runs the full simulation after a --model population fit",
                          field="--check")
+    check_output_folder(out, "--out")
     targets = [read_target(t, value=column, series=series, scale=scale,
                            provisional=provisional) for t in target]
     params = parameters_from(param) if param else None
@@ -258,6 +259,7 @@ def sensitivity(
         raise InputError("--report draws the tornado: use it with --method tornado",
                          field="--report")
     check_report_paths(report, png)
+    check_output_folder(out, "--out")
     params = parameters_from(param)
     m = _model(model, scenario, start_year=start_year, years=years, transition=transition,
                overrides=_overrides(set_), seed=seed)
