@@ -13,7 +13,10 @@ Flow runs on a *stage-expanded* graph built from a :class:`~fentanet.network.Net
   lab. An actor handling both commodities (a marketplace) has its capacity on each;
 - each link is an arc from the out-node of its source's unit to the in-node of its
   target's unit, with the link's capacity (unbounded when missing); an undirected link is
-  an arc each way and its flow is the net flow from ``source`` to ``target``;
+  an arc each way where its kind allows both orientations (``flow``, untyped actors) and
+  its flow is the net flow from ``source`` to ``target``; a typed link (``supplies``,
+  ``ships``, ...) in an undirected network is stored source-upstream and carries material
+  that way only;
 - a super-source feeds every source (into its precursor unit when it has one) without
   limit, and every sink drains to a super-sink through an arc whose capacity is the
   sink's ``demand`` (unbounded when missing): a cut in capacity nobody uses does not
@@ -51,7 +54,7 @@ from scipy.sparse.csgraph import breadth_first_order
 from fentanet.analysis._maxflow import ArcSolver
 from fentanet.errors import InputError
 from fentanet.network.kinds import FLOW_LINK_KINDS
-from fentanet.network.model import Network
+from fentanet.network.model import Network, links_allowed
 
 CARRYING_KINDS: frozenset[str] = FLOW_LINK_KINDS - {"diverts_to"}
 """Link kinds that carry flow: every flow link kind except prescription diversion."""
@@ -314,11 +317,16 @@ def expand(net: Network, sources: Any = None, sinks: Any = None, *,
     first = np.where(unit_of[:, PRECURSOR] >= 0, unit_of[:, PRECURSOR], unit_of[:, PRODUCT])
     last = np.where(unit_of[:, PRODUCT] >= 0, unit_of[:, PRODUCT], unit_of[:, PRECURSOR])
 
-    # link arcs (both directions for undirected links)
-    ends = [(s, t, 1)] + ([] if net.directed else [(t, s, -1)])
+    # link arcs (undirected links: also the reverse arc where the kind allows that way)
+    ends = [(s, t, 1, True)]
+    if not net.directed:
+        back = links_allowed(link_kind.iloc[rows].reset_index(drop=True),
+                             net.actors["kind"], net.target_index[rows],
+                             net.source_index[rows])
+        ends.append((t, s, -1, back))
     parts: list[tuple[np.ndarray, ...]] = []
-    for a, b, sign in ends:
-        keep = (a != b) & ~is_source[b] & ~is_sink[a]
+    for a, b, sign, allowed in ends:
+        keep = (a != b) & ~is_source[b] & ~is_sink[a] & allowed
         ka = np.flatnonzero(keep)
         parts.append((2 * unit_of[a[ka], comm[ka]] + 1, 2 * unit_of[b[ka], comm[ka]],
                       link_cap[rows[ka]], np.full(ka.size, ARC_LINK), rows[ka],

@@ -15,6 +15,7 @@ from typing import Annotated
 import numpy as np
 import pandas as pd
 import typer
+from rich.markup import escape
 
 from fentanet.analysis.resilience import MEASURES, MODES
 from fentanet.analysis.resilience import resilience as resilience_curve
@@ -39,6 +40,7 @@ from fentanet.cli.inputs import (
     load_network,
     reader_options,
 )
+from fentanet.cli.network import links_text
 from fentanet.cli.reporting import PngOpt, ReportOpt, check_report_paths, save_report
 from fentanet.errors import InputError
 from fentanet.network import Network
@@ -60,8 +62,8 @@ def print_report(report: AnalysisReport, *, top: int | None = None) -> None:
     """Print an analysis report as a terminal summary."""
     s = report.network
     kind = "directed" if s["directed"] else "undirected"
-    console.print(f"[bold]{s['name'] or 'network'}[/bold]  {s['actors']:,} actors, "
-                  f"{s['links']:,} links, {kind}, {s['components']} component(s), largest "
+    console.print(f"[bold]{escape(s['name'] or 'network')}[/bold]  {s['actors']:,} actors, "
+                  f"{links_text(s)}, {kind}, {s['components']} component(s), largest "
                   f"{s['largest_component']:,}", soft_wrap=True)
     top = top or report.settings["top"]
     measures = list(report.top)

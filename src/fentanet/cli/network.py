@@ -29,8 +29,8 @@ def print_summary(summary: dict) -> None:
     """Print a network summary (as returned by ``Network.summary``) as tables."""
     kind = "directed" if summary["directed"] else "undirected"
     console.print(f"[bold]{escape(summary['name'] or 'network')}[/bold]  "
-                  f"{summary['actors']} actors, "
-                  f"{summary['links']} links, {kind}", soft_wrap=True)
+                  f"{summary['actors']:,} actors, {links_text(summary)}, {kind}",
+                  soft_wrap=True)
     if summary.get("source"):
         console.print(f"  source: {escape(str(summary['source']))}", soft_wrap=True)
     console.print(table("Actors by kind", ["kind", "actors"],
@@ -42,12 +42,20 @@ def print_summary(summary: dict) -> None:
         ["components", summary["components"]],
         ["largest component", summary["largest_component"]],
         ["isolates", summary["isolates"]],
-        ["density", summary["density"]],
-        ["degree mean / median / max", f"{deg['mean']:.3g} / {deg['median']:.3g} / {deg['max']}"],
+        ["density (distinct pairs)", summary["density"]],
+        ["neighbours mean / median / max",
+         f"{deg['mean']:.3g} / {deg['median']:.3g} / {deg['max']}"],
     ]
     if summary["phases"]:
         rows.append(["phases", f"{len(summary['phases'])}: {summary['phases']}"])
     console.print(table("Structure", ["measure", "value"], rows))
+
+
+def links_text(summary: dict) -> str:
+    """``"1,234 links (distinct pairs 205)"``; the pairs only when they differ."""
+    links, pairs = summary["links"], summary.get("distinct_pairs", summary["links"])
+    text = f"{links:,} links"
+    return text if pairs == links else f"{text} (distinct pairs {pairs:,})"
 
 
 @app.command()

@@ -271,9 +271,13 @@ class Network:
             na = max(len(akinds), 1)
             key = (lcode.astype(np.int64) * na + acode[src[rows]]) * na + acode[dst[rows]]
             triples, first = np.unique(key, return_index=True)
+            flip = []
             for code, at in zip(triples.tolist(), first.tolist(), strict=True):
                 lk, sk, tk = lkinds[code // (na * na)], akinds[code // na % na], akinds[code % na]
                 if not allowed_pair(lk, sk, tk):
+                    if not self.directed and allowed_pair(lk, tk, sk):
+                        flip.append(code)  # undirected: stored the allowed way round
+                        continue
                     row = int(rows[at])
                     raise origin.link_error(
                         row,
@@ -282,6 +286,21 @@ class Network:
                         f"expected one of: {expected_pairs(lk)}",
                         "kind",
                     )
+            if flip:
+                self._flip(rows[np.isin(key, flip)])
+
+    def _flip(self, rows: np.ndarray) -> None:
+        """Swap the two ends of the given links (in the table and the cached indices)."""
+        src, dst = self.source_index.copy(), self.target_index.copy()
+        src[rows], dst[rows] = dst[rows], src[rows]
+        links = self.links.copy()
+        s = links["source"].to_numpy(dtype=object, copy=True)
+        t = links["target"].to_numpy(dtype=object, copy=True)
+        s[rows], t[rows] = t[rows], s[rows]
+        links["source"] = pd.Series(s, index=links.index, dtype=links["source"].dtype)
+        links["target"] = pd.Series(t, index=links.index, dtype=links["target"].dtype)
+        self.links = links
+        self._cache.src, self._cache.dst = src, dst
 
     # ------------------------------------------------------------------ basic properties
     @property
@@ -566,6 +585,11 @@ class Network:
     def to_undirected(self, combine: Combine = "max") -> Network:
         """One undirected link per unordered pair and kind.
 
+        A typed link (a flow or support kind) keeps the orientation its kind allows
+        (supplier to lab, dealer to market, member to organization: source upstream), so
+        the network stays valid and flow analysis follows that orientation; other links
+        run from the actor listed first to the one listed later.
+
         Numeric attributes of the links merged into one are combined by ``combine``
         (``max`` as in the UCINET covert-networks collection, ``sum``, ``min``, ``first``,
         ``last``); other attributes keep the first value. Phases stay apart: a pair
@@ -576,6 +600,8 @@ class Network:
                              "first or last", field="combine")
         src, dst = self.source_index, self.target_index
         lo, hi = np.minimum(src, dst), np.maximum(src, dst)
+        wrong = ~links_allowed(self.links["kind"], self.actors["kind"], lo, hi)
+        lo[wrong], hi[wrong] = hi[wrong], lo[wrong]  # typed links stay source-upstream
         links = self.links.copy()
         links["source"] = self.actors["id"].to_numpy(dtype=object)[lo]
         links["target"] = self.actors["id"].to_numpy(dtype=object)[hi]
@@ -634,11 +660,28 @@ class Network:
         return to_igraph(self, **kw)
 
     def summary(self) -> dict[str, Any]:
-        """Counts by kind, components, density and degree summary (what ``info`` prints)."""
+        """Counts by kind, components, density and degree summary (what ``info`` prints).
+
+        ``links`` counts every link (parallel links of several phases or kinds too);
+        ``distinct_pairs`` the linked pairs of distinct actors (ordered when directed), as
+        :func:`fentanet.analysis.structure.network_measures` counts them. ``density`` is
+        distinct pairs over n(n-1) (directed) or n(n-1)/2, and ``degree`` the number of
+        distinct neighbours (direction ignored, self-loops left out), so neither can
+        exceed its bound however many parallel links there are.
+        """
         n, m = self.n_actors, self.n_links
         labels = self.component_labels()
         sizes = np.bincount(labels)
-        deg = self.degree().to_numpy()
+        src, dst = self.source_index.astype(np.int64), self.target_index.astype(np.int64)
+        simple = src != dst
+        lo, hi = np.minimum(src, dst)[simple], np.maximum(src, dst)[simple]
+        undirected = np.unique(lo * max(n, 1) + hi)
+        if self.directed:
+            distinct = int(np.unique(src[simple] * max(n, 1) + dst[simple]).size)
+        else:
+            distinct = int(undirected.size)
+        deg = (np.bincount(undirected // max(n, 1), minlength=n)
+               + np.bincount(undirected % max(n, 1), minlength=n))
         pairs = n * (n - 1) if self.directed else n * (n - 1) / 2
         return {
             "name": self.name,
@@ -646,13 +689,15 @@ class Network:
             "directed": self.directed,
             "actors": n,
             "links": m,
+            "distinct_pairs": distinct,
+            "self_loops": int((~simple).sum()),
             "actor_kinds": {str(k): int(v) for k, v in self.actor_kinds.items()},
             "link_kinds": {str(k): int(v) for k, v in self.link_kinds.items()},
             "phases": [_plain(p) for p in self.phases],
             "components": int(sizes.size) if n else 0,
             "largest_component": int(sizes.max()) if n else 0,
             "isolates": int((deg == 0).sum()),
-            "density": float(m / pairs) if pairs else 0.0,
+            "density": float(distinct / pairs) if pairs else 0.0,
             "degree": {
                 "mean": float(deg.mean()) if n else 0.0,
                 "median": float(np.median(deg)) if n else 0.0,
@@ -660,6 +705,22 @@ class Network:
                 "min": int(deg.min()) if n else 0,
             },
         }
+
+
+def links_allowed(link_kinds: pd.Series, actor_kinds: pd.Series, src: np.ndarray,
+             dst: np.ndarray) -> np.ndarray:
+    """Per link, whether its kind may join ``src`` to ``dst`` (each distinct triple of
+    kinds checked once)."""
+    lcode, lkinds = pd.factorize(link_kinds)
+    acode, akinds = pd.factorize(actor_kinds)
+    if not len(lcode):
+        return np.ones(0, dtype=bool)
+    na = max(len(akinds), 1)
+    key = (lcode.astype(np.int64) * na + acode[src]) * na + acode[dst]
+    triples, inverse = np.unique(key, return_inverse=True)
+    ok = np.array([allowed_pair(lkinds[c // (na * na)], akinds[c // na % na],
+                                akinds[c % na]) for c in triples.tolist()], dtype=bool)
+    return ok[inverse.ravel()]
 
 
 # ---------------------------------------------------------------------- normalisation
