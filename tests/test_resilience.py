@@ -277,6 +277,9 @@ def test_markets_are_not_targets_unless_named():
         ({"strategy": "degree", "replacement": "family"}, "unknown replacement"),
         ({"strategy": "degree", "replacement": "organization"}, "who belongs to which"),
         ({"strategy": "degree", "kinds": ["lab", "wizard"]}, "unknown actor kind"),
+        ({"strategy": "kind:lab"}, r"no actor of kind lab in network 'network' to remove; "
+                                   r"its actor kinds: actor \(5\)"),
+        ({"strategy": "degree", "kinds": ["lab"]}, "no actor of kind lab"),
     ],
 )
 def test_bad_input_is_a_clear_error(kwargs, message):
@@ -295,3 +298,24 @@ def test_flow_without_finite_cut_or_flow_is_refused():
     actors["demand"] = [np.nan, np.nan, np.nan, 0.0]
     with pytest.raises(InputError, match="is 0 in the intact network"):
         resilience(Network(actors, links), "degree", measure="flow")
+
+
+def test_kind_without_the_counted_links_is_refused():
+    actors = pd.DataFrame({"id": ["a", "b", "org"], "kind": ["dealer", "dealer",
+                                                             "organization"]})
+    links = pd.DataFrame({"source": ["a", "a", "b"], "target": ["b", "org", "org"],
+                          "kind": ["tie", "member_of", "member_of"]})
+    with pytest.raises(InputError, match="the actors of kind organization have none of the "
+                                         "links the attack counts"):
+        resilience(Network(actors, links), "kind:organization")
+
+
+def test_cli_refuses_a_kind_the_network_lacks(tmp_path, capsys):
+    from fentanet.cli import main
+
+    path = tmp_path / "ties.csv"
+    path.write_text("source,target\na,b\nb,c\n")
+    assert main(["resilience", str(path), "--strategy", "kind:lab"]) == 2
+    err = capsys.readouterr().err
+    assert err == ("error: field 'strategy': no actor of kind lab in network 'ties' to "
+                   "remove; its actor kinds: actor (3)\n")

@@ -121,7 +121,14 @@ def _kind_mask(net: Network, kinds: Iterable[str], field: str) -> np.ndarray:
     if unknown or not kinds:
         raise InputError(f"unknown actor kind(s) {unknown or kinds}; expected any of "
                          f"{', '.join(ACTOR_KINDS)}", field=field)
-    return net.actors["kind"].isin(kinds).to_numpy()
+    mask = net.actors["kind"].isin(kinds).to_numpy()
+    if not mask.any():
+        present = net.actors["kind"].value_counts(sort=False)
+        have = ", ".join(f"{k} ({v})" for k, v in present.items() if v) or "none"
+        raise InputError(f"no actor of kind {', '.join(kinds)} in network "
+                         f"'{net.name or 'network'}' to remove; its actor kinds: {have}",
+                         field=field)
+    return mask
 
 
 def _organizations(net: Network) -> np.ndarray:
@@ -466,6 +473,10 @@ def resilience(
         name = strategy.strip()
         if name.startswith("kind:"):
             allowed = population & _kind_mask(net, name[5:].split(","), "strategy")
+            if not allowed.any():
+                raise InputError(f"the actors of kind {name[5:]} have none of the links the "
+                                 "attack counts (link_kinds), so none can be removed",
+                                 field="strategy")
             name = "degree"
         elif name not in STRATEGIES:
             raise InputError(f"unknown resilience strategy '{strategy}'; expected one of "

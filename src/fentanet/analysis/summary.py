@@ -2,7 +2,9 @@
 shows and the web app serves.
 
 :func:`analyze` runs the analysis layer's questions in a fixed order and collects the
-answers in an :class:`AnalysisReport`: who matters (centralities), the key-player sets,
+answers in an :class:`AnalysisReport`: who matters (centralities; flow betweenness too
+when the network carries flow; markets left out of the top actors), measures per phase
+and rank movement between phases (networks observed in phases), the key-player sets,
 the groups (communities) and who brokers between them, the supply bottleneck and the best
 targets for a budget when the network carries flow, and how the network holds up under
 attack. Every part is one of the public functions, with the settings recorded; a part
@@ -26,6 +28,7 @@ from fentanet.analysis.flow import MaxFlow, max_flow
 from fentanet.analysis.interdiction import Interdiction, interdict
 from fentanet.analysis.keyplayers import KeyPlayerResult, key_players
 from fentanet.analysis.resilience import resilience
+from fentanet.analysis.temporal import PhaseMeasures, phase_measures, rank_dynamics
 from fentanet.errors import FentanetError, InputError
 from fentanet.network.model import Network
 
@@ -36,6 +39,13 @@ SAMPLE_ABOVE = 3_000
 """Networks with more actors get betweenness sampled from :data:`SAMPLE_SOURCES`
 sources (in the centrality table and the resilience rankings' block mode)."""
 SAMPLE_SOURCES = 512
+FLOW_EXACT_UP_TO = 300
+"""Flow betweenness (one maximum flow per pair and carrier, O(n^2) flows) is exact up to
+this many actors and sampled from :data:`FLOW_SAMPLE_SOURCES` sources above it."""
+FLOW_SAMPLE_SOURCES = 64
+PHASE_MEASURES: tuple[str, ...] = ("degree", "betweenness")
+"""Measures computed per phase (networks with a ``phase`` link column); betweenness only
+up to :data:`SAMPLE_ABOVE` actors."""
 SEQUENTIAL_UP_TO = 2_000
 """Networks up to this many actors get sequential resilience attacks; larger ones are
 ranked again every tenth of the removals (block mode)."""
@@ -52,7 +62,9 @@ class AnalysisReport:
     centrality: pd.DataFrame
     """Per actor: ``kind`` and one column per measure of :data:`CENTRALITIES` that ran."""
     top: dict[str, pd.Series]
-    """The top actors by each measure (value per actor id, best first)."""
+    """The top actors by each measure (value per actor id, best first); markets are left
+    out (populations of people who use drugs, not people to target), as from the
+    key-player sets and interdiction."""
     key_players: dict[str, KeyPlayerResult]
     """Key-player sets: ``fragmentation`` (whom to remove) and ``reach`` (m = 2: whom to
     watch to reach most others); markets are never chosen."""
@@ -72,6 +84,11 @@ class AnalysisReport:
     settings: dict[str, Any]
     seconds: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    phases: PhaseMeasures | None = None
+    """Measures per phase (networks observed in phases), else ``None``."""
+    rank_movement: pd.DataFrame | None = None
+    """Kendall's tau-b between consecutive phases, per measure: ``measure``,
+    ``phase_from``, ``phase_to``, ``tau``, ``p_value``, ``actors``."""
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The full tables by file stem, as ``fentanet analyze --out`` writes them."""
@@ -94,6 +111,11 @@ class AnalysisReport:
             out["interdiction"] = self.interdiction.removed_table
         out["resilience"] = self.resilience
         out["resilience_summary"] = self.resilience_summary
+        if self.phases is not None:
+            out["phase_network"] = self.phases.network.reset_index()
+            out["phase_centrality"] = self.phases.actors
+        if self.rank_movement is not None:
+            out["rank_movement"] = self.rank_movement
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -140,6 +162,9 @@ class AnalysisReport:
             "resilience_summary": records(self.resilience_summary),
             "seconds": self.seconds,
             "notes": self.notes,
+            "phases": None if self.phases is None else records(
+                self.phases.network.reset_index()),
+            "rank_movement": records(self.rank_movement),
         }
 
 
@@ -225,12 +250,38 @@ def analyze(
             notes.append(f"{measure} centrality skipped: {exc}")
     if sample:
         notes.append(f"betweenness sampled from {sample} sources ({n} actors)")
+    flow_sample = None
+    if net.has_flow:
+        flow_sample = FLOW_SAMPLE_SOURCES if n > FLOW_EXACT_UP_TO else None
+        try:
+            cols["flow_betweenness"] = centrality(net, "flow_betweenness",
+                                                  sample=flow_sample, seed=seed)
+        except FentanetError as exc:
+            notes.append(f"flow betweenness skipped: {exc}")
+        else:
+            if flow_sample:
+                notes.append(f"flow betweenness sampled from {flow_sample} sources "
+                             f"({n} actors; exact up to {FLOW_EXACT_UP_TO})")
     table = pd.DataFrame({"kind": net.actors["kind"].to_numpy()}, index=net.id_index)
     table.index.name = "actor"
     for name, values in cols.items():
         table[name] = values.to_numpy()
-    ranked = {name: _top(values, top) for name, values in cols.items()}
+    people = (net.actors["kind"] != "market").to_numpy(dtype=bool, copy=True)
+    if net.is_typed and not people.all():
+        notes.append(f"{int((~people).sum())} markets left out of the top actors: they "
+                     "are populations of people who use drugs, not people to target (their "
+                     "values are in the centrality table)")
+    else:
+        people = np.ones(n, dtype=bool)
+    ranked = {name: _top(values[people], top) for name, values in cols.items()}
     seconds["centrality"] = clock() - t0
+
+    # phases: measures per phase and how ranks move between them
+    phases = movement = None
+    if len(net.phases) >= 2:
+        t0 = clock()
+        phases, movement = _phases(net, n, top)
+        seconds["phases"] = clock() - t0
 
     # key players
     t0 = clock()
@@ -286,8 +337,21 @@ def analyze(
                   "steps": int(curves["removed"].max()) if len(curves) else 0,
                   "seed": seed, "strategies": list(strategies), "repeats": repeats,
                   "resilience_mode": mode,
-                  "betweenness_sample": sample},
-        seconds={key: round(v, 3) for key, v in seconds.items()}, notes=notes)
+                  "betweenness_sample": sample, "flow_betweenness_sample": flow_sample},
+        seconds={key: round(v, 3) for key, v in seconds.items()}, notes=notes,
+        phases=phases, rank_movement=movement)
+
+
+def _phases(net: Network, n: int, top: int) -> tuple[PhaseMeasures, pd.DataFrame]:
+    """Measures per phase and Kendall's tau between consecutive phases, per measure."""
+    measures = PHASE_MEASURES if n <= SAMPLE_ABOVE else PHASE_MEASURES[:1]
+    per_phase = phase_measures(net, measures)
+    frames = []
+    for measure in measures:
+        tau = rank_dynamics(net, measure, top=top).tau
+        tau.insert(0, "measure", measure)
+        frames.append(tau)
+    return per_phase, pd.concat(frames, ignore_index=True)
 
 
 def _top(values: pd.Series, top: int) -> pd.Series:

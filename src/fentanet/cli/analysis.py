@@ -75,7 +75,12 @@ def print_report(report: AnalysisReport, *, top: int | None = None) -> None:
             row.append(f"{ranked.index[i]} ({_fmt(ranked.iloc[i])})" if i < len(ranked)
                        else "")
         rows.append(row)
-    console.print(table("Top actors", ["#", *measures], rows))
+    markets = (report.centrality["kind"] == "market").sum() if s["link_kinds"].keys() - {
+        "tie"} else 0
+    console.print(table("Top actors" + (" (markets left out: populations, not targets)"
+                                        if markets else ""), ["#", *measures], rows))
+    if report.phases is not None:
+        print_phases(report)
 
     frag, reach = report.key_players["fragmentation"], report.key_players["reach"]
     console.print(table("Key players (Borgatti 2006)", ["set", "actors", "score"], [
@@ -136,6 +141,26 @@ def print_report(report: AnalysisReport, *, top: int | None = None) -> None:
           f"{r['robustness']:.3f}"] for _, r in rs.iterrows()]))
     for note in report.notes:
         console.print(f"[dim]note: {note}[/dim]", soft_wrap=True)
+
+
+def print_phases(report: AnalysisReport) -> None:
+    """Whole-network measures per phase, and Kendall's tau of each measure's ranks
+    against the phase before."""
+    per = report.phases.network
+    tau = report.rank_movement
+    measures = [] if tau is None else list(pd.unique(tau["measure"]))
+    rows = []
+    for phase, r in per.iterrows():
+        row = [phase, int(r["actors"]), int(r["links"]), f"{r['density']:.3f}",
+               int(r["components"]), int(r["largest_component"])]
+        for m in measures:
+            hit = tau[(tau["measure"] == m) & (tau["phase_to"] == phase)]
+            row.append(_fmt(float(hit["tau"].iloc[0])) if len(hit) else "")
+        rows.append(row)
+    console.print(table(f"Phases: {len(per)} (rank movement: Kendall's tau-b against the "
+                        "phase before)", ["phase", "actors", "links", "density",
+                                          "comp.", "largest",
+                                          *(f"τ {m}" for m in measures)], rows))
 
 
 def write_tables(report: AnalysisReport, out: Path) -> list[Path]:
