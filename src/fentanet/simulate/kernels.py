@@ -67,6 +67,23 @@ def binomial_inverse(u: np.ndarray, n: np.ndarray, p: np.ndarray, out: np.ndarra
 
 
 @numba.njit(cache=True)
+def binomial_inverse_clipped(u, n, p):
+    """:func:`binomial_inverse` with ``p`` clipped to [0, 1] (NaN kept, as ``np.clip``);
+    returns (counts, whether any is -1)."""
+    out = np.empty(u.size, dtype=np.int64)
+    rest = False
+    for i in range(u.size):
+        q = p[i]
+        if q < 0.0:
+            q = 0.0
+        elif q > 1.0:
+            q = 1.0
+        out[i] = walk_binomial(u[i], n[i], q)
+        rest |= out[i] < 0
+    return out, rest
+
+
+@numba.njit(cache=True)
 def offer_room(senders, receivers, alive, kind, capacity, product, dt, cover, route_kind):
     """Offers of a stage's senders, ``min(product, capacity * dt)``, and room of its
     receivers: target stock minus stock (routes: ``capacity * dt`` minus load), at least 0;

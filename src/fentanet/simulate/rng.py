@@ -33,6 +33,7 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 _INV53 = 1.0 / float(1 << 53)
+_KEY_TYPES = (np.dtype(np.uint64), np.dtype(np.int64))
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -74,6 +75,13 @@ class Streams:
             raise ValueError(f"seed must be in [0, 2**63), got {seed}")
         self.seed = int(seed)
         self._base = _mix(np.array([self.seed], dtype=np.uint64))[0]
+        self._streams: dict[str, int] = {}  # stream name -> mix(base ^ stream id)
+
+    def _stream(self, stream: str) -> int:
+        h = self._streams.get(stream)
+        if h is None:
+            h = self._streams[stream] = _mix_int(int(self._base) ^ stream_id(stream))
+        return h
 
     def prefix(self, stream: str, step: int) -> np.uint64:
         """The 64-bit prefix of (seed, stream, step): ``bits`` is ``mix(key ^ prefix)``.
@@ -82,20 +90,16 @@ class Streams:
         :meth:`uniform` (see :func:`fentanet.simulate.binomial.keyed_uniform`). Computed
         on Python integers (the same value as the NumPy path, a few microseconds).
         """
-        h = _mix_int(int(self._base) ^ stream_id(stream))
-        return np.uint64(_mix_int(h ^ (int(step) & _MASK64)))
+        return np.uint64(_mix_int(self._stream(stream) ^ (int(step) & _MASK64)))
 
-    def _prefix(self, stream: str, step: int) -> np.uint64:
-        with np.errstate(over="ignore"):
-            h = _mix(np.array([self._base ^ np.uint64(stream_id(stream))], dtype=np.uint64))
-            h = _mix(h ^ np.uint64(int(step) & 0xFFFFFFFFFFFFFFFF))
-        return h[0]
+    def _prefix(self, stream: str, step: int, draw: int = 0) -> np.uint64:
+        """:meth:`prefix`, further mixed with ``draw`` when it is not 0."""
+        h = _mix_int(self._stream(stream) ^ (int(step) & _MASK64))
+        return np.uint64(_mix_int(h ^ int(draw)) if draw else h)
 
     def bits(self, stream: str, step: int, keys: np.ndarray, draw: int = 0) -> np.ndarray:
         """64 random bits per key (uint64); ``draw`` selects further independent draws."""
-        prefix = self._prefix(stream, step)
-        if draw:
-            prefix = _mix(np.array([prefix ^ np.uint64(draw)], dtype=np.uint64))[0]
+        prefix = self._prefix(stream, step, draw)
         k = np.asarray(keys).astype(np.uint64, copy=False)
         return _mix(k ^ prefix)
 
@@ -104,11 +108,12 @@ class Streams:
 
         Computed by a compiled kernel, bit-identical to ``(bits >> 11 + 0.5) / 2**53``.
         """
-        prefix = self._prefix(stream, step)
-        if draw:
-            prefix = _mix(np.array([prefix ^ np.uint64(draw)], dtype=np.uint64))[0]
+        prefix = self._prefix(stream, step, draw)
+        if (type(keys) is np.ndarray and keys.ndim == 1 and keys.dtype in _KEY_TYPES
+                and keys.flags.c_contiguous):  # the kernel reads int64 keys as uint64
+            return kernels.keyed_uniform(keys, prefix)
         k = np.ascontiguousarray(np.asarray(keys).astype(np.uint64, copy=False)).ravel()
-        return kernels.keyed_uniform(k, np.uint64(prefix)).reshape(np.shape(keys))
+        return kernels.keyed_uniform(k, prefix).reshape(np.shape(keys))
 
     def bernoulli(self, stream: str, step: int, keys: np.ndarray, p: np.ndarray | float,
                   draw: int = 0) -> np.ndarray:
@@ -136,6 +141,14 @@ def binomial_from_uniform(u: np.ndarray, n: np.ndarray | int,
                           p: np.ndarray | float) -> np.ndarray:
     """Binomial(n, p) by inversion of given uniforms (compiled walk, exact bisection where
     the walk would underflow)."""
+    if (type(u) is np.ndarray and type(n) is np.ndarray and type(p) is np.ndarray
+            and u.ndim == 1 and u.shape == n.shape == p.shape and u.dtype == np.float64
+            and n.dtype == np.int64 and p.dtype == np.float64):
+        out = kernels.binomial_inverse_clipped(u, n, p)  # the same, in one compiled pass
+        if out[1]:
+            rest = out[0] < 0
+            out[0][rest] = binomial_ppf(u[rest], n[rest], np.clip(p[rest], 0.0, 1.0))
+        return out[0]
     u = np.ascontiguousarray(u, dtype=np.float64).ravel()
     n = np.ascontiguousarray(np.broadcast_to(np.asarray(n, dtype=np.int64), u.shape))
     p = np.clip(np.broadcast_to(np.asarray(p, dtype=np.float64), u.shape), 0.0, 1.0)

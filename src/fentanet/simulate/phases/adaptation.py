@@ -47,25 +47,52 @@ def run(sim) -> None:
     if ad.migration and sim.orphans.size:
         _migration(sim)
     a = sim.s.actors
-    orgs = sim.topo.slots("organization")
-    alive = a.alive[orgs]
-    sim.now["organizations_active"] = float(alive.sum())
-    sim.now["organizations_suspended"] = float((alive & (a.suspended_until[orgs] > sim.t)).sum())
+    active, suspended = _org_counts(sim.topo.slots("organization"), a.alive,
+                                    a.suspended_until, sim.t)
+    sim.now["organizations_active"] = float(active)
+    sim.now["organizations_suspended"] = float(suspended)
+
+
+@numba.njit(cache=True)
+def _org_counts(orgs, alive, suspended_until, t):
+    """Alive organizations, and those of them suspended at time ``t``."""
+    active = 0
+    suspended = 0
+    for o in orgs:
+        if alive[o]:
+            active += 1
+            suspended += suspended_until[o] > t
+    return active, suspended
 
 
 def _suspension(sim):
     a, ad = sim.s.actors, sim.p.adaptation
-    every = sim.topo.slots("organization")
-    orgs = every[a.alive[every]]
-    if ad.suspension and orgs.size:
-        init = np.maximum(sim.s.org_initial[orgs], 1.0)
-        heavy = orgs[a.lost_recent[orgs] / init > ad.suspension_share]
-        fresh = heavy[a.suspended_until[heavy] <= sim.t]
-        a.suspended_until[fresh] = sim.t + ad.suspension_years
-        a.lost_recent[fresh] = 0.0
-        sim.now["suspensions"] = float(fresh.size)
-    # losses are counted on organizations only
-    a.lost_recent[every] *= np.exp(-sim.dt / ad.loss_window_years)
+    decay = np.exp(-sim.dt / ad.loss_window_years)  # losses are counted on organizations
+    alive, fresh = _suspend(sim.topo.slots("organization"), a.alive, sim.s.org_initial,
+                            a.lost_recent, a.suspended_until, ad.suspension,
+                            ad.suspension_share, sim.t, sim.t + ad.suspension_years, decay)
+    if ad.suspension and alive:
+        sim.now["suspensions"] = float(fresh)
+
+
+@numba.njit(cache=True)
+def _suspend(orgs, alive, initial, lost_recent, suspended_until, on, share, t, until, decay):
+    """In place: alive organizations whose recent losses exceed ``share`` of their initial
+    members (at least 1) and that are not suspended at ``t`` suspend until ``until`` and
+    start counting afresh; every organization's losses decay. Returns (alive
+    organizations, new suspensions)."""
+    n_alive = 0
+    fresh = 0
+    for o in orgs:
+        if alive[o]:
+            n_alive += 1
+            if on and lost_recent[o] / max(initial[o], 1.0) > share and (
+                    suspended_until[o] <= t):
+                suspended_until[o] = until
+                lost_recent[o] = 0.0
+                fresh += 1
+        lost_recent[o] *= decay
+    return n_alive, fresh
 
 
 def _leaders(sim) -> np.ndarray:
@@ -195,13 +222,14 @@ def _replacement(sim):
     sim.now["recruits"] = float(chosen.size)
 
 
+@numba.njit(cache=True)
 def _rank_in_group(groups: np.ndarray) -> np.ndarray:
     """0, 1, 2, ... within each run of equal values of a sorted array."""
-    if not groups.size:
-        return np.zeros(0, dtype=np.int64)
-    starts = np.r_[0, np.flatnonzero(np.diff(groups)) + 1]
-    lengths = np.diff(np.r_[starts, groups.size])
-    return np.arange(groups.size) - np.repeat(starts, lengths)
+    out = np.zeros(groups.size, dtype=np.int64)
+    for i in range(1, groups.size):
+        if groups[i] == groups[i - 1]:
+            out[i] = out[i - 1] + 1
+    return out
 
 
 def _fresh_uids(sim, k: int) -> np.ndarray:

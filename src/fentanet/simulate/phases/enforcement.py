@@ -14,6 +14,8 @@ later into the market, and a member's position becomes a vacancy to be refilled.
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 
@@ -58,34 +60,46 @@ def _link_key(uid, src, dst, kind, k):
 
 def hazard(sim) -> np.ndarray:
     """Detection hazard per actor slot (per year)."""
+    return _hazards(sim)[0]
+
+
+def _hazards(sim) -> tuple[np.ndarray, np.ndarray]:
+    """The detection hazard per actor slot, and ``-hazard * dt``."""
     s, p = sim.s, sim.p.enforcement
     a, e = s.actors, sim.efforts
-    activity = _activity(a.throughput, a.capacity, sim.dt, p.min_activity)
-    activity **= p.activity_exponent
+    theta = p.activity_exponent
+    activity = _activity(a.throughput, a.capacity, sim.dt, p.min_activity, theta)
+    if theta not in (0.5, 1.0):
+        activity **= theta
     st = sim.topo.stages["protects"]
     officials = receiver_counts(sim, "protects")
     x = p.protection_per_official * np.exp(-e.anti_corruption)
     protection = 1.0 - (1.0 - x) ** officials
     return _hazard(a.kind, a.alive, a.legit, a.refused, activity, st.d_map, protection,
                    sim.detection_rate * e.hazard, float(e.intel), e.target, sim.enforced,
-                   sim.p.supply.tip_rate)
+                   sim.p.supply.tip_rate, sim.dt)
 
 
 @numba.njit(cache=True)
-def _activity(throughput, capacity, dt, a_min):
-    """``max(min(throughput / (capacity * dt), 1), a_min)`` (1 without capacity)."""
+def _activity(throughput, capacity, dt, a_min, theta):
+    """``max(min(throughput / (capacity * dt), 1), a_min)`` (1 without capacity), raised
+    to ``theta`` here when it is 0.5 (a square root, as NumPy's power takes it) or 1."""
     out = np.empty(throughput.size)
+    root = theta == 0.5
     for i in range(throughput.size):
         util = throughput[i] / max(capacity[i] * dt, 1e-300) if capacity[i] > 0 else 1.0
-        out[i] = max(min(util, 1.0), a_min)
+        v = max(min(util, 1.0), a_min)
+        out[i] = math.sqrt(v) if root else v
     return out
 
 
 @numba.njit(cache=True)
 def _hazard(kind, alive, legit, refused, activity, prot_map, protection, base, intel, target,
-            enforced, tip_rate):
+            enforced, tip_rate, dt):
+    """Hazard per slot, and ``-hazard * dt`` (the exponent of the survival probability)."""
     n = kind.size
     h = np.zeros(n)
+    neg = np.zeros(n)
     for i in range(n):
         k = kind[i]
         if not alive[i] or not enforced[k] or (legit[i] and k == SUPPLIER):
@@ -94,16 +108,18 @@ def _hazard(kind, alive, legit, refused, activity, prot_map, protection, base, i
         prot = protection[j] if j >= 0 else 0.0
         x = base[k] * intel * activity[i] * (1.0 - prot) * target[i]
         h[i] = x + tip_rate * refused[i] * (1.0 if k == LAB else 0.0)
-    return h
+        neg[i] = -h[i] * dt
+    return h, neg
 
 
 @numba.njit(cache=True)
-def _detect(prob, uid, prefix):
-    """Slots detected: keyed uniform below the probability."""
-    out = np.empty(prob.size, dtype=np.int64)
+def _detect(neg_prob, uid, prefix):
+    """Slots detected: keyed uniform below the probability ``-neg_prob``."""
+    out = np.empty(neg_prob.size, dtype=np.int64)
     k = 0
-    for i in range(prob.size):
-        if prob[i] > 0.0 and keyed_uniform(np.uint64(uid[i]), prefix) < prob[i]:
+    for i in range(neg_prob.size):
+        prob = -neg_prob[i]
+        if prob > 0.0 and keyed_uniform(np.uint64(uid[i]), prefix) < prob:
             out[k] = i
             k += 1
     return out[:k]
@@ -111,9 +127,9 @@ def _detect(prob, uid, prefix):
 
 def run(sim) -> None:
     a = sim.s.actors
-    h = hazard(sim)
-    prob = -np.expm1(-h * sim.dt)
-    hit = _detect(prob, a.uid, sim.streams.prefix("enforcement.detect", sim.step))
+    x = _hazards(sim)[1]
+    np.expm1(x, out=x)  # minus the detection probability, 1 - exp(-h dt)
+    hit = _detect(x, a.uid, sim.streams.prefix("enforcement.detect", sim.step))
     strike = sim.efforts.strike
     if strike is not None and strike.any():
         hit = np.union1d(hit, np.flatnonzero(strike & a.alive))

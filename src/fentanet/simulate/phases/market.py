@@ -15,6 +15,7 @@ spread grows with volatility, drawn per market keyed by its uid.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from scipy import special
 
@@ -29,25 +30,82 @@ def trend(points, t: float) -> float:
     return float(np.interp(t, xs, ys))
 
 
+@numba.njit(cache=True, error_model="numpy")
+def _pressure(demand_base, demand0, offered, offer0, dt):
+    """``(D / D0) / (S / S0)`` per market (inf or NaN where S or D0 is 0)."""
+    out = np.empty(demand_base.size)
+    for i in range(out.size):
+        out[i] = (demand_base[i] / (demand0[i] * dt)) / (offered[i] / (offer0[i] * dt))
+    return out
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _update(target, demand0, price_min, price_max, g, price, supply_prev, consumed, g_v,
+            demand, avail0, share_met, availability):
+    """In place: the price index toward its target (``price_max`` where the target is not
+    finite, 1 without demand, bounded); share of demand met and availability (clipped to
+    [0, 1], NaN kept as ``np.clip`` does). Returns the volatility's ``(S_ref + eps) / (S +
+    eps)`` and the next ``S_ref``."""
+    n = target.size
+    ratio = np.empty(n)
+    prev = np.empty(n)
+    eps = 1e-12
+    for i in range(n):
+        t = target[i]
+        if not np.isfinite(t):
+            t = price_max
+        if not demand0[i] > 0:
+            t = 1.0
+        t = min(max(t, price_min), price_max) if price_min <= price_max else price_max
+        price[i] += (t - price[i]) * g
+        c = consumed[i]
+        ref = supply_prev[i] if supply_prev[i] > 0 else c
+        ratio[i] = (ref + eps) / (c + eps)
+        prev[i] = ref + (c - ref) * g_v
+        a = c / demand[i] if demand[i] > 0 else 1.0
+        x = a
+        if x < 0.0:
+            x = 0.0
+        elif x > 1.0:
+            x = 1.0
+        share_met[i] = x
+        x = a / avail0[i]
+        if x < 0.0:
+            x = 0.0
+        elif x > 1.0:
+            x = 1.0
+        availability[i] = x
+    return ratio, prev
+
+
+def _rates(sim) -> tuple[float, float, np.ndarray]:
+    """The run's constants: the price and supply-reference smoothing per step, and the
+    markets' demand weights (cached on the run)."""
+    got = sim.__dict__.get("_market_rates")
+    s, p = sim.s, sim.p.market
+    if got is None or got[3] is not s.demand0:
+        g = 1.0 - np.exp(-sim.dt / p.price_memory_years)
+        g_v = 1.0 - np.exp(-sim.dt / p.volatility_memory_years)
+        w = s.demand0 / max(s.demand0.sum(), 1e-300)
+        got = sim._market_rates = (g, g_v, w, s.demand0)
+    return got[0], got[1], got[2]
+
+
 def run(sim) -> None:
     s, p = sim.s, sim.p.market
     f = sim.flows
+    g, g_v, w = _rates(sim)
+    target = _pressure(f["demand_base"], s.demand0, f["offered"], s.offer0, sim.dt)
     with np.errstate(invalid="ignore", divide="ignore"):
-        dem = f["demand_base"] / (s.demand0 * sim.dt)
-        sup = f["offered"] / (s.offer0 * sim.dt)
-        target = (dem / sup) ** (1.0 / p.elasticity)
-    target = np.where(np.isfinite(target), target, p.price_max)
-    target = np.where(s.demand0 > 0, target, 1.0)
-    target = np.clip(target, p.price_min, p.price_max)
-    g = 1.0 - np.exp(-sim.dt / p.price_memory_years)
-    s.price += (target - s.price) * g
-    # volatility: shortfall of supply against its recent level (a disruption)
+        target **= 1.0 / p.elasticity
+    n = target.size
+    share_met, availability = np.empty(n), np.empty(n)
     consumed = f["consumed"]
-    g_v = 1.0 - np.exp(-sim.dt / p.volatility_memory_years)
-    ref = np.where(s.supply_prev > 0, s.supply_prev, consumed)
-    eps = 1e-12
-    s.volatility = np.maximum(0.0, np.log((ref + eps) / (consumed + eps)))
-    s.supply_prev = ref + (consumed - ref) * g_v
+    # volatility: shortfall of supply against its recent level (a disruption)
+    ratio, s.supply_prev = _update(target, s.demand0, p.price_min, p.price_max, g, s.price,
+                                   s.supply_prev, consumed, g_v, f["demand"], s.avail0,
+                                   share_met, availability)
+    s.volatility = np.maximum(0.0, np.log(ratio))
     base = trend(p.potency_trend, sim.t)
     sigma = p.potency_noise * s.volatility
     if np.any(sigma > 0):
@@ -56,15 +114,13 @@ def run(sim) -> None:
         s.potency = base * np.exp(sigma * z - 0.5 * sigma**2)
     else:
         s.potency = np.full(s.n_markets, base)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        avail = np.where(f["demand"] > 0, consumed / f["demand"], 1.0)
-    f["share_met"] = np.clip(avail, 0.0, 1.0)
+    f["share_met"] = share_met
     # relative to the status quo (the spin-up's steady state), as the population model's
     # parameters describe the status quo at availability 1
-    f["availability"] = np.clip(avail / s.avail0, 0.0, 1.0)
-    w = s.demand0 / max(s.demand0.sum(), 1e-300)
-    sim.now["price_index"] = float(np.dot(w, s.price))
-    sim.now["potency_index"] = float(np.dot(w, s.potency))
-    sim.now["potency_volatility"] = float(np.dot(w, s.volatility))
-    sim.now["availability"] = float(np.dot(w, f["availability"]))
-    sim.now["share_of_demand_met"] = float(np.dot(w, f["share_met"]))
+    f["availability"] = availability
+    now = sim.now
+    now["price_index"] = float(np.dot(w, s.price))
+    now["potency_index"] = float(np.dot(w, s.potency))
+    now["potency_volatility"] = float(np.dot(w, s.volatility))
+    now["availability"] = float(np.dot(w, availability))
+    now["share_of_demand_met"] = float(np.dot(w, share_met))

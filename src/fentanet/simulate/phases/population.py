@@ -80,30 +80,37 @@ def run(sim) -> None:
     popmod = _module()
     s, f, e = sim.s, sim.flows, sim.efforts
     released = np.rint(sim.releases.pop(sim.step, np.zeros(s.n_markets)))
+    cov = e.coverage  # scalars: the inputs broadcast them over the markets
     inputs = popmod.PopulationInputs(
-        availability=f["availability"], price_index=s.price.copy(),
-        potency=np.asarray(s.potency, dtype=np.float64).copy(),
-        potency_volatility=s.volatility.copy(), diversion=diversion(sim),
-        released=released, education=_full(s, e.coverage["education"]),
-        prevention=_full(s, e.coverage["prevention"]),
-        treatment=_full(s, e.coverage["treatment"]),
-        naloxone=_full(s, e.coverage["naloxone"]),
-        scam_awareness=_full(s, e.coverage["scam_awareness"]))
-    out = popmod.step_population(sim.pop_state, sim.pop_params, inputs, sim.streams,
-                                 sim.step, sim.dt)
-    for name in FLOWS:
-        if name in out:
-            sim.now[name] = float(np.sum(out[name]))
-    sim.now["overdose_deaths"] = sim.now.get("fatal", 0.0)
-    users = using(sim.pop_state).astype(np.float64)
+        availability=f["availability"], price_index=s.price,
+        potency=np.asarray(s.potency, dtype=np.float64), potency_volatility=s.volatility,
+        diversion=diversion(sim), released=released, education=float(cov["education"]),
+        prevention=float(cov["prevention"]), treatment=float(cov["treatment"]),
+        naloxone=float(cov["naloxone"]), scam_awareness=float(cov["scam_awareness"]))
+    # step_population's flows as one (markets, flows) array: one sum for every flow
+    totals = popmod._step_array(sim.pop_state, sim.pop_params, inputs, sim.streams,
+                                sim.step, sim.dt).sum(axis=0)
+    now = sim.now
+    for name, col in _columns(popmod.FLOWS):
+        now[name] = float(totals[col])
+    now["overdose_deaths"] = now.get("fatal", 0.0)
+    state = sim.pop_state
+    users = using(state).astype(np.float64)
     sim.users_ratio = users / sim.users0
-    sim.now["people_using"] = float(users.sum())
+    now["people_using"] = float(users.sum())
     for name, attr in (("people_in_treatment", "treatment"), ("people_in_remission",
                                                                "remission")):
-        if hasattr(sim.pop_state, attr):
-            sim.now[name] = float(np.sum(getattr(sim.pop_state, attr)))
-    sim.now["released_people"] = float(released.sum())
+        if hasattr(state, attr):
+            now[name] = float(np.sum(getattr(state, attr)))
+    now["released_people"] = float(released.sum())
 
 
-def _full(s, x: float) -> np.ndarray:
-    return np.full(s.n_markets, float(x))
+_COLUMNS: dict[tuple[str, ...], tuple[tuple[str, int], ...]] = {}
+
+
+def _columns(names: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """(flow, column of the population model's flows array) of each recorded flow."""
+    got = _COLUMNS.get(names)
+    if got is None:
+        got = _COLUMNS[names] = tuple((n, names.index(n)) for n in FLOWS if n in names)
+    return got

@@ -15,6 +15,8 @@ the route stage plans, draws its seizures, then moves the material).
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 
@@ -166,7 +168,7 @@ def _labs_to_routes(sim) -> None:
 
 def _over_routes(sim) -> np.ndarray:
     """Routes carry product on; shipments seized. Returns (routes that carried, seized)."""
-    s, p = sim.s, sim.p
+    s = sim.s
     a = s.actors
     st = sim.topo.stages["route"]
     if not st.size:
@@ -176,30 +178,72 @@ def _over_routes(sim) -> np.ndarray:
                               room, PASSES, True)
     kernels.afford(moved, qty, st.ext, st.d_pay, st.s_kind, sim.wholesale, st.payers, a.cash)
     sent = kernels.sent_by_sender(moved, qty, st.s_loc, st.senders.size)
-    idx = np.flatnonzero(sent > 0)
+    idx, shipments, base = _shipments(sent, st.senders, a.mode, sim.shipment_kg,
+                                      sim.inspection, _screen(sim))
     routes = st.senders[idx]
     lost = np.zeros(st.senders.size)
     seized = np.zeros(0)
     if idx.size:
-        modes = a.mode[routes]
-        size = sim.shipment_kg[modes]
-        h = sim.inspection[modes]
-        screen = np.array([sim.efforts.screen[m] for m in MODES])[modes]
-        q = sent[idx]
-        shipments = np.ceil(q / size - 1e-12).astype(np.int64)
-        shipments = np.maximum(shipments, 1)
         protection, cover = route_protection(sim, routes)
-        prob = 1.0 - np.exp(-h * screen * (1.0 - protection) * (1.0 - cover))
+        prob = 1.0 - np.exp(_exposure(base, protection, cover))
         k = sim.streams.binomial("shipping.seizure", sim.step, a.uid[routes], shipments, prob)
-        frac = k / shipments
-        lost[idx] = frac
-        seized = q * frac
         # recent loss share (EWMA, time constant loss_memory_years)
-        g = 1.0 - np.exp(-sim.dt / p.routes.loss_memory_years)
-        a.loss[routes] += (frac - a.loss[routes]) * g
+        g = _loss_gain(sim)
+        seized = _seize(k, shipments, idx, sent, routes, lost, a.loss, g)
     kernels.apply(moved, qty, st.src, st.dst, st.s_loc, st.ext, st.s_kind, sim.wholesale,
                   lost, a.payer, a.product, a.cash, a.dirty, a.throughput)
     return routes, seized
+
+
+def _screen(sim) -> np.ndarray:
+    """The screening effort S per mode code."""
+    return np.array([sim.efforts.screen[m] for m in MODES])
+
+
+def _loss_gain(sim) -> float:
+    """Weight of this step's loss share in the routes' recent loss (cached on the run)."""
+    g = sim.__dict__.get("_route_loss_gain")
+    if g is None:
+        g = sim._route_loss_gain = 1.0 - np.exp(-sim.dt / sim.p.routes.loss_memory_years)
+    return g
+
+
+@numba.njit(cache=True)
+def _shipments(sent, senders, mode, shipment_kg, inspection, screen):
+    """Routes that carried some (local numbers), their shipments ``max(ceil(q / size), 1)``
+    and ``h[mode] * S[mode]``."""
+    idx = np.flatnonzero(sent > 0)
+    n = idx.size
+    shipments = np.empty(n, dtype=np.int64)
+    base = np.empty(n)
+    for j in range(n):
+        m = mode[senders[idx[j]]]
+        shipments[j] = max(np.int64(math.ceil(sent[idx[j]] / shipment_kg[m] - 1e-12)), 1)
+        base[j] = -inspection[m] * screen[m]
+    return idx, shipments, base
+
+
+@numba.njit(cache=True)
+def _exposure(base, protection, cover):
+    """``-h * S * (1 - protection) * (1 - cover)`` (``base`` is ``-h * S``)."""
+    out = np.empty(base.size)
+    for j in range(base.size):
+        out[j] = base[j] * (1.0 - protection[j]) * (1.0 - cover[j])
+    return out
+
+
+@numba.njit(cache=True)
+def _seize(k, shipments, idx, sent, routes, lost, loss, g):
+    """In place: the share seized per route (``lost``, local numbers) and the routes' recent
+    loss share. Returns the quantity seized per route."""
+    seized = np.empty(idx.size)
+    for j in range(idx.size):
+        frac = k[j] / shipments[j]
+        lost[idx[j]] = frac
+        seized[j] = sent[idx[j]] * frac
+        r = routes[j]
+        loss[r] += (frac - loss[r]) * g
+    return seized
 
 
 def run(sim) -> None:
