@@ -138,16 +138,20 @@ def plan(li, s_loc, d_loc, link_alive, weight, pref, offer, room, passes, pull):
     a_i = np.empty(na, dtype=np.int32)
     a_s = np.empty(na, dtype=np.int32)
     a_d = np.empty(na, dtype=np.int32)
-    a_p = np.ones(na)
-    a_w0 = np.empty(na)
+    # preferences (carried along only when given: room * 1 is room) and first-pass
+    # weights (read in the first pass only, so never carried)
+    has_pref = pref.size > 0
+    a_p = np.empty(na if has_pref else 0)
+    a_w0 = np.empty(0 if pull else na)
     for j in range(na):
         k = first[j]
         a_i[j] = j
         a_s[j] = s_loc[k]
         a_d[j] = d_loc[k]
-        if pref.size:
+        if has_pref:
             a_p[j] = pref[k]
-        a_w0[j] = weight[k] if weight.size else 1.0
+        if not pull:
+            a_w0[j] = weight[k] if weight.size else 1.0
     a_w = np.empty(na)
     a_o = np.empty(na)
     wsum = np.zeros(offer.size)  # zeroed again as each pass ends
@@ -156,18 +160,22 @@ def plan(li, s_loc, d_loc, link_alive, weight, pref, offer, room, passes, pull):
     seen = np.full(room.size, -1, dtype=np.int64)  # pass in which ratio[d] was set
     for it in range(passes):
         keep = 0  # A: weights; links with nothing left to send or no room drop out
+        by_room = pull or it > 0
         for j in range(na):
             s = a_s[j]
             d = a_d[j]
             on = (left[s] > 0.0) & (space[d] > 0.0)
-            wk = space[d] * a_p[j] if pull or it > 0 else a_w0[j]
+            if by_room:
+                wk = space[d] * a_p[j] if has_pref else space[d]
+            else:
+                wk = a_w0[j]
             wk = wk if on else 0.0
             wsum[s] += wk
             a_i[keep] = a_i[j]
             a_s[keep] = s
             a_d[keep] = d
-            a_p[keep] = a_p[j]
-            a_w0[keep] = a_w0[j]
+            if has_pref:
+                a_p[keep] = a_p[j]
             a_w[keep] = wk
             keep += on
         na = keep

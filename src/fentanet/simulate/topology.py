@@ -53,6 +53,9 @@ class Stage:
         self.link_kinds = np.array(link_kinds, dtype=np.int8)
         self.receiver_not = np.array(receiver_not, dtype=np.int8)
         self.weight_by = weight_by
+        # membership tables by code (as uint8): the stage's test without np.isin
+        self._tables = tuple(_table(codes) for codes in (self.link_kinds, self.sender_kinds,
+                                                         self.receiver_not))
         self.upto = 0  # links scanned
         z = np.zeros(0, dtype=np.int64)
         z32 = np.zeros(0, dtype=np.int32)
@@ -87,12 +90,9 @@ class Stage:
         if new_kinds is not None and not new_kinds[self.link_kinds].any():
             self.upto = ln.n  # none of this stage's kinds (such as a recruit's ties)
             return
-        kind = ln.kind[start:]
-        lsrc, ldst = ln.src[start:], ln.dst[start:]
         akind = a.kind
-        m = (np.isin(kind, self.link_kinds) & np.isin(akind[lsrc], self.sender_kinds)
-             & ~np.isin(akind[ldst], self.receiver_not))
-        li = np.flatnonzero(m) + start
+        li = _members(ln.kind[start:], ln.src[start:], ln.dst[start:], akind, *self._tables,
+                      start)
         self.upto = ln.n
         if not li.size:
             return
@@ -120,6 +120,27 @@ class Stage:
                 self._buf[name] = buf = grown
             buf[old:top] = new
             setattr(self, name, buf[:top])
+
+
+def _table(codes: np.ndarray) -> np.ndarray:
+    """Whether each int8 code (indexed as uint8) is one of ``codes``."""
+    out = np.zeros(256, dtype=np.bool_)
+    out[codes.astype(np.int8).view(np.uint8)] = True
+    return out
+
+
+@numba.njit(cache=True)
+def _members(kind, src, dst, akind, link_in, sender_in, receiver_out, start):
+    """Indices (``start`` + position) of the links whose kind is in the stage's link kinds,
+    whose sender's kind is a sender kind and whose receiver's kind is not excluded."""
+    out = np.empty(kind.size, dtype=np.int64)
+    n = 0
+    for k in range(kind.size):
+        if (link_in[np.uint8(kind[k])] and sender_in[np.uint8(akind[src[k]])]
+                and not receiver_out[np.uint8(akind[dst[k]])]):
+            out[n] = start + k
+            n += 1
+    return out[:n]
 
 
 def _number(slots: np.ndarray, mapping: np.ndarray, start: int) -> np.ndarray:
