@@ -106,14 +106,16 @@ def _leaders(sim) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _succession(lost, org, alive, role, uid, succession):
-    """For each lost leader (in slot order) of an alive organization: the alive lieutenant
-    with the smallest uid becomes leader; without one the organization is failing.
-    Returns (failing organizations, whether roles changed)."""
-    failing = np.empty(lost.size, dtype=np.int64)
+def _succession(leaders, org, alive, role, uid, succession):
+    """For each lost leader (not alive, in slot order) of an alive organization: the alive
+    lieutenant with the smallest uid becomes leader; without one the organization is
+    failing. Returns (failing organizations, whether roles changed)."""
+    failing = np.empty(leaders.size, dtype=np.int64)
     nf = 0
     changed = False
-    for slot in lost:
+    for slot in leaders:
+        if alive[slot]:
+            continue
         o = org[slot]
         if not alive[o]:
             continue
@@ -143,22 +145,46 @@ def _member_counts(member_org, alive, n_orgs):
     return out
 
 
+_NO_SLOTS = np.zeros(0, dtype=np.int64)
+
+
+@numba.njit(cache=True)
+def _failures(failing, orgs, alive, kind, count, org_loc, insolvent, org_kind):
+    """Organizations that fail (ascending): those ``failing`` succession, the alive ones
+    without an alive member, the insolvent ones; each alive and of kind organization."""
+    buf = np.empty(failing.size + orgs.size + insolvent.size, dtype=np.int64)
+    n = 0
+    for o in failing:
+        buf[n] = o
+        n += 1
+    for o in orgs:
+        if alive[o] and count[org_loc[o]] == 0:
+            buf[n] = o
+            n += 1
+    for o in insolvent:
+        if kind[o] == org_kind:
+            buf[n] = o
+            n += 1
+    out = np.unique(buf[:n])
+    k = 0
+    for o in out:
+        if alive[o] and kind[o] == org_kind:
+            out[k] = o
+            k += 1
+    return out[:k]
+
+
 def _succession_and_failure(sim):
     s, ad = sim.s, sim.p.adaptation
     a, topo = s.actors, sim.topo
     count = _member_counts(topo.member_org, a.alive, topo.org_ids.size)
-    leaders = _leaders(sim)
-    lost = leaders[~a.alive[leaders]]
-    failing, changed = _succession(lost, a.org, a.alive, a.role, a.uid, ad.succession)
+    failing, changed = _succession(_leaders(sim), a.org, a.alive, a.role, a.uid,
+                                   ad.succession)
     if changed:
         sim._leaders = None
-    orgs = topo.slots("organization")
-    orgs = orgs[a.alive[orgs]]
-    empty = orgs[count[topo.org_loc[orgs]] == 0]
-    insolvent = getattr(sim, "insolvent", np.zeros(0, dtype=np.int64))
-    broke = insolvent[a.kind[insolvent] == KIND["organization"]]
-    fail = np.unique(np.concatenate([failing, empty, broke]))
-    fail = fail[a.alive[fail] & (a.kind[fail] == KIND["organization"])]
+    insolvent = getattr(sim, "insolvent", _NO_SLOTS)
+    fail = _failures(failing, topo.slots("organization"), a.alive, a.kind, count,
+                     topo.org_loc, insolvent, KIND["organization"])
     if fail.size:
         gone = np.zeros(a.n, dtype=bool)
         gone[fail] = True
