@@ -57,22 +57,22 @@ def diversion(sim) -> np.ndarray:
     """Prescription diversion reaching each market, relative to the start (1 = start)."""
     s, e = sim.s, sim.efforts
     st = sim.topo.stages["diverts_to"]
-    now = _diverted(st.li, st.src, st.dst, s.links.alive, s.actors.alive, s.links.weight,
-                    s.market_of, s.n_markets)
     ph = sim.p.public_health
     factor = (1.0 - ph.takeback_effect * e.takeback) * np.exp(-ph.oversight_effect * e.oversight)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rel = np.where(s.diversion0 > 0, now / s.diversion0, 0.0)
-    return rel * max(factor, 0.0)
+    return _diverted(st.li, st.src, st.dst, s.links.alive, s.actors.alive, s.links.weight,
+                     s.market_of, s.n_markets, s.diversion0, max(factor, 0.0))
 
 
 @numba.njit(cache=True)
-def _diverted(li, src, dst, link_alive, alive, weight, market_of, n_markets):
-    """Weight of the alive prescribers' ``diverts_to`` links per market."""
+def _diverted(li, src, dst, link_alive, alive, weight, market_of, n_markets, start, factor):
+    """Weight of the alive prescribers' ``diverts_to`` links per market, relative to
+    ``start`` (0 where it is 0), times ``factor``."""
     out = np.zeros(n_markets)
     for k in range(li.size):
         if link_alive[li[k]] and alive[src[k]] and market_of[dst[k]] >= 0:
             out[market_of[dst[k]]] += weight[li[k]]
+    for i in range(n_markets):
+        out[i] = (out[i] / start[i] if start[i] > 0 else 0.0) * factor
     return out
 
 

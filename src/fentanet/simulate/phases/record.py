@@ -18,6 +18,14 @@ ACTIVE = ("lab", "supplier", "marketplace", "route", "trafficker", "dealer", "la
           "official", "prescriber")
 
 
+_ACTIVE_COLUMNS = tuple((f"{kind}s_active", KIND[kind]) for kind in ACTIVE)
+_ARRESTS = tuple(f"arrests_{k}" for k in KINDS_ENFORCED)
+_DEFAULT_ZERO = (*_ARRESTS, *(f"seized_{m}_kg" for m in MODES), "entrants", "recruits",
+                 "suspensions", "organizations_failed", "listings_moved", "lost_kg",
+                 "seized_stock_kg", "money_seized_usd")
+"""Columns recorded as 0 when no phase set them this step (in the series' column order)."""
+
+
 def balance(sim, stock: float | None = None,
             precursor: float | None = None) -> tuple[float, float]:
     """Relative material-balance gaps (product, precursor); ``stock`` and ``precursor`` are
@@ -57,16 +65,11 @@ def run(sim) -> None:
     row = {"step": sim.step, "time": sim.t}
     now = sim.now
     counts, stock, prec = _tally(a.kind, a.alive, a.product, a.precursor, len(KIND))
-    for kind in ACTIVE:
-        now[f"{kind}s_active"] = float(counts[KIND[kind]])
-    for k in KINDS_ENFORCED:
-        now.setdefault(f"arrests_{k}", 0.0)
-    for m in MODES:
-        now.setdefault(f"seized_{m}_kg", 0.0)
-    for col in ("entrants", "recruits", "suspensions", "organizations_failed",
-                "listings_moved", "lost_kg", "seized_stock_kg", "money_seized_usd"):
+    for col, code in _ACTIVE_COLUMNS:
+        now[col] = float(counts[code])
+    for col in _DEFAULT_ZERO:
         now.setdefault(col, 0.0)
-    now["arrests"] = float(sum(now[f"arrests_{k}"] for k in KINDS_ENFORCED))
+    now["arrests"] = float(sum([now[col] for col in _ARRESTS]))
     now["seized_kg"] = now.get("seized_routes_kg", 0.0) + now.get("seized_stock_kg", 0.0)
     now["stock_kg"] = stock
     now["precursor_stock_kg"] = prec
