@@ -68,16 +68,21 @@ def _hazards(sim) -> tuple[np.ndarray, np.ndarray]:
     s, p = sim.s, sim.p.enforcement
     a, e = s.actors, sim.efforts
     theta = p.activity_exponent
-    activity = _activity(a.throughput, a.capacity, sim.dt, p.min_activity, theta)
+    activity = _NONE  # computed in the hazard's loop for theta 0.5 (a square root) and 1
     if theta not in (0.5, 1.0):
+        activity = _activity(a.throughput, a.capacity, sim.dt, p.min_activity, theta)
         activity **= theta
     st = sim.topo.stages["protects"]
     officials = receiver_counts(sim, "protects")
     x = p.protection_per_official * np.exp(-e.anti_corruption)
     protection = 1.0 - (1.0 - x) ** officials
-    return _hazard(a.kind, a.alive, a.legit, a.refused, activity, st.d_map, protection,
+    return _hazard(a.kind, a.alive, a.legit, a.refused, activity, a.throughput, a.capacity,
+                   p.min_activity, theta == 0.5, st.d_map, protection,
                    sim.detection_rate * e.hazard, float(e.intel), e.target, sim.enforced,
                    sim.p.supply.tip_rate, sim.dt)
+
+
+_NONE = np.zeros(0)
 
 
 @numba.njit(cache=True)
@@ -87,16 +92,22 @@ def _activity(throughput, capacity, dt, a_min, theta):
     out = np.empty(throughput.size)
     root = theta == 0.5
     for i in range(throughput.size):
-        util = throughput[i] / max(capacity[i] * dt, 1e-300) if capacity[i] > 0 else 1.0
-        v = max(min(util, 1.0), a_min)
-        out[i] = math.sqrt(v) if root else v
+        out[i] = _activity_of(throughput[i], capacity[i], dt, a_min, root)
     return out
 
 
+@numba.njit(cache=True, inline="always")
+def _activity_of(throughput, capacity, dt, a_min, root):
+    util = throughput / max(capacity * dt, 1e-300) if capacity > 0 else 1.0
+    v = max(min(util, 1.0), a_min)
+    return math.sqrt(v) if root else v
+
+
 @numba.njit(cache=True)
-def _hazard(kind, alive, legit, refused, activity, prot_map, protection, base, intel, target,
-            enforced, tip_rate, dt):
-    """Hazard per slot, and ``-hazard * dt`` (the exponent of the survival probability)."""
+def _hazard(kind, alive, legit, refused, activity, throughput, capacity, a_min, root,
+            prot_map, protection, base, intel, target, enforced, tip_rate, dt):
+    """Hazard per slot, and ``-hazard * dt`` (the exponent of the survival probability);
+    ``activity`` empty: computed here (:func:`_activity`, ``root``: its square root)."""
     n = kind.size
     h = np.zeros(n)
     neg = np.zeros(n)
@@ -106,7 +117,9 @@ def _hazard(kind, alive, legit, refused, activity, prot_map, protection, base, i
             continue
         j = prot_map[i]
         prot = protection[j] if j >= 0 else 0.0
-        x = base[k] * intel * activity[i] * (1.0 - prot) * target[i]
+        act = activity[i] if activity.size else _activity_of(throughput[i], capacity[i], dt,
+                                                             a_min, root)
+        x = base[k] * intel * act * (1.0 - prot) * target[i]
         h[i] = x + tip_rate * refused[i] * (1.0 if k == LAB else 0.0)
         neg[i] = -h[i] * dt
     return h, neg
