@@ -9,7 +9,7 @@ from typing import Any
 
 from fentanet.ensemble.plan import BASELINE, plan, sweep_points, variants_from
 from fentanet.ensemble.results import Ensemble
-from fentanet.ensemble.runner import Collector, connect, run_tasks
+from fentanet.ensemble.runner import Collector, connect, resolve_scheduler, run_tasks
 from fentanet.errors import InputError
 from fentanet.store.files import RunRecord, new_id
 from fentanet.store.store import RunStore
@@ -100,10 +100,12 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     >>> ens.compare()                                                      # doctest: +SKIP
     """
     sc = load_scenario(scenario)
-    if not isinstance(store, RunStore):
-        store = RunStore(store)
     variant_list = variants_from(variants, add_baseline=baseline)
     points = sweep_points(sweep)
+    check_overrides(sc, variant_list, points)
+    scheduler = resolve_scheduler(scheduler)
+    if not isinstance(store, RunStore):
+        store = RunStore(store)
     base_seed = int(seed if seed is not None else getattr(sc, "seed", 1))
     eid = new_id()
     tasks = plan(runs, variant_list, points, base_seed, eid)
@@ -120,6 +122,29 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
             raise EnsembleInterrupted(result, collector.done + collector.failed,
                                       len(tasks)) from None
     return result
+
+
+def check_overrides(scenario: Any, variants: Sequence[Any], points: Sequence[Mapping[str, Any]]
+                    ) -> None:
+    """Apply every sweep point and variant override to ``scenario`` once, before any run, so
+    that a misspelt parameter or a value of the wrong type is an :class:`InputError` (naming
+    the field) rather than an ensemble of failed runs."""
+    if not hasattr(scenario, "override"):
+        return  # a custom model's scenario: its runs report their own errors
+    seen: set[str] = set()
+    for point in points:
+        for v in variants:
+            overrides = {**point, **v.overrides}
+            key = repr(sorted(overrides.items(), key=lambda kv: kv[0]))
+            if not overrides or key in seen:
+                continue
+            seen.add(key)
+            try:
+                scenario.override(overrides)
+            except InputError as exc:
+                where = f"variant {v.name!r}" if v.overrides else "sweep point"
+                raise InputError(f"{where} {overrides}: {exc.detail}",
+                                 field=exc.field) from None
 
 
 @contextlib.contextmanager

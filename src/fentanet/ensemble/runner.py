@@ -88,13 +88,44 @@ def _lost(task: RunTask, scenario: Any, exc: BaseException) -> RunRecord:
                      finished_at=utcnow())
 
 
+ADDRESS_FORM = "tcp://HOST:PORT (e.g. tcp://127.0.0.1:8786), or 'serial'"
+
+
+def check_address(scheduler: Any) -> str:
+    """A scheduler address as Dask takes it; :class:`InputError` for a malformed one (no
+    port, unknown protocol), before any connection is tried."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    address = str(scheduler).strip()
+    try:
+        protocol, location = parse_address(address)
+        if protocol in ("tcp", "tls", "ws", "wss", "ucx"):
+            parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"{address!r} is not a Dask scheduler address ({exc}); expected "
+                         f"{ADDRESS_FORM}", field="scheduler") from None
+    if protocol not in ("tcp", "tls", "ws", "wss", "ucx", "inproc"):
+        raise InputError(f"{address!r}: unknown protocol {protocol!r}; expected "
+                         f"{ADDRESS_FORM}", field="scheduler")
+    return address
+
+
+def resolve_scheduler(scheduler: Any = None) -> Any:
+    """``scheduler``, or ``$FENTANET_SCHEDULER`` when it is ``None``; an address is checked
+    (:func:`check_address`) so that a malformed one fails before anything starts."""
+    if scheduler is None:
+        scheduler = os.environ.get(SCHEDULER_ENV) or None
+    if isinstance(scheduler, str) and scheduler.lower() not in SERIAL:
+        check_address(scheduler)
+    return scheduler
+
+
 @contextlib.contextmanager
 def connect(scheduler: Any = None, workers: int | None = None) -> Iterator[Any]:
     """A Dask client: on ``scheduler`` (an address, a ``Client``, or ``$FENTANET_SCHEDULER``),
     or on a new ``LocalCluster`` with one single-threaded worker process per core (or
     ``workers``), closed on exit. Yields ``None`` for the serial mode."""
-    if scheduler is None:
-        scheduler = os.environ.get(SCHEDULER_ENV) or None
+    scheduler = resolve_scheduler(scheduler)
     if isinstance(scheduler, str) and scheduler.lower() in SERIAL:
         yield None
         return
@@ -104,11 +135,15 @@ def connect(scheduler: Any = None, workers: int | None = None) -> Iterator[Any]:
         yield scheduler
         return
     if scheduler is not None:
+        address = check_address(scheduler)
         try:
-            client = Client(str(scheduler), timeout="20s")
+            client = Client(address, timeout="20s")
         except OSError as exc:
             raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}",
                              field="scheduler") from None
+        except (ValueError, TypeError) as exc:  # what the address parser let through
+            raise InputError(f"{scheduler!r} is not a Dask scheduler address ({exc}); "
+                             f"expected {ADDRESS_FORM}", field="scheduler") from None
         try:
             yield client
         finally:
