@@ -48,6 +48,38 @@ def _num(x: float) -> str:
     return f"{x + 0.0:.4g}"  # + 0.0: no "-0"
 
 
+NO_DEATHS_AVERTED = "n/a (no deaths averted)"
+COST_PER_DEATH = "cost per death averted"
+
+
+def _in_variant_order(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
+    """Rows of ``df`` with the baseline first, then the variants as given (stable)."""
+    if df.empty or "variant" not in df.columns:
+        return df
+    rank = {v: i for i, v in enumerate(variants)}
+    order = df["variant"].map(lambda v: rank.get(v, len(rank)))
+    return df.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
+
+
+def _compare_rows(compare: pd.DataFrame, keys: list[str]) -> list[list[Any]]:
+    """The comparison table's rows; a cost per death averted where a variant averts no
+    deaths (on average) is shown as such, not as nan or an infinite interval."""
+    averted = {tuple(r[["variant", *keys]]): r["mean"] for _, r in compare.iterrows()
+               if r.outcome == "deaths averted"}
+    rows = []
+    for _, r in compare.iterrows():
+        head = [r.variant, *[r[k] for k in keys], r.outcome]
+        if r.outcome == COST_PER_DEATH and not (
+                averted.get(tuple(r[["variant", *keys]]), 1.0) > 0 and math.isfinite(r["mean"])):
+            rows.append([*head, NO_DEATHS_AVERTED, "", "", "", int(r.seeds)])
+            continue
+        rows.append([*head, _num(r["mean"]), f"{_num(r.ci_low)} .. {_num(r.ci_high)}",
+                     f"{_num(r.q05)} .. {_num(r.q95)}" if not math.isnan(r.q05) else "",
+                     "" if math.isnan(r.share_positive) else f"{100 * r.share_positive:.0f}%",
+                     int(r.seeds)])
+    return rows
+
+
 # ------------------------------------------------------------------ ensembles
 
 
@@ -61,20 +93,23 @@ def run_ensemble(scenario: str, *, runs: int, variants: Any = None, sweep: Any =
     Used by ``fentanet sweep`` here and by ``fentanet simulate/compare --runs N``.
     """
     from fentanet.ensemble import EnsembleInterrupted, ensemble, load_scenario
-    from fentanet.store import RunStore
 
     sc = load_scenario(scenario)
     if years is not None:
         sc = sc.override({"years": years})
-    st = RunStore(store)
     try:
         ens = ensemble(sc, runs, variants=variants, sweep=sweep, seed=seed,
-                       scheduler=scheduler, workers=workers, store=st,
+                       scheduler=scheduler, workers=workers, store=store,
                        progress=sys.stderr.isatty() or not json_out, baseline=baseline)
     except EnsembleInterrupted as exc:
         err_console.print(f"[yellow]{exc}[/yellow]")
         raise typer.Exit(130) from None
     print_ensemble(ens, json_out=json_out)
+    failed = len(ens.failed)
+    if failed and failed == len(ens.runs()):
+        err_console.print(f"[red]all {failed} runs failed[/red] (errors above; kept in "
+                          f"{ens.store.root} as ensemble {ens.id})")
+        raise typer.Exit(1)
     return ens
 
 
@@ -84,6 +119,8 @@ def print_ensemble(ens: Any, *, json_out: bool = False) -> None:
     metrics = [m for m in HEADLINE if m in summary.columns]
     quant = ens.summary_quantiles(metrics) if metrics else pd.DataFrame()
     compare = ens.compare() if len(ens.variants) > 1 and not summary.empty else pd.DataFrame()
+    quant = _in_variant_order(quant, ens.variants)
+    compare = _in_variant_order(compare, ens.variants)
     failed = ens.failed
     if json_out:
         print_json({"ensemble": ens.id, "store": str(ens.store.root), "scenario": ens.scenario,
@@ -108,11 +145,7 @@ def print_ensemble(ens: Any, *, json_out: bool = False) -> None:
         console.print(table(title,
                             ["variant", *keys, *(HEADLINE[m] for m in metrics)], rows))
     if not compare.empty:
-        rows = [[r.variant, *[r[k] for k in keys],
-                 r.outcome, _num(r["mean"]), f"{_num(r.ci_low)} .. {_num(r.ci_high)}",
-                 f"{_num(r.q05)} .. {_num(r.q95)}" if not math.isnan(r.q05) else "",
-                 "" if math.isnan(r.share_positive) else f"{100 * r.share_positive:.0f}%",
-                 int(r.seeds)] for _, r in compare.iterrows()]
+        rows = _compare_rows(compare, keys)
         console.print(table("Against the baseline, per seed (mean, 95% interval of the mean, "
                             "spread over seeds)",
                             ["variant", *keys, "outcome", "mean", "95% CI", "5-95% of seeds",
@@ -125,6 +158,8 @@ def print_ensemble(ens: Any, *, json_out: bool = False) -> None:
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     if df is None or df.empty:
         return []
+    floats = df.select_dtypes("float").columns
+    df = df.assign(**{c: df[c] + 0.0 for c in floats})  # + 0.0: no -0.0 in JSON
     out = df.replace({np.inf: None, -np.inf: None}).astype(object)
     return out.where(out.notna(), None).to_dict("records")
 
@@ -297,13 +332,22 @@ def delete(
     variant: Annotated[str | None, typer.Option(help="All runs of this variant.")] = None,
     status: Annotated[str | None, typer.Option(help="All runs of this status.")] = None,
     ensemble: Annotated[str | None, typer.Option(help="All runs of this ensemble.")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for "
+                                                          "confirmation.")] = False,
     store: StoreOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Delete runs: their catalog rows, series and manifests."""
+    """Delete runs: their catalog rows, series and manifests (asks first, unless --yes)."""
     st = _store(store)
-    n = st.delete(run_ids or None, scenario=scenario, variant=variant, status=status,
-                  ensemble=ensemble)
+    filters = dict(scenario=scenario, variant=variant, status=status, ensemble=ensemble)
+    if not yes and (run_ids or any(v is not None for v in filters.values())):
+        chosen = st.runs(run_ids or None, **filters)
+        if chosen.empty:
+            raise InputError("no run matches; nothing to delete", field="run_ids")
+        typer.confirm(f"Delete {len(chosen)} run(s) ({', '.join(sorted(set(chosen.variant)))}"
+                      f"; ensembles {', '.join(sorted(set(chosen.ensemble_id.dropna())))}) "
+                      f"from {st.root}? This cannot be undone", abort=True, err=True)
+    n = st.delete(run_ids or None, **filters)
     if json_out:
         print_json({"deleted": n})
     else:
