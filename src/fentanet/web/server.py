@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import socket
 import threading
@@ -66,6 +67,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workdir: str | os.PathLike[
         raise InputError("exists and is not a folder; expected the working folder",
                          file=workdir)
     app, token = _app(workdir, host, token, max_upload)
+    sock = listen_socket(host, int(port))  # before the address is announced
     announce(f"fentanet web app: {url(host, port, token)}")
     announce(f"working folder: {workdir.resolve()}")
     if token:
@@ -73,12 +75,35 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workdir: str | os.PathLike[
                  "carries it)")
     else:
         announce("only this machine can connect (127.0.0.1); stop with Ctrl-C")
+    config = uvicorn.Config(app, host=host, port=int(port), log_level=log_level,
+                            access_log=False, server_header=False)
     try:
-        uvicorn.run(app, host=host, port=int(port), log_level=log_level,
-                    access_log=False, server_header=False)
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (what uvicorn then serves on), so that a port in
+    use or an address not of this machine is one clear :class:`InputError` before anything
+    is announced."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror as exc:
+        raise InputError(f"cannot listen on {host!r}: {exc.strerror or exc}",
+                         field="host") from None
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        sock.bind((host, port))
     except OSError as exc:
-        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
-                         field="port") from None
+        sock.close()
+        why = exc.strerror or str(exc)
+        hint = ("; another program (or fentanet serve) uses it: choose another with --port"
+                if exc.errno == errno.EADDRINUSE else "")
+        raise InputError(f"cannot listen on {host}:{port}: {why}{hint}", field="port") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 class ServerThread:
