@@ -74,8 +74,8 @@ def test_runs_export_and_delete(capsys, filled, tmp_path):
     runs, series = pd.read_csv(res["files"]["runs"]), pd.read_csv(res["files"]["series"])
     assert sorted(runs.run_id) == sorted(ids[:2])
     assert len(series) == 2 * 8 and set(series.run_id) == set(ids[:2])
-    assert cli_json(capsys, "runs", "delete", ids[0], "--store", store) == {"deleted": 1}
-    assert cli_json(capsys, "runs", "delete", "--variant", "naloxone", "--store", store) \
+    assert cli_json(capsys, "runs", "delete", ids[0], "--yes", "--store", store) == {"deleted": 1}
+    assert cli_json(capsys, "runs", "delete", "--variant", "naloxone", "-y", "--store", store) \
         == {"deleted": 3}
     left = cli_json(capsys, "runs", "list", "--store", store)
     assert sorted(r["run_id"] for r in left) == sorted(

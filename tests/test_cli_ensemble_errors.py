@@ -1,0 +1,159 @@
+"""Bad input to the ensemble commands is refused before anything runs or is stored; the
+comparison table reads well where a variant averts nothing; deleting asks first."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+
+import pytest
+
+from ensemble_standin import StandInScenario, simulate
+from fentanet.cli import main
+from fentanet.ensemble import ensemble
+from fentanet.errors import InputError
+from fentanet.store import RunStore
+
+
+def cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_error_line(err: str) -> str:
+    lines = [ln for ln in err.splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+# ------------------------------------------------------------------ sweep points
+
+
+@pytest.mark.parametrize("param, said", [
+    ("params.nonexistent.x=1,2", "no such scenario field 'params.nonexistent'"),
+    ("params.market.elasticity=0.5,abc", "valid number"),
+])
+def test_sweep_with_a_bad_parameter_is_refused_before_any_run(capsys, tmp_path, param, said):
+    store = tmp_path / "s"
+    code, _, err = cli(capsys, "sweep", "toy", "--param", param, "--runs", "2",
+                       "--scheduler", "serial", "--store", str(store))
+    line = one_error_line(err)
+    assert code == 2 and said in line and param.split("=")[0] in line
+    assert not store.exists()  # nothing stored, not even an empty catalog
+
+
+def test_ensemble_checks_every_point_and_variant_override(tmp_path):
+    with pytest.raises(InputError, match=r"sweep point \{'params.rate': 2, 'params.nope': 1\}"):
+        ensemble(StandInScenario(), 2, sweep={"params.rate": [2, 3], "params.nope": [1]},
+                 scheduler="serial", store=tmp_path / "a", progress=False, model=simulate)
+    with pytest.raises(InputError, match="variant 'odd'") as info:
+        ensemble(StandInScenario(), 2, variants={"odd": {"params.typo": 1.0}},
+                 scheduler="serial", store=tmp_path / "b", progress=False, model=simulate)
+    assert info.value.field == "params.typo"
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_every_run_failing_exits_non_zero(capsys, tmp_path):
+    scenario = tmp_path / "broken.yaml"
+    scenario.write_text("name: broken\nyears: 0.1\nnetwork:\n  file: missing.csv\n")
+    code, out, err = cli(capsys, "simulate", str(scenario), "--runs", "2", "--scheduler",
+                         "serial", "--store", str(tmp_path / "s"))
+    assert code == 1 and "2 failed" in out and "all 2 runs failed" in err
+    assert list(RunStore(tmp_path / "s").runs().status) == ["failed", "failed"]
+
+
+# ------------------------------------------------------------------ scheduler addresses
+
+
+@pytest.mark.parametrize("address, said", [
+    ("bogus", "missing port number"),
+    ("tcp://somehost", "missing port number"),
+    ("tcp://somehost:port", "invalid literal"),
+    ("carrier-pigeon://somehost:1", "unknown protocol 'carrier-pigeon'"),
+])
+def test_malformed_scheduler_address_is_one_clear_line(capsys, tmp_path, address, said):
+    store = tmp_path / "s"
+    code, _, err = cli(capsys, "simulate", "toy", "--runs", "2", "--scheduler", address,
+                       "--years", "0.1", "--store", str(store))
+    line = one_error_line(err)
+    assert code == 2 and said in line and "tcp://HOST:PORT" in line
+    assert not store.exists()
+
+
+def test_malformed_scheduler_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("FENTANET_SCHEDULER", "tcp://nohost")
+    with pytest.raises(InputError, match="not a Dask scheduler address") as info:
+        ensemble(StandInScenario(), 2, store=tmp_path / "s", progress=False, model=simulate)
+    assert info.value.field == "scheduler"
+
+
+# ------------------------------------------------------------------ the comparison table
+
+
+@pytest.fixture
+def nothing_averted(tmp_path):
+    """Stand-in comparison: 'zz' has no effect (averts exactly 0 per seed), 'aa' has."""
+    variants = {"zz": [{"kind": "naloxone", "intensity": 0.0}],
+                "aa": [{"kind": "naloxone", "intensity": 0.7}]}
+    ens = ensemble(StandInScenario(), 3, variants=variants, scheduler="serial",
+                   store=tmp_path / "s", progress=False, model=simulate)
+    return str(tmp_path / "s"), ens
+
+
+def test_cost_per_death_averted_without_deaths_averted(capsys, nothing_averted, monkeypatch):
+    from fentanet.cli.common import console
+
+    monkeypatch.setattr(console, "width", 200)  # one table row per line
+    store, ens = nothing_averted
+    code, out, _ = cli(capsys, "runs", "show", ens.id, "--store", store)
+    assert code == 0
+    rows = [ln for ln in out.splitlines() if "cost per death averted" in ln]
+    assert len(rows) == 2
+    assert "n/a (no deaths averted)" in rows[0] and rows[0].split()[0] == "zz"
+    assert "n/a" not in rows[1] and rows[1].split()[0] == "aa"
+    assert "nan" not in out and "inf" not in out
+
+
+def test_variants_in_the_order_given_and_no_negative_zero(capsys, nothing_averted):
+    store, ens = nothing_averted
+    code, out, _ = cli(capsys, "runs", "show", ens.id, "--store", store, "--json")
+    assert code == 0 and "-0.0" not in out
+    res = json.loads(out)
+    assert res["variants"] == ["baseline", "zz", "aa"]
+    assert list(dict.fromkeys(r["variant"] for r in res["summary"])) == ["baseline", "zz", "aa"]
+    assert list(dict.fromkeys(r["variant"] for r in res["compare"])) == ["zz", "aa"]
+    zz = {r["outcome"]: r for r in res["compare"] if r["variant"] == "zz"}
+    assert zz["deaths averted"]["mean"] == 0.0 and zz["cost per death averted"]["mean"] is None
+
+
+# ------------------------------------------------------------------ delete asks first
+
+
+def test_delete_asks_for_confirmation(capsys, nothing_averted, monkeypatch):
+    store, ens = nothing_averted
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    code, _, err = cli(capsys, "runs", "delete", "--ensemble", ens.id, "--store", store)
+    assert code != 0 and "Delete 9 run(s)" in err and len(RunStore(store).runs()) == 9
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
+    code, out, _ = cli(capsys, "runs", "delete", "--variant", "zz", "--store", store)
+    assert code == 0 and "deleted 3 runs" in out and len(RunStore(store).runs()) == 6
+    code, out, _ = cli(capsys, "runs", "delete", "--ensemble", ens.id, "--yes", "--store",
+                       store)
+    assert code == 0 and "deleted 6 runs" in out and RunStore(store).runs().empty
+
+
+# ------------------------------------------------------------------ serve on a busy port
+
+
+def test_serve_on_a_busy_port_is_one_line_exit_2(capsys, tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, out, err = cli(capsys, "serve", "--port", str(port), "--workdir",
+                             str(tmp_path / "w"))
+    line = one_error_line(err)
+    assert code == 2 and f"127.0.0.1:{port}" in line and "--port" in line
+    assert "fentanet web app" not in out  # no address announced that nobody serves
