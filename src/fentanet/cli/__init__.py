@@ -9,8 +9,11 @@ bug and propagates with its traceback.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
+import warnings
+from collections.abc import Iterator
 
 import typer
 
@@ -35,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     try:
         # click returns the status of a `raise typer.Exit(n)` instead of raising it here
-        status = app(args=argv, standalone_mode=False)
+        with _warnings_as_lines():
+            status = app(args=argv, standalone_mode=False)
     except FentanetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -68,6 +72,16 @@ def _os_message(exc: OSError) -> str:
     where = " -> ".join(paths)
     text = f"{where}: {reason}" if where else reason
     return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+@contextlib.contextmanager
+def _warnings_as_lines() -> Iterator[None]:
+    """Warnings (a damaged run left out, a migrated store) print as ``warning: ...`` on
+    stderr, without the source line Python shows under them."""
+    with warnings.catch_warnings():
+        warnings.showwarning = lambda message, *_a, **_k: print(f"warning: {message}",
+                                                                file=sys.stderr)
+        yield
 
 
 def _usage_errors() -> tuple[type[Exception], ...]:

@@ -235,9 +235,15 @@ class Ensemble:
         """One row per finished run: variant, seed, sweep parameters and summary metrics."""
         return self.store.summary(ensemble=self.id)
 
-    def series(self, variant: str | None = None, *, long: bool = False) -> pd.DataFrame:
-        """Per-step series of the finished runs (with the sweep parameters as columns)."""
-        s = self.store.series(ensemble=self.id, variant=variant, long=long)
+    def series(self, variant: str | None = None, *, long: bool = False,
+               on_error: str = "skip") -> pd.DataFrame:
+        """Per-step series of the finished runs (with the sweep parameters as columns).
+
+        A run whose series file is damaged or missing is left out with a warning naming it
+        (``on_error="raise"`` to stop instead), so that one bad file does not hide the
+        other runs; ``fentanet runs check`` lists such files.
+        """
+        s = self.store.series(ensemble=self.id, variant=variant, long=long, on_error=on_error)
         if self.sweep and not s.empty:
             summary = self.store.summary(ensemble=self.id)
             params = summary[["run_id", *self.key_columns(summary)]]

@@ -415,9 +415,14 @@ class RunStore:
         return len(rows)
 
     def export(self, dest: str | os.PathLike[str], run_ids: Iterable[str] | None = None, *,
-               format: str = "parquet", **filters: Any) -> dict[str, Path]:
+               format: str = "parquet", on_error: str = "skip",
+               **filters: Any) -> dict[str, Path]:
         """Write the runs' catalog rows with summaries (``runs.<ext>``) and their series
-        (``series.<ext>``) into the folder ``dest``; ``format`` is ``parquet`` or ``csv``."""
+        (``series.<ext>``) into the folder ``dest``; ``format`` is ``parquet`` or ``csv``.
+
+        A run whose series file is damaged is kept in ``runs.<ext>`` (its summary is in
+        the catalog) but its series are left out with a warning naming it
+        (``on_error="raise"`` to stop instead)."""
         if format not in ("parquet", "csv"):
             raise StoreError(f"export format must be 'parquet' or 'csv', got {format!r}")
         dest = Path(dest)
@@ -427,7 +432,7 @@ class RunStore:
         metrics = summary.drop(columns=["ensemble_id", "scenario", "variant", "seed"])
         table = runs.merge(metrics, on="run_id", how="left")
         table["params"] = [json.dumps(p, sort_keys=True, default=str) for p in table["params"]]
-        series = self.series(runs.run_id.tolist(), status=None)
+        series = self.series(runs.run_id.tolist(), status=None, on_error=on_error)
         out = {"runs": dest / f"runs.{format}", "series": dest / f"series.{format}"}
         for key, df in (("runs", table), ("series", series)):
             if format == "csv":
