@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import fentanet
@@ -55,3 +56,50 @@ def test_compare_names_unknown_strategies(capsys, tmp_path):
     code = main(["compare", "toy", "teleport", "--store", str(tmp_path / "s")])
     err = capsys.readouterr().err
     assert code == 2 and "no strategy teleport" in err and "naloxone" in err
+
+
+def test_a_stored_run_is_made_again_from_its_record(capsys, tmp_path):
+    from fentanet.ensemble import rerun
+
+    store = str(tmp_path / "s")
+    res = cli_json(capsys, "compare", "toy", "naloxone", "--variant",
+                   "adhoc=prevention_treatment:0.4", "--runs", "1", "--years", "0.3", "--seed", "5",
+                   "--scheduler", "serial", "--store", store)
+    assert res["variants"] == ["baseline", "naloxone", "adhoc"]
+    st = RunStore(store)
+    runs = st.runs().set_index("variant")
+    toy = fentanet.scenarios.load("toy")
+    strategy = [i.model_dump(mode="json", exclude_defaults=True)
+                for i in toy.strategies["naloxone"]]
+    assert runs.loc["naloxone", "setup"] == {"scenario": "toy", "overrides": {"years": 0.3},
+                                             "interventions": strategy}
+    assert runs.loc["adhoc", "setup"]["interventions"] == [{"kind": "prevention_treatment",
+                                                            "intensity": 0.4}]
+    assert runs.loc["baseline", "setup"]["interventions"] == []
+    for _, row in runs.iterrows():
+        again = rerun(row.run_id, st)
+        assert again.scenario.digest() == row.digest
+        stored = st.series([row.run_id]).drop(columns=["run_id", "variant", "seed"])
+        pd.testing.assert_frame_equal(stored, again.series, check_dtype=False)
+    shown = cli_json(capsys, "runs", "show", runs.loc["adhoc", "run_id"], "--store", store)
+    assert shown["setup"]["overrides"] == {"years": 0.3}
+
+
+def test_a_sweep_point_is_in_the_setup_and_a_changed_scenario_is_refused(tmp_path):
+    from fentanet.ensemble import ensemble, rerun
+    from fentanet.errors import InputError
+
+    yaml_file = tmp_path / "mine.yaml"
+    yaml_file.write_text(fentanet.scenarios.path("toy").read_text())
+    ens = ensemble(str(yaml_file), 1, sweep={"params.market.elasticity": [0.45]},
+                   overrides={"years": 0.2}, scheduler="serial", store=tmp_path / "s",
+                   progress=False)
+    [row] = ens.runs().itertuples()
+    assert row.setup["scenario"] == str(yaml_file.resolve())
+    assert row.setup["overrides"] == {"years": 0.2, "params.market.elasticity": 0.45}
+    pd.testing.assert_frame_equal(
+        ens.store.series([row.run_id]).drop(columns=["run_id", "variant", "seed"]),
+        rerun(row.run_id, ens.store).series, check_dtype=False)
+    yaml_file.write_text(yaml_file.read_text().replace("name: toy", "name: toy2"))
+    with pytest.raises(InputError, match="has changed since the run"):
+        rerun(row.run_id, ens.store)

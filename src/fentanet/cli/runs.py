@@ -92,15 +92,13 @@ def run_ensemble(scenario: str, *, runs: int, variants: Any = None, sweep: Any =
 
     Used by ``fentanet sweep`` here and by ``fentanet simulate/compare --runs N``.
     """
-    from fentanet.ensemble import EnsembleInterrupted, ensemble, load_scenario
+    from fentanet.ensemble import EnsembleInterrupted, ensemble
 
-    sc = load_scenario(scenario)
-    if years is not None:
-        sc = sc.override({"years": years})
     try:
-        ens = ensemble(sc, runs, variants=variants, sweep=sweep, seed=seed,
+        ens = ensemble(scenario, runs, variants=variants, sweep=sweep, seed=seed,
                        scheduler=scheduler, workers=workers, store=store,
-                       progress=sys.stderr.isatty() or not json_out, baseline=baseline)
+                       progress=sys.stderr.isatty() or not json_out, baseline=baseline,
+                       overrides=None if years is None else {"years": years})
     except EnsembleInterrupted as exc:
         err_console.print(f"[yellow]{exc}[/yellow]")
         raise typer.Exit(130) from None
@@ -291,7 +289,10 @@ def show(
     console.print(f"[bold]run {rid}[/bold]  {row['scenario']} / {row['variant']} / seed "
                   f"{row['seed']}  [{row['status']}]")
     fields = [[k, "" if v is None else (json.dumps(v) if isinstance(v, dict) else v)]
-              for k, v in row.items() if k not in ("run_id", "error")]
+              for k, v in row.items() if k not in ("run_id", "error", "setup")]
+    # what reproduces the run (fentanet.ensemble.rerun), one line each
+    fields += [[f"setup.{k}", json.dumps(v) if not isinstance(v, str) else v]
+               for k, v in (row.get("setup") or {}).items()]
     console.print(table("Record", ["field", "value"], fields))
     if row.get("error"):
         console.print(f"[red]error:[/red] {row['error']}")

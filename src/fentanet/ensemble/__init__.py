@@ -8,7 +8,7 @@ module is callable: it is :func:`~fentanet.ensemble.core.ensemble`) and returns 
 import sys
 import types
 
-from fentanet.ensemble.core import EnsembleInterrupted, ensemble, load_scenario
+from fentanet.ensemble.core import EnsembleInterrupted, ensemble, load_scenario, rerun
 from fentanet.ensemble.plan import BASELINE, RunTask, Variant, sweep_points, variants_from
 from fentanet.ensemble.results import (
     Ensemble,
@@ -35,6 +35,7 @@ __all__ = [
     "mean_interval",
     "paired",
     "ratio_interval",
+    "rerun",
     "series_quantiles",
     "sweep_points",
     "variants_from",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from fentanet.ensemble.plan import BASELINE, plan, sweep_points, variants_from
@@ -45,7 +46,8 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
              store: RunStore | str | os.PathLike[str] | None = None,
              progress: bool | Callable[[RunRecord], None] = True,
              model: Callable[..., Any] | None = None,
-             write_on_workers: bool | None = None, baseline: bool = True) -> Ensemble:
+             write_on_workers: bool | None = None, baseline: bool = True,
+             overrides: Mapping[str, Any] | None = None) -> Ensemble:
     """Run a Monte Carlo ensemble, a comparison of variants, or a parameter sweep.
 
     Parameters
@@ -82,6 +84,10 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
         folder). Default: yes on the local cluster, no on a given scheduler.
     baseline
         Add a baseline to the variants given (default); false runs only those variants.
+    overrides
+        Dotted-path overrides applied to the scenario for every run (``{"years": 2}``);
+        unlike changes made to a scenario object beforehand, they are recorded in each
+        run's ``setup`` so that :func:`rerun` can reproduce it from the name alone.
 
     Returns
     -------
@@ -100,6 +106,9 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     >>> ens.compare()                                                      # doctest: +SKIP
     """
     sc = load_scenario(scenario)
+    base = {"scenario": _source(scenario), "overrides": dict(overrides or {})}
+    if overrides:
+        sc = sc.override(dict(overrides))
     variant_list = variants_from(variants, add_baseline=baseline)
     points = sweep_points(sweep)
     check_overrides(sc, variant_list, points)
@@ -108,7 +117,7 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
         store = RunStore(store)
     base_seed = int(seed if seed is not None else getattr(sc, "seed", 1))
     eid = new_id()
-    tasks = plan(runs, variant_list, points, base_seed, eid)
+    tasks = plan(runs, variant_list, points, base_seed, eid, base)
     keys = list(dict.fromkeys(k for p in points for k in p))  # not variants' overrides
     result = Ensemble(eid, store, str(getattr(sc, "name", sc)), [v.name for v in variant_list],
                       [base_seed + i for i in range(int(runs))], keys, BASELINE)
@@ -122,6 +131,45 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
             raise EnsembleInterrupted(result, collector.done + collector.failed,
                                       len(tasks)) from None
     return result
+
+
+def _source(scenario: Any) -> str:
+    """How a run's setup names its scenario: the built-in name or the YAML file's absolute
+    path as given, else the scenario object's name."""
+    if isinstance(scenario, str | os.PathLike):
+        path = Path(scenario)
+        return str(path.resolve()) if path.suffix in (".yaml", ".yml") or path.exists() \
+            else str(scenario)
+    return str(getattr(scenario, "name", scenario))
+
+
+def rerun(run_id: str, store: RunStore | str | os.PathLike[str] | None = None, *,
+          model: Callable[..., Any] | None = None) -> Any:
+    """Make a stored run again from its record alone: the scenario as named in its
+    ``setup``, with the overrides and the full list of interventions recorded there, at
+    its seed. Returns the model's result (a ``fentanet.simulate`` ``Result``), whose series
+    equal the stored ones for the same fentanet version.
+
+    :class:`InputError` if the run was stored without a setup (by an older fentanet), or
+    if the scenario has changed since (its digest differs from the recorded one).
+    """
+    from fentanet.ensemble.runner import _default_model
+
+    st = store if isinstance(store, RunStore) else RunStore(store, create=False)
+    row = st.runs([run_id]).iloc[0]
+    setup = row["setup"]
+    if not setup or "interventions" not in setup:
+        why = ("it failed before its interventions were known" if setup
+               else "it was stored without its setup (by an older fentanet)")
+        raise InputError(f"run {row.run_id} cannot be made again: {why}", field="run_id")
+    sc = load_scenario(setup["scenario"])
+    sc = sc.override({**setup.get("overrides", {}), "interventions": setup["interventions"]})
+    if row.digest and hasattr(sc, "digest") and sc.digest() != row.digest:
+        raise InputError(f"run {row.run_id}: the scenario {setup['scenario']!r} has changed "
+                         f"since the run (digest {sc.digest()[:12]}, recorded "
+                         f"{row.digest[:12]})", field="scenario")
+    label = None if row.variant == BASELINE else row.variant
+    return (model or _default_model())(sc, seed=int(row.seed), variant=label, interventions=[])
 
 
 def check_overrides(scenario: Any, variants: Sequence[Any], points: Sequence[Mapping[str, Any]]

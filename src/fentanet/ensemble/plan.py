@@ -42,6 +42,8 @@ class RunTask:
     seed: int
     variant: Variant
     point: Mapping[str, Any]  # the sweep point (dotted-path overrides)
+    base: Mapping[str, Any] = field(default_factory=dict)  # the scenario as named, and the
+    # ensemble's own overrides: recorded in each run's setup
 
     @property
     def params(self) -> dict[str, Any]:
@@ -123,12 +125,14 @@ def sweep_points(sweep: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]
 
 
 def plan(runs: int, variants: list[Variant], points: list[dict[str, Any]], base_seed: int,
-         ensemble_id: str) -> list[RunTask]:
+         ensemble_id: str, base: Mapping[str, Any] | None = None) -> list[RunTask]:
     """All runs, seed-major (seed 0 of every variant and point first), so that a partial
-    ensemble (interrupted) still holds complete pairs for comparison."""
+    ensemble (interrupted) still holds complete pairs for comparison. ``base``
+    (``{"scenario": name or path, "overrides": {...}}``) goes with every task."""
     if int(runs) < 1:
         raise InputError(f"runs must be at least 1, got {runs}", field="runs")
     if int(base_seed) < 0:
         raise InputError(f"seed must be non-negative, got {base_seed}", field="seed")
-    return [RunTask(new_id(), ensemble_id, int(base_seed) + i, v, p)
+    base = dict(base or {})
+    return [RunTask(new_id(), ensemble_id, int(base_seed) + i, v, p, base)
             for i in range(int(runs)) for p in points for v in variants]

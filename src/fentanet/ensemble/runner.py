@@ -52,6 +52,7 @@ def execute(task: RunTask, scenario: Any, model: Callable[..., Any] | None,
     record = RunRecord(run_id=task.run_id, ensemble_id=task.ensemble_id,
                        scenario=str(getattr(scenario, "name", scenario)), seed=task.seed,
                        variant=task.variant.name, params=task.params,
+                       setup=run_setup(task, scenario),
                        fentanet_version=fentanet.__version__, numpy_version=np.__version__,
                        host=host_name(), started_at=utcnow())
     series = None
@@ -65,6 +66,7 @@ def execute(task: RunTask, scenario: Any, model: Callable[..., Any] | None,
         result = model(run_scenario, **kwargs)
         ran = getattr(result, "scenario", None) or run_scenario
         record.digest = ran.digest() if hasattr(ran, "digest") else ""
+        record.setup = run_setup(task, scenario, ran)
         record.summary = float_summary(task.run_id, dict(result.summary))
         series = result.series
     except Exception as exc:
@@ -78,11 +80,35 @@ def execute(task: RunTask, scenario: Any, model: Callable[..., Any] | None,
     return record, series
 
 
+def run_setup(task: RunTask, scenario: Any, ran: Any = None) -> dict[str, Any]:
+    """What reproduces a run (``RunRecord.setup``): the scenario as named, every dotted-path
+    override applied to it, and the interventions the run had, in full (those of the
+    scenario ``ran``; before the run, the variant's own as given)."""
+    setup: dict[str, Any] = {
+        "scenario": task.base.get("scenario", str(getattr(scenario, "name", scenario))),
+        "overrides": {**task.base.get("overrides", {}), **task.params}}
+    items = getattr(ran, "interventions", None)
+    if items is not None:
+        setup["interventions"] = [_jsonable(i) for i in items]
+    elif task.variant.interventions is not None:
+        setup["variant_interventions"] = [_jsonable(i) for i in task.variant.interventions]
+    else:
+        setup["strategy"] = task.variant.name
+    return setup
+
+
+def _jsonable(item: Any) -> Any:
+    if hasattr(item, "model_dump"):  # an Intervention: its fields that differ from defaults
+        return item.model_dump(mode="json", exclude_defaults=True)
+    return item
+
+
 def _lost(task: RunTask, scenario: Any, exc: BaseException) -> RunRecord:
     """The record of a run whose task itself failed (worker died, result lost)."""
     return RunRecord(run_id=task.run_id, ensemble_id=task.ensemble_id,
                      scenario=str(getattr(scenario, "name", scenario)), seed=task.seed,
-                     variant=task.variant.name, params=task.params, status="failed",
+                     variant=task.variant.name, params=task.params,
+                     setup=run_setup(task, scenario), status="failed",
                      error=f"{type(exc).__name__}: {exc} (outside the model: the worker "
                            f"died, or keeping the run's files failed)",
                      finished_at=utcnow())

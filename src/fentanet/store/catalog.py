@@ -8,8 +8,8 @@ in the catalog, while the heavy work (running, writing Parquet) goes on in paral
 Schema (version :data:`SCHEMA_VERSION`):
 
 - ``schema_version(version, written_at, fentanet_version)``: one row;
-- ``runs``: one row per run (see :class:`~fentanet.store.files.RunRecord`), ``params`` as
-  JSON;
+- ``runs``: one row per run (see :class:`~fentanet.store.files.RunRecord`), ``params`` and
+  ``setup`` as JSON;
 - ``summaries(run_id, metric, value)``: the runs' summaries, long, so that SQL can filter
   and aggregate any metric (``RunStore.summary`` pivots them wide).
 
@@ -28,8 +28,8 @@ import pandas as pd
 
 from fentanet.store.files import RunRecord, StoreError
 
-SCHEMA_VERSION = 1
-"""Version of the catalog schema this fentanet writes."""
+SCHEMA_VERSION = 2
+"""Version of the catalog schema this fentanet writes (2: ``runs.setup``)."""
 
 RUN_COLUMNS: list[tuple[str, str]] = [
     ("run_id", "VARCHAR PRIMARY KEY"),
@@ -39,6 +39,7 @@ RUN_COLUMNS: list[tuple[str, str]] = [
     ("seed", "BIGINT NOT NULL"),
     ("variant", "VARCHAR"),
     ("params", "JSON"),
+    ("setup", "JSON"),
     ("status", "VARCHAR NOT NULL"),
     ("error", "VARCHAR"),
     ("fentanet_version", "VARCHAR"),
@@ -104,6 +105,7 @@ def insert(con: duckdb.DuckDBPyConnection, records: Sequence[RunRecord]) -> int:
         "seed": pd.array([r.seed for r in new], dtype="int64"),
         "variant": [r.variant for r in new],
         "params": [json.dumps(r.params, sort_keys=True, default=str) for r in new],
+        "setup": [json.dumps(r.setup, sort_keys=True, default=str) for r in new],
         "status": [r.status for r in new],
         "error": [r.error for r in new],
         "fentanet_version": [r.fentanet_version for r in new],

@@ -68,7 +68,11 @@ class RunRecord:
     """What the store keeps about one run (a catalog row and its manifest).
 
     ``params`` are the overrides applied to the scenario (sweep point, variant overrides),
-    ``summary`` the run's one-row summary. Times are UTC. ``series_path`` is relative to
+    ``setup`` what reproduces the run (:func:`fentanet.ensemble.rerun`): the scenario as
+    named (``scenario``), every dotted-path override applied to it (``overrides``: the
+    ensemble's, such as the horizon, the sweep point's and the variant's) and the full list
+    of interventions the run had (``interventions``: the scenario's own and the
+    variant's), ``summary`` the run's one-row summary. Times are UTC. ``series_path`` is relative to
     the store's root and ``None`` for a failed run.
     """
 
@@ -80,6 +84,7 @@ class RunRecord:
     digest: str = ""
     ensemble_id: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    setup: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, float] = field(default_factory=dict)
     error: str | None = None
     fentanet_version: str = ""

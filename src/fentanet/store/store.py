@@ -260,7 +260,8 @@ class RunStore:
              variant: str | Sequence[str] | None = None, status: str | None = None,
              ensemble: str | None = None, digest: str | None = None,
              limit: int | None = None) -> pd.DataFrame:
-        """The catalog rows (one per run), filtered; ``params`` decoded to dicts."""
+        """The catalog rows (one per run), filtered; ``params`` and ``setup`` decoded to
+        dicts."""
         where, args = self._where(run_ids, dict(scenario=scenario, variant=variant,
                                                status=status, ensemble=ensemble, digest=digest))
         sql = f"SELECT * FROM runs{where} ORDER BY started_at, variant, seed, run_id"
@@ -268,7 +269,8 @@ class RunStore:
             sql += f" LIMIT {int(limit)}"
         with self._connect() as con:
             df = con.execute(sql, args).df()
-        df["params"] = [json.loads(p) if isinstance(p, str) else {} for p in df["params"]]
+        for col in ("params", "setup"):
+            df[col] = [json.loads(p) if isinstance(p, str) else {} for p in df[col]]
         return df
 
     def summary(self, run_ids: Iterable[str] | None = None, *, params: bool = True,
@@ -431,7 +433,8 @@ class RunStore:
         summary = self.summary(runs.run_id.tolist(), params=False, status=None)
         metrics = summary.drop(columns=["ensemble_id", "scenario", "variant", "seed"])
         table = runs.merge(metrics, on="run_id", how="left")
-        table["params"] = [json.dumps(p, sort_keys=True, default=str) for p in table["params"]]
+        for col in ("params", "setup"):
+            table[col] = [json.dumps(p, sort_keys=True, default=str) for p in table[col]]
         series = self.series(runs.run_id.tolist(), status=None, on_error=on_error)
         out = {"runs": dest / f"runs.{format}", "series": dest / f"series.{format}"}
         for key, df in (("runs", table), ("series", series)):
