@@ -103,3 +103,40 @@ def test_a_sweep_point_is_in_the_setup_and_a_changed_scenario_is_refused(tmp_pat
     yaml_file.write_text(yaml_file.read_text().replace("name: toy", "name: toy2"))
     with pytest.raises(InputError, match="has changed since the run"):
         rerun(row.run_id, ens.store)
+
+
+@pytest.mark.slow
+def test_ctrl_c_on_a_local_cluster_keeps_a_consistent_store(tmp_path):
+    """Ctrl-C in a terminal (SIGINT to the whole process group) during an ensemble on the
+    local cluster: one message, no worker tracebacks, every written run in the catalog."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    store = tmp_path / "s"
+    src = str(Path(fentanet.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.Popen([sys.executable, "-m", "fentanet", "simulate", "toy", "--runs",
+                             "60", "--years", "0.3", "--workers", "2", "--store", str(store)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, start_new_session=True)
+    try:
+        end = time.monotonic() + 240
+        while time.monotonic() < end and proc.poll() is None:
+            if len(list((store / "series").glob("*.parquet"))) >= 3:
+                break
+            time.sleep(0.1)
+        assert proc.poll() is None, proc.communicate()
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    written = len(list((store / "manifests").glob("*.json")))  # runs complete on disk
+    assert f"interrupted: {written} of 60 runs finished and kept" in err
+    st = RunStore(store)
+    assert len(st.runs()) == written and st.check().ok

@@ -311,10 +311,15 @@ def test_dask_failures_and_interrupt_keep_finished_runs(tmp_path, client, monkey
             raise KeyboardInterrupt  # Ctrl-C while the coordinator keeps the third run
 
     monkeypatch.setattr(runner_mod.Collector, "add", interrupted_add)
-    with pytest.raises(EnsembleInterrupted):
+    with pytest.raises(EnsembleInterrupted) as info:
         run(store, runs=20, scheduler=client, sweep={"params.sleep": [0.05]})
-    assert sorted(store.runs().run_id) == sorted(seen)
-    assert store.check().ok
+    kept = set(store.runs().run_id)
+    # the runs collected, and those whose files the workers had written meanwhile
+    assert set(seen) <= kept and f"{len(kept)} of 20 runs finished" in str(info.value)
+    report = store.check()
+    # (on a cluster fentanet did not start, a run still in flight may write its files
+    # after the interrupt: `runs rebuild` registers it)
+    assert not report.damaged and not report.missing_manifest
     monkeypatch.undo()
     # the cluster is free again: no run of the interrupted ensemble is left on it
     assert run(tmp_path / "after", runs=2, scheduler=client).summary().shape[0] == 2

@@ -127,6 +127,9 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
             with connect(scheduler, workers) as client:
                 run_tasks(tasks, sc, model, client, collector, write_on_workers=write_on_workers)
         except KeyboardInterrupt:
+            # the cluster is closed now: keep too the runs its workers wrote but whose
+            # results had not come back, so that the catalog matches the files
+            collector.adopt([t.run_id for t in tasks])
             result.interrupted = True
             raise EnsembleInterrupted(result, collector.done + collector.failed,
                                       len(tasks)) from None

@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
+import threading
 import time
 import traceback
 from collections import deque
@@ -24,7 +26,16 @@ import numpy as np
 
 from fentanet.ensemble.plan import BASELINE, RunTask
 from fentanet.errors import InputError
-from fentanet.store.files import RunRecord, float_summary, host_name, utcnow, write_run
+from fentanet.store.files import (
+    RunRecord,
+    StoreError,
+    float_summary,
+    host_name,
+    manifest_file,
+    read_manifest,
+    utcnow,
+    write_run,
+)
 from fentanet.store.store import RunStore
 
 SCHEDULER_ENV = "FENTANET_SCHEDULER"
@@ -178,8 +189,9 @@ def connect(scheduler: Any = None, workers: int | None = None) -> Iterator[Any]:
     n = int(workers or os.cpu_count() or 1)
     if n < 1:
         raise InputError(f"workers must be at least 1, got {workers}", field="workers")
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                           dashboard_address=":0", silence_logs=logging.ERROR)
+    with _sigint_ignored():  # the worker processes inherit it: Ctrl-C stops only this one
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                               dashboard_address=":0", silence_logs=logging.ERROR)
     client = Client(cluster)
     client.fentanet_local = True  # workers share this machine's file system
     try:
@@ -187,6 +199,22 @@ def connect(scheduler: Any = None, workers: int | None = None) -> Iterator[Any]:
     finally:
         client.close()
         cluster.close()
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while processes are started, so that they inherit the disposition (a
+    Python started with SIGINT ignored keeps ignoring it): a Ctrl-C in the terminal, sent
+    to the whole process group, then interrupts only the coordinator, which keeps the
+    finished runs and closes the cluster, instead of every worker printing a traceback."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class Collector:
@@ -200,6 +228,7 @@ class Collector:
         self.every = every
         self.on_run = on_run
         self.pending: list[RunRecord] = []
+        self.kept: set[str] = set()
         self.done = 0
         self.failed = 0
         self._last = time.monotonic()
@@ -208,6 +237,7 @@ class Collector:
         if not written:
             write_run(self.store.root, record, series)
         self.pending.append(record)
+        self.kept.add(record.run_id)
         if record.status == "done":
             self.done += 1
         else:
@@ -216,6 +246,33 @@ class Collector:
             self.on_run(record)
         if len(self.pending) >= self.batch or time.monotonic() - self._last >= self.every:
             self.flush()
+
+    def adopt(self, run_ids: list[str]) -> int:
+        """Register the runs among ``run_ids`` whose files a worker wrote but whose result
+        never came back (the ensemble was interrupted, or the worker lost its connection),
+        so that the catalog matches the files. Returns how many were added."""
+        found = []
+        for run_id in run_ids:
+            path = manifest_file(self.store.root, run_id)
+            if run_id in self.kept or not path.is_file():
+                continue
+            try:
+                record = read_manifest(path)
+            except StoreError:
+                continue  # unreadable: `fentanet runs check` reports it
+            if record.status == "done" and (record.series_path is None or not (
+                    self.store.root / record.series_path).is_file()):
+                continue
+            found.append(record)
+        for record in found:
+            self.pending.append(record)
+            self.kept.add(record.run_id)
+            if record.status == "done":
+                self.done += 1
+            else:
+                self.failed += 1
+        self.flush()
+        return len(found)
 
     def flush(self) -> None:
         if self.pending:
