@@ -136,13 +136,21 @@ def test_the_app_as_an_analyst_uses_it(browser_context, tmp_path, shared_data):
         page.uncheck("#cmp-strategies input[value='lab-raids']")
         page.uncheck("#cmp-strategies input[value='border']")
         page.check("#cmp-strategies input[value='naloxone']")
+        # the strategy at another intensity, and a variant of one's own
+        page.fill("#cmp-strategies [data-strategy='naloxone'] .s-intensity", "0.8")
+        page.fill("#adhoc-name", "treat")
+        page.select_option("#adhoc-kind", "prevention_treatment")
+        page.fill("#adhoc-intensity", "0.4")
+        page.fill("#adhoc-start", "0.5")
+        page.click("#adhoc-add")
+        assert "treat: prevention treatment 0.4 from 0.5" in page.inner_text("#adhoc-list")
         page.click("#run-compare")
         page.wait_for_selector("#cmp-progress:not([hidden])")
         page.wait_for_selector("#side-by-side", timeout=300_000)
         page.wait_for_selector("#cmp-series-overdose-deaths[data-rendered='1'] svg.main-svg")
         page.wait_for_selector("#cmp-deaths-averted[data-rendered='1']")
         rows = page.locator("#side-by-side tbody tr").all_inner_texts()
-        assert [r.split("\t")[0] for r in rows] == ["baseline", "naloxone"]
+        assert [r.split("\t")[0] for r in rows] == ["baseline", "naloxone", "treat"]
         assert "done" in page.inner_text("#cmp-progress")
         page.screenshot(path=ARTIFACTS / "app-4-strategies.png", full_page=True)
 

@@ -167,12 +167,110 @@ class AnalyzeRequest(BaseModel):
     time_limit: float = Field(10.0, gt=0, le=120)
 
 
+class InterventionRequest(BaseModel):
+    """One ad-hoc intervention of a variant (as ``--variant NAME=kind:intensity:rule:count``
+    of the CLI)."""
+
+    kind: str
+    intensity: float = Field(1.0, ge=0, le=1000)
+    start: float = Field(0.0, ge=0, le=30)
+    end: float | None = Field(None, ge=0, le=30)
+    rule: str | None = Field(None, max_length=40, description="target rule (operations)")
+    count: int | None = Field(None, ge=1, le=100_000, description="actors targeted")
+
+
+class VariantRequest(BaseModel):
+    """A variant to compare: one of the scenario's strategies (its intensity and start
+    changed if given), ad-hoc interventions, or both."""
+
+    name: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.+-]*$")
+    strategy: str | None = Field(None, description="start from this strategy of the scenario")
+    intensity: float | None = Field(None, ge=0, le=1000, description="intensity of each of "
+                                    "the strategy's interventions (default: its own)")
+    start: float | None = Field(None, ge=0, le=30, description="start (years) of each of the "
+                                "strategy's interventions (default: its own)")
+    interventions: list[InterventionRequest] = Field(default_factory=list, max_length=10)
+
+
 class CompareRequest(BaseModel):
     scenario: str = "toy"
     strategies: list[str] = Field(default_factory=list, max_length=20)
+    variants: list[VariantRequest] = Field(default_factory=list, max_length=20)
     runs: int = Field(3, ge=1, le=100)
     years: float | None = Field(None, gt=0, le=30)
     seed: int = Field(1, ge=0, le=2**31 - 1)
+
+
+SERIAL_MAX_RUNS = 3
+"""A comparison of at most this many runs, or of one seed, runs in the app's process:
+starting a local cluster (worker processes that each load fentanet and compile the
+model's kernels) takes longer than such runs. Larger ones run on ``$FENTANET_SCHEDULER``
+or a new local Dask cluster, one worker per core."""
+
+
+def comparison_variants(scenario: Any, body: CompareRequest) -> dict[str, Any]:
+    """The variants of a comparison request as ``fentanet.ensemble`` takes them: a
+    strategy named alone runs as the scenario defines it (``None``), a configured one as
+    its full list of interventions. Every intervention is validated here, so that a bad
+    one is an :class:`InputError` naming the variant before anything runs."""
+    from fentanet.scenarios import Intervention
+    from fentanet.simulate.scenario import _validated
+
+    out: dict[str, Any] = {name: None for name in body.strategies}
+    for v in body.variants:
+        if v.name in out or v.name == "baseline":
+            raise InputError(f"variant name {v.name!r} is used twice or is 'baseline'",
+                             field="variants")
+        items: list[dict[str, Any]] = []
+        if v.strategy is not None:
+            if v.strategy not in scenario.strategies:
+                raise InputError(f"variant {v.name!r}: scenario {scenario.name!r} has no "
+                                 f"strategy {v.strategy!r}; it has "
+                                 f"{', '.join(scenario.strategies)}", field="variants")
+            for iv in scenario.strategies[v.strategy]:
+                d = iv.model_dump(mode="json", exclude_defaults=True)
+                if v.intensity is not None:
+                    d["intensity"] = v.intensity
+                if v.start is not None:
+                    d["start"] = v.start
+                    if d.get("end") is not None and d["end"] < v.start:
+                        d.pop("end")
+                items.append(d)
+        elif v.intensity is not None or v.start is not None:
+            raise InputError(f"variant {v.name!r}: intensity and start change a strategy's "
+                             "interventions; give them per intervention otherwise",
+                             field="variants")
+        for iv in v.interventions:
+            d = {"kind": iv.kind, "intensity": iv.intensity, "start": iv.start}
+            if iv.end is not None:
+                d["end"] = iv.end
+            if iv.rule is not None:
+                d["target"] = {"rule": iv.rule, **({"count": iv.count} if iv.count else {})}
+            items.append(d)
+        if not items:
+            raise InputError(f"variant {v.name!r} has no intervention: choose a strategy or "
+                             "add interventions", field="variants")
+        for d in items:
+            try:
+                _validated(Intervention, d)
+            except InputError as exc:
+                raise InputError(f"variant {v.name!r}: {exc}", field="variants") from None
+        out[v.name] = items
+    if not out:
+        raise InputError("choose at least one strategy or variant to compare with the "
+                         "baseline", field="strategies")
+    return out
+
+
+def comparison_scheduler(body: CompareRequest, n_variants: int) -> str | None:
+    """Where a comparison runs: ``$FENTANET_SCHEDULER`` if set; in this process for a
+    tiny one (:data:`SERIAL_MAX_RUNS`); else a new local cluster (``None``)."""
+    from fentanet.ensemble import SCHEDULER_ENV
+
+    if os.environ.get(SCHEDULER_ENV):
+        return os.environ[SCHEDULER_ENV]
+    total = body.runs * (n_variants + 1)
+    return "serial" if body.runs == 1 or total <= SERIAL_MAX_RUNS else None
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -633,6 +731,10 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
     @api.post("/api/networks/{nid}/analyze")
     def analyze_network(nid: str, body: AnalyzeRequest) -> dict:
         item = ws.get(nid)
+        if item.net.n_actors < 3:
+            n = item.net.n_actors
+            raise InputError(f"{item.label} has {n} actor{'' if n == 1 else 's'}: the analysis "
+                             "needs a network of at least 3 actors", field="network")
         if not 1 <= body.k <= item.net.n_actors - 2:
             raise InputError(f"k must be 1 to {item.net.n_actors - 2} for this network",
                              field="k")
@@ -663,10 +765,10 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
             raise InputError(f"scenario {body.scenario!r} has no strategy "
                              f"{', '.join(unknown)}; it has {', '.join(have)}",
                              field="strategies")
-        if not body.strategies:
-            raise InputError("choose at least one strategy to compare with the baseline",
-                             field="strategies")
-        job = jobs.submit("comparison", f"{body.scenario}: {', '.join(body.strategies)}",
+        from fentanet import scenarios
+
+        names = list(comparison_variants(scenarios.load(body.scenario), body))
+        job = jobs.submit("comparison", f"{body.scenario}: {', '.join(names)}",
                           functools.partial(_compare_job, ws, body),
                           params=body.model_dump())
         return job.public()
@@ -784,9 +886,9 @@ def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
     from fentanet.report.simulation import comparison, run_tables, side_by_side
 
     sc = load_scenario(body.scenario)
-    if body.years is not None:
-        sc = sc.override({"years": body.years})
-    total = body.runs * (len(body.strategies) + 1)
+    variants = comparison_variants(sc, body)
+    scheduler = comparison_scheduler(body, len(variants))
+    total = body.runs * (len(variants) + 1)
     done = 0
 
     def on_run(record: Any) -> None:
@@ -798,10 +900,14 @@ def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
         job.update((done + i / max(n, 1)) / total * 0.9,
                    f"run {done + 1} of {total}: step {i} of {n}")
 
-    job.update(0.0, f"{total} runs to make")
-    model = functools.partial(fentanet.simulate, progress=on_step)
-    ens = ensemble(sc, body.runs, variants=list(body.strategies), seed=body.seed,
-                   scheduler="serial", store=ws.root / "runs", progress=on_run, model=model)
+    where = "here" if scheduler == "serial" else (scheduler or "a local Dask cluster")
+    job.update(0.0, f"{total} runs to make ({where})")
+    # in this process, progress step by step; on a cluster, run by run
+    model = functools.partial(fentanet.simulate, progress=on_step) \
+        if scheduler == "serial" else None
+    ens = ensemble(body.scenario, body.runs, variants=variants, seed=body.seed,
+                   scheduler=scheduler, store=ws.root / "runs", progress=on_run, model=model,
+                   overrides=None if body.years is None else {"years": body.years})
     job.update(0.92, "writing the report")
     tables = run_tables(ens)
     if tables.summary.empty:

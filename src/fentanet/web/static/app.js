@@ -3,7 +3,7 @@
 "use strict";
 
 const state = { info: null, current: null, summary: null, selected: null, kinds: null,
-                scenarios: [], polling: {} };
+                scenarios: [], polling: {}, adhoc: [] };
 const $ = (sel) => document.querySelector(sel);
 const PLOT_CONFIG = { responsive: true, displaylogo: false, scrollZoom: true };
 
@@ -115,6 +115,8 @@ async function loadInfo() {
   if (first) ds.value = first.name; else $("#open-dataset").disabled = true;
   $("#upload-hint").textContent += ` Up to ${fmt(state.info.limits.upload_bytes / 1e6)} MB.`;
   $("#workdir").textContent = `(${state.info.workdir})`;
+  $("#adhoc-kind").innerHTML = state.info.interventions.map((k) =>
+    `<option value="${esc(k)}">${esc(k.replaceAll("_", " "))}</option>`).join("");
   state.scenarios = await api("api/scenarios");
   const sc = $("#cmp-scenario");
   sc.innerHTML = state.scenarios.map((s) => `<option value="${esc(s.name)}">${esc(s.name)}${
@@ -339,17 +341,53 @@ function scenarioChanged() {
   if (!s) return;
   $("#cmp-description").textContent = s.description || "";
   $("#cmp-years").value = Math.min(s.years, s.name === "toy" ? s.years : 1);
+  // each strategy: a tick, and an intensity and a start that replace its interventions'
   $("#cmp-strategies").innerHTML = Object.entries(s.strategies).map(([name, ivs], i) =>
-    `<label title="${esc(ivs.map((v) => `${v.kind} ${v.intensity}`).join(", "))}">` +
+    `<div class="strategy" data-strategy="${esc(name)}">` +
+    `<label title="${esc(ivs.map((v) => `${v.kind} ${v.intensity} from ${v.start}`).join(", "))}">` +
     `<input type="checkbox" value="${esc(name)}" ${i < 3 ? "checked" : ""}> ${esc(name)}` +
     ` <span class="iv">${esc(ivs.map((v) => v.kind.replaceAll("_", " ")).join(", "))}</span>` +
-    "</label>").join("");
+    "</label>" +
+    `<input type="number" class="s-intensity" min="0" step="0.1" placeholder="${
+      esc(ivs.length === 1 ? ivs[0].intensity : "intensity")}" title="intensity (empty: its own)">` +
+    `<input type="number" class="s-start" min="0" step="0.25" placeholder="${
+      esc(ivs.length === 1 ? ivs[0].start : "start")}" title="start in years (empty: its own)">` +
+    "</div>").join("");
+}
+// ad-hoc variants: each a name and its interventions (kind, intensity, start)
+function addAdhoc() {
+  const name = $("#adhoc-name").value.trim() || `variant-${state.adhoc.length + 1}`;
+  const iv = { kind: $("#adhoc-kind").value, intensity: +$("#adhoc-intensity").value,
+               start: +$("#adhoc-start").value };
+  let v = state.adhoc.find((x) => x.name === name);
+  if (!v) { v = { name, interventions: [] }; state.adhoc.push(v); }
+  v.interventions.push(iv);
+  showAdhoc();
+}
+function showAdhoc() {
+  $("#adhoc-list").innerHTML = state.adhoc.map((v, i) =>
+    `<li>${esc(v.name)}: ${esc(v.interventions.map((x) =>
+      `${x.kind.replaceAll("_", " ")} ${x.intensity} from ${x.start} y`).join(", "))}` +
+    `<button data-remove="${i}" title="remove">×</button></li>`).join("");
+}
+function compareVariants() {
+  const strategies = [], variants = [];
+  for (const row of document.querySelectorAll("#cmp-strategies .strategy")) {
+    if (!row.querySelector("input[type=checkbox]").checked) continue;
+    const name = row.dataset.strategy;
+    const intensity = row.querySelector(".s-intensity").value;
+    const start = row.querySelector(".s-start").value;
+    if (intensity === "" && start === "") { strategies.push(name); continue; }
+    const v = { name, strategy: name };
+    if (intensity !== "") v.intensity = +intensity;
+    if (start !== "") v.start = +start;
+    variants.push(v);
+  }
+  return { strategies, variants: [...variants, ...state.adhoc] };
 }
 async function runCompare() {
-  const strategies = [...document.querySelectorAll("#cmp-strategies input:checked")]
-    .map((b) => b.value);
-  const body = { scenario: $("#cmp-scenario").value, strategies, runs: +$("#cmp-runs").value,
-                 seed: +$("#cmp-seed").value };
+  const body = { scenario: $("#cmp-scenario").value, ...compareVariants(),
+                 runs: +$("#cmp-runs").value, seed: +$("#cmp-seed").value };
   if ($("#cmp-years").value) body.years = +$("#cmp-years").value;
   await guarded($("#run-compare"), async () => {
     const job = await api("api/compare", { json: body });
@@ -435,6 +473,11 @@ function wire() {
   $("#run-analysis").addEventListener("click", runAnalysis);
   $("#cmp-scenario").addEventListener("change", scenarioChanged);
   $("#run-compare").addEventListener("click", runCompare);
+  $("#adhoc-add").addEventListener("click", addAdhoc);
+  $("#adhoc-list").addEventListener("click", (e) => {
+    const b = e.target.closest("[data-remove]");
+    if (b) { state.adhoc.splice(+b.dataset.remove, 1); showAdhoc(); }
+  });
 }
 
 document.addEventListener("DOMContentLoaded", () => {
