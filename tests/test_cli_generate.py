@@ -13,6 +13,7 @@ import pytest
 
 import fentanet
 from fentanet.cli import main
+from fentanet.store import RunStore
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -136,6 +137,18 @@ def test_demo_runs_and_writes_its_report(tmp_path, capsys, shared_data):
         assert Path(path).parent == out / "reports" and Path(path).stat().st_size > 1e6
         assert path in stdout.replace("\n", "")
     assert "## HTML reports" in (out / "summary.md").read_text()
+    # the strategies: a small ensemble on common seeds, kept in a store in the folder
+    strategies = report["strategies"]
+    assert strategies["seeds"] == [2, 3, 4] and strategies["actors"] == 500
+    runs = RunStore(out / "runs").runs(ensemble=strategies["ensemble"])
+    assert len(runs) == 9 and set(runs.status) == {"done"}
+    assert sorted(set(runs.variant)) == ["baseline", "public-health", "supply-side"]
+    averted = [r for r in strategies["compare"] if r["outcome"] == "deaths averted"]
+    assert {r["variant"] for r in averted} == {"public-health", "supply-side"}
+    assert all(r["seeds"] == 3 and r["ci_low"] <= r["mean"] <= r["ci_high"] for r in averted)
+    assert (out / "simulation" / "bands.parquet").exists()
+    html = Path(reports["strategies"]).read_text()
+    assert "3 seeds (2–4)" in html
 
 
 def test_demo_without_the_shared_data(tmp_path, capsys, monkeypatch):

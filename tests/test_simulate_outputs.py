@@ -194,9 +194,14 @@ def test_python_compare_variant_named_after_a_strategy():
     assert _kinds(cmp.results["border"].scenario) == []
 
 
-def test_demo_strategies_are_not_added_to_the_scenarios_of_the_same_name():
-    from fentanet.cli.simulate import _run_with_progress
+def test_demo_strategies_are_not_added_to_the_scenarios_of_the_same_name(tmp_path):
+    # the demo runs its strategies as an ensemble's variants given by interventions
+    from fentanet.ensemble import ensemble
 
-    r = _run_with_progress(load("toy"), 1, 0.1, [{"kind": "naloxone", "start": 0.0}],
-                           "lab-raids")
-    assert _kinds(r.scenario) == ["naloxone"] and r.variant == "lab-raids"
+    assert "lab-raids" in load("toy").strategies
+    ens = ensemble("toy", 1, variants={"lab-raids": [{"kind": "naloxone", "start": 0.0}]},
+                   overrides={"years": 0.1}, scheduler="serial", store=tmp_path / "s",
+                   progress=False)
+    setup = ens.runs().set_index("variant").setup
+    assert [i["kind"] for i in setup["lab-raids"]["interventions"]] == ["naloxone"]
+    assert setup["baseline"]["interventions"] == []

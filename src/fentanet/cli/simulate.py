@@ -25,6 +25,7 @@ from fentanet.cli.runs import (
     SeedOpt,
     StoreOpt,
     WorkersOpt,
+    print_ensemble,
     run_ensemble,
 )
 from fentanet.errors import InputError
@@ -288,21 +289,8 @@ DEMO_STRATEGIES = {
 """The demo's short comparison on us-baseline: strategies from a quarter into the run."""
 
 
-def _run_with_progress(sc: Any, seed: int, years: float, interventions=None,
-                       variant: str | None = None):
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from fentanet.simulate.run import prepare, simulate
-
-    sc = prepare(sc, years=years, interventions=interventions)
-    with Progress(TextColumn("{task.description}"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total} steps"), TimeRemainingColumn(),
-                  console=console, transient=True) as bar:
-        task = bar.add_task(f"{sc.name} {variant or 'baseline'}", total=sc.steps)
-        # interventions=[]: the strategy is already in ``sc``; the name is only a label
-        # (the demo's strategies share names with us-baseline's, which must not add up)
-        return simulate(sc, seed, variant=variant, interventions=[],
-                        progress=lambda i, n: bar.update(task, completed=i))
+DEMO_SEEDS = 3
+"""Seeds per strategy in the demo's comparison: enough for bands and intervals."""
 
 
 def _demo_section() -> None:
@@ -310,46 +298,59 @@ def _demo_section() -> None:
 
     @section("Strategies on the US baseline", order=50)
     def strategies(demo: Demo) -> None:
-        """A short comparison on ``us-baseline`` (10^5 actors) with common random numbers;
-        quick demos (``--actors`` below 10,000, as in tests) scale the scenario down."""
+        """A short comparison on ``us-baseline`` (10^5 actors): a small ensemble, every
+        strategy on the same seeds (common random numbers), run on the local Dask cluster
+        (or ``$FENTANET_SCHEDULER``) and kept in a run store in the demo's folder, so the
+        report shows bands over seeds and intervals of the differences. Quick demos
+        (``--actors`` below 10,000, as in tests) scale the scenario down."""
         import time
 
+        import numpy as np
+
         from fentanet import scenarios
-        from fentanet.network.io import atomic_path
-        from fentanet.simulate.run import comparison_table
+        from fentanet.ensemble import ensemble
 
         start = time.perf_counter()
-        sc = scenarios.load("us-baseline")
-        gen = sc.network.generate
+        gen = scenarios.load("us-baseline").network.generate
+        overrides: dict[str, Any] = {"years": DEMO_YEARS}
         if demo.actors < 10_000:
             k = demo.actors / gen["actors"]
-            sc = sc.override({"network.generate.actors": demo.actors,
+            overrides.update({"network.generate.actors": demo.actors,
                               "network.generate.population": gen["population"] * k,
                               "network.generate.demand_kg_per_year":
                                   gen["demand_kg_per_year"] * k})
-        results = {"baseline": _run_with_progress(sc, demo.seed, DEMO_YEARS)}
-        for name, items in DEMO_STRATEGIES.items():
-            results[name] = _run_with_progress(sc, demo.seed, DEMO_YEARS, items, name)
-        tab = comparison_table(results)
-        cols = {"overdose_deaths": "OD deaths", "deaths_averted": "averted",
-                "supply_kg": "supply kg", "supply_reduction": "supply cut",
-                "seized_kg": "seized kg", "cost_usd": "cost USD"}
-        console.print(table(f"us-baseline ({sc.network.generate['actors']:,} actors), "
-                            f"{DEMO_YEARS} years, strategies from 0.25 years "
-                            f"(seed {demo.seed})", ["variant", *cols.values()],
-                            [[n, *[tab.loc[n, c] for c in cols]] for n in tab.index]))
+        actors = overrides.get("network.generate.actors", gen["actors"])
+        console.print(f"us-baseline ({actors:,} actors), {DEMO_YEARS} years, strategies "
+                      f"from 0.25 years, seeds {demo.seed}..{demo.seed + DEMO_SEEDS - 1}",
+                      soft_wrap=True)
+        # the demo's strategies share names with us-baseline's: given as interventions,
+        # each runs only its own (the scenario's strategy of that name is not added)
+        ens = ensemble("us-baseline", DEMO_SEEDS, variants=DEMO_STRATEGIES,
+                       seed=demo.seed, overrides=overrides, store=demo.out / "runs")
+        print_ensemble(ens)
         seconds = time.perf_counter() - start
-        console.print(f"{len(results)} runs in {seconds:.0f} s", soft_wrap=True)
-        folder = demo.out / "simulation"
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, r in results.items():
-            with atomic_path(folder / f"{name}.parquet") as tmp:
-                r.series.to_parquet(tmp, index=False)
-        demo.results["strategies"] = results
-        demo.report["strategies"] = {"scenario": "us-baseline", "years": DEMO_YEARS,
-                                     "actors": sc.network.generate["actors"],
-                                     "seconds": round(seconds, 1),
-                                     "table": tab.reset_index().to_dict("records")}
+        finished = len(ens.summary())
+        console.print(f"{finished} runs in {seconds:.0f} s (run store {ens.store.root}, "
+                      f"ensemble {ens.id})", soft_wrap=True)
+        if not finished:
+            raise InputError("every run of the demo's comparison failed; see the errors above",
+                             field="strategies")
+        files = ens.save(demo.out / "simulation")
+        compare = ens.compare()
+        demo.results["strategies"] = ens
+        demo.report["strategies"] = {
+            "scenario": "us-baseline", "years": DEMO_YEARS, "actors": actors,
+            "seeds": ens.seeds, "ensemble": ens.id, "store": str(ens.store.root),
+            "seconds": round(seconds, 1), "files": [str(f) for f in files],
+            "summary": ens.summary_quantiles(
+                [m for m in DEMO_METRICS if m in ens.summary().columns]).to_dict("records"),
+            "compare": compare.replace({np.inf: None, -np.inf: None}).astype(object)
+                              .where(compare.notna(), None).to_dict("records")}
+
+
+DEMO_METRICS = ("deaths_total", "supply_kg_total", "seized_kg_total",
+                "intervention_cost_usd_total")
+"""Summary metrics the demo's report file keeps per strategy."""
 
 
 _demo_section()
