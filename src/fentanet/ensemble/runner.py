@@ -236,12 +236,7 @@ class Collector:
     def add(self, record: RunRecord, series: Any, *, written: bool) -> None:
         if not written:
             write_run(self.store.root, record, series)
-        self.pending.append(record)
-        self.kept.add(record.run_id)
-        if record.status == "done":
-            self.done += 1
-        else:
-            self.failed += 1
+        self._keep(record)
         if self.on_run is not None:
             self.on_run(record)
         if len(self.pending) >= self.batch or time.monotonic() - self._last >= self.every:
@@ -265,14 +260,17 @@ class Collector:
                 continue
             found.append(record)
         for record in found:
-            self.pending.append(record)
-            self.kept.add(record.run_id)
-            if record.status == "done":
-                self.done += 1
-            else:
-                self.failed += 1
+            self._keep(record)
         self.flush()
         return len(found)
+
+    def _keep(self, record: RunRecord) -> None:
+        self.pending.append(record)
+        self.kept.add(record.run_id)
+        if record.status == "done":
+            self.done += 1
+        else:
+            self.failed += 1
 
     def flush(self) -> None:
         if self.pending:
