@@ -157,3 +157,19 @@ def test_serve_on_a_busy_port_is_one_line_exit_2(capsys, tmp_path):
     line = one_error_line(err)
     assert code == 2 and f"127.0.0.1:{port}" in line and "--port" in line
     assert "fentanet web app" not in out  # no address announced that nobody serves
+
+
+def test_ensemble_tables_follow_the_variant_order_not_the_run_order(nothing_averted):
+    from fentanet.ensemble import Ensemble
+
+    _, ens = nothing_averted
+    stored = ens.store.summary(ensemble=ens.id)  # in the order the runs started: by seed
+    assert list(stored.variant[:3]) == ["baseline", "zz", "aa"]
+    regrouped = Ensemble(ens.id, ens.store, ens.scenario, ["baseline", "aa", "zz"], ens.seeds)
+    summary = regrouped.summary()
+    assert list(summary.variant) == ["baseline"] * 3 + ["aa"] * 3 + ["zz"] * 3
+    assert list(summary.seed) == [1, 2, 3] * 3  # stable within a variant
+    series = regrouped.series()
+    assert list(dict.fromkeys(series.variant)) == ["baseline", "aa", "zz"]
+    first = series[series.variant == "aa"]
+    assert list(first.step[:8]) == list(range(8)) and first.seed.iloc[0] == 1

@@ -232,8 +232,20 @@ class Ensemble:
         return r[["run_id", "variant", "seed", "params", "error"]].reset_index(drop=True)
 
     def summary(self) -> pd.DataFrame:
-        """One row per finished run: variant, seed, sweep parameters and summary metrics."""
-        return self.store.summary(ensemble=self.id)
+        """One row per finished run: variant, seed, sweep parameters and summary metrics;
+        the baseline's runs first, then the variants' in the order given."""
+        return self._in_variant_order(self.store.summary(ensemble=self.id))
+
+    def _in_variant_order(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Rows grouped by variant in :attr:`variants` order (stable within a variant):
+        the store returns them in the order the runs started, which on a cluster mixes
+        variants."""
+        if df.empty or "variant" not in df.columns:
+            return df
+        rank = {v: i for i, v in enumerate(self.variants)}
+        order = np.argsort(df["variant"].map(rank).fillna(len(rank)).to_numpy(),
+                           kind="stable")
+        return df.iloc[order].reset_index(drop=True)
 
     def series(self, variant: str | None = None, *, long: bool = False,
                on_error: str = "skip") -> pd.DataFrame:
@@ -243,7 +255,8 @@ class Ensemble:
         (``on_error="raise"`` to stop instead), so that one bad file does not hide the
         other runs; ``fentanet runs check`` lists such files.
         """
-        s = self.store.series(ensemble=self.id, variant=variant, long=long, on_error=on_error)
+        s = self._in_variant_order(
+            self.store.series(ensemble=self.id, variant=variant, long=long, on_error=on_error))
         if self.sweep and not s.empty:
             summary = self.store.summary(ensemble=self.id)
             params = summary[["run_id", *self.key_columns(summary)]]
