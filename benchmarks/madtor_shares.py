@@ -4,9 +4,10 @@ Manzi & Calderoni (JASSS 27(3) 3, 2024) report that arresting even a few members
 disruptive and that the disruptive impact grows with the share arrested with diminishing
 returns. This script measures, for shares 10%..90%, the target organization (the one of the
 highest-degree member, ``organization_takedown`` with ``once=True`` and ``intensity`` =
-share, so each member is arrested with that probability, lasting one step so that no
-targeted pressure follows the strike, as in MADTOR; ``--sustained`` leaves it in force, as
-tests/test_behaviour.py does) against the same seed at share 0
+share, so each member is arrested with that probability; a one-time operation without an
+``end`` is over after its step, so no targeted pressure follows the strike, as in MADTOR;
+``--sustained`` keeps its targets under raised pressure to the horizon) against the same
+seed at share 0
 (intensity 0 is bit-identical to the baseline: common random numbers):
 
 - disrupted: the organization has failed by the horizon (two years after the operation);
@@ -47,8 +48,8 @@ def _one(args):
     net = build_network(sc)
     iv = {"kind": "organization_takedown", "start": START, "intensity": share, "once": True,
           "target": {"rule": "degree", "count": 1, "view": "true"}}
-    if not sustained:  # the operation lasts one step: no targeted pressure after the strike
-        iv["end"] = START + float(sc.dt)
+    if sustained:  # targeted pressure after the strike, to the horizon
+        iv["end"] = START + AFTER
     run = prepare(sc.override({"years": START + AFTER, **overrides}), interventions=[iv])
     sim = Sim(run, net, seed)
     org = None

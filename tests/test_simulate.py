@@ -180,3 +180,23 @@ def test_halving_the_step_changes_annual_outputs_by_less_than_5_percent():
         means[dt] = np.mean(vals, axis=0)
     change = np.abs(means[1 / 104] / means[1 / 52] - 1)
     assert (change < 0.05).all(), change
+
+
+@pytest.mark.parametrize("end", [None, 0.4])
+def test_a_one_time_operation_is_over_after_its_step_unless_it_has_an_end(end):
+    iv = {"kind": "organization_takedown", "start": 0.2, "intensity": 0.5, "once": True,
+          "cost_per_unit": 1.0e6, "target": {"rule": "random", "count": 1, "view": "true"}}
+    if end is not None:
+        iv["end"] = end
+    sc = hand_scenario(years=0.6, interventions=[iv])
+    s = fentanet.simulate(sc, seed=4, network=HAND).series
+    paid = s["intervention_cost_usd"].to_numpy()
+    dt = float(sc.dt)
+    steps = np.flatnonzero(paid > 0)
+    # in force from the first step at or after its start: that step alone without an end,
+    # every step before the end with one
+    first = int(np.ceil(0.2 / dt))
+    assert steps[0] == first
+    n_steps = 1 if end is None else int(np.ceil(end / dt)) - first
+    assert list(steps) == list(range(steps[0], steps[0] + n_steps))
+    assert paid[steps] == pytest.approx(1.0e6 * 0.5 * dt)

@@ -65,7 +65,9 @@ class Intervention(BaseModel):
                                   "actors (None: raise effort on every actor of its kinds)")
     once: bool = Field(False, description="a one-time operation at `start`: each targeted "
                        "actor (or member of a targeted organization) is arrested with "
-                       "probability min(1, intensity)")
+                       "probability min(1, intensity); without an `end` the operation "
+                       "is over after that step, with one its targets stay under raised "
+                       "pressure until `end`")
     modes: tuple[Literal[MODES], ...] | None = Field(  # type: ignore[valid-type]
         None, description="route modes screened (border security default land, air, sea; "
         "postal screening default postal, online)")

@@ -3,7 +3,9 @@
 Every intervention in force (``start <= t < end``) adds its effect: enforcement efforts
 multiply the detection hazard of the kinds they act on by ``1 + effort_gain * intensity``;
 targeted operations multiply their targets' hazard by ``1 + target_gain * intensity``
-(targets recomputed every ``retarget_every`` on the network the police know); screening
+(targets recomputed every ``retarget_every`` on the network the police know); a one-time
+operation (``once``) strikes in its first step and, without an ``end``, is over after it
+(with an ``end`` the raised hazard on its targets lasts until then); screening
 raises inspection of route modes; public-health levers set coverages for the population
 model. At intensity 0 every multiplier is exactly 1, so the run is bit-identical to the
 baseline. Costs accrue as ``cost_per_unit * intensity * dt``.
@@ -22,9 +24,13 @@ def init(sim) -> None:
     sim.started = set()
 
 
-def _active(sim, iv) -> bool:
+def _active(sim, j: int, iv) -> bool:
+    """In force this step: ``start <= t < end``; a one-time operation without an ``end``
+    only in the step it strikes."""
     eps = 1e-9
     if sim.t + eps < iv.start:
+        return False
+    if iv.once and iv.end is None and j in sim.started:
         return False
     return iv.end is None or sim.t + eps < iv.end
 
@@ -36,7 +42,7 @@ def run(sim) -> None:
     a.refused[:] = 0.0
     eff = _baseline(sim)
     for j, iv in enumerate(sim.interventions):
-        if not _active(sim, iv):
+        if not _active(sim, j, iv):
             continue
         x = iv.intensity
         cost = iv.cost * x * sim.dt
