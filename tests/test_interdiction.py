@@ -355,6 +355,22 @@ def test_time_limit_reports_a_gap_or_proves():
     assert res.optimal or res.gap > 0
 
 
+def test_node_limit_reaches_the_solver_and_keeps_the_answer_machine_independent(monkeypatch):
+    seen = []
+    real = interdiction_module.milp
+
+    def spy(*args, options, **kw):
+        seen.append(dict(options))
+        return real(*args, options=options, **kw)
+
+    monkeypatch.setattr(interdiction_module, "milp", spy)
+    net = random_flow_net(5, n=12, m=50)
+    runs = [interdict(net, 6, target="both", node_limit=1) for _ in range(2)]
+    assert seen and all(o["node_limit"] == 1 and "time_limit" not in o for o in seen)
+    assert runs[0].removed == runs[1].removed and runs[0].gap == runs[1].gap
+    assert runs[0].bound <= runs[0].flow_after + 1e-7
+
+
 def test_curve_columns():
     net = random_flow_net(2)
     curve = interdiction_curve(net, [0, 2, 1])

@@ -112,9 +112,10 @@ def test_surveillance_reveals_links_at_the_documented_rate():
     assert abs(share - expected) < 4 * np.sqrt(expected * (1 - expected) / alive.sum())
 
 
-def test_interdiction_is_timed_and_falls_back_to_the_heuristic_when_time_runs_out(sim):
-    """The MILP gets MILP_SECONDS; a set it did not prove optimal in time is replaced by
-    the heuristic's (which depends on the network alone, not on the machine's speed)."""
+def test_interdiction_is_bounded_and_falls_back_to_the_heuristic_at_the_node_limit(sim):
+    """The MILP gets MILP_NODES (never a time limit: the run must not depend on the
+    machine's speed); a set it did not prove optimal within them is replaced by the
+    heuristic's."""
     calls = []
 
     class Timed:
@@ -136,7 +137,8 @@ def test_interdiction_is_timed_and_falls_back_to_the_heuristic_when_time_runs_ou
     one = iv("trafficker_enforcement", "interdiction", count=2)
     got = targeting._set_rule(Timed(proved=False), net, one, sim)
     assert [c["exact"] for c in calls] == [True, False]
-    assert calls[0]["time_limit"] == targeting.MILP_SECONDS
+    assert calls[0]["node_limit"] == targeting.MILP_NODES
+    assert "time_limit" not in calls[0]
     assert got == heuristic.removed
     calls.clear()
     assert targeting._set_rule(Timed(proved=True), net, one, sim) == ["timed-out"]

@@ -7,7 +7,7 @@ Rules: ``random``; the top ``count`` actors by a centrality (``degree`` computed
 the set that are of the intervention's kinds are targeted); ``min_cut`` (the actors of the
 minimum cut of :func:`fentanet.max_flow`); ``interdiction`` (the optimal interdiction set
 of :func:`fentanet.interdict` with a budget of ``count`` times the mean removal cost; exact
-up to :data:`EXACT_ACTORS` actors within :data:`MILP_SECONDS`, else its heuristic).
+up to :data:`EXACT_ACTORS` actors within :data:`MILP_NODES`, else its heuristic).
 
 Rankings use the *known* network (alive actors, alive links the police have observed)
 unless ``view="true"``; centralities of people use person-to-person links (flow links and
@@ -31,8 +31,10 @@ EXACT_ACTORS = 2000
 """Largest known network (actors) whose interdiction set is solved exactly (MILP); larger
 ones get :func:`fentanet.interdict`'s heuristic, so that retargeting never stalls a step."""
 
-MILP_SECONDS = 10.0
-"""Seconds the MILP may take at one retargeting; past that the heuristic's set is used."""
+MILP_NODES = 2000
+"""Branch-and-bound nodes the MILP may take at one retargeting; past that the heuristic's
+set is used. A node limit, not a time limit: the targets, and so the run, must not depend
+on the machine's speed or load."""
 
 PERSON_LINKS = ("supplies", "ships", "distributes", "sells_to", "diverts_to", "tie", "flow")
 
@@ -171,10 +173,10 @@ def _set_rule(fentanet, net: Network, iv, sim) -> list:
     budget = float(k)
     exact = net.n_actors <= EXACT_ACTORS
     res = fentanet.interdict(flow_net, budget, target="actors", cost="cost", exact=exact,
-                             time_limit=MILP_SECONDS if exact else None)
+                             node_limit=MILP_NODES if exact else None)
     if res.method == "milp" and not res.optimal:
-        # the solver ran out of time: its best set depends on the machine's speed, so the
-        # heuristic's (a function of the network alone) is used, as on larger networks
+        # the solver reached its node limit: the heuristic's set is used, as on larger
+        # networks (either way a function of the network alone)
         res = fentanet.interdict(flow_net, budget, target="actors", cost="cost", exact=False)
     return list(res.removed)
 
