@@ -87,3 +87,17 @@ def test_a_writable_out_still_writes(capsys, tmp_path, net_file):
     code, _, err = run(capsys, "analyze", net_file, "--k", 2, "--steps", 2, "--out", out)
     assert code == 0, err
     assert (out / "report.json").exists()
+
+
+def test_paths_that_look_like_rich_markup_are_printed_as_they_are(capsys, net_file, tmp_path):
+    """A folder named like a closing markup tag ('[/x]') crashed the CLI after writing."""
+    folder = tmp_path / "o[/x]"
+    folder.mkdir(parents=True)
+    code, out, err = run(capsys, "analyze", net_file, "--k", "1", "--out", folder / "res")
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert "o[/x]" in out.replace("\n", "")
+    code, out, err = run(capsys, "resilience", net_file, "--steps", "2", "--out",
+                         folder / "curve.csv")
+    assert code == 0, err
+    assert f"wrote {folder / 'curve.csv'}" in out.replace("\n", "")

@@ -126,7 +126,7 @@ def print_report(report: AnalysisReport, *, top: int | None = None) -> None:
         proof = "proven optimal" if i.optimal else f"gap {i.gap:.1%}"
         drop = 1 - i.flow_after / i.flow_before if i.flow_before else 0.0
         console.print(f"[bold]Optimal interdiction[/bold] (budget {_fmt(i.budget)}, "
-                      f"{i.target}): remove {', '.join(i.removed) or 'nothing'} (cost "
+                      f"{i.target}): remove {escape(', '.join(i.removed)) or 'nothing'} (cost "
                       f"{_fmt(i.cost_used)}); flow {_fmt(i.flow_before)} -> "
                       f"{_fmt(i.flow_after)} ({drop:.0%} less), {proof}", soft_wrap=True)
 
@@ -140,7 +140,7 @@ def print_report(report: AnalysisReport, *, top: int | None = None) -> None:
           _fmt(r["removals_to_half"]) if pd.notna(r["removals_to_half"]) else "never",
           f"{r['robustness']:.3f}"] for _, r in rs.iterrows()]))
     for note in report.notes:
-        console.print(f"[dim]note: {note}[/dim]", soft_wrap=True)
+        console.print(f"[dim]note: {escape(note)}[/dim]", soft_wrap=True)
 
 
 def print_phases(report: AnalysisReport) -> None:
@@ -220,7 +220,7 @@ def analyze(
     else:
         print_report(report)
         if written:
-            console.print(f"wrote {len(written)} files to {out}", soft_wrap=True)
+            console.print(f"wrote {len(written)} files to {out}", soft_wrap=True, markup=False)
     if html or png:
         from fentanet.report import analysis_report
 
@@ -290,7 +290,7 @@ def resilience(
         return
     print_curve(curve)
     if out is not None:
-        console.print(f"wrote {out}", soft_wrap=True)
+        console.print(f"wrote {out}", soft_wrap=True, markup=False)
 
 
 def print_curve(curve: pd.DataFrame, *, rows: int = 25) -> None:
@@ -304,7 +304,7 @@ def print_curve(curve: pd.DataFrame, *, rows: int = 25) -> None:
              f"{a.get('mode')}" + (f", replacement by {a['replacement']}"
                                    if a.get("replacement") else "")
              + (f", mean of {a['repeats']} runs" if a.get("repeats", 1) > 1 else ""))
-    console.print(f"[bold]{title}[/bold]", soft_wrap=True)
+    console.print(f"[bold]{escape(title)}[/bold]", soft_wrap=True)
     console.print(table("", cols, [[("" if v is None or (isinstance(v, float)
                                                               and np.isnan(v)) else
                                          _fmt(v) if isinstance(v, float) else v)
@@ -313,7 +313,7 @@ def print_curve(curve: pd.DataFrame, *, rows: int = 25) -> None:
     last = curve.iloc[-1]
     parts = [f"{m} {last[m]:.3f}" for m in a.get("measures", []) if m in curve]
     console.print(f"after {int(last['removed'])} of {a.get('actors')} actors removed: "
-                  + ", ".join(parts), soft_wrap=True)
+                  + ", ".join(parts), soft_wrap=True, markup=False)
 
 
 # ------------------------------------------------------------------------------ demo
@@ -354,7 +354,7 @@ def _demo_sections() -> None:
             size = min(demo.actors, 1_000)
             net = generate({"actors": size}, seed=demo.seed)
             console.print(f"(analysing a network of {size:,} actors, seed {demo.seed}, so "
-                          "that sequential attacks stay quick)", soft_wrap=True)
+                          "that sequential attacks stay quick)", soft_wrap=True, markup=False)
         start = time.perf_counter()
         report = analyze_network(net, k=5, steps=20, seed=demo.seed)
         demo.results["analysis_supply"] = (net, report)

@@ -204,7 +204,7 @@ def calibrate(
     kept = (f"; {len(s['ensembles'])} ensembles in {s['store']}" if s["ensembles"] else "")
     console.print(f"log RMSE fit {s['rmse_log_fit']:.3f}, held out {s['rmse_log_test']:.3f}; "
                   f"condition number {s['condition_number']:.3g}; {s['runs']} runs{kept}; "
-                  f"{s['message']}", soft_wrap=True)
+                  f"{s['message']}", soft_wrap=True, markup=False)
     if checked is not None:
         console.print(table("Full simulation at the estimates",
                             ["target", "year", "observed", "simulated", "error"],

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from fentanet import __version__, datasets
 from fentanet.cli import app
@@ -94,7 +95,8 @@ def research_networks(demo: Demo) -> None:
                         ["network", "actors", "links", "dir.", "comp.", "density", "degree",
                          "phases"], rows))
     for name, why in failed.items():
-        console.print(f"[yellow]not loaded[/yellow] {name}: {why}", soft_wrap=True)
+        console.print(f"[yellow]not loaded[/yellow] {escape(name)}: {escape(str(why))}",
+                      soft_wrap=True)
     if "caviar_phases" in demo.networks:
         console.print()
         print_summary(loaded["caviar_phases"])
@@ -111,7 +113,7 @@ def generated_network(demo: Demo) -> None:
     demo.networks["generated"] = net
     summary = net.summary()
     console.print(f"generated {net.n_actors:,} actors and {net.n_links:,} links "
-                  f"(seed {demo.seed}) in {seconds:.2f} s")
+                  f"(seed {demo.seed}) in {seconds:.2f} s", markup=False)
     print_summary(summary)
     a = net.actors
     markets = a[a["kind"] == "market"]
@@ -123,7 +125,7 @@ def generated_network(demo: Demo) -> None:
         + [["market demand", float(markets["demand"].sum())]]))
     console.print(f"{len(net.meta['regions'])} destination regions, "
                   f"{int(markets['population'].sum()):,} people who use illicit opioids in "
-                  f"{len(markets)} markets")
+                  f"{len(markets)} markets", markup=False)
     demo.report["generated_network"] = {
         "spec": net.meta["spec"], "seed": demo.seed, "seconds": round(seconds, 3),
         "summary": summary,
@@ -202,6 +204,7 @@ def demo(
     path = run_demo(state)
     console.rule()
     console.print(f"report: {path} (and {path.with_suffix('.md').name} beside it)",
-                  soft_wrap=True)
+                  soft_wrap=True, markup=False)
     for name, html in state.report.get("reports", {}).items():
-        console.print(f"HTML report, {name.replace('_', ' ')}: {html}", soft_wrap=True)
+        console.print(f"HTML report, {name.replace('_', ' ')}: {html}", soft_wrap=True,
+                      markup=False)

@@ -59,7 +59,7 @@ def _demo_section() -> None:
                                                                        "analysis")):
             found = demo.results.get(key)
             if found is None:
-                console.print(f"{what}: not run above, no report", soft_wrap=True)
+                console.print(f"{what}: not run above, no report", soft_wrap=True, markup=False)
                 continue
             net, analysis = found
             rep = analysis_report(net, analysis, curve_time_limit=2.0)
@@ -70,9 +70,9 @@ def _demo_section() -> None:
             written["strategies"] = str(rep.save(folder / "strategies-us-baseline.html"))
         seconds = time.perf_counter() - start
         for key, path in written.items():
-            console.print(f"  {key.replace('_', ' ')}: {path}", soft_wrap=True)
+            console.print(f"  {key.replace('_', ' ')}: {path}", soft_wrap=True, markup=False)
         console.print(f"{len(written)} reports in {seconds:.1f} s; each opens offline in a "
-                      "browser", soft_wrap=True)
+                      "browser", soft_wrap=True, markup=False)
         demo.report["reports"] = written
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import typer
 import yaml
+from rich.markup import escape
 
 from fentanet.cli import app
 from fentanet.cli.common import console, err_console, print_json, table
@@ -100,13 +101,13 @@ def run_ensemble(scenario: str, *, runs: int, variants: Any = None, sweep: Any =
                        progress=sys.stderr.isatty() or not json_out, baseline=baseline,
                        overrides=None if years is None else {"years": years})
     except EnsembleInterrupted as exc:
-        err_console.print(f"[yellow]{exc}[/yellow]")
+        err_console.print(f"[yellow]{escape(str(exc))}[/yellow]")
         raise typer.Exit(130) from None
     print_ensemble(ens, json_out=json_out)
     failed = len(ens.failed)
     if failed and failed == len(ens.runs()):
         err_console.print(f"[red]all {failed} runs failed[/red] (errors above; kept in "
-                          f"{ens.store.root} as ensemble {ens.id})")
+                          f"{escape(str(ens.store.root))} as ensemble {ens.id})")
         raise typer.Exit(1)
     return ens
 
@@ -128,9 +129,9 @@ def print_ensemble(ens: Any, *, json_out: bool = False) -> None:
                     "summary": _records(quant), "compare": _records(compare)})
         return
     keys = ens.key_columns(summary)
-    console.print(f"[bold]{ens.scenario}[/bold]: {len(summary)} runs finished, "
+    console.print(f"[bold]{escape(str(ens.scenario))}[/bold]: {len(summary)} runs finished, "
                   f"{len(failed)} failed; seeds {ens.seeds[0]}..{ens.seeds[-1]}; "
-                  f"ensemble {ens.id} in {ens.store.root}")
+                  f"ensemble {ens.id} in {escape(str(ens.store.root))}")
     if not quant.empty:
         rows = []
         for (variant, *point), g in quant.groupby(["variant", *keys], sort=False):
@@ -286,8 +287,9 @@ def show(
     if json_out:
         print_json({**_records(pd.DataFrame([row]))[0], "summary": metrics})
         return
-    console.print(f"[bold]run {rid}[/bold]  {row['scenario']} / {row['variant']} / seed "
-                  f"{row['seed']}  [{row['status']}]")
+    console.print(f"[bold]run {rid}[/bold]  "
+                  + escape(f"{row['scenario']} / {row['variant']} / seed {row['seed']}  "
+                           f"[{row['status']}]"))
     fields = [[k, "" if v is None else (json.dumps(v) if isinstance(v, dict) else v)]
               for k, v in row.items() if k not in ("run_id", "error", "setup")]
     # what reproduces the run (fentanet.ensemble.rerun), one line each
@@ -295,7 +297,7 @@ def show(
                for k, v in (row.get("setup") or {}).items()]
     console.print(table("Record", ["field", "value"], fields))
     if row.get("error"):
-        console.print(f"[red]error:[/red] {row['error']}")
+        console.print(f"[red]error:[/red] {escape(str(row['error']))}")
     if metrics:
         console.print(table("Summary", ["metric", "value"], [[k, v] for k, v in
                                                              metrics.items()]))
@@ -323,7 +325,7 @@ def export(
     if json_out:
         print_json({"runs": n, "files": {k: str(v) for k, v in paths.items()}})
     else:
-        console.print(f"exported {n} runs to {paths['runs']} and {paths['series']}")
+        console.print(f"exported {n} runs to {paths['runs']} and {paths['series']}", markup=False)
 
 
 @runs_app.command("delete")
@@ -352,7 +354,7 @@ def delete(
     if json_out:
         print_json({"deleted": n})
     else:
-        console.print(f"deleted {n} runs from {st.root}")
+        console.print(f"deleted {n} runs from {st.root}", markup=False)
 
 
 @runs_app.command("check")
@@ -372,18 +374,18 @@ def check(
         print_json({**asdict(report), "ok": report.ok})
     else:
         console.print(f"{report.runs} runs in {st.root}: "
-                      f"{'ok' if report.ok else 'problems found'}")
+                      f"{'ok' if report.ok else 'problems found'}", markup=False)
         for rid, why in report.damaged:
-            console.print(f"  damaged  {rid}: {why}")
+            console.print(f"  damaged  {rid}: {why}", markup=False)
         for rid in report.missing_manifest:
-            console.print(f"  no manifest  {rid}")
+            console.print(f"  no manifest  {rid}", markup=False)
         if report.unregistered:
             console.print(f"  {len(report.unregistered)} written runs not in the catalog: "
-                          f"`fentanet runs rebuild` recovers them")
+                          f"`fentanet runs rebuild` recovers them", markup=False)
         if report.temp_files or report.orphan_series:
             console.print(f"  {len(report.temp_files)} temporary and "
                           f"{len(report.orphan_series)} unannounced series files (left by "
-                          f"stopped writers; never visible as runs)")
+                          f"stopped writers; never visible as runs)", markup=False)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -400,6 +402,7 @@ def rebuild(store: StoreOpt = None, json_out: JsonOpt = False) -> None:
         print_json(asdict(report))
     else:
         console.print(f"rebuilt the catalog: {report.runs} runs"
-                      + (f", old catalog kept as {report.backup}" if report.backup else ""))
+                      + (f", old catalog kept as {report.backup}" if report.backup else ""),
+                      markup=False)
         for path, why in report.skipped:
-            console.print(f"  skipped {path}: {why}")
+            console.print(f"  skipped {path}: {why}", markup=False)

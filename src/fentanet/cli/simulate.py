@@ -322,7 +322,7 @@ def _demo_section() -> None:
         actors = overrides.get("network.generate.actors", gen["actors"])
         console.print(f"us-baseline ({actors:,} actors), {DEMO_YEARS} years, strategies "
                       f"from 0.25 years, seeds {demo.seed}..{demo.seed + DEMO_SEEDS - 1}",
-                      soft_wrap=True)
+                      soft_wrap=True, markup=False)
         # the demo's strategies share names with us-baseline's: given as interventions,
         # each runs only its own (the scenario's strategy of that name is not added)
         ens = ensemble("us-baseline", DEMO_SEEDS, variants=DEMO_STRATEGIES,
@@ -331,7 +331,7 @@ def _demo_section() -> None:
         seconds = time.perf_counter() - start
         finished = len(ens.summary())
         console.print(f"{finished} runs in {seconds:.0f} s (run store {ens.store.root}, "
-                      f"ensemble {ens.id})", soft_wrap=True)
+                      f"ensemble {ens.id})", soft_wrap=True, markup=False)
         if not finished:
             raise InputError("every run of the demo's comparison failed; see the errors above",
                              field="strategies")
