@@ -513,3 +513,137 @@ def test_a_network_too_small_to_analyse(client):
     err = r.json()["error"]
     assert r.status_code == 400 and "has 2 actors" in err and "at least 3 actors" in err
     assert "-" not in err.split("needs")[1]
+
+
+# ------------------------------------------------------------------------ review fixes
+EVIL = "source,target\n<script>parent.document.title='pwned'</script>,b\nb,c\nc,a\n"
+
+
+def test_an_uploaded_html_file_is_never_served_inline(client):
+    r = upload(client, "evil.html", EVIL)
+    assert r.status_code == 200, r.text  # it parses as a network, so it is kept
+    rel = "uploads/evil.html"
+    assert (client.work / rel).is_file()
+    for params in ({"inline": 1}, {}):
+        r = client.get(f"/files/{rel}", params=params)
+        assert r.status_code == 200
+        assert "text/html" not in r.headers["content-type"]
+        assert r.headers["content-disposition"].startswith("attachment")
+        assert r.headers["x-content-type-options"] == "nosniff"
+    # results too: only the app's reports open in the browser
+    (client.work / "results" / "x.html").write_text("<script>1</script>")
+    r = client.get("/files/results/x.html", params={"inline": 1})
+    assert r.headers["content-disposition"].startswith("attachment")
+
+
+def test_a_report_opens_inline_in_a_sandbox(client):
+    (client.work / "reports" / "r.html").write_text("<p>report</p>")
+    r = client.get("/files/reports/r.html", params={"inline": 1})
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+    assert "content-disposition" not in r.headers
+    csp = r.headers["content-security-policy"]
+    assert "sandbox allow-scripts" in csp and "allow-same-origin" not in csp
+    r = client.get("/files/reports/r.html")  # without inline: a download
+    assert r.headers["content-disposition"].startswith("attachment")
+
+
+def test_the_files_tab_offers_view_only_for_reports(client):
+    js = client.get("/static/app.js").text
+    assert 'row.folder === "reports" && row.name.endsWith(".html")' in js
+
+
+def test_file_list_skips_temporaries_and_files_that_vanish(client, monkeypatch):
+    from pathlib import Path
+
+    for name in ("a.csv", "b.csv.part", "gone.csv"):
+        (client.work / "results" / name).write_text("x")
+    real = Path.lstat
+
+    def lstat(self):
+        if self.name == "gone.csv":  # removed between the listing and the lstat
+            raise FileNotFoundError(self)
+        return real(self)
+
+    monkeypatch.setattr(Path, "lstat", lstat)
+    r = client.get("/api/files")
+    assert r.status_code == 200
+    names = {f["name"] for f in r.json() if f["folder"] == "results"}
+    assert names == {"a.csv"}
+
+
+def test_websockets_are_refused(client):
+    from starlette.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect) as exc, client.websocket_connect("/"):
+        pass
+    assert exc.value.code == 1008
+    assert client.get("/api/info").status_code == 200  # lifespan and http unaffected
+
+
+def test_websockets_are_refused_before_any_check():
+    from fentanet.web.app import Guard
+
+    async def app(scope, receive, send):  # pragma: no cover - must not be reached
+        raise AssertionError("passed through")
+
+    sent = []
+
+    async def send(msg):
+        sent.append(msg)
+
+    async def receive():
+        return {"type": "websocket.connect"}
+
+    import asyncio
+
+    guard = Guard(app, token="t", allowed_hosts=["localhost"], max_body=10, max_upload=10)
+    asyncio.run(guard({"type": "websocket", "headers": [(b"host", b"evil.example")],
+                       "path": "/"}, receive, send))
+    assert sent == [{"type": "websocket.close", "code": 1008}]
+    seen = []
+
+    async def lifespan_app(scope, receive, send):
+        seen.append(scope["type"])
+
+    asyncio.run(Guard(lifespan_app, token="t", allowed_hosts=None, max_body=10,
+                      max_upload=10)({"type": "lifespan"}, receive, send))
+    assert seen == ["lifespan"]
+
+
+def test_a_later_start_keeps_the_intervention_duration():
+    from fentanet.simulate.scenario import Intervention
+
+    toy = scenarios.load("toy")
+    toy.strategies["window"] = [Intervention(kind="naloxone", intensity=0.5, start=1.0,
+                                             end=3.0)]
+    for start, end in ((5.0, 7.0), (2.0, 4.0), (0.0, 2.0)):
+        body = CompareRequest(scenario="toy", variants=[
+            {"name": "moved", "strategy": "window", "start": start}])
+        [iv] = comparison_variants(toy, body)["moved"]
+        assert (iv["start"], iv["end"]) == (start, end)
+
+
+def test_shutdown_drops_queued_jobs():
+    import threading
+
+    from fentanet.web.jobs import JobRunner
+
+    runner = JobRunner()
+    gate, started = threading.Event(), threading.Event()
+
+    def slow(job):
+        started.set()
+        gate.wait(10)
+        return "ok"
+
+    first = runner.submit("t", "first", slow)
+    assert started.wait(10)
+    queued = [runner.submit("t", f"q{i}", lambda job: "ran") for i in range(3)]
+    runner.shutdown()
+    gate.set()
+    runner._thread.join(10)
+    assert not runner._thread.is_alive()
+    assert runner.get(first.id).status == "done"  # the one in progress finishes
+    for j in queued:
+        assert j.status == "cancelled" and j.result is None and j.finished
+        assert runner.wait(j.id, timeout=1) is j

@@ -106,3 +106,23 @@ def test_tokens_and_serve_settings():
     assert serve_settings("0.0.0.0", "given")[0] == "given"
     assert url("127.0.0.1", 8000) == "http://127.0.0.1:8000/"
     assert url("::1", 8000, "t") == "http://[::1]:8000/?token=t"
+
+
+def test_an_empty_token_counts_as_none():
+    # on the loopback: no token (not one nobody can give); elsewhere: a new one
+    token, hosts = serve_settings("127.0.0.1", "")
+    assert token is None and "localhost" in hosts
+    token, hosts = serve_settings("0.0.0.0", "")
+    assert token and len(token) == 32 and hosts is None
+
+
+def test_an_empty_token_does_not_lock_out_the_loopback(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from fentanet.web.server import _app
+
+    app, token = _app(tmp_path / "work", "127.0.0.1", "", None)
+    assert token is None
+    with TestClient(app, base_url="http://127.0.0.1:8000") as c:
+        assert c.get("/api/info").status_code == 200
+    app.api.state.jobs.shutdown()

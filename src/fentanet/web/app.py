@@ -20,6 +20,7 @@ import json
 import logging
 import math
 import os
+import stat
 import threading
 import time
 import uuid
@@ -59,8 +60,10 @@ APP_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inli
 REPORT_CSP = ("default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
               "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; "
               "connect-src 'none'; base-uri 'none'; form-action 'none'; "
-              "frame-ancestors 'self'")
-"""A report is self-contained: it may run its inlined scripts and nothing else."""
+              "frame-ancestors 'self'; sandbox allow-scripts")
+"""A report is self-contained: it may run its inlined scripts and nothing else, in a
+sandbox (an opaque origin) so that even a script in it cannot reach the app's pages or
+its API."""
 
 
 # ---------------------------------------------------------------------------- state
@@ -188,7 +191,8 @@ class VariantRequest(BaseModel):
     intensity: float | None = Field(None, ge=0, le=1000, description="intensity of each of "
                                     "the strategy's interventions (default: its own)")
     start: float | None = Field(None, ge=0, le=30, description="start (years) of each of the "
-                                "strategy's interventions (default: its own)")
+                                "strategy's interventions (default: its own); an "
+                                "intervention's end moves with it, keeping its duration")
     interventions: list[InterventionRequest] = Field(default_factory=list, max_length=10)
 
 
@@ -232,9 +236,11 @@ def comparison_variants(scenario: Any, body: CompareRequest) -> dict[str, Any]:
                 if v.intensity is not None:
                     d["intensity"] = v.intensity
                 if v.start is not None:
+                    # the whole window moves: an intervention that ran for two years
+                    # still runs for two years (never silently on to the horizon)
                     d["start"] = v.start
-                    if d.get("end") is not None and d["end"] < v.start:
-                        d.pop("end")
+                    if iv.end is not None:
+                        d["end"] = iv.end + (v.start - iv.start)
                 items.append(d)
         elif v.intensity is not None or v.start is not None:
             raise InputError(f"variant {v.name!r}: intensity and start change a strategy's "
@@ -360,7 +366,12 @@ class Guard:
         self.max_upload = max_upload
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "websocket":
+            # the app has no websocket routes: refuse them all, before any check could be
+            # missed (closing before accepting answers the handshake with 403)
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if scope["type"] != "http":  # lifespan
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
@@ -790,12 +801,20 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
     def files() -> list:
         out = []
         for sub in ("reports", "results", "uploads"):
-            for p in sorted((ws.root / sub).iterdir(), key=lambda p: -p.lstat().st_mtime):
-                # plain files only: a symbolic link may point outside the working folder
-                if p.is_file() and not p.is_symlink() and not p.name.startswith("."):
-                    st = p.stat()
-                    out.append({"path": ws.rel(p), "folder": sub, "name": p.name,
-                                "bytes": st.st_size, "modified": st.st_mtime})
+            rows = []
+            for p in (ws.root / sub).iterdir():
+                # plain files only (a symbolic link may point outside the working folder),
+                # not hidden ones nor the temporaries of files being written
+                if p.name.startswith(".") or p.name.endswith(".part"):
+                    continue
+                try:
+                    st = p.lstat()  # a file may vanish meanwhile (a job renaming its .part)
+                except FileNotFoundError:
+                    continue
+                if stat.S_ISREG(st.st_mode):
+                    rows.append({"path": ws.rel(p), "folder": sub, "name": p.name,
+                                 "bytes": st.st_size, "modified": st.st_mtime})
+            out.extend(sorted(rows, key=lambda r: -r["modified"]))
         return out
 
     @api.get("/files/{relative:path}", include_in_schema=False)
@@ -806,10 +825,16 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
         top = ws.rel(path).split("/", 1)[0]
         if top not in ("reports", "results", "uploads"):
             raise Rejected("only reports, results and uploads can be downloaded", status=403)
-        if inline and path.suffix == ".html":
+        # only the app's own reports open in the browser (sandboxed); anything else, an
+        # upload above all, is a download whatever its name or content
+        if inline and top == "reports" and path.suffix == ".html":
             return FileResponse(path, media_type="text/html", headers={
                 "content-security-policy": REPORT_CSP, "x-content-type-options": "nosniff"})
-        return FileResponse(path, filename=path.name,
+        # a markup file not made by the app goes out as plain bytes, never as a page
+        active = top != "reports" and path.suffix.lower() in (
+            ".html", ".htm", ".xhtml", ".svg", ".xml")
+        return FileResponse(path, filename=path.name, content_disposition_type="attachment",
+                            media_type="application/octet-stream" if active else None,
                             headers={"x-content-type-options": "nosniff"})
 
     @api.get("/favicon.ico", include_in_schema=False)

@@ -24,6 +24,7 @@ log = logging.getLogger("fentanet.web")
 
 MAX_JOBS = 200
 """Jobs kept in memory (the oldest finished ones are forgotten first)."""
+FINISHED = ("done", "failed", "cancelled")
 
 
 @dataclass
@@ -33,7 +34,7 @@ class Job:
     id: str
     kind: str
     title: str
-    status: str = "queued"  # queued, running, done, failed
+    status: str = "queued"  # queued, running, done, failed, cancelled
     progress: float = 0.0  # 0..1
     message: str = "waiting for the jobs before it"
     created: float = field(default_factory=time.time)
@@ -103,19 +104,28 @@ class JobRunner:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             job = self.get(job_id)
-            if job is None or job.status in ("done", "failed"):
+            if job is None or job.status in FINISHED:
                 return job
             time.sleep(0.05)
         raise TimeoutError(f"job {job_id} still running after {timeout} s")
 
     def shutdown(self) -> None:
-        """Stop after the job in progress (queued jobs are dropped)."""
+        """Stop after the job in progress: queued jobs are dropped (marked cancelled)."""
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                job = item[0]
+                job.status, job.message = "cancelled", "cancelled: the server stopped"
+                job.finished = time.time()
         self._queue.put(None)
 
     def _forget_old(self) -> None:
         while len(self.jobs) > MAX_JOBS:
             for jid, job in self.jobs.items():
-                if job.status in ("done", "failed"):
+                if job.status in FINISHED:
                     del self.jobs[jid]
                     break
             else:

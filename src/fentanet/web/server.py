@@ -26,7 +26,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 def settings(host: str, token: str | None) -> tuple[str | None, list[str] | None]:
     """The token and allowed host names for a bind address: the loopback needs no token
     but answers only to loopback names; any other address needs a token (a new one unless
-    given)."""
+    given). An empty token counts as none (``--token ""`` would otherwise lock everyone
+    out, as no request can give an empty token)."""
+    token = token or None
     if sec.is_loopback(host):
         return token, [*sec.LOOPBACK, host]
     return token or sec.new_token(), None

@@ -251,7 +251,7 @@ async function poll(jobId, progressEl, onDone) {
     catch (e) { toast(e.message); return; }
     showProgress(progressEl, job);
     if (job.status === "done") { await onDone(job.result); return; }
-    if (job.status === "failed") { toast(job.error); return; }
+    if (job.status === "failed" || job.status === "cancelled") { toast(job.error || job.message); return; }
     state.polling[progressEl.id] = setTimeout(tick, 400);
   };
   await tick();
@@ -427,7 +427,7 @@ async function loadFiles() {
       id: "file-list", html: ["open"], formats: {
         modified: (v) => new Date(v * 1000).toLocaleString(),
         bytes: (v) => v > 1e6 ? `${fmt(v / 1e6)} MB` : `${fmt(v / 1e3)} kB`,
-        open: (v, row) => (row.name.endsWith(".html") ? `<a target="_blank" href="${
+        open: (v, row) => (row.folder === "reports" && row.name.endsWith(".html") ? `<a target="_blank" href="${
           fileUrl(row.path, true)}">view</a> · ` : "") + `<a href="${fileUrl(row.path)}">` +
           "download</a>" } });
     const jobs = await api("api/jobs");
