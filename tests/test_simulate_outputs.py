@@ -4,6 +4,7 @@ strategies (the strategy is not added to an ad-hoc variant's own interventions).
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,7 @@ import fentanet
 from fentanet.cli import main
 from fentanet.errors import InputError
 from fentanet.scenarios import load
-from fentanet.simulate.output import json_writer, write_files
+from fentanet.simulate.output import json_writer, jsonable, write_files
 from fentanet.simulate.run import prepare
 
 YEARS = "0.25"
@@ -205,3 +206,16 @@ def test_demo_strategies_are_not_added_to_the_scenarios_of_the_same_name(tmp_pat
     setup = ens.runs().set_index("variant").setup
     assert [i["kind"] for i in setup["lab-raids"]["interventions"]] == ["naloxone"]
     assert setup["baseline"]["interventions"] == []
+
+
+def test_jsonable_gives_strict_json_values():
+    frame = pd.DataFrame({"a": [1.0, float("nan")], "b": ["x", "y"]})
+    value = {1: np.float64(2.5), "arr": np.array([1, 2]), "inf": -math.inf, "na": pd.NA,
+             "t": pd.Timestamp("2020-01-02"), "frame": frame, "flag": np.bool_(True),
+             "nested": (np.int64(3), [np.nan])}
+    got = jsonable(value)
+    assert got == {"1": 2.5, "arr": [1, 2], "inf": None, "na": None, "t": "2020-01-02T00:00:00",
+                   "frame": [{"a": 1.0, "b": "x"}, {"a": None, "b": "y"}], "flag": True,
+                   "nested": [3, [None]]}
+    assert type(got["arr"][0]) is int and type(got["flag"]) is bool
+    json.dumps(got, allow_nan=False)

@@ -5,12 +5,10 @@ simulation (ensembles on Dask, every run kept in the store) or the population su
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import pandas as pd
 import typer
 
@@ -19,6 +17,7 @@ from fentanet.cli.common import check_output_folder, console, err_console, print
 from fentanet.cli.reporting import PngOpt, ReportOpt, check_report_paths, save_report
 from fentanet.cli.runs import JsonOpt, SchedulerOpt, SeedOpt, StoreOpt, WorkersOpt
 from fentanet.errors import InputError
+from fentanet.simulate.output import jsonable
 
 ScenarioArg = Annotated[str, typer.Argument(help="Built-in scenario name or YAML file.")]
 ModelOpt = Annotated[str, typer.Option(
@@ -63,21 +62,6 @@ def _model(kind: str, scenario: str, *, start_year: int | None, years: float | N
         with err_console.status("measuring the status quo of the full simulation (one year)"):
             return build_model(scenario, "population", **args)
     return build_model(scenario, "full", **args)
-
-
-def _clean(obj: Any) -> Any:
-    """JSON-ready: NaN and infinities become null."""
-    if isinstance(obj, float | np.floating):
-        return None if not math.isfinite(obj) else float(obj)
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, pd.DataFrame):
-        return _clean(obj.to_dict(orient="records"))
-    if isinstance(obj, np.integer | np.bool_):
-        return obj.item()
-    return obj
 
 
 def _fit_years(text: str | None) -> tuple[int, int] | None:
@@ -188,10 +172,10 @@ def calibrate(
         (out / "calibration.md").write_text(result.markdown() + "\n", encoding="utf-8")
         if checked is not None:
             checked.to_csv(out / "check_full.csv", index=False)
-        (out / "calibration.json").write_text(json.dumps(_clean(data), indent=2, default=str),
+        (out / "calibration.json").write_text(json.dumps(jsonable(data), indent=2, default=str),
                                               encoding="utf-8")
     if json_out:
-        print_json(_clean(data))
+        print_json(jsonable(data))
         return
     p = result.parameters
     console.print(table("Estimates (90% interval)",
@@ -280,7 +264,7 @@ def sensitivity(
         if design is not None:
             design.to_csv(out / "design.csv", index=False)
     if json_out:
-        print_json(_clean({"method": method, "metric": metric, "ensemble": eid,
+        print_json(jsonable({"method": method, "metric": metric, "ensemble": eid,
                            "table": result, "design": design}))
     else:
         where = f"ensemble {eid}" if eid else "population surrogate, not stored"

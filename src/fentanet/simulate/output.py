@@ -40,17 +40,25 @@ def check_folder(folder: str | Path, option: str = "--out") -> Path:
 
 
 def jsonable(value: Any) -> Any:
-    """``value`` with NumPy scalars as Python numbers and NaN/inf as ``None`` (strict JSON)."""
+    """``value`` as strict JSON values: NumPy scalars and arrays as Python numbers and
+    lists, a DataFrame as its records, timestamps in ISO format, NaN, infinities and
+    ``pd.NA`` as ``None``."""
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return jsonable(value.tolist())
+    if isinstance(value, pd.DataFrame):
+        return jsonable(value.to_dict(orient="records"))
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
+    if value is pd.NA:
+        return None
     return value
 
 

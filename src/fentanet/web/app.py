@@ -40,6 +40,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fentanet.errors import FentanetError, InputError
 from fentanet.network.model import Network
+from fentanet.simulate.output import jsonable
 from fentanet.web import security as sec
 from fentanet.web.jobs import Job, JobRunner
 
@@ -280,29 +281,10 @@ def comparison_scheduler(body: CompareRequest, n_variants: int) -> str | None:
 
 
 # ---------------------------------------------------------------------------- helpers
-def _json(obj: Any) -> Any:
-    """Plain JSON values from numpy/pandas ones (NaN and infinities as null)."""
-    if isinstance(obj, dict):
-        return {str(k): _json(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_json(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return [_json(v) for v in obj.tolist()]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, pd.Timestamp):
-        return obj.isoformat()
-    if obj is pd.NA:
-        return None
-    return obj
-
-
 def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
     if frame is None or len(frame) == 0:
         return []
-    return _json(frame.astype(object).where(frame.notna(), None).to_dict("records"))
+    return jsonable(frame.astype(object).where(frame.notna(), None).to_dict("records"))
 
 
 def _figure(fig: Any) -> dict[str, Any]:
@@ -711,7 +693,7 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
         if pos < 0:
             raise NotFound(f"no actor '{id}' in {item.label}", field="id")
         row = net.actors.iloc[pos]
-        attrs = {k: _json(v) for k, v in row.items()
+        attrs = {k: jsonable(v) for k, v in row.items()
                  if k not in ("id",) and not (v is None or (isinstance(v, float)
                                                             and math.isnan(v)))}
         adj = net.adjacency(symmetric=True)
@@ -733,7 +715,7 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
             from fentanet.report.analysis import highlight_sets
 
             c = item.analysis.centrality
-            out["centrality"] = {k: _json(c.iloc[pos][k]) for k in c.columns if k != "kind"}
+            out["centrality"] = {k: jsonable(c.iloc[pos][k]) for k in c.columns if k != "kind"}
             out["marked"] = [name for name, ids in highlight_sets(item.analysis).items()
                              if id in ids]
         return out
@@ -869,29 +851,29 @@ def _analysis_job(ws: Workspace, item: Opened, body: AnalyzeRequest, job: Job) -
     report = rep.save(ws.root / "reports" / f"{stem}.html")
     job.update(0.95, "writing the tables")
     tables = {f"{k}.csv": _csv(v) for k, v in a.tables().items()}
-    tables["report.json"] = json.dumps(_json(a.to_dict()), indent=1).encode()
+    tables["report.json"] = json.dumps(jsonable(a.to_dict()), indent=1).encode()
     archive = _zip(ws.root / "results" / f"{stem}.zip", tables)
     kp = [{"objective": name, "k": r.k, "actors": [str(x) for x in r.actors],
-           "score": _json(r.score), "exact": r.exact} for name, r in a.key_players.items()]
+           "score": jsonable(r.score), "exact": r.exact} for name, r in a.key_players.items()]
     flow = None
     if a.flow is not None:
-        flow = {"value": _json(a.flow.value), "sources": len(a.flow.sources),
+        flow = {"value": jsonable(a.flow.value), "sources": len(a.flow.sources),
                 "sinks": len(a.flow.sinks), "cut_actors": a.flow.cut_actors,
                 "cut": _records(a.flow.cut.head(20))}
     inter = None
     if a.interdiction is not None:
         i = a.interdiction
         inter = {"budget": i.budget, "target": i.target, "removed": i.removed,
-                 "flow_before": _json(i.flow_before), "flow_after": _json(i.flow_after),
-                 "optimal": i.optimal, "gap": _json(i.gap)}
+                 "flow_before": jsonable(i.flow_before), "flow_after": jsonable(i.flow_after),
+                 "optimal": i.optimal, "gap": jsonable(i.gap)}
     return {
         "network": item.summary(),
         "key_players": kp,
         "marked": marks,
-        "top": {m: [{"actor": str(k), "value": _json(v)} for k, v in s.items()]
+        "top": {m: [{"actor": str(k), "value": jsonable(v)} for k, v in s.items()]
                 for m, s in a.top.items()},
         "communities": None if a.communities is None else {
-            "n": a.communities.n_communities, "quality": _json(a.communities.quality),
+            "n": a.communities.n_communities, "quality": jsonable(a.communities.quality),
             "method": a.communities.method, "table": _records(community_table(a))},
         "brokers": _records(broker_table(a)),
         "flow": flow, "interdiction": inter,
