@@ -394,3 +394,39 @@ def test_manifest_round_trip(summary, seed, params):
 def test_summary_must_be_numeric():
     with pytest.raises(StoreError, match="summary value 'label' must be a number"):
         RunRecord(run_id="r1", scenario="toy", seed=1, summary={"label": "high"})
+
+
+@pytest.mark.parametrize("error", [duckdb.InterruptException("INTERRUPT Error: Interrupted!"),
+                                   RuntimeError("Query interrupted")])
+def test_ctrl_c_during_a_catalog_write_is_a_keyboard_interrupt_and_loses_nothing(
+        store: RunStore, monkeypatch, error):
+    """DuckDB turns SIGINT during a statement into its own error; registering runs then
+    raises KeyboardInterrupt (what an ensemble's interrupt handling catches), the catalog
+    is unchanged, and the same runs register afterwards."""
+    from fentanet.store import catalog
+
+    kept, _ = make_run(store, 1)
+    series = make_series(2)
+    rec = RunRecord(run_id=new_id(), scenario="toy", seed=2, summary={"deaths": 1.0})
+    write_run(store.root, rec, series)
+    real = catalog.insert
+
+    def interrupted_commit(con, records):
+        class Con:
+            def __getattr__(self, name):
+                return getattr(con, name)
+
+            def execute(self, sql, *args):
+                if sql == "COMMIT":
+                    raise error
+                return con.execute(sql, *args)
+
+        return real(Con(), records)
+
+    monkeypatch.setattr(catalog, "insert", interrupted_commit)
+    with pytest.raises(KeyboardInterrupt):
+        store.register([rec])
+    assert store.runs().run_id.tolist() == [kept.run_id]
+    monkeypatch.setattr(catalog, "insert", real)
+    assert store.register([rec]) == 1
+    assert sorted(store.runs().run_id) == sorted([kept.run_id, rec.run_id])

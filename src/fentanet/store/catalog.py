@@ -130,8 +130,15 @@ def insert(con: duckdb.DuckDBPyConnection, records: Sequence[RunRecord]) -> int:
                     f"SELECT {cols}, now()::TIMESTAMP FROM _new_runs")
         con.execute("INSERT INTO summaries SELECT run_id, metric, value FROM _new_summaries")
         con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
+    except BaseException as exc:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # the failed statement already ended the transaction
+        if _interrupted(exc):
+            # Ctrl-C while DuckDB ran the statement: it stops the query and raises its own
+            # error; callers (an ensemble's interrupt handling) expect KeyboardInterrupt
+            raise KeyboardInterrupt from None
         raise
     finally:
         con.unregister("_new_runs")
@@ -145,6 +152,19 @@ def delete(con: duckdb.DuckDBPyConnection, run_ids: Sequence[str]) -> None:
         con.execute("DELETE FROM summaries WHERE run_id IN (SELECT unnest(?))", [list(run_ids)])
         con.execute("DELETE FROM runs WHERE run_id IN (SELECT unnest(?))", [list(run_ids)])
         con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
+    except BaseException as exc:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # the failed statement already ended the transaction
+        if _interrupted(exc):
+            # Ctrl-C while DuckDB ran the statement: it stops the query and raises its own
+            # error; callers (an ensemble's interrupt handling) expect KeyboardInterrupt
+            raise KeyboardInterrupt from None
         raise
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether DuckDB stopped a statement because of an interrupt (SIGINT)."""
+    return isinstance(exc, duckdb.InterruptException) or (
+        isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower())
