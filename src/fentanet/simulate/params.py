@@ -26,6 +26,9 @@ NARCOLOGIC = ("Magliocca et al., PNAS 2019 (NarcoLogic): traffickers shift towar
               "lower recent interdiction losses")
 MADTOR = ("Manzi & Calderoni, JASSS 27(3) 2024 (MADTOR): organizations replace arrested "
           "members and suspend activity after heavy losses")
+MORSELLI = ("Morselli, Giguere & Petit, Social Networks 29(1) 2007: criminal networks trade "
+            "efficiency for security under enforcement pressure; Manzi & Calderoni, JASSS "
+            "27(3) 2024 (MADTOR)")
 GALLET = ("Gallet, Health Economics 23(1) 2014, meta-analysis of illicit drug price "
           "elasticities (most estimates between -0.3 and -1)")
 
@@ -187,6 +190,9 @@ class AdaptationParams(_Group):
                          "at once suspends procurement for a while")
     suspension_share: float = P(0.3, ASSUMPTION, "share of members lost within the loss "
                                 "window that triggers suspension", gt=0, le=1)
+    suspension_on_leadership: bool = P(
+        True, MORSELLI, "an organization whose leader or a lieutenant is arrested suspends "
+        "too (its leadership knows it is under investigation), whatever the share lost")
     suspension_years: float = P(0.25, ASSUMPTION, "length of a suspension", ge=0)
     loss_window_years: float = P(0.08, ASSUMPTION, "window over which losses are summed for "
                                  "suspension", gt=0)

@@ -1,8 +1,10 @@
 """Phase 10, adaptation: how the trade responds (each behaviour can be turned off).
 
-- Suspension (MADTOR): an organization whose recent losses (an exponentially decaying
-  count, window ``loss_window_years``) exceed ``suspension_share`` of its initial members
-  suspends procurement and production for ``suspension_years``.
+- Suspension (MADTOR; lying low, Morselli et al. 2007): an organization whose recent
+  losses (an exponentially decaying count, window ``loss_window_years``) exceed
+  ``suspension_share`` of its initial members, or whose leader or a lieutenant was arrested
+  this step (``suspension_on_leadership``), suspends procurement and production for
+  ``suspension_years``.
 - Succession and failure: a lieutenant replaces an arrested leader; an organization fails
   when its leader cannot be replaced (a required role is empty), when it cannot pay its
   upkeep (cash would fall below zero) or when it has no member left. Its members leave and
@@ -67,12 +69,21 @@ def _org_counts(orgs, alive, suspended_until, t):
 
 def _suspension(sim):
     a, ad = sim.s.actors, sim.p.adaptation
+    led = 0  # suspended on the arrest of a leader or lieutenant (before the share's test)
+    hit = sim.leadership_hit
+    if hit.size:
+        if ad.suspension and ad.suspension_on_leadership:
+            hit = hit[a.alive[hit] & (a.suspended_until[hit] <= sim.t)]
+            a.suspended_until[hit] = sim.t + ad.suspension_years
+            a.lost_recent[hit] = 0.0
+            led = hit.size
+        sim.leadership_hit = hit[:0]
     decay = np.exp(-sim.dt / ad.loss_window_years)  # losses are counted on organizations
     alive, fresh = _suspend(sim.topo.slots("organization"), a.alive, sim.s.org_initial,
                             a.lost_recent, a.suspended_until, ad.suspension,
                             ad.suspension_share, sim.t, sim.t + ad.suspension_years, decay)
     if ad.suspension and alive:
-        sim.now["suspensions"] = float(fresh)
+        sim.now["suspensions"] = float(fresh + led)
 
 
 @numba.njit(cache=True)

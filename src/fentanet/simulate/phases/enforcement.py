@@ -42,6 +42,7 @@ def init(sim) -> None:
     enforced = np.zeros(len(KIND), dtype=bool)
     enforced[[KIND[k] for k in KINDS_ENFORCED]] = True
     sim.enforced = enforced
+    sim.leadership_hit = np.zeros(0, dtype=np.int64)  # organizations (slots), this step
 
 
 def link_keys(sim, li: np.ndarray) -> np.ndarray:
@@ -303,11 +304,15 @@ def _first_market(dealers, ptr, idx, n0, tkey, tlink, src, dst, kind, sells_to, 
 
 
 def _losses(sim, members):
-    """Recent losses per organization, for suspension (MADTOR)."""
+    """Recent losses per organization, and the organizations whose leader or a lieutenant
+    was arrested, for suspension (MADTOR)."""
     a = sim.s.actors
     if members.size:
         orgs, counts = np.unique(a.org[members], return_counts=True)
         a.lost_recent[orgs] += counts
+        lead = members[a.role[members] >= ROLE["lieutenant"]]
+        if lead.size:
+            sim.leadership_hit = np.union1d(sim.leadership_hit, a.org[lead])
 
 
 def _orphan(sim, marketplaces):

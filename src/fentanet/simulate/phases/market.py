@@ -96,7 +96,7 @@ def run(sim) -> None:
     f = sim.flows
     g, g_v, w = _rates(sim)
     target = _pressure(f["demand_base"], s.demand0, f["offered"], s.offer0, sim.dt)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # clipped below
         target **= 1.0 / p.elasticity
     n = target.size
     share_met, availability = np.empty(n), np.empty(n)
