@@ -188,7 +188,13 @@ def _failures(failing, orgs, alive, kind, count, org_loc, insolvent, org_kind):
 def _succession_and_failure(sim):
     s, ad = sim.s, sim.p.adaptation
     a, topo = s.actors, sim.topo
-    count = _member_counts(topo.member_org, a.alive, topo.org_ids.size)
+    if ad.replacement:  # the vacancies in the same pass, kept for replacement when no
+        # organization fails in between (failures change who is alive and vacant)
+        sim._ready = _vacancies(a.vacant, a.vacant_since, a.org, topo.member_org, a.alive,
+                                sim.t, ad.replacement_delay_years, topo.org_ids.size)
+        count = sim._ready[2]
+    else:
+        count = _member_counts(topo.member_org, a.alive, topo.org_ids.size)
     failing, changed = _succession(_leaders(sim), a.org, a.alive, a.role, a.uid,
                                    ad.succession)
     if changed:
@@ -197,6 +203,7 @@ def _succession_and_failure(sim):
     fail = _failures(failing, topo.slots("organization"), a.alive, a.kind, count,
                      topo.org_loc, insolvent, KIND["organization"])
     if fail.size:
+        sim._ready = None
         gone = np.zeros(a.n, dtype=bool)
         gone[fail] = True
         members = a.org >= 0
@@ -236,9 +243,11 @@ def _vacancies(vacant, vacant_since, org, member_org, alive, t, delay, n_orgs):
 def _replacement(sim):
     s, ad = sim.s, sim.p.adaptation
     a, topo = s.actors, sim.topo
-    ready, vac, members = _vacancies(a.vacant, a.vacant_since, a.org, topo.member_org,
-                                     a.alive, sim.t, ad.replacement_delay_years,
-                                     topo.org_ids.size)
+    got = sim.__dict__.pop("_ready", None)
+    if got is None:
+        got = _vacancies(a.vacant, a.vacant_since, a.org, topo.member_org, a.alive, sim.t,
+                         ad.replacement_delay_years, topo.org_ids.size)
+    ready, vac, members = got
     if not ready.size:
         sim.now["recruits"] = 0.0
         return
@@ -328,19 +337,30 @@ def _draw(uid, prefix, j):
 
 
 @numba.njit(cache=True)
-def _tie_neighbours(v, ptr, idx, n0, tkey, tlink, src, dst, kind, tie, alive, exclude):
-    """Distinct alive tie neighbours of ``v`` other than ``exclude``, ascending."""
-    lis = enforcement.links_of_slots(np.array([v]), ptr, idx, n0, tkey, tlink)
-    out = np.empty(lis.size, dtype=np.int64)
+def _tie_neighbours(v, ptr, idx, n0, tkey, tlink, src, dst, kind, tie, alive, exclude, buf):
+    """Distinct alive tie neighbours of ``v`` other than ``exclude``, ascending, written to
+    the front of ``buf`` (or of a larger buffer when ``buf`` is too small). Returns
+    (buffer, count)."""
+    rows = ptr[v + 1] - ptr[v] if v < n0 else 0
+    lo, hi = enforcement._tail(v, tkey)
+    if rows + hi - lo > buf.size:
+        buf = np.empty(2 * (rows + hi - lo), dtype=np.int64)
     k = 0
-    for li in lis:
+    for j in range(rows + hi - lo):
+        li = idx[ptr[v] + j] if j < rows else tlink[lo + j - rows]
         if kind[li] != tie:
             continue
         w = dst[li] if src[li] == v else src[li]
         if w != exclude and w != v and alive[w]:
-            out[k] = w
+            buf[k] = w
             k += 1
-    return np.unique(out[:k])
+    buf[:k].sort()
+    n = 0
+    for j in range(k):  # distinct
+        if n == 0 or buf[j] != buf[n - 1]:
+            buf[n] = buf[j]
+            n += 1
+    return buf, n
 
 
 @numba.njit(cache=True)
@@ -351,25 +371,31 @@ def _closure(slots, k, ptr, idx, n0, tkey, tlink, src, dst, kind, tie, alive, ui
     Returns the new ties (recruit, friend of friend)."""
     new_src = np.empty(slots.size * k, dtype=np.int64)
     new_dst = np.empty(slots.size * k, dtype=np.int64)
+    nb = np.empty(64, dtype=np.int64)  # scratch: the position's neighbours
+    fof = np.empty(64, dtype=np.int64)  # the sponsor's
     c = 0
     for slot in slots:
-        nb = _tie_neighbours(slot, ptr, idx, n0, tkey, tlink, src, dst, kind, tie, alive,
-                             slot)
-        if not nb.size:
+        nb, n_nb = _tie_neighbours(slot, ptr, idx, n0, tkey, tlink, src, dst, kind, tie,
+                                   alive, slot, nb)
+        if not n_nb:
             continue
         u = _draw(uid[slot], prefix, 0)
-        sponsor = nb[min(int(u * nb.size), nb.size - 1)]
-        fof = _tie_neighbours(sponsor, ptr, idx, n0, tkey, tlink, src, dst, kind, tie,
-                              alive, slot)
-        keep = np.ones(fof.size, dtype=np.bool_)
-        for j in range(fof.size):
-            pos = np.searchsorted(nb, fof[j])
-            if pos < nb.size and nb[pos] == fof[j]:
-                keep[j] = False
-        fof = fof[keep]
-        for j in range(min(k, fof.size)):
+        sponsor = nb[min(int(u * n_nb), n_nb - 1)]
+        fof, n_fof = _tie_neighbours(sponsor, ptr, idx, n0, tkey, tlink, src, dst, kind,
+                                     tie, alive, slot, fof)
+        n = 0
+        i = 0
+        for j in range(n_fof):  # not the position's neighbours (both ascending)
+            w = fof[j]
+            while i < n_nb and nb[i] < w:
+                i += 1
+            if i < n_nb and nb[i] == w:
+                continue
+            fof[n] = w
+            n += 1
+        for j in range(min(k, n)):
             u = _draw(uid[slot], prefix, j + 1)
-            r = j + min(int(u * (fof.size - j)), fof.size - j - 1)
+            r = j + min(int(u * (n - j)), n - j - 1)
             fof[j], fof[r] = fof[r], fof[j]
             new_src[c] = slot
             new_dst[c] = fof[j]

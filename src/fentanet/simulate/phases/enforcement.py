@@ -61,11 +61,11 @@ def _link_key(uid, src, dst, kind, k):
 
 def hazard(sim) -> np.ndarray:
     """Detection hazard per actor slot (per year)."""
-    return _hazards(sim)[0]
+    return _hazard(*_hazard_args(sim))[0]
 
 
-def _hazards(sim) -> tuple[np.ndarray, np.ndarray]:
-    """The detection hazard per actor slot, and ``-hazard * dt``."""
+def _hazard_args(sim) -> tuple:
+    """The arguments of :func:`_hazard` and :func:`_detect_fused` (without the prefix)."""
     s, p = sim.s, sim.p.enforcement
     a, e = s.actors, sim.efforts
     theta = p.activity_exponent
@@ -77,10 +77,11 @@ def _hazards(sim) -> tuple[np.ndarray, np.ndarray]:
     officials = receiver_counts(sim, "protects")
     x = p.protection_per_official * np.exp(-e.anti_corruption)
     protection = 1.0 - (1.0 - x) ** officials
-    return _hazard(a.kind, a.alive, a.legit, a.refused, activity, a.throughput, a.capacity,
-                   p.min_activity, theta == 0.5, st.d_map, protection,
-                   sim.detection_rate * e.hazard, float(e.intel), e.target, sim.enforced,
-                   sim.p.supply.tip_rate, sim.dt)
+    return (a.kind, a.alive, a.legit, a.refused, activity, a.throughput, a.capacity,
+            p.min_activity, theta == 0.5, st.d_map, protection,
+            sim.detection_rate * e.hazard, float(e.intel),
+            _NONE if e.target is sim.no_target else e.target, sim.enforced,
+            sim.p.supply.tip_rate, sim.dt)
 
 
 _NONE = np.zeros(0)
@@ -104,11 +105,19 @@ def _activity_of(throughput, capacity, dt, a_min, root):
     return math.sqrt(v) if root else v
 
 
+@numba.njit(cache=True, inline="always")
+def _hazard_of(k, base, intel, act, prot, target, tip_rate, refused):
+    """The detection hazard of one slot of kind ``k`` (scalars)."""
+    x = base * intel * act * (1.0 - prot) * target
+    return x + tip_rate * refused * (1.0 if k == LAB else 0.0)
+
+
 @numba.njit(cache=True)
 def _hazard(kind, alive, legit, refused, activity, throughput, capacity, a_min, root,
             prot_map, protection, base, intel, target, enforced, tip_rate, dt):
     """Hazard per slot, and ``-hazard * dt`` (the exponent of the survival probability);
-    ``activity`` empty: computed here (:func:`_activity`, ``root``: its square root)."""
+    ``activity`` empty: computed here (:func:`_activity`, ``root``: its square root);
+    ``target`` empty: 1 for every slot."""
     n = kind.size
     h = np.zeros(n)
     neg = np.zeros(n)
@@ -117,11 +126,10 @@ def _hazard(kind, alive, legit, refused, activity, throughput, capacity, a_min, 
         if not alive[i] or not enforced[k] or (legit[i] and k == SUPPLIER):
             continue
         j = prot_map[i]
-        prot = protection[j] if j >= 0 else 0.0
         act = activity[i] if activity.size else _activity_of(throughput[i], capacity[i], dt,
                                                              a_min, root)
-        x = base[k] * intel * act * (1.0 - prot) * target[i]
-        h[i] = x + tip_rate * refused[i] * (1.0 if k == LAB else 0.0)
+        h[i] = _hazard_of(k, base[k], intel, act, protection[j] if j >= 0 else 0.0,
+                          target[i] if target.size else 1.0, tip_rate, refused[i])
         neg[i] = -h[i] * dt
     return h, neg
 
@@ -139,11 +147,77 @@ def _detect(neg_prob, uid, prefix):
     return out[:k]
 
 
+_SURE = 1e-9
+"""Relative margin of the bounds :func:`_decide` trusts (NumPy's ``expm1`` is within a few
+units in the last place, about 1e-15)."""
+
+
+@numba.njit(cache=True, inline="always")
+def _decide(u, y):
+    """Whether a slot with uniform ``u`` and ``y = hazard * dt`` is detected, that is
+    ``u < -expm1(-y)``, decided without the exponential where the bounds
+    ``y - y**2 / 2 <= 1 - exp(-y) <= y`` settle it: 1 detected, 0 not, -1 undecided
+    (``u`` within the bounds, or ``y`` not finite)."""
+    if not y > 0.0:
+        return 0  # probability 0 (or NaN): never detected
+    if u >= y * (1.0 + _SURE):
+        return 0
+    if u < (y - 0.5 * y * y) * (1.0 - _SURE):
+        return 1
+    return -1
+
+
+@numba.njit(cache=True)
+def _detect_fused(kind, alive, legit, refused, activity, throughput, capacity, a_min, root,
+                  prot_map, protection, base, intel, target, enforced, tip_rate, dt, uid,
+                  prefix):
+    """Detection in one pass: per slot the hazard (:func:`_hazard`) and its keyed uniform,
+    decided by :func:`_decide`. Returns the slots detected (ascending), the undecided slots
+    (ascending), their exponents ``-hazard * dt`` and their uniforms: the caller finishes
+    those with NumPy's ``expm1``, so every decision is the one :func:`_detect` takes on
+    ``np.expm1(-hazard * dt)``."""
+    n = kind.size
+    hit = np.empty(n, dtype=np.int64)
+    nh = 0
+    rest = np.empty(n, dtype=np.int64)
+    rest_x = np.empty(n)
+    rest_u = np.empty(n)
+    nr = 0
+    for i in range(n):
+        k = kind[i]
+        if not alive[i] or not enforced[k] or (legit[i] and k == SUPPLIER):
+            continue
+        j = prot_map[i]
+        act = activity[i] if activity.size else _activity_of(throughput[i], capacity[i], dt,
+                                                             a_min, root)
+        h = _hazard_of(k, base[k], intel, act, protection[j] if j >= 0 else 0.0,
+                       target[i] if target.size else 1.0, tip_rate, refused[i])
+        x = -h * dt
+        y = -x
+        if not y > 0.0:
+            continue
+        u = keyed_uniform(np.uint64(uid[i]), prefix)
+        d = _decide(u, y)
+        if d == 1:
+            hit[nh] = i
+            nh += 1
+        elif d < 0:
+            rest[nr] = i
+            rest_x[nr] = x
+            rest_u[nr] = u
+            nr += 1
+    return hit[:nh], rest[:nr], rest_x[:nr], rest_u[:nr]
+
+
 def run(sim) -> None:
     a = sim.s.actors
-    x = _hazards(sim)[1]
-    np.expm1(x, out=x)  # minus the detection probability, 1 - exp(-h dt)
-    hit = _detect(x, a.uid, sim.streams.prefix("enforcement.detect", sim.step))
+    hit, rest, x, u = _detect_fused(*_hazard_args(sim), a.uid,
+                                    sim.streams.prefix("enforcement.detect", sim.step))
+    if rest.size:  # the few the bounds leave open: 1 - exp(-h dt) by NumPy's expm1
+        np.expm1(x, out=x)  # minus the detection probability
+        more = rest[(-x > 0.0) & (u < -x)]
+        if more.size:
+            hit = np.union1d(hit, more)
     strike = sim.efforts.strike
     if strike is not None and strike.any():
         hit = np.union1d(hit, np.flatnonzero(strike & a.alive))

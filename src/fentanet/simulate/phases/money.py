@@ -91,7 +91,10 @@ def _settle(li, src, dst, link_alive, alive, kind, payer, dirty, cash, hoard, up
             laundered_for[payer[dst[k]]] = True
     seized = 0.0
     laundered = 0.0
-    for i in range(n):
+    due = np.zeros(n)
+    for i in range(n):  # revenue (cash, in place) and upkeep due (from the kinds alone)
+        if alive[i]:
+            due[payer[i]] += upkeep_table[kind[i]] * dt
         x = dirty[i]
         if x == 0.0:
             continue
@@ -105,10 +108,6 @@ def _settle(li, src, dst, link_alive, alive, kind, payer, dirty, cash, hoard, up
             cash[i] += usable
             hoard[i] += x - usable
         dirty[i] = 0.0
-    due = np.zeros(n)
-    for i in range(n):
-        if alive[i]:
-            due[payer[i]] += upkeep_table[kind[i]] * dt
     out = np.empty(n, dtype=np.int64)
     k = 0
     held = 0.0

@@ -1,0 +1,169 @@
+"""Fused phase kernels against the implementations they replace (kept here as oracles):
+detection in one pass, recruits' closure ties on scratch buffers, vacancies counted with
+the members."""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+import pytest
+
+from fentanet.simulate.binomial import keyed_uniform
+from fentanet.simulate.loop import Sim
+from fentanet.simulate.phases import adaptation, enforcement
+from fentanet.simulate.run import build_network, prepare
+from fentanet.simulate.state import KIND, LKIND
+
+
+@pytest.fixture(scope="module")
+def toy_sim():
+    sc = prepare("toy", years=1.0)
+    sim = Sim(sc, build_network(sc), 3)
+    for _ in range(6):
+        sim.run_step()
+    return sim
+
+
+def test_decide_is_sure_only_where_the_bounds_settle_it():
+    rng = np.random.default_rng(0)
+    y = np.concatenate([10.0 ** rng.uniform(-12, 1.5, 4000), [0.0, -0.0, -1.0, np.inf,
+                                                              np.nan]])
+    p = -np.expm1(-y)  # NumPy's, as the phase takes it
+    for u in (p, np.nextafter(p, 0), np.nextafter(p, 1), rng.random(y.size), 0.5 * p,
+              np.minimum(2 * p, 0.999)):
+        u = np.clip(u, 1e-300, 1 - 2**-53)
+        for ui, yi, pi in zip(u, y, p, strict=True):
+            d = enforcement._decide(ui, yi)
+            truth = bool(pi > 0.0 and ui < pi)
+            assert d == -1 or d == truth, (ui, yi, pi, d)
+    # hand cases: far below and far above the probability, and right at it
+    assert enforcement._decide(0.001, 0.1) == 1
+    assert enforcement._decide(0.2, 0.1) == 0
+    assert enforcement._decide(-math.expm1(-0.1), 0.1) == -1
+    assert enforcement._decide(0.5, 0.0) == 0 and enforcement._decide(0.5, math.nan) == 0
+
+
+@numba.njit
+def _detect_oracle_uniforms(n, uid, prefix):
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = keyed_uniform(np.uint64(uid[i]), prefix)
+    return out
+
+
+def _finish(hit, rest, x, u):
+    np.expm1(x, out=x)
+    more = rest[(-x > 0.0) & (u < -x)]
+    return np.union1d(hit, more) if more.size else hit
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("theta", [0.5, 1.0, 0.7])
+def test_fused_detection_is_the_hazard_expm1_and_draw_bit_for_bit(seed, theta):
+    rng = np.random.default_rng(seed)
+    n = 3000
+    kind = rng.integers(0, len(KIND), n).astype(np.int8)
+    alive = rng.random(n) < 0.9
+    legit = rng.random(n) < 0.2
+    refused = np.where(rng.random(n) < 0.3, rng.random(n), 0.0)
+    throughput = rng.random(n) * 10.0
+    capacity = np.where(rng.random(n) < 0.9, rng.random(n) * 500.0, 0.0)
+    prot_map = np.where(rng.random(n) < 0.2, rng.integers(0, 40, n), -1).astype(np.int64)
+    protection = rng.random(40)
+    base = rng.random(len(KIND)) * 3.0
+    enforced = rng.random(len(KIND)) < 0.8
+    uid = rng.permutation(10 * n)[:n].astype(np.int64)
+    # targets: many ones, a few huge multipliers (probabilities near 1: the undecided path)
+    target = np.where(rng.random(n) < 0.05, 10.0 ** rng.uniform(0, 4, n), 1.0)
+    dt = 1 / 52
+    activity = enforcement._NONE
+    if theta not in (0.5, 1.0):
+        activity = enforcement._activity(throughput, capacity, dt, 0.05, theta) ** theta
+    prefix = np.uint64(0x1234567 + seed)
+    for tgt in (target, enforcement._NONE):
+        args = (kind, alive, legit, refused, activity, throughput, capacity, 0.05,
+                theta == 0.5, prot_map, protection, base, 1.3, tgt, enforced, 2.0, dt)
+        # the oracle: hazards, NumPy's expm1 over them all, then the draw
+        want_args = (*args[:13], tgt if tgt.size else np.ones(n), *args[14:])
+        h, neg = enforcement._hazard(*want_args)
+        assert np.array_equal(enforcement._hazard(*args)[0], h)  # empty target: ones
+        np.expm1(neg, out=neg)
+        want = enforcement._detect(neg, uid, prefix)
+        got = _finish(*enforcement._detect_fused(*args, uid, prefix))
+        np.testing.assert_array_equal(got, want)
+        assert 0 < want.size < n
+        u = _detect_oracle_uniforms(n, uid, prefix)
+        np.testing.assert_array_equal(want, np.flatnonzero((-neg > 0) & (u < -neg)))
+
+
+def _tie_neighbours_oracle(v, ptr, idx, n0, tkey, tlink, src, dst, kind, tie, alive,
+                           exclude):
+    lis = enforcement.links_of_slots(np.array([v]), ptr, idx, n0, tkey, tlink)
+    out = [dst[li] if src[li] == v else src[li] for li in lis if kind[li] == tie]
+    return np.unique([w for w in out if w != exclude and w != v and alive[w]]).astype(int)
+
+
+def _closure_oracle(slots, k, ptr, idx, n0, tkey, tlink, src, dst, kind, tie, alive, uid,
+                    prefix):
+    """The closure ties as the engine drew them before the scratch buffers (fresh arrays
+    per recruit)."""
+    new_src, new_dst = [], []
+    parts = (ptr, idx, n0, tkey, tlink, src, dst, kind, tie, alive)
+    for slot in slots:
+        nb = _tie_neighbours_oracle(slot, *parts, slot)
+        if not nb.size:
+            continue
+        u = adaptation._draw(uid[slot], prefix, 0)
+        sponsor = nb[min(int(u * nb.size), nb.size - 1)]
+        fof = _tie_neighbours_oracle(sponsor, *parts, slot)
+        fof = fof[~np.isin(fof, nb)]
+        for j in range(min(k, fof.size)):
+            u = adaptation._draw(uid[slot], prefix, j + 1)
+            r = j + min(int(u * (fof.size - j)), fof.size - j - 1)
+            fof[j], fof[r] = fof[r], fof[j]
+            new_src.append(slot)
+            new_dst.append(fof[j])
+    return np.array(new_src, dtype=np.int64), np.array(new_dst, dtype=np.int64)
+
+
+@pytest.mark.parametrize("k", [1, 2, 5])
+def test_closure_ties_equal_the_fresh_array_version(toy_sim, k):
+    sim = toy_sim
+    a, ln = sim.s.actors, sim.s.links
+    rng = np.random.default_rng(k)
+    n = a.n
+    # ties added after the start sit in the incidence's tail; hubs exceed the scratch size
+    hub = int(np.flatnonzero(a.org >= 0)[0])
+    adaptation.add_links(sim, np.full(150, hub), rng.integers(0, n, 150), "tie")
+    adaptation.add_links(sim, rng.integers(0, n, 60), rng.integers(0, n, 60), "tie")
+    slots = np.unique(np.concatenate([[hub], rng.choice(np.flatnonzero(a.org >= 0), 40)]))
+    args = (*sim.topo.incidence.parts(sim.s), ln.src, ln.dst, ln.kind, LKIND["tie"],
+            a.alive, a.uid, sim.streams.prefix("adaptation.rewire", 9))
+    want = _closure_oracle(slots, k, *args)
+    got = adaptation._closure(slots, k, *args)
+    assert want[0].size > 0
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+
+
+def test_vacancies_counted_with_the_members_are_those_replacement_would_count(toy_sim):
+    sim = toy_sim
+    a, topo, ad = sim.s.actors, sim.topo, sim.p.adaptation
+    members = np.flatnonzero(a.org >= 0)
+    enforcement.remove(sim, members[::4], cause="arrest")  # vacancies
+    sim.t += ad.replacement_delay_years + 1.0
+    adaptation._succession_and_failure(sim)
+    kept = sim._ready
+    fresh = adaptation._vacancies(a.vacant, a.vacant_since, a.org, topo.member_org, a.alive,
+                                  sim.t, ad.replacement_delay_years, topo.org_ids.size)
+    if kept is not None:  # kept only when no organization failed in between
+        for x, y in zip(kept, fresh, strict=True):
+            np.testing.assert_array_equal(x, y)
+    np.testing.assert_array_equal(
+        fresh[2], adaptation._member_counts(topo.member_org, a.alive, topo.org_ids.size))
+    assert fresh[0].size > 0
+    np.testing.assert_array_equal(fresh[0], np.flatnonzero(
+        a.vacant & (a.org >= 0) & a.alive[np.maximum(a.org, 0)]
+        & (sim.t - a.vacant_since >= ad.replacement_delay_years - 1e-12)))
