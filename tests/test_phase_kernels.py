@@ -167,3 +167,13 @@ def test_vacancies_counted_with_the_members_are_those_replacement_would_count(to
     np.testing.assert_array_equal(fresh[0], np.flatnonzero(
         a.vacant & (a.org >= 0) & a.alive[np.maximum(a.org, 0)]
         & (sim.t - a.vacant_since >= ad.replacement_delay_years - 1e-12)))
+
+
+def test_power_skips_the_call_only_where_pow_is_exact():
+    from fentanet.simulate.population import _power
+
+    x = np.array([0.0, 5e-324, 0.3, 1.0, 7.5, 1e300, np.inf])
+    for e in (1.0, 0.5, 2.0, 0.0):
+        got = np.array([_power(v, e) for v in x])
+        np.testing.assert_array_equal(got, x**e)  # NumPy's power agrees on these
+    assert _power(0.25, 0.5) == 0.5 and _power(3.0, 2.0) == 9.0 and _power(0.3, 1.0) == 0.3

@@ -668,20 +668,27 @@ def steady_state(using: np.ndarray, params: PopulationParams) -> tuple[np.ndarra
 
 
 @numba.njit(cache=True, inline="always")
+def _power(x, e):
+    """``x ** e``, without the call where ``e`` is 1 (``pow(x, 1)`` is ``x`` exactly)."""
+    return x if e == 1.0 else x ** e
+
+
+@numba.njit(cache=True, inline="always")
 def _rates(pv, x, i, capacity0, treatment):
     """The model's formulas for market ``i``: annual hazards and overdose outcome
     probabilities from the parameters ``pv`` and inputs ``x`` (see population_rates)."""
     avail = x[i, _X_AVAIL]
     init = (
         pv[_INIT]
-        * avail ** pv[_INIT_AV]
+        * _power(avail, pv[_INIT_AV])
         * max(x[i, _X_PRICE], 1e-12) ** -pv[_INIT_PRICE]
         * ((1.0 - pv[_DIV]) + pv[_DIV] * x[i, _X_DIV])
         * (1.0 - pv[_EDU] * x[i, _X_EDU])
         * (1.0 - pv[_PREV] * x[i, _X_PREV])
         * (1.0 - pv[_CF] * pv[_SCAM] * x[i, _X_SCAM])
     )
-    od = pv[_OD] * x[i, _X_POT] ** pv[_POT] * avail ** pv[_OD_AV] * (1.0 + pv[_VOL] * x[i, _X_VOL])
+    od = (pv[_OD] * _power(x[i, _X_POT], pv[_POT]) * _power(avail, pv[_OD_AV])
+          * (1.0 + pv[_VOL] * x[i, _X_VOL]))
     kit = pv[_PKIT] + (pv[_PKITMAX] - pv[_PKIT]) * x[i, _X_NAL]
     fatal_share = pv[_P0] * (1.0 - pv[_PW] * kit * pv[_PS])
     gain = 1.0 + pv[_TX_GAIN] * x[i, _X_TX]
