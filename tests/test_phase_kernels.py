@@ -177,3 +177,65 @@ def test_power_skips_the_call_only_where_pow_is_exact():
         got = np.array([_power(v, e) for v in x])
         np.testing.assert_array_equal(got, x**e)  # NumPy's power agrees on these
     assert _power(0.25, 0.5) == 0.5 and _power(3.0, 2.0) == 9.0 and _power(0.3, 1.0) == 0.3
+
+
+def _enter_oracle(sim, kind, rng, pool):
+    """An entrant appended at once (actor, then each group of links), as before batching."""
+    a = sim.s.actors
+    cap = float(np.median(pool.capacity[kind])) if pool.capacity[kind].size else 100.0
+    o = -1
+    if kind == "lab":
+        if not pool.suppliers.size or not pool.orgs.size:
+            return 0
+        o = int(pool.orgs[rng.integers(pool.orgs.size)])
+        routes = pool.routes_of(o)
+        routes = routes if routes.size else pool.routes
+        if not routes.size:
+            return 0
+    elif not pool.labs:
+        return 0
+    uid = int(adaptation._fresh_uids(sim, 1)[0])
+    slot = int(a.append(kind=np.array([KIND[kind]], dtype=np.int8), uid=np.array([uid]),
+                        alive=np.array([True]), org=np.array([o]),
+                        payer=np.array([o if kind == "lab" else a.n]),
+                        capacity=np.array([cap]),
+                        label=np.array([adaptation._label(KIND[kind], uid, "e")],
+                                       dtype=object),
+                        mode=np.array([-1], dtype=np.int8), activity=np.array([1.0]),
+                        suspended_until=np.array([-np.inf]))[0])
+    pool.capacity[kind] = np.append(pool.capacity[kind], cap)
+    if kind == "lab":
+        sup = rng.choice(pool.suppliers, size=min(2, pool.suppliers.size), replace=False)
+        adaptation.add_links(sim, sup, np.full(sup.size, slot), "supplies")
+        rts = rng.choice(routes, size=min(2, routes.size), replace=False)
+        adaptation.add_links(sim, np.full(rts.size, slot), rts, "ships")
+        adaptation.add_links(sim, [slot], [o], "member_of")
+        pool.labs.append(slot)
+    else:
+        tgt = rng.choice(np.array(pool.labs, dtype=np.int64), size=min(2, len(pool.labs)),
+                         replace=False)
+        adaptation.add_links(sim, np.full(tgt.size, slot), tgt, "supplies")
+    return 1
+
+
+def test_entrants_appended_at_once_leave_the_tables_as_one_by_one(monkeypatch):
+    sc = prepare("toy", years=1.0)
+    net = build_network(sc)
+    sims = []
+    for oracle in (False, True):
+        sim = Sim(sc, net, 5)
+        sim.run_step()
+        if oracle:
+            monkeypatch.setattr(adaptation, "_enter", _enter_oracle)
+        sim.now["price_index"] = sim.p.adaptation.entry_threshold + 40.0
+        adaptation._entry(sim)
+        monkeypatch.undo()
+        sims.append(sim)
+    (new, old) = sims
+    assert new.now["entrants"] == old.now["entrants"] >= 4
+    for table in ("actors", "links"):
+        x, y = getattr(new.s, table), getattr(old.s, table)
+        assert x.n == y.n
+        for col in x.columns:
+            np.testing.assert_array_equal(getattr(x, col), getattr(y, col), err_msg=col)
+    np.testing.assert_array_equal(new.s.market_of, old.s.market_of)

@@ -404,12 +404,16 @@ def _closure(slots, k, ptr, idx, n0, tkey, tlink, src, dst, kind, tie, alive, ui
 
 
 def add_links(sim, src, dst, kind: str, capacity=None):
-    ln = sim.s.links
+    _append_links(sim, src, dst, np.full(len(src), LKIND[kind], dtype=np.int8), capacity)
+
+
+def _append_links(sim, src, dst, kind: np.ndarray, capacity=None):
+    """Append links of the kind codes ``kind`` (alive, unknown to the police, weight 1)."""
     k = len(src)
-    ln.append(src=np.asarray(src, dtype=np.int32), dst=np.asarray(dst, dtype=np.int32),
-              kind=np.full(k, LKIND[kind], dtype=np.int8),
-              capacity=np.full(k, np.nan) if capacity is None else capacity,
-              weight=np.ones(k), alive=np.ones(k, dtype=bool), known=np.zeros(k, dtype=bool))
+    sim.s.links.append(src=np.asarray(src, dtype=np.int32), dst=np.asarray(dst, dtype=np.int32),
+                       kind=kind, capacity=np.full(k, np.nan) if capacity is None else capacity,
+                       weight=np.ones(k), alive=np.ones(k, dtype=bool),
+                       known=np.zeros(k, dtype=bool))
 
 
 def _entry(sim):
@@ -428,6 +432,7 @@ def _entry(sim):
         for kind, count in (("lab", n_labs), ("supplier", n_sups)):
             for _ in range(int(count)):
                 new += _enter(sim, kind, rng, pool)
+        pool.append(sim)
         s = sim.s
         grow = s.actors.n - s.market_of.size
         s.market_of = np.concatenate([s.market_of, np.full(grow, -1, dtype=np.int32)])
@@ -453,6 +458,30 @@ class _Pool:
         routes = topo.slots("route")
         self.routes = routes[a.alive[routes]]
         self._route_org = a.org[self.routes]
+        self.n = a.n  # the next entrant's slot
+        self.rows: list[tuple] = []  # (kind code, uid, org, payer, capacity) per entrant
+        self.links: list[tuple] = []  # (sources, targets, link kind code) in order
+
+    def append(self, sim) -> None:
+        """Append this step's entrants and their links, in the order they entered (one
+        append per table: the tables end as appending each in turn would leave them)."""
+        if not self.rows:
+            return
+        kind, uid, org, payer, cap = (np.array(c) for c in zip(*self.rows, strict=True))
+        k = kind.size
+        sim.s.actors.append(
+            kind=kind.astype(np.int8), uid=uid.astype(np.int64), alive=np.ones(k, dtype=bool),
+            org=org.astype(np.int64), payer=payer.astype(np.int64),
+            capacity=cap.astype(np.float64),
+            label=np.array([_label(c, u, "e") for c, u in zip(kind, uid, strict=True)],
+                           dtype=object),
+            mode=np.full(k, -1, dtype=np.int8), activity=np.ones(k),
+            suspended_until=np.full(k, -np.inf))
+        if self.links:
+            src = np.concatenate([np.asarray(x[0], dtype=np.int64) for x in self.links])
+            dst = np.concatenate([np.asarray(x[1], dtype=np.int64) for x in self.links])
+            lk = np.concatenate([np.full(len(x[0]), x[2], dtype=np.int8) for x in self.links])
+            _append_links(sim, src, dst, lk)
 
     def routes_of(self, o: int) -> np.ndarray:
         """The alive routes of organization ``o``, ascending."""
@@ -462,9 +491,8 @@ class _Pool:
 def _enter(sim, kind: str, rng, pool: _Pool) -> int:
     """One entrant of ``kind``: capacity the median of its kind; a lab joins a random
     alive organization, buys from two illicit suppliers and ships on two of the
-    organization's routes; a supplier sells to two alive labs."""
-    s = sim.s
-    a = s.actors
+    organization's routes; a supplier sells to two alive labs. Queued on ``pool``
+    (:meth:`_Pool.append` adds them to the tables)."""
     cap = float(np.median(pool.capacity[kind])) if pool.capacity[kind].size else 100.0
     o = -1
     if kind == "lab":
@@ -479,26 +507,21 @@ def _enter(sim, kind: str, rng, pool: _Pool) -> int:
     elif not pool.labs:
         return 0
     uid = int(_fresh_uids(sim, 1)[0])
-    slot = int(a.append(kind=np.array([KIND[kind]], dtype=np.int8), uid=np.array([uid]),
-                        alive=np.array([True]), org=np.array([o]),
-                        payer=np.array([o if kind == "lab" else a.n]),
-                        capacity=np.array([cap]),
-                        label=np.array([_label(KIND[kind], uid, "e")], dtype=object),
-                        mode=np.array([-1], dtype=np.int8), activity=np.array([1.0]),
-                        suspended_until=np.array([-np.inf]))[0])
+    slot = pool.n
+    pool.n += 1
+    pool.rows.append((KIND[kind], uid, o, o if kind == "lab" else slot, cap))
     pool.capacity[kind] = np.append(pool.capacity[kind], cap)
     if kind == "lab":
         sup = rng.choice(pool.suppliers, size=min(2, pool.suppliers.size), replace=False)
-        add_links(sim, sup, np.full(sup.size, slot), "supplies")
+        pool.links.append((sup, np.full(sup.size, slot), LKIND["supplies"]))
         rts = rng.choice(routes, size=min(2, routes.size), replace=False)
-        add_links(sim, np.full(rts.size, slot), rts, "ships")
-        add_links(sim, [slot], [o], "member_of")
-        a.precursor[slot] = 0.0
+        pool.links.append((np.full(rts.size, slot), rts, LKIND["ships"]))
+        pool.links.append(([slot], [o], LKIND["member_of"]))
         pool.labs.append(slot)
     else:
         labs = np.array(pool.labs, dtype=np.int64)
         tgt = rng.choice(labs, size=min(2, labs.size), replace=False)
-        add_links(sim, np.full(tgt.size, slot), tgt, "supplies")
+        pool.links.append((np.full(tgt.size, slot), tgt, LKIND["supplies"]))
     return 1
 
 

@@ -191,7 +191,8 @@ def _detect_fused(kind, alive, legit, refused, activity, throughput, capacity, a
         act = activity[i] if activity.size else _activity_of(throughput[i], capacity[i], dt,
                                                              a_min, root)
         h = _hazard_of(k, base[k], intel, act, protection[j] if j >= 0 else 0.0,
-                       target[i] if target.size else 1.0, tip_rate, refused[i])
+                       target[i] if target.size else 1.0, tip_rate,
+                       refused[i] if k == LAB else 0.0)  # only labs' refusals count
         x = -h * dt
         y = -x
         if not y > 0.0:
