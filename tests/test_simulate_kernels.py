@@ -80,6 +80,43 @@ def test_plan_is_the_plain_rule_bit_for_bit(seed, pull):
     assert (np.bincount(dst, qty, nr) <= room + 1e-12).all()
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_transfer_is_plan_afford_apply_bit_for_bit(seed):
+    """The fused stage (passes, bills, cash limits, moves) gives what the three kernels
+    give one after the other, to the last bit: stocks, cash, revenue and throughput."""
+    rng = np.random.default_rng(seed)
+    n, ns, nr, m, npay = 30, 8, 12, 60, 5
+    senders = rng.choice(n, ns, replace=False)
+    receivers = rng.choice(n, nr, replace=False)  # some actors both send and receive
+    s_loc = rng.integers(0, ns, m).astype(np.int32)
+    d_loc = rng.integers(0, nr, m).astype(np.int32)
+    src, dst = senders[s_loc].astype(np.int32), receivers[d_loc].astype(np.int32)
+    payer = rng.integers(0, npay, n).astype(np.int32)
+    payers = np.unique(payer[dst])
+    d_pay = np.searchsorted(payers, payer[dst]).astype(np.int32)
+    ext = payer[src] != payer[dst]
+    s_kind = rng.integers(0, 3, m).astype(np.int8)
+    price = np.array([1.0, 2.5, 0.7])
+    li = np.arange(m, dtype=np.int32)
+    ok = rng.random(m) < 0.9
+    pref = rng.random(m) + 0.1 if seed % 2 else np.zeros(0)
+    offer = np.where(rng.random(ns) < 0.8, rng.random(ns) * 5, 0.0)
+    room = np.where(rng.random(nr) < 0.8, rng.random(nr) * 3, 0.0)
+    product = rng.random(n) * 4
+    cash = rng.random(n) * (3.0 if seed < 3 else 30.0)  # cash binds, or not
+    dirty, thr = rng.random(n), np.zeros(n)
+    want = [x.copy() for x in (product, cash, dirty, thr)]
+    moved, q = kernels.plan(li, s_loc, d_loc, ok, pref[:0], pref, offer, room, 3, True)
+    kernels.afford(moved, q, ext, d_pay, s_kind, price, payers, want[1])
+    kernels.apply(moved, q, src, dst, s_loc, ext, s_kind, price, np.zeros(0), payer, *want)
+    got = [x.copy() for x in (product, cash, dirty, thr)]
+    kernels.transfer(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, payers, ok, pref,
+                     offer.copy(), room.copy(), 3, price, payer, *got)
+    assert q.size > 0
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+
+
 def test_afford_scales_each_payer_to_its_cash():
     qty = np.array([2.0, 2.0, 1.0, 4.0])
     ext = np.array([True, True, True, False])

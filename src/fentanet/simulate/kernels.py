@@ -107,6 +107,103 @@ def offer_room(senders, receivers, alive, kind, capacity, product, dt, cover, ro
     return offer, room
 
 
+@numba.njit(cache=True, error_model="numpy")
+def settle(li, s_loc, d_loc, link_alive, weight, pref, left, space, passes, pull, first, q):
+    """The passes of :func:`plan`, in place: ``left`` (the senders' offers) and ``space``
+    (the receivers' room) are debited; ``first`` (at least as long as ``li``) gets the
+    positions of the links in play at the start (ascending) and ``q`` their quantities (0
+    for those that carried nothing). Returns how many links were in play.
+
+    Three loops per pass over the links still in play, in link order: A (weights, the
+    senders' weight sums, links that can no longer carry drop out; the first pass's A is
+    fused with the compaction), B (offers, the receivers' offered sums), C (takings, each
+    receiver's ratio set at its first link of the pass, where the offered sum is reset).
+    A sum over one sender's or receiver's links adds the same operands in the same order
+    as the plain rule (adding an exact 0.0 changes no sum), so the result is that rule's,
+    bit for bit; ``error_model="numpy"`` lets the loops compute a quotient they then
+    discard (no branch to guard the division)."""
+    m = li.size
+    n_snd = left.size
+    has_pref = pref.size > 0
+    a_i = np.empty(m, dtype=np.int32)  # position in `first`
+    a_s = np.empty(m, dtype=np.int32)
+    a_d = np.empty(m, dtype=np.int32)
+    a_p = np.empty(m if has_pref else 0)
+    a_w = np.empty(m)
+    wsum = np.zeros(n_snd)
+    # A of the first pass with the compaction, without branches (which links are on is
+    # hard to predict); the weights by room (times preference), or by `weight` without pull
+    na = 0
+    for k in range(m):
+        s = s_loc[k]
+        d = d_loc[k]
+        on = link_alive[li[k]] & (left[s] > 0.0) & (space[d] > 0.0)
+        if pull:
+            wk = space[d] * pref[k] if has_pref else space[d]
+        else:
+            wk = weight[k] if weight.size else 1.0
+        wk = wk if on else 0.0
+        wsum[s] += wk
+        first[na] = k
+        a_i[na] = na
+        a_s[na] = s
+        a_d[na] = d
+        if has_pref:
+            a_p[na] = pref[k]
+        a_w[na] = wk
+        na += on
+    n0 = na
+    q[:n0] = 0.0
+    a_o = np.empty(na)
+    offered = np.zeros(space.size)  # zeroed again by C
+    ratio = np.zeros(space.size)
+    for it in range(passes):
+        if it > 0:  # A: weights by the room left; links that cannot carry drop out
+            wsum[:] = 0.0
+            keep = 0
+            for j in range(na):
+                s = a_s[j]
+                d = a_d[j]
+                on = (left[s] > 0.0) & (space[d] > 0.0)
+                wk = space[d] * a_p[j] if has_pref else space[d]
+                wk = wk if on else 0.0
+                wsum[s] += wk
+                a_i[keep] = a_i[j]
+                a_s[keep] = s
+                a_d[keep] = d
+                if has_pref:
+                    a_p[keep] = a_p[j]
+                a_w[keep] = wk
+                keep += on
+            na = keep
+        if na == 0:
+            break
+        for j in range(na):  # B: offers
+            s = a_s[j]
+            w = a_w[j]
+            o = left[s] * w / wsum[s]
+            o = o if w > 0.0 else 0.0
+            offered[a_d[j]] += o
+            a_o[j] = o
+        carried = False
+        for j in range(na):  # C: receivers take at most their room as it was before this
+            s = a_s[j]  # pass's takings (ratio set where offered is still unreset);
+            d = a_d[j]  # senders and receivers are debited
+            od = offered[d]
+            r = min(space[d] / od, 1.0)
+            r = r if od > 0.0 else ratio[d]
+            ratio[d] = r
+            offered[d] = 0.0
+            o = a_o[j] * r
+            q[a_i[j]] += o
+            carried |= o > 0.0
+            left[s] = max(left[s] - o, 0.0)
+            space[d] = max(space[d] - o, 0.0)
+        if not carried:
+            break
+    return n0
+
+
 @numba.njit(cache=True)
 def plan(li, s_loc, d_loc, link_alive, weight, pref, offer, room, passes, pull):
     """Quantities moved on the links of one stage (before cash limits).
@@ -120,94 +217,14 @@ def plan(li, s_loc, d_loc, link_alive, weight, pref, offer, room, passes, pull):
     it scaled alike). Later passes re-offer what was not taken to links whose receivers
     still have room; a link whose sender has nothing left or whose receiver is full drops
     out for good (both only fall). Returns the links that carry some (ascending) and their
-    quantities.
+    quantities (the passes are :func:`settle`).
     """
-    m = li.size
-    left = offer.copy()
-    space = room.copy()
-    # the links in play, compacted: position in `first`, sender, receiver, preference,
-    # first-pass weight
-    first = np.empty(m, dtype=np.int32)
-    na = 0
-    for k in range(m):  # branch-free compaction: which links are on is hard to predict
-        on = link_alive[li[k]] & (left[s_loc[k]] > 0.0) & (space[d_loc[k]] > 0.0)
-        first[na] = k
-        na += on
-    first = first[:na]
-    q = np.zeros(na)
-    a_i = np.empty(na, dtype=np.int32)
-    a_s = np.empty(na, dtype=np.int32)
-    a_d = np.empty(na, dtype=np.int32)
-    # preferences (carried along only when given: room * 1 is room) and first-pass
-    # weights (read in the first pass only, so never carried)
-    has_pref = pref.size > 0
-    a_p = np.empty(na if has_pref else 0)
-    a_w0 = np.empty(0 if pull else na)
-    for j in range(na):
-        k = first[j]
-        a_i[j] = j
-        a_s[j] = s_loc[k]
-        a_d[j] = d_loc[k]
-        if has_pref:
-            a_p[j] = pref[k]
-        if not pull:
-            a_w0[j] = weight[k] if weight.size else 1.0
-    a_w = np.empty(na)
-    a_o = np.empty(na)
-    wsum = np.zeros(offer.size)  # zeroed again as each pass ends
-    offered = np.zeros(room.size)
-    ratio = np.zeros(room.size)
-    seen = np.full(room.size, -1, dtype=np.int64)  # pass in which ratio[d] was set
-    for it in range(passes):
-        keep = 0  # A: weights; links with nothing left to send or no room drop out
-        by_room = pull or it > 0
-        for j in range(na):
-            s = a_s[j]
-            d = a_d[j]
-            on = (left[s] > 0.0) & (space[d] > 0.0)
-            if by_room:
-                wk = space[d] * a_p[j] if has_pref else space[d]
-            else:
-                wk = a_w0[j]
-            wk = wk if on else 0.0
-            wsum[s] += wk
-            a_i[keep] = a_i[j]
-            a_s[keep] = s
-            a_d[keep] = d
-            if has_pref:
-                a_p[keep] = a_p[j]
-            a_w[keep] = wk
-            keep += on
-        na = keep
-        if na == 0:
-            break
-        for j in range(na):  # B: offers
-            o = 0.0
-            if a_w[j] > 0.0:
-                s = a_s[j]
-                o = left[s] * a_w[j] / wsum[s]
-                offered[a_d[j]] += o
-            a_o[j] = o
-        moved = 0.0
-        for j in range(na):  # C: receivers take at most their room (as it was before
-            s = a_s[j]  # this pass's takings); senders and receivers are debited
-            d = a_d[j]
-            if seen[d] != it:
-                seen[d] = it
-                ratio[d] = min(space[d] / offered[d], 1.0) if offered[d] > 0.0 else 1.0
-            o = a_o[j]
-            if o > 0.0:
-                o *= ratio[d]
-                q[a_i[j]] += o
-                moved += o
-                left[s] = max(left[s] - o, 0.0)
-                space[d] = max(space[d] - o, 0.0)
-            wsum[s] = 0.0
-            offered[d] = 0.0
-        if moved <= 0.0:
-            break
+    first = np.empty(li.size, dtype=np.int32)
+    q = np.empty(li.size)
+    n0 = settle(li, s_loc, d_loc, link_alive, weight, pref, offer.copy(), room.copy(),
+                passes, pull, first, q)
     nt = 0
-    for j in range(first.size):
+    for j in range(n0):
         first[nt] = first[j]
         q[nt] = q[j]
         nt += q[j] > 0.0
@@ -268,13 +285,51 @@ def apply(moved, q, src, dst, s_loc, ext, s_kind, price_of_kind, lost_share, pay
 @numba.njit(cache=True)
 def transfer(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, payers, link_alive, pref, offer,
              room, passes, price_of_kind, payer, product, cash, dirty, throughput):
-    """One stage without losses in transit: :func:`plan`, :func:`afford`, :func:`apply`.
-    Returns the links that carried some and their quantities."""
-    moved, q = plan(li, s_loc, d_loc, link_alive, pref[:0], pref, offer, room, passes, True)
-    afford(moved, q, ext, d_pay, s_kind, price_of_kind, payers, cash)
-    apply(moved, q, src, dst, s_loc, ext, s_kind, price_of_kind, offer[:0], payer, product,
-          cash, dirty, throughput)
-    return moved, q
+    """One stage without losses in transit: :func:`plan`, :func:`afford`, :func:`apply`,
+    fused: the passes (:func:`settle`) work on ``offer`` and ``room`` in place (the caller's
+    fresh arrays, debited), then one loop sums each payer's bill over the links that carry
+    some, in link order, and one more scales (each payer's share its cash covers, from
+    the cash before any payment, as :func:`afford`) and moves the material (as
+    :func:`apply`). The same operations in the same order: the same numbers."""
+    first = np.empty(li.size, dtype=np.int32)
+    q = np.empty(li.size)
+    n0 = settle(li, s_loc, d_loc, link_alive, pref[:0], pref, offer, room, passes, True,
+                first, q)
+    due = np.zeros(payers.size)
+    for j in range(n0):
+        x = q[j]
+        if x > 0.0:
+            k = first[j]
+            if ext[k]:
+                due[d_pay[k]] += x * price_of_kind[s_kind[k]]
+    scale = np.ones(payers.size)  # x * 1.0 is x
+    for b in range(payers.size):
+        c = cash[payers[b]]
+        if due[b] > c:
+            scale[b] = c / due[b] if due[b] > 0.0 else 0.0
+    for j in range(n0):
+        x = q[j]
+        if x <= 0.0:
+            continue
+        k = first[j]
+        if ext[k]:
+            x = x * scale[d_pay[k]]
+            if x <= 0.0:
+                continue
+        s = src[k]
+        d = dst[k]
+        product[s] -= x
+        if product[s] < 0.0:
+            product[s] = 0.0
+        product[d] += x
+        throughput[s] += x
+        if ext[k]:
+            pay = x * price_of_kind[s_kind[k]]
+            b = payer[d]
+            if pay > cash[b]:
+                pay = cash[b]
+            cash[b] -= pay
+            dirty[payer[s]] += pay
 
 
 @numba.njit(cache=True)

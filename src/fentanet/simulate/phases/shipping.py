@@ -53,8 +53,8 @@ def push(sim, st, pref: np.ndarray | None = None,
          offer_room: tuple[np.ndarray, np.ndarray] | None = None) -> None:
     """One stage without losses in transit: each sender's offer ``min(product, capacity *
     dt)`` split by the receivers' room (times ``pref``, per link), room- and cash-limited,
-    moved. ``offer_room`` (per sender and receiver of the stage) replaces the actors' own
-    offers and rooms."""
+    moved. ``offer_room`` (per sender and receiver of the stage, fresh arrays: the transfer
+    debits them) replaces the actors' own offers and rooms."""
     if not st.size:
         return
     a = sim.s.actors
