@@ -219,15 +219,20 @@ def test_recruits_tie_to_friends_of_friends_with_keyed_draws(sim):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_retail_is_one_pass_of_the_plan_rule_bit_for_bit(seed):
+@pytest.mark.parametrize("in_runs", [True, False])
+def test_retail_is_one_pass_of_the_plan_rule_bit_for_bit(seed, in_runs):
     """The fused retail loop sells what one pass of :func:`kernels.plan` (no pull, split by
-    weight) sells, and prices see each alive seller's offer split over its alive links."""
+    weight) sells, and prices see each alive seller's offer split over its alive links;
+    with each seller's links consecutive (one loop per seller) or not (a loop over every
+    link first)."""
     from fentanet.simulate.phases.distribution import _retail
 
     rng = np.random.default_rng(seed)
     n_snd, n_mk, m = 30, 4, 70
     n = n_snd + n_mk  # slots: sellers, then markets
-    s_loc = np.sort(rng.integers(0, n_snd, m)).astype(np.int32)
+    s_loc = rng.integers(0, n_snd, m).astype(np.int32)
+    if in_runs:
+        s_loc.sort()
     d_loc = rng.integers(0, n_mk, m).astype(np.int32)
     src, dst = s_loc.copy(), (n_snd + d_loc).astype(np.int32)
     li = np.arange(m, dtype=np.int32)
@@ -268,3 +273,14 @@ def test_retail_is_one_pass_of_the_plan_rule_bit_for_bit(seed):
         share[k] = w[k] / w[ok & (s_loc == s_loc[k])].sum()
     want_offered = np.bincount(d_loc, offer[s_loc] * share, n_mk)
     np.testing.assert_allclose(offered, want_offered, rtol=1e-12)
+
+
+def test_default_roles_first_member_leads_and_the_next_two_are_lieutenants():
+    from fentanet.simulate.state import _default_roles
+
+    org = np.array([0, 0, 0, 0, 1, 1, -1, 2, 2], dtype=np.int32)
+    role = np.array([0, 1, 0, 0, 2, 0, 0, 0, 0], dtype=np.int8)
+    _default_roles(org, role, None)
+    # organization 0 gets a leader (its first member) and lieutenants (the next two; one
+    # already was); organization 1 has its leader; 2 is led by its first member
+    np.testing.assert_array_equal(role, [2, 1, 1, 0, 2, 0, 0, 2, 1])
