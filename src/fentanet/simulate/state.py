@@ -123,6 +123,14 @@ class State:
         return int(self.markets.size)
 
 
+def _codes(col: pd.Series, codes: dict[str, int], default: int) -> np.ndarray:
+    """int8 code of each value of ``col`` (as text) in ``codes``, ``default`` for the
+    others and for missing values; one dictionary look-up per distinct value."""
+    pos, uniques = pd.factorize(col)
+    table = np.array([codes.get(str(u), default) for u in uniques] + [default], dtype=np.int8)
+    return table[pos]  # a missing value has position -1: the default
+
+
 def _col(actors: pd.DataFrame, name: str, default, dtype=None) -> np.ndarray:
     if name not in actors:
         return np.full(len(actors), default, dtype=dtype)
@@ -146,14 +154,13 @@ def build_state(net: Network) -> State:
                              "network (fentanet.generate or the schema of docs/network.md)",
                              field="network")
     n = len(a)
-    kind = np.array([KIND.get(k, KIND["actor"]) for k in kinds], dtype=np.int8)
+    kind = _codes(a["kind"], KIND, KIND["actor"])
     uid = (pd.to_numeric(a["uid"], errors="coerce").to_numpy(dtype=np.int64, na_value=-1)
            if "uid" in a else np.arange(n, dtype=np.int64))
     if (uid < 0).any() or np.unique(uid).size != n:
         uid = np.arange(n, dtype=np.int64)
     idx = net.id_index
     src, dst = net.source_index, net.target_index
-    lkind_names = net.links["kind"].astype(str).to_numpy()
 
     # organization membership: the column, else member_of links
     org = np.full(n, -1, dtype=np.int32)
@@ -166,7 +173,8 @@ def build_state(net: Network) -> State:
                 bad = names[has][pos < 0][0]
                 raise InputError(f"unknown organization '{bad}'", field="organization")
             org[np.flatnonzero(has)] = pos
-    mem = lkind_names == "member_of"
+    lk = _codes(net.links["kind"], LKIND, LKIND["tie"])
+    mem = lk == LKIND["member_of"]
     org[src[mem]] = np.where(org[src[mem]] < 0, dst[mem], org[src[mem]])
 
     cap = _col(a, "capacity", np.nan, np.float64)
@@ -210,7 +218,6 @@ def build_state(net: Network) -> State:
         throughput=np.zeros(n),
     )
 
-    lk = np.array([LKIND.get(k, LKIND["tie"]) for k in lkind_names], dtype=np.int8)
     lcap = (pd.to_numeric(net.links["capacity"], errors="coerce").to_numpy(
         dtype=np.float64, na_value=np.nan) if "capacity" in net.links else
         np.full(len(lk), np.nan))
@@ -256,15 +263,13 @@ def _default_roles(org: np.ndarray, role: np.ndarray, kinds: np.ndarray) -> None
     orgs = org[members]
     has_leader = np.zeros(org.size, dtype=bool)
     has_leader[orgs[role[members] == ROLE["leader"]]] = True
-    order = members[np.argsort(orgs, kind="stable")]
-    first = {}
-    for i in order:
-        o = org[i]
-        if has_leader[o]:
-            continue
-        c = first.get(o, 0)
-        if c == 0:
-            role[i] = ROLE["leader"]
-        elif c <= 2 and role[i] == 0:
-            role[i] = ROLE["lieutenant"]
-        first[o] = c + 1
+    order = members[np.argsort(orgs, kind="stable")]  # by organization, then slot
+    order = order[~has_leader[org[order]]]
+    if not order.size:
+        return
+    o = org[order]
+    starts = np.flatnonzero(np.r_[True, o[1:] != o[:-1]])
+    rank = np.arange(o.size) - np.repeat(starts, np.diff(np.r_[starts, o.size]))
+    role[order[rank == 0]] = ROLE["leader"]
+    next_two = order[(rank >= 1) & (rank <= 2)]
+    role[next_two[role[next_two] == 0]] = ROLE["lieutenant"]
