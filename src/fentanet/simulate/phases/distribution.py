@@ -45,15 +45,6 @@ def run(sim) -> None:
     sim.now["revenue_usd"] = revenue
 
 
-@numba.njit(cache=True, inline="always")
-def _offer_of(x, product, capacity, dt, keep, kind, online, marketplace_kind):
-    """A seller's offer: ``min(stock, capacity * dt)``, times ``keep`` online."""
-    o = min(product[x], capacity[x] * dt)
-    if keep != 1.0 and (kind[x] == marketplace_kind or online[x]):
-        o = o * keep
-    return o
-
-
 @numba.njit(cache=True)
 def _retail(li, src, dst, s_loc, d_loc, s_pay, w, senders, receivers, s_payers, link_alive,
             alive, kind, online, capacity, product, throughput, dirty, market_of, demand,
@@ -65,88 +56,59 @@ def _retail(li, src, dst, s_loc, d_loc, s_pay, w, senders, receivers, s_payers, 
     Buying is one pass of :func:`~fentanet.simulate.kernels.plan` without pull (each alive
     seller splits its offer by weight over its alive links to markets with demand; a market
     takes at most its demand, every offer to it scaled alike), fused here with the
-    offered totals, with the same operations in the same order, so the same numbers. When
-    each seller's links are consecutive (the stage as built: links in sender order), one
-    loop over each seller's links sums its weights and then splits its offer; otherwise
-    the sums take a loop over every link first."""
+    offered totals, with the same operations in the same order, so the same numbers."""
     n_snd = senders.size
-    m = li.size
-    runs = True  # each seller's links consecutive (local numbers follow first appearance)
-    for k in range(1, m):
-        runs &= s_loc[k] >= s_loc[k - 1]
+    offer = np.empty(n_snd)  # what each seller offers
+    sell = np.zeros(n_snd)  # what the sellers still alive can sell
+    for i in range(n_snd):
+        x = senders[i]
+        o = min(product[x], capacity[x] * dt)
+        if keep != 1.0 and (kind[x] == marketplace_kind or online[x]):
+            o = o * keep
+        offer[i] = o
+        if alive[x]:
+            sell[i] = o
     room = np.zeros(receivers.size)
+    mk_loc = np.empty(receivers.size, dtype=np.int64)  # market number of each receiver
     for j in range(receivers.size):
         mk = market_of[receivers[j]]
+        mk_loc[j] = mk
         if mk >= 0 and alive[receivers[j]]:
             room[j] = demand[mk]
-    offered = np.zeros(n_markets)
-    asked = np.zeros(receivers.size)
-    act = np.empty(m, dtype=np.int32)  # the links that sell, compacted
-    o_a = np.empty(m)
+    m = li.size
+    # 1: weight sums per seller over alive links (the price's view: what was offered), and
+    # the links that sell (alive seller with something to sell, market with room),
+    # compacted without branches (which links sell is hard to predict)
+    wsum = np.zeros(n_snd)
+    act = np.empty(m, dtype=np.int32)
+    ok = np.empty(m, dtype=np.bool_)  # alive link between alive ends
     na = 0
-    if runs:
-        k0 = 0
-        while k0 < m:
-            i = s_loc[k0]
-            k1 = k0 + 1
-            while k1 < m and s_loc[k1] == i:
-                k1 += 1
-            x = senders[i]
-            offer = _offer_of(x, product, capacity, dt, keep, kind, online, marketplace_kind)
-            sell = offer if alive[x] else 0.0
-            wsum = 0.0  # the price's view: the offer split over every alive link
-            wsell = 0.0  # the sale's: over the links that sell
-            for k in range(k0, k1):
-                la = link_alive[li[k]]
-                if la and alive[x] and alive[dst[k]]:
-                    wsum += w[k]
-                if la & (sell > 0.0) & (room[d_loc[k]] > 0.0):
-                    wsell += w[k]
-            for k in range(k0, k1):
-                mk = market_of[dst[k]]
-                la = link_alive[li[k]]
-                if mk >= 0 and la and alive[x] and alive[dst[k]]:
-                    offered[mk] += offer * (w[k] / wsum)
-                if la & (sell > 0.0) & (room[d_loc[k]] > 0.0):
-                    o = sell * w[k] / wsell
-                    asked[d_loc[k]] += o
-                    act[na] = k
-                    o_a[na] = o
-                    na += 1
-            k0 = k1
-    else:
-        offer = np.empty(n_snd)  # what each seller offers
-        sell = np.zeros(n_snd)  # what the sellers still alive can sell
-        for i in range(n_snd):
-            x = senders[i]
-            offer[i] = _offer_of(x, product, capacity, dt, keep, kind, online, marketplace_kind)
-            if alive[x]:
-                sell[i] = offer[i]
-        # weight sums per seller over alive links, and the links that sell (alive seller
-        # with something to sell, market with room), compacted without branches
-        wsum_ = np.zeros(n_snd)
-        for k in range(m):
-            i = s_loc[k]
-            la = link_alive[li[k]]
-            if la and alive[src[k]] and alive[dst[k]]:
-                wsum_[i] += w[k]
-            act[na] = k
-            na += la & (sell[i] > 0.0) & (room[d_loc[k]] > 0.0)
-        for k in range(m):
-            mk = market_of[dst[k]]
-            if mk >= 0 and link_alive[li[k]] and alive[src[k]] and alive[dst[k]]:
-                offered[mk] += offer[s_loc[k]] * (w[k] / wsum_[s_loc[k]])
-        wsell_ = np.zeros(n_snd)
-        for j in range(na):
-            k = act[j]
-            wsell_[s_loc[k]] += w[k]
-        for j in range(na):
-            k = act[j]
-            i = s_loc[k]
-            o = sell[i] * w[k] / wsell_[i]
-            asked[d_loc[k]] += o
-            o_a[j] = o
-    # the selling links: a market takes at most its demand, every offer scaled alike
+    for k in range(m):
+        i = s_loc[k]
+        la = link_alive[li[k]]
+        ok[k] = la & alive[src[k]] & alive[dst[k]]
+        if ok[k]:
+            wsum[i] += w[k]
+        act[na] = k
+        na += la & (sell[i] > 0.0) & (room[d_loc[k]] > 0.0)
+    offered = np.zeros(n_markets)
+    for k in range(m):
+        mk = mk_loc[d_loc[k]]
+        if mk >= 0 and ok[k]:
+            offered[mk] += offer[s_loc[k]] * (w[k] / wsum[s_loc[k]])
+    # 2: the selling links: offers split by weight, a market takes at most its demand
+    wsell = np.zeros(n_snd)
+    for j in range(na):
+        k = act[j]
+        wsell[s_loc[k]] += w[k]
+    asked = np.zeros(receivers.size)
+    o_a = np.empty(na)
+    for j in range(na):
+        k = act[j]
+        i = s_loc[k]
+        o = sell[i] * w[k] / wsell[i]
+        asked[d_loc[k]] += o
+        o_a[j] = o
     sold_by = np.zeros(n_snd)
     consumed = np.zeros(n_markets)
     earned = np.zeros(s_payers.size)
@@ -158,7 +120,7 @@ def _retail(li, src, dst, s_loc, d_loc, s_pay, w, senders, receivers, s_payers, 
             d = d_loc[k]
             q = o * min(room[d] / asked[d], 1.0)
             if q > 0.0:
-                mk = market_of[dst[k]]
+                mk = mk_loc[d]
                 sold_by[s_loc[k]] += q
                 consumed[mk] += q
                 r = q * price[mk] * retail_usd
