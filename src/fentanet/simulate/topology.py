@@ -143,16 +143,19 @@ def _members(kind, src, dst, akind, link_in, sender_in, receiver_out, start):
     return out[:n]
 
 
-def _number(slots: np.ndarray, mapping: np.ndarray, start: int) -> np.ndarray:
+@numba.njit(cache=True)
+def _number(slots, mapping, start):
     """Local numbers of ``slots``: existing ones from ``mapping``, new slots numbered from
-    ``start`` in order of first appearance (``mapping`` is updated)."""
-    loc = mapping[slots]
-    new = loc < 0
-    if new.any():
-        fresh, first = np.unique(slots[new], return_index=True)
-        fresh = fresh[np.argsort(first)]
-        mapping[fresh] = np.arange(start, start + fresh.size)
-        loc = mapping[slots]
+    ``start`` in order of first appearance (``mapping`` is updated); one pass, no sort."""
+    loc = np.empty(slots.size, dtype=np.int64)
+    top = start
+    for i in range(slots.size):
+        v = mapping[slots[i]]
+        if v < 0:
+            v = top
+            mapping[slots[i]] = v
+            top += 1
+        loc[i] = v
     return loc
 
 
