@@ -66,6 +66,24 @@ def test_displacement_shifts_shipments_and_halves_the_loss():
     assert lo > 0
 
 
+def _after_strike(base, net, share, seed):
+    """Run ``base`` with a one-time arrest of ``share`` of the members of the organization
+    of the highest-degree member at 0.25 years; from that step on, yield (sim, actors,
+    organization slot) after each step."""
+    run = prepare(base, interventions=[{
+        "kind": "organization_takedown", "start": 0.25, "intensity": share, "once": True,
+        "target": {"rule": "degree", "count": 1, "view": "true"}}])
+    sim = Sim(run, net, seed)
+    a = sim.s.actors
+    org = None
+    while sim.step < sim.n_steps:
+        sim.run_step()
+        if org is None and sim.targets:
+            org = int(np.unique(a.org[sim.targets[0]])[0])
+        if org is not None:
+            yield sim, a, org
+
+
 def test_organizations_recover_from_arrests_slower_and_less_often_the_more_are_taken(toy):
     """MADTOR (Manzi & Calderoni, JASSS 2024): after a one-time arrest of a share of an
     organization's members it recovers by recruitment; recovery is slower and survival
@@ -76,21 +94,13 @@ def test_organizations_recover_from_arrests_slower_and_less_often_the_more_are_t
     for share in (0.2, 0.5, 0.8):
         at_26w, at_1y, alive_end = [], [], []
         for seed in SEEDS:
-            run = prepare(base, interventions=[{
-                "kind": "organization_takedown", "start": 0.25, "intensity": share,
-                "once": True, "target": {"rule": "degree", "count": 1, "view": "true"}}])
-            sim = Sim(run, net, seed)
-            a = sim.s.actors
-            traj, org = [], None
-            while sim.step < sim.n_steps:
-                sim.run_step()
-                if org is None and sim.targets:
-                    org = int(np.unique(a.org[sim.targets[0]])[0])
-                if org is not None:
-                    traj.append(((a.org == org) & a.alive).sum() / sim.s.org_initial[org])
+            traj, alive = [], False
+            for sim, a, org in _after_strike(base, net, share, seed):
+                traj.append(((a.org == org) & a.alive).sum() / sim.s.org_initial[org])
+                alive = bool(a.alive[org])
             at_26w.append(traj[26])
             at_1y.append(traj[52])
-            alive_end.append(bool(a.alive[org]))
+            alive_end.append(alive)
         result[share] = (np.mean(at_26w), np.mean(at_1y), np.mean(alive_end), at_26w)
     assert result[0.2][1] > 0.9  # a small blow: back above 90% of its members in a year
     assert result[0.2][0] > result[0.5][0] > result[0.8][0]  # slower with larger share
@@ -114,19 +124,9 @@ def test_disruption_of_trafficking_has_diminishing_returns_in_the_share_arrested
     shipped = {}
     for share in (0.0, 0.1, 0.5, 0.8):
         for seed in seeds:
-            run = prepare(base, interventions=[{
-                "kind": "organization_takedown", "start": 0.25, "intensity": share,
-                "once": True, "target": {"rule": "degree", "count": 1, "view": "true"}}])
-            sim = Sim(run, net, seed)
-            a = sim.s.actors
-            org, total = None, 0.0
-            while sim.step < sim.n_steps:
-                sim.run_step()
-                if org is None and sim.targets:
-                    org = int(np.unique(a.org[sim.targets[0]])[0])
-                if org is not None:
-                    total += a.throughput[(a.org == org) & (a.kind == KIND["route"])].sum()
-            shipped[share, seed] = total
+            shipped[share, seed] = sum(
+                a.throughput[(a.org == org) & (a.kind == KIND["route"])].sum()
+                for _, a, org in _after_strike(base, net, share, seed))
     lost = {share: np.array([1 - shipped[share, s] / shipped[0.0, s] for s in seeds])
             for share in (0.1, 0.5, 0.8)}
     assert lost[0.1].mean() > 0.15  # a tenth of the members: already disruptive
