@@ -193,6 +193,15 @@ class ObservedScenario:
     scenario: Any
     transition: FentanylTransition | None = None
     simulate: Callable[..., Any] | None = None  # default fentanet.simulate
+    source: str | None = None  # the scenario's name or path, as runs' setups record it
+
+    @classmethod
+    def load(cls, source: Any) -> ObservedScenario:
+        """The scenario named ``source`` (built-in name or YAML path), no transition: what
+        :func:`fentanet.ensemble.rerun` starts from before applying a run's overrides."""
+        from fentanet.ensemble import load_scenario, scenario_source
+
+        return cls(load_scenario(source), source=scenario_source(source))
 
     @property
     def name(self) -> str:
@@ -213,6 +222,33 @@ class ObservedScenario:
         return sc.digest() if hasattr(sc, "digest") else ""
 
     def override(self, values: Mapping[str, Any]) -> ObservedScenario:
+        """The scenario's dotted paths and ``fentanyl.*``; and, as runs' setups record
+        them, ``fentanyl`` (the whole transition: a mapping of its fields, or ``None``) and
+        ``simulate`` (the simulating function as ``"module:qualname"``, or ``None``)."""
+        values = dict(values)
+        new = self
+        if "fentanyl" in values:
+            spec = values.pop("fentanyl")
+            if spec is not None and not isinstance(spec, Mapping):
+                raise InputError(f"expected a mapping of transition fields or null, got "
+                                 f"{spec!r}", field="fentanyl")
+            tr = None if spec is None else FentanylTransition().with_values(
+                {TRANSITION_PREFIX + str(k): v for k, v in spec.items()})
+            new = dataclasses.replace(new, transition=tr)
+        if "simulate" in values:
+            ref = values.pop("simulate")
+            if ref is None:
+                fn = None
+            elif new.simulate is not None and _reference(new.simulate) == ref:
+                fn = new.simulate
+            else:
+                from fentanet.ensemble import resolve
+
+                fn = resolve(ref)
+            new = dataclasses.replace(new, simulate=fn)
+        return new._override(values)
+
+    def _override(self, values: Mapping[str, Any]) -> ObservedScenario:
         own, rest = _split(values)
         if own and self.transition is None:
             raise InputError(
@@ -256,13 +292,28 @@ def run_observed(scenario: Any, seed: int | None = None, **kwargs: Any) -> Any:
     return dataclasses.replace(result, series=series, summary=summary)
 
 
+# how fentanet.ensemble.rerun loads the scenario of a run made by run_observed
+run_observed.load_scenario = ObservedScenario.load  # type: ignore[attr-defined]
+
+
+def _reference(function: Any) -> str:
+    from fentanet.ensemble import reference
+
+    return reference(function)
+
+
 class ScenarioModel:
     """The full simulation of a scenario (``fentanet.simulate``), values as overrides.
 
     ``start_year`` and ``years`` override the scenario's (a calibration to 2013-2023 runs
-    from 2013); ``transition`` drives ``params.market.potency_trend``; ``simulate`` replaces
-    ``fentanet.simulate`` (a function of the same signature that the workers can import).
-    Many runs go through :meth:`ensemble`: Dask and the run store.
+    from 2013), as do ``overrides``; ``transition`` drives ``params.market.potency_trend``;
+    ``simulate`` replaces ``fentanet.simulate`` (a function of the same signature that the
+    workers can import). Many runs go through :meth:`ensemble`: Dask and the run store.
+
+    The model is the scenario as named plus :attr:`fixed`, every value it sets (horizon,
+    overrides, the transition as ``fentanyl``, values fixed by :meth:`at`): its ensembles
+    pass these as ``overrides=`` to the scenario as named, so that each run's setup
+    describes it and :func:`fentanet.ensemble.rerun` makes it again.
     """
 
     def __init__(
@@ -273,18 +324,23 @@ class ScenarioModel:
         years: float | None = None,
         transition: FentanylTransition | None = None,
         simulate: Callable[..., Any] | None = None,
+        overrides: Mapping[str, Any] | None = None,
     ) -> None:
-        from fentanet.ensemble import load_scenario
+        from fentanet.ensemble import load_scenario, scenario_source
 
-        sc = load_scenario(scenario)
-        over: dict[str, Any] = {}
+        self.root = ObservedScenario(load_scenario(scenario), simulate=simulate,
+                                     source=scenario_source(scenario))
+        fixed: dict[str, Any] = dict(overrides or {})
         if start_year is not None:
-            over["start_year"] = int(start_year)
+            fixed["start_year"] = int(start_year)
         if years is not None:
-            over["years"] = float(years)
-        if over:
-            sc = sc.override(over)
-        self.observed = ObservedScenario(sc, transition, simulate)
+            fixed["years"] = float(years)
+        if transition is not None:
+            fixed["fentanyl"] = dataclasses.asdict(transition)
+        if simulate is not None:
+            fixed["simulate"] = _reference(simulate)
+        self.fixed = fixed
+        self.observed = self.root.override(fixed)
         if transition is not None and self.start_year is None:
             raise InputError(
                 "the scenario has no start_year; the fentanyl transition needs calendar years "
@@ -320,6 +376,8 @@ class ScenarioModel:
     def at(self, values: Mapping[str, float]) -> ScenarioModel:
         """The same model with ``values`` fixed (a new base)."""
         new = object.__new__(ScenarioModel)
+        new.root = self.root
+        new.fixed = {**self.fixed, **values}
         new.observed = self.observed.override(values) if values else self.observed
         return new
 
@@ -338,8 +396,8 @@ class ScenarioModel:
         ``scheduler``, ``store``, ``progress``...)."""
         from fentanet.ensemble import ensemble
 
-        return ensemble(self.observed, runs, sweep=[dict(p) for p in points],
-                        model=run_observed, **kw)
+        return ensemble(self.root, runs, sweep=[dict(p) for p in points],
+                        overrides=self.fixed, model=run_observed, **kw)
 
     def value(self, name: str) -> float:
         """The value a parameter has in this model when not overridden."""
@@ -561,16 +619,16 @@ def build_model(
     tr = FentanylTransition() if transition is True else (transition or None)
     from fentanet.ensemble import load_scenario
 
-    sc = load_scenario(scenario)
-    if overrides:
-        sc = sc.override(dict(overrides))
     if model == "population":
+        sc = load_scenario(scenario)
+        if overrides:
+            sc = sc.override(dict(overrides))
         return PopulationModel.from_scenario(
             sc, start_year=start_year, years=years, transition=tr, seed=seed
         )
-    if model == "full":
-        return ScenarioModel(sc, start_year=start_year, years=years, transition=tr)
-    if callable(model):
-        return ScenarioModel(sc, start_year=start_year, years=years, transition=tr,
-                             simulate=model)
+    if model == "full" or callable(model):
+        # the scenario as named and the overrides apart: what the runs' setups record
+        return ScenarioModel(scenario, start_year=start_year, years=years, transition=tr,
+                             simulate=None if model == "full" else model,
+                             overrides=overrides)
     raise InputError(f"expected one of {MODELS} or a function, got {model!r}", field="model")

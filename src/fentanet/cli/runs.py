@@ -1,5 +1,5 @@
 """Many runs from the command line: ``fentanet sweep`` and ``fentanet runs
-list|show|export|delete|check|rebuild``, and the ensemble options (``--runs``,
+list|show|rerun|export|delete|check|rebuild``, and the ensemble options (``--runs``,
 ``--scheduler``, ``--store``) that ``fentanet simulate``, ``compare``, ``calibrate`` and
 ``sensitivity`` share (:func:`run_ensemble`; the last two are in
 :mod:`fentanet.cli.calibrate`)."""
@@ -301,6 +301,46 @@ def show(
     if metrics:
         console.print(table("Summary", ["metric", "value"], [[k, v] for k, v in
                                                              metrics.items()]))
+
+
+@runs_app.command("rerun")
+def rerun_cmd(
+    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix).")],
+    store: StoreOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Make a stored run again from its setup alone (scenario as named, overrides,
+    interventions, model, seed) and compare its series with the stored ones, value for
+    value. Exit 1 when they differ; exit 2 when the run cannot be made again (the scenario
+    changed since, no setup)."""
+    from fentanet.ensemble import rerun
+
+    st = _store(store)
+    [rid] = st.resolve([run_id])
+    again = rerun(rid, st).series.reset_index(drop=True)
+    stored = st.series([rid]).drop(columns=["run_id", "variant", "seed"], errors="ignore")
+    stored = stored.reset_index(drop=True)
+    differing = sorted(set(stored.columns) ^ set(again.columns))
+    if len(stored) != len(again):
+        differing.append(f"steps ({len(stored)} stored, {len(again)} made again)")
+    else:
+        for c in (c for c in stored.columns if c in again.columns):
+            a, b = stored[c].to_numpy(), again[c].to_numpy()
+            same = (np.array_equal(a, b, equal_nan=True) if a.dtype.kind in "fiub"
+                    and b.dtype.kind in "fiub" else a.tolist() == b.tolist())
+            if not same:
+                differing.append(c)
+    if json_out:
+        print_json({"run_id": rid, "steps": len(again), "equal": not differing,
+                    "differing": differing})
+    elif differing:
+        console.print(f"run {rid} made again: series differ in {', '.join(differing)}",
+                      markup=False)
+    else:
+        console.print(f"run {rid} made again: the same {len(again)} steps, every series "
+                      f"equal", markup=False)
+    if differing:
+        raise typer.Exit(1)
 
 
 @runs_app.command("export")

@@ -8,7 +8,15 @@ module is callable: it is :func:`~fentanet.ensemble.core.ensemble`) and returns 
 import sys
 import types
 
-from fentanet.ensemble.core import EnsembleInterrupted, ensemble, load_scenario, rerun
+from fentanet.ensemble.core import (
+    EnsembleInterrupted,
+    ensemble,
+    load_scenario,
+    reference,
+    rerun,
+    resolve,
+    scenario_source,
+)
 from fentanet.ensemble.plan import BASELINE, RunTask, Variant, sweep_points, variants_from
 from fentanet.ensemble.results import (
     Ensemble,
@@ -35,7 +43,10 @@ __all__ = [
     "mean_interval",
     "paired",
     "ratio_interval",
+    "reference",
     "rerun",
+    "resolve",
+    "scenario_source",
     "series_quantiles",
     "sweep_points",
     "variants_from",

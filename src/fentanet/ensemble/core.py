@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -106,7 +107,10 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     >>> ens.compare()                                                      # doctest: +SKIP
     """
     sc = load_scenario(scenario)
-    base = {"scenario": _source(scenario), "overrides": dict(overrides or {})}
+    base: dict[str, Any] = {"scenario": scenario_source(scenario),
+                            "overrides": dict(overrides or {})}
+    if model is not None:
+        base["model"] = reference(model)
     if overrides:
         sc = sc.override(dict(overrides))
     variant_list = variants_from(variants, add_baseline=baseline)
@@ -136,9 +140,13 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     return result
 
 
-def _source(scenario: Any) -> str:
+def scenario_source(scenario: Any) -> str:
     """How a run's setup names its scenario: the built-in name or the YAML file's absolute
-    path as given, else the scenario object's name."""
+    path as given; for an object, its ``source`` (the name or path it was loaded from) when
+    it has one, else its name."""
+    source = getattr(scenario, "source", None)
+    if isinstance(source, str) and source:
+        return source
     if isinstance(scenario, str | os.PathLike):
         path = Path(scenario)
         return str(path.resolve()) if path.suffix in (".yaml", ".yml") or path.exists() \
@@ -146,12 +154,37 @@ def _source(scenario: Any) -> str:
     return str(getattr(scenario, "name", scenario))
 
 
+def reference(function: Any) -> str:
+    """``"module:qualname"``, the name a run's setup records a model function by (for
+    :func:`rerun`); :func:`resolve` imports it back."""
+    return f"{getattr(function, '__module__', '?')}:{getattr(function, '__qualname__', '?')}"
+
+
+def resolve(ref: str) -> Any:
+    """The object named ``"module:qualname"`` (:func:`reference`); :class:`InputError` when
+    it cannot be imported (a function defined inside another, or in a script)."""
+    module, _, qualname = str(ref).partition(":")
+    try:
+        obj: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise InputError(f"cannot import {ref!r} ({type(exc).__name__}: {exc}); a model must "
+                         f"be a module-level function to make its runs again",
+                         field="model") from None
+    return obj
+
+
 def rerun(run_id: str, store: RunStore | str | os.PathLike[str] | None = None, *,
           model: Callable[..., Any] | None = None) -> Any:
     """Make a stored run again from its record alone: the scenario as named in its
     ``setup``, with the overrides and the full list of interventions recorded there, at
-    its seed. Returns the model's result (a ``fentanet.simulate`` ``Result``), whose series
-    equal the stored ones for the same fentanet version.
+    its seed, by the model recorded there (``fentanet.simulate`` unless the ensemble was
+    given ``model=``; ``model`` here replaces it). Returns the model's result (a
+    ``fentanet.simulate`` ``Result``), whose series equal the stored ones for the same
+    fentanet version. A model function may bring its own ``load_scenario`` attribute, the
+    function that turns the recorded scenario name into the object the overrides apply to
+    (calibration's ``run_observed`` does: its overrides include the fentanyl transition).
 
     :class:`InputError` if the run was stored without a setup (by an older fentanet), or
     if the scenario has changed since (its digest differs from the recorded one).
@@ -165,14 +198,16 @@ def rerun(run_id: str, store: RunStore | str | os.PathLike[str] | None = None, *
         why = ("it failed before its interventions were known" if setup
                else "it was stored without its setup (by an older fentanet)")
         raise InputError(f"run {row.run_id} cannot be made again: {why}", field="run_id")
-    sc = load_scenario(setup["scenario"])
+    if model is None:
+        model = resolve(setup["model"]) if setup.get("model") else _default_model()
+    sc = getattr(model, "load_scenario", load_scenario)(setup["scenario"])
     sc = sc.override({**setup.get("overrides", {}), "interventions": setup["interventions"]})
     if row.digest and hasattr(sc, "digest") and sc.digest() != row.digest:
         raise InputError(f"run {row.run_id}: the scenario {setup['scenario']!r} has changed "
                          f"since the run (digest {sc.digest()[:12]}, recorded "
                          f"{row.digest[:12]})", field="scenario")
     label = None if row.variant == BASELINE else row.variant
-    return (model or _default_model())(sc, seed=int(row.seed), variant=label, interventions=[])
+    return model(sc, seed=int(row.seed), variant=label, interventions=[])
 
 
 def check_overrides(scenario: Any, variants: Sequence[Any], points: Sequence[Mapping[str, Any]]

@@ -93,11 +93,14 @@ def execute(task: RunTask, scenario: Any, model: Callable[..., Any] | None,
 
 def run_setup(task: RunTask, scenario: Any, ran: Any = None) -> dict[str, Any]:
     """What reproduces a run (``RunRecord.setup``): the scenario as named, every dotted-path
-    override applied to it, and the interventions the run had, in full (those of the
+    override applied to it, the model function (when not ``fentanet.simulate``) and the
+    interventions the run had, in full (those of the
     scenario ``ran``; before the run, the variant's own as given)."""
     setup: dict[str, Any] = {
         "scenario": task.base.get("scenario", str(getattr(scenario, "name", scenario))),
         "overrides": {**task.base.get("overrides", {}), **task.params}}
+    if task.base.get("model"):
+        setup["model"] = task.base["model"]
     items = getattr(ran, "interventions", None)
     if items is not None:
         setup["interventions"] = [_jsonable(i) for i in items]

@@ -1,0 +1,118 @@
+"""Runs of ``fentanet sensitivity`` and ``fentanet calibrate`` are made again from their
+stored setup alone (``fentanet.ensemble.rerun``, ``fentanet runs rerun``): the scenario as
+named plus every value as an override, the fentanyl transition among them."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+import fentanet
+from fentanet.calibrate import annual
+from fentanet.cli import main
+from fentanet.ensemble import rerun
+from fentanet.errors import InputError
+from fentanet.store import RunStore
+
+ELASTICITY = "params.market.elasticity"
+
+
+def _cli_json(capsys, *argv: str):
+    code = main([*argv, "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return json.loads(out)
+
+
+def _same_as_stored(st: RunStore, run_id: str) -> None:
+    again = rerun(run_id, st).series
+    stored = st.series([run_id]).drop(columns=["run_id", "variant", "seed"])
+    assert list(stored.columns) == list(again.columns)
+    pd.testing.assert_frame_equal(stored.reset_index(drop=True), again.reset_index(drop=True),
+                                  check_dtype=False, check_exact=True)
+
+
+def test_a_sensitivity_run_is_made_again_from_its_setup(capsys, tmp_path):
+    store = str(tmp_path / "s")
+    res = _cli_json(capsys, "sensitivity", "toy", "--param", f"{ELASTICITY}=0.3:0.9:0.6",
+                    "--runs", "1", "--years", "0.15", "--seed", "3", "--scheduler", "serial",
+                    "--store", store)
+    st = RunStore(store)
+    runs = st.runs(ensemble=res["ensemble"])
+    assert len(runs) == 3  # base, low, high
+    by_value = {r.params.get(ELASTICITY): r for r in runs.itertuples()}
+    low = by_value[0.3]
+    # the scenario as named; the horizon, the held base and the point as overrides
+    assert low.setup["scenario"] == "toy"
+    assert low.setup["overrides"] == {"years": 0.15, ELASTICITY: 0.3}
+    assert by_value[None].setup["overrides"] == {"years": 0.15, ELASTICITY: 0.6}
+    assert low.setup["model"] == "fentanet.calibrate.models:run_observed"
+    _same_as_stored(st, low.run_id)
+    # the same from the command line
+    out = _cli_json(capsys, "runs", "rerun", low.run_id, "--store", store)
+    assert out == {"run_id": low.run_id, "steps": 8, "equal": True, "differing": []}
+
+
+def test_a_calibration_run_with_the_transition_is_made_again(tmp_path):
+    from fentanet.calibrate import Target, calibrate
+
+    # two calendar years in monthly steps: a short run, more years than parameters
+    fixed = {"dt": "month", ELASTICITY: 0.7}
+    sc = fentanet.scenarios.load("toy").override({"start_year": 2019, "years": 2.0, **fixed})
+    observed = annual(fentanet.simulate(sc, seed=50).series, "fatal", start_year=2019,
+                      dt=sc.dt)
+    assert list(observed.index) == [2019, 2020]
+    fit = calibrate("toy", Target("deaths", observed, "synthetic_fatal"),
+                    {"fentanyl.midpoint": (2016.0, 2020.0)}, start_year=2019, years=2.0,
+                    runs=1, seed=4, max_evaluations=2, scheduler="serial",
+                    store=tmp_path / "s", overrides=fixed)
+    st = RunStore(tmp_path / "s")
+    runs = st.runs(ensemble=fit.summary["ensembles"][0])
+    row = runs.iloc[0]
+    over = row.setup["overrides"]
+    # the transition in full (default fields), the fixed values, the fitted point
+    assert over["fentanyl"] == {"midpoint": 2017.0, "width": 1.5, "heroin_risk": 0.15}
+    assert over["start_year"] == 2019 and over["years"] == 2.0 and over[ELASTICITY] == 0.7
+    assert over["dt"] == "month"
+    assert over["fentanyl.midpoint"] == row.params["fentanyl.midpoint"]
+    assert row.setup["scenario"] == "toy"
+    stored = st.series([row.run_id])
+    assert "synthetic_fatal" in stored.columns
+    for rid in runs.run_id:
+        _same_as_stored(st, rid)
+
+
+def test_a_run_of_an_unimportable_model_is_refused_by_name(tmp_path):
+    def local(scenario, seed=None, **kw):
+        return fentanet.simulate(scenario, seed, **kw)
+
+    ens = fentanet.ensemble("toy", runs=1, seed=1, scheduler="serial", overrides={"years": 0.05},
+                            store=tmp_path / "s", progress=False, model=local)
+    [row] = ens.runs().itertuples()
+    assert row.setup["model"].endswith("<locals>.local")
+    with pytest.raises(InputError, match="cannot import"):
+        rerun(row.run_id, ens.store)
+
+
+def test_runs_rerun_reports_a_difference_and_exits_1(capsys, monkeypatch, tmp_path):
+    import dataclasses
+
+    import fentanet.ensemble.runner as runner
+
+    store = str(tmp_path / "s")
+    _cli_json(capsys, "simulate", "toy", "--runs", "1", "--years", "0.1",
+              "--scheduler", "serial", "--store", store)
+    [rid] = RunStore(store).runs().run_id
+
+    def changed(scenario, seed=None, **kw):  # a model that no longer makes the same run
+        r = fentanet.simulate(scenario, seed, **kw)
+        s = r.series.copy()
+        s.loc[2, "fatal"] += 1
+        return dataclasses.replace(r, series=s)
+
+    monkeypatch.setattr(runner, "_default_model", lambda: changed)
+    code = main(["runs", "rerun", rid[:8], "--store", store])
+    out = capsys.readouterr().out
+    assert code == 1 and "series differ in fatal" in out
