@@ -54,29 +54,13 @@ def reader_options(*, directed: bool | None = None, duplicates: str | None = Non
     return {k: v for k, v in options.items() if v is not None}
 
 
-def _dataset(name: str) -> Path | None:
-    """The path of a named shared dataset, or None when ``name`` is not one."""
-    from fentanet import datasets
-
-    if name not in datasets.DATASETS:
-        return None
-    return datasets.path(name)
-
-
 def resolve(file: str) -> tuple[Path, str | None]:
     """The path to read, and the dataset name when ``file`` names one (a path that exists
-    wins over a dataset of the same name)."""
-    path = Path(file).expanduser()
-    if path.exists():
-        return path, None
-    found = _dataset(file)
-    if found is not None:
-        return found, file
-    from fentanet import datasets
+    wins over a dataset of the same name): :func:`fentanet.network.datasets.resolve`, the
+    rule ``fentanet.read`` follows too."""
+    from fentanet.network.datasets import resolve as resolve_name
 
-    hint = f" (nor a dataset name: {', '.join(datasets.DATASETS)})" \
-        if "/" not in file and "\\" not in file and "." not in file else ""
-    raise InputError(f"no such file{hint}", file=path)
+    return resolve_name(file)
 
 
 def load_network(file: str, from_format: str | None = None, **options: Any) -> Network:

@@ -222,7 +222,10 @@ def read(path: str | Path, format: str | None = None, **options: Any) -> Network
     ----------
     path
         The file, or a folder of files of one format, each one phase of the network
-        (``phase1.csv``, ``phase2.csv``, ...; see :mod:`fentanet.network.io.folder`).
+        (``phase1.csv``, ``phase2.csv``, ...; see :mod:`fentanet.network.io.folder`), or,
+        when no such path exists, the name of a shared research dataset (``"caviar"``;
+        :data:`fentanet.network.datasets.DATASETS`), read from the shared data folder and
+        named after the dataset.
     format
         A registered format name (``fentanet formats`` lists them); by default taken from
         the extension and the content.
@@ -239,13 +242,19 @@ def read(path: str | Path, format: str | None = None, **options: Any) -> Network
     Examples
     --------
     >>> net = read("links.csv")                                   # doctest: +SKIP
+    >>> net = read("caviar")                                      # doctest: +SKIP
     >>> net = read("calls.txt", format="edgelist", directed=True)  # doctest: +SKIP
     """
-    path = Path(path).expanduser()
+    from fentanet.network.datasets import resolve
+
+    path, dataset = resolve(path)
     if path.is_dir():
         from fentanet.network.io.folder import read_folder
 
-        return read_folder(path, format, **options)
+        net = read_folder(path, format, **options)
+        if dataset is not None:
+            net.name = dataset
+        return net
     _check_file(path)
     name = format or detect_format(path)
     fmt = _format(name, need="reader")
@@ -263,7 +272,9 @@ def read(path: str | Path, format: str | None = None, **options: Any) -> Network
         raise InputError(f"not a valid {fmt.name} file ({detail})", file=path) from None
     if net.source is None:
         net.source = str(path)
-    if not net.name:
+    if dataset is not None:
+        net.name = dataset
+    elif not net.name:
         net.name = _stem(path)
     return net
 
