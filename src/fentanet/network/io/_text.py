@@ -151,6 +151,54 @@ def sniff_delimiter(lines: Sequence[str], candidates: str = ",\t;|", *,
     return best
 
 
+WHITESPACE = " "
+"""The delimiter that stands for runs of spaces and tabs (outside double quotes)."""
+
+_RUNS = re.compile(rb'(?P<quoted>"(?:[^"]|"")*")|(?P<edge>(?m:^[ \t]+|[ \t]+(?=\r?$)))'
+                   rb'|[ \t]+')
+
+
+def normalise_whitespace(raw: bytes) -> bytes:
+    """Runs of spaces and tabs outside double-quoted cells become one tab; those at the
+    start or end of a line go. A whitespace-delimited text becomes a tab-delimited one."""
+    def one(m: re.Match[bytes]) -> bytes:
+        if m.group("quoted") is not None:
+            return m.group(0)
+        return b"" if m.group("edge") is not None else b"\t"
+
+    return _RUNS.sub(one, raw)
+
+
+def whitespace_fields(line: str) -> int:
+    """The number of fields of ``line`` split at runs of spaces and tabs outside double
+    quotes."""
+    text = normalise_whitespace(line.encode("utf-8")).decode("utf-8")
+    return _count_outside_quotes(text, "\t") + 1 if text else 0
+
+
+def sniff_list_delimiter(lines: Sequence[str], candidates: str = ",\t;|") -> str | None:
+    """The delimiter of a list with a header row, from its first ``lines`` (header first).
+
+    A candidate found on the header outside double quotes wins, as
+    :func:`sniff_delimiter` finds it there (a comma-separated file whose quoted names hold
+    spaces stays comma-separated), unless the header's tabs come in runs with other
+    whitespace (columns aligned with tabs and spaces). Otherwise, when the header and every
+    other line split at runs of spaces and tabs into the same number (two or more) of
+    fields, :data:`WHITESPACE`; else ``None``.
+    """
+    if not lines:
+        return None
+    header = lines[0]
+    found = sniff_delimiter(lines[:1], candidates)
+    aligned = found == "\t" and re.search(r"\t[ \t]|[ \t]\t", header.strip()) is not None
+    if found is not None and not aligned:
+        return found
+    widths = {whitespace_fields(ln) for ln in lines}
+    if len(widths) == 1 and widths.pop() >= 2:
+        return WHITESPACE
+    return found
+
+
 def _count_outside_quotes(line: str, delim: str) -> int:
     if '"' not in line:
         return line.count(delim)

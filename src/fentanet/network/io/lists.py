@@ -16,9 +16,13 @@ ignores it); ``read("x.actors.csv")`` reads the pair from the actor side, or the
 alone. ``write(net, "x.csv")`` writes all three (tab-separated for ``.tsv``/``.txt``),
 replacing them together only once all are complete.
 
-The delimiter is sniffed from the header (comma, tab, semicolon or ``|``). Cells follow
-CSV quoting: a quoted cell may hold delimiters, quotes (doubled) and line breaks. An
-empty unquoted cell is a missing value; a quoted empty cell ``""`` is an empty string.
+The delimiter is sniffed from the header (comma, tab, semicolon or ``|``); a file with
+none of these on its header whose lines all split into the same number of fields at runs
+of spaces and tabs is whitespace-delimited (``delimiter=" "`` says so), as is one whose
+header aligns its columns with runs of tabs and spaces. Cells follow CSV quoting: a quoted
+cell may hold delimiters, quotes (doubled) and line breaks. An empty unquoted cell is a
+missing value; a quoted empty cell ``""`` is an empty string (whitespace-delimited files
+have no empty unquoted cells: write ``""`` there).
 
 Types: with the sidecar every column gets its recorded type (bool, int, float, str), so
 ``"007"`` stays text. Without it types are inferred per column: integers, then decimal
@@ -47,6 +51,7 @@ import pyarrow.csv as pacsv
 from fentanet.errors import InputError
 from fentanet.network.io import atomic_paths, register
 from fentanet.network.io._text import (
+    WHITESPACE,
     Table,
     column_kind,
     convert_column,
@@ -54,10 +59,12 @@ from fentanet.network.io._text import (
     header_fields,
     infer_kind,
     load,
+    normalise_whitespace,
     read_table,
-    sniff_delimiter,
+    sniff_list_delimiter,
     split_header,
     to_arrow,
+    whitespace_fields,
 )
 from fentanet.network.io.edgelist import DUPLICATE_RULES, combine_duplicates, factorize_ends
 from fentanet.network.model import Network, Origin
@@ -105,10 +112,14 @@ def _is_actor_path(path: Path) -> bool:
 # ---------------------------------------------------------------------- reading
 def _parse(path: Path, delimiter: str | None) -> tuple[Table, str]:
     raw = load(path)
-    head, body, head_line = split_header(raw)
     if delimiter is None:
         sample = head_lines(raw[:65536].decode("utf-8", errors="ignore"), 20)
-        delimiter = sniff_delimiter(sample[:1] or [""], ",\t;|") or ","
+        delimiter = sniff_list_delimiter(sample) or (
+            WHITESPACE if sample and whitespace_fields(sample[0]) >= 2 else ",")
+    if delimiter == WHITESPACE:  # runs of spaces and tabs: one tab between fields
+        raw = normalise_whitespace(raw)
+        delimiter = "\t"
+    head, body, head_line = split_header(raw)
     names = header_fields(head, delimiter, quoting=True)
     for i, name in enumerate(names):
         if not name:
@@ -376,13 +387,16 @@ _KNOWN = {*SOURCE_NAMES, *TARGET_NAMES, *ID_NAMES, "kind", "weight", "capacity",
 
 def _sniff(head: str, path: Path) -> bool:
     """A header row of names (a delimiter, no numbers) with a column fentanet knows."""
-    lines = head_lines(head, 2)
+    lines = head_lines(head, 20)
     if not lines:
         return False
-    delim = sniff_delimiter(lines[:1], ",\t;|")
+    delim = sniff_list_delimiter(lines)
     if delim is None:
         return False
-    names = [n.lower() for n in header_fields(lines[0].encode("utf-8"), delim, True)]
+    first = lines[0].encode("utf-8")
+    if delim == WHITESPACE:
+        first, delim = normalise_whitespace(first), "\t"
+    names = [n.lower() for n in header_fields(first, delim, True)]
     if len(names) < 2 or any(not n or _number(n) for n in names):
         return False
     if any(s in names and t in names for s, t in PAIRS):
