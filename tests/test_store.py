@@ -275,6 +275,38 @@ def test_store_survives_writers_killed_mid_write(tmp_path: Path):
         assert pq.read_metadata(root / rec.series_path).num_rows == 2000
 
 
+def test_a_damaged_catalog_is_rebuilt_from_the_manifests_on_open(tmp_path: Path):
+    """A catalog DuckDB finds damaged (a writer killed while DuckDB wrote a checkpoint:
+    'computed checksum does not match') is rebuilt from the manifests when the store is
+    opened, with a warning; the damaged file is kept beside it."""
+    root = tmp_path / "runs"
+    store = RunStore(root)
+    made = sorted(make_run(store, s)[0].run_id for s in range(3))
+    with open(store.catalog, "r+b") as f:  # garble a block of the catalog
+        f.seek(12288)
+        f.write(bytes(range(64)))
+    with pytest.raises(duckdb.Error, match="checksum"):
+        duckdb.connect(str(store.catalog)).execute("SELECT * FROM runs").fetchall()
+    with pytest.warns(UserWarning, match="damaged .* rebuilt it from 3 manifests"):
+        healed = RunStore(root)
+    assert sorted(healed.runs().run_id) == made
+    assert healed.check().ok
+    assert (root / (store.catalog.name + ".damaged")).is_file()
+
+
+def test_a_locked_or_foreign_catalog_is_not_rebuilt(tmp_path: Path):
+    """Only damage triggers a rebuild: a file that is not a fentanet catalog is an error
+    that leaves it as it is."""
+    root = tmp_path / "runs"
+    root.mkdir()
+    con = duckdb.connect(str(root / "runs.duckdb"))
+    con.execute("CREATE TABLE other (x INTEGER)")
+    con.close()
+    with pytest.raises(StoreError, match="not a fentanet run catalog"):
+        RunStore(root)
+    assert not (root / "runs.duckdb.damaged").exists()
+
+
 @pytest.mark.slow
 def test_two_writer_processes_at_once(tmp_path: Path):
     root = tmp_path / "runs"
@@ -333,13 +365,18 @@ def test_foreign_duckdb_file_is_refused(tmp_path: Path):
         RunStore(path)
 
 
-def test_damaged_catalog_file_names_the_rebuild_command(store: RunStore):
+def test_damaged_catalog_file_is_rebuilt_or_names_the_rebuild_command(store: RunStore):
     rec, _ = make_run(store, 1)
     store.catalog.write_bytes(b"this is not a database" * 100)
+    with pytest.warns(UserWarning, match="rebuilt it from 1 manifests"):
+        assert RunStore(store.root).runs().run_id.tolist() == [rec.run_id]
+    # without manifests it may not be a store at all: an error, the file left alone
+    other = store.root.parent / "other"
+    other.mkdir()
+    (other / "runs.duckdb").write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match="fentanet runs rebuild"):
-        RunStore(store.root)
-    store.rebuild()
-    assert RunStore(store.root).runs().run_id.tolist() == [rec.run_id]
+        RunStore(other)
+    assert (other / "runs.duckdb").read_bytes() == b"this is not a database" * 100
 
 
 # ------------------------------------------------------------------ damaged series

@@ -164,6 +164,17 @@ def delete(con: duckdb.DuckDBPyConnection, run_ids: Sequence[str]) -> None:
         raise
 
 
+DAMAGE = ("corrupt database file", "checksum", "not a valid duckdb database",
+          "replaying wal", "wal playback")
+"""Words of DuckDB's errors on a damaged database file (lower case)."""
+
+
+def damaged(exc: BaseException) -> bool:
+    """Whether a DuckDB error says the database file is damaged (not locked or missing)."""
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.Error) and any(word in text for word in DAMAGE)
+
+
 def _interrupted(exc: BaseException) -> bool:
     """Whether DuckDB stopped a statement because of an interrupt (SIGINT)."""
     return isinstance(exc, duckdb.InterruptException) or (

@@ -90,6 +90,12 @@ class CheckReport:
         return not (self.damaged or self.unregistered or self.missing_manifest)
 
 
+def _cannot_open(store: RunStore, exc: BaseException) -> StoreError:
+    return StoreError(
+        f"{store.catalog}: cannot open the run catalog ({exc}); if the file is damaged, "
+        f"rebuild it from the manifests with `fentanet runs rebuild --store {store.root}`")
+
+
 class RunStore:
     """A folder of runs: a DuckDB catalog, one Parquet file of series and one manifest per run.
 
@@ -130,13 +136,25 @@ class RunStore:
 
     def _open(self) -> None:
         fresh = not self.catalog.exists()
-        con = self._duckdb(write=True)
         try:
-            version = catalog.schema_version(con, self.catalog)
-            if version is None:
-                catalog.create_schema(con, _fentanet_version())
-        finally:
-            con.close()
+            con = duckdb.connect(str(self.catalog))
+            try:
+                version = catalog.schema_version(con, self.catalog)
+                if version is None:
+                    catalog.create_schema(con, _fentanet_version())
+            finally:
+                con.close()
+        except duckdb.Error as exc:
+            if fresh or not catalog.damaged(exc) or not (self.root / MANIFEST_DIR).is_dir():
+                raise _cannot_open(self, exc) from None
+            # the catalog is an index of the manifests: a file DuckDB finds damaged (a
+            # writer killed while DuckDB wrote a checkpoint) is rebuilt from them
+            report = self.rebuild(backup_suffix=".damaged")
+            warnings.warn(
+                f"{self.catalog}: the run catalog was damaged ({exc}); rebuilt it from "
+                f"{report.runs} manifests; the damaged file is kept as {report.backup}",
+                stacklevel=3)
+            return
         if version is None:
             if fresh and any((self.root / MANIFEST_DIR).glob("*.json")):
                 self.rebuild()
@@ -157,10 +175,7 @@ class RunStore:
         try:
             return duckdb.connect(str(self.catalog), read_only=not write)
         except duckdb.Error as exc:
-            raise StoreError(
-                f"{self.catalog}: cannot open the run catalog ({exc}); if the file is damaged, "
-                f"rebuild it from the manifests with `fentanet runs rebuild --store "
-                f"{self.root}`") from None
+            raise _cannot_open(self, exc) from None
 
     @contextlib.contextmanager
     def _connect(self, *, write: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
