@@ -92,8 +92,25 @@ def test_a_run_of_an_unimportable_model_is_refused_by_name(tmp_path):
                             store=tmp_path / "s", progress=False, model=local)
     [row] = ens.runs().itertuples()
     assert row.setup["model"].endswith("<locals>.local")
-    with pytest.raises(InputError, match="cannot import"):
+    with pytest.raises(InputError, match="outside fentanet: pass that function as model="):
         rerun(row.run_id, ens.store)
+    again = rerun(row.run_id, ens.store, model=local).series  # given back: the same run
+    stored = ens.store.series([row.run_id]).drop(columns=["run_id", "variant", "seed"])
+    pd.testing.assert_frame_equal(stored.reset_index(drop=True), again.reset_index(drop=True),
+                                  check_dtype=False, check_exact=True)
+
+
+def test_a_store_never_imports_what_it_names_outside_fentanet(monkeypatch):
+    from fentanet.ensemble import resolve
+
+    imported = []
+    monkeypatch.setattr("importlib.import_module", lambda name: imported.append(name))
+    for ref in ("os:system", "antigravity:x", "fentanetx.evil:f"):
+        with pytest.raises(InputError, match="outside fentanet"):
+            resolve(ref)
+    assert imported == []
+    with pytest.raises(InputError, match="cannot import"):
+        resolve("fentanet.calibrate.models:no_such_function")
 
 
 def test_runs_rerun_reports_a_difference_and_exits_1(capsys, monkeypatch, tmp_path):

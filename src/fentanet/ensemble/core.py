@@ -161,9 +161,15 @@ def reference(function: Any) -> str:
 
 
 def resolve(ref: str) -> Any:
-    """The object named ``"module:qualname"`` (:func:`reference`); :class:`InputError` when
-    it cannot be imported (a function defined inside another, or in a script)."""
+    """The object named ``"module:qualname"`` (:func:`reference`) in fentanet's own modules;
+    :class:`InputError` when it is elsewhere (a store is data: what it names is never
+    imported from outside fentanet; pass such a model to :func:`rerun` as ``model=``) or
+    cannot be imported (a function defined inside another)."""
     module, _, qualname = str(ref).partition(":")
+    if module != "fentanet" and not module.startswith("fentanet."):
+        raise InputError(f"the run was made by the model {ref!r}, outside fentanet: pass that "
+                         f"function as model= to fentanet.ensemble.rerun to make it again",
+                         field="model")
     try:
         obj: Any = importlib.import_module(module)
         for part in qualname.split("."):
