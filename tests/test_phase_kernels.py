@@ -182,7 +182,9 @@ def test_power_skips_the_call_only_where_pow_is_exact():
 def _enter_oracle(sim, kind, rng, pool):
     """An entrant appended at once (actor, then each group of links), as before batching."""
     a = sim.s.actors
-    cap = float(np.median(pool.capacity[kind])) if pool.capacity[kind].size else 100.0
+    of_kind = a.capacity[a.kind == KIND[kind]]  # every actor of the kind, entrants included
+    cap = float(np.median(of_kind)) if of_kind.size else 100.0
+    labs = pool.__dict__.setdefault("oracle_labs", list(pool.labs))
     o = -1
     if kind == "lab":
         if not pool.suppliers.size or not pool.orgs.size:
@@ -192,7 +194,7 @@ def _enter_oracle(sim, kind, rng, pool):
         routes = routes if routes.size else pool.routes
         if not routes.size:
             return 0
-    elif not pool.labs:
+    elif not labs:
         return 0
     uid = int(adaptation._fresh_uids(sim, 1)[0])
     slot = int(a.append(kind=np.array([KIND[kind]], dtype=np.int8), uid=np.array([uid]),
@@ -203,16 +205,15 @@ def _enter_oracle(sim, kind, rng, pool):
                                        dtype=object),
                         mode=np.array([-1], dtype=np.int8), activity=np.array([1.0]),
                         suspended_until=np.array([-np.inf]))[0])
-    pool.capacity[kind] = np.append(pool.capacity[kind], cap)
     if kind == "lab":
         sup = rng.choice(pool.suppliers, size=min(2, pool.suppliers.size), replace=False)
         adaptation.add_links(sim, sup, np.full(sup.size, slot), "supplies")
         rts = rng.choice(routes, size=min(2, routes.size), replace=False)
         adaptation.add_links(sim, np.full(rts.size, slot), rts, "ships")
         adaptation.add_links(sim, [slot], [o], "member_of")
-        pool.labs.append(slot)
+        labs.append(slot)
     else:
-        tgt = rng.choice(np.array(pool.labs, dtype=np.int64), size=min(2, len(pool.labs)),
+        tgt = rng.choice(np.array(labs, dtype=np.int64), size=min(2, len(labs)),
                          replace=False)
         adaptation.add_links(sim, np.full(tgt.size, slot), tgt, "supplies")
     return 1
@@ -239,3 +240,39 @@ def test_entrants_appended_at_once_leave_the_tables_as_one_by_one(monkeypatch):
         for col in x.columns:
             np.testing.assert_array_equal(getattr(x, col), getattr(y, col), err_msg=col)
     np.testing.assert_array_equal(new.s.market_of, old.s.market_of)
+
+
+def test_entrants_median_capacity_kept_across_steps_is_the_tables_median():
+    """The median capacity by kind is computed once and kept (entrants take it, which
+    leaves it unchanged); after entries over several steps it is the tables' median."""
+    sc = prepare("toy", years=1.0)
+    sim = Sim(sc, build_network(sc), 7)
+    sim.run_step()
+    a = sim.s.actors
+    entered = 0
+    for _ in range(4):
+        sim.topo.sync(sim.s)
+        sim.now["price_index"] = sim.p.adaptation.entry_threshold + 40.0
+        adaptation._entry(sim)
+        entered += sim.now["entrants"]
+        sim.step += 1
+        for kind in ("lab", "supplier"):
+            of_kind = a.capacity[a.kind == KIND[kind]]
+            got = sim._entry_median.get(kind)
+            if got is not None:
+                assert got == (of_kind.size, float(np.median(of_kind)))
+    assert entered >= 8 and set(sim._entry_median) == {"lab", "supplier"}
+
+
+def test_leaders_cached_as_actors_are_appended_are_the_full_look_up(toy_sim):
+    sim = toy_sim
+    a = sim.s.actors
+    adaptation._leaders(sim)
+    org = int(sim.topo.org_ids[0])
+    a.append(kind=np.array([KIND["trafficker"]] * 2, dtype=np.int8), uid=np.array([-5, -6]),
+             alive=np.array([True, True]), org=np.array([org, -1]), payer=np.array([org, org]),
+             role=np.array([adaptation.LEADER] * 2, dtype=a.role.dtype))
+    got = adaptation._leaders(sim)
+    want = np.flatnonzero((a.org >= 0) & (a.role == adaptation.LEADER))
+    np.testing.assert_array_equal(got, want)
+    assert got[-1] == a.n - 2

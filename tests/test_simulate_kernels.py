@@ -11,7 +11,7 @@ from fentanet.simulate.loop import Sim
 from fentanet.simulate.phases import adaptation, enforcement
 from fentanet.simulate.scenario import Scenario
 from fentanet.simulate.state import KIND, LKIND
-from fentanet.simulate.topology import TAIL_MAX, Stage
+from fentanet.simulate.topology import TAIL_MAX, Stage, Topology
 from simkit import supply_network
 
 NET = supply_network()
@@ -166,12 +166,41 @@ def test_stages_extend_as_links_and_actors_are_appended(sim):
     # the slots of each kind take in the entrant, ascending
     for name, code in KIND.items():
         np.testing.assert_array_equal(topo.slots(name), np.flatnonzero(a.kind == code))
+    # organizations' local numbers extended in their buffers are those built from scratch
+    whole = Topology(sim.s)
+    for name in ("org_ids", "org_loc", "member_org"):
+        np.testing.assert_array_equal(getattr(topo, name), getattr(whole, name), err_msg=name)
+    assert topo.member_org.size == topo.org_loc.size == a.n
     # ties alone leave every flow stage as it was (they are skipped by kind)
     sizes = {k: v.size for k, v in topo.stages.items()}
     adaptation.add_links(sim, [lab], [slot], "tie")
     topo.sync(sim.s)
     assert {k: v.size for k, v in topo.stages.items()} == sizes
     assert all(v.upto == sim.s.links.n for v in topo.stages.values())
+
+
+def test_organization_numbers_grow_past_their_buffers(sim):
+    """Organizations with members appended beyond the buffers' room: the local numbers
+    are those a topology built from scratch gives."""
+    topo, a = sim.topo, sim.s.actors
+    for _ in range(3):
+        k = 700
+        first = a.n
+        a.append(kind=np.full(k, KIND["organization"], dtype=np.int8),
+                 uid=np.arange(k) + 10**6 + first, alive=np.ones(k, dtype=bool),
+                 org=np.full(k, -1), payer=first + np.arange(k))
+        a.append(kind=np.full(k, KIND["dealer"], dtype=np.int8), uid=np.arange(k) + 10**7 + first,
+                 alive=np.ones(k, dtype=bool), org=first + np.arange(k),
+                 payer=first + np.arange(k))
+        sim.s.market_of = np.append(sim.s.market_of, np.full(2 * k, -1))
+        topo.sync(sim.s)
+        whole = Topology(sim.s)
+        for name in ("org_ids", "org_loc", "member_org"):
+            np.testing.assert_array_equal(getattr(topo, name), getattr(whole, name),
+                                          err_msg=name)
+        for name, code in KIND.items():
+            np.testing.assert_array_equal(topo.slots(name), np.flatnonzero(a.kind == code))
+    assert topo.member_org.size == a.n > 4000 and (topo.member_org >= 0).sum() > 2000
 
 
 def test_links_of_slots_finds_rows_and_the_tail(sim):

@@ -159,6 +159,11 @@ def _number(slots, mapping, start):
     return loc
 
 
+def _room(n: int) -> int:
+    """The size of a buffer for ``n`` actors with room for those appended later."""
+    return n + n // 8 + 1024
+
+
 def _grow(table: np.ndarray, slots: np.ndarray, loc: np.ndarray) -> np.ndarray:
     """``table`` (local number -> slot) extended by the new numbers in ``loc``."""
     top = int(loc.max()) + 1 if loc.size else 0
@@ -285,36 +290,43 @@ class Topology:
             self._kinds_at = s.actors.n
             kind = s.actors.kind[start:]
             order = np.argsort(kind, kind="stable")
-            bounds = np.searchsorted(kind[order], np.arange(len(KIND) + 1))
+            bounds = np.searchsorted(kind[order], np.arange(len(KIND) + 1)).tolist()
             # actors are only appended: each kind's new slots follow its old ones
-            self._slots = {k: np.concatenate([self._slots.get(k, _NO_SLOTS),
-                                              start + order[bounds[k]: bounds[k + 1]]])
-                           for k in range(len(KIND))}
+            slots = self._slots
+            for k in range(len(KIND)):
+                if bounds[k + 1] > bounds[k] or k not in slots:
+                    slots[k] = np.concatenate([slots.get(k, _NO_SLOTS),
+                                               start + order[bounds[k]: bounds[k + 1]]])
 
     def _organizations(self, s: State) -> None:
         """Local numbers of organizations: ``org_ids`` (slots: every actor of kind
         organization and every actor named as some member's organization), ``member_org``
-        (per slot, the local number of its organization, -1 if none)."""
+        (per slot, the local number of its organization, -1 if none). ``org_loc`` and
+        ``member_org`` are views of buffers with room for appended actors."""
         a = s.actors
         start = max(self._kinds_at, 0)
         org = a.org[start:].astype(np.int64)
         if start == 0:
             named = np.unique(org[org >= 0])
             self.org_ids = np.union1d(np.flatnonzero(a.kind == KIND["organization"]), named)
-            self.org_loc = np.full(a.n, -1, dtype=np.int64)
+            self._org_loc = np.full(_room(a.n), -1, dtype=np.int64)
+            self._member_org = np.full(self._org_loc.size, -1, dtype=np.int64)
+            self.org_loc = self._org_loc[: a.n]
             self.org_loc[self.org_ids] = np.arange(self.org_ids.size)
-            self.member_org = np.full(0, -1, dtype=np.int64)
         else:
-            grown = np.full(a.n, -1, dtype=np.int64)
-            grown[: self.org_loc.size] = self.org_loc
-            self.org_loc = grown
+            if self._org_loc.size < a.n:  # new slots are -1 in the buffers
+                for name in ("_org_loc", "_member_org"):
+                    grown = np.full(_room(a.n), -1, dtype=np.int64)
+                    grown[:start] = getattr(self, name)[:start]
+                    setattr(self, name, grown)
+            self.org_loc = self._org_loc[: a.n]
             fresh = np.unique(org[(org >= 0)])
             fresh = fresh[self.org_loc[fresh] < 0]
             if fresh.size:
                 self.org_loc[fresh] = np.arange(self.org_ids.size, self.org_ids.size + fresh.size)
                 self.org_ids = np.concatenate([self.org_ids, fresh])
-        mo = np.where(org >= 0, self.org_loc[np.maximum(org, 0)], -1)
-        self.member_org = np.concatenate([self.member_org, mo])
+        self._member_org[start: a.n] = np.where(org >= 0, self.org_loc[np.maximum(org, 0)], -1)
+        self.member_org = self._member_org[: a.n]
 
     def slots(self, kind: str) -> np.ndarray:
         """Slots of the actors of one kind (alive or not), ascending."""

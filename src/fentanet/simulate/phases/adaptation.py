@@ -35,6 +35,7 @@ from fentanet.simulate.phases import enforcement
 from fentanet.simulate.state import KIND, LKIND, PREFIX, ROLE
 
 KIND_NAMES = {v: k for k, v in KIND.items()}
+_PREFIX_OF = {v: PREFIX[k] for k, v in KIND.items()}  # label prefix by kind code
 LEADER, LIEUTENANT, MEMBER = ROLE["leader"], ROLE["lieutenant"], ROLE["member"]
 
 
@@ -107,11 +108,17 @@ def _suspend(orgs, alive, initial, lost_recent, suspended_until, on, share, t, u
 
 
 def _leaders(sim) -> np.ndarray:
-    """Member slots holding the leader role (cached until a succession changes roles)."""
+    """Member slots holding the leader role (cached until a succession changes roles;
+    only succession changes roles, so actors appended since are looked at alone)."""
     a = sim.s.actors
     got = sim.__dict__.get("_leaders")
-    if got is None or got[1] != a.n:
+    if got is None:
         got = (np.flatnonzero((a.org >= 0) & (a.role == LEADER)), a.n)
+        sim._leaders = got
+    elif got[1] != a.n:
+        m = got[1]
+        new = m + np.flatnonzero((a.org[m:] >= 0) & (a.role[m:] == LEADER))
+        got = (np.concatenate([got[0], new]) if new.size else got[0], a.n)
         sim._leaders = got
     return got[0]
 
@@ -286,7 +293,7 @@ def _fresh_uids(sim, k: int) -> np.ndarray:
 
 
 def _label(kind_code: int, uid: int, tag: str) -> str:
-    return f"{PREFIX[KIND_NAMES[int(kind_code)]]}-{tag}{uid}"
+    return f"{_PREFIX_OF[int(kind_code)]}-{tag}{uid}"
 
 
 def _recruit(sim, slots):
@@ -301,7 +308,7 @@ def _recruit(sim, slots):
     lab = a.label
     for slot, kind, uid in zip(slots.tolist(), a.kind[slots].tolist(), uids.tolist(),
                                strict=True):
-        lab[slot] = _label(kind, uid, "r")
+        lab[slot] = f"{_PREFIX_OF[kind]}-r{uid}"
     inc = sim.topo.incidence
     parts = inc.parts(s)
     _forget(slots, *parts, ln.known)
@@ -450,9 +457,12 @@ class _Pool:
         illicit = sup[~a.legit[sup]]
         self.suppliers = illicit if illicit.size else sup
         labs = topo.slots("lab")
-        self.capacity = {"lab": a.capacity[labs],
-                         "supplier": a.capacity[topo.slots("supplier")]}
-        self.labs = list(labs[a.alive[labs]])
+        self._slots = {"lab": labs, "supplier": topo.slots("supplier")}
+        self._capacity = a.capacity
+        self._count = {k: v.size for k, v in self._slots.items()}
+        self.median = sim.__dict__.setdefault("_entry_median", {})
+        self.labs = labs[a.alive[labs]]  # alive labs, then this step's lab entrants
+        self.new_labs: list[int] = []
         orgs = topo.slots("organization")
         self.orgs = orgs[a.alive[orgs]]
         routes = topo.slots("route")
@@ -483,6 +493,22 @@ class _Pool:
             lk = np.concatenate([np.full(len(x[0]), x[2], dtype=np.int8) for x in self.links])
             _append_links(sim, src, dst, lk)
 
+    def capacity(self, kind: str) -> float:
+        """The median capacity of the actors of ``kind`` (100 if there are none).
+
+        Capacities never change once set and every entrant takes this median, which leaves
+        the median as it is (with an odd count the new middle pair, with an even count the
+        new middle element, is the median itself), so it is computed once and kept while
+        the count of that kind grows by entrants only."""
+        count = self._count[kind]
+        got = self.median.get(kind)
+        if got is None or got[0] != count:
+            cap = self._capacity[self._slots[kind]]
+            got = (count, float(np.median(cap)) if cap.size else 100.0)
+        self._count[kind] = count + 1  # with this entrant
+        self.median[kind] = (count + 1, got[1])
+        return got[1]
+
     def routes_of(self, o: int) -> np.ndarray:
         """The alive routes of organization ``o``, ascending."""
         return self.routes[self._route_org == o]
@@ -493,7 +519,6 @@ def _enter(sim, kind: str, rng, pool: _Pool) -> int:
     alive organization, buys from two illicit suppliers and ships on two of the
     organization's routes; a supplier sells to two alive labs. Queued on ``pool``
     (:meth:`_Pool.append` adds them to the tables)."""
-    cap = float(np.median(pool.capacity[kind])) if pool.capacity[kind].size else 100.0
     o = -1
     if kind == "lab":
         if not pool.suppliers.size or not pool.orgs.size:
@@ -504,22 +529,24 @@ def _enter(sim, kind: str, rng, pool: _Pool) -> int:
             routes = pool.routes
         if not routes.size:
             return 0
-    elif not pool.labs:
+    elif not pool.labs.size + len(pool.new_labs):
         return 0
+    cap = pool.capacity(kind)
     uid = int(_fresh_uids(sim, 1)[0])
     slot = pool.n
     pool.n += 1
     pool.rows.append((KIND[kind], uid, o, o if kind == "lab" else slot, cap))
-    pool.capacity[kind] = np.append(pool.capacity[kind], cap)
     if kind == "lab":
         sup = rng.choice(pool.suppliers, size=min(2, pool.suppliers.size), replace=False)
         pool.links.append((sup, np.full(sup.size, slot), LKIND["supplies"]))
         rts = rng.choice(routes, size=min(2, routes.size), replace=False)
         pool.links.append((np.full(rts.size, slot), rts, LKIND["ships"]))
         pool.links.append(([slot], [o], LKIND["member_of"]))
-        pool.labs.append(slot)
+        pool.new_labs.append(slot)
     else:
-        labs = np.array(pool.labs, dtype=np.int64)
+        labs = pool.labs
+        if pool.new_labs:
+            labs = np.concatenate([labs, np.array(pool.new_labs, dtype=labs.dtype)])
         tgt = rng.choice(labs, size=min(2, labs.size), replace=False)
         pool.links.append((np.full(tgt.size, slot), tgt, LKIND["supplies"]))
     return 1

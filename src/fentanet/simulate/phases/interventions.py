@@ -99,7 +99,10 @@ def _baseline(sim):
 
     n = sim.s.actors.n
     if getattr(sim, "no_target", None) is None or sim.no_target.size != n:
-        sim.no_target = np.ones(n)
+        ones = sim.__dict__.get("_ones")
+        if ones is None or ones.size < n:  # with room for the actors appended later
+            sim._ones = ones = np.ones(n + n // 8 + 1024)
+        sim.no_target = ones[:n]
     return Efforts(hazard=np.ones(len(KIND)), target=sim.no_target,
                    screen=dict.fromkeys(MODES, 1.0),
                    coverage={"education": 0.0, "prevention": 0.0, "treatment": 0.0,
