@@ -232,8 +232,7 @@ def remove(sim, slots: np.ndarray, cause: str) -> None:
     a = s.actors
     slots = slots[a.alive[slots]]
     if not slots.size:
-        for k in KINDS_ENFORCED:
-            sim.now.setdefault(f"arrests_{k}", 0.0)
+        _arrest_columns(sim.now)
         return
     prod, prec = a.product[slots].sum(), a.precursor[slots].sum()
     key = "seized_stock" if cause == "arrest" else "lost"
@@ -248,9 +247,10 @@ def remove(sim, slots: np.ndarray, cause: str) -> None:
     kinds = a.kind[slots]
     if cause == "arrest":
         sim.now["seized_stock_kg"] += float(prod)
-        counts = np.bincount(kinds, minlength=len(KIND))
-        for k in KINDS_ENFORCED:
-            sim.now[f"arrests_{k}"] += float(counts[KIND[k]])
+        counts = np.bincount(kinds, minlength=len(KIND)).tolist()
+        now = sim.now
+        for col, code in _ARREST_COLUMNS:
+            now[col] += float(counts[code])
         _assets(sim, slots)
         _reveal(sim, slots)
         _release(sim, slots)
@@ -260,8 +260,17 @@ def remove(sim, slots: np.ndarray, cause: str) -> None:
             _orphan(sim, mk)
     else:
         sim.now["lost_kg"] += float(prod)
-        for k in KINDS_ENFORCED:
-            sim.now.setdefault(f"arrests_{k}", 0.0)
+        _arrest_columns(sim.now)
+
+
+_ARREST_COLUMNS = tuple((f"arrests_{k}", KIND[k]) for k in KINDS_ENFORCED)
+
+
+def _arrest_columns(now) -> None:
+    """The arrest columns not yet set this step, as 0 (in the order of KINDS_ENFORCED)."""
+    missing = [col for col, _ in _ARREST_COLUMNS if col not in now]
+    if missing:
+        now.update(dict.fromkeys(missing, 0.0))
 
 
 def _assets(sim, slots):

@@ -67,8 +67,9 @@ def run(sim) -> None:
     counts, stock, prec = _tally(a.kind, a.alive, a.product, a.precursor, len(KIND))
     for col, code in _ACTIVE_COLUMNS:
         now[col] = float(counts[code])
-    for col in _DEFAULT_ZERO:
-        now.setdefault(col, 0.0)
+    missing = [col for col in _DEFAULT_ZERO if col not in now]
+    if missing:
+        now.update(dict.fromkeys(missing, 0.0))  # in the order of _DEFAULT_ZERO
     now["arrests"] = float(sum([now[col] for col in _ARRESTS]))
     now["seized_kg"] = now.get("seized_routes_kg", 0.0) + now.get("seized_stock_kg", 0.0)
     now["stock_kg"] = stock

@@ -254,10 +254,15 @@ def run(sim) -> None:
     total = float(seized.sum())
     s.totals["seized_routes"] = s.totals.get("seized_routes", 0.0) + total
     sim.now["seized_routes_kg"] += total
+    now = sim.now
     by_mode = np.bincount(a.mode[routes], weights=seized, minlength=len(MODES))
-    for code, mode in enumerate(MODES):
-        sim.now[f"seized_{mode}_kg"] = float(by_mode[code])
+    for col, x in zip(_SEIZED, by_mode.tolist(), strict=False):
+        now[col] = x
     every = sim.topo.slots("route")
     shipped = np.bincount(a.mode[every], weights=a.throughput[every], minlength=len(MODES))
-    for code, mode in enumerate(MODES):
-        sim.now[f"shipped_{mode}_kg"] = float(shipped[code])
+    for col, x in zip(_SHIPPED, shipped.tolist(), strict=False):
+        now[col] = x
+
+
+_SEIZED = tuple(f"seized_{mode}_kg" for mode in MODES)
+_SHIPPED = tuple(f"shipped_{mode}_kg" for mode in MODES)
