@@ -81,7 +81,7 @@ class Stage:
         if self.s_map.size < n:
             for name in ("s_map", "d_map", "p_map", "q_map"):
                 old = getattr(self, name)
-                new = np.full(max(n, 2 * old.size), -1, dtype=np.int64)
+                new = np.full(_room(n), -1, dtype=np.int64)  # room for later entrants
                 new[: old.size] = old
                 setattr(self, name, new)
         start = self.upto

@@ -440,11 +440,23 @@ def _entry(sim):
             for _ in range(int(count)):
                 new += _enter(sim, kind, rng, pool)
         pool.append(sim)
-        s = sim.s
-        grow = s.actors.n - s.market_of.size
-        s.market_of = np.concatenate([s.market_of, np.full(grow, -1, dtype=np.int32)])
-        s.org_initial = np.concatenate([s.org_initial, np.zeros(grow)])
+        _lengthen(sim, "market_of", -1)
+        _lengthen(sim, "org_initial", 0.0)
     sim.now["entrants"] = float(new)
+
+
+def _lengthen(sim, name: str, fill) -> None:
+    """The per-actor state array ``sim.s.<name>`` extended to every actor with ``fill``: a
+    view of a buffer with room for later entrants (its tail holds ``fill``)."""
+    s = sim.s
+    arr, n = getattr(s, name), s.actors.n
+    bufs = sim.__dict__.setdefault("_lengthened", {})
+    buf = bufs.get(name)
+    if buf is None or arr.base is not buf or buf.size < n:
+        buf = np.full(n + n // 8 + 1024, fill, dtype=arr.dtype)
+        buf[: arr.size] = arr
+        bufs[name] = buf
+    setattr(s, name, buf[:n])
 
 
 class _Pool:
@@ -573,13 +585,13 @@ def _migration(sim):
                                 a.uid[moved[:, 0]] * 8 + moved[:, 1] * 2 + moved[:, 2])
         dest = alive_mkp[np.minimum((v * alive_mkp.size).astype(np.int64),
                                     alive_mkp.size - 1)]
-        for lk in np.unique(moved[:, 1]):
-            name = next(k for k, c in LKIND.items() if c == lk)
-            m = moved[:, 1] == lk
-            as_src = moved[m, 2] == 1
-            p_, d_ = moved[m, 0], dest[m]
-            src = np.where(as_src, p_, d_)
-            dst = np.where(as_src, d_, p_)
-            add_links(sim, src, dst, name)
+        # one append: the moved listings grouped by link kind (ascending), each group in
+        # the order of the rows
+        order = np.argsort(moved[:, 1], kind="stable")
+        moved, dest = moved[order], dest[order]
+        as_src = moved[:, 2] == 1
+        src = np.where(as_src, moved[:, 0], dest)
+        dst = np.where(as_src, dest, moved[:, 0])
+        _append_links(sim, src, dst, moved[:, 1].astype(np.int8))
     sim.orphans = rows[~go]
     sim.now["listings_moved"] = float(go.sum())
