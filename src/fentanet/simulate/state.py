@@ -35,8 +35,14 @@ DEFAULT_CAPACITY = {"supplier": 400.0, "marketplace": 200.0, "lab": 150.0, "rout
 """Capacity (kg/year) used where a network gives none for a flow actor (assumption)."""
 
 
+def room(n: int) -> int:
+    """The size of a per-actor (or per-link) buffer for ``n`` rows with room for those
+    appended later (entrants, recruits' ties): a run rarely grows it."""
+    return n + n // 8 + 1024
+
+
 class Table:
-    """Columns of equal length with spare capacity, grown by doubling.
+    """Columns of equal length with spare capacity (:func:`room`), grown by doubling.
 
     ``table.col`` is a view of the live rows (kept, so that reading a column is an
     ordinary attribute lookup); views are invalidated by :meth:`append`.
@@ -46,8 +52,14 @@ class Table:
         lengths = {len(v) for v in cols.values()}
         if len(lengths) > 1:
             raise ValueError("columns of unequal length")
-        object.__setattr__(self, "_cols", {k: np.array(v, copy=True) for k, v in cols.items()})
-        object.__setattr__(self, "n", lengths.pop() if lengths else 0)
+        n = lengths.pop() if lengths else 0
+        store = {}
+        for k, v in cols.items():
+            v = np.asarray(v)
+            store[k] = np.zeros(room(n), dtype=v.dtype)
+            store[k][:n] = v
+        object.__setattr__(self, "_cols", store)
+        object.__setattr__(self, "n", n)
         object.__setattr__(self, "version", 0)
 
     def __getattr__(self, name: str) -> np.ndarray:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from fentanet.simulate.state import KIND, LKIND, State
+from fentanet.simulate.state import KIND, LKIND, State, room
 
 PRODUCT_LINKS = (LKIND["ships"], LKIND["distributes"], LKIND["flow"])
 """Link kinds that carry product between holders (retail is ``sells_to``)."""
@@ -51,6 +51,7 @@ class Stage:
                  weight_by: str = "receiver") -> None:
         self.sender_kinds = np.array(sender_kinds, dtype=np.int8)
         self.link_kinds = np.array(link_kinds, dtype=np.int8)
+        self._link_codes = tuple(int(k) for k in link_kinds)
         self.receiver_not = np.array(receiver_not, dtype=np.int8)
         self.weight_by = weight_by
         # membership tables by code (as uint8): the stage's test without np.isin
@@ -72,7 +73,7 @@ class Stage:
     def size(self) -> int:
         return int(self.li.size)
 
-    def extend(self, s: State, new_kinds: np.ndarray | None = None) -> None:
+    def extend(self, s: State, new_kinds: np.ndarray | list | None = None) -> None:
         """Add the links appended since the last call (and grow the maps with the actors).
         ``new_kinds`` (optional, per link kind code: whether some link appended since the
         last call has it) lets a stage skip a tail without its link kinds."""
@@ -81,13 +82,13 @@ class Stage:
         if self.s_map.size < n:
             for name in ("s_map", "d_map", "p_map", "q_map"):
                 old = getattr(self, name)
-                new = np.full(_room(n), -1, dtype=np.int64)  # room for later entrants
+                new = np.full(room(n), -1, dtype=np.int64)  # room for later entrants
                 new[: old.size] = old
                 setattr(self, name, new)
         start = self.upto
         if start == ln.n:
             return
-        if new_kinds is not None and not new_kinds[self.link_kinds].any():
+        if new_kinds is not None and not any(new_kinds[k] for k in self._link_codes):
             self.upto = ln.n  # none of this stage's kinds (such as a recruit's ties)
             return
         akind = a.kind
@@ -157,11 +158,6 @@ def _number(slots, mapping, start):
             top += 1
         loc[i] = v
     return loc
-
-
-def _room(n: int) -> int:
-    """The size of a buffer for ``n`` actors with room for those appended later."""
-    return n + n // 8 + 1024
 
 
 def _grow(table: np.ndarray, slots: np.ndarray, loc: np.ndarray) -> np.ndarray:
@@ -280,7 +276,8 @@ class Topology:
         uptos = {st.upto for st in self.stages.values()}
         new_kinds = None
         if len(uptos) == 1:  # every stage has seen the same links: one look at the tail
-            new_kinds = np.bincount(s.links.kind[uptos.pop():], minlength=len(LKIND)) > 0
+            new_kinds = (np.bincount(s.links.kind[uptos.pop():], minlength=len(LKIND))
+                         > 0).tolist()
         for st in self.stages.values():
             st.extend(s, new_kinds)
         self.incidence.sync(s)
@@ -309,14 +306,14 @@ class Topology:
         if start == 0:
             named = np.unique(org[org >= 0])
             self.org_ids = np.union1d(np.flatnonzero(a.kind == KIND["organization"]), named)
-            self._org_loc = np.full(_room(a.n), -1, dtype=np.int64)
+            self._org_loc = np.full(room(a.n), -1, dtype=np.int64)
             self._member_org = np.full(self._org_loc.size, -1, dtype=np.int64)
             self.org_loc = self._org_loc[: a.n]
             self.org_loc[self.org_ids] = np.arange(self.org_ids.size)
         else:
             if self._org_loc.size < a.n:  # new slots are -1 in the buffers
                 for name in ("_org_loc", "_member_org"):
-                    grown = np.full(_room(a.n), -1, dtype=np.int64)
+                    grown = np.full(room(a.n), -1, dtype=np.int64)
                     grown[:start] = getattr(self, name)[:start]
                     setattr(self, name, grown)
             self.org_loc = self._org_loc[: a.n]

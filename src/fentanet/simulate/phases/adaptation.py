@@ -32,7 +32,7 @@ import numpy as np
 
 from fentanet.simulate.binomial import keyed_uniform
 from fentanet.simulate.phases import enforcement
-from fentanet.simulate.state import KIND, LKIND, PREFIX, ROLE
+from fentanet.simulate.state import KIND, LKIND, PREFIX, ROLE, room
 
 KIND_NAMES = {v: k for k, v in KIND.items()}
 _PREFIX_OF = {v: PREFIX[k] for k, v in KIND.items()}  # label prefix by kind code
@@ -453,7 +453,7 @@ def _lengthen(sim, name: str, fill) -> None:
     bufs = sim.__dict__.setdefault("_lengthened", {})
     buf = bufs.get(name)
     if buf is None or arr.base is not buf or buf.size < n:
-        buf = np.full(n + n // 8 + 1024, fill, dtype=arr.dtype)
+        buf = np.full(room(n), fill, dtype=arr.dtype)
         buf[: arr.size] = arr
         bufs[name] = buf
     setattr(s, name, buf[:n])

@@ -17,7 +17,7 @@ import numpy as np
 
 from fentanet.simulate import targeting
 from fentanet.simulate.params import INTERVENTION_KINDS, MODES
-from fentanet.simulate.state import KIND
+from fentanet.simulate.state import KIND, room
 
 
 def init(sim) -> None:
@@ -101,7 +101,7 @@ def _baseline(sim):
     if getattr(sim, "no_target", None) is None or sim.no_target.size != n:
         ones = sim.__dict__.get("_ones")
         if ones is None or ones.size < n:  # with room for the actors appended later
-            sim._ones = ones = np.ones(n + n // 8 + 1024)
+            sim._ones = ones = np.ones(room(n))
         sim.no_target = ones[:n]
     return Efforts(hazard=np.ones(len(KIND)), target=sim.no_target,
                    screen=dict.fromkeys(MODES, 1.0),

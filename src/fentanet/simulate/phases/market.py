@@ -108,7 +108,7 @@ def run(sim) -> None:
     s.volatility = np.maximum(0.0, np.log(ratio))
     base = trend(p.potency_trend, sim.t)
     sigma = p.potency_noise * s.volatility
-    if np.any(sigma > 0):
+    if (sigma > 0).any():
         u = sim.streams.uniform("market.potency", sim.step, s.actors.uid[s.markets])
         z = special.ndtri(u)
         s.potency = base * np.exp(sigma * z - 0.5 * sigma**2)

@@ -101,7 +101,7 @@ def run(sim) -> None:
     for name, attr in (("people_in_treatment", "treatment"), ("people_in_remission",
                                                                "remission")):
         if hasattr(state, attr):
-            now[name] = float(np.sum(getattr(state, attr)))
+            now[name] = float(getattr(state, attr).sum())
     now["released_people"] = float(released.sum())
 
 
