@@ -133,3 +133,25 @@ def test_runs_rerun_reports_a_difference_and_exits_1(capsys, monkeypatch, tmp_pa
     code = main(["runs", "rerun", rid[:8], "--store", store])
     out = capsys.readouterr().out
     assert code == 1 and "series differ in fatal" in out
+
+
+def test_a_store_never_reaches_past_fentanet_through_its_modules(monkeypatch):
+    """A record naming an attribute chain that leaves fentanet (a module fentanet imports,
+    such as ``os``) or a module that runs on import (``fentanet.__main__``: the command
+    line, which exits) is refused; the object named must be a function fentanet defines
+    under that very name."""
+    import sys
+
+    from fentanet.ensemble import resolve
+
+    monkeypatch.setattr(sys, "argv", ["fentanet", "--version"])
+    for ref in ("fentanet.ensemble.core:os.system", "fentanet.ensemble.core:importlib."
+                "import_module", "fentanet.__main__:main", "fentanet.cli.__main__:x",
+                "fentanet.ensemble.core:Path", "fentanet.calibrate.models:run_observed."
+                "load_scenario", "fentanet.ensemble:core"):
+        with pytest.raises(InputError, match="model"):
+            resolve(ref)
+    assert "fentanet.__main__" not in sys.modules
+    from fentanet.calibrate.models import run_observed
+
+    assert resolve("fentanet.calibrate.models:run_observed") is run_observed

@@ -166,7 +166,9 @@ def resolve(ref: str) -> Any:
     imported from outside fentanet; pass such a model to :func:`rerun` as ``model=``) or
     cannot be imported (a function defined inside another)."""
     module, _, qualname = str(ref).partition(":")
-    if module != "fentanet" and not module.startswith("fentanet."):
+    parts = module.split(".")
+    if parts[0] != "fentanet" or not all(p.isidentifier() and p != "__main__" for p in parts):
+        # never a module outside fentanet, nor one that runs a program when imported
         raise InputError(f"the run was made by the model {ref!r}, outside fentanet: pass that "
                          f"function as model= to fentanet.ensemble.rerun to make it again",
                          field="model")
@@ -178,6 +180,12 @@ def resolve(ref: str) -> Any:
         raise InputError(f"cannot import {ref!r} ({type(exc).__name__}: {exc}); a model must "
                          f"be a module-level function to make its runs again",
                          field="model") from None
+    # what fentanet defines under that very name: not an object reached through it (a module
+    # it imports, such as os, or a name it imported from elsewhere)
+    if not callable(obj) or isinstance(obj, type) or reference(obj) != f"{module}:{qualname}":
+        raise InputError(f"the run was made by the model {ref!r}, which is not a function "
+                         f"fentanet defines under that name: pass the model as model= to "
+                         f"fentanet.ensemble.rerun to make it again", field="model")
     return obj
 
 
