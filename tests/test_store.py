@@ -467,3 +467,30 @@ def test_ctrl_c_during_a_catalog_write_is_a_keyboard_interrupt_and_loses_nothing
     monkeypatch.setattr(catalog, "insert", real)
     assert store.register([rec]) == 1
     assert sorted(store.runs().run_id) == sorted([kept.run_id, rec.run_id])
+
+
+def test_a_manifest_never_points_the_store_at_files_outside_it(store: RunStore,
+                                                                tmp_path: Path):
+    """A store is data: a manifest naming a series file outside the store (absolute, or
+    up with ``..``) or a run id that is a path is skipped by rebuild, so deleting runs never
+    removes a file elsewhere; a tampered catalog row is not followed either."""
+    precious = tmp_path / "precious.parquet"
+    make_series(0).to_parquet(precious)
+    rec, _ = make_run(store, 1)
+    data = json.loads(manifest_file(store.root, rec.run_id).read_text())
+    for i, (rid, rel) in enumerate([(rec.run_id[:-1] + "x", str(precious)),
+                                    (rec.run_id[:-1] + "y", "../precious.parquet"),
+                                    ("../../precious", "series/../../precious.parquet"),
+                                    ("a\\b", None)]):
+        bad = {**data["run"], "run_id": rid, "series_path": rel}
+        (store.root / "manifests" / f"bad{i}.json").write_text(
+            json.dumps({**data, "run": bad}))
+    report = store.rebuild()
+    assert report.runs == 1 and len(report.skipped) == 4
+    assert store.runs().run_id.tolist() == [rec.run_id]
+    with duckdb.connect(str(store.catalog)) as con:  # a catalog row tampered with
+        con.execute("UPDATE runs SET series_path = ?", [str(precious)])
+    with pytest.raises(StoreError, match="outside"):
+        store.series([rec.run_id], on_error="raise")
+    assert store.delete([rec.run_id]) == 1
+    assert precious.is_file()

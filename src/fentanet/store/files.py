@@ -23,6 +23,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import socket
 import uuid
 from collections.abc import Iterator, Mapping
@@ -102,6 +103,12 @@ class RunRecord:
                              f"got {self.status!r}")
         self.seed = int(self.seed)
         self.summary = float_summary(self.run_id, self.summary)
+        if not valid_run_id(self.run_id):
+            raise StoreError(f"run id {self.run_id!r}: expected letters, digits, '_' and '-' "
+                             f"(a run id names the run's files in the store)")
+        if self.series_path is not None and self.series_path != series_rel(self.run_id):
+            raise StoreError(f"run {self.run_id}: series file {self.series_path!r} is outside "
+                             f"the store's series folder (expected {series_rel(self.run_id)!r})")
 
     @property
     def elapsed_s(self) -> float | None:
@@ -193,6 +200,29 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+def valid_run_id(run_id: Any) -> bool:
+    """Whether ``run_id`` can name a run's files: letters, digits, ``_`` and ``-`` (no path:
+    a store is data, what it records never points at files elsewhere)."""
+    return isinstance(run_id, str) and _RUN_ID.fullmatch(run_id) is not None
+
+
+def series_rel(run_id: str) -> str:
+    """A run's series file relative to the store (as manifests record it)."""
+    return f"{SERIES_DIR}/{run_id}.parquet"
+
+
+def own_series(root: Path, run_id: str, rel_path: str) -> Path:
+    """The series file ``rel_path`` a record names for ``run_id``, checked to be the store's
+    own (:class:`StoreError` for a path outside the store's series folder)."""
+    if not valid_run_id(run_id) or rel_path != series_rel(run_id):
+        raise StoreError(f"run {run_id}: series file {rel_path!r} is outside the store's "
+                         f"series folder; rebuild the catalog (fentanet runs rebuild)")
+    return root / rel_path
+
+
 def series_file(root: Path, run_id: str) -> Path:
     return root / SERIES_DIR / f"{run_id}.parquet"
 
@@ -271,7 +301,7 @@ def verify_series(root: Path, run_id: str, rel_path: str, sha256: str | None) ->
     checksum catches any damage, including what Parquet's own checks let through (as in
     its metadata).
     """
-    path = root / rel_path
+    path = own_series(root, run_id, rel_path)
     try:
         data = path.read_bytes()
     except FileNotFoundError:

@@ -31,12 +31,15 @@ from fentanet.store.files import (
     RunRecord,
     StoreError,
     manifest_file,
+    own_series,
     read_manifest,
     read_series,
     series_file,
+    series_rel,
     sha256_file,
     stale_temp_files,
     temp_files,
+    valid_run_id,
     verify_series,
     write_run,
 )
@@ -422,11 +425,12 @@ class RunStore:
             rows = con.execute(f"SELECT run_id, series_path FROM runs{where}", args).fetchall()
             # manifest first: once it is gone a rebuild cannot bring the run back
             for run_id, _ in rows:
-                with contextlib.suppress(FileNotFoundError):
-                    manifest_file(self.root, run_id).unlink()
+                if valid_run_id(run_id):  # a tampered catalog row names no file elsewhere
+                    with contextlib.suppress(FileNotFoundError):
+                        manifest_file(self.root, run_id).unlink()
             catalog.delete(con, [r[0] for r in rows])
-        for _, rel in rows:
-            if rel is not None:
+        for run_id, rel in rows:
+            if rel is not None and valid_run_id(run_id) and rel == series_rel(run_id):
                 with contextlib.suppress(FileNotFoundError):
                     (self.root / rel).unlink()
         return len(rows)
@@ -521,7 +525,11 @@ class RunStore:
                 report.missing_manifest.append(run_id)
             if status != "done":
                 continue
-            path = self.root / rel
+            try:
+                path = own_series(self.root, run_id, rel)
+            except StoreError as exc:
+                report.damaged.append((run_id, str(exc)))
+                continue
             if not path.is_file():
                 report.damaged.append((run_id, f"series file {path} is missing"))
             elif verify and sha and sha256_file(path) != sha:
