@@ -152,3 +152,19 @@ def test_random_edge_lists_read_back_whatever_the_delimiter(tmp_path, pairs, del
         w = {(s, t): float(x) for s, t, x in pairs}
         assert all(w[(s, t)] == x for s, t, x in zip(net.links["source"], net.links["target"],
                                                       net.links["weight"], strict=True))
+
+
+def test_a_quote_inside_a_cell_is_a_character_as_in_the_comma_version(tmp_path):
+    """A double quote opens a quoted cell only at the start of a cell (as CSV reads it):
+    ``O"Neil`` is a name, and the whitespace after it still separates fields."""
+    text = 'source,target\nO"Neil,b\nc,d"x\n"e f",g\n'
+    assert normalise_whitespace(b'O"Neil b\nc d"x\n"e f"  g') == b'O"Neil\tb\nc\td"x\n"e f"\tg'
+    assert whitespace_fields('O"Neil b') == 2
+    (tmp_path / "c.links.csv").write_text(text)
+    (tmp_path / "w.links.txt").write_text(text.replace(",", " "))
+    want = fentanet.read(tmp_path / "c.links.csv", format="links").links
+    got = fentanet.read(tmp_path / "w.links.txt", format="links").links
+    assert got[["source", "target"]].values.tolist() == [['O"Neil', "b"], ["c", 'd"x'],
+                                                         ["e f", "g"]]
+    assert got[["source", "target"]].values.tolist() == \
+        want[["source", "target"]].values.tolist()

@@ -154,8 +154,11 @@ def sniff_delimiter(lines: Sequence[str], candidates: str = ",\t;|", *,
 WHITESPACE = " "
 """The delimiter that stands for runs of spaces and tabs (outside double quotes)."""
 
-_RUNS = re.compile(rb'(?P<quoted>"(?:[^"]|"")*")|(?P<edge>(?m:^[ \t]+|[ \t]+(?=\r?$)))'
-                   rb'|[ \t]+')
+# a quote opens a quoted cell only at the start of a cell (elsewhere it is a character, as
+# CSV reads it)
+_RUNS = re.compile(rb'(?P<quoted>(?<![^ \t\r\n])"(?:[^"]|"")*")'
+                   rb'|(?P<edge>(?m:^[ \t]+|[ \t]+(?=\r?$)))|[ \t]+')
+_QUOTED_CELL = re.compile(r'(?<![^\t])"(?:[^"]|"")*"')
 
 
 def normalise_whitespace(raw: bytes) -> bytes:
@@ -173,7 +176,7 @@ def whitespace_fields(line: str) -> int:
     """The number of fields of ``line`` split at runs of spaces and tabs outside double
     quotes."""
     text = normalise_whitespace(line.encode("utf-8")).decode("utf-8")
-    return _count_outside_quotes(text, "\t") + 1 if text else 0
+    return _QUOTED_CELL.sub("", text).count("\t") + 1 if text else 0
 
 
 def sniff_list_delimiter(lines: Sequence[str], candidates: str = ",\t;|") -> str | None:
