@@ -66,3 +66,8 @@ def test_a_dataset_name_without_the_data_folder_says_so(tmp_path, monkeypatch):
     from fentanet.cli import main
 
     assert main(["info", "caviar"]) == 2
+
+
+def test_a_path_the_system_cannot_take_is_an_input_error():
+    with pytest.raises(InputError, match="cannot use this path"):
+        fentanet.read("x" * 5000)

@@ -155,3 +155,32 @@ def test_a_store_never_reaches_past_fentanet_through_its_modules(monkeypatch):
     from fentanet.calibrate.models import run_observed
 
     assert resolve("fentanet.calibrate.models:run_observed") is run_observed
+
+
+def _with_setup(ens, change):
+    """The run of a one-run ensemble, its recorded setup changed by ``change`` in place."""
+    import duckdb
+
+    [row] = ens.runs().itertuples()
+    setup = dict(row.setup)
+    change(setup)
+    con = duckdb.connect(str(ens.store.catalog))
+    con.execute("UPDATE runs SET setup = ? WHERE run_id = ?", [json.dumps(setup), row.run_id])
+    con.close()
+    return row.run_id
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda s: s.pop("scenario"), "setup's 'scenario' is None, expected a str"),
+    (lambda s: s.update(interventions="naloxone"), "'interventions' is 'naloxone'"),
+    (lambda s: s.update(model="fentanet.ensemble.core:check_overrides"),
+     "does not take \\(scenario, seed=, variant=, interventions=\\)"),
+])
+def test_a_setup_that_cannot_make_the_run_is_a_clear_error(tmp_path, capsys, change, message):
+    ens = fentanet.ensemble("toy", runs=1, seed=1, scheduler="serial",
+                            overrides={"years": 0.05}, store=tmp_path / "s", progress=False)
+    rid = _with_setup(ens, change)
+    with pytest.raises(InputError, match=message):
+        rerun(rid, ens.store)
+    assert main(["runs", "rerun", rid, "--store", str(tmp_path / "s")]) == 2
+    assert "Traceback" not in capsys.readouterr().err

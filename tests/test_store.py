@@ -292,6 +292,12 @@ def test_a_damaged_catalog_is_rebuilt_from_the_manifests_on_open(tmp_path: Path)
     assert sorted(healed.runs().run_id) == made
     assert healed.check().ok
     assert (root / (store.catalog.name + ".damaged")).is_file()
+    with open(healed.catalog, "r+b") as f:  # damaged again: the first backup is kept
+        f.seek(12288)
+        f.write(bytes(range(64)))
+    with pytest.warns(UserWarning, match="kept as .*runs.duckdb.damaged.1"):
+        assert sorted(RunStore(root).runs().run_id) == made
+    assert (root / (store.catalog.name + ".damaged")).is_file()
 
 
 def test_a_locked_or_foreign_catalog_is_not_rebuilt(tmp_path: Path):

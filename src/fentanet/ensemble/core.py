@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -212,15 +213,26 @@ def rerun(run_id: str, store: RunStore | str | os.PathLike[str] | None = None, *
         why = ("it failed before its interventions were known" if setup
                else "it was stored without its setup (by an older fentanet)")
         raise InputError(f"run {row.run_id} cannot be made again: {why}", field="run_id")
+    for key, kind in (("scenario", str), ("interventions", list), ("overrides", dict)):
+        value = setup.get(key, {} if key == "overrides" else None)
+        if not isinstance(value, kind):
+            raise InputError(f"run {row.run_id} cannot be made again: its setup's {key!r} "
+                             f"is {value!r}, expected a {kind.__name__}", field=f"setup.{key}")
     if model is None:
         model = resolve(setup["model"]) if setup.get("model") else _default_model()
+    label = None if row.variant == BASELINE else row.variant
+    try:
+        inspect.signature(model).bind(None, seed=0, variant=label, interventions=[])
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"run {row.run_id} cannot be made again: the model {reference(model)} "
+                         f"does not take (scenario, seed=, variant=, interventions=) ({exc})",
+                         field="model") from None
     sc = getattr(model, "load_scenario", load_scenario)(setup["scenario"])
     sc = sc.override({**setup.get("overrides", {}), "interventions": setup["interventions"]})
     if row.digest and hasattr(sc, "digest") and sc.digest() != row.digest:
         raise InputError(f"run {row.run_id}: the scenario {setup['scenario']!r} has changed "
                          f"since the run (digest {sc.digest()[:12]}, recorded "
                          f"{row.digest[:12]})", field="scenario")
-    label = None if row.variant == BASELINE else row.variant
     return model(sc, seed=int(row.seed), variant=label, interventions=[])
 
 

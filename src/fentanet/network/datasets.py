@@ -99,7 +99,11 @@ def resolve(file: str | os.PathLike[str]) -> tuple[Path, str | None]:
     """
     text = os.fspath(file)
     p = Path(text).expanduser()
-    if p.exists():
+    try:
+        exists = p.exists()
+    except OSError as exc:  # a name too long for the system, say
+        raise InputError(f"cannot use this path: {exc.strerror or exc}", file=text) from None
+    if exists:
         return p, None
     if text in DATASETS:
         return path(text), text

@@ -93,6 +93,17 @@ class CheckReport:
         return not (self.damaged or self.unregistered or self.missing_manifest)
 
 
+def _unused(path: Path) -> Path:
+    """``path``, or ``path.1``, ``path.2``, ... the first that does not exist (an earlier
+    backup is never overwritten)."""
+    k = 0
+    out = path
+    while out.exists() or _wal(out).exists():
+        k += 1
+        out = path.with_name(f"{path.name}.{k}")
+    return out
+
+
 def _cannot_open(store: RunStore, exc: BaseException) -> StoreError:
     return StoreError(
         f"{store.catalog}: cannot open the run catalog ({exc}); if the file is damaged, "
@@ -497,7 +508,7 @@ class RunStore:
             finally:
                 con.close()
             if self.catalog.exists():
-                backup = self.catalog.with_name(self.catalog.name + backup_suffix)
+                backup = _unused(self.catalog.with_name(self.catalog.name + backup_suffix))
                 os.replace(self.catalog, backup)
                 if _wal(self.catalog).exists():
                     os.replace(_wal(self.catalog), _wal(backup))
