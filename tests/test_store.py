@@ -500,3 +500,18 @@ def test_a_manifest_never_points_the_store_at_files_outside_it(store: RunStore,
         store.series([rec.run_id], on_error="raise")
     assert store.delete([rec.run_id]) == 1
     assert precious.is_file()
+
+
+def test_a_ctrl_c_that_duckdb_turned_into_its_error_is_a_keyboard_interrupt(store: RunStore):
+    """Ctrl-C while any catalog statement runs (seen in the SELECT before an insert: an
+    interrupted ensemble ended in 'RuntimeError: Query interrupted', exit 1) comes out of
+    the store as KeyboardInterrupt; other errors are left as they are."""
+    make_run(store, 1)
+    with pytest.raises(KeyboardInterrupt), store._connect() as con:
+        con.execute("SELECT 1")
+        raise RuntimeError("Query interrupted")
+    with pytest.raises(KeyboardInterrupt), store._connect():
+        raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+    with pytest.raises(RuntimeError, match="something else"), store._connect():
+        raise RuntimeError("something else")
+    assert len(store.runs()) == 1

@@ -135,7 +135,7 @@ def insert(con: duckdb.DuckDBPyConnection, records: Sequence[RunRecord]) -> int:
             con.execute("ROLLBACK")
         except duckdb.Error:
             pass  # the failed statement already ended the transaction
-        if _interrupted(exc):
+        if interrupted(exc):
             # Ctrl-C while DuckDB ran the statement: it stops the query and raises its own
             # error; callers (an ensemble's interrupt handling) expect KeyboardInterrupt
             raise KeyboardInterrupt from None
@@ -157,7 +157,7 @@ def delete(con: duckdb.DuckDBPyConnection, run_ids: Sequence[str]) -> None:
             con.execute("ROLLBACK")
         except duckdb.Error:
             pass  # the failed statement already ended the transaction
-        if _interrupted(exc):
+        if interrupted(exc):
             # Ctrl-C while DuckDB ran the statement: it stops the query and raises its own
             # error; callers (an ensemble's interrupt handling) expect KeyboardInterrupt
             raise KeyboardInterrupt from None
@@ -175,7 +175,7 @@ def damaged(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.Error) and any(word in text for word in DAMAGE)
 
 
-def _interrupted(exc: BaseException) -> bool:
+def interrupted(exc: BaseException) -> bool:
     """Whether DuckDB stopped a statement because of an interrupt (SIGINT)."""
     return isinstance(exc, duckdb.InterruptException) or (
         isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower())

@@ -193,11 +193,17 @@ class RunStore:
 
     @contextlib.contextmanager
     def _connect(self, *, write: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A short catalog connection made under the store's lock."""
+        """A short catalog connection made under the store's lock. A Ctrl-C that DuckDB
+        turned into its own error while a statement ran ('Query interrupted') comes out as
+        the KeyboardInterrupt it was, whichever statement it stopped."""
         with self._lock:
             con = self._duckdb(write=write)
             try:
                 yield con
+            except Exception as exc:
+                if catalog.interrupted(exc):
+                    raise KeyboardInterrupt from None
+                raise
             finally:
                 con.close()
 
