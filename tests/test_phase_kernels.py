@@ -276,3 +276,56 @@ def test_leaders_cached_as_actors_are_appended_are_the_full_look_up(toy_sim):
     want = np.flatnonzero((a.org >= 0) & (a.role == adaptation.LEADER))
     np.testing.assert_array_equal(got, want)
     assert got[-1] == a.n - 2
+
+
+def _chosen_oracle(ready, take, org, vacant_since, member_org):
+    """The refilled vacancies as the engine chose them before (every ready vacancy sorted)."""
+    of = org[ready]
+    order = np.lexsort((ready, vacant_since[ready], of))
+    slots = ready[order]
+    rank = adaptation._rank_in_group(of[order])
+    return slots[rank < take[member_org[slots]]]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_chosen_vacancies_sorting_only_organizations_that_take_equal_the_full_sort(seed):
+    rng = np.random.default_rng(seed)
+    n, n_orgs = 400, 12
+    org_slots = rng.choice(np.arange(n, n + 50), n_orgs, replace=False)
+    member_org = rng.integers(-1, n_orgs, n)
+    org = np.where(member_org >= 0, org_slots[np.maximum(member_org, 0)], -1)
+    vacant_since = rng.integers(0, 5, n) * 0.25  # ties in time: broken by slot
+    ready = np.flatnonzero((member_org >= 0) & (rng.random(n) < 0.6))
+    take = np.where(rng.random(n_orgs) < 0.4, rng.integers(0, 6, n_orgs), 0)
+    got = adaptation._chosen(ready, take, org, vacant_since, member_org)
+    want = _chosen_oracle(ready, take, org, vacant_since, member_org)
+    np.testing.assert_array_equal(got, want)
+    assert got.size == sum(min(t, int((member_org[ready] == o).sum()))
+                           for o, t in enumerate(take))
+
+
+def _orphan_oracle(li, src, dst, kind, marketplaces):
+    """The orphaned listings as the engine found them before (three np.isin)."""
+    li = li[np.isin(kind[li], [LKIND["supplies"], LKIND["ships"], LKIND["sells_to"]])]
+    out = li[np.isin(src[li], marketplaces)]
+    inn = li[np.isin(dst[li], marketplaces)]
+    return np.concatenate([
+        np.stack([dst[out], kind[out], np.zeros(out.size, dtype=np.int64)], axis=1),
+        np.stack([src[inn], kind[inn], np.ones(inn.size, dtype=np.int64)], axis=1),
+    ]).astype(np.int64)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_orphan_rows_are_the_isin_version(seed):
+    rng = np.random.default_rng(seed)
+    n, m = 60, 500
+    src = rng.integers(0, n, m).astype(np.int32)
+    dst = rng.integers(0, n, m).astype(np.int32)
+    kind = rng.integers(0, len(LKIND), m).astype(np.int8)
+    marketplaces = rng.choice(n, 4, replace=False)  # unsorted; links between them too
+    li = np.unique(np.flatnonzero(np.isin(src, marketplaces) | np.isin(dst, marketplaces)))
+    got = enforcement._orphan_rows(li, src, dst, kind, marketplaces.astype(np.int64),
+                                   enforcement._FLOW_KINDS)
+    want = _orphan_oracle(li, src, dst, kind, marketplaces)
+    assert got.dtype == want.dtype == np.int64 and want.shape[0] > 10
+    np.testing.assert_array_equal(got, want)

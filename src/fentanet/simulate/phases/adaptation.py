@@ -265,14 +265,24 @@ def _replacement(sim):
     k = sim.streams.binomial("adaptation.recruit", sim.step, a.uid[orgs], vac[loc], prob)
     take = np.zeros(topo.org_ids.size, dtype=np.int64)
     take[loc] = k
-    org = a.org[ready]
-    order = np.lexsort((ready, a.vacant_since[ready], org))
-    slots = ready[order]
-    rank = _rank_in_group(org[order])
-    chosen = slots[rank < take[topo.member_org[slots]]]
+    chosen = _chosen(ready, take, a.org, a.vacant_since, topo.member_org)
     if chosen.size:
         _recruit(sim, chosen)
     sim.now["recruits"] = float(chosen.size)
+
+
+def _chosen(ready, take, org, vacant_since, member_org):
+    """The vacancies refilled: per organization the ``take`` (by local number) longest
+    vacant of its ready vacancies (``ready``: slots, ascending; ties by slot), ordered by
+    organization slot, then vacancy time, then slot. Only the ready vacancies of
+    organizations that take some are sorted: the order restricted to them is the order of
+    every ready vacancy, and ranks count within an organization."""
+    ready = ready[take[member_org[ready]] > 0]
+    of = org[ready]
+    order = np.lexsort((ready, vacant_since[ready], of))
+    slots = ready[order]
+    rank = _rank_in_group(of[order])
+    return slots[rank < take[member_org[slots]]]
 
 
 @numba.njit(cache=True)

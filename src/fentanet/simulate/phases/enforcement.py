@@ -406,11 +406,32 @@ def _orphan(sim, marketplaces):
     ln = sim.s.links
     inc = sim.topo.incidence
     li = np.unique(links_of_slots(marketplaces, *inc.parts(sim.s)))
-    li = li[np.isin(ln.kind[li], [LKIND["supplies"], LKIND["ships"], LKIND["sells_to"]])]
-    out = li[np.isin(ln.src[li], marketplaces)]
-    inn = li[np.isin(ln.dst[li], marketplaces)]
-    rows = np.concatenate([
-        np.stack([ln.dst[out], ln.kind[out], np.zeros(out.size, dtype=np.int64)], axis=1),
-        np.stack([ln.src[inn], ln.kind[inn], np.ones(inn.size, dtype=np.int64)], axis=1),
-    ]).astype(np.int64)
+    rows = _orphan_rows(li, ln.src, ln.dst, ln.kind, np.asarray(marketplaces, dtype=np.int64),
+                        _FLOW_KINDS)
     sim.orphans = np.concatenate([sim.orphans, rows])
+
+
+_FLOW_KINDS = np.array([LKIND["supplies"], LKIND["ships"], LKIND["sells_to"]], dtype=np.int64)
+
+
+@numba.njit(cache=True)
+def _orphan_rows(li, src, dst, kind, marketplaces, flow_kinds):
+    """The rows of :func:`_orphan` for the links ``li`` (ascending): (receiver, kind, 0)
+    for each flow link out of a marketplace, then (sender, kind, 1) for each into one."""
+    mk = np.sort(marketplaces)
+    rows = np.empty((2 * li.size, 3), dtype=np.int64)
+    c = 0
+    for part in range(2):
+        for j in range(li.size):
+            e = li[j]
+            k = kind[e]
+            if k != flow_kinds[0] and k != flow_kinds[1] and k != flow_kinds[2]:
+                continue
+            end = src[e] if part == 0 else dst[e]
+            i = np.searchsorted(mk, end)
+            if i < mk.size and mk[i] == end:
+                rows[c, 0] = dst[e] if part == 0 else src[e]
+                rows[c, 1] = k
+                rows[c, 2] = part
+                c += 1
+    return rows[:c]
