@@ -156,7 +156,8 @@ def _labs_to_routes(sim) -> None:
         beta = p.routes.displacement_beta
         risk_rt = np.exp(-beta * a.loss[rt.senders])
         risk_in = np.exp(-beta * a.loss[st.receivers])
-        pref = np.where(a.kind[st.dst] == ROUTE, risk_in[st.d_loc], 1.0)
+        # per receiver, then per link (routes by their risk, other receivers 1)
+        pref = np.where(a.kind[st.receivers] == ROUTE, risk_in, 1.0)[st.d_loc]
     else:
         risk_rt = np.ones(rt.senders.size)
         pref = None
