@@ -51,7 +51,7 @@ class Stage:
                  weight_by: str = "receiver") -> None:
         self.sender_kinds = np.array(sender_kinds, dtype=np.int8)
         self.link_kinds = np.array(link_kinds, dtype=np.int8)
-        self._link_codes = tuple(int(k) for k in link_kinds)
+        self._kind_bits = sum(1 << int(k) for k in set(link_kinds))  # link kinds as bits
         self.receiver_not = np.array(receiver_not, dtype=np.int8)
         self.weight_by = weight_by
         # membership tables by code (as uint8): the stage's test without np.isin
@@ -73,10 +73,10 @@ class Stage:
     def size(self) -> int:
         return int(self.li.size)
 
-    def extend(self, s: State, new_kinds: np.ndarray | list | None = None) -> None:
+    def extend(self, s: State, new_kinds: int | None = None) -> None:
         """Add the links appended since the last call (and grow the maps with the actors).
-        ``new_kinds`` (optional, per link kind code: whether some link appended since the
-        last call has it) lets a stage skip a tail without its link kinds."""
+        ``new_kinds`` (optional: the link kind codes of the links appended since the last
+        call, as bits ``1 << code``) lets a stage skip a tail without its link kinds."""
         a, ln = s.actors, s.links
         n = a.n
         if self.s_map.size < n:
@@ -88,7 +88,7 @@ class Stage:
         start = self.upto
         if start == ln.n:
             return
-        if new_kinds is not None and not any(new_kinds[k] for k in self._link_codes):
+        if new_kinds is not None and not new_kinds & self._kind_bits:
             self.upto = ln.n  # none of this stage's kinds (such as a recruit's ties)
             return
         akind = a.kind
@@ -276,8 +276,10 @@ class Topology:
         uptos = {st.upto for st in self.stages.values()}
         new_kinds = None
         if len(uptos) == 1:  # every stage has seen the same links: one look at the tail
-            new_kinds = (np.bincount(s.links.kind[uptos.pop():], minlength=len(LKIND))
-                         > 0).tolist()
+            new_kinds = 0
+            for code, count in enumerate(np.bincount(s.links.kind[uptos.pop():]).tolist()):
+                if count:
+                    new_kinds |= 1 << code
         for st in self.stages.values():
             st.extend(s, new_kinds)
         self.incidence.sync(s)
