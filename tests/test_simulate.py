@@ -202,9 +202,10 @@ def test_a_one_time_operation_is_over_after_its_step_unless_it_has_an_end(end):
     assert paid[steps] == pytest.approx(1.0e6 * 0.5 * dt)
 
 
+@pytest.mark.parametrize("role", ["lieutenant", "leader"])
 @pytest.mark.parametrize("on", [True, False])
-def test_an_arrest_in_the_leadership_suspends_the_organization(on):
-    """The arrest of a lieutenant suspends its organization for `suspension_years`
+def test_an_arrest_in_the_leadership_suspends_the_organization(on, role):
+    """The arrest of a lieutenant or the leader suspends its organization for `suspension_years`
     (`suspension_on_leadership`); a plain member's arrest does not (one member is below
     `suspension_share`)."""
     from fentanet.simulate.phases import adaptation, enforcement
@@ -216,11 +217,11 @@ def test_an_arrest_in_the_leadership_suspends_the_organization(on):
     org = int(sim.topo.slots("organization")[0])
     mine = np.flatnonzero((a.org == org) & a.alive)
     member = mine[a.role[mine] == ROLE["member"]][0]
-    lieutenant = mine[a.role[mine] == ROLE["lieutenant"]][0]
+    lead = mine[a.role[mine] == ROLE[role]][0]
     enforcement.remove(sim, np.array([member]), cause="arrest")
     adaptation._suspension(sim)
     assert a.suspended_until[org] == -np.inf and sim.now["suspensions"] == 0
-    enforcement.remove(sim, np.array([lieutenant]), cause="arrest")
+    enforcement.remove(sim, np.array([lead]), cause="arrest")
     adaptation._suspension(sim)
     want = sim.t + sc.params.adaptation.suspension_years if on else -np.inf
     assert a.suspended_until[org] == want

@@ -117,6 +117,34 @@ def test_transfer_is_plan_afford_apply_bit_for_bit(seed):
         np.testing.assert_array_equal(g, w)
 
 
+@pytest.mark.parametrize("pref, room", [
+    ([np.nan, 1.0], [1.0, 1.0]), ([np.inf, 1.0], [1.0, 1.0]), ([1.0, 1.0], [np.inf, 1.0])])
+def test_transfer_moves_no_nan(pref, room):
+    """A NaN quantity (from a non-finite preference or room) moves nothing, as plan drops
+    it: no NaN reaches stocks, cash, revenue or throughput, and the result is the three
+    kernels' one after the other."""
+    li = np.arange(2, dtype=np.int32)
+    s_loc = np.zeros(2, dtype=np.int32)
+    d_loc = np.arange(2, dtype=np.int32)
+    src, dst = np.zeros(2, dtype=np.int32), np.array([1, 2], dtype=np.int32)
+    ext, d_pay = np.ones(2, dtype=bool), np.zeros(2, dtype=np.int32)
+    s_kind, price = np.zeros(2, dtype=np.int8), np.array([2.0])
+    payer, payers = np.array([0, 1, 1], dtype=np.int32), np.array([1])
+    ok, pref, room = np.ones(2, dtype=bool), np.array(pref), np.array(room)
+    state = [np.array([5.0, 0.0, 0.0]), np.array([0.0, 10.0, 0.0]), np.zeros(3), np.zeros(3)]
+    want = [x.copy() for x in state]
+    moved, q = kernels.plan(li, s_loc, d_loc, ok, pref[:0], pref, np.array([1.0]), room, 3,
+                            True)
+    kernels.afford(moved, q, ext, d_pay, s_kind, price, payers, want[1])
+    kernels.apply(moved, q, src, dst, s_loc, ext, s_kind, price, np.zeros(0), payer, *want)
+    got = [x.copy() for x in state]
+    kernels.transfer(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, payers, ok, pref,
+                     np.array([1.0]), room.copy(), 3, price, payer, *got)
+    for g, w in zip(got, want, strict=True):
+        assert np.isfinite(g).all()
+        np.testing.assert_array_equal(g, w)
+
+
 def test_afford_scales_each_payer_to_its_cash():
     qty = np.array([2.0, 2.0, 1.0, 4.0])
     ext = np.array([True, True, True, False])

@@ -260,7 +260,7 @@ def apply(moved, q, src, dst, s_loc, ext, s_kind, price_of_kind, lost_share, pay
     lost = 0.0
     for j in range(moved.size):
         x = q[j]
-        if x <= 0.0:
+        if not x > 0.0:  # NaN moves nothing, as plan drops it
             continue
         k = moved[j]
         s = src[k]
@@ -309,12 +309,12 @@ def transfer(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, payers, link_alive,
             scale[b] = c / due[b] if due[b] > 0.0 else 0.0
     for j in range(n0):
         x = q[j]
-        if x <= 0.0:
+        if not x > 0.0:  # NaN moves nothing, as plan drops it
             continue
         k = first[j]
         if ext[k]:
             x = x * scale[d_pay[k]]
-            if x <= 0.0:
+            if not x > 0.0:  # NaN moves nothing, as plan drops it
                 continue
         s = src[k]
         d = dst[k]

@@ -134,19 +134,6 @@ def _hazard(kind, alive, legit, refused, activity, throughput, capacity, a_min, 
     return h, neg
 
 
-@numba.njit(cache=True)
-def _detect(neg_prob, uid, prefix):
-    """Slots detected: keyed uniform below the probability ``-neg_prob``."""
-    out = np.empty(neg_prob.size, dtype=np.int64)
-    k = 0
-    for i in range(neg_prob.size):
-        prob = -neg_prob[i]
-        if prob > 0.0 and keyed_uniform(np.uint64(uid[i]), prefix) < prob:
-            out[k] = i
-            k += 1
-    return out[:k]
-
-
 _SURE = 1e-9
 """Relative margin of the bounds :func:`_decide` trusts (NumPy's ``expm1`` is within a few
 units in the last place, about 1e-15)."""
@@ -174,8 +161,8 @@ def _detect_fused(kind, alive, legit, refused, activity, throughput, capacity, a
     """Detection in one pass: per slot the hazard (:func:`_hazard`) and its keyed uniform,
     decided by :func:`_decide`. Returns the slots detected (ascending), the undecided slots
     (ascending), their exponents ``-hazard * dt`` and their uniforms: the caller finishes
-    those with NumPy's ``expm1``, so every decision is the one :func:`_detect` takes on
-    ``np.expm1(-hazard * dt)``."""
+    those with NumPy's ``expm1``, so every slot is detected exactly when its keyed uniform
+    is below the probability ``-np.expm1(-hazard * dt)``."""
     n = kind.size
     hit = np.empty(n, dtype=np.int64)
     nh = 0
