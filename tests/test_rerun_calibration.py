@@ -174,7 +174,7 @@ def _with_setup(ens, change):
     (lambda s: s.pop("scenario"), "setup's 'scenario' is None, expected a str"),
     (lambda s: s.update(interventions="naloxone"), "'interventions' is 'naloxone'"),
     (lambda s: s.update(model="fentanet.ensemble.core:check_overrides"),
-     "does not take \\(scenario, seed=, variant=, interventions=\\)"),
+     "'fentanet.ensemble.core:check_overrides', which is not a run model"),
 ])
 def test_a_setup_that_cannot_make_the_run_is_a_clear_error(tmp_path, capsys, change, message):
     ens = fentanet.ensemble("toy", runs=1, seed=1, scheduler="serial",
@@ -184,3 +184,11 @@ def test_a_setup_that_cannot_make_the_run_is_a_clear_error(tmp_path, capsys, cha
         rerun(rid, ens.store)
     assert main(["runs", "rerun", rid, "--store", str(tmp_path / "s")]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_model_given_back_must_take_a_runs_arguments(tmp_path):
+    ens = fentanet.ensemble("toy", runs=1, seed=1, scheduler="serial",
+                            overrides={"years": 0.05}, store=tmp_path / "s", progress=False)
+    [row] = ens.runs().itertuples()
+    with pytest.raises(InputError, match="does not take \\(scenario, seed=, variant="):
+        rerun(row.run_id, ens.store, model=lambda scenario: scenario)

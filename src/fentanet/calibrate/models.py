@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fentanet.ensemble.core import run_model
 from fentanet.errors import InputError
 
 TRANSITION_PREFIX = "fentanyl."
@@ -269,6 +270,7 @@ class ObservedScenario:
         return self.scenario.override({"params.market.potency_trend": trend})
 
 
+@run_model
 def run_observed(scenario: Any, seed: int | None = None, **kwargs: Any) -> Any:
     """Simulate an :class:`ObservedScenario` (or a plain scenario) and add the observation
     ``synthetic_fatal`` to its series and summary. The signature of ``fentanet.simulate``:

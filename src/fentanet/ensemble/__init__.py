@@ -15,6 +15,7 @@ from fentanet.ensemble.core import (
     reference,
     rerun,
     resolve,
+    run_model,
     scenario_source,
 )
 from fentanet.ensemble.plan import BASELINE, RunTask, Variant, sweep_points, variants_from
@@ -46,6 +47,7 @@ __all__ = [
     "reference",
     "rerun",
     "resolve",
+    "run_model",
     "scenario_source",
     "series_quantiles",
     "sweep_points",

@@ -161,6 +161,18 @@ def reference(function: Any) -> str:
     return f"{getattr(function, '__module__', '?')}:{getattr(function, '__qualname__', '?')}"
 
 
+_RUN_MODELS: set[str] = set()
+"""The references of the functions marked by :func:`run_model`."""
+
+
+def run_model(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a module-level function of fentanet as a model a stored run may name: what
+    :func:`resolve` (and so :func:`rerun`) imports from a run's setup (``fentanet.simulate``,
+    the default, always is one)."""
+    _RUN_MODELS.add(reference(function))
+    return function
+
+
 def resolve(ref: str) -> Any:
     """The object named ``"module:qualname"`` (:func:`reference`) in fentanet's own modules;
     :class:`InputError` when it is elsewhere (a store is data: what it names is never
@@ -187,6 +199,13 @@ def resolve(ref: str) -> Any:
         raise InputError(f"the run was made by the model {ref!r}, which is not a function "
                          f"fentanet defines under that name: pass the model as model= to "
                          f"fentanet.ensemble.rerun to make it again", field="model")
+    from fentanet.ensemble.runner import _default_model
+
+    if ref not in _RUN_MODELS and ref != reference(_default_model()):
+        raise InputError(f"the run names {ref!r}, which is not a run model (fentanet.simulate "
+                         f"or a function marked with fentanet.ensemble.run_model): pass the "
+                         f"model as model= to fentanet.ensemble.rerun to make it again",
+                         field="model")
     return obj
 
 
