@@ -19,8 +19,9 @@ migrated by rebuilding it from the manifests (the old file is kept beside it).
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import duckdb
@@ -121,25 +122,14 @@ def insert(con: duckdb.DuckDBPyConnection, records: Sequence[RunRecord]) -> int:
     metric_rows = [(r.run_id, k, v) for r in new for k, v in r.summary.items()]
     summaries = pd.DataFrame(metric_rows, columns=["run_id", "metric", "value"])
     summaries["value"] = summaries["value"].astype("float64")
-    con.execute("BEGIN TRANSACTION")
+    con.register("_new_runs", runs)
+    con.register("_new_summaries", summaries)
     try:
-        con.register("_new_runs", runs)
-        con.register("_new_summaries", summaries)
-        cols = ", ".join(RUN_FIELDS[:-1])
-        con.execute(f"INSERT INTO runs ({cols}, registered_at) "
-                    f"SELECT {cols}, now()::TIMESTAMP FROM _new_runs")
-        con.execute("INSERT INTO summaries SELECT run_id, metric, value FROM _new_summaries")
-        con.execute("COMMIT")
-    except BaseException as exc:
-        try:
-            con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass  # the failed statement already ended the transaction
-        if interrupted(exc):
-            # Ctrl-C while DuckDB ran the statement: it stops the query and raises its own
-            # error; callers (an ensemble's interrupt handling) expect KeyboardInterrupt
-            raise KeyboardInterrupt from None
-        raise
+        with transaction(con):
+            cols = ", ".join(RUN_FIELDS[:-1])
+            con.execute(f"INSERT INTO runs ({cols}, registered_at) "
+                        f"SELECT {cols}, now()::TIMESTAMP FROM _new_runs")
+            con.execute("INSERT INTO summaries SELECT run_id, metric, value FROM _new_summaries")
     finally:
         con.unregister("_new_runs")
         con.unregister("_new_summaries")
@@ -147,10 +137,19 @@ def insert(con: duckdb.DuckDBPyConnection, records: Sequence[RunRecord]) -> int:
 
 
 def delete(con: duckdb.DuckDBPyConnection, run_ids: Sequence[str]) -> None:
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM summaries WHERE run_id IN (SELECT unnest(?))", [list(run_ids)])
         con.execute("DELETE FROM runs WHERE run_id IN (SELECT unnest(?))", [list(run_ids)])
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The statements of the block in one transaction: committed at its end, rolled back on
+    any error; a Ctrl-C that DuckDB turned into its own error while a statement ran comes
+    out as KeyboardInterrupt (callers, an ensemble's interrupt handling, expect it)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
         con.execute("COMMIT")
     except BaseException as exc:
         try:
@@ -158,8 +157,6 @@ def delete(con: duckdb.DuckDBPyConnection, run_ids: Sequence[str]) -> None:
         except duckdb.Error:
             pass  # the failed statement already ended the transaction
         if interrupted(exc):
-            # Ctrl-C while DuckDB ran the statement: it stops the query and raises its own
-            # error; callers (an ensemble's interrupt handling) expect KeyboardInterrupt
             raise KeyboardInterrupt from None
         raise
 
