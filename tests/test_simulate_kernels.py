@@ -220,8 +220,13 @@ def test_organization_numbers_grow_past_their_buffers(sim):
         a.append(kind=np.full(k, KIND["dealer"], dtype=np.int8), uid=np.arange(k) + 10**7 + first,
                  alive=np.ones(k, dtype=bool), org=first + np.arange(k),
                  payer=first + np.arange(k))
-        sim.s.market_of = np.append(sim.s.market_of, np.full(2 * k, -1))
+        # and one organization no member names (yet): numbered as from scratch
+        a.append(kind=np.array([KIND["organization"]], dtype=np.int8),
+                 uid=np.array([10**8 + first]), alive=np.array([True]), org=np.array([-1]),
+                 payer=np.array([a.n]))
+        sim.s.market_of = np.append(sim.s.market_of, np.full(2 * k + 1, -1))
         topo.sync(sim.s)
+        assert topo.org_loc[a.n - 1] >= 0
         whole = Topology(sim.s)
         for name in ("org_ids", "org_loc", "member_org"):
             np.testing.assert_array_equal(getattr(topo, name), getattr(whole, name),

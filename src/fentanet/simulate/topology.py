@@ -319,7 +319,9 @@ class Topology:
                     grown[:start] = getattr(self, name)[:start]
                     setattr(self, name, grown)
             self.org_loc = self._org_loc[: a.n]
-            fresh = np.unique(org[(org >= 0)])
+            # appended organizations, named by a member or not (as from scratch)
+            fresh = np.union1d(start + np.flatnonzero(a.kind[start:] == KIND["organization"]),
+                               org[org >= 0])
             fresh = fresh[self.org_loc[fresh] < 0]
             if fresh.size:
                 self.org_loc[fresh] = np.arange(self.org_ids.size, self.org_ids.size + fresh.size)
