@@ -457,6 +457,7 @@ class TradeModel(mesa.Model):
         self.potency_base = 1.0
         self._uid = 0
         self._stages_at = self._feeders_at = -1
+        self.flow_links = 0  # product links filed so far (the stages' lists follow them)
         self._build(network)
         self._warmup()
 
@@ -581,6 +582,7 @@ class TradeModel(mesa.Model):
         if kind in PRODUCT and s.kind in ("lab", "route", "marketplace", "trafficker",
                                           "dealer") and d.kind != "market":
             s.out.append(ln)
+            self.flow_links += 1
         elif kind == "sells_to" and s.kind in ("dealer", "marketplace") and \
                 isinstance(d, Market):
             ln.weight = max(capacity if finite else d_capacity(d), 1e-12)
@@ -819,22 +821,22 @@ class TradeModel(mesa.Model):
 
     @property
     def feeders(self) -> dict[Actor, list[Actor]]:
-        """Routes feeding each receiver (rebuilt when links are added)."""
-        if self._feeders_at != len(self.links):
+        """Routes feeding each receiver (rebuilt when product links are added)."""
+        if self._feeders_at != self.flow_links:
             feeders = defaultdict(list)
             for route in self.by_kind["route"]:
                 for ln in route.out:
                     feeders[ln.dst].append(route)
-            self._feeders, self._feeders_at = feeders, len(self.links)
+            self._feeders, self._feeders_at = feeders, self.flow_links
         return self._feeders
 
     def stage(self, kind: str) -> list[Link]:
         """The product links out of the senders of ``kind`` (built once, rebuilt after
-        links are added)."""
-        if self._stages_at != len(self.links):
+        product links are added)."""
+        if self._stages_at != self.flow_links:
             self._stages = {k: [ln for s in self.by_kind[k] for ln in s.out]
                             for k in ("lab", "route", *STAGES)}
-            self._stages_at = len(self.links)
+            self._stages_at = self.flow_links
         return self._stages[kind]
 
     def legs(self, kind: str, beta: float) -> list[Link]:

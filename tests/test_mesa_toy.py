@@ -1,0 +1,89 @@
+"""The Mesa peer of the speed benchmark (benchmarks/mesa_toy.py) runs the same step as
+fentanet: on the toy network with the toy's parameters, both models agree in distribution
+on the main series over seeds (their random draws differ, so only distributions can agree).
+
+Tolerance: the difference of the two means over n seeds in units of its standard error
+(Welch's z) stays below 4. Under equal distributions that is a tail probability of about
+1e-3 per measure (a t distribution with about 2n - 2 degrees of freedom); a Mesa model that
+leaves out the population or the enforcement phase misses by tens of standard errors
+(tested below, so the check can fail).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # benchmarks/ is a package at the project root
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import mesa_toy  # noqa: E402
+
+from fentanet.simulate.run import build_network, prepare  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+MAIN = ("supply_kg (total)", "seized_kg (total)", "arrests (total)", "recruits (total)",
+        "overdose_deaths (total)", "labs_active (mean)", "organizations_active (mean)",
+        "people_using (mean)", "price_index (mean)")
+Z = 4.0
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return mesa_toy.validate("toy", seeds=range(1, 11), steps=52)
+
+
+def test_same_step_in_distribution(baseline):
+    z = baseline.loc[list(MAIN), ("z", "")]
+    assert (z.abs() < Z).all(), baseline.loc[list(MAIN)]
+    # every compared series is active in both (a model that records nothing agrees with
+    # nothing): supply, seizures, arrests, recruits and deaths happen
+    flows = [m for m in MAIN if m.endswith("(total)")]
+    assert (baseline.loc[flows, ("fentanet", "mean")] > 0).all()
+    assert (baseline.loc[flows, ("mesa", "mean")] > 0).all()
+
+
+def test_population_and_treatment_agree(baseline):
+    rows = ["deaths (total)", "initiations (total)", "treatment_entries (total)",
+            "people_in_treatment (mean)"]
+    assert (baseline.loc[rows, ("z", "")].abs() < Z).all(), baseline.loc[rows]
+
+
+@pytest.mark.parametrize(("skip", "measure"), [("population", "overdose_deaths (total)"),
+                                               ("enforcement", "arrests (total)"),
+                                               ("adaptation", "recruits (total)")])
+def test_a_missing_phase_is_detected(skip, measure):
+    phases = tuple(p for p in mesa_toy.PHASES if p != skip)
+    table = mesa_toy.validate("toy", seeds=range(1, 6), steps=52, phases=phases)
+    assert abs(table.loc[measure, ("z", "")]) > Z
+
+
+def test_untargeted_interventions_agree():
+    """Border screening (x3 inspection on land, air and sea) and naloxone (coverage 0.5)
+    from the start: both models respond alike."""
+    sc = prepare("toy", interventions=[{"kind": "border_security", "intensity": 2.0},
+                                       {"kind": "naloxone", "intensity": 0.5}])
+    table = mesa_toy.validate(sc, seeds=range(1, 11), steps=52)
+    rows = ["supply_kg (total)", "seized_routes_kg (total)", "overdose_deaths (total)",
+            "arrests (total)"]
+    assert (table.loc[rows, ("z", "")].abs() < Z).all(), table.loc[rows]
+
+
+def test_targeted_operations_are_refused():
+    sc = prepare("toy", variant="top-traffickers")
+    with pytest.raises(NotImplementedError, match="targeted"):
+        mesa_toy.TradeModel(sc, build_network(sc), seed=1)
+
+
+def test_supply_phases_only():
+    sc = prepare("toy")
+    model = mesa_toy.TradeModel(sc, build_network(sc), seed=1, phases=mesa_toy.SUPPLY_PHASES)
+    for _ in range(4):
+        model.step()
+    assert model.rows == []  # no record phase
+    assert model.now["produced_kg"] > 0 and model.now["supply_kg"] > 0
+    assert "overdose_deaths" not in model.now and "price_index" not in model.now
