@@ -73,6 +73,7 @@ import pandas as pd
 
 from fentanet.network.model import Network
 from fentanet.simulate.params import INTERVENTION_KINDS, KINDS_ENFORCED, MODES
+from fentanet.simulate.phases.market import trend
 from fentanet.simulate.population import WEEKS_PER_YEAR, PopulationParams, steady_state
 from fentanet.simulate.scenario import Scenario
 from fentanet.simulate.state import DEFAULT_CAPACITY
@@ -681,7 +682,7 @@ class TradeModel(mesa.Model):
                 e.coverage[k] = min(1.0, e.coverage[k] + x)
         self.efforts = e
         self.aml = -math.expm1(-p.money.aml_share * e.aml)
-        self.potency_base = _trend(p.market.potency_trend, self.t)
+        self.potency_base = trend(p.market.potency_trend, self.t)  # an input series
         self.now["intervention_cost_usd"] = cost
 
     # 2
@@ -1237,14 +1238,6 @@ def _number(v) -> float:
         return 0.0
     return x if math.isfinite(x) and x > 0 else 0.0
 
-
-def _trend(points, t: float) -> float:
-    if not points:
-        return 1.0
-    if len(points) == 1:
-        return float(points[0][1])
-    xs, ys = zip(*sorted(points), strict=True)
-    return float(np.interp(t, xs, ys))
 
 
 FLOWS = ("supply_kg", "seized_kg", "seized_routes_kg", "seized_stock_kg", "arrests",
