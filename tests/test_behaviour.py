@@ -215,3 +215,22 @@ def test_central_targeting_advantage_shrinks_with_replacement(toy):
     lo, _ = interval(on[:, 0] - on[:, 1])  # and the advantage shrinks
     assert lo > 0
     assert on[:, 1].mean() < 0.5 * off[:, 1].mean()  # unlike without replacement
+
+
+def test_arrested_street_sellers_are_replaced(toy):
+    """The replacement effect (Kleiman 1997): street-level enforcement against dealers
+    leaves far fewer dealers missing two years on when independent sellers are replaced
+    (`seller_replacement`) than when they are not."""
+    sc, net = toy
+    iv = [{"kind": "trafficker_enforcement", "start": 0.25, "intensity": 2.0}]
+    gap = {True: [], False: []}
+    for on in (True, False):
+        run = sc.override({"years": 2.0, "params.adaptation.seller_replacement": on})
+        for seed in range(1, 11):
+            b = fentanet.simulate(run, seed=seed, network=net).series
+            v = fentanet.simulate(run, seed=seed, network=net, interventions=iv).series
+            gap[on].append(b["dealers_active"].iloc[-1] - v["dealers_active"].iloc[-1])
+    assert np.mean(gap[False]) > 10  # of the toy's 216 dealers, without replacement
+    assert np.mean(gap[True]) < 0.6 * np.mean(gap[False])
+    lo, _ = interval(np.array(gap[False]) - np.array(gap[True]))
+    assert lo > 0

@@ -227,3 +227,43 @@ def test_an_arrest_in_the_leadership_suspends_the_organization(on, role):
     assert a.suspended_until[org] == want
     assert sim.now["suspensions"] == (1 if on else 0)
     assert sim.leadership_hit.size == 0  # counted once
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_an_arrested_independent_seller_is_replaced_after_the_delay(on):
+    """`seller_replacement`: the place of an arrested independent dealer or marketplace is
+    taken by a newcomer (same slot and links, fresh uid, no stock, links unknown to the
+    police) once it has been vacant for `replacement_delay_years`; an independent that
+    quits insolvent and an organization's member are not (members follow the
+    organization's replacement)."""
+    from fentanet.simulate.phases import adaptation, enforcement
+    from fentanet.simulate.state import KIND
+
+    sc = load("toy").override({"params.adaptation.seller_replacement": on,
+                               "params.adaptation.seller_replacement_rate": 1e6,
+                               "params.adaptation.replacement": False})
+    sim = Sim(sc, build_network(sc), 1)
+    a, ln = sim.s.actors, sim.s.links
+    dealers = np.flatnonzero((a.kind == KIND["dealer"]) & (a.org < 0))
+    seller = np.array([dealers[0], np.flatnonzero(a.kind == KIND["marketplace"])[0]])
+    quitter, member = dealers[1], np.flatnonzero((a.kind == KIND["dealer"]) & (a.org >= 0))[0]
+    uid = a.uid[seller].copy()
+    ln.known[(np.isin(ln.src, seller) | np.isin(ln.dst, seller))] = True
+    enforcement.remove(sim, np.array([*seller, member]), cause="arrest")
+    enforcement.remove(sim, np.array([quitter]), cause="exit")
+    assert not a.alive[[*seller, quitter, member]].any()
+    delay = sc.params.adaptation.replacement_delay_years
+    while sim.t < delay - sim.dt - 1e-12:  # not before the delay
+        adaptation._seller_replacement(sim)
+        assert not a.alive[seller].any() and sim.now["sellers_replaced"] == 0
+        sim.t += sim.dt
+    sim.t = delay
+    adaptation._seller_replacement(sim)
+    assert a.alive[seller].all() == on and not a.alive[[quitter, member]].any()
+    assert sim.now["sellers_replaced"] == (2 if on else 0)
+    if on:
+        assert (a.uid[seller] != uid).all() and (a.uid[seller] >= uid.max()).all()
+        assert (a.product[seller] == 0).all() and not a.vacant[seller].any()
+        mine = np.isin(ln.src, seller) | np.isin(ln.dst, seller)
+        assert mine.sum() > 2 and not ln.known[mine].any()
+        assert all(a.label[s].endswith(f"-r{a.uid[s]}") for s in seller)

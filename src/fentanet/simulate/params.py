@@ -29,6 +29,11 @@ MADTOR = ("Manzi & Calderoni, JASSS 27(3) 2024 (MADTOR): organizations replace a
 MORSELLI = ("Morselli, Giguere & Petit, Social Networks 29(1) 2007: criminal networks trade "
             "efficiency for security under enforcement pressure; Manzi & Calderoni, JASSS "
             "27(3) 2024 (MADTOR)")
+REPLACEMENT = ("Kleiman, The problem of replacement and the logic of drug law enforcement, "
+               "FAS Drug Policy Analysis Bulletin 3 (1997): an arrested retail seller's "
+               "market is taken over by another; Decary-Hetu & Giommoni, Crime, Law and "
+               "Social Change 67(1) 2017: cryptomarket trade recovered within months after "
+               "Operation Onymous's takedowns")
 GALLET = ("Gallet, Health Economics 23(1) 2014, meta-analysis of illicit drug price "
           "elasticities (most estimates between -0.3 and -1)")
 
@@ -184,6 +189,14 @@ class AdaptationParams(_Group):
                             "mount", ge=0)
     replacement_delay_years: float = P(0.04, ASSUMPTION, "time before a vacancy can be filled",
                                        ge=0)
+    seller_replacement: bool = P(
+        True, REPLACEMENT, "an arrested independent dealer or a taken-down marketplace is "
+        "replaced: after the delay a newcomer takes its place (slot and links, a fresh uid, "
+        "the cash left in the niche, no stock)")
+    seller_replacement_rate: float = P(
+        4.0, ASSUMPTION, "rate per year at which a vacant independent dealer's or "
+        "marketplace's place is taken, after replacement_delay_years (about three months "
+        "on average)", ge=0)
     closure_ties: int = P(1, ASSUMPTION, "extra ties a recruit forms to friends of friends "
                           "(triadic closure)", ge=0)
     suspension: bool = P(True, MADTOR, "an organization that loses a large share of members "

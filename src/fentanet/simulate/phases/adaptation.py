@@ -45,6 +45,8 @@ def run(sim) -> None:
     _succession_and_failure(sim)
     if ad.replacement:
         _replacement(sim)
+    if ad.seller_replacement:
+        _seller_replacement(sim)
     if ad.entry:
         _entry(sim)
     if ad.migration and sim.orphans.size:
@@ -269,6 +271,35 @@ def _replacement(sim):
     if chosen.size:
         _recruit(sim, chosen)
     sim.now["recruits"] = float(chosen.size)
+
+
+def _seller_replacement(sim):
+    """Each vacant place of an independent seller (arrested dealer or taken-down
+    marketplace without an organization) vacant for at least the delay is taken by a
+    newcomer with probability ``1 - exp(-rate * dt)`` this step (keyed by the place's last
+    uid); the newcomer joins as a recruit does."""
+    a, ad = sim.s.actors, sim.p.adaptation
+    ready = _open_places(a.vacant, a.vacant_since, a.org, sim.t, ad.replacement_delay_years)
+    taken = 0
+    if ready.size:
+        u = sim.streams.uniform("adaptation.sellers", sim.step, a.uid[ready])
+        chosen = ready[u < -np.expm1(-ad.seller_replacement_rate * sim.dt)]
+        if chosen.size:
+            _recruit(sim, chosen)
+        taken = chosen.size
+    sim.now["sellers_replaced"] = float(taken)
+
+
+@numba.njit(cache=True)
+def _open_places(vacant, vacant_since, org, t, delay):
+    """Slots (ascending) vacant without an organization for at least ``delay``."""
+    out = np.empty(vacant.size, dtype=np.int64)
+    k = 0
+    for i in range(vacant.size):
+        if vacant[i] and org[i] < 0 and t - vacant_since[i] >= delay - 1e-12:
+            out[k] = i
+            k += 1
+    return out[:k]
 
 
 def _chosen(ready, take, org, vacant_since, member_org):

@@ -229,9 +229,12 @@ def remove(sim, slots: np.ndarray, cause: str) -> None:
     a.precursor[slots] = 0.0
     a.alive[slots] = False
     member = a.org[slots] >= 0
-    a.vacant[slots[member]] = True
-    a.vacant_since[slots[member]] = sim.t
     kinds = a.kind[slots]
+    opens = member
+    if cause == "arrest" and sim.p.adaptation.seller_replacement:  # independent sellers'
+        opens = member | _SELLERS[kinds]  # places are open to newcomers (adaptation)
+    a.vacant[slots[opens]] = True
+    a.vacant_since[slots[opens]] = sim.t
     if cause == "arrest":
         sim.now["seized_stock_kg"] += float(prod)
         counts = np.bincount(kinds, minlength=len(KIND)).tolist()
@@ -249,6 +252,10 @@ def remove(sim, slots: np.ndarray, cause: str) -> None:
         sim.now["lost_kg"] += float(prod)
         _arrest_columns(sim.now)
 
+
+_SELLERS = np.zeros(len(KIND), dtype=bool)
+_SELLERS[[KIND["dealer"], KIND["marketplace"]]] = True
+"""Kinds whose independent actors are replaced when arrested (``seller_replacement``)."""
 
 _ARREST_COLUMNS = tuple((f"arrests_{k}", KIND[k]) for k in KINDS_ENFORCED)
 

@@ -21,8 +21,8 @@ ACTIVE = ("lab", "supplier", "marketplace", "route", "trafficker", "dealer", "la
 _ACTIVE_COLUMNS = tuple((f"{kind}s_active", KIND[kind]) for kind in ACTIVE)
 _ARRESTS = tuple(f"arrests_{k}" for k in KINDS_ENFORCED)
 _DEFAULT_ZERO = (*_ARRESTS, *(f"seized_{m}_kg" for m in MODES), "entrants", "recruits",
-                 "suspensions", "organizations_failed", "listings_moved", "lost_kg",
-                 "seized_stock_kg", "money_seized_usd")
+                 "sellers_replaced", "suspensions", "organizations_failed", "listings_moved",
+                 "lost_kg", "seized_stock_kg", "money_seized_usd")
 """Columns recorded as 0 when no phase set them this step (in the series' column order)."""
 
 
