@@ -9,10 +9,14 @@ money is US dollars.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from fentanet.errors import InputError
+from fentanet.network.kinds import ACTOR_KINDS
 
 ASSUMPTION = "assumption"
 
@@ -44,7 +48,24 @@ def P(default: Any, source: str, description: str, **kw: Any) -> Any:
 
 
 class _Group(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def by_key(cls: type[BaseModel], info: ValidationInfo, value: dict[str, float],
+           allowed: Sequence[str], what: str, *, positive: bool = False,
+           share: bool = False) -> dict[str, float]:
+    """A per-kind or per-mode mapping of a scenario: its keys among ``allowed``, its values
+    >= 0 (> 0 if ``positive``, <= 1 if ``share``), merged over the field's default, so a
+    mapping changes only the keys it names (as the dotted path ``params.x.y.key`` does)."""
+    for key, x in value.items():
+        if key not in allowed:
+            raise ValueError(f"unknown {what} {key!r}; expected one of {', '.join(allowed)}")
+        if positive and not x > 0:
+            raise ValueError(f"{what} {key!r}: expected a value > 0, got {x}")
+        if x < 0 or (share and x > 1):
+            raise ValueError(f"{what} {key!r}: expected a value >= 0{' and <= 1' * share}, "
+                             f"got {x}")
+    return {**cls.model_fields[info.field_name].default, **value}
 
 
 class SupplyParams(_Group):
@@ -97,6 +118,12 @@ class RouteParams(_Group):
     loss_memory_years: float = P(0.25, ASSUMPTION, "time constant of the exponentially "
                                  "weighted recent loss share of a route", gt=0)
 
+    @field_validator("shipment_kg", "inspection")
+    @classmethod
+    def _by_mode(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        return by_key(cls, info, value, MODES, "mode",
+                      positive=info.field_name == "shipment_kg")
+
 
 class MarketParams(_Group):
     """Retail markets: demand, price and potency."""
@@ -124,6 +151,11 @@ class MarketParams(_Group):
     potency_noise: float = P(0.5, ASSUMPTION, "log-normal spread of a market's potency per unit "
                              "of volatility", ge=0)
 
+    @field_validator("wholesale_share")
+    @classmethod
+    def _by_kind(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        return by_key(cls, info, value, ACTOR_KINDS, "kind", share=True)
+
 
 class MoneyParams(_Group):
     """Revenue, laundering, upkeep and cash."""
@@ -142,6 +174,11 @@ class MoneyParams(_Group):
         "organization that cannot pay fails")
     initial_cash_years: float = P(0.5, ASSUMPTION, "initial usable cash: years of the payer's "
                                   "purchases and upkeep at capacity", ge=0)
+
+    @field_validator("upkeep_usd_per_year")
+    @classmethod
+    def _by_kind(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        return by_key(cls, info, value, ACTOR_KINDS, "kind")
 
 
 class EnforcementParams(_Group):
@@ -178,6 +215,11 @@ class EnforcementParams(_Group):
         1.0, ASSUMPTION, "people who use drugs released per dealer arrest (one simulated "
         "dealer is a retail cell; Binswanger et al., NEJM 2007, for the risk after release)",
         ge=0)
+
+    @field_validator("detection_rate")
+    @classmethod
+    def _by_kind(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        return by_key(cls, info, value, KINDS_ENFORCED, "kind")
 
 
 class AdaptationParams(_Group):
@@ -246,6 +288,17 @@ class Params(_Group):
     population: dict[str, Any] = Field(
         default_factory=dict, description="overrides of the population model's parameters "
         "(fentanet.simulate.population.PopulationParams)")
+
+    @field_validator("population")
+    @classmethod
+    def _population(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from fentanet.simulate.population import PopulationParams
+
+        try:
+            PopulationParams.from_mapping(value, where="population")
+        except InputError as exc:
+            raise ValueError(f"{exc.field}: {exc.detail}") from None
+        return value
 
 
 INTERVENTION_KINDS: dict[str, dict[str, Any]] = {

@@ -38,7 +38,7 @@ DT_NAMES = {"day": 1 / 365.25, "week": 1 / 52, "month": 1 / 12, "quarter": 0.25}
 class Target(BaseModel):
     """Which actors an operation aims at, recomputed every ``retarget_every`` years."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     rule: TargetRule = Field("random", description="random, top by a centrality, key "
                              "players, the minimum cut, or the optimal interdiction set")
     count: int = Field(10, ge=1, description="number of actors (organizations for a "
@@ -52,7 +52,7 @@ class Target(BaseModel):
 class Intervention(BaseModel):
     """One countermeasure of DESIGN.md's table, active on [start, end)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     kind: Literal[tuple(INTERVENTION_KINDS)] = Field(  # type: ignore[valid-type]
         description="the countermeasure")
     start: float = Field(0.0, ge=0, description="years since the start of the run")
@@ -109,7 +109,7 @@ class Intervention(BaseModel):
 class NetworkSpec(BaseModel):
     """Where the network comes from: a generator spec or a file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     generate: dict[str, Any] | None = Field(None, description="spec for fentanet.generate")
     file: str | None = Field(None, description="path of a network file (relative to the "
                              "scenario file)")
@@ -126,7 +126,7 @@ class NetworkSpec(BaseModel):
 class Scenario(BaseModel):
     """A simulation scenario (see the module docstring and docs/model.md)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     name: str = Field("scenario", description="name of the scenario")
     description: str = ""
     seed: int = Field(1, ge=0, description="default run seed")

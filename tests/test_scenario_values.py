@@ -1,0 +1,89 @@
+"""Scenario values a user writes by hand: per-kind and per-mode mappings, non-finite numbers
+and population parameters are checked when the scenario is read, not in the middle of a run."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from fentanet.errors import InputError
+from fentanet.scenarios import load
+from fentanet.simulate.params import EnforcementParams, MarketParams, MoneyParams, RouteParams
+from fentanet.simulate.scenario import from_dict
+
+NET = {"generate": {"actors": 300}}
+
+
+@pytest.mark.parametrize("field, given, default", [
+    ("params.enforcement.detection_rate", {"dealer": 0.3},
+     EnforcementParams().detection_rate),
+    ("params.routes.inspection", {"air": 0.5}, RouteParams().inspection),
+    ("params.routes.shipment_kg", {"sea": 100.0}, RouteParams().shipment_kg),
+    ("params.market.wholesale_share", {"dealer": 0.4}, MarketParams().wholesale_share),
+    ("params.money.upkeep_usd_per_year", {"lab": 1.0}, MoneyParams().upkeep_usd_per_year),
+])
+def test_a_partial_mapping_changes_only_the_keys_it_names(field, given, default):
+    # a mapping written in a scenario file changes the keys it gives, as the dotted path
+    # params.x.y.key does; the other keys keep their defaults (they used to become 0, or
+    # the run failed with a KeyError)
+    group, name = field.split(".")[1:]
+    by_mapping = from_dict({"network": NET, "params": {group: {name: given}}})
+    by_path = load("toy").override({f"{field}.{k}": v for k, v in given.items()})
+    got = getattr(getattr(by_mapping.params, group), name)
+    assert got == {**default, **given}
+    assert getattr(getattr(by_path.params, group), name) == got
+    assert load("toy").override({field: given}).params == by_path.params
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("enforcement.detection_rate", {"dealr": 0.1}, "dealer"),        # allowed kinds listed
+    ("enforcement.detection_rate", {"dealer": -0.1}, ">= 0"),
+    ("routes.inspection", {"rail": 0.1}, "postal"),                  # allowed modes listed
+    ("routes.inspection", {"land": -1.0}, ">= 0"),
+    ("routes.shipment_kg", {"land": 0.0}, "> 0"),
+    ("market.wholesale_share", {"dealer": 1.5}, "<= 1"),
+    ("money.upkeep_usd_per_year", {"lab": -5.0}, ">= 0"),
+    ("money.upkeep_usd_per_year", {"wizard": 5.0}, "trafficker"),
+])
+def test_mapping_keys_and_values_are_checked(field, value, message):
+    group, name = field.split(".")
+    with pytest.raises(InputError, match=message) as exc:
+        from_dict({"network": NET, "params": {group: {name: value}}}, file="s.yaml")
+    assert f"params.{field}" in str(exc.value) and "s.yaml" in str(exc.value)
+    key = next(iter(value))
+    assert repr(key) in str(exc.value)
+
+
+@pytest.mark.parametrize("data, where", [
+    ({"interventions": [{"kind": "lab_raids", "intensity": math.inf}]},
+     "interventions.0.intensity"),
+    ({"interventions": [{"kind": "naloxone", "start": math.inf, "intensity": 0.5}]},
+     "interventions.0.start"),
+    ({"interventions": [{"kind": "lab_raids", "cost_per_unit": math.inf}]},
+     "interventions.0.cost_per_unit"),
+    ({"params": {"market": {"elasticity": math.inf}}}, "params.market.elasticity"),
+    ({"params": {"routes": {"inspection": {"air": math.inf}}}}, "params.routes.inspection"),
+    ({"params": {"enforcement": {"detection_rate": {"lab": math.nan}}}},
+     "params.enforcement.detection_rate"),
+    ({"retarget_every": math.inf}, "retarget_every"),
+])
+def test_numbers_must_be_finite(data, where):
+    # an infinite intensity ran and reported an infinite cost
+    with pytest.raises(InputError, match="finite") as exc:
+        from_dict({"network": NET, **data})
+    assert f"field '{where}" in str(exc.value)
+
+
+def test_population_parameters_are_checked_when_the_scenario_is_read(tmp_path):
+    path = tmp_path / "pop.yaml"
+    path.write_text("network: {generate: {actors: 300}}\n"
+                    "params: {population: {overdose_rat: 0.1}}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="overdose_rat") as exc:
+        load(str(path))
+    assert str(path) in str(exc.value) and "params.population" in str(exc.value)
+    assert "overdose_rate" in str(exc.value)  # the allowed names
+    with pytest.raises(InputError, match=">= 0"):
+        from_dict({"network": NET, "params": {"population": {"overdose_rate": -1}}})
+    ok = from_dict({"network": NET, "params": {"population": {"overdose_rate": 0.3}}})
+    assert ok.params.population == {"overdose_rate": 0.3}
