@@ -55,12 +55,19 @@ def test_ensemble_checks_every_point_and_variant_override(tmp_path):
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
-def test_every_run_failing_exits_non_zero(capsys, tmp_path):
-    scenario = tmp_path / "broken.yaml"
-    scenario.write_text("name: broken\nyears: 0.1\nnetwork:\n  file: missing.csv\n")
-    code, out, err = cli(capsys, "simulate", str(scenario), "--runs", "2", "--scheduler",
-                         "serial", "--store", str(tmp_path / "s"))
+def test_every_run_failing_exits_non_zero(capsys, tmp_path, monkeypatch):
+    # a failure inside the runs (bad input, such as a missing network file, is refused
+    # before any run: tests/test_cli_scenario_network.py)
+    import fentanet
+
+    def broken(scenario, seed=None, **kw):
+        raise RuntimeError("the engine broke")
+
+    monkeypatch.setattr(fentanet, "simulate", broken)
+    code, out, err = cli(capsys, "simulate", "toy", "--years", "0.1", "--runs", "2",
+                         "--scheduler", "serial", "--store", str(tmp_path / "s"))
     assert code == 1 and "2 failed" in out and "all 2 runs failed" in err
+    assert "the engine broke" in out
     assert list(RunStore(tmp_path / "s").runs().status) == ["failed", "failed"]
 
 

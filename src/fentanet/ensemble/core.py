@@ -117,6 +117,8 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     variant_list = variants_from(variants, add_baseline=baseline)
     points = sweep_points(sweep)
     check_overrides(sc, variant_list, points)
+    if model is None:
+        check_networks(sc, variant_list, points)
     scheduler = resolve_scheduler(scheduler)
     if not isinstance(store, RunStore):
         store = RunStore(store)
@@ -276,6 +278,30 @@ def check_overrides(scenario: Any, variants: Sequence[Any], points: Sequence[Map
                 where = f"variant {v.name!r}" if v.overrides else "sweep point"
                 raise InputError(f"{where} {overrides}: {exc.detail}",
                                  field=exc.field) from None
+
+
+def check_networks(scenario: Any, variants: Sequence[Any],
+                   points: Sequence[Mapping[str, Any]]) -> None:
+    """Build each distinct network the runs of ``fentanet.simulate`` will use, once, before
+    any run (:func:`fentanet.simulate.run.check_network`), so that a missing or broken
+    network file, a bad generator spec or an untyped network is an :class:`InputError`
+    rather than an ensemble of failed runs."""
+    from fentanet.simulate.run import check_network
+    from fentanet.simulate.scenario import Scenario
+
+    if not isinstance(scenario, Scenario):
+        return
+    seen: set[str] = set()
+    for point in points:
+        for v in variants:
+            overrides = {**point, **v.overrides}
+            sc = scenario.override(overrides) if overrides else scenario
+            net = sc.network
+            seed = sc.seed if net.generate is not None and net.seed is None else None
+            key = repr((net.model_dump(mode="json"), seed, sc.base_dir))
+            if key not in seen:
+                seen.add(key)
+                check_network(sc)
 
 
 @contextlib.contextmanager

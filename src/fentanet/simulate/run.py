@@ -160,13 +160,32 @@ def build_network(scenario: Scenario) -> Network:
         import json
 
         seed = spec.seed if spec.seed is not None else scenario.seed
-        return _generated(json.dumps(spec.generate, sort_keys=True), int(seed))
+        try:
+            return _generated(json.dumps(spec.generate, sort_keys=True), int(seed))
+        except InputError as exc:  # the spec's field, as the scenario names it
+            where = "network.generate" + (f".{exc.field}" if exc.field else "")
+            raise InputError(exc.detail, file=exc.file, line=exc.line, field=where) from None
     from fentanet.network.io import read
 
     path = Path(spec.file)
     if not path.is_absolute() and scenario.base_dir:
         path = Path(scenario.base_dir) / path
     return read(path, format=spec.format) if spec.format else read(path)
+
+
+def check_network(scenario: Scenario) -> None:
+    """Build the scenario's network and the simulation's tables on it once, so that a missing
+    or broken network file, a bad generator spec or a network the simulation cannot run on
+    (no labs, no markets: untyped case data) is an :class:`InputError` before any run."""
+    from fentanet.simulate.state import build_state
+
+    net = build_network(scenario)
+    try:
+        build_state(net)
+    except InputError as exc:
+        if scenario.network.file is None:
+            raise
+        raise InputError(exc.detail, file=scenario.network.file, field=exc.field) from None
 
 
 def _as_scenario(scenario: str | Path | Scenario) -> Scenario:
