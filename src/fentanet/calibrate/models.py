@@ -143,14 +143,14 @@ def summarise(series: pd.DataFrame) -> dict[str, float]:
     """The summary of a run's series as ``fentanet.simulate`` makes it: ``<flow>_total`` for
     flows (summed over the run), ``<level>_end`` for levels (the last step's value)."""
     from fentanet.simulate.population import FLOWS
-    from fentanet.simulate.run import FLOW_COLUMNS
+    from fentanet.simulate.run import is_flow
 
-    flows = {*FLOW_COLUMNS, *FLOWS, "synthetic_fatal"}
+    flows = {*FLOWS, "synthetic_fatal"}
     out: dict[str, float] = {}
     for c in series.columns:
         if c in ("step", "time", "year") or not pd.api.types.is_numeric_dtype(series[c]):
             continue
-        if c in flows or c.startswith(("arrests_", "seized_", "cost_")):
+        if c in flows or is_flow(c):
             out[f"{c}_total"] = float(series[c].sum())
         else:
             out[f"{c}_end"] = float(series[c].iloc[-1])

@@ -165,7 +165,7 @@ def monthly(series: pd.DataFrame, group: str = "variant") -> pd.DataFrame:
     """Series of sub-monthly steps as months: flows as the month's rate (mean per step x
     steps per month, so months of 4 and 5 weeks compare), levels as the month's mean.
     Quantiles over seeds are then taken of the monthly values of each run."""
-    from fentanet.simulate.run import FLOW_COLUMNS
+    from fentanet.simulate.run import is_flow
 
     t = series["time"].to_numpy(dtype=float)
     dt = float(np.median(np.diff(np.unique(t)))) if len(np.unique(t)) > 1 else 1.0
@@ -176,8 +176,7 @@ def monthly(series: pd.DataFrame, group: str = "variant") -> pd.DataFrame:
               and pd.api.types.is_numeric_dtype(series[c])]
     g = series.assign(_month=month).groupby([*keys, "_month"], sort=False)
     out = g[values].mean()
-    flows = [c for c in values if c in FLOW_COLUMNS or c.startswith(("arrests_", "seized_",
-                                                                     "cost_"))]
+    flows = [c for c in values if is_flow(c)]
     out[flows] = out[flows] * (1 / 12) / dt
     out = out.reset_index()
     out["time"] = out["_month"] / 12

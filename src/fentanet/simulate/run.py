@@ -48,8 +48,7 @@ class Result:
         """Flows summed and stocks averaged per year of the run (year index 0, 1, ...)."""
         s = self.series
         year = np.floor(s["time"].to_numpy() + 1e-9).astype(int)
-        flows = [c for c in s.columns if c in FLOW_COLUMNS or c.startswith(("arrests",
-                                                                              "seized_"))]
+        flows = [c for c in s.columns if is_flow(c)]
         out = s[flows].groupby(year).sum()
         out.index.name = "year"
         return out
@@ -116,9 +115,17 @@ FLOW_COLUMNS = {
     "treatment_exits", "remissions", "relapses", "deaths", "overdose_deaths",
     "money_seized_usd",
     "intervention_cost_usd", "revenue_usd", "organizations_failed", "suspensions",
-    "listings_moved", "released_people",
+    "listings_moved", "released_people", "laundered_usd",
 }
 """Columns that are flows over a step (summed over time); the others are levels."""
+
+FLOW_PREFIXES = ("arrests_", "seized_", "shipped_", "cost_")
+"""Families of flow columns: arrests by kind, seized and shipped by mode, cost by kind."""
+
+
+def is_flow(column: str) -> bool:
+    """Whether a series column is a flow over a step (summed over time), not a level."""
+    return column in FLOW_COLUMNS or column.startswith(FLOW_PREFIXES)
 
 
 def summarize(series: pd.DataFrame) -> dict[str, float]:
@@ -130,7 +137,7 @@ def summarize(series: pd.DataFrame) -> dict[str, float]:
     for c in series.columns:
         if c in ("step", "time", "year"):
             continue
-        if c in FLOW_COLUMNS or c.startswith(("arrests_", "seized_", "cost_")):
+        if is_flow(c):
             out[f"{c}_total"] = float(series[c].sum())
         else:
             out[f"{c}_end"] = float(series[c].iloc[-1])
