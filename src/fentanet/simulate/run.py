@@ -324,21 +324,27 @@ class Comparison:
 
 def comparison_table(results: Mapping[str, Result], baseline: str = "baseline") -> pd.DataFrame:
     """Overdose deaths averted, supply reduction and cost per death averted against the
-    baseline (same seed: common random numbers)."""
+    baseline (same seed: common random numbers). ``cost_usd`` is what a variant's
+    interventions cost in all, ``extra_cost_usd`` what it costs beyond the baseline (whose
+    scenario may pay for interventions of its own); the cost per death averted is the extra
+    cost over the deaths averted (NaN when none are)."""
     base = results[baseline].summary
+    base_cost = base.get("intervention_cost_usd_total", 0.0)
     rows = []
     for name, r in results.items():
         s = r.summary
         deaths = s.get("overdose_deaths_total", 0.0)
         supply = s.get("supply_kg_total", 0.0)
         cost = s.get("intervention_cost_usd_total", 0.0)
+        extra = cost - base_cost
         averted = base.get("overdose_deaths_total", 0.0) - deaths
         reduction = 1.0 - supply / base["supply_kg_total"] if base.get("supply_kg_total") else 0.0
         rows.append({"variant": name, "overdose_deaths": deaths, "deaths_averted": averted,
                      "supply_kg": supply, "supply_reduction": reduction,
                      "seized_kg": s.get("seized_kg_total", 0.0),
                      "arrests": s.get("arrests_total", 0.0), "cost_usd": cost,
-                     "cost_per_death_averted": cost / averted if averted > 0 else np.nan})
+                     "extra_cost_usd": extra,
+                     "cost_per_death_averted": extra / averted if averted > 0 else np.nan})
     return pd.DataFrame(rows).set_index("variant")
 
 

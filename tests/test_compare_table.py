@@ -1,0 +1,29 @@
+"""``fentanet.compare``'s table against the baseline, checked by hand: deaths averted, supply
+reduction and the cost per death averted of what a variant adds."""
+
+from __future__ import annotations
+
+import pytest
+
+import fentanet
+from fentanet.scenarios import load
+
+
+def test_cost_per_death_averted_counts_only_the_extra_cost():
+    # a status quo that already pays for a lever: its cost is in the baseline and in every
+    # variant, and is not a cost of what the variant adds
+    sc = load("toy").override({"years": 0.5, "interventions": [
+        {"kind": "education", "intensity": 0.5}]})
+    cmp = fentanet.compare(sc, {"nal": [{"kind": "naloxone", "intensity": 1.0}]}, seed=3)
+    t = cmp.table
+    steps = 26
+    assert t.loc["baseline", "cost_usd"] == pytest.approx(5e7 * 0.5 * steps / 52)
+    assert t.loc["nal", "cost_usd"] == pytest.approx((5e7 * 0.5 + 5e7 * 1.0) * steps / 52)
+    assert t.loc["baseline", "extra_cost_usd"] == 0
+    assert t.loc["nal", "extra_cost_usd"] == pytest.approx(5e7 * 1.0 * steps / 52)
+    base, nal = cmp.results["baseline"].summary, cmp.results["nal"].summary
+    averted = base["overdose_deaths_total"] - nal["overdose_deaths_total"]
+    assert averted > 0 and t.loc["nal", "deaths_averted"] == averted
+    assert t.loc["nal", "cost_per_death_averted"] == pytest.approx(5e7 * steps / 52 / averted)
+    assert t.loc["nal", "supply_reduction"] == pytest.approx(
+        1 - nal["supply_kg_total"] / base["supply_kg_total"])
