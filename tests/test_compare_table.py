@@ -27,3 +27,16 @@ def test_cost_per_death_averted_counts_only_the_extra_cost():
     assert t.loc["nal", "cost_per_death_averted"] == pytest.approx(5e7 * steps / 52 / averted)
     assert t.loc["nal", "supply_reduction"] == pytest.approx(
         1 - nal["supply_kg_total"] / base["supply_kg_total"])
+
+
+def test_compare_takes_the_scenarios_strategies_by_name():
+    # as the command line does (fentanet compare toy naloxone): a list of strategy names
+    by_name = fentanet.compare("toy", ["naloxone"], seed=2, years=0.2)
+    strategy = load("toy").strategies["naloxone"]
+    by_list = fentanet.compare("toy", {"naloxone": list(strategy)}, seed=2, years=0.2)
+    assert list(by_name.table.index) == ["baseline", "naloxone"]
+    assert by_name.results["naloxone"].series.equals(by_list.results["naloxone"].series)
+    with pytest.raises(fentanet.InputError, match=r"no strategy 'nalox'.*naloxone"):
+        fentanet.compare("toy", ["nalox"], years=0.2)
+    with pytest.raises(fentanet.InputError, match=r"variant 'x'.*list of interventions"):
+        fentanet.compare("toy", {"x": "naloxone"}, years=0.2)

@@ -349,22 +349,34 @@ def comparison_table(results: Mapping[str, Result], baseline: str = "baseline") 
 
 
 def compare(scenario: str | Path | Scenario,
-            variants: Mapping[str, Sequence[Intervention | Mapping] | Mapping[str, Any]],
+            variants: Mapping[str, Sequence[Intervention | Mapping] | Mapping[str, Any]]
+            | Sequence[str],
             seed: int | None = None, *, years: float | None = None,
             dt: float | str | None = None, progress: bool = False,
             network: Network | None = None) -> Comparison:
     """Run a baseline and each variant with the same seed (common random numbers).
 
     ``variants`` maps a name to a list of interventions, or to a mapping of dotted
-    scenario overrides (``{"params.adaptation.entry": False}``).
+    scenario overrides (``{"params.adaptation.entry": False}``); or it lists strategies of
+    the scenario by name (``["naloxone", "lab-raids"]``).
     """
     sc = _as_scenario(scenario)
+    if not isinstance(variants, Mapping):
+        names = [variants] if isinstance(variants, str) else list(variants)
+        for name in names:
+            if name not in sc.strategies:
+                raise InputError(f"scenario {sc.name!r} has no strategy {name!r}; it has "
+                                 f"{', '.join(sc.strategies) or 'none'}", field="variants")
+        variants = {name: sc.strategies[name] for name in names}
     results: dict[str, Result] = {}
     runs: list[tuple[str, Scenario, list]] = [("baseline", sc, [])]
     for name, v in variants.items():
         if name == "baseline":
             raise InputError("'baseline' is added automatically; name variants otherwise",
                              field="variants")
+        if isinstance(v, str) or not isinstance(v, Mapping | Sequence):
+            raise InputError(f"variant {name!r}: expected a list of interventions or a mapping "
+                             f"of scenario overrides, got {v!r}", field="variants")
         if isinstance(v, Mapping) and "kind" not in v:
             runs.append((name, sc.override(dict(v)), []))
         else:
