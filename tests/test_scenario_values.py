@@ -87,3 +87,12 @@ def test_population_parameters_are_checked_when_the_scenario_is_read(tmp_path):
         from_dict({"network": NET, "params": {"population": {"overdose_rate": -1}}})
     ok = from_dict({"network": NET, "params": {"population": {"overdose_rate": 0.3}}})
     assert ok.params.population == {"overdose_rate": 0.3}
+
+
+@pytest.mark.parametrize("years, dt", [(0.001, "week"), (0.5, 1.0), (0.1, "quarter")])
+def test_a_horizon_shorter_than_half_a_step_is_refused(years, dt):
+    # it ran one whole step (a year for years 0.5 with yearly steps)
+    with pytest.raises(InputError, match="one step") as exc:
+        from_dict({"network": NET, "years": years, "dt": dt}, file="s.yaml")
+    assert f"years ({years})" in str(exc.value) and "s.yaml" in str(exc.value)
+    assert from_dict({"network": NET, "years": 0.75, "dt": 1.0}).steps == 1

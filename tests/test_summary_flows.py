@@ -50,3 +50,11 @@ def test_calibration_and_report_classify_as_the_run_does(run):
         assert m[c].iloc[0] == pytest.approx(first[c].mean() / 12 / dt, rel=1e-12)
     assert m["cash_usd"].iloc[0] == pytest.approx(first["cash_usd"].mean(), rel=1e-12)
     assert isinstance(m, pd.DataFrame)
+
+
+def test_summary_years_is_the_horizon_run():
+    # one step: the summary said 0 years
+    r = fentanet.simulate("toy", seed=1, years=0.25, dt="quarter")
+    assert r.summary["steps"] == 1 and r.summary["years"] == pytest.approx(0.25)
+    r = fentanet.simulate("toy", seed=1, years=0.1)
+    assert r.summary["steps"] == 5 and r.summary["years"] == pytest.approx(5 / 52)

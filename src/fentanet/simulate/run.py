@@ -128,12 +128,14 @@ def is_flow(column: str) -> bool:
     return column in FLOW_COLUMNS or column.startswith(FLOW_PREFIXES)
 
 
-def summarize(series: pd.DataFrame) -> dict[str, float]:
-    """Totals of flows and end values of levels."""
+def summarize(series: pd.DataFrame, dt: float | None = None) -> dict[str, float]:
+    """Totals of flows and end values of levels; ``years`` is the horizon run (the steps
+    times ``dt``, by default the series' last step)."""
+    if dt is None:
+        dt = float(series["time"].diff().iloc[-1]) if len(series) > 1 else 0.0
     out: dict[str, float] = {"steps": float(len(series)),
                              "years": float(series["time"].iloc[-1] - series["time"].iloc[0]
-                                            + (series["time"].diff().iloc[-1]
-                                               if len(series) > 1 else 0.0))}
+                                            + dt)}
     for c in series.columns:
         if c in ("step", "time", "year"):
             continue
@@ -277,7 +279,7 @@ def simulate(scenario: str | Path | Scenario, seed: int | None = None, *,
     series = series.fillna(0.0)
     if sc.start_year is not None:
         series.insert(2, "year", sc.start_year + series["time"])
-    return Result(series=series, summary=summarize(series), scenario=sc, seed=seed,
+    return Result(series=series, summary=summarize(series, sc.dt), scenario=sc, seed=seed,
                   variant=variant, version=version(), timings=dict(sim.timings))
 
 

@@ -155,10 +155,17 @@ class Scenario(BaseModel):
             return DT_NAMES[v]
         return v
 
+    @model_validator(mode="after")
+    def _one_step(self) -> Scenario:
+        if round(self.years / self.dt) < 1:
+            raise ValueError(f"years ({self.years}) is less than half a step (dt {self.dt:.4g} "
+                             "years): the horizon must hold at least one step")
+        return self
+
     @property
     def steps(self) -> int:
-        """Number of steps of the horizon."""
-        return max(1, round(self.years / self.dt))
+        """Number of steps of the horizon (the horizon rounded to whole steps)."""
+        return round(self.years / self.dt)
 
     def digest(self) -> str:
         """Stable SHA-256 (hex) of the scenario's content."""
