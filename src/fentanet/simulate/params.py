@@ -51,7 +51,7 @@ class _Group(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-def by_key(cls: type[BaseModel], info: ValidationInfo, value: dict[str, float],
+def _by_key(cls: type[BaseModel], info: ValidationInfo, value: dict[str, float],
            allowed: Sequence[str], what: str, *, positive: bool = False,
            share: bool = False) -> dict[str, float]:
     """A per-kind or per-mode mapping of a scenario: its keys among ``allowed``, its values
@@ -121,7 +121,7 @@ class RouteParams(_Group):
     @field_validator("shipment_kg", "inspection")
     @classmethod
     def _by_mode(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
-        return by_key(cls, info, value, MODES, "mode",
+        return _by_key(cls, info, value, MODES, "mode",
                       positive=info.field_name == "shipment_kg")
 
 
@@ -154,7 +154,7 @@ class MarketParams(_Group):
     @field_validator("wholesale_share")
     @classmethod
     def _by_kind(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
-        return by_key(cls, info, value, ACTOR_KINDS, "kind", share=True)
+        return _by_key(cls, info, value, ACTOR_KINDS, "kind", share=True)
 
 
 class MoneyParams(_Group):
@@ -178,7 +178,7 @@ class MoneyParams(_Group):
     @field_validator("upkeep_usd_per_year")
     @classmethod
     def _by_kind(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
-        return by_key(cls, info, value, ACTOR_KINDS, "kind")
+        return _by_key(cls, info, value, ACTOR_KINDS, "kind")
 
 
 class EnforcementParams(_Group):
@@ -219,7 +219,7 @@ class EnforcementParams(_Group):
     @field_validator("detection_rate")
     @classmethod
     def _by_kind(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
-        return by_key(cls, info, value, KINDS_ENFORCED, "kind")
+        return _by_key(cls, info, value, KINDS_ENFORCED, "kind")
 
 
 class AdaptationParams(_Group):

@@ -114,7 +114,9 @@ class NetworkSpec(BaseModel):
     file: str | None = Field(None, description="path of a network file (relative to the "
                              "scenario file)")
     format: str | None = Field(None, description="format of the file (default: detected)")
-    seed: int | None = Field(None, ge=0, description="generator seed (default: the run seed)")
+    seed: int | None = Field(None, ge=0, description="generator seed (default: the "
+                             "scenario's seed, not the run seed: a scenario's runs share one "
+                             "network)")
 
     @model_validator(mode="after")
     def _one(self) -> NetworkSpec:
