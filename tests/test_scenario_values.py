@@ -96,3 +96,24 @@ def test_a_horizon_shorter_than_half_a_step_is_refused(years, dt):
         from_dict({"network": NET, "years": years, "dt": dt}, file="s.yaml")
     assert f"years ({years})" in str(exc.value) and "s.yaml" in str(exc.value)
     assert from_dict({"network": NET, "years": 0.75, "dt": 1.0}).steps == 1
+
+
+def test_a_key_given_twice_in_a_scenario_file_is_refused(tmp_path):
+    # YAML keeps the last of two equal keys: the first 'params' section was dropped silently
+    path = tmp_path / "twice.yaml"
+    path.write_text("network: {generate: {actors: 300}}\n"
+                    "params:\n  market: {elasticity: 0.7}\n"
+                    "years: 1\n"
+                    "params:\n  enforcement: {jail_years: 0.5}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="'params' is given twice") as exc:
+        load(str(path))
+    assert exc.value.file == str(path) and exc.value.line == 5
+    path.write_text("network: {generate: {actors: 300}}\n"
+                    "interventions:\n- {kind: naloxone, intensity: 0.2, intensity: 0.5}\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match="'intensity' is given twice") as exc:
+        load(str(path))
+    assert exc.value.line == 3
+    path.write_text("network: {generate: {actors: 300}}\nparams: {market: {elasticity: 0.7}}\n"
+                    "years: 1\n", encoding="utf-8")
+    assert load(str(path)).params.market.elasticity == 0.7
