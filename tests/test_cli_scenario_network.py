@@ -56,3 +56,27 @@ def test_ensemble_refuses_a_bad_network_before_any_run(tmp_path):
 def test_simulate_names_the_generator_field(tmp_path):
     with pytest.raises(InputError, match=r"field 'network\.generate\.actorz'"):
         fentanet.simulate(_scenario(tmp_path, "{generate: {actorz: 300}}"))
+
+
+def test_a_missing_capacity_takes_the_median_of_its_kind(tmp_path, capsys):
+    # the actor table's capacity column came back read-only from pandas: filling a missing
+    # lab capacity raised "assignment destination is read-only" (a traceback)
+    import numpy as np
+
+    from fentanet.simulate.state import KIND, build_state
+
+    net = fentanet.generate({"actors": 300}, seed=7)
+    labs = np.flatnonzero(net.actors["kind"].to_numpy() == "lab")
+    actors = net.actors.copy()
+    actors.loc[actors.index[labs[0]], "capacity"] = np.nan
+    path = tmp_path / "net.csv"
+    fentanet.write(fentanet.Network(actors, net.links, directed=True), path)
+    read = fentanet.read(path)
+    state = build_state(read)
+    others = net.actors["capacity"].to_numpy()[labs[1:]]
+    assert state.actors.kind[labs[0]] == KIND["lab"]
+    assert state.actors.capacity[labs[0]] == np.median(others)
+    sc = tmp_path / "sc.yaml"
+    sc.write_text("name: t\nyears: 0.05\nnetwork: {file: net.csv}\n", encoding="utf-8")
+    assert main(["simulate", str(sc), "--store", str(tmp_path / "s"),
+                 "--scheduler", "serial"]) == 0, capsys.readouterr().err

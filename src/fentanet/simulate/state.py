@@ -148,7 +148,9 @@ def _col(actors: pd.DataFrame, name: str, default, dtype=None) -> np.ndarray:
         return np.full(len(actors), default, dtype=dtype)
     s = actors[name]
     if dtype is not None and np.dtype(dtype).kind == "f":
-        return pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        # a copy: pandas may hand back a read-only view of the table's column
+        return pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan,
+                                                          copy=True)
     return s.to_numpy(dtype=object)
 
 
