@@ -83,12 +83,13 @@ PHASES = ("interventions", "procurement", "production", "shipping", "distributio
 """The phases of one step, in fentanet's order."""
 SUPPLY_PHASES = ("interventions", "procurement", "production", "shipping", "distribution",
                  "enforcement", "adaptation")
-"""The phases the earlier Mesa model of this benchmark covered (fentanet's "supply phases")."""
+"""fentanet's "supply phases" (all but market, population, money and record): the part of the
+step the earlier, smaller Mesa model of this benchmark stood against."""
 
 HOLDERS = ("lab", "marketplace", "trafficker", "dealer")  # hold a product stock at start
 STAGES = ("marketplace", "trafficker", "dealer")  # wholesale stages of distribution
 PRODUCT = ("ships", "distributes", "flow")  # link kinds carrying product between holders
-ORPHANED = ("supplies", "ships", "sells_to")  # flow links a marketplace's listings are
+ORPHANED = ("supplies", "ships", "sells_to")  # a taken-down marketplace's listings
 ACTIVE = ("lab", "supplier", "marketplace", "route", "trafficker", "dealer", "launderer",
           "official", "prescriber")
 
@@ -586,7 +587,7 @@ class TradeModel(mesa.Model):
             self.flow_links += 1
         elif kind == "sells_to" and s.kind in ("dealer", "marketplace") and \
                 isinstance(d, Market):
-            ln.weight = max(capacity if finite else d_capacity(d), 1e-12)
+            ln.weight = max(capacity if finite else 0.0, 1e-12)  # a market has no capacity
             s.sells.append(ln)
             s.sells_w += ln.weight
         elif kind == "supplies":
@@ -1221,10 +1222,6 @@ class TradeModel(mesa.Model):
         for _ in range(steps):
             self.step()
         return pd.DataFrame(self.rows).fillna(0.0)
-
-
-def d_capacity(x) -> float:
-    return getattr(x, "capacity", 0.0) if isinstance(x, Actor) else 0.0
 
 
 def _present(v) -> bool:
