@@ -41,7 +41,8 @@ lives in ``scenario.params`` is written here again), on the same network:
 10. adaptation: suspension (loss share, leadership arrest), succession, failure (no
     leader, no member, insolvent), replacement after a delay with
     ``Binomial(vacancies, 1 - exp(-r * dt * alive / initial))`` and a tie to a friend of
-    a friend, entry of labs and suppliers while the price is high, migration of listings.
+    a friend, replacement of arrested independent dealers and marketplaces, entry of labs
+    and suppliers while the price is high, migration of listings.
 11. record: one dict row per step of the series (the Mesa user's ``DataCollector`` rows
     without its per-reporter calls).
 
@@ -90,6 +91,7 @@ HOLDERS = ("lab", "marketplace", "trafficker", "dealer")  # hold a product stock
 STAGES = ("marketplace", "trafficker", "dealer")  # wholesale stages of distribution
 PRODUCT = ("ships", "distributes", "flow")  # link kinds carrying product between holders
 ORPHANED = ("supplies", "ships", "sells_to")  # a taken-down marketplace's listings
+SELLERS = ("dealer", "marketplace")  # independent ones are replaced when arrested
 ACTIVE = ("lab", "supplier", "marketplace", "route", "trafficker", "dealer", "launderer",
           "official", "prescriber")
 
@@ -1001,14 +1003,15 @@ class TradeModel(mesa.Model):
         now = self.now
         pe = self.p.enforcement
         led: set[Actor] = set()  # organizations whose leader or a lieutenant is arrested
+        seller_replacement = self.p.adaptation.seller_replacement
         for x in actors:
             if not x.alive:
                 continue
             now["seized_stock_kg" if arrest else "lost_kg"] += x.product
             x.product = x.precursor = 0.0
             x.alive = False
-            if x.org is not None:
-                x.vacant = True
+            if x.org is not None or (arrest and seller_replacement and x.kind in SELLERS):
+                x.vacant = True  # a place to be taken again (adaptation)
                 x.vacant_since = self.t
             if not arrest:
                 continue
@@ -1046,6 +1049,8 @@ class TradeModel(mesa.Model):
         self.succession_and_failure()
         if ad.replacement:
             self.replacement()
+        if ad.seller_replacement:
+            self.seller_replacement()
         if ad.entry:
             self.entry()
         if ad.migration and self.orphans:
@@ -1120,6 +1125,25 @@ class TradeModel(mesa.Model):
             k = int(self.rng.binomial(len(ready), p))
             ready.sort(key=lambda m: m.vacant_since)  # the longest vacant first
             recruits.extend(ready[:k])
+        self.recruit(recruits)
+        self.now["recruits"] = len(recruits)
+
+    def seller_replacement(self) -> None:
+        """An arrested independent dealer's or a taken-down marketplace's place, vacant for
+        the delay, is taken by a newcomer with probability ``1 - exp(-rate * dt)``."""
+        ad, t = self.p.adaptation, self.t
+        p = -math.expm1(-ad.seller_replacement_rate * self.dt)
+        newcomers = [x for kind in SELLERS for x in self.by_kind[kind]
+                     if x.vacant and x.org is None
+                     and t - x.vacant_since >= ad.replacement_delay_years - 1e-12
+                     and self.random.random() < p]
+        self.recruit(newcomers)
+        self.now["sellers_replaced"] = len(newcomers)
+
+    def recruit(self, recruits: list[Actor]) -> None:
+        """Newcomers take vacant places (fresh uid, links unknown to the police) and tie to
+        a friend of a friend."""
+        ad = self.p.adaptation
         for x in recruits:
             x.uid = self.fresh_uid()
             x.alive = True
@@ -1139,7 +1163,6 @@ class TradeModel(mesa.Model):
                                                                     len(fof))))
         for x, w in ties:
             self.add_link(x, w, "tie", math.nan, 1.0)
-        self.now["recruits"] = len(recruits)
 
     def entry(self) -> None:
         ad = self.p.adaptation
@@ -1238,8 +1261,9 @@ def _number(v) -> float:
 
 
 FLOWS = ("supply_kg", "seized_kg", "seized_routes_kg", "seized_stock_kg", "arrests",
-         "arrests_dealer", "arrests_trafficker", "produced_kg", "recruits", "overdoses",
-         "overdose_deaths", "deaths", "initiations", "treatment_entries", "revenue_usd")
+         "arrests_dealer", "arrests_trafficker", "produced_kg", "recruits", "sellers_replaced",
+         "overdoses", "overdose_deaths", "deaths", "initiations", "treatment_entries",
+         "revenue_usd")
 """Series compared as totals over the run."""
 LEVELS = ("labs_active", "organizations_active", "dealers_active", "traffickers_active",
           "people_using", "people_in_treatment", "price_index", "stock_kg")
