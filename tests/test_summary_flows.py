@@ -22,7 +22,8 @@ def run():
 
 def test_shipments_laundering_and_costs_are_flows(run):
     s, summary = run.series, run.summary
-    flows = [*(f"shipped_{m}_kg" for m in MODES), "laundered_usd", "cost_naloxone_usd"]
+    flows = [*(f"shipped_{m}_kg" for m in MODES), "laundered_usd", "cost_naloxone_usd",
+             "sellers_replaced", "recruits", "entrants"]
     for c in flows:
         assert is_flow(c)
         assert summary[f"{c}_total"] == pytest.approx(s[c].sum(), rel=1e-12)
