@@ -117,3 +117,17 @@ def test_a_key_given_twice_in_a_scenario_file_is_refused(tmp_path):
     path.write_text("network: {generate: {actors: 300}}\nparams: {market: {elasticity: 0.7}}\n"
                     "years: 1\n", encoding="utf-8")
     assert load(str(path)).params.market.elasticity == 0.7
+
+
+def test_market_bounds_and_potency_points_are_checked():
+    # price_min above price_max ran with the index pinned to a bound; a negative potency
+    # failed inside the run as 'inputs.potency'
+    with pytest.raises(InputError, match="price_min") as exc:
+        from_dict({"network": NET, "params": {"market": {"price_min": 5, "price_max": 2}}})
+    assert "params.market" in str(exc.value)
+    with pytest.raises(InputError, match="potency") as exc:
+        from_dict({"network": NET, "params": {"market": {"potency_trend": [[0, 1], [2, -1]]}}})
+    assert "params.market.potency_trend" in str(exc.value) and "-1" in str(exc.value)
+    ok = from_dict({"network": NET, "params": {"market": {"potency_trend": [[2, 1.5], [0, 1]],
+                                                           "price_min": 2, "price_max": 2}}})
+    assert ok.params.market.potency_trend == [(2, 1.5), (0, 1)]

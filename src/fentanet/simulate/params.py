@@ -13,7 +13,14 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from fentanet.errors import InputError
 from fentanet.network.kinds import ACTOR_KINDS
@@ -155,6 +162,21 @@ class MarketParams(_Group):
     @classmethod
     def _by_kind(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
         return _by_key(cls, info, value, ACTOR_KINDS, "kind", share=True)
+
+    @field_validator("potency_trend")
+    @classmethod
+    def _potency(cls, value: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        for t, x in value:
+            if x < 0:
+                raise ValueError(f"potency {x} at {t} years: expected a value >= 0")
+        return value
+
+    @model_validator(mode="after")
+    def _bounds(self) -> MarketParams:
+        if self.price_min > self.price_max:
+            raise ValueError(f"price_min ({self.price_min}) is above price_max "
+                             f"({self.price_max})")
+        return self
 
 
 class MoneyParams(_Group):
