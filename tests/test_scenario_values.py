@@ -131,3 +131,23 @@ def test_market_bounds_and_potency_points_are_checked():
     ok = from_dict({"network": NET, "params": {"market": {"potency_trend": [[2, 1.5], [0, 1]],
                                                            "price_min": 2, "price_max": 2}}})
     assert ok.params.market.potency_trend == [(2, 1.5), (0, 1)]
+
+
+@pytest.mark.parametrize("data, field, allowed", [
+    ({"parms": {}}, "parms", ["params", "interventions", "years"]),
+    ({"params": {"market": {"elastic": 1}}}, "params.market.elastic", ["elasticity"]),
+    ({"params": {"markets": {}}}, "params.markets", ["market", "enforcement"]),
+    ({"interventions": [{"kind": "naloxone", "intensty": 0.5}]}, "interventions.0.intensty",
+     ["intensity", "start"]),
+    ({"strategies": {"a": [{"kind": "lab_raids", "target": {"rul": "degree"}}]}},
+     "strategies.a.0.target.rul", ["rule", "count"]),
+    ({"network": {"generate": {"actors": 300}, "sed": 1}}, "network.sed", ["seed", "file"]),
+])
+def test_an_unknown_field_lists_the_allowed_ones(data, field, allowed):
+    # pydantic said only "Extra inputs are not permitted"
+    data = {"network": NET, **data}
+    with pytest.raises(InputError) as exc:
+        from_dict(data, file="s.yaml")
+    msg = str(exc.value)
+    assert f"field '{field}'" in msg and "unknown field" in msg
+    assert all(a in msg for a in allowed) and "base_dir" not in msg

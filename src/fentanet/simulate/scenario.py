@@ -223,13 +223,41 @@ def _validated(model: type[BaseModel], data: Any, file: str | None = None) -> An
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise _input_error(exc, file) from None
+        raise _input_error(exc, file, model) from None
 
 
-def _input_error(exc: ValidationError, file: str | None) -> InputError:
+def _model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class at ``loc`` (field names, list positions, mapping keys) under
+    ``root``."""
+    model: type[BaseModel] | None = root
+    for key in loc:
+        field = model.model_fields.get(key) if model is not None else None
+        if field is not None:  # else a list position or a mapping's key: the same model
+            model = _inner_model(field.annotation)
+    return model
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    """The model class an annotation holds (itself, or inside a tuple, dict or union)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        model = _inner_model(arg)
+        if model is not None:
+            return model
+    return None
+
+
+def _input_error(exc: ValidationError, file: str | None,
+                 root: type[BaseModel] = Scenario) -> InputError:
     err = exc.errors()[0]
     loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
     msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        model = _model_at(root, tuple(err["loc"][:-1]))
+        if model is not None:
+            allowed = [f for f, info in model.model_fields.items() if not info.exclude]
+            msg = f"unknown field {err['loc'][-1]!r}; expected one of: {', '.join(allowed)}"
     ctx = err.get("ctx") or {}
     if "expected" in ctx:
         msg = f"{msg}"
