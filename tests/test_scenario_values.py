@@ -151,3 +151,15 @@ def test_an_unknown_field_lists_the_allowed_ones(data, field, allowed):
     msg = str(exc.value)
     assert f"field '{field}'" in msg and "unknown field" in msg
     assert all(a in msg for a in allowed) and "base_dir" not in msg
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"interventions": {"kind": "naloxone"}}, "interventions"),
+    ({"strategies": {"a": {"kind": "naloxone"}}}, "strategies.a"),
+    ({"interventions": [{"kind": "border_security", "modes": "air"}]}, "interventions.0.modes"),
+])
+def test_a_mapping_or_text_where_a_list_belongs_says_list(data, field):
+    # pydantic's word was "tuple", which a scenario file does not have
+    with pytest.raises(InputError, match="should be a list") as exc:
+        from_dict({"network": NET, **data})
+    assert f"field '{field}'" in str(exc.value) and "tuple" not in str(exc.value)

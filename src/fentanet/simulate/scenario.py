@@ -258,6 +258,8 @@ def _input_error(exc: ValidationError, file: str | None,
         if model is not None:
             allowed = [f for f, info in model.model_fields.items() if not info.exclude]
             msg = f"unknown field {err['loc'][-1]!r}; expected one of: {', '.join(allowed)}"
+    elif err["type"] == "tuple_type":  # a YAML sequence
+        msg = "Input should be a list"
     ctx = err.get("ctx") or {}
     if "expected" in ctx:
         msg = f"{msg}"
