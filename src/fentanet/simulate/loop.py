@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fentanet.network.model import Network
+from fentanet.simulate.params import Params
 from fentanet.simulate.phases import (
     adaptation,
     distribution,
@@ -45,6 +46,20 @@ PHASES = (
     ("record", record.run),                # the step's row of the series
 )
 """The phases of one step, in order."""
+
+
+def step_params(params: Params, dt: float) -> Params:
+    """The parameters a run of step ``dt`` uses: the stock covers of ``params.supply`` raised
+    to at least one step. A holder refills its stock up to ``cover * capacity`` once a step,
+    so a cover shorter than the step would cap its throughput at ``cover / dt`` of its
+    capacity (monthly steps with two weeks' cover halved the supply); with steps shorter than
+    the covers (the default week) the parameters are returned as they are."""
+    sup = params.supply
+    stock, precursor = max(sup.stock_cover_years, dt), max(sup.precursor_cover_years, dt)
+    if stock == sup.stock_cover_years and precursor == sup.precursor_cover_years:
+        return params
+    return params.model_copy(update={"supply": sup.model_copy(update={
+        "stock_cover_years": stock, "precursor_cover_years": precursor})})
 
 
 @dataclass
@@ -82,7 +97,7 @@ class Sim:
     def __init__(self, scenario: Scenario, network: Network, seed: int) -> None:
         self.scenario = scenario
         self.network = network
-        self.p = scenario.params
+        self.p = step_params(scenario.params, float(scenario.dt))
         self.seed = int(seed)
         self.streams = Streams(self.seed)
         self.dt = float(scenario.dt)
