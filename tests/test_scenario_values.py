@@ -163,3 +163,15 @@ def test_a_mapping_or_text_where_a_list_belongs_says_list(data, field):
     with pytest.raises(InputError, match="should be a list") as exc:
         from_dict({"network": NET, **data})
     assert f"field '{field}'" in str(exc.value) and "tuple" not in str(exc.value)
+
+
+def test_a_check_across_fields_does_not_repeat_the_whole_scenario():
+    with pytest.raises(InputError) as exc:
+        from_dict({"network": NET, "years": 0.5, "dt": 1.0}, file="s.yaml")
+    msg = str(exc.value)
+    assert msg.startswith("s.yaml: years (0.5)") and "got {" not in msg
+    assert "Value error" not in msg
+    with pytest.raises(InputError) as exc:
+        from_dict({"network": NET, "interventions": [{"kind": "naloxone", "intensity": 2}]})
+    assert str(exc.value).startswith("field 'interventions.0': intensity of naloxone is a "
+                                     "coverage in [0, 1], got 2")

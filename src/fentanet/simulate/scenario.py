@@ -260,11 +260,12 @@ def _input_error(exc: ValidationError, file: str | None,
             msg = f"unknown field {err['loc'][-1]!r}; expected one of: {', '.join(allowed)}"
     elif err["type"] == "tuple_type":  # a YAML sequence
         msg = "Input should be a list"
-    ctx = err.get("ctx") or {}
-    if "expected" in ctx:
-        msg = f"{msg}"
+    elif err["type"] == "value_error":  # our own checks' messages, without pydantic's prefix
+        msg = msg.removeprefix("Value error, ")
     more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
-    return InputError(f"{msg}; got {err.get('input')!r}{more}", file=file, field=loc or None)
+    # the value, unless it is the whole scenario (a check across fields)
+    got = f"; got {err.get('input')!r}" if loc else ""
+    return InputError(f"{msg}{got}{more}", file=file, field=loc or None)
 
 
 def from_dict(data: dict[str, Any], *, file: str | None = None,
