@@ -11,7 +11,9 @@ up to :data:`EXACT_ACTORS` actors within :data:`MILP_NODES`, else its heuristic)
 
 Rankings use the *known* network (alive actors, alive links the police have observed)
 unless ``view="true"``; centralities of people use person-to-person links (flow links and
-ties), not ``member_of``. Targets are recomputed every ``retarget_every`` years, not every
+ties), not ``member_of``; eigenvector centrality is taken with the links' direction dropped
+(on the directed flow links of a supply chain, which are acyclic, it is not defined).
+Targets are recomputed every ``retarget_every`` years, not every
 step. Only alive actors of the kinds the intervention acts on are targeted; for an
 organization takedown the targets are the organizations of the top-ranked members, and
 the targeted slots are their members.
@@ -149,6 +151,8 @@ def _scores(sim, iv, cand: np.ndarray) -> np.ndarray:
             kw = {"seed": sim.seed}
             if rule == "betweenness" and iv.target.sample and net.n_actors > 2000:
                 kw["sample"] = iv.target.sample
+            if rule == "eigenvector":  # not defined on the acyclic directed flow links
+                kw["directed"] = False
             score = fentanet.centrality(net, rule, **kw).reindex(score.index).fillna(0.0)
     except AttributeError as exc:
         raise InputError(f"targeting rule '{rule}' needs the analysis layer ({exc})",
