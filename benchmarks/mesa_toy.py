@@ -476,7 +476,7 @@ class TradeModel(mesa.Model):
         n = len(a)
         kinds = a["kind"].astype(str).to_numpy()
         col = {c: a[c].to_numpy(dtype=object) for c in a.columns}
-        cap = (a["capacity"].astype(float).to_numpy() if "capacity" in a
+        cap = (a["capacity"].to_numpy(dtype=float, copy=True) if "capacity" in a
                else np.full(n, np.nan))
         for kind, default in DEFAULT_CAPACITY.items():
             missing = (kinds == kind) & ~np.isfinite(cap)
