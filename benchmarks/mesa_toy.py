@@ -73,6 +73,7 @@ import numpy as np
 import pandas as pd
 
 from fentanet.network.model import Network
+from fentanet.simulate.loop import step_params
 from fentanet.simulate.params import INTERVENTION_KINDS, KINDS_ENFORCED, MODES
 from fentanet.simulate.phases.market import trend
 from fentanet.simulate.population import WEEKS_PER_YEAR, PopulationParams, steady_state
@@ -432,8 +433,8 @@ class TradeModel(mesa.Model):
                     f"{iv.kind}: targeted operations rank actors with fentanet's analysis "
                     "layer; the Mesa model ports the untargeted interventions only")
         self.scenario = scenario
-        self.p = p = scenario.params
         self.dt = float(scenario.dt)
+        self.p = p = step_params(scenario.params, self.dt)  # the parameters Sim runs with
         self.phases = tuple(getattr(self, name) for name in phases)
         self.pop = PopulationParams.from_mapping(p.population)
         self.stock_cover = p.supply.stock_cover_years
