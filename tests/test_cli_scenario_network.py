@@ -80,3 +80,20 @@ def test_a_missing_capacity_takes_the_median_of_its_kind(tmp_path, capsys):
     sc.write_text("name: t\nyears: 0.05\nnetwork: {file: net.csv}\n", encoding="utf-8")
     assert main(["simulate", str(sc), "--store", str(tmp_path / "s"),
                  "--scheduler", "serial"]) == 0, capsys.readouterr().err
+
+
+def test_a_seed_beyond_the_generators_range_is_refused_before_any_run(tmp_path, capsys):
+    # the runs failed, then the catalog could not store the seed: a traceback
+    from fentanet.simulate.scenario import from_dict
+
+    store = tmp_path / "s"
+    assert main(["simulate", "toy", "--years", "0.1", "--seed", str(2**64), "--store",
+                 str(store), "--scheduler", "serial"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "seed" in err and "Traceback" not in err
+    assert not store.exists()
+    with pytest.raises(InputError, match="seed"):
+        fentanet.ensemble("toy", runs=2, seed=2**63 - 1, scheduler="serial",
+                          store=tmp_path / "s2", progress=False)
+    with pytest.raises(InputError, match="seed"):
+        from_dict({"network": {"generate": {"actors": 300}}, "seed": 2**63})

@@ -119,10 +119,14 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     check_overrides(sc, variant_list, points)
     if model is None:
         check_networks(sc, variant_list, points)
+    base_seed = int(seed if seed is not None else getattr(sc, "seed", 1))
+    last_seed = base_seed + max(int(runs), 1) - 1
+    if not 0 <= base_seed <= last_seed < 2**63:
+        raise InputError(f"the seeds {base_seed}..{last_seed} must lie in [0, 2**63)",
+                         field="seed")
     scheduler = resolve_scheduler(scheduler)
     if not isinstance(store, RunStore):
         store = RunStore(store)
-    base_seed = int(seed if seed is not None else getattr(sc, "seed", 1))
     eid = new_id()
     tasks = plan(runs, variant_list, points, base_seed, eid, base)
     keys = list(dict.fromkeys(k for p in points for k in p))  # not variants' overrides

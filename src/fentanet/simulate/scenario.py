@@ -131,7 +131,7 @@ class Scenario(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     name: str = Field("scenario", description="name of the scenario")
     description: str = ""
-    seed: int = Field(1, ge=0, description="default run seed")
+    seed: int = Field(1, ge=0, lt=2**63, description="default run seed")
     years: float = Field(5.0, gt=0, le=200, description="horizon in years")
     dt: float = Field(1 / 52, gt=0, le=1, description="step in years, or day/week/month")
     start_year: int | None = Field(None, description="calendar year of time 0 (optional)")
