@@ -309,8 +309,8 @@ def _orphan_oracle(li, src, dst, kind, marketplaces):
     out = li[np.isin(src[li], marketplaces)]
     inn = li[np.isin(dst[li], marketplaces)]
     return np.concatenate([
-        np.stack([dst[out], kind[out], np.zeros(out.size, dtype=np.int64)], axis=1),
-        np.stack([src[inn], kind[inn], np.ones(inn.size, dtype=np.int64)], axis=1),
+        np.stack([dst[out], kind[out], np.zeros(out.size, dtype=np.int64), src[out]], axis=1),
+        np.stack([src[inn], kind[inn], np.ones(inn.size, dtype=np.int64), dst[inn]], axis=1),
     ]).astype(np.int64)
 
 

@@ -254,11 +254,11 @@ def test_an_arrested_independent_seller_is_replaced_after_the_delay(on):
     assert not a.alive[[*seller, quitter, member]].any()
     delay = sc.params.adaptation.replacement_delay_years
     while sim.t < delay - sim.dt - 1e-12:  # not before the delay
-        adaptation._seller_replacement(sim)
-        assert not a.alive[seller].any() and sim.now["sellers_replaced"] == 0
+        assert not adaptation._seller_replacement(sim).size
+        assert sim.now["sellers_replaced"] == 0
         sim.t += sim.dt
     sim.t = delay
-    adaptation._seller_replacement(sim)
+    adaptation._recruit(sim, adaptation._seller_replacement(sim))
     assert a.alive[seller].all() == on and not a.alive[[quitter, member]].any()
     assert sim.now["sellers_replaced"] == (2 if on else 0)
     if on:
@@ -267,3 +267,36 @@ def test_an_arrested_independent_seller_is_replaced_after_the_delay(on):
         mine = np.isin(ln.src, seller) | np.isin(ln.dst, seller)
         assert mine.sum() > 2 and not ln.known[mine].any()
         assert all(a.label[s].endswith(f"-r{a.uid[s]}") for s in seller)
+
+
+def test_listings_never_migrate_onto_a_marketplace_that_has_them():
+    """Listings of a taken-down marketplace move only to a surviving marketplace where the
+    partner has no such link yet, and a replaced marketplace keeps those not yet moved: under
+    repeated takedowns, with replacement, no (sender, receiver, kind) of a marketplace's
+    flow links is ever doubled (it was, and grew with each takedown)."""
+    from fentanet.simulate.run import prepare
+    from fentanet.simulate.state import KIND, LKIND
+
+    sc = load("toy").override({"years": 3.0, "params.adaptation.migration_rate": 52.0,
+                               "params.adaptation.seller_replacement_rate": 26.0})
+    run = prepare(sc, interventions=[{"kind": "marketplace_takedown", "start": 0.1,
+                                      "intensity": 5.0}])
+    sim = Sim(run, build_network(run), 1)
+    flow = [LKIND[k] for k in ("supplies", "ships", "sells_to")]
+
+    def doubled():
+        ln, a = sim.s.links, sim.s.actors
+        n = ln.n
+        mk = a.kind == KIND["marketplace"]
+        on = np.isin(ln.kind[:n], flow) & (mk[ln.src[:n]] | mk[ln.dst[:n]])
+        keys = np.stack([ln.src[:n][on], ln.dst[:n][on], ln.kind[:n][on]], axis=1)
+        return on.sum() - np.unique(keys, axis=0).shape[0]
+
+    before = doubled()
+    moved = replaced = 0
+    while sim.step < sim.n_steps:
+        sim.run_step()
+        moved += sim.rows[-1]["listings_moved"]
+        replaced += sim.rows[-1]["sellers_replaced"]
+        assert doubled() == before
+    assert moved > 5 and replaced > 5, (moved, replaced)

@@ -116,7 +116,8 @@ class Sim:
         self.efforts: Efforts | None = None
         self.targets: dict[int, np.ndarray] = {}
         self.targets_at: dict[int, int] = {}
-        self.orphans = np.zeros((0, 3), dtype=np.int64)  # (partner slot, link kind, as_src)
+        # listings of taken-down marketplaces: (partner slot, link kind, as_src, marketplace)
+        self.orphans = np.zeros((0, 4), dtype=np.int64)
         self.releases: dict[int, np.ndarray] = {}
         self.n_labs0 = int((self.s.actors.kind == KIND["lab"]).sum())
         self._last_reveal = 0.0

@@ -21,8 +21,13 @@
 - Entry: while the price index is above ``entry_threshold``, new labs and illicit
   suppliers appear at rate ``entry_rate * (price - threshold)`` per 100 initial labs, with
   fresh uids, linked to existing suppliers, labs and routes.
+- Replacement of independent sellers (``seller_replacement``): the place of an arrested
+  dealer or marketplace without an organization is taken by a newcomer after the delay, at
+  ``seller_replacement_rate``; newcomers and recruits join in one call, so the ties formed
+  in this step are seen from the next.
 - Migration: partners of a taken-down marketplace move their listings to a surviving
-  marketplace at ``migration_rate``.
+  marketplace where they are not listed yet, at ``migration_rate``; a replaced marketplace
+  keeps the listings not yet moved.
 """
 
 from __future__ import annotations
@@ -43,10 +48,11 @@ def run(sim) -> None:
     ad = sim.p.adaptation
     _suspension(sim)
     _succession_and_failure(sim)
-    if ad.replacement:
-        _replacement(sim)
+    recruits = [_replacement(sim)] if ad.replacement else []
     if ad.seller_replacement:
-        _seller_replacement(sim)
+        recruits.append(_seller_replacement(sim))
+    if recruits and sum(r.size for r in recruits):
+        _recruit(sim, np.concatenate(recruits))  # one call: ties seen from the next step
     if ad.entry:
         _entry(sim)
     if ad.migration and sim.orphans.size:
@@ -259,7 +265,7 @@ def _replacement(sim):
     ready, vac, members = got
     if not ready.size:
         sim.now["recruits"] = 0.0
-        return
+        return _NO_SLOTS
     loc = np.flatnonzero(vac > 0)
     orgs = topo.org_ids[loc]
     init = np.maximum(s.org_initial[orgs], 1.0)
@@ -268,26 +274,23 @@ def _replacement(sim):
     take = np.zeros(topo.org_ids.size, dtype=np.int64)
     take[loc] = k
     chosen = _chosen(ready, take, a.org, a.vacant_since, topo.member_org)
-    if chosen.size:
-        _recruit(sim, chosen)
     sim.now["recruits"] = float(chosen.size)
+    return chosen
 
 
-def _seller_replacement(sim):
-    """Each vacant place of an independent seller (arrested dealer or taken-down
-    marketplace without an organization) vacant for at least the delay is taken by a
-    newcomer with probability ``1 - exp(-rate * dt)`` this step (keyed by the place's last
-    uid); the newcomer joins as a recruit does."""
+def _seller_replacement(sim) -> np.ndarray:
+    """The vacant places of independent sellers (arrested dealers and taken-down
+    marketplaces without an organization) taken this step: each vacant for at least the
+    delay is taken with probability ``1 - exp(-rate * dt)`` (keyed by the place's last
+    uid), by a newcomer who joins as a recruit does (:func:`_recruit`, by the caller)."""
     a, ad = sim.s.actors, sim.p.adaptation
     ready = _open_places(a.vacant, a.vacant_since, a.org, sim.t, ad.replacement_delay_years)
-    taken = 0
+    chosen = _NO_SLOTS
     if ready.size:
         u = sim.streams.uniform("adaptation.sellers", sim.step, a.uid[ready])
         chosen = ready[u < -np.expm1(-ad.seller_replacement_rate * sim.dt)]
-        if chosen.size:
-            _recruit(sim, chosen)
-        taken = chosen.size
-    sim.now["sellers_replaced"] = float(taken)
+    sim.now["sellers_replaced"] = float(chosen.size)
+    return chosen
 
 
 @numba.njit(cache=True)
@@ -606,26 +609,37 @@ def _enter(sim, kind: str, rng, pool: _Pool) -> int:
 
 
 def _migration(sim):
+    """Listings of taken-down marketplaces move to surviving ones. A listing waits while
+    its partner is alive or may come back (a vacant place) and only while its marketplace
+    is down (a replaced marketplace keeps the listings not yet moved); each moves at
+    ``migration_rate`` (keyed by partner, kind, direction and marketplace) to a surviving
+    marketplace where the partner has no such link yet, uniformly among them (none left:
+    the partner is listed everywhere it could be, and the listing is dropped)."""
     s, ad = sim.s, sim.p.adaptation
-    a = s.actors
-    mkp = sim.topo.slots("marketplace")
-    alive_mkp = mkp[a.alive[mkp]]
+    a, ln = s.actors, s.links
     rows = sim.orphans
     partner = rows[:, 0]
-    keep = a.alive[partner]
-    rows = rows[keep]
-    if not alive_mkp.size or not rows.size:
+    back = np.where(a.org[partner] >= 0, ad.replacement, ad.seller_replacement)
+    rows = rows[(a.alive[partner] | (a.vacant[partner] & back)) & ~a.alive[rows[:, 3]]]
+    mkp = sim.topo.slots("marketplace")
+    alive_mkp = mkp[a.alive[mkp]]  # ascending
+    ready = a.alive[rows[:, 0]]
+    if not alive_mkp.size or not ready.any():
         sim.orphans = rows
         return
-    u = sim.streams.uniform("adaptation.migrate", sim.step,
-                            a.uid[rows[:, 0]] * 8 + rows[:, 1] * 2 + rows[:, 2])
-    go = u < -np.expm1(-ad.migration_rate * sim.dt)
+    keys = (((a.uid[rows[:, 0]] * 8 + rows[:, 1] * 2 + rows[:, 2]) << 24)
+            ^ a.uid[rows[:, 3]])
+    go = ready & (sim.streams.uniform("adaptation.migrate", sim.step, keys)
+                  < -np.expm1(-ad.migration_rate * sim.dt))
     moved = rows[go]
+    placed = 0
     if moved.size:
-        v = sim.streams.uniform("adaptation.migrate_to", sim.step,
-                                a.uid[moved[:, 0]] * 8 + moved[:, 1] * 2 + moved[:, 2])
-        dest = alive_mkp[np.minimum((v * alive_mkp.size).astype(np.int64),
-                                    alive_mkp.size - 1)]
+        v = sim.streams.uniform("adaptation.migrate_to", sim.step, keys[go])
+        dest = _destinations(moved, v, alive_mkp, *sim.topo.incidence.parts(s), ln.src,
+                             ln.dst, ln.kind)
+        ok = dest >= 0
+        moved, dest = moved[ok], dest[ok]
+        placed = int(ok.sum())
         # one append: the moved listings grouped by link kind (ascending), each group in
         # the order of the rows
         order = np.argsort(moved[:, 1], kind="stable")
@@ -633,6 +647,48 @@ def _migration(sim):
         as_src = moved[:, 2] == 1
         src = np.where(as_src, moved[:, 0], dest)
         dst = np.where(as_src, dest, moved[:, 0])
-        _append_links(sim, src, dst, moved[:, 1].astype(np.int8))
+        if placed:
+            _append_links(sim, src, dst, moved[:, 1].astype(np.int8))
     sim.orphans = rows[~go]
-    sim.now["listings_moved"] = float(go.sum())
+    sim.now["listings_moved"] = float(placed)
+
+
+@numba.njit(cache=True)
+def _destinations(moved, v, marketplaces, ptr, idx, n0, tkey, tlink, src, dst, kind):
+    """Per moved listing (partner, kind, partner is the sender, origin): the marketplace
+    among ``marketplaces`` (ascending) at rank ``floor(v * free)`` of those where the
+    partner has no link of that kind in that direction yet, counting the listings placed
+    before it in this call; -1 where there is none."""
+    m = marketplaces.size
+    out = np.full(moved.shape[0], -1, dtype=np.int64)
+    taken = np.zeros(m, dtype=np.bool_)
+    for r in range(moved.shape[0]):
+        p, k, as_src = moved[r, 0], moved[r, 1], moved[r, 2] == 1
+        taken[:] = False
+        for li in enforcement.links_of_slots(np.array([p]), ptr, idx, n0, tkey, tlink):
+            if kind[li] != k:
+                continue
+            if as_src and src[li] == p:
+                other = dst[li]
+            elif not as_src and dst[li] == p:
+                other = src[li]
+            else:
+                continue
+            j = np.searchsorted(marketplaces, other)
+            if j < m and marketplaces[j] == other:
+                taken[j] = True
+        for q in range(r):  # placed earlier in this call
+            if out[q] >= 0 and moved[q, 0] == p and moved[q, 1] == k and moved[q, 2] == (
+                    moved[r, 2]):
+                taken[np.searchsorted(marketplaces, out[q])] = True
+        free = m - taken.sum()
+        if free == 0:
+            continue
+        c = min(int(v[r] * free), free - 1)
+        for j in range(m):
+            if not taken[j]:
+                if c == 0:
+                    out[r] = marketplaces[j]
+                    break
+                c -= 1
+    return out

@@ -395,8 +395,8 @@ def _losses(sim, members):
 
 def _orphan(sim, marketplaces):
     """Listings of taken-down marketplaces: partners to be moved to a surviving one, one
-    row (partner slot, link kind, partner is the sender) per flow link, links out of the
-    marketplaces first, each part in link order."""
+    row (partner slot, link kind, partner is the sender, marketplace slot) per flow link,
+    links out of the marketplaces first, each part in link order."""
     ln = sim.s.links
     inc = sim.topo.incidence
     li = np.unique(links_of_slots(marketplaces, *inc.parts(sim.s)))
@@ -410,10 +410,11 @@ _FLOW_KINDS = np.array([LKIND["supplies"], LKIND["ships"], LKIND["sells_to"]], d
 
 @numba.njit(cache=True)
 def _orphan_rows(li, src, dst, kind, marketplaces, flow_kinds):
-    """The rows of :func:`_orphan` for the links ``li`` (ascending): (receiver, kind, 0)
-    for each flow link out of a marketplace, then (sender, kind, 1) for each into one."""
+    """The rows of :func:`_orphan` for the links ``li`` (ascending): (receiver, kind, 0,
+    marketplace) for each flow link out of a marketplace, then (sender, kind, 1,
+    marketplace) for each into one."""
     mk = np.sort(marketplaces)
-    rows = np.empty((2 * li.size, 3), dtype=np.int64)
+    rows = np.empty((2 * li.size, 4), dtype=np.int64)
     c = 0
     for part in range(2):
         for j in range(li.size):
@@ -427,5 +428,6 @@ def _orphan_rows(li, src, dst, kind, marketplaces, flow_kinds):
                 rows[c, 0] = dst[e] if part == 0 else src[e]
                 rows[c, 1] = k
                 rows[c, 2] = part
+                rows[c, 3] = end
                 c += 1
     return rows[:c]
