@@ -114,6 +114,17 @@ class Actor(mesa.Agent):
     """One actor of the trade: a supplier, lab, route, trafficker, dealer, organization,
     official, ... (``kind``)."""
 
+    # attributes in slots, not in a per-agent dict: 45 attributes exceed CPython's shared
+    # key dicts, and each agent's own dict (1.6 kB) slowed every step by a third at 10^4
+    # actors (what a Mesa user who profiles does; the results are the same)
+    __slots__ = ("alive", "asked", "avail", "capacity", "cash", "dirty", "diverts", "due",
+                 "failed", "fronts", "got", "hoard", "initial", "kind", "launderers", "left",
+                 "legit", "links", "loss", "lost_recent", "members", "mode", "offered_now",
+                 "online", "org", "out", "payer", "precursor", "product", "protectors",
+                 "ratio", "refused", "refused_kg", "role", "sellers", "sells", "sells_w",
+                 "space", "suspended_until", "throughput", "ties", "tot", "uid", "vacant",
+                 "vacant_since", "want", "wsum")
+
     def __init__(self, model: TradeModel, kind: str, capacity: float, mode: str | None = None,
                  legit: bool = False, online: bool = False, role: str = "member") -> None:
         super().__init__(model)
@@ -234,6 +245,12 @@ class Actor(mesa.Agent):
 
 class Market(mesa.Agent):
     """A market: demand, price and potency, and its population of people who use drugs."""
+
+    __slots__ = ("alive", "asked", "at_risk", "avail0", "availability", "capacity0",
+                 "consumed", "demand", "demand0", "demand_base", "diversion0", "kind", "links",
+                 "offer0", "offered", "potency", "price", "released", "remission",
+                 "retail_cap0", "room_left", "share_met", "supply_prev", "treatment", "uid",
+                 "users0", "users_ratio", "using", "volatility")
 
     def __init__(self, model: TradeModel, population: float, demand: float) -> None:
         super().__init__(model)
@@ -456,7 +473,8 @@ class TradeModel(mesa.Model):
         self.detected: list[Actor] = []
         self.insolvent: list[Actor] = []
         self.leadership_hit: set[Actor] = set()
-        self.orphans: list[tuple[Actor, str, bool]] = []
+        self.orphans: list[tuple[Actor, str, bool, Actor]] = []  # partner, kind, as_src, origin
+        self.open_places: list[Actor] = []  # vacant places of independent sellers
         self.efforts = Efforts()
         self.aml = 0.0
         self.potency_base = 1.0
@@ -1014,6 +1032,8 @@ class TradeModel(mesa.Model):
             if x.org is not None or (arrest and seller_replacement and x.kind in SELLERS):
                 x.vacant = True  # a place to be taken again (adaptation)
                 x.vacant_since = self.t
+                if x.org is None:
+                    self.open_places.append(x)
             if not arrest:
                 continue
             now[f"arrests_{x.kind}"] += 1
@@ -1036,7 +1056,8 @@ class TradeModel(mesa.Model):
                 for ln in x.links:
                     if ln.kind in ORPHANED:
                         as_src = ln.dst is x
-                        self.orphans.append((ln.src if as_src else ln.dst, ln.kind, as_src))
+                        self.orphans.append((ln.src if as_src else ln.dst, ln.kind, as_src,
+                                             x))
         for org in led:  # a share of its cash and hoard seized, once per organization
             now["money_seized_usd"] += (org.cash + org.hoard) * pe.asset_share
             org.cash *= 1.0 - pe.asset_share
@@ -1048,10 +1069,10 @@ class TradeModel(mesa.Model):
         ad = self.p.adaptation
         self.suspension()
         self.succession_and_failure()
-        if ad.replacement:
-            self.replacement()
+        recruits = self.replacement() if ad.replacement else []
         if ad.seller_replacement:
-            self.seller_replacement()
+            recruits += self.seller_replacement()
+        self.recruit(recruits)  # together: ties formed now are seen from the next step
         if ad.entry:
             self.entry()
         if ad.migration and self.orphans:
@@ -1126,20 +1147,26 @@ class TradeModel(mesa.Model):
             k = int(self.rng.binomial(len(ready), p))
             ready.sort(key=lambda m: m.vacant_since)  # the longest vacant first
             recruits.extend(ready[:k])
-        self.recruit(recruits)
         self.now["recruits"] = len(recruits)
+        return recruits
 
-    def seller_replacement(self) -> None:
+    def seller_replacement(self) -> list[Actor]:
         """An arrested independent dealer's or a taken-down marketplace's place, vacant for
         the delay, is taken by a newcomer with probability ``1 - exp(-rate * dt)``."""
         ad, t = self.p.adaptation, self.t
         p = -math.expm1(-ad.seller_replacement_rate * self.dt)
-        newcomers = [x for kind in SELLERS for x in self.by_kind[kind]
-                     if x.vacant and x.org is None
-                     and t - x.vacant_since >= ad.replacement_delay_years - 1e-12
-                     and self.random.random() < p]
-        self.recruit(newcomers)
+        newcomers, waiting = [], []
+        for x in self.open_places:
+            if not x.vacant:
+                continue
+            if t - x.vacant_since >= ad.replacement_delay_years - 1e-12 and (
+                    self.random.random() < p):
+                newcomers.append(x)
+            else:
+                waiting.append(x)
+        self.open_places = waiting
         self.now["sellers_replaced"] = len(newcomers)
+        return newcomers
 
     def recruit(self, recruits: list[Actor]) -> None:
         """Newcomers take vacant places (fresh uid, links unknown to the police) and tie to
@@ -1213,21 +1240,31 @@ class TradeModel(mesa.Model):
         self.enforced.add(x)
 
     def migration(self) -> None:
+        """Listings of taken-down marketplaces move to surviving ones where the partner is
+        not listed yet (a replaced marketplace keeps those not yet moved)."""
+        ad = self.p.adaptation
         mkps = [m for m in self.by_kind["marketplace"] if m.alive]
-        rows = [r for r in self.orphans if r[0].alive]
-        if not mkps or not rows:
+        rows = [r for r in self.orphans if not r[3].alive and (r[0].alive or (
+            r[0].vacant and (ad.replacement if r[0].org is not None
+                             else ad.seller_replacement)))]
+        if not mkps or not any(r[0].alive for r in rows):
             self.orphans = rows
             return
-        p = -math.expm1(-self.p.adaptation.migration_rate * self.dt)
+        p = -math.expm1(-ad.migration_rate * self.dt)
         left, moved = [], 0
-        for partner, kind, as_src in rows:
-            if self.random.random() < p:
-                dest = self.random.choice(mkps)
+        for row in rows:
+            partner, kind, as_src, _ = row
+            if not partner.alive or self.random.random() >= p:
+                left.append(row)
+                continue
+            listed = {(ln.dst if as_src else ln.src) for ln in partner.links
+                      if ln.kind == kind and (ln.src is partner) == as_src}
+            free = [m for m in mkps if m not in listed]
+            if free:
+                dest = self.random.choice(free)
                 s, d = (partner, dest) if as_src else (dest, partner)
                 self.add_link(s, d, kind, math.nan, 1.0)
                 moved += 1
-            else:
-                left.append((partner, kind, as_src))
         self.orphans = left
         self.now["listings_moved"] = moved
 
