@@ -175,3 +175,14 @@ def test_a_check_across_fields_does_not_repeat_the_whole_scenario():
         from_dict({"network": NET, "interventions": [{"kind": "naloxone", "intensity": 2}]})
     assert str(exc.value).startswith("field 'interventions.0': intensity of naloxone is a "
                                      "coverage in [0, 1], got 2")
+
+
+def test_modes_belong_to_screening_only():
+    # modes on another intervention were accepted and ignored
+    with pytest.raises(InputError, match="border_security, postal_screening") as exc:
+        from_dict({"network": NET, "interventions": [{"kind": "lab_raids", "modes": ["air"]}]})
+    assert "interventions.0" in str(exc.value)
+    ok = from_dict({"network": NET, "interventions": [
+        {"kind": "border_security", "modes": ["air"]},
+        {"kind": "postal_screening", "modes": ["postal"]}]})
+    assert [iv.screened_modes for iv in ok.interventions] == [("air",), ("postal",)]

@@ -86,6 +86,9 @@ class Intervention(BaseModel):
                              "once")
         if self.once and self.target is None:
             raise ValueError("a one-time operation needs a target")
+        if self.modes is not None and self.kind not in ("border_security", "postal_screening"):
+            raise ValueError(f"{self.kind} screens no route modes; modes apply to "
+                             "border_security, postal_screening")
         return self
 
     @property
