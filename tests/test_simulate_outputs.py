@@ -152,6 +152,9 @@ def test_result_and_comparison_save(tmp_path):
                                                           "nal": len(r.series)}
     table = pd.read_csv(tmp_path / "cmp" / "compare.csv").set_index("variant")
     assert table.loc["nal", "deaths_averted"] == pytest.approx(
+        cmp.results["baseline"].summary["deaths_total"]
+        - cmp.results["nal"].summary["deaths_total"])
+    assert table.loc["nal", "overdose_deaths_averted"] == pytest.approx(
         cmp.results["baseline"].summary["overdose_deaths_total"]
         - cmp.results["nal"].summary["overdose_deaths_total"])
 

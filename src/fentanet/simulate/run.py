@@ -325,23 +325,30 @@ class Comparison:
 
 
 def comparison_table(results: Mapping[str, Result], baseline: str = "baseline") -> pd.DataFrame:
-    """Overdose deaths averted, supply reduction and cost per death averted against the
-    baseline (same seed: common random numbers). ``cost_usd`` is what a variant's
-    interventions cost in all, ``extra_cost_usd`` what it costs beyond the baseline (whose
-    scenario may pay for interventions of its own); the cost per death averted is the extra
-    cost over the deaths averted (NaN when none are)."""
+    """Deaths averted, supply reduction and cost per death averted against the baseline
+    (same seed: common random numbers). Deaths are of every cause among the people who use
+    (``deaths_total``, as the command line's and the ensembles' comparison counts them:
+    treatment also lowers deaths other than overdoses); ``overdose_deaths_averted`` counts
+    overdose deaths alone. ``cost_usd`` is what a variant's interventions cost in all,
+    ``extra_cost_usd`` what it costs beyond the baseline (whose scenario may pay for
+    interventions of its own); the cost per death averted is the extra cost over the deaths
+    averted (NaN when none are)."""
     base = results[baseline].summary
     base_cost = base.get("intervention_cost_usd_total", 0.0)
     rows = []
     for name, r in results.items():
         s = r.summary
-        deaths = s.get("overdose_deaths_total", 0.0)
+        deaths = s.get("deaths_total", 0.0)
+        overdose = s.get("overdose_deaths_total", 0.0)
         supply = s.get("supply_kg_total", 0.0)
         cost = s.get("intervention_cost_usd_total", 0.0)
         extra = cost - base_cost
-        averted = base.get("overdose_deaths_total", 0.0) - deaths
+        averted = base.get("deaths_total", 0.0) - deaths
         reduction = 1.0 - supply / base["supply_kg_total"] if base.get("supply_kg_total") else 0.0
-        rows.append({"variant": name, "overdose_deaths": deaths, "deaths_averted": averted,
+        rows.append({"variant": name, "deaths": deaths, "deaths_averted": averted,
+                     "overdose_deaths": overdose,
+                     "overdose_deaths_averted": base.get("overdose_deaths_total", 0.0)
+                     - overdose,
                      "supply_kg": supply, "supply_reduction": reduction,
                      "seized_kg": s.get("seized_kg_total", 0.0),
                      "arrests": s.get("arrests_total", 0.0), "cost_usd": cost,
