@@ -59,3 +59,15 @@ def test_summary_years_is_the_horizon_run():
     assert r.summary["steps"] == 1 and r.summary["years"] == pytest.approx(0.25)
     r = fentanet.simulate("toy", seed=1, years=0.1)
     assert r.summary["steps"] == 5 and r.summary["years"] == pytest.approx(5 / 52)
+
+
+def test_every_series_column_is_a_flow_or_a_level():
+    """A new column must be classified: a flow (summed in the summary and per year) or a
+    level (kept as the end value); `sellers_replaced` was once left out of the flows."""
+    from fentanet.simulate.params import INTERVENTION_KINDS
+    from fentanet.simulate.run import is_flow, is_level
+
+    ivs = [{"kind": k, "start": 0.1, "intensity": 1.0} for k in INTERVENTION_KINDS]
+    s = fentanet.simulate("toy", seed=1, years=0.5, interventions=ivs).series
+    columns = [c for c in s.columns if c not in ("step", "time", "year")]
+    assert not [c for c in columns if is_flow(c) == is_level(c)]

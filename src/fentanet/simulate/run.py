@@ -123,6 +123,20 @@ FLOW_PREFIXES = ("arrests_", "seized_", "shipped_", "cost_")
 """Families of flow columns: arrests by kind, seized and shipped by mode, cost by kind."""
 
 
+LEVEL_COLUMNS = {
+    "availability", "balance_error", "cash_usd", "people_in_remission", "people_in_treatment",
+    "people_using", "potency_index", "potency_volatility", "precursor_stock_kg",
+    "price_index", "share_of_demand_met", "stock_kg", "organizations_suspended",
+}
+"""Columns that are levels at a step's end (kept as end values), besides ``<kind>s_active``
+and ``organizations_active``; every series column is a flow or a level (tested)."""
+
+
+def is_level(column: str) -> bool:
+    """Whether a series column is a level at a step's end (not summed over time)."""
+    return column in LEVEL_COLUMNS or column.endswith("_active")
+
+
 def is_flow(column: str) -> bool:
     """Whether a series column is a flow over a step (summed over time), not a level."""
     return column in FLOW_COLUMNS or column.startswith(FLOW_PREFIXES)
