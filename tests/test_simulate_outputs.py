@@ -84,6 +84,10 @@ def test_compare_out_with_runs_writes_series_bands_and_comparison(tmp_path, caps
     doc = json.loads((out / "summary.json").read_text())
     assert doc["variants"] == ["baseline", "nal"] and doc["seeds"] == [1, 2, 3]
     assert len(doc["runs"]) == 6 and "compare.csv" in doc["files"]
+    # the baseline paid nothing for naloxone: 0, not missing
+    assert (series[series.variant == "baseline"].cost_naloxone_usd == 0).all()
+    assert (summary.loc["baseline", "cost_naloxone_usd_total"] == 0).all()
+    assert (summary.loc["nal", "cost_naloxone_usd_total"] > 0).all()
 
 
 def test_out_that_is_a_file_is_refused_before_running(tmp_path, capsys):
@@ -148,6 +152,11 @@ def test_result_and_comparison_save(tmp_path):
                            seed=2, years=0.25)
     cmp.save(tmp_path / "cmp")
     series = pd.read_parquet(tmp_path / "cmp" / "series.parquet")
+    costs = [c for c in series.columns if c.startswith("cost_")]
+    assert costs and not series[costs].isna().any().any()  # a variant without one pays 0
+    assert (series[series.variant == "baseline"].cost_naloxone_usd == 0).all()
+    assert not pd.read_csv(tmp_path / "cmp" / "summary.csv").filter(like="cost_").isna().any(
+        ).any()
     assert series.groupby("variant").size().to_dict() == {"baseline": len(r.series),
                                                           "nal": len(r.series)}
     table = pd.read_csv(tmp_path / "cmp" / "compare.csv").set_index("variant")

@@ -325,10 +325,10 @@ class Ensemble:
         ``csv=True`` also writes ``series.csv`` and ``bands.csv``.
         """
         import fentanet
-        from fentanet.simulate.output import json_writer, table_writers, write_files
+        from fentanet.simulate.output import json_writer, table_writers, write_files, zero_costs
 
-        summary = self.summary()
-        writers = {**table_writers("series", self.series(), csv=csv),
+        summary = zero_costs(self.summary())
+        writers = {**table_writers("series", zero_costs(self.series()), csv=csv),
                    **table_writers("summary", summary, parquet=False, csv=True)}
         if len(set(summary.seed)) > 1:
             writers.update(table_writers("bands", self.quantiles(), csv=csv))

@@ -72,6 +72,17 @@ def csv_writer(df: pd.DataFrame) -> Writer:
     return lambda p: df.to_csv(p, index=False)
 
 
+def zero_costs(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with the per-intervention cost columns (``cost_<kind>_usd`` and their
+    totals) 0 where missing: runs stacked together carry the columns of every variant's
+    interventions, and a variant without an intervention paid nothing for it (not NaN)."""
+    cols = [c for c in df.columns if str(c).startswith("cost_")]
+    if cols:
+        df = df.copy()
+        df[cols] = df[cols].fillna(0.0)
+    return df
+
+
 def table_writers(name: str, df: pd.DataFrame, *, parquet: bool = True,
                   csv: bool = False) -> dict[str, Writer]:
     """Writers of ``df`` as ``<name>.parquet`` and/or ``<name>.csv``."""

@@ -320,13 +320,13 @@ class Comparison:
         in ``series.parquet`` (a ``variant`` and a ``seed`` column; ``series.csv`` too if
         ``csv``), ``summary.csv`` (one row per variant), ``compare.csv`` (:attr:`table`:
         deaths averted, supply reduction, cost per death averted) and ``summary.json``."""
-        from fentanet.simulate.output import json_writer, table_writers, write_files
+        from fentanet.simulate.output import json_writer, table_writers, write_files, zero_costs
 
         first = next(iter(self.results.values()))
-        series = pd.concat([r.tidy_series() for r in self.results.values()],
-                           ignore_index=True)
-        summary = pd.concat([r.summary_row() for r in self.results.values()],
-                            ignore_index=True)
+        series = zero_costs(pd.concat([r.tidy_series() for r in self.results.values()],
+                                      ignore_index=True))
+        summary = zero_costs(pd.concat([r.summary_row() for r in self.results.values()],
+                                       ignore_index=True))
         doc = {"scenario": first.scenario.name, "seed": first.seed, "version": first.version,
                "variants": {name: {"digest": r.scenario.digest(), "summary": r.summary}
                             for name, r in self.results.items()},
