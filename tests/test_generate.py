@@ -444,6 +444,11 @@ def test_read_spec_json_and_yaml(tmp_path):
     with pytest.raises(InputError, match=re.escape(
             f"{odd}: field 'capacity_slack': Input should be greater than 0, got -1")):
         read_spec(odd)
+    twice = tmp_path / "twice.yml"  # YAML keeps the last silently: refused, with its line
+    twice.write_text("actors: 500\nregions: 2\nactors: 5000\n")
+    with pytest.raises(InputError, match=re.escape(
+            f"{twice}:3: not valid YAML: 'actors' is given twice in one mapping")):
+        read_spec(twice)
 
 
 def test_generator_module_and_generate_function_are_apart():

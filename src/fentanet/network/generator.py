@@ -39,6 +39,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from fentanet.errors import InputError
+from fentanet.network import yamltext
 from fentanet.network.model import Network
 
 GeneratedKind = Literal["supplier", "marketplace", "lab", "organization", "route",
@@ -200,7 +201,7 @@ def read_spec(path: str | Path) -> SupplySpec:
         if path.suffix.lower() == ".json":
             data = json.loads(text)
         else:
-            data = yaml.safe_load(text)
+            data = yamltext.load(text)  # safe, and a key given twice is refused
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}", file=path, line=exc.lineno) from None
     except yaml.YAMLError as exc:

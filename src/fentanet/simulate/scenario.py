@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from fentanet.errors import InputError
+from fentanet.network import yamltext
 from fentanet.simulate.params import (
     INTERVENTION_KINDS,
     MODES,
@@ -282,27 +283,6 @@ def from_dict(data: dict[str, Any], *, file: str | None = None,
     return _validated(Scenario, data, file)
 
 
-class _Loader(yaml.SafeLoader):
-    """YAML's safe loader, refusing a key given twice in one mapping (YAML requires keys to
-    differ; PyYAML would keep the last silently and drop, say, a first ``params`` section)."""
-
-
-def _unique_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> Any:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if isinstance(key, typing.Hashable):
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"{key!r} is given twice in one mapping (a key may appear "
-                    "once)", key_node.start_mark)
-            seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
-
-
 def read(path: str | Path) -> Scenario:
     """Read and validate a scenario YAML file."""
     path = Path(path)
@@ -311,7 +291,7 @@ def read(path: str | Path) -> Scenario:
     except OSError as exc:
         raise InputError(f"cannot read scenario: {exc.strerror}", file=str(path)) from None
     try:
-        data = yaml.load(text, Loader=_Loader)  # a SafeLoader: no arbitrary objects
+        data = yamltext.load(text)  # safe, and a key given twice is refused
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = None if mark is None else mark.line + 1
