@@ -231,3 +231,10 @@ def test_jsonable_gives_strict_json_values():
                    "nested": [3, [None]]}
     assert type(got["arr"][0]) is int and type(got["flag"]) is bool
     json.dumps(got, allow_nan=False)
+
+
+def test_an_intervention_after_the_horizon_is_warned_about():
+    with pytest.warns(UserWarning, match="naloxone start.* after the horizon of 0.5 years"):
+        r = fentanet.simulate("toy", seed=1, years=0.5,
+                              interventions=[{"kind": "naloxone", "start": 0.75}])
+    assert r.summary["intervention_cost_usd_total"] == 0

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -243,6 +244,10 @@ def prepare(scenario: str | Path | Scenario, *, years: float | None = None,
         extra.extend(interventions)
     if extra:
         sc = sc.with_interventions(list(extra))
+    late = sorted({iv.kind for iv in sc.interventions if iv.start >= sc.years - 1e-9})
+    if late:
+        warnings.warn(f"{', '.join(late)} start(s) at or after the horizon of "
+                      f"{sc.years:g} years: no effect in this run", stacklevel=2)
     return sc
 
 
