@@ -49,3 +49,49 @@ def test_parse_variant_fields():
         parse_variant("x=lab_raids:high", 0.0)
     with pytest.raises(InputError, match="baseline"):
         parse_variant("baseline=naloxone", 0.0)
+
+
+def test_parse_variant_options():
+    """`@key=value` options set what an intervention of a scenario file can: start, end, once,
+    modes, the targeting rule's view, cost per unit; the scenario checks the values."""
+    _, items = parse_variant(
+        "mix=border_security:20@modes=air/sea@end=2,lab_raids:1:degree:3@once@view=true"
+        "@start=0.5,naloxone@cost_per_unit=1e6", 1.0)
+    assert items == [
+        {"kind": "border_security", "start": 1.0, "intensity": 20.0, "modes": ["air", "sea"],
+         "end": 2.0},
+        {"kind": "lab_raids", "start": 0.5, "intensity": 1.0, "once": True,
+         "target": {"rule": "degree", "count": 3, "view": "true"}},
+        {"kind": "naloxone", "start": 1.0, "cost_per_unit": 1e6}]
+    for bad, match in (("x=naloxone@speed=2", "unknown option 'speed'.*expected one of"),
+                       ("x=naloxone@end=soon", "end of naloxone must be a number"),
+                       ("x=naloxone@once=maybe", "once is true or false"),
+                       ("x=naloxone@end", "needs a value"),
+                       ("x=lab_raids@view=true", "view applies to a targeting rule")):
+        with pytest.raises(InputError, match=match):
+            parse_variant(bad, 0.0)
+
+
+def test_compare_variant_with_modes_and_a_one_time_operation(capsys, tmp_path):
+    """Options reach the run: screening on air only is what a scenario file's modes give,
+    and a bad mode is refused naming the allowed ones."""
+    import pandas as pd
+
+    import fentanet
+
+    out = tmp_path / "o"
+    code = main(["compare", "toy", "--variant", "air=border_security:5@modes=air",
+                 "--years", "0.3", "--scheduler", "serial", "--store", str(tmp_path / "s"),
+                 "--out", str(out), "--json"])
+    assert code == 0
+    capsys.readouterr()
+    want = fentanet.simulate("toy", seed=1, years=0.3, variant="air", interventions=[
+        {"kind": "border_security", "intensity": 5.0, "modes": ["air"]}]).summary
+    got = pd.read_csv(out / "summary.csv").set_index("variant").loc["air"]
+    assert got["seized_air_kg_total"] == pytest.approx(want["seized_air_kg_total"])
+    assert got["intervention_cost_usd_total"] == pytest.approx(
+        want["intervention_cost_usd_total"])
+    code = main(["compare", "toy", "--variant", "bad=border_security:5@modes=rail",
+                 "--years", "0.3", "--scheduler", "serial", "--store", str(tmp_path / "s")])
+    err = capsys.readouterr().err
+    assert code == 2 and "rail" in err and "air" in err

@@ -4,8 +4,8 @@
 Dask (a local cluster, or ``--scheduler``); a single run is made in this process. Every
 run is kept in the run store (``--store``: per-run series as Parquet and a DuckDB
 catalog). ``compare`` takes the scenario's strategies by name and ad-hoc variants
-``--variant NAME=kind[:intensity[:rule[:count]]],...``. ``--out DIR`` writes the series,
-summaries, bands and comparison as files (docs/outputs.md).
+``--variant NAME=kind[:intensity[:rule[:count]]][@key=value...],...``. ``--out DIR``
+writes the series, summaries, bands and comparison as files (docs/outputs.md).
 """
 
 from __future__ import annotations
@@ -128,8 +128,10 @@ def compare(
         help="Strategies of the scenario to compare with the baseline (default: all).")]
     = None,
     variant: Annotated[list[str] | None, typer.Option(
-        "--variant", help="An ad-hoc variant NAME=kind[:intensity[:rule[:count]]],... "
-                          "(repeatable); kind is one of the interventions of DESIGN.md.")]
+        "--variant", help="An ad-hoc variant NAME=kind[:intensity[:rule[:count]]][@opt...],"
+                          "... (repeatable); kind is one of the interventions of DESIGN.md; "
+                          "each @ adds an option: start=Y, end=Y, once, modes=air/sea, "
+                          "view=known|true, cost_per_unit=USD.")]
     = None,
     start: Annotated[float, typer.Option(help="Start (years) of the interventions of "
                                               "--variant.")] = 0.0,
@@ -199,8 +201,17 @@ def _check_strategies(scenario: str, names: list[str] | None) -> list[str]:
     return names
 
 
+_OPTIONS = {"start": float, "end": float, "cost_per_unit": float, "once": bool,
+            "modes": tuple, "view": str}
+"""What ``@key=value`` may set on an intervention of ``--variant``."""
+
+
 def parse_variant(text: str, start: float = 0.0) -> tuple[str, list[dict[str, Any]]]:
-    """``NAME=kind[:intensity[:rule[:count]]],...`` as a name and a list of interventions."""
+    """``NAME=kind[:intensity[:rule[:count]]][@key=value...],...`` as a name and a list of
+    interventions; each ``@`` adds an option: ``start``, ``end``, ``cost_per_unit``
+    (numbers), ``once`` (alone, or ``once=true``), ``modes`` (route modes joined by ``/``,
+    such as ``modes=air/sea``) and ``view`` (of the targeting rule: ``known`` or ``true``);
+    the scenario's validation checks the values. No character a shell treats specially."""
     if "=" not in text:
         raise InputError(f"'{text}' is not NAME=intervention,... (give the scenario's "
                          "strategies as arguments)", field="variant")
@@ -210,6 +221,7 @@ def parse_variant(text: str, start: float = 0.0) -> tuple[str, list[dict[str, An
         raise InputError("a variant needs a name other than 'baseline'", field="variant")
     items = []
     for part in filter(None, (p.strip() for p in spec.split(","))):
+        part, *opts = part.split("@")
         fields = part.split(":")
         kind = fields[0]
         if kind not in INTERVENTION_KINDS:
@@ -226,10 +238,41 @@ def parse_variant(text: str, start: float = 0.0) -> tuple[str, list[dict[str, An
         except ValueError:
             raise InputError(f"intensity and count of '{part}' must be numbers",
                              field="variant") from None
+        _options(iv, opts)
         items.append(iv)
     if not items:
         raise InputError(f"variant '{name}' has no intervention", field="variant")
     return name, items
+
+
+def _options(iv: dict[str, Any], options: list[str]) -> None:
+    """The ``key=value`` options of one intervention of ``--variant``, into ``iv``."""
+    for item in filter(None, (o.strip() for o in options)):
+        key, eq, value = (x.strip() for x in item.partition("="))
+        kind = _OPTIONS.get(key)
+        if kind is None:
+            raise InputError(f"unknown option '{key}' of {iv['kind']}; expected one of "
+                             f"{', '.join(_OPTIONS)}", field="variant")
+        if kind is bool:
+            if eq and value.lower() not in ("true", "false"):
+                raise InputError(f"{key} is true or false, got '{value}'", field="variant")
+            iv[key] = not eq or value.lower() == "true"
+        elif not value:
+            raise InputError(f"option '{key}' of {iv['kind']} needs a value ({key}=...)",
+                             field="variant")
+        elif kind is float:
+            try:
+                iv[key] = float(value)
+            except ValueError:
+                raise InputError(f"{key} of {iv['kind']} must be a number, got '{value}'",
+                                 field="variant") from None
+        elif key == "modes":
+            iv[key] = [m.strip() for m in value.split("/") if m.strip()]
+        elif "target" not in iv:  # view: of the targeting rule
+            raise InputError(f"view applies to a targeting rule; give {iv['kind']}:"
+                             "intensity:rule first", field="variant")
+        else:
+            iv["target"]["view"] = value
 
 
 scenario_app = typer.Typer(help="Show a scenario.", no_args_is_help=True)
