@@ -51,8 +51,9 @@ def run(sim) -> None:
     recruits = [_replacement(sim)] if ad.replacement else []
     if ad.seller_replacement:
         recruits.append(_seller_replacement(sim))
-    if recruits and sum(r.size for r in recruits):
-        _recruit(sim, np.concatenate(recruits))  # one call: ties seen from the next step
+    slots = np.concatenate(recruits) if recruits else _NO_SLOTS
+    if slots.size:
+        _recruit(sim, slots)  # one call: the ties formed now are seen from the next step
     if ad.entry:
         _entry(sim)
     if ad.migration and sim.orphans.size:
@@ -632,14 +633,13 @@ def _migration(sim):
     go = ready & (sim.streams.uniform("adaptation.migrate", sim.step, keys)
                   < -np.expm1(-ad.migration_rate * sim.dt))
     moved = rows[go]
-    placed = 0
     if moved.size:
         v = sim.streams.uniform("adaptation.migrate_to", sim.step, keys[go])
         dest = _destinations(moved, v, alive_mkp, *sim.topo.incidence.parts(s), ln.src,
                              ln.dst, ln.kind)
         ok = dest >= 0
         moved, dest = moved[ok], dest[ok]
-        placed = int(ok.sum())
+    if moved.size:
         # one append: the moved listings grouped by link kind (ascending), each group in
         # the order of the rows
         order = np.argsort(moved[:, 1], kind="stable")
@@ -647,10 +647,9 @@ def _migration(sim):
         as_src = moved[:, 2] == 1
         src = np.where(as_src, moved[:, 0], dest)
         dst = np.where(as_src, dest, moved[:, 0])
-        if placed:
-            _append_links(sim, src, dst, moved[:, 1].astype(np.int8))
+        _append_links(sim, src, dst, moved[:, 1].astype(np.int8))
     sim.orphans = rows[~go]
-    sim.now["listings_moved"] = float(placed)
+    sim.now["listings_moved"] = float(moved.shape[0])
 
 
 @numba.njit(cache=True)
@@ -678,8 +677,8 @@ def _destinations(moved, v, marketplaces, ptr, idx, n0, tkey, tlink, src, dst, k
             if j < m and marketplaces[j] == other:
                 taken[j] = True
         for q in range(r):  # placed earlier in this call
-            if out[q] >= 0 and moved[q, 0] == p and moved[q, 1] == k and moved[q, 2] == (
-                    moved[r, 2]):
+            if out[q] >= 0 and moved[q, 0] == p and moved[q, 1] == k and (
+                    moved[q, 2] == moved[r, 2]):
                 taken[np.searchsorted(marketplaces, out[q])] = True
         free = m - taken.sum()
         if free == 0:
