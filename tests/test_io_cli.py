@@ -89,3 +89,14 @@ def test_user_text_is_never_read_as_markup(tmp_path, capsys):
     gen = folder / "[bold]supply.csv"
     assert main(["generate", "--actors", "30", str(gen)]) == 0
     assert f"wrote {gen} " in capsys.readouterr().out
+
+
+def test_command_list_keeps_each_summary_whole(capsys, monkeypatch):
+    """The command list shows each command's first help paragraph as running text (rich
+    kept the docstring's line breaks, cutting sentences at the source's wrapping)."""
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert ("Convert a network from any readable format to any writable one, and say what "
+            "the written file holds") in out
+    assert "deaths averted, supply reduction and cost per death averted" in out

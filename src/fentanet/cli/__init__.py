@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import sys
 import warnings
 from collections.abc import Iterator
@@ -32,6 +33,21 @@ COMMAND_MODULES = ["network", "analysis", "demo", "simulate", "runs", "calibrate
 
 for _mod in COMMAND_MODULES:
     importlib.import_module(f"fentanet.cli.{_mod}")
+
+
+def _short_helps(group: typer.Typer) -> None:
+    """Give every command of ``group`` (and its subgroups) the first paragraph of its help
+    as one line for the command list: rich keeps the docstring's line breaks there, which
+    broke sentences mid-line at the source's wrapping."""
+    for info in group.registered_commands:
+        if info.short_help is None:
+            doc = info.help or inspect.getdoc(info.callback) or ""
+            info.short_help = " ".join(doc.split("\n\n")[0].split())
+    for sub in group.registered_groups:
+        _short_helps(sub.typer_instance)
+
+
+_short_helps(app)
 
 
 def main(argv: list[str] | None = None) -> int:

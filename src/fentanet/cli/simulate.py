@@ -128,9 +128,9 @@ def compare(
         help="Strategies of the scenario to compare with the baseline (default: all).")]
     = None,
     variant: Annotated[list[str] | None, typer.Option(
-        "--variant", help="An ad-hoc variant NAME=kind[:intensity[:rule[:count]]][@opt...],"
-                          "... (repeatable); kind is one of the interventions of DESIGN.md; "
-                          "each @ adds an option: start=Y, end=Y, once, modes=air/sea, "
+        "--variant", help="An ad-hoc variant NAME=kind[:intensity[:rule[:count]]]\\[@opt...],"
+                          "... (repeatable); kind is one of " + ", ".join(INTERVENTION_KINDS)
+                          + "; each @ adds an option: start=Y, end=Y, once, modes=air/sea, "
                           "view=known|true, cost_per_unit=USD.")]
     = None,
     start: Annotated[float, typer.Option(help="Start (years) of the interventions of "

@@ -151,7 +151,7 @@ class MarketParams(_Group):
     potency_trend: list[tuple[float, float]] = P(
         [], ASSUMPTION, "exogenous potency index of the product mix as (years since start, "
         "value) points, linearly interpolated; empty = constant 1 (the rise of fentanyl is an "
-        "input series, DESIGN.md)")
+        "input series, docs/calibration.md)")
     volatility_memory_years: float = P(0.25, ASSUMPTION, "time constant of the recent "
                                        "supply level against which a shortfall counts as "
                                        "volatility", gt=0)
