@@ -95,3 +95,36 @@ def test_compare_variant_with_modes_and_a_one_time_operation(capsys, tmp_path):
                  "--years", "0.3", "--scheduler", "serial", "--store", str(tmp_path / "s")])
     err = capsys.readouterr().err
     assert code == 2 and "rail" in err and "air" in err
+
+
+def test_set_overrides_the_scenario_for_every_run(tmp_path, capsys):
+    """`--set DOTTED.PATH=VALUE` runs the scenario with that field changed: the series is the
+    Python run of the overridden scenario, not the scenario's own; bad paths and values are
+    one-line errors before any run."""
+    import pandas as pd
+
+    import fentanet
+    from fentanet.ensemble import load_scenario
+
+    store = str(tmp_path / "s")
+    code = main(["simulate", "toy", "--years", "0.5", "--set", "params.market.elasticity=0.9",
+                 "--set", "network.generate.population=6000", "--scheduler", "serial",
+                 "--store", store, "--out", str(tmp_path / "out"), "--json"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    got = pd.read_parquet(tmp_path / "out" / "series.parquet")
+    sc = load_scenario("toy").override({"params.market.elasticity": 0.9, "years": 0.5,
+                                        "network.generate.population": 6000})
+    want = fentanet.simulate(sc, seed=sc.seed).series
+    cols = ["supply_kg", "price_index", "people_using", "deaths"]
+    pd.testing.assert_frame_equal(got[cols].reset_index(drop=True), want[cols],
+                                  check_dtype=False)
+    plain = fentanet.simulate("toy", seed=sc.seed, years=0.5).series
+    assert not plain["people_using"].equals(want["people_using"])
+    for bad, says in (("params.market.elastic=0.9", "allowed here: elasticity"),
+                      ("params.market.elasticity", "DOTTED.PATH=VALUE"),
+                      ("params.market.elasticity=-3", "greater than 0"),
+                      ("network.generate.populace=1", "unknown spec field")):
+        assert main(["compare", "toy", "--set", bad, "--store", store]) == 2, bad
+        err = capsys.readouterr().err
+        assert err.startswith("error:") and says in err and "Traceback" not in err, err

@@ -41,6 +41,23 @@ def test_override_errors_name_the_field():
         "overdose_rate": 0.3}
 
 
+def test_generator_spec_is_checked_with_the_scenario():
+    """The spec under network.generate (an optional mapping) takes the generator's fields,
+    from a file or an override, and a field it does not take is refused with the scenario,
+    named inside the spec, not when the network is built."""
+    toy = load("toy")
+    assert toy.override({"network.generate.population": 6000}).network.generate[
+        "population"] == 6000
+    with pytest.raises(InputError) as exc:
+        toy.override({"network.generate.populace": 6000})
+    assert exc.value.field == "network.generate.populace"
+    assert "expected one of: actors, mix" in exc.value.detail
+    with pytest.raises(InputError) as exc:
+        from_dict({"network": {"generate": {"actors": 5}}}, file="s.yaml")
+    assert exc.value.field == "network.generate.actors"
+    assert "greater than or equal to 20" in exc.value.detail and exc.value.file == "s.yaml"
+
+
 def test_invalid_intervention_kind_lists_allowed_values():
     with pytest.raises(InputError) as exc:
         from_dict({"network": {"generate": {"actors": 50}},

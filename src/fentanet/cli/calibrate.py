@@ -15,7 +15,15 @@ import typer
 from fentanet.cli import app
 from fentanet.cli.common import check_output_folder, console, err_console, print_json, table
 from fentanet.cli.reporting import PngOpt, ReportOpt, check_report_paths, save_report
-from fentanet.cli.runs import JsonOpt, SchedulerOpt, SeedOpt, StoreOpt, WorkersOpt
+from fentanet.cli.runs import (
+    JsonOpt,
+    SchedulerOpt,
+    SeedOpt,
+    SetOpt,
+    StoreOpt,
+    WorkersOpt,
+    parse_sets,
+)
 from fentanet.errors import InputError
 from fentanet.simulate.output import jsonable
 
@@ -29,25 +37,7 @@ StartOpt = Annotated[int | None, typer.Option(
     "--start-year", help="Calendar year of time 0 (overrides the scenario's).")]
 YearsOpt = Annotated[float | None, typer.Option(
     "--years", help="Horizon in years (overrides the scenario's).")]
-SetOpt = Annotated[list[str] | None, typer.Option(
-    "--set", help="Fixed scenario override DOTTED.PATH=VALUE (repeat; VALUE read as YAML), "
-                  "e.g. network.generate.population=3000000.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Folder to write the results to.")]
-
-
-def _overrides(items: list[str] | None) -> dict[str, Any]:
-    import yaml
-
-    out: dict[str, Any] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise InputError(f"expected DOTTED.PATH=VALUE, got {item!r}", field="--set")
-        try:
-            out[key.strip()] = yaml.safe_load(value)
-        except yaml.YAMLError as exc:
-            raise InputError(f"cannot read the value of {key!r}: {exc}", field="--set") from None
-    return out
 
 
 def _model(kind: str, scenario: str, *, start_year: int | None, years: float | None,
@@ -142,7 +132,7 @@ def calibrate(
     targets = [read_target(t, value=column, series=series, scale=scale,
                            provisional=provisional) for t in target]
     params = parameters_from(param) if param else None
-    fixed = _overrides(set_)
+    fixed = parse_sets(set_)
     m = _model(model, scenario, start_year=start_year, years=years, transition=transition,
                overrides=fixed, seed=seed)
     where = dict(scheduler=scheduler, workers=workers, store=store)
@@ -246,7 +236,7 @@ def sensitivity(
     check_output_folder(out, "--out")
     params = parameters_from(param)
     m = _model(model, scenario, start_year=start_year, years=years, transition=transition,
-               overrides=_overrides(set_), seed=seed)
+               overrides=parse_sets(set_), seed=seed)
     kw = dict(metric=metric, seed=seed, scheduler=scheduler, workers=workers, store=store,
               progress=sys.stderr.isatty() and not json_out)
     design = None

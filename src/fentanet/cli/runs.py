@@ -38,6 +38,10 @@ WorkersOpt = Annotated[int | None, typer.Option(
     "--workers", min=1, help="Worker processes of the local cluster (default: one per core).")]
 SeedOpt = Annotated[int | None, typer.Option("--seed", min=0, help="First seed (default: the "
                                                                    "scenario's).")]
+SetOpt = Annotated[list[str] | None, typer.Option(
+    "--set", help="Set a scenario field for every run: DOTTED.PATH=VALUE (repeat; VALUE read "
+                  "as YAML), e.g. params.market.elasticity=0.3 or "
+                  "network.generate.population=3000000.")]
 
 HEADLINE = {"deaths_total": "deaths", "supply_kg_total": "supply kg",
             "seized_kg_total": "seized kg", "arrests_total": "arrests",
@@ -84,14 +88,30 @@ def _compare_rows(compare: pd.DataFrame, keys: list[str]) -> list[list[Any]]:
 # ------------------------------------------------------------------ ensembles
 
 
+def parse_sets(items: list[str] | None) -> dict[str, Any]:
+    """``--set DOTTED.PATH=VALUE`` options as scenario overrides (each VALUE read as YAML:
+    ``0.3``, ``true``, ``[[0, 1.0], [5, 1.2]]``); the scenario checks the paths."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"expected DOTTED.PATH=VALUE, got {item!r}", field="--set")
+        try:
+            out[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError as exc:
+            raise InputError(f"cannot read the value of {key!r}: {exc}", field="--set") from None
+    return out
+
+
 def run_ensemble(scenario: str, *, runs: int, variants: Any = None, sweep: Any = None,
                  seed: int | None = None, scheduler: str | None = None,
                  workers: int | None = None, store: str | None = None,
                  json_out: bool = False, years: float | None = None,
-                 baseline: bool = True) -> Any:
+                 sets: dict[str, Any] | None = None, baseline: bool = True) -> Any:
     """Run an ensemble for a CLI command, print its results (table or JSON) and return it.
 
-    Used by ``fentanet sweep`` here and by ``fentanet simulate/compare --runs N``.
+    ``sets`` (from ``--set``) and ``years`` override the scenario for every run. Used by
+    ``fentanet sweep`` here and by ``fentanet simulate/compare --runs N``.
     """
     from fentanet.ensemble import EnsembleInterrupted, ensemble
 
@@ -99,7 +119,8 @@ def run_ensemble(scenario: str, *, runs: int, variants: Any = None, sweep: Any =
         ens = ensemble(scenario, runs, variants=variants, sweep=sweep, seed=seed,
                        scheduler=scheduler, workers=workers, store=store,
                        progress=sys.stderr.isatty() or not json_out, baseline=baseline,
-                       overrides=None if years is None else {"years": years})
+                       overrides={**(sets or {}), **({} if years is None else {"years": years})}
+                       or None)
     except EnsembleInterrupted as exc:
         err_console.print(f"[yellow]{escape(str(exc))}[/yellow]")
         raise typer.Exit(130) from None
@@ -201,6 +222,7 @@ def sweep(
                           "(repeatable); compared with the baseline per seed.")] = None,
     seed: SeedOpt = None,
     years: Annotated[float | None, typer.Option(help="Horizon in years.")] = None,
+    set_: SetOpt = None,
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
     store: StoreOpt = None,
@@ -210,7 +232,7 @@ def sweep(
     grid = dict(parse_param(p) for p in param)
     run_ensemble(scenario, runs=runs, variants=variant or None, sweep=grid, seed=seed,
                  scheduler=scheduler, workers=workers, store=store, json_out=json_out,
-                 years=years)
+                 years=years, sets=parse_sets(set_))
 
 
 # ------------------------------------------------------------------ the store

@@ -23,8 +23,10 @@ from fentanet.cli.runs import (
     JsonOpt,
     SchedulerOpt,
     SeedOpt,
+    SetOpt,
     StoreOpt,
     WorkersOpt,
+    parse_sets,
     print_ensemble,
     run_ensemble,
 )
@@ -91,6 +93,7 @@ def simulate(
                                                      "(alone, not compared).")] = None,
     seed: SeedOpt = None,
     years: YearsOpt = None,
+    set_: SetOpt = None,
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
     store: StoreOpt = None,
@@ -114,7 +117,8 @@ def simulate(
     if variants is not None:
         _check_strategies(scenario, [variant])
     ens = run_ensemble(scenario, runs=runs, variants=variants, seed=seed, years=years,
-                       scheduler=_scheduler(runs, scheduler), workers=workers, store=store,
+                       sets=parse_sets(set_), scheduler=_scheduler(runs, scheduler),
+                       workers=workers, store=store,
                        json_out=json_out, baseline=variant is None)
     _save(ens, out, csv, json_out)
     if report or png:
@@ -139,6 +143,7 @@ def compare(
                                                                   "(common to all).")] = 1,
     seed: SeedOpt = None,
     years: YearsOpt = None,
+    set_: SetOpt = None,
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
     store: StoreOpt = None,
@@ -177,7 +182,8 @@ def compare(
         raise InputError("variant names must differ from each other and from 'baseline'",
                          field="variant")
     ens = run_ensemble(scenario, runs=runs, variants=names, seed=seed, years=years,
-                       scheduler=_scheduler(runs, scheduler), workers=workers, store=store,
+                       sets=parse_sets(set_), scheduler=_scheduler(runs, scheduler),
+                       workers=workers, store=store,
                        json_out=json_out)
     _save(ens, out, csv, json_out)
     if report or png:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import types
 import typing
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from fentanet.errors import InputError
 from fentanet.network import yamltext
+from fentanet.network.generator import as_spec
 from fentanet.simulate.params import (
     INTERVENTION_KINDS,
     MODES,
@@ -110,6 +112,14 @@ class Intervention(BaseModel):
         return ()
 
 
+class _SpecError(ValueError):
+    """The generator's error on a scenario's ``network.generate`` (field inside the spec)."""
+
+    def __init__(self, exc: InputError) -> None:
+        super().__init__(exc.detail)
+        self.field, self.detail = exc.field, exc.detail
+
+
 class NetworkSpec(BaseModel):
     """Where the network comes from: a generator spec or a file."""
 
@@ -121,6 +131,18 @@ class NetworkSpec(BaseModel):
     seed: int | None = Field(None, ge=0, description="generator seed (default: the "
                              "scenario's seed, not the run seed: a scenario's runs share one "
                              "network)")
+
+    @field_validator("generate")
+    @classmethod
+    def _spec(cls, spec: dict[str, Any] | None) -> dict[str, Any] | None:
+        """A generator spec is checked here, as the generator would, so that a misspelt spec
+        field (in the file or set by an override) is refused with the scenario."""
+        if spec is not None:
+            try:
+                as_spec(spec)
+            except InputError as exc:
+                raise _SpecError(exc) from None
+        return spec
 
     @model_validator(mode="after")
     def _one(self) -> NetworkSpec:
@@ -218,9 +240,17 @@ def _open_mapping(s: Scenario, keys: list[str]) -> bool:
         field = model.model_fields.get(key)
         if field is None:
             return False
-        model = field.annotation
-    origin = typing.get_origin(model)
-    return origin is dict
+        model = _unwrap_optional(field.annotation)
+    return typing.get_origin(_unwrap_optional(model)) is dict
+
+
+def _unwrap_optional(annotation: Any) -> Any:
+    """``X`` of ``X | None`` (an optional field's type); any other annotation as it is."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return annotation
 
 
 def _validated(model: type[BaseModel], data: Any, file: str | None = None) -> Any:
@@ -269,6 +299,9 @@ def _input_error(exc: ValidationError, file: str | None,
     more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
     # the value, unless it is the whole scenario (a check across fields)
     got = f"; got {err.get('input')!r}" if loc else ""
+    spec_error = err.get("ctx", {}).get("error")
+    if isinstance(spec_error, _SpecError):  # the field inside the generator spec, its message
+        loc, msg, got = f"{loc}.{spec_error.field}", spec_error.detail, ""
     return InputError(f"{msg}{got}{more}", file=file, field=loc or None)
 
 
