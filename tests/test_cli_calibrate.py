@@ -95,6 +95,28 @@ def test_sensitivity_on_the_surrogate_with_fixed_overrides(tmp_path, capsys):
                                                       "params.population.overdose_rate"}
 
 
+def test_sobol_indices_on_the_surrogate(tmp_path, capsys):
+    """--method sobol: N x (parameters + 2) points, the indices and their intervals, the
+    design with its blocks written to --out; the overdose rate explains most of the
+    variance of fatal overdoses, the relapse rate none of it within a year."""
+    out = tmp_path / "sob"
+    res = cli_json(capsys, "sensitivity", "toy", "--model", "population", "--method", "sobol",
+                   "--samples", "16", "-p", "params.population.overdose_rate=0.15:0.35",
+                   "-p", "params.population.p_witnessed=0.4:0.8",
+                   "-p", "params.population.relapse_rate=0.2:0.3", "--years", "1",
+                   "--start-year", "2023", "--metric", "fatal_total", "--out", str(out))
+    assert res["method"] == "sobol" and len(res["design"]) == 16 * 5
+    t = {r["parameter"]: r for r in res["table"]}
+    rate = t["params.population.overdose_rate"]
+    assert rate["total_order"] > 0.5 and rate["first_low"] < rate["first_order"]
+    assert t["params.population.relapse_rate"]["total_order"] == 0.0
+    assert pd.read_csv(out / "sensitivity_sobol.csv").shape[0] == 3
+    design = pd.read_csv(out / "design.csv")
+    assert design.block.value_counts().to_dict() == {
+        "A": 16, "B": 16, "params.population.overdose_rate": 16,
+        "params.population.p_witnessed": 16, "params.population.relapse_rate": 16}
+
+
 def test_errors_exit_2_with_a_message(tmp_path, capsys, shared_data):
     deaths = str(shared_data / "public" / "us_synthetic_opioid_deaths.csv")
     store = str(tmp_path / "s")
@@ -126,8 +148,10 @@ def test_errors_exit_2_with_a_message(tmp_path, capsys, shared_data):
           "network.generate.nothing=1"], "nothing"),
         (["sensitivity", "toy", "-p", "params.market.nothing=0:1", "--store", store],
          "no such scenario field"),
-        (["sensitivity", "toy", "-p", "params.population.p0=0.1:0.2", "--method", "sobol"],
-         "tornado or lhs"),
+        (["sensitivity", "toy", "-p", "params.population.p0=0.1:0.2", "--method", "morris"],
+         "tornado, lhs or sobol"),
+        (["sensitivity", "toy", "-p", "params.population.p0=0.1:0.2", "--method", "sobol",
+          "--samples", "50", "--store", store], "power of 2"),
     ]
     for argv, message in cases:
         assert main(argv) == 2, argv

@@ -18,6 +18,9 @@ from fentanet.calibrate import (
     global_sensitivity,
     latin_hypercube,
     prcc,
+    sobol,
+    sobol_design,
+    sobol_indices,
     tornado,
     tornado_table,
 )
@@ -217,7 +220,7 @@ class Linear:
     run on the same seeds."""
 
     def __init__(self) -> None:
-        self.base = {"a": 1.0, "b": 0.5}
+        self.base = {"a": 1.0, "b": 0.5, "unused": 0.0}
 
     def value(self, name: str) -> float:
         if name not in self.base:
@@ -250,3 +253,86 @@ def test_tornado_and_prcc_of_a_model_computable_by_hand():
     assert p["a"] > 0.9 and p["b"] < -0.9
     with pytest.raises(InputError, match="no parameter 'c'"):
         global_sensitivity(Linear(), {"c": (0.0, 1.0)}, samples=5, metric="fatal_total")
+
+
+# --- Sobol' indices ----------------------------------------------------------------------
+
+
+def ishigami(x: np.ndarray) -> np.ndarray:
+    return np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
+
+
+def test_sobol_indices_of_the_ishigami_function():
+    """The Ishigami function (a = 7, b = 0.1) on [-pi, pi]^3 has known indices: first order
+    0.3139, 0.4424, 0 and total 0.5576, 0.4424, 0.2437 (Saltelli et al., Global
+    Sensitivity Analysis: The Primer, 2008); the estimates equal scipy's."""
+    ranges = {f"x{i}": (-np.pi, np.pi) for i in (1, 2, 3)}
+    design = sobol_design(ranges, 4096, seed=1)
+    y = ishigami(design[list(ranges)].to_numpy())
+    t = sobol_indices(design, y, seed=3).set_index("parameter")
+    first, total = [0.3139, 0.4424, 0.0], [0.5576, 0.4424, 0.2437]
+    assert t.first_order.to_numpy() == pytest.approx(first, abs=0.02)
+    assert t.total_order.to_numpy() == pytest.approx(total, abs=0.02)
+    assert (t.first_low.to_numpy() < first).all() and (t.first_high.to_numpy() > first).all()
+    assert (t.total_low.to_numpy() < total).all() and (t.total_high.to_numpy() > total).all()
+    f = {b: y[(design.block == b).to_numpy()] for b in ("A", "B", *ranges)}
+    oracle = stats.sobol_indices(func={"f_A": f["A"][None], "f_B": f["B"][None],
+                                       "f_AB": np.stack([f[k] for k in ranges])[:, None]},
+                                 n=4096)
+    assert t.first_order.to_numpy() == pytest.approx(oracle.first_order, abs=1e-12)
+    assert t.total_order.to_numpy() == pytest.approx(oracle.total_order, abs=1e-12)
+    # reproducible: the bootstrap is seeded; rows in any order give the same table
+    shuffled = design.sample(frac=1.0, random_state=0)
+    again = sobol_indices(shuffled, y[shuffled.index.to_numpy()], seed=3)
+    pd.testing.assert_frame_equal(again.set_index("parameter"), t)
+
+
+def test_sobol_design_swaps_one_column_per_block():
+    ranges = {"a": (0.0, 2.0), "b": (0.01, 1.0)}
+    d = sobol_design(ranges, 8, seed=4)
+    assert len(d) == 8 * 4 and list(d.columns) == ["block", "row", "a", "b"]
+    A, B = (d[d.block == k].set_index("row") for k in ("A", "B"))
+    for name, other in (("a", "b"), ("b", "a")):
+        ab = d[d.block == name].set_index("row")
+        assert ab[name].equals(B[name]) and ab[other].equals(A[other])
+    assert d.a.between(0, 2).all() and d.b.between(0.01, 1).all()
+    # a positive range over a factor of 100 is drawn log-uniformly: half the points lie
+    # below the geometric midpoint 0.1, not the arithmetic one (0.505)
+    b = pd.concat([A.b, B.b])
+    assert (b < 0.1).sum() == 8 and (b < 0.505).sum() > 12
+    for bad in (6, 2, 50):
+        with pytest.raises(InputError, match="power of 2"):
+            sobol_design(ranges, bad)
+
+
+def test_sobol_of_a_model_computable_by_hand():
+    """fatal_total = 4 (2a - 3b + seed) with a on [0, 2] and b on [0, 1]: the variances of
+    8a and 12b are 64/3 and 12, so a explains 0.64 and b 0.36 (no interactions: first
+    order = total); a parameter the model ignores has indices exactly 0, intervals too."""
+    table, design = sobol(Linear(), {"a": (0.0, 2.0), "b": (0.0, 1.0), "unused": (0.0, 1.0)},
+                          samples=256, runs=1, metric="fatal_total")
+    assert len(design) == 256 * 5
+    assert design.fatal_total.to_numpy() == pytest.approx(4 * (2 * design.a - 3 * design.b + 1))
+    t = table.set_index("parameter")
+    assert list(t.index) == ["a", "b", "unused"]  # largest total index first
+    assert t.first_order["a"] == pytest.approx(0.64, abs=0.05)
+    assert t.total_order["a"] == pytest.approx(0.64, abs=0.05)
+    assert t.first_order["b"] == pytest.approx(0.36, abs=0.05)
+    assert t.total_order["b"] == pytest.approx(0.36, abs=0.05)
+    assert t.loc["unused", ["first_order", "first_low", "first_high", "total_order",
+                            "total_low", "total_high"]].tolist() == [0.0] * 6
+    assert table.attrs == {"ensemble": None, "metric": "fatal_total"}
+
+
+def test_sobol_through_the_ensemble_matches_direct_runs(tmp_path):
+    table, design = sobol(
+        StandInScenario(), {"params.rate": (1.0, 10.0), "params.effect": (0.0, 2.0)},
+        samples=8, runs=2, metric="deaths_total", scheduler="serial", store=tmp_path / "s",
+        model=simulate)
+    assert table.attrs["ensemble"] and set(table.parameter) == {"params.rate", "params.effect"}
+    for row in design.head(3).itertuples():
+        over = {"params.rate": row[3], "params.effect": row[4]}
+        want = np.mean([simulate(StandInScenario().override(over), s).summary["deaths_total"]
+                        for s in (1, 2)])
+        assert row.deaths_total == pytest.approx(want)
+    assert len(RunStore(tmp_path / "s").runs(ensemble=table.attrs["ensemble"])) == 8 * 4 * 2

@@ -97,7 +97,8 @@ __all__ += ["Comparison", "Intervention", "Result", "Scenario", "compare", "scen
 
 def __getattr__(name: str):
     """Import the heavier layers on first use: ``fentanet.ensemble``, ``fentanet.RunStore``,
-    ``fentanet.calibrate`` (callable), ``fentanet.tornado``, ``fentanet.global_sensitivity``."""
+    ``fentanet.calibrate`` (callable), ``fentanet.tornado``, ``fentanet.global_sensitivity``,
+    ``fentanet.sobol``."""
     if name == "ensemble":
         import fentanet.ensemble
 
@@ -106,7 +107,7 @@ def __getattr__(name: str):
         import fentanet.calibrate
 
         return fentanet.calibrate
-    if name in ("tornado", "global_sensitivity"):
+    if name in ("tornado", "global_sensitivity", "sobol"):
         import fentanet.calibrate
 
         return getattr(fentanet.calibrate, name)

@@ -1,10 +1,10 @@
 """Fitting the model to published figures, and its sensitivity to its parameters.
 
 ``fentanet.calibrate(scenario, targets, parameters, ...)`` fits (this module is callable:
-it is :func:`~fentanet.calibrate.fit.calibrate`); :func:`tornado` and
-:func:`global_sensitivity` measure how much an outcome moves with each parameter. Both run
-the full simulation as ensembles (``fentanet.ensemble``: Dask, every run kept in the run
-store) or the population surrogate in this process.
+it is :func:`~fentanet.calibrate.fit.calibrate`); :func:`tornado`,
+:func:`global_sensitivity` and :func:`sobol` measure how much an outcome moves with each
+parameter. All run the full simulation as ensembles (``fentanet.ensemble``: Dask, every
+run kept in the run store) or the population surrogate in this process.
 
 >>> import fentanet
 >>> fit = fentanet.calibrate("us-baseline",
@@ -40,6 +40,9 @@ from fentanet.calibrate.sensitivity import (
     global_sensitivity,
     latin_hypercube,
     prcc,
+    sobol,
+    sobol_design,
+    sobol_indices,
     tornado,
     tornado_table,
 )
@@ -67,6 +70,9 @@ __all__ = [
     "prcc",
     "read_target",
     "run_observed",
+    "sobol",
+    "sobol_design",
+    "sobol_indices",
     "status_quo_inputs",
     "targets_from",
     "tornado",

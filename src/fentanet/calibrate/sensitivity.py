@@ -1,5 +1,6 @@
 """Sensitivity of a run's outcome to its parameters: one at a time (tornado) and global
-(Latin hypercube sample with partial rank correlation coefficients).
+(Latin hypercube sample with partial rank correlation coefficients; Sobol' variance-based
+first-order and total indices).
 
 Both run every point of their design on the same seeds (common random numbers), so the
 differences between points come from the parameters, not from the draws. On the full
@@ -13,12 +14,17 @@ The outcome (``metric``) is a summary metric of a run as ``fentanet.simulate`` r
 
 References: Marino, Hogue, Ray & Kirschner, "A methodology for performing global
 uncertainty and sensitivity analysis in systems biology", J. Theor. Biol. 254 (2008)
-178-196 (LHS and PRCC); McKay, Beckman & Conover, Technometrics 21 (1979) 239-245 (LHS).
+178-196 (LHS and PRCC); McKay, Beckman & Conover, Technometrics 21 (1979) 239-245 (LHS);
+Saltelli et al., "Variance based sensitivity analysis of model output. Design and estimator
+for the total sensitivity index", Comput. Phys. Commun. 181 (2010) 259-270 (the design
+and the first-order estimator); Jansen, Comput. Phys. Commun. 117 (1999) 35-43 (the total
+index).
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -184,6 +190,12 @@ def latin_hypercube(parameters: Any, samples: int, *, seed: int = 0) -> pd.DataF
     if int(samples) < 2:
         raise InputError(f"samples must be at least 2, got {samples}", field="samples")
     unit = qmc.LatinHypercube(d=len(params), seed=seed).random(int(samples))
+    return _scaled(unit, params)
+
+
+def _scaled(unit: np.ndarray, params: list[Parameter]) -> pd.DataFrame:
+    """Points of the unit cube mapped onto the parameters' ranges (uniform, or log-uniform
+    for a positive range spanning a factor of 10 or more), one column per parameter."""
     cols = {}
     for j, p in enumerate(params):
         if p.low > 0 and p.high / p.low >= 10:
@@ -191,6 +203,149 @@ def latin_hypercube(parameters: Any, samples: int, *, seed: int = 0) -> pd.DataF
         else:
             cols[p.name] = p.low + unit[:, j] * (p.high - p.low)
     return pd.DataFrame(cols)
+
+
+def sobol_design(parameters: Any, samples: int, *, seed: int = 0) -> pd.DataFrame:
+    """Saltelli's design for Sobol' indices: matrices A and B of ``samples`` points each
+    (the two halves of the columns of a scrambled Sobol' sequence in twice the parameters'
+    dimension, ``scipy.stats.qmc``, mapped onto the ranges as :func:`latin_hypercube`
+    does), then for each parameter the matrix A with that parameter's column taken from B.
+    One row per point, ``samples * (parameters + 2)`` in all, with ``block`` (``"A"``,
+    ``"B"`` or the parameter's name) and ``row`` (0 .. samples - 1) first.
+
+    ``samples`` is a power of 2 (the sequence's balance properties hold for those)."""
+    params = parameters_from(parameters)
+    n = int(samples)
+    if n < 4 or n & (n - 1):
+        raise InputError(f"Sobol' samples must be a power of 2, at least 4 (such as 64), got "
+                         f"{samples}", field="samples")
+    d = len(params)
+    unit = qmc.Sobol(d=2 * d, scramble=True, seed=seed).random(n)
+    a, b = _scaled(unit[:, :d], params), _scaled(unit[:, d:], params)
+    blocks = [a.assign(block="A"), b.assign(block="B")]
+    for p in params:
+        ab = a.copy()
+        ab[p.name] = b[p.name]
+        blocks.append(ab.assign(block=p.name))
+    design = pd.concat([blk.assign(row=np.arange(n)) for blk in blocks], ignore_index=True)
+    return design[["block", "row", *(p.name for p in params)]]
+
+
+def sobol_indices(design: pd.DataFrame, outcome: Sequence[float] | np.ndarray, *,
+                  level: float = 0.95, resamples: int = 999, seed: int = 0) -> pd.DataFrame:
+    """First-order and total Sobol' indices from the outcomes of :func:`sobol_design`'s
+    points (in any row order), with bootstrap intervals over its ``samples`` rows.
+
+    With the outcomes centred on the mean of those of A and B and ``V`` their variance,
+    the first-order index is ``S_i = mean(f(B) (f(AB_i) - f(A))) / V`` (Saltelli et al.
+    2010) and the total index ``ST_i = mean((f(A) - f(AB_i))^2) / 2V`` (Jansen 1999): the
+    estimators of ``scipy.stats.sobol_indices``. Intervals: bias-corrected and accelerated
+    bootstrap (``scipy.stats.bootstrap``, ``resamples`` resamples of the rows drawn with
+    ``seed``, so they are reproducible); an index whose resamples all agree (a parameter
+    with no effect: exactly 0) gets that value as both ends. Estimates can stray slightly
+    outside [0, 1] with few samples. Returns one row per parameter: ``first_order``,
+    ``first_low``, ``first_high``, ``total_order``, ``total_low``, ``total_high``,
+    ``samples``; NaN where the outcome does not vary over A and B."""
+    y = np.asarray(outcome, dtype=float)
+    if len(y) != len(design):
+        raise InputError(f"{len(design)} design points but {len(y)} outcomes", field="outcome")
+    names = [c for c in design.columns if c not in ("block", "row")]
+    n = int((design.block == "A").sum())
+
+    def block(name: str) -> np.ndarray:
+        rows = (design.block == name).to_numpy()
+        return y[rows][np.argsort(design.row.to_numpy()[rows], kind="stable")]
+
+    f_a, f_b = block("A"), block("B")
+    f_ab = np.stack([block(name) for name in names])
+    cols = ["first_order", "first_low", "first_high", "total_order", "total_low", "total_high"]
+    out = pd.DataFrame({"parameter": names, **{c: np.nan for c in cols}, "samples": n})
+    if not (np.all(np.isfinite(y)) and np.ptp(np.concatenate([f_a, f_b])) > 0):
+        return out
+    centre = np.mean(np.concatenate([f_a, f_b]))
+    f_a, f_b, f_ab = f_a - centre, f_b - centre, f_ab - centre
+
+    def indices(rows: np.ndarray) -> np.ndarray:
+        a, b, ab = f_a[rows], f_b[rows], f_ab[:, rows]
+        v = np.var(np.concatenate([a, b]))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.concatenate([np.mean(b * (ab - a), axis=1) / v,
+                                   0.5 * np.mean((a - ab) ** 2, axis=1) / v])
+
+    est = indices(np.arange(n))
+    with warnings.catch_warnings():  # a degenerate index (all resamples equal) is handled
+        warnings.simplefilter("ignore")
+        boot = stats.bootstrap([np.arange(n)], indices, vectorized=False, method="BCa",
+                               n_resamples=int(resamples), confidence_level=level,
+                               rng=np.random.default_rng(seed))
+    low, high = boot.confidence_interval.low, boot.confidence_interval.high
+    dist = boot.bootstrap_distribution
+    flat = np.ptp(dist, axis=-1) == 0
+    low, high = np.where(flat, est, low), np.where(flat, est, high)
+    d = len(names)
+    out["first_order"], out["total_order"] = est[:d], est[d:]
+    out["first_low"], out["first_high"] = low[:d], high[:d]
+    out["total_low"], out["total_high"] = low[d:], high[d:]
+    return out
+
+
+def sobol(scenario: Any, parameters: Any, *, samples: int = 64, runs: int = 1,
+          metric: str = DEATHS, design_seed: int = 0, seed: int | None = None,
+          model: str | Callable[..., Any] = "full", start_year: int | None = None,
+          years: float | None = None, transition: FentanylTransition | bool | None = None,
+          overrides: Mapping[str, Any] | None = None, level: float = 0.95,
+          scheduler: Any = None, workers: int | None = None, store: Any = None,
+          progress: bool = False, write_on_workers: bool | None = None
+          ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Variance-based sensitivity: Saltelli's design (:func:`sobol_design`, ``samples`` a
+    power of 2, drawn with ``design_seed``: ``samples * (parameters + 2)`` points), ``runs``
+    common seeds per point, and the first-order and total Sobol' indices of the mean
+    ``metric`` over seeds (:func:`sobol_indices`, ``level`` bootstrap intervals). The
+    first-order index is the share of the outcome's variance over the ranges that a
+    parameter explains alone; the total index adds its interactions with the others.
+    Model and execution options as for :func:`tornado`.
+
+    Returns ``(table, design)``: one row per parameter, largest total index first, with
+    ``attrs`` ``ensemble`` and ``metric``; and the design's points with the outcome of each.
+
+    >>> table, design = sobol("toy", {"params.market.elasticity": (0.3, 0.9),
+    ...                       "years": (1, 3)}, samples=64)  # doctest: +SKIP
+    """
+    m = _model(scenario, model, start_year, years, transition, overrides, seed)
+    params = parameters_from(parameters)
+    for p in params:
+        m.value(p.name)  # an unknown name fails here, before any run
+    design = sobol_design(params, samples, seed=design_seed)
+    names = [p.name for p in params]
+    points = [{k: float(v) for k, v in zip(names, r, strict=True)}
+              for r in design[names].to_numpy()]
+    y, ens = _outcomes(m, points, runs, metric, seed, dict(
+        scheduler=scheduler, workers=workers, store=store, progress=progress,
+        write_on_workers=write_on_workers))
+    design[metric] = y
+    table = sobol_indices(design[["block", "row", *names]], y, level=level, seed=design_seed)
+    table = table.sort_values("total_order", ascending=False, kind="stable",
+                              na_position="last").reset_index(drop=True)
+    table.attrs["ensemble"] = None if ens is None else ens.id
+    table.attrs["metric"] = metric
+    return table, design
+
+
+def _outcomes(m: Any, points: list[dict[str, float]], runs: int, metric: str,
+              seed: int | None, run_options: dict[str, Any]) -> tuple[np.ndarray, Any]:
+    """The mean ``metric`` over ``runs`` common seeds at each point (NaN where no run
+    finished), and the ensemble that ran them (``None`` in this process)."""
+    ens = None
+    if kept(m):
+        ens = m.ensemble(points, runs, seed=seeds_for(m, runs, seed)[0], **run_options)
+        df = _per_point(ens, metric)
+    else:
+        df = _in_process(m, points, metric, runs, seed)
+    outcome: dict[Key, list[float]] = {}
+    for key, v in zip(df.point, df[metric], strict=True):
+        outcome.setdefault(key, []).append(float(v))
+    return np.array([float(np.mean(outcome[k])) if (k := point_key(p)) in outcome else np.nan
+                     for p in points]), ens
 
 
 def prcc(X: pd.DataFrame | np.ndarray, y: Sequence[float] | np.ndarray) -> pd.DataFrame:
@@ -257,19 +412,9 @@ def global_sensitivity(scenario: Any, parameters: Any, *, samples: int = 50, run
         m.value(p.name)  # an unknown name fails here, before any run
     design = latin_hypercube(params, samples, seed=design_seed)
     points = [{k: float(v) for k, v in r.items()} for r in design.to_dict("records")]
-    ens = None
-    if kept(m):
-        ens = m.ensemble(points, runs, seed=seeds_for(m, runs, seed)[0], scheduler=scheduler,
-                         workers=workers, store=store, progress=progress,
-                         write_on_workers=write_on_workers)
-        df = _per_point(ens, metric)
-    else:
-        df = _in_process(m, points, metric, runs, seed)
-    outcome: dict[Key, list[float]] = {}
-    for key, v in zip(df.point, df[metric], strict=True):
-        outcome.setdefault(key, []).append(float(v))
-    design[metric] = [float(np.mean(outcome[k])) if (k := point_key(p)) in outcome else np.nan
-                      for p in points]
+    design[metric], ens = _outcomes(m, points, runs, metric, seed, dict(
+        scheduler=scheduler, workers=workers, store=store, progress=progress,
+        write_on_workers=write_on_workers))
     done = design.dropna(subset=[metric])
     table = prcc(done[[p.name for p in params]], done[metric])
     table = table.reindex(table.prcc.abs().sort_values(ascending=False).index)

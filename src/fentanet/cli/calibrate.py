@@ -197,12 +197,15 @@ def sensitivity(
                               "value).")],
     method: Annotated[str, typer.Option(
         "--method", help="tornado: one at a time, per-seed changes with intervals; lhs: "
-                         "Latin hypercube with partial rank correlation.")] = "tornado",
-    samples: Annotated[int, typer.Option("--samples", min=2, help="Points of the Latin "
-                                                                  "hypercube.")] = 50,
+                         "Latin hypercube with partial rank correlation; sobol: first-order "
+                         "and total Sobol' indices with bootstrap intervals.")] = "tornado",
+    samples: Annotated[int | None, typer.Option(
+        "--samples", min=2, help="Points of the Latin hypercube (default 50), or base samples "
+                                 "N of the Sobol' design (a power of 2, default 64: N x "
+                                 "(parameters + 2) points).")] = None,
     runs: Annotated[int | None, typer.Option(
         "--runs", "-n", min=1, help="Seeds per point, common to all points (default 5 for "
-                                    "tornado, 1 for lhs).")] = None,
+                                    "tornado, 1 for lhs and sobol).")] = None,
     metric: Annotated[str, typer.Option(
         "--metric", help="Summary metric analysed: deaths_total, fatal_total, "
                          "synthetic_fatal_total, supply_kg_total, people_using_end...")]
@@ -224,17 +227,21 @@ def sensitivity(
     png: PngOpt = None,
 ) -> None:
     """How much an outcome moves with each parameter: one at a time (tornado) or globally
-    (Latin hypercube, PRCC). On the full model the runs are one ensemble, kept."""
-    from fentanet.calibrate import global_sensitivity, parameters_from, tornado
+    (Latin hypercube, PRCC; Sobol' indices). On the full model the runs are one ensemble,
+    kept."""
+    from fentanet.calibrate import global_sensitivity, parameters_from, sobol, sobol_design, tornado
 
-    if method not in ("tornado", "lhs"):
-        raise InputError(f"method must be tornado or lhs, got {method!r}", field="--method")
+    if method not in ("tornado", "lhs", "sobol"):
+        raise InputError(f"method must be tornado, lhs or sobol, got {method!r}",
+                         field="--method")
     if (report or png) and method != "tornado":
         raise InputError("--report draws the tornado: use it with --method tornado",
                          field="--report")
     check_report_paths(report, png)
     check_output_folder(out, "--out")
     params = parameters_from(param)
+    if method == "sobol":  # samples not a power of 2: refused before the model is built
+        sobol_design(params, 64 if samples is None else samples)
     m = _model(model, scenario, start_year=start_year, years=years, transition=transition,
                overrides=parse_sets(set_), seed=seed)
     kw = dict(metric=metric, seed=seed, scheduler=scheduler, workers=workers, store=store,
@@ -244,9 +251,14 @@ def sensitivity(
         result = tornado(m, params, runs=runs or 5, **kw)
         cols = ["parameter", "low", "high", "base", "change_low", "change_high", "swing",
                 "elasticity"]
-    else:
-        result, design = global_sensitivity(m, params, samples=samples, runs=runs or 1, **kw)
+    elif method == "lhs":
+        result, design = global_sensitivity(m, params, samples=samples or 50, runs=runs or 1,
+                                            **kw)
         cols = ["parameter", "prcc", "p_value", "samples"]
+    else:
+        result, design = sobol(m, params, samples=samples or 64, runs=runs or 1, **kw)
+        cols = ["parameter", "first_order", "first_low", "first_high", "total_order",
+                "total_low", "total_high", "samples"]
     eid = result.attrs.get("ensemble")
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -258,8 +270,15 @@ def sensitivity(
                            "table": result, "design": design}))
     else:
         where = f"ensemble {eid}" if eid else "population surrogate, not stored"
-        console.print(table(f"{method}: {metric} ({where})", cols,
-                            result[cols].to_numpy().tolist()))
+        rows = result[cols].to_numpy().tolist()
+        if method == "sobol":  # index and interval side by side, for a narrow terminal
+            cols = ["parameter", "first order", "95% interval", "total", "95% interval",
+                    "samples"]
+            rows = [[r.parameter, f"{r.first_order:.3f}",
+                     f"{r.first_low:.3f} .. {r.first_high:.3f}", f"{r.total_order:.3f}",
+                     f"{r.total_low:.3f} .. {r.total_high:.3f}", r.samples]
+                    for r in result.itertuples()]
+        console.print(table(f"{method}: {metric} ({where})", cols, rows))
     if report or png:
         from fentanet.report import sensitivity_report
 
