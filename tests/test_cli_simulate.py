@@ -128,3 +128,31 @@ def test_set_overrides_the_scenario_for_every_run(tmp_path, capsys):
         assert main(["compare", "toy", "--set", bad, "--store", store]) == 2, bad
         err = capsys.readouterr().err
         assert err.startswith("error:") and says in err and "Traceback" not in err, err
+
+
+def test_uncertain_parameters_from_the_command_line(tmp_path, capsys):
+    """`--uncertain NAME=LOW:HIGH`: each seed runs a drawn value, the same for baseline and
+    variant; a stored run is made again value for value from its record; a malformed range
+    is a one-line error before any run."""
+    from fentanet.ensemble.plan import draw_uncertain
+    from fentanet.store import RunStore
+
+    store = str(tmp_path / "s")
+    rate = "params.population.overdose_rate"
+    code = main(["compare", "toy", "naloxone", "--years", "0.25", "--runs", "2",
+                 "--uncertain", f"{rate}=0.15:0.35", "--scheduler", "serial",
+                 "--store", store, "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    res = json.loads(out)
+    assert res["uncertain"] == [rate] and res["finished"] == 4
+    runs = RunStore(store).runs(ensemble=res["ensemble"])
+    for r in runs.itertuples():
+        assert r.params[rate] == draw_uncertain({rate: (0.15, 0.35)}, r.seed)[rate]
+        assert r.setup["uncertain"] == {rate: [0.15, 0.35]}
+    assert main(["runs", "rerun", runs.run_id.iloc[-1], "--store", store]) == 0
+    capsys.readouterr()
+    for bad in (f"{rate}=0.35", f"{rate}=0.35:0.15", f"{rate}=a:b"):
+        assert main(["compare", "toy", "--uncertain", bad, "--store", store]) == 2, bad
+        err = capsys.readouterr().err
+        assert err.startswith("error:") and "Traceback" not in err

@@ -24,7 +24,7 @@ from fentanet.ensemble import (
     variants_from,
 )
 from fentanet.ensemble import runner as runner_mod
-from fentanet.ensemble.plan import plan
+from fentanet.ensemble.plan import draw_uncertain, plan, uncertain_ranges
 from fentanet.errors import InputError
 from fentanet.store import RunStore
 
@@ -147,6 +147,58 @@ def test_variants_by_overrides_pair_with_the_baseline(tmp_path):
     again = Ensemble.load(ens.store, ens.id)
     assert again.sweep == ["params.effect"]
     pd.testing.assert_frame_equal(again.compare(), ens.compare())
+
+
+def test_uncertain_draws_are_keyed_by_seed_and_name():
+    """Each seed draws each uncertain parameter from its own stream: reproducible, the same
+    whatever other parameters are drawn, uniform on its range (log-uniform over a factor
+    of 10 or more)."""
+    ranges = {"a": (0.2, 0.3), "b": (0.01, 1.0)}
+    one = draw_uncertain(ranges, 7)
+    assert one == draw_uncertain(ranges, 7) and one != draw_uncertain(ranges, 8)
+    assert draw_uncertain({"a": (0.2, 0.3)}, 7)["a"] == one["a"]
+    draws = pd.DataFrame([draw_uncertain(ranges, s) for s in range(2000)])
+    assert draws.a.between(0.2, 0.3).all() and draws.b.between(0.01, 1.0).all()
+    assert stats.kstest((draws.a - 0.2) / 0.1, "uniform").pvalue > 1e-3
+    assert stats.kstest(np.log(draws.b / 0.01) / np.log(100), "uniform").pvalue > 1e-3
+    for bad, says in (({"a": (0.3, 0.2)}, "low < high"), ({"a": 0.3}, "(low, high)"),
+                      ({"a": (0, float("nan"))}, "finite")):
+        with pytest.raises(InputError, match=says):
+            uncertain_ranges(bad)
+
+
+def test_uncertain_parameters_are_drawn_per_seed_alike_in_every_variant(tmp_path):
+    """With parameter uncertainty every variant and sweep point at a seed runs the same
+    drawn values, so the comparison still pairs like with like, and the spread over seeds
+    carries the parameters' uncertainty; the values are in each run's params, not sweep
+    points, and the reopened ensemble knows them."""
+    ens = run(tmp_path / "s", runs=4, variants=NALOXONE, sweep={"params.effect": [0.0, 0.5]},
+              uncertain={"params.rate": (1.0, 10.0)})
+    assert ens.uncertain == ["params.rate"] and ens.sweep == ["params.effect"]
+    s = ens.summary()
+    assert len(s) == 4 * 2 * 2
+    for row in s.to_dict("records"):
+        rate = draw_uncertain({"params.rate": (1.0, 10.0)}, row["seed"])["params.rate"]
+        assert row["params.rate"] == rate  # drawn per seed: alike in every variant and point
+        iv = NALOXONE["naloxone"] if row["variant"] == "naloxone" else []
+        sc = StandInScenario().override({"params.rate": rate,
+                                         "params.effect": row["params.effect"]})
+        assert row["deaths_total"] == simulate(sc, row["seed"], interventions=iv).summary[
+            "deaths_total"]
+    assert s["params.rate"].nunique() == 4
+    table = ens.compare()
+    assert set(table.seeds) == {4} and sorted(table["params.effect"].unique()) == [0.0, 0.5]
+    q = ens.summary_quantiles(["deaths_total"])
+    assert set(q.runs) == {4} and len(q) == 2 * 2  # variant x sweep point, over seeds
+    again = Ensemble.load(ens.store, ens.id)
+    assert again.uncertain == ["params.rate"] and again.sweep == ["params.effect"]
+    pd.testing.assert_frame_equal(again.compare(), table)
+    with pytest.raises(InputError, match="swept and uncertain"):
+        run(tmp_path / "t", runs=2, sweep={"params.rate": [1.0]},
+            uncertain={"params.rate": (1.0, 2.0)})
+    with pytest.raises(InputError, match=r"params\.nothing"):
+        run(tmp_path / "t", runs=2, uncertain={"params.nothing": (1.0, 2.0)})
+    assert not (tmp_path / "t").exists() or RunStore(tmp_path / "t").runs().empty
 
 
 def test_failed_runs_are_reported_with_seed_and_error(tmp_path):

@@ -38,6 +38,10 @@ WorkersOpt = Annotated[int | None, typer.Option(
     "--workers", min=1, help="Worker processes of the local cluster (default: one per core).")]
 SeedOpt = Annotated[int | None, typer.Option("--seed", min=0, help="First seed (default: the "
                                                                    "scenario's).")]
+UncertainOpt = Annotated[list[str] | None, typer.Option(
+    "--uncertain", help="Parameter uncertainty: DOTTED.PATH=LOW:HIGH (repeat); each seed "
+                        "draws a value from the range (log-uniform over a factor of 10 or "
+                        "more), the same for every variant, so the intervals carry it.")]
 SetOpt = Annotated[list[str] | None, typer.Option(
     "--set", help="Set a scenario field for every run: DOTTED.PATH=VALUE (repeat; VALUE read "
                   "as YAML), e.g. params.market.elasticity=0.3 or "
@@ -88,6 +92,22 @@ def _compare_rows(compare: pd.DataFrame, keys: list[str]) -> list[list[Any]]:
 # ------------------------------------------------------------------ ensembles
 
 
+def parse_uncertain(items: list[str] | None) -> dict[str, tuple[float, float]]:
+    """``--uncertain DOTTED.PATH=LOW:HIGH`` options as ranges for ``ensemble(uncertain=)``."""
+    out: dict[str, tuple[float, float]] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        bounds = value.split(":")
+        try:
+            if not sep or not key.strip() or len(bounds) != 2:
+                raise ValueError
+            out[key.strip()] = (float(bounds[0]), float(bounds[1]))
+        except ValueError:
+            raise InputError(f"expected DOTTED.PATH=LOW:HIGH, got {item!r}",
+                             field="--uncertain") from None
+    return out
+
+
 def parse_sets(items: list[str] | None) -> dict[str, Any]:
     """``--set DOTTED.PATH=VALUE`` options as scenario overrides (each VALUE read as YAML:
     ``0.3``, ``true``, ``[[0, 1.0], [5, 1.2]]``); the scenario checks the paths."""
@@ -107,10 +127,13 @@ def run_ensemble(scenario: str, *, runs: int, variants: Any = None, sweep: Any =
                  seed: int | None = None, scheduler: str | None = None,
                  workers: int | None = None, store: str | None = None,
                  json_out: bool = False, years: float | None = None,
-                 sets: dict[str, Any] | None = None, baseline: bool = True) -> Any:
+                 sets: dict[str, Any] | None = None,
+                 uncertain: dict[str, tuple[float, float]] | None = None,
+                 baseline: bool = True) -> Any:
     """Run an ensemble for a CLI command, print its results (table or JSON) and return it.
 
-    ``sets`` (from ``--set``) and ``years`` override the scenario for every run. Used by
+    ``sets`` (from ``--set``) and ``years`` override the scenario for every run;
+    ``uncertain`` (from ``--uncertain``) ranges are drawn per seed. Used by
     ``fentanet sweep`` here and by ``fentanet simulate/compare --runs N``.
     """
     from fentanet.ensemble import EnsembleInterrupted, ensemble
@@ -120,7 +143,7 @@ def run_ensemble(scenario: str, *, runs: int, variants: Any = None, sweep: Any =
                        scheduler=scheduler, workers=workers, store=store,
                        progress=sys.stderr.isatty() or not json_out, baseline=baseline,
                        overrides={**(sets or {}), **({} if years is None else {"years": years})}
-                       or None)
+                       or None, uncertain=uncertain or None)
     except EnsembleInterrupted as exc:
         err_console.print(f"[yellow]{escape(str(exc))}[/yellow]")
         raise typer.Exit(130) from None
@@ -145,6 +168,7 @@ def print_ensemble(ens: Any, *, json_out: bool = False) -> None:
     if json_out:
         print_json({"ensemble": ens.id, "store": str(ens.store.root), "scenario": ens.scenario,
                     "variants": ens.variants, "seeds": ens.seeds, "sweep": ens.sweep,
+                    "uncertain": ens.uncertain,
                     "runs": len(ens.runs()), "finished": len(summary),
                     "failed": _records(failed.assign(error=failed.error.str.split("\n").str[0])),
                     "summary": _records(quant), "compare": _records(compare)})
@@ -162,6 +186,8 @@ def print_ensemble(ens: Any, *, json_out: bool = False) -> None:
             rows.append([variant, *point, *(cells.get(m, "") for m in metrics)])
         title = ("Summary" if len(summary) == len(quant.groupby(["variant", *keys]))
                  else "Summary over seeds: median (5%-95%)")
+        if ens.uncertain:
+            title += f", with {', '.join(ens.uncertain)} drawn per seed"
         console.print(table(title,
                             ["variant", *keys, *(HEADLINE[m] for m in metrics)], rows))
     if not compare.empty:
@@ -223,6 +249,7 @@ def sweep(
     seed: SeedOpt = None,
     years: Annotated[float | None, typer.Option(help="Horizon in years.")] = None,
     set_: SetOpt = None,
+    uncertain: UncertainOpt = None,
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
     store: StoreOpt = None,
@@ -232,7 +259,7 @@ def sweep(
     grid = dict(parse_param(p) for p in param)
     run_ensemble(scenario, runs=runs, variants=variant or None, sweep=grid, seed=seed,
                  scheduler=scheduler, workers=workers, store=store, json_out=json_out,
-                 years=years, sets=parse_sets(set_))
+                 years=years, sets=parse_sets(set_), uncertain=parse_uncertain(uncertain))
 
 
 # ------------------------------------------------------------------ the store

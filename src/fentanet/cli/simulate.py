@@ -25,8 +25,10 @@ from fentanet.cli.runs import (
     SeedOpt,
     SetOpt,
     StoreOpt,
+    UncertainOpt,
     WorkersOpt,
     parse_sets,
+    parse_uncertain,
     print_ensemble,
     run_ensemble,
 )
@@ -94,6 +96,7 @@ def simulate(
     seed: SeedOpt = None,
     years: YearsOpt = None,
     set_: SetOpt = None,
+    uncertain: UncertainOpt = None,
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
     store: StoreOpt = None,
@@ -117,7 +120,8 @@ def simulate(
     if variants is not None:
         _check_strategies(scenario, [variant])
     ens = run_ensemble(scenario, runs=runs, variants=variants, seed=seed, years=years,
-                       sets=parse_sets(set_), scheduler=_scheduler(runs, scheduler),
+                       sets=parse_sets(set_), uncertain=parse_uncertain(uncertain),
+                       scheduler=_scheduler(runs, scheduler),
                        workers=workers, store=store,
                        json_out=json_out, baseline=variant is None)
     _save(ens, out, csv, json_out)
@@ -144,6 +148,7 @@ def compare(
     seed: SeedOpt = None,
     years: YearsOpt = None,
     set_: SetOpt = None,
+    uncertain: UncertainOpt = None,
     scheduler: SchedulerOpt = None,
     workers: WorkersOpt = None,
     store: StoreOpt = None,
@@ -182,7 +187,8 @@ def compare(
         raise InputError("variant names must differ from each other and from 'baseline'",
                          field="variant")
     ens = run_ensemble(scenario, runs=runs, variants=names, seed=seed, years=years,
-                       sets=parse_sets(set_), scheduler=_scheduler(runs, scheduler),
+                       sets=parse_sets(set_), uncertain=parse_uncertain(uncertain),
+                       scheduler=_scheduler(runs, scheduler),
                        workers=workers, store=store,
                        json_out=json_out)
     _save(ens, out, csv, json_out)

@@ -10,7 +10,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from fentanet.ensemble.plan import BASELINE, plan, sweep_points, variants_from
+from fentanet.ensemble.plan import (
+    BASELINE,
+    plan,
+    sweep_points,
+    uncertain_ranges,
+    variants_from,
+)
 from fentanet.ensemble.results import Ensemble
 from fentanet.ensemble.runner import Collector, connect, resolve_scheduler, run_tasks
 from fentanet.errors import InputError
@@ -49,7 +55,8 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
              progress: bool | Callable[[RunRecord], None] = True,
              model: Callable[..., Any] | None = None,
              write_on_workers: bool | None = None, baseline: bool = True,
-             overrides: Mapping[str, Any] | None = None) -> Ensemble:
+             overrides: Mapping[str, Any] | None = None,
+             uncertain: Mapping[str, Sequence[float]] | None = None) -> Ensemble:
     """Run a Monte Carlo ensemble, a comparison of variants, or a parameter sweep.
 
     Parameters
@@ -90,6 +97,14 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
         Dotted-path overrides applied to the scenario for every run (``{"years": 2}``);
         unlike changes made to a scenario object beforehand, they are recorded in each
         run's ``setup`` so that :func:`rerun` can reproduce it from the name alone.
+    uncertain
+        Parameter uncertainty: ``{"dotted.path": (low, high), ...}``. Each seed draws one
+        value of each from its range (uniform, or log-uniform for a positive range over a
+        factor of 10; :func:`~fentanet.ensemble.plan.draw_uncertain`), the same for every
+        variant and sweep point at that seed, so the spread over seeds and the intervals
+        of the comparison carry the parameters' uncertainty as well as the draws'. The
+        values are in each run's ``params`` (``summary()`` columns ``param:NAME``); they
+        are not sweep points.
 
     Returns
     -------
@@ -116,9 +131,19 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
         sc = sc.override(dict(overrides))
     variant_list = variants_from(variants, add_baseline=baseline)
     points = sweep_points(sweep)
-    check_overrides(sc, variant_list, points)
+    ranges = uncertain_ranges(uncertain)
+    swept = sorted(set(ranges) & {k for p in points for k in p})
+    if swept:
+        raise InputError(f"{', '.join(swept)}: swept and uncertain at once; give each "
+                         f"parameter one role", field="uncertain")
+    if ranges:
+        base["uncertain"] = {k: list(v) for k, v in ranges.items()}
+    # each range's ends stand for the values drawn between them
+    ends = [{**p, **{k: v[i] for k, v in ranges.items()}} for p in points for i in (0, 1)] \
+        if ranges else points
+    check_overrides(sc, variant_list, ends)
     if model is None:
-        check_networks(sc, variant_list, points)
+        check_networks(sc, variant_list, ends)
     base_seed = int(seed if seed is not None else getattr(sc, "seed", 1))
     last_seed = base_seed + max(int(runs), 1) - 1
     if not 0 <= base_seed <= last_seed < 2**63:
@@ -128,10 +153,11 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     if not isinstance(store, RunStore):
         store = RunStore(store)
     eid = new_id()
-    tasks = plan(runs, variant_list, points, base_seed, eid, base)
+    tasks = plan(runs, variant_list, points, base_seed, eid, base, ranges)
     keys = list(dict.fromkeys(k for p in points for k in p))  # not variants' overrides
     result = Ensemble(eid, store, str(getattr(sc, "name", sc)), [v.name for v in variant_list],
-                      [base_seed + i for i in range(int(runs))], keys, BASELINE)
+                      [base_seed + i for i in range(int(runs))], keys, BASELINE,
+                      uncertain=list(ranges))
     with _progress(progress, len(tasks), result.scenario) as on_run:
         collector = Collector(store, on_run=on_run)
         try:

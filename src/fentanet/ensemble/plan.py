@@ -2,15 +2,21 @@
 
 Every variant and every sweep point runs the same seeds (common random numbers): run ``i``
 of each uses seed ``base + i``, so a difference between variants at one seed comes from
-the variant, not from the draws.
+the variant, not from the draws. Uncertain parameters are drawn once per seed
+(:func:`draw_uncertain`), so every variant and sweep point at that seed runs the same
+values too: a comparison then pairs runs alike in their draws and their parameters.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from fentanet.errors import InputError
 from fentanet.store.files import new_id
@@ -124,15 +130,59 @@ def sweep_points(sweep: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]
     return points
 
 
+def uncertain_ranges(spec: Mapping[str, Any] | None) -> dict[str, tuple[float, float]]:
+    """Validate ``{"dotted.path": (low, high), ...}``: finite bounds, ``low < high``."""
+    out: dict[str, tuple[float, float]] = {}
+    if spec is None:
+        return out
+    if not isinstance(spec, Mapping):
+        raise InputError(f"expected a mapping of name -> (low, high), got "
+                         f"{type(spec).__name__}", field="uncertain")
+    for name, bounds in spec.items():
+        try:
+            low, high = (float(b) for b in bounds)
+        except (TypeError, ValueError):
+            raise InputError(f"expected (low, high), got {bounds!r}", field=str(name)) from None
+        if not (math.isfinite(low) and math.isfinite(high) and low < high):
+            raise InputError(f"expected finite bounds low < high, got {low}, {high}",
+                             field=str(name))
+        out[str(name)] = (low, high)
+    return out
+
+
+def draw_uncertain(ranges: Mapping[str, tuple[float, float]], seed: int) -> dict[str, float]:
+    """The uncertain parameters' values for run seed ``seed``: each uniform on its range, or
+    log-uniform for a positive range spanning a factor of 10 or more (as the sensitivity
+    designs draw them), from its own stream keyed by the seed and the parameter's name
+    (NumPy's ``SeedSequence([seed, crc32(name)])``). So a seed gets the same values in every
+    variant and sweep point, and a parameter's values do not change when others are added."""
+    out = {}
+    for name, (low, high) in ranges.items():
+        u = np.random.default_rng([int(seed), zlib.crc32(name.encode())]).random()
+        if low > 0 and high / low >= 10:
+            out[name] = float(math.exp(math.log(low) + u * math.log(high / low)))
+        else:
+            out[name] = float(low + u * (high - low))
+    return out
+
+
 def plan(runs: int, variants: list[Variant], points: list[dict[str, Any]], base_seed: int,
-         ensemble_id: str, base: Mapping[str, Any] | None = None) -> list[RunTask]:
+         ensemble_id: str, base: Mapping[str, Any] | None = None,
+         uncertain: Mapping[str, tuple[float, float]] | None = None) -> list[RunTask]:
     """All runs, seed-major (seed 0 of every variant and point first), so that a partial
     ensemble (interrupted) still holds complete pairs for comparison. ``base``
-    (``{"scenario": name or path, "overrides": {...}}``) goes with every task."""
+    (``{"scenario": name or path, "overrides": {...}}``) goes with every task; the values
+    of the ``uncertain`` parameters drawn for a seed (:func:`draw_uncertain`) join each
+    point of that seed's runs."""
     if int(runs) < 1:
         raise InputError(f"runs must be at least 1, got {runs}", field="runs")
     if int(base_seed) < 0:
         raise InputError(f"seed must be non-negative, got {base_seed}", field="seed")
     base = dict(base or {})
-    return [RunTask(new_id(), ensemble_id, int(base_seed) + i, v, p, base)
-            for i in range(int(runs)) for p in points for v in variants]
+    tasks = []
+    for i in range(int(runs)):
+        seed = int(base_seed) + i
+        drawn = draw_uncertain(uncertain or {}, seed)
+        tasks += [RunTask(new_id(), ensemble_id, seed, v, {**p, **drawn}, base)
+                  for p in points for v in variants]
+    return tasks

@@ -200,6 +200,7 @@ class Ensemble:
     sweep: list[str] = field(default_factory=list)
     baseline: str = BASELINE
     interrupted: bool = False
+    uncertain: list[str] = field(default_factory=list)  # drawn per seed, not sweep points
 
     @classmethod
     def load(cls, store: RunStore, ensemble_id: str) -> Ensemble:
@@ -209,17 +210,22 @@ class Ensemble:
             raise InputError(f"no ensemble {ensemble_id!r} in the store {store.root}",
                              field="ensemble")
         # sweep parameters are those of the baseline's runs (a variant's own overrides
-        # are in its runs' params too, but they are not sweep points)
+        # are in its runs' params too, but they are not sweep points), less the uncertain
+        # ones (drawn per seed; their ranges are in every run's setup)
+        uncertain = list(dict.fromkeys(k for setup in runs.setup if isinstance(setup, dict)
+                                       for k in setup.get("uncertain") or {}))
         base = runs[runs.variant == BASELINE]
-        keys = list(dict.fromkeys(k for p in (base if len(base) else runs).params for k in p))
+        keys = list(dict.fromkeys(k for p in (base if len(base) else runs).params for k in p
+                                  if k not in uncertain))
         variants = list(dict.fromkeys(runs.variant))
         variants.sort(key=lambda v: v != BASELINE)
         return cls(ensemble_id, store, str(runs.scenario.iloc[0]), variants,
-                   sorted(set(runs.seed.astype(int))), keys)
+                   sorted(set(runs.seed.astype(int))), keys, uncertain=uncertain)
 
     def __repr__(self) -> str:
+        extra = f", uncertain={self.uncertain}" if self.uncertain else ""
         return (f"Ensemble({self.id!r}, scenario={self.scenario!r}, variants={self.variants}, "
-                f"seeds={len(self.seeds)}, sweep={self.sweep})")
+                f"seeds={len(self.seeds)}, sweep={self.sweep}{extra})")
 
     def runs(self) -> pd.DataFrame:
         """Catalog rows of this ensemble's runs (finished and failed)."""

@@ -101,6 +101,8 @@ def run_setup(task: RunTask, scenario: Any, ran: Any = None) -> dict[str, Any]:
         "overrides": {**task.base.get("overrides", {}), **task.params}}
     if task.base.get("model"):
         setup["model"] = task.base["model"]
+    if task.base.get("uncertain"):  # the ranges the values in "overrides" were drawn from
+        setup["uncertain"] = task.base["uncertain"]
     items = getattr(ran, "interventions", None)
     if items is not None:
         setup["interventions"] = [_jsonable(i) for i in items]
