@@ -103,7 +103,7 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
         factor of 10; :func:`~fentanet.ensemble.plan.draw_uncertain`), the same for every
         variant and sweep point at that seed, so the spread over seeds and the intervals
         of the comparison carry the parameters' uncertainty as well as the draws'. The
-        values are in each run's ``params`` (``summary()`` columns ``param:NAME``); they
+        values are in each run's ``params`` (``summary()`` has a column of each); they
         are not sweep points.
 
     Returns
