@@ -119,6 +119,34 @@ def test_a_sweep_reports_each_point_paired_within_it(tmp_path):
     assert "one · params.rate=8.0" in rep.render()
 
 
+def test_uncertain_parameters_get_their_section(tmp_path):
+    """An ensemble with parameters drawn per seed reports their ranges and drawn values,
+    and each strategy's deaths averted per seed against the value drawn for that seed."""
+    from fentanet.ensemble.plan import draw_uncertain
+
+    e = fentanet.ensemble(StandInScenario(), runs=4, variants={"one": VARIANTS["one"]},
+                          uncertain={"params.rate": (2.0, 8.0)}, seed=1, scheduler="serial",
+                          store=tmp_path / "s", progress=False, model=simulate)
+    rep = simulation_report(e, series=["deaths"])
+    assert rep.sections() == ["Overview", "Main series", "Strategies side by side",
+                              "Against the baseline", "Parameter uncertainty",
+                              "About these runs"]
+    drawn = [draw_uncertain({"params.rate": (2.0, 8.0)}, s)["params.rate"] for s in range(1, 5)]
+    dots = rep.figures()["uncertain-params-rate"].data[0]
+    assert dots.name == "one" and sorted(dots.x) == pytest.approx(sorted(drawn))
+    for x, y in zip(dots.x, dots.y, strict=True):
+        seed = 1 + drawn.index(x)
+        sc = StandInScenario().override({"params.rate": x})
+        assert y == simulate(sc, seed).summary["deaths_total"] - simulate(
+            sc, seed, interventions=VARIANTS["one"]).summary["deaths_total"]
+    assert fmt_number(min(drawn)) in rep.render()  # the drawn range in the table
+    # without uncertain parameters there is no such section
+    assert "Parameter uncertainty" not in simulation_report(
+        fentanet.ensemble(StandInScenario(), runs=2, variants={"one": VARIANTS["one"]},
+                          seed=1, scheduler="serial", store=tmp_path / "t", progress=False,
+                          model=simulate), series=["deaths"]).sections()
+
+
 def test_monthly_rates_and_means():
     weeks = 52
     s = pd.DataFrame({"step": np.arange(weeks), "time": np.arange(weeks) / 52,

@@ -332,6 +332,25 @@ def lines_figure(frame: pd.DataFrame, x: str, ys: Sequence[str] | str, *, title:
                   height=height, hovermode="x unified")
 
 
+def scatter_figure(frame: pd.DataFrame, x: str, y: str, *, by: str | None = None,
+                   title: str = "", xlabel: str | None = None, ylabel: str = "",
+                   colors: Mapping[str, str] | None = None, height: int = 360) -> go.Figure:
+    """Points of ``y`` against ``x``, one colour per value of ``by``, with a zero line."""
+    fig = go.Figure()
+    colors = dict(colors or {})
+    groups = [(None, frame)] if by is None else list(frame.groupby(by, sort=False))
+    for i, (key, part) in enumerate(groups):
+        name = y if key is None else str(key)
+        fig.add_trace(go.Scatter(x=part[x], y=part[y], mode="markers", name=name,
+                                 marker={"color": colors.get(name, PALETTE[i % len(PALETTE)]),
+                                         "size": 7, "opacity": 0.8}))
+    fig.add_hline(y=0, line={"color": "#999", "width": 1})
+    return _style(fig, title=title, xaxis_title=xlabel or x, yaxis_title=ylabel,
+                  height=height, hovermode="closest",
+                  legend={"orientation": "h", "y": -0.3, "yanchor": "top", "x": 0},
+                  margin={"l": 60, "r": 24, "t": 50, "b": 90})
+
+
 def band_figure(frame: pd.DataFrame, x: str, *, median: str = "q50", low: str = "q05",
                 high: str = "q95", by: str | None = None, title: str = "",
                 ylabel: str = "", xlabel: str | None = None,

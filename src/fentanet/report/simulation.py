@@ -143,9 +143,14 @@ def _ensemble_tables(ens: Ensemble, metrics: Sequence[str] | None) -> RunTables:
             "run_id", "variant", "seed", "step", "time", "year", "point", *keys)]]
     runs = ens.runs()
     versions = sorted({str(v) for v in runs.get("version", pd.Series(dtype=str)).dropna()})
+    ranges: dict[str, Any] = {}
+    for setup in runs.setup:
+        if isinstance(setup, dict):
+            ranges.update(setup.get("uncertain") or {})
     return RunTables(summary, series, ens.scenario, list(ens.variants), list(ens.seeds),
                      meta={"ensemble": ens.id, "store": str(ens.store.root),
-                           "version": "; ".join(versions), "sweep": keys},
+                           "version": "; ".join(versions), "sweep": keys,
+                           "uncertain": {k: ranges[k] for k in ens.uncertain if k in ranges}},
                      failed=ens.failed)
 
 
@@ -411,6 +416,10 @@ def simulation_report(runs: Any, *, sensitivity: pd.DataFrame | None = None,
                                  "interval, and their spread over seeds.",
                   formats={"seeds > 0": "{:.0%}"}, name="comparison")
 
+    # ------------------------------------------------------------------ uncertainty
+    if tables.meta.get("uncertain"):
+        uncertainty_section(rep, tables, colors)
+
     # ------------------------------------------------------------------ sensitivity
     if sensitivity is not None and len(sensitivity):
         sensitivity_section(rep, sensitivity, sensitivity_metric)
@@ -435,6 +444,44 @@ def simulation_report(runs: Any, *, sensitivity: pd.DataFrame | None = None,
     rep.text("A run is determined by its scenario, seed and version: the same inputs give "
              "the same numbers.", note=True)
     return rep
+
+
+def uncertainty_section(rep: HtmlReport, tables: RunTables,
+                        colors: Mapping[str, str]) -> None:
+    """The parameters drawn per seed (``ensemble(uncertain=)``): their ranges and values,
+    and each strategy's deaths averted on each seed against the value drawn for it."""
+    ranges = tables.meta["uncertain"]
+    s = tables.summary
+    col = {k: f"param:{k}" if f"param:{k}" in s.columns else k for k in ranges}
+    rep.heading("Parameter uncertainty")
+    rep.text("Each seed ran with its own draw of these parameters (uniform on the range, "
+             "log-uniform over a factor of 10 or more), the same for every strategy, so the "
+             "spread over seeds above carries their uncertainty as well as the draws', and "
+             "each comparison is still paired.", note=True)
+    rows = [{"parameter": k, "low": lo, "high": hi,
+             "drawn min": float(s[col[k]].min()), "drawn median": float(s[col[k]].median()),
+             "drawn max": float(s[col[k]].max())} for k, (lo, hi) in ranges.items()]
+    rep.table(pd.DataFrame(rows), caption="Ranges and the values drawn over the seeds.",
+              name="uncertain")
+    if DEATHS not in s.columns or len(tables.variants) < 2:
+        return
+    base = s[s["variant"] == BASELINE].set_index("seed")
+    averted = []
+    for name, part in s[s["variant"] != BASELINE].groupby("variant", sort=False):
+        part = part.set_index("seed")
+        seeds = part.index.intersection(base.index)
+        averted.append(pd.DataFrame({
+            "variant": name, "averted": base.loc[seeds, DEATHS] - part.loc[seeds, DEATHS],
+            **{k: base.loc[seeds, col[k]] for k in ranges}}))
+    if not averted:
+        return
+    frame = pd.concat(averted)
+    with rep.grid():
+        for k in list(ranges)[:6]:
+            rep.figure(F.scatter_figure(frame, k, "averted", by="variant", colors=colors,
+                                        title=f"Deaths averted against {k}",
+                                        xlabel=k, ylabel="deaths averted (per seed)"),
+                       name=f"uncertain-{k}")
 
 
 def sensitivity_section(rep: HtmlReport, table: pd.DataFrame,
