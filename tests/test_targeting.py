@@ -168,3 +168,34 @@ def test_a_run_targeted_by_eigenvector_centrality_runs():
     r = fentanet.simulate("toy", seed=1, years=0.3, interventions=[
         {"kind": "lab_raids", "start": 0.05, "target": {"rule": "eigenvector", "count": 3}}])
     assert r.summary["balance_error_max"] < 1e-9
+
+
+@pytest.mark.parametrize("kind", ["trafficker_enforcement", "organization_takedown"])
+def test_a_newcomer_in_an_arrested_targets_place_is_not_a_target(kind):
+    """Targets are the actors chosen at the last recomputation: when one is arrested and a
+    recruit takes its place (fresh uid, links unknown to the police), the recruit's hazard
+    is not multiplied until a recomputation picks it (it was: the slot stayed targeted). A
+    takedown targets the members of its organizations, newcomers in their places too."""
+    from fentanet.simulate.phases import adaptation, enforcement, interventions
+
+    one = {"kind": kind, "start": 0.0, "intensity": 1.0,
+           "target": {"rule": "degree", "count": 1, "view": "true"}}
+    sc = Scenario.model_validate({"name": "t", "network": {"file": "x"}, "years": 1.0,
+                                  "warmup_years": 0.0, "interventions": [one]})
+    s = Sim(sc, NET, 1)
+    interventions.run(s)
+    a = s.s.actors
+    gain = 1.0 + sc.params.enforcement.target_gain * 1.0
+    chosen = targeting.current(s, 0, sc.interventions[0])
+    trf = chosen[a.kind[chosen] == KIND["trafficker"]][0]
+    assert s.efforts.target[trf] == gain
+    enforcement.remove(s, np.array([trf]), cause="arrest")
+    s.t = s.step * s.dt + 1.0  # vacant long enough; no succession needed (a member)
+    adaptation._recruit(s, np.array([trf]))
+    s.step += 1  # before the next recomputation (a quarter)
+    interventions.run(s)
+    assert a.alive[trf] and s.targets_at[0] == 0
+    want = gain if kind == "organization_takedown" else 1.0
+    assert s.efforts.target[trf] == want
+    others = chosen[chosen != trf]
+    assert (s.efforts.target[others] == gain).all()

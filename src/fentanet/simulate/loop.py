@@ -116,6 +116,7 @@ class Sim:
         self.efforts: Efforts | None = None
         self.targets: dict[int, np.ndarray] = {}
         self.targets_at: dict[int, int] = {}
+        self.target_uids: dict[int, np.ndarray] = {}  # uids of the targets when chosen
         # listings of taken-down marketplaces: (partner slot, link kind, as_src, marketplace)
         self.orphans = np.zeros((0, 4), dtype=np.int64)
         self.releases: dict[int, np.ndarray] = {}

@@ -42,16 +42,26 @@ PERSON_LINKS = ("supplies", "ships", "distributes", "sells_to", "diverts_to", "t
 
 
 def current(sim, j: int, iv) -> np.ndarray:
-    """Target slots of intervention ``j`` at this step (recomputed when due)."""
+    """Target slots of intervention ``j`` at this step (recomputed when due): those chosen
+    at the last recomputation still held by the actor chosen (same uid) and alive. A
+    newcomer in an arrested target's place (a recruit or a replaced seller: fresh uid, links
+    unknown to the police) is not a target until a recomputation picks it; a takedown's
+    targets are the members of the targeted organizations, newcomers in their places
+    included."""
     every = max(1, round(sim.scenario.retarget_every / sim.dt))
     last = sim.targets_at.get(j)
+    a = sim.s.actors
     if last is None or sim.step - last >= every:
         surveil(sim)
-        sim.targets[j] = select(sim, iv)
+        slots = select(sim, iv)
+        sim.targets[j] = slots
+        sim.target_uids[j] = a.uid[slots].copy()
         sim.targets_at[j] = sim.step
     slots = sim.targets[j]
-    a = sim.s.actors
-    return slots[a.alive[slots]]
+    held = a.alive[slots]
+    if iv.kind != "organization_takedown":
+        held &= a.uid[slots] == sim.target_uids[j]
+    return slots[held]
 
 
 def surveil(sim) -> None:
