@@ -8,7 +8,8 @@ parameter values of the same :class:`~fentanet.simulate.scenario.Scenario` (noth
 lives in ``scenario.params`` is written here again), on the same network:
 
 1. interventions: throughput and refused shares reset; the efforts of the interventions in
-   force (hazard multipliers by kind, intelligence sharing, screening by mode, precursor
+   force (hazard multipliers by kind, an organization takedown's on members of
+   organizations only, intelligence sharing, screening by mode, precursor
    controls, anti-money-laundering, anti-corruption, take-back, oversight, public-health
    coverages, costs). Targeted operations (``target`` or ``once``) rank actors with the
    analysis layer and are not ported: the model refuses them. The toy scenario's baseline
@@ -225,6 +226,8 @@ class Actor(mesa.Agent):
         else:
             act = 1.0
         h = m.hazard[self.kind] * act
+        if self.org is not None:
+            h *= m.efforts.member_hazard[self.kind]
         if self.protectors:
             h *= 1.0 - self.protection(m.prot_x)
         if self.kind == "lab":
@@ -416,6 +419,7 @@ class Efforts:
 
     def __init__(self) -> None:
         self.hazard: dict[str, float] = defaultdict(lambda: 1.0)
+        self.member_hazard: dict[str, float] = defaultdict(lambda: 1.0)  # of organizations
         self.screen = dict.fromkeys(MODES, 1.0)
         self.intel = 1.0
         self.precursor_control = self.aml = self.anti_corruption = 0.0
@@ -681,6 +685,9 @@ class TradeModel(mesa.Model):
             k = iv.kind
             if k == "intelligence_sharing":
                 e.intel *= 1.0 + p.enforcement.effort_gain * x
+            elif k == "organization_takedown":  # members of organizations only
+                for kind in INTERVENTION_KINDS[k]["acts_on"]:
+                    e.member_hazard[kind] *= 1.0 + p.enforcement.effort_gain * x
             else:
                 for kind in INTERVENTION_KINDS[k]["acts_on"]:
                     e.hazard[kind] *= 1.0 + p.enforcement.effort_gain * x

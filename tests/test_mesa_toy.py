@@ -73,6 +73,17 @@ def test_untargeted_interventions_agree():
     assert (table.loc[rows, ("z", "")].abs() < Z).all(), table.loc[rows]
 
 
+def test_an_untargeted_takedown_agrees():
+    """An organization takedown without a target raises the hazard of organizations'
+    members only, in both models: arrests, recruits and the replacement of independent
+    sellers (whose hazard it leaves as it is) agree."""
+    sc = prepare("toy", interventions=[{"kind": "organization_takedown", "intensity": 3.0}])
+    table = mesa_toy.validate(sc, seeds=range(1, 9), steps=52)
+    rows = ["supply_kg (total)", "arrests (total)", "recruits (total)",
+            "sellers_replaced (total)"]
+    assert (table.loc[rows, ("z", "")].abs() < Z).all(), table.loc[rows]
+
+
 def test_targeted_operations_are_refused():
     sc = prepare("toy", variant="top-traffickers")
     with pytest.raises(NotImplementedError, match="targeted"):

@@ -300,3 +300,33 @@ def test_listings_never_migrate_onto_a_marketplace_that_has_them():
         replaced += sim.rows[-1]["sellers_replaced"]
         assert doubled() == before
     assert moved > 5 and replaced > 5, (moved, replaced)
+
+
+def test_an_untargeted_takedown_raises_the_hazard_of_organizations_members_only():
+    """organization_takedown acts on members of organizations (docs/model.md 7.1): without a
+    target it multiplies their hazard by 1 + effort_gain * I and leaves independent dealers'
+    as it is (it multiplied every dealer's, lab's, route's, trafficker's and launderer's)."""
+    from fentanet.simulate.phases import enforcement, interventions
+    from fentanet.simulate.state import KIND
+
+    intensity = 1.5
+    sims = {}
+    for on in (False, True):
+        ivs = [{"kind": "organization_takedown", "start": 0.0, "intensity": intensity}]
+        sim = Sim(hand_scenario(years=0.2, interventions=ivs if on else []), HAND, 1)
+        sim.run_step()  # throughput, so activity, as in a step
+        interventions.run(sim)
+        sims[on] = sim
+    a = sims[True].s.actors
+    base = enforcement.hazard(sims[False])
+    ratio = np.divide(enforcement.hazard(sims[True]), base, out=np.zeros(a.n), where=base > 0)
+    gain = 1.0 + sims[True].p.enforcement.effort_gain * intensity
+    kinds = [KIND[k] for k in ("lab", "route", "trafficker", "dealer", "launderer")]
+    acted = np.isin(a.kind, kinds) & (base > 0)
+    members, independents = acted & (a.org >= 0), acted & (a.org < 0)
+    assert independents.sum() == 4 and members.sum() > 20
+    assert ratio[members] == pytest.approx(gain, rel=1e-12)
+    assert (ratio[independents] == 1.0).all()
+    others = np.isin(a.kind, [KIND[k] for k in ("supplier", "marketplace", "official")])
+    others &= base > 0
+    assert others.sum() > 0 and (ratio[others] == 1.0).all()

@@ -1,7 +1,8 @@
 """Phase 1, interventions: this step's enforcement efforts, targets and one-time operations.
 
 Every intervention in force (``start <= t < end``) adds its effect: enforcement efforts
-multiply the detection hazard of the kinds they act on by ``1 + effort_gain * intensity``;
+multiply the detection hazard of the kinds they act on by ``1 + effort_gain * intensity``
+(an organization takedown: of the members of organizations of those kinds only);
 targeted operations multiply their targets' hazard by ``1 + target_gain * intensity``
 (targets recomputed every ``retarget_every`` on the network the police know); a one-time
 operation (``once``) strikes in its first step and, without an ``end``, is over after it
@@ -64,6 +65,10 @@ def run(sim) -> None:
                 if eff.strike is None:
                     eff.strike = np.zeros(a.n, dtype=bool)
                 eff.strike[hit] = True
+        elif k == "organization_takedown":  # members of organizations, not independents
+            if eff.target is sim.no_target:
+                eff.target = eff.target.copy()
+            eff.target[_members(sim, acts_on)] *= 1.0 + p.enforcement.effort_gain * x
         elif acts_on:
             for kind in acts_on:
                 eff.hazard[KIND[kind]] *= 1.0 + p.enforcement.effort_gain * x
@@ -90,6 +95,13 @@ def run(sim) -> None:
     sim.now["intervention_cost_usd"] = eff.cost
     for iv in sim.interventions:  # one column per configured kind, 0 while inactive
         sim.now[f"cost_{iv.kind}_usd"] = eff.cost_by_kind.get(iv.kind, 0.0)
+
+
+def _members(sim, kinds) -> np.ndarray:
+    """Slots of the members of organizations of ``kinds`` (alive or not: the hazard of
+    those not alive is never drawn)."""
+    a = sim.s.actors
+    return np.flatnonzero((a.org >= 0) & np.isin(a.kind, [KIND[k] for k in kinds]))
 
 
 def _baseline(sim):
