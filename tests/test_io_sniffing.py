@@ -42,6 +42,19 @@ def test_an_edge_list_with_numbers_is_still_an_edge_list(tmp_path):
     assert fentanet.read(path).n_links == 3
 
 
+@pytest.mark.parametrize("text", ["1 2\n2 3\n", "1,2\n2,3\n", "007 7\n7 8\n"])
+def test_a_two_line_edge_list_of_numbers_is_not_a_one_actor_matrix(tmp_path, text):
+    # the first line read as a corner and one column label made a 1x1 matrix: one actor
+    # with a self-loop instead of two links between three (or two) actors
+    path = tmp_path / "e.txt"
+    path.write_text(text)
+    assert detect_format(path) == "edgelist"
+    net = fentanet.read(path)
+    first, second = (line.replace(",", " ").split() for line in text.splitlines())
+    assert list(net.ids) == list(dict.fromkeys(first + second))
+    assert net.n_links == 2 and net.links["source"].tolist() == [first[0], second[0]]
+
+
 def test_an_actor_list_of_any_name_reads_as_actors_without_links(tmp_path, capsys):
     path = tmp_path / "acts.csv"
     path.write_text("id,kind,capacity\na,lab,5\nb,market,3\n")

@@ -297,8 +297,8 @@ def _sniff(head: str, path: Path) -> bool:
         labels = header  # no corner cell
     else:
         labels, corner = header[1:], header[0]
-        if corner and corner in labels:
-            return False
+        if corner and (corner in labels or len(labels) < 2):
+            return False  # a named corner and one label: a line of an edge list
     if not labels or len(set(labels)) != len(labels):
         return False
     if header[0] == "" and _numeric_rows(body, len(header)):
