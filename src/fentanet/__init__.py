@@ -98,7 +98,12 @@ __all__ += ["Comparison", "Intervention", "Result", "Scenario", "compare", "scen
 def __getattr__(name: str):
     """Import the heavier layers on first use: ``fentanet.ensemble``, ``fentanet.RunStore``,
     ``fentanet.calibrate`` (callable), ``fentanet.tornado``, ``fentanet.global_sensitivity``,
-    ``fentanet.sobol``."""
+    ``fentanet.sobol``, and the modules ``fentanet.datasets``, ``fentanet.report`` and
+    ``fentanet.web``."""
+    if name in ("datasets", "report", "web"):
+        import importlib
+
+        return importlib.import_module(f"fentanet.{name}")
     if name == "ensemble":
         import fentanet.ensemble
 
