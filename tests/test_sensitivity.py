@@ -148,6 +148,13 @@ def test_tornado_of_the_toy_holds_the_others_at_a_given_base(tmp_path):
     assert t.set_index("parameter").loc["params.market.elasticity", "base_value"] == 0.5
     runs = RunStore(tmp_path / "s").runs(ensemble=t.attrs["ensemble"])
     assert len(runs) == 5 * 2  # base, two parameters at low and high, two seeds
+    # read back from the store alone, base values and elasticities included: the given
+    # base (0.5) and the default (0.235) come from the base runs' recorded setup
+    again = tornado_table(Ensemble.load(RunStore(tmp_path / "s"), t.attrs["ensemble"]),
+                          metric="fatal_total")
+    pd.testing.assert_frame_equal(again, t)
+    assert again.set_index("parameter").base_value.to_dict() == {
+        RATE: pytest.approx(0.235), "params.market.elasticity": 0.5}
 
 
 def test_tornado_on_the_surrogate_ranks_the_overdose_rate_first_with_elasticity_near_one():

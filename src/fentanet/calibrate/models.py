@@ -403,11 +403,16 @@ class ScenarioModel:
 
     def value(self, name: str) -> float:
         """The value a parameter has in this model when not overridden."""
-        if name.startswith(TRANSITION_PREFIX):
-            if self.transition is None:
-                raise InputError("no fentanyl transition in this model", field=name)
-            return float(getattr(self.transition, name[len(TRANSITION_PREFIX) :]))
-        return _lookup(self.scenario, name)
+        return observed_value(self.observed, name)
+
+
+def observed_value(observed: ObservedScenario, name: str) -> float:
+    """The value of a parameter (a dotted path or ``fentanyl.*``) in an observed scenario."""
+    if name.startswith(TRANSITION_PREFIX):
+        if observed.transition is None:
+            raise InputError("no fentanyl transition in this model", field=name)
+        return float(getattr(observed.transition, name[len(TRANSITION_PREFIX) :]))
+    return _lookup(observed.scenario, name)
 
 
 class PopulationModel:

@@ -122,7 +122,9 @@ def tornado_table(ens: Ensemble, *, metric: str = DEATHS, level: float = 0.95,
     store with ``Ensemble.load``): the base point has no parameter set, every other
     point one. Without ``ranges`` each parameter's low and high are the smallest and
     largest value it was run at; ``base`` gives the parameters' base values (for the
-    elasticity; NaN without them)."""
+    elasticity). Without it they are read as :func:`fentanet.ensemble.rerun` reads a run:
+    the scenario named in a base run's setup, with its overrides; NaN where that cannot be
+    done (a scenario not stored by name, or changed since the runs)."""
     if ranges is None:  # from every run's point, finished or not (as tornado() reports)
         found: dict[str, list[float]] = {}
         for point in {point_key(p) for p in ens.runs().params}:
@@ -136,7 +138,42 @@ def tornado_table(ens: Ensemble, *, metric: str = DEATHS, level: float = 0.95,
         params = [Parameter(n, min(vs), max(vs)) for n, vs in found.items()]
     else:
         params = parameters_from(ranges)
-    return _oat_table(_per_point(ens, metric), params, dict(base or {}), metric, level, ens.id)
+    if base is None:
+        base = _stored_base_values(ens, [p.name for p in params])
+    return _oat_table(_per_point(ens, metric), params, dict(base), metric, level, ens.id)
+
+
+def _stored_base_values(ens: Ensemble, names: list[str]) -> dict[str, float]:
+    """The parameters' values at the base point of a stored design of the full model: the
+    scenario its first base run names, with that run's overrides (the model's fixed values
+    and the designated bases), checked against the run's digest; empty when it cannot be
+    rebuilt."""
+    from fentanet.calibrate.models import ObservedScenario, observed_value, run_observed
+    from fentanet.ensemble import reference
+
+    runs = ens.runs()
+    for params, setup, digest in zip(runs.params, runs.setup, runs.digest, strict=True):
+        if params or not isinstance(setup, Mapping) or not isinstance(setup.get("scenario"),
+                                                                        str):
+            continue
+        if setup.get("model") != reference(run_observed):
+            return {}  # a model of the caller's own: its parameters are its business
+        try:
+            sc = ObservedScenario.load(setup["scenario"]).override(
+                {**(setup.get("overrides") or {}),
+                 "interventions": setup.get("interventions") or []})
+        except (InputError, OSError, ValueError, TypeError):
+            return {}
+        if digest and sc.digest() != digest:
+            return {}
+        values = {}
+        for name in names:
+            try:
+                values[name] = observed_value(sc, name)
+            except (InputError, TypeError, ValueError):
+                pass
+        return values
+    return {}
 
 
 def tornado(scenario: Any, parameters: Any, *, metric: str = DEATHS, runs: int = 5,
