@@ -23,6 +23,26 @@ def test_scenario_show_prints_every_parameter(capsys):
     assert "name: toy" in out and "elasticity: 0.5" in out and "displacement: true" in out
 
 
+def test_scenario_show_fills_in_the_population_model_and_the_generator_spec(capsys):
+    # both are kept in the scenario as the overrides it gives; shown, every field is there
+    import dataclasses
+
+    from fentanet.network.generator import SupplySpec
+    from fentanet.simulate.population import PopulationParams
+
+    assert main(["scenario", "show", "us-baseline", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    pop = data["params"]["population"]
+    assert list(pop) == [f.name for f in dataclasses.fields(PopulationParams)]
+    assert pop["overdose_rate"] == 0.2413 and pop["p0"] == 0.11  # the scenario's, a default
+    spec = data["network"]["generate"]
+    assert list(spec) == list(SupplySpec.model_fields)
+    assert spec["population"] == 3_100_000 and spec["ties_per_member"] == 3.0
+    assert main(["scenario", "show", "toy"]) == 0
+    out = capsys.readouterr().out
+    assert "    overdose_rate: 0.235\n" in out and "    ties_per_member: 3.0\n" in out
+
+
 def test_compare_with_an_ad_hoc_variant(tmp_path, capsys):
     code = main(["compare", "toy", "--variant", "nal=naloxone:1", "--years", "0.5",
                  "--scheduler", "serial", "--store", str(tmp_path / "s"), "--json"])

@@ -322,13 +322,32 @@ def scenario_show(
     from fentanet import scenarios
 
     s = scenarios.load(name)
-    data = s.model_dump(mode="json")
+    data = _with_defaults(s.model_dump(mode="json"))
     if json_out:
         print_json(data)
         return
     console.print(f"# {s.name} (sha256 {s.digest()[:12]})", soft_wrap=True, markup=False)
     console.print(yaml.safe_dump(data, sort_keys=False), soft_wrap=True, markup=False,
                   end="")
+
+
+def _with_defaults(data: dict[str, Any]) -> dict[str, Any]:
+    """A scenario's data with the defaults it keeps implicit filled in: every parameter of
+    the population model and every field of the generator spec (a scenario stores only the
+    values it sets there)."""
+    import dataclasses
+
+    from fentanet.network.generator import SupplySpec
+    from fentanet.simulate.population import PopulationParams
+
+    params = data.get("params") or {}
+    params["population"] = dataclasses.asdict(
+        PopulationParams.from_mapping(params.get("population")))
+    network = data.get("network") or {}
+    if network.get("generate") is not None:
+        network["generate"] = SupplySpec.model_validate(network["generate"]).model_dump(
+            mode="json")
+    return data
 
 
 # ------------------------------------------------------------------------------ demo
