@@ -185,8 +185,7 @@ class Actor(mesa.Agent):
         made = min(self.capacity * m.dt, self.precursor,
                    max(0.0, m.stock_cover * self.capacity - self.product))
         self.precursor = max(self.precursor - made, 0.0)
-        self.product += made
-        self.throughput += made
+        self.product += made  # its throughput is what it ships on (counted when moved)
         m.now["produced_kg"] += made
 
     # --- 8 money -----------------------------------------------------------------------------

@@ -330,3 +330,25 @@ def test_an_untargeted_takedown_raises_the_hazard_of_organizations_members_only(
     others = np.isin(a.kind, [KIND[k] for k in ("supplier", "marketplace", "official")])
     others &= base > 0
     assert others.sum() > 0 and (ratio[others] == 1.0).all()
+
+
+def test_a_labs_activity_counts_each_kg_once():
+    """Activity is throughput / (capacity * dt), throughput what an actor passes on: for a
+    lab, what it ships in the step (stock before production + made - stock after
+    shipping), not what it made besides (it counted both, so a lab at half its capacity
+    looked fully active)."""
+    from fentanet.simulate.phases import interventions, procurement, production, shipping
+    from fentanet.simulate.state import KIND
+
+    sim = Sim(hand_scenario(years=0.2), HAND, 1)
+    a = sim.s.actors
+    labs = np.flatnonzero(a.kind == KIND["lab"])
+    interventions.run(sim)  # throughput reset
+    procurement.run(sim)
+    precursor, product = a.precursor[labs].copy(), a.product[labs].copy()
+    production.run(sim)
+    made = precursor - a.precursor[labs]
+    shipping.run(sim)
+    shipped = product + made - a.product[labs]
+    assert (made > 0).all() and (shipped > 0).all()
+    assert a.throughput[labs] == pytest.approx(shipped, rel=1e-12, abs=1e-12)
