@@ -763,14 +763,15 @@ class TradeModel(mesa.Model):
                 s = o[0].src
                 fill = min(1.0, s.avail / s.asked) if s.asked > 0 else 1.0
                 o[3] *= max(fill, 0.0)
-                due[o[0].dst.payer] += o[3] * price
+                if s.payer is not o[0].dst.payer:  # within one payer: free
+                    due[o[0].dst.payer] += o[3] * price
             scale = {pay: (min(max(pay.cash / d, 0.0), 1.0) if d > pay.cash else 1.0)
                      for pay, d in due.items()}
             for o in orders:
                 ln, s, b = o[0], o[0].src, o[0].dst
-                f = scale[b.payer]
+                f = scale.get(b.payer, 1.0) if s.payer is not b.payer else 1.0
                 q = o[3] * f
-                paid = o[3] * price * f
+                paid = o[3] * price * f if s.payer is not b.payer else 0.0
                 b.payer.cash = max(b.payer.cash - paid, 0.0)
                 if s.kind == "marketplace":
                     s.payer.dirty += paid

@@ -352,3 +352,33 @@ def test_a_labs_activity_counts_each_kg_once():
     shipped = product + made - a.product[labs]
     assert (made > 0).all() and (shipped > 0).all()
     assert a.throughput[labs] == pytest.approx(shipped, rel=1e-12, abs=1e-12)
+
+
+def test_precursor_bought_within_an_organization_is_not_paid_for():
+    """Links within one payer are free, as in every product stage: a lab buying precursor
+    from a marketplace of its own organization pays nobody (its organization paid itself,
+    and the payment became unlaundered revenue, which laundering or hoarding then
+    shrank). The organization's cash falls by the precursor price of what its members
+    got from outside, and none of it becomes revenue."""
+    from fentanet.network.model import Network
+    from fentanet.simulate.phases import interventions, procurement
+
+    net = supply_network()
+    a = net.actors.copy()
+    a.loc[a["id"] == "mkp-0", "organization"] = "org-0"
+    ln = net.links
+    ln = ln[~((ln["source"] == "mkp-0") & (ln["target"] == "lab-10"))]  # sells to org-0 only
+    sim = Sim(hand_scenario(years=0.2), Network(a, ln), 1)  # the spin-up stocks it
+    st = sim.s.actors
+    org = int(np.flatnonzero(st.label == "org-0")[0])
+    mkp = int(np.flatnonzero(st.label == "mkp-0")[0])
+    mine = np.flatnonzero(st.org == org)
+    assert st.payer[mkp] == org and st.precursor[mkp] > 0
+    interventions.run(sim)
+    cash, dirty, held = st.cash[org], st.dirty[org], st.precursor[mine].sum()
+    procurement.run(sim)
+    assert st.throughput[mkp] > 0  # it sold precursor to its organization's lab
+    gained = st.precursor[mine].sum() - held  # from suppliers: the marketplace's is internal
+    price = sim.p.supply.precursor_usd_per_kg
+    assert gained > 0 and cash - st.cash[org] == pytest.approx(price * gained, rel=1e-12)
+    assert st.dirty[org] == dirty

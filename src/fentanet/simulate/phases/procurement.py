@@ -5,7 +5,8 @@ splits the order over its alive ``supplies`` links by weight. Legitimate compani
 a share of the volume as suspicious (``legit_compliance``, raised by precursor controls:
 ``1 - (1 - base) * exp(-gain * intensity)``), marketplaces a smaller share; refused volume
 is reported and raises the buyer's detection hazard (enforcement). A supplier sells at
-most ``capacity * dt``; a marketplace at most its stock. Cash limits what a payer buys.
+most ``capacity * dt``; a marketplace at most its stock. Cash limits what a payer buys;
+a purchase within one payer (from a seller of the buyer's own organization) is free.
 Organizations suspended after heavy losses do not buy. A second pass re-orders what is
 missing from sellers that still have some. One compiled pass over the ``supplies`` links.
 """
@@ -29,7 +30,7 @@ def run(sim) -> None:
     pc = sim.efforts.precursor_control
     refuse_legit = 1.0 - (1.0 - p.legit_compliance) * np.exp(-p.screening_gain * pc)
     refuse_mkp = 1.0 - (1.0 - p.marketplace_screening) * np.exp(-p.screening_gain * pc)
-    out = _procure(st.li, st.src, st.dst, st.s_loc, st.d_loc, st.d_pay, st.s_pay, st.w,
+    out = _procure(st.li, st.src, st.dst, st.s_loc, st.d_loc, st.d_pay, st.s_pay, st.ext, st.w,
                    st.senders, st.receivers, st.payers, st.s_payers, s.links.alive, a.alive,
                    a.kind, a.legit, a.capacity, a.precursor, a.payer, a.suspended_until,
                    a.cash, a.dirty, a.throughput, a.refused, sim.t, sim.dt,
@@ -44,12 +45,13 @@ def run(sim) -> None:
 
 
 @numba.njit(cache=True)
-def _procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, w0, senders, receivers, payers,
+def _procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, receivers, payers,
              s_payers, link_alive, alive, kind, legit, capacity, precursor, payer,
              suspended_until, cash, dirty, throughput, refused_share, t, dt, cover,
              refuse_legit, refuse_mkp, price):
-    """Two ordering passes over the ``supplies`` links in link order. Returns (kg bought,
-    kg entering from suppliers, kg refused), or (-1, 0, 0) when no buyer orders."""
+    """Two ordering passes over the ``supplies`` links in link order (a link within one
+    payer, ``ext`` false, is free). Returns (kg bought, kg entering from suppliers, kg
+    refused), or (-1, 0, 0) when no buyer orders."""
     m = li.size
     n_snd, n_rcv = senders.size, receivers.size
     want = np.zeros(n_rcv)
@@ -112,7 +114,8 @@ def _procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, w0, senders, receivers, p
                 i = s_loc[k]
                 fill = min(1.0, avail[i] / offered[i]) if offered[i] > 0 else 1.0
                 request[k] = request[k] * max(fill, 0.0)
-                due[d_pay[k]] += request[k] * price
+                if ext[k]:
+                    due[d_pay[k]] += request[k] * price
         scale = np.ones(payers.size)
         for b in range(payers.size):
             c = cash[payers[b]]
@@ -125,8 +128,8 @@ def _procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, w0, senders, receivers, p
         received = np.zeros(n_rcv)
         for k in range(m):
             if ok[k]:
-                f = scale[d_pay[k]]
-                cost = request[k] * price
+                f = scale[d_pay[k]] if ext[k] else 1.0
+                cost = request[k] * price if ext[k] else 0.0
                 q = request[k] * f
                 paid = cost * f
                 paid_by[d_pay[k]] += paid
