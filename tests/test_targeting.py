@@ -199,3 +199,18 @@ def test_a_newcomer_in_an_arrested_targets_place_is_not_a_target(kind):
     assert s.efforts.target[trf] == want
     others = chosen[chosen != trf]
     assert (s.efforts.target[others] == gain).all()
+
+
+@pytest.mark.parametrize("rule", ["min_cut", "interdiction"])
+def test_flow_rules_on_a_network_without_suppliers_target_nobody(rule):
+    """The minimum cut and the interdiction set are of the flow from suppliers: on a network
+    without them (labs supplied from outside it) there is no flow to cut and nobody is
+    targeted (the run failed at its first retargeting: max_flow found no sources)."""
+    net = NET.subgraph(NET.actors["id"][NET.actors["kind"] != "supplier"])
+    sc = Scenario.model_validate({
+        "name": "t", "network": {"file": "x"}, "years": 0.2, "warmup_years": 0.0,
+        "interventions": [{"kind": "lab_raids", "start": 0.05, "intensity": 1.0,
+                           "target": {"rule": rule, "count": 2, "view": "true"}}]})
+    s = Sim(sc, net, 1)
+    s.run()
+    assert s.targets[0].size == 0 and s.rows[-1]["balance_error"] < 1e-9

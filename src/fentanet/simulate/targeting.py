@@ -178,6 +178,8 @@ def _set_rule(fentanet, net: Network, iv, sim) -> list:
         res = fentanet.key_players(net, k, "fragmentation", seed=sim.seed)
         return list(res.actors)
     flow_net = net.select(link_kinds=["supplies", "ships", "distributes", "sells_to"])
+    if not (flow_net.actors["kind"] == "supplier").any():
+        return []  # no precursor source (none in the network, or none alive): no flow to cut
     if rule == "min_cut":
         res = fentanet.max_flow(flow_net)
         cut = getattr(res, "cut_actors", None)
