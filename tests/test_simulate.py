@@ -382,3 +382,14 @@ def test_precursor_bought_within_an_organization_is_not_paid_for():
     price = sim.p.supply.precursor_usd_per_kg
     assert gained > 0 and cash - st.cash[org] == pytest.approx(price * gained, rel=1e-12)
     assert st.dirty[org] == dirty
+
+
+def test_an_untargeted_takedown_at_intensity_zero_is_bit_identical_to_the_baseline():
+    """Its hazard multiplier goes through the per-slot target array (members only): at
+    intensity 0 every factor is exactly 1."""
+    sc = hand_scenario(years=0.4)
+    base = fentanet.simulate(sc, seed=4, network=HAND).series
+    var = fentanet.simulate(sc, seed=4, network=HAND, interventions=[
+        {"kind": "organization_takedown", "start": 0.0, "intensity": 0.0}]).series
+    cost_cols = [c for c in var.columns if c.startswith("cost_")]
+    pd.testing.assert_frame_equal(base, var.drop(columns=cost_cols))
