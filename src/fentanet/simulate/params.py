@@ -228,7 +228,8 @@ class EnforcementParams(_Group):
     known_share: float = P(0.3, ASSUMPTION, "share of links the police know at the start",
                            ge=0, le=1)
     reveal_rate: float = P(0.5, ASSUMPTION, "rate per year at which surveillance reveals an "
-                           "unknown link (times 1 + intelligence sharing)", ge=0)
+                           "unknown link (times intelligence sharing's factor 1 + effort_gain * "
+                           "intensity)", ge=0)
     arrest_reveal: float = P(0.5, ASSUMPTION, "share of an arrested actor's links revealed",
                              ge=0, le=1)
     jail_years: float = P(0.25, ASSUMPTION, "time an arrested retail seller is held before "
