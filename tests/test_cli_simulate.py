@@ -176,3 +176,29 @@ def test_uncertain_parameters_from_the_command_line(tmp_path, capsys):
         assert main(["compare", "toy", "--uncertain", bad, "--store", store]) == 2, bad
         err = capsys.readouterr().err
         assert err.startswith("error:") and "Traceback" not in err
+
+
+def test_uncertain_whole_number_fields_draw_whole_numbers(tmp_path, capsys):
+    """`--uncertain network.generate.actors=LOW:HIGH` draws a whole number of actors per seed
+    (the generator refuses 312.7 actors: before, every run failed and was stored), and each
+    run is the scenario with that many actors."""
+    import fentanet
+    from fentanet.ensemble import load_scenario
+    from fentanet.ensemble.plan import draw_uncertain
+    from fentanet.store import RunStore
+
+    store = str(tmp_path / "s")
+    actors = "network.generate.actors"
+    code = main(["simulate", "toy", "--years", "0.1", "--runs", "2", "--uncertain",
+                 f"{actors}=250:400", "--scheduler", "serial", "--store", store, "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    res = json.loads(out)
+    assert res["finished"] == 2 and res["failed"] == []
+    st = RunStore(store)
+    for r in st.runs(ensemble=res["ensemble"]).itertuples():
+        n = draw_uncertain({actors: (250, 400)}, r.seed, whole=[actors])[actors]
+        assert r.params[actors] == n and isinstance(n, int) and 250 <= n <= 400
+        sc = load_scenario("toy").override({actors: n, "years": 0.1})
+        want = fentanet.simulate(sc, seed=r.seed).summary["deaths_total"]
+        assert st.summary([r.run_id])["deaths_total"].iloc[0] == want

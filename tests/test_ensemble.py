@@ -3,6 +3,8 @@ results, failures and interruptions keeping the finished runs, paired comparison
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -165,6 +167,21 @@ def test_uncertain_draws_are_keyed_by_seed_and_name():
                       ({"a": (0, float("nan"))}, "finite")):
         with pytest.raises(InputError, match=says):
             uncertain_ranges(bad)
+
+
+def test_whole_number_parameters_are_drawn_as_whole_numbers():
+    """A whole-number parameter draws each of low .. high equally often (log-uniform over a
+    factor of 10: k in proportion to log((k + 1) / k)), as an int, from the same stream."""
+    draws = pd.DataFrame([draw_uncertain({"n": (3, 6), "m": (1, 10)}, s, whole=["n", "m"])
+                          for s in range(4000)])
+    assert {type(v) for v in draws.n} == {int} and set(draws.n) == {3, 4, 5, 6}
+    counts = draws.n.value_counts().sort_index().to_numpy()
+    assert stats.chisquare(counts).pvalue > 1e-3  # 3, 4, 5, 6 equally likely
+    want = np.log(np.arange(2, 12) / np.arange(1, 11)) / np.log(11)
+    counts = draws.m.value_counts().reindex(range(1, 11), fill_value=0).to_numpy()
+    assert stats.chisquare(counts, 4000 * want).pvalue > 1e-3
+    u = [np.random.default_rng([s, zlib.crc32(b"n")]).random() for s in range(5)]
+    assert list(draws.n[:5]) == [3 + int(4 * x) for x in u]
 
 
 def test_uncertain_parameters_are_drawn_per_seed_alike_in_every_variant(tmp_path):

@@ -122,3 +122,16 @@ def test_model_doc_lists_every_parameter():
     doc = (Path(__file__).resolve().parents[1] / "docs" / "model.md").read_text()
     for name in parameter_table()["parameter"]:
         assert f"`{name}`" in doc, name
+
+
+def test_integer_fields_are_known_by_path():
+    """Fields that take whole numbers only (drawn as such by ``ensemble(uncertain=)``): in
+    the scenario, its parameters and its generator spec (an open mapping in the scenario)."""
+    sc = load("toy")
+    for path in ("network.generate.actors", "network.generate.regions",
+                 "network.generate.counts.lab", "start_year", "network.seed",
+                 "params.adaptation.closure_ties"):
+        assert sc.integer_field(path), path
+    for path in ("years", "dt", "network.generate.capacity_slack", "network.generate.mix.lab",
+                 "params.market.elasticity", "params.nothing", "network.generate.nothing"):
+        assert not sc.integer_field(path), path

@@ -100,9 +100,10 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     uncertain
         Parameter uncertainty: ``{"dotted.path": (low, high), ...}``. Each seed draws one
         value of each from its range (uniform, or log-uniform for a positive range over a
-        factor of 10; :func:`~fentanet.ensemble.plan.draw_uncertain`), the same for every
-        variant and sweep point at that seed, so the spread over seeds and the intervals
-        of the comparison carry the parameters' uncertainty as well as the draws'. The
+        factor of 10; whole numbers for a whole-number field such as
+        ``network.generate.actors``; :func:`~fentanet.ensemble.plan.draw_uncertain`), the
+        same for every variant and sweep point at that seed, so the spread over seeds and
+        the intervals of the comparison carry the parameters' uncertainty as well as the draws'. The
         values are in each run's ``params`` (``summary()`` has a column of each); they
         are not sweep points.
 
@@ -153,7 +154,9 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     if not isinstance(store, RunStore):
         store = RunStore(store)
     eid = new_id()
-    tasks = plan(runs, variant_list, points, base_seed, eid, base, ranges)
+    integer_field = getattr(sc, "integer_field", None)  # whole-number fields draw integers
+    whole = [k for k in ranges if integer_field is not None and integer_field(k)]
+    tasks = plan(runs, variant_list, points, base_seed, eid, base, ranges, whole)
     keys = list(dict.fromkeys(k for p in points for k in p))  # not variants' overrides
     result = Ensemble(eid, store, str(getattr(sc, "name", sc)), [v.name for v in variant_list],
                       [base_seed + i for i in range(int(runs))], keys, BASELINE,

@@ -150,30 +150,39 @@ def uncertain_ranges(spec: Mapping[str, Any] | None) -> dict[str, tuple[float, f
     return out
 
 
-def draw_uncertain(ranges: Mapping[str, tuple[float, float]], seed: int) -> dict[str, float]:
+def draw_uncertain(ranges: Mapping[str, tuple[float, float]], seed: int,
+                   whole: Iterable[str] = ()) -> dict[str, float | int]:
     """The uncertain parameters' values for run seed ``seed``: each uniform on its range, or
     log-uniform for a positive range spanning a factor of 10 or more (as the sensitivity
     designs draw them), from its own stream keyed by the seed and the parameter's name
     (NumPy's ``SeedSequence([seed, crc32(name)])``). So a seed gets the same values in every
-    variant and sweep point, and a parameter's values do not change when others are added."""
-    out = {}
+    variant and sweep point, and a parameter's values do not change when others are added.
+
+    The parameters named in ``whole`` take whole numbers (``network.generate.actors``): the
+    draw is made on ``[low, high + 1)`` and rounded down, so each of ``low .. high`` is as
+    likely (log-uniform: ``k`` in proportion to ``log((k + 1) / k)``)."""
+    whole = set(whole)
+    out: dict[str, float | int] = {}
     for name, (low, high) in ranges.items():
         u = np.random.default_rng([int(seed), zlib.crc32(name.encode())]).random()
+        top = high + 1 if name in whole else high
         if low > 0 and high / low >= 10:
-            out[name] = float(math.exp(math.log(low) + u * math.log(high / low)))
+            x = math.exp(math.log(low) + u * math.log(top / low))
         else:
-            out[name] = float(low + u * (high - low))
+            x = low + u * (top - low)
+        out[name] = min(math.floor(x), int(high)) if name in whole else float(x)
     return out
 
 
 def plan(runs: int, variants: list[Variant], points: list[dict[str, Any]], base_seed: int,
          ensemble_id: str, base: Mapping[str, Any] | None = None,
-         uncertain: Mapping[str, tuple[float, float]] | None = None) -> list[RunTask]:
+         uncertain: Mapping[str, tuple[float, float]] | None = None,
+         whole: Iterable[str] = ()) -> list[RunTask]:
     """All runs, seed-major (seed 0 of every variant and point first), so that a partial
     ensemble (interrupted) still holds complete pairs for comparison. ``base``
     (``{"scenario": name or path, "overrides": {...}}``) goes with every task; the values
     of the ``uncertain`` parameters drawn for a seed (:func:`draw_uncertain`) join each
-    point of that seed's runs."""
+    point of that seed's runs (whole numbers for those named in ``whole``)."""
     if int(runs) < 1:
         raise InputError(f"runs must be at least 1, got {runs}", field="runs")
     if int(base_seed) < 0:
@@ -182,7 +191,7 @@ def plan(runs: int, variants: list[Variant], points: list[dict[str, Any]], base_
     tasks = []
     for i in range(int(runs)):
         seed = int(base_seed) + i
-        drawn = draw_uncertain(uncertain or {}, seed)
+        drawn = draw_uncertain(uncertain or {}, seed, whole)
         tasks += [RunTask(new_id(), ensemble_id, seed, v, {**p, **drawn}, base)
                   for p in points for v in variants]
     return tasks

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from fentanet.errors import InputError
 from fentanet.network import yamltext
-from fentanet.network.generator import as_spec
+from fentanet.network.generator import SupplySpec, as_spec
 from fentanet.simulate.params import (
     INTERVENTION_KINDS,
     MODES,
@@ -224,6 +224,25 @@ class Scenario(BaseModel):
             node[keys[-1]] = copy.deepcopy(value)
         return from_dict(data, base_dir=self.base_dir)
 
+    def integer_field(self, dotted: str) -> bool:
+        """Whether the field at the dotted path takes whole numbers only (an ``int`` field of
+        the scenario, its parameters or its generator spec, such as
+        ``network.generate.actors``); False for any other path, known or not."""
+        annotation: Any = type(self)
+        keys = dotted.split(".")
+        for i, key in enumerate(keys):
+            if keys[:i] == ["network", "generate"]:
+                annotation = SupplySpec  # an open mapping here, checked as the generator's spec
+            annotation = _plain(annotation)
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                field = annotation.model_fields.get(key)
+                annotation = None if field is None else field.annotation
+            elif typing.get_origin(annotation) is dict:
+                annotation = typing.get_args(annotation)[1]
+            else:
+                return False
+        return _plain(annotation) is int
+
     def with_interventions(self, interventions: list[Intervention | dict]) -> Scenario:
         """A copy with these interventions added to the scenario's own."""
         extra = tuple(i if isinstance(i, Intervention) else _validated(Intervention, i)
@@ -251,6 +270,17 @@ def _unwrap_optional(annotation: Any) -> Any:
         if len(args) == 1:
             return args[0]
     return annotation
+
+
+def _plain(annotation: Any) -> Any:
+    """The type an annotation holds, without ``Annotated[...]`` or ``| None``."""
+    while True:
+        if typing.get_origin(annotation) is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif (unwrapped := _unwrap_optional(annotation)) is not annotation:
+            annotation = unwrapped
+        else:
+            return annotation
 
 
 def _validated(model: type[BaseModel], data: Any, file: str | None = None) -> Any:
