@@ -219,3 +219,38 @@ def test_one_seed_comparison_on_the_engine(tmp_path):
     figs = {k: json.loads(v) for k, v in re.findall(
         r'data-figure="fig-([^"]+)">(.*?)</script>', text, flags=re.S)}
     assert {"series-supply-kg", "series-overdose-deaths", "deaths-averted"} <= set(figs)
+
+
+def failing_at_one_point(scenario, seed=1, *, variant=None, **kw):
+    """The stand-in, failing for the variant 'one' at seed 2 and rate 8 only."""
+    if variant == "one" and seed == 2 and scenario.params["rate"] == 8.0:
+        raise RuntimeError("no convergence")
+    return simulate(scenario, seed, variant=variant, **kw)
+
+
+def test_uncertain_parameters_in_a_sweep_pair_within_each_point(tmp_path):
+    """With a sweep, each dot pairs a variant's run with the baseline's at the same seed and
+    sweep point; a variant's failed run leaves its dot out (before, the pairing by seed
+    alone raised 'cannot reindex on an axis with duplicate labels')."""
+    from fentanet.ensemble.plan import draw_uncertain
+
+    e = fentanet.ensemble(StandInScenario(), runs=3, variants={"one": VARIANTS["one"]},
+                          sweep={"params.rate": [2.0, 8.0]},
+                          uncertain={"params.effect": (0.0, 0.5)}, seed=1,
+                          scheduler="serial", store=tmp_path / "s", progress=False,
+                          model=failing_at_one_point)
+    assert len(e.failed) == 1
+    rep = simulation_report(e, series=["deaths"])
+    dots = rep.figures()["uncertain-params-effect"].data[0]
+    want = {}
+    for rate in (2.0, 8.0):
+        for seed in (1, 2, 3):
+            if (rate, seed) == (8.0, 2):
+                continue
+            effect = draw_uncertain({"params.effect": (0.0, 0.5)}, seed)["params.effect"]
+            sc = StandInScenario().override({"params.rate": rate, "params.effect": effect})
+            want[(rate, seed)] = (effect, float(
+                simulate(sc, seed).summary["deaths_total"]
+                - simulate(sc, seed, interventions=VARIANTS["one"]).summary["deaths_total"]))
+    got = sorted((float(x), float(y)) for x, y in zip(dots.x, dots.y, strict=True))
+    assert len(got) == 5 and got == sorted(want.values())

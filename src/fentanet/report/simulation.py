@@ -465,14 +465,14 @@ def uncertainty_section(rep: HtmlReport, tables: RunTables,
               name="uncertain")
     if DEATHS not in s.columns or len(tables.variants) < 2:
         return
-    base = s[s["variant"] == BASELINE].set_index("seed")
+    on = [*(tables.meta.get("sweep") or []), "seed"]  # paired within a sweep point
+    base = s.loc[s["variant"] == BASELINE, [*on, DEATHS, *col.values()]]
     averted = []
     for name, part in s[s["variant"] != BASELINE].groupby("variant", sort=False):
-        part = part.set_index("seed")
-        seeds = part.index.intersection(base.index)
+        pair = part[[*on, DEATHS]].merge(base, on=on, suffixes=("", "_base"))
         averted.append(pd.DataFrame({
-            "variant": name, "averted": base.loc[seeds, DEATHS] - part.loc[seeds, DEATHS],
-            **{k: base.loc[seeds, col[k]] for k in ranges}}))
+            "variant": name, "averted": pair[f"{DEATHS}_base"] - pair[DEATHS],
+            **{k: pair[col[k]] for k in ranges}}))
     if not averted:
         return
     frame = pd.concat(averted)
