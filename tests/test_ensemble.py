@@ -3,6 +3,7 @@ results, failures and interruptions keeping the finished runs, paired comparison
 
 from __future__ import annotations
 
+import json
 import zlib
 
 import numpy as np
@@ -210,8 +211,15 @@ def test_uncertain_parameters_are_drawn_per_seed_alike_in_every_variant(tmp_path
     again = Ensemble.load(ens.store, ens.id)
     assert again.uncertain == ["params.rate"] and again.sweep == ["params.effect"]
     pd.testing.assert_frame_equal(again.compare(), table)
+    ens.save(tmp_path / "out")  # the saved folder says which columns were drawn, and how
+    doc = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert doc["uncertain"] == {"params.rate": [1.0, 10.0]}
+    assert doc["sweep"] == ["params.effect"]
     with pytest.raises(InputError, match="swept and uncertain"):
         run(tmp_path / "t", runs=2, sweep={"params.rate": [1.0]},
+            uncertain={"params.rate": (1.0, 2.0)})
+    with pytest.raises(InputError, match="set for every run and uncertain"):
+        run(tmp_path / "t", runs=2, overrides={"params.rate": 1.5},
             uncertain={"params.rate": (1.0, 2.0)})
     with pytest.raises(InputError, match=r"params\.nothing"):
         run(tmp_path / "t", runs=2, uncertain={"params.nothing": (1.0, 2.0)})

@@ -133,10 +133,12 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     variant_list = variants_from(variants, add_baseline=baseline)
     points = sweep_points(sweep)
     ranges = uncertain_ranges(uncertain)
-    swept = sorted(set(ranges) & {k for p in points for k in p})
-    if swept:
-        raise InputError(f"{', '.join(swept)}: swept and uncertain at once; give each "
-                         f"parameter one role", field="uncertain")
+    for role, names in (("swept", {k for p in points for k in p}),
+                        ("set for every run", set(overrides or {}))):
+        both = sorted(set(ranges) & names)
+        if both:
+            raise InputError(f"{', '.join(both)}: {role} and uncertain at once; give each "
+                             f"parameter one role", field="uncertain")
     if ranges:
         base["uncertain"] = {k: list(v) for k, v in ranges.items()}
     # each range's ends stand for the values drawn between them

@@ -227,6 +227,15 @@ class Ensemble:
         return (f"Ensemble({self.id!r}, scenario={self.scenario!r}, variants={self.variants}, "
                 f"seeds={len(self.seeds)}, sweep={self.sweep}{extra})")
 
+    def uncertain_ranges(self) -> dict[str, list[float]]:
+        """The ranges the :attr:`uncertain` parameters were drawn from (``[low, high]``), as
+        the runs' setups record them."""
+        ranges: dict[str, list[float]] = {}
+        for setup in self.runs().setup:
+            if isinstance(setup, dict):
+                ranges.update(setup.get("uncertain") or {})
+        return {k: ranges[k] for k in self.uncertain if k in ranges}
+
     def runs(self) -> pd.DataFrame:
         """Catalog rows of this ensemble's runs (finished and failed)."""
         return self.store.runs(ensemble=self.id)
@@ -321,8 +330,9 @@ class Ensemble:
         - ``series.parquet``: every finished run's per-step series, with ``run_id``,
           ``variant``, ``seed`` (and the sweep parameters) as columns;
         - ``summary.csv``: one row per finished run (ids, sweep parameters, metrics);
-        - ``summary.json``: the ensemble (id, scenario, variants, seeds, sweep, version),
-          each run's summary, and the failed runs with their errors;
+        - ``summary.json``: the ensemble (id, scenario, variants, seeds, sweep, the ranges
+          of the uncertain parameters, version), each run's summary, and the failed runs
+          with their errors;
         - with more than one seed, ``bands.parquet`` (:meth:`quantiles`: mean and 5/50/95%
           over seeds of every series at every step, per variant) and
           ``summary_bands.csv`` (:meth:`summary_quantiles`);
@@ -346,7 +356,8 @@ class Ensemble:
             writers.update(table_writers("compare", compare, parquet=False, csv=True))
         failed = self.failed
         doc = {"ensemble": self.id, "scenario": self.scenario, "variants": self.variants,
-               "seeds": self.seeds, "sweep": self.sweep, "baseline": self.baseline,
+               "seeds": self.seeds, "sweep": self.sweep,
+               "uncertain": self.uncertain_ranges(), "baseline": self.baseline,
                "fentanet_version": fentanet.__version__, "numpy_version": np.__version__,
                "finished": len(summary), "failed": failed.to_dict("records"),
                "runs": summary.to_dict("records"), "compare": compare.to_dict("records"),

@@ -143,14 +143,10 @@ def _ensemble_tables(ens: Ensemble, metrics: Sequence[str] | None) -> RunTables:
             "run_id", "variant", "seed", "step", "time", "year", "point", *keys)]]
     runs = ens.runs()
     versions = sorted({str(v) for v in runs.get("version", pd.Series(dtype=str)).dropna()})
-    ranges: dict[str, Any] = {}
-    for setup in runs.setup:
-        if isinstance(setup, dict):
-            ranges.update(setup.get("uncertain") or {})
     return RunTables(summary, series, ens.scenario, list(ens.variants), list(ens.seeds),
                      meta={"ensemble": ens.id, "store": str(ens.store.root),
                            "version": "; ".join(versions), "sweep": keys,
-                           "uncertain": {k: ranges[k] for k in ens.uncertain if k in ranges}},
+                           "uncertain": ens.uncertain_ranges()},
                      failed=ens.failed)
 
 
