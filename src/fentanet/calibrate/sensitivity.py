@@ -280,9 +280,11 @@ def sobol_indices(design: pd.DataFrame, outcome: Sequence[float] | np.ndarray, *
     bootstrap (``scipy.stats.bootstrap``, ``resamples`` resamples of the rows drawn with
     ``seed``, so they are reproducible); an index whose resamples all agree (a parameter
     with no effect: exactly 0) gets that value as both ends. Estimates can stray slightly
-    outside [0, 1] with few samples. Returns one row per parameter: ``first_order``,
-    ``first_low``, ``first_high``, ``total_order``, ``total_low``, ``total_high``,
-    ``samples``; NaN where the outcome does not vary over A and B."""
+    outside [0, 1] with few samples. A row with no outcome at one of its points (a
+    failed run: NaN) is left out of every block, as the estimators are means over rows.
+    Returns one row per parameter: ``first_order``, ``first_low``, ``first_high``,
+    ``total_order``, ``total_low``, ``total_high``, ``samples`` (the rows used); NaN where
+    the outcome does not vary over A and B, or fewer than 2 rows are complete."""
     y = np.asarray(outcome, dtype=float)
     if len(y) != len(design):
         raise InputError(f"{len(design)} design points but {len(y)} outcomes", field="outcome")
@@ -295,9 +297,12 @@ def sobol_indices(design: pd.DataFrame, outcome: Sequence[float] | np.ndarray, *
 
     f_a, f_b = block("A"), block("B")
     f_ab = np.stack([block(name) for name in names])
+    complete = np.isfinite(f_a) & np.isfinite(f_b) & np.isfinite(f_ab).all(axis=0)
+    f_a, f_b, f_ab = f_a[complete], f_b[complete], f_ab[:, complete]
+    n = int(complete.sum())
     cols = ["first_order", "first_low", "first_high", "total_order", "total_low", "total_high"]
     out = pd.DataFrame({"parameter": names, **{c: np.nan for c in cols}, "samples": n})
-    if not (np.all(np.isfinite(y)) and np.ptp(np.concatenate([f_a, f_b])) > 0):
+    if n < 2 or not np.ptp(np.concatenate([f_a, f_b])) > 0:
         return out
     centre = np.mean(np.concatenate([f_a, f_b]))
     f_a, f_b, f_ab = f_a - centre, f_b - centre, f_ab - centre
