@@ -42,7 +42,7 @@ UncertainOpt = Annotated[list[str] | None, typer.Option(
     "--uncertain", help="Parameter uncertainty: DOTTED.PATH=LOW:HIGH (repeat); each seed "
                         "draws a value from the range (log-uniform over a factor of 10 or "
                         "more; whole numbers for a whole-number field), the same for "
-                        "every variant, so the intervals carry it.")]
+                        "every variant, so the spread over seeds (5-95%) carries it.")]
 SetOpt = Annotated[list[str] | None, typer.Option(
     "--set", help="Set a scenario field for every run: DOTTED.PATH=VALUE (repeat; VALUE read "
                   "as YAML), e.g. params.market.elasticity=0.3 or "

@@ -102,10 +102,11 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
         value of each from its range (uniform, or log-uniform for a positive range over a
         factor of 10; whole numbers for a whole-number field such as
         ``network.generate.actors``; :func:`~fentanet.ensemble.plan.draw_uncertain`), the
-        same for every variant and sweep point at that seed, so the spread over seeds and
-        the intervals of the comparison carry the parameters' uncertainty as well as the draws'. The
-        values are in each run's ``params`` (``summary()`` has a column of each); they
-        are not sweep points.
+        same for every variant and sweep point at that seed, so the spread over seeds
+        (quantiles, and those of the comparison) carries the parameters' uncertainty as
+        well as the draws'; the interval of a mean is that of the mean over the ranges.
+        The values are in each run's ``params`` (``summary()`` has a column of each);
+        they are not sweep points.
 
     Returns
     -------
