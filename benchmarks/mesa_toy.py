@@ -297,7 +297,8 @@ class Market(mesa.Agent):
         self.price += (target - self.price) * m.g_price
         c = self.consumed
         ref = self.supply_prev if self.supply_prev > 0 else c
-        self.volatility = max(0.0, math.log((ref + 1e-12) / (c + 1e-12)))
+        self.volatility = min(max(0.0, math.log((ref + 1e-12) / (c + 1e-12))),
+                              math.log(100.0))  # at most a 99% shortfall, as fentanet
         self.supply_prev = ref + (c - ref) * m.g_volatility
         a = c / self.demand if self.demand > 0 else 1.0
         self.share_met = min(max(a, 0.0), 1.0)

@@ -393,3 +393,29 @@ def test_an_untargeted_takedown_at_intensity_zero_is_bit_identical_to_the_baseli
         {"kind": "organization_takedown", "start": 0.0, "intensity": 0.0}]).series
     cost_cols = [c for c in var.columns if c.startswith("cost_")]
     pd.testing.assert_frame_equal(base, var.drop(columns=cost_cols))
+
+
+def test_a_market_whose_supply_vanishes_has_bounded_volatility_and_potency():
+    """Volatility, the log shortfall of supply against its recent level, is at most
+    log(100) (a shortfall of 99% or more): a market receiving nothing had about 27, and a
+    potency draw near 1e-40 in the potency index. A halved supply keeps log(2) exactly."""
+    from fentanet.simulate.phases import market
+
+    sim = Sim(hand_scenario(years=0.2), HAND, 1)
+    for _ in range(3):
+        sim.run_step()
+    ref = sim.s.supply_prev.copy()
+    assert (ref > 0).all()
+    consumed = ref.copy()
+    consumed[0] = 0.0  # the first market receives nothing this step
+    if ref.size > 1:
+        consumed[1] = ref[1] / 2  # the second gets half its recent level
+    sim.flows["consumed"] = consumed
+    market.run(sim)
+    assert sim.s.volatility[0] == market.VOLATILITY_MAX == pytest.approx(np.log(100))
+    if ref.size > 1:
+        assert sim.s.volatility[1] == pytest.approx(np.log(2), rel=1e-9)
+    base = market.trend(sim.p.market.potency_trend, sim.t)
+    sigma = sim.p.market.potency_noise * market.VOLATILITY_MAX
+    z = (np.log(sim.s.potency[0] / base) + sigma**2 / 2) / sigma  # the draw behind it
+    assert np.isfinite(sim.s.potency[0]) and abs(z) < 6

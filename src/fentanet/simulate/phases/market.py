@@ -9,7 +9,8 @@ the shortfall ``max(0, log(S_ref / S))`` of the supply reaching the market again
 recent level ``S_ref`` (an exponentially weighted mean with time constant
 ``volatility_memory_years``): 0 while supply is stable, about 0.7 right after a disruption
 that halves it, fading as the market adjusts (the local disruptions of Ray et al., AJPH
-2023); potency is the exogenous trend times a log-normal factor whose
+2023), at most ``log(100)`` (:data:`VOLATILITY_MAX`: a shortfall of 99% or more, up to
+supply vanishing); potency is the exogenous trend times a log-normal factor whose
 spread grows with volatility, drawn per market keyed by its uid.
 """
 
@@ -18,6 +19,11 @@ from __future__ import annotations
 import numba
 import numpy as np
 from scipy import special
+
+VOLATILITY_MAX = float(np.log(100.0))
+"""Volatility of a market whose supply fell to 1% of its recent level or below. Without a
+bound the log shortfall of a market receiving nothing is ``log(S_ref / 1e-12)``, about 27,
+and its potency draw ``exp(sigma z - sigma^2 / 2)`` falls to 1e-40."""
 
 
 def trend(points, t: float) -> float:
@@ -105,7 +111,7 @@ def run(sim) -> None:
     ratio, s.supply_prev = _update(target, s.demand0, p.price_min, p.price_max, g, s.price,
                                    s.supply_prev, consumed, g_v, f["demand"], s.avail0,
                                    share_met, availability)
-    s.volatility = np.maximum(0.0, np.log(ratio))
+    s.volatility = np.clip(np.log(ratio), 0.0, VOLATILITY_MAX)
     base = trend(p.potency_trend, sim.t)
     sigma = p.potency_noise * s.volatility
     if (sigma > 0).any():
