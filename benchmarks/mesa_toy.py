@@ -1354,7 +1354,15 @@ def validate(scenario: str | Scenario = "toy", seeds=range(1, 21), steps: int = 
     return table
 
 
+USAGE = ("usage: python -m benchmarks.mesa_toy [SEEDS]\n"
+         "  runs fentanet and the Mesa model on the toy network for 52 weekly steps over\n"
+         "  seeds 1..SEEDS (default 20) and prints the two models' series side by side")
+
+
 def main(argv: list[str]) -> None:
+    if argv and (argv[0] in ("-h", "--help") or not argv[0].isdigit() or int(argv[0]) < 1):
+        print(USAGE, file=sys.stderr if argv[0] not in ("-h", "--help") else sys.stdout)
+        raise SystemExit(0 if argv[0] in ("-h", "--help") else 2)
     seeds = int(argv[0]) if argv else 20
     t0 = time.perf_counter()
     table = validate(seeds=range(1, seeds + 1))

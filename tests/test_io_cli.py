@@ -100,3 +100,28 @@ def test_command_list_keeps_each_summary_whole(capsys, monkeypatch):
     assert ("Convert a network from any readable format to any writable one, and say what "
             "the written file holds") in out
     assert "deaths averted, supply reduction and cost per death averted" in out
+
+
+def test_tables_never_cut_a_cell(monkeypatch):
+    """A cell wider than its column folds onto the next line (ids and dotted parameter names
+    were cut with an ellipsis at 80 columns), and output to a pipe is laid out 160 wide
+    unless $COLUMNS says otherwise."""
+    import io
+
+    from rich.console import Console
+
+    from fentanet.cli import common
+
+    rid = "82bbb23b7646406e"
+    t = common.table("runs", ["run_id", "parameter", "value"],
+                     [[rid, "params.population.overdose_rate", 0.2413]])
+    out = io.StringIO()
+    Console(file=out, width=30).print(t)
+    body = [line.split("│") for line in out.getvalue().splitlines() if "│" in line]
+    columns = ["".join(cells[i].strip() for cells in body) for i in range(3)]
+    assert columns[:2] == [rid, "params.population.overdose_rate"]
+    assert "…" not in out.getvalue()
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert common._width(io.StringIO()) == common.PIPED_WIDTH == 160
+    monkeypatch.setenv("COLUMNS", "100")
+    assert common._width(io.StringIO()) is None

@@ -16,8 +16,18 @@ from rich.text import Text
 
 from fentanet.errors import InputError
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+PIPED_WIDTH = 160
+"""Width of tables written to a pipe or file (rich's default there is 80 columns); a
+terminal's own width, or ``$COLUMNS``, when set, wins."""
+
+
+def _width(stream: Any) -> int | None:
+    piped = not (hasattr(stream, "isatty") and stream.isatty())
+    return PIPED_WIDTH if piped and not os.environ.get("COLUMNS") else None
+
+
+console = Console(highlight=False, width=_width(sys.stdout))
+err_console = Console(stderr=True, highlight=False, width=_width(sys.stderr))
 
 
 def _default(obj: Any) -> Any:
@@ -45,12 +55,15 @@ def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
     """A rich table with the given columns and rows.
 
     The title, the column names and the cells are plain text, never rich markup: they hold
-    user data (ids, names, paths, phases), and ``[/x]`` in them must print as written.
+    user data (ids, names, paths, phases), and ``[/x]`` in them must print as written. A
+    cell wider than its column folds onto the next line, never cut with an ellipsis (a
+    piped output is 80 columns wide: ids and parameter names were cut).
     """
     t = Table(title=Text(title), title_justify="left", show_edge=False,
               header_style="bold")
     for col in columns:
-        t.add_column(Text(col), justify="right" if col not in (columns[0],) else "left")
+        t.add_column(Text(col), justify="right" if col not in (columns[0],) else "left",
+                     overflow="fold")
     for row in rows:
         t.add_row(*(_cell(v) for v in row))
     return t
