@@ -77,6 +77,18 @@ def _model(scenario: Any, model: Any, start_year: int | None, years: float | Non
                        seed=1 if seed is None else int(seed))
 
 
+def _model_and_parameters(scenario: Any, parameters: Any, model: Any,
+                          start_year: int | None, years: float | None, transition: Any,
+                          overrides: Any, seed: int | None) -> tuple[Any, list[Parameter]]:
+    """The model and the parameters of a global design; an unknown parameter name fails
+    here, before any run."""
+    m = _model(scenario, model, start_year, years, transition, overrides, seed)
+    params = parameters_from(parameters)
+    for p in params:
+        m.value(p.name)
+    return m, params
+
+
 def _at(df: pd.DataFrame, key: Key) -> pd.Series:
     return pd.Series([p == key for p in df.point], index=df.index, dtype=bool)
 
@@ -353,10 +365,8 @@ def sobol(scenario: Any, parameters: Any, *, samples: int = 64, runs: int = 1,
     >>> table, design = sobol("toy", {"params.market.elasticity": (0.3, 0.9),
     ...                       "years": (1, 3)}, samples=64)  # doctest: +SKIP
     """
-    m = _model(scenario, model, start_year, years, transition, overrides, seed)
-    params = parameters_from(parameters)
-    for p in params:
-        m.value(p.name)  # an unknown name fails here, before any run
+    m, params = _model_and_parameters(scenario, parameters, model, start_year, years,
+                                      transition, overrides, seed)
     design = sobol_design(params, samples, seed=design_seed)
     names = [p.name for p in params]
     points = [{k: float(v) for k, v in zip(names, r, strict=True)}
@@ -448,10 +458,8 @@ def global_sensitivity(scenario: Any, parameters: Any, *, samples: int = 50, run
     >>> table, design = global_sensitivity("toy", {"params.market.elasticity": (0.3, 0.9),
     ...                                    "years": (1, 3)}, samples=50)  # doctest: +SKIP
     """
-    m = _model(scenario, model, start_year, years, transition, overrides, seed)
-    params = parameters_from(parameters)
-    for p in params:
-        m.value(p.name)  # an unknown name fails here, before any run
+    m, params = _model_and_parameters(scenario, parameters, model, start_year, years,
+                                      transition, overrides, seed)
     design = latin_hypercube(params, samples, seed=design_seed)
     points = [{k: float(v) for k, v in r.items()} for r in design.to_dict("records")]
     design[metric], ens = _outcomes(m, points, runs, metric, seed, dict(
