@@ -366,3 +366,24 @@ def test_sobol_through_the_ensemble_matches_direct_runs(tmp_path):
                         for s in (1, 2)])
         assert row.deaths_total == pytest.approx(want)
     assert len(RunStore(tmp_path / "s").runs(ensemble=table.attrs["ensemble"])) == 8 * 4 * 2
+
+
+def test_whole_number_fields_take_whole_numbers_in_the_designs(tmp_path):
+    """A whole-number field (network.generate.actors) is drawn on [low, high + 1) and rounded
+    down in the hypercube and the Sobol' design, each value as likely, as the ensembles'
+    uncertain parameters are; before, 312.7 actors made every run of the design fail."""
+    whole = ["n"]
+    d = latin_hypercube({"n": (1, 4), "x": (0.0, 1.0)}, 400, seed=2, whole=whole)
+    assert d.n.dtype.kind == "i" and sorted(d.n.unique()) == [1, 2, 3, 4]
+    assert d.n.value_counts().to_dict() == {1: 100, 2: 100, 3: 100, 4: 100}  # strata
+    assert d.x.dtype.kind == "f"
+    s = sobol_design({"n": (10, 13), "x": (0.0, 1.0)}, 64, seed=1, whole=whole)
+    assert s.n.dtype.kind == "i" and set(s.n) <= {10, 11, 12, 13}
+    table, design = global_sensitivity(
+        "toy", {"network.generate.actors": (250, 400)}, samples=4, runs=1, years=0.1,
+        metric="supply_kg_total", scheduler="serial", store=tmp_path / "s")
+    assert design["network.generate.actors"].between(250, 400).all()
+    assert design["network.generate.actors"].dtype.kind == "i"
+    runs = RunStore(tmp_path / "s").runs(ensemble=table.attrs["ensemble"])
+    assert set(runs.status) == {"done"} and len(runs) == 4
+    assert all(isinstance(p["network.generate.actors"], int) for p in runs.params)

@@ -217,6 +217,12 @@ class ObservedScenario:
         y = getattr(self.scenario, "start_year", None)
         return None if y is None else int(y)
 
+    def integer_field(self, dotted: str) -> bool:
+        """Whether the scenario's field at ``dotted`` takes whole numbers only (never a
+        ``fentanyl.*`` transition parameter)."""
+        check = getattr(self.scenario, "integer_field", None)
+        return bool(check(dotted)) if check is not None else False
+
     def digest(self) -> str:
         """The digest of the scenario the run simulates (the transition's potency in it)."""
         sc = self.resolved()
@@ -404,6 +410,10 @@ class ScenarioModel:
     def value(self, name: str) -> float:
         """The value a parameter has in this model when not overridden."""
         return observed_value(self.observed, name)
+
+    def integer_field(self, name: str) -> bool:
+        """Whether the parameter takes whole numbers only (``network.generate.actors``)."""
+        return self.observed.integer_field(name)
 
 
 def observed_value(observed: ObservedScenario, name: str) -> float:

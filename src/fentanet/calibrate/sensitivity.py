@@ -231,30 +231,52 @@ def tornado(scenario: Any, parameters: Any, *, metric: str = DEATHS, runs: int =
                       level, None)
 
 
-def latin_hypercube(parameters: Any, samples: int, *, seed: int = 0) -> pd.DataFrame:
+def latin_hypercube(parameters: Any, samples: int, *, seed: int = 0,
+                    whole: Sequence[str] = ()) -> pd.DataFrame:
     """A Latin hypercube sample of the parameters' ranges (``scipy.stats.qmc``), one row per
     point: each range is cut into ``samples`` equal strata, each hit once (on the log scale
-    for a positive range spanning a factor of 10 or more: log-uniform)."""
+    for a positive range spanning a factor of 10 or more: log-uniform). The parameters
+    named in ``whole`` take whole numbers (see :func:`_scaled`)."""
     params = parameters_from(parameters)
     if int(samples) < 2:
         raise InputError(f"samples must be at least 2, got {samples}", field="samples")
     unit = qmc.LatinHypercube(d=len(params), seed=seed).random(int(samples))
-    return _scaled(unit, params)
+    return _scaled(unit, params, whole)
 
 
-def _scaled(unit: np.ndarray, params: list[Parameter]) -> pd.DataFrame:
+def _scaled(unit: np.ndarray, params: list[Parameter], whole: Sequence[str] = ()
+            ) -> pd.DataFrame:
     """Points of the unit cube mapped onto the parameters' ranges (uniform, or log-uniform
-    for a positive range spanning a factor of 10 or more), one column per parameter."""
+    for a positive range spanning a factor of 10 or more), one column per parameter. A
+    parameter named in ``whole`` (a whole-number field such as ``network.generate.actors``)
+    is mapped onto ``[low, high + 1)`` and rounded down, so each of ``low .. high`` is as
+    likely, as :func:`fentanet.ensemble.plan.draw_uncertain` draws it."""
     cols = {}
     for j, p in enumerate(params):
+        top = p.high + 1 if p.name in whole else p.high
         if p.low > 0 and p.high / p.low >= 10:
-            cols[p.name] = np.exp(np.log(p.low) + unit[:, j] * np.log(p.high / p.low))
+            x = np.exp(np.log(p.low) + unit[:, j] * np.log(top / p.low))
         else:
-            cols[p.name] = p.low + unit[:, j] * (p.high - p.low)
+            x = p.low + unit[:, j] * (top - p.low)
+        cols[p.name] = (np.minimum(np.floor(x), np.floor(p.high)).astype(np.int64)
+                        if p.name in whole else x)
     return pd.DataFrame(cols)
 
 
-def sobol_design(parameters: Any, samples: int, *, seed: int = 0) -> pd.DataFrame:
+def _points(design: pd.DataFrame) -> list[dict[str, Any]]:
+    """The design's rows as parameter points: Python floats, or ints for whole numbers."""
+    return [{k: v.item() if isinstance(v, np.generic) else v for k, v in r.items()}
+            for r in design.to_dict("records")]
+
+
+def _whole(m: Any, params: list[Parameter]) -> list[str]:
+    """The parameters of ``params`` that are whole-number fields of ``m``'s scenario."""
+    check = getattr(m, "integer_field", None)
+    return [p.name for p in params if check is not None and check(p.name)]
+
+
+def sobol_design(parameters: Any, samples: int, *, seed: int = 0,
+                 whole: Sequence[str] = ()) -> pd.DataFrame:
     """Saltelli's design for Sobol' indices: matrices A and B of ``samples`` points each
     (the two halves of the columns of a scrambled Sobol' sequence in twice the parameters'
     dimension, ``scipy.stats.qmc``, mapped onto the ranges as :func:`latin_hypercube`
@@ -262,7 +284,8 @@ def sobol_design(parameters: Any, samples: int, *, seed: int = 0) -> pd.DataFram
     One row per point, ``samples * (parameters + 2)`` in all, with ``block`` (``"A"``,
     ``"B"`` or the parameter's name) and ``row`` (0 .. samples - 1) first.
 
-    ``samples`` is a power of 2 (the sequence's balance properties hold for those)."""
+    ``samples`` is a power of 2 (the sequence's balance properties hold for those); the
+    parameters named in ``whole`` take whole numbers (see :func:`_scaled`)."""
     params = parameters_from(parameters)
     n = int(samples)
     if n < 4 or n & (n - 1):
@@ -270,7 +293,7 @@ def sobol_design(parameters: Any, samples: int, *, seed: int = 0) -> pd.DataFram
                          f"{samples}", field="samples")
     d = len(params)
     unit = qmc.Sobol(d=2 * d, scramble=True, seed=seed).random(n)
-    a, b = _scaled(unit[:, :d], params), _scaled(unit[:, d:], params)
+    a, b = _scaled(unit[:, :d], params, whole), _scaled(unit[:, d:], params, whole)
     blocks = [a.assign(block="A"), b.assign(block="B")]
     for p in params:
         ab = a.copy()
@@ -367,10 +390,9 @@ def sobol(scenario: Any, parameters: Any, *, samples: int = 64, runs: int = 1,
     """
     m, params = _model_and_parameters(scenario, parameters, model, start_year, years,
                                       transition, overrides, seed)
-    design = sobol_design(params, samples, seed=design_seed)
+    design = sobol_design(params, samples, seed=design_seed, whole=_whole(m, params))
     names = [p.name for p in params]
-    points = [{k: float(v) for k, v in zip(names, r, strict=True)}
-              for r in design[names].to_numpy()]
+    points = _points(design[names])
     y, ens = _outcomes(m, points, runs, metric, seed, dict(
         scheduler=scheduler, workers=workers, store=store, progress=progress,
         write_on_workers=write_on_workers))
@@ -460,8 +482,8 @@ def global_sensitivity(scenario: Any, parameters: Any, *, samples: int = 50, run
     """
     m, params = _model_and_parameters(scenario, parameters, model, start_year, years,
                                       transition, overrides, seed)
-    design = latin_hypercube(params, samples, seed=design_seed)
-    points = [{k: float(v) for k, v in r.items()} for r in design.to_dict("records")]
+    design = latin_hypercube(params, samples, seed=design_seed, whole=_whole(m, params))
+    points = _points(design)
     design[metric], ens = _outcomes(m, points, runs, metric, seed, dict(
         scheduler=scheduler, workers=workers, store=store, progress=progress,
         write_on_workers=write_on_workers))
