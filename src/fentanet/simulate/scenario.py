@@ -259,26 +259,19 @@ def _open_mapping(s: Scenario, keys: list[str]) -> bool:
         field = model.model_fields.get(key)
         if field is None:
             return False
-        model = _unwrap_optional(field.annotation)
-    return typing.get_origin(_unwrap_optional(model)) is dict
-
-
-def _unwrap_optional(annotation: Any) -> Any:
-    """``X`` of ``X | None`` (an optional field's type); any other annotation as it is."""
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if len(args) == 1:
-            return args[0]
-    return annotation
+        model = _plain(field.annotation)
+    return typing.get_origin(model) is dict
 
 
 def _plain(annotation: Any) -> Any:
     """The type an annotation holds, without ``Annotated[...]`` or ``| None``."""
     while True:
-        if typing.get_origin(annotation) is typing.Annotated:
+        origin = typing.get_origin(annotation)
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if origin is typing.Annotated:
             annotation = typing.get_args(annotation)[0]
-        elif (unwrapped := _unwrap_optional(annotation)) is not annotation:
-            annotation = unwrapped
+        elif origin in (typing.Union, types.UnionType) and len(args) == 1:
+            annotation = args[0]
         else:
             return annotation
 
