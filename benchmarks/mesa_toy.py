@@ -1044,7 +1044,7 @@ class TradeModel(mesa.Model):
                     self.open_places.append(x)
             if not arrest:
                 continue
-            now[f"arrests_{x.kind}"] += 1
+            now[f"arrests_{x.kind if x.kind in KINDS_ENFORCED else 'other'}"] += 1
             now["arrests"] += 1
             org = x.org
             if org is not None:

@@ -237,10 +237,10 @@ def remove(sim, slots: np.ndarray, cause: str) -> None:
     a.vacant_since[slots[opens]] = sim.t
     if cause == "arrest":
         sim.now["seized_stock_kg"] += float(prod)
-        counts = np.bincount(kinds, minlength=len(KIND)).tolist()
+        counts = np.bincount(_ARREST_COLUMN_OF[kinds], minlength=len(ARREST_COLUMNS))
         now = sim.now
-        for col, code in _ARREST_COLUMNS:
-            now[col] += float(counts[code])
+        for col, n in zip(ARREST_COLUMNS, counts.tolist(), strict=True):
+            now[col] += float(n)
         _assets(sim, slots)
         _reveal(sim, slots)
         _release(sim, slots)
@@ -257,12 +257,19 @@ _SELLERS = np.zeros(len(KIND), dtype=bool)
 _SELLERS[[KIND["dealer"], KIND["marketplace"]]] = True
 """Kinds whose independent actors are replaced when arrested (``seller_replacement``)."""
 
-_ARREST_COLUMNS = tuple((f"arrests_{k}", KIND[k]) for k in KINDS_ENFORCED)
+ARREST_COLUMNS = (*(f"arrests_{k}" for k in KINDS_ENFORCED), "arrests_other")
+"""The arrest columns: one per enforced kind, and ``arrests_other`` for members of the other
+kinds (an untyped ``actor`` in an organization, say), whom no detection hazard reaches but a
+one-time takedown of their organization arrests. Every arrest is in exactly one of them."""
+
+_ARREST_COLUMN_OF = np.full(len(KIND), len(KINDS_ENFORCED), dtype=np.int64)
+_ARREST_COLUMN_OF[[KIND[k] for k in KINDS_ENFORCED]] = np.arange(len(KINDS_ENFORCED))
+"""Position in :data:`ARREST_COLUMNS` of each kind code's arrests."""
 
 
 def _arrest_columns(now) -> None:
-    """The arrest columns not yet set this step, as 0 (in the order of KINDS_ENFORCED)."""
-    missing = [col for col, _ in _ARREST_COLUMNS if col not in now]
+    """The arrest columns not yet set this step, as 0 (in the order of ARREST_COLUMNS)."""
+    missing = [col for col in ARREST_COLUMNS if col not in now]
     if missing:
         now.update(dict.fromkeys(missing, 0.0))
 

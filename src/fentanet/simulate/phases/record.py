@@ -11,7 +11,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from fentanet.simulate.params import KINDS_ENFORCED, MODES
+from fentanet.simulate.params import MODES
+from fentanet.simulate.phases.enforcement import ARREST_COLUMNS
 from fentanet.simulate.state import KIND
 
 ACTIVE = ("lab", "supplier", "marketplace", "route", "trafficker", "dealer", "launderer",
@@ -19,8 +20,7 @@ ACTIVE = ("lab", "supplier", "marketplace", "route", "trafficker", "dealer", "la
 
 
 _ACTIVE_COLUMNS = tuple((f"{kind}s_active", KIND[kind]) for kind in ACTIVE)
-_ARRESTS = tuple(f"arrests_{k}" for k in KINDS_ENFORCED)
-_DEFAULT_ZERO = (*_ARRESTS, *(f"seized_{m}_kg" for m in MODES), "entrants", "recruits",
+_DEFAULT_ZERO = (*ARREST_COLUMNS, *(f"seized_{m}_kg" for m in MODES), "entrants", "recruits",
                  "sellers_replaced", "suspensions", "organizations_failed", "listings_moved",
                  "lost_kg", "seized_stock_kg", "money_seized_usd")
 """Columns recorded as 0 when no phase set them this step (in the series' column order)."""
@@ -70,7 +70,7 @@ def run(sim) -> None:
     missing = [col for col in _DEFAULT_ZERO if col not in now]
     if missing:
         now.update(dict.fromkeys(missing, 0.0))  # in the order of _DEFAULT_ZERO
-    now["arrests"] = float(sum([now[col] for col in _ARRESTS]))
+    now["arrests"] = float(sum([now[col] for col in ARREST_COLUMNS]))
     now["seized_kg"] = now.get("seized_routes_kg", 0.0) + now.get("seized_stock_kg", 0.0)
     now["stock_kg"] = stock
     now["precursor_stock_kg"] = prec
