@@ -7,8 +7,10 @@ import importlib
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import fentanet
+from fentanet.errors import InputError
 from fentanet.simulate.params import INTERVENTION_KINDS, KINDS_ENFORCED
 from fentanet.simulate.run import build_network, prepare
 from fentanet.simulate.state import KIND
@@ -61,3 +63,70 @@ def test_every_arrest_is_in_exactly_one_arrest_column(monkeypatch):
     for k in KINDS_ENFORCED:
         assert s[f"arrests_{k}"].sum() == (kinds == KIND[k]).sum(), k
     assert s["arrests_other"].sum() == (kinds == KIND["actor"]).sum() == 2
+
+
+def _network_file(tmp_path, column: str, values: dict[str, object]) -> str:
+    """The toy network written as CSV (link list and actor list) with the markets' values
+    of ``column`` replaced by ``values`` (market id -> value; None: blank)."""
+    net = _toy_network()
+    a = net.actors.copy()
+    a[column] = a[column].astype(object)
+    for market, value in values.items():
+        a.loc[a["id"] == market, column] = value
+    path = tmp_path / "net.csv"
+    fentanet.write(fentanet.Network(a, net.links, directed=True), path)
+    return str(path)
+
+
+def _scenario(tmp_path) -> str:
+    path = tmp_path / "sc.yaml"
+    path.write_text("name: t\nyears: 0.1\nnetwork: {file: net.csv}\n", encoding="utf-8")
+    return str(path)
+
+
+def test_markets_missing_a_demand_among_markets_with_one_are_refused(tmp_path, capsys):
+    # they got demand 0 (no sales, no price response) while the others kept their own
+    from fentanet.cli import main
+
+    markets = _toy_network().actors.query("kind == 'market'")["id"].tolist()
+    assert len(markets) == 3
+    _network_file(tmp_path, "demand", {markets[1]: None})
+    with pytest.raises(InputError) as err:
+        fentanet.simulate(_scenario(tmp_path))
+    assert err.value.field == "demand" and err.value.file.endswith("net.csv")
+    assert "1 of 3 markets have no 'demand'" in str(err.value)
+    assert markets[1] in str(err.value) and markets[0] not in str(err.value)
+    # the command line refuses it before any run: exit 2, one line naming file and field
+    assert main(["simulate", _scenario(tmp_path), "--store", str(tmp_path / "s"),
+                 "--scheduler", "serial"]) == 2
+    out = capsys.readouterr().err
+    assert "net.csv" in out and "demand" in out and markets[1] in out
+    assert "Traceback" not in out and not (tmp_path / "s").exists()
+    # a value that is not a number of kg, or a population that is not positive, likewise
+    for column, value, why in (("demand", "lots", "'lots'"), ("demand", -1.0, "-1"),
+                               ("population", 0, "0")):
+        _network_file(tmp_path, column, {markets[2]: value})
+        with pytest.raises(InputError, match=why) as err:
+            fentanet.simulate(_scenario(tmp_path))
+        assert err.value.field == column and markets[2] in str(err.value)
+
+
+def test_a_demand_column_given_everywhere_or_nowhere_is_used(tmp_path):
+    from fentanet.simulate.state import DEFAULT_POPULATION, build_state
+
+    net = _toy_network()
+    markets = net.actors.query("kind == 'market'")
+    state = build_state(fentanet.read(_network_file(tmp_path, "demand", {})))
+    np.testing.assert_array_equal(state.demand0, markets["demand"].to_numpy(float))
+    np.testing.assert_array_equal(state.population0, markets["population"].to_numpy(float))
+    # no market has one: the documented defaults (the labs' capacity over 1.5, split by
+    # population; 1000 people using per market)
+    blank = dict.fromkeys(markets["id"], None)
+    path = _network_file(tmp_path, "demand", blank)
+    a = fentanet.read(path).actors
+    fentanet.write(fentanet.Network(a.drop(columns="population"), net.links, directed=True),
+                   path)
+    state = build_state(fentanet.read(path))
+    labs = net.actors.query("kind == 'lab'")["capacity"].sum()
+    assert (state.population0 == DEFAULT_POPULATION).all()
+    np.testing.assert_allclose(state.demand0, labs / 1.5 / 3, rtol=1e-15)

@@ -244,13 +244,14 @@ def build_state(net: Network) -> State:
     markets = np.flatnonzero(kinds == "market").astype(np.int32)
     market_of = np.full(n, -1, dtype=np.int32)
     market_of[markets] = np.arange(markets.size, dtype=np.int32)
-    pop = _col(a, "population", np.nan, np.float64)[markets]
-    pop = np.where(np.isfinite(pop) & (pop > 0), pop, 1000.0)
-    demand = _col(a, "demand", np.nan, np.float64)[markets]
-    if not np.isfinite(demand).any():
-        total = cap[kinds == "lab"].sum() / 1.5
-        demand = total * pop / pop.sum()
-    demand = np.where(np.isfinite(demand) & (demand > 0), demand, 0.0)
+    pop = _market_column(net, markets, "population", "a positive number of people using",
+                         lambda v: v > 0)
+    if pop is None:
+        pop = np.full(markets.size, DEFAULT_POPULATION)
+    demand = _market_column(net, markets, "demand", "kg per year at the base price, 0 or more",
+                            lambda v: v >= 0)
+    if demand is None:  # the labs' capacity over the usual slack, split by population
+        demand = cap[kinds == "lab"].sum() / 1.5 * pop / pop.sum()
 
     sells = lk == LKIND["sells_to"]
     retail_cap0 = np.bincount(market_of[dst[sells]], weights=cap[src[sells]],
@@ -266,6 +267,45 @@ def build_state(net: Network) -> State:
                  retail_cap0=retail_cap0, diversion0=diversion0, org_initial=org_initial,
                  price=np.ones(m), potency=np.ones(m), volatility=np.zeros(m),
                  supply_prev=np.zeros(m))
+
+
+DEFAULT_POPULATION = 1000.0
+"""People using per market of a network file without a ``population`` column."""
+
+
+def _market_column(net: Network, markets: np.ndarray, name: str, expected: str,
+                   valid) -> np.ndarray | None:
+    """The markets' values of the actor column ``name``; None when no market has one (the
+    caller's documented default applies). A column that some markets have and others miss
+    is refused, as is a value that is not a number or fails ``valid``: a missing value read
+    as 0 (or any default) would silently give that market no demand, or the wrong scale,
+    among markets that have their own."""
+    a = net.actors
+    if name not in a:
+        return None
+    raw = a[name].iloc[markets]
+    given = raw.notna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
+    if not given.any():
+        return None
+    values = pd.to_numeric(raw.where(given), errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan)
+    ids = a["id"].iloc[markets].astype(str).to_numpy()
+    with np.errstate(invalid="ignore"):
+        bad = given & ~(np.isfinite(values) & valid(values))
+    if bad.any():
+        raise InputError(f"market {_some(ids[bad])}: '{name}' is {raw.to_numpy()[bad][0]!r}; "
+                         f"expected {expected}", file=net.source, field=name)
+    if not given.all():
+        raise InputError(f"{(~given).sum()} of {given.size} markets have no '{name}' while the "
+                         f"others have one: {_some(ids[~given])}; give every market a value "
+                         f"(or none, for the default)", file=net.source, field=name)
+    return values
+
+
+def _some(ids: np.ndarray, k: int = 5) -> str:
+    """Up to ``k`` ids, then how many more."""
+    shown = ", ".join(ids[:k])
+    return shown if ids.size <= k else f"{shown} and {ids.size - k} more"
 
 
 def _default_roles(org: np.ndarray, role: np.ndarray, kinds: np.ndarray) -> None:
