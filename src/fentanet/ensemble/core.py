@@ -156,6 +156,7 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     scheduler = resolve_scheduler(scheduler)
     if not isinstance(store, RunStore):
         store = RunStore(store)
+    store.check_writable()  # before any run, not after the first has been made
     eid = new_id()
     integer_field = getattr(sc, "integer_field", None)  # whole-number fields draw integers
     whole = [k for k in ranges if integer_field is not None and integer_field(k)]

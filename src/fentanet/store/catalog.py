@@ -162,8 +162,9 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 DAMAGE = ("corrupt database file", "checksum", "not a valid duckdb database",
-          "replaying wal", "wal playback")
-"""Words of DuckDB's errors on a damaged database file (lower case)."""
+          "replaying wal", "wal playback", "could not read enough bytes")
+"""Words of DuckDB's errors on a damaged database file (lower case); the last is a file cut
+short (a copy or a disk that filled up)."""
 
 
 def damaged(exc: BaseException) -> bool:

@@ -19,6 +19,7 @@ a run whose series are complete, and the catalog can be rebuilt from the manifes
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import math
@@ -378,12 +379,13 @@ class FileLock:
 
     def __enter__(self) -> FileLock:
         if self._depth == 0:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
-            try:
-                _lock(fd)
-            except BaseException:
-                os.close(fd)
-                raise
+            fd = _open_lock_file(self.path)
+            if fd is not None:
+                try:
+                    _lock(fd)
+                except BaseException:
+                    os.close(fd)
+                    raise
             self._fd = fd
         self._depth += 1
         return self
@@ -396,6 +398,22 @@ class FileLock:
             finally:
                 os.close(self._fd)
                 self._fd = None
+
+
+def _open_lock_file(path: Path) -> int | None:
+    """A descriptor of the lock file to lock. In a folder this process may not write (a
+    read-only file system, a store another user owns), the existing lock file is opened
+    for reading, which locks as well; with no lock file there, ``None``: nobody can write
+    that catalog from this file system, so readers need no lock."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise
+    try:
+        return os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
 
 
 try:

@@ -136,6 +136,7 @@ class RunStore:
             except OSError as exc:
                 raise StoreError(f"cannot create the run store {self.root}: {exc}") from None
         self._lock = FileLock(self.root / LOCK_FILE)
+        self.writable = _writable(self.root, self.catalog)
         with self._lock:
             self._open()
 
@@ -149,6 +150,9 @@ class RunStore:
     # ------------------------------------------------------------ opening, connections
 
     def _open(self) -> None:
+        if not self.writable:
+            self._open_read_only()
+            return
         fresh = not self.catalog.exists()
         try:
             con = duckdb.connect(str(self.catalog))
@@ -185,7 +189,43 @@ class RunStore:
                 f"{catalog.SCHEMA_VERSION} by rebuilding it from {report.runs} manifests; "
                 f"the old catalog is kept as {report.backup}", stacklevel=3)
 
+    def _open_read_only(self) -> None:
+        """Open a store this process may not write (a read-only file system, a store
+        another user owns, an archive): everything reads, nothing writes, and a catalog
+        that would need a rebuild or a migration is an error saying so."""
+        if not self.catalog.exists():
+            raise StoreError(f"{self.catalog}: no run catalog, and {self._read_only_why()}; "
+                             f"it cannot be rebuilt here: copy the store to a writable folder "
+                             f"and run `fentanet runs rebuild --store COPY`")
+        try:
+            con = duckdb.connect(str(self.catalog), read_only=True)
+            try:
+                version = catalog.schema_version(con, self.catalog)
+            finally:
+                con.close()
+        except duckdb.Error as exc:
+            raise _cannot_open(self, exc) from None
+        if version != catalog.SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.catalog}: the catalog has schema version {version}, this fentanet "
+                f"reads version {catalog.SCHEMA_VERSION}, and {self._read_only_why()} (it "
+                f"cannot be migrated here): copy the store to a writable folder and open it "
+                f"there")
+
+    def _read_only_why(self) -> str:
+        return f"the run store {self.root} is read-only for this process"
+
+    def check_writable(self) -> None:
+        """:class:`StoreError` if this process cannot write the store (a read-only file
+        system, no permission), before any run is made for it."""
+        if not self.writable:
+            raise StoreError(f"{self._read_only_why()}: it can be read (runs list, show, "
+                             f"export) but not written; choose a writable store with --store "
+                             f"or ${STORE_ENV}")
+
     def _duckdb(self, *, write: bool) -> duckdb.DuckDBPyConnection:
+        if write:
+            self.check_writable()
         try:
             return duckdb.connect(str(self.catalog), read_only=not write)
         except duckdb.Error as exc:
@@ -195,7 +235,9 @@ class RunStore:
     def _connect(self, *, write: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short catalog connection made under the store's lock. A Ctrl-C that DuckDB
         turned into its own error while a statement ran ('Query interrupted') comes out as
-        the KeyboardInterrupt it was, whichever statement it stopped."""
+        the KeyboardInterrupt it was, whichever statement it stopped; damage DuckDB finds
+        in a part of the catalog that opening it did not read is a :class:`StoreError`
+        naming the file and the rebuild that repairs it."""
         with self._lock:
             con = self._duckdb(write=write)
             try:
@@ -203,6 +245,11 @@ class RunStore:
             except Exception as exc:
                 if catalog.interrupted(exc):
                     raise KeyboardInterrupt from None
+                if catalog.damaged(exc):
+                    raise StoreError(
+                        f"{self.catalog}: the run catalog is damaged ({exc}); it is an index of "
+                        f"the runs' manifests: rebuild it from them with "
+                        f"`fentanet runs rebuild --store {self.root}`") from None
                 raise
             finally:
                 con.close()
@@ -211,6 +258,7 @@ class RunStore:
 
     def add(self, record: RunRecord, series: pd.DataFrame | None = None) -> RunRecord:
         """Write one run's files and register it; returns the completed record."""
+        self.check_writable()
         write_run(self.root, record, series)
         self.register([record])
         return record
@@ -489,6 +537,10 @@ class RunStore:
         not registered), drops catalog rows whose manifest is gone, and removes temporary
         files left by writer processes of this host that no longer run.
         """
+        if not _writable(self.root, self.catalog):
+            raise StoreError(f"{self.root}: the store is read-only for this process, so its "
+                             f"catalog cannot be rebuilt here; copy the store to a writable "
+                             f"folder and rebuild the copy")
         report = RebuildReport()
         records = []
         with self._lock:
@@ -568,6 +620,14 @@ class RunStore:
     def series_path(self, run_id: str) -> Path:
         """Where a run's series file is (whether or not it exists)."""
         return series_file(self.root, run_id)
+
+
+def _writable(root: Path, catalog_file: Path) -> bool:
+    """Whether this process may write the store: its folder, its catalog and the folders of
+    its files (``os.access``: a read-only file system or missing permission says no)."""
+    paths = [root, *(p for p in (root / SERIES_DIR, root / MANIFEST_DIR) if p.exists())]
+    return all(os.access(p, os.W_OK | os.X_OK) for p in paths) and (
+        not catalog_file.exists() or os.access(catalog_file, os.W_OK))
 
 
 def _wal(path: Path) -> Path:

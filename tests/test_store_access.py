@@ -1,0 +1,126 @@
+"""The run store on a read-only file system, and catalogs damaged where opening them does
+not look (a block read only by a query, a file cut short)."""
+
+from __future__ import annotations
+
+import errno
+import os
+import warnings
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from fentanet.store import RunRecord, RunStore, StoreError, new_id
+from fentanet.store import files as store_files
+from fentanet.store import store as store_module
+from test_store import make_run, make_series
+
+
+def _read_only(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
+    """Make ``root`` behave as a folder on a read-only file system for this process: no
+    file can be created or opened for writing in it and ``os.access`` says so (root may
+    write anywhere, so chmod cannot show this in a test)."""
+    real_open, real_access = os.open, os.access
+    inside = str(root.resolve())
+
+    def is_inside(path) -> bool:
+        return str(Path(path).resolve()).startswith(inside)
+
+    def fake_open(path, flags, *args, **kwargs):
+        if is_inside(path) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    def fake_access(path, mode, *args, **kwargs):
+        if is_inside(path) and mode & os.W_OK:
+            return False
+        return real_access(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(store_files.os, "open", fake_open)
+    monkeypatch.setattr(store_module.os, "access", fake_access)
+
+
+def test_a_read_only_store_reads_and_refuses_writes_by_name(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch):
+    root = tmp_path / "archive"
+    store = RunStore(root)
+    made = [make_run(store, s) for s in range(2)]
+    before = store.catalog.read_bytes()
+    _read_only(monkeypatch, root)
+
+    ro = RunStore(root, create=False)  # failed before: the lock file was opened to write
+    assert not ro.writable
+    assert sorted(ro.runs().run_id) == sorted(r.run_id for r, _ in made)
+    series = ro.series([made[0][0].run_id])
+    assert series.deaths.tolist() == made[0][1].deaths.tolist()
+    assert ro.check().ok
+    files = sorted(p.name for p in root.rglob("*"))
+    new = RunRecord(run_id=new_id(), scenario="toy", seed=5)
+    for write in (lambda: ro.add(new, make_series(5)), lambda: ro.delete(status="done"),
+                  ro.rebuild):
+        with pytest.raises(StoreError, match="read-only"):
+            write()
+    assert store.catalog.read_bytes() == before  # nothing written, nothing lost
+    assert sorted(p.name for p in root.rglob("*")) == files
+    assert len(ro.runs()) == 2
+
+
+def test_an_ensemble_into_a_read_only_store_fails_before_any_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from fentanet.ensemble import ensemble
+
+    root = tmp_path / "archive"
+    RunStore(root)
+    _read_only(monkeypatch, root)
+    calls = []
+
+    def model(scenario, seed=1, variant=None, interventions=None):  # pragma: no cover
+        calls.append(seed)
+        raise AssertionError("no run should be made")
+
+    with pytest.raises(StoreError, match=r"archive is read-only .* --store"):
+        ensemble("toy", runs=2, store=root, scheduler="serial", progress=False, model=model)
+    assert calls == []
+
+
+def test_damage_in_a_block_only_a_query_reads_is_named_not_a_duckdb_traceback(
+        tmp_path: Path):
+    """Opening a catalog reads only some of its blocks; damage elsewhere shows in a query.
+    It is a StoreError naming the file and the rebuild (before: DuckDB's own error, a
+    traceback on the command line); the rebuild then recovers every run."""
+    root = tmp_path / "runs"
+    store = RunStore(root)
+    made = sorted(make_run(store, s)[0].run_id for s in range(3))
+    data = bytearray(store.catalog.read_bytes())
+    data[-4096:-4032] = bytes(range(64))  # garble the catalog's last block
+    store.catalog.write_bytes(bytes(data))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # damage seen on opening: rebuilt, also fine
+        reopened = RunStore(root)
+    try:
+        ids = sorted(reopened.runs().run_id)
+        reopened.summary()
+    except StoreError as exc:
+        assert str(reopened.catalog) in str(exc)
+        assert "damaged" in str(exc) and f"fentanet runs rebuild --store {root}" in str(exc)
+        assert reopened.rebuild().runs == 3
+        ids = sorted(RunStore(root).runs().run_id)
+    except duckdb.Error as exc:  # pragma: no cover - the defect
+        pytest.fail(f"raw DuckDB error: {exc}")
+    assert ids == made
+
+
+def test_a_catalog_cut_short_is_rebuilt_on_opening(tmp_path: Path):
+    """A truncated catalog (a copy cut short, a full disk: DuckDB says 'Could not read
+    enough bytes') is damage like a bad checksum: rebuilt from the manifests on opening
+    (before: refused, the user left to find `runs rebuild`)."""
+    root = tmp_path / "runs"
+    store = RunStore(root)
+    made = sorted(make_run(store, s)[0].run_id for s in range(3))
+    with open(store.catalog, "r+b") as f:
+        f.truncate(100_000)
+    with pytest.warns(UserWarning, match="damaged .* rebuilt it from 3 manifests"):
+        healed = RunStore(root)
+    assert sorted(healed.runs().run_id) == made
+    assert (root / "runs.duckdb.damaged").stat().st_size == 100_000
