@@ -311,7 +311,6 @@ class Market(mesa.Agent):
             self.potency = base
         w = self.demand0 / m.demand0_total
         now = m.now
-        now["price_index"] += w * self.price
         now["potency_index"] += w * self.potency
         now["potency_volatility"] += w * self.volatility
         now["availability"] += w * self.availability
@@ -998,6 +997,12 @@ class TradeModel(mesa.Model):
 
     # 6
     def market(self) -> None:
+        # the price index is what buyers paid: each market's price before its update (what
+        # retail sold at), weighted by the quantity it bought; the last value if none bought
+        sold = sum(m.consumed for m in self.markets)
+        paid = sum(m.consumed * m.price for m in self.markets)
+        self.now["price_index"] = paid / sold if sold > 0 else (
+            self.rows[-1]["price_index"] if self.rows else 1.0)
         self.markets.do("update_price")
 
     # 7

@@ -130,3 +130,62 @@ def test_a_demand_column_given_everywhere_or_nowhere_is_used(tmp_path):
     labs = net.actors.query("kind == 'lab'")["capacity"].sum()
     assert (state.population0 == DEFAULT_POPULATION).all()
     np.testing.assert_allclose(state.demand0, labs / 1.5 / 3, rtol=1e-15)
+
+
+def _with_unreached_market(net: fentanet.Network,
+                           share: float) -> tuple[fentanet.Network, fentanet.Network]:
+    """The toy network, and it plus a market that no seller reaches with ``share`` of the
+    toy's total demand (and people in proportion). The toy's uids are doubled in both and
+    the market's is odd, so that both runs give newcomers the same uids (the next after the
+    largest) and every keyed draw of the toy's actors is the same."""
+    a = net.actors.assign(uid=net.actors["uid"] * 2)
+    m = a[a["kind"] == "market"]
+    extra = pd.DataFrame({"id": ["mkt-unreached"], "kind": ["market"], "uid": [1],
+                          "population": [m["population"].sum() * share],
+                          "demand": [m["demand"].sum() * share]})
+    return (fentanet.Network(a, net.links, directed=True),
+            fentanet.Network(pd.concat([a, extra], ignore_index=True), net.links,
+                             directed=True))
+
+
+def test_the_price_index_is_what_buyers_paid():
+    # the quantity-weighted mean of the prices markets bought at: revenue per kg sold over
+    # the retail value at price 1, every step (it was the demand-weighted mean of the
+    # markets' prices after their update, bought at or not)
+    r = fentanet.simulate("toy", seed=3, years=1, interventions=[
+        {"kind": "trafficker_enforcement", "start": 0.25, "intensity": 2.0}])
+    s = r.series
+    retail = r.scenario.params.market.retail_usd_per_kg
+    assert (s["supply_kg"] > 0).all()
+    np.testing.assert_allclose(s["price_index"] * s["supply_kg"] * retail, s["revenue_usd"],
+                               rtol=1e-12)
+    assert s["price_index"].max() > 1.3  # the enforcement's shortage shows
+
+
+def test_a_market_no_seller_reaches_does_not_lift_the_price_index_or_entry():
+    from fentanet.simulate.loop import Sim
+
+    toy, plus = _with_unreached_market(_toy_network(), 0.25)
+    sc = prepare("toy", years=1.5)
+    base = Sim(sc, toy, 2)
+    base.run()
+    more = Sim(sc, plus, 2)
+    more.run()
+    a, b = pd.DataFrame(base.rows), pd.DataFrame(more.rows)
+    # the market's own price sits at the bound (its demand response), unobserved by the index
+    i = int(np.flatnonzero(more.s.actors.label[more.s.markets] == "mkt-unreached")[0])
+    assert more.s.price[i] == pytest.approx(sc.params.market.price_max, rel=1e-9)
+    assert (b["supply_kg"] == a["supply_kg"]).all() and (b["entrants"] == a["entrants"]).all()
+    np.testing.assert_allclose(b["price_index"], a["price_index"], rtol=1e-13)
+    assert a["price_index"].max() > sc.params.adaptation.entry_threshold  # entry could start
+    # the demand-weighted measures count the market's unmet demand
+    assert (b["share_of_demand_met"] < a["share_of_demand_met"]).all()
+
+
+def test_the_price_index_keeps_its_last_value_while_nothing_is_bought():
+    net = _toy_network()
+    links = net.links[net.links["kind"] != "sells_to"]
+    s = fentanet.simulate("toy", seed=1, years=0.25,
+                          network=fentanet.Network(net.actors, links, directed=True)).series
+    assert (s["supply_kg"] == 0).all()
+    assert (s["price_index"] == 1.0).all() and (s["entrants"] == 0).all()

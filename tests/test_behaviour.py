@@ -232,5 +232,8 @@ def test_arrested_street_sellers_are_replaced(toy):
             gap[on].append(b["dealers_active"].iloc[-1] - v["dealers_active"].iloc[-1])
     assert np.mean(gap[False]) > 10  # of the toy's 216 dealers, without replacement
     assert np.mean(gap[True]) < 0.6 * np.mean(gap[False])
-    lo, _ = interval(np.array(gap[False]) - np.array(gap[True]))
-    assert lo > 0
+    # paired by seed, a signed-rank test: an organization that fails (its leader arrested
+    # with no lieutenant left) takes a hundred dealers at once in one run or the other,
+    # which a t-interval over 10 seeds does not survive
+    diff = np.array(gap[False]) - np.array(gap[True])
+    assert stats.wilcoxon(diff, alternative="greater").pvalue < 0.01

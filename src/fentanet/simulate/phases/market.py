@@ -12,6 +12,21 @@ that halves it, fading as the market adjusts (the local disruptions of Ray et al
 2023), at most ``log(100)`` (:data:`VOLATILITY_MAX`: a shortfall of 99% or more, up to
 supply vanishing); potency is the exogenous trend times a log-normal factor whose
 spread grows with volatility, drawn per market keyed by its uid.
+
+The national price index (the series' ``price_index``, which entry reads as the margin) is
+what buyers paid: the mean over markets of the price each paid this step (its index before
+this step's update, the one retail sold at), weighted by the quantity it bought, that is
+revenue / (quantity sold x ``retail_usd_per_kg``). This is the usual construction: drug
+price series are built from purchases (the DEA's STRIDE records of purchases; Caulkins &
+Reuter, Journal of Drug Issues 28(3) 1998), and an index over markets weights each
+market's price by the quantity sold there (National Research Council, Informing America's
+Policy on Illegal Drugs, Manski, Pepper & Petrie eds., 2001, ch. 3; with current
+quantities, so the weight of a market follows its sales). A market where nothing is bought,
+say one no seller reaches, whose own price sits at ``price_max`` for its demand response,
+adds no observation. When nothing is bought anywhere the index
+keeps its last value (1 before the first step). Potency, volatility, availability and the
+share of demand met are means weighted by base demand (measures of what the people in each
+market face, 0 availability included).
 """
 
 from __future__ import annotations
@@ -107,6 +122,8 @@ def run(sim) -> None:
     n = target.size
     share_met, availability = np.empty(n), np.empty(n)
     consumed = f["consumed"]
+    sold = float(consumed.sum())
+    paid = float(np.dot(consumed, s.price))  # at the prices retail sold at (before the update)
     # volatility: shortfall of supply against its recent level (a disruption)
     ratio, s.supply_prev = _update(target, s.demand0, p.price_min, p.price_max, g, s.price,
                                    s.supply_prev, consumed, g_v, f["demand"], s.avail0,
@@ -125,7 +142,8 @@ def run(sim) -> None:
     # parameters describe the status quo at availability 1
     f["availability"] = availability
     now = sim.now
-    now["price_index"] = float(np.dot(w, s.price))
+    now["price_index"] = paid / sold if sold > 0 else (sim.rows[-1]["price_index"]
+                                                       if sim.rows else 1.0)
     now["potency_index"] = float(np.dot(w, s.potency))
     now["potency_volatility"] = float(np.dot(w, s.volatility))
     now["availability"] = float(np.dot(w, availability))
