@@ -7,6 +7,7 @@ and what was expected.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 
@@ -65,3 +66,42 @@ class InputError(FentanetError, ValueError):
             line=self.line if self.line is not None else line,
             field=self.field,
         )
+
+
+def one_role(roles: Mapping[str, Iterable[str]], *, field: str | None = None) -> None:
+    """Refuse a parameter given two roles at once (swept and set for every run, uncertain
+    and set by a variant...): whichever is applied last would replace the other without a
+    word. ``roles`` maps each role's description, such as ``"swept (--param)"``, to the
+    dotted paths given it; the first clash, in the order given, is an :class:`InputError`
+    naming the parameters and both roles.
+
+    >>> one_role({"swept (--param)": ["a"], "set for every run (--set)": ["b"]})
+    >>> one_role({"swept": ["a", "b"], "uncertain": ["b"]})
+    Traceback (most recent call last):
+    ...
+    fentanet.errors.InputError: b: swept and uncertain at once; give each parameter one role
+    """
+    items = [(role, set(keys)) for role, keys in roles.items()]
+    for i, (first, a) in enumerate(items):
+        for second, b in items[i + 1:]:
+            both = sorted(a & b)
+            if both:
+                raise InputError(f"{', '.join(both)}: {first} and {second} at once; give each "
+                                 f"parameter one role", field=field)
+
+
+def given_once(names: Iterable[str], option: str) -> None:
+    """Refuse a name given twice to one option (``--set a=1 --set a=2``): the last would win
+    without a word. :class:`InputError` naming the repeated names, with ``option`` as the
+    field.
+
+    >>> given_once(["a", "b", "a"], "--set")
+    Traceback (most recent call last):
+    ...
+    fentanet.errors.InputError: field '--set': a given twice; give each parameter once
+    """
+    names = list(names)
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise InputError(f"{', '.join(dup)} given twice; give each parameter once",
+                         field=option)

@@ -40,6 +40,7 @@ from fentanet.calibrate.models import (
     TRANSITION_PREFIX,
     FentanylTransition,
     build_model,
+    check_fixed,
     is_model,
 )
 from fentanet.calibrate.parameters import Parameter, parameters_from
@@ -58,6 +59,13 @@ DEFAULT_PARAMETERS = (
 )
 """Fitted when none are given: the level of deaths (the overdose rate) and, with the
 fentanyl transition, its timing and steepness (the fit of ``us-baseline``)."""
+
+
+def default_parameters(transition: bool) -> list[Parameter]:
+    """The parameters fitted when none are given (:data:`DEFAULT_PARAMETERS`): the fentanyl
+    transition's only with the transition."""
+    return [p for p in DEFAULT_PARAMETERS
+            if transition or not p.name.startswith(TRANSITION_PREFIX)]
 
 
 def _annuals(model: Any, targets: Sequence[Target]) -> Callable[[pd.DataFrame], dict]:
@@ -287,14 +295,17 @@ def calibrate(
     >>> fit.parameters, fit.fit                                          # doctest: +SKIP
     """
     tr = True if transition is None and not is_model(scenario) else transition
+    if parameters is None and not is_model(scenario):
+        parameters = default_parameters(bool(tr))
+    if parameters is not None:  # a fitted parameter the model fixes: refused before any run
+        check_fixed(overrides, start_year=start_year, years=years, transition=tr,
+                    varied=("fitted", [p.name for p in parameters_from(parameters)]))
     m = build_model(
         scenario, model, start_year=start_year, years=years, transition=tr,
         overrides=overrides, seed=1 if seed is None else int(seed),
     )
     if parameters is None:
-        with_tr = getattr(m, "transition", None) is not None
-        parameters = [p for p in DEFAULT_PARAMETERS
-                      if with_tr or not p.name.startswith(TRANSITION_PREFIX)]
+        parameters = default_parameters(getattr(m, "transition", None) is not None)
     params = parameters_from(parameters)
     if len(params) > MAX_PARAMETERS:
         raise InputError(

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from fentanet.ensemble.core import run_model
-from fentanet.errors import InputError
+from fentanet.errors import InputError, one_role
 
 TRANSITION_PREFIX = "fentanyl."
 POPULATION_PREFIX = "params.population."
@@ -609,6 +609,25 @@ def is_model(obj: Any) -> bool:
     return callable(getattr(obj, "run", None)) and callable(getattr(obj, "value", None))
 
 
+def check_fixed(overrides: Mapping[str, Any] | None = None, *, start_year: int | None = None,
+                years: float | None = None, transition: Any = None,
+                varied: tuple[str, Sequence[str]] | None = None) -> None:
+    """Refuse a parameter given a value twice in one model (:func:`fentanet.errors.one_role`):
+    in ``overrides`` and by ``years`` or ``start_year``, or the potency trend in
+    ``overrides`` while the fentanyl ``transition`` drives it, or a parameter ``varied``
+    (``("fitted", names)``: fitted or varied by a design) that the model also fixes. Each
+    pair would otherwise leave one value replaced by the other without a word."""
+    roles: dict[str, Any] = {}
+    if varied is not None:
+        roles[varied[0]] = varied[1]
+    roles.update({"fixed in overrides": overrides or {},
+                  "the horizon (years=)": [] if years is None else ["years"],
+                  "the start year (start_year=)": [] if start_year is None else ["start_year"],
+                  "driven by the fentanyl transition (transition=)":
+                      ["params.market.potency_trend"] if transition else []})
+    one_role(roles, field="parameters" if varied is not None else "overrides")
+
+
 def build_model(
     scenario: Any,
     model: str | Callable[..., Any] = "full",
@@ -625,6 +644,7 @@ def build_model(
     signature run through ``fentanet.ensemble`` in its place. ``transition``: a
     :class:`FentanylTransition`, ``True`` for the default one, or none; ``overrides``:
     fixed dotted-path values. A model object given as ``scenario`` is returned as it is."""
+    check_fixed(overrides, start_year=start_year, years=years, transition=transition)
     if is_model(scenario):
         if any(v is not None for v in (start_year, years, overrides)) or transition:
             raise InputError(

@@ -34,7 +34,7 @@ from scipy import stats
 from scipy.stats import qmc
 
 from fentanet.calibrate.evaluate import Key, kept, point_key, seeds_for
-from fentanet.calibrate.models import FentanylTransition, build_model, summarise
+from fentanet.calibrate.models import FentanylTransition, build_model, check_fixed, summarise
 from fentanet.calibrate.parameters import Parameter, parameters_from
 from fentanet.ensemble.results import DEATHS, Ensemble, mean_interval
 from fentanet.errors import InputError
@@ -82,8 +82,10 @@ def _model_and_parameters(scenario: Any, parameters: Any, model: Any,
                           overrides: Any, seed: int | None) -> tuple[Any, list[Parameter]]:
     """The model and the parameters of a global design; an unknown parameter name fails
     here, before any run."""
-    m = _model(scenario, model, start_year, years, transition, overrides, seed)
     params = parameters_from(parameters)
+    check_fixed(overrides, start_year=start_year, years=years, transition=transition,
+                varied=("varied", [p.name for p in params]))
+    m = _model(scenario, model, start_year, years, transition, overrides, seed)
     for p in params:
         m.value(p.name)
     return m, params
@@ -215,8 +217,10 @@ def tornado(scenario: Any, parameters: Any, *, metric: str = DEATHS, runs: int =
 
     >>> tornado("toy", {"params.market.elasticity": (0.3, 0.9)}, runs=10)  # doctest: +SKIP
     """
-    m = _model(scenario, model, start_year, years, transition, overrides, seed)
     params = parameters_from(parameters)
+    check_fixed(overrides, start_year=start_year, years=years, transition=transition,
+                varied=("varied", [p.name for p in params]))
+    m = _model(scenario, model, start_year, years, transition, overrides, seed)
     starts = {p.name: float(p.start) for p in params if p.start is not None}
     if starts:
         m = m.at(starts)

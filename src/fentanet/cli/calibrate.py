@@ -24,7 +24,7 @@ from fentanet.cli.runs import (
     WorkersOpt,
     parse_sets,
 )
-from fentanet.errors import InputError
+from fentanet.errors import InputError, one_role
 from fentanet.simulate.output import jsonable
 
 ScenarioArg = Annotated[str, typer.Argument(help="Built-in scenario name or YAML file.")]
@@ -52,6 +52,18 @@ def _model(kind: str, scenario: str, *, start_year: int | None, years: float | N
         with err_console.status("measuring the status quo of the full simulation (one year)"):
             return build_model(scenario, "population", **args)
     return build_model(scenario, "full", **args)
+
+
+def _check_roles(role: str, names: list[str], sets: dict[str, Any], *,
+                 start_year: int | None, years: float | None, transition: bool) -> None:
+    """Refuse, before anything runs, a parameter two options give values at once: fitted or
+    varied (``--param``) and set (``--set``), ``--years`` or ``--start-year`` and a ``--set``
+    of the same field, the potency trend set while ``--transition`` drives it."""
+    one_role({role: names, "set for every run (--set)": sets,
+              "the horizon (--years)": [] if years is None else ["years"],
+              "the start year (--start-year)": [] if start_year is None else ["start_year"],
+              "driven by the fentanyl transition (--transition)":
+                  ["params.market.potency_trend"] if transition else []})
 
 
 def _fit_years(text: str | None) -> tuple[int, int] | None:
@@ -131,8 +143,13 @@ def calibrate(
     check_output_folder(out, "--out")
     targets = [read_target(t, value=column, series=series, scale=scale,
                            provisional=provisional) for t in target]
+    from fentanet.calibrate.fit import default_parameters
+
     params = parameters_from(param) if param else None
     fixed = parse_sets(set_)
+    _check_roles("fitted (--param)" if params else "fitted (by default)",
+                 [p.name for p in params or default_parameters(transition)], fixed,
+                 start_year=start_year, years=years, transition=transition)
     m = _model(model, scenario, start_year=start_year, years=years, transition=transition,
                overrides=fixed, seed=seed)
     where = dict(scheduler=scheduler, workers=workers, store=store)
@@ -242,8 +259,11 @@ def sensitivity(
     params = parameters_from(param)
     if method == "sobol":  # samples not a power of 2: refused before the model is built
         sobol_design(params, 64 if samples is None else samples)
+    sets = parse_sets(set_)
+    _check_roles("varied (--param)", [p.name for p in params], sets, start_year=start_year,
+                 years=years, transition=transition)
     m = _model(model, scenario, start_year=start_year, years=years, transition=transition,
-               overrides=parse_sets(set_), seed=seed)
+               overrides=sets, seed=seed)
     kw = dict(metric=metric, seed=seed, scheduler=scheduler, workers=workers, store=store,
               progress=sys.stderr.isatty() and not json_out)
     design = None

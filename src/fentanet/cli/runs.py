@@ -20,7 +20,7 @@ from rich.markup import escape
 
 from fentanet.cli import app
 from fentanet.cli.common import console, err_console, print_json, table
-from fentanet.errors import InputError
+from fentanet.errors import InputError, given_once, one_role
 
 runs_app = typer.Typer(name="runs", help="The run store: list, show, export, delete runs.",
                        no_args_is_help=True)
@@ -102,10 +102,12 @@ def parse_uncertain(items: list[str] | None) -> dict[str, tuple[float, float]]:
         try:
             if not sep or not key.strip() or len(bounds) != 2:
                 raise ValueError
-            out[key.strip()] = (float(bounds[0]), float(bounds[1]))
+            bounds = (float(bounds[0]), float(bounds[1]))
         except ValueError:
             raise InputError(f"expected DOTTED.PATH=LOW:HIGH, got {item!r}",
                              field="--uncertain") from None
+        given_once([*out, key.strip()], "--uncertain")
+        out[key.strip()] = bounds
     return out
 
 
@@ -117,11 +119,24 @@ def parse_sets(items: list[str] | None) -> dict[str, Any]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise InputError(f"expected DOTTED.PATH=VALUE, got {item!r}", field="--set")
+        given_once([*out, key.strip()], "--set")
         try:
             out[key.strip()] = yaml.safe_load(value)
         except yaml.YAMLError as exc:
             raise InputError(f"cannot read the value of {key!r}: {exc}", field="--set") from None
     return out
+
+
+def check_roles(*, sweep: Any = None, sets: dict[str, Any] | None = None,
+                years: float | None = None,
+                uncertain: dict[str, tuple[float, float]] | None = None) -> None:
+    """Refuse, before any run, a parameter two options give values at once (``--param``
+    and ``--set``, ``--years`` and ``--set years=``, ``--uncertain`` and either): whichever
+    is applied last would replace the other without a word."""
+    swept = sweep if isinstance(sweep, dict) else {k for p in sweep or [] for k in p}
+    one_role({"swept (--param)": swept, "set for every run (--set)": sets or {},
+              "the horizon (--years)": [] if years is None else ["years"],
+              "uncertain (--uncertain)": uncertain or {}})
 
 
 def run_ensemble(scenario: str, *, runs: int, variants: Any = None, sweep: Any = None,
@@ -139,6 +154,7 @@ def run_ensemble(scenario: str, *, runs: int, variants: Any = None, sweep: Any =
     """
     from fentanet.ensemble import EnsembleInterrupted, ensemble
 
+    check_roles(sweep=sweep, sets=sets, years=years, uncertain=uncertain)
     try:
         ens = ensemble(scenario, runs, variants=variants, sweep=sweep, seed=seed,
                        scheduler=scheduler, workers=workers, store=store,
@@ -257,7 +273,9 @@ def sweep(
     json_out: JsonOpt = False,
 ) -> None:
     """Run a parameter sweep: every combination of the swept values, N seeds each."""
-    grid = dict(parse_param(p) for p in param)
+    pairs = [parse_param(p) for p in param]
+    given_once([name for name, _ in pairs], "--param")
+    grid = dict(pairs)
     run_ensemble(scenario, runs=runs, variants=variant or None, sweep=grid, seed=seed,
                  scheduler=scheduler, workers=workers, store=store, json_out=json_out,
                  years=years, sets=parse_sets(set_), uncertain=parse_uncertain(uncertain))

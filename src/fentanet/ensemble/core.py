@@ -19,7 +19,7 @@ from fentanet.ensemble.plan import (
 )
 from fentanet.ensemble.results import Ensemble
 from fentanet.ensemble.runner import Collector, connect, resolve_scheduler, run_tasks
-from fentanet.errors import InputError
+from fentanet.errors import InputError, one_role
 from fentanet.store.files import RunRecord, new_id
 from fentanet.store.store import RunStore
 
@@ -96,7 +96,10 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     overrides
         Dotted-path overrides applied to the scenario for every run (``{"years": 2}``);
         unlike changes made to a scenario object beforehand, they are recorded in each
-        run's ``setup`` so that :func:`rerun` can reproduce it from the name alone.
+        run's ``setup`` so that :func:`rerun` can reproduce it from the name alone. A sweep
+        point's value of the same path replaces the override in that point's runs (the
+        override is the base the sweep moves from, as calibration's designs use it; the
+        CLI refuses ``--param`` and ``--set`` of one path), and so does a variant's own.
     uncertain
         Parameter uncertainty: ``{"dotted.path": (low, high), ...}``. Each seed draws one
         value of each from its range (uniform, or log-uniform for a positive range over a
@@ -106,7 +109,9 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
         (quantiles, and those of the comparison) carries the parameters' uncertainty as
         well as the draws'; the interval of a mean is that of the mean over the ranges.
         The values are in each run's ``params`` (``summary()`` has a column of each);
-        they are not sweep points.
+        they are not sweep points. A parameter cannot be uncertain and swept, set in
+        ``overrides`` or set by a variant at once (:class:`InputError`), nor a variant set
+        a swept parameter.
 
     Returns
     -------
@@ -134,12 +139,19 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     variant_list = variants_from(variants, add_baseline=baseline)
     points = sweep_points(sweep)
     ranges = uncertain_ranges(uncertain)
-    for role, names in (("swept", {k for p in points for k in p}),
-                        ("set for every run", set(overrides or {}))):
-        both = sorted(set(ranges) & names)
-        if both:
-            raise InputError(f"{', '.join(both)}: {role} and uncertain at once; give each "
-                             f"parameter one role", field="uncertain")
+    swept = {k for p in points for k in p}
+    # a parameter drawn per seed, or swept, must not be replaced by another value without a
+    # word; a sweep point does replace an override of its own path (calibration's designs
+    # move a parameter from the model's fixed value this way), and a variant's override one
+    # set for every run (the variant differs from the baseline there)
+    one_role({"swept": swept, "uncertain": ranges}, field="uncertain")
+    one_role({"set for every run": overrides or {}, "uncertain": ranges}, field="uncertain")
+    for v in variant_list:
+        if v.overrides:
+            one_role({f"set by variant {v.name!r}": v.overrides, "uncertain": ranges},
+                     field="uncertain")
+            one_role({f"set by variant {v.name!r}": v.overrides, "swept": swept},
+                     field="variants")
     if ranges:
         base["uncertain"] = {k: list(v) for k, v in ranges.items()}
     # each range's ends stand for the values drawn between them

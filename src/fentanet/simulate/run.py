@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fentanet.errors import InputError
+from fentanet.errors import InputError, one_role
 from fentanet.network.model import Network
 from fentanet.simulate.scenario import Intervention, Scenario
 
@@ -406,6 +406,10 @@ def compare(scenario: str | Path | Scenario,
             raise InputError(f"variant {name!r}: expected a list of interventions or a mapping "
                              f"of scenario overrides, got {v!r}", field="variants")
         if isinstance(v, Mapping) and "kind" not in v:
+            # years= and dt= apply to every run after the variant's overrides: never both
+            one_role({f"set by variant {name!r}": v,
+                      "the horizon (years=)": [] if years is None else ["years"],
+                      "the step (dt=)": [] if dt is None else ["dt"]}, field="variants")
             runs.append((name, sc.override(dict(v)), []))
         else:
             items = [v] if isinstance(v, Mapping) else list(v)
