@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from fentanet.ensemble.plan import draw_uncertain
+
 CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which(
     "chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser"
@@ -144,6 +146,13 @@ def test_the_app_as_an_analyst_uses_it(browser_context, tmp_path, shared_data):
         page.fill("#adhoc-start", "0.5")
         page.click("#adhoc-add")
         assert "treat: prevention treatment 0.4 from 0.5" in page.inner_text("#adhoc-list")
+        # an uncertain parameter, drawn per seed
+        rate = "params.population.overdose_rate"
+        page.fill("#unc-name", rate)
+        page.fill("#unc-low", "0.15")
+        page.fill("#unc-high", "0.35")
+        page.click("#unc-add")
+        assert f"{rate}: 0.150 to 0.350" in page.inner_text("#unc-list")
         page.click("#run-compare")
         page.wait_for_selector("#cmp-progress:not([hidden])")
         page.wait_for_selector("#side-by-side", timeout=300_000)
@@ -152,7 +161,23 @@ def test_the_app_as_an_analyst_uses_it(browser_context, tmp_path, shared_data):
         rows = page.locator("#side-by-side tbody tr").all_inner_texts()
         assert [r.split("\t")[0] for r in rows] == ["baseline", "naloxone", "treat"]
         assert "done" in page.inner_text("#cmp-progress")
+        # the ranges, the values drawn per seed and deaths averted against them
+        ranges = page.locator("#uncertain-ranges tbody tr").all_inner_texts()
+        assert len(ranges) == 1 and ranges[0].split("\t")[:3] == [rate, "0.150", "0.350"]
+        drawn = page.locator("#uncertain-drawn tbody tr").all_inner_texts()
+        assert [r.split("\t")[0] for r in drawn] == ["1", "2"]
+        assert [float(r.split("\t")[1]) for r in drawn] == pytest.approx(
+            [draw_uncertain({rate: (0.15, 0.35)}, s)[rate] for s in (1, 2)], abs=5e-4)
+        page.wait_for_selector("#cmp-uncertain-params-population-overdose-rate"
+                               "[data-rendered='1'] svg.main-svg")
         page.screenshot(path=ARTIFACTS / "app-4-strategies.png", full_page=True)
+        # the same ensemble, reopened from the run store (no new report)
+        page.wait_for_selector("#ens-list option:not([value=''])", state="attached")
+        page.select_option("#ens-list", index=0)
+        page.click("#ens-show")
+        page.wait_for_function("() => !document.querySelector('#compare-report') && "
+                               "document.querySelector('#uncertain-drawn')")
+        assert page.locator("#uncertain-drawn tbody tr").all_inner_texts() == drawn
 
         page.click("#tab-btn-files")
         page.wait_for_selector("#file-list")

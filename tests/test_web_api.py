@@ -4,10 +4,12 @@ uploads, and errors that reach the page as a clean message (never a traceback)."
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import logging
 import os
+import statistics
 import zipfile
 
 import numpy as np
@@ -15,8 +17,11 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+import fentanet
+from ensemble_standin import StandInScenario, simulate
 from fentanet import scenarios
 from fentanet.analysis.summary import analyze
+from fentanet.ensemble.plan import draw_uncertain
 from fentanet.network import Network
 from fentanet.network.io import read
 from fentanet.store import RunStore
@@ -647,3 +652,130 @@ def test_shutdown_drops_queued_jobs():
     for j in queued:
         assert j.status == "cancelled" and j.result is None and j.finished
         assert runner.wait(j.id, timeout=1) is j
+
+
+# ------------------------------------------------------------------------ parameter uncertainty
+# A comparison started from the page draws its uncertain parameters per seed; the
+# Strategies tab shows their ranges, the values drawn for each seed and the report's
+# figures of deaths averted against them, for a comparison just run and for any ensemble of
+# the working folder's run store; bad ranges are refused with a 4xx naming the field,
+# before any job is queued.
+RATE = "params.population.overdose_rate"
+
+
+def values(v) -> list:
+    """An array of plotly JSON: a list, or base64 of a typed array (``bdata``)."""
+    if isinstance(v, dict):
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"]).tolist()
+    return list(v)
+
+
+def trace(figure: dict) -> tuple[str, list, list]:
+    """The first trace of a figure as the page gets it: name, x and y."""
+    t = figure["data"][0]
+    return t["name"], values(t["x"]), values(t["y"])
+
+
+def expected_ranges(name: str, low: float, high: float, drawn: list[float]) -> list[dict]:
+    return [{"parameter": name, "low": low, "high": high, "drawn min": min(drawn),
+             "drawn median": statistics.median(drawn), "drawn max": max(drawn)}]
+
+
+def test_a_comparison_with_uncertain_parameters(client, monkeypatch):
+    monkeypatch.setenv("FENTANET_SCHEDULER", "serial")  # four short runs: in this process
+    r = client.post("/api/compare", json={
+        "scenario": "toy", "strategies": ["naloxone"], "runs": 2, "years": 0.75, "seed": 5,
+        "uncertain": [{"name": RATE, "low": 0.15, "high": 0.35}]})
+    assert r.status_code == 200, r.text
+    job = wait(client, r.json()["id"], timeout=300)
+    assert job["status"] == "done", job["error"]
+    res = job["result"]
+    drawn = {s: draw_uncertain({RATE: (0.15, 0.35)}, s)[RATE] for s in (5, 6)}
+    assert res["uncertain"]["ranges"] == expected_ranges(RATE, 0.15, 0.35,
+                                                         list(drawn.values()))
+    assert res["uncertain"]["drawn"] == [{"seed": s, RATE: v} for s, v in drawn.items()]
+    # every run ran its seed's value, the same for the baseline and the strategy
+    runs = RunStore(client.work / "runs").runs(ensemble=res["ensemble"])
+    assert len(runs) == 4
+    for row in runs.itertuples():
+        assert row.params == {RATE: drawn[row.seed]}
+        assert row.setup["uncertain"] == {RATE: [0.15, 0.35]}
+    # the report's figure: deaths averted per seed against the value drawn for it
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/files/{res['download']}").content))
+    summary = pd.read_csv(io.BytesIO(archive.read("summary.csv")))
+    deaths = summary.pivot(index="seed", columns="variant", values="deaths_total")
+    name, xs, ys = trace(res["figures"]["uncertain-params-population-overdose-rate"])
+    assert name == "naloxone"
+    got = sorted(zip(xs, ys, strict=True))
+    want = sorted((drawn[s], deaths.loc[s, "baseline"] - deaths.loc[s, "naloxone"])
+                  for s in (5, 6))
+    assert [x for x, _ in got] == pytest.approx([x for x, _ in want])
+    assert [y for _, y in got] == pytest.approx([y for _, y in want])
+    assert all(y > 0 for _, y in got)  # naloxone (from half a year) averts deaths
+    assert pd.read_csv(io.BytesIO(archive.read("drawn.csv"))).to_dict("records") == \
+        res["uncertain"]["drawn"]
+    assert "Parameter uncertainty" in client.get(f"/files/{res['report']}").text
+    # the same ensemble, reopened from the store
+    listed = client.get("/api/ensembles").json()
+    assert [(e["ensemble"], e["uncertain"], e["runs"], e["seeds"]) for e in listed] == [
+        (res["ensemble"], [RATE], 4, 2)]
+    again = client.get(f"/api/ensembles/{res['ensemble']}").json()
+    assert again["uncertain"] == res["uncertain"]
+    assert again["comparison"] == res["comparison"]
+    assert again["figures"].keys() == res["figures"].keys()
+
+
+def test_a_stored_ensemble_shows_its_ranges_and_draws(client):
+    """An ensemble run elsewhere into the working folder's store (the CLI's --store, or
+    Python) is listed and shown with its ranges and the values drawn per seed."""
+    ens = fentanet.ensemble(StandInScenario(), runs=3, variants={"one": [
+        {"kind": "naloxone", "intensity": 1.0}]}, uncertain={"params.rate": (2.0, 8.0)},
+        seed=1, scheduler="serial", store=client.work / "runs", progress=False,
+        model=simulate)
+    plain = fentanet.ensemble(StandInScenario(), runs=2, seed=1, scheduler="serial",
+                              store=client.work / "runs", progress=False, model=simulate)
+    listed = {e["ensemble"]: e for e in client.get("/api/ensembles").json()}
+    assert listed[ens.id]["uncertain"] == ["params.rate"] and listed[plain.id]["uncertain"] == []
+    assert listed[ens.id]["variants"] == ["baseline", "one"] and listed[ens.id]["finished"] == 6
+    view = client.get(f"/api/ensembles/{ens.id}").json()
+    drawn = [draw_uncertain({"params.rate": (2.0, 8.0)}, s)["params.rate"] for s in (1, 2, 3)]
+    assert view["uncertain"]["ranges"] == expected_ranges("params.rate", 2.0, 8.0, drawn)
+    assert view["uncertain"]["drawn"] == [{"seed": s, "params.rate": v}
+                                          for s, v in zip((1, 2, 3), drawn, strict=True)]
+    _, xs, ys = trace(view["figures"]["uncertain-params-rate"])
+    assert sorted(xs) == pytest.approx(sorted(drawn))
+    for x, y in zip(xs, ys, strict=True):
+        seed = 1 + drawn.index(x)
+        sc = StandInScenario().override({"params.rate": x})
+        assert y == simulate(sc, seed).summary["deaths_total"] - simulate(
+            sc, seed, interventions=[{"kind": "naloxone", "intensity": 1.0}]).summary[
+            "deaths_total"]
+    assert client.get(f"/api/ensembles/{plain.id}").json()["uncertain"] is None
+    for eid in ("nope", "a;b", "x" * 80):
+        r = client.get(f"/api/ensembles/{eid}")
+        assert r.status_code == 404 and "no ensemble" in r.json()["error"]
+
+
+@pytest.mark.parametrize(("uncertain", "extra", "status", "words"), [
+    ([{"name": RATE, "low": 0.3, "high": 0.2}], {}, 422,
+     ["uncertain.0", "low (0.3) must be below high (0.2)"]),
+    ([{"name": RATE, "low": "abc", "high": 0.2}], {}, 422, ["uncertain.0.low"]),
+    ([{"name": "params.x;rm", "low": 0.1, "high": 0.2}], {}, 422, ["uncertain.0.name"]),
+    ([{"name": RATE, "low": 0.1, "high": 0.2, "step": 1}], {}, 422, ["uncertain.0.step"]),
+    ([{"name": RATE, "low": 0.1, "high": 0.2}, {"name": RATE, "low": 0.2, "high": 0.3}], {},
+     422, ["uncertain", f"{RATE} given twice"]),
+    ([{"name": "params.nope.x", "low": 0.1, "high": 0.2}], {}, 400,
+     ["field 'params.nope.x'", "uncertain params.nope.x=0.1:0.2", "no such scenario field"]),
+    ([{"name": "years", "low": 0.2, "high": 0.4}], {"years": 0.3}, 400,
+     ["field 'uncertain'", "years: set for every run and uncertain at once"]),
+    ([{"name": RATE, "low": -1.0, "high": 0.2}], {}, 400,
+     [f"uncertain {RATE}=-1:0.2", "overdose_rate: expected a value >= 0"]),
+])
+def test_bad_uncertain_ranges_are_refused_before_any_job(client, uncertain, extra, status,
+                                                         words):
+    r = client.post("/api/compare", json={"scenario": "toy", "strategies": ["naloxone"],
+                                          "uncertain": uncertain, **extra})
+    assert r.status_code == status, r.text
+    assert all(w in r.json()["error"] for w in words), r.json()
+    assert client.get("/api/jobs").json() == []
+    assert client.get("/api/ensembles").json() == []

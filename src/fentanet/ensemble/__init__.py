@@ -10,6 +10,7 @@ import types
 
 from fentanet.ensemble.core import (
     EnsembleInterrupted,
+    check_inputs,
     ensemble,
     load_scenario,
     reference,
@@ -36,6 +37,7 @@ __all__ = [
     "EnsembleInterrupted",
     "RunTask",
     "Variant",
+    "check_inputs",
     "compare_table",
     "connect",
     "ensemble",

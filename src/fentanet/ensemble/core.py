@@ -12,6 +12,7 @@ from typing import Any
 
 from fentanet.ensemble.plan import (
     BASELINE,
+    Variant,
     plan,
     sweep_points,
     uncertain_ranges,
@@ -129,37 +130,14 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     ...                "intensity": 0.5}]})                               # doctest: +SKIP
     >>> ens.compare()                                                      # doctest: +SKIP
     """
-    sc = load_scenario(scenario)
+    sc, variant_list, points, ranges = _checked(scenario, variants, sweep, overrides,
+                                                uncertain, baseline, networks=model is None)
     base: dict[str, Any] = {"scenario": scenario_source(scenario),
                             "overrides": dict(overrides or {})}
     if model is not None:
         base["model"] = reference(model)
-    if overrides:
-        sc = sc.override(dict(overrides))
-    variant_list = variants_from(variants, add_baseline=baseline)
-    points = sweep_points(sweep)
-    ranges = uncertain_ranges(uncertain)
-    swept = {k for p in points for k in p}
-    # a parameter drawn per seed, or swept, must not be replaced by another value without a
-    # word; a sweep point does replace an override of its own path (calibration's designs
-    # move a parameter from the model's fixed value this way), and a variant's override one
-    # set for every run (the variant differs from the baseline there)
-    one_role({"swept": swept, "uncertain": ranges}, field="uncertain")
-    one_role({"set for every run": overrides or {}, "uncertain": ranges}, field="uncertain")
-    for v in variant_list:
-        if v.overrides:
-            one_role({f"set by variant {v.name!r}": v.overrides, "uncertain": ranges},
-                     field="uncertain")
-            one_role({f"set by variant {v.name!r}": v.overrides, "swept": swept},
-                     field="variants")
     if ranges:
         base["uncertain"] = {k: list(v) for k, v in ranges.items()}
-    # each range's ends stand for the values drawn between them
-    ends = [{**p, **{k: v[i] for k, v in ranges.items()}} for p in points for i in (0, 1)] \
-        if ranges else points
-    check_overrides(sc, variant_list, ends)
-    if model is None:
-        check_networks(sc, variant_list, ends)
     base_seed = int(seed if seed is not None else getattr(sc, "seed", 1))
     last_seed = base_seed + max(int(runs), 1) - 1
     if not 0 <= base_seed <= last_seed < 2**63:
@@ -190,6 +168,61 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
             raise EnsembleInterrupted(result, collector.done + collector.failed,
                                       len(tasks)) from None
     return result
+
+
+def check_inputs(scenario: Any, *, variants: Any = None,
+                 sweep: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]] | None = None,
+                 overrides: Mapping[str, Any] | None = None,
+                 uncertain: Mapping[str, Sequence[float]] | None = None,
+                 baseline: bool = True, networks: bool = True) -> None:
+    """Check the inputs of an :func:`ensemble` as it does before any run, without running:
+    the variants, sweep points, overrides and uncertain ranges (each range's ends applied
+    to the scenario; no parameter given two roles) and, with ``networks``, each distinct
+    network the runs would use (built once). :class:`InputError` naming the field. The web
+    app checks a request with it before queueing the job."""
+    _checked(scenario, variants, sweep, overrides, uncertain, baseline, networks=networks)
+
+
+def _checked(scenario: Any, variants: Any, sweep: Any, overrides: Mapping[str, Any] | None,
+             uncertain: Mapping[str, Sequence[float]] | None, baseline: bool, *,
+             networks: bool) -> tuple[Any, list[Variant], list[dict[str, Any]],
+                                      dict[str, tuple[float, float]]]:
+    """The scenario (with ``overrides``), variants, sweep points and uncertain ranges of an
+    ensemble, checked before any run (:func:`check_inputs`)."""
+    sc = load_scenario(scenario)
+    if overrides:
+        sc = sc.override(dict(overrides))
+    variant_list = variants_from(variants, add_baseline=baseline)
+    points = sweep_points(sweep)
+    ranges = uncertain_ranges(uncertain)
+    swept = {k for p in points for k in p}
+    # a parameter drawn per seed, or swept, must not be replaced by another value without a
+    # word; a sweep point does replace an override of its own path (calibration's designs
+    # move a parameter from the model's fixed value this way), and a variant's override one
+    # set for every run (the variant differs from the baseline there)
+    one_role({"swept": swept, "uncertain": ranges}, field="uncertain")
+    one_role({"set for every run": overrides or {}, "uncertain": ranges}, field="uncertain")
+    for v in variant_list:
+        if v.overrides:
+            one_role({f"set by variant {v.name!r}": v.overrides, "uncertain": ranges},
+                     field="uncertain")
+            one_role({f"set by variant {v.name!r}": v.overrides, "swept": swept},
+                     field="variants")
+    if hasattr(sc, "override"):  # each range's ends, alone: a message naming the range
+        for k, (low, high) in ranges.items():
+            for end in (low, high):
+                try:
+                    sc.override({k: end})
+                except InputError as exc:
+                    raise InputError(f"uncertain {k}={low:g}:{high:g}: {exc.detail}",
+                                     field=exc.field) from None
+    # each range's ends stand for the values drawn between them
+    ends = [{**p, **{k: v[i] for k, v in ranges.items()}} for p in points for i in (0, 1)] \
+        if ranges else points
+    check_overrides(sc, variant_list, ends)
+    if networks:
+        check_networks(sc, variant_list, ends)
+    return sc, variant_list, points, ranges
 
 
 def scenario_source(scenario: Any) -> str:

@@ -442,25 +442,44 @@ def simulation_report(runs: Any, *, sensitivity: pd.DataFrame | None = None,
     return rep
 
 
-def uncertainty_section(rep: HtmlReport, tables: RunTables,
-                        colors: Mapping[str, str]) -> None:
-    """The parameters drawn per seed (``ensemble(uncertain=)``): their ranges and values,
-    and each strategy's deaths averted on each seed against the value drawn for it."""
-    ranges = tables.meta["uncertain"]
+def _drawn_columns(tables: RunTables) -> dict[str, str]:
+    """The summary column of each uncertain parameter (``param:NAME`` where the name is
+    also a metric's, else the name itself)."""
     s = tables.summary
-    col = {k: f"param:{k}" if f"param:{k}" in s.columns else k for k in ranges}
-    rep.heading("Parameter uncertainty")
-    rep.text("Each seed ran with its own draw of these parameters (uniform on the range, "
-             "log-uniform over a factor of 10 or more), the same for every strategy, so the "
-             "spread over seeds above carries their uncertainty as well as the draws', and "
-             "each comparison is still paired.", note=True)
-    rows = [{"parameter": k, "low": lo, "high": hi,
-             "drawn min": float(s[col[k]].min()), "drawn median": float(s[col[k]].median()),
-             "drawn max": float(s[col[k]].max())} for k, (lo, hi) in ranges.items()]
-    rep.table(pd.DataFrame(rows), caption="Ranges and the values drawn over the seeds.",
-              name="uncertain")
+    return {k: f"param:{k}" if f"param:{k}" in s.columns else k
+            for k in tables.meta.get("uncertain") or {}}
+
+
+def uncertainty_table(tables: RunTables) -> pd.DataFrame:
+    """The uncertain parameters (``ensemble(uncertain=)``): each one's range and the
+    smallest, median and largest value drawn over the finished runs."""
+    s = tables.summary
+    col = _drawn_columns(tables)
+    return pd.DataFrame(
+        [{"parameter": k, "low": lo, "high": hi, "drawn min": float(s[col[k]].min()),
+          "drawn median": float(s[col[k]].median()), "drawn max": float(s[col[k]].max())}
+         for k, (lo, hi) in (tables.meta.get("uncertain") or {}).items()],
+        columns=["parameter", "low", "high", "drawn min", "drawn median", "drawn max"])
+
+
+def drawn_values(tables: RunTables) -> pd.DataFrame:
+    """The values drawn for each seed, one row per seed (every variant and sweep point of
+    a seed runs the same values)."""
+    col = _drawn_columns(tables)
+    s = tables.summary
+    out = s[["seed", *col.values()]].drop_duplicates("seed").sort_values("seed")
+    return out.rename(columns={v: k for k, v in col.items()}).reset_index(drop=True)
+
+
+def uncertainty_averted(tables: RunTables) -> pd.DataFrame:
+    """Each strategy's deaths averted on each seed (paired within a sweep point) with the
+    values drawn for that seed: columns ``variant``, ``averted`` and one per uncertain
+    parameter; empty without deaths or strategies."""
+    ranges = tables.meta.get("uncertain") or {}
+    s = tables.summary
+    col = _drawn_columns(tables)
     if DEATHS not in s.columns or len(tables.variants) < 2:
-        return
+        return pd.DataFrame(columns=["variant", "averted", *ranges])
     on = [*(tables.meta.get("sweep") or []), "seed"]  # paired within a sweep point
     base = s.loc[s["variant"] == BASELINE, [*on, DEATHS, *col.values()]]
     averted = []
@@ -470,14 +489,39 @@ def uncertainty_section(rep: HtmlReport, tables: RunTables,
             "variant": name, "averted": pair[f"{DEATHS}_base"] - pair[DEATHS],
             **{k: pair[col[k]] for k in ranges}}))
     if not averted:
-        return
-    frame = pd.concat(averted)
-    with rep.grid():
-        for k in list(ranges)[:6]:
-            rep.figure(F.scatter_figure(frame, k, "averted", by="variant", colors=colors,
-                                        title=f"Deaths averted against {k}",
-                                        xlabel=k, ylabel="deaths averted (per seed)"),
-                       name=f"uncertain-{k}")
+        return pd.DataFrame(columns=["variant", "averted", *ranges])
+    return pd.concat(averted, ignore_index=True)
+
+
+def uncertainty_figures(tables: RunTables, colors: Mapping[str, str]) -> dict[str, Any]:
+    """Deaths averted per seed against each uncertain parameter's drawn value (the first
+    six), by name ``uncertain-NAME``."""
+    frame = uncertainty_averted(tables)
+    if frame.empty:
+        return {}
+    return {f"uncertain-{k}": F.scatter_figure(frame, k, "averted", by="variant",
+                                               colors=colors,
+                                               title=f"Deaths averted against {k}", xlabel=k,
+                                               ylabel="deaths averted (per seed)")
+            for k in list(tables.meta.get("uncertain") or {})[:6]}
+
+
+def uncertainty_section(rep: HtmlReport, tables: RunTables,
+                        colors: Mapping[str, str]) -> None:
+    """The parameters drawn per seed (``ensemble(uncertain=)``): their ranges and values,
+    and each strategy's deaths averted on each seed against the value drawn for it."""
+    rep.heading("Parameter uncertainty")
+    rep.text("Each seed ran with its own draw of these parameters (uniform on the range, "
+             "log-uniform over a factor of 10 or more), the same for every strategy, so the "
+             "spread over seeds above carries their uncertainty as well as the draws', and "
+             "each comparison is still paired.", note=True)
+    rep.table(uncertainty_table(tables), caption="Ranges and the values drawn over the seeds.",
+              name="uncertain")
+    figures = uncertainty_figures(tables, colors)
+    if figures:
+        with rep.grid():
+            for name, fig in figures.items():
+                rep.figure(fig, name=name)
 
 
 def sensitivity_section(rep: HtmlReport, table: pd.DataFrame,

@@ -35,7 +35,7 @@ import pandas as pd
 from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fentanet.errors import FentanetError, InputError
@@ -53,6 +53,9 @@ MAX_NETWORKS = 12
 """Networks kept open at once (the least recently used is closed first)."""
 MAX_GENERATED = 50_000
 FOLDERS = ("uploads", "reports", "results", "runs")
+DOTTED = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$"
+"""A scenario field's dotted path."""
+ENSEMBLE_ID = r"^[A-Za-z0-9_-]{1,64}$"
 
 APP_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
            "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; "
@@ -197,6 +200,24 @@ class VariantRequest(BaseModel):
     interventions: list[InterventionRequest] = Field(default_factory=list, max_length=10)
 
 
+class UncertainRequest(BaseModel):
+    """A parameter drawn anew for each seed from ``[low, high]`` (as ``--uncertain
+    NAME=LOW:HIGH`` of the CLI; ``fentanet.ensemble(uncertain=)``)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    name: str = Field(min_length=1, max_length=120, pattern=DOTTED,
+                      description="the scenario field, a dotted path such as "
+                                  "params.population.overdose_rate")
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _range(self) -> UncertainRequest:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
+        return self
+
+
 class CompareRequest(BaseModel):
     scenario: str = "toy"
     strategies: list[str] = Field(default_factory=list, max_length=20)
@@ -204,6 +225,24 @@ class CompareRequest(BaseModel):
     runs: int = Field(3, ge=1, le=100)
     years: float | None = Field(None, gt=0, le=30)
     seed: int = Field(1, ge=0, le=2**31 - 1)
+    uncertain: list[UncertainRequest] = Field(default_factory=list, max_length=10)
+
+    @field_validator("uncertain")
+    @classmethod
+    def _once(cls, items: list[UncertainRequest]) -> list[UncertainRequest]:
+        names = [u.name for u in items]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"{', '.join(dup)} given twice; give each parameter once")
+        return items
+
+    def ranges(self) -> dict[str, tuple[float, float]] | None:
+        """The uncertain ranges as ``fentanet.ensemble(uncertain=)`` takes them."""
+        return {u.name: (u.low, u.high) for u in self.uncertain} or None
+
+    def overrides(self) -> dict[str, Any] | None:
+        """What the request sets for every run (the horizon)."""
+        return None if self.years is None else {"years": self.years}
 
 
 SERIAL_MAX_RUNS = 3
@@ -759,12 +798,40 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
                              f"{', '.join(unknown)}; it has {', '.join(have)}",
                              field="strategies")
         from fentanet import scenarios
+        from fentanet.ensemble import check_inputs
 
-        names = list(comparison_variants(scenarios.load(body.scenario), body))
+        variants = comparison_variants(scenarios.load(body.scenario), body)
+        # uncertain ranges checked against the scenario (each end, no parameter given two
+        # roles) now, not as a failed job
+        check_inputs(body.scenario, variants=variants, overrides=body.overrides(),
+                     uncertain=body.ranges(), networks=False)
+        names = list(variants)
         job = jobs.submit("comparison", f"{body.scenario}: {', '.join(names)}",
                           functools.partial(_compare_job, ws, body),
                           params=body.model_dump())
         return job.public()
+
+    # ------------------------------------------------------------------ stored ensembles
+    def _store() -> Any:
+        from fentanet.store import RunStore
+
+        return RunStore(ws.root / "runs")
+
+    @api.get("/api/ensembles")
+    def ensembles() -> list:
+        return _records(ensemble_list(_store()))
+
+    @api.get("/api/ensembles/{eid}")
+    def stored_ensemble(eid: str) -> dict:
+        import re
+
+        from fentanet.ensemble import Ensemble
+
+        st = _store()
+        if not re.fullmatch(ENSEMBLE_ID, eid) or st.runs(ensemble=eid).empty:
+            raise NotFound(f"no ensemble '{eid}' in the working folder's run store",
+                           field="ensemble")
+        return ensemble_view(Ensemble.load(st, eid))
 
     # ------------------------------------------------------------------ jobs
     @api.get("/api/jobs")
@@ -890,7 +957,13 @@ def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
     import fentanet
     from fentanet.ensemble import ensemble, load_scenario
     from fentanet.report import simulation_report
-    from fentanet.report.simulation import comparison, run_tables, side_by_side
+    from fentanet.report.simulation import (
+        comparison,
+        drawn_values,
+        run_tables,
+        side_by_side,
+        uncertainty_table,
+    )
 
     sc = load_scenario(body.scenario)
     variants = comparison_variants(sc, body)
@@ -914,7 +987,7 @@ def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
         if scheduler == "serial" else None
     ens = ensemble(body.scenario, body.runs, variants=variants, seed=body.seed,
                    scheduler=scheduler, store=ws.root / "runs", progress=on_run, model=model,
-                   overrides=None if body.years is None else {"years": body.years})
+                   overrides=body.overrides(), uncertain=body.ranges())
     job.update(0.92, "writing the report")
     tables = run_tables(ens)
     if tables.summary.empty:
@@ -923,16 +996,76 @@ def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
     rep = simulation_report(ens)
     stem = f"compare-{_slug(body.scenario)}-{job.id}"
     report = rep.save(ws.root / "reports" / f"{stem}.html")
-    cmp = comparison(tables)
-    sbs = side_by_side(tables)
-    files = {"comparison.csv": _csv(cmp), "side_by_side.csv": _csv(sbs),
+    files = {"comparison.csv": _csv(comparison(tables)),
+             "side_by_side.csv": _csv(side_by_side(tables)),
              "summary.csv": _csv(tables.summary), "series.csv": _csv(tables.series)}
+    if tables.meta.get("uncertain"):
+        files["uncertain.csv"] = _csv(uncertainty_table(tables))
+        files["drawn.csv"] = _csv(drawn_values(tables))
     archive = _zip(ws.root / "results" / f"{stem}.zip", files)
-    figs = rep.figures()
-    keep = ["series-overdose-deaths", "series-supply-kg", "deaths-averted",
-            "deaths-averted-over-time", "cost-per-death-averted", "supply-reduction-pct"]
-    return {"scenario": body.scenario, "ensemble": ens.id, "variants": ens.variants,
+    return {**ensemble_view(ens, tables, rep), "report": ws.rel(report),
+            "download": ws.rel(archive)}
+
+
+FIGURES = ["series-overdose-deaths", "series-supply-kg", "deaths-averted",
+           "deaths-averted-over-time", "cost-per-death-averted", "supply-reduction-pct"]
+"""The report's figures the Strategies tab shows (with every ``uncertain-*`` one)."""
+
+
+def ensemble_view(ens: Any, tables: Any = None, rep: Any = None) -> dict[str, Any]:
+    """What the Strategies tab shows of an ensemble (a comparison just run, or one reopened
+    from the run store): the strategies side by side, the paired comparison, the report's
+    main figures and, with uncertain parameters, their ranges, the values drawn per seed
+    and the report's figures of deaths averted against them. Built from the report's own
+    tables and figures (:mod:`fentanet.report.simulation`)."""
+    from fentanet.report import simulation_report
+    from fentanet.report.simulation import (
+        comparison,
+        drawn_values,
+        run_tables,
+        side_by_side,
+        uncertainty_table,
+    )
+
+    tables = run_tables(ens) if tables is None else tables
+    if tables.summary.empty:
+        raise InputError(f"ensemble {ens.id} has no finished run to show", field="ensemble")
+    figs = (simulation_report(ens) if rep is None else rep).figures()
+    keep = [*FIGURES, *(k for k in figs if k.startswith("uncertain-"))]
+    uncertain = None
+    if tables.meta.get("uncertain"):
+        uncertain = {"ranges": _records(uncertainty_table(tables)),
+                     "drawn": _records(drawn_values(tables))}
+    return {"scenario": ens.scenario, "ensemble": ens.id, "variants": ens.variants,
             "seeds": ens.seeds, "failed": len(ens.failed),
-            "side_by_side": _records(sbs), "comparison": _records(cmp),
+            "side_by_side": _records(side_by_side(tables)),
+            "comparison": _records(comparison(tables)), "uncertain": uncertain,
             "figures": {k: _figure(figs[k]) for k in keep if k in figs},
-            "report": ws.rel(report), "download": ws.rel(archive)}
+            "report": None, "download": None}
+
+
+def _when(t: Any) -> str | None:
+    return None if t is None or pd.isna(t) else pd.Timestamp(t).isoformat(timespec="seconds")
+
+
+def ensemble_list(store: Any) -> pd.DataFrame:
+    """The ensembles of a run store, newest first: id, scenario, variants, seeds, runs,
+    finished and failed runs, and the uncertain parameters."""
+    runs = store.runs()
+    cols = ["ensemble", "scenario", "variants", "seeds", "runs", "finished", "failed",
+            "uncertain", "started"]
+    runs = runs[runs.ensemble_id.notna()]
+    if runs.empty:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for eid, g in runs.groupby("ensemble_id", sort=False):
+        names = dict.fromkeys(k for setup in g.setup if isinstance(setup, dict)
+                              for k in setup.get("uncertain") or {})
+        variants = sorted(set(g.variant), key=lambda v: (v != "baseline", v))
+        rows.append({"ensemble": eid, "scenario": str(g.scenario.iloc[0]),
+                     "variants": variants, "seeds": int(g.seed.nunique()), "runs": len(g),
+                     "finished": int((g.status == "done").sum()),
+                     "failed": int((g.status == "failed").sum()), "uncertain": list(names),
+                     "started": _when(g.started_at.min())})
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values("started", ascending=False, kind="stable").reset_index(drop=True)

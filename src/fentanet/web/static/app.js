@@ -3,7 +3,8 @@
 "use strict";
 
 const state = { info: null, current: null, summary: null, selected: null, kinds: null,
-                scenarios: [], polling: {}, adhoc: [] };
+                scenarios: [], polling: {}, adhoc: [],
+                uncertain: [] };
 const $ = (sel) => document.querySelector(sel);
 const PLOT_CONFIG = { responsive: true, displaylogo: false, scrollZoom: true };
 
@@ -100,6 +101,7 @@ function showTab(name) {
     t.classList.toggle("active", t.id === `tab-${name}`));
   $("#layout").classList.toggle("wide", name === "strategies" || name === "files");
   if (name === "files") loadFiles();
+  if (name === "strategies") loadEnsembles();
   window.dispatchEvent(new Event("resize"));  // let plotly fit the now visible plots
 }
 
@@ -370,6 +372,41 @@ function showAdhoc() {
       `${x.kind.replaceAll("_", " ")} ${x.intensity} from ${x.start} y`).join(", "))}` +
     `<button data-remove="${i}" title="remove">×</button></li>`).join("");
 }
+// uncertain parameters: each a scenario field and its range, drawn per seed
+function addUncertain() {
+  const name = $("#unc-name").value.trim();
+  const low = $("#unc-low").value, high = $("#unc-high").value;
+  if (!name || low === "" || high === "") {
+    toast("give the parameter, its low and its high value"); return;
+  }
+  state.uncertain = state.uncertain.filter((u) => u.name !== name);
+  state.uncertain.push({ name, low: +low, high: +high });
+  showUncertain();
+}
+function showUncertain() {
+  $("#unc-list").innerHTML = state.uncertain.map((u, i) =>
+    `<li>${esc(u.name)}: ${fmt(u.low)} to ${fmt(u.high)}` +
+    `<button data-remove-unc="${i}" title="remove">×</button></li>`).join("");
+}
+async function loadEnsembles() {
+  try {
+    const list = await api("api/ensembles");
+    const sel = $("#ens-list");
+    const was = sel.value;
+    sel.innerHTML = list.length ? list.map((e) => `<option value="${esc(e.ensemble)}">${
+      esc(`${e.scenario}: ${e.variants.join(", ")} · ${e.seeds} seeds` +
+          (e.uncertain.length ? ` · uncertain ${e.uncertain.join(", ")}` : "") +
+          ` · ${e.ensemble}`)}</option>`).join("")
+      : '<option value="">none yet</option>';
+    if (list.some((e) => e.ensemble === was)) sel.value = was;
+  } catch (e) { toast(e.message); }
+}
+async function showStored() {
+  const id = $("#ens-list").value;
+  if (!id) { toast("no ensemble chosen"); return; }
+  await guarded($("#ens-show"), async () => showCompare(await api(`api/ensembles/${
+    encodeURIComponent(id)}`)));
+}
 function compareVariants() {
   const strategies = [], variants = [];
   for (const row of document.querySelectorAll("#cmp-strategies .strategy")) {
@@ -389,6 +426,7 @@ async function runCompare() {
   const body = { scenario: $("#cmp-scenario").value, ...compareVariants(),
                  runs: +$("#cmp-runs").value, seed: +$("#cmp-seed").value };
   if ($("#cmp-years").value) body.years = +$("#cmp-years").value;
+  if (state.uncertain.length) body.uncertain = state.uncertain;
   await guarded($("#run-compare"), async () => {
     const job = await api("api/compare", { json: body });
     $("#compare-results").innerHTML = "";
@@ -401,10 +439,11 @@ async function showCompare(r) {
   const rows = r.comparison.filter((x) => wanted.includes(x.outcome));
   const figs = Object.keys(r.figures);
   const out = $("#compare-results");
+  const unc = r.uncertain;
   out.innerHTML =
-    `<div class="links"><a class="button" id="compare-report" target="_blank" href="${
+    (r.report ? `<div class="links"><a class="button" id="compare-report" target="_blank" href="${
       fileUrl(r.report, true)}">Open the full report</a><a class="button" id="compare-download"
-      href="${fileUrl(r.download)}">Download the results (zip)</a></div>` +
+      href="${fileUrl(r.download)}">Download the results (zip)</a></div>` : "") +
     `<p class="note">${esc(r.scenario)}: ${r.variants.length} strategies × ${r.seeds.length} ` +
     `seeds (common random numbers)${r.failed ? `, ${r.failed} runs failed` : ""}; ensemble ${
       esc(r.ensemble)}.</p>` +
@@ -415,8 +454,16 @@ async function showCompare(r) {
     `<div class="card"><h3>Against the baseline</h3>${table(rows, ["variant", "outcome",
       "mean", "ci_low", "ci_high", "seeds"], { id: "comparison", labels: { ci_low:
       "95% CI low", ci_high: "95% CI high" } })}<p class="note">Mean over seeds of the paired ` +
-    "difference with the baseline, with its 95% interval.</p></div>";
+    "difference with the baseline, with its 95% interval.</p></div>" +
+    (unc ? `<div class="card" id="uncertainty"><h3>Parameter uncertainty</h3>${
+      table(unc.ranges, null, { id: "uncertain-ranges" })}<p class="note">Each seed ran with ` +
+      "its own draw of these parameters, the same for every strategy: the spread over seeds " +
+      "carries their uncertainty, and each comparison is still paired. The scatters above " +
+      `show each strategy's deaths averted per seed against the value drawn.</p>${
+      table(unc.drawn, null, { id: "uncertain-drawn" })}<p class="note">The values drawn ` +
+      "for each seed.</p></div>" : "");
   for (const k of figs) await plot($(`#cmp-${k}`), r.figures[k]);
+  loadEnsembles();
 }
 
 // ------------------------------------------------------------------ files
@@ -474,6 +521,12 @@ function wire() {
   $("#cmp-scenario").addEventListener("change", scenarioChanged);
   $("#run-compare").addEventListener("click", runCompare);
   $("#adhoc-add").addEventListener("click", addAdhoc);
+  $("#unc-add").addEventListener("click", addUncertain);
+  $("#unc-list").addEventListener("click", (e) => {
+    const b = e.target.closest("[data-remove-unc]");
+    if (b) { state.uncertain.splice(+b.dataset.removeUnc, 1); showUncertain(); }
+  });
+  $("#ens-show").addEventListener("click", showStored);
   $("#adhoc-list").addEventListener("click", (e) => {
     const b = e.target.closest("[data-remove]");
     if (b) { state.adhoc.splice(+b.dataset.remove, 1); showAdhoc(); }
