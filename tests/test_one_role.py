@@ -52,12 +52,15 @@ def test_sweep_param_and_set_of_one_key_are_refused(capsys, tmp_path):
     assert not store.exists()  # nothing ran, nothing stored
 
 
-def test_years_and_set_of_the_horizon_are_refused(capsys, tmp_path):
+def test_years_or_seed_and_set_of_the_same_field_are_refused(capsys, tmp_path):
     store = tmp_path / "s"
     for command in (["simulate", "toy"], ["compare", "toy", "naloxone"]):
         line = refused(capsys, *command, "--years", "0.1", "--set", "years=0.2",
                        "--store", str(store))
         assert "years: set for every run (--set) and the horizon (--years) at once" in line
+    line = refused(capsys, "simulate", "toy", "--seed", "3", "--set", "seed=4",
+                   "--store", str(store))
+    assert "seed: set for every run (--set) and the first seed (--seed) at once" in line
     line = refused(capsys, "simulate", "toy", "--set", f"{RATE}=0.2", "--uncertain",
                    f"{RATE}=0.1:0.3", "--store", str(store))
     assert f"{RATE}: set for every run (--set) and uncertain (--uncertain) at once" in line
@@ -115,6 +118,9 @@ def test_calibrate_and_sensitivity_refuse_a_varied_parameter_also_set(capsys, tm
     line = refused(capsys, "sensitivity", "toy", "-p", "years=0.2:0.4", "--years", "0.3",
                    "--store", str(store))
     assert "years: varied (--param) and the horizon (--years) at once" in line
+    line = refused(capsys, "sensitivity", "toy", "-p", f"{RATE}=0.1:0.3", "--seed", "2",
+                   "--set", "seed=3", "--store", str(store))
+    assert "seed: set for every run (--set) and the first seed (--seed) at once" in line
     line = refused(capsys, "sensitivity", "toy", "-p", f"{RATE}=0.1:0.3", "--set",
                    f"{RATE}=0.2", "--store", str(store))
     assert f"{RATE}: varied (--param) and set for every run (--set) at once" in line

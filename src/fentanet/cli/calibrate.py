@@ -55,13 +55,16 @@ def _model(kind: str, scenario: str, *, start_year: int | None, years: float | N
 
 
 def _check_roles(role: str, names: list[str], sets: dict[str, Any], *,
-                 start_year: int | None, years: float | None, transition: bool) -> None:
+                 start_year: int | None, years: float | None, seed: int | None,
+                 transition: bool) -> None:
     """Refuse, before anything runs, a parameter two options give values at once: fitted or
-    varied (``--param``) and set (``--set``), ``--years`` or ``--start-year`` and a ``--set``
-    of the same field, the potency trend set while ``--transition`` drives it."""
+    varied (``--param``) and set (``--set``), ``--years``, ``--start-year`` or ``--seed``
+    and a ``--set`` of the same field, the potency trend set while ``--transition`` drives
+    it."""
     one_role({role: names, "set for every run (--set)": sets,
               "the horizon (--years)": [] if years is None else ["years"],
               "the start year (--start-year)": [] if start_year is None else ["start_year"],
+              "the first seed (--seed)": [] if seed is None else ["seed"],
               "driven by the fentanyl transition (--transition)":
                   ["params.market.potency_trend"] if transition else []})
 
@@ -149,7 +152,7 @@ def calibrate(
     fixed = parse_sets(set_)
     _check_roles("fitted (--param)" if params else "fitted (by default)",
                  [p.name for p in params or default_parameters(transition)], fixed,
-                 start_year=start_year, years=years, transition=transition)
+                 start_year=start_year, years=years, seed=seed, transition=transition)
     m = _model(model, scenario, start_year=start_year, years=years, transition=transition,
                overrides=fixed, seed=seed)
     where = dict(scheduler=scheduler, workers=workers, store=store)
@@ -261,7 +264,7 @@ def sensitivity(
         sobol_design(params, 64 if samples is None else samples)
     sets = parse_sets(set_)
     _check_roles("varied (--param)", [p.name for p in params], sets, start_year=start_year,
-                 years=years, transition=transition)
+                 years=years, seed=seed, transition=transition)
     m = _model(model, scenario, start_year=start_year, years=years, transition=transition,
                overrides=sets, seed=seed)
     kw = dict(metric=metric, seed=seed, scheduler=scheduler, workers=workers, store=store,

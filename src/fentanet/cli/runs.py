@@ -128,14 +128,16 @@ def parse_sets(items: list[str] | None) -> dict[str, Any]:
 
 
 def check_roles(*, sweep: Any = None, sets: dict[str, Any] | None = None,
-                years: float | None = None,
+                years: float | None = None, seed: int | None = None,
                 uncertain: dict[str, tuple[float, float]] | None = None) -> None:
     """Refuse, before any run, a parameter two options give values at once (``--param``
-    and ``--set``, ``--years`` and ``--set years=``, ``--uncertain`` and either): whichever
-    is applied last would replace the other without a word."""
+    and ``--set``, ``--years`` and ``--set years=``, ``--seed`` and ``--set seed=``,
+    ``--uncertain`` and any of them): whichever is applied last would replace the other
+    without a word."""
     swept = sweep if isinstance(sweep, dict) else {k for p in sweep or [] for k in p}
     one_role({"swept (--param)": swept, "set for every run (--set)": sets or {},
               "the horizon (--years)": [] if years is None else ["years"],
+              "the first seed (--seed)": [] if seed is None else ["seed"],
               "uncertain (--uncertain)": uncertain or {}})
 
 
@@ -154,7 +156,7 @@ def run_ensemble(scenario: str, *, runs: int, variants: Any = None, sweep: Any =
     """
     from fentanet.ensemble import EnsembleInterrupted, ensemble
 
-    check_roles(sweep=sweep, sets=sets, years=years, uncertain=uncertain)
+    check_roles(sweep=sweep, sets=sets, years=years, seed=seed, uncertain=uncertain)
     try:
         ens = ensemble(scenario, runs, variants=variants, sweep=sweep, seed=seed,
                        scheduler=scheduler, workers=workers, store=store,
