@@ -38,7 +38,8 @@ lives in ``scenario.params`` is written here again), on the same network:
    ``h = b[kind] * E * intel * activity^theta * (1 - protection) + tip_rate * refused``;
    arrest: stocks seized, a leader's or lieutenant's organization loses a share of its
    cash and hoard, a share of its links revealed to the police, its users released later
-   (dealers), losses counted for suspension, a marketplace's listings orphaned.
+   (dealers), losses counted for suspension; a marketplace's listings orphaned (also when
+   it quits insolvent).
 10. adaptation: suspension (loss share, leadership arrest), succession, failure (no
     leader, no member, insolvent), replacement after a delay with
     ``Binomial(vacancies, 1 - exp(-r * dt * alive / initial))`` and a tie to a friend of
@@ -92,7 +93,7 @@ step the earlier, smaller Mesa model of this benchmark stood against."""
 HOLDERS = ("lab", "marketplace", "trafficker", "dealer")  # hold a product stock at start
 STAGES = ("marketplace", "trafficker", "dealer")  # wholesale stages of distribution
 PRODUCT = ("ships", "distributes", "flow")  # link kinds carrying product between holders
-ORPHANED = ("supplies", "ships", "sells_to")  # a taken-down marketplace's listings
+ORPHANED = ("supplies", "ships", "sells_to")  # listings of a marketplace that leaves
 SELLERS = ("dealer", "marketplace")  # independent ones are replaced when arrested
 ACTIVE = ("lab", "supplier", "marketplace", "route", "trafficker", "dealer", "launderer",
           "official", "prescriber")
@@ -1047,6 +1048,12 @@ class TradeModel(mesa.Model):
                 x.vacant_since = self.t
                 if x.org is None:
                     self.open_places.append(x)
+            if x.kind == "marketplace":  # taken down or left: its listings migrate
+                for ln in x.links:
+                    if ln.kind in ORPHANED:
+                        as_src = ln.dst is x
+                        self.orphans.append((ln.src if as_src else ln.dst, ln.kind, as_src,
+                                             x))
             if not arrest:
                 continue
             now[f"arrests_{x.kind if x.kind in KINDS_ENFORCED else 'other'}"] += 1
@@ -1065,12 +1072,6 @@ class TradeModel(mesa.Model):
                     when = self.step_no + max(1, round(pe.jail_years / self.dt))
                     due = self.releases.setdefault(when, defaultdict(float))
                     due[mk] += pe.users_per_dealer_arrest
-            if x.kind == "marketplace":
-                for ln in x.links:
-                    if ln.kind in ORPHANED:
-                        as_src = ln.dst is x
-                        self.orphans.append((ln.src if as_src else ln.dst, ln.kind, as_src,
-                                             x))
         for org in led:  # a share of its cash and hoard seized, once per organization
             now["money_seized_usd"] += (org.cash + org.hoard) * pe.asset_share
             org.cash *= 1.0 - pe.asset_share

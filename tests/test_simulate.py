@@ -302,6 +302,72 @@ def test_listings_never_migrate_onto_a_marketplace_that_has_them():
     assert moved > 5 and replaced > 5, (moved, replaced)
 
 
+@pytest.mark.parametrize("migration", [True, False])
+def test_listings_of_a_marketplace_that_leaves_insolvent_migrate(migration):
+    """A marketplace that cannot pay its upkeep quits (money, adaptation) and its listings
+    move as a taken-down marketplace's do (they stayed on the dead marketplace, and the
+    partners lost that link for good): each flow link of it becomes the same link (kind,
+    direction) of the partner with a surviving marketplace where the partner has none yet;
+    a partner listed on every survivor keeps none. ``adaptation.migration`` turns it off."""
+    from fentanet.simulate.phases import adaptation, money
+    from fentanet.simulate.state import KIND, LKIND
+
+    sc = load("toy").override({"network.generate.counts": {"marketplace": 3},
+                               "params.adaptation.migration": migration,
+                               "params.adaptation.migration_rate": 1e12,
+                               "params.adaptation.replacement": False,
+                               "params.adaptation.entry": False})
+    sim = Sim(sc, build_network(sc), 1)
+    a, ln = sim.s.actors, sim.s.links
+    mkp = np.flatnonzero(a.kind == KIND["marketplace"])
+    assert mkp.size == 3 and (a.org[mkp] < 0).all()
+    flow = [LKIND[k] for k in ("supplies", "ships", "sells_to")]
+    n0 = ln.n
+    src, dst, kind = ln.src[:n0].copy(), ln.dst[:n0].copy(), ln.kind[:n0].copy()
+    on = np.isin(kind, flow) & ln.alive[:n0]
+    degree = [(on & ((src == m) | (dst == m))).sum() for m in mkp]
+    leaver = mkp[int(np.argmax(degree))]
+    # its listings: (partner, kind, partner is the sender), in the engine's order (links out
+    # of it first), with the partners' marketplaces of that kind and direction before
+    rows = [(int(d), int(k), False) for s_, d, k in zip(src[on], dst[on], kind[on],
+                                                       strict=True) if s_ == leaver]
+    rows += [(int(s_), int(k), True) for s_, d, k in zip(src[on], dst[on], kind[on],
+                                                        strict=True) if d == leaver]
+    assert len(rows) >= 3
+    survivors = set(mkp[mkp != leaver].tolist())
+
+    def listed(p, k, as_src):
+        sel = on & (kind == k) & ((src == p) if as_src else (dst == p))
+        return set((dst if as_src else src)[sel].tolist()) & survivors
+
+    a.cash[mkp] = 1e9  # the survivors can pay
+    a.cash[leaver] = 0.0  # it cannot pay this step's upkeep: insolvent
+    a.dirty[leaver] = 0.0
+    money.run(sim)
+    assert sim.insolvent.tolist() == [leaver]
+    adaptation.run(sim)
+    assert not a.alive[leaver] and not a.vacant[leaver]
+    new = set(zip(ln.src[n0:ln.n].tolist(), ln.dst[n0:ln.n].tolist(),
+                  ln.kind[n0:ln.n].tolist(), strict=True))
+    if not migration:
+        assert not new and sim.now["listings_moved"] == 0
+        return
+    want = 0
+    for p, k, as_src in rows:  # brute force: each listing's free survivors
+        free = survivors - listed(p, k, as_src)
+        got = [(p, m, k) if as_src else (m, p, k) for m in survivors]
+        hit = [g for g in got if g in new]
+        if free:
+            assert len(hit) == 1, (p, k, as_src)
+            m = hit[0][1] if as_src else hit[0][0]
+            assert m in free
+            want += 1
+        else:
+            assert not hit
+    assert want >= 2 and len(new) == want == sim.now["listings_moved"]
+    assert want < len(rows) and sim.orphans.shape[0] == 0  # the rest dropped, none waits
+
+
 def test_an_untargeted_takedown_raises_the_hazard_of_organizations_members_only():
     """organization_takedown acts on members of organizations (docs/model.md 7.1): without a
     target it multiplies their hazard by 1 + effort_gain * I and leaves independent dealers'

@@ -45,6 +45,11 @@ REPLACEMENT = ("Kleiman, The problem of replacement and the logic of drug law en
                "market is taken over by another; Decary-Hetu & Giommoni, Crime, Law and "
                "Social Change 67(1) 2017: cryptomarket trade recovered within months after "
                "Operation Onymous's takedowns")
+SOSKA = ("Soska & Christin, USENIX Security 2015: the online anonymous marketplace economy "
+         "recovered from takedowns and from large-scale frauds (exit scams) alike, vendors "
+         "moving to or already listed on other marketplaces; Norbutas, Ruiter & Corten, "
+         "International Journal of Drug Policy 76 (2020): sellers migrate between markets "
+         "when one closes or is shut down")
 GALLET = ("Gallet, Health Economics 23(1) 2014, meta-analysis of illicit drug price "
           "elasticities (most estimates between -0.3 and -1)")
 
@@ -281,8 +286,8 @@ class AdaptationParams(_Group):
     entry_rate: float = P(30.0, ASSUMPTION, "entrants per year per unit of price index above "
                           "the threshold, for each of labs and suppliers, per 100 labs", ge=0)
     entry_threshold: float = P(1.2, ASSUMPTION, "price index above which entry starts", gt=0)
-    migration: bool = P(True, ASSUMPTION, "listings move from a taken-down marketplace to a "
-                        "surviving one")
+    migration: bool = P(True, SOSKA, "listings move from a marketplace that leaves (taken "
+                        "down or insolvent) to a surviving one")
     migration_rate: float = P(12.0, ASSUMPTION, "rate per year at which an orphaned listing "
                               "moves", ge=0)
 

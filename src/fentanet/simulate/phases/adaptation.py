@@ -25,7 +25,8 @@
   dealer or marketplace without an organization is taken by a newcomer after the delay, at
   ``seller_replacement_rate``; newcomers and recruits join in one call, so the ties formed
   in this step are seen from the next.
-- Migration: partners of a taken-down marketplace move their listings to a surviving
+- Migration: partners of a marketplace that left (taken down, or quit insolvent: to its
+  vendors an exit is a closure like a takedown) move their listings to a surviving
   marketplace where they are not listed yet, at ``migration_rate``; a replaced marketplace
   keeps the listings not yet moved.
 """
@@ -610,7 +611,8 @@ def _enter(sim, kind: str, rng, pool: _Pool) -> int:
 
 
 def _migration(sim):
-    """Listings of taken-down marketplaces move to surviving ones. A listing waits while
+    """Listings of marketplaces that left (taken down or insolvent) move to surviving ones.
+    A listing waits while
     its partner is alive or may come back (a vacant place) and only while its marketplace
     is down (a replaced marketplace keeps the listings not yet moved); each moves at
     ``migration_rate`` (keyed by partner, kind, direction and marketplace) to a surviving

@@ -214,7 +214,8 @@ def run(sim) -> None:
 
 def remove(sim, slots: np.ndarray, cause: str) -> None:
     """Take actors out: ``arrest`` (stocks seized, links revealed, vacancies) or ``exit``
-    (stocks lost: failure, insolvency)."""
+    (stocks lost: failure, insolvency). Either way a marketplace's listings are orphaned
+    (to migrate, adaptation)."""
     s = sim.s
     a = s.actors
     slots = slots[a.alive[slots]]
@@ -245,12 +246,12 @@ def remove(sim, slots: np.ndarray, cause: str) -> None:
         _reveal(sim, slots)
         _release(sim, slots)
         _losses(sim, slots[member])
-        mk = slots[kinds == KIND["marketplace"]]
-        if mk.size:
-            _orphan(sim, mk)
     else:
         sim.now["lost_kg"] += float(prod)
         _arrest_columns(sim.now)
+    mk = slots[kinds == KIND["marketplace"]]  # taken down or left: listings to migrate
+    if mk.size:
+        _orphan(sim, mk)
 
 
 _SELLERS = np.zeros(len(KIND), dtype=bool)
@@ -401,7 +402,7 @@ def _losses(sim, members):
 
 
 def _orphan(sim, marketplaces):
-    """Listings of taken-down marketplaces: partners to be moved to a surviving one, one
+    """Listings of marketplaces that left: partners to be moved to a surviving one, one
     row (partner slot, link kind, partner is the sender, marketplace slot) per flow link,
     links out of the marketplaces first, each part in link order."""
     ln = sim.s.links
