@@ -32,8 +32,8 @@ lives in ``scenario.params`` is written here again), on the same network:
 7. population: per market, initiation, overdose (fatal, reversed by naloxone), treatment
    entry (capped by places) and exit, remission, relapse, other deaths, the post-release
    window: one binomial or multinomial draw (NumPy) per compartment and step.
-8. money: revenue laundered (fee, anti-money-laundering) or partly hoarded; upkeep; the
-   insolvent payers.
+8. money: revenue laundered (fee, anti-money-laundering; a marketplace launders its own)
+   or partly hoarded; upkeep; the insolvent payers.
 9. enforcement: each alive actor of an enforced kind detected with ``1 - exp(-h * dt)``,
    ``h = b[kind] * E * intel * activity^theta * (1 - protection) + tip_rate * refused``;
    arrest: stocks seized, a leader's or lieutenant's organization loses a share of its
@@ -197,7 +197,8 @@ class Actor(mesa.Agent):
         if x == 0.0:
             return
         m, p = self.model, self.model.p.money
-        if any(x.alive for x in self.launderers):
+        if any(x.alive for x in self.launderers) or (
+                self.kind == "marketplace" and self.alive and p.marketplaces_launder):
             z = x * m.aml
             self.cash += (x - z) * (1.0 - p.launder_fee)
             m.now["money_seized_usd"] += z

@@ -368,6 +368,36 @@ def test_listings_of_a_marketplace_that_leaves_insolvent_migrate(migration):
     assert want < len(rows) and sim.orphans.shape[0] == 0  # the rest dropped, none waits
 
 
+@pytest.mark.parametrize("own", [True, False])
+def test_a_marketplace_converts_its_own_revenue_as_a_launderer_does(own):
+    """`money.marketplaces_launder`: an independent marketplace's revenue becomes cash minus
+    the launderers' fee after anti-money-laundering takes its share (it kept 30% and hoarded
+    the rest, so that brokering precursor at cost lost 70% of the price); off: the rule
+    of a payer without a launderer. Hand-computed against the upkeep of one step."""
+    from fentanet.simulate.phases import money
+    from fentanet.simulate.state import KIND
+
+    sc = load("toy").override({"params.money.marketplaces_launder": own})
+    sim = Sim(sc, build_network(sc), 1)
+    a, p = sim.s.actors, sim.p.money
+    m = np.flatnonzero(a.kind == KIND["marketplace"])[0]
+    assert a.payer[m] == m
+    sim.efforts.aml = 2.0
+    a.cash[m], a.dirty[m], a.hoard[m] = 50_000.0, 1e6, 0.0
+    money.run(sim)
+    upkeep = p.upkeep_usd_per_year["marketplace"] * sim.dt
+    kept = 1.0 - np.exp(-p.aml_share * 2.0)
+    if own:
+        assert a.cash[m] == pytest.approx(50_000 + 1e6 * (1 - kept) * (1 - p.launder_fee)
+                                          - upkeep, rel=1e-12)
+        assert a.hoard[m] == 0.0
+    else:
+        assert a.cash[m] == pytest.approx(50_000 + 1e6 * p.unlaundered_usable - upkeep,
+                                          rel=1e-12)
+        assert a.hoard[m] == pytest.approx(1e6 * (1 - p.unlaundered_usable), rel=1e-12)
+    assert a.dirty[m] == 0.0
+
+
 def test_an_untargeted_takedown_raises_the_hazard_of_organizations_members_only():
     """organization_takedown acts on members of organizations (docs/model.md 7.1): without a
     target it multiplies their hazard by 1 + effort_gain * I and leaves independent dealers'

@@ -50,6 +50,9 @@ SOSKA = ("Soska & Christin, USENIX Security 2015: the online anonymous marketpla
          "moving to or already listed on other marketplaces; Norbutas, Ruiter & Corten, "
          "International Journal of Drug Policy 76 (2020): sellers migrate between markets "
          "when one closes or is shut down")
+CHRISTIN = ("Christin, Traveling the Silk Road, WWW 2013: an online anonymous marketplace is "
+            "paid in Bitcoin through its own escrow, whose wallet mixes incoming and outgoing "
+            "coins; the operators earn commissions on the sales")
 GALLET = ("Gallet, Health Economics 23(1) 2014, meta-analysis of illicit drug price "
           "elasticities (most estimates between -0.3 and -1)")
 
@@ -192,6 +195,10 @@ class MoneyParams(_Group):
     unlaundered_usable: float = P(0.3, ASSUMPTION, "share of revenue an organization without "
                                   "a launderer can use; the rest is hoarded (unusable, "
                                   "seizable)", ge=0, le=1)
+    marketplaces_launder: bool = P(
+        True, CHRISTIN, "an online marketplace that pays for itself converts its own revenue "
+        "as a launderer does (minus launder_fee, anti-money-laundering seizing its share); off: "
+        "it keeps unlaundered_usable of it, as a payer without a launderer")
     aml_share: float = P(0.1, ASSUMPTION, "share of laundered revenue seized per unit of "
                          "anti-money-laundering intensity: 1 - exp(-x * intensity)", ge=0)
     upkeep_usd_per_year: dict[str, float] = P(

@@ -2,8 +2,10 @@
 
 Revenue (unlaundered) of an organization with an alive launderer is converted in full,
 minus the launderers' fee and minus what anti-money-laundering seizes (``1 - exp(-aml_share
-* intensity)`` of it). Without a launderer only ``unlaundered_usable`` of it is usable;
-the rest is hoarded (unusable, seizable). Each alive member costs upkeep; a payer that
+* intensity)`` of it); so is an online marketplace's that pays for itself
+(``marketplaces_launder``: it is paid through its own escrow in cryptocurrency, Christin
+2013). Without a launderer only ``unlaundered_usable`` of it is usable; the rest is hoarded
+(unusable, seizable). Each alive member costs upkeep; a payer that
 cannot pay is insolvent: an organization fails (adaptation), an independent actor quits.
 Cash never goes negative.
 """
@@ -72,7 +74,8 @@ def run(sim) -> None:
     aml = 1.0 - np.exp(-p.aml_share * sim.efforts.aml)
     insolvent, seized, laundered, cash = _settle(
         st.li, st.src, st.dst, s.links.alive, a.alive, a.kind, a.payer, a.dirty, a.cash,
-        a.hoard, sim.upkeep, sim.dt, float(aml), p.launder_fee, p.unlaundered_usable)
+        a.hoard, sim.upkeep, sim.dt, float(aml), p.launder_fee, p.unlaundered_usable,
+        KIND["marketplace"] if p.marketplaces_launder else -1)
     sim.insolvent = insolvent
     sim.now["money_seized_usd"] += seized
     sim.now["laundered_usd"] = laundered
@@ -81,14 +84,18 @@ def run(sim) -> None:
 
 @numba.njit(cache=True)
 def _settle(li, src, dst, link_alive, alive, kind, payer, dirty, cash, hoard, upkeep_table,
-            dt, aml, fee, unlaundered_usable):
-    """Launder or hoard each payer's revenue, then pay upkeep. Returns (insolvent payers,
-    money seized, revenue laundered, cash held)."""
+            dt, aml, fee, unlaundered_usable, self_launder):
+    """Launder or hoard each payer's revenue, then pay upkeep; payers of kind
+    ``self_launder`` (-1: none) launder their own. Returns (insolvent payers, money seized,
+    revenue laundered, cash held)."""
     n = alive.size
     laundered_for = np.zeros(n, dtype=np.bool_)
     for k in range(li.size):
         if link_alive[li[k]] and alive[src[k]]:
             laundered_for[payer[dst[k]]] = True
+    for i in range(n):
+        if kind[i] == self_launder and alive[i]:
+            laundered_for[i] = True
     seized = 0.0
     laundered = 0.0
     due = np.zeros(n)
