@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from fentanet.ensemble.plan import (
     BASELINE,
     Variant,
@@ -130,6 +132,9 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     ...                "intensity": 0.5}]})                               # doctest: +SKIP
     >>> ens.compare()                                                      # doctest: +SKIP
     """
+    runs = whole_number(runs, "runs", 1)
+    seed = None if seed is None else whole_number(seed, "seed", 0)
+    workers = None if workers is None else whole_number(workers, "workers", 1)
     sc, variant_list, points, ranges = _checked(scenario, variants, sweep, overrides,
                                                 uncertain, baseline, networks=model is None)
     base: dict[str, Any] = {"scenario": scenario_source(scenario),
@@ -219,6 +224,7 @@ def _checked(scenario: Any, variants: Any, sweep: Any, overrides: Mapping[str, A
     # each range's ends stand for the values drawn between them
     ends = [{**p, **{k: v[i] for k, v in ranges.items()}} for p in points for i in (0, 1)] \
         if ranges else points
+    check_variants(sc, variant_list)
     check_overrides(sc, variant_list, ends)
     if networks:
         check_networks(sc, variant_list, ends)
@@ -337,6 +343,46 @@ def rerun(run_id: str, store: RunStore | str | os.PathLike[str] | None = None, *
                          f"since the run (digest {sc.digest()[:12]}, recorded "
                          f"{row.digest[:12]})", field="scenario")
     return model(sc, seed=int(row.seed), variant=label, interventions=[])
+
+
+def whole_number(value: Any, name: str, minimum: int) -> int:
+    """``value`` as an int of at least ``minimum``; :class:`InputError` naming ``name`` for
+    anything else (``2.5`` runs, ``"abc"`` as a seed, 0 workers), not a silent truncation."""
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise InputError(f"expected a whole number of at least {minimum}, got {value!r}",
+                         field=name)
+    if value < minimum:
+        raise InputError(f"expected a whole number of at least {minimum}, got {value}",
+                         field=name)
+    return int(value)
+
+
+def check_variants(scenario: Any, variants: Sequence[Any]) -> None:
+    """Each variant given by name only is one of the scenario's strategies (a misspelt name
+    would run as a copy of the baseline and compare as 'no effect'), and each variant's own
+    interventions are valid, before any run (not an ensemble of failed runs)."""
+    strategies = getattr(scenario, "strategies", None)
+    if strategies is not None:
+        unknown = [v.name for v in variants if v.interventions is None and
+                   v.name != BASELINE and v.name not in strategies]
+        if unknown:
+            raise InputError(f"scenario {getattr(scenario, 'name', '')!r} has no strategy "
+                             f"{', '.join(map(repr, unknown))}; it has "
+                             f"{', '.join(strategies) or 'none'} (give other variants as "
+                             f"interventions or overrides)", field="variants")
+    if hasattr(scenario, "with_interventions"):
+        for v in variants:
+            if v.interventions:
+                try:
+                    scenario.with_interventions(list(v.interventions))
+                except InputError as exc:
+                    raise InputError(f"variant {v.name!r}: {exc.detail}",
+                                     field=exc.field or "variants") from None
 
 
 def check_overrides(scenario: Any, variants: Sequence[Any], points: Sequence[Mapping[str, Any]]

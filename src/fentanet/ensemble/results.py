@@ -8,6 +8,7 @@ realisation may look like), not only the difference of the two means.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,8 +204,12 @@ class Ensemble:
     uncertain: list[str] = field(default_factory=list)  # drawn per seed, not sweep points
 
     @classmethod
-    def load(cls, store: RunStore, ensemble_id: str) -> Ensemble:
-        """Reopen an ensemble from the store by its id."""
+    def load(cls, store: RunStore | str | os.PathLike[str] | None, ensemble_id: str
+             ) -> Ensemble:
+        """Reopen an ensemble from the store (a :class:`RunStore` or its path, as
+        :func:`~fentanet.ensemble.ensemble` takes it; never created here) by its id."""
+        if not isinstance(store, RunStore):
+            store = RunStore(store, create=False)
         runs = store.runs(ensemble=ensemble_id)
         if runs.empty:
             raise InputError(f"no ensemble {ensemble_id!r} in the store {store.root}",

@@ -1,0 +1,87 @@
+"""Bad input to ``fentanet.ensemble`` and ``Ensemble.load`` is refused by name before any
+run: counts and seeds, strategies the scenario does not have, invalid interventions."""
+
+from __future__ import annotations
+
+import pytest
+
+import fentanet
+from fentanet.ensemble import Ensemble
+from fentanet.errors import InputError
+from fentanet.store import RunStore, StoreError
+
+
+def _counting_model():
+    calls: list[int] = []
+
+    def model(scenario, seed=1, variant=None, interventions=None):  # pragma: no cover
+        calls.append(seed)
+        raise AssertionError("no run should be made")
+
+    return model, calls
+
+
+@pytest.mark.parametrize(("kw", "field", "shown"), [
+    ({"runs": 2.5}, "runs", "2.5"),          # was 2 runs, silently
+    ({"runs": None}, "runs", "None"),        # was a TypeError
+    ({"runs": 0}, "runs", "0"),
+    ({"seed": 1.5}, "seed", "1.5"),          # was seed 1, silently
+    ({"seed": "abc"}, "seed", "'abc'"),      # was a ValueError
+    ({"seed": -2}, "seed", "-2"),
+    ({"workers": 0}, "workers", "0"),        # was one worker per core, silently
+    ({"workers": 1.5}, "workers", "1.5"),
+    ({"runs": True}, "runs", "True"),
+])
+def test_counts_and_seeds_must_be_whole_numbers(tmp_path, kw, field, shown):
+    model, calls = _counting_model()
+    args = {"runs": 2, "scheduler": "serial", "store": tmp_path / "s", "progress": False,
+            "model": model, **kw}
+    with pytest.raises(InputError, match=f"field '{field}': expected a whole number") as exc:
+        fentanet.ensemble("toy", **args)
+    assert exc.value.detail.endswith(f"got {shown}")
+    assert calls == []
+
+
+def test_whole_numbers_given_as_text_or_numpy_are_taken(tmp_path):
+    import numpy as np
+
+    ens = fentanet.ensemble("toy", runs="2", seed=np.int64(4), scheduler="serial",
+                            store=tmp_path / "s", progress=False, overrides={"years": 0.05})
+    assert ens.seeds == [4, 5]
+    assert sorted(ens.summary().seed) == [4, 5]
+
+
+def test_a_misspelt_strategy_is_refused_not_run_as_the_baseline(tmp_path):
+    """'lab_raids' for the toy's 'lab-raids' ran a copy of the baseline labelled lab_raids,
+    whose comparison said the strategy averts nothing (fentanet.compare refused it)."""
+    model, calls = _counting_model()
+    with pytest.raises(InputError, match=r"field 'variants': scenario 'toy' has no strategy "
+                                         r"'lab_raids'; it has lab-raids, "):
+        fentanet.ensemble("toy", runs=1, variants=["naloxone", "lab_raids"],
+                          scheduler="serial", store=tmp_path / "s", progress=False,
+                          model=model)
+    assert calls == []
+
+
+def test_an_invalid_intervention_of_a_variant_is_refused_before_any_run(tmp_path):
+    """Was one failed run per seed, each with the same validation error."""
+    model, calls = _counting_model()
+    with pytest.raises(InputError, match=r"variant 'x': .*'lab_raids'") as exc:
+        fentanet.ensemble("toy", runs=2, variants={"x": [{"kind": "nalox"}]},
+                          scheduler="serial", store=tmp_path / "s", progress=False,
+                          model=model)
+    assert exc.value.field == "kind"
+    assert calls == []
+
+
+def test_load_takes_the_store_path_and_never_creates_a_store(tmp_path):
+    ens = fentanet.ensemble("toy", runs=1, scheduler="serial", store=tmp_path / "s",
+                            progress=False, overrides={"years": 0.05})
+    again = Ensemble.load(tmp_path / "s", ens.id)  # was AttributeError: 'str' ... 'runs'
+    assert again.id == ens.id and again.seeds == ens.seeds
+    assert again.summary().deaths_total.tolist() == ens.summary().deaths_total.tolist()
+    assert Ensemble.load(str(tmp_path / "s"), ens.id).variants == ["baseline"]
+    assert Ensemble.load(RunStore(tmp_path / "s"), ens.id).id == ens.id
+    with pytest.raises(StoreError, match="no run store at"):
+        Ensemble.load(tmp_path / "typo", ens.id)
+    assert not (tmp_path / "typo").exists()
