@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -111,6 +112,21 @@ def parse_uncertain(items: list[str] | None) -> dict[str, tuple[float, float]]:
     return out
 
 
+_BASE60 = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
+"""What YAML 1.1 (PyYAML) reads as a base-60 number: ``1:30`` is 90."""
+
+
+def read_value(text: str) -> Any:
+    """An option's value read as YAML (``0.3``, ``true``, ``[[0, 1.0], [5, 1.2]]``), except
+    that ``a:b`` stays text: PyYAML follows YAML 1.1, where ``1:2`` is the base-60 number 62
+    (``--param years=1:2`` ran 62 years); as text, the scenario refuses it by name."""
+    value = yaml.safe_load(text)
+    if isinstance(value, int | float) and not isinstance(value, bool) \
+            and _BASE60.fullmatch(text.strip()):
+        return text.strip()
+    return value
+
+
 def parse_sets(items: list[str] | None) -> dict[str, Any]:
     """``--set DOTTED.PATH=VALUE`` options as scenario overrides (each VALUE read as YAML:
     ``0.3``, ``true``, ``[[0, 1.0], [5, 1.2]]``); the scenario checks the paths."""
@@ -121,7 +137,7 @@ def parse_sets(items: list[str] | None) -> dict[str, Any]:
             raise InputError(f"expected DOTTED.PATH=VALUE, got {item!r}", field="--set")
         given_once([*out, key.strip()], "--set")
         try:
-            out[key.strip()] = yaml.safe_load(value)
+            out[key.strip()] = read_value(value)
         except yaml.YAMLError as exc:
             raise InputError(f"cannot read the value of {key!r}: {exc}", field="--set") from None
     return out
@@ -249,9 +265,12 @@ def parse_param(spec: str) -> tuple[str, list[Any]]:
     out = []
     for v in values.split(","):
         try:
-            out.append(yaml.safe_load(v.strip()))
+            out.append(read_value(v.strip()))
         except yaml.YAMLError:
             raise InputError(f"{name}: cannot read value {v!r}", field="--param") from None
+        if isinstance(out[-1], str) and _BASE60.fullmatch(out[-1]):
+            raise InputError(f"{name}: {v.strip()!r} is neither a value nor a range; expected "
+                             f"{name}=v1,v2,... or {name}=start:stop:count", field="--param")
     return name, out
 
 

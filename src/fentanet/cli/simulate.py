@@ -17,7 +17,13 @@ import typer
 import yaml
 
 from fentanet.cli import app
-from fentanet.cli.common import console, err_console, print_json, table
+from fentanet.cli.common import (
+    check_output_folder,
+    console,
+    err_console,
+    print_json,
+    table,
+)
 from fentanet.cli.reporting import PngOpt, ReportOpt, check_report_paths, save_report
 from fentanet.cli.runs import (
     JsonOpt,
@@ -115,6 +121,7 @@ def simulate(
     check_report_paths(report, png)
     if out is not None:
         check_folder(out)
+        check_output_folder(out, "--out")  # writable too: not found after the runs
     tornado = _tornado(store, sensitivity, sensitivity_metric)
     variants = None if variant is None else [Variant(variant, None)]
     if variants is not None:
@@ -168,6 +175,7 @@ def compare(
     check_report_paths(report, png)
     if out is not None:
         check_folder(out)
+        check_output_folder(out, "--out")  # writable too: not found after the runs
     tornado = _tornado(store, sensitivity, sensitivity_metric)
     adhoc = [parse_variant(v, start) for v in variant or []]
     names: list[Any] = (_check_strategies(scenario, variants or None)
