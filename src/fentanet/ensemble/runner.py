@@ -171,7 +171,7 @@ def connect(scheduler: Any = None, workers: int | None = None) -> Iterator[Any]:
     if isinstance(scheduler, str) and scheduler.lower() in SERIAL:
         yield None
         return
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
     if isinstance(scheduler, Client):
         yield scheduler
@@ -194,16 +194,106 @@ def connect(scheduler: Any = None, workers: int | None = None) -> Iterator[Any]:
     n = int(workers or os.cpu_count() or 1)
     if n < 1:
         raise InputError(f"workers must be at least 1, got {workers}", field="workers")
-    with _sigint_ignored():  # the worker processes inherit it: Ctrl-C stops only this one
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=":0", silence_logs=logging.ERROR)
-    client = Client(cluster)
+    cluster, client = _start_local(n)
     client.fentanet_local = True  # workers share this machine's file system
     try:
         yield client
     finally:
         client.close()
         cluster.close()
+
+
+START_TIMEOUT = 600.0
+"""Seconds a local cluster's workers may take to start (a loaded machine takes tens)."""
+
+
+def _start_local(n: int) -> tuple[Any, Any]:
+    """A local cluster of ``n`` single-threaded worker processes and its client.
+
+    The scheduler first (no process), then the workers: Ctrl-C is ignored only until their
+    processes are forked (they inherit that, so a Ctrl-C in the terminal, sent to the whole
+    process group, stops only this process, which keeps the finished runs and closes the
+    cluster, instead of every worker printing a traceback); while they start up (seconds,
+    more on a loaded machine) a Ctrl-C is noted, the cluster closed and KeyboardInterrupt
+    raised. (It was ignored through the whole start: the ensemble then ran to its end.)"""
+    from multiprocessing import resource_tracker
+
+    from dask.distributed import Client, LocalCluster
+
+    pressed = _SigintNoted()
+    with pressed:
+        cluster = LocalCluster(n_workers=0, threads_per_worker=1, processes=True,
+                               dashboard_address=":0", silence_logs=logging.ERROR)
+        client = None
+        try:
+            if pressed.noted:
+                raise KeyboardInterrupt
+            resource_tracker.ensure_running()  # the one other process spawning starts
+            before = _children()
+            with _sigint_ignored():
+                cluster.scale(n)
+                _forked(cluster, n, before)
+            client = Client(cluster)
+            end = time.monotonic() + START_TIMEOUT
+            while len(client.nthreads()) < n and not pressed.noted:
+                if time.monotonic() > end:
+                    if client.nthreads():
+                        break  # run on those that started
+                    raise RuntimeError(f"the local Dask cluster started none of its {n} "
+                                       f"workers in {START_TIMEOUT:g} s")
+                time.sleep(0.05)
+        except BaseException:
+            pressed.noted = True
+            raise
+        finally:
+            if pressed.noted:
+                if client is not None:
+                    client.close()
+                cluster.close()
+    if pressed.noted:
+        raise KeyboardInterrupt
+    return cluster, client
+
+
+class _SigintNoted:
+    """In the main thread, a Ctrl-C (SIGINT) in the block sets :attr:`noted` instead of
+    raising KeyboardInterrupt where Dask waits (which leaves its loop unable to close)."""
+
+    def __init__(self) -> None:
+        self.noted = False
+        self._previous: Any = None
+
+    def __enter__(self) -> _SigintNoted:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._note)
+        return self
+
+    def _note(self, signum: int, frame: Any) -> None:
+        self.noted = True
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def _children() -> set[int]:
+    import psutil  # a dependency of dask.distributed
+
+    return {p.pid for p in psutil.Process().children()}
+
+
+def _forked(cluster: Any, n: int, before: set[int], timeout: float = 60.0) -> None:
+    """Wait until the ``n`` worker processes of ``cluster`` are forked (new children of this
+    process; once forked, a process keeps the signal dispositions it had then), or the
+    cluster reports their pids, at most ``timeout`` seconds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if len(_children() - before) >= n:
+            return
+        nannies = list(getattr(cluster, "workers", {}).values())
+        if len(nannies) >= n and all(getattr(w, "pid", None) for w in nannies):
+            return
+        time.sleep(0.002)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,97 @@
+"""Ctrl-C while the local cluster starts (seconds; a quarter of a minute on a loaded
+machine) stops the ensemble at once; before, it was ignored through the whole start and the
+ensemble ran to its end. The worker processes still never see a Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from typing import ClassVar
+
+import dask.distributed
+import pytest
+
+import fentanet
+from fentanet.ensemble import EnsembleInterrupted
+from fentanet.ensemble.runner import connect
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+CHILD = "import signal; print(signal.getsignal(signal.SIGINT))"
+
+
+class FakeCluster:
+    """LocalCluster's part that connect() uses; ``press`` says when the user presses
+    Ctrl-C: while the scheduler starts, or while the workers start up."""
+
+    press = "scheduler"
+    made: ClassVar[list[FakeCluster]] = []
+
+    def __init__(self, **kwargs) -> None:
+        self.kwargs = kwargs
+        self.closed = False
+        self.workers: dict = {}
+        self.child = None
+        FakeCluster.made.append(self)
+        if self.press == "scheduler":
+            os.kill(os.getpid(), signal.SIGINT)
+
+    def scale(self, n: int) -> None:  # a worker process: what does it do with Ctrl-C?
+        self.child = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE,
+                                      text=True)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class FakeClient:
+    made: ClassVar[list[FakeClient]] = []
+
+    def __init__(self, cluster) -> None:
+        self.cluster = cluster
+        self.closed = False
+        FakeClient.made.append(self)
+
+    def nthreads(self) -> dict:
+        if FakeCluster.press == "workers":
+            os.kill(os.getpid(), signal.SIGINT)
+        return {}  # the workers are still starting up
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    FakeCluster.made, FakeClient.made = [], []
+    monkeypatch.setattr(dask.distributed, "LocalCluster", FakeCluster)
+    monkeypatch.setattr(dask.distributed, "Client", FakeClient)
+    yield FakeCluster
+    for c in FakeCluster.made:
+        if c.child is not None:
+            c.child.communicate(timeout=60)
+
+
+@pytest.mark.parametrize("when", ["scheduler", "workers"])
+def test_ctrl_c_while_the_cluster_starts_stops_and_closes_it(fake, monkeypatch, when):
+    monkeypatch.setattr(FakeCluster, "press", when)
+    handler = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt), connect(None, 1):
+        pytest.fail("the Ctrl-C during the cluster's start was lost")  # pragma: no cover
+    [cluster] = FakeCluster.made
+    assert cluster.closed and all(c.closed for c in FakeClient.made)
+    assert signal.getsignal(signal.SIGINT) is handler
+    if when == "workers":  # the worker process was forked with Ctrl-C ignored
+        assert cluster.child.communicate(timeout=60)[0].strip() in ("1", "Handlers.SIG_IGN")
+
+
+def test_an_ensemble_interrupted_while_its_cluster_starts_keeps_an_empty_store(
+        fake, monkeypatch, tmp_path):
+    monkeypatch.setattr(FakeCluster, "press", "scheduler")
+    with pytest.raises(EnsembleInterrupted, match="interrupted: 0 of 2 runs") as exc:
+        fentanet.ensemble("toy", runs=2, store=tmp_path / "s", progress=False,
+                          overrides={"years": 0.05})
+    assert exc.value.ensemble.interrupted and exc.value.ensemble.runs().empty
+    assert FakeCluster.made[0].closed
