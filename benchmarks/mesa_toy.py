@@ -478,14 +478,16 @@ class TradeModel(mesa.Model):
         self.detected: list[Actor] = []
         self.insolvent: list[Actor] = []
         self.leadership_hit: set[Actor] = set()
-        self.orphans: list[tuple[Actor, str, bool, Actor]] = []  # partner, kind, as_src, origin
+        # partner, kind, as_src, origin, link
+        self.orphans: list[tuple[Actor, str, bool, Actor, Link]] = []
         self.open_places: list[Actor] = []  # vacant places of independent sellers
         self.efforts = Efforts()
         self.aml = 0.0
         self.potency_base = 1.0
         self._uid = 0
         self._stages_at = self._feeders_at = -1
-        self.flow_links = 0  # product links filed so far (the stages' lists follow them)
+        self.flow_links = 0  # product links filed or retired so far (the stages' lists
+        # follow them)
         self._build(network)
         self._warmup()
 
@@ -598,6 +600,22 @@ class TradeModel(mesa.Model):
             x.payer.cash += spend * p.money.initial_cash_years
         self.median = {k: float(np.median([x.capacity for x in self.by_kind[k]]))
                        if len(self.by_kind[k]) else 100.0 for k in ("lab", "supplier")}
+
+    def retire_link(self, ln: Link) -> None:
+        """Take a listing's link out of every list :meth:`add_link` filed it in (the
+        listing moved away from its marketplace)."""
+        s, d = ln.src, ln.dst
+        self.links.remove(ln)
+        s.links.remove(ln)
+        d.links.remove(ln)
+        if ln in s.out:
+            s.out.remove(ln)
+            self.flow_links += 1
+        if ln in s.sells:
+            s.sells.remove(ln)
+            s.sells_w -= ln.weight
+        if ln.kind == "supplies" and ln in d.sellers:
+            d.sellers.remove(ln)
 
     def add_link(self, s: Actor | Market, d: Actor | Market, kind: str, capacity: float,
                  weight: float) -> Link:
@@ -1054,7 +1072,7 @@ class TradeModel(mesa.Model):
                     if ln.kind in ORPHANED:
                         as_src = ln.dst is x
                         self.orphans.append((ln.src if as_src else ln.dst, ln.kind, as_src,
-                                             x))
+                                             x, ln))
             if not arrest:
                 continue
             now[f"arrests_{x.kind if x.kind in KINDS_ENFORCED else 'other'}"] += 1
@@ -1255,8 +1273,9 @@ class TradeModel(mesa.Model):
         self.enforced.add(x)
 
     def migration(self) -> None:
-        """Listings of taken-down marketplaces move to surviving ones where the partner is
-        not listed yet (a replaced marketplace keeps those not yet moved)."""
+        """Listings of marketplaces that left move to surviving ones where the partner is
+        not listed yet (a replaced marketplace keeps those not yet moved); the link a
+        listing leaves is retired, so a newcomer in the marketplace's place lacks it."""
         ad = self.p.adaptation
         mkps = [m for m in self.by_kind["marketplace"] if m.alive]
         rows = [r for r in self.orphans if not r[3].alive and (r[0].alive or (
@@ -1268,10 +1287,11 @@ class TradeModel(mesa.Model):
         p = -math.expm1(-ad.migration_rate * self.dt)
         left, moved = [], 0
         for row in rows:
-            partner, kind, as_src, _ = row
+            partner, kind, as_src, _, link = row
             if not partner.alive or self.random.random() >= p:
                 left.append(row)
                 continue
+            self.retire_link(link)
             listed = {(ln.dst if as_src else ln.src) for ln in partner.links
                       if ln.kind == kind and (ln.src is partner) == as_src}
             free = [m for m in mkps if m not in listed]

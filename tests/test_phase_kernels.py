@@ -303,14 +303,18 @@ def test_chosen_vacancies_sorting_only_organizations_that_take_equal_the_full_so
                            for o, t in enumerate(take))
 
 
-def _orphan_oracle(li, src, dst, kind, marketplaces):
-    """The orphaned listings as the engine found them before (three np.isin)."""
-    li = li[np.isin(kind[li], [LKIND["supplies"], LKIND["ships"], LKIND["sells_to"]])]
+def _orphan_oracle(li, src, dst, kind, alive, marketplaces):
+    """The orphaned listings with np.isin: alive flow links out of the marketplaces, then
+    into them, each with its link."""
+    li = li[np.isin(kind[li], [LKIND["supplies"], LKIND["ships"], LKIND["sells_to"]])
+            & alive[li]]
     out = li[np.isin(src[li], marketplaces)]
     inn = li[np.isin(dst[li], marketplaces)]
     return np.concatenate([
-        np.stack([dst[out], kind[out], np.zeros(out.size, dtype=np.int64), src[out]], axis=1),
-        np.stack([src[inn], kind[inn], np.ones(inn.size, dtype=np.int64), dst[inn]], axis=1),
+        np.stack([dst[out], kind[out], np.zeros(out.size, dtype=np.int64), src[out], out],
+                 axis=1),
+        np.stack([src[inn], kind[inn], np.ones(inn.size, dtype=np.int64), dst[inn], inn],
+                 axis=1),
     ]).astype(np.int64)
 
 
@@ -322,9 +326,11 @@ def test_orphan_rows_are_the_isin_version(seed):
     dst = rng.integers(0, n, m).astype(np.int32)
     kind = rng.integers(0, len(LKIND), m).astype(np.int8)
     marketplaces = rng.choice(n, 4, replace=False)  # unsorted; links between them too
+    alive = rng.random(m) < 0.8  # retired links (listings moved away) are no listings
     li = np.unique(np.flatnonzero(np.isin(src, marketplaces) | np.isin(dst, marketplaces)))
-    got = enforcement._orphan_rows(li, src, dst, kind, marketplaces.astype(np.int64),
+    got = enforcement._orphan_rows(li, src, dst, kind, alive, marketplaces.astype(np.int64),
                                    enforcement._FLOW_KINDS)
-    want = _orphan_oracle(li, src, dst, kind, marketplaces)
+    want = _orphan_oracle(li, src, dst, kind, alive, marketplaces)
     assert got.dtype == want.dtype == np.int64 and want.shape[0] > 10
+    assert (~alive[li]).sum() > 5
     np.testing.assert_array_equal(got, want)

@@ -273,7 +273,10 @@ def test_listings_never_migrate_onto_a_marketplace_that_has_them():
     """Listings of a taken-down marketplace move only to a surviving marketplace where the
     partner has no such link yet, and a replaced marketplace keeps those not yet moved: under
     repeated takedowns, with replacement, no (sender, receiver, kind) of a marketplace's
-    flow links is ever doubled (it was, and grew with each takedown)."""
+    flow links is ever doubled (it was, and grew with each takedown), and no partner ever
+    has more alive listings of a kind and direction than at the start (the link a listing
+    left came back with the newcomer who took the place, so a vendor that moved was listed
+    on both: the listings grew by multi-homing)."""
     from fentanet.simulate.run import prepare
     from fentanet.simulate.state import KIND, LKIND
 
@@ -292,13 +295,30 @@ def test_listings_never_migrate_onto_a_marketplace_that_has_them():
         keys = np.stack([ln.src[:n][on], ln.dst[:n][on], ln.kind[:n][on]], axis=1)
         return on.sum() - np.unique(keys, axis=0).shape[0]
 
-    before = doubled()
+    n0 = sim.s.actors.n
+
+    def listings():
+        """Alive flow links with a marketplace per (partner, kind, partner is the sender),
+        for the partners there at the start."""
+        ln, a = sim.s.links, sim.s.actors
+        n = ln.n
+        mk = a.kind == KIND["marketplace"]
+        on = np.isin(ln.kind[:n], flow) & ln.alive[:n]
+        out = on & mk[ln.src[:n]] & (ln.dst[:n] < n0)
+        inn = on & mk[ln.dst[:n]] & (ln.src[:n] < n0)
+        keys = np.concatenate([ln.dst[:n][out] * 64 + ln.kind[:n][out] * 2,
+                               ln.src[:n][inn] * 64 + ln.kind[:n][inn] * 2 + 1])
+        return dict(zip(*np.unique(keys, return_counts=True), strict=True))
+
+    before, start = doubled(), listings()
     moved = replaced = 0
     while sim.step < sim.n_steps:
         sim.run_step()
         moved += sim.rows[-1]["listings_moved"]
         replaced += sim.rows[-1]["sellers_replaced"]
         assert doubled() == before
+        now = listings()
+        assert all(c <= start.get(k, 0) for k, c in now.items()), sim.t
     assert moved > 5 and replaced > 5, (moved, replaced)
 
 

@@ -117,8 +117,9 @@ class Sim:
         self.targets: dict[int, np.ndarray] = {}
         self.targets_at: dict[int, int] = {}
         self.target_uids: dict[int, np.ndarray] = {}  # uids of the targets when chosen
-        # listings of taken-down marketplaces: (partner slot, link kind, as_src, marketplace)
-        self.orphans = np.zeros((0, 4), dtype=np.int64)
+        # listings of marketplaces that left: (partner slot, link kind, as_src, marketplace,
+        # link)
+        self.orphans = np.zeros((0, 5), dtype=np.int64)
         self.releases: dict[int, np.ndarray] = {}
         self.n_labs0 = int((self.s.actors.kind == KIND["lab"]).sum())
         self._last_reveal = 0.0

@@ -617,7 +617,9 @@ def _migration(sim):
     is down (a replaced marketplace keeps the listings not yet moved); each moves at
     ``migration_rate`` (keyed by partner, kind, direction and marketplace) to a surviving
     marketplace where the partner has no such link yet, uniformly among them (none left:
-    the partner is listed everywhere it could be, and the listing is dropped)."""
+    the partner is listed everywhere it could be, and the listing is dropped). The link it
+    leaves is retired (not alive), so a newcomer who takes the marketplace's place later
+    does not get it back: a vendor that moved is listed once, not twice."""
     s, ad = sim.s, sim.p.adaptation
     a, ln = s.actors, s.links
     rows = sim.orphans
@@ -638,7 +640,8 @@ def _migration(sim):
     if moved.size:
         v = sim.streams.uniform("adaptation.migrate_to", sim.step, keys[go])
         dest = _destinations(moved, v, alive_mkp, *sim.topo.incidence.parts(s), ln.src,
-                             ln.dst, ln.kind)
+                             ln.dst, ln.kind, ln.alive)
+        ln.alive[moved[:, 4]] = False  # the listing left its marketplace (moved or dropped)
         ok = dest >= 0
         moved, dest = moved[ok], dest[ok]
     if moved.size:
@@ -655,11 +658,12 @@ def _migration(sim):
 
 
 @numba.njit(cache=True)
-def _destinations(moved, v, marketplaces, ptr, idx, n0, tkey, tlink, src, dst, kind):
-    """Per moved listing (partner, kind, partner is the sender, origin): the marketplace
-    among ``marketplaces`` (ascending) at rank ``floor(v * free)`` of those where the
-    partner has no link of that kind in that direction yet, counting the listings placed
-    before it in this call; -1 where there is none."""
+def _destinations(moved, v, marketplaces, ptr, idx, n0, tkey, tlink, src, dst, kind,
+                  link_alive):
+    """Per moved listing (partner, kind, partner is the sender, origin, link): the
+    marketplace among ``marketplaces`` (ascending) at rank ``floor(v * free)`` of those
+    where the partner has no alive link of that kind in that direction yet, counting the
+    listings placed before it in this call; -1 where there is none."""
     m = marketplaces.size
     out = np.full(moved.shape[0], -1, dtype=np.int64)
     taken = np.zeros(m, dtype=np.bool_)
@@ -667,7 +671,7 @@ def _destinations(moved, v, marketplaces, ptr, idx, n0, tkey, tlink, src, dst, k
         p, k, as_src = moved[r, 0], moved[r, 1], moved[r, 2] == 1
         taken[:] = False
         for li in enforcement.links_of_slots(np.array([p]), ptr, idx, n0, tkey, tlink):
-            if kind[li] != k:
+            if kind[li] != k or not link_alive[li]:
                 continue
             if as_src and src[li] == p:
                 other = dst[li]

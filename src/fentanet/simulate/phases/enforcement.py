@@ -403,13 +403,14 @@ def _losses(sim, members):
 
 def _orphan(sim, marketplaces):
     """Listings of marketplaces that left: partners to be moved to a surviving one, one
-    row (partner slot, link kind, partner is the sender, marketplace slot) per flow link,
-    links out of the marketplaces first, each part in link order."""
+    row (partner slot, link kind, partner is the sender, marketplace slot, link) per alive
+    flow link (a listing that moved away earlier is a retired link), links out of the
+    marketplaces first, each part in link order."""
     ln = sim.s.links
     inc = sim.topo.incidence
     li = np.unique(links_of_slots(marketplaces, *inc.parts(sim.s)))
-    rows = _orphan_rows(li, ln.src, ln.dst, ln.kind, np.asarray(marketplaces, dtype=np.int64),
-                        _FLOW_KINDS)
+    rows = _orphan_rows(li, ln.src, ln.dst, ln.kind, ln.alive,
+                        np.asarray(marketplaces, dtype=np.int64), _FLOW_KINDS)
     sim.orphans = np.concatenate([sim.orphans, rows])
 
 
@@ -417,18 +418,19 @@ _FLOW_KINDS = np.array([LKIND["supplies"], LKIND["ships"], LKIND["sells_to"]], d
 
 
 @numba.njit(cache=True)
-def _orphan_rows(li, src, dst, kind, marketplaces, flow_kinds):
+def _orphan_rows(li, src, dst, kind, link_alive, marketplaces, flow_kinds):
     """The rows of :func:`_orphan` for the links ``li`` (ascending): (receiver, kind, 0,
-    marketplace) for each flow link out of a marketplace, then (sender, kind, 1,
-    marketplace) for each into one."""
+    marketplace, link) for each alive flow link out of a marketplace, then (sender, kind,
+    1, marketplace, link) for each into one."""
     mk = np.sort(marketplaces)
-    rows = np.empty((2 * li.size, 4), dtype=np.int64)
+    rows = np.empty((2 * li.size, 5), dtype=np.int64)
     c = 0
     for part in range(2):
         for j in range(li.size):
             e = li[j]
             k = kind[e]
-            if k != flow_kinds[0] and k != flow_kinds[1] and k != flow_kinds[2]:
+            if not link_alive[e] or (
+                    k != flow_kinds[0] and k != flow_kinds[1] and k != flow_kinds[2]):
                 continue
             end = src[e] if part == 0 else dst[e]
             i = np.searchsorted(mk, end)
@@ -437,5 +439,6 @@ def _orphan_rows(li, src, dst, kind, marketplaces, flow_kinds):
                 rows[c, 1] = k
                 rows[c, 2] = part
                 rows[c, 3] = end
+                rows[c, 4] = e
                 c += 1
     return rows[:c]
