@@ -65,10 +65,18 @@ def test_parse_variant_fields():
     assert items[0] == {"kind": "lab_raids", "start": 1.0, "intensity": 2.0,
                         "target": {"rule": "degree", "count": 5}}
     assert items[1] == {"kind": "naloxone", "start": 1.0}
-    with pytest.raises(InputError, match="numbers"):
+    with pytest.raises(InputError, match="intensity of 'lab_raids:high' must be a number"):
         parse_variant("x=lab_raids:high", 0.0)
+    with pytest.raises(InputError, match=r"count of .* must be a whole number, got '2\.5'"):
+        parse_variant("x=lab_raids:1:degree:2.5", 0.0)
     with pytest.raises(InputError, match="baseline"):
         parse_variant("baseline=naloxone", 0.0)
+    # the same intervention twice is a slip (it doubled the effort and the cost); the same
+    # kind with other options is two interventions
+    with pytest.raises(InputError, match="'naloxone' twice"):
+        parse_variant("x=naloxone,,naloxone", 0.0)
+    _, items = parse_variant("x=naloxone:0.5,naloxone:0.5@start=2", 1.0)
+    assert [iv.get("start") for iv in items] == [1.0, 2.0]
 
 
 def test_parse_variant_options():

@@ -248,17 +248,24 @@ def parse_variant(text: str, start: float = 0.0) -> tuple[str, list[dict[str, An
             raise InputError(f"unknown intervention '{kind}'; expected one of "
                              f"{', '.join(INTERVENTION_KINDS)}", field="variant")
         iv: dict[str, Any] = {"kind": kind, "start": start}
-        try:
-            if len(fields) > 1 and fields[1]:
+        if len(fields) > 1 and fields[1]:
+            try:
                 iv["intensity"] = float(fields[1])
-            if len(fields) > 2:
-                iv["target"] = {"rule": fields[2]}
-                if len(fields) > 3:
+            except ValueError:
+                raise InputError(f"the intensity of '{part}' must be a number, got "
+                                 f"'{fields[1]}'", field="variant") from None
+        if len(fields) > 2:
+            iv["target"] = {"rule": fields[2]}
+            if len(fields) > 3:
+                try:
                     iv["target"]["count"] = int(fields[3])
-        except ValueError:
-            raise InputError(f"intensity and count of '{part}' must be numbers",
-                             field="variant") from None
+                except ValueError:
+                    raise InputError(f"the count of '{part}' must be a whole number, got "
+                                     f"'{fields[3]}'", field="variant") from None
         _options(iv, opts)
+        if iv in items:
+            raise InputError(f"variant '{name}' gives '{part}' twice with the same options; "
+                             "give it once (with the intensity wanted)", field="variant")
         items.append(iv)
     if not items:
         raise InputError(f"variant '{name}' has no intervention", field="variant")
