@@ -85,3 +85,31 @@ def test_load_takes_the_store_path_and_never_creates_a_store(tmp_path):
     with pytest.raises(StoreError, match="no run store at"):
         Ensemble.load(tmp_path / "typo", ens.id)
     assert not (tmp_path / "typo").exists()
+
+
+@pytest.mark.parametrize(("runs", "workers", "variants"), [
+    (1, None, None),        # one run in all
+    (3, 1, ["baseline", "lab-raids"]),  # one worker
+])
+def test_one_run_or_one_worker_runs_in_this_process(tmp_path, monkeypatch, runs, workers,
+                                                    variants):
+    """No local cluster is started for one run in all or one worker: it would only add its
+    start (seconds; 5-18 s on a loaded machine) to the runs, with the same results."""
+    from fentanet.ensemble import runner
+
+    monkeypatch.delenv(runner.SCHEDULER_ENV, raising=False)
+
+    def no_cluster(n):  # pragma: no cover
+        raise AssertionError("a local cluster was started")
+
+    monkeypatch.setattr(runner, "_start_local", no_cluster)
+    ens = fentanet.ensemble("toy", runs=runs, workers=workers, variants=variants,
+                            store=tmp_path / "s", progress=False, overrides={"years": 0.05},
+                            baseline=variants is None)
+    assert len(ens.runs()) == runs * len(variants or ["baseline"])
+    assert (ens.runs()["status"] == "done").all()
+    # the same series as a direct run of the same seed
+    direct = fentanet.simulate("toy", seed=ens.seeds[0], years=0.05).series
+    got = ens.series(variant="baseline")
+    got = got[got["seed"] == ens.seeds[0]]
+    assert got["overdose_deaths"].tolist() == direct["overdose_deaths"].tolist()

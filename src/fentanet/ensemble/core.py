@@ -79,7 +79,9 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
         sweep point uses seed ``seed + i`` (common random numbers).
     scheduler
         ``None``: ``$FENTANET_SCHEDULER`` if set, else a new local Dask cluster with one
-        worker process per core (``workers`` to choose); a scheduler address
+        worker process per core (``workers`` to choose), or this process when there is one
+        run in all or one worker (a cluster would only add its start, seconds, to the runs;
+        the results are the same); a scheduler address
         (``"tcp://host:8786"``) or a ``dask.distributed.Client`` to use an existing
         cluster; ``"serial"`` to run in this process.
     store
@@ -156,6 +158,8 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     integer_field = getattr(sc, "integer_field", None)  # whole-number fields draw integers
     whole = [k for k in ranges if integer_field is not None and integer_field(k)]
     tasks = plan(runs, variant_list, points, base_seed, eid, base, ranges, whole)
+    if scheduler is None and (len(tasks) == 1 or (workers or os.cpu_count() or 1) == 1):
+        scheduler = "serial"  # a local cluster of one would only add its start
     keys = list(dict.fromkeys(k for p in points for k in p))  # not variants' overrides
     result = Ensemble(eid, store, str(getattr(sc, "name", sc)), [v.name for v in variant_list],
                       [base_seed + i for i in range(int(runs))], keys, BASELINE,
