@@ -80,8 +80,8 @@ def _model(scenario: Any, model: Any, start_year: int | None, years: float | Non
 def _model_and_parameters(scenario: Any, parameters: Any, model: Any,
                           start_year: int | None, years: float | None, transition: Any,
                           overrides: Any, seed: int | None) -> tuple[Any, list[Parameter]]:
-    """The model and the parameters of a global design; an unknown parameter name fails
-    here, before any run."""
+    """The model and the parameters of a design (tornado, hypercube, Sobol'): a parameter
+    the model also fixes, or an unknown name, fails here, before any run."""
     params = parameters_from(parameters)
     check_fixed(overrides, start_year=start_year, years=years, transition=transition,
                 varied=("varied", [p.name for p in params]))
@@ -217,10 +217,8 @@ def tornado(scenario: Any, parameters: Any, *, metric: str = DEATHS, runs: int =
 
     >>> tornado("toy", {"params.market.elasticity": (0.3, 0.9)}, runs=10)  # doctest: +SKIP
     """
-    params = parameters_from(parameters)
-    check_fixed(overrides, start_year=start_year, years=years, transition=transition,
-                varied=("varied", [p.name for p in params]))
-    m = _model(scenario, model, start_year, years, transition, overrides, seed)
+    m, params = _model_and_parameters(scenario, parameters, model, start_year, years,
+                                      transition, overrides, seed)
     starts = {p.name: float(p.start) for p in params if p.start is not None}
     if starts:
         m = m.at(starts)
