@@ -22,6 +22,13 @@ import numpy as np
 from fentanet.simulate.binomial import keyed_uniform as _uniform_of
 
 
+@numba.njit(cache=True, inline="always")
+def _u(i):
+    """An index known to be non-negative, as unsigned: numba then indexes without the
+    test for a negative index counting from the end."""
+    return np.uint64(i)
+
+
 @numba.njit(cache=True)
 def keyed_uniform(keys: np.ndarray, prefix: np.uint64) -> np.ndarray:
     """Uniforms in (0, 1): ``(mix(key ^ prefix) >> 11 + 0.5) / 2**53`` per key.
@@ -135,9 +142,9 @@ def settle(li, s_loc, d_loc, link_alive, weight, pref, left, space, passes, pull
     # hard to predict); the weights by room (times preference), or by `weight` without pull
     na = 0
     for k in range(m):
-        s = s_loc[k]
-        d = d_loc[k]
-        on = link_alive[li[k]] & (left[s] > 0.0) & (space[d] > 0.0)
+        s = _u(s_loc[k])
+        d = _u(d_loc[k])
+        on = link_alive[_u(li[k])] & (left[s] > 0.0) & (space[d] > 0.0)
         if pull:
             wk = space[d] * pref[k] if has_pref else space[d]
         else:
@@ -162,8 +169,8 @@ def settle(li, s_loc, d_loc, link_alive, weight, pref, left, space, passes, pull
             wsum[:] = 0.0
             keep = 0
             for j in range(na):
-                s = a_s[j]
-                d = a_d[j]
+                s = _u(a_s[j])
+                d = _u(a_d[j])
                 on = (left[s] > 0.0) & (space[d] > 0.0)
                 wk = space[d] * a_p[j] if has_pref else space[d]
                 wk = wk if on else 0.0
@@ -179,23 +186,23 @@ def settle(li, s_loc, d_loc, link_alive, weight, pref, left, space, passes, pull
         if na == 0:
             break
         for j in range(na):  # B: offers
-            s = a_s[j]
+            s = _u(a_s[j])
             w = a_w[j]
             o = left[s] * w / wsum[s]
             o = o if w > 0.0 else 0.0
-            offered[a_d[j]] += o
+            offered[_u(a_d[j])] += o
             a_o[j] = o
         carried = False
         for j in range(na):  # C: receivers take at most their room as it was before this
-            s = a_s[j]  # pass's takings (ratio set where offered is still unreset);
-            d = a_d[j]  # senders and receivers are debited
+            s = _u(a_s[j])  # pass's takings (ratio set where offered is still unreset);
+            d = _u(a_d[j])  # senders and receivers are debited
             od = offered[d]
             r = min(space[d] / od, 1.0)
             r = r if od > 0.0 else ratio[d]
             ratio[d] = r
             offered[d] = 0.0
             o = a_o[j] * r
-            q[a_i[j]] += o
+            q[_u(a_i[j])] += o
             carried |= o > 0.0
             left[s] = max(left[s] - o, 0.0)
             space[d] = max(space[d] - o, 0.0)
@@ -296,40 +303,35 @@ def transfer(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, payers, link_alive,
     n0 = settle(li, s_loc, d_loc, link_alive, pref[:0], pref, offer, room, passes, True,
                 first, q)
     due = np.zeros(payers.size)
-    for j in range(n0):
+    for j in range(n0):  # bills (adding an exact 0.0 for links within one payer)
         x = q[j]
-        if x > 0.0:
-            k = first[j]
-            if ext[k]:
-                due[d_pay[k]] += x * price_of_kind[s_kind[k]]
+        k = _u(first[j])
+        v = x * price_of_kind[_u(s_kind[k])]
+        due[_u(d_pay[k])] += v if ext[k] and x > 0.0 else 0.0
     scale = np.ones(payers.size)  # x * 1.0 is x
     for b in range(payers.size):
-        c = cash[payers[b]]
+        c = cash[_u(payers[b])]
         if due[b] > c:
             scale[b] = c / due[b] if due[b] > 0.0 else 0.0
     for j in range(n0):
-        x = q[j]
+        k = _u(first[j])
+        e = ext[k]
+        x = q[j] * (scale[_u(d_pay[k])] if e else 1.0)
         if not x > 0.0:  # NaN moves nothing, as plan drops it
             continue
-        k = first[j]
-        if ext[k]:
-            x = x * scale[d_pay[k]]
-            if not x > 0.0:  # NaN moves nothing, as plan drops it
-                continue
-        s = src[k]
-        d = dst[k]
-        product[s] -= x
-        if product[s] < 0.0:
-            product[s] = 0.0
+        s = _u(src[k])
+        d = _u(dst[k])
+        p = product[s] - x
+        product[s] = p if not p < 0.0 else 0.0  # max(p, 0.0), NaN kept
         product[d] += x
         throughput[s] += x
-        if ext[k]:
-            pay = x * price_of_kind[s_kind[k]]
-            b = payer[d]
-            if pay > cash[b]:
-                pay = cash[b]
-            cash[b] -= pay
-            dirty[payer[s]] += pay
+        if e:
+            pay = x * price_of_kind[_u(s_kind[k])]
+            b = _u(payer[d])
+            c = cash[b]
+            pay = pay if not pay > c else c
+            cash[b] = c - pay
+            dirty[_u(payer[s])] += pay
 
 
 @numba.njit(cache=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from fentanet.simulate.kernels import _u
 from fentanet.simulate.phases.shipping import push
 from fentanet.simulate.state import KIND
 
@@ -76,39 +77,43 @@ def _retail(li, src, dst, s_loc, d_loc, s_pay, w, senders, receivers, s_payers, 
         if mk >= 0 and alive[receivers[j]]:
             room[j] = demand[mk]
     m = li.size
-    # 1: weight sums per seller over alive links (the price's view: what was offered), and
-    # the links that sell (alive seller with something to sell, market with room),
-    # compacted without branches (which links sell is hard to predict)
+    # 1: per seller, the weight sums over its alive links to alive markets (the price's
+    # view: what was offered) and over the links that sell (alive seller with something
+    # to sell, market with room); the links of each kind marked, without branches
     wsum = np.zeros(n_snd)
+    wsell = np.zeros(n_snd)
+    mark = np.empty(m, dtype=np.uint8)  # 1: alive link between alive ends; 2: it sells
+    for k in range(m):
+        i = _u(s_loc[k])
+        la = link_alive[_u(li[k])]
+        ok = la & alive[_u(src[k])] & alive[_u(dst[k])]
+        sells = la & (sell[i] > 0.0) & (room[_u(d_loc[k])] > 0.0)
+        wk = w[k]
+        wsum[i] += wk if ok else 0.0
+        wsell[i] += wk if sells else 0.0
+        mark[k] = ok | (sells << 1)
+    # 2: what each market was offered, and the selling links' offers split by weight (a
+    # market takes at most its demand), the selling links compacted
+    offered = np.zeros(n_markets)
+    asked = np.zeros(receivers.size)
     act = np.empty(m, dtype=np.int32)
-    ok = np.empty(m, dtype=np.bool_)  # alive link between alive ends
+    o_a = np.empty(m)
     na = 0
     for k in range(m):
-        i = s_loc[k]
-        la = link_alive[li[k]]
-        ok[k] = la & alive[src[k]] & alive[dst[k]]
-        if ok[k]:
-            wsum[i] += w[k]
-        act[na] = k
-        na += la & (sell[i] > 0.0) & (room[d_loc[k]] > 0.0)
-    offered = np.zeros(n_markets)
-    for k in range(m):
-        mk = mk_loc[d_loc[k]]
-        if mk >= 0 and ok[k]:
-            offered[mk] += offer[s_loc[k]] * (w[k] / wsum[s_loc[k]])
-    # 2: the selling links: offers split by weight, a market takes at most its demand
-    wsell = np.zeros(n_snd)
-    for j in range(na):
-        k = act[j]
-        wsell[s_loc[k]] += w[k]
-    asked = np.zeros(receivers.size)
-    o_a = np.empty(na)
-    for j in range(na):
-        k = act[j]
-        i = s_loc[k]
-        o = sell[i] * w[k] / wsell[i]
-        asked[d_loc[k]] += o
-        o_a[j] = o
+        f = mark[k]
+        if f == 0:
+            continue
+        i = _u(s_loc[k])
+        d = _u(d_loc[k])
+        mk = mk_loc[d]
+        if mk >= 0 and f & 1:
+            offered[mk] += offer[i] * (w[k] / wsum[i])
+        if f & 2:
+            o = sell[i] * w[k] / wsell[i]
+            asked[d] += o
+            act[na] = k
+            o_a[na] = o
+            na += 1
     sold_by = np.zeros(n_snd)
     consumed = np.zeros(n_markets)
     earned = np.zeros(s_payers.size)
@@ -116,15 +121,15 @@ def _retail(li, src, dst, s_loc, d_loc, s_pay, w, senders, receivers, s_payers, 
     for j in range(na):
         o = o_a[j]
         if o > 0.0:
-            k = act[j]
-            d = d_loc[k]
+            k = _u(act[j])
+            d = _u(d_loc[k])
             q = o * min(room[d] / asked[d], 1.0)
             if q > 0.0:
                 mk = mk_loc[d]
-                sold_by[s_loc[k]] += q
+                sold_by[_u(s_loc[k])] += q
                 consumed[mk] += q
                 r = q * price[mk] * retail_usd
-                earned[s_pay[k]] += r
+                earned[_u(s_pay[k])] += r
                 revenue += r
     for i in range(n_snd):
         x = senders[i]
