@@ -117,6 +117,50 @@ def test_transfer_is_plan_afford_apply_bit_for_bit(seed):
         np.testing.assert_array_equal(g, w)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_plan_afford_is_plan_afford_and_sent_bit_for_bit(seed):
+    """The route stage's fused kernel (passes, bills, cash limits, totals per sender) gives
+    what plan, afford and sent_by_sender give one after the other, to the last bit; its
+    links that carry nothing (quantity 0.0) move nothing in apply."""
+    rng = np.random.default_rng(seed)
+    n, ns, nr, m, npay = 30, 8, 12, 60, 5
+    senders = rng.choice(n, ns, replace=False)
+    receivers = rng.choice(n, nr, replace=False)
+    s_loc = rng.integers(0, ns, m).astype(np.int32)
+    d_loc = rng.integers(0, nr, m).astype(np.int32)
+    src, dst = senders[s_loc].astype(np.int32), receivers[d_loc].astype(np.int32)
+    payer = rng.integers(0, npay, n).astype(np.int32)
+    payers = np.unique(payer[dst])
+    d_pay = np.searchsorted(payers, payer[dst]).astype(np.int32)
+    ext = payer[src] != payer[dst]
+    s_kind = rng.integers(0, 3, m).astype(np.int8)
+    price = np.array([1.0, 2.5, 0.7])
+    li = np.arange(m, dtype=np.int32)
+    ok = rng.random(m) < 0.9
+    offer = np.where(rng.random(ns) < 0.8, rng.random(ns) * 5, 0.0)
+    room = np.where(rng.random(nr) < 0.6, rng.random(nr) * 3, 0.0)
+    cash = rng.random(n) * (3.0 if seed < 3 else 30.0)  # cash binds, or not
+    moved, q = kernels.plan(li, s_loc, d_loc, ok, offer[:0], offer[:0], offer, room, 3, True)
+    cash[payers[d_pay[moved[ext[moved]][:2]]]] = 0.0  # payers without cash buy nothing
+    kernels.afford(moved, q, ext, d_pay, s_kind, price, payers, cash)
+    sent = kernels.sent_by_sender(moved, q, s_loc, ns)
+    first, q2, sent2 = kernels.plan_afford(li, s_loc, d_loc, ok, offer.copy(), room.copy(), 3,
+                                           ext, d_pay, s_kind, price, payers, cash)
+    assert q.size > 0 and (q2 == 0.0).any()  # some links in play carry nothing
+    np.testing.assert_array_equal(sent2, sent)
+    want_q, got_q = np.zeros(m), np.zeros(m)
+    want_q[moved], got_q[first] = q, q2
+    np.testing.assert_array_equal(got_q, want_q)
+    lost = np.where(rng.random(ns) < 0.5, rng.random(ns) * 0.3, 0.0)
+    state = [rng.random(n) * 4, cash.copy(), rng.random(n), np.zeros(n)]
+    want, got = [x.copy() for x in state], [x.copy() for x in state]
+    a = kernels.apply(moved, q, src, dst, s_loc, ext, s_kind, price, lost, payer, *want)
+    b = kernels.apply(first, q2, src, dst, s_loc, ext, s_kind, price, lost, payer, *got)
+    assert a == b
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+
+
 @pytest.mark.parametrize("pref, room", [
     ([np.nan, 1.0], [1.0, 1.0]), ([np.inf, 1.0], [1.0, 1.0]), ([1.0, 1.0], [np.inf, 1.0])])
 def test_transfer_moves_no_nan(pref, room):

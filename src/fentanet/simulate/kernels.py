@@ -132,7 +132,7 @@ def settle(li, s_loc, d_loc, link_alive, weight, pref, left, space, passes, pull
     m = li.size
     n_snd = left.size
     has_pref = pref.size > 0
-    a_i = np.empty(m, dtype=np.int32)  # position in `first`
+    a_i = np.empty(m, dtype=np.int32)  # position in `first` (from the second pass)
     a_s = np.empty(m, dtype=np.int32)
     a_d = np.empty(m, dtype=np.int32)
     a_p = np.empty(m if has_pref else 0)
@@ -152,7 +152,6 @@ def settle(li, s_loc, d_loc, link_alive, weight, pref, left, space, passes, pull
         wk = wk if on else 0.0
         wsum[s] += wk
         first[na] = k
-        a_i[na] = na
         a_s[na] = s
         a_d[na] = d
         if has_pref:
@@ -160,7 +159,8 @@ def settle(li, s_loc, d_loc, link_alive, weight, pref, left, space, passes, pull
         a_w[na] = wk
         na += on
     n0 = na
-    q[:n0] = 0.0
+    if passes < 1:
+        q[:n0] = 0.0
     a_o = np.empty(na)
     offered = np.zeros(space.size)  # zeroed again by C
     ratio = np.zeros(space.size)
@@ -175,7 +175,7 @@ def settle(li, s_loc, d_loc, link_alive, weight, pref, left, space, passes, pull
                 wk = space[d] * a_p[j] if has_pref else space[d]
                 wk = wk if on else 0.0
                 wsum[s] += wk
-                a_i[keep] = a_i[j]
+                a_i[keep] = j if it == 1 else a_i[j]  # the first pass's j is its position
                 a_s[keep] = s
                 a_d[keep] = d
                 if has_pref:
@@ -202,7 +202,10 @@ def settle(li, s_loc, d_loc, link_alive, weight, pref, left, space, passes, pull
             ratio[d] = r
             offered[d] = 0.0
             o = a_o[j] * r
-            q[_u(a_i[j])] += o
+            if it == 0:  # the first pass sets q (as 0.0 + o would)
+                q[j] = o
+            else:
+                q[_u(a_i[j])] += o
             carried |= o > 0.0
             left[s] = max(left[s] - o, 0.0)
             space[d] = max(space[d] - o, 0.0)
@@ -236,6 +239,42 @@ def plan(li, s_loc, d_loc, link_alive, weight, pref, offer, room, passes, pull):
         q[nt] = q[j]
         nt += q[j] > 0.0
     return first[:nt], q[:nt]
+
+
+@numba.njit(cache=True)
+def plan_afford(li, s_loc, d_loc, link_alive, offer, room, passes, ext, d_pay, s_kind,
+                price_of_kind, payers, cash):
+    """:func:`plan` (pull, no preference), :func:`afford` and :func:`sent_by_sender` in one
+    call, for a stage whose material moves later (:func:`apply`, once the seizures are
+    drawn): the passes (:func:`settle`) work on ``offer`` and ``room`` in place (fresh
+    arrays, debited). Returns the links in play (ascending), their quantities after the
+    cash limits (0.0 for those that carry nothing: :func:`apply` skips them, and the sums
+    add an exact 0.0) and the quantity per sender; the same numbers as the three kernels."""
+    first = np.empty(li.size, dtype=np.int32)
+    q = np.empty(li.size)
+    n0 = settle(li, s_loc, d_loc, link_alive, offer[:0], offer[:0], offer, room, passes,
+                True, first, q)
+    due = np.zeros(payers.size)
+    for j in range(n0):  # bills, as transfer
+        x = q[j]
+        k = _u(first[j])
+        v = x * price_of_kind[_u(s_kind[k])]
+        due[_u(d_pay[k])] += v if ext[k] and x > 0.0 else 0.0
+    scale = np.ones(payers.size)
+    for b in range(payers.size):
+        c = cash[_u(payers[b])]
+        if due[b] > c:
+            scale[b] = c / due[b] if due[b] > 0.0 else 0.0
+    sent = np.zeros(offer.size)
+    for j in range(n0):  # cash limits and the senders' totals over the links that carry
+        x = q[j]
+        if x > 0.0:
+            k = _u(first[j])
+            if ext[k]:
+                x = x * scale[_u(d_pay[k])]
+                q[j] = x
+            sent[_u(s_loc[k])] += x
+    return first[:n0], q[:n0], sent
 
 
 @numba.njit(cache=True)

@@ -128,14 +128,17 @@ def _through_room(room, receivers, li, src, dst, s_loc, d_loc, s_map, rt_receive
             cover * capacity[d] - product[d])
         rroom[j] = max(r, 0.0)
     feed = np.zeros(rt_receivers.size)
+    c = np.empty(li.size)  # capacity times risk of each link's route
+    on = np.empty(li.size, dtype=np.bool_)  # alive link between alive ends
     for k in range(li.size):
-        if link_alive[li[k]] and alive[src[k]] and alive[dst[k]]:
-            feed[d_loc[k]] += capacity[src[k]] * risk[s_loc[k]]
+        on[k] = link_alive[li[k]] and alive[src[k]] and alive[dst[k]]
+        if on[k]:
+            c[k] = capacity[src[k]] * risk[s_loc[k]]
+            feed[d_loc[k]] += c[k]
     down = np.zeros(n_snd)
     for k in range(li.size):
-        if link_alive[li[k]] and alive[src[k]] and alive[dst[k]]:
-            c = capacity[src[k]] * risk[s_loc[k]]
-            down[s_loc[k]] += rroom[d_loc[k]] * c / max(feed[d_loc[k]], 1e-300)
+        if on[k]:
+            down[s_loc[k]] += rroom[d_loc[k]] * c[k] / max(feed[d_loc[k]], 1e-300)
     for j in range(receivers.size):
         d = receivers[j]
         if kind[d] == route_kind:
@@ -175,10 +178,9 @@ def _over_routes(sim) -> np.ndarray:
     if not st.size:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     offer, room = _offer_room(sim, st)
-    moved, qty = kernels.plan(st.li, st.s_loc, st.d_loc, s.links.alive, _NONE, _NONE, offer,
-                              room, PASSES, True)
-    kernels.afford(moved, qty, st.ext, st.d_pay, st.s_kind, sim.wholesale, st.payers, a.cash)
-    sent = kernels.sent_by_sender(moved, qty, st.s_loc, st.senders.size)
+    moved, qty, sent = kernels.plan_afford(st.li, st.s_loc, st.d_loc, s.links.alive, offer,
+                                           room, PASSES, st.ext, st.d_pay, st.s_kind,
+                                           sim.wholesale, st.payers, a.cash)
     idx, shipments, base = _shipments(sent, st.senders, a.mode, sim.shipment_kg,
                                       sim.inspection, _screen(sim))
     routes = st.senders[idx]
