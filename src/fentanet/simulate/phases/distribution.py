@@ -57,7 +57,11 @@ def _retail(li, src, dst, s_loc, d_loc, s_pay, w, senders, receivers, s_payers, 
     Buying is one pass of :func:`~fentanet.simulate.kernels.plan` without pull (each alive
     seller splits its offer by weight over its alive links to markets with demand; a market
     takes at most its demand, every offer to it scaled alike), fused here with the
-    offered totals, with the same operations in the same order, so the same numbers."""
+    offered totals: three loops over the links (both weight sums per seller; the offered
+    totals and the selling links' offers; the sales), each in link order, so every sum over
+    one seller's or market's links adds the same operands in the same order as the plain
+    rule (an added exact 0.0 changes no sum), and a market's share of what it was asked for
+    is computed once (the same quotient for each of its links): the same numbers."""
     n_snd = senders.size
     offer = np.empty(n_snd)  # what each seller offers
     sell = np.zeros(n_snd)  # what the sellers still alive can sell
@@ -114,6 +118,11 @@ def _retail(li, src, dst, s_loc, d_loc, s_pay, w, senders, receivers, s_payers, 
             act[na] = k
             o_a[na] = o
             na += 1
+    # 3: sales; each market's share of what it was asked for (where it was asked)
+    take = np.zeros(receivers.size)
+    for j in range(receivers.size):
+        if asked[j] > 0.0:
+            take[j] = min(room[j] / asked[j], 1.0)
     sold_by = np.zeros(n_snd)
     consumed = np.zeros(n_markets)
     earned = np.zeros(s_payers.size)
@@ -123,7 +132,7 @@ def _retail(li, src, dst, s_loc, d_loc, s_pay, w, senders, receivers, s_payers, 
         if o > 0.0:
             k = _u(act[j])
             d = _u(d_loc[k])
-            q = o * min(room[d] / asked[d], 1.0)
+            q = o * take[d]
             if q > 0.0:
                 mk = mk_loc[d]
                 sold_by[_u(s_loc[k])] += q
