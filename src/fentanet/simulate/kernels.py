@@ -128,7 +128,10 @@ def settle(li, s_loc, d_loc, link_alive, weight, pref, left, space, passes, pull
     A sum over one sender's or receiver's links adds the same operands in the same order
     as the plain rule (adding an exact 0.0 changes no sum), so the result is that rule's,
     bit for bit; ``error_model="numpy"`` lets the loops compute a quotient they then
-    discard (no branch to guard the division)."""
+    discard (no branch to guard the division). B computes a link's weight again from the
+    room A read (nothing is debited between A and B) rather than storing it, and local
+    numbers are read as unsigned (they are never negative): less memory traffic and no
+    test for negative indices in the loops that dominate a step's flows."""
     m = li.size
     n_snd = left.size
     has_pref = pref.size > 0
@@ -136,7 +139,6 @@ def settle(li, s_loc, d_loc, link_alive, weight, pref, left, space, passes, pull
     a_s = np.empty(m, dtype=np.int32)
     a_d = np.empty(m, dtype=np.int32)
     a_p = np.empty(m if has_pref else 0)
-    a_w = np.empty(m)
     wsum = np.zeros(n_snd)
     # A of the first pass with the compaction, without branches (which links are on is
     # hard to predict); the weights by room (times preference), or by `weight` without pull
@@ -156,7 +158,6 @@ def settle(li, s_loc, d_loc, link_alive, weight, pref, left, space, passes, pull
         a_d[na] = d
         if has_pref:
             a_p[na] = pref[k]
-        a_w[na] = wk
         na += on
     n0 = na
     if passes < 1:
@@ -180,17 +181,20 @@ def settle(li, s_loc, d_loc, link_alive, weight, pref, left, space, passes, pull
                 a_d[keep] = d
                 if has_pref:
                     a_p[keep] = a_p[j]
-                a_w[keep] = wk
                 keep += on
             na = keep
         if na == 0:
             break
         for j in range(na):  # B: offers
             s = _u(a_s[j])
-            w = a_w[j]
+            d = _u(a_d[j])
+            if pull or it > 0:  # the weight A computed, computed again
+                w = space[d] * a_p[j] if has_pref else space[d]
+            else:
+                w = weight[_u(first[j])] if weight.size else 1.0
             o = left[s] * w / wsum[s]
             o = o if w > 0.0 else 0.0
-            offered[_u(a_d[j])] += o
+            offered[d] += o
             a_o[j] = o
         carried = False
         for j in range(na):  # C: receivers take at most their room as it was before this
