@@ -9,7 +9,11 @@ function of its inputs and common random numbers hold.
 The flow of one stage (:class:`fentanet.simulate.topology.Stage`) is :func:`transfer`:
 :func:`plan` (offers split by the receivers' room, several passes), :func:`afford` (cash
 limits of the receivers' payers) and :func:`apply` (material moves, payment), each a loop
-over the stage's links in link order on arrays numbered locally by the stage.
+over the stage's links in link order on arrays numbered locally by the stage; the route
+stage, whose seizures are drawn between the plan and the moves, uses :func:`plan_afford`
+then :func:`apply`. Local numbers and slots are read as unsigned (:func:`_u`) in the loops
+over links: they are never negative, and numba then skips the test for an index counted
+from the end.
 """
 
 from __future__ import annotations
