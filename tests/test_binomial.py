@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from fentanet.simulate.binomial import EXACT_BELOW, binomial_inv, norm_ppf
@@ -102,3 +104,52 @@ def test_integer_prefix_equals_the_numpy_prefix():
         for stream in ("population", "shipping", ""):
             for step in (0, 1, 519, 2**40, -1):
                 assert s.prefix(stream, step) == s._prefix(stream, step)
+
+
+def _many(u, n, p):
+    from fentanet.simulate.binomial import binom_inv_many
+
+    u, n, p = (np.ascontiguousarray(a) for a in np.broadcast_arrays(
+        np.asarray(u, dtype=np.float64), np.asarray(n, dtype=np.int64), np.asarray(p, float)))
+    k = np.full(u.size, -7, dtype=np.int64)
+    binom_inv_many(u, n, p, u.size, k, np.empty((4, u.size)),
+                   np.empty((2, u.size), dtype=np.int64))
+    return k
+
+
+def test_batched_draws_are_binom_inv_draws():
+    # the batched kernel against the plain inversion, on every branch and at the shortcut's
+    # edge (u next to 1 - n p - margin and next to the first term (1 - p) ** n)
+    from fentanet.simulate.binomial import ZERO_MARGIN
+
+    rng = np.random.default_rng(3)
+    m = 200_000
+    n = np.concatenate([rng.integers(-2, 6, m // 4), rng.integers(0, 200, m // 4),
+                        10 ** rng.integers(2, 10, m // 4), rng.integers(0, 5000, m // 4)])
+    p = np.concatenate([10.0 ** rng.uniform(-12, 0, m // 2), rng.random(m // 4),
+                        rng.choice([0.0, -0.1, 0.5, 1.0, 1.2, np.nan, 1e-300, 0.999999], m // 4)])
+    rng.shuffle(p)
+    q = np.where(p > 0.5, 1 - p, p)
+    edge = 1.0 - n * q - ZERO_MARGIN
+    with np.errstate(all="ignore"):
+        first = np.exp(n * np.log1p(-np.clip(q, 0, 1)))
+    u = rng.random(m)
+    for us in (u, edge, np.nextafter(edge, 0), np.nextafter(edge, 1), first,
+               np.nextafter(first, 0), np.nextafter(first, 1), 1 - u):
+        us = np.clip(np.nan_to_num(us, nan=0.5), 1e-300, 1 - 2**-53)
+        np.testing.assert_array_equal(_many(us, n, p), binomial_inv(us, n, p))
+    # a batch reads only its first `count` draws
+    k = np.full(4, -7, dtype=np.int64)
+    from fentanet.simulate.binomial import binom_inv_many
+
+    binom_inv_many(np.full(4, 0.9), np.full(4, 10), np.full(4, 0.5), 2, k, np.empty((4, 4)),
+                   np.empty((2, 4), dtype=np.int64))
+    assert k.tolist() == [7, 7, -7, -7]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.floats(1e-300, 1 - 2**-53), st.integers(-3, 10**9),
+                          st.one_of(st.floats(-1, 2), st.just(float("nan")))), min_size=1, max_size=40))
+def test_batched_draws_are_binom_inv_draws_hypothesis(draws):
+    u, n, p = (np.array(c) for c in zip(*draws, strict=True))
+    np.testing.assert_array_equal(_many(u, n, p), binomial_inv(u, n, p))

@@ -220,6 +220,57 @@ def test_people_are_conserved_and_nothing_goes_negative(params, case):
     assert (flows["treatment_entries"] <= np.maximum(cap - before.treatment, 0)).all()
 
 
+
+def _kernels(state, params, inputs, seed, step, dt):
+    """(flows, state after) of the batched kernel and of the plain one it replaced
+    (tests/population_plain.py), each on its own copy of ``state``."""
+    from fentanet.simulate.population import _advance
+    from population_plain import advance_plain
+
+    got = []
+    for kernel in (_advance, advance_plain):
+        s = state.copy()
+        out = np.empty((s.n_markets, len(FLOWS)), dtype=np.int64)
+        kernel(Streams(seed).prefix("population", step), s.uid, s.at_risk, s.using, s.released,
+               s.treatment, s.remission, s.overdose_deaths, s.other_deaths, s.capacity,
+               inputs.matrix(s.n_markets), params.vector, float(dt), out)
+        got.append((out, s))
+    return got
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(params=params_st(), case=case_st())
+def test_batched_kernel_draws_what_the_plain_kernel_draws(params, case):
+    state, inputs, dt, step, seed = case
+    (out, s), (want, s_want) = _kernels(state, params, inputs, seed, step, dt)
+    np.testing.assert_array_equal(out, want)
+    pd.testing.assert_frame_equal(s.to_frame(), s_want.to_frame())
+
+
+def test_batched_kernel_follows_the_plain_kernel_over_a_year_of_many_markets():
+    # 400 markets from 0 to 10^6 people using, releases, shortages and levers: every step's
+    # flows and states equal
+    rng = np.random.default_rng(5)
+    m = 400
+    p = PopulationParams()
+    pop = np.round(10 ** rng.uniform(0, 6, m))
+    pop[:7] = 0
+    state = init_population(pd.DataFrame({"uid": rng.permutation(10**6)[:m], "population": pop}),
+                            p)
+    states = [state, state.copy()]
+    for step in range(52):
+        x = PopulationInputs.baseline(
+            m, availability=rng.random(m), price_index=rng.uniform(0.5, 3, m),
+            potency=rng.uniform(0.5, 3, m), potency_volatility=rng.random(m) * (step % 5 == 0),
+            released=np.floor(rng.exponential(20, m) * (rng.random(m) < 0.3)),
+            naloxone=step / 52, treatment=0.5 * (step > 20))
+        (out, s0), _ = _kernels(states[0], p, x, 2, step, WEEK)
+        _, (want, s1) = _kernels(states[1], p, x, 2, step, WEEK)
+        np.testing.assert_array_equal(out, want)
+        pd.testing.assert_frame_equal(s0.to_frame(), s1.to_frame())
+        states = [s0, s1]
+    assert states[0].released.sum() > 0 and states[0].overdose_deaths.sum() > 0
+
 def test_extreme_hazards_empty_compartments_but_never_overdraw():
     p = PopulationParams(
         overdose_rate=1e6,

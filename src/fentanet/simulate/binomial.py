@@ -18,6 +18,10 @@ numba:
   against ``scipy.stats.binom.ppf``), a relative error below ``1 / sqrt(EXACT_BELOW)``
   standard deviations.
 
+:func:`binom_inv` is the rule; :func:`binom_inv_many` gives the same counts for a batch of
+independent draws, faster (the population model's kernel draws in such batches; tested
+equal to :func:`binom_inv` on every branch).
+
 The normal quantile comes from Abramowitz & Stegun 26.2.23 (error below 4.5e-4) refined by
 two Halley steps on ``erfc``, accurate to about 1e-15.
 
@@ -140,6 +144,82 @@ def binom_inv(u: float, n: int, p: float) -> int:
     if n * p * (1.0 - p) < EXACT_BELOW:
         return _small_tail(u, n, p)
     return _cornish_fisher(u, n, p)
+
+
+ZERO_MARGIN = 1e-12
+"""Margin of the shortcut that settles a count of 0 without the walk (see
+:func:`binom_inv_many`)."""
+
+
+@numba.njit(cache=True)
+def _walk(u: float, n: int, p: float, pmf: float, r: float) -> int:
+    """The walk of :func:`_small_tail` from ``k = 0`` with its first ``pmf`` and ``r`` given
+    (the same operations in the same order, so the same ``k``)."""
+    cdf = pmf
+    k = 0
+    mode = n * p
+    while cdf < u and k < n:
+        pmf *= r * (n - k) / (k + 1)
+        k += 1
+        cdf += pmf
+        if pmf == 0.0 and k > mode:
+            break
+    return k
+
+
+@numba.njit(cache=True)
+def binom_inv_many(u, n, p, count, k, work, iwork) -> None:
+    """``k[i] = binom_inv(u[i], n[i], p[i])`` for ``i < count``: the same counts, faster.
+
+    ``work`` (float, shape ``(4, >= count)``) and ``iwork`` (int64, shape ``(2, >= count)``)
+    are scratch space. Two passes: the first settles every draw that needs no walk (``n <=
+    0``, ``p <= 0``, ``p >= 1``, the Cornish-Fisher branch, a first term already ``>= u``)
+    and computes the first term ``(1 - p) ** n = exp(n log1p(-p))`` and the ratio ``p / (1 -
+    p)`` of the others; the second walks. The logarithms and exponentials of the first pass
+    are independent of one another, so the processor overlaps them instead of waiting for
+    each after the mispredicted end of the previous walk (about a third less time on the
+    population model's draws).
+
+    One shortcut skips the first term: for ``p <= 1/2`` and ``u < 1 - n p - ZERO_MARGIN``
+    the count is 0. Proof: ``(1 - p) ** n >= 1 - n p`` (Bernoulli's inequality), and the
+    first term as computed (``log1p``, a product, ``exp``: a few ulps of an argument of size
+    at most ``-n log(1 - p) <= 2 log 2`` where ``n p <= 1``) is within 1e-14 of ``(1 - p)
+    ** n``, as ``1 - n p`` computed is of ``1 - n p``; so the first term is ``>= u`` and the
+    walk of :func:`_small_tail` stops at 0 too.
+    """
+    walks = 0
+    for i in range(count):
+        ni, pi, ui = n[i], p[i], u[i]
+        if ni <= 0 or not pi > 0.0:
+            k[i] = 0
+            continue
+        if pi >= 1.0:
+            k[i] = ni
+            continue
+        flip = pi > 0.5  # binom_inv's X = n - Y with Y ~ Bin(n, 1 - p)
+        if flip:
+            ui = 1.0 - ui
+            pi = 1.0 - pi
+        if ni * pi * (1.0 - pi) < EXACT_BELOW:
+            j = 0
+            if not ui < 1.0 - ni * pi - ZERO_MARGIN:
+                pmf = math.exp(ni * math.log1p(-pi))
+                if pmf < ui:  # walk in the second pass
+                    work[0, walks] = ui
+                    work[1, walks] = pi
+                    work[2, walks] = pmf
+                    work[3, walks] = pi / (1.0 - pi)
+                    iwork[0, walks] = i
+                    iwork[1, walks] = flip
+                    walks += 1
+                    continue
+        else:
+            j = _cornish_fisher(ui, ni, pi)
+        k[i] = ni - j if flip else j
+    for w in range(walks):
+        i = iwork[0, w]
+        j = _walk(work[0, w], n[i], work[1, w], work[2, w], work[3, w])
+        k[i] = n[i] - j if iwork[1, w] else j
 
 
 @numba.njit(cache=True)

@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from fentanet.errors import InputError
-from fentanet.simulate.binomial import binom_inv, keyed_uniform
+from fentanet.simulate.binomial import binom_inv_many, keyed_uniform
 from fentanet.simulate.rng import Streams
 
 WEEKS_PER_YEAR = 365.25 / 7.0
@@ -824,37 +824,13 @@ def _step_array(
     return out
 
 
-@numba.njit(cache=True)
-def _competing(u, j0, n, hz, cnt, dt):
-    """Split ``n`` people over competing exits with annual hazards ``hz`` in one step.
-
-    One binomial for leaving at all (probability ``1 - exp(-sum(hz) dt)``, uniform
-    ``u[j0]``), then conditional binomials for each cause in turn (uniforms
-    ``u[j0 + 1 + c]``), the last cause with positive hazard taking the rest: a
-    multinomial draw that never removes more than ``n``.
-    """
-    m = hz.shape[0]
-    total = 0.0
-    last = -1
-    for c in range(m):
-        cnt[c] = 0
-        if hz[c] > 0:
-            total += hz[c]
-            last = c
-    if n <= 0 or last < 0:
-        return
-    left = binom_inv(u[j0], n, -math.expm1(-total * dt))
-    rest = total
-    for c in range(last):
-        if left == 0:
-            return
-        if hz[c] <= 0:
-            continue
-        k = binom_inv(u[j0 + 1 + c], left, hz[c] / rest)
-        cnt[c] = k
-        left -= k
-        rest -= hz[c]
-    cnt[last] = left
+@numba.njit(cache=True, inline="always")
+def _queue(bu, bn, bp, nb, u, n, p):
+    """Append the draw ``Binomial(n, p)`` at uniform ``u`` to a batch; return its index."""
+    bu[nb] = u
+    bn[nb] = n
+    bp[nb] = p
+    return nb
 
 
 @numba.njit(cache=True)
@@ -874,60 +850,135 @@ def _advance(
     dt,
     out,
 ):
+    """One step of every market (see :func:`step_population`), its binomials in batches.
+
+    Every market's draws are those of the plain rule, market by market: draw 0 initiation;
+    the four compartments' competing exits (draws 1-4 using, not recently released: fatal
+    overdose, other death, treatment, remission; 5-9 recently released: the same with the
+    release multiplier, and the end of the high-risk window; 10-13 treatment: fatal
+    overdose and other death, both / rr, dropout, completion; 14-15 remission: relapse,
+    death), each a multinomial drawn as one binomial for leaving at all (probability
+    ``1 - exp(-sum(hz) dt)``, uniform ``j0``) and then conditional binomials for each cause
+    with positive hazard in turn (probability ``hz[c] / rest``, uniform ``j0 + 1 + c``; the
+    last such cause takes the rest, so no draw removes more than the compartment holds);
+    treatment entries capped by the free places; draws 16-18 non-fatal overdoses of the
+    survivors; 19-21 the outcome of each overdose. Uniform ``j`` of market ``i`` is
+    ``keyed_uniform((uid << 5) | j, prefix)``.
+
+    The draws of one stage that do not depend on each other (all markets' draw 0 and first
+    exits; then each cause's conditional draw; the non-fatal overdoses; the outcomes) are
+    made together by :func:`~fentanet.simulate.binomial.binom_inv_many`, which returns what
+    ``binom_inv`` returns for each, so every count is the plain rule's (tested against it).
+    """
+    m = uid.shape[0]
     mu_u, h_rem, rel_mult, rr = pv[_MU_U], pv[_REM], pv[_REL_MULT], pv[_TX_RR]
     h_end = WEEKS_PER_YEAR / pv[_REL_WEEKS]
     h_drop, h_comp, h_relapse, mu_r = pv[_TX_DROP], pv[_TX_COMP], pv[_RELAPSE], pv[_MU_R]
     p0, p_w, p_s = pv[_P0], pv[_PW], pv[_PS]
-    hz4 = np.zeros(4)
-    hz5 = np.zeros(5)
-    hz2 = np.zeros(2)
-    cu = np.zeros(4, dtype=np.int64)
-    cr = np.zeros(5, dtype=np.int64)
-    ct = np.zeros(4, dtype=np.int64)
-    cm = np.zeros(2, dtype=np.int64)
-    ui = np.empty(_N_UNIFORMS)
-    for i in range(uid.shape[0]):
+    j0s = (1, 5, 10, 14)  # first uniform of each compartment's exits
+    hz = np.zeros((m, 4, 5))  # annual exit hazards: using, released, treatment, remission
+    cnt = np.zeros((m, 4, 5), dtype=np.int64)
+    left = np.zeros((m, 4), dtype=np.int64)  # still to split over the causes
+    rest = np.zeros((m, 4))  # hazard of the causes not drawn yet
+    last = np.full((m, 4), -1, dtype=np.int64)  # the last cause with a positive hazard
+    slot = np.full((m, 5), -1, dtype=np.int64)  # a market's draws in the current batch
+    r_od = np.empty(m)
+    f = np.empty(m)
+    kit = np.empty(m)
+    capacity = np.empty(m)
+    rel_in = np.empty(m, dtype=np.int64)
+    init = np.zeros(m, dtype=np.int64)
+    cap = 5 * m
+    bu = np.empty(cap)
+    bp = np.empty(cap)
+    bn = np.empty(cap, dtype=np.int64)
+    bk = np.empty(cap, dtype=np.int64)
+    work = np.empty((4, cap))
+    iwork = np.empty((2, cap), dtype=np.int64)
+    # stage 1: releases, rates; draw 0 and each compartment's first exit draw
+    nb = 0
+    for i in range(m):
         # releases after arrest join the post-release window (at most those using not in it)
-        rel_in = using[i] - released[i]
-        if x[i, _X_REL] + 0.5 < rel_in:
-            rel_in = math.floor(x[i, _X_REL] + 0.5)
-        released[i] += rel_in
-        h_init, r_od, f, kit, h_entry, capacity = _rates(pv, x, i, capacity0[i], treatment[i])
+        ri = using[i] - released[i]
+        if x[i, _X_REL] + 0.5 < ri:
+            ri = math.floor(x[i, _X_REL] + 0.5)
+        released[i] += ri
+        rel_in[i] = ri
+        h_init, r, fi, ki, h_entry, c = _rates(pv, x, i, capacity0[i], treatment[i])
+        r_od[i], f[i], kit[i], capacity[i] = r, fi, ki, c
         base = np.uint64(uid[i]) << np.uint64(5)
-        for j in range(_N_UNIFORMS):
-            ui[j] = keyed_uniform(base | np.uint64(j), prefix)
-        h_fatal = r_od * f
-        # draw 0: initiation from the people at risk
-        init = binom_inv(ui[0], at_risk[i], -math.expm1(-h_init * dt))
-        # draws 1-4: using (not recently released) -> fatal overdose, other death,
-        # treatment, remission
-        ordinary = using[i] - released[i]
-        hz4[0] = h_fatal
-        hz4[1] = mu_u
-        hz4[2] = h_entry
-        hz4[3] = h_rem
-        _competing(ui, 1, ordinary, hz4, cu, dt)
-        # draws 5-9: recently released -> the same, with the release multiplier, or the
-        # end of the high-risk window (still using)
-        hz5[0] = h_fatal * rel_mult
-        hz5[1] = mu_u
-        hz5[2] = h_entry
-        hz5[3] = h_rem
-        hz5[4] = h_end
-        _competing(ui, 5, released[i], hz5, cr, dt)
-        # draws 10-13: treatment -> fatal overdose, other death (both / rr), dropout,
-        # completion into remission
-        hz4[0] = h_fatal / rr
-        hz4[1] = mu_u / rr
-        hz4[2] = h_drop
-        hz4[3] = h_comp
-        _competing(ui, 10, treatment[i], hz4, ct, dt)
-        # draws 14-15: remission -> relapse, death
-        hz2[0] = h_relapse
-        hz2[1] = mu_r
-        _competing(ui, 14, remission[i], hz2, cm, dt)
+        h_fatal = r * fi
+        hz[i, 0, 0] = h_fatal
+        hz[i, 0, 1] = mu_u
+        hz[i, 0, 2] = h_entry
+        hz[i, 0, 3] = h_rem
+        hz[i, 1, 0] = h_fatal * rel_mult
+        hz[i, 1, 1] = mu_u
+        hz[i, 1, 2] = h_entry
+        hz[i, 1, 3] = h_rem
+        hz[i, 1, 4] = h_end
+        hz[i, 2, 0] = h_fatal / rr
+        hz[i, 2, 1] = mu_u / rr
+        hz[i, 2, 2] = h_drop
+        hz[i, 2, 3] = h_comp
+        hz[i, 3, 0] = h_relapse
+        hz[i, 3, 1] = mu_r
+        if at_risk[i] > 0:
+            slot[i, 4] = _queue(bu, bn, bp, nb, keyed_uniform(base, prefix), at_risk[i],
+                                -math.expm1(-h_init * dt))
+            nb += 1
+        for g in range(4):
+            n = using[i] - released[i] if g == 0 else (
+                released[i] if g == 1 else (treatment[i] if g == 2 else remission[i]))
+            total = 0.0
+            for c in range(5):
+                if hz[i, g, c] > 0:
+                    total += hz[i, g, c]
+                    last[i, g] = c
+            if n > 0 and last[i, g] >= 0:
+                rest[i, g] = total
+                slot[i, g] = _queue(bu, bn, bp, nb, keyed_uniform(base | np.uint64(j0s[g]),
+                                                                  prefix),
+                                    n, -math.expm1(-total * dt))
+                nb += 1
+    binom_inv_many(bu, bn, bp, nb, bk, work, iwork)
+    for i in range(m):
+        if slot[i, 4] >= 0:
+            init[i] = bk[slot[i, 4]]
+            slot[i, 4] = -1
+        for g in range(4):
+            if slot[i, g] >= 0:
+                left[i, g] = bk[slot[i, g]]
+    # stages 2-5: cause c of every compartment still splitting people
+    for c in range(4):
+        nb = 0
+        for i in range(m):
+            base = np.uint64(uid[i]) << np.uint64(5)
+            for g in range(4):
+                slot[i, g] = -1
+                if left[i, g] > 0 and c < last[i, g] and hz[i, g, c] > 0:
+                    u = keyed_uniform(base | np.uint64(j0s[g] + 1 + c), prefix)
+                    slot[i, g] = _queue(bu, bn, bp, nb, u, left[i, g], hz[i, g, c] / rest[i, g])
+                    nb += 1
+        if nb == 0:  # no draw of cause c; a later cause may still have some
+            continue
+        binom_inv_many(bu, bn, bp, nb, bk, work, iwork)
+        for i in range(m):
+            for g in range(4):
+                if slot[i, g] >= 0:
+                    k = bk[slot[i, g]]
+                    cnt[i, g, c] = k
+                    left[i, g] -= k
+                    rest[i, g] -= hz[i, g, c]
+    # stage 6: the last cause takes the rest; entries capped; non-fatal overdoses (16-18)
+    nb = 0
+    for i in range(m):
+        for g in range(4):
+            if last[i, g] >= 0:
+                cnt[i, g, last[i, g]] = left[i, g]
+        cu, cr, ct = cnt[i, 0], cnt[i, 1], cnt[i, 2]
         # treatment entries are capped by the free places
-        free = math.floor(capacity) - treatment[i]
+        free = math.floor(capacity[i]) - treatment[i]
         if free < 0:
             free = 0
         entries = cu[2] + cr[2]
@@ -935,44 +986,81 @@ def _advance(
             keep_r = (cr[2] * free) // entries
             cr[2] = keep_r
             cu[2] = free - keep_r
-            entries = free
-        # draws 16-18: non-fatal overdoses of the survivors (counts; no one moves)
-        nf = 1.0 - f
-        nonfatal = binom_inv(ui[16], ordinary - cu[0] - cu[1], -math.expm1(-r_od * nf * dt))
-        nonfatal += binom_inv(
-            ui[17], released[i] - cr[0] - cr[1], -math.expm1(-r_od * rel_mult * nf * dt)
-        )
-        nonfatal += binom_inv(
-            ui[18], treatment[i] - ct[0] - ct[1], -math.expm1(-r_od / rr * nf * dt)
-        )
-        # draws 19-21: outcome of each overdose. Given an overdose: fatal p0 (1 - w k s),
-        # reversed p0 w k s, survived with naloxone (1 - p0) w k, survived without
-        # (1 - p0)(1 - w k).
-        wk = p_w * kit
+        base = np.uint64(uid[i]) << np.uint64(5)
+        nf = 1.0 - f[i]
+        r = r_od[i]
+        ordinary = using[i] - released[i]
+        for j in range(3):
+            if j == 0:
+                n = ordinary - cu[0] - cu[1]
+                p = -math.expm1(-r * nf * dt)
+            elif j == 1:
+                n = released[i] - cr[0] - cr[1]
+                p = -math.expm1(-r * rel_mult * nf * dt)
+            else:
+                n = treatment[i] - ct[0] - ct[1]
+                p = -math.expm1(-r / rr * nf * dt)
+            slot[i, j] = _queue(bu, bn, bp, nb, keyed_uniform(base | np.uint64(16 + j), prefix),
+                                n, p)
+            nb += 1
+    binom_inv_many(bu, bn, bp, nb, bk, work, iwork)
+    nonfatal = np.empty(m, dtype=np.int64)
+    # stage 7: given an overdose: fatal p0 (1 - w k s), reversed p0 w k s, survived with
+    # naloxone (1 - p0) w k, survived without (1 - p0)(1 - w k); draws 19 (reversed among
+    # the non-fatal) and 21 (naloxone given at the fatal)
+    nb = 0
+    for i in range(m):
+        nonfatal[i] = bk[slot[i, 0]] + bk[slot[i, 1]] + bk[slot[i, 2]]
+        base = np.uint64(uid[i]) << np.uint64(5)
+        nf = 1.0 - f[i]
+        wk = p_w * kit[i]
         rev = p0 * wk * p_s
-        reversed_ = binom_inv(ui[19], nonfatal, rev / nf if nf > 0 else 0.0)
-        rest_nf = nf - rev
-        given_nf = binom_inv(
-            ui[20], nonfatal - reversed_, (1.0 - p0) * wk / rest_nf if rest_nf > 0 else 0.0
-        )
-        fatal = cu[0] + cr[0] + ct[0]
+        slot[i, 0] = _queue(bu, bn, bp, nb, keyed_uniform(base | np.uint64(19), prefix),
+                            nonfatal[i], rev / nf if nf > 0 else 0.0)
+        fatal = cnt[i, 0, 0] + cnt[i, 1, 0] + cnt[i, 2, 0]
         q = wk * p_s
-        given_fatal = binom_inv(ui[21], fatal, wk * (1.0 - p_s) / (1.0 - q) if q < 1 else 0.0)
-        # apply
-        at_risk[i] -= init
+        slot[i, 1] = _queue(bu, bn, bp, nb + 1, keyed_uniform(base | np.uint64(21), prefix),
+                            fatal, wk * (1.0 - p_s) / (1.0 - q) if q < 1 else 0.0)
+        nb += 2
+    binom_inv_many(bu, bn, bp, nb, bk, work, iwork)
+    # stage 8: draw 20, naloxone given at the non-fatal overdoses not reversed
+    nb = 0
+    for i in range(m):
+        base = np.uint64(uid[i]) << np.uint64(5)
+        nf = 1.0 - f[i]
+        wk = p_w * kit[i]
+        rest_nf = nf - p0 * wk * p_s
+        slot[i, 2] = _queue(bu, bn, bp, nb, keyed_uniform(base | np.uint64(20), prefix),
+                            nonfatal[i] - bk[slot[i, 0]],
+                            (1.0 - p0) * wk / rest_nf if rest_nf > 0 else 0.0)
+        nb += 1
+    # (slot[i, 0] and slot[i, 1] index the previous batch: read them before it is reused)
+    reversed_ = np.empty(m, dtype=np.int64)
+    given_fatal = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        reversed_[i] = bk[slot[i, 0]]
+        given_fatal[i] = bk[slot[i, 1]]
+    binom_inv_many(bu, bn, bp, nb, bk, work, iwork)
+    # apply
+    for i in range(m):
+        cu, cr, ct, cm = cnt[i, 0], cnt[i, 1], cnt[i, 2], cnt[i, 3]
+        entries = cu[2] + cr[2]
+        fatal = cu[0] + cr[0] + ct[0]
+        given_nf = bk[slot[i, 2]]
+        at_risk[i] -= init[i]
         left_r = cr[0] + cr[1] + cr[2] + cr[3]  # left using: died, treatment, remission
-        using[i] += init + ct[2] + cm[0] - (cu[0] + cu[1] + cu[2] + cu[3]) - left_r
+        using[i] += init[i] + ct[2] + cm[0] - (cu[0] + cu[1] + cu[2] + cu[3]) - left_r
         released[i] -= left_r + cr[4]
         treatment[i] += entries - (ct[0] + ct[1] + ct[2] + ct[3])
         remission[i] += cu[3] + cr[3] + ct[3] - (cm[0] + cm[1])
         od_deaths[i] += fatal
         other = cu[1] + cr[1] + ct[1] + cm[1]
         other_deaths[i] += other
-        out[i, 0] = init
-        out[i, 1] = fatal + nonfatal
+        out[i, 0] = init[i]
+        out[i, 1] = fatal + nonfatal[i]
         out[i, 2] = fatal
-        out[i, 3] = reversed_
-        out[i, 4] = reversed_ + given_nf + given_fatal
+        out[i, 3] = reversed_[i]
+        out[i, 4] = reversed_[i] + given_nf + given_fatal[i]
         out[i, 5] = entries
         out[i, 6] = ct[2] + ct[3]
         out[i, 7] = ct[3]
@@ -983,8 +1071,7 @@ def _advance(
         out[i, 12] = ct[0] + ct[1]
         out[i, 13] = ct[0]
         out[i, 14] = cm[1]
-        out[i, 15] = rel_in
-
+        out[i, 15] = rel_in[i]
 
 @dataclass
 class PopulationRun:
