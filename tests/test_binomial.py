@@ -149,7 +149,8 @@ def test_batched_draws_are_binom_inv_draws():
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.floats(1e-300, 1 - 2**-53), st.integers(-3, 10**9),
-                          st.one_of(st.floats(-1, 2), st.just(float("nan")))), min_size=1, max_size=40))
+                          st.one_of(st.floats(-1, 2), st.just(float("nan")))),
+                min_size=1, max_size=40))
 def test_batched_draws_are_binom_inv_draws_hypothesis(draws):
     u, n, p = (np.array(c) for c in zip(*draws, strict=True))
     np.testing.assert_array_equal(_many(u, n, p), binomial_inv(u, n, p))

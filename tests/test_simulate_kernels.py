@@ -386,7 +386,7 @@ def test_default_roles_first_member_leads_and_the_next_two_are_lieutenants():
 
     org = np.array([0, 0, 0, 0, 1, 1, -1, 2, 2], dtype=np.int32)
     role = np.array([0, 1, 0, 0, 2, 0, 0, 0, 0], dtype=np.int8)
-    _default_roles(org, role, None)
+    _default_roles(org, role)
     # organization 0 gets a leader (its first member) and lieutenants (the next two; one
     # already was); organization 1 has its leader; 2 is led by its first member
     np.testing.assert_array_equal(role, [2, 1, 1, 0, 2, 0, 0, 2, 1])

@@ -551,9 +551,11 @@ class PopulationInputs:
 
     def matrix(self, n_markets: int) -> np.ndarray:
         """The inputs as a validated (n_markets, 11) float array, columns in
-        :data:`INPUT_NAMES` order (one row per market: the kernel reads a market's inputs
-        together); bad values raise :class:`InputError` naming the input."""
-        x = np.empty((n_markets, len(INPUT_NAMES)), dtype=np.float64)
+        :data:`INPUT_NAMES` order; bad values raise :class:`InputError` naming the input.
+
+        Column-major (the transpose of an (11, n_markets) array): each input is copied in
+        one contiguous run, a third of the time of filling strided columns."""
+        xt = np.empty((len(INPUT_NAMES), n_markets), dtype=np.float64)
         for row, name in enumerate(INPUT_NAMES):
             a = np.asarray(getattr(self, name), dtype=np.float64)
             if a.ndim != 0 and a.shape != (n_markets,):
@@ -561,9 +563,10 @@ class PopulationInputs:
                     f"expected {n_markets} values (one per market), got shape {a.shape}",
                     field=f"inputs.{name}",
                 )
-            x[:, row] = a
-        row, col = _first_bad_input(x)
-        if row >= 0:
+            xt[row] = a
+        x = xt.T
+        if not _inputs_valid(xt, _UPPER):
+            row, col = _first_bad_input(x)
             name = INPUT_NAMES[row]
             want = "in [0, 1]" if row in _UNIT_ROWS else "finite and >= 0"
             raise InputError(
@@ -581,6 +584,21 @@ class PopulationInputs:
 INPUT_NAMES = tuple(_INPUT_DEFAULTS)
 """The inputs in the column order of :meth:`PopulationInputs.matrix`."""
 _UNIT_ROWS = tuple(INPUT_NAMES.index(n) for n in ("availability", *_EFFORTS))
+_UPPER = np.array([1.0 if r in _UNIT_ROWS else np.inf for r in range(len(INPUT_NAMES))])
+"""The largest valid value of each input (shares and efforts at most 1)."""
+
+
+@numba.njit(cache=True)
+def _inputs_valid(xt, upper):
+    """Whether every value of the (inputs, markets) array ``xt`` is finite, ``>= 0`` and at
+    most its input's ``upper`` bound (NaN is not); without a branch per value."""
+    ok = True
+    for r in range(xt.shape[0]):
+        hi = upper[r]
+        for c in range(xt.shape[1]):
+            v = xt[r, c]
+            ok &= (v >= 0.0) & (v <= hi) & (v < np.inf)
+    return ok
 
 
 @numba.njit(cache=True)
