@@ -138,6 +138,12 @@ def test_batched_draws_are_binom_inv_draws():
                np.nextafter(first, 0), np.nextafter(first, 1), 1 - u):
         us = np.clip(np.nan_to_num(us, nan=0.5), 1e-300, 1 - 2**-53)
         np.testing.assert_array_equal(_many(us, n, p), binomial_inv(us, n, p))
+    # the last ulp below 1: walks into the tail, past n or to an underflow
+    n = np.array([1, 2, 3, 4, 5, 7, 8, 9, 40, 200, 10**9, 10**6, 300])
+    p = np.array([0.3, 0.5, 0.2, 0.45, 0.1, 0.33, 0.5, 0.01, 0.4, 0.4, 1e-7, 3e-5, 0.9])
+    for us in (1 - 2**-53, 1 - 2**-40, 0.999999, 2**-50, 0.5):
+        np.testing.assert_array_equal(_many(np.full(n.size, us), n, p),
+                                      binomial_inv(np.full(n.size, us), n, p))
     # a batch reads only its first `count` draws
     k = np.full(4, -7, dtype=np.int64)
     from fentanet.simulate.binomial import binom_inv_many

@@ -231,9 +231,13 @@ def _kernels(state, params, inputs, seed, step, dt):
     for kernel in (_advance, advance_plain):
         s = state.copy()
         out = np.empty((s.n_markets, len(FLOWS)), dtype=np.int64)
-        kernel(Streams(seed).prefix("population", step), s.uid, s.at_risk, s.using, s.released,
-               s.treatment, s.remission, s.overdose_deaths, s.other_deaths, s.capacity,
-               inputs.matrix(s.n_markets), params.vector, float(dt), out)
+        totals = np.zeros(len(FLOWS), dtype=np.int64)
+        args = [Streams(seed).prefix("population", step), s.uid, s.at_risk, s.using, s.released,
+                s.treatment, s.remission, s.overdose_deaths, s.other_deaths, s.capacity,
+                inputs.matrix(s.n_markets), params.vector, float(dt), out]
+        kernel(*args, totals) if kernel is _advance else kernel(*args)
+        if kernel is _advance:
+            np.testing.assert_array_equal(totals, out.sum(axis=0))
         got.append((out, s))
     return got
 

@@ -153,10 +153,33 @@ ZERO_MARGIN = 1e-12
 
 @numba.njit(cache=True)
 def _walk(u: float, n: int, p: float, pmf: float, r: float) -> int:
-    """The walk of :func:`_small_tail` from ``k = 0`` with its first ``pmf`` and ``r`` given
-    (the same operations in the same order, so the same ``k``)."""
+    """The walk of :func:`_small_tail` from ``k = 0`` with its first ``pmf`` and ``r`` given:
+    the same terms, added in the same order, so the same ``k``.
+
+    Four steps at a time: the four ratios ``r (n - k) / (k + 1)`` (integers exact in
+    floating point, as in the plain walk), the four terms and partial sums, then one test;
+    the partial sums never decrease, so the answer in a block that reaches ``u`` is ``k + 1``
+    plus the number of its first three sums below ``u``. A block that would pass ``n`` or
+    whose last term underflows to 0 is walked step by step, as the plain walk does."""
     cdf = pmf
     k = 0
+    fn = float(n)
+    while k + 4 <= n:
+        fk = float(k)
+        p1 = pmf * (r * (fn - fk) / (fk + 1.0))
+        p2 = p1 * (r * (fn - (fk + 1.0)) / (fk + 2.0))
+        p3 = p2 * (r * (fn - (fk + 2.0)) / (fk + 3.0))
+        p4 = p3 * (r * (fn - (fk + 3.0)) / (fk + 4.0))
+        c1 = cdf + p1
+        c2 = c1 + p2
+        c3 = c2 + p3
+        c4 = c3 + p4
+        if p4 == 0.0:
+            break
+        if c4 < u:
+            pmf, cdf, k = p4, c4, k + 4
+            continue
+        return k + 1 + (c1 < u) + (c2 < u) + (c3 < u)
     mode = n * p
     while cdf < u and k < n:
         pmf *= r * (n - k) / (k + 1)

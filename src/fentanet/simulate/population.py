@@ -814,13 +814,18 @@ def _step_array(
     streams: Streams,
     step: int,
     dt: float,
+    totals: np.ndarray | None = None,
 ) -> np.ndarray:
-    """:func:`step_population` returning the flows as one (markets, len(FLOWS)) array."""
+    """:func:`step_population` returning the flows as one (markets, len(FLOWS)) array;
+    each flow's sum over the markets is added to ``totals`` (int64, ``len(FLOWS)``) when
+    given."""
     if not dt > 0 or not math.isfinite(dt):
         raise InputError(f"expected a time step > 0 in years, got {dt}", field="dt")
     m = state.n_markets
     x = inputs.matrix(m)
     out = np.empty((m, len(FLOWS)), dtype=np.int64)
+    if totals is None:
+        totals = np.zeros(len(FLOWS), dtype=np.int64)
     # uniform j of market i is Streams.uniform("population", step, (uid << 5) | j), derived
     # inside the kernel (bit-identical; population_uniforms gives them to Python)
     _advance(
@@ -838,6 +843,7 @@ def _step_array(
         params.vector,
         float(dt),
         out,
+        totals,
     )
     return out
 
@@ -867,8 +873,10 @@ def _advance(
     pv,
     dt,
     out,
+    totals,
 ):
-    """One step of every market (see :func:`step_population`), its binomials in batches.
+    """One step of every market (see :func:`step_population`), its binomials in batches;
+    ``out`` gets the flows per market, ``totals`` their sums over markets added.
 
     Every market's draws are those of the plain rule, market by market: draw 0 initiation;
     the four compartments' competing exits (draws 1-4 using, not recently released: fatal
@@ -1090,6 +1098,8 @@ def _advance(
         out[i, 13] = ct[0]
         out[i, 14] = cm[1]
         out[i, 15] = rel_in[i]
+        for j in range(16):
+            totals[j] += out[i, j]
 
 @dataclass
 class PopulationRun:

@@ -87,9 +87,10 @@ def run(sim) -> None:
         diversion=diversion(sim), released=released, education=float(cov["education"]),
         prevention=float(cov["prevention"]), treatment=float(cov["treatment"]),
         naloxone=float(cov["naloxone"]), scam_awareness=float(cov["scam_awareness"]))
-    # step_population's flows as one (markets, flows) array: one sum for every flow
-    totals = popmod._step_array(sim.pop_state, sim.pop_params, inputs, sim.streams,
-                                sim.step, sim.dt).sum(axis=0)
+    # step_population's flows summed over the markets (by the kernel)
+    totals = np.zeros(len(popmod.FLOWS), dtype=np.int64)
+    popmod._step_array(sim.pop_state, sim.pop_params, inputs, sim.streams, sim.step, sim.dt,
+                       totals)
     now = sim.now
     for name, col in _columns(popmod.FLOWS):
         now[name] = float(totals[col])

@@ -47,15 +47,36 @@ def balance(sim, stock: float | None = None,
 
 @numba.njit(cache=True)
 def _tally(kind, alive, product, precursor, n_kinds):
-    """Alive actors per kind code; product and precursor held."""
-    counts = np.zeros(n_kinds)
+    """Alive actors per kind code; product and precursor held (each summed in slot order).
+
+    The counts go to four integer tallies in turn (slot ``i`` to tally ``i % 4``), added at
+    the end: consecutive actors are mostly of one kind, and one tally would wait on its own
+    last store at every slot (the loop took twice as long). The sums keep their order."""
+    n = kind.size
+    c4 = np.zeros((4, n_kinds), dtype=np.int64)
     stock = 0.0
     prec = 0.0
-    for i in range(kind.size):
-        if alive[i]:
-            counts[kind[i]] += 1.0
+    n4 = n - n % 4
+    for i in range(0, n4, 4):
+        c4[0, kind[i]] += alive[i]
+        c4[1, kind[i + 1]] += alive[i + 1]
+        c4[2, kind[i + 2]] += alive[i + 2]
+        c4[3, kind[i + 3]] += alive[i + 3]
+        stock += product[i]
+        stock += product[i + 1]
+        stock += product[i + 2]
+        stock += product[i + 3]
+        prec += precursor[i]
+        prec += precursor[i + 1]
+        prec += precursor[i + 2]
+        prec += precursor[i + 3]
+    for i in range(n4, n):
+        c4[0, kind[i]] += alive[i]
         stock += product[i]
         prec += precursor[i]
+    counts = np.zeros(n_kinds)
+    for c in range(n_kinds):
+        counts[c] = c4[0, c] + c4[1, c] + c4[2, c] + c4[3, c]
     return counts, stock, prec
 
 
