@@ -63,3 +63,69 @@ def test_clear_sets_every_entry_to_plus_zero():
     _clear(a.view(np.int64), b.view(np.int64))
     for x in (a, b):
         assert (x.view(np.int64) == 0).all()  # +0.0, not -0.0
+
+
+def _settle_plain(li, src, dst, link_alive, alive, kind, payer, dirty, cash, hoard,
+                  upkeep_table, dt, aml, fee, unlaundered_usable, self_launder):
+    """money._settle as it was: self-laundering payers marked in a pass of their own."""
+    n = alive.size
+    laundered_for = np.zeros(n, dtype=bool)
+    for k in range(li.size):
+        if link_alive[li[k]] and alive[src[k]]:
+            laundered_for[payer[dst[k]]] = True
+    for i in range(n):
+        if kind[i] == self_launder and alive[i]:
+            laundered_for[i] = True
+    seized = laundered = 0.0
+    due = np.zeros(n)
+    for i in range(n):
+        if alive[i]:
+            due[payer[i]] += upkeep_table[kind[i]] * dt
+        x = dirty[i]
+        if x == 0.0:
+            continue
+        if laundered_for[i]:
+            z = x * aml
+            cash[i] += (x - z) * (1.0 - fee)
+            seized += z
+            laundered += x
+        else:
+            usable = x * unlaundered_usable
+            cash[i] += usable
+            hoard[i] += x - usable
+        dirty[i] = 0.0
+    out = []
+    held = 0.0
+    for i in range(n):
+        if due[i] > cash[i] + 1e-9 and alive[i] and due[i] > 0:
+            out.append(i)
+        cash[i] = max(cash[i] - due[i], 0.0)
+        held += cash[i]
+    return np.array(out, dtype=np.int64), seized, laundered, held
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_settle_as_the_plain_loops(seed):
+    from fentanet.simulate.phases.money import _settle
+
+    rng = np.random.default_rng(seed)
+    n, m = 3000, 400
+    kind = rng.integers(0, 13, n).astype(np.int8)
+    alive = rng.random(n) < 0.9
+    payer = np.where(rng.random(n) < 0.6, rng.integers(0, n, n), np.arange(n)).astype(np.int32)
+    src, dst = rng.integers(0, n, m).astype(np.int32), rng.integers(0, n, m).astype(np.int32)
+    li = rng.permutation(2 * m)[:m]
+    link_alive = rng.random(2 * m) < 0.8
+    dirty = np.where(rng.random(n) < 0.2, rng.lognormal(8, 2, n), 0.0)
+    cash = np.where(rng.random(n) < 0.3, rng.lognormal(9, 2, n), 0.0)
+    hoard = np.zeros(n)
+    table = rng.uniform(0, 3e4, 13)
+    self_launder = int(rng.choice([-1, 1, 4]))
+    args = [li, src, dst, link_alive, alive, kind, payer, dirty, cash, hoard, table, 1 / 52,
+            0.1, 0.15, 0.3, self_launder]
+    copies = [[a.copy() if isinstance(a, np.ndarray) else a for a in args] for _ in range(2)]
+    got, want = _settle(*copies[0]), _settle_plain(*copies[1])
+    _assert_same(got, want)
+    for a, b in zip(copies[0], copies[1], strict=True):
+        if isinstance(a, np.ndarray):
+            np.testing.assert_array_equal(a, b)

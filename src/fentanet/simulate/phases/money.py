@@ -86,16 +86,14 @@ def run(sim) -> None:
 def _settle(li, src, dst, link_alive, alive, kind, payer, dirty, cash, hoard, upkeep_table,
             dt, aml, fee, unlaundered_usable, self_launder):
     """Launder or hoard each payer's revenue, then pay upkeep; payers of kind
-    ``self_launder`` (-1: none) launder their own. Returns (insolvent payers, money seized,
-    revenue laundered, cash held)."""
+    ``self_launder`` (-1: none) launder their own (tested where their revenue is, not in a
+    pass of its own over the actors). Returns (insolvent payers, money seized, revenue
+    laundered, cash held)."""
     n = alive.size
     laundered_for = np.zeros(n, dtype=np.bool_)
     for k in range(li.size):
         if link_alive[li[k]] and alive[src[k]]:
             laundered_for[payer[dst[k]]] = True
-    for i in range(n):
-        if kind[i] == self_launder and alive[i]:
-            laundered_for[i] = True
     seized = 0.0
     laundered = 0.0
     due = np.zeros(n)
@@ -105,7 +103,7 @@ def _settle(li, src, dst, link_alive, alive, kind, payer, dirty, cash, hoard, up
         x = dirty[i]
         if x == 0.0:
             continue
-        if laundered_for[i]:
+        if laundered_for[i] or (kind[i] == self_launder and alive[i]):
             z = x * aml
             cash[i] += (x - z) * (1.0 - fee)
             seized += z
