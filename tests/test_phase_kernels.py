@@ -4,6 +4,7 @@ the members."""
 
 from __future__ import annotations
 
+import collections
 import math
 
 import numba
@@ -92,9 +93,93 @@ def test_fused_detection_is_the_hazard_expm1_and_draw_bit_for_bit(seed, theta):
         np.expm1(neg, out=neg)
         u = _detect_oracle_uniforms(n, uid, prefix)
         want = np.flatnonzero((-neg > 0) & (u < -neg))
-        got = _finish(*enforcement._detect_fused(*args, uid, prefix))
+        got = _finish(*enforcement._detect_fused(*args, uid, prefix, np.empty(n + 5)))
         np.testing.assert_array_equal(got, want)
         assert 0 < want.size < n
+
+
+def _detect_oracle(args, uid, prefix):
+    """Detected slots by the plain rule: every hazard, NumPy's expm1 over them, the draws."""
+    n = args[0].size
+    tgt = args[13]
+    neg = enforcement._hazard(*args[:13], tgt if tgt.size else np.ones(n), *args[14:])[1]
+    np.expm1(neg, out=neg)
+    u = _detect_oracle_uniforms(n, uid, prefix)
+    return np.flatnonzero((-neg > 0) & (u < -neg))
+
+
+@pytest.mark.parametrize("case", ["a_min above 1", "protection above 1", "negative target",
+                                  "NaN protection", "negative intel", "NaN activity",
+                                  "infinite tips", "activity exponent 2", "zero step"])
+def test_detection_thresholds_never_skip_a_slot_the_plain_rule_detects(case):
+    """The kinds' thresholds skip slots only where no hazard of theirs could be detected:
+    on odd inputs (factors below 0 or not numbers, activities above 1) the slots detected
+    are those of the plain rule, and the thresholds leave those kinds to it."""
+    rng = np.random.default_rng(11)
+    n = 4000
+    kind = rng.integers(0, len(KIND), n).astype(np.int8)
+    alive = rng.random(n) < 0.95
+    legit = rng.random(n) < 0.1
+    refused = rng.random(n)
+    throughput = rng.random(n) * 20.0
+    capacity = np.where(rng.random(n) < 0.9, rng.random(n) * 200.0, 0.0)
+    prot_map = np.where(rng.random(n) < 0.3, rng.integers(0, 30, n), -1).astype(np.int64)
+    protection = rng.random(30) * 0.9
+    base = rng.random(len(KIND)) * 20.0  # large hazards: many detections
+    enforced = np.ones(len(KIND), dtype=bool)
+    target = np.where(rng.random(n) < 0.1, 3.0, 1.0)
+    uid = rng.permutation(20 * n)[:n].astype(np.int64)
+    a_min, intel, tip, dt, theta = 0.05, 1.0, 2.0, 1 / 52, 0.5
+    if case == "a_min above 1":
+        a_min = 1.7
+    elif case == "protection above 1":
+        protection[3] = 1.5
+    elif case == "negative target":
+        target[7] = -2.0
+    elif case == "NaN protection":
+        protection[4] = np.nan
+    elif case == "negative intel":
+        intel = -1.0
+    elif case == "NaN activity":
+        throughput[::50] = np.nan
+    elif case == "infinite tips":
+        tip = np.inf
+    elif case == "activity exponent 2":
+        theta = 2.0
+    elif case == "zero step":
+        dt = 0.0
+    activity = enforcement._NONE
+    if theta not in (0.5, 1.0):
+        activity = enforcement._activity(throughput, capacity, dt, a_min, theta) ** theta
+    prefix = np.uint64(0xABCDEF)
+    args = (kind, alive, legit, refused, activity, throughput, capacity, a_min,
+            theta == 0.5, prot_map, protection, base, intel, target, enforced, tip, dt)
+    want = _detect_oracle(args, uid, prefix)
+    got = _finish(*enforcement._detect_fused(*args, uid, prefix, np.empty(n)))
+    np.testing.assert_array_equal(got, want)
+    thr = enforcement._thresholds(len(KIND), activity, a_min, theta == 0.5, protection, base,
+                                  intel, target, tip, dt)
+    assert np.isinf(thr[KIND["lab"]])  # labs' refusals add to their hazard: no shortcut
+    if case in ("protection above 1", "negative target", "NaN protection", "negative intel"):
+        assert np.isinf(thr).all()
+    if case == "a_min above 1":  # the bound is at the activity a_min, not 1
+        k = KIND["dealer"]
+        y = base[k] * math.sqrt(1.7) * 3.0 * dt
+        assert thr[k] >= y * (1 + 1e-9)
+
+
+def test_detection_thresholds_by_hand():
+    """One kind, hazard ``b * intel * act * (1 - p) * T`` at its largest: act 1 (a_min
+    below 1), p the least protection (0: an unprotected slot), T the largest target."""
+    base = np.array([0.1, 0.2, 0.0])
+    thr = enforcement._thresholds(3, enforcement._NONE, 0.05, True, np.array([0.2, 0.5]),
+                                  base, 1.5, np.array([1.0, 4.0, 2.0]), 2.0, 0.5)
+    lab = KIND["lab"]
+    for k in range(3):
+        if k == lab:
+            assert np.isinf(thr[k])
+        else:
+            assert thr[k] == pytest.approx(base[k] * 1.5 * 4.0 * 0.5 * (1 + 1e-9), rel=1e-15)
 
 
 def _tie_neighbours_oracle(v, ptr, idx, n0, tkey, tlink, src, dst, kind, tie, alive,
@@ -334,3 +419,101 @@ def test_orphan_rows_are_the_isin_version(seed):
     assert got.dtype == want.dtype == np.int64 and want.shape[0] > 10
     assert (~alive[li]).sum() > 5
     np.testing.assert_array_equal(got, want)
+
+
+def _remove_oracle(sim, slots, cause):
+    """Actors taken out as the engine did before the compiled pass (NumPy, step by step)."""
+    s = sim.s
+    a = s.actors
+    slots = slots[a.alive[slots]]
+    if not slots.size:
+        enforcement._arrest_columns(sim.now)
+        return
+    prod, prec = a.product[slots].sum(), a.precursor[slots].sum()
+    key = "seized_stock" if cause == "arrest" else "lost"
+    s.totals[key] = s.totals.get(key, 0.0) + float(prod)
+    s.totals[f"{key}_precursor"] = s.totals.get(f"{key}_precursor", 0.0) + float(prec)
+    a.product[slots] = 0.0
+    a.precursor[slots] = 0.0
+    a.alive[slots] = False
+    member = a.org[slots] >= 0
+    kinds = a.kind[slots]
+    opens = member
+    if cause == "arrest" and sim.p.adaptation.seller_replacement:
+        opens = member | enforcement._SELLERS[kinds]
+    a.vacant[slots[opens]] = True
+    a.vacant_since[slots[opens]] = sim.t
+    if cause == "arrest":
+        sim.now["seized_stock_kg"] += float(prod)
+        counts = np.bincount(enforcement._ARREST_COLUMN_OF[kinds],
+                             minlength=len(enforcement.ARREST_COLUMNS))
+        for col, n in zip(enforcement.ARREST_COLUMNS, counts.tolist(), strict=True):
+            sim.now[col] += float(n)
+        lead = slots[(a.role[slots] >= 1) & (a.org[slots] >= 0)]
+        if lead.size:
+            orgs = np.unique(a.org[lead])
+            x = sim.p.enforcement.asset_share
+            seized = (a.cash[orgs] + a.hoard[orgs]) * x
+            a.cash[orgs] *= 1.0 - x
+            a.hoard[orgs] *= 1.0 - x
+            sim.now["money_seized_usd"] += float(seized.sum())
+        enforcement._reveal(sim, slots)
+        dealers = slots[a.kind[slots] == KIND["dealer"]]
+        enforcement._release(sim, np.unique(dealers))
+        members = slots[member]
+        if members.size:
+            orgs, counts = np.unique(a.org[members], return_counts=True)
+            a.lost_recent[orgs] += counts
+            lead = members[a.role[members] >= 1]
+            if lead.size:
+                sim.leadership_hit = np.union1d(sim.leadership_hit, a.org[lead])
+    else:
+        sim.now["lost_kg"] += float(prod)
+        enforcement._arrest_columns(sim.now)
+    mk = slots[kinds == KIND["marketplace"]]
+    if mk.size:
+        enforcement._orphan(sim, mk)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_remove_in_one_compiled_pass_equals_the_numpy_steps(toy_sim, seed):
+    """Arrests and exits of random slots (dead ones, repeats, leaders, dealers and
+    marketplaces among them) leave every column, total, count and queue as before."""
+    import copy
+
+    rng = np.random.default_rng(seed)
+    base = copy.deepcopy(toy_sim)
+    a = base.s.actors
+    a.product[:] = rng.random(a.n) * 3.0  # stocks and money to seize
+    a.precursor[:] = rng.random(a.n)
+    a.cash[:] = rng.random(a.n) * 1e4
+    a.hoard[:] = rng.random(a.n) * 1e3
+    a.lost_recent[:] = rng.random(a.n) * 2.0
+    leaders = np.flatnonzero((a.role >= 1) & (a.org >= 0))
+    picks = np.concatenate([rng.choice(a.n, 60), rng.choice(leaders, 4),
+                            np.flatnonzero(a.kind == KIND["marketplace"])[:2],
+                            np.flatnonzero(a.kind == KIND["dealer"])[:5]])
+    picks = np.concatenate([picks, picks[:7]])  # repeats
+    sims = []
+    for fn in (enforcement.remove, _remove_oracle):
+        sim = copy.deepcopy(base)
+        ad = sim.p.adaptation.model_copy(update={"seller_replacement": bool(seed % 2)})
+        sim.p = sim.p.model_copy(update={"adaptation": ad})
+        sim.now = collections.defaultdict(float)
+        fn(sim, picks[: picks.size // 2], "arrest")
+        fn(sim, picks[picks.size // 2:], "arrest" if seed < 2 else "exit")
+        fn(sim, np.zeros(0, dtype=np.int64), "exit")
+        sims.append(sim)
+    new, old = sims
+    assert dict(new.now) == dict(old.now) and list(new.now) == list(old.now)
+    assert new.now["money_seized_usd"] > 0 and new.s.totals == old.s.totals
+    for table in ("actors", "links"):
+        x, y = getattr(new.s, table), getattr(old.s, table)
+        for col in x.columns:
+            np.testing.assert_array_equal(getattr(x, col), getattr(y, col), err_msg=col)
+    np.testing.assert_array_equal(new.leadership_hit, old.leadership_hit)
+    assert new.leadership_hit.size > 0
+    np.testing.assert_array_equal(new.orphans, old.orphans)
+    assert new.releases.keys() == old.releases.keys() and new.releases
+    for k in new.releases:
+        np.testing.assert_array_equal(new.releases[k], old.releases[k])

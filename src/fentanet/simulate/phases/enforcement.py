@@ -22,9 +22,11 @@ import numpy as np
 from fentanet.simulate.binomial import keyed_uniform
 from fentanet.simulate.params import KINDS_ENFORCED
 from fentanet.simulate.phases.shipping import receiver_counts
-from fentanet.simulate.state import KIND, LKIND, ROLE
+from fentanet.simulate.state import KIND, LKIND, ROLE, room
 
 LAB, SUPPLIER = KIND["lab"], KIND["supplier"]
+DEALER, MARKETPLACE = KIND["dealer"], KIND["marketplace"]
+LIEUTENANT = ROLE["lieutenant"]
 
 
 def init(sim) -> None:
@@ -155,23 +157,79 @@ def _decide(u, y):
 
 
 @numba.njit(cache=True)
+def _thresholds(kind_count, activity, a_min, root, protection, base, intel, target,
+                tip_rate, dt):
+    """Per kind code, a uniform at or above which no slot of that kind is detected: the
+    ``y * (1 + _SURE)`` of :func:`_decide` at the kind's largest hazard (largest activity,
+    least protection, largest target multiplier). Every factor of the hazard is
+    non-negative and rounding is monotone, so each slot's ``y * (1 + _SURE)`` is at most
+    its kind's threshold. Infinite (no shortcut) for labs (their refusals add to the
+    hazard), for a negative factor and where an input is not a number."""
+    thr = np.full(kind_count, np.inf)
+    if not dt >= 0.0:
+        return thr
+    if activity.size:
+        top = 0.0
+        for v in activity:
+            if not v <= top:
+                top = v  # NaN taken too: no bound
+    else:
+        top = max(1.0, a_min) if a_min == a_min else math.nan
+        if root:
+            top = math.sqrt(top)
+    least = 0.0  # the least protection (0 for slots no official protects)
+    for p in protection:
+        if not p <= 1.0:
+            return thr  # a factor 1 - p below 0 (or NaN)
+        least = min(least, p)
+    most = 1.0  # the largest target multiplier
+    if target.size:
+        most = 0.0
+        for v in target:
+            if not v >= 0.0:
+                return thr
+            most = max(most, v)
+    for k in range(kind_count):
+        if k != LAB and base[k] * intel >= 0.0:
+            y = _hazard_of(k, base[k], intel, top, least, most, tip_rate, 0.0) * dt
+            t = y * (1.0 + _SURE)
+            if t == t:
+                thr[k] = t
+    return thr
+
+
+@numba.njit(cache=True)
 def _detect_fused(kind, alive, legit, refused, activity, throughput, capacity, a_min, root,
                   prot_map, protection, base, intel, target, enforced, tip_rate, dt, uid,
-                  prefix):
-    """Detection in one pass: per slot the hazard (:func:`_hazard`) and its keyed uniform,
-    decided by :func:`_decide`. Returns the slots detected (ascending), the undecided slots
+                  prefix, draws):
+    """Detection: per slot the hazard (:func:`_hazard`) and its keyed uniform, decided by
+    :func:`_decide`. Returns the slots detected (ascending), the undecided slots
     (ascending), their exponents ``-hazard * dt`` and their uniforms: the caller finishes
     those with NumPy's ``expm1``, so every slot is detected exactly when its keyed uniform
-    is below the probability ``-np.expm1(-hazard * dt)``."""
+    is below the probability ``-np.expm1(-hazard * dt)``.
+
+    The uniforms are drawn first, every slot's into ``draws`` (scratch of at least
+    ``kind.size``; a loop without branches, which the compiler vectorises). A slot whose
+    uniform is at or above its kind's threshold (:func:`_thresholds`) is one
+    :func:`_decide` would leave undetected whatever its hazard, so the hazard is computed
+    only for the few slots below it (about the kind's largest probability of detection):
+    the same slots, the same draws, a third of the time."""
     n = kind.size
+    thr = _thresholds(base.size, activity, a_min, root, protection, base, intel, target,
+                      tip_rate, dt)
     hit = np.empty(n, dtype=np.int64)
     nh = 0
     rest = np.empty(n, dtype=np.int64)
     rest_x = np.empty(n)
     rest_u = np.empty(n)
     nr = 0
+    for i in range(n):  # without branches: vectorised
+        draws[i] = keyed_uniform(np.uint64(uid[i]), prefix)
     for i in range(n):
+        u = draws[i]
         k = kind[i]
+        if u >= thr[k]:
+            continue  # not detected, whatever the hazard
         if not alive[i] or not enforced[k] or (legit[i] and k == SUPPLIER):
             continue
         j = prot_map[i]
@@ -184,7 +242,6 @@ def _detect_fused(kind, alive, legit, refused, activity, throughput, capacity, a
         y = -x
         if not y > 0.0:
             continue
-        u = keyed_uniform(np.uint64(uid[i]), prefix)
         d = _decide(u, y)
         if d == 1:
             hit[nh] = i
@@ -199,8 +256,11 @@ def _detect_fused(kind, alive, legit, refused, activity, throughput, capacity, a
 
 def run(sim) -> None:
     a = sim.s.actors
+    draws = sim.__dict__.get("_draws")
+    if draws is None or draws.size < a.n:  # scratch for the uniforms, kept between steps
+        draws = sim._draws = np.empty(room(a.n))
     hit, rest, x, u = _detect_fused(*_hazard_args(sim), a.uid,
-                                    sim.streams.prefix("enforcement.detect", sim.step))
+                                    sim.streams.prefix("enforcement.detect", sim.step), draws)
     if rest.size:  # the few the bounds leave open: 1 - exp(-h dt) by NumPy's expm1
         np.expm1(x, out=x)  # minus the detection probability
         more = rest[(-x > 0.0) & (u < -x)]
@@ -215,48 +275,124 @@ def run(sim) -> None:
 def remove(sim, slots: np.ndarray, cause: str) -> None:
     """Take actors out: ``arrest`` (stocks seized, links revealed, vacancies) or ``exit``
     (stocks lost: failure, insolvency). Either way a marketplace's listings are orphaned
-    (to migrate, adaptation)."""
+    (to migrate, adaptation). The actors' columns change in one compiled pass
+    (:func:`_take_out`); sums of stocks and money are NumPy's over the same values in the
+    same order."""
     s = sim.s
     a = s.actors
-    slots = slots[a.alive[slots]]
-    if not slots.size:
+    arrest = cause == "arrest"
+    opens = _SELLERS if arrest and sim.p.adaptation.seller_replacement else _NO_KINDS
+    kept, prod, prec, counts, lead, seized, dealers, mk = _take_out(
+        np.asarray(slots, dtype=np.int64), arrest, a.alive, a.product, a.precursor, a.org,
+        a.role, a.kind, a.vacant, a.vacant_since, sim.t, opens, _ARREST_COLUMN_OF,
+        len(ARREST_COLUMNS), a.lost_recent, a.cash, a.hoard, sim.p.enforcement.asset_share)
+    if not kept.size:
         _arrest_columns(sim.now)
         return
-    prod, prec = a.product[slots].sum(), a.precursor[slots].sum()
-    key = "seized_stock" if cause == "arrest" else "lost"
+    prod, prec = prod.sum(), prec.sum()
+    key = "seized_stock" if arrest else "lost"
     s.totals[key] = s.totals.get(key, 0.0) + float(prod)
     s.totals[f"{key}_precursor"] = s.totals.get(f"{key}_precursor", 0.0) + float(prec)
-    a.product[slots] = 0.0
-    a.precursor[slots] = 0.0
-    a.alive[slots] = False
-    member = a.org[slots] >= 0
-    kinds = a.kind[slots]
-    opens = member
-    if cause == "arrest" and sim.p.adaptation.seller_replacement:  # independent sellers'
-        opens = member | _SELLERS[kinds]  # places are open to newcomers (adaptation)
-    a.vacant[slots[opens]] = True
-    a.vacant_since[slots[opens]] = sim.t
-    if cause == "arrest":
-        sim.now["seized_stock_kg"] += float(prod)
-        counts = np.bincount(_ARREST_COLUMN_OF[kinds], minlength=len(ARREST_COLUMNS))
-        now = sim.now
+    now = sim.now
+    if arrest:
+        now["seized_stock_kg"] += float(prod)
         for col, n in zip(ARREST_COLUMNS, counts.tolist(), strict=True):
             now[col] += float(n)
-        _assets(sim, slots)
-        _reveal(sim, slots)
-        _release(sim, slots)
-        _losses(sim, slots[member])
+        if lead.size:  # a leader's or lieutenant's arrest: the organization's assets,
+            # and its suspension (MADTOR)
+            now["money_seized_usd"] += float(seized.sum())
+            hit = sim.leadership_hit
+            sim.leadership_hit = np.union1d(hit, lead) if hit.size else lead
+        _reveal(sim, kept)
+        _release(sim, dealers)
     else:
-        sim.now["lost_kg"] += float(prod)
-        _arrest_columns(sim.now)
-    mk = slots[kinds == KIND["marketplace"]]  # taken down or left: listings to migrate
-    if mk.size:
+        now["lost_kg"] += float(prod)
+        _arrest_columns(now)
+    if mk.size:  # taken down or left: listings to migrate
         _orphan(sim, mk)
+
+
+@numba.njit(cache=True)
+def _take_out(slots, arrest, alive, product, precursor, org, role, kind, vacant,
+              vacant_since, t, opens, column_of, n_columns, lost_recent, cash, hoard, share):
+    """The columns of :func:`remove` in one pass over the alive ones of ``slots`` (in their
+    order): stocks to 0 (their values returned, for the caller's sums), not alive, the
+    places of members (and of the kinds ``opens``) vacant since ``t``. On an ``arrest``
+    also: the arrests per column of :data:`ARREST_COLUMNS`; each organization's recent
+    losses grow by its members arrested (one addition of the count); the organizations of
+    arrested leaders and lieutenants (ascending, distinct) lose a ``share`` of their cash
+    and hoard (the amounts seized returned, in that order). Returns (slots taken out,
+    product, precursor, arrests per column, those organizations, amounts seized, dealers
+    taken out (ascending, distinct), marketplaces taken out (in order))."""
+    kept = np.empty(slots.size, dtype=np.int64)
+    k = 0
+    for v in slots:  # the alive ones, before any is taken out
+        if alive[v]:
+            kept[k] = v
+            k += 1
+    kept = kept[:k]
+    prod = np.empty(k)
+    prec = np.empty(k)
+    counts = np.zeros(n_columns, dtype=np.int64)
+    members = np.empty(k, dtype=np.int64)  # organizations of the members, then of leaders
+    lead = np.empty(k, dtype=np.int64)
+    dealers = np.empty(k, dtype=np.int64)
+    mk = np.empty(k, dtype=np.int64)
+    n_mem = n_lead = n_dlr = n_mk = 0
+    for j in range(k):  # every value before any is zeroed (a slot may come twice)
+        prod[j] = product[kept[j]]
+        prec[j] = precursor[kept[j]]
+    for j in range(k):
+        v = kept[j]
+        product[v] = 0.0
+        precursor[v] = 0.0
+        alive[v] = False
+        kv = kind[v]
+        member = org[v] >= 0
+        if member or opens[kv]:
+            vacant[v] = True
+            vacant_since[v] = t
+        if kv == MARKETPLACE:
+            mk[n_mk] = v
+            n_mk += 1
+        if not arrest:
+            continue
+        counts[column_of[kv]] += 1
+        if member:
+            members[n_mem] = org[v]
+            n_mem += 1
+            if role[v] >= LIEUTENANT:
+                lead[n_lead] = org[v]
+                n_lead += 1
+        if kv == DEALER:
+            dealers[n_dlr] = v
+            n_dlr += 1
+    members = np.sort(members[:n_mem])
+    j = 0
+    while j < n_mem:  # losses per organization: its count added once
+        o = members[j]
+        c = j
+        while c < n_mem and members[c] == o:
+            c += 1
+        lost_recent[o] += float(c - j)
+        j = c
+    lead = np.unique(lead[:n_lead])
+    seized = np.empty(lead.size)
+    keep = 1.0 - share
+    for j in range(lead.size):
+        o = lead[j]
+        seized[j] = (cash[o] + hoard[o]) * share
+    for o in lead:
+        cash[o] *= keep
+    for o in lead:
+        hoard[o] *= keep
+    return (kept, prod, prec, counts, lead, seized, np.unique(dealers[:n_dlr]), mk[:n_mk])
 
 
 _SELLERS = np.zeros(len(KIND), dtype=bool)
 _SELLERS[[KIND["dealer"], KIND["marketplace"]]] = True
 """Kinds whose independent actors are replaced when arrested (``seller_replacement``)."""
+_NO_KINDS = np.zeros(len(KIND), dtype=bool)
 
 ARREST_COLUMNS = (*(f"arrests_{k}" for k in KINDS_ENFORCED), "arrests_other")
 """The arrest columns: one per enforced kind, and ``arrests_other`` for members of the other
@@ -273,19 +409,6 @@ def _arrest_columns(now) -> None:
     missing = [col for col in ARREST_COLUMNS if col not in now]
     if missing:
         now.update(dict.fromkeys(missing, 0.0))
-
-
-def _assets(sim, slots):
-    a = sim.s.actors
-    lead = slots[(a.role[slots] >= ROLE["lieutenant"]) & (a.org[slots] >= 0)]
-    if not lead.size:
-        return
-    orgs = np.unique(a.org[lead])
-    x = sim.p.enforcement.asset_share
-    seized = (a.cash[orgs] + a.hoard[orgs]) * x
-    a.cash[orgs] *= 1.0 - x
-    a.hoard[orgs] *= 1.0 - x
-    sim.now["money_seized_usd"] += float(seized.sum())
 
 
 def _reveal(sim, slots):
@@ -346,16 +469,15 @@ def _reveal_links(slots, ptr, idx, n0, tkey, tlink, src, dst, kind, known, uid, 
             known[li] = True
 
 
-def _release(sim, slots):
-    """People who use drugs served by arrested dealers are released into the dealer's
-    market (its first ``sells_to`` link) after ``jail_years``."""
+def _release(sim, dealers):
+    """People who use drugs served by arrested dealers (``dealers``: slots, distinct) are
+    released into the dealer's market (its first ``sells_to`` link) after ``jail_years``."""
     s, p = sim.s, sim.p.enforcement
-    a, ln = s.actors, s.links
-    dealers = slots[a.kind[slots] == KIND["dealer"]]
+    ln = s.links
     if not dealers.size or p.users_per_dealer_arrest <= 0:
         return
     inc = sim.topo.incidence
-    mk = _first_market(np.unique(dealers), *inc.parts(s), ln.src, ln.dst, ln.kind,
+    mk = _first_market(dealers, *inc.parts(s), ln.src, ln.dst, ln.kind,
                        LKIND["sells_to"], s.market_of)
     when = sim.step + max(1, round(p.jail_years / sim.dt))
     add = np.bincount(mk, minlength=s.n_markets) * p.users_per_dealer_arrest
@@ -387,18 +509,6 @@ def _first_market(dealers, ptr, idx, n0, tkey, tlink, src, dst, kind, sells_to, 
             out[k] = market_of[dst[first]]
             k += 1
     return out[:k]
-
-
-def _losses(sim, members):
-    """Recent losses per organization, and the organizations whose leader or a lieutenant
-    was arrested, for suspension (MADTOR)."""
-    a = sim.s.actors
-    if members.size:
-        orgs, counts = np.unique(a.org[members], return_counts=True)
-        a.lost_recent[orgs] += counts
-        lead = members[a.role[members] >= ROLE["lieutenant"]]
-        if lead.size:
-            sim.leadership_hit = np.union1d(sim.leadership_hit, a.org[lead])
 
 
 def _orphan(sim, marketplaces):
