@@ -348,6 +348,28 @@ def test_entrants_median_capacity_kept_across_steps_is_the_tables_median():
     assert entered >= 8 and set(sim._entry_median) == {"lab", "supplier"}
 
 
+def test_member_org32_kept_as_actors_are_appended_is_the_topology_s(toy_sim):
+    import copy
+
+    sim = copy.deepcopy(toy_sim)
+    a = sim.s.actors
+    np.testing.assert_array_equal(adaptation._member_org32(sim), sim.topo.member_org)
+    org = int(sim.topo.org_ids[1])
+    for k in range(3):  # appended members of an old organization, then of appended ones
+        new_org = a.n
+        a.append(kind=np.array([KIND["organization"], KIND["trafficker"]], dtype=np.int8),
+                 uid=np.array([10**6 + 2 * k, 10**6 + 2 * k + 1]), alive=np.array([True] * 2),
+                 org=np.array([-1, new_org if k else org]), payer=np.array([new_org] * 2))
+        sim.topo.sync(sim.s)
+        got = adaptation._member_org32(sim)
+        assert got.dtype == np.int32
+        np.testing.assert_array_equal(got, sim.topo.member_org)
+    sim._mo32 = sim._mo32[:3].copy()  # a short copy without room: grown
+    np.testing.assert_array_equal(adaptation._member_org32(sim), sim.topo.member_org)
+    sim._mo32 = np.zeros(a.n + 5, dtype=np.int32)  # longer than the actors: taken afresh
+    np.testing.assert_array_equal(adaptation._member_org32(sim), sim.topo.member_org)
+
+
 def test_leaders_cached_as_actors_are_appended_are_the_full_look_up(toy_sim):
     sim = toy_sim
     a = sim.s.actors
@@ -384,6 +406,10 @@ def test_chosen_vacancies_sorting_only_organizations_that_take_equal_the_full_so
     got = adaptation._chosen(ready, take, org, vacant_since, member_org)
     want = _chosen_oracle(ready, take, org, vacant_since, member_org)
     np.testing.assert_array_equal(got, want)
+    shuffled = rng.permutation(ready)  # the order given does not matter
+    np.testing.assert_array_equal(
+        adaptation._chosen(shuffled, take, org, vacant_since, member_org),
+        _chosen_oracle(shuffled, take, org, vacant_since, member_org))
     assert got.size == sum(min(t, int((member_org[ready] == o).sum()))
                            for o, t in enumerate(take))
 
@@ -517,3 +543,87 @@ def test_remove_in_one_compiled_pass_equals_the_numpy_steps(toy_sim, seed):
     assert new.releases.keys() == old.releases.keys() and new.releases
     for k in new.releases:
         np.testing.assert_array_equal(new.releases[k], old.releases[k])
+
+
+def _succession_oracle(leaders, org, alive, role, uid, succession):
+    """Succession looking over every slot for the lieutenant (as before the lists)."""
+    failing = []
+    for slot in leaders:
+        if alive[slot] or not alive[org[slot]]:
+            continue
+        new = -1
+        if succession:
+            for i in range(org.size):
+                if org[i] == org[slot] and alive[i] and role[i] == adaptation.LIEUTENANT and (
+                        new < 0 or uid[i] < uid[new]):
+                    new = i
+        if new >= 0:
+            role[new] = adaptation.LEADER
+            role[slot] = adaptation.MEMBER
+        else:
+            failing.append(org[slot])
+    return np.array(failing, dtype=np.int64)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_succession_from_the_lieutenants_list_equals_the_look_over_every_slot(seed):
+    rng = np.random.default_rng(seed)
+    n, n_orgs = 600, 15
+    orgs = np.arange(n - n_orgs, n)
+    org = np.where(rng.random(n) < 0.8, rng.choice(orgs, n), -1)
+    org[orgs] = -1
+    role = np.where(org >= 0, rng.choice([0, 0, 0, 1, 2], n), 0).astype(np.int8)
+    alive = rng.random(n) < 0.7
+    alive[orgs] = rng.random(n_orgs) < 0.8
+    uid = rng.choice(10**6, n, replace=False).astype(np.int64)
+    uid[rng.choice(n, 20)] = 7  # repeated uids: ties go to the lower slot
+    for succession in (True, False):
+        want_role, got_role = role.copy(), role.copy()
+        leaders = np.flatnonzero((org >= 0) & (role == adaptation.LEADER))
+        lieutenants = np.flatnonzero((org >= 0) & (role == adaptation.LIEUTENANT))
+        want = _succession_oracle(leaders, org, alive, want_role, uid, succession)
+        failing, lead, lt, changed = adaptation._succession(leaders, lieutenants, org, alive,
+                                                            got_role, uid, succession)
+        np.testing.assert_array_equal(failing, want)
+        np.testing.assert_array_equal(got_role, want_role)
+        assert changed == (not np.array_equal(got_role, role))
+        assert changed == succession
+        np.testing.assert_array_equal(lead, np.flatnonzero((org >= 0) & (got_role == 2)))
+        np.testing.assert_array_equal(lt, np.flatnonzero((org >= 0) & (got_role == 1)))
+
+
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 64, 1001])
+def test_vacancies_found_by_words_equal_the_look_at_every_slot(n):
+    """Vacancies and open places, found eight slots at a time, against the plain look at
+    every slot (lengths not a multiple of 8; runs of vacant slots; int32 and int64
+    organizations' numbers)."""
+    rng = np.random.default_rng(n)
+    n_orgs = 5
+    org_slots = np.arange(n, n + n_orgs)
+    member_org = np.where(rng.random(n) < 0.7, rng.integers(0, n_orgs, n), -1)
+    org = np.where(member_org >= 0, org_slots[np.maximum(member_org, 0)], -1)
+    alive_all = rng.random(n + n_orgs) < 0.8
+    vacant = rng.random(n) < 0.3
+    vacant[n // 3: n // 2] = True
+    since = rng.integers(0, 4, n) * 0.5
+    t, delay = 1.5, 0.5
+    vac_old = np.zeros(n_orgs, dtype=np.int64)
+    members_old = np.zeros(n_orgs)
+    ready_old, places_old = [], []
+    for i in range(n):
+        if member_org[i] >= 0:
+            members_old[member_org[i]] += alive_all[i]
+            if vacant[i] and t - since[i] >= delay - 1e-12 and alive_all[org[i]]:
+                ready_old.append(i)
+                vac_old[member_org[i]] += 1
+        elif vacant[i] and t - since[i] >= delay - 1e-12:
+            places_old.append(i)
+    for width in (np.int64, np.int32):
+        ready, vac, members, places = adaptation._vacancies(
+            vacant, since, org, member_org.astype(width), alive_all, t, delay, n_orgs)
+        np.testing.assert_array_equal(ready, ready_old)
+        np.testing.assert_array_equal(vac, vac_old)
+        np.testing.assert_array_equal(members, members_old)
+        np.testing.assert_array_equal(places, places_old)
+        np.testing.assert_array_equal(places, adaptation._open_places(vacant, since, org, t,
+                                                                      delay))

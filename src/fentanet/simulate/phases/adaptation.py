@@ -118,49 +118,76 @@ def _suspend(orgs, alive, initial, lost_recent, suspended_until, on, share, t, u
 
 
 def _leaders(sim) -> np.ndarray:
-    """Member slots holding the leader role (cached until a succession changes roles;
-    only succession changes roles, so actors appended since are looked at alone)."""
+    """Member slots holding the leader role (ascending): :func:`_with_role`."""
+    return _with_role(sim, "_leaders", LEADER)
+
+
+def _lieutenants(sim) -> np.ndarray:
+    """Member slots holding the lieutenant role (ascending): :func:`_with_role`."""
+    return _with_role(sim, "_lieutenants", LIEUTENANT)
+
+
+def _with_role(sim, name: str, role: int) -> np.ndarray:
+    """Member slots holding ``role``, ascending, kept in ``sim.<name>`` with the number of
+    actors they cover. Only a succession changes roles (:func:`_succession` hands back
+    both lists as it leaves them), so actors appended since are looked at alone; a list
+    set to None is taken afresh."""
     a = sim.s.actors
-    got = sim.__dict__.get("_leaders")
+    got = sim.__dict__.get(name)
     if got is None:
-        got = (np.flatnonzero((a.org >= 0) & (a.role == LEADER)), a.n)
-        sim._leaders = got
+        got = (np.flatnonzero((a.org >= 0) & (a.role == role)), a.n)
+        setattr(sim, name, got)
     elif got[1] != a.n:
         m = got[1]
-        new = m + np.flatnonzero((a.org[m:] >= 0) & (a.role[m:] == LEADER))
+        new = m + np.flatnonzero((a.org[m:] >= 0) & (a.role[m:] == role))
         got = (np.concatenate([got[0], new]) if new.size else got[0], a.n)
-        sim._leaders = got
+        setattr(sim, name, got)
     return got[0]
 
 
 @numba.njit(cache=True)
-def _succession(leaders, org, alive, role, uid, succession):
+def _succession(leaders, lieutenants, org, alive, role, uid, succession):
     """For each lost leader (not alive, in slot order) of an alive organization: the alive
-    lieutenant with the smallest uid becomes leader; without one the organization is
-    failing. Returns (failing organizations, whether roles changed)."""
+    lieutenant of that organization with the smallest uid becomes leader, the lost leader's
+    slot a member; without one the organization is failing. ``leaders`` and
+    ``lieutenants``: the member slots holding those roles (ascending); the lieutenants are
+    the only slots that can take the role, and the roles are read as they change, as a
+    look over every slot would. Returns (failing organizations, the leaders and the
+    lieutenants after the changes (ascending), whether roles changed)."""
     failing = np.empty(leaders.size, dtype=np.int64)
     nf = 0
+    leaders = leaders.copy()
+    promoted = np.zeros(lieutenants.size, dtype=np.bool_)
     changed = False
-    for slot in leaders:
+    for p in range(leaders.size):
+        slot = leaders[p]
         if alive[slot]:
             continue
         o = org[slot]
         if not alive[o]:
             continue
         new = -1
+        at = -1
         if succession:
-            for i in range(org.size):
+            for q in range(lieutenants.size):
+                i = lieutenants[q]
                 if org[i] == o and alive[i] and role[i] == LIEUTENANT and (
                         new < 0 or uid[i] < uid[new]):
                     new = i
+                    at = q
         if new >= 0:
             role[new] = LEADER
             role[slot] = MEMBER
+            leaders[p] = new
+            promoted[at] = True
             changed = True
         else:
             failing[nf] = o  # a required role is empty
             nf += 1
-    return failing[:nf], changed
+    if changed:
+        leaders.sort()
+        lieutenants = lieutenants[~promoted]
+    return failing[:nf], leaders, lieutenants, changed
 
 
 @numba.njit(cache=True)
@@ -205,17 +232,22 @@ def _failures(failing, orgs, alive, kind, count, org_loc, insolvent, org_kind):
 def _succession_and_failure(sim):
     s, ad = sim.s, sim.p.adaptation
     a, topo = s.actors, sim.topo
-    if ad.replacement:  # the vacancies in the same pass, kept for replacement when no
-        # organization fails in between (failures change who is alive and vacant)
-        sim._ready = _vacancies(a.vacant, a.vacant_since, a.org, topo.member_org, a.alive,
-                                sim.t, ad.replacement_delay_years, topo.org_ids.size)
-        count = sim._ready[2]
+    if ad.replacement or ad.seller_replacement:  # the vacancies in the same pass, kept
+        # for replacement when no organization fails in between (failures change who is
+        # alive and vacant among members), and the open places of independent sellers
+        # (failures take out members, and insolvent independents without opening their
+        # places: those places stay as they are until the sellers' replacement)
+        got = _vacancies(a.vacant, a.vacant_since, a.org, _member_org32(sim), a.alive,
+                         sim.t, ad.replacement_delay_years, topo.org_ids.size)
+        sim._ready = got if ad.replacement else None
+        sim._open = got[3] if ad.seller_replacement else None
+        count = got[2]
     else:
         count = _member_counts(topo.member_org, a.alive, topo.org_ids.size)
-    failing, changed = _succession(_leaders(sim), a.org, a.alive, a.role, a.uid,
-                                   ad.succession)
+    failing, leaders, lieutenants, changed = _succession(
+        _leaders(sim), _lieutenants(sim), a.org, a.alive, a.role, a.uid, ad.succession)
     if changed:
-        sim._leaders = None
+        sim._leaders, sim._lieutenants = (leaders, a.n), (lieutenants, a.n)
     insolvent = getattr(sim, "insolvent", _NO_SLOTS)
     fail = _failures(failing, topo.slots("organization"), a.alive, a.kind, count,
                      topo.org_loc, insolvent, KIND["organization"])
@@ -238,23 +270,75 @@ def _succession_and_failure(sim):
 
 @numba.njit(cache=True)
 def _vacancies(vacant, vacant_since, org, member_org, alive, t, delay, n_orgs):
-    """Vacancies ready to be refilled (slots, ascending), and per organization (local
-    numbers) the ready vacancies and the alive members."""
-    ready = np.empty(vacant.size, dtype=np.int64)
+    """Vacancies ready to be refilled (slots, ascending), per organization (local numbers)
+    the ready vacancies and the alive members, and the places without an organization
+    vacant for at least ``delay`` (slots, ascending: :func:`_open_places`).
+
+    The members are counted in a loop without branches (whole counts, as adding 1.0 each
+    time gave; ``member_org`` may be a narrower integer copy, :func:`_member_org32`). The
+    vacant slots are found eight at a time: ``vacant`` read as 64-bit words (where the
+    array's length and alignment allow), a word that is 0 holding none."""
+    count = np.zeros(n_orgs + 1, dtype=np.int64)  # by local number + 1 (0: no organization)
+    for i in range(member_org.size):
+        count[member_org[i] + 1] += alive[i]
+    members = count[1:].astype(np.float64)
+    n = vacant.size
+    nv = 0
+    for i in range(n):  # without branches: vectorised
+        nv += vacant[i]
+    found = np.empty(nv, dtype=np.int64)
+    words = vacant[: n - n % 8].view(np.uint64)
     k = 0
+    for w in range(words.size):
+        if words[w] != 0:
+            for i in range(8 * w, 8 * w + 8):
+                if vacant[i]:
+                    found[k] = i
+                    k += 1
+    for i in range(8 * words.size, n):
+        if vacant[i]:
+            found[k] = i
+            k += 1
+    ready = np.empty(nv, dtype=np.int64)
+    k = 0
+    places = np.empty(nv, dtype=np.int64)
+    m = 0
     vac = np.zeros(n_orgs, dtype=np.int64)
-    members = np.zeros(n_orgs)
-    for i in range(vacant.size):
-        o = member_org[i]
-        if o < 0:
+    for i in found[:nv]:
+        if not t - vacant_since[i] >= delay - 1e-12:
             continue
-        if alive[i]:
-            members[o] += 1.0
-        if vacant[i] and t - vacant_since[i] >= delay - 1e-12 and alive[org[i]]:
+        if org[i] < 0:
+            places[m] = i
+            m += 1
+            continue
+        o = member_org[i]
+        if o >= 0 and alive[org[i]]:
             ready[k] = i
             k += 1
             vac[o] += 1
-    return ready[:k], vac, members
+    return ready[:k], vac, members, places[:m]
+
+
+def _member_org32(sim) -> np.ndarray:
+    """``topo.member_org`` as int32 (half the memory to stream through each step), kept
+    and extended with the actors appended since: a slot's organization never changes and
+    organizations keep their local numbers, so the values of earlier slots stay."""
+    mo = sim.topo.member_org
+    got = sim.__dict__.get("_mo32")
+    if got is None or got.size > mo.size:
+        buf = np.empty(room(mo.size), dtype=np.int32)
+        buf[: mo.size] = mo
+        got = buf[: mo.size]
+    elif got.size < mo.size:
+        buf = got.base
+        if buf is None or buf.size < mo.size:
+            grown = np.empty(room(mo.size), dtype=np.int32)
+            grown[: got.size] = got
+            buf = grown
+        buf[got.size: mo.size] = mo[got.size:]
+        got = buf[: mo.size]
+    sim._mo32 = got
+    return got
 
 
 def _replacement(sim):
@@ -264,7 +348,7 @@ def _replacement(sim):
     if got is None:
         got = _vacancies(a.vacant, a.vacant_since, a.org, topo.member_org, a.alive, sim.t,
                          ad.replacement_delay_years, topo.org_ids.size)
-    ready, vac, members = got
+    ready, vac, members = got[:3]
     if not ready.size:
         sim.now["recruits"] = 0.0
         return _NO_SLOTS
@@ -286,7 +370,10 @@ def _seller_replacement(sim) -> np.ndarray:
     delay is taken with probability ``1 - exp(-rate * dt)`` (keyed by the place's last
     uid), by a newcomer who joins as a recruit does (:func:`_recruit`, by the caller)."""
     a, ad = sim.s.actors, sim.p.adaptation
-    ready = _open_places(a.vacant, a.vacant_since, a.org, sim.t, ad.replacement_delay_years)
+    ready = sim.__dict__.pop("_open", None)  # found with the vacancies this step
+    if ready is None:
+        ready = _open_places(a.vacant, a.vacant_since, a.org, sim.t,
+                             ad.replacement_delay_years)
     chosen = _NO_SLOTS
     if ready.size:
         u = sim.streams.uniform("adaptation.sellers", sim.step, a.uid[ready])
@@ -307,18 +394,33 @@ def _open_places(vacant, vacant_since, org, t, delay):
     return out[:k]
 
 
+@numba.njit(cache=True)
 def _chosen(ready, take, org, vacant_since, member_org):
     """The vacancies refilled: per organization the ``take`` (by local number) longest
-    vacant of its ready vacancies (``ready``: slots, ascending; ties by slot), ordered by
+    vacant of its ready vacancies (``ready``: slots; ties by slot), ordered by
     organization slot, then vacancy time, then slot. Only the ready vacancies of
-    organizations that take some are sorted: the order restricted to them is the order of
-    every ready vacancy, and ranks count within an organization."""
-    ready = ready[take[member_org[ready]] > 0]
-    of = org[ready]
-    order = np.lexsort((ready, vacant_since[ready], of))
-    slots = ready[order]
-    rank = _rank_in_group(of[order])
-    return slots[rank < take[member_org[slots]]]
+    organizations that take some are sorted (the order restricted to them is the order of
+    every ready vacancy, and ranks count within an organization), by three stable sorts:
+    slot, vacancy time, organization (the order of ``np.lexsort``)."""
+    keep = np.empty(ready.size, dtype=np.int64)
+    m = 0
+    for v in ready:
+        if take[member_org[v]] > 0:
+            keep[m] = v
+            m += 1
+    slots = keep[:m]
+    slots = slots[np.argsort(slots, kind="mergesort")]
+    slots = slots[np.argsort(vacant_since[slots], kind="mergesort")]
+    slots = slots[np.argsort(org[slots], kind="mergesort")]
+    out = np.empty(m, dtype=np.int64)
+    k = 0
+    rank = 0
+    for j in range(m):
+        rank = rank + 1 if j > 0 and org[slots[j]] == org[slots[j - 1]] else 0
+        if rank < take[member_org[slots[j]]]:
+            out[k] = slots[j]
+            k += 1
+    return out[:k]
 
 
 @numba.njit(cache=True)
@@ -346,18 +448,12 @@ def _recruit(sim, slots):
     s = sim.s
     a, ln = s.actors, s.links
     uids = _fresh_uids(sim, slots.size)
-    a.uid[slots] = uids
-    a.alive[slots] = True
-    a.vacant[slots] = False
-    a.loss[slots] = 0.0
-    a.activity[slots] = 1.0
-    lab = a.label
-    for slot, kind, uid in zip(slots.tolist(), a.kind[slots].tolist(), uids.tolist(),
-                               strict=True):
-        lab[slot] = f"{_PREFIX_OF[kind]}-r{uid}"
     inc = sim.topo.incidence
     parts = inc.parts(s)
-    _forget(slots, *parts, ln.known)
+    kinds = _take_up(slots, uids, a.uid, a.alive, a.vacant, a.loss, a.activity, a.kind,
+                     *parts, ln.known)
+    a.label[slots] = [f"{_PREFIX_OF[k]}-r{u}"
+                      for k, u in zip(kinds.tolist(), uids.tolist(), strict=True)]
     k = sim.p.adaptation.closure_ties
     if k > 0:
         new_src, new_dst = _closure(slots, k, *parts, ln.src, ln.dst, ln.kind, LKIND["tie"],
@@ -372,6 +468,25 @@ def _forget(slots, ptr, idx, n0, tkey, tlink, known):
     """The police do not know a recruit's links."""
     for li in enforcement.links_of_slots(slots, ptr, idx, n0, tkey, tlink):
         known[li] = False
+
+
+@numba.njit(cache=True)
+def _take_up(slots, uids, uid, alive, vacant, loss, activity, kind, ptr, idx, n0, tkey,
+             tlink, known):
+    """Recruits take their places (slots ``slots``, fresh uids ``uids``): alive, not
+    vacant, no loss, full activity, links unknown to the police (:func:`_forget`).
+    Returns their kind codes."""
+    kinds = np.empty(slots.size, dtype=np.int64)
+    for j in range(slots.size):
+        v = slots[j]
+        uid[v] = uids[j]
+        alive[v] = True
+        vacant[v] = False
+        loss[v] = 0.0
+        activity[v] = 1.0
+        kinds[j] = kind[v]
+    _forget(slots, ptr, idx, n0, tkey, tlink, known)
+    return kinds
 
 
 @numba.njit(cache=True)
