@@ -241,7 +241,9 @@ def test_vacancies_counted_with_the_members_are_those_replacement_would_count(to
     adaptation._succession_and_failure(sim)
     kept = sim._ready
     fresh = adaptation._vacancies(a.vacant, a.vacant_since, a.org, topo.member_org, a.alive,
-                                  sim.t, ad.replacement_delay_years, topo.org_ids.size)
+                                  sim.t, ad.replacement_delay_years,
+                                  np.bincount(topo.member_org + 1,
+                                              minlength=topo.org_ids.size + 1))
     if kept is not None:  # kept only when no organization failed in between
         for x, y in zip(kept, fresh, strict=True):
             np.testing.assert_array_equal(x, y)
@@ -348,12 +350,16 @@ def test_entrants_median_capacity_kept_across_steps_is_the_tables_median():
     assert entered >= 8 and set(sim._entry_median) == {"lab", "supplier"}
 
 
-def test_member_org32_kept_as_actors_are_appended_is_the_topology_s(toy_sim):
+def test_member_totals_kept_as_actors_are_appended_are_the_full_count(toy_sim):
     import copy
 
     sim = copy.deepcopy(toy_sim)
     a = sim.s.actors
-    np.testing.assert_array_equal(adaptation._member_org32(sim), sim.topo.member_org)
+
+    def full():
+        return np.bincount(sim.topo.member_org + 1, minlength=sim.topo.org_ids.size + 1)
+
+    np.testing.assert_array_equal(adaptation._member_totals(sim), full())
     org = int(sim.topo.org_ids[1])
     for k in range(3):  # appended members of an old organization, then of appended ones
         new_org = a.n
@@ -361,13 +367,9 @@ def test_member_org32_kept_as_actors_are_appended_is_the_topology_s(toy_sim):
                  uid=np.array([10**6 + 2 * k, 10**6 + 2 * k + 1]), alive=np.array([True] * 2),
                  org=np.array([-1, new_org if k else org]), payer=np.array([new_org] * 2))
         sim.topo.sync(sim.s)
-        got = adaptation._member_org32(sim)
-        assert got.dtype == np.int32
-        np.testing.assert_array_equal(got, sim.topo.member_org)
-    sim._mo32 = sim._mo32[:3].copy()  # a short copy without room: grown
-    np.testing.assert_array_equal(adaptation._member_org32(sim), sim.topo.member_org)
-    sim._mo32 = np.zeros(a.n + 5, dtype=np.int32)  # longer than the actors: taken afresh
-    np.testing.assert_array_equal(adaptation._member_org32(sim), sim.topo.member_org)
+        np.testing.assert_array_equal(adaptation._member_totals(sim), full())
+    sim._totals = (np.zeros(3, dtype=np.int64), a.n + 5)  # another run's: taken afresh
+    np.testing.assert_array_equal(adaptation._member_totals(sim), full())
 
 
 def test_leaders_cached_as_actors_are_appended_are_the_full_look_up(toy_sim):
@@ -603,6 +605,7 @@ def test_vacancies_found_by_words_equal_the_look_at_every_slot(n):
     member_org = np.where(rng.random(n) < 0.7, rng.integers(0, n_orgs, n), -1)
     org = np.where(member_org >= 0, org_slots[np.maximum(member_org, 0)], -1)
     alive_all = rng.random(n + n_orgs) < 0.8
+    alive_all[n // 2: n // 2 + 20] = False  # a run of slots not alive
     vacant = rng.random(n) < 0.3
     vacant[n // 3: n // 2] = True
     since = rng.integers(0, 4, n) * 0.5
@@ -618,12 +621,100 @@ def test_vacancies_found_by_words_equal_the_look_at_every_slot(n):
                 vac_old[member_org[i]] += 1
         elif vacant[i] and t - since[i] >= delay - 1e-12:
             places_old.append(i)
+    totals = np.bincount(member_org + 1, minlength=n_orgs + 1)
     for width in (np.int64, np.int32):
         ready, vac, members, places = adaptation._vacancies(
-            vacant, since, org, member_org.astype(width), alive_all, t, delay, n_orgs)
+            vacant, since, org, member_org.astype(width), alive_all, t, delay, totals)
         np.testing.assert_array_equal(ready, ready_old)
         np.testing.assert_array_equal(vac, vac_old)
         np.testing.assert_array_equal(members, members_old)
         np.testing.assert_array_equal(places, places_old)
         np.testing.assert_array_equal(places, adaptation._open_places(vacant, since, org, t,
                                                                       delay))
+
+
+def _listings_oracle(rows, org, alive, vacant, uid, back_member, back_seller, mkp, streams,
+                     step, p_move):
+    """The waiting and moving listings by NumPy steps and Streams.uniform (as before)."""
+    partner = rows[:, 0]
+    back = np.where(org[partner] >= 0, back_member, back_seller)
+    rows = rows[(alive[partner] | (vacant[partner] & back)) & ~alive[rows[:, 3]]]
+    alive_mkp = mkp[alive[mkp]]
+    ready = alive[rows[:, 0]]
+    if not alive_mkp.size or not ready.any():
+        return rows, alive_mkp, None, None
+    keys = (((uid[rows[:, 0]] * 8 + rows[:, 1] * 2 + rows[:, 2]) << 24) ^ uid[rows[:, 3]])
+    go = ready & (streams.uniform("adaptation.migrate", step, keys) < p_move)
+    v = streams.uniform("adaptation.migrate_to", step, keys[go])
+    return rows, alive_mkp, go, v
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_listings_in_one_compiled_pass_equal_the_numpy_steps(seed):
+    from fentanet.simulate.rng import Streams
+
+    rng = np.random.default_rng(seed)
+    n, m = 300, 400
+    org = np.where(rng.random(n) < 0.5, rng.integers(0, n, n), -1)
+    alive = rng.random(n) < 0.6
+    vacant = rng.random(n) < 0.5
+    uid = rng.integers(0, 2**62, n)  # shifted keys overflow: negative int64 keys
+    mkp = np.sort(rng.choice(n, 20, replace=False))
+    rows = np.stack([rng.integers(0, n, m), rng.choice([0, 1, 3], m), rng.integers(0, 2, m),
+                     rng.choice(mkp, m), rng.integers(0, 10**5, m)], axis=1).astype(np.int64)
+    streams = Streams(seed)
+    for back in ((True, False), (False, True), (True, True)):
+        for p_move in (0.3, 0.0, 1.0):
+            want = _listings_oracle(rows, org, alive, vacant, uid, *back, mkp, streams, 7,
+                                    p_move)
+            got = adaptation._listings(rows, org, alive, vacant, uid, *back, mkp,
+                                       streams.prefix("adaptation.migrate", 7), p_move,
+                                       streams.prefix("adaptation.migrate_to", 7))
+            np.testing.assert_array_equal(got[0], want[0])
+            np.testing.assert_array_equal(got[1], want[1])
+            np.testing.assert_array_equal(got[2], want[2])
+            np.testing.assert_array_equal(got[3], want[3])
+            assert 0 < got[3].size < got[0].shape[0] or p_move != 0.3
+    dead = alive.copy()
+    dead[mkp] = False  # no marketplace alive: nothing moves, every row waits
+    got = adaptation._listings(rows, org, dead, vacant, uid, True, True, mkp,
+                               streams.prefix("adaptation.migrate", 7), 0.5,
+                               streams.prefix("adaptation.migrate_to", 7))
+    want = _listings_oracle(rows, org, dead, vacant, uid, True, True, mkp, streams, 7, 0.5)
+    np.testing.assert_array_equal(got[0], want[0])
+    assert got[2].size == 0 and want[2] is None
+
+
+def test_destinations_on_the_step_s_incidence_when_no_listing_was_appended(toy_sim):
+    """Ties and other links without a marketplace appended in the step leave the
+    incidence as the step began (the destinations are the same: such links never count);
+    a listing at a marketplace brings it up to date."""
+    import copy
+
+    sim = copy.deepcopy(toy_sim)
+    s, inc = sim.s, sim.topo.incidence
+    a, ln = s.actors, s.links
+    inc.sync(s)
+    rng = np.random.default_rng(3)
+    mkp = np.flatnonzero(a.kind == KIND["marketplace"])
+    labs = np.flatnonzero(a.kind == KIND["lab"])
+    sups = np.flatnonzero(a.kind == KIND["supplier"])
+    partners = np.concatenate([labs[:6], sups[:6]])
+    adaptation.add_links(sim, rng.choice(partners, 30), rng.choice(partners, 30), "tie")
+    adaptation.add_links(sim, sups[:4], labs[:4], "supplies")
+    before = inc.mt
+    stale = adaptation._listing_incidence(sim)
+    assert inc.mt == before < ln.n  # not merged
+    moved = np.stack([partners, np.full(partners.size, LKIND["supplies"]),
+                      (a.kind[partners] == KIND["supplier"]).astype(np.int64),
+                      np.full(partners.size, mkp[0]), np.zeros(partners.size, dtype=np.int64)],
+                     axis=1).astype(np.int64)
+    v = rng.random(partners.size)
+    args = (ln.src, ln.dst, ln.kind, ln.alive)
+    got = adaptation._destinations(moved, v, mkp, *stale, *args)
+    want = adaptation._destinations(moved, v, mkp, *inc.parts(s), *args)
+    np.testing.assert_array_equal(got, want)
+    assert (got >= 0).any()
+    adaptation.add_links(sim, [mkp[1]], [labs[0]], "supplies")  # a listing: merged
+    parts = adaptation._listing_incidence(sim)
+    assert inc.mt == ln.n and parts[3] is inc.tkey

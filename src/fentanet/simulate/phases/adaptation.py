@@ -41,6 +41,8 @@ from fentanet.simulate.phases import enforcement
 from fentanet.simulate.state import KIND, LKIND, PREFIX, ROLE, room
 
 KIND_NAMES = {v: k for k, v in KIND.items()}
+MARKETPLACE = KIND["marketplace"]
+_FLOW_KINDS = enforcement._FLOW_KINDS  # the kinds of a marketplace's listings
 _PREFIX_OF = {v: PREFIX[k] for k, v in KIND.items()}  # label prefix by kind code
 LEADER, LIEUTENANT, MEMBER = ROLE["leader"], ROLE["lieutenant"], ROLE["member"]
 
@@ -237,8 +239,8 @@ def _succession_and_failure(sim):
         # alive and vacant among members), and the open places of independent sellers
         # (failures take out members, and insolvent independents without opening their
         # places: those places stay as they are until the sellers' replacement)
-        got = _vacancies(a.vacant, a.vacant_since, a.org, _member_org32(sim), a.alive,
-                         sim.t, ad.replacement_delay_years, topo.org_ids.size)
+        got = _vacancies(a.vacant, a.vacant_since, a.org, topo.member_org, a.alive, sim.t,
+                         ad.replacement_delay_years, _member_totals(sim))
         sim._ready = got if ad.replacement else None
         sim._open = got[3] if ad.seller_replacement else None
         count = got[2]
@@ -269,20 +271,27 @@ def _succession_and_failure(sim):
 
 
 @numba.njit(cache=True)
-def _vacancies(vacant, vacant_since, org, member_org, alive, t, delay, n_orgs):
+def _vacancies(vacant, vacant_since, org, member_org, alive, t, delay, totals):
     """Vacancies ready to be refilled (slots, ascending), per organization (local numbers)
     the ready vacancies and the alive members, and the places without an organization
     vacant for at least ``delay`` (slots, ascending: :func:`_open_places`).
 
-    The members are counted in a loop without branches (whole counts, as adding 1.0 each
-    time gave; ``member_org`` may be a narrower integer copy, :func:`_member_org32`). The
-    vacant slots are found eight at a time: ``vacant`` read as 64-bit words (where the
-    array's length and alignment allow), a word that is 0 holding none."""
-    count = np.zeros(n_orgs + 1, dtype=np.int64)  # by local number + 1 (0: no organization)
-    for i in range(member_org.size):
-        count[member_org[i] + 1] += alive[i]
-    members = count[1:].astype(np.float64)
+    ``totals``: the members of each organization, alive or not, by local number + 1
+    (:func:`_member_totals`). The alive members are those less the members not alive, and
+    the slots not alive and the vacant slots are few: both are found eight slots at a
+    time, ``alive`` and ``vacant`` read as 64-bit words (a word of eight alive slots, or of
+    eight not vacant, is passed over). Whole counts, as adding 1.0 per member gave."""
     n = vacant.size
+    dead = np.zeros(totals.size, dtype=np.int64)
+    all_alive = np.uint64(0x0101010101010101)  # eight True bytes
+    words = alive[: n - n % 8].view(np.uint64)
+    for w in range(words.size):
+        if words[w] != all_alive:
+            for i in range(8 * w, 8 * w + 8):
+                dead[member_org[i] + 1] += not alive[i]
+    for i in range(8 * words.size, n):
+        dead[member_org[i] + 1] += not alive[i]
+    members = (totals - dead)[1:].astype(np.float64)
     nv = 0
     for i in range(n):  # without branches: vectorised
         nv += vacant[i]
@@ -303,8 +312,8 @@ def _vacancies(vacant, vacant_since, org, member_org, alive, t, delay, n_orgs):
     k = 0
     places = np.empty(nv, dtype=np.int64)
     m = 0
-    vac = np.zeros(n_orgs, dtype=np.int64)
-    for i in found[:nv]:
+    vac = np.zeros(totals.size - 1, dtype=np.int64)
+    for i in found:
         if not t - vacant_since[i] >= delay - 1e-12:
             continue
         if org[i] < 0:
@@ -319,26 +328,31 @@ def _vacancies(vacant, vacant_since, org, member_org, alive, t, delay, n_orgs):
     return ready[:k], vac, members, places[:m]
 
 
-def _member_org32(sim) -> np.ndarray:
-    """``topo.member_org`` as int32 (half the memory to stream through each step), kept
-    and extended with the actors appended since: a slot's organization never changes and
-    organizations keep their local numbers, so the values of earlier slots stay."""
-    mo = sim.topo.member_org
-    got = sim.__dict__.get("_mo32")
-    if got is None or got.size > mo.size:
-        buf = np.empty(room(mo.size), dtype=np.int32)
-        buf[: mo.size] = mo
-        got = buf[: mo.size]
-    elif got.size < mo.size:
-        buf = got.base
-        if buf is None or buf.size < mo.size:
-            grown = np.empty(room(mo.size), dtype=np.int32)
-            grown[: got.size] = got
-            buf = grown
-        buf[got.size: mo.size] = mo[got.size:]
-        got = buf[: mo.size]
-    sim._mo32 = got
-    return got
+@numba.njit(cache=True)
+def _count_members(member_org, start, totals):
+    """Add the slots from ``start`` on to ``totals`` (members by local number + 1)."""
+    for i in range(start, member_org.size):
+        totals[member_org[i] + 1] += 1
+
+
+def _member_totals(sim) -> np.ndarray:
+    """Members of each organization, alive or not, by local number + 1 (0: actors in no
+    organization), for :func:`_vacancies`. Kept with the actors they cover and extended
+    with those appended since: a slot's organization never changes and organizations keep
+    their local numbers."""
+    topo = sim.topo
+    mo = topo.member_org
+    got = sim.__dict__.get("_totals")
+    if got is None or got[1] > mo.size:
+        got = (np.zeros(topo.org_ids.size + 1, dtype=np.int64), 0)
+    totals, start = got
+    if totals.size < topo.org_ids.size + 1:  # organizations appended
+        totals = np.concatenate([totals, np.zeros(topo.org_ids.size + 1 - totals.size,
+                                                  dtype=np.int64)])
+    if start < mo.size:
+        _count_members(mo, start, totals)
+    sim._totals = (totals, mo.size)
+    return totals
 
 
 def _replacement(sim):
@@ -347,7 +361,7 @@ def _replacement(sim):
     got = sim.__dict__.pop("_ready", None)
     if got is None:
         got = _vacancies(a.vacant, a.vacant_since, a.org, topo.member_org, a.alive, sim.t,
-                         ad.replacement_delay_years, topo.org_ids.size)
+                         ad.replacement_delay_years, _member_totals(sim))
     ready, vac, members = got[:3]
     if not ready.size:
         sim.now["recruits"] = 0.0
@@ -737,25 +751,18 @@ def _migration(sim):
     does not get it back: a vendor that moved is listed once, not twice."""
     s, ad = sim.s, sim.p.adaptation
     a, ln = s.actors, s.links
-    rows = sim.orphans
-    partner = rows[:, 0]
-    back = np.where(a.org[partner] >= 0, ad.replacement, ad.seller_replacement)
-    rows = rows[(a.alive[partner] | (a.vacant[partner] & back)) & ~a.alive[rows[:, 3]]]
-    mkp = sim.topo.slots("marketplace")
-    alive_mkp = mkp[a.alive[mkp]]  # ascending
-    ready = a.alive[rows[:, 0]]
-    if not alive_mkp.size or not ready.any():
+    rows, alive_mkp, go, v = _listings(
+        sim.orphans, a.org, a.alive, a.vacant, a.uid, ad.replacement, ad.seller_replacement,
+        sim.topo.slots("marketplace"), sim.streams.prefix("adaptation.migrate", sim.step),
+        -np.expm1(-ad.migration_rate * sim.dt),
+        sim.streams.prefix("adaptation.migrate_to", sim.step))
+    if not go.size:
         sim.orphans = rows
         return
-    keys = (((a.uid[rows[:, 0]] * 8 + rows[:, 1] * 2 + rows[:, 2]) << 24)
-            ^ a.uid[rows[:, 3]])
-    go = ready & (sim.streams.uniform("adaptation.migrate", sim.step, keys)
-                  < -np.expm1(-ad.migration_rate * sim.dt))
     moved = rows[go]
     if moved.size:
-        v = sim.streams.uniform("adaptation.migrate_to", sim.step, keys[go])
-        dest = _destinations(moved, v, alive_mkp, *sim.topo.incidence.parts(s), ln.src,
-                             ln.dst, ln.kind, ln.alive)
+        dest = _destinations(moved, v, alive_mkp, *_listing_incidence(sim), ln.src, ln.dst,
+                             ln.kind, ln.alive)
         ln.alive[moved[:, 4]] = False  # the listing left its marketplace (moved or dropped)
         ok = dest >= 0
         moved, dest = moved[ok], dest[ok]
@@ -770,6 +777,66 @@ def _migration(sim):
         _append_links(sim, src, dst, moved[:, 1].astype(np.int8))
     sim.orphans = rows[~go]
     sim.now["listings_moved"] = float(moved.shape[0])
+
+
+def _listing_incidence(sim) -> tuple:
+    """The incidence's parts for :func:`_destinations`: as the step began when every link
+    appended since is no listing at a marketplace (ties, entrants' links: a link that
+    cannot count for a destination), which spares merging them into the incidence twice
+    in a step (here, and at the next step's start); else brought up to date."""
+    s, inc = sim.s, sim.topo.incidence
+    ln = s.links
+    if inc.mt != ln.n and _listing_appended(ln.kind, ln.src, ln.dst, s.actors.kind, inc.mt,
+                                            _FLOW_KINDS, MARKETPLACE):
+        return inc.parts(s)
+    return inc.ptr, inc.idx, inc.n0, inc.tkey, inc.tlink
+
+
+@numba.njit(cache=True)
+def _listing_appended(kind, src, dst, akind, start, flow_kinds, marketplace):
+    """Whether a link from ``start`` on is of a listing's kind with a marketplace at an
+    end."""
+    for li in range(start, kind.size):
+        k = kind[li]
+        if (k == flow_kinds[0] or k == flow_kinds[1] or k == flow_kinds[2]) and (
+                akind[src[li]] == marketplace or akind[dst[li]] == marketplace):
+            return True
+    return False
+
+
+@numba.njit(cache=True)
+def _listings(rows, org, alive, vacant, uid, back_member, back_seller, marketplaces,
+              prefix, p_move, prefix_to):
+    """The listings of :func:`_migration` this step: those that wait (partner alive, or
+    vacant with its kind of replacement on; marketplace not alive), the alive marketplaces
+    (ascending), and which move: an alive partner's listing with its keyed uniform below
+    ``p_move`` (key: partner's uid, kind, direction and marketplace's uid), with its second
+    uniform (the rank of its destination). Returns (rows, marketplaces, moves (none at
+    all when no listing can: no marketplace alive, or no partner), uniforms of those that
+    move)."""
+    keep = np.empty(rows.shape[0], dtype=np.bool_)
+    for r in range(rows.shape[0]):
+        p = rows[r, 0]
+        back = back_member if org[p] >= 0 else back_seller
+        keep[r] = (alive[p] or (vacant[p] and back)) and not alive[rows[r, 3]]
+    rows = rows[keep]
+    mk = marketplaces[alive[marketplaces]]
+    ready = np.empty(rows.shape[0], dtype=np.bool_)
+    for r in range(rows.shape[0]):
+        ready[r] = alive[rows[r, 0]]
+    if not mk.size or not ready.any():
+        return rows, mk, np.zeros(0, dtype=np.bool_), np.empty(0)
+    go = np.zeros(rows.shape[0], dtype=np.bool_)
+    v = np.empty(rows.shape[0])
+    n = 0
+    for r in range(rows.shape[0]):
+        key = (((uid[rows[r, 0]] * 8 + rows[r, 1] * 2 + rows[r, 2]) << 24)
+               ^ uid[rows[r, 3]])
+        if ready[r] and keyed_uniform(np.uint64(key), prefix) < p_move:
+            go[r] = True
+            v[n] = keyed_uniform(np.uint64(key), prefix_to)
+            n += 1
+    return rows, mk, go, v[:n]
 
 
 @numba.njit(cache=True)
