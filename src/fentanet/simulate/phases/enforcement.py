@@ -208,28 +208,34 @@ def _detect_fused(kind, alive, legit, refused, activity, throughput, capacity, a
     those with NumPy's ``expm1``, so every slot is detected exactly when its keyed uniform
     is below the probability ``-np.expm1(-hazard * dt)``.
 
-    The uniforms are drawn first, every slot's into ``draws`` (scratch of at least
+    The uniforms are drawn first, every slot's into ``draws`` (float64 scratch of at least
     ``kind.size``; a loop without branches, which the compiler vectorises). A slot whose
     uniform is at or above its kind's threshold (:func:`_thresholds`) is one
     :func:`_decide` would leave undetected whatever its hazard, so the hazard is computed
-    only for the few slots below it (about the kind's largest probability of detection):
-    the same slots, the same draws, a third of the time."""
+    only for the few slots below it (about the kind's largest probability of detection;
+    listed over the front of ``draws``, which the list never overtakes, and their uniforms
+    drawn again): the same slots, the same draws, a third of the time."""
     n = kind.size
     thr = _thresholds(base.size, activity, a_min, root, protection, base, intel, target,
                       tip_rate, dt)
-    hit = np.empty(n, dtype=np.int64)
-    nh = 0
-    rest = np.empty(n, dtype=np.int64)
-    rest_x = np.empty(n)
-    rest_u = np.empty(n)
-    nr = 0
     for i in range(n):  # without branches: vectorised
         draws[i] = keyed_uniform(np.uint64(uid[i]), prefix)
+    below = draws.view(np.int64)  # the slots below their kind's threshold, over the draws
+    m = 0
     for i in range(n):
-        u = draws[i]
+        if draws[i] < thr[kind[i]]:
+            below[m] = i  # m <= i: draws[i] was read before its place is written
+            m += 1
+    hit = np.empty(m, dtype=np.int64)
+    nh = 0
+    rest = np.empty(m, dtype=np.int64)
+    rest_x = np.empty(m)
+    rest_u = np.empty(m)
+    nr = 0
+    for c in range(m):
+        i = below[c]
+        u = keyed_uniform(np.uint64(uid[i]), prefix)  # its draw, again
         k = kind[i]
-        if u >= thr[k]:
-            continue  # not detected, whatever the hazard
         if not alive[i] or not enforced[k] or (legit[i] and k == SUPPLIER):
             continue
         j = prot_map[i]
