@@ -390,13 +390,3 @@ def test_default_roles_first_member_leads_and_the_next_two_are_lieutenants():
     # organization 0 gets a leader (its first member) and lieutenants (the next two; one
     # already was); organization 1 has its leader; 2 is led by its first member
     np.testing.assert_array_equal(role, [2, 1, 1, 0, 2, 0, 0, 2, 1])
-
-
-def test_local_numbers_follow_first_appearance():
-    from fentanet.simulate.topology import _number
-
-    mapping = np.full(10, -1, dtype=np.int64)
-    np.testing.assert_array_equal(_number(np.array([5, 3, 5, 7, 3]), mapping, 2),
-                                  [2, 3, 2, 4, 3])
-    np.testing.assert_array_equal(_number(np.array([7, 1]), mapping, 5), [4, 5])
-    np.testing.assert_array_equal(np.flatnonzero(mapping >= 0), [1, 3, 5, 7])

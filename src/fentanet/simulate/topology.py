@@ -91,83 +91,95 @@ class Stage:
         if new_kinds is not None and not new_kinds & self._kind_bits:
             self.upto = ln.n  # none of this stage's kinds (such as a recruit's ties)
             return
-        akind = a.kind
-        li = _members(ln.kind[start:], ln.src[start:], ln.dst[start:], akind, *self._tables,
-                      start)
         self.upto = ln.n
-        if not li.size:
-            return
-        src, dst = ln.src[li].astype(np.int64), ln.dst[li].astype(np.int64)
-        spay, dpay = a.payer[src].astype(np.int64), a.payer[dst].astype(np.int64)
-        s_loc = _number(src, self.s_map, self.senders.size)
-        d_loc = _number(dst, self.d_map, self.receivers.size)
-        d_pay = _number(dpay, self.p_map, self.payers.size)
-        s_pay = _number(spay, self.q_map, self.s_payers.size)
-        self.senders = _grow(self.senders, src, s_loc)
-        self.receivers = _grow(self.receivers, dst, d_loc)
-        self.payers = _grow(self.payers, dpay, d_pay)
-        self.s_payers = _grow(self.s_payers, spay, s_pay)
-        cap = ln.capacity[li]
-        other = a.capacity[src] if self.weight_by == "sender" else a.capacity[dst]
-        w = np.maximum(np.where(np.isfinite(cap), cap, other), 1e-12)
-        old, top = self.size, self.size + li.size
-        for name, new in (("li", li), ("src", src), ("dst", dst), ("s_loc", s_loc),
-                          ("d_loc", d_loc), ("d_pay", d_pay), ("s_pay", s_pay),
-                          ("s_kind", akind[src]), ("ext", spay != dpay), ("w", w)):
-            buf = self._buf.get(name)
-            if buf is None or buf.size < top:  # grown by doubling: appends are amortized
-                grown = np.empty(max(top, 2 * old), dtype=getattr(self, name).dtype)
+        old, most = self.size, self.size + ln.n - start  # at most every new link
+        buf = self._buf
+        if not buf or buf["li"].size < most:  # grown by doubling: appends are amortized
+            for name in _PER_LINK:
+                grown = np.empty(max(most, 2 * old), dtype=getattr(self, name).dtype)
                 grown[:old] = getattr(self, name)
-                self._buf[name] = buf = grown
-            buf[old:top] = new
-            setattr(self, name, buf[:top])
+                buf[name] = grown
+        for name, count in (("senders", self.senders.size), ("receivers", self.receivers.size),
+                            ("payers", self.payers.size), ("s_payers", self.s_payers.size)):
+            if buf.get(name, _NO_SLOTS).size < count + ln.n - start:
+                grown = np.empty(max(count + ln.n - start, 2 * count), dtype=np.int64)
+                grown[:count] = getattr(self, name)
+                buf[name] = grown
+        counts = _append(
+            ln.kind, ln.src, ln.dst, ln.capacity, a.kind, a.payer, a.capacity, *self._tables,
+            start, self.weight_by == "sender", old, self.s_map, self.d_map, self.p_map,
+            self.q_map, self.senders.size, self.receivers.size, self.payers.size,
+            self.s_payers.size, buf["li"], buf["src"], buf["dst"], buf["s_loc"],
+            buf["d_loc"], buf["d_pay"], buf["s_pay"], buf["s_kind"], buf["ext"], buf["w"],
+            buf["senders"], buf["receivers"], buf["payers"], buf["s_payers"])
+        top, n_s, n_d, n_p, n_q = counts
+        if top == old:
+            return
+        for name in _PER_LINK:
+            setattr(self, name, buf[name][:top])
+        self.senders, self.receivers = buf["senders"][:n_s], buf["receivers"][:n_d]
+        self.payers, self.s_payers = buf["payers"][:n_p], buf["s_payers"][:n_q]
+
+
+_PER_LINK = ("li", "src", "dst", "s_loc", "d_loc", "d_pay", "s_pay", "s_kind", "ext", "w")
+"""The per-link arrays of a :class:`Stage` (views of its buffers)."""
+
+
+@numba.njit(cache=True)
+def _local(slot, mapping, table, top):
+    """The local number of ``slot`` (a new slot gets ``top``, recorded in ``mapping`` and
+    ``table``); returns it and the new count."""
+    v = mapping[slot]
+    if v < 0:
+        v = top
+        mapping[slot] = v
+        table[top] = slot
+        top += 1
+    return v, top
+
+
+@numba.njit(cache=True)
+def _append(lkind, lsrc, ldst, lcap, akind, apayer, acap, link_in, sender_in, receiver_out,
+            start, by_sender, old, s_map, d_map, p_map, q_map, n_s, n_d, n_p, n_q,
+            li, src, dst, s_loc, d_loc, d_pay, s_pay, s_kind, ext, w,
+            senders, receivers, payers, s_payers):
+    """Append the stage's links among ``start..`` to the per-link buffers from ``old`` on,
+    in link order, numbering new senders, receivers and payers in order of first appearance
+    (as one pass per array would: each map is read and grown in link order). The weight is
+    the link's capacity where finite, else the receiver's (the sender's ``by_sender``),
+    at least 1e-12 (a NaN stays NaN, as ``np.maximum``). Returns the new number of links
+    and of senders, receivers, receivers' payers and senders' payers."""
+    top = old
+    for k in range(start, lkind.size):
+        sk = akind[lsrc[k]]
+        if not (link_in[np.uint8(lkind[k])] and sender_in[np.uint8(sk)]
+                and not receiver_out[np.uint8(akind[ldst[k]])]):
+            continue
+        s = np.int64(lsrc[k])
+        d = np.int64(ldst[k])
+        sp = np.int64(apayer[s])
+        dp = np.int64(apayer[d])
+        li[top] = k
+        src[top] = s
+        dst[top] = d
+        s_loc[top], n_s = _local(s, s_map, senders, n_s)
+        d_loc[top], n_d = _local(d, d_map, receivers, n_d)
+        d_pay[top], n_p = _local(dp, p_map, payers, n_p)
+        s_pay[top], n_q = _local(sp, q_map, s_payers, n_q)
+        s_kind[top] = sk
+        ext[top] = sp != dp
+        c = lcap[k]
+        if not np.isfinite(c):
+            c = acap[s] if by_sender else acap[d]
+        w[top] = c if (c >= 1e-12 or c != c) else 1e-12
+        top += 1
+    return top, n_s, n_d, n_p, n_q
 
 
 def _table(codes: np.ndarray) -> np.ndarray:
     """Whether each int8 code (indexed as uint8) is one of ``codes``."""
     out = np.zeros(256, dtype=np.bool_)
     out[codes.astype(np.int8).view(np.uint8)] = True
-    return out
-
-
-@numba.njit(cache=True)
-def _members(kind, src, dst, akind, link_in, sender_in, receiver_out, start):
-    """Indices (``start`` + position) of the links whose kind is in the stage's link kinds,
-    whose sender's kind is a sender kind and whose receiver's kind is not excluded."""
-    out = np.empty(kind.size, dtype=np.int64)
-    n = 0
-    for k in range(kind.size):
-        if (link_in[np.uint8(kind[k])] and sender_in[np.uint8(akind[src[k]])]
-                and not receiver_out[np.uint8(akind[dst[k]])]):
-            out[n] = start + k
-            n += 1
-    return out[:n]
-
-
-@numba.njit(cache=True)
-def _number(slots, mapping, start):
-    """Local numbers of ``slots``: existing ones from ``mapping``, new slots numbered from
-    ``start`` in order of first appearance (``mapping`` is updated); one pass, no sort."""
-    loc = np.empty(slots.size, dtype=np.int64)
-    top = start
-    for i in range(slots.size):
-        v = mapping[slots[i]]
-        if v < 0:
-            v = top
-            mapping[slots[i]] = v
-            top += 1
-        loc[i] = v
-    return loc
-
-
-def _grow(table: np.ndarray, slots: np.ndarray, loc: np.ndarray) -> np.ndarray:
-    """``table`` (local number -> slot) extended by the new numbers in ``loc``."""
-    top = int(loc.max()) + 1 if loc.size else 0
-    if top <= table.size:
-        return table
-    out = np.empty(top, dtype=np.int64)
-    out[: table.size] = table
-    out[loc] = slots
     return out
 
 
@@ -191,6 +203,40 @@ def _csr_by_endpoint(src, dst, n):
         idx[fill[d]] = k
         fill[d] += 1
     return ptr, idx
+
+
+@numba.njit(cache=True)
+def _merge_tail(pairs, src, dst, start):
+    """The sorted pairs ``endpoint << 32 | link`` of the tail ``pairs`` with those of the
+    links ``start..`` (both ends, a loop once) merged in, and their endpoints and links.
+    The pairs are distinct, so the linear merge of the two sorted runs is the same array as
+    a sort of their concatenation."""
+    m = src.size - start
+    new = np.empty(2 * m, dtype=np.int64)
+    k = 0
+    for i in range(start, src.size):
+        new[k] = (np.int64(src[i]) << 32) | i
+        k += 1
+    for i in range(start, src.size):
+        if dst[i] != src[i]:
+            new[k] = (np.int64(dst[i]) << 32) | i
+            k += 1
+    new = np.sort(new[:k])
+    out = np.empty(pairs.size + k, dtype=np.int64)
+    i = j = 0
+    for o in range(out.size):
+        if j == k or (i < pairs.size and pairs[i] < new[j]):
+            out[o] = pairs[i]
+            i += 1
+        else:
+            out[o] = new[j]
+            j += 1
+    key = np.empty(out.size, dtype=np.int64)
+    link = np.empty(out.size, dtype=np.int64)
+    for o in range(out.size):
+        key[o] = out[o] >> 32
+        link[o] = out[o] & 0xFFFFFFFF
+    return out, key, link
 
 
 class Incidence:
@@ -218,15 +264,8 @@ class Incidence:
             self.n0 = s.actors.n
             self._pairs = np.zeros(0, dtype=np.int64)
         if self.mt != ln.n:  # merge the links appended since into the sorted tail
-            src, dst = ln.src[self.mt:].astype(np.int64), ln.dst[self.mt:].astype(np.int64)
-            li = np.arange(self.mt, ln.n, dtype=np.int64)
-            other = dst != src
-            new = np.concatenate([(src << 32) | li, (dst[other] << 32) | li[other]])
-            new.sort()
-            pairs = np.concatenate([self._pairs, new])
-            pairs.sort(kind="stable")  # two sorted runs: a merge
-            self._pairs = pairs
-            self.tkey, self.tlink = pairs >> 32, pairs & 0xFFFFFFFF
+            self._pairs, self.tkey, self.tlink = _merge_tail(self._pairs, ln.src, ln.dst,
+                                                             self.mt)
             self.mt = ln.n
 
     def parts(self, s: State) -> tuple:

@@ -1,0 +1,87 @@
+"""The topology's compiled appends (stages, incidence tail) against the plain NumPy code
+they replaced, bit for bit, on random actors and links appended in random chunks."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fentanet.simulate.state import KIND, LKIND, Table
+from fentanet.simulate.topology import PRODUCT_LINKS, Stage, _local, _merge_tail
+from topology_plain import PlainStage, plain_tail
+
+EVERY = tuple(KIND.values())
+CONFIGS = (
+    (EVERY, (LKIND["supplies"],), (), "sender"),
+    ((KIND["lab"], KIND["route"]), PRODUCT_LINKS, (KIND["market"],), "receiver"),
+    ((KIND["dealer"], KIND["marketplace"]), (LKIND["sells_to"],), (), "receiver"),
+)
+CAPS = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-13, 1e-12, 0.5, 3.0, 7e5])
+
+
+def _actors(rng, n, payers_below):
+    return dict(kind=rng.choice(np.array(EVERY, dtype=np.int8), n),
+                payer=rng.integers(0, payers_below, n).astype(np.int32),
+                capacity=rng.choice(CAPS, n))
+
+
+def _links(rng, k, n):
+    codes = np.array([LKIND[x] for x in ("supplies", "ships", "distributes", "flow",
+                                          "sells_to", "tie")], dtype=np.int8)
+    src = rng.integers(0, n, k).astype(np.int32)
+    dst = np.where(rng.random(k) < 0.1, src, rng.integers(0, n, k)).astype(np.int32)
+    return dict(src=src, dst=dst, kind=rng.choice(codes, k), capacity=rng.choice(CAPS, k))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 60), st.lists(st.tuples(
+    st.integers(0, 40), st.integers(0, 12), st.booleans()), min_size=1, max_size=6))
+def test_stage_appends_are_the_plain_appends_bit_for_bit(seed, n, chunks):
+    rng = np.random.default_rng(seed)
+    a = Table(**_actors(rng, n, n))
+    ln = Table(**_links(rng, rng.integers(0, 30), n))
+    s = SimpleNamespace(actors=a, links=ln)
+    pairs = [(Stage(*c[:3], weight_by=c[3]), PlainStage(*c[:3], weight_by=c[3]))
+             for c in CONFIGS]
+    pairs_tail, start = np.zeros(0, dtype=np.int64), 0
+    for k_links, k_actors, hinted in chunks:
+        if k_actors:
+            a.append(**_actors(rng, k_actors, a.n + k_actors))
+        ln.append(**_links(rng, k_links, a.n))
+        hint = None
+        if hinted and all(new.upto == pairs[0][0].upto for new, _ in pairs):
+            hint = 0
+            for code in np.unique(ln.kind[pairs[0][0].upto:]).tolist():
+                hint |= 1 << code
+        for new, plain in pairs:
+            new.extend(s, hint)
+            plain.extend(s, hint)
+            assert new.upto == plain.upto == ln.n
+            for name in ("li", "src", "dst", "s_loc", "d_loc", "d_pay", "s_pay", "s_kind",
+                         "ext", "w", "senders", "receivers", "payers", "s_payers", "s_map",
+                         "d_map", "p_map", "q_map"):
+                got, want = getattr(new, name), getattr(plain, name)
+                assert got.dtype == want.dtype, name
+                np.testing.assert_array_equal(got.view(np.uint8), want.view(np.uint8),
+                                              err_msg=name)
+        got = _merge_tail(pairs_tail, ln.src, ln.dst, start)
+        want = plain_tail(pairs_tail, ln.src, ln.dst, start)
+        for g, w in zip(got, want, strict=True):
+            assert g.dtype == w.dtype
+            np.testing.assert_array_equal(g, w)
+        pairs_tail, start = got[0], ln.n
+
+
+def test_local_numbers_follow_first_appearance():
+    mapping = np.full(10, -1, dtype=np.int64)
+    table = np.full(8, -1, dtype=np.int64)
+    top, loc = 2, []
+    for slot in (5, 3, 5, 7, 3):
+        v, top = _local(slot, mapping, table, top)
+        loc.append(v)
+    assert loc == [2, 3, 2, 4, 3] and top == 5
+    np.testing.assert_array_equal(table[2:5], [5, 3, 7])
+    np.testing.assert_array_equal(np.flatnonzero(mapping >= 0), [3, 5, 7])
