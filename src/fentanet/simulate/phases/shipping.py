@@ -104,14 +104,55 @@ def count_of(sim, name: str, slots: np.ndarray, counts: np.ndarray | None = None
 
 
 def route_protection(sim, routes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Protection by alive officials and cover by alive fronting businesses of ``routes``."""
+    """Protection by alive officials and cover by alive fronting businesses of ``routes``:
+    ``1 - (1 - x) ** officials`` and ``1 - (1 - c) ** businesses``."""
+    prot, cover = _route_counts(sim, routes)
+    return 1.0 - prot[0][prot[1]], 1.0 - cover[0][cover[1]]
+
+
+def _route_counts(sim, routes: np.ndarray):
+    """Per route, its alive officials and fronting businesses, each with the powers
+    ``(1 - x) ** n`` for every count ``n`` up to the largest (``(powers, counts)``)."""
     p = sim.p
+    pr, fr = sim.topo.stages["protects"], sim.topo.stages["fronts_for"]
+    n_o, n_b = _support_counts(routes, pr.li, pr.src, pr.d_loc, pr.d_map, pr.receivers.size,
+                               fr.li, fr.src, fr.d_loc, fr.d_map, fr.receivers.size,
+                               sim.s.links.alive, sim.s.actors.alive)
     prot_x = p.routes.protection_per_official * np.exp(-sim.efforts.anti_corruption)
-    officials = count_of(sim, "protects", routes)
-    businesses = count_of(sim, "fronts_for", routes)
-    protection = 1.0 - (1.0 - prot_x) ** officials
-    cover = 1.0 - (1.0 - p.routes.cover_per_business) ** businesses
-    return protection, cover
+    return ((_powers(sim, "protects", 1.0 - prot_x, n_o), n_o),
+            (_powers(sim, "fronts_for", 1.0 - p.routes.cover_per_business, n_b), n_b))
+
+
+def _powers(sim, name: str, base, counts: np.ndarray) -> np.ndarray:
+    """``base ** arange(k)`` (NumPy's power, the same bits as ``base ** counts``: each
+    element is the power of one value) with ``k`` past the largest of ``counts``; kept on
+    the run while ``base`` stays."""
+    cache = sim.__dict__.setdefault("_route_powers", {})
+    top = int(counts.max()) + 1 if counts.size else 1
+    got = cache.get(name)
+    if got is None or got[0] != base or got[1].size < top:
+        got = cache[name] = (base, base ** np.arange(max(top, 16)))
+    return got[1]
+
+
+@numba.njit(cache=True)
+def _support_counts(routes, p_li, p_src, p_d_loc, p_d_map, p_n, f_li, f_src, f_d_loc,
+                    f_d_map, f_n, link_alive, alive):
+    """Per route: its alive ``protects`` and ``fronts_for`` links from alive senders (as
+    :func:`count_of` on each stage)."""
+    po = _count(p_li, p_src, p_d_loc, link_alive, alive, p_n)
+    fo = _count(f_li, f_src, f_d_loc, link_alive, alive, f_n)
+    n_o = np.zeros(routes.size, dtype=np.int64)
+    n_b = np.zeros(routes.size, dtype=np.int64)
+    for j in range(routes.size):
+        r = routes[j]
+        i = p_d_map[r] if r < p_d_map.size else -1
+        if i >= 0:
+            n_o[j] = po[i]
+        i = f_d_map[r] if r < f_d_map.size else -1
+        if i >= 0:
+            n_b[j] = fo[i]
+    return n_o, n_b
 
 
 @numba.njit(cache=True)
@@ -187,8 +228,8 @@ def _over_routes(sim) -> np.ndarray:
     lost = np.zeros(st.senders.size)
     seized = np.zeros(0)
     if idx.size:
-        protection, cover = route_protection(sim, routes)
-        prob = 1.0 - np.exp(_exposure(base, protection, cover))
+        (p_pow, n_o), (c_pow, n_b) = _route_counts(sim, routes)
+        prob = 1.0 - np.exp(_exposure(base, p_pow, n_o, c_pow, n_b))
         k = sim.streams.binomial("shipping.seizure", sim.step, a.uid[routes], shipments, prob)
         # recent loss share (EWMA, time constant loss_memory_years)
         g = _loss_gain(sim)
@@ -227,11 +268,13 @@ def _shipments(sent, senders, mode, shipment_kg, inspection, screen):
 
 
 @numba.njit(cache=True)
-def _exposure(base, protection, cover):
-    """``-h * S * (1 - protection) * (1 - cover)`` (``base`` is ``-h * S``)."""
+def _exposure(base, p_pow, n_o, c_pow, n_b):
+    """``-h * S * (1 - protection) * (1 - cover)`` (``base`` is ``-h * S``; protection is
+    ``1 - p_pow[officials]``, cover ``1 - c_pow[businesses]``, the same operations as on
+    arrays)."""
     out = np.empty(base.size)
     for j in range(base.size):
-        out[j] = base[j] * (1.0 - protection[j]) * (1.0 - cover[j])
+        out[j] = base[j] * (1.0 - (1.0 - p_pow[n_o[j]])) * (1.0 - (1.0 - c_pow[n_b[j]]))
     return out
 
 
