@@ -10,7 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fentanet.simulate.state import KIND, LKIND, Table
-from fentanet.simulate.topology import PRODUCT_LINKS, Stage, _local, _merge_tail
+from fentanet.simulate.topology import (
+    PRODUCT_LINKS,
+    Stage,
+    _local,
+    _merge_tail,
+    appended_pairs,
+)
 from topology_plain import PlainStage, plain_tail
 
 EVERY = tuple(KIND.values())
@@ -53,12 +59,10 @@ def test_stage_appends_are_the_plain_appends_bit_for_bit(seed, n, chunks):
         ln.append(**_links(rng, k_links, a.n))
         hint = None
         if hinted and all(new.upto == pairs[0][0].upto for new, _ in pairs):
-            hint = 0
-            for code in np.unique(ln.kind[pairs[0][0].upto:]).tolist():
-                hint |= 1 << code
+            hint = appended_pairs(s, pairs[0][0].upto)
         for new, plain in pairs:
             new.extend(s, hint)
-            plain.extend(s, hint)
+            plain.extend(s)  # no hint: the hint only skips tails without the stage's links
             assert new.upto == plain.upto == ln.n
             for name in ("li", "src", "dst", "s_loc", "d_loc", "d_pay", "s_pay", "s_kind",
                          "ext", "w", "senders", "receivers", "payers", "s_payers", "s_map",
@@ -85,3 +89,17 @@ def test_local_numbers_follow_first_appearance():
     assert loc == [2, 3, 2, 4, 3] and top == 5
     np.testing.assert_array_equal(table[2:5], [5, 3, 7])
     np.testing.assert_array_equal(np.flatnonzero(mapping >= 0), [3, 5, 7])
+
+
+def test_appended_pairs_are_the_pairs_of_the_tail():
+    rng = np.random.default_rng(1)
+    for _ in range(100):
+        n, m = int(rng.integers(1, 50)), int(rng.integers(0, 60))
+        start = int(rng.integers(0, m + 1))
+        a = Table(kind=rng.integers(0, len(KIND), n).astype(np.int8))
+        ln = Table(kind=rng.integers(0, len(LKIND), m).astype(np.int8),
+                   src=rng.integers(0, n, m).astype(np.int32))
+        want = 0
+        for k in range(start, m):
+            want |= 1 << (int(ln.kind[k]) * 32 + int(a.kind[ln.src[k]]))
+        assert appended_pairs(SimpleNamespace(actors=a, links=ln), start) == want

@@ -35,7 +35,7 @@ def _grow(table, slots, loc):
 class PlainStage(Stage):
     """A :class:`Stage` whose :meth:`extend` is the plain NumPy one."""
 
-    def extend(self, s, new_kinds=None) -> None:
+    def extend(self, s, new_pairs=None) -> None:
         a, ln = s.actors, s.links
         n = a.n
         if self.s_map.size < n:
@@ -47,7 +47,7 @@ class PlainStage(Stage):
         start = self.upto
         if start == ln.n:
             return
-        if new_kinds is not None and not new_kinds & self._kind_bits:
+        if new_pairs is not None and not new_pairs & self._pair_bits:
             self.upto = ln.n
             return
         akind = a.kind

@@ -51,7 +51,9 @@ class Stage:
                  weight_by: str = "receiver") -> None:
         self.sender_kinds = np.array(sender_kinds, dtype=np.int8)
         self.link_kinds = np.array(link_kinds, dtype=np.int8)
-        self._kind_bits = sum(1 << int(k) for k in set(link_kinds))  # link kinds as bits
+        # (link kind, sender kind) pairs as bits: see appended_pairs
+        self._pair_bits = sum(1 << (int(lk) * _SENDER_CODES + int(sk))
+                              for lk in set(link_kinds) for sk in set(sender_kinds))
         self.receiver_not = np.array(receiver_not, dtype=np.int8)
         self.weight_by = weight_by
         # membership tables by code (as uint8): the stage's test without np.isin
@@ -73,10 +75,10 @@ class Stage:
     def size(self) -> int:
         return int(self.li.size)
 
-    def extend(self, s: State, new_kinds: int | None = None) -> None:
+    def extend(self, s: State, new_pairs: int | None = None) -> None:
         """Add the links appended since the last call (and grow the maps with the actors).
-        ``new_kinds`` (optional: the link kind codes of the links appended since the last
-        call, as bits ``1 << code``) lets a stage skip a tail without its link kinds."""
+        ``new_pairs`` (optional: :func:`appended_pairs` of the links appended since the
+        last call) lets a stage skip a tail without a link of its link and sender kinds."""
         a, ln = s.actors, s.links
         n = a.n
         if self.s_map.size < n:
@@ -88,7 +90,7 @@ class Stage:
         start = self.upto
         if start == ln.n:
             return
-        if new_kinds is not None and not new_kinds & self._kind_bits:
+        if new_pairs is not None and not new_pairs & self._pair_bits:
             self.upto = ln.n  # none of this stage's kinds (such as a recruit's ties)
             return
         self.upto = ln.n
@@ -174,6 +176,29 @@ def _append(lkind, lsrc, ldst, lcap, akind, apayer, acap, link_in, sender_in, re
         w[top] = c if (c >= 1e-12 or c != c) else 1e-12
         top += 1
     return top, n_s, n_d, n_p, n_q
+
+
+_SENDER_CODES = 32
+"""Sender kind codes per link kind code in the pair bits (:func:`appended_pairs`)."""
+assert max(KIND.values()) < _SENDER_CODES
+
+
+def appended_pairs(s: State, start: int) -> int:
+    """The (link kind, sender kind) pairs of the links ``start..`` as the bits
+    ``1 << (link kind * 32 + sender kind)``."""
+    ln = s.links
+    words = _pair_words(ln.kind, ln.src, s.actors.kind, start)
+    return int.from_bytes(words.tobytes(), "little")
+
+
+@numba.njit(cache=True)
+def _pair_words(lkind, lsrc, akind, start):
+    """:func:`appended_pairs` as 64-bit words, least significant first."""
+    words = np.zeros(256 * _SENDER_CODES // 64, dtype=np.uint64)
+    for k in range(start, lkind.size):
+        code = np.uint8(lkind[k]) * _SENDER_CODES + np.uint8(akind[lsrc[k]])
+        words[code >> 6] |= np.uint64(1) << np.uint64(code & 63)
+    return words
 
 
 def _table(codes: np.ndarray) -> np.ndarray:
@@ -313,14 +338,11 @@ class Topology:
             return
         self._seen = seen
         uptos = {st.upto for st in self.stages.values()}
-        new_kinds = None
+        new_pairs = None
         if len(uptos) == 1:  # every stage has seen the same links: one look at the tail
-            new_kinds = 0
-            for code, count in enumerate(np.bincount(s.links.kind[uptos.pop():]).tolist()):
-                if count:
-                    new_kinds |= 1 << code
+            new_pairs = appended_pairs(s, uptos.pop())
         for st in self.stages.values():
-            st.extend(s, new_kinds)
+            st.extend(s, new_pairs)
         self.incidence.sync(s)
         if self._kinds_at != s.actors.n:
             start = max(self._kinds_at, 0)
