@@ -50,8 +50,11 @@ def _procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, receive
              suspended_until, cash, dirty, throughput, refused_share, t, dt, cover,
              refuse_legit, refuse_mkp, price):
     """Two ordering passes over the ``supplies`` links in link order (a link within one
-    payer, ``ext`` false, is free). Returns (kg bought, kg entering from suppliers, kg
-    refused), or (-1, 0, 0) when no buyer orders."""
+    payer, ``ext`` false, is free). The links that order are listed once, with the
+    columns the passes read copied next to each other; the passes then run over that
+    list in link order (the same sums in the same order as over every link). Returns
+    (kg bought, kg entering from suppliers, kg refused), or (-1, 0, 0) when no buyer
+    orders."""
     m = li.size
     n_snd, n_rcv = senders.size, receivers.size
     want = np.zeros(n_rcv)
@@ -60,86 +63,96 @@ def _procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, receive
         if (kind[d] == LAB or kind[d] == MARKETPLACE) and alive[d] and not (
                 suspended_until[payer[d]] > t):
             want[j] = max(0.0, cover * capacity[d] - precursor[d])
-    ok = np.zeros(m, dtype=np.bool_)
-    refuse = np.zeros(m)
-    w = w0.copy()
-    any_ok = False
+    # the links that order, in link order, with what the passes read of them
+    on = np.empty(m, dtype=np.int64)
+    n = 0
     for k in range(m):
         d = dst[k]
         if (link_alive[li[k]] and alive[src[k]] and alive[d] and want[d_loc[k]] > 0.0
                 and (kind[d] == LAB or kind[d] == MARKETPLACE)):
-            ok[k] = True
-            any_ok = True
-            ks = kind[src[k]]
-            if legit[src[k]] and ks == SUPPLIER:
-                refuse[k] = refuse_legit
-            elif ks == MARKETPLACE:
-                refuse[k] = refuse_mkp
-    if not any_ok:
+            on[n] = k
+            n += 1
+    if n == 0:
         return -1.0, 0.0, 0.0
+    snd = np.empty(n, dtype=np.int64)
+    rcv = np.empty(n, dtype=np.int64)
+    dp = np.empty(n, dtype=np.int64)
+    sp = np.empty(n, dtype=np.int64)
+    paying = np.empty(n, dtype=np.bool_)
+    from_mkp = np.empty(n, dtype=np.bool_)
+    refuse = np.zeros(n)
+    w = np.empty(n)
+    for c in range(n):
+        k = on[c]
+        snd[c], rcv[c], dp[c], sp[c] = s_loc[k], d_loc[k], d_pay[k], s_pay[k]
+        paying[c] = ext[k]
+        w[c] = w0[k]
+        ks = kind[src[k]]
+        from_mkp[c] = ks == MARKETPLACE
+        if legit[src[k]] and ks == SUPPLIER:
+            refuse[c] = refuse_legit
+        elif ks == MARKETPLACE:
+            refuse[c] = refuse_mkp
     avail = np.empty(n_snd)
     for i in range(n_snd):
         x = senders[i]
         avail[i] = capacity[x] * dt if kind[x] == SUPPLIER else precursor[x]
     got = np.zeros(n_rcv)
     refused_kg = np.zeros(n_rcv)
-    request = np.zeros(m)
+    request = np.zeros(n)
     bought = 0.0
     entered = 0.0
     for attempt in range(2):
         # first by link weight; then the rest from sellers that still have some and sell
         tot = np.zeros(n_rcv)
-        for k in range(m):
-            if ok[k]:
-                if attempt == 1:
-                    w[k] = (1.0 - refuse[k]) * avail[s_loc[k]]
-                tot[d_loc[k]] += w[k]
+        for c in range(n):
+            if attempt == 1:
+                w[c] = (1.0 - refuse[c]) * avail[snd[c]]
+            tot[rcv[c]] += w[c]
         refused_now = np.zeros(n_rcv)
         offered = np.zeros(n_snd)
-        for k in range(m):
-            if ok[k]:
-                j = d_loc[k]
-                rem = max(want[j] - got[j], 0.0)
-                r = rem * w[k] / tot[j] if tot[j] > 0 else 0.0
-                no = r * refuse[k]
-                refused_now[j] += no
-                request[k] = r - no
-                offered[s_loc[k]] += request[k]
+        for c in range(n):
+            j = rcv[c]
+            rem = max(want[j] - got[j], 0.0)
+            r = rem * w[c] / tot[j] if tot[j] > 0 else 0.0
+            no = r * refuse[c]
+            refused_now[j] += no
+            request[c] = r - no
+            offered[snd[c]] += request[c]
         for j in range(n_rcv):
             refused_kg[j] += refused_now[j]
         # sellers fill what they can; payers pay what their cash allows
+        fill = np.empty(n_snd)  # per seller, the share of its orders it fills
+        for i in range(n_snd):
+            fill[i] = max(min(1.0, avail[i] / offered[i]) if offered[i] > 0 else 1.0, 0.0)
         due = np.zeros(payers.size)
-        for k in range(m):
-            if ok[k]:
-                i = s_loc[k]
-                fill = min(1.0, avail[i] / offered[i]) if offered[i] > 0 else 1.0
-                request[k] = request[k] * max(fill, 0.0)
-                if ext[k]:
-                    due[d_pay[k]] += request[k] * price
+        for c in range(n):
+            request[c] = request[c] * fill[snd[c]]
+            if paying[c]:
+                due[dp[c]] += request[c] * price
         scale = np.ones(payers.size)
         for b in range(payers.size):
-            c = cash[payers[b]]
-            if due[b] > c:
-                x = c / due[b]
-                scale[b] = min(max(x, 0.0), 1.0) if np.isfinite(x) else 0.0
+            x = cash[payers[b]]
+            if due[b] > x:
+                y = x / due[b]
+                scale[b] = min(max(y, 0.0), 1.0) if np.isfinite(y) else 0.0
         paid_by = np.zeros(payers.size)
         earned = np.zeros(s_payers.size)
         sold = np.zeros(n_snd)
         received = np.zeros(n_rcv)
-        for k in range(m):
-            if ok[k]:
-                f = scale[d_pay[k]] if ext[k] else 1.0
-                cost = request[k] * price if ext[k] else 0.0
-                q = request[k] * f
-                paid = cost * f
-                paid_by[d_pay[k]] += paid
-                if kind[src[k]] == MARKETPLACE:
-                    earned[s_pay[k]] += paid
-                else:  # suppliers are outside the system: precursor enters here
-                    entered += q
-                sold[s_loc[k]] += q
-                received[d_loc[k]] += q
-                bought += q
+        for c in range(n):
+            f = scale[dp[c]] if paying[c] else 1.0
+            cost = request[c] * price if paying[c] else 0.0
+            q = request[c] * f
+            paid = cost * f
+            paid_by[dp[c]] += paid
+            if from_mkp[c]:
+                earned[sp[c]] += paid
+            else:  # suppliers are outside the system: precursor enters here
+                entered += q
+            sold[snd[c]] += q
+            received[rcv[c]] += q
+            bought += q
         for b in range(payers.size):
             x = payers[b]
             cash[x] = max(cash[x] - paid_by[b], 0.0)
