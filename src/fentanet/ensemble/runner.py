@@ -210,29 +210,34 @@ START_TIMEOUT = 600.0
 def _start_local(n: int) -> tuple[Any, Any]:
     """A local cluster of ``n`` single-threaded worker processes and its client.
 
-    The scheduler first (no process), then the workers: Ctrl-C is ignored only until their
-    processes are forked (they inherit that, so a Ctrl-C in the terminal, sent to the whole
+    The cluster is made with Ctrl-C (SIGINT) blocked in this thread (:func:`_sigint_blocked`):
+    its threads (the event loop, and those that start the worker processes) inherit the
+    mask, and so do the worker processes, so a Ctrl-C in the terminal, sent to the whole
     process group, stops only this process, which keeps the finished runs and closes the
-    cluster, instead of every worker printing a traceback); while they start up (seconds,
-    more on a loaded machine) a Ctrl-C is noted, the cluster closed and KeyboardInterrupt
-    raised. (It was ignored through the whole start: the ensemble then ran to its end.)"""
+    cluster, instead of every worker printing a traceback. While the workers start up
+    (seconds, more on a loaded machine) a Ctrl-C is noted, the cluster closed and
+    KeyboardInterrupt raised; one pressed while the cluster was made is delivered when the
+    block ends. (SIGINT was ignored, SIG_IGN, while the workers were forked: a Ctrl-C then
+    was discarded by the system, and the ensemble ran to its end.)"""
     from multiprocessing import resource_tracker
 
     from dask.distributed import Client, LocalCluster
 
+    # started here, not by the first worker's start: starting it unblocks SIGINT in the
+    # thread that starts it (Python's multiprocessing), that thread would then pass
+    # SIGINT unblocked to the worker it forks next
+    resource_tracker.ensure_running()
     pressed = _SigintNoted()
     with pressed:
-        cluster = LocalCluster(n_workers=0, threads_per_worker=1, processes=True,
-                               dashboard_address=":0", silence_logs=logging.ERROR)
-        client = None
+        cluster = client = None
         try:
+            with _sigint_blocked():
+                cluster = LocalCluster(n_workers=0, threads_per_worker=1, processes=True,
+                                       dashboard_address=":0", silence_logs=logging.ERROR)
+                if not pressed.noted:
+                    cluster.scale(n)
             if pressed.noted:
                 raise KeyboardInterrupt
-            resource_tracker.ensure_running()  # the one other process spawning starts
-            before = _children()
-            with _sigint_ignored():
-                cluster.scale(n)
-                _forked(cluster, n, before)
             client = Client(cluster)
             end = time.monotonic() + START_TIMEOUT
             while len(client.nthreads()) < n and not pressed.noted:
@@ -249,7 +254,8 @@ def _start_local(n: int) -> tuple[Any, Any]:
             if pressed.noted:
                 if client is not None:
                     client.close()
-                cluster.close()
+                if cluster is not None:
+                    cluster.close()
     if pressed.noted:
         raise KeyboardInterrupt
     return cluster, client
@@ -276,40 +282,23 @@ class _SigintNoted:
             signal.signal(signal.SIGINT, self._previous)
 
 
-def _children() -> set[int]:
-    import psutil  # a dependency of dask.distributed
-
-    return {p.pid for p in psutil.Process().children()}
-
-
-def _forked(cluster: Any, n: int, before: set[int], timeout: float = 60.0) -> None:
-    """Wait until the ``n`` worker processes of ``cluster`` are forked (new children of this
-    process; once forked, a process keeps the signal dispositions it had then), or the
-    cluster reports their pids, at most ``timeout`` seconds."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if len(_children() - before) >= n:
-            return
-        nannies = list(getattr(cluster, "workers", {}).values())
-        if len(nannies) >= n and all(getattr(w, "pid", None) for w in nannies):
-            return
-        time.sleep(0.002)
-
-
 @contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """Ignore SIGINT while processes are started, so that they inherit the disposition (a
-    Python started with SIGINT ignored keeps ignoring it): a Ctrl-C in the terminal, sent
-    to the whole process group, then interrupts only the coordinator, which keeps the
-    finished runs and closes the cluster, instead of every worker printing a traceback."""
-    if threading.current_thread() is not threading.main_thread():
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT in this thread for the block (POSIX): the threads started in it inherit
+    the mask and keep it, and the processes they start inherit it through fork and exec (a
+    Python started so never sees a Ctrl-C). A Ctrl-C sent meanwhile is not lost: the
+    process's other threads take it (Python runs its handler in the main thread), or it
+    stays pending until the block ends and is delivered then. (Ignoring SIGINT instead,
+    SIG_IGN, would make the children ignore it too, but a Ctrl-C in that window is
+    discarded by the system: it is never delivered, even after the handler is restored.)"""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a pending Ctrl-C comes now
 
 
 class Collector:
