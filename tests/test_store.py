@@ -515,3 +515,28 @@ def test_a_ctrl_c_that_duckdb_turned_into_its_error_is_a_keyboard_interrupt(stor
     with pytest.raises(RuntimeError, match="something else"), store._connect():
         raise RuntimeError("something else")
     assert len(store.runs()) == 1
+
+
+def test_a_ctrl_c_while_duckdb_reads_a_frame_or_opens_the_catalog_is_a_keyboard_interrupt(
+        store: RunStore, monkeypatch):
+    """A Ctrl-C in the Python code DuckDB calls (reading the data frame of runs to insert)
+    comes back wrapped in DuckDB's own error (seen 1 in 300 Ctrl-Cs at random moments of
+    register: an ensemble then ended in a traceback), and one while it opens the catalog
+    as 'Query interrupted'; both are KeyboardInterrupt, other errors stay as they are."""
+    make_run(store, 1)
+    wrapped = duckdb.Error('Traceback (most recent call last):\n  File "x.py", line 1, in '
+                           '__iter__\nKeyboardInterrupt: ')
+    with pytest.raises(KeyboardInterrupt), store._connect():
+        raise wrapped
+    real = duckdb.connect
+    for error, expected in [(RuntimeError("Query interrupted"), KeyboardInterrupt),
+                            (duckdb.InterruptException("INTERRUPT Error"), KeyboardInterrupt),
+                            (RuntimeError("something else"), RuntimeError)]:
+        def connect(*args, error=error, **kwargs):
+            raise error
+
+        monkeypatch.setattr(duckdb, "connect", connect)
+        with pytest.raises(expected):
+            store.runs()
+    monkeypatch.setattr(duckdb, "connect", real)
+    assert len(store.runs()) == 1

@@ -174,6 +174,9 @@ def damaged(exc: BaseException) -> bool:
 
 
 def interrupted(exc: BaseException) -> bool:
-    """Whether DuckDB stopped a statement because of an interrupt (SIGINT)."""
+    """Whether DuckDB stopped a statement because of an interrupt (SIGINT): its interrupt
+    error, 'Query interrupted', or the KeyboardInterrupt raised in Python code DuckDB
+    called (reading a registered data frame), which it wraps in its own error."""
     return isinstance(exc, duckdb.InterruptException) or (
-        isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower())
+        isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower()) or (
+        isinstance(exc, duckdb.Error) and "KeyboardInterrupt" in str(exc))

@@ -228,7 +228,11 @@ class RunStore:
             self.check_writable()
         try:
             return duckdb.connect(str(self.catalog), read_only=not write)
-        except duckdb.Error as exc:
+        except Exception as exc:
+            if catalog.interrupted(exc):  # a Ctrl-C while DuckDB opened the file
+                raise KeyboardInterrupt from None
+            if not isinstance(exc, duckdb.Error):
+                raise
             raise _cannot_open(self, exc) from None
 
     @contextlib.contextmanager
