@@ -4,6 +4,7 @@ results, failures and interruptions keeping the finished runs, paired comparison
 from __future__ import annotations
 
 import json
+import signal
 import zlib
 
 import numpy as np
@@ -237,6 +238,29 @@ def test_failed_runs_are_reported_with_seed_and_error(tmp_path):
     assert err.loc[("broken", 2)].startswith("ValueError: broken variant at seed 2")
     assert len(ens.summary()) == 6  # the 6 good runs are all kept
     assert set(ens.compare().variant) == {"ok"}
+
+
+def swallows_a_ctrl_c(scenario, seed=1, **kwargs):
+    """The stand-in model, in whose run 3 a Ctrl-C comes and code swallows the
+    KeyboardInterrupt (a broad except, a finaliser whose exception Python only prints)."""
+    if seed == 3:
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            pass
+    return simulate(scenario, seed, **kwargs)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="POSIX signals")
+def test_a_ctrl_c_that_code_swallowed_still_stops_the_ensemble(tmp_path):
+    """The Ctrl-C is kept: the ensemble stops after the run it came in (it ran on to its
+    end), with the finished runs kept, and the handler is Python's own again after."""
+    store = RunStore(tmp_path / "s")
+    with pytest.raises(EnsembleInterrupted, match="3 of 6 runs"):
+        ensemble(StandInScenario(), 6, seed=1, store=store, progress=False,
+                 model=swallows_a_ctrl_c, scheduler="serial")
+    assert sorted(store.runs().seed) == [1, 2, 3] and store.check().ok
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_interrupt_in_a_serial_run_keeps_finished_runs(tmp_path):

@@ -367,20 +367,62 @@ def run_tasks(tasks: list[RunTask], scenario: Any, model: Callable[..., Any] | N
               client: Any, collector: Collector, *, write_on_workers: bool | None = None
               ) -> None:
     """Run ``tasks`` (on ``client``, or serially when it is ``None``), keeping each run as
-    it finishes. On any interruption the runs finished so far are registered first."""
-    try:
-        if client is None:
-            for task in tasks:
-                record, series = execute(task, scenario, model, None)
-                collector.add(record, series, written=False)
-        else:
-            _run_dask(tasks, scenario, model, client, collector, write_on_workers)
-    finally:
-        collector.flush()
+    it finishes. On any interruption the runs finished so far are registered first; a
+    Ctrl-C is kept (:class:`_SigintKept`), so that code that swallowed its
+    KeyboardInterrupt does not make the ensemble run on to its end."""
+    with _SigintKept() as pressed:
+        try:
+            if client is None:
+                for task in tasks:
+                    record, series = execute(task, scenario, model, None)
+                    collector.add(record, series, written=False)
+                    pressed.check()
+            else:
+                _run_dask(tasks, scenario, model, client, collector, write_on_workers,
+                          pressed)
+            pressed.check()
+        finally:
+            collector.flush()
+
+
+class _SigintKept:
+    """In the main thread, a Ctrl-C (SIGINT) in the block raises KeyboardInterrupt as
+    Python's own handler does, and is also kept: :meth:`check` raises it again. Code that
+    runs when the signal comes may swallow the exception (a broad ``except``, a finaliser
+    such as a ``__del__``, whose exceptions Python only prints, DuckDB reading a data
+    frame); the loop that checks between runs then still stops. Another handler set by
+    the program is called as before; an ignored SIGINT stays ignored."""
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self._previous: Any = None
+
+    def __enter__(self) -> _SigintKept:
+        if threading.current_thread() is threading.main_thread():
+            current = signal.getsignal(signal.SIGINT)
+            if callable(current):
+                self._previous = signal.signal(signal.SIGINT, self._press)
+        return self
+
+    def _press(self, signum: int, frame: Any) -> None:
+        self.pressed = True
+        if self._previous is signal.default_int_handler:
+            raise KeyboardInterrupt
+        self._previous(signum, frame)
+
+    def check(self) -> None:
+        """Raise KeyboardInterrupt if a Ctrl-C came in the block."""
+        if self.pressed:
+            raise KeyboardInterrupt
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
 
 
 def _run_dask(tasks: list[RunTask], scenario: Any, model: Callable[..., Any] | None,
-              client: Any, collector: Collector, write_on_workers: bool | None) -> None:
+              client: Any, collector: Collector, write_on_workers: bool | None,
+              pressed: _SigintKept) -> None:
     from dask.distributed import as_completed
 
     if write_on_workers is None:
@@ -414,6 +456,7 @@ def _run_dask(tasks: list[RunTask], scenario: Any, model: Callable[..., Any] | N
             if queue:
                 submit()
             collector.add(record, series, written=written)
+            pressed.check()
     finally:
         if running:
             client.cancel(list(running), force=True)
