@@ -45,8 +45,8 @@ class FakeCluster:
     def scale(self, n: int) -> None:  # a worker process: what does it do with Ctrl-C?
         self.child = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE,
                                       text=True)
-        if self.press == "fork":
-            os.kill(os.getpid(), signal.SIGINT)
+        if self.press == "fork":  # to this thread alone: no other thread may take it
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
 
     def close(self) -> None:
         self.closed = True
