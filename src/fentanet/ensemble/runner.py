@@ -203,6 +203,13 @@ def connect(scheduler: Any = None, workers: int | None = None) -> Iterator[Any]:
         cluster.close()
 
 
+QUIET = logging.CRITICAL
+"""Log level of the local cluster's scheduler and workers. What goes wrong in a run reaches
+the user through the client (a failed run with its error, a lost worker); what the workers
+log themselves at ERROR is, on this machine's own cluster, the race of its closing (a worker
+whose heartbeat finds the scheduler gone after a Ctrl-C prints "Failed to communicate with
+scheduler during heartbeat" with a traceback: 1 in 30 interrupted ensembles)."""
+
 START_TIMEOUT = 600.0
 """Seconds a local cluster's workers may take to start (a loaded machine takes tens)."""
 
@@ -233,7 +240,7 @@ def _start_local(n: int) -> tuple[Any, Any]:
         try:
             with _sigint_blocked():
                 cluster = LocalCluster(n_workers=0, threads_per_worker=1, processes=True,
-                                       dashboard_address=":0", silence_logs=logging.ERROR)
+                                       dashboard_address=":0", silence_logs=QUIET)
                 if not pressed.noted:
                     cluster.scale(n)
             if pressed.noted:
