@@ -80,14 +80,13 @@ def test_plan_is_the_plain_rule_bit_for_bit(seed, pull):
     assert (np.bincount(dst, qty, nr) <= room + 1e-12).all()
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_transfer_is_plan_afford_apply_bit_for_bit(seed):
-    """The fused stage (passes, bills, cash limits, moves) gives what the three kernels
-    give one after the other, to the last bit: stocks, cash, revenue and throughput."""
-    rng = np.random.default_rng(seed)
+def _random_stage(rng):
+    """A random stage of 60 links between 8 senders and 12 receivers among 30 actors (some
+    actors both send and receive) with 5 payers: sizes, ends, local numbers, payers, kinds,
+    prices, link indices and which links are alive."""
     n, ns, nr, m, npay = 30, 8, 12, 60, 5
     senders = rng.choice(n, ns, replace=False)
-    receivers = rng.choice(n, nr, replace=False)  # some actors both send and receive
+    receivers = rng.choice(n, nr, replace=False)
     s_loc = rng.integers(0, ns, m).astype(np.int32)
     d_loc = rng.integers(0, nr, m).astype(np.int32)
     src, dst = senders[s_loc].astype(np.int32), receivers[d_loc].astype(np.int32)
@@ -99,6 +98,17 @@ def test_transfer_is_plan_afford_apply_bit_for_bit(seed):
     price = np.array([1.0, 2.5, 0.7])
     li = np.arange(m, dtype=np.int32)
     ok = rng.random(m) < 0.9
+    return (n, ns, nr, m, src, dst, s_loc, d_loc, payer, payers, d_pay, ext, s_kind, price,
+            li, ok)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_transfer_is_plan_afford_apply_bit_for_bit(seed):
+    """The fused stage (passes, bills, cash limits, moves) gives what the three kernels
+    give one after the other, to the last bit: stocks, cash, revenue and throughput."""
+    rng = np.random.default_rng(seed)
+    n, ns, nr, m, src, dst, s_loc, d_loc, payer, payers, d_pay, ext, s_kind, price, li, ok = (
+        _random_stage(rng))
     pref = rng.random(m) + 0.1 if seed % 2 else np.zeros(0)
     offer = np.where(rng.random(ns) < 0.8, rng.random(ns) * 5, 0.0)
     room = np.where(rng.random(nr) < 0.8, rng.random(nr) * 3, 0.0)
@@ -123,20 +133,8 @@ def test_plan_afford_is_plan_afford_and_sent_bit_for_bit(seed):
     what plan, afford and sent_by_sender give one after the other, to the last bit; its
     links that carry nothing (quantity 0.0) move nothing in apply."""
     rng = np.random.default_rng(seed)
-    n, ns, nr, m, npay = 30, 8, 12, 60, 5
-    senders = rng.choice(n, ns, replace=False)
-    receivers = rng.choice(n, nr, replace=False)
-    s_loc = rng.integers(0, ns, m).astype(np.int32)
-    d_loc = rng.integers(0, nr, m).astype(np.int32)
-    src, dst = senders[s_loc].astype(np.int32), receivers[d_loc].astype(np.int32)
-    payer = rng.integers(0, npay, n).astype(np.int32)
-    payers = np.unique(payer[dst])
-    d_pay = np.searchsorted(payers, payer[dst]).astype(np.int32)
-    ext = payer[src] != payer[dst]
-    s_kind = rng.integers(0, 3, m).astype(np.int8)
-    price = np.array([1.0, 2.5, 0.7])
-    li = np.arange(m, dtype=np.int32)
-    ok = rng.random(m) < 0.9
+    n, ns, nr, m, src, dst, s_loc, d_loc, payer, payers, d_pay, ext, s_kind, price, li, ok = (
+        _random_stage(rng))
     offer = np.where(rng.random(ns) < 0.8, rng.random(ns) * 5, 0.0)
     room = np.where(rng.random(nr) < 0.6, rng.random(nr) * 3, 0.0)
     cash = rng.random(n) * (3.0 if seed < 3 else 30.0)  # cash binds, or not
