@@ -388,3 +388,93 @@ def test_default_roles_first_member_leads_and_the_next_two_are_lieutenants():
     # organization 0 gets a leader (its first member) and lieutenants (the next two; one
     # already was); organization 1 has its leader; 2 is led by its first member
     np.testing.assert_array_equal(role, [2, 1, 1, 0, 2, 0, 0, 2, 1])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_retail_with_kept_seller_sums_matches_the_plain_loop_as_things_change(seed):
+    """:class:`SellerSums` (kept between calls, recomputed for what changed) with
+    :func:`_retail_summed` give bit for bit what :func:`_retail` computes from scratch,
+    call after call, while sellers, markets and links die and come back, links outside
+    the stage change, a market has no demand, and actors and links are appended (to the
+    stage or not)."""
+    from types import SimpleNamespace
+
+    from fentanet.simulate.phases.distribution import SellerSums, _retail, _retail_summed
+
+    rng = np.random.default_rng(seed)
+    n_snd, n_mk, n_other = 40, 5, 11
+    n = n_snd + n_mk + n_other  # slots: sellers, markets, actors outside the stage
+    m_all = 400  # links; the first 150 in the stage, then others, room to append
+    s_loc = rng.integers(0, n_snd, m_all).astype(np.int32)
+    d_loc = rng.integers(0, n_mk, m_all).astype(np.int32)
+    src = s_loc.copy()
+    dst = (n_snd + d_loc).astype(np.int32)
+    outside = np.arange(150, 260)  # links of the sellers to actors outside the stage
+    dst[outside] = n_snd + n_mk + rng.integers(0, n_other, outside.size)
+    w = np.where(rng.random(m_all) < 0.1, 1e-12, rng.random(m_all) + 0.1)
+    s_pay = (s_loc % 5).astype(np.int32)
+    cap = 2 * n  # room for appended actors
+    kind = np.zeros(cap, dtype=np.int8)
+    kind[rng.random(cap) < 0.2] = 9  # marketplaces
+    online = rng.random(cap) < 0.2
+    capacity = rng.random(cap) * 5
+    product = np.where(rng.random(cap) < 0.6, rng.random(cap) * 3, 0.0)
+    market_of = np.full(cap, -1, dtype=np.int32)
+    market_of[n_snd:n_snd + n_mk] = np.arange(n_mk)
+    price = 1 + rng.random(n_mk)
+    link_alive = np.ones(m_all, dtype=bool)
+    alive = np.ones(cap, dtype=bool)
+    senders, receivers = np.arange(n_snd), np.arange(n_snd, n_snd + n_mk)
+    s_payers = np.arange(n, n + 5)
+    s_map = np.full(cap, -1, dtype=np.int64)
+    s_map[:n_snd] = np.arange(n_snd)
+    d_map = np.full(cap, -1, dtype=np.int64)
+    d_map[n_snd:n_snd + n_mk] = np.arange(n_mk)
+    thr, dirty = np.zeros(cap), np.zeros(cap)
+    stage = [k for k in range(150)]
+    n_links, n_act = 260, n
+    st = SimpleNamespace()
+    sums = SellerSums(st)
+    checked_dry = 0
+    for call in range(12):
+        li = np.array(stage, dtype=np.int32)
+        st.size, st.li, st.src, st.dst, st.s_loc = li.size, li, src[li], dst[li], s_loc[li]
+        st.w, st.s_map, st.d_map = w[li], s_map, d_map
+        st.senders, st.receivers = senders, receivers
+        demand = rng.random(n_mk) * 20
+        if call % 4 == 3:
+            demand[rng.integers(n_mk)] = 0.0  # an alive market without demand
+            checked_dry += 1
+        la, al = link_alive[:n_links], alive[:n_act]
+        args = (st.s_loc, d_loc[li], s_pay[li], st.w, senders, receivers, s_payers)
+        tail = (kind, online, capacity)
+        want_p, want_t, want_d = product.copy(), thr.copy(), dirty.copy()
+        want = _retail(li, st.src, st.dst, *args, la, al, *tail, want_p, want_t, want_d,
+                       market_of, demand, price, 0.5, 0.8, 2.0, 9, n_mk)
+        got_p, got_t, got_d = product.copy(), thr.copy(), dirty.copy()
+        got = _retail_summed(*sums.update(la, src[:n_links], al), *args, al, *tail, got_p,
+                             got_t, got_d, market_of, demand, price, 0.5, 0.8, 2.0, 9, n_mk)
+        for x, y in zip((*want[:2], want_p, want_t, want_d), (*got[:2], got_p, got_t, got_d),
+                        strict=True):
+            np.testing.assert_array_equal(y, x)
+        assert got[2] == want[2]
+        assert want[1].sum() > 0  # something was sold
+        product += rng.random(cap) * 0.5
+        # between calls: deaths and returns of sellers, links (in the stage or not), now
+        # and then a market, and appended actors and links
+        alive[rng.integers(0, n_act, 3)] = False
+        alive[rng.integers(0, n_snd, 2)] = True
+        link_alive[rng.integers(0, n_links, 6)] = False
+        link_alive[rng.integers(0, n_links, 3)] = True
+        if call == 5:
+            alive[n_snd + 1] = False
+        if call == 8:
+            alive[n_snd + 1] = True
+        if call in (2, 6):  # an actor and links appended, two of them to the stage
+            n_act += 1
+            s_map[n_act - 1] = -1
+            stage += [n_links, n_links + 2]
+            n_links += 3
+        if call == 9:  # links appended outside the stage only
+            n_links += 4
+    assert checked_dry == 3

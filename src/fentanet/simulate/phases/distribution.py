@@ -31,11 +31,15 @@ def run(sim) -> None:
     demand = base * s.price ** (-p.market.elasticity)
     scam = sim.efforts.coverage["scam_awareness"]
     keep = 1.0 - p.public_health.scam_avoidance * scam if scam > 0 else 1.0
-    offered, consumed, revenue = _retail(
-        st.li, st.src, st.dst, st.s_loc, st.d_loc, st.s_pay, st.w, st.senders, st.receivers,
-        st.s_payers, s.links.alive, a.alive, a.kind, a.online, a.capacity, a.product,
-        a.throughput, a.dirty, s.market_of, demand, s.price, sim.dt, keep,
-        p.market.retail_usd_per_kg, KIND["marketplace"], m)
+    sums = getattr(sim, "_retail_sums", None)
+    if sums is None or sums.stage is not st:
+        sums = sim._retail_sums = SellerSums(st)
+    ok, wsum, share = sums.update(s.links.alive, s.links.src, a.alive)
+    offered, consumed, revenue = _retail_summed(
+        ok, wsum, share, st.s_loc, st.d_loc, st.s_pay, st.w, st.senders, st.receivers,
+        st.s_payers, a.alive, a.kind, a.online, a.capacity, a.product, a.throughput,
+        a.dirty, s.market_of, demand, s.price, sim.dt, keep, p.market.retail_usd_per_kg,
+        KIND["marketplace"], m)
     s.totals["consumed"] = s.totals.get("consumed", 0.0) + float(consumed.sum())
     sim.flows["demand"] = demand
     sim.flows["demand_base"] = base
@@ -119,6 +123,245 @@ def _retail(li, src, dst, s_loc, d_loc, s_pay, w, senders, receivers, s_payers, 
             o_a[na] = o
             na += 1
     # 3: sales; each market's share of what it was asked for (where it was asked)
+    take = np.zeros(receivers.size)
+    for j in range(receivers.size):
+        if asked[j] > 0.0:
+            take[j] = min(room[j] / asked[j], 1.0)
+    sold_by = np.zeros(n_snd)
+    consumed = np.zeros(n_markets)
+    earned = np.zeros(s_payers.size)
+    revenue = 0.0
+    for j in range(na):
+        o = o_a[j]
+        if o > 0.0:
+            k = _u(act[j])
+            d = _u(d_loc[k])
+            q = o * take[d]
+            if q > 0.0:
+                mk = mk_loc[d]
+                sold_by[_u(s_loc[k])] += q
+                consumed[mk] += q
+                r = q * price[mk] * retail_usd
+                earned[_u(s_pay[k])] += r
+                revenue += r
+    for i in range(n_snd):
+        x = senders[i]
+        product[x] = max(product[x] - sold_by[i], 0.0)
+        throughput[x] += sold_by[i]
+    for b in range(s_payers.size):
+        dirty[s_payers[b]] += earned[b]
+    return offered, consumed, revenue
+
+
+class SellerSums:
+    """What the first loop of :func:`_retail` computes, kept between steps: per link of
+    the retail stage whether it is alive between alive ends (``ok``), per seller the sum of
+    the weights of those links (``wsum``), and per such link its share ``w / wsum``.
+
+    These change only when a link or actor dies, comes back (a recruit takes a slot) or
+    is appended, so :meth:`update` compares the alive flags of the stage's actors and links
+    with the copies the numbers were made from (word by word, cheap) and recomputes, from
+    scratch and in link order, the sums of the sellers of every changed link or actor; a
+    changed receiver, new links in the stage or another stage: everything. No writer of
+    ``alive`` has to report its change, and a seller's sum adds the same operands in the
+    same order as the plain loop: the same numbers."""
+
+    def __init__(self, st) -> None:
+        self.stage = st
+        self.m = -1  # stage links the numbers cover
+
+    def update(self, link_alive: np.ndarray, link_src: np.ndarray,
+               alive: np.ndarray) -> tuple:
+        """``(ok, wsum, share)`` up to date with the alive flags given (``link_src``: the
+        links' senders)."""
+        st = self.stage
+        # actors and links appended since the numbers were made are in none of the stage's
+        # links (else the stage grew): the copies' lengths cover them all
+        if not (st.size == self.m and self.l_copy.size <= link_alive.size
+                and self.a_copy.size <= alive.size and _resum(
+                    _changed(alive, self.a_copy, self.a_runs),
+                    _changed(link_alive, self.l_copy, self.l_runs),
+                    link_src, self.ok, self.wsum, self.share, self.ptr, self.idx, st.li,
+                    st.src, st.dst, st.w, st.s_map, st.d_map, link_alive, alive)):
+            self.m = st.size
+            self.a_copy, self.l_copy = alive.copy(), link_alive.copy()
+            self.a_runs = _words(np.union1d(st.senders, st.receivers))
+            self.l_runs = _words(st.li)  # ascending: a stage takes links in link order
+            self.ok, self.wsum, self.share, self.ptr, self.idx = _sums(
+                st.li, st.src, st.dst, st.s_loc, st.w, link_alive, alive, st.senders.size)
+        return self.ok, self.wsum, self.share
+
+
+def _words(at: np.ndarray) -> np.ndarray:
+    """The runs of consecutive 8-byte words holding the bytes ``at`` (ascending, distinct):
+    ``(r, 2)`` word ranges ``[lo, hi)``."""
+    w = np.unique(at // 8)
+    cut = np.flatnonzero(np.diff(w) != 1) + 1
+    return np.stack((w[np.r_[0, cut]], w[np.r_[cut - 1, w.size - 1]] + 1), axis=1)
+
+
+def _changed(cur: np.ndarray, old: np.ndarray, runs: np.ndarray) -> np.ndarray:
+    """Indices (ascending) in the words ``runs`` (see :func:`_words`) of the bool array
+    ``old`` where ``cur`` differs from it; ``old`` takes the values of ``cur`` there."""
+    n = old.size
+    n8 = n - n % 8
+    return _diff(cur[:n].view(np.uint8), old.view(np.uint8), cur[:n8].view(np.uint64),
+                 old[:n8].view(np.uint64), runs)
+
+
+@numba.njit(cache=True)
+def _diff(cur, old, cw, ow, runs):
+    """:func:`_changed` on the bytes ``cur``, ``old``, compared first by the words ``cw``,
+    ``ow`` (views of their whole words; the last word may be partial), 32 at a time."""
+    out = np.empty(64, dtype=np.int64)
+    k = 0
+    nw = cw.size
+    for r in range(runs.shape[0]):
+        top = runs[r, 1]
+        for j0 in range(runs[r, 0], top, 32):
+            j1 = min(j0 + 32, top)
+            jw = min(j1, nw)
+            acc = np.uint64(0)
+            for j in range(j0, jw):
+                acc |= cw[j] ^ ow[j]
+            if acc == 0 and jw == j1:
+                continue
+            for j in range(j0, j1):
+                if j < nw and cw[j] == ow[j]:
+                    continue
+                for b in range(8 * j, min(8 * j + 8, old.size)):
+                    if cur[b] != old[b]:
+                        old[b] = cur[b]
+                        if k == out.size:
+                            out = np.concatenate((out, np.empty(k, dtype=np.int64)))
+                        out[k] = b
+                        k += 1
+    return out[:k]
+
+
+@numba.njit(cache=True)
+def _sums(li, src, dst, s_loc, w, link_alive, alive, n_snd):
+    """:class:`SellerSums` from scratch: ``(ok, wsum, share, ptr, idx)``, ``idx[ptr[i]:
+    ptr[i + 1]]`` the links of seller ``i`` in link order."""
+    m = li.size
+    ok = np.empty(m, dtype=np.uint8)
+    wsum = np.zeros(n_snd)
+    ptr = np.zeros(n_snd + 1, dtype=np.int64)
+    for k in range(m):
+        i = _u(s_loc[k])
+        f = link_alive[_u(li[k])] & alive[_u(src[k])] & alive[_u(dst[k])]
+        ok[k] = f
+        wsum[i] += w[k] if f else 0.0
+        ptr[i + 1] += 1
+    for i in range(n_snd):
+        ptr[i + 1] += ptr[i]
+    idx = np.empty(m, dtype=np.int64)
+    top = ptr[:-1].copy()
+    share = np.zeros(m)
+    for k in range(m):
+        i = _u(s_loc[k])
+        idx[top[i]] = k
+        top[i] += 1
+        if ok[k]:
+            share[k] = w[k] / wsum[i]
+    return ok, wsum, share, ptr, idx
+
+
+@numba.njit(cache=True)
+def _resum(actors, links, link_src, ok, wsum, share, ptr, idx, li, src, dst, w, s_map, d_map,
+           link_alive, alive):
+    """Recompute in place the :class:`SellerSums` of the sellers of the changed ``actors``
+    and ``links`` (each seller's links in link order, as :func:`_sums`). Returns False
+    (nothing done) when a changed actor is a receiver: then everything is recomputed."""
+    for v in actors:
+        if v < d_map.size and d_map[v] >= 0:
+            return False
+    redo = np.empty(actors.size + links.size, dtype=np.int64)
+    n = 0
+    for v in actors:
+        if v < s_map.size and s_map[v] >= 0:
+            redo[n] = s_map[v]
+            n += 1
+    for e in links:
+        v = link_src[e]
+        if v < s_map.size and s_map[v] >= 0:  # its sender sells: perhaps a stage link
+            redo[n] = s_map[v]
+            n += 1
+    for i in redo[:n]:
+        t = 0.0
+        for j in range(ptr[i], ptr[i + 1]):
+            k = idx[j]
+            f = link_alive[_u(li[k])] & alive[_u(src[k])] & alive[_u(dst[k])]
+            ok[k] = f
+            t += w[k] if f else 0.0
+        wsum[i] = t
+        for j in range(ptr[i], ptr[i + 1]):
+            k = idx[j]
+            share[k] = w[k] / t if ok[k] else 0.0
+    return True
+
+
+@numba.njit(cache=True)
+def _retail_summed(ok, wsum, share, s_loc, d_loc, s_pay, w, senders, receivers, s_payers,
+                   alive, kind, online, capacity, product, throughput, dirty, market_of,
+                   demand, price, dt, keep, retail_usd, marketplace_kind, n_markets):
+    """:func:`_retail` with its first loop's numbers given (:class:`SellerSums`).
+
+    A link sells when it is ``ok``, its seller has something to sell and its market room
+    (a seller with something to sell and a market with room are alive): where every
+    alive market has room, a seller's sum over its selling links is its ``wsum`` (the
+    same operands in the same order, the others exact 0.0 additions); else it is summed
+    here over the links in link order, as :func:`_retail` does. The same numbers."""
+    n_snd = senders.size
+    offer = np.empty(n_snd)  # what each seller offers
+    sell = np.zeros(n_snd)  # what the sellers still alive can sell
+    for i in range(n_snd):
+        x = senders[i]
+        o = min(product[x], capacity[x] * dt)
+        if keep != 1.0 and (kind[x] == marketplace_kind or online[x]):
+            o = o * keep
+        offer[i] = o
+        if alive[x]:
+            sell[i] = o
+    room = np.zeros(receivers.size)
+    mk_loc = np.empty(receivers.size, dtype=np.int64)  # market number of each receiver
+    dry = False  # an alive receiver without room
+    for j in range(receivers.size):
+        mk = market_of[receivers[j]]
+        mk_loc[j] = mk
+        if mk >= 0 and alive[receivers[j]]:
+            room[j] = demand[mk]
+        dry |= alive[receivers[j]] and not room[j] > 0.0
+    m = ok.size
+    wsell = wsum
+    if dry:
+        wsell = np.zeros(n_snd)
+        for k in range(m):
+            i = _u(s_loc[k])
+            sells = ok[k] and sell[i] > 0.0 and room[_u(d_loc[k])] > 0.0
+            wsell[i] += w[k] if sells else 0.0
+    # what each market was offered, and the selling links' offers split by weight (a
+    # market takes at most its demand), the selling links compacted
+    offered = np.zeros(n_markets)
+    asked = np.zeros(receivers.size)
+    act = np.empty(m, dtype=np.int32)
+    o_a = np.empty(m)
+    na = 0
+    for k in range(m):
+        if ok[k] == 0:
+            continue
+        i = _u(s_loc[k])
+        d = _u(d_loc[k])
+        mk = mk_loc[d]
+        if mk >= 0:
+            offered[mk] += offer[i] * share[k]
+        if sell[i] > 0.0 and room[d] > 0.0:
+            o = sell[i] * w[k] / wsell[i]
+            asked[d] += o
+            act[na] = k
+            o_a[na] = o
+            na += 1
+    # sales; each market's share of what it was asked for (where it was asked)
     take = np.zeros(receivers.size)
     for j in range(receivers.size):
         if asked[j] > 0.0:
