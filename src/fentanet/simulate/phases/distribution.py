@@ -65,7 +65,10 @@ def _retail(li, src, dst, s_loc, d_loc, s_pay, w, senders, receivers, s_payers, 
     totals and the selling links' offers; the sales), each in link order, so every sum over
     one seller's or market's links adds the same operands in the same order as the plain
     rule (an added exact 0.0 changes no sum), and a market's share of what it was asked for
-    is computed once (the same quotient for each of its links): the same numbers."""
+    is computed once (the same quotient for each of its links): the same numbers.
+
+    The plain rule from scratch: the phase runs :func:`_retail_summed` with the first
+    loop's numbers kept between steps (:class:`SellerSums`), tested against this."""
     n_snd = senders.size
     offer = np.empty(n_snd)  # what each seller offers
     sell = np.zeros(n_snd)  # what the sellers still alive can sell
