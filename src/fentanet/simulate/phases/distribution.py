@@ -199,6 +199,8 @@ def _words(at: np.ndarray) -> np.ndarray:
     """The runs of consecutive 8-byte words holding the bytes ``at`` (ascending, distinct):
     ``(r, 2)`` word ranges ``[lo, hi)``."""
     w = np.unique(at // 8)
+    if not w.size:
+        return np.zeros((0, 2), dtype=np.int64)
     cut = np.flatnonzero(np.diff(w) != 1) + 1
     return np.stack((w[np.r_[0, cut]], w[np.r_[cut - 1, w.size - 1]] + 1), axis=1)
 
