@@ -181,3 +181,15 @@ def test_empty_network_summary_and_bad_degree_direction():
     with pytest.raises(InputError, match="unknown direction 'sideways'; expected all, in "
                                          "or out"):
         supply_chain().degree(direction="sideways")
+
+
+def test_positions_of_ids_by_hand():
+    """Each value's position among the ids, -1 where absent, whatever the values' type
+    (text or numbers read as text); the first of duplicate ids wins."""
+    from fentanet.network.model import positions
+
+    ids = pd.Series(["lab-1", "dlr-2", "7", "dlr-2"])
+    got = positions(ids, pd.Series(["dlr-2", "nobody", "lab-1", 7, "lab-1"], dtype=object))
+    assert got.dtype == np.int32
+    assert got.tolist() == [1, -1, 0, 2, 0]
+    assert positions(ids, pd.Series([], dtype=object)).size == 0

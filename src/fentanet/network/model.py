@@ -339,14 +339,14 @@ class Network:
     def source_index(self) -> np.ndarray:
         """Dense index (int32) of each link's source; -1 where unknown (only before validation)."""
         if self._cache.src is None:
-            self._cache.src = _lookup(self.actors["id"], self.links["source"])
+            self._cache.src = positions(self.actors["id"], self.links["source"])
         return self._cache.src
 
     @property
     def target_index(self) -> np.ndarray:
         """Dense index (int32) of each link's target."""
         if self._cache.dst is None:
-            self._cache.dst = _lookup(self.actors["id"], self.links["target"])
+            self._cache.dst = positions(self.actors["id"], self.links["target"])
         return self._cache.dst
 
     @property
@@ -844,7 +844,7 @@ def _normalise_link_columns(links: pd.DataFrame, origin: Origin) -> pd.DataFrame
     return links[front + [c for c in links.columns if c not in front]]
 
 
-def _lookup(ids: pd.Series, values: pd.Series) -> np.ndarray:
+def positions(ids: pd.Series, values: pd.Series) -> np.ndarray:
     """Position (int32) of each of ``values`` among ``ids``, -1 where absent.
 
     Hashes through Arrow (``pyarrow.compute.index_in``), several times faster than

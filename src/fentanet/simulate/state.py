@@ -15,7 +15,7 @@ import pandas as pd
 
 from fentanet.errors import InputError
 from fentanet.network.kinds import ACTOR_KINDS
-from fentanet.network.model import Network, _lookup
+from fentanet.network.model import Network, positions
 from fentanet.simulate.params import MODES
 
 KIND = {k: i for i, k in enumerate(ACTOR_KINDS)}
@@ -190,7 +190,7 @@ def build_state(net: Network) -> State:
         if has.any():
             # the slot of each name among the (unique) ids, hashed through Arrow as the
             # network finds its links' ends (pd.Index.get_indexer took 24 ms on 10^5 names)
-            pos = _lookup(a["id"], names[has])
+            pos = positions(a["id"], names[has])
             if (pos < 0).any():
                 bad = names[has].to_numpy(dtype=object)[pos < 0][0]
                 raise InputError(f"unknown organization '{bad}'", field="organization")
