@@ -70,23 +70,9 @@ def _retail(li, src, dst, s_loc, d_loc, s_pay, w, senders, receivers, s_payers, 
     The plain rule from scratch: the phase runs :func:`_retail_summed` with the first
     loop's numbers kept between steps (:class:`SellerSums`), tested against this."""
     n_snd = senders.size
-    offer = np.empty(n_snd)  # what each seller offers
-    sell = np.zeros(n_snd)  # what the sellers still alive can sell
-    for i in range(n_snd):
-        x = senders[i]
-        o = min(product[x], capacity[x] * dt)
-        if keep != 1.0 and (kind[x] == marketplace_kind or online[x]):
-            o = o * keep
-        offer[i] = o
-        if alive[x]:
-            sell[i] = o
-    room = np.zeros(receivers.size)
-    mk_loc = np.empty(receivers.size, dtype=np.int64)  # market number of each receiver
-    for j in range(receivers.size):
-        mk = market_of[receivers[j]]
-        mk_loc[j] = mk
-        if mk >= 0 and alive[receivers[j]]:
-            room[j] = demand[mk]
+    offer, sell = _offers(senders, alive, kind, online, capacity, product, dt, keep,
+                          marketplace_kind)
+    room, mk_loc = _rooms(receivers, market_of, alive, demand)
     m = li.size
     # 1: per seller, the weight sums over its alive links to alive markets (the price's
     # view: what was offered) and over the links that sell (alive seller with something
@@ -125,16 +111,61 @@ def _retail(li, src, dst, s_loc, d_loc, s_pay, w, senders, receivers, s_payers, 
             act[na] = k
             o_a[na] = o
             na += 1
-    # 3: sales; each market's share of what it was asked for (where it was asked)
-    take = np.zeros(receivers.size)
+    # 3: sales
+    consumed, revenue = _sales(act[:na], o_a[:na], asked, room, s_loc, d_loc, s_pay, mk_loc,
+                               senders, s_payers, price, retail_usd, product, throughput,
+                               dirty, n_markets)
+    return offered, consumed, revenue
+
+
+@numba.njit(cache=True, inline="always")
+def _offers(senders, alive, kind, online, capacity, product, dt, keep, marketplace_kind):
+    """What each seller offers, ``min(stock, capacity * dt)`` (online sellers' times
+    ``keep``), and what the sellers still alive can sell (0 for the others)."""
+    offer = np.empty(senders.size)
+    sell = np.zeros(senders.size)
+    for i in range(senders.size):
+        x = senders[i]
+        o = min(product[x], capacity[x] * dt)
+        if keep != 1.0 and (kind[x] == marketplace_kind or online[x]):
+            o = o * keep
+        offer[i] = o
+        if alive[x]:
+            sell[i] = o
+    return offer, sell
+
+
+@numba.njit(cache=True, inline="always")
+def _rooms(receivers, market_of, alive, demand):
+    """Each receiver's room (its market's demand; 0 for receivers not alive or no market)
+    and its market number (-1: none)."""
+    room = np.zeros(receivers.size)
+    mk_loc = np.empty(receivers.size, dtype=np.int64)
     for j in range(receivers.size):
+        mk = market_of[receivers[j]]
+        mk_loc[j] = mk
+        if mk >= 0 and alive[receivers[j]]:
+            room[j] = demand[mk]
+    return room, mk_loc
+
+
+@numba.njit(cache=True, inline="always")
+def _sales(act, o_a, asked, room, s_loc, d_loc, s_pay, mk_loc, senders, s_payers, price,
+           retail_usd, product, throughput, dirty, n_markets):
+    """The sales on the selling links ``act`` (offers ``o_a``, in link order): each market
+    takes the share ``min(room / asked, 1)`` of every offer to it (computed once per
+    market); stocks, throughput and the payers' revenue change. Returns (consumed per
+    market, revenue)."""
+    take = np.zeros(room.size)
+    for j in range(room.size):
         if asked[j] > 0.0:
             take[j] = min(room[j] / asked[j], 1.0)
+    n_snd = senders.size
     sold_by = np.zeros(n_snd)
     consumed = np.zeros(n_markets)
     earned = np.zeros(s_payers.size)
     revenue = 0.0
-    for j in range(na):
+    for j in range(act.size):
         o = o_a[j]
         if o > 0.0:
             k = _u(act[j])
@@ -153,7 +184,7 @@ def _retail(li, src, dst, s_loc, d_loc, s_pay, w, senders, receivers, s_payers, 
         throughput[x] += sold_by[i]
     for b in range(s_payers.size):
         dirty[s_payers[b]] += earned[b]
-    return offered, consumed, revenue
+    return consumed, revenue
 
 
 class SellerSums:
@@ -318,24 +349,11 @@ def _retail_summed(ok, wsum, share, s_loc, d_loc, s_pay, w, senders, receivers, 
     same operands in the same order, the others exact 0.0 additions); else it is summed
     here over the links in link order, as :func:`_retail` does. The same numbers."""
     n_snd = senders.size
-    offer = np.empty(n_snd)  # what each seller offers
-    sell = np.zeros(n_snd)  # what the sellers still alive can sell
-    for i in range(n_snd):
-        x = senders[i]
-        o = min(product[x], capacity[x] * dt)
-        if keep != 1.0 and (kind[x] == marketplace_kind or online[x]):
-            o = o * keep
-        offer[i] = o
-        if alive[x]:
-            sell[i] = o
-    room = np.zeros(receivers.size)
-    mk_loc = np.empty(receivers.size, dtype=np.int64)  # market number of each receiver
+    offer, sell = _offers(senders, alive, kind, online, capacity, product, dt, keep,
+                          marketplace_kind)
+    room, mk_loc = _rooms(receivers, market_of, alive, demand)
     dry = False  # an alive receiver without room
     for j in range(receivers.size):
-        mk = market_of[receivers[j]]
-        mk_loc[j] = mk
-        if mk >= 0 and alive[receivers[j]]:
-            room[j] = demand[mk]
         dry |= alive[receivers[j]] and not room[j] > 0.0
     m = ok.size
     wsell = wsum
@@ -366,32 +384,7 @@ def _retail_summed(ok, wsum, share, s_loc, d_loc, s_pay, w, senders, receivers, 
             act[na] = k
             o_a[na] = o
             na += 1
-    # sales; each market's share of what it was asked for (where it was asked)
-    take = np.zeros(receivers.size)
-    for j in range(receivers.size):
-        if asked[j] > 0.0:
-            take[j] = min(room[j] / asked[j], 1.0)
-    sold_by = np.zeros(n_snd)
-    consumed = np.zeros(n_markets)
-    earned = np.zeros(s_payers.size)
-    revenue = 0.0
-    for j in range(na):
-        o = o_a[j]
-        if o > 0.0:
-            k = _u(act[j])
-            d = _u(d_loc[k])
-            q = o * take[d]
-            if q > 0.0:
-                mk = mk_loc[d]
-                sold_by[_u(s_loc[k])] += q
-                consumed[mk] += q
-                r = q * price[mk] * retail_usd
-                earned[_u(s_pay[k])] += r
-                revenue += r
-    for i in range(n_snd):
-        x = senders[i]
-        product[x] = max(product[x] - sold_by[i], 0.0)
-        throughput[x] += sold_by[i]
-    for b in range(s_payers.size):
-        dirty[s_payers[b]] += earned[b]
+    consumed, revenue = _sales(act[:na], o_a[:na], asked, room, s_loc, d_loc, s_pay, mk_loc,
+                               senders, s_payers, price, retail_usd, product, throughput,
+                               dirty, n_markets)
     return offered, consumed, revenue
