@@ -21,7 +21,9 @@ import numba
 import numpy as np
 
 from fentanet.simulate import kernels
+from fentanet.simulate.binomial import keyed_uniform
 from fentanet.simulate.params import MODES
+from fentanet.simulate.rng import binomial_from_uniform
 from fentanet.simulate.state import KIND
 
 PASSES = 3
@@ -54,26 +56,39 @@ def push(sim, st, pref: np.ndarray | None = None,
     """One stage without losses in transit: each sender's offer ``min(product, capacity *
     dt)`` split by the receivers' room (times ``pref``, per link), room- and cash-limited,
     moved. ``offer_room`` (per sender and receiver of the stage, fresh arrays: the transfer
-    debits them) replaces the actors' own offers and rooms."""
+    debits them) replaces the actors' own offers and rooms. Without it, one compiled call
+    (:func:`_push`: the offers and rooms, then the transfer)."""
     if not st.size:
         return
     a = sim.s.actors
+    pref = _NONE if pref is None else pref
     if offer_room is None:
-        offer_room = _offer_room(sim, st)
+        _push(st.li, st.src, st.dst, st.s_loc, st.d_loc, st.ext, st.d_pay, st.s_kind,
+              st.senders, st.receivers, st.payers, sim.s.links.alive, pref, a.alive, a.kind,
+              a.capacity, sim.dt, sim.p.supply.stock_cover_years, sim.wholesale, a.payer,
+              a.product, a.cash, a.dirty, a.throughput)
+        return
     offer, room = offer_room
     kernels.transfer(st.li, st.src, st.dst, st.s_loc, st.d_loc, st.ext, st.d_pay, st.s_kind,
-                     st.payers, sim.s.links.alive, _NONE if pref is None else pref, offer,
-                     room, PASSES, sim.wholesale, a.payer, a.product, a.cash, a.dirty,
-                     a.throughput)
+                     st.payers, sim.s.links.alive, pref, offer, room, PASSES, sim.wholesale,
+                     a.payer, a.product, a.cash, a.dirty, a.throughput)
+
+
+@numba.njit(cache=True)
+def _push(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, senders, receivers, payers,
+          link_alive, pref, alive, kind, capacity, dt, cover, price_of_kind, payer, product,
+          cash, dirty, throughput):
+    """:func:`~fentanet.simulate.kernels.offer_room` then
+    :func:`~fentanet.simulate.kernels.transfer` in one call (the same kernels in the same
+    order: the same numbers, one dispatch instead of two)."""
+    offer, room = kernels.offer_room(senders, receivers, alive, kind, capacity, product, dt,
+                                     cover, ROUTE)
+    kernels.transfer(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, payers, link_alive, pref,
+                     offer, room, PASSES, price_of_kind, payer, product, cash, dirty,
+                     throughput)
 
 
 _NONE = np.zeros(0)
-
-
-def _offer_room(sim, st) -> tuple[np.ndarray, np.ndarray]:
-    a = sim.s.actors
-    return kernels.offer_room(st.senders, st.receivers, a.alive, a.kind, a.capacity,
-                              a.product, sim.dt, sim.p.supply.stock_cover_years, ROUTE)
 
 
 def receiver_counts(sim, name: str) -> np.ndarray:
@@ -119,16 +134,20 @@ def _route_counts(sim, routes: np.ndarray):
                                fr.li, fr.src, fr.d_loc, fr.d_map, fr.receivers.size,
                                sim.s.links.alive, sim.s.actors.alive)
     prot_x = p.routes.protection_per_official * np.exp(-sim.efforts.anti_corruption)
-    return ((_powers(sim, "protects", 1.0 - prot_x, n_o), n_o),
-            (_powers(sim, "fronts_for", 1.0 - p.routes.cover_per_business, n_b), n_b))
+    return ((_powers(sim, "protects", 1.0 - prot_x, _top(n_o)), n_o),
+            (_powers(sim, "fronts_for", 1.0 - p.routes.cover_per_business, _top(n_b)), n_b))
 
 
-def _powers(sim, name: str, base, counts: np.ndarray) -> np.ndarray:
+def _top(counts: np.ndarray) -> int:
+    return int(counts.max()) if counts.size else 0
+
+
+def _powers(sim, name: str, base, top: int) -> np.ndarray:
     """``base ** arange(k)`` (NumPy's power, the same bits as ``base ** counts``: each
-    element is the power of one value) with ``k`` past the largest of ``counts``; kept on
+    element is the power of one value) with ``k`` past ``top`` (the largest count); kept on
     the run while ``base`` stays."""
     cache = sim.__dict__.setdefault("_route_powers", {})
-    top = int(counts.max()) + 1 if counts.size else 1
+    top += 1
     got = cache.get(name)
     if got is None or got[0] != base or got[1].size < top:
         got = cache[name] = (base, base ** np.arange(max(top, 16)))
@@ -189,54 +208,158 @@ def _through_room(room, receivers, li, src, dst, s_loc, d_loc, s_map, rt_receive
 
 def _labs_to_routes(sim) -> None:
     """Labs ship onto routes, marketplaces, traffickers, dealers (displacement: routes
-    preferred by ``exp(-beta * recent loss)``)."""
+    preferred by ``exp(-beta * recent loss)``). One compiled call (:func:`_lab_stage`)."""
     s, p = sim.s, sim.p
     a = s.actors
     st, rt = sim.topo.stages["lab"], sim.topo.stages["route"]
     if not st.size:
         return
-    offer, room = _offer_room(sim, st)
-    if p.routes.displacement:
-        beta = p.routes.displacement_beta
-        risk_rt = np.exp(-beta * a.loss[rt.senders])
-        risk_in = np.exp(-beta * a.loss[st.receivers])
-        # per receiver, then per link (routes by their risk, other receivers 1)
-        pref = np.where(a.kind[st.receivers] == ROUTE, risk_in, 1.0)[st.d_loc]
+    displacement = bool(p.routes.displacement)
+    if displacement:
+        # the recent loss of the route stage's senders, then of the lab stage's receivers,
+        # in one NumPy expression (an element's exp is its own: the same bits as two)
+        at = _risk_slots(sim, rt, st)
+        risk = np.exp(-p.routes.displacement_beta * a.loss[at])
+        risk_rt, risk_in = risk[: rt.senders.size], risk[rt.senders.size:]
     else:
-        risk_rt = np.ones(rt.senders.size)
-        pref = None
-    _through_room(room, st.receivers, rt.li, rt.src, rt.dst, rt.s_loc, rt.d_loc, rt.s_map,
-                  rt.receivers, risk_rt, s.links.alive, a.alive, a.kind, a.capacity,
-                  a.product, sim.dt, p.supply.stock_cover_years, ROUTE)
-    push(sim, st, pref=pref, offer_room=(offer, room))
+        risk_rt = risk_in = _NONE
+    _lab_stage(st.li, st.src, st.dst, st.s_loc, st.d_loc, st.ext, st.d_pay, st.s_kind,
+               st.senders, st.receivers, st.payers, rt.li, rt.src, rt.dst, rt.s_loc, rt.d_loc,
+               rt.s_map, rt.senders.size, rt.receivers, displacement, risk_rt, risk_in,
+               s.links.alive, a.alive, a.kind, a.capacity, sim.dt,
+               p.supply.stock_cover_years, sim.wholesale, a.payer, a.product, a.cash, a.dirty,
+               a.throughput)
 
 
-def _over_routes(sim) -> np.ndarray:
-    """Routes carry product on; shipments seized. Returns (routes that carried, seized)."""
-    s = sim.s
+def _risk_slots(sim, rt, st) -> np.ndarray:
+    """The route stage's senders then the lab stage's receivers (kept on the run while both
+    arrays stay: a stage replaces them when it grows)."""
+    got = sim.__dict__.get("_risk_slots")
+    if got is None or got[0] is not rt.senders or got[1] is not st.receivers:
+        got = sim._risk_slots = (rt.senders, st.receivers,
+                                 np.concatenate([rt.senders, st.receivers]))
+    return got[2]
+
+
+@numba.njit(cache=True)
+def _lab_stage(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, senders, receivers, payers,
+               rt_li, rt_src, rt_dst, rt_s_loc, rt_d_loc, rt_s_map, rt_n_senders,
+               rt_receivers, displacement, risk_rt, risk_in, link_alive, alive, kind,
+               capacity, dt, cover, price_of_kind, payer, product, cash, dirty, throughput):
+    """The lab stage in one call: offers and rooms
+    (:func:`~fentanet.simulate.kernels.offer_room`), the routes' room as pass-through
+    (:func:`_through_room`, by ``risk_rt`` per route sender, 1 without displacement), the
+    links' preference (``risk_in`` of a receiver that is a route, 1 for the others; none
+    without displacement) and the transfer: the kernels the phase called one by one, in
+    the same order, so the same numbers."""
+    offer, room = kernels.offer_room(senders, receivers, alive, kind, capacity, product, dt,
+                                     cover, ROUTE)
+    if displacement:
+        pref = np.empty(li.size)
+        for k in range(li.size):
+            j = d_loc[k]
+            pref[k] = risk_in[j] if kind[receivers[j]] == ROUTE else 1.0
+    else:
+        risk_rt = np.ones(rt_n_senders)
+        pref = np.empty(0)
+    _through_room(room, receivers, rt_li, rt_src, rt_dst, rt_s_loc, rt_d_loc, rt_s_map,
+                  rt_receivers, risk_rt, link_alive, alive, kind, capacity, product, dt, cover,
+                  ROUTE)
+    kernels.transfer(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, payers, link_alive, pref,
+                     offer, room, PASSES, price_of_kind, payer, product, cash, dirty,
+                     throughput)
+
+
+def _over_routes(sim) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Routes carry product on; shipments seized. Returns the seized quantity per route that
+    carried, and the seized and shipped quantities per mode code. Two compiled calls
+    (:func:`_route_plan`, :func:`_route_deliver`) around the seizure draw."""
+    s, p = sim.s, sim.p
     a = s.actors
     st = sim.topo.stages["route"]
+    n_modes = len(MODES)
     if not st.size:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    offer, room = _offer_room(sim, st)
-    moved, qty, sent = kernels.plan_afford(st.li, st.s_loc, st.d_loc, s.links.alive, offer,
-                                           room, PASSES, st.ext, st.d_pay, st.s_kind,
-                                           sim.wholesale, st.payers, a.cash)
-    idx, shipments, base = _shipments(sent, st.senders, a.mode, sim.shipment_kg,
-                                      sim.inspection, _screen(sim))
-    routes = st.senders[idx]
-    lost = np.zeros(st.senders.size)
-    seized = np.zeros(0)
+        return np.zeros(0), np.zeros(n_modes), _shipped(sim, a)
+    pr, fr = sim.topo.stages["protects"], sim.topo.stages["fronts_for"]
+    prot_x = p.routes.protection_per_official * np.exp(-sim.efforts.anti_corruption)
+    # powers past the largest count a route can have (every link of the stage)
+    p_pow = _powers(sim, "protects", 1.0 - prot_x, pr.size)
+    c_pow = _powers(sim, "fronts_for", 1.0 - p.routes.cover_per_business, fr.size)
+    moved, qty, sent, idx, shipments, expo, u = _route_plan(
+        st.li, st.s_loc, st.d_loc, st.ext, st.d_pay, st.s_kind, st.senders, st.receivers,
+        st.payers, pr.li, pr.src, pr.d_loc, pr.d_map, pr.receivers.size, fr.li, fr.src,
+        fr.d_loc, fr.d_map, fr.receivers.size, p_pow, c_pow, s.links.alive, a.alive, a.kind,
+        a.capacity, a.product, a.mode, a.uid, sim.dt, p.supply.stock_cover_years,
+        sim.wholesale, a.cash, sim.shipment_kg, sim.inspection, _screen(sim),
+        sim.streams.prefix("shipping.seizure", sim.step))
+    k = _NO_COUNTS
     if idx.size:
-        (p_pow, n_o), (c_pow, n_b) = _route_counts(sim, routes)
-        prob = 1.0 - np.exp(_exposure(base, p_pow, n_o, c_pow, n_b))
-        k = sim.streams.binomial("shipping.seizure", sim.step, a.uid[routes], shipments, prob)
-        # recent loss share (EWMA, time constant loss_memory_years)
-        g = _loss_gain(sim)
-        seized = _seize(k, shipments, idx, sent, routes, lost, a.loss, g)
-    kernels.apply(moved, qty, st.src, st.dst, st.s_loc, st.ext, st.s_kind, sim.wholesale,
-                  lost, a.payer, a.product, a.cash, a.dirty, a.throughput)
-    return routes, seized
+        prob = 1.0 - np.exp(expo)
+        k = binomial_from_uniform(u, shipments, prob)
+    return _route_deliver(k, shipments, idx, sent, st.senders, a.loss, _loss_gain(sim),
+                          moved, qty, st.src, st.dst, st.s_loc, st.ext, st.s_kind,
+                          sim.wholesale, a.payer, a.product, a.cash, a.dirty, a.throughput,
+                          a.mode, n_modes, sim.topo.slots("route"))
+
+
+_NO_COUNTS = np.zeros(0, dtype=np.int64)
+
+
+def _shipped(sim, a) -> np.ndarray:
+    every = sim.topo.slots("route")
+    return np.bincount(a.mode[every], weights=a.throughput[every], minlength=len(MODES))
+
+
+@numba.njit(cache=True)
+def _route_plan(li, s_loc, d_loc, ext, d_pay, s_kind, senders, receivers, payers, p_li, p_src,
+                p_d_loc, p_d_map, p_n, f_li, f_src, f_d_loc, f_d_map, f_n, p_pow, c_pow,
+                link_alive, alive, kind, capacity, product, mode, uid, dt, cover,
+                price_of_kind, cash, shipment_kg, inspection, screen, prefix):
+    """The route stage up to the seizure draw, in one call: offers and rooms, the plan with
+    the cash limits (:func:`~fentanet.simulate.kernels.plan_afford`), the shipments of the
+    routes that carried some (:func:`_shipments`), their officials and businesses
+    (:func:`_support_counts`), exposure (:func:`_exposure`, ``p_pow``/``c_pow`` longer
+    than any count) and keyed uniform (the route's uid under ``prefix``, as
+    :meth:`~fentanet.simulate.rng.Streams.uniform`). The kernels the phase called one by
+    one, in the same order: the same numbers. Returns (links in play, their quantities,
+    quantity per sender, routes that carried as local numbers, their shipments, exposure,
+    uniform)."""
+    offer, room = kernels.offer_room(senders, receivers, alive, kind, capacity, product, dt,
+                                     cover, ROUTE)
+    moved, qty, sent = kernels.plan_afford(li, s_loc, d_loc, link_alive, offer, room, PASSES,
+                                           ext, d_pay, s_kind, price_of_kind, payers, cash)
+    idx, shipments, base = _shipments(sent, senders, mode, shipment_kg, inspection, screen)
+    routes = senders[idx]
+    n_o, n_b = _support_counts(routes, p_li, p_src, p_d_loc, p_d_map, p_n, f_li, f_src,
+                               f_d_loc, f_d_map, f_n, link_alive, alive)
+    expo = _exposure(base, p_pow, n_o, c_pow, n_b)
+    u = np.empty(routes.size)
+    for j in range(routes.size):
+        u[j] = keyed_uniform(np.uint64(uid[routes[j]]), prefix)
+    return moved, qty, sent, idx, shipments, expo, u
+
+
+@numba.njit(cache=True)
+def _route_deliver(k, shipments, idx, sent, senders, loss, g, moved, qty, src, dst, s_loc,
+                   ext, s_kind, price_of_kind, payer, product, cash, dirty, throughput, mode,
+                   n_modes, every):
+    """The route stage after the seizure draw, in one call: the seized shares and the
+    routes' recent loss (:func:`_seize`), the material moved
+    (:func:`~fentanet.simulate.kernels.apply`), the seized quantity per mode and the
+    quantity shipped per mode over every route slot ``every`` (each summed in order, as
+    ``np.bincount``). Returns (seized per route that carried, by mode, shipped by mode)."""
+    lost = np.zeros(senders.size)
+    routes = senders[idx]
+    seized = _seize(k, shipments, idx, sent, routes, lost, loss, g)
+    kernels.apply(moved, qty, src, dst, s_loc, ext, s_kind, price_of_kind, lost, payer,
+                  product, cash, dirty, throughput)
+    by_mode = np.zeros(n_modes)
+    for j in range(routes.size):
+        by_mode[mode[routes[j]]] += seized[j]
+    shipped = np.zeros(n_modes)
+    for r in every:
+        shipped[mode[r]] += throughput[r]
+    return seized, by_mode, shipped
 
 
 def _screen(sim) -> np.ndarray:
@@ -294,18 +417,14 @@ def _seize(k, shipments, idx, sent, routes, lost, loss, g):
 
 def run(sim) -> None:
     s = sim.s
-    a = s.actors
     _labs_to_routes(sim)
-    routes, seized = _over_routes(sim)
+    seized, by_mode, shipped = _over_routes(sim)
     total = float(seized.sum())
     s.totals["seized_routes"] = s.totals.get("seized_routes", 0.0) + total
-    sim.now["seized_routes_kg"] += total
     now = sim.now
-    by_mode = np.bincount(a.mode[routes], weights=seized, minlength=len(MODES))
+    now["seized_routes_kg"] += total
     for col, x in zip(_SEIZED, by_mode.tolist(), strict=False):
         now[col] = x
-    every = sim.topo.slots("route")
-    shipped = np.bincount(a.mode[every], weights=a.throughput[every], minlength=len(MODES))
     for col, x in zip(_SHIPPED, shipped.tolist(), strict=False):
         now[col] = x
 
