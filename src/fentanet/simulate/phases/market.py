@@ -99,26 +99,39 @@ def _update(target, demand0, price_min, price_max, g, price, supply_prev, consum
     return ratio, prev
 
 
-def _rates(sim) -> tuple[float, float, np.ndarray]:
-    """The run's constants: the price and supply-reference smoothing per step, and the
-    markets' demand weights (cached on the run)."""
+def _rates(sim) -> tuple:
+    """The run's constants: the price and supply-reference smoothing per step, the markets'
+    demand weights, ``1 / elasticity`` and the potency trend's points as arrays (cached on
+    the run, made again when the base demand or the market parameters are replaced)."""
     got = sim.__dict__.get("_market_rates")
     s, p = sim.s, sim.p.market
-    if got is None or got[3] is not s.demand0:
+    if got is None or got[0] is not s.demand0 or got[1] is not p:
         g = 1.0 - np.exp(-sim.dt / p.price_memory_years)
         g_v = 1.0 - np.exp(-sim.dt / p.volatility_memory_years)
         w = s.demand0 / max(s.demand0.sum(), 1e-300)
-        got = sim._market_rates = (g, g_v, w, s.demand0)
-    return got[0], got[1], got[2]
+        points = sorted(p.potency_trend)
+        xs = np.array([x for x, _ in points], dtype=np.float64)
+        ys = np.array([y for _, y in points], dtype=np.float64)
+        got = sim._market_rates = (s.demand0, p, g, g_v, w, 1.0 / p.elasticity, xs, ys)
+    return got[2:]
+
+
+def _trend(xs: np.ndarray, ys: np.ndarray, t: float) -> float:
+    """:func:`trend` of the sorted points ``xs``, ``ys``."""
+    if not xs.size:
+        return 1.0
+    if xs.size == 1:
+        return float(ys[0])
+    return float(np.interp(t, xs, ys))
 
 
 def run(sim) -> None:
     s, p = sim.s, sim.p.market
     f = sim.flows
-    g, g_v, w = _rates(sim)
+    g, g_v, w, inv_elasticity, xs, ys = _rates(sim)
     target = _pressure(f["demand_base"], s.demand0, f["offered"], s.offer0, sim.dt)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # clipped below
-        target **= 1.0 / p.elasticity
+        target **= inv_elasticity
     n = target.size
     share_met, availability = np.empty(n), np.empty(n)
     consumed = f["consumed"]
@@ -128,8 +141,8 @@ def run(sim) -> None:
     ratio, s.supply_prev = _update(target, s.demand0, p.price_min, p.price_max, g, s.price,
                                    s.supply_prev, consumed, g_v, f["demand"], s.avail0,
                                    share_met, availability)
-    s.volatility = np.clip(np.log(ratio), 0.0, VOLATILITY_MAX)
-    base = trend(p.potency_trend, sim.t)
+    s.volatility = np.log(ratio, out=ratio).clip(0.0, VOLATILITY_MAX, out=ratio)
+    base = _trend(xs, ys, sim.t)
     sigma = p.potency_noise * s.volatility
     if (sigma > 0).any():
         u = sim.streams.uniform("market.potency", sim.step, s.actors.uid[s.markets])

@@ -27,21 +27,30 @@ def run(sim) -> None:
     st = sim.topo.stages["supplies"]
     if not st.size:
         return
-    pc = sim.efforts.precursor_control
-    refuse_legit = 1.0 - (1.0 - p.legit_compliance) * np.exp(-p.screening_gain * pc)
-    refuse_mkp = 1.0 - (1.0 - p.marketplace_screening) * np.exp(-p.screening_gain * pc)
+    refuse_legit, refuse_mkp = _refusals(sim, sim.efforts.precursor_control)
     out = _procure(st.li, st.src, st.dst, st.s_loc, st.d_loc, st.d_pay, st.s_pay, st.ext, st.w,
                    st.senders, st.receivers, st.payers, st.s_payers, s.links.alive, a.alive,
                    a.kind, a.legit, a.capacity, a.precursor, a.payer, a.suspended_until,
                    a.cash, a.dirty, a.throughput, a.refused, sim.t, sim.dt,
-                   p.precursor_cover_years, float(refuse_legit), float(refuse_mkp),
-                   p.precursor_usd_per_kg)
+                   p.precursor_cover_years, refuse_legit, refuse_mkp, p.precursor_usd_per_kg)
     if out[0] < 0:  # nobody buys this step
         return
     bought, entered, refused = out
     s.totals["precursor_in"] = s.totals.get("precursor_in", 0.0) + entered
     sim.now["precursor_bought_kg"] += bought
     sim.now["precursor_refused_kg"] += refused
+
+
+def _refusals(sim, pc: float) -> tuple[float, float]:
+    """The shares of the volume legitimate suppliers and marketplaces refuse under
+    precursor controls ``pc`` (kept on the run for the last ``pc`` and parameters)."""
+    p = sim.p.supply
+    got = sim.__dict__.get("_refusals")
+    if got is None or got[0] != pc or got[1] is not p:
+        legit = 1.0 - (1.0 - p.legit_compliance) * np.exp(-p.screening_gain * pc)
+        mkp = 1.0 - (1.0 - p.marketplace_screening) * np.exp(-p.screening_gain * pc)
+        got = sim._refusals = (pc, p, float(legit), float(mkp))
+    return got[2], got[3]
 
 
 @numba.njit(cache=True)
