@@ -96,6 +96,31 @@ def test_malformed_scheduler_from_the_environment(tmp_path, monkeypatch):
     assert info.value.field == "scheduler"
 
 
+
+def test_unreachable_scheduler_fails_at_once_naming_why(capsys, tmp_path, monkeypatch):
+    """Nothing listens on the port: refused by the probe, without Dask's 20 s of retries."""
+    import socket
+
+    import dask.distributed
+
+    class NoHandshake:
+        def __init__(self, *args, **kwargs):
+            raise AssertionError("the client was tried after the probe")
+
+    monkeypatch.setattr(dask.distributed, "Client", NoHandshake)
+    with socket.socket() as sock:  # a port nothing listens on once this is closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    code, _, err = cli(capsys, "simulate", "toy", "--runs", "2", "--scheduler", address,
+                       "--years", "0.1", "--store", str(tmp_path / "s"))
+    line = one_error_line(err)
+    assert code == 2 and address in line and "connection refused" in line
+    with pytest.raises(InputError, match="cannot reach the Dask scheduler") as info:
+        ensemble(StandInScenario(), 2, store=tmp_path / "s", progress=False, model=simulate,
+                 scheduler="tcp://no-such-host.invalid:8786")
+    assert info.value.field == "scheduler"
+
 # ------------------------------------------------------------------ the comparison table
 
 

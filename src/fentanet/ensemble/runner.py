@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 import threading
 import time
 import traceback
@@ -152,6 +153,37 @@ def check_address(scheduler: Any) -> str:
     return address
 
 
+PROBE_TIMEOUT = 5.0
+"""Seconds to wait for a TCP connection to a scheduler's port before Dask's own handshake."""
+
+
+def _probe(address: str) -> None:
+    """Fail at once where nothing listens at a scheduler's host and port: Dask's client
+    would retry for its whole timeout (20 s) before saying so. A host that does not
+    answer within :data:`PROBE_TIMEOUT` seconds is refused too; anything that accepts the
+    connection is left to Dask's handshake."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    protocol, location = parse_address(address)
+    if protocol not in ("tcp", "tls", "ws", "wss"):
+        return
+    host, port = parse_host_port(location)
+    try:
+        with socket.create_connection((host, port), timeout=PROBE_TIMEOUT):
+            pass
+    except ConnectionRefusedError:
+        reason = "connection refused (no scheduler listens on that port)"
+    except TimeoutError:
+        reason = f"no answer in {PROBE_TIMEOUT:g} s"
+    except OSError as exc:  # unknown host, unreachable network
+        reason = exc.strerror or str(exc)
+    else:
+        return
+    raise InputError(f"cannot reach the Dask scheduler at {address}: {reason}; start one "
+                     f"with `dask scheduler` or give another address ({ADDRESS_FORM})",
+                     field="scheduler")
+
+
 def resolve_scheduler(scheduler: Any = None) -> Any:
     """``scheduler``, or ``$FENTANET_SCHEDULER`` when it is ``None``; an address is checked
     (:func:`check_address`) so that a malformed one fails before anything starts."""
@@ -178,6 +210,7 @@ def connect(scheduler: Any = None, workers: int | None = None) -> Iterator[Any]:
         return
     if scheduler is not None:
         address = check_address(scheduler)
+        _probe(address)
         try:
             client = Client(address, timeout="20s")
         except OSError as exc:
