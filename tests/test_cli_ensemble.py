@@ -120,7 +120,8 @@ def test_ctrl_c_on_a_local_cluster_keeps_a_consistent_store(tmp_path):
     src = str(Path(fentanet.__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen([sys.executable, "-m", "fentanet", "simulate", "toy", "--runs",
-                             "60", "--years", "0.3", "--workers", "2", "--store", str(store)],
+                             "60", "--years", "0.3", "--workers", "2", "--scheduler", "local",
+                             "--store", str(store)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env, start_new_session=True)
     try:

@@ -90,11 +90,13 @@ def test_load_takes_the_store_path_and_never_creates_a_store(tmp_path):
 @pytest.mark.parametrize(("runs", "workers", "variants"), [
     (1, None, None),        # one run in all
     (3, 1, ["baseline", "lab-raids"]),  # one worker
+    (4, 2, ["baseline", "lab-raids"]),  # 8 toy runs of 0.05 years: well under a second
 ])
 def test_one_run_or_one_worker_runs_in_this_process(tmp_path, monkeypatch, runs, workers,
                                                     variants):
-    """No local cluster is started for one run in all or one worker: it would only add its
-    start (seconds; 5-18 s on a loaded machine) to the runs, with the same results."""
+    """No local cluster is started for one run in all, one worker, or runs shorter in all
+    than its start: it would only add its start (seconds; 5-18 s on a loaded machine) to
+    the runs, with the same results."""
     from fentanet.ensemble import runner
 
     monkeypatch.delenv(runner.SCHEDULER_ENV, raising=False)
@@ -113,3 +115,41 @@ def test_one_run_or_one_worker_runs_in_this_process(tmp_path, monkeypatch, runs,
     got = ens.series(variant="baseline")
     got = got[got["seed"] == ens.seeds[0]]
     assert got["overdose_deaths"].tolist() == direct["overdose_deaths"].tolist()
+
+
+class _Started(Exception):
+    """Raised in place of starting a local cluster."""
+
+
+@pytest.mark.parametrize(("runs", "years", "scheduler"), [
+    (4, 50.0, None),      # 4 runs of 2,652 steps: about 6 s one after another
+    (1, 0.05, "local"),   # asked for: even one short run
+])
+def test_long_runs_or_local_start_a_local_cluster(tmp_path, monkeypatch, runs, years,
+                                                  scheduler):
+    from fentanet.ensemble import runner
+
+    monkeypatch.delenv(runner.SCHEDULER_ENV, raising=False)
+    started: list[int] = []
+
+    def start(n):
+        started.append(n)
+        raise _Started
+
+    monkeypatch.setattr(runner, "_start_local", start)
+    with pytest.raises(_Started):
+        fentanet.ensemble("toy", runs=runs, workers=2, scheduler=scheduler,
+                          store=tmp_path / "s", progress=False, overrides={"years": years})
+    assert started == [2]
+
+
+def test_run_seconds_and_short_by_hand():
+    from fentanet.ensemble.core import LOCAL_START_SECONDS, short
+    from fentanet.scenarios import load
+    from fentanet.simulate.run import run_seconds
+
+    toy = load("toy")  # 2 years and 1 of spin-up, weekly: 156 steps
+    assert run_seconds(toy, 300) == pytest.approx(0.1 + 300 * 5e-6 + 156 * (5e-4 + 300 * 1e-7))
+    assert LOCAL_START_SECONDS == 5.0
+    assert short([0.5, 1.5], 4)          # 4 runs of 1 s: 4 s
+    assert not short([0.5, 1.5], 5)      # 5 s: the cluster's start

@@ -466,7 +466,10 @@ def test_where_a_comparison_runs(monkeypatch):
     monkeypatch.delenv("FENTANET_SCHEDULER", raising=False)
     assert comparison_scheduler(CompareRequest(runs=1), 5) == "serial"  # one seed
     assert comparison_scheduler(CompareRequest(runs=3), 0) == "serial"  # 3 runs
-    assert comparison_scheduler(CompareRequest(runs=2), 1) is None  # 4 runs: local cluster
+    assert comparison_scheduler(CompareRequest(runs=2), 1) == "local"  # 4 runs of unknown
+    assert comparison_scheduler(CompareRequest(runs=2), 1, 1.2) == "serial"  # 4.8 s in all
+    assert comparison_scheduler(CompareRequest(runs=2), 1, 1.3) == "local"  # 5.2 s: longer
+    # than a local cluster's start
     monkeypatch.setenv("FENTANET_SCHEDULER", "tcp://10.0.0.1:8786")
     assert comparison_scheduler(CompareRequest(runs=1), 1) == "tcp://10.0.0.1:8786"
 

@@ -33,8 +33,9 @@ StoreOpt = Annotated[str | None, typer.Option(
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 RunsOpt = Annotated[int, typer.Option("--runs", "-n", min=1, help="Runs (seeds) per variant.")]
 SchedulerOpt = Annotated[str | None, typer.Option(
-    "--scheduler", help="Dask scheduler address (tcp://host:8786), 'serial', or default "
-                        "$FENTANET_SCHEDULER, else a local cluster.")]
+    "--scheduler", help="Dask scheduler address (tcp://host:8786), 'serial' (this process), "
+                        "'local' (a new local cluster), or default $FENTANET_SCHEDULER, else "
+                        "a local cluster unless the runs are short.")]
 WorkersOpt = Annotated[int | None, typer.Option(
     "--workers", min=1, help="Worker processes of the local cluster (default: one per core).")]
 SeedOpt = Annotated[int | None, typer.Option("--seed", min=0, help="First seed (default: the "

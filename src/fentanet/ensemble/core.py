@@ -80,10 +80,12 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     scheduler
         ``None``: ``$FENTANET_SCHEDULER`` if set, else a new local Dask cluster with one
         worker process per core (``workers`` to choose), or this process when there is one
-        run in all or one worker (a cluster would only add its start, seconds, to the runs;
-        the results are the same); a scheduler address
-        (``"tcp://host:8786"``) or a ``dask.distributed.Client`` to use an existing
-        cluster; ``"serial"`` to run in this process.
+        run in all, one worker, or runs of ``fentanet.simulate`` estimated to take less
+        in all than the cluster's start (:func:`short`; a cluster would only add its
+        start, seconds, to the runs; the results are the same); ``"local"``: a new local
+        cluster in any case; a scheduler address (``"tcp://host:8786"``) or a
+        ``dask.distributed.Client`` to use an existing cluster; ``"serial"`` to run in
+        this process.
     store
         Where to keep the runs (a :class:`RunStore` or its path; default
         ``$FENTANET_STORE`` or ``./fentanet-runs``).
@@ -137,8 +139,8 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     runs = whole_number(runs, "runs", 1)
     seed = None if seed is None else whole_number(seed, "seed", 0)
     workers = None if workers is None else whole_number(workers, "workers", 1)
-    sc, variant_list, points, ranges = _checked(scenario, variants, sweep, overrides,
-                                                uncertain, baseline, networks=model is None)
+    sc, variant_list, points, ranges, seconds = _checked(
+        scenario, variants, sweep, overrides, uncertain, baseline, networks=model is None)
     base: dict[str, Any] = {"scenario": scenario_source(scenario),
                             "overrides": dict(overrides or {})}
     if model is not None:
@@ -158,8 +160,9 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     integer_field = getattr(sc, "integer_field", None)  # whole-number fields draw integers
     whole = [k for k in ranges if integer_field is not None and integer_field(k)]
     tasks = plan(runs, variant_list, points, base_seed, eid, base, ranges, whole)
-    if scheduler is None and (len(tasks) == 1 or (workers or os.cpu_count() or 1) == 1):
-        scheduler = "serial"  # a local cluster of one would only add its start
+    if scheduler is None and (len(tasks) == 1 or (workers or os.cpu_count() or 1) == 1
+                              or (seconds and short(seconds, len(tasks)))):
+        scheduler = "serial"  # a local cluster would only add its start
     keys = list(dict.fromkeys(k for p in points for k in p))  # not variants' overrides
     result = Ensemble(eid, store, str(getattr(sc, "name", sc)), [v.name for v in variant_list],
                       [base_seed + i for i in range(int(runs))], keys, BASELINE,
@@ -192,12 +195,27 @@ def check_inputs(scenario: Any, *, variants: Any = None,
     _checked(scenario, variants, sweep, overrides, uncertain, baseline, networks=networks)
 
 
+LOCAL_START_SECONDS = 5.0
+"""What starting a local Dask cluster costs before its first run: seconds (2 worker
+processes that import fentanet and load its compiled kernels, measured 5-6 s on 2 cores;
+more on a loaded machine)."""
+
+
+def short(seconds: Sequence[float], n_tasks: int) -> bool:
+    """Whether ``n_tasks`` runs, each estimated to take the mean of ``seconds`` in this
+    process (:func:`fentanet.simulate.run.run_seconds`), take less time one after another
+    than a local cluster takes to start (:data:`LOCAL_START_SECONDS`): then a cluster
+    cannot win (20 toy runs: 5.5 s in this process against 10.2 s on a local cluster of 2)."""
+    return sum(seconds) / len(seconds) * n_tasks < LOCAL_START_SECONDS
+
+
 def _checked(scenario: Any, variants: Any, sweep: Any, overrides: Mapping[str, Any] | None,
              uncertain: Mapping[str, Sequence[float]] | None, baseline: bool, *,
              networks: bool) -> tuple[Any, list[Variant], list[dict[str, Any]],
-                                      dict[str, tuple[float, float]]]:
+                                      dict[str, tuple[float, float]], list[float]]:
     """The scenario (with ``overrides``), variants, sweep points and uncertain ranges of an
-    ensemble, checked before any run (:func:`check_inputs`)."""
+    ensemble, checked before any run (:func:`check_inputs`), and with ``networks`` the
+    estimated seconds of one run of each checked combination (:func:`check_networks`)."""
     sc = load_scenario(scenario)
     if overrides:
         sc = sc.override(dict(overrides))
@@ -230,9 +248,8 @@ def _checked(scenario: Any, variants: Any, sweep: Any, overrides: Mapping[str, A
         if ranges else points
     check_variants(sc, variant_list)
     check_overrides(sc, variant_list, ends)
-    if networks:
-        check_networks(sc, variant_list, ends)
-    return sc, variant_list, points, ranges
+    seconds = check_networks(sc, variant_list, ends) if networks else []
+    return sc, variant_list, points, ranges, seconds
 
 
 def scenario_source(scenario: Any) -> str:
@@ -413,17 +430,20 @@ def check_overrides(scenario: Any, variants: Sequence[Any], points: Sequence[Map
 
 
 def check_networks(scenario: Any, variants: Sequence[Any],
-                   points: Sequence[Mapping[str, Any]]) -> None:
+                   points: Sequence[Mapping[str, Any]]) -> list[float]:
     """Build each distinct network the runs of ``fentanet.simulate`` will use, once, before
     any run (:func:`fentanet.simulate.run.check_network`), so that a missing or broken
     network file, a bad generator spec or an untyped network is an :class:`InputError`
-    rather than an ensemble of failed runs."""
-    from fentanet.simulate.run import check_network
+    rather than an ensemble of failed runs. Returns the estimated seconds of one run of
+    each point and variant (:func:`fentanet.simulate.run.run_seconds`; none for another
+    kind of scenario)."""
+    from fentanet.simulate.run import check_network, run_seconds
     from fentanet.simulate.scenario import Scenario
 
     if not isinstance(scenario, Scenario):
-        return
-    seen: set[str] = set()
+        return []
+    actors: dict[str, int] = {}
+    seconds = []
     for point in points:
         for v in variants:
             overrides = {**point, **v.overrides}
@@ -431,9 +451,10 @@ def check_networks(scenario: Any, variants: Sequence[Any],
             net = sc.network
             seed = sc.seed if net.generate is not None and net.seed is None else None
             key = repr((net.model_dump(mode="json"), seed, sc.base_dir))
-            if key not in seen:
-                seen.add(key)
-                check_network(sc)
+            if key not in actors:
+                actors[key] = check_network(sc)
+            seconds.append(run_seconds(sc, actors[key]))
+    return seconds
 
 
 @contextlib.contextmanager

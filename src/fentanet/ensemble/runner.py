@@ -43,6 +43,8 @@ SCHEDULER_ENV = "FENTANET_SCHEDULER"
 """Environment variable with the address of a Dask scheduler to run on."""
 
 SERIAL = ("serial", "synchronous", "sync")
+LOCAL = "local"
+"""The ``scheduler`` that asks for a new local cluster whatever the ensemble's size."""
 
 
 def _default_model() -> Callable[..., Any]:
@@ -131,7 +133,7 @@ def _lost(task: RunTask, scenario: Any, exc: BaseException) -> RunRecord:
                      finished_at=utcnow())
 
 
-ADDRESS_FORM = "tcp://HOST:PORT (e.g. tcp://127.0.0.1:8786), or 'serial'"
+ADDRESS_FORM = "tcp://HOST:PORT (e.g. tcp://127.0.0.1:8786), 'local' or 'serial'"
 
 
 def check_address(scheduler: Any) -> str:
@@ -189,7 +191,7 @@ def resolve_scheduler(scheduler: Any = None) -> Any:
     (:func:`check_address`) so that a malformed one fails before anything starts."""
     if scheduler is None:
         scheduler = os.environ.get(SCHEDULER_ENV) or None
-    if isinstance(scheduler, str) and scheduler.lower() not in SERIAL:
+    if isinstance(scheduler, str) and scheduler.lower() not in (*SERIAL, LOCAL):
         check_address(scheduler)
     return scheduler
 
@@ -197,12 +199,15 @@ def resolve_scheduler(scheduler: Any = None) -> Any:
 @contextlib.contextmanager
 def connect(scheduler: Any = None, workers: int | None = None) -> Iterator[Any]:
     """A Dask client: on ``scheduler`` (an address, a ``Client``, or ``$FENTANET_SCHEDULER``),
-    or on a new ``LocalCluster`` with one single-threaded worker process per core (or
-    ``workers``), closed on exit. Yields ``None`` for the serial mode."""
+    or on a new ``LocalCluster`` (``None`` without that variable, or ``"local"``) with one
+    single-threaded worker process per core (or ``workers``), closed on exit. Yields
+    ``None`` for the serial mode."""
     scheduler = resolve_scheduler(scheduler)
     if isinstance(scheduler, str) and scheduler.lower() in SERIAL:
         yield None
         return
+    if isinstance(scheduler, str) and scheduler.lower() == LOCAL:
+        scheduler = None
     from dask.distributed import Client
 
     if isinstance(scheduler, Client):

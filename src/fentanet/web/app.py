@@ -308,15 +308,23 @@ def comparison_variants(scenario: Any, body: CompareRequest) -> dict[str, Any]:
     return out
 
 
-def comparison_scheduler(body: CompareRequest, n_variants: int) -> str | None:
+def comparison_scheduler(body: CompareRequest, n_variants: int,
+                         seconds: float | None = None) -> str | None:
     """Where a comparison runs: ``$FENTANET_SCHEDULER`` if set; in this process for a
-    tiny one (:data:`SERIAL_MAX_RUNS`); else a new local cluster (``None``)."""
+    tiny one (:data:`SERIAL_MAX_RUNS`) or one whose runs, ``seconds`` each (estimated,
+    :func:`fentanet.simulate.run.run_seconds`), take less in all than a local cluster's
+    start (:func:`fentanet.ensemble.core.short`); else on a new local cluster
+    (``"local"``)."""
     from fentanet.ensemble import SCHEDULER_ENV
+    from fentanet.ensemble.core import short
 
     if os.environ.get(SCHEDULER_ENV):
         return os.environ[SCHEDULER_ENV]
     total = body.runs * (n_variants + 1)
-    return "serial" if body.runs == 1 or total <= SERIAL_MAX_RUNS else None
+    if body.runs == 1 or total <= SERIAL_MAX_RUNS or (
+            seconds is not None and short([seconds], total)):
+        return "serial"
+    return "local"
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -964,10 +972,13 @@ def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
         side_by_side,
         uncertainty_table,
     )
+    from fentanet.simulate.run import check_network, run_seconds
 
     sc = load_scenario(body.scenario)
     variants = comparison_variants(sc, body)
-    scheduler = comparison_scheduler(body, len(variants))
+    timed = sc.override(body.overrides()) if body.overrides() else sc
+    scheduler = comparison_scheduler(body, len(variants),
+                                     run_seconds(timed, check_network(timed)))
     total = body.runs * (len(variants) + 1)
     done = 0
 
@@ -980,7 +991,7 @@ def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
         job.update((done + i / max(n, 1)) / total * 0.9,
                    f"run {done + 1} of {total}: step {i} of {n}")
 
-    where = "here" if scheduler == "serial" else (scheduler or "a local Dask cluster")
+    where = {"serial": "here", "local": "a local Dask cluster"}.get(scheduler, scheduler)
     job.update(0.0, f"{total} runs to make ({where})")
     # in this process, progress step by step; on a cluster, run by run
     model = functools.partial(fentanet.simulate, progress=on_step) \
