@@ -759,6 +759,29 @@ def test_a_stored_ensemble_shows_its_ranges_and_draws(client):
         assert r.status_code == 404 and "no ensemble" in r.json()["error"]
 
 
+def test_a_stored_ensembles_view_is_made_again_only_when_its_runs_change(client,
+                                                                          monkeypatch):
+    from fentanet.web import app as web
+
+    made: list[str] = []
+    view = web.ensemble_view
+
+    def counted(ens, *args, **kwargs):
+        made.append(ens.id)
+        return view(ens, *args, **kwargs)
+
+    monkeypatch.setattr(web, "ensemble_view", counted)
+    ens = fentanet.ensemble(StandInScenario(), runs=3, seed=1, scheduler="serial",
+                            store=client.work / "runs", progress=False, model=simulate)
+    first = client.get(f"/api/ensembles/{ens.id}").json()
+    assert client.get(f"/api/ensembles/{ens.id}").json() == first
+    assert made == [ens.id] and first["seeds"] == [1, 2, 3]
+    store = RunStore(client.work / "runs")
+    assert store.delete(store.runs(ensemble=ens.id).run_id[:1].tolist()) == 1
+    after = client.get(f"/api/ensembles/{ens.id}").json()
+    assert made == [ens.id, ens.id] and after["seeds"] == [2, 3]
+
+
 @pytest.mark.parametrize(("uncertain", "extra", "status", "words"), [
     ([{"name": RATE, "low": 0.3, "high": 0.2}], {}, 422,
      ["uncertain.0", "low (0.3) must be below high (0.2)"]),

@@ -85,7 +85,10 @@ class RunTables:
 
 def run_tables(runs: Any, *, metrics: Sequence[str] | None = None) -> RunTables:
     """The summary and series tables of an Ensemble, a Comparison, a mapping name ->
-    Result, a sequence of Results or one Result."""
+    Result, a sequence of Results or one Result (tables already made are returned as they
+    are, ``metrics`` aside: a caller that reads the store once for several uses)."""
+    if isinstance(runs, RunTables):
+        return runs
     if isinstance(runs, Ensemble):
         return _ensemble_tables(runs, metrics)
     results: dict[str, Any]
@@ -271,7 +274,8 @@ def simulation_report(runs: Any, *, sensitivity: pd.DataFrame | None = None,
     runs
         An :class:`~fentanet.ensemble.Ensemble` (``fentanet.ensemble(...)``, or
         ``Ensemble.load(store, id)``), a :class:`~fentanet.Comparison`
-        (``fentanet.compare``), a mapping strategy -> Result, or one Result.
+        (``fentanet.compare``), a mapping strategy -> Result, one Result, or their
+        :func:`run_tables`.
     sensitivity
         A one-at-a-time sensitivity table (:func:`fentanet.calibrate.tornado`, or
         :func:`fentanet.calibrate.tornado_table` of a stored one): drawn as a

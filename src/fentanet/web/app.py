@@ -829,6 +829,8 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
     def ensembles() -> list:
         return _records(ensemble_list(_store()))
 
+    views: dict[str, tuple[Any, dict]] = {}  # ensemble id -> (its runs' state, view)
+
     @api.get("/api/ensembles/{eid}")
     def stored_ensemble(eid: str) -> dict:
         import re
@@ -836,10 +838,18 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
         from fentanet.ensemble import Ensemble
 
         st = _store()
-        if not re.fullmatch(ENSEMBLE_ID, eid) or st.runs(ensemble=eid).empty:
+        runs = st.runs(ensemble=eid) if re.fullmatch(ENSEMBLE_ID, eid) else None
+        if runs is None or runs.empty:
             raise NotFound(f"no ensemble '{eid}' in the working folder's run store",
                            field="ensemble")
-        return ensemble_view(Ensemble.load(st, eid))
+        # the view is made again only when a run of the ensemble was added or changed
+        state = tuple(map(tuple, runs[["run_id", "status"]].astype(str).to_numpy()))
+        kept = views.get(eid)
+        if kept is None or kept[0] != state:
+            while len(views) >= VIEWS_KEPT:
+                views.pop(next(iter(views)))
+            kept = views[eid] = (state, ensemble_view(Ensemble.load(st, eid)))
+        return kept[1]
 
     # ------------------------------------------------------------------ jobs
     @api.get("/api/jobs")
@@ -1004,7 +1014,7 @@ def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
     if tables.summary.empty:
         raise InputError("every run failed: " + "; ".join(
             ens.failed["error"].astype(str).str.split("\n").str[0].head(3)))
-    rep = simulation_report(ens)
+    rep = simulation_report(tables)
     stem = f"compare-{_slug(body.scenario)}-{job.id}"
     report = rep.save(ws.root / "reports" / f"{stem}.html")
     files = {"comparison.csv": _csv(comparison(tables)),
@@ -1017,6 +1027,10 @@ def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
     return {**ensemble_view(ens, tables, rep), "report": ws.rel(report),
             "download": ws.rel(archive)}
 
+
+VIEWS_KEPT = 8
+"""Views of stored ensembles the app keeps (the tables and figures of one take seconds to
+make for a hundred runs)."""
 
 FIGURES = ["series-overdose-deaths", "series-supply-kg", "deaths-averted",
            "deaths-averted-over-time", "cost-per-death-averted", "supply-reduction-pct"]
@@ -1041,7 +1055,7 @@ def ensemble_view(ens: Any, tables: Any = None, rep: Any = None) -> dict[str, An
     tables = run_tables(ens) if tables is None else tables
     if tables.summary.empty:
         raise InputError(f"ensemble {ens.id} has no finished run to show", field="ensemble")
-    figs = (simulation_report(ens) if rep is None else rep).figures()
+    figs = (simulation_report(tables) if rep is None else rep).figures()
     keep = [*FIGURES, *(k for k in figs if k.startswith("uncertain-"))]
     uncertain = None
     if tables.meta.get("uncertain"):
