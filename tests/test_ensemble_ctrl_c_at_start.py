@@ -100,7 +100,7 @@ def test_an_ensemble_interrupted_while_its_cluster_starts_keeps_an_empty_store(
         fake, monkeypatch, tmp_path):
     monkeypatch.setattr(FakeCluster, "press", "scheduler")
     with pytest.raises(EnsembleInterrupted, match="interrupted: 0 of 2 runs") as exc:
-        fentanet.ensemble("toy", runs=2, store=tmp_path / "s", progress=False,
+        fentanet.ensemble("toy", runs=2, store=tmp_path / "s", progress=False, scheduler="local",
                           overrides={"years": 0.05})
     assert exc.value.ensemble.interrupted and exc.value.ensemble.runs().empty
     assert FakeCluster.made[0].closed
