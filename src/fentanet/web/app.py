@@ -309,7 +309,7 @@ def comparison_variants(scenario: Any, body: CompareRequest) -> dict[str, Any]:
 
 
 def comparison_scheduler(body: CompareRequest, n_variants: int,
-                         seconds: float | None = None) -> str | None:
+                         seconds: float | None = None) -> str:
     """Where a comparison runs: ``$FENTANET_SCHEDULER`` if set; in this process for a
     tiny one (:data:`SERIAL_MAX_RUNS`) or one whose runs, ``seconds`` each (estimated,
     :func:`fentanet.simulate.run.run_seconds`), take less in all than a local cluster's
