@@ -341,7 +341,11 @@ class Topology:
         new_pairs = None
         if len(uptos) == 1:  # every stage has seen the same links: one look at the tail
             new_pairs = appended_pairs(s, uptos.pop())
+        n, m = s.actors.n, s.links.n
         for st in self.stages.values():
+            if new_pairs is not None and not new_pairs & st._pair_bits and st.s_map.size >= n:
+                st.upto = m  # what extend does for a tail without the stage's links
+                continue
             st.extend(s, new_pairs)
         self.incidence.sync(s)
         if self._kinds_at != s.actors.n:
