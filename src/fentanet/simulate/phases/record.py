@@ -86,8 +86,9 @@ def run(sim) -> None:
     row = {"step": sim.step, "time": sim.t}
     now = sim.now
     counts, stock, prec = _tally(a.kind, a.alive, a.product, a.precursor, len(KIND))
+    counts = counts.tolist()  # Python floats, the same values
     for col, code in _ACTIVE_COLUMNS:
-        now[col] = float(counts[code])
+        now[col] = counts[code]
     missing = [col for col in _DEFAULT_ZERO if col not in now]
     if missing:
         now.update(dict.fromkeys(missing, 0.0))  # in the order of _DEFAULT_ZERO

@@ -138,6 +138,21 @@ def _route_counts(sim, routes: np.ndarray):
             (_powers(sim, "fronts_for", 1.0 - p.routes.cover_per_business, _top(n_b)), n_b))
 
 
+def _support_powers(sim, n_protects: int, n_fronts: int) -> tuple[np.ndarray, np.ndarray]:
+    """The tables of :func:`_route_counts` past the largest count a route can have (every
+    link of its support stage), kept on the run for the last anti-corruption effort and
+    stage sizes (:func:`_powers` keeps the tables themselves)."""
+    e, routes = sim.efforts.anti_corruption, sim.p.routes
+    got = sim.__dict__.get("_support_powers")
+    if got is None or got[:3] != (e, n_protects, n_fronts) or got[3] is not routes:
+        prot_x = routes.protection_per_official * np.exp(-e)
+        got = sim._support_powers = (
+            e, n_protects, n_fronts, routes,
+            _powers(sim, "protects", 1.0 - prot_x, n_protects),
+            _powers(sim, "fronts_for", 1.0 - routes.cover_per_business, n_fronts))
+    return got[4], got[5]
+
+
 def _top(counts: np.ndarray) -> int:
     return int(counts.max()) if counts.size else 0
 
@@ -281,10 +296,7 @@ def _over_routes(sim) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not st.size:
         return np.zeros(0), np.zeros(n_modes), _shipped(sim, a)
     pr, fr = sim.topo.stages["protects"], sim.topo.stages["fronts_for"]
-    prot_x = p.routes.protection_per_official * np.exp(-sim.efforts.anti_corruption)
-    # powers past the largest count a route can have (every link of the stage)
-    p_pow = _powers(sim, "protects", 1.0 - prot_x, pr.size)
-    c_pow = _powers(sim, "fronts_for", 1.0 - p.routes.cover_per_business, fr.size)
+    p_pow, c_pow = _support_powers(sim, pr.size, fr.size)
     moved, qty, sent, idx, shipments, expo, u = _route_plan(
         st.li, st.s_loc, st.d_loc, st.ext, st.d_pay, st.s_kind, st.senders, st.receivers,
         st.payers, pr.li, pr.src, pr.d_loc, pr.d_map, pr.receivers.size, fr.li, fr.src,

@@ -1,0 +1,75 @@
+"""Numbers the phases keep on the run between steps (made again when what they are made
+from changes) against the formulas computed afresh: a stale number would be a wrong
+result, so each is checked after its inputs change."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fentanet.simulate.loop import Sim
+from fentanet.simulate.phases import market, procurement, shipping
+from fentanet.simulate.run import build_network, prepare
+
+
+@pytest.fixture(scope="module")
+def sim():
+    sc = prepare("toy", years=1)
+    return Sim(sc, build_network(sc), 3)
+
+
+def test_refused_shares_follow_the_precursor_control_effort(sim):
+    p = sim.p.supply
+    for pc in (0.0, 0.0, 1.5, 1.5, 0.25, 0.0, 3.0):
+        want = (1.0 - (1.0 - p.legit_compliance) * np.exp(-p.screening_gain * pc),
+                1.0 - (1.0 - p.marketplace_screening) * np.exp(-p.screening_gain * pc))
+        assert procurement._refusals(sim, pc) == (float(want[0]), float(want[1]))
+    # other supply parameters: made again
+    old = sim.p
+    sim.p = old.model_copy(update={"supply": p.model_copy(update={"legit_compliance": 0.5})})
+    try:
+        got = procurement._refusals(sim, 3.0)
+        assert got[0] == float(1.0 - 0.5 * np.exp(-p.screening_gain * 3.0))
+    finally:
+        sim.p = old
+
+
+def test_market_constants_follow_demand_and_parameters(sim):
+    s, p = sim.s, sim.p.market
+    g, g_v, w, inv, xs, ys = market._rates(sim)
+    assert g == 1.0 - np.exp(-sim.dt / p.price_memory_years)
+    assert g_v == 1.0 - np.exp(-sim.dt / p.volatility_memory_years)
+    assert inv == 1.0 / p.elasticity
+    np.testing.assert_array_equal(w, s.demand0 / max(s.demand0.sum(), 1e-300))
+    for t in (-1.0, 0.0, 0.7, 3.3, 50.0):
+        assert market._trend(xs, ys, t) == market.trend(p.potency_trend, t)
+    # new base demand: new weights
+    old_demand, old_p = s.demand0, sim.p
+    s.demand0 = old_demand * np.linspace(1.0, 3.0, old_demand.size)
+    try:
+        w2 = market._rates(sim)[2]
+        np.testing.assert_array_equal(w2, s.demand0 / s.demand0.sum())
+        # new market parameters: new elasticity and trend
+        trend = [(0.0, 1.0), (2.0, 4.0), (1.0, 0.5)]
+        sim.p = old_p.model_copy(update={"market": p.model_copy(update={
+            "elasticity": 0.25, "potency_trend": trend})})
+        _, _, _, inv2, xs2, ys2 = market._rates(sim)
+        assert inv2 == 4.0
+        for t in (-1.0, 0.5, 1.5, 9.0):
+            assert market._trend(xs2, ys2, t) == market.trend(trend, t)
+    finally:
+        s.demand0, sim.p = old_demand, old_p
+        market._rates(sim)
+
+
+def test_support_powers_follow_the_anti_corruption_effort_and_stages(sim):
+    p = sim.p.routes
+    for e, n_p, n_f in ((0.0, 3, 2), (0.0, 3, 2), (1.2, 3, 2), (1.2, 40, 2), (0.0, 40, 70)):
+        sim.efforts.anti_corruption = e
+        p_pow, c_pow = shipping._support_powers(sim, n_p, n_f)
+        base = 1.0 - p.protection_per_official * np.exp(-e)
+        assert p_pow.size > n_p and c_pow.size > n_f
+        np.testing.assert_array_equal(p_pow[: n_p + 1], base ** np.arange(n_p + 1))
+        np.testing.assert_array_equal(c_pow[: n_f + 1],
+                                      (1.0 - p.cover_per_business) ** np.arange(n_f + 1))
+    sim.efforts.anti_corruption = 0.0
