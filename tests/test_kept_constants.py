@@ -73,3 +73,22 @@ def test_support_powers_follow_the_anti_corruption_effort_and_stages(sim):
         np.testing.assert_array_equal(c_pow[: n_f + 1],
                                       (1.0 - p.cover_per_business) ** np.arange(n_f + 1))
     sim.efforts.anti_corruption = 0.0
+
+
+def test_volatility_clip_and_spread_are_numpys():
+    """The compiled clip of the log shortfall and the potency spread against NumPy's clip,
+    product and test, bit for bit (NaN, infinities, zeros of both signs, the bounds)."""
+    rng = np.random.default_rng(5)
+    special = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, market.VOLATILITY_MAX,
+                        np.nextafter(market.VOLATILITY_MAX, 10), 5e-324, -5e-324, 1.0])
+    for _ in range(200):
+        v = np.concatenate([rng.normal(0, 3, int(rng.integers(0, 20))),
+                            rng.choice(special, int(rng.integers(0, 6)))])
+        rng.shuffle(v)
+        noise = float(rng.choice([0.0, 0.5, 1e-300, 2.0]))
+        want = np.clip(v, 0.0, market.VOLATILITY_MAX)
+        got = v.copy()
+        sigma, spread = market._volatility(got, market.VOLATILITY_MAX, noise)
+        np.testing.assert_array_equal(got.view(np.uint64), want.view(np.uint64))
+        np.testing.assert_array_equal(sigma.view(np.uint64), (noise * want).view(np.uint64))
+        assert spread == bool((noise * want > 0).any())

@@ -99,6 +99,23 @@ def _update(target, demand0, price_min, price_max, g, price, supply_prev, consum
     return ratio, prev
 
 
+@numba.njit(cache=True)
+def _volatility(v, top, noise):
+    """In place: ``v`` clipped to ``[0, top]`` as ``np.clip`` does (a bound taken only where
+    ``v`` is beyond it: NaN and -0.0 kept); returns
+    ``noise * v`` (the potency spread) and whether any spread is above 0."""
+    sigma = np.empty(v.size)
+    spread = False
+    for i in range(v.size):
+        x = v[i]
+        x = 0.0 if x < 0.0 else x  # NaN and -0.0 kept, as np.clip keeps them
+        x = top if x > top else x
+        v[i] = x
+        sigma[i] = noise * x
+        spread |= sigma[i] > 0.0
+    return sigma, spread
+
+
 def _rates(sim) -> tuple:
     """The run's constants: the price and supply-reference smoothing per step, the markets'
     demand weights, ``1 / elasticity`` and the potency trend's points as arrays (cached on
@@ -141,10 +158,11 @@ def run(sim) -> None:
     ratio, s.supply_prev = _update(target, s.demand0, p.price_min, p.price_max, g, s.price,
                                    s.supply_prev, consumed, g_v, f["demand"], s.avail0,
                                    share_met, availability)
-    s.volatility = np.log(ratio, out=ratio).clip(0.0, VOLATILITY_MAX, out=ratio)
+    np.log(ratio, out=ratio)  # NumPy's log, as before
+    sigma, spread = _volatility(ratio, VOLATILITY_MAX, p.potency_noise)
+    s.volatility = ratio
     base = _trend(xs, ys, sim.t)
-    sigma = p.potency_noise * s.volatility
-    if (sigma > 0).any():
+    if spread:
         u = sim.streams.uniform("market.potency", sim.step, s.actors.uid[s.markets])
         z = special.ndtri(u)
         s.potency = base * np.exp(sigma * z - 0.5 * sigma**2)
