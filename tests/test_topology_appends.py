@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from fentanet.simulate.state import KIND, LKIND, Table
 from fentanet.simulate.topology import (
     PRODUCT_LINKS,
+    Incidence,
     Stage,
     _local,
     _merge_tail,
@@ -103,3 +104,35 @@ def test_appended_pairs_are_the_pairs_of_the_tail():
         for k in range(start, m):
             want |= 1 << (int(ln.kind[k]) * 32 + int(a.kind[ln.src[k]]))
         assert appended_pairs(SimpleNamespace(actors=a, links=ln), start) == want
+
+
+def test_incidence_lists_each_link_once_across_rebuilds():
+    """Links appended in chunks past the rebuild threshold (rows rebuilt, the tail emptied):
+    after every sync each actor's links from the rows and the tail are its incident links,
+    ascending, each once, as a brute-force scan finds them (no loops here: the rows list a
+    loop at both its ends, the tail once)."""
+    from fentanet.simulate.phases.enforcement import links_of_slots
+
+    def links(k, n):
+        out = _links(rng, k, n)
+        out["dst"] = ((out["src"] + rng.integers(1, n, k)) % n).astype(np.int32)
+        return out
+
+    rng = np.random.default_rng(7)
+    n = 40
+    a = Table(**_actors(rng, n, n))
+    ln = Table(**links(200, n))
+    s = SimpleNamespace(actors=a, links=ln)
+    inc = Incidence()
+    inc.sync(s)
+    rebuilds = 0
+    for chunk in (3, 70, 1, 0, 90, 5, 200, 2):
+        m0 = inc.m0
+        ln.append(**links(chunk, a.n))
+        inc.sync(s)
+        rebuilds += inc.m0 != m0
+        for v in range(a.n):
+            got = links_of_slots(np.array([v]), *inc.parts(s))
+            want = np.flatnonzero((ln.src == v) | (ln.dst == v))
+            np.testing.assert_array_equal(got, want)
+    assert rebuilds >= 2 and inc.m0 < ln.n  # rebuilt, and a tail left at the end

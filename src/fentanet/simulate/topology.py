@@ -29,7 +29,15 @@ PRODUCT_LINKS = (LKIND["ships"], LKIND["distributes"], LKIND["flow"])
 _NO_SLOTS = np.zeros(0, dtype=np.int64)
 
 TAIL_MAX = 16384
-"""Links appended since the incidence was built after which it is rebuilt."""
+"""Links appended since the incidence was built after which it is rebuilt (at most)."""
+
+TAIL_SHARE = 32
+"""The incidence is rebuilt once the links appended since pass ``1 / TAIL_SHARE`` of those
+it was built on (at least :data:`TAIL_MIN`, at most :data:`TAIL_MAX`): each merge costs the
+tail's length and a rebuild the links', so the tail is kept near the square root of links
+times links appended per step (10^5 actors: ~400k links, ~100 a step, 12k; the toy: 64)."""
+
+TAIL_MIN = 64
 
 
 class Stage:
@@ -282,12 +290,14 @@ class Incidence:
 
     def sync(self, s: State, force: bool = False) -> None:
         ln = s.links
-        if force or self.n0 == 0 or ln.n - self.m0 > TAIL_MAX:
+        if force or self.n0 == 0 or ln.n - self.m0 > min(TAIL_MAX, max(TAIL_MIN,
+                                                                        self.m0 // TAIL_SHARE)):
             self.ptr, self.idx = _csr_by_endpoint(ln.src.astype(np.int64),
                                                   ln.dst.astype(np.int64), s.actors.n)
             self.m0 = self.mt = ln.n
             self.n0 = s.actors.n
-            self._pairs = np.zeros(0, dtype=np.int64)
+            # an empty tail: every link is in the rows now
+            self._pairs = self.tkey = self.tlink = np.zeros(0, dtype=np.int64)
         if self.mt != ln.n:  # merge the links appended since into the sorted tail
             self._pairs, self.tkey, self.tlink = _merge_tail(self._pairs, ln.src, ln.dst,
                                                              self.mt)
