@@ -11,6 +11,7 @@ import numba
 import numpy as np
 import pytest
 
+from adaptation_plain import plain_chosen, plain_closure
 from fentanet.simulate.binomial import keyed_uniform
 from fentanet.simulate.loop import Sim
 from fentanet.simulate.phases import adaptation, enforcement
@@ -218,18 +219,76 @@ def test_closure_ties_equal_the_fresh_array_version(toy_sim, k):
     a, ln = sim.s.actors, sim.s.links
     rng = np.random.default_rng(k)
     n = a.n
-    # ties added after the start sit in the incidence's tail; hubs exceed the scratch size
+    # ties added after the start sit in the incidence's tail and on the neighbours' chains;
+    # hubs exceed the scratch size; loops and repeated ties count once
     hub = int(np.flatnonzero(a.org >= 0)[0])
     adaptation.add_links(sim, np.full(150, hub), rng.integers(0, n, 150), "tie")
     adaptation.add_links(sim, rng.integers(0, n, 60), rng.integers(0, n, 60), "tie")
+    adaptation.add_links(sim, [hub, hub, 3], [hub, 3, hub], "tie")
     slots = np.unique(np.concatenate([[hub], rng.choice(np.flatnonzero(a.org >= 0), 40)]))
-    args = (*sim.topo.incidence.parts(sim.s), ln.src, ln.dst, ln.kind, LKIND["tie"],
-            a.alive, a.uid, sim.streams.prefix("adaptation.rewire", 9))
-    want = _closure_oracle(slots, k, *args)
-    got = adaptation._closure(slots, k, *args)
+    parts = (ln.src, ln.dst, ln.kind, LKIND["tie"], a.alive, a.uid)
+    prefix = sim.streams.prefix("adaptation.rewire", 9)
+    want = _closure_oracle(slots, k, *sim.topo.incidence.parts(sim.s), *parts, prefix)
+    plain = plain_closure(slots, k, *sim.topo.incidence.parts(sim.s), *parts, prefix)
+    got = adaptation._closure(slots, k, *adaptation.tie_neighbours(sim).parts(sim.s),
+                              a.alive, a.uid, prefix)
     assert want[0].size > 0
-    np.testing.assert_array_equal(got[0], want[0])
-    np.testing.assert_array_equal(got[1], want[1])
+    for x in (got, plain):
+        np.testing.assert_array_equal(x[0], want[0])
+        np.testing.assert_array_equal(x[1], want[1])
+
+
+def _tie_sets(ln, n):
+    ties = (ln.kind == LKIND["tie"]) & (ln.src != ln.dst)
+    out = [set() for _ in range(n)]
+    for u, w in zip(ln.src[ties].tolist(), ln.dst[ties].tolist(), strict=True):
+        out[u].add(w)
+        out[w].add(u)
+    return out
+
+
+def _tie_neighbours_of(ties, v, n):
+    """Every tie neighbour of ``v`` (alive or not) from the structure's parts."""
+    ptr, nbr, n0, head, nxt, tnbr = ties
+    got = set(nbr[ptr[v]: ptr[v + 1]].tolist()) if v < n0 else set()
+    e = head[v]
+    while e >= 0:
+        got.add(int(tnbr[e]))
+        e = nxt[e]
+    return got
+
+
+def test_tie_neighbours_follow_appended_ties_actors_and_a_new_state():
+    sc = prepare("toy", years=1.0)
+    sim = Sim(sc, build_network(sc), 5)
+    sim.run_step()
+    rng = np.random.default_rng(0)
+    ties = adaptation.tie_neighbours(sim)
+    for rnd in range(4):  # ties appended between looks (some onto new actors), and not
+        a = sim.s.actors
+        if rnd == 2:  # actors appended: the chains' heads grow
+            a.append(kind=np.full(3000, KIND["dealer"], dtype=np.int8),
+                     uid=np.arange(10**6, 10**6 + 3000), org=np.full(3000, -1),
+                     payer=np.arange(a.n, a.n + 3000))
+            sim.topo.sync(sim.s)
+        n = a.n
+        if rnd != 1:
+            adaptation.add_links(sim, rng.integers(0, n, 700), rng.integers(0, n, 700), "tie")
+            adaptation.add_links(sim, rng.integers(0, n, 5), rng.integers(0, n, 5), "ships")
+        parts = ties.parts(sim.s)
+        want = _tie_sets(sim.s.links, n)
+        for v in range(n):
+            assert _tie_neighbours_of(parts, v, n) == want[v]
+        assert ties.upto == sim.s.links.n
+    # a run's new state (another links table) is read afresh
+    old = ties.ptr
+    sim2 = Sim(sc, build_network(sc), 6)
+    sim2._ties = ties
+    parts = adaptation.tie_neighbours(sim2).parts(sim2.s)
+    assert parts[0] is not old
+    want = _tie_sets(sim2.s.links, sim2.s.actors.n)
+    for v in range(sim2.s.actors.n):
+        assert _tie_neighbours_of(parts, v, sim2.s.actors.n) == want[v]
 
 
 def test_vacancies_counted_with_the_members_are_those_replacement_would_count(toy_sim):
@@ -395,19 +454,24 @@ def _chosen_oracle(ready, take, org, vacant_since, member_org):
     return slots[rank < take[member_org[slots]]]
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(8))
 def test_chosen_vacancies_sorting_only_organizations_that_take_equal_the_full_sort(seed):
     rng = np.random.default_rng(seed)
     n, n_orgs = 400, 12
-    org_slots = rng.choice(np.arange(n, n + 50), n_orgs, replace=False)
+    org_slots = rng.choice(np.arange(n, n + 50), n_orgs, replace=False)  # not ascending
     member_org = rng.integers(-1, n_orgs, n)
     org = np.where(member_org >= 0, org_slots[np.maximum(member_org, 0)], -1)
     vacant_since = rng.integers(0, 5, n) * 0.25  # ties in time: broken by slot
+    if seed % 2:  # times NumPy sorts last, ties among them by slot
+        vacant_since[rng.random(n) < 0.2] = np.nan
     ready = np.flatnonzero((member_org >= 0) & (rng.random(n) < 0.6))
     take = np.where(rng.random(n_orgs) < 0.4, rng.integers(0, 6, n_orgs), 0)
+    if seed >= 4:  # every organization takes, up to all of its vacancies
+        take = rng.integers(1, 60, n_orgs)
     got = adaptation._chosen(ready, take, org, vacant_since, member_org)
     want = _chosen_oracle(ready, take, org, vacant_since, member_org)
     np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(got, plain_chosen(ready, take, org, vacant_since, member_org))
     shuffled = rng.permutation(ready)  # the order given does not matter
     np.testing.assert_array_equal(
         adaptation._chosen(shuffled, take, org, vacant_since, member_org),

@@ -305,9 +305,8 @@ def test_recruits_tie_to_friends_of_friends_with_keyed_draws(sim):
     ties = ln.kind == LKIND["tie"]
     person = np.flatnonzero(np.bincount(ln.src[ties], minlength=a.n) > 0)
     slots = person[:6]
-    inc = sim.topo.incidence
-    args = (*inc.parts(sim.s), ln.src, ln.dst, ln.kind, LKIND["tie"], a.alive,
-            a.uid, sim.streams.prefix("adaptation.rewire", 4))
+    args = (*adaptation.tie_neighbours(sim).parts(sim.s), a.alive, a.uid,
+            sim.streams.prefix("adaptation.rewire", 4))
     src, dst = adaptation._closure(slots, 2, *args)
     assert src.size > 0
     nb = {v: set(ln.dst[ties & (ln.src == v)]) | set(ln.src[ties & (ln.dst == v)])

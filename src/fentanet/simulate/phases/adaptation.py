@@ -412,29 +412,74 @@ def _open_places(vacant, vacant_since, org, t, delay):
 def _chosen(ready, take, org, vacant_since, member_org):
     """The vacancies refilled: per organization the ``take`` (by local number) longest
     vacant of its ready vacancies (``ready``: slots; ties by slot), ordered by
-    organization slot, then vacancy time, then slot. Only the ready vacancies of
-    organizations that take some are sorted (the order restricted to them is the order of
-    every ready vacancy, and ranks count within an organization), by three stable sorts:
-    slot, vacancy time, organization (the order of ``np.lexsort``)."""
-    keep = np.empty(ready.size, dtype=np.int64)
-    m = 0
+    organization slot, then vacancy time, then slot (the order of ``np.lexsort``, a NaN
+    time last as NumPy sorts it). Only the ready vacancies of organizations that take some
+    are ordered: grouped by organization (a counting sort), the groups put in the order of
+    their organizations' slots and each group sorted by time and slot, by insertion (the
+    groups are small, and the organizations' local numbers follow their slots)."""
+    n_orgs = take.size
+    start = np.zeros(n_orgs + 1, dtype=np.int64)
+    rep = np.empty(n_orgs, dtype=np.int64)  # the organization slot of a local number
     for v in ready:
-        if take[member_org[v]] > 0:
-            keep[m] = v
-            m += 1
-    slots = keep[:m]
-    slots = slots[np.argsort(slots, kind="mergesort")]
-    slots = slots[np.argsort(vacant_since[slots], kind="mergesort")]
-    slots = slots[np.argsort(org[slots], kind="mergesort")]
+        o = member_org[v]
+        if take[o] > 0:
+            start[o + 1] += 1
+            rep[o] = org[v]
+    groups = np.empty(n_orgs, dtype=np.int64)
+    g = 0
+    for o in range(n_orgs):
+        if start[o + 1] > 0:
+            groups[g] = o
+            g += 1
+    for i in range(1, g):  # by organization slot
+        x = groups[i]
+        j = i - 1
+        while j >= 0 and rep[groups[j]] > rep[x]:
+            groups[j + 1] = groups[j]
+            j -= 1
+        groups[j + 1] = x
+    size = start[1:].copy()
+    m = 0
+    for j in range(g):
+        o = groups[j]
+        start[o] = m
+        m += size[o]
+    slots = np.empty(m, dtype=np.int64)
+    fill = start[:n_orgs].copy()
+    for v in ready:
+        o = member_org[v]
+        if take[o] > 0:
+            slots[fill[o]] = v
+            fill[o] += 1
     out = np.empty(m, dtype=np.int64)
     k = 0
-    rank = 0
-    for j in range(m):
-        rank = rank + 1 if j > 0 and org[slots[j]] == org[slots[j - 1]] else 0
-        if rank < take[member_org[slots[j]]]:
-            out[k] = slots[j]
+    for j in range(g):
+        o = groups[j]
+        lo, hi = start[o], start[o] + size[o]
+        for i in range(lo + 1, hi):  # by time, then slot
+            x = slots[i]
+            q = i - 1
+            while q >= lo and _later(vacant_since[slots[q]], slots[q], vacant_since[x], x):
+                slots[q + 1] = slots[q]
+                q -= 1
+            slots[q + 1] = x
+        for i in range(lo, min(hi, lo + take[o])):
+            out[k] = slots[i]
             k += 1
     return out[:k]
+
+
+@numba.njit(cache=True, inline="always")
+def _later(t_a, a, t_b, b):
+    """Whether (time ``t_a``, slot ``a``) sorts after (``t_b``, ``b``): by time, NaN last,
+    then by slot."""
+    if t_a != t_a or t_b != t_b:  # a NaN: after every number, equal to another NaN
+        if t_b == t_b:
+            return True
+        if t_a == t_a:
+            return False
+        return a > b
+    return t_a > t_b or (t_a == t_b and a > b)
 
 
 @numba.njit(cache=True)
@@ -470,8 +515,7 @@ def _recruit(sim, slots):
                       for k, u in zip(kinds.tolist(), uids.tolist(), strict=True)]
     k = sim.p.adaptation.closure_ties
     if k > 0:
-        new_src, new_dst = _closure(slots, k, *parts, ln.src, ln.dst, ln.kind, LKIND["tie"],
-                                    a.alive, a.uid,
+        new_src, new_dst = _closure(slots, k, *tie_neighbours(sim).parts(s), a.alive, a.uid,
                                     sim.streams.prefix("adaptation.rewire", sim.step))
         if new_src.size:
             add_links(sim, new_src, new_dst, "tie")
@@ -518,25 +562,130 @@ def _draw(uid, prefix, j):
     return keyed_uniform(np.uint64(uid), p)
 
 
+class TieNeighbours:
+    """Each slot's tie neighbours: the other end of each ``tie`` link at it (a loop left out),
+    for the closure ties (:func:`_closure`), which read nothing else of the links.
+
+    Compressed rows (``ptr``, ``nbr``) over the links and actors there were when built,
+    and per slot a chain (``head``, ``nxt``, ``tnbr``; -1 ends it) of the ties appended
+    since, each endpoint's entry pushed at its head. Links are only appended, never
+    deleted or rewritten (the incidence and the stages of :mod:`fentanet.simulate.topology`
+    rest on the same rule), so :meth:`parts` brings the structure up to date by reading the
+    links from ``upto`` on; a links table other than the one it was built on (another
+    state) is read afresh. A slot's neighbours come in no particular order: the closure
+    takes them as a sorted set."""
+
+    def __init__(self) -> None:
+        self.links = None  # the links table read
+        self.upto = 0  # links read
+        self.n0 = 0
+        self.ptr = np.zeros(1, dtype=np.int64)
+        self.nbr = np.zeros(0, dtype=np.int32)
+        self.head = np.zeros(0, dtype=np.int32)
+        self.nxt = np.zeros(0, dtype=np.int32)
+        self.tnbr = np.zeros(0, dtype=np.int32)
+        self.top = 0  # chain entries used
+
+    def parts(self, s) -> tuple:
+        """``(ptr, nbr, n0, head, nxt, tnbr)`` up to date with the links of ``s``."""
+        ln, n = s.links, s.actors.n
+        tie = LKIND["tie"]
+        if self.links is not ln or self.upto > ln.n:
+            self.links = ln
+            self.ptr, self.nbr = _tie_rows(ln.kind, ln.src, ln.dst, n, tie)
+            self.upto, self.n0 = ln.n, n
+            self.head = np.full(room(n), -1, dtype=np.int32)
+            self.top = 0
+        if self.head.size < n:
+            head = np.full(room(n), -1, dtype=np.int32)
+            head[: self.head.size] = self.head
+            self.head = head
+        if self.upto < ln.n:
+            need = self.top + 2 * (ln.n - self.upto)
+            if self.nxt.size < need:
+                for name in ("nxt", "tnbr"):
+                    grown = np.empty(max(need, 2 * self.nxt.size, 1024), dtype=np.int32)
+                    grown[: self.top] = getattr(self, name)[: self.top]
+                    setattr(self, name, grown)
+            self.top = _tie_chain(ln.kind, ln.src, ln.dst, self.upto, tie, self.head,
+                                  self.nxt, self.tnbr, self.top)
+            self.upto = ln.n
+        return self.ptr, self.nbr, self.n0, self.head, self.nxt, self.tnbr
+
+
+def tie_neighbours(sim) -> TieNeighbours:
+    """The run's :class:`TieNeighbours` (made at the first use)."""
+    got = sim.__dict__.get("_ties")
+    if got is None:
+        got = sim._ties = TieNeighbours()
+    return got
+
+
 @numba.njit(cache=True)
-def _tie_neighbours(v, ptr, idx, n0, tkey, tlink, src, dst, kind, tie, alive, exclude, buf):
+def _tie_rows(kind, src, dst, n, tie):
+    """Rows of tie neighbours per slot (``n`` slots) over every link: a counting sort, each
+    row in link order (the order does not matter to the users)."""
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    for li in range(kind.size):
+        if kind[li] == tie and src[li] != dst[li]:
+            ptr[src[li] + 1] += 1
+            ptr[dst[li] + 1] += 1
+    for i in range(n):
+        ptr[i + 1] += ptr[i]
+    fill = ptr[:-1].copy()
+    nbr = np.empty(ptr[n], dtype=np.int32)
+    for li in range(kind.size):
+        if kind[li] == tie and src[li] != dst[li]:
+            s, d = src[li], dst[li]
+            nbr[fill[s]] = d
+            fill[s] += 1
+            nbr[fill[d]] = s
+            fill[d] += 1
+    return ptr, nbr
+
+
+@numba.njit(cache=True)
+def _tie_chain(kind, src, dst, start, tie, head, nxt, tnbr, top):
+    """Push the ties among the links ``start..`` (both ends; loops left out) on the chains
+    from entry ``top``; returns the new top."""
+    for li in range(start, kind.size):
+        if kind[li] == tie and src[li] != dst[li]:
+            s, d = src[li], dst[li]
+            tnbr[top] = d
+            nxt[top] = head[s]
+            head[s] = top
+            top += 1
+            tnbr[top] = s
+            nxt[top] = head[d]
+            head[d] = top
+            top += 1
+    return top
+
+
+@numba.njit(cache=True)
+def _tie_neighbours(v, ptr, nbr, n0, head, nxt, tnbr, alive, exclude, buf):
     """Distinct alive tie neighbours of ``v`` other than ``exclude``, ascending, written to
     the front of ``buf`` (or of a larger buffer when ``buf`` is too small). Returns
     (buffer, count)."""
-    rows = ptr[v + 1] - ptr[v] if v < n0 else 0
-    lo, hi = enforcement._tail(v, tkey)
-    if rows + hi - lo > buf.size:
-        buf = np.empty(2 * (rows + hi - lo), dtype=np.int64)
+    lo, hi = (ptr[v], ptr[v + 1]) if v < n0 else (0, 0)
     k = 0
-    for j in range(rows + hi - lo):
-        li = idx[ptr[v] + j] if j < rows else tlink[lo + j - rows]
-        if kind[li] != tie:
-            continue
-        w = dst[li] if src[li] == v else src[li]
-        if w != exclude and w != v and alive[w]:
+    for j in range(lo, hi):
+        w = nbr[j]
+        if w != exclude and alive[w]:
+            if k == buf.size:
+                buf = _grown(buf)
             buf[k] = w
             k += 1
-    buf[:k].sort()
+    e = head[v]
+    while e >= 0:
+        w = tnbr[e]
+        if w != exclude and alive[w]:
+            if k == buf.size:
+                buf = _grown(buf)
+            buf[k] = w
+            k += 1
+        e = nxt[e]
+    sort_small(buf, k)
     n = 0
     for j in range(k):  # distinct
         if n == 0 or buf[j] != buf[n - 1]:
@@ -546,10 +695,35 @@ def _tie_neighbours(v, ptr, idx, n0, tkey, tlink, src, dst, kind, tie, alive, ex
 
 
 @numba.njit(cache=True)
-def _closure(slots, k, ptr, idx, n0, tkey, tlink, src, dst, kind, tie, alive, uid, prefix):
+def sort_small(buf, k):
+    """Sort ``buf[:k]`` in place: by insertion up to 32 values (numba's ``sort`` costs
+    about 0.6 us a call however few the values), else by ``sort``."""
+    if k > 32:
+        buf[:k].sort()
+        return
+    for i in range(1, k):
+        x = buf[i]
+        j = i - 1
+        while j >= 0 and buf[j] > x:
+            buf[j + 1] = buf[j]
+            j -= 1
+        buf[j + 1] = x
+
+
+@numba.njit(cache=True)
+def _grown(buf):
+    out = np.empty(2 * buf.size, dtype=buf.dtype)
+    out[: buf.size] = buf
+    return out
+
+
+@numba.njit(cache=True)
+def _closure(slots, k, ptr, nbr, n0, head, nxt, tnbr, alive, uid, prefix):
     """Each recruit ties to ``k`` friends of friends: via a sponsor (an alive tie
     neighbour of the position, draw 0), to distinct alive neighbours of the sponsor that
     are not the position's neighbours (draws 1..k, a partial Fisher-Yates shuffle).
+    The neighbours are :class:`TieNeighbours`' (arguments ``ptr`` to ``tnbr``), as sorted
+    sets: the same as looking at every link of the position and of the sponsor.
     Returns the new ties (recruit, friend of friend)."""
     new_src = np.empty(slots.size * k, dtype=np.int64)
     new_dst = np.empty(slots.size * k, dtype=np.int64)
@@ -557,14 +731,13 @@ def _closure(slots, k, ptr, idx, n0, tkey, tlink, src, dst, kind, tie, alive, ui
     fof = np.empty(64, dtype=np.int64)  # the sponsor's
     c = 0
     for slot in slots:
-        nb, n_nb = _tie_neighbours(slot, ptr, idx, n0, tkey, tlink, src, dst, kind, tie,
-                                   alive, slot, nb)
+        nb, n_nb = _tie_neighbours(slot, ptr, nbr, n0, head, nxt, tnbr, alive, slot, nb)
         if not n_nb:
             continue
         u = _draw(uid[slot], prefix, 0)
         sponsor = nb[min(int(u * n_nb), n_nb - 1)]
-        fof, n_fof = _tie_neighbours(sponsor, ptr, idx, n0, tkey, tlink, src, dst, kind,
-                                     tie, alive, slot, fof)
+        fof, n_fof = _tie_neighbours(sponsor, ptr, nbr, n0, head, nxt, tnbr, alive, slot,
+                                     fof)
         n = 0
         i = 0
         for j in range(n_fof):  # not the position's neighbours (both ascending)
