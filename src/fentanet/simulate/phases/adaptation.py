@@ -36,6 +36,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from fentanet.simulate import kernels
 from fentanet.simulate.binomial import keyed_uniform
 from fentanet.simulate.phases import enforcement
 from fentanet.simulate.state import KIND, LKIND, PREFIX, ROLE, room
@@ -366,16 +367,61 @@ def _replacement(sim):
     if not ready.size:
         sim.now["recruits"] = 0.0
         return _NO_SLOTS
-    loc = np.flatnonzero(vac > 0)
-    orgs = topo.org_ids[loc]
-    init = np.maximum(s.org_initial[orgs], 1.0)
-    prob = -np.expm1(-ad.recruit_rate * sim.dt * members[loc] / init)
-    k = sim.streams.binomial("adaptation.recruit", sim.step, a.uid[orgs], vac[loc], prob)
-    take = np.zeros(topo.org_ids.size, dtype=np.int64)
-    take[loc] = k
-    chosen = _chosen(ready, take, a.org, a.vacant_since, topo.member_org)
+    loc, x = _recruit_exponents(vac, members, topo.org_ids, s.org_initial,
+                                -ad.recruit_rate * sim.dt)
+    prob = -np.expm1(x)
+    chosen, walked = _recruits(ready, vac, loc, prob, topo.org_ids, a.uid,
+                               sim.streams.prefix("adaptation.recruit", sim.step), a.org,
+                               a.vacant_since, topo.member_org)
+    if not walked:  # a count the walk cannot take: the exact bisection
+        orgs = topo.org_ids[loc]
+        k = sim.streams.binomial("adaptation.recruit", sim.step, a.uid[orgs], vac[loc], prob)
+        take = np.zeros(topo.org_ids.size, dtype=np.int64)
+        take[loc] = k
+        chosen = _chosen(ready, take, a.org, a.vacant_since, topo.member_org)
     sim.now["recruits"] = float(chosen.size)
     return chosen
+
+
+@numba.njit(cache=True)
+def _recruit_exponents(vac, members, org_ids, initial, c):
+    """The organizations with vacancies (local numbers, ascending) and for each
+    ``c * members / max(initial, 1)`` (``c = -rate * dt``; the caller takes
+    ``-expm1`` of it, NumPy's: the recruit probability). The same operations as NumPy's
+    on arrays: a product, then a quotient; the maximum keeps a NaN."""
+    m = 0
+    for o in range(vac.size):
+        m += vac[o] > 0
+    loc = np.empty(m, dtype=np.int64)
+    x = np.empty(m)
+    j = 0
+    for o in range(vac.size):
+        if vac[o] > 0:
+            v = initial[org_ids[o]]
+            init = v if (v >= 1.0 or v != v) else 1.0
+            loc[j] = o
+            x[j] = c * members[o] / init
+            j += 1
+    return loc, x
+
+
+@numba.njit(cache=True)
+def _recruits(ready, vac, loc, prob, org_ids, uid, prefix, org, vacant_since, member_org):
+    """The vacancies refilled this step: per organization with vacancies (``loc``) a count
+    ``Binomial(vacancies, prob)`` by inversion of the uniform keyed by its uid (as
+    :meth:`Streams.binomial`: :func:`kernels.binomial_inverse_clipped`), then
+    :func:`_chosen`. Returns (slots, True), or (nothing, False) when a count needs the
+    exact bisection (the caller then draws them with :meth:`Streams.binomial`)."""
+    u = np.empty(loc.size)
+    for j in range(loc.size):
+        u[j] = keyed_uniform(np.uint64(uid[org_ids[loc[j]]]), prefix)
+    k, rest = kernels.binomial_inverse_clipped(u, vac[loc], prob)
+    if rest:
+        return np.empty(0, dtype=np.int64), False
+    take = np.zeros(vac.size, dtype=np.int64)
+    for j in range(loc.size):
+        take[loc[j]] = k[j]
+    return _chosen(ready, take, org, vacant_since, member_org), True
 
 
 def _seller_replacement(sim) -> np.ndarray:
@@ -390,10 +436,22 @@ def _seller_replacement(sim) -> np.ndarray:
                              ad.replacement_delay_years)
     chosen = _NO_SLOTS
     if ready.size:
-        u = sim.streams.uniform("adaptation.sellers", sim.step, a.uid[ready])
-        chosen = ready[u < -np.expm1(-ad.seller_replacement_rate * sim.dt)]
+        chosen = _taken(ready, a.uid, sim.streams.prefix("adaptation.sellers", sim.step),
+                        -np.expm1(-ad.seller_replacement_rate * sim.dt))
     sim.now["sellers_replaced"] = float(chosen.size)
     return chosen
+
+
+@numba.njit(cache=True)
+def _taken(slots, uid, prefix, p):
+    """The ``slots`` (in order) whose uniform keyed by their uid is below ``p``."""
+    out = np.empty(slots.size, dtype=np.int64)
+    k = 0
+    for v in slots:
+        if keyed_uniform(np.uint64(uid[v]), prefix) < p:
+            out[k] = v
+            k += 1
+    return out[:k]
 
 
 @numba.njit(cache=True)
@@ -507,18 +565,37 @@ def _recruit(sim, slots):
     s = sim.s
     a, ln = s.actors, s.links
     uids = _fresh_uids(sim, slots.size)
-    inc = sim.topo.incidence
-    parts = inc.parts(s)
-    kinds = _take_up(slots, uids, a.uid, a.alive, a.vacant, a.loss, a.activity, a.kind,
-                     *parts, ln.known)
-    a.label[slots] = [f"{_PREFIX_OF[k]}-r{u}"
-                      for k, u in zip(kinds.tolist(), uids.tolist(), strict=True)]
     k = sim.p.adaptation.closure_ties
-    if k > 0:
-        new_src, new_dst = _closure(slots, k, *tie_neighbours(sim).parts(s), a.alive, a.uid,
+    ties = tie_neighbours(sim).parts(s) if k > 0 else _NO_TIES
+    kinds, new_src, new_dst = _join(slots, uids, a.uid, a.alive, a.vacant, a.loss,
+                                    a.activity, a.kind, *sim.topo.incidence.parts(s),
+                                    ln.known, k, *ties,
                                     sim.streams.prefix("adaptation.rewire", sim.step))
-        if new_src.size:
-            add_links(sim, new_src, new_dst, "tie")
+    a.label[slots] = [f"{_PREFIX_OF[c]}-r{u}"
+                      for c, u in zip(kinds.tolist(), uids.tolist(), strict=True)]
+    if new_src.size:
+        add_links(sim, new_src, new_dst, "tie")
+
+
+_NO_TIES = (np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), 0,
+            np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32),
+            np.zeros(0, dtype=np.int32))
+"""The parts of :class:`TieNeighbours` when no closure ties are formed (not read)."""
+
+
+@numba.njit(cache=True)
+def _join(slots, uids, uid, alive, vacant, loss, activity, kind, ptr, idx, n0, tkey, tlink,
+          known, k, t_ptr, nbr, t_n0, head, nxt, tnbr, prefix):
+    """Recruits take their places (:func:`_take_up`), then form ``k`` closure ties each
+    (:func:`_closure`, none for ``k`` 0), seeing one another alive and with their new
+    uids. Returns (their kind codes, the ties' sources, targets)."""
+    kinds = _take_up(slots, uids, uid, alive, vacant, loss, activity, kind, ptr, idx, n0,
+                     tkey, tlink, known)
+    if k <= 0:
+        return kinds, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    new_src, new_dst = _closure(slots, k, t_ptr, nbr, t_n0, head, nxt, tnbr, alive, uid,
+                                prefix)
+    return kinds, new_src, new_dst
 
 
 @numba.njit(cache=True)
@@ -759,16 +836,15 @@ def _closure(slots, k, ptr, nbr, n0, head, nxt, tnbr, alive, uid, prefix):
 
 
 def add_links(sim, src, dst, kind: str, capacity=None):
-    _append_links(sim, src, dst, np.full(len(src), LKIND[kind], dtype=np.int8), capacity)
+    _append_links(sim, src, dst, np.int8(LKIND[kind]), capacity)
 
 
-def _append_links(sim, src, dst, kind: np.ndarray, capacity=None):
-    """Append links of the kind codes ``kind`` (alive, unknown to the police, weight 1)."""
-    k = len(src)
+def _append_links(sim, src, dst, kind, capacity=None):
+    """Append links of the kind codes ``kind`` (an array, or one code for every link;
+    alive, unknown to the police, weight 1)."""
     sim.s.links.append(src=np.asarray(src, dtype=np.int32), dst=np.asarray(dst, dtype=np.int32),
-                       kind=kind, capacity=np.full(k, np.nan) if capacity is None else capacity,
-                       weight=np.ones(k), alive=np.ones(k, dtype=bool),
-                       known=np.zeros(k, dtype=bool))
+                       kind=kind, capacity=np.nan if capacity is None else capacity,
+                       weight=1.0, alive=True, known=False)  # a scalar fills its column
 
 
 def _entry(sim):
