@@ -99,3 +99,17 @@ def plain_chosen(ready, take, org, vacant_since, member_org):
             out[k] = slots[j]
             k += 1
     return out[:k]
+
+
+def plain_recruits(sim, ready, vac, members):
+    """The vacancies refilled as :func:`adaptation._replacement` drew them before its
+    compiled call: NumPy's steps and :meth:`Streams.binomial`, then the choice."""
+    s, ad, a, topo = sim.s, sim.p.adaptation, sim.s.actors, sim.topo
+    loc = np.flatnonzero(vac > 0)
+    orgs = topo.org_ids[loc]
+    init = np.maximum(s.org_initial[orgs], 1.0)
+    prob = -np.expm1(-ad.recruit_rate * sim.dt * members[loc] / init)
+    k = sim.streams.binomial("adaptation.recruit", sim.step, a.uid[orgs], vac[loc], prob)
+    take = np.zeros(topo.org_ids.size, dtype=np.int64)
+    take[loc] = k
+    return plain_chosen(ready, take, a.org, a.vacant_since, topo.member_org)

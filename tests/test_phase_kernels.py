@@ -11,7 +11,7 @@ import numba
 import numpy as np
 import pytest
 
-from adaptation_plain import plain_chosen, plain_closure
+from adaptation_plain import plain_chosen, plain_closure, plain_recruits
 from fentanet.simulate.binomial import keyed_uniform
 from fentanet.simulate.loop import Sim
 from fentanet.simulate.phases import adaptation, enforcement
@@ -478,6 +478,57 @@ def test_chosen_vacancies_sorting_only_organizations_that_take_equal_the_full_so
         _chosen_oracle(shuffled, take, org, vacant_since, member_org))
     assert got.size == sum(min(t, int((member_org[ready] == o).sum()))
                            for o, t in enumerate(take))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_recruits_in_one_compiled_call_equal_the_numpy_steps(toy_sim, seed):
+    """Exponents, NumPy's expm1 and the compiled draws and choice give the recruits that
+    NumPy's steps and Streams.binomial gave; counts the walk cannot take (vacancies times
+    -log(1 - p) above 600) go through the exact bisection, as before."""
+    import copy
+
+    sim = copy.deepcopy(toy_sim)
+    s, a, topo = sim.s, sim.s.actors, sim.topo
+    rng = np.random.default_rng(seed)
+    members = np.flatnonzero(topo.member_org >= 0)
+    ready = np.sort(rng.choice(members, members.size // 2, replace=False))
+    a.vacant_since[ready] = rng.integers(0, 4, ready.size) * 0.5
+    n_orgs = topo.org_ids.size
+    vac = np.bincount(topo.member_org[ready], minlength=n_orgs).astype(np.int64)
+    members_alive = rng.integers(0, 40, n_orgs).astype(np.float64)
+    s.org_initial[topo.org_ids] = rng.choice([0.0, 0.5, 3.0, 25.0, np.nan], n_orgs)
+    sim.step = seed
+    if seed >= 3:  # large counts at moderate probabilities: some need the bisection
+        vac = vac * 400
+        s.org_initial[topo.org_ids] = 100.0
+        members_alive = rng.uniform(10.0, 60.0, n_orgs)
+        sim.p = sim.p.model_copy(update={"adaptation": sim.p.adaptation.model_copy(
+            update={"recruit_rate": 50.0})})
+    want = plain_recruits(sim, ready, vac, members_alive)
+    ad = sim.p.adaptation
+    loc, x = adaptation._recruit_exponents(vac, members_alive, topo.org_ids, s.org_initial,
+                                           -ad.recruit_rate * sim.dt)
+    prob = -np.expm1(x)
+    got, walked = adaptation._recruits(ready, vac, loc, prob, topo.org_ids, a.uid,
+                                       sim.streams.prefix("adaptation.recruit", sim.step),
+                                       a.org, a.vacant_since, topo.member_org)
+    assert walked == (seed < 3)
+    if walked:
+        np.testing.assert_array_equal(got, want)
+    sim._ready = (ready, vac, members_alive, None)
+    np.testing.assert_array_equal(adaptation._replacement(sim), want)  # either way
+    assert want.size > 0
+
+
+def test_sellers_taken_by_their_keyed_uniforms(toy_sim):
+    a, streams = toy_sim.s.actors, toy_sim.streams
+    slots = np.arange(0, a.n, 3)
+    for p in (0.0, 0.3, 1.0):
+        want = slots[streams.uniform("adaptation.sellers", 7, a.uid[slots]) < p]
+        got = adaptation._taken(slots, a.uid, streams.prefix("adaptation.sellers", 7), p)
+        np.testing.assert_array_equal(got, want)
+    assert 0 < adaptation._taken(slots, a.uid, streams.prefix("adaptation.sellers", 7),
+                                 0.3).size < slots.size
 
 
 def _orphan_oracle(li, src, dst, kind, alive, marketplaces):
