@@ -117,6 +117,9 @@ def test_settle_as_the_plain_loops(seed):
     li = rng.permutation(2 * m)[:m]
     link_alive = rng.random(2 * m) < 0.8
     dirty = np.where(rng.random(n) < 0.2, rng.lognormal(8, 2, n), 0.0)
+    dirty[rng.integers(0, n, 20)] = -0.0  # no revenue (left as it is)
+    if seed % 2:
+        dirty[rng.integers(0, n, 5)] = np.nan  # revenue (processed)
     cash = np.where(rng.random(n) < 0.3, rng.lognormal(9, 2, n), 0.0)
     hoard = np.zeros(n)
     table = rng.uniform(0, 3e4, 13)
@@ -126,6 +129,8 @@ def test_settle_as_the_plain_loops(seed):
     copies = [[a.copy() if isinstance(a, np.ndarray) else a for a in args] for _ in range(2)]
     got, want = _settle(*copies[0]), _settle_plain(*copies[1])
     _assert_same(got, want)
+    for x, y in zip(got[1:], want[1:], strict=True):  # bit for bit
+        assert np.float64(x).tobytes() == np.float64(y).tobytes()
     for a, b in zip(copies[0], copies[1], strict=True):
         if isinstance(a, np.ndarray):
-            np.testing.assert_array_equal(a, b)
+            assert a.tobytes() == b.tobytes()

@@ -88,21 +88,31 @@ def _settle(li, src, dst, link_alive, alive, kind, payer, dirty, cash, hoard, up
     """Launder or hoard each payer's revenue, then pay upkeep; payers of kind
     ``self_launder`` (-1: none) launder their own (tested where their revenue is, not in a
     pass of its own over the actors). Returns (insolvent payers, money seized, revenue
-    laundered, cash held)."""
+    laundered, cash held).
+
+    Three passes over the actors: the upkeep due (summed per payer in slot order) while the
+    slots with revenue are listed (without a branch: most slots have none, and which do
+    is hard to predict), the revenue of the listed slots in slot order, then the upkeep
+    paid. Each slot's revenue and each payer's upkeep are added as in one loop over the
+    slots doing all of it: the same operands in the same order."""
     n = alive.size
     laundered_for = np.zeros(n, dtype=np.bool_)
     for k in range(li.size):
         if link_alive[li[k]] and alive[src[k]]:
             laundered_for[payer[dst[k]]] = True
-    seized = 0.0
-    laundered = 0.0
     due = np.zeros(n)
-    for i in range(n):  # revenue (cash, in place) and upkeep due (from the kinds alone)
+    earned = np.empty(n, dtype=np.int64)  # the slots with revenue, ascending
+    m = 0
+    for i in range(n):
         if alive[i]:
             due[payer[i]] += upkeep_table[kind[i]] * dt
+        earned[m] = i
+        m += dirty[i] != 0.0
+    seized = 0.0
+    laundered = 0.0
+    for j in range(m):
+        i = earned[j]
         x = dirty[i]
-        if x == 0.0:
-            continue
         if laundered_for[i] or (kind[i] == self_launder and alive[i]):
             z = x * aml
             cash[i] += (x - z) * (1.0 - fee)
@@ -113,7 +123,7 @@ def _settle(li, src, dst, link_alive, alive, kind, payer, dirty, cash, hoard, up
             cash[i] += usable
             hoard[i] += x - usable
         dirty[i] = 0.0
-    out = np.empty(n, dtype=np.int64)
+    out = earned  # insolvent payers, over the list (read in full above)
     k = 0
     held = 0.0
     for i in range(n):
