@@ -113,3 +113,26 @@ def plain_recruits(sim, ready, vac, members):
     take = np.zeros(topo.org_ids.size, dtype=np.int64)
     take[loc] = k
     return plain_chosen(ready, take, a.org, a.vacant_since, topo.member_org)
+
+
+def plain_moves(rows, go, v, marketplaces, ptr, idx, n0, tkey, tlink, src, dst, kind,
+                link_alive):
+    """:func:`adaptation._moves` as NumPy's steps in :func:`adaptation._migration` did it:
+    the destinations, the links retired, the moved ones grouped by a stable argsort."""
+    moved = rows[go]
+    if moved.size:
+        dest = adaptation._destinations(moved, v, marketplaces, ptr, idx, n0, tkey, tlink,
+                                        src, dst, kind, link_alive)
+        link_alive[moved[:, 4]] = False
+        ok = dest >= 0
+        moved, dest = moved[ok], dest[ok]
+    new_src = new_dst = np.zeros(0, dtype=np.int64)
+    kinds = np.zeros(0, dtype=np.int8)
+    if moved.size:
+        order = np.argsort(moved[:, 1], kind="stable")
+        moved, dest = moved[order], dest[order]
+        as_src = moved[:, 2] == 1
+        new_src = np.where(as_src, moved[:, 0], dest)
+        new_dst = np.where(as_src, dest, moved[:, 0])
+        kinds = moved[:, 1].astype(np.int8)
+    return rows[~go], new_src, new_dst, kinds

@@ -11,7 +11,7 @@ import numba
 import numpy as np
 import pytest
 
-from adaptation_plain import plain_chosen, plain_closure, plain_recruits
+from adaptation_plain import plain_chosen, plain_closure, plain_moves, plain_recruits
 from fentanet.simulate.binomial import keyed_uniform
 from fentanet.simulate.loop import Sim
 from fentanet.simulate.phases import adaptation, enforcement
@@ -833,3 +833,56 @@ def test_destinations_on_the_step_s_incidence_when_no_listing_was_appended(toy_s
     adaptation.add_links(sim, [mkp[1]], [labs[0]], "supplies")  # a listing: merged
     parts = adaptation._listing_incidence(sim)
     assert inc.mt == ln.n and parts[3] is inc.tkey
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_moves_in_one_compiled_call_equal_the_numpy_steps(toy_sim, seed):
+    """The moved listings' destinations, retired links and appended links in one call are
+    NumPy's steps: listings of several kinds and both directions, some with no marketplace
+    left to go to (dropped), grouped by kind in the order of the rows."""
+    sim = toy_sim
+    s = sim.s
+    a, ln = s.actors, s.links
+    rng = np.random.default_rng(seed)
+    mkp = np.flatnonzero(a.kind == KIND["marketplace"])
+    partners = rng.choice(np.flatnonzero(a.kind != KIND["marketplace"]), 40)
+    kinds = rng.choice(np.array([LKIND["sells_to"], LKIND["supplies"], LKIND["ships"]]), 40)
+    if seed == 0:
+        kinds[:] = LKIND["ships"]
+    rows = np.stack([partners, kinds, rng.integers(0, 2, 40), rng.choice(mkp, 40),
+                     rng.integers(0, ln.n, 40)], axis=1).astype(np.int64)
+    rows[:5, 0] = rows[5, 0]  # one partner listed several times
+    rows[:5, 1:3] = rows[5, 1:3]
+    go = rng.random(40) < (0.0 if seed == 4 else 0.7)
+    v = rng.random(int(go.sum()))
+    few = mkp[: 2 + seed]  # few marketplaces left: some listings are dropped
+    alive0 = ln.alive.copy()
+    want = plain_moves(rows, go, v, few, *sim.topo.incidence.parts(s), ln.src, ln.dst,
+                       ln.kind, ln.alive)
+    alive_want = ln.alive.copy()
+    ln.alive[:] = alive0
+    got = adaptation._moves(rows, go, v, few, *sim.topo.incidence.parts(s), ln.src, ln.dst,
+                            ln.kind, ln.alive)
+    for x, y in zip(got, want, strict=True):
+        np.testing.assert_array_equal(x, y)
+        assert x.dtype == y.dtype or x.size == 0
+    np.testing.assert_array_equal(ln.alive, alive_want)
+    ln.alive[:] = alive0
+    if seed < 4:
+        assert want[1].size > 0
+
+
+def test_failures_hand_back_the_insolvent_that_quit_as_numpy_selects_them(toy_sim):
+    sim = toy_sim
+    a, topo = sim.s.actors, sim.topo
+    rng = np.random.default_rng(1)
+    insolvent = np.sort(rng.choice(a.n, 60, replace=False))
+    count = np.ones(topo.org_ids.size)
+    fail, quit_ = adaptation._failures(np.zeros(0, dtype=np.int64), topo.slots("organization"),
+                                       a.alive, a.kind, count, topo.org_loc, insolvent,
+                                       KIND["organization"], a.org)
+    want = insolvent[(a.kind[insolvent] != KIND["organization"]) & (a.org[insolvent] < 0)]
+    np.testing.assert_array_equal(quit_, want)
+    orgs = insolvent[(a.kind[insolvent] == KIND["organization"]) & a.alive[insolvent]]
+    np.testing.assert_array_equal(fail, orgs)
+    assert want.size and orgs.size

@@ -207,9 +207,16 @@ _NO_SLOTS = np.zeros(0, dtype=np.int64)
 
 
 @numba.njit(cache=True)
-def _failures(failing, orgs, alive, kind, count, org_loc, insolvent, org_kind):
+def _failures(failing, orgs, alive, kind, count, org_loc, insolvent, org_kind, org):
     """Organizations that fail (ascending): those ``failing`` succession, the alive ones
-    without an alive member, the insolvent ones; each alive and of kind organization."""
+    without an alive member, the insolvent ones; each alive and of kind organization. And
+    the insolvent that quit (in order): those of another kind in no organization."""
+    quit_ = np.empty(insolvent.size, dtype=np.int64)
+    q = 0
+    for o in insolvent:
+        if kind[o] != org_kind and org[o] < 0:
+            quit_[q] = o
+            q += 1
     buf = np.empty(failing.size + orgs.size + insolvent.size, dtype=np.int64)
     n = 0
     for o in failing:
@@ -229,7 +236,7 @@ def _failures(failing, orgs, alive, kind, count, org_loc, insolvent, org_kind):
         if alive[o] and kind[o] == org_kind:
             out[k] = o
             k += 1
-    return out[:k]
+    return out[:k], quit_[:q]
 
 
 def _succession_and_failure(sim):
@@ -252,8 +259,8 @@ def _succession_and_failure(sim):
     if changed:
         sim._leaders, sim._lieutenants = (leaders, a.n), (lieutenants, a.n)
     insolvent = getattr(sim, "insolvent", _NO_SLOTS)
-    fail = _failures(failing, topo.slots("organization"), a.alive, a.kind, count,
-                     topo.org_loc, insolvent, KIND["organization"])
+    fail, quit_ = _failures(failing, topo.slots("organization"), a.alive, a.kind, count,
+                            topo.org_loc, insolvent, KIND["organization"], a.org)
     if fail.size:
         sim._ready = None
         gone = np.zeros(a.n, dtype=bool)
@@ -266,7 +273,6 @@ def _succession_and_failure(sim):
         a.failed[fail] = True
         a.cash[fail] = 0.0
     sim.now["organizations_failed"] = float(fail.size)
-    quit_ = insolvent[(a.kind[insolvent] != KIND["organization"]) & (a.org[insolvent] < 0)]
     if quit_.size:
         enforcement.remove(sim, quit_, cause="exit")
 
@@ -1008,24 +1014,57 @@ def _migration(sim):
     if not go.size:
         sim.orphans = rows
         return
+    waiting, src, dst, kinds = _moves(rows, go, v, alive_mkp, *_listing_incidence(sim),
+                                      ln.src, ln.dst, ln.kind, ln.alive)
+    if src.size:
+        _append_links(sim, src, dst, kinds)
+    sim.orphans = waiting
+    sim.now["listings_moved"] = float(src.size)
+
+
+@numba.njit(cache=True)
+def _moves(rows, go, v, marketplaces, ptr, idx, n0, tkey, tlink, src, dst, kind,
+           link_alive):
+    """The listings that move (rows ``go``, uniforms ``v``): their destinations
+    (:func:`_destinations`), then their links retired (moved or dropped); the moved ones
+    as links to append in one go, grouped by link kind (ascending; a stable counting
+    sort), each group in the order of the rows. Returns (the rows left waiting, the new
+    links' sources, targets, kind codes)."""
     moved = rows[go]
-    if moved.size:
-        dest = _destinations(moved, v, alive_mkp, *_listing_incidence(sim), ln.src, ln.dst,
-                             ln.kind, ln.alive)
-        ln.alive[moved[:, 4]] = False  # the listing left its marketplace (moved or dropped)
-        ok = dest >= 0
-        moved, dest = moved[ok], dest[ok]
-    if moved.size:
-        # one append: the moved listings grouped by link kind (ascending), each group in
-        # the order of the rows
-        order = np.argsort(moved[:, 1], kind="stable")
-        moved, dest = moved[order], dest[order]
-        as_src = moved[:, 2] == 1
-        src = np.where(as_src, moved[:, 0], dest)
-        dst = np.where(as_src, dest, moved[:, 0])
-        _append_links(sim, src, dst, moved[:, 1].astype(np.int8))
-    sim.orphans = rows[~go]
-    sim.now["listings_moved"] = float(moved.shape[0])
+    waiting = rows[~go]
+    if not moved.shape[0]:
+        return waiting, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(
+            0, dtype=np.int8)
+    dest = _destinations(moved, v, marketplaces, ptr, idx, n0, tkey, tlink, src, dst, kind,
+                         link_alive)
+    for r in range(moved.shape[0]):
+        link_alive[moved[r, 4]] = False  # the listing left its marketplace
+    top = 0
+    for r in range(moved.shape[0]):
+        top = max(top, moved[r, 1] + 1)
+    start = np.zeros(top + 1, dtype=np.int64)
+    m = 0
+    for r in range(moved.shape[0]):
+        if dest[r] >= 0:
+            start[moved[r, 1] + 1] += 1
+            m += 1
+    for c in range(top):
+        start[c + 1] += start[c]
+    new_src = np.empty(m, dtype=np.int64)
+    new_dst = np.empty(m, dtype=np.int64)
+    kinds = np.empty(m, dtype=np.int8)
+    for r in range(moved.shape[0]):
+        if dest[r] < 0:
+            continue
+        c = moved[r, 1]
+        j = start[c]
+        start[c] += 1
+        if moved[r, 2] == 1:
+            new_src[j], new_dst[j] = moved[r, 0], dest[r]
+        else:
+            new_src[j], new_dst[j] = dest[r], moved[r, 0]
+        kinds[j] = c
+    return waiting, new_src, new_dst, kinds
 
 
 def _listing_incidence(sim) -> tuple:
