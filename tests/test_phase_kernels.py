@@ -886,3 +886,20 @@ def test_failures_hand_back_the_insolvent_that_quit_as_numpy_selects_them(toy_si
     orgs = insolvent[(a.kind[insolvent] == KIND["organization"]) & a.alive[insolvent]]
     np.testing.assert_array_equal(fail, orgs)
     assert want.size and orgs.size
+
+
+def test_protection_powers_from_the_kept_table_are_numpy_s_power_bit_for_bit():
+    """base ** counts read from the kept table of base ** arange(k): the same bits, for
+    several bases (the table made afresh when the base changes or a count passes its end)."""
+    from types import SimpleNamespace
+
+    sim = SimpleNamespace()
+    rng = np.random.default_rng(0)
+    for base in (np.float64(0.7), np.float64(0.7), 1.0 - 0.3 * np.exp(-0.5), np.float64(0.0),
+                 np.float64(1.0) - np.float64(1e-17), np.float64(np.nan)):
+        for top in (3, 40, 200):
+            counts = rng.integers(0, top, 500)
+            got = enforcement._powers(sim, base, counts)
+            want = base ** counts
+            assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+    assert enforcement._powers(sim, np.float64(0.5), np.zeros(0, dtype=np.int64)).size == 0

@@ -78,7 +78,7 @@ def _hazard_args(sim) -> tuple:
     st = sim.topo.stages["protects"]
     officials = receiver_counts(sim, "protects")
     x = p.protection_per_official * np.exp(-e.anti_corruption)
-    protection = 1.0 - (1.0 - x) ** officials
+    protection = 1.0 - _powers(sim, 1.0 - x, officials)
     return (a.kind, a.alive, a.legit, a.refused, activity, a.throughput, a.capacity,
             p.min_activity, theta == 0.5, st.d_map, protection,
             sim.detection_rate * e.hazard, float(e.intel),
@@ -87,6 +87,18 @@ def _hazard_args(sim) -> tuple:
 
 
 _NONE = np.zeros(0)
+
+
+def _powers(sim, base, counts: np.ndarray) -> np.ndarray:
+    """``base ** counts`` (NumPy's power of a float by whole counts) read from a table of
+    ``base ** arange(k)``: each element is NumPy's power of the same two values, so the
+    same bits. The table is kept on the run while ``base`` is the same number and long
+    enough (a new anti-corruption effort, or a larger count, makes it afresh)."""
+    top = int(counts.max()) + 1 if counts.size else 1
+    got = sim.__dict__.get("_protection_powers")
+    if got is None or not got[0] == base or got[1].size < top:
+        got = sim._protection_powers = (base, base ** np.arange(max(top, 16)))
+    return got[1][counts]
 
 
 @numba.njit(cache=True)
