@@ -903,3 +903,28 @@ def test_protection_powers_from_the_kept_table_are_numpy_s_power_bit_for_bit():
             want = base ** counts
             assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
     assert enforcement._powers(sim, np.float64(0.5), np.zeros(0, dtype=np.int64)).size == 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_entry_pool_slots_in_one_pass_are_numpy_s_selections(toy_sim, seed):
+    sim = toy_sim
+    a, topo = sim.s.actors, sim.topo
+    rng = np.random.default_rng(seed)
+    alive = rng.random(a.n) < 0.7
+    legit = a.legit.copy()
+    sup = topo.slots("supplier")
+    legit[sup] = rng.random(sup.size) < (1.0 if seed == 0 else 0.5)  # none illicit: all
+    got = adaptation._pool_slots(sup, topo.slots("lab"), topo.slots("organization"),
+                                 topo.slots("route"), alive, legit, a.org)
+    alive_sup = sup[alive[sup]]
+    illicit = alive_sup[~legit[alive_sup]]
+    routes = topo.slots("route")
+    routes = routes[alive[routes]]
+    want = (illicit if illicit.size else alive_sup,
+            topo.slots("lab")[alive[topo.slots("lab")]],
+            topo.slots("organization")[alive[topo.slots("organization")]], routes,
+            a.org[routes])
+    for x, y in zip(got, want, strict=True):
+        np.testing.assert_array_equal(x, y)
+        assert x.dtype == y.dtype
+    assert (seed == 0) == (got[0].size == alive_sup.size) and got[3].size > 0

@@ -894,22 +894,18 @@ class _Pool:
 
     def __init__(self, sim) -> None:
         a, topo = sim.s.actors, sim.topo
-        sup = topo.slots("supplier")
-        sup = sup[a.alive[sup]]
-        illicit = sup[~a.legit[sup]]
-        self.suppliers = illicit if illicit.size else sup
         labs = topo.slots("lab")
         self._slots = {"lab": labs, "supplier": topo.slots("supplier")}
         self._capacity = a.capacity
         self._count = {k: v.size for k, v in self._slots.items()}
         self.median = sim.__dict__.setdefault("_entry_median", {})
-        self.labs = labs[a.alive[labs]]  # alive labs, then this step's lab entrants
+        # the alive illicit suppliers (all alive suppliers when none is illicit), the alive
+        # labs (then this step's lab entrants), organizations and routes, and the routes'
+        # organizations
+        self.suppliers, self.labs, self.orgs, self.routes, self._route_org = _pool_slots(
+            self._slots["supplier"], labs, topo.slots("organization"), topo.slots("route"),
+            a.alive, a.legit, a.org)
         self.new_labs: list[int] = []
-        orgs = topo.slots("organization")
-        self.orgs = orgs[a.alive[orgs]]
-        routes = topo.slots("route")
-        self.routes = routes[a.alive[routes]]
-        self._route_org = a.org[self.routes]
         self.n = a.n  # the next entrant's slot
         self.rows: list[tuple] = []  # (kind code, uid, org, payer, capacity) per entrant
         self.links: list[tuple] = []  # (sources, targets, link kind code) in order
@@ -954,6 +950,37 @@ class _Pool:
     def routes_of(self, o: int) -> np.ndarray:
         """The alive routes of organization ``o``, ascending."""
         return self.routes[self._route_org == o]
+
+
+@numba.njit(cache=True)
+def _pool_slots(suppliers, labs, orgs, routes, alive, legit, org):
+    """For :class:`_Pool`, in one pass over each list of slots (ascending, as given): the
+    alive illicit suppliers (the alive suppliers when none is illicit), the alive labs,
+    organizations and routes, and the organization of each of those routes."""
+    sup = _alive_of(suppliers, alive)
+    illicit = np.empty(sup.size, dtype=sup.dtype)
+    k = 0
+    for v in sup:
+        if not legit[v]:
+            illicit[k] = v
+            k += 1
+    rts = _alive_of(routes, alive)
+    route_org = np.empty(rts.size, dtype=org.dtype)
+    for j in range(rts.size):
+        route_org[j] = org[rts[j]]
+    return (illicit[:k] if k else sup, _alive_of(labs, alive), _alive_of(orgs, alive), rts,
+            route_org)
+
+
+@numba.njit(cache=True)
+def _alive_of(slots, alive):
+    out = np.empty(slots.size, dtype=slots.dtype)
+    k = 0
+    for v in slots:
+        if alive[v]:
+            out[k] = v
+            k += 1
+    return out[:k]
 
 
 def _enter(sim, kind: str, rng, pool: _Pool) -> int:
