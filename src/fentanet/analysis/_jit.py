@@ -17,6 +17,8 @@ def jit(fn: Callable[..., Any]) -> Callable[..., Any]:
         if not compiled:
             import numba
 
+            from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
+
             compiled.append(numba.njit(cache=True)(fn))
         return compiled[0](*args)
 

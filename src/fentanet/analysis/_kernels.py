@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
+
 UNREACHED = np.int64(1) << 40
 """Distance of an actor no path reaches (larger than any real distance)."""
 

@@ -37,6 +37,8 @@ import math
 import numba
 import numpy as np
 
+from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
+
 EXACT_BELOW = 100.0
 """Variance ``n p (1 - p)`` below which the inversion is exact."""
 

@@ -23,6 +23,7 @@ import math
 import numba
 import numpy as np
 
+from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
 from fentanet.simulate.binomial import keyed_uniform as _uniform_of
 
 

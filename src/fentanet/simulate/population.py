@@ -43,6 +43,7 @@ import numba
 import numpy as np
 import pandas as pd
 
+from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
 from fentanet.errors import InputError
 from fentanet.simulate.binomial import binom_inv_many, keyed_uniform
 from fentanet.simulate.rng import Streams

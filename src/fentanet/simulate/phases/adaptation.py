@@ -36,6 +36,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
 from fentanet.simulate import kernels
 from fentanet.simulate.binomial import keyed_uniform
 from fentanet.simulate.phases import enforcement

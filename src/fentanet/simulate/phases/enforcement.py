@@ -19,6 +19,7 @@ import math
 import numba
 import numpy as np
 
+from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
 from fentanet.simulate.binomial import keyed_uniform
 from fentanet.simulate.params import KINDS_ENFORCED
 from fentanet.simulate.phases.shipping import receiver_counts

@@ -35,6 +35,8 @@ import numba
 import numpy as np
 from scipy import special
 
+from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
+
 VOLATILITY_MAX = float(np.log(100.0))
 """Volatility of a market whose supply fell to 1% of its recent level or below. Without a
 bound the log shortfall of a market receiving nothing is ``log(S_ref / 1e-12)``, about 27,

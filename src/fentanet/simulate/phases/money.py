@@ -15,6 +15,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
 from fentanet.simulate.state import KIND
 
 

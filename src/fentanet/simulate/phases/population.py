@@ -15,6 +15,7 @@ import dataclasses
 import numba
 import numpy as np
 
+from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
 from fentanet.errors import InputError
 
 FLOWS = ("initiations", "overdoses", "fatal", "reversed", "treatment_entries",

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numba
 
+from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
+
 
 def run(sim) -> None:
     s, p = sim.s, sim.p.supply

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
 from fentanet.simulate.params import MODES
 from fentanet.simulate.phases.enforcement import ARREST_COLUMNS
 from fentanet.simulate.state import KIND

@@ -14,9 +14,9 @@ the route stage plans, draws its seizures, then moves the material). Each part o
 is one compiled call (:func:`_lab_stage`, :func:`_route_plan`, :func:`_route_deliver`,
 :func:`_push`) that runs the kernels of :mod:`fentanet.simulate.kernels` in turn: a call
 from Python costs ~0.2 us plus ~70 ns per array argument and ~0.4 us per array returned.
-These compile the kernels into themselves, and numba's cache only sees edits of the file
-a function is defined in: after editing ``kernels.py`` (or ``binomial.py``), clear the
-caches (``find src -name '*.nbi' -delete``) before timing or checking results.
+These compile the kernels into themselves; numba's cache alone would only see edits of
+the file a function is defined in, so fentanet keys it on every kernel module
+(:mod:`fentanet._jitcache`): an edit of ``kernels.py`` compiles these again.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import math
 import numba
 import numpy as np
 
+from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
 from fentanet.simulate import kernels
 from fentanet.simulate.binomial import keyed_uniform
 from fentanet.simulate.params import MODES
