@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -44,9 +46,33 @@ def test_a_kernel_is_compiled_again_when_any_kernel_module_changes(tmp_path):
     assert _run(tmp_path, "edited")["hits"] == 1
 
 
-def test_the_stamp_covers_the_modules_with_compiled_code_only(tmp_path):
-    stamp = _jitcache.package_stamp()
-    assert len(stamp) == 64 and stamp == _jitcache.package_stamp()
+def test_the_stamp_covers_every_module_with_compiled_code(tmp_path):
+    """Every module that defines a compiled function (numba's decorators, or
+    ``analysis._jit.jit``) is stamped, and the stamp changes with its content."""
+    root = Path(_jitcache.__file__).parent
+    compiled = re.compile(rb"@(numba\.)?n?jit\b|numba\.njit\(")
+    defining = {p for p in root.rglob("*.py") if compiled.search(p.read_bytes())}
+    assert len(defining) >= 15  # the simulation's phases and kernels, analysis
+    assert root / "analysis" / "centrality.py" in defining  # compiled through _jit
+    assert defining <= set(_jitcache.stamped_modules())
+    # a copy of the package with one of them edited gets another stamp
+    copy = tmp_path / "fentanet"
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    prog = "import fentanet._jitcache as j; print(j.package_stamp())"
+
+    def stamp() -> str:
+        return subprocess.run([sys.executable, "-c", prog], env={**os.environ,
+                              "PYTHONPATH": str(tmp_path)}, check=True, capture_output=True,
+                              text=True).stdout.strip()
+
+    before = stamp()
+    assert before == _jitcache.package_stamp()
+    with open(copy / "analysis" / "centrality.py", "a") as f:
+        f.write("\n_EDITED = 1\n")
+    assert stamp() != before
+
+
+def test_only_fentanet_functions_are_keyed_on_the_package(tmp_path):
     inside = str(Path(_jitcache.__file__).parent / "simulate" / "kernels.py")
     outside = tmp_path / "mine.py"
     outside.write_text("def f():\n    return 1\n")
@@ -56,4 +82,4 @@ def test_the_stamp_covers_the_modules_with_compiled_code_only(tmp_path):
 
     assert _jitcache.PackageLocator.from_function(f, str(outside)) is None
     got = _jitcache.PackageLocator.from_function(f, inside)
-    assert got is not None and got.get_source_stamp() == stamp
+    assert got is not None and got.get_source_stamp()[0] == _jitcache.package_stamp()

@@ -136,3 +136,18 @@ def test_incidence_lists_each_link_once_across_rebuilds():
             want = np.flatnonzero((ln.src == v) | (ln.dst == v))
             np.testing.assert_array_equal(got, want)
     assert rebuilds >= 2 and inc.m0 < ln.n  # rebuilt, and a tail left at the end
+
+
+def test_a_copied_table_keeps_what_was_written_through_its_views():
+    """A view read before a copy (pickle, deepcopy) is not carried over alone: the copy
+    makes its own from its columns, so a write through it survives the copy's appends."""
+    import copy
+    import pickle
+
+    t = Table(x=np.zeros(3))
+    assert t.x.tolist() == [0.0, 0.0, 0.0]  # the view kept in the instance
+    for c in (copy.deepcopy(t), pickle.loads(pickle.dumps(t))):
+        c.x[0] = 5.0
+        c.append(x=np.ones(1))
+        assert c.x.tolist() == [5.0, 0.0, 0.0, 1.0]
+    assert t.x.tolist() == [0.0, 0.0, 0.0]

@@ -8,7 +8,8 @@ running the old ``transfer``, without a word. Importing this module (every fenta
 with compiled code does, before its first ``njit``) puts :class:`PackageLocator` first
 among numba's cache locators: a fentanet function is cached where numba would cache it,
 but keyed on :func:`package_stamp`, the content of every fentanet module that holds
-compiled code, so an edit of any of them compiles them all again (about 40 s of the next
+compiled code (and on its own file, as numba keys it), so an edit of any of them compiles
+them all again (about 40 s of the next
 run's time) instead of mixing old and new code. Functions outside fentanet are not
 touched.
 """
@@ -26,24 +27,34 @@ ROOT = Path(__file__).resolve().parent
 """The fentanet package's folder."""
 
 
+COMPILED = (b"numba", b"_jit import jit")
+"""What marks a module that holds compiled code: it uses numba, or compiles through
+:func:`fentanet.analysis._jit.jit` (numba imported on the first call)."""
+
+
+def stamped_modules() -> list[Path]:
+    """The modules of the package that hold compiled code (:data:`COMPILED`), in path
+    order."""
+    return [path for path in sorted(ROOT.rglob("*.py"))
+            if any(mark in path.read_bytes() for mark in COMPILED)]
+
+
 @functools.cache
 def package_stamp() -> str:
-    """SHA-256 (hex) of the path and content of every module of the package that mentions
-    numba, in path order: what every cached fentanet function is keyed on. Computed once
-    per process."""
+    """SHA-256 (hex) of the path and content of every module of :func:`stamped_modules`:
+    what every cached fentanet function is keyed on, with its own file. Computed once per
+    process."""
     digest = hashlib.sha256()
-    for path in sorted(ROOT.rglob("*.py")):
-        data = path.read_bytes()
-        if b"numba" in data:
-            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
-            digest.update(hashlib.sha256(data).digest())
+    for path in stamped_modules():
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
 class PackageLocator(caching._CacheLocator):
     """The locator numba would pick for a fentanet function (``inner``: in the module's
     ``__pycache__``, or under ``NUMBA_CACHE_DIR``), its source stamp
-    :func:`package_stamp`."""
+    :func:`package_stamp` with the stamp numba gives the function's own file."""
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
@@ -54,8 +65,9 @@ class PackageLocator(caching._CacheLocator):
     def get_cache_path(self) -> str:
         return self._inner.get_cache_path()
 
-    def get_source_stamp(self) -> str:
-        return package_stamp()
+    def get_source_stamp(self) -> tuple[str, object]:
+        # the function's own file too, as numba keys it, whatever the package stamp covers
+        return package_stamp(), self._inner.get_source_stamp()
 
     def get_disambiguator(self) -> str:
         return self._inner.get_disambiguator()

@@ -76,6 +76,15 @@ class Table:
         else:
             object.__setattr__(self, name, value)
 
+    def __getstate__(self) -> dict:
+        """The table without its kept views (pickle, deepcopy): a view copied alone would be
+        an array of its own, and what a phase wrote through it would be lost at the copy's
+        next :meth:`append`; the copy makes its views again from its own columns."""
+        return {k: v for k, v in self.__dict__.items() if k not in self._cols}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
     @property
     def columns(self) -> list[str]:
         return list(self._cols)
