@@ -1,5 +1,5 @@
-"""Adaptation's and enforcement's kernels as they were before session 8's round: the oracles
-the replacements are tested against bit for bit."""
+"""Adaptation's and enforcement's kernels as they were at commit 8844166, before their
+speed-ups: the oracles the replacements are tested against bit for bit."""
 
 from __future__ import annotations
 

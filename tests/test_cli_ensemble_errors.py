@@ -120,6 +120,9 @@ def test_unreachable_scheduler_fails_at_once_naming_why(capsys, tmp_path, monkey
         ensemble(StandInScenario(), 2, store=tmp_path / "s", progress=False, model=simulate,
                  scheduler="tcp://no-such-host.invalid:8786")
     assert info.value.field == "scheduler"
+    monkeypatch.setenv("FENTANET_SCHEDULER", address)  # the message says where it came from
+    with pytest.raises(InputError, match=r"at tcp://127\.0\.0\.1:\d+ \(from \$FENTANET_SCHEDULER"):
+        ensemble(StandInScenario(), 2, store=tmp_path / "s", progress=False, model=simulate)
 
 # ------------------------------------------------------------------ the comparison table
 

@@ -90,7 +90,7 @@ def test_load_takes_the_store_path_and_never_creates_a_store(tmp_path):
 @pytest.mark.parametrize(("runs", "workers", "variants"), [
     (1, None, None),        # one run in all
     (3, 1, ["baseline", "lab-raids"]),  # one worker
-    (4, 2, ["baseline", "lab-raids"]),  # 8 toy runs of 0.05 years: well under a second
+    (4, None, ["baseline", "lab-raids"]),  # 8 toy runs of 0.05 years: under a second
 ])
 def test_one_run_or_one_worker_runs_in_this_process(tmp_path, monkeypatch, runs, workers,
                                                     variants):
@@ -123,10 +123,11 @@ class _Started(Exception):
 
 @pytest.mark.parametrize(("runs", "years", "scheduler"), [
     (4, 50.0, None),      # 4 runs of 2,652 steps: about 6 s one after another
+    (4, 0.05, None),      # short runs, but 2 workers asked for
     (1, 0.05, "local"),   # asked for: even one short run
 ])
-def test_long_runs_or_local_start_a_local_cluster(tmp_path, monkeypatch, runs, years,
-                                                  scheduler):
+def test_long_runs_workers_or_local_start_a_local_cluster(tmp_path, monkeypatch, runs, years,
+                                                          scheduler):
     from fentanet.ensemble import runner
 
     monkeypatch.delenv(runner.SCHEDULER_ENV, raising=False)
@@ -143,13 +144,24 @@ def test_long_runs_or_local_start_a_local_cluster(tmp_path, monkeypatch, runs, y
     assert started == [2]
 
 
-def test_run_seconds_and_short_by_hand():
-    from fentanet.ensemble.core import LOCAL_START_SECONDS, short
+def test_run_seconds_short_and_where_by_hand(monkeypatch):
+    from fentanet.ensemble.core import in_this_process, short
     from fentanet.scenarios import load
     from fentanet.simulate.run import run_seconds
 
     toy = load("toy")  # 2 years and 1 of spin-up, weekly: 156 steps
     assert run_seconds(toy, 300) == pytest.approx(0.1 + 300 * 5e-6 + 156 * (5e-4 + 300 * 1e-7))
-    assert LOCAL_START_SECONDS == 5.0
     assert short([0.5, 1.5], 4)          # 4 runs of 1 s: 4 s
-    assert not short([0.5, 1.5], 5)      # 5 s: the cluster's start
+    assert not short([0.5, 1.5], 5)      # 5 s: the cluster's start (5 s)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert in_this_process(1, None, [])             # one run
+    assert in_this_process(8, 1, [])                # one worker
+    assert in_this_process(4, None, [1.0])          # 4 s
+    assert not in_this_process(5, None, [1.0])      # 5 s
+    assert not in_this_process(4, None, [])         # not known
+    assert not in_this_process(4, 2, [1.0])         # workers asked for
+    called = []
+    assert not in_this_process(4, 2, lambda: called.append(1) or [1.0])
+    assert called == []                             # the estimate only where it decides
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    assert in_this_process(40, None, [100.0])       # one core

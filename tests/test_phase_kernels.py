@@ -893,16 +893,18 @@ def test_protection_powers_from_the_kept_table_are_numpy_s_power_bit_for_bit():
     several bases (the table made afresh when the base changes or a count passes its end)."""
     from types import SimpleNamespace
 
+    from fentanet.simulate.phases.shipping import power_table
+
     sim = SimpleNamespace()
     rng = np.random.default_rng(0)
     for base in (np.float64(0.7), np.float64(0.7), 1.0 - 0.3 * np.exp(-0.5), np.float64(0.0),
                  np.float64(1.0) - np.float64(1e-17), np.float64(np.nan)):
         for top in (3, 40, 200):
             counts = rng.integers(0, top, 500)
-            got = enforcement._powers(sim, base, counts)
+            got = power_table(sim, "officials", base, int(counts.max()))[counts]
             want = base ** counts
             assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
-    assert enforcement._powers(sim, np.float64(0.5), np.zeros(0, dtype=np.int64)).size == 0
+    assert power_table(sim, "officials", np.float64(0.5), 0)[np.zeros(0, dtype=int)].size == 0
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -254,3 +254,21 @@ def test_uncertain_parameters_in_a_sweep_pair_within_each_point(tmp_path):
                 - simulate(sc, seed, interventions=VARIANTS["one"]).summary["deaths_total"]))
     got = sorted((float(x), float(y)) for x, y in zip(dots.x, dots.y, strict=True))
     assert len(got) == 5 and got == sorted(want.values())
+
+
+def test_a_report_from_tables_made_once_is_the_report_of_the_ensemble(tmp_path):
+    """The web app reads an ensemble's tables once (every metric) and reports from them:
+    the report keeps its own columns, so its figures are the ensemble's, bit for bit (with
+    every column, the quantile bands differed in the last bit)."""
+    import json
+
+    toy = fentanet.ensemble("toy", runs=2, variants=["naloxone"], scheduler="serial",
+                            store=tmp_path, progress=False, overrides={"years": 1.0})
+    tables = run_tables(toy)
+    assert len(tables.series.columns) > len(run_tables(toy, metrics=["deaths"]).series.columns)
+    want = simulation_report(toy).figures()
+    got = simulation_report(tables).figures()
+    assert list(got) == list(want)
+    for name, fig in want.items():
+        assert json.dumps(got[name].to_plotly_json(), default=str, sort_keys=True) == \
+            json.dumps(fig.to_plotly_json(), default=str, sort_keys=True), name

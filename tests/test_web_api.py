@@ -466,10 +466,13 @@ def test_where_a_comparison_runs(monkeypatch):
     monkeypatch.delenv("FENTANET_SCHEDULER", raising=False)
     assert comparison_scheduler(CompareRequest(runs=1), 5) == "serial"  # one seed
     assert comparison_scheduler(CompareRequest(runs=3), 0) == "serial"  # 3 runs
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
     assert comparison_scheduler(CompareRequest(runs=2), 1) == "local"  # 4 runs of unknown
-    assert comparison_scheduler(CompareRequest(runs=2), 1, 1.2) == "serial"  # 4.8 s in all
-    assert comparison_scheduler(CompareRequest(runs=2), 1, 1.3) == "local"  # 5.2 s: longer
-    # than a local cluster's start
+    assert comparison_scheduler(CompareRequest(runs=2), 1, lambda: 1.2) == "serial"  # 4.8 s
+    assert comparison_scheduler(CompareRequest(runs=2), 1, lambda: 1.3) == "local"  # 5.2 s:
+    # longer than a local cluster's start
+    monkeypatch.setattr("os.cpu_count", lambda: 1)  # one core: no cluster, and no estimate
+    assert comparison_scheduler(CompareRequest(runs=2), 1, lambda: 1 / 0) == "serial"
     monkeypatch.setenv("FENTANET_SCHEDULER", "tcp://10.0.0.1:8786")
     assert comparison_scheduler(CompareRequest(runs=1), 1) == "tcp://10.0.0.1:8786"
 

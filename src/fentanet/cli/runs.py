@@ -37,7 +37,8 @@ SchedulerOpt = Annotated[str | None, typer.Option(
                         "'local' (a new local cluster), or default $FENTANET_SCHEDULER, else "
                         "a local cluster unless the runs are short.")]
 WorkersOpt = Annotated[int | None, typer.Option(
-    "--workers", min=1, help="Worker processes of the local cluster (default: one per core).")]
+    "--workers", min=1, help="Worker processes of the local cluster (default: one per core; "
+                             "given, a cluster is started even for short runs).")]
 SeedOpt = Annotated[int | None, typer.Option("--seed", min=0, help="First seed (default: the "
                                                                    "scenario's).")]
 UncertainOpt = Annotated[list[str] | None, typer.Option(

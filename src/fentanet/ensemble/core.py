@@ -80,12 +80,12 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     scheduler
         ``None``: ``$FENTANET_SCHEDULER`` if set, else a new local Dask cluster with one
         worker process per core (``workers`` to choose), or this process when there is one
-        run in all, one worker, or runs of ``fentanet.simulate`` estimated to take less
-        in all than the cluster's start (:func:`short`; a cluster would only add its
-        start, seconds, to the runs; the results are the same); ``"local"``: a new local
-        cluster in any case; a scheduler address (``"tcp://host:8786"``) or a
-        ``dask.distributed.Client`` to use an existing cluster; ``"serial"`` to run in
-        this process.
+        run in all, one worker, or, ``workers`` not given, runs of ``fentanet.simulate``
+        estimated to take less in all than the cluster's start (:func:`in_this_process`;
+        a cluster would only add its start, seconds, to the runs; the results are the
+        same); ``"local"``: a new local cluster in any case; a scheduler address
+        (``"tcp://host:8786"``) or a ``dask.distributed.Client`` to use an existing
+        cluster; ``"serial"`` to run in this process.
     store
         Where to keep the runs (a :class:`RunStore` or its path; default
         ``$FENTANET_STORE`` or ``./fentanet-runs``).
@@ -152,7 +152,9 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     if not 0 <= base_seed <= last_seed < 2**63:
         raise InputError(f"the seeds {base_seed}..{last_seed} must lie in [0, 2**63)",
                          field="seed")
+    from_env = scheduler is None  # $FENTANET_SCHEDULER, if set (connect says so)
     scheduler = resolve_scheduler(scheduler)
+    from_env = from_env and scheduler is not None
     if not isinstance(store, RunStore):
         store = RunStore(store)
     store.check_writable()  # before any run, not after the first has been made
@@ -160,9 +162,8 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     integer_field = getattr(sc, "integer_field", None)  # whole-number fields draw integers
     whole = [k for k in ranges if integer_field is not None and integer_field(k)]
     tasks = plan(runs, variant_list, points, base_seed, eid, base, ranges, whole)
-    if scheduler is None and (len(tasks) == 1 or (workers or os.cpu_count() or 1) == 1
-                              or (seconds and short(seconds, len(tasks)))):
-        scheduler = "serial"  # a local cluster would only add its start
+    if scheduler is None and in_this_process(len(tasks), workers, seconds):
+        scheduler = "serial"
     keys = list(dict.fromkeys(k for p in points for k in p))  # not variants' overrides
     result = Ensemble(eid, store, str(getattr(sc, "name", sc)), [v.name for v in variant_list],
                       [base_seed + i for i in range(int(runs))], keys, BASELINE,
@@ -170,7 +171,7 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     with _progress(progress, len(tasks), result.scenario) as on_run:
         collector = Collector(store, on_run=on_run)
         try:
-            with connect(scheduler, workers) as client:
+            with connect(None if from_env else scheduler, workers) as client:
                 run_tasks(tasks, sc, model, client, collector, write_on_workers=write_on_workers)
         except KeyboardInterrupt:
             # the cluster is closed now: keep too the runs its workers wrote but whose
@@ -199,6 +200,22 @@ LOCAL_START_SECONDS = 5.0
 """What starting a local Dask cluster costs before its first run: seconds (2 worker
 processes that import fentanet and load its compiled kernels, measured 5-6 s on 2 cores;
 more on a loaded machine)."""
+
+
+def in_this_process(n_tasks: int, workers: int | None,
+                    seconds: Sequence[float] | Callable[[], Sequence[float]]) -> bool:
+    """Whether an ensemble given no scheduler runs in this process rather than on a new
+    local cluster: one run in all, one worker (``workers``, else the cores), or, when no
+    number of workers was asked for, runs estimated to take ``seconds`` each (none: not
+    known; a function giving them is called only when they decide) that take less in all
+    than a cluster's start (:func:`short`). A cluster would only add its start to such
+    runs, with the same results."""
+    if n_tasks == 1 or (workers or os.cpu_count() or 1) == 1:
+        return True
+    if workers is not None:
+        return False
+    seconds = seconds() if callable(seconds) else seconds
+    return bool(seconds) and short(seconds, n_tasks)
 
 
 def short(seconds: Sequence[float], n_tasks: int) -> bool:

@@ -159,11 +159,12 @@ PROBE_TIMEOUT = 5.0
 """Seconds to wait for a TCP connection to a scheduler's port before Dask's own handshake."""
 
 
-def _probe(address: str) -> None:
+def _probe(address: str, source: str = "") -> None:
     """Fail at once where nothing listens at a scheduler's host and port: Dask's client
     would retry for its whole timeout (20 s) before saying so. A host that does not
     answer within :data:`PROBE_TIMEOUT` seconds is refused too; anything that accepts the
-    connection is left to Dask's handshake."""
+    connection is left to Dask's handshake. ``source``: where the address came from, for
+    the message."""
     from distributed.comm.addressing import parse_address, parse_host_port
 
     protocol, location = parse_address(address)
@@ -181,8 +182,8 @@ def _probe(address: str) -> None:
         reason = exc.strerror or str(exc)
     else:
         return
-    raise InputError(f"cannot reach the Dask scheduler at {address}: {reason}; start one "
-                     f"with `dask scheduler` or give another address ({ADDRESS_FORM})",
+    raise InputError(f"cannot reach the Dask scheduler at {address}{source}: {reason}; start "
+                     f"one with `dask scheduler` or give another address ({ADDRESS_FORM})",
                      field="scheduler")
 
 
@@ -202,6 +203,7 @@ def connect(scheduler: Any = None, workers: int | None = None) -> Iterator[Any]:
     or on a new ``LocalCluster`` (``None`` without that variable, or ``"local"``) with one
     single-threaded worker process per core (or ``workers``), closed on exit. Yields
     ``None`` for the serial mode."""
+    source = f" (from ${SCHEDULER_ENV})" if scheduler is None else ""
     scheduler = resolve_scheduler(scheduler)
     if isinstance(scheduler, str) and scheduler.lower() in SERIAL:
         yield None
@@ -215,7 +217,7 @@ def connect(scheduler: Any = None, workers: int | None = None) -> Iterator[Any]:
         return
     if scheduler is not None:
         address = check_address(scheduler)
-        _probe(address)
+        _probe(address, source)
         try:
             client = Client(address, timeout="20s")
         except OSError as exc:

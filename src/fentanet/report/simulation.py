@@ -13,6 +13,7 @@ reads its numbers through the ensemble layer's functions (:func:`series_quantile
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,10 +86,13 @@ class RunTables:
 
 def run_tables(runs: Any, *, metrics: Sequence[str] | None = None) -> RunTables:
     """The summary and series tables of an Ensemble, a Comparison, a mapping name ->
-    Result, a sequence of Results or one Result (tables already made are returned as they
-    are, ``metrics`` aside: a caller that reads the store once for several uses)."""
+    Result, a sequence of Results or one Result; or tables already made, with the columns
+    ``metrics`` selects (a caller that reads the store once for several uses)."""
     if isinstance(runs, RunTables):
-        return runs
+        if metrics is None:
+            return runs
+        return dataclasses.replace(runs, series=_metric_columns(
+            runs.series, metrics, runs.meta.get("sweep") or []))
     if isinstance(runs, Ensemble):
         return _ensemble_tables(runs, metrics)
     results: dict[str, Any]
@@ -127,6 +131,14 @@ def run_tables(runs: Any, *, metrics: Sequence[str] | None = None) -> RunTables:
                      meta={"version": "; ".join(sorted(v for v in versions if v))})
 
 
+def _metric_columns(series: pd.DataFrame, metrics: Sequence[str],
+                    keys: Sequence[str]) -> pd.DataFrame:
+    """The columns of an ensemble's ``series`` that ``metrics`` name, with those that say
+    which run and step a row is (the sweep's ``keys`` too), in the frame's order."""
+    return series[[c for c in series.columns if c in metrics or c in (
+        "run_id", "variant", "seed", "step", "time", "year", "point", *keys)]]
+
+
 def _ensemble_tables(ens: Ensemble, metrics: Sequence[str] | None) -> RunTables:
     summary = ens.summary()
     series = ens.series()
@@ -142,8 +154,7 @@ def _ensemble_tables(ens: Ensemble, metrics: Sequence[str] | None) -> RunTables:
         summary = summary.assign(point=label(summary))
         series = series.assign(point=label(series))
     if metrics is not None:
-        series = series[[c for c in series.columns if c in metrics or c in (
-            "run_id", "variant", "seed", "step", "time", "year", "point", *keys)]]
+        series = _metric_columns(series, metrics, keys)
     runs = ens.runs()
     versions = sorted({str(v) for v in runs.get("version", pd.Series(dtype=str)).dropna()})
     return RunTables(summary, series, ens.scenario, list(ens.variants), list(ens.seeds),

@@ -39,6 +39,7 @@ tail's length and a rebuild the links', so the tail is kept near the square root
 times links appended per step (10^5 actors: ~400k links, ~100 a step, 12k; the toy: 64)."""
 
 TAIL_MIN = 64
+"""The tail's length below which the incidence is never rebuilt (see :data:`TAIL_MAX`)."""
 
 
 class Stage:

@@ -26,6 +26,7 @@ import time
 import uuid
 import zipfile
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -309,22 +310,23 @@ def comparison_variants(scenario: Any, body: CompareRequest) -> dict[str, Any]:
 
 
 def comparison_scheduler(body: CompareRequest, n_variants: int,
-                         seconds: float | None = None) -> str:
+                         estimate: Callable[[], float] | None = None) -> str:
     """Where a comparison runs: ``$FENTANET_SCHEDULER`` if set; in this process for a
-    tiny one (:data:`SERIAL_MAX_RUNS`) or one whose runs, ``seconds`` each (estimated,
-    :func:`fentanet.simulate.run.run_seconds`), take less in all than a local cluster's
-    start (:func:`fentanet.ensemble.core.short`); else on a new local cluster
-    (``"local"``)."""
+    tiny one (:data:`SERIAL_MAX_RUNS`) or where an ensemble would run it there
+    (:func:`fentanet.ensemble.core.in_this_process`: one core, or runs of ``estimate()``
+    seconds each, called only then, that take less in all than a local cluster's start);
+    else on a new local cluster."""
     from fentanet.ensemble import SCHEDULER_ENV
-    from fentanet.ensemble.core import short
+    from fentanet.ensemble.core import in_this_process
+    from fentanet.ensemble.runner import LOCAL
 
     if os.environ.get(SCHEDULER_ENV):
         return os.environ[SCHEDULER_ENV]
     total = body.runs * (n_variants + 1)
-    if body.runs == 1 or total <= SERIAL_MAX_RUNS or (
-            seconds is not None and short([seconds], total)):
+    if body.runs == 1 or total <= SERIAL_MAX_RUNS:
         return "serial"
-    return "local"
+    seconds = (lambda: [estimate()]) if estimate is not None else []
+    return "serial" if in_this_process(total, None, seconds) else LOCAL
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -829,7 +831,8 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
     def ensembles() -> list:
         return _records(ensemble_list(_store()))
 
-    views: dict[str, tuple[Any, dict]] = {}  # ensemble id -> (its runs' state, view)
+    views: OrderedDict[str, tuple[Any, dict]] = OrderedDict()  # id -> (runs' state, view)
+    views_lock = threading.Lock()
 
     @api.get("/api/ensembles/{eid}")
     def stored_ensemble(eid: str) -> dict:
@@ -842,14 +845,22 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
         if runs is None or runs.empty:
             raise NotFound(f"no ensemble '{eid}' in the working folder's run store",
                            field="ensemble")
-        # the view is made again only when a run of the ensemble was added or changed
-        state = tuple(map(tuple, runs[["run_id", "status"]].astype(str).to_numpy()))
-        kept = views.get(eid)
-        if kept is None or kept[0] != state:
-            while len(views) >= VIEWS_KEPT:
-                views.pop(next(iter(views)))
-            kept = views[eid] = (state, ensemble_view(Ensemble.load(st, eid)))
-        return kept[1]
+        # the view is made again only when a run of the ensemble was added, changed or
+        # deleted; the views of the ensembles shown last are kept
+        state = tuple(map(tuple, runs[["run_id", "status", "finished_at"]].astype(str)
+                          .to_numpy()))
+        with views_lock:
+            kept = views.get(eid)
+            if kept is not None and kept[0] == state:
+                views.move_to_end(eid)
+                return kept[1]
+        view = ensemble_view(Ensemble.load(st, eid))  # seconds: not under the lock
+        with views_lock:
+            views[eid] = (state, view)
+            views.move_to_end(eid)
+            while len(views) > VIEWS_KEPT:
+                views.popitem(last=False)
+        return view
 
     # ------------------------------------------------------------------ jobs
     @api.get("/api/jobs")
@@ -974,6 +985,7 @@ def _analysis_job(ws: Workspace, item: Opened, body: AnalyzeRequest, job: Job) -
 def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
     import fentanet
     from fentanet.ensemble import ensemble, load_scenario
+    from fentanet.ensemble.runner import LOCAL
     from fentanet.report import simulation_report
     from fentanet.report.simulation import (
         comparison,
@@ -988,7 +1000,7 @@ def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
     variants = comparison_variants(sc, body)
     timed = sc.override(body.overrides()) if body.overrides() else sc
     scheduler = comparison_scheduler(body, len(variants),
-                                     run_seconds(timed, check_network(timed)))
+                                     lambda: run_seconds(timed, check_network(timed)))
     total = body.runs * (len(variants) + 1)
     done = 0
 
@@ -1001,7 +1013,7 @@ def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
         job.update((done + i / max(n, 1)) / total * 0.9,
                    f"run {done + 1} of {total}: step {i} of {n}")
 
-    where = {"serial": "here", "local": "a local Dask cluster"}.get(scheduler, scheduler)
+    where = {"serial": "here", LOCAL: "a local Dask cluster"}.get(scheduler, scheduler)
     job.update(0.0, f"{total} runs to make ({where})")
     # in this process, progress step by step; on a cluster, run by run
     model = functools.partial(fentanet.simulate, progress=on_step) \
@@ -1029,8 +1041,8 @@ def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
 
 
 VIEWS_KEPT = 8
-"""Views of stored ensembles the app keeps (the tables and figures of one take seconds to
-make for a hundred runs)."""
+"""Views of stored ensembles the app keeps, those shown last (the tables and figures of one
+take about a second to make for a hundred runs)."""
 
 FIGURES = ["series-overdose-deaths", "series-supply-kg", "deaths-averted",
            "deaths-averted-over-time", "cost-per-death-averted", "supply-reduction-pct"]

@@ -796,6 +796,7 @@ def sort_small(buf, k):
 
 @numba.njit(cache=True)
 def _grown(buf):
+    """``buf`` copied into one twice as long."""
     out = np.empty(2 * buf.size, dtype=buf.dtype)
     out[: buf.size] = buf
     return out

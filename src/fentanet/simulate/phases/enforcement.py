@@ -22,7 +22,7 @@ import numpy as np
 from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
 from fentanet.simulate.binomial import keyed_uniform
 from fentanet.simulate.params import KINDS_ENFORCED
-from fentanet.simulate.phases.shipping import receiver_counts
+from fentanet.simulate.phases.shipping import power_table, receiver_counts
 from fentanet.simulate.state import KIND, LKIND, ROLE, room
 
 LAB, SUPPLIER = KIND["lab"], KIND["supplier"]
@@ -79,7 +79,9 @@ def _hazard_args(sim) -> tuple:
     st = sim.topo.stages["protects"]
     officials = receiver_counts(sim, "protects")
     x = p.protection_per_official * np.exp(-e.anti_corruption)
-    protection = 1.0 - _powers(sim, 1.0 - x, officials)
+    # NumPy's (1 - x) ** officials, read from a table kept while x stays
+    top = int(officials.max()) if officials.size else 0
+    protection = 1.0 - power_table(sim, "officials", 1.0 - x, top)[officials]
     return (a.kind, a.alive, a.legit, a.refused, activity, a.throughput, a.capacity,
             p.min_activity, theta == 0.5, st.d_map, protection,
             sim.detection_rate * e.hazard, float(e.intel),
@@ -88,18 +90,6 @@ def _hazard_args(sim) -> tuple:
 
 
 _NONE = np.zeros(0)
-
-
-def _powers(sim, base, counts: np.ndarray) -> np.ndarray:
-    """``base ** counts`` (NumPy's power of a float by whole counts) read from a table of
-    ``base ** arange(k)``: each element is NumPy's power of the same two values, so the
-    same bits. The table is kept on the run while ``base`` is the same number and long
-    enough (a new anti-corruption effort, or a larger count, makes it afresh)."""
-    top = int(counts.max()) + 1 if counts.size else 1
-    got = sim.__dict__.get("_protection_powers")
-    if got is None or not got[0] == base or got[1].size < top:
-        got = sim._protection_powers = (base, base ** np.arange(max(top, 16)))
-    return got[1][counts]
 
 
 @numba.njit(cache=True)

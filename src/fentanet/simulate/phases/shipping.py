@@ -141,34 +141,36 @@ def _route_counts(sim, routes: np.ndarray):
                                fr.li, fr.src, fr.d_loc, fr.d_map, fr.receivers.size,
                                sim.s.links.alive, sim.s.actors.alive)
     prot_x = p.routes.protection_per_official * np.exp(-sim.efforts.anti_corruption)
-    return ((_powers(sim, "protects", 1.0 - prot_x, _top(n_o)), n_o),
-            (_powers(sim, "fronts_for", 1.0 - p.routes.cover_per_business, _top(n_b)), n_b))
+    return ((power_table(sim, "protects", 1.0 - prot_x, _top(n_o)), n_o),
+            (power_table(sim, "fronts_for", 1.0 - p.routes.cover_per_business, _top(n_b)), n_b))
 
 
 def _support_powers(sim, n_protects: int, n_fronts: int) -> tuple[np.ndarray, np.ndarray]:
     """The tables of :func:`_route_counts` past the largest count a route can have (every
     link of its support stage), kept on the run for the last anti-corruption effort and
-    stage sizes (:func:`_powers` keeps the tables themselves)."""
+    stage sizes (:func:`power_table` keeps the tables themselves)."""
     e, routes = sim.efforts.anti_corruption, sim.p.routes
     got = sim.__dict__.get("_support_powers")
     if got is None or got[:3] != (e, n_protects, n_fronts) or got[3] is not routes:
         prot_x = routes.protection_per_official * np.exp(-e)
         got = sim._support_powers = (
             e, n_protects, n_fronts, routes,
-            _powers(sim, "protects", 1.0 - prot_x, n_protects),
-            _powers(sim, "fronts_for", 1.0 - routes.cover_per_business, n_fronts))
+            power_table(sim, "protects", 1.0 - prot_x, n_protects),
+            power_table(sim, "fronts_for", 1.0 - routes.cover_per_business, n_fronts))
     return got[4], got[5]
 
 
 def _top(counts: np.ndarray) -> int:
+    """The largest of ``counts`` (0 for none)."""
     return int(counts.max()) if counts.size else 0
 
 
-def _powers(sim, name: str, base, top: int) -> np.ndarray:
-    """``base ** arange(k)`` (NumPy's power, the same bits as ``base ** counts``: each
-    element is the power of one value) with ``k`` past ``top`` (the largest count); kept on
-    the run while ``base`` stays."""
-    cache = sim.__dict__.setdefault("_route_powers", {})
+def power_table(sim, name: str, base, top: int) -> np.ndarray:
+    """``base ** arange(k)`` with ``k`` past ``top`` (the largest count): indexed by counts,
+    NumPy's ``base ** counts`` bit for bit (each element is NumPy's power of the same two
+    values). Kept on the run under ``name`` while ``base`` is the same number and the
+    table long enough (a new anti-corruption effort, or a larger count, makes it afresh)."""
+    cache = sim.__dict__.setdefault("_power_tables", {})
     top += 1
     got = cache.get(name)
     if got is None or got[0] != base or got[1].size < top:
@@ -325,6 +327,7 @@ _NO_COUNTS = np.zeros(0, dtype=np.int64)
 
 
 def _shipped(sim, a) -> np.ndarray:
+    """What the routes of each mode have carried (their throughput), by mode code."""
     every = sim.topo.slots("route")
     return np.bincount(a.mode[every], weights=a.throughput[every], minlength=len(MODES))
 
