@@ -753,21 +753,11 @@ def _tie_neighbours(v, ptr, nbr, n0, head, nxt, tnbr, alive, exclude, buf):
     (buffer, count)."""
     lo, hi = (ptr[v], ptr[v + 1]) if v < n0 else (0, 0)
     k = 0
-    for j in range(lo, hi):
-        w = nbr[j]
-        if w != exclude and alive[w]:
-            if k == buf.size:
-                buf = _grown(buf)
-            buf[k] = w
-            k += 1
+    for j in range(lo, hi):  # the rows built over the links
+        buf, k = _take(buf, k, nbr[j], exclude, alive)
     e = head[v]
-    while e >= 0:
-        w = tnbr[e]
-        if w != exclude and alive[w]:
-            if k == buf.size:
-                buf = _grown(buf)
-            buf[k] = w
-            k += 1
+    while e >= 0:  # the chain of ties appended since
+        buf, k = _take(buf, k, tnbr[e], exclude, alive)
         e = nxt[e]
     sort_small(buf, k)
     n = 0
@@ -776,6 +766,18 @@ def _tie_neighbours(v, ptr, nbr, n0, head, nxt, tnbr, alive, exclude, buf):
             buf[n] = buf[j]
             n += 1
     return buf, n
+
+
+@numba.njit(cache=True, inline="always")
+def _take(buf, k, w, exclude, alive):
+    """``w`` written at ``buf[k]`` (``buf`` grown when full) unless it is ``exclude`` or
+    not alive; returns (buffer, count)."""
+    if w != exclude and alive[w]:
+        if k == buf.size:
+            buf = _grown(buf)
+        buf[k] = w
+        k += 1
+    return buf, k
 
 
 @numba.njit(cache=True)
