@@ -200,6 +200,39 @@ def test_unbounded_links_are_removable_exactly():
         assert res.flow_after == 0.0 and res.cost_used == 2.0
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_candidates_restrict_the_removable_actors_against_brute_force(seed):
+    """With ``candidates`` only those actors may be removed (the others carry flow but are
+    never removed): the MILP's flow left is brute force's over sets of candidates."""
+    net = random_flow_net(seed, n=7, m=14)
+    inner = [a for a in net.ids if a not in (net.meta["source"], net.meta["sink"])]
+    cand = inner[seed % 2::2]
+    for budget in (1, 2, 3):
+        res = interdict(net, budget, target="actors", candidates=cand)
+        assert set(res.removed_actors) <= set(cand)
+        best = min(nx_flow_without(net, set(), set(combo))
+                   for r in range(len(cand) + 1)
+                   for combo in itertools.combinations(cand, r)
+                   if net.actors.set_index("id").loc[list(combo), "cost"].sum() <= budget)
+        assert res.optimal and res.flow_after == pytest.approx(best, abs=1e-7)
+        assert res.flow_after == pytest.approx(recheck(net, res), abs=1e-7)
+
+
+def test_candidates_on_a_supply_network_and_their_bad_input():
+    net = supply_net()
+    # the dealer alone would cut everything; restricted to the labs, both labs go
+    res = interdict(net, 4, target="actors", candidates=["lab1", "lab2"])
+    assert sorted(res.removed_actors) == ["lab1", "lab2"] and res.flow_after == 0
+    res = interdict(net, 2, target="actors", candidates=["lab1", "lab2"])
+    assert res.removed_actors == ["lab2"] and res.flow_after == pytest.approx(4.0)
+    with pytest.raises(InputError, match="need target='actors'") as err:
+        interdict(net, 1, target="links", candidates=["lab1"])
+    assert err.value.field == "candidates"
+    with pytest.raises(InputError, match="unknown actor id") as err:
+        interdict(net, 1, target="actors", candidates=["lab9"])
+    assert err.value.field == "candidates"
+
+
 def supply_net() -> Network:
     actors = pd.DataFrame({
         "id": ["sup1", "sup2", "lab1", "lab2", "rt", "dl", "mk"],

@@ -176,6 +176,25 @@ def test_search_is_deterministic_for_a_seed_and_honours_candidates():
         pytest.approx(best)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_fragmentation_among_candidates_against_brute_force(seed):
+    """Only candidates may be chosen; the others stay in the graph and count in the
+    fragmentation. Both the exact enumeration and the default search find brute force's
+    best set among the candidates on small graphs."""
+    g = nx.gnm_random_graph(14, 20, seed=seed)
+    net = as_net(g)
+    rng = np.random.default_rng(seed)
+    allowed = sorted(rng.choice(net.ids, size=7, replace=False).tolist())
+    for k in (1, 2, 3):
+        best = max(kpp_score(net, list(s), "fragmentation")
+                   for s in combinations(allowed, k))
+        for exact in (True, False):
+            res = key_players(net, k, "fragmentation", candidates=allowed, exact=exact)
+            assert set(res.actors) <= set(allowed) and len(res.actors) == k
+            assert res.score == pytest.approx(best)
+            assert kpp_score(net, res.actors, "fragmentation") == pytest.approx(best)
+
+
 def test_bowtie_cut_vertex():
     bowtie = Network(links=pd.DataFrame({"source": list("aabdd"), "target": list("bccce")}),
                      directed=False)

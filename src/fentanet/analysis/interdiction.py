@@ -31,7 +31,9 @@ Which actors are targets: every actor on a flow path except the sinks (a market 
 population to protect, not a target) and except sources that are not suppliers (the
 terminals of an untyped flow network: removing the single source would trivially stop
 all flow, and Wood's model fixes both terminals). Suppliers remain targets, as precursor
-controls are.
+controls are. ``candidates`` narrows the removable actors further (an operation that can
+only act on labs): the others stay in the network and carry flow but cannot be removed,
+which in the model is simply having no ``gamma``.
 
 Heuristic: Lagrangian relaxation of the budget (Wood 1993, section 4; Royset & Wood
 2007). For a multiplier ``lam`` the relaxation is a minimum cut with arc weights
@@ -235,10 +237,14 @@ class Problem:
 
     def __init__(self, net: Network, *, target: str = "links", cost: str | None = "cost",
                  sources: Any = None, sinks: Any = None,
-                 capacity: str | None = "capacity") -> None:
+                 capacity: str | None = "capacity",
+                 candidates: Iterable[str] | None = None) -> None:
         if target not in TARGETS:
             raise InputError(f"unknown target {target!r}; expected one of "
                              f"{', '.join(TARGETS)}", field="target")
+        if candidates is not None and target == "links":
+            raise InputError("candidates are actor ids: they need target='actors' or "
+                             "'both', not 'links'", field="candidates")
         self.net = net
         self.target = target
         g = self.g = expand(net, sources, sinks, capacity=capacity)
@@ -248,6 +254,10 @@ class Problem:
         removable[g.sinks] = False
         src = g.sources
         removable[src[akind[src] != "supplier"]] = False
+        if candidates is not None:
+            allowed = np.zeros(net.n_actors, dtype=bool)
+            allowed[net.index_of(candidates, field="candidates")] = True
+            removable &= allowed
 
         arc_elem = np.full(g.n_arcs, -1, dtype=np.int64)
         kinds, refs, costs = [], [], []
@@ -775,7 +785,8 @@ def interdict(net: Network, budget: float, *, target: Target = "links",
               cost: str | None = "cost", sources: Any = None, sinks: Any = None,
               exact: bool = True, time_limit: float | None = None,
               node_limit: int | None = None,
-              capacity: str | None = "capacity") -> Interdiction:
+              capacity: str | None = "capacity",
+              candidates: Iterable[str] | None = None) -> Interdiction:
     """The targets to remove, within the budget, that minimise the flow reaching the sinks.
 
     Max-flow interdiction (Wood 1993) on the stage-expanded graph of
@@ -809,6 +820,11 @@ def interdict(net: Network, budget: float, *, target: Target = "links",
     node_limit
         Branch-and-bound nodes allowed to the MILP solver, with the same effect when
         reached; unlike a time limit it gives the same answer on every machine.
+    candidates
+        Actor ids that may be removed (default: every actor that can be, see above);
+        the others keep carrying flow but are never removed, as if their cost were
+        infinite. Needs ``target="actors"`` or ``"both"`` (links stay removable with
+        ``"both"``). An unknown id raises an :class:`InputError`.
 
     Returns
     -------
@@ -837,7 +853,7 @@ def interdict(net: Network, budget: float, *, target: Target = "links",
     (5.0, 2.0, ['s->a'], True)
     """
     problem = Problem(net, target=target, cost=cost, sources=sources, sinks=sinks,
-                      capacity=capacity)
+                      capacity=capacity, candidates=candidates)
     return problem.solve(budget, exact=exact, time_limit=time_limit, node_limit=node_limit)
 
 

@@ -117,6 +117,7 @@ class Sim:
         self.targets: dict[int, np.ndarray] = {}
         self.targets_at: dict[int, int] = {}
         self.target_uids: dict[int, np.ndarray] = {}  # uids of the targets when chosen
+        self.target_warned: set[int] = set()  # operations warned of too few targets
         # listings of marketplaces that left: (partner slot, link kind, as_src, marketplace,
         # link)
         self.orphans = np.zeros((0, 5), dtype=np.int64)

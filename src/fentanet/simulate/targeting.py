@@ -2,12 +2,16 @@
 
 Rules: ``random``; the top ``count`` actors by a centrality (``degree`` computed here;
 ``betweenness``, ``closeness``, ``eigenvector``, ``pagerank``, ``harmonic``, ``katz``,
-``collective_influence`` through :func:`fentanet.centrality`); ``key_players``
-(:func:`fentanet.key_players`, KPP-Neg fragmentation of the whole known network; those of
-the set that are of the intervention's kinds are targeted); ``min_cut`` (the actors of the
-minimum cut of :func:`fentanet.max_flow`); ``interdiction`` (the optimal interdiction set
-of :func:`fentanet.interdict` with a budget of ``count`` times the mean removal cost; exact
-up to :data:`EXACT_ACTORS` actors within :data:`MILP_NODES`, else its heuristic).
+``collective_influence`` through :func:`fentanet.centrality`); and three set rules, each
+choosing among the candidates only (the alive actors of the intervention's kinds; the other
+actors stay in the network but cannot be chosen): ``key_players`` (the KPP-Neg
+fragmentation set of :func:`fentanet.key_players` with ``candidates=``; enumerated when
+there are at most :data:`KP_EXACT_SETS` sets); ``min_cut`` (the minimum vertex cut between
+suppliers and markets with only candidates cuttable, see :func:`_vertex_cut`);
+``interdiction`` (the optimal set of :func:`fentanet.interdict` with ``candidates=`` and a
+budget of ``count`` unit-cost actors, filled to ``count`` by flow carried; exact up to
+:data:`EXACT_ACTORS` actors within :data:`MILP_NODES`, else its heuristic). An operation
+given fewer targets than ``count`` (organizations for a takedown) warns once a run.
 
 Rankings use the *known* network (alive actors, alive links the police have observed)
 unless ``view="true"``; centralities of people use person-to-person links (flow links and
@@ -20,6 +24,9 @@ the targeted slots are their members.
 """
 
 from __future__ import annotations
+
+import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -38,6 +45,13 @@ MILP_NODES = 2000
 set is used. A node limit, not a time limit: the targets, and so the run, must not depend
 on the machine's speed or load."""
 
+KP_EXACT_SETS = 5_000
+"""Key players among at most this many candidate sets are found by enumerating them (a
+proven optimum); more get :func:`fentanet.key_players`' greedy-and-swap search."""
+
+SET_RULES = ("key_players", "min_cut", "interdiction")
+FLOW_LINKS = ("supplies", "ships", "distributes", "sells_to")
+
 PERSON_LINKS = ("supplies", "ships", "distributes", "sells_to", "diverts_to", "tie", "flow")
 
 
@@ -53,7 +67,10 @@ def current(sim, j: int, iv) -> np.ndarray:
     a = sim.s.actors
     if last is None or sim.step - last >= every:
         surveil(sim)
-        slots = select(sim, iv)
+        slots, note = _select(sim, iv)
+        if note and j not in sim.target_warned:
+            _warn_few(sim, iv, slots, note)
+            sim.target_warned.add(j)
         sim.targets[j] = slots
         sim.target_uids[j] = a.uid[slots].copy()
         sim.targets_at[j] = sim.step
@@ -62,6 +79,18 @@ def current(sim, j: int, iv) -> np.ndarray:
     if iv.kind != "organization_takedown":
         held &= a.uid[slots] == sim.target_uids[j]
     return slots[held]
+
+
+def _warn_few(sim, iv, slots: np.ndarray, note: str) -> None:
+    """Say, once a run for each operation, that it has fewer targets than it asked for
+    (none at all: it raises no hazard, and its cost is still charged)."""
+    a = sim.s.actors
+    takedown = iv.kind == "organization_takedown"
+    got = np.unique(a.org[slots]).size if takedown else slots.size
+    what = "organization(s)" if takedown else "target(s)"
+    warnings.warn(f"{iv.kind} by {iv.target.rule} ({iv.target.view} view) at "
+                  f"{sim.t:.3g} years: {got} {what} of the {iv.target.count} asked ({note}); "
+                  "its cost is charged in full", stacklevel=2)
 
 
 def surveil(sim) -> None:
@@ -137,7 +166,8 @@ def _candidates(sim, iv) -> np.ndarray:
 
 
 def _scores(sim, iv, cand: np.ndarray) -> np.ndarray:
-    """Higher = targeted first, one score per candidate slot."""
+    """Higher = targeted first, one score per candidate slot (random and the
+    centralities)."""
     rule = iv.target.rule
     a = sim.s.actors
     if rule == "random":
@@ -151,68 +181,151 @@ def _scores(sim, iv, cand: np.ndarray) -> np.ndarray:
         return deg[cand].astype(np.float64)
     net = known_network(sim, iv.target.view)
     score = pd.Series(0.0, index=net.actors["id"].to_numpy(dtype=object))
-    import fentanet
-
-    try:
-        if rule in ("key_players", "min_cut", "interdiction"):
-            chosen = _set_rule(fentanet, net, iv, sim)
-            score.loc[[c for c in chosen if c in score.index]] = 1.0
-        else:
-            kw = {"seed": sim.seed}
-            if rule == "betweenness" and iv.target.sample and net.n_actors > 2000:
-                kw["sample"] = iv.target.sample
-            if rule == "eigenvector":  # not defined on the acyclic directed flow links
-                kw["directed"] = False
-            score = fentanet.centrality(net, rule, **kw).reindex(score.index).fillna(0.0)
-    except AttributeError as exc:
-        raise InputError(f"targeting rule '{rule}' needs the analysis layer ({exc})",
-                         field="target.rule") from None
+    fentanet = _analysis(rule)
+    kw = {"seed": sim.seed}
+    if rule == "betweenness" and iv.target.sample and net.n_actors > 2000:
+        kw["sample"] = iv.target.sample
+    if rule == "eigenvector":  # not defined on the acyclic directed flow links
+        kw["directed"] = False
+    score = fentanet.centrality(net, rule, **kw).reindex(score.index).fillna(0.0)
     by_slot = np.zeros(a.n)
     by_slot[net.actors["slot"].to_numpy()] = score.to_numpy(dtype=np.float64)
     return by_slot[cand]
 
 
-def _set_rule(fentanet, net: Network, iv, sim) -> list:
+def _analysis(rule: str):
+    """The package's analysis functions (imported here: simulate sits above analysis)."""
+    import fentanet
+
+    if not all(hasattr(fentanet, f) for f in ("centrality", "key_players", "max_flow",
+                                                "interdict")):
+        raise InputError(f"targeting rule '{rule}' needs the analysis layer",
+                         field="target.rule")
+    return fentanet
+
+
+def _set_rule(fentanet, net: Network, iv, sim, candidates: list[str]) -> tuple[list, str]:
+    """The targets of a set rule among ``candidates`` (ids of ``net``), best first, and
+    why there are fewer than ``count`` of them when there are ('' otherwise)."""
     rule, k = iv.target.rule, iv.target.count
     if rule == "key_players":
-        res = fentanet.key_players(net, k, "fragmentation", seed=sim.seed)
-        return list(res.actors)
-    flow_net = net.select(link_kinds=["supplies", "ships", "distributes", "sells_to"])
+        size = min(k, len(candidates), net.n_actors - 2)
+        if size < 1:
+            return [], f"{len(candidates)} candidate(s) in a network of {net.n_actors}"
+        exact = math.comb(len(candidates), size) <= KP_EXACT_SETS
+        res = fentanet.key_players(net, size, "fragmentation", seed=sim.seed,
+                                   candidates=candidates, exact=exact)
+        note = "" if size == k else f"only {len(candidates)} candidate(s)"
+        return list(res.actors), note
+    flow_net = net.select(link_kinds=list(FLOW_LINKS))
     if not (flow_net.actors["kind"] == "supplier").any():
-        return []  # no precursor source (none in the network, or none alive): no flow to cut
+        # no precursor source (none in the network, or none alive): no flow to cut
+        return [], "no supplier in the network: no supply flow"
+    if not flow_net.n_links:
+        return [], "no supply link in the network"
     if rule == "min_cut":
-        res = fentanet.max_flow(flow_net)
-        cut = getattr(res, "cut_actors", None)
-        if cut is None:
-            cut = getattr(res, "cut", [])
-        return list(cut)
+        return _vertex_cut(fentanet, flow_net, candidates, k)
     budget = float(k)
     exact = net.n_actors <= EXACT_ACTORS
-    res = fentanet.interdict(flow_net, budget, target="actors", cost="cost", exact=exact,
-                             node_limit=MILP_NODES if exact else None)
+    kw = {"target": "actors", "cost": "cost", "candidates": candidates}
+    res = fentanet.interdict(flow_net, budget, exact=exact,
+                             node_limit=MILP_NODES if exact else None, **kw)
     if res.method == "milp" and not res.optimal:
         # the solver reached its node limit: the heuristic's set is used, as on larger
         # networks (either way a function of the network alone)
-        res = fentanet.interdict(flow_net, budget, target="actors", cost="cost", exact=False)
-    return list(res.removed)
+        res = fentanet.interdict(flow_net, budget, exact=False, **kw)
+    chosen = list(res.removed)
+    if len(chosen) < k:
+        # the optimal set is minimal (each member lowers the flow); any larger set within
+        # the budget is optimal too: fill it with the candidates carrying the most flow
+        # left, then the most flow before, among those carrying any
+        before = fentanet.max_flow(flow_net).throughput
+        after = res.after.throughput
+        rest = [c for c in candidates if c in before.index and c not in set(chosen)
+                and (before[c] > 0 or after.get(c, 0.0) > 0)]
+        rest.sort(key=lambda c: (-after.get(c, 0.0), -before[c]))
+        chosen += rest[: k - len(chosen)]
+    note = "" if len(chosen) >= k else f"only {len(chosen)} candidate(s) carry supply"
+    return chosen, note
+
+
+def _vertex_cut(fentanet, flow_net: Network, candidates: list[str], k: int
+                ) -> tuple[list, str]:
+    """The minimum vertex cut among ``candidates`` between the suppliers and the markets:
+    the fewest candidates whose removal leaves no supply path of positive capacity
+    (each candidate weighs 1; every other actor, link and market demand is uncuttable).
+    Best first by the flow each carries in the maximum flow of the network's own
+    capacities. A cut larger than ``k`` gives its ``k`` members carrying the most flow;
+    when no cut exists among the candidates (a supply path avoids them all), the ``k``
+    candidates carrying the most flow are taken instead."""
+    flow = fentanet.max_flow(flow_net)
+    carried = flow.throughput
+    if not flow.value > 0:
+        return [], "no supply path of positive capacity from the suppliers to the markets"
+    actors, links = flow_net.actors.copy(), flow_net.links.copy()
+    cap = pd.to_numeric(actors["capacity"], errors="coerce")
+    is_cand = actors["id"].isin(candidates).to_numpy()
+    open_ = (cap.isna() | (cap > 0)).to_numpy()
+    actors["capacity"] = np.where(open_, np.where(is_cand, 1.0, np.nan), 0.0)
+    demand = pd.to_numeric(actors["demand"], errors="coerce")
+    actors["demand"] = np.where((demand > 0).to_numpy() | demand.isna().to_numpy(),
+                                np.nan, 0.0)
+    lcap = pd.to_numeric(links["capacity"], errors="coerce")
+    links["capacity"] = np.where((lcap.isna() | (lcap > 0)).to_numpy(), np.nan, 0.0)
+    weighted = flow_net._replace(actors=actors, links=links, src=flow_net.source_index,
+                                 dst=flow_net.target_index)
+    cut = fentanet.max_flow(weighted)
+    in_flow = [c for c in candidates if c in carried.index]
+    if np.isfinite(cut.value):
+        pool, note = list(cut.cut_actors), ""
+        if len(pool) < k:
+            note = f"a cut of {len(pool)} separates the suppliers from the markets"
+    else:
+        pool = [c for c in in_flow if carried[c] > 0]
+        note = "" if len(pool) >= k else (
+            f"no cut among the candidates; {len(pool)} of them carry supply")
+    pool.sort(key=lambda c: -carried.get(c, 0.0))  # stable: the cut's order on ties
+    return pool[:k], note
 
 
 def select(sim, iv) -> np.ndarray:
     """The slots targeted by intervention ``iv`` now."""
+    return _select(sim, iv)[0]
+
+
+def _select(sim, iv) -> tuple[np.ndarray, str]:
+    """The slots targeted now, and why there are fewer than ``count`` targets (or
+    organizations, for a takedown) when there are."""
     a = sim.s.actors
     cand = _candidates(sim, iv)
     if iv.kind == "organization_takedown":
         cand = cand[a.org[cand] >= 0]
     if not cand.size:
-        return np.zeros(0, dtype=np.int64)
-    score = _scores(sim, iv, cand)
+        known = " known to the police" if iv.target.view == "known" else ""
+        return np.zeros(0, dtype=np.int64), f"no alive actor of its kinds{known}"
+    rule = iv.target.rule
+    note = ""
+    if rule in SET_RULES:
+        net = known_network(sim, iv.target.view)
+        labels = a.label[cand].tolist()
+        chosen, note = _set_rule(_analysis(rule), net, iv, sim, labels)
+        rank = {x: len(chosen) - i for i, x in enumerate(chosen)}
+        score = np.array([rank.get(x, 0) for x in labels], dtype=np.float64)
+    else:
+        score = _scores(sim, iv, cand)
     # highest score first; ties broken by uid (stable, reproducible)
     order = np.lexsort((a.uid[cand], -score))
     ranked = cand[order]
-    if iv.target.rule in ("key_players", "min_cut", "interdiction"):
+    if rule in SET_RULES:
         ranked = ranked[score[order] > 0]
     if iv.kind == "organization_takedown":
         orgs = pd.unique(a.org[ranked])[: iv.target.count]
         hit = np.isin(a.org, orgs) & a.alive
-        return np.flatnonzero(hit)
-    return ranked[: iv.target.count]
+        if orgs.size < iv.target.count and not note:
+            note = f"the candidates belong to {orgs.size} organization(s)"
+        return np.flatnonzero(hit), note
+    out = ranked[: iv.target.count]
+    if out.size < iv.target.count and not note:
+        known = " known to the police" if iv.target.view == "known" else ""
+        note = f"only {cand.size} alive actor(s) of its kinds{known}"
+    return out, note
