@@ -234,3 +234,37 @@ def test_caviar_report_from_disk(browser_context, tmp_path, shared_data):
     n, done, svg = _open_report(browser_context, tmp_path / "caviar.html",
                                 "report-analysis-caviar.png")
     assert n >= 3 and done == n == svg
+
+
+def test_the_stored_ensembles_are_paged(browser_context, tmp_path):
+    """More stored ensembles than a page (200): the list shows the newest page, and Older
+    and Newer move through the store."""
+    import fentanet
+    from ensemble_standin import StandInScenario, simulate
+    from fentanet.web.server import ServerThread
+
+    made = [fentanet.ensemble(StandInScenario(), runs=1, seed=s, scheduler="serial",
+                              store=tmp_path / "work" / "runs", progress=False,
+                              model=simulate).id for s in range(1, 203)]
+    with ServerThread(tmp_path / "work") as server:
+        page = browser_context.new_page()
+        rec = Recorder(page, (server.url,))
+        page.goto(server.url)
+        page.click("#tab-btn-strategies")
+        page.wait_for_function("() => document.querySelector('#ens-page').textContent")
+        assert page.inner_text("#ens-page") == "1-200 of 202, newest first"
+        values = page.eval_on_selector_all("#ens-list option", "els => els.map(e => e.value)")
+        assert values == made[::-1][:200]
+        assert page.is_disabled("#ens-newer") and page.is_enabled("#ens-older")
+        page.click("#ens-older")
+        page.wait_for_function("() => document.querySelector('#ens-page').textContent"
+                               ".startsWith('201')")
+        assert page.inner_text("#ens-page") == "201-202 of 202, newest first"
+        values = page.eval_on_selector_all("#ens-list option", "els => els.map(e => e.value)")
+        assert values == made[1::-1]
+        assert page.is_enabled("#ens-newer") and page.is_disabled("#ens-older")
+        page.click("#ens-newer")
+        page.wait_for_function("() => document.querySelector('#ens-page').textContent"
+                               ".startsWith('1-')")
+        assert rec.blocked == [] and not rec.errors
+        page.close()

@@ -808,3 +808,25 @@ def test_bad_uncertain_ranges_are_refused_before_any_job(client, uncertain, extr
     assert all(w in r.json()["error"] for w in words), r.json()
     assert client.get("/api/jobs").json() == []
     assert client.get("/api/ensembles").json() == []
+
+
+def test_the_stored_ensembles_are_listed_newest_first_a_page_at_a_time(client):
+    """``GET /api/ensembles`` pages through the store (``offset``, ``limit``, the total in
+    ``X-Total-Count``), newest first even within one second; bad pages are refused."""
+    made = [fentanet.ensemble(StandInScenario(), runs=1, seed=s, scheduler="serial",
+                              store=client.work / "runs", progress=False, model=simulate).id
+            for s in (1, 2, 3)]
+    newest = made[::-1]
+    whole = client.get("/api/ensembles")
+    assert [e["ensemble"] for e in whole.json()] == newest
+    assert whole.headers["x-total-count"] == "3"
+    for offset, limit in ((0, 2), (2, 2), (1, 1), (3, 5)):
+        r = client.get(f"/api/ensembles?offset={offset}&limit={limit}")
+        assert r.status_code == 200 and r.headers["x-total-count"] == "3"
+        assert [e["ensemble"] for e in r.json()] == newest[offset:offset + limit]
+    for query, words in (("limit=0", "limit must be 1 to 1000"),
+                         ("limit=1001", "limit must be 1 to 1000"),
+                         ("offset=-1", "offset must be 0 or more"),
+                         ("limit=two", "limit")):
+        r = client.get(f"/api/ensembles?{query}")
+        assert r.status_code in (400, 422) and words in r.json()["error"], (query, r.text)

@@ -828,8 +828,14 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
         return RunStore(ws.root / "runs")
 
     @api.get("/api/ensembles")
-    def ensembles() -> list:
-        return _records(ensemble_list(_store()))
+    def ensembles(response: Response, offset: int = 0, limit: int = ENSEMBLES_SHOWN) -> list:
+        if offset < 0:
+            raise InputError("offset must be 0 or more", field="offset")
+        if not 1 <= limit <= ENSEMBLES_MAX:
+            raise InputError(f"limit must be 1 to {ENSEMBLES_MAX}", field="limit")
+        table = ensemble_list(_store())
+        response.headers["X-Total-Count"] = str(len(table))
+        return _records(table.iloc[offset:offset + limit])
 
     views: OrderedDict[str, tuple[Any, dict]] = OrderedDict()  # id -> (runs' state, view)
     views_lock = threading.Lock()
@@ -1040,6 +1046,12 @@ def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
             "download": ws.rel(archive)}
 
 
+ENSEMBLES_SHOWN = 200
+"""Ensembles ``GET /api/ensembles`` lists by default, newest first (``limit``); the header
+``X-Total-Count`` gives how many the store holds, and ``offset`` pages through them."""
+ENSEMBLES_MAX = 1000
+"""The largest ``limit`` of ``GET /api/ensembles``."""
+
 VIEWS_KEPT = 8
 """Views of stored ensembles the app keeps, those shown last (the tables and figures of one
 take about a second to make for a hundred runs)."""
@@ -1094,7 +1106,7 @@ def ensemble_list(store: Any) -> pd.DataFrame:
     runs = runs[runs.ensemble_id.notna()]
     if runs.empty:
         return pd.DataFrame(columns=cols)
-    rows = []
+    rows, began = [], []
     for eid, g in runs.groupby("ensemble_id", sort=False):
         names = dict.fromkeys(k for setup in g.setup if isinstance(setup, dict)
                               for k in setup.get("uncertain") or {})
@@ -1104,5 +1116,8 @@ def ensemble_list(store: Any) -> pd.DataFrame:
                      "finished": int((g.status == "done").sum()),
                      "failed": int((g.status == "failed").sum()), "uncertain": list(names),
                      "started": _when(g.started_at.min())})
-    out = pd.DataFrame(rows, columns=cols)
-    return out.sort_values("started", ascending=False, kind="stable").reset_index(drop=True)
+        began.append(g.started_at.min())
+    # newest first by the full start time (the listed one is to the second)
+    order = pd.Series(pd.to_datetime(began)).sort_values(ascending=False, kind="stable",
+                                                         na_position="last").index
+    return pd.DataFrame(rows, columns=cols).iloc[order].reset_index(drop=True)

@@ -4,7 +4,8 @@
 
 const state = { info: null, current: null, summary: null, selected: null, kinds: null,
                 scenarios: [], polling: {}, adhoc: [],
-                uncertain: [] };
+                uncertain: [], ensOffset: 0 };
+const ENSEMBLES_PAGE = 200;  // the server's default limit of api/ensembles
 const $ = (sel) => document.querySelector(sel);
 const PLOT_CONFIG = { responsive: true, displaylogo: false, scrollZoom: true };
 
@@ -388,9 +389,14 @@ function showUncertain() {
     `<li>${esc(u.name)}: ${fmt(u.low)} to ${fmt(u.high)}` +
     `<button data-remove-unc="${i}" title="remove">×</button></li>`).join("");
 }
-async function loadEnsembles() {
+async function loadEnsembles(move = 0) {
   try {
-    const list = await api("api/ensembles");
+    const offset = Math.max(0, state.ensOffset + move * ENSEMBLES_PAGE);
+    const res = await fetch(`api/ensembles?offset=${offset}&limit=${ENSEMBLES_PAGE}`);
+    const list = await res.json();
+    if (!res.ok) throw new Error(list.error || `${res.status} ${res.statusText}`);
+    const total = +(res.headers.get("x-total-count") || list.length);
+    state.ensOffset = offset;
     const sel = $("#ens-list");
     const was = sel.value;
     sel.innerHTML = list.length ? list.map((e) => `<option value="${esc(e.ensemble)}">${
@@ -399,6 +405,11 @@ async function loadEnsembles() {
           ` · ${e.ensemble}`)}</option>`).join("")
       : '<option value="">none yet</option>';
     if (list.some((e) => e.ensemble === was)) sel.value = was;
+    $("#ens-page").textContent = total > list.length
+      ? `${offset + 1}-${offset + list.length} of ${total}, newest first` : "";
+    $("#ens-newer").hidden = $("#ens-older").hidden = total <= ENSEMBLES_PAGE;
+    $("#ens-newer").disabled = offset === 0;
+    $("#ens-older").disabled = offset + list.length >= total;
   } catch (e) { toast(e.message); }
 }
 async function showStored() {
@@ -527,6 +538,8 @@ function wire() {
     if (b) { state.uncertain.splice(+b.dataset.removeUnc, 1); showUncertain(); }
   });
   $("#ens-show").addEventListener("click", showStored);
+  $("#ens-newer").addEventListener("click", () => loadEnsembles(-1));
+  $("#ens-older").addEventListener("click", () => loadEnsembles(1));
   $("#adhoc-list").addEventListener("click", (e) => {
     const b = e.target.closest("[data-remove]");
     if (b) { state.adhoc.splice(+b.dataset.remove, 1); showAdhoc(); }
