@@ -78,6 +78,7 @@ from fentanet.network.model import Network
 from fentanet.simulate.loop import step_params
 from fentanet.simulate.params import INTERVENTION_KINDS, KINDS_ENFORCED, MODES
 from fentanet.simulate.phases.market import trend
+from fentanet.simulate.phases.record import active_column
 from fentanet.simulate.population import WEEKS_PER_YEAR, PopulationParams, steady_state
 from fentanet.simulate.scenario import Scenario
 from fentanet.simulate.state import DEFAULT_CAPACITY
@@ -96,7 +97,7 @@ PRODUCT = ("ships", "distributes", "flow")  # link kinds carrying product betwee
 ORPHANED = ("supplies", "ships", "sells_to")  # listings of a marketplace that leaves
 SELLERS = ("dealer", "marketplace")  # independent ones are replaced when arrested
 ACTIVE = ("lab", "supplier", "marketplace", "route", "trafficker", "dealer", "launderer",
-          "official", "prescriber")
+          "official", "prescriber", "business")
 
 
 class Link:
@@ -700,7 +701,7 @@ class TradeModel(mesa.Model):
             if self.t + 1e-9 < iv.start or (iv.end is not None and self.t + 1e-9 >= iv.end):
                 continue
             x = iv.intensity
-            cost += iv.cost * x * self.dt
+            cost += iv.unit_cost(p.costs) * x * self.dt
             k = iv.kind
             if k == "intelligence_sharing":
                 e.intel *= 1.0 + p.enforcement.effort_gain * x
@@ -1307,7 +1308,7 @@ class TradeModel(mesa.Model):
     def record(self) -> None:
         now = self.now
         for kind in ACTIVE:
-            now[f"{kind}s_active"] = sum(1 for x in self.by_kind[kind] if x.alive)
+            now[active_column(kind)] = sum(1 for x in self.by_kind[kind] if x.alive)
         now["seized_kg"] = now["seized_routes_kg"] + now["seized_stock_kg"]
         now["stock_kg"] = sum(x.product for x in self.actors)
         now["precursor_stock_kg"] = sum(x.precursor for x in self.actors)

@@ -17,16 +17,17 @@ def test_cost_per_death_averted_counts_only_the_extra_cost():
     cmp = fentanet.compare(sc, {"nal": [{"kind": "naloxone", "intensity": 1.0}]}, seed=3)
     t = cmp.table
     steps = 26
-    assert t.loc["baseline", "cost_usd"] == pytest.approx(5e7 * 0.5 * steps / 52)
-    assert t.loc["nal", "cost_usd"] == pytest.approx((5e7 * 0.5 + 5e7 * 1.0) * steps / 52)
+    unit = 5e7 * 0.00145  # the national defaults of both, scaled to the toy's 4,500 people
+    assert t.loc["baseline", "cost_usd"] == pytest.approx(unit * 0.5 * steps / 52)
+    assert t.loc["nal", "cost_usd"] == pytest.approx((unit * 0.5 + unit * 1.0) * steps / 52)
     assert t.loc["baseline", "extra_cost_usd"] == 0
-    assert t.loc["nal", "extra_cost_usd"] == pytest.approx(5e7 * 1.0 * steps / 52)
+    assert t.loc["nal", "extra_cost_usd"] == pytest.approx(unit * 1.0 * steps / 52)
     base, nal = cmp.results["baseline"].summary, cmp.results["nal"].summary
     averted = base["deaths_total"] - nal["deaths_total"]  # every cause, as the CLI counts
     assert averted > 0 and t.loc["nal", "deaths_averted"] == averted
     assert t.loc["nal", "overdose_deaths_averted"] == (
         base["overdose_deaths_total"] - nal["overdose_deaths_total"])
-    assert t.loc["nal", "cost_per_death_averted"] == pytest.approx(5e7 * steps / 52 / averted)
+    assert t.loc["nal", "cost_per_death_averted"] == pytest.approx(unit * steps / 52 / averted)
     assert t.loc["nal", "supply_reduction"] == pytest.approx(
         1 - nal["supply_kg_total"] / base["supply_kg_total"])
 

@@ -106,7 +106,7 @@ def test_every_intervention_of_the_design_table_exists():
     assert len(INTERVENTION_KINDS) == 16
     for kind in INTERVENTION_KINDS:
         iv = Intervention(kind=kind)
-        assert iv.cost > 0
+        assert iv.unit_cost() == INTERVENTION_KINDS[kind]["cost"] > 0
 
 
 def test_every_parameter_has_a_source():
@@ -135,3 +135,32 @@ def test_integer_fields_are_known_by_path():
     for path in ("years", "dt", "network.generate.capacity_slack", "network.generate.mix.lab",
                  "params.market.elasticity", "params.nothing", "network.generate.nothing"):
         assert not sc.integer_field(path), path
+
+
+def test_intervention_costs_come_from_the_scenario():
+    """Without its own cost_per_unit an intervention costs the scenario's usd_per_unit of
+    its kind times the scale; a mapping changes only the kinds it names; its own cost is
+    used as given. The toy scales the national defaults to its 4,500 people."""
+    from fentanet.simulate.params import CostParams
+
+    assert load("us-baseline").params.costs == CostParams()
+    toy = load("toy")
+    assert toy.params.costs.scale == 0.00145
+    assert Intervention(kind="naloxone").unit_cost(toy.params.costs) == pytest.approx(
+        5e7 * 0.00145)
+    sc = toy.override({"params.costs.usd_per_unit": {"naloxone": 2e6}, "params.costs.scale": 2})
+    costs = sc.params.costs
+    assert Intervention(kind="naloxone").unit_cost(costs) == 4e6
+    assert Intervention(kind="lab_raids").unit_cost(costs) == 2 * 2e7
+    assert Intervention(kind="naloxone", cost_per_unit=7.0).unit_cost(costs) == 7.0
+    r = fentanet.simulate(sc, seed=1, years=0.5, interventions=[
+        {"kind": "naloxone", "intensity": 0.5}])
+    assert r.summary["intervention_cost_usd_total"] == pytest.approx(4e6 * 0.5 * 26 / 52)
+    for bad, words in (({"params.costs.usd_per_unit": {"raids": 1.0}},
+                        ["costs.usd_per_unit", "unknown intervention 'raids'", "lab_raids"]),
+                       ({"params.costs.usd_per_unit": {"naloxone": -1.0}},
+                        ["costs.usd_per_unit", "expected a value >= 0"]),
+                       ({"params.costs.scale": 0}, ["costs.scale", "greater than 0"])):
+        with pytest.raises(InputError) as err:
+            toy.override(bad)
+        assert all(w in str(err.value) for w in words), str(err.value)

@@ -535,3 +535,28 @@ def test_a_market_whose_supply_vanishes_has_bounded_volatility_and_potency():
     sigma = sim.p.market.potency_noise * market.VOLATILITY_MAX
     z = (np.log(sim.s.potency[0] / base) + sigma**2 / 2) / sigma  # the draw behind it
     assert np.isfinite(sim.s.potency[0]) and abs(z) < 6
+
+
+def test_every_enforced_kind_has_its_active_and_arrest_columns():
+    """``<kind>s_active`` (``businesses_active``) counts the alive actors of every enforced
+    kind at the end of each step, next to ``arrests_<kind>``."""
+    from fentanet.simulate.loop import Sim
+    from fentanet.simulate.params import KINDS_ENFORCED
+    from fentanet.simulate.phases.record import active_column
+    from fentanet.simulate.run import build_network, prepare
+    from fentanet.simulate.state import KIND
+
+    sc = prepare("toy", years=0.2, interventions=[
+        {"kind": "anti_money_laundering", "intensity": 50.0},
+        {"kind": "intelligence_sharing", "intensity": 50.0}])
+    sim = Sim(sc, build_network(sc), 3)
+    seen = set()
+    while sim.step < sim.n_steps:
+        sim.run_step()
+        row, a = sim.rows[-1], sim.s.actors
+        for kind in KINDS_ENFORCED:
+            alive = int((a.kind[: a.n] == KIND[kind])[a.alive[: a.n]].sum())
+            assert row[active_column(kind)] == alive, kind
+            assert f"arrests_{kind}" in row
+        seen.add(row["businesses_active"])
+    assert active_column("business") == "businesses_active" and len(seen) > 1  # some arrested

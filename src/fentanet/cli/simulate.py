@@ -391,7 +391,8 @@ def _demo_section() -> None:
         strategy on the same seeds (common random numbers), run on the local Dask cluster
         (or ``$FENTANET_SCHEDULER``) and kept in a run store in the demo's folder, so the
         report shows bands over seeds and intervals of the differences. Quick demos
-        (``--actors`` below 10,000, as in tests) scale the scenario down."""
+        (``--actors`` below 10,000, as in tests) scale the scenario down: its people using,
+        demand and intervention costs in proportion to the actors."""
         import time
 
         import numpy as np
@@ -407,7 +408,8 @@ def _demo_section() -> None:
             overrides.update({"network.generate.actors": demo.actors,
                               "network.generate.population": gen["population"] * k,
                               "network.generate.demand_kg_per_year":
-                                  gen["demand_kg_per_year"] * k})
+                                  gen["demand_kg_per_year"] * k,
+                              "params.costs.scale": k})
         actors = overrides.get("network.generate.actors", gen["actors"])
         console.print(f"us-baseline ({actors:,} actors), {DEMO_YEARS} years, strategies "
                       f"from 0.25 years, seeds {demo.seed}..{demo.seed + DEMO_SEEDS - 1}",

@@ -310,32 +310,6 @@ class PublicHealthParams(_Group):
                               "scam and counterfeit awareness", ge=0, le=1)
 
 
-class Params(_Group):
-    """All parameter groups of a scenario; ``population`` goes to the population model."""
-
-    supply: SupplyParams = SupplyParams()
-    routes: RouteParams = RouteParams()
-    market: MarketParams = MarketParams()
-    money: MoneyParams = MoneyParams()
-    enforcement: EnforcementParams = EnforcementParams()
-    adaptation: AdaptationParams = AdaptationParams()
-    public_health: PublicHealthParams = PublicHealthParams()
-    population: dict[str, Any] = Field(
-        default_factory=dict, description="overrides of the population model's parameters "
-        "(fentanet.simulate.population.PopulationParams)")
-
-    @field_validator("population")
-    @classmethod
-    def _population(cls, value: dict[str, Any]) -> dict[str, Any]:
-        from fentanet.simulate.population import PopulationParams
-
-        try:
-            PopulationParams.from_mapping(value, where="population")
-        except InputError as exc:
-            raise ValueError(f"{exc.field}: {exc.detail}") from None
-        return value
-
-
 INTERVENTION_KINDS: dict[str, dict[str, Any]] = {
     "lab_raids": {"acts_on": ("lab",), "cost": 2.0e7,
                   "seed": "dismantle clandestine labs, disrupt production"},
@@ -371,7 +345,56 @@ INTERVENTION_KINDS: dict[str, dict[str, Any]] = {
                  "seed": "overdose reversal (not in the seed; every user expects it)"},
 }
 """The interventions of DESIGN.md: the actor kinds whose detection they raise, the default
-cost in USD per unit of intensity per year (assumption), and the seed's wording."""
+cost in USD per unit of intensity per year at national scale (assumption; the default of
+``params.costs.usd_per_unit``), and the seed's wording."""
+
+
+class CostParams(_Group):
+    """What the interventions cost. The defaults are national: a programme at intensity 1
+    across a country of about 3 million people using (us-baseline); a smaller scenario
+    scales them with ``scale`` (the toy's is its people using over us-baseline's)."""
+
+    usd_per_unit: dict[str, float] = P(
+        {kind: spec["cost"] for kind, spec in INTERVENTION_KINDS.items()}, ASSUMPTION,
+        "USD per unit of intensity per year of each intervention at national scale (orders "
+        "of magnitude of US federal programme budgets); an intervention's own cost_per_unit "
+        "replaces it")
+    scale: float = P(1.0, ASSUMPTION, "multiplies every usd_per_unit (not an intervention's "
+                     "own cost_per_unit): 1 at national scale", gt=0)
+
+    @field_validator("usd_per_unit")
+    @classmethod
+    def _by_kind(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        return _by_key(cls, info, value, tuple(INTERVENTION_KINDS), "intervention")
+
+
+class Params(_Group):
+    """All parameter groups of a scenario; ``population`` goes to the population model."""
+
+    supply: SupplyParams = SupplyParams()
+    routes: RouteParams = RouteParams()
+    market: MarketParams = MarketParams()
+    money: MoneyParams = MoneyParams()
+    enforcement: EnforcementParams = EnforcementParams()
+    adaptation: AdaptationParams = AdaptationParams()
+    public_health: PublicHealthParams = PublicHealthParams()
+    costs: CostParams = CostParams()
+    population: dict[str, Any] = Field(
+        default_factory=dict, description="overrides of the population model's parameters "
+        "(fentanet.simulate.population.PopulationParams)")
+
+    @field_validator("population")
+    @classmethod
+    def _population(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from fentanet.simulate.population import PopulationParams
+
+        try:
+            PopulationParams.from_mapping(value, where="population")
+        except InputError as exc:
+            raise ValueError(f"{exc.field}: {exc.detail}") from None
+        return value
+
+
 
 PUBLIC_HEALTH_KINDS = ("education", "take_back", "prevention_treatment", "scam_awareness",
                        "naloxone")

@@ -31,6 +31,7 @@ from fentanet.simulate.params import (
     INTERVENTION_KINDS,
     MODES,
     PUBLIC_HEALTH_KINDS,
+    CostParams,
     Params,
     TargetRule,
 )
@@ -94,12 +95,14 @@ class Intervention(BaseModel):
                              "border_security, postal_screening")
         return self
 
-    @property
-    def cost(self) -> float:
-        """USD per unit of intensity per year."""
+    def unit_cost(self, costs: CostParams | None = None) -> float:
+        """USD per unit of intensity per year: the intervention's own ``cost_per_unit``,
+        else the scenario's default for its kind times its scale (``params.costs``; the
+        national defaults without it)."""
         if self.cost_per_unit is not None:
             return self.cost_per_unit
-        return float(INTERVENTION_KINDS[self.kind]["cost"])
+        costs = CostParams() if costs is None else costs
+        return float(costs.usd_per_unit[self.kind] * costs.scale)
 
     @property
     def screened_modes(self) -> tuple[str, ...]:

@@ -47,7 +47,7 @@ def run(sim) -> None:
         if not _active(sim, j, iv):
             continue
         x = iv.intensity
-        cost = iv.cost * x * sim.dt
+        cost = iv.unit_cost(p.costs) * x * sim.dt
         eff.cost += cost
         eff.cost_by_kind[iv.kind] = eff.cost_by_kind.get(iv.kind, 0.0) + cost
         acts_on = INTERVENTION_KINDS[iv.kind]["acts_on"]

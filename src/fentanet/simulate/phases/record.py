@@ -17,10 +17,16 @@ from fentanet.simulate.phases.enforcement import ARREST_COLUMNS
 from fentanet.simulate.state import KIND
 
 ACTIVE = ("lab", "supplier", "marketplace", "route", "trafficker", "dealer", "launderer",
-          "official", "prescriber")
+          "official", "prescriber", "business")
 
 
-_ACTIVE_COLUMNS = tuple((f"{kind}s_active", KIND[kind]) for kind in ACTIVE)
+def active_column(kind: str) -> str:
+    """The series column counting the alive actors of ``kind`` (``labs_active``,
+    ``businesses_active``)."""
+    return f"{kind}{'es' if kind.endswith('s') else 's'}_active"
+
+
+_ACTIVE_COLUMNS = tuple((active_column(kind), KIND[kind]) for kind in ACTIVE)
 _DEFAULT_ZERO = (*ARREST_COLUMNS, *(f"seized_{m}_kg" for m in MODES), "entrants", "recruits",
                  "sellers_replaced", "suspensions", "organizations_failed", "listings_moved",
                  "lost_kg", "seized_stock_kg", "money_seized_usd")
