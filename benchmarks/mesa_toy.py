@@ -44,7 +44,8 @@ lives in ``scenario.params`` is written here again), on the same network:
     leader, no member, insolvent), replacement after a delay with
     ``Binomial(vacancies, 1 - exp(-r * dt * alive / initial))`` and a tie to a friend of
     a friend, replacement of arrested independent dealers and marketplaces, entry of labs
-    and suppliers while the price is high, migration of listings.
+    and suppliers while the price is high, their exit while it is low, migration of
+    listings.
 11. record: one dict row per step of the series (the Mesa user's ``DataCollector`` rows
     without its per-reporter calls).
 
@@ -68,7 +69,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import mesa
 import numpy as np
@@ -580,6 +581,7 @@ class TradeModel(mesa.Model):
         for m, lns in self.diverting.items():
             m.diversion0 = sum(ln.weight for ln in lns)
         self.n_labs0 = len(self.by_kind["lab"])
+        self.entrants: list[Actor] = []  # in the order they entered
         # the police's initial knowledge; stocks at their targets; initial cash
         share = p.enforcement.known_share
         for ln in self.links:
@@ -1109,6 +1111,8 @@ class TradeModel(mesa.Model):
         self.recruit(recruits)  # together: ties formed now are seen from the next step
         if ad.entry:
             self.entry()
+        if ad.exit:
+            self.exit()
         if ad.migration and self.orphans:
             self.migration()
         orgs = [o for o in self.by_kind["organization"] if o.alive]
@@ -1267,9 +1271,47 @@ class TradeModel(mesa.Model):
             new += 1
         self.now["entrants"] = new
 
+    def exit(self) -> None:
+        """Labs and illicit suppliers leave while the price is below the exit threshold:
+        ``Binomial(N, 1 - exp(-rate * gap * dt))`` per kind, the latest entrants first,
+        then the smallest; an organization keeps its last lab, the trade its last illicit
+        supplier; their places are not refilled."""
+        ad = self.p.adaptation
+        gap = ad.exit_threshold - self.now.get("price_index", 1.0)
+        self.now["exits"] = 0
+        if gap <= 0 or ad.exit_rate <= 0:
+            return
+        p = -math.expm1(-ad.exit_rate * gap * self.dt)
+        gone: list[Actor] = []
+        for kind in ("lab", "supplier"):
+            can = [x for x in self.by_kind[kind] if x.alive and not x.legit
+                   and x.role not in ("leader", "lieutenant")]
+            both = set(can)
+            new = [x for x in reversed(self.entrants) if x in both]
+            fresh = set(new)
+            order = new + sorted((x for x in can if x not in fresh), key=lambda x: x.capacity)
+            if kind == "supplier":
+                order = order[:-1]
+            else:
+                left = Counter(x.org for x in order if x.org is not None)
+                keep = []
+                for x in order:
+                    if x.org is None or left[x.org] > 1:
+                        keep.append(x)
+                        if x.org is not None:
+                            left[x.org] -= 1
+                order = keep
+            if order:
+                gone += order[: int(self.rng.binomial(len(order), p))]
+        self.remove(gone, arrest=False)
+        for x in gone:
+            x.vacant = False  # the place is gone, not open to a recruit
+        self.now["exits"] = len(gone)
+
     def join(self, x: Actor) -> None:
         """An entrant joins the model's lists."""
         self.actors.append(x)
+        self.entrants.append(x)
         self.by_kind[x.kind].add(x)
         self.enforced.add(x)
 

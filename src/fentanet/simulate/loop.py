@@ -123,6 +123,7 @@ class Sim:
         self.orphans = np.zeros((0, 5), dtype=np.int64)
         self.releases: dict[int, np.ndarray] = {}
         self.n_labs0 = int((self.s.actors.kind == KIND["lab"]).sum())
+        self.n_actors0 = self.s.actors.n  # slots from here on are entrants
         self._last_reveal = 0.0
         interventions.init(self)
         shipping.init(self)

@@ -293,10 +293,28 @@ class AdaptationParams(_Group):
     entry_rate: float = P(30.0, ASSUMPTION, "entrants per year per unit of price index above "
                           "the threshold, for each of labs and suppliers, per 100 labs", ge=0)
     entry_threshold: float = P(1.2, ASSUMPTION, "price index above which entry starts", gt=0)
+    exit: bool = P(True, ASSUMPTION, "labs and illicit suppliers leave while the price "
+                   "(margin) is low, the latest entrants first, then the smallest (young and "
+                   "small plants fail most often: Dunne, Roberts & Samuelson, QJE 104(4) "
+                   "1989); an organization keeps its last lab, the trade its last illicit "
+                   "supplier (off: capacity that entered stays)")
+    exit_rate: float = P(2.0, ASSUMPTION, "hazard per year with which each lab or illicit "
+                         "supplier that can leave does, per unit of price index below the "
+                         "threshold", ge=0)
+    exit_threshold: float = P(0.9, ASSUMPTION, "price index below which exit starts (under "
+                              "the status quo's 1, and at most entry_threshold)", gt=0)
     migration: bool = P(True, SOSKA, "listings move from a marketplace that leaves (taken "
                         "down or insolvent) to a surviving one")
     migration_rate: float = P(12.0, ASSUMPTION, "rate per year at which an orphaned listing "
                               "moves", ge=0)
+
+    @model_validator(mode="after")
+    def _thresholds(self) -> AdaptationParams:
+        if self.exit_threshold > self.entry_threshold:
+            raise ValueError(f"exit_threshold ({self.exit_threshold}) is above "
+                             f"entry_threshold ({self.entry_threshold}): at a price between "
+                             "them labs would enter and leave at once")
+        return self
 
 
 class PublicHealthParams(_Group):

@@ -21,6 +21,10 @@
 - Entry: while the price index is above ``entry_threshold``, new labs and illicit
   suppliers appear at rate ``entry_rate * (price - threshold)`` per 100 initial labs, with
   fresh uids, linked to existing suppliers, labs and routes.
+- Exit: while the price index is below ``exit_threshold``, labs and illicit suppliers
+  leave with the hazard ``exit_rate * (threshold - price)`` per year each, the latest
+  entrants first, then the smallest; an organization keeps its last lab and the trade its
+  last illicit supplier; their places are not refilled.
 - Replacement of independent sellers (``seller_replacement``): the place of an arrested
   dealer or marketplace without an organization is taken by a newcomer after the delay, at
   ``seller_replacement_rate``; newcomers and recruits join in one call, so the ties formed
@@ -61,6 +65,8 @@ def run(sim) -> None:
         _recruit(sim, slots)  # one call: the ties formed now are seen from the next step
     if ad.entry:
         _entry(sim)
+    if ad.exit:
+        _exit(sim)
     if ad.migration and sim.orphans.size:
         _migration(sim)
     a = sim.s.actors
@@ -877,6 +883,77 @@ def _entry(sim):
         _lengthen(sim, "market_of", -1)
         _lengthen(sim, "org_initial", 0.0)
     sim.now["entrants"] = float(new)
+
+
+def _exit(sim):
+    """Exit: while the price index is below ``exit_threshold``, each lab and illicit
+    supplier that can leave has the hazard ``exit_rate * (threshold - price)`` per year;
+    per kind the count that leaves is ``Binomial(N, 1 - exp(-hazard * dt))`` (one keyed
+    uniform per kind, stream ``adaptation.exit``), and those who go are the first ``K`` of
+    :func:`_leavers`. They leave as an insolvent independent quits (their stocks lost, and
+    counted); their places are not refilled."""
+    ad = sim.p.adaptation
+    gap = ad.exit_threshold - sim.now.get("price_index", 1.0)
+    if gap <= 0 or ad.exit_rate <= 0:
+        sim.now["exits"] = 0.0
+        return
+    p = -np.expm1(-ad.exit_rate * gap * sim.dt)
+    a, topo = sim.s.actors, sim.topo
+    gone = []
+    for kind in ("lab", "supplier"):
+        order = _leavers(topo.slots(kind), a.alive, a.legit, a.org, a.role, a.capacity,
+                         sim.n_actors0, kind == "lab")
+        if order.size:
+            k = sim.streams.binomial("adaptation.exit", sim.step, np.array([KIND[kind]]),
+                                     np.array([order.size]), p)
+            gone.append(order[: int(k[0])])
+    gone = np.concatenate(gone) if gone else _NO_SLOTS
+    if gone.size:
+        enforcement.remove(sim, gone, cause="exit")
+        a.vacant[gone] = False  # the place is gone, not open to a recruit
+    sim.now["exits"] = float(gone.size)
+
+
+@numba.njit(cache=True)
+def _leavers(slots, alive, legit, org, role, capacity, n0, labs):
+    """The actors among ``slots`` that can leave, in the order they go: the entrants (slots
+    from ``n0`` on) from the latest, then the others from the smallest capacity (ties by
+    slot). Only alive, illicit actors that hold no leader's or lieutenant's role; for
+    ``labs`` each organization keeps its last one (the latest in that order), and of
+    suppliers the trade keeps its last one."""
+    cand = np.empty(slots.size, dtype=np.int64)
+    m = 0
+    for v in slots:
+        if alive[v] and not legit[v] and role[v] < LIEUTENANT:
+            cand[m] = v
+            m += 1
+    cand = cand[:m]
+    entrant = cand >= n0
+    new = cand[entrant][::-1]
+    old = cand[~entrant]
+    old = old[np.argsort(capacity[old], kind="mergesort")]
+    order = np.concatenate((new, old))
+    if not labs:
+        return order[: max(order.size - 1, 0)]
+    top = 0
+    for v in order:
+        top = max(top, org[v] + 1)
+    left = np.zeros(top, dtype=np.int64)  # alive labs per organization slot
+    for v in order:
+        if org[v] >= 0:
+            left[org[v]] += 1
+    out = np.empty(order.size, dtype=np.int64)
+    k = 0
+    for v in order:
+        o = org[v]
+        if o < 0:
+            out[k] = v
+            k += 1
+        elif left[o] > 1:
+            left[o] -= 1
+            out[k] = v
+            k += 1
+    return out[:k]
 
 
 def _lengthen(sim, name: str, fill) -> None:
