@@ -10,13 +10,13 @@ import pytest
 
 from fentanet import datasets, generate
 from fentanet.analysis.flow import max_flow
+from fentanet.analysis.interdiction import interdict
 from fentanet.analysis.summary import analyze
 from fentanet.errors import InputError
 from fentanet.network import Network
 from fentanet.report.analysis import (
     analysis_report,
     broker_table,
-    default_budgets,
     highlight_sets,
     top_table,
 )
@@ -94,13 +94,35 @@ def test_the_report_refuses_an_analysis_of_another_network():
         analysis_report(net, a, k=3)
 
 
-@pytest.mark.parametrize(("budget", "want"), [
-    (5.0, [0.0, 2.0, 3.0, 5.0, 7.0, 8.0, 10.0]),
-    (2.5, list(np.linspace(0, 5, 7))),
-    (0.0, [0.0]),
-])
-def test_default_budgets(budget, want):
-    assert default_budgets(budget) == pytest.approx(want)
+def test_the_curve_is_the_optimum_at_every_budget_it_draws():
+    """The auditor's finding F1: sampled budgets held flat hid the optimum between them.
+    The default curve is the staircase of interdiction_steps: at every whole budget from
+    0 to twice the analysis's, the figure's step line gives what the MILP gives there."""
+    net = generate({"actors": 100}, seed=3)
+    a = analyze(net, k=2, steps=3, budget=4, strategies=("degree",))
+    rep = analysis_report(net, a)
+    [line] = rep.figures()["interdiction-curve"].data
+    assert line.line.shape == "hv" and max(line.x) == 8
+    x, y = np.asarray(line.x, dtype=float), np.asarray(line.y, dtype=float)
+    assert (np.diff(y) <= 1e-12).all()
+    for b in range(9):
+        drawn = y[np.searchsorted(x, b, side="right") - 1]
+        res = interdict(net, b, target="actors")
+        assert res.optimal and drawn == pytest.approx(res.flow_after, rel=1e-9), b
+    assert all("the optimum at each of these budgets" in c[3] for c in line.customdata)
+    text = rep.render()
+    assert "The least flow left at every budget from 0 to 8" in text
+    assert "costs are multiples of 1" in text
+
+
+def test_sampled_budgets_are_drawn_as_points_not_steps():
+    net = generate({"actors": 100}, seed=3)
+    a = analyze(net, k=2, steps=3, budget=4, strategies=("degree",))
+    rep = analysis_report(net, a, budgets=[0, 3, 8])
+    [line] = rep.figures()["interdiction-curve"].data
+    assert line.line.shape == "linear" and line.line.dash == "dot"
+    assert list(line.x) == [0, 3, 8]
+    assert "budgets in between were not solved" in rep.render()
 
 
 def test_caviar(shared_data):

@@ -10,7 +10,12 @@ from fentanet.analysis.brokerage import ROLES, brokerage
 from fentanet.analysis.centrality import MEASURES, centralities, centrality
 from fentanet.analysis.communities import Communities, communities
 from fentanet.analysis.flow import MaxFlow, max_flow
-from fentanet.analysis.interdiction import Interdiction, interdict, interdiction_curve
+from fentanet.analysis.interdiction import (
+    Interdiction,
+    interdict,
+    interdiction_curve,
+    interdiction_steps,
+)
 from fentanet.analysis.keyplayers import KeyPlayerResult, key_players, kpp_score
 from fentanet.analysis.resilience import resilience
 from fentanet.analysis.structure import components, network_measures
@@ -32,6 +37,7 @@ __all__ = [
     "components",
     "interdict",
     "interdiction_curve",
+    "interdiction_steps",
     "key_players",
     "kpp_score",
     "max_flow",

@@ -102,6 +102,15 @@ targets, but 1.5-2.5 minutes for one (links, budget 5: its root cut loop stalls)
 
 Target = Literal["links", "actors", "both"]
 TARGETS = ("links", "actors", "both")
+STEP_SOLVES = 60
+"""Most solves :func:`interdiction_steps` spends on one curve (one per step of the
+staircase, from the top budget down); past it the budgets below the lowest step found are
+left unsolved, and the table says so (its lowest ``budget`` is then above 0)."""
+STEP_RESOLUTION = 1e-4
+"""Where target costs share no decimal grid (:meth:`Problem.cost_grid`) or only one finer
+than this share of the largest cost, the steps of :func:`interdiction_steps` are located
+to within this share of the largest cost (well above the MILP solver's tolerances, which
+could otherwise let a set a hair over a budget count as within it)."""
 SWAP_SOLVES = 60
 """Max flows the heuristic's local search may spend (on graphs up to SWAP_ARCS arcs)."""
 SWAP_ARCS = 10_000
@@ -291,6 +300,23 @@ class Problem:
         self._model: tuple | None = None
 
     # -------------------------------------------------------------- helpers
+    def cost_grid(self) -> float | None:
+        """The largest ``g`` such that every target's cost is a whole multiple of it, for
+        costs with at most 6 decimals (1 for unit costs, 0.5 for costs such as 1.5 and 2);
+        ``None`` when there is no such grid. Every set's cost is then a multiple of ``g``,
+        so the least flow within a budget can change only at multiples of ``g``."""
+        cost = self.elem_cost[self.elem_cost > 0]
+        if cost.size == 0:
+            return 1.0
+        for digits in range(7):
+            scaled = cost * 10.0**digits
+            whole = np.round(scaled)
+            if whole.max() >= 2.0**53:
+                return None
+            if np.all(np.abs(scaled - whole) <= 1e-9 * np.maximum(1.0, scaled)):
+                return float(np.gcd.reduce(whole.astype(np.int64))) / 10.0**digits
+        return None
+
     def capacity_without(self, chosen: np.ndarray) -> np.ndarray:
         """Arc capacities with the arcs of the chosen targets (bool over targets) at 0."""
         has = self.arc_elem >= 0
@@ -735,7 +761,10 @@ class Problem:
                     bound = max(bound, info["bound"])
                     optimal = info["optimal"]
                     trial = self.flow_without(found)
-                    if trial[0] <= value + self.tolerance(value):
+                    # the solver's integrality tolerance can let a set a hair over the
+                    # budget through: such a set is not an answer
+                    fits = self.elem_cost[found].sum() <= budget + 1e-9 * max(1.0, budget)
+                    if fits and trial[0] <= value + self.tolerance(value):
                         chosen, objective, state = found, info["objective"], trial
         value, flow, cap = state if state is not None else self.flow_without(chosen)
         if chosen.any() and np.isfinite(value):
@@ -889,3 +918,117 @@ def interdiction_curve(net: Network, budgets: Iterable[float], *, target: Target
         })
     return pd.DataFrame(rows, columns=["budget", "flow_before", "flow_after", "reduction",
                                        "removed", "cost_used", "optimal", "gap", "method"])
+
+
+def interdiction_steps(net: Network, up_to: float, *, target: Target = "links",
+                       cost: str | None = "cost", sources: Any = None, sinks: Any = None,
+                       exact: bool = True, time_limit: float | None = None,
+                       node_limit: int | None = None, max_solves: int = STEP_SOLVES,
+                       capacity: str | None = "capacity") -> pd.DataFrame:
+    """The budget-flow trade-off at every budget from 0 to ``up_to``, as a staircase.
+
+    The least flow within a budget is a step function of the budget: it falls only at
+    budgets where a new set of targets becomes affordable, which with costs on a grid
+    ``g`` (:meth:`Problem.cost_grid`: 1 for whole-number costs) are multiples of ``g``.
+    The staircase is found from the top down: :func:`interdict` at ``up_to``; an optimum
+    that costs ``c`` is also optimal at every budget from ``c`` to the one solved (it fits
+    them all, and less money never buys less flow), so the next solve is at ``c - g``,
+    until a step starts at 0. One solve per step, never more than one per multiple of
+    ``g``; where costs have no grid (or one finer than :data:`STEP_RESOLUTION` times the
+    largest cost) the next solve is at ``c`` less that much, so a step is located to
+    within it.
+    At most ``max_solves`` solves (:data:`STEP_SOLVES`); past it the budgets below the
+    lowest step found are left unsolved.
+
+    A row not proven optimal (``time_limit`` or ``node_limit`` reached, or ``exact``
+    false) holds the best set found, and its flow is an upper bound over its budgets; a
+    cheaper set found at a lower budget replaces it when that leaves less flow, so the
+    flow never rises with the budget.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per step, by budget: ``budget`` (where the step starts) and ``budget_to``
+        (the last budget it was solved for: the next row's ``budget`` less the grid, or
+        ``up_to``), ``flow_before``, ``flow_after`` (the least flow at every budget of
+        the step when ``optimal``), ``reduction``, ``removed``, ``cost_used``,
+        ``optimal``, ``gap`` and ``method``. ``attrs`` holds ``up_to``, ``grid`` (``None``
+        without one), ``resolution`` (the grid, or the step's precision), ``solves`` and
+        ``complete`` (whether the steps reach budget 0).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from fentanet import Network
+    >>> links = pd.DataFrame({"source": ["s", "s", "a", "b"], "target": ["a", "b", "t", "t"],
+    ...                       "kind": "flow", "capacity": [3.0, 2.0, 3.0, 2.0],
+    ...                       "cost": [1.0, 1.0, 2.0, 1.0]})
+    >>> net = Network(links=links, meta={"source": "s", "sink": "t"})
+    >>> steps = interdiction_steps(net, 4)
+    >>> steps[["budget", "budget_to", "flow_after"]].to_numpy().tolist()
+    [[0.0, 0.0, 5.0], [1.0, 1.0, 2.0], [2.0, 4.0, 0.0]]
+    """
+    end = _check_budget(up_to)
+    if isinstance(max_solves, bool) or not isinstance(max_solves, (int, np.integer)) \
+            or max_solves < 1:
+        raise InputError(f"max_solves must be a whole number of at least 1, got "
+                         f"{max_solves!r}", field="max_solves")
+    problem = Problem(net, target=target, cost=cost, sources=sources, sinks=sinks,
+                      capacity=capacity)
+    grid = problem.cost_grid()
+    top_cost = float(problem.elem_cost.max()) if problem.n_elems else 1.0
+    fine = STEP_RESOLUTION * max(1.0, top_cost)
+    if grid is not None and grid < fine:
+        grid = None
+    step = grid if grid is not None else fine
+
+    def snap(value: float) -> float:
+        return float(np.round(value / grid) * grid) if grid is not None else value
+
+    found: list[tuple[float, float, Interdiction]] = []  # (start, budget solved, result)
+    budget = end
+    while len(found) < max_solves:
+        res = problem.solve(budget, exact=exact, time_limit=time_limit,
+                            node_limit=node_limit)
+        start = min(snap(res.cost_used), budget)
+        found.append((start, budget, res))
+        if start <= 0:
+            break
+        budget = max(snap(start - step), 0.0)
+        if budget >= start:  # the grid's rounding: never solve the same budget twice
+            budget = max(start - step, 0.0)
+    found.reverse()
+
+    rows: list[dict] = []
+    best: Interdiction | None = None
+    for start, budget, res in found:
+        shown = res
+        if best is not None and best.flow_after < res.flow_after - problem.tolerance(
+                res.flow_after):
+            shown = best  # a set found at a lower budget fits here too and leaves less
+        tol = problem.tolerance(shown.flow_after)
+        optimal = res.optimal or (shown is not res and res.bound >= shown.flow_after - tol)
+        if rows and optimal and rows[-1]["optimal"] and abs(
+                rows[-1]["flow_after"] - shown.flow_after) <= tol:
+            rows[-1]["budget_to"] = budget  # the same least flow: one step
+            continue
+        before = shown.flow_before
+        gap = 0.0 if optimal or shown.flow_after <= tol else (
+            max(0.0, (shown.flow_after - res.bound) / shown.flow_after)
+            if np.isfinite(shown.flow_after) else 1.0)
+        rows.append({
+            "budget": start, "budget_to": budget, "flow_before": before,
+            "flow_after": shown.flow_after,
+            "reduction": (1 - shown.flow_after / before) if before and np.isfinite(before)
+            else 0.0,
+            "removed": shown.removed, "cost_used": shown.cost_used,
+            "optimal": bool(optimal), "gap": float(gap), "method": res.method,
+        })
+        if best is None or shown.flow_after < best.flow_after:
+            best = shown
+    table = pd.DataFrame(rows, columns=["budget", "budget_to", "flow_before", "flow_after",
+                                        "reduction", "removed", "cost_used", "optimal",
+                                        "gap", "method"])
+    table.attrs.update(up_to=end, grid=grid, resolution=step, solves=len(found),
+                       complete=bool(found) and found[0][0] <= 0)
+    return table

@@ -5,7 +5,8 @@ budget-flow curve.
 :func:`analysis_report` draws what :func:`fentanet.analysis.summary.analyze` found (the
 same :class:`~fentanet.analysis.summary.AnalysisReport` that ``fentanet analyze`` prints);
 the one thing the pipeline does not hold, the budget-flow curve, comes from
-:func:`fentanet.interdiction_curve` with the pipeline's target and time limit.
+:func:`fentanet.interdiction_steps` with the pipeline's target: the least flow at every
+budget from 0 to twice the pipeline's, as a staircase of proven optima.
 
 >>> net = fentanet.datasets.load("caviar")          # doctest: +SKIP
 >>> analysis_report(net).save("caviar.html")          # doctest: +SKIP
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fentanet.analysis.interdiction import interdiction_curve
+from fentanet.analysis.interdiction import interdiction_curve, interdiction_steps
 from fentanet.analysis.summary import AnalysisReport, analyze
 from fentanet.errors import InputError
 from fentanet.network.model import Network
@@ -29,19 +30,10 @@ from fentanet.report.html import HtmlReport, fmt_number
 MEASURE_NAMES = {"degree": "degree", "betweenness": "betweenness", "closeness": "closeness",
                  "eigenvector": "eigenvector", "pagerank": "PageRank"}
 
-CURVE_POINTS = 7
-"""Budgets on the default interdiction curve: 0 to twice the analysis's budget."""
-
-
-def default_budgets(budget: float, points: int = CURVE_POINTS) -> list[float]:
-    """Budgets from 0 to twice ``budget`` in ``points`` even steps (whole numbers when
-    ``budget`` is whole, as with unit costs)."""
-    if not np.isfinite(budget) or budget <= 0:
-        return [0.0]
-    values = np.linspace(0.0, 2.0 * budget, points)
-    if float(budget).is_integer():
-        values = np.unique(np.round(values))
-    return [float(v) for v in values]
+CURVE_SOLVES = 40
+"""Most MILP solves the report's budget-flow curve spends (one per step of the staircase,
+see :func:`fentanet.interdiction_steps`); past it, the budgets below the lowest step found
+are marked unsolved."""
 
 
 def highlight_sets(analysis: AnalysisReport) -> dict[str, list[str]]:
@@ -120,11 +112,16 @@ def analysis_report(
         ``kind``, ``community`` or ``auto`` (kind for typed networks, community for
         untyped case data).
     curve
-        The interdiction budget-flow curve: ``True`` to compute it at ``budgets``
-        (default: 0 to twice the analysis's budget) when the network carries flow,
-        ``False`` to leave it out, or a table from :func:`fentanet.interdiction_curve`.
+        The interdiction budget-flow curve: ``True`` to compute it when the network
+        carries flow, ``False`` to leave it out, or a table from
+        :func:`fentanet.interdiction_steps` (drawn as a staircase) or
+        :func:`fentanet.interdiction_curve` (drawn as its solved points).
+    budgets
+        Without them, the curve is the staircase of the least flow at every budget from
+        0 to twice the analysis's budget (:func:`fentanet.interdiction_steps`, at most
+        :data:`CURVE_SOLVES` solves); with them, the solved points at those budgets only.
     curve_time_limit
-        Seconds allowed to the MILP at each budget of the curve (past it the best set
+        Seconds allowed to the MILP at each solve of the curve (past it the best set
         found is drawn with a hollow marker).
     max_actors
         Larger networks are drawn through their best-connected actors (and every marked
@@ -256,17 +253,12 @@ def analysis_report(
                      f"{fmt_number(inter.flow_before)} to {fmt_number(inter.flow_after)} "
                      f"({proof}, {inter.method}).")
             table = _curve(net, analysis, curve, budgets, curve_time_limit)
-            if table is not None and len(table) > 1:
+            if table is not None and (len(table) > 1 or "budget_to" in table.columns):
                 rep.figure(F.interdiction_figure(table, unit="cost units"),
                            name="interdiction-curve")
-                shown = table.assign(removed=table["removed"].map(
-                    lambda r: ", ".join(map(str, r)) or "-"))
-                shown = shown[["budget", "flow_after", "reduction", "removed", "cost_used",
-                               "optimal"]]
-                rep.table(shown.rename(columns={"flow_after": "flow left",
-                                                "cost_used": "cost used"}),
-                          formats={"reduction": "{:.1%}"}, name="interdiction-curve",
-                          caption="The best targets at each budget (Wood 1993 MILP, HiGHS)")
+                shown, caption = _curve_table(table)
+                rep.table(shown, caption=caption, name="interdiction-curve",
+                          formats={"reduction": "{:.1%}"})
 
     # ------------------------------------------------------------------ resilience
     rep.heading("Resilience")
@@ -303,5 +295,35 @@ def _curve(net: Network, analysis: AnalysisReport, curve: pd.DataFrame | bool,
     if not curve or analysis.interdiction is None:
         return None
     inter = analysis.interdiction
-    budgets = list(budgets) if budgets is not None else default_budgets(inter.budget)
-    return interdiction_curve(net, budgets, target=inter.target, time_limit=time_limit)
+    if budgets is not None:
+        return interdiction_curve(net, list(budgets), target=inter.target,
+                                  time_limit=time_limit)
+    return interdiction_steps(net, 2 * inter.budget, target=inter.target,
+                              time_limit=time_limit, max_solves=CURVE_SOLVES)
+
+
+def _curve_table(table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The curve as the report lists it, and its caption: one row per step of a
+    staircase, or per solved budget."""
+    shown = table.assign(removed=table["removed"].map(lambda r: ", ".join(map(str, r)) or "-"))
+    shown = shown.rename(columns={"flow_after": "flow left", "cost_used": "cost used"})
+    cols = ["flow left", "reduction", "removed", "cost used", "optimal"]
+    if "budget_to" not in table.columns:
+        return (shown[["budget", *cols]], "The best targets at each budget solved (Wood 1993 "
+                "MILP, HiGHS); budgets in between were not solved")
+    a = table["budget"].to_numpy(dtype=float)
+    b = table["budget_to"].to_numpy(dtype=float)
+    shown.insert(0, "budgets", [fmt_number(x) + (f" to {fmt_number(y)}" if y > x else "")
+                                for x, y in zip(a, b, strict=True)])
+    grid, attrs = table.attrs.get("grid"), table.attrs
+    why = (f"costs are multiples of {fmt_number(grid)}, so it can change only at multiples "
+           f"of {fmt_number(grid)}" if grid is not None else
+           f"steps located to within {fmt_number(attrs.get('resolution'))}")
+    caption = (f"The least flow left at every budget from {fmt_number(a[0])} to "
+               f"{fmt_number(float(attrs.get('up_to', b[-1])))} ({why}): each row's targets "
+               "are the optimum for every budget in its range (Wood 1993 MILP, HiGHS; "
+               f"{attrs.get('solves', len(table))} solves)")
+    if not attrs.get("complete", a[0] <= 0):
+        caption += (f"; budgets below {fmt_number(a[0])} not solved (at most "
+                    f"{attrs.get('solves')} solves)")
+    return shown[["budgets", *cols]], caption

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 
 from fentanet.errors import InputError
 from fentanet.network.model import Network
+from fentanet.report.html import fmt_number
 
 KIND_COLORS: dict[str, str] = {
     "supplier": "#6a3d9a",
@@ -424,25 +425,63 @@ def resilience_figure(curves: pd.DataFrame, *, measures: Sequence[str] | None = 
 
 def interdiction_figure(curve: pd.DataFrame, *, title: str = "Budget against supply flow",
                         unit: str = "", height: int = 400) -> go.Figure:
-    """The interdiction trade-off: maximum flow left after the best removal at each budget
-    (a step line; hollow markers where the solver did not prove optimality), hover text
-    listing the targets removed. ``curve`` is :func:`fentanet.interdiction_curve`'s table."""
+    """The interdiction trade-off: maximum flow left after the best removal, with hover
+    text listing the targets removed and hollow markers where the solver did not prove
+    optimality.
+
+    ``curve`` is either :func:`fentanet.interdiction_steps`'s staircase, drawn as steps
+    (each row's flow holds from its ``budget`` to the next row's, and to ``up_to`` for
+    the last), or :func:`fentanet.interdiction_curve`'s table of solved budgets, drawn as
+    points joined by a dotted line: the flow between two solved budgets was not computed
+    and the figure says so instead of holding a value flat."""
     if curve.empty:
         raise InputError("the interdiction curve has no budgets", field="curve")
     before = float(curve["flow_before"].iloc[0])
     removed = [", ".join(map(str, r)) if len(r) else "nothing" for r in curve["removed"]]
     optimal = curve["optimal"].astype(bool).to_numpy()
+    x = curve["budget"].to_numpy(dtype=float)
+    y = curve["flow_after"].to_numpy(dtype=float)
+    reduction = curve["reduction"].to_numpy() * 100
+    staircase = "budget_to" in curve.columns
+    symbol = np.where(optimal, "circle", "circle-open")
+    size = np.full(x.size, 9)
+    if staircase:
+        up_to = float(curve.attrs.get("up_to", curve["budget_to"].iloc[-1]))
+        upper = curve["budget_to"].to_numpy(dtype=float)
+        reach = [f"budget {fmt_number(a)}" + (f" to {fmt_number(b)}" if b > a else "")
+                 for a, b in zip(x, upper, strict=True)]
+        proof = np.where(optimal, "the optimum at each of these budgets",
+                         "best found, not proven optimal")
+        if up_to > x[-1]:  # the last step runs on to the end of the curve: no marker
+            x, y = np.append(x, up_to), np.append(y, y[-1])
+            reduction, removed = np.append(reduction, reduction[-1]), [*removed, removed[-1]]
+            reach, proof = [*reach, reach[-1]], np.append(proof, proof[-1])
+            symbol, size = np.append(symbol, symbol[-1]), np.append(size, 0)
+        custom = np.column_stack([reduction, removed, reach, proof])
+        hover = ("%{customdata[2]}: flow %{y:.4g} (%{customdata[0]:.0f}% less),"
+                 " %{customdata[3]}<br>remove: %{customdata[1]}<extra></extra>")
+        line = {"color": "#b3001b", "width": 2.5}
+        shape = "hv"
+    else:
+        custom = np.column_stack([reduction, removed])
+        hover = ("budget %{x}: flow %{y:.4g} (%{customdata[0]:.0f}% less)<br>"
+                 "remove: %{customdata[1]}<br>solved at this budget only<extra></extra>")
+        line = {"color": "#b3001b", "width": 1.5, "dash": "dot"}
+        shape = "linear"
     fig = go.Figure()
     fig.add_trace(go.Scatter(
-        x=curve["budget"], y=curve["flow_after"], mode="lines+markers", line_shape="hv",
-        name="flow left", line={"color": "#b3001b", "width": 2.5},
-        marker={"size": 9, "symbol": np.where(optimal, "circle", "circle-open"),
-                "color": "#b3001b"},
-        customdata=np.column_stack([curve["reduction"].to_numpy() * 100, removed]),
-        hovertemplate=("budget %{x}: flow %{y:.4g} (%{customdata[0]:.0f}% less)<br>"
-                       "remove: %{customdata[1]}<extra></extra>")))
+        x=x, y=y, mode="lines+markers", line_shape=shape, name="flow left", line=line,
+        marker={"size": size, "symbol": symbol, "color": "#b3001b"},
+        customdata=custom, hovertemplate=hover))
     fig.add_hline(y=before, line={"dash": "dot", "color": "#5b6474"},
                   annotation_text="without interdiction", annotation_position="top right")
+    if staircase and not curve.attrs.get("complete", x[0] <= 0):
+        fig.add_annotation(x=x[0], y=y[0], text=f"budgets below {fmt_number(x[0])} not solved",
+                           showarrow=True, ax=-40, ay=-30)
+    elif not staircase:
+        fig.add_annotation(xref="paper", yref="paper", x=0, y=-0.22, showarrow=False,
+                           xanchor="left", text="points: the budgets solved; the dotted "
+                           "line between them was not computed")
     return _style(fig, title=title, height=height,
                   xaxis_title=f"budget{f' ({unit})' if unit else ''}",
                   yaxis_title="maximum flow to markets", yaxis_rangemode="tozero",
