@@ -138,3 +138,25 @@ def test_caviar(shared_data):
     assert "1" in kp
     text = rep.render()
     assert ", ".join(kp) in text
+
+
+def test_a_staircase_cut_short_by_the_solve_cap_says_which_budgets_are_unsolved():
+    from fentanet.report import figures as F
+    from fentanet.report.analysis import _curve_table
+    steps = pd.DataFrame({"budget": [2.0, 5.0], "budget_to": [4.0, 9.0],
+                          "flow_before": [10.0, 10.0], "flow_after": [6.0, 1.0],
+                          "reduction": [.4, .9], "removed": [["a"], ["a", "b"]],
+                          "cost_used": [2.0, 5.0], "optimal": [True, False],
+                          "gap": [0.0, .5], "method": ["milp"] * 2})
+    steps.attrs.update(up_to=10.0, grid=1.0, resolution=1.0, solves=2, complete=False)
+    [line] = F.interdiction_figure(steps).data
+    assert list(line.x) == [2, 5, 10] and list(line.y) == [6, 1, 1]  # held on to 10
+    assert list(line.marker.size) == [9, 9, 0]
+    assert list(line.marker.symbol) == ["circle", "circle-open", "circle-open"]
+    assert [c[2] for c in line.customdata] == ["budget 2 to 4", "budget 5 to 9",
+                                               "budget 5 to 9"]
+    assert F.interdiction_figure(steps).layout.annotations[-1].text == \
+        "budgets below 2 not solved"
+    shown, caption = _curve_table(steps)
+    assert shown["budgets"].tolist() == ["2 to 4", "5 to 9"]
+    assert "budgets below 2 not solved" in caption and "2 solves" in caption
