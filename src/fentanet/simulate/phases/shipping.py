@@ -202,27 +202,31 @@ def _support_counts(routes, p_li, p_src, p_d_loc, p_d_map, p_n, f_li, f_src, f_d
 def _through_room(room, receivers, li, src, dst, s_loc, d_loc, s_map, rt_receivers, risk,
                   link_alive, alive, kind, capacity, product, dt, cover, route_kind):
     """Routes as pass-through (in place on ``room``, the room of the lab stage's receivers):
-    a route takes at most its own room and what its receivers can take, each receiver's
-    room shared among the routes feeding it by capacity times ``risk``."""
+    a route takes at most its own room (``capacity * dt`` minus its load) and what its
+    receivers' room lets it carry on, each receiver's room filled by the routes feeding it
+    by capacity times ``risk`` (:func:`~fentanet.simulate.kernels.water_fill`): the safer
+    routes first in proportion, and what they cannot carry (they are full) still by the
+    others."""
     n_snd = risk.size
     rroom = np.empty(rt_receivers.size)
     for j in range(rt_receivers.size):
         d = rt_receivers[j]
         r = capacity[d] * dt - product[d] if kind[d] == route_kind else (
             cover * capacity[d] - product[d])
-        rroom[j] = max(r, 0.0)
-    feed = np.zeros(rt_receivers.size)
-    c = np.empty(li.size)  # capacity times risk of each link's route
+        rroom[j] = max(r, 0.0) if alive[d] else 0.0
+    own = np.zeros(n_snd)  # each route's own room
+    w = np.zeros(n_snd)  # and its weight, capacity times risk
     on = np.empty(li.size, dtype=np.bool_)  # alive link between alive ends
     for k in range(li.size):
-        on[k] = link_alive[li[k]] and alive[src[k]] and alive[dst[k]]
-        if on[k]:
-            c[k] = capacity[src[k]] * risk[s_loc[k]]
-            feed[d_loc[k]] += c[k]
+        s = src[k]
+        on[k] = link_alive[li[k]] and alive[s] and alive[dst[k]]
+        i = s_loc[k]
+        own[i] = max(capacity[s] * dt - product[s], 0.0) if alive[s] else 0.0
+        w[i] = capacity[s] * risk[i]
+    x = kernels.water_fill(s_loc, d_loc, on, w, own, rroom)
     down = np.zeros(n_snd)
     for k in range(li.size):
-        if on[k]:
-            down[s_loc[k]] += rroom[d_loc[k]] * c[k] / max(feed[d_loc[k]], 1e-300)
+        down[s_loc[k]] += x[k]
     for j in range(receivers.size):
         d = receivers[j]
         if kind[d] == route_kind:
