@@ -1,8 +1,8 @@
 """The routes' water-filling (:func:`fentanet.simulate.kernels.water_fill`) against hand
-computation, a plain progressive filling in exact rational arithmetic, and the
-characterisation of the weighted max-min fair allocation (each link has a full end at
-which its level is the highest), on small random instances; and the shipping phase's
-use of it (:func:`fentanet.simulate.phases.shipping._through_room`)."""
+computation, the same rule written plainly in exact rational arithmetic, the water level
+found by brute force where every sender feeds one receiver, and the conservation of room,
+on small random instances; and the shipping phase's use of it
+(:func:`fentanet.simulate.phases.shipping._through_room`)."""
 
 from __future__ import annotations
 
@@ -25,56 +25,72 @@ def fill(s_loc, d_loc, on, weight, cap, room):
 
 
 def plain_fill(s_loc, d_loc, on, weight, cap, room):
-    """Progressive filling written plainly in exact fractions: all links in play grow at
-    their sender's weight; at each event the next sender or receiver to run out is full
-    and its links stop (every one that runs out at that moment)."""
+    """The rule written plainly in exact fractions: each receiver offers what it has left
+    to its senders that are not full, by weight; a sender asked for more than it can take
+    takes that share of each offer and is full; what was not taken is offered again."""
     w = [Fraction(v) for v in weight]
-    rem = {("s", i): Fraction(c) for i, c in enumerate(cap)}
-    rem.update({("d", j): Fraction(r) for j, r in enumerate(room)})
-    ends = [(("s", s), ("d", d)) for s, d in zip(s_loc, d_loc, strict=True)]
-    x = [Fraction(0)] * len(ends)
-    live = {k for k, (a, b) in enumerate(ends)
-            if on[k] and w[s_loc[k]] > 0 and rem[a] > 0 and rem[b] > 0}
-    while live:
-        rate = {}
+    rem = [Fraction(c) for c in cap]
+    left = [Fraction(r) for r in room]
+    full = [not (r > 0 and v > 0) for r, v in zip(rem, w, strict=True)]
+    x = [Fraction(0)] * len(s_loc)
+    while True:
+        live = [k for k in range(len(s_loc))
+                if on[k] and not full[s_loc[k]] and left[d_loc[k]] > 0]
+        if not live:
+            return x
+        wsum = {}
         for k in live:
-            for e in ends[k]:
-                rate[e] = rate.get(e, Fraction(0)) + w[s_loc[k]]
-        step = min(rem[e] / r for e, r in rate.items())
+            wsum[d_loc[k]] = wsum.get(d_loc[k], 0) + w[s_loc[k]]
+        offer = {k: left[d_loc[k]] * w[s_loc[k]] / wsum[d_loc[k]] for k in live}
+        asked = {}
         for k in live:
-            x[k] += w[s_loc[k]] * step
-        for e, r in rate.items():
-            rem[e] -= r * step
-        live = {k for k in live if all(rem[e] > 0 for e in ends[k])}
-    return x
+            asked[s_loc[k]] = asked.get(s_loc[k], 0) + offer[k]
+        share = {}
+        for s, q in asked.items():
+            share[s] = min(Fraction(1), rem[s] / q)
+            rem[s] -= q * share[s]
+            full[s] = rem[s] <= 0
+        for d in wsum:
+            left[d] = Fraction(0)
+        for k in live:
+            x[k] += offer[k] * share[s_loc[k]]
+            left[d_loc[k]] += offer[k] * (1 - share[s_loc[k]])
 
 
-def check_max_min_fair(x, s_loc, d_loc, on, weight, cap, room, tol=1e-9):
-    """No sender over its cap, no receiver over its room; every link that could carry has
-    a full end at which its level (quantity / weight) is the highest of that end's links:
-    the weighted max-min fair allocation (Bertsekas & Gallager 1992, 6.5.2), unique."""
+def water_level(weight, cap, room):
+    """Senders feeding one receiver: ``min(cap, level * weight)`` with the level where
+    the room runs out (or every sender is full), found by bisection on the level."""
+    weight, cap = np.asarray(weight, dtype=float), np.asarray(cap, dtype=float)
+    take = (weight > 0) & (cap > 0)
+    if not take.any() or room <= 0:
+        return np.zeros(weight.size)
+    if cap[take].sum() <= room:
+        return np.where(take, cap, 0.0)
+    lo, hi = 0.0, room / weight[take].min()
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if np.minimum(cap, mid * weight)[take].sum() < room else (lo, mid)
+    return np.where(take, np.minimum(cap, hi * weight), 0.0)
+
+
+def check_room(x, s_loc, d_loc, on, weight, cap, room, tol=1e-9):
+    """No sender over its cap, no receiver over its room, nothing on a link out of play;
+    and no room lost that some sender could take: each link in play has a full sender or
+    a receiver with nothing left."""
     x = np.asarray(x, dtype=float)
     s_loc, d_loc = np.asarray(s_loc, dtype=np.int64), np.asarray(d_loc, dtype=np.int64)
-    got_s = np.bincount(s_loc, weights=x, minlength=len(cap))
-    got_d = np.bincount(d_loc, weights=x, minlength=len(room))
+    cap, room = np.asarray(cap, dtype=float), np.asarray(room, dtype=float)
+    got_s = np.bincount(s_loc, weights=x, minlength=cap.size)
+    got_d = np.bincount(d_loc, weights=x, minlength=room.size)
     assert (x >= 0).all()
-    assert (got_s <= np.asarray(cap) * (1 + tol) + tol).all()
-    assert (got_d <= np.asarray(room) * (1 + tol) + tol).all()
+    assert (got_s <= np.maximum(cap, 0) * (1 + tol) + tol).all()
+    assert (got_d <= np.maximum(room, 0) * (1 + tol) + tol).all()
     for k in range(x.size):
-        w = weight[s_loc[k]]
-        if not (on[k] and w > 0 and cap[s_loc[k]] > 0 and room[d_loc[k]] > 0):
+        s, d = s_loc[k], d_loc[k]
+        if not (on[k] and weight[s] > 0 and cap[s] > 0 and room[d] > 0):
             assert x[k] == 0
-            continue
-        level = x[k] / w
-        ok = False
-        for mine, got, limit in ((s_loc, got_s, cap), (d_loc, got_d, room)):
-            end = mine[k]
-            if got[end] < limit[end] * (1 - tol) - tol:
-                continue  # not full: not a bottleneck
-            peers = [x[j] / weight[s_loc[j]] for j in range(x.size)
-                     if mine[j] == end and on[j] and weight[s_loc[j]] > 0]
-            ok |= level >= max(peers) * (1 - tol) - tol
-        assert ok, f"link {k} has no full end where it is the highest"
+        else:
+            assert got_s[s] >= cap[s] * (1 - tol) - tol or got_d[d] >= room[d] * (1 - tol) - tol
 
 
 def test_room_a_full_sender_cannot_use_goes_to_the_others():
@@ -89,13 +105,17 @@ def test_room_a_full_sender_cannot_use_goes_to_the_others():
     np.testing.assert_allclose(fill([0, 1], [0, 0], [1, 1], [3, 1], [4, 3], [10]), [4, 3])
 
 
-def test_a_sender_over_several_receivers_fills_them_alike():
+def test_a_sender_over_several_receivers_takes_the_same_share_of_each_offer():
     # sender 0 (weight 1, own room 6) feeds receivers 0 (room 1) and 1 (room 10, shared
-    # with sender 1, weight 1, own room 2): sender 0 takes 1 from receiver 0 by time 1,
-    # then 5 from receiver 1 (with sender 1 taking 2 by time 2 there: sender 0 has 2 of
-    # receiver 1 at time 2 and 5 at time 5, when it is full); receiver 1 keeps 3
+    # with sender 1, weight 1, own room 2): offered 1 and 5 it takes both and is full;
+    # sender 1, offered 5, takes 2; the 3 it leaves has no sender left: receiver 1 keeps it
     x = fill([0, 0, 1], [0, 1, 1], [1, 1, 1], [1, 1], [6, 2], [1, 10])
     np.testing.assert_allclose(x, [1, 5, 2])
+    # sender 0 (own room 3) offered 2 by receiver 0 and 2 of receiver 1's 4: it takes 3/4
+    # of each; receiver 1 offers the 0.5 it declined to sender 1 (which already took 2);
+    # receiver 0 keeps its 0.5 (its only sender is full)
+    x = fill([0, 0, 1], [0, 1, 1], [1, 1, 1], [1, 1], [3, 10], [2, 4])
+    np.testing.assert_allclose(x, [1.5, 1.5, 2.5])
     # a link out of play, a sender of weight 0 and a receiver without room carry nothing
     x = fill([0, 1, 2, 0], [0, 0, 0, 1], [0, 1, 1, 1], [1, 0, 2], [5, 5, 5], [4, 0])
     np.testing.assert_allclose(x, [0, 0, 4, 0])
@@ -112,23 +132,28 @@ instances = st.integers(1, 5).flatmap(lambda nr: st.integers(1, 5).flatmap(lambd
 
 @settings(max_examples=400, deadline=None)
 @given(instances)
-def test_water_fill_is_the_exact_progressive_filling(instance):
+def test_water_fill_is_the_plain_rule_in_exact_fractions(instance):
     links, weight, cap, room = instance
     s_loc = [s for s, _, _ in links]
     d_loc = [d for _, d, _ in links]
     on = [o for _, _, o in links]
     weight = [w / 4 for w in weight]  # exact in binary, so the oracle's input is the same
     x = fill(s_loc, d_loc, on, weight, cap, room)
-    np.testing.assert_allclose(x, [float(v) for v in plain_fill(s_loc, d_loc, on, weight,
-                                                                cap, room)],
-                               rtol=1e-12, atol=1e-12)
-    check_max_min_fair(x, s_loc, d_loc, on, weight, cap, room)
-    # nothing is left that some link could still carry: each link in play has a full end
-    got_s = np.bincount(np.asarray(s_loc, dtype=np.int64), weights=x, minlength=len(cap))
-    got_d = np.bincount(np.asarray(d_loc, dtype=np.int64), weights=x, minlength=len(room))
-    for k, (s, d) in enumerate(zip(s_loc, d_loc, strict=True)):
-        if on[k] and weight[s] > 0:
-            assert got_s[s] >= cap[s] - 1e-9 or got_d[d] >= room[d] - 1e-9
+    exact = plain_fill(s_loc, d_loc, on, weight, cap, room)
+    np.testing.assert_allclose(x, [float(v) for v in exact], rtol=1e-12, atol=1e-12)
+    check_room(x, s_loc, d_loc, on, weight, cap, room)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.just(0.0) | st.floats(1e-3, 10), st.just(0.0) | st.floats(1e-3, 10)),
+                min_size=1, max_size=8),
+       st.floats(0, 40))
+def test_senders_of_one_receiver_get_the_water_level(senders, room):
+    weight, cap = (list(c) for c in zip(*senders, strict=True))
+    n = len(senders)
+    x = fill(range(n), [0] * n, [True] * n, weight, cap, [room])
+    np.testing.assert_allclose(x, water_level(weight, cap, room), rtol=1e-9, atol=1e-9)
+    check_room(x, list(range(n)), [0] * n, [True] * n, weight, cap, [room])
 
 
 @settings(max_examples=100, deadline=None)
@@ -141,7 +166,7 @@ def test_water_fill_on_larger_random_instances(seed, nr, nd):
     weight = rng.random(nr) * np.exp(-10 * rng.random(nr))  # capacity times risk
     cap, room = rng.random(nr) * (rng.random(nr) < 0.9), rng.random(nd)
     x = fill(s_loc, d_loc, on, weight, cap, room)
-    check_max_min_fair(x, s_loc, d_loc, on, weight, cap, room)
+    check_room(x, s_loc, d_loc, on, weight, cap, room)
     np.testing.assert_array_equal(x, fill(s_loc, d_loc, on, weight, cap, room))
 
 

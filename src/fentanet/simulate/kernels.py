@@ -391,141 +391,84 @@ def sent_by_sender(moved, q, s_loc, n_senders):
     return out
 
 
-@numba.njit(cache=True, inline="always")
-def _before(t1, i1, t2, i2):
-    """Heap order: by time, then by resource number (ties resolved the same way every
-    run)."""
-    return t1 < t2 or (t1 == t2 and i1 < i2)
-
-
-@numba.njit(cache=True)
-def _heap_push(ht, hi, n, t, i):
-    """Push ``(t, i)`` onto the binary heap ``ht``/``hi`` of ``n`` entries; returns its new
-    size."""
-    j = n
-    while j > 0:
-        up = (j - 1) // 2
-        if not _before(t, i, ht[up], hi[up]):
-            break
-        ht[j] = ht[up]
-        hi[j] = hi[up]
-        j = up
-    ht[j] = t
-    hi[j] = i
-    return n + 1
-
-
-@numba.njit(cache=True)
-def _heap_pop(ht, hi, n):
-    """Remove the first entry of the heap of ``n`` entries (the caller read it at 0);
-    returns the new size."""
-    n -= 1
-    t, i = ht[n], hi[n]
-    j = 0
-    while True:
-        c = 2 * j + 1
-        if c >= n:
-            break
-        if c + 1 < n and _before(ht[c + 1], hi[c + 1], ht[c], hi[c]):
-            c += 1
-        if not _before(ht[c], hi[c], t, i):
-            break
-        ht[j] = ht[c]
-        hi[j] = hi[c]
-        j = c
-    if n > 0:
-        ht[j] = t
-        hi[j] = i
-    return n
-
 
 @numba.njit(cache=True)
 def water_fill(s_loc, d_loc, on, weight, cap, room):
-    """Weighted progressive filling (water-filling) of receivers' room by the senders
-    feeding them: the quantity of each link ``k`` (sender ``s_loc[k]``, receiver
-    ``d_loc[k]``, in play where ``on[k]``).
+    """Water-filling of receivers' room by the senders feeding them: the quantity of each
+    link ``k`` (sender ``s_loc[k]``, receiver ``d_loc[k]``, in play where ``on[k]``).
 
-    Every link in play grows at its sender's ``weight`` from 0; it stops when its sender
-    has taken its own ``cap`` (over all its links) or its receiver has given all its
-    ``room``. So at a receiver the senders share the room by weight, and room a sender
-    cannot use (it is full) goes on to the others feeding the same receiver, by the same
-    weights, until the receiver's room is all taken or every sender feeding it is full.
-    The result is the weighted max-min fair allocation (Bertsekas & Gallager, *Data
-    Networks*, 1992, section 6.5.2): unique, and characterised by each link having a full
-    end (sender or receiver) at which its level ``quantity / weight`` is the highest.
-    No sender gets more than its ``cap``, no receiver gives more than its ``room`` (up to
-    rounding); links of weight 0 (or whose sender's cap or receiver's room is 0) get 0.
+    Each receiver offers its room to the senders feeding it in proportion to their
+    ``weight``; a sender takes what it is offered up to its own ``cap`` (over all its
+    links), and a sender offered more than that takes the same share of each offer and is
+    full. Room a sender did not take is offered again, by the same weights, to the
+    senders of that receiver that are not full, until nothing is left to offer again or
+    every sender feeding a receiver with room is full. So no sender gets more than its
+    ``cap`` and no receiver gives more than its ``room`` (up to rounding), and room is
+    lost only where every sender that could take it is full. At a receiver whose senders
+    feed no other, this is the water level: sender ``r`` gets ``min(cap[r], level *
+    weight[r])``. Links of weight 0, or whose sender's cap or receiver's room is 0, get 0.
 
-    Exact and deterministic: an event-driven simulation of the filling (a sender or
-    receiver becomes full at the time its remainder runs out at its current rate; the
-    next event from a binary heap), ``O(links * (log links + degree))``.
+    Exact and deterministic: each round but the last makes at least one sender full, so
+    there are at most senders + 1 rounds, each a loop over the links still in play (a
+    handful of rounds in practice).
     """
     m = s_loc.size
     nr, nd = cap.size, room.size
-    n = nr + nd  # resources: senders 0..nr-1, receivers nr..n-1
     x = np.zeros(m)
-    act = np.zeros(m, dtype=np.bool_)
-    rem = np.empty(n)
-    rate = np.zeros(n)
-    last = np.zeros(n)
-    due = np.full(n, np.inf)
-    full = np.zeros(n, dtype=np.bool_)
-    deg = np.zeros(n + 1, dtype=np.int64)
+    rem = np.empty(nr)  # what each sender can still take
+    full = np.empty(nr, dtype=np.bool_)
     for i in range(nr):
-        rem[i] = cap[i]
+        rem[i] = max(cap[i], 0.0)
+        full[i] = not (rem[i] > 0.0 and weight[i] > 0.0)
+    left = np.empty(nd)  # each receiver's room still on offer
     for j in range(nd):
-        rem[nr + j] = room[j]
+        left[j] = max(room[j], 0.0)
+    live = np.empty(m, dtype=np.int64)
+    n = 0
     for k in range(m):
-        s, d = s_loc[k], d_loc[k]
-        if on[k] and weight[s] > 0.0 and cap[s] > 0.0 and room[d] > 0.0:
-            act[k] = True
-            deg[s + 1] += 1
-            deg[nr + d + 1] += 1
-            rate[s] += weight[s]
-            rate[nr + d] += weight[s]
-    for i in range(n):  # adjacency of the links in play (CSR), by resource
-        deg[i + 1] += deg[i]
-    adj = np.empty(deg[n], dtype=np.int64)
-    fill = deg[:n].copy()
-    for k in range(m):
-        if act[k]:
-            adj[fill[s_loc[k]]] = k
-            fill[s_loc[k]] += 1
-            adj[fill[nr + d_loc[k]]] = k
-            fill[nr + d_loc[k]] += 1
-    size = n + deg[n]  # one push per resource, then at most one per link ended
-    ht = np.empty(size)
-    hi = np.empty(size, dtype=np.int64)
-    h = 0
-    for i in range(n):
-        if rate[i] > 0.0:
-            due[i] = rem[i] / rate[i]
-            h = _heap_push(ht, hi, h, due[i], i)
-    while h > 0:
-        t, i = ht[0], hi[0]
-        h = _heap_pop(ht, hi, h)
-        if full[i] or t != due[i]:
-            continue  # an earlier plan of this resource
-        full[i] = True
-        rem[i] = 0.0
-        for e in range(deg[i], deg[i + 1]):
-            k = adj[e]
-            if not act[k]:
-                continue
-            act[k] = False
-            s = s_loc[k]
-            x[k] = weight[s] * t
-            o = s if i >= nr else nr + d_loc[k]  # the link's other end
-            rem[o] -= rate[o] * (t - last[o])
-            last[o] = t
-            r = 0.0  # its rate over the links it still has in play, summed afresh
-            for f in range(deg[o], deg[o + 1]):
-                if act[adj[f]]:
-                    r += weight[s_loc[adj[f]]]
-            rate[o] = r
-            if r > 0.0:
-                due[o] = t + max(rem[o], 0.0) / r
-                h = _heap_push(ht, hi, h, due[o], o)
-            else:
-                due[o] = np.inf
+        if on[k] and not full[s_loc[k]] and left[d_loc[k]] > 0.0:
+            live[n] = k
+            n += 1
+    wsum = np.zeros(nd)
+    asked = np.zeros(nr)
+    share = np.ones(nr)
+    offer = np.empty(m)
+    while n > 0:
+        for e in range(n):
+            k = live[e]
+            wsum[d_loc[k]] += weight[s_loc[k]]
+        for e in range(n):
+            k = live[e]
+            s, d = s_loc[k], d_loc[k]
+            offer[e] = left[d] * weight[s] / wsum[d]
+            asked[s] += offer[e]
+        for e in range(n):  # each sender's answer, once
+            s = s_loc[live[e]]
+            if asked[s] > 0.0:
+                if asked[s] > rem[s]:
+                    share[s] = rem[s] / asked[s]
+                    rem[s] = 0.0
+                    full[s] = True
+                else:
+                    share[s] = 1.0
+                    rem[s] -= asked[s]
+                    full[s] = not rem[s] > 0.0
+                asked[s] = 0.0
+        for e in range(n):
+            d = d_loc[live[e]]
+            wsum[d] = 0.0
+            left[d] = 0.0
+        for e in range(n):  # what was not taken stays on offer
+            k = live[e]
+            s, d = s_loc[k], d_loc[k]
+            take = offer[e] * share[s]
+            x[k] += take
+            left[d] += offer[e] - take if share[s] < 1.0 else 0.0
+        keep = 0
+        for e in range(n):
+            k = live[e]
+            if not full[s_loc[k]] and left[d_loc[k]] > 0.0:
+                live[keep] = k
+                keep += 1
+        n = keep
     return x

@@ -3,7 +3,10 @@ then over the routes, where shipments are seized.
 
 A lab offers ``min(product, capacity * dt)`` over its ``ships`` links; its split over
 routes is proportional to ``capacity * exp(-beta * recent loss share)`` when displacement
-is on (NarcoLogic), to capacity otherwise. A route forwards ``min(load, capacity * dt)``;
+is on (NarcoLogic), to capacity otherwise. A route takes at most its own room and what its
+receivers' room lets it carry on, each receiver's room water-filled among the routes
+feeding it by the same weights (:func:`fentanet.simulate.kernels.water_fill`: what the
+safer routes cannot carry still goes by the others). A route forwards ``min(load, capacity * dt)``;
 its flow ``q`` is split into ``n = ceil(q / shipment size)`` equal shipments and
 ``Binomial(n, p)`` of them are seized, ``p = 1 - exp(-h[mode] * S[mode] * (1 - protection)
 * (1 - cover))`` with S the screening effort, protection by officials (lowered by
