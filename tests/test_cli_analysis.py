@@ -102,3 +102,26 @@ def test_flow_measure_on_a_network_without_flow(capsys, shared_data):
     path = shared_data / "networks" / "caviar" / "morselli_caviar.csv"
     code, _, err = run(capsys, "resilience", path, "--measure", "flow")
     assert code == 2 and "needs flow links" in err
+
+
+def test_actors_given_twice_adds_the_ids_in_order(capsys, supply_file):
+    """`--actors a --actors b` removed only b: the last value won without a word."""
+    code, stdout, err = run(capsys, "resilience", supply_file, "--strategy", "list",
+                            "--actors", "lab-0002", "--actors", "lab-0001,lab-0003",
+                            "--json")
+    assert code == 0, err
+    curve = json.loads(stdout)["curve"]
+    assert [r["actor"] for r in curve] == [None, "lab-0002", "lab-0001", "lab-0003"]
+    code, same, _ = run(capsys, "resilience", supply_file, "--strategy", "list",
+                        "--actors", "lab-0002,lab-0001,lab-0003", "--json")
+    assert code == 0 and json.loads(same)["curve"] == curve
+
+
+@pytest.mark.parametrize("given", [["lab-0001,lab-0002", "lab-0001"],
+                                   ["lab-0001, lab-0001"]])
+def test_an_actor_given_twice_is_refused_by_name(capsys, supply_file, given):
+    args = [x for ids in given for x in ("--actors", ids)]
+    code, stdout, err = run(capsys, "resilience", supply_file, "--strategy", "list", *args)
+    assert code == 2 and stdout == "" and "Traceback" not in err
+    assert err.strip() == ("error: field '--actors': actor 'lab-0001' given twice; "
+                           "give each actor once")

@@ -265,7 +265,7 @@ def test_markets_are_not_targets_unless_named():
         ({"strategy": "closeness"}, "unknown resilience strategy 'closeness'"),
         ({"strategy": "kind:wizard"}, "unknown actor kind"),
         ({"strategy": ["a", "zz"]}, "unknown actor id"),
-        ({"strategy": ["a", "a"]}, "names an actor twice"),
+        ({"strategy": ["a", "b", "a"]}, "names an actor twice: a$"),
         ({"strategy": []}, "is empty"),
         ({"strategy": "degree", "mode": "eventually"}, "unknown mode 'eventually'"),
         ({"strategy": "degree", "measure": "density"}, "unknown resilience measure"),

@@ -486,9 +486,10 @@ def resilience(
         ids = [str(a) for a in strategy]
         if not ids:
             raise InputError("the list of actors to remove is empty", field="strategy")
-        if len(set(ids)) != len(ids):
-            raise InputError("the list of actors to remove names an actor twice",
-                             field="strategy")
+        twice = sorted({a for a in ids if ids.count(a) > 1})
+        if twice:
+            raise InputError(f"the list of actors to remove names an actor twice: "
+                             f"{', '.join(twice)}", field="strategy")
         given = net.index_of(ids, field="strategy").astype(np.int64).tolist()
         name = "list"
         allowed = np.ones(n, dtype=bool)

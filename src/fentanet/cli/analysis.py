@@ -249,9 +249,9 @@ def resilience(
     seed: Annotated[int, typer.Option(help="Seed of the random parts.")] = 0,
     kinds: Annotated[str | None, typer.Option(help="Only remove actors of these kinds "
                                                    "(comma-separated).")] = None,
-    actors: Annotated[str | None, typer.Option(help="With --strategy list: the actor ids "
-                                                    "to remove, in order, "
-                                                    "comma-separated.")] = None,
+    actors: Annotated[list[str] | None, typer.Option(
+        help="With --strategy list: the actor ids to remove, in order, comma-separated; "
+             "repeat to add more (--actors 1 --actors 3 is --actors 1,3).")] = None,
     ties: Annotated[str, typer.Option(help="index (actor order) or random.")] = "index",
     from_format: FromOpt = None,
     directed: DirectedOpt = None,
@@ -275,7 +275,7 @@ def resilience(
             raise InputError("--strategy list takes the actors to remove with --actors "
                              "a,b,c (and --actors goes with --strategy list)",
                              field="actors")
-        chosen = [a.strip() for a in actors.split(",") if a.strip()]
+        chosen = actor_list(actors)
     curve = resilience_curve(
         net, chosen, mode=mode, block=block, steps=steps, measure=measure or ["lcc"],
         replacement=replacement, repeats=repeats, seed=seed, ties=ties,
@@ -291,6 +291,19 @@ def resilience(
     print_curve(curve)
     if out is not None:
         console.print(f"wrote {out}", soft_wrap=True, markup=False)
+
+
+def actor_list(values: list[str]) -> list[str]:
+    """The actor ids of every ``--actors`` value (each comma-separated), in the order given;
+    an id given twice is refused by name (its second removal would mean nothing)."""
+    ids = [a.strip() for value in values for a in value.split(",") if a.strip()]
+    seen: set[str] = set()
+    for a in ids:
+        if a in seen:
+            raise InputError(f"actor '{a}' given twice; give each actor once",
+                             field="--actors")
+        seen.add(a)
+    return ids
 
 
 def print_curve(curve: pd.DataFrame, *, rows: int = 25) -> None:
