@@ -17,7 +17,9 @@ import warnings
 from collections.abc import Iterator
 
 import typer
+from typer.core import TyperCommand
 
+from fentanet.cli.once import OnceCommand
 from fentanet.errors import FentanetError
 
 app = typer.Typer(
@@ -35,19 +37,22 @@ for _mod in COMMAND_MODULES:
     importlib.import_module(f"fentanet.cli.{_mod}")
 
 
-def _short_helps(group: typer.Typer) -> None:
+def _prepare(group: typer.Typer) -> None:
     """Give every command of ``group`` (and its subgroups) the first paragraph of its help
-    as one line for the command list: rich keeps the docstring's line breaks there, which
-    broke sentences mid-line at the source's wrapping."""
+    as one line for the command list (rich keeps the docstring's line breaks there, which
+    broke sentences mid-line at the source's wrapping), and make it refuse a scalar option
+    given twice (:mod:`fentanet.cli.once`)."""
     for info in group.registered_commands:
         if info.short_help is None:
             doc = info.help or inspect.getdoc(info.callback) or ""
             info.short_help = " ".join(doc.split("\n\n")[0].split())
+        if info.cls in (None, TyperCommand):
+            info.cls = OnceCommand
     for sub in group.registered_groups:
-        _short_helps(sub.typer_instance)
+        _prepare(sub.typer_instance)
 
 
-_short_helps(app)
+_prepare(app)
 
 
 def main(argv: list[str] | None = None) -> int:
