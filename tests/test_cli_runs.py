@@ -12,7 +12,7 @@ from fentanet.cli import main
 from fentanet.cli.runs import parse_param
 from fentanet.ensemble import ensemble
 from fentanet.errors import InputError
-from fentanet.store import RunStore
+from fentanet.store import RunRecord, RunStore, StoreError
 
 
 def cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -128,3 +128,69 @@ def test_sweep_of_the_toy_scenario(capsys, tmp_path, monkeypatch):
     for e in (0.3, 0.8):
         want = summary[summary["params.market.elasticity"] == e].deaths_total.median()
         assert medians[(e, "deaths_total")] == want
+
+
+def _store_with_ensembles(root, *ensemble_ids: str) -> RunStore:
+    """A store holding one failed run (no series) per given ensemble id."""
+    st = RunStore(root)
+    for i, eid in enumerate(ensemble_ids):
+        st.add(RunRecord(run_id=f"run{i:04d}", scenario="toy", seed=i, status="failed",
+                         ensemble_id=eid, error="stand-in"))
+    return st
+
+
+@pytest.mark.parametrize("command", [["export", "--to", "{out}"], ["delete", "--yes"],
+                                     ["delete"]])
+@pytest.mark.parametrize(("filters", "message"), [
+    (["--ensemble", "nosuch"], "error: no ensemble 'nosuch' in the store {store}\n"),
+    (["--variant", "nosuch"],
+     "error: no run matches --variant nosuch in the store {store}; nothing {done}\n"),
+    (["--ensemble", "{eid}", "--scenario", "other", "--variant", "naloxone"],
+     "error: no run matches --scenario other --variant naloxone --ensemble {eid} in the "
+     "store {store}; nothing {done}\n"),
+])
+def test_export_and_delete_of_nothing_are_refused(capsys, filled, tmp_path, command,
+                                                  filters, message):
+    """They printed 'exported 0 runs' (writing two empty files) or 'deleted 0 runs', exit 0."""
+    store, ens = filled
+    out = tmp_path / "out"
+    fill = dict(out=out, store=RunStore(store).root, eid=ens.id,
+                done="exported" if command[0] == "export" else "deleted")
+    argv = [a.format(**fill) for a in ["runs", *command, *filters, "--store", store]]
+    code, stdout, err = cli(capsys, *argv)
+    assert (code, stdout) == (2, "")
+    assert err == message.format(**fill)
+    assert not out.exists()
+    assert len(RunStore(store)) == 6
+
+
+def test_an_ensemble_id_prefix_resolves_as_run_id_prefixes_do(capsys, filled, tmp_path):
+    store, ens = filled
+    out = tmp_path / "out"
+    res = cli_json(capsys, "runs", "export", "--ensemble", ens.id[:6], "--variant",
+                   "naloxone", "--to", str(out), "--format", "csv", "--store", store)
+    assert res["runs"] == 3
+    assert set(pd.read_csv(out / "runs.csv").ensemble_id) == {ens.id}
+    listed = cli_json(capsys, "runs", "list", "--ensemble", ens.id[:4], "--store", store)
+    assert len(listed) == 6
+    shown = cli_json(capsys, "runs", "show", ens.id[:5], "--store", store)
+    assert shown["ensemble"] == ens.id and shown["finished"] == 6
+    assert cli_json(capsys, "runs", "delete", "--ensemble", ens.id[:6], "--variant",
+                    "baseline", "-y", "--store", store) == {"deleted": 3}
+    assert len(RunStore(store)) == 3
+
+
+def test_an_ambiguous_ensemble_prefix_lists_the_candidates(capsys, tmp_path):
+    st = _store_with_ensembles(tmp_path / "s", "abc1000000000000", "abc2000000000000",
+                               "ffff000000000000")
+    for command in (["export", "--to", str(tmp_path / "out")], ["delete", "-y"], ["list"]):
+        code, stdout, err = cli(capsys, "runs", *command, "--ensemble", "abc",
+                                "--store", str(st.root))
+        assert (code, stdout) == (2, "")
+        assert err == ("error: ensemble id prefix 'abc' is ambiguous: it matches "
+                       "abc1000000000000, abc2000000000000\n")
+    assert not (tmp_path / "out").exists() and len(st) == 3
+    assert st.resolve_ensemble("ff") == "ffff000000000000"
+    assert st.resolve_ensemble("abc1000000000000") == "abc1000000000000"
+    with pytest.raises(StoreError, match="no ensemble '' in the store"):
+        st.resolve_ensemble("")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import shlex
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -322,7 +323,8 @@ def list_runs(
     scenario: Annotated[str | None, typer.Option(help="Only this scenario.")] = None,
     variant: Annotated[str | None, typer.Option(help="Only this variant.")] = None,
     status: Annotated[str | None, typer.Option(help="done or failed.")] = None,
-    ensemble: Annotated[str | None, typer.Option(help="Only this ensemble id.")] = None,
+    ensemble: Annotated[str | None, typer.Option(help="Only this ensemble id (or a unique "
+                                                      "prefix).")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="At most this many (newest "
                                                           "last).")] = None,
     store: StoreOpt = None,
@@ -330,6 +332,8 @@ def list_runs(
 ) -> None:
     """List the stored runs."""
     st = _store(store)
+    if ensemble is not None:
+        ensemble = st.resolve_ensemble(ensemble)
     runs = st.runs(scenario=scenario, variant=variant, status=status, ensemble=ensemble)
     if limit is not None:
         runs = runs.tail(limit)
@@ -353,8 +357,8 @@ def _jsonable(df: pd.DataFrame) -> pd.DataFrame:
 
 @runs_app.command("show")
 def show(
-    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix), or an ensemble "
-                                               "id.")],
+    run_id: Annotated[str, typer.Argument(help="Run id, or an ensemble id (each or a unique "
+                                               "prefix).")],
     store: StoreOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -365,10 +369,12 @@ def show(
     st = _store(store)
     try:
         [rid] = st.resolve([run_id])
-    except StoreError:
-        if st.runs(ensemble=run_id).empty:
-            raise
-        print_ensemble(Ensemble.load(st, run_id), json_out=json_out)
+    except StoreError as no_run:
+        try:
+            ensemble = st.resolve_ensemble(run_id)
+        except StoreError:
+            raise no_run from None
+        print_ensemble(Ensemble.load(st, ensemble), json_out=json_out)
         return
     row = _jsonable(st.runs([rid])).iloc[0].to_dict()
     summary = st.summary([rid], status=None, params=False)
@@ -434,6 +440,23 @@ def rerun_cmd(
         raise typer.Exit(1)
 
 
+def _chosen(st: Any, run_ids: list[str] | None, filters: dict[str, Any],
+            done: str) -> pd.DataFrame:
+    """The runs that ``runs export``/``delete`` name: run ids or prefixes, and the filters
+    (an ``--ensemble`` id or unique prefix resolved as run ids are). When none matches,
+    :class:`InputError` naming the ids and filters given: "exported 0 runs" (and two empty
+    files) read as success to a script."""
+    if filters.get("ensemble") is not None:
+        filters = {**filters, "ensemble": st.resolve_ensemble(filters["ensemble"])}
+    chosen = st.runs(run_ids or None, **filters)
+    if chosen.empty:
+        given = shlex.join([*(run_ids or []), *(x for k, v in filters.items() if v is not None
+                                                for x in (f"--{k}", str(v)))])
+        what = f"no run matches {given} in" if given else "no run in"
+        raise InputError(f"{what} the store {st.root}; nothing {done}")
+    return chosen
+
+
 @runs_app.command("export")
 def export(
     run_ids: Annotated[list[str] | None, typer.Argument(help="Run ids or prefixes (default: "
@@ -444,15 +467,18 @@ def export(
     format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
     scenario: Annotated[str | None, typer.Option(help="Only this scenario.")] = None,
     variant: Annotated[str | None, typer.Option(help="Only this variant.")] = None,
-    ensemble: Annotated[str | None, typer.Option(help="Only this ensemble id.")] = None,
+    ensemble: Annotated[str | None, typer.Option(help="Only this ensemble id (or a unique "
+                                                      "prefix).")] = None,
     store: StoreOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Export runs (catalog rows with summaries, and their series) as Parquet or CSV."""
+    """Export runs (catalog rows with summaries, and their series) as Parquet or CSV. Ids
+    and filters that match no run are an error, and nothing is written."""
     st = _store(store)
-    paths = st.export(to, run_ids or None, format=format, scenario=scenario, variant=variant,
-                      ensemble=ensemble)
-    n = len(st.runs(run_ids or None, scenario=scenario, variant=variant, ensemble=ensemble))
+    chosen = _chosen(st, run_ids, dict(scenario=scenario, variant=variant, ensemble=ensemble),
+                     "exported")
+    paths = st.export(to, chosen.run_id.tolist(), format=format)
+    n = len(chosen)
     if json_out:
         print_json({"runs": n, "files": {k: str(v) for k, v in paths.items()}})
     else:
@@ -465,23 +491,25 @@ def delete(
     scenario: Annotated[str | None, typer.Option(help="All runs of this scenario.")] = None,
     variant: Annotated[str | None, typer.Option(help="All runs of this variant.")] = None,
     status: Annotated[str | None, typer.Option(help="All runs of this status.")] = None,
-    ensemble: Annotated[str | None, typer.Option(help="All runs of this ensemble.")] = None,
+    ensemble: Annotated[str | None, typer.Option(help="All runs of this ensemble (id or "
+                                                      "unique prefix).")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for "
                                                           "confirmation.")] = False,
     store: StoreOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Delete runs: their catalog rows, series and manifests (asks first, unless --yes)."""
+    """Delete runs: their catalog rows, series and manifests (asks first, unless --yes).
+    Ids and filters that match no run are an error."""
     st = _store(store)
     filters = dict(scenario=scenario, variant=variant, status=status, ensemble=ensemble)
-    if not yes and (run_ids or any(v is not None for v in filters.values())):
-        chosen = st.runs(run_ids or None, **filters)
-        if chosen.empty:
-            raise InputError("no run matches; nothing to delete", field="run_ids")
+    if not run_ids and all(v is None for v in filters.values()):
+        st.delete()  # refused: "delete needs run ids or a filter"
+    chosen = _chosen(st, run_ids, filters, "deleted")
+    if not yes:
         typer.confirm(f"Delete {len(chosen)} run(s) ({', '.join(sorted(set(chosen.variant)))}"
                       f"; ensembles {', '.join(sorted(set(chosen.ensemble_id.dropna())))}) "
                       f"from {st.root}? This cannot be undone", abort=True, err=True)
-    n = st.delete(run_ids or None, **filters)
+    n = st.delete(chosen.run_id.tolist())
     if json_out:
         print_json({"deleted": n})
     else:

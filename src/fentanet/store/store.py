@@ -343,6 +343,24 @@ class RunStore:
             out.append(w if w in found else found[0])
         return list(dict.fromkeys(out))
 
+    def resolve_ensemble(self, ensemble_id: str) -> str:
+        """The full ensemble id for an ensemble id or a unique prefix of one, as
+        :meth:`resolve` does for runs: :class:`StoreError` when no ensemble matches or
+        several do (naming them)."""
+        wanted = str(ensemble_id)
+        with self._connect() as con:
+            found = sorted(r[0] for r in con.execute(
+                "SELECT DISTINCT ensemble_id FROM runs WHERE starts_with(ensemble_id, ?)",
+                [wanted]).fetchall()) if wanted else []
+        if wanted in found:
+            return wanted
+        if not found:
+            raise StoreError(f"no ensemble {wanted!r} in the store {self.root}")
+        if len(found) > 1:
+            raise StoreError(f"ensemble id prefix {wanted!r} is ambiguous: it matches "
+                             f"{', '.join(found[:5])}{' ...' if len(found) > 5 else ''}")
+        return found[0]
+
     def runs(self, run_ids: Iterable[str] | None = None, *, scenario: str | None = None,
              variant: str | Sequence[str] | None = None, status: str | None = None,
              ensemble: str | None = None, digest: str | None = None,
