@@ -162,8 +162,18 @@ def test_exit_off_is_no_exit_at_all():
 
 
 def test_an_exit_threshold_above_the_entry_threshold_is_refused():
-    with pytest.raises(InputError, match="exit_threshold"):
-        load("toy").override({"params.adaptation.exit_threshold": 1.5})
+    """Only while both entry and exit are on; the message names the remedy, not the whole
+    group of parameters."""
+    for bad in ({"params.adaptation.exit_threshold": 1.5},
+                {"params.adaptation.entry_threshold": 0.8}):
+        with pytest.raises(InputError) as err:
+            load("toy").override(bad)
+        msg = str(err.value)
+        assert "params.adaptation" in msg and "set exit_threshold at most" in msg, msg
+        assert "got {" not in msg and "recruit_rate" not in msg, msg
+    for fine in ({"params.adaptation.entry_threshold": 0.8, "params.adaptation.exit": False},
+                 {"params.adaptation.exit_threshold": 1.5, "params.adaptation.entry": False}):
+        load("toy").override(fine)
 
 
 @pytest.mark.slow

@@ -416,3 +416,22 @@ def test_curve_columns():
 
 def test_doctests():
     assert doctest.testmod(interdiction_module).failed == 0
+
+
+def test_a_set_over_the_budget_by_the_solvers_tolerance_is_not_taken_as_optimal():
+    """HiGHS's feasibility tolerance lets a set costing 14.0000001 through at budget 14: it
+    is refused, the MILP is solved again within the budget, and the answer (the brute
+    force's least flow) is not claimed proven by the looser problem's optimality."""
+    caps = [12.0, 26.0, 4.0, 200.0, 21.0, 25.0, 16.0]
+    costs = [4.0, 3.0, 4.0, 14.0000001, 7.0, 9.0, 1.0]
+    n = len(caps)
+    links = pd.DataFrame({"source": ["s"] * n + [f"x{i}" for i in range(n)],
+                          "target": [f"x{i}" for i in range(n)] + ["t"] * n, "kind": "flow",
+                          "capacity": caps + [1e3] * n, "cost": costs + [1e3] * n})
+    net = Network(links=links, meta={"source": "s", "sink": "t"})
+    best = min(sum(caps) - sum(caps[i] for i in c) for r in range(n + 1)
+               for c in itertools.combinations(range(n), r) if sum(costs[i] for i in c) <= 14)
+    res = fentanet.interdict(net, 14.0)
+    assert best == 237.0 and res.flow_after == best and res.cost_used <= 14.0
+    assert res.bound <= best
+    assert not res.optimal or res.bound == best

@@ -310,10 +310,11 @@ class AdaptationParams(_Group):
 
     @model_validator(mode="after")
     def _thresholds(self) -> AdaptationParams:
-        if self.exit_threshold > self.entry_threshold:
+        if self.entry and self.exit and self.exit_threshold > self.entry_threshold:
             raise ValueError(f"exit_threshold ({self.exit_threshold}) is above "
                              f"entry_threshold ({self.entry_threshold}): at a price between "
-                             "them labs would enter and leave at once")
+                             "them labs would enter and leave at once; set exit_threshold at "
+                             f"most {self.entry_threshold} (or turn entry or exit off)")
         return self
 
 

@@ -323,8 +323,10 @@ def _input_error(exc: ValidationError, file: str | None,
     elif err["type"] == "value_error":  # our own checks' messages, without pydantic's prefix
         msg = msg.removeprefix("Value error, ")
     more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
-    # the value, unless it is the whole scenario (a check across fields)
-    got = f"; got {err.get('input')!r}" if loc else ""
+    # the value, unless it is the whole scenario or a group of parameters (a check across
+    # their fields, whose message names them)
+    across = not loc or _model_at(root, tuple(err["loc"])) is not None
+    got = "" if across else f"; got {err.get('input')!r}"
     spec_error = err.get("ctx", {}).get("error")
     if isinstance(spec_error, _SpecError):  # the field inside the generator spec, its message
         loc, msg, got = f"{loc}.{spec_error.field}", spec_error.detail, ""
