@@ -266,5 +266,19 @@ def test_the_stored_ensembles_are_paged(browser_context, tmp_path):
         page.click("#ens-newer")
         page.wait_for_function("() => document.querySelector('#ens-page').textContent"
                                ".startsWith('1-')")
+        # on the last page, its ensembles deleted meanwhile: the list goes to the last page
+        # there is (one page: no label, no paging)
+        page.click("#ens-older")
+        page.wait_for_function("() => document.querySelector('#ens-page').textContent"
+                               ".startsWith('201')")
+        from fentanet.store import RunStore
+
+        for eid in made[:3]:
+            RunStore(tmp_path / "work" / "runs").delete(ensemble=eid)
+        page.click("#tab-btn-files")
+        page.click("#tab-btn-strategies")
+        page.wait_for_function("() => document.querySelector('#ens-page').textContent === ''")
+        values = page.eval_on_selector_all("#ens-list option", "els => els.map(e => e.value)")
+        assert values == made[:2:-1] and page.is_hidden("#ens-older")
         assert rec.blocked == [] and not rec.errors
         page.close()

@@ -391,10 +391,18 @@ function showUncertain() {
 }
 async function loadEnsembles(move = 0) {
   try {
-    const offset = Math.max(0, state.ensOffset + move * ENSEMBLES_PAGE);
-    const res = await fetch(`api/ensembles?offset=${offset}&limit=${ENSEMBLES_PAGE}`);
-    const list = await res.json();
-    if (!res.ok) throw new Error(list.error || `${res.status} ${res.statusText}`);
+    let offset = Math.max(0, state.ensOffset + move * ENSEMBLES_PAGE);
+    let res, list;
+    for (let tries = 0; tries < 3; tries++) {
+      res = await fetch(`api/ensembles?offset=${offset}&limit=${ENSEMBLES_PAGE}`);
+      list = null;
+      try { list = await res.json(); } catch (e) { list = null; }
+      if (!res.ok) throw new Error((list && list.error) || `${res.status} ${res.statusText}`);
+      const known = +(res.headers.get("x-total-count") || list.length);
+      // past the end (ensembles deleted meanwhile): the last page there is
+      if (list.length || offset === 0 || known === 0) break;
+      offset = Math.floor((known - 1) / ENSEMBLES_PAGE) * ENSEMBLES_PAGE;
+    }
     const total = +(res.headers.get("x-total-count") || list.length);
     state.ensOffset = offset;
     const sel = $("#ens-list");
