@@ -57,7 +57,7 @@ def main(argv=None) -> None:
     print(f"toy scenario, {YEARS} years, interventions from {START} years, "
           f"{args.seeds} seeds; mean [95% interval] over seeds of the paired difference.\n")
     print("| intervention | intensity | overdose deaths averted | supply reduction (%) | "
-          "cost (USD m) |")
+          "cost (USD k) |")
     print("|---|---:|---|---|---:|")
     for kind in INTERVENTION_KINDS:
         doses = COVERAGE_DOSES if kind in PUBLIC_HEALTH_KINDS else ENFORCEMENT_DOSES
@@ -66,7 +66,7 @@ def main(argv=None) -> None:
             averted = [base[r[2]][0] - r[3] for r in rows]
             cut = [100 * (1 - r[4] / base[r[2]][1]) for r in rows]
             a, b = interval(averted), interval(cut)
-            cost = np.mean([r[5] for r in rows]) / 1e6
+            cost = np.mean([r[5] for r in rows]) / 1e3
             print(f"| {kind} | {d:g} | {a[0]:.1f} [{a[1]:.1f}, {a[2]:.1f}] | "
                   f"{b[0]:.2f} [{b[1]:.2f}, {b[2]:.2f}] | {cost:.1f} |")
 

@@ -189,3 +189,38 @@ def test_compare_on_the_command_line_prints_the_warning(tmp_path, capsys):
     lines = [x for x in err.splitlines() if x.startswith("warning: marketplace_takedown")]
     assert len(lines) == 1 and "by min_cut (known view) at 0 years:" in lines[0]
     assert "target(s) of the 5 asked" in lines[0]
+
+
+@pytest.mark.parametrize("view", ["known", "true"])
+@pytest.mark.parametrize("rule", ["key_players", "min_cut", "interdiction"])
+def test_an_organization_takedown_by_a_set_rule_hits_as_many_organizations_as_asked(
+        rule, view):
+    """The set's members can share organizations (on the toy, key players in the known
+    view were two of organization 17's): the others follow by their members' degree, so
+    a takedown of 3 hits the toy's 3 organizations, the set's own first, without a
+    warning; one of 5 says the candidates belong to 3."""
+    def first_targets(count):
+        sc = prepare("toy", years=0.5, interventions=[
+            {"kind": "organization_takedown", "start": 0.25, "intensity": 1.0,
+             "target": {"rule": rule, "count": count, "view": view}}])
+        s = Sim(sc, build_network(sc), 1)
+        while 0 not in s.targets:
+            s.run_step()
+        return s, s.targets[0]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s, hit = first_targets(3)
+    a = s.s.actors
+    iv = s.interventions[0]
+    cand = targeting._candidates(s, iv)
+    cand = cand[a.org[cand] >= 0]
+    chosen, _ = targeting._set_rule(fentanet, targeting.known_network(s, view), iv, s,
+                                    a.label[cand].tolist())
+    orgs = set(np.unique(a.org[hit]).tolist())
+    assert orgs == set(np.unique(a.org[cand]).tolist()) and len(orgs) == 3
+    set_orgs = {int(a.org[np.flatnonzero(a.label == c)[0]]) for c in chosen}
+    assert set_orgs <= orgs
+    assert np.isin(a.org[hit], list(orgs)).all()  # members of those organizations only
+    with pytest.warns(UserWarning, match="the candidates belong to 3 organization"):
+        first_targets(5)

@@ -319,10 +319,22 @@ def _select(sim, iv) -> tuple[np.ndarray, str]:
     if rule in SET_RULES:
         ranked = ranked[score[order] > 0]
     if iv.kind == "organization_takedown":
-        orgs = pd.unique(a.org[ranked])[: iv.target.count]
+        count = iv.target.count
+        orgs = list(pd.unique(a.org[ranked])[:count])
+        if rule in SET_RULES and len(orgs) < count:
+            # the set's members share organizations: the others by their members' degree
+            by_degree = iv.model_copy(update={"target": iv.target.model_copy(
+                update={"rule": "degree"})})
+            deg = _scores(sim, by_degree, cand)
+            for org in pd.unique(a.org[cand[np.lexsort((a.uid[cand], -deg))]]):
+                if len(orgs) == count:
+                    break
+                if org not in orgs:
+                    orgs.append(org)
         hit = np.isin(a.org, orgs) & a.alive
-        if orgs.size < iv.target.count and not note:
-            note = f"the candidates belong to {orgs.size} organization(s)"
+        # fewer than asked: every candidates' organization is hit (filled by degree)
+        note = "" if len(orgs) == count else (
+            f"the candidates belong to {pd.unique(a.org[cand]).size} organization(s)")
         return np.flatnonzero(hit), note
     out = ranked[: iv.target.count]
     if out.size < iv.target.count and not note:
