@@ -477,7 +477,10 @@ def _run_dask(tasks: list[RunTask], scenario: Any, model: Callable[..., Any] | N
     root = str(collector.store.root.resolve()) if write_on_workers else None
     threads = sum(client.nthreads().values()) or 1
     window = max(4, 2 * threads)  # enough queued to keep every worker busy
-    [scenario_f] = client.scatter([scenario], broadcast=True, hash=False)
+    # on one worker, the others fetch it when they first need it (a small object): a
+    # broadcast makes the scheduler replicate it, and a Ctrl-C while that is in flight
+    # closed the cluster under it ("Task exception was never retrieved", a KeyError)
+    [scenario_f] = client.scatter([scenario], hash=False)
     queue = deque(tasks)
     running: dict[Any, RunTask] = {}
     completed = as_completed()
