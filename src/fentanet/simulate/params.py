@@ -303,6 +303,15 @@ class AdaptationParams(_Group):
                          "threshold", ge=0)
     exit_threshold: float = P(0.9, ASSUMPTION, "price index below which exit starts (under "
                               "the status quo's 1, and at most entry_threshold)", gt=0)
+    reroute: bool = P(True, NARCOLOGIC, "a lab whose routes lose a high share of recent "
+                      "shipments links to another alive route with lower recent losses and "
+                      "spare room (its organization's first, another mode first)")
+    reroute_rate: float = P(10.0, ASSUMPTION, "hazard per year with which a lab links to a new "
+                            "route, per unit of its routes' recent loss share above "
+                            "reroute_threshold", ge=0)
+    reroute_threshold: float = P(0.2, ASSUMPTION, "recent loss share of a lab's routes "
+                                 "(capacity-weighted) above which it looks for a new route",
+                                 ge=0, le=1)
     migration: bool = P(True, SOSKA, "listings move from a marketplace that leaves (taken "
                         "down or insolvent) to a surviving one")
     migration_rate: float = P(12.0, ASSUMPTION, "rate per year at which an orphaned listing "

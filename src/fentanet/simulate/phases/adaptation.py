@@ -25,6 +25,16 @@
   leave with the hazard ``exit_rate * (threshold - price)`` per year each, the latest
   entrants first, then the smallest; an organization keeps its last lab and the trade its
   last illicit supplier; their places are not refilled.
+- Re-routing (NarcoLogic: traffickers take up new routes when losses on theirs are high):
+  a lab whose routes' recent loss share (capacity-weighted, the share shipping keeps for
+  displacement) exceeds ``reroute_threshold`` links to a new route with the hazard
+  ``reroute_rate * (share - threshold)`` per year (one uniform keyed by the lab's uid,
+  stream ``adaptation.reroute``): an alive route it has no link to, with a lower recent
+  loss share and spare room (capacity * dt less what it carried this step), of its own
+  organization if it has one such route, else any; of a mode none of its routes has
+  first; then the most spare room (ties: the lowest slot). Labs go in slot order, each
+  taking its capacity * dt from the route's spare room. The link is seen from the next
+  step on.
 - Replacement of independent sellers (``seller_replacement``): the place of an arrested
   dealer or marketplace without an organization is taken by a newcomer after the delay, at
   ``seller_replacement_rate``; newcomers and recruits join in one call, so the ties formed
@@ -67,6 +77,8 @@ def run(sim) -> None:
         _entry(sim)
     if ad.exit:
         _exit(sim)
+    if ad.reroute:
+        _reroute(sim)
     if ad.migration and sim.orphans.size:
         _migration(sim)
     a = sim.s.actors
@@ -912,6 +924,100 @@ def _exit(sim):
         enforcement.remove(sim, gone, cause="exit")
         a.vacant[gone] = False  # the place is gone, not open to a recruit
     sim.now["exits"] = float(gone.size)
+
+
+def _reroute(sim):
+    """Re-routing (module docstring): the new ``ships`` links, appended as entrants' are
+    (taken into the stages by the next step's topology sync)."""
+    ad, st = sim.p.adaptation, sim.topo.stages["lab"]
+    a = sim.s.actors
+    if not st.size:
+        sim.now["reroutes"] = 0.0
+        return
+    labs, routes = _reroutes(
+        st.li, st.src, st.dst, st.s_loc, st.senders, sim.s.links.alive, a.alive, a.kind,
+        a.org, a.mode, a.loss, a.capacity, a.throughput, a.uid, sim.topo.slots("route"),
+        KIND["route"], sim.dt, ad.reroute_threshold, ad.reroute_rate,
+        sim.streams.prefix("adaptation.reroute", sim.step))
+    if labs.size:
+        add_links(sim, labs, routes, "ships")
+    sim.now["reroutes"] = float(labs.size)
+
+
+@numba.njit(cache=True)
+def _reroutes(li, src, dst, s_loc, senders, link_alive, alive, kind, org, mode, loss,
+              capacity, throughput, uid, routes, route_kind, dt, threshold, rate, prefix):
+    """The labs that re-route this step and their new routes (module docstring), from the
+    lab stage's links (``s_loc``: local number of each link's sender among ``senders``).
+    Returns (labs, routes), the labs in slot order."""
+    n = senders.size
+    wsum = np.zeros(n)
+    lsum = np.zeros(n)
+    modes = np.zeros(n, dtype=np.int64)  # bit per mode of the lab's routes
+    on = np.empty(li.size, dtype=np.bool_)
+    for k in range(li.size):
+        r = dst[k]
+        on[k] = link_alive[li[k]] and kind[r] == route_kind and alive[r]
+        if on[k]:
+            i = s_loc[k]
+            wsum[i] += capacity[r]
+            lsum[i] += capacity[r] * loss[r]
+            modes[i] |= np.int64(1) << mode[r]
+    order = np.argsort(s_loc, kind="mergesort")  # the links of each lab together
+    start = np.zeros(n + 1, dtype=np.int64)
+    for k in range(li.size):
+        start[s_loc[k] + 1] += 1
+    for i in range(n):
+        start[i + 1] += start[i]
+    alive_routes = np.empty(routes.size, dtype=np.int64)
+    m = 0
+    for r in routes:
+        if alive[r]:
+            alive_routes[m] = r
+            m += 1
+    alive_routes = alive_routes[:m]
+    spare = np.empty(m)
+    for j in range(m):
+        r = alive_routes[j]
+        spare[j] = capacity[r] * dt - throughput[r]
+    out_lab = np.empty(n, dtype=np.int64)
+    out_route = np.empty(n, dtype=np.int64)
+    c = 0
+    for i in np.argsort(senders, kind="mergesort"):
+        lab = senders[i]
+        if not alive[lab] or wsum[i] <= 0:
+            continue
+        share = lsum[i] / wsum[i]
+        if share <= threshold:
+            continue
+        p = -np.expm1(-rate * (share - threshold) * dt)
+        if not keyed_uniform(np.uint64(uid[lab]), prefix) < p:
+            continue
+        best = -1
+        best_tier = -1
+        for j in range(m):
+            r = alive_routes[j]
+            if spare[j] <= 0 or not loss[r] < share:
+                continue
+            linked = False
+            for q in range(start[i], start[i + 1]):
+                k = order[q]
+                if on[k] and dst[k] == r:
+                    linked = True
+                    break
+            if linked:
+                continue
+            tier = 2 * (org[lab] >= 0 and org[r] == org[lab]) + (
+                (modes[i] >> mode[r]) & 1 == 0)
+            if tier > best_tier or (tier == best_tier and spare[j] > spare[best]):
+                best, best_tier = j, tier
+        if best < 0:
+            continue
+        spare[best] -= capacity[lab] * dt
+        out_lab[c] = lab
+        out_route[c] = alive_routes[best]
+        c += 1
+    return out_lab[:c], out_route[:c]
 
 
 @numba.njit(cache=True)
