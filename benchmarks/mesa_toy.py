@@ -44,8 +44,8 @@ lives in ``scenario.params`` is written here again), on the same network:
     leader, no member, insolvent), replacement after a delay with
     ``Binomial(vacancies, 1 - exp(-r * dt * alive / initial))`` and a tie to a friend of
     a friend, replacement of arrested independent dealers and marketplaces, entry of labs
-    and suppliers while the price is high, their exit while it is low, migration of
-    listings.
+    and suppliers while the price is high, their exit while it is low, re-routing of labs
+    whose routes lose much, migration of listings.
 11. record: one dict row per step of the series (the Mesa user's ``DataCollector`` rows
     without its per-reporter calls).
 
@@ -1113,6 +1113,8 @@ class TradeModel(mesa.Model):
             self.entry()
         if ad.exit:
             self.exit()
+        if ad.reroute:
+            self.reroute()
         if ad.migration and self.orphans:
             self.migration()
         orgs = [o for o in self.by_kind["organization"] if o.alive]
@@ -1307,6 +1309,33 @@ class TradeModel(mesa.Model):
         for x in gone:
             x.vacant = False  # the place is gone, not open to a recruit
         self.now["exits"] = len(gone)
+
+    def reroute(self) -> None:
+        """Labs (by uid) whose routes' capacity-weighted recent loss share exceeds the
+        threshold link, with probability ``1 - exp(-rate * excess * dt)``, to an alive route
+        not yet theirs with a lower loss share and spare room: their organization's first,
+        of a mode they lack first, then the most room; each takes its capacity * dt off it."""
+        ad, dt = self.p.adaptation, self.dt
+        routes = [r for r in self.by_kind["route"] if r.alive]
+        spare = {r: r.capacity * dt - r.throughput for r in routes}
+        new = 0
+        for lab in sorted((x for x in self.by_kind["lab"] if x.alive), key=lambda x: x.uid):
+            mine = [ln.dst for ln in lab.out if ln.dst.kind == "route" and ln.dst.alive]
+            w = sum(r.capacity for r in mine)
+            share = sum(r.capacity * r.loss for r in mine) / w if w > 0 else 0.0
+            if share <= ad.reroute_threshold or self.rng.random() >= -math.expm1(
+                    -ad.reroute_rate * (share - ad.reroute_threshold) * dt):
+                continue
+            modes = {r.mode for r in mine}
+            best = max((r for r in routes if spare[r] > 0 and r.loss < share
+                        and r not in mine),
+                       key=lambda r: (lab.org is not None and r.org is lab.org,
+                                      r.mode not in modes, spare[r], -r.uid), default=None)
+            if best is not None:
+                spare[best] -= lab.capacity * dt
+                self.add_link(lab, best, "ships", math.nan, 1.0)
+                new += 1
+        self.now["reroutes"] = new
 
     def join(self, x: Actor) -> None:
         """An entrant joins the model's lists."""
