@@ -12,10 +12,10 @@ import pandas as pd
 import fentanet
 from fentanet.scenarios import load
 from fentanet.simulate.binomial import keyed_uniform
-from fentanet.simulate.loop import Sim
 from fentanet.simulate.phases import adaptation
 from fentanet.simulate.run import build_network, prepare
 from fentanet.simulate.state import KIND, LKIND
+from test_simulate import run_checked
 
 LAB, ROUTE, ORG = KIND["lab"], KIND["route"], KIND["organization"]
 LAND, AIR, SEA, POSTAL = 0, 1, 2, 3
@@ -110,19 +110,7 @@ SCREEN = [{"kind": "border_security", "modes": ["air"], "start": 0.25, "intensit
 
 def test_invariants_and_new_links_on_the_toy_with_strong_screening():
     sc = prepare("toy", years=1.0, interventions=SCREEN)
-    sim = Sim(sc, build_network(sc), 1)
-    people = None
-    while sim.step < sim.n_steps:
-        sim.run_step()
-        a = sim.s.actors
-        for col in ("product", "precursor", "cash", "dirty", "hoard"):
-            assert (getattr(a, col) >= 0).all(), col
-        assert sim.rows[-1]["balance_error"] < 1e-9
-        st = sim.pop_state
-        now = int(sum(np.sum(getattr(st, c)) for c in ("at_risk", "using", "treatment",
-                                                       "remission")) + np.sum(st.deaths))
-        assert people is None or now == people
-        people = now
+    sim = run_checked(sc, build_network(sc), 1)  # material, stocks, people
     s = pd.DataFrame(sim.rows)
     n = int(s["reroutes"].sum())
     assert n >= 2 and (s["reroutes"][s["time"] < 0.25] == 0).all()

@@ -969,13 +969,8 @@ def _reroutes(li, src, dst, s_loc, senders, link_alive, alive, kind, org, mode, 
         start[s_loc[k] + 1] += 1
     for i in range(n):
         start[i + 1] += start[i]
-    alive_routes = np.empty(routes.size, dtype=np.int64)
-    m = 0
-    for r in routes:
-        if alive[r]:
-            alive_routes[m] = r
-            m += 1
-    alive_routes = alive_routes[:m]
+    alive_routes = _alive_of(routes, alive)
+    m = alive_routes.size
     spare = np.empty(m)
     for j in range(m):
         r = alive_routes[j]
