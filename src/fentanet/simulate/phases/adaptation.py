@@ -963,6 +963,26 @@ def _reroutes(li, src, dst, s_loc, senders, link_alive, alive, kind, org, mode, 
             wsum[i] += capacity[r]
             lsum[i] += capacity[r] * loss[r]
             modes[i] |= np.int64(1) << mode[r]
+    # the labs that move this step (over the threshold, and their keyed uniform below the
+    # hazard's probability), in slot order: in most steps none, and then nothing else
+    movers = np.empty(n, dtype=np.int64)
+    shares = np.empty(n)
+    nm = 0
+    for i in range(n):
+        lab = senders[i]
+        if not alive[lab] or wsum[i] <= 0:
+            continue
+        share = lsum[i] / wsum[i]
+        if share <= threshold:
+            continue
+        p = -np.expm1(-rate * (share - threshold) * dt)
+        if keyed_uniform(np.uint64(uid[lab]), prefix) < p:
+            movers[nm] = i
+            shares[i] = share
+            nm += 1
+    if nm == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    movers = movers[:nm][np.argsort(senders[movers[:nm]], kind="mergesort")]
     order = np.argsort(s_loc, kind="mergesort")  # the links of each lab together
     start = np.zeros(n + 1, dtype=np.int64)
     for k in range(li.size):
@@ -975,19 +995,12 @@ def _reroutes(li, src, dst, s_loc, senders, link_alive, alive, kind, org, mode, 
     for j in range(m):
         r = alive_routes[j]
         spare[j] = capacity[r] * dt - throughput[r]
-    out_lab = np.empty(n, dtype=np.int64)
-    out_route = np.empty(n, dtype=np.int64)
+    out_lab = np.empty(nm, dtype=np.int64)
+    out_route = np.empty(nm, dtype=np.int64)
     c = 0
-    for i in np.argsort(senders, kind="mergesort"):
+    for i in movers:
         lab = senders[i]
-        if not alive[lab] or wsum[i] <= 0:
-            continue
-        share = lsum[i] / wsum[i]
-        if share <= threshold:
-            continue
-        p = -np.expm1(-rate * (share - threshold) * dt)
-        if not keyed_uniform(np.uint64(uid[lab]), prefix) < p:
-            continue
+        share = shares[i]
         best = -1
         best_tier = -1
         for j in range(m):
