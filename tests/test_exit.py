@@ -18,6 +18,7 @@ from fentanet.simulate.loop import Sim
 from fentanet.simulate.phases import adaptation
 from fentanet.simulate.run import build_network, prepare
 from fentanet.simulate.state import KIND
+from test_simulate import run_checked
 
 
 def _toy_sim(**adapt) -> Sim:
@@ -108,19 +109,7 @@ EAGER = {"params.adaptation.exit_threshold": 1.2, "params.adaptation.exit_rate":
 
 def test_invariants_hold_with_exits_and_the_places_stay_empty():
     sc = prepare("toy", years=0.75).override(EAGER)
-    sim = Sim(sc, build_network(sc), 5)
-    people = None
-    while sim.step < sim.n_steps:
-        sim.run_step()
-        a = sim.s.actors
-        for col in ("product", "precursor", "cash", "dirty", "hoard"):
-            assert (getattr(a, col) >= 0).all(), col
-        assert sim.rows[-1]["balance_error"] < 1e-9
-        st = sim.pop_state
-        now = int(sum(np.sum(getattr(st, c)) for c in ("at_risk", "using", "treatment",
-                                                       "remission")) + np.sum(st.deaths))
-        assert people is None or now == people
-        people = now
+    sim = run_checked(sc, build_network(sc), 5)  # material, stocks, people every step
     s = pd.DataFrame(sim.rows)
     assert s["exits"].sum() >= 3
     # the places of those who left stay empty (replacement is on): the labs and
