@@ -391,7 +391,6 @@ def sent_by_sender(moved, q, s_loc, n_senders):
     return out
 
 
-
 @numba.njit(cache=True)
 def water_fill(s_loc, d_loc, on, weight, cap, room):
     """Water-filling of receivers' room by the senders feeding them: the quantity of each
