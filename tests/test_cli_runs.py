@@ -82,6 +82,12 @@ def test_runs_export_and_delete(capsys, filled, tmp_path):
         set(ens.runs().query("variant == 'baseline'").run_id) - {ids[0]})
     assert cli_json(capsys, "runs", "check", "--store", store)["ok"] is True
     assert cli_json(capsys, "runs", "rebuild", "--store", store)["runs"] == 2
+    # one run is one run
+    code, out, _ = cli(capsys, "runs", "export", ids[1], "--to", str(tmp_path / "one"),
+                       "--store", store)
+    assert code == 0 and out.startswith("exported 1 run to "), out
+    code, out, _ = cli(capsys, "runs", "delete", ids[1], "--yes", "--store", store)
+    assert code == 0 and out.startswith("deleted 1 run from "), out
 
 
 def test_runs_errors_exit_2_with_one_line(capsys, filled, tmp_path):

@@ -482,7 +482,8 @@ def export(
     if json_out:
         print_json({"runs": n, "files": {k: str(v) for k, v in paths.items()}})
     else:
-        console.print(f"exported {n} runs to {paths['runs']} and {paths['series']}", markup=False)
+        console.print(f"exported {n} run{'s' * (n != 1)} to {paths['runs']} and "
+                      f"{paths['series']}", markup=False)
 
 
 @runs_app.command("delete")
@@ -513,7 +514,7 @@ def delete(
     if json_out:
         print_json({"deleted": n})
     else:
-        console.print(f"deleted {n} runs from {st.root}", markup=False)
+        console.print(f"deleted {n} run{'s' * (n != 1)} from {st.root}", markup=False)
 
 
 @runs_app.command("check")
