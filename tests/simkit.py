@@ -77,3 +77,16 @@ def supply_network(orgs: int = 2, dealers_per_org: int = 8, independents: int = 
     a = pd.DataFrame(actors)
     a["uid"] = np.arange(len(a))
     return Network(a, pd.DataFrame(links), name="hand")
+
+
+def stepped_sim(net: Network, seed: int = 1):
+    """A :class:`~fentanet.simulate.loop.Sim` on ``net`` (a 0.1-year scenario without
+    spin-up) after its first step."""
+    from fentanet.simulate.loop import Sim
+    from fentanet.simulate.scenario import Scenario
+
+    sc = Scenario.model_validate({"name": "t", "network": {"file": "x"}, "years": 0.1,
+                                  "warmup_years": 0.0})
+    s = Sim(sc, net, seed)
+    s.run_step()
+    return s

@@ -14,18 +14,14 @@ from fentanet.simulate import targeting
 from fentanet.simulate.loop import Sim
 from fentanet.simulate.scenario import Intervention, Scenario
 from fentanet.simulate.state import KIND
-from simkit import supply_network
+from simkit import stepped_sim, supply_network
 
 NET = supply_network()
 
 
 @pytest.fixture(scope="module")
 def sim():
-    sc = Scenario.model_validate({"name": "t", "network": {"file": "x"}, "years": 0.1,
-                                  "warmup_years": 0.0})
-    s = Sim(sc, NET, 1)
-    s.run_step()
-    return s
+    return stepped_sim(NET)
 
 
 def iv(kind, rule, count=3, view="true"):

@@ -16,9 +16,9 @@ import fentanet
 from fentanet.simulate import targeting
 from fentanet.simulate.loop import Sim
 from fentanet.simulate.run import build_network, prepare
-from fentanet.simulate.scenario import Intervention, Scenario
+from fentanet.simulate.scenario import Intervention
 from fentanet.simulate.state import KIND
-from simkit import supply_network
+from simkit import stepped_sim, supply_network
 
 NET = supply_network()
 OPERATIONS = {"lab_raids": ("lab",), "trafficker_enforcement": ("trafficker", "dealer"),
@@ -27,11 +27,7 @@ OPERATIONS = {"lab_raids": ("lab",), "trafficker_enforcement": ("trafficker", "d
 
 @pytest.fixture(scope="module")
 def sim():
-    sc = Scenario.model_validate({"name": "t", "network": {"file": "x"}, "years": 0.1,
-                                  "warmup_years": 0.0})
-    s = Sim(sc, NET, 1)
-    s.run_step()
-    return s
+    return stepped_sim(NET)
 
 
 def iv(kind, rule, count, view="true"):
