@@ -2,7 +2,8 @@
 
 Deterministic in the seed: deaths per step are Poisson draws whose rate falls with the
 intervention effort; supply is uniform draws scaled the same way; cost is the effort. A
-variant named ``broken`` raises, and a ``fail_seed`` parameter makes that seed raise.
+variant named ``broken`` raises, a ``fail_seed`` parameter makes that seed raise, and
+seeds below ``warn_below`` warn (as a run whose operation is short of targets does).
 Importable by Dask workers (tests/ is on their path).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +28,8 @@ class StandInScenario:
     seed: int = 1
     steps: int = 8
     params: dict[str, float] = field(default_factory=lambda: {
-        "rate": 5.0, "effect": 0.0, "fail_seed": -1.0, "sleep": 0.0, "interrupt_seed": -1.0})
+        "rate": 5.0, "effect": 0.0, "fail_seed": -1.0, "sleep": 0.0, "interrupt_seed": -1.0,
+        "warn_below": 0.0})
 
     def digest(self) -> str:
         blob = json.dumps({"name": self.name, "steps": self.steps, "params": self.params},
@@ -64,6 +67,9 @@ def simulate(scenario: StandInScenario, seed: int = 1, *, years: float | None = 
         raise KeyboardInterrupt
     if p["sleep"]:
         time.sleep(p["sleep"])
+    if seed < p.get("warn_below", 0.0):
+        warnings.warn(f"short of targets at seed {seed}", stacklevel=2)
+        warnings.warn(f"short of targets at seed {seed}", stacklevel=2)  # said once
     effort = p["effect"] + sum(float(i["intensity"]) for i in interventions or [])
     rng = np.random.default_rng(seed)
     steps = scenario.steps

@@ -397,6 +397,21 @@ def test_scheduler_from_the_environment_and_results_sent_back(tmp_path, client, 
     pd.testing.assert_frame_equal(via_env.compare(), serial.compare())
 
 
+def test_runs_warnings_come_back_from_the_workers_once_each(tmp_path, client):
+    """A warning raised in a run (on a worker it would print there, unseen) is shown by
+    the coordinator once the tasks end, once per run, naming variant and seed."""
+    with pytest.warns(UserWarning) as said:
+        run(tmp_path / "d", runs=3, scheduler=client, sweep={"params.warn_below": [3]})
+    assert sorted(str(w.message) for w in said) == [
+        f"baseline, seed {s}: short of targets at seed {s}" for s in (1, 2)]
+    # serially the same; past ten, a count of the rest
+    with pytest.warns(UserWarning) as said:
+        run(tmp_path / "s", runs=14, sweep={"params.warn_below": [13]})
+    texts = [str(w.message) for w in said]
+    assert texts == [f"baseline, seed {s}: short of targets at seed {s}"
+                     for s in range(1, 11)] + ["2 more warning(s) not shown (12 run(s) warned)"]
+
+
 def test_dask_failures_and_interrupt_keep_finished_runs(tmp_path, client, monkeypatch):
     ens = run(tmp_path / "f", runs=3, variants={"broken": []}, scheduler=client)
     assert sorted(ens.failed.seed) == [1, 2, 3] and len(ens.summary()) == 3

@@ -182,7 +182,9 @@ def test_compare_on_the_command_line_prints_the_warning(tmp_path, capsys):
                  "--json"])
     err = capsys.readouterr().err
     assert code == 0, err
-    lines = [x for x in err.splitlines() if x.startswith("warning: marketplace_takedown")]
+    # (the ensemble's runs' warnings, shown once they end, name the variant and seed)
+    lines = [x for x in err.splitlines()
+             if x.startswith("warning: mkp, seed 1: marketplace_takedown")]
     assert len(lines) == 1 and "by min_cut (known view) at 0 years:" in lines[0]
     assert "target(s) of the 5 asked" in lines[0]
 

@@ -5,7 +5,9 @@ the local cluster) writes the run's series and manifest itself, atomically; othe
 sends series and summary back and the coordinator writes them. Only the coordinator, this
 process, registers runs in the catalog, in batches. A run that raises becomes a ``failed``
 run with its seed and error; the others go on. On Ctrl-C the finished runs are registered
-before the interruption goes on up.
+before the interruption goes on up. Warnings a run raises (an operation short of targets,
+an intervention after the horizon) come back with it from any worker and are shown once
+the tasks end (:class:`Warned`), as a run made in this process would show them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import socket
 import threading
 import time
 import traceback
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,9 +60,12 @@ def _default_model() -> Callable[..., Any]:
 
 
 def execute(task: RunTask, scenario: Any, model: Callable[..., Any] | None,
-            store_root: str | None) -> tuple[RunRecord, Any]:
-    """Make one run (on a worker). Returns the record and the series, or ``None`` for the
-    series when they were written here (``store_root`` given) or the run failed."""
+            store_root: str | None) -> tuple[RunRecord, Any, tuple[str, ...]]:
+    """Make one run (on a worker). Returns the record, the series (``None`` when they were
+    written here, ``store_root`` given, or the run failed) and the distinct warnings the
+    run raised, in order (they would print on the worker, unseen: the caller shows them).
+    Warnings are caught per process, so a worker running several tasks in threads at once
+    may attribute one run's warning to another."""
     import fentanet
 
     model = model or _default_model()
@@ -70,28 +76,31 @@ def execute(task: RunTask, scenario: Any, model: Callable[..., Any] | None,
                        fentanet_version=fentanet.__version__, numpy_version=np.__version__,
                        host=host_name(), started_at=utcnow())
     series = None
-    try:
-        run_scenario = scenario.override(task.params) if task.params else scenario
-        # the baseline runs unlabelled, as fentanet.compare runs it (bit-identical runs)
-        label = None if task.variant.name == BASELINE else task.variant.name
-        kwargs: dict[str, Any] = {"seed": task.seed, "variant": label}
-        if task.variant.interventions is not None:
-            kwargs["interventions"] = list(task.variant.interventions)
-        result = model(run_scenario, **kwargs)
-        ran = getattr(result, "scenario", None) or run_scenario
-        record.digest = ran.digest() if hasattr(ran, "digest") else ""
-        record.setup = run_setup(task, scenario, ran)
-        record.summary = float_summary(task.run_id, dict(result.summary))
-        series = result.series
-    except Exception as exc:
-        record.status = "failed"
-        record.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=-8)}"
-        series = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            run_scenario = scenario.override(task.params) if task.params else scenario
+            # the baseline runs unlabelled, as fentanet.compare runs it (bit-identical runs)
+            label = None if task.variant.name == BASELINE else task.variant.name
+            kwargs: dict[str, Any] = {"seed": task.seed, "variant": label}
+            if task.variant.interventions is not None:
+                kwargs["interventions"] = list(task.variant.interventions)
+            result = model(run_scenario, **kwargs)
+            ran = getattr(result, "scenario", None) or run_scenario
+            record.digest = ran.digest() if hasattr(ran, "digest") else ""
+            record.setup = run_setup(task, scenario, ran)
+            record.summary = float_summary(task.run_id, dict(result.summary))
+            series = result.series
+        except Exception as exc:
+            record.status = "failed"
+            record.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=-8)}"
+            series = None
+    said = tuple(dict.fromkeys(str(w.message) for w in caught))
     record.finished_at = utcnow()
     if store_root is not None:
         write_run(Path(store_root), record, series)
-        return record, None
-    return record, series
+        return record, None, said
+    return record, series, said
 
 
 def run_setup(task: RunTask, scenario: Any, ran: Any = None) -> dict[str, Any]:
@@ -417,19 +426,52 @@ def run_tasks(tasks: list[RunTask], scenario: Any, model: Callable[..., Any] | N
     it finishes. On any interruption the runs finished so far are registered first; a
     Ctrl-C is kept (:class:`_SigintKept`), so that code that swallowed its
     KeyboardInterrupt does not make the ensemble run on to its end."""
+    warned = Warned()
     with _SigintKept() as pressed:
         try:
             if client is None:
                 for task in tasks:
-                    record, series = execute(task, scenario, model, None)
+                    record, series, said = execute(task, scenario, model, None)
                     collector.add(record, series, written=False)
+                    warned.add(task, said)
                     pressed.check()
             else:
                 _run_dask(tasks, scenario, model, client, collector, write_on_workers,
-                          pressed)
+                          pressed, warned)
             pressed.check()
         finally:
             collector.flush()
+            warned.show()
+
+
+class Warned:
+    """The warnings of an ensemble's runs, shown when its tasks end (one ``warnings.warn``
+    each, naming the run's variant and seed), at most :attr:`SHOWN` of them and then a
+    count of the rest."""
+
+    SHOWN = 10
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+        self.more = 0
+        self.runs: set[str] = set()
+
+    def add(self, task: RunTask, said: tuple[str, ...]) -> None:
+        if said:
+            self.runs.add(task.run_id)
+        for text in said:
+            if len(self.said) < self.SHOWN:
+                self.said.append(f"{task.variant.name}, seed {task.seed}: {text}")
+            else:
+                self.more += 1
+
+    def show(self) -> None:
+        for text in self.said:
+            warnings.warn(text, stacklevel=2)
+        if self.more:
+            warnings.warn(f"{self.more} more warning(s) not shown ({len(self.runs)} run(s) "
+                          f"warned)", stacklevel=2)
+        self.said, self.more, self.runs = [], 0, set()
 
 
 class _SigintKept:
@@ -469,7 +511,7 @@ class _SigintKept:
 
 def _run_dask(tasks: list[RunTask], scenario: Any, model: Callable[..., Any] | None,
               client: Any, collector: Collector, write_on_workers: bool | None,
-              pressed: _SigintKept) -> None:
+              pressed: _SigintKept, warned: Warned) -> None:
     from dask.distributed import as_completed
 
     if write_on_workers is None:
@@ -497,8 +539,9 @@ def _run_dask(tasks: list[RunTask], scenario: Any, model: Callable[..., Any] | N
             submit()
         for fut in completed:
             task = running.pop(fut)
+            said: tuple[str, ...] = ()
             try:
-                record, series = fut.result()
+                record, series, said = fut.result()
                 written = root is not None
             except Exception as exc:  # the task itself failed: worker lost, result lost
                 record, series, written = _lost(task, scenario, exc), None, False
@@ -506,6 +549,7 @@ def _run_dask(tasks: list[RunTask], scenario: Any, model: Callable[..., Any] | N
             if queue:
                 submit()
             collector.add(record, series, written=written)
+            warned.add(task, said)
             pressed.check()
     finally:
         if running:
