@@ -5,6 +5,7 @@ instance and a generated supply network."""
 from __future__ import annotations
 
 import doctest
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ import fentanet
 from fentanet import InputError, generate, interdict, interdiction_steps
 from fentanet.analysis import interdiction as interdiction_module
 from fentanet.analysis.interdiction import Problem
-from test_interdiction import brute_force, random_flow_net
+from test_interdiction import brute_force, nx_flow_without, random_flow_net
 
 
 def flow_at(steps: pd.DataFrame, budget: float) -> float:
@@ -47,6 +48,28 @@ def test_every_whole_budget_matches_brute_force(seed, target):
         assert flow_at(steps, b) == pytest.approx(brute_force(net, b, target), abs=1e-7)
     # and in between: whole-number costs cannot buy more at 2.5 than at 2
     assert flow_at(steps, 2.5) == pytest.approx(brute_force(net, 2.5, target), abs=1e-7)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_candidates_restrict_the_staircase_as_brute_force_over_their_sets(seed):
+    """With ``candidates``, every step of the staircase (and of the sampled curve) is the
+    least flow over sets of candidates within the budget."""
+    net = random_flow_net(seed, n=7, m=14)
+    inner = [a for a in net.ids if a not in (net.meta["source"], net.meta["sink"])]
+    cand = inner[seed % 2::2]
+    cost = net.actors.set_index("id")["cost"]
+    steps = interdiction_steps(net, 4, target="actors", candidates=cand)
+    curve = fentanet.analysis.interdiction_curve(net, range(5), target="actors",
+                                                 candidates=cand)
+    check_shape(steps, 4.0)
+    for b in range(5):
+        best = min(nx_flow_without(net, set(), set(combo))
+                   for r in range(len(cand) + 1)
+                   for combo in itertools.combinations(cand, r)
+                   if cost.loc[list(combo)].sum() <= b)
+        assert flow_at(steps, b) == pytest.approx(best, abs=1e-7)
+        assert curve["flow_after"].iloc[b] == pytest.approx(best, abs=1e-7)
+    assert {a for row in steps["removed"] for a in row} <= set(cand)
 
 
 def test_half_unit_costs_step_at_halves():

@@ -899,10 +899,12 @@ def interdict(net: Network, budget: float, *, target: Target = "links",
 def interdiction_curve(net: Network, budgets: Iterable[float], *, target: Target = "links",
                        cost: str | None = "cost", sources: Any = None, sinks: Any = None,
                        exact: bool = True, time_limit: float | None = None,
-                       capacity: str | None = "capacity") -> pd.DataFrame:
+                       capacity: str | None = "capacity",
+                       candidates: Iterable[str] | None = None) -> pd.DataFrame:
     """The budget-flow trade-off: :func:`interdict` at each budget, in one table.
 
-    The expanded graph and the MILP's constraints are built once and reused.
+    The expanded graph and the MILP's constraints are built once and reused. The
+    arguments are :func:`interdict`'s (``candidates``: the actors that may be removed).
 
     Returns
     -------
@@ -914,7 +916,7 @@ def interdiction_curve(net: Network, budgets: Iterable[float], *, target: Target
     """
     budgets = [_check_budget(b) for b in budgets]
     problem = Problem(net, target=target, cost=cost, sources=sources, sinks=sinks,
-                      capacity=capacity)
+                      capacity=capacity, candidates=candidates)
     rows = []
     for b in budgets:
         res = problem.solve(b, exact=exact, time_limit=time_limit)
@@ -934,7 +936,8 @@ def interdiction_steps(net: Network, up_to: float, *, target: Target = "links",
                        cost: str | None = "cost", sources: Any = None, sinks: Any = None,
                        exact: bool = True, time_limit: float | None = None,
                        node_limit: int | None = None, max_solves: int = STEP_SOLVES,
-                       capacity: str | None = "capacity") -> pd.DataFrame:
+                       capacity: str | None = "capacity",
+                       candidates: Iterable[str] | None = None) -> pd.DataFrame:
     """The budget-flow trade-off at every budget from 0 to ``up_to``, as a staircase.
 
     The least flow within a budget is a step function of the budget: it falls only at
@@ -953,7 +956,8 @@ def interdiction_steps(net: Network, up_to: float, *, target: Target = "links",
     A row not proven optimal (``time_limit`` or ``node_limit`` reached, or ``exact``
     false) holds the best set found, and its flow is an upper bound over its budgets; a
     cheaper set found at a lower budget replaces it when that leaves less flow, so the
-    flow never rises with the budget.
+    flow never rises with the budget. The other arguments are :func:`interdict`'s
+    (``candidates``: the actors that may be removed).
 
     Returns
     -------
@@ -984,7 +988,7 @@ def interdiction_steps(net: Network, up_to: float, *, target: Target = "links",
         raise InputError(f"max_solves must be a whole number of at least 1, got "
                          f"{max_solves!r}", field="max_solves")
     problem = Problem(net, target=target, cost=cost, sources=sources, sinks=sinks,
-                      capacity=capacity)
+                      capacity=capacity, candidates=candidates)
     grid = problem.cost_grid()
     top_cost = float(problem.elem_cost.max()) if problem.n_elems else 1.0
     fine = STEP_RESOLUTION * max(1.0, top_cost)
