@@ -146,6 +146,12 @@ def test_the_app_as_an_analyst_uses_it(browser_context, tmp_path, shared_data):
         page.fill("#adhoc-start", "0.5")
         page.click("#adhoc-add")
         assert "treat: prevention treatment 0.4 from 0.5" in page.inner_text("#adhoc-list")
+        # and one that starts after the horizon: its runs warn, on the page
+        page.fill("#adhoc-name", "late")
+        page.select_option("#adhoc-kind", "naloxone")
+        page.fill("#adhoc-intensity", "0.5")
+        page.fill("#adhoc-start", "1.5")
+        page.click("#adhoc-add")
         # an uncertain parameter, drawn per seed
         rate = "params.population.overdose_rate"
         page.fill("#unc-name", rate)
@@ -159,7 +165,10 @@ def test_the_app_as_an_analyst_uses_it(browser_context, tmp_path, shared_data):
         page.wait_for_selector("#cmp-series-overdose-deaths[data-rendered='1'] svg.main-svg")
         page.wait_for_selector("#cmp-deaths-averted[data-rendered='1']")
         rows = page.locator("#side-by-side tbody tr").all_inner_texts()
-        assert [r.split("\t")[0] for r in rows] == ["baseline", "naloxone", "treat"]
+        assert [r.split("\t")[0] for r in rows] == ["baseline", "naloxone", "treat", "late"]
+        said = page.locator("#compare-warnings li").all_inner_texts()
+        assert said == [f"late, seed {s}: naloxone start(s) at or after the horizon of 1 "
+                        "years: no effect in this run" for s in (1, 2)], said
         assert "done" in page.inner_text("#cmp-progress")
         # the ranges, the values drawn per seed and deaths averted against them
         ranges = page.locator("#uncertain-ranges tbody tr").all_inner_texts()

@@ -24,6 +24,7 @@ import stat
 import threading
 import time
 import uuid
+import warnings
 import zipfile
 from collections import OrderedDict
 from collections.abc import Callable
@@ -1024,9 +1025,13 @@ def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
     # in this process, progress step by step; on a cluster, run by run
     model = functools.partial(fentanet.simulate, progress=on_step) \
         if scheduler == "serial" else None
-    ens = ensemble(body.scenario, body.runs, variants=variants, seed=body.seed,
-                   scheduler=scheduler, store=ws.root / "runs", progress=on_run, model=model,
-                   overrides=body.overrides(), uncertain=body.ranges())
+    # the runs' warnings (an operation short of targets, ...) go to the page, not the log
+    # (caught per process: a warning the app raises meanwhile elsewhere may be listed too)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        ens = ensemble(body.scenario, body.runs, variants=variants, seed=body.seed,
+                       scheduler=scheduler, store=ws.root / "runs", progress=on_run,
+                       model=model, overrides=body.overrides(), uncertain=body.ranges())
     job.update(0.92, "writing the report")
     tables = run_tables(ens)
     if tables.summary.empty:
@@ -1043,7 +1048,8 @@ def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
         files["drawn.csv"] = _csv(drawn_values(tables))
     archive = _zip(ws.root / "results" / f"{stem}.zip", files)
     return {**ensemble_view(ens, tables, rep), "report": ws.rel(report),
-            "download": ws.rel(archive)}
+            "download": ws.rel(archive),
+            "warnings": [ws.clean(t) for t in dict.fromkeys(str(w.message) for w in said)]}
 
 
 ENSEMBLES_SHOWN = 200

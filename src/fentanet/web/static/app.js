@@ -466,6 +466,8 @@ async function showCompare(r) {
     `<p class="note">${esc(r.scenario)}: ${r.variants.length} strategies × ${r.seeds.length} ` +
     `seeds (common random numbers)${r.failed ? `, ${r.failed} runs failed` : ""}; ensemble ${
       esc(r.ensemble)}.</p>` +
+    (r.warnings && r.warnings.length ? `<div class="card warn" id="compare-warnings"><h3>` +
+      `Warnings</h3><ul>${r.warnings.map((w) => `<li>${esc(w)}</li>`).join("")}</ul></div>` : "") +
     `<div class="grid2">${figs.map((k) => `<div class="plotcard"><div class="plot" id="cmp-${
       esc(k)}" style="height:380px"></div></div>`).join("")}</div>` +
     `<div class="card"><h3>Strategies side by side</h3>${table(r.side_by_side, null, {
