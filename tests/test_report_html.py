@@ -250,16 +250,18 @@ def test_band_figure_draws_bands_only_where_runs_differ():
 
 
 def test_interval_bars_with_infinite_and_missing_bounds():
-    f = pd.DataFrame({"v": ["x", "y", "z"], "m": [10.0, 4.0, 2.0],
-                      "lo": [8.0, 1.0, np.nan], "hi": [13.0, np.inf, np.nan]})
+    f = pd.DataFrame({"v": ["x", "y", "z", "w"], "m": [10.0, 4.0, 2.0, 3.0],
+                      "lo": [8.0, 1.0, np.nan, -np.inf], "hi": [13.0, np.inf, np.nan, np.inf]})
     fig = F.interval_bar_figure(f, "v", "m", "lo", "hi")
     bar = fig.data[0]
     err = bar.error_x
     edge = 13.0 + 0.15 * 13.0  # largest finite value plus 15% of the span from 0
-    assert list(err.array) == pytest.approx([3.0, edge - 4.0, 0.0])
-    assert list(err.arrayminus) == pytest.approx([2.0, 3.0, 0.0])
+    low_edge = 0 - 0.15 * 13.0  # and below 0 (or the least value) as far
+    assert list(err.array) == pytest.approx([3.0, edge - 4.0, 0.0, edge - 3.0])
+    assert list(err.arrayminus) == pytest.approx([2.0, 3.0, 0.0, 3.0 - low_edge])
     assert list(bar.customdata) == ["interval 8 to 13", "interval 1 to ∞",
-                                    "no interval (one seed)"]
+                                    "no interval (one seed)", "interval -∞ to ∞"]
+    fig.to_json()  # every drawn number finite
 
 
 @pytest.mark.parametrize(("v", "s"), [(1234, "1.23k"), (2.5e6, "2.5M"), (-7.0, "-7"),

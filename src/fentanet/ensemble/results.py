@@ -52,28 +52,45 @@ def mean_interval(x: np.ndarray, level: float = 0.95) -> tuple[float, float, flo
     return (m, m - half, m + half)
 
 
-def ratio_interval(num: np.ndarray, den: np.ndarray, level: float = 0.95, *,
-                   reps: int = 2000, seed: int = 0) -> tuple[float, float, float]:
-    """Ratio of sums ``sum(num) / sum(den)`` and its paired percentile-bootstrap interval.
+def ratio_interval(num: np.ndarray, den: np.ndarray,
+                   level: float = 0.95) -> tuple[float, float, float]:
+    """Ratio of means ``mean(num) / mean(den)`` of paired values and its Fieller interval.
 
-    A replicate whose denominator is not positive counts as +inf (no deaths averted at a
-    cost: infinitely expensive), so the interval's upper bound can be infinite. The
-    bootstrap draws are seeded: the same input gives the same interval.
+    Fieller's interval (Fieller, J. R. Stat. Soc. B 16, 1954; for a cost-effectiveness
+    ratio of paired outcomes, Willan & O'Brien, Health Econ. 5, 1996): the ratios ``R``
+    that the t-test of ``mean(num) - R mean(den) = 0`` does not reject at ``level``, with
+    the t quantile of :func:`mean_interval` (``n - 1`` degrees of freedom) and the sample
+    covariance of the pairs. It is bounded only where the denominator's own ``level``
+    t-interval excludes 0; otherwise the upper bound is ``inf`` (a ratio over no deaths
+    averted, or fewer, counts as infinitely expensive), and the lower bound is where the
+    accepted half-line up to ``inf`` starts when the point lies on it, else ``-inf``. A mean
+    denominator that is not positive gives a NaN point; when it is significantly negative,
+    both bounds are ``inf``. Fewer than two pairs: NaN bounds.
     """
     num, den = np.asarray(num, float), np.asarray(den, float)
     n = len(num)
     if n == 0:
         return (np.nan, np.nan, np.nan)
-    point = num.sum() / den.sum() if den.sum() > 0 else np.nan
+    a, b = float(num.mean()), float(den.mean())
+    point = a / b if b > 0 else np.nan
     if n < 2:
         return (point, np.nan, np.nan)
-    idx = np.random.default_rng(seed).integers(0, n, size=(reps, n))
-    d = den[idx].sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(d > 0, num[idx].sum(axis=1) / d, np.inf)
-    # inverted CDF: no interpolation between an infinite and a finite replicate
-    lo, hi = np.quantile(r, [(1 - level) / 2, (1 + level) / 2], method="inverted_cdf")
-    return (point, float(lo), float(hi))
+    cov = np.cov(num, den, ddof=1) / n  # of the two means
+    t2 = stats.t.ppf(0.5 + level / 2, n - 1) ** 2
+    qa = b * b - t2 * cov[1, 1]  # (a - R b)^2 <= t2 (v_aa - 2 R v_ab + R^2 v_bb) as
+    qb = a * b - t2 * cov[0, 1]  # qa R^2 - 2 qb R + qc <= 0
+    qc = a * a - t2 * cov[0, 0]
+    disc = qb * qb - qa * qc
+    if qa > 0:  # the denominator's interval excludes 0: a bounded interval around a / b
+        if b < 0:
+            return (point, np.inf, np.inf)
+        root = np.sqrt(max(disc, 0.0))
+        return (point, float((qb - root) / qa), float((qb + root) / qa))
+    if qa < 0 and disc >= 0 and np.isfinite(point):  # two half-lines: the point's
+        top = float((qb - np.sqrt(disc)) / qa)  # the larger root (qa < 0)
+        if point >= top:
+            return (point, top, np.inf)
+    return (point, -np.inf, np.inf)
 
 
 def paired(summary: pd.DataFrame, baseline: str = BASELINE, *,
@@ -116,7 +133,8 @@ def compare_table(summary: pd.DataFrame, baseline: str = BASELINE, *,
     (``ci_low``, ``ci_high``), quantiles of the per-seed outcome over seeds, the share of
     seeds where it is positive, and the number of paired seeds. Cost per death averted is
     the ratio of the mean extra cost to the mean deaths averted (a ratio of per-seed values
-    is unstable where a seed averts few deaths) with a paired bootstrap interval; its
+    is unstable where a seed averts few deaths) with Fieller's interval for paired values
+    (:func:`ratio_interval`: open-ended when deaths averted's own interval reaches 0); its
     per-seed quantiles are left empty. Outcomes whose metric the runs do not report are
     left out.
     """

@@ -503,7 +503,9 @@ def interval_bar_figure(frame: pd.DataFrame, label: str, value: str, low: str, h
     finite = np.concatenate([v[np.isfinite(v)], lo[np.isfinite(lo)], hi[np.isfinite(hi)]])
     span = (finite.max() - min(finite.min(), 0)) if finite.size else 1.0
     edge = (finite.max() if finite.size else 0) + 0.15 * (span or 1)
+    low_edge = min(finite.min() if finite.size else 0, 0) - 0.15 * (span or 1)
     hi_drawn = np.where(np.isinf(hi) & (hi > 0), edge, hi)
+    lo_drawn = np.where(np.isinf(lo) & (lo < 0), low_edge, lo)
     notes = []
     for i in range(len(f)):
         if np.isnan(lo[i]) or np.isnan(hi[i]):
@@ -512,7 +514,7 @@ def interval_bar_figure(frame: pd.DataFrame, label: str, value: str, low: str, h
             notes.append(f"interval {short_number(lo[i])}{unit} to {short_number(hi[i])}{unit}")
     bar_colors = [colors.get(n, PALETTE[i % len(PALETTE)]) for i, n in enumerate(names)]
     err_plus = np.where(np.isnan(hi_drawn), 0, hi_drawn - np.nan_to_num(v))
-    err_minus = np.where(np.isnan(lo), 0, np.nan_to_num(v) - lo)
+    err_minus = np.where(np.isnan(lo_drawn), 0, np.nan_to_num(v) - lo_drawn)
     fig = go.Figure(go.Bar(
         y=names, x=v, orientation="h", marker_color=bar_colors, customdata=notes,
         text=[("n/a" if np.isnan(x) else short_number(x) + unit) for x in v],

@@ -383,7 +383,8 @@ def simulation_report(runs: Any, *, sensitivity: pd.DataFrame | None = None,
                  "numbers), so each seed gives one paired difference. Bars show the mean "
                  f"difference over seeds with its {level:.0%} interval; cost per death "
                  "averted is the ratio of the mean extra cost to the mean deaths averted, "
-                 "with a paired bootstrap interval.", note=True)
+                 "with Fieller's interval (open-ended where deaths averted's interval "
+                 "reaches 0).", note=True)
         label_col = "point" if group == "point" else "variant"
         if group == "point":
             keys = tables.meta["sweep"]
