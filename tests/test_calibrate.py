@@ -67,9 +67,21 @@ def test_bad_target_files_name_file_line_and_column(tmp_path):
     f.write_text("year,deaths\n2019,10\n")
     with pytest.raises(InputError, match="series="):
         read_target(f)
-    f.write_text("year,deaths\n2019,10\n2019,11\n")
-    with pytest.raises(InputError, match="2019 appears twice"):
+    for rows, words in (
+            ("2019,10\n2019,11\n", r"x\.csv:3: field 'year': expected each year once"),
+            ("2019,10\n2020,inf\n", r"x\.csv:3: field 'deaths': expected a finite number"),
+            ("2019,1e400\n", r"x\.csv:2: field 'deaths': expected a finite number"),
+            ("2019,10\n2020,-5\n", r"x\.csv:3: field 'deaths': expected a count >= 0"),
+            ("", r"x\.csv: no observations to fit")):
+        f.write_text("year,deaths\n" + rows)
+        with pytest.raises(InputError, match=words):
+            read_target(f, series="fatal")
+    # the lines count the rows left out (provisional ones) too
+    f.write_text("year,deaths,status\n2019,10,final\n2020,-1,provisional\n2021,-2,final\n")
+    with pytest.raises(InputError, match=r"x\.csv:4: field 'deaths': expected a count >= 0"):
         read_target(f, series="fatal")
+    with pytest.raises(InputError, match="finite and >= 0"):
+        Target("t", pd.Series([np.inf], index=[2020]), "fatal")
     with pytest.raises(InputError, match="no such file"):
         read_target(tmp_path / "missing.csv", series="fatal")
     with pytest.raises(InputError, match="period"):
@@ -334,6 +346,43 @@ def test_calibration_input_errors():
     assert Parameter.parse("a.b=0.1:0.5:0.2") == Parameter("a.b", 0.1, 0.5, 0.2)
     with pytest.raises(InputError, match="not to a model object"):
         calibrate(m, [t], {RATE: (0.1, 0.6)}, years=3)
+
+
+def test_target_years_outside_the_horizon_are_refused_before_any_run(tmp_path):
+    """The years the run covers are known before it: nothing runs, nothing is stored, and
+    the message names the target's file."""
+    f = tmp_path / "early.csv"
+    f.write_text("year,deaths\n1990,5\n1991,6\n1992,7\n")
+    with pytest.raises(InputError, match=r"early\.csv: field 'years': the model's run does "
+                       r"not cover the year\(s\) \[1990, 1991, 1992\].*it covers \[2013\]\)"):
+        calibrate("toy", read_target(f, series="deaths"), {"params.market.elasticity":
+                                                           (0.3, 0.9)},
+                  start_year=2013, years=1, runs=1, transition=False, scheduler="serial",
+                  store=tmp_path / "s")
+    assert not (tmp_path / "s").exists() or RunStore(tmp_path / "s").runs().empty
+    # fiscal years: October to September, complete ones only (2014 starts in October 2013)
+    from fentanet.calibrate.fit import check_covered
+
+    m = small_model()
+    t = Target("t", pd.Series([1.0, 2.0], index=[m.start_year, m.start_year + 1]), "fatal",
+               period="fiscal")
+    with pytest.raises(InputError, match=rf"year\(s\) \[{m.start_year}\]"):
+        check_covered(m, [t])
+
+
+def test_calendar_years_are_fitted_on_their_own_scale():
+    assert not Parameter("fentanyl.midpoint", 2012, 2022).on_log
+    assert Parameter("fentanyl.width", 0.3, 5).on_log
+    assert Parameter("fentanyl.midpoint", 2012, 2022, log=True).on_log
+
+
+def test_the_estimates_table_prints_the_decimals_that_tell_them_apart():
+    from fentanet.cli.calibrate import _to_interval
+
+    assert _to_interval(2017.936, 2017.839, 2018.033) == ["2017.936", "2017.839", "2018.033"]
+    assert _to_interval(0.2397, 0.1937, 0.2967) == ["0.240", "0.194", "0.297"]
+    assert _to_interval(1234.0, 1000.0, 1500.0) == ["1234", "1000", "1500"]
+    assert _to_interval(0.5, np.nan, np.nan) == ["0.5", "nan", "nan"]
 
 
 def test_default_parameters_are_the_level_and_the_transition():

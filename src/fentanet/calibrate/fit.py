@@ -88,22 +88,42 @@ def _mean(per_seed: list[dict[str, pd.Series]]) -> dict[str, pd.Series]:
     }
 
 
+def _uncovered(t: Target, covered: pd.Index) -> None:
+    """Refuse a target with years the model's run does not cover (complete years
+    ``covered``), naming its file and the horizon that would."""
+    missing = sorted(set(t.observed.index) - set(covered))
+    if missing:
+        first, last = int(t.observed.index.min()), int(t.observed.index.max())
+        raise InputError(
+            f"the model's run does not cover the year(s) {missing} of target "
+            f"'{t.name}' (it covers {[int(y) for y in covered]}); run it over the target's "
+            f"years (start_year={first}, years={last - first + 1}: --start-year {first} "
+            f"--years {last - first + 1})",
+            file=t.source or None,
+            field="years",
+        )
+
+
+def check_covered(model: Any, targets: Sequence[Target]) -> None:
+    """:func:`_uncovered` for every target before any run, from the model's ``years``,
+    ``dt`` and ``start_year`` (the years :func:`annual` will give a run's series); a model
+    without them is checked on its first run's series."""
+    years, dt = getattr(model, "years", None), getattr(model, "dt", None)
+    if years is None or dt is None or not (np.isfinite(years) and dt > 0):
+        return
+    steps = pd.DataFrame({"time": np.arange(round(years / dt)) * dt, "x": 0.0})
+    for t in targets:
+        _uncovered(t, annual(steps, "x", start_year=getattr(model, "start_year", None),
+                             dt=dt, period=t.period).index)
+
+
 def _residuals(
     sim: dict[str, pd.Series], targets: Sequence[Target]
 ) -> tuple[np.ndarray, dict[str, float]]:
     parts, scales = [], {}
     for t in targets:
         s = sim[t.name]
-        missing = sorted(set(t.observed.index) - set(s.index))
-        if missing:
-            first, last = int(t.observed.index.min()), int(t.observed.index.max())
-            raise InputError(
-                f"the model's run does not cover the year(s) {missing} of target "
-                f"'{t.name}' (it covers {list(s.index)}); run it over the target's years "
-                f"(start_year={first}, years={last - first + 1}: --start-year {first} "
-                f"--years {last - first + 1})",
-                field="years",
-            )
+        _uncovered(t, s.index)
         sim_v = s.loc[t.observed.index].to_numpy(dtype=float)
         obs_v = t.observed.to_numpy(dtype=float)
         if t.scale == "free":
@@ -220,7 +240,7 @@ def _fit_table(
                     "simulated": val,
                     "error": val - float(obs),
                     "relative_error": val / obs - 1 if obs else np.nan,
-                    "log_error": math.log(val + 1) - math.log(obs + 1),
+                    "log_error": math.log(val + OFFSET) - math.log(obs + OFFSET),
                     "used": (t.name, int(year)) in used,
                 }
             )
@@ -334,6 +354,7 @@ def calibrate(
             field="fit_years" if backtest is None else "backtest",
         )
     all_targets = [t.window(first, None) for t in targets]
+    check_covered(m, all_targets)
     ev = Evaluator(
         m, _annuals(m, all_targets), runs=runs, seed=seed, scheduler=scheduler,
         workers=workers, store=store,

@@ -16,6 +16,9 @@ import numpy as np
 
 from fentanet.errors import InputError
 
+YEARS = frozenset({"fentanyl.midpoint", "start_year"})
+"""Parameters that are calendar years: searched on their own scale whatever their bounds."""
+
 
 @dataclass(frozen=True)
 class Parameter:
@@ -23,7 +26,7 @@ class Parameter:
 
     ``start`` is where a fit starts and the base value of a tornado (default: the middle of
     the range for a fit, the model's own value for a tornado). ``log`` (default: when
-    ``low > 0``) fits it on the log scale.
+    ``low > 0``, except for a calendar year, :data:`YEARS`) fits it on the log scale.
     """
 
     name: str
@@ -48,7 +51,11 @@ class Parameter:
 
     @property
     def on_log(self) -> bool:
-        return self.low > 0 if self.log is None else bool(self.log)
+        """Whether the fit searches on the log scale: ``log`` when given, else for positive
+        bounds, except a calendar year (:data:`YEARS`: a date has no natural zero)."""
+        if self.log is not None:
+            return bool(self.log)
+        return self.low > 0 and self.name not in YEARS
 
     def to_u(self, x: float | np.ndarray) -> Any:
         return np.log(x) if self.on_log else np.asarray(x, dtype=float)

@@ -79,8 +79,10 @@ class Target:
             )
         if len(self.observed) == 0:
             raise InputError("no observations to fit", field=f"target {self.name}")
-        if (np.asarray(self.observed, dtype=float) < 0).any():
-            raise InputError("observed values must be >= 0", field=f"target {self.name}")
+        values = np.asarray(self.observed, dtype=float)
+        if not (np.isfinite(values) & (values >= 0)).all():
+            raise InputError("observed values must be finite and >= 0",
+                             field=f"target {self.name}")
 
     def window(self, first: int | None = None, last: int | None = None) -> Target:
         """The same target restricted to the years ``first..last`` (inclusive)."""
@@ -151,23 +153,29 @@ def read_target(
         )
     if "status" in df.columns and not provisional:
         df = df[~df["status"].astype(str).str.startswith("provisional")]
+    if df.empty:
+        raise InputError("no observations to fit (only a header, or only provisional rows: "
+                         "provisional=True, --provisional, to use them)", file=path)
     years = pd.to_numeric(df[time_col], errors="coerce")
     vals = pd.to_numeric(df[value], errors="coerce")
-    bad = years.isna() | vals.isna() | (years != np.round(years))
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(
-            f"expected a whole year and a number, got {df.iloc[row].to_dict()}",
-            file=path,
-            line=int(df.index[row]) + 2,
-            field=value,
-        )
+    # (df.index: the row of the file, header and any rows left out counted)
+    for bad, what in (
+        (years.isna() | vals.isna() | (years != np.round(years)), "a whole year and a number"),
+        (~np.isfinite(vals), "a finite number"),
+        (vals < 0, "a count >= 0"),
+        (years.duplicated(), "each year once"),
+    ):
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(
+                f"expected {what}, got {df.iloc[row].to_dict()}",
+                file=path,
+                line=int(df.index[row]) + 2,
+                field=time_col if what == "each year once" else value,
+            )
     observed = pd.Series(
         vals.to_numpy(dtype=float), index=years.to_numpy(dtype=int), name=value
     ).sort_index()
-    if observed.index.duplicated().any():
-        dup = int(observed.index[observed.index.duplicated()][0])
-        raise InputError(f"year {dup} appears twice", file=path, field=time_col)
     return Target(
         name or path.stem,
         observed,

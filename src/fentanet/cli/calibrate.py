@@ -5,10 +5,12 @@ simulation (ensembles on Dask, every run kept in the store) or the population su
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import pandas as pd
 import typer
 
@@ -190,13 +192,15 @@ def calibrate(
     p = result.parameters
     console.print(table("Estimates (90% interval)",
                         ["parameter", "estimate", "low", "high", "identified"],
-                        [[r.name, r.estimate, r.low90, r.high90, "yes" if r.identified else "NO"]
-                         for r in p.itertuples()]))
+                        [[r.name, *_to_interval(r.estimate, r.low90, r.high90),
+                          "yes" if r.identified else "NO"] for r in p.itertuples()]))
     console.print(table("Fit", ["target", "year", "observed", "simulated", "error", "used"],
                         _fit_rows(result.fit)))
     s = result.summary
     kept = (f"; {len(s['ensembles'])} ensembles in {s['store']}" if s["ensembles"] else "")
-    console.print(f"log RMSE fit {s['rmse_log_fit']:.3f}, held out {s['rmse_log_test']:.3f}; "
+    held = (f"held out {s['rmse_log_test']:.3f}" if np.isfinite(s["rmse_log_test"])
+            else "no years held out")
+    console.print(f"log RMSE fit {s['rmse_log_fit']:.3f}, {held}; "
                   f"condition number {s['condition_number']:.3g}; {s['runs']} runs{kept}; "
                   f"{s['message']}", soft_wrap=True, markup=False)
     if checked is not None:
@@ -307,3 +311,14 @@ def sensitivity(
 
         save_report(sensitivity_report(result, scenario=str(getattr(m, "name", scenario)),
                                        metric=metric), report, png, json_out=json_out)
+
+
+def _to_interval(*values: float) -> list[str]:
+    """An estimate and its interval's bounds with the decimals that tell them apart (three
+    significant digits of the interval's width: 2017.936 (2017.839 - 2018.033), where four
+    significant digits printed 2018 (2018 - 2018))."""
+    width = values[2] - values[1]
+    if not (np.isfinite(width) and width > 0):
+        return [f"{v:.4g}" for v in values]
+    decimals = max(0, 2 - math.floor(math.log10(width)))
+    return [f"{v:.{decimals}f}" for v in values]
