@@ -134,10 +134,12 @@ class Sim:
 
     def warmup(self) -> None:
         """Spin-up before time 0: the supply phases run ``warmup_years`` with no
-        enforcement, adaptation or population change and the price fixed at 1, so stocks
-        and cash settle; the retail offer at that steady state is each market's reference
-        supply S0 of the price index. Draws use negative steps, the same in every variant
-        (interventions start at time 0 or later), so common random numbers hold."""
+        enforcement or population change and the price fixed at 1, so stocks and cash
+        settle; of adaptation only re-routing for room (labs held back by their routes'
+        room find room, :func:`fentanet.simulate.phases.adaptation.warmup`); the retail
+        offer at that steady state is each market's reference supply S0 of the price index.
+        Draws use negative steps, the same in every variant (interventions start at time 0
+        or later), so common random numbers hold."""
         steps = round(self.scenario.warmup_years / self.dt)
         s = self.s
         offered, avail = [], []
@@ -147,8 +149,9 @@ class Sim:
             self.now = defaultdict(float)
             self.efforts = interventions._baseline(self)
             self.topo.sync(self.s)
+            s.actors.throughput[:] = 0.0  # this step's, as interventions.run clears it
             for phase in (procurement.run, production.run, shipping.run, distribution.run,
-                          money.run):
+                          money.run, adaptation.warmup):
                 phase(self)
             offered.append(self.flows["offered"].copy())
             avail.append(self.flows["consumed"] / np.maximum(self.flows["demand"], 1e-300))

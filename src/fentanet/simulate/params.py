@@ -312,6 +312,19 @@ class AdaptationParams(_Group):
     reroute_threshold: float = P(0.2, ASSUMPTION, "recent loss share of a lab's routes "
                                  "(capacity-weighted) above which it looks for a new route",
                                  ge=0, le=1)
+    reroute_room: bool = P(
+        True, ASSUMPTION, "a lab that cannot ship what it could (its offer held back for "
+        "lack of room on its routes) links to another alive route with spare room and a "
+        "recent loss share at most reroute_threshold (its organization's first), in the run "
+        "and in the spin-up (off: re-routing answers losses only)")
+    reroute_room_rate: float = P(
+        10.0, ASSUMPTION, "hazard per year with which a lab links to a new route for room, "
+        "per unit of its recent held-back share above reroute_room_threshold (as "
+        "reroute_rate for losses)", ge=0)
+    reroute_room_threshold: float = P(
+        0.2, ASSUMPTION, "recent share of a lab's offer, min(product, capacity * dt), its "
+        "routes' room did not take (exponentially weighted with routes.loss_memory_years) "
+        "above which it looks for a route with room", ge=0, le=1)
     migration: bool = P(True, SOSKA, "listings move from a marketplace that leaves (taken "
                         "down or insolvent) to a surviving one")
     migration_rate: float = P(12.0, ASSUMPTION, "rate per year at which an orphaned listing "

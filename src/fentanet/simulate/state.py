@@ -242,7 +242,8 @@ def build_state(net: Network) -> State:
         cash=np.zeros(n), dirty=np.zeros(n), hoard=np.zeros(n), mode=mode, legit=legit,
         online=online, vacant=np.zeros(n, dtype=bool), vacant_since=np.zeros(n),
         label=label, activity=np.ones(n),
-        loss=np.zeros(n), suspended_until=np.full(n, -np.inf), failed=np.zeros(n, dtype=bool),
+        loss=np.zeros(n), held=np.zeros(n), spare=np.zeros(n),
+        suspended_until=np.full(n, -np.inf), failed=np.zeros(n, dtype=bool),
         refused=np.zeros(n), targeted=np.zeros(n), lost_recent=np.zeros(n),
         throughput=np.zeros(n),
     )

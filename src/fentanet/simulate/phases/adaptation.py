@@ -77,7 +77,7 @@ def run(sim) -> None:
         _entry(sim)
     if ad.exit:
         _exit(sim)
-    if ad.reroute:
+    if ad.reroute or ad.reroute_room:
         _reroute(sim)
     if ad.migration and sim.orphans.size:
         _migration(sim)
@@ -592,7 +592,7 @@ def _recruit(sim, slots):
     uids = _fresh_uids(sim, slots.size)
     k = sim.p.adaptation.closure_ties
     ties = tie_neighbours(sim).parts(s) if k > 0 else _NO_TIES
-    kinds, new_src, new_dst = _join(slots, uids, a.uid, a.alive, a.vacant, a.loss,
+    kinds, new_src, new_dst = _join(slots, uids, a.uid, a.alive, a.vacant, a.loss, a.held,
                                     a.activity, a.kind, *sim.topo.incidence.parts(s),
                                     ln.known, k, *ties,
                                     sim.streams.prefix("adaptation.rewire", sim.step))
@@ -609,13 +609,13 @@ _NO_TIES = (np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), 0,
 
 
 @numba.njit(cache=True)
-def _join(slots, uids, uid, alive, vacant, loss, activity, kind, ptr, idx, n0, tkey, tlink,
-          known, k, t_ptr, nbr, t_n0, head, nxt, tnbr, prefix):
+def _join(slots, uids, uid, alive, vacant, loss, held, activity, kind, ptr, idx, n0, tkey,
+          tlink, known, k, t_ptr, nbr, t_n0, head, nxt, tnbr, prefix):
     """Recruits take their places (:func:`_take_up`), then form ``k`` closure ties each
     (:func:`_closure`, none for ``k`` 0), seeing one another alive and with their new
     uids. Returns (their kind codes, the ties' sources, targets)."""
-    kinds = _take_up(slots, uids, uid, alive, vacant, loss, activity, kind, ptr, idx, n0,
-                     tkey, tlink, known)
+    kinds = _take_up(slots, uids, uid, alive, vacant, loss, held, activity, kind, ptr, idx,
+                     n0, tkey, tlink, known)
     if k <= 0:
         return kinds, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     new_src, new_dst = _closure(slots, k, t_ptr, nbr, t_n0, head, nxt, tnbr, alive, uid,
@@ -631,11 +631,11 @@ def _forget(slots, ptr, idx, n0, tkey, tlink, known):
 
 
 @numba.njit(cache=True)
-def _take_up(slots, uids, uid, alive, vacant, loss, activity, kind, ptr, idx, n0, tkey,
+def _take_up(slots, uids, uid, alive, vacant, loss, held, activity, kind, ptr, idx, n0, tkey,
              tlink, known):
     """Recruits take their places (slots ``slots``, fresh uids ``uids``): alive, not
-    vacant, no loss, full activity, links unknown to the police (:func:`_forget`).
-    Returns their kind codes."""
+    vacant, no loss, nothing held back, full activity, links unknown to the police
+    (:func:`_forget`). Returns their kind codes."""
     kinds = np.empty(slots.size, dtype=np.int64)
     for j in range(slots.size):
         v = slots[j]
@@ -643,6 +643,7 @@ def _take_up(slots, uids, uid, alive, vacant, loss, activity, kind, ptr, idx, n0
         alive[v] = True
         vacant[v] = False
         loss[v] = 0.0
+        held[v] = 0.0
         activity[v] = 1.0
         kinds[j] = kind[v]
     _forget(slots, ptr, idx, n0, tkey, tlink, known)
@@ -926,30 +927,54 @@ def _exit(sim):
     sim.now["exits"] = float(gone.size)
 
 
-def _reroute(sim):
+def warmup(sim) -> None:
+    """The adaptation of the spin-up (:meth:`fentanet.simulate.loop.Sim.warmup`): re-routing
+    for room alone (:func:`_reroute`), when it is on."""
+    if sim.p.adaptation.reroute_room:
+        _reroute(sim, warmup=True)
+
+
+def _reroute(sim, warmup: bool = False):
     """Re-routing (module docstring): the new ``ships`` links, appended as entrants' are
-    (taken into the stages by the next step's topology sync)."""
+    (taken into the stages by the next step's topology sync). In the spin-up
+    (``warmup``) the room motive alone: the status quo's labs find the room they lack
+    before time 0, and its losses are base inspection's, which the loss motive does not
+    answer there (it did not run in the spin-up before the room motive existed)."""
     ad, st = sim.p.adaptation, sim.topo.stages["lab"]
     a = sim.s.actors
-    if not st.size:
-        sim.now["reroutes"] = 0.0
+    by_loss, by_room = ad.reroute and not warmup, ad.reroute_room
+    if not st.size or not (by_loss or by_room):
+        sim.now["reroutes"] = sim.now["reroutes_room"] = 0.0
         return
-    labs, routes = _reroutes(
+    labs, routes, n_room = _reroutes(
         st.li, st.src, st.dst, st.s_loc, st.senders, sim.s.links.alive, a.alive, a.kind,
         a.org, a.mode, a.loss, a.capacity, a.throughput, a.uid, sim.topo.slots("route"),
         KIND["route"], sim.dt, ad.reroute_threshold, ad.reroute_rate,
-        sim.streams.prefix("adaptation.reroute", sim.step))
+        sim.streams.prefix("adaptation.reroute", sim.step), by_loss, by_room, a.held, a.spare,
+        ad.reroute_room_threshold, ad.reroute_room_rate,
+        sim.streams.prefix("adaptation.reroute_room", sim.step))
     if labs.size:
         add_links(sim, labs, routes, "ships")
-    sim.now["reroutes"] = float(labs.size)
+    sim.now["reroutes"] = float(labs.size - n_room)
+    sim.now["reroutes_room"] = float(n_room)
 
 
 @numba.njit(cache=True)
 def _reroutes(li, src, dst, s_loc, senders, link_alive, alive, kind, org, mode, loss,
-              capacity, throughput, uid, routes, route_kind, dt, threshold, rate, prefix):
+              capacity, throughput, uid, routes, route_kind, dt, threshold, rate, prefix,
+              by_loss, by_room, held, through, room_threshold, room_rate, room_prefix):
     """The labs that re-route this step and their new routes (module docstring), from the
     lab stage's links (``s_loc``: local number of each link's sender among ``senders``).
-    Returns (labs, routes), the labs in slot order."""
+    Two hazards, each with its own keyed uniform: losses (``by_loss``; the routes'
+    capacity-weighted recent loss share above ``threshold``, stream ``prefix``) and room
+    (``by_room``; the lab's recent held-back share ``held`` above ``room_threshold``,
+    stream ``room_prefix``); a lab both move goes for losses. For losses the new route has
+    a lower loss share than the lab's routes and a mode the lab lacks comes first; for room
+    its loss share is at most ``threshold``, its spare room is ``through`` (the room as
+    pass-through the labs' offers left, kept by shipping) rather than its own, and the
+    mode does not count. Each lab that links takes its capacity * dt off both spare rooms
+    of its new route and starts its held-back share afresh (in place on ``held``). Returns
+    (labs, routes, how many of them moved for room), the labs in slot order."""
     n = senders.size
     wsum = np.zeros(n)
     lsum = np.zeros(n)
@@ -963,25 +988,32 @@ def _reroutes(li, src, dst, s_loc, senders, link_alive, alive, kind, org, mode, 
             wsum[i] += capacity[r]
             lsum[i] += capacity[r] * loss[r]
             modes[i] |= np.int64(1) << mode[r]
-    # the labs that move this step (over the threshold, and their keyed uniform below the
+    # the labs that move this step (over a threshold, and its keyed uniform below the
     # hazard's probability), in slot order: in most steps none, and then nothing else
     movers = np.empty(n, dtype=np.int64)
-    shares = np.empty(n)
+    shares = np.empty(n)  # for losses: the lab's loss share; for room: -1
     nm = 0
     for i in range(n):
         lab = senders[i]
-        if not alive[lab] or wsum[i] <= 0:
+        if not alive[lab]:
             continue
-        share = lsum[i] / wsum[i]
-        if share <= threshold:
-            continue
-        p = -np.expm1(-rate * (share - threshold) * dt)
-        if keyed_uniform(np.uint64(uid[lab]), prefix) < p:
-            movers[nm] = i
-            shares[i] = share
-            nm += 1
+        if by_loss and wsum[i] > 0:
+            share = lsum[i] / wsum[i]
+            if share > threshold:
+                p = -np.expm1(-rate * (share - threshold) * dt)
+                if keyed_uniform(np.uint64(uid[lab]), prefix) < p:
+                    movers[nm] = i
+                    shares[i] = share
+                    nm += 1
+                    continue
+        if by_room and held[lab] > room_threshold:
+            p = -np.expm1(-room_rate * (held[lab] - room_threshold) * dt)
+            if keyed_uniform(np.uint64(uid[lab]), room_prefix) < p:
+                movers[nm] = i
+                shares[i] = -1.0
+                nm += 1
     if nm == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0
     movers = movers[:nm][np.argsort(senders[movers[:nm]], kind="mergesort")]
     order = np.argsort(s_loc, kind="mergesort")  # the links of each lab together
     start = np.zeros(n + 1, dtype=np.int64)
@@ -991,21 +1023,26 @@ def _reroutes(li, src, dst, s_loc, senders, link_alive, alive, kind, org, mode, 
         start[i + 1] += start[i]
     alive_routes = _alive_of(routes, alive)
     m = alive_routes.size
-    spare = np.empty(m)
+    spare = np.empty(m)  # own room (losses) and room as pass-through (room)
+    room = np.empty(m)
     for j in range(m):
         r = alive_routes[j]
         spare[j] = capacity[r] * dt - throughput[r]
+        room[j] = through[r]
     out_lab = np.empty(nm, dtype=np.int64)
     out_route = np.empty(nm, dtype=np.int64)
     c = 0
+    n_room = 0
     for i in movers:
         lab = senders[i]
         share = shares[i]
+        for_room = share < 0.0
+        free = room if for_room else spare
         best = -1
         best_tier = -1
         for j in range(m):
             r = alive_routes[j]
-            if spare[j] <= 0 or not loss[r] < share:
+            if free[j] <= 0 or not (loss[r] <= threshold if for_room else loss[r] < share):
                 continue
             linked = False
             for q in range(start[i], start[i + 1]):
@@ -1015,17 +1052,21 @@ def _reroutes(li, src, dst, s_loc, senders, link_alive, alive, kind, org, mode, 
                     break
             if linked:
                 continue
-            tier = 2 * (org[lab] >= 0 and org[r] == org[lab]) + (
-                (modes[i] >> mode[r]) & 1 == 0)
-            if tier > best_tier or (tier == best_tier and spare[j] > spare[best]):
+            tier = 2 * (org[lab] >= 0 and org[r] == org[lab])
+            if not for_room:
+                tier += (modes[i] >> mode[r]) & 1 == 0
+            if tier > best_tier or (tier == best_tier and free[j] > free[best]):
                 best, best_tier = j, tier
         if best < 0:
             continue
         spare[best] -= capacity[lab] * dt
+        room[best] -= capacity[lab] * dt
+        held[lab] = 0.0
         out_lab[c] = lab
         out_route[c] = alive_routes[best]
         c += 1
-    return out_lab[:c], out_route[:c]
+        n_room += for_room
+    return out_lab[:c], out_route[:c], n_room
 
 
 @numba.njit(cache=True)

@@ -209,7 +209,8 @@ def _through_room(room, receivers, li, src, dst, s_loc, d_loc, s_map, rt_receive
     receivers' room lets it carry on, each receiver's room filled by the routes feeding it
     by capacity times ``risk`` (:func:`~fentanet.simulate.kernels.water_fill`): the safer
     routes first in proportion, and what they cannot carry (they are full) still by the
-    others."""
+    others. Returns that room, the lesser of the two, per route (the route stage's senders,
+    local numbers)."""
     n_snd = risk.size
     rroom = np.empty(rt_receivers.size)
     for j in range(rt_receivers.size):
@@ -235,6 +236,9 @@ def _through_room(room, receivers, li, src, dst, s_loc, d_loc, s_map, rt_receive
         if kind[d] == route_kind:
             i = s_map[d] if d < s_map.size else -1
             room[j] = min(room[j], down[i] if i >= 0 else 0.0)
+    for i in range(n_snd):
+        down[i] = min(own[i], down[i])
+    return down
 
 
 def _labs_to_routes(sim) -> None:
@@ -256,10 +260,10 @@ def _labs_to_routes(sim) -> None:
         risk_rt = risk_in = _NONE
     _lab_stage(st.li, st.src, st.dst, st.s_loc, st.d_loc, st.ext, st.d_pay, st.s_kind,
                st.senders, st.receivers, st.payers, rt.li, rt.src, rt.dst, rt.s_loc, rt.d_loc,
-               rt.s_map, rt.senders.size, rt.receivers, displacement, risk_rt, risk_in,
+               rt.s_map, rt.senders, rt.receivers, displacement, risk_rt, risk_in,
                s.links.alive, a.alive, a.kind, a.capacity, sim.dt,
                p.supply.stock_cover_years, sim.wholesale, a.payer, a.product, a.cash, a.dirty,
-               a.throughput)
+               a.throughput, a.held, _loss_gain(sim), a.spare)
 
 
 def _risk_slots(sim, rt, st) -> np.ndarray:
@@ -274,15 +278,18 @@ def _risk_slots(sim, rt, st) -> np.ndarray:
 
 @numba.njit(cache=True)
 def _lab_stage(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, senders, receivers, payers,
-               rt_li, rt_src, rt_dst, rt_s_loc, rt_d_loc, rt_s_map, rt_n_senders,
+               rt_li, rt_src, rt_dst, rt_s_loc, rt_d_loc, rt_s_map, rt_senders,
                rt_receivers, displacement, risk_rt, risk_in, link_alive, alive, kind,
-               capacity, dt, cover, price_of_kind, payer, product, cash, dirty, throughput):
+               capacity, dt, cover, price_of_kind, payer, product, cash, dirty, throughput,
+               held, g, spare):
     """The lab stage in one call: offers and rooms
     (:func:`~fentanet.simulate.kernels.offer_room`), the routes' room as pass-through
     (:func:`_through_room`, by ``risk_rt`` per route sender, 1 without displacement), the
     links' preference (``risk_in`` of a receiver that is a route, 1 for the others; none
     without displacement) and the transfer: the kernels the phase called one by one, in
-    the same order, so the same numbers."""
+    the same order, so the same numbers. Then each lab's recent held-back share
+    (:func:`_held_back`) and each route's spare room (``spare``, per slot: the room as
+    pass-through the labs' offers left: what a lab re-routing for room looks for)."""
     offer, room = kernels.offer_room(senders, receivers, alive, kind, capacity, product, dt,
                                      cover, ROUTE)
     if displacement:
@@ -291,14 +298,37 @@ def _lab_stage(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, senders, receiver
             j = d_loc[k]
             pref[k] = risk_in[j] if kind[receivers[j]] == ROUTE else 1.0
     else:
-        risk_rt = np.ones(rt_n_senders)
+        risk_rt = np.ones(rt_senders.size)
         pref = np.empty(0)
-    _through_room(room, receivers, rt_li, rt_src, rt_dst, rt_s_loc, rt_d_loc, rt_s_map,
-                  rt_receivers, risk_rt, link_alive, alive, kind, capacity, product, dt, cover,
-                  ROUTE)
+    through = _through_room(room, receivers, rt_li, rt_src, rt_dst, rt_s_loc, rt_d_loc,
+                            rt_s_map, rt_receivers, risk_rt, link_alive, alive, kind, capacity,
+                            product, dt, cover, ROUTE)
+    left = offer.copy()  # the plan debits it: what the receivers' room did not take
     kernels.transfer(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, payers, link_alive, pref,
-                     offer, room, PASSES, price_of_kind, payer, product, cash, dirty,
-                     throughput)
+                     left, room, PASSES, price_of_kind, payer, product, cash, dirty,
+                     throughput)  # debits room too: what the offers left of it
+    _held_back(senders, offer, left, held, g)
+    for i in range(rt_senders.size):  # no lab ships to it: all its room is spare
+        spare[rt_senders[i]] = through[i]
+    for j in range(receivers.size):
+        if kind[receivers[j]] == ROUTE:
+            spare[receivers[j]] = room[j]
+
+
+@numba.njit(cache=True)
+def _held_back(senders, offer, left, held, g):
+    """In place: each lab's recent held-back share, ``held += (left / offer - held) * g``
+    for the labs that offered some (``offer``: ``min(product, capacity * dt)``; ``left``:
+    what the plan's passes placed nowhere, before the cash limits, so product held back
+    for lack of room on its routes (and their receivers), not for lack of cash, of
+    precursor or of production; ``g``: the routes' recent-loss weight). A lab that offered
+    nothing (no product, not alive) keeps its share, as a route that carried nothing keeps
+    its loss share."""
+    for i in range(senders.size):
+        o = offer[i]
+        if o > 0.0:
+            v = senders[i]
+            held[v] += (left[i] / o - held[v]) * g
 
 
 def _over_routes(sim) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
