@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import fentanet
 from fentanet.scenarios import load
@@ -52,14 +53,36 @@ def _case():
                 org=org, mode=mode, loss=loss, capacity=capacity, throughput=throughput,
                 uid=np.arange(100, 100 + n, dtype=np.int64),
                 routes=np.arange(3, 9, dtype=np.int64), route_kind=ROUTE, dt=0.02,
-                threshold=0.2, rate=1e12, prefix=PREFIX)
+                threshold=0.2, rate=1e12, prefix=PREFIX, by_loss=True, by_room=False,
+                held=np.zeros(n), through=np.zeros(n), room_threshold=0.2, room_rate=1e12,
+                room_prefix=ROOM_PREFIX)
+
+
+ROOM_PREFIX = np.uint64(0x0FED_CBA9_8765_4321)
 
 
 def _run(**change):
     c = _case()
     c.update(change)
-    labs, routes = adaptation._reroutes(*c.values())
+    labs, routes, _ = adaptation._reroutes(*c.values())
     return labs.tolist(), routes.tolist()
+
+
+def _room_case(**change):
+    """The case moved by room alone: labs 0 and 2 held back (0.5, 0.6), lab 1 not (0.1);
+    routes' spare room as pass-through: 4 (land, organization 10) 0.05, 5 (sea, 11) 0.3,
+    7 (postal, 12) 0, 8 (sea, 12) 0.2; air routes 3 and 6 lose more than the threshold
+    (0.6, 0.5), and their spare room (1 each) does not count."""
+    held = np.zeros(13)
+    held[[0, 1, 2]] = 0.5, 0.1, 0.6
+    through = np.zeros(13)
+    through[[3, 4, 5, 6, 7, 8]] = 1.0, 0.05, 0.3, 1.0, 0.0, 0.2
+    c = dict(by_loss=False, by_room=True, held=held, through=through)
+    c.update(change)
+    got = _case()
+    got.update(c)
+    labs, routes, n_room = adaptation._reroutes(*got.values())
+    return labs.tolist(), routes.tolist(), n_room, got["held"]
 
 
 def test_the_rule_by_hand():
@@ -92,6 +115,43 @@ def test_the_rule_by_hand():
     assert _run(threshold=0.6) == ([], [])
 
 
+def test_the_room_rule_by_hand():
+    """Lab 0 (held back 0.5) takes its organization's land route 4 (spare 0.05; the mode
+    does not count when the motive is room), taking 5 * 0.02 = 0.1 off it. Lab 1 (0.1)
+    stays. Lab 2 (0.6, no organization) any route: not 3 or 6 (they lose more than 0.2),
+    not 4 (lab 0 took its room), not 7 (full, and already its own); of 5 and 8 the more
+    room, 5. Both start their held-back share afresh."""
+    labs, routes, n_room, held = _room_case()
+    assert (labs, routes, n_room) == ([0, 2], [4, 5], 2)
+    assert held.tolist()[:3] == [0.0, 0.1, 0.0]
+    # lab 1 held back too: its organization's routes 5 and 6 are its own already, so any:
+    # sea 8 (a mode it has: no matter for room) over 4 (taken by lab 0); lab 2 then has 5
+    held = np.zeros(13)
+    held[[0, 1, 2]] = 0.5, 0.5, 0.6
+    assert _room_case(held=held)[:3] == ([0, 1, 2], [4, 8, 5], 3)
+    # the room is the pass-through room shipping keeps, not the route's own (capacity * dt
+    # less what it carried): route 8's own is 1.0, yet with no room to carry on it is none
+    through = _room_case()[3] * 0
+    through[[4, 5]] = 0.05, 0.3
+    labs, routes, _, _ = _room_case(through=through)
+    assert (labs, routes) == ([0, 2], [4, 5])
+    through[5] = 0.0
+    assert _room_case(through=through)[:2] == ([0], [4])  # lab 2: no route with room
+    # a route that loses at most the threshold is a candidate; one above it is not
+    loss = _case()["loss"].copy()
+    loss[5] = 0.2
+    assert _room_case(loss=loss)[:2] == ([0, 2], [4, 5])
+    loss[5] = 0.21
+    assert _room_case(loss=loss)[:2] == ([0, 2], [4, 8])
+    # held back at the threshold: no move
+    assert _room_case(held=np.full(13, 0.2))[:3] == ([], [], 0)
+    # both motives: losses first. Labs 0 and 1 lose 0.6 and 0.25: the loss rule's choices
+    # (4, and postal 7: another mode, the more room of its own), counted as loss moves, not
+    # the room rule's 8 for lab 1; lab 2 loses 0.05 and moves for room, to 5
+    held[[0, 1, 2]] = 0.5, 0.5, 0.6
+    assert _room_case(held=held, by_loss=True)[:3] == ([0, 1, 2], [4, 7, 5], 1)
+
+
 def test_the_hazard_is_rate_times_the_excess_per_year():
     """Lab 0 (share 0.6, threshold 0.2) re-routes iff its keyed uniform is below
     ``1 - exp(-rate * 0.4 * dt)``."""
@@ -105,29 +165,54 @@ def test_the_hazard_is_rate_times_the_excess_per_year():
     assert _run(rate=0.0) == ([], [])
 
 
+def test_the_room_hazard_is_rate_times_the_excess_per_year():
+    """Lab 2 (held back 0.6, threshold 0.2) links for room iff its uniform keyed by its uid
+    in the room stream is below ``1 - exp(-rate * 0.4 * dt)``; the loss stream's uniform
+    is another."""
+    u = keyed_uniform(np.uint64(102), ROOM_PREFIX)
+    assert u != keyed_uniform(np.uint64(102), PREFIX)
+    at = -math.log1p(-u) / (0.4 * 0.02)
+    held = np.zeros(13)
+    held[2] = 0.6
+    for rate, moves in ((at * 0.99, False), (at * 1.01, True)):
+        labs = _room_case(held=held, room_rate=rate)[0]
+        assert (labs == [2]) is moves
+    assert _room_case(room_rate=0.0)[:3] == ([], [], 0)
+
+
 SCREEN = [{"kind": "border_security", "modes": ["air"], "start": 0.25, "intensity": 20.0}]
 
 
+LOSS_ONLY = {"params.adaptation.reroute_room": False}
+"""The loss motive alone: with re-routing for room the toy's labs have other routes with
+room before the screening starts, and few move for losses."""
+
+
 def test_invariants_and_new_links_on_the_toy_with_strong_screening():
-    sc = prepare("toy", years=1.0, interventions=SCREEN)
-    sim = run_checked(sc, build_network(sc), 1)  # material, stocks, people
-    s = pd.DataFrame(sim.rows)
-    n = int(s["reroutes"].sum())
-    assert n >= 2 and (s["reroutes"][s["time"] < 0.25] == 0).all()
-    ln, a = sim.s.links, sim.s.actors
-    new = np.arange(ln.n)[(ln.kind == LKIND["ships"])
-                          & (a.kind[ln.src] == LAB) & (a.kind[ln.dst] == ROUTE)]
-    pairs = set(zip(ln.src[new].tolist(), ln.dst[new].tolist(), strict=True))
-    assert len(pairs) == new.size  # no lab links twice to one route
-    # the new routes are not air (every air route is screened hard)
-    tail = new[-n:]
-    assert (a.mode[ln.dst[tail]] != 1).all()
+    for room in (False, True):
+        sc = prepare(load("toy").override({"params.adaptation.reroute_room": room}),
+                     years=1.0, interventions=SCREEN)
+        sim = run_checked(sc, build_network(sc), 1)  # material, stocks, people
+        s = pd.DataFrame(sim.rows)
+        n = int(s["reroutes"].sum() + s["reroutes_room"].sum())
+        ln, a = sim.s.links, sim.s.actors
+        new = np.arange(ln.n)[(ln.kind == LKIND["ships"])
+                              & (a.kind[ln.src] == LAB) & (a.kind[ln.dst] == ROUTE)]
+        pairs = set(zip(ln.src[new].tolist(), ln.dst[new].tolist(), strict=True))
+        assert len(pairs) == new.size  # no lab links twice to one route
+        if room:
+            assert n >= 1 and s["reroutes_room"].sum() >= 1
+            continue
+        assert n >= 2 and (s["reroutes"][s["time"] < 0.25] == 0).all()
+        # the new routes are not air (every air route is screened hard)
+        tail = new[-n:]
+        assert (a.mode[ln.dst[tail]] != 1).all()
 
 
 def test_off_is_no_reroute_at_all():
     """Off, the run is the one where no lab's losses reach the threshold (every other
     column bit for bit); on, under strong screening, labs re-route and the run differs."""
-    sc = load("toy")
+    sc = load("toy").override(LOSS_ONLY)
     off = fentanet.simulate(sc.override({"params.adaptation.reroute": False}), seed=1,
                             years=1.0, interventions=SCREEN).series
     never = fentanet.simulate(sc.override({"params.adaptation.reroute_threshold": 1.0}),
@@ -136,21 +221,98 @@ def test_off_is_no_reroute_at_all():
     assert (off["reroutes"] == 0).all() and on["reroutes"].sum() > 0
     pd.testing.assert_frame_equal(off[never.columns], never)
     assert not off.equals(on)
-    # without an intervention no toy lab loses a fifth of its shipments: on is off
-    base_on = fentanet.simulate(sc, seed=1, years=1.0).series
-    base_off = fentanet.simulate(sc.override({"params.adaptation.reroute": False}), seed=1,
-                                 years=1.0).series
-    pd.testing.assert_frame_equal(base_off[base_on.columns], base_on)
+    # without an intervention no toy lab loses a fifth of its shipments: on is off (with
+    # re-routing for room on as well)
+    for sc in (sc, load("toy")):
+        base_on = fentanet.simulate(sc, seed=1, years=1.0).series
+        base_off = fentanet.simulate(sc.override({"params.adaptation.reroute": False}),
+                                     seed=1, years=1.0).series
+        pd.testing.assert_frame_equal(base_off[base_on.columns], base_on)
 
 
 def test_common_random_numbers_hold_with_reroutes():
-    sc = prepare("toy", years=1.0)
-    net = build_network(sc)
-    base = fentanet.simulate(sc, seed=1, network=net, interventions=SCREEN).series
-    start = 0.75
-    ivs = [*SCREEN, {"kind": "lab_raids", "start": start, "intensity": 3.0}]
-    var = fentanet.simulate(sc, seed=1, network=net, interventions=ivs).series
-    before = base["time"] < start - 1e-9
-    assert base["reroutes"][before].sum() > 0
-    pd.testing.assert_frame_equal(base[before], var[base.columns][before])
-    assert not base[~before].equals(var[base.columns][~before])
+    for sc in (load("toy").override(LOSS_ONLY), load("toy")):
+        sc = prepare(sc, years=1.0)
+        net = build_network(sc)
+        base = fentanet.simulate(sc, seed=1, network=net, interventions=SCREEN).series
+        start = 0.75
+        ivs = [*SCREEN, {"kind": "lab_raids", "start": start, "intensity": 3.0}]
+        var = fentanet.simulate(sc, seed=1, network=net, interventions=ivs).series
+        before = base["time"] < start - 1e-9
+        assert (base["reroutes"] + base["reroutes_room"])[before].sum() > 0
+        pd.testing.assert_frame_equal(base[before], var[base.columns][before])
+        assert not base[~before].equals(var[base.columns][~before])
+
+
+def _held_network_sim(**adaptation):
+    """simkit's hand-made network (no spin-up): organization 0's three routes carry 2.6 kg
+    a year each (0.05 a week) for its two labs of 60; organization 1's labs make 10, so its
+    routes have room to spare."""
+    from fentanet.simulate.loop import Sim
+    from fentanet.simulate.scenario import Scenario
+    from simkit import supply_network
+
+    net = supply_network()
+    a = net.actors
+    a.loc[a["id"].str.startswith("rte-0"), "capacity"] = 2.6
+    a.loc[a["id"].str.startswith("lab-1"), "capacity"] = 10.0
+    sc = Scenario.model_validate({"name": "t", "network": {"file": "x"}, "years": 0.2,
+                                  "warmup_years": 0.0,
+                                  "params": {"adaptation": adaptation}})
+    sim = Sim(sc, net, 1)
+    slot = {x: i for i, x in enumerate(sim.s.actors.label)}
+    return sim, slot
+
+
+def test_the_held_back_share_and_the_room_rule_on_a_hand_made_network():
+    """Organization 0's labs offer min(product, 60 * dt) a week and its routes take 3 x 0.05,
+    half each: each lab holds back 1 - 0.075 / 1.1538 of its offer, and its recent
+    held-back share follows ``h += (share - h) * (1 - exp(-dt / 0.25))`` (the first two
+    weeks nothing moves: the chain starts full). With ``reroute_room_threshold`` 0.25 and
+    a rate that makes the move certain, both labs move in the week their share passes
+    0.25 (the fourth): no route of their own organization is left, so organization 1's
+    with the most spare room, lab-00 (the lower slot) first: its three routes tie (the
+    lowest slot, rte-10), and lab-00's 60 * dt taken off rte-10 leaves lab-01 rte-11. Organization 1's labs ship all
+    they offer and stay."""
+    sim, slot = _held_network_sim(reroute_room_threshold=0.25, reroute_room_rate=1e9)
+    a, ln = sim.s.actors, sim.s.links
+    labs = [slot[x] for x in ("lab-00", "lab-01", "lab-10", "lab-11")]
+    g = 1.0 - math.exp(-sim.dt / 0.25)
+    h = np.zeros(4)
+    n0 = ln.n
+    for week in range(4):
+        sim.run_step()
+        shipped = a.throughput[labs]
+        if week >= 2:
+            assert shipped[:2] == pytest.approx([3 * 2.6 * sim.dt / 2] * 2, rel=1e-12)
+            assert shipped[2:] == pytest.approx([10.0 * sim.dt] * 2, rel=1e-12)
+        h = h + (1.0 - shipped / np.minimum(a.product[labs] + shipped, a.capacity[labs]
+                                            * sim.dt) - h) * g
+        if week < 3:
+            assert a.held[labs] == pytest.approx(h, rel=1e-12, abs=1e-15)
+            assert ln.n == n0 and sim.rows[-1]["reroutes_room"] == 0
+    assert h[0] > 0.25 > h[2] and h[0] == pytest.approx(h[1])
+    spare = {x: a.spare[slot[x]] for x in ("rte-10", "rte-11", "rte-12")}
+    assert spare["rte-10"] == spare["rte-11"] == spare["rte-12"] > 0
+    new = list(zip(a.label[ln.src[n0:]].tolist(), a.label[ln.dst[n0:]].tolist(), strict=True))
+    assert new == [("lab-00", "rte-10"), ("lab-01", "rte-11")]
+    assert (ln.kind[n0:] == LKIND["ships"]).all()
+    assert sim.rows[-1]["reroutes_room"] == 2 and sim.rows[-1]["reroutes"] == 0
+    assert a.held[labs[:2]].tolist() == [0.0, 0.0]  # afresh after the move
+    sim.run_step()  # the new links carry from the next week on
+    assert (a.throughput[labs[:2]] > 3 * 2.6 * sim.dt / 2 * 1.5).all()
+
+
+def test_the_room_rule_off_and_at_a_threshold_never_reached_are_the_same_run():
+    """Off, the run is the one where no lab's held-back share reaches the threshold (every
+    column bit for bit), on the toy whose labs are held back; on, labs re-route for room
+    (in the spin-up and the run) and the run differs."""
+    sc = load("toy")
+    off = fentanet.simulate(sc.override({"params.adaptation.reroute_room": False}), seed=1,
+                            years=1.0).series
+    never = fentanet.simulate(sc.override({"params.adaptation.reroute_room_threshold": 1.0}),
+                              seed=1, years=1.0).series
+    on = fentanet.simulate(sc, seed=1, years=1.0).series
+    pd.testing.assert_frame_equal(off, never)
+    assert (off["reroutes_room"] == 0).all() and on["reroutes_room"].sum() > 0
+    assert on["supply_kg"].sum() > 1.1 * off["supply_kg"].sum()

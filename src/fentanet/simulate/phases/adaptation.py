@@ -1015,12 +1015,24 @@ def _reroutes(li, src, dst, s_loc, senders, link_alive, alive, kind, org, mode, 
     if nm == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0
     movers = movers[:nm][np.argsort(senders[movers[:nm]], kind="mergesort")]
-    order = np.argsort(s_loc, kind="mergesort")  # the links of each lab together
-    start = np.zeros(n + 1, dtype=np.int64)
+    # the routes each mover is linked to, grouped by mover (a counting pass over the links:
+    # movers are few, and a sort of every link each step cost more than the rest)
+    at = np.full(n, -1, dtype=np.int64)
+    for p in range(nm):
+        at[movers[p]] = p
+    start = np.zeros(nm + 1, dtype=np.int64)
     for k in range(li.size):
-        start[s_loc[k] + 1] += 1
-    for i in range(n):
-        start[i + 1] += start[i]
+        if on[k] and at[s_loc[k]] >= 0:
+            start[at[s_loc[k]] + 1] += 1
+    for p in range(nm):
+        start[p + 1] += start[p]
+    mine = np.empty(start[nm], dtype=np.int64)
+    fill = start[:nm].copy()
+    for k in range(li.size):
+        if on[k] and at[s_loc[k]] >= 0:
+            p = at[s_loc[k]]
+            mine[fill[p]] = dst[k]
+            fill[p] += 1
     alive_routes = _alive_of(routes, alive)
     m = alive_routes.size
     spare = np.empty(m)  # own room (losses) and room as pass-through (room)
@@ -1033,7 +1045,8 @@ def _reroutes(li, src, dst, s_loc, senders, link_alive, alive, kind, org, mode, 
     out_route = np.empty(nm, dtype=np.int64)
     c = 0
     n_room = 0
-    for i in movers:
+    for p in range(nm):
+        i = movers[p]
         lab = senders[i]
         share = shares[i]
         for_room = share < 0.0
@@ -1045,9 +1058,8 @@ def _reroutes(li, src, dst, s_loc, senders, link_alive, alive, kind, org, mode, 
             if free[j] <= 0 or not (loss[r] <= threshold if for_room else loss[r] < share):
                 continue
             linked = False
-            for q in range(start[i], start[i + 1]):
-                k = order[q]
-                if on[k] and dst[k] == r:
+            for q in range(start[p], start[p + 1]):
+                if mine[q] == r:
                     linked = True
                     break
             if linked:
