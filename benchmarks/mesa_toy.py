@@ -45,12 +45,14 @@ lives in ``scenario.params`` is written here again), on the same network:
     ``Binomial(vacancies, 1 - exp(-r * dt * alive / initial))`` and a tie to a friend of
     a friend, replacement of arrested independent dealers and marketplaces, entry of labs
     and suppliers while the price is high, their exit while it is low, re-routing of labs
-    whose routes lose much, migration of listings.
+    whose routes lose much or that are held back by their routes' room, migration of
+    listings.
 11. record: one dict row per step of the series (the Mesa user's ``DataCollector`` rows
     without its per-reporter calls).
 
 Before step 0 the model spins up as fentanet does (``warmup_years`` of the supply phases and
-money, no enforcement, price fixed at 1) to take each market's reference supply S0.
+money, and re-routing for room, no enforcement, price fixed at 1) to take each market's
+reference supply S0.
 
 Random numbers come from the model's ``random.Random`` (Bernoulli draws, choices) and its
 NumPy ``Generator`` (binomial, multinomial, Poisson, normal draws), as Mesa 3 seeds both, so
@@ -122,11 +124,11 @@ class Actor(mesa.Agent):
     # key dicts, and each agent's own dict (1.6 kB) slowed every step by a third at 10^4
     # actors (what a Mesa user who profiles does; the results are the same)
     __slots__ = ("alive", "asked", "avail", "capacity", "cash", "dirty", "diverts", "due",
-                 "failed", "fronts", "got", "hoard", "initial", "kind", "launderers", "left",
-                 "legit", "links", "loss", "lost_recent", "members", "mode", "offered_now",
+                 "failed", "fronts", "got", "held", "hoard", "initial", "kind", "launderers",
+                 "left", "legit", "links", "loss", "lost_recent", "members", "mode", "offered_now",
                  "online", "org", "out", "payer", "precursor", "product", "protectors",
                  "ratio", "refused", "refused_kg", "role", "sellers", "sells", "sells_w",
-                 "space", "suspended_until", "throughput", "ties", "tot", "uid", "vacant",
+                 "space", "spare", "suspended_until", "throughput", "ties", "tot", "uid", "vacant",
                  "vacant_since", "want", "wsum")
 
     def __init__(self, model: TradeModel, kind: str, capacity: float, mode: str | None = None,
@@ -144,6 +146,7 @@ class Actor(mesa.Agent):
         self.alive = True
         self.precursor = self.product = self.cash = self.dirty = self.hoard = 0.0
         self.throughput = self.refused = self.loss = self.lost_recent = 0.0
+        self.held = self.spare = 0.0  # labs: recent held-back share; routes: spare room
         self.vacant = False
         self.vacant_since = 0.0
         self.due = 0.0
@@ -666,9 +669,13 @@ class TradeModel(mesa.Model):
             self.step_no = k - steps
             self.t = self.step_no * self.dt
             self.now = defaultdict(float)
+            for x in self.actors:
+                x.throughput = 0.0
             for phase in (self.procurement, self.production, self.shipping, self.distribution,
                           self.money):
                 phase()
+            if self.p.adaptation.reroute_room:
+                self.reroute(loss=False)
             for m in markets:
                 offered[m].append(m.offered)
                 avail[m].append(m.consumed / max(m.demand, 1e-300))
@@ -829,7 +836,16 @@ class TradeModel(mesa.Model):
         legs = self.legs("lab", beta)
         for r in {g.dst for g in legs if g.dst.kind == "route" and g.dst.space > 0}:
             r.space = min(r.space, self.downstream_room(r, beta))
+        offers = {g.src: g.src.left for g in legs}
         self.move(self.plan(legs))
+        for lab, o in offers.items():  # the share of its offer no room took
+            if o > 0:
+                lab.held += (lab.left / o - lab.held) * self.g_loss
+        for route in self.by_kind["route"]:  # room as pass-through the offers left
+            route.spare = min(route.room(), self.downstream_room(route, beta))
+        for g in legs:
+            if g.dst.kind == "route":
+                g.dst.spare = g.dst.space
         # routes carry on; shipments seized
         legs = self.plan(self.legs("route", 0.0))
         self.afford(legs)
@@ -1113,7 +1129,7 @@ class TradeModel(mesa.Model):
             self.entry()
         if ad.exit:
             self.exit()
-        if ad.reroute:
+        if ad.reroute or ad.reroute_room:
             self.reroute()
         if ad.migration and self.orphans:
             self.migration()
@@ -1216,7 +1232,7 @@ class TradeModel(mesa.Model):
             x.uid = self.fresh_uid()
             x.alive = True
             x.vacant = False
-            x.loss = 0.0
+            x.loss = x.held = 0.0
             for ln in x.links:  # the police do not know a recruit's links
                 ln.known = False
         ties = []
@@ -1310,32 +1326,55 @@ class TradeModel(mesa.Model):
             x.vacant = False  # the place is gone, not open to a recruit
         self.now["exits"] = len(gone)
 
-    def reroute(self) -> None:
+    def reroute(self, loss: bool = True) -> None:
         """Labs (by uid) whose routes' capacity-weighted recent loss share exceeds the
         threshold link, with probability ``1 - exp(-rate * excess * dt)``, to an alive route
         not yet theirs with a lower loss share and spare room: their organization's first,
-        of a mode they lack first, then the most room; each takes its capacity * dt off it."""
+        of a mode they lack first, then the most room; each takes its capacity * dt off it.
+        Else labs whose recent held-back share exceeds its threshold link, with
+        ``1 - exp(-room_rate * excess * dt)``, to one with spare room as pass-through and a
+        loss share at most the threshold: their organization's first, then the most room.
+        ``loss`` off (the spin-up): room alone."""
         ad, dt = self.p.adaptation, self.dt
+        by_loss, by_room = loss and ad.reroute, ad.reroute_room
         routes = [r for r in self.by_kind["route"] if r.alive]
         spare = {r: r.capacity * dt - r.throughput for r in routes}
-        new = 0
+        room = {r: r.spare for r in routes}
+        new = new_room = 0
         for lab in sorted((x for x in self.by_kind["lab"] if x.alive), key=lambda x: x.uid):
             mine = [ln.dst for ln in lab.out if ln.dst.kind == "route" and ln.dst.alive]
             w = sum(r.capacity for r in mine)
             share = sum(r.capacity * r.loss for r in mine) / w if w > 0 else 0.0
-            if share <= ad.reroute_threshold or self.rng.random() >= -math.expm1(
+            why = None
+            if by_loss and share > ad.reroute_threshold and self.rng.random() < -math.expm1(
                     -ad.reroute_rate * (share - ad.reroute_threshold) * dt):
+                why = "loss"
+            elif by_room and lab.held > ad.reroute_room_threshold and (
+                    self.rng.random() < -math.expm1(-ad.reroute_room_rate * (
+                        lab.held - ad.reroute_room_threshold) * dt)):
+                why = "room"
+            if why is None:
                 continue
-            modes = {r.mode for r in mine}
-            best = max((r for r in routes if spare[r] > 0 and r.loss < share
-                        and r not in mine),
-                       key=lambda r: (lab.org is not None and r.org is lab.org,
-                                      r.mode not in modes, spare[r], -r.uid), default=None)
+            if why == "loss":
+                modes = {r.mode for r in mine}
+                best = max((r for r in routes if spare[r] > 0 and r.loss < share
+                            and r not in mine),
+                           key=lambda r: (lab.org is not None and r.org is lab.org,
+                                          r.mode not in modes, spare[r], -r.uid), default=None)
+            else:
+                best = max((r for r in routes if room[r] > 0
+                            and r.loss <= ad.reroute_threshold and r not in mine),
+                           key=lambda r: (lab.org is not None and r.org is lab.org, room[r],
+                                          -r.uid), default=None)
             if best is not None:
                 spare[best] -= lab.capacity * dt
+                room[best] -= lab.capacity * dt
+                lab.held = 0.0
                 self.add_link(lab, best, "ships", math.nan, 1.0)
-                new += 1
+                new += why == "loss"
+                new_room += why == "room"
         self.now["reroutes"] = new
+        self.now["reroutes_room"] = new_room
 
     def join(self, x: Actor) -> None:
         """An entrant joins the model's lists."""

@@ -223,9 +223,9 @@ def test_off_is_no_reroute_at_all():
     assert not off.equals(on)
     # without an intervention no toy lab loses a fifth of its shipments: on is off (with
     # re-routing for room on as well)
-    for sc in (sc, load("toy")):
-        base_on = fentanet.simulate(sc, seed=1, years=1.0).series
-        base_off = fentanet.simulate(sc.override({"params.adaptation.reroute": False}),
+    for base in (sc, load("toy")):
+        base_on = fentanet.simulate(base, seed=1, years=1.0).series
+        base_off = fentanet.simulate(base.override({"params.adaptation.reroute": False}),
                                      seed=1, years=1.0).series
         pd.testing.assert_frame_equal(base_off[base_on.columns], base_on)
 
@@ -272,8 +272,8 @@ def test_the_held_back_share_and_the_room_rule_on_a_hand_made_network():
     a rate that makes the move certain, both labs move in the week their share passes
     0.25 (the fourth): no route of their own organization is left, so organization 1's
     with the most spare room, lab-00 (the lower slot) first: its three routes tie (the
-    lowest slot, rte-10), and lab-00's 60 * dt taken off rte-10 leaves lab-01 rte-11. Organization 1's labs ship all
-    they offer and stay."""
+    lowest slot, rte-10), and lab-00's 60 * dt taken off rte-10 leaves lab-01 rte-11.
+    Organization 1's labs ship all they offer and stay."""
     sim, slot = _held_network_sim(reroute_room_threshold=0.25, reroute_room_rate=1e9)
     a, ln = sim.s.actors, sim.s.links
     labs = [slot[x] for x in ("lab-00", "lab-01", "lab-10", "lab-11")]
