@@ -184,8 +184,9 @@ SCREEN = [{"kind": "border_security", "modes": ["air"], "start": 0.25, "intensit
 
 
 LOSS_ONLY = {"params.adaptation.reroute_room": False}
-"""The loss motive alone: with re-routing for room the toy's labs have other routes with
-room before the screening starts, and few move for losses."""
+"""The loss motive alone (the default): with re-routing for room the toy's labs have other
+routes with room before the screening starts, and few move for losses."""
+ROOM = {"params.adaptation.reroute_room": True}
 
 
 def test_invariants_and_new_links_on_the_toy_with_strong_screening():
@@ -223,7 +224,7 @@ def test_off_is_no_reroute_at_all():
     assert not off.equals(on)
     # without an intervention no toy lab loses a fifth of its shipments: on is off (with
     # re-routing for room on as well)
-    for base in (sc, load("toy")):
+    for base in (sc, load("toy").override(ROOM)):
         base_on = fentanet.simulate(base, seed=1, years=1.0).series
         base_off = fentanet.simulate(base.override({"params.adaptation.reroute": False}),
                                      seed=1, years=1.0).series
@@ -231,7 +232,7 @@ def test_off_is_no_reroute_at_all():
 
 
 def test_common_random_numbers_hold_with_reroutes():
-    for sc in (load("toy").override(LOSS_ONLY), load("toy")):
+    for sc in (load("toy").override(LOSS_ONLY), load("toy").override(ROOM)):
         sc = prepare(sc, years=1.0)
         net = build_network(sc)
         base = fentanet.simulate(sc, seed=1, network=net, interventions=SCREEN).series
@@ -274,7 +275,8 @@ def test_the_held_back_share_and_the_room_rule_on_a_hand_made_network():
     with the most spare room, lab-00 (the lower slot) first: its three routes tie (the
     lowest slot, rte-10), and lab-00's 60 * dt taken off rte-10 leaves lab-01 rte-11.
     Organization 1's labs ship all they offer and stay."""
-    sim, slot = _held_network_sim(reroute_room_threshold=0.25, reroute_room_rate=1e9)
+    sim, slot = _held_network_sim(reroute_room=True, reroute_room_threshold=0.25,
+                                  reroute_room_rate=1e9)
     a, ln = sim.s.actors, sim.s.links
     labs = [slot[x] for x in ("lab-00", "lab-01", "lab-10", "lab-11")]
     g = 1.0 - math.exp(-sim.dt / 0.25)
@@ -307,7 +309,7 @@ def test_the_room_rule_off_and_at_a_threshold_never_reached_are_the_same_run():
     """Off, the run is the one where no lab's held-back share reaches the threshold (every
     column bit for bit), on the toy whose labs are held back; on, labs re-route for room
     (in the spin-up and the run) and the run differs."""
-    sc = load("toy")
+    sc = load("toy").override(ROOM)
     off = fentanet.simulate(sc.override({"params.adaptation.reroute_room": False}), seed=1,
                             years=1.0).series
     never = fentanet.simulate(sc.override({"params.adaptation.reroute_room_threshold": 1.0}),

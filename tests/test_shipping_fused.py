@@ -61,10 +61,18 @@ def plain_run(sim):
         else:
             risk_rt = np.ones(rt.senders.size)
             pref = None
-        _through_room(room, st.receivers, rt.li, rt.src, rt.dst, rt.s_loc, rt.d_loc, rt.s_map,
-                      rt.receivers, risk_rt, s.links.alive, a.alive, a.kind, a.capacity,
-                      a.product, sim.dt, p.supply.stock_cover_years, ROUTE)
-        _plain_push(sim, st, pref=pref, offer_room=(offer, room))
+        through = _through_room(room, st.receivers, rt.li, rt.src, rt.dst, rt.s_loc,
+                                rt.d_loc, rt.s_map, rt.receivers, risk_rt, s.links.alive,
+                                a.alive, a.kind, a.capacity, a.product, sim.dt,
+                                p.supply.stock_cover_years, ROUTE)
+        offered = offer.copy()
+        _plain_push(sim, st, pref=pref, offer_room=(offer, room))  # debits offer and room
+        on = offered > 0  # the labs' held-back share, the routes' spare room
+        labs = st.senders[on]
+        a.held[labs] += (offer[on] / offered[on] - a.held[labs]) * _loss_gain(sim)
+        a.spare[rt.senders] = through
+        is_route = a.kind[st.receivers] == ROUTE
+        a.spare[st.receivers[is_route]] = room[is_route]
     st = rt
     offer, room = _offer_room(sim, st)
     moved, qty, sent = kernels.plan_afford(st.li, st.s_loc, st.d_loc, s.links.alive, offer,
