@@ -838,9 +838,10 @@ class TradeModel(mesa.Model):
             r.space = min(r.space, self.downstream_room(r, beta))
         offers = {g.src: g.src.left for g in legs}
         self.move(self.plan(legs))
-        for lab, o in offers.items():  # the share of its offer no room took
-            if o > 0:
-                lab.held += (lab.left / o - lab.held) * self.g_loss
+        if sum(o - lab.left for lab, o in offers.items()) > 0:  # unless the chain stood still
+            for lab, o in offers.items():  # the share of its offer no room took
+                if o > 0:
+                    lab.held += (lab.left / o - lab.held) * self.g_loss
         for route in self.by_kind["route"]:  # room as pass-through the offers left
             route.spare = min(route.room(), self.downstream_room(route, beta))
         for g in legs:

@@ -67,9 +67,10 @@ def plain_run(sim):
                                 p.supply.stock_cover_years, ROUTE)
         offered = offer.copy()
         _plain_push(sim, st, pref=pref, offer_room=(offer, room))  # debits offer and room
-        on = offered > 0  # the labs' held-back share, the routes' spare room
+        on = offered > 0  # the labs' held-back share (unless nothing moved), spare room
         labs = st.senders[on]
-        a.held[labs] += (offer[on] / offered[on] - a.held[labs]) * _loss_gain(sim)
+        if (offered - offer).sum() > 0:
+            a.held[labs] += (offer[on] / offered[on] - a.held[labs]) * _loss_gain(sim)
         a.spare[rt.senders] = through
         is_route = a.kind[st.receivers] == ROUTE
         a.spare[st.receivers[is_route]] = room[is_route]

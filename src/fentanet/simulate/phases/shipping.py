@@ -323,7 +323,18 @@ def _held_back(senders, offer, left, held, g):
     for lack of room on its routes (and their receivers), not for lack of cash, of
     precursor or of production; ``g``: the routes' recent-loss weight). A lab that offered
     nothing (no product, not alive) keeps its share, as a route that carried nothing keeps
-    its loss share."""
+    its loss share. A step in which the labs placed nothing at all (the chain stands
+    still) changes no share: it tells nothing about which lab lacks room. The chain starts
+    full (:func:`fentanet.simulate.phases.money.init`) and the markets' draw reaches the
+    labs two steps later whatever the step's length, so counted, the start would put every
+    lab's share at ``1 - exp(-2 dt / loss_memory_years)``: 0.15 with weekly steps, 0.49
+    with monthly ones (every lab above the threshold, re-routing for a room it lacked only
+    because the step was long)."""
+    placed = 0.0
+    for i in range(senders.size):
+        placed += offer[i] - left[i]
+    if not placed > 0.0:
+        return
     for i in range(senders.size):
         o = offer[i]
         if o > 0.0:
