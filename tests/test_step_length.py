@@ -13,12 +13,19 @@ from fentanet.simulate.loop import step_params
 
 def _mean(dt: str, metric: str) -> float:
     return float(np.mean([fentanet.simulate("toy", seed=s, dt=dt, years=1).summary[metric]
-                          for s in (1, 2, 3)]))
+                          for s in range(1, 13)]))
 
 
 def test_monthly_steps_carry_the_supply_of_weekly_steps():
-    # with two weeks of stock cover and a month's step, every holder could pass on at most
-    # half of its capacity a step: the supply reaching markets fell by 62%
+    """With two weeks of stock cover and a month's step, every holder could pass on at most
+    half of its capacity a step: the supply reaching markets fell by 62%. Over 12 seeds
+    (3 until the tenth session): months carry 7% less than weeks, with re-routing for room
+    as without it (12.96 against 13.90 kg off, 14.84 against 16.05 on). Three seeds were
+    too few once labs find room: in seeds 1 and 3 the monthly runs draw early chance events
+    the weekly runs do not (seed 1: a supplier arrested in the second month, the precursor
+    then binds), which cost 19% of the three seeds' mean monthly supply with the rule on
+    (9% off: in the room-starved status quo room capped the weekly runs near what the
+    monthly ones carried, hiding the events)."""
     week, month = _mean("week", "supply_kg_total"), _mean("month", "supply_kg_total")
     assert month == pytest.approx(week, rel=0.15)
 
