@@ -84,9 +84,14 @@ def test_sensitivity_on_the_surrogate_with_fixed_overrides(tmp_path, capsys):
                "--years", "1", "--start-year", "2023", "--runs", "2", "--metric",
                "fatal_total", "--set", "network.generate.capacity_slack=1.4", "--out", str(out)])
     assert rc == 0, capsys.readouterr().err
-    assert "population surrogate, not stored" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "population surrogate, not stored" in printed
     oat = pd.read_csv(out / "sensitivity_tornado.csv")
     assert oat["parameter"].iloc[0] == "params.population.overdose_rate"
+    # the terminal shows each change with its interval over the seeds, as the CSV has it
+    r = oat.iloc[0]
+    assert (f"{r.change_high:.4g} ({r.change_high_ci_low:.4g} .. {r.change_high_ci_high:.4g})"
+            in printed.replace("\n", "")), printed
     res = cli_json(capsys, "sensitivity", "toy", "-p", "params.population.p0=0.08:0.14",
                    "-p", "params.population.overdose_rate=0.2:0.3", "--model", "population",
                    "--method", "lhs", "--samples", "6", "--years", "1")

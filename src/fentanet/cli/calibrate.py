@@ -298,6 +298,13 @@ def sensitivity(
     else:
         where = f"ensemble {eid}" if eid else "population surrogate, not stored"
         rows = result[cols].to_numpy().tolist()
+        if method == "tornado":  # each change with its interval over seeds
+            cols = ["parameter", "low", "high", "base", "change at low (95%)",
+                    "change at high (95%)", "swing", "elasticity"]
+            rows = [[r.parameter, r.low, r.high, r.base,
+                     *(_change(getattr(r, f"change_{e}"), getattr(r, f"change_{e}_ci_low"),
+                               getattr(r, f"change_{e}_ci_high")) for e in ("low", "high")),
+                     r.swing, r.elasticity] for r in result.itertuples()]
         if method == "sobol":  # index and interval side by side, for a narrow terminal
             cols = ["parameter", "first order", "95% interval", "total", "95% interval",
                     "samples"]
@@ -322,3 +329,11 @@ def _to_interval(*values: float) -> list[str]:
         return [f"{v:.4g}" for v in values]
     decimals = max(0, 2 - math.floor(math.log10(width)))
     return [f"{v:.{decimals}f}" for v in values]
+
+
+def _change(value: float, low: float, high: float) -> str:
+    """A change and its interval over seeds: ``-812 (-901 .. -723)``; without an interval
+    (one seed), the change alone."""
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return f"{value:.4g}"
+    return f"{value:.4g} ({low:.4g} .. {high:.4g})"
