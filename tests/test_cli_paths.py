@@ -41,6 +41,9 @@ def never_analyse(monkeypatch):
     ("analyze", "--out", "{file}/sub", "is a file, not a folder"),
     ("analyze", "--out", "{file}", "exists and is not a folder"),
     ("analyze", "--png", "{file}/sub", "is a file, not a folder"),
+    # a missing folder is made only where its parent exists (a typo made folders anywhere)
+    ("analyze", "--png", "{missing}/sub", "does not exist (for --png)"),
+    ("analyze", "--out", "{missing}/sub", "does not exist (for"),
     ("analyze", "--report", "{file}/r.html", "is a file, not a folder"),
     ("analyze", "--report", "{missing}/r.html", "does not exist (for --report)"),
     ("analyze", "--report", "{folder}", "is a folder; expected a file name for --report"),
@@ -83,7 +86,7 @@ def test_other_exceptions_still_propagate(monkeypatch, net_file):
 
 
 def test_a_writable_out_still_writes(capsys, tmp_path, net_file):
-    out = tmp_path / "new" / "deeper"
+    out = tmp_path / "new"  # made, as its parent exists (new/deeper is refused above)
     code, _, err = run(capsys, "analyze", net_file, "--k", 2, "--steps", 2, "--out", out)
     assert code == 0, err
     assert (out / "report.json").exists()

@@ -165,7 +165,7 @@ def print_phases(report: AnalysisReport) -> None:
 
 def write_tables(report: AnalysisReport, out: Path) -> list[Path]:
     """Write every table of the report as CSV, and ``report.json``, into ``out``."""
-    check_output_folder(out, "the tables (--out)")
+    check_output_folder(out, "the tables (--out)", parents=True)  # (the demo's own folders)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for stem, frame in report.tables().items():

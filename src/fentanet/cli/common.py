@@ -111,9 +111,11 @@ def check_output_file(path: Path | None, option: str) -> None:
         raise InputError(f"cannot overwrite it (permission denied; for {option})", file=path)
 
 
-def check_output_folder(path: Path | None, option: str) -> None:
+def check_output_folder(path: Path | None, option: str, *, parents: bool = False) -> None:
     """Refuse an output folder that cannot be made or written, before any long work: a
-    file in its place or in its parents, no permission. A missing folder is made later."""
+    file in its place or in its parents, no permission, and, unless ``parents`` (a folder
+    the program lays out itself), a parent folder that does not exist: a typo in a path
+    the user gave would make folders wherever it points. A missing folder is made later."""
     if path is None:
         return
     if path.exists():
@@ -122,4 +124,6 @@ def check_output_folder(path: Path | None, option: str) -> None:
                              file=path)
         _writable_folder(path, path, option)
         return
+    if not parents:
+        check_output_file(path, option)  # its parent, as for a file of that name
     _writable_folder(_existing_ancestor(path), path, option)

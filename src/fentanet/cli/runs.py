@@ -24,7 +24,8 @@ from fentanet.cli import app
 from fentanet.cli.common import console, err_console, print_json, table
 from fentanet.errors import InputError, given_once, one_role
 
-runs_app = typer.Typer(name="runs", help="The run store: list, show, export, delete runs.",
+runs_app = typer.Typer(name="runs", help="The run store: list, show, export, delete, "
+                                         "rerun, check and rebuild runs.",
                        no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
 
