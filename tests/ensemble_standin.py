@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fentanet.errors import InputError
+from fentanet.errors import InputError, warn_run
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,9 @@ def simulate(scenario: StandInScenario, seed: int = 1, *, years: float | None = 
     if p["sleep"]:
         time.sleep(p["sleep"])
     if seed < p.get("warn_below", 0.0):
-        warnings.warn(f"short of targets at seed {seed}", stacklevel=2)
-        warnings.warn(f"short of targets at seed {seed}", stacklevel=2)  # said once
+        warn_run(f"short of targets at seed {seed}")
+        warn_run(f"short of targets at seed {seed}")  # said once
+        warnings.warn("a library's deprecation", DeprecationWarning, stacklevel=2)  # not ours
     effort = p["effect"] + sum(float(i["intensity"]) for i in interventions or [])
     rng = np.random.default_rng(seed)
     steps = scenario.steps

@@ -7,7 +7,10 @@ and what was expected.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import contextlib
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from pathlib import Path
 
 
@@ -105,3 +108,34 @@ def given_once(names: Iterable[str], option: str) -> None:
     if dup:
         raise InputError(f"{', '.join(dup)} given twice; give each parameter once",
                          field=option)
+
+
+class RunWarning(UserWarning):
+    """A run did less than was asked of it, and says so: an operation short of targets, an
+    intervention that starts after the horizon. Filter it as any warning category."""
+
+
+_RUN_NOTES: ContextVar[list[str] | None] = ContextVar("fentanet_run_notes", default=None)
+
+
+def warn_run(message: str, stacklevel: int = 2) -> None:
+    """Say ``message`` about the run being made: kept for :func:`run_notes` when a caller
+    collects them (an ensemble's task, in any thread), else a :class:`RunWarning`."""
+    notes = _RUN_NOTES.get()
+    if notes is not None:
+        notes.append(message)
+        return
+    warnings.warn(message, RunWarning, stacklevel=stacklevel + 1)
+
+
+@contextlib.contextmanager
+def run_notes() -> Iterator[list[str]]:
+    """Collect what :func:`warn_run` says in this block, in this thread or task only (a
+    context variable: the warnings machinery's state is global to the process, so catching
+    warnings in one thread caught, or lost, another's)."""
+    notes: list[str] = []
+    token = _RUN_NOTES.set(notes)
+    try:
+        yield notes
+    finally:
+        _RUN_NOTES.reset(token)

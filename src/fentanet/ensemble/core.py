@@ -172,7 +172,8 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
         collector = Collector(store, on_run=on_run)
         try:
             with connect(None if from_env else scheduler, workers) as client:
-                run_tasks(tasks, sc, model, client, collector, write_on_workers=write_on_workers)
+                result.notes = run_tasks(tasks, sc, model, client, collector,
+                                         write_on_workers=write_on_workers)
         except KeyboardInterrupt:
             # the cluster is closed now: keep too the runs its workers wrote but whose
             # results had not come back, so that the catalog matches the files

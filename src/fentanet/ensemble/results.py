@@ -220,6 +220,7 @@ class Ensemble:
     baseline: str = BASELINE
     interrupted: bool = False
     uncertain: list[str] = field(default_factory=list)  # drawn per seed, not sweep points
+    notes: list[str] = field(default_factory=list)  # what the runs said (RunWarning), made here
 
     @classmethod
     def load(cls, store: RunStore | str | os.PathLike[str] | None, ensemble_id: str

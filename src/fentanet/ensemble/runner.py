@@ -5,9 +5,10 @@ the local cluster) writes the run's series and manifest itself, atomically; othe
 sends series and summary back and the coordinator writes them. Only the coordinator, this
 process, registers runs in the catalog, in batches. A run that raises becomes a ``failed``
 run with its seed and error; the others go on. On Ctrl-C the finished runs are registered
-before the interruption goes on up. Warnings a run raises (an operation short of targets,
-an intervention after the horizon) come back with it from any worker and are shown once
-the tasks end (:class:`Warned`), as a run made in this process would show them.
+before the interruption goes on up. What a run says of itself (:func:`fentanet.errors.
+warn_run`: an operation short of targets, an intervention after the horizon) comes back
+with it from any worker and is shown once the tasks end (:class:`Warned`), as a
+:class:`~fentanet.errors.RunWarning` naming the run's variant and seed.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from fentanet.ensemble.plan import BASELINE, RunTask
-from fentanet.errors import InputError
+from fentanet.errors import InputError, RunWarning, run_notes
 from fentanet.store.files import (
     RunRecord,
     StoreError,
@@ -62,10 +63,9 @@ def _default_model() -> Callable[..., Any]:
 def execute(task: RunTask, scenario: Any, model: Callable[..., Any] | None,
             store_root: str | None) -> tuple[RunRecord, Any, tuple[str, ...]]:
     """Make one run (on a worker). Returns the record, the series (``None`` when they were
-    written here, ``store_root`` given, or the run failed) and the distinct warnings the
-    run raised, in order (they would print on the worker, unseen: the caller shows them).
-    Warnings are caught per process, so a worker running several tasks in threads at once
-    may attribute one run's warning to another."""
+    written here, ``store_root`` given, or the run failed) and what the run said of itself
+    (:func:`~fentanet.errors.run_notes`, distinct, in order: on a worker it would print
+    there, unseen; the caller shows it). Other warnings are left to the process's filters."""
     import fentanet
 
     model = model or _default_model()
@@ -76,8 +76,7 @@ def execute(task: RunTask, scenario: Any, model: Callable[..., Any] | None,
                        fentanet_version=fentanet.__version__, numpy_version=np.__version__,
                        host=host_name(), started_at=utcnow())
     series = None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with run_notes() as notes:
         try:
             run_scenario = scenario.override(task.params) if task.params else scenario
             # the baseline runs unlabelled, as fentanet.compare runs it (bit-identical runs)
@@ -95,7 +94,7 @@ def execute(task: RunTask, scenario: Any, model: Callable[..., Any] | None,
             record.status = "failed"
             record.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=-8)}"
             series = None
-    said = tuple(dict.fromkeys(str(w.message) for w in caught))
+    said = tuple(dict.fromkeys(notes))
     record.finished_at = utcnow()
     if store_root is not None:
         write_run(Path(store_root), record, series)
@@ -425,7 +424,8 @@ def run_tasks(tasks: list[RunTask], scenario: Any, model: Callable[..., Any] | N
     """Run ``tasks`` (on ``client``, or serially when it is ``None``), keeping each run as
     it finishes. On any interruption the runs finished so far are registered first; a
     Ctrl-C is kept (:class:`_SigintKept`), so that code that swallowed its
-    KeyboardInterrupt does not make the ensemble run on to its end."""
+    KeyboardInterrupt does not make the ensemble run on to its end. Returns what the runs
+    said of themselves, as shown (:class:`Warned`)."""
     warned = Warned()
     with _SigintKept() as pressed:
         try:
@@ -441,13 +441,14 @@ def run_tasks(tasks: list[RunTask], scenario: Any, model: Callable[..., Any] | N
             pressed.check()
         finally:
             collector.flush()
-            warned.show()
+            shown = warned.show()
+    return shown
 
 
 class Warned:
-    """The warnings of an ensemble's runs, shown when its tasks end (one ``warnings.warn``
-    each, naming the run's variant and seed), at most :attr:`SHOWN` of them and then a
-    count of the rest."""
+    """What an ensemble's runs said of themselves, shown when its tasks end (one
+    :class:`~fentanet.errors.RunWarning` each, naming the run's variant and seed), at most
+    :attr:`SHOWN` of them and then a count of the rest."""
 
     SHOWN = 10
 
@@ -465,13 +466,16 @@ class Warned:
             else:
                 self.more += 1
 
-    def show(self) -> None:
-        for text in self.said:
-            warnings.warn(text, stacklevel=2)
+    def show(self) -> list[str]:
+        """Warn each, once; returns them."""
+        shown = list(self.said)
         if self.more:
-            warnings.warn(f"{self.more} more warning(s) not shown ({len(self.runs)} run(s) "
-                          f"warned)", stacklevel=2)
+            shown.append(f"{self.more} more warning(s) not shown ({len(self.runs)} run(s) "
+                         f"warned)")
+        for text in shown:
+            warnings.warn(text, RunWarning, stacklevel=2)
         self.said, self.more, self.runs = [], 0, set()
+        return shown
 
 
 class _SigintKept:

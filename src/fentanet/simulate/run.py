@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import functools
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fentanet.errors import InputError, one_role
+from fentanet.errors import InputError, one_role, warn_run
 from fentanet.network.model import Network
 from fentanet.simulate.scenario import Intervention, Scenario
 
@@ -265,8 +264,8 @@ def prepare(scenario: str | Path | Scenario, *, years: float | None = None,
         sc = sc.with_interventions(list(extra))
     late = sorted({iv.kind for iv in sc.interventions if iv.start >= sc.years - 1e-9})
     if late:
-        warnings.warn(f"{', '.join(late)} start(s) at or after the horizon of "
-                      f"{sc.years:g} years: no effect in this run", stacklevel=2)
+        warn_run(f"{', '.join(late)} start(s) at or after the horizon of {sc.years:g} "
+                 "years: no effect in this run", stacklevel=2)
     return sc
 
 

@@ -26,12 +26,11 @@ the targeted slots are their members.
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import pandas as pd
 
-from fentanet.errors import InputError
+from fentanet.errors import InputError, warn_run
 from fentanet.network.model import Network
 from fentanet.simulate.params import INTERVENTION_KINDS
 from fentanet.simulate.state import KIND, LINK_KINDS, LKIND
@@ -88,9 +87,9 @@ def _warn_few(sim, iv, slots: np.ndarray, note: str) -> None:
     takedown = iv.kind == "organization_takedown"
     got = np.unique(a.org[slots]).size if takedown else slots.size
     what = "organization(s)" if takedown else "target(s)"
-    warnings.warn(f"{iv.kind} by {iv.target.rule} ({iv.target.view} view) at "
-                  f"{sim.t:.3g} years: {got} {what} of the {iv.target.count} asked ({note}); "
-                  "its cost is charged in full", stacklevel=2)
+    warn_run(f"{iv.kind} by {iv.target.rule} ({iv.target.view} view) at {sim.t:.3g} years: "
+             f"{got} {what} of the {iv.target.count} asked ({note}); its cost is charged in "
+             "full", stacklevel=2)
 
 
 def surveil(sim) -> None:

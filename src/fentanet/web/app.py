@@ -24,7 +24,6 @@ import stat
 import threading
 import time
 import uuid
-import warnings
 import zipfile
 from collections import OrderedDict
 from collections.abc import Callable
@@ -1025,13 +1024,9 @@ def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
     # in this process, progress step by step; on a cluster, run by run
     model = functools.partial(fentanet.simulate, progress=on_step) \
         if scheduler == "serial" else None
-    # the runs' warnings (an operation short of targets, ...) go to the page, not the log
-    # (caught per process: a warning the app raises meanwhile elsewhere may be listed too)
-    with warnings.catch_warnings(record=True) as said:
-        warnings.simplefilter("always")
-        ens = ensemble(body.scenario, body.runs, variants=variants, seed=body.seed,
-                       scheduler=scheduler, store=ws.root / "runs", progress=on_run,
-                       model=model, overrides=body.overrides(), uncertain=body.ranges())
+    ens = ensemble(body.scenario, body.runs, variants=variants, seed=body.seed,
+                   scheduler=scheduler, store=ws.root / "runs", progress=on_run, model=model,
+                   overrides=body.overrides(), uncertain=body.ranges())
     job.update(0.92, "writing the report")
     tables = run_tables(ens)
     if tables.summary.empty:
@@ -1049,7 +1044,9 @@ def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
     archive = _zip(ws.root / "results" / f"{stem}.zip", files)
     return {**ensemble_view(ens, tables, rep), "report": ws.rel(report),
             "download": ws.rel(archive),
-            "warnings": [ws.clean(t) for t in dict.fromkeys(str(w.message) for w in said)]}
+            # what the runs said of themselves (an operation short of targets, ...): on the
+            # page, not only in the server's log
+            "warnings": [ws.clean(t) for t in ens.notes]}
 
 
 ENSEMBLES_SHOWN = 200
