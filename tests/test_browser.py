@@ -166,6 +166,10 @@ def test_the_app_as_an_analyst_uses_it(browser_context, tmp_path, shared_data):
         page.wait_for_selector("#cmp-deaths-averted[data-rendered='1']")
         rows = page.locator("#side-by-side tbody tr").all_inner_texts()
         assert [r.split("\t")[0] for r in rows] == ["baseline", "naloxone", "treat", "late"]
+        # an open-ended interval shows as such (late spends and averts nothing: no bound)
+        late = [r for r in page.locator("#comparison tbody tr").all_inner_texts()
+                if r.startswith("late\tcost per death averted")]
+        assert len(late) == 1 and late[0].split("\t")[3:5] == ["-∞", "∞"], late
         said = page.locator("#compare-warnings li").all_inner_texts()
         assert said == [f"late, seed {s}: naloxone start(s) at or after the horizon of 1 "
                         "years: no effect in this run" for s in (1, 2)], said

@@ -370,6 +370,14 @@ def test_target_years_outside_the_horizon_are_refused_before_any_run(tmp_path):
         check_covered(m, [t])
 
 
+def test_the_start_year_is_not_a_parameter_to_fit():
+    with pytest.raises(InputError, match="start year cannot be fitted") as err:
+        calibrate(small_model(), Target("d", pd.Series([1.0, 2.0, 3.0], index=[2013, 2014,
+                                                                              2015]),
+                                        "synthetic_fatal"), {"start_year": (2010, 2015)})
+    assert err.value.field == "start_year"
+
+
 def test_calendar_years_are_fitted_on_their_own_scale():
     assert not Parameter("fentanyl.midpoint", 2012, 2022).on_log
     assert Parameter("fentanyl.width", 0.3, 5).on_log

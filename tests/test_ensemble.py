@@ -381,9 +381,17 @@ def test_the_cost_ratio_is_open_ended_when_deaths_averted_may_be_zero():
     # neither mean significant and the pairs uncorrelated enough: no half-line either
     p, lo, hi = ratio_interval(np.array([1.0, -1.0, 0.4]), np.array([1.0, 1.2, -2.0]))
     assert p > 0 and (lo, hi) == (-np.inf, np.inf)
-    # deaths significantly increased at a cost: infinitely expensive
+    # deaths significantly increased at a cost, or none ever averted at one: infinitely
+    # expensive; nothing spent and nothing averted: no bound
     p, lo, hi = ratio_interval(np.array([1.0, 1.2, 0.9]), np.array([-3.0, -3.1, -2.9]))
     assert np.isnan(p) and lo == hi == np.inf
+    p, lo, hi = ratio_interval(np.array([1.0, 1.2, 0.9]), np.zeros(3))
+    assert np.isnan(p) and lo == hi == np.inf
+    assert ratio_interval(np.zeros(3), np.zeros(3))[1:] == (-np.inf, np.inf)
+    # a pair with a NaN is left out, as mean_interval leaves out a NaN
+    x, y = np.array([1900.0, 2150.0, 2080.0, 1760.0]), np.array([9.0, 12.0, 7.5, 10.0])
+    assert ratio_interval(np.r_[x, 5.0], np.r_[y, np.nan]) == ratio_interval(x, y)
+    assert ratio_interval(np.r_[x, np.nan], np.r_[y, 3.0]) == ratio_interval(x, y)
 
 
 @pytest.mark.parametrize("n", [3, 10])

@@ -286,6 +286,14 @@ def test_comparison_job_with_progress_report_and_download(client):
                                "horizon of 0.3 years: no effect in this run" for s in (5, 6)]
 
 
+def test_infinite_cells_are_kept_as_such_and_missing_ones_are_null():
+    from fentanet.web.app import _records
+
+    frame = pd.DataFrame({"v": ["a", "b"], "lo": [1.5, -np.inf], "hi": [np.inf, np.nan]})
+    assert _records(frame) == [{"v": "a", "lo": 1.5, "hi": "inf"},
+                               {"v": "b", "lo": "-inf", "hi": None}]
+
+
 def test_a_comparison_shows_the_runs_warnings(client):
     """The toy has two marketplaces: a takedown of five by key players says so, for each
     run, in the result (the page lists them), not only in the server's log."""

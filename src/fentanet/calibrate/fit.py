@@ -333,6 +333,10 @@ def calibrate(
             field="parameters",
         )
     names = [p.name for p in params]
+    if "start_year" in names:
+        raise InputError("the start year cannot be fitted: the targets' years are counted "
+                         "from it; give it (start_year=, --start-year) and fit the "
+                         "transition's midpoint for the timing", field="start_year")
     for p in params:
         m.value(p.name)  # an unknown name fails here, before any run
     targets = targets_from(targets)

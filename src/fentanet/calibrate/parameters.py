@@ -16,7 +16,7 @@ import numpy as np
 
 from fentanet.errors import InputError
 
-YEARS = frozenset({"fentanyl.midpoint", "start_year"})
+YEARS = frozenset({"fentanyl.midpoint"})
 """Parameters that are calendar years: searched on their own scale whatever their bounds."""
 
 

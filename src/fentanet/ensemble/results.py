@@ -65,9 +65,13 @@ def ratio_interval(num: np.ndarray, den: np.ndarray,
     averted, or fewer, counts as infinitely expensive), and the lower bound is where the
     accepted half-line up to ``inf`` starts when the point lies on it, else ``-inf``. A mean
     denominator that is not positive gives a NaN point; when it is significantly negative,
-    both bounds are ``inf``. Fewer than two pairs: NaN bounds.
+    or 0 in every pair at a positive cost, both bounds are ``inf``. Pairs with a NaN are
+    left out, as :func:`mean_interval` leaves out NaN values. Fewer than two pairs: NaN
+    bounds.
     """
     num, den = np.asarray(num, float), np.asarray(den, float)
+    keep = ~(np.isnan(num) | np.isnan(den))
+    num, den = num[keep], den[keep]
     n = len(num)
     if n == 0:
         return (np.nan, np.nan, np.nan)
@@ -81,6 +85,8 @@ def ratio_interval(num: np.ndarray, den: np.ndarray,
     qb = a * b - t2 * cov[0, 1]  # qa R^2 - 2 qb R + qc <= 0
     qc = a * a - t2 * cov[0, 0]
     disc = qb * qb - qa * qc
+    if b == 0 and cov[1, 1] == 0 and a > 0:  # never a death averted, at a cost
+        return (point, np.inf, np.inf)
     if qa > 0:  # the denominator's interval excludes 0: a bounded interval around a / b
         if b < 0:
             return (point, np.inf, np.inf)

@@ -331,9 +331,15 @@ def comparison_scheduler(body: CompareRequest, n_variants: int,
 
 # ---------------------------------------------------------------------------- helpers
 def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """A table's rows as strict JSON: missing values ``null``, infinite ones the strings
+    ``"inf"`` and ``"-inf"`` (an open-ended interval is not a missing one; the page shows
+    them as ∞)."""
     if frame is None or len(frame) == 0:
         return []
-    return jsonable(frame.astype(object).where(frame.notna(), None).to_dict("records"))
+    cells = frame.astype(object).where(frame.notna(), None)
+    cells = cells.map(lambda v: ("inf" if v > 0 else "-inf")
+                      if isinstance(v, float) and math.isinf(v) else v)
+    return jsonable(cells.to_dict("records"))
 
 
 def _figure(fig: Any) -> dict[str, Any]:

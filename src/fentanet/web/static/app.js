@@ -17,6 +17,7 @@ function esc(v) {
 function fmt(v, digits = 3) {
   if (v === null || v === undefined || v === "") return "";
   if (typeof v === "boolean") return v ? "yes" : "no";
+  if (v === "inf" || v === "-inf") return v === "inf" ? "∞" : "-∞";  // open-ended bounds
   if (typeof v !== "number") return String(v);
   if (!isFinite(v)) return v > 0 ? "∞" : "-∞";
   if (v === 0) return "0";
