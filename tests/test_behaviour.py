@@ -69,8 +69,8 @@ def test_displacement_shifts_shipments_and_halves_the_loss():
 def test_displacement_and_rerouting_on_the_toy_shift_shipments_and_spare_supply():
     """The same measurement on the toy scenario (border security on air at intensity 20
     from 0.5 years, window 0.75-1.5 years, paired seeds), three ways: displacement and
-    both re-routings on (re-routing for room is off by default for now), displacement
-    alone, neither. On the toy most labs
+    both re-routings on (the default since the tenth session), displacement alone,
+    neither. On the toy most labs
     that ship by air have no other route with room, so displacement alone (re-weighting a
     lab's own routes) moves little: supply falls about as without it (12%), a little less
     than in proportion (air's share of shipments times the share of air shipments seized,

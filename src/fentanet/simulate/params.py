@@ -313,10 +313,10 @@ class AdaptationParams(_Group):
                                  "(capacity-weighted) above which it looks for a new route",
                                  ge=0, le=1)
     reroute_room: bool = P(
-        False, ASSUMPTION, "a lab that cannot ship what it could (its offer held back for "
+        True, ASSUMPTION, "a lab that cannot ship what it could (its offer held back for "
         "lack of room on its routes) links to another alive route with spare room and a "
         "recent loss share at most reroute_threshold (its organization's first), in the run "
-        "and in the spin-up (off, the default for now: re-routing answers losses only)")
+        "and in the spin-up (off: re-routing answers losses only)")
     reroute_room_rate: float = P(
         10.0, ASSUMPTION, "hazard per year with which a lab links to a new route for room, "
         "per unit of its recent held-back share above reroute_room_threshold (as "
