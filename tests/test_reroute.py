@@ -325,3 +325,53 @@ def test_the_room_rule_off_and_at_a_threshold_never_reached_are_the_same_run():
     pd.testing.assert_frame_equal(off, never)
     assert (off["reroutes_room"] == 0).all() and on["reroutes_room"].sum() > 0
     assert on["supply_kg"].sum() > 1.1 * off["supply_kg"].sum()
+
+
+def test_the_held_back_share_counts_room_refused_not_cash():
+    """Organization 0's labs ship only to organization 1's first route (other payers: the
+    route's organization buys the product), whose organization has no cash, and whose own
+    labs make nothing (the route alone feeds its traffickers): from the fourth week, once
+    the traffickers' full start has drained, the route has room for the labs' offers, the
+    plan places them, the cash limit moves nothing, and no share of the offer counts as
+    held back: the recent share only decays, ``h *= exp(-dt / 0.25)``, while nothing is
+    shipped. The same labs behind a route without room (cash enough) hold back most of
+    their offer. A share taken after the cash limits would rise in both."""
+    from fentanet.simulate.loop import Sim
+    from fentanet.simulate.scenario import Scenario
+    from simkit import supply_network
+
+    def run(route_capacity: float, broke: bool) -> tuple[list, np.ndarray, float]:
+        net = supply_network()
+        lk = net.links
+        own = lk["source"].str.startswith("lab-0") & (lk["kind"] == "ships")
+        idle = lk["source"].isin(["rte-11", "rte-12"])  # their share of the traffickers'
+        lk = lk[~own & ~idle]  # room would be theirs (water-filled by capacity)
+        extra = pd.DataFrame({"source": ["lab-00", "lab-01"], "target": ["rte-10"] * 2,
+                              "kind": "ships"})
+        net = type(net)(actors=net.actors, links=pd.concat([lk, extra], ignore_index=True),
+                        meta=net.meta)
+        a = net.actors
+        a.loc[a["id"] == "rte-10", "capacity"] = route_capacity
+        a.loc[a["id"].str.startswith("lab-1"), "capacity"] = 0.0
+        sc = Scenario.model_validate({"name": "t", "network": {"file": "x"}, "years": 0.2,
+                                      "warmup_years": 0.0,
+                                      "params": {"adaptation": {"reroute_room": False}}})
+        sim = Sim(sc, net, 1)
+        slot = {x: i for i, x in enumerate(sim.s.actors.label)}
+        labs = [slot["lab-00"], slot["lab-01"]]
+        payer = sim.s.actors.payer[slot["rte-10"]]
+        held = []
+        for _ in range(WEEKS):
+            if broke:
+                sim.s.actors.cash[payer] = 0.0
+            sim.run_step()
+            held.append(sim.s.actors.held[labs].copy())
+        return held, sim.s.actors.throughput[labs], math.exp(-sim.dt / 0.25)
+
+    held, shipped, keep = run(150.0, broke=True)  # room, no cash: nothing moves
+    assert shipped.tolist() == [0.0, 0.0]
+    for week in range(3, WEEKS):
+        assert held[week] == pytest.approx(held[week - 1] * keep, rel=1e-12)
+    assert (held[-1] < 0.02).all()
+    held, shipped, _ = run(2.6, broke=False)  # cash, little room: held back
+    assert (shipped > 0).all() and (held[-1] > 0.3).all()
