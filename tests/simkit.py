@@ -90,3 +90,15 @@ def stepped_sim(net: Network, seed: int = 1):
     s = Sim(sc, net, seed)
     s.run_step()
     return s
+
+
+def off_never_on(scenario, off: dict, never: dict, *, seed: int, years: float,
+                 interventions: list | None = None) -> tuple[pd.DataFrame, ...]:
+    """The series of an adaptive rule's off-switch test: the scenario with the rule off
+    (the overrides ``off``), at a threshold it never reaches (``never``) and on (as given),
+    each run with ``seed`` over ``years``."""
+    import fentanet
+
+    return tuple(fentanet.simulate(sc, seed=seed, years=years, interventions=interventions)
+                 .series for sc in (scenario.override(off), scenario.override(never),
+                                    scenario))

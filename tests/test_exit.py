@@ -18,6 +18,7 @@ from fentanet.simulate.loop import Sim
 from fentanet.simulate.phases import adaptation
 from fentanet.simulate.run import build_network, prepare
 from fentanet.simulate.state import KIND
+from simkit import off_never_on
 from test_simulate import run_checked
 
 
@@ -139,12 +140,9 @@ def test_exit_off_is_no_exit_at_all():
     engine before exit existed: every other column bit for bit)."""
     iv = [{"kind": "organization_takedown", "start": 0.25, "intensity": 0.5, "once": True,
            "target": {"rule": "degree", "count": 1}}]
-    sc = load("toy")
-    off = fentanet.simulate(sc.override({"params.adaptation.exit": False}), seed=2,
-                            years=2.5, interventions=iv).series
-    never = fentanet.simulate(sc.override({"params.adaptation.exit_threshold": 0.01}),
-                              seed=2, years=2.5, interventions=iv).series
-    on = fentanet.simulate(sc, seed=2, years=2.5, interventions=iv).series
+    off, never, on = off_never_on(load("toy"), {"params.adaptation.exit": False},
+                                  {"params.adaptation.exit_threshold": 0.01}, seed=2,
+                                  years=2.5, interventions=iv)
     assert (off["exits"] == 0).all() and on["exits"].sum() > 0
     pd.testing.assert_frame_equal(off[never.columns], never)
     assert not off.equals(on)

@@ -16,6 +16,7 @@ from fentanet.simulate.binomial import keyed_uniform
 from fentanet.simulate.phases import adaptation
 from fentanet.simulate.run import build_network, prepare
 from fentanet.simulate.state import KIND, LKIND
+from simkit import off_never_on
 from test_simulate import run_checked
 
 LAB, ROUTE, ORG = KIND["lab"], KIND["route"], KIND["organization"]
@@ -216,11 +217,9 @@ def test_off_is_no_reroute_at_all():
     """Off, the run is the one where no lab's losses reach the threshold (every other
     column bit for bit); on, under strong screening, labs re-route and the run differs."""
     sc = load("toy").override(LOSS_ONLY)
-    off = fentanet.simulate(sc.override({"params.adaptation.reroute": False}), seed=1,
-                            years=1.0, interventions=SCREEN).series
-    never = fentanet.simulate(sc.override({"params.adaptation.reroute_threshold": 1.0}),
-                              seed=1, years=1.0, interventions=SCREEN).series
-    on = fentanet.simulate(sc, seed=1, years=1.0, interventions=SCREEN).series
+    off, never, on = off_never_on(sc, {"params.adaptation.reroute": False},
+                                  {"params.adaptation.reroute_threshold": 1.0}, seed=1,
+                                  years=1.0, interventions=SCREEN)
     assert (off["reroutes"] == 0).all() and on["reroutes"].sum() > 0
     pd.testing.assert_frame_equal(off[never.columns], never)
     assert not off.equals(on)
@@ -247,24 +246,30 @@ def test_common_random_numbers_hold_with_reroutes():
         assert not base[~before].equals(var[base.columns][~before])
 
 
+def _sim_of(net, **adaptation):
+    """A Sim on ``net`` (0.2 years, no spin-up, the ``adaptation`` parameters given) and
+    each actor's slot by id."""
+    from fentanet.simulate.loop import Sim
+    from fentanet.simulate.scenario import Scenario
+
+    sc = Scenario.model_validate({"name": "t", "network": {"file": "x"}, "years": 0.2,
+                                  "warmup_years": 0.0,
+                                  "params": {"adaptation": adaptation}})
+    sim = Sim(sc, net, 1)
+    return sim, {x: i for i, x in enumerate(sim.s.actors.label)}
+
+
 def _held_network_sim(**adaptation):
     """simkit's hand-made network (no spin-up): organization 0's three routes carry 2.6 kg
     a year each (0.05 a week) for its two labs of 60; organization 1's labs make 10, so its
     routes have room to spare."""
-    from fentanet.simulate.loop import Sim
-    from fentanet.simulate.scenario import Scenario
     from simkit import supply_network
 
     net = supply_network()
     a = net.actors
     a.loc[a["id"].str.startswith("rte-0"), "capacity"] = 2.6
     a.loc[a["id"].str.startswith("lab-1"), "capacity"] = 10.0
-    sc = Scenario.model_validate({"name": "t", "network": {"file": "x"}, "years": 0.2,
-                                  "warmup_years": 0.0,
-                                  "params": {"adaptation": adaptation}})
-    sim = Sim(sc, net, 1)
-    slot = {x: i for i, x in enumerate(sim.s.actors.label)}
-    return sim, slot
+    return _sim_of(net, **adaptation)
 
 
 def test_the_held_back_share_and_the_room_rule_on_a_hand_made_network():
@@ -316,12 +321,10 @@ def test_the_room_rule_off_and_at_a_threshold_never_reached_are_the_same_run():
     """Off, the run is the one where no lab's held-back share reaches the threshold (every
     column bit for bit), on the toy whose labs are held back; on, labs re-route for room
     (in the spin-up and the run) and the run differs."""
-    sc = load("toy").override(ROOM)
-    off = fentanet.simulate(sc.override({"params.adaptation.reroute_room": False}), seed=1,
-                            years=1.0).series
-    never = fentanet.simulate(sc.override({"params.adaptation.reroute_room_threshold": 1.0}),
-                              seed=1, years=1.0).series
-    on = fentanet.simulate(sc, seed=1, years=1.0).series
+    off, never, on = off_never_on(load("toy").override(ROOM),
+                                  {"params.adaptation.reroute_room": False},
+                                  {"params.adaptation.reroute_room_threshold": 1.0}, seed=1,
+                                  years=1.0)
     pd.testing.assert_frame_equal(off, never)
     assert (off["reroutes_room"] == 0).all() and on["reroutes_room"].sum() > 0
     assert on["supply_kg"].sum() > 1.1 * off["supply_kg"].sum()
@@ -336,8 +339,6 @@ def test_the_held_back_share_counts_room_refused_not_cash():
     held back: the recent share only decays, ``h *= exp(-dt / 0.25)``, while nothing is
     shipped. The same labs behind a route without room (cash enough) hold back most of
     their offer. A share taken after the cash limits would rise in both."""
-    from fentanet.simulate.loop import Sim
-    from fentanet.simulate.scenario import Scenario
     from simkit import supply_network
 
     def run(route_capacity: float, broke: bool) -> tuple[list, np.ndarray, float]:
@@ -353,11 +354,7 @@ def test_the_held_back_share_counts_room_refused_not_cash():
         a = net.actors
         a.loc[a["id"] == "rte-10", "capacity"] = route_capacity
         a.loc[a["id"].str.startswith("lab-1"), "capacity"] = 0.0
-        sc = Scenario.model_validate({"name": "t", "network": {"file": "x"}, "years": 0.2,
-                                      "warmup_years": 0.0,
-                                      "params": {"adaptation": {"reroute_room": False}}})
-        sim = Sim(sc, net, 1)
-        slot = {x: i for i, x in enumerate(sim.s.actors.label)}
+        sim, slot = _sim_of(net, reroute_room=False)
         labs = [slot["lab-00"], slot["lab-01"]]
         payer = sim.s.actors.payer[slot["rte-10"]]
         held = []
