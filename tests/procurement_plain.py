@@ -15,8 +15,8 @@ def plain_procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, re
              suspended_until, cash, dirty, throughput, refused_share, t, dt, cover,
              refuse_legit, refuse_mkp, price):
     """Two ordering passes over the ``supplies`` links in link order (a link within one
-    payer, ``ext`` false, is free). Returns (kg bought, kg entering from suppliers, kg
-    refused), or (-1, 0, 0) when no buyer orders."""
+    payer, ``ext`` false, is free). Returns (kg bought from suppliers, kg resold by
+    marketplaces, kg refused), or (-1, 0, 0) when no buyer orders."""
     m = li.size
     n_snd, n_rcv = senders.size, receivers.size
     want = np.zeros(n_rcv)
@@ -49,8 +49,8 @@ def plain_procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, re
     got = np.zeros(n_rcv)
     refused_kg = np.zeros(n_rcv)
     request = np.zeros(m)
-    bought = 0.0
     entered = 0.0
+    resold = 0.0
     for attempt in range(2):
         # first by link weight; then the rest from sellers that still have some and sell
         tot = np.zeros(n_rcv)
@@ -100,11 +100,11 @@ def plain_procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, re
                 paid_by[d_pay[k]] += paid
                 if kind[src[k]] == MARKETPLACE:
                     earned[s_pay[k]] += paid
+                    resold += q
                 else:  # suppliers are outside the system: precursor enters here
                     entered += q
                 sold[s_loc[k]] += q
                 received[d_loc[k]] += q
-                bought += q
         for b in range(payers.size):
             x = payers[b]
             cash[x] = max(cash[x] - paid_by[b], 0.0)
@@ -125,4 +125,4 @@ def plain_procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, re
         d = receivers[j]
         refused_share[d] = refused_kg[j] / max(want[j], 1e-300) if want[j] > 0 else 0.0
         refused += refused_kg[j]
-    return bought, entered, refused
+    return entered, resold, refused

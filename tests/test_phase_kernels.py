@@ -588,6 +588,7 @@ def _remove_oracle(sim, slots, cause):
     a.vacant_since[slots[opens]] = sim.t
     if cause == "arrest":
         sim.now["seized_stock_kg"] += float(prod)
+        sim.now["seized_precursor_kg"] += float(prec)
         counts = np.bincount(enforcement._ARREST_COLUMN_OF[kinds],
                              minlength=len(enforcement.ARREST_COLUMNS))
         for col, n in zip(enforcement.ARREST_COLUMNS, counts.tolist(), strict=True):
@@ -612,6 +613,7 @@ def _remove_oracle(sim, slots, cause):
                 sim.leadership_hit = np.union1d(sim.leadership_hit, a.org[lead])
     else:
         sim.now["lost_kg"] += float(prod)
+        sim.now["lost_precursor_kg"] += float(prec)
         enforcement._arrest_columns(sim.now)
     mk = slots[kinds == KIND["marketplace"]]
     if mk.size:

@@ -45,7 +45,7 @@ def test_procure_is_the_plain_passes_bit_for_bit(seed):
     got = _procure(*links, *mine.values(), *scalars)
     want = plain_procure(*links, *plain.values(), *scalars)
     assert np.array(got).tobytes() == np.array(want).tobytes()
-    assert seed >= 16 or got[0] > 0  # these cases buy (35 of the 40 do)
+    assert seed >= 16 or got[0] + got[1] > 0  # these cases buy (35 of the 40 do)
     for k in cols:
         np.testing.assert_array_equal(mine[k].view(np.uint8), plain[k].view(np.uint8),
                                       err_msg=k)

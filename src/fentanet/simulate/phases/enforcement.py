@@ -305,6 +305,7 @@ def remove(sim, slots: np.ndarray, cause: str) -> None:
     now = sim.now
     if arrest:
         now["seized_stock_kg"] += float(prod)
+        now["seized_precursor_kg"] += float(prec)
         for col, n in zip(ARREST_COLUMNS, counts.tolist(), strict=True):
             now[col] += float(n)
         if lead.size:  # a leader's or lieutenant's arrest: the organization's assets,
@@ -316,6 +317,7 @@ def remove(sim, slots: np.ndarray, cause: str) -> None:
         _release(sim, dealers)
     else:
         now["lost_kg"] += float(prod)
+        now["lost_precursor_kg"] += float(prec)
         _arrest_columns(now)
     if mk.size:  # taken down or left: listings to migrate
         _orphan(sim, mk)

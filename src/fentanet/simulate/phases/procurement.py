@@ -9,6 +9,8 @@ most ``capacity * dt``; a marketplace at most its stock. Cash limits what a paye
 a purchase within one payer (from a seller of the buyer's own organization) is free.
 Organizations suspended after heavy losses do not buy. A second pass re-orders what is
 missing from sellers that still have some. One compiled pass over the ``supplies`` links.
+The series count precursor once, as it enters the trade: ``precursor_bought_kg`` is what
+suppliers sold; what marketplaces sell on of it is ``precursor_resold_kg``.
 """
 
 from __future__ import annotations
@@ -36,9 +38,10 @@ def run(sim) -> None:
                    p.precursor_cover_years, refuse_legit, refuse_mkp, p.precursor_usd_per_kg)
     if out[0] < 0:  # nobody buys this step
         return
-    bought, entered, refused = out
+    entered, resold, refused = out
     s.totals["precursor_in"] = s.totals.get("precursor_in", 0.0) + entered
-    sim.now["precursor_bought_kg"] += bought
+    sim.now["precursor_bought_kg"] += entered  # from suppliers: what enters the trade
+    sim.now["precursor_resold_kg"] += resold  # marketplaces' sales, bought before
     sim.now["precursor_refused_kg"] += refused
 
 
@@ -63,8 +66,8 @@ def _procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, receive
     payer, ``ext`` false, is free). The links that order are listed once, with the
     columns the passes read copied next to each other; the passes then run over that
     list in link order (the same sums in the same order as over every link). Returns
-    (kg bought, kg entering from suppliers, kg refused), or (-1, 0, 0) when no buyer
-    orders."""
+    (kg bought from suppliers, entering the trade; kg resold by marketplaces, bought from
+    suppliers before; kg refused), or (-1, 0, 0) when no buyer orders."""
     m = li.size
     n_snd, n_rcv = senders.size, receivers.size
     want = np.zeros(n_rcv)
@@ -110,8 +113,8 @@ def _procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, receive
     got = np.zeros(n_rcv)
     refused_kg = np.zeros(n_rcv)
     request = np.zeros(n)
-    bought = 0.0
     entered = 0.0
+    resold = 0.0
     for attempt in range(2):
         # first by link weight; then the rest from sellers that still have some and sell
         tot = np.zeros(n_rcv)
@@ -158,11 +161,11 @@ def _procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, receive
             paid_by[dp[c]] += paid
             if from_mkp[c]:
                 earned[sp[c]] += paid
+                resold += q
             else:  # suppliers are outside the system: precursor enters here
                 entered += q
             sold[snd[c]] += q
             received[rcv[c]] += q
-            bought += q
         for b in range(payers.size):
             x = payers[b]
             cash[x] = max(cash[x] - paid_by[b], 0.0)
@@ -183,4 +186,4 @@ def _procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, receive
         d = receivers[j]
         refused_share[d] = refused_kg[j] / max(want[j], 1e-300) if want[j] > 0 else 0.0
         refused += refused_kg[j]
-    return bought, entered, refused
+    return entered, resold, refused

@@ -2,8 +2,11 @@
 
 Material balance (checked every step): everything produced (initial stocks included)
 equals stocks + consumption + route seizures + stock seizures + losses; precursor bought
-equals precursor stocks + precursor used + seized + lost. ``balance_error`` is the larger
-relative gap of the two (it stays at rounding level, below 1e-9).
+from suppliers (initial stocks included) equals precursor stocks + precursor used +
+seized + lost. ``balance_error`` is the larger relative gap of the two (it stays at
+rounding level, below 1e-9). The series make the precursor balance of each step: the
+change of ``precursor_stock_kg`` is ``precursor_bought_kg - produced_kg -
+seized_precursor_kg - lost_precursor_kg`` (one kg of precursor per kg produced).
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ _ACTIVE_COLUMNS = tuple((active_column(kind), KIND[kind]) for kind in ACTIVE)
 _DEFAULT_ZERO = (*ARREST_COLUMNS, *(f"seized_{m}_kg" for m in MODES), "entrants", "exits",
                  "reroutes", "reroutes_room", "recruits",
                  "sellers_replaced", "suspensions", "organizations_failed", "listings_moved",
-                 "lost_kg", "seized_stock_kg", "money_seized_usd")
+                 "lost_kg", "seized_stock_kg", "lost_precursor_kg", "seized_precursor_kg",
+                 "money_seized_usd")
 """Columns recorded as 0 when no phase set them this step (in the series' column order)."""
 
 
