@@ -803,16 +803,16 @@ class TradeModel(mesa.Model):
                 q = o[3] * f
                 paid = o[3] * price * f if s.payer is not b.payer else 0.0
                 b.payer.cash = max(b.payer.cash - paid, 0.0)
-                if s.kind == "marketplace":
+                if s.kind == "marketplace":  # a resale: the precursor is in the trade
                     s.payer.dirty += paid
                     s.precursor = max(s.precursor - q, 0.0)
-                else:
-                    now["precursor_entered_kg"] += q
+                    now["precursor_resold_kg"] += q
+                else:  # from a supplier: it enters the trade
+                    now["precursor_bought_kg"] += q
                 s.avail = max(s.avail - q, 0.0)
                 s.throughput += q
                 b.precursor += q
                 b.got += q
-                now["precursor_bought_kg"] += q
         for b in buyers:
             b.refused = b.refused_kg / b.want
             now["precursor_refused_kg"] += b.refused_kg
