@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from fentanet.errors import warn_run
 from fentanet.network.model import Network
 from fentanet.simulate.params import Params
 from fentanet.simulate.phases import (
@@ -46,6 +47,10 @@ PHASES = (
     ("record", record.run),                # the step's row of the series
 )
 """The phases of one step, in order."""
+
+NOT_VIABLE_SHARE = 0.01
+"""The share of the payers owing upkeep that, insolvent at the spin-up's end, makes the run
+warn that its trade is not viable (as any insolvent organization does)."""
 
 
 def step_params(params: Params, dt: float) -> Params:
@@ -139,7 +144,8 @@ class Sim:
         room find room, :func:`fentanet.simulate.phases.adaptation.warmup`); the retail
         offer at that steady state is each market's reference supply S0 of the price index.
         Draws use negative steps, the same in every variant (interventions start at time 0
-        or later), so common random numbers hold."""
+        or later), so common random numbers hold. No insolvency is applied here: a trade
+        that cannot pay its upkeep is warned of (:meth:`_warn_not_viable`)."""
         steps = round(self.scenario.warmup_years / self.dt)
         s = self.s
         offered, avail = [], []
@@ -163,10 +169,40 @@ class Sim:
         a0 = np.mean(avail[-max(1, steps // 4):], axis=0) if avail else np.ones(s.n_markets)
         s.avail0 = np.where(a0 > 0, a0, 1.0)
         s.supply_prev = np.zeros(s.n_markets)
+        self._warn_not_viable()
         self.step = 0
         self.t = 0.0
         self.now = defaultdict(float)
         self.insolvent = np.zeros(0, dtype=np.int64)
+
+    def _warn_not_viable(self) -> None:
+        """Warn when the spin-up's trade cannot pay its upkeep: the spin-up applies no
+        insolvency (it has no adaptation but re-routing), so payers whose cash ran out and
+        whose revenue is below their upkeep are still alive at its end and fail or quit at
+        step 0, and the status quo was measured on a trade running down (docs/model.md
+        section 11). Said when an organization, or at least :data:`NOT_VIABLE_SHARE` of the
+        payers owing upkeep, could not pay in the spin-up's last step; the slots are kept in
+        ``spinup_insolvent``."""
+        a = self.s.actors
+        ins = getattr(self, "insolvent", np.zeros(0, dtype=np.int64))
+        ins = self.spinup_insolvent = ins[a.alive[ins]]
+        if not ins.size:
+            return
+        kinds = a.kind[ins]
+        n_orgs = int((kinds == KIND["organization"]).sum())
+        owing = np.bincount(a.payer, weights=money.upkeep(self), minlength=a.n) > 0
+        n_payers = int((owing & a.alive).sum())
+        if not n_orgs and ins.size < NOT_VIABLE_SHARE * n_payers:
+            return
+        order = ["organization", *(k for k in KIND if k != "organization")]
+        counts = {k: int((kinds == KIND[k]).sum()) for k in order}
+        by_kind = ", ".join(f"{n} {k}{'s' if n > 1 else ''}" for k, n in counts.items() if n)
+        warn_run(f"the trade cannot pay its upkeep: at the spin-up's end {ins.size} of "
+                 f"{n_payers} payers ({by_kind}) have no cash left and upkeep above their "
+                 "revenue; they fail or quit at step 0, and the status quo (reference supply, "
+                 "share of demand met) was measured on a trade running down (lower "
+                 "params.money.upkeep_usd_per_year or give the network more demand)",
+                 stacklevel=4)
 
     def run_step(self) -> None:
         """Advance one step: every phase in order."""
