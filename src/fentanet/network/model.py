@@ -34,6 +34,9 @@ ACTOR_NUMERIC = ("capacity", "cost")
 """Actor attributes that must be finite and non-negative where given (missing = unset)."""
 LINK_NUMERIC = ("weight", "capacity", "cost")
 """Link attributes that must be finite and non-negative where given (missing = unset)."""
+MEMBERSHIP = "organization"
+"""The actor column naming the organization an actor belongs to: an actor id, or missing
+(or blank) for an independent actor."""
 
 Combine = Literal["max", "sum", "min", "first", "last"]
 
@@ -80,8 +83,9 @@ class Network:
         (default: row number) and any attributes. Attributes with a meaning: ``capacity``
         and ``cost`` (finite, non-negative; missing = unset), ``mode`` on routes,
         ``legitimate`` on suppliers, ``organization`` (id of the organization an actor
-        belongs to), ``region``. If ``None``, actors are the link endpoints in order of
-        first appearance, untyped. A sequence of ids is accepted too.
+        belongs to; missing for an independent actor), ``region``. If ``None``, actors are
+        the link endpoints in order of first appearance, untyped. A sequence of ids is
+        accepted too.
     links
         Table with ``source`` and ``target`` columns (actor ids) and optionally ``kind``
         (default ``tie``), ``weight`` (default 1), ``capacity``, ``cost``, ``phase``,
@@ -475,8 +479,9 @@ class Network:
     ) -> Network:
         """The network restricted to actors and links of the given kinds.
 
-        Links whose endpoints are dropped are dropped too. Filtering only links shares the
-        actor table with this network (no copy).
+        Links whose endpoints are dropped are dropped too, and the members of an
+        organization dropped stay as independent actors (:meth:`subgraph`). Filtering only
+        links shares the actor table with this network (no copy).
         """
         actor_kinds = None if actor_kinds is None else _as_list(actor_kinds)
         link_kinds = None if link_kinds is None else _as_list(link_kinds)
@@ -506,7 +511,12 @@ class Network:
     def subgraph(self, actors: Iterable[Any], *, by_index: bool = False) -> Network:
         """The network induced by a set of actors (ids, or dense indices with ``by_index``).
 
-        One id (a string) is one actor, not a sequence of one-letter ids.
+        One id (a string) is one actor, not a sequence of one-letter ids. An actor whose
+        organization is left out stays as an independent actor: its ``organization`` is
+        cleared (missing), as its ``member_of`` link goes with the organization; the rest
+        of its row (``role`` too) is kept. A name that is no actor's id (a group label of
+        case data) is kept. :meth:`select`, :meth:`without`, :meth:`ego`, :meth:`component`
+        and :meth:`at_phase` take subgraphs, so they do the same.
         """
         idx = np.asarray(actors if isinstance(actors, np.ndarray) else _as_list(actors))
         if not by_index:
@@ -516,6 +526,8 @@ class Network:
         new_pos = np.cumsum(keep) - 1
         lmask = keep[self.source_index] & keep[self.target_index]
         actors_t = self.actors.loc[keep].reset_index(drop=True)
+        if MEMBERSHIP in actors_t and not keep.all():
+            actors_t = _clear_memberships(self.actors, keep, actors_t)
         links_t = self.links.loc[lmask].reset_index(drop=True)
         return self._replace(
             actors=actors_t, links=links_t,
@@ -524,7 +536,8 @@ class Network:
         )
 
     def without(self, actors: Iterable[Any]) -> Network:
-        """The network with the given actors (ids) and their links removed."""
+        """The network with the given actors (ids) and their links removed; the members
+        of a removed organization stay as independent actors (:meth:`subgraph`)."""
         drop = np.zeros(self.n_actors, dtype=bool)
         drop[self.index_of(actors)] = True
         return self.subgraph(np.flatnonzero(~drop), by_index=True)
@@ -723,6 +736,22 @@ def links_allowed(link_kinds: pd.Series, actor_kinds: pd.Series, src: np.ndarray
     return ok[inverse.ravel()]
 
 
+def _clear_memberships(actors: pd.DataFrame, keep: np.ndarray,
+                       kept: pd.DataFrame) -> pd.DataFrame:
+    """``kept`` (the rows of ``actors`` where ``keep``) with the membership of each actor
+    whose organization is left out cleared (missing): it stays as an independent actor,
+    as its ``member_of`` link goes with the organization. Names of no actor of
+    ``actors`` (group labels of case data) are kept."""
+    org = membership_positions(actors)
+    clear = ((org >= 0) & ~keep[np.maximum(org, 0)])[keep]
+    if not clear.any():
+        return kept
+    col = kept[MEMBERSHIP]
+    if col.dtype.kind in ("i", "u"):
+        col = col.astype("Int64")  # integer ids stay integers (NaN would make them 3.0)
+    return kept.assign(**{MEMBERSHIP: col.mask(clear)})
+
+
 # ---------------------------------------------------------------------- normalisation
 def _as_list(values: Any) -> list:
     """A list of the given values; one string (or any scalar) is one value."""
@@ -741,21 +770,49 @@ def _as_id_column(values: pd.Series, what: str, origin: Origin, table: str) -> p
         row = int(np.flatnonzero(missing)[0])
         err = origin.actor_error if table == "actors" else origin.link_error
         raise err(row, f"missing {what}; every {table[:-1]} needs one", what)
-    if pd.api.types.is_string_dtype(values) and values.dtype != object:
-        out = values.str.strip()
-    elif values.dtype == object:
-        out = values.astype(str).str.strip()
-    elif pd.api.types.is_float_dtype(values):
-        arr = values.to_numpy()
-        out = pd.Series(np.where(arr == np.round(arr), arr.astype(np.int64).astype(str),
-                                 arr.astype(str)), index=values.index)
-    else:
-        out = values.astype(str)
+    out = _id_text(values)
     empty = (out == "").to_numpy()
     if empty.any():
         row = int(np.flatnonzero(empty)[0])
         err = origin.actor_error if table == "actors" else origin.link_error
         raise err(row, f"empty {what}; ids must be non-empty", what)
+    return out
+
+
+def _id_text(values: pd.Series) -> pd.Series:
+    """Ids as text, as actor ids are read: blanks stripped, a whole number written as a
+    float (``3.0``, a column pandas read with gaps) as ``3``. No missing values."""
+    if pd.api.types.is_string_dtype(values) and values.dtype != object:
+        return values.str.strip()
+    if values.dtype == object:
+        return values.astype(str).str.strip()
+    if pd.api.types.is_float_dtype(values):
+        arr = values.to_numpy()
+        return pd.Series(np.where(arr == np.round(arr), arr.astype(np.int64).astype(str),
+                                  arr.astype(str)), index=values.index)
+    return values.astype(str)
+
+
+UNKNOWN_ORG = -2
+""":func:`membership_positions` of an actor whose organization is no actor of the table."""
+
+
+def membership_positions(actors: pd.DataFrame) -> np.ndarray:
+    """Row (int32) of each actor's organization in ``actors``: -1 for an independent actor
+    (no :data:`MEMBERSHIP` column, or a missing or blank value), :data:`UNKNOWN_ORG` where
+    the name is no actor's id. Names are matched as ids are read (:func:`_id_text`),
+    hashed through Arrow as link ends are."""
+    out = np.full(len(actors), -1, dtype=np.int32)
+    if MEMBERSHIP not in actors:
+        return out
+    col = actors[MEMBERSHIP]
+    has = col.notna().to_numpy()
+    if not has.any():
+        return out
+    names = _id_text(col[has])
+    given = (names != "").to_numpy()
+    pos = positions(actors["id"], names[given])
+    out[np.flatnonzero(has)[given]] = np.where(pos < 0, UNKNOWN_ORG, pos)
     return out
 
 

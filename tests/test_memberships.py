@@ -1,0 +1,187 @@
+"""Memberships of organizations (the actor column ``organization``) in derived networks, in
+the validator and in the simulation: a network without an organization keeps its members
+as independent actors (audit s11/audit-sim finding 6)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import fentanet
+from fentanet import Network
+from fentanet.simulate.state import build_state
+
+ORG_ONE = ["lab1", "rte1", "trf1", "dlr1"]
+"""The members of O1 in :func:`two_organizations`."""
+
+
+def _actors() -> pd.DataFrame:
+    return pd.DataFrame({
+        "id": ["sup", "lab1", "rte1", "trf1", "trf2", "dlr1", "dlr2", "lnd1", "mkt", "O1",
+               "O2"],
+        "kind": ["supplier", "lab", "route", "trafficker", "trafficker", "dealer", "dealer",
+                 "launderer", "market", "organization", "organization"],
+        "organization": [None, "O1", "O1", "O1", "O2", "O1", None, "O2", None, None, None],
+        "role": [None, "member", "member", "leader", "leader", "member", None, "member",
+                 None, None, None],
+        "capacity": [9.0, 8, 8, 5, 4, 3, 2, np.nan, np.nan, np.nan, np.nan],
+    })
+
+
+def _links() -> pd.DataFrame:
+    return pd.DataFrame({
+        "source": ["sup", "lab1", "rte1", "rte1", "trf1", "trf2", "dlr1", "dlr2",
+                   "lab1", "rte1", "trf1", "dlr1", "trf2", "lnd1", "trf1"],
+        "target": ["lab1", "rte1", "trf1", "trf2", "dlr1", "dlr2", "mkt", "mkt",
+                   "O1", "O1", "O1", "O1", "O2", "O2", "trf2"],
+        "kind": ["supplies", "ships", "ships", "ships", "distributes", "distributes",
+                 "sells_to", "sells_to", "member_of", "member_of", "member_of", "member_of",
+                 "member_of", "launders_for", "tie"],
+    })
+
+
+def two_organizations() -> Network:
+    """A chain from one supplier to one market; O1 holds the lab, the route, a trafficker
+    and a dealer, O2 the other trafficker and the launderer; dlr2 is independent."""
+    return Network(_actors(), _links(), name="two")
+
+
+def _organizations(net: Network) -> dict[str, object]:
+    col = net.actors.set_index("id")["organization"]
+    return {k: (None if pd.isna(v) else v) for k, v in col.items()}
+
+
+def test_without_an_organization_its_members_stay_as_independents():
+    net = two_organizations()
+    sub = net.without(["O1"])
+    expected = _organizations(net)
+    del expected["O1"]
+    expected.update(dict.fromkeys(ORG_ONE))
+    assert _organizations(sub) == expected
+    # nothing else changes: the other columns of the actors left, the links not at O1
+    keep = (net.actors["id"] != "O1").to_numpy()
+    assert sub.actors.drop(columns="organization").equals(
+        net.actors.loc[keep].drop(columns="organization").reset_index(drop=True))
+    assert sub.actors.loc[sub.actors["id"] == "trf1", "role"].item() == "leader"
+    at_o1 = ((net.links["source"] == "O1") | (net.links["target"] == "O1")).to_numpy()
+    assert at_o1.sum() == 4
+    assert sub.links.equals(net.links.loc[~at_o1].reset_index(drop=True))
+    # the network it was taken from is unchanged
+    assert _organizations(net)["lab1"] == "O1"
+    # without a member, or another organization, O1's members keep it
+    assert _organizations(net.without(["dlr1"]))["lab1"] == "O1"
+    assert _organizations(net.without(["O2"]))["lab1"] == "O1"
+    assert _organizations(net.without(["O2"]))["trf2"] is None
+
+
+def test_select_without_organizations_clears_every_membership():
+    net = two_organizations()
+    people = [k for k in net.actors["kind"].unique() if k != "organization"]
+    sub = net.select(actor_kinds=people)
+    assert sub.n_actors == 9 and "member_of" not in set(sub.links["kind"])
+    assert sub.actors["organization"].isna().all()
+    # dropping another kind leaves the memberships of the organizations kept
+    no_launderer = net.select(actor_kinds=[k for k in net.actors["kind"].unique()
+                                           if k != "launderer"])
+    assert no_launderer.actors["organization"].notna().sum() == 5
+    # selecting links only shares the actor table
+    assert net.select(link_kinds=["tie"]).actors is net.actors
+
+
+def test_every_view_clears_the_memberships_of_organizations_it_leaves_out():
+    net = two_organizations()
+    ego = net.ego("dlr2")  # dlr2, its trafficker and its market; not O2
+    assert set(ego.ids) == {"dlr2", "trf2", "mkt"}
+    assert ego.actors["organization"].isna().all()
+    assert _organizations(net.subgraph(["trf2", "O2"])) == {"trf2": "O2", "O2": None}
+    assert net.subgraph(net.ids.tolist()).actors.equals(net.actors)
+    assert net.component().actors.equals(net.actors)  # one component: nothing left out
+    # subgraph and without are one operation seen from two sides
+    others = [i for i in net.ids if i not in ("O1", "sup")]
+    assert net.subgraph(others).equals(net.without(["O1", "sup"]))
+    phased = Network(net.actors, net.links.assign(phase=[1] * 8 + [2] * 7))
+    assert set(phased.at_phase(1).ids) == set(net.ids) - {"O1", "O2", "lnd1"}
+    assert phased.at_phase(1).actors["organization"].isna().all()
+    assert _organizations(phased.at_phase(2))["lab1"] == "O1"
+
+
+def test_names_of_no_actor_are_group_labels_and_stay():
+    # case data naming groups that are not actors: analyses read them as labels
+    net = Network(pd.DataFrame({"id": ["a", "b", "c"], "organization": ["gang", "c", None]}),
+                  pd.DataFrame({"source": ["a"], "target": ["b"]}))
+    assert _organizations(net.without(["c"])) == {"a": "gang", "b": None}
+
+
+def test_whole_number_ids_stay_whole_numbers():
+    # ids read as numbers: integer memberships stay integers, with gaps (floats) too
+    ints = Network(pd.DataFrame({"id": [1, 2, 3], "organization": [2, 3, 3]}))
+    sub = ints.without(["3"])
+    assert sub.actors["organization"].tolist() == [2, pd.NA]
+    floats = Network(pd.DataFrame({"id": [1, 2, 3], "organization": [3.0, np.nan, 3.0]}))
+    assert floats.without(["3"]).actors["organization"].isna().all()
+    assert floats.without(["2"]).actors["organization"].tolist() == [3.0, 3.0]
+
+
+@pytest.mark.parametrize("name", ["net.csv", "net.graphml", "net.json", "net.gexf"])
+def test_independents_round_trip_through_files(tmp_path, name):
+    sub = two_organizations().without(["O1"])
+    fentanet.write(sub, tmp_path / name)
+    back = fentanet.read(tmp_path / name)
+    assert back.equals(sub), back.differences(sub)
+    assert [_organizations(back)[i] for i in ORG_ONE] == [None] * 4
+
+
+def test_a_generated_network_without_an_organization_simulates():
+    net = fentanet.generate({"actors": 300}, seed=7)
+    members = (net.actors["organization"] == "org-0001").to_numpy()
+    assert members.sum() == 117
+    sub = net.without(["org-0001"])
+    assert not (sub.actors["organization"] == "org-0001").any()
+    assert sub.actors["organization"].isna().sum() == net.actors["organization"].isna().sum() + 116
+    # the others keep their organization, and the simulation sees the same memberships
+    state, whole = build_state(sub), build_state(net)
+    kept = np.flatnonzero(~members[net.ids != "org-0001"])
+    gone = np.flatnonzero(members[net.ids != "org-0001"])
+    assert (state.actors.org[gone] == -1).all()
+    named = sub.ids[state.actors.org[kept][state.actors.org[kept] >= 0]]
+    old = whole.actors.org[net.ids != "org-0001"][kept]
+    assert named.tolist() == net.ids[old[old >= 0]].tolist()
+    orgs = int((net.actors["kind"] == "organization").sum())
+    run = fentanet.simulate("toy", seed=1, years=0.25, network=sub)
+    assert run.series["organizations_active"].iloc[0] == orgs - 1
+    assert run.summary["supply_kg_total"] > 0
+    people = sub.select(actor_kinds=[k for k in sub.actors["kind"].unique()
+                                     if k != "organization"])
+    alone = fentanet.simulate("toy", seed=1, years=0.25, network=people)
+    assert alone.series["organizations_active"].iloc[0] == 0
+    assert alone.summary["supply_kg_total"] > 0
+
+
+def test_replacement_by_organization_after_the_organization_is_removed():
+    from fentanet.analysis import resilience
+
+    net = two_organizations()
+    extra = pd.DataFrame({"id": ["lab2"], "kind": ["lab"], "organization": ["O1"],
+                          "capacity": [8.0]})
+    links = pd.concat([_links(), pd.DataFrame({"source": ["sup"], "target": ["lab2"],
+                                               "kind": ["supplies"]})])
+    net = Network(pd.concat([_actors(), extra]), links)
+    # lab2 (O1, no route of its own) takes over lab1's links while O1 stands
+    rep = resilience(net, ["lab1"], measure="flow", replacement="organization")
+    assert rep["replaced_by"].tolist() == [None, "lab2"]
+    assert rep["flow"].tolist() == pytest.approx([1.0, 1.0])
+    # without O1 its labs are independents: nobody replaces lab1 and the flow stops
+    rep = resilience(net.without(["O1"]), ["lab1"], measure="flow",
+                     replacement="organization")
+    assert rep["replaced_by"].tolist() == [None, None]
+    assert rep["flow"].tolist() == pytest.approx([1.0, 0.0])
+
+
+def test_a_drawing_coloured_by_organization_keeps_members_of_undrawn_organizations():
+    from fentanet.report.figures import network_figure
+
+    fig = network_figure(two_organizations(), color_by="organization",
+                         link_kinds=["distributes"], max_actors=4)
+    drawn = {t.name for t in fig.data if t.name not in ("links", "labels")}
+    assert drawn == {"organization O1 (2)", "organization O2 (1)", "organization none (1)"}
