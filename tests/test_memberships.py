@@ -4,12 +4,16 @@ as independent actors (audit s11/audit-sim finding 6)."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import fentanet
-from fentanet import Network
+from fentanet import InputError, Network
+from fentanet.cli import main
+from fentanet.errors import InputWarning
 from fentanet.simulate.state import build_state
 
 ORG_ONE = ["lab1", "rte1", "trf1", "dlr1"]
@@ -127,7 +131,9 @@ def test_whole_number_ids_stay_whole_numbers():
 def test_independents_round_trip_through_files(tmp_path, name):
     sub = two_organizations().without(["O1"])
     fentanet.write(sub, tmp_path / name)
-    back = fentanet.read(tmp_path / name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)
+        back = fentanet.read(tmp_path / name)
     assert back.equals(sub), back.differences(sub)
     assert [_organizations(back)[i] for i in ORG_ONE] == [None] * 4
 
@@ -156,6 +162,74 @@ def test_a_generated_network_without_an_organization_simulates():
     alone = fentanet.simulate("toy", seed=1, years=0.25, network=people)
     assert alone.series["organizations_active"].iloc[0] == 0
     assert alone.summary["supply_kg_total"] > 0
+
+
+EXPECTED = ("; expected the id of an actor of the network (an organization), or none for "
+            "an independent actor")
+ADVICE = ("; a simulation needs each organization as an actor: add it, or clear these "
+          "actors' organization to simulate them as independents")
+
+
+def _dangling(**renamed: str) -> Network:
+    """:func:`two_organizations` without O1's actor row and links (as a hand-edited file
+    might be), members of O1 moved to other names by ``renamed``."""
+    actors, links = _actors(), _links()
+    for who, org in renamed.items():
+        actors.loc[actors["id"] == who, "organization"] = org
+    keep = ~((links["source"] == "O1") | (links["target"] == "O1"))
+    return Network(actors[actors["id"] != "O1"], links[keep], name="dangling")
+
+
+def test_the_simulation_names_the_actors_and_the_missing_organization():
+    with pytest.warns(InputWarning):
+        net = _dangling()
+    with pytest.raises(InputError) as err:
+        build_state(net)
+    assert str(err.value) == ("field 'organization': 4 actors (lab1, rte1, ...) name "
+                              "organization 'O1', which is not an actor of the network"
+                              + EXPECTED + ADVICE)
+    with pytest.warns(InputWarning):
+        net = _dangling(lab1=None, rte1=None, trf1=None)
+    with pytest.raises(InputError, match=r"^field 'organization': 1 actor \(dlr1\) names "
+                                         r"organization 'O1', which"):
+        build_state(net)
+    with pytest.warns(InputWarning):
+        net = _dangling(trf1="O9", dlr1=" O9 ", lnd1="O7", dlr2="O8", rte1="O2")
+    with pytest.raises(InputError) as err:
+        build_state(net)
+    assert str(err.value) == ("field 'organization': 5 actors name 4 organizations that are "
+                              "not actors of the network: 'O1' (1: lab1), 'O9' (2: trf1, "
+                              "dlr1), 'O8' (1: dlr2) and 1 more" + EXPECTED + ADVICE)
+
+
+def test_reading_a_file_warns_naming_the_line_and_the_simulation_refuses(tmp_path, capsys):
+    with pytest.warns(InputWarning):
+        net = _dangling()
+    fentanet.write(net, tmp_path / "net.csv")
+    with pytest.warns(InputWarning) as seen:
+        fentanet.read(tmp_path / "net.csv")
+    first = f"{tmp_path / 'net.actors.csv'}:3: field 'organization': 4 actors (lab1, rte1, ...)"
+    assert str(seen[0].message).startswith(first)
+    assert str(seen[0].message).endswith(EXPECTED + "; analyses read the names as group "
+                                         "labels, a simulation refuses them")
+    assert main(["info", str(tmp_path / "net.csv")]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(f"warning: {first}")
+    scenario = tmp_path / "sc.yaml"
+    scenario.write_text("name: t\nyears: 0.1\nnetwork: {file: net.csv}\n", encoding="utf-8")
+    assert main(["simulate", str(scenario), "--store", str(tmp_path / "store"),
+                 "--scheduler", "serial"]) == 2
+    error = capsys.readouterr().err.splitlines()[-1]  # after the reading's warning
+    assert error.startswith("error: net.csv: field 'organization': 4 actors (lab1, rte1, ")
+    assert error.endswith(ADVICE)
+
+
+def test_case_data_naming_groups_reads_without_a_warning():
+    # no actor is an organization: the column is a group label, not a reference
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)
+        Network(pd.DataFrame({"id": ["a", "b"], "kind": ["lab", "market"],
+                              "organization": ["gang", "gang"]}))
 
 
 def test_replacement_by_organization_after_the_organization_is_removed():

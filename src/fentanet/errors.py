@@ -110,6 +110,12 @@ def given_once(names: Iterable[str], option: str) -> None:
                          field=option)
 
 
+class InputWarning(UserWarning):
+    """Input that is accepted but that some uses refuse, named as an :class:`InputError`
+    names it (file, line, field): a network file whose actors name an organization that
+    is not in the file reads, and its analyses run, but a simulation refuses it."""
+
+
 class RunWarning(UserWarning):
     """A run did less than was asked of it, and says so: an operation short of targets, an
     intervention that starts after the horizon. Filter it as any warning category."""

@@ -9,6 +9,7 @@ is built on demand and cached; the tables are treated as immutable after constru
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -19,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
-from fentanet.errors import InputError
+from fentanet.errors import InputError, InputWarning
 from fentanet.network.kinds import (
     ACTOR_KINDS,
     FLOW_LINK_KINDS,
@@ -83,9 +84,11 @@ class Network:
         (default: row number) and any attributes. Attributes with a meaning: ``capacity``
         and ``cost`` (finite, non-negative; missing = unset), ``mode`` on routes,
         ``legitimate`` on suppliers, ``organization`` (id of the organization an actor
-        belongs to; missing for an independent actor), ``region``. If ``None``, actors are
-        the link endpoints in order of first appearance, untyped. A sequence of ids is
-        accepted too.
+        belongs to; missing for an independent actor), ``region``. A network with actors
+        of kind organization warns (:class:`~fentanet.errors.InputWarning`) when an
+        ``organization`` names none of its actors: analyses read it as a group label, the
+        simulation refuses it. If ``None``, actors are the link endpoints in order of
+        first appearance, untyped. A sequence of ids is accepted too.
     links
         Table with ``source`` and ``target`` columns (actor ids) and optionally ``kind``
         (default ``tie``), ``weight`` (default 1), ``capacity``, ``cost``, ``phase``,
@@ -292,6 +295,16 @@ class Network:
                     )
             if flip:
                 self._flip(rows[np.isin(key, flip)])
+        if MEMBERSHIP in actors and (actors["kind"] == "organization").any():
+            # Organizations are actors here, so a name that is none of them is a typo or an
+            # organization left out. Only a warning: analyses read the names as group labels.
+            org = membership_positions(actors)
+            problem = unknown_memberships(actors, org)
+            if problem is not None:
+                row = int(np.flatnonzero(org == UNKNOWN_ORG)[0])
+                err = origin.actor_error(row, problem + "; analyses read the names as group "
+                                         "labels, a simulation refuses them", MEMBERSHIP)
+                warnings.warn(str(err), InputWarning, stacklevel=4)
 
     def _flip(self, rows: np.ndarray) -> None:
         """Swap the two ends of the given links (in the table and the cached indices)."""
@@ -814,6 +827,37 @@ def membership_positions(actors: pd.DataFrame) -> np.ndarray:
     pos = positions(actors["id"], names[given])
     out[np.flatnonzero(has)[given]] = np.where(pos < 0, UNKNOWN_ORG, pos)
     return out
+
+
+def unknown_memberships(actors: pd.DataFrame, org: np.ndarray) -> str | None:
+    """What is wrong with the memberships :func:`membership_positions` found naming no
+    actor (``org``, its result): how many actors, which organizations (the first three, in
+    table order), two of each one's members and what was expected; ``None`` when every
+    membership names an actor."""
+    bad = np.flatnonzero(org == UNKNOWN_ORG)
+    if not bad.size:
+        return None
+    names = _id_text(actors[MEMBERSHIP].iloc[bad]).to_numpy(dtype=object)
+    ids = actors["id"].to_numpy(dtype=object)[bad]
+    codes, orgs = pd.factorize(names)
+
+    def members(k: int) -> str:
+        who = ids[codes == k]
+        return ", ".join(map(str, who[:2])) + (", ..." if who.size > 2 else "")
+
+    n = bad.size
+    actors_text = f"{n} actor{'s' if n > 1 else ''}"
+    if len(orgs) == 1:
+        text = (f"{actors_text} ({members(0)}) name{'s' if n == 1 else ''} organization "
+                f"'{orgs[0]}', which is not an actor of the network")
+    else:
+        listed = [f"'{orgs[k]}' ({int((codes == k).sum())}: {members(k)})"
+                  for k in range(min(len(orgs), 3))]
+        more = f" and {len(orgs) - 3} more" if len(orgs) > 3 else ""
+        text = (f"{actors_text} name {len(orgs)} organizations that are not actors of the "
+                f"network: {', '.join(listed)}{more}")
+    return (text + "; expected the id of an actor of the network (an organization), or "
+            "none for an independent actor")
 
 
 def _normalise_kinds(values: pd.Series | None, n: int, default: str,

@@ -15,7 +15,12 @@ import pandas as pd
 
 from fentanet.errors import InputError
 from fentanet.network.kinds import ACTOR_KINDS
-from fentanet.network.model import Network, positions
+from fentanet.network.model import (
+    MEMBERSHIP,
+    Network,
+    membership_positions,
+    unknown_memberships,
+)
 from fentanet.simulate.params import MODES
 
 KIND = {k: i for i, k in enumerate(ACTOR_KINDS)}
@@ -191,19 +196,14 @@ def build_state(net: Network) -> State:
     src, dst = net.source_index, net.target_index
     label = a["id"].astype(str).to_numpy(dtype=object)
 
-    # organization membership: the column, else member_of links
-    org = np.full(n, -1, dtype=np.int32)
-    if "organization" in a:
-        names = a["organization"]
-        has = names.notna().to_numpy()
-        if has.any():
-            # the slot of each name among the (unique) ids, hashed through Arrow as the
-            # network finds its links' ends (pd.Index.get_indexer took 24 ms on 10^5 names)
-            pos = positions(a["id"], names[has])
-            if (pos < 0).any():
-                bad = names[has].to_numpy(dtype=object)[pos < 0][0]
-                raise InputError(f"unknown organization '{bad}'", field="organization")
-            org[np.flatnonzero(has)] = pos
+    # organization membership: the column (the slot of each name among the ids, hashed
+    # through Arrow as the network finds its links' ends), else member_of links
+    org = membership_positions(a)
+    problem = unknown_memberships(a, org)
+    if problem is not None:
+        raise InputError(problem + "; a simulation needs each organization as an actor: add "
+                         "it, or clear these actors' organization to simulate them as "
+                         "independents", file=net.source, field=MEMBERSHIP)
     lk = _codes(net.links["kind"], LKIND, LKIND["tie"])
     mem = lk == LKIND["member_of"]
     org[src[mem]] = np.where(org[src[mem]] < 0, dst[mem], org[src[mem]])
