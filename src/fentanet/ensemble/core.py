@@ -71,7 +71,10 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     variants
         ``None`` (the scenario as it is), a list of names the scenario defines, or a mapping
         name -> list of interventions (or -> mapping of dotted-path overrides). A
-        ``baseline`` variant is added when missing.
+        ``baseline`` variant is added when missing. A variant's overrides may not set the
+        horizon, step, seed, spin-up, calendar or network
+        (:data:`~fentanet.simulate.scenario.WORLD_FIELDS`; :class:`InputError`): sweep
+        them, or set them in ``overrides``.
     sweep
         ``{"dotted.path": [v1, v2, ...], ...}`` (every combination) or a list of points.
     seed
@@ -245,6 +248,10 @@ def _checked(scenario: Any, variants: Any, sweep: Any, overrides: Mapping[str, A
     # word; a sweep point does replace an override of its own path (calibration's designs
     # move a parameter from the model's fixed value this way), and a variant's override one
     # set for every run (the variant differs from the baseline there)
+    from fentanet.simulate.scenario import check_variant_overrides
+
+    for v in variant_list:  # never the horizon, step, seed or world (common random numbers)
+        check_variant_overrides(v.name, v.overrides)
     one_role({"swept": swept, "uncertain": ranges}, field="uncertain")
     one_role({"set for every run": overrides or {}, "uncertain": ranges}, field="uncertain")
     for v in variant_list:

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fentanet.errors import InputError, one_role, warn_run
+from fentanet.errors import InputError, warn_run
 from fentanet.network.model import Network
-from fentanet.simulate.scenario import Intervention, Scenario
+from fentanet.simulate.scenario import Intervention, Scenario, check_variant_overrides
 
 MAIN_SERIES = ("supply_kg", "price_index", "potency_index", "seized_kg", "arrests",
                "labs_active", "organizations_active", "people_using", "overdose_deaths")
@@ -405,7 +405,9 @@ def compare(scenario: str | Path | Scenario,
 
     ``variants`` maps a name to a list of interventions, or to a mapping of dotted
     scenario overrides (``{"params.adaptation.entry": False}``); or it lists strategies of
-    the scenario by name (``["naloxone", "lab-raids"]``).
+    the scenario by name (``["naloxone", "lab-raids"]``). A variant's overrides may not set
+    the horizon, step, seed, spin-up, calendar or network
+    (:data:`~fentanet.simulate.scenario.WORLD_FIELDS`): :class:`InputError`.
     """
     sc = _as_scenario(scenario)
     if not isinstance(variants, Mapping):
@@ -425,10 +427,7 @@ def compare(scenario: str | Path | Scenario,
             raise InputError(f"variant {name!r}: expected a list of interventions or a mapping "
                              f"of scenario overrides, got {v!r}", field="variants")
         if isinstance(v, Mapping) and "kind" not in v:
-            # years= and dt= apply to every run after the variant's overrides: never both
-            one_role({f"set by variant {name!r}": v,
-                      "the horizon (years=)": [] if years is None else ["years"],
-                      "the step (dt=)": [] if dt is None else ["dt"]}, field="variants")
+            check_variant_overrides(name, v)  # never the horizon, step, seed or world
             runs.append((name, sc.override(dict(v)), []))
         else:
             items = [v] if isinstance(v, Mapping) else list(v)

@@ -38,6 +38,37 @@ from fentanet.simulate.params import (
 
 DT_NAMES = {"day": 1 / 365.25, "week": 1 / 52, "month": 1 / 12, "quarter": 0.25}
 
+WORLD_FIELDS = {
+    "seed": "the run seed, which also seeds a generated network by default",
+    "years": "the horizon",
+    "dt": "the step",
+    "warmup_years": "the spin-up, which sets the status quo",
+    "start_year": "the calendar year of time 0",
+    "network": "the network",
+}
+"""Scenario fields a comparison's variant may not set (``fentanet.compare``,
+``fentanet.ensemble``): the baseline and every variant run the same world (network,
+spin-up, calendar), horizon, step and seed, so that a difference comes from the variant's
+interventions or model parameters, not from a different or longer run or other draws
+(common random numbers). A field under one of these (``network.seed``) counts as it. The
+rest stay open to variants: ``params.*`` (model parameters), ``interventions``,
+``strategies``, ``retarget_every`` (how operations retarget: part of a strategy), ``name``
+and ``description``. Sweeps, uncertain ranges and ``overrides=`` set these fields for the
+baseline and the variants alike, and stay free to."""
+
+
+def check_variant_overrides(name: str, overrides: Any) -> None:
+    """Refuse a variant whose dotted-path ``overrides`` set a field of :data:`WORLD_FIELDS`:
+    an :class:`InputError` naming the variant and the field, and why."""
+    for dotted in overrides:
+        top = str(dotted).split(".", 1)[0]
+        if top in WORLD_FIELDS:
+            raise InputError(
+                f"variant {name!r} sets {dotted}, {WORLD_FIELDS[top]}: a variant may change "
+                "only interventions and model parameters, since a comparison needs the same "
+                "world, horizon, step and seed as its baseline (common random numbers); set "
+                f"{dotted} for every run instead", field="variants")
+
 
 class Target(BaseModel):
     """Which actors an operation aims at, recomputed every ``retarget_every`` years."""
