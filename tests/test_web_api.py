@@ -265,7 +265,7 @@ def test_analysis_job_matches_the_pipeline(client):
 # ------------------------------------------------------------------------ comparisons
 def test_comparison_job_with_progress_report_and_download(client):
     r = client.post("/api/compare", json={"scenario": "toy", "strategies": ["naloxone"],
-                                          "runs": 2, "years": 0.3, "seed": 5})
+                                          "runs": 2, "years": 0.25, "seed": 5})
     assert r.status_code == 200, r.text
     job = wait(client, r.json()["id"], timeout=300)
     assert job["status"] == "done", job["error"]
@@ -283,7 +283,7 @@ def test_comparison_job_with_progress_report_and_download(client):
     assert {j["id"] for j in client.get("/api/jobs").json()} >= {job["id"]}
     # (the toy's naloxone starts at 0.5 years: each run of it says so)
     assert res["warnings"] == [f"naloxone, seed {s}: naloxone start(s) at or after the "
-                               "horizon of 0.3 years: no effect in this run" for s in (5, 6)]
+                               "horizon of 0.25 years: no effect in this run" for s in (5, 6)]
 
 
 def test_infinite_cells_are_kept_as_such_and_missing_ones_are_null():
@@ -298,7 +298,7 @@ def test_a_comparison_shows_the_runs_warnings(client):
     """The toy has two marketplaces: a takedown of five by key players says so, for each
     run, in the result (the page lists them), not only in the server's log."""
     r = client.post("/api/compare", json={
-        "scenario": "toy", "runs": 2, "years": 0.3, "seed": 5, "variants": [{
+        "scenario": "toy", "runs": 2, "years": 0.25, "seed": 5, "variants": [{
             "name": "mkp", "interventions": [{"kind": "marketplace_takedown",
                                               "rule": "key_players", "count": 5}]}]})
     assert r.status_code == 200, r.text

@@ -45,11 +45,33 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
 
     def annual(self) -> pd.DataFrame:
-        """Flows summed and stocks averaged per year of the run (year index 0, 1, ...)."""
+        """Flows summed per year of the run (index ``year``: 0, 1, ... since time 0); levels
+        are not in it (the summary keeps their end values).
+
+        A step covers ``[time, time + dt)`` and its flows go to the years it covers, pro
+        rata by time: a step across a year's end (``dt`` 0.3, or days: 365.25 a year) is
+        split between the two years. With steps that divide a year (week, month, quarter)
+        no step is split and each year sums its own steps. The last year holds what the
+        run covers of it (``steps * dt`` past its start), a part of a year when the horizon
+        is not a whole number of years."""
         s = self.series
-        year = np.floor(s["time"].to_numpy() + 1e-9).astype(int)
-        flows = [c for c in s.columns if is_flow(c)]
-        out = s[flows].groupby(year).sum()
+        flows = s[[c for c in s.columns if is_flow(c)]]
+        time = s["time"].to_numpy()
+        year = np.floor(time + 1e-9).astype(int)
+        dt = self.scenario.dt
+        # share of each step's time past the end of its start's year (0 within rounding)
+        after = np.clip((time + dt - (year + 1)) / dt, 0.0, 1.0)
+        split = np.flatnonzero(after > 1e-9)
+        if split.size == 0:
+            out = flows.groupby(year).sum()
+        else:
+            rest = flows.iloc[split].mul(after[split], axis=0)
+            flows = flows.mul(np.where(after > 1e-9, 1.0 - after, 1.0), axis=0)
+            # in time order: the part of a split step opens the next year
+            both = pd.concat([flows, rest], ignore_index=True)
+            order = np.lexsort((np.r_[time, time[split]],
+                                np.r_[year, year[split] + 1]))
+            out = both.iloc[order].groupby(np.r_[year, year[split] + 1][order]).sum()
         out.index.name = "year"
         return out
 
@@ -263,6 +285,11 @@ def prepare(scenario: str | Path | Scenario, *, years: float | None = None,
         extra.extend(interventions)
     if extra:
         sc = sc.with_interventions(list(extra))
+    run = sc.steps * sc.dt
+    if abs(run - sc.years) > 1e-9 * max(1.0, sc.years):
+        warn_run(f"the step of {sc.dt:.4g} years does not divide the horizon of {sc.years:g} "
+                 f"years: the run covers {sc.steps} step{'s' * (sc.steps != 1)}, {run:.4g} years",
+                 stacklevel=2)
     late = sorted({iv.kind for iv in sc.interventions if iv.start >= sc.years - 1e-9})
     if late:
         warn_run(f"{', '.join(late)} start(s) at or after the horizon of {sc.years:g} "
