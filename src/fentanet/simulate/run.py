@@ -294,7 +294,23 @@ def prepare(scenario: str | Path | Scenario, *, years: float | None = None,
     if late:
         warn_run(f"{', '.join(late)} start(s) at or after the horizon of {sc.years:g} "
                  "years: no effect in this run", stacklevel=2)
+    times = np.arange(sc.steps) * sc.dt  # the steps' times, as the run's loop has them
+    for iv in sc.interventions:
+        if iv.start < sc.years - 1e-9 and not in_force(iv, times).any():
+            window = f"[{iv.start:g}, {'horizon' if iv.end is None else f'{iv.end:g}'})"
+            warn_run(f"{iv.kind} acts at no step of this run: no step (one every "
+                     f"{sc.dt:.4g} years, the last at {times[-1]:.4g}) starts in its window "
+                     f"{window}: no effect in this run", stacklevel=2)
     return sc
+
+
+def in_force(iv: Intervention, times: np.ndarray) -> np.ndarray:
+    """Whether the intervention's window ``[start, end)`` holds each step's time, to the
+    tolerance the interventions phase uses (a one-time operation without an ``end``
+    strikes at the first of these)."""
+    eps = 1e-9
+    held = times + eps >= iv.start
+    return held if iv.end is None else held & (times + eps < iv.end)
 
 
 def simulate(scenario: str | Path | Scenario, seed: int | None = None, *,

@@ -111,6 +111,11 @@ class Intervention(BaseModel):
     def _check(self) -> Intervention:
         if self.end is not None and self.end < self.start:
             raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        if self.end is not None and self.end == self.start:
+            fix = ("leave end out for a one-time strike at start" if self.once
+                   else "give an end after start, or none to run to the horizon")
+            raise ValueError(f"end equals start ({self.start}): the window [start, end) is "
+                             f"empty and the intervention would never act; {fix}")
         if self.kind in PUBLIC_HEALTH_KINDS and self.intensity > 1:
             raise ValueError(f"intensity of {self.kind} is a coverage in [0, 1], "
                              f"got {self.intensity}")
