@@ -129,8 +129,39 @@ def test_market_bounds_and_potency_points_are_checked():
         from_dict({"network": NET, "params": {"market": {"potency_trend": [[0, 1], [2, -1]]}}})
     assert "params.market.potency_trend" in str(exc.value) and "-1" in str(exc.value)
     ok = from_dict({"network": NET, "params": {"market": {"potency_trend": [[2, 1.5], [0, 1]],
-                                                           "price_min": 2, "price_max": 2}}})
+                                                           "price_min": 1, "price_max": 1}}})
     assert ok.params.market.potency_trend == [(2, 1.5), (0, 1)]
+
+
+@pytest.mark.parametrize(("bounds", "field", "expected"), [
+    ({"price_min": 2, "price_max": 4}, "price_min", "<= 1"),
+    ({"price_min": 2, "price_max": 2}, "price_min", "<= 1"),
+    ({"price_min": 1.0001}, "price_min", "<= 1"),
+    ({"price_min": 0.2, "price_max": 0.5}, "price_max", ">= 1"),
+    ({"price_max": 0.999}, "price_max", ">= 1"),
+])
+def test_price_bounds_must_hold_the_status_quos_index(bounds, field, expected):
+    """The status quo's price index is 1 by construction (docs/model.md 7.5): bounds of
+    [2, 4] started the index at 1 and left it below its lower bound 44 steps of 52 (audit
+    s11/audit-sim finding 7)."""
+    with pytest.raises(InputError) as exc:
+        from_dict({"network": NET, "params": {"market": bounds}})
+    assert exc.value.field == f"params.market.{field}"
+    assert exc.value.detail.startswith(f"expected a value {expected}: the price index is 1 in "
+                                       "the status quo (docs/model.md 7.5), so the bounds must "
+                                       "hold 1; got ")
+
+
+def test_price_bounds_of_one_hold_the_index_at_one():
+    import fentanet
+
+    sc = from_dict({"network": {"generate": {"actors": 300}}, "years": 0.25,
+                    "params": {"market": {"price_min": 1, "price_max": 1}}})
+    r = fentanet.simulate(sc, seed=1, interventions=[{"kind": "lab_raids", "intensity": 5}])
+    assert (r.series["price_index"] == 1.0).all()
+    for bounds in ({"price_min": 0.5, "price_max": 1}, {"price_min": 1, "price_max": 4}):
+        assert from_dict({"network": NET, "params": {"market": bounds}}).params.market \
+            .model_dump(include=set(bounds)) == bounds
 
 
 @pytest.mark.parametrize("data, field, allowed", [

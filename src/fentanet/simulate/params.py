@@ -145,8 +145,10 @@ class MarketParams(_Group):
 
     elasticity: float = P(0.5, GALLET, "absolute price elasticity of demand: D = D0 * "
                           "P^-elasticity; price target P = (D / S)^(1 / elasticity)", gt=0)
-    price_min: float = P(0.5, ASSUMPTION, "lower bound of the price index", gt=0)
-    price_max: float = P(4.0, ASSUMPTION, "upper bound of the price index", gt=0)
+    price_min: float = P(0.5, ASSUMPTION, "lower bound of the price index (at most 1)",
+                         gt=0)
+    price_max: float = P(4.0, ASSUMPTION, "upper bound of the price index (at least 1)",
+                         gt=0)
     price_memory_years: float = P(0.04, ASSUMPTION, "time constant with which the price index "
                                   "moves toward its target", gt=0)
     retail_usd_per_kg: float = P(1.5e6, DEA_2016, "retail value of one kg-equivalent at price "
@@ -179,12 +181,16 @@ class MarketParams(_Group):
                 raise ValueError(f"potency {x} at {t} years: expected a value >= 0")
         return value
 
-    @model_validator(mode="after")
-    def _bounds(self) -> MarketParams:
-        if self.price_min > self.price_max:
-            raise ValueError(f"price_min ({self.price_min}) is above price_max "
-                             f"({self.price_max})")
-        return self
+    @field_validator("price_min", "price_max")
+    @classmethod
+    def _around_one(cls, x: float, info: ValidationInfo) -> float:
+        """The bounds hold 1: the status quo's price index is 1 by construction (the spin-up
+        sets it, docs/model.md 7.5), so a bound beyond it would start every run outside."""
+        low = info.field_name == "price_min"
+        if (x > 1) if low else (x < 1):
+            raise ValueError(f"expected a value {'<=' if low else '>='} 1: the price index is 1 "
+                             "in the status quo (docs/model.md 7.5), so the bounds must hold 1")
+        return x
 
 
 class MoneyParams(_Group):
