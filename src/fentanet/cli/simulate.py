@@ -187,8 +187,9 @@ def compare(
         for name, items in adhoc:
             try:
                 base.with_interventions(list(items))
-            except InputError as exc:
-                raise InputError(f"variant {name!r}: {exc.detail}", field="variant") from None
+            except InputError as exc:  # the intervention's own field, if the check has one
+                where = f"variant {name!r}" + (f", {exc.field}" if exc.field else "")
+                raise InputError(f"{where}: {exc.detail}", field="variant") from None
     names += [Variant(name, tuple(items)) for name, items in adhoc]
     labels = [getattr(n, "name", n) for n in names]
     if len(set(labels)) != len(labels) or "baseline" in labels:

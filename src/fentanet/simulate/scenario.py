@@ -38,6 +38,17 @@ from fentanet.simulate.params import (
 
 DT_NAMES = {"day": 1 / 365.25, "week": 1 / 52, "month": 1 / 12, "quarter": 0.25}
 
+INTENSITY_MAX = 1e6
+"""Largest intensity of an intervention. Effects saturate far below it (every enforcement
+lever's arrests, seizures and supply stop changing from about 1e3; the audit of session 11
+ran 11 kinds up to 1e300); above it only the cost grows, and at 1e308 it overflowed to inf
+(and the comparison's intervals to NaN)."""
+
+COST_PER_UNIT_MAX = 1e12
+"""Largest ``cost_per_unit`` of an intervention (USD per unit of intensity per year): a
+thousand times the largest national default (prevention and treatment, 1e9), so that costs
+stay finite over any horizon at any intensity."""
+
 WORLD_FIELDS = {
     "seed": "the run seed, which also seeds a generated network by default",
     "years": "the horizon",
@@ -92,10 +103,10 @@ class Intervention(BaseModel):
         description="the countermeasure")
     start: float = Field(0.0, ge=0, description="years since the start of the run")
     end: float | None = Field(None, description="years since start (None: to the horizon)")
-    intensity: float = Field(1.0, ge=0, description="effort; for public-health levers the "
-                             "coverage in [0, 1]")
+    intensity: float = Field(1.0, ge=0, description="effort, at most 1e6 (effects saturate "
+                             "far below); for public-health levers the coverage in [0, 1]")
     cost_per_unit: float | None = Field(None, ge=0, description="USD per unit of intensity "
-                                        "per year (default by kind)")
+                                        "per year, at most 1e12 (default by kind)")
     target: Target | None = Field(None, description="targeting rule of an operation against "
                                   "actors (None: raise effort on every actor of its kinds)")
     once: bool = Field(False, description="a one-time operation at `start`: each targeted "
@@ -106,6 +117,23 @@ class Intervention(BaseModel):
     modes: tuple[Literal[MODES], ...] | None = Field(  # type: ignore[valid-type]
         None, description="route modes screened (border security default land, air, sea; "
         "postal screening default postal, online)")
+
+    @field_validator("intensity")
+    @classmethod
+    def _intensity(cls, x: float) -> float:
+        if x > INTENSITY_MAX:
+            raise ValueError(f"expected at most {INTENSITY_MAX:g}: effects saturate far below "
+                             "it and only the cost would grow (docs/model.md 7.1)")
+        return x
+
+    @field_validator("cost_per_unit")
+    @classmethod
+    def _cost(cls, x: float | None) -> float | None:
+        if x is not None and x > COST_PER_UNIT_MAX:
+            raise ValueError(f"expected at most {COST_PER_UNIT_MAX:g} USD per unit of "
+                             "intensity per year, so that costs stay finite (docs/model.md "
+                             "7.1)")
+        return x
 
     @model_validator(mode="after")
     def _check(self) -> Intervention:
