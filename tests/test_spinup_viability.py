@@ -17,7 +17,7 @@ from fentanet.simulate.run import build_network, prepare
 from fentanet.simulate.state import KIND
 
 
-def _sim(network, years: float = 0.1) -> tuple[Sim, list[str]]:
+def _sim(network, years: float = 0.25) -> tuple[Sim, list[str]]:
     with run_notes() as notes:
         sim = Sim(prepare("toy", years=years), network, 1)
     return sim, notes
@@ -53,7 +53,7 @@ def test_independents_alone_warn_from_one_percent_of_the_payers():
 def test_the_toy_trade_is_viable_and_says_nothing():
     with warnings.catch_warnings():
         warnings.simplefilter("error", RunWarning)
-        sim = Sim(prepare("toy", years=0.1), build_network(prepare("toy")), 1)
+        sim = Sim(prepare("toy", years=0.25), build_network(prepare("toy")), 1)
     assert sim.spinup_insolvent.size == 0
 
 
