@@ -29,7 +29,7 @@ def said(**kw) -> list[str]:
     (1.0, 0.3, "3 steps, 0.9 years"), (1.0, 0.4, "2 steps, 0.8 years"),
     (2.0, 0.75, "3 steps, 2.25 years"), (1.4, 1.0, "1 step, 1 years"),
     (0.1, "week", "5 steps, 0.09615 years"),  # round(5.2): weekly tests' horizon
-    (1.0, "day", "365 steps, 0.9993 years"),  # 365.25 days to a year
+    (10.0, 0.3, "33 steps, 9.9 years"),  # 1% short
 ])
 def test_a_step_that_does_not_divide_the_horizon_is_said(years, dt, covered):
     step = {"week": 1 / 52, "day": 1 / 365.25}.get(dt, dt)
@@ -41,6 +41,12 @@ def test_a_step_that_does_not_divide_the_horizon_is_said(years, dt, covered):
 @pytest.mark.parametrize("dt", ["week", "month", "quarter", 0.5, 1.0])
 @pytest.mark.parametrize("years", [1.0, 2.0, 5.0, 30.0, 200.0])
 def test_steps_that_divide_the_horizon_say_nothing(years, dt):
+    assert said(years=years, dt=dt) == []
+
+
+@pytest.mark.parametrize(("years", "dt"), [(1.0, "day"), (3.0, "day"), (1.0, 1 / 365)])
+def test_a_horizon_missed_by_less_than_the_slack_says_nothing(years, dt):
+    """A year of daily steps is 365 of 1/365.25 year: 0.07% short, below HORIZON_SLACK."""
     assert said(years=years, dt=dt) == []
 
 
