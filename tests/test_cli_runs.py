@@ -90,6 +90,28 @@ def test_runs_export_and_delete(capsys, filled, tmp_path):
     assert code == 0 and out.startswith("deleted 1 run from "), out
 
 
+def test_runs_export_keeps_the_folder_when_a_file_cannot_be_written(capsys, filled,
+                                                                    tmp_path):
+    """The audit's finding 1, its repro: series.csv is a folder; runs.csv was replaced
+    before the error. Now nothing is replaced, and ``--to`` naming a file says it must be
+    a folder (it said 'File exists')."""
+    store, _ = filled
+    out = tmp_path / "expart"
+    (out / "series.csv").mkdir(parents=True)
+    (out / "runs.csv").write_text("OLD RUNS\n")
+    code, _, err = cli(capsys, "runs", "export", "--to", str(out), "--store", store,
+                       "--format", "csv")
+    assert (code, err) == (2, f"error: {out / 'series.csv'}: cannot write: is a folder, "
+                              f"not a file\n")
+    assert (out / "runs.csv").read_text() == "OLD RUNS\n"
+    assert sorted(p.name for p in out.iterdir()) == ["runs.csv", "series.csv"]
+    (tmp_path / "afile").write_text("x")
+    code, _, err = cli(capsys, "runs", "export", "--to", str(tmp_path / "afile"), "--store",
+                       store)
+    assert (code, err) == (2, f"error: {tmp_path / 'afile'}: exists and is not a folder; "
+                              f"expected a folder for --to\n")
+
+
 def test_runs_errors_exit_2_with_one_line(capsys, filled, tmp_path):
     store, _ = filled
     code, _, err = cli(capsys, "runs", "show", "zzzz", "--store", store)

@@ -142,3 +142,25 @@ def test_write_errors_name_the_problem(tmp_path):
         fentanet.write(small(), tmp_path / "d.csv")
     with pytest.raises(InputError, match="name the link list"):
         fentanet.write(small(), tmp_path / "y.actors.csv")
+
+
+def test_atomic_paths_refuse_a_folder_target_before_replacing_any(tmp_path):
+    """The audit's finding 1: the second target was a folder, so the first file was
+    replaced and the second rename failed, leaving a mix of new and old files and the
+    second temporary file behind."""
+    (tmp_path / "a").write_text("old a")
+    (tmp_path / "b").mkdir()
+    with pytest.raises(IsADirectoryError, match="is a folder, not a file") as exc, \
+            atomic_paths(tmp_path / "a", tmp_path / "b"):
+        pytest.fail("refused before anything is written")
+    assert exc.value.filename == str(tmp_path / "b")
+    assert (tmp_path / "a").read_text() == "old a"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]  # no temporaries
+    # a folder made while the files were written (after the first check) is found too
+    with pytest.raises(IsADirectoryError), atomic_paths(tmp_path / "a", tmp_path / "c") \
+            as (ta, tc):
+        ta.write_text("new a")
+        tc.write_text("c")
+        (tmp_path / "c").mkdir()
+    assert (tmp_path / "a").read_text() == "old a"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "c"]

@@ -128,6 +128,14 @@ def test_write_files_is_all_or_none(tmp_path):
     with pytest.raises(InputError):
         write_files(fresh, {"a.parquet": broken})
     assert not fresh.exists()
+    # an output name taken by a folder is refused before any file is replaced
+    (folder / "series.parquet").mkdir()
+    with pytest.raises(InputError) as exc:
+        write_files(folder, {"summary.csv": lambda p: p.write_text("new"),
+                             "series.parquet": lambda p: p.write_text("new")})
+    assert str(exc.value) == f"{folder / 'series.parquet'}: cannot write: is a folder, not a file"
+    assert sorted(p.name for p in folder.iterdir()) == ["series.parquet", "summary.csv"]
+    assert (folder / "summary.csv").read_text() == "old"
     # strict JSON: NaN and infinities become null
     write_files(fresh, {"d.json": json_writer({"a": np.nan, "b": np.float64(2.5),
                                                "c": [np.inf, 1]})})

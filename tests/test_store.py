@@ -21,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fentanet.errors import InputError
 from fentanet.store import (
     SCHEMA_VERSION,
     RunRecord,
@@ -138,6 +139,42 @@ def test_export(store: RunStore, tmp_path: Path, fmt: str):
         assert row.deaths == s.deaths.sum()
         part = series[series.run_id == rec.run_id]
         np.testing.assert_allclose(part.supply.to_numpy(), s.supply.to_numpy())
+
+
+def test_export_is_all_or_none(store: RunStore, tmp_path: Path, monkeypatch):
+    """The audit's finding 1: ``runs.<ext>`` was replaced before ``series.<ext>`` failed,
+    leaving a new runs table next to old (or no) series, and a folder made for the
+    export stayed behind."""
+    make_run(store, 1)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "runs.parquet").write_text("old runs")
+    (out / "series.parquet").write_text("old series")
+    real = pd.DataFrame.to_parquet
+
+    def disk_fills_on_the_series(df, path, *args, **kwargs):
+        if "step" not in df.columns:  # the runs table goes through
+            return real(df, path, *args, **kwargs)
+        Path(path).write_bytes(b"PAR1 half written")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", disk_fills_on_the_series)
+    with pytest.raises(InputError) as exc:
+        store.export(out)
+    assert str(exc.value) == f"{out / 'series.parquet'}: cannot write: No space left on device"
+    assert {p.name: p.read_text() for p in out.iterdir()} == {
+        "runs.parquet": "old runs", "series.parquet": "old series"}  # no temporaries
+    with pytest.raises(InputError):
+        store.export(tmp_path / "fresh")
+    assert not (tmp_path / "fresh").exists()
+    monkeypatch.undo()
+    # an existing file is not a folder to export into
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(InputError) as exc:
+        store.export(tmp_path / "afile")
+    assert str(exc.value) == (f"{tmp_path / 'afile'}: exists and is not a folder; expected "
+                              f"a folder for dest")
+    assert sorted(pd.read_parquet(store.export(out)["runs"]).seed) == [1]
 
 
 def test_store_location_from_argument_env_and_catalog_path(tmp_path, monkeypatch):

@@ -23,6 +23,7 @@ from rich.markup import escape
 from fentanet.cli import app
 from fentanet.cli.common import console, err_console, print_json, table
 from fentanet.errors import InputError, given_once, one_role
+from fentanet.simulate.output import check_folder
 
 runs_app = typer.Typer(name="runs", help="The run store: list, show, export, delete, "
                                          "rerun, check and rebuild runs.",
@@ -474,7 +475,9 @@ def export(
     json_out: JsonOpt = False,
 ) -> None:
     """Export runs (catalog rows with summaries, and their series) as Parquet or CSV. Ids
-    and filters that match no run are an error, and nothing is written."""
+    and filters that match no run are an error, and nothing is written; the two files are
+    written all or none (a failure leaves the folder as it was)."""
+    check_folder(to, "--to")
     st = _store(store)
     chosen = _chosen(st, run_ids, dict(scenario=scenario, variant=variant, ensemble=ensemble),
                      "exported")

@@ -107,16 +107,18 @@ def json_writer(document: Any) -> Writer:
     return lambda p: p.write_text(text, encoding="utf-8")
 
 
-def write_files(folder: str | Path, writers: Mapping[str, Writer]) -> list[Path]:
+def write_files(folder: str | Path, writers: Mapping[str, Writer], *,
+                option: str = "--out") -> list[Path]:
     """Write every file of ``writers`` (file name -> function writing to a given path)
     into ``folder``, all or none; returns the paths written, in order.
 
     The folder is created if needed (and removed again if the writing fails and it was
-    created here). An error while writing raises :class:`InputError` naming the file.
+    created here). An error while writing raises :class:`InputError` naming the file;
+    ``option`` names the folder's option in the error for a folder that cannot be one.
     """
     from fentanet.network.io import atomic_paths
 
-    folder = check_folder(folder)
+    folder = check_folder(folder, option)
     created = not folder.exists()
     targets = [folder / name for name in writers]
     try:
@@ -128,11 +130,20 @@ def write_files(folder: str | Path, writers: Mapping[str, Writer]) -> list[Path]
                 except OSError as exc:
                     raise InputError(f"cannot write: {exc.strerror or exc}",
                                      file=folder / name) from None
+    except OSError as exc:  # making the folder, a target that is a folder, a rename
+        _remove_made(folder, created)
+        raise InputError(f"cannot write: {exc.strerror or exc}",
+                         file=exc.filename or folder) from None
     except BaseException:
-        if created:
-            try:
-                folder.rmdir()
-            except OSError:
-                pass
+        _remove_made(folder, created)
         raise
     return targets
+
+
+def _remove_made(folder: Path, created: bool) -> None:
+    """Remove the output folder after a failed write if it was made for it (and is empty)."""
+    if created:
+        try:
+            folder.rmdir()
+        except OSError:
+            pass

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from fentanet.simulate.output import check_folder
 from fentanet.store import catalog
 from fentanet.store.files import (
     LOCK_FILE,
@@ -530,11 +531,17 @@ class RunStore:
 
         A run whose series file is damaged is kept in ``runs.<ext>`` (its summary is in
         the catalog) but its series are left out with a warning naming it
-        (``on_error="raise"`` to stop instead)."""
+        (``on_error="raise"`` to stop instead).
+
+        All or none, as ``--out`` of ``fentanet simulate`` (:func:`write_files`): both
+        files are written to temporary names and renamed into place only once both are
+        written, so a failure leaves ``dest`` as it was (a folder made for the export is
+        removed again); ``dest`` naming an existing file is an :class:`InputError`."""
+        from fentanet.simulate.output import csv_writer, parquet_writer, write_files
+
         if format not in ("parquet", "csv"):
             raise StoreError(f"export format must be 'parquet' or 'csv', got {format!r}")
-        dest = Path(dest)
-        dest.mkdir(parents=True, exist_ok=True)
+        dest = check_folder(dest, "dest")
         runs = self.runs(run_ids, **filters)
         summary = self.summary(runs.run_id.tolist(), params=False, status=None)
         metrics = summary.drop(columns=["ensemble_id", "scenario", "variant", "seed"])
@@ -542,13 +549,10 @@ class RunStore:
         for col in ("params", "setup"):
             table[col] = [json.dumps(p, sort_keys=True, default=str) for p in table[col]]
         series = self.series(runs.run_id.tolist(), status=None, on_error=on_error)
-        out = {"runs": dest / f"runs.{format}", "series": dest / f"series.{format}"}
-        for key, df in (("runs", table), ("series", series)):
-            if format == "csv":
-                df.to_csv(out[key], index=False)
-            else:
-                df.to_parquet(out[key], index=False)
-        return out
+        writer = csv_writer if format == "csv" else parquet_writer
+        paths = write_files(dest, {f"runs.{format}": writer(table),
+                                   f"series.{format}": writer(series)}, option="dest")
+        return dict(zip(("runs", "series"), paths, strict=True))
 
     # ------------------------------------------------------------ integrity
 

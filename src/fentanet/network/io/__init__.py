@@ -15,6 +15,7 @@ The formats are listed by ``fentanet formats`` and described in ``docs/formats.m
 from __future__ import annotations
 
 import csv
+import errno
 import inspect
 import json
 import os
@@ -332,10 +333,14 @@ def write(net: Network, path: str | Path, format: str | None = None, **options: 
 def atomic_paths(*paths: Path) -> Iterator[list[Path]]:
     """Temporary paths, one per target, that replace the targets together on success.
 
-    On an exception every temporary file is removed and no target is touched.
+    On an exception every temporary file is removed and no target is touched. A target
+    that is a folder cannot be replaced by a file: it is refused (``IsADirectoryError``
+    naming it) before anything is written, and again just before the renames, so that no
+    target is replaced when another one could not be.
     """
     temps: list[Path] = []
     try:
+        _no_folder(paths)
         for target in paths:
             target = Path(target)
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
@@ -343,13 +348,22 @@ def atomic_paths(*paths: Path) -> Iterator[list[Path]]:
             os.close(fd)
             temps.append(Path(tmp))
         yield temps
+        _no_folder(paths)
+        for k, (tmp, target) in enumerate(zip(temps, paths, strict=True)):
+            _keep_mode(tmp, Path(target))
+            os.replace(tmp, target)
+            temps[k] = Path(target)  # in place: no longer a temporary file to remove
     except BaseException:
-        for tmp in temps:
-            tmp.unlink(missing_ok=True)
+        for tmp, target in zip(temps, paths, strict=False):
+            if tmp != Path(target):
+                tmp.unlink(missing_ok=True)
         raise
-    for tmp, target in zip(temps, paths, strict=True):
-        _keep_mode(tmp, Path(target))
-        os.replace(tmp, target)
+
+
+def _no_folder(paths: tuple[Path, ...]) -> None:
+    for target in paths:
+        if Path(target).is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(target))
 
 
 def _keep_mode(tmp: Path, target: Path) -> None:
