@@ -124,3 +124,63 @@ def test_a_catalog_cut_short_is_rebuilt_on_opening(tmp_path: Path):
         healed = RunStore(root)
     assert sorted(healed.runs().run_id) == made
     assert (root / "runs.duckdb.damaged").stat().st_size == 100_000
+
+
+def _sqlite_file(path: Path) -> bytes:
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE t (x)")
+    con.commit()
+    con.close()
+    return path.read_bytes()
+
+
+def test_a_sqlite_file_as_the_catalog_is_refused_by_name_and_never_fetches_code(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The audit's finding 4: DuckDB opened a SQLite ``runs.duckdb`` by downloading its
+    sqlite_scanner extension (an error without network access, code fetched into
+    ~/.duckdb with it). Now the file's first bytes refuse it, writable or read-only, and
+    the file is left as it is; with manifests beside it the rebuild is advised."""
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    sqlite = _sqlite_file(bare / "runs.duckdb")
+    with pytest.raises(StoreError) as exc:
+        RunStore(bare)
+    assert str(exc.value) == (f"{bare / 'runs.duckdb'}: not a DuckDB run catalog (a SQLite "
+                              f"database); point --store at a fentanet store folder")
+    assert (bare / "runs.duckdb").read_bytes() == sqlite
+    assert sorted(p.name for p in bare.iterdir()) == ["runs.duckdb", "runs.lock"]
+
+    root = tmp_path / "runs"
+    made = make_run(RunStore(root), 1)[0].run_id
+    (root / "runs.duckdb").unlink()
+    _sqlite_file(root / "runs.duckdb")
+    hint = (f"{root / 'runs.duckdb'}: not a DuckDB run catalog (a SQLite database); point "
+            f"--store at a fentanet store folder, or make a new catalog from this store's "
+            f"manifests with `fentanet runs rebuild --store {root}` (the file is kept as "
+            f"runs.duckdb.bak)")
+    with pytest.raises(StoreError) as exc:
+        RunStore(root)
+    assert str(exc.value) == hint
+    with monkeypatch.context() as m:
+        _read_only(m, root)
+        with pytest.raises(StoreError) as exc:
+            RunStore(root, create=False)
+        assert str(exc.value) == hint
+    assert store_module.rebuild_catalog(root).runs == 1  # the advice works
+    assert RunStore(root).runs().run_id.tolist() == [made]
+    assert (root / "runs.duckdb.bak").read_bytes()[:16] == b"SQLite format 3\x00"
+
+
+def test_catalog_connections_never_install_or_load_extensions(tmp_path: Path):
+    store = RunStore(tmp_path / "runs")
+    make_run(store, 1)
+    settings = ("SELECT name, value FROM duckdb_settings() WHERE name IN "
+                "('autoinstall_known_extensions', 'autoload_known_extensions') ORDER BY name")
+    for write in (False, True):
+        with store._connect(write=write) as con:
+            assert con.execute(settings).fetchall() == [
+                ("autoinstall_known_extensions", "false"),
+                ("autoload_known_extensions", "false")]
+    assert len(store.series()) == 6  # Parquet is built in, not an extension to load

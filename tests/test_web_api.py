@@ -789,6 +789,22 @@ def test_a_stored_ensemble_shows_its_ranges_and_draws(client):
         assert r.status_code == 404 and "no ensemble" in r.json()["error"]
 
 
+def test_a_sqlite_file_as_the_run_catalog_is_named_not_downloaded_for(client):
+    """The audit's finding 4, through the app: GET /api/ensembles answered with DuckDB's
+    failure to download the sqlite_scanner extension."""
+    import sqlite3
+
+    (client.work / "runs").mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(client.work / "runs" / "runs.duckdb")
+    con.execute("CREATE TABLE t (x)")
+    con.commit()
+    con.close()
+    r = client.get("/api/ensembles")
+    assert r.status_code == 400
+    assert r.json()["error"].endswith("runs.duckdb: not a DuckDB run catalog (a SQLite "
+                                      "database); point --store at a fentanet store folder")
+
+
 def test_a_stored_ensembles_view_is_made_again_only_when_its_runs_change(client,
                                                                           monkeypatch):
     from fentanet.web import app as web

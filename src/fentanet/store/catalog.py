@@ -57,6 +57,43 @@ RUN_COLUMNS: list[tuple[str, str]] = [
 RUN_FIELDS = [name for name, _ in RUN_COLUMNS]
 
 
+NO_EXTENSIONS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+"""DuckDB options of every connection the store makes (DuckDB 1.x and 2.x names): a
+catalog never makes DuckDB fetch an extension from the internet or load one (by default a
+SQLite file opened as a database makes DuckDB download and load its ``sqlite_scanner``);
+Parquet and JSON, which the store uses, are built into DuckDB's Python package."""
+
+
+def connect(path: str | Path = ":memory:", *, read_only: bool = False
+            ) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection to ``path`` (default an in-memory database) with
+    :data:`NO_EXTENSIONS`."""
+    return duckdb.connect(str(path), read_only=read_only, config=dict(NO_EXTENSIONS))
+
+
+FOREIGN_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"SQLite format 3\x00", "a SQLite database"),
+    (b"PAR1", "a Parquet file"),
+    (b"PK\x03\x04", "a zip archive"),
+    (b"\x1f\x8b", "a gzip file"),
+)
+"""Leading bytes of files sometimes put where a catalog belongs, and what they are (SQLite:
+sqlite.org/fileformat.html, section 1.3; Parquet: its format specification). A DuckDB file
+has ``DUCK`` at byte 8."""
+
+
+def foreign_kind(path: Path) -> str | None:
+    """What ``path`` is when its first bytes say it is a known kind of file that is not a
+    DuckDB database (:data:`FOREIGN_SIGNATURES`); ``None`` otherwise (a DuckDB file, a
+    damaged one, or content of no known kind)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return None
+    return next((kind for magic, kind in FOREIGN_SIGNATURES if head.startswith(magic)), None)
+
+
 def create_schema(con: duckdb.DuckDBPyConnection, fentanet_version: str) -> None:
     cols = ",\n  ".join(f"{n} {t}" for n, t in RUN_COLUMNS)
     con.execute(f"CREATE TABLE runs (\n  {cols}\n)")

@@ -105,6 +105,22 @@ def _unused(path: Path) -> Path:
     return out
 
 
+def _refuse_foreign(store: RunStore) -> None:
+    """:class:`StoreError` before DuckDB opens a catalog file whose first bytes say it is
+    another kind of file (a SQLite database, ...): not damage to rebuild over, and never
+    handed to DuckDB, which would look for an extension to read it. The file is left as
+    it is; the rebuild is advised when the folder has manifests to rebuild from."""
+    kind = catalog.foreign_kind(store.catalog)
+    if kind is None:
+        return
+    hint = "point --store at a fentanet store folder"
+    if any((store.root / MANIFEST_DIR).glob("*.json")):
+        hint += (f", or make a new catalog from this store's manifests with `fentanet runs "
+                 f"rebuild --store {store.root}` (the file is kept as "
+                 f"{store.catalog.name}.bak)")
+    raise StoreError(f"{store.catalog}: not a DuckDB run catalog ({kind}); {hint}")
+
+
 def _cannot_open(store: RunStore, exc: BaseException) -> StoreError:
     return StoreError(
         f"{store.catalog}: cannot open the run catalog ({exc}); if the file is damaged, "
@@ -155,8 +171,9 @@ class RunStore:
             self._open_read_only()
             return
         fresh = not self.catalog.exists()
+        _refuse_foreign(self)
         try:
-            con = duckdb.connect(str(self.catalog))
+            con = catalog.connect(self.catalog)
             try:
                 version = catalog.schema_version(con, self.catalog)
                 if version is None:
@@ -198,8 +215,9 @@ class RunStore:
             raise StoreError(f"{self.catalog}: no run catalog, and {self._read_only_why()}; "
                              f"it cannot be rebuilt here: copy the store to a writable folder "
                              f"and run `fentanet runs rebuild --store COPY`")
+        _refuse_foreign(self)
         try:
-            con = duckdb.connect(str(self.catalog), read_only=True)
+            con = catalog.connect(self.catalog, read_only=True)
             try:
                 version = catalog.schema_version(con, self.catalog)
             finally:
@@ -228,7 +246,7 @@ class RunStore:
         if write:
             self.check_writable()
         try:
-            return duckdb.connect(str(self.catalog), read_only=not write)
+            return catalog.connect(self.catalog, read_only=not write)
         except Exception as exc:
             if catalog.interrupted(exc):  # a Ctrl-C while DuckDB opened the file
                 raise KeyboardInterrupt from None
@@ -469,7 +487,7 @@ class RunStore:
                              "run_id": [r[0] for r in runs], "variant": [r[1] for r in runs],
                              "seed": pd.array([r[2] for r in runs], dtype="int64"),
                              "ord": np.arange(len(runs))})
-        con = duckdb.connect()
+        con = catalog.connect()
         try:
             con.register("meta", meta)
             return con.execute(
@@ -585,7 +603,7 @@ class RunStore:
             tmp = self.catalog.with_name(self.catalog.name + ".rebuilding")
             for p in (tmp, _wal(tmp)):
                 p.unlink(missing_ok=True)
-            con = duckdb.connect(str(tmp))
+            con = catalog.connect(tmp)
             try:
                 catalog.create_schema(con, _fentanet_version())
                 report.runs = catalog.insert(con, records)
