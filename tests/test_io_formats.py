@@ -283,6 +283,23 @@ def test_sif(tmp_path):
     assert typed.ids.tolist() == ["m a", "org"]
 
 
+@pytest.mark.parametrize("text", ["a pp\n", "a\tpp\n", "a b\nc d\n"])
+def test_a_sif_file_the_sif_reader_refuses_gets_its_error(tmp_path, text):
+    """The audit's finding 5: a ``.sif`` file of 2-field lines fell through to the edge
+    list, which read ``a pp`` as a link a-pp (exit 0, the interaction an actor)."""
+    p = put(tmp_path, "bad.sif", text)
+    first = text.splitlines()[0].replace("\t", " ").split()
+    with pytest.raises(InputError) as exc:
+        fentanet.read(p)
+    assert str(exc.value) == (f"{p}:1: a SIF line holds 'source interaction target...' or a "
+                              f"lone name, got 2 fields {tuple(first)!r}")
+    assert detect_format(p) == "sif"
+    # content with a signature is still recognised whatever the extension, and the same
+    # lines in a file of a shared extension are still an edge list
+    assert detect_format(put(tmp_path, "g.sif", "graph { a -- b }\n")) == "dot"
+    assert detect_format(put(tmp_path, "e.txt", text)) == "edgelist"
+
+
 def test_dot_subset(tmp_path):
     text = """/* a comment */
     strict digraph "case 1" {

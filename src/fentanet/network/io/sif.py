@@ -134,6 +134,12 @@ def write_sif(net: Network, path: Path) -> None:
 
 
 def _sniff(head: str, path: Path) -> bool:
+    """SIF's shape: a SIF header, or, in a ``.sif`` file, anything a format with a
+    signature did not claim (those are tried first), so that the SIF reader says what
+    is wrong with a bad line rather than another format taking it (a lone ``a pp``
+    line read as an edge list made the interaction an actor)."""
+    if path.suffix.lower() == ".sif":
+        return True
     lines = head_lines(head, 30)
     if not lines:
         return False
@@ -141,7 +147,7 @@ def _sniff(head: str, path: Path) -> bool:
     rows = [_fields(ln, tabs) for ln in lines]
     if _is_header(rows[0]):
         return True
-    return all(len(r) == 1 or len(r) >= 3 for r in rows) and path.suffix.lower() == ".sif"
+    return False
 
 
 register(
