@@ -59,6 +59,20 @@ def test_bad_variants_exit_2_with_a_clear_line(tmp_path, capsys):
     assert err.startswith("error:") and "lab_raids" in err
 
 
+def test_an_empty_variant_name_is_called_empty(tmp_path, capsys):
+    """The audit's finding 6: '=naloxone' was told to use a name other than 'baseline'."""
+    for text in ("=naloxone", " =naloxone"):
+        with pytest.raises(InputError) as exc:
+            parse_variant(text, 0.0)
+        assert str(exc.value) == (f"field 'variant': '{text}' has an empty name; expected "
+                                  f"NAME=intervention,...")
+    assert main(["compare", "toy", "--variant", "=naloxone", "--store",
+                 str(tmp_path / "s")]) == 2
+    assert capsys.readouterr().err == ("error: field 'variant': '=naloxone' has an empty "
+                                       "name; expected NAME=intervention,...\n")
+    assert not (tmp_path / "s").exists()
+
+
 def test_parse_variant_fields():
     name, items = parse_variant("hit=lab_raids:2:degree:5,naloxone", 1.0)
     assert name == "hit"

@@ -238,7 +238,10 @@ def parse_variant(text: str, start: float = 0.0) -> tuple[str, list[dict[str, An
                          "strategies as arguments)", field="variant")
     name, _, spec = text.partition("=")
     name = name.strip()
-    if not name or name == "baseline":
+    if not name:
+        raise InputError(f"'{text}' has an empty name; expected NAME=intervention,...",
+                         field="variant")
+    if name == "baseline":
         raise InputError("a variant needs a name other than 'baseline'", field="variant")
     items = []
     for part in filter(None, (p.strip() for p in spec.split(","))):
