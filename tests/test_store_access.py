@@ -184,3 +184,37 @@ def test_catalog_connections_never_install_or_load_extensions(tmp_path: Path):
                 ("autoinstall_known_extensions", "false"),
                 ("autoload_known_extensions", "false")]
     assert len(store.series()) == 6  # Parquet is built in, not an extension to load
+
+
+def test_a_catalog_damaged_where_opening_does_not_look_is_refused_before_any_run(
+        tmp_path: Path):
+    """The audit's finding 6: a catalog cut inside the runs table opened, the ensemble ran
+    every run and wrote its files, then failed to register them. The tables are now read
+    before any run, as docs/runs.md promises for a store that cannot be written."""
+    from fentanet.ensemble import ensemble
+
+    root = tmp_path / "runs"
+    store = RunStore(root)
+    for s in range(3):
+        make_run(store, s)
+    with open(store.catalog, "r+b") as f:  # the last block, where the runs table's data is
+        f.truncate(store.catalog.stat().st_size - 4096)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # opening sees no damage: no rebuild
+        cut = RunStore(root)
+    assert len(cut) == 3  # the row count is in the metadata
+    files = sorted(p.name for p in root.rglob("*"))
+    calls = []
+
+    def model(scenario, seed=1, variant=None, interventions=None):  # pragma: no cover
+        calls.append(seed)
+        raise AssertionError("no run should be made")
+
+    with pytest.raises(StoreError) as exc:
+        ensemble("toy", runs=2, store=cut, scheduler="serial", progress=False, model=model)
+    assert str(exc.value).startswith(f"{store.catalog}: the run catalog is damaged (IO Error: "
+                                     f"Could not read enough bytes")
+    assert str(exc.value).endswith(f"rebuild it from them with `fentanet runs rebuild "
+                                   f"--store {root}`")
+    assert calls == []
+    assert sorted(p.name for p in root.rglob("*")) == files

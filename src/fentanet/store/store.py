@@ -236,11 +236,19 @@ class RunStore:
 
     def check_writable(self) -> None:
         """:class:`StoreError` if this process cannot write the store (a read-only file
-        system, no permission), before any run is made for it."""
+        system, no permission) or its catalog's tables cannot be read (damage that opening
+        the catalog did not see, such as a file cut short inside the runs table), before
+        any run is made for it. The tables are read once per :class:`RunStore`."""
         if not self.writable:
             raise StoreError(f"{self._read_only_why()}: it can be read (runs list, show, "
                              f"export) but not written; choose a writable store with --store "
                              f"or ${STORE_ENV}")
+        if getattr(self, "_tables_read", False):
+            return
+        with self._connect() as con:  # a damaged block is a StoreError naming the rebuild
+            for table in ("runs", "summaries"):  # every column of every row group
+                con.execute(f"SELECT max(hash(COLUMNS(*))) FROM {table}").fetchall()
+        self._tables_read = True
 
     def _duckdb(self, *, write: bool) -> duckdb.DuckDBPyConnection:
         if write:
