@@ -12,7 +12,7 @@ import fentanet
 from fentanet.scenarios import load
 from fentanet.simulate.loop import PHASES, Sim
 from fentanet.simulate.params import INTERVENTION_KINDS, PUBLIC_HEALTH_KINDS
-from fentanet.simulate.run import build_network
+from fentanet.simulate.run import build_network, prepare
 from fentanet.simulate.scenario import Scenario
 from simkit import supply_network
 
@@ -560,3 +560,21 @@ def test_every_enforced_kind_has_its_active_and_arrest_columns():
             assert f"arrests_{kind}" in row
         seen.add(row["businesses_active"])
     assert active_column("business") == "businesses_active" and len(seen) > 1  # some arrested
+
+
+def test_editing_a_built_network_changes_no_later_run_of_the_scenario():
+    """build_network hands out a copy of the generated network it keeps: a caller that
+    halves the labs' capacity of the network it got (as a what-if in a notebook) leaves
+    the next run of the same scenario and seed as it was (it ran on the edited, cached
+    network before, and test order changed a test's numbers)."""
+    sc = prepare("toy", years=0.5)
+    before = fentanet.simulate(sc, seed=2).series
+    net = build_network(sc)
+    built = net.actors["capacity"].copy()
+    lab = net.actors["kind"] == "lab"
+    net.actors.loc[lab, "capacity"] = 0.5 * net.actors.loc[lab, "capacity"]
+    assert build_network(sc).actors["capacity"].equals(built)
+    after = fentanet.simulate(sc, seed=2).series
+    assert after.equals(before)
+    edited = fentanet.simulate(sc, seed=2, network=net).series
+    assert edited["produced_kg"].sum() < before["produced_kg"].sum()

@@ -206,14 +206,17 @@ def _generated(spec_json: str, seed: int) -> Network:
 
 
 def build_network(scenario: Scenario) -> Network:
-    """The scenario's network: generated from its spec or read from its file."""
+    """The scenario's network: generated from its spec or read from its file. A generated
+    network is kept (the last four specs and seeds) and each call returns a copy of it, so
+    editing the tables of one (``net.actors.loc[...] = ...``) changes no later run of the
+    same scenario."""
     spec = scenario.network
     if spec.generate is not None:
         import json
 
         seed = spec.seed if spec.seed is not None else scenario.seed
-        try:
-            return _generated(json.dumps(spec.generate, sort_keys=True), int(seed))
+        try:  # a copy: a caller that edits its tables leaves the cached network as built
+            return _generated(json.dumps(spec.generate, sort_keys=True), int(seed)).copy()
         except InputError as exc:  # the spec's field, as the scenario names it
             where = "network.generate" + (f".{exc.field}" if exc.field else "")
             raise InputError(exc.detail, file=exc.file, line=exc.line, field=where) from None
