@@ -14,6 +14,7 @@ one fit without saying so).
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from fentanet.errors import InputError
+from fentanet.network.textfile import read_text
 
 PERIODS = ("calendar", "fiscal")
 SCALES = ("fixed", "free")
@@ -123,8 +125,9 @@ def read_target(
     path = Path(path)
     if not path.is_file():
         raise InputError("no such file", file=path)
+    text = read_text(path, expected="a CSV of observations")  # a bad byte's line, not pandas'
     try:
-        df = pd.read_csv(path)
+        df = pd.read_csv(io.StringIO(text))
     except (ValueError, pd.errors.ParserError) as exc:
         raise InputError(f"not a readable CSV ({exc})", file=path) from None
     known = KNOWN.get(path.stem, {})

@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from fentanet.errors import InputError
 from fentanet.network import yamltext
 from fentanet.network.model import Network
+from fentanet.network.textfile import read_text
 
 GeneratedKind = Literal["supplier", "marketplace", "lab", "organization", "route",
                         "trafficker", "dealer", "official", "prescriber", "business",
@@ -193,10 +194,7 @@ def read_spec(path: str | Path) -> SupplySpec:
     if not path.is_file():
         raise InputError("no such spec file" if not path.exists() else
                          "is not a file; expected a YAML or JSON spec", file=path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text; expected a YAML or JSON spec", file=path) from None
+    text = read_text(path, expected="a YAML or JSON spec")
     try:
         if path.suffix.lower() == ".json":
             data = json.loads(text)

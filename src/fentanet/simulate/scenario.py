@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from fentanet.errors import InputError
 from fentanet.network import yamltext
 from fentanet.network.generator import SupplySpec, as_spec
+from fentanet.network.textfile import read_text
 from fentanet.simulate.params import (
     INTERVENTION_KINDS,
     MODES,
@@ -411,10 +412,7 @@ def from_dict(data: dict[str, Any], *, file: str | None = None,
 def read(path: str | Path) -> Scenario:
     """Read and validate a scenario YAML file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read scenario: {exc.strerror}", file=str(path)) from None
+    text = read_text(path, expected="a YAML scenario")  # the bad byte's line, not a traceback
     try:
         data = yamltext.load(text)  # safe, and a key given twice is refused
     except yaml.YAMLError as exc:

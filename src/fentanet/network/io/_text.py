@@ -1,7 +1,8 @@
 """Shared helpers of the text formats: decoding, delimited tables, typed columns.
 
-Every text reader goes through :func:`load` (bytes checked once: no NUL bytes, valid
-UTF-8 or UTF-16 with a BOM, a UTF-8 BOM removed), so binary or undecodable input fails
+Every text reader goes through :func:`load` (bytes checked once by
+:func:`fentanet.network.textfile.clean_bytes`: no NUL bytes, valid UTF-8 or UTF-16 with a
+BOM, a UTF-8 BOM removed), so binary or undecodable input fails
 with the line of the first bad byte. Delimited tables are parsed by pyarrow's CSV reader
 (fast, multi-threaded) with every column read as text; when pyarrow rejects the input,
 the same text is scanned line by line in Python to name the offending line. Row-to-line
@@ -29,6 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from fentanet.errors import InputError
+from fentanet.network.textfile import clean_bytes, line_at
 
 BLOCK = 1 << 20
 
@@ -46,36 +48,6 @@ def read_bytes(path: Path) -> bytes:
         raise InputError("no such file", file=path) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", file=path) from None
-
-
-def _line_at(raw: bytes, offset: int) -> int:
-    return raw.count(b"\n", 0, offset) + 1
-
-
-def clean_bytes(raw: bytes, path: Path | str | None) -> bytes:
-    """UTF-8 bytes without a BOM; raises for NUL bytes and undecodable text.
-
-    UTF-16 with a byte-order mark (as some spreadsheet exports write) is converted.
-    """
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            raw = raw.decode("utf-16").encode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError("not valid UTF-16 text after its byte-order mark", file=path,
-                             line=1) from None
-    elif raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    nul = raw.find(b"\x00")
-    if nul >= 0:
-        raise InputError("binary content (a NUL byte); expected a text network file",
-                         file=path, line=_line_at(raw, nul))
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); expected a text "
-                         "file saved as UTF-8", file=path, line=_line_at(raw, exc.start)
-                         ) from None
-    return raw
 
 
 def load(path: Path) -> bytes:
@@ -97,14 +69,14 @@ def decode_head(raw: bytes, path: Path | str | None) -> str:
     nul = raw.find(b"\x00")
     if nul >= 0:
         raise InputError("binary content (a NUL byte); expected a text network file",
-                         file=path, line=_line_at(raw, nul))
+                         file=path, line=line_at(raw, nul))
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         if exc.start >= len(raw) - 3 and exc.reason == "unexpected end of data":
             return raw[: exc.start].decode("utf-8")
         raise InputError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); expected a text "
-                         "file saved as UTF-8", file=path, line=_line_at(raw, exc.start)
+                         "file saved as UTF-8", file=path, line=line_at(raw, exc.start)
                          ) from None
 
 
