@@ -15,6 +15,7 @@ from scipy import stats
 
 import fentanet
 from ensemble_standin import StandInScenario, simulate
+from fentanet.build import build, recorded_version
 from fentanet.ensemble import (
     Ensemble,
     EnsembleInterrupted,
@@ -113,7 +114,7 @@ def test_serial_ensemble_matches_direct_runs(tmp_path):
                                            interventions=NALOXONE["naloxone"]).series)
     runs = ens.runs()
     assert set(runs.digest) == {StandInScenario().digest()}
-    assert set(runs.fentanet_version) == {fentanet.__version__}
+    assert set(runs.fentanet_version) == {f"{fentanet.__version__} (build {build()})"}
     assert set(runs.numpy_version) == {np.__version__}
 
 
@@ -468,6 +469,8 @@ def test_toy_ensemble_on_a_dask_cluster_equals_the_same_seeds_run_serially(tmp_p
     digests = ens.runs().set_index("variant").digest
     assert digests.loc["baseline"].nunique() == 1 and digests.loc["naloxone"].nunique() == 1
     assert digests.loc["baseline"].iloc[0] == toy.digest() != digests.loc["naloxone"].iloc[0]
+    # the workers record the build of the fentanet they import: this one
+    assert set(ens.runs().fentanet_version) == {recorded_version()}
     assert ens.store.check().ok
 
 

@@ -365,6 +365,7 @@ def show(
     json_out: JsonOpt = False,
 ) -> None:
     """Show one run (its record, parameters and summary) or one ensemble (its results)."""
+    from fentanet.build import build, build_of
     from fentanet.ensemble import Ensemble
     from fentanet.store import StoreError
 
@@ -383,8 +384,10 @@ def show(
     metrics = {k: v for k, v in summary.iloc[0].items()
                if k not in ("run_id", "ensemble_id", "scenario", "variant", "seed")
                and not (isinstance(v, float) and math.isnan(v))}
+    made, this = build_of(row.get("fentanet_version")), build()
     if json_out:
-        print_json({**_records(pd.DataFrame([row]))[0], "summary": metrics})
+        print_json({**_records(pd.DataFrame([row]))[0], "build": made, "this_build": this,
+                    "summary": metrics})
         return
     console.print(f"[bold]run {rid}[/bold]  "
                   + escape(f"{row['scenario']} / {row['variant']} / seed {row['seed']}  "
@@ -394,6 +397,10 @@ def show(
     # what reproduces the run (fentanet.ensemble.rerun), one line each
     fields += [[f"setup.{k}", json.dumps(v) if not isinstance(v, str) else v]
                for k, v in (row.get("setup") or {}).items()]
+    # which engine made it: a rerun by another build may differ (fentanet.build)
+    fields.append(["build", "not recorded (stored before builds were)" if made is None else
+                   f"{made} (this fentanet's)" if made == this else
+                   f"{made} (another; this fentanet is build {this})"])
     console.print(table("Record", ["field", "value"], fields))
     if row.get("error"):
         console.print(f"[red]error:[/red] {escape(str(row['error']))}")

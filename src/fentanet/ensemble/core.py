@@ -22,7 +22,7 @@ from fentanet.ensemble.plan import (
 )
 from fentanet.ensemble.results import Ensemble
 from fentanet.ensemble.runner import Collector, connect, resolve_scheduler, run_tasks
-from fentanet.errors import InputError, one_role
+from fentanet.errors import InputError, one_role, warn_run
 from fentanet.store.files import RunRecord, new_id
 from fentanet.store.store import RunStore
 
@@ -352,12 +352,15 @@ def rerun(run_id: str, store: RunStore | str | os.PathLike[str] | None = None, *
     its seed, by the model recorded there (``fentanet.simulate`` unless the ensemble was
     given ``model=``; ``model`` here replaces it). Returns the model's result (a
     ``fentanet.simulate`` ``Result``), whose series equal the stored ones for the same
-    fentanet version. A model function may bring its own ``load_scenario`` attribute, the
+    fentanet build and NumPy. A model function may bring its own ``load_scenario`` attribute, the
     function that turns the recorded scenario name into the object the overrides apply to
     (calibration's ``run_observed`` does: its overrides include the fentanyl transition).
 
     :class:`InputError` if the run was stored without a setup (by an older fentanet), or
-    if the scenario has changed since (its digest differs from the recorded one).
+    if the scenario has changed since (its digest differs from the recorded one). A run
+    made by another build of fentanet (:func:`fentanet.build.build`, recorded in its
+    ``fentanet_version``), before builds were recorded, or with another NumPy is made again
+    with a :class:`~fentanet.errors.RunWarning` saying so: its results may differ.
     """
     from fentanet.ensemble.runner import _default_model
 
@@ -388,7 +391,29 @@ def rerun(run_id: str, store: RunStore | str | os.PathLike[str] | None = None, *
         raise InputError(f"run {row.run_id}: the scenario {setup['scenario']!r} has changed "
                          f"since the run (digest {sc.digest()[:12]}, recorded "
                          f"{row.digest[:12]})", field="scenario")
+    other = other_build(row.get("fentanet_version"), row.get("numpy_version"))
+    if other:
+        warn_run(f"run {row.run_id} was made by {other}: results may differ")
     return model(sc, seed=int(row.seed), variant=label, interventions=[])
+
+
+def other_build(fentanet_version: str | None, numpy_version: str | None) -> str | None:
+    """How the engine that made a run differs from this one, from its recorded versions
+    (``None`` when it is this build with this NumPy): another fentanet build
+    (:func:`fentanet.build.build`), a build not recorded (runs stored before builds were),
+    or another NumPy (whose generators the draws come from)."""
+    from fentanet.build import build, build_of
+
+    made = build_of(fentanet_version)
+    said = []
+    if made is None:
+        said.append(f"fentanet {fentanet_version or '(version not recorded)'}, before builds "
+                    f"were recorded (this is build {build()})")
+    elif made != build():
+        said.append(f"another fentanet build ({made}; this is {build()})")
+    if numpy_version and numpy_version != np.__version__:
+        said.append(f"NumPy {numpy_version} (this is {np.__version__})")
+    return " and ".join(said) or None
 
 
 def whole_number(value: Any, name: str, minimum: int) -> int:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from fentanet.build import recorded_version
 from fentanet.ensemble.plan import BASELINE
 from fentanet.errors import InputError
 from fentanet.store.store import RunStore
@@ -370,7 +371,6 @@ class Ensemble:
 
         ``csv=True`` also writes ``series.csv`` and ``bands.csv``.
         """
-        import fentanet
         from fentanet.simulate.output import json_writer, table_writers, write_files, zero_costs
 
         summary = zero_costs(self.summary())
@@ -388,7 +388,7 @@ class Ensemble:
         doc = {"ensemble": self.id, "scenario": self.scenario, "variants": self.variants,
                "seeds": self.seeds, "sweep": self.sweep,
                "uncertain": self.uncertain_ranges(), "baseline": self.baseline,
-               "fentanet_version": fentanet.__version__, "numpy_version": np.__version__,
+               "fentanet_version": recorded_version(), "numpy_version": np.__version__,
                "finished": len(summary), "failed": failed.to_dict("records"),
                "runs": summary.to_dict("records"), "compare": compare.to_dict("records"),
                "files": sorted([*writers, "summary.json"])}

@@ -32,10 +32,12 @@ of weekly steps (5, 3.8% short) and 1 year of steps of 0.4 (0.8 years) are said.
 
 
 def version() -> str:
-    """The version string of a run: fentanet and NumPy (draws depend on both)."""
-    import fentanet
+    """The version string of a run: fentanet with its build (:func:`fentanet.build.build`, a
+    digest of the package's source files: another engine, another build) and NumPy (draws
+    depend on both): ``fentanet 0.1.0 (build 3fa2c1d9ab12); numpy 2.2.6``."""
+    from fentanet.build import recorded_version
 
-    return f"fentanet {fentanet.__version__}; numpy {np.__version__}"
+    return f"fentanet {recorded_version()}; numpy {np.__version__}"
 
 
 @dataclass
