@@ -839,7 +839,10 @@ def test_a_stored_ensembles_view_is_made_again_only_when_its_runs_change(client,
     ([{"name": "params.nope.x", "low": 0.1, "high": 0.2}], {}, 400,
      ["field 'params.nope.x'", "uncertain params.nope.x=0.1:0.2", "no such scenario field"]),
     ([{"name": "years", "low": 0.2, "high": 0.4}], {"years": 0.3}, 400,
-     ["field 'uncertain'", "years: set for every run and uncertain at once"]),
+     ["field 'years'", "the horizon cannot be uncertain"]),
+    # the run seed: drawn, it was recorded and not used (two 'seed' columns lost one)
+    ([{"name": "seed", "low": 1, "high": 5}], {}, 400,
+     ["field 'seed'", "the run seed cannot be uncertain", "--seed", "--runs"]),
     ([{"name": RATE, "low": -1.0, "high": 0.2}], {}, 400,
      [f"uncertain {RATE}=-1:0.2", "overdose_rate: expected a value >= 0"]),
 ])

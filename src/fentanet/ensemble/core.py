@@ -77,6 +77,8 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
         them, or set them in ``overrides``.
     sweep
         ``{"dotted.path": [v1, v2, ...], ...}`` (every combination) or a list of points.
+        Never the run seed (``seed``, ``runs`` give the seeds) nor a label
+        (:data:`~fentanet.simulate.scenario.NOT_SWEPT`; :class:`InputError`).
     seed
         First seed (default: the scenario's seed, else 1). Run ``i`` of every variant and
         sweep point uses seed ``seed + i`` (common random numbers).
@@ -121,7 +123,8 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
         The values are in each run's ``params`` (``summary()`` has a column of each);
         they are not sweep points. A parameter cannot be uncertain and swept, set in
         ``overrides`` or set by a variant at once (:class:`InputError`), nor a variant set
-        a swept parameter.
+        a swept parameter; the run seed, the horizon, step and calendar year and the labels
+        are never uncertain (:data:`~fentanet.simulate.scenario.NOT_UNCERTAIN`).
 
     Returns
     -------
@@ -244,6 +247,10 @@ def _checked(scenario: Any, variants: Any, sweep: Any, overrides: Mapping[str, A
     points = sweep_points(sweep)
     ranges = uncertain_ranges(uncertain)
     swept = {k for p in points for k in p}
+    if hasattr(sc, "override"):  # a fentanet scenario: never the run seed, nor the horizon,
+        from fentanet.simulate.scenario import check_drawn_and_swept  # step or calendar drawn
+
+        check_drawn_and_swept(ranges, sorted(swept))
     # a parameter drawn per seed, or swept, must not be replaced by another value without a
     # word; a sweep point does replace an override of its own path (calibration's designs
     # move a parameter from the model's fixed value this way), and a variant's override one

@@ -480,11 +480,14 @@ def uncertainty_table(tables: RunTables) -> pd.DataFrame:
 
 def drawn_values(tables: RunTables) -> pd.DataFrame:
     """The values drawn for each seed, one row per seed (every variant and sweep point of
-    a seed runs the same values)."""
+    a seed runs the same values). A parameter named as a column of this table (``seed``,
+    drawn by ensembles made before the run seed was refused as uncertain) keeps its
+    ``param:`` name: two columns of one name lost one on the web page."""
     col = _drawn_columns(tables)
     s = tables.summary
     out = s[["seed", *col.values()]].drop_duplicates("seed").sort_values("seed")
-    return out.rename(columns={v: k for k, v in col.items()}).reset_index(drop=True)
+    return out.rename(columns={v: k for k, v in col.items() if k != "seed"}
+                      ).reset_index(drop=True)
 
 
 def uncertainty_averted(tables: RunTables) -> pd.DataFrame:

@@ -421,3 +421,46 @@ def read(path: str | Path) -> Scenario:
         raise InputError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path),
                          line=line) from None
     return from_dict(data, file=str(path), base_dir=str(path.parent.resolve()))
+
+
+NOT_SWEPT = ("seed", "name", "description")
+"""Fields a sweep point (``sweep=``, ``--param``) may not set (:func:`check_drawn_and_swept`):
+the run seed (run ``i`` of an ensemble runs at the first seed + ``i`` whatever the scenario's
+``seed`` says) and the labels, which change no run."""
+
+NOT_UNCERTAIN = ("seed", "years", "dt", "start_year", "name", "description")
+"""Fields an uncertain range (``uncertain=``, ``--uncertain``) may not draw
+(:func:`check_drawn_and_swept`): those of :data:`NOT_SWEPT`, and the horizon, step and
+calendar of :data:`WORLD_FIELDS`, which drawn per seed would give runs of other lengths,
+steps or years side by side in the bands over seeds. The spin-up and the network
+(``network.generate.actors``, ``network.seed``) may be drawn: the runs keep one time axis."""
+
+
+def check_drawn_and_swept(uncertain: Any = (), swept: Any = ()) -> None:
+    """Refuse a field of :data:`NOT_UNCERTAIN` among the uncertain ranges' names, or one of
+    :data:`NOT_SWEPT` among the swept paths: an :class:`InputError` naming the field, why,
+    and what to use instead (before any run)."""
+    for name in uncertain:
+        if name in NOT_UNCERTAIN:
+            raise InputError(_not_a_parameter(name, "uncertain (--uncertain)"), field=name)
+    for name in swept:
+        if name in NOT_SWEPT:
+            raise InputError(_not_a_parameter(name, "swept (--param)"), field=name)
+
+
+def _not_a_parameter(name: str, role: str) -> str:
+    if name == "seed":
+        return (f"the run seed cannot be {role}: run i of an ensemble runs at the first seed "
+                "+ i whatever the scenario's seed says, so the values would be recorded and "
+                "not used; give the first seed with --seed and the number of seeds with --runs "
+                "(seed=, runs= in Python)")
+    if name in ("name", "description"):
+        return f"the scenario's {name} labels it and changes no run: it cannot be {role}"
+    what = WORLD_FIELDS[name]
+    mixed = {"years": "runs of other lengths", "dt": "runs of other steps",
+             "start_year": "runs of other calendar years"}[name]
+    return (f"{what} cannot be {role}: drawn per seed, it would put {mixed} side by side in "
+            f"the bands and comparisons over seeds; sweep it (--param {name}=A,B: each value "
+            f"its own sweep point) or set it for every run (--set {name}=VALUE"
+            + (", --years" if name == "years" else "") + ")")
+
