@@ -66,7 +66,9 @@ interventions or model parameters, not from a different or longer run or other d
 rest stay open to variants: ``params.*`` (model parameters), ``interventions``,
 ``strategies``, ``retarget_every`` (how operations retarget: part of a strategy), ``name``
 and ``description``. Sweeps, uncertain ranges and ``overrides=`` set these fields for the
-baseline and the variants alike, and stay free to."""
+baseline and the variants alike, and stay free to, except where :data:`NOT_SWEPT` and
+:data:`NOT_UNCERTAIN` refuse them (the run seed; the horizon, step and calendar drawn per
+seed)."""
 
 
 def check_variant_overrides(name: str, overrides: Any) -> None:
