@@ -63,14 +63,14 @@ def test_the_version_of_a_run_names_its_build():
     assert recorded_version() == f"{fentanet.__version__} (build {build()})"
     assert version() == f"fentanet {fentanet.__version__} (build {build()}); numpy " \
                         f"{np.__version__}"
-    assert fentanet.simulate("toy", seed=2, years=0.1).version == version()
+    assert fentanet.simulate("toy", seed=2, years=0.25).version == version()
     assert build_of(recorded_version()) == build() == build_of(version())
     assert build_of("0.1.0") is None and build_of(None) is None
     assert build_of("fentanet 0.1.0; numpy 2.2.6") is None
 
 
 def _one_run(capsys, store: str) -> str:
-    assert main(["simulate", "toy", "--years", "0.2", "--seed", "7", "--scheduler", "serial",
+    assert main(["simulate", "toy", "--years", "0.25", "--seed", "7", "--scheduler", "serial",
                  "--store", store]) == 0
     capsys.readouterr()
     [rid] = RunStore(store).runs().run_id

@@ -30,7 +30,7 @@ def test_the_refused_fields_are_run_level_fields():
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["compare", "toy", "naloxone", "--runs", "3", "--years", "0.1", "--uncertain",
+    (["compare", "toy", "naloxone", "--runs", "3", "--years", "0.25", "--uncertain",
       "seed=1:1000"],
      "error: field 'seed': the run seed cannot be uncertain (--uncertain): run i of an "
      "ensemble runs at the first seed + i whatever the scenario's seed says, so the values "
@@ -98,7 +98,7 @@ def test_an_old_ensemble_with_a_drawn_seed_shows_it_in_a_column_of_its_own(tmp_p
     'param:seed' (the web page lost one of two 'seed' columns)."""
     monkeypatch.setattr(scenario_mod, "check_drawn_and_swept", lambda *a, **k: None)
     ens = fentanet.ensemble("toy", runs=2, seed=3, uncertain={"seed": (1, 9)},
-                            overrides={"years": 0.1}, scheduler="serial",
+                            overrides={"years": 0.25}, scheduler="serial",
                             store=tmp_path / "s", progress=False)
     drawn = drawn_values(run_tables(ens))
     assert list(drawn.columns) == ["seed", "param:seed"]
