@@ -3,7 +3,8 @@
 Deterministic in the seed: deaths per step are Poisson draws whose rate falls with the
 intervention effort; supply is uniform draws scaled the same way; cost is the effort. A
 variant named ``broken`` raises, a ``fail_seed`` parameter makes that seed raise, and
-seeds below ``warn_below`` warn (as a run whose operation is short of targets does).
+seeds below ``warn_below`` warn (as a run whose operation is short of targets does), and
+``warn_all`` makes every run say the same (as a horizon the step does not divide).
 Importable by Dask workers (tests/ is on their path).
 """
 
@@ -29,7 +30,7 @@ class StandInScenario:
     steps: int = 8
     params: dict[str, float] = field(default_factory=lambda: {
         "rate": 5.0, "effect": 0.0, "fail_seed": -1.0, "sleep": 0.0, "interrupt_seed": -1.0,
-        "warn_below": 0.0})
+        "warn_below": 0.0, "warn_all": 0.0})
 
     def digest(self) -> str:
         blob = json.dumps({"name": self.name, "steps": self.steps, "params": self.params},
@@ -71,6 +72,8 @@ def simulate(scenario: StandInScenario, seed: int = 1, *, years: float | None = 
         warn_run(f"short of targets at seed {seed}")
         warn_run(f"short of targets at seed {seed}")  # said once
         warnings.warn("a library's deprecation", DeprecationWarning, stacklevel=2)  # not ours
+    if p.get("warn_all", 0.0):
+        warn_run("said by every run")
     effort = p["effect"] + sum(float(i["intensity"]) for i in interventions or [])
     rng = np.random.default_rng(seed)
     steps = scenario.steps

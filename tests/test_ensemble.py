@@ -484,6 +484,20 @@ def test_scheduler_from_the_environment_and_results_sent_back(tmp_path, client, 
     pd.testing.assert_frame_equal(via_env.compare(), serial.compare())
 
 
+def test_a_text_every_run_says_is_shown_once_naming_its_runs(tmp_path):
+    """A text several runs say (a horizon the step does not divide: every run) is shown
+    once, naming the variants and their seeds (consecutive seeds as ranges), so it does not
+    fill the ten shown texts and hide the runs' own."""
+    with pytest.warns(RunWarning) as said:
+        ens = run(tmp_path / "a", runs=5, variants=NALOXONE,
+                  sweep={"params.warn_all": [1], "params.warn_below": [3]})
+    texts = [str(w.message) for w in said if w.category is RunWarning]
+    assert texts == ens.notes == [  # in the order first said (seed 1 says both)
+        "baseline, seed 1; naloxone, seed 1: short of targets at seed 1",
+        "baseline, seeds 1-5; naloxone, seeds 1-5: said by every run",
+        "baseline, seed 2; naloxone, seed 2: short of targets at seed 2"]
+
+
 def test_runs_warnings_come_back_from_the_workers_once_each(tmp_path, client):
     """What a run says of itself (warn_run; on a worker it would print there, unseen) is
     shown by the coordinator once the tasks end, once per run, naming variant and seed, as

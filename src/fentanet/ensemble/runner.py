@@ -8,7 +8,8 @@ run with its seed and error; the others go on. On Ctrl-C the finished runs are r
 before the interruption goes on up. What a run says of itself (:func:`fentanet.errors.
 warn_run`: an operation short of targets, an intervention after the horizon) comes back
 with it from any worker and is shown once the tasks end (:class:`Warned`), as a
-:class:`~fentanet.errors.RunWarning` naming the run's variant and seed.
+:class:`~fentanet.errors.RunWarning` naming the runs that said it by variant and seed,
+each text once.
 """
 
 from __future__ import annotations
@@ -445,36 +446,56 @@ def run_tasks(tasks: list[RunTask], scenario: Any, model: Callable[..., Any] | N
 
 
 class Warned:
-    """What an ensemble's runs said of themselves, shown when its tasks end (one
-    :class:`~fentanet.errors.RunWarning` each, naming the run's variant and seed), at most
-    :attr:`SHOWN` of them and then a count of the rest."""
+    """What an ensemble's runs said of themselves, shown when its tasks end: each text
+    once, as a :class:`~fentanet.errors.RunWarning` naming the runs that said it by variant
+    and seed (``naloxone, seed 3: ...``; ``baseline, seeds 1-20; naloxone, seeds 1-20:
+    ...`` for a text every run says, such as a horizon the step does not divide), so one
+    text said by every run does not crowd out the others; at most :attr:`SHOWN` texts, then
+    a count of the rest."""
 
     SHOWN = 10
 
     def __init__(self) -> None:
-        self.said: list[str] = []
-        self.more = 0
+        self.said: dict[str, dict[str, list[int]]] = {}  # text -> variant -> seeds
         self.runs: set[str] = set()
 
     def add(self, task: RunTask, said: tuple[str, ...]) -> None:
         if said:
             self.runs.add(task.run_id)
         for text in said:
-            if len(self.said) < self.SHOWN:
-                self.said.append(f"{task.variant.name}, seed {task.seed}: {text}")
-            else:
-                self.more += 1
+            self.said.setdefault(text, {}).setdefault(task.variant.name, []).append(task.seed)
 
     def show(self) -> list[str]:
-        """Warn each, once; returns them."""
-        shown = list(self.said)
-        if self.more:
-            shown.append(f"{self.more} more warning(s) not shown ({len(self.runs)} run(s) "
-                         f"warned)")
+        """Warn each text, once; returns them."""
+        texts = list(self.said.items())
+        shown = [f"{_who(by_variant)}: {text}" for text, by_variant in texts[:self.SHOWN]]
+        if len(texts) > self.SHOWN:
+            shown.append(f"{len(texts) - self.SHOWN} more warning(s) not shown "
+                         f"({len(self.runs)} run(s) warned)")
         for text in shown:
             warnings.warn(text, RunWarning, stacklevel=2)
-        self.said, self.more, self.runs = [], 0, set()
+        self.said, self.runs = {}, set()
         return shown
+
+
+def _who(by_variant: dict[str, list[int]]) -> str:
+    """The runs that said a text: ``naloxone, seed 3``, ``naloxone, seeds 1-4, 7`` (runs of
+    consecutive seeds as ranges), variants joined by ``; ``."""
+    parts = []
+    for variant, seeds in by_variant.items():
+        seeds = sorted(set(seeds))
+        spans: list[str] = []
+        lo = prev = seeds[0]
+        for x in [*seeds[1:], None]:
+            if x is not None and x == prev + 1:
+                prev = x
+                continue
+            spans.append(f"{lo}" if lo == prev else f"{lo}, {prev}" if prev == lo + 1
+                         else f"{lo}-{prev}")
+            if x is not None:
+                lo = prev = x
+        parts.append(f"{variant}, seed{'s' * (len(seeds) > 1)} {', '.join(spans)}")
+    return "; ".join(parts)
 
 
 class _SigintKept:
