@@ -1,6 +1,7 @@
 """Memberships of organizations (the actor column ``organization``) in derived networks, in
 the validator and in the simulation: a network without an organization keeps its members
-as independent actors (audit s11/audit-sim finding 6)."""
+as independent actors (audit s11/audit-sim finding 6); a view that leaves an organization
+out keeps its members' memberships as group labels (review s11 finding 1)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import fentanet
 from fentanet import InputError, Network
 from fentanet.cli import main
 from fentanet.errors import InputWarning
+from fentanet.network.kinds import ACTOR_KINDS
 from fentanet.simulate.state import build_state
 
 ORG_ONE = ["lab1", "rte1", "trf1", "dlr1"]
@@ -79,35 +81,45 @@ def test_without_an_organization_its_members_stay_as_independents():
     assert _organizations(net.without(["O2"]))["trf2"] is None
 
 
-def test_select_without_organizations_clears_every_membership():
+def test_views_keep_the_memberships_of_organizations_they_leave_out():
     net = two_organizations()
     people = [k for k in net.actors["kind"].unique() if k != "organization"]
     sub = net.select(actor_kinds=people)
     assert sub.n_actors == 9 and "member_of" not in set(sub.links["kind"])
-    assert sub.actors["organization"].isna().all()
-    # dropping another kind leaves the memberships of the organizations kept
-    no_launderer = net.select(actor_kinds=[k for k in net.actors["kind"].unique()
-                                           if k != "launderer"])
-    assert no_launderer.actors["organization"].notna().sum() == 5
+    # the people without the organization nodes: every row as it was, groups included
+    assert sub.actors.equals(net.actors.loc[:8].reset_index(drop=True))
+    assert [_organizations(sub)[i] for i in ORG_ONE] == ["O1"] * 4
+    assert _organizations(sub)["trf2"] == "O2"
     # selecting links only shares the actor table
     assert net.select(link_kinds=["tie"]).actors is net.actors
-
-
-def test_every_view_clears_the_memberships_of_organizations_it_leaves_out():
-    net = two_organizations()
     ego = net.ego("dlr2")  # dlr2, its trafficker and its market; not O2
-    assert set(ego.ids) == {"dlr2", "trf2", "mkt"}
-    assert ego.actors["organization"].isna().all()
-    assert _organizations(net.subgraph(["trf2", "O2"])) == {"trf2": "O2", "O2": None}
-    assert net.subgraph(net.ids.tolist()).actors.equals(net.actors)
+    assert _organizations(ego) == {"trf2": "O2", "dlr2": None, "mkt": None}
+    assert _organizations(net.subgraph(["trf1", "dlr1"])) == {"trf1": "O1", "dlr1": "O1"}
     assert net.component().actors.equals(net.actors)  # one component: nothing left out
-    # subgraph and without are one operation seen from two sides
-    others = [i for i in net.ids if i not in ("O1", "sup")]
-    assert net.subgraph(others).equals(net.without(["O1", "sup"]))
     phased = Network(net.actors, net.links.assign(phase=[1] * 8 + [2] * 7))
     assert set(phased.at_phase(1).ids) == set(net.ids) - {"O1", "O2", "lnd1"}
-    assert phased.at_phase(1).actors["organization"].isna().all()
-    assert _organizations(phased.at_phase(2))["lab1"] == "O1"
+    assert _organizations(phased.at_phase(1)) == {
+        i: o for i, o in _organizations(net).items() if i not in ("O1", "O2", "lnd1")}
+    # the removal clears where the view keeps: the same actors, the same links
+    others = [i for i in net.ids if i not in ("O1", "sup")]
+    view, removed = net.subgraph(others), net.without(["O1", "sup"])
+    assert view.links.equals(removed.links)
+    assert view.actors.drop(columns="organization").equals(
+        removed.actors.drop(columns="organization"))
+    assert [_organizations(view)[i] for i in ORG_ONE] == ["O1"] * 4
+    assert [_organizations(removed)[i] for i in ORG_ONE] == [None] * 4
+
+
+def test_brokerage_by_organization_on_a_view_without_the_organizations():
+    # rte1 brokers lab1 -> rte1 -> trf1 inside O1 and lab1 -> rte1 -> trf2 out of it;
+    # trf1 brokers rte1 -> trf1 -> dlr1 (rte1 -> trf1 -> trf2 is closed by rte1 -> trf2)
+    view = two_organizations().subgraph(["lab1", "rte1", "trf1", "trf2", "dlr1", "lnd1"])
+    roles = fentanet.brokerage(view, "organization")
+    assert roles["coordinator"].to_dict() == {"lab1": 0, "rte1": 1, "trf1": 1, "trf2": 0,
+                                              "dlr1": 0, "lnd1": 0}
+    assert roles["representative"].to_dict() == {"lab1": 0, "rte1": 1, "trf1": 0,
+                                                 "trf2": 0, "dlr1": 0, "lnd1": 0}
+    assert roles["total"].sum() == 3
 
 
 def test_names_of_no_actor_are_group_labels_and_stay():
@@ -157,17 +169,20 @@ def test_a_generated_network_without_an_organization_simulates():
     run = fentanet.simulate("toy", seed=1, years=0.25, network=sub)
     assert run.series["organizations_active"].iloc[0] == orgs - 1
     assert run.summary["supply_kg_total"] > 0
-    people = sub.select(actor_kinds=[k for k in sub.actors["kind"].unique()
-                                     if k != "organization"])
-    alone = fentanet.simulate("toy", seed=1, years=0.25, network=people)
-    assert alone.series["organizations_active"].iloc[0] == 0
-    assert alone.summary["supply_kg_total"] > 0
+    # every organization dismantled: the people work on alone
+    alone = net.without(net.ids[(net.actors["kind"] == "organization").to_numpy()].tolist())
+    assert alone.actors["organization"].isna().all()
+    run = fentanet.simulate("toy", seed=1, years=0.25, network=alone)
+    assert run.series["organizations_active"].iloc[0] == 0
+    assert run.summary["supply_kg_total"] > 0
 
 
 EXPECTED = ("; expected the id of an actor of the network (an organization), or none for "
             "an independent actor")
 ADVICE = ("; a simulation needs each organization as an actor: add it, or clear these "
-          "actors' organization to simulate them as independents")
+          "actors' organization to simulate them as independents (Network.without([...]) "
+          "of the organizations does; a view that leaves them out, such as select or "
+          "subgraph, keeps the memberships as group labels)")
 
 
 def _dangling(**renamed: str) -> Network:
@@ -259,3 +274,46 @@ def test_a_drawing_coloured_by_organization_keeps_members_of_undrawn_organizatio
                          link_kinds=["distributes"], max_actors=4)
     drawn = {t.name for t in fig.data if t.name not in ("links", "labels")}
     assert drawn == {"organization O1 (2)", "organization O2 (1)", "organization none (1)"}
+
+
+def test_a_view_without_the_organizations_is_refused_by_the_simulation():
+    net = two_organizations()
+    people = net.select(actor_kinds=[k for k in net.actors["kind"].unique()
+                                     if k != "organization"])
+    with pytest.raises(InputError) as err:
+        fentanet.simulate("toy", seed=1, years=0.25, network=people)
+    assert str(err.value) == ("field 'organization': 6 actors name 2 organizations that are "
+                              "not actors of the network: 'O1' (4: lab1, rte1, ...), 'O2' "
+                              "(2: trf2, lnd1)" + EXPECTED + ADVICE)
+
+
+def test_replacement_by_organization_on_the_people_without_the_organizations():
+    from fentanet.analysis import resilience
+
+    net = two_organizations()
+    extra = pd.DataFrame({"id": ["lab2"], "kind": ["lab"], "organization": ["O1"],
+                          "capacity": [8.0]})
+    links = pd.concat([_links(), pd.DataFrame({"source": ["sup"], "target": ["lab2"],
+                                               "kind": ["supplies"]})])
+    net = Network(pd.concat([_actors(), extra]), links)
+    people = net.select(actor_kinds=[k for k in ACTOR_KINDS if k != "organization"])
+    # O1 is a group label in the view: lab2 takes over lab1's links, the flow goes on
+    rep = resilience(people, ["lab1"], measure="flow", replacement="organization")
+    assert rep["replaced_by"].tolist() == [None, "lab2"]
+    assert rep["flow"].tolist() == pytest.approx([1.0, 1.0])
+
+
+def test_replacement_on_a_generated_network_s_people_as_at_ec077ab():
+    # the values fentanet gave at ec077ab, before views cleared memberships: each of the
+    # 10 traffickers removed by degree is replaced by another of its organization, and the
+    # largest component (285 of 297 people) loses one actor a step
+    net = fentanet.generate({"actors": 300}, seed=3)
+    people = net.select(actor_kinds=[k for k in ACTOR_KINDS if k != "organization"])
+    assert people.n_actors == 297 and people.actors["organization"].notna().sum() == 222
+    rep = fentanet.resilience(people, strategy="degree", steps=10, replacement="organization")
+    removed = ["trf-0026", "trf-0019", "trf-0012", "trf-0029", "trf-0009", "trf-0025",
+               "trf-0005", "trf-0017", "trf-0001", "trf-0027"]
+    assert rep["actor"].tolist() == [None, *removed]
+    assert rep["replaced_by"].tolist() == [None, *removed[1:], "trf-0024"]
+    assert rep["lcc"].tolist() == pytest.approx([(285 - k) / 285 for k in range(11)])
+

@@ -492,9 +492,9 @@ class Network:
     ) -> Network:
         """The network restricted to actors and links of the given kinds.
 
-        Links whose endpoints are dropped are dropped too, and the members of an
-        organization dropped stay as independent actors (:meth:`subgraph`). Filtering only
-        links shares the actor table with this network (no copy).
+        Links whose endpoints are dropped are dropped too; the actors' rows are kept as
+        they are, ``organization`` too (a view, :meth:`subgraph`). Filtering only links
+        shares the actor table with this network (no copy).
         """
         actor_kinds = None if actor_kinds is None else _as_list(actor_kinds)
         link_kinds = None if link_kinds is None else _as_list(link_kinds)
@@ -524,12 +524,12 @@ class Network:
     def subgraph(self, actors: Iterable[Any], *, by_index: bool = False) -> Network:
         """The network induced by a set of actors (ids, or dense indices with ``by_index``).
 
-        One id (a string) is one actor, not a sequence of one-letter ids. An actor whose
-        organization is left out stays as an independent actor: its ``organization`` is
-        cleared (missing), as its ``member_of`` link goes with the organization; the rest
-        of its row (``role`` too) is kept. A name that is no actor's id (a group label of
-        case data) is kept. :meth:`select`, :meth:`without`, :meth:`ego`, :meth:`component`
-        and :meth:`at_phase` take subgraphs, so they do the same.
+        One id (a string) is one actor, not a sequence of one-letter ids. A view: the
+        actors' rows are kept as they are, so an ``organization`` left out stays in its
+        members' rows as a group label (the people without the organization nodes keep
+        their groups for resilience's replacement and brokerage); a simulation refuses such
+        a view, naming the organization. :meth:`select`, :meth:`ego`, :meth:`component` and
+        :meth:`at_phase` are subgraphs too; :meth:`without` is the removal that clears.
         """
         idx = np.asarray(actors if isinstance(actors, np.ndarray) else _as_list(actors))
         if not by_index:
@@ -539,8 +539,6 @@ class Network:
         new_pos = np.cumsum(keep) - 1
         lmask = keep[self.source_index] & keep[self.target_index]
         actors_t = self.actors.loc[keep].reset_index(drop=True)
-        if MEMBERSHIP in actors_t and not keep.all():
-            actors_t = _clear_memberships(self.actors, keep, actors_t)
         links_t = self.links.loc[lmask].reset_index(drop=True)
         return self._replace(
             actors=actors_t, links=links_t,
@@ -549,11 +547,20 @@ class Network:
         )
 
     def without(self, actors: Iterable[Any]) -> Network:
-        """The network with the given actors (ids) and their links removed; the members
-        of a removed organization stay as independent actors (:meth:`subgraph`)."""
+        """The network with the given actors (ids) and their links removed.
+
+        The removal of an organization is its dismantling: its members stay as
+        independent actors, their ``organization`` cleared (missing) as their ``member_of``
+        links go; the rest of their rows (``role`` too) is kept, and a name that is no
+        actor's id (a group label of case data) is kept. (A view, :meth:`subgraph` or
+        :meth:`select`, keeps the memberships.)
+        """
         drop = np.zeros(self.n_actors, dtype=bool)
         drop[self.index_of(actors)] = True
-        return self.subgraph(np.flatnonzero(~drop), by_index=True)
+        sub = self.subgraph(np.flatnonzero(~drop), by_index=True)
+        if MEMBERSHIP in sub.actors and drop.any():
+            sub.actors = _clear_memberships(self.actors, ~drop, sub.actors)
+        return sub
 
     def ego(self, actor: Any, radius: int = 1, *,
             link_kinds: Iterable[str] | None = None) -> Network:

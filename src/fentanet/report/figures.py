@@ -213,11 +213,6 @@ def network_figure(
     full_n = net.n_actors
     if link_kinds is not None:
         net = net.select(link_kinds=link_kinds)
-    if isinstance(color_by, str) and color_by in net.actors:
-        # the whole network's column by id: the drawn part may leave out an organization,
-        # and its members' membership would read as none there (Network.subgraph)
-        column = net.actors[color_by]
-        color_by = pd.Series(column.to_numpy(dtype=object), index=net.ids, name=color_by)
     net = shown_actors(net, max_actors, [a for v in highlight.values() for a in v])
     if layout == "auto":
         layout = "layered" if net.is_typed and net.has_flow else "fr"

@@ -203,7 +203,9 @@ def build_state(net: Network) -> State:
     if problem is not None:
         raise InputError(problem + "; a simulation needs each organization as an actor: add "
                          "it, or clear these actors' organization to simulate them as "
-                         "independents", file=net.source, field=MEMBERSHIP)
+                         "independents (Network.without([...]) of the organizations does; a "
+                         "view that leaves them out, such as select or subgraph, keeps the "
+                         "memberships as group labels)", file=net.source, field=MEMBERSHIP)
     lk = _codes(net.links["kind"], LKIND, LKIND["tie"])
     mem = lk == LKIND["member_of"]
     org[src[mem]] = np.where(org[src[mem]] < 0, dst[mem], org[src[mem]])
