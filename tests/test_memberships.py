@@ -317,3 +317,21 @@ def test_replacement_on_a_generated_network_s_people_as_at_ec077ab():
     assert rep["replaced_by"].tolist() == [None, *removed[1:], "trf-0024"]
     assert rep["lcc"].tolist() == pytest.approx([(285 - k) / 285 for k in range(11)])
 
+
+def test_replacement_says_the_organization_column_is_empty():
+    from fentanet.analysis import resilience
+
+    net = two_organizations()
+    alone = net.without(["O1", "O2"])
+    with pytest.raises(InputError) as err:
+        resilience(alone, ["lab1"], replacement="organization")
+    assert str(err.value) == (
+        "field 'replacement': replacement='organization' needs to know who belongs to "
+        "which organization: in network 'two' its 'organization' actor attribute is empty "
+        "(no actor names one: for example Network.without removed the organizations, "
+        "which makes their members independents), and it has no member_of links")
+    no_column = Network(net.actors.drop(columns="organization"),
+                        net.links[net.links["kind"] != "member_of"], name="plain")
+    with pytest.raises(InputError, match=r"in network 'plain' it has no 'organization' "
+                                         r"actor attribute, and it has no member_of links"):
+        resilience(no_column, ["lab1"], replacement="organization")

@@ -136,7 +136,8 @@ def _organizations(net: Network) -> np.ndarray:
     else the ``member_of`` links."""
     org = pd.Series(pd.NA, index=range(net.n_actors), dtype=object)
     found = False
-    if "organization" in net.actors.columns:
+    column = "organization" in net.actors.columns
+    if column:
         col = net.actors["organization"]
         given = col.notna() & (col.astype(str).str.strip() != "")
         org[given.to_numpy()] = col[given].astype(str).to_numpy()
@@ -149,9 +150,13 @@ def _organizations(net: Network) -> np.ndarray:
         org.iloc[src[unset]] = tgt[unset]
         found = True
     if not found:
+        why = ("its 'organization' actor attribute is empty (no actor names one: for "
+               "example Network.without removed the organizations, which makes their "
+               "members independents)" if column
+               else "it has no 'organization' actor attribute")
         raise InputError(f"replacement='organization' needs to know who belongs to which "
-                         f"organization: network '{net.name}' has no 'organization' actor "
-                         "attribute and no member_of links", field="replacement")
+                         f"organization: in network '{net.name}' {why}, and it has no "
+                         "member_of links", field="replacement")
     codes, _ = pd.factorize(org, use_na_sentinel=True)
     return codes.astype(np.int64)
 
