@@ -396,6 +396,15 @@ cost in USD per unit of intensity per year at national scale (assumption; the de
 ``params.costs.usd_per_unit``), and the seed's wording."""
 
 
+COST_PER_UNIT_MAX = 1e12
+"""Largest cost of an intervention in USD per unit of intensity per year, its own
+``cost_per_unit`` or ``params.costs.usd_per_unit`` of its kind times ``params.costs.scale``:
+a thousand times the largest national default (prevention and treatment, 1e9). With
+intensity at most 1e6 (``scenario.INTENSITY_MAX``) and a horizon at most 200 years, one
+intervention costs at most 2e20 USD in a run, so costs stay finite over any horizon at any
+intensity (``params.costs.scale=1e300`` made them inf)."""
+
+
 class CostParams(_Group):
     """What the interventions cost. The defaults are national: a programme at intensity 1
     across a country of about 3 million people using (us-baseline); a smaller scenario
@@ -404,15 +413,36 @@ class CostParams(_Group):
     usd_per_unit: dict[str, float] = P(
         {kind: spec["cost"] for kind, spec in INTERVENTION_KINDS.items()}, ASSUMPTION,
         "USD per unit of intensity per year of each intervention at national scale (orders "
-        "of magnitude of US federal programme budgets); an intervention's own cost_per_unit "
-        "replaces it")
+        "of magnitude of US federal programme budgets), at most 1e12; an intervention's own "
+        "cost_per_unit replaces it")
     scale: float = P(1.0, ASSUMPTION, "multiplies every usd_per_unit (not an intervention's "
-                     "own cost_per_unit): 1 at national scale", gt=0)
+                     "own cost_per_unit): 1 at national scale; times the largest "
+                     "usd_per_unit at most 1e12", gt=0)
 
     @field_validator("usd_per_unit")
     @classmethod
     def _by_kind(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
-        return _by_key(cls, info, value, tuple(INTERVENTION_KINDS), "intervention")
+        value = _by_key(cls, info, value, tuple(INTERVENTION_KINDS), "intervention")
+        for kind, x in value.items():
+            if x > COST_PER_UNIT_MAX:
+                raise ValueError(f"intervention {kind!r}: expected at most "
+                                 f"{COST_PER_UNIT_MAX:g} USD per unit of intensity per year, "
+                                 "so that costs stay finite (docs/model.md 7.1)")
+        return value
+
+    @field_validator("scale")
+    @classmethod
+    def _scale(cls, x: float, info: ValidationInfo) -> float:
+        usd = info.data.get("usd_per_unit")  # absent when usd_per_unit was refused
+        if usd:
+            kind = max(usd, key=usd.__getitem__)
+            if x * usd[kind] > COST_PER_UNIT_MAX:
+                raise ValueError(
+                    f"expected at most {COST_PER_UNIT_MAX / usd[kind]:g}: the "
+                    f"largest usd_per_unit ({kind}, {usd[kind]:g}) times scale must be at "
+                    f"most {COST_PER_UNIT_MAX:g} USD per unit of intensity per year, so that "
+                    "costs stay finite (docs/model.md 7.1)")
+        return x
 
 
 class Params(_Group):

@@ -29,6 +29,7 @@ from fentanet.network import yamltext
 from fentanet.network.generator import SupplySpec, as_spec
 from fentanet.network.textfile import read_text
 from fentanet.simulate.params import (
+    COST_PER_UNIT_MAX,
     INTERVENTION_KINDS,
     MODES,
     PUBLIC_HEALTH_KINDS,
@@ -44,11 +45,6 @@ INTENSITY_MAX = 1e6
 lever's arrests, seizures and supply stop changing from about 1e3; the audit of session 11
 ran 11 kinds up to 1e300); above it only the cost grows, and at 1e308 it overflowed to inf
 (and the comparison's intervals to NaN)."""
-
-COST_PER_UNIT_MAX = 1e12
-"""Largest ``cost_per_unit`` of an intervention (USD per unit of intensity per year): a
-thousand times the largest national default (prevention and treatment, 1e9), so that costs
-stay finite over any horizon at any intensity."""
 
 WORLD_FIELDS = {
     "seed": "the run seed, which also seeds a generated network by default",
