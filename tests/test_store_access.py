@@ -4,6 +4,7 @@ not look (a block read only by a query, a file cut short)."""
 from __future__ import annotations
 
 import errno
+import gzip
 import os
 import warnings
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from fentanet.store import RunRecord, RunStore, StoreError, new_id
+from fentanet.store import RunRecord, RunStore, StoreError, catalog, new_id
 from fentanet.store import files as store_files
 from fentanet.store import store as store_module
 from test_store import make_run, make_series
@@ -171,6 +172,29 @@ def test_a_sqlite_file_as_the_catalog_is_refused_by_name_and_never_fetches_code(
     assert store_module.rebuild_catalog(root).runs == 1  # the advice works
     assert RunStore(root).runs().run_id.tolist() == [made]
     assert (root / "runs.duckdb.bak").read_bytes()[:16] == b"SQLite format 3\x00"
+
+
+def test_a_catalog_whose_checksum_starts_as_gzip_is_not_called_gzip(tmp_path: Path):
+    """Review s11 finding 3: a DuckDB file begins with an 8-byte checksum that differs per
+    file, so about one healthy catalog in 65,536 starts ``1f 8b`` as gzip does; ``DUCK`` at
+    byte 8 says what it is. Patching the bytes breaks the checksum, so DuckDB then reads the
+    catalog as damaged and it is rebuilt from its manifests, not refused as a gzip file. A
+    gzip file, which has no ``DUCK`` at byte 8, is still named."""
+    root = tmp_path / "runs"
+    made = make_run(RunStore(root), 1)[0].run_id
+    path = root / "runs.duckdb"
+    head = bytearray(path.read_bytes())
+    assert head[8:12] == b"DUCK"
+    head[0:2] = b"\x1f\x8b"
+    path.write_bytes(bytes(head))
+    assert catalog.foreign_kind(path) is None
+    with pytest.warns(UserWarning, match="the run catalog was damaged"):
+        store = RunStore(root)
+    assert store.runs().run_id.tolist() == [made]
+
+    gz = tmp_path / "gz.duckdb"
+    gz.write_bytes(gzip.compress(b"runs" * 10))
+    assert catalog.foreign_kind(gz) == "a gzip file"
 
 
 def test_catalog_connections_never_install_or_load_extensions(tmp_path: Path):
