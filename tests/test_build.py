@@ -136,3 +136,49 @@ def test_a_run_stored_before_builds_were_recorded(capsys, monkeypatch, tmp_path)
     assert shown["build"] is None and shown["this_build"] == build()
     assert main(["runs", "show", rid, "--store", store]) == 0
     assert "not recorded (stored before builds were)" in capsys.readouterr().out
+
+
+def test_hidden_names_links_and_line_ends_do_not_change_the_build(tmp_path):
+    """Review s11 finding 4: Emacs keeps ``.#run.py`` as a dangling link while run.py is
+    edited, and read_bytes failed on it (every run crashed with FileNotFoundError); a
+    Windows checkout (core.autocrlf) of the same commit got another build."""
+    copy = _copy(tmp_path)
+    (copy / "simulate" / ".#run.py").symlink_to("root@host.1234:1700000000")  # dangling
+    (copy / ".hidden").mkdir()
+    (copy / ".hidden" / "x.py").write_text("hidden = 1\n")
+    (copy / "simulate" / "gone.py").symlink_to(tmp_path / "nothing.py")  # dangling, visible
+    assert source_digest(copy) == build()
+    errors = copy / "errors.py"
+    errors.write_bytes(errors.read_bytes().replace(b"\n", b"\r\n"))
+    assert source_digest(copy) == build()
+    errors.write_bytes(errors.read_bytes() + b"# an edit\r\n")
+    assert source_digest(copy) != build()
+
+
+def test_a_package_file_that_cannot_be_read_makes_the_build_unknown(
+        capsys, monkeypatch, tmp_path):
+    """An OSError reading the package gives the build 'unknown', recorded as such, and the
+    run goes on; an unknown build is never said to be this fentanet's."""
+    def unreadable(root=ROOT):
+        raise PermissionError(13, "Permission denied", str(root / "errors.py"))
+
+    monkeypatch.setattr(build_mod, "source_digest", unreadable)
+    build_mod.build.cache_clear()
+    try:
+        assert build_mod.build() == build_mod.UNKNOWN == "unknown"
+        assert build_of(recorded_version()) == "unknown"
+        store = str(tmp_path / "s")
+        rid = _one_run(capsys, store)
+        assert RunStore(store).runs([rid]).iloc[0].fentanet_version == (
+            f"{fentanet.__version__} (build unknown)")
+        assert main(["runs", "rerun", rid, "--store", store]) == 0
+        out, err = capsys.readouterr()
+        assert "every series equal" in out
+        assert err == (f"warning: run {rid} was made by fentanet build unknown (this is "
+                       "build unknown; a build is unknown when a file of its package could "
+                       "not be read, and cannot be compared): results may differ\n")
+        assert main(["runs", "show", rid, "--store", store]) == 0
+        assert ("unknown (this fentanet is build unknown; unknown: a package file could not "
+                "be read)") in capsys.readouterr().out
+    finally:
+        build_mod.build.cache_clear()

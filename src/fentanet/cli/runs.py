@@ -365,7 +365,7 @@ def show(
     json_out: JsonOpt = False,
 ) -> None:
     """Show one run (its record, parameters and summary) or one ensemble (its results)."""
-    from fentanet.build import build, build_of
+    from fentanet.build import UNKNOWN, build, build_of
     from fentanet.ensemble import Ensemble
     from fentanet.store import StoreError
 
@@ -399,6 +399,8 @@ def show(
                for k, v in (row.get("setup") or {}).items()]
     # which engine made it: a rerun by another build may differ (fentanet.build)
     fields.append(["build", "not recorded (stored before builds were)" if made is None else
+                   f"{made} (this fentanet is build {this}; unknown: a package file could "
+                   "not be read)" if UNKNOWN in (made, this) else
                    f"{made} (this fentanet's)" if made == this else
                    f"{made} (another; this fentanet is build {this})"])
     console.print(table("Record", ["field", "value"], fields))

@@ -407,15 +407,18 @@ def rerun(run_id: str, store: RunStore | str | os.PathLike[str] | None = None, *
 def other_build(fentanet_version: str | None, numpy_version: str | None) -> str | None:
     """How the engine that made a run differs from this one, from its recorded versions
     (``None`` when it is this build with this NumPy): another fentanet build
-    (:func:`fentanet.build.build`), a build not recorded (runs stored before builds were),
-    or another NumPy (whose generators the draws come from)."""
-    from fentanet.build import build, build_of
+    (:func:`fentanet.build.build`), a build not recorded (runs stored before builds were)
+    or unknown on either side, or another NumPy (whose generators the draws come from)."""
+    from fentanet.build import UNKNOWN, build, build_of
 
     made = build_of(fentanet_version)
     said = []
     if made is None:
         said.append(f"fentanet {fentanet_version or '(version not recorded)'}, before builds "
                     f"were recorded (this is build {build()})")
+    elif UNKNOWN in (made, build()):
+        said.append(f"fentanet build {made} (this is build {build()}; a build is unknown when "
+                    "a file of its package could not be read, and cannot be compared)")
     elif made != build():
         said.append(f"another fentanet build ({made}; this is {build()})")
     if numpy_version and numpy_version != np.__version__:
