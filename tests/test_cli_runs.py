@@ -112,6 +112,25 @@ def test_runs_export_keeps_the_folder_when_a_file_cannot_be_written(capsys, fill
                               f"expected a folder for --to\n")
 
 
+def test_runs_export_to_a_folder_whose_parents_are_missing_says_to_make_them(
+        capsys, filled, tmp_path):
+    """Review s11 finding 5: ``--to a/b/c`` made the missing parents before session 11 and
+    is refused since, as ``--out`` is (a typo would make folders wherever it points); the
+    error says so and what to do, and nothing is made. The folder itself is made."""
+    store, _ = filled
+    code, _, err = cli(capsys, "runs", "export", "--to", str(tmp_path / "exp" / "sub" / "dir"),
+                       "--store", store, "--format", "csv")
+    assert (code, err) == (2, f"error: {tmp_path / 'exp' / 'sub'}: the folder does not exist "
+                              "(for --to); only the last folder of the path is made, never "
+                              "missing parents (a typo would make folders wherever it "
+                              "points): make them first\n")
+    assert not (tmp_path / "exp").exists()
+    (tmp_path / "exp" / "sub").mkdir(parents=True)
+    code, out, _ = cli(capsys, "runs", "export", "--to", str(tmp_path / "exp" / "sub" / "dir"),
+                       "--store", store, "--format", "csv")
+    assert code == 0 and (tmp_path / "exp" / "sub" / "dir" / "runs.csv").exists(), out
+
+
 def test_runs_errors_exit_2_with_one_line(capsys, filled, tmp_path):
     store, _ = filled
     code, _, err = cli(capsys, "runs", "show", "zzzz", "--store", store)

@@ -28,14 +28,18 @@ Writer = Callable[[Path], None]
 
 def check_folder(folder: str | Path, option: str = "--out") -> Path:
     """Refuse an output folder that cannot be one (an existing file, a missing parent),
-    before a long run starts."""
+    before a long run starts. Only the folder itself is made, never missing parents, as
+    for every output path the user gives (``cli.common.check_output_folder``): a typo in
+    the path would make folders wherever it points."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise InputError(f"exists and is not a folder; expected a folder for {option}",
                          file=folder)
     parent = folder.absolute().parent
     if not folder.exists() and not parent.is_dir():
-        raise InputError(f"the folder does not exist (for {option})", file=parent)
+        raise InputError(f"the folder does not exist (for {option}); only the last folder "
+                         "of the path is made, never missing parents (a typo would make "
+                         "folders wherever it points): make them first", file=parent)
     return folder
 
 
