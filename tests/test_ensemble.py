@@ -579,3 +579,27 @@ def test_dask_failures_and_interrupt_keep_finished_runs(tmp_path, client, monkey
     monkeypatch.undo()
     # the cluster is free again: no run of the interrupted ensemble is left on it
     assert run(tmp_path / "after", runs=2, scheduler=client).summary().shape[0] == 2
+
+
+def test_a_saved_ensemble_records_the_versions_that_made_its_runs(tmp_path, monkeypatch):
+    """Review s11 finding 6: summary.json claimed the saving process's build made the runs.
+    It records the runs' own versions from the catalog (one value, or the list when they
+    differ) and this process's under ``saved_by``."""
+    old = "0.1.0 (build 0123456789ab)"
+    monkeypatch.setattr(runner_mod, "recorded_version", lambda: old)
+    ens = run(tmp_path / "s", runs=2, seed=1)
+    monkeypatch.undo()
+    again = Ensemble.load(ens.store, ens.id)
+    again.save(tmp_path / "out")
+    doc = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert (doc["fentanet_version"], doc["numpy_version"]) == (old, np.__version__)
+    assert doc["saved_by"] == {"fentanet_version": recorded_version(),
+                               "numpy_version": np.__version__}
+    # runs of two builds in one ensemble: the list, sorted
+    with ens.store._connect(write=True) as con:
+        con.execute("UPDATE runs SET fentanet_version = ? WHERE seed = 2",
+                    [recorded_version()])
+    again.save(tmp_path / "out2")
+    doc = json.loads((tmp_path / "out2" / "summary.json").read_text())
+    assert doc["fentanet_version"] == sorted([old, recorded_version()])
+    assert doc["numpy_version"] == np.__version__

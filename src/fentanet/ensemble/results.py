@@ -362,7 +362,8 @@ class Ensemble:
           ``variant``, ``seed`` (and the sweep parameters) as columns;
         - ``summary.csv``: one row per finished run (ids, sweep parameters, metrics);
         - ``summary.json``: the ensemble (id, scenario, variants, seeds, sweep, the ranges
-          of the uncertain parameters, version), each run's summary, and the failed runs
+          of the uncertain parameters, the versions that made its runs and, as
+          ``saved_by``, those of this process), each run's summary, and the failed runs
           with their errors;
         - with more than one seed, ``bands.parquet`` (:meth:`quantiles`: mean and 5/50/95%
           over seeds of every series at every step, per variant) and
@@ -388,12 +389,26 @@ class Ensemble:
         doc = {"ensemble": self.id, "scenario": self.scenario, "variants": self.variants,
                "seeds": self.seeds, "sweep": self.sweep,
                "uncertain": self.uncertain_ranges(), "baseline": self.baseline,
-               "fentanet_version": recorded_version(), "numpy_version": np.__version__,
+               **recorded_versions(self.runs()),
+               "saved_by": {"fentanet_version": recorded_version(),
+                            "numpy_version": np.__version__},
                "finished": len(summary), "failed": failed.to_dict("records"),
                "runs": summary.to_dict("records"), "compare": compare.to_dict("records"),
                "files": sorted([*writers, "summary.json"])}
         writers["summary.json"] = json_writer(doc)
         return write_files(folder, writers)
+
+
+def recorded_versions(runs: pd.DataFrame) -> dict[str, Any]:
+    """The ``fentanet_version`` and ``numpy_version`` that made ``runs`` (catalog rows),
+    as recorded with them: one value, the sorted list when they differ, ``None`` when none
+    was recorded. An ensemble loaded from a store and saved by another build keeps the
+    versions of the build that made it."""
+    out: dict[str, Any] = {}
+    for col in ("fentanet_version", "numpy_version"):
+        values = sorted({v for v in runs.get(col, ()) if isinstance(v, str) and v})
+        out[col] = values[0] if len(values) == 1 else (values or None)
+    return out
 
 
 def paired_series(series: pd.DataFrame, baseline: str, *, keys: Sequence[str]) -> pd.DataFrame:
