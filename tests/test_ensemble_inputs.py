@@ -66,11 +66,12 @@ def test_a_misspelt_strategy_is_refused_not_run_as_the_baseline(tmp_path):
 def test_an_invalid_intervention_of_a_variant_is_refused_before_any_run(tmp_path):
     """Was one failed run per seed, each with the same validation error."""
     model, calls = _counting_model()
-    with pytest.raises(InputError, match=r"variant 'x': .*'lab_raids'") as exc:
+    with pytest.raises(InputError, match=r"variant 'x', interventions\[0\]\.kind: .*'lab_raids'"
+                       ) as exc:
         fentanet.ensemble("toy", runs=2, variants={"x": [{"kind": "nalox"}]},
                           scheduler="serial", store=tmp_path / "s", progress=False,
                           model=model)
-    assert exc.value.field == "kind"
+    assert exc.value.field == "variants"
     assert calls == []
 
 

@@ -57,6 +57,32 @@ def test_the_command_line_refuses_an_empty_window_in_one_line(capsys):
     assert "variant 'x': end equals start (0.1)" in lines[0]
 
 
+@pytest.mark.parametrize("variants", [
+    {"v": [{"kind": "naloxone", "intensity": 0.5}, {"kind": "lab_raids", "start": 0.1,
+                                                     "end": 0.1}]},
+    {"v": {"kind": "naloxone", "intensity": 0.5, "start": 0.1, "end": 0.1}},
+])
+def test_python_comparisons_name_the_variant_and_the_intervention(tmp_path, variants):
+    """Review s11 finding 8: fentanet.compare() and ensemble() said only 'end equals start'
+    (no field) for a variant's empty window; they now name the variant and the
+    intervention's place, as the command line does, before any run."""
+    place = "interventions[1]" if isinstance(variants["v"], list) else "interventions[0]"
+    why = (f"field 'variants': variant 'v', {place}: end equals start (0.1): the window "
+           "[start, end) is empty")
+    with pytest.raises(InputError) as exc:
+        fentanet.compare("toy", variants, years=0.25)
+    assert str(exc.value).startswith(why) and exc.value.field == "variants"
+    with pytest.raises(InputError) as exc:
+        fentanet.ensemble("toy", runs=1, variants=variants, scheduler="serial",
+                          store=tmp_path / "s", progress=False)
+    assert str(exc.value).startswith(why)
+    assert not (tmp_path / "s").exists()
+    with pytest.raises(InputError) as exc:
+        fentanet.compare("toy", {"w": [{"kind": "lab_raids", "intensity": 2e6}]}, years=0.25)
+    assert str(exc.value).startswith("field 'variants': variant 'w', interventions[0]."
+                                     "intensity: expected at most 1e+06")
+
+
 def test_a_strike_with_an_end_after_its_start_is_kept():
     sc = from_dict({"network": NET, "interventions": [{**STRIKE, "start": 0.5, "end": 0.75}]})
     assert sc.interventions[0].end == 0.75

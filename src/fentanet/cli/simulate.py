@@ -41,6 +41,7 @@ from fentanet.cli.runs import (
 from fentanet.errors import InputError
 from fentanet.simulate.output import check_folder
 from fentanet.simulate.params import INTERVENTION_KINDS
+from fentanet.simulate.scenario import variant_interventions
 
 YearsOpt = Annotated[float | None, typer.Option("--years", help="Horizon in years (default: "
                                                                 "the scenario's).")]
@@ -180,16 +181,8 @@ def compare(
     adhoc = [parse_variant(v, start) for v in variant or []]
     names: list[Any] = (_check_strategies(scenario, variants or None)
                         if variants or not adhoc else [])
-    if adhoc:  # an invalid intervention is refused now, not as N failed runs
-        from fentanet.ensemble import load_scenario
-
-        base = load_scenario(scenario)
-        for name, items in adhoc:
-            try:
-                base.with_interventions(list(items))
-            except InputError as exc:  # the intervention's own field, if the check has one
-                where = f"variant {name!r}" + (f", {exc.field}" if exc.field else "")
-                raise InputError(f"{where}: {exc.detail}", field="variant") from None
+    for name, items in adhoc:  # an invalid intervention is refused now, not as N failed runs
+        variant_interventions(name, items, field="variant", indexed=False)
     names += [Variant(name, tuple(items)) for name, items in adhoc]
     labels = [getattr(n, "name", n) for n in names]
     if len(set(labels)) != len(labels) or "baseline" in labels:

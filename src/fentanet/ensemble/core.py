@@ -457,13 +457,11 @@ def check_variants(scenario: Any, variants: Sequence[Any]) -> None:
                              f"{', '.join(strategies) or 'none'} (give other variants as "
                              f"interventions or overrides)", field="variants")
     if hasattr(scenario, "with_interventions"):
+        from fentanet.simulate.scenario import variant_interventions
+
         for v in variants:
             if v.interventions:
-                try:
-                    scenario.with_interventions(list(v.interventions))
-                except InputError as exc:
-                    raise InputError(f"variant {v.name!r}: {exc.detail}",
-                                     field=exc.field or "variants") from None
+                variant_interventions(v.name, v.interventions)
 
 
 def check_overrides(scenario: Any, variants: Sequence[Any], points: Sequence[Mapping[str, Any]]

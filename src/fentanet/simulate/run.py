@@ -19,7 +19,12 @@ import pandas as pd
 
 from fentanet.errors import InputError, warn_run
 from fentanet.network.model import Network
-from fentanet.simulate.scenario import Intervention, Scenario, check_variant_overrides
+from fentanet.simulate.scenario import (
+    Intervention,
+    Scenario,
+    check_variant_overrides,
+    variant_interventions,
+)
 
 MAIN_SERIES = ("supply_kg", "price_index", "potency_index", "seized_kg", "arrests",
                "labs_active", "organizations_active", "people_using", "overdose_deaths")
@@ -483,9 +488,9 @@ def compare(scenario: str | Path | Scenario,
         if isinstance(v, Mapping) and "kind" not in v:
             check_variant_overrides(name, v)  # never the horizon, step, seed or world
             runs.append((name, sc.override(dict(v)), []))
-        else:
+        else:  # an invalid intervention names the variant and its field, before any run
             items = [v] if isinstance(v, Mapping) else list(v)
-            runs.append((name, sc, items))
+            runs.append((name, sc, list(variant_interventions(name, items))))
     for name, s, items in runs:
         results[name] = simulate(s, seed, years=years, dt=dt, interventions=items,
                                  variant=None if name == "baseline" else name,

@@ -18,6 +18,7 @@ import hashlib
 import json
 import types
 import typing
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -78,6 +79,31 @@ def check_variant_overrides(name: str, overrides: Any) -> None:
                 "only interventions and model parameters, since a comparison needs the same "
                 "world, horizon, step and seed as its baseline (common random numbers); set "
                 f"{dotted} for every run instead", field="variants")
+
+
+def variant_interventions(name: str, interventions: Iterable[Intervention | Mapping[str, Any]],
+                          *, field: str = "variants", indexed: bool = True
+                          ) -> tuple[Intervention, ...]:
+    """The interventions of variant ``name``, validated: an invalid one is an
+    :class:`InputError` whose text names the variant, the intervention's place and its
+    field (``variant 'v', interventions[0].intensity: expected at most 1e+06 ...``; the
+    place alone for a check of the whole intervention, such as an ``end`` equal to its
+    ``start``; no place with ``indexed=False``, for the command line's variants of one
+    intervention each), and whose field is ``field`` (the argument or option the variants
+    came in)."""
+    out = []
+    for i, item in enumerate(interventions):
+        if isinstance(item, Intervention):
+            out.append(item)
+            continue
+        try:
+            out.append(_validated(Intervention, item))
+        except InputError as exc:
+            where = [f"variant {name!r}", f"interventions[{i}]" if indexed else None]
+            inner = ".".join(w for w in (where[1], exc.field) if w)
+            text = ", ".join(w for w in (where[0], inner) if w)
+            raise InputError(f"{text}: {exc.detail}", field=field) from None
+    return tuple(out)
 
 
 class Target(BaseModel):

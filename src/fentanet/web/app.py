@@ -258,8 +258,7 @@ def comparison_variants(scenario: Any, body: CompareRequest) -> dict[str, Any]:
     strategy named alone runs as the scenario defines it (``None``), a configured one as
     its full list of interventions. Every intervention is validated here, so that a bad
     one is an :class:`InputError` naming the variant before anything runs."""
-    from fentanet.scenarios import Intervention
-    from fentanet.simulate.scenario import _validated
+    from fentanet.simulate.scenario import variant_interventions
 
     out: dict[str, Any] = {name: None for name in body.strategies}
     for v in body.variants:
@@ -297,11 +296,7 @@ def comparison_variants(scenario: Any, body: CompareRequest) -> dict[str, Any]:
         if not items:
             raise InputError(f"variant {v.name!r} has no intervention: choose a strategy or "
                              "add interventions", field="variants")
-        for d in items:
-            try:
-                _validated(Intervention, d)
-            except InputError as exc:
-                raise InputError(f"variant {v.name!r}: {exc}", field="variants") from None
+        variant_interventions(v.name, items)
         out[v.name] = items
     if not out:
         raise InputError("choose at least one strategy or variant to compare with the "
