@@ -27,15 +27,17 @@ def said(**kw) -> list[str]:
 
 @pytest.mark.parametrize(("years", "dt", "covered"), [
     (1.0, 0.3, "3 steps, 0.9 years"), (1.0, 0.4, "2 steps, 0.8 years"),
-    (2.0, 0.75, "3 steps, 2.25 years"), (1.4, 1.0, "1 step, 1 years"),
+    (2.0, 0.75, "3 steps, 2.25 years"), (1.4, 1.0, "1 step, 1 year"),
     (0.1, "week", "5 steps, 0.09615 years"),  # round(5.2): weekly tests' horizon
     (10.0, 0.3, "33 steps, 9.9 years"),  # 1% short
 ])
 def test_a_step_that_does_not_divide_the_horizon_is_said(years, dt, covered):
     step = {"week": 1 / 52, "day": 1 / 365.25}.get(dt, dt)
+    step_text = "1 year" if step == 1 else f"{step:.4g} years"  # never "1 years"
+    horizon = "1 year" if years == 1 else f"{years:g} years"
     assert said(years=years, dt=dt) == [
-        f"the step of {step:.4g} years does not divide the horizon of {years:g} years: the "
-        f"run covers {covered}"]
+        f"the step of {step_text} does not divide the horizon of {horizon}: the run covers "
+        f"{covered}"]
 
 
 @pytest.mark.parametrize("dt", ["week", "month", "quarter", 0.5, 1.0])

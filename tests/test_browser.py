@@ -172,7 +172,7 @@ def test_the_app_as_an_analyst_uses_it(browser_context, tmp_path, shared_data):
         assert len(late) == 1 and late[0].split("\t")[3:5] == ["-∞", "∞"], late
         said = page.locator("#compare-warnings li").all_inner_texts()
         assert said == ["late, seeds 1, 2: naloxone start(s) at or after the horizon of 1 "
-                        "years: no effect in this run"], said
+                        "year: no effect in this run"], said
         assert "done" in page.inner_text("#cmp-progress")
         # the ranges, the values drawn per seed and deaths averted against them
         ranges = page.locator("#uncertain-ranges tbody tr").all_inner_texts()

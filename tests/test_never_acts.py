@@ -104,7 +104,7 @@ def test_a_window_that_holds_no_step_is_said(iv, window):
 def test_a_start_in_the_horizon_lost_to_rounding_is_said():
     # dt 0.4 runs 2 steps, 0.8 years, of the 1 asked: a start at 0.9 never comes
     assert said(years=1.0, dt=0.4, interventions=[{"kind": "naloxone", "start": 0.9}]) == [
-        "the step of 0.4 years does not divide the horizon of 1 years: the run covers 2 "
+        "the step of 0.4 years does not divide the horizon of 1 year: the run covers 2 "
         "steps, 0.8 years",
         "naloxone acts at no step of this run: no step (one every 0.4 years, the last at "
         "0.4) starts in its window [0.9, horizon): no effect in this run"]
@@ -122,7 +122,7 @@ def test_a_window_holding_a_step_says_nothing(iv):
 
 def test_at_or_after_the_horizon_is_said_as_before():
     assert said(years=1.0, interventions=[{"kind": "naloxone", "start": 1.0}]) == [
-        "naloxone start(s) at or after the horizon of 1 years: no effect in this run"]
+        "naloxone start(s) at or after the horizon of 1 year: no effect in this run"]
 
 
 def test_what_is_said_is_what_the_run_does():

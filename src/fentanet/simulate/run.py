@@ -275,6 +275,12 @@ def _as_scenario(scenario: str | Path | Scenario) -> Scenario:
     return load(scenario)
 
 
+def _years(x: float, spec: str = "g") -> str:
+    """``x`` years as a warning says it: ``0.8 years``, ``1 year``."""
+    text = format(x, spec)
+    return f"{text} year{'s' * (text != '1')}"
+
+
 def prepare(scenario: str | Path | Scenario, *, years: float | None = None,
             dt: float | str | None = None, variant: str | None = None,
             interventions: Sequence[Intervention | Mapping] | None = None) -> Scenario:
@@ -303,13 +309,13 @@ def prepare(scenario: str | Path | Scenario, *, years: float | None = None,
         sc = sc.with_interventions(list(extra))
     run = sc.steps * sc.dt
     if abs(run - sc.years) > HORIZON_SLACK * sc.years:
-        warn_run(f"the step of {sc.dt:.4g} years does not divide the horizon of {sc.years:g} "
-                 f"years: the run covers {sc.steps} step{'s' * (sc.steps != 1)}, {run:.4g} years",
-                 stacklevel=2)
+        warn_run(f"the step of {_years(sc.dt, '.4g')} does not divide the horizon of "
+                 f"{_years(sc.years)}: the run covers {sc.steps} step{'s' * (sc.steps != 1)}, "
+                 f"{_years(run, '.4g')}", stacklevel=2)
     late = sorted({iv.kind for iv in sc.interventions if iv.start >= sc.years - 1e-9})
     if late:
-        warn_run(f"{', '.join(late)} start(s) at or after the horizon of {sc.years:g} "
-                 "years: no effect in this run", stacklevel=2)
+        warn_run(f"{', '.join(late)} start(s) at or after the horizon of "
+                 f"{_years(sc.years)}: no effect in this run", stacklevel=2)
     times = np.arange(sc.steps) * sc.dt  # the steps' times, as the run's loop has them
     for iv in sc.interventions:
         if iv.start < sc.years - 1e-9 and not in_force(iv, times).any():
