@@ -1080,6 +1080,7 @@ class TradeModel(mesa.Model):
             if not x.alive:
                 continue
             now["seized_stock_kg" if arrest else "lost_kg"] += x.product
+            now["seized_precursor_kg" if arrest else "lost_precursor_kg"] += x.precursor
             x.product = x.precursor = 0.0
             x.alive = False
             if x.org is not None or (arrest and seller_replacement and x.kind in SELLERS):

@@ -11,6 +11,7 @@ leaves out the population or the enforcement phase misses by tens of standard er
 
 from __future__ import annotations
 
+import itertools
 import sys
 from pathlib import Path
 
@@ -98,3 +99,21 @@ def test_supply_phases_only():
     assert model.rows == []  # no record phase
     assert model.now["produced_kg"] > 0 and model.now["supply_kg"] > 0
     assert "overdose_deaths" not in model.now and "price_index" not in model.now
+
+
+def test_the_precursor_balance_closes_every_step_as_the_engine_s():
+    """Review s11 finding 9: the Mesa peer recorded precursor bought and resold as the
+    engine does, but an arrested or exiting actor's precursor vanished unrecorded. Now
+    every step's change of the precursor stock is bought - produced - seized - lost, as
+    in fentanet's series (phases/record.py)."""
+    sc = prepare("toy", interventions=[{"kind": "lab_raids", "intensity": 20.0}])
+    model = mesa_toy.TradeModel(sc, build_network(sc), seed=3)
+    for _ in range(52):
+        model.step()
+    rows = model.rows
+    assert sum(r.get("seized_precursor_kg", 0.0) for r in rows) > 0  # raids take stocks
+    for before, row in itertools.pairwise(rows):
+        change = row["precursor_stock_kg"] - before["precursor_stock_kg"]
+        flows = (row.get("precursor_bought_kg", 0.0) - row.get("produced_kg", 0.0)
+                 - row.get("seized_precursor_kg", 0.0) - row.get("lost_precursor_kg", 0.0))
+        assert change == pytest.approx(flows, rel=1e-9, abs=1e-9), row["step"]
