@@ -247,15 +247,20 @@ def test_case_data_naming_groups_reads_without_a_warning():
                               "organization": ["gang", "gang"]}))
 
 
-def test_replacement_by_organization_after_the_organization_is_removed():
-    from fentanet.analysis import resilience
-
-    net = two_organizations()
+def with_spare_lab() -> Network:
+    """:func:`two_organizations` with lab2 of O1, supplied and with no route of its own:
+    the lab that replaces lab1 while O1 stands."""
     extra = pd.DataFrame({"id": ["lab2"], "kind": ["lab"], "organization": ["O1"],
                           "capacity": [8.0]})
     links = pd.concat([_links(), pd.DataFrame({"source": ["sup"], "target": ["lab2"],
                                                "kind": ["supplies"]})])
-    net = Network(pd.concat([_actors(), extra]), links)
+    return Network(pd.concat([_actors(), extra]), links)
+
+
+def test_replacement_by_organization_after_the_organization_is_removed():
+    from fentanet.analysis import resilience
+
+    net = with_spare_lab()
     # lab2 (O1, no route of its own) takes over lab1's links while O1 stands
     rep = resilience(net, ["lab1"], measure="flow", replacement="organization")
     assert rep["replaced_by"].tolist() == [None, "lab2"]
@@ -290,12 +295,7 @@ def test_a_view_without_the_organizations_is_refused_by_the_simulation():
 def test_replacement_by_organization_on_the_people_without_the_organizations():
     from fentanet.analysis import resilience
 
-    net = two_organizations()
-    extra = pd.DataFrame({"id": ["lab2"], "kind": ["lab"], "organization": ["O1"],
-                          "capacity": [8.0]})
-    links = pd.concat([_links(), pd.DataFrame({"source": ["sup"], "target": ["lab2"],
-                                               "kind": ["supplies"]})])
-    net = Network(pd.concat([_actors(), extra]), links)
+    net = with_spare_lab()
     people = net.select(actor_kinds=[k for k in ACTOR_KINDS if k != "organization"])
     # O1 is a group label in the view: lab2 takes over lab1's links, the flow goes on
     rep = resilience(people, ["lab1"], measure="flow", replacement="organization")
