@@ -335,3 +335,19 @@ def test_replacement_says_the_organization_column_is_empty():
     with pytest.raises(InputError, match=r"in network 'plain' it has no 'organization' "
                                          r"actor attribute, and it has no member_of links"):
         resilience(no_column, ["lab1"], replacement="organization")
+
+
+def test_the_simulation_refuses_a_membership_naming_an_actor_of_another_kind():
+    """dlr2 (independent) naming trf1, a trafficker, as its organization: analyses may read
+    it as a group label, but a simulation would run trf1 as an organization (its members,
+    leader, suspension and failure)."""
+    actors = _actors()
+    actors.loc[actors["id"] == "dlr2", "organization"] = "trf1"
+    net = Network(actors, _links(), name="misnamed")
+    with pytest.raises(InputError) as err:
+        fentanet.simulate("toy", seed=1, years=0.25, network=net)
+    assert err.value.field == "organization"
+    assert err.value.detail == (
+        "1 actor names as organization an actor that is not one: 'dlr2' names 'trf1', a "
+        "trafficker; expected the id of an actor of kind organization, or none for an "
+        "independent actor")

@@ -206,6 +206,15 @@ def build_state(net: Network) -> State:
                          "independents (Network.without([...]) of the organizations does; a "
                          "view that leaves them out, such as select or subgraph, keeps the "
                          "memberships as group labels)", file=net.source, field=MEMBERSHIP)
+    named = np.flatnonzero(org >= 0)
+    other = named[kind[org[named]] != KIND["organization"]]
+    if other.size:  # a name that is an actor's id, but not an organization's
+        v, o = int(other[0]), int(org[other[0]])
+        raise InputError(
+            f"{other.size} actor{'s' * (other.size > 1)} name{'s' * (other.size == 1)} as "
+            f"organization an actor that is not one: {label[v]!r} names {label[o]!r}, a "
+            f"{a['kind'].iloc[o]}; expected the id of an actor of kind organization, or none "
+            "for an independent actor", file=net.source, field=MEMBERSHIP)
     lk = _codes(net.links["kind"], LKIND, LKIND["tie"])
     mem = lk == LKIND["member_of"]
     org[src[mem]] = np.where(org[src[mem]] < 0, dst[mem], org[src[mem]])
