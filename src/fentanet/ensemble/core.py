@@ -247,18 +247,16 @@ def _checked(scenario: Any, variants: Any, sweep: Any, overrides: Mapping[str, A
     points = sweep_points(sweep)
     ranges = uncertain_ranges(uncertain)
     swept = {k for p in points for k in p}
-    if hasattr(sc, "override"):  # a fentanet scenario: never the run seed, nor the horizon,
-        from fentanet.simulate.scenario import check_drawn_and_swept  # step or calendar drawn
+    from fentanet.simulate.scenario import check_drawn_and_swept, check_variant_overrides
 
-        check_drawn_and_swept(ranges, sorted(swept))
+    if hasattr(sc, "override"):  # a fentanet scenario: never the run seed, nor the horizon,
+        check_drawn_and_swept(ranges, sorted(swept))  # step or calendar drawn
+    for v in variant_list:  # never the horizon, step, seed or world (common random numbers)
+        check_variant_overrides(v.name, v.overrides)
     # a parameter drawn per seed, or swept, must not be replaced by another value without a
     # word; a sweep point does replace an override of its own path (calibration's designs
     # move a parameter from the model's fixed value this way), and a variant's override one
     # set for every run (the variant differs from the baseline there)
-    from fentanet.simulate.scenario import check_variant_overrides
-
-    for v in variant_list:  # never the horizon, step, seed or world (common random numbers)
-        check_variant_overrides(v.name, v.overrides)
     one_role({"swept": swept, "uncertain": ranges}, field="uncertain")
     one_role({"set for every run": overrides or {}, "uncertain": ranges}, field="uncertain")
     for v in variant_list:

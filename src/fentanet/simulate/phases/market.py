@@ -79,7 +79,7 @@ def _update(target, demand0, price_min, price_max, g, price, supply_prev, consum
             t = price_max
         if not demand0[i] > 0:
             t = 1.0
-        t = min(max(t, price_min), price_max) if price_min <= price_max else price_max
+        t = min(max(t, price_min), price_max)  # price_min <= 1 <= price_max (params)
         price[i] += (t - price[i]) * g
         c = consumed[i]
         ref = supply_prev[i] if supply_prev[i] > 0 else c
