@@ -45,9 +45,8 @@ def _case():
         org[r], mode[r], loss[r], capacity[r], throughput[r] = o, m, x, c, t
     org[[0, 1]] = 10, 11
     capacity[[0, 1, 2]] = 5.0, 1.0, 1.0
-    src = np.array([0, 1, 1, 2], dtype=np.int64)
     dst = np.array([3, 6, 5, 7], dtype=np.int64)
-    return dict(li=np.arange(4, dtype=np.int64), src=src, dst=dst,
+    return dict(li=np.arange(4, dtype=np.int64), dst=dst,
                 s_loc=np.array([0, 1, 1, 2], dtype=np.int64),
                 senders=np.array([0, 1, 2], dtype=np.int64),
                 link_alive=np.ones(4, dtype=bool), alive=np.ones(n, dtype=bool), kind=kind,
@@ -160,7 +159,7 @@ def test_the_hazard_is_rate_times_the_excess_per_year():
     at = -math.log1p(-u) / (0.4 * 0.02)  # the rate at which p equals u
     for rate, moves in ((at * 0.99, False), (at * 1.01, True)):
         labs, _ = _run(rate=rate, senders=np.array([0], dtype=np.int64),
-                       li=np.arange(1, dtype=np.int64), src=np.array([0]), dst=np.array([3]),
+                       li=np.arange(1, dtype=np.int64), dst=np.array([3]),
                        s_loc=np.array([0]), link_alive=np.ones(1, dtype=bool))
         assert (labs == [0]) is moves
     assert _run(rate=0.0) == ([], [])
@@ -184,9 +183,10 @@ def test_the_room_hazard_is_rate_times_the_excess_per_year():
 SCREEN = [{"kind": "border_security", "modes": ["air"], "start": 0.25, "intensity": 20.0}]
 
 
-LOSS_ONLY = {"params.adaptation.reroute_room": False}
-"""The loss motive alone (the default): with re-routing for room the toy's labs have other
-routes with room before the screening starts, and few move for losses."""
+LOSS_ONLY = {"params.adaptation.reroute_room": False,
+             "params.adaptation.reroute_traffickers": False}
+"""The labs' loss motive alone: with re-routing for room the toy's labs have other routes
+with room before the screening starts, and few move for losses."""
 ROOM = {"params.adaptation.reroute_room": True}
 WEEKS = 7
 """The week (counted from 1) in which the hand-made network's held-back labs move."""
@@ -204,6 +204,14 @@ def test_invariants_and_new_links_on_the_toy_with_strong_screening():
                               & (a.kind[ln.src] == LAB) & (a.kind[ln.dst] == ROUTE)]
         pairs = set(zip(ln.src[new].tolist(), ln.dst[new].tolist(), strict=True))
         assert len(pairs) == new.size  # no lab links twice to one route
+        # traffickers' new links (the last ones from routes to traffickers): not from air,
+        # and no route links twice to one trafficker
+        m = int(s["reroutes_traffickers"].sum())
+        fed = np.arange(ln.n)[(ln.kind == LKIND["ships"]) & (a.kind[ln.src] == ROUTE)
+                              & (a.kind[ln.dst] == KIND["trafficker"])]
+        assert m >= 1 and (s["reroutes_traffickers"][s["time"] < 0.25] == 0).all()
+        assert (a.mode[ln.src[fed[-m:]]] != 1).all()
+        assert len(set(zip(ln.src[fed].tolist(), ln.dst[fed].tolist(), strict=True))) == fed.size
         if room:
             assert n >= 1 and s["reroutes_room"].sum() >= 1
             continue
@@ -372,3 +380,77 @@ def test_the_held_back_share_counts_room_refused_not_cash():
     assert (held[-1] < 0.02).all()
     held, shipped, _ = run(2.6, broke=False)  # cash, little room: held back
     assert (shipped > 0).all() and (held[-1] > 0.3).all()
+
+
+def test_traffickers_reroute_by_the_labs_rule_by_hand():
+    """trf-00 is fed by organization 0's air route alone, which loses 0.6 of its recent
+    shipments: it links from its organization's land or postal route (another mode), the
+    one with the more spare room (capacity * dt less what it carried: postal, which
+    carried 0.2 of its room, against land's 0.5). trf-01 is fed by
+    all three (capacity-weighted share 0.6 / 3 = 0.2): at the threshold, it stays. A lab
+    that re-routed to that route in the same step took its room first: then the other."""
+    from simkit import supply_network
+
+    net = supply_network()
+    lk = net.links
+    net = type(net)(actors=net.actors, links=lk[~(lk["source"].isin(["rte-00", "rte-02"])
+                                                  & (lk["target"] == "trf-00"))],
+                    meta=net.meta)
+    sim, slot = _sim_of(net, reroute=False, reroute_room=False, reroute_rate=1e12)
+    sim.run_step()
+    a, ln = sim.s.actors, sim.s.links
+    land, air, postal = slot["rte-00"], slot["rte-01"], slot["rte-02"]
+    a.loss[:] = 0.0
+    a.loss[air] = 0.6
+    room = a.capacity[land] * sim.dt
+    a.throughput[[land, postal]] = 0.5 * room, 0.2 * room  # carried this step
+    spare = a.capacity * sim.dt - a.throughput
+    first, other = postal, land
+    none = np.zeros(0, dtype=np.int64)
+    takers, sources = adaptation._reroute_traffickers(sim, none, none)
+    assert (takers.tolist(), sources.tolist()) == ([slot["trf-00"]], [first])
+    # a lab's claim of this step on that route (its capacity * dt) leaving it less spare
+    # room than the other: the other; leaving it more: the same
+    lab = slot["lab-10"]
+    gap = spare[first] - spare[other]
+    for claim, chosen in ((1.01 * gap, other), (0.99 * gap, first)):
+        a.capacity[lab] = claim / sim.dt
+        takers, sources = adaptation._reroute_traffickers(sim, np.array([lab]),
+                                                          np.array([first]))
+        assert (takers.tolist(), sources.tolist()) == ([slot["trf-00"]], [chosen])
+    a.capacity[lab] = 60.0
+    # appended as a route's ships link and counted in the step's row; in the next step
+    # trf-00's share is (0.6 (1 - g) + the air step's own loss g) / 2 over air and postal,
+    # still above 0.2: it links from land as well
+    n0 = ln.n
+    adaptation._reroute(sim)
+    assert (ln.src[n0:].tolist(), ln.dst[n0:].tolist()) == ([first], [slot["trf-00"]])
+    assert ln.kind[n0] == LKIND["ships"] and sim.now["reroutes_traffickers"] == 1.0
+    sim.run_step()
+    assert sim.rows[-1]["reroutes_traffickers"] == 1.0
+    assert (ln.src[n0 + 1:].tolist(), ln.dst[n0 + 1:].tolist()) == ([other], [slot["trf-00"]])
+    # fed by all three (once the stages see the new link), its share a third of air's:
+    # at most the threshold, nobody moves
+    sim.topo.sync(sim.s)
+    a.loss[:] = 0.0
+    a.loss[air] = 0.6
+    assert adaptation._reroute_traffickers(sim, none, none)[0].size == 0
+
+
+def test_the_traffickers_rule_off_and_at_a_threshold_never_reached_are_the_same_run():
+    """Off, the run is the one where no trafficker's routes lose more than the threshold
+    (every column bit for bit; the labs' loss motive off in all three, as it shares the
+    threshold); on, under strong screening of air, traffickers fed by air link from other
+    routes and the run differs. Without an intervention no toy trafficker moves."""
+    sc = load("toy").override({"params.adaptation.reroute": False})
+    off, never, on = off_never_on(sc, {"params.adaptation.reroute_traffickers": False},
+                                  {"params.adaptation.reroute_threshold": 1.0}, seed=1,
+                                  years=1.0, interventions=SCREEN)
+    pd.testing.assert_frame_equal(off, never)
+    assert (off["reroutes_traffickers"] == 0).all() and on["reroutes_traffickers"].sum() > 0
+    assert not off.equals(on)
+    base_on = fentanet.simulate(sc, seed=1, years=1.0).series
+    base_off = fentanet.simulate(
+        sc.override({"params.adaptation.reroute_traffickers": False}), seed=1,
+        years=1.0).series
+    pd.testing.assert_frame_equal(base_off, base_on)

@@ -318,6 +318,11 @@ class AdaptationParams(_Group):
     reroute_threshold: float = P(0.2, ASSUMPTION, "recent loss share of a lab's routes "
                                  "(capacity-weighted) above which it looks for a new route",
                                  ge=0, le=1)
+    reroute_traffickers: bool = P(
+        True, NARCOLOGIC, "a trafficker (a receiver of routes) whose routes lose a high share "
+        "of recent shipments links from another alive route with lower recent losses and "
+        "spare room, by the labs' rule (reroute_threshold, reroute_rate; its "
+        "organization's first, another mode first)")
     reroute_room: bool = P(
         True, ASSUMPTION, "a lab that cannot ship what it could (its offer held back for "
         "lack of room on its routes) links to another alive route with spare room and a "

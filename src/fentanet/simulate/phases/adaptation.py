@@ -34,7 +34,10 @@
   organization if it has one such route, else any; of a mode none of its routes has
   first; then the most spare room (ties: the lowest slot). Labs go in slot order, each
   taking its capacity * dt from the route's spare room. The link is seen from the next
-  step on.
+  step on. Traffickers re-route by the same rule (``reroute_traffickers``, stream
+  ``adaptation.reroute_traffickers``): a receiver of routes whose routes' recent loss share
+  exceeds the threshold links from a new route, chosen as a lab's, after the labs of the
+  step took their room.
 - Replacement of independent sellers (``seller_replacement``): the place of an arrested
   dealer or marketplace without an organization is taken by a newcomer after the delay, at
   ``seller_replacement_rate``; newcomers and recruits join in one call, so the ties formed
@@ -77,7 +80,7 @@ def run(sim) -> None:
         _entry(sim)
     if ad.exit:
         _exit(sim)
-    if ad.reroute or ad.reroute_room:
+    if ad.reroute or ad.reroute_room or ad.reroute_traffickers:
         _reroute(sim)
     if ad.migration and sim.orphans.size:
         _migration(sim)
@@ -943,28 +946,58 @@ def _reroute(sim, warmup: bool = False):
     ad, st = sim.p.adaptation, sim.topo.stages["lab"]
     a = sim.s.actors
     by_loss, by_room = ad.reroute and not warmup, ad.reroute_room
-    if not st.size or not (by_loss or by_room):
-        sim.now["reroutes"] = sim.now["reroutes_room"] = 0.0
-        return
-    labs, routes, n_room = _reroutes(
-        st.li, st.src, st.dst, st.s_loc, st.senders, sim.s.links.alive, a.alive, a.kind,
-        a.org, a.mode, a.loss, a.capacity, a.throughput, a.uid, sim.topo.slots("route"),
-        KIND["route"], sim.dt, ad.reroute_threshold, ad.reroute_rate,
-        sim.streams.prefix("adaptation.reroute", sim.step), by_loss, by_room, a.held, a.spare,
-        ad.reroute_room_threshold, ad.reroute_room_rate,
-        sim.streams.prefix("adaptation.reroute_room", sim.step))
-    if labs.size:
-        add_links(sim, labs, routes, "ships")
+    labs = routes = _NO_SLOTS
+    n_room = 0
+    if st.size and (by_loss or by_room):
+        labs, routes, n_room = _reroutes(
+            st.li, st.dst, st.s_loc, st.senders, sim.s.links.alive, a.alive, a.kind, a.org,
+            a.mode, a.loss, a.capacity, a.throughput, a.uid, sim.topo.slots("route"),
+            KIND["route"], sim.dt, ad.reroute_threshold, ad.reroute_rate,
+            sim.streams.prefix("adaptation.reroute", sim.step), by_loss, by_room, a.held,
+            a.spare, ad.reroute_room_threshold, ad.reroute_room_rate,
+            sim.streams.prefix("adaptation.reroute_room", sim.step))
+    takers, sources = _reroute_traffickers(sim, labs, routes) if (
+        ad.reroute_traffickers and not warmup) else (_NO_SLOTS, _NO_SLOTS)
+    if labs.size or takers.size:  # one append: the labs' links, then the traffickers'
+        add_links(sim, np.concatenate((labs, sources)), np.concatenate((routes, takers)),
+                  "ships")
     sim.now["reroutes"] = float(labs.size - n_room)
     sim.now["reroutes_room"] = float(n_room)
+    sim.now["reroutes_traffickers"] = float(takers.size)
+
+
+def _reroute_traffickers(sim, labs, routes):
+    """Traffickers' re-routing (module docstring): the receivers of routes that link from
+    a new route this step, and those routes, by the lab's loss rule (:func:`_reroutes`
+    over the route stage's links, seen from their receiving end), after the labs' new
+    links of the step (``labs`` to ``routes``) took their capacity * dt off the routes'
+    spare room. Returns (receivers, routes), the receivers in slot order."""
+    ad, st = sim.p.adaptation, sim.topo.stages["route"]
+    a = sim.s.actors
+    if not st.size:
+        return _NO_SLOTS, _NO_SLOTS
+    carried = a.throughput
+    if labs.size:  # the room the labs took, as carried
+        carried = carried.copy()
+        np.add.at(carried, routes, a.capacity[labs] * sim.dt)
+    takers, sources, _ = _reroutes(
+        st.li, st.src, st.d_loc, st.receivers, sim.s.links.alive, a.alive, a.kind, a.org,
+        a.mode, a.loss, a.capacity, carried, a.uid, sim.topo.slots("route"), KIND["route"],
+        sim.dt, ad.reroute_threshold, ad.reroute_rate,
+        sim.streams.prefix("adaptation.reroute_traffickers", sim.step), True, False,
+        np.zeros(a.n), a.spare, 1.0, 0.0, np.uint64(0))  # the room motive's inputs: off
+    return takers, sources
 
 
 @numba.njit(cache=True)
-def _reroutes(li, src, dst, s_loc, senders, link_alive, alive, kind, org, mode, loss,
+def _reroutes(li, dst, s_loc, senders, link_alive, alive, kind, org, mode, loss,
               capacity, throughput, uid, routes, route_kind, dt, threshold, rate, prefix,
               by_loss, by_room, held, through, room_threshold, room_rate, room_prefix):
     """The labs that re-route this step and their new routes (module docstring), from the
-    lab stage's links (``s_loc``: local number of each link's sender among ``senders``).
+    lab stage's links (``dst``: each link's route; ``s_loc``: the local number of its lab
+    among ``senders``). Traffickers' re-routing runs it over the route stage's links seen
+    from their receiving end (``dst`` the links' routes, ``s_loc`` and ``senders`` the
+    receivers), by losses alone.
     Two hazards, each with its own keyed uniform: losses (``by_loss``; the routes'
     capacity-weighted recent loss share above ``threshold``, stream ``prefix``) and room
     (``by_room``; the lab's recent held-back share ``held`` above ``room_threshold``,
