@@ -1131,7 +1131,7 @@ class TradeModel(mesa.Model):
             self.entry()
         if ad.exit:
             self.exit()
-        if ad.reroute or ad.reroute_room:
+        if ad.reroute or ad.reroute_room or ad.reroute_traffickers:
             self.reroute()
         if ad.migration and self.orphans:
             self.migration()
@@ -1336,6 +1336,8 @@ class TradeModel(mesa.Model):
         Else labs whose recent held-back share exceeds its threshold link, with
         ``1 - exp(-room_rate * excess * dt)``, to one with spare room as pass-through and a
         loss share at most the threshold: their organization's first, then the most room.
+        Then traffickers (receivers of routes, by uid) whose routes' share exceeds the
+        threshold link from a route by the labs' loss rule, after the labs took their room.
         ``loss`` off (the spin-up): room alone."""
         ad, dt = self.p.adaptation, self.dt
         by_loss, by_room = loss and ad.reroute, ad.reroute_room
@@ -1377,6 +1379,33 @@ class TradeModel(mesa.Model):
                 new_room += why == "room"
         self.now["reroutes"] = new
         self.now["reroutes_room"] = new_room
+        self.now["reroutes_traffickers"] = self.reroute_traffickers(routes, spare) if (
+            loss and ad.reroute_traffickers) else 0
+
+    def reroute_traffickers(self, routes: list, spare: dict) -> int:
+        """Traffickers' re-routing (see :meth:`reroute`): the new links from routes."""
+        ad, dt = self.p.adaptation, self.dt
+        fed: dict[Actor, list] = defaultdict(list)
+        for r in routes:
+            for ln in r.out:
+                fed[ln.dst].append(r)
+        new = 0
+        for t in sorted((x for x in fed if x.alive), key=lambda x: x.uid):
+            mine = fed[t]
+            w = sum(r.capacity for r in mine)
+            share = sum(r.capacity * r.loss for r in mine) / w if w > 0 else 0.0
+            if not (share > ad.reroute_threshold and self.rng.random() < -math.expm1(
+                    -ad.reroute_rate * (share - ad.reroute_threshold) * dt)):
+                continue
+            modes = {r.mode for r in mine}
+            best = max((r for r in routes if spare[r] > 0 and r.loss < share and r not in mine),
+                       key=lambda r: (t.org is not None and r.org is t.org, r.mode not in modes,
+                                      spare[r], -r.uid), default=None)
+            if best is not None:
+                spare[best] -= t.capacity * dt
+                self.add_link(best, t, "ships", math.nan, 1.0)
+                new += 1
+        return new
 
     def join(self, x: Actor) -> None:
         """An entrant joins the model's lists."""
