@@ -124,6 +124,34 @@ def test_model_doc_lists_every_parameter():
         assert f"`{name}`" in doc, name
 
 
+def test_model_doc_parameter_table_is_the_codes():
+    """docs/model.md section 8's table is parameter_markdown() as it stands, and its count
+    is the code's: the table was kept by hand and had drifted (a citation of DESIGN.md, a
+    source cut short, 73 parameters where the code has 74). Engine: 74 parameters, 13
+    sourced; population: 30, 5 sourced; in all 104, 18 sourced, 86 assumptions."""
+    from pathlib import Path
+
+    from fentanet.simulate import population
+    from fentanet.simulate.params import parameter_markdown
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "model.md").read_text()
+    section = doc[doc.index("## 8. Parameters"):doc.index("## 9.")]
+    assert parameter_markdown() in section
+    engine = parameter_table()
+    n, sourced = len(engine), int((engine["source"] != "assumption").sum())
+    people = population.parameter_table()
+    n_p = len(people)
+    sourced_p = n_p - int(people["source"].str.startswith("assumption").sum())
+    assert (n, sourced, n_p, sourced_p) == (74, 13, 30, 5)
+    words = " ".join(section.split())
+    assert (f"Engine: {n} parameters, {sourced} with a published source, {n - sourced} "
+            "assumptions.") in words
+    assert (f"Population model: {n_p} parameters, {sourced_p} with a published source, "
+            f"{n_p - sourced_p} marked") in words
+    assert (f"In all, {n + n_p} parameters: {sourced + sourced_p} sourced, "
+            f"{n - sourced + n_p - sourced_p} assumptions.") in words
+
+
 def test_integer_fields_are_known_by_path():
     """Fields that take whole numbers only (drawn as such by ``ensemble(uncertain=)``): in
     the scenario, its parameters and its generator spec (an open mapping in the scenario)."""

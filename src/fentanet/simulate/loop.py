@@ -142,7 +142,9 @@ class Sim:
         enforcement or population change and the price fixed at 1, so stocks and cash
         settle; of adaptation only re-routing for room (labs held back by their routes'
         room find room, :func:`fentanet.simulate.phases.adaptation.warmup`); the retail
-        offer at that steady state is each market's reference supply S0 of the price index.
+        offer at that steady state (its mean over the spin-up's last quarter) is each
+        market's reference supply S0 of the price index, and the share of demand met (the
+        same mean) the status quo of its availability, which is clipped to [0, 1].
         Draws use negative steps, the same in every variant (interventions start at time 0
         or later), so common random numbers hold. No insolvency is applied here: a trade
         that cannot pay its upkeep is warned of (:meth:`_warn_not_viable`)."""

@@ -121,8 +121,9 @@ class RouteParams(_Group):
     screening_gain: float = P(
         1.0, ASSUMPTION, "border and postal screening: S = 1 + gain * intensity", ge=0)
     protection_per_official: float = P(
-        0.3, ASSUMPTION, "share of inspection (and of detection) each protecting official "
-        "removes: protection = 1 - (1 - x)^officials", ge=0, le=1)
+        0.3, ASSUMPTION, "share of a route's inspection each protecting official removes: "
+        "protection = 1 - (1 - x)^officials (seizures only; the detection hazard has its own, "
+        "enforcement.protection_per_official)", ge=0, le=1)
     cover_per_business: float = P(
         0.2, ASSUMPTION, "share of inspection each fronting business removes", ge=0, le=1)
     displacement: bool = P(True, NARCOLOGIC, "shipments shift toward routes with lower "
@@ -144,7 +145,8 @@ class MarketParams(_Group):
     """Retail markets: demand, price and potency."""
 
     elasticity: float = P(0.5, GALLET, "absolute price elasticity of demand: D = D0 * "
-                          "P^-elasticity; price target P = (D / S)^(1 / elasticity)", gt=0)
+                          "P^-elasticity; price target P = ((D / D0) / (S / S0))^(1 / "
+                          "elasticity), S0 the status quo's retail offer", gt=0)
     price_min: float = P(0.5, ASSUMPTION, "lower bound of the price index (at most 1)",
                          gt=0)
     price_max: float = P(4.0, ASSUMPTION, "upper bound of the price index (at least 1)",
@@ -231,16 +233,20 @@ class EnforcementParams(_Group):
         ASSUMPTION, "base detection hazard per year by kind at activity 1 (order of the "
         "annual arrest risk of retail sellers in Reuter & Kleiman, Crime and Justice 1986); "
         "legitimate suppliers are never detected")
-    effort_gain: float = P(1.0, ASSUMPTION, "an enforcement intervention multiplies the "
-                           "hazard of the kinds it acts on by 1 + gain * intensity", ge=0)
-    target_gain: float = P(4.0, ASSUMPTION, "targeted actors' hazard is further multiplied by "
-                           "1 + gain * intensity", ge=0)
+    effort_gain: float = P(1.0, ASSUMPTION, "an enforcement intervention without a target "
+                           "multiplies the hazard of the kinds it acts on by 1 + gain * "
+                           "intensity", ge=0)
+    target_gain: float = P(4.0, ASSUMPTION, "a targeted operation multiplies its targets' "
+                           "hazard by 1 + gain * intensity, in place of the kind-wide 1 + "
+                           "effort_gain * intensity: the other actors of its kinds keep their "
+                           "hazard", ge=0)
     activity_exponent: float = P(0.5, ASSUMPTION, "theta: hazard grows with activity^theta, "
                                  "activity = throughput / capacity", ge=0)
     min_activity: float = P(0.1, ASSUMPTION, "floor of activity (idle actors stay visible)",
                             gt=0, le=1)
     protection_per_official: float = P(0.3, ASSUMPTION, "share of detection hazard removed "
-                                       "per protecting official", ge=0, le=1)
+                                       "per protecting official (a route's inspection has "
+                                       "its own, routes.protection_per_official)", ge=0, le=1)
     asset_share: float = P(0.5, ASSUMPTION, "share of an organization's cash and hoard seized "
                            "when its leader or a lieutenant is arrested", ge=0, le=1)
     known_share: float = P(0.3, ASSUMPTION, "share of links the police know at the start",
@@ -283,7 +289,8 @@ class AdaptationParams(_Group):
     closure_ties: int = P(1, ASSUMPTION, "extra ties a recruit forms to friends of friends "
                           "(triadic closure)", ge=0)
     suspension: bool = P(True, MADTOR, "an organization that loses a large share of members "
-                         "at once suspends procurement for a while")
+                         "at once suspends procurement and production for a while (its labs "
+                         "and marketplaces buy no precursor, its labs make nothing)")
     suspension_share: float = P(0.3, ASSUMPTION, "share of members lost within the loss "
                                 "window that triggers suspension", gt=0, le=1)
     suspension_on_leadership: bool = P(
@@ -358,8 +365,10 @@ class PublicHealthParams(_Group):
                                "drug take-back at intensity 1", ge=0, le=1)
     oversight_effect: float = P(0.3, ASSUMPTION, "share of diversion removed by prescriber "
                                 "oversight at intensity 1 (besides arrests)", ge=0, le=1)
-    scam_avoidance: float = P(0.2, ASSUMPTION, "share of online retail demand lost per unit of "
-                              "scam and counterfeit awareness", ge=0, le=1)
+    scam_avoidance: float = P(0.2, ASSUMPTION, "share of online sellers' retail offer withheld "
+                              "per unit of scam and counterfeit awareness (buyers avoid them; "
+                              "the markets' demand is unchanged, so the offer counted in the "
+                              "price falls)", ge=0, le=1)
 
 
 INTERVENTION_KINDS: dict[str, dict[str, Any]] = {
@@ -506,3 +515,25 @@ def parameter_table(model: type[BaseModel] = Params, prefix: str = "") -> pd.Dat
     if not rows:
         return pd.DataFrame(columns=["parameter", "default", "source", "description"])
     return pd.concat(rows, ignore_index=True)
+
+
+def _markdown_value(value: Any) -> str:
+    """A default as section 8 of docs/model.md writes it: on/off, ``key value`` pairs,
+    numbers in the shortest form with the exponent unpadded (2e7, 1.5e6)."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_markdown_value(x)}" for k, x in value.items())
+    if isinstance(value, float | int):
+        return f"{value:g}".replace("e+0", "e").replace("e+", "e")
+    return str(value)
+
+
+def parameter_markdown() -> str:
+    """The parameter table of docs/model.md section 8, from :func:`parameter_table`
+    (generated: a test keeps the doc's table and its count in step with the code)."""
+    lines = ["| parameter | default | source | meaning |", "|---|---|---|---|"]
+    for r in parameter_table().itertuples():
+        lines.append(f"| `{r.parameter}` | {_markdown_value(r.default)} | {r.source} | "
+                     f"{r.description} |")
+    return "\n".join(lines)

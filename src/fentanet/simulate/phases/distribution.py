@@ -4,9 +4,10 @@ Wholesale stages move product marketplace -> dealer, trafficker -> trafficker/de
 dealer -> dealer (each room- and cash-limited, see :func:`fentanet.simulate.kernels.plan`).
 Retail: dealers and marketplaces offer ``min(stock, capacity * dt)`` to their markets over
 ``sells_to`` links, split by link weight; a market buys ``min(demand, offered)`` where
-demand is ``D0 * (people using / people using at start) * price^-elasticity * dt``. Online
-sellers lose a share of demand to scam and counterfeit awareness. Consumption leaves the
-system; revenue goes to the sellers' payers.
+demand is ``D0 * (people using / people using at start) * price^-elasticity * dt``. Under
+scam and counterfeit awareness online sellers (marketplaces, online dealers) offer ``1 -
+scam_avoidance * coverage`` of that, keeping the rest in stock; demand is unchanged.
+Consumption leaves the system; revenue goes to the sellers' payers.
 """
 
 from __future__ import annotations

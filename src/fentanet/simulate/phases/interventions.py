@@ -3,8 +3,9 @@
 Every intervention in force (``start <= t < end``) adds its effect: enforcement efforts
 multiply the detection hazard of the kinds they act on by ``1 + effort_gain * intensity``
 (an organization takedown: of the members of organizations of those kinds only);
-targeted operations multiply their targets' hazard by ``1 + target_gain * intensity``
-(targets recomputed every ``retarget_every`` on the network the police know); a one-time
+targeted operations multiply their targets' hazard by ``1 + target_gain * intensity`` in
+place of that, the other actors of their kinds keeping theirs (targets recomputed every
+``retarget_every`` on the network the police know); a one-time
 operation (``once``) strikes in its first step and, without an ``end``, is over after it
 (with an ``end`` the raised hazard on its targets lasts until then); screening
 raises inspection of route modes; public-health levers set coverages for the population
