@@ -219,7 +219,6 @@ class Actor(mesa.Agent):
             self.model.insolvent.append(self)
         self.cash = max(self.cash - self.due, 0.0)
         self.due = 0.0
-        self.model.now["cash_usd"] += self.cash
 
     # --- 9 enforcement -----------------------------------------------------------------------
     def detect(self) -> None:
@@ -1453,6 +1452,7 @@ class TradeModel(mesa.Model):
         now["seized_kg"] = now["seized_routes_kg"] + now["seized_stock_kg"]
         now["stock_kg"] = sum(x.product for x in self.actors)
         now["precursor_stock_kg"] = sum(x.precursor for x in self.actors)
+        now["cash_usd"] = sum(x.cash for x in self.actors if x.alive)
         self.rows.append({"step": self.step_no, "time": self.t, **now})
 
     def run(self, steps: int):

@@ -195,3 +195,46 @@ def test_the_price_index_keeps_its_last_value_while_nothing_is_bought():
                           network=fentanet.Network(net.actors, links, directed=True)).series
     assert (s["supply_kg"] == 0).all()
     assert (s["price_index"] == 1.0).all() and (s["entrants"] == 0).all()
+
+
+
+def test_cash_is_the_usable_cash_of_alive_actors_at_the_steps_end(monkeypatch):
+    # cash_usd was read in the money phase (8): before enforcement seized assets at the
+    # arrests of leaders and lieutenants and adaptation zeroed the cash of failed
+    # organizations (phases 9 and 10), and over every slot, the cash an arrested dealer
+    # left in its niche included; it is read in the record phase, over the alive actors
+    from fentanet.simulate import loop
+
+    after_money = []  # the cash of every slot as the money phase left it, each step
+
+    def spy(sim):
+        money(sim)
+        after_money.append(sim.s.actors.cash.copy())
+
+    money = dict(loop.PHASES)["money"]
+    monkeypatch.setattr(loop, "PHASES", tuple((name, spy if name == "money" else f)
+                                              for name, f in loop.PHASES))
+    sc = prepare("toy", years=0.5, interventions=[
+        {"kind": "organization_takedown", "start": 0.05, "intensity": 3.0},
+        {"kind": "trafficker_enforcement", "start": 0.05, "intensity": 3.0}])
+    sim = loop.Sim(sc, build_network(sc), 2)
+    a = sim.s.actors
+    share = sc.params.enforcement.asset_share
+    gone_held, seized_steps = [], 0
+    while sim.step < sim.n_steps:
+        sim.run_step()
+        row, before = sim.rows[-1], after_money[-1]
+        alive = a.alive
+        assert row["cash_usd"] == pytest.approx(float(a.cash[alive].sum()), rel=1e-12)
+        gone_held.append(float(a.cash[~alive].sum()))
+        # the organizations whose leader or a lieutenant was arrested lost a share of the
+        # cash they held after the money phase, and that share is not in the step's cash
+        n = before.size  # entrants of the step come after
+        hit = np.flatnonzero((a.kind[:n] == KIND["organization"]) & alive[:n]
+                             & (a.cash[:n] < before * (1 - 1e-12)))
+        if row["money_seized_usd"] > 0:  # no anti-money-laundering: assets only
+            seized_steps += 1
+            assert hit.size
+            np.testing.assert_allclose(a.cash[hit], before[hit] * (1 - share), rtol=1e-12)
+    # both reasons the old reading was off happen in this run
+    assert max(gone_held) > 0 and seized_steps > 0

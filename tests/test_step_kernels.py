@@ -13,16 +13,18 @@ from fentanet.simulate.phases import record
 
 
 @numba.njit
-def _tally_plain(kind, alive, product, precursor, n_kinds):
+def _tally_plain(kind, alive, product, precursor, cash, n_kinds):
     counts = np.zeros(n_kinds)
     stock = 0.0
     prec = 0.0
+    held = 0.0
     for i in range(kind.size):
         if alive[i]:
             counts[kind[i]] += 1.0
+            held += cash[i]
         stock += product[i]
         prec += precursor[i]
-    return counts, stock, prec
+    return counts, stock, prec, held
 
 
 def _assert_same(got, want):
@@ -37,19 +39,21 @@ def test_tally_counts_and_sums_as_the_plain_loop(n):
     alive = rng.random(n) < 0.97
     product = np.where(rng.random(n) < 0.4, rng.lognormal(0, 3, n), 0.0)
     precursor = np.where(rng.random(n) < 0.03, rng.lognormal(0, 3, n), 0.0)
-    _assert_same(record._tally(kind, alive, product, precursor, 13),
-                 _tally_plain(kind, alive, product, precursor, 13))
+    cash = np.where(rng.random(n) < 0.5, rng.lognormal(10, 3, n), 0.0)
+    _assert_same(record._tally(kind, alive, product, precursor, cash, 13),
+                 _tally_plain(kind, alive, product, precursor, cash, 13))
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 12), st.booleans(), st.floats(0, 1e12),
-                          st.floats(0, 1e12)), max_size=30))
+                          st.floats(0, 1e12), st.floats(0, 1e12)), max_size=30))
 def test_tally_hypothesis(rows):
-    kind, alive, product, precursor = (np.array(c) for c in zip(*rows, strict=True)) if rows \
-        else (np.zeros(0, np.int8), np.zeros(0, bool), np.zeros(0), np.zeros(0))
+    kind, alive, product, precursor, cash = (
+        (np.array(c) for c in zip(*rows, strict=True)) if rows
+        else (np.zeros(0, np.int8), np.zeros(0, bool), np.zeros(0), np.zeros(0), np.zeros(0)))
     kind = kind.astype(np.int8)
-    _assert_same(record._tally(kind, alive, product, precursor, 13),
-                 _tally_plain(kind, alive, product, precursor, 13))
+    _assert_same(record._tally(kind, alive, product, precursor, cash, 13),
+                 _tally_plain(kind, alive, product, precursor, cash, 13))
 
 
 def test_clear_sets_every_entry_to_plus_zero():
@@ -95,13 +99,11 @@ def _settle_plain(li, src, dst, link_alive, alive, kind, payer, dirty, cash, hoa
             hoard[i] += x - usable
         dirty[i] = 0.0
     out = []
-    held = 0.0
     for i in range(n):
         if due[i] > cash[i] + 1e-9 and alive[i] and due[i] > 0:
             out.append(i)
         cash[i] = max(cash[i] - due[i], 0.0)
-        held += cash[i]
-    return np.array(out, dtype=np.int64), seized, laundered, held
+    return np.array(out, dtype=np.int64), seized, laundered
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -73,14 +73,13 @@ def run(sim) -> None:
     a = s.actors
     st = sim.topo.stages["launders_for"]
     aml = 1.0 - np.exp(-p.aml_share * sim.efforts.aml)
-    insolvent, seized, laundered, cash = _settle(
+    insolvent, seized, laundered = _settle(
         st.li, st.src, st.dst, s.links.alive, a.alive, a.kind, a.payer, a.dirty, a.cash,
         a.hoard, sim.upkeep, sim.dt, float(aml), p.launder_fee, p.unlaundered_usable,
         KIND["marketplace"] if p.marketplaces_launder else -1)
     sim.insolvent = insolvent
     sim.now["money_seized_usd"] += seized
     sim.now["laundered_usd"] = laundered
-    sim.now["cash_usd"] = cash
 
 
 @numba.njit(cache=True)
@@ -89,7 +88,7 @@ def _settle(li, src, dst, link_alive, alive, kind, payer, dirty, cash, hoard, up
     """Launder or hoard each payer's revenue, then pay upkeep; payers of kind
     ``self_launder`` (-1: none) launder their own (tested where their revenue is, not in a
     pass of its own over the actors). Returns (insolvent payers, money seized, revenue
-    laundered, cash held).
+    laundered: gross, the part seized and the fee included).
 
     Three passes over the actors: the upkeep due (summed per payer in slot order) while the
     slots with revenue are listed (without a branch: most slots have none, and which do
@@ -126,11 +125,9 @@ def _settle(li, src, dst, link_alive, alive, kind, payer, dirty, cash, hoard, up
         dirty[i] = 0.0
     out = earned  # insolvent payers, over the list (read in full above)
     k = 0
-    held = 0.0
     for i in range(n):
         if due[i] > cash[i] + 1e-9 and alive[i] and due[i] > 0:
             out[k] = i
             k += 1
         cash[i] = max(cash[i] - due[i], 0.0)
-        held += cash[i]
-    return out[:k], seized, laundered, held
+    return out[:k], seized, laundered

@@ -1,5 +1,12 @@
 """Phase 11, record: this step's row of the series, and the material balance.
 
+The levels read here are the state at the step's end, after every phase: the alive actors
+per kind, the product and precursor held (``stock_kg``, ``precursor_stock_kg``) and
+``cash_usd``, the usable cash of the alive actors (the payers: organizations and
+independent actors). Cash seized at arrests and the cash of failed organizations are out of
+it in the step they go; the cash an arrested independent seller leaves in its niche counts
+again once a newcomer takes the place; hoarded (unlaundered, unusable) revenue is not in it.
+
 Material balance (checked every step): everything produced (initial stocks included)
 equals stocks + consumption + route seizures + stock seizures + losses; precursor bought
 from suppliers (initial stocks included) equals precursor stocks + precursor used +
@@ -58,8 +65,9 @@ def balance(sim, stock: float | None = None,
 
 
 @numba.njit(cache=True)
-def _tally(kind, alive, product, precursor, n_kinds):
-    """Alive actors per kind code; product and precursor held (each summed in slot order).
+def _tally(kind, alive, product, precursor, cash, n_kinds):
+    """Alive actors per kind code; product and precursor held; usable cash of the alive
+    actors (each summed in slot order).
 
     The counts go to four integer tallies in turn (slot ``i`` to tally ``i % 4``), added at
     the end: consecutive actors are mostly of one kind, and one tally would wait on its own
@@ -68,6 +76,7 @@ def _tally(kind, alive, product, precursor, n_kinds):
     c4 = np.zeros((4, n_kinds), dtype=np.int64)
     stock = 0.0
     prec = 0.0
+    held = 0.0
     n4 = n - n % 4
     for i in range(0, n4, 4):
         c4[0, kind[i]] += alive[i]
@@ -82,14 +91,19 @@ def _tally(kind, alive, product, precursor, n_kinds):
         prec += precursor[i + 1]
         prec += precursor[i + 2]
         prec += precursor[i + 3]
+        held += cash[i] if alive[i] else 0.0
+        held += cash[i + 1] if alive[i + 1] else 0.0
+        held += cash[i + 2] if alive[i + 2] else 0.0
+        held += cash[i + 3] if alive[i + 3] else 0.0
     for i in range(n4, n):
         c4[0, kind[i]] += alive[i]
         stock += product[i]
         prec += precursor[i]
+        held += cash[i] if alive[i] else 0.0
     counts = np.zeros(n_kinds)
     for c in range(n_kinds):
         counts[c] = c4[0, c] + c4[1, c] + c4[2, c] + c4[3, c]
-    return counts, stock, prec
+    return counts, stock, prec, held
 
 
 def run(sim) -> None:
@@ -97,7 +111,8 @@ def run(sim) -> None:
     a = s.actors
     row = {"step": sim.step, "time": sim.t}
     now = sim.now
-    counts, stock, prec = _tally(a.kind, a.alive, a.product, a.precursor, len(KIND))
+    counts, stock, prec, held = _tally(a.kind, a.alive, a.product, a.precursor, a.cash,
+                                       len(KIND))
     counts = counts.tolist()  # Python floats, the same values
     for col, code in _ACTIVE_COLUMNS:
         now[col] = counts[code]
@@ -108,6 +123,7 @@ def run(sim) -> None:
     now["seized_kg"] = now.get("seized_routes_kg", 0.0) + now.get("seized_stock_kg", 0.0)
     now["stock_kg"] = stock
     now["precursor_stock_kg"] = prec
+    now["cash_usd"] = held
     gap_p, gap_q = balance(sim, stock, prec)
     now["balance_error"] = max(gap_p, gap_q)
     row.update(now)
