@@ -84,10 +84,20 @@ def test_compare_out_with_runs_writes_series_bands_and_comparison(tmp_path, caps
     doc = json.loads((out / "summary.json").read_text())
     assert doc["variants"] == ["baseline", "nal"] and doc["seeds"] == [1, 2, 3]
     assert len(doc["runs"]) == 6 and "compare.csv" in doc["files"]
-    # the baseline paid nothing for naloxone: 0, not missing
+    # the baseline paid nothing for naloxone: 0, not missing, in every file (the bands
+    # gave it NaN over 0 runs while the series and the summary held 0)
     assert (series[series.variant == "baseline"].cost_naloxone_usd == 0).all()
     assert (summary.loc["baseline", "cost_naloxone_usd_total"] == 0).all()
     assert (summary.loc["nal", "cost_naloxone_usd_total"] > 0).all()
+    cost = bands[(bands.variant == "baseline") & (bands.metric == "cost_naloxone_usd")]
+    assert len(cost) == steps and (cost.runs == 3).all()
+    assert (cost[["mean", "q05", "q50", "q95"]] == 0).all().all()
+    cost = sb[(sb.variant == "baseline") & (sb.metric == "cost_naloxone_usd_total")]
+    assert cost.runs.item() == 3 and (cost[["mean", "q05", "q50", "q95"]] == 0).all().all()
+    nal = summary.loc["nal", "cost_naloxone_usd_total"]
+    cost = sb[(sb.variant == "nal") & (sb.metric == "cost_naloxone_usd_total")]
+    assert cost.q50.item() == pytest.approx(nal.median()) and cost.runs.item() == 3
+    assert not pd.read_csv(out / "bands.csv").isna().any().any()
 
 
 def test_out_that_is_a_file_is_refused_before_running(tmp_path, capsys):

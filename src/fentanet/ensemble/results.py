@@ -279,8 +279,12 @@ class Ensemble:
 
     def summary(self) -> pd.DataFrame:
         """One row per finished run: variant, seed, sweep parameters and summary metrics;
-        the baseline's runs first, then the variants' in the order given."""
-        return self._in_variant_order(self.store.summary(ensemble=self.id))
+        the baseline's runs first, then the variants' in the order given. A run without an
+        intervention of a kind another variant has paid 0 for it (``cost_<kind>_usd_total``
+        0, not NaN: :func:`~fentanet.simulate.output.zero_costs`)."""
+        from fentanet.simulate.output import zero_costs
+
+        return zero_costs(self._in_variant_order(self.store.summary(ensemble=self.id)))
 
     def _in_variant_order(self, df: pd.DataFrame) -> pd.DataFrame:
         """Rows grouped by variant in :attr:`variants` order (stable within a variant):
@@ -299,15 +303,19 @@ class Ensemble:
 
         A run whose series file is damaged or missing is left out with a warning naming it
         (``on_error="raise"`` to stop instead), so that one bad file does not hide the
-        other runs; ``fentanet runs check`` lists such files.
+        other runs; ``fentanet runs check`` lists such files. A run without an
+        intervention of a kind another variant has paid 0 for it at every step
+        (``cost_<kind>_usd`` 0, not NaN), so the bands (:meth:`quantiles`) count it.
         """
+        from fentanet.simulate.output import zero_costs
+
         s = self._in_variant_order(
             self.store.series(ensemble=self.id, variant=variant, long=long, on_error=on_error))
         if self.sweep and not s.empty:
             summary = self.store.summary(ensemble=self.id)
             params = summary[["run_id", *self.key_columns(summary)]]
             s = s.merge(params, on="run_id", how="left")
-        return s
+        return zero_costs(s)
 
     def key_columns(self, summary: pd.DataFrame) -> list[str]:
         """The columns of the sweep parameters in ``summary`` (see ``RunStore.summary``)."""
@@ -372,10 +380,10 @@ class Ensemble:
 
         ``csv=True`` also writes ``series.csv`` and ``bands.csv``.
         """
-        from fentanet.simulate.output import json_writer, table_writers, write_files, zero_costs
+        from fentanet.simulate.output import json_writer, table_writers, write_files
 
-        summary = zero_costs(self.summary())
-        writers = {**table_writers("series", zero_costs(self.series()), csv=csv),
+        summary = self.summary()
+        writers = {**table_writers("series", self.series(), csv=csv),
                    **table_writers("summary", summary, parquet=False, csv=True)}
         if len(set(summary.seed)) > 1:
             writers.update(table_writers("bands", self.quantiles(), csv=csv))
