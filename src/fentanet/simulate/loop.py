@@ -147,7 +147,9 @@ class Sim:
         same mean) the status quo of its availability, which is clipped to [0, 1].
         Draws use negative steps, the same in every variant (interventions start at time 0
         or later), so common random numbers hold. No insolvency is applied here: a trade
-        that cannot pay its upkeep is warned of (:meth:`_warn_not_viable`)."""
+        that cannot pay its upkeep is warned of (:meth:`_warn_not_viable`). The stocks at
+        its end, time 0, are kept in ``start_levels`` (the summary's ``stock_kg_start`` and
+        ``precursor_stock_kg_start``, summed as the record phase sums them)."""
         steps = round(self.scenario.warmup_years / self.dt)
         s = self.s
         offered, avail = [], []
@@ -172,6 +174,9 @@ class Sim:
         s.avail0 = np.where(a0 > 0, a0, 1.0)
         s.supply_prev = np.zeros(s.n_markets)
         self._warn_not_viable()
+        _, stock, precursor, _ = record._tally(s.actors.kind, s.actors.alive, s.actors.product,
+                                               s.actors.precursor, s.actors.cash, len(KIND))
+        self.start_levels = {"stock_kg": stock, "precursor_stock_kg": precursor}
         self.step = 0
         self.t = 0.0
         self.now = defaultdict(float)

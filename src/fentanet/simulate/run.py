@@ -178,9 +178,14 @@ def is_flow(column: str) -> bool:
     return column in FLOW_COLUMNS or column.startswith(FLOW_PREFIXES)
 
 
-def summarize(series: pd.DataFrame, dt: float | None = None) -> dict[str, float]:
+def summarize(series: pd.DataFrame, dt: float | None = None,
+              start: Mapping[str, float] | None = None) -> dict[str, float]:
     """Totals of flows and end values of levels; ``years`` is the horizon run (the steps
-    times ``dt``, by default the series' last step)."""
+    times ``dt``, by default the series' last step). ``start``: levels at time 0, before
+    the first step, which no row of the series holds (the stocks after the spin-up), kept
+    as ``<column>_start``: with them the material balance closes over the run from the
+    summary alone (``stock_kg_end = stock_kg_start + produced_kg_total - supply_kg_total -
+    seized_routes_kg_total - seized_stock_kg_total - lost_kg_total``, docs/model.md 7.10)."""
     if dt is None:
         dt = float(series["time"].diff().iloc[-1]) if len(series) > 1 else 0.0
     out: dict[str, float] = {"steps": float(len(series)),
@@ -194,6 +199,8 @@ def summarize(series: pd.DataFrame, dt: float | None = None) -> dict[str, float]
         else:
             out[f"{c}_end"] = float(series[c].iloc[-1])
     out["balance_error_max"] = float(series["balance_error"].max())
+    for c, x in (start or {}).items():
+        out[f"{c}_start"] = float(x)
     return out
 
 
@@ -382,8 +389,9 @@ def simulate(scenario: str | Path | Scenario, seed: int | None = None, *,
     series = series.fillna(0.0)
     if sc.start_year is not None:
         series.insert(2, "year", sc.start_year + series["time"])
-    return Result(series=series, summary=summarize(series, sc.dt), scenario=sc, seed=seed,
-                  variant=variant, version=version(), timings=dict(sim.timings))
+    return Result(series=series, summary=summarize(series, sc.dt, sim.start_levels),
+                  scenario=sc, seed=seed, variant=variant, version=version(),
+                  timings=dict(sim.timings))
 
 
 @dataclass
