@@ -397,13 +397,14 @@ class Market(mesa.Agent):
         now["released_people"] += released_in
 
     def diversion(self) -> float:
-        """Prescription diversion reaching this market relative to the start."""
+        """Prescription diversion reaching this market relative to its status quo (1 where
+        no prescriber's weight reached it at the start)."""
+        if self.diversion0 <= 0:
+            return 1.0
         m = self.model
         e, ph = m.efforts, m.p.public_health
         factor = max((1.0 - ph.takeback_effect * e.takeback)
                      * math.exp(-ph.oversight_effect * e.oversight), 0.0)
-        if self.diversion0 <= 0:
-            return 0.0
         w = sum(ln.weight for ln in m.diverting[self] if ln.src.alive)
         return w / self.diversion0 * factor
 

@@ -55,7 +55,9 @@ def using(state) -> np.ndarray:
 
 
 def diversion(sim) -> np.ndarray:
-    """Prescription diversion reaching each market, relative to the start (1 = start)."""
+    """Prescription diversion reaching each market relative to its status quo (1): see
+    :func:`_diverted`; take-back and oversight give the factor
+    ``(1 - takeback_effect * take_back) * exp(-oversight_effect * oversight)``, at least 0."""
     s, e = sim.s, sim.efforts
     st = sim.topo.stages["diverts_to"]
     ph = sim.p.public_health
@@ -66,14 +68,19 @@ def diversion(sim) -> np.ndarray:
 
 @numba.njit(cache=True)
 def _diverted(li, src, dst, link_alive, alive, weight, market_of, n_markets, start, factor):
-    """Weight of the alive prescribers' ``diverts_to`` links per market, relative to
-    ``start`` (0 where it is 0), times ``factor``."""
+    """Diversion per market relative to its status quo: the weight of the alive prescribers'
+    ``diverts_to`` links over ``start`` (their weight at the start), times ``factor``.
+
+    The links' set and weights never change and a prescriber can only leave or come back, so
+    the share lies in [0, 1] and the diversion in [0, factor]. A market with no weight at the
+    start (no prescriber, or links of weight 0) stays at its status quo, 1: its diversion
+    is not in the network, so no arrest, take-back or oversight can lower it."""
     out = np.zeros(n_markets)
     for k in range(li.size):
         if link_alive[li[k]] and alive[src[k]] and market_of[dst[k]] >= 0:
             out[market_of[dst[k]]] += weight[li[k]]
     for i in range(n_markets):
-        out[i] = (out[i] / start[i] if start[i] > 0 else 0.0) * factor
+        out[i] = out[i] / start[i] * factor if start[i] > 0 else 1.0
     return out
 
 

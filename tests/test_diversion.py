@@ -1,0 +1,106 @@
+"""Prescription diversion reaching each market, relative to its own status quo (docs/model.md
+section 7.7, model-population.md's `diversion` input, status quo 1): by hand, on a stepped
+simulation and over whole runs of networks with markets that no prescriber diverts to."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import fentanet
+from fentanet.simulate.loop import Sim
+from fentanet.simulate.phases import population as phase
+from fentanet.simulate.run import build_network, prepare
+from fentanet.simulate.scenario import Scenario
+from simkit import supply_network
+
+# no prescriber is ever arrested, so diversion stays at the status quo where it exists
+NO_PRESCRIBER_ARRESTS = {"params": {"enforcement": {"detection_rate": {"prescriber": 0.0}}}}
+
+
+def _scenario(**kw) -> Scenario:
+    return Scenario.model_validate({"name": "t", "network": {"file": "x"}, "years": 2.0,
+                                    **kw})
+
+
+def _differing(a, b) -> list[str]:
+    return [c for c in a.columns
+            if not np.array_equal(a[c].to_numpy(), b[c].to_numpy(), equal_nan=True)]
+
+
+def test_diversion_by_hand_is_relative_to_each_market_s_start():
+    """Market 0: prescribers of weight 1 (gone) and 3 (alive), 3/4 of its start times the
+    factor 0.5; market 1: no prescriber, 1; market 2: a link of weight 0, 1 (no diversion
+    to remove there); a link into a non-market (market_of -1) counts nowhere."""
+    li = np.arange(4)
+    src = np.array([0, 1, 2, 1])
+    dst = np.array([5, 5, 7, 9])
+    link_alive = np.ones(4, dtype=bool)
+    alive = np.array([False, True, True])
+    weight = np.array([1.0, 3.0, 0.0, 8.0])
+    market_of = np.full(10, -1)
+    market_of[[5, 6, 7]] = [0, 1, 2]
+    start = np.array([4.0, 0.0, 0.0])
+    got = phase._diverted(li, src, dst, link_alive, alive, weight, market_of, 3, start, 0.5)
+    np.testing.assert_array_equal(got, [0.375, 1.0, 1.0])
+    # every prescriber gone and take-back at its most: 0 where there was diversion, else 1
+    gone = np.zeros(3, dtype=bool)
+    got = phase._diverted(li, src, dst, link_alive, gone, weight, market_of, 3, start, 0.0)
+    np.testing.assert_array_equal(got, [0.0, 1.0, 1.0])
+
+
+def test_take_back_oversight_and_arrests_act_only_where_prescribers_divert():
+    """Two markets, market 1's prescriber removed from the network; take-back and oversight
+    at intensity 1: market 0 gets (1 - 0.3) * exp(-0.3) = 0.5186, market 1 stays at 1. With
+    market 0's prescriber gone, 0 there and still 1 in market 1 (0 on main before the fix)."""
+    net = supply_network(markets=2).without(["prs-mkt-1"])
+    sc = _scenario(years=0.1, warmup_years=0.0, interventions=[
+        {"kind": "take_back", "intensity": 1.0},
+        {"kind": "prescriber_oversight", "intensity": 1.0}], **NO_PRESCRIBER_ARRESTS)
+    sim = Sim(sc, net, 1)
+    sim.run_step()
+    assert (sim.efforts.takeback, sim.efforts.oversight) == (1.0, 1.0)
+    np.testing.assert_allclose(phase.diversion(sim), [0.7 * math.exp(-0.3), 1.0], rtol=1e-15)
+    a = sim.s.actors
+    a.alive[list(a.label).index("prs-mkt-0")] = False
+    np.testing.assert_array_equal(phase.diversion(sim), [0.0, 1.0])
+
+
+def test_a_market_without_prescribers_initiates_as_at_its_status_quo():
+    """The hand-made network less market 1's prescriber runs exactly as the whole network
+    whose prescribers are never arrested (diversion 1 in both markets): every column but
+    the prescribers' count is the same, 2,901 initiations in two years (2,473 before the
+    fix, with market 1 at 70% of the calibrated initiation rate)."""
+    net = supply_network(markets=2)
+    sc = _scenario(**NO_PRESCRIBER_ARRESTS)
+    whole = fentanet.simulate(sc, seed=1, network=net).series
+    half = fentanet.simulate(sc, seed=1, network=net.without(["prs-mkt-1"])).series
+    assert _differing(whole, half) == ["prescribers_active"]
+    assert half["initiations"].sum() == 2901
+
+
+def test_the_toy_without_its_prescribers_initiates_as_the_toy():
+    """The toy less its 9 prescribers (seed 1, 2 years) is the toy whose prescribers are
+    never arrested, 309 initiations (the audit's repro: 214 before the fix, every market at
+    diversion 0)."""
+    sc = prepare("toy")
+    net = build_network(sc)
+    prescribers = net.actors.loc[net.actors["kind"] == "prescriber", "id"].tolist()
+    assert len(prescribers) == 9
+    bare = fentanet.simulate(sc, seed=1, network=net.without(prescribers)).series
+    calm = fentanet.simulate(sc.override(NO_PRESCRIBER_ARRESTS), seed=1).series
+    assert _differing(bare, calm) == ["prescribers_active"]
+    assert bare["initiations"].sum() == 309
+
+
+def test_take_back_and_oversight_leave_a_network_without_diversion_alone():
+    """Without any prescriber there is no diversion to take back or oversee: the population
+    runs as in the baseline (only the interventions' costs differ)."""
+    net = supply_network(markets=2).without(["prs-mkt-0", "prs-mkt-1"])
+    base = fentanet.simulate(_scenario(), seed=2, network=net).series
+    acted = fentanet.simulate(_scenario(interventions=[
+        {"kind": "take_back", "intensity": 1.0},
+        {"kind": "prescriber_oversight", "intensity": 1.0}]), seed=2, network=net).series
+    assert _differing(base, acted[base.columns]) == ["intervention_cost_usd"]
+    assert acted["initiations"].sum() == base["initiations"].sum() > 0
