@@ -363,8 +363,10 @@ class PublicHealthParams(_Group):
 
     takeback_effect: float = P(0.3, ASSUMPTION, "share of prescription diversion removed by "
                                "drug take-back at intensity 1", ge=0, le=1)
-    oversight_effect: float = P(0.3, ASSUMPTION, "share of diversion removed by prescriber "
-                                "oversight at intensity 1 (besides arrests)", ge=0, le=1)
+    oversight_effect: float = P(0.3, ASSUMPTION, "rate of the exponential fall of prescription "
+                                "diversion per unit of prescriber oversight intensity, besides "
+                                "arrests: diversion x exp(-oversight_effect * I), 1 - exp(-0.3) "
+                                "= 25.9% removed at intensity 1", ge=0, le=1)
     scam_avoidance: float = P(0.2, ASSUMPTION, "share of online sellers' retail offer withheld "
                               "per unit of scam and counterfeit awareness (buyers avoid them; "
                               "the markets' demand is unchanged, so the offer counted in the "

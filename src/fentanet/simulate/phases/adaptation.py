@@ -18,9 +18,9 @@
   the position's neighbours (draws keyed by the recruit's uid; ties formed in this step
   are seen from the next step on).
 - Displacement is in the shipping phase (route choice by recent losses).
-- Entry: while the price index is above ``entry_threshold``, new labs and illicit
-  suppliers appear at rate ``entry_rate * (price - threshold)`` per 100 initial labs, with
-  fresh uids, linked to existing suppliers, labs and routes.
+- Entry: while the price index is above ``entry_threshold``, new labs and, separately, new
+  illicit suppliers appear, each kind at rate ``entry_rate * (price - threshold)`` per 100
+  initial labs, with fresh uids, linked to existing suppliers, labs and routes.
 - Exit: while the price index is below ``exit_threshold``, labs and illicit suppliers
   leave with the hazard ``exit_rate * (threshold - price)`` per year each, the latest
   entrants first, then the smallest; an organization keeps its last lab and the trade its
