@@ -1,5 +1,6 @@
 """Procurement's ordering passes as they were before the links that order were listed
-once: the oracle the compiled kernel is tested against bit for bit (run as plain Python)."""
+once: the oracle the compiled kernel is tested against bit for bit (run as plain Python);
+with the twelfth session's rule that the second pass does not re-order refused volume."""
 
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ def plain_procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, re
         for k in range(m):
             if ok[k]:
                 j = d_loc[k]
-                rem = max(want[j] - got[j], 0.0)
+                rem = max(want[j] - got[j] - refused_kg[j], 0.0)
                 r = rem * w[k] / tot[j] if tot[j] > 0 else 0.0
                 no = r * refuse[k]
                 refused_now[j] += no
@@ -123,6 +124,6 @@ def plain_procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, re
     refused = 0.0
     for j in range(n_rcv):
         d = receivers[j]
-        refused_share[d] = refused_kg[j] / max(want[j], 1e-300) if want[j] > 0 else 0.0
+        refused_share[d] = min(refused_kg[j] / want[j], 1.0) if want[j] > 0 else 0.0
         refused += refused_kg[j]
     return entered, resold, refused

@@ -102,7 +102,8 @@ class SupplyParams(_Group):
         "exp(-gain * intensity)", ge=0)
     tip_rate: float = P(
         0.3, ASSUMPTION, "detection hazard (per year) a lab gets from refused orders reported "
-        "by screening companies, per unit share of its volume refused", ge=0)
+        "by screening companies, per unit share of its order refused in the step (at most 1)",
+        ge=0)
     precursor_usd_per_kg: float = P(4000.0, DEA_2016, "price a lab pays per kg-equivalent of "
                                     "precursor", ge=0)
 

@@ -7,8 +7,14 @@ a share of the volume as suspicious (``legit_compliance``, raised by precursor c
 is reported and raises the buyer's detection hazard (enforcement). A supplier sells at
 most ``capacity * dt``; a marketplace at most its stock. Cash limits what a payer buys;
 a purchase within one payer (from a seller of the buyer's own organization) is free.
-Organizations suspended after heavy losses do not buy. A second pass re-orders what is
-missing from sellers that still have some. One compiled pass over the ``supplies`` links.
+Organizations suspended after heavy losses do not buy. A second pass re-orders what the
+first did not get for lack of the sellers' stock or capacity or the payer's cash, from
+sellers that still have some; refused volume is not re-ordered within the step (from
+anyone: the refusal is of the order, and the stock target orders it again next step), so
+a buyer's kg ordered are bought, refused once, or missing, and its refused share of the
+order lies in [0, 1] (until the twelfth session the second pass re-ordered refused volume
+from the same screening seller: short by r^2, refused r + r^2). One compiled pass over the
+``supplies`` links.
 The series count precursor once, as it enters the trade: ``precursor_bought_kg`` is what
 suppliers sold; what marketplaces sell on of it is ``precursor_resold_kg``.
 """
@@ -65,7 +71,8 @@ def _procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, receive
     """Two ordering passes over the ``supplies`` links in link order (a link within one
     payer, ``ext`` false, is free). The links that order are listed once, with the
     columns the passes read copied next to each other; the passes then run over that
-    list in link order (the same sums in the same order as over every link). Returns
+    list in link order (the same sums in the same order as over every link). The second
+    pass orders ``want - got - refused``: refused volume is not re-ordered. Returns
     (kg bought from suppliers, entering the trade; kg resold by marketplaces, bought from
     suppliers before; kg refused), or (-1, 0, 0) when no buyer orders."""
     m = li.size
@@ -116,7 +123,8 @@ def _procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, receive
     entered = 0.0
     resold = 0.0
     for attempt in range(2):
-        # first by link weight; then the rest from sellers that still have some and sell
+        # first by link weight; then what is missing for lack of stock, capacity or cash
+        # (not what was refused) from sellers that still have some and sell
         tot = np.zeros(n_rcv)
         for c in range(n):
             if attempt == 1:
@@ -126,7 +134,7 @@ def _procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, receive
         offered = np.zeros(n_snd)
         for c in range(n):
             j = rcv[c]
-            rem = max(want[j] - got[j], 0.0)
+            rem = max(want[j] - got[j] - refused_kg[j], 0.0)  # refused: not re-ordered
             r = rem * w[c] / tot[j] if tot[j] > 0 else 0.0
             no = r * refuse[c]
             refused_now[j] += no
@@ -184,6 +192,6 @@ def _procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, receive
     refused = 0.0
     for j in range(n_rcv):
         d = receivers[j]
-        refused_share[d] = refused_kg[j] / max(want[j], 1e-300) if want[j] > 0 else 0.0
+        refused_share[d] = min(refused_kg[j] / want[j], 1.0) if want[j] > 0 else 0.0
         refused += refused_kg[j]
     return entered, resold, refused
