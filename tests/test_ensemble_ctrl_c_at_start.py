@@ -118,3 +118,50 @@ def test_a_ctrl_c_while_sigint_is_blocked_is_delivered_when_the_block_ends():
             reached = True
     assert reached and signal.SIGINT not in signal.sigpending()
     assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+
+class _Finalised:
+    """Presses Ctrl-C in its finaliser."""
+
+    def __del__(self) -> None:
+        signal.raise_signal(signal.SIGINT)
+        for _ in range(1000):  # the handler runs here, inside the finaliser
+            pass
+
+
+@pytest.mark.parametrize("where", ["gc callback", "finaliser"])
+def test_ctrl_c_inside_a_gc_callback_or_finaliser_is_raised_after_it(monkeypatch, where):
+    """A Ctrl-C that comes while the main thread runs a garbage collector's callback (Dask
+    registers some) or a ``__del__`` is not raised there, where Python would print it with
+    a traceback ("Exception ignored in") and drop it: it is kept, and the signal comes again
+    once the callback returned, so KeyboardInterrupt is raised in the ensemble's own code."""
+    import gc
+
+    from fentanet.ensemble.runner import _SigintKept
+
+    dropped = []
+    monkeypatch.setattr(sys, "unraisablehook", dropped.append)
+
+    def press(phase, info):
+        if phase == "start" and not fired:
+            fired.append(True)
+            signal.raise_signal(signal.SIGINT)
+            for _ in range(1000):  # the handler runs here, inside the callback
+                pass
+
+    fired: list = []
+    with _SigintKept() as kept, pytest.raises(KeyboardInterrupt):
+        if where == "gc callback":
+            gc.callbacks.append(press)
+            try:
+                gc.collect()
+            finally:
+                gc.callbacks.remove(press)
+        else:
+            _Finalised()  # freed at once: its __del__ runs here
+        assert kept.pressed
+        end = time.monotonic() + 5
+        while time.monotonic() < end:  # the signal comes again, here
+            time.sleep(0.001)
+    assert dropped == []
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -15,6 +15,7 @@ each text once.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -519,9 +520,15 @@ class _SigintKept:
 
     def _press(self, signum: int, frame: Any) -> None:
         self.pressed = True
-        if self._previous is signal.default_int_handler:
+        if self._previous is not signal.default_int_handler:
+            self._previous(signum, frame)
+        elif _in_gc_callback(frame):
+            # raised here, Python would print it with a traceback ("Exception ignored in")
+            # and drop it: the signal comes again once the callback has returned
+            main = threading.main_thread().ident
+            threading.Timer(0.01, signal.pthread_kill, (main, signal.SIGINT)).start()
+        else:
             raise KeyboardInterrupt
-        self._previous(signum, frame)
 
     def check(self) -> None:
         """Raise KeyboardInterrupt if a Ctrl-C came in the block."""
@@ -531,6 +538,18 @@ class _SigintKept:
     def __exit__(self, *exc: object) -> None:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
+
+
+def _in_gc_callback(frame: Any) -> bool:
+    """Whether ``frame`` runs inside a garbage collector's callback (``gc.callbacks``; Dask
+    registers some) or a finaliser (``__del__``), where Python prints an exception with its
+    traceback and drops it instead of raising it."""
+    codes = {getattr(getattr(cb, "__func__", cb), "__code__", None) for cb in gc.callbacks}
+    while frame is not None:
+        if frame.f_code in codes or frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _run_dask(tasks: list[RunTask], scenario: Any, model: Callable[..., Any] | None,
