@@ -20,9 +20,11 @@ lives in ``scenario.params`` is written here again), on the same network:
    marketplaces their stock; the payer's cash limits what is bought.
 3. production: ``min(capacity * dt, precursor, room)`` per alive, unsuspended lab.
 4. shipping: labs ship onto routes (and marketplaces), split by the receivers' room times
-   ``exp(-beta * recent loss)`` (displacement), a route taking at most what its
-   receivers can take; routes carry on, ``Binomial(ceil(q / size), p)`` shipments seized
-   with ``p = 1 - exp(-h * S * (1 - protection) * (1 - cover))``; three offer passes per
+   ``exp(-beta * recent loss)`` (displacement), a route's room for that split its share of
+   its receivers' room by capacity, a route taking at most what its receivers can take
+   (their room shared by capacity times that factor); routes carry on,
+   ``Binomial(ceil(q / size), p)`` shipments seized with ``p = 1 - exp(-h * S * (1 -
+   protection) * (1 - cover))``; three offer passes per
    stage, payment at the wholesale price between payers, limited by cash.
 5. distribution: marketplace, trafficker and dealer stages as above; retail: sellers'
    offers split by link weight to markets, each taking at most its demand
@@ -834,8 +836,14 @@ class TradeModel(mesa.Model):
         beta = rt.displacement_beta if rt.displacement else 0.0
         # labs to routes (and marketplaces): a route takes what its receivers can take
         legs = self.legs("lab", beta)
+        share = {}  # a lab's weight for a route: its room shared by capacity alone
         for r in {g.dst for g in legs if g.dst.kind == "route" and g.dst.space > 0}:
+            if beta:
+                share[r] = min(r.space, self.downstream_room(r, 0.0))
             r.space = min(r.space, self.downstream_room(r, beta))
+        for g in legs:  # room * pref = share * exp(-beta * loss): the factor counted once
+            if g.dst in share and g.dst.space > 0:
+                g.pref *= share[g.dst] / g.dst.space
         offers = {g.src: g.src.left for g in legs}
         self.move(self.plan(legs))
         if sum(o - lab.left for lab, o in offers.items()) > 0:  # unless the chain stood still

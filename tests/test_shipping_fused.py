@@ -46,6 +46,26 @@ def _plain_push(sim, st, pref=None, offer_room=None):
                      a.throughput)
 
 
+def _capacity_share(sim, rt):
+    """Per route of the route stage: the lesser of its own room and its capacity share of
+    its receivers' room (among the routes with room feeding each), in NumPy."""
+    a, dt = sim.s.actors, sim.dt
+    cap, product = a.capacity, a.product
+    d = rt.receivers
+    rroom = np.where(a.kind[d] == ROUTE, cap[d] * dt - product[d],
+                     sim.p.supply.stock_cover_years * cap[d] - product[d])
+    rroom = np.where(a.alive[d], np.maximum(rroom, 0.0), 0.0)
+    v = rt.senders
+    own = np.where(a.alive[v], np.maximum(cap[v] * dt - product[v], 0.0), 0.0)
+    c = cap[rt.src]
+    ok = (sim.s.links.alive[rt.li] & a.alive[rt.src] & a.alive[rt.dst] & (own[rt.s_loc] > 0)
+          & (c > 0))
+    csum = np.bincount(rt.d_loc, weights=np.where(ok, c, 0.0), minlength=d.size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        part = np.where(ok & (rroom[rt.d_loc] > 0), rroom[rt.d_loc] * (c / csum[rt.d_loc]), 0.0)
+    return np.minimum(own, np.bincount(rt.s_loc, weights=part, minlength=v.size))
+
+
 def plain_run(sim):
     """The shipping phase kernel by kernel, as written before the fused kernels."""
     s, p = sim.s, sim.p
@@ -53,18 +73,24 @@ def plain_run(sim):
     st, rt = sim.topo.stages["lab"], sim.topo.stages["route"]
     if st.size:
         offer, room = _offer_room(sim, st)
-        if p.routes.displacement:
-            beta = p.routes.displacement_beta
-            risk_rt = np.exp(-beta * a.loss[rt.senders])
-            risk_in = np.exp(-beta * a.loss[st.receivers])
-            pref = np.where(a.kind[st.receivers] == ROUTE, risk_in, 1.0)[st.d_loc]
-        else:
-            risk_rt = np.ones(rt.senders.size)
-            pref = None
+        beta = p.routes.displacement_beta
+        ones = np.ones(rt.senders.size)
+        risk_rt = np.exp(-beta * a.loss[rt.senders]) if p.routes.displacement else ones
         through = _through_room(room, st.receivers, rt.li, rt.src, rt.dst, rt.s_loc,
                                 rt.d_loc, rt.s_map, rt.receivers, risk_rt, s.links.alive,
                                 a.alive, a.kind, a.capacity, a.product, sim.dt,
                                 p.supply.stock_cover_years, ROUTE)
+        pref = None
+        if p.routes.displacement:  # room * pref: the room shared by capacity alone, times
+            # exp(-beta * loss), for a route (its room as pass-through caps what it takes)
+            risk_in = np.exp(-beta * a.loss[st.receivers])
+            share = _capacity_share(sim, rt)
+            i = np.where(st.receivers < rt.s_map.size,
+                         rt.s_map[np.minimum(st.receivers, rt.s_map.size - 1)], -1)
+            u = np.where(i >= 0, share[np.maximum(i, 0)], 0.0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                for_route = np.where(room > 0, risk_in * (u / room), risk_in)
+            pref = np.where(a.kind[st.receivers] == ROUTE, for_route, 1.0)[st.d_loc]
         offered = offer.copy()
         _plain_push(sim, st, pref=pref, offer_room=(offer, room))  # debits offer and room
         on = offered > 0  # the labs' held-back share (unless nothing moved), spare room

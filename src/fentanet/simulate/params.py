@@ -128,10 +128,13 @@ class RouteParams(_Group):
     cover_per_business: float = P(
         0.2, ASSUMPTION, "share of inspection each fronting business removes", ge=0, le=1)
     displacement: bool = P(True, NARCOLOGIC, "shipments shift toward routes with lower "
-                           "recent losses (off: fixed split by capacity)")
+                           "recent losses (off: routes are weighted by capacity alone, in a "
+                           "lab's split and in their receivers' room)")
     displacement_beta: float = P(
-        10.0, ASSUMPTION, "split of a lab's shipments over routes proportional to capacity * "
-        "exp(-beta * recent loss share)", ge=0)
+        10.0, ASSUMPTION, "a lab's shipments over routes feeding the same receivers split in "
+        "proportion to capacity * exp(-beta * recent loss share), the factor counted once "
+        "whether the receivers' room or the routes' own binds; the receivers' room is "
+        "shared among the routes by the same weights (section 7.4)", ge=0)
     loss_memory_years: float = P(0.25, ASSUMPTION, "time constant of the exponentially "
                                  "weighted recent loss share of a route", gt=0)
 

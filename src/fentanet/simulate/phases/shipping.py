@@ -1,12 +1,13 @@
 """Phase 4, shipping: product from labs onto routes (and to marketplaces and traffickers),
 then over the routes, where shipments are seized.
 
-A lab offers ``min(product, capacity * dt)`` over its ``ships`` links; its split over
-routes is proportional to ``capacity * exp(-beta * recent loss share)`` when displacement
-is on (NarcoLogic), to capacity otherwise. A route takes at most its own room and what its
-receivers' room lets it carry on, each receiver's room water-filled among the routes
-feeding it by the same weights (:func:`fentanet.simulate.kernels.water_fill`: what the
-safer routes cannot carry still goes by the others). A route forwards ``min(load, capacity * dt)``;
+A lab offers ``min(product, capacity * dt)`` over its ``ships`` links; over routes that
+feed the same receivers its split is proportional to ``capacity * exp(-beta * recent loss
+share)`` when displacement is on (NarcoLogic), to capacity otherwise, the factor counted
+once (:func:`_route_pref`). A route takes at most its own room and what its receivers' room
+lets it carry on, each receiver's room water-filled among the routes feeding it by the same
+weights (:func:`fentanet.simulate.kernels.water_fill`: what the safer routes cannot carry
+still goes by the others). A route forwards ``min(load, capacity * dt)``;
 its flow ``q`` is split into ``n = ceil(q / shipment size)`` equal shipments and
 ``Binomial(n, p)`` of them are seized, ``p = 1 - exp(-h[mode] * S[mode] * (1 - protection)
 * (1 - cover))`` with S the screening effort, protection by officials (lowered by
@@ -211,39 +212,87 @@ def _through_room(room, receivers, li, src, dst, s_loc, d_loc, s_map, rt_receive
     routes first in proportion, and what they cannot carry (they are full) still by the
     others. Returns that room, the lesser of the two, per route (the route stage's senders,
     local numbers)."""
+    down = _pass_room(li, src, dst, s_loc, d_loc, rt_receivers, risk, link_alive, alive,
+                      kind, capacity, product, dt, cover, route_kind)
+    for j in range(receivers.size):
+        d = receivers[j]
+        if kind[d] == route_kind:
+            i = s_map[d] if d < s_map.size else -1
+            room[j] = min(room[j], down[i] if i >= 0 else 0.0)
+    return down
+
+
+@numba.njit(cache=True)
+def _pass_room(li, src, dst, s_loc, d_loc, rt_receivers, risk, link_alive, alive, kind,
+               capacity, product, dt, cover, route_kind):
+    """Per route (the route stage's senders, local numbers): the lesser of its own room and
+    its share of its receivers' room water-filled by capacity times ``risk``
+    (:func:`_through_room` without the lab stage)."""
     n_snd = risk.size
+    rroom, own, on = _route_rooms(li, src, dst, s_loc, rt_receivers, n_snd, link_alive, alive,
+                                  kind, capacity, product, dt, cover, route_kind)
+    w = np.zeros(n_snd)  # each route's weight, capacity times risk
+    for k in range(li.size):
+        w[s_loc[k]] = capacity[src[k]] * risk[s_loc[k]]
+    x = kernels.water_fill(s_loc, d_loc, on, w, own, rroom)
+    down = np.zeros(n_snd)
+    for k in range(li.size):
+        down[s_loc[k]] += x[k]
+    for i in range(n_snd):
+        down[i] = min(own[i], down[i])
+    return down
+
+
+@numba.njit(cache=True)
+def _route_rooms(li, src, dst, s_loc, rt_receivers, n_snd, link_alive, alive, kind, capacity,
+                 product, dt, cover, route_kind):
+    """The route stage's receivers' room, its senders' own room (``capacity * dt`` minus
+    load) and which links are in play (alive, between alive ends)."""
     rroom = np.empty(rt_receivers.size)
     for j in range(rt_receivers.size):
         d = rt_receivers[j]
         r = capacity[d] * dt - product[d] if kind[d] == route_kind else (
             cover * capacity[d] - product[d])
         rroom[j] = max(r, 0.0) if alive[d] else 0.0
-    own = np.zeros(n_snd)  # each route's own room
-    w = np.zeros(n_snd)  # and its weight, capacity times risk
-    on = np.empty(li.size, dtype=np.bool_)  # alive link between alive ends
+    own = np.zeros(n_snd)
+    on = np.empty(li.size, dtype=np.bool_)
     for k in range(li.size):
         s = src[k]
         on[k] = link_alive[li[k]] and alive[s] and alive[dst[k]]
-        i = s_loc[k]
-        own[i] = max(capacity[s] * dt - product[s], 0.0) if alive[s] else 0.0
-        w[i] = capacity[s] * risk[i]
-    x = kernels.water_fill(s_loc, d_loc, on, w, own, rroom)
-    down = np.zeros(n_snd)
+        own[s_loc[k]] = max(capacity[s] * dt - product[s], 0.0) if alive[s] else 0.0
+    return rroom, own, on
+
+
+@numba.njit(cache=True)
+def _capacity_share(li, src, dst, s_loc, d_loc, rt_receivers, n_snd, link_alive, alive, kind,
+                    capacity, product, dt, cover, route_kind):
+    """Per route (the route stage's senders, local numbers): the lesser of its own room and
+    its capacity share of its receivers' room, ``sum over receivers d of room[d] *
+    capacity / (capacity of the routes with room feeding d)`` (the first round of
+    :func:`~fentanet.simulate.kernels.water_fill` by capacity alone): the room a lab's
+    split weights a route by (:func:`_route_pref`)."""
+    rroom, own, on = _route_rooms(li, src, dst, s_loc, rt_receivers, n_snd, link_alive, alive,
+                                  kind, capacity, product, dt, cover, route_kind)
+    csum = np.zeros(rt_receivers.size)
     for k in range(li.size):
-        down[s_loc[k]] += x[k]
-    for j in range(receivers.size):
-        d = receivers[j]
-        if kind[d] == route_kind:
-            i = s_map[d] if d < s_map.size else -1
-            room[j] = min(room[j], down[i] if i >= 0 else 0.0)
+        c = capacity[src[k]]
+        if on[k] and own[s_loc[k]] > 0.0 and c > 0.0:
+            csum[d_loc[k]] += c
+    share = np.zeros(n_snd)
+    for k in range(li.size):
+        c = capacity[src[k]]
+        d = d_loc[k]
+        if on[k] and own[s_loc[k]] > 0.0 and c > 0.0 and rroom[d] > 0.0:
+            share[s_loc[k]] += rroom[d] * (c / csum[d])
     for i in range(n_snd):
-        down[i] = min(own[i], down[i])
-    return down
+        share[i] = min(own[i], share[i])
+    return share
 
 
 def _labs_to_routes(sim) -> None:
     """Labs ship onto routes, marketplaces, traffickers, dealers (displacement: routes
-    preferred by ``exp(-beta * recent loss)``). One compiled call (:func:`_lab_stage`)."""
+    preferred by ``exp(-beta * recent loss)``, once: :func:`_route_pref`). One compiled call
+    (:func:`_lab_stage`)."""
     s, p = sim.s, sim.p
     a = s.actors
     st, rt = sim.topo.stages["lab"], sim.topo.stages["route"]
@@ -285,24 +334,24 @@ def _lab_stage(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, senders, receiver
     """The lab stage in one call: offers and rooms
     (:func:`~fentanet.simulate.kernels.offer_room`), the routes' room as pass-through
     (:func:`_through_room`, by ``risk_rt`` per route sender, 1 without displacement), the
-    links' preference (``risk_in`` of a receiver that is a route, 1 for the others; none
-    without displacement) and the transfer: the kernels the phase called one by one, in
-    the same order, so the same numbers. Then each lab's recent held-back share
+    links' preference (:func:`_route_pref`; none without displacement) and the transfer:
+    the kernels the phase called one by one, in the same order, so the same numbers. Then
+    each lab's recent held-back share
     (:func:`_held_back`) and each route's spare room (``spare``, per slot: the room as
     pass-through the labs' offers left: what a lab re-routing for room looks for)."""
     offer, room = kernels.offer_room(senders, receivers, alive, kind, capacity, product, dt,
                                      cover, ROUTE)
-    if displacement:
-        pref = np.empty(li.size)
-        for k in range(li.size):
-            j = d_loc[k]
-            pref[k] = risk_in[j] if kind[receivers[j]] == ROUTE else 1.0
-    else:
+    if not displacement:
         risk_rt = np.ones(rt_senders.size)
-        pref = np.empty(0)
     through = _through_room(room, receivers, rt_li, rt_src, rt_dst, rt_s_loc, rt_d_loc,
                             rt_s_map, rt_receivers, risk_rt, link_alive, alive, kind, capacity,
                             product, dt, cover, ROUTE)
+    pref = np.empty(0)
+    if displacement:  # the lab's weight for a route: its room shared by capacity alone
+        share = _capacity_share(rt_li, rt_src, rt_dst, rt_s_loc, rt_d_loc, rt_receivers,
+                                rt_senders.size, link_alive, alive, kind, capacity, product,
+                                dt, cover, ROUTE)
+        pref = _route_pref(li, d_loc, receivers, kind, room, share, rt_s_map, risk_in)
     left = offer.copy()  # the plan debits it: what the receivers' room did not take
     kernels.transfer(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, payers, link_alive, pref,
                      left, room, PASSES, price_of_kind, payer, product, cash, dirty,
@@ -313,6 +362,32 @@ def _lab_stage(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, senders, receiver
     for j in range(receivers.size):
         if kind[receivers[j]] == ROUTE:
             spare[receivers[j]] = room[j]
+
+
+@numba.njit(cache=True)
+def _route_pref(li, d_loc, receivers, kind, room, share, rt_s_map, risk_in):
+    """Per link of the lab stage, the lab's preference ``pref`` for its receiver such that
+    ``room * pref`` (the weight :func:`~fentanet.simulate.kernels.settle` splits a lab's
+    offer by) is, for a route, ``share * exp(-beta * loss)`` in the first pass: ``share``
+    is the lesser of the route's own room and its capacity share of its receivers' room
+    (:func:`_capacity_share`), ``room`` its room as pass-through, water-filled by capacity
+    times ``exp(-beta * loss)``, that caps what it takes (:func:`_through_room`), and
+    ``risk_in`` is ``exp(-beta * loss)``. The displacement factor counts once: routes
+    feeding the same receivers are offered a lab's product in proportion to capacity times
+    ``exp(-beta * loss)`` whether their receivers' room binds or their own (empty routes).
+    Later passes weight by the room left, ``room_left / room * share * exp(-beta *
+    loss)``. Other receivers: 1 (pull by room)."""
+    pref = np.empty(li.size)
+    for k in range(li.size):
+        j = d_loc[k]
+        d = receivers[j]
+        if kind[d] != ROUTE:
+            pref[k] = 1.0
+            continue
+        i = rt_s_map[d] if d < rt_s_map.size else -1
+        u = share[i] if i >= 0 else 0.0
+        pref[k] = risk_in[j] * (u / room[j]) if room[j] > 0.0 else risk_in[j]
+    return pref
 
 
 @numba.njit(cache=True)
