@@ -311,7 +311,18 @@ def test_central_targeting_advantage_shrinks_with_replacement(toy):
 def test_arrested_street_sellers_are_replaced(toy):
     """The replacement effect (Kleiman 1997): street-level enforcement against dealers
     leaves far fewer dealers missing two years on when independent sellers are replaced
-    (`seller_replacement`) than when they are not."""
+    (`seller_replacement`) than when they are not.
+
+    The ratio of the two ten-seed means (dealers missing at the end, with replacement over
+    without) was 0.35 when the test was written (9.4 against 26.6), 0.55 on main on
+    2026-11-29 (10.0 against 18.2, the sessions' changes since), and 0.60 once displacement
+    counted its factor once (10.8 against 18.0; docs/model.md 7.4): with replacement, seeds
+    2 and 5 end with 2 and 5 more dealers missing, arrested in the last months, whose
+    places are still inside the replacement delay at the end (the baselines are the same).
+    Over seeds 1-30 the ratio is 0.53 before that change and 0.56 after: ten seeds put it
+    within about 0.05 of that, so the bound of 0.6 sat at the ratio's usual value. The
+    test asks that replacement leaves fewer than 0.65 of the dealers missing without it,
+    fewer in every seed but one at most, and the paired signed-rank test."""
     sc, net = toy
     iv = [{"kind": "trafficker_enforcement", "start": 0.25, "intensity": 2.0}]
     gap = {True: [], False: []}
@@ -322,7 +333,8 @@ def test_arrested_street_sellers_are_replaced(toy):
             v = fentanet.simulate(run, seed=seed, network=net, interventions=iv).series
             gap[on].append(b["dealers_active"].iloc[-1] - v["dealers_active"].iloc[-1])
     assert np.mean(gap[False]) > 10  # of the toy's 216 dealers, without replacement
-    assert np.mean(gap[True]) < 0.6 * np.mean(gap[False])
+    assert np.mean(gap[True]) < 0.65 * np.mean(gap[False])  # 0.60 (10.8 of 18.0)
+    assert (np.array(gap[True]) < np.array(gap[False])).sum() >= 9  # fewer: all 10 seeds
     # paired by seed, a signed-rank test: an organization that fails (its leader arrested
     # with no lieutenant left) takes a hundred dealers at once in one run or the other,
     # which a t-interval over 10 seeds does not survive
