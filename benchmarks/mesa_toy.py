@@ -1344,7 +1344,7 @@ class TradeModel(mesa.Model):
         Else labs whose recent held-back share exceeds its threshold link, with
         ``1 - exp(-room_rate * excess * dt)``, to one with spare room as pass-through and a
         loss share at most the threshold: their organization's first, then the most room.
-        Then traffickers (receivers of routes, by uid) whose routes' share exceeds the
+        Then traffickers (by uid; not other receivers of routes) whose routes' share exceeds the
         threshold link from a route by the labs' loss rule, after the labs took their room.
         ``loss`` off (the spin-up): room alone."""
         ad, dt = self.p.adaptation, self.dt
@@ -1398,7 +1398,8 @@ class TradeModel(mesa.Model):
             for ln in r.out:
                 fed[ln.dst].append(r)
         new = 0
-        for t in sorted((x for x in fed if x.alive), key=lambda x: x.uid):
+        for t in sorted((x for x in fed if x.alive and x.kind == "trafficker"),
+                        key=lambda x: x.uid):
             mine = fed[t]
             w = sum(r.capacity for r in mine)
             share = sum(r.capacity * r.loss for r in mine) / w if w > 0 else 0.0

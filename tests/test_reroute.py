@@ -55,7 +55,7 @@ def _case():
                 routes=np.arange(3, 9, dtype=np.int64), route_kind=ROUTE, dt=0.02,
                 threshold=0.2, rate=1e12, prefix=PREFIX, by_loss=True, by_room=False,
                 held=np.zeros(n), through=np.zeros(n), room_threshold=0.2, room_rate=1e12,
-                room_prefix=ROOM_PREFIX)
+                room_prefix=ROOM_PREFIX, mover_kind=LAB)
 
 
 ROOM_PREFIX = np.uint64(0x0FED_CBA9_8765_4321)
@@ -454,3 +454,32 @@ def test_the_traffickers_rule_off_and_at_a_threshold_never_reached_are_the_same_
         sc.override({"params.adaptation.reroute_traffickers": False}), seed=1,
         years=1.0).series
     pd.testing.assert_frame_equal(base_off, base_on)
+
+
+def test_only_traffickers_reroute_not_other_receivers_of_routes():
+    """A network file may have routes ship to a route (an onward leg) or to a dealer: those
+    receivers of the screened air route keep their routes (before, the route could link
+    from itself, a self-loop, and both were counted as traffickers); trf-00 and trf-01, fed
+    by the air route and two safe ones (share 0.6 / 3 = 0.2), stay too."""
+    from simkit import supply_network
+
+    net = supply_network()
+    extra = pd.DataFrame({"source": ["rte-01", "rte-01"], "target": ["rte-10", "dlr-000"],
+                          "kind": "ships"})
+    net = type(net)(actors=net.actors, links=pd.concat([net.links, extra], ignore_index=True),
+                    meta=net.meta)
+    sim, slot = _sim_of(net, reroute=False, reroute_room=False, reroute_rate=1e12)
+    sim.run_step()
+    a = sim.s.actors
+    a.loss[:] = 0.0
+    a.loss[slot["rte-01"]] = 0.6
+    a.throughput[:] = 0.0
+    kinds = set(a.kind[sim.topo.stages["route"].receivers].tolist())
+    assert kinds == {ROUTE, KIND["trafficker"], KIND["dealer"]}
+    none = np.zeros(0, dtype=np.int64)
+    takers, _ = adaptation._reroute_traffickers(sim, none, none)
+    assert takers.size == 0
+    a.loss[slot["rte-00"]] = 0.6  # trf-00 and trf-01 now lose 0.4: they move, only they
+    takers, sources = adaptation._reroute_traffickers(sim, none, none)
+    assert sorted(takers.tolist()) == [slot["trf-00"], slot["trf-01"]]
+    assert (a.kind[sources] == ROUTE).all() and not set(sources) & set(takers)

@@ -35,7 +35,7 @@
   first; then the most spare room (ties: the lowest slot). Labs go in slot order, each
   taking its capacity * dt from the route's spare room. The link is seen from the next
   step on. Traffickers re-route by the same rule (``reroute_traffickers``, stream
-  ``adaptation.reroute_traffickers``): a receiver of routes whose routes' recent loss share
+  ``adaptation.reroute_traffickers``): a trafficker whose routes' recent loss share
   exceeds the threshold links from a new route, chosen as a lab's, after the labs of the
   step took their room.
 - Replacement of independent sellers (``seller_replacement``): the place of an arrested
@@ -955,7 +955,7 @@ def _reroute(sim, warmup: bool = False):
             KIND["route"], sim.dt, ad.reroute_threshold, ad.reroute_rate,
             sim.streams.prefix("adaptation.reroute", sim.step), by_loss, by_room, a.held,
             a.spare, ad.reroute_room_threshold, ad.reroute_room_rate,
-            sim.streams.prefix("adaptation.reroute_room", sim.step))
+            sim.streams.prefix("adaptation.reroute_room", sim.step), KIND["lab"])
     takers, sources = _reroute_traffickers(sim, labs, routes) if (
         ad.reroute_traffickers and not warmup) else (_NO_SLOTS, _NO_SLOTS)
     if labs.size or takers.size:  # one append: the labs' links, then the traffickers'
@@ -967,11 +967,12 @@ def _reroute(sim, warmup: bool = False):
 
 
 def _reroute_traffickers(sim, labs, routes):
-    """Traffickers' re-routing (module docstring): the receivers of routes that link from
-    a new route this step, and those routes, by the lab's loss rule (:func:`_reroutes`
-    over the route stage's links, seen from their receiving end), after the labs' new
+    """Traffickers' re-routing (module docstring): the traffickers that link from a new
+    route this step, and those routes, by the lab's loss rule (:func:`_reroutes` over the
+    route stage's links, seen from their receiving end: other receivers of routes, which
+    a network file may have, such as dealers or routes, do not move), after the labs' new
     links of the step (``labs`` to ``routes``) took their capacity * dt off the routes'
-    spare room. Returns (receivers, routes), the receivers in slot order."""
+    spare room. Returns (traffickers, routes), the traffickers in slot order."""
     ad, st = sim.p.adaptation, sim.topo.stages["route"]
     a = sim.s.actors
     if not st.size:
@@ -985,19 +986,21 @@ def _reroute_traffickers(sim, labs, routes):
         a.mode, a.loss, a.capacity, carried, a.uid, sim.topo.slots("route"), KIND["route"],
         sim.dt, ad.reroute_threshold, ad.reroute_rate,
         sim.streams.prefix("adaptation.reroute_traffickers", sim.step), True, False,
-        np.zeros(a.n), a.spare, 1.0, 0.0, np.uint64(0))  # the room motive's inputs: off
+        np.zeros(a.n), a.spare, 1.0, 0.0, np.uint64(0),  # the room motive's inputs: off
+        KIND["trafficker"])
     return takers, sources
 
 
 @numba.njit(cache=True)
 def _reroutes(li, dst, s_loc, senders, link_alive, alive, kind, org, mode, loss,
               capacity, throughput, uid, routes, route_kind, dt, threshold, rate, prefix,
-              by_loss, by_room, held, through, room_threshold, room_rate, room_prefix):
+              by_loss, by_room, held, through, room_threshold, room_rate, room_prefix,
+              mover_kind):
     """The labs that re-route this step and their new routes (module docstring), from the
     lab stage's links (``dst``: each link's route; ``s_loc``: the local number of its lab
     among ``senders``). Traffickers' re-routing runs it over the route stage's links seen
     from their receiving end (``dst`` the links' routes, ``s_loc`` and ``senders`` the
-    receivers), by losses alone.
+    receivers), by losses alone. Only ``senders`` of kind ``mover_kind`` move.
     Two hazards, each with its own keyed uniform: losses (``by_loss``; the routes'
     capacity-weighted recent loss share above ``threshold``, stream ``prefix``) and room
     (``by_room``; the lab's recent held-back share ``held`` above ``room_threshold``,
@@ -1028,7 +1031,7 @@ def _reroutes(li, dst, s_loc, senders, link_alive, alive, kind, org, mode, loss,
     nm = 0
     for i in range(n):
         lab = senders[i]
-        if not alive[lab]:
+        if not alive[lab] or kind[lab] != mover_kind:
             continue
         if by_loss and wsum[i] > 0:
             share = lsum[i] / wsum[i]
