@@ -165,3 +165,36 @@ def test_ctrl_c_inside_a_gc_callback_or_finaliser_is_raised_after_it(monkeypatch
             time.sleep(0.001)
     assert dropped == []
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_ctrl_c_kept_from_a_gc_callback_and_raised_by_check_is_not_said_again():
+    """When the loop's check raises the kept Ctrl-C before it is said again, nothing comes
+    after: the way out (the flush that registers the finished runs) runs to its end, and
+    no Ctrl-C reaches the handler restored after the block."""
+    import gc
+
+    from fentanet.ensemble.runner import _SigintKept
+
+    def press(phase, info):
+        if phase == "start" and not fired:
+            fired.append(True)
+            signal.raise_signal(signal.SIGINT)
+            for _ in range(1000):
+                pass
+
+    fired: list = []
+    flushed = []
+    with pytest.raises(KeyboardInterrupt), _SigintKept() as kept:
+        try:
+            gc.callbacks.append(press)
+            try:
+                gc.collect(0)  # quick: the check below comes before the 10 ms
+            finally:
+                gc.callbacks.remove(press)
+            kept.check()
+        finally:
+            for i in range(5):  # the flush, past the 10 ms
+                time.sleep(0.005)
+                flushed.append(i)
+    assert flushed == [0, 1, 2, 3, 4]
+    time.sleep(0.05)  # nothing pending comes to the default handler now

@@ -504,12 +504,21 @@ class _SigintKept:
     Python's own handler does, and is also kept: :meth:`check` raises it again. Code that
     runs when the signal comes may swallow the exception (a broad ``except``, a finaliser
     such as a ``__del__``, whose exceptions Python only prints, DuckDB reading a data
-    frame); the loop that checks between runs then still stops. Another handler set by
-    the program is called as before; an ignored SIGINT stays ignored."""
+    frame); the loop that checks between runs then still stops. Once KeyboardInterrupt
+    was raised, later Ctrl-Cs in the block are only kept, so that the finished runs are
+    registered on the way out. One that comes inside a garbage collector's callback or a
+    finaliser, where Python would print the exception and drop it, is said again 10 ms
+    later (unless it was raised meanwhile). Another handler set by the program is called
+    as before; an ignored SIGINT stays ignored."""
 
     def __init__(self) -> None:
         self.pressed = False
+        self.raised = False
         self._previous: Any = None
+        self._again: threading.Timer | None = None
+        self._lock = threading.Lock()
+        self._closed = False  # the block is ending: nothing is said again
+        self._sent = False  # a Ctrl-C said again is on its way to the handler
 
     def __enter__(self) -> _SigintKept:
         if threading.current_thread() is threading.main_thread():
@@ -520,22 +529,46 @@ class _SigintKept:
 
     def _press(self, signum: int, frame: Any) -> None:
         self.pressed = True
+        self._sent = False
         if self._previous is not signal.default_int_handler:
             self._previous(signum, frame)
+        elif self.raised:
+            return  # raised already: the way out registers the finished runs
         elif _in_gc_callback(frame):
             # raised here, Python would print it with a traceback ("Exception ignored in")
             # and drop it: the signal comes again once the callback has returned
-            main = threading.main_thread().ident
-            threading.Timer(0.01, signal.pthread_kill, (main, signal.SIGINT)).start()
+            self._again = threading.Timer(0.01, self._say_again)
+            self._again.start()
         else:
-            raise KeyboardInterrupt
+            self._raise()
+
+    def _say_again(self) -> None:
+        """Send the kept Ctrl-C to the main thread again, unless it was raised meanwhile
+        or the block is ending (in the timer's thread)."""
+        with self._lock:
+            if self.raised or self._closed:
+                return
+            self._sent = True
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+
+    def _raise(self) -> None:
+        self.raised = True
+        raise KeyboardInterrupt
 
     def check(self) -> None:
         """Raise KeyboardInterrupt if a Ctrl-C came in the block."""
         if self.pressed:
-            raise KeyboardInterrupt
+            self._raise()
 
     def __exit__(self, *exc: object) -> None:
+        if self._again is not None:
+            with self._lock:
+                self._closed = True
+            self._again.cancel()
+            self._again.join()
+            end = time.monotonic() + 1.0
+            while self._sent and time.monotonic() < end:  # a Ctrl-C said again comes to
+                time.sleep(0.001)  # this handler, not to the one restored below
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
 
