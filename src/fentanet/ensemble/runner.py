@@ -504,12 +504,11 @@ class _SigintKept:
     Python's own handler does, and is also kept: :meth:`check` raises it again. Code that
     runs when the signal comes may swallow the exception (a broad ``except``, a finaliser
     such as a ``__del__``, whose exceptions Python only prints, DuckDB reading a data
-    frame); the loop that checks between runs then still stops. Once KeyboardInterrupt
-    was raised, later Ctrl-Cs in the block are only kept, so that the finished runs are
-    registered on the way out. One that comes inside a garbage collector's callback or a
-    finaliser, where Python would print the exception and drop it, is said again 10 ms
-    later (unless it was raised meanwhile). Another handler set by the program is called
-    as before; an ignored SIGINT stays ignored."""
+    frame); the loop that checks between runs then still stops. One that comes inside a
+    garbage collector's callback or a finaliser, where Python would print the exception
+    and drop it, is said again 10 ms later, unless it was raised meanwhile (the way out
+    then registers the finished runs undisturbed). Another handler set by the program is
+    called as before; an ignored SIGINT stays ignored."""
 
     def __init__(self) -> None:
         self.pressed = False
@@ -529,11 +528,11 @@ class _SigintKept:
 
     def _press(self, signum: int, frame: Any) -> None:
         self.pressed = True
-        self._sent = False
+        again, self._sent = self._sent, False
         if self._previous is not signal.default_int_handler:
             self._previous(signum, frame)
-        elif self.raised:
-            return  # raised already: the way out registers the finished runs
+        elif again and self.raised:
+            return  # said again after it was raised: the way out registers the runs
         elif _in_gc_callback(frame):
             # raised here, Python would print it with a traceback ("Exception ignored in")
             # and drop it: the signal comes again once the callback has returned
