@@ -603,3 +603,20 @@ def test_a_saved_ensemble_records_the_versions_that_made_its_runs(tmp_path, monk
     doc = json.loads((tmp_path / "out2" / "summary.json").read_text())
     assert doc["fentanet_version"] == sorted([old, recorded_version()])
     assert doc["numpy_version"] == np.__version__
+
+
+def test_the_long_series_has_zero_costs_for_a_run_without_the_intervention(tmp_path):
+    """The baseline paid nothing for naloxone: 0 in the wide series and in the long one
+    (its cost rows were NaN there)."""
+    from fentanet.ensemble import ensemble
+
+    e = ensemble("toy", runs=2, variants={"nal": [{"kind": "naloxone", "intensity": 0.5}]},
+                 scheduler="serial", store=tmp_path, progress=False,
+                 overrides={"years": 0.25})
+    wide, long = e.series(), e.series(long=True)
+    base = wide[wide["variant"] == "baseline"]
+    assert (base["cost_naloxone_usd"] == 0).all() and len(base) == 2 * 13
+    rows = long[(long["variant"] == "baseline") & (long["metric"] == "cost_naloxone_usd")]
+    assert len(rows) == 2 * 13 and (rows["value"] == 0).all()
+    nal = long[(long["variant"] == "nal") & (long["metric"] == "cost_naloxone_usd")]
+    assert (nal["value"] > 0).all()

@@ -79,7 +79,14 @@ def csv_writer(df: pd.DataFrame) -> Writer:
 def zero_costs(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with the per-intervention cost columns (``cost_<kind>_usd`` and their
     totals) 0 where missing: runs stacked together carry the columns of every variant's
-    interventions, and a variant without an intervention paid nothing for it (not NaN)."""
+    interventions, and a variant without an intervention paid nothing for it (not NaN).
+    In the long format (``metric`` and ``value`` columns) the values of those metrics."""
+    if {"metric", "value"} <= set(df.columns):
+        cost = df["metric"].astype(str).str.startswith("cost_") & df["value"].isna()
+        if cost.any():
+            df = df.copy()
+            df.loc[cost, "value"] = 0.0
+        return df
     cols = [c for c in df.columns if str(c).startswith("cost_")]
     if cols:
         df = df.copy()
