@@ -7,8 +7,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 import fentanet
+from fentanet.errors import RunWarning
 from fentanet.simulate.loop import Sim
 from fentanet.simulate.phases import population as phase
 from fentanet.simulate.run import build_network, prepare
@@ -96,11 +98,13 @@ def test_the_toy_without_its_prescribers_initiates_as_the_toy():
 
 def test_take_back_and_oversight_leave_a_network_without_diversion_alone():
     """Without any prescriber there is no diversion to take back or oversee: the population
-    runs as in the baseline (only the interventions' costs differ)."""
+    runs as in the baseline (only the interventions' costs differ), and the run says so."""
     net = supply_network(markets=2).without(["prs-mkt-0", "prs-mkt-1"])
     base = fentanet.simulate(_scenario(), seed=2, network=net).series
-    acted = fentanet.simulate(_scenario(interventions=[
-        {"kind": "take_back", "intensity": 1.0},
-        {"kind": "prescriber_oversight", "intensity": 1.0}]), seed=2, network=net).series
+    with pytest.warns(RunWarning, match="take_back and prescriber_oversight: no prescriber "
+                      "diverts to a market in this network"):
+        acted = fentanet.simulate(_scenario(interventions=[
+            {"kind": "take_back", "intensity": 1.0},
+            {"kind": "prescriber_oversight", "intensity": 1.0}]), seed=2, network=net).series
     assert _differing(base, acted[base.columns]) == ["intervention_cost_usd"]
     assert acted["initiations"].sum() == base["initiations"].sum() > 0

@@ -19,6 +19,7 @@ import numba
 import numpy as np
 
 from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
+from fentanet.errors import warn_run
 from fentanet.simulate import targeting
 from fentanet.simulate.params import INTERVENTION_KINDS, MODES
 from fentanet.simulate.state import KIND, room
@@ -26,6 +27,12 @@ from fentanet.simulate.state import KIND, room
 
 def init(sim) -> None:
     sim.started = set()
+    idle = [k for k in dict.fromkeys(iv.kind for iv in sim.interventions)
+            if k in ("take_back", "prescriber_oversight")]
+    if idle and not (sim.s.diversion0 > 0).any():
+        warn_run(f"{' and '.join(idle)}: no prescriber diverts to a market in this network "
+                 "(no diverts_to link with a weight): no effect in this run but its cost",
+                 stacklevel=5)
 
 
 def _active(sim, j: int, iv) -> bool:
