@@ -1,6 +1,7 @@
 """Procurement's ordering passes as they were before the links that order were listed
 once: the oracle the compiled kernel is tested against bit for bit (run as plain Python);
-with the twelfth session's rule that the second pass does not re-order refused volume."""
+with the twelfth session's rule that the second pass re-orders what the first did not get
+(refused volume included) only from sellers that did not refuse the buyer in the first."""
 
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ def plain_procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, re
     got = np.zeros(n_rcv)
     refused_kg = np.zeros(n_rcv)
     request = np.zeros(m)
+    refused_link = np.zeros(m, dtype=np.bool_)
     entered = 0.0
     resold = 0.0
     for attempt in range(2):
@@ -58,16 +60,17 @@ def plain_procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, re
         for k in range(m):
             if ok[k]:
                 if attempt == 1:
-                    w[k] = (1.0 - refuse[k]) * avail[s_loc[k]]
+                    w[k] = 0.0 if refused_link[k] else (1.0 - refuse[k]) * avail[s_loc[k]]
                 tot[d_loc[k]] += w[k]
         refused_now = np.zeros(n_rcv)
         offered = np.zeros(n_snd)
         for k in range(m):
             if ok[k]:
                 j = d_loc[k]
-                rem = max(want[j] - got[j] - refused_kg[j], 0.0)
+                rem = max(want[j] - got[j], 0.0)
                 r = rem * w[k] / tot[j] if tot[j] > 0 else 0.0
                 no = r * refuse[k]
+                refused_link[k] = refused_link[k] or no > 0.0
                 refused_now[j] += no
                 request[k] = r - no
                 offered[s_loc[k]] += request[k]
@@ -124,6 +127,6 @@ def plain_procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, re
     refused = 0.0
     for j in range(n_rcv):
         d = receivers[j]
-        refused_share[d] = min(refused_kg[j] / want[j], 1.0) if want[j] > 0 else 0.0
+        refused_share[d] = refused_kg[j] / want[j] if want[j] > 0 else 0.0
         refused += refused_kg[j]
     return entered, resold, refused

@@ -8,13 +8,17 @@ is reported and raises the buyer's detection hazard (enforcement). A supplier se
 most ``capacity * dt``; a marketplace at most its stock. Cash limits what a payer buys;
 a purchase within one payer (from a seller of the buyer's own organization) is free.
 Organizations suspended after heavy losses do not buy. A second pass re-orders what the
-first did not get for lack of the sellers' stock or capacity or the payer's cash, from
-sellers that still have some; refused volume is not re-ordered within the step (from
-anyone: the refusal is of the order, and the stock target orders it again next step), so
-a buyer's kg ordered are bought, refused once, or missing, and its refused share of the
-order lies in [0, 1] (until the twelfth session the second pass re-ordered refused volume
-from the same screening seller: short by r^2, refused r + r^2). One compiled pass over the
-``supplies`` links.
+first did not get, the refused volume included, from the buyer's sellers that still have
+some and did not refuse it in the first pass: a seller refuses a buyer at most once a
+step, and the buyer turns to its other sellers (illicit suppliers, marketplaces that do not
+screen) for what a screening seller refused, within the step, as far as their stock goes.
+Every link is asked in the first pass (weights are at least 1e-12), so the second asks
+only sellers that do not screen and refuses nothing: each refused kg is refused and
+counted once, and a buyer's refused share of its order lies in [0, 1]. (Until the twelfth
+session the second pass re-ordered the refused volume from the same screening seller,
+which refused again: short by r^2, refused r + r^2; then, briefly, it did not re-order
+refused volume from anyone, so a lab could not switch to its unregulated supplier.)
+One compiled pass over the ``supplies`` links.
 The series count precursor once, as it enters the trade: ``precursor_bought_kg`` is what
 suppliers sold; what marketplaces sell on of it is ``precursor_resold_kg``.
 """
@@ -72,7 +76,8 @@ def _procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, receive
     payer, ``ext`` false, is free). The links that order are listed once, with the
     columns the passes read copied next to each other; the passes then run over that
     list in link order (the same sums in the same order as over every link). The second
-    pass orders ``want - got - refused``: refused volume is not re-ordered. Returns
+    pass orders ``want - got`` (what was refused included) over the links that did not
+    refuse in the first, weighted by the seller's stock left. Returns
     (kg bought from suppliers, entering the trade; kg resold by marketplaces, bought from
     suppliers before; kg refused), or (-1, 0, 0) when no buyer orders."""
     m = li.size
@@ -120,23 +125,25 @@ def _procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, receive
     got = np.zeros(n_rcv)
     refused_kg = np.zeros(n_rcv)
     request = np.zeros(n)
+    refused_link = np.zeros(n, dtype=np.bool_)  # the seller refused this buyer in pass 1
     entered = 0.0
     resold = 0.0
     for attempt in range(2):
-        # first by link weight; then what is missing for lack of stock, capacity or cash
-        # (not what was refused) from sellers that still have some and sell
+        # first by link weight; then what is missing, refused or not, from the sellers
+        # that still have some and did not refuse this buyer in the first pass
         tot = np.zeros(n_rcv)
         for c in range(n):
             if attempt == 1:
-                w[c] = (1.0 - refuse[c]) * avail[snd[c]]
+                w[c] = 0.0 if refused_link[c] else (1.0 - refuse[c]) * avail[snd[c]]
             tot[rcv[c]] += w[c]
         refused_now = np.zeros(n_rcv)
         offered = np.zeros(n_snd)
         for c in range(n):
             j = rcv[c]
-            rem = max(want[j] - got[j] - refused_kg[j], 0.0)  # refused: not re-ordered
+            rem = max(want[j] - got[j], 0.0)
             r = rem * w[c] / tot[j] if tot[j] > 0 else 0.0
             no = r * refuse[c]
+            refused_link[c] = refused_link[c] or no > 0.0
             refused_now[j] += no
             request[c] = r - no
             offered[snd[c]] += request[c]
@@ -192,6 +199,6 @@ def _procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, receive
     refused = 0.0
     for j in range(n_rcv):
         d = receivers[j]
-        refused_share[d] = min(refused_kg[j] / want[j], 1.0) if want[j] > 0 else 0.0
+        refused_share[d] = refused_kg[j] / want[j] if want[j] > 0 else 0.0
         refused += refused_kg[j]
     return entered, resold, refused
