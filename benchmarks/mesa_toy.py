@@ -16,8 +16,10 @@ lives in ``scenario.params`` is written here again), on the same network:
    has no intervention, so its step computes the baseline efforts.
 2. procurement: labs and marketplaces refill their precursor stock from their suppliers,
    split by link weight, two ordering passes; legitimate companies and marketplaces refuse
-   a share (raised by precursor controls); suppliers sell at most ``capacity * dt``,
-   marketplaces their stock; the payer's cash limits what is bought.
+   a share (raised by precursor controls), once: the second pass re-orders what the first
+   did not get, refused volume included, from the sellers that did not refuse the buyer;
+   suppliers sell at most ``capacity * dt``, marketplaces their stock; the payer's cash
+   limits what is bought.
 3. production: ``min(capacity * dt, precursor, room)`` per alive, unsuspended lab.
 4. shipping: labs ship onto routes (and marketplaces), split by the receivers' room times
    ``exp(-beta * recent loss)`` (displacement), a route's room for that split its share of
@@ -754,7 +756,7 @@ class TradeModel(mesa.Model):
                                                                          * pc)
         price = sup.precursor_usd_per_kg
         dt = self.dt
-        orders = []  # [link, refuse, weight]
+        orders = []  # [link, refuse, weight, request, refused in the first pass]
         buyers = []
         for b in self.buyers():
             b.want = max(0.0, sup.precursor_cover_years * b.capacity - b.precursor)
@@ -768,17 +770,19 @@ class TradeModel(mesa.Model):
                     s.avail = s.capacity * dt if s.kind == "supplier" else s.precursor
                     refuse = (refuse_legit if s.legit and s.kind == "supplier" else
                               refuse_mkp if s.kind == "marketplace" else 0.0)
-                    orders.append([ln, refuse, ln.weight, 0.0])
+                    orders.append([ln, refuse, ln.weight, 0.0, False])
         if not orders:
             return
         now = self.now
-        for attempt in range(2):  # by link weight; then from sellers that still have some
+        # by link weight; then what is missing, refused or not, from the sellers that still
+        # have some and did not refuse this buyer in the first pass
+        for attempt in range(2):
             for b in buyers:
                 b.tot = 0.0
             for o in orders:
                 ln = o[0]
                 if attempt == 1:
-                    o[2] = (1.0 - o[1]) * ln.src.avail
+                    o[2] = 0.0 if o[4] else (1.0 - o[1]) * ln.src.avail
                 ln.dst.tot += o[2]
             for o in orders:
                 ln, s = o[0], o[0].src
@@ -787,6 +791,7 @@ class TradeModel(mesa.Model):
                 ln, b = o[0], o[0].dst
                 r = max(b.want - b.got, 0.0) * o[2] / b.tot if b.tot > 0 else 0.0
                 no = r * o[1]
+                o[4] = o[4] or no > 0.0
                 b.refused_kg += no
                 o[3] = r - no
                 ln.src.asked += o[3]
@@ -1488,7 +1493,7 @@ def _number(v) -> float:
 FLOWS = ("supply_kg", "seized_kg", "seized_routes_kg", "seized_stock_kg", "arrests",
          "arrests_dealer", "arrests_trafficker", "produced_kg", "recruits", "sellers_replaced",
          "overdoses", "overdose_deaths", "deaths", "initiations", "treatment_entries",
-         "revenue_usd")
+         "revenue_usd", "precursor_bought_kg", "precursor_refused_kg")
 """Series compared as totals over the run."""
 LEVELS = ("labs_active", "organizations_active", "dealers_active", "traffickers_active",
           "people_using", "people_in_treatment", "price_index", "stock_kg")
