@@ -25,10 +25,11 @@ def test_monthly_steps_carry_the_supply_of_weekly_steps():
     the weekly runs do not (seed 1: a supplier arrested in the second month, the precursor
     then binds), which cost 19% of the three seeds' mean monthly supply with the rule on
     (9% off: in the room-starved status quo room capped the weekly runs near what the
-    monthly ones carried, hiding the events). Since a refused order is no longer re-ordered
-    within the step (audit s12/audit-docs-a finding 1), 9% less (14.54 against 16.05 kg on):
-    with a month's cover, a lab buying only from legitimate suppliers refills at most
-    (1 - 0.2) of a month's use (docs/model.md 7.2)."""
+    monthly ones carried, hiding the events). Since a seller that refused an order is not
+    asked for it again within the step (audit s12/audit-docs-a finding 1; the refused
+    volume goes to the lab's illicit suppliers, review s12 finding 1), 9.2% less (14.56
+    against 16.04 kg on): with a month's cover, a lab buying only from legitimate suppliers
+    refills at most (1 - 0.2) of a month's use (docs/model.md 7.2 and 11)."""
     week, month = _mean("week", "supply_kg_total"), _mean("month", "supply_kg_total")
     assert month == pytest.approx(week, rel=0.15)
 
