@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fentanet.simulate.kernels import water_fill
-from fentanet.simulate.phases.shipping import ROUTE, _through_room
+from fentanet.simulate.phases.shipping import ROUTE, _route_rooms, _through_room
 from fentanet.simulate.state import KIND
 
 
@@ -170,6 +170,18 @@ def test_water_fill_on_larger_random_instances(seed, nr, nd):
     np.testing.assert_array_equal(x, fill(s_loc, d_loc, on, weight, cap, room))
 
 
+def _through(room, risk, alive, kind, capacity, product):
+    """:func:`_through_room` on the case below: lab-stage receivers 0 and 1 (the routes),
+    route-stage links 0->2, 1->2, 1->3 (steps of 1 year, cover 1)."""
+    src, dst, s_loc, d_loc = (np.array(x) for x in ([0, 1, 1], [2, 2, 3], [0, 1, 1],
+                                                    [0, 0, 1]))
+    rroom, own, on = _route_rooms(np.arange(3), src, dst, s_loc, np.array([2, 3]), 2,
+                                  np.ones(3, dtype=np.bool_), alive, kind, capacity, product,
+                                  1.0, 1.0, ROUTE)
+    _through_room(room, np.array([0, 1]), src, s_loc, d_loc, np.array([0, 1]), risk, rroom,
+                  own, on, kind, capacity, ROUTE)
+
+
 def test_through_room_gives_a_risky_route_what_the_safe_one_cannot_carry():
     """Two routes feed one trafficker (room 1): a safe route of capacity 0.5 a step and a
     risky one (recent loss 0.5, beta 10) of capacity 2; a second trafficker only the risky
@@ -182,16 +194,10 @@ def test_through_room_gives_a_risky_route_what_the_safe_one_cannot_carry():
     alive = np.ones(4, dtype=np.bool_)
     risk = np.array([1.0, np.exp(-5.0)])
     room = np.array([9.0, 9.0])  # the lab stage's room of the two routes, before
-    _through_room(room, np.array([0, 1]), np.arange(3), np.array([0, 1, 1]),
-                  np.array([2, 2, 3]), np.array([0, 1, 1]), np.array([0, 0, 1]),
-                  np.array([0, 1]), np.array([2, 3]), risk, np.ones(3, dtype=np.bool_),
-                  alive, kind, capacity, product, 1.0, 1.0, ROUTE)
+    _through(room, risk, alive, kind, capacity, product)
     np.testing.assert_allclose(room, [0.5, 0.75])
     # a dead route takes no room and leaves the shared trafficker to the other
     alive[0] = False
     room = np.array([0.0, 9.0])
-    _through_room(room, np.array([0, 1]), np.arange(3), np.array([0, 1, 1]),
-                  np.array([2, 2, 3]), np.array([0, 1, 1]), np.array([0, 0, 1]),
-                  np.array([0, 1]), np.array([2, 3]), risk, np.ones(3, dtype=np.bool_),
-                  alive, kind, capacity, product, 1.0, 1.0, ROUTE)
+    _through(room, risk, alive, kind, capacity, product)
     assert room[1] == pytest.approx(1.25)

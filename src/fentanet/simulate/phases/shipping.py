@@ -203,17 +203,26 @@ def _support_counts(routes, p_li, p_src, p_d_loc, p_d_map, p_n, f_li, f_src, f_d
 
 
 @numba.njit(cache=True)
-def _through_room(room, receivers, li, src, dst, s_loc, d_loc, s_map, rt_receivers, risk,
-                  link_alive, alive, kind, capacity, product, dt, cover, route_kind):
+def _through_room(room, receivers, src, s_loc, d_loc, s_map, risk, rroom, own, on, kind,
+                  capacity, route_kind):
     """Routes as pass-through (in place on ``room``, the room of the lab stage's receivers):
-    a route takes at most its own room (``capacity * dt`` minus its load) and what its
-    receivers' room lets it carry on, each receiver's room filled by the routes feeding it
-    by capacity times ``risk`` (:func:`~fentanet.simulate.kernels.water_fill`): the safer
-    routes first in proportion, and what they cannot carry (they are full) still by the
-    others. Returns that room, the lesser of the two, per route (the route stage's senders,
-    local numbers)."""
-    down = _pass_room(li, src, dst, s_loc, d_loc, rt_receivers, risk, link_alive, alive,
-                      kind, capacity, product, dt, cover, route_kind)
+    a route takes at most its own room (``own``: ``capacity * dt`` minus its load) and what
+    its receivers' room (``rroom``) lets it carry on, each receiver's room filled by the
+    routes feeding it by capacity times ``risk`` (:func:`~fentanet.simulate.kernels.water_fill`):
+    the safer routes first in proportion, and what they cannot carry (they are full) still
+    by the others. ``src``, ``s_loc``, ``d_loc``, ``on``: the route stage's links (``on``:
+    in play, :func:`_route_rooms`). Returns that room, the lesser of the two, per route (the
+    route stage's senders, local numbers)."""
+    n_snd = risk.size
+    w = np.zeros(n_snd)  # each route's weight, capacity times risk
+    for k in range(src.size):
+        w[s_loc[k]] = capacity[src[k]] * risk[s_loc[k]]
+    x = kernels.water_fill(s_loc, d_loc, on, w, own, rroom)
+    down = np.zeros(n_snd)
+    for k in range(src.size):
+        down[s_loc[k]] += x[k]
+    for i in range(n_snd):
+        down[i] = min(own[i], down[i])
     for j in range(receivers.size):
         d = receivers[j]
         if kind[d] == route_kind:
@@ -223,31 +232,11 @@ def _through_room(room, receivers, li, src, dst, s_loc, d_loc, s_map, rt_receive
 
 
 @numba.njit(cache=True)
-def _pass_room(li, src, dst, s_loc, d_loc, rt_receivers, risk, link_alive, alive, kind,
-               capacity, product, dt, cover, route_kind):
-    """Per route (the route stage's senders, local numbers): the lesser of its own room and
-    its share of its receivers' room water-filled by capacity times ``risk``
-    (:func:`_through_room` without the lab stage)."""
-    n_snd = risk.size
-    rroom, own, on = _route_rooms(li, src, dst, s_loc, rt_receivers, n_snd, link_alive, alive,
-                                  kind, capacity, product, dt, cover, route_kind)
-    w = np.zeros(n_snd)  # each route's weight, capacity times risk
-    for k in range(li.size):
-        w[s_loc[k]] = capacity[src[k]] * risk[s_loc[k]]
-    x = kernels.water_fill(s_loc, d_loc, on, w, own, rroom)
-    down = np.zeros(n_snd)
-    for k in range(li.size):
-        down[s_loc[k]] += x[k]
-    for i in range(n_snd):
-        down[i] = min(own[i], down[i])
-    return down
-
-
-@numba.njit(cache=True)
 def _route_rooms(li, src, dst, s_loc, rt_receivers, n_snd, link_alive, alive, kind, capacity,
                  product, dt, cover, route_kind):
     """The route stage's receivers' room, its senders' own room (``capacity * dt`` minus
-    load) and which links are in play (alive, between alive ends)."""
+    load) and which links are in play (alive, between alive ends): what
+    :func:`_through_room` and :func:`_capacity_share` read."""
     rroom = np.empty(rt_receivers.size)
     for j in range(rt_receivers.size):
         d = rt_receivers[j]
@@ -264,27 +253,24 @@ def _route_rooms(li, src, dst, s_loc, rt_receivers, n_snd, link_alive, alive, ki
 
 
 @numba.njit(cache=True)
-def _capacity_share(li, src, dst, s_loc, d_loc, rt_receivers, n_snd, link_alive, alive, kind,
-                    capacity, product, dt, cover, route_kind):
+def _capacity_share(src, s_loc, d_loc, rroom, own, on, capacity):
     """Per route (the route stage's senders, local numbers): the lesser of its own room and
     its capacity share of its receivers' room, ``sum over receivers d of room[d] *
     capacity / (capacity of the routes with room feeding d)`` (the first round of
     :func:`~fentanet.simulate.kernels.water_fill` by capacity alone): the room a lab's
-    split weights a route by (:func:`_route_pref`)."""
-    rroom, own, on = _route_rooms(li, src, dst, s_loc, rt_receivers, n_snd, link_alive, alive,
-                                  kind, capacity, product, dt, cover, route_kind)
-    csum = np.zeros(rt_receivers.size)
-    for k in range(li.size):
+    split weights a route by (:func:`_route_pref`). Reads :func:`_route_rooms`."""
+    csum = np.zeros(rroom.size)
+    for k in range(src.size):
         c = capacity[src[k]]
         if on[k] and own[s_loc[k]] > 0.0 and c > 0.0:
             csum[d_loc[k]] += c
-    share = np.zeros(n_snd)
-    for k in range(li.size):
+    share = np.zeros(own.size)
+    for k in range(src.size):
         c = capacity[src[k]]
         d = d_loc[k]
         if on[k] and own[s_loc[k]] > 0.0 and c > 0.0 and rroom[d] > 0.0:
             share[s_loc[k]] += rroom[d] * (c / csum[d])
-    for i in range(n_snd):
+    for i in range(own.size):
         share[i] = min(own[i], share[i])
     return share
 
@@ -343,14 +329,14 @@ def _lab_stage(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, senders, receiver
                                      cover, ROUTE)
     if not displacement:
         risk_rt = np.ones(rt_senders.size)
-    through = _through_room(room, receivers, rt_li, rt_src, rt_dst, rt_s_loc, rt_d_loc,
-                            rt_s_map, rt_receivers, risk_rt, link_alive, alive, kind, capacity,
-                            product, dt, cover, ROUTE)
+    rroom, own, on = _route_rooms(rt_li, rt_src, rt_dst, rt_s_loc, rt_receivers,
+                                  rt_senders.size, link_alive, alive, kind, capacity, product,
+                                  dt, cover, ROUTE)
+    through = _through_room(room, receivers, rt_src, rt_s_loc, rt_d_loc, rt_s_map, risk_rt,
+                            rroom, own, on, kind, capacity, ROUTE)
     pref = np.empty(0)
     if displacement:  # the lab's weight for a route: its room shared by capacity alone
-        share = _capacity_share(rt_li, rt_src, rt_dst, rt_s_loc, rt_d_loc, rt_receivers,
-                                rt_senders.size, link_alive, alive, kind, capacity, product,
-                                dt, cover, ROUTE)
+        share = _capacity_share(rt_src, rt_s_loc, rt_d_loc, rroom, own, on, capacity)
         pref = _route_pref(li, d_loc, receivers, kind, room, share, rt_s_map, risk_in)
     left = offer.copy()  # the plan debits it: what the receivers' room did not take
     kernels.transfer(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, payers, link_alive, pref,
