@@ -408,8 +408,14 @@ def water_fill(s_loc, d_loc, on, weight, cap, room):
     weight[r])``. Links of weight 0, or whose sender's cap or receiver's room is 0, get 0.
 
     Exact and deterministic: each round but the last makes at least one sender full, so
-    there are at most senders + 1 rounds, each a loop over the links still in play (a
-    handful of rounds in practice).
+    there are at most senders + 1 rounds, each four loops over the links still in play (a
+    handful of rounds in practice): the links that stay in play, kept without a branch,
+    with their receivers' weight sums (adding an exact 0.0 for those that drop out); the
+    offers; each sender's answer, once (over the senders when they are fewer than the
+    links); the takings, with what was not taken summed into a second array of the
+    receivers' room (zeroed in the first loop: only the room of receivers still in play
+    is read again), which the next round reads. The sums add the same operands in the
+    same order as the rule round by round (tests/shipping_plain.py), so the same numbers.
     """
     m = s_loc.size
     nr, nd = cap.size, room.size
@@ -422,52 +428,55 @@ def water_fill(s_loc, d_loc, on, weight, cap, room):
     left = np.empty(nd)  # each receiver's room still on offer
     for j in range(nd):
         left[j] = max(room[j], 0.0)
+    after = np.empty(nd)  # what is left of it after this round
     live = np.empty(m, dtype=np.int64)
-    n = 0
-    for k in range(m):
-        if on[k] and not full[s_loc[k]] and left[d_loc[k]] > 0.0:
-            live[n] = k
-            n += 1
     wsum = np.zeros(nd)
     asked = np.zeros(nr)
     share = np.ones(nr)
     offer = np.empty(m)
-    while n > 0:
+    n = m
+    first = True
+    while True:
+        keep = 0  # the links still in play: all of them in play at first, then those left
+        for e in range(n):
+            k = e if first else live[e]
+            s, d = _u(s_loc[k]), _u(d_loc[k])
+            ok = (on[k] | (not first)) & (not full[s]) & (left[d] > 0.0)
+            live[keep] = k
+            keep += ok
+            wsum[d] += weight[s] if ok else 0.0
+            after[d] = 0.0
+        n = keep
+        first = False
+        if n == 0:
+            break
         for e in range(n):
             k = live[e]
-            wsum[d_loc[k]] += weight[s_loc[k]]
-        for e in range(n):
-            k = live[e]
-            s, d = s_loc[k], d_loc[k]
-            offer[e] = left[d] * weight[s] / wsum[d]
-            asked[s] += offer[e]
-        for e in range(n):  # each sender's answer, once
-            s = s_loc[live[e]]
-            if asked[s] > 0.0:
-                if asked[s] > rem[s]:
-                    share[s] = rem[s] / asked[s]
+            s, d = _u(s_loc[k]), _u(d_loc[k])
+            o = left[d] * weight[s] / wsum[d]
+            offer[e] = o
+            asked[s] += o
+        few = n < nr
+        for e in range(n if few else nr):  # each sender's answer, once
+            s = _u(s_loc[live[e]]) if few else _u(e)
+            q = asked[s]
+            if q > 0.0:
+                if q > rem[s]:
+                    share[s] = rem[s] / q
                     rem[s] = 0.0
                     full[s] = True
                 else:
                     share[s] = 1.0
-                    rem[s] -= asked[s]
+                    rem[s] -= q
                     full[s] = not rem[s] > 0.0
                 asked[s] = 0.0
-        for e in range(n):
-            d = d_loc[live[e]]
-            wsum[d] = 0.0
-            left[d] = 0.0
         for e in range(n):  # what was not taken stays on offer
             k = live[e]
-            s, d = s_loc[k], d_loc[k]
-            take = offer[e] * share[s]
+            s, d = _u(s_loc[k]), _u(d_loc[k])
+            o = offer[e]
+            take = o * share[s]
             x[k] += take
-            left[d] += offer[e] - take if share[s] < 1.0 else 0.0
-        keep = 0
-        for e in range(n):
-            k = live[e]
-            if not full[s_loc[k]] and left[d_loc[k]] > 0.0:
-                live[keep] = k
-                keep += 1
-        n = keep
+            after[d] += o - take if share[s] < 1.0 else 0.0
+            wsum[d] = 0.0
+        left, after = after, left
     return x

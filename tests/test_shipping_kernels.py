@@ -1,0 +1,122 @@
+"""Shipping's kernels after the thirteenth session's speed-ups against the kernels they
+replace (kept in tests/shipping_plain.py), bit for bit: on random instances and on the
+states real runs reach where the shipping phase starts (us-baseline; the toy with every
+intervention)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pytest
+
+from fentanet.simulate import kernels
+from fentanet.simulate.loop import PHASES, Sim
+from fentanet.simulate.params import INTERVENTION_KINDS
+from fentanet.simulate.phases.shipping import ROUTE, _route_rooms
+from fentanet.simulate.run import build_network, prepare
+from shipping_plain import plain_water_fill
+
+
+def same(x, y):
+    x, y = np.asarray(x), np.asarray(y)
+    assert x.dtype == y.dtype and x.shape == y.shape
+    np.testing.assert_array_equal(x.view(np.uint8), y.view(np.uint8))
+
+
+def random_instance(rng, nr, nd, m):
+    """Links, weights, caps and rooms with zeros, ties and scales far apart."""
+    s_loc = rng.integers(0, nr, m).astype(np.int32)
+    d_loc = rng.integers(0, nd, m).astype(np.int32)
+    on = rng.random(m) < 0.9
+    weight = rng.random(nr) * np.exp(-10 * rng.random(nr)) * (rng.random(nr) < 0.95)
+    cap = rng.random(nr) * rng.choice([1e-3, 1.0, 10.0], nr) * (rng.random(nr) < 0.9)
+    room = rng.random(nd) * (rng.random(nd) < 0.9)
+    weight[rng.random(nr) < 0.1] = 1.0  # equal weights
+    return s_loc, d_loc, on, weight, cap, room
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_water_fill_is_the_plain_one_bit_for_bit(seed):
+    rng = np.random.default_rng(seed)
+    nr, nd = int(rng.integers(1, 60)), int(rng.integers(1, 80))
+    # links fewer and more than senders: the answers go over links, then over senders
+    m = int(rng.integers(0, 4 * (nr + nd)))
+    args = random_instance(rng, nr, nd, m)
+    same(kernels.water_fill(*args), plain_water_fill(*args))
+    wide = (args[0].astype(np.int64), args[1].astype(np.int64), *args[2:])
+    same(kernels.water_fill(*wide), plain_water_fill(*wide))
+
+
+def test_water_fill_over_many_rounds_is_the_plain_one():
+    """A chain of receivers each fed by two senders, every sender full after taking a
+    little: the room goes round after round to the senders left."""
+    n = 50
+    s_loc = np.concatenate([np.arange(n), np.arange(1, n + 1)]).astype(np.int32)
+    d_loc = np.concatenate([np.arange(n), np.arange(n)]).astype(np.int32)
+    on = np.ones(2 * n, dtype=np.bool_)
+    weight = 1.0 + np.arange(n + 1) % 3
+    cap = 0.1 * (1 + np.arange(n + 1) % 7)
+    room = np.full(n, 0.5)
+    x = kernels.water_fill(s_loc, d_loc, on, weight, cap, room)
+    same(x, plain_water_fill(s_loc, d_loc, on, weight, cap, room))
+    assert np.all(np.bincount(s_loc, weights=x) <= cap * (1 + 1e-12))
+
+
+def route_inputs(sim):
+    """The water-fill's inputs as the lab stage makes them: the route stage's links,
+    weights capacity times ``exp(-beta * loss)``, the routes' own room and their
+    receivers' room."""
+    a, p = sim.s.actors, sim.p
+    rt = sim.topo.stages["route"]
+    rroom, own, on = _route_rooms(rt.li, rt.src, rt.dst, rt.s_loc, rt.receivers,
+                                  rt.senders.size, sim.s.links.alive, a.alive, a.kind,
+                                  a.capacity, a.product, sim.dt, p.supply.stock_cover_years,
+                                  ROUTE)
+    risk = np.exp(-p.routes.displacement_beta * a.loss[rt.senders])
+    weight = np.zeros(rt.senders.size)
+    weight[rt.s_loc] = a.capacity[rt.src] * risk[rt.s_loc]
+    return rt.s_loc, rt.d_loc, on, weight, own, rroom
+
+
+def states_at_shipping(sim, steps):
+    """Step ``sim``, yielding it where each step's shipping phase starts."""
+    for _ in range(steps):
+        sim.t = sim.step * sim.dt
+        sim.now = defaultdict(float)
+        sim.topo.sync(sim.s)
+        for name, phase in PHASES:
+            if name == "shipping":
+                yield sim
+            phase(sim)
+        sim.step += 1
+
+
+@pytest.fixture(scope="module")
+def us_baseline():
+    sc = prepare("us-baseline", years=0.2)
+    return Sim(sc, build_network(sc), 1)
+
+
+@pytest.fixture(scope="module")
+def toy_every_intervention():
+    sc = prepare("toy", years=2.0, interventions=[
+        {"kind": k, "start": 0.1, "intensity": 1.0} for k in INTERVENTION_KINDS])
+    return Sim(sc, build_network(sc), 2)
+
+
+def test_water_fill_on_us_baseline_states_is_the_plain_one(us_baseline):
+    carried = 0
+    for sim in states_at_shipping(us_baseline, 6):
+        args = route_inputs(sim)
+        x = kernels.water_fill(*args)
+        same(x, plain_water_fill(*args))
+        carried += int((x > 0).sum())
+    assert carried > 10_000  # the routes carry
+
+
+def test_water_fill_on_toy_states_with_every_intervention_is_the_plain_one(
+        toy_every_intervention):
+    for sim in states_at_shipping(toy_every_intervention, 60):
+        args = route_inputs(sim)
+        same(kernels.water_fill(*args), plain_water_fill(*args))
