@@ -72,3 +72,66 @@ def plain_water_fill(s_loc, d_loc, on, weight, cap, room):
                 keep += 1
         n = keep
     return x
+
+
+@numba.njit(cache=True)
+def plain_route_rooms(li, src, dst, s_loc, rt_receivers, n_snd, link_alive, alive, kind,
+                      capacity, product, dt, cover, route_kind):
+    """:func:`fentanet.simulate.phases.shipping._route_rooms` as it was: each route's own
+    room written once per link."""
+    rroom = np.empty(rt_receivers.size)
+    for j in range(rt_receivers.size):
+        d = rt_receivers[j]
+        r = capacity[d] * dt - product[d] if kind[d] == route_kind else (
+            cover * capacity[d] - product[d])
+        rroom[j] = max(r, 0.0) if alive[d] else 0.0
+    own = np.zeros(n_snd)
+    on = np.empty(li.size, dtype=np.bool_)
+    for k in range(li.size):
+        s = src[k]
+        on[k] = link_alive[li[k]] and alive[s] and alive[dst[k]]
+        own[s_loc[k]] = max(capacity[s] * dt - product[s], 0.0) if alive[s] else 0.0
+    return rroom, own, on
+
+
+@numba.njit(cache=True)
+def plain_through_room(room, receivers, src, s_loc, d_loc, s_map, risk, rroom, own, on,
+                       kind, capacity, route_kind):
+    """:func:`fentanet.simulate.phases.shipping._through_room` as it was: each route's
+    weight written once per link, the water-fill :func:`plain_water_fill`."""
+    n_snd = risk.size
+    w = np.zeros(n_snd)  # each route's weight, capacity times risk
+    for k in range(src.size):
+        w[s_loc[k]] = capacity[src[k]] * risk[s_loc[k]]
+    x = plain_water_fill(s_loc, d_loc, on, w, own, rroom)
+    down = np.zeros(n_snd)
+    for k in range(src.size):
+        down[s_loc[k]] += x[k]
+    for i in range(n_snd):
+        down[i] = min(own[i], down[i])
+    for j in range(receivers.size):
+        d = receivers[j]
+        if kind[d] == route_kind:
+            i = s_map[d] if d < s_map.size else -1
+            room[j] = min(room[j], down[i] if i >= 0 else 0.0)
+    return down
+
+
+@numba.njit(cache=True)
+def plain_capacity_share(src, s_loc, d_loc, rroom, own, on, capacity):
+    """:func:`fentanet.simulate.phases.shipping._capacity_share` as it was: each link's
+    capacity read from the actors' column."""
+    csum = np.zeros(rroom.size)
+    for k in range(src.size):
+        c = capacity[src[k]]
+        if on[k] and own[s_loc[k]] > 0.0 and c > 0.0:
+            csum[d_loc[k]] += c
+    share = np.zeros(own.size)
+    for k in range(src.size):
+        c = capacity[src[k]]
+        d = d_loc[k]
+        if on[k] and own[s_loc[k]] > 0.0 and c > 0.0 and rroom[d] > 0.0:
+            share[s_loc[k]] += rroom[d] * (c / csum[d])
+    for i in range(own.size):
+        share[i] = min(own[i], share[i])
+    return share

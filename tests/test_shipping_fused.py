@@ -21,13 +21,12 @@ from fentanet.simulate.phases.shipping import (
     _exposure,
     _loss_gain,
     _route_counts,
-    _route_rooms,
     _screen,
     _seize,
     _shipments,
-    _through_room,
 )
 from fentanet.simulate.run import build_network, prepare
+from shipping_plain import plain_route_rooms, plain_through_room
 
 
 def _offer_room(sim, st):
@@ -77,12 +76,13 @@ def plain_run(sim):
         beta = p.routes.displacement_beta
         ones = np.ones(rt.senders.size)
         risk_rt = np.exp(-beta * a.loss[rt.senders]) if p.routes.displacement else ones
-        rroom, own, on = _route_rooms(rt.li, rt.src, rt.dst, rt.s_loc, rt.receivers,
-                                      rt.senders.size, s.links.alive, a.alive, a.kind,
-                                      a.capacity, a.product, sim.dt,
-                                      p.supply.stock_cover_years, ROUTE)
-        through = _through_room(room, st.receivers, rt.src, rt.s_loc, rt.d_loc, rt.s_map,
-                                risk_rt, rroom, own, on, a.kind, a.capacity, ROUTE)
+        rroom, own, on = plain_route_rooms(rt.li, rt.src, rt.dst, rt.s_loc, rt.receivers,
+                                           rt.senders.size, s.links.alive, a.alive, a.kind,
+                                           a.capacity, a.product, sim.dt,
+                                           p.supply.stock_cover_years, ROUTE)
+        through = plain_through_room(room, st.receivers, rt.src, rt.s_loc, rt.d_loc,
+                                     rt.s_map, risk_rt, rroom, own, on, a.kind, a.capacity,
+                                     ROUTE)
         pref = None
         if p.routes.displacement:  # room * pref: the room shared by capacity alone, times
             # exp(-beta * loss), for a route (its room as pass-through caps what it takes)

@@ -13,9 +13,19 @@ import pytest
 from fentanet.simulate import kernels
 from fentanet.simulate.loop import PHASES, Sim
 from fentanet.simulate.params import INTERVENTION_KINDS
-from fentanet.simulate.phases.shipping import ROUTE, _route_rooms
+from fentanet.simulate.phases.shipping import (
+    ROUTE,
+    _capacity_share,
+    _route_rooms,
+    _through_room,
+)
 from fentanet.simulate.run import build_network, prepare
-from shipping_plain import plain_water_fill
+from shipping_plain import (
+    plain_capacity_share,
+    plain_route_rooms,
+    plain_through_room,
+    plain_water_fill,
+)
 
 
 def same(x, y):
@@ -63,20 +73,37 @@ def test_water_fill_over_many_rounds_is_the_plain_one():
     assert np.all(np.bincount(s_loc, weights=x) <= cap * (1 + 1e-12))
 
 
-def route_inputs(sim):
-    """The water-fill's inputs as the lab stage makes them: the route stage's links,
-    weights capacity times ``exp(-beta * loss)``, the routes' own room and their
-    receivers' room."""
+def check_route_rooms(sim) -> int:
+    """The lab stage's route part (the routes' rooms, the water-fill of their receivers'
+    room, the capacity share) on ``sim``'s state against the plain kernels, with the
+    displacement factor and without. Returns how many route links the water-fill gave
+    some room."""
     a, p = sim.s.actors, sim.p
-    rt = sim.topo.stages["route"]
-    rroom, own, on = _route_rooms(rt.li, rt.src, rt.dst, rt.s_loc, rt.receivers,
-                                  rt.senders.size, sim.s.links.alive, a.alive, a.kind,
-                                  a.capacity, a.product, sim.dt, p.supply.stock_cover_years,
-                                  ROUTE)
+    st, rt = sim.topo.stages["lab"], sim.topo.stages["route"]
+    args = (a.alive, a.kind, a.capacity, a.product, sim.dt, p.supply.stock_cover_years,
+            ROUTE)
+    links = sim.s.links.alive
+    rroom, own, on = plain_route_rooms(rt.li, rt.src, rt.dst, rt.s_loc, rt.receivers,
+                                       rt.senders.size, links, *args)
+    got = _route_rooms(rt.li, rt.src, rt.dst, rt.senders, rt.receivers, links, *args)
+    for x, y in zip(got, (rroom, own, a.capacity[rt.senders], on), strict=True):
+        same(x, y)
+    cap = got[2]
+    same(_capacity_share(rt.s_loc, rt.d_loc, rroom, own, cap, on),
+         plain_capacity_share(rt.src, rt.s_loc, rt.d_loc, rroom, own, on, a.capacity))
+    room = kernels.offer_room(st.senders, st.receivers, *args)[1]
     risk = np.exp(-p.routes.displacement_beta * a.loss[rt.senders])
-    weight = np.zeros(rt.senders.size)
-    weight[rt.s_loc] = a.capacity[rt.src] * risk[rt.s_loc]
-    return rt.s_loc, rt.d_loc, on, weight, own, rroom
+    for r in (risk, np.ones(rt.senders.size)):
+        plain_room, new_room = room.copy(), room.copy()
+        same(_through_room(new_room, st.receivers, rt.s_loc, rt.d_loc, rt.s_map, r, rroom,
+                           own, on, cap, a.kind, ROUTE),
+             plain_through_room(plain_room, st.receivers, rt.src, rt.s_loc, rt.d_loc,
+                                rt.s_map, r, rroom, own, on, a.kind, a.capacity, ROUTE))
+        same(new_room, plain_room)
+    weight = a.capacity[rt.senders] * risk
+    x = kernels.water_fill(rt.s_loc, rt.d_loc, on, weight, own, rroom)
+    same(x, plain_water_fill(rt.s_loc, rt.d_loc, on, weight, own, rroom))
+    return int((x > 0).sum())
 
 
 def states_at_shipping(sim, steps):
@@ -105,18 +132,13 @@ def toy_every_intervention():
     return Sim(sc, build_network(sc), 2)
 
 
-def test_water_fill_on_us_baseline_states_is_the_plain_one(us_baseline):
-    carried = 0
-    for sim in states_at_shipping(us_baseline, 6):
-        args = route_inputs(sim)
-        x = kernels.water_fill(*args)
-        same(x, plain_water_fill(*args))
-        carried += int((x > 0).sum())
+def test_route_rooms_on_us_baseline_states_are_the_plain_ones(us_baseline):
+    carried = sum(check_route_rooms(sim) for sim in states_at_shipping(us_baseline, 6))
     assert carried > 10_000  # the routes carry
 
 
-def test_water_fill_on_toy_states_with_every_intervention_is_the_plain_one(
+def test_route_rooms_on_toy_states_with_every_intervention_are_the_plain_ones(
         toy_every_intervention):
-    for sim in states_at_shipping(toy_every_intervention, 60):
-        args = route_inputs(sim)
-        same(kernels.water_fill(*args), plain_water_fill(*args))
+    carried = sum(check_route_rooms(sim) for sim in states_at_shipping(toy_every_intervention,
+                                                                       80))
+    assert carried > 0

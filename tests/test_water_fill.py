@@ -175,11 +175,11 @@ def _through(room, risk, alive, kind, capacity, product):
     route-stage links 0->2, 1->2, 1->3 (steps of 1 year, cover 1)."""
     src, dst, s_loc, d_loc = (np.array(x) for x in ([0, 1, 1], [2, 2, 3], [0, 1, 1],
                                                     [0, 0, 1]))
-    rroom, own, on = _route_rooms(np.arange(3), src, dst, s_loc, np.array([2, 3]), 2,
-                                  np.ones(3, dtype=np.bool_), alive, kind, capacity, product,
-                                  1.0, 1.0, ROUTE)
-    _through_room(room, np.array([0, 1]), src, s_loc, d_loc, np.array([0, 1]), risk, rroom,
-                  own, on, kind, capacity, ROUTE)
+    rroom, own, cap, on = _route_rooms(np.arange(3), src, dst, np.array([0, 1]),
+                                       np.array([2, 3]), np.ones(3, dtype=np.bool_), alive,
+                                       kind, capacity, product, 1.0, 1.0, ROUTE)
+    _through_room(room, np.array([0, 1]), s_loc, d_loc, np.array([0, 1]), risk, rroom, own,
+                  on, cap, kind, ROUTE)
 
 
 def test_through_room_gives_a_risky_route_what_the_safe_one_cannot_carry():

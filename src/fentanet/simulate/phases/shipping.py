@@ -203,23 +203,23 @@ def _support_counts(routes, p_li, p_src, p_d_loc, p_d_map, p_n, f_li, f_src, f_d
 
 
 @numba.njit(cache=True)
-def _through_room(room, receivers, src, s_loc, d_loc, s_map, risk, rroom, own, on, kind,
-                  capacity, route_kind):
+def _through_room(room, receivers, s_loc, d_loc, s_map, risk, rroom, own, on, cap, kind,
+                  route_kind):
     """Routes as pass-through (in place on ``room``, the room of the lab stage's receivers):
     a route takes at most its own room (``own``: ``capacity * dt`` minus its load) and what
     its receivers' room (``rroom``) lets it carry on, each receiver's room filled by the
     routes feeding it by capacity times ``risk`` (:func:`~fentanet.simulate.kernels.water_fill`):
     the safer routes first in proportion, and what they cannot carry (they are full) still
-    by the others. ``src``, ``s_loc``, ``d_loc``, ``on``: the route stage's links (``on``:
-    in play, :func:`_route_rooms`). Returns that room, the lesser of the two, per route (the
-    route stage's senders, local numbers)."""
+    by the others. ``s_loc``, ``d_loc``, ``on``: the route stage's links (``on``: in play,
+    :func:`_route_rooms`); ``cap``: each route's capacity (the route stage's senders, local
+    numbers, as ``risk`` and ``own``). Returns that room, the lesser of the two, per route."""
     n_snd = risk.size
-    w = np.zeros(n_snd)  # each route's weight, capacity times risk
-    for k in range(src.size):
-        w[s_loc[k]] = capacity[src[k]] * risk[s_loc[k]]
+    w = np.empty(n_snd)  # each route's weight, capacity times risk
+    for i in range(n_snd):
+        w[i] = cap[i] * risk[i]
     x = kernels.water_fill(s_loc, d_loc, on, w, own, rroom)
     down = np.zeros(n_snd)
-    for k in range(src.size):
+    for k in range(s_loc.size):
         down[s_loc[k]] += x[k]
     for i in range(n_snd):
         down[i] = min(own[i], down[i])
@@ -232,44 +232,55 @@ def _through_room(room, receivers, src, s_loc, d_loc, s_map, risk, rroom, own, o
 
 
 @numba.njit(cache=True)
-def _route_rooms(li, src, dst, s_loc, rt_receivers, n_snd, link_alive, alive, kind, capacity,
+def _route_rooms(li, src, dst, rt_senders, rt_receivers, link_alive, alive, kind, capacity,
                  product, dt, cover, route_kind):
     """The route stage's receivers' room, its senders' own room (``capacity * dt`` minus
-    load) and which links are in play (alive, between alive ends): what
-    :func:`_through_room` and :func:`_capacity_share` read."""
+    load) and capacity, and which links are in play (alive, between alive ends): what
+    :func:`_through_room` and :func:`_capacity_share` read. A route's own room and
+    capacity are read once per route (the route stage's senders, local numbers; each has
+    a link), not once per link."""
     rroom = np.empty(rt_receivers.size)
     for j in range(rt_receivers.size):
         d = rt_receivers[j]
         r = capacity[d] * dt - product[d] if kind[d] == route_kind else (
             cover * capacity[d] - product[d])
         rroom[j] = max(r, 0.0) if alive[d] else 0.0
-    own = np.zeros(n_snd)
+    own = np.empty(rt_senders.size)
+    cap = np.empty(rt_senders.size)
+    for i in range(rt_senders.size):
+        s = rt_senders[i]
+        own[i] = max(capacity[s] * dt - product[s], 0.0) if alive[s] else 0.0
+        cap[i] = capacity[s]
     on = np.empty(li.size, dtype=np.bool_)
-    for k in range(li.size):
-        s = src[k]
-        on[k] = link_alive[li[k]] and alive[s] and alive[dst[k]]
-        own[s_loc[k]] = max(capacity[s] * dt - product[s], 0.0) if alive[s] else 0.0
-    return rroom, own, on
+    for k in range(li.size):  # without a branch: which links are in play is hard to predict
+        on[k] = link_alive[li[k]] & alive[src[k]] & alive[dst[k]]
+    return rroom, own, cap, on
 
 
-@numba.njit(cache=True)
-def _capacity_share(src, s_loc, d_loc, rroom, own, on, capacity):
+@numba.njit(cache=True, error_model="numpy")
+def _capacity_share(s_loc, d_loc, rroom, own, cap, on):
     """Per route (the route stage's senders, local numbers): the lesser of its own room and
     its capacity share of its receivers' room, ``sum over receivers d of room[d] *
     capacity / (capacity of the routes with room feeding d)`` (the first round of
     :func:`~fentanet.simulate.kernels.water_fill` by capacity alone): the room a lab's
-    split weights a route by (:func:`_route_pref`). Reads :func:`_route_rooms`."""
+    split weights a route by (:func:`_route_pref`). Reads :func:`_route_rooms` (``cap``:
+    each route's capacity). The sums add an exact 0.0 for the links that do not count
+    (no branch; ``error_model="numpy"`` lets a quotient they discard be computed): the
+    same numbers as adding only those that do."""
     csum = np.zeros(rroom.size)
-    for k in range(src.size):
-        c = capacity[src[k]]
-        if on[k] and own[s_loc[k]] > 0.0 and c > 0.0:
-            csum[d_loc[k]] += c
+    for k in range(s_loc.size):
+        s = s_loc[k]
+        c = cap[s]
+        counts = on[k] & (own[s] > 0.0) & (c > 0.0)
+        csum[d_loc[k]] += c if counts else 0.0
     share = np.zeros(own.size)
-    for k in range(src.size):
-        c = capacity[src[k]]
+    for k in range(s_loc.size):
+        s = s_loc[k]
+        c = cap[s]
         d = d_loc[k]
-        if on[k] and own[s_loc[k]] > 0.0 and c > 0.0 and rroom[d] > 0.0:
-            share[s_loc[k]] += rroom[d] * (c / csum[d])
+        counts = on[k] & (own[s] > 0.0) & (c > 0.0) & (rroom[d] > 0.0)
+        part = rroom[d] * (c / csum[d])
+        share[s] += part if counts else 0.0
     for i in range(own.size):
         share[i] = min(own[i], share[i])
     return share
@@ -329,14 +340,14 @@ def _lab_stage(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, senders, receiver
                                      cover, ROUTE)
     if not displacement:
         risk_rt = np.ones(rt_senders.size)
-    rroom, own, on = _route_rooms(rt_li, rt_src, rt_dst, rt_s_loc, rt_receivers,
-                                  rt_senders.size, link_alive, alive, kind, capacity, product,
-                                  dt, cover, ROUTE)
-    through = _through_room(room, receivers, rt_src, rt_s_loc, rt_d_loc, rt_s_map, risk_rt,
-                            rroom, own, on, kind, capacity, ROUTE)
+    rroom, own, cap, on = _route_rooms(rt_li, rt_src, rt_dst, rt_senders, rt_receivers,
+                                       link_alive, alive, kind, capacity, product, dt, cover,
+                                       ROUTE)
+    through = _through_room(room, receivers, rt_s_loc, rt_d_loc, rt_s_map, risk_rt, rroom,
+                            own, on, cap, kind, ROUTE)
     pref = np.empty(0)
     if displacement:  # the lab's weight for a route: its room shared by capacity alone
-        share = _capacity_share(rt_src, rt_s_loc, rt_d_loc, rroom, own, on, capacity)
+        share = _capacity_share(rt_s_loc, rt_d_loc, rroom, own, cap, on)
         pref = _route_pref(li, d_loc, receivers, kind, room, share, rt_s_map, risk_in)
     left = offer.copy()  # the plan debits it: what the receivers' room did not take
     kernels.transfer(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, payers, link_alive, pref,
