@@ -135,3 +135,20 @@ def plain_capacity_share(src, s_loc, d_loc, rroom, own, on, capacity):
     for i in range(own.size):
         share[i] = min(own[i], share[i])
     return share
+
+
+@numba.njit(cache=True)
+def plain_route_pref(li, d_loc, receivers, kind, room, share, rt_s_map, risk_in,
+                     route_kind):
+    """:func:`fentanet.simulate.phases.shipping._route_pref` as it was: computed per link."""
+    pref = np.empty(li.size)
+    for k in range(li.size):
+        j = d_loc[k]
+        d = receivers[j]
+        if kind[d] != route_kind:
+            pref[k] = 1.0
+            continue
+        i = rt_s_map[d] if d < rt_s_map.size else -1
+        u = share[i] if i >= 0 else 0.0
+        pref[k] = risk_in[j] * (u / room[j]) if room[j] > 0.0 else risk_in[j]
+    return pref

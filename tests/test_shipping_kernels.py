@@ -16,12 +16,14 @@ from fentanet.simulate.params import INTERVENTION_KINDS
 from fentanet.simulate.phases.shipping import (
     ROUTE,
     _capacity_share,
+    _route_pref,
     _route_rooms,
     _through_room,
 )
 from fentanet.simulate.run import build_network, prepare
 from shipping_plain import (
     plain_capacity_share,
+    plain_route_pref,
     plain_route_rooms,
     plain_through_room,
     plain_water_fill,
@@ -75,9 +77,9 @@ def test_water_fill_over_many_rounds_is_the_plain_one():
 
 def check_route_rooms(sim) -> int:
     """The lab stage's route part (the routes' rooms, the water-fill of their receivers'
-    room, the capacity share) on ``sim``'s state against the plain kernels, with the
-    displacement factor and without. Returns how many route links the water-fill gave
-    some room."""
+    room, the capacity share, the labs' preference) on ``sim``'s state against the plain
+    kernels, with the displacement factor and without. Returns how many route links the
+    water-fill gave some room."""
     a, p = sim.s.actors, sim.p
     st, rt = sim.topo.stages["lab"], sim.topo.stages["route"]
     args = (a.alive, a.kind, a.capacity, a.product, sim.dt, p.supply.stock_cover_years,
@@ -89,10 +91,12 @@ def check_route_rooms(sim) -> int:
     for x, y in zip(got, (rroom, own, a.capacity[rt.senders], on), strict=True):
         same(x, y)
     cap = got[2]
-    same(_capacity_share(rt.s_loc, rt.d_loc, rroom, own, cap, on),
-         plain_capacity_share(rt.src, rt.s_loc, rt.d_loc, rroom, own, on, a.capacity))
+    share = _capacity_share(rt.s_loc, rt.d_loc, rroom, own, cap, on)
+    same(share, plain_capacity_share(rt.src, rt.s_loc, rt.d_loc, rroom, own, on, a.capacity))
     room = kernels.offer_room(st.senders, st.receivers, *args)[1]
-    risk = np.exp(-p.routes.displacement_beta * a.loss[rt.senders])
+    beta = p.routes.displacement_beta
+    risk = np.exp(-beta * a.loss[rt.senders])
+    risk_in = np.exp(-beta * a.loss[st.receivers])
     for r in (risk, np.ones(rt.senders.size)):
         plain_room, new_room = room.copy(), room.copy()
         same(_through_room(new_room, st.receivers, rt.s_loc, rt.d_loc, rt.s_map, r, rroom,
@@ -100,6 +104,10 @@ def check_route_rooms(sim) -> int:
              plain_through_room(plain_room, st.receivers, rt.src, rt.s_loc, rt.d_loc,
                                 rt.s_map, r, rroom, own, on, a.kind, a.capacity, ROUTE))
         same(new_room, plain_room)
+        same(_route_pref(st.li, st.d_loc, st.receivers, a.kind, new_room, share, rt.s_map,
+                         risk_in),
+             plain_route_pref(st.li, st.d_loc, st.receivers, a.kind, plain_room, share,
+                              rt.s_map, risk_in, ROUTE))
     weight = a.capacity[rt.senders] * risk
     x = kernels.water_fill(rt.s_loc, rt.d_loc, on, weight, own, rroom)
     same(x, plain_water_fill(rt.s_loc, rt.d_loc, on, weight, own, rroom))

@@ -414,8 +414,10 @@ def water_fill(s_loc, d_loc, on, weight, cap, room):
     offers; each sender's answer, once (over the senders when they are fewer than the
     links); the takings, with what was not taken summed into a second array of the
     receivers' room (zeroed in the first loop: only the room of receivers still in play
-    is read again), which the next round reads. The sums add the same operands in the
-    same order as the rule round by round (tests/shipping_plain.py), so the same numbers.
+    is read again), which the next round reads, and the links of senders not full kept
+    (the next round's first loop drops those whose receiver has no room left). The sums
+    add the same operands in the same order as the rule round by round
+    (tests/shipping_plain.py), so the same numbers.
     """
     m = s_loc.size
     nr, nd = cap.size, room.size
@@ -470,7 +472,8 @@ def water_fill(s_loc, d_loc, on, weight, cap, room):
                     rem[s] -= q
                     full[s] = not rem[s] > 0.0
                 asked[s] = 0.0
-        for e in range(n):  # what was not taken stays on offer
+        keep = 0
+        for e in range(n):  # what was not taken stays on offer; the senders not full kept
             k = live[e]
             s, d = _u(s_loc[k]), _u(d_loc[k])
             o = offer[e]
@@ -478,5 +481,8 @@ def water_fill(s_loc, d_loc, on, weight, cap, room):
             x[k] += take
             after[d] += o - take if share[s] < 1.0 else 0.0
             wsum[d] = 0.0
+            live[keep] = k
+            keep += not full[s]
+        n = keep
         left, after = after, left
     return x

@@ -373,17 +373,20 @@ def _route_pref(li, d_loc, receivers, kind, room, share, rt_s_map, risk_in):
     feeding the same receivers are offered a lab's product in proportion to capacity times
     ``exp(-beta * loss)`` whether their receivers' room binds or their own (empty routes).
     Later passes weight by the room left, ``room_left / room * share * exp(-beta *
-    loss)``. Other receivers: 1 (pull by room)."""
-    pref = np.empty(li.size)
-    for k in range(li.size):
-        j = d_loc[k]
+    loss)``. Other receivers: 1 (pull by room). Computed once per receiver, then read by
+    its links."""
+    of_receiver = np.empty(receivers.size)
+    for j in range(receivers.size):
         d = receivers[j]
         if kind[d] != ROUTE:
-            pref[k] = 1.0
+            of_receiver[j] = 1.0
             continue
         i = rt_s_map[d] if d < rt_s_map.size else -1
         u = share[i] if i >= 0 else 0.0
-        pref[k] = risk_in[j] * (u / room[j]) if room[j] > 0.0 else risk_in[j]
+        of_receiver[j] = risk_in[j] * (u / room[j]) if room[j] > 0.0 else risk_in[j]
+    pref = np.empty(li.size)
+    for k in range(li.size):
+        pref[k] = of_receiver[d_loc[k]]
     return pref
 
 
