@@ -932,3 +932,64 @@ def test_entry_pool_slots_in_one_pass_are_numpy_s_selections(toy_sim, seed):
         np.testing.assert_array_equal(x, y)
         assert x.dtype == y.dtype
     assert (seed == 0) == (got[0].size == alive_sup.size) and got[3].size > 0
+
+
+def test_writes_kept_for_a_column_s_next_read_are_done_in_order_before_other_writes():
+    """``Table.set_later``: the writes wait for the column's next read and are done in the
+    order asked (a row written twice keeps the later value), a whole column written anew
+    drops them, appends and copies keep them."""
+    import copy
+
+    from fentanet.simulate.state import Table
+
+    def listed(*v):
+        return list(v)
+
+    t = Table(label=np.array(["a", "b", "c"], dtype=object), x=np.arange(3))
+    assert t.label.tolist() == ["a", "b", "c"]
+    t.set_later("label", np.array([0, 2]), listed, "p", "q")
+    t.set_later("label", np.array([2]), listed, "r")
+    t.append(label=np.array(["d"], dtype=object), x=np.array([3]))
+    twin = copy.deepcopy(t)
+    assert t.x.tolist() == [0, 1, 2, 3]  # another column's read leaves them waiting
+    assert len(t.__dict__["_later"]["label"]) == 2
+    assert t.label.tolist() == ["p", "b", "r", "d"]
+    assert twin.label.tolist() == ["p", "b", "r", "d"]
+    t.set_later("label", np.array([1]), listed, "s")
+    t.label = np.array(["w", "x", "y", "z"], dtype=object)
+    assert t.label.tolist() == ["w", "x", "y", "z"]
+    t.set_later("label", np.array([3]), listed, "t")
+    t.label[0] = "v"  # a write through the view comes after the kept ones
+    assert t.label.tolist() == ["v", "x", "y", "t"]
+
+
+def test_recruits_labels_made_when_read_are_prefix_r_uid():
+    """Recruits' labels, made at the first read after they join (``set_later``), are their
+    kind's prefix, ``-r`` and their fresh uid, as written at once; every other actor keeps
+    the label it had (entrants theirs, ``-e`` and uid). Under degree-targeted trafficker
+    enforcement the run reads the labels to retarget while recruits join."""
+    from fentanet.simulate.state import PREFIX
+
+    sc = prepare("toy", years=1.5, interventions=[
+        {"kind": "trafficker_enforcement", "start": 0.2, "intensity": 2.0,
+         "target": {"rule": "degree", "count": 5}}])
+    sim = Sim(sc, build_network(sc), 2)
+    a = sim.s.actors
+    n0, uid0, label0 = a.n, a.uid.copy(), a.label.copy()
+    prefix = {v: PREFIX[k] for k, v in KIND.items()}
+    recruits = 0
+    while sim.step < sim.n_steps:
+        sim.run_step()
+        recruits += sim.now["recruits"] + sim.now["sellers_replaced"]
+        if sim.step % 7:
+            continue
+        a = sim.s.actors
+        for v in range(a.n):
+            p, u = prefix[int(a.kind[v])], int(a.uid[v])
+            if v < n0 and u == uid0[v]:
+                assert a.label[v] == label0[v]
+            elif v < n0:
+                assert a.label[v] == f"{p}-r{u}"
+            else:
+                assert a.label[v] in (f"{p}-r{u}", f"{p}-e{u}")
+    assert recruits > 20

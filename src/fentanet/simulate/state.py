@@ -50,7 +50,8 @@ class Table:
     """Columns of equal length with spare capacity (:func:`room`), grown by doubling.
 
     ``table.col`` is a view of the live rows (kept, so that reading a column is an
-    ordinary attribute lookup); views are invalidated by :meth:`append`.
+    ordinary attribute lookup); views are invalidated by :meth:`append`. Values dear to
+    make and seldom read can be written at the column's next read (:meth:`set_later`).
     """
 
     def __init__(self, **cols: np.ndarray) -> None:
@@ -71,15 +72,25 @@ class Table:
         cols = object.__getattribute__(self, "_cols")
         if name in cols:
             view = cols[name][: self.n]
+            for rows, make, args in self.__dict__.get("_later", {}).pop(name, ()):
+                view[rows] = make(*args)  # the writes kept for this read, in order
             object.__setattr__(self, name, view)  # found by plain lookup until an append
             return view
         raise AttributeError(name)
 
     def __setattr__(self, name: str, value) -> None:
         if name in self._cols:
+            self.__dict__.get("_later", {}).pop(name, None)  # every row written anew
             self._cols[name][: self.n] = value
         else:
             object.__setattr__(self, name, value)
+
+    def set_later(self, name: str, rows: np.ndarray, make, *args) -> None:
+        """``column[rows] = make(*args)`` done at the column's next read (before any other
+        write to it, in the order asked), for values dear to make and seldom read, such as
+        recruits' labels: a run reads them only to retarget on a known network."""
+        self.__dict__.pop(name, None)  # the next read goes through __getattr__
+        self.__dict__.setdefault("_later", {}).setdefault(name, []).append((rows, make, args))
 
     def __getstate__(self) -> dict:
         """The table without its kept views (pickle, deepcopy): a view copied alone would be

@@ -599,10 +599,14 @@ def _recruit(sim, slots):
                                     a.activity, a.kind, *sim.topo.incidence.parts(s),
                                     ln.known, k, *ties,
                                     sim.streams.prefix("adaptation.rewire", sim.step))
-    a.label[slots] = [f"{_PREFIX_OF[c]}-r{u}"
-                      for c, u in zip(kinds.tolist(), uids.tolist(), strict=True)]
+    a.set_later("label", slots, _recruit_labels, kinds, uids)  # made when read
     if new_src.size:
         add_links(sim, new_src, new_dst, "tie")
+
+
+def _recruit_labels(kinds: np.ndarray, uids: np.ndarray) -> list[str]:
+    """Recruits' labels: their kind's prefix, ``-r`` and their uid."""
+    return [f"{_PREFIX_OF[c]}-r{u}" for c, u in zip(kinds.tolist(), uids.tolist(), strict=True)]
 
 
 _NO_TIES = (np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), 0,
