@@ -682,8 +682,8 @@ class TieNeighbours:
     deleted or rewritten (the incidence and the stages of :mod:`fentanet.simulate.topology`
     rest on the same rule), so :meth:`parts` brings the structure up to date by reading the
     links from ``upto`` on; a links table other than the one it was built on (another
-    state) is read afresh. A slot's neighbours come in no particular order: the closure
-    takes them as a sorted set."""
+    state) is read afresh. Each row is ascending, a chain in no particular order: the
+    closure takes a slot's neighbours as a sorted set."""
 
     def __init__(self) -> None:
         self.links = None  # the links table read
@@ -733,8 +733,9 @@ def tie_neighbours(sim) -> TieNeighbours:
 
 @numba.njit(cache=True)
 def _tie_rows(kind, src, dst, n, tie):
-    """Rows of tie neighbours per slot (``n`` slots) over every link: a counting sort, each
-    row in link order (the order does not matter to the users)."""
+    """Rows of tie neighbours per slot (``n`` slots) over every link: a counting sort, then
+    each row sorted ascending (:func:`_tie_neighbours` then sorts only a row with ties
+    appended since)."""
     ptr = np.zeros(n + 1, dtype=np.int64)
     for li in range(kind.size):
         if kind[li] == tie and src[li] != dst[li]:
@@ -751,6 +752,8 @@ def _tie_rows(kind, src, dst, n, tie):
             fill[s] += 1
             nbr[fill[d]] = s
             fill[d] += 1
+    for i in range(n):
+        sort_small(nbr[ptr[i]:ptr[i + 1]], ptr[i + 1] - ptr[i])
     return ptr, nbr
 
 
@@ -776,34 +779,39 @@ def _tie_chain(kind, src, dst, start, tie, head, nxt, tnbr, top):
 def _tie_neighbours(v, ptr, nbr, n0, head, nxt, tnbr, alive, exclude, buf):
     """Distinct alive tie neighbours of ``v`` other than ``exclude``, ascending, written to
     the front of ``buf`` (or of a larger buffer when ``buf`` is too small). Returns
-    (buffer, count)."""
+    (buffer, count). The buffer is sized before it is filled (a buffer handed back and
+    forth per neighbour costs its reference count each time), and the row's part comes
+    ascending (:func:`_tie_rows`), so only one with ties appended since is sorted."""
     lo, hi = (ptr[v], ptr[v + 1]) if v < n0 else (0, 0)
-    k = 0
-    for j in range(lo, hi):  # the rows built over the links
-        buf, k = _take(buf, k, nbr[j], exclude, alive)
+    most = hi - lo
     e = head[v]
     while e >= 0:  # the chain of ties appended since
-        buf, k = _take(buf, k, tnbr[e], exclude, alive)
+        most += 1
         e = nxt[e]
-    sort_small(buf, k)
+    if buf.size < most:
+        buf = np.empty(max(most, 2 * buf.size), dtype=buf.dtype)
+    k = 0
+    for j in range(lo, hi):  # the rows built over the links
+        w = nbr[j]
+        if w != exclude and alive[w]:
+            buf[k] = w
+            k += 1
+    in_row = k
+    e = head[v]
+    while e >= 0:
+        w = tnbr[e]
+        if w != exclude and alive[w]:
+            buf[k] = w
+            k += 1
+        e = nxt[e]
+    if k > in_row:
+        sort_small(buf, k)
     n = 0
     for j in range(k):  # distinct
         if n == 0 or buf[j] != buf[n - 1]:
             buf[n] = buf[j]
             n += 1
     return buf, n
-
-
-@numba.njit(cache=True, inline="always")
-def _take(buf, k, w, exclude, alive):
-    """``w`` written at ``buf[k]`` (``buf`` grown when full) unless it is ``exclude`` or
-    not alive; returns (buffer, count)."""
-    if w != exclude and alive[w]:
-        if k == buf.size:
-            buf = _grown(buf)
-        buf[k] = w
-        k += 1
-    return buf, k
 
 
 @numba.njit(cache=True)
@@ -820,14 +828,6 @@ def sort_small(buf, k):
             buf[j + 1] = buf[j]
             j -= 1
         buf[j + 1] = x
-
-
-@numba.njit(cache=True)
-def _grown(buf):
-    """``buf`` copied into one twice as long."""
-    out = np.empty(2 * buf.size, dtype=buf.dtype)
-    out[: buf.size] = buf
-    return out
 
 
 @numba.njit(cache=True)
