@@ -893,6 +893,24 @@ def test_failures_hand_back_the_insolvent_that_quit_as_numpy_selects_them(toy_si
     assert want.size and orgs.size
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_members_of_failing_organizations_in_one_pass_are_numpy_s_masks(toy_sim, seed):
+    """The members of the failing organizations (all, and the alive ones) as the engine
+    selected them with masks over every actor, on the toy's state with some killed."""
+    a = toy_sim.s.actors
+    rng = np.random.default_rng(seed)
+    orgs = np.unique(a.org[a.org >= 0])
+    fail = np.sort(rng.choice(orgs, min(orgs.size, 1 + seed), replace=False))
+    alive = a.alive & (rng.random(a.n) < 0.8)
+    gone = np.zeros(a.n, dtype=bool)
+    gone[fail] = True
+    of_gone = (a.org >= 0) & gone[np.maximum(a.org, 0)]
+    members, alive_members = adaptation._members_of(fail, a.org, alive)
+    np.testing.assert_array_equal(members, np.flatnonzero(of_gone))
+    np.testing.assert_array_equal(alive_members, np.flatnonzero(of_gone & alive))
+    assert alive_members.size and alive_members.size < members.size
+
+
 def test_protection_powers_from_the_kept_table_are_numpy_s_power_bit_for_bit():
     """base ** counts read from the kept table of base ** arange(k): the same bits, for
     several bases (the table made afresh when the base changes or a count passes its end)."""

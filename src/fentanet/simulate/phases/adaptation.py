@@ -285,18 +285,40 @@ def _succession_and_failure(sim):
                             topo.org_loc, insolvent, KIND["organization"], a.org)
     if fail.size:
         sim._ready = None
-        gone = np.zeros(a.n, dtype=bool)
-        gone[fail] = True
-        members = a.org >= 0
-        of_gone = members & gone[np.maximum(a.org, 0)]
-        enforcement.remove(sim, np.flatnonzero(of_gone & a.alive), cause="exit")
-        a.vacant[np.flatnonzero(of_gone)] = False
+        members, alive_members = _members_of(fail, a.org, a.alive)
+        enforcement.remove(sim, alive_members, cause="exit")
+        a.vacant[members] = False
         a.alive[fail] = False
         a.failed[fail] = True
         a.cash[fail] = 0.0
     sim.now["organizations_failed"] = float(fail.size)
     if quit_.size:
         enforcement.remove(sim, quit_, cause="exit")
+
+
+@numba.njit(cache=True)
+def _members_of(orgs, org, alive):
+    """The members of the organizations ``orgs`` (slots), ascending, in one pass over the
+    actors: all of them, and those alive."""
+    gone = np.zeros(alive.size, dtype=np.bool_)
+    for o in orgs:
+        gone[o] = True
+    found = np.empty(org.size, dtype=np.int64)
+    k = 0
+    n_alive = 0
+    for i in range(org.size):
+        if org[i] >= 0 and gone[org[i]]:
+            found[k] = i
+            k += 1
+            n_alive += alive[i]
+    members = found[:k].copy()
+    alive_members = np.empty(n_alive, dtype=np.int64)
+    j = 0
+    for i in members:
+        if alive[i]:
+            alive_members[j] = i
+            j += 1
+    return members, alive_members
 
 
 @numba.njit(cache=True)
