@@ -14,8 +14,10 @@ from fentanet.simulate.topology import (
     PRODUCT_LINKS,
     Incidence,
     Stage,
+    _csr_by_endpoint,
     _local,
     _merge_tail,
+    _rows_with_tail,
     appended_pairs,
 )
 from topology_plain import PlainStage, plain_tail
@@ -136,6 +138,35 @@ def test_incidence_lists_each_link_once_across_rebuilds():
             want = np.flatnonzero((ln.src == v) | (ln.dst == v))
             np.testing.assert_array_equal(got, want)
     assert rebuilds >= 2 and inc.m0 < ln.n  # rebuilt, and a tail left at the end
+
+
+def test_rows_merged_with_the_tail_are_the_counting_sort_over_every_link():
+    """A rebuild merges the rows with the tail: the same rows as the counting sort over
+    every link, loops (twice in a row) and actors appended since (rows of their tail's
+    links alone) included, on random links appended in random chunks."""
+    rng = np.random.default_rng(11)
+    for _ in range(60):
+        n0 = int(rng.integers(1, 30))
+        m0 = int(rng.integers(0, 80))
+        src = rng.integers(0, n0, m0)
+        dst = np.where(rng.random(m0) < 0.1, src, rng.integers(0, n0, m0))
+        ptr, idx = _csr_by_endpoint(src, dst, n0)
+        n = n0 + int(rng.integers(0, 5))
+        pairs, start = np.zeros(0, dtype=np.int64), m0
+        for _ in range(int(rng.integers(0, 4))):  # the tail merged in chunks
+            k = int(rng.integers(0, 30))
+            s_new = rng.integers(0, n, k)
+            d_new = np.where(rng.random(k) < 0.1, s_new, rng.integers(0, n, k))
+            src, dst = np.concatenate([src, s_new]), np.concatenate([dst, d_new])
+            pairs, tkey, tlink = _merge_tail(pairs, src, dst, start)
+            start = src.size
+        if start == m0:
+            tkey = tlink = np.zeros(0, dtype=np.int64)
+        got = _rows_with_tail(ptr, idx, n0, tkey, tlink, src, dst, n)
+        want = _csr_by_endpoint(src, dst, n)
+        for g, w in zip(got, want, strict=True):
+            assert g.dtype == w.dtype
+            np.testing.assert_array_equal(g, w)
 
 
 def test_a_copied_table_keeps_what_was_written_through_its_views():

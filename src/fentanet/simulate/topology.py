@@ -10,8 +10,8 @@ from them is built once and extended:
   arrays over every actor. Extended in place when links or actors are appended.
 - :class:`Incidence`: every link by endpoint (compressed sparse rows, link indices
   ascending within a row), built by a counting sort; links appended since the build (the
-  tail) are kept as sorted (endpoint, link) pairs, merged as they come, and the rows are
-  rebuilt once the tail is long.
+  tail) are kept as sorted (endpoint, link) pairs, merged as they come, and merged into
+  the rows once the tail is long.
 - :class:`Topology`: the stages of the supply chain, the incidence, and the slots of each
   actor kind; :meth:`Topology.sync` brings them up to date with the state.
 """
@@ -274,6 +274,51 @@ def _merge_tail(pairs, src, dst, start):
     return out, key, link
 
 
+@numba.njit(cache=True)
+def _rows_with_tail(ptr, idx, n0, tkey, tlink, src, dst, n):
+    """The rows of :func:`_csr_by_endpoint` over every link and ``n`` actors, from the rows
+    ``ptr``/``idx`` (over the first links and ``n0`` actors) and the tail ``tkey``/``tlink``
+    holding every later link: each row is its old row followed by its tail's links (all
+    later, ascending), a loop twice as the rows count it. The old rows are copied in
+    blocks between the tail's endpoints, without the counting sort's scatter."""
+    t = tkey.size
+    new_ptr = np.empty(n + 1, dtype=np.int64)
+    new_ptr[0] = 0
+    shift = 0  # tail entries of the endpoints before v
+    j = 0
+    for v in range(n):
+        while j < t and tkey[j] < v:
+            li = tlink[j]
+            shift += 2 if src[li] == dst[li] else 1
+            j += 1
+        new_ptr[v] = ptr[min(v, n0)] + shift
+    while j < t:
+        li = tlink[j]
+        shift += 2 if src[li] == dst[li] else 1
+        j += 1
+    new_ptr[n] = ptr[n0] + shift
+    out = np.empty(new_ptr[n], dtype=np.int64)
+    q = 0  # old entries copied
+    o = 0
+    j = 0
+    while j < t:
+        v = tkey[j]
+        end = ptr[min(v + 1, n0)]  # the old rows up to v's, in one block
+        out[o: o + end - q] = idx[q:end]
+        o += end - q
+        q = end
+        while j < t and tkey[j] == v:
+            li = tlink[j]
+            out[o] = li
+            o += 1
+            if src[li] == dst[li]:
+                out[o] = li
+                o += 1
+            j += 1
+    out[o:] = idx[q:]
+    return new_ptr, out
+
+
 class Incidence:
     """Every link by endpoint: ``ptr``/``idx`` rows over the first ``m0`` links and ``n0``
     actors; the links ``m0..`` appended since (the tail) as sorted pairs ``tkey`` (endpoint)
@@ -294,8 +339,15 @@ class Incidence:
         ln = s.links
         if force or self.n0 == 0 or ln.n - self.m0 > min(TAIL_MAX, max(TAIL_MIN,
                                                                         self.m0 // TAIL_SHARE)):
-            self.ptr, self.idx = _csr_by_endpoint(ln.src.astype(np.int64),
-                                                  ln.dst.astype(np.int64), s.actors.n)
+            if force or self.n0 == 0:
+                self.ptr, self.idx = _csr_by_endpoint(ln.src.astype(np.int64),
+                                                      ln.dst.astype(np.int64), s.actors.n)
+            else:  # the rows and the tail, brought up to date, merged
+                if self.mt != ln.n:
+                    self._pairs, self.tkey, self.tlink = _merge_tail(self._pairs, ln.src,
+                                                                     ln.dst, self.mt)
+                self.ptr, self.idx = _rows_with_tail(self.ptr, self.idx, self.n0, self.tkey,
+                                                     self.tlink, ln.src, ln.dst, s.actors.n)
             self.m0 = self.mt = ln.n
             self.n0 = s.actors.n
             # an empty tail: every link is in the rows now
