@@ -1014,3 +1014,54 @@ def test_recruits_labels_made_when_read_are_prefix_r_uid():
             else:
                 assert a.label[v] in (f"{p}-r{u}", f"{p}-e{u}")
     assert recruits > 20
+
+
+def test_adaptation_s_speed_ups_on_us_baseline_steps(monkeypatch):
+    """Eight us-baseline steps (about 250 recruits, some sponsors with tens of ties): the
+    closure ties from the sorted tie rows equal the plain closure on the incidence, the
+    recruits' labels made when read are prefix, ``-r`` and uid, a failing organization's
+    members are numpy's masks, and the incidence's rows merged with its tail are the
+    counting sort over every link."""
+    from fentanet.simulate.state import PREFIX
+    from fentanet.simulate.topology import _csr_by_endpoint, _rows_with_tail
+
+    sc = prepare("us-baseline", years=0.2)
+    sim = Sim(sc, build_network(sc), 1)
+    join, seen = adaptation._join, []
+
+    def checked_join(*args):
+        out = join(*args)
+        slots, k = args[0], args[15]
+        s, a = sim.s, sim.s.actors
+        want = plain_closure(slots, k, *sim.topo.incidence.parts(s), s.links.src, s.links.dst,
+                             s.links.kind, LKIND["tie"], a.alive, a.uid, args[-1])
+        np.testing.assert_array_equal(out[1], want[0])
+        np.testing.assert_array_equal(out[2], want[1])
+        seen.append((slots.copy(), want[0].size))
+        return out
+
+    monkeypatch.setattr(adaptation, "_join", checked_join)
+    prefix = {v: PREFIX[k] for k, v in KIND.items()}
+    for _ in range(8):
+        before = len(seen)
+        sim.run_step()
+        a = sim.s.actors
+        slots = seen[-1][0] if len(seen) > before else np.zeros(0, dtype=np.int64)
+        assert a.label[slots].tolist() == [f"{prefix[int(c)]}-r{u}" for c, u in
+                                           zip(a.kind[slots], a.uid[slots], strict=True)]
+    assert sum(x[0].size for x in seen) > 200 and sum(x[1] for x in seen) > 100
+    a, ln = sim.s.actors, sim.s.links
+    fail = np.unique(a.org[a.org >= 0])[::97]
+    gone = np.zeros(a.n, dtype=bool)
+    gone[fail] = True
+    of_gone = (a.org >= 0) & gone[np.maximum(a.org, 0)]
+    members, alive_members = adaptation._members_of(fail, a.org, a.alive)
+    np.testing.assert_array_equal(members, np.flatnonzero(of_gone))
+    np.testing.assert_array_equal(alive_members, np.flatnonzero(of_gone & a.alive))
+    inc = sim.topo.incidence
+    parts = inc.parts(sim.s)
+    assert parts[3].size > 1000  # a tail of eight steps' links
+    got = _rows_with_tail(*parts, ln.src, ln.dst, a.n)
+    want = _csr_by_endpoint(ln.src.astype(np.int64), ln.dst.astype(np.int64), a.n)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
