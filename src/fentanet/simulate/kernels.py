@@ -11,9 +11,9 @@ The flow of one stage (:class:`fentanet.simulate.topology.Stage`) is :func:`tran
 limits of the receivers' payers) and :func:`apply` (material moves, payment), each a loop
 over the stage's links in link order on arrays numbered locally by the stage; the route
 stage, whose seizures are drawn between the plan and the moves, uses :func:`plan_afford`
-then :func:`apply`. Local numbers and slots are read as unsigned (:func:`_u`) in the loops
-over links: they are never negative, and numba then skips the test for an index counted
-from the end.
+then :func:`apply`; a stage with its actors' own offers and rooms is :func:`push`. Local
+numbers and slots are read as unsigned (:func:`_u`) in the loops over links: they are never
+negative, and numba then skips the test for an index counted from the end.
 """
 
 from __future__ import annotations
@@ -101,22 +101,32 @@ def offer_room(senders, receivers, alive, kind, capacity, product, dt, cover, ro
     receivers: target stock minus stock (routes: ``capacity * dt`` minus load), at least 0;
     both 0 for actors no longer alive.
     """
+    offer = _offers(senders, alive, capacity, product, dt)
+    room = np.empty(receivers.size)
+    for j in range(receivers.size):
+        room[j] = _room(receivers[j], alive, kind, capacity, product, dt, cover, route_kind)
+    return offer, room
+
+
+@numba.njit(cache=True)
+def _offers(senders, alive, capacity, product, dt):
+    """The offers of :func:`offer_room`."""
     offer = np.zeros(senders.size)
     for i in range(senders.size):
         s = senders[i]
         if alive[s]:
             offer[i] = min(product[s], capacity[s] * dt)
-    room = np.zeros(receivers.size)
-    for j in range(receivers.size):
-        d = receivers[j]
-        if not alive[d]:
-            continue
-        if kind[d] == route_kind:
-            r = capacity[d] * dt - product[d]
-        else:
-            r = cover * capacity[d] - product[d]
-        room[j] = max(r, 0.0)
-    return offer, room
+    return offer
+
+
+@numba.njit(cache=True)
+def _room(d, alive, kind, capacity, product, dt, cover, route_kind):
+    """The room of :func:`offer_room` of the receiver in slot ``d``."""
+    if kind[d] == route_kind:
+        r = capacity[d] * dt - product[d]
+    else:
+        r = cover * capacity[d] - product[d]
+    return max(r, 0.0) if alive[d] else 0.0
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -136,15 +146,14 @@ def settle(li, s_loc, d_loc, link_alive, weight, pref, left, space, passes, pull
     discard (no branch to guard the division). B computes a link's weight again from the
     room A read (nothing is debited between A and B) rather than storing it, and local
     numbers are read as unsigned (they are never negative): less memory traffic and no
-    test for negative indices in the loops that dominate a step's flows."""
+    test for negative indices in the loops that dominate a step's flows. The passes after
+    the first A are :func:`_passes`."""
     m = li.size
-    n_snd = left.size
     has_pref = pref.size > 0
-    a_i = np.empty(m, dtype=np.int32)  # position in `first` (from the second pass)
     a_s = np.empty(m, dtype=np.int32)
     a_d = np.empty(m, dtype=np.int32)
     a_p = np.empty(m if has_pref else 0)
-    wsum = np.zeros(n_snd)
+    wsum = np.zeros(left.size)
     # A of the first pass with the compaction, without branches (which links are on is
     # hard to predict); the weights by room (times preference), or by `weight` without pull
     na = 0
@@ -164,9 +173,56 @@ def settle(li, s_loc, d_loc, link_alive, weight, pref, left, space, passes, pull
         if has_pref:
             a_p[na] = pref[k]
         na += on
+    return _passes(na, a_s, a_d, a_p, wsum, weight, left, space, passes, pull, first, q)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def settle_room(li, s_loc, d_loc, dst, link_alive, pref, left, space, passes, first, q, alive,
+                kind, capacity, product, dt, cover, route_kind):
+    """:func:`settle` with pull whose first A also fills ``space`` (one element per
+    receiver; its values are not read): each link sets its receiver's room as
+    :func:`offer_room` does (:func:`_room` of its receiver's slot ``dst``) before reading
+    it. Nothing changes a stock before the passes, so a receiver with several links gets
+    the same room at each, and every receiver has a link: the numbers of
+    :func:`offer_room` then :func:`settle`, without a loop over the receivers (the room
+    is computed where the plan reads it)."""
+    m = li.size
+    has_pref = pref.size > 0
+    a_s = np.empty(m, dtype=np.int32)
+    a_d = np.empty(m, dtype=np.int32)
+    a_p = np.empty(m if has_pref else 0)
+    wsum = np.zeros(left.size)
+    na = 0
+    for k in range(m):
+        s = _u(s_loc[k])
+        d = _u(d_loc[k])
+        sp = _room(_u(dst[k]), alive, kind, capacity, product, dt, cover, route_kind)
+        space[d] = sp
+        on = link_alive[_u(li[k])] & (left[s] > 0.0) & (sp > 0.0)
+        wk = sp * pref[k] if has_pref else sp
+        wk = wk if on else 0.0
+        wsum[s] += wk
+        first[na] = k
+        a_s[na] = s
+        a_d[na] = d
+        if has_pref:
+            a_p[na] = pref[k]
+        na += on
+    return _passes(na, a_s, a_d, a_p, wsum, left[:0], left, space, passes, True, first, q)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _passes(na, a_s, a_d, a_p, wsum, weight, left, space, passes, pull, first, q):
+    """The passes of :func:`settle` after its first A: ``na`` links in play (senders
+    ``a_s``, receivers ``a_d``, preferences ``a_p``, positions ``first``), ``wsum`` their
+    senders' weight sums. In C a receiver's ratio at its first link of the pass is chosen
+    without a branch (a later link reads the one stored): the quotient is computed at
+    every link and discarded where the offered sum was already reset. Returns ``na``."""
     n0 = na
+    has_pref = a_p.size > 0
     if passes < 1:
         q[:n0] = 0.0
+    a_i = np.empty(na, dtype=np.int32)  # position in `first` (from the second pass)
     a_o = np.empty(na)
     offered = np.zeros(space.size)  # zeroed again by C
     ratio = np.zeros(space.size)
@@ -206,8 +262,9 @@ def settle(li, s_loc, d_loc, link_alive, weight, pref, left, space, passes, pull
             s = _u(a_s[j])  # pass's takings (ratio set where offered is still unreset);
             d = _u(a_d[j])  # senders and receivers are debited
             od = offered[d]
+            kept = ratio[d]  # read before the choice: a select, not a branch
             r = min(space[d] / od, 1.0)
-            r = r if od > 0.0 else ratio[d]
+            r = r if od > 0.0 else kept
             ratio[d] = r
             offered[d] = 0.0
             o = a_o[j] * r
@@ -221,7 +278,6 @@ def settle(li, s_loc, d_loc, link_alive, weight, pref, left, space, passes, pull
         if not carried:
             break
     return n0
-
 
 @numba.njit(cache=True)
 def plan(li, s_loc, d_loc, link_alive, weight, pref, offer, room, passes, pull):
@@ -342,14 +398,41 @@ def transfer(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, payers, link_alive,
              room, passes, price_of_kind, payer, product, cash, dirty, throughput):
     """One stage without losses in transit: :func:`plan`, :func:`afford`, :func:`apply`,
     fused: the passes (:func:`settle`) work on ``offer`` and ``room`` in place (the caller's
-    fresh arrays, debited), then one loop sums each payer's bill over the links that carry
-    some, in link order, and one more scales (each payer's share its cash covers, from
-    the cash before any payment, as :func:`afford`) and moves the material (as
-    :func:`apply`). The same operations in the same order: the same numbers."""
+    fresh arrays, debited), then the bills, cash limits and moves (:func:`_pay_move`). The
+    same operations in the same order: the same numbers."""
     first = np.empty(li.size, dtype=np.int32)
     q = np.empty(li.size)
     n0 = settle(li, s_loc, d_loc, link_alive, pref[:0], pref, offer, room, passes, True,
                 first, q)
+    _pay_move(first[:n0], q, src, dst, ext, d_pay, s_kind, payers, price_of_kind, payer,
+              product, cash, dirty, throughput)
+
+
+@numba.njit(cache=True)
+def push(senders, n_receivers, li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, payers,
+         link_alive, pref, alive, kind, capacity, dt, cover, route_kind, passes, price_of_kind,
+         payer, product, cash, dirty, throughput):
+    """One stage with its actors' own offers and rooms: :func:`offer_room` then
+    :func:`transfer`, the receivers' room computed in the passes' first loop over the links
+    (:func:`settle_room`) instead of a loop over the receivers: the same numbers."""
+    offer = _offers(senders, alive, capacity, product, dt)
+    space = np.empty(n_receivers)
+    first = np.empty(li.size, dtype=np.int32)
+    q = np.empty(li.size)
+    n0 = settle_room(li, s_loc, d_loc, dst, link_alive, pref, offer, space, passes, first, q,
+                     alive, kind, capacity, product, dt, cover, route_kind)
+    _pay_move(first[:n0], q, src, dst, ext, d_pay, s_kind, payers, price_of_kind, payer,
+              product, cash, dirty, throughput)
+
+
+@numba.njit(cache=True)
+def _pay_move(first, q, src, dst, ext, d_pay, s_kind, payers, price_of_kind, payer, product,
+              cash, dirty, throughput):
+    """The quantities ``q`` planned on the stage's links ``first`` bought and moved: one
+    loop sums each payer's bill over the links that carry some, in link order, and one
+    more scales (each payer's share its cash covers, from the cash before any payment, as
+    :func:`afford`) and moves the material (as :func:`apply`)."""
+    n0 = first.size
     due = np.zeros(payers.size)
     for j in range(n0):  # bills (adding an exact 0.0 for links within one payer)
         x = q[j]
@@ -380,7 +463,6 @@ def transfer(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, payers, link_alive,
             pay = pay if not pay > c else c
             cash[b] = c - pay
             dirty[_u(payer[s])] += pay
-
 
 @numba.njit(cache=True)
 def sent_by_sender(moved, q, s_loc, n_senders):

@@ -90,13 +90,12 @@ def _push(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, senders, receivers, pa
           link_alive, pref, alive, kind, capacity, dt, cover, price_of_kind, payer, product,
           cash, dirty, throughput):
     """:func:`~fentanet.simulate.kernels.offer_room` then
-    :func:`~fentanet.simulate.kernels.transfer` in one call (the same kernels in the same
-    order: the same numbers, one dispatch instead of two)."""
-    offer, room = kernels.offer_room(senders, receivers, alive, kind, capacity, product, dt,
-                                     cover, ROUTE)
-    kernels.transfer(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, payers, link_alive, pref,
-                     offer, room, PASSES, price_of_kind, payer, product, cash, dirty,
-                     throughput)
+    :func:`~fentanet.simulate.kernels.transfer` in one call
+    (:func:`~fentanet.simulate.kernels.push`: the same numbers, one dispatch instead of
+    two)."""
+    kernels.push(senders, receivers.size, li, src, dst, s_loc, d_loc, ext, d_pay, s_kind,
+                 payers, link_alive, pref, alive, kind, capacity, dt, cover, ROUTE, PASSES,
+                 price_of_kind, payer, product, cash, dirty, throughput)
 
 
 _NONE = np.zeros(0)

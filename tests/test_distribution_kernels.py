@@ -1,0 +1,187 @@
+"""The wholesale stages' kernels after the thirteenth session's speed-ups against the kernels
+they replace (kept in tests/distribution_plain.py), bit for bit: on random stages and on
+the states real runs reach where the distribution phase starts (us-baseline; the toy with
+every intervention)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pytest
+
+import distribution_plain as plain
+from fentanet.simulate import kernels
+from fentanet.simulate.loop import PHASES, Sim
+from fentanet.simulate.params import INTERVENTION_KINDS
+from fentanet.simulate.phases.shipping import PASSES, ROUTE
+from fentanet.simulate.run import build_network, prepare
+
+
+def same(x, y):
+    x, y = np.asarray(x), np.asarray(y)
+    assert x.dtype == y.dtype and x.shape == y.shape
+    np.testing.assert_array_equal(x.view(np.uint8), y.view(np.uint8))
+
+
+def random_stage(rng):
+    """A stage of 80 links between 9 senders and 14 receivers among 30 actors (some both
+    send and receive, some routes), with payers, kinds, prices, stocks and cash; some links,
+    actors and offers gone, stocks above their target (no room)."""
+    n, ns, nr, m, npay = 30, 9, 14, 80, 5
+    senders = rng.choice(n, ns, replace=False)
+    receivers = rng.choice(n, nr, replace=False)
+    s_loc = rng.integers(0, ns, m).astype(np.int32)
+    d_loc = np.concatenate([np.arange(nr), rng.integers(0, nr, m - nr)]).astype(np.int32)
+    rng.shuffle(d_loc)  # every receiver has a link, as a stage's
+    src, dst = senders[s_loc].astype(np.int32), receivers[d_loc].astype(np.int32)
+    payer = rng.integers(0, npay, n).astype(np.int32)
+    payers = np.unique(payer[dst])
+    d_pay = np.searchsorted(payers, payer[dst]).astype(np.int32)
+    return {
+        "senders": senders.astype(np.int64), "receivers": receivers.astype(np.int64),
+        "li": rng.permutation(2 * m)[:m].astype(np.int32), "src": src, "dst": dst,
+        "s_loc": s_loc, "d_loc": d_loc, "ext": payer[src] != payer[dst], "d_pay": d_pay,
+        "s_kind": rng.integers(0, 3, m).astype(np.int8), "payers": payers.astype(np.int64),
+        "link_alive": rng.random(2 * m) < 0.9, "alive": rng.random(n) < 0.9,
+        "kind": np.where(rng.random(n) < 0.3, ROUTE, 1).astype(np.int8),
+        "capacity": rng.random(n) * 10 * (rng.random(n) < 0.95), "price": np.array([1.0, 2.5, 0.7]),
+        "payer": payer, "product": rng.random(n) * 12 * (rng.random(n) < 0.8),
+        "cash": rng.random(n) * rng.choice([3.0, 30.0]), "dirty": rng.random(n),
+        "throughput": rng.random(n)}
+
+
+STOCKS = ("product", "cash", "dirty", "throughput")
+
+
+def check_push(st: dict, pref, dt: float, cover: float) -> int:
+    """kernels.push on the stage ``st`` against the plain offer_room then transfer (and the
+    new transfer on the plain offers and rooms): every stock, cash and revenue bit for bit.
+    Returns how many actors' stocks the stage changed."""
+    args = (st["alive"], st["kind"], st["capacity"], st["product"], dt, cover, ROUTE)
+    offer, room = plain.offer_room(st["senders"], st["receivers"], *args)
+    got_offer, got_room = kernels.offer_room(st["senders"], st["receivers"], *args)
+    same(got_offer, offer)
+    same(got_room, room)
+    stage = tuple(st[k] for k in ("li", "src", "dst", "s_loc", "d_loc", "ext", "d_pay",
+                                  "s_kind", "payers"))
+    want = [st[k].copy() for k in STOCKS]
+    plain.transfer(*stage, st["link_alive"], pref, offer.copy(), room.copy(), PASSES,
+                   st["price"], st["payer"], *want)
+    got = [st[k].copy() for k in STOCKS]
+    kernels.transfer(*stage, st["link_alive"], pref, offer.copy(), room.copy(), PASSES,
+                     st["price"], st["payer"], *got)
+    for g, w in zip(got, want, strict=True):
+        same(g, w)
+    got = [st[k].copy() for k in STOCKS]
+    kernels.push(st["senders"], st["receivers"].size, *stage, st["link_alive"], pref,
+                 st["alive"], st["kind"], st["capacity"], dt, cover, ROUTE, PASSES, st["price"],
+                 st["payer"], *got)
+    for g, w in zip(got, want, strict=True):
+        same(g, w)
+    return int((want[0] != st["product"]).sum())
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_push_is_offer_room_then_the_plain_transfer_bit_for_bit(seed):
+    rng = np.random.default_rng(seed)
+    st = random_stage(rng)
+    pref = rng.random(st["li"].size) + 0.1 if seed % 3 == 1 else np.zeros(0)
+    if seed % 3 == 2:  # preferences that make weights NaN or infinite
+        pref = np.where(rng.random(st["li"].size) < 0.1, rng.choice([np.nan, np.inf]), 1.0)
+    assert check_push(st, pref, 0.5, 1.5) > 0
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("pull", [True, False])
+def test_settle_is_the_plain_passes_bit_for_bit(seed, pull):
+    """settle (a receiver's ratio chosen without a branch, the passes after the first
+    loop apart) against the plain one, with weights, preferences and any number of
+    passes: the debited offers and rooms, the links in play and their quantities."""
+    rng = np.random.default_rng(seed)
+    st = random_stage(rng)
+    m = st["li"].size
+    offer = np.where(rng.random(9) < 0.8, rng.random(9) * 5, 0.0)
+    room = np.where(rng.random(14) < 0.8, rng.random(14) * 3, 0.0)
+    weight, pref = rng.random(m) + 0.1, (rng.random(m) + 0.1) * (seed % 2)
+    pref = pref if seed % 2 else pref[:0]
+    for passes in range(5):
+        out = []
+        for f in (plain.settle, kernels.settle):
+            left, space = offer.copy(), room.copy()
+            first, q = np.zeros(m, dtype=np.int32), np.zeros(m)
+            n0 = f(st["li"], st["s_loc"], st["d_loc"], st["link_alive"], weight, pref, left,
+                   space, passes, pull, first, q)
+            out.append((left, space, first[:n0], q[:n0]))
+        for g, w in zip(*out, strict=True):
+            same(g, w)
+
+
+def stage_dict(sim, name: str) -> dict:
+    st, a = sim.topo.stages[name], sim.s.actors
+    d = {k: getattr(st, k) for k in ("senders", "receivers", "li", "src", "dst", "s_loc",
+                                     "d_loc", "ext", "d_pay", "s_kind", "payers")}
+    d.update(link_alive=sim.s.links.alive, alive=a.alive, kind=a.kind, capacity=a.capacity,
+             price=sim.wholesale, payer=a.payer, product=a.product, cash=a.cash,
+             dirty=a.dirty, throughput=a.throughput)
+    return d
+
+
+def check_wholesale(sim) -> int:
+    """The distribution phase's wholesale stages, in turn, on ``sim``'s state: each against
+    the plain kernels (then moved by the plain ones, as the phase would). Returns how many
+    stocks they changed."""
+    p = sim.p
+    changed = 0
+    for name in ("marketplace", "trafficker", "dealer"):
+        st = stage_dict(sim, name)
+        if not st["li"].size:
+            continue
+        changed += check_push(st, np.zeros(0), sim.dt, p.supply.stock_cover_years)
+        a = sim.s.actors
+        offer, room = plain.offer_room(st["senders"], st["receivers"], a.alive, a.kind,
+                                       a.capacity, a.product, sim.dt,
+                                       p.supply.stock_cover_years, ROUTE)
+        plain.transfer(*(st[k] for k in ("li", "src", "dst", "s_loc", "d_loc", "ext",
+                                          "d_pay", "s_kind", "payers")),
+                       st["link_alive"], np.zeros(0), offer, room, PASSES, sim.wholesale,
+                       a.payer, a.product, a.cash, a.dirty, a.throughput)
+    return changed
+
+
+def states_at_distribution(sim, steps):
+    """Step ``sim``, yielding it where each step's distribution phase starts."""
+    for _ in range(steps):
+        sim.t = sim.step * sim.dt
+        sim.now = defaultdict(float)
+        sim.topo.sync(sim.s)
+        for name, phase in PHASES:
+            if name == "distribution":
+                yield sim
+            phase(sim)
+        sim.step += 1
+
+
+@pytest.fixture(scope="module")
+def us_baseline():
+    sc = prepare("us-baseline", years=0.5)
+    return Sim(sc, build_network(sc), 1)
+
+
+@pytest.fixture(scope="module")
+def toy_every_intervention():
+    sc = prepare("toy", years=2.0, interventions=[
+        {"kind": k, "start": 0.1, "intensity": 1.0} for k in INTERVENTION_KINDS])
+    return Sim(sc, build_network(sc), 2)
+
+
+def test_wholesale_on_us_baseline_states_is_the_plain_one(us_baseline):
+    changed = sum(check_wholesale(sim) for sim in states_at_distribution(us_baseline, 5))
+    assert changed > 100_000  # the stages move product
+
+
+def test_wholesale_on_toy_states_with_every_intervention_is_the_plain_one(
+        toy_every_intervention):
+    changed = sum(check_wholesale(sim)
+                  for sim in states_at_distribution(toy_every_intervention, 30))
+    assert changed > 1_000
