@@ -1,7 +1,8 @@
-"""The wholesale stages' kernels after the thirteenth session's speed-ups against the kernels
-they replace (kept in tests/distribution_plain.py), bit for bit: on random stages and on
-the states real runs reach where the distribution phase starts (us-baseline; the toy with
-every intervention)."""
+"""The distribution phase's kernels after the thirteenth session's speed-ups against the
+kernels they replace (the wholesale stages' kept in tests/distribution_plain.py; retail's
+against :func:`~fentanet.simulate.phases.distribution._retail`, the rule from scratch),
+bit for bit: on random stages and on the states real runs reach where the distribution
+phase starts (us-baseline; the toy with every intervention)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ import distribution_plain as plain
 from fentanet.simulate import kernels
 from fentanet.simulate.loop import PHASES, Sim
 from fentanet.simulate.params import INTERVENTION_KINDS
+from fentanet.simulate.phases.distribution import SellerSums, _retail, _retail_summed
 from fentanet.simulate.phases.shipping import PASSES, ROUTE
 from fentanet.simulate.run import build_network, prepare
+from fentanet.simulate.state import KIND
 
 
 def same(x, y):
@@ -127,10 +130,10 @@ def stage_dict(sim, name: str) -> dict:
     return d
 
 
-def check_wholesale(sim) -> int:
+def check_distribution(sim) -> int:
     """The distribution phase's wholesale stages, in turn, on ``sim``'s state: each against
-    the plain kernels (then moved by the plain ones, as the phase would). Returns how many
-    stocks they changed."""
+    the plain kernels (then moved by the plain ones, as the phase would), then retail
+    (:func:`check_retail`). Returns how many stocks the wholesale stages changed."""
     p = sim.p
     changed = 0
     for name in ("marketplace", "trafficker", "dealer"):
@@ -146,7 +149,34 @@ def check_wholesale(sim) -> int:
                                           "d_pay", "s_kind", "payers")),
                        st["link_alive"], np.zeros(0), offer, room, PASSES, sim.wholesale,
                        a.payer, a.product, a.cash, a.dirty, a.throughput)
+    check_retail(sim)
     return changed
+
+
+def check_retail(sim) -> None:
+    """Retail on ``sim``'s state with the sums kept on the run since its last call
+    (:class:`SellerSums`) against :func:`_retail` from scratch: offered, consumed, revenue,
+    every stock, throughput and revenue bit for bit."""
+    s, p = sim.s, sim.p
+    a, st = s.actors, sim.topo.stages["retail"]
+    demand = s.demand0 * sim.users_ratio * sim.dt * s.price ** (-p.market.elasticity)
+    scam = sim.efforts.coverage["scam_awareness"]
+    keep = 1.0 - p.public_health.scam_avoidance * scam if scam > 0 else 1.0
+    sums = sim.__dict__.setdefault("_test_sums", SellerSums(st))
+    ok, wsum, share = sums.update(s.links.alive, s.links.src, a.alive)
+    rest = (s.market_of, demand, s.price, sim.dt, keep, p.market.retail_usd_per_kg,
+            KIND["marketplace"], s.n_markets)
+    want = [x.copy() for x in (a.product, a.throughput, a.dirty)]
+    out = _retail(st.li, st.src, st.dst, st.s_loc, st.d_loc, st.s_pay, st.w, st.senders,
+                  st.receivers, st.s_payers, s.links.alive, a.alive, a.kind, a.online,
+                  a.capacity, *want, *rest)
+    got = [x.copy() for x in (a.product, a.throughput, a.dirty)]
+    out2 = _retail_summed(ok, wsum, share, st.src, st.s_loc, st.d_loc, st.s_pay, st.w,
+                          st.senders, st.receivers, st.s_payers, a.alive, a.kind, a.online,
+                          a.capacity, *got, *rest)
+    assert out[2] == out2[2] and out[1].sum() > 0
+    for g, w in zip([*out2[:2], *got], [*out[:2], *want], strict=True):
+        same(g, w)
 
 
 def states_at_distribution(sim, steps):
@@ -175,13 +205,14 @@ def toy_every_intervention():
     return Sim(sc, build_network(sc), 2)
 
 
-def test_wholesale_on_us_baseline_states_is_the_plain_one(us_baseline):
-    changed = sum(check_wholesale(sim) for sim in states_at_distribution(us_baseline, 5))
+def test_distribution_on_us_baseline_states_is_the_plain_one(us_baseline):
+    changed = sum(check_distribution(sim)
+                  for sim in states_at_distribution(us_baseline, 5))
     assert changed > 100_000  # the stages move product
 
 
-def test_wholesale_on_toy_states_with_every_intervention_is_the_plain_one(
+def test_distribution_on_toy_states_with_every_intervention_is_the_plain_one(
         toy_every_intervention):
-    changed = sum(check_wholesale(sim)
+    changed = sum(check_distribution(sim)
                   for sim in states_at_distribution(toy_every_intervention, 30))
     assert changed > 1_000

@@ -38,7 +38,7 @@ def run(sim) -> None:
         sums = sim._retail_sums = SellerSums(st)
     ok, wsum, share = sums.update(s.links.alive, s.links.src, a.alive)
     offered, consumed, revenue = _retail_summed(
-        ok, wsum, share, st.s_loc, st.d_loc, st.s_pay, st.w, st.senders, st.receivers,
+        ok, wsum, share, st.src, st.s_loc, st.d_loc, st.s_pay, st.w, st.senders, st.receivers,
         st.s_payers, a.alive, a.kind, a.online, a.capacity, a.product, a.throughput,
         a.dirty, s.market_of, demand, s.price, sim.dt, keep, p.market.retail_usd_per_kg,
         KIND["marketplace"], m)
@@ -340,19 +340,21 @@ def _resum(actors, links, link_src, ok, wsum, share, ptr, idx, li, src, dst, w, 
 
 
 @numba.njit(cache=True)
-def _retail_summed(ok, wsum, share, s_loc, d_loc, s_pay, w, senders, receivers, s_payers,
-                   alive, kind, online, capacity, product, throughput, dirty, market_of,
-                   demand, price, dt, keep, retail_usd, marketplace_kind, n_markets):
+def _retail_summed(ok, wsum, share, src, s_loc, d_loc, s_pay, w, senders, receivers,
+                   s_payers, alive, kind, online, capacity, product, throughput, dirty,
+                   market_of, demand, price, dt, keep, retail_usd, marketplace_kind,
+                   n_markets):
     """:func:`_retail` with its first loop's numbers given (:class:`SellerSums`).
 
     A link sells when it is ``ok``, its seller has something to sell and its market room
     (a seller with something to sell and a market with room are alive): where every
     alive market has room, a seller's sum over its selling links is its ``wsum`` (the
     same operands in the same order, the others exact 0.0 additions); else it is summed
-    here over the links in link order, as :func:`_retail` does. The same numbers."""
+    here over the links in link order, as :func:`_retail` does. A seller's offer (as
+    :func:`_offers`) is computed at each of its ``ok`` links (sender ``src``), where it is
+    read, instead of in a loop over the sellers: an ``ok`` link's seller is alive, so what
+    it can sell is its offer, and no stock changes before the sales. The same numbers."""
     n_snd = senders.size
-    offer, sell = _offers(senders, alive, kind, online, capacity, product, dt, keep,
-                          marketplace_kind)
     room, mk_loc = _rooms(receivers, market_of, alive, demand)
     dry = False  # an alive receiver without room
     for j in range(receivers.size):
@@ -360,6 +362,8 @@ def _retail_summed(ok, wsum, share, s_loc, d_loc, s_pay, w, senders, receivers, 
     m = ok.size
     wsell = wsum
     if dry:
+        sell = _offers(senders, alive, kind, online, capacity, product, dt, keep,
+                       marketplace_kind)[1]
         wsell = np.zeros(n_snd)
         for k in range(m):
             i = _u(s_loc[k])
@@ -378,10 +382,14 @@ def _retail_summed(ok, wsum, share, s_loc, d_loc, s_pay, w, senders, receivers, 
         i = _u(s_loc[k])
         d = _u(d_loc[k])
         mk = mk_loc[d]
+        x = _u(src[k])  # the seller's offer, as _offers (written out: a call costs)
+        f = min(product[x], capacity[x] * dt)
+        if keep != 1.0 and (kind[x] == marketplace_kind or online[x]):
+            f = f * keep
         if mk >= 0:
-            offered[mk] += offer[i] * share[k]
-        if sell[i] > 0.0 and room[d] > 0.0:
-            o = sell[i] * w[k] / wsell[i]
+            offered[mk] += f * share[k]
+        if f > 0.0 and room[d] > 0.0:
+            o = f * w[k] / wsell[i]
             asked[d] += o
             act[na] = k
             o_a[na] = o
@@ -390,3 +398,4 @@ def _retail_summed(ok, wsum, share, s_loc, d_loc, s_pay, w, senders, receivers, 
                                senders, s_payers, price, retail_usd, product, throughput,
                                dirty, n_markets)
     return offered, consumed, revenue
+
