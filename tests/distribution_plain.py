@@ -1,7 +1,8 @@
-"""The wholesale stages' kernels as they were before the thirteenth session's exact
-speed-ups (commit 6a5b431 of :mod:`fentanet.simulate.kernels`): the oracle the new kernels
-(:func:`fentanet.simulate.kernels.push`, the passes' branchless ratio) are tested against,
-bit for bit."""
+"""The distribution phase's kernels as they were before the thirteenth session's exact
+speed-ups (commit 6a5b431 of :mod:`fentanet.simulate.kernels` and
+:mod:`fentanet.simulate.phases.distribution`): the oracles the new kernels
+(:func:`fentanet.simulate.kernels.push`, the passes' branchless ratio, retail's alive-flag
+comparison) are tested against, bit for bit."""
 
 from __future__ import annotations
 
@@ -182,3 +183,33 @@ def transfer(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, payers, link_alive,
             pay = pay if not pay > c else c
             cash[b] = c - pay
             dirty[_u(payer[s])] += pay
+
+
+@numba.njit(cache=True)
+def diff(cur, old, cw, ow, runs):
+    """:func:`_changed` on the bytes ``cur``, ``old``, compared first by the words ``cw``,
+    ``ow`` (views of their whole words; the last word may be partial), 32 at a time."""
+    out = np.empty(64, dtype=np.int64)
+    k = 0
+    nw = cw.size
+    for r in range(runs.shape[0]):
+        top = runs[r, 1]
+        for j0 in range(runs[r, 0], top, 32):
+            j1 = min(j0 + 32, top)
+            jw = min(j1, nw)
+            acc = np.uint64(0)
+            for j in range(j0, jw):
+                acc |= cw[j] ^ ow[j]
+            if acc == 0 and jw == j1:
+                continue
+            for j in range(j0, j1):
+                if j < nw and cw[j] == ow[j]:
+                    continue
+                for b in range(8 * j, min(8 * j + 8, old.size)):
+                    if cur[b] != old[b]:
+                        old[b] = cur[b]
+                        if k == out.size:
+                            out = np.concatenate((out, np.empty(k, dtype=np.int64)))
+                        out[k] = b
+                        k += 1
+    return out[:k]

@@ -15,7 +15,13 @@ import distribution_plain as plain
 from fentanet.simulate import kernels
 from fentanet.simulate.loop import PHASES, Sim
 from fentanet.simulate.params import INTERVENTION_KINDS
-from fentanet.simulate.phases.distribution import SellerSums, _retail, _retail_summed
+from fentanet.simulate.phases.distribution import (
+    SellerSums,
+    _diff,
+    _retail,
+    _retail_summed,
+    _words,
+)
 from fentanet.simulate.phases.shipping import PASSES, ROUTE
 from fentanet.simulate.run import build_network, prepare
 from fentanet.simulate.state import KIND
@@ -118,6 +124,32 @@ def test_settle_is_the_plain_passes_bit_for_bit(seed, pull):
             out.append((left, space, first[:n0], q[:n0]))
         for g, w in zip(*out, strict=True):
             same(g, w)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_alive_flags_compared_as_the_plain_loop(seed):
+    """Retail's comparison of alive flags with their copy (the words that differ listed
+    without a branch) finds and copies what the plain one (32 words at a time) does: few
+    changes or many, runs of words anywhere, a partial last word."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 3000))
+    at = np.unique(rng.integers(0, n, int(rng.integers(1, n + 1))))
+    runs = _words(at)
+    old = rng.random(n) < 0.9
+    cur = old.copy()
+    flip = rng.random(n) < rng.choice([0.0, 0.001, 0.05, 0.5])
+    cur[flip] = ~cur[flip]
+    n8 = n - n % 8
+    got, want = old.copy(), old.copy()
+    found = _diff(cur.view(np.uint8), got.view(np.uint8), cur[:n8].view(np.uint64),
+                  got[:n8].view(np.uint64), runs)
+    expect = plain.diff(cur.view(np.uint8), want.view(np.uint8), cur[:n8].view(np.uint64),
+                        want[:n8].view(np.uint64), runs)
+    same(found, expect)
+    same(got, want)
+    words = np.zeros(n // 8 + 1, dtype=bool)
+    words[at // 8] = True
+    same(found, np.flatnonzero((cur != old) & words[np.arange(n) // 8]))
 
 
 def stage_dict(sim, name: str) -> dict:

@@ -250,10 +250,16 @@ def _changed(cur: np.ndarray, old: np.ndarray, runs: np.ndarray) -> np.ndarray:
 @numba.njit(cache=True)
 def _diff(cur, old, cw, ow, runs):
     """:func:`_changed` on the bytes ``cur``, ``old``, compared first by the words ``cw``,
-    ``ow`` (views of their whole words; the last word may be partial), 32 at a time."""
-    out = np.empty(64, dtype=np.int64)
-    k = 0
+    ``ow`` (views of their whole words; the last word may be partial), 32 at a time: in a
+    block of 32 where some differ, the words that differ are listed without a branch (a
+    step changes a few hundred alive flags, spread over thousands of words), then the
+    bytes of the words listed are compared."""
     nw = cw.size
+    total = 0
+    for r in range(runs.shape[0]):
+        total += runs[r, 1] - runs[r, 0]
+    at = np.empty(total, dtype=np.int64)
+    n = 0
     for r in range(runs.shape[0]):
         top = runs[r, 1]
         for j0 in range(runs[r, 0], top, 32):
@@ -265,15 +271,17 @@ def _diff(cur, old, cw, ow, runs):
             if acc == 0 and jw == j1:
                 continue
             for j in range(j0, j1):
-                if j < nw and cw[j] == ow[j]:
-                    continue
-                for b in range(8 * j, min(8 * j + 8, old.size)):
-                    if cur[b] != old[b]:
-                        old[b] = cur[b]
-                        if k == out.size:
-                            out = np.concatenate((out, np.empty(k, dtype=np.int64)))
-                        out[k] = b
-                        k += 1
+                at[n] = j
+                n += j >= nw or cw[j] != ow[j]  # the partial last word: its bytes compared
+    out = np.empty(8 * n, dtype=np.int64)
+    k = 0
+    for t in range(n):
+        j = at[t]
+        for b in range(8 * j, min(8 * j + 8, old.size)):
+            if cur[b] != old[b]:
+                old[b] = cur[b]
+                out[k] = b
+                k += 1
     return out[:k]
 
 
