@@ -1144,7 +1144,7 @@ class TradeModel(mesa.Model):
             self.entry()
         if ad.exit:
             self.exit()
-        if ad.reroute or ad.reroute_room or ad.reroute_traffickers:
+        if ad.reroute or ad.reroute_room or ad.reroute_traffickers or ad.reroute_supply:
             self.reroute()
         if ad.migration and self.orphans:
             self.migration()
@@ -1350,8 +1350,9 @@ class TradeModel(mesa.Model):
         ``1 - exp(-room_rate * excess * dt)``, to one with spare room as pass-through and a
         loss share at most the threshold: their organization's first, then the most room.
         Then traffickers (by uid; not other receivers of routes) whose routes' share exceeds the
-        threshold link from a route by the labs' loss rule, after the labs took their room.
-        ``loss`` off (the spin-up): room alone."""
+        threshold link from a route by the labs' loss rule, after the labs took their room;
+        a trafficker fed by routes with none alive left links, with ``1 - exp(-supply_rate *
+        dt)``, by the loss rule at share 1. ``loss`` off (the spin-up): room alone."""
         ad, dt = self.p.adaptation, self.dt
         by_loss, by_room = loss and ad.reroute, ad.reroute_room
         routes = [r for r in self.by_kind["route"] if r.alive]
@@ -1392,24 +1393,34 @@ class TradeModel(mesa.Model):
                 new_room += why == "room"
         self.now["reroutes"] = new
         self.now["reroutes_room"] = new_room
-        self.now["reroutes_traffickers"] = self.reroute_traffickers(routes, spare) if (
-            loss and ad.reroute_traffickers) else 0
+        moved = self.reroute_traffickers(routes, spare) if loss and (
+            ad.reroute_traffickers or ad.reroute_supply) else (0, 0)
+        self.now["reroutes_traffickers"], self.now["reroutes_supply"] = moved
 
-    def reroute_traffickers(self, routes: list, spare: dict) -> int:
-        """Traffickers' re-routing (see :meth:`reroute`): the new links from routes."""
+    def reroute_traffickers(self, routes: list, spare: dict) -> tuple[int, int]:
+        """Traffickers' re-routing (see :meth:`reroute`): the new links from routes, for
+        losses and for lost supply (a trafficker some route, alive or not, ships to, with
+        none alive left)."""
         ad, dt = self.p.adaptation, self.dt
         fed: dict[Actor, list] = defaultdict(list)
-        for r in routes:
+        for r in self.by_kind["route"]:
             for ln in r.out:
-                fed[ln.dst].append(r)
-        new = 0
+                fed[ln.dst] += [r] if r.alive else []
+        new = new_supply = 0
         for t in sorted((x for x in fed if x.alive and x.kind == "trafficker"),
                         key=lambda x: x.uid):
             mine = fed[t]
             w = sum(r.capacity for r in mine)
-            share = sum(r.capacity * r.loss for r in mine) / w if w > 0 else 0.0
-            if not (share > ad.reroute_threshold and self.rng.random() < -math.expm1(
-                    -ad.reroute_rate * (share - ad.reroute_threshold) * dt)):
+            if w > 0:
+                share = sum(r.capacity * r.loss for r in mine) / w
+                if not (ad.reroute_traffickers and share > ad.reroute_threshold
+                        and self.rng.random() < -math.expm1(
+                            -ad.reroute_rate * (share - ad.reroute_threshold) * dt)):
+                    continue
+            elif ad.reroute_supply and self.rng.random() < -math.expm1(
+                    -ad.reroute_supply_rate * dt):
+                share = 1.0  # nothing comes from its routes
+            else:
                 continue
             modes = {r.mode for r in mine}
             best = max((r for r in routes if spare[r] > 0 and r.loss < share and r not in mine),
@@ -1418,8 +1429,9 @@ class TradeModel(mesa.Model):
             if best is not None:
                 spare[best] -= t.capacity * dt
                 self.add_link(best, t, "ships", math.nan, 1.0)
-                new += 1
-        return new
+                new += w > 0
+                new_supply += w == 0
+        return new, new_supply
 
     def join(self, x: Actor) -> None:
         """An entrant joins the model's lists."""
@@ -1493,7 +1505,7 @@ def _number(v) -> float:
 FLOWS = ("supply_kg", "seized_kg", "seized_routes_kg", "seized_stock_kg", "arrests",
          "arrests_dealer", "arrests_trafficker", "produced_kg", "recruits", "sellers_replaced",
          "overdoses", "overdose_deaths", "deaths", "initiations", "treatment_entries",
-         "revenue_usd", "precursor_bought_kg", "precursor_refused_kg")
+         "revenue_usd", "precursor_bought_kg", "precursor_refused_kg", "reroutes_supply")
 """Series compared as totals over the run."""
 LEVELS = ("labs_active", "organizations_active", "dealers_active", "traffickers_active",
           "people_using", "people_in_treatment", "price_index", "stock_kg")

@@ -195,7 +195,15 @@ def test_a_one_time_takedown_no_longer_raises_supply_three_years_on():
     over seeds 1-24 the means moved by one to two (with exit -0.5% before, +1.1% after;
     without +3.9% and +4.7%). So the test asks what its claim says, that exit removes most
     of the ratchet: less than half of it is left (0.047 of 0.106; the bound was 0.04 on
-    0.026), by more than 5 points (0.059), and in no seed more supply."""
+    0.026), by more than 5 points (0.059), and in no seed more supply.
+
+    Measured again (thirteenth session, with re-routing for lost supply: a trafficker cut
+    off by the arrest of its routes links from another route): without exit +9.9%
+    (+18.5%, +16.5%, -4.0%, +13.4%, +2.8%, +11.9%), with it +3.4% (+7.2%, +2.1%, -6.8%,
+    +11.0%, +2.8%, +4.1%): 0.034 of 0.099 left, 6.5 points removed. Seeds 1, 3, 4 and 6
+    moved by 2 to 10 points (seed 3 most), where the takedown or the baseline's arrests
+    cut traffickers off from their routes (they now get product again, and the runs take
+    other paths); seeds 2 and 5 by less than one."""
     iv = [{"kind": "organization_takedown", "start": 0.25, "intensity": 0.5, "once": True,
            "target": {"rule": "degree", "count": 1}}]
     sc = load("toy").override({"years": 3.0,
@@ -212,7 +220,7 @@ def test_a_one_time_takedown_no_longer_raises_supply_three_years_on():
             y3 = b["time"] >= 2
             change[on].append(v["supply_kg"][y3].sum() / b["supply_kg"][y3].sum() - 1)
     off, on = np.array(change[False]), np.array(change[True])
-    assert off.mean() > 0.07  # the ratchet, without exit (0.106)
-    assert on.mean() < 0.5 * off.mean()  # exit removes most of it (0.047 left)
-    assert off.mean() - on.mean() > 0.05  # 0.059
+    assert off.mean() > 0.07  # the ratchet, without exit (0.099)
+    assert on.mean() < 0.5 * off.mean()  # exit removes most of it (0.034 left)
+    assert off.mean() - on.mean() > 0.05  # 0.065
     assert (on <= off + 1e-9).all()  # in no seed does exit leave more supply

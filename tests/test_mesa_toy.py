@@ -92,12 +92,15 @@ def test_precursor_controls_agree():
 def test_an_untargeted_takedown_agrees():
     """An organization takedown without a target raises the hazard of organizations'
     members only, in both models: arrests, recruits and the replacement of independent
-    sellers (whose hazard it leaves as it is) agree."""
+    sellers (whose hazard it leaves as it is) agree, and so do the links traffickers cut
+    off from their arrested routes form from other routes (re-routing for lost supply)."""
     sc = prepare("toy", interventions=[{"kind": "organization_takedown", "intensity": 3.0}])
     table = mesa_toy.validate(sc, seeds=range(1, 9), steps=52)
     rows = ["supply_kg (total)", "arrests (total)", "recruits (total)",
-            "sellers_replaced (total)"]
+            "sellers_replaced (total)", "reroutes_supply (total)"]
     assert (table.loc[rows, ("z", "")].abs() < Z).all(), table.loc[rows]
+    assert (table.loc["reroutes_supply (total)", [("fentanet", "mean"), ("mesa", "mean")]]
+            > 0).all()
 
 
 def test_targeted_operations_are_refused():

@@ -55,16 +55,18 @@ def _case():
                 routes=np.arange(3, 9, dtype=np.int64), route_kind=ROUTE, dt=0.02,
                 threshold=0.2, rate=1e12, prefix=PREFIX, by_loss=True, by_room=False,
                 held=np.zeros(n), through=np.zeros(n), room_threshold=0.2, room_rate=1e12,
-                room_prefix=ROOM_PREFIX, mover_kind=LAB)
+                room_prefix=ROOM_PREFIX, mover_kind=LAB, by_supply=False, supply_rate=0.0,
+                supply_prefix=SUPPLY_PREFIX)
 
 
 ROOM_PREFIX = np.uint64(0x0FED_CBA9_8765_4321)
+SUPPLY_PREFIX = np.uint64(0x5A5A_0F0F_3C3C_9669)
 
 
 def _run(**change):
     c = _case()
     c.update(change)
-    labs, routes, _ = adaptation._reroutes(*c.values())
+    labs, routes, _, _ = adaptation._reroutes(*c.values())
     return labs.tolist(), routes.tolist()
 
 
@@ -81,7 +83,7 @@ def _room_case(**change):
     c.update(change)
     got = _case()
     got.update(c)
-    labs, routes, n_room = adaptation._reroutes(*got.values())
+    labs, routes, n_room, _ = adaptation._reroutes(*got.values())
     return labs.tolist(), routes.tolist(), n_room, got["held"]
 
 
@@ -184,9 +186,11 @@ SCREEN = [{"kind": "border_security", "modes": ["air"], "start": 0.25, "intensit
 
 
 LOSS_ONLY = {"params.adaptation.reroute_room": False,
-             "params.adaptation.reroute_traffickers": False}
+             "params.adaptation.reroute_traffickers": False,
+             "params.adaptation.reroute_supply": False}
 """The labs' loss motive alone: with re-routing for room the toy's labs have other routes
-with room before the screening starts, and few move for losses."""
+with room before the screening starts, and few move for losses (lost supply off too: its
+choice reads reroute_threshold)."""
 ROOM = {"params.adaptation.reroute_room": True}
 WEEKS = 7
 """The week (counted from 1) in which the hand-made network's held-back labs move."""
@@ -204,9 +208,9 @@ def test_invariants_and_new_links_on_the_toy_with_strong_screening():
                               & (a.kind[ln.src] == LAB) & (a.kind[ln.dst] == ROUTE)]
         pairs = set(zip(ln.src[new].tolist(), ln.dst[new].tolist(), strict=True))
         assert len(pairs) == new.size  # no lab links twice to one route
-        # traffickers' new links (the last ones from routes to traffickers): not from air,
-        # and no route links twice to one trafficker
-        m = int(s["reroutes_traffickers"].sum())
+        # traffickers' new links (the last ones from routes to traffickers, for losses or
+        # lost supply): not from air, and no route links twice to one trafficker
+        m = int(s["reroutes_traffickers"].sum() + s["reroutes_supply"].sum())
         fed = np.arange(ln.n)[(ln.kind == LKIND["ships"]) & (a.kind[ln.src] == ROUTE)
                               & (a.kind[ln.dst] == KIND["trafficker"])]
         assert m >= 1 and (s["reroutes_traffickers"][s["time"] < 0.25] == 0).all()
@@ -407,7 +411,7 @@ def test_traffickers_reroute_by_the_labs_rule_by_hand():
     spare = a.capacity * sim.dt - a.throughput
     first, other = postal, land
     none = np.zeros(0, dtype=np.int64)
-    takers, sources = adaptation._reroute_traffickers(sim, none, none)
+    takers, sources, _ = adaptation._reroute_traffickers(sim, none, none)
     assert (takers.tolist(), sources.tolist()) == ([slot["trf-00"]], [first])
     # a lab's claim of this step on that route (its capacity * dt) leaving it less spare
     # room than the other: the other; leaving it more: the same
@@ -415,8 +419,8 @@ def test_traffickers_reroute_by_the_labs_rule_by_hand():
     gap = spare[first] - spare[other]
     for claim, chosen in ((1.01 * gap, other), (0.99 * gap, first)):
         a.capacity[lab] = claim / sim.dt
-        takers, sources = adaptation._reroute_traffickers(sim, np.array([lab]),
-                                                          np.array([first]))
+        takers, sources, _ = adaptation._reroute_traffickers(sim, np.array([lab]),
+                                                             np.array([first]))
         assert (takers.tolist(), sources.tolist()) == ([slot["trf-00"]], [chosen])
     a.capacity[lab] = 60.0
     # appended as a route's ships link and counted in the step's row; in the next step
@@ -439,10 +443,12 @@ def test_traffickers_reroute_by_the_labs_rule_by_hand():
 
 def test_the_traffickers_rule_off_and_at_a_threshold_never_reached_are_the_same_run():
     """Off, the run is the one where no trafficker's routes lose more than the threshold
-    (every column bit for bit; the labs' loss motive off in all three, as it shares the
-    threshold); on, under strong screening of air, traffickers fed by air link from other
-    routes and the run differs. Without an intervention no toy trafficker moves."""
-    sc = load("toy").override({"params.adaptation.reroute": False})
+    (every column bit for bit; the labs' loss motive and the traffickers' lost-supply
+    motive off in all three, as they read the threshold); on, under strong screening of
+    air, traffickers fed by air link from other routes and the run differs. Without an
+    intervention no toy trafficker moves."""
+    sc = load("toy").override({"params.adaptation.reroute": False,
+                               "params.adaptation.reroute_supply": False})
     off, never, on = off_never_on(sc, {"params.adaptation.reroute_traffickers": False},
                                   {"params.adaptation.reroute_threshold": 1.0}, seed=1,
                                   years=1.0, interventions=SCREEN)
@@ -477,9 +483,181 @@ def test_only_traffickers_reroute_not_other_receivers_of_routes():
     kinds = set(a.kind[sim.topo.stages["route"].receivers].tolist())
     assert kinds == {ROUTE, KIND["trafficker"], KIND["dealer"]}
     none = np.zeros(0, dtype=np.int64)
-    takers, _ = adaptation._reroute_traffickers(sim, none, none)
+    takers, _, _ = adaptation._reroute_traffickers(sim, none, none)
     assert takers.size == 0
     a.loss[slot["rte-00"]] = 0.6  # trf-00 and trf-01 now lose 0.4: they move, only they
-    takers, sources = adaptation._reroute_traffickers(sim, none, none)
+    takers, sources, _ = adaptation._reroute_traffickers(sim, none, none)
     assert sorted(takers.tolist()) == [slot["trf-00"], slot["trf-01"]]
     assert (a.kind[sources] == ROUTE).all() and not set(sources) & set(takers)
+
+
+def _stranded_sim(**adaptation):
+    """simkit's hand-made network after one step, with trf-00 fed by rte-00 (land) alone,
+    a trafficker trf-x fed by trf-10 alone (no route) and a dealer fed by rte-00 too;
+    re-routing for lost supply certain (the rate), every other motive off. Routes lose
+    nothing; rte-01 (air) and rte-02 (postal) carried 0.5 and 0.2 of their room."""
+    from simkit import supply_network
+
+    net = supply_network()
+    lk = net.links
+    lk = lk[~(lk["source"].isin(["rte-01", "rte-02"]) & (lk["target"] == "trf-00"))]
+    extra_a = pd.DataFrame({"id": ["trf-x"], "kind": ["trafficker"], "capacity": [20.0],
+                            "uid": [net.actors["uid"].max() + 1]})
+    extra = pd.DataFrame({"source": ["trf-10", "rte-00"], "target": ["trf-x", "dlr-000"],
+                          "kind": ["distributes", "ships"]})
+    net = type(net)(actors=pd.concat([net.actors, extra_a], ignore_index=True),
+                    links=pd.concat([lk, extra], ignore_index=True), meta=net.meta)
+    sim, slot = _sim_of(net, **{"reroute": False, "reroute_room": False,
+                                "reroute_traffickers": False, "reroute_supply_rate": 1e12,
+                                **adaptation})
+    sim.run_step()
+    a = sim.s.actors
+    a.loss[:] = 0.0
+    room = a.capacity[slot["rte-01"]] * sim.dt
+    a.throughput[:] = 0.0
+    a.throughput[[slot["rte-01"], slot["rte-02"]]] = 0.5 * room, 0.2 * room
+    return sim, slot
+
+
+def _set_adaptation(sim, **change):
+    """Change adaptation parameters of a running Sim (the parameters are frozen)."""
+    ad = sim.p.adaptation.model_copy(update=change)
+    sim.p = sim.p.model_copy(update={"adaptation": ad})
+
+
+def test_a_trafficker_whose_routes_are_gone_links_from_a_route_with_room():
+    """trf-00's only route (rte-00) is arrested: it links from its organization's route
+    with the most spare room (postal rte-02: 0.8 of its room against air's 0.5; every mode
+    is one it lacks, as it has no alive route), counted as a move for lost supply, not for
+    losses. trf-01 keeps two alive routes, trf-x is fed by a trafficker and the dealer is
+    no trafficker: none moves. A route losing more than reroute_threshold is no candidate.
+    Its organization's routes all gone or full: another organization's with the most room
+    (rte-10 and rte-11 tie: the lower slot). Before the rule trf-00 stayed cut off."""
+    sim, slot = _stranded_sim()
+    a = sim.s.actors
+    none = np.zeros(0, dtype=np.int64)
+    assert adaptation._reroute_traffickers(sim, none, none)[0].size == 0  # all fed
+    a.alive[slot["rte-00"]] = False
+    takers, sources, n_supply = adaptation._reroute_traffickers(sim, none, none)
+    assert (takers.tolist(), sources.tolist(), n_supply) == ([slot["trf-00"]],
+                                                            [slot["rte-02"]], 1)
+    # a lab that re-routed to rte-02 in the step took more than the 0.3 of room it led by
+    lab = slot["lab-10"]
+    a.capacity[lab] = 0.31 * a.capacity[slot["rte-02"]]
+    takers, sources, _ = adaptation._reroute_traffickers(sim, np.array([lab]),
+                                                         np.array([slot["rte-02"]]))
+    assert sources.tolist() == [slot["rte-01"]]
+    a.capacity[lab] = 60.0
+    # a route that loses more than reroute_threshold (0.2) is no candidate (the loss
+    # motive would leave it); at the threshold it is
+    a.loss[slot["rte-02"]] = 0.21
+    assert adaptation._reroute_traffickers(sim, none, none)[1].tolist() == [slot["rte-01"]]
+    a.loss[slot["rte-02"]] = 0.2
+    assert adaptation._reroute_traffickers(sim, none, none)[1].tolist() == [slot["rte-02"]]
+    # its organization's routes gone or full: organization 1's, the most room, lowest slot
+    a.alive[slot["rte-02"]] = False
+    a.throughput[slot["rte-01"]] = a.capacity[slot["rte-01"]] * sim.dt
+    a.throughput[slot["rte-12"]] = 0.1
+    assert slot["rte-10"] < slot["rte-11"]
+    takers, sources, _ = adaptation._reroute_traffickers(sim, none, none)
+    assert (takers.tolist(), sources.tolist()) == ([slot["trf-00"]], [slot["rte-10"]])
+    # trf-01 loses its last organization route too: it moves as well, in slot order
+    a.alive[slot["rte-01"]] = False
+    takers, sources, n_supply = adaptation._reroute_traffickers(sim, none, none)
+    assert takers.tolist() == sorted([slot["trf-00"], slot["trf-01"]]) and n_supply == 2
+    assert set(sources.tolist()) == {slot["rte-10"], slot["rte-11"]}
+    # off: nobody moves
+    _set_adaptation(sim, reroute_supply=False)
+    assert adaptation._reroute_traffickers(sim, none, none)[0].size == 0
+
+
+def test_the_new_supply_link_is_appended_counted_and_carries():
+    """Through the phase: rte-00 arrested, trf-00's new link from rte-02 is a ships link
+    appended in the step, counted in reroutes_supply (reroutes_traffickers 0). It does not
+    move again, and from the second step on (in the first its stock is still at its
+    target, 0.04 * 80 = 3.2: no room) it receives again (stock now = stock before - what
+    it shipped + what came in, the inflow positive); with the rule off nothing comes in and
+    its stock drains by what it ships."""
+    sim, slot = _stranded_sim()
+    a, ln = sim.s.actors, sim.s.links
+    t = slot["trf-00"]
+    a.alive[slot["rte-00"]] = False
+    n0 = ln.n
+    adaptation._reroute(sim)
+    assert (ln.src[n0:].tolist(), ln.dst[n0:].tolist()) == ([slot["rte-02"]], [t])
+    assert ln.kind[n0] == LKIND["ships"]
+    assert sim.now["reroutes_supply"] == 1.0 and sim.now["reroutes_traffickers"] == 0.0
+    off, slot_off = _stranded_sim(reroute_supply=False)
+    off.s.actors.alive[slot_off["rte-00"]] = False
+    for week in range(4):
+        stocks = a.product[t], off.s.actors.product[t]
+        sim.run_step()
+        off.run_step()
+        assert sim.rows[-1]["reroutes_supply"] == 0.0 and ln.n == n0 + 1
+        inflow = a.product[t] - stocks[0] + a.throughput[t]
+        assert inflow > 0.1 if week else inflow == pytest.approx(0.0, abs=1e-12)
+        drained = off.s.actors.product[t] - stocks[1] + off.s.actors.throughput[t]
+        assert drained == pytest.approx(0.0, abs=1e-12)
+    assert a.product[t] > off.s.actors.product[t] + 1.0
+
+
+def test_the_supply_hazard_is_its_rate_per_year_in_its_own_stream():
+    """trf-00 (no alive route) links iff its uniform keyed by its uid in the stream
+    ``adaptation.reroute_supply`` is below ``1 - exp(-reroute_supply_rate * dt)``."""
+    sim, slot = _stranded_sim()
+    a = sim.s.actors
+    a.alive[slot["rte-00"]] = False
+    u = keyed_uniform(np.uint64(a.uid[slot["trf-00"]]),
+                      sim.streams.prefix("adaptation.reroute_supply", sim.step))
+    at = -math.log1p(-u) / sim.dt
+    none = np.zeros(0, dtype=np.int64)
+    for rate, moves in ((at * 0.99, False), (at * 1.01, True)):
+        _set_adaptation(sim, reroute_supply_rate=rate)
+        takers = adaptation._reroute_traffickers(sim, none, none)[0]
+        assert (takers.tolist() == [slot["trf-00"]]) is moves
+
+
+def test_the_supply_rule_off_and_at_rate_zero_are_the_same_run():
+    """Off, the run is the one where no stranded trafficker ever moves (rate 0: every
+    column bit for bit); on, the toy's traffickers cut off by its one route arrest (seed 1)
+    link from other routes and the run differs."""
+    off, never, on = off_never_on(load("toy"), {"params.adaptation.reroute_supply": False},
+                                  {"params.adaptation.reroute_supply_rate": 0.0}, seed=1,
+                                  years=1.0)
+    pd.testing.assert_frame_equal(off, never)
+    assert (off["reroutes_supply"] == 0).all() and on["reroutes_supply"].sum() > 0
+    assert off["arrests_route"].sum() >= 1
+    assert not off.equals(on)
+
+
+def test_supply_moves_only_fed_traffickers_from_alive_routes_on_the_toy():
+    """Invariants over the toy's run under an organization takedown (seed 1, 2 years):
+    each step's new route-to-trafficker links (as many as the step's reroutes_traffickers
+    and reroutes_supply) come from routes alive at the step's end to traffickers some
+    route shipped to before the step (none fed by traffickers alone starts receiving from
+    routes), and no route ships twice to one trafficker."""
+    from fentanet.simulate.loop import Sim
+
+    sc = prepare("toy", years=2.0, interventions=[{"kind": "organization_takedown",
+                                                   "intensity": 3.0}])
+    sim = Sim(sc, build_network(sc), 1)
+    a, ln = sim.s.actors, sim.s.links
+    moves = 0
+    while len(sim.rows) < round(2.0 / sim.dt):
+        sim.topo.sync(sim.s)
+        fed = set(sim.topo.stages["route"].receivers.tolist())
+        n0 = ln.n
+        sim.run_step()
+        new = np.arange(n0, ln.n)
+        new = new[(a.kind[ln.src[new]] == ROUTE) & (ln.kind[new] == LKIND["ships"])]
+        row = sim.rows[-1]
+        assert new.size == row["reroutes_traffickers"] + row["reroutes_supply"]
+        assert a.alive[ln.src[new]].all()
+        assert (a.kind[ln.dst[new]] == KIND["trafficker"]).all()
+        assert set(ln.dst[new].tolist()) <= fed
+        moves += int(row["reroutes_supply"])
+    assert moves >= 1
+    ships = np.flatnonzero((ln.kind[: ln.n] == LKIND["ships"]) & (a.kind[ln.src[: ln.n]]
+                                                                   == ROUTE))
+    assert len(set(zip(ln.src[ships].tolist(), ln.dst[ships].tolist(), strict=True))) \
+        == ships.size

@@ -147,9 +147,9 @@ FLOW_COLUMNS = {
     "supply_kg", "demand_kg", "produced_kg", "precursor_bought_kg", "precursor_resold_kg",
     "precursor_refused_kg", "seized_kg", "seized_routes_kg", "seized_stock_kg",
     "seized_precursor_kg", "lost_kg", "lost_precursor_kg", "arrests", "recruits",
-    "entrants", "exits", "reroutes", "reroutes_room", "reroutes_traffickers", "initiations",
-    "overdoses", "fatal", "reversed", "treatment_entries", "treatment_exits", "remissions",
-    "relapses", "deaths", "overdose_deaths", "money_seized_usd",
+    "entrants", "exits", "reroutes", "reroutes_room", "reroutes_traffickers", "reroutes_supply",
+    "initiations", "overdoses", "fatal", "reversed", "treatment_entries", "treatment_exits",
+    "remissions", "relapses", "deaths", "overdose_deaths", "money_seized_usd",
     "intervention_cost_usd", "revenue_usd", "organizations_failed", "suspensions",
     "listings_moved", "released_people", "laundered_usd", "sellers_replaced",
 }

@@ -37,7 +37,11 @@
   step on. Traffickers re-route by the same rule (``reroute_traffickers``, stream
   ``adaptation.reroute_traffickers``): a trafficker whose routes' recent loss share
   exceeds the threshold links from a new route, chosen as a lab's, after the labs of the
-  step took their room.
+  step took their room. A trafficker fed by routes with no alive route left (lost supply,
+  ``reroute_supply``; its loss share is undefined) links from a new route with the hazard
+  ``reroute_supply_rate`` per year (stream ``adaptation.reroute_supply``): one whose loss
+  share is at most the threshold, with spare room of its own, its organization's first,
+  then the most room.
 - Replacement of independent sellers (``seller_replacement``): the place of an arrested
   dealer or marketplace without an organization is taken by a newcomer after the delay, at
   ``seller_replacement_rate``; newcomers and recruits join in one call, so the ties formed
@@ -80,7 +84,7 @@ def run(sim) -> None:
         _entry(sim)
     if ad.exit:
         _exit(sim)
-    if ad.reroute or ad.reroute_room or ad.reroute_traffickers:
+    if ad.reroute or ad.reroute_room or ad.reroute_traffickers or ad.reroute_supply:
         _reroute(sim)
     if ad.migration and sim.orphans.size:
         _migration(sim)
@@ -975,68 +979,82 @@ def _reroute(sim, warmup: bool = False):
     labs = routes = _NO_SLOTS
     n_room = 0
     if st.size and (by_loss or by_room):
-        labs, routes, n_room = _reroutes(
+        labs, routes, n_room, _ = _reroutes(
             st.li, st.dst, st.s_loc, st.senders, sim.s.links.alive, a.alive, a.kind, a.org,
             a.mode, a.loss, a.capacity, a.throughput, a.uid, sim.topo.slots("route"),
             KIND["route"], sim.dt, ad.reroute_threshold, ad.reroute_rate,
             sim.streams.prefix("adaptation.reroute", sim.step), by_loss, by_room, a.held,
             a.spare, ad.reroute_room_threshold, ad.reroute_room_rate,
-            sim.streams.prefix("adaptation.reroute_room", sim.step), KIND["lab"])
-    takers, sources = _reroute_traffickers(sim, labs, routes) if (
-        ad.reroute_traffickers and not warmup) else (_NO_SLOTS, _NO_SLOTS)
+            sim.streams.prefix("adaptation.reroute_room", sim.step), KIND["lab"],
+            False, 0.0, np.uint64(0))  # a lab without routes is held back: the room motive
+    takers, sources, n_supply = _reroute_traffickers(sim, labs, routes) if (
+        (ad.reroute_traffickers or ad.reroute_supply) and not warmup) else (
+        _NO_SLOTS, _NO_SLOTS, 0)
     if labs.size or takers.size:  # one append: the labs' links, then the traffickers'
         add_links(sim, np.concatenate((labs, sources)), np.concatenate((routes, takers)),
                   "ships")
     sim.now["reroutes"] = float(labs.size - n_room)
     sim.now["reroutes_room"] = float(n_room)
-    sim.now["reroutes_traffickers"] = float(takers.size)
+    sim.now["reroutes_traffickers"] = float(takers.size - n_supply)
+    sim.now["reroutes_supply"] = float(n_supply)
 
 
 def _reroute_traffickers(sim, labs, routes):
     """Traffickers' re-routing (module docstring): the traffickers that link from a new
     route this step, and those routes, by the lab's loss rule (:func:`_reroutes` over the
     route stage's links, seen from their receiving end: other receivers of routes, which
-    a network file may have, such as dealers or routes, do not move), after the labs' new
-    links of the step (``labs`` to ``routes``) took their capacity * dt off the routes'
-    spare room. Returns (traffickers, routes), the traffickers in slot order."""
+    a network file may have, such as dealers or routes, do not move), and, for lost supply,
+    the traffickers fed by routes that have no alive route left (the receivers of the
+    route stage, whose links are kept when their routes die: a trafficker fed only by
+    other traffickers is none of them), after the labs' new links of the step (``labs`` to
+    ``routes``) took their capacity * dt off the routes' spare room. Returns (traffickers,
+    routes, how many moved for lost supply), the traffickers in slot order."""
     ad, st = sim.p.adaptation, sim.topo.stages["route"]
     a = sim.s.actors
     if not st.size:
-        return _NO_SLOTS, _NO_SLOTS
+        return _NO_SLOTS, _NO_SLOTS, 0
     carried = a.throughput
     if labs.size:  # the room the labs took, as carried
         carried = carried.copy()
         np.add.at(carried, routes, a.capacity[labs] * sim.dt)
-    takers, sources, _ = _reroutes(
+    takers, sources, _, n_supply = _reroutes(
         st.li, st.src, st.d_loc, st.receivers, sim.s.links.alive, a.alive, a.kind, a.org,
         a.mode, a.loss, a.capacity, carried, a.uid, sim.topo.slots("route"), KIND["route"],
         sim.dt, ad.reroute_threshold, ad.reroute_rate,
-        sim.streams.prefix("adaptation.reroute_traffickers", sim.step), True, False,
-        np.zeros(a.n), a.spare, 1.0, 0.0, np.uint64(0),  # the room motive's inputs: off
-        KIND["trafficker"])
-    return takers, sources
+        sim.streams.prefix("adaptation.reroute_traffickers", sim.step),
+        ad.reroute_traffickers, False,  # the room motive off: shipping keeps no held-back
+        a.held, a.spare, 1.0, 0.0, np.uint64(0),  # share of a trafficker (its reset is 0)
+        KIND["trafficker"], ad.reroute_supply, ad.reroute_supply_rate,
+        sim.streams.prefix("adaptation.reroute_supply", sim.step))
+    return takers, sources, n_supply
 
 
 @numba.njit(cache=True)
 def _reroutes(li, dst, s_loc, senders, link_alive, alive, kind, org, mode, loss,
               capacity, throughput, uid, routes, route_kind, dt, threshold, rate, prefix,
               by_loss, by_room, held, through, room_threshold, room_rate, room_prefix,
-              mover_kind):
+              mover_kind, by_supply, supply_rate, supply_prefix):
     """The labs that re-route this step and their new routes (module docstring), from the
     lab stage's links (``dst``: each link's route; ``s_loc``: the local number of its lab
     among ``senders``). Traffickers' re-routing runs it over the route stage's links seen
     from their receiving end (``dst`` the links' routes, ``s_loc`` and ``senders`` the
-    receivers), by losses alone. Only ``senders`` of kind ``mover_kind`` move.
-    Two hazards, each with its own keyed uniform: losses (``by_loss``; the routes'
-    capacity-weighted recent loss share above ``threshold``, stream ``prefix``) and room
+    receivers), by losses and lost supply. Only ``senders`` of kind ``mover_kind`` move.
+    Three hazards, each with its own keyed uniform: losses (``by_loss``; the routes'
+    capacity-weighted recent loss share above ``threshold``, stream ``prefix``), lost
+    supply (``by_supply``; a sender of the stage with no alive route of some capacity
+    left, ``1 - exp(-supply_rate * dt)``, stream ``supply_prefix``) and room
     (``by_room``; the lab's recent held-back share ``held`` above ``room_threshold``,
-    stream ``room_prefix``); a lab both move goes for losses. For losses the new route has
-    a lower loss share than the lab's routes and a mode the lab lacks comes first; for room
-    its loss share is at most ``threshold``, its spare room is ``through`` (the room as
-    pass-through the labs' offers left, kept by shipping) rather than its own, and the
-    mode does not count. Each lab that links takes its capacity * dt off both spare rooms
+    stream ``room_prefix``); losses and lost supply exclude each other (alive routes or
+    none), and a lab both losses and room move goes for losses. For
+    losses the new route has a lower loss share than the lab's routes and a mode the lab
+    lacks comes first; for lost supply and for room its loss share is at most
+    ``threshold`` (a route the loss motive would not leave) and the mode does not count
+    (for lost supply every mode is one the sender lacks); for room its spare room is
+    ``through`` (the room as pass-through the labs' offers left, kept by shipping) rather
+    than its own. Each lab that links takes its capacity * dt off both spare rooms
     of its new route and starts its held-back share afresh (in place on ``held``). Returns
-    (labs, routes, how many of them moved for room), the labs in slot order."""
+    (labs, routes, how many of them moved for room, how many for lost supply), the labs in
+    slot order."""
     n = senders.size
     wsum = np.zeros(n)
     lsum = np.zeros(n)
@@ -1053,7 +1071,7 @@ def _reroutes(li, dst, s_loc, senders, link_alive, alive, kind, org, mode, loss,
     # the labs that move this step (over a threshold, and its keyed uniform below the
     # hazard's probability), in slot order: in most steps none, and then nothing else
     movers = np.empty(n, dtype=np.int64)
-    shares = np.empty(n)  # for losses: the lab's loss share; for room: -1
+    shares = np.empty(n)  # losses: the lab's loss share; lost supply: 1 (unused); room: -1
     nm = 0
     for i in range(n):
         lab = senders[i]
@@ -1068,6 +1086,13 @@ def _reroutes(li, dst, s_loc, senders, link_alive, alive, kind, org, mode, loss,
                     shares[i] = share
                     nm += 1
                     continue
+        if by_supply and wsum[i] == 0:  # fed by routes (a sender of the stage), none left
+            if keyed_uniform(np.uint64(uid[lab]), supply_prefix) < -np.expm1(
+                    -supply_rate * dt):
+                movers[nm] = i
+                shares[i] = 1.0
+                nm += 1
+                continue
         if by_room and held[lab] > room_threshold:
             p = -np.expm1(-room_rate * (held[lab] - room_threshold) * dt)
             if keyed_uniform(np.uint64(uid[lab]), room_prefix) < p:
@@ -1075,7 +1100,7 @@ def _reroutes(li, dst, s_loc, senders, link_alive, alive, kind, org, mode, loss,
                 shares[i] = -1.0
                 nm += 1
     if nm == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0, 0
     movers = movers[:nm][np.argsort(senders[movers[:nm]], kind="mergesort")]
     # the routes each mover is linked to, grouped by mover (a counting pass over the links:
     # movers are few, and a sort of every link each step cost more than the rest)
@@ -1106,18 +1131,19 @@ def _reroutes(li, dst, s_loc, senders, link_alive, alive, kind, org, mode, loss,
     out_lab = np.empty(nm, dtype=np.int64)
     out_route = np.empty(nm, dtype=np.int64)
     c = 0
-    n_room = 0
+    n_room = n_supply = 0
     for p in range(nm):
         i = movers[p]
         lab = senders[i]
         share = shares[i]
         for_room = share < 0.0
+        safe = for_room or wsum[i] == 0  # room or lost supply: a route losses would not flee
         free = room if for_room else spare
         best = -1
         best_tier = -1
         for j in range(m):
             r = alive_routes[j]
-            if free[j] <= 0 or not (loss[r] <= threshold if for_room else loss[r] < share):
+            if free[j] <= 0 or not (loss[r] <= threshold if safe else loss[r] < share):
                 continue
             linked = False
             for q in range(start[p], start[p + 1]):
@@ -1140,7 +1166,8 @@ def _reroutes(li, dst, s_loc, senders, link_alive, alive, kind, org, mode, loss,
         out_route[c] = alive_routes[best]
         c += 1
         n_room += for_room
-    return out_lab[:c], out_route[:c], n_room
+        n_supply += safe and not for_room
+    return out_lab[:c], out_route[:c], n_room, n_supply
 
 
 @numba.njit(cache=True)
