@@ -107,7 +107,12 @@ def test_sensitivity_on_the_surrogate_with_fixed_overrides(tmp_path, capsys):
 def test_sobol_indices_on_the_surrogate(tmp_path, capsys):
     """--method sobol: N x (parameters + 2) points, the indices and their intervals, the
     design with its blocks written to --out; the overdose rate explains most of the
-    variance of fatal overdoses, the relapse rate none of it within a year."""
+    variance of fatal overdoses, the relapse rate next to none of it within a year: its
+    total-order index was exactly 0 (no design point's deaths moved with it) until the
+    toy's status-quo inputs moved with re-routing for lost supply (thirteenth session,
+    docs/model.md 7.9: price index 0.996 -> 0.973, potency volatility 0.018 -> 0.010 in
+    its first year, seed 1); now one of the 16 points differs by one death of 101, an index
+    of 4e-5."""
     out = tmp_path / "sob"
     res = cli_json(capsys, "sensitivity", "toy", "--model", "population", "--method", "sobol",
                    "--samples", "16", "-p", "params.population.overdose_rate=0.15:0.35",
@@ -118,7 +123,7 @@ def test_sobol_indices_on_the_surrogate(tmp_path, capsys):
     t = {r["parameter"]: r for r in res["table"]}
     rate = t["params.population.overdose_rate"]
     assert rate["total_order"] > 0.5 and rate["first_low"] < rate["first_order"]
-    assert t["params.population.relapse_rate"]["total_order"] == 0.0
+    assert 0.0 <= t["params.population.relapse_rate"]["total_order"] < 1e-3
     assert pd.read_csv(out / "sensitivity_sobol.csv").shape[0] == 3
     design = pd.read_csv(out / "design.csv")
     assert design.block.value_counts().to_dict() == {
