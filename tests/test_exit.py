@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from benchmarks.ratchet import year3_change
 from scipy import stats
 
 import fentanet
@@ -204,22 +205,8 @@ def test_a_one_time_takedown_no_longer_raises_supply_three_years_on():
     moved by 2 to 10 points (seed 3 most), where the takedown or the baseline's arrests
     cut traffickers off from their routes (they now get product again, and the runs take
     other paths); seeds 2 and 5 by less than one."""
-    iv = [{"kind": "organization_takedown", "start": 0.25, "intensity": 0.5, "once": True,
-           "target": {"rule": "degree", "count": 1}}]
-    sc = load("toy").override({"years": 3.0,
-                               "params.adaptation.suspension_on_leadership": False})
-    net = build_network(sc)
-    lab = net.actors["kind"] == "lab"
-    net.actors.loc[lab, "capacity"] = 0.6 * net.actors.loc[lab, "capacity"]
-    change = {True: [], False: []}
-    for on in (True, False):
-        run = sc.override({"params.adaptation.exit": on})
-        for seed in range(1, 7):
-            b = fentanet.simulate(run, seed=seed, network=net).series
-            v = fentanet.simulate(run, seed=seed, network=net, interventions=iv).series
-            y3 = b["time"] >= 2
-            change[on].append(v["supply_kg"][y3].sum() / b["supply_kg"][y3].sum() - 1)
-    off, on = np.array(change[False]), np.array(change[True])
+    change = year3_change("binding", list(range(1, 7)), {})  # benchmarks/ratchet.py
+    off, on = change[False], change[True]
     assert off.mean() > 0.07  # the ratchet, without exit (0.099)
     assert on.mean() < 0.5 * off.mean()  # exit removes most of it (0.034 left)
     assert off.mean() - on.mean() > 0.05  # 0.065
