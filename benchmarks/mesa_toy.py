@@ -1351,8 +1351,10 @@ class TradeModel(mesa.Model):
         loss share at most the threshold: their organization's first, then the most room.
         Then traffickers (by uid; not other receivers of routes) whose routes' share exceeds the
         threshold link from a route by the labs' loss rule, after the labs took their room;
-        a trafficker fed by routes with none alive left links, with ``1 - exp(-supply_rate *
-        dt)``, by the loss rule at share 1. ``loss`` off (the spin-up): room alone."""
+        a trafficker fed by routes with none alive (with capacity) left links, with ``1 -
+        exp(-supply_rate * dt)``, from a route with spare room whose loss share is at most
+        the threshold (a route the loss rule would not leave), its organization's first,
+        then the most room. ``loss`` off (the spin-up): room alone."""
         ad, dt = self.p.adaptation, self.dt
         by_loss, by_room = loss and ad.reroute, ad.reroute_room
         routes = [r for r in self.by_kind["route"] if r.alive]
@@ -1419,11 +1421,13 @@ class TradeModel(mesa.Model):
                     continue
             elif ad.reroute_supply and self.rng.random() < -math.expm1(
                     -ad.reroute_supply_rate * dt):
-                share = 1.0  # nothing comes from its routes
+                share = None  # nothing comes from its routes: a route the loss rule keeps
             else:
                 continue
             modes = {r.mode for r in mine}
-            best = max((r for r in routes if spare[r] > 0 and r.loss < share and r not in mine),
+            best = max((r for r in routes if spare[r] > 0 and r not in mine and (
+                           r.loss < share if share is not None
+                           else r.loss <= ad.reroute_threshold)),
                        key=lambda r: (t.org is not None and r.org is t.org, r.mode not in modes,
                                       spare[r], -r.uid), default=None)
             if best is not None:

@@ -135,3 +135,29 @@ def test_the_precursor_balance_closes_every_step_as_the_engine_s():
         flows = (row.get("precursor_bought_kg", 0.0) - row.get("produced_kg", 0.0)
                  - row.get("seized_precursor_kg", 0.0) - row.get("lost_precursor_kg", 0.0))
         assert change == pytest.approx(flows, rel=1e-9, abs=1e-9), row["step"]
+
+
+@pytest.mark.parametrize("loss, moves", [(0.5, False), (0.2, True)])
+def test_a_stranded_trafficker_links_only_from_a_route_the_loss_rule_keeps(loss, moves):
+    """Re-routing for lost supply in the peer, as in the engine (model.md 7.9): the new
+    route's recent loss share is at most ``reroute_threshold`` (0.2). The review's case
+    (s13 finding 1): the routes feeding one trafficker gone, every other route with room and
+    loss share 0.5, and the hazard certain; the peer linked from routes losing 0.5 (it took
+    any route losing less than everything), the engine from none."""
+    sc = prepare("toy", years=1.0).override({"params.adaptation.reroute_supply_rate": 1e9})
+    m = mesa_toy.TradeModel(sc, build_network(sc), seed=1)
+    for _ in range(3):
+        m.step()
+    fed = {ln.dst for r in m.by_kind["route"] for ln in r.out}
+    t = next(x for x in m.by_kind["trafficker"] if x.alive and x in fed)
+    for r in m.by_kind["route"]:
+        r.alive = r.alive and not any(ln.dst is t for ln in r.out)
+    routes = [r for r in m.by_kind["route"] if r.alive]
+    for r in routes:
+        r.loss = loss
+    n_links = len(m.links)
+    _, supply = m.reroute_traffickers(routes, {r: r.capacity * m.dt for r in routes})
+    new = m.links[n_links:]
+    assert (supply > 0) == moves and len(new) == supply
+    assert t in {ln.dst for ln in new} or not moves
+    assert all(ln.src.alive and ln.src.loss <= 0.2 for ln in new)

@@ -984,6 +984,22 @@ def test_writes_kept_for_a_column_s_next_read_are_done_in_order_before_other_wri
     assert t.label.tolist() == ["v", "x", "y", "t"]
 
 
+def test_writes_kept_for_a_column_s_next_read_are_bounded():
+    """A run that never reads the labels keeps at most ``LATER_MAX - 1`` writes waiting:
+    at ``LATER_MAX`` they are done (in order), so the queue, which every pickle and
+    deepcopy of a run carries, stays bounded (review s13 finding 3)."""
+    from fentanet.simulate.state import LATER_MAX, Table
+
+    t = Table(label=np.array(["a", "b"], dtype=object))
+    for i in range(LATER_MAX - 1):
+        t.set_later("label", np.array([i % 2]), lambda v: [v], f"w{i}")
+    assert len(t.__dict__["_later"]["label"]) == LATER_MAX - 1
+    assert "label" not in t.__dict__  # no view kept: the next read does them
+    t.set_later("label", np.array([1]), lambda v: [v], "last")
+    assert not t.__dict__["_later"].get("label")
+    assert t._cols["label"][:2].tolist() == [f"w{LATER_MAX - 2}", "last"]
+
+
 def test_recruits_labels_made_when_read_are_prefix_r_uid():
     """Recruits' labels, made at the first read after they join (``set_later``), are their
     kind's prefix, ``-r`` and their fresh uid, as written at once; every other actor keeps

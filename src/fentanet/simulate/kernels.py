@@ -156,6 +156,7 @@ def settle(li, s_loc, d_loc, link_alive, weight, pref, left, space, passes, pull
     wsum = np.zeros(left.size)
     # A of the first pass with the compaction, without branches (which links are on is
     # hard to predict); the weights by room (times preference), or by `weight` without pull
+    # (settle_room has a copy of this loop with the room computed in it: change both)
     na = 0
     for k in range(m):
         s = _u(s_loc[k])
@@ -193,7 +194,7 @@ def settle_room(li, s_loc, d_loc, dst, link_alive, pref, left, space, passes, fi
     a_p = np.empty(m if has_pref else 0)
     wsum = np.zeros(left.size)
     na = 0
-    for k in range(m):
+    for k in range(m):  # settle's first A with pull, the room computed here: change both
         s = _u(s_loc[k])
         d = _u(d_loc[k])
         sp = _room(_u(dst[k]), alive, kind, capacity, product, dt, cover, route_kind)
@@ -488,6 +489,8 @@ def water_fill(s_loc, d_loc, on, weight, cap, room):
     lost only where every sender that could take it is full. At a receiver whose senders
     feed no other, this is the water level: sender ``r`` gets ``min(cap[r], level *
     weight[r])``. Links of weight 0, or whose sender's cap or receiver's room is 0, get 0.
+    Every link's local numbers must be valid, those of links not ``on`` too: the first
+    round reads them without a test (no placeholder such as -1).
 
     Exact and deterministic: each round but the last makes at least one sender full, so
     there are at most senders + 1 rounds, each four loops over the links still in play (a

@@ -335,10 +335,11 @@ class AdaptationParams(_Group):
         "spare room, by the labs' rule (reroute_threshold, reroute_rate; its "
         "organization's first, another mode first)")
     reroute_supply: bool = P(
-        True, NARCOLOGIC, "a trafficker fed by routes that has no alive route left "
-        "(arrested, failed or gone) links from an alive route with spare room, as if its "
-        "routes lost everything (a lower loss share than 1; its organization's first), in "
-        "the run (off: it stays cut off, as its routes' loss share is undefined)")
+        True, NARCOLOGIC, "a trafficker fed by routes that has no alive route with capacity "
+        "left (arrested, failed or gone) links from an alive route with spare room and a "
+        "recent loss share at most reroute_threshold (its organization's first, then the "
+        "most room), in the run (off: it stays cut off, as its routes' loss share is "
+        "undefined)")
     reroute_supply_rate: float = P(
         8.0, ASSUMPTION, "hazard per year with which such a trafficker links from a new "
         "route: reroute_rate * (1 - reroute_threshold), a trafficker whose routes lose "

@@ -46,6 +46,9 @@ def room(n: int) -> int:
     return n + n // 8 + 1024
 
 
+LATER_MAX = 64  # writes kept for a column's next read (:meth:`Table.set_later`) at most
+
+
 class Table:
     """Columns of equal length with spare capacity (:func:`room`), grown by doubling.
 
@@ -86,11 +89,17 @@ class Table:
             object.__setattr__(self, name, value)
 
     def set_later(self, name: str, rows: np.ndarray, make, *args) -> None:
-        """``column[rows] = make(*args)`` done at the column's next read (before any other
-        write to it, in the order asked), for values dear to make and seldom read, such as
-        recruits' labels: a run reads them only to retarget on a known network."""
+        """``column[rows] = make(*args)`` done at the column's next read through the table
+        (before any other write to it, in the order asked), or once :data:`LATER_MAX`
+        writes wait, for values dear to make and seldom read, such as recruits' labels: a
+        run reads them only to retarget on a known network. A view of the column taken
+        before shows the writes only from that read on: take views of such a column
+        afresh, as after an :meth:`append`."""
         self.__dict__.pop(name, None)  # the next read goes through __getattr__
-        self.__dict__.setdefault("_later", {}).setdefault(name, []).append((rows, make, args))
+        waiting = self.__dict__.setdefault("_later", {}).setdefault(name, [])
+        waiting.append((rows, make, args))
+        if len(waiting) >= LATER_MAX:  # bounded: a run that never reads them
+            getattr(self, name)
 
     def __getstate__(self) -> dict:
         """The table without its kept views (pickle, deepcopy): a view copied alone would be
