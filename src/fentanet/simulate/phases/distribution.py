@@ -406,4 +406,3 @@ def _retail_summed(ok, wsum, share, src, s_loc, d_loc, s_pay, w, senders, receiv
                                senders, s_payers, price, retail_usd, product, throughput,
                                dirty, n_markets)
     return offered, consumed, revenue
-
