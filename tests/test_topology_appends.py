@@ -15,7 +15,6 @@ from fentanet.simulate.topology import (
     Incidence,
     Stage,
     _csr_by_endpoint,
-    _local,
     _merge_tail,
     _rows_with_tail,
     appended_pairs,
@@ -83,15 +82,23 @@ def test_stage_appends_are_the_plain_appends_bit_for_bit(seed, n, chunks):
 
 
 def test_local_numbers_follow_first_appearance():
-    mapping = np.full(10, -1, dtype=np.int64)
-    table = np.full(8, -1, dtype=np.int64)
-    top, loc = 2, []
-    for slot in (5, 3, 5, 7, 3):
-        v, top = _local(slot, mapping, table, top)
-        loc.append(v)
-    assert loc == [2, 3, 2, 4, 3] and top == 5
-    np.testing.assert_array_equal(table[2:5], [5, 3, 7])
-    np.testing.assert_array_equal(np.flatnonzero(mapping >= 0), [3, 5, 7])
+    # senders 5, 3, 5, 7, 3 (labs) to receivers 0, 1, 0, 2, 2 (routes), in two appends
+    kind = np.full(8, KIND["route"], dtype=np.int8)
+    kind[[3, 5, 7]] = KIND["lab"]
+    a = Table(kind=kind, payer=np.arange(8, dtype=np.int32), capacity=np.ones(8))
+    ln = Table(src=np.array([5, 3, 5], dtype=np.int32), dst=np.array([0, 1, 0], dtype=np.int32),
+               kind=np.full(3, LKIND["ships"], dtype=np.int8), capacity=np.ones(3))
+    s = SimpleNamespace(actors=a, links=ln)
+    st = Stage((KIND["lab"],), PRODUCT_LINKS)
+    st.extend(s)
+    ln.append(src=np.array([7, 3], dtype=np.int32), dst=np.array([2, 2], dtype=np.int32),
+              kind=np.full(2, LKIND["ships"], dtype=np.int8), capacity=np.ones(2))
+    st.extend(s)
+    assert st.s_loc.tolist() == [0, 1, 0, 2, 1] and st.senders.tolist() == [5, 3, 7]
+    assert st.d_loc.tolist() == [0, 1, 0, 2, 2] and st.receivers.tolist() == [0, 1, 2]
+    assert st.s_pay.tolist() == st.s_loc.tolist() and st.s_payers.tolist() == [5, 3, 7]
+    np.testing.assert_array_equal(np.flatnonzero(st.s_map >= 0), [3, 5, 7])
+    assert st.s_map[[5, 3, 7]].tolist() == [0, 1, 2]
 
 
 def test_appended_pairs_are_the_pairs_of_the_tail():
