@@ -11,8 +11,9 @@ import math
 import numba
 import numpy as np
 
-from fentanet.simulate import topology
+from fentanet.simulate import state, topology
 from fentanet.simulate.loop import Sim
+from fentanet.simulate.state import KIND, ROLE, room
 
 
 @numba.njit(cache=True)
@@ -61,15 +62,73 @@ def plain_append(lkind, lsrc, ldst, lcap, akind, apayer, acap, link_in, sender_i
     return top, n_s, n_d, n_p, n_q
 
 
+def plain_default_roles(org: np.ndarray, role: np.ndarray) -> None:
+    """``state._default_roles`` sorting every member before leaving out the organizations
+    that have a leader."""
+    members = np.flatnonzero(org >= 0)
+    if not members.size:
+        return
+    orgs = org[members]
+    has_leader = np.zeros(org.size, dtype=bool)
+    has_leader[orgs[role[members] == ROLE["leader"]]] = True
+    order = members[np.argsort(orgs, kind="stable")]  # by organization, then slot
+    order = order[~has_leader[org[order]]]
+    if not order.size:
+        return
+    o = org[order]
+    starts = np.flatnonzero(np.r_[True, o[1:] != o[:-1]])
+    rank = np.arange(o.size) - np.repeat(starts, np.diff(np.r_[starts, o.size]))
+    role[order[rank == 0]] = ROLE["leader"]
+    next_two = order[(rank >= 1) & (rank <= 2)]
+    role[next_two[role[next_two] == 0]] = ROLE["lieutenant"]
+
+
+def plain_organizations(self, s) -> None:
+    """``Topology._organizations`` with the organizations' slots from ``np.unique`` and
+    ``np.union1d``."""
+    a = s.actors
+    start = max(self._kinds_at, 0)
+    org = a.org[start:].astype(np.int64)
+    if start == 0:
+        named = np.unique(org[org >= 0])
+        self.org_ids = np.union1d(np.flatnonzero(a.kind == KIND["organization"]), named)
+        self._org_loc = np.full(room(a.n), -1, dtype=np.int64)
+        self._member_org = np.full(self._org_loc.size, -1, dtype=np.int64)
+        self.org_loc = self._org_loc[: a.n]
+        self.org_loc[self.org_ids] = np.arange(self.org_ids.size)
+    else:
+        if self._org_loc.size < a.n:  # new slots are -1 in the buffers
+            for name in ("_org_loc", "_member_org"):
+                grown = np.full(room(a.n), -1, dtype=np.int64)
+                grown[:start] = getattr(self, name)[:start]
+                setattr(self, name, grown)
+        self.org_loc = self._org_loc[: a.n]
+        fresh = np.union1d(start + np.flatnonzero(a.kind[start:] == KIND["organization"]),
+                           org[org >= 0])
+        fresh = fresh[self.org_loc[fresh] < 0]
+        if fresh.size:
+            self.org_loc[fresh] = np.arange(self.org_ids.size, self.org_ids.size + fresh.size)
+            self.org_ids = np.concatenate([self.org_ids, fresh])
+    self._member_org[start: a.n] = np.where(org >= 0, self.org_loc[np.maximum(org, 0)], -1)
+    self.member_org = self._member_org[: a.n]
+
+
+PLAIN = ((topology, "_append", plain_append), (state, "_default_roles", plain_default_roles),
+         (topology.Topology, "_organizations", plain_organizations))
+"""What :func:`plain_spinup` puts back: (owner, name, the plain code)."""
+
+
 @contextlib.contextmanager
 def plain_spinup():
     """The spin-up's code of before its speed-ups, for the duration of the block."""
-    saved = topology._append
-    topology._append = plain_append
+    saved = [getattr(owner, name) for owner, name, _ in PLAIN]
+    for owner, name, plain in PLAIN:
+        setattr(owner, name, plain)
     try:
         yield
     finally:
-        topology._append = saved
+        for (owner, name, _), old in zip(PLAIN, saved, strict=True):
+            setattr(owner, name, old)
 
 
 def plain_sim(scenario, network, seed) -> Sim:

@@ -48,3 +48,18 @@ def test_state_comparison_sees_one_changed_bit():
     b.topo.stages["retail"].w[3] = np.nextafter(b.topo.stages["retail"].w[3], 9.0)
     with pytest.raises(AssertionError, match="retail"):
         assert_same_state(a, b)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_default_roles_are_the_plain_ones(seed):
+    from fentanet.simulate.state import _default_roles
+    from spinup_plain import plain_default_roles
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 80))
+    org = np.where(rng.random(n) < 0.7, rng.integers(0, min(n, 6), n), -1).astype(np.int32)
+    role = rng.choice(np.array([0, 0, 0, 1, 2], dtype=np.int8), n)
+    got, want = role.copy(), role.copy()
+    _default_roles(org, got)
+    plain_default_roles(org, want)
+    np.testing.assert_array_equal(got, want)

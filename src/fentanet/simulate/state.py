@@ -366,10 +366,12 @@ def _default_roles(org: np.ndarray, role: np.ndarray) -> None:
     orgs = org[members]
     has_leader = np.zeros(org.size, dtype=bool)
     has_leader[orgs[role[members] == ROLE["leader"]]] = True
-    order = members[np.argsort(orgs, kind="stable")]  # by organization, then slot
-    order = order[~has_leader[org[order]]]
-    if not order.size:
+    # the members of organizations without a leader (none in a network that names them),
+    # by organization, then slot (a stable sort keeps the slots' order within one)
+    members = members[~has_leader[orgs]]
+    if not members.size:
         return
+    order = members[np.argsort(org[members], kind="stable")]
     o = org[order]
     starts = np.flatnonzero(np.r_[True, o[1:] != o[:-1]])
     rank = np.arange(o.size) - np.repeat(starts, np.diff(np.r_[starts, o.size]))

@@ -349,8 +349,7 @@ class Incidence:
         if force or self.n0 == 0 or ln.n - self.m0 > min(TAIL_MAX, max(TAIL_MIN,
                                                                         self.m0 // TAIL_SHARE)):
             if force or self.n0 == 0:
-                self.ptr, self.idx = _csr_by_endpoint(ln.src.astype(np.int64),
-                                                      ln.dst.astype(np.int64), s.actors.n)
+                self.ptr, self.idx = _csr_by_endpoint(ln.src, ln.dst, s.actors.n)
             else:  # the rows and the tail, brought up to date, merged
                 if self.mt != ln.n:
                     self._pairs, self.tkey, self.tlink = _merge_tail(self._pairs, ln.src,
@@ -444,8 +443,9 @@ class Topology:
         start = max(self._kinds_at, 0)
         org = a.org[start:].astype(np.int64)
         if start == 0:
-            named = np.unique(org[org >= 0])
-            self.org_ids = np.union1d(np.flatnonzero(a.kind == KIND["organization"]), named)
+            listed = a.kind == KIND["organization"]
+            listed[org[org >= 0]] = True  # and every slot named (np.union1d's set, sorted)
+            self.org_ids = np.flatnonzero(listed)
             self._org_loc = np.full(room(a.n), -1, dtype=np.int64)
             self._member_org = np.full(self._org_loc.size, -1, dtype=np.int64)
             self.org_loc = self._org_loc[: a.n]
