@@ -1,10 +1,13 @@
 """Procurement's ordering passes as they were before the links that order were listed
 once: the oracle the compiled kernel is tested against bit for bit (run as plain Python);
 with the twelfth session's rule that the second pass re-orders what the first did not get
-(refused volume included) only from sellers that did not refuse the buyer in the first."""
+(refused volume included) only from sellers that did not refuse the buyer in the first;
+and the compiled kernel before its second pass ran over the links in play only
+(:func:`listed_procure`)."""
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from fentanet.simulate.state import KIND
@@ -109,6 +112,145 @@ def plain_procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, re
                     entered += q
                 sold[s_loc[k]] += q
                 received[d_loc[k]] += q
+        for b in range(payers.size):
+            x = payers[b]
+            cash[x] = max(cash[x] - paid_by[b], 0.0)
+        for b in range(s_payers.size):
+            dirty[s_payers[b]] += earned[b]
+        for i in range(n_snd):
+            x = senders[i]
+            avail[i] = max(avail[i] - sold[i], 0.0)
+            if kind[x] == MARKETPLACE:  # marketplaces sell from stock
+                precursor[x] = max(precursor[x] - sold[i], 0.0)
+            throughput[x] += sold[i]
+        for j in range(n_rcv):
+            d = receivers[j]
+            precursor[d] += received[j]
+            got[j] += received[j]
+    refused = 0.0
+    for j in range(n_rcv):
+        d = receivers[j]
+        refused_share[d] = refused_kg[j] / want[j] if want[j] > 0 else 0.0
+        refused += refused_kg[j]
+    return entered, resold, refused
+
+
+@numba.njit(cache=True)
+def listed_procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, receivers, payers,
+             s_payers, link_alive, alive, kind, legit, capacity, precursor, payer,
+             suspended_until, cash, dirty, throughput, refused_share, t, dt, cover,
+             refuse_legit, refuse_mkp, price):
+    """The compiled kernel before its second pass ran over the links in play only (and
+    before a seller's columns were read once per seller). Two ordering passes over the
+    ``supplies`` links in link order (a link within one
+    payer, ``ext`` false, is free). The links that order are listed once, with the
+    columns the passes read copied next to each other; the passes then run over that
+    list in link order (the same sums in the same order as over every link). The second
+    pass orders ``want - got`` (what was refused included) over the links that did not
+    refuse in the first, weighted by the seller's stock left. Returns
+    (kg bought from suppliers, entering the trade; kg resold by marketplaces, bought from
+    suppliers before; kg refused), or (-1, 0, 0) when no buyer orders."""
+    m = li.size
+    n_snd, n_rcv = senders.size, receivers.size
+    want = np.zeros(n_rcv)
+    for j in range(n_rcv):
+        d = receivers[j]
+        if (kind[d] == LAB or kind[d] == MARKETPLACE) and alive[d] and not (
+                suspended_until[payer[d]] > t):
+            want[j] = max(0.0, cover * capacity[d] - precursor[d])
+    # the links that order, in link order, with what the passes read of them
+    on = np.empty(m, dtype=np.int64)
+    n = 0
+    for k in range(m):
+        d = dst[k]
+        if (link_alive[li[k]] and alive[src[k]] and alive[d] and want[d_loc[k]] > 0.0
+                and (kind[d] == LAB or kind[d] == MARKETPLACE)):
+            on[n] = k
+            n += 1
+    if n == 0:
+        return -1.0, 0.0, 0.0
+    snd = np.empty(n, dtype=np.int64)
+    rcv = np.empty(n, dtype=np.int64)
+    dp = np.empty(n, dtype=np.int64)
+    sp = np.empty(n, dtype=np.int64)
+    paying = np.empty(n, dtype=np.bool_)
+    from_mkp = np.empty(n, dtype=np.bool_)
+    refuse = np.zeros(n)
+    w = np.empty(n)
+    for c in range(n):
+        k = on[c]
+        snd[c], rcv[c], dp[c], sp[c] = s_loc[k], d_loc[k], d_pay[k], s_pay[k]
+        paying[c] = ext[k]
+        w[c] = w0[k]
+        ks = kind[src[k]]
+        from_mkp[c] = ks == MARKETPLACE
+        if legit[src[k]] and ks == SUPPLIER:
+            refuse[c] = refuse_legit
+        elif ks == MARKETPLACE:
+            refuse[c] = refuse_mkp
+    avail = np.empty(n_snd)
+    for i in range(n_snd):
+        x = senders[i]
+        avail[i] = capacity[x] * dt if kind[x] == SUPPLIER else precursor[x]
+    got = np.zeros(n_rcv)
+    refused_kg = np.zeros(n_rcv)
+    request = np.zeros(n)
+    refused_link = np.zeros(n, dtype=np.bool_)  # the seller refused this buyer in pass 1
+    entered = 0.0
+    resold = 0.0
+    for attempt in range(2):
+        # first by link weight; then what is missing, refused or not, from the sellers
+        # that still have some and did not refuse this buyer in the first pass
+        tot = np.zeros(n_rcv)
+        for c in range(n):
+            if attempt == 1:
+                w[c] = 0.0 if refused_link[c] else (1.0 - refuse[c]) * avail[snd[c]]
+            tot[rcv[c]] += w[c]
+        refused_now = np.zeros(n_rcv)
+        offered = np.zeros(n_snd)
+        for c in range(n):
+            j = rcv[c]
+            rem = max(want[j] - got[j], 0.0)
+            r = rem * w[c] / tot[j] if tot[j] > 0 else 0.0
+            no = r * refuse[c]
+            refused_link[c] = refused_link[c] or no > 0.0
+            refused_now[j] += no
+            request[c] = r - no
+            offered[snd[c]] += request[c]
+        for j in range(n_rcv):
+            refused_kg[j] += refused_now[j]
+        # sellers fill what they can; payers pay what their cash allows
+        fill = np.empty(n_snd)  # per seller, the share of its orders it fills
+        for i in range(n_snd):
+            fill[i] = max(min(1.0, avail[i] / offered[i]) if offered[i] > 0 else 1.0, 0.0)
+        due = np.zeros(payers.size)
+        for c in range(n):
+            request[c] = request[c] * fill[snd[c]]
+            if paying[c]:
+                due[dp[c]] += request[c] * price
+        scale = np.ones(payers.size)
+        for b in range(payers.size):
+            x = cash[payers[b]]
+            if due[b] > x:
+                y = x / due[b]
+                scale[b] = min(max(y, 0.0), 1.0) if np.isfinite(y) else 0.0
+        paid_by = np.zeros(payers.size)
+        earned = np.zeros(s_payers.size)
+        sold = np.zeros(n_snd)
+        received = np.zeros(n_rcv)
+        for c in range(n):
+            f = scale[dp[c]] if paying[c] else 1.0
+            cost = request[c] * price if paying[c] else 0.0
+            q = request[c] * f
+            paid = cost * f
+            paid_by[dp[c]] += paid
+            if from_mkp[c]:
+                earned[sp[c]] += paid
+                resold += q
+            else:  # suppliers are outside the system: precursor enters here
+                entered += q
+            sold[snd[c]] += q
+            received[rcv[c]] += q
         for b in range(payers.size):
             x = payers[b]
             cash[x] = max(cash[x] - paid_by[b], 0.0)

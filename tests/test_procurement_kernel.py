@@ -11,7 +11,7 @@ import pytest
 from fentanet.simulate.phases.procurement import _procure
 from fentanet.simulate.state import KIND, LKIND, Table
 from fentanet.simulate.topology import Stage
-from procurement_plain import plain_procure
+from procurement_plain import listed_procure, plain_procure
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -41,12 +41,54 @@ def test_procure_is_the_plain_passes_bit_for_bit(seed):
     links = (st.li, st.src, st.dst, st.s_loc, st.d_loc, st.d_pay, st.s_pay, st.ext, st.w,
              st.senders, st.receivers, st.payers, st.s_payers)
     mine = {k: v.copy() for k, v in cols.items()}
-    plain = {k: v.copy() for k, v in cols.items()}
     got = _procure(*links, *mine.values(), *scalars)
-    want = plain_procure(*links, *plain.values(), *scalars)
-    assert np.array(got).tobytes() == np.array(want).tobytes()
     assert seed >= 16 or got[0] + got[1] > 0  # these cases buy (35 of the 40 do)
-    for k in cols:
-        np.testing.assert_array_equal(mine[k].view(np.uint8), plain[k].view(np.uint8),
-                                      err_msg=k)
+    for oracle in (plain_procure, listed_procure.py_func, listed_procure):
+        plain = {k: v.copy() for k, v in cols.items()}
+        want = oracle(*links, *plain.values(), *scalars)
+        assert np.array(got).tobytes() == np.array(want).tobytes()
+        for k in cols:
+            np.testing.assert_array_equal(mine[k].view(np.uint8), plain[k].view(np.uint8),
+                                          err_msg=k)
 
+
+
+def test_procure_is_the_listed_kernel_bit_for_bit_in_real_steps():
+    """Every procurement of 30 us-baseline steps and of a year of the toy with every
+    intervention (precursor controls raise the refused shares) against the kernel before
+    the second pass ran over the links in play only, on copies of the same inputs."""
+    import warnings
+
+    from fentanet.simulate.loop import Sim
+    from fentanet.simulate.params import INTERVENTION_KINDS
+    from fentanet.simulate.phases import procurement
+    from fentanet.simulate.run import build_network, prepare
+
+    every = [{"kind": k, "start": 0.1, "intensity": 1.0} for k in INTERVENTION_KINDS]
+    calls = []
+
+    def checked(*args):
+        copies = [x.copy() if isinstance(x, np.ndarray) else x for x in args]
+        got = _procure(*args)
+        want = listed_procure(*copies)
+        assert np.array(got).tobytes() == np.array(want).tobytes()
+        for g, w in zip(args, copies, strict=True):
+            if isinstance(g, np.ndarray):
+                assert g.tobytes() == w.tobytes()
+        calls.append(got[0])
+        return got
+
+    procurement._procure = checked
+    try:
+        for name, years, ivs, steps in (("us-baseline", 0.6, [], 30),
+                                        ("toy", 1.0, every, 52)):
+            sc = prepare(name, years=years, interventions=ivs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                sim = Sim(sc, build_network(sc), 1)
+                for _ in range(steps):
+                    sim.run_step()
+    finally:
+        procurement._procure = _procure
+    assert len(calls) == 52 + 30 + 52 + 52  # the spin-ups' steps and the run's
+    assert sum(c > 0 for c in calls) > 150  # most buy

@@ -77,26 +77,44 @@ def _procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, receive
     columns the passes read copied next to each other; the passes then run over that
     list in link order (the same sums in the same order as over every link). The second
     pass orders ``want - got`` (what was refused included) over the links that did not
-    refuse in the first, weighted by the seller's stock left. Returns
-    (kg bought from suppliers, entering the trade; kg resold by marketplaces, bought from
-    suppliers before; kg refused), or (-1, 0, 0) when no buyer orders."""
+    refuse in the first, weighted by the seller's stock left; it runs over the links that
+    order something, of buyers still short and with a weight above 0 (about a quarter at
+    us-baseline): any other link's request is an exact 0, which adds nothing to any sum
+    (every term is at least +0.0, the price finite). A seller's kind, screening and
+    whether it is alive are read once per seller; a buyer wants only while alive, a lab
+    or marketplace. Returns (kg bought from suppliers, entering the trade; kg resold by
+    marketplaces, bought from suppliers before; kg refused), or (-1, 0, 0) when no buyer
+    orders."""
     m = li.size
-    n_snd, n_rcv = senders.size, receivers.size
+    n_snd, n_rcv, n_pay = senders.size, receivers.size, payers.size
     want = np.zeros(n_rcv)
     for j in range(n_rcv):
         d = receivers[j]
         if (kind[d] == LAB or kind[d] == MARKETPLACE) and alive[d] and not (
                 suspended_until[payer[d]] > t):
             want[j] = max(0.0, cover * capacity[d] - precursor[d])
-    # the links that order, in link order, with what the passes read of them
+    # per seller: alive, stock to sell, the share it refuses, whether a marketplace
+    s_alive = np.empty(n_snd, dtype=np.bool_)
+    avail = np.empty(n_snd)
+    s_refuse = np.zeros(n_snd)
+    s_mkp = np.empty(n_snd, dtype=np.bool_)
+    for i in range(n_snd):
+        x = senders[i]
+        ks = kind[x]
+        s_alive[i] = alive[x]
+        avail[i] = capacity[x] * dt if ks == SUPPLIER else precursor[x]
+        s_mkp[i] = ks == MARKETPLACE
+        if legit[x] and ks == SUPPLIER:
+            s_refuse[i] = refuse_legit
+        elif ks == MARKETPLACE:
+            s_refuse[i] = refuse_mkp
+    # the links that order, in link order, with what the passes read of them (a buyer
+    # that wants is alive, a lab or a marketplace)
     on = np.empty(m, dtype=np.int64)
     n = 0
     for k in range(m):
-        d = dst[k]
-        if (link_alive[li[k]] and alive[src[k]] and alive[d] and want[d_loc[k]] > 0.0
-                and (kind[d] == LAB or kind[d] == MARKETPLACE)):
-            on[n] = k
-            n += 1
+        on[n] = k
+        n += link_alive[li[k]] & s_alive[s_loc[k]] & (want[d_loc[k]] > 0.0)
     if n == 0:
         return -1.0, 0.0, 0.0
     snd = np.empty(n, dtype=np.int64)
@@ -105,40 +123,52 @@ def _procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, receive
     sp = np.empty(n, dtype=np.int64)
     paying = np.empty(n, dtype=np.bool_)
     from_mkp = np.empty(n, dtype=np.bool_)
-    refuse = np.zeros(n)
+    refuse = np.empty(n)
     w = np.empty(n)
     for c in range(n):
         k = on[c]
-        snd[c], rcv[c], dp[c], sp[c] = s_loc[k], d_loc[k], d_pay[k], s_pay[k]
+        i = s_loc[k]
+        snd[c], rcv[c], dp[c], sp[c] = i, d_loc[k], d_pay[k], s_pay[k]
         paying[c] = ext[k]
         w[c] = w0[k]
-        ks = kind[src[k]]
-        from_mkp[c] = ks == MARKETPLACE
-        if legit[src[k]] and ks == SUPPLIER:
-            refuse[c] = refuse_legit
-        elif ks == MARKETPLACE:
-            refuse[c] = refuse_mkp
-    avail = np.empty(n_snd)
-    for i in range(n_snd):
-        x = senders[i]
-        avail[i] = capacity[x] * dt if kind[x] == SUPPLIER else precursor[x]
+        from_mkp[c] = s_mkp[i]
+        refuse[c] = s_refuse[i]
     got = np.zeros(n_rcv)
     refused_kg = np.zeros(n_rcv)
     request = np.zeros(n)
     refused_link = np.zeros(n, dtype=np.bool_)  # the seller refused this buyer in pass 1
+    act = np.arange(n)  # the links in play: every one in the first pass
+    n_act = n
+    tot = np.empty(n_rcv)
+    refused_now = np.empty(n_rcv)
+    offered = np.empty(n_snd)
+    fill = np.empty(n_snd)  # per seller, the share of its orders it fills
+    due = np.empty(n_pay)
+    scale = np.empty(n_pay)
+    paid_by = np.empty(n_pay)
+    earned = np.empty(s_payers.size)
+    sold = np.empty(n_snd)
+    received = np.empty(n_rcv)
     entered = 0.0
     resold = 0.0
     for attempt in range(2):
         # first by link weight; then what is missing, refused or not, from the sellers
         # that still have some and did not refuse this buyer in the first pass
-        tot = np.zeros(n_rcv)
-        for c in range(n):
-            if attempt == 1:
+        if attempt == 1:
+            n_act = 0
+            for c in range(n):
+                j = rcv[c]
                 w[c] = 0.0 if refused_link[c] else (1.0 - refuse[c]) * avail[snd[c]]
+                act[n_act] = c
+                n_act += (w[c] > 0.0) & (want[j] - got[j] > 0.0)
+        tot[:] = 0.0
+        for t_ in range(n_act):
+            c = act[t_]
             tot[rcv[c]] += w[c]
-        refused_now = np.zeros(n_rcv)
-        offered = np.zeros(n_snd)
-        for c in range(n):
+        refused_now[:] = 0.0
+        offered[:] = 0.0
+        for t_ in range(n_act):
+            c = act[t_]
             j = rcv[c]
             rem = max(want[j] - got[j], 0.0)
             r = rem * w[c] / tot[j] if tot[j] > 0 else 0.0
@@ -150,25 +180,26 @@ def _procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, receive
         for j in range(n_rcv):
             refused_kg[j] += refused_now[j]
         # sellers fill what they can; payers pay what their cash allows
-        fill = np.empty(n_snd)  # per seller, the share of its orders it fills
         for i in range(n_snd):
             fill[i] = max(min(1.0, avail[i] / offered[i]) if offered[i] > 0 else 1.0, 0.0)
-        due = np.zeros(payers.size)
-        for c in range(n):
+        due[:] = 0.0
+        for t_ in range(n_act):
+            c = act[t_]
             request[c] = request[c] * fill[snd[c]]
             if paying[c]:
                 due[dp[c]] += request[c] * price
-        scale = np.ones(payers.size)
-        for b in range(payers.size):
+        scale[:] = 1.0
+        for b in range(n_pay):
             x = cash[payers[b]]
             if due[b] > x:
                 y = x / due[b]
                 scale[b] = min(max(y, 0.0), 1.0) if np.isfinite(y) else 0.0
-        paid_by = np.zeros(payers.size)
-        earned = np.zeros(s_payers.size)
-        sold = np.zeros(n_snd)
-        received = np.zeros(n_rcv)
-        for c in range(n):
+        paid_by[:] = 0.0
+        earned[:] = 0.0
+        sold[:] = 0.0
+        received[:] = 0.0
+        for t_ in range(n_act):
+            c = act[t_]
             f = scale[dp[c]] if paying[c] else 1.0
             cost = request[c] * price if paying[c] else 0.0
             q = request[c] * f
@@ -181,7 +212,7 @@ def _procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, receive
                 entered += q
             sold[snd[c]] += q
             received[rcv[c]] += q
-        for b in range(payers.size):
+        for b in range(n_pay):
             x = payers[b]
             cash[x] = max(cash[x] - paid_by[b], 0.0)
         for b in range(s_payers.size):
