@@ -435,39 +435,42 @@ def _reveal(sim, slots):
 
 @numba.njit(cache=True, inline="always")
 def _tail(v, tkey):
-    """Bounds of the tail entries of ``v``."""
-    return np.searchsorted(tkey, v, "left"), np.searchsorted(tkey, v, "right")
-
-
-@numba.njit(cache=True, inline="always")
-def _each_link(v, ptr, idx, n0, tkey, tlink, out, k):
-    """Append the links of ``v`` (rows, then the tail, each in link order) to ``out`` from
-    position k."""
-    if v < n0:
-        for j in range(ptr[v], ptr[v + 1]):
-            out[k] = idx[j]
-            k += 1
-    lo, hi = _tail(v, tkey)
-    for j in range(lo, hi):
-        out[k] = tlink[j]
-        k += 1
-    return k
+    """Bounds of the tail entries of ``v``: the first by binary search, the end by a scan
+    from it (an endpoint has a few tail entries; a second search's dozen dependent loads
+    over the tail cost more)."""
+    lo = np.searchsorted(tkey, v, "left")
+    hi = lo
+    while hi < tkey.size and tkey[hi] == v:
+        hi += 1
+    return lo, hi
 
 
 @numba.njit(cache=True)
 def links_of_slots(slots, ptr, idx, n0, tkey, tlink):
     """Links incident to any of ``slots`` (a link between two of them appears twice), per
-    slot in link order; the arguments after ``slots`` are :meth:`Incidence.parts`."""
+    slot in link order (its rows, then its tail); the arguments after ``slots`` are
+    :meth:`Incidence.parts`. Each slot's tail bounds are found once, kept for the copy."""
+    bounds = np.empty((slots.size, 2), dtype=np.int64)
     size = 0
-    for v in slots:
+    for c in range(slots.size):
+        v = slots[c]
         if v < n0:
             size += ptr[v + 1] - ptr[v]
         lo, hi = _tail(v, tkey)
+        bounds[c, 0] = lo
+        bounds[c, 1] = hi
         size += hi - lo
     out = np.empty(max(size, 1), dtype=np.int64)
     k = 0
-    for v in slots:
-        k = _each_link(v, ptr, idx, n0, tkey, tlink, out, k)
+    for c in range(slots.size):
+        v = slots[c]
+        if v < n0:
+            for j in range(ptr[v], ptr[v + 1]):
+                out[k] = idx[j]
+                k += 1
+        for j in range(bounds[c, 0], bounds[c, 1]):
+            out[k] = tlink[j]
+            k += 1
     return out[:k]
 
 
