@@ -1,7 +1,7 @@
-"""The thirteenth session's exact speed-ups of the late phases (enforcement, money,
-population, record) against the code they replaced, kept as oracles in
-``tests/enforcement_plain.py``: equal bit for bit on inputs recorded inside us-baseline
-steps and on hand-made cases."""
+"""The thirteenth session's exact speed-ups of the late phases (enforcement, money)
+against the code they replaced, kept as oracles in ``tests/enforcement_plain.py`` and
+``tests/money_plain.py``: equal bit for bit on inputs recorded inside us-baseline steps and
+toy steps with every intervention."""
 
 from __future__ import annotations
 
@@ -10,43 +10,62 @@ import pytest
 
 from enforcement_plain import plain_links_of_slots
 from fentanet.simulate.loop import Sim
-from fentanet.simulate.phases import enforcement
+from fentanet.simulate.params import INTERVENTION_KINDS
+from fentanet.simulate.phases import enforcement, money
 from fentanet.simulate.run import build_network, prepare
+from money_plain import plain_settle
 
-_RECORDED = ("_reveal_links",)
+_RECORDED = ((enforcement, "_reveal_links"), (money, "_settle"))
+"""The kernels whose arguments the fixtures record, by module and name."""
 
 
-@pytest.fixture(scope="module")
-def recorded():
-    """The arguments of the kernels in ``_RECORDED`` at every call over six us-baseline
-    steps after four (copied before the call), by kernel name."""
-    sc = prepare("us-baseline", years=1.0)
-    sim = Sim(sc, build_network(sc), 1)
-    for _ in range(4):
+def _record(sim: Sim, warm: int, steps: int) -> dict[str, list[tuple]]:
+    """The arguments of the kernels in ``_RECORDED`` at every call over ``steps`` steps of
+    ``sim`` after ``warm`` (copied before the call), by kernel name."""
+    for _ in range(warm):
         sim.run_step()
-    got = {name: [] for name in _RECORDED}
+    got: dict[str, list[tuple]] = {name: [] for _, name in _RECORDED}
     mp = pytest.MonkeyPatch()
-    for name in _RECORDED:
-        kernel = getattr(enforcement, name)
+    for module, name in _RECORDED:
+        kernel = getattr(module, name)
 
         def record(*args, _kernel=kernel, _name=name):
             got[_name].append(tuple(a.copy() if isinstance(a, np.ndarray) else a
                                     for a in args))
             return _kernel(*args)
 
-        mp.setattr(enforcement, name, record)
+        mp.setattr(module, name, record)
     try:
-        for _ in range(6):
+        for _ in range(steps):
             sim.run_step()
     finally:
         mp.undo()
     return got
 
 
-def test_links_of_slots_with_tail_bounds_found_once_are_the_two_searches(recorded):
+@pytest.fixture(scope="module")
+def us_baseline():
+    """Six us-baseline steps after four."""
+    sc = prepare("us-baseline", years=1.0)
+    return _record(Sim(sc, build_network(sc), 1), 4, 6)
+
+
+@pytest.fixture(scope="module")
+def toy_every_intervention():
+    """Forty toy steps with every intervention from step 5."""
+    sc = prepare("toy", years=1.0, interventions=[
+        {"kind": k, "start": 0.1, "intensity": 1.0} for k in INTERVENTION_KINDS])
+    return _record(Sim(sc, build_network(sc), 2), 0, 40)
+
+
+def _copies(args: tuple) -> list:
+    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+
+
+def test_links_of_slots_with_tail_bounds_found_once_are_the_two_searches(us_baseline):
     """The arrested slots' links (ascending slots, reversed, and slots with tail entries
     repeated) as the counting pass and the copy searching each bound found them."""
-    calls = recorded["_reveal_links"]
+    calls = us_baseline["_reveal_links"]
     assert len(calls) == 6
     links = 0
     for args in calls:
@@ -60,3 +79,53 @@ def test_links_of_slots_with_tail_bounds_found_once_are_the_two_searches(recorde
             np.testing.assert_array_equal(got, plain_links_of_slots(s, *parts))
             links += got.size
     assert links > 5000
+
+
+def _check_settle(calls: list[tuple]) -> tuple[int, int]:
+    """Each recorded call of money's kernel against the plain one on copies: the insolvent
+    payers, the sums, and the revenue, cash and hoard after. Returns (insolvent payers,
+    slots not alive) over the calls."""
+    insolvent = dead = 0
+    for args in calls:
+        mine, plain = _copies(args), _copies(args)
+        got, want = money._settle(*mine), plain_settle(*plain)
+        np.testing.assert_array_equal(got[0], want[0])
+        assert got[1:] == want[1:]
+        for j in (7, 8, 9):  # dirty, cash, hoard
+            np.testing.assert_array_equal(mine[j], plain[j])
+        insolvent += got[0].size
+        dead += int((~args[4]).sum())
+    return insolvent, dead
+
+
+def test_settle_with_dead_slots_adding_zero_is_the_branch(us_baseline, toy_every_intervention):
+    """Money's kernel, dead slots adding 0 to their payer's upkeep and each kind's upkeep
+    computed once, against the plain one on us-baseline and toy states (dead slots, anti
+    money laundering; insolvency is in the hand case)."""
+    assert _check_settle(us_baseline["_settle"])[1] > 1000
+    assert _check_settle(toy_every_intervention["_settle"])[1] > 100
+
+
+def test_settle_by_hand():
+    """Two organizations (slots 0, 1) with members alive and dead, an independent dealer:
+    upkeep summed per payer over the alive members; the second organization cannot pay."""
+    kind = np.array([0, 0, 1, 1, 1, 2], dtype=np.int8)
+    alive = np.array([True, True, True, False, True, True])
+    payer = np.array([0, 1, 0, 0, 1, 5], dtype=np.int32)
+    cash = np.array([100.0, 1.0, 0.0, 0.0, 0.0, 50.0])
+    dirty = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 10.0])
+    hoard = np.zeros(6)
+    table = np.array([0.0, 52.0, 104.0])
+    none = np.zeros(0, dtype=np.int64)
+    args = (none, none, none, np.zeros(0, dtype=bool), alive, kind, payer, dirty, cash,
+            hoard, table, 1 / 52, 0.0, 0.0, 0.5, -1)
+    out, seized, laundered = money._settle(*_copies(args))
+    # upkeep per step: members 52 / 52 = 1 (slot 3 dead: nothing), the dealer 2; the second
+    # organization owes 1 with 1 in cash: not insolvent (within 1e-9)
+    assert out.tolist() == [] and seized == 0.0 and laundered == 0.0
+    mine = _copies(args)
+    mine[8][1] = 0.5
+    out, _, _ = money._settle(*mine)
+    assert out.tolist() == [1]
+    np.testing.assert_array_equal(mine[8], [99.0, 0.0, 0.0, 0.0, 0.0, 53.0])  # 50 + 5 - 2
+    assert mine[9][5] == 5.0 and mine[7][5] == 0.0
