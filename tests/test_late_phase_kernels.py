@@ -1,21 +1,20 @@
-"""The thirteenth session's exact speed-ups of the late phases (enforcement, money)
-against the code they replaced, kept as oracles in ``tests/enforcement_plain.py`` and
-``tests/money_plain.py``: equal bit for bit on inputs recorded inside us-baseline steps and
-toy steps with every intervention."""
+"""The thirteenth session's exact speed-ups of the late phases (enforcement, money, record)
+against the code they replaced, kept as oracles in ``tests/late_phases_plain.py``: equal
+bit for bit on inputs recorded inside us-baseline steps and toy steps with every
+intervention."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from enforcement_plain import plain_links_of_slots
 from fentanet.simulate.loop import Sim
 from fentanet.simulate.params import INTERVENTION_KINDS
-from fentanet.simulate.phases import enforcement, money
+from fentanet.simulate.phases import enforcement, money, record
 from fentanet.simulate.run import build_network, prepare
-from money_plain import plain_settle
+from late_phases_plain import plain_links_of_slots, plain_settle, plain_tally
 
-_RECORDED = ((enforcement, "_reveal_links"), (money, "_settle"))
+_RECORDED = ((enforcement, "_reveal_links"), (money, "_settle"), (record, "_tally"))
 """The kernels whose arguments the fixtures record, by module and name."""
 
 
@@ -129,3 +128,17 @@ def test_settle_by_hand():
     assert out.tolist() == [1]
     np.testing.assert_array_equal(mine[8], [99.0, 0.0, 0.0, 0.0, 0.0, 53.0])  # 50 + 5 - 2
     assert mine[9][5] == 5.0 and mine[7][5] == 0.0
+
+
+def test_tally_reading_every_slot_s_cash_is_the_branch(us_baseline, toy_every_intervention):
+    """The record's tally, each slot's cash read and then selected, against the plain one
+    (cash read only when alive) on us-baseline and toy states with dead slots holding cash
+    (an arrested independent seller's, kept for its newcomer)."""
+    dead_cash = 0
+    for calls in (us_baseline["_tally"], toy_every_intervention["_tally"]):
+        for args in calls:
+            got, want = record._tally(*args), plain_tally(*args)
+            np.testing.assert_array_equal(got[0], want[0])
+            assert got[1:] == want[1:]
+            dead_cash += int(((~args[1]) & (args[4] != 0)).sum())
+    assert dead_cash > 0
