@@ -111,6 +111,47 @@ def test_markets_missing_a_demand_among_markets_with_one_are_refused(tmp_path, c
         assert err.value.field == column and markets[2] in str(err.value)
 
 
+def test_quantities_too_large_to_simulate_are_refused_naming_the_row(tmp_path, capsys):
+    """A capacity, weight, demand or population above 1e15 is refused before a run, naming
+    the actor, link or market and the field (review s13 finding 2: a link capacity of 1e308,
+    written for "unlimited", overflowed in procurement to NaN stocks, cash and series; the
+    network layer accepts any finite number, as max-flow may)."""
+    from fentanet.cli import main
+
+    net = _toy_network()
+    lab = net.actors.query("kind == 'lab'")["id"].iloc[0]
+    market = net.actors.query("kind == 'market'")["id"].iloc[0]
+    supplies = net.links.index[net.links["kind"] == "supplies"][0]
+    src, dst = net.links.loc[supplies, ["source", "target"]]
+    path = tmp_path / "net.csv"
+    cases = []
+    for column, value in (("capacity", 1e308), ("weight", 2e15)):
+        links = net.links.copy()
+        links[column] = links[column].astype(float) if column in links else np.nan
+        links.loc[supplies, column] = value
+        cases.append((fentanet.Network(net.actors, links, directed=True), column,
+                      f"link '{src}' -> '{dst}'"))
+    a = net.actors.copy()
+    a.loc[a["id"] == lab, "capacity"] = 1e16
+    cases.append((fentanet.Network(a, net.links, directed=True), "capacity", f"actor '{lab}'"))
+    for column in ("demand", "population"):
+        a = net.actors.copy()
+        a.loc[a["id"] == market, column] = 1e300
+        cases.append((fentanet.Network(a, net.links, directed=True), column, market))
+    for bad, field, who in cases:
+        fentanet.write(bad, path)
+        with pytest.raises(InputError, match="1e\\+15") as err:
+            fentanet.simulate(_scenario(tmp_path))
+        assert err.value.field == field and who in str(err.value), str(err.value)
+        assert err.value.file.endswith("net.csv")
+    assert main(["simulate", _scenario(tmp_path), "--store", str(tmp_path / "s"),
+                 "--scheduler", "serial"]) == 2
+    out = capsys.readouterr().err
+    assert "population" in out and market in out and "Traceback" not in out
+    fentanet.write(net, path)  # the toy itself runs
+    assert fentanet.simulate(_scenario(tmp_path)).series["supply_kg"].notna().all()
+
+
 def test_a_demand_column_given_everywhere_or_nowhere_is_used(tmp_path):
     from fentanet.simulate.state import DEFAULT_POPULATION, build_state
 

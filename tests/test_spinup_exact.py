@@ -13,6 +13,7 @@ import pytest
 from fentanet.simulate.loop import Sim
 from fentanet.simulate.params import INTERVENTION_KINDS
 from fentanet.simulate.run import build_network, prepare
+from fentanet.simulate.state import ROLE
 from spinup_plain import assert_same_state, plain_sim
 
 
@@ -63,3 +64,29 @@ def test_default_roles_are_the_plain_ones(seed):
     _default_roles(org, got)
     plain_default_roles(org, want)
     np.testing.assert_array_equal(got, want)
+
+
+def test_spinup_state_with_organizations_without_leaders_is_the_plain_spinups():
+    """The default roles (leaders given to organizations without one) on a network whose
+    organizations lost their leaders and whose actors come in shuffled order: the toy and
+    us-baseline have none such, so the parametrized test above never reaches that code
+    (review2 s13 finding 3)."""
+    sc = prepare("toy", years=1.0)
+    net = build_network(sc)
+    a = net.actors.copy()
+    orgs = a.loc[a["kind"] == "organization", "id"].tolist()
+    assert len(orgs) >= 2 and "role" in a
+    led = a["organization"].isin(orgs[:2]) & a["role"].eq("leader")
+    assert led.sum() == 2
+    a.loc[led, "role"] = "member"
+    a = a.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    shuffled = type(net)(a, net.links, directed=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = Sim(sc, shuffled, 1)
+        want = plain_sim(sc, shuffled, 1)
+    assert_same_state(got, want)
+    role, org = got.s.actors.role, got.s.actors.org
+    for name in orgs[:2]:  # each has a leader again
+        o = int(np.flatnonzero(got.s.actors.label == name)[0])
+        assert ((org == o) & (role == ROLE["leader"])).sum() == 1

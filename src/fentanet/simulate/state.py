@@ -249,6 +249,7 @@ def build_state(net: Network) -> State:
             known = cap[this & np.isfinite(cap)]
             cap[sel] = np.median(known) if known.size else c
     cap = np.where(np.isfinite(cap), cap, 0.0)
+    _bounded(cap, lambda i: f"actor {label[i]!r}", "capacity", net)
 
     mode = _codes(a["mode"], MODE, -1) if "mode" in a else np.full(n, -1, dtype=np.int8)
     route = kind == KIND["route"]
@@ -284,6 +285,8 @@ def build_state(net: Network) -> State:
         np.full(len(lk), np.nan))
     weight = (pd.to_numeric(net.links["weight"], errors="coerce").to_numpy(
         dtype=np.float64, na_value=1.0) if "weight" in net.links else np.ones(len(lk)))
+    for name, values in (("capacity", lcap), ("weight", weight)):
+        _bounded(values, lambda i: f"link {label[src[i]]!r} -> {label[dst[i]]!r}", name, net)
     links = Table(src=src.astype(np.int32), dst=dst.astype(np.int32), kind=lk,
                   capacity=lcap, weight=weight, alive=np.ones(len(lk), dtype=bool),
                   known=np.zeros(len(lk), dtype=bool))
@@ -291,12 +294,14 @@ def build_state(net: Network) -> State:
     markets = np.flatnonzero(kind == KIND["market"]).astype(np.int32)
     market_of = np.full(n, -1, dtype=np.int32)
     market_of[markets] = np.arange(markets.size, dtype=np.int32)
-    pop = _market_column(net, markets, "population", "a positive number of people using",
-                         lambda v: v > 0)
+    pop = _market_column(net, markets, "population",
+                         f"a positive number of people using, at most {MAX_QUANTITY:g}",
+                         lambda v: (v > 0) & (v <= MAX_QUANTITY))
     if pop is None:
         pop = np.full(markets.size, DEFAULT_POPULATION)
-    demand = _market_column(net, markets, "demand", "kg per year at the base price, 0 or more",
-                            lambda v: v >= 0)
+    demand = _market_column(net, markets, "demand",
+                            f"kg per year at the base price, 0 to {MAX_QUANTITY:g}",
+                            lambda v: (v >= 0) & (v <= MAX_QUANTITY))
     if demand is None:  # the labs' capacity over the usual slack, split by population
         demand = cap[kind == KIND["lab"]].sum() / 1.5 * pop / pop.sum()
 
@@ -349,6 +354,24 @@ def _market_column(net: Network, markets: np.ndarray, name: str, expected: str,
                          f"others have one: {_some(ids[~given])}; give every market a value "
                          f"(or none, for the default)", file=net.source, field=name)
     return values
+
+
+MAX_QUANTITY = 1e15  # the largest capacity, weight, demand or population a run accepts
+
+
+def _bounded(values: np.ndarray, which, name: str, net: Network) -> None:
+    """Refuse a capacity or weight above :data:`MAX_QUANTITY` (``which(i)`` names row
+    ``i``): the network layer accepts any finite number, and a run multiplies such
+    numbers (a capacity of 1e308 written for "unlimited" overflowed to NaN stocks and
+    cash); 1e15 kg or people is far beyond any real trade."""
+    with np.errstate(invalid="ignore"):
+        big = np.flatnonzero(values > MAX_QUANTITY)
+    if big.size:
+        i = int(big[0])
+        more = f"; {big.size - 1} more like it" if big.size > 1 else ""
+        raise InputError(f"{which(i)}: '{name}' is {values[i]:g}; expected at most "
+                         f"{MAX_QUANTITY:g} (leave it empty for the default){more}",
+                         file=net.source, field=name)
 
 
 def _some(ids: np.ndarray, k: int = 5) -> str:

@@ -80,7 +80,8 @@ def _procure(li, src, dst, s_loc, d_loc, d_pay, s_pay, ext, w0, senders, receive
     refuse in the first, weighted by the seller's stock left; it runs over the links that
     order something, of buyers still short and with a weight above 0 (about a quarter at
     us-baseline): any other link's request is an exact 0, which adds nothing to any sum
-    (every term is at least +0.0, the price finite). A seller's kind, screening and
+    (every term is at least +0.0 and finite: quantities are at most
+    ``state.MAX_QUANTITY``, so no product overflows). A seller's kind, screening and
     whether it is alive are read once per seller; a buyer wants only while alive, a lab
     or marketplace. Returns (kg bought from suppliers, entering the trade; kg resold by
     marketplaces, bought from suppliers before; kg refused), or (-1, 0, 0) when no buyer
