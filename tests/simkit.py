@@ -92,6 +92,24 @@ def stepped_sim(net: Network, seed: int = 1):
     return s
 
 
+def states_at(sim, phase_name: str, steps: int):
+    """Step ``sim`` ``steps`` times as :meth:`Sim.run_step` does, yielding it where each
+    step's phase ``phase_name`` starts (to compare a phase's kernels on real states)."""
+    from collections import defaultdict
+
+    from fentanet.simulate.loop import PHASES
+
+    for _ in range(steps):
+        sim.t = sim.step * sim.dt
+        sim.now = defaultdict(float)
+        sim.topo.sync(sim.s)
+        for name, phase in PHASES:
+            if name == phase_name:
+                yield sim
+            phase(sim)
+        sim.step += 1
+
+
 def off_never_on(scenario, off: dict, never: dict, *, seed: int, years: float,
                  interventions: list | None = None) -> tuple[pd.DataFrame, ...]:
     """The series of an adaptive rule's off-switch test: the scenario with the rule off

@@ -6,14 +6,12 @@ phase starts (us-baseline; the toy with every intervention)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 import pytest
 
 import distribution_plain as plain
 from fentanet.simulate import kernels
-from fentanet.simulate.loop import PHASES, Sim
+from fentanet.simulate.loop import Sim
 from fentanet.simulate.params import INTERVENTION_KINDS
 from fentanet.simulate.phases.distribution import (
     SellerSums,
@@ -25,6 +23,7 @@ from fentanet.simulate.phases.distribution import (
 from fentanet.simulate.phases.shipping import PASSES, ROUTE
 from fentanet.simulate.run import build_network, prepare
 from fentanet.simulate.state import KIND
+from simkit import states_at
 
 
 def same(x, y):
@@ -211,19 +210,6 @@ def check_retail(sim) -> None:
         same(g, w)
 
 
-def states_at_distribution(sim, steps):
-    """Step ``sim``, yielding it where each step's distribution phase starts."""
-    for _ in range(steps):
-        sim.t = sim.step * sim.dt
-        sim.now = defaultdict(float)
-        sim.topo.sync(sim.s)
-        for name, phase in PHASES:
-            if name == "distribution":
-                yield sim
-            phase(sim)
-        sim.step += 1
-
-
 @pytest.fixture(scope="module")
 def us_baseline():
     sc = prepare("us-baseline", years=0.5)
@@ -239,12 +225,12 @@ def toy_every_intervention():
 
 def test_distribution_on_us_baseline_states_is_the_plain_one(us_baseline):
     changed = sum(check_distribution(sim)
-                  for sim in states_at_distribution(us_baseline, 5))
+                  for sim in states_at(us_baseline, "distribution", 5))
     assert changed > 100_000  # the stages move product
 
 
 def test_distribution_on_toy_states_with_every_intervention_is_the_plain_one(
         toy_every_intervention):
     changed = sum(check_distribution(sim)
-                  for sim in states_at_distribution(toy_every_intervention, 30))
+                  for sim in states_at(toy_every_intervention, "distribution", 30))
     assert changed > 1_000

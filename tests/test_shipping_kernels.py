@@ -5,13 +5,11 @@ intervention)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 import pytest
 
 from fentanet.simulate import kernels
-from fentanet.simulate.loop import PHASES, Sim
+from fentanet.simulate.loop import Sim
 from fentanet.simulate.params import INTERVENTION_KINDS
 from fentanet.simulate.phases.shipping import (
     ROUTE,
@@ -28,6 +26,7 @@ from shipping_plain import (
     plain_through_room,
     plain_water_fill,
 )
+from simkit import states_at
 
 
 def same(x, y):
@@ -114,19 +113,6 @@ def check_route_rooms(sim) -> int:
     return int((x > 0).sum())
 
 
-def states_at_shipping(sim, steps):
-    """Step ``sim``, yielding it where each step's shipping phase starts."""
-    for _ in range(steps):
-        sim.t = sim.step * sim.dt
-        sim.now = defaultdict(float)
-        sim.topo.sync(sim.s)
-        for name, phase in PHASES:
-            if name == "shipping":
-                yield sim
-            phase(sim)
-        sim.step += 1
-
-
 @pytest.fixture(scope="module")
 def us_baseline():
     sc = prepare("us-baseline", years=0.2)
@@ -141,12 +127,12 @@ def toy_every_intervention():
 
 
 def test_route_rooms_on_us_baseline_states_are_the_plain_ones(us_baseline):
-    carried = sum(check_route_rooms(sim) for sim in states_at_shipping(us_baseline, 6))
+    carried = sum(check_route_rooms(sim) for sim in states_at(us_baseline, "shipping", 6))
     assert carried > 10_000  # the routes carry
 
 
 def test_route_rooms_on_toy_states_with_every_intervention_are_the_plain_ones(
         toy_every_intervention):
-    carried = sum(check_route_rooms(sim) for sim in states_at_shipping(toy_every_intervention,
-                                                                       80))
+    carried = sum(check_route_rooms(sim)
+                  for sim in states_at(toy_every_intervention, "shipping", 80))
     assert carried > 0
