@@ -417,11 +417,18 @@ def test_traffickers_reroute_by_the_labs_rule_by_hand():
     # room than the other: the other; leaving it more: the same
     lab = slot["lab-10"]
     gap = spare[first] - spare[other]
+    carried = a.throughput.copy()
     for claim, chosen in ((1.01 * gap, other), (0.99 * gap, first)):
         a.capacity[lab] = claim / sim.dt
         takers, sources, _ = adaptation._reroute_traffickers(sim, np.array([lab]),
                                                              np.array([first]))
         assert (takers.tolist(), sources.tolist()) == ([slot["trf-00"]], [chosen])
+        assert a.throughput.tobytes() == carried.tobytes()  # the claim counted, then undone
+    # two claims on one route add up (0.51 of the gap each): the other
+    a.capacity[lab] = 0.51 * gap / sim.dt
+    _, sources, _ = adaptation._reroute_traffickers(sim, np.array([lab, lab]),
+                                                    np.array([first, first]))
+    assert sources.tolist() == [other] and a.throughput.tobytes() == carried.tobytes()
     a.capacity[lab] = 60.0
     # appended as a route's ships link and counted in the step's row; in the next step
     # trf-00's share is (0.6 (1 - g) + the air step's own loss g) / 2 over air and postal,

@@ -1013,19 +1013,23 @@ def _reroute_traffickers(sim, labs, routes):
     a = sim.s.actors
     if not st.size:
         return _NO_SLOTS, _NO_SLOTS, 0
-    carried = a.throughput
-    if labs.size:  # the room the labs took, as carried
-        carried = carried.copy()
-        np.add.at(carried, routes, a.capacity[labs] * sim.dt)
-    takers, sources, _, n_supply = _reroutes(
-        st.li, st.src, st.d_loc, st.receivers, sim.s.links.alive, a.alive, a.kind, a.org,
-        a.mode, a.loss, a.capacity, carried, a.uid, sim.topo.slots("route"), KIND["route"],
-        sim.dt, ad.reroute_threshold, ad.reroute_rate,
-        sim.streams.prefix("adaptation.reroute_traffickers", sim.step),
-        ad.reroute_traffickers, False,  # the room motive off: shipping keeps no held-back
-        a.held, a.spare, 1.0, 0.0, np.uint64(0),  # share of a trafficker (its reset is 0)
-        KIND["trafficker"], ad.reroute_supply, ad.reroute_supply_rate,
-        sim.streams.prefix("adaptation.reroute_supply", sim.step))
+    # the room the labs took counts as carried: added to the routes' throughput for the
+    # call and their own values put back after (not a copy of every actor's column; the
+    # kernel reads the throughput of routes only)
+    kept = a.throughput[routes]
+    np.add.at(a.throughput, routes, a.capacity[labs] * sim.dt)
+    try:
+        takers, sources, _, n_supply = _reroutes(
+            st.li, st.src, st.d_loc, st.receivers, sim.s.links.alive, a.alive, a.kind, a.org,
+            a.mode, a.loss, a.capacity, a.throughput, a.uid, sim.topo.slots("route"),
+            KIND["route"], sim.dt, ad.reroute_threshold, ad.reroute_rate,
+            sim.streams.prefix("adaptation.reroute_traffickers", sim.step),
+            ad.reroute_traffickers, False,  # the room motive off: shipping keeps no
+            a.held, a.spare, 1.0, 0.0, np.uint64(0),  # held-back share of a trafficker
+            KIND["trafficker"], ad.reroute_supply, ad.reroute_supply_rate,
+            sim.streams.prefix("adaptation.reroute_supply", sim.step))
+    finally:
+        a.throughput[routes] = kept
     return takers, sources, n_supply
 
 
