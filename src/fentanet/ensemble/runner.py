@@ -14,6 +14,7 @@ each text once.
 
 from __future__ import annotations
 
+import _weakrefset
 import contextlib
 import gc
 import logging
@@ -24,6 +25,7 @@ import threading
 import time
 import traceback
 import warnings
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -505,10 +507,10 @@ class _SigintKept:
     runs when the signal comes may swallow the exception (a broad ``except``, a finaliser
     such as a ``__del__``, whose exceptions Python only prints, DuckDB reading a data
     frame); the loop that checks between runs then still stops. One that comes inside a
-    garbage collector's callback or a finaliser, where Python would print the exception
-    and drop it, is said again 10 ms later, unless it was raised meanwhile (the way out
-    then registers the finished runs undisturbed). Another handler set by the program is
-    called as before; an ignored SIGINT stays ignored."""
+    garbage collector's callback, a finaliser or a weak reference's callback, where Python
+    would print the exception and drop it, is said again 10 ms later, unless it was
+    raised meanwhile (the way out then registers the finished runs undisturbed). Another
+    handler set by the program is called as before; an ignored SIGINT stays ignored."""
 
     def __init__(self) -> None:
         self.pressed = False
@@ -574,14 +576,22 @@ class _SigintKept:
 
 def _in_gc_callback(frame: Any) -> bool:
     """Whether ``frame`` runs inside a garbage collector's callback (``gc.callbacks``; Dask
-    registers some) or a finaliser (``__del__``), where Python prints an exception with its
-    traceback and drops it instead of raising it."""
+    registers some), a finaliser (``__del__``) or the standard library's weak-reference
+    code (the callbacks of ``WeakSet``, ``WeakValueDictionary``, ``weakref.finalize``: run
+    as their referents are collected, which Dask's and asyncio's objects use), where
+    Python prints an exception with its traceback and drops it instead of raising it. A
+    Ctrl-C that comes while the program itself runs that code is said again a little
+    later, which is harmless."""
     codes = {getattr(getattr(cb, "__func__", cb), "__code__", None) for cb in gc.callbacks}
     while frame is not None:
-        if frame.f_code in codes or frame.f_code.co_name == "__del__":
+        code = frame.f_code
+        if code in codes or code.co_name == "__del__" or code.co_filename in _WEAKREF_FILES:
             return True
         frame = frame.f_back
     return False
+
+
+_WEAKREF_FILES = frozenset((weakref.__file__, _weakrefset.__file__))
 
 
 def _run_dask(tasks: list[RunTask], scenario: Any, model: Callable[..., Any] | None,
