@@ -9,6 +9,7 @@ Nothing here asserts a time: goals are reported as met or not.
 from __future__ import annotations
 
 import gc
+import json
 import statistics
 import time
 from collections.abc import Callable
@@ -73,3 +74,12 @@ def fmt_seconds(s: float | None) -> str:
     if s < 1:
         return f"{s * 1e3:.1f} ms"
     return f"{s:.2f} s"
+
+
+def overrides(items: list[str]) -> dict[str, Any]:
+    """Scenario overrides from ``--set PATH=VALUE`` arguments, each value read as JSON."""
+    out = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        out[key] = json.loads(value)
+    return out

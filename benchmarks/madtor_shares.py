@@ -24,11 +24,12 @@ Prints a Markdown table (recorded in docs/model.md, section 9).
 from __future__ import annotations
 
 import argparse
-import json
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 from scipy import stats
+
+from benchmarks.common import overrides as set_overrides
 
 START = 0.25
 AFTER = 2.0
@@ -112,10 +113,7 @@ def main(argv=None) -> None:
                     help="no end: the members of the organization keep the targeted hazard "
                     "(1 + target_gain * share) after the strike, retargeted every quarter")
     args = ap.parse_args(argv)
-    overrides = {}
-    for item in args.set:
-        key, _, value = item.partition("=")
-        overrides[key] = json.loads(value)
+    overrides = set_overrides(args.set)
     seeds = list(range(1, args.seeds + 1))
     res = measure(seeds, overrides, args.workers, args.sustained)
     print(f"toy scenario, one organization_takedown (once, degree target) at {START} years, "

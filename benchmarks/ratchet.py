@@ -18,9 +18,10 @@ Prints per case the mean change and the change per seed.
 from __future__ import annotations
 
 import argparse
-import json
 
 import numpy as np
+
+from benchmarks.common import overrides as set_overrides
 
 TAKEDOWN = [{"kind": "organization_takedown", "start": 0.25, "intensity": 0.5, "once": True,
              "target": {"rule": "degree", "count": 1}}]
@@ -60,10 +61,7 @@ def main(argv=None) -> None:
     ap.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                     help="a scenario override, value as JSON (repeatable)")
     args = ap.parse_args(argv)
-    overrides = {}
-    for item in args.set:
-        key, _, value = item.partition("=")
-        overrides[key] = json.loads(value)
+    overrides = set_overrides(args.set)
     seeds = list(range(1, args.seeds + 1))
     print(f"toy scenario, half the top-degree organization arrested once at 0.25 years; "
           f"year-3 supply against the baseline, seeds {seeds[0]}-{seeds[-1]}; overrides "

@@ -1,6 +1,6 @@
-"""The late phases' kernels (enforcement's links of slots, money's settlement, the record's
-tally) as they were at commit 24e7ccf, before the thirteenth session's speed-ups: the
-oracles the replacements are tested against bit for bit."""
+"""The late phases' kernels (enforcement's links of slots, the record's tally) as they were
+at commit 24e7ccf, before the thirteenth session's speed-ups, and money's settlement as
+its plain rule: the oracles the replacements are tested against bit for bit."""
 
 from __future__ import annotations
 
@@ -79,27 +79,26 @@ def plain_tally(kind, alive, product, precursor, cash, n_kinds):
 @numba.njit(cache=True)
 def plain_settle(li, src, dst, link_alive, alive, kind, payer, dirty, cash, hoard,
                  upkeep_table, dt, aml, fee, unlaundered_usable, self_launder):
-    """:func:`fentanet.simulate.phases.money._settle` with the dead slots passed over by a
-    branch and each slot's upkeep ``upkeep_table[kind] * dt`` computed in the loop."""
+    """:func:`fentanet.simulate.phases.money._settle` as the plain rule, one loop over the
+    slots doing all of it (self-laundering payers marked in a pass of their own): the
+    oracle of every speed-up of that kernel since the seventh session."""
     n = alive.size
     laundered_for = np.zeros(n, dtype=np.bool_)
     for k in range(li.size):
         if link_alive[li[k]] and alive[src[k]]:
             laundered_for[payer[dst[k]]] = True
+    for i in range(n):
+        if kind[i] == self_launder and alive[i]:
+            laundered_for[i] = True
+    seized = laundered = 0.0
     due = np.zeros(n)
-    earned = np.empty(n, dtype=np.int64)
-    m = 0
     for i in range(n):
         if alive[i]:
             due[payer[i]] += upkeep_table[kind[i]] * dt
-        earned[m] = i
-        m += dirty[i] != 0.0
-    seized = 0.0
-    laundered = 0.0
-    for j in range(m):
-        i = earned[j]
         x = dirty[i]
-        if laundered_for[i] or (kind[i] == self_launder and alive[i]):
+        if x == 0.0:
+            continue
+        if laundered_for[i]:
             z = x * aml
             cash[i] += (x - z) * (1.0 - fee)
             seized += z
@@ -109,7 +108,7 @@ def plain_settle(li, src, dst, link_alive, alive, kind, payer, dirty, cash, hoar
             cash[i] += usable
             hoard[i] += x - usable
         dirty[i] = 0.0
-    out = earned
+    out = np.empty(n, dtype=np.int64)
     k = 0
     for i in range(n):
         if due[i] > cash[i] + 1e-9 and alive[i] and due[i] > 0:

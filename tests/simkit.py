@@ -92,6 +92,14 @@ def stepped_sim(net: Network, seed: int = 1):
     return s
 
 
+def same(x, y) -> None:
+    """Assert ``x`` and ``y`` are the same array bit for bit: dtype, shape and bytes (so NaN
+    equals NaN and -0.0 is not 0.0)."""
+    x, y = np.asarray(x), np.asarray(y)
+    assert x.dtype == y.dtype and x.shape == y.shape
+    np.testing.assert_array_equal(x.view(np.uint8), y.view(np.uint8))
+
+
 def states_at(sim, phase_name: str, steps: int):
     """Step ``sim`` ``steps`` times as :meth:`Sim.run_step` does, yielding it where each
     step's phase ``phase_name`` starts (to compare a phase's kernels on real states)."""

@@ -23,13 +23,7 @@ from fentanet.simulate.phases.distribution import (
 from fentanet.simulate.phases.shipping import PASSES, ROUTE
 from fentanet.simulate.run import build_network, prepare
 from fentanet.simulate.state import KIND
-from simkit import states_at
-
-
-def same(x, y):
-    x, y = np.asarray(x), np.asarray(y)
-    assert x.dtype == y.dtype and x.shape == y.shape
-    np.testing.assert_array_equal(x.view(np.uint8), y.view(np.uint8))
+from simkit import same, states_at
 
 
 def random_stage(rng):

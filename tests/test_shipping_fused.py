@@ -27,6 +27,7 @@ from fentanet.simulate.phases.shipping import (
 )
 from fentanet.simulate.run import build_network, prepare
 from shipping_plain import plain_route_rooms, plain_through_room
+from simkit import same
 
 
 def _offer_room(sim, st):
@@ -138,12 +139,6 @@ def fused_run(sim):
     shipping.run(sim)
     for name in ("marketplace", "trafficker", "dealer"):
         shipping.push(sim, sim.topo.stages[name])
-
-
-def same(x, y):
-    x, y = np.asarray(x), np.asarray(y)
-    assert x.dtype == y.dtype and x.shape == y.shape
-    np.testing.assert_array_equal(x.view(np.uint8), y.view(np.uint8))
 
 
 @pytest.fixture(scope="module")

@@ -26,13 +26,7 @@ from shipping_plain import (
     plain_through_room,
     plain_water_fill,
 )
-from simkit import states_at
-
-
-def same(x, y):
-    x, y = np.asarray(x), np.asarray(y)
-    assert x.dtype == y.dtype and x.shape == y.shape
-    np.testing.assert_array_equal(x.view(np.uint8), y.view(np.uint8))
+from simkit import same, states_at
 
 
 def random_instance(rng, nr, nd, m):

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fentanet.simulate.phases import record
+from late_phases_plain import plain_settle
 
 
 @numba.njit
@@ -69,43 +70,6 @@ def test_clear_sets_every_entry_to_plus_zero():
         assert (x.view(np.int64) == 0).all()  # +0.0, not -0.0
 
 
-def _settle_plain(li, src, dst, link_alive, alive, kind, payer, dirty, cash, hoard,
-                  upkeep_table, dt, aml, fee, unlaundered_usable, self_launder):
-    """money._settle as it was: self-laundering payers marked in a pass of their own."""
-    n = alive.size
-    laundered_for = np.zeros(n, dtype=bool)
-    for k in range(li.size):
-        if link_alive[li[k]] and alive[src[k]]:
-            laundered_for[payer[dst[k]]] = True
-    for i in range(n):
-        if kind[i] == self_launder and alive[i]:
-            laundered_for[i] = True
-    seized = laundered = 0.0
-    due = np.zeros(n)
-    for i in range(n):
-        if alive[i]:
-            due[payer[i]] += upkeep_table[kind[i]] * dt
-        x = dirty[i]
-        if x == 0.0:
-            continue
-        if laundered_for[i]:
-            z = x * aml
-            cash[i] += (x - z) * (1.0 - fee)
-            seized += z
-            laundered += x
-        else:
-            usable = x * unlaundered_usable
-            cash[i] += usable
-            hoard[i] += x - usable
-        dirty[i] = 0.0
-    out = []
-    for i in range(n):
-        if due[i] > cash[i] + 1e-9 and alive[i] and due[i] > 0:
-            out.append(i)
-        cash[i] = max(cash[i] - due[i], 0.0)
-    return np.array(out, dtype=np.int64), seized, laundered
-
-
 @pytest.mark.parametrize("seed", range(6))
 def test_settle_as_the_plain_loops(seed):
     from fentanet.simulate.phases.money import _settle
@@ -129,7 +93,7 @@ def test_settle_as_the_plain_loops(seed):
     args = [li, src, dst, link_alive, alive, kind, payer, dirty, cash, hoard, table, 1 / 52,
             0.1, 0.15, 0.3, self_launder]
     copies = [[a.copy() if isinstance(a, np.ndarray) else a for a in args] for _ in range(2)]
-    got, want = _settle(*copies[0]), _settle_plain(*copies[1])
+    got, want = _settle(*copies[0]), plain_settle(*copies[1])
     _assert_same(got, want)
     for x, y in zip(got[1:], want[1:], strict=True):  # bit for bit
         assert np.float64(x).tobytes() == np.float64(y).tobytes()
