@@ -16,40 +16,100 @@ import numba
 import numpy as np
 
 from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
+from fentanet.simulate import kernels
 from fentanet.simulate.kernels import _u
-from fentanet.simulate.phases.shipping import push
+from fentanet.simulate.phases.shipping import PASSES, ROUTE
 from fentanet.simulate.state import KIND
 
 
 def run(sim) -> None:
+    """The wholesale stages in turn (marketplace, trafficker, dealer), then retail: one
+    compiled call (:func:`_distribute`) after the markets' demand (NumPy's power)."""
     s, p = sim.s, sim.p
-    a = s.actors
-    for name in ("marketplace", "trafficker", "dealer"):
-        push(sim, sim.topo.stages[name])
-    # retail: markets take what they demand
-    st = sim.topo.stages["retail"]
+    a, ln = s.actors, s.links
+    stages = sim.topo.stages
+    mp, tr, dl = stages["marketplace"], stages["trafficker"], stages["dealer"]
+    st = stages["retail"]
     m = s.n_markets
     base = s.demand0 * sim.users_ratio * sim.dt
     demand = base * s.price ** (-p.market.elasticity)
     scam = sim.efforts.coverage["scam_awareness"]
     keep = 1.0 - p.public_health.scam_avoidance * scam if scam > 0 else 1.0
-    sums = getattr(sim, "_retail_sums", None)
+    sums = sim.__dict__.get("_retail_sums")
     if sums is None or sums.stage is not st:
         sums = sim._retail_sums = SellerSums(st)
-    ok, wsum, share = sums.update(s.links.alive, s.links.src, a.alive)
-    offered, consumed, revenue = _retail_summed(
-        ok, wsum, share, st.src, st.s_loc, st.d_loc, st.s_pay, st.w, st.senders, st.receivers,
-        st.s_payers, a.alive, a.kind, a.online, a.capacity, a.product, a.throughput,
-        a.dirty, s.market_of, demand, s.price, sim.dt, keep, p.market.retail_usd_per_kg,
-        KIND["marketplace"], m)
-    s.totals["consumed"] = s.totals.get("consumed", 0.0) + float(consumed.sum())
-    sim.flows["demand"] = demand
-    sim.flows["demand_base"] = base
-    sim.flows["offered"] = offered
-    sim.flows["consumed"] = consumed
-    sim.now["supply_kg"] = float(consumed.sum())
-    sim.now["demand_kg"] = float(demand.sum())
-    sim.now["revenue_usd"] = revenue
+    kept = sums.ready(ln.alive, a.alive)
+    offered, consumed, revenue = _distribute(
+        mp.li, mp.src, mp.dst, mp.s_loc, mp.d_loc, mp.ext, mp.d_pay, mp.s_kind, mp.senders,
+        mp.receivers.size, mp.payers,
+        tr.li, tr.src, tr.dst, tr.s_loc, tr.d_loc, tr.ext, tr.d_pay, tr.s_kind, tr.senders,
+        tr.receivers.size, tr.payers,
+        dl.li, dl.src, dl.dst, dl.s_loc, dl.d_loc, dl.ext, dl.d_pay, dl.s_kind, dl.senders,
+        dl.receivers.size, dl.payers,
+        ln.alive, a.alive, a.kind, a.capacity, sim.dt, p.supply.stock_cover_years,
+        sim.wholesale, a.payer, a.product, a.cash, a.dirty, a.throughput,
+        kept, sums.a_copy, sums.a_runs, sums.l_copy, sums.l_runs, ln.src, sums.ok, sums.wsum,
+        sums.share, sums.ptr, sums.idx, st.li, st.src, st.dst, st.w, st.s_map, st.d_map,
+        st.s_loc, st.d_loc, st.s_pay, st.senders, st.receivers, st.s_payers, a.online,
+        s.market_of, demand, s.price, keep, p.market.retail_usd_per_kg, KIND["marketplace"],
+        m)
+    supply = float(consumed.sum())
+    s.totals["consumed"] = s.totals.get("consumed", 0.0) + supply
+    flows = sim.flows
+    flows["demand"] = demand
+    flows["demand_base"] = base
+    flows["offered"] = offered
+    flows["consumed"] = consumed
+    now = sim.now
+    now["supply_kg"] = supply
+    now["demand_kg"] = float(demand.sum())
+    now["revenue_usd"] = revenue
+
+
+@numba.njit(cache=True)
+def _distribute(mp_li, mp_src, mp_dst, mp_s_loc, mp_d_loc, mp_ext, mp_d_pay, mp_s_kind,
+                mp_senders, mp_n_receivers, mp_payers,
+                tr_li, tr_src, tr_dst, tr_s_loc, tr_d_loc, tr_ext, tr_d_pay, tr_s_kind,
+                tr_senders, tr_n_receivers, tr_payers,
+                dl_li, dl_src, dl_dst, dl_s_loc, dl_d_loc, dl_ext, dl_d_pay, dl_s_kind,
+                dl_senders, dl_n_receivers, dl_payers,
+                link_alive, alive, kind, capacity, dt, cover, price_of_kind, payer, product,
+                cash, dirty, throughput,
+                kept, a_copy, a_runs, l_copy, l_runs, link_src, ok, wsum, share, ptr, idx, li,
+                src, dst, w, s_map, d_map, s_loc, d_loc, s_pay, senders, receivers, s_payers,
+                online, market_of, demand, price, keep, retail_usd, marketplace_kind,
+                n_markets):
+    """The phase in one call: each wholesale stage (marketplace ``mp_``, trafficker
+    ``tr_``, dealer ``dl_``) as :func:`fentanet.simulate.phases.shipping.push` (the
+    actors' own offers and rooms, no preference; a stage without links skipped), the
+    retail sellers' kept sums brought up to date (``kept``: :meth:`SellerSums.ready`
+    found them current but for the alive flags; :func:`_refresh`), then retail
+    (:func:`_retail_summed`). The calls the phase made one by one, in the same order (the
+    wholesale stages change no alive flag, which is all the sums read): the same numbers.
+    Returns (offered and consumed per market, revenue)."""
+    none = np.zeros(0)
+    if mp_li.size:
+        kernels.push(mp_senders, mp_n_receivers, mp_li, mp_src, mp_dst, mp_s_loc, mp_d_loc,
+                     mp_ext, mp_d_pay, mp_s_kind, mp_payers, link_alive, none, alive, kind,
+                     capacity, dt, cover, ROUTE, PASSES, price_of_kind, payer, product, cash,
+                     dirty, throughput)
+    if tr_li.size:
+        kernels.push(tr_senders, tr_n_receivers, tr_li, tr_src, tr_dst, tr_s_loc, tr_d_loc,
+                     tr_ext, tr_d_pay, tr_s_kind, tr_payers, link_alive, none, alive, kind,
+                     capacity, dt, cover, ROUTE, PASSES, price_of_kind, payer, product, cash,
+                     dirty, throughput)
+    if dl_li.size:
+        kernels.push(dl_senders, dl_n_receivers, dl_li, dl_src, dl_dst, dl_s_loc, dl_d_loc,
+                     dl_ext, dl_d_pay, dl_s_kind, dl_payers, link_alive, none, alive, kind,
+                     capacity, dt, cover, ROUTE, PASSES, price_of_kind, payer, product, cash,
+                     dirty, throughput)
+    if kept:
+        _refresh(alive, a_copy, a_runs, link_alive, l_copy, l_runs, link_src, ok, wsum, share,
+                 ptr, idx, li, src, dst, w, s_map, d_map)
+    return _retail_summed(ok, wsum, share, src, s_loc, d_loc, s_pay, w, senders, receivers,
+                          s_payers, alive, kind, online, capacity, product, throughput, dirty,
+                          market_of, demand, price, dt, keep, retail_usd, marketplace_kind,
+                          n_markets)
 
 
 @numba.njit(cache=True)
@@ -195,36 +255,44 @@ class SellerSums:
     the weights of those links (``wsum``), and per such link its share ``w / wsum``.
 
     These change only when a link or actor dies, comes back (a recruit takes a slot) or
-    is appended, so :meth:`update` compares the alive flags of the stage's actors and links
-    with the copies the numbers were made from (word by word, cheap) and recomputes, from
-    scratch and in link order, the sums of the sellers of every changed link or actor; a
-    changed receiver, new links in the stage or another stage: everything. No writer of
-    ``alive`` has to report its change, and a seller's sum adds the same operands in the
-    same order as the plain loop: the same numbers."""
+    is appended, so :func:`_refresh` compares the alive flags of the stage's actors and
+    links with the copies the numbers were made from (word by word, cheap) and recomputes,
+    from scratch and in link order, the sums of the sellers of every changed link or
+    actor (a changed receiver: every seller's); new links in the stage or another stage:
+    everything made afresh (:meth:`ready`). No writer of ``alive`` has to report its
+    change, and a seller's sum adds the same operands in the same order as the plain
+    loop: the same numbers."""
 
     def __init__(self, st) -> None:
         self.stage = st
         self.m = -1  # stage links the numbers cover
 
+    def ready(self, link_alive: np.ndarray, alive: np.ndarray) -> bool:
+        """Make the numbers afresh unless they cover the stage and the arrays given (then
+        only the alive flags can have changed: True, :func:`_refresh` is due)."""
+        st = self.stage
+        # actors and links appended since the numbers were made are in none of the stage's
+        # links (else the stage grew): the copies' lengths cover them all
+        if (st.size == self.m and self.l_copy.size <= link_alive.size
+                and self.a_copy.size <= alive.size):
+            return True
+        self.m = st.size
+        self.a_copy, self.l_copy = alive.copy(), link_alive.copy()
+        self.a_runs = _words(np.union1d(st.senders, st.receivers))
+        self.l_runs = _words(st.li)  # ascending: a stage takes links in link order
+        self.ok, self.wsum, self.share, self.ptr, self.idx = _sums(
+            st.li, st.src, st.dst, st.s_loc, st.w, link_alive, alive, st.senders.size)
+        return False
+
     def update(self, link_alive: np.ndarray, link_src: np.ndarray,
                alive: np.ndarray) -> tuple:
         """``(ok, wsum, share)`` up to date with the alive flags given (``link_src``: the
         links' senders)."""
-        st = self.stage
-        # actors and links appended since the numbers were made are in none of the stage's
-        # links (else the stage grew): the copies' lengths cover them all
-        if not (st.size == self.m and self.l_copy.size <= link_alive.size
-                and self.a_copy.size <= alive.size and _resum(
-                    _changed(alive, self.a_copy, self.a_runs),
-                    _changed(link_alive, self.l_copy, self.l_runs),
-                    link_src, self.ok, self.wsum, self.share, self.ptr, self.idx, st.li,
-                    st.src, st.dst, st.w, st.s_map, st.d_map, link_alive, alive)):
-            self.m = st.size
-            self.a_copy, self.l_copy = alive.copy(), link_alive.copy()
-            self.a_runs = _words(np.union1d(st.senders, st.receivers))
-            self.l_runs = _words(st.li)  # ascending: a stage takes links in link order
-            self.ok, self.wsum, self.share, self.ptr, self.idx = _sums(
-                st.li, st.src, st.dst, st.s_loc, st.w, link_alive, alive, st.senders.size)
+        if self.ready(link_alive, alive):
+            st = self.stage
+            _refresh(alive, self.a_copy, self.a_runs, link_alive, self.l_copy, self.l_runs,
+                     link_src, self.ok, self.wsum, self.share, self.ptr, self.idx, st.li,
+                     st.src, st.dst, st.w, st.s_map, st.d_map)
         return self.ok, self.wsum, self.share
 
 
@@ -238,7 +306,8 @@ def _words(at: np.ndarray) -> np.ndarray:
     return np.stack((w[np.r_[0, cut]], w[np.r_[cut - 1, w.size - 1]] + 1), axis=1)
 
 
-def _changed(cur: np.ndarray, old: np.ndarray, runs: np.ndarray) -> np.ndarray:
+@numba.njit(cache=True)
+def _changed(cur, old, runs):
     """Indices (ascending) in the words ``runs`` (see :func:`_words`) of the bool array
     ``old`` where ``cur`` differs from it; ``old`` takes the values of ``cur`` there."""
     n = old.size
@@ -314,14 +383,22 @@ def _sums(li, src, dst, s_loc, w, link_alive, alive, n_snd):
 
 
 @numba.njit(cache=True)
-def _resum(actors, links, link_src, ok, wsum, share, ptr, idx, li, src, dst, w, s_map, d_map,
-           link_alive, alive):
-    """Recompute in place the :class:`SellerSums` of the sellers of the changed ``actors``
-    and ``links`` (each seller's links in link order, as :func:`_sums`). Returns False
-    (nothing done) when a changed actor is a receiver: then everything is recomputed."""
+def _refresh(alive, a_copy, a_runs, link_alive, l_copy, l_runs, link_src, ok, wsum, share,
+             ptr, idx, li, src, dst, w, s_map, d_map):
+    """:class:`SellerSums` brought up to date in place with the alive flags: the actors
+    and links whose flags changed since the copies (:func:`_changed`, which updates the
+    copies), then the sums of their sellers (:func:`_resum`), or of every seller when a
+    changed actor is a receiver. Each seller's are made as :func:`_sums` makes them (its
+    links in link order), so every seller's numbers are what :func:`_sums` makes from
+    scratch; the other numbers :func:`_sums` returns (``ptr``, ``idx``) depend on the
+    stage alone."""
+    actors = _changed(alive, a_copy, a_runs)
+    links = _changed(link_alive, l_copy, l_runs)
     for v in actors:
-        if v < d_map.size and d_map[v] >= 0:
-            return False
+        if v < d_map.size and d_map[v] >= 0:  # a receiver: every seller's sums
+            _resum(np.arange(wsum.size), ok, wsum, share, ptr, idx, li, src, dst, w,
+                   link_alive, alive)
+            return
     redo = np.empty(actors.size + links.size, dtype=np.int64)
     n = 0
     for v in actors:
@@ -333,7 +410,14 @@ def _resum(actors, links, link_src, ok, wsum, share, ptr, idx, li, src, dst, w, 
         if v < s_map.size and s_map[v] >= 0:  # its sender sells: perhaps a stage link
             redo[n] = s_map[v]
             n += 1
-    for i in redo[:n]:
+    _resum(redo[:n], ok, wsum, share, ptr, idx, li, src, dst, w, link_alive, alive)
+
+
+@numba.njit(cache=True)
+def _resum(sellers, ok, wsum, share, ptr, idx, li, src, dst, w, link_alive, alive):
+    """Recompute in place the :class:`SellerSums` of ``sellers`` (local numbers), each
+    seller's links in link order, as :func:`_sums`."""
+    for i in sellers:
         t = 0.0
         for j in range(ptr[i], ptr[i + 1]):
             k = idx[j]
@@ -344,7 +428,6 @@ def _resum(actors, links, link_src, ok, wsum, share, ptr, idx, li, src, dst, w, 
         for j in range(ptr[i], ptr[i + 1]):
             k = idx[j]
             share[k] = w[k] / t if ok[k] else 0.0
-    return True
 
 
 @numba.njit(cache=True)
