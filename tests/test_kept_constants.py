@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from fentanet.simulate.loop import Sim
-from fentanet.simulate.phases import market, procurement, shipping
+from fentanet.simulate.phases import enforcement, market, procurement, shipping
 from fentanet.simulate.run import build_network, prepare
 
 
@@ -73,6 +73,32 @@ def test_support_powers_follow_the_anti_corruption_effort_and_stages(sim):
         np.testing.assert_array_equal(c_pow[: n_f + 1],
                                       (1.0 - p.cover_per_business) ** np.arange(n_f + 1))
     sim.efforts.anti_corruption = 0.0
+
+
+def test_officials_powers_follow_the_anti_corruption_effort_parameters_and_stage(sim):
+    """Enforcement's kept table of (1 - x) ** officials: made again for a new effort, new
+    enforcement parameters or a larger stage; the protection read from it is NumPy's."""
+    old = sim.p
+    try:
+        for e, n, x_per in ((0.0, 3, None), (0.0, 3, None), (1.2, 3, None), (1.2, 40, None),
+                            (1.2, 40, 0.05), (0.0, 70, 0.05)):
+            if x_per is not None and sim.p.enforcement.protection_per_official != x_per:
+                sim.p = old.model_copy(update={"enforcement": old.enforcement.model_copy(
+                    update={"protection_per_official": x_per})})
+            sim.efforts.anti_corruption = e
+            powers = enforcement._officials_powers(sim, n)
+            x = sim.p.enforcement.protection_per_official * np.exp(-e)
+            assert powers.size > n
+            counts = np.arange(n + 1)
+            np.testing.assert_array_equal(powers[: n + 1], (1.0 - x) ** counts)
+            link_alive = np.ones(n, dtype=bool)
+            got = enforcement._protection(np.arange(n), np.zeros(n, dtype=np.int64),
+                                          np.zeros(n, dtype=np.int64), 1, link_alive,
+                                          np.ones(1, dtype=bool), powers)
+            assert got.tobytes() == (1.0 - (1.0 - x) ** np.array([n])).tobytes()
+    finally:
+        sim.p = old
+        sim.efforts.anti_corruption = 0.0
 
 
 def test_volatility_clip_and_spread_are_numpys():

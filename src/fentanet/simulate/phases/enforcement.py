@@ -22,7 +22,7 @@ import numpy as np
 from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
 from fentanet.simulate.binomial import keyed_uniform
 from fentanet.simulate.params import KINDS_ENFORCED
-from fentanet.simulate.phases.shipping import power_table, receiver_counts
+from fentanet.simulate.phases.shipping import _count, power_table
 from fentanet.simulate.state import KIND, LKIND, ROLE, room
 
 LAB, SUPPLIER = KIND["lab"], KIND["supplier"]
@@ -64,11 +64,14 @@ def _link_key(uid, src, dst, kind, k):
 
 def hazard(sim) -> np.ndarray:
     """Detection hazard per actor slot (per year)."""
-    return _hazard(*_hazard_args(sim))[0]
+    return _hazard_at(*_hazard_args(sim))[0]
 
 
 def _hazard_args(sim) -> tuple:
-    """The arguments of :func:`_hazard` and :func:`_detect_fused` (without the prefix)."""
+    """The arguments of :func:`_hazard_at` and :func:`_detect` (without the uids, prefix and
+    scratch): the protection's inputs (the ``protects`` stage and the powers of
+    :func:`_officials_powers`) and each kind's base rate and effort, from which the kernels
+    make the protection per protected slot and ``b[kind] * E[kind]``."""
     s, p = sim.s, sim.p.enforcement
     a, e = s.actors, sim.efforts
     theta = p.activity_exponent
@@ -77,16 +80,72 @@ def _hazard_args(sim) -> tuple:
         activity = _activity(a.throughput, a.capacity, sim.dt, p.min_activity, theta)
         activity **= theta
     st = sim.topo.stages["protects"]
-    officials = receiver_counts(sim, "protects")
-    x = p.protection_per_official * np.exp(-e.anti_corruption)
-    # NumPy's (1 - x) ** officials, read from a table kept while x stays
-    top = int(officials.max()) if officials.size else 0
-    protection = 1.0 - power_table(sim, "officials", 1.0 - x, top)[officials]
     return (a.kind, a.alive, a.legit, a.refused, activity, a.throughput, a.capacity,
-            p.min_activity, theta == 0.5, st.d_map, protection,
-            sim.detection_rate * e.hazard, float(e.intel),
-            _NONE if e.target is sim.no_target else e.target, sim.enforced,
+            p.min_activity, theta == 0.5, st.li, st.src, st.d_loc, st.d_map, st.receivers.size,
+            s.links.alive, _officials_powers(sim, st.size), sim.detection_rate, e.hazard,
+            float(e.intel), _NONE if e.target is sim.no_target else e.target, sim.enforced,
             sim.p.supply.tip_rate, sim.dt)
+
+
+def _officials_powers(sim, n_links: int) -> np.ndarray:
+    """``(1 - x) ** arange(k)``, ``x = protection_per_official * exp(-anti_corruption)``,
+    with ``k`` past ``n_links`` (the most officials a slot can have: every link of the
+    ``protects`` stage), kept on the run for the last effort, parameters and stage size
+    (:func:`~fentanet.simulate.phases.shipping.power_table` keeps the table itself): NumPy's
+    ``(1 - x) ** officials`` read by count, bit for bit."""
+    e, p = sim.efforts.anti_corruption, sim.p.enforcement
+    got = sim.__dict__.get("_officials_powers")
+    if got is None or got[:2] != (e, n_links) or got[2] is not p:
+        x = p.protection_per_official * np.exp(-e)
+        got = sim._officials_powers = (e, n_links, p,
+                                       power_table(sim, "officials", 1.0 - x, n_links))
+    return got[3]
+
+
+@numba.njit(cache=True)
+def _protection(li, src, d_loc, n_receivers, link_alive, alive, powers):
+    """Protection per receiver of the ``protects`` stage: ``1 - (1 - x) ** officials``
+    (its alive links from alive officials, as
+    :func:`~fentanet.simulate.phases.shipping.receiver_counts`; ``powers`` from
+    :func:`_officials_powers`), the same operations as on NumPy's arrays."""
+    officials = _count(li, src, d_loc, link_alive, alive, n_receivers)
+    out = np.empty(n_receivers)
+    for j in range(n_receivers):
+        out[j] = 1.0 - powers[officials[j]]
+    return out
+
+
+@numba.njit(cache=True)
+def _base_rates(rate, effort):
+    """``b[kind] * E[kind]`` per kind code (as NumPy's product of the two arrays)."""
+    out = np.empty(rate.size)
+    for k in range(rate.size):
+        out[k] = rate[k] * effort[k]
+    return out
+
+
+@numba.njit(cache=True)
+def _hazard_at(kind, alive, legit, refused, activity, throughput, capacity, a_min, root,
+               pr_li, pr_src, pr_d_loc, prot_map, n_protected, link_alive, powers, rate,
+               effort, intel, target, enforced, tip_rate, dt):
+    """:func:`_hazard` from the protection's inputs and each kind's rate and effort
+    (:func:`_hazard_args`)."""
+    protection = _protection(pr_li, pr_src, pr_d_loc, n_protected, link_alive, alive, powers)
+    return _hazard(kind, alive, legit, refused, activity, throughput, capacity, a_min, root,
+                   prot_map, protection, _base_rates(rate, effort), intel, target, enforced,
+                   tip_rate, dt)
+
+
+@numba.njit(cache=True)
+def _detect(kind, alive, legit, refused, activity, throughput, capacity, a_min, root, pr_li,
+            pr_src, pr_d_loc, prot_map, n_protected, link_alive, powers, rate, effort, intel,
+            target, enforced, tip_rate, dt, uid, prefix, draws):
+    """:func:`_detect_fused` from the protection's inputs and each kind's rate and effort
+    (:func:`_hazard_args`): one call for the step's detection."""
+    protection = _protection(pr_li, pr_src, pr_d_loc, n_protected, link_alive, alive, powers)
+    return _detect_fused(kind, alive, legit, refused, activity, throughput, capacity, a_min,
+                         root, prot_map, protection, _base_rates(rate, effort), intel, target,
+                         enforced, tip_rate, dt, uid, prefix, draws)
 
 
 _NONE = np.zeros(0)
@@ -268,8 +327,8 @@ def run(sim) -> None:
     draws = sim.__dict__.get("_draws")
     if draws is None or draws.size < a.n:  # scratch for the uniforms, kept between steps
         draws = sim._draws = np.empty(room(a.n))
-    hit, rest, x, u = _detect_fused(*_hazard_args(sim), a.uid,
-                                    sim.streams.prefix("enforcement.detect", sim.step), draws)
+    hit, rest, x, u = _detect(*_hazard_args(sim), a.uid,
+                              sim.streams.prefix("enforcement.detect", sim.step), draws)
     if rest.size:  # the few the bounds leave open: 1 - exp(-h dt) by NumPy's expm1
         np.expm1(x, out=x)  # minus the detection probability
         more = rest[(-x > 0.0) & (u < -x)]
@@ -287,6 +346,9 @@ def remove(sim, slots: np.ndarray, cause: str) -> None:
     (to migrate, adaptation). The actors' columns change in one compiled pass
     (:func:`_take_out`); sums of stocks and money are NumPy's over the same values in the
     same order."""
+    if not len(slots):  # no one to take out (most steps of a small network)
+        _arrest_columns(sim.now)
+        return
     s = sim.s
     a = s.actors
     arrest = cause == "arrest"
