@@ -1,12 +1,15 @@
-"""Adaptation's and enforcement's kernels as they were at commit 8844166, before their
-speed-ups: the oracles the replacements are tested against bit for bit."""
+"""Adaptation's and enforcement's kernels as they were at commit 8844166 (re-routing's at
+64de91f), before their speed-ups: the oracles the replacements are tested against bit for
+bit."""
 
 from __future__ import annotations
 
 import numba
 import numpy as np
 
+from fentanet.simulate.binomial import keyed_uniform
 from fentanet.simulate.phases import adaptation, enforcement
+from fentanet.simulate.state import KIND
 
 
 @numba.njit(cache=True)
@@ -136,3 +139,163 @@ def plain_moves(rows, go, v, marketplaces, ptr, idx, n0, tkey, tlink, src, dst, 
         new_dst = np.where(as_src, dest, moved[:, 0])
         kinds = moved[:, 1].astype(np.int8)
     return rows[~go], new_src, new_dst, kinds
+
+
+@numba.njit(cache=True)
+def plain_reroutes(li, dst, s_loc, senders, link_alive, alive, kind, org, mode, loss,
+                    capacity, throughput, uid, routes, route_kind, dt, threshold, rate,
+                    prefix, by_loss, by_room, held, through, room_threshold, room_rate,
+                    room_prefix, mover_kind, by_supply, supply_rate, supply_prefix):
+    """:func:`fentanet.simulate.phases.adaptation._reroutes` as at commit 64de91f (one
+    pass over the links marking those in play, every lab's flags read, a second and third
+    pass for the movers' routes, the routes' test as branches)."""
+    n = senders.size
+    wsum = np.zeros(n)
+    lsum = np.zeros(n)
+    modes = np.zeros(n, dtype=np.int64)  # bit per mode of the lab's routes
+    on = np.empty(li.size, dtype=np.bool_)
+    for k in range(li.size):
+        r = dst[k]
+        on[k] = link_alive[li[k]] and kind[r] == route_kind and alive[r]
+        if on[k]:
+            i = s_loc[k]
+            wsum[i] += capacity[r]
+            lsum[i] += capacity[r] * loss[r]
+            modes[i] |= np.int64(1) << mode[r]
+    # the labs that move this step (over a threshold, and its keyed uniform below the
+    # hazard's probability), in slot order: in most steps none, and then nothing else
+    movers = np.empty(n, dtype=np.int64)
+    shares = np.empty(n)  # losses: the lab's loss share; lost supply: 1 (unused); room: -1
+    nm = 0
+    for i in range(n):
+        lab = senders[i]
+        if not alive[lab] or kind[lab] != mover_kind:
+            continue
+        if by_loss and wsum[i] > 0:
+            share = lsum[i] / wsum[i]
+            if share > threshold:
+                p = -np.expm1(-rate * (share - threshold) * dt)
+                if keyed_uniform(np.uint64(uid[lab]), prefix) < p:
+                    movers[nm] = i
+                    shares[i] = share
+                    nm += 1
+                    continue
+        if by_supply and wsum[i] == 0:  # fed by routes (a sender of the stage), none left
+            if keyed_uniform(np.uint64(uid[lab]), supply_prefix) < -np.expm1(
+                    -supply_rate * dt):
+                movers[nm] = i
+                shares[i] = 1.0
+                nm += 1
+                continue
+        if by_room and held[lab] > room_threshold:
+            p = -np.expm1(-room_rate * (held[lab] - room_threshold) * dt)
+            if keyed_uniform(np.uint64(uid[lab]), room_prefix) < p:
+                movers[nm] = i
+                shares[i] = -1.0
+                nm += 1
+    if nm == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0, 0
+    movers = movers[:nm][np.argsort(senders[movers[:nm]], kind="mergesort")]
+    # the routes each mover is linked to, grouped by mover (a counting pass over the links:
+    # movers are few, and a sort of every link each step cost more than the rest)
+    at = np.full(n, -1, dtype=np.int64)
+    for p in range(nm):
+        at[movers[p]] = p
+    start = np.zeros(nm + 1, dtype=np.int64)
+    for k in range(li.size):
+        if on[k] and at[s_loc[k]] >= 0:
+            start[at[s_loc[k]] + 1] += 1
+    for p in range(nm):
+        start[p + 1] += start[p]
+    mine = np.empty(start[nm], dtype=np.int64)
+    fill = start[:nm].copy()
+    for k in range(li.size):
+        if on[k] and at[s_loc[k]] >= 0:
+            p = at[s_loc[k]]
+            mine[fill[p]] = dst[k]
+            fill[p] += 1
+    alive_routes = adaptation._alive_of(routes, alive)
+    m = alive_routes.size
+    spare = np.empty(m)  # own room (losses) and room as pass-through (room)
+    room = np.empty(m)
+    for j in range(m):
+        r = alive_routes[j]
+        spare[j] = capacity[r] * dt - throughput[r]
+        room[j] = through[r]
+    out_lab = np.empty(nm, dtype=np.int64)
+    out_route = np.empty(nm, dtype=np.int64)
+    c = 0
+    n_room = n_supply = 0
+    for p in range(nm):
+        i = movers[p]
+        lab = senders[i]
+        share = shares[i]
+        for_room = share < 0.0
+        safe = for_room or wsum[i] == 0  # room or lost supply: a route losses would not flee
+        free = room if for_room else spare
+        best = -1
+        best_tier = -1
+        for j in range(m):
+            r = alive_routes[j]
+            if free[j] <= 0 or not (loss[r] <= threshold if safe else loss[r] < share):
+                continue
+            linked = False
+            for q in range(start[p], start[p + 1]):
+                if mine[q] == r:
+                    linked = True
+                    break
+            if linked:
+                continue
+            tier = 2 * (org[lab] >= 0 and org[r] == org[lab])
+            if not for_room:
+                tier += (modes[i] >> mode[r]) & 1 == 0
+            if tier > best_tier or (tier == best_tier and free[j] > free[best]):
+                best, best_tier = j, tier
+        if best < 0:
+            continue
+        spare[best] -= capacity[lab] * dt
+        room[best] -= capacity[lab] * dt
+        held[lab] = 0.0
+        out_lab[c] = lab
+        out_route[c] = alive_routes[best]
+        c += 1
+        n_room += for_room
+        n_supply += safe and not for_room
+    return out_lab[:c], out_route[:c], n_room, n_supply
+
+
+def plain_reroute(sim, held: np.ndarray) -> tuple:
+    """Re-routing of one step as :func:`adaptation._reroute` did at commit 64de91f (outside
+    the spin-up), on ``held`` (a copy of the held-back shares, changed in place) and with
+    :func:`plain_reroutes`. Returns (new links' sources, targets, and the counts of
+    ``reroutes``, ``reroutes_room``, ``reroutes_traffickers``, ``reroutes_supply``)."""
+    ad, a, topo = sim.p.adaptation, sim.s.actors, sim.topo
+    link_alive, routes_all = sim.s.links.alive, topo.slots("route")
+    st = topo.stages["lab"]
+    labs = routes = np.zeros(0, dtype=np.int64)
+    n_room = 0
+    if st.size and (ad.reroute or ad.reroute_room):
+        labs, routes, n_room, _ = plain_reroutes(
+            st.li, st.dst, st.s_loc, st.senders, link_alive, a.alive, a.kind, a.org, a.mode,
+            a.loss, a.capacity, a.throughput, a.uid, routes_all, KIND["route"], sim.dt,
+            ad.reroute_threshold, ad.reroute_rate,
+            sim.streams.prefix("adaptation.reroute", sim.step), ad.reroute, ad.reroute_room,
+            held, a.spare, ad.reroute_room_threshold, ad.reroute_room_rate,
+            sim.streams.prefix("adaptation.reroute_room", sim.step), KIND["lab"], False,
+            0.0, np.uint64(0))
+    takers = sources = np.zeros(0, dtype=np.int64)
+    n_supply = 0
+    st = topo.stages["route"]
+    if (ad.reroute_traffickers or ad.reroute_supply) and st.size:
+        throughput = a.throughput.copy()
+        np.add.at(throughput, routes, a.capacity[labs] * sim.dt)
+        takers, sources, _, n_supply = plain_reroutes(
+            st.li, st.src, st.d_loc, st.receivers, link_alive, a.alive, a.kind, a.org,
+            a.mode, a.loss, a.capacity, throughput, a.uid, routes_all, KIND["route"], sim.dt,
+            ad.reroute_threshold, ad.reroute_rate,
+            sim.streams.prefix("adaptation.reroute_traffickers", sim.step),
+            ad.reroute_traffickers, False, held, a.spare, 1.0, 0.0, np.uint64(0),
+            KIND["trafficker"], ad.reroute_supply, ad.reroute_supply_rate,
+            sim.streams.prefix("adaptation.reroute_supply", sim.step))
+    return (np.concatenate((labs, sources)), np.concatenate((routes, takers)),
+            labs.size - n_room, n_room, takers.size - n_supply, n_supply)

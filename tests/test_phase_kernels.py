@@ -11,12 +11,19 @@ import numba
 import numpy as np
 import pytest
 
-from adaptation_plain import plain_chosen, plain_closure, plain_moves, plain_recruits
+from adaptation_plain import (
+    plain_chosen,
+    plain_closure,
+    plain_moves,
+    plain_recruits,
+    plain_reroute,
+)
 from fentanet.simulate.binomial import keyed_uniform
 from fentanet.simulate.loop import Sim
 from fentanet.simulate.phases import adaptation, enforcement
 from fentanet.simulate.run import build_network, prepare
 from fentanet.simulate.state import KIND, LKIND
+from simkit import same
 
 
 @pytest.fixture(scope="module")
@@ -1081,3 +1088,54 @@ def test_adaptation_s_speed_ups_on_us_baseline_steps(monkeypatch):
     want = _csr_by_endpoint(ln.src.astype(np.int64), ln.dst.astype(np.int64), a.n)
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_array_equal(got[1], want[1])
+
+
+REROUTES = ("reroutes", "reroutes_room", "reroutes_traffickers", "reroutes_supply")
+
+
+@pytest.mark.parametrize("case", ["us-baseline", "us-baseline, low thresholds", "toy"])
+def test_reroute_equals_the_plain_kernel_on_real_steps(monkeypatch, case):
+    """Re-routing on real steps (us-baseline; us-baseline with thresholds low enough that
+    hundreds of labs and traffickers move a step; the toy with every intervention and the
+    air routes screened hard) appends the links, leaves the held-back shares and the
+    routes' throughput, and counts as the kernel of commit 64de91f did."""
+    from fentanet.scenarios import load
+    from fentanet.simulate.params import INTERVENTION_KINDS
+
+    years, iv, sc = 0.5, None, load(case.split(",")[0])
+    if case.endswith("thresholds"):
+        sc = sc.override({"params.adaptation.reroute_threshold": 0.02,
+                          "params.adaptation.reroute_rate": 1e4,
+                          "params.adaptation.reroute_room_threshold": 0.01,
+                          "params.adaptation.reroute_room_rate": 1e4})
+        years = 5 / 52
+    if case == "toy":
+        years = 2.0
+        iv = [{"kind": k, "start": 0.1, "intensity": 1.0} for k in INTERVENTION_KINDS]
+        iv.append({"kind": "border_security", "modes": ["air"], "start": 0.25,
+                   "intensity": 20.0})
+    sc = prepare(sc, years=years, interventions=iv)
+    sim = Sim(sc, build_network(sc), 2)
+    reroute, moved = adaptation._reroute, []
+
+    def checked(sim, warmup=False):
+        a, ln = sim.s.actors, sim.s.links
+        if warmup:
+            return reroute(sim, warmup)
+        held, throughput, m = a.held.copy(), a.throughput.copy(), ln.n
+        src, dst, *counts = plain_reroute(sim, held)
+        reroute(sim)
+        np.testing.assert_array_equal(ln.src[m:], src)
+        np.testing.assert_array_equal(ln.dst[m:], dst)
+        assert ln.n - m == src.size
+        same(a.held, held)
+        same(a.throughput, throughput)
+        assert [sim.now[c] for c in REROUTES] == counts
+        moved.append(counts)
+
+    monkeypatch.setattr(adaptation, "_reroute", checked)
+    sim.run()
+    got = np.array(moved).sum(axis=0)
+    assert len(moved) == sim.n_steps and got[0] + got[1] > 0 and got[2] + got[3] > 0
+    if case.endswith("thresholds"):
+        assert got.min() > 0 and got[0] + got[1] > 300 and got[2] > 300

@@ -1063,26 +1063,30 @@ def _reroutes(li, dst, s_loc, senders, link_alive, alive, kind, org, mode, loss,
     wsum = np.zeros(n)
     lsum = np.zeros(n)
     modes = np.zeros(n, dtype=np.int64)  # bit per mode of the lab's routes
-    on = np.empty(li.size, dtype=np.bool_)
     for k in range(li.size):
         r = dst[k]
-        on[k] = link_alive[li[k]] and kind[r] == route_kind and alive[r]
-        if on[k]:
+        if link_alive[li[k]] and kind[r] == route_kind and alive[r]:
             i = s_loc[k]
             wsum[i] += capacity[r]
             lsum[i] += capacity[r] * loss[r]
             modes[i] |= np.int64(1) << mode[r]
     # the labs that move this step (over a threshold, and its keyed uniform below the
-    # hazard's probability), in slot order: in most steps none, and then nothing else
+    # hazard's probability), in slot order: in most steps none, and then nothing else. A
+    # lab's slot, kind and flags are read only where a motive holds (the same draws: each
+    # uniform is keyed, and a lab none of the motives moves draws none)
     movers = np.empty(n, dtype=np.int64)
     shares = np.empty(n)  # losses: the lab's loss share; lost supply: 1 (unused); room: -1
     nm = 0
     for i in range(n):
+        w = wsum[i]
+        if not (by_room or (by_loss and w > 0 and lsum[i] / w > threshold) or (
+                by_supply and w == 0)):
+            continue
         lab = senders[i]
         if not alive[lab] or kind[lab] != mover_kind:
             continue
-        if by_loss and wsum[i] > 0:
-            share = lsum[i] / wsum[i]
+        if by_loss and w > 0:
+            share = lsum[i] / w
             if share > threshold:
                 p = -np.expm1(-rate * (share - threshold) * dt)
                 if keyed_uniform(np.uint64(uid[lab]), prefix) < p:
@@ -1090,7 +1094,7 @@ def _reroutes(li, dst, s_loc, senders, link_alive, alive, kind, org, mode, loss,
                     shares[i] = share
                     nm += 1
                     continue
-        if by_supply and wsum[i] == 0:  # fed by routes (a sender of the stage), none left
+        if by_supply and w == 0:  # fed by routes (a sender of the stage), none left
             if keyed_uniform(np.uint64(uid[lab]), supply_prefix) < -np.expm1(
                     -supply_rate * dt):
                 movers[nm] = i
@@ -1106,26 +1110,11 @@ def _reroutes(li, dst, s_loc, senders, link_alive, alive, kind, org, mode, loss,
     if nm == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0, 0
     movers = movers[:nm][np.argsort(senders[movers[:nm]], kind="mergesort")]
-    # the routes each mover is linked to, grouped by mover (a counting pass over the links:
-    # movers are few, and a sort of every link each step cost more than the rest)
-    at = np.full(n, -1, dtype=np.int64)
-    for p in range(nm):
-        at[movers[p]] = p
-    start = np.zeros(nm + 1, dtype=np.int64)
-    for k in range(li.size):
-        if on[k] and at[s_loc[k]] >= 0:
-            start[at[s_loc[k]] + 1] += 1
-    for p in range(nm):
-        start[p + 1] += start[p]
-    mine = np.empty(start[nm], dtype=np.int64)
-    fill = start[:nm].copy()
-    for k in range(li.size):
-        if on[k] and at[s_loc[k]] >= 0:
-            p = at[s_loc[k]]
-            mine[fill[p]] = dst[k]
-            fill[p] += 1
     alive_routes = _alive_of(routes, alive)
     m = alive_routes.size
+    start, mine = _linked(movers, n, li, dst, s_loc, link_alive, kind, route_kind, alive,
+                          alive_routes)
+    linked = np.zeros(m, dtype=np.bool_)
     spare = np.empty(m)  # own room (losses) and room as pass-through (room)
     room = np.empty(m)
     for j in range(m):
@@ -1143,24 +1132,10 @@ def _reroutes(li, dst, s_loc, senders, link_alive, alive, kind, org, mode, loss,
         for_room = share < 0.0
         safe = for_room or wsum[i] == 0  # room or lost supply: a route losses would not flee
         free = room if for_room else spare
-        best = -1
-        best_tier = -1
-        for j in range(m):
-            r = alive_routes[j]
-            if free[j] <= 0 or not (loss[r] <= threshold if safe else loss[r] < share):
-                continue
-            linked = False
-            for q in range(start[p], start[p + 1]):
-                if mine[q] == r:
-                    linked = True
-                    break
-            if linked:
-                continue
-            tier = 2 * (org[lab] >= 0 and org[r] == org[lab])
-            if not for_room:
-                tier += (modes[i] >> mode[r]) & 1 == 0
-            if tier > best_tier or (tier == best_tier and free[j] > free[best]):
-                best, best_tier = j, tier
+        linked[mine[start[p]:start[p + 1]]] = True
+        best = _best_route(alive_routes, free, linked, loss, org, mode, org[lab], modes[i],
+                           safe, for_room, threshold, share)
+        linked[mine[start[p]:start[p + 1]]] = False
         if best < 0:
             continue
         spare[best] -= capacity[lab] * dt
@@ -1172,6 +1147,69 @@ def _reroutes(li, dst, s_loc, senders, link_alive, alive, kind, org, mode, loss,
         n_room += for_room
         n_supply += safe and not for_room
     return out_lab[:c], out_route[:c], n_room, n_supply
+
+
+@numba.njit(cache=True)
+def _linked(movers, n, li, dst, s_loc, link_alive, kind, route_kind, alive, alive_routes):
+    """The alive routes each mover (``movers``: local numbers) is linked to by an alive
+    link, as indices into ``alive_routes`` (ascending), grouped by mover (``start``: each
+    group's start): one pass over the links that looks at a link's ends only where its
+    sender moves, then a counting sort of those few. Returns (start, indices)."""
+    nm = movers.size
+    at = np.full(n, -1, dtype=np.int64)
+    for p in range(nm):
+        at[movers[p]] = p
+    who = np.empty(li.size, dtype=np.int64)
+    where = np.empty(li.size, dtype=np.int64)
+    c = 0
+    for k in range(li.size):
+        p = at[s_loc[k]]
+        if p >= 0:
+            r = dst[k]
+            if link_alive[li[k]] and kind[r] == route_kind and alive[r]:
+                j = np.searchsorted(alive_routes, r)
+                if j < alive_routes.size and alive_routes[j] == r:
+                    who[c] = p
+                    where[c] = j
+                    c += 1
+    start = np.zeros(nm + 1, dtype=np.int64)
+    for q in range(c):
+        start[who[q] + 1] += 1
+    for p in range(nm):
+        start[p + 1] += start[p]
+    fill = start[:nm].copy()
+    out = np.empty(c, dtype=np.int64)
+    for q in range(c):
+        out[fill[who[q]]] = where[q]
+        fill[who[q]] += 1
+    return start, out
+
+
+@numba.njit(cache=True)
+def _best_route(alive_routes, free, linked, loss, org, mode, own_org, own_modes, safe,
+                for_room, threshold, share):
+    """The index (into ``alive_routes``) of a mover's new route, -1 if none (module
+    docstring): not ``linked``, with room (``free``) and a loss share at most ``threshold``
+    (``safe``) or below ``share``; the highest tier (its organization's: 2; a mode it lacks,
+    unless ``for_room``: 1), then the most room, then the first. A route's test and its
+    comparison with the best so far are selects, not branches (half the routes pass the
+    loss test, unpredictably)."""
+    best = -1
+    best_tier = -1
+    best_free = 0.0
+    for j in range(alive_routes.size):
+        r = alive_routes[j]
+        f = free[j]
+        lr = loss[r]
+        ok = (not f <= 0) & (not linked[j]) & ((lr <= threshold) if safe else (lr < share))
+        tier = 2 * ((own_org >= 0) & (org[r] == own_org))
+        if not for_room:
+            tier += (own_modes >> mode[r]) & 1 == 0
+        better = ok & ((tier > best_tier) | ((tier == best_tier) & (f > best_free)))
+        best = j if better else best
+        best_tier = tier if better else best_tier
+        best_free = f if better else best_free
+    return best
 
 
 @numba.njit(cache=True)
