@@ -106,6 +106,17 @@ def test_integer_prefix_equals_the_numpy_prefix():
                 assert s.prefix(stream, step) == s._prefix(stream, step)
 
 
+def test_a_kernel_s_step_prefix_equals_the_stream_s_prefix():
+    from fentanet.simulate.binomial import step_prefix
+
+    for seed in (0, 1, 2**63 - 1):
+        s = Streams(seed)
+        for stream in ("adaptation.reroute", "shipping", ""):
+            for step in (0, 1, 519, 2**40, 2**63 - 1):
+                got = step_prefix(s.key(stream), step)
+                assert got == s.prefix(stream, step)
+
+
 def _many(u, n, p):
     from fentanet.simulate.binomial import binom_inv_many
 

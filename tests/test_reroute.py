@@ -386,6 +386,22 @@ def test_the_held_back_share_counts_room_refused_not_cash():
     assert (shipped > 0).all() and (held[-1] > 0.3).all()
 
 
+def _traffickers(sim, labs, routes):
+    """The traffickers' pass of the step (:func:`adaptation._reroute_traffickers`, by the
+    run's parameters) after the labs' new links ``labs`` to ``routes``: (traffickers,
+    routes, how many moved for lost supply)."""
+    ad, a, st = sim.p.adaptation, sim.s.actors, sim.topo.stages["route"]
+    if not st.size:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0
+    return adaptation._reroute_traffickers(
+        st.li, st.src, st.d_loc, st.receivers, sim.s.links.alive, a.alive, a.kind, a.org,
+        a.mode, a.loss, a.capacity, a.throughput, a.uid, a.held, a.spare,
+        sim.topo.slots("route"), sim.dt, ad.reroute_traffickers, ad.reroute_supply,
+        ad.reroute_threshold, ad.reroute_rate, ad.reroute_supply_rate,
+        sim.streams.prefix("adaptation.reroute_traffickers", sim.step),
+        sim.streams.prefix("adaptation.reroute_supply", sim.step), labs, routes)
+
+
 def test_traffickers_reroute_by_the_labs_rule_by_hand():
     """trf-00 is fed by organization 0's air route alone, which loses 0.6 of its recent
     shipments: it links from its organization's land or postal route (another mode), the
@@ -411,7 +427,7 @@ def test_traffickers_reroute_by_the_labs_rule_by_hand():
     spare = a.capacity * sim.dt - a.throughput
     first, other = postal, land
     none = np.zeros(0, dtype=np.int64)
-    takers, sources, _ = adaptation._reroute_traffickers(sim, none, none)
+    takers, sources, _ = _traffickers(sim, none, none)
     assert (takers.tolist(), sources.tolist()) == ([slot["trf-00"]], [first])
     # a lab's claim of this step on that route (its capacity * dt) leaving it less spare
     # room than the other: the other; leaving it more: the same
@@ -420,14 +436,12 @@ def test_traffickers_reroute_by_the_labs_rule_by_hand():
     carried = a.throughput.copy()
     for claim, chosen in ((1.01 * gap, other), (0.99 * gap, first)):
         a.capacity[lab] = claim / sim.dt
-        takers, sources, _ = adaptation._reroute_traffickers(sim, np.array([lab]),
-                                                             np.array([first]))
+        takers, sources, _ = _traffickers(sim, np.array([lab]), np.array([first]))
         assert (takers.tolist(), sources.tolist()) == ([slot["trf-00"]], [chosen])
         assert a.throughput.tobytes() == carried.tobytes()  # the claim counted, then undone
     # two claims on one route add up (0.51 of the gap each): the other
     a.capacity[lab] = 0.51 * gap / sim.dt
-    _, sources, _ = adaptation._reroute_traffickers(sim, np.array([lab, lab]),
-                                                    np.array([first, first]))
+    _, sources, _ = _traffickers(sim, np.array([lab, lab]), np.array([first, first]))
     assert sources.tolist() == [other] and a.throughput.tobytes() == carried.tobytes()
     a.capacity[lab] = 60.0
     # appended as a route's ships link and counted in the step's row; in the next step
@@ -445,7 +459,7 @@ def test_traffickers_reroute_by_the_labs_rule_by_hand():
     sim.topo.sync(sim.s)
     a.loss[:] = 0.0
     a.loss[air] = 0.6
-    assert adaptation._reroute_traffickers(sim, none, none)[0].size == 0
+    assert _traffickers(sim, none, none)[0].size == 0
 
 
 def test_the_traffickers_rule_off_and_at_a_threshold_never_reached_are_the_same_run():
@@ -490,10 +504,10 @@ def test_only_traffickers_reroute_not_other_receivers_of_routes():
     kinds = set(a.kind[sim.topo.stages["route"].receivers].tolist())
     assert kinds == {ROUTE, KIND["trafficker"], KIND["dealer"]}
     none = np.zeros(0, dtype=np.int64)
-    takers, _, _ = adaptation._reroute_traffickers(sim, none, none)
+    takers, _, _ = _traffickers(sim, none, none)
     assert takers.size == 0
     a.loss[slot["rte-00"]] = 0.6  # trf-00 and trf-01 now lose 0.4: they move, only they
-    takers, sources, _ = adaptation._reroute_traffickers(sim, none, none)
+    takers, sources, _ = _traffickers(sim, none, none)
     assert sorted(takers.tolist()) == [slot["trf-00"], slot["trf-01"]]
     assert (a.kind[sources] == ROUTE).all() and not set(sources) & set(takers)
 
@@ -543,39 +557,38 @@ def test_a_trafficker_whose_routes_are_gone_links_from_a_route_with_room():
     sim, slot = _stranded_sim()
     a = sim.s.actors
     none = np.zeros(0, dtype=np.int64)
-    assert adaptation._reroute_traffickers(sim, none, none)[0].size == 0  # all fed
+    assert _traffickers(sim, none, none)[0].size == 0  # all fed
     a.alive[slot["rte-00"]] = False
-    takers, sources, n_supply = adaptation._reroute_traffickers(sim, none, none)
+    takers, sources, n_supply = _traffickers(sim, none, none)
     assert (takers.tolist(), sources.tolist(), n_supply) == ([slot["trf-00"]],
                                                             [slot["rte-02"]], 1)
     # a lab that re-routed to rte-02 in the step took more than the 0.3 of room it led by
     lab = slot["lab-10"]
     a.capacity[lab] = 0.31 * a.capacity[slot["rte-02"]]
-    takers, sources, _ = adaptation._reroute_traffickers(sim, np.array([lab]),
-                                                         np.array([slot["rte-02"]]))
+    takers, sources, _ = _traffickers(sim, np.array([lab]), np.array([slot["rte-02"]]))
     assert sources.tolist() == [slot["rte-01"]]
     a.capacity[lab] = 60.0
     # a route that loses more than reroute_threshold (0.2) is no candidate (the loss
     # motive would leave it); at the threshold it is
     a.loss[slot["rte-02"]] = 0.21
-    assert adaptation._reroute_traffickers(sim, none, none)[1].tolist() == [slot["rte-01"]]
+    assert _traffickers(sim, none, none)[1].tolist() == [slot["rte-01"]]
     a.loss[slot["rte-02"]] = 0.2
-    assert adaptation._reroute_traffickers(sim, none, none)[1].tolist() == [slot["rte-02"]]
+    assert _traffickers(sim, none, none)[1].tolist() == [slot["rte-02"]]
     # its organization's routes gone or full: organization 1's, the most room, lowest slot
     a.alive[slot["rte-02"]] = False
     a.throughput[slot["rte-01"]] = a.capacity[slot["rte-01"]] * sim.dt
     a.throughput[slot["rte-12"]] = 0.1
     assert slot["rte-10"] < slot["rte-11"]
-    takers, sources, _ = adaptation._reroute_traffickers(sim, none, none)
+    takers, sources, _ = _traffickers(sim, none, none)
     assert (takers.tolist(), sources.tolist()) == ([slot["trf-00"]], [slot["rte-10"]])
     # trf-01 loses its last organization route too: it moves as well, in slot order
     a.alive[slot["rte-01"]] = False
-    takers, sources, n_supply = adaptation._reroute_traffickers(sim, none, none)
+    takers, sources, n_supply = _traffickers(sim, none, none)
     assert takers.tolist() == sorted([slot["trf-00"], slot["trf-01"]]) and n_supply == 2
     assert set(sources.tolist()) == {slot["rte-10"], slot["rte-11"]}
     # off: nobody moves
     _set_adaptation(sim, reroute_supply=False)
-    assert adaptation._reroute_traffickers(sim, none, none)[0].size == 0
+    assert _traffickers(sim, none, none)[0].size == 0
 
 
 def test_the_new_supply_link_is_appended_counted_and_carries():
@@ -620,7 +633,7 @@ def test_the_supply_hazard_is_its_rate_per_year_in_its_own_stream():
     none = np.zeros(0, dtype=np.int64)
     for rate, moves in ((at * 0.99, False), (at * 1.01, True)):
         _set_adaptation(sim, reroute_supply_rate=rate)
-        takers = adaptation._reroute_traffickers(sim, none, none)[0]
+        takers = _traffickers(sim, none, none)[0]
         assert (takers.tolist() == [slot["trf-00"]]) is moves
 
 

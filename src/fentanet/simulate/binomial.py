@@ -59,6 +59,17 @@ def keyed_uniform(key, prefix) -> float:
     return (float(z >> np.uint64(11)) + 0.5) * _INV53
 
 
+@numba.njit(cache=True, inline="always")
+def step_prefix(key, step) -> np.uint64:
+    """:meth:`fentanet.simulate.rng.Streams.prefix` of a step from the stream's ``key``
+    (:meth:`~fentanet.simulate.rng.Streams.key`), bit-identical: ``splitmix64(key ^
+    step)`` (``step`` at least 0)."""
+    z = (key ^ np.uint64(step)) + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
 @numba.njit(cache=True)
 def _keyed_uniforms(keys, prefix, out):
     for i in range(keys.shape[0]):

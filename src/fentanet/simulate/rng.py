@@ -83,6 +83,12 @@ class Streams:
             h = self._streams[stream] = _mix_int(int(self._base) ^ stream_id(stream))
         return h
 
+    def key(self, stream: str) -> np.uint64:
+        """The stream's 64-bit key: :meth:`prefix` of a step is SplitMix64 of ``key ^ step``
+        (:func:`fentanet.simulate.binomial.step_prefix`, for a kernel that makes the
+        prefixes of a step itself)."""
+        return np.uint64(self._stream(stream))
+
     def prefix(self, stream: str, step: int) -> np.uint64:
         """The 64-bit prefix of (seed, stream, step): ``bits`` is ``mix(key ^ prefix)``.
 

@@ -59,7 +59,7 @@ import numpy as np
 
 from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
 from fentanet.simulate import kernels
-from fentanet.simulate.binomial import keyed_uniform
+from fentanet.simulate.binomial import keyed_uniform, step_prefix
 from fentanet.simulate.phases import enforcement
 from fentanet.simulate.state import KIND, LKIND, PREFIX, ROLE, room
 
@@ -68,6 +68,7 @@ MARKETPLACE = KIND["marketplace"]
 _FLOW_KINDS = enforcement._FLOW_KINDS  # the kinds of a marketplace's listings
 _PREFIX_OF = {v: PREFIX[k] for k, v in KIND.items()}  # label prefix by kind code
 LEADER, LIEUTENANT, MEMBER = ROLE["leader"], ROLE["lieutenant"], ROLE["member"]
+LAB, ROUTE, TRAFFICKER = KIND["lab"], KIND["route"], KIND["trafficker"]
 
 
 def run(sim) -> None:
@@ -968,68 +969,93 @@ def warmup(sim) -> None:
 
 
 def _reroute(sim, warmup: bool = False):
-    """Re-routing (module docstring): the new ``ships`` links, appended as entrants' are
-    (taken into the stages by the next step's topology sync). In the spin-up
-    (``warmup``) the room motive alone: the status quo's labs find the room they lack
-    before time 0, and its losses are base inspection's, which the loss motive does not
-    answer there (it did not run in the spin-up before the room motive existed)."""
-    ad, st = sim.p.adaptation, sim.topo.stages["lab"]
-    a = sim.s.actors
-    by_loss, by_room = ad.reroute and not warmup, ad.reroute_room
-    labs = routes = _NO_SLOTS
-    n_room = 0
-    if st.size and (by_loss or by_room):
-        labs, routes, n_room, _ = _reroutes(
-            st.li, st.dst, st.s_loc, st.senders, sim.s.links.alive, a.alive, a.kind, a.org,
-            a.mode, a.loss, a.capacity, a.throughput, a.uid, sim.topo.slots("route"),
-            KIND["route"], sim.dt, ad.reroute_threshold, ad.reroute_rate,
-            sim.streams.prefix("adaptation.reroute", sim.step), by_loss, by_room, a.held,
-            a.spare, ad.reroute_room_threshold, ad.reroute_room_rate,
-            sim.streams.prefix("adaptation.reroute_room", sim.step), KIND["lab"],
-            False, 0.0, np.uint64(0))  # a lab without routes is held back: the room motive
-    takers, sources, n_supply = _reroute_traffickers(sim, labs, routes) if (
-        (ad.reroute_traffickers or ad.reroute_supply) and not warmup) else (
-        _NO_SLOTS, _NO_SLOTS, 0)
-    if labs.size or takers.size:  # one append: the labs' links, then the traffickers'
-        add_links(sim, np.concatenate((labs, sources)), np.concatenate((routes, takers)),
-                  "ships")
-    sim.now["reroutes"] = float(labs.size - n_room)
-    sim.now["reroutes_room"] = float(n_room)
-    sim.now["reroutes_traffickers"] = float(takers.size - n_supply)
-    sim.now["reroutes_supply"] = float(n_supply)
+    """Re-routing (module docstring), the labs' and the traffickers' in one compiled call
+    (:func:`_reroute_all`): the new ``ships`` links, appended as entrants' are (taken into
+    the stages by the next step's topology sync). In the spin-up (``warmup``) the room
+    motive alone: the status quo's labs find the room they lack before time 0, and its
+    losses are base inspection's, which the loss motive does not answer there (it did not
+    run in the spin-up before the room motive existed)."""
+    ad, topo = sim.p.adaptation, sim.topo
+    a, lab, rt = sim.s.actors, topo.stages["lab"], topo.stages["route"]
+    keys = sim.__dict__.get("_reroute_keys")
+    if keys is None:
+        keys = sim._reroute_keys = np.array([sim.streams.key(k) for k in _REROUTE_STREAMS])
+    src, dst, counts = _reroute_all(
+        lab.li, lab.dst, lab.s_loc, lab.senders, rt.li, rt.src, rt.d_loc, rt.receivers,
+        sim.s.links.alive, a.alive, a.kind, a.org, a.mode, a.loss, a.capacity, a.throughput,
+        a.uid, a.held, a.spare, topo.slots("route"), sim.dt, ad.reroute and not warmup,
+        ad.reroute_room, ad.reroute_traffickers and not warmup,
+        ad.reroute_supply and not warmup, ad.reroute_threshold, ad.reroute_rate,
+        ad.reroute_room_threshold, ad.reroute_room_rate, ad.reroute_supply_rate, keys,
+        sim.step)
+    if src.size:  # one append: the labs' links, then the traffickers'
+        add_links(sim, src, dst, "ships")
+    now = sim.now
+    for col, x in zip(_REROUTE_COLUMNS, counts, strict=True):
+        now[col] = float(x)
 
 
-def _reroute_traffickers(sim, labs, routes):
+_REROUTE_STREAMS = ("adaptation.reroute", "adaptation.reroute_room",
+                    "adaptation.reroute_traffickers", "adaptation.reroute_supply")
+_REROUTE_COLUMNS = ("reroutes", "reroutes_room", "reroutes_traffickers", "reroutes_supply")
+
+
+@numba.njit(cache=True)
+def _reroute_all(l_li, l_dst, l_loc, l_senders, r_li, r_src, r_loc, r_receivers,
+                 link_alive, alive, kind, org, mode, loss, capacity, throughput, uid, held,
+                 spare, routes, dt, lab_loss, lab_room, by_loss, by_supply, threshold, rate,
+                 room_threshold, room_rate, supply_rate, keys, step):
+    """Re-routing of a step: the labs' (:func:`_reroutes` over the lab stage ``l_*``, by
+    losses and room), then the traffickers' (:func:`_reroute_traffickers` over the route
+    stage ``r_*``, by losses and lost supply), each only when on and its stage has links;
+    the prefixes of the streams' ``keys`` (reroute, reroute_room, reroute_traffickers,
+    reroute_supply) at ``step``. Returns (the new links' sources and targets, the labs'
+    then the traffickers', and the counts of moves for losses and room by labs, for
+    losses and lost supply by traffickers)."""
+    labs = lab_routes = takers = sources = np.zeros(0, dtype=np.int64)
+    n_room = n_supply = 0
+    if l_li.size and (lab_loss or lab_room):  # a lab without routes is held back: room
+        labs, lab_routes, n_room, _ = _reroutes(
+            l_li, l_dst, l_loc, l_senders, link_alive, alive, kind, org, mode, loss,
+            capacity, throughput, uid, routes, ROUTE, dt, threshold, rate,
+            step_prefix(keys[0], step), lab_loss, lab_room, held, spare, room_threshold,
+            room_rate, step_prefix(keys[1], step), LAB, False, 0.0, np.uint64(0))
+    if r_li.size and (by_loss or by_supply):
+        takers, sources, n_supply = _reroute_traffickers(
+            r_li, r_src, r_loc, r_receivers, link_alive, alive, kind, org, mode, loss,
+            capacity, throughput, uid, held, spare, routes, dt, by_loss, by_supply,
+            threshold, rate, supply_rate, step_prefix(keys[2], step),
+            step_prefix(keys[3], step), labs, lab_routes)
+    return (np.concatenate((labs, sources)), np.concatenate((lab_routes, takers)),
+            (labs.size - n_room, n_room, takers.size - n_supply, n_supply))
+
+
+@numba.njit(cache=True)
+def _reroute_traffickers(li, src, d_loc, receivers, link_alive, alive, kind, org, mode, loss,
+                         capacity, throughput, uid, held, spare, routes, dt, by_loss,
+                         by_supply, threshold, rate, supply_rate, prefix, supply_prefix,
+                         labs, lab_routes):
     """Traffickers' re-routing (module docstring): the traffickers that link from a new
     route this step, and those routes, by the lab's loss rule (:func:`_reroutes` over the
-    route stage's links, seen from their receiving end: other receivers of routes, which
-    a network file may have, such as dealers or routes, do not move), and, for lost supply,
-    the traffickers fed by routes that have no alive route left (the receivers of the
-    route stage, whose links are kept when their routes die: a trafficker fed only by
-    other traffickers is none of them), after the labs' new links of the step (``labs`` to
-    ``routes``) took their capacity * dt off the routes' spare room. Returns (traffickers,
-    routes, how many moved for lost supply), the traffickers in slot order."""
-    ad, st = sim.p.adaptation, sim.topo.stages["route"]
-    a = sim.s.actors
-    if not st.size:
-        return _NO_SLOTS, _NO_SLOTS, 0
-    # the room the labs took counts as carried: added to the routes' throughput for the
-    # call and their own values put back after (not a copy of every actor's column; the
-    # kernel reads the throughput of routes only)
-    kept = a.throughput[routes]
-    np.add.at(a.throughput, routes, a.capacity[labs] * sim.dt)
-    try:
-        takers, sources, _, n_supply = _reroutes(
-            st.li, st.src, st.d_loc, st.receivers, sim.s.links.alive, a.alive, a.kind, a.org,
-            a.mode, a.loss, a.capacity, a.throughput, a.uid, sim.topo.slots("route"),
-            KIND["route"], sim.dt, ad.reroute_threshold, ad.reroute_rate,
-            sim.streams.prefix("adaptation.reroute_traffickers", sim.step),
-            ad.reroute_traffickers, False,  # the room motive off: shipping keeps no
-            a.held, a.spare, 1.0, 0.0, np.uint64(0),  # held-back share of a trafficker
-            KIND["trafficker"], ad.reroute_supply, ad.reroute_supply_rate,
-            sim.streams.prefix("adaptation.reroute_supply", sim.step))
-    finally:
-        a.throughput[routes] = kept
+    route stage's links ``li``, ``src``, ``d_loc``, ``receivers``, seen from their
+    receiving end: other receivers of routes, which a network file may have, such as
+    dealers or routes, do not move), and, for lost supply, the traffickers fed by routes
+    that have no alive route left (the receivers of the route stage, whose links are kept
+    when their routes die: a trafficker fed only by other traffickers is none of them),
+    after the labs' new links of the step (``labs`` to ``lab_routes``) took their capacity
+    * dt off the routes' spare room: added to the routes' throughput in turn (as
+    ``np.add.at``) for the call, and their own values put back after. Returns
+    (traffickers, routes, how many moved for lost supply), the traffickers in slot
+    order."""
+    kept = throughput[lab_routes]
+    for j in range(labs.size):
+        throughput[lab_routes[j]] += capacity[labs[j]] * dt
+    takers, sources, _, n_supply = _reroutes(
+        li, src, d_loc, receivers, link_alive, alive, kind, org, mode, loss, capacity,
+        throughput, uid, routes, ROUTE, dt, threshold, rate, prefix, by_loss, False,
+        held, spare, 1.0, 0.0, np.uint64(0),  # the room motive off: shipping keeps no
+        TRAFFICKER, by_supply, supply_rate, supply_prefix)  # held-back share of a trafficker
+    throughput[lab_routes] = kept
     return takers, sources, n_supply
 
 
