@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from fentanet.simulate.loop import Sim
-from fentanet.simulate.phases import enforcement, market, procurement, shipping
+from fentanet.simulate.phases import enforcement, market, population, procurement, shipping
 from fentanet.simulate.run import build_network, prepare
 
 
@@ -32,6 +32,25 @@ def test_refused_shares_follow_the_precursor_control_effort(sim):
         assert got[0] == float(1.0 - 0.5 * np.exp(-p.screening_gain * 3.0))
     finally:
         sim.p = old
+
+
+def test_diversion_factor_follows_take_back_oversight_and_parameters(sim):
+    e, ph = sim.efforts, sim.p.public_health
+    old = (e.takeback, e.oversight)
+    try:
+        for tb, ov in ((0.0, 0.0), (0.0, 0.0), (0.5, 0.0), (0.5, 2.0), (1.0, 2.0), (0.0, 0.0)):
+            e.takeback, e.oversight = tb, ov
+            want = (1.0 - ph.takeback_effect * tb) * np.exp(-ph.oversight_effect * ov)
+            assert population._diversion_factor(sim) == max(want, 0.0)
+        # other public-health parameters: made again
+        p = sim.p
+        sim.p = p.model_copy(update={"public_health": ph.model_copy(update={
+            "takeback_effect": 0.9, "oversight_effect": 0.1})})
+        e.takeback, e.oversight = 0.5, 2.0
+        assert population._diversion_factor(sim) == (1.0 - 0.45) * np.exp(-0.2)
+    finally:
+        sim.p = p
+        e.takeback, e.oversight = old
 
 
 def test_market_constants_follow_demand_and_parameters(sim):

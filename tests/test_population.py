@@ -24,6 +24,7 @@ from fentanet.simulate.population import (
     run_population,
     steady_state,
     step_population,
+    step_totals,
 )
 from fentanet.simulate.rng import Streams
 
@@ -461,6 +462,45 @@ def test_bad_markets_and_inputs_name_the_field():
             step_population(state, p, bad, Streams(0), 0, WEEK)
     with pytest.raises(InputError, match="dt"):
         step_population(state, p, PopulationInputs(), Streams(0), 0, 0.0)
+
+
+def test_step_totals_is_step_population_with_the_phase_s_inputs():
+    """The phase's entry: six arrays per market and five efforts give the flows, their
+    sums and the states step_population gives (bit for bit); bad inputs raise its errors."""
+    rng = np.random.default_rng(11)
+    m = 50
+    p = PopulationParams()
+    pop = np.round(10 ** rng.uniform(0, 5, m))
+    states = [init_population(markets(*pop), p) for _ in range(2)]
+    for step in range(20):
+        arrays = (rng.random(m), rng.uniform(0.5, 3, m), rng.uniform(0.5, 3, m),
+                  rng.random(m) * (step % 3 == 0), rng.random(m),
+                  np.floor(rng.exponential(20, m) * (rng.random(m) < 0.3)))
+        efforts = (0.1 * (step % 2), 0.0, step / 20, 0.3, 1.0)
+        x = PopulationInputs(**dict(zip(("availability", "price_index", "potency",
+                                         "potency_volatility", "diversion", "released",
+                                         "education", "prevention", "treatment", "naloxone",
+                                         "scam_awareness"), (*arrays, *efforts), strict=True)))
+        want = step_population(states[0], p, x, Streams(4), step, WEEK)
+        totals = np.full(len(FLOWS), 7, dtype=np.int64)
+        out = step_totals(states[1], p, arrays, efforts, Streams(4), step, WEEK, totals)
+        for k, name in enumerate(FLOWS):
+            np.testing.assert_array_equal(out[:, k], want[name])
+        np.testing.assert_array_equal(totals, 7 + out.sum(axis=0))
+        pd.testing.assert_frame_equal(states[0].to_frame(), states[1].to_frame())
+    ok = (np.ones(m), np.ones(m), np.ones(m), np.zeros(m), np.ones(m), np.zeros(m))
+    for i, bad, field in ((2, np.full(m, np.nan), "potency"), (0, np.ones(m + 1), "availability"),
+                          (5, np.full(m, -1.0), "released")):
+        arrays = (*ok[:i], bad, *ok[i + 1:])
+        with pytest.raises(InputError, match=f"inputs.{field}"):
+            step_totals(states[0], p, arrays, (0.0,) * 5, Streams(0), 0, WEEK,
+                        np.zeros(len(FLOWS), dtype=np.int64))
+    with pytest.raises(InputError, match=r"inputs\.naloxone"):
+        step_totals(states[0], p, ok, (0.0, 0.0, 0.0, 1.5, 0.0), Streams(0), 0, WEEK,
+                    np.zeros(len(FLOWS), dtype=np.int64))
+    with pytest.raises(InputError, match="dt"):
+        step_totals(states[0], p, ok, (0.0,) * 5, Streams(0), 0, 0.0,
+                    np.zeros(len(FLOWS), dtype=np.int64))
 
 
 def test_every_parameter_is_documented():

@@ -820,10 +820,81 @@ def _step_array(
     """:func:`step_population` returning the flows as one (markets, len(FLOWS)) array;
     each flow's sum over the markets is added to ``totals`` (int64, ``len(FLOWS)``) when
     given."""
+    _check_dt(dt)
+    return _step_matrix(state, params, inputs.matrix(state.n_markets), streams, step, dt,
+                        totals)
+
+
+def step_totals(
+    state: PopulationState,
+    params: PopulationParams,
+    per_market: tuple[np.ndarray, ...],
+    efforts: tuple[float, ...],
+    streams: Streams,
+    step: int,
+    dt: float,
+    totals: np.ndarray,
+) -> np.ndarray:
+    """:func:`_step_array` with the inputs as the simulation's population phase has them:
+    ``per_market`` the first six of :data:`INPUT_NAMES` (availability to released, float
+    arrays of one value per market), ``efforts`` the five levers' (floats).
+
+    The inputs are copied into their matrix and checked in one compiled pass; what
+    :meth:`PopulationInputs.matrix` refuses it refuses with the same error."""
+    _check_dt(dt)
+    m = state.n_markets
+    xt = np.empty((len(INPUT_NAMES), m), dtype=np.float64)
+    x = xt.T
+    if not _fill_inputs(xt, *per_market, *efforts, _UPPER):  # the error naming the input
+        x = PopulationInputs(**dict(zip(INPUT_NAMES, (*per_market, *efforts),
+                                        strict=True))).matrix(m)
+    return _step_matrix(state, params, x, streams, step, dt, totals)
+
+
+@numba.njit(cache=True, inline="always")
+def _fill_row(xt, row, a):
+    """Copy ``a`` into row ``row`` of ``xt``; False when its length is not the row's."""
+    if a.shape[0] != xt.shape[1]:
+        return False
+    for i in range(a.shape[0]):
+        xt[row, i] = a[i]
+    return True
+
+
+@numba.njit(cache=True)
+def _fill_inputs(xt, availability, price_index, potency, potency_volatility, diversion,
+                 released, education, prevention, treatment, naloxone, scam_awareness, upper):
+    """Fill the (inputs, markets) array ``xt`` in :data:`INPUT_NAMES` order, the efforts
+    broadcast over the markets; return whether every input has one value per market and
+    every value is valid (:func:`_inputs_valid`)."""
+    if not (_fill_row(xt, 0, availability) and _fill_row(xt, 1, price_index)
+            and _fill_row(xt, 2, potency) and _fill_row(xt, 3, potency_volatility)
+            and _fill_row(xt, 4, diversion) and _fill_row(xt, 5, released)):
+        return False
+    xt[6, :] = education
+    xt[7, :] = prevention
+    xt[8, :] = treatment
+    xt[9, :] = naloxone
+    xt[10, :] = scam_awareness
+    return _inputs_valid(xt, upper)
+
+
+def _check_dt(dt: float) -> None:
     if not dt > 0 or not math.isfinite(dt):
         raise InputError(f"expected a time step > 0 in years, got {dt}", field="dt")
+
+
+def _step_matrix(
+    state: PopulationState,
+    params: PopulationParams,
+    x: np.ndarray,
+    streams: Streams,
+    step: int,
+    dt: float,
+    totals: np.ndarray | None = None,
+) -> np.ndarray:
+    """:func:`_step_array` with the inputs' validated (markets, inputs) matrix ``x``."""
     m = state.n_markets
-    x = inputs.matrix(m)
     out = np.empty((m, len(FLOWS)), dtype=np.int64)
     if totals is None:
         totals = np.zeros(len(FLOWS), dtype=np.int64)

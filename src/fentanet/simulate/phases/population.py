@@ -17,19 +17,13 @@ import numpy as np
 
 from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
 from fentanet.errors import InputError
+from fentanet.simulate import population as popmod
 
 FLOWS = ("initiations", "overdoses", "fatal", "reversed", "treatment_entries",
          "treatment_exits", "remissions", "relapses", "deaths")
 
 
-def _module():
-    from fentanet.simulate import population as popmod
-
-    return popmod
-
-
 def init(sim) -> None:
-    popmod = _module()
     s = sim.s
     try:
         if hasattr(popmod.PopulationParams, "from_mapping"):
@@ -58,12 +52,22 @@ def diversion(sim) -> np.ndarray:
     """Prescription diversion reaching each market relative to its status quo (1): see
     :func:`_diverted`; take-back and oversight give the factor
     ``(1 - takeback_effect * take_back) * exp(-oversight_effect * oversight)``, at least 0."""
-    s, e = sim.s, sim.efforts
+    s = sim.s
     st = sim.topo.stages["diverts_to"]
-    ph = sim.p.public_health
-    factor = (1.0 - ph.takeback_effect * e.takeback) * np.exp(-ph.oversight_effect * e.oversight)
     return _diverted(st.li, st.src, st.dst, s.links.alive, s.actors.alive, s.links.weight,
-                     s.market_of, s.n_markets, s.diversion0, max(factor, 0.0))
+                     s.market_of, s.n_markets, s.diversion0, _diversion_factor(sim))
+
+
+def _diversion_factor(sim) -> float:
+    """:func:`diversion`'s factor, kept on the run for the last take-back and oversight
+    efforts and public-health parameters."""
+    e, ph = sim.efforts, sim.p.public_health
+    got = sim.__dict__.get("_diversion_factor")
+    if got is None or got[0] != e.takeback or got[1] != e.oversight or got[2] is not ph:
+        factor = ((1.0 - ph.takeback_effect * e.takeback)
+                  * np.exp(-ph.oversight_effect * e.oversight))
+        got = sim._diversion_factor = (e.takeback, e.oversight, ph, max(factor, 0.0))
+    return got[3]
 
 
 @numba.njit(cache=True)
@@ -85,41 +89,63 @@ def _diverted(li, src, dst, link_alive, alive, weight, market_of, n_markets, sta
 
 
 def run(sim) -> None:
-    popmod = _module()
-    s, f, e = sim.s, sim.flows, sim.efforts
-    released = np.rint(sim.releases.pop(sim.step, np.zeros(s.n_markets)))
-    cov = e.coverage  # scalars: the inputs broadcast them over the markets
-    inputs = popmod.PopulationInputs(
-        availability=f["availability"], price_index=s.price,
-        potency=np.asarray(s.potency, dtype=np.float64), potency_volatility=s.volatility,
-        diversion=diversion(sim), released=released, education=float(cov["education"]),
-        prevention=float(cov["prevention"]), treatment=float(cov["treatment"]),
-        naloxone=float(cov["naloxone"]), scam_awareness=float(cov["scam_awareness"]))
+    s, f, cov = sim.s, sim.flows, sim.efforts.coverage
+    released = sim.releases.pop(sim.step, None)
+    released = _no_releases(sim) if released is None else np.rint(released)
+    per_market = (f["availability"], s.price, s.potency, s.volatility, diversion(sim),
+                  released)
+    efforts = (float(cov["education"]), float(cov["prevention"]), float(cov["treatment"]),
+               float(cov["naloxone"]), float(cov["scam_awareness"]))
     # step_population's flows summed over the markets (by the kernel)
     totals = np.zeros(len(popmod.FLOWS), dtype=np.int64)
-    popmod._step_array(sim.pop_state, sim.pop_params, inputs, sim.streams, sim.step, sim.dt,
-                       totals)
+    popmod.step_totals(sim.pop_state, sim.pop_params, per_market, efforts, sim.streams,
+                       sim.step, sim.dt, totals)
     now = sim.now
-    for name, col in _columns(popmod.FLOWS):
-        now[name] = float(totals[col])
-    now["overdose_deaths"] = now.get("fatal", 0.0)
+    names, cols = _columns(popmod.FLOWS)
+    now.update(zip(names, totals[cols].astype(np.float64).tolist(), strict=True))
+    now["overdose_deaths"] = now["fatal"]
     state = sim.pop_state
-    users = using(state).astype(np.float64)
-    sim.users_ratio = users / sim.users0
-    now["people_using"] = float(users.sum())
-    for name, attr in (("people_in_treatment", "treatment"), ("people_in_remission",
-                                                               "remission")):
-        if hasattr(state, attr):
-            now[name] = float(getattr(state, attr).sum())
-    now["released_people"] = float(released.sum())
+    sim.users_ratio = np.empty(s.n_markets)
+    (now["people_using"], now["people_in_treatment"], now["people_in_remission"],
+     now["released_people"]) = _levels(state.using, sim.users0, state.treatment,
+                                       state.remission, released, sim.users_ratio)
 
 
-_COLUMNS: dict[tuple[str, ...], tuple[tuple[str, int], ...]] = {}
+def _no_releases(sim) -> np.ndarray:
+    """No one released this step: zeros per market (kept on the run; only read)."""
+    got = sim.__dict__.get("_no_releases")
+    if got is None or got.size != sim.s.n_markets:
+        got = sim._no_releases = np.zeros(sim.s.n_markets)
+    return got
 
 
-def _columns(names: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
-    """(flow, column of the population model's flows array) of each recorded flow."""
+@numba.njit(cache=True)
+def _levels(using, users0, treatment, remission, released, users_ratio):
+    """People using, in treatment and in remission, and released this step, summed over
+    the markets; ``users_ratio`` gets each market's people using over ``users0``.
+
+    Counts of people are integers far below 2**53, so every partial sum is exact and the
+    float totals are NumPy's pairwise sums of the same values, in any order."""
+    n_using = 0
+    n_treatment = 0
+    n_remission = 0
+    n_released = 0.0
+    for i in range(using.size):
+        users_ratio[i] = float(using[i]) / users0[i]
+        n_using += using[i]
+        n_treatment += treatment[i]
+        n_remission += remission[i]
+        n_released += released[i]
+    return float(n_using), float(n_treatment), float(n_remission), n_released
+
+
+_COLUMNS: dict[tuple[str, ...], tuple[tuple[str, ...], np.ndarray]] = {}
+
+
+def _columns(names: tuple[str, ...]) -> tuple[tuple[str, ...], np.ndarray]:
+    """The recorded flows and their columns in the population model's flows array."""
     got = _COLUMNS.get(names)
     if got is None:
-        got = _COLUMNS[names] = tuple((n, names.index(n)) for n in FLOWS if n in names)
+        kept = tuple(n for n in FLOWS if n in names)
+        got = _COLUMNS[names] = (kept, np.array([names.index(n) for n in kept]))
     return got
