@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -28,6 +27,7 @@ from fentanet.simulate.phases import (
     record,
     shipping,
 )
+from fentanet.simulate.phases.interventions import Efforts
 from fentanet.simulate.rng import Streams
 from fentanet.simulate.scenario import Intervention, Scenario
 from fentanet.simulate.state import KIND, State, build_state
@@ -65,25 +65,6 @@ def step_params(params: Params, dt: float) -> Params:
         return params
     return params.model_copy(update={"supply": sup.model_copy(update={
         "stock_cover_years": stock, "precursor_cover_years": precursor})})
-
-
-@dataclass
-class Efforts:
-    """What the interventions in force set for one step (recomputed every step)."""
-
-    hazard: np.ndarray  # multiplier of the detection hazard per actor kind code
-    target: np.ndarray  # multiplier per actor slot (targeted operations)
-    screen: dict[str, float] = field(default_factory=dict)  # S per route mode
-    intel: float = 1.0
-    precursor_control: float = 0.0
-    aml: float = 0.0
-    anti_corruption: float = 0.0
-    takeback: float = 0.0
-    oversight: float = 0.0
-    coverage: dict[str, float] = field(default_factory=dict)  # public-health levers, 0..1
-    cost: float = 0.0
-    cost_by_kind: dict[str, float] = field(default_factory=dict)
-    strike: np.ndarray | None = None  # one-time arrests this step (bool per slot)
 
 
 class Sim:

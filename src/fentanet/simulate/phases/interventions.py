@@ -15,6 +15,8 @@ baseline. Costs accrue as ``cost_per_unit * intensity * dt``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numba
 import numpy as np
 
@@ -23,6 +25,25 @@ from fentanet.errors import warn_run
 from fentanet.simulate import targeting
 from fentanet.simulate.params import INTERVENTION_KINDS, MODES
 from fentanet.simulate.state import KIND, room
+
+
+@dataclass
+class Efforts:
+    """What the interventions in force set for one step (recomputed every step)."""
+
+    hazard: np.ndarray  # multiplier of the detection hazard per actor kind code
+    target: np.ndarray  # multiplier per actor slot (targeted operations)
+    screen: dict[str, float] = field(default_factory=dict)  # S per route mode
+    intel: float = 1.0
+    precursor_control: float = 0.0
+    aml: float = 0.0
+    anti_corruption: float = 0.0
+    takeback: float = 0.0
+    oversight: float = 0.0
+    coverage: dict[str, float] = field(default_factory=dict)  # public-health levers, 0..1
+    cost: float = 0.0
+    cost_by_kind: dict[str, float] = field(default_factory=dict)
+    strike: np.ndarray | None = None  # one-time arrests this step (bool per slot)
 
 
 def init(sim) -> None:
@@ -128,8 +149,6 @@ def _members(sim, kinds) -> np.ndarray:
 def _baseline(sim):
     """The efforts with no intervention in force (``target`` is a shared array of ones,
     copied before an operation changes it; ``strike`` is None until one strikes)."""
-    from fentanet.simulate.loop import Efforts
-
     n = sim.s.actors.n
     if getattr(sim, "no_target", None) is None or sim.no_target.size != n:
         ones = sim.__dict__.get("_ones")
