@@ -49,6 +49,17 @@ def test_binomial_ppf_edges_against_scipy():
         assert np.array_equal(got, want.astype(int)), (n, p, got, want)
 
 
+def test_generator_is_philox_keyed_by_the_prefix():
+    """The generator's state and draws are those of ``Philox(key=prefix)``."""
+    s = Streams(2**62 + 3)
+    for stream, step in (("entry", -52), ("entry", 0), ("population", 7), ("x", 2**40)):
+        want = np.random.Generator(np.random.Philox(key=int(s.prefix(stream, step))))
+        got = s.generator(stream, step)
+        assert repr(got.bit_generator.state) == repr(want.bit_generator.state)
+        np.testing.assert_array_equal(got.random(100), want.random(100))
+        np.testing.assert_array_equal(got.binomial(40, 0.3, 50), want.binomial(40, 0.3, 50))
+
+
 def test_generator_is_reproducible_per_stream_and_step():
     a = Streams(9).generator("population", 4).binomial(1000, 0.1, size=5)
     b = Streams(9).generator("population", 4).binomial(1000, 0.1, size=5)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
+from numpy.random.bit_generator import ISeedSequence
 from scipy import special
 
 from fentanet.simulate import kernels
@@ -138,9 +139,26 @@ class Streams:
         return binomial_from_uniform(u, n, p)
 
     def generator(self, stream: str, step: int) -> np.random.Generator:
-        """A NumPy Generator for aggregate draws of one stream at one step."""
-        prefix = int(self._prefix(stream, step))
-        return np.random.Generator(np.random.Philox(key=prefix))
+        """A NumPy Generator for aggregate draws of one stream at one step: Philox keyed by
+        the prefix, counter 0 (``Philox(key=prefix)``, made through :class:`_Key`)."""
+        return np.random.Generator(np.random.Philox(_Key(int(self._prefix(stream, step)))))
+
+
+class _Key(ISeedSequence):
+    """The seed of a Philox whose 128-bit key is ``key`` (below 2**64): what
+    ``Philox(key=key)`` sets, key words ``(key, 0)`` and counter 0, without the seed
+    sequence that a bit generator given no seed fills with entropy from the operating
+    system (two thirds of the generator's making, unused once the key is set)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: int) -> None:
+        self.key = key
+
+    def generate_state(self, n_words: int, dtype=np.uint32) -> np.ndarray:
+        if n_words != 2 or np.dtype(dtype) != np.uint64:  # Philox asks for its key only
+            raise ValueError(f"a Philox key gives 2 uint64 words, not {n_words} {dtype}")
+        return np.array([self.key, 0], dtype=np.uint64)
 
 
 def binomial_from_uniform(u: np.ndarray, n: np.ndarray | int,
