@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from fentanet.simulate.loop import Sim
-from fentanet.simulate.phases import enforcement, market, population, procurement, shipping
+from fentanet.simulate.phases import (
+    enforcement,
+    market,
+    money,
+    population,
+    procurement,
+    shipping,
+)
 from fentanet.simulate.run import build_network, prepare
 
 
@@ -32,6 +39,22 @@ def test_refused_shares_follow_the_precursor_control_effort(sim):
         assert got[0] == float(1.0 - 0.5 * np.exp(-p.screening_gain * 3.0))
     finally:
         sim.p = old
+
+
+def test_aml_share_follows_the_effort_and_parameters(sim):
+    p = sim.p.money
+    for x in (0.0, 0.0, 0.5, 0.5, 2.0, 0.0):
+        sim.efforts.aml = x
+        assert money._aml_seized(sim) == float(1.0 - np.exp(-p.aml_share * x))
+    old = sim.p
+    sim.p = old.model_copy(update={"money": p.model_copy(update={"aml_share": 0.25})})
+    try:
+        assert money._aml_seized(sim) == float(1.0 - np.exp(-0.25 * 0.0))
+        sim.efforts.aml = 2.0
+        assert money._aml_seized(sim) == float(1.0 - np.exp(-0.25 * 2.0))
+    finally:
+        sim.p = old
+        sim.efforts.aml = 0.0
 
 
 def test_diversion_factor_follows_take_back_oversight_and_parameters(sim):

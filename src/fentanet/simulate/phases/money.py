@@ -72,14 +72,23 @@ def run(sim) -> None:
     s, p = sim.s, sim.p.money
     a = s.actors
     st = sim.topo.stages["launders_for"]
-    aml = 1.0 - np.exp(-p.aml_share * sim.efforts.aml)
     insolvent, seized, laundered = _settle(
         st.li, st.src, st.dst, s.links.alive, a.alive, a.kind, a.payer, a.dirty, a.cash,
-        a.hoard, sim.upkeep, sim.dt, float(aml), p.launder_fee, p.unlaundered_usable,
+        a.hoard, sim.upkeep, sim.dt, _aml_seized(sim), p.launder_fee, p.unlaundered_usable,
         KIND["marketplace"] if p.marketplaces_launder else -1)
     sim.insolvent = insolvent
     sim.now["money_seized_usd"] += seized
     sim.now["laundered_usd"] = laundered
+
+
+def _aml_seized(sim) -> float:
+    """The share of laundered revenue anti-money-laundering seizes, ``1 - exp(-aml_share *
+    intensity)`` (kept on the run for the last intensity and money parameters)."""
+    p, x = sim.p.money, sim.efforts.aml
+    got = sim.__dict__.get("_aml_seized")
+    if got is None or got[0] != x or got[1] is not p:
+        got = sim._aml_seized = (x, p, float(1.0 - np.exp(-p.aml_share * x)))
+    return got[2]
 
 
 @numba.njit(cache=True)
