@@ -64,14 +64,16 @@ def _pressure(demand_base, demand0, offered, offer0, dt):
 
 @numba.njit(cache=True, error_model="numpy")
 def _update(target, demand0, price_min, price_max, g, price, supply_prev, consumed, g_v,
-            demand, avail0, share_met, availability):
+            demand, avail0):
     """In place: the price index toward its target (``price_max`` where the target is not
-    finite, 1 without demand, bounded); share of demand met and availability (clipped to
-    [0, 1], NaN kept as ``np.clip`` does). Returns the volatility's ``(S_ref + eps) / (S +
-    eps)`` and the next ``S_ref``."""
+    finite, 1 without demand, bounded). Returns the volatility's ``(S_ref + eps) / (S +
+    eps)``, the next ``S_ref``, the share of demand met and availability (both clipped to
+    [0, 1], NaN kept as ``np.clip`` does)."""
     n = target.size
     ratio = np.empty(n)
     prev = np.empty(n)
+    share_met = np.empty(n)
+    availability = np.empty(n)
     eps = 1e-12
     for i in range(n):
         t = target[i]
@@ -98,7 +100,7 @@ def _update(target, demand0, price_min, price_max, g, price, supply_prev, consum
         elif x > 1.0:
             x = 1.0
         availability[i] = x
-    return ratio, prev
+    return ratio, prev, share_met, availability
 
 
 @numba.njit(cache=True)
@@ -116,6 +118,16 @@ def _volatility(v, top, noise):
         sigma[i] = noise * x
         spread |= sigma[i] > 0.0
     return sigma, spread
+
+
+@numba.njit(cache=True)
+def _log_normal_exponent(sigma, z):
+    """``sigma * z - 0.5 * sigma**2``, NumPy's operations on each element in its order
+    (``sigma**2`` is NumPy's square, ``sigma * sigma``), in one pass."""
+    out = np.empty(sigma.size)
+    for i in range(sigma.size):
+        out[i] = sigma[i] * z[i] - 0.5 * (sigma[i] * sigma[i])
+    return out
 
 
 def _rates(sim) -> tuple:
@@ -151,25 +163,24 @@ def run(sim) -> None:
     target = _pressure(f["demand_base"], s.demand0, f["offered"], s.offer0, sim.dt)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # clipped below
         target **= inv_elasticity
-    n = target.size
-    share_met, availability = np.empty(n), np.empty(n)
     consumed = f["consumed"]
     sold = float(consumed.sum())
     paid = float(np.dot(consumed, s.price))  # at the prices retail sold at (before the update)
     # volatility: shortfall of supply against its recent level (a disruption)
-    ratio, s.supply_prev = _update(target, s.demand0, p.price_min, p.price_max, g, s.price,
-                                   s.supply_prev, consumed, g_v, f["demand"], s.avail0,
-                                   share_met, availability)
+    ratio, s.supply_prev, share_met, availability = _update(
+        target, s.demand0, p.price_min, p.price_max, g, s.price, s.supply_prev, consumed, g_v,
+        f["demand"], s.avail0)
     np.log(ratio, out=ratio)  # NumPy's log, as before
     sigma, spread = _volatility(ratio, VOLATILITY_MAX, p.potency_noise)
     s.volatility = ratio
     base = _trend(xs, ys, sim.t)
     if spread:
         u = sim.streams.uniform("market.potency", sim.step, s.actors.uid[s.markets])
-        z = special.ndtri(u)
-        s.potency = base * np.exp(sigma * z - 0.5 * sigma**2)
+        potency = np.exp(_log_normal_exponent(sigma, special.ndtri(u)))
+        potency *= base  # base * exp(sigma z - sigma^2 / 2)
+        s.potency = potency
     else:
-        s.potency = np.full(s.n_markets, base)
+        s.potency = np.full(sigma.size, base)
     f["share_met"] = share_met
     # relative to the status quo (the spin-up's steady state), as the population model's
     # parameters describe the status quo at availability 1
