@@ -105,7 +105,7 @@ def _distribute(mp_li, mp_src, mp_dst, mp_s_loc, mp_d_loc, mp_ext, mp_d_pay, mp_
                      dirty, throughput)
     if kept:
         _refresh(alive, a_copy, a_runs, link_alive, l_copy, l_runs, link_src, ok, wsum, share,
-                 ptr, idx, li, src, dst, w, s_map, d_map)
+                 ptr, idx, li, src, dst, s_loc, w, s_map, d_map)
     return _retail_summed(ok, wsum, share, src, s_loc, d_loc, s_pay, w, senders, receivers,
                           s_payers, alive, kind, online, capacity, product, throughput, dirty,
                           market_of, demand, price, dt, keep, retail_usd, marketplace_kind,
@@ -292,7 +292,7 @@ class SellerSums:
             st = self.stage
             _refresh(alive, self.a_copy, self.a_runs, link_alive, self.l_copy, self.l_runs,
                      link_src, self.ok, self.wsum, self.share, self.ptr, self.idx, st.li,
-                     st.src, st.dst, st.w, st.s_map, st.d_map)
+                     st.src, st.dst, st.s_loc, st.w, st.s_map, st.d_map)
         return self.ok, self.wsum, self.share
 
 
@@ -360,44 +360,52 @@ def _sums(li, src, dst, s_loc, w, link_alive, alive, n_snd):
     ptr[i + 1]]`` the links of seller ``i`` in link order."""
     m = li.size
     ok = np.empty(m, dtype=np.uint8)
-    wsum = np.zeros(n_snd)
+    wsum = np.empty(n_snd)
+    share = np.empty(m)
+    _sums_into(li, src, dst, s_loc, w, link_alive, alive, ok, wsum, share)
     ptr = np.zeros(n_snd + 1, dtype=np.int64)
     for k in range(m):
-        i = _u(s_loc[k])
-        f = link_alive[_u(li[k])] & alive[_u(src[k])] & alive[_u(dst[k])]
-        ok[k] = f
-        wsum[i] += w[k] if f else 0.0
-        ptr[i + 1] += 1
+        ptr[_u(s_loc[k]) + 1] += 1
     for i in range(n_snd):
         ptr[i + 1] += ptr[i]
     idx = np.empty(m, dtype=np.int64)
     top = ptr[:-1].copy()
-    share = np.zeros(m)
     for k in range(m):
         i = _u(s_loc[k])
         idx[top[i]] = k
         top[i] += 1
-        if ok[k]:
-            share[k] = w[k] / wsum[i]
     return ok, wsum, share, ptr, idx
 
 
 @numba.njit(cache=True)
+def _sums_into(li, src, dst, s_loc, w, link_alive, alive, ok, wsum, share):
+    """``ok``, ``wsum`` and ``share`` of :class:`SellerSums` from scratch, in place: each
+    seller's sum over its links in link order."""
+    wsum[:] = 0.0
+    for k in range(li.size):
+        i = _u(s_loc[k])
+        f = link_alive[_u(li[k])] & alive[_u(src[k])] & alive[_u(dst[k])]
+        ok[k] = f
+        wsum[i] += w[k] if f else 0.0
+    for k in range(li.size):
+        share[k] = w[k] / wsum[_u(s_loc[k])] if ok[k] else 0.0
+
+
+@numba.njit(cache=True)
 def _refresh(alive, a_copy, a_runs, link_alive, l_copy, l_runs, link_src, ok, wsum, share,
-             ptr, idx, li, src, dst, w, s_map, d_map):
+             ptr, idx, li, src, dst, s_loc, w, s_map, d_map):
     """:class:`SellerSums` brought up to date in place with the alive flags: the actors
     and links whose flags changed since the copies (:func:`_changed`, which updates the
-    copies), then the sums of their sellers (:func:`_resum`), or of every seller when a
-    changed actor is a receiver. Each seller's are made as :func:`_sums` makes them (its
-    links in link order), so every seller's numbers are what :func:`_sums` makes from
-    scratch; the other numbers :func:`_sums` returns (``ptr``, ``idx``) depend on the
-    stage alone."""
+    copies), then the sums of their sellers (:func:`_resum`), or, when a changed actor is
+    a receiver, every seller's from scratch (:func:`_sums_into`). Each seller's are made
+    as :func:`_sums` makes them (its links in link order), so every seller's numbers are
+    what :func:`_sums` makes from scratch; the other numbers :func:`_sums` returns
+    (``ptr``, ``idx``) depend on the stage alone."""
     actors = _changed(alive, a_copy, a_runs)
     links = _changed(link_alive, l_copy, l_runs)
     for v in actors:
         if v < d_map.size and d_map[v] >= 0:  # a receiver: every seller's sums
-            _resum(np.arange(wsum.size), ok, wsum, share, ptr, idx, li, src, dst, w,
-                   link_alive, alive)
+            _sums_into(li, src, dst, s_loc, w, link_alive, alive, ok, wsum, share)
             return
     redo = np.empty(actors.size + links.size, dtype=np.int64)
     n = 0

@@ -567,10 +567,8 @@ def run(sim) -> None:
     s.totals["seized_routes"] = s.totals.get("seized_routes", 0.0) + total
     now = sim.now
     now["seized_routes_kg"] += total
-    for col, x in zip(_SEIZED, by_mode.tolist(), strict=False):
-        now[col] = x
-    for col, x in zip(_SHIPPED, shipped.tolist(), strict=False):
-        now[col] = x
+    now.update(zip(_SEIZED, by_mode.tolist(), strict=False))
+    now.update(zip(_SHIPPED, shipped.tolist(), strict=False))
 
 
 _SEIZED = tuple(f"seized_{mode}_kg" for mode in MODES)
