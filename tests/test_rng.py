@@ -83,3 +83,17 @@ def test_compiled_binomial_walk_matches_exact_bisection():
     from fentanet.simulate.rng import binomial_from_uniform
 
     assert np.array_equal(binomial_from_uniform(u, n, p), binomial_ppf(u, n, p))
+
+
+def test_a_scalar_probability_and_its_array_give_the_same_counts():
+    """Exit draws its counts with the probability as an array (the compiled path): the same
+    counts as the scalar (the general path), also where the walk underflows (the exact
+    bisection) and for probabilities outside [0, 1] or NaN (clipped, NaN kept)."""
+    from fentanet.simulate.rng import binomial_from_uniform
+
+    rng = np.random.default_rng(3)
+    u = rng.random(300)
+    n = rng.integers(0, 200_000, 300)
+    for p in (0.0, 1e-9, 0.001, 0.3, 0.97, 1.0, -0.5, 1.5, np.nan):
+        assert np.array_equal(binomial_from_uniform(u, n, p),
+                              binomial_from_uniform(u, n, np.full(u.size, p)))

@@ -936,9 +936,11 @@ def _exit(sim):
     """Exit: while the price index is below ``exit_threshold``, each lab and illicit
     supplier that can leave has the hazard ``exit_rate * (threshold - price)`` per year;
     per kind the count that leaves is ``Binomial(N, 1 - exp(-hazard * dt))`` (one keyed
-    uniform per kind, stream ``adaptation.exit``), and those who go are the first ``K`` of
-    :func:`_leavers`. They leave as an insolvent independent quits (their stocks lost, and
-    counted); their places are not refilled."""
+    uniform per kind, stream ``adaptation.exit``; both kinds' in one call, the
+    probability as an array: the compiled path of :func:`binomial_from_uniform`, the same
+    counts), and those who go are the first ``K`` of :func:`_leavers`. They leave as an
+    insolvent independent quits (their stocks lost, and counted); their places are not
+    refilled."""
     ad = sim.p.adaptation
     gap = ad.exit_threshold - sim.now.get("price_index", 1.0)
     if gap <= 0 or ad.exit_rate <= 0:
@@ -946,15 +948,18 @@ def _exit(sim):
         return
     p = -np.expm1(-ad.exit_rate * gap * sim.dt)
     a, topo = sim.s.actors, sim.topo
-    gone = []
-    for kind in ("lab", "supplier"):
-        order = _leavers(topo.slots(kind), a.alive, a.legit, a.org, a.role, a.capacity,
-                         sim.n_actors0, kind == "lab")
-        if order.size:
-            k = sim.streams.binomial("adaptation.exit", sim.step, np.array([KIND[kind]]),
-                                     np.array([order.size]), p)
-            gone.append(order[: int(k[0])])
-    gone = np.concatenate(gone) if gone else _NO_SLOTS
+    orders = [(KIND[kind], _leavers(topo.slots(kind), a.alive, a.legit, a.org, a.role,
+                                    a.capacity, sim.n_actors0, kind == "lab"))
+              for kind in ("lab", "supplier")]
+    orders = [(code, order) for code, order in orders if order.size]
+    gone = _NO_SLOTS
+    if orders:
+        k = sim.streams.binomial("adaptation.exit", sim.step,
+                                 np.array([code for code, _ in orders]),
+                                 np.array([order.size for _, order in orders]),
+                                 np.full(len(orders), p))
+        gone = np.concatenate([order[:n] for (_, order), n in zip(orders, k.tolist(),
+                                                                 strict=True)])
     if gone.size:
         enforcement.remove(sim, gone, cause="exit")
         a.vacant[gone] = False  # the place is gone, not open to a recruit
