@@ -1139,3 +1139,29 @@ def test_reroute_equals_the_plain_kernel_on_real_steps(monkeypatch, case):
     assert len(moved) == sim.n_steps and got[0] + got[1] > 0 and got[2] + got[3] > 0
     if case.endswith("thresholds"):
         assert got.min() > 0 and got[0] + got[1] > 300 and got[2] > 300
+
+
+def test_failures_are_distinct_and_ascending_as_numpy_s_unique():
+    """The organizations that fail (failing succession, without an alive member, insolvent;
+    alive and of kind organization) from random candidates with repeats, more than the
+    insertion sort's 32 too: numpy's unique of their union, filtered; the insolvent that
+    quit in order."""
+    rng = np.random.default_rng(5)
+    org_kind = KIND["organization"]
+    for size in (0, 3, 12, 40, 200):
+        n = 300
+        kind = np.where(rng.random(n) < 0.5, org_kind, KIND["dealer"]).astype(np.int8)
+        alive = rng.random(n) < 0.8
+        org = np.where(rng.random(n) < 0.5, -1, rng.integers(0, n, n))
+        orgs = np.flatnonzero(kind == org_kind)
+        org_loc = np.full(n, -1)
+        org_loc[orgs] = np.arange(orgs.size)
+        count = rng.integers(0, 2, orgs.size).astype(float)
+        failing = rng.choice(orgs, size=min(size, orgs.size))
+        insolvent = rng.integers(0, n, size)
+        fail, quit_ = adaptation._failures(failing, orgs, alive, kind, count, org_loc,
+                                           insolvent, org_kind, org)
+        union = np.unique(np.concatenate([failing, orgs[alive[orgs] & (count == 0)],
+                                          insolvent[kind[insolvent] == org_kind]]))
+        same(fail, union[alive[union] & (kind[union] == org_kind)])
+        same(quit_, insolvent[(kind[insolvent] != org_kind) & (org[insolvent] < 0)])

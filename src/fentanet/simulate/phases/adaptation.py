@@ -257,13 +257,14 @@ def _failures(failing, orgs, alive, kind, count, org_loc, insolvent, org_kind, o
         if kind[o] == org_kind:
             buf[n] = o
             n += 1
-    out = np.unique(buf[:n])
+    sort_small(buf, n)  # then distinct, as np.unique: the candidates are few
     k = 0
-    for o in out:
-        if alive[o] and kind[o] == org_kind:
-            out[k] = o
+    for j in range(n):
+        o = buf[j]
+        if (j == 0 or o != buf[j - 1]) and alive[o] and kind[o] == org_kind:
+            buf[k] = o
             k += 1
-    return out[:k], quit_[:q]
+    return buf[:k].copy(), quit_[:q]
 
 
 def _succession_and_failure(sim):
