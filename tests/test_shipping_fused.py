@@ -135,10 +135,21 @@ def plain_run(sim):
         _plain_push(sim, sim.topo.stages[name])
 
 
+def _push(sim, st):
+    """A wholesale stage as the distribution phase runs it (kernels.push)."""
+    if not st.size:
+        return
+    a = sim.s.actors
+    kernels.push(st.senders, st.receivers.size, st.li, st.src, st.dst, st.s_loc, st.d_loc,
+                 st.ext, st.d_pay, st.s_kind, st.payers, sim.s.links.alive, np.zeros(0),
+                 a.alive, a.kind, a.capacity, sim.dt, sim.p.supply.stock_cover_years, ROUTE,
+                 PASSES, sim.wholesale, a.payer, a.product, a.cash, a.dirty, a.throughput)
+
+
 def fused_run(sim):
     shipping.run(sim)
     for name in ("marketplace", "trafficker", "dealer"):
-        shipping.push(sim, sim.topo.stages[name])
+        _push(sim, sim.topo.stages[name])
 
 
 @pytest.fixture(scope="module")

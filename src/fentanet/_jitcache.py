@@ -3,7 +3,7 @@
 numba keys a cached function on its own source file only (a hash of its content,
 ``numba.core.caching``), but a compiled function that calls one of another module
 compiles the callee into itself: after an edit of ``simulate/kernels.py`` (or a ``git
-pull`` that changes it and not its callers) the cached ``shipping._push`` would go on
+pull`` that changes it and not its callers) the cached ``distribution._distribute`` would go on
 running the old ``transfer``, without a word. Importing this module (every fentanet module
 with compiled code does, before its first ``njit``) puts :class:`PackageLocator` first
 among numba's cache locators: a fentanet function is cached where numba would cache it,

@@ -80,7 +80,7 @@ def _distribute(mp_li, mp_src, mp_dst, mp_s_loc, mp_d_loc, mp_ext, mp_d_pay, mp_
                 online, market_of, demand, price, keep, retail_usd, marketplace_kind,
                 n_markets):
     """The phase in one call: each wholesale stage (marketplace ``mp_``, trafficker
-    ``tr_``, dealer ``dl_``) as :func:`fentanet.simulate.phases.shipping.push` (the
+    ``tr_``, dealer ``dl_``) by :func:`fentanet.simulate.kernels.push` (the
     actors' own offers and rooms, no preference; a stage without links skipped), the
     retail sellers' kept sums brought up to date (``kept``: :meth:`SellerSums.ready`
     found them current but for the alive flags; :func:`_refresh`), then retail

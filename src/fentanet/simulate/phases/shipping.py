@@ -15,8 +15,8 @@ anti-corruption) and cover by fronting businesses. Draws are keyed by the route'
 
 Each stage is one compiled pass over its links (:func:`fentanet.simulate.kernels.transfer`;
 the route stage plans, draws its seizures, then moves the material). Each part of the phase
-is one compiled call (:func:`_lab_stage`, :func:`_route_plan`, :func:`_route_deliver`,
-:func:`_push`) that runs the kernels of :mod:`fentanet.simulate.kernels` in turn: a call
+is one compiled call (:func:`_lab_stage`, :func:`_route_plan`, :func:`_route_deliver`)
+that runs the kernels of :mod:`fentanet.simulate.kernels` in turn: a call
 from Python costs ~0.2 us plus ~70 ns per array argument and ~0.4 us per array returned.
 These compile the kernels into themselves; numba's cache alone would only see edits of
 the file a function is defined in, so fentanet keys it on every kernel module
@@ -60,42 +60,6 @@ def price_table(sim) -> np.ndarray:
         if kind in KIND:
             table[KIND[kind]] = share * m.retail_usd_per_kg
     return table
-
-
-def push(sim, st, pref: np.ndarray | None = None,
-         offer_room: tuple[np.ndarray, np.ndarray] | None = None) -> None:
-    """One stage without losses in transit: each sender's offer ``min(product, capacity *
-    dt)`` split by the receivers' room (times ``pref``, per link), room- and cash-limited,
-    moved. ``offer_room`` (per sender and receiver of the stage, fresh arrays: the transfer
-    debits them) replaces the actors' own offers and rooms. Without it, one compiled call
-    (:func:`_push`: the offers and rooms, then the transfer)."""
-    if not st.size:
-        return
-    a = sim.s.actors
-    pref = _NONE if pref is None else pref
-    if offer_room is None:
-        _push(st.li, st.src, st.dst, st.s_loc, st.d_loc, st.ext, st.d_pay, st.s_kind,
-              st.senders, st.receivers, st.payers, sim.s.links.alive, pref, a.alive, a.kind,
-              a.capacity, sim.dt, sim.p.supply.stock_cover_years, sim.wholesale, a.payer,
-              a.product, a.cash, a.dirty, a.throughput)
-        return
-    offer, room = offer_room
-    kernels.transfer(st.li, st.src, st.dst, st.s_loc, st.d_loc, st.ext, st.d_pay, st.s_kind,
-                     st.payers, sim.s.links.alive, pref, offer, room, PASSES, sim.wholesale,
-                     a.payer, a.product, a.cash, a.dirty, a.throughput)
-
-
-@numba.njit(cache=True)
-def _push(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, senders, receivers, payers,
-          link_alive, pref, alive, kind, capacity, dt, cover, price_of_kind, payer, product,
-          cash, dirty, throughput):
-    """:func:`~fentanet.simulate.kernels.offer_room` then
-    :func:`~fentanet.simulate.kernels.transfer` in one call
-    (:func:`~fentanet.simulate.kernels.push`: the same numbers, one dispatch instead of
-    two)."""
-    kernels.push(senders, receivers.size, li, src, dst, s_loc, d_loc, ext, d_pay, s_kind,
-                 payers, link_alive, pref, alive, kind, capacity, dt, cover, ROUTE, PASSES,
-                 price_of_kind, payer, product, cash, dirty, throughput)
 
 
 _NONE = np.zeros(0)
