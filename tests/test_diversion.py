@@ -110,3 +110,34 @@ def test_take_back_and_oversight_leave_a_network_without_diversion_alone():
             {"kind": "prescriber_oversight", "intensity": 1.0}]), seed=2, network=net).series
     assert _differing(base, acted[base.columns]) == ["intervention_cost_usd"]
     assert acted["initiations"].sum() == base["initiations"].sum() > 0
+
+
+def test_kept_markets_and_weights_give_the_diversion_of_the_links_read_afresh():
+    """diversion() reads each link's market and weight from arrays kept while the stage
+    keeps its links: equal to _diverted reading them afresh, after prescribers leave and
+    when the stage's links are replaced (here: their order reversed, a list of its own)."""
+    sc = prepare("toy", years=1)
+    sim = Sim(sc, build_network(sc), 2)
+    sim.run_step()
+    s, st = sim.s, sim.topo.stages["diverts_to"]
+    assert st.li.size > 1
+
+    def afresh():
+        return phase._diverted(st.li, st.src, st.dst, s.links.alive, s.actors.alive,
+                               s.links.weight, s.market_of, s.n_markets, s.diversion0,
+                               phase._diversion_factor(sim))
+
+    np.testing.assert_array_equal(phase.diversion(sim), afresh())
+    a = s.actors
+    gone = np.unique(st.src)[::2]
+    a.alive[gone] = False
+    np.testing.assert_array_equal(phase.diversion(sim), afresh())
+    assert (phase.diversion(sim) < 1).any()
+    old = st.li, st.src, st.dst
+    try:
+        st.li, st.src, st.dst = st.li[::-1].copy(), st.src[::-1].copy(), st.dst[::-1].copy()
+        np.testing.assert_array_equal(phase._diverts(sim, st)[1], s.links.weight[st.li])
+        np.testing.assert_array_equal(phase.diversion(sim), afresh())
+    finally:
+        st.li, st.src, st.dst = old
+        a.alive[gone] = True

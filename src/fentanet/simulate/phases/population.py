@@ -54,8 +54,21 @@ def diversion(sim) -> np.ndarray:
     ``(1 - takeback_effect * take_back) * exp(-oversight_effect * oversight)``, at least 0."""
     s = sim.s
     st = sim.topo.stages["diverts_to"]
-    return _diverted(st.li, st.src, st.dst, s.links.alive, s.actors.alive, s.links.weight,
-                     s.market_of, s.n_markets, s.diversion0, _diversion_factor(sim))
+    market, weight = _diverts(sim, st)
+    return _diverted_at(st.li, st.src, market, weight, s.links.alive, s.actors.alive,
+                        s.n_markets, s.diversion0, _diversion_factor(sim))
+
+
+def _diverts(sim, st) -> tuple[np.ndarray, np.ndarray]:
+    """The market of each ``diverts_to`` link's end (-1 where it is no market) and the
+    link's weight, in the stage's order: kept on the run while the stage keeps its links
+    (a link's weight and a market's number never change), so a step reads only whether each
+    link and its prescriber are alive."""
+    got = sim.__dict__.get("_diverts")
+    if got is None or got[0] is not st.li:
+        s = sim.s
+        got = sim._diverts = (st.li, s.market_of[st.dst], s.links.weight[st.li])
+    return got[1], got[2]
 
 
 def _diversion_factor(sim) -> float:
@@ -79,10 +92,17 @@ def _diverted(li, src, dst, link_alive, alive, weight, market_of, n_markets, sta
     the share lies in [0, 1] and the diversion in [0, factor]. A market with no weight at the
     start (no prescriber, or links of weight 0) stays at its status quo, 1: its diversion
     is not in the network, so no arrest, take-back or oversight can lower it."""
+    return _diverted_at(li, src, market_of[dst], weight[li], link_alive, alive, n_markets,
+                        start, factor)
+
+
+@numba.njit(cache=True)
+def _diverted_at(li, src, market, weight, link_alive, alive, n_markets, start, factor):
+    """:func:`_diverted` with each link's market and weight gathered (:func:`_diverts`)."""
     out = np.zeros(n_markets)
     for k in range(li.size):
-        if link_alive[li[k]] and alive[src[k]] and market_of[dst[k]] >= 0:
-            out[market_of[dst[k]]] += weight[li[k]]
+        if link_alive[li[k]] and alive[src[k]] and market[k] >= 0:
+            out[market[k]] += weight[k]
     for i in range(n_markets):
         out[i] = out[i] / start[i] * factor if start[i] > 0 else 1.0
     return out
