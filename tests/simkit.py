@@ -128,3 +128,17 @@ def off_never_on(scenario, off: dict, never: dict, *, seed: int, years: float,
     return tuple(fentanet.simulate(sc, seed=seed, years=years, interventions=interventions)
                  .series for sc in (scenario.override(off), scenario.override(never),
                                     scenario))
+
+
+def seller_sums_now(sums, link_alive, link_src, alive) -> tuple:
+    """``(ok, wsum, share)`` of the retail sellers' kept sums (``SellerSums``) brought up
+    to date with the alive flags, as the distribution phase's compiled call does:
+    ``ready``, then ``_refresh`` when due."""
+    from fentanet.simulate.phases.distribution import _refresh
+
+    if sums.ready(link_alive, alive):
+        st = sums.stage
+        _refresh(alive, sums.a_copy, sums.a_runs, link_alive, sums.l_copy, sums.l_runs,
+                 link_src, sums.ok, sums.wsum, sums.share, sums.ptr, sums.idx, st.li, st.src,
+                 st.dst, st.s_loc, st.w, st.s_map, st.d_map)
+    return sums.ok, sums.wsum, sums.share

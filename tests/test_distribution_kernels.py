@@ -23,7 +23,7 @@ from fentanet.simulate.phases.distribution import (
 from fentanet.simulate.phases.shipping import PASSES, ROUTE
 from fentanet.simulate.run import build_network, prepare
 from fentanet.simulate.state import KIND
-from simkit import same, states_at
+from simkit import same, seller_sums_now, states_at
 
 
 def random_stage(rng):
@@ -188,7 +188,7 @@ def check_retail(sim) -> None:
     scam = sim.efforts.coverage["scam_awareness"]
     keep = 1.0 - p.public_health.scam_avoidance * scam if scam > 0 else 1.0
     sums = sim.__dict__.setdefault("_test_sums", SellerSums(st))
-    ok, wsum, share = sums.update(s.links.alive, s.links.src, a.alive)
+    ok, wsum, share = seller_sums_now(sums, s.links.alive, s.links.src, a.alive)
     rest = (s.market_of, demand, s.price, sim.dt, keep, p.market.retail_usd_per_kg,
             KIND["marketplace"], s.n_markets)
     want = [x.copy() for x in (a.product, a.throughput, a.dirty)]

@@ -495,6 +495,15 @@ def test_step_totals_is_step_population_with_the_phase_s_inputs():
         with pytest.raises(InputError, match=f"inputs.{field}"):
             step_totals(states[0], p, arrays, (0.0,) * 5, Streams(0), 0, WEEK,
                         np.zeros(len(FLOWS), dtype=np.int64))
+    # a scalar for a market's value (PopulationInputs broadcasts it): the same flows as
+    # the array, and refused naming its field, not a compiler's typing error
+    flows = [step_totals(init_population(markets(*pop), p), p, x, (0.0,) * 5, Streams(3), 0,
+                         WEEK, np.zeros(len(FLOWS), dtype=np.int64))
+             for x in (ok, (*ok[:2], 1.0, *ok[3:]))]
+    np.testing.assert_array_equal(flows[1], flows[0])
+    with pytest.raises(InputError, match=r"inputs\.potency"):
+        step_totals(states[0], p, (*ok[:2], np.nan, *ok[3:]), (0.0,) * 5, Streams(0), 0,
+                    WEEK, np.zeros(len(FLOWS), dtype=np.int64))
     with pytest.raises(InputError, match=r"inputs\.naloxone"):
         step_totals(states[0], p, ok, (0.0, 0.0, 0.0, 1.5, 0.0), Streams(0), 0, WEEK,
                     np.zeros(len(FLOWS), dtype=np.int64))

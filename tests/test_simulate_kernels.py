@@ -399,6 +399,7 @@ def test_retail_with_kept_seller_sums_matches_the_plain_loop_as_things_change(se
     from types import SimpleNamespace
 
     from fentanet.simulate.phases.distribution import SellerSums, _retail, _retail_summed
+    from simkit import seller_sums_now
 
     rng = np.random.default_rng(seed)
     n_snd, n_mk, n_other = 40, 5, 11
@@ -451,9 +452,9 @@ def test_retail_with_kept_seller_sums_matches_the_plain_loop_as_things_change(se
         want = _retail(li, st.src, st.dst, *args, la, al, *tail, want_p, want_t, want_d,
                        market_of, demand, price, 0.5, 0.8, 2.0, 9, n_mk)
         got_p, got_t, got_d = product.copy(), thr.copy(), dirty.copy()
-        got = _retail_summed(*sums.update(la, src[:n_links], al), st.src, *args, al, *tail,
-                             got_p, got_t, got_d, market_of, demand, price, 0.5, 0.8, 2.0, 9,
-                             n_mk)
+        kept = seller_sums_now(sums, la, src[:n_links], al)
+        got = _retail_summed(*kept, st.src, *args, al, *tail, got_p, got_t, got_d, market_of,
+                             demand, price, 0.5, 0.8, 2.0, 9, n_mk)
         for x, y in zip((*want[:2], want_p, want_t, want_d), (*got[:2], got_p, got_t, got_d),
                         strict=True):
             np.testing.assert_array_equal(y, x)

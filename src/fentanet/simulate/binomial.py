@@ -63,7 +63,7 @@ def keyed_uniform(key, prefix) -> float:
 def step_prefix(key, step) -> np.uint64:
     """:meth:`fentanet.simulate.rng.Streams.prefix` of a step from the stream's ``key``
     (:meth:`~fentanet.simulate.rng.Streams.key`), bit-identical: ``splitmix64(key ^
-    step)`` (``step`` at least 0)."""
+    step)``, a negative step (the spin-up's) taken modulo 2**64 as the stream's is."""
     z = (key ^ np.uint64(step)) + np.uint64(0x9E3779B97F4A7C15)
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)

@@ -840,12 +840,14 @@ def step_totals(
     arrays of one value per market), ``efforts`` the five levers' (floats).
 
     The inputs are copied into their matrix and checked in one compiled pass; what
-    :meth:`PopulationInputs.matrix` refuses it refuses with the same error."""
+    :meth:`PopulationInputs.matrix` refuses it refuses with the same error, and inputs
+    of another form (a scalar for a market's value) take that method's way."""
     _check_dt(dt)
     m = state.n_markets
     xt = np.empty((len(INPUT_NAMES), m), dtype=np.float64)
     x = xt.T
-    if not _fill_inputs(xt, *per_market, *efforts, _UPPER):  # the error naming the input
+    arrays = all(type(a) is np.ndarray and a.ndim == 1 for a in per_market)
+    if not (arrays and _fill_inputs(xt, *per_market, *efforts, _UPPER)):
         x = PopulationInputs(**dict(zip(INPUT_NAMES, (*per_market, *efforts),
                                         strict=True))).matrix(m)
     return _step_matrix(state, params, x, streams, step, dt, totals)

@@ -284,17 +284,6 @@ class SellerSums:
             st.li, st.src, st.dst, st.s_loc, st.w, link_alive, alive, st.senders.size)
         return False
 
-    def update(self, link_alive: np.ndarray, link_src: np.ndarray,
-               alive: np.ndarray) -> tuple:
-        """``(ok, wsum, share)`` up to date with the alive flags given (``link_src``: the
-        links' senders)."""
-        if self.ready(link_alive, alive):
-            st = self.stage
-            _refresh(alive, self.a_copy, self.a_runs, link_alive, self.l_copy, self.l_runs,
-                     link_src, self.ok, self.wsum, self.share, self.ptr, self.idx, st.li,
-                     st.src, st.dst, st.s_loc, st.w, st.s_map, st.d_map)
-        return self.ok, self.wsum, self.share
-
 
 def _words(at: np.ndarray) -> np.ndarray:
     """The runs of consecutive 8-byte words holding the bytes ``at`` (ascending, distinct):
