@@ -145,6 +145,22 @@ def test_alive_flags_compared_as_the_plain_loop(seed):
     same(found, np.flatnonzero((cur != old) & words[np.arange(n) // 8]))
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_words_are_the_runs_of_the_distinct_words(seed):
+    """Retail's runs of words: the distinct words of every index given (in any order,
+    repeated, in several arrays, some empty), as runs of consecutive words, as
+    ``np.unique`` of the union lists them."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 3000))
+    ats = [rng.integers(0, n, int(rng.integers(0, n + 1))) for _ in range(int(rng.integers(1, 4)))]
+    w = np.unique(np.concatenate(ats) // 8)
+    cut = np.flatnonzero(np.diff(w) != 1) + 1
+    want = (np.stack((w[np.r_[0, cut]], w[np.r_[cut - 1, w.size - 1]] + 1), axis=1)
+            if w.size else np.zeros((0, 2), dtype=np.int64))
+    same(_words(*ats), want)
+    same(_words(np.sort(np.concatenate(ats))), want)
+
+
 def stage_dict(sim, name: str) -> dict:
     st, a = sim.topo.stages[name], sim.s.actors
     d = {k: getattr(st, k) for k in ("senders", "receivers", "li", "src", "dst", "s_loc",
