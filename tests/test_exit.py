@@ -105,6 +105,28 @@ def test_a_sure_exit_leaves_one_lab_per_organization_and_one_illicit_supplier():
         assert sim.now["exits"] == 0 and sim.s.actors.alive.all()
 
 
+def test_the_fused_exit_draws_as_the_streams_binomial_does():
+    """:func:`adaptation._exits` (both kinds in one compiled call) against
+    :func:`adaptation._exits_bisected` (the draws by ``Streams.binomial``), over the states
+    of a run with exits, for probabilities from none to all; equal arrays."""
+    sc = prepare("toy", years=0.5).override(EAGER)
+    sim = Sim(sc, build_network(sc), 4)
+    a, topo = sim.s.actors, sim.topo
+    seen = 0
+    for _ in range(sim.n_steps):
+        sim.run_step()
+        for p in (0.0, 0.05, 0.3, 0.5, 0.97, 1.0):
+            got, walked = adaptation._exits(
+                topo.slots("lab"), topo.slots("supplier"), a.alive, a.legit, a.org, a.role,
+                a.capacity, sim.n_actors0, np.float64(p), sim.streams.key("adaptation.exit"),
+                sim.step)
+            assert walked
+            want = adaptation._exits_bisected(sim, np.float64(p))
+            assert got.dtype == want.dtype and np.array_equal(got, want)
+            seen += got.size
+    assert seen > 0
+
+
 # exit whenever the price is below entry's threshold, fast: exits happen in a short run
 EAGER = {"params.adaptation.exit_threshold": 1.2, "params.adaptation.exit_rate": 60.0}
 

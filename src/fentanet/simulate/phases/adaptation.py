@@ -69,6 +69,7 @@ _FLOW_KINDS = enforcement._FLOW_KINDS  # the kinds of a marketplace's listings
 _PREFIX_OF = {v: PREFIX[k] for k, v in KIND.items()}  # label prefix by kind code
 LEADER, LIEUTENANT, MEMBER = ROLE["leader"], ROLE["lieutenant"], ROLE["member"]
 LAB, ROUTE, TRAFFICKER = KIND["lab"], KIND["route"], KIND["trafficker"]
+SUPPLIER = KIND["supplier"]
 
 
 def run(sim) -> None:
@@ -936,12 +937,11 @@ def _entry(sim):
 def _exit(sim):
     """Exit: while the price index is below ``exit_threshold``, each lab and illicit
     supplier that can leave has the hazard ``exit_rate * (threshold - price)`` per year;
-    per kind the count that leaves is ``Binomial(N, 1 - exp(-hazard * dt))`` (one keyed
-    uniform per kind, stream ``adaptation.exit``; both kinds' in one call, the
-    probability as an array: the compiled path of :func:`binomial_from_uniform`, the same
-    counts), and those who go are the first ``K`` of :func:`_leavers`. They leave as an
-    insolvent independent quits (their stocks lost, and counted); their places are not
-    refilled."""
+    per kind the count that leaves is ``Binomial(N, 1 - exp(-hazard * dt))`` (one uniform
+    keyed by the kind's code, stream ``adaptation.exit``), and those who go are the first
+    ``K`` of :func:`_leavers`: both kinds in one compiled call (:func:`_exits`). They leave
+    as an insolvent independent quits (their stocks lost, and counted); their places are
+    not refilled."""
     ad = sim.p.adaptation
     gap = ad.exit_threshold - sim.now.get("price_index", 1.0)
     if gap <= 0 or ad.exit_rate <= 0:
@@ -949,22 +949,54 @@ def _exit(sim):
         return
     p = -np.expm1(-ad.exit_rate * gap * sim.dt)
     a, topo = sim.s.actors, sim.topo
-    orders = [(KIND[kind], _leavers(topo.slots(kind), a.alive, a.legit, a.org, a.role,
-                                    a.capacity, sim.n_actors0, kind == "lab"))
-              for kind in ("lab", "supplier")]
-    orders = [(code, order) for code, order in orders if order.size]
-    gone = _NO_SLOTS
-    if orders:
-        k = sim.streams.binomial("adaptation.exit", sim.step,
-                                 np.array([code for code, _ in orders]),
-                                 np.array([order.size for _, order in orders]),
-                                 np.full(len(orders), p))
-        gone = np.concatenate([order[:n] for (_, order), n in zip(orders, k.tolist(),
-                                                                 strict=True)])
+    gone, walked = _exits(topo.slots("lab"), topo.slots("supplier"), a.alive, a.legit, a.org,
+                          a.role, a.capacity, sim.n_actors0, p,
+                          sim.streams.key("adaptation.exit"), sim.step)
+    if not walked:  # a count the walk cannot take: the exact bisection
+        gone = _exits_bisected(sim, p)
     if gone.size:
         enforcement.remove(sim, gone, cause="exit")
         a.vacant[gone] = False  # the place is gone, not open to a recruit
     sim.now["exits"] = float(gone.size)
+
+
+@numba.njit(cache=True)
+def _exits(labs, suppliers, alive, legit, org, role, capacity, n0, p, key, step):
+    """Those who exit this step (:func:`_exit`): per kind with actors that can leave (labs,
+    then suppliers: :func:`_leavers`) a count ``Binomial(N, p)`` by inversion of the uniform
+    keyed by the kind's code under the prefix of ``key`` at ``step`` (as
+    :meth:`Streams.binomial`: :func:`kernels.binomial_inverse_clipped`), and the first that
+    many of its order. Returns (slots, True), or (nothing, False) when a count needs the
+    exact bisection (the caller then draws with :func:`_exits_bisected`)."""
+    lab_order = _leavers(labs, alive, legit, org, role, capacity, n0, True)
+    sup_order = _leavers(suppliers, alive, legit, org, role, capacity, n0, False)
+    prefix = step_prefix(key, step)
+    codes = np.array([LAB, SUPPLIER])
+    sizes = np.array([lab_order.size, sup_order.size])
+    u = np.empty(2)
+    for j in range(2):
+        u[j] = keyed_uniform(np.uint64(codes[j]), prefix)
+    k, rest = kernels.binomial_inverse_clipped(u, sizes, np.full(2, p))
+    if rest:
+        return np.empty(0, dtype=np.int64), False
+    return np.concatenate((lab_order[: k[0]], sup_order[: k[1]])), True
+
+
+def _exits_bisected(sim, p) -> np.ndarray:
+    """:func:`_exits` by :meth:`Streams.binomial` (its exact bisection where the walk would
+    underflow): one uniform per kind that has actors that can leave."""
+    a, topo = sim.s.actors, sim.topo
+    orders = [(KIND[kind], _leavers(topo.slots(kind), a.alive, a.legit, a.org, a.role,
+                                    a.capacity, sim.n_actors0, kind == "lab"))
+              for kind in ("lab", "supplier")]
+    orders = [(code, order) for code, order in orders if order.size]
+    if not orders:
+        return _NO_SLOTS
+    k = sim.streams.binomial("adaptation.exit", sim.step,
+                             np.array([code for code, _ in orders]),
+                             np.array([order.size for _, order in orders]),
+                             np.full(len(orders), p))
+    return np.concatenate([order[:n] for (_, order), n in zip(orders, k.tolist(), strict=True)])
 
 
 def warmup(sim) -> None:
