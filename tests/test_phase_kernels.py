@@ -520,7 +520,7 @@ def test_recruits_in_one_compiled_call_equal_the_numpy_steps(toy_sim, seed):
                                            -ad.recruit_rate * sim.dt)
     prob = -np.expm1(x)
     got, walked = adaptation._recruits(ready, vac, loc, prob, topo.org_ids, a.uid,
-                                       sim.streams.prefix("adaptation.recruit", sim.step),
+                                       sim.streams.key("adaptation.recruit"), sim.step,
                                        a.org, a.vacant_since, topo.member_org)
     assert walked == (seed < 3)
     if walked:
@@ -535,9 +535,9 @@ def test_sellers_taken_by_their_keyed_uniforms(toy_sim):
     slots = np.arange(0, a.n, 3)
     for p in (0.0, 0.3, 1.0):
         want = slots[streams.uniform("adaptation.sellers", 7, a.uid[slots]) < p]
-        got = adaptation._taken(slots, a.uid, streams.prefix("adaptation.sellers", 7), p)
+        got = adaptation._taken(slots, a.uid, streams.key("adaptation.sellers"), 7, p)
         np.testing.assert_array_equal(got, want)
-    assert 0 < adaptation._taken(slots, a.uid, streams.prefix("adaptation.sellers", 7),
+    assert 0 < adaptation._taken(slots, a.uid, streams.key("adaptation.sellers"), 7,
                                  0.3).size < slots.size
 
 
@@ -1057,7 +1057,9 @@ def test_adaptation_s_speed_ups_on_us_baseline_steps(monkeypatch):
         slots, k = args[0], args[15]
         s, a = sim.s, sim.s.actors
         want = plain_closure(slots, k, *sim.topo.incidence.parts(s), s.links.src, s.links.dst,
-                             s.links.kind, LKIND["tie"], a.alive, a.uid, args[-1])
+                             s.links.kind, LKIND["tie"], a.alive, a.uid,
+                             sim.streams.prefix("adaptation.rewire", args[-1]))
+        assert args[-2] == sim.streams.key("adaptation.rewire")
         np.testing.assert_array_equal(out[1], want[0])
         np.testing.assert_array_equal(out[2], want[1])
         seen.append((slots.copy(), want[0].size))

@@ -69,7 +69,7 @@ _FLOW_KINDS = enforcement._FLOW_KINDS  # the kinds of a marketplace's listings
 _PREFIX_OF = {v: PREFIX[k] for k, v in KIND.items()}  # label prefix by kind code
 LEADER, LIEUTENANT, MEMBER = ROLE["leader"], ROLE["lieutenant"], ROLE["member"]
 LAB, ROUTE, TRAFFICKER = KIND["lab"], KIND["route"], KIND["trafficker"]
-SUPPLIER = KIND["supplier"]
+SUPPLIER, ORGANIZATION = KIND["supplier"], KIND["organization"]
 
 
 def run(sim) -> None:
@@ -146,6 +146,20 @@ def _suspend(orgs, alive, initial, lost_recent, suspended_until, on, share, t, u
                 fresh += 1
         lost_recent[o] *= decay
     return n_alive, fresh
+
+
+_STREAMS = ("adaptation.recruit", "adaptation.sellers", "adaptation.rewire", "adaptation.exit")
+
+
+def _keys(sim) -> dict[str, np.uint64]:
+    """The keys (:meth:`Streams.key`) of the streams whose step prefixes the compiled calls
+    make themselves (:func:`step_prefix`, bit-identical to :meth:`Streams.prefix` and a
+    few microseconds less a call), kept on the run: a key depends on the seed and the
+    stream's name alone."""
+    keys = sim.__dict__.get("_adaptation_keys")
+    if keys is None:
+        keys = sim._adaptation_keys = {name: sim.streams.key(name) for name in _STREAMS}
+    return keys
 
 
 def _leaders(sim) -> np.ndarray:
@@ -283,13 +297,12 @@ def _succession_and_failure(sim):
         count = got[2]
     else:
         count = _member_counts(topo.member_org, a.alive, topo.org_ids.size)
-    failing, leaders, lieutenants, changed = _succession(
-        _leaders(sim), _lieutenants(sim), a.org, a.alive, a.role, a.uid, ad.succession)
+    fail, quit_, leaders, lieutenants, changed = _succession_failures(
+        _leaders(sim), _lieutenants(sim), a.org, a.alive, a.role, a.uid, ad.succession,
+        topo.slots("organization"), a.kind, count, topo.org_loc,
+        getattr(sim, "insolvent", _NO_SLOTS))
     if changed:
         sim._leaders, sim._lieutenants = (leaders, a.n), (lieutenants, a.n)
-    insolvent = getattr(sim, "insolvent", _NO_SLOTS)
-    fail, quit_ = _failures(failing, topo.slots("organization"), a.alive, a.kind, count,
-                            topo.org_loc, insolvent, KIND["organization"], a.org)
     if fail.size:
         sim._ready = None
         members, alive_members = _members_of(fail, a.org, a.alive)
@@ -301,6 +314,19 @@ def _succession_and_failure(sim):
     sim.now["organizations_failed"] = float(fail.size)
     if quit_.size:
         enforcement.remove(sim, quit_, cause="exit")
+
+
+@numba.njit(cache=True)
+def _succession_failures(leaders, lieutenants, org, alive, role, uid, succession, orgs, kind,
+                         count, org_loc, insolvent):
+    """:func:`_succession`, then :func:`_failures` with the organizations it leaves failing,
+    in one compiled call. Returns (the organizations that fail, the insolvent that quit,
+    then :func:`_succession`'s leaders, lieutenants and whether roles changed)."""
+    failing, leaders, lieutenants, changed = _succession(leaders, lieutenants, org, alive,
+                                                         role, uid, succession)
+    fail, quit_ = _failures(failing, orgs, alive, kind, count, org_loc, insolvent,
+                            ORGANIZATION, org)
+    return fail, quit_, leaders, lieutenants, changed
 
 
 @numba.njit(cache=True)
@@ -428,7 +454,7 @@ def _replacement(sim):
                                 -ad.recruit_rate * sim.dt)
     prob = -np.expm1(x)
     chosen, walked = _recruits(ready, vac, loc, prob, topo.org_ids, a.uid,
-                               sim.streams.prefix("adaptation.recruit", sim.step), a.org,
+                               _keys(sim)["adaptation.recruit"], sim.step, a.org,
                                a.vacant_since, topo.member_org)
     if not walked:  # a count the walk cannot take: the exact bisection
         orgs = topo.org_ids[loc]
@@ -463,12 +489,14 @@ def _recruit_exponents(vac, members, org_ids, initial, c):
 
 
 @numba.njit(cache=True)
-def _recruits(ready, vac, loc, prob, org_ids, uid, prefix, org, vacant_since, member_org):
+def _recruits(ready, vac, loc, prob, org_ids, uid, key, step, org, vacant_since, member_org):
     """The vacancies refilled this step: per organization with vacancies (``loc``) a count
-    ``Binomial(vacancies, prob)`` by inversion of the uniform keyed by its uid (as
-    :meth:`Streams.binomial`: :func:`kernels.binomial_inverse_clipped`), then
+    ``Binomial(vacancies, prob)`` by inversion of the uniform keyed by its uid under the
+    prefix of the stream's ``key`` at ``step`` (as :meth:`Streams.binomial`:
+    :func:`kernels.binomial_inverse_clipped`), then
     :func:`_chosen`. Returns (slots, True), or (nothing, False) when a count needs the
     exact bisection (the caller then draws them with :meth:`Streams.binomial`)."""
+    prefix = step_prefix(key, step)
     u = np.empty(loc.size)
     for j in range(loc.size):
         u[j] = keyed_uniform(np.uint64(uid[org_ids[loc[j]]]), prefix)
@@ -493,15 +521,17 @@ def _seller_replacement(sim) -> np.ndarray:
                              ad.replacement_delay_years)
     chosen = _NO_SLOTS
     if ready.size:
-        chosen = _taken(ready, a.uid, sim.streams.prefix("adaptation.sellers", sim.step),
+        chosen = _taken(ready, a.uid, _keys(sim)["adaptation.sellers"], sim.step,
                         -np.expm1(-ad.seller_replacement_rate * sim.dt))
     sim.now["sellers_replaced"] = float(chosen.size)
     return chosen
 
 
 @numba.njit(cache=True)
-def _taken(slots, uid, prefix, p):
-    """The ``slots`` (in order) whose uniform keyed by their uid is below ``p``."""
+def _taken(slots, uid, key, step, p):
+    """The ``slots`` (in order) whose uniform keyed by their uid, under the prefix of the
+    stream's ``key`` at ``step``, is below ``p``."""
+    prefix = step_prefix(key, step)
     out = np.empty(slots.size, dtype=np.int64)
     k = 0
     for v in slots:
@@ -627,7 +657,7 @@ def _recruit(sim, slots):
     kinds, new_src, new_dst = _join(slots, uids, a.uid, a.alive, a.vacant, a.loss, a.held,
                                     a.activity, a.kind, *sim.topo.incidence.parts(s),
                                     ln.known, k, *ties,
-                                    sim.streams.prefix("adaptation.rewire", sim.step))
+                                    _keys(sim)["adaptation.rewire"], sim.step)
     a.set_later("label", slots, _recruit_labels, kinds, uids)  # made when read
     if new_src.size:
         add_links(sim, new_src, new_dst, "tie")
@@ -646,16 +676,17 @@ _NO_TIES = (np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), 0,
 
 @numba.njit(cache=True)
 def _join(slots, uids, uid, alive, vacant, loss, held, activity, kind, ptr, idx, n0, tkey,
-          tlink, known, k, t_ptr, nbr, t_n0, head, nxt, tnbr, prefix):
+          tlink, known, k, t_ptr, nbr, t_n0, head, nxt, tnbr, key, step):
     """Recruits take their places (:func:`_take_up`), then form ``k`` closure ties each
-    (:func:`_closure`, none for ``k`` 0), seeing one another alive and with their new
-    uids. Returns (their kind codes, the ties' sources, targets)."""
+    (:func:`_closure`, none for ``k`` 0; draws under the prefix of the stream's ``key`` at
+    ``step``), seeing one another alive and with their new uids. Returns (their kind
+    codes, the ties' sources, targets)."""
     kinds = _take_up(slots, uids, uid, alive, vacant, loss, held, activity, kind, ptr, idx,
                      n0, tkey, tlink, known)
     if k <= 0:
         return kinds, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     new_src, new_dst = _closure(slots, k, t_ptr, nbr, t_n0, head, nxt, tnbr, alive, uid,
-                                prefix)
+                                step_prefix(key, step))
     return kinds, new_src, new_dst
 
 
@@ -951,7 +982,7 @@ def _exit(sim):
     a, topo = sim.s.actors, sim.topo
     gone, walked = _exits(topo.slots("lab"), topo.slots("supplier"), a.alive, a.legit, a.org,
                           a.role, a.capacity, sim.n_actors0, p,
-                          sim.streams.key("adaptation.exit"), sim.step)
+                          _keys(sim)["adaptation.exit"], sim.step)
     if not walked:  # a count the walk cannot take: the exact bisection
         gone = _exits_bisected(sim, p)
     if gone.size:
