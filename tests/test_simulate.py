@@ -229,6 +229,29 @@ def test_an_arrest_in_the_leadership_suspends_the_organization(on, role):
     assert sim.leadership_hit.size == 0  # counted once
 
 
+def test_suspension_on_leadership_in_the_compiled_call_as_numpy_masks():
+    """``_suspend``'s leadership hits, by hand: an organization hit twice is suspended and
+    counted twice (as the masks over the hits counted it), a dead one and one suspended
+    already are not; the hit ones then do not suspend again for their losses."""
+    from fentanet.simulate.phases import adaptation
+
+    orgs = np.array([0, 1, 2, 3])
+    hit = np.array([1, 1, 2, 3])
+    alive = np.array([True, True, False, True])
+    initial = np.full(4, 10.0)
+    lost = np.array([5.0, 5.0, 5.0, 5.0])
+    until = np.array([-np.inf, -np.inf, -np.inf, 2.0])
+    n_alive, fresh, led = adaptation._suspend(orgs, hit, alive, initial, lost, until, True,
+                                              True, 0.4, 1.0, 1.5, 0.5)
+    assert (n_alive, fresh, led) == (3, 1, 2)
+    np.testing.assert_array_equal(until, [1.5, 1.5, -np.inf, 2.0])
+    np.testing.assert_array_equal(lost, [0.0, 0.0, 2.5, 2.5])
+    lost[:] = 5.0
+    until[:] = -np.inf
+    assert adaptation._suspend(orgs, hit, alive, initial, lost, until, True, False, 0.4, 1.0,
+                               1.5, 0.5) == (3, 3, 0)
+
+
 @pytest.mark.parametrize("on", [True, False])
 def test_an_arrested_independent_seller_is_replaced_after_the_delay(on):
     """`seller_replacement`: the place of an arrested independent dealer or marketplace is

@@ -111,29 +111,39 @@ def _org_counts(orgs, alive, suspended_until, t):
 
 def _suspension(sim):
     a, ad = sim.s.actors, sim.p.adaptation
-    led = 0  # suspended on the arrest of a leader or lieutenant (before the share's test)
-    hit = sim.leadership_hit
-    if hit.size:
-        if ad.suspension and ad.suspension_on_leadership:
-            hit = hit[a.alive[hit] & (a.suspended_until[hit] <= sim.t)]
-            a.suspended_until[hit] = sim.t + ad.suspension_years
-            a.lost_recent[hit] = 0.0
-            led = hit.size
-        sim.leadership_hit = hit[:0]
+    hit = sim.leadership_hit  # organizations whose leader or a lieutenant was arrested
     decay = np.exp(-sim.dt / ad.loss_window_years)  # losses are counted on organizations
-    alive, fresh = _suspend(sim.topo.slots("organization"), a.alive, sim.s.org_initial,
-                            a.lost_recent, a.suspended_until, ad.suspension,
-                            ad.suspension_share, sim.t, sim.t + ad.suspension_years, decay)
+    alive, fresh, led = _suspend(sim.topo.slots("organization"), hit, a.alive,
+                                 sim.s.org_initial, a.lost_recent, a.suspended_until,
+                                 ad.suspension, ad.suspension and ad.suspension_on_leadership,
+                                 ad.suspension_share, sim.t, sim.t + ad.suspension_years,
+                                 decay)
+    if hit.size:
+        sim.leadership_hit = hit[:0]
     if ad.suspension and alive:
         sim.now["suspensions"] = float(fresh + led)
 
 
 @numba.njit(cache=True)
-def _suspend(orgs, alive, initial, lost_recent, suspended_until, on, share, t, until, decay):
-    """In place: alive organizations whose recent losses exceed ``share`` of their initial
-    members (at least 1) and that are not suspended at ``t`` suspend until ``until`` and
-    start counting afresh; every organization's losses decay. Returns (alive
-    organizations, new suspensions)."""
+def _suspend(orgs, hit, alive, initial, lost_recent, suspended_until, on, on_leadership, share,
+             t, until, decay):
+    """In place: with ``on_leadership`` the organizations ``hit`` (their leader or a
+    lieutenant arrested this step) that are alive and not suspended at ``t`` suspend until
+    ``until`` and start counting afresh (all of them tested, then all suspended: as NumPy's
+    masks); then alive organizations whose recent losses exceed ``share`` of their initial
+    members (at least 1) and that are not suspended at ``t`` do the same; every
+    organization's losses decay. Returns (alive organizations, new suspensions for losses,
+    suspensions on leadership)."""
+    led = 0
+    if on_leadership and hit.size:
+        going = np.empty(hit.size, dtype=np.bool_)
+        for j in range(hit.size):
+            going[j] = alive[hit[j]] and suspended_until[hit[j]] <= t
+        for j in range(hit.size):
+            if going[j]:
+                suspended_until[hit[j]] = until
+                lost_recent[hit[j]] = 0.0
+                led += 1
     n_alive = 0
     fresh = 0
     for o in orgs:
@@ -145,7 +155,7 @@ def _suspend(orgs, alive, initial, lost_recent, suspended_until, on, share, t, u
                 lost_recent[o] = 0.0
                 fresh += 1
         lost_recent[o] *= decay
-    return n_alive, fresh
+    return n_alive, fresh, led
 
 
 _STREAMS = ("adaptation.recruit", "adaptation.sellers", "adaptation.rewire", "adaptation.exit")
