@@ -116,3 +116,11 @@ def plain_settle(li, src, dst, link_alive, alive, kind, payer, dirty, cash, hoar
             k += 1
         cash[i] = max(cash[i] - due[i], 0.0)
     return out[:k], seized, laundered
+
+
+def plain_link_keys(uid, src, dst, kind, li):
+    """``enforcement.link_keys`` before the fourteenth session: NumPy's gathers, casts and
+    shifts."""
+    su = uid[src[li]].astype(np.uint64)
+    du = uid[dst[li]].astype(np.uint64)
+    return (su << np.uint64(32)) ^ du ^ (kind[li].astype(np.uint64) << np.uint64(58))

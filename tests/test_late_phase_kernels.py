@@ -12,7 +12,7 @@ from fentanet.simulate.loop import Sim
 from fentanet.simulate.params import INTERVENTION_KINDS
 from fentanet.simulate.phases import enforcement, money, record
 from fentanet.simulate.run import build_network, prepare
-from late_phases_plain import plain_links_of_slots, plain_settle, plain_tally
+from late_phases_plain import plain_link_keys, plain_links_of_slots, plain_settle, plain_tally
 
 _RECORDED = ((enforcement, "_reveal_links"), (money, "_settle"), (record, "_tally"))
 """The kernels whose arguments the fixtures record, by module and name."""
@@ -147,3 +147,28 @@ def test_tally_reading_every_slot_s_cash_is_the_branch(us_baseline, toy_every_in
             assert _bits(got[1:]) == _bits(want[1:])
             dead_cash += int(((~args[1]) & (args[4] != 0)).sum())
     assert dead_cash > 0
+
+
+def test_link_keys_compiled_are_numpy_s():
+    """The links' keys (the initial knowledge's and surveillance's draws) in one compiled
+    pass, against NumPy's on the toy after two years with every intervention (entrants'
+    uids above their slots, links appended): every link, a subset in any order, none; and
+    a hand case."""
+    sc = prepare("toy", years=2.0, interventions=[
+        {"kind": k, "start": 0.1, "intensity": 1.0} for k in INTERVENTION_KINDS])
+    sim = Sim(sc, build_network(sc), 3)
+    sim.run()
+    a, ln = sim.s.actors, sim.s.links
+    assert ln.n > sim.topo.incidence.m0 or a.n > sim.n_actors0  # something appended
+    args = (a.uid, ln.src, ln.dst, ln.kind)
+    rng = np.random.default_rng(0)
+    for li in (np.arange(ln.n), rng.permutation(ln.n)[: ln.n // 3], np.zeros(0, np.int64)):
+        got = enforcement.link_keys(sim, li)
+        assert got.dtype == np.uint64
+        np.testing.assert_array_equal(got, plain_link_keys(*args, li))
+    uid = np.array([7, 2**31 + 5, 3], dtype=np.int64)
+    src, dst = np.array([1, 2], dtype=np.int32), np.array([0, 1], dtype=np.int32)
+    kind = np.array([3, 10], dtype=np.int8)
+    got = enforcement._link_keys(uid, src, dst, kind, np.array([1, 0]))
+    assert got.tolist() == [(3 << 32) ^ (2**31 + 5) ^ (10 << 58),
+                            ((2**31 + 5) << 32) ^ 7 ^ (3 << 58)]

