@@ -11,7 +11,7 @@ import pytest
 from fentanet.simulate.phases.procurement import _procure
 from fentanet.simulate.state import KIND, LKIND, Table
 from fentanet.simulate.topology import Stage
-from procurement_plain import listed_procure, plain_procure
+from procurement_plain import jit_procure, plain_procure
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -43,7 +43,7 @@ def test_procure_is_the_plain_passes_bit_for_bit(seed):
     mine = {k: v.copy() for k, v in cols.items()}
     got = _procure(*links, *mine.values(), *scalars)
     assert seed >= 16 or got[0] + got[1] > 0  # these cases buy (35 of the 40 do)
-    for oracle in (plain_procure, listed_procure.py_func, listed_procure):
+    for oracle in (plain_procure, jit_procure):
         plain = {k: v.copy() for k, v in cols.items()}
         want = oracle(*links, *plain.values(), *scalars)
         assert np.array(got).tobytes() == np.array(want).tobytes()
@@ -53,10 +53,10 @@ def test_procure_is_the_plain_passes_bit_for_bit(seed):
 
 
 
-def test_procure_is_the_listed_kernel_bit_for_bit_in_real_steps():
+def test_procure_is_the_plain_passes_bit_for_bit_in_real_steps():
     """Every procurement of 30 us-baseline steps and of a year of the toy with every
-    intervention (precursor controls raise the refused shares) against the kernel before
-    the second pass ran over the links in play only, on copies of the same inputs."""
+    intervention (precursor controls raise the refused shares) against the plain passes
+    (compiled), on copies of the same inputs."""
     import warnings
 
     from fentanet.simulate.loop import Sim
@@ -70,7 +70,7 @@ def test_procure_is_the_listed_kernel_bit_for_bit_in_real_steps():
     def checked(*args):
         copies = [x.copy() if isinstance(x, np.ndarray) else x for x in args]
         got = _procure(*args)
-        want = listed_procure(*copies)
+        want = jit_procure(*copies)
         assert np.array(got).tobytes() == np.array(want).tobytes()
         for g, w in zip(args, copies, strict=True):
             if isinstance(g, np.ndarray):
