@@ -100,6 +100,23 @@ def same(x, y) -> None:
     np.testing.assert_array_equal(x.view(np.uint8), y.view(np.uint8))
 
 
+def every_intervention(start: float = 0.1) -> list[dict]:
+    """Every intervention kind at intensity 1 from ``start`` (years)."""
+    from fentanet.simulate.params import INTERVENTION_KINDS
+
+    return [{"kind": k, "start": start, "intensity": 1.0} for k in INTERVENTION_KINDS]
+
+
+def new_sim(name: str, years: float, seed: int, *, every: bool = False):
+    """A run of the built-in scenario ``name`` over ``years``, spun up and not stepped;
+    with every intervention from 0.1 years when ``every``."""
+    from fentanet.simulate.loop import Sim
+    from fentanet.simulate.run import build_network, prepare
+
+    sc = prepare(name, years=years, interventions=every_intervention() if every else None)
+    return Sim(sc, build_network(sc), seed)
+
+
 def states_at(sim, phase_name: str, steps: int):
     """Step ``sim`` ``steps`` times as :meth:`Sim.run_step` does, yielding it where each
     step's phase ``phase_name`` starts (to compare a phase's kernels on real states)."""

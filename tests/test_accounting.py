@@ -11,9 +11,10 @@ import pytest
 
 import fentanet
 from fentanet.errors import InputError
-from fentanet.simulate.params import INTERVENTION_KINDS, KINDS_ENFORCED
+from fentanet.simulate.params import KINDS_ENFORCED
 from fentanet.simulate.run import build_network, prepare
 from fentanet.simulate.state import KIND
+from simkit import every_intervention
 
 enforcement = importlib.import_module("fentanet.simulate.phases.enforcement")
 
@@ -50,7 +51,7 @@ def test_every_arrest_is_in_exactly_one_arrest_column(monkeypatch):
         return remove(sim, slots, cause)
 
     monkeypatch.setattr(enforcement, "remove", spy)
-    every = [{"kind": k, "start": 0.1, "intensity": 1.0} for k in INTERVENTION_KINDS]
+    every = every_intervention()
     every.append({"kind": "organization_takedown", "start": 0.2, "intensity": 1.0,
                   "once": True, "target": {"rule": "degree", "count": 10}})
     s = fentanet.simulate("toy", seed=4, years=0.5, interventions=every,

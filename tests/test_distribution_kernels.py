@@ -11,8 +11,6 @@ import pytest
 
 import distribution_plain as plain
 from fentanet.simulate import kernels
-from fentanet.simulate.loop import Sim
-from fentanet.simulate.params import INTERVENTION_KINDS
 from fentanet.simulate.phases.distribution import (
     SellerSums,
     _diff,
@@ -21,9 +19,8 @@ from fentanet.simulate.phases.distribution import (
     _words,
 )
 from fentanet.simulate.phases.shipping import PASSES, ROUTE
-from fentanet.simulate.run import build_network, prepare
 from fentanet.simulate.state import KIND
-from simkit import same, seller_sums_now, states_at
+from simkit import new_sim, same, seller_sums_now, states_at
 
 
 def random_stage(rng):
@@ -222,15 +219,12 @@ def check_retail(sim) -> None:
 
 @pytest.fixture(scope="module")
 def us_baseline():
-    sc = prepare("us-baseline", years=0.5)
-    return Sim(sc, build_network(sc), 1)
+    return new_sim("us-baseline", 0.5, 1)
 
 
 @pytest.fixture(scope="module")
 def toy_every_intervention():
-    sc = prepare("toy", years=2.0, interventions=[
-        {"kind": k, "start": 0.1, "intensity": 1.0} for k in INTERVENTION_KINDS])
-    return Sim(sc, build_network(sc), 2)
+    return new_sim("toy", 2.0, 2, every=True)
 
 
 def test_distribution_on_us_baseline_states_is_the_plain_one(us_baseline):

@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 
 from fentanet.simulate.loop import Sim
-from fentanet.simulate.params import INTERVENTION_KINDS
 from fentanet.simulate.phases import enforcement, money, record
-from fentanet.simulate.run import build_network, prepare
 from late_phases_plain import plain_link_keys, plain_links_of_slots, plain_settle, plain_tally
+from simkit import new_sim
 
 _RECORDED = ((enforcement, "_reveal_links"), (money, "_settle"), (record, "_tally"))
 """The kernels whose arguments the fixtures record, by module and name."""
@@ -50,16 +49,13 @@ def _record(sim: Sim, warm: int, steps: int) -> dict[str, list[tuple]]:
 @pytest.fixture(scope="module")
 def us_baseline():
     """Six us-baseline steps after four."""
-    sc = prepare("us-baseline", years=1.0)
-    return _record(Sim(sc, build_network(sc), 1), 4, 6)
+    return _record(new_sim("us-baseline", 1.0, 1), 4, 6)
 
 
 @pytest.fixture(scope="module")
 def toy_every_intervention():
     """Forty toy steps with every intervention from step 5."""
-    sc = prepare("toy", years=1.0, interventions=[
-        {"kind": k, "start": 0.1, "intensity": 1.0} for k in INTERVENTION_KINDS])
-    return _record(Sim(sc, build_network(sc), 2), 0, 40)
+    return _record(new_sim("toy", 1.0, 2, every=True), 0, 40)
 
 
 def _copies(args: tuple) -> list:
@@ -154,9 +150,7 @@ def test_link_keys_compiled_are_numpy_s():
     pass, against NumPy's on the toy after two years with every intervention (entrants'
     uids above their slots, links appended): every link, a subset in any order, none; and
     a hand case."""
-    sc = prepare("toy", years=2.0, interventions=[
-        {"kind": k, "start": 0.1, "intensity": 1.0} for k in INTERVENTION_KINDS])
-    sim = Sim(sc, build_network(sc), 3)
+    sim = new_sim("toy", 2.0, 3, every=True)
     sim.run()
     a, ln = sim.s.actors, sim.s.links
     assert ln.n > sim.topo.incidence.m0 or a.n > sim.n_actors0  # something appended

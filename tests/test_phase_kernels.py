@@ -23,7 +23,7 @@ from fentanet.simulate.loop import Sim
 from fentanet.simulate.phases import adaptation, enforcement
 from fentanet.simulate.run import build_network, prepare
 from fentanet.simulate.state import KIND, LKIND
-from simkit import same
+from simkit import every_intervention, same
 
 
 @pytest.fixture(scope="module")
@@ -1102,7 +1102,6 @@ def test_reroute_equals_the_plain_kernel_on_real_steps(monkeypatch, case):
     air routes screened hard) appends the links, leaves the held-back shares and the
     routes' throughput, and counts as the kernel of commit 64de91f did."""
     from fentanet.scenarios import load
-    from fentanet.simulate.params import INTERVENTION_KINDS
 
     years, iv, sc = 0.5, None, load(case.split(",")[0])
     if case.endswith("thresholds"):
@@ -1113,7 +1112,7 @@ def test_reroute_equals_the_plain_kernel_on_real_steps(monkeypatch, case):
         years = 5 / 52
     if case == "toy":
         years = 2.0
-        iv = [{"kind": k, "start": 0.1, "intensity": 1.0} for k in INTERVENTION_KINDS]
+        iv = every_intervention()
         iv.append({"kind": "border_security", "modes": ["air"], "start": 0.25,
                    "intensity": 20.0})
     sc = prepare(sc, years=years, interventions=iv)

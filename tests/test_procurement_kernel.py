@@ -12,6 +12,7 @@ from fentanet.simulate.phases.procurement import _procure
 from fentanet.simulate.state import KIND, LKIND, Table
 from fentanet.simulate.topology import Stage
 from procurement_plain import jit_procure, plain_procure
+from simkit import every_intervention
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -60,11 +61,10 @@ def test_procure_is_the_plain_passes_bit_for_bit_in_real_steps():
     import warnings
 
     from fentanet.simulate.loop import Sim
-    from fentanet.simulate.params import INTERVENTION_KINDS
     from fentanet.simulate.phases import procurement
     from fentanet.simulate.run import build_network, prepare
 
-    every = [{"kind": k, "start": 0.1, "intensity": 1.0} for k in INTERVENTION_KINDS]
+    every = every_intervention()
     calls = []
 
     def checked(*args):

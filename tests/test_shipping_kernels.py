@@ -9,8 +9,6 @@ import numpy as np
 import pytest
 
 from fentanet.simulate import kernels
-from fentanet.simulate.loop import Sim
-from fentanet.simulate.params import INTERVENTION_KINDS
 from fentanet.simulate.phases.shipping import (
     ROUTE,
     _capacity_share,
@@ -18,7 +16,6 @@ from fentanet.simulate.phases.shipping import (
     _route_rooms,
     _through_room,
 )
-from fentanet.simulate.run import build_network, prepare
 from shipping_plain import (
     plain_capacity_share,
     plain_route_pref,
@@ -26,7 +23,7 @@ from shipping_plain import (
     plain_through_room,
     plain_water_fill,
 )
-from simkit import same, states_at
+from simkit import new_sim, same, states_at
 
 
 def random_instance(rng, nr, nd, m):
@@ -109,15 +106,12 @@ def check_route_rooms(sim) -> int:
 
 @pytest.fixture(scope="module")
 def us_baseline():
-    sc = prepare("us-baseline", years=0.2)
-    return Sim(sc, build_network(sc), 1)
+    return new_sim("us-baseline", 0.2, 1)
 
 
 @pytest.fixture(scope="module")
 def toy_every_intervention():
-    sc = prepare("toy", years=2.0, interventions=[
-        {"kind": k, "start": 0.1, "intensity": 1.0} for k in INTERVENTION_KINDS])
-    return Sim(sc, build_network(sc), 2)
+    return new_sim("toy", 2.0, 2, every=True)
 
 
 def test_route_rooms_on_us_baseline_states_are_the_plain_ones(us_baseline):

@@ -12,6 +12,7 @@ from fentanet.calibrate.models import summarise
 from fentanet.report.simulation import monthly
 from fentanet.simulate.params import MODES
 from fentanet.simulate.run import is_flow
+from simkit import every_intervention
 
 
 @pytest.fixture(scope="module")
@@ -65,10 +66,9 @@ def test_summary_years_is_the_horizon_run():
 def test_every_series_column_is_a_flow_or_a_level():
     """A new column must be classified: a flow (summed in the summary and per year) or a
     level (kept as the end value); `sellers_replaced` was once left out of the flows."""
-    from fentanet.simulate.params import INTERVENTION_KINDS
     from fentanet.simulate.run import is_flow, is_level
 
-    ivs = [{"kind": k, "start": 0.1, "intensity": 1.0} for k in INTERVENTION_KINDS]
+    ivs = every_intervention()
     s = fentanet.simulate("toy", seed=1, years=0.5, interventions=ivs).series
     columns = [c for c in s.columns if c not in ("step", "time", "year")]
     assert not [c for c in columns if is_flow(c) == is_level(c)]
