@@ -1,0 +1,50 @@
+"""The floor benchmark (benchmarks/floor.py) records the step's compiled calls without
+changing the run, covers the phases' kernels, and puts every kernel back afterwards."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+from numba.core.registry import CPUDispatcher
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # benchmarks/ is a package at the project root
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import floor  # noqa: E402
+
+from fentanet.simulate.loop import Sim  # noqa: E402
+from fentanet.simulate.phases import distribution, shipping  # noqa: E402
+from fentanet.simulate.run import build_network, prepare  # noqa: E402
+
+
+def test_recording_leaves_the_run_as_it_is_and_restores_the_kernels():
+    sc = prepare("toy", years=0.25)
+    net = build_network(sc)
+    plain = Sim(sc, net, 3)
+    for _ in range(4):
+        plain.run_step()
+    recorded = Sim(sc, net, 3)
+    calls, cpu = floor._record(recorded, start=2, steps=2)
+    assert recorded.step == 4 and cpu > 0
+    assert recorded.rows == plain.rows
+    for name in recorded.flows:
+        np.testing.assert_array_equal(recorded.flows[name], plain.flows[name])
+    labels = {label for label, *_ in calls}
+    assert {"distribution._distribute", "shipping._route_plan", "shipping._lab_stage",
+            "population._advance", "record._tally", "enforcement._detect"} <= labels
+    assert sum(c[0] == "distribution._distribute" for c in calls) == 2  # once a step
+    assert isinstance(distribution._distribute, CPUDispatcher)
+    assert isinstance(shipping._route_plan, CPUDispatcher)
+    # a replay runs the recorded call on copies: the recorded arguments are not touched
+    _, f, args, kw, seconds = next(c for c in calls if c[0] == "record._tally")
+    before = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    assert floor._warm(f, args, kw) > 0 and seconds > 0
+    for a, b in zip(args, before, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_unboxing_is_a_positive_cost_per_array():
+    assert 0 < floor._unboxing() < 1e-5
