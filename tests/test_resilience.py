@@ -130,6 +130,31 @@ def test_key_player_blocks_are_brute_force_optimal():
     assert pairs(static["actor"].tolist()[1:]) == best
 
 
+@pytest.mark.parametrize("mode", ["static", "block"])
+def test_key_players_down_to_the_last_actor(mode):
+    # every actor removed (steps defaults to all of them): fragmentation counts pairs, so
+    # the set is searched up to n - 2 actors and the last two follow; the curve ends empty
+    g = nx.connected_watts_strogatz_graph(16, 4, 0.3, seed=1)
+    net, h = as_net(g)
+    df = resilience(net, "key_players", mode=mode, block=16)
+    removed = df["actor"].tolist()[1:]
+    assert sorted(removed) == sorted(h) and len(removed) == 16
+    assert df["lcc"].iloc[-1] == 0.0 and df["lcc"].iloc[0] == 1.0
+    assert (np.diff(df["lcc"].to_numpy()) <= 1e-12).all()
+
+    def pairs(gone):
+        k = h.copy()
+        k.remove_nodes_from(gone)
+        return sum(len(c) * (len(c) - 1) for c in nx.connected_components(k))
+
+    assert pairs(removed[:14]) == 0  # the best set of 14 leaves two actors apart
+    # two actors, one link: nothing to fragment after the first removal
+    tiny = Network(links=pd.DataFrame({"source": ["x"], "target": ["y"]}), directed=False)
+    df = resilience(tiny, "key_players", mode=mode)
+    assert df["actor"].tolist() == [None, "x", "y"]
+    assert df["lcc"].tolist() == [1.0, 0.5, 0.0]
+
+
 def test_hand_computed_star_and_path():
     # hub with leaves a, b, c and a tail c - d: removing the hub leaves {c, d}, a, b
     net = Network(links=pd.DataFrame({"source": ["h", "h", "h", "c"],

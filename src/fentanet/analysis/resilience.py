@@ -369,18 +369,30 @@ def _betweenness_scores(state: _State) -> np.ndarray:
 
 def _key_players(state: _State, allowed: np.ndarray, b: int, rank: np.ndarray,
                  seed: int | None) -> list[int]:
-    """The best fragmenting set of ``b`` allowed actors, best single remover first."""
+    """The best fragmenting set of ``b`` allowed actors, best single remover first.
+
+    Fragmentation counts pairs of the actors left, so it is defined while two are left: a
+    set of more than ``n - 2`` of the ``n`` actors is the best set of ``n - 2`` and after it
+    the other allowed actors (each part by single-removal score, then ``rank``), which
+    leave no pair to fragment."""
     b = min(b, int(allowed.sum()))
     if b == 0:
         return []
-    scorer = _Scorer(state.csr(), "fragmentation", 0, allowed)
+    g = state.csr()
+    if g.n < 3:  # no pair is left after any removal: the order is the rank's
+        return _top(np.zeros(state.n), allowed, b, rank)
+    scorer = _Scorer(g, "fragmentation", 0, allowed)
     single = scorer.additions(np.empty(0, dtype=np.int64))
     if b == 1:
         return _top(single, allowed, 1, rank)
-    members, _ = search(scorer, b, seed=seed, restarts=DEFAULT_RESTARTS["fragmentation"])
+    searched = min(b, g.n - 2)
+    if searched == 1:
+        return _top(single, allowed, b, rank)
+    members, _ = search(scorer, searched, seed=seed, restarts=DEFAULT_RESTARTS["fragmentation"])
     chosen = np.zeros(state.n, dtype=bool)
     chosen[members] = True
-    return _top(single, chosen, b, rank)
+    return _top(single, chosen, searched, rank) + _top(single, allowed & ~chosen, b - searched,
+                                                        rank)
 
 
 # ---------------------------------------------------------------------- the loop
