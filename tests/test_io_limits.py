@@ -76,3 +76,29 @@ def test_convert_reports_counts_and_what_the_format_drops(tmp_path, capsys):
     # a format that keeps everything says so
     assert main(["convert", str(tmp_path / "c.csv"), str(tmp_path / "c.graphml")]) == 0
     assert "nothing lost" in capsys.readouterr().out
+
+
+def test_convert_reports_values_a_format_does_not_keep(tmp_path, capsys):
+    # SIF has no weights: read back, every link weighs 1 (review s15, F1: it said "nothing
+    # lost"). Links are matched by their ends, kind and rank among parallel links.
+    links = pd.DataFrame({"source": ["a", "b", "c", "a"], "target": ["b", "c", "a", "b"],
+                          "kind": ["tie"] * 4, "weight": [2.0, 1.0, 0.5, 1.0]})
+    fentanet.write(Network(links=links, directed=False), tmp_path / "w.csv")
+    assert main(["convert", str(tmp_path / "w.csv"), str(tmp_path / "w.sif"), "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["lost"] == {"attribute values": "link weight (2 of 4 links differ)"}
+    # kept to a relative 1e-9 is kept; the undirected ends may come back swapped
+    assert main(["convert", str(tmp_path / "w.csv"), str(tmp_path / "w.graphml")]) == 0
+    assert "nothing lost" in capsys.readouterr().out
+    from fentanet.cli.network import conversion_losses
+
+    net = fentanet.read(tmp_path / "w.csv")
+    swapped = net.links.assign(source=net.links["target"], target=net.links["source"],
+                               weight=net.links["weight"] * (1 + 1e-12))
+    assert conversion_losses(net, Network(net.actors, swapped, directed=False)) == {}
+    moved = net.links.assign(weight=net.links["weight"].iloc[::-1].to_numpy())  # 1, .5, 1, 2
+    assert conversion_losses(net, Network(net.actors, moved, directed=False)) == {
+        "attribute values": "link weight (4 of 4 links differ)"}
+    relabelled = net.links.assign(kind=["supplies", "tie", "tie", "tie"])  # kinds lost:
+    assert conversion_losses(net, Network(net.actors, relabelled, directed=False)) == {
+        "link kinds": "tie"}  # the links still matched by their ends, weights kept

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
+import pandas as pd
 import typer
 from rich.markup import escape
 
@@ -121,8 +123,8 @@ def convert(
 
 def conversion_losses(before: Network, after: Network) -> dict[str, str]:
     """What ``after`` (a written file read back) lacks of ``before``: actors or links (as
-    counts), direction, actor and link kinds, actor and link attributes. Empty when
-    nothing was lost."""
+    counts), direction, actor and link kinds, actor and link attributes, and the values
+    of the attributes it kept (:func:`_changed_values`). Empty when nothing was lost."""
     lost: dict[str, str] = {}
     if after.n_actors != before.n_actors:
         lost["actors"] = f"{before.n_actors} -> {after.n_actors} (isolates dropped)" \
@@ -142,7 +144,64 @@ def conversion_losses(before: Network, after: Network) -> dict[str, str]:
                 and b[c].notna().any()]
         if gone:
             lost[f"{name} attributes"] = ", ".join(map(str, gone))
+    changed = _changed_values(before, after)
+    if changed:
+        lost["attribute values"] = changed
     return lost
+
+
+def _changed_values(before: Network, after: Network) -> str:
+    """The attributes whose values ``after`` does not keep, as ``"link weight (84 of 361
+    links differ)"``: actors matched by id, links by their ends (in either order when
+    undirected), kind (when the kinds were kept) and rank among parallel links; numbers
+    equal to a relative 1e-9, NaN equal to NaN, other values compared as text. Only matched
+    actors and links are compared (lost ones are counted apart)."""
+    out = []
+    for part, name in (("actors", "actor"), ("links", "link")):
+        b, a = getattr(before, part), getattr(after, part)
+        if part == "actors":
+            b, a = b.set_index(b["id"].astype(str)), a.set_index(a["id"].astype(str))
+        else:
+            kinds = "kind" in b and "kind" in a and b["kind"].value_counts().to_dict() == \
+                a["kind"].value_counts().to_dict()  # matched by kind only where kept
+            b = b.set_index(pd.MultiIndex.from_frame(_link_key(b, before.directed, kinds)))
+            a = a.set_index(pd.MultiIndex.from_frame(_link_key(a, before.directed, kinds)))
+        if not (b.index.is_unique and a.index.is_unique):
+            continue
+        common = b.index.intersection(a.index)
+        skip = {"uid", "id", "source", "target", "kind"}
+        for col in (c for c in b.columns if c in a.columns and c not in skip):
+            x, y = b.loc[common, col], a.loc[common, col]
+            differ = int((~_same(x.to_numpy(), y.to_numpy())).sum())
+            if differ:
+                out.append(f"{name} {col} ({differ} of {len(common)} {part} differ)")
+    return ", ".join(out)
+
+
+def _link_key(links: pd.DataFrame, directed: bool, kinds: bool) -> pd.DataFrame:
+    """Each link's ends (sorted when undirected), kind (when ``kinds``) and rank among the
+    links with both."""
+    u, v = links["source"].astype(str), links["target"].astype(str)
+    if not directed:
+        u, v = u.where(u <= v, v), v.where(u <= v, u)
+    key = pd.DataFrame({"u": u.to_numpy(), "v": v.to_numpy(),
+                        "kind": links["kind"].astype(str).to_numpy() if kinds else ""})
+    key["rank"] = key.groupby(["u", "v", "kind"], sort=False).cumcount().to_numpy()
+    return key
+
+
+def _same(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Element-wise: the same number (relative 1e-9), both missing, or the same text."""
+    nx_, ny = pd.to_numeric(pd.Series(x), errors="coerce"), pd.to_numeric(pd.Series(y),
+                                                                        errors="coerce")
+    missing = pd.isna(pd.Series(x)).to_numpy() & pd.isna(pd.Series(y)).to_numpy()
+    numeric = (nx_.notna() & ny.notna()).to_numpy()
+    same = missing.copy()
+    same[numeric] = np.isclose(nx_[numeric], ny[numeric], rtol=1e-9, atol=0.0)
+    text = ~numeric & ~missing
+    same[text] = pd.Series(x[text]).astype(str).to_numpy() == pd.Series(y[text]).astype(
+        str).to_numpy()
+    return same
 
 
 @app.command("generate")
