@@ -98,6 +98,15 @@ def test_compare_out_with_runs_writes_series_bands_and_comparison(tmp_path, caps
     cost = sb[(sb.variant == "nal") & (sb.metric == "cost_naloxone_usd_total")]
     assert cost.q50.item() == pytest.approx(nal.median()) and cost.runs.item() == 3
     assert not pd.read_csv(out / "bands.csv").isna().any().any()
+    # a run saved into the same folder replaces the whole result: no stale bands, CSV or
+    # comparison of the earlier one beside it (review s15, F3); a user's own file stays
+    (out / "notes.txt").write_text("mine")
+    _cli(["simulate", "toy", "--years", YEARS, "--seed", "9", "--scheduler", "serial",
+          "--store", str(tmp_path / "s"), "--out", str(out)], capsys)
+    assert {p.name for p in out.iterdir()} == {"series.parquet", "summary.csv",
+                                               "summary.json", "notes.txt"}
+    assert set(pd.read_parquet(out / "series.parquet").seed) == {9}
+    assert (out / "notes.txt").read_text() == "mine"
 
 
 def test_out_that_is_a_file_is_refused_before_running(tmp_path, capsys):
@@ -155,7 +164,12 @@ def test_write_files_is_all_or_none(tmp_path):
 
 def test_result_and_comparison_save(tmp_path):
     r = fentanet.simulate("toy", seed=2, years=0.25)
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "compare.csv").write_text("an earlier comparison\n")
+    (tmp_path / "run" / "bands.csv").mkdir()  # not a file: left alone
     written = r.save(tmp_path / "run", csv=True)
+    assert not (tmp_path / "run" / "compare.csv").exists()  # the earlier result's
+    assert (tmp_path / "run" / "bands.csv").is_dir()
     assert [p.name for p in written] == ["series.parquet", "series.csv", "summary.csv",
                                          "summary.json"]
     back = pd.read_parquet(tmp_path / "run" / "series.parquet")

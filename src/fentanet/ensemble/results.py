@@ -378,9 +378,11 @@ class Ensemble:
           ``summary_bands.csv`` (:meth:`summary_quantiles`);
         - with a baseline and other variants, ``compare.csv`` (:meth:`compare`).
 
-        ``csv=True`` also writes ``series.csv`` and ``bands.csv``.
+        ``csv=True`` also writes ``series.csv`` and ``bands.csv``. An earlier result's
+        files that this one does not write (:data:`~fentanet.simulate.output.RESULT_FILES`)
+        are removed, so the folder never mixes two results.
         """
-        from fentanet.simulate.output import json_writer, table_writers, write_files
+        from fentanet.simulate.output import RESULT_FILES, json_writer, table_writers, write_files
 
         summary = self.summary()
         writers = {**table_writers("series", self.series(), csv=csv),
@@ -404,7 +406,7 @@ class Ensemble:
                "runs": summary.to_dict("records"), "compare": compare.to_dict("records"),
                "files": sorted([*writers, "summary.json"])}
         writers["summary.json"] = json_writer(doc)
-        return write_files(folder, writers)
+        return write_files(folder, writers, replaces=RESULT_FILES)
 
 
 def recorded_versions(runs: pd.DataFrame) -> dict[str, Any]:

@@ -118,14 +118,22 @@ def json_writer(document: Any) -> Writer:
     return lambda p: p.write_text(text, encoding="utf-8")
 
 
+RESULT_FILES = ("series.parquet", "series.csv", "summary.csv", "summary.json",
+                "bands.parquet", "bands.csv", "summary_bands.csv", "compare.csv")
+"""The files of a result folder (a run's, a comparison's or an ensemble's ``save``): a
+save removes those of them it does not write, so a folder never mixes two results."""
+
+
 def write_files(folder: str | Path, writers: Mapping[str, Writer], *,
-                option: str = "--out") -> list[Path]:
+                option: str = "--out", replaces: tuple[str, ...] = ()) -> list[Path]:
     """Write every file of ``writers`` (file name -> function writing to a given path)
     into ``folder``, all or none; returns the paths written, in order.
 
     The folder is created if needed (and removed again if the writing fails and it was
     created here). An error while writing raises :class:`InputError` naming the file;
     ``option`` names the folder's option in the error for a folder that cannot be one.
+    The files of ``replaces`` that ``writers`` does not write (an earlier result's, say
+    its ``bands.parquet``) are removed once the new files are in place, and only then.
     """
     from fentanet.network.io import atomic_paths
 
@@ -141,6 +149,10 @@ def write_files(folder: str | Path, writers: Mapping[str, Writer], *,
                 except OSError as exc:
                     raise InputError(f"cannot write: {exc.strerror or exc}",
                                      file=folder / name) from None
+        for name in replaces:
+            stale = folder / name
+            if name not in writers and stale.is_file():
+                stale.unlink()
     except OSError as exc:  # making the folder, a target that is a folder, a rename
         _remove_made(folder, created)
         raise InputError(f"cannot write: {exc.strerror or exc}",

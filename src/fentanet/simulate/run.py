@@ -131,8 +131,10 @@ class Result:
     def save(self, folder: str | Path, *, csv: bool = False) -> list[Path]:
         """Write the run into ``folder``, all files or none: ``series.parquet`` (with
         ``series.csv`` if ``csv``), ``summary.csv`` (one row) and ``summary.json`` (the
-        summary with the scenario's name and digest, seed, variant and version)."""
-        from fentanet.simulate.output import json_writer, table_writers, write_files
+        summary with the scenario's name and digest, seed, variant and version). An earlier
+        result's files that this one does not write
+        (:data:`~fentanet.simulate.output.RESULT_FILES`) are removed."""
+        from fentanet.simulate.output import RESULT_FILES, json_writer, table_writers, write_files
 
         doc = {"scenario": self.scenario.name, "digest": self.scenario.digest(),
                "variant": self.variant or "baseline", "seed": self.seed,
@@ -140,7 +142,7 @@ class Result:
         return write_files(folder, {**table_writers("series", self.tidy_series(), csv=csv),
                                     **table_writers("summary", self.summary_row(),
                                                     parquet=False, csv=True),
-                                    "summary.json": json_writer(doc)})
+                                    "summary.json": json_writer(doc)}, replaces=RESULT_FILES)
 
 
 FLOW_COLUMNS = {
@@ -416,8 +418,16 @@ class Comparison:
         """Write the comparison into ``folder``, all files or none: every variant's series
         in ``series.parquet`` (a ``variant`` and a ``seed`` column; ``series.csv`` too if
         ``csv``), ``summary.csv`` (one row per variant), ``compare.csv`` (:attr:`table`:
-        deaths averted, supply reduction, cost per death averted) and ``summary.json``."""
-        from fentanet.simulate.output import json_writer, table_writers, write_files, zero_costs
+        deaths averted, supply reduction, cost per death averted) and ``summary.json``. An
+        earlier result's files that this one does not write
+        (:data:`~fentanet.simulate.output.RESULT_FILES`) are removed."""
+        from fentanet.simulate.output import (
+            RESULT_FILES,
+            json_writer,
+            table_writers,
+            write_files,
+            zero_costs,
+        )
 
         first = next(iter(self.results.values()))
         series = zero_costs(pd.concat([r.tidy_series() for r in self.results.values()],
@@ -432,7 +442,7 @@ class Comparison:
             **table_writers("series", series, csv=csv),
             **table_writers("summary", summary, parquet=False, csv=True),
             **table_writers("compare", self.table.reset_index(), parquet=False, csv=True),
-            "summary.json": json_writer(doc)})
+            "summary.json": json_writer(doc)}, replaces=RESULT_FILES)
 
 
 def comparison_table(results: Mapping[str, Result], baseline: str = "baseline") -> pd.DataFrame:
