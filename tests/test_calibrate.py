@@ -292,6 +292,11 @@ def test_free_scale_is_profiled_and_backtest_holds_out_later_years():
     f = fit.fit.set_index("year")
     assert f.loc[2019, "used"] and not f.loc[2020, "used"]
     assert np.isfinite(fit.summary["rmse_log_test"])
+    # a backtest after the last observed year holds nothing out: refused, not a plain fit
+    last = int(obs.index.max())
+    with pytest.raises(InputError, match=f"backtest fitting up to {last} holds out no "
+                       f"observed year: the targets' last is {last}"):
+        calibrate(m, [target], [Parameter(RATE, 0.1, 0.6)], runs=1, backtest=last)
 
 
 def test_backtest_reports_the_error_of_a_regime_the_fit_cannot_see():

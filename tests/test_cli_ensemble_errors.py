@@ -208,3 +208,18 @@ def test_ensemble_tables_follow_the_variant_order_not_the_run_order(nothing_aver
     assert list(dict.fromkeys(series.variant)) == ["baseline", "aa", "zz"]
     first = series[series.variant == "aa"]
     assert list(first.step[:8]) == list(range(8)) and first.seed.iloc[0] == 1
+
+
+def test_one_seed_has_no_interval_and_says_so(tmp_path, capsys, monkeypatch):
+    # with one seed the 95% interval of the mean is undefined: "n/a (one seed)", not
+    # "nan .. nan" (review s15, F6.1)
+    from fentanet.cli.common import console
+
+    monkeypatch.setattr(console, "width", 200)
+    ens = ensemble(StandInScenario(), 1, variants={"aa": [{"kind": "naloxone",
+                                                           "intensity": 0.7}]},
+                   scheduler="serial", store=tmp_path / "s", progress=False, model=simulate)
+    code, out, _ = cli(capsys, "runs", "show", ens.id, "--store", str(tmp_path / "s"))
+    assert code == 0 and "nan" not in out
+    rows = [ln for ln in out.splitlines() if "deaths averted" in ln and "cost" not in ln]
+    assert rows and all("n/a (one seed)" in ln for ln in rows)

@@ -344,6 +344,12 @@ def calibrate(
     if backtest is not None:
         last = int(backtest) if last is None else min(last, int(backtest))
     fit_targets = [t.window(first, last) for t in targets]
+    if backtest is not None:
+        latest = max(int(t.observed.index.max()) for t in targets)
+        if latest <= int(backtest):
+            raise InputError(f"a backtest fitting up to {int(backtest)} holds out no observed "
+                             f"year: the targets' last is {latest}; give a year before it",
+                             field="backtest")
     for t in fit_targets:
         if len(t.observed) == 0:
             raise InputError(

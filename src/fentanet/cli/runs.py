@@ -65,6 +65,7 @@ def _num(x: float) -> str:
 
 
 NO_DEATHS_AVERTED = "n/a (no deaths averted)"
+ONE_SEED = "n/a (one seed)"
 COST_PER_DEATH = "cost per death averted"
 
 
@@ -79,7 +80,8 @@ def _in_variant_order(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
 
 def _compare_rows(compare: pd.DataFrame, keys: list[str]) -> list[list[Any]]:
     """The comparison table's rows; a cost per death averted where a variant averts no
-    deaths (on average) is shown as such, not as nan or an infinite interval."""
+    deaths (on average) is shown as such, not as nan or an infinite interval, and so is
+    the interval of a mean over one seed."""
     averted = {tuple(r[["variant", *keys]]): r["mean"] for _, r in compare.iterrows()
                if r.outcome == "deaths averted"}
     rows = []
@@ -89,7 +91,9 @@ def _compare_rows(compare: pd.DataFrame, keys: list[str]) -> list[list[Any]]:
                 averted.get(tuple(r[["variant", *keys]]), 1.0) > 0 and math.isfinite(r["mean"])):
             rows.append([*head, NO_DEATHS_AVERTED, "", "", "", int(r.seeds)])
             continue
-        rows.append([*head, _num(r["mean"]), f"{_num(r.ci_low)} .. {_num(r.ci_high)}",
+        ci = (f"{_num(r.ci_low)} .. {_num(r.ci_high)}" if math.isfinite(r.ci_low)
+              and math.isfinite(r.ci_high) else ONE_SEED if int(r.seeds) < 2 else "")
+        rows.append([*head, _num(r["mean"]), ci,
                      f"{_num(r.q05)} .. {_num(r.q95)}" if not math.isnan(r.q05) else "",
                      "" if math.isnan(r.share_positive) else f"{100 * r.share_positive:.0f}%",
                      int(r.seeds)])
