@@ -80,6 +80,12 @@ def test_bad_target_files_name_file_line_and_column(tmp_path):
     f.write_text("year,deaths,status\n2019,10,final\n2020,-1,provisional\n2021,-2,final\n")
     with pytest.raises(InputError, match=r"x\.csv:4: field 'deaths': expected a count >= 0"):
         read_target(f, series="fatal")
+    # not a CSV of observations: the line, no pandas text (review s15, F6.7)
+    f.write_text("year,deaths\n2019,10\na, b, c\n")
+    with pytest.raises(InputError, match=r"x\.csv:3: expected 2 comma-separated fields as in "
+                       r"the header, saw 3") as info:
+        read_target(f, series="fatal")
+    assert "\\n" not in str(info.value) and "C error" not in str(info.value)
     with pytest.raises(InputError, match="finite and >= 0"):
         Target("t", pd.Series([np.inf], index=[2020]), "fatal")
     with pytest.raises(InputError, match="no such file"):

@@ -83,6 +83,9 @@ def test_load_takes_the_store_path_and_never_creates_a_store(tmp_path):
     assert again.summary().deaths_total.tolist() == ens.summary().deaths_total.tolist()
     assert Ensemble.load(str(tmp_path / "s"), ens.id).variants == ["baseline"]
     assert Ensemble.load(RunStore(tmp_path / "s"), ens.id).id == ens.id
+    (tmp_path / "afile").write_text("")  # a file where the store would be (review s15)
+    with pytest.raises(StoreError, match="afile is a file, not a folder"):
+        RunStore(tmp_path / "afile")
     with pytest.raises(StoreError, match="no run store at"):
         Ensemble.load(tmp_path / "typo", ens.id)
     assert not (tmp_path / "typo").exists()

@@ -444,6 +444,11 @@ def test_read_spec_json_and_yaml(tmp_path):
     with pytest.raises(InputError, match=re.escape(
             f"{odd}: field 'capacity_slack': Input should be greater than 0, got -1")):
         read_spec(odd)
+    few = tmp_path / "few.yml"  # the counts' rules name the file too (review s15, F6.5)
+    few.write_text("actors: 500\ncounts: {market: 0}\n")
+    with pytest.raises(InputError, match=re.escape(
+            f"{few}: field 'counts.market': must be at least 2, got 0")):
+        read_spec(few)
     twice = tmp_path / "twice.yml"  # YAML keeps the last silently: refused, with its line
     twice.write_text("actors: 500\nregions: 2\nactors: 5000\n")
     with pytest.raises(InputError, match=re.escape(

@@ -133,7 +133,8 @@ def test_new_files_get_normal_permissions_and_old_ones_keep_theirs(tmp_path):
 def test_write_errors_name_the_problem(tmp_path):
     with pytest.raises(InputError, match="the folder does not exist"):
         fentanet.write(small(), tmp_path / "nope" / "x.csv")
-    with pytest.raises(InputError, match=r"cannot tell the output format from 'x\.abc'"):
+    with pytest.raises(InputError, match=r"cannot tell the output format from 'x\.abc'.*"
+                       r"\(--to on the command line, format= in Python\)"):
         fentanet.write(small(), tmp_path / "x.abc")
     with pytest.raises(InputError, match="cannot write format 'dot'"):
         fentanet.write(small(), tmp_path / "x.dot")

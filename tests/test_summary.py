@@ -108,3 +108,15 @@ def test_bad_input(kwargs, message):
                                        "target": list("bcdefga")}), directed=False)
     with pytest.raises(InputError, match=message):
         analyze(ring, **kwargs)
+
+
+def test_default_k_fits_a_small_network():
+    # 5 by default, at most the actors less two: a 5-actor network gets sets of 3 instead
+    # of an error about an option the user did not give (review s15, F6.2)
+    net = Network(links=pd.DataFrame({"source": list("abcd"), "target": list("bcae")}),
+                  directed=False)
+    rep = analyze(net, steps=2, seed=1)
+    assert rep.key_players["fragmentation"].k == 3
+    ring = Network(links=pd.DataFrame({"source": list("abcdefgh"),
+                                       "target": list("bcdefgha")}), directed=False)
+    assert analyze(ring, steps=2, seed=1).key_players["fragmentation"].k == 5

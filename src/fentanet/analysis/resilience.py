@@ -263,9 +263,9 @@ class _Meter:
             from fentanet.analysis.flow import CARRYING_KINDS, expand
 
             if not net.links["kind"].isin(list(CARRYING_KINDS)).any():
-                raise InputError(f"measure 'flow' needs flow links; network '{net.name}' "
-                                 f"has none (kinds {', '.join(sorted(CARRYING_KINDS))})",
-                                 field="measure")
+                raise InputError(f"measure 'flow' needs flow links (of kinds "
+                                 f"{', '.join(sorted(CARRYING_KINDS))}); network "
+                                 f"'{net.name}' has none", field="measure")
             self._carrying = net.links["kind"].isin(list(CARRYING_KINDS)).to_numpy()
             self._flow_graph = expand(net, **flow_kw)
             value = self._flow_graph.solve()[0]

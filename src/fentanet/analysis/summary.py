@@ -51,6 +51,9 @@ SEQUENTIAL_UP_TO = 2_000
 ranked again every tenth of the removals (block mode)."""
 STRATEGIES: tuple[str, ...] = ("random", "degree", "betweenness", "key_players")
 """Attacks in the resilience summary."""
+DEFAULT_K = 5
+"""Size of the key-player sets when none is given (the actors less two in a network of
+fewer than seven)."""
 
 
 @dataclass
@@ -172,7 +175,7 @@ def analyze(
     net: Network,
     *,
     top: int = 10,
-    k: int = 5,
+    k: int | None = None,
     budget: float | None = None,
     steps: int | None = None,
     seed: int = 0,
@@ -190,7 +193,8 @@ def analyze(
     top
         How many actors :attr:`AnalysisReport.top` keeps per measure.
     k
-        Size of the key-player sets (at most the actors less two).
+        Size of the key-player sets (at most the actors less two). Default: 5, or the
+        actors less two in a network of fewer than 7.
     budget
         Interdiction budget in the network's cost units (actor ``cost``; 1 per actor
         where missing). Default: the cost of removing ``k`` actors at the median cost.
@@ -223,6 +227,8 @@ def analyze(
     if n < 3:
         raise InputError(f"network '{net.name}' has {n} actors; the analysis needs at "
                          "least 3", field="net")
+    if k is None:
+        k = min(DEFAULT_K, n - 2)
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= n - 2:
         raise InputError(f"k (the key-player set size) must be a whole number from 1 to "
                          f"{n - 2} for this network of {n} actors, got {k!r}", field="k")

@@ -15,6 +15,7 @@ one fit without saying so).
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,17 @@ class Target:
         )
 
 
+
+def _csv_problem(exc: Exception) -> tuple[str, int | None]:
+    """pandas' parse error as ``(what, line)``: a row with too many fields by its line."""
+    text = " ".join(str(exc).split())
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
+    if m:
+        return (f"expected {m[1]} comma-separated fields as in the header, saw {m[3]} "
+                "(a CSV of observations: year and value columns)"), int(m[2])
+    return f"not a readable CSV ({text})", None
+
+
 def read_target(
     path: str | Path,
     *,
@@ -129,7 +141,8 @@ def read_target(
     try:
         df = pd.read_csv(io.StringIO(text))
     except (ValueError, pd.errors.ParserError) as exc:
-        raise InputError(f"not a readable CSV ({exc})", file=path) from None
+        problem, line = _csv_problem(exc)
+        raise InputError(problem, file=path, line=line) from None
     known = KNOWN.get(path.stem, {})
     time_col = "fiscal_year" if "fiscal_year" in df.columns else "year"
     if time_col not in df.columns:

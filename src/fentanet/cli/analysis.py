@@ -185,7 +185,9 @@ def write_tables(report: AnalysisReport, out: Path) -> list[Path]:
 def analyze(
     file: NetworkArg,
     top: Annotated[int, typer.Option(min=1, help="Actors shown per measure.")] = 10,
-    k: Annotated[int, typer.Option(min=1, help="Size of the key-player sets.")] = 5,
+    k: Annotated[int | None, typer.Option(min=1, help="Size of the key-player sets "
+                                                  "[default: 5, at most the actors less "
+                                                  "two]")] = None,
     budget: Annotated[float | None, typer.Option(help="Interdiction budget (cost units; "
                                                       "default: k targets at the median "
                                                       "cost).")] = None,

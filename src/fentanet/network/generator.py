@@ -211,9 +211,11 @@ def read_spec(path: str | Path) -> SupplySpec:
         raise InputError(f"expected a mapping of spec fields such as 'actors: 1000', got "
                          f"{type(data).__name__}", file=path)
     try:
-        return as_spec(data)
+        spec = as_spec(data)
+        plan_counts(spec)  # the counts' own rules, named with the file as the fields' are
     except InputError as exc:
         raise exc.located(file=path) from None
+    return spec
 
 
 def _spec_error(exc: ValidationError) -> InputError:

@@ -146,6 +146,9 @@ class RunStore:
     def __init__(self, path: str | os.PathLike[str] | None = None, *, create: bool = True):
         self.root, self.catalog = resolve_store_path(path)
         if not self.root.is_dir():
+            if self.root.exists():
+                raise StoreError(f"the run store {self.root} is a file, not a folder; give a "
+                                 "folder (or its runs.duckdb)")
             if not create:
                 raise StoreError(f"no run store at {self.root}")
             try:

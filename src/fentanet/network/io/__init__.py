@@ -309,8 +309,8 @@ def write(net: Network, path: str | Path, format: str | None = None, **options: 
                 raise InputError(f"cannot write format '{only[0]}' (read only); use an "
                                  f"extension among {', '.join(able)}", file=path)
             raise InputError(f"cannot tell the output format from '{path.name}'; use an "
-                             f"extension among {', '.join(able)} or pass format=",
-                             file=path)
+                             f"extension among {', '.join(able)} or name the format "
+                             "(--to on the command line, format= in Python)", file=path)
         fmt = min(writers, key=lambda f: (f.write_priority, f.name))
     else:
         fmt = _format(format, need="writer")
