@@ -125,3 +125,16 @@ def test_an_actor_given_twice_is_refused_by_name(capsys, supply_file, given):
     assert code == 2 and stdout == "" and "Traceback" not in err
     assert err.strip() == ("error: field '--actors': actor 'lab-0001' given twice; "
                            "give each actor once")
+
+
+def test_analyze_a_five_actor_network_with_the_defaults(capsys, tmp_path):
+    # the default key-player sets fit (3 of 5 actors) and the top table has a row per actor,
+    # not ten with five empty (review s15, F6.2)
+    f = tmp_path / "t.csv"
+    f.write_text("source,target\na,b\nb,c\nc,a\nd,e\n")
+    code, stdout, err = run(capsys, "analyze", f)
+    assert code == 0, err
+    assert "remove 3: fragmentation" in stdout
+    top = stdout[stdout.index("Top actors"):stdout.index("Key players")]
+    numbered = [ln for ln in top.splitlines() if ln.strip()[:1].isdigit()]
+    assert [ln.split()[0] for ln in numbered] == ["1", "2", "3", "4", "5"]

@@ -68,7 +68,7 @@ def print_report(report: AnalysisReport, *, top: int | None = None) -> None:
     top = top or report.settings["top"]
     measures = list(report.top)
     rows = []
-    for i in range(top):
+    for i in range(min(top, max((len(report.top[m]) for m in measures), default=0))):
         row: list = [i + 1]
         for m in measures:
             ranked = report.top[m]
