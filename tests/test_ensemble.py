@@ -275,6 +275,29 @@ def test_interrupt_in_a_serial_run_keeps_finished_runs(tmp_path):
     assert store.check().ok
 
 
+def ctrl_c_in_compiled_code(scenario, seed=1, **kwargs):
+    """The stand-in model, whose run 4 sees a Ctrl-C inside a compiled kernel: numba hands
+    it back as the SystemError it caused."""
+    if seed == 4:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise SystemError("CPUDispatcher(<function _route_plan>) returned a result "
+                              "with an exception set") from exc
+    return simulate(scenario, seed, **kwargs)
+
+
+def test_a_ctrl_c_wrapped_by_compiled_code_is_an_interrupt_not_a_failure(tmp_path):
+    # review s15, F1: the run in flight was stored as failed, blaming the model
+    store = RunStore(tmp_path / "s")
+    with pytest.raises(EnsembleInterrupted, match="3 of 6 runs"):
+        ensemble(StandInScenario(), 6, seed=1, store=store, progress=False,
+                 model=ctrl_c_in_compiled_code, scheduler="serial")
+    runs = store.runs()
+    assert sorted(runs.seed) == [1, 2, 3] and set(runs.status) == {"done"}
+    assert store.check().ok
+
+
 # ------------------------------------------------------------------ statistics
 
 

@@ -94,6 +94,8 @@ def execute(task: RunTask, scenario: Any, model: Callable[..., Any] | None,
             record.summary = float_summary(task.run_id, dict(result.summary))
             series = result.series
         except Exception as exc:
+            if _interrupted(exc):  # Ctrl-C inside compiled code comes back wrapped
+                raise KeyboardInterrupt from exc
             record.status = "failed"
             record.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=-8)}"
             series = None
@@ -103,6 +105,19 @@ def execute(task: RunTask, scenario: Any, model: Callable[..., Any] | None,
         write_run(Path(store_root), record, series)
         return record, None, said
     return record, series, said
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` was caused by a Ctrl-C: a ``KeyboardInterrupt`` raised while numba's
+    dispatcher was running comes back as the ``SystemError`` it caused ("returned a result
+    with an exception set"), which is not a failure of the run."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def run_setup(task: RunTask, scenario: Any, ran: Any = None) -> dict[str, Any]:
