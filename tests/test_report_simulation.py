@@ -95,6 +95,10 @@ def test_the_report_has_every_part(ens, tmp_path):
     assert np.asarray(high.y) == pytest.approx(np.quantile(per_step, 0.95, axis=0))
     text = rep.render()
     assert ens.id in text and "standin" in text
+    # the versions that made the runs, from the catalog (review s15, simulation F12)
+    from fentanet.build import recorded_version
+
+    assert f"fentanet {recorded_version()}; numpy {np.__version__}" in text
     path = rep.save(tmp_path / "sim.html")
     assert path.stat().st_size > 1_000_000  # plotly.js is inlined
 

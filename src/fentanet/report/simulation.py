@@ -156,7 +156,10 @@ def _ensemble_tables(ens: Ensemble, metrics: Sequence[str] | None) -> RunTables:
     if metrics is not None:
         series = _metric_columns(series, metrics, keys)
     runs = ens.runs()
-    versions = sorted({str(v) for v in runs.get("version", pd.Series(dtype=str)).dropna()})
+    # as a Result records its version ("fentanet 0.1.0 (build ...); numpy 2.4.6"), from the
+    # catalog's columns
+    pairs = runs.reindex(columns=["fentanet_version", "numpy_version"]).dropna(how="all")
+    versions = sorted({f"fentanet {f}; numpy {n}" for f, n in pairs.itertuples(index=False)})
     return RunTables(summary, series, ens.scenario, list(ens.variants), list(ens.seeds),
                      meta={"ensemble": ens.id, "store": str(ens.store.root),
                            "version": "; ".join(versions), "sweep": keys,
