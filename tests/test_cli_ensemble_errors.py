@@ -223,3 +223,6 @@ def test_one_seed_has_no_interval_and_says_so(tmp_path, capsys, monkeypatch):
     assert code == 0 and "nan" not in out
     rows = [ln for ln in out.splitlines() if "deaths averted" in ln and "cost" not in ln]
     assert rows and all("n/a (one seed)" in ln for ln in rows)
+    # the outcomes with their units, deaths named for what they count (review s15, F2)
+    assert "supply reduction (kg)" in out and "extra cost (USD)" in out
+    assert "deaths (all causes)" in out

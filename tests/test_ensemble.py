@@ -335,6 +335,16 @@ def test_compare_table_against_hand_computation():
     # the runs' order (Dask finishes them in any order) does not change the table
     shuffled = compare_table(summary.sample(frac=1, random_state=3), **names).set_index("outcome")
     pd.testing.assert_frame_equal(shuffled, t)
+    # overdose deaths averted beside deaths of every cause, where the runs report them
+    # (review s15, simulation F2), and no -0.0 written where nothing changed
+    od = summary.assign(overdose_deaths_total=[5.0, 6.0, 7.0, 4.0, 6.0, 7.0])
+    t2 = compare_table(od, **names).set_index("outcome")
+    assert list(t2.index[:2]) == ["deaths averted", "overdose deaths averted"]
+    row = t2.loc["overdose deaths averted"]
+    assert (row["mean"], row.q50, row.share_positive) == pytest.approx((1 / 3, 0.0, 1 / 3))
+    assert not np.signbit(t2.select_dtypes("float").to_numpy()[
+        t2.select_dtypes("float").to_numpy() == 0]).any()
+    pd.testing.assert_frame_equal(t2.drop("overdose deaths averted"), t)
 
 
 def test_pairs_only_common_seeds_and_needs_a_baseline():

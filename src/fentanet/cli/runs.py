@@ -54,7 +54,8 @@ SetOpt = Annotated[list[str] | None, typer.Option(
                   "as YAML), e.g. params.market.elasticity=0.3 or "
                   "network.generate.population=3000000.")]
 
-HEADLINE = {"deaths_total": "deaths", "supply_kg_total": "supply kg",
+HEADLINE = {"deaths_total": "deaths (all causes)", "overdose_deaths_total": "overdose deaths",
+            "supply_kg_total": "supply kg",
             "seized_kg_total": "seized kg", "arrests_total": "arrests",
             "intervention_cost_usd_total": "cost USD"}
 """Summary metrics shown in the ensemble table (where the runs report them), with headers."""
@@ -65,6 +66,10 @@ def _num(x: float) -> str:
 
 
 NO_DEATHS_AVERTED = "n/a (no deaths averted)"
+DEATHS_ADDED = "n/a (deaths added)"
+OUTCOME_UNITS = {"supply reduction": "supply reduction (kg)", "extra cost": "extra cost (USD)",
+                 "cost per death averted": "cost per death averted (USD)"}
+"""The comparison's outcomes as the table shows them, with their units."""
 ONE_SEED = "n/a (one seed)"
 COST_PER_DEATH = "cost per death averted"
 
@@ -79,17 +84,18 @@ def _in_variant_order(df: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
 
 
 def _compare_rows(compare: pd.DataFrame, keys: list[str]) -> list[list[Any]]:
-    """The comparison table's rows; a cost per death averted where a variant averts no
-    deaths (on average) is shown as such, not as nan or an infinite interval, and so is
-    the interval of a mean over one seed."""
+    """The comparison table's rows, outcomes with their units; a cost per death averted
+    where a variant averts no deaths (on average) is shown as such, not as nan or an
+    infinite interval, and so is the interval of a mean over one seed."""
     averted = {tuple(r[["variant", *keys]]): r["mean"] for _, r in compare.iterrows()
                if r.outcome == "deaths averted"}
     rows = []
     for _, r in compare.iterrows():
-        head = [r.variant, *[r[k] for k in keys], r.outcome]
-        if r.outcome == COST_PER_DEATH and not (
-                averted.get(tuple(r[["variant", *keys]]), 1.0) > 0 and math.isfinite(r["mean"])):
-            rows.append([*head, NO_DEATHS_AVERTED, "", "", "", int(r.seeds)])
+        head = [r.variant, *[r[k] for k in keys], OUTCOME_UNITS.get(r.outcome, r.outcome)]
+        deaths = averted.get(tuple(r[["variant", *keys]]), 1.0)
+        if r.outcome == COST_PER_DEATH and not (deaths > 0 and math.isfinite(r["mean"])):
+            rows.append([*head, DEATHS_ADDED if deaths < 0 else NO_DEATHS_AVERTED, "", "", "",
+                         int(r.seeds)])
             continue
         ci = (f"{_num(r.ci_low)} .. {_num(r.ci_high)}" if math.isfinite(r.ci_low)
               and math.isfinite(r.ci_high) else ONE_SEED if int(r.seeds) < 2 else "")

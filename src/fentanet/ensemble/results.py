@@ -28,6 +28,8 @@ STEP_COLS = ("step", "time", "year")
 
 DEATHS = "deaths_total"
 """Summary metric of deaths over the horizon (``fentanet.simulate``'s summary key)."""
+OVERDOSE_DEATHS = "overdose_deaths_total"
+"""Summary metric of overdose deaths over the horizon (part of :data:`DEATHS`)."""
 SUPPLY = "supply_kg_total"
 """Summary metric of product reaching markets over the horizon (kg)."""
 COST = "intervention_cost_usd_total"
@@ -133,8 +135,10 @@ def compare_table(summary: pd.DataFrame, baseline: str = BASELINE, *,
                   cost: str = COST, metrics: Sequence[str] = (), level: float = 0.95,
                   q: Sequence[float] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
     """The policy comparison: per variant (and sweep point), from per-seed differences,
-    the outcomes ``deaths averted``, ``supply reduction`` (and in %), ``extra cost`` and
-    ``cost per death averted``, plus ``change in <m>`` for each of ``metrics``.
+    the outcomes ``deaths averted`` (every cause among the people who use), ``overdose
+    deaths averted`` (where the runs report :data:`OVERDOSE_DEATHS`), ``supply
+    reduction`` (kg, and in %), ``extra cost`` (USD) and ``cost per death averted``, plus
+    ``change in <m>`` for each of ``metrics``.
 
     Columns: ``mean`` of the per-seed outcome with its ``level`` t-interval
     (``ci_low``, ``ci_high``), quantiles of the per-seed outcome over seeds, the share of
@@ -154,6 +158,8 @@ def compare_table(summary: pd.DataFrame, baseline: str = BASELINE, *,
         outcomes: dict[str, np.ndarray] = {}
         if deaths in g:
             outcomes["deaths averted"] = -g[deaths].to_numpy()
+        if OVERDOSE_DEATHS in g and deaths != OVERDOSE_DEATHS:
+            outcomes["overdose deaths averted"] = -g[OVERDOSE_DEATHS].to_numpy()
         if supply in g:
             outcomes["supply reduction"] = -g[supply].to_numpy()
             b = base.loc[idx, supply].to_numpy()
@@ -184,7 +190,9 @@ def compare_table(summary: pd.DataFrame, baseline: str = BASELINE, *,
                    "ci_low": lo, "ci_high": hi, **{qname(qq): np.nan for qq in q},
                    "share_positive": np.nan, "seeds": len(g)}
             rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    floats = out.select_dtypes("float").columns
+    return out.assign(**{c: out[c] + 0.0 for c in floats})  # + 0.0: no -0.0 written
 
 
 def series_quantiles(series: pd.DataFrame, *, by: Sequence[str] = ("variant",),

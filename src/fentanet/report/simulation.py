@@ -65,8 +65,6 @@ HEADLINE: dict[str, str] = {
 }
 """Summary metrics of the side-by-side table, with their headers."""
 
-OVERDOSE = "overdose_deaths_total"
-
 _STEP_ADJ = {"week": "Weekly", "day": "Daily"}
 
 
@@ -244,20 +242,10 @@ def side_by_side(tables: RunTables, metrics: Mapping[str, str] = HEADLINE,
 
 def comparison(tables: RunTables, *, level: float = 0.95) -> pd.DataFrame:
     """The paired comparison against the baseline (see
-    :func:`fentanet.ensemble.compare_table`), with overdose deaths averted added."""
-    extra = [OVERDOSE] if OVERDOSE in tables.summary.columns else []
+    :func:`fentanet.ensemble.compare_table`, overdose deaths averted included)."""
     keys = tables.meta.get("sweep") or []
-    table = compare_table(tables.summary.drop(columns=["point"], errors="ignore"), BASELINE,
-                          keys=keys, metrics=extra, level=level)
-    if extra and len(table):
-        od = table["outcome"] == f"change in {OVERDOSE}"
-        flip = ["mean", "ci_low", "ci_high", "q05", "q50", "q95"]
-        table.loc[od, flip] = -table.loc[od, flip].to_numpy()
-        table.loc[od, ["ci_low", "ci_high"]] = table.loc[od, ["ci_high", "ci_low"]].to_numpy()
-        table.loc[od, ["q05", "q95"]] = table.loc[od, ["q95", "q05"]].to_numpy()
-        table.loc[od, "share_positive"] = np.nan
-        table.loc[od, "outcome"] = "overdose deaths averted"
-    return table
+    return compare_table(tables.summary.drop(columns=["point"], errors="ignore"), BASELINE,
+                         keys=keys, level=level)
 
 
 def cumulative_averted(tables: RunTables, metric: str = "deaths") -> pd.DataFrame:
