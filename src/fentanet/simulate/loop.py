@@ -48,6 +48,12 @@ PHASES = (
 )
 """The phases of one step, in order."""
 
+NATIONAL_USING = 3.1e6
+"""People using illicit opioids at the national scale ``params.costs``' defaults price
+(us-baseline's, about 3.1 million)."""
+SMALL_SHARE = 0.1
+"""Below this share of :data:`NATIONAL_USING`, a run whose interventions are priced at
+national scale is warned (:meth:`Sim._warn_national_costs`)."""
 NOT_VIABLE_SHARE = 0.01
 """The share of the payers owing upkeep that, insolvent at the spin-up's end, makes the run
 warn that its trade is not viable (as any insolvent organization does)."""
@@ -116,6 +122,7 @@ class Sim:
         money.init(self)
         enforcement.init(self)
         population.init(self)
+        self._warn_national_costs()
         self.warmup()
 
     def warmup(self) -> None:
@@ -162,6 +169,24 @@ class Sim:
         self.t = 0.0
         self.now = defaultdict(float)
         self.insolvent = np.zeros(0, dtype=np.int64)
+
+    def _warn_national_costs(self) -> None:
+        """Warn when interventions are priced at national scale on a much smaller network:
+        ``params.costs.usd_per_unit`` is national (docs/model.md 7.1), so a scenario of a
+        region or a city that leaves ``params.costs.scale`` unset, on a network with under
+        :data:`SMALL_SHARE` of :data:`NATIONAL_USING` people using, would charge its
+        interventions, and its cost per death averted, at the national budget."""
+        priced = sorted({iv.kind for iv in self.interventions
+                         if iv.cost_per_unit is None and iv.intensity > 0})
+        using = float(self.users0.sum())
+        if (not priced or "scale" in self.p.costs.model_fields_set
+                or using >= SMALL_SHARE * NATIONAL_USING):
+            return
+        warn_run(f"{', '.join(priced)} cost{'s' * (len(priced) == 1)} national budgets "
+                 f"(params.costs.usd_per_unit, for about {NATIONAL_USING / 1e6:.1f} million "
+                 f"people using) on a network of {using:,.0f}: set params.costs.scale (about "
+                 f"{using / NATIONAL_USING:.2g} here) or the interventions' cost_per_unit",
+                 stacklevel=4)
 
     def _warn_not_viable(self) -> None:
         """Warn when the spin-up's trade cannot pay its upkeep: the spin-up applies no
