@@ -295,3 +295,42 @@ def test_the_stored_ensembles_are_paged(browser_context, tmp_path):
         assert values == made[:2:-1] and page.is_hidden("#ens-older")
         assert rec.blocked == [] and not rec.errors
         page.close()
+
+
+def test_open_networks_shows_the_network_drawn_after_a_reload(browser_context, tmp_path):
+    """A network generated, then one uploaded, then the page reloaded: the upload is drawn
+    and "Open networks" selects it (it selected the first one, and choosing that one then
+    did nothing: review s15, F6.9); choosing the other there draws it."""
+    from fentanet.web.server import ServerThread
+
+    (tmp_path / "up.csv").write_text("source,target\na,b\nb,c\nc,a\nd,e\n")
+    with ServerThread(tmp_path / "work") as server:
+        page = browser_context.new_page()
+        rec = Recorder(page, (server.url,))
+        page.goto(server.url)
+        page.fill("#gen-actors", "40")
+        page.click("#generate")
+        page.wait_for_function("() => document.getElementById('graph').data && document"
+                               ".getElementById('graph').data.flatMap(t => t.customdata "
+                               "|| []).length === 40")
+        page.set_input_files("#upload-file", tmp_path / "up.csv")
+        page.click("#upload")
+        page.wait_for_function("() => document.getElementById('graph').data.filter(t => "
+                               "t.mode === 'markers').flatMap(t => t.customdata).length "
+                               "=== 5")
+        page.reload()
+        page.wait_for_selector("#graph[data-rendered='1']")
+        assert sorted(trace_ids(page, "graph")) == ["a", "b", "c", "d", "e"]
+        shown = page.eval_on_selector("#networks", "s => s.options[s.selectedIndex].text")
+        assert shown == "up.csv (5 actors)"
+        assert "up.csv" in page.inner_text("#net-summary")
+        generated = page.eval_on_selector_all(
+            "#networks option", "els => els.map(e => e.value)")[0]
+        page.select_option("#networks", generated)
+        page.wait_for_function("() => document.getElementById('graph').data.filter(t => "
+                               "t.mode === 'markers').flatMap(t => t.customdata).length "
+                               "=== 40")
+        assert page.eval_on_selector("#networks", "s => s.value") == generated
+        assert rec.blocked == [] and not rec.errors
+        page.close()
+

@@ -146,6 +146,7 @@ async function opened(summary) {
 }
 async function setCurrent(summary) {
   state.current = summary.id;
+  $("#networks").value = summary.id;  // the list says which network is drawn
   state.summary = summary;
   state.selected = null;
   state.kinds = null;
