@@ -334,3 +334,25 @@ def test_open_networks_shows_the_network_drawn_after_a_reload(browser_context, t
         assert rec.blocked == [] and not rec.errors
         page.close()
 
+
+def test_strategy_intensity_and_start_are_labelled(browser_context, tmp_path):
+    """Each strategy's two number boxes carry a visible label (start in years) and an
+    accessible name with the strategy's (review s15, F6.10)."""
+    from fentanet.web.server import ServerThread
+
+    with ServerThread(tmp_path / "work") as server:
+        page = browser_context.new_page()
+        page.goto(server.url)
+        page.click("#tab-btn-strategies")
+        page.select_option("#cmp-scenario", "toy")
+        row = page.locator("#cmp-strategies [data-strategy='naloxone']")
+        labels = row.locator("label.s-field").all_inner_texts()
+        assert [t.strip() for t in labels] == ["intensity", "start (years)"]
+        page.get_by_role("spinbutton", name="naloxone intensity", exact=True).fill("0.8")
+        page.get_by_role("spinbutton", name="naloxone start (years)", exact=True).fill("0.5")
+        assert row.locator(".s-intensity").input_value() == "0.8"
+        assert row.locator(".s-start").input_value() == "0.5"
+        names = page.eval_on_selector_all(
+            "#cmp-strategies input[type=number]", "els => els.map(e => e.labels.length)")
+        assert names and set(names) == {1}  # each box inside its own label
+        page.close()

@@ -353,10 +353,12 @@ function scenarioChanged() {
     `<input type="checkbox" value="${esc(name)}" ${i < 3 ? "checked" : ""}> ${esc(name)}` +
     ` <span class="iv">${esc(ivs.map((v) => v.kind.replaceAll("_", " ")).join(", "))}</span>` +
     "</label>" +
-    `<input type="number" class="s-intensity" min="0" step="0.1" placeholder="${
-      esc(ivs.length === 1 ? ivs[0].intensity : "intensity")}" title="intensity (empty: its own)">` +
-    `<input type="number" class="s-start" min="0" step="0.25" placeholder="${
-      esc(ivs.length === 1 ? ivs[0].start : "start")}" title="start in years (empty: its own)">` +
+    `<label class="s-field">intensity <input type="number" class="s-intensity" min="0" ` +
+    `step="0.1" placeholder="${esc(ivs.length === 1 ? ivs[0].intensity : "its own")}" ` +
+    `aria-label="${esc(name)} intensity" title="intensity (empty: its own)"></label>` +
+    `<label class="s-field">start (years) <input type="number" class="s-start" min="0" ` +
+    `step="0.25" placeholder="${esc(ivs.length === 1 ? ivs[0].start : "its own")}" ` +
+    `aria-label="${esc(name)} start (years)" title="start in years (empty: its own)"></label>` +
     "</div>").join("");
 }
 // ad-hoc variants: each a name and its interventions (kind, intensity, start)
