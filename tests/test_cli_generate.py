@@ -4,6 +4,7 @@ each in a real process; user errors exit 2 with one `error:` line and no traceba
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -149,6 +150,118 @@ def test_demo_runs_and_writes_its_report(tmp_path, capsys, shared_data):
     assert (out / "simulation" / "bands.parquet").exists()
     html = Path(reports["strategies"]).read_text()
     assert "3 seeds (2–4)" in html
+    # summary.md carries summary.json's results as tables, not only the networks and paths
+    md = (out / "summary.md").read_text()
+    caviar = md_tables(md, "## Analysis of CAVIAR")
+    frag = report["analysis_caviar"]["key_players"]["fragmentation"]
+    assert caviar["set"]["remove 5: most fragmentation"] == {
+        "actors": ", ".join(frag["actors"]), "score": f"F = {frag['score']:.3f}",
+        "proven optimal": "yes" if frag["exact"] else "no (search)"}
+    top = report["analysis_caviar"]["top"]
+    assert caviar["rank"]["1"]["betweenness"].startswith(top["betweenness"][0]["actor"] + " (")
+    halve = {r["strategy"]: r["removals_to_half"]
+             for r in report["analysis_caviar"]["resilience_summary"]}
+    assert {k: v["removals to halve it"] for k, v in caviar["strategy"].items()} == {
+        k: "never" if v is None else f"{v:g}" for k, v in halve.items()}
+    supply = md_tables(md, "## Analysis of the generated supply network")
+    inter = report["analysis_supply"]["interdiction"]
+    row = supply["budget"][f"{inter['budget']:g}"]
+    assert row["removed"] == ", ".join(inter["removed"])
+    assert number(row["flow after"]) == pytest.approx(inter["flow_after"], rel=5e-3)
+    assert row["proven optimal"].startswith("yes" if inter["optimal"] else "no: ")
+    said = re.search(r"to the markets: ([\d,.]+) kg fentanyl-equivalent per year", md)
+    assert number(said[1]) == pytest.approx(report["analysis_supply"]["flow"]["value"],
+                                            rel=5e-3)
+    sims = md_tables(md, "## Strategies on the US baseline")
+    deaths = {r["variant"]: r["q50"] for r in strategies["summary"]
+              if r["metric"] == "deaths_total"}
+    assert {v: intervals(t["deaths (all causes)"])[0] for v, t in sims["strategy"].items()} \
+        == pytest.approx(deaths)
+    shown = sims["strategy "]  # the second table of strategies: against the baseline
+    averted = {r["variant"]: r for r in strategies["compare"]
+               if r["outcome"] == "deaths averted"}
+    assert set(shown) == set(averted) == {"supply-side", "public-health"}
+    for variant, r in averted.items():
+        assert intervals(shown[variant]["deaths averted"]) == pytest.approx(
+            (r["mean"], r["ci_low"], r["ci_high"]), rel=5e-3, abs=0.05)
+        cost = shown[variant]["cost per death averted (USD)"]
+        assert cost == ("n/a (deaths added)" if r["mean"] < 0 else
+                        "n/a (no deaths averted)" if r["mean"] == 0 else cost)
+        if r["mean"] > 0:
+            cpd = next(c for c in strategies["compare"] if c["variant"] == variant
+                       and c["outcome"] == "cost per death averted")
+            assert intervals(cost) == pytest.approx((cpd["mean"], cpd["ci_low"],
+                                                     cpd["ci_high"]), rel=5e-3)
+
+
+def number(text: str) -> float:
+    return float(text.replace(",", "").rstrip("%"))
+
+
+def intervals(cell: str) -> tuple[float, ...]:
+    """``mean (low to high)`` or ``mean`` as numbers."""
+    mean, _, rest = cell.partition(" (")
+    return (number(mean), *(number(x) for x in rest.rstrip(")").split(" to ") if rest))
+
+
+def md_tables(md: str, heading: str) -> dict[str, dict[str, dict[str, str]]]:
+    """The Markdown tables under ``heading`` (to the next ``## ``), each by its first
+    header (a space added for each earlier table of that header): its rows by their first
+    cell, each row's cells by header."""
+    part = md.split(heading + "\n", 1)[1].split("\n## ", 1)[0]
+    tables: dict[str, dict[str, dict[str, str]]] = {}
+    lines = part.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("|") and i + 1 < len(lines) and lines[i + 1].startswith("|--"):
+            header = [c.strip() for c in line.strip("|").split(" | ")]
+            rows = {}
+            for body in lines[i + 2:]:
+                if not body.startswith("|"):
+                    break
+                cells = [c.strip() for c in body.strip("|").split(" | ")]
+                rows[cells[0]] = dict(zip(header[1:], cells[1:], strict=True))
+            key = header[0]
+            while key in tables:
+                key += " "
+            tables[key] = rows
+    return tables
+
+
+def test_demo_digest_of_one_seed_and_no_deaths_averted():
+    """summary.md's strategies with one seed (no interval), a strategy that adds deaths
+    and one that averts none (no cost per death averted), by hand."""
+    from fentanet.cli.demo import _strategies_md
+
+    def out(variant, outcome, mean):
+        return {"variant": variant, "outcome": outcome, "mean": mean, "ci_low": None,
+                "ci_high": None, "seeds": 1}
+
+    def total(variant, deaths):
+        return {"variant": variant, "metric": "deaths_total", "q50": deaths, "q05": deaths,
+                "q95": deaths, "runs": 1}
+
+    md = "\n".join(["## Strategies on the US baseline", *_strategies_md({
+        "scenario": "us-baseline", "actors": 500, "years": 1.0, "seeds": [7],
+        "ensemble": "e1", "store": "runs",
+        "summary": [total("baseline", 558.0), total("raids", 561.0),
+                    total("naloxone", 545.5)],
+        "compare": [out("raids", "deaths averted", -3.0),
+                    out("raids", "cost per death averted", None),
+                    out("naloxone", "deaths averted", 12.5),
+                    out("naloxone", "cost per death averted", 2000.0),
+                    out("none", "deaths averted", 0.0),
+                    out("none", "cost per death averted", None)]})])
+    assert "1 seed(s) (7-7)" in md and "(one seed: no interval)" in md
+    tables = md_tables(md, "## Strategies on the US baseline")
+    assert tables["strategy"] == {"baseline": {"deaths (all causes)": "558"},
+                                  "raids": {"deaths (all causes)": "561"},
+                                  "naloxone": {"deaths (all causes)": "546"}}
+    assert tables["strategy "] == {
+        "raids": {"deaths averted": "-3",
+                  "cost per death averted (USD)": "n/a (deaths added)"},
+        "naloxone": {"deaths averted": "12.5", "cost per death averted (USD)": "2,000"},
+        "none": {"deaths averted": "0",
+                 "cost per death averted (USD)": "n/a (no deaths averted)"}}
 
 
 def test_demo_without_the_shared_data(tmp_path, capsys, monkeypatch):

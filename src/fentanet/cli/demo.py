@@ -145,8 +145,9 @@ def run_demo(demo: Demo) -> Path:
 
 
 def write_report(demo: Demo) -> Path:
-    """Write ``summary.json`` (all section results) and ``summary.md`` (a short digest)
-    into the report folder, each atomically; returns the JSON file."""
+    """Write ``summary.json`` (all section results) and ``summary.md`` (their headline
+    results as Markdown tables) into the report folder, each atomically; returns the JSON
+    file."""
     demo.out.mkdir(parents=True, exist_ok=True)
     payload = {"fentanet": __version__, "sections": [s.title for s in sorted(
         SECTIONS, key=lambda s: s.order)], **demo.report}
@@ -182,12 +183,183 @@ def _digest(demo: Demo) -> str:
                   "illicit opioids.", "", "| kind | actors |", "|---|---:|"]
         lines += [f"| {k} | {v} |" for k, v in s["actor_kinds"].items()]
         lines.append("")
+    for key, title in (("analysis_caviar", "Analysis of CAVIAR"),
+                       ("analysis_supply", "Analysis of the generated supply network")):
+        found = demo.report.get(key)
+        if found and found.get("available", True):
+            lines += _analysis_md(title, found)
+    if demo.report.get("strategies"):
+        lines += _strategies_md(demo.report["strategies"])
     reports = demo.report.get("reports")
     if reports:
         lines += ["## HTML reports", "", "Each opens offline in a browser.", ""]
         lines += [f"- {name.replace('_', ' ')}: `{path}`" for name, path in reports.items()]
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def _cell(v: Any) -> str:
+    """A value for a Markdown table cell: numbers as :func:`fmt_number` writes them,
+    missing as ``-``, pipes escaped."""
+    from fentanet.report.html import fmt_number  # the report layer loads plotly: not at start
+
+    text = "-" if v is None else fmt_number(v) if isinstance(v, int | float) else str(v)
+    return (text or "-").replace("|", "\\|")
+
+
+def _md_table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    """A Markdown table (and a blank line): columns of numbers right-aligned (a ``-`` or
+    ``never`` among them too), others left-aligned."""
+    def numeric(i: int) -> bool:
+        cells = [r[i] for r in rows if r[i] not in (None, "-", "never")]
+        return bool(cells) and all(isinstance(v, int | float) and not isinstance(v, bool)
+                                   for v in cells)
+    align = ["---:" if numeric(i) else "---" for i in range(len(header))]
+    return ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|",
+            *("| " + " | ".join(_cell(v) for v in row) + " |" for row in rows), ""]
+
+
+def _interval(mean: Any, low: Any, high: Any) -> str:
+    """``mean (low to high)``; the mean alone where there is no interval (one seed) or
+    where it is a single value."""
+    if mean is None:
+        return "n/a"
+    if low is None or high is None or low == high:
+        return _cell(mean)
+    return f"{_cell(mean)} ({_cell(low)} to {_cell(high)})"
+
+
+def _analysis_md(title: str, d: dict[str, Any]) -> list[str]:
+    """An analysis section of the digest (``analysis_caviar`` or ``analysis_supply`` of
+    summary.json): key players, top actors, communities, the supply bottleneck and
+    interdiction, resilience, and the arrests with and without replacement."""
+    from fentanet.report.analysis import MEASURE_NAMES
+    from fentanet.report.html import fmt_number
+
+    lines = [f"## {title}", "", f"Network {d['network']}; its tables are in "
+             f"`{d['tables']}`.", "", "### Key players", ""]
+    rows = []
+    for objective, r in d["key_players"].items():
+        what = (f"remove {r['k']}: most fragmentation" if objective == "fragmentation" else
+                f"watch {r['k']}: reach most others in {r['m'] or 1} step(s)")
+        score = (f"F = {r['score']:.3f}" if objective == "fragmentation"
+                 else f"{r['score']:.1%} of the others")
+        rows.append([what, ", ".join(map(str, r["actors"])), score,
+                     "yes" if r["exact"] else "no (search)"])
+    lines += _md_table(["set", "actors", "score", "proven optimal"], rows)
+    lines += ["Key players (Borgatti 2006): the set whose removal leaves the network most "
+              "fragmented (F: share of pairs of actors no longer connected), and the set "
+              "that reaches most other actors.", ""]
+    top = d["top"]
+    if top:
+        depth = max(len(v) for v in top.values())
+        rows = [[i + 1, *(f"{v[i]['actor']} ({fmt_number(v[i]['value'])})" if i < len(v)
+                          else "" for v in top.values())] for i in range(depth)]
+        lines += ["### Top actors", "", "By each centrality, with its value (normalised as "
+                  "in docs/analysis-people.md).", ""]
+        lines += _md_table(["rank", *(MEASURE_NAMES.get(m, m.replace("_", " "))
+                                      for m in top)], rows)
+    comm = d.get("communities")
+    if comm:
+        lines += [f"{comm['n_communities']} communities by {comm['method']} (quality "
+                  f"{comm['quality']:.3f}).", ""]
+    flow = d.get("flow")
+    if flow:
+        lines += ["### Supply bottleneck and interdiction", "",
+                  f"Maximum flow from the sources to the markets: {fmt_number(flow['value'])} "
+                  "kg fentanyl-equivalent per year (the capacities' unit). Minimum cut: "
+                  f"actors {', '.join(flow['cut_actors']) or 'none'}; markets whose demand "
+                  f"limits it {', '.join(flow['cut_demand']) or 'none'}.", ""]
+        inter = d.get("interdiction")
+        if inter:
+            before, after = inter["flow_before"], inter["flow_after"]
+            proof = ("yes" if inter["optimal"] else
+                     f"no: best found, within {inter['gap']:.1%} of optimal")
+            lines += _md_table(
+                ["budget", "target", "removed", "flow before", "flow after", "reduction",
+                 "proven optimal", "method"],
+                [[inter["budget"], inter["target"], ", ".join(inter["removed"]) or "nothing",
+                  before, after, f"{1 - after / before:.1%}" if before else "-", proof,
+                  inter["method"]]])
+    if d.get("resilience_summary"):
+        names = {"lcc": "largest component after", "flow": "flow after",
+                 "removals_to_half": "removals to halve it", "robustness": "robustness R"}
+        cols = list(d["resilience_summary"][0])
+        lines += ["### Resilience", "", "After the last removal of each attack; robustness R "
+                  "is the mean largest component over the removals (Schneider et al. 2011).",
+                  ""]
+        lines += _md_table([names.get(c, c) for c in cols],
+                           [["never" if c == "removals_to_half" and r[c] is None else r[c]
+                             for c in cols] for r in d["resilience_summary"]])
+    if d.get("replacement"):
+        lines += ["Hub arrests (degree, sequential), with and without replacement within "
+                  "the organization (Duijn et al. 2014):", ""]
+        lines += _md_table(["", "largest component", "efficiency", "flow"],
+                           d["replacement"])
+    if d.get("notes"):
+        lines += [f"- {n}" for n in d["notes"]] + [""]
+    return lines
+
+
+COMPARE_COLUMNS = {"deaths averted": "deaths averted",
+                   "overdose deaths averted": "overdose deaths averted",
+                   "supply reduction": "supply reduction (kg)",
+                   "supply reduction %": "supply reduction (%)",
+                   "extra cost": "extra cost (USD)",
+                   "cost per death averted": "cost per death averted (USD)"}
+"""The demo digest's columns of the comparison with the baseline (outcome: header)."""
+
+SUMMARY_COLUMNS = {"deaths_total": "deaths (all causes)",
+                   "overdose_deaths_total": "overdose deaths", "supply_kg_total": "supply (kg)",
+                   "seized_kg_total": "seized (kg)",
+                   "intervention_cost_usd_total": "intervention cost (USD)"}
+"""The demo digest's columns of the totals per strategy (metric: header)."""
+
+
+def _strategies_md(d: dict[str, Any]) -> list[str]:
+    """The strategies section of the digest (``strategies`` of summary.json): totals per
+    strategy and the paired comparison with the baseline (a cost per death averted where
+    none are, on average, said as the command line says it)."""
+    from fentanet.cli.runs import DEATHS_ADDED, NO_DEATHS_AVERTED
+    from fentanet.report.html import fmt_number
+
+    seeds = d["seeds"]
+    lines = ["## Strategies on the US baseline", "",
+             f"{d['scenario']} ({fmt_number(d['actors'])} actors), {fmt_number(d['years'])} "
+             f"year(s), {len(seeds)} seed(s) ({seeds[0]}-{seeds[-1]}), every strategy on the "
+             f"same seeds; ensemble {d['ensemble']} in the run store `{d['store']}`.", ""]
+    totals: dict[str, dict[str, str]] = {}
+    for r in d["summary"]:
+        cell = _cell(r["q50"]) if r["runs"] == 1 else _interval(r["q50"], r["q05"], r["q95"])
+        totals.setdefault(r["variant"], {})[r["metric"]] = cell
+    if totals:
+        metrics = [m for m in SUMMARY_COLUMNS if any(m in t for t in totals.values())]
+        lines += ["Totals over the run, median over seeds (5% to 95% of the seeds):", ""]
+        lines += _md_table(["strategy", *(SUMMARY_COLUMNS[m] for m in metrics)],
+                           [[v, *(t.get(m, "-") for m in metrics)] for v, t in totals.items()])
+    compare: dict[str, dict[str, dict]] = {}
+    for r in d["compare"]:
+        compare.setdefault(r["variant"], {})[r["outcome"]] = r
+    if compare:
+        outcomes = [o for o in COMPARE_COLUMNS if any(o in c for c in compare.values())]
+        rows = []
+        for variant, c in compare.items():
+            averted = c.get("deaths averted", {}).get("mean")
+            cells = []
+            for o in outcomes:
+                r = c.get(o)
+                if r is None:
+                    cells.append("-")
+                elif o == "cost per death averted" and not (averted or 0) > 0:
+                    cells.append(DEATHS_ADDED if (averted or 0) < 0 else NO_DEATHS_AVERTED)
+                else:
+                    cells.append(_interval(r["mean"], r["ci_low"], r["ci_high"]))
+            rows.append([variant, *cells])
+        lines += ["Against the baseline: mean over seeds of the paired difference, with its "
+                  "95% interval" + (" (one seed: no interval)" if len(seeds) == 1 else "") +
+                  ":", ""]
+        lines += _md_table(["strategy", *(COMPARE_COLUMNS[o] for o in outcomes)], rows)
+    return lines
 
 
 @app.command()
