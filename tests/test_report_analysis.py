@@ -4,6 +4,8 @@ research networks."""
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,6 +22,7 @@ from fentanet.report.analysis import (
     highlight_sets,
     top_table,
 )
+from fentanet.report.html import fmt_number
 
 
 def bridge() -> Network:
@@ -81,7 +84,9 @@ def test_a_generated_supply_network_with_its_bottleneck_and_curve():
     with pytest.raises(InputError, match="color_by"):
         analysis_report(net, a, color_by="region")
     text = rep.render()
-    assert "Optimal interdiction for a budget of" in text
+    # 'Best' when the time limit (2 s, on a loaded machine) left it unproven
+    assert f"{'Optimal' if a.interdiction.optimal else 'Best'} interdiction for a budget of" \
+        in text
 
 
 def test_the_report_refuses_an_analysis_of_another_network():
@@ -160,3 +165,84 @@ def test_a_staircase_cut_short_by_the_solve_cap_says_which_budgets_are_unsolved(
     shown, caption = _curve_table(steps)
     assert shown["budgets"].tolist() == ["2 to 4", "5 to 9"]
     assert "budgets below 2 not solved" in caption and "2 solves" in caption
+
+
+def steps_table(optimal: list[bool], method: list[str] | None = None) -> pd.DataFrame:
+    """A hand-made staircase of two steps from budget 0 to 10 on a grid of 1."""
+    steps = pd.DataFrame({"budget": [0.0, 5.0], "budget_to": [4.0, 10.0],
+                          "flow_before": [10.0, 10.0], "flow_after": [10.0, 1.0],
+                          "reduction": [0.0, .9], "removed": [[], ["a", "b"]],
+                          "cost_used": [0.0, 5.0], "optimal": optimal,
+                          "gap": [0.0 if o else .1 for o in optimal],
+                          "method": method or ["milp"] * 2})
+    steps.attrs.update(up_to=10.0, grid=1.0, resolution=1.0, solves=2, complete=True)
+    return steps
+
+
+def test_the_curve_caption_says_which_rows_are_proven_optimal():
+    """Review s15, F4: a row marked 'no' (best found within the time limit) was captioned
+    as the optimum like the others."""
+    from fentanet.report.analysis import _curve_table
+
+    _, caption = _curve_table(steps_table([True, True]))
+    assert caption == ("The least flow left at every budget from 0 to 10 (costs are "
+                       "multiples of 1, so it can change only at multiples of 1): each row's "
+                       "targets are the optimum for every budget in its range (Wood 1993 "
+                       "MILP, HiGHS; 2 solves)")
+    _, caption = _curve_table(steps_table([False, True]))
+    assert "each row's targets are the optimum" not in caption
+    assert caption == ("The least flow left at every budget from 0 to 10 (costs are "
+                       "multiples of 1, so it can change only at multiples of 1): rows marked "
+                       "'yes' are the optimum for every budget in their range; rows marked "
+                       "'no' hold the best targets found within the time limit: their flow is "
+                       "an upper bound on the least flow (Wood 1993 MILP, HiGHS; 2 solves)")
+    _, caption = _curve_table(steps_table([False, False], ["heuristic", "heuristic"]))
+    assert "rows marked 'yes'" not in caption
+    assert (": rows marked 'no' hold the best targets found by the heuristic (more than "
+            "5,000 arcs for the MILP): their flow is an upper bound") in caption
+    # budgets solved one by one (budgets=)
+    solved = steps_table([True, False]).drop(columns="budget_to")
+    _, caption = _curve_table(solved)
+    assert caption == ("The best targets at each budget solved (Wood 1993 MILP, HiGHS); "
+                       "budgets in between were not solved; rows marked 'yes' are proven "
+                       "optimal; rows marked 'no' hold the best targets found within the time "
+                       "limit: their flow is an upper bound on the least flow")
+    _, caption = _curve_table(steps_table([True, True]).drop(columns="budget_to"))
+    assert caption == ("The best targets at each budget solved (Wood 1993 MILP, HiGHS); "
+                       "budgets in between were not solved")
+
+
+def test_what_proved_the_interdiction_optimal():
+    """'proven optimal, heuristic' read as a contradiction (review s15, F4): the
+    heuristic's own bound proved it."""
+    from types import SimpleNamespace
+
+    from fentanet.report.analysis import interdiction_proof
+
+    def proof(optimal, method, gap=0.0):
+        return interdiction_proof(SimpleNamespace(optimal=optimal, method=method, gap=gap))
+
+    assert proof(True, "heuristic") == "proven optimal by the heuristic's bound"
+    assert proof(True, "milp") == "proven optimal by the MILP"
+    assert proof(True, "trivial") == "optimal: nothing to remove"
+    assert proof(False, "milp", 0.005) == "best found by the MILP, within 0.5% of optimal"
+    assert proof(False, "heuristic", 0.2) == ("best found by the heuristic, within 20.0% of "
+                                              "optimal")
+
+
+def test_a_heuristic_proven_interdiction_and_the_curve_units():
+    """On a generated network whose interdiction at budget 5 the heuristic's bound proves
+    (no MILP): the report says so, and the curve's axes carry their units."""
+    net = generate({"actors": 100}, seed=3)
+    a = analyze(net, k=2, steps=3, budget=5, strategies=("degree",))
+    assert (a.interdiction.method, a.interdiction.optimal) == ("heuristic", True)
+    rep = analysis_report(net, a)
+    text = html.unescape(rep.render())
+    assert (f"the flow falls from {fmt_number(a.interdiction.flow_before)} to "
+            f"{fmt_number(a.interdiction.flow_after)} (proven optimal by the heuristic's "
+            "bound).") in text
+    assert "Optimal interdiction for a budget of 5 (actors)" in text
+    assert f"market(s): {fmt_number(float(a.flow.value))} kg per year of product" in text
+    layout = rep.figures()["interdiction-curve"].layout
+    assert layout.yaxis.title.text == "maximum flow to markets (kg per year)"
+    assert layout.xaxis.title.text == "budget (cost units)"

@@ -6,7 +6,8 @@ budget-flow curve.
 same :class:`~fentanet.analysis.summary.AnalysisReport` that ``fentanet analyze`` prints);
 the one thing the pipeline does not hold, the budget-flow curve, comes from
 :func:`fentanet.interdiction_steps` with the pipeline's target: the least flow at every
-budget from 0 to twice the pipeline's, as a staircase of proven optima.
+budget from 0 to twice the pipeline's, as a staircase of proven optima (a step the
+solver did not prove within its time limit is marked so, its flow an upper bound).
 
 >>> net = fentanet.datasets.load("caviar")          # doctest: +SKIP
 >>> analysis_report(net).save("caviar.html")          # doctest: +SKIP
@@ -20,7 +21,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fentanet.analysis.interdiction import interdiction_curve, interdiction_steps
+from fentanet.analysis.interdiction import (
+    EXACT_LIMIT,
+    interdiction_curve,
+    interdiction_steps,
+)
 from fentanet.analysis.summary import AnalysisReport, analyze
 from fentanet.errors import InputError
 from fentanet.network.model import Network
@@ -29,6 +34,10 @@ from fentanet.report.html import HtmlReport, fmt_number
 
 MEASURE_NAMES = {"degree": "degree", "betweenness": "betweenness", "closeness": "closeness",
                  "eigenvector": "eigenvector", "pagerank": "PageRank"}
+
+FLOW_UNIT = "kg per year"
+"""The unit of flows: that of capacities (kg fentanyl-equivalent per year,
+docs/network.md)."""
 
 CURVE_SOLVES = 40
 """Most MILP solves the report's budget-flow curve spends (one per step of the staircase,
@@ -237,24 +246,25 @@ def analysis_report(
     if flow is not None:
         rep.heading("Supply bottleneck and interdiction")
         rep.text(f"Maximum flow from {len(flow.sources)} source(s) to {len(flow.sinks)} "
-                 f"market(s): {fmt_number(float(flow.value))} (product, per year where "
-                 "capacities are per year). The minimum cut is the smallest total capacity "
+                 f"market(s): {fmt_number(float(flow.value))} {FLOW_UNIT} of product (the "
+                 "unit of the capacities, docs/network.md). The minimum cut is the smallest "
+                 "total capacity "
                  "whose loss stops it; 'demand' rows are markets that take less than could "
                  "reach them.")
         cut = flow.cut.sort_values("capacity", ascending=False, kind="stable")
         rep.table(cut[["element", "id", "capacity"]], name="bottleneck",
                   caption="Bottleneck (minimum cut)", max_rows=30)
         if inter is not None:
-            proof = ("proven optimal" if inter.optimal
-                     else f"best found, within {inter.gap:.1%} of optimal")
-            rep.text(f"Optimal interdiction for a budget of {fmt_number(inter.budget)} "
-                     f"({inter.target}): remove {', '.join(inter.removed) or 'nothing'} "
-                     f"(cost {fmt_number(inter.cost_used)}); the flow falls from "
+            rep.text(f"{'Optimal' if inter.optimal else 'Best'} interdiction for a budget of "
+                     f"{fmt_number(inter.budget)} ({inter.target}): remove "
+                     f"{', '.join(inter.removed) or 'nothing'} (cost "
+                     f"{fmt_number(inter.cost_used)}); the flow falls from "
                      f"{fmt_number(inter.flow_before)} to {fmt_number(inter.flow_after)} "
-                     f"({proof}, {inter.method}).")
+                     f"({interdiction_proof(inter)}).")
             table = _curve(net, analysis, curve, budgets, curve_time_limit)
             if table is not None and (len(table) > 1 or "budget_to" in table.columns):
-                rep.figure(F.interdiction_figure(table, unit="cost units"),
+                rep.figure(F.interdiction_figure(table, unit="cost units",
+                                                 flow_unit=FLOW_UNIT),
                            name="interdiction-curve")
                 shown, caption = _curve_table(table)
                 rep.table(shown, caption=caption, name="interdiction-curve",
@@ -302,15 +312,41 @@ def _curve(net: Network, analysis: AnalysisReport, curve: pd.DataFrame | bool,
                               time_limit=time_limit, max_solves=CURVE_SOLVES)
 
 
+def interdiction_proof(inter: Any) -> str:
+    """What proves an interdiction optimal, or how far from optimal it may be: the MILP
+    (Wood 1993, HiGHS), the heuristic's own lower bound (the MILP then not needed), or
+    nothing to remove; else the best found and its gap."""
+    if inter.optimal:
+        return {"milp": "proven optimal by the MILP",
+                "heuristic": "proven optimal by the heuristic's bound",
+                "trivial": "optimal: nothing to remove"}.get(inter.method, "proven optimal")
+    return (f"best found by the {'MILP' if inter.method == 'milp' else inter.method}, "
+            f"within {inter.gap:.1%} of optimal")
+
+
 def _curve_table(table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """The curve as the report lists it, and its caption: one row per step of a
-    staircase, or per solved budget."""
+    staircase, or per solved budget. The caption says which rows are proven optimal: a
+    row that is not (``optimal`` no) holds the best targets found within the time limit,
+    and its flow is an upper bound on the least flow (:func:`fentanet.interdiction_steps`).
+    """
     shown = table.assign(removed=table["removed"].map(lambda r: ", ".join(map(str, r)) or "-"))
     shown = shown.rename(columns={"flow_after": "flow left", "cost_used": "cost used"})
     cols = ["flow left", "reduction", "removed", "cost used", "optimal"]
+    proven = table["optimal"].astype(bool).to_numpy()
+    methods = set(table.loc[~proven, "method"]) if "method" in table else {"milp"}
+    found = ("within the time limit" if methods <= {"milp"} else
+             f"by the heuristic (more than {EXACT_LIMIT:,} arcs for the MILP)"
+             if "milp" not in methods else "within the time limit or by the heuristic")
+    unproven = (f"rows marked 'no' hold the best targets found {found}: their flow is an "
+                "upper bound on the least flow")
     if "budget_to" not in table.columns:
-        return (shown[["budget", *cols]], "The best targets at each budget solved (Wood 1993 "
-                "MILP, HiGHS); budgets in between were not solved")
+        caption = ("The best targets at each budget solved (Wood 1993 MILP, HiGHS); budgets "
+                   "in between were not solved")
+        if not proven.all():
+            caption += ("; rows marked 'yes' are proven optimal" if proven.any() else "") \
+                + f"; {unproven}"
+        return shown[["budget", *cols]], caption
     a = table["budget"].to_numpy(dtype=float)
     b = table["budget_to"].to_numpy(dtype=float)
     shown.insert(0, "budgets", [fmt_number(x) + (f" to {fmt_number(y)}" if y > x else "")
@@ -319,10 +355,13 @@ def _curve_table(table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     why = (f"costs are multiples of {fmt_number(grid)}, so it can change only at multiples "
            f"of {fmt_number(grid)}" if grid is not None else
            f"steps located to within {fmt_number(attrs.get('resolution'))}")
+    which = ("each row's targets are the optimum for every budget in its range"
+             if proven.all() else
+             f"rows marked 'yes' are the optimum for every budget in their range; {unproven}"
+             if proven.any() else unproven)
     caption = (f"The least flow left at every budget from {fmt_number(a[0])} to "
-               f"{fmt_number(float(attrs.get('up_to', b[-1])))} ({why}): each row's targets "
-               "are the optimum for every budget in its range (Wood 1993 MILP, HiGHS; "
-               f"{attrs.get('solves', len(table))} solves)")
+               f"{fmt_number(float(attrs.get('up_to', b[-1])))} ({why}): {which} (Wood 1993 "
+               f"MILP, HiGHS; {attrs.get('solves', len(table))} solves)")
     if not attrs.get("complete", a[0] <= 0):
         caption += (f"; budgets below {fmt_number(a[0])} not solved (at most "
                     f"{attrs.get('solves')} solves)")

@@ -424,10 +424,10 @@ def resilience_figure(curves: pd.DataFrame, *, measures: Sequence[str] | None = 
 
 
 def interdiction_figure(curve: pd.DataFrame, *, title: str = "Budget against supply flow",
-                        unit: str = "", height: int = 400) -> go.Figure:
+                        unit: str = "", flow_unit: str = "", height: int = 400) -> go.Figure:
     """The interdiction trade-off: maximum flow left after the best removal, with hover
     text listing the targets removed and hollow markers where the solver did not prove
-    optimality.
+    optimality. ``unit`` is the budget's (x axis), ``flow_unit`` the flow's (y axis).
 
     ``curve`` is either :func:`fentanet.interdiction_steps`'s staircase, drawn as steps
     (each row's flow holds from its ``budget`` to the next row's, and to ``up_to`` for
@@ -484,8 +484,8 @@ def interdiction_figure(curve: pd.DataFrame, *, title: str = "Budget against sup
                            "line between them was not computed")
     return _style(fig, title=title, height=height,
                   xaxis_title=f"budget{f' ({unit})' if unit else ''}",
-                  yaxis_title="maximum flow to markets", yaxis_rangemode="tozero",
-                  showlegend=False)
+                  yaxis_title=f"maximum flow to markets{f' ({flow_unit})' if flow_unit else ''}",
+                  yaxis_rangemode="tozero", showlegend=False)
 
 
 def interval_bar_figure(frame: pd.DataFrame, label: str, value: str, low: str, high: str, *,
