@@ -123,9 +123,10 @@ def print_report(report: AnalysisReport, *, top: int | None = None) -> None:
                           "reach them[/dim]", soft_wrap=True)
     if report.interdiction is not None:
         i = report.interdiction
-        proof = "proven optimal" if i.optimal else f"gap {i.gap:.1%}"
+        proof = "proven optimal" if i.optimal else f"not proven optimal (gap {i.gap:.1%})"
         drop = 1 - i.flow_after / i.flow_before if i.flow_before else 0.0
-        console.print(f"[bold]Optimal interdiction[/bold] (budget {_fmt(i.budget)}, "
+        best = "Optimal" if i.optimal else "Best"  # found within the time limit: a bound
+        console.print(f"[bold]{best} interdiction[/bold] (budget {_fmt(i.budget)}, "
                       f"{i.target}): remove {escape(', '.join(i.removed)) or 'nothing'} (cost "
                       f"{_fmt(i.cost_used)}); flow {_fmt(i.flow_before)} -> "
                       f"{_fmt(i.flow_after)} ({drop:.0%} less), {proof}", soft_wrap=True)

@@ -306,9 +306,11 @@ async function showAnalysis(r, redraw = true) {
       "id", "capacity"]);
     if (r.interdiction) {
       const i = r.interdiction;
-      supply += `<p>Optimal interdiction for a budget of ${fmt(i.budget)} (${esc(i.target)}): ` +
+      supply += `<p>${i.optimal ? "Optimal" : "Best"} interdiction for a budget of ${
+        fmt(i.budget)} (${esc(i.target)}): ` +
         `remove ${i.removed.map((x) => chip(x, "kp")).join("") || "nothing"} — flow ${
-        fmt(i.flow_before)} → ${fmt(i.flow_after)}${i.optimal ? " (proven optimal)" : ""}.</p>`;
+        fmt(i.flow_before)} → ${fmt(i.flow_after)}${i.optimal ? " (proven optimal)"
+          : " (the best found within the time limit, not proven optimal)"}.</p>`;
     }
   }
   out.innerHTML =
