@@ -166,7 +166,7 @@ def _digest(demo: Demo) -> str:
         lines += ["## Research networks", "", "| network | actors | links | directed |",
                   "|---|---:|---:|---|"]
         for name, s in research["summaries"].items():
-            lines.append(f"| {name} | {s['actors']} | {s['links']} | "
+            lines.append(f"| {name} | {s['actors']:,} | {s['links']:,} | "
                          f"{'yes' if s['directed'] else 'no'} |")
         for name, why in research.get("not_loaded", {}).items():
             lines.append(f"\nNot loaded: {name}: {why}")
@@ -177,11 +177,11 @@ def _digest(demo: Demo) -> str:
     if gen:
         s = gen["summary"]
         lines += ["## Generated supply network", "",
-                  f"{s['actors']} actors, {s['links']} links (seed {gen['seed']}), built in "
-                  f"{gen['seconds']} s. Market demand {gen['demand_kg_per_year']:.1f} kg "
-                  f"fentanyl-equivalent per year; {gen['population']:.0f} people who use "
+                  f"{s['actors']:,} actors, {s['links']:,} links (seed {gen['seed']}), built "
+                  f"in {gen['seconds']} s. Market demand {gen['demand_kg_per_year']:,.1f} kg "
+                  f"fentanyl-equivalent per year; {gen['population']:,.0f} people who use "
                   "illicit opioids.", "", "| kind | actors |", "|---|---:|"]
-        lines += [f"| {k} | {v} |" for k, v in s["actor_kinds"].items()]
+        lines += [f"| {k} | {v:,} |" for k, v in s["actor_kinds"].items()]
         lines.append("")
     for key, title in (("analysis_caviar", "Analysis of CAVIAR"),
                        ("analysis_supply", "Analysis of the generated supply network")):
