@@ -333,6 +333,72 @@ def test_identical_acting_parameters_are_flagged_not_identified():
     )
     assert not fit.parameters["identified"].any()
     assert abs(fit.correlation.iloc[0, 1]) > 0.95
+    # only the product is known: the pair's direction has no effect, each keeps its bounds
+    assert fit.correlation.iloc[0, 1] == pytest.approx(-1)
+    p = fit.parameters
+    assert list(p["low90"]) == [0.1, 0.05] and list(p["high90"]) == [0.6, 0.3]
+    assert np.isinf(p["sd_transformed"]).all()
+
+
+class IgnoringModel(PopulationModel):
+    """The population surrogate with a parameter ``ignored`` it never reads."""
+
+    def value(self, name):
+        return 1.0 if name == "ignored" else super().value(name)
+
+    def run(self, values, seed):
+        return super().run({k: v for k, v in values.items() if k != "ignored"}, seed)
+
+
+def test_a_parameter_without_effect_keeps_its_search_range_as_its_interval():
+    mk = pd.DataFrame({"uid": [1], "population": [300_000.0]})
+    m = IgnoringModel(mk, start_year=2013, years=11, dt=1 / 12, transition=FentanylTransition())
+    target = Target("deaths", _observed(m, {RATE: 0.3}, 99), "synthetic_fatal")
+    fit = calibrate(m, [target], [Parameter(RATE, 0.1, 0.6), Parameter("ignored", 0.5, 3)],
+                    runs=1)
+    p = fit.parameters.set_index("name")
+    # the pseudo-inverse gave 1.2247 - 1.2247 (sd 0): an exact estimate of nothing
+    assert (p.loc["ignored", "low90"], p.loc["ignored", "high90"]) == (0.5, 3.0)
+    assert np.isinf(p.loc["ignored", "sd_transformed"]) and not p.loc["ignored", "identified"]
+    assert p.loc[RATE, "identified"] and p.loc[RATE, "low90"] < 0.3 < p.loc[RATE, "high90"]
+    alone = calibrate(m, [target], [Parameter(RATE, 0.1, 0.6)], runs=1).parameters
+    assert p.loc[RATE, "estimate"] == pytest.approx(alone["estimate"].iloc[0], rel=1e-6)
+    assert fit.correlation.loc[RATE, "ignored"] == 0 and fit.correlation.loc["ignored",
+                                                                            "ignored"] == 1
+    assert fit.summary["condition_number"] == np.inf
+    assert "| `ignored` | 1.22474 | 0.5 - 3 | 0.5 - 3 | no |" in fit.markdown()
+
+
+def test_identified_intervals_are_those_of_the_pseudo_inverse():
+    # values of this fit at 91ae0f9, before the SVD (s^2 pinv(J'J)): equal to rounding
+    m = small_model(population=(300_000.0,))
+    target = Target("deaths", _observed(m, {RATE: 0.3}, 99), "synthetic_fatal")
+    fit = calibrate(m, [target], [Parameter(RATE, 0.1, 0.6), Parameter(MID, 2013, 2021)],
+                    runs=1)
+    got = fit.parameters[["low90", "high90", "sd_transformed"]].to_numpy()
+    np.testing.assert_allclose(got, [[0.29287530424308966, 0.3079666655187759, 0.0137047237361],
+                                     [2016.9415739972499, 2017.0858852742592, 0.0393623530876]],
+                               rtol=1e-9)
+    assert fit.parameters["identified"].all()
+
+
+def test_the_covariance_of_a_full_rank_jacobian_is_the_inverse():
+    from fentanet.calibrate.fit import _covariance
+
+    rng = np.random.default_rng(3)
+    J, span = rng.normal(size=(12, 3)), np.array([0.5, 8.0, 2.0])
+    cov, corr, sv = _covariance(J, span, 0.04)
+    np.testing.assert_allclose(cov, 0.04 * np.linalg.inv(J.T @ J), rtol=1e-10)
+    sd = np.sqrt(np.diag(cov))
+    np.testing.assert_allclose(corr, cov / np.outer(sd, sd), rtol=1e-10)
+    np.testing.assert_allclose(sv, np.linalg.svd(J * span, compute_uv=False))
+    J[:, 1] = 0.0  # a parameter without effect: infinite variance, the others as without it
+    cov, corr, _ = _covariance(J, span, 0.04)
+    assert np.isinf(cov[1, 1]) and np.isnan(cov[0, 1])
+    keep = [0, 2]
+    np.testing.assert_allclose(cov[np.ix_(keep, keep)],
+                               0.04 * np.linalg.inv(J[:, keep].T @ J[:, keep]), rtol=1e-10)
+    assert corr[1, 1] == 1 and corr[0, 1] == corr[1, 2] == 0
 
 
 def test_calibration_input_errors():

@@ -171,3 +171,28 @@ def test_errors_exit_2_with_a_message(tmp_path, capsys, shared_data):
         assert main(argv) == 2, argv
         assert message in capsys.readouterr().err, argv
     assert not (tmp_path / "s").exists()  # nothing ran
+
+
+def test_a_parameter_without_effect_prints_its_search_range(capsys, tmp_path):
+    # screening's gain does nothing without a screening in force: not identified, and its
+    # interval is the search range in the table and every --out file (was 1.22 - 1.22)
+    ref = fentanet.simulate("toy", seed=50)
+    target = tmp_path / "target.csv"
+    yearly = annual(ref.series, "deaths", start_year=None)
+    target.write_text("year,deaths\n" + "".join(f"{y},{v}\n" for y, v in yearly.items()))
+    out = tmp_path / "fit"
+    rc = main(["calibrate", "toy", "--target", str(target), "--series", "deaths",
+               "--param", "params.routes.screening_gain=0.5:3", "--no-transition",
+               "--runs", "1", "--max-evaluations", "2", "--scheduler", "serial",
+               "--store", str(tmp_path / "s"), "--out", str(out)])
+    res = capsys.readouterr()
+    assert rc == 0, res.err
+    row = next(line for line in res.out.splitlines() if "screening_gain" in line)
+    assert [c.strip() for c in row.split("│")[1:]] == ["1.22", "0.50", "3.00", "NO"]
+    assert "no effect on them: the search bounds as interval" in " ".join(res.err.split())
+    p = pd.read_csv(out / "parameters.csv").iloc[0]
+    assert (p["low90"], p["high90"], p["sd_transformed"]) == (0.5, 3.0, float("inf"))
+    assert not p["identified"]
+    [q] = json.loads((out / "calibration.json").read_text())["parameters"]
+    assert (q["low90"], q["high90"], q["sd_transformed"]) == (0.5, 3.0, None)
+    assert "| 0.5 - 3 | 0.5 - 3 | no |" in (out / "calibration.md").read_text()

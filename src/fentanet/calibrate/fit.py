@@ -247,6 +247,54 @@ def _fit_table(
     return pd.DataFrame(rows)
 
 
+NULL_RTOL = 1e-10
+"""Singular values of the range-scaled Jacobian at or below ``NULL_RTOL`` times the largest
+are directions the targets do not inform. The Jacobian is taken by forward differences of
+runs on common seeds: a parameter the model ignores gives a column of exact zeros, and two
+that act only through their product (the overdose rate and ``p0``) columns proportional up
+to rounding (their smallest singular value is 4e-17 of the largest on the population
+surrogate). The threshold sits well above rounding; a real but tiny effect above it keeps
+a finite interval, many times the search range, which the width rule flags."""
+
+NULL_LOADING = 1e-8
+"""A parameter loads on an uninformed direction when its share of the direction's unit
+vector exceeds this (about the square root of the machine epsilon: rounding of the SVD
+leaves the other parameters' shares near 1e-16)."""
+
+
+def _covariance(
+    J: np.ndarray, span: np.ndarray, s2: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The Gauss-Newton covariance ``s2 (J'J)^-1`` of the transformed parameters, their
+    correlation and the singular values of the Jacobian scaled to the parameters' ranges
+    (``J * span``), from its SVD.
+
+    Along a direction with a singular value at or below :data:`NULL_RTOL` times the largest
+    the variance is infinite (the pseudo-inverse would give 0: an exact estimate). Every
+    parameter loading on such a direction (:data:`NULL_LOADING`) gets an infinite variance;
+    the others' covariance is that of the informed directions. Correlations are their limit
+    as the uninformed singular values go to 0: among the uninformed parameters, those of the
+    uninformed directions' vectors (-1 for two that act only through their product, 1 on
+    the diagonal), 0 between an uninformed and an informed one."""
+    _, sv, vt = np.linalg.svd(J * span, full_matrices=False)
+    informed = sv > NULL_RTOL * sv[0] if sv.size and sv[0] > 0 else np.zeros(sv.size, bool)
+    v = vt[informed].T / sv[informed]
+    cov = s2 * (v @ v.T) * np.outer(span, span)
+    null = (np.abs(vt[~informed]) > NULL_LOADING).any(axis=0)
+    sd = np.sqrt(np.clip(np.diag(cov), 0, None))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = cov / np.outer(sd, sd)
+    n = vt[~informed][:, null]
+    g = n.T @ n
+    corr[null, :] = 0.0
+    corr[:, null] = 0.0
+    corr[np.ix_(null, null)] = g / np.sqrt(np.outer(np.diag(g), np.diag(g)))
+    cov[null, :] = np.nan
+    cov[:, null] = np.nan
+    cov[null, null] = np.inf
+    return cov, corr, sv
+
+
 def calibrate(
     scenario: Any,
     targets: Any,
@@ -420,16 +468,16 @@ def calibrate(
     dof = n - len(params) - n_scales
     ssr = float(r @ r)
     s2 = ssr / dof
-    cov = s2 * np.linalg.pinv(J.T @ J)
+    cov, corr, sv = _covariance(J, span, s2)
     sd = np.sqrt(np.clip(np.diag(cov), 0, None))
     tq = float(stats.t.ppf(0.95, dof))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr = cov / np.outer(sd, sd)
-    sv = np.linalg.svd(J * span, compute_uv=False)
     cond = float(sv[0] / sv[-1]) if sv[-1] > 0 else np.inf
     rows = []
     for i, p in enumerate(params):
         lo_u, hi_u = u[i] - tq * sd[i], u[i] + tq * sd[i]
+        # a parameter the targets do not inform keeps its whole search range
+        low90, high90 = ((float(p.from_u(lo_u)), float(p.from_u(hi_u))) if np.isfinite(sd[i])
+                         else (p.low, p.high))
         others = [abs(corr[i, j]) for j in range(len(params)) if j != i]
         identified = bool(
             np.isfinite(sd[i])
@@ -441,8 +489,8 @@ def calibrate(
             {
                 "name": p.name,
                 "estimate": est[p.name],
-                "low90": float(p.from_u(lo_u)),
-                "high90": float(p.from_u(hi_u)),
+                "low90": low90,
+                "high90": high90,
                 "sd_transformed": float(sd[i]),
                 "scale": "log" if p.on_log else "linear",
                 "low": p.low,

@@ -209,7 +209,8 @@ def calibrate(
                             _fit_rows(checked, used=False)))
     if not p["identified"].all():
         err_console.print("warning: some parameters are not identified by these targets "
-                          "(wide interval or correlation above 0.95)")
+                          "(no effect on them: the search bounds as interval; a wide interval; or "
+                          "correlation above 0.95)")
 
 
 @app.command()
