@@ -217,3 +217,35 @@ def test_modes_belong_to_screening_only():
         {"kind": "border_security", "modes": ["air"]},
         {"kind": "postal_screening", "modes": ["postal"]}]})
     assert [iv.screened_modes for iv in ok.interventions] == [("air",), ("postal",)]
+
+
+@pytest.mark.parametrize("data, where", [
+    ({"years": True}, "years"),
+    ({"dt": False}, "dt"),
+    ({"warmup_years": True}, "warmup_years"),
+    ({"seed": True}, "seed"),
+    ({"interventions": [{"kind": "naloxone", "intensity": True}]}, "interventions.0.intensity"),
+    ({"interventions": [{"kind": "naloxone", "start": True}]}, "interventions.0.start"),
+    ({"interventions": [{"kind": "naloxone", "end": True}]}, "interventions.0.end"),
+    ({"interventions": [{"kind": "lab_raids", "target": {"count": True}}]},
+     "interventions.0.target.count"),
+    ({"params": {"market": {"elasticity": False}}}, "params.market.elasticity"),
+    ({"params": {"costs": {"usd_per_unit": {"naloxone": True}}}}, "params.costs.usd_per_unit"),
+])
+def test_true_or_false_is_not_a_number(data, where):
+    # pydantic's lax mode read `years: true` as one year, and ran it
+    with pytest.raises(InputError) as exc:
+        from_dict({"network": NET, **data}, file="s.yaml")
+    assert str(exc.value).startswith(f"s.yaml: field '{where}': Input should be a valid "
+                                     "number, not true or false; got ")
+
+
+def test_true_or_false_still_sets_a_yes_or_no_field(tmp_path):
+    path = tmp_path / "b.yaml"
+    path.write_text("network: {generate: {actors: 300}}\nyears: true\n", encoding="utf-8")
+    with pytest.raises(InputError, match="'years': Input should be a valid number, not true"):
+        load(str(path))
+    s = from_dict({"network": NET, "interventions": [
+        {"kind": "lab_raids", "once": True, "target": {"count": 2}}]})
+    assert s.interventions[0].once is True
+    assert from_dict({"network": NET, "years": 1, "dt": "week"}).years == 1

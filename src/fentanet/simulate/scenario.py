@@ -35,6 +35,7 @@ from fentanet.simulate.params import (
     MODES,
     PUBLIC_HEALTH_KINDS,
     CostParams,
+    NumbersModel,
     Params,
     TargetRule,
 )
@@ -106,7 +107,7 @@ def variant_interventions(name: str, interventions: Iterable[Intervention | Mapp
     return tuple(out)
 
 
-class Target(BaseModel):
+class Target(NumbersModel):
     """Which actors an operation aims at, recomputed every ``retarget_every`` years."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -120,7 +121,7 @@ class Target(BaseModel):
                                "large networks (None: exact)")
 
 
-class Intervention(BaseModel):
+class Intervention(NumbersModel):
     """One countermeasure of DESIGN.md's table, active on [start, end)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -212,7 +213,7 @@ class _SpecError(ValueError):
         self.field, self.detail = exc.field, exc.detail
 
 
-class NetworkSpec(BaseModel):
+class NetworkSpec(NumbersModel):
     """Where the network comes from: a generator spec or a file."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -243,7 +244,7 @@ class NetworkSpec(BaseModel):
         return self
 
 
-class Scenario(BaseModel):
+class Scenario(NumbersModel):
     """A simulation scenario (see the module docstring and docs/model.md)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
