@@ -256,6 +256,7 @@ def test_the_stored_ensembles_are_paged(browser_context, tmp_path):
     from ensemble_standin import StandInScenario, simulate
     from fentanet.web.server import ServerThread
 
+    (tmp_path / "work").mkdir()  # a new store makes its last folder only
     made = [fentanet.ensemble(StandInScenario(), runs=1, seed=s, scheduler="serial",
                               store=tmp_path / "work" / "runs", progress=False,
                               model=simulate).id for s in range(1, 203)]

@@ -104,3 +104,16 @@ def test_paths_that_look_like_rich_markup_are_printed_as_they_are(capsys, net_fi
                          folder / "curve.csv")
     assert code == 0, err
     assert f"wrote {folder / 'curve.csv'}" in out.replace("\n", "")
+
+
+def test_a_new_store_with_a_missing_parent_is_refused_before_any_run(capsys, tmp_path):
+    # --store made every missing parent, where --out and --to make only the last folder
+    code, _, err = run(capsys, "simulate", "toy", "--years", "0.1", "--scheduler", "serial",
+                       "--store", tmp_path / "typo" / "runs")
+    assert code == 2 and "Traceback" not in err
+    assert " ".join(err.split()) == (
+        f"error: cannot create the run store {tmp_path / 'typo' / 'runs'}: the folder "
+        f"{tmp_path / 'typo'} does not exist; only the last folder of the path is made, "
+        "never missing parents (a typo would make folders wherever it points): make them "
+        "first")
+    assert not (tmp_path / "typo").exists()

@@ -188,6 +188,25 @@ def test_store_location_from_argument_env_and_catalog_path(tmp_path, monkeypatch
         RunStore(tmp_path / "absent", create=False)
 
 
+def test_a_new_store_makes_its_last_folder_only_unless_from_the_environment(
+        tmp_path, monkeypatch):
+    # --store made every missing parent, while --out and --to refuse to
+    with pytest.raises(StoreError) as exc:
+        RunStore(tmp_path / "typo" / "runs")
+    assert str(exc.value) == (
+        f"cannot create the run store {tmp_path / 'typo' / 'runs'}: the folder "
+        f"{tmp_path / 'typo'} does not exist; only the last folder of the path is made, "
+        "never missing parents (a typo would make folders wherever it points): make them "
+        "first")
+    assert not (tmp_path / "typo").exists()
+    with pytest.raises(StoreError, match=r"the folder .*typo does not exist"):
+        RunStore(tmp_path / "typo" / "s" / "x.duckdb")
+    assert RunStore(tmp_path / "s" / "my.duckdb").root == tmp_path / "s"  # its folder made
+    # $FENTANET_STORE is set once (a shell profile): its folders are made with parents
+    monkeypatch.setenv("FENTANET_STORE", str(tmp_path / "home" / ".local" / "runs"))
+    assert RunStore().root.is_dir()
+
+
 # ------------------------------------------------------------------ atomic writes
 
 

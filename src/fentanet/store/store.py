@@ -136,7 +136,12 @@ class RunStore:
         The store folder or its catalog file; default ``$FENTANET_STORE`` or
         ``./fentanet-runs``.
     create
-        Create the store if it does not exist (otherwise :class:`StoreError`).
+        Create the store if it does not exist (otherwise :class:`StoreError`). A store
+        named by ``path`` is made only as its last folder, never with missing parents, as
+        every output path the user gives (``--out``, ``--to``): a typo in the path would
+        make folders wherever it points. A store named by ``$FENTANET_STORE`` (set once,
+        say in a shell profile, to a folder under the home that a fresh account lacks) is
+        made with its parents; the default ``./fentanet-runs`` has the current folder.
 
     Opening a store whose catalog has an older schema migrates it by rebuilding the catalog
     from the manifests (the old catalog is kept as ``runs.duckdb.v<N>.bak``); a catalog
@@ -151,8 +156,15 @@ class RunStore:
                                  "folder (or its runs.duckdb)")
             if not create:
                 raise StoreError(f"no run store at {self.root}")
+            named = path is not None and str(path) != ""
+            parent = self.root.absolute().parent
+            if named and not parent.is_dir():
+                raise StoreError(
+                    f"cannot create the run store {self.root}: the folder {parent} does not "
+                    "exist; only the last folder of the path is made, never missing parents "
+                    "(a typo would make folders wherever it points): make them first")
             try:
-                self.root.mkdir(parents=True, exist_ok=True)
+                self.root.mkdir(parents=not named, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"cannot create the run store {self.root}: {exc}") from None
         self._lock = FileLock(self.root / LOCK_FILE)
