@@ -102,7 +102,8 @@ def test_runs_export_keeps_the_folder_when_a_file_cannot_be_written(capsys, fill
     code, _, err = cli(capsys, "runs", "export", "--to", str(out), "--store", store,
                        "--format", "csv")
     assert (code, err) == (2, f"error: {out / 'series.csv'}: cannot write: is a folder, "
-                              f"not a file\n")
+                              f"not a file; --to writes a file of this name: move or rename "
+                              f"the folder\n")
     assert (out / "runs.csv").read_text() == "OLD RUNS\n"
     assert sorted(p.name for p in out.iterdir()) == ["runs.csv", "series.csv"]
     (tmp_path / "afile").write_text("x")

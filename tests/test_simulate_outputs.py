@@ -120,6 +120,37 @@ def test_out_that_is_a_file_is_refused_before_running(tmp_path, capsys):
     assert not (tmp_path / "s").exists()  # refused before any run
 
 
+@pytest.mark.parametrize("argv, name", [
+    (["simulate", "toy"], "series.parquet"),
+    (["simulate", "toy"], "series.csv"),  # written by --csv only: still a result's name
+    (["compare", "toy", "naloxone", "--runs", "2"], "compare.csv"),
+    (["calibrate", "toy", "--target", "{target}", "--model", "population"], "fit.csv"),
+    (["sensitivity", "toy", "--param", "params.market.elasticity=0.3:0.8"],
+     "sensitivity_tornado.csv"),
+])
+def test_an_out_holding_a_folder_named_like_an_output_is_refused_before_running(
+        tmp_path, capsys, argv, name):
+    # the runs were made and stored, then the save failed on the folder
+    (tmp_path / "od" / name).mkdir(parents=True)
+    target = tmp_path / "t.csv"
+    target.write_text("year,deaths\n2019,1\n2020,2\n")
+    argv = [a.format(target=target) for a in argv]
+    assert main([*argv, "--out", str(tmp_path / "od"), "--store", str(tmp_path / "s")]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert err == (f"error: {tmp_path / 'od' / name}: cannot write: is a folder, not a file; "
+                   "--out writes a file of this name: move or rename the folder")
+    assert not (tmp_path / "s").exists()  # refused before any run
+
+
+def test_an_export_to_a_folder_holding_its_file_name_as_a_folder_is_refused(tmp_path, capsys):
+    (tmp_path / "exp" / "runs.csv").mkdir(parents=True)
+    assert main(["runs", "export", "--to", str(tmp_path / "exp"), "--format", "csv",
+                 "--store", str(tmp_path / "none")]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert err == (f"error: {tmp_path / 'exp' / 'runs.csv'}: cannot write: is a folder, not "
+                   "a file; --to writes a file of this name: move or rename the folder")
+
+
 def test_an_invalid_ad_hoc_variant_is_refused_before_running(tmp_path, capsys):
     assert main(["compare", "toy", "--variant", "nal=naloxone:2", "--store",
                  str(tmp_path / "s")]) == 2
@@ -152,7 +183,9 @@ def test_write_files_is_all_or_none(tmp_path):
     with pytest.raises(InputError) as exc:
         write_files(folder, {"summary.csv": lambda p: p.write_text("new"),
                              "series.parquet": lambda p: p.write_text("new")})
-    assert str(exc.value) == f"{folder / 'series.parquet'}: cannot write: is a folder, not a file"
+    assert str(exc.value) == (f"{folder / 'series.parquet'}: cannot write: is a folder, not "
+                              "a file; --out writes a file of this name: move or rename the "
+                              "folder")
     assert sorted(p.name for p in folder.iterdir()) == ["series.parquet", "summary.csv"]
     assert (folder / "summary.csv").read_text() == "old"
     # strict JSON: NaN and infinities become null

@@ -27,7 +27,7 @@ from fentanet.cli.runs import (
     parse_sets,
 )
 from fentanet.errors import InputError, one_role
-from fentanet.simulate.output import jsonable
+from fentanet.simulate.output import check_folder, jsonable
 
 ScenarioArg = Annotated[str, typer.Argument(help="Built-in scenario name or YAML file.")]
 ModelOpt = Annotated[str, typer.Option(
@@ -39,6 +39,9 @@ StartOpt = Annotated[int | None, typer.Option(
     "--start-year", help="Calendar year of time 0 (overrides the scenario's).")]
 YearsOpt = Annotated[float | None, typer.Option(
     "--years", help="Horizon in years (overrides the scenario's).")]
+CALIBRATION_FILES = ("parameters.csv", "fit.csv", "history.csv", "calibration.md",
+                     "check_full.csv", "calibration.json")
+"""The files ``calibrate --out`` writes."""
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Folder to write the results to.")]
 
 
@@ -146,6 +149,8 @@ def calibrate(
         raise InputError("--check runs the full simulation after a --model population fit",
                          field="--check")
     check_output_folder(out, "--out")
+    if out is not None:  # a folder named like a file it will hold: refused before the fit
+        check_folder(out, "--out", CALIBRATION_FILES)
     targets = [read_target(t, value=column, series=series, scale=scale,
                            provisional=provisional) for t in target]
     from fentanet.calibrate.fit import default_parameters
@@ -264,6 +269,8 @@ def sensitivity(
                          field="--report")
     check_report_paths(report, png)
     check_output_folder(out, "--out")
+    if out is not None:
+        check_folder(out, "--out", (f"sensitivity_{method}.csv", "design.csv"))
     params = parameters_from(param)
     if method == "sobol":  # samples not a power of 2: refused before the model is built
         sobol_design(params, 64 if samples is None else samples)

@@ -496,7 +496,7 @@ def export(
     """Export runs (catalog rows with summaries, and their series) as Parquet or CSV. Ids
     and filters that match no run are an error, and nothing is written; the two files are
     written all or none (a failure leaves the folder as it was)."""
-    check_folder(to, "--to")
+    check_folder(to, "--to", (f"runs.{format}", f"series.{format}"))
     st = _store(store)
     chosen = _chosen(st, run_ids, dict(scenario=scenario, variant=variant, ensemble=ensemble),
                      "exported")

@@ -39,7 +39,7 @@ from fentanet.cli.runs import (
     run_ensemble,
 )
 from fentanet.errors import InputError
-from fentanet.simulate.output import check_folder
+from fentanet.simulate.output import RESULT_FILES, check_folder
 from fentanet.simulate.params import INTERVENTION_KINDS
 from fentanet.simulate.scenario import variant_interventions
 
@@ -121,7 +121,7 @@ def simulate(
 
     check_report_paths(report, png)
     if out is not None:
-        check_folder(out)
+        check_folder(out, names=RESULT_FILES)
         check_output_folder(out, "--out")  # writable too: not found after the runs
     tornado = _tornado(store, sensitivity, sensitivity_metric)
     variants = None if variant is None else [Variant(variant, None)]
@@ -175,7 +175,7 @@ def compare(
 
     check_report_paths(report, png)
     if out is not None:
-        check_folder(out)
+        check_folder(out, names=RESULT_FILES)
         check_output_folder(out, "--out")  # writable too: not found after the runs
     tornado = _tornado(store, sensitivity, sensitivity_metric)
     adhoc = [parse_variant(v, start) for v in variant or []]

@@ -26,11 +26,13 @@ from fentanet.errors import InputError
 Writer = Callable[[Path], None]
 
 
-def check_folder(folder: str | Path, option: str = "--out") -> Path:
-    """Refuse an output folder that cannot be one (an existing file, a missing parent),
-    before a long run starts. Only the folder itself is made, never missing parents, as
-    for every output path the user gives (``cli.common.check_output_folder``): a typo in
-    the path would make folders wherever it points."""
+def check_folder(folder: str | Path, option: str = "--out",
+                 names: tuple[str, ...] = ()) -> Path:
+    """Refuse an output folder that cannot be one (an existing file, a missing parent, a
+    folder in it named like one of the files ``names`` it is to hold), before a long run
+    starts. Only the folder itself is made, never missing parents, as for every output
+    path the user gives (``cli.common.check_output_folder``): a typo in the path would
+    make folders wherever it points."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise InputError(f"exists and is not a folder; expected a folder for {option}",
@@ -40,6 +42,10 @@ def check_folder(folder: str | Path, option: str = "--out") -> Path:
         raise InputError(f"the folder does not exist (for {option}); only the last folder "
                          "of the path is made, never missing parents (a typo would make "
                          "folders wherever it points): make them first", file=parent)
+    for name in names:
+        if (folder / name).is_dir():
+            raise InputError(f"cannot write: is a folder, not a file; {option} writes a file "
+                             "of this name: move or rename the folder", file=folder / name)
     return folder
 
 
@@ -137,7 +143,7 @@ def write_files(folder: str | Path, writers: Mapping[str, Writer], *,
     """
     from fentanet.network.io import atomic_paths
 
-    folder = check_folder(folder, option)
+    folder = check_folder(folder, option, tuple(writers))
     created = not folder.exists()
     targets = [folder / name for name in writers]
     try:

@@ -582,7 +582,7 @@ class RunStore:
 
         if format not in ("parquet", "csv"):
             raise StoreError(f"export format must be 'parquet' or 'csv', got {format!r}")
-        dest = check_folder(dest, "dest")
+        dest = check_folder(dest, "dest", (f"runs.{format}", f"series.{format}"))
         runs = self.runs(run_ids, **filters)
         summary = self.summary(runs.run_id.tolist(), params=False, status=None)
         metrics = summary.drop(columns=["ensemble_id", "scenario", "variant", "seed"])
