@@ -169,3 +169,21 @@ def test_run_seconds_short_and_where_by_hand(monkeypatch):
     assert called == []                             # the estimate only where it decides
     monkeypatch.setattr("os.cpu_count", lambda: 1)
     assert in_this_process(40, None, [100.0])       # one core
+
+
+def test_years_is_the_horizon_override_as_in_simulate_and_compare(tmp_path):
+    # docs/runs.md told ensemble users to pass years=, which raised a TypeError
+    ens = fentanet.ensemble("toy", runs=1, years=0.5, store=tmp_path / "s",
+                            scheduler="serial", progress=False)
+    assert ens.runs().setup.iloc[0]["overrides"] == {"years": 0.5}
+    ref = fentanet.simulate("toy", ens.seeds[0], years=0.5).series
+    got = ens.series().drop(columns=["run_id", "variant", "seed"])
+    assert len(got) == len(ref) == 26
+    assert got["deaths"].tolist() == ref["deaths"].tolist()
+    model, calls = _counting_model()
+    with pytest.raises(InputError) as exc:
+        fentanet.ensemble("toy", runs=1, years=1, overrides={"years": 2}, model=model,
+                          store=tmp_path / "s", scheduler="serial", progress=False)
+    assert str(exc.value) == ("field 'years': the horizon is given twice: by years= and by "
+                              "overrides=; give one")
+    assert calls == []

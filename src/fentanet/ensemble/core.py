@@ -59,7 +59,8 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
              model: Callable[..., Any] | None = None,
              write_on_workers: bool | None = None, baseline: bool = True,
              overrides: Mapping[str, Any] | None = None,
-             uncertain: Mapping[str, Sequence[float]] | None = None) -> Ensemble:
+             uncertain: Mapping[str, Sequence[float]] | None = None,
+             years: float | None = None) -> Ensemble:
     """Run a Monte Carlo ensemble, a comparison of variants, or a parameter sweep.
 
     Parameters
@@ -125,6 +126,10 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
         ``overrides`` or set by a variant at once (:class:`InputError`), nor a variant set
         a swept parameter; the run seed, the horizon, step and calendar year and the labels
         are never uncertain (:data:`~fentanet.simulate.scenario.NOT_UNCERTAIN`).
+    years
+        The horizon of every run: a shorthand for ``overrides={"years": years}`` (as
+        ``years=`` of ``simulate`` and ``compare``, ``--years`` of the CLI), recorded as
+        that override; given with an override of ``years`` too, :class:`InputError`.
 
     Returns
     -------
@@ -142,6 +147,11 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     ...                "intensity": 0.5}]})                               # doctest: +SKIP
     >>> ens.compare()                                                      # doctest: +SKIP
     """
+    if years is not None:
+        if overrides is not None and "years" in overrides:
+            raise InputError("the horizon is given twice: by years= and by overrides=; give "
+                             "one", field="years")
+        overrides = {**(overrides or {}), "years": years}
     runs = whole_number(runs, "runs", 1)
     seed = None if seed is None else whole_number(seed, "seed", 0)
     workers = None if workers is None else whole_number(workers, "workers", 1)
