@@ -297,6 +297,9 @@ def test_free_scale_is_profiled_and_backtest_holds_out_later_years():
     assert fit.scales["shape"] == pytest.approx(3.7 * truth[RATE] / fit.values[RATE], rel=0.1)
     f = fit.fit.set_index("year")
     assert f.loc[2019, "used"] and not f.loc[2020, "used"]
+    # calibration.md (--out) says 'held out' as the CLI's table does (it said 'test')
+    assert "| 2020 |" in fit.markdown() and "| held out |" in fit.markdown()
+    assert "| test |" not in fit.markdown()
     assert np.isfinite(fit.summary["rmse_log_test"])
     # a backtest after the last observed year holds nothing out: refused, not a plain fit
     last = int(obs.index.max())

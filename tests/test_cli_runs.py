@@ -142,6 +142,30 @@ def test_runs_errors_exit_2_with_one_line(capsys, filled, tmp_path):
     assert code == 2 and "needs run ids or a filter" in err
 
 
+def test_delete_without_yes_and_no_answer_or_no_is_a_refusal_with_exit_1(
+        capsys, filled, monkeypatch):
+    # EOF at the prompt (a script) printed 'aborted' and exited 130, Ctrl-C's status
+    import io
+
+    store, ens = filled
+    rid = ens.summary().run_id.iloc[0]
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    code, out, err = cli(capsys, "runs", "delete", rid, "--store", store)
+    assert (code, out) == (1, "")
+    assert err.endswith("This cannot be undone [y/N]: \nnothing deleted: no answer to the "
+                        "question (standard input is not a terminal); run the command in a "
+                        "terminal, or give --yes\n")
+    monkeypatch.setattr("sys.stdin", io.StringIO("what\nn\n"))
+    code, out, err = cli(capsys, "runs", "delete", rid, "--store", store)
+    assert (code, out) == (1, "") and "[y/N]: answer y or n\n" in err
+    assert err.endswith("[y/N]: nothing deleted\n")
+    assert rid in set(RunStore(store).runs().run_id)
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
+    code, out, _ = cli(capsys, "runs", "delete", rid, "--store", store)
+    assert code == 0 and out.startswith("deleted 1 run from ")
+    assert rid not in set(RunStore(store).runs().run_id)
+
+
 def test_runs_check_reports_damage_with_exit_1(capsys, filled):
     store, ens = filled
     rid = ens.summary().run_id.iloc[0]

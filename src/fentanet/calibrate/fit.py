@@ -196,7 +196,7 @@ class Calibration:
         for r in self.fit.itertuples():
             lines.append(
                 f"| {r.target} | {r.year} | {r.observed:,.0f} | {r.simulated:,.0f} | "
-                f"{100 * r.relative_error:+.1f}% | {'fit' if r.used else 'test'} |"
+                f"{100 * r.relative_error:+.1f}% | {'fit' if r.used else 'held out'} |"
             )
         return "\n".join(lines)
 

@@ -509,6 +509,28 @@ def export(
                       f"{paths['series']}", markup=False)
 
 
+def _confirm(question: str) -> None:
+    """Ask ``question`` on standard error and read y/N from standard input. No (or Enter)
+    ends the command with status 1, nothing done, as does no answer at all (standard input
+    at its end: a script, a pipe or /dev/null), which says that a terminal or ``--yes`` is
+    needed; Ctrl-C stays an interrupt (130). Until the fifteenth session both ended as
+    'aborted', status 130."""
+    while True:
+        typer.echo(f"{question} [y/N]: ", nl=False, err=True)
+        answer = sys.stdin.readline()
+        if not answer:
+            typer.echo("\nnothing deleted: no answer to the question (standard input is not a "
+                       "terminal); run the command in a terminal, or give --yes", err=True)
+            raise typer.Exit(1)
+        answer = answer.strip().lower()
+        if answer in ("y", "yes"):
+            return
+        if answer in ("", "n", "no"):
+            typer.echo("nothing deleted", err=True)
+            raise typer.Exit(1)
+        typer.echo("answer y or n", err=True)
+
+
 @runs_app.command("delete")
 def delete(
     run_ids: Annotated[list[str] | None, typer.Argument(help="Run ids or prefixes.")] = None,
@@ -530,9 +552,9 @@ def delete(
         st.delete()  # refused: "delete needs run ids or a filter"
     chosen = _chosen(st, run_ids, filters, "deleted")
     if not yes:
-        typer.confirm(f"Delete {len(chosen)} run(s) ({', '.join(sorted(set(chosen.variant)))}"
-                      f"; ensembles {', '.join(sorted(set(chosen.ensemble_id.dropna())))}) "
-                      f"from {st.root}? This cannot be undone", abort=True, err=True)
+        _confirm(f"Delete {len(chosen)} run(s) ({', '.join(sorted(set(chosen.variant)))}"
+                 f"; ensembles {', '.join(sorted(set(chosen.ensemble_id.dropna())))}) "
+                 f"from {st.root}? This cannot be undone")
     n = st.delete(chosen.run_id.tolist())
     if json_out:
         print_json({"deleted": n})
