@@ -16,6 +16,7 @@ from fentanet.errors import InputError
 from fentanet.scenarios import load
 from fentanet.simulate.output import json_writer, jsonable, write_files
 from fentanet.simulate.run import prepare
+from fentanet.store import RunStore
 
 YEARS = "0.25"
 
@@ -127,6 +128,7 @@ def test_out_that_is_a_file_is_refused_before_running(tmp_path, capsys):
     (["calibrate", "toy", "--target", "{target}", "--model", "population"], "fit.csv"),
     (["sensitivity", "toy", "--param", "params.market.elasticity=0.3:0.8"],
      "sensitivity_tornado.csv"),
+    (["sweep", "toy", "--param", "params.market.elasticity=0.3,0.8"], "bands.parquet"),
 ])
 def test_an_out_holding_a_folder_named_like_an_output_is_refused_before_running(
         tmp_path, capsys, argv, name):
@@ -140,6 +142,30 @@ def test_an_out_holding_a_folder_named_like_an_output_is_refused_before_running(
     assert err == (f"error: {tmp_path / 'od' / name}: cannot write: is a folder, not a file; "
                    "--out writes a file of this name: move or rename the folder")
     assert not (tmp_path / "s").exists()  # refused before any run
+
+
+def test_sweep_out_writes_the_sweep_parameters_as_columns(tmp_path, capsys):
+    # sweep had no --out: the sweep columns outputs.md describes were reached only through
+    # runs export or Python
+    out = tmp_path / "sw"
+    assert main(["sweep", "toy", "--param", "params.market.elasticity=0.3,0.8", "--runs", "2",
+                 "--years", "0.25", "--scheduler", "serial", "--store", str(tmp_path / "s"),
+                 "--out", str(out), "--csv"]) == 0
+    assert "wrote series.parquet, series.csv" in capsys.readouterr().out
+    assert {p.name for p in out.iterdir()} == {
+        "series.parquet", "series.csv", "summary.csv", "summary.json", "bands.parquet",
+        "bands.csv", "summary_bands.csv"}
+    series = pd.read_parquet(out / "series.parquet")
+    key = "params.market.elasticity"
+    assert sorted(set(zip(series[key], series.seed, strict=True))) == [
+        (0.3, 1), (0.3, 2), (0.8, 1), (0.8, 2)]
+    assert len(series) == 4 * 13 and series.equals(
+        pd.read_csv(out / "series.csv")[series.columns].astype(series.dtypes))
+    summary = pd.read_csv(out / "summary.csv")
+    assert sorted(summary[key]) == [0.3, 0.3, 0.8, 0.8]
+    stored = RunStore(tmp_path / "s").summary()
+    assert sorted(summary.run_id) == sorted(stored.run_id)
+    assert json.loads((out / "summary.json").read_text())["seeds"] == [1, 2]
 
 
 def test_an_export_to_a_folder_holding_its_file_name_as_a_folder_is_refused(tmp_path, capsys):

@@ -21,9 +21,9 @@ import yaml
 from rich.markup import escape
 
 from fentanet.cli import app
-from fentanet.cli.common import console, err_console, print_json, table
+from fentanet.cli.common import check_output_folder, console, err_console, print_json, table
 from fentanet.errors import InputError, given_once, one_role
-from fentanet.simulate.output import check_folder
+from fentanet.simulate.output import RESULT_FILES, check_folder
 
 runs_app = typer.Typer(name="runs", help="The run store: list, show, export, delete, "
                                          "rerun, check and rebuild runs.",
@@ -172,6 +172,33 @@ def check_roles(*, sweep: Any = None, sets: dict[str, Any] | None = None,
               "uncertain (--uncertain)": uncertain or {}})
 
 
+OutOpt = Annotated[Path | None, typer.Option(
+    "--out", help="Folder to write the outputs into (all or none): series.parquet, "
+                  "summary.csv and summary.json; with several seeds bands.parquet and "
+                  "summary_bands.csv; with variants compare.csv.")]
+CsvOpt = Annotated[bool, typer.Option(
+    "--csv", help="With --out, also write the per-step tables as CSV (series.csv, "
+                  "bands.csv).")]
+
+
+def check_out(out: Path | None) -> None:
+    """Refuse an ``--out`` that cannot take the outputs (a file, a missing parent, a folder
+    named like a result file in it, no permission) before any run."""
+    if out is not None:
+        check_folder(out, names=RESULT_FILES)
+        check_output_folder(out, "--out")  # writable too: not found after the runs
+
+
+def save_outputs(ens: Any, out: Path | None, csv: bool, json_out: bool) -> None:
+    """Write the ensemble's outputs into ``out`` and say where (on stderr with ``--json``,
+    so stdout stays one JSON document)."""
+    if out is None:
+        return
+    written = ens.save(out, csv=csv)
+    (err_console if json_out else console).print(
+        f"wrote {', '.join(p.name for p in written)} to {out}", soft_wrap=True, markup=False)
+
+
 def run_ensemble(scenario: str, *, runs: int, variants: Any = None, sweep: Any = None,
                  seed: int | None = None, scheduler: str | None = None,
                  workers: int | None = None, store: str | None = None,
@@ -307,14 +334,19 @@ def sweep(
     workers: WorkersOpt = None,
     store: StoreOpt = None,
     json_out: JsonOpt = False,
+    out: OutOpt = None,
+    csv: CsvOpt = False,
 ) -> None:
     """Run a parameter sweep: every combination of the swept values, N seeds each."""
+    check_out(out)
     pairs = [parse_param(p) for p in param]
     given_once([name for name, _ in pairs], "--param")
     grid = dict(pairs)
-    run_ensemble(scenario, runs=runs, variants=variant or None, sweep=grid, seed=seed,
-                 scheduler=scheduler, workers=workers, store=store, json_out=json_out,
-                 years=years, sets=parse_sets(set_), uncertain=parse_uncertain(uncertain))
+    ens = run_ensemble(scenario, runs=runs, variants=variant or None, sweep=grid, seed=seed,
+                       scheduler=scheduler, workers=workers, store=store, json_out=json_out,
+                       years=years, sets=parse_sets(set_),
+                       uncertain=parse_uncertain(uncertain))
+    save_outputs(ens, out, csv, json_out)
 
 
 # ------------------------------------------------------------------ the store

@@ -10,7 +10,6 @@ writes the series, summaries, bands and comparison as files (docs/outputs.md).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -18,40 +17,34 @@ import yaml
 
 from fentanet.cli import app
 from fentanet.cli.common import (
-    check_output_folder,
     console,
-    err_console,
     print_json,
     table,
 )
 from fentanet.cli.reporting import PngOpt, ReportOpt, check_report_paths, save_report
 from fentanet.cli.runs import (
+    CsvOpt,
     JsonOpt,
+    OutOpt,
     SchedulerOpt,
     SeedOpt,
     SetOpt,
     StoreOpt,
     UncertainOpt,
     WorkersOpt,
+    check_out,
     parse_sets,
     parse_uncertain,
     print_ensemble,
     run_ensemble,
+    save_outputs,
 )
 from fentanet.errors import InputError
-from fentanet.simulate.output import RESULT_FILES, check_folder
 from fentanet.simulate.params import INTERVENTION_KINDS
 from fentanet.simulate.scenario import variant_interventions
 
 YearsOpt = Annotated[float | None, typer.Option("--years", help="Horizon in years (default: "
                                                                 "the scenario's).")]
-OutOpt = Annotated[Path | None, typer.Option(
-    "--out", help="Folder to write the outputs into (all or none): series.parquet, "
-                  "summary.csv and summary.json; with several seeds bands.parquet and "
-                  "summary_bands.csv; with variants compare.csv.")]
-CsvOpt = Annotated[bool, typer.Option(
-    "--csv", help="With --out, also write the per-step tables as CSV (series.csv, "
-                  "bands.csv).")]
 SensitivityOpt = Annotated[str | None, typer.Option(
     "--sensitivity", help="Add the tornado of this stored sensitivity ensemble (its id, from "
                           "`fentanet sensitivity`) to the --report.")]
@@ -75,16 +68,6 @@ def _report(ens: Any, report: Any, png: Any, tornado: Any, json_out: bool) -> No
     from fentanet.report import simulation_report
 
     save_report(simulation_report(ens, sensitivity=tornado), report, png, json_out=json_out)
-
-
-def _save(ens: Any, out: Path | None, csv: bool, json_out: bool) -> None:
-    """Write the ensemble's outputs into ``out`` and say where (on stderr with ``--json``,
-    so stdout stays one JSON document)."""
-    if out is None:
-        return
-    written = ens.save(out, csv=csv)
-    (err_console if json_out else console).print(
-        f"wrote {', '.join(p.name for p in written)} to {out}", soft_wrap=True, markup=False)
 
 
 def _scheduler(runs: int, scheduler: str | None) -> str | None:
@@ -120,9 +103,7 @@ def simulate(
     from fentanet.ensemble import Variant
 
     check_report_paths(report, png)
-    if out is not None:
-        check_folder(out, names=RESULT_FILES)
-        check_output_folder(out, "--out")  # writable too: not found after the runs
+    check_out(out)
     tornado = _tornado(store, sensitivity, sensitivity_metric)
     variants = None if variant is None else [Variant(variant, None)]
     if variants is not None:
@@ -132,7 +113,7 @@ def simulate(
                        scheduler=_scheduler(runs, scheduler),
                        workers=workers, store=store,
                        json_out=json_out, baseline=variant is None)
-    _save(ens, out, csv, json_out)
+    save_outputs(ens, out, csv, json_out)
     if report or png:
         _report(ens, report, png, tornado, json_out)
 
@@ -174,9 +155,7 @@ def compare(
     from fentanet.ensemble import Variant
 
     check_report_paths(report, png)
-    if out is not None:
-        check_folder(out, names=RESULT_FILES)
-        check_output_folder(out, "--out")  # writable too: not found after the runs
+    check_out(out)
     tornado = _tornado(store, sensitivity, sensitivity_metric)
     adhoc = [parse_variant(v, start) for v in variant or []]
     names: list[Any] = (_check_strategies(scenario, variants or None)
@@ -193,7 +172,7 @@ def compare(
                        scheduler=_scheduler(runs, scheduler),
                        workers=workers, store=store,
                        json_out=json_out)
-    _save(ens, out, csv, json_out)
+    save_outputs(ens, out, csv, json_out)
     if report or png:
         _report(ens, report, png, tornado, json_out)
 
