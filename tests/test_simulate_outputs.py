@@ -329,3 +329,29 @@ def test_an_intervention_after_the_horizon_is_warned_about():
         r = fentanet.simulate("toy", seed=1, years=0.5,
                               interventions=[{"kind": "naloxone", "start": 0.75}])
     assert r.summary["intervention_cost_usd_total"] == 0
+
+
+def test_both_compare_csv_layouts_are_the_ones_outputs_md_documents(tmp_path):
+    # two writers, one name: the wide one-seed table and the long one with intervals
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[1] / "docs" / "outputs.md").read_text(encoding="utf-8")
+    section = doc[doc.index("- *Long, with intervals"):doc.index("The name stays")]
+    long_doc, wide_doc = section.split("- *Wide, one seed*")
+
+    def columns(text: str) -> list[str]:
+        return list(dict.fromkeys(re.findall(r"`([a-z_0-9]+)`", text)))
+
+    fentanet.compare("toy", ["naloxone"], years=0.25).save(tmp_path / "wide")
+    wide = pd.read_csv(tmp_path / "wide" / "compare.csv")
+    assert list(wide.variant) == ["baseline", "naloxone"]
+    assert [c for c in columns(wide_doc) if c in wide.columns] == list(wide.columns)
+    ens = fentanet.ensemble("toy", runs=2, years=0.25, variants=["naloxone"],
+                            store=tmp_path / "s", scheduler="serial", progress=False)
+    ens.save(tmp_path / "long")
+    long = pd.read_csv(tmp_path / "long" / "compare.csv")
+    assert set(long.variant) == {"naloxone"} and "deaths averted" in set(long.outcome)
+    assert [c for c in columns(long_doc) if c in long.columns] == list(long.columns)
+    assert set(long.columns) <= set(columns(long_doc))
+    assert set(wide.columns) <= set(columns(wide_doc))
