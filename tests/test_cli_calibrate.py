@@ -42,7 +42,7 @@ def test_calibrate_the_toy_through_ensembles_kept_in_the_store(capsys, tmp_path)
 
 
 def test_calibrate_the_surrogate_to_the_shape_of_the_deaths_with_a_backtest(
-        tmp_path, shared_data, capsys):
+        tmp_path, shared_data, capsys, monkeypatch):
     deaths = shared_data / "public" / "us_synthetic_opioid_deaths.csv"
     out = tmp_path / "fit"
     # the toy scenario is small (4,500 people using): fit the transition to the shape of
@@ -64,6 +64,25 @@ def test_calibrate_the_surrogate_to_the_shape_of_the_deaths_with_a_backtest(
     data = json.loads((out / "calibration.json").read_text())
     assert data["summary"]["ensembles"] == [] and len(pd.read_csv(out / "history.csv")) > 3
     assert not (tmp_path / "s").exists()  # the surrogate runs in process, nothing stored
+    # --out is written all or none: a write that fails leaves the earlier files as they
+    # were and no new one beside them
+    import fentanet.cli.calibrate as cli_calibrate
+
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    (out / "fit.csv").write_text("the earlier fit\n")
+    before["fit.csv"] = b"the earlier fit\n"
+
+    def broken(document):
+        def write(path):
+            raise OSError(28, "No space left on device")
+        return write
+
+    monkeypatch.setattr(cli_calibrate, "json_writer", broken)
+    rc = main(["calibrate", "toy", "--target", str(deaths), "--scale", "free",
+               "--param", "fentanyl.midpoint=2012:2022", "--model", "population",
+               "--start-year", "2013", "--years", "11", "--runs", "1", "--out", str(out)])
+    assert rc == 2 and "No space left on device" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
 def test_sensitivity_tornado_of_the_toy(capsys, tmp_path):

@@ -4,7 +4,6 @@ simulation (ensembles on Dask, every run kept in the store) or the population su
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from pathlib import Path
@@ -27,7 +26,13 @@ from fentanet.cli.runs import (
     parse_sets,
 )
 from fentanet.errors import InputError, one_role
-from fentanet.simulate.output import check_folder, jsonable
+from fentanet.simulate.output import (
+    check_folder,
+    csv_writer,
+    json_writer,
+    jsonable,
+    write_files,
+)
 
 ScenarioArg = Annotated[str, typer.Argument(help="Built-in scenario name or YAML file.")]
 ModelOpt = Annotated[str, typer.Option(
@@ -181,16 +186,15 @@ def calibrate(
     if checked is not None:
         data["check_full"] = checked.to_dict(orient="records")
         data["check_ensembles"] = checked.attrs.get("ensembles", [])
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        result.parameters.to_csv(out / "parameters.csv", index=False)
-        result.fit.to_csv(out / "fit.csv", index=False)
-        result.history.to_csv(out / "history.csv", index=False)
-        (out / "calibration.md").write_text(result.markdown() + "\n", encoding="utf-8")
-        if checked is not None:
-            checked.to_csv(out / "check_full.csv", index=False)
-        (out / "calibration.json").write_text(json.dumps(jsonable(data), indent=2, default=str),
-                                              encoding="utf-8")
+    if out is not None:  # all files or none
+        text = result.markdown() + "\n"
+        write_files(out, {"parameters.csv": csv_writer(result.parameters),
+                          "fit.csv": csv_writer(result.fit),
+                          "history.csv": csv_writer(result.history),
+                          "calibration.md": lambda p: p.write_text(text, encoding="utf-8"),
+                          **({"check_full.csv": csv_writer(checked)}
+                             if checked is not None else {}),
+                          "calibration.json": json_writer(data)})
     if json_out:
         print_json(jsonable(data))
         return
@@ -295,11 +299,9 @@ def sensitivity(
         cols = ["parameter", "first_order", "first_low", "first_high", "total_order",
                 "total_low", "total_high", "samples"]
     eid = result.attrs.get("ensemble")
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        result.to_csv(out / f"sensitivity_{method}.csv", index=False)
-        if design is not None:
-            design.to_csv(out / "design.csv", index=False)
+    if out is not None:  # all files or none
+        write_files(out, {f"sensitivity_{method}.csv": csv_writer(result),
+                          **({"design.csv": csv_writer(design)} if design is not None else {})})
     if json_out:
         print_json(jsonable({"method": method, "metric": metric, "ensemble": eid,
                            "table": result, "design": design}))
