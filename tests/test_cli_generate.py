@@ -177,6 +177,10 @@ def test_demo_runs_and_writes_its_report(tmp_path, capsys, shared_data):
               if r["metric"] == "deaths_total"}
     assert {v: intervals(t["deaths (all causes)"])[0] for v, t in sims["strategy"].items()} \
         == pytest.approx(deaths)
+    overdoses = {r["variant"]: r["q50"] for r in strategies["summary"]
+                 if r["metric"] == "overdose_deaths_total"}
+    assert {v: intervals(t["overdose deaths"])[0] for v, t in sims["strategy"].items()} \
+        == pytest.approx(overdoses)
     shown = sims["strategy "]  # the second table of strategies: against the baseline
     averted = {r["variant"]: r for r in strategies["compare"]
                if r["outcome"] == "deaths averted"}

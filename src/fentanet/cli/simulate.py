@@ -415,7 +415,7 @@ def _demo_section() -> None:
                               .where(compare.notna(), None).to_dict("records")}
 
 
-DEMO_METRICS = ("deaths_total", "supply_kg_total", "seized_kg_total",
+DEMO_METRICS = ("deaths_total", "overdose_deaths_total", "supply_kg_total", "seized_kg_total",
                 "intervention_cost_usd_total")
 """Summary metrics the demo's report file keeps per strategy."""
 
