@@ -17,7 +17,7 @@ from scipy.sparse.csgraph import breadth_first_order
 
 import fentanet
 from fentanet import InputError, SupplySpec, generate
-from fentanet.network.generator import ACTOR_COST, KINDS, LINK_COST, PREFIX, plan_counts
+from fentanet.network.generator import ACTOR_COST, KINDS, LINK_COST, PREFIX, as_spec, plan_counts
 from fentanet.network.kinds import ROUTE_MODES, allowed_pair
 
 PEOPLE = ("trafficker", "dealer", "launderer")
@@ -444,6 +444,13 @@ def test_read_spec_json_and_yaml(tmp_path):
     with pytest.raises(InputError, match=re.escape(
             f"{odd}: field 'capacity_slack': Input should be greater than 0, got -1")):
         read_spec(odd)
+    yes = tmp_path / "yes.yml"  # true where a number belongs is refused (pydantic read 1)
+    yes.write_text("actors: 500\nregions: true\n")
+    with pytest.raises(InputError, match=re.escape(
+            f"{yes}: field 'regions': Input should be a valid number, not true or false")):
+        read_spec(yes)
+    with pytest.raises(InputError, match=r"field 'mix': Input should be a valid number"):
+        as_spec({"actors": 500, "mix": {"lab": True}})
     few = tmp_path / "few.yml"  # the counts' rules name the file too (review s15, F6.5)
     few.write_text("actors: 500\ncounts: {market: 0}\n")
     with pytest.raises(InputError, match=re.escape(

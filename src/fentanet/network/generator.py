@@ -36,12 +36,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from fentanet.errors import InputError
 from fentanet.network import yamltext
 from fentanet.network.model import Network
 from fentanet.network.textfile import read_text
+from fentanet.numbers import NoBoolNumbers
 
 GeneratedKind = Literal["supplier", "marketplace", "lab", "organization", "route",
                         "trafficker", "dealer", "official", "prescriber", "business",
@@ -108,7 +109,7 @@ _LINK_KINDS = ("supplies", "ships", "distributes", "sells_to", "diverts_to", "me
 _LK = {k: i for i, k in enumerate(_LINK_KINDS)}
 
 
-class SupplySpec(BaseModel):
+class SupplySpec(NoBoolNumbers):
     """What to generate. Only ``actors`` is required; see ``docs/network.md``.
 
     Attributes
@@ -228,9 +229,9 @@ def _spec_error(exc: ValidationError) -> InputError:
     elif err["type"] == "missing":
         message = "required (the total number of actors, at least 20)"
     elif ", got " in err["msg"]:
-        message = err["msg"]
+        message = err["msg"].removeprefix("Value error, ")
     else:
-        message = f"{err['msg']}, got {err.get('input')!r}"
+        message = f"{err['msg'].removeprefix('Value error, ')}, got {err.get('input')!r}"
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more problem{'s' * (len(errors) > 2)})"
     return InputError(message, field=field)

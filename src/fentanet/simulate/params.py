@@ -9,9 +9,7 @@ money is US dollars.
 
 from __future__ import annotations
 
-import types
-import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import pandas as pd
@@ -26,6 +24,7 @@ from pydantic import (
 
 from fentanet.errors import InputError
 from fentanet.network.kinds import ACTOR_KINDS
+from fentanet.numbers import NoBoolNumbers
 
 ASSUMPTION = "assumption"
 
@@ -64,40 +63,11 @@ def P(default: Any, source: str, description: str, **kw: Any) -> Any:
     return Field(default, description=description, json_schema_extra={"source": source}, **kw)
 
 
-def _bool_for_number(annotation: Any, value: Any) -> bool:
-    """Whether ``value`` holds ``true`` or ``false`` where ``annotation`` takes a number (an
-    ``int`` or ``float`` field, optional or not, or the values of a mapping or sequence of
-    them). Pydantic's lax mode reads a bool as 1 or 0."""
-    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
-    if origin is typing.Annotated:
-        return _bool_for_number(args[0], value)
-    if origin in (typing.Union, types.UnionType):
-        options = [a for a in args if a is not type(None)]
-        return bool(options) and all(_bool_for_number(a, value) for a in options)
-    if isinstance(value, bool):
-        return annotation in (int, float)
-    if origin is dict and isinstance(value, Mapping):
-        return any(_bool_for_number(args[1], v) for v in value.values())
-    if origin in (tuple, list) and isinstance(value, list | tuple):
-        if origin is list or (len(args) == 2 and args[1] is Ellipsis):
-            return any(_bool_for_number(args[0], v) for v in value)
-        return any(_bool_for_number(a, v) for a, v in zip(args, value, strict=False))
-    return False
-
-
-class NumbersModel(BaseModel):
+class NumbersModel(NoBoolNumbers):
     """A scenario's model whose number fields refuse ``true``/``false`` (``years: true``
     was read as one year), with the message of any other wrong type."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_bools(cls, value: Any, info: ValidationInfo) -> Any:
-        field = cls.model_fields.get(info.field_name or "")
-        if field is not None and _bool_for_number(field.annotation, value):
-            raise ValueError("Input should be a valid number, not true or false")
-        return value
 
 
 class _Group(NumbersModel):
