@@ -301,26 +301,18 @@ def _analysis_md(title: str, d: dict[str, Any]) -> list[str]:
     return lines
 
 
-COMPARE_COLUMNS = {"deaths averted": "deaths averted",
-                   "overdose deaths averted": "overdose deaths averted",
-                   "supply reduction": "supply reduction (kg)",
-                   "supply reduction %": "supply reduction (%)",
-                   "extra cost": "extra cost (USD)",
-                   "cost per death averted": "cost per death averted (USD)"}
-"""The demo digest's columns of the comparison with the baseline (outcome: header)."""
-
-SUMMARY_COLUMNS = {"deaths_total": "deaths (all causes)",
-                   "overdose_deaths_total": "overdose deaths", "supply_kg_total": "supply (kg)",
-                   "seized_kg_total": "seized (kg)",
-                   "intervention_cost_usd_total": "intervention cost (USD)"}
-"""The demo digest's columns of the totals per strategy (metric: header)."""
+COMPARE_OUTCOMES = ("deaths averted", "overdose deaths averted", "supply reduction",
+                    "supply reduction %", "extra cost", "cost per death averted")
+"""The demo digest's columns of the comparison with the baseline, in order (headers with
+their units: :data:`fentanet.cli.runs.OUTCOME_UNITS`)."""
 
 
 def _strategies_md(d: dict[str, Any]) -> list[str]:
     """The strategies section of the digest (``strategies`` of summary.json): totals per
     strategy and the paired comparison with the baseline (a cost per death averted where
     none are, on average, said as the command line says it)."""
-    from fentanet.cli.runs import DEATHS_ADDED, NO_DEATHS_AVERTED
+    from fentanet.cli.runs import DEATHS_ADDED, HEADLINE, NO_DEATHS_AVERTED, OUTCOME_UNITS
+    from fentanet.cli.simulate import DEMO_METRICS
     from fentanet.report.html import fmt_number
 
     seeds = d["seeds"]
@@ -333,15 +325,15 @@ def _strategies_md(d: dict[str, Any]) -> list[str]:
         cell = _cell(r["q50"]) if r["runs"] == 1 else _interval(r["q50"], r["q05"], r["q95"])
         totals.setdefault(r["variant"], {})[r["metric"]] = cell
     if totals:
-        metrics = [m for m in SUMMARY_COLUMNS if any(m in t for t in totals.values())]
+        metrics = [m for m in DEMO_METRICS if any(m in t for t in totals.values())]
         lines += ["Totals over the run, median over seeds (5% to 95% of the seeds):", ""]
-        lines += _md_table(["strategy", *(SUMMARY_COLUMNS[m] for m in metrics)],
+        lines += _md_table(["strategy", *(HEADLINE[m] for m in metrics)],
                            [[v, *(t.get(m, "-") for m in metrics)] for v, t in totals.items()])
     compare: dict[str, dict[str, dict]] = {}
     for r in d["compare"]:
         compare.setdefault(r["variant"], {})[r["outcome"]] = r
     if compare:
-        outcomes = [o for o in COMPARE_COLUMNS if any(o in c for c in compare.values())]
+        outcomes = [o for o in COMPARE_OUTCOMES if any(o in c for c in compare.values())]
         rows = []
         for variant, c in compare.items():
             averted = c.get("deaths averted", {}).get("mean")
@@ -358,7 +350,7 @@ def _strategies_md(d: dict[str, Any]) -> list[str]:
         lines += ["Against the baseline: mean over seeds of the paired difference, with its "
                   "95% interval" + (" (one seed: no interval)" if len(seeds) == 1 else "") +
                   ":", ""]
-        lines += _md_table(["strategy", *(COMPARE_COLUMNS[o] for o in outcomes)], rows)
+        lines += _md_table(["strategy", *(OUTCOME_UNITS.get(o, o) for o in outcomes)], rows)
     return lines
 
 

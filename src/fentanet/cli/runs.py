@@ -55,10 +55,10 @@ SetOpt = Annotated[list[str] | None, typer.Option(
                   "network.generate.population=3000000.")]
 
 HEADLINE = {"deaths_total": "deaths (all causes)", "overdose_deaths_total": "overdose deaths",
-            "supply_kg_total": "supply kg",
-            "seized_kg_total": "seized kg", "arrests_total": "arrests",
-            "intervention_cost_usd_total": "cost USD"}
-"""Summary metrics shown in the ensemble table (where the runs report them), with headers."""
+            "supply_kg_total": "supply (kg)", "seized_kg_total": "seized (kg)",
+            "arrests_total": "arrests", "intervention_cost_usd_total": "cost (USD)"}
+"""Summary metrics shown in the ensemble table and the demo's digest (where the runs report
+them), with headers."""
 
 
 def _num(x: float) -> str:
@@ -67,9 +67,11 @@ def _num(x: float) -> str:
 
 NO_DEATHS_AVERTED = "n/a (no deaths averted)"
 DEATHS_ADDED = "n/a (deaths added)"
-OUTCOME_UNITS = {"supply reduction": "supply reduction (kg)", "extra cost": "extra cost (USD)",
+OUTCOME_UNITS = {"supply reduction": "supply reduction (kg)",
+                 "supply reduction %": "supply reduction (%)", "extra cost": "extra cost (USD)",
                  "cost per death averted": "cost per death averted (USD)"}
-"""The comparison's outcomes as the table shows them, with their units."""
+"""The comparison's outcomes as the comparison tables (the command line's, the demo's
+digest) show them, with their units."""
 ONE_SEED = "n/a (one seed)"
 COST_PER_DEATH = "cost per death averted"
 
