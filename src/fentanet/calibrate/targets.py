@@ -106,7 +106,6 @@ class Target:
         )
 
 
-
 def _csv_problem(exc: Exception) -> tuple[str, int | None]:
     """pandas' parse error as ``(what, line)``: a row with too many fields by its line."""
     text = " ".join(str(exc).split())

@@ -70,8 +70,7 @@ class NumbersModel(NoBoolNumbers):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-class _Group(NumbersModel):
-    pass
+_Group = NumbersModel  # every parameter group
 
 
 def _by_key(cls: type[BaseModel], info: ValidationInfo, value: dict[str, float],

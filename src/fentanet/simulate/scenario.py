@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from fentanet.errors import InputError
 from fentanet.network import yamltext
@@ -110,7 +110,6 @@ def variant_interventions(name: str, interventions: Iterable[Intervention | Mapp
 class Target(NumbersModel):
     """Which actors an operation aims at, recomputed every ``retarget_every`` years."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     rule: TargetRule = Field("random", description="random, top by a centrality, key "
                              "players, the minimum cut, or the optimal interdiction set")
     count: int = Field(10, ge=1, description="number of actors (organizations for a "
@@ -124,7 +123,6 @@ class Target(NumbersModel):
 class Intervention(NumbersModel):
     """One countermeasure of DESIGN.md's table, active on [start, end)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     kind: Literal[tuple(INTERVENTION_KINDS)] = Field(  # type: ignore[valid-type]
         description="the countermeasure")
     start: float = Field(0.0, ge=0, description="years since the start of the run")
@@ -216,7 +214,6 @@ class _SpecError(ValueError):
 class NetworkSpec(NumbersModel):
     """Where the network comes from: a generator spec or a file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     generate: dict[str, Any] | None = Field(None, description="spec for fentanet.generate")
     file: str | None = Field(None, description="path of a network file (relative to the "
                              "scenario file)")
@@ -247,7 +244,6 @@ class NetworkSpec(NumbersModel):
 class Scenario(NumbersModel):
     """A simulation scenario (see the module docstring and docs/model.md)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     name: str = Field("scenario", description="name of the scenario")
     description: str = ""
     seed: int = Field(1, ge=0, lt=2**63, description="default run seed")
