@@ -27,8 +27,8 @@ def test_recording_leaves_the_run_as_it_is_and_restores_the_kernels():
     for _ in range(4):
         plain.run_step()
     recorded = Sim(sc, net, 3)
-    calls, cpu = floor._record(recorded, start=2, steps=2)
-    assert recorded.step == 4 and cpu > 0
+    calls, _ = floor._record(recorded, start=2, steps=2)
+    assert recorded.step == 4
     assert recorded.rows == plain.rows
     for name in recorded.flows:
         np.testing.assert_array_equal(recorded.flows[name], plain.flows[name])
@@ -39,12 +39,10 @@ def test_recording_leaves_the_run_as_it_is_and_restores_the_kernels():
     assert isinstance(distribution._distribute, CPUDispatcher)
     assert isinstance(shipping._route_plan, CPUDispatcher)
     # a replay runs the recorded call on copies: the recorded arguments are not touched
-    _, f, args, kw, seconds = next(c for c in calls if c[0] == "record._tally")
+    # (distribution moves product and cash in place)
+    _, f, args, kw, _ = next(c for c in calls if c[0] == "distribution._distribute")
     before = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-    assert floor._warm(f, args, kw) > 0 and seconds > 0
+    floor._warm(f, args, kw)
     for a, b in zip(args, before, strict=True):
         np.testing.assert_array_equal(a, b)
 
-
-def test_unboxing_is_a_positive_cost_per_array():
-    assert 0 < floor._unboxing() < 1e-5
