@@ -1119,10 +1119,8 @@ def test_reroute_equals_the_plain_kernel_on_real_steps(monkeypatch, case):
     sim = Sim(sc, build_network(sc), 2)
     reroute, moved = adaptation._reroute, []
 
-    def checked(sim, warmup=False):
+    def checked(sim):
         a, ln = sim.s.actors, sim.s.links
-        if warmup:
-            return reroute(sim, warmup)
         held, throughput, m = a.held.copy(), a.throughput.copy(), ln.n
         src, dst, *counts = plain_reroute(sim, held)
         reroute(sim)

@@ -54,6 +54,20 @@ NATIONAL_USING = 3.1e6
 SMALL_SHARE = 0.1
 """Below this share of :data:`NATIONAL_USING`, a run whose interventions are priced at
 national scale is warned (:meth:`Sim._warn_national_costs`)."""
+
+SPINUP_PHASES = (
+    procurement.run,
+    production.run,
+    shipping.run,
+    distribution.run,
+    money.run,
+    enforcement.run,     # at the baseline's efforts
+    adaptation.warmup,   # all but insolvency, entry and exit
+)
+"""The phases of a spin-up step, in the run's order (:meth:`Sim.warmup`): the market (the
+price stays at 1), the population and the record do not run; interventions give the
+baseline's efforts."""
+
 NOT_VIABLE_SHARE = 0.01
 """The share of the payers owing upkeep that, insolvent at the spin-up's end, makes the run
 warn that its trade is not viable (as any insolvent organization does)."""
@@ -126,20 +140,32 @@ class Sim:
         self.warmup()
 
     def warmup(self) -> None:
-        """Spin-up before time 0: the supply phases run ``warmup_years`` with no
-        enforcement or population change and the price fixed at 1, so stocks and cash
-        settle; of adaptation only re-routing for room (labs held back by their routes'
-        room find room, :func:`fentanet.simulate.phases.adaptation.warmup`); the retail
-        offer at that steady state (its mean over the spin-up's last quarter) is each
-        market's reference supply S0 of the price index, and the share of demand met (the
-        same mean) the status quo of its availability, which is clipped to [0, 1].
-        Draws use negative steps, the same in every variant (interventions start at time 0
-        or later), so common random numbers hold. No insolvency is applied here: a trade
-        that cannot pay its upkeep is warned of (:meth:`_warn_not_viable`). The stocks at
-        its end, time 0, are kept in ``start_levels`` (the summary's ``stock_kg_start`` and
+        """Spin-up before time 0: ``warmup_years`` of the status quo's trade with the
+        price fixed at 1 and no population change, so that stocks, cash, routes and the
+        trade's answer to routine enforcement settle. Each step runs the supply phases
+        (procurement to distribution, money), enforcement at the baseline's efforts
+        (:data:`SPINUP_PHASES`; no intervention is in force before time 0) and the
+        adaptation that answers it (:func:`fentanet.simulate.phases.adaptation.warmup`:
+        suspension, succession and failure, replacement of members and sellers, re-routing,
+        migration): all but insolvency, entry and exit. The retail
+        offer (its mean over the spin-up's last quarter) is each market's reference supply
+        S0 of the price index, and the share of demand met (the same mean) the status quo
+        of its availability, which is clipped to [0, 1]: both measured on a trade that
+        has faced routine arrests for three quarters of a year (with the default spin-up
+        of a year), not on one that meets them first at step 0 (before the fifteenth
+        session the spin-up had no enforcement, and us-baseline's price index jumped from
+        1.05 to 1.16 over its first quarter, docs/model.md section 3). Draws use
+        negative steps, the same in every variant (interventions start at time 0 or
+        later), so common random numbers hold. People released after the spin-up's dealer
+        arrests join the run's population when their time comes at step 0 or later (those
+        due before time 0 are dropped: the population does not run here). No insolvency
+        is applied here: a trade that cannot pay its upkeep is warned of
+        (:meth:`_warn_not_viable`). The stocks at its end, time 0, are kept in
+        ``start_levels`` (the summary's ``stock_kg_start`` and
         ``precursor_stock_kg_start``, summed as the record phase sums them)."""
         steps = round(self.scenario.warmup_years / self.dt)
         s = self.s
+        a = s.actors
         offered, avail = [], []
         for k in range(steps):
             self.step = k - steps
@@ -147,12 +173,13 @@ class Sim:
             self.now = defaultdict(float)
             self.efforts = interventions._baseline(self)
             self.topo.sync(self.s)
-            s.actors.throughput[:] = 0.0  # this step's, as interventions.run clears it
-            for phase in (procurement.run, production.run, shipping.run, distribution.run,
-                          money.run, adaptation.warmup):
+            # this step's throughput and refusals, as interventions.run clears them
+            interventions._clear(a.throughput.view(np.int64), a.refused.view(np.int64))
+            for phase in SPINUP_PHASES:
                 phase(self)
             offered.append(self.flows["offered"].copy())
             avail.append(self.flows["consumed"] / np.maximum(self.flows["demand"], 1e-300))
+        self.releases = {k: v for k, v in self.releases.items() if k >= 0}
         tail = offered[-max(1, steps // 4):] if offered else []
         # reference retail offer per market, kg/year
         s.offer0 = np.mean(tail, axis=0) / self.dt if tail else s.retail_cap0.copy()
@@ -190,7 +217,7 @@ class Sim:
 
     def _warn_not_viable(self) -> None:
         """Warn when the spin-up's trade cannot pay its upkeep: the spin-up applies no
-        insolvency (it has no adaptation but re-routing), so payers whose cash ran out and
+        insolvency (its adaptation leaves it out), so payers whose cash ran out and
         whose revenue is below their upkeep are still alive at its end and fail or quit at
         step 0, and the status quo was measured on a trade running down (docs/model.md
         section 11). Said when an organization, or at least :data:`NOT_VIABLE_SHARE` of the

@@ -251,7 +251,8 @@ class Scenario(NumbersModel):
     dt: float = Field(1 / 52, gt=0, le=1, description="step in years, or day/week/month")
     start_year: int | None = Field(None, description="calendar year of time 0 (optional)")
     warmup_years: float = Field(0.5, ge=0, le=10, description="spin-up of the supply chain "
-                                "before time 0 (stocks and cash settle; sets the reference "
+                                "before time 0 (stocks, cash and the trade under routine "
+                                "enforcement settle; sets the reference "
                                 "supply of the price index)")
     retarget_every: float = Field(0.25, gt=0, description="years between recomputations of "
                                   "operation targets")

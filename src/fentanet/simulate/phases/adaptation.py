@@ -72,7 +72,8 @@ LAB, ROUTE, TRAFFICKER = KIND["lab"], KIND["route"], KIND["trafficker"]
 SUPPLIER, ORGANIZATION = KIND["supplier"], KIND["organization"]
 
 
-def run(sim) -> None:
+def run(sim, spinup: bool = False) -> None:
+    """The phase; in the spin-up (``spinup``, :func:`warmup`) without entry and exit."""
     ad = sim.p.adaptation
     _suspension(sim)
     _succession_and_failure(sim)
@@ -82,9 +83,9 @@ def run(sim) -> None:
     slots = np.concatenate(recruits) if recruits else _NO_SLOTS
     if slots.size:
         _recruit(sim, slots)  # one call: the ties formed now are seen from the next step
-    if ad.entry:
+    if ad.entry and not spinup:
         _entry(sim)
-    if ad.exit:
+    if ad.exit and not spinup:
         _exit(sim)
     if ad.reroute or ad.reroute_room or ad.reroute_traffickers or ad.reroute_supply:
         _reroute(sim)
@@ -1041,19 +1042,25 @@ def _exits_bisected(sim, p) -> np.ndarray:
 
 
 def warmup(sim) -> None:
-    """The adaptation of the spin-up (:meth:`fentanet.simulate.loop.Sim.warmup`): re-routing
-    for room alone (:func:`_reroute`), when it is on."""
-    if sim.p.adaptation.reroute_room:
-        _reroute(sim, warmup=True)
+    """The adaptation of the spin-up (:meth:`fentanet.simulate.loop.Sim.warmup`): the
+    phase's (:func:`run`) but insolvency, which the spin-up does not apply (the payers that
+    cannot pay their upkeep are warned of at its end, docs/model.md section 11), and entry
+    and exit: they answer the price, which the spin-up holds at the status quo's 1 (with
+    an ``exit_threshold`` above 1 every lab and supplier that can leave would leave before
+    time 0, in answer to a price no one paid)."""
+    insolvent = sim.__dict__.get("insolvent", _NO_SLOTS)
+    sim.insolvent = _NO_SLOTS
+    try:
+        run(sim, spinup=True)
+    finally:
+        sim.insolvent = insolvent
 
 
-def _reroute(sim, warmup: bool = False):
+def _reroute(sim):
     """Re-routing (module docstring), the labs' and the traffickers' in one compiled call
     (:func:`_reroute_all`): the new ``ships`` links, appended as entrants' are (taken into
-    the stages by the next step's topology sync). In the spin-up (``warmup``) the room
-    motive alone: the status quo's labs find the room they lack before time 0, and its
-    losses are base inspection's, which the loss motive does not answer there (it did not
-    run in the spin-up before the room motive existed)."""
+    the stages by the next step's topology sync). Every motive runs in the spin-up too
+    (since the fifteenth session; before, the room motive alone)."""
     ad, topo = sim.p.adaptation, sim.topo
     a, lab, rt = sim.s.actors, topo.stages["lab"], topo.stages["route"]
     keys = sim.__dict__.get("_reroute_keys")
@@ -1062,9 +1069,8 @@ def _reroute(sim, warmup: bool = False):
     src, dst, counts = _reroute_all(
         lab.li, lab.dst, lab.s_loc, lab.senders, rt.li, rt.src, rt.d_loc, rt.receivers,
         sim.s.links.alive, a.alive, a.kind, a.org, a.mode, a.loss, a.capacity, a.throughput,
-        a.uid, a.held, a.spare, topo.slots("route"), sim.dt, ad.reroute and not warmup,
-        ad.reroute_room, ad.reroute_traffickers and not warmup,
-        ad.reroute_supply and not warmup, ad.reroute_threshold, ad.reroute_rate,
+        a.uid, a.held, a.spare, topo.slots("route"), sim.dt, ad.reroute, ad.reroute_room,
+        ad.reroute_traffickers, ad.reroute_supply, ad.reroute_threshold, ad.reroute_rate,
         ad.reroute_room_threshold, ad.reroute_room_rate, ad.reroute_supply_rate, keys,
         sim.step)
     if src.size:  # one append: the labs' links, then the traffickers'
