@@ -140,8 +140,9 @@ def plain_sim(scenario, network, seed) -> Sim:
 SHARED = frozenset({"scenario", "network", "p"})
 """Attributes both runs share (the same objects): not compared."""
 
-SCRATCH = frozenset({"_buf"})
-"""Storage behind views compared on their own, partly uninitialised (``np.empty``)."""
+SCRATCH = frozenset({"_buf", "_draws"})
+"""Storage behind views compared on their own, partly uninitialised (``np.empty``), and
+enforcement's scratch of uniforms (``np.empty``, filled afresh each step)."""
 
 
 def assert_same_state(got, want, path: str = "sim", seen: set | None = None) -> None:
