@@ -68,6 +68,10 @@ SPINUP_PHASES = (
 price stays at 1), the population and the record do not run; interventions give the
 baseline's efforts."""
 
+STATUS_QUO_SHARE = 0.25
+"""The share of the spin-up, at its end, over which the status quo (S0, avail0) is measured
+(:meth:`Sim.warmup`)."""
+
 NOT_VIABLE_SHARE = 0.01
 """The share of the payers owing upkeep that, insolvent at the spin-up's end, makes the run
 warn that its trade is not viable (as any insolvent organization does)."""
@@ -180,12 +184,13 @@ class Sim:
             offered.append(self.flows["offered"].copy())
             avail.append(self.flows["consumed"] / np.maximum(self.flows["demand"], 1e-300))
         self.releases = {k: v for k, v in self.releases.items() if k >= 0}
-        tail = offered[-max(1, steps // 4):] if offered else []
+        window = max(1, int(STATUS_QUO_SHARE * steps))
+        tail = offered[-window:] if offered else []
         # reference retail offer per market, kg/year
         s.offer0 = np.mean(tail, axis=0) / self.dt if tail else s.retail_cap0.copy()
         s.offer0 = np.where(s.offer0 > 0, s.offer0, s.retail_cap0)
         # share of demand met at that steady state: the status quo of the population model
-        a0 = np.mean(avail[-max(1, steps // 4):], axis=0) if avail else np.ones(s.n_markets)
+        a0 = np.mean(avail[-window:], axis=0) if avail else np.ones(s.n_markets)
         s.avail0 = np.where(a0 > 0, a0, 1.0)
         s.supply_prev = np.zeros(s.n_markets)
         self._warn_not_viable()
