@@ -99,7 +99,7 @@ def test_the_report_has_every_part(ens, tmp_path):
     from fentanet.build import recorded_version
 
     assert f"fentanet {recorded_version()}; numpy {np.__version__}" in text
-    assert "first months are a transient, not a forecast" in text  # model.md section 11
+    assert "measured at the end of a spin-up under routine enforcement" in text  # model.md 3
     path = rep.save(tmp_path / "sim.html")
     assert path.stat().st_size > 1_000_000  # plotly.js is inlined
 

@@ -59,7 +59,7 @@ def test_the_toy_trade_is_viable_and_says_nothing():
 
 def test_the_warning_reaches_simulate_as_a_run_warning():
     net = fentanet.generate({"actors": 300, "population": 30.0}, seed=1)
-    # 43 payers alive at the spin-up's end: of its 44, routine arrests in the spin-up took
-    # out dealers (21 arrests, 2 sellers replaced) and left one fewer
+    # 43 payers alive at the spin-up's end (44 with seed 1, docs/model.md section 11): seed
+    # 2's routine arrests in the spin-up (21 dealers, 2 sellers replaced) leave one fewer
     with pytest.warns(RunWarning, match="the trade cannot pay its upkeep: .* 43 of 43"):
         fentanet.simulate("toy", 2, years=0.05, network=net)

@@ -348,10 +348,11 @@ def simulation_report(runs: Any, *, sensitivity: pd.DataFrame | None = None,
                   "for bands). ")
                  + (f"{_STEP_ADJ.get(step, step)} steps are shown by month (flows as "
                     "monthly rates). " if unit_step != step else "")
-                 + "Routine enforcement starts at time 0, so a baseline's first months are a "
-                   "transient, not a forecast of the status quo (the price rises as arrests "
-                   "begin; docs/model.md section 11); the differences between strategies "
-                   "are not affected (common random numbers).", note=True)
+                 + "The status quo (price index 1) is measured at the end of a spin-up "
+                   "under routine enforcement (docs/model.md section 3); on a small "
+                   "network one suspension in it can set the baseline's price level off "
+                   "(section 11). The differences between strategies are not affected "
+                   "(common random numbers).", note=True)
         q = with_dates(series_quantiles(shown, by=[group], metrics=present))
         x = "date" if "date" in q.columns else "time"
         xlabel = "" if x == "date" else "years since start"

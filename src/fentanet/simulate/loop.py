@@ -152,13 +152,13 @@ class Sim:
         adaptation that answers it (:func:`fentanet.simulate.phases.adaptation.warmup`:
         suspension, succession and failure, replacement of members and sellers, re-routing,
         migration): all but insolvency, entry and exit. The retail
-        offer (its mean over the spin-up's last quarter) is each market's reference supply
-        S0 of the price index, and the share of demand met (the same mean) the status quo
-        of its availability, which is clipped to [0, 1]: both measured on a trade that
-        has faced routine arrests for three quarters of a year (with the default spin-up
-        of a year), not on one that meets them first at step 0 (before the fifteenth
-        session the spin-up had no enforcement, and us-baseline's price index jumped from
-        1.05 to 1.16 over its first quarter, docs/model.md section 3). Draws use
+        offer (its mean over the spin-up's last :data:`STATUS_QUO_SHARE`) is each market's
+        reference supply S0 of the price index, and the share of demand met (the same mean)
+        the status quo of its availability, which is clipped to [0, 1]: both measured on a
+        trade that has faced routine arrests for the rest of the spin-up, not on one that
+        meets them first at step 0 (before the fifteenth session the spin-up had no
+        enforcement, and us-baseline's price index rose from 1.05 to 1.16 over its first
+        half-year, docs/model.md section 11). Draws use
         negative steps, the same in every variant (interventions start at time 0 or
         later), so common random numbers hold. People released after the spin-up's dealer
         arrests join the run's population when their time comes at step 0 or later (those
