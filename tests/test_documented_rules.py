@@ -124,9 +124,9 @@ def test_scam_awareness_withholds_online_offer_and_leaves_demand():
     assert drop == pytest.approx([0.2 * 2 * 12.0 * WEEK, 0.0], rel=1e-12, abs=1e-15)
 
 
-def test_the_status_quo_is_the_spin_ups_last_quarter(monkeypatch):
-    """Section 3: a market's reference offer S0 is the mean of its retail offer over the
-    spin-up's last quarter (8 weekly steps: the last 2), per year, not the last step's.
+def test_the_status_quo_is_the_spin_ups_last_step(monkeypatch):
+    """Section 3: a market's reference offer S0 is its retail offer at the spin-up's last
+    step, per year (since the fifteenth session; before, the mean over its last quarter).
     Labs of 5 kg a year cannot keep the dealers' stocks, so the offer falls step by step."""
     offered = []
     run = loop.distribution.run
@@ -140,7 +140,7 @@ def test_the_status_quo_is_the_spin_ups_last_quarter(monkeypatch):
     sim = Sim(scenario(warmup=8 * WEEK), supply_network(lab_capacity=5.0), 1)
     assert len(offered) == 8
     assert (offered[7] < 0.99 * offered[6]).all()
-    assert sim.s.offer0 == pytest.approx((offered[6] + offered[7]) / 2 / WEEK, rel=1e-12)
+    assert (sim.s.offer0 == offered[7] / WEEK).all()
 
 
 def test_availability_is_clipped_at_the_status_quo():

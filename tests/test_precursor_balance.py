@@ -63,15 +63,16 @@ def test_toy_precursor_balance_from_the_series_with_seizures_and_losses():
     # whom link from other routes; the labs' production, and so their precursor stocks
     # when raided, differ); the loss is the same. 0.810404 seized and 0.018115 lost (one
     # exit) until the spin-up ran routine enforcement (fifteenth session): its arrests (16
-    # dealers, 5 traffickers, no lab) leave a thinner trade at time 0, the status quo's
-    # retail offer S0 is measured on it (30% lower per market), and the price index, whose
-    # run mean is about the same (0.985 against 0.971), dips to 0.53 (0.86 before): five
-    # labs and suppliers exit below exit_threshold, not one, and lose 0.214527 kg
+    # dealers, 5 traffickers, no lab) leave a thinner trade at time 0, whose retail offer
+    # is the status quo's S0 (a quarter lower per market: 4.88, 4.01, 7.18 kg a year
+    # against 6.63, 4.71, 9.62), and the run takes another path: the price index dips to
+    # 0.59 (0.86 before), four labs and suppliers exit below exit_threshold, not one, and
+    # lose 0.109823 kg; the raids seize 1.241633 kg
     sim, stock0, s = _run("toy", 3, 2.0,
                           interventions=[{"kind": "lab_raids", "intensity": 2.0}])
     t = sim.s.totals
-    assert s["seized_precursor_kg"].sum() == pytest.approx(0.787335, abs=1e-6)
-    assert s["lost_precursor_kg"].sum() == pytest.approx(0.214527, abs=1e-6)
+    assert s["seized_precursor_kg"].sum() == pytest.approx(1.241633, abs=1e-6)
+    assert s["lost_precursor_kg"].sum() == pytest.approx(0.109823, abs=1e-6)
     # no lab arrest or exit in this spin-up (its routine arrests take dealers, traffickers
     # and prescribers, whose stocks hold no precursor): the columns hold all the engine
     # counted
@@ -98,18 +99,18 @@ def test_generated_network_with_marketplace_resales_balances_from_the_series():
     # (thirteenth session, docs/model.md 7.9: route arrests cut traffickers off, nine of
     # whom link from other routes, and the labs that feed them produce and buy more; 145.55
     # bought, 26.40
-    # resold, 1.2484 kg seized before); 25.91 of 170.10 since the spin-up runs routine
+    # resold, 1.2484 kg seized before); 25.91 of 170.44 since the spin-up runs routine
     # enforcement (fifteenth session: its arrests thin the trade before time 0 and the run
     # takes another path; 145.57 bought, 26.41 resold, 1.2477 seized, 0.0798 lost before)
     net = fentanet.generate({"actors": 3000}, seed=3)
     _, stock0, s = _run("toy", 1, 1.0, network=net)
     total = {c: s[c].sum() for c in PRECURSOR_FLOWS}
-    assert total["precursor_bought_kg"] == pytest.approx(144.187609, abs=1e-5)
-    assert total["precursor_resold_kg"] == pytest.approx(25.909853, abs=1e-5)
-    assert total["seized_precursor_kg"] == pytest.approx(1.149386, abs=1e-5)
-    assert total["lost_precursor_kg"] == pytest.approx(0.046305, abs=1e-5)
+    assert total["precursor_bought_kg"] == pytest.approx(144.525552, abs=1e-5)
+    assert total["precursor_resold_kg"] == pytest.approx(25.913487, abs=1e-5)
+    assert total["seized_precursor_kg"] == pytest.approx(1.148913, abs=1e-5)
+    assert total["lost_precursor_kg"] == pytest.approx(0.009756, abs=1e-5)
     assert total["precursor_bought_kg"] + total["precursor_resold_kg"] == pytest.approx(
-        170.097462, abs=1e-5)  # what the column would say counting resales again
+        170.439039, abs=1e-5)  # what the column would say counting resales again
     _assert_rebuilt(s, stock0)
     assert s["balance_error"].max() < 1e-9
 
@@ -157,8 +158,11 @@ def test_the_material_balance_closes_from_the_saved_outputs_alone(tmp_path):
     # the stocks after the spin-up were in no output (audit-docs-b finding 4). Prevention
     # and treatment lower demand, so the price falls and a lab or supplier exits (at 0.13
     # years), losing its stocks: since displacement counts its factor once (twelfth
-    # session) the three enforcement operations alone made no exit in this run
-    r = fentanet.simulate("toy", seed=2, years=1, interventions=[
+    # session) the three enforcement operations alone made no exit in this run. Seed 4:
+    # seed 2's run lost no product once the spin-up ran routine enforcement (fifteenth
+    # session: its run takes another path, with no product lost); of seeds 1-8 only seed
+    # 4's run has every term
+    r = fentanet.simulate("toy", seed=4, years=1, interventions=[
         {"kind": "lab_raids", "start": 0.1, "intensity": 3.0},
         {"kind": "organization_takedown", "start": 0.2, "intensity": 3.0},
         {"kind": "border_security", "start": 0.1, "intensity": 2.0},

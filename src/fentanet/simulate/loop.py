@@ -68,9 +68,13 @@ SPINUP_PHASES = (
 price stays at 1), the population and the record do not run; interventions give the
 baseline's efforts."""
 
-STATUS_QUO_SHARE = 0.25
-"""The share of the spin-up, at its end, over which the status quo (S0, avail0) is measured
-(:meth:`Sim.warmup`)."""
+STATUS_QUO_STEPS = 1
+"""The steps at the spin-up's end over which the status quo (S0, avail0) is measured
+(:meth:`Sim.warmup`): its last, the state the run starts from. A quarter's mean (before
+the fifteenth session) takes in an organization's suspension and its recovery, some ten
+weeks each, whenever one falls there, which on a small network sets S0 well below what the
+run offers (the toy's seed 4: price index near 0.79 for two years; 0.93 from the last step;
+us-baseline's first quarter 1.05 against 1.01; docs/model.md section 11)."""
 
 NOT_VIABLE_SHARE = 0.01
 """The share of the payers owing upkeep that, insolvent at the spin-up's end, makes the run
@@ -152,10 +156,10 @@ class Sim:
         adaptation that answers it (:func:`fentanet.simulate.phases.adaptation.warmup`:
         suspension, succession and failure, replacement of members and sellers, re-routing,
         migration): all but insolvency, entry and exit. The retail
-        offer (its mean over the spin-up's last :data:`STATUS_QUO_SHARE`) is each market's
-        reference supply S0 of the price index, and the share of demand met (the same mean)
-        the status quo of its availability, which is clipped to [0, 1]: both measured on a
-        trade that has faced routine arrests for the rest of the spin-up, not on one that
+        offer at the spin-up's last step (:data:`STATUS_QUO_STEPS`) is each market's
+        reference supply S0 of the price index, and the share of demand met there the
+        status quo of its availability, which is clipped to [0, 1]: both measured on a
+        trade that has faced routine arrests for the whole spin-up, not on one that
         meets them first at step 0 (before the fifteenth session the spin-up had no
         enforcement, and us-baseline's price index rose from 1.05 to 1.16 over its first
         half-year, docs/model.md section 11). Draws use
@@ -184,7 +188,7 @@ class Sim:
             offered.append(self.flows["offered"].copy())
             avail.append(self.flows["consumed"] / np.maximum(self.flows["demand"], 1e-300))
         self.releases = {k: v for k, v in self.releases.items() if k >= 0}
-        window = max(1, int(STATUS_QUO_SHARE * steps))
+        window = max(1, STATUS_QUO_STEPS)
         tail = offered[-window:] if offered else []
         # reference retail offer per market, kg/year
         s.offer0 = np.mean(tail, axis=0) / self.dt if tail else s.retail_cap0.copy()
