@@ -27,9 +27,10 @@ TAKEDOWN = [{"kind": "organization_takedown", "start": 0.25, "intensity": 0.5, "
              "target": {"rule": "degree", "count": 1}}]
 
 
-def year3_change(case: str, seeds: list[int], overrides: dict) -> dict[bool, np.ndarray]:
-    """Per exit switch (False, True), the year-3 supply of the takedown's run against the
-    same seed's baseline, minus 1, per seed."""
+def year3(case: str, seeds: list[int], overrides: dict) -> dict[bool, dict[str, np.ndarray]]:
+    """Per exit switch (False, True), per seed: ``change``, the year-3 supply of the
+    takedown's run against the same seed's baseline, minus 1; ``base_price``, the
+    baseline's mean price index in year 3 (above 1 where the baseline itself is short)."""
     import fentanet
     from fentanet.scenarios import load
     from fentanet.simulate.run import build_network
@@ -45,14 +46,20 @@ def year3_change(case: str, seeds: list[int], overrides: dict) -> dict[bool, np.
     out = {}
     for exit_on in (False, True):
         run = sc.override({"params.adaptation.exit": exit_on})
-        change = []
+        change, price = [], []
         for seed in seeds:
             b = fentanet.simulate(run, seed=seed, network=net).series
             v = fentanet.simulate(run, seed=seed, network=net, interventions=TAKEDOWN).series
             y3 = b["time"] >= 2
             change.append(v["supply_kg"][y3].sum() / b["supply_kg"][y3].sum() - 1)
-        out[exit_on] = np.array(change)
+            price.append(b["price_index"][y3].mean())
+        out[exit_on] = {"change": np.array(change), "base_price": np.array(price)}
     return out
+
+
+def year3_change(case: str, seeds: list[int], overrides: dict) -> dict[bool, np.ndarray]:
+    """Per exit switch (False, True), :func:`year3`'s ``change`` per seed."""
+    return {k: v["change"] for k, v in year3(case, seeds, overrides).items()}
 
 
 def main(argv=None) -> None:

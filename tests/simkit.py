@@ -1,9 +1,10 @@
-"""Small hand-built supply networks for the simulation tests."""
+"""Helpers for the simulation tests: small hand-built supply networks, paired intervals."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from fentanet.network.model import Network
 
@@ -159,3 +160,10 @@ def seller_sums_now(sums, link_alive, link_src, alive) -> tuple:
                  link_src, sums.ok, sums.wsum, sums.share, sums.ptr, sums.idx, st.li, st.src,
                  st.dst, st.s_loc, st.w, st.s_map, st.d_map)
     return sums.ok, sums.wsum, sums.share
+
+
+def interval(x) -> tuple[float, float]:
+    """95% t-interval of the mean of paired differences."""
+    x = np.asarray(x, dtype=float)
+    half = stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size)
+    return x.mean() - half, x.mean() + half

@@ -13,17 +13,10 @@ from fentanet.simulate.loop import Sim
 from fentanet.simulate.run import build_network, prepare
 from fentanet.simulate.scenario import Scenario
 from fentanet.simulate.state import KIND
-from simkit import supply_network
+from simkit import interval, supply_network
 
 pytestmark = pytest.mark.slow
 SEEDS = range(1, 7)
-
-
-def interval(x) -> tuple[float, float]:
-    """95% t-interval of the mean of paired differences."""
-    x = np.asarray(x, dtype=float)
-    half = stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size)
-    return x.mean() - half, x.mean() + half
 
 
 def window(s, a, b):
@@ -66,33 +59,42 @@ def test_displacement_shifts_shipments_and_halves_the_loss():
     assert lo > 0
 
 
+@pytest.mark.slow
 def test_displacement_and_rerouting_on_the_toy_shift_shipments_and_spare_supply():
     """The same measurement on the toy scenario (border security on air at intensity 20
-    from 0.5 years, window 0.75-1.5 years, paired seeds), three ways: displacement and
-    both re-routings on (the default since the tenth session), displacement alone,
-    neither. On the toy most labs
-    that ship by air have no other route with room, so displacement alone (re-weighting a
-    lab's own routes) moves little: supply falls about as without it (12%), a little less
-    than in proportion (air's share of shipments times the share of air shipments seized,
-    16%). With re-routing, labs held back by their routes' room find routes with room in
-    the status quo already (re-routing for room, in the spin-up and the run: the baseline
-    supplies 11.0-12.6 kg per seed in the window, against 9.5-11.0), and under the
-    screening the supply reaching markets falls, in every seed, by far less than in
-    proportion (1.8% on average). Before re-routing for room
-    it *rose* by 13% on average: the screening pushed labs onto room they had no reason to
-    seek before (docs/model.md, section 9). Air's share of shipments stays below the
-    status quo's without re-routing (23%); against the same seed's baseline with re-routing
-    (11%) it rises (to 15%): every safe route is full there, and the air routes, the only
-    routes to some traffickers, carry more for what is seized on them. Unless those
-    traffickers re-route as well (on by default since the twelfth session): then they link
-    from safer routes (1-3 per seed), air's share under the screening stays at the status
-    quo's (11%) and the seizures fall by a fifth against the traffickers not re-routing.
-    "Traffickers re-route" is both of their motives, losses and lost supply (the
-    thirteenth session's: in seeds 1 and 3 the arrest of a route cuts off traffickers, in
-    the baseline as in the screened run, who link from other routes, 7 and 5 of them; it
-    moved air's share under the screening from 11.1% to 10.3%, the status quo's from 11.4%
-    to 11.8%, the seizures from 1.14 to 1.07 kg and the cut in supply from 1.9% to 1.8%);
-    the ways without them have neither."""
+    from 0.5 years, window 0.75-1.5 years, paired seeds 1-24), four ways: displacement and
+    both re-routings on (the default), the labs alone re-routing, displacement alone,
+    neither. On the toy most labs that ship by air have no other route with room, so
+    displacement alone (re-weighting a lab's own routes) moves little: supply falls about
+    as without it (12.7% and 12.9%), less than in proportion (air's share of shipments
+    times the share of air shipments seized, 18%). With re-routing, labs held back by their
+    routes' room find routes with room in the status quo already (34 moves in the run,
+    besides the spin-up's), air's share falls from 25% to 12% without any screening, and
+    under the screening the supply reaching markets falls by far less than in proportion
+    (2.2% on average, median 1.3%; less in 19 of 24 seeds; in seed 18 by 22%, about its
+    proportion, 20%). Before re-routing for room it *rose* by 13% on average: the screening
+    pushed labs onto room they had no reason to seek before (docs/model.md, section 9).
+
+    With the labs alone re-routing, air's share under the screening is the status quo's on
+    average (12.6% against 12.2%), but not in each seed: from 0.2 to 1.9 times the same
+    seed's own baseline. Where the air routes are the only routes to traffickers that still
+    have dealers to serve, they carry more for what is seized on them; elsewhere the labs
+    move off them. When the traffickers re-route as well (both of their motives, losses and
+    lost supply) they link from safer routes: air's share under the screening falls below
+    the labs-alone share in 19 of 24 seeds (10.6%, 0.87 of the status quo's) and the
+    seizures on routes fall by 14% (1.30 to 1.12 kg), paired.
+
+    Measured in the sixteenth session, once the status quo was read after a spin-up under
+    routine enforcement (docs/model.md section 11). Before, the test took seeds 1-6 and
+    claimed that with the labs alone re-routing air's share rose to 1.2 times the status
+    quo's (1.25 then, and the seizures fell by a fifth with the traffickers re-routing).
+    With the spin-up's arrests, two of those seeds (1 and 3) lose a trafficker before time
+    0 and their air share falls under the screening (0.6-0.75 of their baseline), and the
+    six seeds' intervals do not exclude zero. The engine before the change gives over
+    seeds 1-24 a labs-alone share 1.17 times the status quo's, seizures 21% lower with the
+    traffickers re-routing, and the supply 1.2% lower (in 20 of 24 seeds): the claims
+    below hold for both engines."""
+    seeds = range(1, 25)
     iv = [{"kind": "border_security", "modes": ["air"], "start": 0.5, "intensity": 20.0}]
     modes = ("land", "air", "sea", "postal", "online")
     ways = {"both": (True, True), "labs": (True, True), "displacement": (True, False),
@@ -109,7 +111,7 @@ def test_displacement_and_rerouting_on_the_toy_shift_shipments_and_spare_supply(
                                    "params.adaptation.reroute_supply": way == "both",
                                    "params.adaptation.entry": False,
                                    "years": 1.5})
-        for seed in SEEDS:
+        for seed in seeds:
             b = fentanet.simulate(sc, seed=seed).series
             v = fentanet.simulate(sc, seed=seed, interventions=iv).series
             w = window(b, 0.75, 1.5)
@@ -128,32 +130,35 @@ def test_displacement_and_rerouting_on_the_toy_shift_shipments_and_spare_supply(
                 proportion.append(share * v["seized_air_kg"][w].sum()
                                   / v["shipped_air_kg"][w].sum())
     both, disp, neither = (np.array(retail[k]) for k in ("both", "displacement", "neither"))
-    assert 0.15 < np.mean(proportion) < 0.18  # air is a fifth of the flow, 72% seized
+    assert 0.15 < np.mean(proportion) < 0.2  # air is a quarter of the flow, 72% seized
     # displacement alone: less than in proportion, no more than without it
     assert np.mean(disp) < 0.8 * np.mean(proportion)
     assert (disp > 0).all()
     assert np.mean(disp) <= np.mean(neither) + 0.005
     # re-routing for room in the status quo (besides the spin-up's): labs find room, and
-    # air's share falls from 23% to 11% without any screening
-    assert sum(room_moves) >= 5
+    # air's share falls from 25% to 12% without any screening
+    assert sum(room_moves) >= 10
     assert np.mean(air_base) < 0.6 * np.mean(air_before)
     # screened, air's share stays under three quarters of the status quo's without
-    # re-routing (0.23 -> 0.15), and under the share with neither behaviour
+    # re-routing (0.25 -> 0.11), and under the share with neither behaviour
     assert np.mean(air["both"]) < 0.75 * np.mean(air_before)
     assert np.mean(air["both"]) < np.mean(air["neither"])
-    # with the labs alone re-routing, the air routes carry more under the screening than in
-    # the status quo (0.11 -> 0.15); with the traffickers too, no more (0.11), and the
-    # seizures fall against the labs alone (paired)
-    assert np.mean(air["labs"]) > 1.2 * np.mean(air_base)
-    assert np.mean(air["both"]) < 1.05 * np.mean(air_base)
+    # with the traffickers re-routing too, air's share under the screening is below the
+    # labs alone's (paired) and no more than the status quo's (0.87 of it), and the
+    # seizures fall against the labs alone (paired, by 14%)
+    lo, _ = interval(np.array(air["labs"]) - np.array(air["both"]))
+    assert lo > 0
+    assert np.mean(air["both"]) < np.mean(air_base)
     lo, _ = interval(np.array(seized["labs"]) - np.array(seized["both"]))
-    assert lo > 0 and np.mean(seized["both"]) < 0.85 * np.mean(seized["labs"])
+    assert lo > 0 and np.mean(seized["both"]) < 0.9 * np.mean(seized["labs"])
     # seizures fall against displacement off, paired
     lo, _ = interval(np.array(seized["neither"]) - np.array(seized["both"]))
     assert lo > 0
-    # the supply reaching markets falls in every seed (1.8% on average, 0.1% to 3.8%), by
+    # the supply reaching markets falls (2.2% on average, paired; in 19 of 24 seeds), by
     # much less than in proportion and than with neither behaviour
-    assert (both > 0).all() and 0.01 < np.mean(both) < 0.03
+    lo, _ = interval(both)
+    assert lo > 0 and 0.01 < np.mean(both) < 0.03
+    assert (both > 0).sum() >= 16
     assert np.mean(both) < 0.5 * np.mean(proportion)
     assert np.mean(both) < 0.5 * np.mean(neither)
     _, hi = interval(both - neither)
