@@ -71,18 +71,18 @@ def test_displacement_and_rerouting_on_the_toy_shift_shipments_and_spare_supply(
     routes' room find routes with room in the status quo already (34 moves in the run,
     besides the spin-up's), air's share falls from 25% to 12% without any screening, and
     under the screening the supply reaching markets falls by far less than in proportion
-    (2.2% on average, median 1.3%; less in 19 of 24 seeds; in seed 18 by 22%, about its
+    (2.2% on average, median 1.3%; it falls in 19 of 24 seeds; in seed 18 by 22%, about its
     proportion, 20%). Before re-routing for room it *rose* by 13% on average: the screening
     pushed labs onto room they had no reason to seek before (docs/model.md, section 9).
 
     With the labs alone re-routing, air's share under the screening is the status quo's on
     average (12.6% against 12.2%), but not in each seed: from 0.2 to 1.9 times the same
-    seed's own baseline. Where the air routes are the only routes to traffickers that still
-    have dealers to serve, they carry more for what is seized on them; elsewhere the labs
-    move off them. When the traffickers re-route as well (both of their motives, losses and
-    lost supply) they link from safer routes: air's share under the screening falls below
-    the labs-alone share in 19 of 24 seeds (10.6%, 0.87 of the status quo's) and the
-    seizures on routes fall by 14% (1.30 to 1.12 kg), paired.
+    seed's own baseline, above it in 14 of 24. Where the air routes are the only routes to
+    some traffickers, they carry more for what is seized on them; where the labs find room
+    elsewhere they move off them. When the traffickers re-route as well (both of their
+    motives, losses and lost supply) they link from safer routes: air's share under the
+    screening falls below the labs-alone share in 19 of 24 seeds (10.6%, 0.87 of the
+    status quo's) and the seizures on routes fall by 14% (1.30 to 1.12 kg), paired.
 
     Measured in the sixteenth session, once the status quo was read after a spin-up under
     routine enforcement (docs/model.md section 11). Before, the test took seeds 1-6 and
@@ -337,7 +337,7 @@ def test_arrested_street_sellers_are_replaced(toy):
     re-routing for lost supply (thirteenth session: a trafficker cut off by its routes'
     arrest links from another route) it is 0.62 (11.1 against 17.8; seeds 1, 3 and 9
     moved by 1-3 dealers, the paths of traffickers cut off, and so of their dealers' cash,
-    differing). With routine enforcement in the spin-up (fifteenth session) ten seeds give
+    differing). With routine enforcement in the spin-up (sixteenth session) ten seeds give
     0.645 (10.9 against 16.9: every run takes another path, and without replacement the
     runs start with the spin-up's unreplaced sellers missing, 206.7 dealers against 209.7),
     and seeds 1-30 give 0.62 (11.5 against 18.6, fewer in 29 of 30): ten seeds put the

@@ -74,7 +74,7 @@ def test_a_market_without_prescribers_initiates_as_at_its_status_quo():
     whose prescribers are never arrested (diversion 1 in both markets): every column but
     the prescribers' count is the same, 2,975 initiations in two years (2,473 before the
     fix, with market 1 at 70% of the calibrated initiation rate; 2,901 until the spin-up
-    ran routine enforcement, fifteenth session: this network's half-year spin-up arrests
+    ran routine enforcement, sixteenth session: this network's half-year spin-up arrests
     four dealers and a lab and suspends an organization, market 1's status-quo offer is
     96 kg a year against 120, and the run's path differs, its price index 1.14 and 1.44
     over the first two half-years and 0.82-0.84 in the second year)."""
@@ -92,7 +92,7 @@ def test_the_toy_without_its_prescribers_initiates_as_the_toy():
     diversion 0; 309 until traffickers cut off from their routes re-routed, thirteenth
     session, docs/model.md 7.9: the run's one route arrest cuts off traffickers, who now
     link from other routes, so a little more supply reaches the markets; 312 until the
-    spin-up ran routine enforcement, fifteenth session: seed 1's spin-up arrests three
+    spin-up ran routine enforcement, sixteenth session: seed 1's spin-up arrests three
     labs, three traffickers and a route and suspends an organization, and its run takes
     another path, the price index 0.94, 0.88, 0.86, 0.80 over the first four quarters
     against 0.95-1.00, and initiation answers the price)."""

@@ -126,7 +126,7 @@ def test_scam_awareness_withholds_online_offer_and_leaves_demand():
 
 def test_the_status_quo_is_the_spin_ups_last_step(monkeypatch):
     """Section 3: a market's reference offer S0 is its retail offer at the spin-up's last
-    step, per year (since the fifteenth session; before, the mean over its last quarter).
+    step, per year (since the sixteenth session; before, the mean over its last quarter).
     Labs of 5 kg a year cannot keep the dealers' stocks, so the offer falls step by step."""
     offered = []
     run = loop.distribution.run

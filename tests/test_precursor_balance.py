@@ -62,7 +62,7 @@ def test_toy_precursor_balance_from_the_series_with_seizures_and_losses():
     # session, docs/model.md 7.9: the run's one route arrest cuts off traffickers, five of
     # whom link from other routes; the labs' production, and so their precursor stocks
     # when raided, differ); the loss is the same. 0.810404 seized and 0.018115 lost (one
-    # exit) until the spin-up ran routine enforcement (fifteenth session): its arrests (16
+    # exit) until the spin-up ran routine enforcement (sixteenth session): its arrests (16
     # dealers, 5 traffickers, no lab) leave a thinner trade at time 0, whose retail offer
     # is the status quo's S0 (a quarter lower per market: 4.88, 4.01, 7.18 kg a year
     # against 6.63, 4.71, 9.62), and the run takes another path: the price index dips to
@@ -100,7 +100,7 @@ def test_generated_network_with_marketplace_resales_balances_from_the_series():
     # whom link from other routes, and the labs that feed them produce and buy more; 145.55
     # bought, 26.40
     # resold, 1.2484 kg seized before); 25.91 of 170.44 since the spin-up runs routine
-    # enforcement (fifteenth session: its arrests thin the trade before time 0 and the run
+    # enforcement (sixteenth session: its arrests thin the trade before time 0 and the run
     # takes another path; 145.57 bought, 26.41 resold, 1.2477 seized, 0.0798 lost before)
     net = fentanet.generate({"actors": 3000}, seed=3)
     _, stock0, s = _run("toy", 1, 1.0, network=net)
@@ -159,7 +159,7 @@ def test_the_material_balance_closes_from_the_saved_outputs_alone(tmp_path):
     # and treatment lower demand, so the price falls and a lab or supplier exits (at 0.13
     # years), losing its stocks: since displacement counts its factor once (twelfth
     # session) the three enforcement operations alone made no exit in this run. Seed 4:
-    # seed 2's run lost no product once the spin-up ran routine enforcement (fifteenth
+    # seed 2's run lost no product once the spin-up ran routine enforcement (sixteenth
     # session: its run takes another path, with no product lost); of seeds 1-8 only seed
     # 4's run has every term
     r = fentanet.simulate("toy", seed=4, years=1, interventions=[

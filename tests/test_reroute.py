@@ -201,7 +201,7 @@ def test_invariants_and_new_links_on_the_toy_with_strong_screening():
         sc = prepare(load("toy").override({"params.adaptation.reroute_room": room}),
                      years=1.0, interventions=SCREEN)
         # seed 3: seed 1's route arrest and the moves it brings fall in the spin-up, which
-        # runs routine enforcement (fifteenth session), and the series would not see them
+        # runs routine enforcement (sixteenth session), and the series would not see them
         sim = run_checked(sc, build_network(sc), 3)  # material, stocks, people
         s = pd.DataFrame(sim.rows)
         n = int(s["reroutes"].sum() + s["reroutes_room"].sum())

@@ -125,7 +125,7 @@ def test_interdiction_is_the_optimal_set_among_the_candidates(sim, kind, count):
 TOY_COUNTS = {"lab_raids": 2, "trafficker_enforcement": 3, "marketplace_takedown": 1}
 TOY_SEED = 9
 """A seed whose known network has the cuts asked for at 0.25 years. Seed 1's had, until the
-spin-up ran routine enforcement (fifteenth session): its spin-up now arrests two of its
+spin-up ran routine enforcement (sixteenth session): its spin-up now arrests two of its
 labs and five dealers, and the known view at time 0 carries no supply (max flow 0.52 ->
 0), so a lab raid found 1 of its 2 and a marketplace takedown none. Of seeds 4-10, 9 is
 the one with every cut at 0.25 years."""

@@ -71,7 +71,7 @@ baseline's efforts."""
 STATUS_QUO_STEPS = 1
 """The steps at the spin-up's end over which the status quo (S0, avail0) is measured
 (:meth:`Sim.warmup`): its last, the state the run starts from. A quarter's mean (before
-the fifteenth session) takes in an organization's suspension and its recovery, some ten
+the sixteenth session) takes in an organization's suspension and its recovery, some ten
 weeks each, whenever one falls there, which on a small network sets S0 well below what the
 run offers (the toy's seed 4: price index near 0.79 for two years; 0.93 from the last step;
 us-baseline's first quarter 1.05 against 1.01; docs/model.md section 11)."""
@@ -160,7 +160,7 @@ class Sim:
         reference supply S0 of the price index, and the share of demand met there the
         status quo of its availability, which is clipped to [0, 1]: both measured on a
         trade that has faced routine arrests for the whole spin-up, not on one that
-        meets them first at step 0 (before the fifteenth session the spin-up had no
+        meets them first at step 0 (before the sixteenth session the spin-up had no
         enforcement, and us-baseline's price index rose from 1.05 to 1.16 over its first
         half-year, docs/model.md section 11). Draws use
         negative steps, the same in every variant (interventions start at time 0 or

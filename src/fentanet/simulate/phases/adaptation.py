@@ -1060,7 +1060,7 @@ def _reroute(sim):
     """Re-routing (module docstring), the labs' and the traffickers' in one compiled call
     (:func:`_reroute_all`): the new ``ships`` links, appended as entrants' are (taken into
     the stages by the next step's topology sync). Every motive runs in the spin-up too
-    (since the fifteenth session; before, the room motive alone)."""
+    (since the sixteenth session; before, the room motive alone)."""
     ad, topo = sim.p.adaptation, sim.topo
     a, lab, rt = sim.s.actors, topo.stages["lab"], topo.stages["route"]
     keys = sim.__dict__.get("_reroute_keys")
