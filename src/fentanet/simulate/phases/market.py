@@ -2,9 +2,9 @@
 
 Price index target per market: ``((D / D0) / (S / S0)) ** (1 / elasticity)``, bounded to
 ``[price_min, price_max]``, where D/D0 is demand at the base price relative to the start
-and S/S0 the retail offer relative to the offer at the spin-up's last step (the
-status quo's trade under routine enforcement, :meth:`fentanet.simulate.loop.Sim.warmup`); the
-index moves toward its target with time constant ``price_memory_years``. Potency volatility is an
+and S/S0 the retail offer relative to the offer at the spin-up's last step (the status
+quo's trade under routine enforcement, :meth:`fentanet.simulate.loop.Sim.warmup`); the index
+moves toward its target with time constant ``price_memory_years``. Potency volatility is
 the shortfall ``max(0, log(S_ref / S))`` of the supply reaching the market against its
 recent level ``S_ref`` (an exponentially weighted mean with time constant
 ``volatility_memory_years``): 0 while supply is stable, about 0.7 right after a disruption
