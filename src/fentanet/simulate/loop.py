@@ -201,6 +201,7 @@ class Sim:
         _, stock, precursor, _ = record._tally(s.actors.kind, s.actors.alive, s.actors.product,
                                                s.actors.precursor, s.actors.cash, len(KIND))
         self.start_levels = {"stock_kg": stock, "precursor_stock_kg": precursor}
+        enforcement.know(self)  # of the status quo's links (recruits' and new routes' too)
         self.step = 0
         self.t = 0.0
         self.now = defaultdict(float)

@@ -31,12 +31,9 @@ LIEUTENANT = ROLE["lieutenant"]
 
 
 def init(sim) -> None:
-    """The police's initial knowledge: each link known with probability known_share; the
-    base detection rate per kind code."""
-    s, p = sim.s, sim.p.enforcement
-    ln = s.links
-    u = sim.streams.uniform("knowledge.initial", 0, link_keys(sim, np.arange(ln.n)))
-    ln.known[:] = u < p.known_share
+    """The base detection rate per kind code (the police's knowledge is drawn at the
+    spin-up's end, :func:`know`)."""
+    p = sim.p.enforcement
     b = np.zeros(len(KIND))
     for kind, rate in p.detection_rate.items():
         if kind in KIND:
@@ -46,6 +43,17 @@ def init(sim) -> None:
     enforced[[KIND[k] for k in KINDS_ENFORCED]] = True
     sim.enforced = enforced
     sim.leadership_hit = np.zeros(0, dtype=np.int64)  # organizations (slots), this step
+
+
+def know(sim) -> None:
+    """The police's knowledge at the start: each link known with probability
+    ``known_share``, keyed by its endpoints (:func:`link_keys`). Drawn at the spin-up's end
+    (:meth:`fentanet.simulate.loop.Sim.warmup`) over the status quo's links, so that the
+    links its recruits and re-routing made are known as often as the others and a link
+    kept from the start keeps its draw (same stream, step and key)."""
+    ln = sim.s.links
+    u = sim.streams.uniform("knowledge.initial", 0, link_keys(sim, np.arange(ln.n)))
+    ln.known[: ln.n] = u < sim.p.enforcement.known_share
 
 
 def link_keys(sim, li: np.ndarray) -> np.ndarray:
