@@ -531,6 +531,45 @@ def test_a_text_every_run_says_is_shown_once_naming_its_runs(tmp_path):
         "baseline, seed 2; naloxone, seed 2: short of targets at seed 2"]
 
 
+def test_a_text_names_the_points_of_a_sweep_that_said_it(tmp_path):
+    """In an ensemble of several points a run is named by its point as well (the
+    parameters that differ between the points, by the end of their dotted path); a text
+    every point says on the same seeds names none, and past three points the others are
+    counted. (Review s15, F6.8: a sensitivity design's nine different points were each
+    'baseline, seed 1'.)"""
+    with pytest.warns(RunWarning) as said:
+        ens = run(tmp_path / "a", runs=3, variants=NALOXONE,
+                  sweep={"params.warn_all": [1], "params.warn_below": [2, 2.5]})
+    assert [str(w.message) for w in said if w.category is RunWarning] == ens.notes == [
+        "baseline at both points, seed 1; naloxone at both points, seed 1: "
+        "short of targets at seed 1",
+        "baseline at both points, seeds 1-3; naloxone at both points, seeds 1-3: "
+        "said by every run",
+        "baseline at warn_below=2.5, seed 2; naloxone at warn_below=2.5, seed 2: "
+        "short of targets at seed 2"]
+    with pytest.warns(RunWarning) as said:
+        ens = run(tmp_path / "b", runs=1, sweep=[{}, *({"params.warn_below": w, "params.rate": 5}
+                                                      for w in (1, 2, 3, 4, 5))])
+    assert ens.notes == [
+        "baseline at warn_below=2, rate=5, seed 1; baseline at warn_below=3, rate=5, seed 1; "
+        "baseline at warn_below=4, rate=5, seed 1; baseline at 1 more point: "
+        "short of targets at seed 1"]
+    # a tornado's base point sets none of the parameters; names alike keep what tells
+    # them apart; a parameter drawn per seed (uncertain) is named by the seed already
+    from fentanet.ensemble.runner import point_labels
+
+    tasks = plan(2, [Variant("baseline")], [{}, {"params.a.rate": 0.123456},
+                                             {"params.b.rate": 12345678.0, "years": 2}],
+                 1, "e", base={"uncertain": {"params.c": (0, 1)}},
+                 uncertain={"params.c": (0.0, 1.0)})
+    assert [point_labels(tasks)[t.run_id] for t in tasks[:3]] == [
+        " at the base point", " at a.rate=0.1235", " at b.rate=1.235e+07, years=2"]
+    with pytest.warns(RunWarning):
+        ens = run(tmp_path / "c", runs=2, uncertain={"params.rate": (1, 5)},
+                  sweep={"params.warn_below": [3]})
+    assert ens.notes == [f"baseline, seed {s}: short of targets at seed {s}" for s in (1, 2)]
+
+
 def test_runs_warnings_come_back_from_the_workers_once_each(tmp_path, client):
     """What a run says of itself (warn_run; on a worker it would print there, unseen) is
     shown by the coordinator once the tasks end, once per run, naming variant and seed, as

@@ -387,3 +387,20 @@ def test_whole_number_fields_take_whole_numbers_in_the_designs(tmp_path):
     runs = RunStore(tmp_path / "s").runs(ensemble=table.attrs["ensemble"])
     assert set(runs.status) == {"done"} and len(runs) == 4
     assert all(isinstance(p["network.generate.actors"], int) for p in runs.params)
+
+
+def test_the_warnings_of_a_design_name_its_points(tmp_path):
+    """Each point of a design that warns is named by its parameters' values, not only as
+    'baseline, seed 1' (review s15, F6.8: nine points drawing the horizon gave nine
+    'baseline, seed 1: the step ... does not divide the horizon' of different points)."""
+    with pytest.warns(fentanet.errors.RunWarning) as said:
+        _, design = global_sensitivity(
+            "toy", {"params.market.elasticity": (0.3, 0.9), "years": (0.1, 0.2)}, samples=5,
+            runs=1, metric="supply_kg_total", scheduler="serial", store=tmp_path / "s")
+    texts = [str(w.message) for w in said if w.category is fentanet.errors.RunWarning]
+    want = [(f"baseline at elasticity={e:.4g}, years={y:.4g}, seed 1: ",
+             f"does not divide the horizon of {y:g} years")
+            for e, y in zip(design["params.market.elasticity"], design.years, strict=True)]
+    assert len(texts) == 5 and len({y for _, y in want}) == 5
+    for text, (who, horizon) in zip(texts, want, strict=True):
+        assert text.startswith(who) and horizon in text, text

@@ -388,7 +388,8 @@ def sobol(scenario: Any, parameters: Any, *, samples: int = 64, runs: int = 1,
     ``attrs`` ``ensemble`` and ``metric``; and the design's points with the outcome of each.
 
     >>> table, design = sobol("toy", {"params.market.elasticity": (0.3, 0.9),
-    ...                       "years": (1, 3)}, samples=64)  # doctest: +SKIP
+    ...                       "params.population.overdose_rate": (0.2, 0.6)},
+    ...                       samples=64)  # doctest: +SKIP
     """
     m, params = _model_and_parameters(scenario, parameters, model, start_year, years,
                                       transition, overrides, seed)
@@ -480,7 +481,8 @@ def global_sensitivity(scenario: Any, parameters: Any, *, samples: int = 50, run
     sampled points with the outcome of each.
 
     >>> table, design = global_sensitivity("toy", {"params.market.elasticity": (0.3, 0.9),
-    ...                                    "years": (1, 3)}, samples=50)  # doctest: +SKIP
+    ...                                    "params.population.overdose_rate": (0.2, 0.6)},
+    ...                                    samples=50)  # doctest: +SKIP
     """
     m, params = _model_and_parameters(scenario, parameters, model, start_year, years,
                                       transition, overrides, seed)

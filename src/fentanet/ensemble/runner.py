@@ -8,8 +8,8 @@ run with its seed and error; the others go on. On Ctrl-C the finished runs are r
 before the interruption goes on up. What a run says of itself (:func:`fentanet.errors.
 warn_run`: an operation short of targets, an intervention after the horizon) comes back
 with it from any worker and is shown once the tasks end (:class:`Warned`), as a
-:class:`~fentanet.errors.RunWarning` naming the runs that said it by variant and seed,
-each text once.
+:class:`~fentanet.errors.RunWarning` naming the runs that said it by variant, point
+and seed, each text once.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import traceback
 import warnings
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -438,13 +438,13 @@ class Collector:
 
 def run_tasks(tasks: list[RunTask], scenario: Any, model: Callable[..., Any] | None,
               client: Any, collector: Collector, *, write_on_workers: bool | None = None
-              ) -> None:
+              ) -> list[str]:
     """Run ``tasks`` (on ``client``, or serially when it is ``None``), keeping each run as
     it finishes. On any interruption the runs finished so far are registered first; a
     Ctrl-C is kept (:class:`_SigintKept`), so that code that swallowed its
     KeyboardInterrupt does not make the ensemble run on to its end. Returns what the runs
     said of themselves, as shown (:class:`Warned`)."""
-    warned = Warned()
+    warned = Warned(tasks)
     with _SigintKept() as pressed:
         try:
             if client is None:
@@ -465,28 +465,43 @@ def run_tasks(tasks: list[RunTask], scenario: Any, model: Callable[..., Any] | N
 
 class Warned:
     """What an ensemble's runs said of themselves, shown when its tasks end: each text
-    once, as a :class:`~fentanet.errors.RunWarning` naming the runs that said it by variant
-    and seed (``naloxone, seed 3: ...``; ``baseline, seeds 1-20; naloxone, seeds 1-20:
-    ...`` for a text every run says, such as a horizon the step does not divide), so one
-    text said by every run does not crowd out the others; at most :attr:`SHOWN` texts, then
-    a count of the rest."""
+    once, as a :class:`~fentanet.errors.RunWarning` naming the runs that said it by variant,
+    point and seed (``naloxone, seed 3: ...``; ``baseline, seeds 1-20; naloxone, seeds
+    1-20: ...`` for a text every run says, such as a horizon the step does not divide), so
+    one text said by every run does not crowd out the others; at most :attr:`SHOWN` texts,
+    then a count of the rest.
+
+    In an ensemble of several points (a sweep, a sensitivity design, a fit's evaluations)
+    a run is named by its point too, with the parameters that differ between the points
+    (:func:`point_labels`): ``baseline at elasticity=0.512, years=1.09, seed 1: ...``. A
+    text said at every point of a variant on the same seeds names no point (``baseline at
+    all 6 points, seed 1``); one said at some of them names the first :attr:`POINTS` and
+    counts the others (``baseline at 4 more points``)."""
 
     SHOWN = 10
+    POINTS = 3
 
-    def __init__(self) -> None:
-        self.said: dict[str, dict[str, list[int]]] = {}  # text -> variant -> seeds
+    def __init__(self, tasks: Sequence[RunTask] = ()) -> None:
+        self.labels = point_labels(tasks)
+        self.points: dict[str, set[str]] = {}  # variant -> the labels of its points
+        for task in tasks:
+            self.points.setdefault(task.variant.name, set()).add(self.labels[task.run_id])
+        # text -> variant -> point's label -> seeds
+        self.said: dict[str, dict[str, dict[str, list[int]]]] = {}
         self.runs: set[str] = set()
 
     def add(self, task: RunTask, said: tuple[str, ...]) -> None:
         if said:
             self.runs.add(task.run_id)
+        label = self.labels.get(task.run_id, "")
         for text in said:
-            self.said.setdefault(text, {}).setdefault(task.variant.name, []).append(task.seed)
+            (self.said.setdefault(text, {}).setdefault(task.variant.name, {})
+             .setdefault(label, []).append(task.seed))
 
     def show(self) -> list[str]:
         """Warn each text, once; returns them."""
         texts = list(self.said.items())
-        shown = [f"{_who(by_variant)}: {text}" for text, by_variant in texts[:self.SHOWN]]
+        shown = [f"{self._who(by_variant)}: {text}" for text, by_variant in texts[:self.SHOWN]]
         if len(texts) > self.SHOWN:
             shown.append(f"{len(texts) - self.SHOWN} more warning(s) not shown "
                          f"({len(self.runs)} run(s) warned)")
@@ -495,25 +510,84 @@ class Warned:
         self.said, self.runs = {}, set()
         return shown
 
-
-def _who(by_variant: dict[str, list[int]]) -> str:
-    """The runs that said a text: ``naloxone, seed 3``, ``naloxone, seeds 1-4, 7`` (runs of
-    consecutive seeds as ranges), variants joined by ``; ``."""
-    parts = []
-    for variant, seeds in by_variant.items():
-        seeds = sorted(set(seeds))
-        spans: list[str] = []
-        lo = prev = seeds[0]
-        for x in [*seeds[1:], None]:
-            if x is not None and x == prev + 1:
-                prev = x
+    def _who(self, by_variant: dict[str, dict[str, list[int]]]) -> str:
+        """The runs that said a text: ``naloxone, seed 3``, ``naloxone at rate=2, seeds
+        1-4, 7``, variants joined by ``; ``."""
+        parts = []
+        for variant, by_point in by_variant.items():
+            seeds = {tuple(sorted(set(s))) for s in by_point.values()}
+            every = len(self.points.get(variant, ()))
+            if every > 1 and len(by_point) == every and len(seeds) == 1:
+                where = "both points" if every == 2 else f"all {every} points"
+                parts.append(f"{variant} at {where}, {_seeds(next(iter(seeds)))}")
                 continue
-            spans.append(f"{lo}" if lo == prev else f"{lo}, {prev}" if prev == lo + 1
-                         else f"{lo}-{prev}")
-            if x is not None:
-                lo = prev = x
-        parts.append(f"{variant}, seed{'s' * (len(seeds) > 1)} {', '.join(spans)}")
-    return "; ".join(parts)
+            for label, s in list(by_point.items())[:self.POINTS]:
+                parts.append(f"{variant}{label}, {_seeds(s)}")
+            if len(by_point) > self.POINTS:
+                more = len(by_point) - self.POINTS
+                parts.append(f"{variant} at {more} more point{'s' * (more > 1)}")
+        return "; ".join(parts)
+
+
+def point_labels(tasks: Sequence[RunTask]) -> dict[str, str]:
+    """Each task's point as a warning names it (run id -> label): `` at name=value, ...``
+    with the parameters whose values differ between the tasks' points, each by the
+    shortest end of its dotted path that tells it from the others (``elasticity`` for
+    ``params.market.elasticity``) and its value to four significant digits; `` at the base
+    point`` for a point that sets none of them (a tornado's base). Empty for every task
+    when the points do not differ (one point, however many variants and seeds). The values
+    of uncertain parameters are left out: drawn once per seed, the seed names them."""
+    drawn = {name for t in tasks for name in t.base.get("uncertain") or ()}
+    points = {t.run_id: {k: v for k, v in t.point.items() if k not in drawn} for t in tasks}
+    names = list(dict.fromkeys(k for p in points.values() for k in p))
+    varied = [n for n in names if len({repr(p.get(n, _UNSET)) for p in points.values()}) > 1]
+    short = _short_names(varied)
+    labels = {}
+    for run_id, p in points.items():
+        parts = [f"{short[n]}={_value(p[n])}" for n in varied if n in p]
+        labels[run_id] = ("" if not varied else f" at {', '.join(parts)}" if parts
+                          else " at the base point")
+    return labels
+
+
+_UNSET = object()
+
+
+def _short_names(names: Sequence[str]) -> dict[str, str]:
+    """Each dotted path by its shortest end that no other path of ``names`` ends with
+    (``elasticity``; ``market.rate`` beside ``population.rate``)."""
+    out = {}
+    for name in names:
+        parts = name.split(".")
+        for k in range(1, len(parts) + 1):
+            end = ".".join(parts[-k:])
+            if not any(o != name and (o == end or o.endswith("." + end)) for o in names):
+                break
+        out[name] = end
+    return out
+
+
+def _value(v: Any) -> str:
+    """A parameter's value in a label: a float to four significant digits."""
+    if isinstance(v, float | np.floating):
+        return f"{float(v):.4g}"
+    return str(v)
+
+
+def _seeds(seeds: Sequence[int]) -> str:
+    """``seed 3``, ``seeds 1-4, 7``: runs of consecutive seeds as ranges."""
+    seeds = sorted(set(seeds))
+    spans: list[str] = []
+    lo = prev = seeds[0]
+    for x in [*seeds[1:], None]:
+        if x is not None and x == prev + 1:
+            prev = x
+            continue
+        spans.append(f"{lo}" if lo == prev else f"{lo}, {prev}" if prev == lo + 1
+                     else f"{lo}-{prev}")
+        if x is not None:
+            lo = prev = x
+    return f"seed{'s' * (len(seeds) > 1)} {', '.join(spans)}"
 
 
 class _SigintKept:
