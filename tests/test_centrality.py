@@ -411,6 +411,44 @@ def test_eigenvector_on_an_acyclic_network_is_a_clear_error():
     assert centrality(Network(["a"]), "degree").tolist() == [1.0]
 
 
+def test_eigenvector_is_zero_outside_the_part_holding_the_leading_eigenvalue():
+    """Actors whose exact eigenvector centrality is 0 get 0, not the remnant of the power
+    iteration's uniform start (a pair beside a triangle printed 1e-11; review s15):
+    values at or below EIGENVECTOR_ZERO of the largest are 0."""
+    from fentanet.analysis.centrality import EIGENVECTOR_ZERO
+
+    # a triangle (λ = 2) and a pair apart (λ = 1): the leading eigenvector is the
+    # triangle's, (1, 1, 1, 0, 0) / √3
+    links = pd.DataFrame({"source": ["a", "b", "c", "x"], "target": ["b", "c", "a", "y"]})
+    net = Network(links=links, directed=False)
+    assert centrality(net, "eigenvector").tolist() == pytest.approx([3 ** -0.5] * 3 + [0, 0],
+                                                                    abs=1e-9)
+    assert centrality(net, "eigenvector").tolist()[3:] == [0.0, 0.0]
+    assert centrality(net, "eigenvector", normalized=False).tolist()[3:] == [0.0, 0.0]
+    g = nx.Graph(list(zip(links.source, links.target, strict=True)))
+    want = nx.eigenvector_centrality(g, tol=1e-13, max_iter=5_000)
+    np.testing.assert_allclose(centrality(net, "eigenvector").to_numpy(),
+                               [want[v] for v in net.actors["id"]], atol=1e-6)
+    # directed: an actor no in-link path reaches from the loop (s, and t after it) has 0
+    loop = Network(links=pd.DataFrame({"source": ["a", "b", "c", "s", "t"],
+                                       "target": ["b", "c", "a", "t", "a"]}))
+    got = centrality(loop, "eigenvector")
+    assert got[["s", "t"]].tolist() == [0.0, 0.0]
+    assert got[["a", "b", "c"]].tolist() == pytest.approx([3 ** -0.5] * 3, abs=1e-9)
+    # a value above the tolerance, however small, stays: down a chain from a 4-clique each
+    # link divides the value by about λ = 3 (against NumPy's dense eigenvector)
+    chain = [("k0", "k1"), ("k0", "k2"), ("k0", "k3"), ("k1", "k2"), ("k1", "k3"),
+             ("k2", "k3")] + [(f"p{i}", f"p{i + 1}") for i in range(16)] + [("k0", "p0")]
+    net = Network(links=pd.DataFrame(chain, columns=["source", "target"]), directed=False)
+    x = centrality(net, "eigenvector", normalized=False).to_numpy()
+    _, v = np.linalg.eigh(graph(net).adjacency("strength").toarray())
+    exact = np.abs(v[:, -1]) / np.abs(v[:, -1]).max()
+    kept = exact > EIGENVECTOR_ZERO
+    assert exact[~kept].size and exact[kept].min() < 1e-5  # both sides of the tolerance
+    np.testing.assert_allclose(x[kept], exact[kept], rtol=1e-6, atol=1e-10)
+    assert (x[~kept] == 0).all()
+
+
 def test_generated_supply_network_defaults_work():
     import fentanet
 

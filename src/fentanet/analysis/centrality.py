@@ -127,6 +127,9 @@ def centrality(
     - ``eigenvector``: the leading eigenvector of Aᵀ (in-links on directed graphs) by
       networkx's power iteration on Aᵀ + I from a uniform start, unit Euclidean norm
       (networkx ``eigenvector_centrality``); unnormalised: scaled to a maximum of 1.
+      Values at or below :data:`EIGENVECTOR_ZERO` (1e-6) of the largest are 0: the
+      actors outside the part of the network that holds the leading eigenvalue, whose
+      exact value is 0 and which the iteration leaves at about 1e-12.
     - ``pagerank``: networkx ``pagerank`` (dangling actors spread uniformly; undirected
       links count both ways); sums to 1 whatever ``normalized`` is.
     - ``katz``: x = α Aᵀ x + β (networkx ``katz_centrality``), unit Euclidean norm;
@@ -407,6 +410,21 @@ def _harmonic(g: Graph, normalized: bool) -> np.ndarray:
 # ---------------------------------------------------------------------- walk measures
 _MAX_ITER = 10_000
 _TOL = 1e-12
+EIGENVECTOR_ZERO = 1e-6
+"""Eigenvector centralities at or below this fraction of the largest are 0.
+
+Actors outside the part of the network that holds the leading eigenvalue (another
+component; on a directed network, an actor no in-link path reaches from it) have exactly 0
+(Newman, *Networks*, 2nd ed., 2018, section 7.1.2). The power iteration leaves them a
+remnant of its uniform start that shrinks only by (1 + λ_c) / (1 + λ_1) a step, λ_c the
+eigenvalue of their own part, and it printed as 1e-12. On 6,000 random networks of two to
+five parts (up to 300 actors, undirected and directed, against NumPy's dense
+eigenvectors) the remnants reached 1.3e-8 of the largest value, and they grow with the
+network (the stopping rule sums over actors). 1e-6 is two orders of magnitude above that,
+the resolution of networkx's default tolerance (``tol=1e-6`` in the same stopping rule),
+and below every nonzero value of the case networks shipped (the least, 1.1e-5 of the
+largest, in ``kpp_figure8``). A tolerance relative to the largest value, as for a
+numerical rank (NumPy's ``matrix_rank``; Golub & Van Loan, *Matrix Computations*)."""
 
 
 def _in_matrix(g: Graph) -> sp.csr_array:
@@ -433,10 +451,12 @@ def _eigenvector(g: Graph, normalized: bool) -> np.ndarray:
         raise FentanetError(f"eigenvector centrality did not converge in {_MAX_ITER} "
                             "power iterations (two parts of the network compete for the "
                             "leading eigenvector); analyse the components apart")
+    top = x.max() if n else 0.0
+    x[x <= EIGENVECTOR_ZERO * top] = 0.0
     if not normalized:
-        top = x.max()
         return x / top if top > 0 else x
-    return x
+    norm = np.linalg.norm(x)
+    return x / norm if norm > 0 else x
 
 
 def _pagerank(g: Graph, damping: float) -> np.ndarray:
