@@ -341,6 +341,8 @@ def test_identical_acting_parameters_are_flagged_not_identified():
     p = fit.parameters
     assert list(p["low90"]) == [0.1, 0.05] and list(p["high90"]) == [0.6, 0.3]
     assert np.isinf(p["sd_transformed"]).all()
+    # the pair is one direction the targets inform: 11 years less one
+    assert (fit.summary["degrees_of_freedom"], fit.summary["effective_parameters"]) == (10, 1)
 
 
 class IgnoringModel(PopulationModel):
@@ -364,12 +366,21 @@ def test_a_parameter_without_effect_keeps_its_search_range_as_its_interval():
     assert (p.loc["ignored", "low90"], p.loc["ignored", "high90"]) == (0.5, 3.0)
     assert np.isinf(p.loc["ignored", "sd_transformed"]) and not p.loc["ignored", "identified"]
     assert p.loc[RATE, "identified"] and p.loc[RATE, "low90"] < 0.3 < p.loc[RATE, "high90"]
-    alone = calibrate(m, [target], [Parameter(RATE, 0.1, 0.6)], runs=1).parameters
-    assert p.loc[RATE, "estimate"] == pytest.approx(alone["estimate"].iloc[0], rel=1e-6)
+    one = calibrate(m, [target], [Parameter(RATE, 0.1, 0.6)], runs=1)
+    assert p.loc[RATE, "estimate"] == pytest.approx(one.parameters["estimate"].iloc[0],
+                                                    rel=1e-6)
     assert fit.correlation.loc[RATE, "ignored"] == 0 and fit.correlation.loc["ignored",
                                                                             "ignored"] == 1
     assert fit.summary["condition_number"] == np.inf
     assert "| `ignored` | 1.22474 | 0.5 - 3 | 0.5 - 3 | no |" in fit.markdown()
+    # the ignored parameter takes no degree of freedom: 11 years less one informed
+    # direction (it took one, so the rate's interval was that of 9 and wider)
+    assert (fit.summary["degrees_of_freedom"], fit.summary["effective_parameters"]) == (10, 1)
+    assert (one.summary["degrees_of_freedom"], one.summary["effective_parameters"]) == (10, 1)
+    assert fit.summary["residual_sd_log"] == pytest.approx(one.summary["residual_sd_log"],
+                                                           rel=1e-9)
+    np.testing.assert_allclose(p.loc[RATE, ["low90", "high90"]].to_numpy(dtype=float),
+                               one.parameters[["low90", "high90"]].to_numpy()[0], rtol=1e-6)
 
 
 def test_identified_intervals_are_those_of_the_pseudo_inverse():
@@ -402,6 +413,12 @@ def test_the_covariance_of_a_full_rank_jacobian_is_the_inverse():
     np.testing.assert_allclose(cov[np.ix_(keep, keep)],
                                0.04 * np.linalg.inv(J[:, keep].T @ J[:, keep]), rtol=1e-10)
     assert corr[1, 1] == 1 and corr[0, 1] == corr[1, 2] == 0
+    from fentanet.calibrate.fit import effective_parameters
+
+    assert effective_parameters(J, span) == 2  # the zero column is not counted
+    J[:, 2] = -3 * J[:, 0]  # two acting through one direction: one
+    assert effective_parameters(J, span) == 1
+    assert effective_parameters(np.zeros((5, 2)), span[:2]) == 0
 
 
 def test_calibration_input_errors():

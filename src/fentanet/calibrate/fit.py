@@ -14,7 +14,8 @@ to the observed one's mean, then the remaining log offset takes its least-square
 
 Uncertainty: the Gauss-Newton covariance ``s^2 (J'J)^-1`` of the fitted (transformed)
 parameters, ``J`` the Jacobian of the residuals by forward differences at the optimum and
-``s^2`` the residual variance (residual sum of squares over its degrees of freedom); 90%
+``s^2`` the residual variance (residual sum of squares over its degrees of freedom: the
+years fitted less the free scales and the parameter directions the targets inform); 90%
 intervals from Student's t, back-transformed (Bates & Watts, *Nonlinear Regression
 Analysis and Its Applications*, 1988). Identifiability: the parameters' correlation
 matrix, the condition number of ``J`` scaled to the parameters' ranges, and a flag for
@@ -149,6 +150,8 @@ class Calibration:
     ``at_bound``, ``identified``); ``fit``: one row per target and year (observed,
     simulated, error, relative error, ``used`` in the fit or held out); ``correlation`` of
     the estimates; ``scales``: fitted kappa of free-scale targets; ``summary``: errors, the
+    residual standard deviation with its ``degrees_of_freedom`` (observed years less the
+    ``effective_parameters``, the directions the targets inform, and the free scales), the
     condition number, runs, the ensembles in the run store (full model) and the solver's
     message; ``history``: every point evaluated, with its cost.
     """
@@ -262,6 +265,20 @@ vector exceeds this (about the square root of the machine epsilon: rounding of t
 leaves the other parameters' shares near 1e-16)."""
 
 
+def _informed(sv: np.ndarray) -> np.ndarray:
+    """Which singular values (largest first) are above :data:`NULL_RTOL` of the largest:
+    the directions the targets inform."""
+    return sv > NULL_RTOL * sv[0] if sv.size and sv[0] > 0 else np.zeros(sv.size, bool)
+
+
+def effective_parameters(J: np.ndarray, span: np.ndarray) -> int:
+    """The number of parameter directions the targets inform: the rank of the Jacobian
+    scaled to the parameters' ranges, its singular values above :data:`NULL_RTOL` of the
+    largest. A parameter the model ignores adds none, two that act only through their
+    product add one."""
+    return int(_informed(np.linalg.svd(J * span, compute_uv=False)).sum())
+
+
 def _covariance(
     J: np.ndarray, span: np.ndarray, s2: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -277,7 +294,7 @@ def _covariance(
     uninformed directions' vectors (-1 for two that act only through their product, 1 on
     the diagonal), 0 between an uninformed and an informed one."""
     _, sv, vt = np.linalg.svd(J * span, full_matrices=False)
-    informed = sv > NULL_RTOL * sv[0] if sv.size and sv[0] > 0 else np.zeros(sv.size, bool)
+    informed = _informed(sv)
     v = vt[informed].T / sv[informed]
     cov = s2 * (v @ v.T) * np.outer(span, span)
     null = (np.abs(vt[~informed]) > NULL_LOADING).any(axis=0)
@@ -465,7 +482,11 @@ def calibrate(
         J = jac(u)
         sim = _mean(ev([est])[0])
     n = r.size
-    dof = n - len(params) - n_scales
+    # the residuals' degrees of freedom count the informed directions only (a rank-
+    # deficient least-squares fit has n minus its rank: R's lm, df.residual), not a
+    # parameter without effect on the targets
+    effective = effective_parameters(J, span)
+    dof = n - effective - n_scales
     ssr = float(r @ r)
     s2 = ssr / dof
     cov, corr, sv = _covariance(J, span, s2)
@@ -518,6 +539,7 @@ def calibrate(
         ),
         "residual_sd_log": math.sqrt(s2),
         "degrees_of_freedom": int(dof),
+        "effective_parameters": effective,
         "condition_number": cond,
         "runs": int(ev.runs),
         "solver_evaluations": int(res.nfev),
