@@ -215,3 +215,35 @@ def test_a_parameter_without_effect_prints_its_search_range(capsys, tmp_path):
     [q] = json.loads((out / "calibration.json").read_text())["parameters"]
     assert (q["low90"], q["high90"], q["sd_transformed"]) == (0.5, 3.0, None)
     assert "| 0.5 - 3 | 0.5 - 3 | no |" in (out / "calibration.md").read_text()
+
+
+def test_calibrate_out_writes_checks_and_replaces_the_files_of_one_list(tmp_path, capsys):
+    """calibrate --out's files come from one list (CALIBRATION_FILES): written with
+    --check, every one; refused before the fit when a folder has one's name; a fit without
+    --check removes the earlier check_full.csv (it stayed beside the new fit) and leaves
+    the user's own files."""
+    from fentanet.cli.calibrate import CALIBRATION_FILES
+
+    deaths = tmp_path / "deaths.csv"
+    deaths.write_text("year,deaths\n2021,100\n2022,110\n")
+    out, store = tmp_path / "fit", tmp_path / "s"
+    argv = ["calibrate", "toy", "--target", str(deaths), "--series", "fatal",
+            "-p", "params.population.overdose_rate="
+            "0.1:0.8", "--no-transition", "--model", "population", "--start-year", "2021",
+            "--years", "2", "--runs", "1", "--max-evaluations", "2", "--scheduler", "serial",
+            "--store", str(store), "--out", str(out)]
+    assert main([*argv, "--check"]) == 0, capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == sorted(CALIBRATION_FILES) == [
+        "calibration.json", "calibration.md", "check_full.csv", "fit.csv", "history.csv",
+        "parameters.csv"]
+    assert list(pd.read_csv(out / "check_full.csv").year) == [2021, 2022]
+    (out / "notes.txt").write_text("mine\n")
+    assert main(argv) == 0, capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == [
+        "calibration.json", "calibration.md", "fit.csv", "history.csv", "notes.txt",
+        "parameters.csv"]
+    (out / "check_full.csv").mkdir()
+    runs = len(RunStore(store).runs())
+    assert main([*argv, "--check"]) == 2
+    assert "check_full.csv: cannot write: is a folder" in capsys.readouterr().err
+    assert len(RunStore(store).runs()) == runs  # refused before the fit and its check

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,6 +28,7 @@ from fentanet.cli.runs import (
 )
 from fentanet.errors import InputError, one_role
 from fentanet.simulate.output import (
+    Writer,
     check_folder,
     csv_writer,
     json_writer,
@@ -44,10 +46,27 @@ StartOpt = Annotated[int | None, typer.Option(
     "--start-year", help="Calendar year of time 0 (overrides the scenario's).")]
 YearsOpt = Annotated[float | None, typer.Option(
     "--years", help="Horizon in years (overrides the scenario's).")]
-CALIBRATION_FILES = ("parameters.csv", "fit.csv", "history.csv", "calibration.md",
-                     "check_full.csv", "calibration.json")
-"""The files ``calibrate --out`` writes."""
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Folder to write the results to.")]
+
+
+def _text_writer(text: str) -> Writer:
+    """A writer of ``text`` as UTF-8."""
+    return lambda p: p.write_text(text, encoding="utf-8")
+
+
+CALIBRATION_FILES: dict[str, Callable[[Any, pd.DataFrame | None, dict[str, Any]],
+                                       Writer | None]] = {
+    "parameters.csv": lambda fit, checked, data: csv_writer(fit.parameters),
+    "fit.csv": lambda fit, checked, data: csv_writer(fit.fit),
+    "history.csv": lambda fit, checked, data: csv_writer(fit.history),
+    "calibration.md": lambda fit, checked, data: _text_writer(fit.markdown() + "\n"),
+    "check_full.csv": lambda fit, checked, data: None if checked is None else csv_writer(checked),
+    "calibration.json": lambda fit, checked, data: json_writer(data),
+}
+"""The files ``calibrate --out`` writes, each with what makes its writer from the fit (a
+:class:`~fentanet.calibrate.Calibration`), the full simulation's check (``--check``; without
+it, no ``check_full.csv``) and the JSON document: the one list the folder is checked
+against before the fit, written from, and cleared of an earlier fit's files by."""
 
 
 def _model(kind: str, scenario: str, *, start_year: int | None, years: float | None,
@@ -155,7 +174,7 @@ def calibrate(
                          field="--check")
     check_output_folder(out, "--out")
     if out is not None:  # a folder named like a file it will hold: refused before the fit
-        check_folder(out, "--out", CALIBRATION_FILES)
+        check_folder(out, "--out", tuple(CALIBRATION_FILES))
     targets = [read_target(t, value=column, series=series, scale=scale,
                            provisional=provisional) for t in target]
     from fentanet.calibrate.fit import default_parameters
@@ -186,15 +205,10 @@ def calibrate(
     if checked is not None:
         data["check_full"] = checked.to_dict(orient="records")
         data["check_ensembles"] = checked.attrs.get("ensembles", [])
-    if out is not None:  # all files or none
-        text = result.markdown() + "\n"
-        write_files(out, {"parameters.csv": csv_writer(result.parameters),
-                          "fit.csv": csv_writer(result.fit),
-                          "history.csv": csv_writer(result.history),
-                          "calibration.md": lambda p: p.write_text(text, encoding="utf-8"),
-                          **({"check_full.csv": csv_writer(checked)}
-                             if checked is not None else {}),
-                          "calibration.json": json_writer(data)})
+    if out is not None:  # all files or none; an earlier fit's check_full.csv goes
+        writers = {name: w for name, make in CALIBRATION_FILES.items()
+                   if (w := make(result, checked, data)) is not None}
+        write_files(out, writers, replaces=tuple(CALIBRATION_FILES))
     if json_out:
         print_json(jsonable(data))
         return
@@ -274,7 +288,7 @@ def sensitivity(
     check_report_paths(report, png)
     check_output_folder(out, "--out")
     if out is not None:
-        check_folder(out, "--out", (f"sensitivity_{method}.csv", "design.csv"))
+        check_folder(out, "--out", sensitivity_files(method))
     params = parameters_from(param)
     if method == "sobol":  # samples not a power of 2: refused before the model is built
         sobol_design(params, 64 if samples is None else samples)
@@ -300,8 +314,9 @@ def sensitivity(
                 "total_low", "total_high", "samples"]
     eid = result.attrs.get("ensemble")
     if out is not None:  # all files or none
-        write_files(out, {f"sensitivity_{method}.csv": csv_writer(result),
-                          **({"design.csv": csv_writer(design)} if design is not None else {})})
+        tables = [result] if design is None else [result, design]
+        write_files(out, dict(zip(sensitivity_files(method), map(csv_writer, tables),
+                                  strict=True)))
     if json_out:
         print_json(jsonable({"method": method, "metric": metric, "ensemble": eid,
                            "table": result, "design": design}))
@@ -328,6 +343,12 @@ def sensitivity(
 
         save_report(sensitivity_report(result, scenario=str(getattr(m, "name", scenario)),
                                        metric=metric), report, png, json_out=json_out)
+
+
+def sensitivity_files(method: str) -> tuple[str, ...]:
+    """The files ``sensitivity --out`` writes: the method's table, then the design's points
+    with their outcomes (a Latin hypercube's or Sobol' design; a tornado has none)."""
+    return (f"sensitivity_{method}.csv", *(() if method == "tornado" else ("design.csv",)))
 
 
 def _to_interval(*values: float) -> list[str]:
