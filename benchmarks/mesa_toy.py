@@ -54,9 +54,13 @@ lives in ``scenario.params`` is written here again), on the same network:
 11. record: one dict row per step of the series (the Mesa user's ``DataCollector`` rows
     without its per-reporter calls).
 
-Before step 0 the model spins up as fentanet does (``warmup_years`` of the supply phases and
-money, and re-routing for room, no enforcement, price fixed at 1) to take each market's
-reference supply S0.
+Before step 0 the model spins up as fentanet does (:meth:`TradeModel._warmup`):
+``warmup_years`` of the phases of fentanet's spin-up in their order (:data:`SPINUP_PHASES`:
+the supply phases and money, enforcement at the baseline's efforts, the adaptation that
+answers it without insolvency, entry and exit), the price fixed at 1 and the population
+unchanged; the retail offer and share of demand met at its last step are each market's
+reference supply S0 and status quo of availability, and the police's knowledge is drawn at
+its end.
 
 Random numbers come from the model's ``random.Random`` (Bernoulli draws, choices) and its
 NumPy ``Generator`` (binomial, multinomial, Poisson, normal draws), as Mesa 3 seeds both, so
@@ -82,7 +86,7 @@ import numpy as np
 import pandas as pd
 
 from fentanet.network.model import Network
-from fentanet.simulate.loop import step_params
+from fentanet.simulate.loop import STATUS_QUO_STEPS, step_params
 from fentanet.simulate.params import INTERVENTION_KINDS, KINDS_ENFORCED, MODES
 from fentanet.simulate.phases.market import trend
 from fentanet.simulate.phases.record import active_column
@@ -93,6 +97,11 @@ from fentanet.simulate.state import DEFAULT_CAPACITY
 PHASES = ("interventions", "procurement", "production", "shipping", "distribution", "market",
           "population", "money", "enforcement", "adaptation", "record")
 """The phases of one step, in fentanet's order."""
+SPINUP_PHASES = ("procurement", "production", "shipping", "distribution", "money",
+                 "enforcement", "adaptation")
+"""The phases of a spin-up step, in fentanet's order
+(:data:`fentanet.simulate.loop.SPINUP_PHASES`, named by their modules): enforcement at the
+baseline's efforts, adaptation as :meth:`TradeModel.spinup_adaptation`."""
 SUPPLY_PHASES = ("interventions", "procurement", "production", "shipping", "distribution",
                  "enforcement", "adaptation")
 """fentanet's "supply phases" (all but market, population, money and record): the part of the
@@ -589,10 +598,8 @@ class TradeModel(mesa.Model):
             m.diversion0 = sum(ln.weight for ln in lns)
         self.n_labs0 = len(self.by_kind["lab"])
         self.entrants: list[Actor] = []  # in the order they entered
-        # the police's initial knowledge; stocks at their targets; initial cash
-        share = p.enforcement.known_share
-        for ln in self.links:
-            ln.known = self.random.random() < share
+        # stocks at their targets; initial cash (the police's knowledge is drawn at the
+        # spin-up's end, know)
         sup = p.supply
         for x in self.actors:
             if x.kind == "lab":
@@ -662,37 +669,71 @@ class TradeModel(mesa.Model):
 
     # --- the step ----------------------------------------------------------------------------
     def _warmup(self) -> None:
-        """fentanet's spin-up: supply phases and money, no enforcement, price fixed at 1;
-        the last quarter's retail offer is each market's reference supply S0."""
+        """fentanet's spin-up (:meth:`fentanet.simulate.loop.Sim.warmup`): ``warmup_years``
+        of the status quo's trade before time 0, the price fixed at 1 and the population
+        unchanged. Each step (negative step numbers) resets throughput and refused shares
+        and takes the baseline's efforts, as the interventions phase does with no
+        intervention in force, then runs :data:`SPINUP_PHASES` in order: procurement to
+        distribution, money, enforcement (routine detection and arrests) and the
+        adaptation that answers it (:meth:`spinup_adaptation`: all but insolvency, entry
+        and exit; every re-routing motive). The retail offer and the share of demand met at
+        its last step (fentanet's ``STATUS_QUO_STEPS``) are each market's reference supply
+        S0 and status quo of availability (a market offered nothing takes its sellers'
+        initial capacity, a share met of 0 is taken as 1). People released after its dealer
+        arrests join the run when due at step 0 or later (those due earlier are dropped);
+        the police's knowledge is drawn at its end over the links then (:meth:`know`)."""
         steps = round(self.scenario.warmup_years / self.dt)
-        tail = max(1, steps // 4)
+        window = max(1, STATUS_QUO_STEPS)
         markets = list(self.markets)
-        offered = {m: [] for m in markets}
-        avail = {m: [] for m in markets}
+        offered: dict[Market, list[float]] = {m: [] for m in markets}
+        avail: dict[Market, list[float]] = {m: [] for m in markets}
+        spinup = {"adaptation": self.spinup_adaptation}
+        phases = [spinup.get(name) or getattr(self, name) for name in SPINUP_PHASES]
         for k in range(steps):
             self.step_no = k - steps
             self.t = self.step_no * self.dt
             self.now = defaultdict(float)
-            for x in self.actors:
-                x.throughput = 0.0
-            for phase in (self.procurement, self.production, self.shipping, self.distribution,
-                          self.money):
+            for x in self.actors:  # as the interventions phase resets them
+                x.throughput = x.refused = 0.0
+            self.efforts, self.aml = Efforts(), 0.0  # no intervention before time 0
+            for phase in phases:
                 phase()
-            if self.p.adaptation.reroute_room:
-                self.reroute(loss=False)
             for m in markets:
                 offered[m].append(m.offered)
                 avail[m].append(m.consumed / max(m.demand, 1e-300))
         for m in markets:
-            o = float(np.mean(offered[m][-tail:])) / self.dt if steps else m.retail_cap0
+            o = float(np.mean(offered[m][-window:])) / self.dt if steps else m.retail_cap0
             m.offer0 = o if o > 0 else m.retail_cap0
-            a0 = float(np.mean(avail[m][-tail:])) if steps else 1.0
+            a0 = float(np.mean(avail[m][-window:])) if steps else 1.0
             m.avail0 = a0 if a0 > 0 else 1.0
             m.supply_prev = 0.0
+        self.releases = {k: v for k, v in self.releases.items() if k >= 0}
+        self.know()
         self.step_no, self.t = 0, 0.0
+        self.now = defaultdict(float)
         self.insolvent = []
         for x in self.actors:
             x.due = 0.0
+
+    def spinup_adaptation(self) -> None:
+        """The adaptation of the spin-up (fentanet's ``adaptation.warmup``): the phase's
+        (:meth:`adaptation`) but insolvency, which the spin-up does not apply (its
+        insolvent payers keep running), and entry and exit, which answer a price the
+        spin-up holds at 1."""
+        insolvent, self.insolvent = self.insolvent, []
+        try:
+            self.adaptation(spinup=True)
+        finally:
+            self.insolvent = insolvent
+
+    def know(self) -> None:
+        """The police's knowledge at time 0 (fentanet's ``enforcement.know``): each link
+        known with probability ``known_share``, drawn at the spin-up's end over the links
+        then (its recruits' and re-routings' too; what its arrests revealed is drawn
+        again)."""
+        share = self.p.enforcement.known_share
+        for ln in self.links:
+            ln.known = self.random.random() < share
 
     def step(self) -> None:
         """One step: the phases in order."""
@@ -1132,7 +1173,9 @@ class TradeModel(mesa.Model):
         self.leadership_hit |= led
 
     # 10
-    def adaptation(self) -> None:
+    def adaptation(self, spinup: bool = False) -> None:
+        """The phase; in the spin-up (``spinup``, :meth:`spinup_adaptation`) without
+        entry and exit."""
         ad = self.p.adaptation
         self.suspension()
         self.succession_and_failure()
@@ -1140,9 +1183,9 @@ class TradeModel(mesa.Model):
         if ad.seller_replacement:
             recruits += self.seller_replacement()
         self.recruit(recruits)  # together: ties formed now are seen from the next step
-        if ad.entry:
+        if ad.entry and not spinup:
             self.entry()
-        if ad.exit:
+        if ad.exit and not spinup:
             self.exit()
         if ad.reroute or ad.reroute_room or ad.reroute_traffickers or ad.reroute_supply:
             self.reroute()
@@ -1341,7 +1384,7 @@ class TradeModel(mesa.Model):
             x.vacant = False  # the place is gone, not open to a recruit
         self.now["exits"] = len(gone)
 
-    def reroute(self, loss: bool = True) -> None:
+    def reroute(self) -> None:
         """Labs (by uid) whose routes' capacity-weighted recent loss share exceeds the
         threshold link, with probability ``1 - exp(-rate * excess * dt)``, to an alive route
         not yet theirs with a lower loss share and spare room: their organization's first,
@@ -1354,9 +1397,9 @@ class TradeModel(mesa.Model):
         a trafficker fed by routes with none alive (with capacity) left links, with ``1 -
         exp(-supply_rate * dt)``, from a route with spare room whose loss share is at most
         the threshold (a route the loss rule would not leave), its organization's first,
-        then the most room. ``loss`` off (the spin-up): room alone."""
+        then the most room. Every motive runs in the spin-up too, as in fentanet."""
         ad, dt = self.p.adaptation, self.dt
-        by_loss, by_room = loss and ad.reroute, ad.reroute_room
+        by_loss, by_room = ad.reroute, ad.reroute_room
         routes = [r for r in self.by_kind["route"] if r.alive]
         spare = {r: r.capacity * dt - r.throughput for r in routes}
         room = {r: r.spare for r in routes}
@@ -1395,7 +1438,7 @@ class TradeModel(mesa.Model):
                 new_room += why == "room"
         self.now["reroutes"] = new
         self.now["reroutes_room"] = new_room
-        moved = self.reroute_traffickers(routes, spare) if loss and (
+        moved = self.reroute_traffickers(routes, spare) if (
             ad.reroute_traffickers or ad.reroute_supply) else (0, 0)
         self.now["reroutes_traffickers"], self.now["reroutes_supply"] = moved
 

@@ -23,6 +23,8 @@ if str(ROOT) not in sys.path:  # benchmarks/ is a package at the project root
 
 from benchmarks import mesa_toy  # noqa: E402
 
+import fentanet  # noqa: E402
+from fentanet.simulate.loop import SPINUP_PHASES  # noqa: E402
 from fentanet.simulate.run import build_network, prepare  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -80,7 +82,8 @@ def test_precursor_controls_agree():
     once a step and re-order the refused volume from its other sellers alike. The peer
     re-asked the seller that refused (review s12 finding 2): it counted 57.4 kg refused
     against the engine's 28.1 over these seeds, z = 5.8 (z = 3.5 at intensity 2, too
-    close to the bound to tell); now z = -0.1."""
+    close to the bound to tell); then z = -0.1, and -0.7 since the peer's spin-up runs
+    routine enforcement as the engine's (25.7 kg against 28.1)."""
     sc = prepare("toy", interventions=[{"kind": "precursor_controls", "intensity": 3.0}])
     table = mesa_toy.validate(sc, seeds=range(1, 11), steps=52)
     rows = ["supply_kg (total)", "precursor_bought_kg (total)",
@@ -161,3 +164,84 @@ def test_a_stranded_trafficker_links_only_from_a_route_the_loss_rule_keeps(loss,
     assert (supply > 0) == moves and len(new) == supply
     assert t in {ln.dst for ln in new} or not moves
     assert all(ln.src.alive and ln.src.loss <= 0.2 for ln in new)
+
+
+class _Traced(mesa_toy.TradeModel):
+    """The peer with its spin-up's calls logged (method name, step) and each spin-up step's
+    retail offer and share of demand met kept, the last step's last."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.calls: list[tuple[str, int]] = []
+        self.last: dict = {}
+        super().__init__(*args, **kwargs)
+
+    def _log(self, name: str) -> None:
+        self.calls.append((name, self.step_no))
+
+    def distribution(self) -> None:
+        self._log("distribution")
+        super().distribution()
+        self.last = {m: (m.offered, m.consumed / m.demand) for m in self.markets}
+
+
+for _name in ("interventions", "procurement", "production", "shipping", "money",
+              "enforcement", "entry", "exit", "reroute", "market", "population", "record",
+              "know"):
+    def _logged(self, *args, _name=_name, **kwargs):
+        self._log(_name)
+        return getattr(mesa_toy.TradeModel, _name)(self, *args, **kwargs)
+    setattr(_Traced, _name, _logged)
+
+
+def _adaptation(self, spinup: bool = False) -> None:
+    self._log("adaptation (spin-up)" if spinup else "adaptation")
+    mesa_toy.TradeModel.adaptation(self, spinup)
+
+
+_Traced.adaptation = _adaptation
+
+
+def test_the_spin_up_runs_the_engine_s_phases():
+    """Review s16 finding 6: the peer had kept the spin-up of before the sixteenth session
+    (the supply phases and money, re-routing for room only, no enforcement, the status quo
+    a mean over its last quarter), so it started each run from a trade that had met no
+    arrest: over seeds 1-10 of the toy sellers replaced z = -3.2 and dealers active z =
+    2.8 (seeds 1-20: -4.0 and 3.0); now -0.5 and 0.05 (-0.9 and 0.9). It runs fentanet's
+    spin-up phases (loop.SPINUP_PHASES) in their order every step, adaptation without
+    entry and exit but with every re-routing motive, and nothing else; the police's
+    knowledge is drawn after its last step."""
+    assert tuple(f.__module__.rsplit(".", 1)[1] for f in SPINUP_PHASES) == \
+        mesa_toy.SPINUP_PHASES
+    sc = prepare("toy")
+    m = _Traced(sc, build_network(sc), seed=1)
+    steps = round(sc.warmup_years / sc.dt)
+    one = ["procurement", "production", "shipping", "distribution", "money", "enforcement",
+           "adaptation (spin-up)", "reroute"]
+    assert m.calls == [(c, k) for k in range(-steps, 0) for c in one] + [("know", -1)]
+
+
+def test_the_status_quo_is_the_spin_up_s_last_step():
+    """S0 is the retail offer of the spin-up's last step, per year, and avail0 its share of
+    demand met (fentanet's STATUS_QUO_STEPS), not the last quarter's means; the people
+    released after its dealer arrests are kept when due at step 0 or later."""
+    sc = prepare("toy")
+    m = _Traced(sc, build_network(sc), seed=1)
+    assert m.last and all(x[0] > 0 for x in m.last.values())
+    for mk, (offered, met) in m.last.items():
+        assert mk.offer0 == offered / m.dt and mk.avail0 == met
+    dead = [x for x in m.actors if not x.alive]
+    assert any(x.kind == "dealer" for x in dead)  # routine arrests before time 0
+    assert m.releases and min(m.releases) >= 0
+    assert (m.step_no, m.t) == (0, 0.0)
+
+
+def test_the_spin_up_applies_no_insolvency():
+    """As the engine's (tests/test_spinup_viability.py): with 30 people using, every
+    payer's cash runs out in the spin-up, yet all three organizations are alive at time 0;
+    they fail at step 0, and every lab with them."""
+    sc = prepare("toy")
+    m = mesa_toy.TradeModel(sc, fentanet.generate({"actors": 300, "population": 30.0},
+                                                  seed=1), seed=1)
+    assert sum(o.alive for o in m.by_kind["organization"]) == 3
+    row = m.run(1).iloc[0]
+    assert row["organizations_failed"] == 3 and row["labs_active"] == 0
