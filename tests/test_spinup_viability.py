@@ -63,3 +63,34 @@ def test_the_warning_reaches_simulate_as_a_run_warning():
     # 2's routine arrests in the spin-up (21 dealers, 2 sellers replaced) leave one fewer
     with pytest.warns(RunWarning, match="the trade cannot pay its upkeep: .* 43 of 43"):
         fentanet.simulate("toy", 2, years=0.05, network=net)
+
+
+def test_a_status_quo_read_around_a_large_suspension_is_warned_of():
+    """Toy seed 24's spin-up ends with one of its three organizations lying low (suspended
+    past time 0) and holding 38% of the alive labs' capacity, above SUSPENDED_SHARE: its
+    status quo was read in that organization's dip (S0 0.60 of the run's first-year offer,
+    the price at its floor for most of two years: review s16, F1), and the run says so.
+    Seed 1's ends with none lying low and says nothing of it."""
+    from fentanet.simulate.loop import SUSPENDED_SHARE
+
+    sc = prepare("toy", years=0.25)
+    net = build_network(sc)
+    for seed, share in ((24, 0.38), (1, 0.0)):
+        with run_notes() as notes:
+            sim = Sim(sc, net, seed)
+        a = sim.s.actors
+        orgs = [o for o in range(a.n) if a.kind[o] == KIND["organization"]
+                and a.suspended_until[o] > 0]
+        labs = [i for i in range(a.n) if a.kind[i] == KIND["lab"] and a.alive[i]]
+        away = sum(a.capacity[i] for i in labs if a.org[i] in orgs)
+        assert away / sum(a.capacity[i] for i in labs) == pytest.approx(share, abs=0.005)
+        said = [n for n in notes if "lying low at time 0" in n]
+        if share > SUSPENDED_SHARE:
+            assert len(orgs) == 1 and said == [
+                "1 organization holding 38% of the labs' capacity is lying low at time 0 "
+                "(suspended after the spin-up's arrests): the status quo (reference supply, "
+                "share of demand met) was read around that suspension, so the baseline's "
+                "price index may sit off 1 either way for a while; on a network this small "
+                "compare runs over several seeds"]
+        else:
+            assert orgs == [] and said == []

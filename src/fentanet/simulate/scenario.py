@@ -250,10 +250,11 @@ class Scenario(NumbersModel):
     years: float = Field(5.0, gt=0, le=200, description="horizon in years")
     dt: float = Field(1 / 52, gt=0, le=1, description="step in years, or day/week/month")
     start_year: int | None = Field(None, description="calendar year of time 0 (optional)")
-    warmup_years: float = Field(0.5, ge=0, le=10, description="spin-up of the supply chain "
+    warmup_years: float = Field(1.0, ge=0, le=10, description="spin-up of the supply chain "
                                 "before time 0 (stocks, cash and the trade under routine "
-                                "enforcement settle; sets the reference "
-                                "supply of the price index)")
+                                "enforcement settle; sets the reference supply of the price "
+                                "index; half a year leaves a large network's offer still "
+                                "falling, docs/model.md section 3)")
     retarget_every: float = Field(0.25, gt=0, description="years between recomputations of "
                                   "operation targets")
     network: NetworkSpec
