@@ -196,6 +196,11 @@ def test_demo_runs_and_writes_its_report(tmp_path, capsys, shared_data):
                        and c["outcome"] == "cost per death averted")
             assert intervals(cost) == pytest.approx((cpd["mean"], cpd["ci_low"],
                                                      cpd["ci_high"]), rel=5e-3)
+    means = {(r["variant"], r["outcome"]): r["mean"] for r in strategies["compare"]}
+    for variant in averted:  # said why where a supply cut adds overdose deaths
+        said = f"- {variant} cuts the supply reaching markets yet adds overdose deaths" in md
+        assert said == (means[variant, "supply reduction"] > 0
+                        and means[variant, "overdose deaths averted"] < 0)
 
 
 def number(text: str) -> float:
@@ -266,6 +271,24 @@ def test_demo_digest_of_one_seed_and_no_deaths_averted():
         "naloxone": {"deaths averted": "12.5", "cost per death averted (USD)": "2,000"},
         "none": {"deaths averted": "0",
                  "cost per death averted (USD)": "n/a (no deaths averted)"}}
+
+
+def test_the_digest_says_why_a_supply_cut_adds_overdose_deaths():
+    """One line per strategy whose mean supply reduction is above 0 and whose mean overdose
+    deaths averted are below 0, naming it and the volatility effect; none otherwise."""
+    from fentanet.cli.demo import _volatility_notes
+
+    def c(cut, averted):
+        return {"supply reduction": {"mean": cut}, "overdose deaths averted": {"mean": averted}}
+
+    notes = _volatility_notes({"raids": c(40.0, -3.0), "naloxone": c(0.0, 12.0),
+                               "both": c(40.0, 9.0), "flat": c(-1.0, -2.0),
+                               "partial": {"supply reduction": {"mean": 5.0}}})
+    assert len(notes) == 2 and notes[-1] == ""
+    assert notes[0].startswith("- raids cuts the supply reaching markets yet adds overdose "
+                               "deaths: the disruptions it causes raise potency volatility")
+    assert "`params.population.volatility_effect`" in notes[0] and "Ray et al." in notes[0]
+    assert _volatility_notes({"naloxone": c(0.0, 12.0)}) == []
 
 
 def test_demo_without_the_shared_data(tmp_path, capsys, monkeypatch):

@@ -351,7 +351,26 @@ def _strategies_md(d: dict[str, Any]) -> list[str]:
                   "95% interval" + (" (one seed: no interval)" if len(seeds) == 1 else "") +
                   ":", ""]
         lines += _md_table(["strategy", *(OUTCOME_UNITS.get(o, o) for o in outcomes)], rows)
+        lines += _volatility_notes(compare)
     return lines
+
+
+def _volatility_notes(compare: dict[str, dict[str, dict]]) -> list[str]:
+    """A line per strategy that cuts the supply reaching markets yet adds overdose deaths
+    (both means over seeds), saying why: the disruptions it causes raise potency
+    volatility, which multiplies the overdose hazard (``volatility_effect``, Ray et al.,
+    AJPH 2023; docs/model-population.md)."""
+    lines = []
+    for variant, c in compare.items():
+        cut = c.get("supply reduction", {}).get("mean")
+        averted = c.get("overdose deaths averted", {}).get("mean")
+        if cut is not None and averted is not None and cut > 0 and averted < 0:
+            lines.append(f"- {variant} cuts the supply reaching markets yet adds overdose "
+                         "deaths: the disruptions it causes raise potency volatility, which "
+                         "raises the overdose hazard (`params.population.volatility_effect`; "
+                         "fatal overdoses doubled near opioid seizures in Ray et al., AJPH "
+                         "2023; docs/model-population.md).")
+    return [*lines, ""] if lines else []
 
 
 @app.command()
