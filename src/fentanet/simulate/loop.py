@@ -210,6 +210,7 @@ class Sim:
                                                s.actors.precursor, s.actors.cash, len(KIND))
         self.start_levels = {"stock_kg": stock, "precursor_stock_kg": precursor}
         enforcement.know(self)  # of the status quo's links (recruits' and new routes' too)
+        s.diversion0 = population.status_quo_diversion(self)  # its alive prescribers'
         self.step = 0
         self.t = 0.0
         self.now = defaultdict(float)

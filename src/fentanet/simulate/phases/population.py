@@ -59,6 +59,18 @@ def diversion(sim) -> np.ndarray:
                         s.n_markets, s.diversion0, _diversion_factor(sim))
 
 
+def status_quo_diversion(sim) -> np.ndarray:
+    """The weight of the alive prescribers' ``diverts_to`` links into each market now: at
+    the spin-up's end, each market's status quo of diversion (``diversion0``, read by
+    :meth:`fentanet.simulate.loop.Sim.warmup`), so that the prescribers its routine arrests
+    took out leave diversion at 1 at time 0, as the other status quos are."""
+    s = sim.s
+    st = sim.topo.stages["diverts_to"]
+    market, weight = _diverts(sim, st)
+    return _diverted_at(st.li, st.src, market, weight, s.links.alive, s.actors.alive,
+                        s.n_markets, np.ones(s.n_markets), 1.0)
+
+
 def _diverts(sim, st) -> tuple[np.ndarray, np.ndarray]:
     """The market of each ``diverts_to`` link's end (-1 where it is no market) and the
     link's weight, in the stage's order: kept on the run while the stage keeps its links
