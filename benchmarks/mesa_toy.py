@@ -410,8 +410,8 @@ class Market(mesa.Agent):
         now["released_people"] += released_in
 
     def diversion(self) -> float:
-        """Prescription diversion reaching this market relative to its status quo (1 where
-        no prescriber's weight reached it at the start)."""
+        """Prescription diversion reaching this market relative to its status quo, the
+        alive prescribers' weight at the spin-up's end (1 where none reached it then)."""
         if self.diversion0 <= 0:
             return 1.0
         m = self.model
@@ -709,6 +709,8 @@ class TradeModel(mesa.Model):
             m.supply_prev = 0.0
         self.releases = {k: v for k, v in self.releases.items() if k >= 0}
         self.know()
+        for m, lns in self.diverting.items():  # diversion's status quo, as the engine's
+            m.diversion0 = sum(ln.weight for ln in lns if ln.src.alive)
         self.step_no, self.t = 0, 0.0
         self.now = defaultdict(float)
         self.insolvent = []

@@ -196,11 +196,12 @@ def test_demo_runs_and_writes_its_report(tmp_path, capsys, shared_data):
                        and c["outcome"] == "cost per death averted")
             assert intervals(cost) == pytest.approx((cpd["mean"], cpd["ci_low"],
                                                      cpd["ci_high"]), rel=5e-3)
-    means = {(r["variant"], r["outcome"]): r["mean"] for r in strategies["compare"]}
-    for variant in averted:  # said why where a supply cut adds overdose deaths
+    rows = {(r["variant"], r["outcome"]): r for r in strategies["compare"]}
+    for variant in averted:  # said why where a supply cut surely adds overdose deaths
         said = f"- {variant} cuts the supply reaching markets yet adds overdose deaths" in md
-        assert said == (means[variant, "supply reduction"] > 0
-                        and means[variant, "overdose deaths averted"] < 0)
+        added = rows[variant, "overdose deaths averted"]
+        assert said == (rows[variant, "supply reduction"]["mean"] > 0 and added["mean"] < 0
+                        and (added["ci_high"] is None or added["ci_high"] < 0))
 
 
 def number(text: str) -> float:
@@ -274,20 +275,25 @@ def test_demo_digest_of_one_seed_and_no_deaths_averted():
 
 
 def test_the_digest_says_why_a_supply_cut_adds_overdose_deaths():
-    """One line per strategy whose mean supply reduction is above 0 and whose mean overdose
-    deaths averted are below 0, naming it and the volatility effect; none otherwise."""
+    """One line per strategy whose mean supply reduction is above 0 and whose overdose
+    deaths averted are below 0 (their interval's upper end too, where there is one),
+    naming it and the model's two ways; none otherwise."""
     from fentanet.cli.demo import _volatility_notes
 
-    def c(cut, averted):
-        return {"supply reduction": {"mean": cut}, "overdose deaths averted": {"mean": averted}}
+    def c(cut, averted, high=None):
+        return {"supply reduction": {"mean": cut},
+                "overdose deaths averted": {"mean": averted, "ci_high": high}}
 
-    notes = _volatility_notes({"raids": c(40.0, -3.0), "naloxone": c(0.0, 12.0),
+    notes = _volatility_notes({"raids": c(40.0, -3.0, -1.0), "naloxone": c(0.0, 12.0),
                                "both": c(40.0, 9.0), "flat": c(-1.0, -2.0),
+                               "unsure": c(40.0, -3.0, 2.0), "one seed": c(40.0, -3.0),
                                "partial": {"supply reduction": {"mean": 5.0}}})
-    assert len(notes) == 2 and notes[-1] == ""
+    assert len(notes) == 3 and notes[-1] == ""
     assert notes[0].startswith("- raids cuts the supply reaching markets yet adds overdose "
-                               "deaths: the disruptions it causes raise potency volatility")
+                               "deaths: in the model its disruptions raise potency volatility")
+    assert notes[1].startswith("- one seed cuts")
     assert "`params.population.volatility_effect`" in notes[0] and "Ray et al." in notes[0]
+    assert "`release_overdose_multiplier`" in notes[0]
     assert _volatility_notes({"naloxone": c(0.0, 12.0)}) == []
 
 

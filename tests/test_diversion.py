@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import fentanet
-from fentanet.errors import RunWarning
+from fentanet.errors import RunWarning, run_notes
 from fentanet.simulate.loop import Sim
 from fentanet.simulate.phases import population as phase
 from fentanet.simulate.run import build_network, prepare
@@ -114,12 +114,53 @@ def test_take_back_and_oversight_leave_a_network_without_diversion_alone():
     net = supply_network(markets=2).without(["prs-mkt-0", "prs-mkt-1"])
     base = fentanet.simulate(_scenario(), seed=2, network=net).series
     with pytest.warns(RunWarning, match="take_back and prescriber_oversight: no prescriber "
-                      "diverts to a market in this network"):
+                      "diverts to a market at the status quo"):
         acted = fentanet.simulate(_scenario(interventions=[
             {"kind": "take_back", "intensity": 1.0},
             {"kind": "prescriber_oversight", "intensity": 1.0}]), seed=2, network=net).series
     assert _differing(base, acted[base.columns]) == ["intervention_cost_usd"]
     assert acted["initiations"].sum() == base["initiations"].sum() > 0
+
+
+def test_diversion_s_status_quo_is_the_spin_up_s_end():
+    """The spin-up's routine arrests take out prescribers who are not replaced: diversion's
+    reference is their alive weight at its end, so diversion is 1 in every market at time
+    0. Toy seed 3: the spin-up takes a third of market 2's weight (6 to 4), by hand."""
+    from fentanet.simulate.state import LKIND
+
+    sc = prepare("toy", years=0.25)
+    net = build_network(sc)
+    sim = Sim(sc, net, 3)
+    s, a = sim.s, sim.s.actors
+    ln = s.links
+    div = np.flatnonzero(ln.kind[: ln.n] == LKIND["diverts_to"])
+    start = np.bincount(s.market_of[ln.dst[div]], weights=ln.weight[div],
+                        minlength=s.n_markets)
+    kept = div[a.alive[ln.src[div]] & ln.alive[div]]
+    now = np.bincount(s.market_of[ln.dst[kept]], weights=ln.weight[kept],
+                      minlength=s.n_markets)
+    assert start[2] == 6.0 and now[2] == 4.0 and (now <= start).all()
+    assert (s.diversion0 == now).all()
+    assert (phase.diversion(sim) == 1.0).all()
+
+
+def test_take_back_with_every_prescriber_gone_in_the_spin_up_says_so():
+    """Prescribers detected at a rate of 200 a year are all arrested in the spin-up: no
+    diversion is left at the status quo for take-back to cut, and the run says so (it once
+    checked the network before the spin-up, and kept quiet)."""
+    sc = prepare("toy", years=0.25, interventions=[{"kind": "take_back", "intensity": 1.0}])
+    sc = sc.override({"params": {"enforcement": {"detection_rate": {"prescriber": 200.0}}}})
+    with run_notes() as notes:
+        sim = Sim(sc, build_network(sc), 1)
+    assert (sim.s.diversion0 == 0).all()
+    assert [n for n in notes if "take_back:" in n] == [
+        "take_back: no prescriber diverts to a market at the status quo (no alive "
+        "prescriber's diverts_to link with a weight at the spin-up's end): no effect in this "
+        "run but its cost"]
+    with run_notes() as notes:
+        Sim(prepare("toy", years=0.25, interventions=[
+            {"kind": "take_back", "intensity": 1.0}]), build_network(sc), 1)
+    assert not [n for n in notes if "take_back:" in n]
 
 
 def test_kept_markets_and_weights_give_the_diversion_of_the_links_read_afresh():

@@ -235,6 +235,19 @@ def test_the_status_quo_is_the_spin_up_s_last_step():
     assert (m.step_no, m.t) == (0, 0.0)
 
 
+def test_diversion_s_status_quo_is_the_spin_up_s_end():
+    """As the engine's (tests/test_diversion.py): toy seed 9's spin-up arrests prescribers,
+    and the peer's diversion reference is their alive weight at its end, so diversion is 1
+    in every market at time 0 (it read the weight before the spin-up: 0.5 and 0.833)."""
+    sc = prepare("toy")
+    m = mesa_toy.TradeModel(sc, build_network(sc), seed=9)
+    gone = [ln for lns in m.diverting.values() for ln in lns if not ln.src.alive]
+    assert gone
+    assert [mk.diversion() for mk in m.markets] == [1.0] * len(m.markets)
+    for mk, lns in m.diverting.items():
+        assert mk.diversion0 == sum(ln.weight for ln in lns if ln.src.alive)
+
+
 def test_the_spin_up_applies_no_insolvency():
     """As the engine's (tests/test_spinup_viability.py): with 30 people using, every
     payer's cash runs out in the spin-up, yet all three organizations are alive at time 0;

@@ -90,7 +90,7 @@ def test_a_status_quo_read_around_a_large_suspension_is_warned_of():
                 "1 organization holding 38% of the labs' capacity is lying low at time 0 "
                 "(suspended after the spin-up's arrests): the status quo (reference supply, "
                 "share of demand met) was read around that suspension, so the baseline's "
-                "price index may sit off 1 either way for a while; on a network this small "
-                "compare runs over several seeds"]
+                "price index may sit off 1 either way for a while; with so few "
+                "organizations compare runs over several seeds"]
         else:
             assert orgs == [] and said == []

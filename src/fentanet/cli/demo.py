@@ -357,19 +357,25 @@ def _strategies_md(d: dict[str, Any]) -> list[str]:
 
 def _volatility_notes(compare: dict[str, dict[str, dict]]) -> list[str]:
     """A line per strategy that cuts the supply reaching markets yet adds overdose deaths
-    (both means over seeds), saying why: the disruptions it causes raise potency
+    (means over seeds; the added deaths' 95% interval below 0 where there is one), with
+    the model's two ways a supply-side operation adds them: its disruptions raise potency
     volatility, which multiplies the overdose hazard (``volatility_effect``, Ray et al.,
-    AJPH 2023; docs/model-population.md)."""
+    AJPH 2023), and people released after arrest are at higher risk for some weeks
+    (``release_overdose_multiplier``; docs/model-population.md)."""
     lines = []
     for variant, c in compare.items():
         cut = c.get("supply reduction", {}).get("mean")
-        averted = c.get("overdose deaths averted", {}).get("mean")
-        if cut is not None and averted is not None and cut > 0 and averted < 0:
+        averted = c.get("overdose deaths averted", {})
+        mean, high = averted.get("mean"), averted.get("ci_high")
+        if (cut is not None and mean is not None and cut > 0 and mean < 0
+                and (high is None or high < 0)):
             lines.append(f"- {variant} cuts the supply reaching markets yet adds overdose "
-                         "deaths: the disruptions it causes raise potency volatility, which "
-                         "raises the overdose hazard (`params.population.volatility_effect`; "
-                         "fatal overdoses doubled near opioid seizures in Ray et al., AJPH "
-                         "2023; docs/model-population.md).")
+                         "deaths: in the model its disruptions raise potency volatility, "
+                         "which raises the overdose hazard "
+                         "(`params.population.volatility_effect`; fatal overdoses doubled "
+                         "near opioid seizures in Ray et al., AJPH 2023), and people "
+                         "released after arrest are at higher risk for some weeks "
+                         "(`release_overdose_multiplier`); docs/model-population.md.")
     return [*lines, ""] if lines else []
 
 

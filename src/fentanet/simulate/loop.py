@@ -211,6 +211,7 @@ class Sim:
         self.start_levels = {"stock_kg": stock, "precursor_stock_kg": precursor}
         enforcement.know(self)  # of the status quo's links (recruits' and new routes' too)
         s.diversion0 = population.status_quo_diversion(self)  # its alive prescribers'
+        interventions.warn_idle(self)  # take-back and oversight with no diversion to act on
         self.step = 0
         self.t = 0.0
         self.now = defaultdict(float)
@@ -283,7 +284,7 @@ class Sim:
                  f"{'are' if n > 1 else 'is'} lying low at time 0 (suspended after the "
                  "spin-up's arrests): the status quo (reference supply, share of demand met) "
                  "was read around that suspension, so the baseline's price index may sit off "
-                 "1 either way for a while; on a network this small compare runs over "
+                 "1 either way for a while; with so few organizations compare runs over "
                  "several seeds", stacklevel=4)
 
     def run_step(self) -> None:

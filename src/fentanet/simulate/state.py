@@ -309,6 +309,7 @@ def build_state(net: Network) -> State:
     retail_cap0 = np.bincount(market_of[dst[sells]], weights=cap[src[sells]],
                               minlength=markets.size)
     div = lk == LKIND["diverts_to"]
+    # the start's; Sim.warmup puts the status quo's, at the spin-up's end, in its place
     diversion0 = np.bincount(market_of[dst[div]], weights=weight[div], minlength=markets.size)
     members = org >= 0
     org_initial = np.bincount(org[members], minlength=n).astype(np.float64)

@@ -98,12 +98,14 @@ def _diversion_factor(sim) -> float:
 @numba.njit(cache=True)
 def _diverted(li, src, dst, link_alive, alive, weight, market_of, n_markets, start, factor):
     """Diversion per market relative to its status quo: the weight of the alive prescribers'
-    ``diverts_to`` links over ``start`` (their weight at the start), times ``factor``.
+    ``diverts_to`` links over ``start`` (that weight at the spin-up's end,
+    :func:`status_quo_diversion`), times ``factor``.
 
     The links' set and weights never change and a prescriber can only leave or come back, so
     the share lies in [0, 1] and the diversion in [0, factor]. A market with no weight at the
-    start (no prescriber, or links of weight 0) stays at its status quo, 1: its diversion
-    is not in the network, so no arrest, take-back or oversight can lower it."""
+    status quo (no prescriber, links of weight 0, or its prescribers all taken out in the
+    spin-up) stays at 1: its diversion is not in the network, so no arrest, take-back or
+    oversight can lower it."""
     return _diverted_at(li, src, market_of[dst], weight[li], link_alive, alive, n_markets,
                         start, factor)
 
