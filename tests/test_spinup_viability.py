@@ -61,8 +61,13 @@ def test_the_warning_reaches_simulate_as_a_run_warning():
     net = fentanet.generate({"actors": 300, "population": 30.0}, seed=1)
     # 43 payers alive at the spin-up's end (44 with seed 1, docs/model.md section 11): seed
     # 2's routine arrests in the spin-up (21 dealers, 2 sellers replaced) leave one fewer
-    with pytest.warns(RunWarning, match="the trade cannot pay its upkeep: .* 43 of 43"):
+    with pytest.warns(RunWarning, match="the trade cannot pay its upkeep: .* 43 of 43") as got:
         fentanet.simulate("toy", 2, years=0.05, network=net)
+    # pointing at the caller's line, as the suspension's warning does (below)
+    assert {w.filename for w in got if "upkeep" in str(w.message)} == {__file__}
+    with pytest.warns(RunWarning, match="lying low at time 0") as got:
+        fentanet.simulate("toy", 24, years=0.05)
+    assert {w.filename for w in got if "lying low" in str(w.message)} == {__file__}
 
 
 def test_a_status_quo_read_around_a_large_suspension_is_warned_of():

@@ -262,7 +262,7 @@ class Sim:
                  "revenue; they fail or quit at step 0, and the status quo (reference supply, "
                  "share of demand met) was measured on a trade running down (lower "
                  "params.money.upkeep_usd_per_year or give the network more demand)",
-                 stacklevel=4)
+                 stacklevel=5)
 
     def _warn_suspended(self) -> None:
         """Warn when organizations holding more than :data:`SUSPENDED_SHARE` of the alive
@@ -285,7 +285,7 @@ class Sim:
                  "spin-up's arrests): the status quo (reference supply, share of demand met) "
                  "was read around that suspension, so the baseline's price index may sit off "
                  "1 either way for a while; with so few organizations compare runs over "
-                 "several seeds", stacklevel=4)
+                 "several seeds", stacklevel=5)
 
     def run_step(self) -> None:
         """Advance one step: every phase in order."""
