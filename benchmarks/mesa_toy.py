@@ -722,11 +722,7 @@ class TradeModel(mesa.Model):
         (:meth:`adaptation`) but insolvency, which the spin-up does not apply (its
         insolvent payers keep running), and entry and exit, which answer a price the
         spin-up holds at 1."""
-        insolvent, self.insolvent = self.insolvent, []
-        try:
-            self.adaptation(spinup=True)
-        finally:
-            self.insolvent = insolvent
+        self.adaptation(spinup=True)
 
     def know(self) -> None:
         """The police's knowledge at time 0 (fentanet's ``enforcement.know``): each link
@@ -1177,10 +1173,10 @@ class TradeModel(mesa.Model):
     # 10
     def adaptation(self, spinup: bool = False) -> None:
         """The phase; in the spin-up (``spinup``, :meth:`spinup_adaptation`) without
-        entry and exit."""
+        insolvency, entry and exit."""
         ad = self.p.adaptation
         self.suspension()
-        self.succession_and_failure()
+        self.succession_and_failure(spinup)
         recruits = self.replacement() if ad.replacement else []
         if ad.seller_replacement:
             recruits += self.seller_replacement()
@@ -1221,8 +1217,11 @@ class TradeModel(mesa.Model):
         if ad.suspension and alive:
             self.now["suspensions"] = fresh + led
 
-    def succession_and_failure(self) -> None:
+    def succession_and_failure(self, spinup: bool = False) -> None:
+        """Leaders' succession, and the organizations that fail (no alive member, an empty
+        required role, or insolvent: not in the spin-up) and the insolvent that quit."""
         ad = self.p.adaptation
+        insolvent = [] if spinup else self.insolvent
         failing = set()
         for o in self.by_kind["organization"]:
             if not o.alive:
@@ -1236,7 +1235,7 @@ class TradeModel(mesa.Model):
                     leader.role = "member"
                 else:
                     failing.add(o)  # a required role is empty
-        failing.update(x for x in self.insolvent if x.kind == "organization" and x.alive)
+        failing.update(x for x in insolvent if x.kind == "organization" and x.alive)
         for o in failing:
             self.remove([m for m in o.members if m.alive], arrest=False)
             for m in o.members:
@@ -1245,7 +1244,7 @@ class TradeModel(mesa.Model):
             o.failed = True
             o.cash = 0.0
         self.now["organizations_failed"] = len(failing)
-        self.remove([x for x in self.insolvent if x.kind != "organization" and x.org is None],
+        self.remove([x for x in insolvent if x.kind != "organization" and x.org is None],
                      arrest=False)
 
     def replacement(self) -> None:

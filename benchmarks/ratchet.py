@@ -57,11 +57,6 @@ def year3(case: str, seeds: list[int], overrides: dict) -> dict[bool, dict[str, 
     return out
 
 
-def year3_change(case: str, seeds: list[int], overrides: dict) -> dict[bool, np.ndarray]:
-    """Per exit switch (False, True), :func:`year3`'s ``change`` per seed."""
-    return {k: v["change"] for k, v in year3(case, seeds, overrides).items()}
-
-
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=6)
@@ -74,8 +69,8 @@ def main(argv=None) -> None:
           f"year-3 supply against the baseline, seeds {seeds[0]}-{seeds[-1]}; overrides "
           f"{overrides or 'none'}")
     for case in ("default", "binding"):
-        res = year3_change(case, seeds, overrides)
-        for exit_on, ch in res.items():
+        for exit_on, got in year3(case, seeds, overrides).items():
+            ch = got["change"]
             per_seed = ", ".join(f"{x:+.1%}" for x in ch)
             print(f"  {case:8s} exit {'on ' if exit_on else 'off'}: {ch.mean():+.1%} "
                   f"(sd {ch.std(ddof=1):.1%}; per seed {per_seed})")

@@ -73,10 +73,11 @@ SUPPLIER, ORGANIZATION = KIND["supplier"], KIND["organization"]
 
 
 def run(sim, spinup: bool = False) -> None:
-    """The phase; in the spin-up (``spinup``, :func:`warmup`) without entry and exit."""
+    """The phase; in the spin-up (``spinup``, :func:`warmup`) without insolvency, entry
+    and exit."""
     ad = sim.p.adaptation
     _suspension(sim)
-    _succession_and_failure(sim)
+    _succession_and_failure(sim, spinup)
     recruits = [_replacement(sim)] if ad.replacement else []
     if ad.seller_replacement:
         recruits.append(_seller_replacement(sim))
@@ -293,7 +294,9 @@ def _failures(failing, orgs, alive, kind, count, org_loc, insolvent, org_kind, o
     return buf[:k].copy(), quit_[:q]
 
 
-def _succession_and_failure(sim):
+def _succession_and_failure(sim, spinup: bool = False):
+    """Leaders' succession, and the organizations that fail (no alive member, an empty
+    required role, or insolvent: not in the spin-up) and the insolvent that quit."""
     s, ad = sim.s, sim.p.adaptation
     a, topo = s.actors, sim.topo
     if ad.replacement or ad.seller_replacement:  # the vacancies in the same pass, kept
@@ -311,7 +314,7 @@ def _succession_and_failure(sim):
     fail, quit_, leaders, lieutenants, changed = _succession_failures(
         _leaders(sim), _lieutenants(sim), a.org, a.alive, a.role, a.uid, ad.succession,
         topo.slots("organization"), a.kind, count, topo.org_loc,
-        getattr(sim, "insolvent", _NO_SLOTS))
+        _NO_SLOTS if spinup else getattr(sim, "insolvent", _NO_SLOTS))
     if changed:
         sim._leaders, sim._lieutenants = (leaders, a.n), (lieutenants, a.n)
     if fail.size:
@@ -1048,12 +1051,7 @@ def warmup(sim) -> None:
     and exit: they answer the price, which the spin-up holds at the status quo's 1 (with
     an ``exit_threshold`` above 1 every lab and supplier that can leave would leave before
     time 0, in answer to a price no one paid)."""
-    insolvent = sim.__dict__.get("insolvent", _NO_SLOTS)
-    sim.insolvent = _NO_SLOTS
-    try:
-        run(sim, spinup=True)
-    finally:
-        sim.insolvent = insolvent
+    run(sim, spinup=True)
 
 
 def _reroute(sim):
