@@ -111,7 +111,8 @@ HOLDERS = ("lab", "marketplace", "trafficker", "dealer")  # hold a product stock
 STAGES = ("marketplace", "trafficker", "dealer")  # wholesale stages of distribution
 PRODUCT = ("ships", "distributes", "flow")  # link kinds carrying product between holders
 ORPHANED = ("supplies", "ships", "sells_to")  # listings of a marketplace that leaves
-SELLERS = ("dealer", "marketplace")  # independent ones are replaced when arrested
+SELLERS = ("dealer", "marketplace")  # independent ones are replaced when arrested, as
+# are independents of the other enforced kinds (independent_replacement)
 ACTIVE = ("lab", "supplier", "marketplace", "route", "trafficker", "dealer", "launderer",
           "official", "prescriber", "business")
 
@@ -1127,7 +1128,7 @@ class TradeModel(mesa.Model):
         now = self.now
         pe = self.p.enforcement
         led: set[Actor] = set()  # organizations whose leader or a lieutenant is arrested
-        seller_replacement = self.p.adaptation.seller_replacement
+        ad = self.p.adaptation
         for x in actors:
             if not x.alive:
                 continue
@@ -1135,7 +1136,9 @@ class TradeModel(mesa.Model):
             now["seized_precursor_kg" if arrest else "lost_precursor_kg"] += x.precursor
             x.product = x.precursor = 0.0
             x.alive = False
-            if x.org is not None or (arrest and seller_replacement and x.kind in SELLERS):
+            if x.org is not None or (arrest and (
+                    ad.seller_replacement if x.kind in SELLERS
+                    else ad.independent_replacement and x.kind in KINDS_ENFORCED)):
                 x.vacant = True  # a place to be taken again (adaptation)
                 x.vacant_since = self.t
                 if x.org is None:
@@ -1178,8 +1181,8 @@ class TradeModel(mesa.Model):
         self.suspension()
         self.succession_and_failure(spinup)
         recruits = self.replacement() if ad.replacement else []
-        if ad.seller_replacement:
-            recruits += self.seller_replacement()
+        if ad.seller_replacement or ad.independent_replacement:
+            recruits += self.newcomers()
         self.recruit(recruits)  # together: ties formed now are seen from the next step
         if ad.entry and not spinup:
             self.entry()
@@ -1265,23 +1268,30 @@ class TradeModel(mesa.Model):
         self.now["recruits"] = len(recruits)
         return recruits
 
-    def seller_replacement(self) -> list[Actor]:
-        """An arrested independent dealer's or a taken-down marketplace's place, vacant for
-        the delay, is taken by a newcomer with probability ``1 - exp(-rate * dt)``."""
+    def newcomers(self) -> list[Actor]:
+        """An independent's place, vacant for the delay, is taken by a newcomer with
+        probability ``1 - exp(-rate * dt)``: an arrested independent dealer's or a
+        taken-down marketplace's at ``seller_replacement_rate``, any other's at
+        ``independent_replacement_rate``."""
         ad, t = self.p.adaptation, self.t
-        p = -math.expm1(-ad.seller_replacement_rate * self.dt)
-        newcomers, waiting = [], []
+        p_seller = -math.expm1(-ad.seller_replacement_rate * self.dt)
+        p_other = -math.expm1(-ad.independent_replacement_rate * self.dt)
+        sellers, others, waiting = [], [], []
         for x in self.open_places:
             if not x.vacant:
                 continue
+            seller = x.kind in SELLERS
             if t - x.vacant_since >= ad.replacement_delay_years - 1e-12 and (
-                    self.random.random() < p):
-                newcomers.append(x)
+                    self.random.random() < (p_seller if seller else p_other)):
+                (sellers if seller else others).append(x)
             else:
                 waiting.append(x)
         self.open_places = waiting
-        self.now["sellers_replaced"] = len(newcomers)
-        return newcomers
+        if ad.seller_replacement:
+            self.now["sellers_replaced"] = len(sellers)
+        if ad.independent_replacement:
+            self.now["independents_replaced"] = len(others)
+        return sellers + others
 
     def recruit(self, recruits: list[Actor]) -> None:
         """Newcomers take vacant places (fresh uid, links unknown to the police) and tie to
@@ -1496,7 +1506,7 @@ class TradeModel(mesa.Model):
         mkps = [m for m in self.by_kind["marketplace"] if m.alive]
         rows = [r for r in self.orphans if not r[3].alive and (r[0].alive or (
             r[0].vacant and (ad.replacement if r[0].org is not None
-                             else ad.seller_replacement)))]
+                             else ad.seller_replacement or ad.independent_replacement)))]
         if not mkps or not any(r[0].alive for r in rows):
             self.orphans = rows
             return
@@ -1552,8 +1562,9 @@ def _number(v) -> float:
 
 FLOWS = ("supply_kg", "seized_kg", "seized_routes_kg", "seized_stock_kg", "arrests",
          "arrests_dealer", "arrests_trafficker", "produced_kg", "recruits", "sellers_replaced",
-         "overdoses", "overdose_deaths", "deaths", "initiations", "treatment_entries",
-         "revenue_usd", "precursor_bought_kg", "precursor_refused_kg", "reroutes_supply")
+         "independents_replaced", "overdoses", "overdose_deaths", "deaths", "initiations",
+         "treatment_entries", "revenue_usd", "precursor_bought_kg", "precursor_refused_kg",
+         "reroutes_supply")
 """Series compared as totals over the run."""
 LEVELS = ("labs_active", "organizations_active", "dealers_active", "traffickers_active",
           "people_using", "people_in_treatment", "price_index", "stock_kg")

@@ -123,12 +123,17 @@ def test_take_back_and_oversight_leave_a_network_without_diversion_alone():
 
 
 def test_diversion_s_status_quo_is_the_spin_up_s_end():
-    """The spin-up's routine arrests take out prescribers who are not replaced: diversion's
-    reference is their alive weight at its end, so diversion is 1 in every market at time
-    0. Toy seed 3: the spin-up takes a third of market 2's weight (6 to 4), by hand."""
+    """The spin-up's routine arrests take out prescribers: diversion's reference is the
+    alive weight at its end, so diversion is 1 in every market at time 0. Toy seed 3,
+    prescribers not replaced (`independent_replacement` off, so the arrests' toll is whole):
+    the spin-up takes a third of market 2's weight (6 to 4), by hand; with replacement, one
+    of the two places is taken again by the spin-up's end (6 to 5), and diversion is 1 too."""
     from fentanet.simulate.state import LKIND
 
     sc = prepare("toy", years=0.25)
+    replaced = Sim(sc, build_network(sc), 3)
+    assert replaced.s.diversion0[2] == 5.0 and (phase.diversion(replaced) == 1.0).all()
+    sc = sc.override({"params.adaptation.independent_replacement": False})
     net = build_network(sc)
     sim = Sim(sc, net, 3)
     s, a = sim.s, sim.s.actors

@@ -30,7 +30,8 @@ from fentanet.simulate.run import build_network, prepare  # noqa: E402
 pytestmark = pytest.mark.slow
 
 MAIN = ("supply_kg (total)", "seized_kg (total)", "arrests (total)", "recruits (total)",
-        "sellers_replaced (total)", "overdose_deaths (total)", "labs_active (mean)",
+        "sellers_replaced (total)", "independents_replaced (total)",
+        "overdose_deaths (total)", "labs_active (mean)",
         "organizations_active (mean)", "people_using (mean)", "price_index (mean)")
 Z = 4.0
 

@@ -252,44 +252,60 @@ def test_suspension_on_leadership_in_the_compiled_call_as_numpy_masks():
                                1.5, 0.5) == (3, 3, 0)
 
 
-@pytest.mark.parametrize("on", [True, False])
-def test_an_arrested_independent_seller_is_replaced_after_the_delay(on):
+@pytest.mark.parametrize(("sellers", "others"), [(True, True), (True, False), (False, True),
+                                                 (False, False)])
+def test_an_arrested_independent_is_replaced_after_the_delay(sellers, others):
     """`seller_replacement`: the place of an arrested independent dealer or marketplace is
     taken by a newcomer (same slot and links, fresh uid, no stock, links unknown to the
-    police) once it has been vacant for `replacement_delay_years`; an independent that
-    quits insolvent and an organization's member are not (members follow the
-    organization's replacement)."""
+    police) once it has been vacant for `replacement_delay_years`; `independent_replacement`
+    does the same for an independent of another enforced kind (here a prescriber, with its
+    `diverts_to` link, and an official); an independent that quits insolvent and an
+    organization's member are not (members follow the organization's replacement)."""
     from fentanet.simulate.phases import adaptation, enforcement
-    from fentanet.simulate.state import KIND
+    from fentanet.simulate.state import KIND, LKIND
 
-    sc = load("toy").override({"params.adaptation.seller_replacement": on,
+    sc = load("toy").override({"params.adaptation.seller_replacement": sellers,
                                "params.adaptation.seller_replacement_rate": 1e6,
+                               "params.adaptation.independent_replacement": others,
+                               "params.adaptation.independent_replacement_rate": 1e6,
                                "params.adaptation.replacement": False})
     sim = Sim(sc, build_network(sc), 1)
     a, ln = sim.s.actors, sim.s.links
-    dealers = np.flatnonzero((a.kind == KIND["dealer"]) & (a.org < 0))
+    dealers = np.flatnonzero((a.kind == KIND["dealer"]) & (a.org < 0) & a.alive)
     seller = np.array([dealers[0], np.flatnonzero(a.kind == KIND["marketplace"])[0]])
+    other = np.array([np.flatnonzero((a.kind == KIND[k]) & (a.org < 0) & a.alive)[0]
+                      for k in ("prescriber", "official")])
     quitter, member = dealers[1], np.flatnonzero((a.kind == KIND["dealer"]) & (a.org >= 0))[0]
-    uid = a.uid[seller].copy()
-    ln.known[(np.isin(ln.src, seller) | np.isin(ln.dst, seller))] = True
-    enforcement.remove(sim, np.array([*seller, member]), cause="arrest")
+    places = np.concatenate([seller, other])
+    uid = a.uid[places].copy()
+    ln.known[(np.isin(ln.src, places) | np.isin(ln.dst, places))] = True
+    enforcement.remove(sim, np.array([*places, member]), cause="arrest")
     enforcement.remove(sim, np.array([quitter]), cause="exit")
-    assert not a.alive[[*seller, quitter, member]].any()
+    assert not a.alive[[*places, quitter, member]].any()
+    assert (a.vacant[seller] == sellers).all() and (a.vacant[other] == others).all()
     delay = sc.params.adaptation.replacement_delay_years
     while sim.t < delay - sim.dt - 1e-12:  # not before the delay
-        assert not adaptation._seller_replacement(sim).size
-        assert sim.now["sellers_replaced"] == 0
+        assert not adaptation._newcomers(sim).size
+        assert sim.now["sellers_replaced"] == sim.now["independents_replaced"] == 0
         sim.t += sim.dt
     sim.t = delay
-    adaptation._recruit(sim, adaptation._seller_replacement(sim))
-    assert a.alive[seller].all() == on and not a.alive[[quitter, member]].any()
-    assert sim.now["sellers_replaced"] == (2 if on else 0)
-    if on:
-        assert (a.uid[seller] != uid).all() and (a.uid[seller] >= uid.max()).all()
-        assert (a.product[seller] == 0).all() and not a.vacant[seller].any()
-        mine = np.isin(ln.src, seller) | np.isin(ln.dst, seller)
-        assert mine.sum() > 2 and not ln.known[mine].any()
-        assert all(a.label[s].endswith(f"-r{a.uid[s]}") for s in seller)
+    newcomers = adaptation._newcomers(sim)
+    want = np.concatenate([np.sort(seller[:sellers * 2]), np.sort(other[:others * 2])])
+    np.testing.assert_array_equal(newcomers, want)  # the sellers' first, each ascending
+    adaptation._recruit(sim, newcomers)
+    assert (a.alive[seller] == sellers).all() and (a.alive[other] == others).all()
+    assert not a.alive[[quitter, member]].any()
+    assert sim.now["sellers_replaced"] == (2 if sellers else 0)
+    assert sim.now["independents_replaced"] == (2 if others else 0)
+    for s in want:
+        assert a.uid[s] >= uid.max() and a.product[s] == 0 and not a.vacant[s]
+        mine = (ln.src == s) | (ln.dst == s)
+        assert mine.any() and not ln.known[mine].any()
+        assert a.label[s].endswith(f"-r{a.uid[s]}")
+    if others:  # the newcomer diverts into the prescriber's market again
+        li = np.flatnonzero((ln.src[: ln.n] == other[0])
+                            & (ln.kind[: ln.n] == LKIND["diverts_to"]))
+        assert li.size and ln.alive[li].all()
 
 
 def test_listings_never_migrate_onto_a_marketplace_that_has_them():

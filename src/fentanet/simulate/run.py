@@ -154,6 +154,7 @@ FLOW_COLUMNS = {
     "remissions", "relapses", "deaths", "overdose_deaths", "money_seized_usd",
     "intervention_cost_usd", "revenue_usd", "organizations_failed", "suspensions",
     "listings_moved", "released_people", "laundered_usd", "sellers_replaced",
+    "independents_replaced",
 }
 """Columns that are flows over a step (summed over time); the others are levels."""
 

@@ -46,6 +46,11 @@
   dealer or marketplace without an organization is taken by a newcomer after the delay, at
   ``seller_replacement_rate``; newcomers and recruits join in one call, so the ties formed
   in this step are seen from the next.
+- Replacement of other independents (``independent_replacement``): the place of an
+  arrested independent of another enforced kind (an illicit supplier, official, fronting
+  business, prescriber, ...) is taken by a newcomer after the delay, at
+  ``independent_replacement_rate``, so that routine arrests do not wear the status quo
+  down.
 - Migration: partners of a marketplace that left (taken down, or quit insolvent: to its
   vendors an exit is a closure like a takedown) move their listings to a surviving
   marketplace where they are not listed yet, at ``migration_rate``; a replaced marketplace
@@ -79,8 +84,8 @@ def run(sim, spinup: bool = False) -> None:
     _suspension(sim)
     _succession_and_failure(sim, spinup)
     recruits = [_replacement(sim)] if ad.replacement else []
-    if ad.seller_replacement:
-        recruits.append(_seller_replacement(sim))
+    if ad.seller_replacement or ad.independent_replacement:
+        recruits.append(_newcomers(sim))
     slots = np.concatenate(recruits) if recruits else _NO_SLOTS
     if slots.size:
         _recruit(sim, slots)  # one call: the ties formed now are seen from the next step
@@ -160,7 +165,8 @@ def _suspend(orgs, hit, alive, initial, lost_recent, suspended_until, on, on_lea
     return n_alive, fresh, led
 
 
-_STREAMS = ("adaptation.recruit", "adaptation.sellers", "adaptation.rewire", "adaptation.exit")
+_STREAMS = ("adaptation.recruit", "adaptation.sellers", "adaptation.independents",
+            "adaptation.rewire", "adaptation.exit")
 
 
 def _keys(sim) -> dict[str, np.uint64]:
@@ -299,15 +305,16 @@ def _succession_and_failure(sim, spinup: bool = False):
     required role, or insolvent: not in the spin-up) and the insolvent that quit."""
     s, ad = sim.s, sim.p.adaptation
     a, topo = s.actors, sim.topo
-    if ad.replacement or ad.seller_replacement:  # the vacancies in the same pass, kept
-        # for replacement when no organization fails in between (failures change who is
-        # alive and vacant among members), and the open places of independent sellers
-        # (failures take out members, and insolvent independents without opening their
-        # places: those places stay as they are until the sellers' replacement)
+    independents = ad.seller_replacement or ad.independent_replacement
+    if ad.replacement or independents:  # the vacancies in the same pass, kept for
+        # replacement when no organization fails in between (failures change who is
+        # alive and vacant among members), and the open places of independents (failures
+        # take out members, and insolvent independents without opening their places: those
+        # places stay as they are until their replacement)
         got = _vacancies(a.vacant, a.vacant_since, a.org, topo.member_org, a.alive, sim.t,
                          ad.replacement_delay_years, _member_totals(sim))
         sim._ready = got if ad.replacement else None
-        sim._open = got[3] if ad.seller_replacement else None
+        sim._open = got[3] if independents else None
         count = got[2]
     else:
         count = _member_counts(topo.member_org, a.alive, topo.org_ids.size)
@@ -523,22 +530,42 @@ def _recruits(ready, vac, loc, prob, org_ids, uid, key, step, org, vacant_since,
     return _chosen(ready, take, org, vacant_since, member_org), True
 
 
-def _seller_replacement(sim) -> np.ndarray:
-    """The vacant places of independent sellers (arrested dealers and taken-down
-    marketplaces without an organization) taken this step: each vacant for at least the
-    delay is taken with probability ``1 - exp(-rate * dt)`` (keyed by the place's last
-    uid), by a newcomer who joins as a recruit does (:func:`_recruit`, by the caller)."""
+def _newcomers(sim) -> np.ndarray:
+    """The vacant places of independents taken this step (slots: the sellers', then the
+    others'), each by a newcomer who joins as a recruit does (:func:`_recruit`, by the
+    caller). A place vacant for at least the delay is taken with probability
+    ``1 - exp(-rate * dt)``, keyed by the place's last uid: an independent seller's
+    (arrested dealer or taken-down marketplace, :data:`enforcement.SELLER_KINDS`) at
+    ``seller_replacement_rate`` (stream ``adaptation.sellers``), any other's at
+    ``independent_replacement_rate`` (stream ``adaptation.independents``)."""
     a, ad = sim.s.actors, sim.p.adaptation
     ready = sim.__dict__.pop("_open", None)  # found with the vacancies this step
     if ready is None:
         ready = _open_places(a.vacant, a.vacant_since, a.org, sim.t,
                              ad.replacement_delay_years)
-    chosen = _NO_SLOTS
+    sellers = others = ready
     if ready.size:
-        chosen = _taken(ready, a.uid, _keys(sim)["adaptation.sellers"], sim.step,
-                        -np.expm1(-ad.seller_replacement_rate * sim.dt))
-    sim.now["sellers_replaced"] = float(chosen.size)
-    return chosen
+        seller = _SELLER[a.kind[ready]]
+        sellers, others = ready[seller], ready[~seller]
+    keys = _keys(sim)
+    out = []
+    for on, places, stream, rate, column in (
+            (ad.seller_replacement, sellers, "adaptation.sellers", ad.seller_replacement_rate,
+             "sellers_replaced"),
+            (ad.independent_replacement, others, "adaptation.independents",
+             ad.independent_replacement_rate, "independents_replaced")):
+        if not on:
+            continue
+        chosen = _NO_SLOTS
+        if places.size:
+            chosen = _taken(places, a.uid, keys[stream], sim.step, -np.expm1(-rate * sim.dt))
+        sim.now[column] = float(chosen.size)
+        out.append(chosen)
+    return np.concatenate(out) if len(out) > 1 else out[0] if out else _NO_SLOTS
+
+
+_SELLER = np.zeros(len(KIND), dtype=bool)
+_SELLER[list(enforcement.SELLER_KINDS)] = True
 
 
 @numba.njit(cache=True)
@@ -1522,7 +1549,8 @@ def _migration(sim):
     s, ad = sim.s, sim.p.adaptation
     a, ln = s.actors, s.links
     rows, alive_mkp, go, v = _listings(
-        sim.orphans, a.org, a.alive, a.vacant, a.uid, ad.replacement, ad.seller_replacement,
+        sim.orphans, a.org, a.alive, a.vacant, a.uid, ad.replacement,
+        ad.seller_replacement or ad.independent_replacement,
         sim.topo.slots("marketplace"), sim.streams.prefix("adaptation.migrate", sim.step),
         -np.expm1(-ad.migration_rate * sim.dt),
         sim.streams.prefix("adaptation.migrate_to", sim.step))
@@ -1608,10 +1636,12 @@ def _listing_appended(kind, src, dst, akind, start, flow_kinds, marketplace):
 
 
 @numba.njit(cache=True)
-def _listings(rows, org, alive, vacant, uid, back_member, back_seller, marketplaces,
+def _listings(rows, org, alive, vacant, uid, back_member, back_independent, marketplaces,
               prefix, p_move, prefix_to):
     """The listings of :func:`_migration` this step: those that wait (partner alive, or
-    vacant with its kind of replacement on; marketplace not alive), the alive marketplaces
+    vacant with its kind of replacement on: ``back_member`` for an organization's member,
+    ``back_independent`` for an independent, whose place an arrest leaves vacant only when
+    its kind's replacement is on; marketplace not alive), the alive marketplaces
     (ascending), and which move: an alive partner's listing with its keyed uniform below
     ``p_move`` (key: partner's uid, kind, direction and marketplace's uid), with its second
     uniform (the rank of its destination). Returns (rows, marketplaces, moves (none at
@@ -1620,7 +1650,7 @@ def _listings(rows, org, alive, vacant, uid, back_member, back_seller, marketpla
     keep = np.empty(rows.shape[0], dtype=np.bool_)
     for r in range(rows.shape[0]):
         p = rows[r, 0]
-        back = back_member if org[p] >= 0 else back_seller
+        back = back_member if org[p] >= 0 else back_independent
         keep[r] = (alive[p] or (vacant[p] and back)) and not alive[rows[r, 3]]
     rows = rows[keep]
     mk = marketplaces[alive[marketplaces]]

@@ -31,8 +31,9 @@ LIEUTENANT = ROLE["lieutenant"]
 
 
 def init(sim) -> None:
-    """The base detection rate per kind code (the police's knowledge is drawn at the
-    spin-up's end, :func:`know`)."""
+    """The base detection rate per kind code, and the kinds whose independents' places an
+    arrest leaves vacant (:func:`opened_kinds`). The police's knowledge is drawn at the
+    spin-up's end (:func:`know`)."""
     p = sim.p.enforcement
     b = np.zeros(len(KIND))
     for kind, rate in p.detection_rate.items():
@@ -43,6 +44,17 @@ def init(sim) -> None:
     enforced[[KIND[k] for k in KINDS_ENFORCED]] = True
     sim.enforced = enforced
     sim.leadership_hit = np.zeros(0, dtype=np.int64)  # organizations (slots), this step
+    sim.opens = opened_kinds(sim.p.adaptation)
+
+
+def opened_kinds(ad) -> np.ndarray:
+    """Per kind code, whether an arrest leaves an independent's place vacant for a newcomer
+    (a member's always is): the sellers' (:data:`SELLER_KINDS`) with
+    ``seller_replacement``, the other enforced kinds' with ``independent_replacement``."""
+    opens = np.zeros(len(KIND), dtype=bool)
+    opens[[KIND[k] for k in KINDS_ENFORCED]] = ad.independent_replacement
+    opens[list(SELLER_KINDS)] = ad.seller_replacement
+    return opens
 
 
 def know(sim) -> None:
@@ -371,7 +383,7 @@ def remove(sim, slots: np.ndarray, cause: str) -> None:
     s = sim.s
     a = s.actors
     arrest = cause == "arrest"
-    opens = _SELLERS if arrest and sim.p.adaptation.seller_replacement else _NO_KINDS
+    opens = sim.opens if arrest else _NO_KINDS
     kept, prod, prec, counts, lead, seized, dealers, mk = _take_out(
         np.asarray(slots, dtype=np.int64), arrest, a.alive, a.product, a.precursor, a.org,
         a.role, a.kind, a.vacant, a.vacant_since, sim.t, opens, _ARREST_COLUMN_OF,
@@ -481,9 +493,9 @@ def _take_out(slots, arrest, alive, product, precursor, org, role, kind, vacant,
     return (kept, prod, prec, counts, lead, seized, np.unique(dealers[:n_dlr]), mk[:n_mk])
 
 
-_SELLERS = np.zeros(len(KIND), dtype=bool)
-_SELLERS[[KIND["dealer"], KIND["marketplace"]]] = True
-"""Kinds whose independent actors are replaced when arrested (``seller_replacement``)."""
+SELLER_KINDS = (KIND["dealer"], KIND["marketplace"])
+"""Kinds whose independents' places ``seller_replacement`` refills; the other enforced kinds'
+are ``independent_replacement``'s."""
 _NO_KINDS = np.zeros(len(KIND), dtype=bool)
 
 ARREST_COLUMNS = (*(f"arrests_{k}" for k in KINDS_ENFORCED), "arrests_other")

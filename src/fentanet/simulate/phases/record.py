@@ -39,9 +39,9 @@ def active_column(kind: str) -> str:
 _ACTIVE_COLUMNS = tuple((active_column(kind), KIND[kind]) for kind in ACTIVE)
 _DEFAULT_ZERO = (*ARREST_COLUMNS, *(f"seized_{m}_kg" for m in MODES), "entrants", "exits",
                  "reroutes", "reroutes_room", "reroutes_traffickers", "reroutes_supply",
-                 "recruits", "sellers_replaced", "suspensions", "organizations_failed",
-                 "listings_moved", "lost_kg", "seized_stock_kg", "lost_precursor_kg",
-                 "seized_precursor_kg", "money_seized_usd")
+                 "recruits", "sellers_replaced", "independents_replaced", "suspensions",
+                 "organizations_failed", "listings_moved", "lost_kg", "seized_stock_kg",
+                 "lost_precursor_kg", "seized_precursor_kg", "money_seized_usd")
 """Columns recorded as 0 when no phase set them this step (in the series' column order)."""
 
 
