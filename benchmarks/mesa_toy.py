@@ -499,7 +499,7 @@ class TradeModel(mesa.Model):
         self.leadership_hit: set[Actor] = set()
         # partner, kind, as_src, origin, link
         self.orphans: list[tuple[Actor, str, bool, Actor, Link]] = []
-        self.open_places: list[Actor] = []  # vacant places of independent sellers
+        self.open_places: list[Actor] = []  # vacant places of independents
         self.efforts = Efforts()
         self.aml = 0.0
         self.potency_base = 1.0
@@ -1138,7 +1138,8 @@ class TradeModel(mesa.Model):
             x.alive = False
             if x.org is not None or (arrest and (
                     ad.seller_replacement if x.kind in SELLERS
-                    else ad.independent_replacement and x.kind in KINDS_ENFORCED)):
+                    else ad.independent_replacement
+                    and ad.independent_replacement_rate.get(x.kind, 0.0) > 0)):
                 x.vacant = True  # a place to be taken again (adaptation)
                 x.vacant_since = self.t
                 if x.org is None:
@@ -1271,18 +1272,18 @@ class TradeModel(mesa.Model):
     def newcomers(self) -> list[Actor]:
         """An independent's place, vacant for the delay, is taken by a newcomer with
         probability ``1 - exp(-rate * dt)``: an arrested independent dealer's or a
-        taken-down marketplace's at ``seller_replacement_rate``, any other's at
+        taken-down marketplace's at ``seller_replacement_rate``, any other's at its kind's
         ``independent_replacement_rate``."""
         ad, t = self.p.adaptation, self.t
-        p_seller = -math.expm1(-ad.seller_replacement_rate * self.dt)
-        p_other = -math.expm1(-ad.independent_replacement_rate * self.dt)
         sellers, others, waiting = [], [], []
         for x in self.open_places:
             if not x.vacant:
                 continue
             seller = x.kind in SELLERS
+            rate = (ad.seller_replacement_rate if seller
+                    else ad.independent_replacement_rate[x.kind])
             if t - x.vacant_since >= ad.replacement_delay_years - 1e-12 and (
-                    self.random.random() < (p_seller if seller else p_other)):
+                    self.random.random() < -math.expm1(-rate * self.dt)):
                 (sellers if seller else others).append(x)
             else:
                 waiting.append(x)

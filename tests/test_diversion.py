@@ -123,30 +123,40 @@ def test_take_back_and_oversight_leave_a_network_without_diversion_alone():
 
 
 def test_diversion_s_status_quo_is_the_spin_up_s_end():
-    """The spin-up's routine arrests take out prescribers: diversion's reference is the
-    alive weight at its end, so diversion is 1 in every market at time 0. Toy seed 3,
-    prescribers not replaced (`independent_replacement` off, so the arrests' toll is whole):
-    the spin-up takes a third of market 2's weight (6 to 4), by hand; with replacement, one
-    of the two places is taken again by the spin-up's end (6 to 5), and diversion is 1 too."""
+    """The spin-up's routine arrests take out prescribers: diversion's status quo is read at
+    its end, so diversion over all markets is 1 at time 0. Toy seed 3, by hand: with
+    replacement (the default) one of market 2's six places (weight 1 each) is vacant at
+    time 0, awaiting a newcomer; 9 of the 10 places' weight is alive, so each market's
+    status quo is its places' weight times 0.9 (markets 0, 1, 2: 1.8, 1.8, 5.4) and its
+    diversion 2 / 1.8, 2 / 1.8 and 5 / 5.4 (the aggregate 9 / 9). Without replacement
+    (`independent_replacement` off, the arrests' toll whole) the status quo is the alive
+    weight: the spin-up takes a third of market 2's (6 to 4), and diversion is 1 in every
+    market."""
     from fentanet.simulate.state import LKIND
 
     sc = prepare("toy", years=0.25)
-    replaced = Sim(sc, build_network(sc), 3)
-    assert replaced.s.diversion0[2] == 5.0 and (phase.diversion(replaced) == 1.0).all()
-    sc = sc.override({"params.adaptation.independent_replacement": False})
-    net = build_network(sc)
-    sim = Sim(sc, net, 3)
-    s, a = sim.s, sim.s.actors
-    ln = s.links
-    div = np.flatnonzero(ln.kind[: ln.n] == LKIND["diverts_to"])
-    start = np.bincount(s.market_of[ln.dst[div]], weights=ln.weight[div],
-                        minlength=s.n_markets)
-    kept = div[a.alive[ln.src[div]] & ln.alive[div]]
-    now = np.bincount(s.market_of[ln.dst[kept]], weights=ln.weight[kept],
-                      minlength=s.n_markets)
-    assert start[2] == 6.0 and now[2] == 4.0 and (now <= start).all()
-    assert (s.diversion0 == now).all()
-    assert (phase.diversion(sim) == 1.0).all()
+    for replaced in (True, False):
+        run = sc.override({"params.adaptation.independent_replacement": replaced})
+        sim = Sim(run, build_network(run), 3)
+        s, a = sim.s, sim.s.actors
+        ln = s.links
+        div = np.flatnonzero(ln.kind[: ln.n] == LKIND["diverts_to"])
+        market, weight = s.market_of[ln.dst[div]], ln.weight[div]
+        start = np.bincount(market, weights=weight, minlength=s.n_markets)
+        now = np.bincount(market, weights=weight * a.alive[ln.src[div]],
+                          minlength=s.n_markets)
+        places = np.bincount(market, weights=weight * (a.alive | a.vacant)[ln.src[div]],
+                             minlength=s.n_markets)
+        assert (start == [2.0, 2.0, 6.0]).all() and (now <= places).all()
+        d = phase.diversion(sim)
+        if replaced:
+            assert (now == [2.0, 2.0, 5.0]).all() and (places == start).all()
+            np.testing.assert_allclose(s.diversion0, [1.8, 1.8, 5.4], rtol=1e-15)
+            np.testing.assert_allclose(d, [2 / 1.8, 2 / 1.8, 5 / 5.4], rtol=1e-15)
+        else:
+            assert now[2] == 4.0 and (places == now).all() and (s.diversion0 == now).all()
+            assert (d == 1.0).all()
+        assert now.sum() == pytest.approx(s.diversion0.sum(), rel=1e-15)
 
 
 def test_take_back_with_every_prescriber_gone_in_the_spin_up_says_so():

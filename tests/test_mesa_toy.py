@@ -107,6 +107,20 @@ def test_an_untargeted_takedown_agrees():
             > 0).all()
 
 
+def test_independents_replaced_agree():
+    """With officials, prescribers and illicit suppliers detected often, their places are
+    taken by newcomers in both models at the same rates (independent_replacement): the
+    newcomers (about 11 a run, seeds 1-8), the arrests and the supply agree."""
+    sc = prepare("toy").override({"params.enforcement.detection_rate": {
+        "official": 2.0, "prescriber": 2.0, "supplier": 1.0}})
+    table = mesa_toy.validate(sc, seeds=range(1, 9), steps=52)
+    rows = ["independents_replaced (total)", "arrests (total)", "supply_kg (total)"]
+    assert (table.loc[rows, ("z", "")].abs() < Z).all(), table.loc[rows]
+    newcomers = table.loc["independents_replaced (total)", [("fentanet", "mean"),
+                                                             ("mesa", "mean")]]
+    assert (newcomers > 5).all(), newcomers
+
+
 def test_targeted_operations_are_refused():
     sc = prepare("toy", variant="top-traffickers")
     with pytest.raises(NotImplementedError, match="targeted"):

@@ -261,13 +261,14 @@ def test_an_arrested_independent_is_replaced_after_the_delay(sellers, others):
     does the same for an independent of another enforced kind (here a prescriber, with its
     `diverts_to` link, and an official); an independent that quits insolvent and an
     organization's member are not (members follow the organization's replacement)."""
-    from fentanet.simulate.phases import adaptation, enforcement
+    from fentanet.simulate.phases import adaptation, enforcement, population
     from fentanet.simulate.state import KIND, LKIND
 
     sc = load("toy").override({"params.adaptation.seller_replacement": sellers,
                                "params.adaptation.seller_replacement_rate": 1e6,
                                "params.adaptation.independent_replacement": others,
-                               "params.adaptation.independent_replacement_rate": 1e6,
+                               "params.adaptation.independent_replacement_rate": {
+                                   "prescriber": 1e6, "official": 1e6},
                                "params.adaptation.replacement": False})
     sim = Sim(sc, build_network(sc), 1)
     a, ln = sim.s.actors, sim.s.links
@@ -279,8 +280,13 @@ def test_an_arrested_independent_is_replaced_after_the_delay(sellers, others):
     places = np.concatenate([seller, other])
     uid = a.uid[places].copy()
     ln.known[(np.isin(ln.src, places) | np.isin(ln.dst, places))] = True
+    prescribed = sim.s.market_of[ln.dst[(ln.src[: ln.n] == other[0])
+                                        & (ln.kind[: ln.n] == LKIND["diverts_to"])]]
+    before = population.diversion(sim)[prescribed]
     enforcement.remove(sim, np.array([*places, member]), cause="arrest")
     enforcement.remove(sim, np.array([quitter]), cause="exit")
+    arrested = population.diversion(sim)[prescribed]
+    assert prescribed.size and (arrested < before).all()
     assert not a.alive[[*places, quitter, member]].any()
     assert (a.vacant[seller] == sellers).all() and (a.vacant[other] == others).all()
     delay = sc.params.adaptation.replacement_delay_years
@@ -298,14 +304,13 @@ def test_an_arrested_independent_is_replaced_after_the_delay(sellers, others):
     assert sim.now["sellers_replaced"] == (2 if sellers else 0)
     assert sim.now["independents_replaced"] == (2 if others else 0)
     for s in want:
-        assert a.uid[s] >= uid.max() and a.product[s] == 0 and not a.vacant[s]
+        assert a.uid[s] > uid.max() and a.product[s] == 0 and not a.vacant[s]
         mine = (ln.src == s) | (ln.dst == s)
         assert mine.any() and not ln.known[mine].any()
         assert a.label[s].endswith(f"-r{a.uid[s]}")
-    if others:  # the newcomer diverts into the prescriber's market again
-        li = np.flatnonzero((ln.src[: ln.n] == other[0])
-                            & (ln.kind[: ln.n] == LKIND["diverts_to"]))
-        assert li.size and ln.alive[li].all()
+    # the newcomer diverts into the prescriber's markets again
+    after = population.diversion(sim)[prescribed]
+    np.testing.assert_array_equal(after, before if others else arrested)
 
 
 def test_listings_never_migrate_onto_a_marketplace_that_has_them():

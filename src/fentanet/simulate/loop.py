@@ -210,7 +210,7 @@ class Sim:
                                                s.actors.precursor, s.actors.cash, len(KIND))
         self.start_levels = {"stock_kg": stock, "precursor_stock_kg": precursor}
         enforcement.know(self)  # of the status quo's links (recruits' and new routes' too)
-        s.diversion0 = population.status_quo_diversion(self)  # its alive prescribers'
+        s.diversion0 = population.status_quo_diversion(self)  # its prescribers' places
         interventions.warn_idle(self)  # take-back and oversight with no diversion to act on
         self.step = 0
         self.t = 0.0

@@ -30,6 +30,10 @@ ASSUMPTION = "assumption"
 
 KINDS_ENFORCED = ("supplier", "marketplace", "lab", "route", "trafficker", "dealer", "official",
                   "prescriber", "business", "launderer")
+SELLER_KINDS = ("dealer", "marketplace")
+"""Enforced kinds whose independents' places ``seller_replacement`` refills."""
+INDEPENDENT_KINDS = tuple(k for k in KINDS_ENFORCED if k not in SELLER_KINDS)
+"""The other enforced kinds, whose independents' places ``independent_replacement`` refills."""
 MODES = ("land", "air", "sea", "postal", "online")
 
 DEA_2016 = ("DEA, Counterfeit prescription pills containing fentanyls: a global threat "
@@ -298,17 +302,21 @@ class AdaptationParams(_Group):
         "marketplace's place is taken, after replacement_delay_years (about three months "
         "on average)", ge=0)
     independent_replacement: bool = P(
-        True, REPLACEMENT, "the place of an arrested independent actor of another enforced "
+        True, ASSUMPTION, "the place of an arrested independent actor of another enforced "
         "kind (an illicit supplier, official, fronting business or prescriber, or a lab, "
         "route, trafficker or launderer without an organization) is taken by a newcomer "
-        "after the delay, as a seller's is (the logic of replacement beyond retail: the "
-        "niche and its links outlast the actor); without it routine arrests wear the status "
-        "quo down (us-baseline over ten years: illicit suppliers -27%, prescribers -22%, "
-        "the price index +22%)")
-    independent_replacement_rate: float = P(
-        1.0, ASSUMPTION, "rate per year at which such a vacant place is taken, after "
-        "replacement_delay_years (about a year on average: slower than a street seller's, "
-        "as a newcomer needs a licence, a post, a business or a chemical trade)", ge=0)
+        "after the delay, as a seller's is (the logic of replacement, shown for retail "
+        "sellers, carried to the other niches: the niche and its links outlast the actor); "
+        "without it routine arrests wear the status quo down (us-baseline over ten years: "
+        "illicit suppliers -28%, prescribers and officials -22% to -26%, the price index "
+        "1.00 to 1.19-1.22)")
+    independent_replacement_rate: dict[str, float] = P(
+        {kind: 1.0 for kind in INDEPENDENT_KINDS}, ASSUMPTION, "rate per year by kind at "
+        "which such a vacant place is taken, after replacement_delay_years (about a year on "
+        "average: slower than a street seller's, as a newcomer needs a licence, a post, a "
+        "business or a chemical trade); 0 leaves the kind's places empty, as without "
+        "replacement")
+
     closure_ties: int = P(1, ASSUMPTION, "extra ties a recruit forms to friends of friends "
                           "(triadic closure)", ge=0)
     suspension: bool = P(True, MADTOR, "an organization that loses a large share of members "
@@ -380,6 +388,11 @@ class AdaptationParams(_Group):
                         "down or insolvent) to a surviving one")
     migration_rate: float = P(12.0, ASSUMPTION, "rate per year at which an orphaned listing "
                               "moves", ge=0)
+
+    @field_validator("independent_replacement_rate")
+    @classmethod
+    def _by_kind(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        return _by_key(cls, info, value, INDEPENDENT_KINDS, "kind")
 
     @model_validator(mode="after")
     def _thresholds(self) -> AdaptationParams:

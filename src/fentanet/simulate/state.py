@@ -154,7 +154,7 @@ class State:
     population0: np.ndarray  # people using at the start, per market
     next_uid: int
     retail_cap0: np.ndarray  # initial dealer capacity selling into each market (kg/year)
-    diversion0: np.ndarray  # alive prescribers' weight per market at the spin-up's end
+    diversion0: np.ndarray  # diversion's status quo per market (status_quo_diversion)
     org_initial: np.ndarray  # members per organization slot at the start
     price: np.ndarray = field(default=None)
     potency: np.ndarray = field(default=None)

@@ -536,7 +536,7 @@ def _newcomers(sim) -> np.ndarray:
     caller). A place vacant for at least the delay is taken with probability
     ``1 - exp(-rate * dt)``, keyed by the place's last uid: an independent seller's
     (arrested dealer or taken-down marketplace, :data:`enforcement.SELLER_KINDS`) at
-    ``seller_replacement_rate`` (stream ``adaptation.sellers``), any other's at
+    ``seller_replacement_rate`` (stream ``adaptation.sellers``), any other's at its kind's
     ``independent_replacement_rate`` (stream ``adaptation.independents``)."""
     a, ad = sim.s.actors, sim.p.adaptation
     ready = sim.__dict__.pop("_open", None)  # found with the vacancies this step
@@ -547,18 +547,17 @@ def _newcomers(sim) -> np.ndarray:
     if ready.size:
         seller = _SELLER[a.kind[ready]]
         sellers, others = ready[seller], ready[~seller]
-    keys = _keys(sim)
+    keys, taken = _keys(sim), _taking(sim)
     out = []
-    for on, places, stream, rate, column in (
-            (ad.seller_replacement, sellers, "adaptation.sellers", ad.seller_replacement_rate,
-             "sellers_replaced"),
+    for on, places, stream, column in (
+            (ad.seller_replacement, sellers, "adaptation.sellers", "sellers_replaced"),
             (ad.independent_replacement, others, "adaptation.independents",
-             ad.independent_replacement_rate, "independents_replaced")):
+             "independents_replaced")):
         if not on:
             continue
         chosen = _NO_SLOTS
         if places.size:
-            chosen = _taken(places, a.uid, keys[stream], sim.step, -np.expm1(-rate * sim.dt))
+            chosen = _taken(places, a.uid, keys[stream], sim.step, a.kind, taken)
         sim.now[column] = float(chosen.size)
         out.append(chosen)
     return np.concatenate(out) if len(out) > 1 else out[0] if out else _NO_SLOTS
@@ -568,15 +567,30 @@ _SELLER = np.zeros(len(KIND), dtype=bool)
 _SELLER[list(enforcement.SELLER_KINDS)] = True
 
 
+def _taking(sim) -> np.ndarray:
+    """The probability by kind code that a vacant independent's place is taken in a step,
+    ``1 - exp(-rate * dt)`` (sellers' ``seller_replacement_rate``, the others' kind's
+    ``independent_replacement_rate``), kept on the run."""
+    p = sim.__dict__.get("_taking")
+    if p is None:
+        ad = sim.p.adaptation
+        rate = np.zeros(len(KIND))
+        rate[_SELLER] = ad.seller_replacement_rate
+        for kind, r in ad.independent_replacement_rate.items():
+            rate[KIND[kind]] = r
+        p = sim._taking = -np.expm1(-rate * sim.dt)
+    return p
+
+
 @numba.njit(cache=True)
-def _taken(slots, uid, key, step, p):
+def _taken(slots, uid, key, step, kind, p):
     """The ``slots`` (in order) whose uniform keyed by their uid, under the prefix of the
-    stream's ``key`` at ``step``, is below ``p``."""
+    stream's ``key`` at ``step``, is below their kind's ``p``."""
     prefix = step_prefix(key, step)
     out = np.empty(slots.size, dtype=np.int64)
     k = 0
     for v in slots:
-        if keyed_uniform(np.uint64(uid[v]), prefix) < p:
+        if keyed_uniform(np.uint64(uid[v]), prefix) < p[kind[v]]:
             out[k] = v
             k += 1
     return out[:k]

@@ -4,7 +4,7 @@ The levels read here are the state at the step's end, after every phase: the ali
 per kind, the product and precursor held (``stock_kg``, ``precursor_stock_kg``) and
 ``cash_usd``, the usable cash of the alive actors (the payers: organizations and
 independent actors). Cash seized at arrests and the cash of failed organizations are out of
-it in the step they go; the cash an arrested independent seller leaves in its niche counts
+it in the step they go; the cash an arrested independent leaves in its niche counts
 again once a newcomer takes the place; hoarded (unlaundered, unusable) revenue is not in it.
 
 Material balance (checked every step): everything produced (initial stocks included)
