@@ -124,15 +124,18 @@ def test_sensitivity_on_the_surrogate_with_fixed_overrides(tmp_path, capsys):
 
 
 def test_sobol_indices_on_the_surrogate(tmp_path, capsys):
-    """--method sobol: N x (parameters + 2) points, the indices and their intervals, the
-    design with its blocks written to --out; the overdose rate explains most of the
-    variance of fatal overdoses, the relapse rate next to none of it within a year: its
-    total-order index was exactly 0 (no design point's deaths moved with it) until the
-    toy's status-quo inputs moved with re-routing for lost supply (thirteenth session,
-    docs/model.md 7.9: price index 0.996 -> 0.973, potency volatility 0.018 -> 0.010 in
-    its first year, seed 1); now one of the 16 points differs by one death of 101, an index
-    of 4e-5."""
+    """--method sobol: N x (parameters + 2) points, the indices and their intervals, the design
+    with its blocks written to --out (beside an lhs analysis's own design); the overdose
+    rate explains most of the variance of fatal overdoses, the relapse rate next to none of
+    it within a year: its total-order index was exactly 0 (no design point's deaths moved
+    with it) until the toy's status-quo inputs moved with re-routing for lost supply
+    (thirteenth session, docs/model.md 7.9: price index 0.996 -> 0.973, potency volatility
+    0.018 -> 0.010 in its first year, seed 1); now one of the 16 points differs by one death
+    of 101, an index of 4e-5."""
     out = tmp_path / "sob"
+    cli_json(capsys, "sensitivity", "toy", "-p", "params.population.p0=0.08:0.14",
+             "-p", "params.population.overdose_rate=0.2:0.3", "--model", "population",
+             "--method", "lhs", "--samples", "6", "--years", "1", "--out", str(out))
     res = cli_json(capsys, "sensitivity", "toy", "--model", "population", "--method", "sobol",
                    "--samples", "16", "-p", "params.population.overdose_rate=0.15:0.35",
                    "-p", "params.population.p_witnessed=0.4:0.8",
@@ -144,7 +147,11 @@ def test_sobol_indices_on_the_surrogate(tmp_path, capsys):
     assert rate["total_order"] > 0.5 and rate["first_low"] < rate["first_order"]
     assert 0.0 <= t["params.population.relapse_rate"]["total_order"] < 1e-3
     assert pd.read_csv(out / "sensitivity_sobol.csv").shape[0] == 3
-    design = pd.read_csv(out / "design.csv")
+    design = pd.read_csv(out / "design_sobol.csv")
+    # the Latin hypercube written to the same folder before keeps its own design
+    assert pd.read_csv(out / "design_lhs.csv").shape[0] == 6
+    assert pd.read_csv(out / "sensitivity_lhs.csv").shape[0] == 2
+    assert not (out / "design.csv").exists()
     assert design.block.value_counts().to_dict() == {
         "A": 16, "B": 16, "params.population.overdose_rate": 16,
         "params.population.p_witnessed": 16, "params.population.relapse_rate": 16}

@@ -347,8 +347,11 @@ def sensitivity(
 
 def sensitivity_files(method: str) -> tuple[str, ...]:
     """The files ``sensitivity --out`` writes: the method's table, then the design's points
-    with their outcomes (a Latin hypercube's or Sobol' design; a tornado has none)."""
-    return (f"sensitivity_{method}.csv", *(() if method == "tornado" else ("design.csv",)))
+    with their outcomes (a Latin hypercube's or Sobol' design; a tornado has none), each
+    named by the method, so that an ``lhs`` and a ``sobol`` analysis written to the same
+    folder each keep their own design (both once wrote ``design.csv``)."""
+    return (f"sensitivity_{method}.csv",
+            *(() if method == "tornado" else (f"design_{method}.csv",)))
 
 
 def _to_interval(*values: float) -> list[str]:
