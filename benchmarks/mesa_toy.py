@@ -1137,8 +1137,8 @@ class TradeModel(mesa.Model):
             x.product = x.precursor = 0.0
             x.alive = False
             if x.org is not None or (arrest and (
-                    ad.seller_replacement if x.kind in SELLERS
-                    else ad.independent_replacement
+                    ad.seller_replacement and ad.seller_replacement_rate > 0
+                    if x.kind in SELLERS else ad.independent_replacement
                     and ad.independent_replacement_rate.get(x.kind, 0.0) > 0)):
                 x.vacant = True  # a place to be taken again (adaptation)
                 x.vacant_since = self.t

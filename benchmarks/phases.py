@@ -22,7 +22,7 @@ import time
 import warnings
 
 ADAPTATION_PARTS = ("_suspension", "_succession_and_failure", "_replacement",
-                    "_seller_replacement", "_recruit", "_entry", "_exit", "_reroute",
+                    "_newcomers", "_recruit", "_entry", "_exit", "_reroute",
                     "_migration")
 
 

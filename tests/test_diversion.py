@@ -123,15 +123,15 @@ def test_take_back_and_oversight_leave_a_network_without_diversion_alone():
 
 
 def test_diversion_s_status_quo_is_the_spin_up_s_end():
-    """The spin-up's routine arrests take out prescribers: diversion's status quo is read at
-    its end, so diversion over all markets is 1 at time 0. Toy seed 3, by hand: with
-    replacement (the default) one of market 2's six places (weight 1 each) is vacant at
-    time 0, awaiting a newcomer; 9 of the 10 places' weight is alive, so each market's
-    status quo is its places' weight times 0.9 (markets 0, 1, 2: 1.8, 1.8, 5.4) and its
-    diversion 2 / 1.8, 2 / 1.8 and 5 / 5.4 (the aggregate 9 / 9). Without replacement
-    (`independent_replacement` off, the arrests' toll whole) the status quo is the alive
-    weight: the spin-up takes a third of market 2's (6 to 4), and diversion is 1 in every
-    market."""
+    """Diversion's status quo is read at the spin-up's end: each market's prescribers'
+    places, alive or vacant awaiting a newcomer. Toy seed 3, by hand: with replacement (the
+    default) one of market 2's six places (weight 1 each) is vacant at time 0, so the
+    status quo is every place's weight (2, 2, 6) and diversion the share filled (1, 1,
+    5 / 6), back to 1 when a newcomer takes the place. Without replacement
+    (`independent_replacement` off, the arrests' toll whole) no place stays vacant: the
+    status quo is the alive weight (the spin-up takes a third of market 2's, 6 to 4), and
+    diversion is 1 in every market at time 0."""
+    from fentanet.simulate.phases import adaptation
     from fentanet.simulate.state import LKIND
 
     sc = prepare("toy", years=0.25)
@@ -145,37 +145,68 @@ def test_diversion_s_status_quo_is_the_spin_up_s_end():
         start = np.bincount(market, weights=weight, minlength=s.n_markets)
         now = np.bincount(market, weights=weight * a.alive[ln.src[div]],
                           minlength=s.n_markets)
-        places = np.bincount(market, weights=weight * (a.alive | a.vacant)[ln.src[div]],
-                             minlength=s.n_markets)
-        assert (start == [2.0, 2.0, 6.0]).all() and (now <= places).all()
+        assert (start == [2.0, 2.0, 6.0]).all()
         d = phase.diversion(sim)
         if replaced:
-            assert (now == [2.0, 2.0, 5.0]).all() and (places == start).all()
-            np.testing.assert_allclose(s.diversion0, [1.8, 1.8, 5.4], rtol=1e-15)
-            np.testing.assert_allclose(d, [2 / 1.8, 2 / 1.8, 5 / 5.4], rtol=1e-15)
+            assert (now == [2.0, 2.0, 5.0]).all() and (s.diversion0 == start).all()
+            np.testing.assert_array_equal(d, [1.0, 1.0, 5 / 6])
+            vacant = ln.src[div][a.vacant[ln.src[div]]]
+            assert vacant.size == 1
+            sim.t = a.vacant_since[vacant[0]] + 1.0  # past the delay, taken at any rate
+            sim.p = sim.p.model_copy(update={"adaptation": sim.p.adaptation.model_copy(
+                update={"independent_replacement_rate": {"prescriber": 1e6}})})
+            sim.__dict__.pop("_taking", None)
+            adaptation._recruit(sim, adaptation._newcomers(sim))
+            assert (phase.diversion(sim) == 1.0).all()
         else:
-            assert now[2] == 4.0 and (places == now).all() and (s.diversion0 == now).all()
-            assert (d == 1.0).all()
-        assert now.sum() == pytest.approx(s.diversion0.sum(), rel=1e-15)
+            assert now[2] == 4.0 and (s.diversion0 == now).all() and (d == 1.0).all()
+
+
+def test_a_market_whose_prescribers_all_wait_for_newcomers_gets_its_diversion_back():
+    """A market whose every prescriber is arrested at the spin-up's end reads 0 at time 0
+    (its places are the status quo's, none filled) and 1 once newcomers take them: its
+    diversion is in the network, for take-back and oversight to act on."""
+    from fentanet.simulate.phases import adaptation, enforcement
+    from fentanet.simulate.state import KIND, LKIND
+
+    sc = prepare("toy", years=0.25).override(
+        {"params.adaptation.independent_replacement_rate": {"prescriber": 1e6}})
+    sim = Sim(sc, build_network(sc), 3)
+    s, a, ln = sim.s, sim.s.actors, sim.s.links
+    div = np.flatnonzero(ln.kind[: ln.n] == LKIND["diverts_to"])
+    mine = ln.src[div][s.market_of[ln.dst[div]] == 0]
+    assert mine.size == 2 and (a.kind[mine] == KIND["prescriber"]).all()
+    enforcement.remove(sim, mine, cause="arrest")
+    s.diversion0 = phase.status_quo_diversion(sim)  # as if read now
+    assert s.diversion0[0] == 2.0
+    assert phase.diversion(sim)[0] == 0.0
+    sim.t += 1.0
+    adaptation._recruit(sim, adaptation._newcomers(sim))
+    assert a.alive[mine].all() and phase.diversion(sim)[0] == 1.0
 
 
 def test_take_back_with_every_prescriber_gone_in_the_spin_up_says_so():
-    """Prescribers detected at a rate of 200 a year are all arrested in the spin-up: no
-    diversion is left at the status quo for take-back to cut, and the run says so (it once
-    checked the network before the spin-up, and kept quiet)."""
+    """Prescribers detected at a rate of 200 a year are all arrested in the spin-up. Not
+    replaced (`independent_replacement` off), no diversion is left at the status quo for
+    take-back to cut, and the run says so (it once checked the network before the spin-up,
+    and kept quiet). Replaced (the default), their places are the status quo's, newcomers
+    keep taking them, and take-back has their diversion to cut: no warning."""
     sc = prepare("toy", years=0.25, interventions=[{"kind": "take_back", "intensity": 1.0}])
     sc = sc.override({"params": {"enforcement": {"detection_rate": {"prescriber": 200.0}}}})
+    gone = sc.override({"params.adaptation.independent_replacement": False})
     with run_notes() as notes:
-        sim = Sim(sc, build_network(sc), 1)
+        sim = Sim(gone, build_network(gone), 1)
     assert (sim.s.diversion0 == 0).all()
     assert [n for n in notes if "take_back:" in n] == [
-        "take_back: no prescriber diverts to a market at the status quo (no alive "
-        "prescriber's diverts_to link with a weight at the spin-up's end): no effect in this "
-        "run but its cost"]
-    with run_notes() as notes:
-        Sim(prepare("toy", years=0.25, interventions=[
-            {"kind": "take_back", "intensity": 1.0}]), build_network(sc), 1)
-    assert not [n for n in notes if "take_back:" in n]
+        "take_back: no prescriber diverts to a market at the status quo (no diverts_to link "
+        "with a weight from a prescriber alive, or awaiting a newcomer, at the spin-up's "
+        "end): no effect in this run but its cost"]
+    for run in (sc, prepare("toy", years=0.25, interventions=[
+            {"kind": "take_back", "intensity": 1.0}])):
+        with run_notes() as notes:
+            sim = Sim(run, build_network(run), 1)
+        assert not [n for n in notes if "take_back:" in n]
+        assert (sim.s.diversion0 == [2.0, 2.0, 6.0]).all()  # every place (weight 1 each)
 
 
 def test_kept_markets_and_weights_give_the_diversion_of_the_links_read_afresh():

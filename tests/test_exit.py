@@ -205,32 +205,36 @@ def test_a_one_time_takedown_no_longer_raises_supply_three_years_on():
     binding, a routine suspension in the baseline can be a shortage no other lab covers,
     whose entrants the disruption only brings sooner: where the baseline itself is short in
     year 3 (its mean price index above 1.1, the mirror of ``exit_threshold`` 0.9, with exit
-    on and off), the price never falls low enough for exit, which rightly keeps them. The
-    claim, that exit removes most of the ratchet, is about the other seeds: there the
-    disruption leaves more labs than the demand needs, the price falls and they leave.
+    on or off), the price never falls low enough for exit, which rightly keeps them, or
+    exit acted in the baseline itself and took it short. The claim, that exit removes a
+    large part of the ratchet, is about the other seeds: there the disruption leaves more
+    labs than the demand needs, the price falls and they leave.
 
     Measured (seventeenth session, with arrested independents of every kind replaced,
     ``independent_replacement``, so that routine arrests no longer wear the illicit
-    suppliers down and raise the baseline's price over the years): without exit +3.7% over
-    the 24 seeds, with it +0.9%. Where the baseline is not short (21 seeds) +5.5% and +2.3%
-    (0.42 left, 3.2 points removed; the ratchet's 95% interval 1.4% to 9.6%); where it is
-    (seeds 10, 15, 16) -9.3% and -9.1%: exit does not act there. The split holds at 1.2
-    (0.42 left, 2 short seeds); at 1.05 eight seeds are short and exit removes most of
-    their +4.7% too (to +0.5%), so 1.05 is too low to mark a shortage. Seed by seed, where
-    exit acts it leaves more supply than without it in three seeds, up to 3.3 points (seed
-    11: exits in the baseline itself make it short, mean price 1.13 against 0.91 without
-    exit, so the takedown's run is measured against a thinner baseline; seeds 5 and 20 by
-    1.5 and 1.0 points); where the baseline is short, by at most 0.5 point (seed 10).
+    suppliers down and raise the baseline's price over the years, and diversion's status
+    quo the prescribers' places): without exit +3.7% over the 24 seeds, with it +1.6%.
+    Where the baseline is not short (18 seeds) +5.5% and +2.6% (0.48 left, 2.9 points
+    removed, paired interval 0.9 to 4.8 points; the ratchet's 95% interval 1.4% to 9.5%);
+    where it is (seeds 1, 10, 11, 15, 16, 17) -1.8% and -1.3%: exit changes the mean by half
+    a point, but seed by seed the runs with exit take other paths, up to 17 points apart
+    (seed 17: exits in its baseline take it short, mean price 1.18 with exit against 0.81
+    without, so the takedown's run with exit is measured against a thinner baseline, +11%
+    against -6%; seed 11 the same by 3.3 points, which marked the split "short with exit
+    on and off" as too narrow). The split holds at 1.2 (0.58 left, 2 short seeds); at 1.05
+    ten seeds are short and exit removes much of their +3.2% too (to +1.9%). Where exit acts
+    it leaves more supply than without it in one seed by more than a point (seed 5, 1.5).
 
     The sixteenth session, before that replacement, measured +6.7% and +3.2% over the 24
     seeds, +6.6% and +1.8% where the baseline was not short (18 seeds), and +7.0% and +7.3%
     where it was (seeds 5, 10, 13, 15, 16, 20): the illicit suppliers' slow loss made
     production bind more often, and the ratchet larger. Its bounds (ratchet above 5%,
-    exit's removal above 3 points, the short seeds keeping 80%, no seed where exit acts
-    with more supply by over 0.2 point) were those numbers'; they are now the ratchet's
-    interval above 0, the removal above 2 points, exit changing the short seeds' change by
-    under a point (a ratio of two negative changes says nothing), and no seed with more
-    supply by over 4 points.
+    exit's removal above 3 points, at most half left, the short seeds keeping 80%, no seed
+    where exit acts with more supply by over 0.2 point) were those numbers'; they are now
+    the ratchet's interval above 0, the removal's paired interval above 0 and its mean above
+    2 points, at most 0.6 left, exit changing the short seeds' mean change by under a point
+    (a ratio of two negative changes says nothing), and no seed where it acts with more
+    supply by over 2 points.
 
     Before, the test took seeds 1-6 and the share left of all of them (0.034 of 0.099 in
     the thirteenth session; model.md section 9 has the history). With the status quo
@@ -240,14 +244,13 @@ def test_a_one_time_takedown_no_longer_raises_supply_three_years_on():
     shortage, not exit."""
     res = year3("binding", list(range(1, 25)), {})  # benchmarks/ratchet.py
     off, on = res[False]["change"], res[True]["change"]
-    short = (res[False]["base_price"] > 1.1) & (res[True]["base_price"] > 1.1)
+    short = (res[False]["base_price"] > 1.1) | (res[True]["base_price"] > 1.1)
     ok = ~short
     assert interval(off[ok])[0] > 0  # the ratchet, without exit (5.5%, from 1.4%)
-    lo, _ = interval(off - on)
-    assert lo > 0  # exit removes part of it, paired (2.8 points, from 0.7)
-    assert 2 <= short.sum() <= 12  # the split is not empty either way (3 short)
-    assert on[ok].mean() < 0.5 * off[ok].mean()  # most of it where exit can act (0.42 left)
-    assert off[ok].mean() - on[ok].mean() > 0.02  # 0.032
-    assert abs(on[short].mean() - off[short].mean()) < 0.01  # exit idle there (0.0014)
-    assert (on[ok] <= off[ok] + 0.04).all()  # where it acts, never much more (0.033)
-    assert (abs(on[short] - off[short]) < 0.03).all()  # elsewhere another path (0.005)
+    lo, _ = interval(off[ok] - on[ok])
+    assert lo > 0  # exit removes part of it, paired (2.9 points, from 0.9)
+    assert 2 <= short.sum() <= 12  # the split is not empty either way (6 short)
+    assert on[ok].mean() < 0.6 * off[ok].mean()  # about half where exit can act (0.48)
+    assert off[ok].mean() - on[ok].mean() > 0.02  # 0.029
+    assert abs(on[short].mean() - off[short].mean()) < 0.01  # on the mean, idle (0.005)
+    assert (on[ok] <= off[ok] + 0.02).all()  # where it acts, never much more (0.015)

@@ -110,15 +110,21 @@ def test_an_untargeted_takedown_agrees():
 def test_independents_replaced_agree():
     """With officials, prescribers and illicit suppliers detected often, their places are
     taken by newcomers in both models at the same rates (independent_replacement): the
-    newcomers (about 11 a run, seeds 1-8), the arrests and the supply agree."""
+    newcomers (about 11 a run at the default rates, seeds 1-8; about 5 with the
+    prescribers' rate at 0, which leaves their places closed), the arrests and the supply
+    agree."""
     sc = prepare("toy").override({"params.enforcement.detection_rate": {
         "official": 2.0, "prescriber": 2.0, "supplier": 1.0}})
-    table = mesa_toy.validate(sc, seeds=range(1, 9), steps=52)
     rows = ["independents_replaced (total)", "arrests (total)", "supply_kg (total)"]
-    assert (table.loc[rows, ("z", "")].abs() < Z).all(), table.loc[rows]
-    newcomers = table.loc["independents_replaced (total)", [("fentanet", "mean"),
-                                                             ("mesa", "mean")]]
-    assert (newcomers > 5).all(), newcomers
+    means = []
+    for rates in ({}, {"prescriber": 0.0}):
+        run = sc.override({"params.adaptation.independent_replacement_rate": rates})
+        table = mesa_toy.validate(run, seeds=range(1, 9), steps=52)
+        assert (table.loc[rows, ("z", "")].abs() < Z).all(), table.loc[rows]
+        means.append(table.loc["independents_replaced (total)",
+                               [("fentanet", "mean"), ("mesa", "mean")]].to_numpy())
+    assert (means[0] > 5).all() and (means[1] > 1).all(), means
+    assert (means[1] < 0.7 * means[0]).all(), means  # the prescribers' places stay closed
 
 
 def test_targeted_operations_are_refused():

@@ -627,8 +627,10 @@ def _remove_oracle(sim, slots, cause):
     if cause == "arrest":
         sellers = np.isin(kinds, [KIND["dealer"], KIND["marketplace"]])
         others = np.isin(kinds, [KIND[k] for k in KINDS_ENFORCED]) & ~sellers
-        opens = (member | (sellers & ad.seller_replacement)
-                 | (others & ad.independent_replacement))
+        name = {v: k for k, v in KIND.items()}
+        rate = np.array([ad.independent_replacement_rate.get(name[k], 0.0) for k in kinds])
+        opens = (member | (sellers & ad.seller_replacement & (ad.seller_replacement_rate > 0))
+                 | (others & ad.independent_replacement & (rate > 0)))
     a.vacant[slots[opens]] = True
     a.vacant_since[slots[opens]] = sim.t
     if cause == "arrest":
@@ -687,8 +689,12 @@ def test_remove_in_one_compiled_pass_equals_the_numpy_steps(toy_sim, seed):
     sims = []
     for fn in (enforcement.remove, _remove_oracle):
         sim = copy.deepcopy(base)
-        ad = sim.p.adaptation.model_copy(update={"seller_replacement": bool(seed % 2),
-                                                 "independent_replacement": seed != 1})
+        ad = sim.p.adaptation
+        ad = ad.model_copy(update={  # rates of 0 close their kinds' places
+            "seller_replacement": bool(seed % 2), "independent_replacement": seed != 1,
+            "seller_replacement_rate": 0.0 if seed == 3 else ad.seller_replacement_rate,
+            "independent_replacement_rate": {**ad.independent_replacement_rate,
+                                             "official": 0.0 if seed == 0 else 1.0}})
         sim.p = sim.p.model_copy(update={"adaptation": ad})
         sim.opens = enforcement.opened_kinds(ad)
         sim.now = collections.defaultdict(float)

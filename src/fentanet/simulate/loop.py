@@ -161,8 +161,8 @@ class Sim:
         (procurement to distribution, money), enforcement at the baseline's efforts
         (:data:`SPINUP_PHASES`; no intervention is in force before time 0) and the
         adaptation that answers it (:func:`fentanet.simulate.phases.adaptation.warmup`:
-        suspension, succession and failure, replacement of members and sellers, re-routing,
-        migration): all but insolvency, entry and exit. The retail
+        suspension, succession and failure, replacement of members and independents,
+        re-routing, migration): all but insolvency, entry and exit. The retail
         offer at the spin-up's last step (:data:`STATUS_QUO_STEPS`) is each market's
         reference supply S0 of the price index, and the share of demand met there the
         status quo of its availability, which is clipped to [0, 1]: both measured on a

@@ -535,7 +535,7 @@ def _newcomers(sim) -> np.ndarray:
     others'), each by a newcomer who joins as a recruit does (:func:`_recruit`, by the
     caller). A place vacant for at least the delay is taken with probability
     ``1 - exp(-rate * dt)``, keyed by the place's last uid: an independent seller's
-    (arrested dealer or taken-down marketplace, :data:`enforcement.SELLER_KINDS`) at
+    (arrested dealer or taken-down marketplace, :data:`enforcement.SELLER_CODES`) at
     ``seller_replacement_rate`` (stream ``adaptation.sellers``), any other's at its kind's
     ``independent_replacement_rate`` (stream ``adaptation.independents``)."""
     a, ad = sim.s.actors, sim.p.adaptation
@@ -564,7 +564,7 @@ def _newcomers(sim) -> np.ndarray:
 
 
 _SELLER = np.zeros(len(KIND), dtype=bool)
-_SELLER[list(enforcement.SELLER_KINDS)] = True
+_SELLER[list(enforcement.SELLER_CODES)] = True
 
 
 def _taking(sim) -> np.ndarray:

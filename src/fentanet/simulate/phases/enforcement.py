@@ -21,8 +21,7 @@ import numpy as np
 
 from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
 from fentanet.simulate.binomial import keyed_uniform
-from fentanet.simulate.params import KINDS_ENFORCED
-from fentanet.simulate.params import SELLER_KINDS as SELLER_NAMES
+from fentanet.simulate.params import KINDS_ENFORCED, SELLER_KINDS
 from fentanet.simulate.phases.shipping import _count, power_table
 from fentanet.simulate.state import KIND, LKIND, ROLE, room
 
@@ -50,11 +49,11 @@ def init(sim) -> None:
 
 def opened_kinds(ad) -> np.ndarray:
     """Per kind code, whether an arrest leaves an independent's place vacant for a newcomer
-    (a member's always is): the sellers' (:data:`SELLER_KINDS`) with
-    ``seller_replacement``, the other enforced kinds' with ``independent_replacement`` and
-    a rate above 0."""
+    (a member's always is): the sellers' (:data:`SELLER_CODES`) with ``seller_replacement``
+    and a rate above 0, the other enforced kinds' with ``independent_replacement`` and
+    their kind's rate above 0 (a place no newcomer would take is not left vacant)."""
     opens = np.zeros(len(KIND), dtype=bool)
-    opens[list(SELLER_KINDS)] = ad.seller_replacement
+    opens[list(SELLER_CODES)] = ad.seller_replacement and ad.seller_replacement_rate > 0
     for kind, rate in ad.independent_replacement_rate.items():
         opens[KIND[kind]] = ad.independent_replacement and rate > 0
     return opens
@@ -496,7 +495,7 @@ def _take_out(slots, arrest, alive, product, precursor, org, role, kind, vacant,
     return (kept, prod, prec, counts, lead, seized, np.unique(dealers[:n_dlr]), mk[:n_mk])
 
 
-SELLER_KINDS = tuple(KIND[k] for k in SELLER_NAMES)
+SELLER_CODES = tuple(KIND[k] for k in SELLER_KINDS)
 """Kind codes whose independents' places ``seller_replacement`` refills; the other enforced
 kinds' are ``independent_replacement``'s."""
 _NO_KINDS = np.zeros(len(KIND), dtype=bool)

@@ -52,15 +52,17 @@ def init(sim) -> None:
 
 def warn_idle(sim) -> None:
     """Warn when take-back or prescriber oversight is asked for and no prescriber diverts
-    to a market at the status quo (no alive prescriber's ``diverts_to`` link with a weight
-    at the spin-up's end, ``diversion0``: none in the network, or all taken out by the
-    spin-up's routine arrests): they cannot act, but their cost is charged."""
+    to a market at the status quo (no ``diverts_to`` link with a weight from a prescriber
+    alive, or in a vacant place a newcomer will take, at the spin-up's end, ``diversion0``:
+    none in the network, or all taken out by the spin-up's routine arrests for good): they
+    cannot act, but their cost is charged."""
     idle = [k for k in dict.fromkeys(iv.kind for iv in sim.interventions)
             if k in ("take_back", "prescriber_oversight")]
     if idle and not (sim.s.diversion0 > 0).any():
         warn_run(f"{' and '.join(idle)}: no prescriber diverts to a market at the status "
-                 "quo (no alive prescriber's diverts_to link with a weight at the spin-up's "
-                 "end): no effect in this run but its cost", stacklevel=5)
+                 "quo (no diverts_to link with a weight from a prescriber alive, or awaiting "
+                 "a newcomer, at the spin-up's end): no effect in this run but its cost",
+                 stacklevel=5)
 
 
 def _active(sim, j: int, iv) -> bool:
