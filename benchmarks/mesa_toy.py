@@ -412,7 +412,8 @@ class Market(mesa.Agent):
 
     def diversion(self) -> float:
         """Prescription diversion reaching this market relative to its status quo, the
-        alive prescribers' weight at the spin-up's end (1 where none reached it then)."""
+        weight of its prescribers' places at the spin-up's end, alive or vacant (1 where
+        none reached it then)."""
         if self.diversion0 <= 0:
             return 1.0
         m = self.model
@@ -710,8 +711,9 @@ class TradeModel(mesa.Model):
             m.supply_prev = 0.0
         self.releases = {k: v for k, v in self.releases.items() if k >= 0}
         self.know()
-        for m, lns in self.diverting.items():  # diversion's status quo, as the engine's
-            m.diversion0 = sum(ln.weight for ln in lns if ln.src.alive)
+        for m, lns in self.diverting.items():  # diversion's status quo, as the engine's:
+            # its prescribers' places, alive or vacant awaiting a newcomer
+            m.diversion0 = sum(ln.weight for ln in lns if ln.src.alive or ln.src.vacant)
         self.step_no, self.t = 0, 0.0
         self.now = defaultdict(float)
         self.insolvent = []

@@ -258,15 +258,23 @@ def test_the_status_quo_is_the_spin_up_s_last_step():
 
 def test_diversion_s_status_quo_is_the_spin_up_s_end():
     """As the engine's (tests/test_diversion.py): toy seed 9's spin-up arrests prescribers,
-    and the peer's diversion reference is their alive weight at its end, so diversion is 1
-    in every market at time 0 (it read the weight before the spin-up: 0.5 and 0.833)."""
+    and the peer's diversion reference is their places' weight at its end, alive or vacant
+    awaiting a newcomer, so diversion is the share of a market's places filled (it read the
+    weight before the spin-up, then the alive weight at its end). Without replacement
+    (`independent_replacement` off) no place stays vacant: the alive weight, and diversion
+    is 1 in every market at time 0."""
     sc = prepare("toy")
-    m = mesa_toy.TradeModel(sc, build_network(sc), seed=9)
-    gone = [ln for lns in m.diverting.values() for ln in lns if not ln.src.alive]
-    assert gone
-    assert [mk.diversion() for mk in m.markets] == [1.0] * len(m.markets)
-    for mk, lns in m.diverting.items():
-        assert mk.diversion0 == sum(ln.weight for ln in lns if ln.src.alive)
+    for replaced in (True, False):
+        run = sc.override({"params.adaptation.independent_replacement": replaced})
+        m = mesa_toy.TradeModel(run, build_network(run), seed=9)
+        gone = [ln for lns in m.diverting.values() for ln in lns if not ln.src.alive]
+        assert gone and all(ln.src.vacant == replaced for ln in gone)
+        for mk, lns in m.diverting.items():
+            assert mk.diversion0 == sum(ln.weight for ln in lns
+                                        if ln.src.alive or ln.src.vacant)
+            filled = sum(ln.weight for ln in lns if ln.src.alive) / mk.diversion0
+            assert mk.diversion() == filled and (replaced or filled == 1.0)
+        assert replaced == any(mk.diversion() < 1.0 for mk in m.markets)
 
 
 def test_the_spin_up_applies_no_insolvency():

@@ -66,9 +66,11 @@ def status_quo_diversion(sim) -> np.ndarray:
     (``independent_replacement``; a member's, its organization's recruit). So diversion is
     the share of a market's places filled: 1 when every place is, and below 1 while one
     waits for its newcomer, whatever the spin-up's routine arrests left empty at time 0
-    (us-baseline: 0.977 over all markets then, 0.968 in the third year). Where no
-    prescriber's place can be taken again, no place stays vacant: the alive weight at the
-    spin-up's end, and diversion is 1 in every market at time 0."""
+    (us-baseline: 0.977 over all markets then, 0.968 in the third year). Without
+    replacement of independent prescribers no independent's place stays vacant: the alive
+    weight at the spin-up's end, and diversion is 1 in every market at time 0 (a member's
+    place is vacant until its organization refills it, or for good without ``replacement``:
+    its share of diversion lost)."""
     s = sim.s
     a = s.actors
     st = sim.topo.stages["diverts_to"]
