@@ -316,7 +316,6 @@ class AdaptationParams(_Group):
         "average: slower than a street seller's, as a newcomer needs a licence, a post, a "
         "business or a chemical trade); 0 leaves the kind's places empty, as without "
         "replacement")
-
     closure_ties: int = P(1, ASSUMPTION, "extra ties a recruit forms to friends of friends "
                           "(triadic closure)", ge=0)
     suspension: bool = P(True, MADTOR, "an organization that loses a large share of members "
