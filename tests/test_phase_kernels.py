@@ -570,6 +570,11 @@ def test_each_kind_s_place_is_taken_at_its_own_rate():
     opens = enforcement.opened_kinds(sim.p.adaptation)
     assert opens[KIND["prescriber"]] and opens[KIND["dealer"]]
     assert not opens[KIND["official"]] and not opens[KIND["organization"]]
+    off = sim.p.adaptation.model_copy(update={"seller_replacement": False})
+    rates = enforcement.replacement_rates(off)  # a rule turned off: its kinds at 0
+    assert rates[KIND["dealer"]] == rates[KIND["marketplace"]] == 0.0
+    assert rates[KIND["prescriber"]] == 0.25 and not enforcement.opened_kinds(off)[
+        KIND["dealer"]]
 
 
 def _orphan_oracle(li, src, dst, kind, alive, marketplaces):

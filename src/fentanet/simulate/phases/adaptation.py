@@ -569,16 +569,11 @@ _SELLER[list(enforcement.SELLER_CODES)] = True
 
 def _taking(sim) -> np.ndarray:
     """The probability by kind code that a vacant independent's place is taken in a step,
-    ``1 - exp(-rate * dt)`` (sellers' ``seller_replacement_rate``, the others' kind's
-    ``independent_replacement_rate``), kept on the run."""
+    ``1 - exp(-rate * dt)`` at its :func:`enforcement.replacement_rates`, kept on the run."""
     p = sim.__dict__.get("_taking")
     if p is None:
-        ad = sim.p.adaptation
-        rate = np.zeros(len(KIND))
-        rate[_SELLER] = ad.seller_replacement_rate
-        for kind, r in ad.independent_replacement_rate.items():
-            rate[KIND[kind]] = r
-        p = sim._taking = -np.expm1(-rate * sim.dt)
+        rates = enforcement.replacement_rates(sim.p.adaptation)
+        p = sim._taking = -np.expm1(-rates * sim.dt)
     return p
 
 

@@ -47,16 +47,25 @@ def init(sim) -> None:
     sim.opens = opened_kinds(sim.p.adaptation)
 
 
+def replacement_rates(ad) -> np.ndarray:
+    """Per kind code, the rate per year at which a newcomer takes an arrested independent's
+    vacant place: the sellers' (:data:`SELLER_CODES`) ``seller_replacement_rate`` with
+    ``seller_replacement``, the other enforced kinds' ``independent_replacement_rate`` with
+    ``independent_replacement``; 0 for the rest."""
+    rates = np.zeros(len(KIND))
+    if ad.seller_replacement:
+        rates[list(SELLER_CODES)] = ad.seller_replacement_rate
+    if ad.independent_replacement:
+        for kind, rate in ad.independent_replacement_rate.items():
+            rates[KIND[kind]] = rate
+    return rates
+
+
 def opened_kinds(ad) -> np.ndarray:
     """Per kind code, whether an arrest leaves an independent's place vacant for a newcomer
-    (a member's always is): the sellers' (:data:`SELLER_CODES`) with ``seller_replacement``
-    and a rate above 0, the other enforced kinds' with ``independent_replacement`` and
-    their kind's rate above 0 (a place no newcomer would take is not left vacant)."""
-    opens = np.zeros(len(KIND), dtype=bool)
-    opens[list(SELLER_CODES)] = ad.seller_replacement and ad.seller_replacement_rate > 0
-    for kind, rate in ad.independent_replacement_rate.items():
-        opens[KIND[kind]] = ad.independent_replacement and rate > 0
-    return opens
+    (a member's always is): where its :func:`replacement_rates` is above 0 (a place no
+    newcomer would take is not left vacant)."""
+    return replacement_rates(ad) > 0
 
 
 def know(sim) -> None:
