@@ -11,6 +11,7 @@ import pytest
 
 from fentanet import Network, centrality, generate, write
 from fentanet.analysis import summary
+from fentanet.analysis.centrality import flow_pairs
 from fentanet.analysis.summary import analyze
 from fentanet.analysis.temporal import phase_measures, rank_dynamics
 from fentanet.cli import main
@@ -49,14 +50,15 @@ def test_flow_betweenness_is_in_the_report_of_a_flow_network(supply, supply_repo
 
 
 def test_flow_betweenness_is_sampled_above_the_limit(monkeypatch, supply):
-    monkeypatch.setattr(summary, "FLOW_EXACT_UP_TO", 50)
-    monkeypatch.setattr(summary, "FLOW_SAMPLE_SOURCES", 16)
+    pairs = flow_pairs(supply)
+    monkeypatch.setattr(summary, "FLOW_EXACT_PAIRS", pairs - 1)
+    monkeypatch.setattr(summary, "FLOW_SAMPLE_PAIRS", 50)
     rep = analyze(supply, k=2, steps=2, time_limit=2, strategies=("degree",))
-    sampled = centrality(supply, "flow_betweenness", sample=16, seed=0)
+    sampled = centrality(supply, "flow_betweenness", sample=50, seed=0)
     assert np.allclose(rep.centrality["flow_betweenness"].to_numpy(), sampled.to_numpy())
-    assert rep.settings["flow_betweenness_sample"] == 16
-    assert "flow betweenness sampled from 16 sources (120 actors; exact up to 50)" in \
-        rep.notes
+    assert rep.settings["flow_betweenness_sample"] == 50
+    assert (f"flow betweenness estimated from 50 of the {pairs:,} connected pairs, drawn at "
+            f"random (exact up to {pairs - 1:,})") in rep.notes
 
 
 def test_untyped_network_has_no_flow_betweenness_and_keeps_every_actor():
