@@ -141,3 +141,23 @@ def test_analyze_a_five_actor_network_with_the_defaults(capsys, tmp_path):
     top = stdout[stdout.index("Top actors"):stdout.index("Key players")]
     numbered = [ln for ln in top.splitlines() if ln.strip()[:1].isdigit()]
     assert [ln.split()[0] for ln in numbered] == ["1", "2", "3", "4", "5"]
+
+
+def test_analyze_and_info_with_a_link_without_a_phase(capsys, tmp_path):
+    # an integer phase column with an empty cell: analyze crashed with a traceback (exit 1)
+    f = tmp_path / "ph.csv"
+    f.write_text("source,target,phase\na,b,1\nb,c,2\nc,d,\nd,a,2\n")
+    code, stdout, err = run(capsys, "analyze", f, "--json")
+    assert code == 0 and "Traceback" not in err, err
+    data = json.loads(stdout)
+    assert data["network"]["links"] == 4 and data["network"]["phases"] == [1, 2]
+    assert [(r["phase"], r["actors"], r["links"]) for r in data["phases"]] == [
+        (1, 2, 1), (2, 4, 2)]
+    assert "1 link without a phase: counted in the whole network, in no phase" in \
+        data["notes"]
+    code, stdout, err = run(capsys, "info", f, "--json")
+    assert code == 0, err
+    info = json.loads(stdout)
+    assert (info["phases"], info["links_without_phase"], info["links"]) == ([1, 2], 1, 4)
+    code, stdout, err = run(capsys, "info", f)
+    assert code == 0 and "2: [1, 2] (1 link in none)" in stdout

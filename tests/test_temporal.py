@@ -8,8 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import fentanet
 from fentanet import InputError, Network
 from fentanet.analysis import centrality, phase_measures, rank_dynamics
+from fentanet.analysis.summary import analyze
+from fentanet.analysis.temporal import links_without_phase
 
 
 def tau_b(x, y) -> float:
@@ -118,3 +121,28 @@ def test_bad_requests():
         rank_dynamics(net, absent="skip")
     with pytest.raises(InputError, match="was not computed"):
         phase_measures(net, ["degree"]).wide("betweenness")
+
+
+@pytest.mark.parametrize("phases", [["1", "2", "", "2"], ["early", "late", "", "late"]],
+                         ids=["integer", "text"])
+def test_a_link_without_a_phase_is_in_no_phase(tmp_path, phases):
+    # a-b in the first phase, b-c and d-a in the second, c-d in none: an empty cell of an
+    # integer column reads as <NA> (Int64), which crashed at_phase and analyze
+    path = tmp_path / "ph.csv"
+    path.write_text("source,target,phase\n" + "".join(
+        f"{s},{t},{p}\n" for s, t, p in zip("abcd", "bcda", phases, strict=True)))
+    net = fentanet.read(path)
+    first, second = net.phases
+    assert str(first) == phases[0] and str(second) == phases[1]
+    assert net.n_links == 4 and links_without_phase(net) == 1
+    p2 = net.at_phase(second)
+    assert sorted(p2.ids) == ["a", "b", "c", "d"] and p2.n_links == 2
+    assert sorted(zip(p2.links["source"], p2.links["target"], strict=True)) == [
+        ("b", "c"), ("d", "a")]
+    assert net.at_phase(first).n_links == 1
+    table = phase_measures(net, ["degree"]).network
+    assert table["links"].tolist() == [1, 2] and table["actors"].tolist() == [2, 4]
+    report = analyze(net, k=1, steps=1, strategies=("degree",))
+    assert report.network["links"] == 4            # the whole network keeps it
+    assert report.phases.network["links"].sum() == 3
+    assert "1 link without a phase: counted in the whole network, in no phase" in report.notes

@@ -28,7 +28,12 @@ from fentanet.analysis.flow import MaxFlow, max_flow
 from fentanet.analysis.interdiction import Interdiction, interdict
 from fentanet.analysis.keyplayers import KeyPlayerResult, key_players
 from fentanet.analysis.resilience import resilience
-from fentanet.analysis.temporal import PhaseMeasures, phase_measures, rank_dynamics
+from fentanet.analysis.temporal import (
+    PhaseMeasures,
+    links_without_phase,
+    phase_measures,
+    rank_dynamics,
+)
 from fentanet.errors import FentanetError, InputError
 from fentanet.network.model import Network
 
@@ -295,6 +300,9 @@ def analyze(
         t0 = clock()
         phases, movement = _phases(net, n, top)
         seconds["phases"] = clock() - t0
+        if unphased := links_without_phase(net):
+            notes.append(f"{unphased} link{'s' * (unphased > 1)} without a phase: counted in "
+                         "the whole network, in no phase")
 
     # key players
     t0 = clock()

@@ -6,6 +6,10 @@ Networks*) did: the network of a phase holds the links observed in it and the
 actors they join (:meth:`Network.at_phase`), so centralities are normalised by the size
 of that phase's network.
 
+A link without a phase (an empty ``phase`` cell) counts in the whole network and belongs
+to no phase, as :meth:`Network.as_of` treats a missing ``start`` or ``end`` as open
+(:func:`links_without_phase` counts them).
+
 Rank stability between consecutive phases is Kendall's τ-b (Kendall 1945, with ties),
 computed by :func:`scipy.stats.kendalltau` over the actors seen in either phase (an actor
 not seen in a phase scores 0 there) or, with ``absent="drop"``, over those seen in both.
@@ -85,6 +89,14 @@ class RankDynamics:
     tau: pd.DataFrame
     ranks: pd.DataFrame
     values: pd.DataFrame
+
+
+def links_without_phase(net: Network) -> int:
+    """Links with an empty ``phase`` in a network observed in phases (0 in a network
+    without phases): they count in the whole network and in no phase."""
+    if not net.phases:
+        return 0
+    return int(net.links["phase"].isna().sum())
 
 
 def _phase_list(net: Network, phases: Iterable[Any] | None) -> list:

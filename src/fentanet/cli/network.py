@@ -10,6 +10,7 @@ import pandas as pd
 import typer
 from rich.markup import escape
 
+from fentanet.analysis.temporal import links_without_phase
 from fentanet.cli import app
 from fentanet.cli.common import console, print_json, table
 from fentanet.cli.inputs import (
@@ -49,7 +50,9 @@ def print_summary(summary: dict) -> None:
          f"{deg['mean']:.3g} / {deg['median']:.3g} / {deg['max']}"],
     ]
     if summary["phases"]:
-        rows.append(["phases", f"{len(summary['phases'])}: {summary['phases']}"])
+        unphased = summary.get("links_without_phase", 0)
+        rows.append(["phases", f"{len(summary['phases'])}: {summary['phases']}" + (
+            f" ({unphased} link{'s' * (unphased > 1)} in none)" if unphased else "")])
     console.print(table("Structure", ["measure", "value"], rows))
 
 
@@ -74,6 +77,8 @@ def info(
     net = load_network(file, from_format, **reader_options(
         directed=directed, duplicates=duplicates, header=header, delimiter=delimiter))
     summary = net.summary()
+    if summary["phases"]:
+        summary["links_without_phase"] = links_without_phase(net)
     if json_out:
         print_json(summary)
     else:

@@ -585,14 +585,17 @@ class Network:
         return self.subgraph(np.flatnonzero(labels == which), by_index=True)
 
     def at_phase(self, phase: Any) -> Network:
-        """The network as of one phase: links of that phase and the actors they join."""
+        """The network as of one phase: links of that phase and the actors they join. A
+        link without a phase (an empty ``phase`` cell) is in no phase: it counts in the
+        whole network only."""
         if "phase" not in self.links:
             raise InputError(f"network '{self.name}' has no phases (no link column 'phase')",
                              field="phase")
         if phase not in self.phases:
             raise InputError(f"no phase {phase!r}; the phases are {self.phases}",
                              field="phase")
-        mask = (self.links["phase"] == phase).to_numpy()
+        # a link without a phase (an empty cell: <NA> in an integer column) is in none
+        mask = (self.links["phase"] == phase).fillna(False).to_numpy(dtype=bool)
         net = self._take_links(mask)
         used = np.zeros(self.n_actors, dtype=bool)
         used[net.source_index] = True
