@@ -260,6 +260,36 @@ def terminals(net: Network, given: Any, meta_key: str, kind: str, what: str) -> 
     return idx.astype(np.int64)
 
 
+def fixed_terminals(net: Network, sources: Any = None, sinks: Any = None) -> np.ndarray:
+    """Per actor, whether it is a terminal that is never a target: a sink given or named
+    by ``net.meta["sink"]``, and a source given or named by ``net.meta["source"]`` unless
+    it is a supplier (precursor controls target suppliers). These are the source and sink
+    of an untyped flow network (the interdiction instances): modelling devices, not
+    actors, whose removal trivially stops every flow. :func:`interdict` never removes
+    them, and neither do :func:`fentanet.key_players` and :func:`fentanet.resilience`.
+    Ids that name no actor (a view that left the terminal out) are passed over; without
+    ``sources``, ``sinks`` and meta terminals nothing is fixed (markets, the default
+    sinks, are left out by those functions' own rule).
+
+    >>> links = pd.DataFrame({"source": ["s", "a"], "target": ["a", "t"], "kind": "flow"})
+    >>> fixed_terminals(Network(links=links, meta={"source": "s", "sink": "t"})).tolist()
+    [True, False, True]
+    """
+    fixed = np.zeros(net.n_actors, dtype=bool)
+    for given, key, spare in ((sources, "source", "supplier"), (sinks, "sink", None)):
+        if given is None:
+            given = net.meta.get(key)
+        if given is None:
+            continue
+        ids = [given] if isinstance(given, str | int | np.integer) else list(given)
+        idx = net.id_index.get_indexer([str(i) for i in ids])
+        idx = idx[idx >= 0]
+        if spare is not None:
+            idx = idx[(net.actors["kind"].to_numpy(dtype=object)[idx] != spare)]
+        fixed[idx] = True
+    return fixed
+
+
 def expand(net: Network, sources: Any = None, sinks: Any = None, *,
            capacity: str | None = "capacity") -> FlowGraph:
     """The stage-expanded graph of ``net`` (see the module docstring)."""

@@ -49,6 +49,7 @@ from itertools import combinations
 import numpy as np
 
 from fentanet.analysis._graph import graph
+from fentanet.analysis.flow import fixed_terminals
 from fentanet.errors import InputError
 from fentanet.network.model import Network
 
@@ -356,7 +357,9 @@ def key_players(
         ``"flow"``, ``"all"``, a kind or a list of kinds (see
         :func:`fentanet.analysis._graph.graph`).
     candidates
-        Only these actors (ids) may be chosen (default: all).
+        Only these actors (ids) may be chosen (default: all). The source and sink of an
+        untyped flow network (``net.meta``, the interdiction instances) never are, as in
+        :func:`fentanet.interdict` (:func:`fentanet.analysis.flow.fixed_terminals`).
 
     Ties between equally good sets go to the one found first: the greedy set before
     random starts, and lower actor indices (order in ``net.actors``) first.
@@ -384,9 +387,13 @@ def key_players(
     if candidates is not None:
         allowed[:] = False
         allowed[net.index_of(list(candidates), field="candidates")] = True
-        if allowed.sum() < k:
-            raise InputError(f"only {int(allowed.sum())} candidate actors for a set of "
-                             f"k = {k}", field="candidates")
+    fixed = fixed_terminals(net)
+    allowed &= ~fixed
+    if allowed.sum() < k:
+        why = (f" (the flow network's source and sink, {', '.join(net.ids[fixed])}, are "
+               "never chosen)" if fixed.any() else "")
+        raise InputError(f"only {int(allowed.sum())} candidate actors for a set of "
+                         f"k = {k}{why}", field="candidates")
     scorer = _Scorer(g, objective, m if objective == "reach" else 0, allowed)
     if exact:
         pool = np.flatnonzero(allowed)

@@ -19,11 +19,14 @@ Strategies rank the actors still in the network and remove the top one:
 ``kind:<kind>[,<kind>...]``
     only actors of those kinds, by degree; ``kinds=`` restricts any other strategy the
     same way.
-
-Markets (communities of people who use drugs, not targets) are never removed unless
-named in ``kinds``, a ``kind:`` strategy or a list.
 a list of actor ids
     that order.
+
+Markets (communities of people who use drugs, not targets) are never removed unless
+named in ``kinds``, a ``kind:`` strategy or a list. The source and sink of an untyped flow
+network (``net.meta``, or ``sources``/``sinks``; the interdiction instances) are never
+removed, as in interdiction: they are modelling devices, and removing one stops every flow
+at once (:func:`fentanet.analysis.flow.fixed_terminals`); a list naming one is refused.
 
 Modes say when the ranking is computed again: ``sequential`` after every removal (the
 "recalculated" attacks of Holme et al. 2002, which hurt most), ``block`` after every
@@ -73,6 +76,7 @@ import pandas as pd
 
 from fentanet.analysis._graph import Graph, _merge, link_kind_set
 from fentanet.analysis.centrality import _betweenness, _collective_influence, _katz
+from fentanet.analysis.flow import fixed_terminals
 from fentanet.analysis.keyplayers import (
     DEFAULT_RESTARTS,
     _kernels,
@@ -448,7 +452,8 @@ def resilience(
     link_kinds
         Links that join actors for rankings and measures (default: person links).
     sources, sinks
-        For the ``flow`` measure (as :func:`fentanet.max_flow`).
+        For the ``flow`` measure (as :func:`fentanet.max_flow`); never removed, unless a
+        source is a supplier (as in :func:`fentanet.interdict`).
 
     Returns
     -------
@@ -485,11 +490,12 @@ def resilience(
     population[net.target_index[person]] = True
 
     given: list[int] | None = None
-    allowed = population & (net.actors["kind"] != "market").to_numpy()
+    fixed = fixed_terminals(net, sources, sinks)   # a flow network's source and sink
+    allowed = population & (net.actors["kind"] != "market").to_numpy() & ~fixed
     if isinstance(strategy, str):
         name = strategy.strip()
         if name.startswith("kind:"):
-            allowed = population & _kind_mask(net, name[5:].split(","), "strategy")
+            allowed = population & _kind_mask(net, name[5:].split(","), "strategy") & ~fixed
             if not allowed.any():
                 raise InputError(f"the actors of kind {name[5:]} have none of the links the "
                                  "attack counts (link_kinds), so none can be removed",
@@ -508,11 +514,17 @@ def resilience(
             raise InputError(f"the list of actors to remove names an actor twice: "
                              f"{', '.join(twice)}", field="strategy")
         given = net.index_of(ids, field="strategy").astype(np.int64).tolist()
+        named = [a for a, v in zip(ids, given, strict=True) if fixed[v]]
+        if named:
+            raise InputError(f"the list names {', '.join(named)}, the source or sink of "
+                             f"flow network '{net.name}' (its meta): a modelling device, not "
+                             "an actor, never removed (as in interdiction); leave it out of "
+                             "the list", field="strategy")
         name = "list"
         allowed = np.ones(n, dtype=bool)
     if kinds is not None:
-        allowed = (population if given is None else allowed) & _kind_mask(net, list(kinds),
-                                                                          "kinds")
+        allowed = (population & ~fixed if given is None else allowed) & _kind_mask(
+            net, list(kinds), "kinds")
     pool = len(given) if given is not None else int(allowed.sum())
     steps = pool if steps is None else min(_whole(steps, "steps", 0), pool)
     org = _organizations(net) if replacement else None

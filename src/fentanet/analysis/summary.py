@@ -24,7 +24,7 @@ import pandas as pd
 from fentanet.analysis.brokerage import brokerage
 from fentanet.analysis.centrality import centrality, flow_pairs
 from fentanet.analysis.communities import Communities, communities
-from fentanet.analysis.flow import MaxFlow, max_flow
+from fentanet.analysis.flow import MaxFlow, fixed_terminals, max_flow
 from fentanet.analysis.interdiction import Interdiction, interdict
 from fentanet.analysis.keyplayers import KeyPlayerResult, key_players
 from fentanet.analysis.resilience import resilience
@@ -76,11 +76,13 @@ class AnalysisReport:
     """Per actor: ``kind`` and one column per measure of :data:`CENTRALITIES` that ran."""
     top: dict[str, pd.Series]
     """The top actors by each measure (value per actor id, best first); markets are left
-    out (populations of people who use drugs, not people to target), as from the
-    key-player sets and interdiction."""
+    out (populations of people who use drugs, not people to target), and so are the
+    source and sink of an untyped flow network (modelling devices), as from the
+    key-player sets, the resilience attacks and interdiction."""
     key_players: dict[str, KeyPlayerResult]
     """Key-player sets: ``fragmentation`` (whom to remove) and ``reach`` (m = 2: whom to
-    watch to reach most others); markets are never chosen."""
+    watch to reach most others); markets and a flow network's source and sink are never
+    chosen."""
     communities: Communities | None
     community_table: pd.DataFrame | None
     brokerage: pd.DataFrame | None
@@ -291,6 +293,13 @@ def analyze(
                      "values are in the centrality table)")
     else:
         people = np.ones(n, dtype=bool)
+    fixed = fixed_terminals(net)   # an untyped flow network's source and sink (meta)
+    if fixed.any():
+        people &= ~fixed
+        notes.append(f"the flow network's source and sink ({', '.join(net.ids[fixed])}) "
+                     "left out of the top actors, the key players and the resilience "
+                     "attacks, as out of interdiction: modelling devices, not actors to "
+                     "target (their values are in the centrality table)")
     ranked = {name: _top(values[people], top) for name, values in cols.items()}
     seconds["centrality"] = clock() - t0
 
@@ -306,9 +315,9 @@ def analyze(
 
     # key players
     t0 = clock()
-    targets = None
-    if net.is_typed:   # markets are communities of people who use drugs, not targets
-        targets = net.ids[(net.actors["kind"] != "market").to_numpy()].tolist()
+    targets = None     # markets are communities of people who use drugs, not targets
+    if not people.all():
+        targets = net.ids[people].tolist()
     kp = {"fragmentation": key_players(net, k, "fragmentation", seed=seed,
                                        candidates=targets),
           "reach": key_players(net, k, "reach", m=2, seed=seed, candidates=targets)}
