@@ -344,3 +344,33 @@ def test_cli_refuses_a_kind_the_network_lacks(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err == ("error: field 'strategy': no actor of kind lab in network 'ties' to "
                    "remove; its actor kinds: actor (3)\n")
+
+
+def test_kinds_restrict_a_list_too():
+    # review s18 L3: kinds=["dealer"] with a list naming a lab removed the lab without a word
+    net = supply_chain()
+    with pytest.raises(InputError, match=r"^field 'kinds': the list names actor\(s\) not of "
+                                         r"the kinds given \(dealer\): lab1 \(lab\), sup "
+                                         r"\(supplier\); kinds restricts every strategy, a list "
+                                         r"too: leave them out of the list, or add their kinds$"):
+        resilience(net, ["dl1", "lab1", "sup"], kinds=["dealer"])
+    # the ring sup-lab1-dl1-mkt-dl2-lab2: a path without dl1, two pieces without lab2 too
+    df = resilience(net, ["dl1", "lab2"], kinds=["dealer", "lab"], measure="components")
+    assert df["actor"].tolist() == [None, "dl1", "lab2"]
+    assert df["components"].tolist() == [1.0, 1.0, 2.0]
+
+
+def test_cli_refuses_a_listed_actor_outside_the_kinds(tmp_path, capsys):
+    from fentanet import write
+    from fentanet.cli import main
+
+    path = tmp_path / "chain.csv"
+    write(supply_chain(), path)
+    out_csv = tmp_path / "curve.csv"
+    code = main(["resilience", str(path), "--strategy", "list", "--actors", "lab1",
+                 "--kinds", "dealer", "--out", str(out_csv)])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and not out_csv.exists()
+    assert err == ("error: field 'kinds': the list names actor(s) not of the kinds given "
+                   "(dealer): lab1 (lab); kinds restricts every strategy, a list too: leave "
+                   "them out of the list, or add their kinds\n")

@@ -20,7 +20,7 @@ Strategies rank the actors still in the network and remove the top one:
     only actors of those kinds, by degree; ``kinds=`` restricts any other strategy the
     same way.
 a list of actor ids
-    that order.
+    that order; ``kinds=`` refuses a list naming an actor of another kind.
 
 Markets (communities of people who use drugs, not targets) are never removed unless
 named in ``kinds``, a ``kind:`` strategy or a list. The source and sink of an untyped flow
@@ -446,7 +446,7 @@ def resilience(
         ``<measure>`` and ``<measure>_sd``); else one row per run and step, with a
         ``repeat`` column.
     kinds
-        Only actors of these kinds are removed.
+        Only actors of these kinds are removed (a list naming another is refused).
     ties
         ``index`` (first in ``net.actors``) or ``random``.
     link_kinds
@@ -523,8 +523,19 @@ def resilience(
         name = "list"
         allowed = np.ones(n, dtype=bool)
     if kinds is not None:
-        allowed = (population & ~fixed if given is None else allowed) & _kind_mask(
-            net, list(kinds), "kinds")
+        kinds = [k.strip() for k in kinds if k.strip()]
+        of_kind = _kind_mask(net, kinds, "kinds")
+        if given is None:
+            allowed = population & of_kind & ~fixed
+        else:
+            kind = net.actors["kind"].to_numpy(dtype=object)
+            outside = [f"{a} ({kind[v]})" for a, v in zip(ids, given, strict=True)
+                       if not of_kind[v]]
+            if outside:
+                raise InputError(f"the list names actor(s) not of the kinds given "
+                                 f"({', '.join(kinds)}): {', '.join(outside)}; kinds "
+                                 "restricts every strategy, a list too: leave them out of "
+                                 "the list, or add their kinds", field="kinds")
     pool = len(given) if given is not None else int(allowed.sum())
     steps = pool if steps is None else min(_whole(steps, "steps", 0), pool)
     org = _organizations(net) if replacement else None
