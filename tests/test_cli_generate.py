@@ -93,6 +93,14 @@ def test_generate_from_a_spec_file(tmp_path, capsys):
     (["--spec", "{spec}"], "actors: 300\nlanes: 2\n",
      "error: {spec}: field 'lanes': unknown spec field"),
     (["--spec", "{missing}"], None, "error: {missing}: no such spec file"),
+    # review s18 L4: these three named no file
+    (["--spec", "{spec}"], "actors: 100\nroute_modes: {land: 0}\n",
+     "error: {spec}: field 'route_modes': shares sum to 0; expected a positive share for one "
+     "of land, postal, sea, air, online"),
+    (["--spec", "{spec}"], "actors: 100\nchannels: {street: 0}\n",
+     "error: {spec}: field 'channels': shares sum to 0"),
+    (["--spec", "{spec}", "--actors", "100"], "actors: 20000\nregions: 1000\n",
+     "error: {spec}: field 'regions': 1000 regions but only 2 markets"),
 ])
 def test_generate_user_errors(tmp_path, capsys, args, spec_text, message):
     spec = tmp_path / "spec.yaml"

@@ -456,6 +456,11 @@ def test_read_spec_json_and_yaml(tmp_path):
     with pytest.raises(InputError, match=re.escape(
             f"{few}: field 'counts.market': must be at least 2, got 0")):
         read_spec(few)
+    zero = tmp_path / "zero.yml"  # shares of 0 name the file too (review s18, L4)
+    zero.write_text("actors: 500\nroute_modes: {land: 0}\n")
+    with pytest.raises(InputError, match=re.escape(
+            f"{zero}: field 'route_modes': shares sum to 0; expected a positive share")):
+        read_spec(zero)
     twice = tmp_path / "twice.yml"  # YAML keeps the last silently: refused, with its line
     twice.write_text("actors: 500\nregions: 2\nactors: 5000\n")
     with pytest.raises(InputError, match=re.escape(

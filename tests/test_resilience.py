@@ -374,3 +374,30 @@ def test_cli_refuses_a_listed_actor_outside_the_kinds(tmp_path, capsys):
     assert err == ("error: field 'kinds': the list names actor(s) not of the kinds given "
                    "(dealer): lab1 (lab); kinds restricts every strategy, a list too: leave "
                    "them out of the list, or add their kinds\n")
+
+
+def test_cli_footer_counts_whole_numbers_and_names_its_denominators(tmp_path, capsys):
+    # review s18 L4: "after 5 of 285 actors removed: components 25.000" on 300 actors
+    from fentanet import write
+    from fentanet.cli import main
+
+    path = tmp_path / "chain.csv"
+    write(supply_chain(), path)   # 7 actors: lab3 has no link, mkt is a market
+    code = main(["resilience", str(path), "--strategy", "degree", "--steps", "2",
+                 "--measure", "components", "--measure", "lcc"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    # the ring loses sup (a path is left), then dl1: {lab1} and {mkt, dl2, lab2}
+    assert out.splitlines()[-1] == ("after 2 of the 5 removable actors removed; the measures "
+                                    "count the 6 of 7 actors with a person link: "
+                                    "components 2, lcc 0.500")
+    code = main(["resilience", str(path), "--strategy", "list", "--actors", "dl2",
+                 "--measure", "components"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out.splitlines()[-1] == ("after 1 of the 1 listed actors removed; the measures "
+                                    "count the 6 of 7 actors with a person link: "
+                                    "components 1")
+    curve = resilience(supply_chain(), "degree", steps=1)
+    assert (curve.attrs["actors"], curve.attrs["removable"],
+            curve.attrs["network_actors"]) == (6, 5, 7)

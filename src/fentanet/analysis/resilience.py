@@ -460,7 +460,10 @@ def resilience(
     pandas.DataFrame
         One row per removal, the first for the intact network: ``removed`` (how many so
         far), ``actor`` (removed at that step; empty in row 0), ``replaced_by`` (with
-        replacement) and one column per measure. ``df.attrs`` records the settings.
+        replacement) and one column per measure. ``df.attrs`` records the settings, and
+        ``actors`` (those the measures count: with a person link in the intact network),
+        ``removable`` (those the strategy may remove, or the list's length) and
+        ``network_actors`` (every actor).
 
     Examples
     --------
@@ -594,7 +597,7 @@ def resilience(
         "strategy": name if given is None else "list", "mode": mode, "block": block,
         "steps": steps, "measures": measures, "replacement": replacement,
         "repeats": repeats, "seed": seed, "ties": ties, "network": net.name,
-        "actors": int(population.sum()),
+        "actors": int(population.sum()), "removable": pool, "network_actors": n,
     })
     return out
 

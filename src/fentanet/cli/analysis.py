@@ -327,9 +327,16 @@ def print_curve(curve: pd.DataFrame, *, rows: int = 25) -> None:
                                         for v in row] for row in
                                        shown[cols].itertuples(index=False)]))
     last = curve.iloc[-1]
-    parts = [f"{m} {last[m]:.3f}" for m in a.get("measures", []) if m in curve]
-    console.print(f"after {int(last['removed'])} of {a.get('actors')} actors removed: "
-                  + ", ".join(parts), soft_wrap=True, markup=False)
+    # components is a count (a mean over runs may have decimals); the others are shares
+    parts = [f"{m} {_fmt(last[m]) if m == 'components' else format(last[m], '.3f')}"
+             for m in a.get("measures", []) if m in curve]
+    pool = "listed" if a.get("strategy") == "list" else "removable"
+    counted, total = a.get("actors"), a.get("network_actors")
+    measured = (f"all {total} actors" if counted == total else
+                f"the {counted} of {total} actors with a person link")
+    console.print(f"after {int(last['removed'])} of the {a.get('removable')} {pool} actors "
+                  f"removed; the measures count {measured}: " + ", ".join(parts),
+                  soft_wrap=True, markup=False)
 
 
 # ------------------------------------------------------------------------------ demo

@@ -227,12 +227,18 @@ def generate_command(
     The same actors, seed and spec always give the same network.
     """
     settings = read_spec(spec).model_dump(exclude_unset=True) if spec is not None else {}
+    from_file = set(settings) - ({"actors"} if actors is not None else set())
     if actors is not None:
         settings["actors"] = actors
     if "actors" not in settings:
         raise InputError("how many actors? pass --actors N (at least 20) or set 'actors' in "
                          "a --spec file", field="actors")
-    net = generate(as_spec(settings), seed=seed)
+    try:
+        net = generate(as_spec(settings), seed=seed)
+    except InputError as exc:  # a field the spec file set (regions for the actors given)
+        if spec is not None and exc.file is None and str(exc.field).split(".")[0] in from_file:
+            raise exc.located(file=spec) from None
+        raise
     path = write(net, out, format=to_format)
     if json_out:
         print_json({"path": str(path), "seed": seed, **net.summary()})

@@ -214,6 +214,8 @@ def read_spec(path: str | Path) -> SupplySpec:
     try:
         spec = as_spec(data)
         plan_counts(spec)  # the counts' own rules, named with the file as the fields' are
+        _normalised(spec.route_modes, DEFAULT_ROUTE_MODES, "route_modes")  # shares of 0
+        _normalised(spec.channels, DEFAULT_CHANNELS, "channels")
     except InputError as exc:
         raise exc.located(file=path) from None
     return spec
