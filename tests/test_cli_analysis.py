@@ -161,3 +161,67 @@ def test_analyze_and_info_with_a_link_without_a_phase(capsys, tmp_path):
     assert (info["phases"], info["links_without_phase"], info["links"]) == ([1, 2], 1, 4)
     code, stdout, err = run(capsys, "info", f)
     assert code == 0 and "2: [1, 2] (1 link in none)" in stdout
+
+
+def flow_in_phases(path) -> None:
+    """An untyped flow network in two phases (every analysis table, the phases' too)."""
+    path.write_text("source,target,kind,capacity,phase\ns,m,flow,3,1\nm,t,flow,3,1\n"
+                    "s,n,flow,1,2\nn,t,flow,1,2\ns,a,flow,,2\na,x,flow,,1\n")
+    path.with_name(path.stem + ".meta.json").write_text(
+        json.dumps({"name": "fp", "directed": True, "meta": {"source": "s", "sink": "t"}}))
+
+
+def test_analyze_out_replaces_an_earlier_analysis_and_names_what_it_removed(capsys,
+                                                                             tmp_path):
+    # review s18 M3: a second analysis into the folder left the first's phase tables
+    from fentanet.cli.analysis import ANALYSIS_FILES
+
+    first, second = tmp_path / "fp.csv", tmp_path / "ring.csv"
+    flow_in_phases(first)
+    second.write_text("source,target\na,b\nb,c\nc,d\nd,a\n")
+    out = tmp_path / "tables"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine\n")
+    code, stdout, err = run(capsys, "analyze", first, "--k", 1, "--steps", 1, "--out", out)
+    assert code == 0, err
+    assert {p.name for p in out.iterdir()} == {*ANALYSIS_FILES, "notes.txt"}
+    assert stdout.splitlines()[-1] == f"wrote {len(ANALYSIS_FILES)} files to {out}"
+    code, stdout, err = run(capsys, "analyze", second, "--k", 1, "--steps", 1, "--out", out)
+    assert code == 0, err
+    gone = ["flow_cut.csv", "flow_throughput.csv", "interdiction.csv", "phase_network.csv",
+            "phase_centrality.csv", "rank_movement.csv"]
+    assert stdout.splitlines()[-1] == (
+        f"wrote 8 files to {out}; removed 6 files of the earlier analysis there that this "
+        f"one does not write: {', '.join(gone)}")
+    assert {p.name for p in out.iterdir()} == {*ANALYSIS_FILES, "notes.txt"} - set(gone)
+    assert (out / "notes.txt").read_text() == "mine\n"
+    assert json.loads((out / "report.json").read_text())["network"]["name"] == "ring"
+    # with --json the note goes to stderr, stdout stays the report
+    code, stdout, err = run(capsys, "analyze", first, "--k", 1, "--steps", 1, "--out", out)
+    code, stdout, err = run(capsys, "analyze", second, "--k", 1, "--steps", 1, "--json",
+                            "--out", out)
+    assert code == 0 and json.loads(stdout)["network"]["name"] == "ring"
+    assert err == ("note: removed 6 files of the earlier analysis there that this one does "
+                   f"not write: {', '.join(gone)}\n")
+
+
+@pytest.mark.parametrize("report", [None, '{"runs": []}\n'], ids=["none", "foreign"])
+def test_analyze_out_refuses_tables_fentanet_may_not_have_written(capsys, tmp_path, report):
+    net = tmp_path / "ring.csv"
+    net.write_text("source,target\na,b\nb,c\nc,d\nd,a\n")
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "centrality.csv").write_text("my own\n")
+    if report is not None:
+        (out / "report.json").write_text(report)
+    code, stdout, err = run(capsys, "analyze", net, "--out", out)
+    assert code == 2 and stdout == "" and "Traceback" not in err
+    held, why = (("centrality.csv", "no report.json") if report is None else
+                 ("centrality.csv, report.json",
+                  "its report.json is not a fentanet analysis's"))
+    assert err == (f"error: {out}: holds {held}, names analyze --out writes, but {why}, so "
+                   "they may not be fentanet's: --out would replace them or leave them beside "
+                   "this analysis's tables; choose an empty or new folder, or move them\n")
+    assert (out / "centrality.csv").read_text() == "my own\n"
+    assert {p.name for p in out.iterdir()} == {"centrality.csv"} | (
+        set() if report is None else {"report.json"})

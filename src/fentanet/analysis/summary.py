@@ -64,6 +64,12 @@ STRATEGIES: tuple[str, ...] = ("random", "degree", "betweenness", "key_players")
 DEFAULT_K = 5
 """Size of the key-player sets when none is given (the actors less two in a network of
 fewer than seven)."""
+TABLES: tuple[str, ...] = ("centrality", "key_players", "communities", "community_table",
+                           "brokerage", "flow_cut", "flow_throughput", "interdiction",
+                           "resilience", "resilience_summary", "phase_network",
+                           "phase_centrality", "rank_movement")
+"""Every table :meth:`AnalysisReport.tables` can give, by file stem (a network gives those
+its parts ran for)."""
 
 
 @dataclass

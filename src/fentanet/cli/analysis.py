@@ -19,7 +19,7 @@ from rich.markup import escape
 
 from fentanet.analysis.resilience import MEASURES, MODES
 from fentanet.analysis.resilience import resilience as resilience_curve
-from fentanet.analysis.summary import AnalysisReport
+from fentanet.analysis.summary import TABLES, AnalysisReport
 from fentanet.analysis.summary import analyze as analyze_network
 from fentanet.cli import app
 from fentanet.cli.common import (
@@ -27,6 +27,7 @@ from fentanet.cli.common import (
     check_output_file,
     check_output_folder,
     console,
+    err_console,
     print_json,
     table,
 )
@@ -45,6 +46,7 @@ from fentanet.cli.reporting import PngOpt, ReportOpt, check_report_paths, save_r
 from fentanet.errors import InputError
 from fentanet.network import Network
 from fentanet.network.io import atomic_path
+from fentanet.simulate.output import check_folder, write_files
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -164,21 +166,59 @@ def print_phases(report: AnalysisReport) -> None:
                                           *(f"τ {m}" for m in measures)], rows))
 
 
-def write_tables(report: AnalysisReport, out: Path) -> list[Path]:
-    """Write every table of the report as CSV, and ``report.json``, into ``out``."""
+ANALYSIS_FILES: tuple[str, ...] = (*(f"{stem}.csv" for stem in TABLES), "report.json")
+"""Every file ``analyze --out`` can write: the names it replaces in a folder of an earlier
+analysis."""
+_REPORT_KEYS = frozenset({"network", "settings", "centrality", "key_players",
+                          "resilience_summary"})
+
+
+def earlier_analysis(out: Path | None) -> list[str]:
+    """The files of :data:`ANALYSIS_FILES` already in ``out``, checked to be an earlier
+    fentanet analysis's: its ``report.json`` must be one (a JSON object with the report's
+    keys). Otherwise they are refused, before any analysis: replacing them, or leaving
+    them beside this analysis's tables, would mix two networks' tables or lose files
+    fentanet did not write. A folder in ``out`` named like one of the files is refused
+    too. Other files are never looked at."""
+    if out is None or not out.is_dir():
+        return []
+    check_folder(out, "--out", ANALYSIS_FILES)
+    present = [name for name in ANALYSIS_FILES if (out / name).is_file()]
+    report = out / "report.json"
+    if present and not _is_analysis_report(report):
+        why = ("its report.json is not a fentanet analysis's" if report.is_file() else
+               "no report.json")
+        raise InputError(f"holds {', '.join(present)}, names analyze --out writes, but "
+                         f"{why}, so they may not be fentanet's: --out would replace them "
+                         "or leave them beside this analysis's tables; choose an empty or "
+                         "new folder, or move them", file=out)
+    return present
+
+
+def _is_analysis_report(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and _REPORT_KEYS <= data.keys()
+
+
+def write_tables(report: AnalysisReport, out: Path) -> tuple[list[Path], list[str]]:
+    """Write every table of the report as CSV, and ``report.json``, into ``out``, all or
+    none (:func:`fentanet.simulate.output.write_files`); return the paths written and the
+    names removed: the files of an earlier fentanet analysis there that this one does not
+    write (the phase tables of a network in phases, say), removed once the new files are
+    in place, so the folder never mixes two networks' tables. Files fentanet may not have
+    written are refused, never replaced (:func:`earlier_analysis`)."""
     check_output_folder(out, "the tables (--out)", parents=True)  # (the demo's own folders)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for stem, frame in report.tables().items():
-        path = out / f"{stem}.csv"
-        with atomic_path(path) as tmp:
-            frame.to_csv(tmp, index=False)
-        written.append(path)
-    path = out / "report.json"
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(report.to_dict(), default=_default, indent=2) + "\n")
-    written.append(path)
-    return written
+    out.parent.mkdir(parents=True, exist_ok=True)
+    earlier = earlier_analysis(out)
+    text = json.dumps(report.to_dict(), default=_default, indent=2) + "\n"
+    writers = {f"{stem}.csv": (lambda p, f=frame: f.to_csv(p, index=False))
+               for stem, frame in report.tables().items()}
+    writers["report.json"] = lambda p: p.write_text(text)
+    written = write_files(out, writers, option="--out", replaces=ANALYSIS_FILES)
+    return written, [name for name in earlier if name not in writers]
 
 
 # ------------------------------------------------------------------------------ commands
@@ -213,17 +253,23 @@ def analyze(
     interdiction (with flow links), and resilience under attack."""
     check_report_paths(html, png)
     check_output_folder(out, "--out")
+    earlier_analysis(out)
     net = load_network(file, from_format, **reader_options(
         directed=directed, duplicates=duplicates, header=header, delimiter=delimiter))
     report = analyze_network(net, top=top, k=k, budget=budget, steps=steps, seed=seed,
                              time_limit=time_limit)
-    written = write_tables(report, out) if out is not None else []
+    written, removed = write_tables(report, out) if out is not None else ([], [])
+    gone = (f"removed {len(removed)} file{'s' * (len(removed) > 1)} of the earlier "
+            f"analysis there that this one does not write: {', '.join(removed)}")
     if json_out:
         print_json(report.to_dict())
+        if removed:
+            err_console.print(f"note: {gone}", soft_wrap=True, markup=False)
     else:
         print_report(report)
         if written:
-            console.print(f"wrote {len(written)} files to {out}", soft_wrap=True, markup=False)
+            console.print(f"wrote {len(written)} files to {out}" + (
+                f"; {gone}" if removed else ""), soft_wrap=True, markup=False)
     if html or png:
         from fentanet.report import analysis_report
 
