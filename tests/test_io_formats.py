@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 
 import fentanet
 from fentanet import InputError, Network
+from fentanet.cli import main
 from fentanet.network.io import FORMATS, detect_format, formats
 
 
@@ -139,6 +141,32 @@ def test_link_list_round_trip_files_and_sidecar(tmp_path):
     assert back.name == "demo" and back.meta == {"case": 7} and not back.directed
     assert back.actors["region"].tolist()[:2] == ["1", "02"]
     assert fentanet.read(tmp_path / "demo.csv", actors=False).n_actors == 2
+
+
+def test_organization_holds_actor_ids_as_text(tmp_path, capsys):
+    """'organization' names actors, so it is text like 'id': '007' stays '007' (it read
+    as the integer 7, info warned of an organization '7' that is not an actor, and
+    convert wrote 7, losing the membership)."""
+    put(tmp_path, "o.actors.csv", "id,kind,organization\n007,organization,\n"
+        "1,trafficker,007\n2,trafficker,007\n3,dealer,007\n")
+    put(tmp_path, "o.csv", "source,target,kind\n1,2,tie\n2,3,distributes\n"
+        "1,007,member_of\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning of an unknown organization
+        net = fentanet.read(tmp_path / "o.csv")
+    assert net.actors["organization"].tolist()[1:] == ["007", "007", "007"]
+    assert net.actors["organization"].isna().tolist() == [True, False, False, False]
+    assert main(["convert", str(tmp_path / "o.csv"), str(tmp_path / "o2.csv")]) == 0
+    out, err = capsys.readouterr()
+    assert "read back: nothing lost" in out and err == ""
+    assert (tmp_path / "o2.actors.csv").read_text().splitlines()[1:] == [
+        '"007","organization",', '"1","trafficker","007"', '"2","trafficker","007"',
+        '"3","dealer","007"']
+    assert fentanet.read(tmp_path / "o2.csv").equals(net)
+    dot = fentanet.read(put(tmp_path, "o.dot", 'digraph { "007" [kind=organization]; '
+                            'a [kind=trafficker, organization=007]; '
+                            'a -> "007" [kind=member_of]; }'))
+    assert dot.actors.set_index("id")["organization"]["a"] == "007"
 
 
 def test_link_list_sum_rule_respects_kind(tmp_path):

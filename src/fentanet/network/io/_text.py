@@ -370,6 +370,11 @@ _FALSE = {"false"}
 KINDS = ("bool", "int", "float", "str")
 """The attribute types every text format keeps apart."""
 
+TEXT_COLUMNS = frozenset({"source", "target", "kind", "id", "mode", "organization"})
+"""Columns (lower-case names) read as text by the formats that infer types: ids and the
+columns that hold them (``organization`` names an actor, so ``007`` stays ``007``), kinds
+and route modes."""
+
 
 def _strings(values: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
     if isinstance(values, pa.Array):

@@ -9,8 +9,9 @@ groups as edge ends (every pair of the two ends is linked), default attributes
 Layout is ignored; no file is ever laid out or rendered.
 
 Node attributes become actor columns and edge attributes link columns, their types
-inferred (integers, decimal numbers, ``true``/``false``, else text); ``kind`` and
-``weight`` are the model's. Actor ids are the DOT node ids, except that when every node
+inferred (integers, decimal numbers, ``true``/``false``, else text; ``kind``, ``mode``
+and ``organization``, which names an actor, are always text); ``kind`` and ``weight``
+are the model's. Actor ids are the DOT node ids, except that when every node
 has a distinct ``name`` attribute (as igraph writes DOT: nodes 0..n-1 with
 ``name=...``), the names are the ids; ``ids="node"`` keeps the node ids and
 ``ids="<attribute>"`` takes another attribute. A ``strict`` graph keeps one link per
@@ -32,7 +33,7 @@ import pyarrow as pa
 
 from fentanet.errors import InputError
 from fentanet.network.io import register
-from fentanet.network.io._text import convert_column, infer_kind, load
+from fentanet.network.io._text import TEXT_COLUMNS, convert_column, infer_kind, load
 from fentanet.network.model import Network, Origin
 
 MAX_DEPTH = 64
@@ -279,8 +280,8 @@ def _typed(records: list[dict[str, str]], n: int, lines: list[int], file) -> pd.
     for key in keys:
         values = pa.array([r.get(key) for r in records], type=pa.string())
         low = key.lower()
-        kind = "str" if low == "kind" else ("float" if low in ("weight", "capacity", "cost")
-                                            else infer_kind(values))
+        kind = "str" if low in TEXT_COLUMNS else (
+            "float" if low in ("weight", "capacity", "cost") else infer_kind(values))
         if kind == "empty":
             continue
         out[low if low in ("kind", "weight", "capacity", "cost") else key] = \

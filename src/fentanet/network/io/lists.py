@@ -26,7 +26,8 @@ have no empty unquoted cells: write ``""`` there).
 
 Types: with the sidecar every column gets its recorded type (bool, int, float, str), so
 ``"007"`` stays text. Without it types are inferred per column: integers, then decimal
-numbers, then ``true``/``false``, else text. Directedness comes from the sidecar, else
+numbers, then ``true``/``false``, else text; ids, ``organization`` (it names an actor),
+``kind`` and ``mode`` are always text. Directedness comes from the sidecar, else
 ``directed=`` (default ``True``). Every row is a link unless ``duplicates=`` (see
 :mod:`fentanet.network.io.edgelist`) merges rows with the same pair, kind and phase.
 
@@ -51,6 +52,7 @@ import pyarrow.csv as pacsv
 from fentanet.errors import InputError
 from fentanet.network.io import atomic_paths, register
 from fentanet.network.io._text import (
+    TEXT_COLUMNS,
     WHITESPACE,
     Table,
     column_kind,
@@ -76,7 +78,6 @@ PAIRS = list(zip(SOURCE_NAMES, TARGET_NAMES, strict=True))
 EXTENSIONS = (".csv", ".tsv", ".txt")
 SIDECAR_VERSION = 1
 
-_TEXT_COLUMNS = {"source", "target", "kind", "id", "mode"}
 _NUMBER_COLUMNS = {"weight", "capacity", "cost"}
 
 
@@ -170,7 +171,7 @@ def _columns(table: Table, *, path: Path, types: dict[str, str], skip: set[str]
              ) -> pd.DataFrame:
     """Typed attribute columns of a table (all but ``skip``).
 
-    Types come from ``types`` (the sidecar), else kind/source/target/id/mode are text,
+    Types come from ``types`` (the sidecar), else :data:`TEXT_COLUMNS` are text,
     weight/capacity/cost numbers, and other columns are inferred. ``Kind``, ``Weight``,
     ``Capacity`` and ``Cost`` in any case are the model's columns.
     """
@@ -182,7 +183,7 @@ def _columns(table: Table, *, path: Path, types: dict[str, str], skip: set[str]
         low = name.lower()
         kind = types.get(name)
         if kind not in ("bool", "int", "float", "str", "empty"):
-            if low in _TEXT_COLUMNS:
+            if low in TEXT_COLUMNS:
                 kind = "str"
             elif low in _NUMBER_COLUMNS:
                 kind = "empty" if values.null_count == len(values) else "float"
