@@ -88,6 +88,11 @@ CASES = {
         r"field 'target': unknown actor 'q' as link target"),
     "interdiction bad arc": ("Network1.csv", b"0, 3\n0, 1, 5, 2, 0, 1, 0, 0\n1, 3, x, 2, 0, "
                              b"1, 0, 0\n", 3, r"'capacity' must be a number, got 'x'"),
+    "JSON that is not node-link": (
+        "obj.json", b'{"a": 1}', 1,
+        r"expected a JSON object with 'nodes' and 'edges' \(node-link layout\)"),
+    "edge list saved as .net": ("e.net", b"a,b\nb,c\n", 1,
+                                r"data before a \*Vertices line; a Pajek network starts"),
     "unknown format": ("z.xyz", b"hello world\nthis is not a network\n", None,
                        r"cannot tell the format from the extension '.xyz' or the content"),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import warnings
 
 import numpy as np
@@ -423,6 +424,31 @@ def test_signature_formats_win_over_the_extension(tmp_path):
     assert detect_format(q) == "pajek"
     r = put(tmp_path, "dl.tsv", "dl\tx\t1\nx\ty\t2\n")  # an actor named dl
     assert detect_format(r) == "edgelist"
+
+
+@pytest.mark.parametrize(("ext", "fmt"), [
+    (".json", "json"), (".dl", "dl"), (".net", "pajek"), (".paj", "pajek"),
+    (".graphml", "graphml"), (".xml", "graphml"), (".gexf", "gexf"), (".dot", "dot"),
+    (".gv", "dot")])
+def test_the_extension_of_a_format_with_a_signature_is_never_an_edge_list(tmp_path, ext,
+                                                                           fmt):
+    """Text without the signature goes to the extension's reader, which says what is
+    wrong: the edge-list sniffer, which takes any two comma-separated tokens, read
+    '{"a": 1}' in a .json file as a link between actors '{"a":' and '1}'."""
+    p = put(tmp_path, f"x{ext}", "a,b\nb,c\n")
+    assert detect_format(p) == fmt
+    with pytest.raises(InputError, match=rf"^{re.escape(str(p))}:1: "):
+        fentanet.read(p)
+    for text in ('{"a": 1}', '[{"source":"a","target":"b"}]'):
+        q = put(tmp_path, "obj.json", text)
+        with pytest.raises(InputError, match=r"obj\.json:1: expected a JSON object with "
+                                             r"'nodes' and 'edges' \(node-link layout\)"):
+            fentanet.read(q)
+    # a signature still wins over any extension, and plain-text extensions still fall
+    # back to every format (an interdiction instance saved as .txt)
+    assert detect_format(put(tmp_path, "d.json", "dl n=2\ndata:\n0 1\n1 0\n")) == "dl"
+    inst = put(tmp_path, "inst.txt", "0, 3\n0, 1, 5, 2, 0, 1, 0, 0\n1, 3, 4, 2, 1, 0, 0, 1\n")
+    assert detect_format(inst) == "interdiction"
 
 
 def test_xml_signature_only_at_the_root(tmp_path):

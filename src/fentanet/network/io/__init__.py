@@ -4,7 +4,9 @@ Each format lives in its own module and registers a reader and/or a writer with
 :func:`register`. The format is taken from ``format=``, else from the file's extension,
 else from its content (:func:`detect_format`): the sniffers of the formats that claim the
 extension are tried first (lowest ``priority`` first), then those of every other format,
-so a Pajek file saved as ``.txt`` still reads. Writes are atomic: every file is written
+so a Pajek file saved as ``.txt`` still reads; the extension of a format with a signature
+(``.json``, ``.dl``, ...) is that format's alone, so a ``.json`` file that is not
+node-link JSON gets the JSON reader's error. Writes are atomic: every file is written
 under a temporary name next to its target and renamed into place only when all of them
 are complete, so a failed write never leaves a half-written file or destroys the one
 already there.
@@ -138,8 +140,10 @@ def detect_format(path: str | Path) -> str:
     Formats with a signature (priority below :data:`SIGNATURE`) are recognised first.
     Then, among the formats claiming the extension, the first whose sniffer accepts the
     head of the file wins; a single claimant without a sniffer wins outright. When none
-    accepts, the sniffers of all other formats are tried, and failing those the
-    extension's only format (if it has one) is taken, so that its reader can say what
+    accepts, the sniffers of all other formats are tried (a Pajek file saved as ``.txt``),
+    except for an extension that only formats with a signature claim (``.json``, ``.dl``,
+    ``.net``, ``.graphml``, ...): a plain edge list would take any text. Failing those,
+    the extension's only format (if it has one) is taken, so that its reader can say what
     is wrong. Sniffers recognise a format's shape, not its validity: a ragged matrix is
     still a matrix, and reading it names the ragged row.
     """
@@ -159,7 +163,10 @@ def detect_format(path: str | Path) -> str:
     if not head.strip():
         raise InputError("file holds only blank space; expected a network", file=path)
     signed = [f for f in readers if f.priority < SIGNATURE]
-    others = [f for f in readers if f not in candidates and f not in signed]
+    # an extension of a format with a signature (.json, .dl, .net, ...) is that format's:
+    # content without the signature goes to its reader, never to a plain-text sniffer
+    own = bool(candidates) and all(f in signed for f in candidates)
+    others = [] if own else [f for f in readers if f not in candidates and f not in signed]
     for pool in (signed, [f for f in candidates if f not in signed], others):
         for fmt in sorted(pool, key=lambda f: (f.priority, f.name)):
             if fmt.sniff is not None and _safe_sniff(fmt, head, path):

@@ -124,7 +124,8 @@ def read_pajek(path: Path, *, directed: bool | None = None,
                                  line=lineno)
             continue
         if section is None:
-            raise InputError("data before a *Vertices line", file=path, line=lineno)
+            raise InputError("data before a *Vertices line; a Pajek network starts with "
+                             "'*Vertices n'", file=path, line=lineno)
         toks = _split(s, lineno, path)
         if section == "vertices":
             k = _index(toks[0], n, lineno, path)
