@@ -21,13 +21,11 @@ def _chain(n: int) -> Network:
 
 def test_matrix_writers_refuse_networks_above_the_limit(tmp_path):
     big = _chain(MAX_ACTORS + 1)
-    from fentanet.network.io.ucinet import write_dl
-
     with pytest.raises(InputError, match=r"10,001 actors make a matrix of 100,020,001 "
                                          r"cells; the limit is 10,000"):
         fentanet.write(big, tmp_path / "m.csv", format="matrix")
     with pytest.raises(InputError, match=r"10,001 actors make a DL full matrix"):
-        write_dl(big, tmp_path / "m.dl", format="fullmatrix")
+        fentanet.write(big, tmp_path / "m.dl", layout="fullmatrix")
     assert not (tmp_path / "m.csv").exists() and not (tmp_path / "m.dl").exists()
     # the edge-list DL of the same network has no limit
     fentanet.write(big, tmp_path / "e.dl", format="dl")
@@ -42,15 +40,26 @@ def test_matrix_writers_refuse_networks_above_the_limit(tmp_path):
 
 
 def test_dl_fullmatrix_rows_are_streamed_the_same(tmp_path):
+    """The DL writer's layout is reachable through fentanet.write (its option was named
+    format=, which write takes for itself: format="fullmatrix" asked for a format of
+    that name)."""
     net = _chain(4)
     path = tmp_path / "f.dl"
-    from fentanet.network.io.ucinet import write_dl
-
-    write_dl(net, path, format="fullmatrix")
-    rows = path.read_text().splitlines()[-4:]
+    fentanet.write(net, path, layout="fullmatrix")
+    text = path.read_text()
+    assert text.startswith("dl n=4 format=fullmatrix\n")
+    rows = text.splitlines()[-4:]
     assert rows == ["0 2 0 0", "0 0 1 0", "0 0 0 0", "0 0 0 0"]
     assert fentanet.read(path).adjacency(weight="weight").toarray().tolist() == [
         [0, 2, 0, 0], [0, 0, 1, 0], [0, 0, 0, 0], [0, 0, 0, 0]]
+    fentanet.write(net, tmp_path / "e.dl", format="dl", layout="el1")
+    assert (tmp_path / "e.dl").read_text().startswith("dl n=4 format=edgelist1\n")
+    with pytest.raises(InputError, match=r"e\.dl: field 'layout': unknown DL layout "
+                                         r"'nodelist1'; expected edgelist1 or fullmatrix"):
+        fentanet.write(net, tmp_path / "e.dl", layout="nodelist1")
+    with pytest.raises(InputError, match=r"format 'dl' has no option 'dl_format'; its "
+                                         r"options: layout, max_actors"):
+        fentanet.write(net, tmp_path / "e.dl", dl_format="fullmatrix")
 
 
 def test_convert_reports_counts_and_what_the_format_drops(tmp_path, capsys):

@@ -35,8 +35,9 @@ Each nonzero cell is a link (weight = the value). With several matrices, links g
 undirected when every matrix is symmetric (one link per pair) and directed otherwise.
 Actors without labels are named 1..n.
 
-The writer writes ``format=edgelist1`` (or ``format="fullmatrix"``) with a ``labels:``
-section, so isolates are kept, and one matrix per phase when every link has one.
+The writer writes ``format=edgelist1`` (or, with ``layout="fullmatrix"``, a full matrix:
+``fentanet.write(net, "x.dl", layout="fullmatrix")``) with a ``labels:`` section, so
+isolates are kept, and one matrix per phase when every link has one.
 What round-trips: ids (those with a double quote or a line break cannot be written),
 isolates, the summed weight per pair and phase (undirected networks are written
 symmetric), directedness when some matrix is asymmetric (pass ``directed=`` otherwise);
@@ -468,19 +469,20 @@ def _quote(label: str) -> str:
     return label
 
 
-def write_dl(net: Network, path: Path, *, format: str = "edgelist1",
+def write_dl(net: Network, path: Path, *, layout: str = "edgelist1",
              max_actors: int | None = None) -> None:
-    """Write a UCINET DL file (``edgelist1`` or ``fullmatrix``); see the module docstring.
+    """Write a UCINET DL file, its data laid out as ``layout`` (``"edgelist1"`` or
+    ``"fullmatrix"``, the DL header's ``format=``); see the module docstring.
 
     ``fullmatrix`` refuses networks of more than ``max_actors`` actors (default
     :data:`fentanet.network.io.matrix.MAX_ACTORS`) and writes its rows one at a time.
     """
     from fentanet.network.io.matrix import MAX_ACTORS, check_size
 
-    fmt = FORMATS.get(format.lower())
+    fmt = FORMATS.get(str(layout).lower())
     if fmt not in ("edgelist1", "fullmatrix"):
-        raise InputError(f"the DL writer writes edgelist1 or fullmatrix, not '{format}'",
-                         field="format")
+        raise InputError(f"unknown DL layout {layout!r}; expected edgelist1 or fullmatrix",
+                         field="layout")
     if fmt == "fullmatrix":
         check_size(net.n_actors, MAX_ACTORS if max_actors is None else max_actors,
                    "DL full matrix")
