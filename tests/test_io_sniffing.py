@@ -4,6 +4,8 @@ whose labels disagree, and an actor list not named ``*.actors.csv``."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import fentanet
 from fentanet.cli import main
@@ -23,6 +25,45 @@ def test_a_matrix_with_wrong_row_labels_is_a_matrix(tmp_path, text):
     with pytest.raises(fentanet.InputError, match=r"m.csv:3: row label 'c' is not a "
                                                   r"column label"):
         fentanet.read(path)
+
+
+@pytest.mark.parametrize("text", [",a,a\na,0,1\na,1,0\n",
+                                  ",a,b,a\na,0,1,0\nb,1,0,1\na,0,1,0\n"])
+def test_a_matrix_with_a_repeated_label_is_a_matrix(tmp_path, capsys, text):
+    """Its reader names the label (the first read as an edge list of actors a, 0 and 1
+    with a link of weight 0; the second as 'cannot tell the format')."""
+    path = tmp_path / "m.csv"
+    path.write_text(text)
+    assert detect_format(path) == "matrix"
+    message = "m.csv:1: column label 'a' appears twice in the header"
+    with pytest.raises(fentanet.InputError, match=message):
+        fentanet.read(path)
+    assert main(["info", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"error: {tmp_path}/{message}\n"
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(labels=st.lists(st.sampled_from(["a", "b", "c", "d", "e"]), min_size=2, max_size=5),
+       cells=st.lists(st.integers(0, 3), min_size=25, max_size=25),
+       delimiter=st.sampled_from([",", ";", "\t"]))
+def test_an_empty_corner_then_labels_and_numeric_rows_is_a_matrix(tmp_path, labels, cells,
+                                                                  delimiter):
+    """Whatever its labels (repeated or not), so that reading it says what is wrong."""
+    n = len(labels)
+    rows = [delimiter.join(["", *labels])] + [
+        delimiter.join([lab, *(str(c) for c in cells[i * n:(i + 1) * n])])
+        for i, lab in enumerate(labels)]
+    path = tmp_path / "m.csv"
+    path.write_text("\n".join(rows) + "\n")
+    assert detect_format(path) == "matrix"
+    if len(set(labels)) < n:
+        with pytest.raises(fentanet.InputError, match=r"m\.csv:1: column label '.' appears "
+                                                      r"twice in the header"):
+            fentanet.read(path)
+    else:
+        assert sorted(fentanet.read(path).ids) == sorted(labels)
 
 
 def test_well_formed_matrices_still_read(tmp_path):

@@ -275,7 +275,8 @@ def _quote(label: str, delimiter: str) -> str:
 
 def _sniff(head: str, path: Path) -> bool:
     """A header of distinct labels and rows that mostly start with one of them and hold
-    mostly numbers: the shape of a matrix, even a ragged or truncated one."""
+    mostly numbers: the shape of a matrix, even a ragged or truncated one; or an empty
+    corner, then labels (distinct or not), then rows of a label and numbers."""
     lines = head_lines(head, 400)
     if len(lines) < 2:
         return False
@@ -299,10 +300,13 @@ def _sniff(head: str, path: Path) -> bool:
         labels, corner = header[1:], header[0]
         if corner and (corner in labels or len(labels) < 2):
             return False  # a named corner and one label: a line of an edge list
-    if not labels or len(set(labels)) != len(labels):
+    if not labels:
         return False
     if header[0] == "" and _numeric_rows(body, len(header)):
-        return True  # an empty corner, labels, then rows of numbers: a (maybe bad) matrix
+        return True  # an empty corner, labels (even repeated), then rows of numbers: a
+        # (maybe bad) matrix, whose reader names what is wrong
+    if len(set(labels)) != len(labels):
+        return False
     whole = len(head) < 60_000 and len(lines) < 400
     if labels is header and whole and len(body) == len(labels) and \
             not any(_number(x) or x.lower() in _LIST_WORDS for x in labels) and \
