@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import fentanet
 from fentanet import InputError, Network
 from fentanet.network import from_igraph, from_networkx
 
@@ -73,6 +78,43 @@ def test_validation_errors(actors, links, message):
     links = None if links is None else pd.DataFrame(links)
     with pytest.raises(InputError, match=message):
         Network(actors, links)
+
+
+@pytest.mark.parametrize("uid", [[1.5, 1.7], [1.0, 1.5], [np.inf, 1.0], [2.0**63, 1.0],
+                                 [1, 1], ["1", "x"]])
+def test_uids_must_be_unique_integers(uid):
+    """Never truncated: uids 1.5 and 1.7 became two actors of uid 1."""
+    with pytest.raises(InputError, match=r"^field 'uid': actor 'uid' must be unique "
+                                         r"integers$"):
+        Network(pd.DataFrame({"id": ["a", "b"], "uid": uid}))
+
+
+@settings(max_examples=60, deadline=None)
+@given(uid=st.lists(st.one_of(st.integers(-2**50, 2**50), st.floats(-1e6, 1e6)),
+                    min_size=1, max_size=6))
+def test_uids_are_kept_exactly_or_refused(uid):
+    try:
+        net = Network(pd.DataFrame({"id": [f"a{i}" for i in range(len(uid))], "uid": uid}))
+    except InputError:
+        assert len(set(uid)) < len(uid) or any(float(u) != int(u) for u in uid)
+        return
+    assert net.actors["uid"].dtype == np.int64
+    assert [float(u) for u in net.actors["uid"]] == [float(u) for u in uid]
+    assert net.actors["uid"].is_unique
+
+
+def test_uids_from_a_file_must_be_integers(tmp_path, capsys):
+    from fentanet.cli import main
+
+    path = tmp_path / "u.actors.csv"
+    path.write_text("id,kind,uid\na,lab,1.5\nb,lab,1.7\n")
+    message = f"{path}: field 'uid': actor 'uid' must be unique integers"
+    with pytest.raises(InputError, match=f"^{re.escape(message)}$"):
+        fentanet.read(path)
+    assert main(["info", str(path)]) == 2
+    assert capsys.readouterr().err == f"error: {message}\n"
+    path.write_text("id,kind,uid\na,lab,1.0\nb,lab,7\n")
+    assert fentanet.read(path).actors["uid"].tolist() == [1, 7]
 
 
 def test_error_names_row_and_field():

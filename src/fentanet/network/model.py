@@ -998,7 +998,11 @@ def _normalise_actors(actors, links: pd.DataFrame, origin: Origin) -> pd.DataFra
                                       origin.actor_error)
     if "uid" in actors:
         uid = pd.to_numeric(actors["uid"], errors="coerce")
-        if uid.isna().any() or uid.duplicated().any():
+        whole = True
+        if not uid.isna().any() and not pd.api.types.is_integer_dtype(uid.dtype):
+            v = uid.to_numpy(dtype=np.float64)  # 1.5 must not be truncated to 1
+            whole = bool((np.isfinite(v) & (v == np.trunc(v)) & (np.abs(v) < 2.0**63)).all())
+        if uid.isna().any() or not whole or uid.duplicated().any():
             raise InputError("actor 'uid' must be unique integers",
                              file=origin.actor_file or origin.file, field="uid")
         actors["uid"] = uid.to_numpy(dtype=np.int64)
