@@ -144,6 +144,31 @@ def test_link_list_round_trip_files_and_sidecar(tmp_path):
     assert fentanet.read(tmp_path / "demo.csv", actors=False).n_actors == 2
 
 
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("directed", "false", 'field \'directed\': expected true or false, got "false"'),
+    ("directed", 0, "field 'directed': expected true or false, got 0"),
+    ("name", 5, "field 'name': expected a string, got 5"),
+    ("links", [], "field 'links': expected an object, got []"),
+    ("actors", {"columns": ["str"]},
+     'field \'actors.columns\': expected an object of column types, got ["str"]'),
+])
+def test_a_hand_edited_sidecar_keeps_its_json_types(tmp_path, capsys, key, value, message):
+    """'"directed": "false"' read as directed (any non-empty string is true); a list for
+    'links' or a number for 'name' raised a traceback."""
+    net = Network(links=pd.DataFrame({"source": ["a"], "target": ["b"]}), directed=False)
+    fentanet.write(net, tmp_path / "c.csv")
+    side = tmp_path / "c.meta.json"
+    data = json.loads(side.read_text())
+    data[key] = value
+    side.write_text(json.dumps(data))
+    with pytest.raises(InputError) as info:
+        fentanet.read(tmp_path / "c.csv")
+    assert str(info.value) == f"{side}: {message}"
+    assert main(["info", str(tmp_path / "c.csv")]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"error: {side}: {message}\n"
+
+
 def test_organization_holds_actor_ids_as_text(tmp_path, capsys):
     """'organization' names actors, so it is text like 'id': '007' stays '007' (it read
     as the integer 7, info warned of an organization '7' that is not an actor, and

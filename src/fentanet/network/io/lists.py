@@ -161,7 +161,25 @@ def _read_sidecar(path: Path) -> dict[str, Any]:
         raise InputError(f"unreadable metadata sidecar ({exc})", file=path) from None
     if not isinstance(data, dict):
         raise InputError("the metadata sidecar must hold a JSON object", file=path)
+    for key, (kind, what) in _SIDECAR_FIELDS.items():  # a hand edit may write "false"
+        if key not in data:
+            continue
+        value = data[key]
+        if not isinstance(value, kind):
+            raise InputError(f"expected {what}, got {json.dumps(value)[:40]}", file=path,
+                             field=key)
+        if key in ("links", "actors") and not isinstance(value.get("columns", {}), dict):
+            raise InputError("expected an object of column types, got "
+                             f"{json.dumps(value['columns'])[:40]}", file=path,
+                             field=f"{key}.columns")
     return data
+
+
+_SIDECAR_FIELDS = {"directed": (bool, "true or false"),
+                   "name": ((str, type(None)), "a string"),
+                   "meta": ((dict, type(None)), "an object"),
+                   "links": (dict, "an object"), "actors": (dict, "an object")}
+"""The sidecar's fields and their JSON types (each optional)."""
 
 
 _SPECIAL = ("kind", "weight", "capacity", "cost")
@@ -220,7 +238,7 @@ def read_links(
     elif not actors_path.exists():
         actors_path = None
     if directed is None:
-        directed = bool(side.get("directed", True))
+        directed = side.get("directed", True)
     types_l = dict(side.get("links", {}).get("columns", {}))
     types_a = dict(side.get("actors", {}).get("columns", {}))
 
