@@ -82,6 +82,12 @@ CASES = {
                                        r"line has 4 fields; expected 2 or 3"),
     "pajek vertex beyond n": ("p.net", b"*Vertices 2\n1 \"a\"\n2 \"b\"\n*Arcs\n1 3\n", 5,
                               r"vertex 3 is outside 1..2: \*Vertices says n=2"),
+    "pajek matrix shorter than *Vertices": (
+        "q.net", b"*Vertices 3\n*Matrix\n0 1 1\n", 4,
+        r"the data end early: \*Vertices says n=3; the \*Matrix holds 1 of its 3 rows"),
+    "pajek matrix cut by the next section": (
+        "q.net", b"*Vertices 2\n*Matrix :1\n0 1\n*Matrix :2\n0 1\n1 0\n", 4,
+        r"the data end early: \*Vertices says n=2; the \*Matrix holds 1 of its 2 rows"),
     "graphml edge to unknown node": (
         "h.graphml", b'<graphml><graph edgedefault="directed">\n<node id="a"/>\n'
                      b'<edge source="a" target="q"/>\n</graph></graphml>', 3,

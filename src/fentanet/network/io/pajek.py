@@ -5,8 +5,9 @@ followed by vertex lines ``k "label" [x y z ...]`` (vertices not listed are name
 their number; layout and colour fields are ignored), then any of ``*Arcs`` and ``*Edges``
 (lines ``i j [weight]``, weight 1 when absent), ``*Arcslist`` and ``*Edgeslist`` (lines
 ``i j k ...``: i to each of j, k, ...) and ``*Matrix`` (n rows of n values, zero = no
-link). Lines starting with ``%`` are comments. A relation number and name after a
-section keyword (``*Arcs :2 "calls"``) are kept in the link column ``relation``.
+link; fewer rows than n is an error naming where the data end). Lines starting with
+``%`` are comments. A relation number and name after a section keyword (``*Arcs :2
+"calls"``) are kept in the link column ``relation``.
 
 Vertex labels are the actor ids (they must be unique). The network is directed when the
 file has arcs (``*Arcs``, ``*Arcslist``, ``*Matrix``); its edges then become a pair of
@@ -83,11 +84,19 @@ def read_pajek(path: Path, *, directed: bool | None = None,
     section = None
     relation = None
     matrix_row = 0
+
+    def matrix_complete(lineno: int) -> None:
+        if section == "matrix" and matrix_row < n:
+            raise InputError(f"the data end early: *Vertices says n={n}; the *Matrix holds "
+                             f"{matrix_row} of its {n} rows", file=path, line=lineno)
+
+    lineno = 0
     for lineno, line in enumerate(text.split("\n"), start=1):
         s = line.strip()
         if not s or s.startswith("%"):
             continue
         if s.startswith("*"):
+            matrix_complete(lineno)
             m = _SECTION.match(s)
             if m is None:
                 raise InputError(f"unknown Pajek section '{s[:30]}'", file=path, line=lineno)
@@ -158,6 +167,7 @@ def read_pajek(path: Path, *, directed: bool | None = None,
             arc.append(is_arc)
             rel.append(relation)
             lines.append(lineno)
+    matrix_complete(lineno)
     if n is None:
         raise InputError("no *Vertices line; expected a Pajek network", file=path)
     ids = [labels.get(k, str(k + 1)) for k in range(n)]
