@@ -99,6 +99,15 @@ CASES = {
         r"expected a JSON object with 'nodes' and 'edges' \(node-link layout\)"),
     "edge list saved as .net": ("e.net", b"a,b\nb,c\n", 1,
                                 r"data before a \*Vertices line; a Pajek network starts"),
+    "unclosed quote": ("uq.csv", b'source,target\n"a,b\n', 2,
+                       r"unclosed quote: a cell opened with '\"' is never closed; expected "
+                       r"a closing '\"'"),
+    "unclosed quote taking in the rest of the file": (
+        "ur.csv", b'source,target\nx,y\nx,"a,b\nc,d\n', 3,
+        r"unclosed quote: a cell opened with '\"' is never closed"),
+    "node-link edge without a target": (
+        "nt.json", b'{"nodes": [{"id": "a"}], "edges": [{"source": "a"}]}', None,
+        r"field 'target': edge 1 has no 'target'; expected the id of a node"),
     "unknown format": ("z.xyz", b"hello world\nthis is not a network\n", None,
                        r"cannot tell the format from the extension '.xyz' or the content"),
 }

@@ -195,6 +195,24 @@ def test_organization_holds_actor_ids_as_text(tmp_path, capsys):
     assert dot.actors.set_index("id")["organization"]["a"] == "007"
 
 
+@pytest.mark.parametrize("fmt", ["links", "edgelist"])
+def test_a_bad_delimiter_names_the_option_and_its_values(tmp_path, capsys, fmt):
+    """A link list passed Python's csv message on ('"delimiter" must be a 1-character
+    string'), which names neither --delimiter nor what it takes."""
+    p = put(tmp_path, "c.csv", "source,target\na,b\n")
+    message = (f"{p}: field 'delimiter': unknown delimiter 'xx'; expected tab, comma, "
+               "semicolon, space or '|'")
+    with pytest.raises(InputError) as info:
+        fentanet.read(p, format=fmt, delimiter="xx")
+    assert str(info.value) == message
+    assert main(["info", str(p), "--from", fmt, "--delimiter", "xx"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"error: {message}\n"
+    assert fentanet.read(p, format=fmt, delimiter="comma").n_links == 1
+    q = put(tmp_path, "p.csv", "source|target\na|b\n")
+    assert fentanet.read(q, format=fmt, delimiter="pipe").n_links == 1
+
+
 def test_link_list_sum_rule_respects_kind(tmp_path):
     p = put(tmp_path, "l.csv", "source,target,kind,weight\na,b,tie,1\na,b,tie,2\n"
                                "a,b,supplies,5\n")

@@ -342,6 +342,9 @@ def read_table(raw: bytes, *, path: Path | str | None, delimiter: str, names: li
                              file=path) from None
     n = table.num_rows
     lines.n_rows = n
+    if quoting and n and raw.count(b'"') % 2:  # a quote never closed takes in the rest
+        last = lines[n - 1]
+        _unclosed_quote(lines.text, last - first_line, delimiter, path, last)
     columns = {name: table.column(c) for name, c in zip(names, synthetic, strict=True)}
     return Table(list(names), columns, n, lines)
 
@@ -353,11 +356,31 @@ def _diagnose(text: str, *, path, delimiter: str, quoting: bool, width: int,
         for line, found in iter_records(text, delimiter=delimiter, quoting=quoting,
                                         first_line=first_line):
             if len(found) != width:
+                if quoting:
+                    _unclosed_quote(text, line - first_line, delimiter, path, line)
                 raise InputError(f"{what} has {len(found)} field"
                                  f"{'' if len(found) == 1 else 's'}, expected {width} "
                                  f"{fields}", file=path, line=line)
     except csv.Error as exc:
         raise InputError(f"malformed quoting ({exc})", file=path) from None
+
+
+def _unclosed_quote(text: str, skip: int, delimiter: str, path, line: int) -> None:
+    """Raise when the record starting ``skip`` lines into ``text`` opens a quoted cell
+    that the text never closes (Python's lenient reader takes the rest of the file into
+    that cell; its strict mode says so)."""
+    pos = 0
+    for _ in range(skip):
+        pos = text.index("\n", pos) + 1
+    reader = csv.reader(io.StringIO(text[pos:], newline=""), delimiter=delimiter,
+                        strict=True)
+    try:
+        next(reader, None)
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise InputError("unclosed quote: a cell opened with '\"' is never closed; "
+                             "expected a closing '\"' (a quote inside a cell is doubled: "
+                             "\"\")", file=path, line=line) from None
 
 
 # ---------------------------------------------------------------------- typed columns

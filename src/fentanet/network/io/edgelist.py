@@ -66,17 +66,23 @@ LIST_WORDS = frozenset({"id", "kind", "capacity", "cost", "phase"})
 header of such a list, never a line of an edge list."""
 
 _DELIMITER_NAMES = {"tab": "\t", "comma": ",", "space": " ", "semicolon": ";",
-                    "whitespace": " ", "\\t": "\t"}
+                    "whitespace": " ", "\\t": "\t", "pipe": "|"}
+
+
+def delimiter_option(option: str) -> str:
+    """The character a ``delimiter=`` option names (tab, comma, semicolon, space, pipe, or
+    one of those characters); anything else raises, naming the option and its values."""
+    d = _DELIMITER_NAMES.get(option, option)
+    if d not in ("\t", ",", ";", " ", "|"):
+        raise InputError(f"unknown delimiter {option!r}; expected tab, comma, semicolon, "
+                         "space or '|'", field="delimiter")
+    return d
 
 
 def _delimiter(option: str | None, lines: list[str]) -> str:
     """The field delimiter: ``\\t``, ``,``, ``;`` or ``" "`` (runs of spaces and tabs)."""
     if option is not None:
-        d = _DELIMITER_NAMES.get(option, option)
-        if d not in ("\t", ",", ";", " ", "|"):
-            raise InputError(f"unknown delimiter {option!r}; expected tab, comma, "
-                             "semicolon, space or '|'", field="delimiter")
-        return d
+        return delimiter_option(option)
     lines = [ln.strip() for ln in lines]
     for d in "\t,;|":  # the first that splits every line into 2 or 3 fields
         counts = {ln.count(d) for ln in lines}
@@ -326,10 +332,7 @@ def combine_duplicates(src: np.ndarray, dst: np.ndarray, weight: np.ndarray | No
 def write_edgelist(net: Network, path: Path, *, delimiter: str = "\t",
                    weight: bool = True) -> None:
     """Write ``source<TAB>target<TAB>weight`` lines (see the module docstring)."""
-    delim = _DELIMITER_NAMES.get(delimiter, delimiter)
-    if delim not in ("\t", ",", ";", " ", "|"):
-        raise InputError(f"unknown delimiter {delimiter!r}; expected tab, comma, "
-                         "semicolon, space or '|'", field="delimiter")
+    delim = delimiter_option(delimiter)
     ids = net.actors["id"].astype(str)
     bad_chars = "\t\n\r" + (" " if delim == " " else delim)
     pattern = "[" + re.escape(bad_chars) + "]|^[#%]"
@@ -396,4 +399,5 @@ register(
           "or direction (reader option, default undirected)",
 )
 
-__all__ = ["DUPLICATE_RULES", "combine_duplicates", "read_edgelist", "write_edgelist"]
+__all__ = ["DUPLICATE_RULES", "combine_duplicates", "delimiter_option", "read_edgelist",
+           "write_edgelist"]

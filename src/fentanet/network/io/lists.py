@@ -68,7 +68,12 @@ from fentanet.network.io._text import (
     to_arrow,
     whitespace_fields,
 )
-from fentanet.network.io.edgelist import DUPLICATE_RULES, combine_duplicates, factorize_ends
+from fentanet.network.io.edgelist import (
+    DUPLICATE_RULES,
+    combine_duplicates,
+    delimiter_option,
+    factorize_ends,
+)
 from fentanet.network.model import Network, Origin
 
 SOURCE_NAMES = ("source", "from", "src", "sender", "tail", "node1", "ego", "source_id")
@@ -225,6 +230,8 @@ def read_links(
     if duplicates not in DUPLICATE_RULES:
         raise InputError(f"unknown rule for repeated pairs {duplicates!r}; expected one of "
                          f"{', '.join(DUPLICATE_RULES)}", field="duplicates")
+    if delimiter is not None:
+        delimiter = delimiter_option(delimiter)
     links_path, actors_path, meta_path = sibling_paths(path)
     if _is_actor_path(path) and not links_path.exists():
         links_path = None

@@ -39,10 +39,10 @@ from fentanet.network.model import Network
 _RESERVED_EDGE = ("source", "target", "key")
 
 
-def _id(v: Any, what: str, k: int, path) -> str:
+def _id(v: Any, what: str, path, field: str = "id") -> str:
     if v is None or isinstance(v, (list, dict, bool)):
-        raise InputError(f"{what} {k + 1} has no usable id (got {json.dumps(v)[:30]}); "
-                         "expected a string or a number", file=path, field="id")
+        raise InputError(f"{what} has no usable id (got {json.dumps(v)[:30]}); expected a "
+                         "string or a number", file=path, field=field)
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v)
@@ -65,7 +65,7 @@ def read_json(path: Path) -> Network:
         for k, item in enumerate(items):
             if not isinstance(item, dict):
                 raise InputError(f"{what} {k + 1} is not an object", file=path, field=what)
-    ids = [_id(n.get("id"), "node", k, path) for k, n in enumerate(nodes)]
+    ids = [_id(n.get("id"), f"node {k + 1}", path) for k, n in enumerate(nodes)]
     index: dict[str, int] = {}
     for k, nid in enumerate(ids):
         if nid in index:
@@ -86,8 +86,11 @@ def read_json(path: Path) -> Network:
                                      f"0..{len(ids) - 1}", file=path, field=name)
                 pair.append(end)
                 continue
-            key = _id(end, f"edge {k + 1} {name}", k, path) if end is not None else None
-            if key is None or key not in index:
+            if end is None:
+                raise InputError(f"edge {k + 1} has no '{name}'; expected the id of a node",
+                                 file=path, field=name)
+            key = _id(end, f"the {name} of edge {k + 1}", path, name)
+            if key not in index:
                 raise InputError(f"edge {k + 1}: unknown actor '{end}' as link {name}; "
                                  "every edge must join listed nodes", file=path, field=name)
             pair.append(index[key])
