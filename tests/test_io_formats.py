@@ -9,6 +9,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import fentanet
 from fentanet import InputError, Network
@@ -87,6 +89,65 @@ def test_edgelist_integer_ids_keep_their_text(tmp_path):
     assert net.ids.tolist() == ["007", "7", "10"]
     net = fentanet.read(put(tmp_path, "f.txt", "3 1\n1 2\n"), format="edgelist")
     assert net.ids.tolist() == ["3", "1", "2"]  # order of first appearance
+
+
+def test_a_semicolon_edge_list_with_decimal_commas_is_refused(tmp_path, capsys):
+    """Spreadsheets in many locales write 'a;b;1,5': it read as a comma file of links
+    'a;b;1' -> '5' and 'b;c;2' -> '0'."""
+    p = put(tmp_path, "e.csv", "# calls\na;b;1,5\nb;c;2,0\n")
+    message = (f"{p}:2: both ',' and ';' split every line into 2 or 3 fields ('a;b;1,5'), "
+               "as in a semicolon-separated file with decimal commas; say which delimiter "
+               "with --delimiter (delimiter= in Python); weights take a decimal point (1.5, "
+               "not 1,5)")
+    with pytest.raises(InputError) as info:
+        fentanet.read(p)
+    assert str(info.value) == message
+    assert main(["info", str(p)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"error: {message}\n"
+    with pytest.raises(InputError, match=r"e\.csv:2: field 'weight': weight must be a "
+                                         r"number, got '1,5'"):
+        fentanet.read(p, delimiter="semicolon")
+    assert edges(fentanet.read(p, delimiter=",")) == [("0", "b;c;2", 1.0),
+                                                     ("5", "a;b;1", 1.0)]
+    q = put(tmp_path, "f.csv", "a;b;1.5\nb;c;2\n")
+    assert edges(fentanet.read(q)) == [("a", "b", 1.5), ("b", "c", 2.0)]
+    r = put(tmp_path, "g.csv", "a;b;1,5\nb;c;2\n")  # commas not on every line: ';'
+    with pytest.raises(InputError, match=r"g\.csv:1: field 'weight': weight must be a "
+                                         r"number, got '1,5'"):
+        fentanet.read(r)
+
+
+NAMES = st.text(alphabet="abxyz019_-. é", min_size=1, max_size=4).map(lambda t: "n" + t)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(NAMES, NAMES, st.floats(0, 1e6), st.booleans()), min_size=1,
+                     max_size=8),
+       semicolons=st.booleans())
+def test_edge_lists_with_commas_are_never_misread(tmp_path, rows, semicolons):
+    """A comma file whose ids hold no semicolon reads as written; a semicolon file reads
+    as written when its weights have decimal points, and is refused as soon as one has a
+    decimal comma: never read as a comma file, nor its first line taken for a header."""
+    path = tmp_path / "e.txt"
+    if semicolons:
+        weights = [f"{w:.2f}".replace(".", ",") if comma else str(int(w))
+                   for _, _, w, comma in rows]
+        path.write_text("".join(f"{s};{t};{w}\n" for (s, t, _, _), w in zip(rows, weights,
+                                                                              strict=True)))
+        if any(comma for *_, comma in rows):
+            with pytest.raises(InputError, match=r"both ',' and ';' split|weight must be a "
+                                                 r"number, got '[0-9]+,[0-9]+'"):
+                fentanet.read(path, format="edgelist")
+            return
+        expected = [(s.strip(), t.strip(), float(int(w))) for s, t, w, _ in rows]
+    else:
+        path.write_text("".join(f"{s},{t},{w!r}\n" for s, t, w, _ in rows))
+        expected = [(s.strip(), t.strip(), w) for s, t, w, _ in rows]
+    net = fentanet.read(path, format="edgelist", duplicates="keep")
+    assert list(zip(net.links.source, net.links.target, net.links.weight,
+                    strict=True)) == expected
 
 
 def test_edgelist_writer(tmp_path):

@@ -1,7 +1,9 @@
 """Plain edge lists: one link per line, ``source target [weight]``.
 
 Fields are separated by tabs, commas, semicolons or runs of spaces (detected from the
-first lines, or ``delimiter=``); every line has the same number of fields, 2 or 3. Lines
+first lines, or ``delimiter=``); every line has the same number of fields, 2 or 3. A file
+whose lines commas and semicolons both split so (``a;b;1,5``: a semicolon file with
+decimal commas) is refused unless ``delimiter=`` says which. Lines
 starting with ``#`` or ``%`` are comments. A header line is recognised when its first two
 fields are names such as ``source``/``target``, ``from``/``to``, ``node1``/``node2``, or when
 its third field is not a number while the next line's is (``header=True``/``False``
@@ -95,6 +97,21 @@ def _delimiter(option: str | None, lines: list[str]) -> str:
     return sniff_delimiter(lines[:1], "\t,;|") or " "  # to name the wrong field count
 
 
+def _semicolons_too(raw: bytes, sample: list[str], path: Path) -> None:
+    """Refuse a file whose lines semicolons split as consistently as commas: a semicolon
+    file whose weights have decimal commas (``a;b;1,5``, as spreadsheets write it in many
+    locales) would read as a comma file of ids ``a;b;1`` and ``5``."""
+    counts = {ln.strip().count(";") for ln in sample}
+    if len(counts) != 1 or not counts <= {1, 2}:
+        return
+    line = next(k for k, ln in enumerate(raw.split(b"\n"), start=1) if ln.strip())
+    shown = sample[0].strip()[:40]
+    raise InputError(f"both ',' and ';' split every line into 2 or 3 fields ('{shown}'), as "
+                     "in a semicolon-separated file with decimal commas; say which delimiter "
+                     "with --delimiter (delimiter= in Python); weights take a decimal point "
+                     "(1.5, not 1,5)", file=path, line=line)
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -113,9 +130,14 @@ def _has_header(first: list[str], second: list[str] | None) -> bool:
     low = [f.lower() for f in first]
     if len(low) >= 2 and low[0] in HEADER_WORDS and low[1] in HEADER_WORDS:
         return True
-    if len(first) == 3 and not _is_number(first[2]):
+    if len(first) == 3 and not _is_number(first[2]) and not _DECIMAL_COMMA.match(first[2]):
         return second is None or (len(second) == 3 and _is_number(second[2]))
     return False
+
+
+_DECIMAL_COMMA = re.compile(r"^[+-]?[0-9]*,[0-9]+$")
+"""A number with a decimal comma (``1,5``): a weight the reader refuses, not a header's
+name, so that the reader names it."""
 
 
 def read_edgelist(
@@ -136,6 +158,8 @@ def read_edgelist(
         raise InputError("only comments, no links; expected lines 'source target "
                          "[weight]'", file=path)
     delim = _delimiter(delimiter, sample)
+    if delimiter is None and delim == ",":
+        _semicolons_too(raw, sample, path)
     rows = [_split(ln, delim) for ln in sample[:2]]
     if delim == " ":
         raw = _normalise_whitespace(raw)
