@@ -152,6 +152,16 @@ def test_cli_info_prints_one_error_line(tmp_path, capsys, name):
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_cli_convert_refuses_before_writing(tmp_path, capsys, name):
+    path = write_case(tmp_path, name)
+    before = sorted(tmp_path.iterdir())
+    assert main(["convert", str(path), str(tmp_path / "out.graphml")]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and err.startswith(f"error: {path}")
+    assert sorted(tmp_path.iterdir()) == before  # nothing written, no temporary file
+
+
 def test_cli_process_no_traceback(tmp_path):
     path = write_case(tmp_path, "ragged matrix")
     proc = subprocess.run([sys.executable, "-m", "fentanet", "info", str(path)],
