@@ -246,3 +246,20 @@ def test_a_heuristic_proven_interdiction_and_the_curve_units():
     layout = rep.figures()["interdiction-curve"].layout
     assert layout.yaxis.title.text == "maximum flow to markets (kg per year)"
     assert layout.xaxis.title.text == "budget (cost units)"
+
+
+def test_the_overview_gives_the_flows_unit():
+    """The overview's maximum flow and the flow its interdiction leaves are in kg per year,
+    the capacities' unit (review s18, L8: the card read "54 / 20 sources to 10 markets")."""
+    net = generate({"actors": 100}, seed=3)
+    a = analyze(net, k=2, steps=3, budget=5, strategies=("degree",))
+    rep = analysis_report(net, a)
+    [overview] = [b.content for b in rep.blocks if b.kind == "metrics"]
+    cards = {label: (value, detail) for label, value, detail in overview}
+    assert cards["maximum flow"] == (
+        float(a.flow.value),
+        f"kg per year, {len(a.flow.sources)} sources to {len(a.flow.sinks)} markets")
+    assert cards["interdiction cuts flow by"][1].endswith(
+        f"flow left {fmt_number(a.interdiction.flow_after)} kg per year")
+    text = html.unescape(rep.render())
+    assert f'<div class="detail">kg per year, {len(a.flow.sources)} sources' in text

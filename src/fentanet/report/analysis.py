@@ -170,12 +170,13 @@ def analysis_report(
         cards.append(("communities", comm.n_communities, f"modularity {comm.quality:.3f}"))
     if flow is not None:
         cards.append(("maximum flow", float(flow.value),
-                      f"{len(flow.sources)} sources to {len(flow.sinks)} markets"))
+                      f"{FLOW_UNIT}, {len(flow.sources)} sources to {len(flow.sinks)} "
+                      "markets"))
     if inter is not None and inter.flow_before:
         drop = 1 - inter.flow_after / inter.flow_before
         cards.append(("interdiction cuts flow by", f"{drop:.0%}",
                       f"budget {fmt_number(inter.budget)}: flow left "
-                      f"{fmt_number(inter.flow_after)}"))
+                      f"{fmt_number(inter.flow_after)} {FLOW_UNIT}"))
     rep.metrics(cards)
     kinds = ", ".join(f"{k} {v:,}" for k, v in s["actor_kinds"].items())
     rep.text((f"Actors by kind: {kinds}." if net.is_typed else
