@@ -161,6 +161,10 @@ def test_variants_in_the_order_given_and_no_negative_zero(capsys, nothing_averte
     assert list(dict.fromkeys(r["variant"] for r in res["compare"])) == ["zz", "aa"]
     zz = {r["outcome"]: r for r in res["compare"] if r["variant"] == "zz"}
     assert zz["deaths averted"]["mean"] == 0.0 and zz["cost per death averted"]["mean"] is None
+    # no deaths averted: the cost ratio's interval is open at both ends, not missing (as
+    # the web app gives it; review s18, L5)
+    cost = zz["cost per death averted"]
+    assert (cost["ci_low"], cost["ci_high"], cost["q50"]) == ("-inf", "inf", None)
 
 
 # ------------------------------------------------------------------ delete asks first
