@@ -19,6 +19,10 @@ from fentanet.web.server import url
     ("case.csv", "case.csv"), ("../../etc/passwd", "passwd"), ("C:\\Users\\x\\net.dl", "net.dl"),
     (".bashrc", "bashrc"), ("a b  c.csv", "a-b-c.csv"), ("ünïcödé.graphml", "unicode.graphml"),
     ("", "upload"), ("...", "upload"), ("<script>.csv", "script-.csv"), ("a\x00b.csv", "a-b.csv"),
+    # the extension kept when the stem is all punctuation (review s18, L3: '-.csv' -> 'csv')
+    ("-.csv", "upload.csv"), ("_.csv", "upload.csv"), (".-.graphml", "upload.graphml"),
+    ("a..csv", "a.csv"), ("x.csv.part", "x.csv.part"), ("a.tar.gz", "a.tar.gz"),
+    (".csv", "csv"), ("x.", "x"),
 ])
 def test_safe_name_cases(name, want):
     assert sec.safe_name(name) == want
@@ -54,6 +58,12 @@ def test_safe_path_cases(tmp_path):
     os.symlink(tmp_path / "secret", root / "sub" / "link")
     with pytest.raises(sec.PathError, match="outside the working folder"):
         sec.safe_path(root, "sub/link")
+    # what the messages call the folder (the app's static files: review s18, L9)
+    with pytest.raises(sec.PathError, match=re.escape(
+            "field 'path': no file 'x.css' in the app's static files")):
+        sec.safe_path(root, "x.css", where="the app's static files")
+    with pytest.raises(sec.PathError, match="leads outside the app's static files"):
+        sec.safe_path(root, "sub/link", where="the app's static files")
     os.symlink(root / "sub" / "loop", root / "sub" / "loop")
     with pytest.raises(sec.PathError):
         sec.safe_path(root, "sub/loop")

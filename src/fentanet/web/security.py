@@ -43,10 +43,11 @@ class PathError(InputError):
     """A path a request named is not inside the working folder (or not allowed)."""
 
 
-def safe_path(root: Path, relative: str, *, must_exist: bool = True) -> Path:
+def safe_path(root: Path, relative: str, *, must_exist: bool = True,
+              where: str = "the working folder") -> Path:
     """``relative`` inside ``root``: resolved, symbolic links followed, and refused
     (:class:`PathError`) when it is absolute, has ``..`` parts, holds control characters
-    or lands outside ``root``."""
+    or lands outside ``root``. ``where`` is what the messages call ``root``."""
     root = Path(root).resolve()
     if not isinstance(relative, str) or not relative.strip():
         raise PathError("no path given", field="path")
@@ -55,8 +56,8 @@ def safe_path(root: Path, relative: str, *, must_exist: bool = True) -> Path:
     posix, windows = PurePosixPath(relative), PureWindowsPath(relative)
     if posix.is_absolute() or windows.is_absolute() or windows.drive or relative.startswith(
             ("/", "\\", "~")):
-        raise PathError("absolute paths are not allowed; give a path inside the working "
-                        "folder", field="path")
+        raise PathError(f"absolute paths are not allowed; give a path inside {where}",
+                        field="path")
     parts = re.split(r"[/\\]+", relative)
     if any(p == ".." for p in parts):
         raise PathError("'..' is not allowed in paths", field="path")
@@ -64,26 +65,32 @@ def safe_path(root: Path, relative: str, *, must_exist: bool = True) -> Path:
     try:
         resolved = target.resolve(strict=must_exist)
     except (FileNotFoundError, NotADirectoryError):
-        raise PathError(f"no file '{relative}' in the working folder", field="path") from None
+        raise PathError(f"no file '{relative}' in {where}", field="path") from None
     except (OSError, RuntimeError):  # symlink loops and the like
         raise PathError(f"cannot open '{relative}'", field="path") from None
     if resolved != root and not resolved.is_relative_to(root):
-        raise PathError(f"'{relative}' leads outside the working folder", field="path")
+        raise PathError(f"'{relative}' leads outside {where}", field="path")
     return resolved
 
 
 _NAME_OK = re.compile(r"[^A-Za-z0-9._-]+")
+_EXTENSION = re.compile(r"[A-Za-z0-9]{1,12}")
 
 
 def safe_name(name: str | None, *, default: str = "upload", max_length: int = 100) -> str:
     """A plain file name from an uploaded one: the last part of any path, letters, digits,
-    ``.``, ``_`` and ``-`` only, no leading dot, at most ``max_length`` characters with
-    the extension kept."""
+    ``.``, ``_`` and ``-`` only, starting with a letter or digit (no leading dot), at most
+    ``max_length`` characters, the extension kept (``-.csv``: ``upload.csv``; a name that
+    is only a leading dot and letters, ``.bashrc``, has none: ``bashrc``)."""
     raw = str(name or "")
     raw = re.split(r"[/\\]", raw)[-1]
     raw = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode()
-    clean = _NAME_OK.sub("-", raw).strip(".-_ ")
-    clean = re.sub(r"-{2,}", "-", clean)
+    clean = re.sub(r"-{2,}", "-", _NAME_OK.sub("-", raw))
+    stem, dot, ext = clean.rpartition(".")
+    if dot and stem.strip(".") and _EXTENSION.fullmatch(ext):
+        clean = (stem.lstrip(".-_ ").rstrip(".") or default) + "." + ext
+    else:
+        clean = clean.strip(".-_ ")
     if not clean or clean in (".", ".."):
         clean = default
     if len(clean) > max_length:
