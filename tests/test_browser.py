@@ -357,3 +357,130 @@ def test_strategy_intensity_and_start_are_labelled(browser_context, tmp_path):
             "#cmp-strategies input[type=number]", "els => els.map(e => e.labels.length)")
         assert names and set(names) == {1}  # each box inside its own label
         page.close()
+
+
+def test_the_network_page_after_review_s18(browser_context, tmp_path):
+    """The summary says neighbours and the search links, as the actor panel does (L4);
+    the Analysis tab gives the flows' unit (L8); an upload without actors is refused with
+    the server's message and the network drawn stays (M2); and a drawing that fails leaves
+    no drawing of another network in place and its error is not hidden by the "opened"
+    note (M2)."""
+    from fentanet.web.server import ServerThread
+
+    (tmp_path / "header_only.csv").write_text("source,target\n")
+    with ServerThread(tmp_path / "work") as server:
+        page = browser_context.new_page()
+        rec = Recorder(page, (server.url,))
+        page.goto(server.url)
+        page.fill("#gen-actors", "40")
+        page.click("#generate")
+        page.wait_for_function("() => document.getElementById('graph').data && document"
+                               ".getElementById('graph').data.flatMap(t => t.customdata "
+                               "|| []).length === 40")
+        summary = page.text_content("#net-summary")
+        assert "neighbours" in summary and "degree" not in summary
+        page.fill("#search", "lab")
+        page.wait_for_selector("#search-results li[data-actor]")
+        hits = page.locator("#search-results li[data-actor] .k").all_inner_texts()
+        assert hits and all(h.startswith("lab, links ") for h in hits), hits
+
+        page.click("#tab-btn-analysis")
+        page.fill("#an-k", "2")
+        page.click("#run-analysis")
+        page.wait_for_selector("#max-flow", timeout=180_000)
+        assert " kg per year from " in page.inner_text("#max-flow")
+        page.click("#tab-btn-network")
+
+        # an upload without actors: refused, saying what was expected
+        page.set_input_files("#upload-file", tmp_path / "header_only.csv")
+        page.click("#upload")
+        page.wait_for_selector("#toast:not([hidden]):not(.info)")
+        assert page.inner_text("#toast") == (
+            "uploads/header_only.csv: no actors and no links found in it (only a header?); "
+            "expected a network of at least one link or one actor")
+        assert page.locator("#networks option").count() == 1
+        assert len(trace_ids(page, "graph")) == 40
+
+        # a drawing that fails: the old one goes, the error stays on screen
+        page.route("**/figure?*", lambda route: route.fulfill(
+            status=400, content_type="application/json",
+            body='{"error": "field \'color_by\': the drawing failed"}'))
+        page.evaluate("() => { document.getElementById('toast').hidden = true; }")
+        page.fill("#gen-actors", "30")
+        page.click("#generate")
+        page.wait_for_selector("#graph .graph-error")
+        page.wait_for_function("() => !document.getElementById('generate').disabled")
+        assert page.inner_text("#graph .graph-error") == (
+            "Cannot draw this network: field 'color_by': the drawing failed")
+        assert page.evaluate("() => document.getElementById('graph').data === undefined")
+        assert page.get_attribute("#graph", "data-rendered") is None
+        assert page.is_visible("#toast") and "info" not in page.get_attribute("#toast", "class")
+        assert page.inner_text("#toast") == "field 'color_by': the drawing failed"
+        assert "generated 30" in page.text_content("#net-summary")
+        page.screenshot(path=ARTIFACTS / "app-s18-drawing-failed.png")
+        page.unroute("**/figure?*")
+        page.select_option("#color-by", "community")  # drawn again once it can be
+        page.wait_for_function("() => document.getElementById('graph').data && document"
+                               ".getElementById('graph').data.flatMap(t => t.customdata "
+                               "|| []).length === 30")
+        assert page.locator("#graph .graph-error").count() == 0
+        assert rec.blocked == [] and not rec.errors
+        page.close()
+
+
+def test_strategies_horizon_and_cancelling_jobs(browser_context, tmp_path):
+    """Choosing us-baseline proposes a horizon past its strategies' start (it proposed 1
+    year, when they all start at 1: M1); a queued comparison is cancelled from its
+    progress bar, and a queued job from the jobs list (M3)."""
+    import threading
+
+    from fentanet.web.server import ServerThread
+
+    with ServerThread(tmp_path / "work") as server:
+        runner = server.app.api.state.jobs
+        gate, started = threading.Event(), threading.Event()
+
+        def hold(job):
+            started.set()
+            gate.wait(120)
+            return "held"
+
+        page = browser_context.new_page()
+        rec = Recorder(page, (server.url,))
+        try:
+            page.goto(server.url)
+            page.click("#tab-btn-strategies")
+            page.wait_for_selector("#cmp-scenario option[value='us-baseline']",
+                                   state="attached")
+            page.select_option("#cmp-scenario", "us-baseline")
+            assert page.input_value("#cmp-years") == "2"
+            page.select_option("#cmp-scenario", "toy")
+            assert page.input_value("#cmp-years") == "1.5"
+
+            runner.submit("test", "blocker", hold)
+            assert started.wait(60)
+            page.fill("#cmp-runs", "1")
+            page.click("#run-compare")
+            page.wait_for_selector("#cmp-progress .cancel-job:not([hidden])")
+            assert "waiting for the jobs before it" in page.inner_text("#cmp-progress .msg")
+            page.click("#cmp-progress .cancel-job")
+            page.wait_for_function("() => document.querySelector('#cmp-progress .msg')"
+                                   ".textContent.startsWith('cancelled before it started')")
+            assert page.is_hidden("#cmp-progress .cancel-job")
+            assert [j.status for j in runner.list()] == ["running", "cancelled"]
+
+            queued = runner.submit("test", "queued one", lambda job: "ran")
+            page.click("#tab-btn-files")
+            page.wait_for_selector(f"#job-list button[data-job='{queued.id}']")
+            page.click(f"#job-list button[data-job='{queued.id}']")
+            page.wait_for_function("""() => [...document.querySelectorAll('#job-list tr')]
+                .some(r => r.textContent.includes('queued one') &&
+                           r.textContent.includes('cancelled'))""")
+            assert runner.get(queued.id).status == "cancelled"
+            assert page.locator(f"#job-list button[data-job='{queued.id}']").count() == 0
+            page.screenshot(path=ARTIFACTS / "app-s18-jobs.png")
+        finally:
+            gate.set()
+        assert runner.wait(queued.id).result is None
+        assert rec.blocked == [] and not rec.errors
+        page.close()

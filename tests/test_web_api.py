@@ -535,7 +535,7 @@ def test_comparison_of_configured_variants(client):
      "change a strategy's"),
     ([{"name": "baseline", "strategy": "naloxone"}], "'baseline'"),
     ([{"name": "x", "strategy": "naloxone"}, {"name": "x", "strategy": "naloxone"}],
-     "used twice"),
+     "variant names must differ"),
 ])
 def test_bad_variants_are_refused_before_any_run(client, variants, words):
     r = client.post("/api/compare", json={"scenario": "toy", "variants": variants})
@@ -594,7 +594,8 @@ def test_the_files_tab_offers_view_only_for_reports(client):
 def test_file_list_skips_temporaries_and_files_that_vanish(client, monkeypatch):
     from pathlib import Path
 
-    for name in ("a.csv", "b.csv.part", "gone.csv"):
+    # a temporary of the app's (dot-prefixed) is hidden; a file named *.part is not
+    for name in ("a.csv", ".b.csv.1a2b3c4d.part", "c.csv.part", "gone.csv"):
         (client.work / "results" / name).write_text("x")
     real = Path.lstat
 
@@ -607,7 +608,7 @@ def test_file_list_skips_temporaries_and_files_that_vanish(client, monkeypatch):
     r = client.get("/api/files")
     assert r.status_code == 200
     names = {f["name"] for f in r.json() if f["folder"] == "results"}
-    assert names == {"a.csv"}
+    assert names == {"a.csv", "c.csv.part"}
 
 
 def test_websockets_are_refused(client):
@@ -877,3 +878,257 @@ def test_the_stored_ensembles_are_listed_newest_first_a_page_at_a_time(client):
                          ("limit=two", "limit")):
         r = client.get(f"/api/ensembles?{query}")
         assert r.status_code in (400, 422) and words in r.json()["error"], (query, r.text)
+
+
+# ------------------------------------------------------------------------ review s18
+def test_the_default_horizon_covers_each_scenarios_strategies(client):
+    """The Strategies tab proposes the latest start of the scenario's strategies plus a
+    year, at most its horizon: us-baseline's all start at 1 year, and its default of 1 year
+    compared nothing but zeros (review s18, M1)."""
+    from fentanet.web.app import default_years
+
+    full = {s["name"]: s for s in client.get("/api/scenarios").json()}
+    assert full["us-baseline"]["default_years"] == 2.0  # 1.0 + 1 of its 10 years
+    assert full["toy"]["default_years"] == 1.5  # 0.5 + 1 of its 2 years
+    for s in full.values():
+        starts = [iv["start"] for ivs in s["strategies"].values() for iv in ivs]
+        assert starts and max(starts) < s["default_years"] <= s["years"], s["name"]
+    late = scenarios.load("toy")  # a strategy starting near the end: the horizon caps it
+    late.strategies["late"] = [late.strategies["naloxone"][0].model_copy(
+        update={"start": 1.8})]
+    assert default_years(late) == 2.0
+    assert default_years(late.model_copy(update={"strategies": {}})) == 1.0
+
+
+EMPTY_NETWORKS = [("header_only.csv", "source,target\n"),
+                  ("empty.json", '{"nodes": [], "edges": []}'),
+                  ("empty.net", "*Vertices 0\n*Arcs\n")]
+
+
+@pytest.mark.parametrize(("name", "data"), EMPTY_NETWORKS)
+def test_a_network_without_actors_is_refused(client, name, data):
+    """A file the readers read as a network of 0 actors (a header alone) is refused, on
+    upload (and not kept) and when opened, saying what was expected; it was opened, and
+    its drawing then failed with "field 'net'" (review s18, M2)."""
+    r = upload(client, name, data)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"] == (f"uploads/{name}: no actors and no links found in it "
+                                 "(only a header?); expected a network of at least one "
+                                 "link or one actor")
+    assert list((client.work / "uploads").iterdir()) == []
+    (client.work / "uploads" / name).write_text(data)
+    r = client.post("/api/networks/open", json={"file": f"uploads/{name}"})
+    assert r.status_code == 400 and r.json()["error"].startswith(
+        f"uploads/{name}: no actors and no links found")
+    assert client.get("/api/networks").json() == []
+
+
+def test_a_network_without_actors_is_not_drawn_with_an_internal_field(client):
+    empty = Network(links=pd.DataFrame({"source": [], "target": []}, dtype=str))
+    item = client.app_.api.state.workspace.add(empty, "nothing", "test")
+    r = client.get(f"/api/networks/{item.id}/figure")
+    assert r.status_code == 400
+    assert r.json()["error"] == "field 'network': nothing has no actors: there is nothing to draw"
+
+
+def test_a_networks_summary_is_made_once(client, monkeypatch):
+    """``GET /api/networks`` gave each open network's summary made anew, seconds for a
+    large one (review s18, L1): it is made once per network opened."""
+    made = []
+    summary = Network.summary
+
+    def counted(self):
+        made.append(self.name)
+        return summary(self)
+
+    monkeypatch.setattr(Network, "summary", counted)
+    nid = client.post("/api/networks/generate", json={"actors": 40, "seed": 1}).json()["id"]
+    nid2 = upload(client, "bridge.csv", BRIDGE).json()["id"]
+    assert len(made) == 2
+    first = client.get("/api/networks").json()
+    for _ in range(3):
+        assert client.get("/api/networks").json() == first
+    assert client.get(f"/api/networks/{nid}").json() == first[0]
+    assert client.get(f"/api/networks/{nid2}").json()["actors"] == 6
+    assert len(made) == 2
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"strategies": ["naloxone", "naloxone"]}, "variant"),
+    ({"strategies": ["naloxone"], "variants": [{"name": "naloxone", "strategy": "naloxone",
+                                                "intensity": 0.5}]}, "variant"),
+    ({"variants": [{"name": "x", "strategy": "naloxone"}, {"name": "x",
+                                                         "strategy": "lab-raids"}]}, "variant"),
+    ({"variants": [{"name": "baseline", "strategy": "naloxone"}]}, "variant"),
+])
+def test_variant_names_must_differ_as_on_the_command_line(client, body, field):
+    """Two strategies of one name ran once, silently; ``fentanet compare`` refuses them
+    (review s18, L2): the same message here, before any job."""
+    r = client.post("/api/compare", json={"scenario": "toy", "runs": 1, "years": 0.5, **body})
+    assert r.status_code == 400, r.text
+    assert r.json()["error"] == (f"field '{field}': variant names must differ from each "
+                                 "other and from 'baseline'")
+    assert client.get("/api/jobs").json() == []
+
+
+def test_uploads_named_part_are_listed_and_odd_names_keep_their_extension(client):
+    """An upload named like a temporary (``*.part``) was kept and opened but never listed;
+    ``-.csv`` was saved as ``csv`` (review s18, L3). Only dot-prefixed files, the names of
+    the app's own temporaries, are hidden."""
+    assert upload(client, "second.csv.part", BRIDGE).json()["file"] == \
+        "uploads/second.csv.part"
+    assert upload(client, "-.csv", BRIDGE).json()["file"] == "uploads/upload.csv"
+    assert upload(client, "_.csv", BRIDGE).json()["file"] == "uploads/upload-2.csv"
+    (client.work / "uploads" / ".upload.csv.1234abcd.part").write_text("partial")
+    (client.work / "reports" / ".r.html.x1y2.tmp").write_text("partial")
+    listed = {f["path"] for f in client.get("/api/files").json()}
+    assert listed == {"uploads/second.csv.part", "uploads/upload.csv",
+                      "uploads/upload-2.csv"}
+    r = client.get("/files/uploads/second.csv.part")
+    assert r.status_code == 200 and r.text == BRIDGE
+
+
+def test_a_missing_static_file_is_missing_from_the_apps_files(client):
+    r = client.get("/static/missing.css")
+    assert r.status_code == 404
+    assert r.json()["error"] == "field 'path': no file 'missing.css' in the app's static files"
+
+
+def test_a_format_with_a_dataset_is_refused(client):
+    """``format`` was dropped without a word when opening a dataset (review s18, L10)."""
+    r = client.post("/api/networks/open", json={"dataset": "caviar", "format": "dl"})
+    assert r.status_code == 400
+    assert r.json()["error"] == ("field 'format': a dataset is read in its own format; "
+                                 "'format' ('dl') is for a 'file' only: leave it out")
+    assert client.get("/api/networks").json() == []
+
+
+def test_open_ended_intervals_read_the_same_as_the_command_lines_json():
+    """An open end is the string "inf" or "-inf", a missing value null, on the page and in
+    ``fentanet compare --json`` (review s18, L5: the command line said null for both)."""
+    from fentanet.cli.runs import _records as cli_records
+    from fentanet.web.app import _records as web_records
+
+    frame = pd.DataFrame({"variant": ["zz", "aa"], "outcome": ["cost per death averted"] * 2,
+                          "mean": [np.nan, 247.5], "ci_low": [-np.inf, 201.0],
+                          "ci_high": [np.inf, 320.0], "seeds": [3, 3]})
+    want = [{"variant": "zz", "outcome": "cost per death averted", "mean": None,
+             "ci_low": "-inf", "ci_high": "inf", "seeds": 3},
+            {"variant": "aa", "outcome": "cost per death averted", "mean": 247.5,
+             "ci_low": 201.0, "ci_high": 320.0, "seeds": 3}]
+    assert web_records(frame) == want and cli_records(frame) == want
+    assert json.dumps(web_records(frame)) == json.dumps(cli_records(frame))
+
+
+# cancelling jobs (review s18, M3): DELETE /api/jobs/{id}
+def blocker(client):
+    """A job that holds the app's one job thread until its gate opens (returned with the
+    job): jobs submitted after it stay queued until then."""
+    import threading
+
+    gate, started = threading.Event(), threading.Event()
+
+    def hold(job):
+        started.set()
+        gate.wait(60)
+        return "held"
+
+    job = client.app_.api.state.jobs.submit("test", "blocker", hold)
+    assert started.wait(60)
+    return job, gate
+
+
+def test_a_queued_job_is_cancelled_at_once_and_never_runs(client):
+    nid = upload(client, "bridge.csv", BRIDGE).json()["id"]
+    held, gate = blocker(client)
+    try:
+        queued = client.post(f"/api/networks/{nid}/analyze", json={"k": 2}).json()
+        assert queued["status"] == "queued"
+        # the rules for a request that changes something hold for DELETE too
+        r = client.delete(f"/api/jobs/{queued['id']}", headers={"origin": "http://evil.example"})
+        assert r.status_code == 403 and "other sites" in r.json()["error"]
+        assert client.get(f"/api/jobs/{queued['id']}").json()["status"] == "queued"
+        r = client.delete(f"/api/jobs/{queued['id']}")
+        assert r.status_code == 200, r.text
+        assert (r.json()["status"], r.json()["message"]) == ("cancelled",
+                                                             "cancelled before it started")
+        assert client.delete(f"/api/jobs/{queued['id']}").status_code == 200  # again: as is
+    finally:
+        gate.set()
+    assert wait(client, held.id)["status"] == "done"
+    after = client.post(f"/api/networks/{nid}/analyze", json={"k": 2, "steps": 3}).json()
+    assert wait(client, after["id"])["status"] == "done"  # the next job runs as ever
+    job = client.get(f"/api/jobs/{queued['id']}").json()
+    assert (job["status"], job["result"], job["seconds"]) == ("cancelled", None, 0.0)
+    # it made no report and no tables: the only ones are the later analysis's
+    files = [f["name"] for f in client.get("/api/files").json() if f["folder"] != "uploads"]
+    assert sorted(files) == [f"analysis-bridge.csv-{after['id']}.html",
+                             f"analysis-bridge.csv-{after['id']}.zip"]
+    # a later analysis cancelled while queued: the network keeps the one it has
+    held, gate = blocker(client)
+    try:
+        again = client.post(f"/api/networks/{nid}/analyze", json={"k": 3}).json()
+        assert client.delete(f"/api/jobs/{again['id']}").json()["status"] == "cancelled"
+    finally:
+        gate.set()
+    assert client.get(f"/api/networks/{nid}/analysis").json()["id"] == after["id"]
+    assert client.get(f"/api/networks/{nid}").json()["analysed"] is True
+    r = client.delete(f"/api/jobs/{after['id']}")
+    assert r.status_code == 409
+    assert r.json()["error"] == (f"job '{after['id']}' has already finished (done): there is "
+                                 "nothing to cancel")
+    r = client.delete("/api/jobs/nope")
+    assert r.status_code == 404 and r.json()["error"] == "no job 'nope'"
+
+
+def test_a_running_comparison_stops_at_its_next_progress_report(client, monkeypatch):
+    """Cancelled once its first run is stored (a DELETE while the job reports that run):
+    it stops there; the stored run stays complete and listed, the run in progress is not
+    written, and no report or results are made."""
+    import threading
+
+    from fentanet.web import jobs as web_jobs
+
+    monkeypatch.setenv("FENTANET_SCHEDULER", "serial")  # in this process, step by step
+    first_run, go = threading.Event(), threading.Event()
+    update = web_jobs.Job.update
+
+    def held_update(self, progress=None, message=None):
+        if message == "1 of 4 runs finished":  # the collector has stored run 1
+            first_run.set()
+            go.wait(60)
+        return update(self, progress, message)
+
+    monkeypatch.setattr(web_jobs.Job, "update", held_update)
+    r = client.post("/api/compare", json={"scenario": "toy", "strategies": ["naloxone"],
+                                          "runs": 2, "years": 0.25, "seed": 5})
+    assert r.status_code == 200, r.text
+    jid = r.json()["id"]
+    try:
+        assert first_run.wait(300)
+        r = client.delete(f"/api/jobs/{jid}")
+        assert r.status_code == 202, r.text
+        assert (r.json()["status"], r.json()["cancelling"]) == ("running", True)
+        assert r.json()["message"] == "cancelling: it stops at its next progress report"
+    finally:
+        go.set()
+    job = wait(client, jid, timeout=300)
+    runs = RunStore(client.work / "runs").runs()
+    assert len(runs) == 1 and runs.status.tolist() == ["done"]
+    [eid] = runs.ensemble_id.unique()
+    assert job["status"] == "cancelled" and job["error"] is None
+    assert job["message"] == (f"cancelled: 1 of 4 runs finished and kept in the run store "
+                              f"(ensemble {eid})")
+    # the run kept is whole: its series as long as a direct run's, its summary the same
+    row = runs.iloc[0]
+    store = RunStore(client.work / "runs")
+    assert (row.variant, row.seed) == ("baseline", 5)  # the first run made
+    direct = fentanet.simulate("toy", seed=5, years=0.25)
+    assert len(store.series([row.run_id])) == len(direct.series)
+    assert store.summary([row.run_id])["deaths_total"].tolist() == pytest.approx(
+        [direct.summary["deaths_total"]])
+    assert store.check().ok
+    listed = client.get("/api/ensembles").json()
+    assert [(e["ensemble"], e["runs"], e["finished"]) for e in listed] == [(eid, 1, 1)]
+    assert client.get("/api/files").json() == []  # no report, no results
+    assert not list((client.work / "runs").rglob("*.tmp"))

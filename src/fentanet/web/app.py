@@ -43,7 +43,7 @@ from fentanet.errors import FentanetError, InputError
 from fentanet.network.model import Network
 from fentanet.simulate.output import jsonable
 from fentanet.web import security as sec
-from fentanet.web.jobs import Job, JobRunner
+from fentanet.web.jobs import Job, JobCancelled, JobRunner
 
 log = logging.getLogger("fentanet.web")
 
@@ -83,10 +83,19 @@ class Opened:
     opened: float = field(default_factory=time.time)
     communities: Any = None
     analysis: Any = None
-    analysis_job: str | None = None
+    analysis_job: str | None = None  # the latest analysis job
+    analysis_done: str | None = None  # the job that made ``analysis``
+    _net_summary: dict[str, Any] | None = field(default=None, repr=False)
+
+    def net_summary(self) -> dict[str, Any]:
+        """``Network.summary()``, made once: a network does not change once open, and the
+        summary of a large one takes seconds (components, distinct pairs)."""
+        if self._net_summary is None:
+            self._net_summary = self.net.summary()
+        return self._net_summary
 
     def summary(self) -> dict[str, Any]:
-        s = self.net.summary()
+        s = self.net_summary()
         return {"id": self.id, "label": self.label, "origin": self.origin,
                 "name": s["name"], "actors": s["actors"], "links": s["links"],
                 "directed": s["directed"], "typed": self.net.is_typed,
@@ -260,11 +269,12 @@ def comparison_variants(scenario: Any, body: CompareRequest) -> dict[str, Any]:
     one is an :class:`InputError` naming the variant before anything runs."""
     from fentanet.simulate.scenario import variant_interventions
 
+    names = [*body.strategies, *(v.name for v in body.variants)]
+    if len(set(names)) != len(names) or "baseline" in names:  # as `fentanet compare` says
+        raise InputError("variant names must differ from each other and from 'baseline'",
+                         field="variant")
     out: dict[str, Any] = {name: None for name in body.strategies}
     for v in body.variants:
-        if v.name in out or v.name == "baseline":
-            raise InputError(f"variant name {v.name!r} is used twice or is 'baseline'",
-                             field="variants")
         items: list[dict[str, Any]] = []
         if v.strategy is not None:
             if v.strategy not in scenario.strategies:
@@ -337,6 +347,14 @@ def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
     return jsonable(cells.to_dict("records"))
 
 
+def _has_actors(net: Network, name: str) -> None:
+    """Refuse a network without actors (a file holding only a header, an empty list of
+    nodes): there is nothing in it to draw, explore or analyse."""
+    if net.n_actors == 0:
+        raise InputError("no actors and no links found in it (only a header?); expected a "
+                         "network of at least one link or one actor", file=name)
+
+
 def _figure(fig: Any) -> dict[str, Any]:
     return json.loads(fig.to_json())
 
@@ -370,6 +388,20 @@ def _datasets() -> list[dict[str, Any]]:
             for name, rel in datasets.DATASETS.items()]
 
 
+DEFAULT_YEARS_AFTER = 1.0
+"""The Strategies tab's default horizon runs this many years past the latest start of the
+scenario's strategies (capped by the scenario's own horizon): a shorter one would have
+strategies that start at or after it, and a comparison of nothing but zeros."""
+
+
+def default_years(scenario: Any) -> float:
+    """The horizon the Strategies tab proposes for ``scenario``: the latest start of its
+    strategies' interventions plus :data:`DEFAULT_YEARS_AFTER`, at most the scenario's
+    horizon (us-baseline: its strategies start at 1 year, so 2 of its 10 years)."""
+    starts = [iv.start for ivs in (scenario.strategies or {}).values() for iv in ivs]
+    return float(min(scenario.years, max(starts, default=0.0) + DEFAULT_YEARS_AFTER))
+
+
 @functools.lru_cache(maxsize=1)
 def _scenarios() -> list[dict[str, Any]]:
     from fentanet import scenarios
@@ -378,10 +410,10 @@ def _scenarios() -> list[dict[str, Any]]:
     for name in scenarios.names():
         s = scenarios.load(name)
         gen = s.network.generate or {}
-        out.append({"name": name, "years": s.years, "description": s.description,
-                    "actors": gen.get("actors"), "strategies": {
-                        k: [iv.model_dump(mode="json") for iv in v]
-                        for k, v in (s.strategies or {}).items()}})
+        out.append({"name": name, "years": s.years, "default_years": default_years(s),
+                    "description": s.description, "actors": gen.get("actors"),
+                    "strategies": {k: [iv.model_dump(mode="json") for iv in v]
+                                   for k, v in (s.strategies or {}).items()}})
     return out
 
 
@@ -571,7 +603,7 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
 
             path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
         else:
-            path = sec.safe_path(STATIC, name)
+            path = sec.safe_path(STATIC, name, where="the app's static files")
         types = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml",
                  ".html": "text/html", ".png": "image/png"}
         return FileResponse(path, media_type=types.get(path.suffix, "application/octet-stream"),
@@ -614,6 +646,10 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
             if body.dataset not in datasets.DATASETS:
                 raise NotFound(f"no dataset '{body.dataset}'; the shared datasets are "
                                f"{', '.join(datasets.DATASETS)}", field="dataset")
+            if body.format:
+                raise InputError(f"a dataset is read in its own format; 'format' "
+                                 f"({body.format!r}) is for a 'file' only: leave it out",
+                                 field="format")
             net = datasets.load(body.dataset)
             return ws.add(net, body.dataset, f"dataset {body.dataset}").summary()
         path = ws.path(body.file)
@@ -621,6 +657,7 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
             raise InputError(f"'{body.file}' is a folder; expected a network file",
                              field="file")
         net = read(path, format=body.format) if body.format else read(path)
+        _has_actors(net, ws.rel(path))
         return ws.add(net, path.name, f"file {ws.rel(path)}").summary()
 
     @api.post("/api/networks/upload")
@@ -646,6 +683,7 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
                 tmp.unlink(missing_ok=True)
         try:
             net = read(path, format=format or None)
+            _has_actors(net, ws.rel(path))
         except BaseException:
             path.unlink(missing_ok=True)  # only valid networks are kept
             raise
@@ -690,6 +728,9 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
 
         item = ws.get(nid)
         net = item.net
+        if net.n_actors == 0:
+            raise InputError(f"{item.label} has no actors: there is nothing to draw",
+                             field="network")
         if color_by == "auto":
             color_by = "kind" if net.is_typed else "community"
         if color_by not in ("kind", "community"):
@@ -791,6 +832,8 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
     def analysis(nid: str) -> dict:
         item = ws.get(nid)
         job = jobs.get(item.analysis_job) if item.analysis_job else None
+        if job is not None and job.status == "cancelled" and item.analysis_done:
+            job = jobs.get(item.analysis_done) or job  # the analysis the network has
         if job is None:
             return {"status": "none", "message": f"{item.label} has not been analysed yet"}
         return job.public()
@@ -881,6 +924,19 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
             raise NotFound(f"no job '{jid}'")
         return j.public()
 
+    @api.delete("/api/jobs/{jid}")
+    def cancel_job(jid: str) -> JSONResponse:
+        j = jobs.cancel(jid)
+        if j is None:
+            raise NotFound(f"no job '{jid}'")
+        if j.status in ("done", "failed"):
+            raise Rejected(f"job '{jid}' has already finished ({j.status}): there is nothing "
+                           "to cancel", status=409)
+        # cancelled (it was queued, or already cancelled), or running until its next
+        # progress report: accepted
+        return JSONResponse(j.public(result=False),
+                            status_code=200 if j.status == "cancelled" else 202)
+
     # ------------------------------------------------------------------ files
     @api.get("/api/files")
     def files() -> list:
@@ -889,8 +945,9 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
             rows = []
             for p in (ws.root / sub).iterdir():
                 # plain files only (a symbolic link may point outside the working folder),
-                # not hidden ones nor the temporaries of files being written
-                if p.name.startswith(".") or p.name.endswith(".part"):
+                # not hidden ones: the temporaries of the files the app writes are named
+                # .NAME.*.part or .NAME.*.tmp (an upload's own name never starts with a dot)
+                if p.name.startswith("."):
                     continue
                 try:
                     st = p.lstat()  # a file may vanish meanwhile (a job renaming its .part)
@@ -942,20 +999,21 @@ def _analysis_job(ws: Workspace, item: Opened, body: AnalyzeRequest, job: Job) -
     job.update(0.05, "centralities, key players, communities, flow, resilience")
     a = analyze(item.net, k=body.k, top=body.top, steps=body.steps, seed=body.seed,
                 time_limit=body.time_limit)
-    item.analysis = a
-    item.communities = a.communities
-    job.update(0.7, "drawing the network and writing the report")
+    job.update(0.7, "drawing the network and making the report")
     marks = highlight_sets(a)
     size = a.centrality["betweenness"] if "betweenness" in a.centrality else None
     fig = network_figure(item.net, color_by="kind" if item.net.is_typed else a.communities,
                          highlight=marks, size_by=size, title=f"{item.label}: key players")
     stem = f"analysis-{_slug(item.label)}-{job.id}"
     rep = analysis_report(item.net, a, curve_time_limit=min(body.time_limit, 5.0))
-    report = rep.save(ws.root / "reports" / f"{stem}.html")
-    job.update(0.95, "writing the tables")
     tables = {f"{k}.csv": _csv(v) for k, v in a.tables().items()}
     tables["report.json"] = json.dumps(jsonable(a.to_dict()), indent=1).encode()
+    # the last point where a cancellation stops it: a job cancelled until here leaves no
+    # file and the network as it was; past it, it writes its files and ends
+    job.update(0.95, "writing the report and the tables")
+    report = rep.save(ws.root / "reports" / f"{stem}.html")
     archive = _zip(ws.root / "results" / f"{stem}.zip", tables)
+    item.analysis, item.communities, item.analysis_done = a, a.communities, job.id
     kp = [{"objective": name, "k": r.k, "actors": [str(x) for x in r.actors],
            "score": jsonable(r.score), "exact": r.exact} for name, r in a.key_players.items()]
     flow = None
@@ -991,7 +1049,7 @@ def _analysis_job(ws: Workspace, item: Opened, body: AnalyzeRequest, job: Job) -
 
 def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
     import fentanet
-    from fentanet.ensemble import ensemble, load_scenario
+    from fentanet.ensemble import EnsembleInterrupted, ensemble, load_scenario
     from fentanet.ensemble.runner import LOCAL
     from fentanet.report import simulation_report
     from fentanet.report.simulation import (
@@ -1025,10 +1083,23 @@ def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
     # in this process, progress step by step; on a cluster, run by run
     model = functools.partial(fentanet.simulate, progress=on_step) \
         if scheduler == "serial" else None
-    ens = ensemble(body.scenario, body.runs, variants=variants, seed=body.seed,
-                   scheduler=scheduler, store=ws.root / "runs", progress=on_run, model=model,
-                   overrides=body.overrides(), uncertain=body.ranges())
-    job.update(0.92, "writing the report")
+    try:
+        ens = ensemble(body.scenario, body.runs, variants=variants, seed=body.seed,
+                       scheduler=scheduler, store=ws.root / "runs", progress=on_run,
+                       model=model, overrides=body.overrides(), uncertain=body.ranges())
+    except EnsembleInterrupted as exc:
+        # cancelled at a run's step or end (JobCancelled, which the ensemble takes as a
+        # Ctrl-C): the runs finished before it are complete in the run store, the one in
+        # progress was not written
+        kept = len(exc.ensemble.runs())
+        raise JobCancelled("cancelled before any run finished" if not kept else
+                           f"cancelled: {kept} of {total} runs finished and kept in the "
+                           f"run store (ensemble {exc.ensemble.id})") from None
+    try:
+        job.update(0.92, "writing the report")  # the last point where a cancellation stops it
+    except JobCancelled:
+        raise JobCancelled(f"cancelled: its {total} runs finished and are kept in the run "
+                           f"store (ensemble {ens.id}); no report was written") from None
     tables = run_tables(ens)
     if tables.summary.empty:
         raise InputError("every run failed: " + "; ".join(

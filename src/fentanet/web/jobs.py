@@ -4,6 +4,10 @@ a worker thread (they are CPU-bound; the page polls their progress).
 A job's function gets the :class:`Job` to report progress on and returns a JSON-ready
 result. A :class:`~fentanet.errors.FentanetError` fails the job with its message; any other
 exception fails it with a short message and the traceback goes to the server log only.
+
+A job can be cancelled (:meth:`JobRunner.cancel`): a queued one at once (it never starts),
+a running one at its next progress report (:meth:`Job.update` raises :class:`JobCancelled`
+there).
 """
 
 from __future__ import annotations
@@ -27,6 +31,14 @@ MAX_JOBS = 200
 FINISHED = ("done", "failed", "cancelled")
 
 
+class JobCancelled(KeyboardInterrupt):
+    """Raised by :meth:`Job.update` in a job whose cancellation was asked: the job stops at
+    its next progress report. A ``KeyboardInterrupt``, so that an ensemble stops as it does
+    on Ctrl-C: the runs finished before it are kept and registered in the run store, the
+    run in progress is not written (:class:`fentanet.ensemble.EnsembleInterrupted`). The
+    message, if any, says what the job leaves (the page shows it)."""
+
+
 @dataclass
 class Job:
     """One background job and what the page sees of it."""
@@ -43,9 +55,13 @@ class Job:
     result: Any = None
     error: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    cancelling: bool = False  # cancellation asked while it runs
 
     def update(self, progress: float | None = None, message: str | None = None) -> None:
-        """Report progress (a share from 0 to 1) and what is being done."""
+        """Report progress (a share from 0 to 1) and what is being done; raises
+        :class:`JobCancelled` once the job's cancellation was asked."""
+        if self.cancelling:
+            raise JobCancelled()
         if progress is not None:
             self.progress = float(min(max(progress, 0.0), 1.0))
         if message is not None:
@@ -56,7 +72,7 @@ class Job:
         end = self.finished or time.time()
         out = {"id": self.id, "kind": self.kind, "title": self.title, "status": self.status,
                "progress": round(self.progress, 4), "message": self.message,
-               "params": self.params, "error": self.error,
+               "params": self.params, "error": self.error, "cancelling": self.cancelling,
                "seconds": round(end - self.started, 2) if self.started else 0.0}
         if result:
             out["result"] = self.result
@@ -80,7 +96,12 @@ class JobRunner:
             item = self._queue.get()
             if item is None:
                 return
-            self._run(*item)
+            job, fn = item
+            with self._lock:  # a job cancelled while queued stays in the queue: skip it
+                if job.status != "queued":
+                    continue
+                job.status, job.started, job.message = "running", time.time(), "started"
+            self._run(job, fn)
 
     def submit(self, kind: str, title: str, fn: Callable[[Job], Any],
                params: dict[str, Any] | None = None) -> Job:
@@ -98,6 +119,23 @@ class JobRunner:
     def list(self) -> list[Job]:
         with self._lock:
             return list(self.jobs.values())
+
+    def cancel(self, job_id: str) -> Job | None:
+        """Cancel a job (``None``: no such job): a queued one at once, and it never starts;
+        a running one stops at its next progress report (:class:`JobCancelled`), its status
+        ``running`` with ``cancelling`` set until then. A finished job is left as it is
+        (the caller tells by its status)."""
+        with self._lock:
+            job = self.jobs.get(job_id)
+            if job is None:
+                return None
+            if job.status == "queued":
+                job.status, job.message = "cancelled", "cancelled before it started"
+                job.finished = time.time()
+            elif job.status == "running" and not job.cancelling:
+                job.cancelling = True
+                job.message = "cancelling: it stops at its next progress report"
+        return job
 
     def wait(self, job_id: str, timeout: float = 60.0) -> Job:
         """Block until a job finishes (for tests and scripts)."""
@@ -118,8 +156,10 @@ class JobRunner:
                 break
             if item is not None:
                 job = item[0]
-                job.status, job.message = "cancelled", "cancelled: the server stopped"
-                job.finished = time.time()
+                with self._lock:
+                    if job.status == "queued":
+                        job.status, job.message = "cancelled", "cancelled: the server stopped"
+                        job.finished = time.time()
         self._queue.put(None)
 
     def _forget_old(self) -> None:
@@ -132,9 +172,17 @@ class JobRunner:
                 break
 
     def _run(self, job: Job, fn: Callable[[Job], Any]) -> None:
-        job.status, job.started, job.message = "running", time.time(), "started"
         try:
             job.result = fn(job)
+        except KeyboardInterrupt as exc:  # JobCancelled, or what an ensemble made of it
+            if not job.cancelling:  # not asked for (a worker thread gets no Ctrl-C)
+                log.error("job %s (%s) interrupted", job.id, job.kind, exc_info=exc)
+                job.status, job.message = "failed", "failed"
+                job.error = f"job {job.id} was interrupted; the details are in the server log"
+            else:
+                job.status = "cancelled"
+                said = str(exc) if isinstance(exc, JobCancelled) else ""
+                job.message = self._clean(said) if said else "cancelled"
         except FentanetError as exc:
             job.status, job.error = "failed", self._clean(str(exc))
             job.message = "failed"

@@ -8,6 +8,7 @@ const state = { info: null, current: null, summary: null, selected: null, kinds:
 const ENSEMBLES_PAGE = 200;  // the server's default limit of api/ensembles
 const $ = (sel) => document.querySelector(sel);
 const PLOT_CONFIG = { responsive: true, displaylogo: false, scrollZoom: true };
+const FLOW_UNIT = "kg per year";  // flows and capacities (docs/reports-and-web.md)
 
 // ------------------------------------------------------------------ helpers
 function esc(v) {
@@ -30,6 +31,8 @@ function fmt(v, digits = 3) {
 }
 function toast(message, kind = "error") {
   const t = $("#toast");
+  // an error stays until its time is up: a later note ("opened ...") does not hide it
+  if (kind === "info" && !t.hidden && !t.classList.contains("info")) return;
   t.textContent = message;
   t.className = "toast" + (kind === "info" ? " info" : "");
   t.hidden = false;
@@ -161,7 +164,7 @@ async function setCurrent(summary) {
       : "untyped case data") + metric("links", fmt(s.links), s.directed ? "directed"
       : "undirected") + metric("components", fmt(s.components), `largest ${fmt(
       s.largest_component)}`) + metric("density", fmt(s.density)) +
-    metric("mean degree", fmt(s.degree.mean), `max ${fmt(s.degree.max)}`);
+    metric("neighbours", fmt(s.degree.mean), `mean per actor; max ${fmt(s.degree.max)}`);
   const kf = $("#kind-filter");
   kf.innerHTML = s.typed ? Object.keys(s.actor_kinds).map((k) =>
     `<label><input type="checkbox" value="${esc(k)}" checked> ${esc(k)}</label>`).join("") : "";
@@ -180,11 +183,12 @@ function viewParams() {
   return p;
 }
 async function drawGraph() {
-  if (!state.current) return;
+  if (!state.current) return false;
   const el = $("#graph");
   status("drawing the network…");
   try {
     const fig = await api(`api/networks/${state.current}/figure?${viewParams()}`);
+    el.querySelector(".graph-error")?.remove();
     await plot(el, fig);
     if (!el.dataset.bound) {
       el.on("plotly_click", (ev) => {
@@ -194,8 +198,19 @@ async function drawGraph() {
       el.dataset.bound = "1";
     }
     el.dataset.actors = String(fig.layout.meta ? fig.layout.meta.actors : "");
-  } catch (e) { toast(e.message); }
+  } catch (e) {
+    // never leave another network's (or another view's) drawing under this one's name
+    Plotly.purge(el);  // its click handler goes with it
+    el.removeAttribute("data-rendered");
+    delete el.dataset.bound;
+    el.dataset.actors = "";
+    el.innerHTML = `<p class="note graph-error">Cannot draw this network: ${esc(e.message)}</p>`;
+    toast(e.message);
+    status("");
+    return false;
+  }
   status("");
+  return true;
 }
 
 // ------------------------------------------------------------------ explore
@@ -210,7 +225,7 @@ function searchChanged() {
       const hits = await api(`api/networks/${state.current}/search?q=${encodeURIComponent(q)}`);
       $("#search-results").innerHTML = hits.length ? hits.map((h) =>
         `<li data-actor="${esc(h.id)}"><span>${esc(h.id)}</span><span class="k">${esc(h.kind)},` +
-        ` degree ${fmt(h.degree)}</span></li>`).join("") : '<li class="muted">no match</li>';
+        ` links ${fmt(h.degree)}</span></li>`).join("") : '<li class="muted">no match</li>';
     } catch (e) { toast(e.message); }
   }, 180);
 }
@@ -240,13 +255,24 @@ async function selectActor(id) {
 // ------------------------------------------------------------------ jobs
 function showProgress(el, job) {
   el.hidden = false;
-  el.classList.toggle("failed", job.status === "failed");
+  el.classList.toggle("failed", job.status === "failed" || job.status === "cancelled");
   el.classList.toggle("done", job.status === "done");
   el.querySelector(".fill").style.width = `${Math.round(100 * (job.status === "done" ? 1
     : job.progress))}%`;
   const secs = job.seconds ? ` · ${fmt(job.seconds)} s` : "";
   el.querySelector(".msg").textContent = job.status === "failed" ? `failed: ${job.error}`
     : `${job.status === "done" ? "done" : job.message}${secs}`;
+  const stop = el.querySelector(".cancel-job");
+  if (stop) {
+    stop.dataset.job = job.id;
+    stop.hidden = !["queued", "running"].includes(job.status) || job.cancelling;
+  }
+}
+async function cancelJob(id, button) {
+  await guarded(button, async () => {
+    const job = await api(`api/jobs/${encodeURIComponent(id)}`, { method: "DELETE" });
+    toast(job.message, "info");
+  });
 }
 async function poll(jobId, progressEl, onDone) {
   clearTimeout(state.polling[progressEl.id]);
@@ -256,7 +282,8 @@ async function poll(jobId, progressEl, onDone) {
     catch (e) { toast(e.message); return; }
     showProgress(progressEl, job);
     if (job.status === "done") { await onDone(job.result); return; }
-    if (job.status === "failed" || job.status === "cancelled") { toast(job.error || job.message); return; }
+    if (job.status === "failed") { toast(job.error || job.message); return; }
+    if (job.status === "cancelled") { toast(job.message, "info"); return; }
     state.polling[progressEl.id] = setTimeout(tick, 400);
   };
   await tick();
@@ -281,7 +308,8 @@ async function loadAnalysis() {
     if (job.status === "none") return;
     if (job.status === "done") { showProgress($("#an-progress"), job); await showAnalysis(
       job.result, false); }
-    else if (job.status !== "failed") await poll(job.id, $("#an-progress"), showAnalysis);
+    else if (job.status === "queued" || job.status === "running") await poll(job.id,
+      $("#an-progress"), showAnalysis);
   } catch (e) { /* not analysed yet */ }
 }
 async function showAnalysis(r, redraw = true) {
@@ -301,15 +329,16 @@ async function showAnalysis(r, redraw = true) {
   }
   let supply = "";
   if (r.flow) {
-    supply = `<h4>Supply bottleneck</h4><p>Maximum flow ${fmt(r.flow.value)} from ${
-      r.flow.sources} sources to ${r.flow.sinks} markets.</p>` + table(r.flow.cut, ["element",
-      "id", "capacity"]);
+    supply = `<h4>Supply bottleneck</h4><p id="max-flow">Maximum flow ${fmt(r.flow.value)} ` +
+      `${FLOW_UNIT} from ${r.flow.sources} sources to ${r.flow.sinks} markets.</p>` +
+      table(r.flow.cut, ["element", "id", "capacity"], { labels: {
+        capacity: `capacity (${FLOW_UNIT})` } });
     if (r.interdiction) {
       const i = r.interdiction;
       supply += `<p>${i.optimal ? "Optimal" : "Best"} interdiction for a budget of ${
         fmt(i.budget)} (${esc(i.target)}): ` +
         `remove ${i.removed.map((x) => chip(x, "kp")).join("") || "nothing"} — flow ${
-        fmt(i.flow_before)} → ${fmt(i.flow_after)}${i.optimal ? " (proven optimal)"
+        fmt(i.flow_before)} → ${fmt(i.flow_after)} ${FLOW_UNIT}${i.optimal ? " (proven optimal)"
           : " (the best found within the time limit, not proven optimal)"}.</p>`;
     }
   }
@@ -347,7 +376,9 @@ function scenarioChanged() {
   const s = state.scenarios.find((x) => x.name === $("#cmp-scenario").value);
   if (!s) return;
   $("#cmp-description").textContent = s.description || "";
-  $("#cmp-years").value = Math.min(s.years, s.name === "toy" ? s.years : 1);
+  // past the latest start of its strategies (at most its horizon): a shorter one would
+  // compare strategies that start at or after the end (all zeros)
+  $("#cmp-years").value = s.default_years;
   // each strategy: a tick, and an intensity and a start that replace its interventions'
   $("#cmp-strategies").innerHTML = Object.entries(s.strategies).map(([name, ivs], i) =>
     `<div class="strategy" data-strategy="${esc(name)}">` +
@@ -505,8 +536,12 @@ async function loadFiles() {
           fileUrl(row.path, true)}">view</a> · ` : "") + `<a href="${fileUrl(row.path)}">` +
           "download</a>" } });
     const jobs = await api("api/jobs");
-    $("#jobs").innerHTML = table(jobs, ["title", "kind", "status", "seconds", "error"], {
-      id: "job-list" });
+    $("#jobs").innerHTML = table(jobs, ["title", "kind", "status", "seconds", "error", "id"], {
+      id: "job-list", html: ["id"], labels: { id: "action", error: "error or note" }, formats: {
+        status: (v, row) => row.cancelling ? "cancelling" : v,
+        error: (v, row) => v || (row.status === "cancelled" ? row.message : ""),
+        id: (v, row) => ["queued", "running"].includes(row.status) && !row.cancelling
+          ? `<button class="cancel-job" data-job="${esc(v)}">Cancel</button>` : "" } });
   } catch (e) { toast(e.message); }
 }
 
@@ -554,6 +589,12 @@ function wire() {
     if (b) { state.uncertain.splice(+b.dataset.removeUnc, 1); showUncertain(); }
   });
   $("#ens-show").addEventListener("click", showStored);
+  document.addEventListener("click", async (e) => {  // every job's Cancel button
+    const b = e.target.closest(".cancel-job");
+    if (!b || !b.dataset.job) return;
+    await cancelJob(b.dataset.job, b);
+    if ($("#tab-files").classList.contains("active")) loadFiles();
+  });
   $("#ens-newer").addEventListener("click", () => loadEnsembles(-1));
   $("#ens-older").addEventListener("click", () => loadEnsembles(1));
   $("#adhoc-list").addEventListener("click", (e) => {
