@@ -128,3 +128,26 @@ def test_edge_list_sniffer_refuses_list_headers():
 
     assert not _sniff("id,kind,capacity\na,lab,5\nb,market,3\n", None)
     assert _sniff("a,b,5\nb,c,3\n", None)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("a,b\nb,c\nd\ne,f\n", "r.csv:3: line has 1 field, expected 2 (source, target)"),
+    ("a,b\nb,c\nd,e,f,g\ne,f\n", "r.csv:3: line has 4 fields, expected 2 (source, target)"),
+])
+def test_a_short_edge_list_with_one_ragged_line_names_it(tmp_path, capsys, text, message):
+    """A headerless edge list of a few lines, one of them ragged, is an edge list whose
+    reader names the line (it was 'cannot tell the format': 3 of 4 lines at the usual
+    width are fewer than the 80% a longer file needs)."""
+    path = tmp_path / "r.csv"
+    path.write_text(text)
+    assert detect_format(path) == "edgelist"
+    assert main(["info", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"error: {tmp_path}/{message}\n"
+
+
+def test_two_lines_of_different_widths_are_not_an_edge_list(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("a,b\nc\n")
+    with pytest.raises(fentanet.InputError, match="cannot tell the format"):
+        detect_format(path)

@@ -389,7 +389,9 @@ def number_texts(values: np.ndarray) -> np.ndarray:
 
 
 def _sniff(head: str, path: Path) -> bool:
-    """Lines of 2 or 3 fields (most of them), the third mostly a number."""
+    """Lines of 2 or 3 fields (most of them, or all but one: a short file with one
+    ragged line is an edge list whose reader names that line), the third mostly a
+    number."""
     lines = head_lines(head, 50, comments="#%")
     if not lines:
         return False
@@ -401,7 +403,8 @@ def _sniff(head: str, path: Path) -> bool:
     body = rows[start:] or rows
     widths = [len(r) for r in body]
     width = max(set(widths), key=widths.count)
-    if width not in (2, 3) or widths.count(width) < 0.8 * len(widths):
+    fit = widths.count(width)
+    if width not in (2, 3) or (fit < 0.8 * len(widths) and not fit >= max(2, len(widths) - 1)):
         return False
     if width == 3:
         thirds = [r[2] for r in body if len(r) == 3]
