@@ -263,3 +263,18 @@ def test_the_overview_gives_the_flows_unit():
         f"flow left {fmt_number(a.interdiction.flow_after)} kg per year")
     text = html.unescape(rep.render())
     assert f'<div class="detail">kg per year, {len(a.flow.sources)} sources' in text
+
+
+def test_the_overview_names_neighbours_as_the_web_app_and_info_do(shared_data):
+    """The overview's count per actor is of distinct neighbours (Network.summary), which
+    `fentanet info` and the web app call neighbours; "mean degree, max 60" on CAVIAR sat
+    beside a degree centrality counting its 91 links (review s18, web L4)."""
+    caviar = datasets.load("caviar")
+    a = analyze(caviar, k=2, steps=3, strategies=("degree",))
+    rep = analysis_report(caviar, a)
+    [overview] = [b.content for b in rep.blocks if b.kind == "metrics"]
+    cards = {label: (value, detail) for label, value, detail in overview}
+    assert "mean degree" not in cards
+    s = caviar.summary()
+    assert s["degree"]["max"] == 60
+    assert cards["neighbours"] == (s["degree"]["mean"], "mean per actor; max 60")

@@ -165,7 +165,8 @@ def analysis_report(
                           ("components", s["components"],
                            f"largest {s['largest_component']:,} actors"),
                           ("density", s["density"]),
-                          ("mean degree", s["degree"]["mean"], f"max {s['degree']['max']}")]
+                          ("neighbours", s["degree"]["mean"],
+                           f"mean per actor; max {s['degree']['max']}")]
     if comm is not None:
         cards.append(("communities", comm.n_communities, f"modularity {comm.quality:.3f}"))
     if flow is not None:
