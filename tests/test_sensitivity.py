@@ -404,3 +404,20 @@ def test_the_warnings_of_a_design_name_its_points(tmp_path):
     assert len(texts) == 5 and len({y for _, y in want}) == 5
     for text, (who, horizon) in zip(texts, want, strict=True):
         assert text.startswith(who) and horizon in text, text
+
+
+def test_a_design_point_drawn_twice_runs_once(tmp_path):
+    """A whole-number parameter over a short range draws points twice; each point runs once
+    (an ensemble refuses a point given twice since the eighteenth session) and every row of
+    the design gets its point's outcome."""
+    _, design = global_sensitivity(
+        "toy", {"network.generate.actors": (300, 301)}, samples=6, runs=1, years=3 / 52,
+        metric="supply_kg_total", scheduler="serial", store=tmp_path / "s")
+    points = design["network.generate.actors"]
+    assert len(points) == 6 and set(points) == {300, 301}
+    runs = RunStore(tmp_path / "s").runs()
+    assert sorted(p["network.generate.actors"] for p in runs.params) == [300, 301]
+    by_point = {p["network.generate.actors"]: r for p, r in zip(runs.params, runs.run_id,
+                                                                strict=True)}
+    summary = RunStore(tmp_path / "s").summary().set_index("run_id")["supply_kg_total"]
+    assert design.supply_kg_total.tolist() == [summary[by_point[n]] for n in points]

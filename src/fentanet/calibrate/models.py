@@ -400,11 +400,15 @@ class ScenarioModel:
 
     def ensemble(self, points: Sequence[Mapping[str, float]], runs: int, **kw: Any) -> Any:
         """Run every point on ``runs`` common seeds as one ensemble (``fentanet.ensemble``'s
-        sweep): on Dask, every run kept in the store. ``kw`` go to it (``seed``,
+        sweep; a point given twice runs once): on Dask, every run kept in the store. ``kw`` go to it (``seed``,
         ``scheduler``, ``store``, ``progress``...)."""
+        from fentanet.calibrate.evaluate import point_key
         from fentanet.ensemble import ensemble
 
-        return ensemble(self.root, runs, sweep=[dict(p) for p in points],
+        # each point once: a design can hold a point twice (whole-number parameters), which
+        # the ensemble refuses; the outcomes are read back by point
+        unique = {point_key(p): dict(p) for p in points}
+        return ensemble(self.root, runs, sweep=list(unique.values()),
                         overrides=self.fixed, model=run_observed, **kw)
 
     def value(self, name: str) -> float:

@@ -109,7 +109,11 @@ def variants_from(variants: Any, *, add_baseline: bool = True) -> list[Variant]:
 def sweep_points(sweep: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]] | None
                  ) -> list[dict[str, Any]]:
     """The points of a sweep: the Cartesian product of ``{"dotted.path": [v1, v2], ...}``,
-    or an explicit list of points ``[{"a": 1, "b": 2}, ...]``. ``None``: one empty point."""
+    or an explicit list of points ``[{"a": 1, "b": 2}, ...]``. ``None``: one empty point.
+
+    A value given twice to one parameter (``[0.5, 0.5]``), or a point given twice, is an
+    :class:`InputError` naming the parameter and the value: the two points would run the
+    same runs twice, and their seeds would count twice in every comparison."""
     if sweep is None:
         return [{}]
     if isinstance(sweep, Mapping):
@@ -122,12 +126,39 @@ def sweep_points(sweep: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]
             vals = list(vals)
             if not vals:
                 raise InputError("a swept parameter needs at least one value", field=name)
+            twice = _repeated(vals)
+            if twice is not None:
+                raise InputError(f"the value {twice!r} is given twice (values {vals}); each "
+                                 "value is one sweep point: give it once", field=name)
             values.append(vals)
         return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*values)]
     points = [dict(p) for p in sweep]
     if not points:
         raise InputError("a sweep needs at least one point", field="sweep")
+    twice = _repeated(points)
+    if twice is not None:
+        raise InputError(f"the point {twice!r} is given twice; each point runs once: give it "
+                         "once", field="sweep")
     return points
+
+
+def _repeated(values: Sequence[Any]) -> Any:
+    """The first value of ``values`` equal to an earlier one (``==``: 0.5 and 0.50 are one
+    value, as the scenario takes them), or ``None``. Values need not be hashable."""
+    for i, v in enumerate(values):
+        if any(_same(v, w) for w in values[:i]):
+            return v
+    return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two sweep values are the same value (``True`` and ``1`` are not)."""
+    if isinstance(a, bool) != isinstance(b, bool):
+        return False
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # arrays and the like: not comparable as one value
+        return False
 
 
 def uncertain_ranges(spec: Mapping[str, Any] | None) -> dict[str, tuple[float, float]]:

@@ -8,7 +8,9 @@ realisation may look like), not only the difference of the two means.
 
 from __future__ import annotations
 
+import json
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,13 +104,26 @@ def ratio_interval(num: np.ndarray, den: np.ndarray,
     return (point, -np.inf, np.inf)
 
 
+def distinct_runs(runs: pd.DataFrame, keys: Sequence[str] = ()) -> pd.DataFrame:
+    """``runs`` (one row per run, or per run and step with the step columns among ``keys``)
+    with one run per variant, sweep point (``keys``) and seed: the first. A second is the
+    same run again, as an ensemble stored with a sweep value given twice holds it (before
+    sweeps refused one), and counts once, never as two seeds."""
+    cols = ["variant", *keys, "seed"]
+    if runs.empty or not set(cols) <= set(runs.columns):
+        return runs
+    repeated = runs.duplicated(cols)
+    return runs[~repeated] if repeated.any() else runs
+
+
 def paired(summary: pd.DataFrame, baseline: str = BASELINE, *,
            keys: Sequence[str] = ()) -> pd.DataFrame:
     """Per-seed differences ``variant - baseline`` of every metric.
 
     ``summary`` has one row per run with ``variant``, ``seed``, the columns ``keys`` (sweep
     parameters: runs pair within a sweep point) and metric columns. Returns one row per
-    (variant, keys..., seed) with each metric's difference, for the seeds both have.
+    (variant, keys..., seed) with each metric's difference, for the seeds both have; a
+    second row of one variant, point and seed is left out.
     """
     if baseline not in set(summary["variant"]):
         raise InputError(f"no runs of the baseline variant {baseline!r} to compare against",
@@ -117,6 +132,7 @@ def paired(summary: pd.DataFrame, baseline: str = BASELINE, *,
     metrics = [c for c in summary.columns
                if c not in (*ID_COLS, *keys) and pd.api.types.is_numeric_dtype(summary[c])]
     on = [*keys, "seed"]
+    summary = distinct_runs(summary, keys)
     base = summary[summary.variant == baseline].set_index(on)[metrics]
     out = []
     for variant, group in summary[summary.variant != baseline].groupby("variant", sort=False):
@@ -150,6 +166,7 @@ def compare_table(summary: pd.DataFrame, baseline: str = BASELINE, *,
     left out.
     """
     keys = list(keys)
+    summary = distinct_runs(summary, keys)
     diffs = paired(summary, baseline, keys=keys)
     base = summary[summary.variant == baseline].set_index([*keys, "seed"])
     rows = []
@@ -258,6 +275,14 @@ class Ensemble:
                                   if k not in uncertain))
         variants = list(dict.fromkeys(runs.variant))
         variants.sort(key=lambda v: v != BASELINE)
+        done = runs[runs.status == "done"]
+        same = done.assign(_p=[json.dumps(p, sort_keys=True, default=str) for p in done.params]
+                           ).duplicated(["variant", "_p", "seed"])
+        if same.any():
+            warnings.warn(f"ensemble {ensemble_id} holds {int(same.sum())} run(s) that repeat "
+                          "another of the same variant, sweep point and seed (a sweep value "
+                          "given twice, which sweeps refuse since the eighteenth session): "
+                          "each is counted once", stacklevel=2)
         return cls(ensemble_id, store, str(runs.scenario.iloc[0]), variants,
                    sorted(set(runs.seed.astype(int))), keys, uncertain=uncertain)
 
@@ -289,10 +314,12 @@ class Ensemble:
         """One row per finished run: variant, seed, sweep parameters and summary metrics;
         the baseline's runs first, then the variants' in the order given. A run without an
         intervention of a kind another variant has paid 0 for it (``cost_<kind>_usd_total``
-        0, not NaN: :func:`~fentanet.simulate.output.zero_costs`)."""
+        0, not NaN: :func:`~fentanet.simulate.output.zero_costs`). A run that repeats one of
+        the same variant, sweep point and seed is left out (:func:`distinct_runs`)."""
         from fentanet.simulate.output import zero_costs
 
-        return zero_costs(self._in_variant_order(self.store.summary(ensemble=self.id)))
+        s = self._in_variant_order(self.store.summary(ensemble=self.id))
+        return zero_costs(distinct_runs(s, self.key_columns(s)))
 
     def _in_variant_order(self, df: pd.DataFrame) -> pd.DataFrame:
         """Rows grouped by variant in :attr:`variants` order (stable within a variant):
@@ -313,7 +340,9 @@ class Ensemble:
         (``on_error="raise"`` to stop instead), so that one bad file does not hide the
         other runs; ``fentanet runs check`` lists such files. A run without an
         intervention of a kind another variant has paid 0 for it at every step
-        (``cost_<kind>_usd`` 0, not NaN), so the bands (:meth:`quantiles`) count it.
+        (``cost_<kind>_usd`` 0, not NaN), so the bands (:meth:`quantiles`) count it. A run
+        that repeats one of the same variant, sweep point and seed is left out, as in
+        :meth:`summary`.
         """
         from fentanet.simulate.output import zero_costs
 
@@ -321,8 +350,11 @@ class Ensemble:
             self.store.series(ensemble=self.id, variant=variant, long=long, on_error=on_error))
         if self.sweep and not s.empty:
             summary = self.store.summary(ensemble=self.id)
-            params = summary[["run_id", *self.key_columns(summary)]]
-            s = s.merge(params, on="run_id", how="left")
+            keys = self.key_columns(summary)
+            kept = distinct_runs(summary, keys)  # a repeated run once (distinct_runs)
+            if len(kept) < len(summary):
+                s = s[s["run_id"].isin(kept["run_id"])].reset_index(drop=True)
+            s = s.merge(summary[["run_id", *keys]], on="run_id", how="left")
         return zero_costs(s)
 
     def key_columns(self, summary: pd.DataFrame) -> list[str]:
