@@ -55,7 +55,10 @@ def test_compare_on_common_seeds_matches_fentanet_compare(capsys, tmp_path):
 def test_compare_names_unknown_strategies(capsys, tmp_path):
     code = main(["compare", "toy", "teleport", "--store", str(tmp_path / "s")])
     err = capsys.readouterr().err
-    assert code == 2 and "no strategy teleport" in err and "naloxone" in err
+    have = ", ".join(fentanet.scenarios.load("toy").strategies)
+    assert code == 2 and err == (f"error: field 'variants': scenario 'toy' has no strategy "
+                                 f"'teleport'; it has {have} (give other variants as "
+                                 "interventions or overrides)\n")  # as fentanet.simulate's
 
 
 def test_a_stored_run_is_made_again_from_its_record(capsys, tmp_path):

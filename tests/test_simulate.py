@@ -631,3 +631,55 @@ def test_editing_a_built_network_changes_no_later_run_of_the_scenario():
     assert after.equals(before)
     edited = fentanet.simulate(sc, seed=2, network=net).series
     assert edited["produced_kg"].sum() < before["produced_kg"].sum()
+
+
+# ------------------------------------------------------------------ inputs of simulate
+
+
+def test_a_variant_the_scenario_has_no_strategy_of_is_refused(tmp_path):
+    """fentanet.simulate("toy", variant="nalxone") ran the baseline under that label (193
+    deaths, the real naloxone 182): a typo read as "averts nothing". It is refused with the
+    text compare, ensemble and the command line give."""
+    with pytest.raises(fentanet.InputError) as exc:
+        fentanet.simulate("toy", seed=1, years=3 / 52, variant="nalxone")
+    assert exc.value.field == "variant"
+    have = ", ".join(load("toy").strategies)
+    assert exc.value.detail == (f"scenario 'toy' has no strategy 'nalxone'; it has {have} "
+                                "(give other variants as interventions or overrides)")
+    with pytest.raises(fentanet.InputError) as by_compare:
+        fentanet.compare("toy", ["nalxone"], seed=1, years=3 / 52)
+    assert by_compare.value.detail == exc.value.detail
+    with pytest.raises(fentanet.InputError) as by_ensemble:
+        fentanet.ensemble("toy", 1, variants=["nalxone"], progress=False, years=3 / 52,
+                          store=tmp_path / "s")
+    assert by_ensemble.value.detail == exc.value.detail
+
+
+def test_a_variant_with_interventions_or_named_baseline_is_a_label():
+    base = fentanet.simulate("toy", seed=1, years=5 / 52)
+    same = fentanet.simulate("toy", seed=1, years=5 / 52, variant="baseline")
+    mine = fentanet.simulate("toy", seed=1, years=5 / 52, variant="mine", interventions=[])
+    pd.testing.assert_frame_equal(same.series, base.series)
+    pd.testing.assert_frame_equal(mine.series, base.series)
+    assert mine.tidy_series().variant.iloc[0] == "mine"
+
+
+@pytest.mark.parametrize("seed, shown", [
+    (1.5, "expected a whole number of at least 0, got 1.5"),  # ran seed 1
+    (-1, "expected a whole number of at least 0, got -1"),    # a bare ValueError
+    ("x", "expected a whole number of at least 0, got 'x'"),
+    (True, "expected a whole number of at least 0, got True"),
+    (2**63, f"expected a whole number below 2**63, got {2**63}"),
+])
+def test_a_seed_that_is_no_whole_number_is_refused(seed, shown):
+    for call in (lambda: fentanet.simulate("toy", seed=seed, years=3 / 52),
+                 lambda: fentanet.compare("toy", ["naloxone"], seed=seed, years=3 / 52)):
+        with pytest.raises(fentanet.InputError) as exc:
+            call()
+        assert exc.value.field == "seed" and exc.value.detail == shown
+
+
+def test_a_seed_given_as_text_or_numpy_is_taken():
+    r = fentanet.simulate("toy", seed=np.int64(3), years=3 / 52)
+    assert r.seed == 3 and type(r.seed) is int
+    assert fentanet.simulate("toy", seed="3", years=3 / 52).series.equals(r.series)

@@ -8,6 +8,7 @@ and what was expected.
 from __future__ import annotations
 
 import contextlib
+import numbers
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
@@ -108,6 +109,32 @@ def given_once(names: Iterable[str], option: str) -> None:
     if dup:
         raise InputError(f"{', '.join(dup)} given twice; give each parameter once",
                          field=option)
+
+
+def whole_number(value: object, name: str, minimum: int) -> int:
+    """``value`` as an int of at least ``minimum``; :class:`InputError` naming ``name`` for
+    anything else (``2.5`` runs, ``"abc"`` as a seed, 0 workers), not a silent truncation.
+    Text holding a whole number and NumPy integers are taken.
+
+    >>> whole_number("3", "runs", 1)
+    3
+    >>> whole_number(1.5, "seed", 0)
+    Traceback (most recent call last):
+    ...
+    fentanet.errors.InputError: field 'seed': expected a whole number of at least 0, got 1.5
+    """
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InputError(f"expected a whole number of at least {minimum}, got {value!r}",
+                         field=name)
+    if value < minimum:
+        raise InputError(f"expected a whole number of at least {minimum}, got {value}",
+                         field=name)
+    return int(value)
 
 
 class InputWarning(UserWarning):

@@ -180,8 +180,10 @@ def compare(
 def _check_strategies(scenario: str, names: list[str] | None) -> list[str]:
     """The strategies to run: ``names`` checked against the scenario's, or all of them."""
     from fentanet.ensemble import load_scenario
+    from fentanet.simulate.scenario import no_strategy
 
-    have = list(getattr(load_scenario(scenario), "strategies", {}) or {})
+    sc = load_scenario(scenario)
+    have = list(getattr(sc, "strategies", {}) or {})
     if names is None:
         if not have:
             raise InputError(f"scenario {scenario!r} defines no strategies to compare; name "
@@ -189,8 +191,7 @@ def _check_strategies(scenario: str, names: list[str] | None) -> list[str]:
         return have
     unknown = [n for n in names if n not in have]
     if unknown:
-        raise InputError(f"scenario {scenario!r} has no strategy {', '.join(unknown)}; it has "
-                         f"{', '.join(have) or 'none'}", field="variants")
+        raise no_strategy(sc, unknown)
     return names
 
 

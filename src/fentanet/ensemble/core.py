@@ -22,7 +22,7 @@ from fentanet.ensemble.plan import (
 )
 from fentanet.ensemble.results import Ensemble
 from fentanet.ensemble.runner import Collector, connect, resolve_scheduler, run_tasks
-from fentanet.errors import InputError, one_role, warn_run
+from fentanet.errors import InputError, one_role, warn_run, whole_number
 from fentanet.store.files import RunRecord, new_id
 from fentanet.store.store import RunStore
 
@@ -434,23 +434,6 @@ def other_build(fentanet_version: str | None, numpy_version: str | None) -> str 
     return " and ".join(said) or None
 
 
-def whole_number(value: Any, name: str, minimum: int) -> int:
-    """``value`` as an int of at least ``minimum``; :class:`InputError` naming ``name`` for
-    anything else (``2.5`` runs, ``"abc"`` as a seed, 0 workers), not a silent truncation."""
-    if isinstance(value, str):
-        try:
-            value = int(value.strip())
-        except ValueError:
-            pass
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise InputError(f"expected a whole number of at least {minimum}, got {value!r}",
-                         field=name)
-    if value < minimum:
-        raise InputError(f"expected a whole number of at least {minimum}, got {value}",
-                         field=name)
-    return int(value)
-
-
 def check_variants(scenario: Any, variants: Sequence[Any]) -> None:
     """Each variant given by name only is one of the scenario's strategies (a misspelt name
     would run as a copy of the baseline and compare as 'no effect'), and each variant's own
@@ -460,10 +443,9 @@ def check_variants(scenario: Any, variants: Sequence[Any]) -> None:
         unknown = [v.name for v in variants if v.interventions is None and
                    v.name != BASELINE and v.name not in strategies]
         if unknown:
-            raise InputError(f"scenario {getattr(scenario, 'name', '')!r} has no strategy "
-                             f"{', '.join(map(repr, unknown))}; it has "
-                             f"{', '.join(strategies) or 'none'} (give other variants as "
-                             f"interventions or overrides)", field="variants")
+            from fentanet.simulate.scenario import no_strategy
+
+            raise no_strategy(scenario, unknown)
     if hasattr(scenario, "with_interventions"):
         from fentanet.simulate.scenario import variant_interventions
 

@@ -17,12 +17,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fentanet.errors import InputError, warn_run
+from fentanet.errors import InputError, warn_run, whole_number
 from fentanet.network.model import Network
 from fentanet.simulate.scenario import (
     Intervention,
     Scenario,
     check_variant_overrides,
+    no_strategy,
     variant_interventions,
 )
 
@@ -300,7 +301,10 @@ def prepare(scenario: str | Path | Scenario, *, years: float | None = None,
     ``variant`` names one of the scenario's strategies only when no ``interventions`` are
     given: with ``interventions`` (even an empty list) the variant is those interventions
     and its name is a label, so an ad-hoc variant named after a strategy does not run the
-    strategy's interventions as well as its own.
+    strategy's interventions as well as its own. Without ``interventions``, a ``variant``
+    the scenario has no strategy of (but ``"baseline"``, the scenario as it is) is an
+    :class:`InputError` naming the strategies, as ``compare`` and ``ensemble`` refuse it: a
+    misspelt name ran the baseline under that label, which read as "averts nothing".
     """
     sc = _as_scenario(scenario)
     upd: dict[str, Any] = {}
@@ -311,7 +315,9 @@ def prepare(scenario: str | Path | Scenario, *, years: float | None = None,
     if upd:
         sc = sc.override(upd)
     extra: list[Any] = []
-    if variant is not None and interventions is None and variant in sc.strategies:
+    if variant is not None and interventions is None and variant != "baseline":
+        if variant not in sc.strategies:
+            raise no_strategy(sc, [variant], field="variant")
         extra.extend(sc.strategies[variant])
     if interventions:
         extra.extend(interventions)
@@ -358,13 +364,15 @@ def simulate(scenario: str | Path | Scenario, seed: int | None = None, *,
     scenario
         A built-in name (``"toy"``, ``"us-baseline"``), a YAML path or a Scenario.
     seed
-        Run seed (default: the scenario's). The same seed gives the same draws in every
-        variant (common random numbers).
+        Run seed, a whole number in ``[0, 2**63)`` (default: the scenario's); anything else,
+        ``1.5`` or ``-1``, is an :class:`InputError` (``1.5`` ran seed 1). The same seed
+        gives the same draws in every variant (common random numbers).
     years, dt
         Override the horizon and the step (years, or ``"week"``, ``"month"``, ...).
     variant
-        A label; if it names one of the scenario's ``strategies`` and no
-        ``interventions`` are given, the strategy's interventions are added.
+        A label; without ``interventions`` it names one of the scenario's ``strategies``,
+        whose interventions are added (a name the scenario has no strategy of is an
+        :class:`InputError`; ``"baseline"`` runs the scenario as it is).
     interventions
         Extra interventions (objects or mappings such as ``{"kind": "naloxone",
         "intensity": 0.5}``); given, they make the variant (``variant`` is then only its
@@ -376,8 +384,12 @@ def simulate(scenario: str | Path | Scenario, seed: int | None = None, *,
     """
     from fentanet.simulate.loop import Sim
 
+    if seed is not None:  # before any work: 1.5 ran seed 1, -1 raised a bare ValueError
+        seed = whole_number(seed, "seed", 0)
+        if seed >= 2**63:
+            raise InputError(f"expected a whole number below 2**63, got {seed}", field="seed")
     sc = prepare(scenario, years=years, dt=dt, variant=variant, interventions=interventions)
-    seed = sc.seed if seed is None else int(seed)
+    seed = sc.seed if seed is None else seed
     net = build_network(sc) if network is None else network
     sim = Sim(sc, net, seed)
     if progress is True:
@@ -496,10 +508,9 @@ def compare(scenario: str | Path | Scenario,
     sc = _as_scenario(scenario)
     if not isinstance(variants, Mapping):
         names = [variants] if isinstance(variants, str) else list(variants)
-        for name in names:
-            if name not in sc.strategies:
-                raise InputError(f"scenario {sc.name!r} has no strategy {name!r}; it has "
-                                 f"{', '.join(sc.strategies) or 'none'}", field="variants")
+        unknown = [name for name in names if name not in sc.strategies]
+        if unknown:
+            raise no_strategy(sc, unknown)
         variants = {name: sc.strategies[name] for name in names}
     results: dict[str, Result] = {}
     runs: list[tuple[str, Scenario, list]] = [("baseline", sc, [])]

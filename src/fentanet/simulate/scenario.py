@@ -82,6 +82,18 @@ def check_variant_overrides(name: str, overrides: Any) -> None:
                 f"{dotted} for every run instead", field="variants")
 
 
+def no_strategy(scenario: Any, names: Iterable[str], *, field: str = "variants"
+                ) -> InputError:
+    """The error for variant ``names`` given alone that ``scenario`` has no strategy of, one
+    text wherever they are given (``fentanet.simulate``, ``compare``, ``ensemble``, the
+    command line): the scenario's strategies, and how to give another variant. A misspelt
+    name must not run as a copy of the baseline (it compared as "averts nothing")."""
+    have = list(getattr(scenario, "strategies", None) or {})
+    return InputError(f"scenario {getattr(scenario, 'name', '')!r} has no strategy "
+                      f"{', '.join(map(repr, names))}; it has {', '.join(have) or 'none'} "
+                      "(give other variants as interventions or overrides)", field=field)
+
+
 def variant_interventions(name: str, interventions: Iterable[Intervention | Mapping[str, Any]],
                           *, field: str = "variants", indexed: bool = True
                           ) -> tuple[Intervention, ...]:
