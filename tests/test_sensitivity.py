@@ -421,3 +421,43 @@ def test_a_design_point_drawn_twice_runs_once(tmp_path):
                                                                 strict=True)}
     summary = RunStore(tmp_path / "s").summary().set_index("run_id")["supply_kg_total"]
     assert design.supply_kg_total.tolist() == [summary[by_point[n]] for n in points]
+
+
+# --- the outcome's name, checked before any run ----------------------------------------
+
+
+@pytest.mark.parametrize("argv", [
+    [], ["--method", "lhs", "--samples", "4"], ["--method", "sobol", "--samples", "4"]])
+def test_an_unknown_metric_is_refused_before_any_run(capsys, tmp_path, argv):
+    """--metric deaths (for deaths_total) made and stored every run of the design, then
+    said 'no summary metric'."""
+    from fentanet.cli import main
+
+    store = tmp_path / "s"
+    code = main(["sensitivity", "toy", "-p", f"{RATE}=0.2:0.6", *argv, "--metric", "deaths",
+                 "--runs", "2", "--years", "0.25", "--scheduler", "serial",
+                 "--store", str(store)])
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.startswith("error:")]
+    assert code == 2 and len(lines) == 1 and "Traceback" not in err
+    assert lines[0].startswith("error: field 'metric': no summary metric 'deaths' (did you "
+                               "mean 'deaths_total'?); a run reports: ")
+    assert "synthetic_fatal_total" in lines[0] and "people_using_end" in lines[0]
+    assert not store.exists()  # no run made, none stored
+
+
+def test_the_metrics_checked_are_those_a_run_reports(tmp_path):
+    from fentanet.calibrate.models import build_model, summarise
+    from fentanet.calibrate.sensitivity import run_metrics
+
+    m = build_model("toy", years=0.25)
+    ens = m.ensemble([{}], 1, scheduler="serial", store=tmp_path / "s", progress=False)
+    stored = [c for c in ens.summary().columns if c not in
+              ("run_id", "ensemble_id", "scenario", "variant", "seed")]
+    assert sorted(run_metrics(m)) == sorted(stored)
+    pop = small_model()
+    assert sorted(run_metrics(pop)) == sorted(summarise(pop.run({}, 1)))
+    assert run_metrics(build_model("toy", simulate)) is None  # a model of the caller's
+    with pytest.raises(InputError, match="field 'metric': no summary metric 'fatal' \\(did "
+                                         "you mean 'fatal_total'"):
+        tornado(pop, {RATE: (0.2, 0.3)}, metric="fatal", runs=1)

@@ -23,6 +23,8 @@ index).
 
 from __future__ import annotations
 
+import copy
+import difflib
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -79,16 +81,55 @@ def _model(scenario: Any, model: Any, start_year: int | None, years: float | Non
 
 def _model_and_parameters(scenario: Any, parameters: Any, model: Any,
                           start_year: int | None, years: float | None, transition: Any,
-                          overrides: Any, seed: int | None) -> tuple[Any, list[Parameter]]:
+                          overrides: Any, seed: int | None, metric: str
+                          ) -> tuple[Any, list[Parameter]]:
     """The model and the parameters of a design (tornado, hypercube, Sobol'): a parameter
-    the model also fixes, or an unknown name, fails here, before any run."""
+    the model also fixes, an unknown name, or a ``metric`` its runs do not report
+    (:func:`check_metric`), fails here, before any run."""
     params = parameters_from(parameters)
     check_fixed(overrides, start_year=start_year, years=years, transition=transition,
                 varied=("varied", [p.name for p in params]))
     m = _model(scenario, model, start_year, years, transition, overrides, seed)
     for p in params:
         m.value(p.name)
+    check_metric(m, metric, seed)
     return m, params
+
+
+def run_metrics(m: Any, seed: int | None = None) -> list[str] | None:
+    """The summary metrics a run of the model ``m`` reports, read from one step of it in
+    this process without a spin-up (a fraction of a second once its network is built,
+    which an ensemble's own checks build anyway): the full model's (the summary of
+    ``fentanet.simulate`` with ``synthetic_fatal_total``) or the population surrogate's.
+    ``None`` for a model whose runs a function or object of the caller's makes (``model=``):
+    they are not made here."""
+    from fentanet.calibrate.models import PopulationModel, ScenarioModel, run_observed
+
+    first = seeds_for(m, 1, seed)[0]
+    with warnings.catch_warnings():  # the probe's own notes (a step that does not divide
+        warnings.simplefilter("ignore")  # its horizon, a late start) are not the runs'
+        if isinstance(m, ScenarioModel) and m.observed.simulate is None:
+            probe = m.observed.override({"years": m.dt or 1 / 52, "warmup_years": 0})
+            return list(run_observed(probe, first).summary)
+        if isinstance(m, PopulationModel):
+            probe = copy.copy(m)
+            probe.years = probe.dt
+            return list(summarise(probe.run({}, first)))
+    return None
+
+
+def check_metric(m: Any, metric: str, seed: int | None = None) -> None:
+    """Refuse, before any run, a ``metric`` the runs of ``m`` do not report
+    (:func:`run_metrics`): an :class:`InputError` naming it, the nearest metrics and the
+    list. Until the eighteenth session it was refused after every run of the design had
+    been made and stored."""
+    have = run_metrics(m, seed)
+    if have is None or metric in have:
+        return
+    near = difflib.get_close_matches(metric, have, n=3, cutoff=0.6)
+    hint = f" (did you mean {' or '.join(map(repr, near))}?)" if near else ""
+    raise InputError(f"no summary metric {metric!r}{hint}; a run reports: "
+                     f"{', '.join(sorted(have))}", field="metric")
 
 
 def _at(df: pd.DataFrame, key: Key) -> pd.Series:
@@ -218,7 +259,7 @@ def tornado(scenario: Any, parameters: Any, *, metric: str = DEATHS, runs: int =
     >>> tornado("toy", {"params.market.elasticity": (0.3, 0.9)}, runs=10)  # doctest: +SKIP
     """
     m, params = _model_and_parameters(scenario, parameters, model, start_year, years,
-                                      transition, overrides, seed)
+                                      transition, overrides, seed, metric)
     starts = {p.name: float(p.start) for p in params if p.start is not None}
     if starts:
         m = m.at(starts)
@@ -392,7 +433,7 @@ def sobol(scenario: Any, parameters: Any, *, samples: int = 64, runs: int = 1,
     ...                       samples=64)  # doctest: +SKIP
     """
     m, params = _model_and_parameters(scenario, parameters, model, start_year, years,
-                                      transition, overrides, seed)
+                                      transition, overrides, seed, metric)
     design = sobol_design(params, samples, seed=design_seed, whole=_whole(m, params))
     names = [p.name for p in params]
     points = _points(design[names])
@@ -485,7 +526,7 @@ def global_sensitivity(scenario: Any, parameters: Any, *, samples: int = 50, run
     ...                                    samples=50)  # doctest: +SKIP
     """
     m, params = _model_and_parameters(scenario, parameters, model, start_year, years,
-                                      transition, overrides, seed)
+                                      transition, overrides, seed, metric)
     design = latin_hypercube(params, samples, seed=design_seed, whole=_whole(m, params))
     points = _points(design)
     design[metric], ens = _outcomes(m, points, runs, metric, seed, dict(
