@@ -261,7 +261,40 @@ def test_interval_bars_with_infinite_and_missing_bounds():
     assert list(err.arrayminus) == pytest.approx([2.0, 3.0, 0.0, 3.0 - low_edge])
     assert list(bar.customdata) == ["interval 8 to 13", "interval 1 to ∞",
                                     "no interval (one seed)", "interval -∞ to ∞"]
+    # an open end is not drawn as a closed one (review s18, M2: the PNG read "1 to 15"):
+    # whiskers have no caps of their own; a finite bound gets one, an infinite one an
+    # arrow at the axis' edge, fixed there, with the tables' "∞"
+    assert err.width == 0
+    ends = fig.data[1]
+    assert ends.name == "interval ends"
+    assert list(zip(ends.y, ends.x, ends.marker.symbol, ends.text, strict=True)) == [
+        ("x", 8.0, "line-ns", ""), ("x", 13.0, "line-ns", ""),
+        ("y", 1.0, "line-ns", ""), ("y", pytest.approx(edge), "arrow-right", "∞"),
+        ("w", pytest.approx(low_edge), "arrow-left", "-∞"),
+        ("w", pytest.approx(edge), "arrow-right", "∞")]
+    assert fig.layout.xaxis.range == pytest.approx((low_edge, edge))
+    assert "no bound on that side" in fig.layout.annotations[0].text
     fig.to_json()  # every drawn number finite
+
+
+def test_interval_bars_without_infinite_bounds_keep_their_axis():
+    f = pd.DataFrame({"v": ["x", "y"], "m": [10.0, 4.0], "lo": [8.0, np.nan],
+                      "hi": [13.0, np.nan]})
+    fig = F.interval_bar_figure(f, "v", "m", "lo", "hi")
+    assert fig.layout.xaxis.range is None and not fig.layout.annotations
+    assert list(fig.data[1].x) == [8.0, 13.0] and set(fig.data[1].marker.symbol) == {"line-ns"}
+
+
+def test_an_interval_wholly_at_infinity_is_an_arrow_alone():
+    """Deaths added significantly: cost per death averted NaN, both bounds inf."""
+    f = pd.DataFrame({"v": ["x", "y"], "m": [10.0, np.nan], "lo": [8.0, np.inf],
+                      "hi": [13.0, np.inf]})
+    fig = F.interval_bar_figure(f, "v", "m", "lo", "hi")
+    assert list(fig.data[0].error_x.array) == pytest.approx([3.0, 0.0])
+    assert list(fig.data[0].error_x.arrayminus) == pytest.approx([2.0, 0.0])
+    ends = fig.data[1]
+    assert list(zip(ends.y, ends.marker.symbol, strict=True)) == [
+        ("x", "line-ns"), ("x", "line-ns"), ("y", "arrow-right")]
 
 
 @pytest.mark.parametrize(("v", "s"), [(1234, "1.23k"), (2.5e6, "2.5M"), (-7.0, "-7"),

@@ -492,8 +492,12 @@ def interval_bar_figure(frame: pd.DataFrame, label: str, value: str, low: str, h
                         title: str = "", xlabel: str = "", colors: Mapping[str, str] | None
                         = None, unit: str = "", height: int | None = None) -> go.Figure:
     """Horizontal bars with interval whiskers (deaths averted per strategy, say), a line
-    at zero. Infinite or missing bounds are drawn to the edge of the axis with an open
-    end and said so in the hover text."""
+    at zero. A finite bound ends its whisker with a cap (the trace ``interval ends``); an
+    infinite one (Fieller's open-ended interval of a cost per death averted) runs to the
+    edge of the axis, which is then fixed there, and ends in an arrow with ``∞`` beside
+    it, as the tables write it, so that a PNG, which has no hover text, does not read as a
+    finite interval; the hover text says each interval. A missing bound (one seed) draws
+    no whisker."""
     colors = dict(colors or {})
     f = frame.reset_index(drop=True)
     names = f[label].astype(str).tolist()
@@ -513,8 +517,10 @@ def interval_bar_figure(frame: pd.DataFrame, label: str, value: str, low: str, h
         else:
             notes.append(f"interval {short_number(lo[i])}{unit} to {short_number(hi[i])}{unit}")
     bar_colors = [colors.get(n, PALETTE[i % len(PALETTE)]) for i, n in enumerate(names)]
-    err_plus = np.where(np.isnan(hi_drawn), 0, hi_drawn - np.nan_to_num(v))
-    err_minus = np.where(np.isnan(lo_drawn), 0, np.nan_to_num(v) - lo_drawn)
+    # an interval wholly at +inf (or -inf) has nothing bounded to draw: its arrow alone
+    out = np.isposinf(lo) | np.isneginf(hi)
+    err_plus = np.where(np.isnan(hi_drawn) | out, 0, hi_drawn - np.nan_to_num(v))
+    err_minus = np.where(np.isnan(lo_drawn) | out, 0, np.nan_to_num(v) - lo_drawn)
     fig = go.Figure(go.Bar(
         y=names, x=v, orientation="h", marker_color=bar_colors, customdata=notes,
         text=[("n/a" if np.isnan(x) else short_number(x) + unit) for x in v],
@@ -522,12 +528,37 @@ def interval_bar_figure(frame: pd.DataFrame, label: str, value: str, low: str, h
         hovertemplate="%{y}: %{text}<br>%{customdata}<extra></extra>",
         error_x={"type": "data", "symmetric": False, "array": np.clip(err_plus, 0, None),
                  "arrayminus": np.clip(err_minus, 0, None), "color": "#3d4553",
-                 "thickness": 1.5, "width": 6}))
+                 "thickness": 1.5, "width": 0}))  # no caps: an open end must not get one
+    ends: list[tuple[float, str, str, str, str]] = []  # x, y, symbol, text, its position
+    for i, name in enumerate(names):
+        if np.isnan(lo[i]) or np.isnan(hi[i]):
+            continue
+        for bound, drawn, side in ((lo[i], lo_drawn[i], "left"), (hi[i], hi_drawn[i], "right")):
+            if np.isfinite(bound):
+                ends.append((float(bound), name, "line-ns", "", "middle center"))
+            elif (bound > 0) == (side == "right"):  # open towards its own side
+                ends.append((float(drawn), name, f"arrow-{side}",
+                             "∞" if side == "right" else "-∞",
+                             f"top {'left' if side == 'right' else 'right'}"))
+    if ends:
+        x, y, symbol, text, where = (list(c) for c in zip(*ends, strict=True))
+        fig.add_trace(go.Scatter(
+            x=x, y=y, mode="markers+text", name="interval ends", text=text,
+            textposition=where, cliponaxis=False, hoverinfo="skip", showlegend=False,
+            textfont={"color": "#3d4553", "size": 13},
+            marker={"symbol": symbol, "size": 11, "color": "#3d4553",
+                    "line": {"color": "#3d4553", "width": 1.5}}))
     fig.add_vline(x=0, line={"color": "#8892a2", "width": 1})
+    axis: dict[str, Any] = {}
+    if np.isinf(lo).any() or np.isinf(hi).any():  # the open ends at the axis' very edge
+        axis = {"xaxis_range": [float(low_edge), float(edge)]}
+        fig.add_annotation(xref="paper", yref="paper", x=1, y=1, xanchor="right",
+                           yanchor="bottom", showarrow=False, font={"size": 11},
+                           text="arrow, ∞: the interval has no bound on that side")
     return _style(fig, title=title, xaxis_title=xlabel or value,
                   height=height or max(240, 110 + 44 * len(f)),
                   yaxis={"autorange": "reversed"}, showlegend=False,
-                  margin={"l": 140, "r": 40, "t": 56, "b": 50})
+                  margin={"l": 140, "r": 40, "t": 56, "b": 50}, **axis)
 
 
 def tornado_figure(frame: pd.DataFrame, *, parameter: str = "parameter",
