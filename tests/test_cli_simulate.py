@@ -224,3 +224,66 @@ def test_uncertain_whole_number_fields_draw_whole_numbers(tmp_path, capsys):
         sc = load_scenario("toy").override({actors: n, "years": 0.1})
         want = fentanet.simulate(sc, seed=r.seed).summary["deaths_total"]
         assert st.summary([r.run_id])["deaths_total"].iloc[0] == want
+
+
+def test_start_moves_the_scenarios_strategies_too(tmp_path, capsys):
+    """`compare toy naloxone --start 0` ran naloxone from its own 0.5 years, silently (the
+    same deaths averted and cost as without --start); it now starts at 0, as `--variant
+    nal=naloxone:0.5 --start 0` does, which gives the same runs."""
+    from fentanet.store import RunStore
+
+    store = tmp_path / "s"
+
+    def runs(*argv):
+        code = main(["compare", "toy", *argv, "--years", "0.25", "--scheduler", "serial",
+                     "--store", str(store), "--json"])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        ens = json.loads(out)["ensemble"]
+        return RunStore(store).runs(ensemble=ens).set_index("variant")
+
+    moved = runs("naloxone", "--start", "0")
+    assert moved.loc["naloxone", "setup"]["interventions"] == [
+        {"kind": "naloxone", "intensity": 0.5}]  # start 0, the default, not written
+    adhoc = runs("--variant", "nal=naloxone:0.5", "--start", "0")
+    own = runs("naloxone")
+    assert own.loc["naloxone", "setup"]["interventions"] == [
+        {"kind": "naloxone", "start": 0.5, "intensity": 0.5}]
+    summary = RunStore(store).summary().set_index(["ensemble_id", "variant"])
+    for col in ("deaths_total", "intervention_cost_usd_total"):
+        got = summary.loc[(moved.ensemble_id.iloc[0], "naloxone"), col]
+        assert got == summary.loc[(adhoc.ensemble_id.iloc[0], "nal"), col]
+    assert summary.loc[(moved.ensemble_id.iloc[0], "naloxone"), "intervention_cost_usd_total"] \
+        > summary.loc[(own.ensemble_id.iloc[0], "naloxone"), "intervention_cost_usd_total"]
+
+
+def test_start_moves_a_window_keeping_its_length(tmp_path):
+    from fentanet.cli.simulate import strategy_from
+
+    path = tmp_path / "s.yaml"
+    path.write_text("name: s\nnetwork: {generate: {actors: 300}}\nstrategies:\n"
+                    "  short:\n    - {kind: naloxone, start: 0.5, end: 1.5, intensity: 0.5}\n"
+                    "    - {kind: lab_raids, start: 1, intensity: 2}\n")
+    assert strategy_from(str(path), "short", 2.0) == [
+        {"kind": "naloxone", "start": 2.0, "end": 3.0, "intensity": 0.5},
+        {"kind": "lab_raids", "start": 2.0, "intensity": 2.0}]
+    assert strategy_from("toy", "top-traffickers", 0.0) == [
+        {"kind": "trafficker_enforcement", "start": 0.0, "intensity": 2.0,
+         "target": {"rule": "degree", "count": 5}}]
+
+
+@pytest.mark.parametrize("text, n", [("r=lab_raids:1:degree:2:0.5:junk", 6),
+                                     ("r=lab_raids:1:degree:2:0.5", 5)])
+def test_extra_colon_fields_of_a_variant_are_refused(tmp_path, capsys, text, n):
+    """'lab_raids:1:degree:2:0.5:junk' ran lab_raids at degree 2; the 0.5 (meant as a
+    start?) and 'junk' were dropped without a word."""
+    part = text.partition("=")[2]
+    want = (f"field 'variant': '{part}' has {n} ':' fields, expected at most 4: "
+            "kind[:intensity[:rule[:count]]]; give a start, an end and the other options "
+            "after @ (kind:intensity@start=0.5@end=2)")
+    with pytest.raises(InputError) as exc:
+        parse_variant(text, 0.0)
+    assert str(exc.value) == want
+    assert main(["compare", "toy", "--variant", text, "--store", str(tmp_path / "s")]) == 2
+    assert capsys.readouterr().err == f"error: {want}\n"
+    assert not (tmp_path / "s").exists()

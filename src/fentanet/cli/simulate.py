@@ -130,8 +130,11 @@ def compare(
                           + "; each @ adds an option: start=Y, end=Y, once, modes=air/sea, "
                           "view=known|true, cost_per_unit=USD.")]
     = None,
-    start: Annotated[float, typer.Option(help="Start (years) of the interventions of "
-                                              "--variant.")] = 0.0,
+    start: Annotated[float | None, typer.Option(
+        min=0, help="Start (years) of every compared intervention: those of --variant "
+                    "(unless @start=; default 0) and those of the scenario's strategies "
+                    "(default their own; each window moves to start here, keeping its "
+                    "length).")] = None,
     runs: Annotated[int, typer.Option("--runs", "-n", min=1, help="Seeds per variant "
                                                                   "(common to all).")] = 1,
     seed: SeedOpt = None,
@@ -157,9 +160,11 @@ def compare(
     check_report_paths(report, png)
     check_out(out)
     tornado = _tornado(store, sensitivity, sensitivity_metric)
-    adhoc = [parse_variant(v, start) for v in variant or []]
+    adhoc = [parse_variant(v, 0.0 if start is None else start) for v in variant or []]
     names: list[Any] = (_check_strategies(scenario, variants or None)
                         if variants or not adhoc else [])
+    if start is not None:  # the strategies start there too (it was silently ignored)
+        names = [Variant(n, tuple(strategy_from(scenario, n, start))) for n in names]
     for name, items in adhoc:  # an invalid intervention is refused now, not as N failed runs
         variant_interventions(name, items, field="variant", indexed=False)
     names += [Variant(name, tuple(items)) for name, items in adhoc]
@@ -195,6 +200,25 @@ def _check_strategies(scenario: str, names: list[str] | None) -> list[str]:
     return names
 
 
+def strategy_from(scenario: str, name: str, start: float) -> list[dict[str, Any]]:
+    """The interventions of the scenario's strategy ``name`` with each window moved to
+    start at ``start`` years, its length kept (an ``end`` moves with it), as the web app
+    moves a strategy given a start: ``compare toy naloxone --start 0``. Validated, so a
+    bad one names the strategy (an intervention at 0.5 ending at 1 moved to 2 ends at
+    2.5)."""
+    from fentanet.ensemble import load_scenario
+
+    out = []
+    for iv in load_scenario(scenario).strategies[name]:
+        d = iv.model_dump(mode="json", exclude_defaults=True)
+        d["start"] = float(start)
+        if iv.end is not None:
+            d["end"] = iv.end + (float(start) - iv.start)
+        out.append(d)
+    variant_interventions(name, out, field="--start")
+    return out
+
+
 _OPTIONS = {"start": float, "end": float, "cost_per_unit": float, "once": bool,
             "modes": tuple, "view": str}
 """What ``@key=value`` may set on an intervention of ``--variant``."""
@@ -220,6 +244,11 @@ def parse_variant(text: str, start: float = 0.0) -> tuple[str, list[dict[str, An
     for part in filter(None, (p.strip() for p in spec.split(","))):
         part, *opts = part.split("@")
         fields = part.split(":")
+        if len(fields) > 4:  # a start or anything else there was dropped without a word
+            raise InputError(f"'{part}' has {len(fields)} ':' fields, expected at most 4: "
+                             "kind[:intensity[:rule[:count]]]; give a start, an end and the "
+                             "other options after @ (kind:intensity@start=0.5@end=2)",
+                             field="variant")
         kind = fields[0]
         if kind not in INTERVENTION_KINDS:
             raise InputError(f"unknown intervention '{kind}'; expected one of "
