@@ -249,3 +249,35 @@ def test_true_or_false_still_sets_a_yes_or_no_field(tmp_path):
         {"kind": "lab_raids", "once": True, "target": {"count": 2}}]})
     assert s.interventions[0].once is True
     assert from_dict({"network": NET, "years": 1, "dt": "week"}).years == 1
+
+
+def test_every_problem_is_said_a_misspelt_field_first(tmp_path, capsys):
+    """'netwrk' for 'network' said only "field 'network': Field required (and 1 more
+    problem(s))": the misspelt key, the user's actual slip, was never named."""
+    from fentanet.cli import main
+    from fentanet.simulate.scenario import read
+
+    fields = ("name, description, seed, years, dt, start_year, warmup_years, "
+              "retarget_every, network, params, interventions, strategies")
+    path = tmp_path / "typo_network.yaml"
+    path.write_text("name: t\nyears: 1\nnetwrk: {generate: {actors: 300}}\n")
+    want = (f"{path}: field 'netwrk': unknown field 'netwrk' (did you mean 'network'?); "
+            f"expected one of: {fields}; and field 'network': required, and not given")
+    with pytest.raises(InputError) as exc:
+        read(path)
+    assert str(exc.value) == want and exc.value.file == str(path)
+    assert main(["simulate", str(path), "--store", str(tmp_path / "s")]) == 2
+    assert capsys.readouterr().err == f"error: {want}\n"
+    assert not (tmp_path / "s").exists()
+    with pytest.raises(InputError) as exc:
+        from_dict({"network": NET, "params": {"market": {"price_min": 3, "pricemax": 5}}},
+                  file="p.yaml")
+    msg = str(exc.value)
+    assert msg.startswith("p.yaml: field 'params.market.pricemax': unknown field 'pricemax' "
+                          "(did you mean 'price_max'?); expected one of: elasticity, ")
+    assert msg.endswith("; and field 'params.market.price_min': expected a value <= 1: the "
+                        "price index is 1 in the status quo (docs/model.md 7.5), so the "
+                        "bounds must hold 1; got 3")
+    with pytest.raises(InputError) as exc:  # no near name: the list alone
+        from_dict({"network": NET, "zzz": 1})
+    assert str(exc.value) == f"field 'zzz': unknown field 'zzz'; expected one of: {fields}"

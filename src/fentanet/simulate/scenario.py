@@ -14,6 +14,7 @@ sensitivity analysis and calibration).
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import json
 import types
@@ -410,19 +411,37 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
 
 def _input_error(exc: ValidationError, file: str | None,
                  root: type[BaseModel] = Scenario) -> InputError:
-    err = exc.errors()[0]
+    """One :class:`InputError` for every problem pydantic found, in the file ``file``: an
+    unknown field first (with the known field nearest to it: ``unknown field 'netwrk'
+    (did you mean 'network'?)``), since a misspelt key is often why another is missing,
+    then the others, each naming its field. Until the eighteenth session only the first
+    was said, with "(and 1 more problem(s))" hiding a misspelt key behind the field it
+    left missing."""
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    (loc, text), *rest = (_problem(e, root) for e in errors)
+    also = "".join(f"; and field '{where}': {what}" if where else f"; and {what}"
+                   for where, what in rest)
+    return InputError(f"{text}{also}", file=file, field=loc or None)
+
+
+def _problem(err: Any, root: type[BaseModel]) -> tuple[str, str]:
+    """The field (dotted) and the text of one of pydantic's errors."""
     loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
     msg = err["msg"]
     if err["type"] == "extra_forbidden":
         model = _model_at(root, tuple(err["loc"][:-1]))
         if model is not None:
             allowed = [f for f, info in model.model_fields.items() if not info.exclude]
-            msg = f"unknown field {err['loc'][-1]!r}; expected one of: {', '.join(allowed)}"
+            key = str(err["loc"][-1])
+            near = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            msg = f"unknown field {key!r}{hint}; expected one of: {', '.join(allowed)}"
+    elif err["type"] == "missing":
+        msg = "required, and not given"
     elif err["type"] == "tuple_type":  # a YAML sequence
         msg = "Input should be a list"
     elif err["type"] == "value_error":  # our own checks' messages, without pydantic's prefix
         msg = msg.removeprefix("Value error, ")
-    more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
     # the value, unless it is the whole scenario or a group of parameters (a check across
     # their fields, whose message names them)
     across = not loc or _model_at(root, tuple(err["loc"])) is not None
@@ -430,7 +449,7 @@ def _input_error(exc: ValidationError, file: str | None,
     spec_error = err.get("ctx", {}).get("error")
     if isinstance(spec_error, _SpecError):  # the field inside the generator spec, its message
         loc, msg, got = f"{loc}.{spec_error.field}", spec_error.detail, ""
-    return InputError(f"{msg}{got}{more}", file=file, field=loc or None)
+    return loc, f"{msg}{got}"
 
 
 def from_dict(data: dict[str, Any], *, file: str | None = None,
