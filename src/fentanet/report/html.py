@@ -25,6 +25,7 @@ import math
 import os
 import re
 import secrets
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -276,12 +277,18 @@ class HtmlReport:
         """Write every figure as ``<name>.png`` in ``folder`` (created if needed).
 
         ``height`` defaults to each figure's own. Uses kaleido, which drives a local
-        Chrome or Chromium (Debian's ``chromium``); each file is written atomically.
+        Chrome or Chromium (Debian's ``chromium``). The figures are rendered into a hidden
+        folder of their own in ``folder`` and renamed into place once all are written; on
+        an error or a Ctrl-C that folder is removed (and ``folder`` too when it was made
+        here and is left empty). Kaleido renders in a thread of its own that goes on after
+        a Ctrl-C reaches this one: files it writes after the removal have no folder to go
+        to, so none is left behind (a name of the folder's own once leaked them).
         """
         folder = Path(folder)
         if folder.exists() and not folder.is_dir():
             raise InputError("exists and is not a folder; expected a folder for PNG files",
                              file=folder)
+        made = not folder.exists()
         folder.mkdir(parents=True, exist_ok=True)
         figs = self.figures()
         if not figs:
@@ -289,22 +296,27 @@ class HtmlReport:
         import plotly.io as pio
 
         paths = [folder / f"{name}.png" for name in figs]
-        tag = f"{os.getpid()}-{secrets.token_hex(4)}"
-        temps = [folder / f".{name}.{tag}.tmp.png" for name in figs]
+        work = folder / f".png-{os.getpid()}-{secrets.token_hex(4)}.tmp"
+        work.mkdir()
+        temps = [work / f"{name}.png" for name in figs]
         heights = [height or int(f.layout.height or 450) for f in figs.values()]
+        done = False
         try:
             pio.write_images(list(figs.values()), temps, format="png", width=width,
                              height=heights, scale=scale)
             for t, p in zip(temps, paths, strict=True):
                 os.replace(t, p)
+            done = True
         except Exception as exc:  # kaleido or the browser missing or failing
             raise InputError(f"could not write PNG figures ({type(exc).__name__}: "
                              f"{str(exc).splitlines()[0] if str(exc) else ''}); PNG export "
                              "needs kaleido and a Chromium browser (apt-get install "
                              "chromium)", file=folder) from None
-        finally:
-            for t in temps:
-                t.unlink(missing_ok=True)
+        finally:  # an error or a Ctrl-C too
+            _remove_folder(work)
+            if not done and made:  # the folder made here, unless something else went in
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
         return paths
 
     # -------------------------------------------------------------- helpers
@@ -360,6 +372,16 @@ class HtmlReport:
 
 def _slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "section"
+
+
+def _remove_folder(path: Path, tries: int = 20) -> None:
+    """Remove the folder ``path`` and whatever is in it, though another thread (kaleido's)
+    may still be writing files into it: each try removes what is there; a file written in
+    between makes the folder's own removal fail, and the next try takes it."""
+    for _ in range(tries):
+        if not path.exists():
+            return
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _unique(name: str, taken: set[str]) -> str:
