@@ -144,3 +144,36 @@ def test_ctrl_c_on_a_local_cluster_keeps_a_consistent_store(tmp_path):
     assert f"interrupted: {written} of 60 runs finished and kept" in err
     st = RunStore(store)
     assert len(st.runs()) == written and st.check().ok
+
+
+@pytest.mark.parametrize("where", ["print_ensemble", "save_outputs"])
+def test_ctrl_c_after_the_runs_says_where_they_are_kept(tmp_path, capsys, monkeypatch, where):
+    """A Ctrl-C while the tables print or --out is written exited 130 without a word
+    (typer turns it into Exit(130) before main's own handler could say 'interrupted')."""
+    import fentanet.cli.runs as runs_cli
+    import fentanet.cli.simulate as simulate_cli
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runs_cli if where == "print_ensemble" else simulate_cli, where,
+                        interrupted)
+    store = tmp_path / "s"
+    code = main(["compare", "toy", "naloxone", "--runs", "2", "--years", "0.25",
+                 "--scheduler", "serial", "--store", str(store), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    ens = RunStore(store).runs().ensemble_id.iloc[0]
+    assert code == 130 and "Traceback" not in err
+    assert err.splitlines()[-1] == (f"interrupted after the runs: 4 run(s) kept in {store} "
+                                    f"(ensemble {ens})")
+
+
+def test_ctrl_c_outside_the_runs_says_interrupted(capsys, monkeypatch):
+    import fentanet.cli.simulate as simulate_cli
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(simulate_cli, "_with_defaults", interrupted)
+    assert main(["scenario", "show", "toy"]) == 130
+    assert capsys.readouterr().err == "interrupted\n"

@@ -37,6 +37,20 @@ for _mod in COMMAND_MODULES:
     importlib.import_module(f"fentanet.cli.{_mod}")
 
 
+class Command(OnceCommand):
+    """The class of every command: it refuses a scalar option given twice
+    (:class:`~fentanet.cli.once.OnceCommand`), and says where a Ctrl-C left things
+    (:func:`_interrupted`) before typer turns the interrupt into exit status 130 without a
+    word (it does so inside ``app``, where :func:`main`'s own handler never sees it)."""
+
+    def invoke(self, ctx: typer.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            print(_interrupted(exc), file=sys.stderr)
+            raise
+
+
 def _prepare(group: typer.Typer) -> None:
     """Give every command of ``group`` (and its subgroups) the first paragraph of its help
     as one line for the command list (rich keeps the docstring's line breaks there, which
@@ -47,7 +61,7 @@ def _prepare(group: typer.Typer) -> None:
             doc = info.help or inspect.getdoc(info.callback) or ""
             info.short_help = " ".join(doc.split("\n\n")[0].split())
         if info.cls in (None, TyperCommand):
-            info.cls = OnceCommand
+            info.cls = Command
     for sub in group.registered_groups:
         _prepare(sub.typer_instance)
 
@@ -57,6 +71,9 @@ _prepare(app)
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
+    from fentanet.cli.runs import KEPT
+
+    KEPT.clear()
     try:
         # click returns the status of a `raise typer.Exit(n)` instead of raising it here
         with _warnings_as_lines():
@@ -69,8 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         print("aborted", file=sys.stderr)
         return 130
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(_interrupted(exc), file=sys.stderr)
         return 130
     except OSError as exc:  # a path the user named that cannot be read or written
         print(f"error: {_os_message(exc)}", file=sys.stderr)
@@ -84,6 +101,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc.format_message()}", file=sys.stderr)
         return exc.exit_code
     return status if isinstance(status, int) else 0
+
+
+def _interrupted(exc: KeyboardInterrupt) -> str:
+    """The line a Ctrl-C prints: an ensemble's own (``interrupted: N of M runs finished and
+    kept in STORE (ensemble ID)``), or, after a command's runs had finished (while it
+    printed its tables or wrote ``--out``, ``--report`` or ``--png``), where they are
+    kept; else ``interrupted``. Until the eighteenth session a Ctrl-C after the runs exited
+    130 without a word."""
+    from fentanet.cli.runs import KEPT
+    from fentanet.ensemble import EnsembleInterrupted
+
+    if isinstance(exc, EnsembleInterrupted):
+        return str(exc)
+    if KEPT:
+        return f"interrupted after the runs: {KEPT[0]}"
+    return "interrupted"
 
 
 def _os_message(exc: OSError) -> str:

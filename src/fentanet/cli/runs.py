@@ -201,6 +201,12 @@ def save_outputs(ens: Any, out: Path | None, csv: bool, json_out: bool) -> None:
         f"wrote {', '.join(p.name for p in written)} to {out}", soft_wrap=True, markup=False)
 
 
+KEPT: list[str] = []
+"""What this command's finished ensemble left in the store (``N run(s) kept in STORE
+(ensemble ID)``), for the line a Ctrl-C after the runs prints (:func:`fentanet.cli.main`);
+empty before the runs finish."""
+
+
 def run_ensemble(scenario: str, *, runs: int, variants: Any = None, sweep: Any = None,
                  seed: int | None = None, scheduler: str | None = None,
                  workers: int | None = None, store: str | None = None,
@@ -226,6 +232,7 @@ def run_ensemble(scenario: str, *, runs: int, variants: Any = None, sweep: Any =
     except EnsembleInterrupted as exc:
         err_console.print(f"[yellow]{escape(str(exc))}[/yellow]")
         raise typer.Exit(130) from None
+    KEPT[:] = [f"{len(ens.runs())} run(s) kept in {ens.store.root} (ensemble {ens.id})"]
     print_ensemble(ens, json_out=json_out)
     failed = len(ens.failed)
     if failed and failed == len(ens.runs()):
