@@ -100,6 +100,38 @@ def zero_costs(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def cost_columns_in_order(columns: list[str]) -> list[str]:
+    """``columns`` with the per-intervention cost columns (``cost_<kind>_usd``, or their
+    totals ``cost_<kind>_usd_total``) right after ``intervention_cost_usd`` (or its total),
+    in the order of the kinds in :data:`~fentanet.simulate.params.INTERVENTION_KINDS`
+    (unknown kinds after them, by name): the order of docs/series.md, whatever order the
+    runs stacked in a table were made or registered in (serial and 2 workers put the cost
+    columns of a comparison in different orders). Other columns keep their order."""
+    from fentanet.simulate.params import INTERVENTION_KINDS
+
+    rank = {kind: i for i, kind in enumerate(INTERVENTION_KINDS)}
+
+    def kind_of(col: str) -> str | None:
+        for tail in ("_usd", "_usd_total"):
+            if col.startswith("cost_") and col.endswith(tail):
+                return col[len("cost_"):-len(tail)]
+        return None
+
+    costs = [c for c in columns if kind_of(str(c)) is not None]
+    if not costs:
+        return list(columns)
+    costs.sort(key=lambda c: (str(c).endswith("_total"), rank.get(kind_of(c), len(rank)),
+                              kind_of(c)))
+    rest = [c for c in columns if c not in costs]
+    out = []
+    for c in rest:
+        out.append(c)
+        if c in ("intervention_cost_usd", "intervention_cost_usd_total"):
+            out += [k for k in costs if str(k).endswith("_total") == c.endswith("_total")]
+    placed = set(out)
+    return out + [c for c in costs if c not in placed]  # no anchor: at the end
+
+
 def table_writers(name: str, df: pd.DataFrame, *, parquet: bool = True,
                   csv: bool = False) -> dict[str, Writer]:
     """Writers of ``df`` as ``<name>.parquet`` and/or ``<name>.csv``."""

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from fentanet.simulate.output import check_folder
+from fentanet.simulate.output import check_folder, cost_columns_in_order, zero_costs
 from fentanet.store import catalog
 from fentanet.store.files import (
     LOCK_FILE,
@@ -427,8 +427,12 @@ class RunStore:
         A parameter column is named by its dotted path, or ``param:<path>`` where that
         name is also a metric's (sweeping ``years``, say).
 
-        Metric columns keep the order the runs reported them in. Only finished runs have
-        a summary; failed ones are left out unless ``status="failed"`` is asked for.
+        Metric columns keep the order the runs reported them in, but the costs by kind
+        (``cost_<kind>_usd_total``), which follow ``intervention_cost_usd_total`` in the
+        kinds' order whatever order the runs were registered in
+        (:func:`~fentanet.simulate.output.cost_columns_in_order`), 0 for a run without that
+        kind (docs/series.md). Only finished runs have a summary; failed ones are left out
+        unless ``status="failed"`` is asked for.
         """
         filters.setdefault("status", "done")
         where, args = self._where(run_ids, filters)
@@ -448,6 +452,11 @@ class RunStore:
                 wide = wide.set_index("run_id")[order]
         if not order:
             wide = pd.DataFrame(index=pd.Index([], name="run_id"))
+        else:  # the cost columns where docs/series.md has them, whatever the runs' order
+            wide = wide[cost_columns_in_order(order)]
+            # a run without an intervention of a kind another has paid 0 for it (not NaN),
+            # as --out and Ensemble.summary write it (docs/series.md)
+            wide = zero_costs(wide)
         out = meta.drop(columns="params")
         if params:
             decoded = [json.loads(p) if isinstance(p, str) else {} for p in meta["params"]]
@@ -462,7 +471,10 @@ class RunStore:
 
     def series(self, run_ids: Iterable[str] | None = None, *, long: bool = False,
                on_error: str = "raise", **filters: Any) -> pd.DataFrame:
-        """The per-step series of the runs, concatenated, with ``run_id``, ``variant``, ``seed``.
+        """The per-step series of the runs, concatenated, with ``run_id``, ``variant``, ``seed``:
+        the columns in each run's order, with the costs by kind (``cost_<kind>_usd``) after
+        ``intervention_cost_usd`` in the kinds' order whatever order the runs were made in,
+        0 for a run without that kind (docs/series.md).
 
         ``long=True`` melts the metrics into ``metric`` and ``value`` columns. A damaged or
         missing series file raises :class:`StoreError` naming the run and the file; with
@@ -495,6 +507,10 @@ class RunStore:
         if bad:
             warnings.warn(f"left out {len(bad)} run(s) whose series cannot be read: "
                           + "; ".join(bad), stacklevel=2)
+        # the cost columns in docs/series.md's place and order (union_by_name puts them in
+        # the order the runs came in, which differs between serial and 2 workers), and 0
+        # for a run without that kind (not NaN), as --out writes them
+        df = zero_costs(df[cost_columns_in_order(list(df.columns))])
         if long:
             ids = [c for c in ("run_id", "variant", "seed", "step", "time", "year")
                    if c in df.columns]
