@@ -151,13 +151,31 @@ def test_demo_runs_and_writes_its_report(tmp_path, capsys, shared_data):
     assert strategies["seeds"] == [2, 3, 4] and strategies["actors"] == 500
     runs = RunStore(out / "runs").runs(ensemble=strategies["ensemble"])
     assert len(runs) == 9 and set(runs.status) == {"done"}
-    assert sorted(set(runs.variant)) == ["baseline", "public-health", "supply-side"]
+    assert sorted(set(runs.variant)) == ["baseline", "public-health-early",
+                                         "supply-side-early"]
     averted = [r for r in strategies["compare"] if r["outcome"] == "deaths averted"]
-    assert {r["variant"] for r in averted} == {"public-health", "supply-side"}
+    assert {r["variant"] for r in averted} == {"public-health-early", "supply-side-early"}
+    # the demo's strategies are us-baseline's moved to 0.25 years, and named so (review
+    # s18: they ran under the scenario's names, whose strategies start at 1 year)
+    from fentanet.scenarios import load
+
+    own = load("us-baseline").strategies
+    for name, of in (("supply-side-early", "supply-side"),
+                     ("public-health-early", "public-health")):
+        ran = runs[runs.variant == name].setup.iloc[0]["interventions"]
+        assert ran == [{**iv.model_dump(mode="json", exclude_defaults=True), "start": 0.25}
+                       for iv in own[of]]
+        assert strategies["strategies"][name]["of"] == of
+    assert {iv.start for ivs in own.values() for iv in ivs} == {1.0}
     assert all(r["seeds"] == 3 and r["ci_low"] <= r["mean"] <= r["ci_high"] for r in averted)
     assert (out / "simulation" / "bands.parquet").exists()
     html = Path(reports["strategies"]).read_text()
     assert "3 seeds (2–4)" in html
+    # the report says what each strategy runs, outside the figures' data too
+    prose = re.sub(r"<script.*?</script>", "", html, flags=re.S)
+    for word in ("supply-side-early", "trafficker_enforcement", "top 500 by degree",
+                 "prevention_treatment", ">0.25<", "What each strategy runs"):
+        assert word in prose, word
     # summary.md carries summary.json's results as tables, not only the networks and paths
     md = (out / "summary.md").read_text()
     caviar = md_tables(md, "## Analysis of CAVIAR")
@@ -192,7 +210,14 @@ def test_demo_runs_and_writes_its_report(tmp_path, capsys, shared_data):
     shown = sims["strategy "]  # the second table of strategies: against the baseline
     averted = {r["variant"]: r for r in strategies["compare"]
                if r["outcome"] == "deaths averted"}
-    assert set(shown) == set(averted) == {"supply-side", "public-health"}
+    assert set(shown) == set(averted) == {"supply-side-early", "public-health-early"}
+    defined = sims["demo strategy"]
+    assert defined["supply-side-early"] == {
+        "the scenario's": "supply-side", "from (years)": "0.25",
+        "interventions (intensity)": "lab_raids 1, border_security 1, "
+                                     "trafficker_enforcement 2 (top 500 by degree)"}
+    assert defined["public-health-early"]["interventions (intensity)"] == \
+        "naloxone 0.5, prevention_treatment 0.5"
     for variant, r in averted.items():
         assert intervals(shown[variant]["deaths averted"]) == pytest.approx(
             (r["mean"], r["ci_low"], r["ci_high"]), rel=5e-3, abs=0.05)

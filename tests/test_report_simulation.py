@@ -277,3 +277,50 @@ def test_a_report_from_tables_made_once_is_the_report_of_the_ensemble(tmp_path):
     for name, fig in want.items():
         assert json.dumps(got[name].to_plotly_json(), default=str, sort_keys=True) == \
             json.dumps(fig.to_plotly_json(), default=str, sort_keys=True), name
+
+
+# ------------------------------------------------------------ what each strategy runs
+
+
+def test_the_report_lists_what_each_strategy_runs(tmp_path):
+    """The report named the strategies but never what they contain (review s18, web M4):
+    each strategy's interventions beyond the baseline's (kind, intensity, start, end,
+    targeting) and its parameters are listed, as the runs recorded them."""
+    from fentanet.report.simulation import DEFINITION_COLUMNS, strategy_definitions
+
+    e = fentanet.ensemble(
+        "toy", 1, years=10 / 52, scheduler="serial", store=tmp_path / "s", progress=False,
+        variants={"top": [{"kind": "trafficker_enforcement", "intensity": 2, "start": 0.1,
+                           "end": 0.15, "target": {"rule": "degree", "count": 5}}],
+                  "air": [{"kind": "border_security", "intensity": 5, "modes": ["air"],
+                           "cost_per_unit": 1000}],
+                  "nal": [{"kind": "naloxone", "intensity": 0.5}],
+                  "el": {"params.market.elasticity": 0.7}})
+    table = strategy_definitions(run_tables(e))
+    assert list(table.columns) == DEFINITION_COLUMNS
+    assert table.values.tolist() == [
+        ["baseline", "none", "", "", "", "", ""],
+        ["top", "trafficker_enforcement", "2", "0.1", "0.15", "top 5 by degree", ""],
+        ["air", "border_security", "5", "0", "horizon", "",
+         "modes air; 1000 USD per unit of intensity a year"],
+        ["nal", "naloxone", "0.5", "0", "horizon", "", ""],
+        ["el", "parameter", "", "", "", "", "params.market.elasticity = 0.7"]]
+    text = simulation_report(e).render()
+    assert "What each strategy runs" in text
+    assert "(what each runs: the Overview&#x27;s table)" in text
+
+
+def test_a_strategy_lists_only_what_it_adds_to_the_baseline(tmp_path):
+    """A scenario with interventions of its own: the baseline lists them, each strategy
+    what it runs beyond them; a Comparison of one seed reads them from its Results."""
+    from fentanet.report.simulation import strategy_definitions
+
+    sc = fentanet.scenarios.load("toy").override({
+        "interventions": [{"kind": "education", "intensity": 0.2}], "years": 10 / 52})
+    cmp = fentanet.compare(sc, {"raids": [{"kind": "lab_raids", "once": True, "start": 0.1,
+                                           "target": {"rule": "random", "count": 2}}],
+                                "same": []}, seed=1)
+    assert strategy_definitions(run_tables(cmp)).values.tolist() == [
+        ["baseline", "education", "0.2", "0", "horizon", "", ""],
+        ["raids", "lab_raids", "1", "0.1", "horizon", "2 at random", "once, at its start"],
+        ["same", "none beyond the baseline's", "", "", "", "", ""]]

@@ -320,6 +320,16 @@ def _strategies_md(d: dict[str, Any]) -> list[str]:
              f"{d['scenario']} ({fmt_number(d['actors'])} actors), {fmt_number(d['years'])} "
              f"year(s), {len(seeds)} seed(s) ({seeds[0]}-{seeds[-1]}), every strategy on the "
              f"same seeds; ensemble {d['ensemble']} in the run store `{d['store']}`.", ""]
+    defined = d.get("strategies") or {}
+    if defined:
+        lines += ["Each strategy is one of the scenario's moved to start earlier (the "
+                  "scenario's own start at 1 year, the end of this run), every intervention "
+                  "at its own intensity:", ""]
+        lines += _md_table(
+            ["demo strategy", "the scenario's", "from (years)", "interventions (intensity)"],
+            [[name, f["of"], f"{f['start']:g}", ", ".join(_intervention_md(iv)
+                                                          for iv in f["interventions"])]
+             for name, f in defined.items()])
     totals: dict[str, dict[str, str]] = {}
     for r in d["summary"]:
         cell = _cell(r["q50"]) if r["runs"] == 1 else _interval(r["q50"], r["q05"], r["q95"])
@@ -353,6 +363,16 @@ def _strategies_md(d: dict[str, Any]) -> list[str]:
         lines += _md_table(["strategy", *(OUTCOME_UNITS.get(o, o) for o in outcomes)], rows)
         lines += _volatility_notes(compare)
     return lines
+
+
+def _intervention_md(iv: dict[str, Any]) -> str:
+    """One intervention of a strategy as the digest says it: ``trafficker_enforcement 2 (top
+    500 by degree)``."""
+    text = f"{iv['kind']} {iv.get('intensity', 1.0):g}"
+    target = iv.get("target")
+    if target:
+        text += f" (top {target.get('count', 10):,} by {target.get('rule', 'random')})"
+    return text
 
 
 def _volatility_notes(compare: dict[str, dict[str, dict]]) -> list[str]:

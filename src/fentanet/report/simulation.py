@@ -108,8 +108,10 @@ def run_tables(runs: Any, *, metrics: Sequence[str] | None = None) -> RunTables:
         raise InputError(f"cannot report on {type(runs).__name__}; expected an Ensemble, a "
                          "Comparison, a mapping of Results or Results", field="runs")
     rows, frames, scenario, seeds, versions = [], [], "", set(), set()
+    definitions: dict[str, dict[str, Any]] = {}
     for name, items in results.items():
         for r in items if isinstance(items, list) else [items]:
+            definitions.setdefault(str(name), _result_definition(r))
             if not hasattr(r, "series"):
                 raise InputError(f"variant {name!r} is a {type(r).__name__}, not a Result",
                                  field="runs")
@@ -125,8 +127,38 @@ def run_tables(runs: Any, *, metrics: Sequence[str] | None = None) -> RunTables:
     series = pd.concat(frames, ignore_index=True)
     variants = list(dict.fromkeys(summary["variant"]))
     variants.sort(key=lambda v: v != BASELINE)
+    base = (definitions.get(BASELINE) or {}).get("params")
+    for d in definitions.values():  # parameters: those that differ from the baseline's
+        own = d.pop("params", {})
+        d["overrides"] = {} if base is None else {k: v for k, v in own.items()
+                                                  if base.get(k) != v}
     return RunTables(summary, series, scenario, variants, sorted(seeds),
-                     meta={"version": "; ".join(sorted(v for v in versions if v))})
+                     meta={"version": "; ".join(sorted(v for v in versions if v)),
+                           "definitions": definitions})
+
+
+def _result_definition(r: Any) -> dict[str, Any]:
+    """What a Result ran: its interventions in full and its model parameters (flattened
+    dotted paths, to tell a variant's overrides from the baseline's values)."""
+    sc = getattr(r, "scenario", None)
+    items = getattr(sc, "interventions", None)
+    out: dict[str, Any] = {"interventions": None if items is None else [
+        i.model_dump(mode="json", exclude_defaults=True) if hasattr(i, "model_dump")
+        else dict(i) for i in items]}
+    params = getattr(sc, "params", None)
+    if hasattr(params, "model_dump"):
+        out["params"] = _flat(params.model_dump(mode="json"), "params")
+    return out
+
+
+def _flat(data: Any, prefix: str) -> dict[str, Any]:
+    """A nested mapping as ``{"a.b.c": value}``."""
+    if not isinstance(data, Mapping):
+        return {prefix: data}
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        out.update(_flat(v, f"{prefix}.{k}"))
+    return out
 
 
 def _metric_columns(series: pd.DataFrame, metrics: Sequence[str],
@@ -161,8 +193,29 @@ def _ensemble_tables(ens: Ensemble, metrics: Sequence[str] | None) -> RunTables:
     return RunTables(summary, series, ens.scenario, list(ens.variants), list(ens.seeds),
                      meta={"ensemble": ens.id, "store": str(ens.store.root),
                            "version": "; ".join(versions), "sweep": keys,
-                           "uncertain": ens.uncertain_ranges()},
+                           "uncertain": ens.uncertain_ranges(),
+                           "definitions": _ensemble_definitions(ens, runs)},
                      failed=ens.failed)
+
+
+def _ensemble_definitions(ens: Ensemble, runs: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """What each variant of an ensemble ran, from the setup its runs record (a finished
+    run's first): the interventions in full, and the parameters it sets itself (its runs'
+    ``params`` beyond the sweep point and the values drawn per seed)."""
+    out: dict[str, dict[str, Any]] = {}
+    if runs.empty:
+        return out
+    shared = {*ens.sweep, *ens.uncertain}
+    for variant, g in runs.groupby("variant", sort=False):
+        done = g[g["status"] == "done"]
+        row = (done if len(done) else g).iloc[0]
+        setup = row["setup"] if isinstance(row["setup"], dict) else {}
+        items = setup.get("interventions")
+        params = row["params"] if isinstance(row["params"], dict) else {}
+        out[str(variant)] = {
+            "interventions": items if isinstance(items, list) else None,
+            "overrides": {k: v for k, v in params.items() if k not in shared}}
+    return out
 
 
 def _step_word(series: pd.DataFrame) -> str:
@@ -265,6 +318,78 @@ def cumulative_averted(tables: RunTables, metric: str = "deaths") -> pd.DataFram
     return series_quantiles(diff, by=["variant"], metrics=["averted"])
 
 
+DEFINITION_COLUMNS = ["strategy", "intervention", "intensity", "start (years)",
+                      "end (years)", "targeting", "other"]
+
+
+def strategy_definitions(tables: RunTables) -> pd.DataFrame:
+    """What each strategy runs, as ``fentanet scenario show`` lists a strategy: one row per
+    intervention (kind, intensity, start and end in years since the start, targeting, and
+    one-time strikes, route modes, a cost per unit of its own) and per parameter it sets.
+    The baseline's row lists the scenario's own interventions (``none`` without any); a
+    strategy's, those it runs beyond the baseline's. Read from what the runs recorded: a
+    strategy of the scenario moved by ``--start``, or the demo's, shows where it starts."""
+    from fentanet.simulate.scenario import Intervention
+
+    defs = tables.meta.get("definitions") or {}
+    if not defs:
+        return pd.DataFrame(columns=DEFINITION_COLUMNS)
+    names = [v for v in tables.variants if v in defs] or list(defs)
+    base = defs.get(BASELINE, {}).get("interventions") or []
+    rows = []
+    for name in names:
+        d = defs[name]
+        items = d.get("interventions")
+        if items is None:
+            rows.append([name, "not recorded", "", "", "", "", ""])
+            continue
+        own = list(items)
+        if name != BASELINE:  # beyond the baseline's own (each once)
+            for b in base:
+                if b in own:
+                    own.remove(b)
+        for item in own:
+            try:
+                iv = Intervention.model_validate(item)
+            except Exception:  # noqa: BLE001 - a record of another build: shown as is
+                rows.append([name, str(item), "", "", "", "", ""])
+                continue
+            rows.append([name, iv.kind, f"{iv.intensity:g}", f"{iv.start:g}",
+                         "horizon" if iv.end is None else f"{iv.end:g}",
+                         _targeting(iv), _other(iv)])
+        for k, v in (d.get("overrides") or {}).items():
+            rows.append([name, "parameter", "", "", "", "", f"{k} = {v}"])
+        if not own and not d.get("overrides"):
+            rows.append([name, "none" if name == BASELINE else "none beyond the baseline's",
+                         "", "", "", "", ""])
+    return pd.DataFrame(rows, columns=DEFINITION_COLUMNS)
+
+
+def _targeting(iv: Any) -> str:
+    """Whom an intervention acts on: its targeting rule, or every actor of the kinds it
+    acts on (nothing for a lever on the population)."""
+    from fentanet.simulate.params import INTERVENTION_KINDS
+
+    t = iv.target
+    if t is None:
+        kinds = INTERVENTION_KINDS[iv.kind]["acts_on"]
+        return f"raised effort on every {', '.join(kinds)}" if kinds else ""
+    view = "" if t.view == "known" else " (true network)"
+    who = f"{t.count:,} at random" if t.rule == "random" else f"top {t.count:,} by {t.rule}"
+    return who + view
+
+
+def _other(iv: Any) -> str:
+    parts = []
+    if iv.once:
+        parts.append("once, at its start")
+    if iv.modes:
+        parts.append("modes " + ", ".join(iv.modes))
+    if iv.cost_per_unit is not None:
+        parts.append(f"{iv.cost_per_unit:g} USD per unit of intensity a year")
+    return "; ".join(parts)
+
+
 def simulation_report(runs: Any, *, sensitivity: pd.DataFrame | None = None,
                       series: Sequence[str] | None = None, title: str | None = None,
                       level: float = 0.95, sensitivity_metric: str | None = None
@@ -330,6 +455,13 @@ def simulation_report(runs: Any, *, sensitivity: pd.DataFrame | None = None,
             cards.append(("most deaths averted", float(best["mean"]), detail))
     rep.metrics(cards)
     rep.text(_overview_text(tables, n_seeds, level))
+    defined = strategy_definitions(tables)
+    if len(defined):
+        rep.table(defined, caption="What each strategy runs, as the runs recorded it: every "
+                                   "intervention it adds to the baseline's (start and end "
+                                   "in years since the start of the run; an end of "
+                                   "'horizon' runs to the end), and any parameter it sets.",
+                  name="strategies")
     if tables.failed is not None and len(tables.failed):
         rep.callout(f"{len(tables.failed)} run(s) failed and are left out; see 'About these "
                     "runs'.")
@@ -435,7 +567,8 @@ def simulation_report(runs: Any, *, sensitivity: pd.DataFrame | None = None,
     # ------------------------------------------------------------------ provenance
     rep.heading("About these runs")
     about = [("scenario", tables.scenario),
-             ("strategies", ", ".join(map(str, names))),
+             ("strategies", ", ".join(map(str, names))
+              + (" (what each runs: the Overview's table)" if len(defined) else "")),
              ("seeds", ", ".join(map(str, tables.seeds[:12]))
               + (" ..." if n_seeds > 12 else ""))]
     for key, label in (("ensemble", "ensemble id"), ("store", "run store"),
