@@ -8,6 +8,8 @@ the same way; without a variant each seed counted twice in the bands and quantil
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -109,6 +111,9 @@ def test_runs_show_prints_the_stored_ensemble_with_repeats(capsys, stored_with_r
     out, err = capsys.readouterr()
     assert code == 0 and "Traceback" not in err
     assert "warning: ensemble " in err and "each is counted once" in err
+    shown = json.loads(out)
+    assert shown["runs"] == 18 and shown["finished"] == 12  # stored, and counted
+    assert {r["seeds"] for r in shown["compare"]} == {3}
 
 
 def test_compare_table_pairs_each_seed_once():

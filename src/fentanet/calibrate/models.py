@@ -400,8 +400,8 @@ class ScenarioModel:
 
     def ensemble(self, points: Sequence[Mapping[str, float]], runs: int, **kw: Any) -> Any:
         """Run every point on ``runs`` common seeds as one ensemble (``fentanet.ensemble``'s
-        sweep; a point given twice runs once): on Dask, every run kept in the store. ``kw`` go to it (``seed``,
-        ``scheduler``, ``store``, ``progress``...)."""
+        sweep; a point given twice runs once): on Dask, every run kept in the store. ``kw``
+        go to it (``seed``, ``scheduler``, ``store``, ``progress``...)."""
         from fentanet.calibrate.evaluate import point_key
         from fentanet.ensemble import ensemble
 

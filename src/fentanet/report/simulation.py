@@ -351,7 +351,7 @@ def strategy_definitions(tables: RunTables) -> pd.DataFrame:
         for item in own:
             try:
                 iv = Intervention.model_validate(item)
-            except Exception:  # noqa: BLE001 - a record of another build: shown as is
+            except Exception:  # a record of another build: shown as it is
                 rows.append([name, str(item), "", "", "", "", ""])
                 continue
             rows.append([name, iv.kind, f"{iv.intensity:g}", f"{iv.start:g}",
