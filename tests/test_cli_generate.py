@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import fentanet
@@ -305,6 +306,24 @@ def test_demo_digest_of_one_seed_and_no_deaths_averted():
         "naloxone": {"deaths averted": "12.5", "cost per death averted (USD)": "2,000"},
         "none": {"deaths averted": "0",
                  "cost per death averted (USD)": "n/a (no deaths averted)"}}
+
+
+def test_demo_summary_json_gives_open_ends_as_compare_json_does():
+    """summary.json's comparison writes an interval's open end as "inf" (it wrote null,
+    where compare --json and the web app write "inf"; review s18, web L5), and the digest
+    shows it as an open end, not as the mean alone."""
+    from fentanet.cli.demo import _interval, _volatility_notes
+    from fentanet.cli.runs import json_records
+
+    frame = pd.DataFrame({"variant": ["x"], "outcome": ["cost per death averted"],
+                          "mean": [np.nan], "ci_low": [1500.0], "ci_high": [np.inf]})
+    assert json_records(frame) == [{"variant": "x", "outcome": "cost per death averted",
+                                    "mean": None, "ci_low": 1500.0, "ci_high": "inf"}]
+    assert _interval(2000.0, 1500.0, "inf") == "2,000 (1,500 to ∞)"
+    assert _interval(-3.0, "-inf", 2.0) == "-3 (-∞ to 2)"
+    cut = {"supply reduction": {"mean": 40.0},
+           "overdose deaths averted": {"mean": -3.0, "ci_high": "inf"}}
+    assert _volatility_notes({"raids": cut}) == []
 
 
 def test_the_digest_says_why_a_supply_cut_adds_overdose_deaths():

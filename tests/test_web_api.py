@@ -1006,7 +1006,7 @@ def test_a_format_with_a_dataset_is_refused(client):
 def test_open_ended_intervals_read_the_same_as_the_command_lines_json():
     """An open end is the string "inf" or "-inf", a missing value null, on the page and in
     ``fentanet compare --json`` (review s18, L5: the command line said null for both)."""
-    from fentanet.cli.runs import _records as cli_records
+    from fentanet.cli.runs import json_records as cli_records
     from fentanet.web.app import _records as web_records
 
     frame = pd.DataFrame({"variant": ["zz", "aa"], "outcome": ["cost per death averted"] * 2,

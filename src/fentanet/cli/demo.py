@@ -221,12 +221,17 @@ def _md_table(header: list[str], rows: list[list[Any]]) -> list[str]:
 
 def _interval(mean: Any, low: Any, high: Any) -> str:
     """``mean (low to high)``; the mean alone where there is no interval (one seed) or
-    where it is a single value."""
+    where it is a single value; an open end (``"inf"``/``"-inf"`` in summary.json, as
+    ``compare --json`` writes it) as ``∞``/``-∞``."""
     if mean is None:
         return "n/a"
     if low is None or high is None or low == high:
         return _cell(mean)
-    return f"{_cell(mean)} ({_cell(low)} to {_cell(high)})"
+    return f"{_cell(mean)} ({_end(low)} to {_end(high)})"
+
+
+def _end(v: Any) -> str:
+    return {"inf": "∞", "-inf": "-∞"}.get(v, _cell(v)) if isinstance(v, str) else _cell(v)
 
 
 def _analysis_md(title: str, d: dict[str, Any]) -> list[str]:
@@ -387,6 +392,7 @@ def _volatility_notes(compare: dict[str, dict[str, dict]]) -> list[str]:
         cut = c.get("supply reduction", {}).get("mean")
         averted = c.get("overdose deaths averted", {})
         mean, high = averted.get("mean"), averted.get("ci_high")
+        high = float(high) if isinstance(high, str) else high  # an open end, "inf"
         if (cut is not None and mean is not None and cut > 0 and mean < 0
                 and (high is None or high < 0)):
             lines.append(f"- {variant} cuts the supply reaching markets yet adds overdose "

@@ -256,8 +256,9 @@ def print_ensemble(ens: Any, *, json_out: bool = False) -> None:
                     "variants": ens.variants, "seeds": ens.seeds, "sweep": ens.sweep,
                     "uncertain": ens.uncertain,
                     "runs": len(ens.runs()), "finished": len(summary),
-                    "failed": _records(failed.assign(error=failed.error.str.split("\n").str[0])),
-                    "summary": _records(quant), "compare": _records(compare)})
+                    "failed": json_records(
+                        failed.assign(error=failed.error.str.split("\n").str[0])),
+                    "summary": json_records(quant), "compare": json_records(compare)})
         return
     keys = ens.key_columns(summary)
     console.print(f"[bold]{escape(str(ens.scenario))}[/bold]: {len(summary)} runs finished, "
@@ -287,7 +288,7 @@ def print_ensemble(ens: Any, *, json_out: bool = False) -> None:
         console.print(table("Failed runs", ["variant", "seed", "error"], rows))
 
 
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+def json_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """A table's rows as strict JSON, as the web app gives them: a missing value is
     ``null``, an infinite one the string ``"inf"`` or ``"-inf"`` (the open end of an
     interval, such as cost per death averted's when the deaths averted's interval reaches
@@ -402,7 +403,7 @@ def list_runs(
     if limit is not None:
         runs = runs.tail(limit)
     if json_out:
-        print_json(_records(_jsonable(runs)))
+        print_json(json_records(_jsonable(runs)))
         return
     rows = [[r.run_id, r.scenario, r.variant, r.seed, r.status, r.ensemble_id or "",
              "" if pd.isna(r.finished_at) else str(r.finished_at)[:19],
@@ -448,7 +449,7 @@ def show(
                and not (isinstance(v, float) and math.isnan(v))}
     made, this = build_of(row.get("fentanet_version")), build()
     if json_out:
-        print_json({**_records(pd.DataFrame([row]))[0], "build": made, "this_build": this,
+        print_json({**json_records(pd.DataFrame([row]))[0], "build": made, "this_build": this,
                     "summary": metrics})
         return
     console.print(f"[bold]run {rid}[/bold]  "

@@ -33,6 +33,7 @@ from fentanet.cli.runs import (
     UncertainOpt,
     WorkersOpt,
     check_out,
+    json_records,
     parse_sets,
     parse_uncertain,
     print_ensemble,
@@ -407,8 +408,6 @@ def _demo_section() -> None:
         demand and intervention costs in proportion to the actors."""
         import time
 
-        import numpy as np
-
         from fentanet import scenarios
         from fentanet.ensemble import ensemble
 
@@ -451,8 +450,7 @@ def _demo_section() -> None:
             "seconds": round(seconds, 1), "files": [str(f) for f in files],
             "summary": ens.summary_quantiles(
                 [m for m in DEMO_METRICS if m in ens.summary().columns]).to_dict("records"),
-            "compare": compare.replace({np.inf: None, -np.inf: None}).astype(object)
-                              .where(compare.notna(), None).to_dict("records")}
+            "compare": json_records(compare)}  # open ends "inf", as compare --json
 
 
 DEMO_METRICS = ("deaths_total", "overdose_deaths_total", "supply_kg_total", "seized_kg_total",
