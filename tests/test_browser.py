@@ -77,6 +77,15 @@ def trace_ids(page, element: str, name: str | None = None) -> list[str]:
         .flatMap(t => t.customdata || [])""", [element, name])
 
 
+def generate_drawn(page, actors: int) -> None:
+    """Generate a network of ``actors`` on the Network tab and wait until it is drawn."""
+    page.fill("#gen-actors", str(actors))
+    page.click("#generate")
+    page.wait_for_function("() => document.getElementById('graph').data && document"
+                           ".getElementById('graph').data.flatMap(t => t.customdata "
+                           f"|| []).length === {actors}")
+
+
 def test_the_app_as_an_analyst_uses_it(browser_context, tmp_path, shared_data):
     from fentanet.web.server import ServerThread
 
@@ -309,11 +318,7 @@ def test_open_networks_shows_the_network_drawn_after_a_reload(browser_context, t
         page = browser_context.new_page()
         rec = Recorder(page, (server.url,))
         page.goto(server.url)
-        page.fill("#gen-actors", "40")
-        page.click("#generate")
-        page.wait_for_function("() => document.getElementById('graph').data && document"
-                               ".getElementById('graph').data.flatMap(t => t.customdata "
-                               "|| []).length === 40")
+        generate_drawn(page, 40)
         page.set_input_files("#upload-file", tmp_path / "up.csv")
         page.click("#upload")
         page.wait_for_function("() => document.getElementById('graph').data.filter(t => "
@@ -372,11 +377,7 @@ def test_the_network_page_after_review_s18(browser_context, tmp_path):
         page = browser_context.new_page()
         rec = Recorder(page, (server.url,))
         page.goto(server.url)
-        page.fill("#gen-actors", "40")
-        page.click("#generate")
-        page.wait_for_function("() => document.getElementById('graph').data && document"
-                               ".getElementById('graph').data.flatMap(t => t.customdata "
-                               "|| []).length === 40")
+        generate_drawn(page, 40)
         summary = page.text_content("#net-summary")
         assert "neighbours" in summary and "degree" not in summary
         page.fill("#search", "lab")
