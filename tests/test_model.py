@@ -117,6 +117,15 @@ def test_uids_from_a_file_must_be_integers(tmp_path, capsys):
     assert fentanet.read(path).actors["uid"].tolist() == [1, 7]
 
 
+@pytest.mark.parametrize("uid", [[1, 2**63], ["1", "18446744073709551615"],
+                                 [1, 2**64 - 1]])
+def test_uids_beyond_int64_are_refused_not_wrapped(uid):
+    """Whole numbers of 2**63 or more are read as unsigned and wrapped below 0 by the
+    int64 column ([1, 2**63] became [1, -2**63]; review s18, final L1)."""
+    with pytest.raises(InputError, match="actor 'uid' must be unique integers"):
+        Network(pd.DataFrame({"id": ["a", "b"], "uid": uid}))
+
+
 def test_error_names_row_and_field():
     links = pd.DataFrame({"source": ["a", "b", "c"], "target": ["b", "c", "d"],
                           "weight": [1, 2, "x"]})

@@ -953,21 +953,25 @@ def test_a_networks_summary_is_made_once(client, monkeypatch):
     assert len(made) == 2
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"strategies": ["naloxone", "naloxone"]}, "variant"),
+@pytest.mark.parametrize(("body", "field", "why"), [
+    ({"strategies": ["naloxone", "naloxone"]}, "strategies", "'naloxone' is given twice"),
     ({"strategies": ["naloxone"], "variants": [{"name": "naloxone", "strategy": "naloxone",
-                                                "intensity": 0.5}]}, "variant"),
+                                                "intensity": 0.5}]}, "variants",
+     "'naloxone' is given twice"),
     ({"variants": [{"name": "x", "strategy": "naloxone"}, {"name": "x",
-                                                         "strategy": "lab-raids"}]}, "variant"),
-    ({"variants": [{"name": "baseline", "strategy": "naloxone"}]}, "variant"),
+                                                         "strategy": "lab-raids"}]},
+     "variants", "'x' is given twice"),
+    ({"variants": [{"name": "baseline", "strategy": "naloxone"}]}, "variants",
+     "'baseline' is the scenario as it is"),
 ])
-def test_variant_names_must_differ_as_on_the_command_line(client, body, field):
+def test_variant_names_must_differ_as_on_the_command_line(client, body, field, why):
     """Two strategies of one name ran once, silently; ``fentanet compare`` refuses them
-    (review s18, L2): the same message here, before any job."""
+    (review s18, L2): its message here, before any job, naming the request's field (a
+    request has no field 'variant') and the name."""
     r = client.post("/api/compare", json={"scenario": "toy", "runs": 1, "years": 0.5, **body})
     assert r.status_code == 400, r.text
     assert r.json()["error"] == (f"field '{field}': variant names must differ from each "
-                                 "other and from 'baseline'")
+                                 f"other and from 'baseline': {why}")
     assert client.get("/api/jobs").json() == []
 
 

@@ -42,7 +42,8 @@ UNWEIGHTED: frozenset[str] = frozenset(
 """Measures that count links and take no weight."""
 
 SAMPLED: frozenset[str] = frozenset({"betweenness", "flow_betweenness"})
-"""Measures that can be estimated from a sample of source actors."""
+"""Measures that can be estimated from a sample: of source actors (betweenness), of
+connected (source, target) pairs (flow betweenness)."""
 
 DEFAULT_MEASURES: tuple[str, ...] = ("degree", "betweenness", "closeness", "pagerank")
 """The measures :func:`centralities` computes by default: defined on every network
@@ -280,27 +281,19 @@ def _lengths(g: Graph) -> list[float] | None:
 def _betweenness(g: Graph, normalized: bool, sample: int | None,
                  seed: int | None) -> np.ndarray:
     n = g.n
-    if sample is not None:
-        if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or sample < 2:
-            raise InputError(f"sample must be a whole number of source actors, at least 2; "
-                             f"got {sample!r}", field="sample")
-        if sample >= n:
-            sample = None
+    sources = _sources(n, sample, seed)
     if n <= 2:
         return np.zeros(n)
     gi = g.igraph
     pair = 1.0 if g.directed else 2.0   # igraph counts unordered pairs on undirected graphs
     big_n = n - 1                        # networkx's N: the targets a path can end at
-    if sample is None:
+    if sources is None:
         raw = np.asarray(gi.betweenness(directed=g.directed, weights=_lengths(g)))
         scale = pair / (big_n * (big_n - 1)) if normalized else 1.0
         return raw * scale
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-        raise InputError(f"seed must be a whole number or None, got {seed!r}", field="seed")
-    sources = random.Random(None if seed is None else int(seed)).sample(range(n), int(sample))
     raw = np.asarray(gi.betweenness(directed=g.directed, weights=_lengths(g),
                                     sources=sources)) * pair
-    k = int(sample)
+    k = len(sources)
     if normalized:
         s_source, s_other = 1.0 / ((k - 1) * (big_n - 1)), 1.0 / (k * (big_n - 1))
     else:
@@ -311,7 +304,7 @@ def _betweenness(g: Graph, normalized: bool, sample: int | None,
 
 
 def _sources(n: int, sample: int | None, seed: int | None) -> list[int] | None:
-    """Source actors drawn as :func:`_betweenness` draws them (``None``: all of them)."""
+    """Betweenness's source actors, drawn as networkx draws them (``None``: all of them)."""
     if sample is None:
         return None
     _check_sample(sample, "source actors")

@@ -281,8 +281,8 @@ class Ensemble:
         if same.any():
             warnings.warn(f"ensemble {ensemble_id} holds {int(same.sum())} run(s) that repeat "
                           "another of the same variant, sweep point and seed (a sweep value "
-                          "given twice, which sweeps refuse since the eighteenth session): "
-                          "each is counted once", stacklevel=2)
+                          "given twice, which sweeps now refuse before any run): each is "
+                          "counted once", stacklevel=2)
         return cls(ensemble_id, store, str(runs.scenario.iloc[0]), variants,
                    sorted(set(runs.seed.astype(int))), keys, uncertain=uncertain)
 

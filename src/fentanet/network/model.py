@@ -1002,6 +1002,8 @@ def _normalise_actors(actors, links: pd.DataFrame, origin: Origin) -> pd.DataFra
         if not uid.isna().any() and not pd.api.types.is_integer_dtype(uid.dtype):
             v = uid.to_numpy(dtype=np.float64)  # 1.5 must not be truncated to 1
             whole = bool((np.isfinite(v) & (v == np.trunc(v)) & (np.abs(v) < 2.0**63)).all())
+        elif not uid.isna().any() and uid.dtype.kind == "u":  # 2**63 would wrap to < 0
+            whole = bool((uid.to_numpy() < np.uint64(2**63)).all())
         if uid.isna().any() or not whole or uid.duplicated().any():
             raise InputError("actor 'uid' must be unique integers",
                              file=origin.actor_file or origin.file, field="uid")

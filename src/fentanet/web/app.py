@@ -270,9 +270,13 @@ def comparison_variants(scenario: Any, body: CompareRequest) -> dict[str, Any]:
     from fentanet.simulate.scenario import variant_interventions
 
     names = [*body.strategies, *(v.name for v in body.variants)]
-    if len(set(names)) != len(names) or "baseline" in names:  # as `fentanet compare` says
-        raise InputError("variant names must differ from each other and from 'baseline'",
-                         field="variant")
+    at = next((i for i, n in enumerate(names) if n == "baseline" or n in names[:i]), None)
+    if at is not None:  # as `fentanet compare` says, naming the request's field and the name
+        why = ("'baseline' is the scenario as it is" if names[at] == "baseline" else
+               f"{names[at]!r} is given twice")
+        raise InputError(f"variant names must differ from each other and from 'baseline': "
+                         f"{why}", field="strategies" if at < len(body.strategies)
+                         else "variants")
     out: dict[str, Any] = {name: None for name in body.strategies}
     for v in body.variants:
         items: list[dict[str, Any]] = []
