@@ -175,6 +175,11 @@ def test_the_app_as_an_analyst_uses_it(browser_context, tmp_path, shared_data):
         page.wait_for_selector("#cmp-deaths-averted[data-rendered='1']")
         rows = page.locator("#side-by-side tbody tr").all_inner_texts()
         assert [r.split("\t")[0] for r in rows] == ["baseline", "naloxone", "treat", "late"]
+        # what each strategy runs (review s18, web M4: the page named them only)
+        runs = page.locator("#definitions tbody tr").all_inner_texts()
+        assert [r.split("\t")[:3] for r in runs if r.split("\t")[0] != "baseline"] == [
+            ["naloxone", "naloxone", "0.8"], ["treat", "prevention_treatment", "0.4"],
+            ["late", "naloxone", "0.5"]], runs
         # an open-ended interval shows as such (late spends and averts nothing: no bound)
         late = [r for r in page.locator("#comparison tbody tr").all_inner_texts()
                 if r.startswith("late\tcost per death averted")]

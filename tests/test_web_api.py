@@ -523,6 +523,14 @@ def test_comparison_of_configured_variants(client):
                                                 "intensity": 0.3}]
     assert setup["adhoc"]["overrides"] == {"years": 0.2}
     assert {r["variant"] for r in res["comparison"]} == {"naloxone-late", "adhoc"}
+    # what each strategy runs, as the report's Overview lists it (review s18, web M4: the
+    # page named the strategies only)
+    runs = {r["strategy"]: r for r in res["definitions"]}
+    assert {k: runs["naloxone-late"][k] for k in ("intervention", "intensity",
+                                                  "start (years)")} == {
+        "intervention": "naloxone", "intensity": "0.9", "start (years)": "0.1"}
+    assert (runs["adhoc"]["intervention"], runs["adhoc"]["intensity"]) == (
+        "prevention_treatment", "0.3")
 
 
 @pytest.mark.parametrize(("variants", "words"), [

@@ -1152,6 +1152,7 @@ def ensemble_view(ens: Any, tables: Any = None, rep: Any = None) -> dict[str, An
         drawn_values,
         run_tables,
         side_by_side,
+        strategy_definitions,
         uncertainty_table,
     )
 
@@ -1166,6 +1167,7 @@ def ensemble_view(ens: Any, tables: Any = None, rep: Any = None) -> dict[str, An
                      "drawn": _records(drawn_values(tables))}
     return {"scenario": ens.scenario, "ensemble": ens.id, "variants": ens.variants,
             "seeds": ens.seeds, "failed": len(ens.failed),
+            "definitions": _records(strategy_definitions(tables)),
             "side_by_side": _records(side_by_side(tables)),
             "comparison": _records(comparison(tables)), "uncertain": uncertain,
             "figures": {k: _figure(figs[k]) for k in keep if k in figs},

@@ -507,6 +507,10 @@ async function showCompare(r) {
       `Warnings</h3><ul>${r.warnings.map((w) => `<li>${esc(w)}</li>`).join("")}</ul></div>` : "") +
     `<div class="grid2">${figs.map((k) => `<div class="plotcard"><div class="plot" id="cmp-${
       esc(k)}" style="height:380px"></div></div>`).join("")}</div>` +
+    (r.definitions && r.definitions.length ? `<div class="card"><h3>What each strategy ` +
+      `runs</h3>${table(r.definitions, null, { id: "definitions" })}<p class="note">Each ` +
+      "strategy's interventions beyond the baseline's, as its runs recorded them.</p></div>"
+      : "") +
     `<div class="card"><h3>Strategies side by side</h3>${table(r.side_by_side, null, {
       id: "side-by-side" })}</div>` +
     `<div class="card"><h3>Against the baseline</h3>${table(rows, ["variant", "outcome",
