@@ -313,7 +313,7 @@ def test_demo_summary_json_gives_open_ends_as_compare_json_does():
     where compare --json and the web app write "inf"; review s18, web L5), and the digest
     shows it as an open end, not as the mean alone."""
     from fentanet.cli.demo import _interval, _volatility_notes
-    from fentanet.cli.runs import json_records
+    from fentanet.simulate.output import json_records
 
     frame = pd.DataFrame({"variant": ["x"], "outcome": ["cost per death averted"],
                           "mean": [np.nan], "ci_low": [1500.0], "ci_high": [np.inf]})

@@ -23,7 +23,7 @@ from rich.markup import escape
 from fentanet.cli import app
 from fentanet.cli.common import check_output_folder, console, err_console, print_json, table
 from fentanet.errors import InputError, given_once, one_role
-from fentanet.simulate.output import RESULT_FILES, check_folder
+from fentanet.simulate.output import RESULT_FILES, check_folder, json_records
 
 runs_app = typer.Typer(name="runs", help="The run store: list, show, export, delete, "
                                          "rerun, check and rebuild runs.",
@@ -286,26 +286,6 @@ def print_ensemble(ens: Any, *, json_out: bool = False) -> None:
     if not failed.empty:
         rows = [[r.variant, r.seed, r.error.split("\n")[0]] for r in failed.itertuples()]
         console.print(table("Failed runs", ["variant", "seed", "error"], rows))
-
-
-def json_records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """A table's rows as strict JSON, as the web app gives them: a missing value is
-    ``null``, an infinite one the string ``"inf"`` or ``"-inf"`` (the open end of an
-    interval, such as cost per death averted's when the deaths averted's interval reaches
-    0: not a missing value), and no ``-0.0``."""
-    if df is None or df.empty:
-        return []
-    floats = df.select_dtypes("float").columns
-    df = df.assign(**{c: df[c] + 0.0 for c in floats})  # + 0.0: no -0.0 in JSON
-    out = df.astype(object).where(df.notna(), None)
-    return [{k: _open_end(v) for k, v in row.items()} for row in out.to_dict("records")]
-
-
-def _open_end(v: Any) -> Any:
-    """An infinite number as the string ``"inf"`` or ``"-inf"``; anything else as it is."""
-    if isinstance(v, float | np.floating) and math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return v
 
 
 def parse_param(spec: str) -> tuple[str, list[Any]]:

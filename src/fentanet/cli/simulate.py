@@ -33,7 +33,6 @@ from fentanet.cli.runs import (
     UncertainOpt,
     WorkersOpt,
     check_out,
-    json_records,
     parse_sets,
     parse_uncertain,
     print_ensemble,
@@ -41,6 +40,7 @@ from fentanet.cli.runs import (
     save_outputs,
 )
 from fentanet.errors import InputError
+from fentanet.simulate.output import json_records
 from fentanet.simulate.params import INTERVENTION_KINDS
 from fentanet.simulate.scenario import variant_interventions
 

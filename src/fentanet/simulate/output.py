@@ -72,6 +72,30 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def json_records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """A table's rows as strict JSON, as ``compare --json``, the demo's summary.json and
+    the web app give them: a missing value ``null``, an infinite one the string ``"inf"``
+    or ``"-inf"`` (the open end of an interval, such as cost per death averted's when the
+    deaths averted's interval reaches 0: not a missing value), no ``-0.0``.
+
+    >>> json_records(pd.DataFrame({"lo": [1.5, -np.inf], "hi": [np.inf, np.nan]}))
+    [{'lo': 1.5, 'hi': 'inf'}, {'lo': '-inf', 'hi': None}]
+    """
+    if frame is None or len(frame) == 0:
+        return []
+    floats = frame.select_dtypes("float").columns
+    frame = frame.assign(**{c: frame[c] + 0.0 for c in floats})  # + 0.0: no -0.0
+    cells = frame.astype(object).where(frame.notna(), None)
+    return jsonable([{k: _open_end(v) for k, v in row.items()}
+                     for row in cells.to_dict("records")])
+
+
+def _open_end(v: Any) -> Any:
+    if isinstance(v, float | np.floating) and math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return v
+
+
 def parquet_writer(df: pd.DataFrame) -> Writer:
     """A writer of ``df`` as Parquet (no index)."""
     return lambda p: df.to_parquet(p, index=False)

@@ -41,7 +41,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fentanet.errors import FentanetError, InputError
 from fentanet.network.model import Network
-from fentanet.simulate.output import jsonable
+from fentanet.simulate.output import json_records, jsonable
 from fentanet.web import security as sec
 from fentanet.web.jobs import Job, JobCancelled, JobRunner
 
@@ -339,18 +339,6 @@ def comparison_scheduler(body: CompareRequest, n_variants: int,
 
 
 # ---------------------------------------------------------------------------- helpers
-def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
-    """A table's rows as strict JSON: missing values ``null``, infinite ones the strings
-    ``"inf"`` and ``"-inf"`` (an open-ended interval is not a missing one; the page shows
-    them as ∞)."""
-    if frame is None or len(frame) == 0:
-        return []
-    cells = frame.astype(object).where(frame.notna(), None)
-    cells = cells.map(lambda v: ("inf" if v > 0 else "-inf")
-                      if isinstance(v, float) and math.isinf(v) else v)
-    return jsonable(cells.to_dict("records"))
-
-
 def _has_actors(net: Network, name: str) -> None:
     """Refuse a network without actors (a file holding only a header, an empty list of
     nodes): there is nothing in it to draw, explore or analyse."""
@@ -883,7 +871,7 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
             raise InputError(f"limit must be 1 to {ENSEMBLES_MAX}", field="limit")
         table = ensemble_list(_store())
         response.headers["X-Total-Count"] = str(len(table))
-        return _records(table.iloc[offset:offset + limit])
+        return json_records(table.iloc[offset:offset + limit])
 
     views: OrderedDict[str, tuple[Any, dict]] = OrderedDict()  # id -> (runs' state, view)
     views_lock = threading.Lock()
@@ -1024,7 +1012,7 @@ def _analysis_job(ws: Workspace, item: Opened, body: AnalyzeRequest, job: Job) -
     if a.flow is not None:
         flow = {"value": jsonable(a.flow.value), "sources": len(a.flow.sources),
                 "sinks": len(a.flow.sinks), "cut_actors": a.flow.cut_actors,
-                "cut": _records(a.flow.cut.head(20))}
+                "cut": json_records(a.flow.cut.head(20))}
     inter = None
     if a.interdiction is not None:
         i = a.interdiction
@@ -1039,10 +1027,10 @@ def _analysis_job(ws: Workspace, item: Opened, body: AnalyzeRequest, job: Job) -
                 for m, s in a.top.items()},
         "communities": None if a.communities is None else {
             "n": a.communities.n_communities, "quality": jsonable(a.communities.quality),
-            "method": a.communities.method, "table": _records(community_table(a))},
-        "brokers": _records(broker_table(a)),
+            "method": a.communities.method, "table": json_records(community_table(a))},
+        "brokers": json_records(broker_table(a)),
         "flow": flow, "interdiction": inter,
-        "resilience_summary": _records(a.resilience_summary),
+        "resilience_summary": json_records(a.resilience_summary),
         "notes": [ws.clean(n) for n in a.notes],
         "seconds": a.seconds,
         "figures": {"network": _figure(fig), "resilience": _figure(
@@ -1163,13 +1151,13 @@ def ensemble_view(ens: Any, tables: Any = None, rep: Any = None) -> dict[str, An
     keep = [*FIGURES, *(k for k in figs if k.startswith("uncertain-"))]
     uncertain = None
     if tables.meta.get("uncertain"):
-        uncertain = {"ranges": _records(uncertainty_table(tables)),
-                     "drawn": _records(drawn_values(tables))}
+        uncertain = {"ranges": json_records(uncertainty_table(tables)),
+                     "drawn": json_records(drawn_values(tables))}
     return {"scenario": ens.scenario, "ensemble": ens.id, "variants": ens.variants,
             "seeds": ens.seeds, "failed": len(ens.failed),
-            "definitions": _records(strategy_definitions(tables)),
-            "side_by_side": _records(side_by_side(tables)),
-            "comparison": _records(comparison(tables)), "uncertain": uncertain,
+            "definitions": json_records(strategy_definitions(tables)),
+            "side_by_side": json_records(side_by_side(tables)),
+            "comparison": json_records(comparison(tables)), "uncertain": uncertain,
             "figures": {k: _figure(figs[k]) for k in keep if k in figs},
             "report": None, "download": None}
 
