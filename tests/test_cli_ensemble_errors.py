@@ -230,3 +230,17 @@ def test_one_seed_has_no_interval_and_says_so(tmp_path, capsys, monkeypatch):
     # the outcomes with their units, deaths named for what they count (review s15, F2)
     assert "supply reduction (kg)" in out and "extra cost (USD)" in out
     assert "deaths (all causes)" in out
+
+
+@pytest.mark.parametrize("argv, why", [
+    (("naloxone", "naloxone"), "'naloxone' is given twice"),
+    (("naloxone", "--variant", "naloxone=lab_raids:1"), "'naloxone' is given twice"),
+])
+def test_compare_refuses_repeated_variant_names_before_any_run(capsys, tmp_path, argv, why):
+    """The rule the web app's comparisons follow too (ensemble.plan.distinct_names)."""
+    store = tmp_path / "s"
+    code, _, err = cli(capsys, "compare", "toy", *argv, "--store", str(store))
+    assert code == 2
+    assert one_error_line(err) == ("error: field 'variant': variant names must differ from "
+                                   f"each other and from 'baseline': {why}")
+    assert not store.exists() or RunStore(store).runs().empty

@@ -157,6 +157,7 @@ def compare(
     """Compare strategies with the baseline on the same seeds: deaths averted, supply
     reduction and cost per death averted, per seed and with intervals."""
     from fentanet.ensemble import Variant
+    from fentanet.ensemble.plan import distinct_names
 
     check_report_paths(report, png)
     check_out(out)
@@ -169,10 +170,7 @@ def compare(
     for name, items in adhoc:  # an invalid intervention is refused now, not as N failed runs
         variant_interventions(name, items, field="variant", indexed=False)
     names += [Variant(name, tuple(items)) for name, items in adhoc]
-    labels = [getattr(n, "name", n) for n in names]
-    if len(set(labels)) != len(labels) or "baseline" in labels:
-        raise InputError("variant names must differ from each other and from 'baseline'",
-                         field="variant")
+    distinct_names([getattr(n, "name", n) for n in names], "variant")
     ens = run_ensemble(scenario, runs=runs, variants=names, seed=seed, years=years,
                        sets=parse_sets(set_), uncertain=parse_uncertain(uncertain),
                        scheduler=_scheduler(runs, scheduler),

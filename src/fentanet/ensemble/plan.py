@@ -106,6 +106,18 @@ def variants_from(variants: Any, *, add_baseline: bool = True) -> list[Variant]:
     return out
 
 
+def distinct_names(names: Sequence[str], field: str) -> None:
+    """Refuse variant names given at once (a command line's or a request's) that repeat
+    one another or name the baseline: a mapping of them would keep one silently. The
+    error names ``field`` and the name."""
+    for i, name in enumerate(names):
+        if name == BASELINE or name in names[:i]:
+            why = (f"{BASELINE!r} is the scenario as it is" if name == BASELINE else
+                   f"{name!r} is given twice")
+            raise InputError("variant names must differ from each other and from "
+                             f"{BASELINE!r}: {why}", field=field)
+
+
 def sweep_points(sweep: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]] | None
                  ) -> list[dict[str, Any]]:
     """The points of a sweep: the Cartesian product of ``{"dotted.path": [v1, v2], ...}``,

@@ -267,16 +267,11 @@ def comparison_variants(scenario: Any, body: CompareRequest) -> dict[str, Any]:
     strategy named alone runs as the scenario defines it (``None``), a configured one as
     its full list of interventions. Every intervention is validated here, so that a bad
     one is an :class:`InputError` naming the variant before anything runs."""
+    from fentanet.ensemble.plan import distinct_names
     from fentanet.simulate.scenario import variant_interventions
 
-    names = [*body.strategies, *(v.name for v in body.variants)]
-    at = next((i for i, n in enumerate(names) if n == "baseline" or n in names[:i]), None)
-    if at is not None:  # as `fentanet compare` says, naming the request's field and the name
-        why = ("'baseline' is the scenario as it is" if names[at] == "baseline" else
-               f"{names[at]!r} is given twice")
-        raise InputError(f"variant names must differ from each other and from 'baseline': "
-                         f"{why}", field="strategies" if at < len(body.strategies)
-                         else "variants")
+    distinct_names(body.strategies, "strategies")  # as `fentanet compare` refuses them
+    distinct_names([*body.strategies, *(v.name for v in body.variants)], "variants")
     out: dict[str, Any] = {name: None for name in body.strategies}
     for v in body.variants:
         items: list[dict[str, Any]] = []
