@@ -125,3 +125,55 @@ def test_tables_never_cut_a_cell(monkeypatch):
     assert common._width(io.StringIO()) == common.PIPED_WIDTH == 160
     monkeypatch.setenv("COLUMNS", "100")
     assert common._width(io.StringIO()) is None
+
+
+def test_convert_passes_writer_options(tmp_path, capsys):
+    """``--option KEY=VALUE`` reaches the writer, typed by the writer's signature."""
+    net = Network(pd.DataFrame({"id": ["a", "b", "c"]}),
+                  pd.DataFrame({"source": ["a", "b"], "target": ["b", "c"],
+                                "weight": [2.0, 1.0]}))
+    fentanet.write(net, tmp_path / "n.csv")
+    dl = tmp_path / "n.dl"
+    assert main(["convert", str(tmp_path / "n.csv"), str(dl), "-o", "layout=fullmatrix"]) == 0
+    text = dl.read_text()
+    assert "format=fullmatrix" in text
+    assert text.splitlines()[-3:] == ["0 2 0", "0 0 1", "0 0 0"]
+    edges = tmp_path / "n.edges"
+    assert main(["convert", str(tmp_path / "n.csv"), str(edges),
+                 "--option", "delimiter=comma", "--option", "weight=no"]) == 0
+    assert edges.read_text().splitlines() == ["a,b", "b,c"]
+    js = tmp_path / "n.json"
+    assert main(["convert", str(tmp_path / "n.csv"), str(js), "-o", "indent=2"]) == 0
+    assert js.read_text().startswith('{\n  "')
+    capsys.readouterr()
+    assert main(["formats", "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["dl"]["write_options"] == {
+        "layout": {"type": "str", "default": "edgelist1"},
+        "max_actors": {"type": "int", "default": None}}
+    assert rows["gexf"]["write_options"] == {} and rows["dot"]["write_options"] == {}
+
+
+def test_convert_refuses_bad_writer_options_before_writing(tmp_path, capsys):
+    fentanet.write(Network(pd.DataFrame({"id": ["a", "b"]}),
+                           pd.DataFrame({"source": ["a"], "target": ["b"]})),
+                   tmp_path / "n.csv")
+    src = str(tmp_path / "n.csv")
+    cases = [
+        ("n.dl", "lay=x", "format 'dl' has no option 'lay'; it takes: layout (str, default "
+                          "'edgelist1'), max_actors (int, default None)"),
+        ("n.gexf", "x=1", "format 'gexf' has no option 'x'; it takes: no options"),
+        ("n.edges", "weight=maybe", "weight='maybe': expected true or false"),
+        ("n.json", "indent=two", "indent='two': expected a whole number"),
+        ("n.json", "indent", "expected KEY=VALUE, got 'indent'"),
+        ("n.dl", "layout=nodelist1", "unknown DL layout 'nodelist1'"),
+    ]
+    for name, option, message in cases:
+        assert main(["convert", src, str(tmp_path / name), "-o", option]) == 2, option
+        err = capsys.readouterr().err
+        assert message in " ".join(err.split()), (option, err)
+        assert "Traceback" not in err
+        assert not (tmp_path / name).exists(), option
+    assert main(["convert", src, str(tmp_path / "n.dl"), "-o", "layout=fullmatrix",
+                 "-o", "layout=edgelist1"]) == 2
+    assert "option 'layout' given twice" in capsys.readouterr().err

@@ -54,6 +54,45 @@ def reader_options(*, directed: bool | None = None, duplicates: str | None = Non
     return {k: v for k, v in options.items() if v is not None}
 
 
+def writer_option_values(format: str, pairs: list[str]) -> dict[str, Any]:
+    """Writer options given on the command line as ``KEY=VALUE`` (``--option``), each
+    converted to the type of that option of ``format``'s writer
+    (:func:`fentanet.network.io.writer_options`): ``true/false/yes/no/1/0`` for a switch,
+    a whole number, or text (delimiters by name as for ``--delimiter``)."""
+    from fentanet.network.io import writer_options
+
+    known = writer_options(format)
+    have = ", ".join(f"{k} ({t.__name__}, default {d!r})" for k, (t, d) in known.items())
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InputError(f"expected KEY=VALUE, got {pair!r}; format '{format}' takes: "
+                             f"{have or 'no options'}", field="--option")
+        if key not in known:
+            raise InputError(f"format '{format}' has no option {key!r}; it takes: "
+                             f"{have or 'no options'}", field="--option")
+        if key in options:
+            raise InputError(f"option {key!r} given twice", field="--option")
+        kind = known[key][0]
+        if kind is bool:
+            value = {"true": True, "yes": True, "1": True,
+                     "false": False, "no": False, "0": False}.get(text.strip().lower())
+            if value is None:
+                raise InputError(f"{key}={text!r}: expected true or false", field="--option")
+        elif kind is int:
+            try:
+                value = int(text)
+            except ValueError:
+                raise InputError(f"{key}={text!r}: expected a whole number",
+                                 field="--option") from None
+        else:
+            value = DELIMITERS.get(text.lower(), text) if key == "delimiter" else text
+        options[key] = value
+    return options
+
+
 def resolve(file: str) -> tuple[Path, str | None]:
     """The path to read, and the dataset name when ``file`` names one (a path that exists
     wins over a dataset of the same name): :func:`fentanet.network.datasets.resolve`, the

@@ -22,10 +22,12 @@ from fentanet.cli.inputs import (
     NetworkArg,
     load_network,
     reader_options,
+    writer_option_values,
 )
 from fentanet.errors import InputError
 from fentanet.network import Network, read, write
 from fentanet.network.generator import as_spec, generate, read_spec
+from fentanet.network.io import writer_format, writer_options
 
 
 def print_summary(summary: dict) -> None:
@@ -95,13 +97,20 @@ def convert(
     header: HeaderOpt = None,
     delimiter: DelimiterOpt = None,
     to_format: Annotated[str | None, typer.Option("--to", help="Output format.")] = None,
+    option: Annotated[list[str] | None, typer.Option(
+        "--option", "-o", metavar="KEY=VALUE",
+        help="A writer option, repeatable: dl layout=fullmatrix; edgelist delimiter=comma, "
+             "weight=false; links delimiter, sidecar; matrix delimiter, max_actors; json "
+             "indent=2 (fentanet formats --json lists them).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Convert a network from any readable format to any writable one, and say what the
     written file holds and what the target format could not keep."""
+    written_as = writer_format(dst, to_format).name
+    options = writer_option_values(written_as, option or [])
     net = load_network(file, from_format, **reader_options(
         directed=directed, duplicates=duplicates, header=header, delimiter=delimiter))
-    out = write(net, dst, format=to_format)
+    out = write(net, dst, format=to_format, **options)
     try:
         back = read(out, format=to_format)
     except InputError as exc:  # pragma: no cover - every writer's output reads back
@@ -255,7 +264,9 @@ def formats_command(
     from fentanet.network.io import formats
 
     rows = [{"name": f.name, "extensions": list(f.extensions), "read": f.reader is not None,
-             "write": f.writer is not None, "description": f.description, "keeps": f.keeps}
+             "write": f.writer is not None, "description": f.description, "keeps": f.keeps,
+             "write_options": {k: {"type": t.__name__, "default": d} for k, (t, d) in
+                               writer_options(f.name).items()} if f.writer else {}}
             for f in formats()]
     if json_out:
         print_json(rows)

@@ -22,6 +22,7 @@ import inspect
 import json
 import os
 import tempfile
+import typing
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -305,22 +306,7 @@ def write(net: Network, path: str | Path, format: str | None = None, **options: 
 
     net = as_network(net)
     path = Path(path).expanduser()
-    if format is None:
-        _load_formats()
-        ext = _extension(path)
-        writers = [f for f in FORMATS.values() if f.writer and ext in f.extensions]
-        if not writers:
-            able = sorted({e for f in FORMATS.values() if f.writer for e in f.extensions})
-            only = [f.name for f in FORMATS.values() if ext and ext in f.extensions]
-            if only:
-                raise InputError(f"cannot write format '{only[0]}' (read only); use an "
-                                 f"extension among {', '.join(able)}", file=path)
-            raise InputError(f"cannot tell the output format from '{path.name}'; use an "
-                             f"extension among {', '.join(able)} or name the format "
-                             "(--to on the command line, format= in Python)", file=path)
-        fmt = min(writers, key=lambda f: (f.write_priority, f.name))
-    else:
-        fmt = _format(format, need="writer")
+    fmt = writer_format(path, format)
     _check_options(fmt, fmt.writer, options, skip=2)
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.exists():
@@ -334,6 +320,41 @@ def write(net: Network, path: str | Path, format: str | None = None, **options: 
     except OSError as exc:
         raise InputError(f"cannot write: {exc.strerror or exc}", file=path) from None
     return path
+
+
+def writer_format(path: str | Path, format: str | None = None) -> Format:
+    """The format :func:`write` writes ``path`` in: ``format``, or the preferred writer for
+    the path's extension (the link list for ``.csv``, ``.tsv`` and ``.txt``)."""
+    if format is not None:
+        return _format(format, need="writer")
+    _load_formats()
+    path = Path(path)
+    ext = _extension(path)
+    writers = [f for f in FORMATS.values() if f.writer and ext in f.extensions]
+    if not writers:
+        able = sorted({e for f in FORMATS.values() if f.writer for e in f.extensions})
+        only = [f.name for f in FORMATS.values() if ext and ext in f.extensions]
+        if only:
+            raise InputError(f"cannot write format '{only[0]}' (read only); use an "
+                             f"extension among {', '.join(able)}", file=path)
+        raise InputError(f"cannot tell the output format from '{path.name}'; use an "
+                         f"extension among {', '.join(able)} or name the format "
+                         "(--to on the command line, format= in Python)", file=path)
+    return min(writers, key=lambda f: (f.write_priority, f.name))
+
+
+def writer_options(format: str) -> dict[str, tuple[type, Any]]:
+    """The options :func:`write` takes for ``format``: ``{name: (type, default)}``, the
+    type being ``bool``, ``int`` or ``str`` (a default of ``None`` means "not set")."""
+    fmt = _format(format, need="writer")
+    params = list(inspect.signature(fmt.writer, eval_str=True).parameters.values())[2:]
+    options = {}
+    for p in params:
+        if p.kind not in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD):
+            continue
+        kinds = typing.get_args(p.annotation) or (p.annotation,)
+        options[p.name] = (next(k for k in (bool, int, str) if k in kinds), p.default)
+    return options
 
 
 @contextmanager
@@ -417,4 +438,4 @@ _OPTIONAL_MODULES: list[str] = [
 """Further format modules, imported on first use (each registers itself)."""
 
 __all__ = ["FORMATS", "Format", "atomic_path", "atomic_paths", "detect_format", "formats",
-           "read", "read_head", "register", "write"]
+           "read", "read_head", "register", "write", "writer_format", "writer_options"]
