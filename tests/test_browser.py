@@ -468,7 +468,8 @@ def test_strategies_horizon_and_cancelling_jobs(browser_context, tmp_path):
             page.fill("#cmp-runs", "1")
             page.click("#run-compare")
             page.wait_for_selector("#cmp-progress .cancel-job:not([hidden])")
-            assert "waiting for the jobs before it" in page.inner_text("#cmp-progress .msg")
+            assert "waiting for 'blocker' (running, 0%)" in page.inner_text(
+                "#cmp-progress .msg")
             page.click("#cmp-progress .cancel-job")
             page.wait_for_function("() => document.querySelector('#cmp-progress .msg')"
                                    ".textContent.startsWith('cancelled before it started')")

@@ -1053,6 +1053,31 @@ def blocker(client):
     return job, gate
 
 
+def test_a_queued_job_names_the_jobs_it_waits_for(client):
+    nid = upload(client, "bridge.csv", BRIDGE).json()["id"]
+    held, gate = blocker(client)
+    try:
+        held.update(0.4)
+        first = client.post(f"/api/networks/{nid}/analyze", json={"k": 2}).json()
+        assert first["message"] == "waiting for 'blocker' (running, 40%)"
+        second = client.post(f"/api/networks/{nid}/analyze", json={"k": 3}).json()
+        assert second["message"] == ("waiting for 'blocker' (running, 40%), "
+                                     "'Analysis of bridge.csv' (queued)")
+        client.delete(f"/api/jobs/{first['id']}")  # a cancelled job is waited for no more
+        assert client.get(f"/api/jobs/{second['id']}").json()["message"] == \
+            "waiting for 'blocker' (running, 40%)"
+        listed = {j["id"]: j["message"] for j in client.get("/api/jobs").json()}
+        assert listed[second["id"]] == "waiting for 'blocker' (running, 40%)"
+        runner = client.app_.api.state.jobs
+        more = [runner.submit("test", f"job {i}", lambda job: None) for i in range(4)]
+        assert runner.get(more[-1].id).message == (
+            "waiting for 'blocker' (running, 40%), 'Analysis of bridge.csv' (queued), "
+            "'job 0' (queued), 2 more")
+    finally:
+        gate.set()
+    assert wait(client, second["id"])["status"] == "done"
+
+
 def test_a_queued_job_is_cancelled_at_once_and_never_runs(client):
     nid = upload(client, "bridge.csv", BRIDGE).json()["id"]
     held, gate = blocker(client)

@@ -48,7 +48,7 @@ class Job:
     title: str
     status: str = "queued"  # queued, running, done, failed, cancelled
     progress: float = 0.0  # 0..1
-    message: str = "waiting for the jobs before it"
+    message: str = "waiting for the jobs before it"  # named by JobRunner._name_waits
     created: float = field(default_factory=time.time)
     started: float | None = None
     finished: float | None = None
@@ -109,16 +109,32 @@ class JobRunner:
         with self._lock:
             self.jobs[job.id] = job
             self._forget_old()
+            self._name_waits()
         self._queue.put((job, fn))
         return job
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:
+            self._name_waits()
             return self.jobs.get(job_id)
 
     def list(self) -> list[Job]:
         with self._lock:
+            self._name_waits()
             return list(self.jobs.values())
+
+    def _name_waits(self) -> None:
+        """Each queued job's message names the unfinished jobs submitted before it (they
+        run first, one at a time): ``waiting for 'Analysis of x' (running, 40%)``."""
+        ahead: list[str] = []
+        for job in self.jobs.values():
+            if job.status == "queued":
+                shown = ahead[:3] + ([f"{len(ahead) - 3} more"] if len(ahead) > 3 else [])
+                job.message = ("waiting for " + ", ".join(shown)) if shown else "starting"
+            if job.status in ("queued", "running"):
+                state = (f"running, {job.progress:.0%}" if job.status == "running"
+                         else "queued")
+                ahead.append(f"'{job.title}' ({state})")
 
     def cancel(self, job_id: str) -> Job | None:
         """Cancel a job (``None``: no such job): a queued one at once, and it never starts;
