@@ -7,8 +7,6 @@ chains; flow conservation and capacities checked on every actor and link (hypoth
 
 from __future__ import annotations
 
-import doctest
-
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -18,7 +16,6 @@ from hypothesis import strategies as st
 
 import fentanet
 from fentanet import InputError, Network, max_flow
-from fentanet.analysis import flow as flow_module
 from fentanet.analysis.flow import ARC_LINK, expand
 
 INSTANCES = [f"ht/Network{i}.csv" for i in range(1, 11)] + [
@@ -545,6 +542,3 @@ def test_expanded_graph_shape():
     assert g.n_arcs == 9 + 8 + 1 + 1         # and one supply and one demand arc
     assert g.sources.tolist() == [0] and g.sinks.tolist() == [6]
 
-
-def test_doctests():
-    assert doctest.testmod(flow_module).failed == 0
