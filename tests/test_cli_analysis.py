@@ -225,3 +225,18 @@ def test_analyze_out_refuses_tables_fentanet_may_not_have_written(capsys, tmp_pa
     assert (out / "centrality.csv").read_text() == "my own\n"
     assert {p.name for p in out.iterdir()} == {"centrality.csv"} | (
         set() if report is None else {"report.json"})
+
+
+def test_resilience_says_when_the_printed_curve_leaves_rows_out(capsys, tmp_path):
+    # a chain of 40 actors, betweenness removes 30: 31 rows, of which the table prints 25
+    # evenly spaced (rows 3, 7, 13, 17, 23 and 27 were left out without a word, where
+    # --help and the docs promise one row per removal)
+    path = tmp_path / "chain.csv"
+    path.write_text("source,target\n" + "".join(f"a{i},a{i + 1}\n" for i in range(39)))
+    code, stdout, err = run(capsys, "resilience", path, "--steps", 30)
+    assert code == 0, err
+    assert ("25 of the 31 rows shown (evenly spaced, and the last); --out or --json "
+            "gives every row") in stdout
+    code, stdout, err = run(capsys, "resilience", path, "--steps", 24)
+    assert code == 0, err
+    assert "rows shown" not in stdout

@@ -356,7 +356,8 @@ def actor_list(values: list[str]) -> list[str]:
 
 
 def print_curve(curve: pd.DataFrame, *, rows: int = 25) -> None:
-    """Print a resilience curve (at most ``rows`` rows, evenly spaced, and the last)."""
+    """Print a resilience curve (at most ``rows`` rows, evenly spaced, and the last, and
+    then how many of its rows were shown)."""
     a = curve.attrs
     picks = np.unique(np.linspace(0, len(curve) - 1, min(rows, len(curve))).round()
                       .astype(int))
@@ -372,6 +373,10 @@ def print_curve(curve: pd.DataFrame, *, rows: int = 25) -> None:
                                          _fmt(v) if isinstance(v, float) else v)
                                         for v in row] for row in
                                        shown[cols].itertuples(index=False)]))
+    if len(shown) < len(curve):
+        console.print(f"({len(shown)} of the {len(curve)} rows shown (evenly spaced, and "
+                      "the last); --out or --json gives every row)", soft_wrap=True,
+                      markup=False)
     last = curve.iloc[-1]
     # components is a count (a mean over runs may have decimals); the others are shares
     parts = [f"{m} {_fmt(last[m]) if m == 'components' else format(last[m], '.3f')}"
