@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from fentanet import Network
+from fentanet import InputError, Network
 from fentanet.network import (
     as_network,
     from_igraph,
@@ -104,3 +104,46 @@ def test_as_network_refuses_other_objects():
     with pytest.raises(Exception, match="expected a fentanet Network"):
         as_network([1, 2, 3])
     assert as_network(nx.path_graph(3)).n_links == 2
+
+
+def test_from_pandas_takes_the_columns_named():
+    links = pd.DataFrame({"from": ["a", "b"], "to": ["b", "c"], "calls": [3, 1]})
+    actors = pd.DataFrame({"name": ["a", "b", "c"], "kind": "actor"})
+    net = from_pandas(links, actors, source="from", target="to", id="name")
+    assert net.links[["source", "target"]].values.tolist() == [["a", "b"], ["b", "c"]]
+    assert net.links["calls"].tolist() == [3, 1] and net.ids.tolist() == ["a", "b", "c"]
+    # the two ends swapped: each column is taken as the other
+    swapped = from_pandas(net.links, source="target", target="source")
+    assert swapped.links[["source", "target"]].values.tolist() == [["b", "a"], ["c", "b"]]
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    # a column named that the table lacks: the error named 'source', not the column given
+    ({"source": "frm"}, "field 'source': links table has no column 'frm' (given as "
+                        "source='frm'); its columns: from, to, source, target"),
+    ({"target": "dst"}, "field 'target': links table has no column 'dst' (given as "
+                        "target='dst'); its columns: from, to, source, target"),
+    # a column named besides one of the name it stands for: an AttributeError traceback
+    # ('DataFrame' object has no attribute 'dtype': the renamed table had two 'source')
+    ({"source": "from", "target": "to"},
+     "field 'source': links table has both 'from' (given as source='from') and a column "
+     "'source'; expected one of them: drop or rename 'source'"),
+])
+def test_from_pandas_refuses_columns_it_cannot_take(options, message):
+    links = pd.DataFrame({"from": ["a"], "to": ["b"], "source": ["x"], "target": ["y"]})
+    with pytest.raises(InputError) as info:
+        from_pandas(links, **options)
+    assert str(info.value) == message
+
+
+def test_from_pandas_names_a_missing_id_column():
+    actors = pd.DataFrame({"name": ["a", "b"], "id": ["x", "y"]})
+    with pytest.raises(InputError) as info:
+        from_pandas(None, actors, id="nme")
+    assert str(info.value) == ("field 'id': actors table has no column 'nme' (given as "
+                               "id='nme'); its columns: name, id")
+    with pytest.raises(InputError) as info:
+        from_pandas(None, actors, id="name")
+    assert str(info.value) == ("field 'id': actors table has both 'name' (given as "
+                               "id='name') and a column 'id'; expected one of them: drop "
+                               "or rename 'id'")

@@ -27,22 +27,39 @@ def from_pandas(
     """A network from a link table (and optionally an actor table).
 
     ``source``, ``target`` and ``id`` name the columns to use when they are not called
-    ``source``, ``target`` and ``id``.
+    ``source``, ``target`` and ``id``. A column named that the table lacks, or named
+    besides a column of the name it stands for (``source="from"`` in a table that has
+    ``source`` too), is an :class:`InputError` naming both.
 
     >>> links = pd.DataFrame({"from": ["a"], "to": ["b"], "weight": [2.0]})
     >>> from_pandas(links, source="from", target="to").n_links
     1
     """
     if links is not None:
-        rename = {}
-        if source and source != "source":
-            rename[source] = "source"
-        if target and target != "target":
-            rename[target] = "target"
-        links = links.rename(columns=rename)
-    if actors is not None and id and id != "id":
-        actors = actors.rename(columns={id: "id"})
+        links = _renamed(links, "links", {"source": source, "target": target})
+    if actors is not None:
+        actors = _renamed(actors, "actors", {"id": id})
     return Network(actors, links, directed=directed, name=name)
+
+
+def _renamed(table: pd.DataFrame, what: str, given: dict[str, str | None]) -> pd.DataFrame:
+    """``table`` with the columns ``given`` (model name -> column) under the model's names."""
+    rename = {}
+    columns = [str(c) for c in table.columns]
+    moved = {column for field, column in given.items() if column and column != field}
+    for field, column in given.items():
+        if not column or column == field:
+            continue
+        if column not in columns:
+            raise InputError(f"{what} table has no column '{column}' (given as "
+                             f"{field}='{column}'); its columns: "
+                             f"{', '.join(columns) or 'none'}", field=field)
+        if field in columns and field not in moved:  # source="target", target="source"
+            raise InputError(f"{what} table has both '{column}' (given as {field}='{column}') "
+                             f"and a column '{field}'; expected one of them: drop or rename "
+                             f"'{field}'", field=field)
+        rename[column] = field
+    return table.rename(columns=rename) if rename else table
 
 
 def to_pandas(net: Network) -> tuple[pd.DataFrame, pd.DataFrame]:
