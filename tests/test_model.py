@@ -80,13 +80,21 @@ def test_validation_errors(actors, links, message):
         Network(actors, links)
 
 
-@pytest.mark.parametrize("uid", [[1.5, 1.7], [1.0, 1.5], [np.inf, 1.0], [2.0**63, 1.0],
-                                 [1, 1], ["1", "x"]])
-def test_uids_must_be_unique_integers(uid):
+@pytest.mark.parametrize(("uid", "problem"), [
+    ([1.5, 1.7], "row 1: uid '1.5' of actor 'a': expected a whole number"),
+    ([1.0, 1.5], "row 2: uid '1.5' of actor 'b': expected a whole number"),
+    ([np.inf, 1.0], "row 1: uid 'inf' of actor 'a': expected a whole number"),
+    ([2.0**63, 1.0], "row 1: uid '9.223372036854776e+18' of actor 'a': expected a whole "
+                     "number"),
+    ([1, 1], "row 2: uid 1 of actor 'b' is also the uid of actor 'a'"),
+    (["1", "x"], "row 2: uid 'x' of actor 'b': expected a whole number")])
+def test_uids_must_be_unique_integers(uid, problem):
     """Never truncated: uids 1.5 and 1.7 became two actors of uid 1."""
-    with pytest.raises(InputError, match=r"^field 'uid': actor 'uid' must be unique "
-                                         r"integers$"):
+    with pytest.raises(InputError) as info:
         Network(pd.DataFrame({"id": ["a", "b"], "uid": uid}))
+    message = str(info.value)
+    assert message.startswith(f"field 'uid': actors {problem}")
+    assert message.endswith("; actor 'uid' must be unique integers")
 
 
 @settings(max_examples=60, deadline=None)
@@ -108,13 +116,35 @@ def test_uids_from_a_file_must_be_integers(tmp_path, capsys):
 
     path = tmp_path / "u.actors.csv"
     path.write_text("id,kind,uid\na,lab,1.5\nb,lab,1.7\n")
-    message = f"{path}: field 'uid': actor 'uid' must be unique integers"
+    # the file's line and the value are named (the message named the file alone)
+    message = (f"{path}:2: field 'uid': uid '1.5' of actor 'a': expected a whole number "
+               "from -2**63 to 2**63-1; actor 'uid' must be unique integers")
     with pytest.raises(InputError, match=f"^{re.escape(message)}$"):
         fentanet.read(path)
     assert main(["info", str(path)]) == 2
     assert capsys.readouterr().err == f"error: {message}\n"
     path.write_text("id,kind,uid\na,lab,1.0\nb,lab,7\n")
     assert fentanet.read(path).actors["uid"].tolist() == [1, 7]
+
+
+def test_uid_errors_name_the_row_the_actor_and_the_problem(tmp_path):
+    def error(uid) -> str:
+        with pytest.raises(InputError) as info:
+            Network(pd.DataFrame({"id": ["a", "b", "c"], "uid": uid}))
+        return str(info.value)
+
+    tail = "; actor 'uid' must be unique integers"
+    assert error([5, 6, 5]) == ("field 'uid': actors row 3: uid 5 of actor 'c' is also the "
+                                "uid of actor 'a'" + tail)
+    assert error([5, None, 7]) == "field 'uid': actors row 2: actor 'b' has no uid" + tail
+    assert error(["5", "6", "x"]) == ("field 'uid': actors row 3: uid 'x' of actor 'c': "
+                                      "expected a whole number from -2**63 to 2**63-1" + tail)
+    path = tmp_path / "d.actors.csv"
+    path.write_text("id,kind,uid\na,lab,1\nb,lab,2\nc,lab,1\n")
+    with pytest.raises(InputError) as info:
+        fentanet.read(path)
+    assert str(info.value) == (f"{path}:4: field 'uid': uid 1 of actor 'c' is also the uid "
+                               "of actor 'a'" + tail)
 
 
 @pytest.mark.parametrize("uid", [[1, 2**63], ["1", "18446744073709551615"],

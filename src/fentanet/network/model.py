@@ -983,6 +983,21 @@ def _endpoints(links: pd.DataFrame) -> tuple[pd.Index, np.ndarray, np.ndarray]:
     return pd.Index(uniques, dtype=object), codes[0::2].copy(), codes[1::2].copy()
 
 
+def _uid_problem(actors: pd.DataFrame, uid: pd.Series, row: int, missing: np.ndarray,
+                 whole: np.ndarray) -> tuple[int, str]:
+    """The row of the first bad uid and what is wrong with it, for the error."""
+    actor, given = actors["id"].iloc[row], actors["uid"].iloc[row]
+    if missing[row] and (given is None or pd.isna(given) or str(given).strip() == ""):
+        problem = f"actor '{actor}' has no uid"
+    elif missing[row] or not whole[row]:
+        problem = (f"uid '{given}' of actor '{actor}': expected a whole number from "
+                   "-2**63 to 2**63-1")
+    else:
+        first = actors["id"].iloc[int(np.flatnonzero((uid == uid.iloc[row]).to_numpy())[0])]
+        problem = f"uid {given} of actor '{actor}' is also the uid of actor '{first}'"
+    return row, problem + "; actor 'uid' must be unique integers"
+
+
 def _normalise_actors(actors, links: pd.DataFrame, origin: Origin) -> pd.DataFrame:
     if not isinstance(actors, pd.DataFrame):
         actors = pd.DataFrame({"id": list(actors)})
@@ -998,15 +1013,18 @@ def _normalise_actors(actors, links: pd.DataFrame, origin: Origin) -> pd.DataFra
                                       origin.actor_error)
     if "uid" in actors:
         uid = pd.to_numeric(actors["uid"], errors="coerce")
-        whole = True
+        whole = np.ones(len(uid), dtype=bool)
         if not uid.isna().any() and not pd.api.types.is_integer_dtype(uid.dtype):
             v = uid.to_numpy(dtype=np.float64)  # 1.5 must not be truncated to 1
-            whole = bool((np.isfinite(v) & (v == np.trunc(v)) & (np.abs(v) < 2.0**63)).all())
+            whole = np.isfinite(v) & (v == np.trunc(v)) & (np.abs(v) < 2.0**63)
         elif not uid.isna().any() and uid.dtype.kind == "u":  # 2**63 would wrap to < 0
-            whole = bool((uid.to_numpy() < np.uint64(2**63)).all())
-        if uid.isna().any() or not whole or uid.duplicated().any():
-            raise InputError("actor 'uid' must be unique integers",
-                             file=origin.actor_file or origin.file, field="uid")
+            whole = uid.to_numpy() < np.uint64(2**63)
+        missing = uid.isna().to_numpy()
+        repeated = uid.duplicated().to_numpy() & ~missing
+        bad = missing | ~whole | repeated
+        if bad.any():
+            raise origin.actor_error(*_uid_problem(actors, uid, int(np.flatnonzero(bad)[0]),
+                                                   missing, whole), "uid")
         actors["uid"] = uid.to_numpy(dtype=np.int64)
     else:
         actors["uid"] = np.arange(len(actors), dtype=np.int64)
