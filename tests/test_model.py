@@ -69,6 +69,12 @@ def test_actors_derived_from_links_in_order_of_first_appearance():
         (pd.DataFrame({"id": ["m", "l"], "kind": ["market", "lab"]}),
          {"source": ["m"], "target": ["l"], "kind": ["supplies"]},
          "a 'supplies' link cannot join a market to a lab"),
+        (pd.DataFrame({"id": ["o", "d"], "kind": ["official", "dealer"]}),
+         {"source": ["d"], "target": ["o"], "kind": ["protects"]},
+         "a 'protects' link cannot join a dealer to an official"),  # was 'a official'
+        (pd.DataFrame({"id": ["o", "d"], "kind": ["organization", "dealer"]}),
+         {"source": ["o"], "target": ["d"], "kind": ["member_of"]},
+         "a 'member_of' link cannot join an organization to a dealer"),
         (pd.DataFrame({"id": ["r"], "kind": ["route"], "mode": ["teleport"]}), None,
          "unknown route mode 'teleport'"),
         (None, {"source": ["a"]}, "no 'target' column"),

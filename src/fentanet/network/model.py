@@ -288,7 +288,7 @@ class Network:
                     row = int(rows[at])
                     raise origin.link_error(
                         row,
-                        f"a '{lk}' link cannot join a {sk} to a {tk} "
+                        f"a '{lk}' link cannot join {_a(sk)} to {_a(tk)} "
                         f"('{links['source'].iloc[row]}' -> '{links['target'].iloc[row]}'); "
                         f"expected one of: {expected_pairs(lk)}",
                         "kind",
@@ -981,6 +981,11 @@ def _endpoints(links: pd.DataFrame) -> tuple[pd.Index, np.ndarray, np.ndarray]:
     codes, uniques = pd.factorize(ends)
     codes = codes.astype(np.int32)
     return pd.Index(uniques, dtype=object), codes[0::2].copy(), codes[1::2].copy()
+
+
+def _a(kind: str) -> str:
+    """The kind with its indefinite article: 'a dealer', 'an official'."""
+    return ("an " if kind and kind[0] in "aeiou" else "a ") + kind
 
 
 def _uid_problem(actors: pd.DataFrame, uid: pd.Series, row: int, missing: np.ndarray,
