@@ -240,3 +240,11 @@ def test_resilience_says_when_the_printed_curve_leaves_rows_out(capsys, tmp_path
     code, stdout, err = run(capsys, "resilience", path, "--steps", 24)
     assert code == 0, err
     assert "rows shown" not in stdout
+
+
+def test_analyze_help_gives_the_default_k(capsys):
+    # '[default: 5, ...]' in the help was read as rich markup and printed as nothing
+    code, stdout, _ = run(capsys, "analyze", "--help")
+    assert code == 0
+    text = " ".join(stdout.replace("│", " ").split())
+    assert "Size of the key-player sets (default: 5, at most the actors less two)." in text

@@ -18,6 +18,8 @@ def test_formats_lists_every_format(capsys):
                          "json", "sif", "dot", "interdiction"}
     assert rows["dot"]["read"] and not rows["dot"]["write"]
     assert rows["links"]["extensions"] == [".csv", ".tsv", ".txt"]
+    # the edge list's delimiters, all of them (semicolon and pipe were left out)
+    assert "tab, comma, semicolon, pipe or space separated" in rows["edgelist"]["description"]
     assert all(r["keeps"] for r in rows.values())
     assert main(["formats"]) == 0
     out = capsys.readouterr().out

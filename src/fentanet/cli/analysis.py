@@ -227,8 +227,8 @@ def analyze(
     file: NetworkArg,
     top: Annotated[int, typer.Option(min=1, help="Actors shown per measure.")] = 10,
     k: Annotated[int | None, typer.Option(min=1, help="Size of the key-player sets "
-                                                  "[default: 5, at most the actors less "
-                                                  "two]")] = None,
+                                                  "(default: 5, at most the actors less "
+                                                  "two).")] = None,
     budget: Annotated[float | None, typer.Option(help="Interdiction budget (cost units; "
                                                       "default: k targets at the median "
                                                       "cost).")] = None,

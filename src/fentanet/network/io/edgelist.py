@@ -415,8 +415,8 @@ def _sniff(head: str, path: Path) -> bool:
 register(
     "edgelist",
     extensions=(".csv", ".tsv", ".txt", ".edges", ".edgelist", ".el", ".ncol"),
-    description="plain edge list: source target [weight] per line, tab/comma/space "
-                "separated, optional header",
+    description="plain edge list: source target [weight] per line, tab, comma, "
+                "semicolon, pipe or space separated, optional header",
     reader=read_edgelist,
     writer=write_edgelist,
     sniff=_sniff,
