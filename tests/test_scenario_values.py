@@ -281,3 +281,55 @@ def test_every_problem_is_said_a_misspelt_field_first(tmp_path, capsys):
     with pytest.raises(InputError) as exc:  # no near name: the list alone
         from_dict({"network": NET, "zzz": 1})
     assert str(exc.value) == f"field 'zzz': unknown field 'zzz'; expected one of: {fields}"
+
+
+@pytest.mark.parametrize("data, field, expected", [
+    ({"network": "toy.csv"}, "network",
+     "expected a mapping of fields (generate, file, format, seed); got 'toy.csv'"),
+    ({"params": 3}, "params",
+     "expected a mapping of fields (supply, routes, market, money, enforcement, adaptation, "
+     "public_health, costs, population); got 3"),
+    ({"interventions": [3]}, "interventions.0",
+     "expected a mapping of fields (kind, start, end, intensity, cost_per_unit, target, once, "
+     "modes); got 3"),
+    ({"interventions": [{"kind": "lab_raids", "target": "degree"}]}, "interventions.0.target",
+     "expected a mapping of fields (rule, count, view, sample); got 'degree'"),
+    ({"strategies": ["a", "b"]}, "strategies",
+     "expected a mapping of strategy names to lists of interventions; got ['a', 'b']"),
+    ({"params": {"routes": {"inspection": 0.1}}}, "params.routes.inspection",
+     "expected a mapping; got 0.1"),
+])
+def test_a_value_where_a_mapping_belongs_names_its_fields(data, field, expected):
+    # pydantic said "Input should be a valid dictionary or instance of NetworkSpec": a class
+    # name the user never wrote, no field it takes, and not what was given
+    data = {"network": NET, **data}
+    with pytest.raises(InputError) as exc:
+        from_dict(data, file="s.yaml")
+    assert str(exc.value) == f"s.yaml: field '{field}': {expected}"
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("baseline", "strategy 'baseline': the name of the scenario as it is, with which every "
+                 "strategy is compared; give the strategy another name"),
+    ("", "strategy '': a strategy needs a name"),
+    ("  ", "strategy '  ': a strategy needs a name"),
+])
+def test_a_strategy_needs_a_name_other_than_baseline(name, expected):
+    # a strategy named 'baseline' was read, then every comparison of the scenario failed
+    # ("variant names must differ ... from 'baseline'", field 'variant'); an empty name
+    # ran under a blank label
+    with pytest.raises(InputError) as exc:
+        from_dict({"network": NET, "strategies": {name: [{"kind": "naloxone"}]}},
+                  file="s.yaml")
+    assert str(exc.value) == f"s.yaml: field 'strategies': {expected}"
+
+
+def test_a_target_on_a_lever_that_is_no_operation_names_the_operations():
+    with pytest.raises(InputError) as exc:
+        from_dict({"network": NET, "interventions": [
+            {"kind": "naloxone", "target": {"rule": "degree"}}]})
+    assert str(exc.value) == (
+        "field 'interventions.0': naloxone is not an operation against actors: no target or "
+        "once (they apply to lab_raids, organization_takedown, precursor_controls, "
+        "trafficker_enforcement, marketplace_takedown, anti_money_laundering, "
+        "anti_corruption, prescriber_oversight)")

@@ -49,6 +49,14 @@ lever's arrests, seizures and supply stop changing from about 1e3; the audit of 
 ran 11 kinds up to 1e300); above it only the cost grows, and at 1e308 it overflowed to inf
 (and the comparison's intervals to NaN)."""
 
+OPERATIONS = tuple(kind for kind, spec in INTERVENTION_KINDS.items()
+                   if spec["acts_on"] and kind != "intelligence_sharing")
+"""Interventions that are operations against actors: those that take a ``target`` and
+``once`` (intelligence sharing raises every hazard and chooses no one)."""
+
+BASELINE = "baseline"
+"""The variant that is the scenario as it is (no strategy may take its name)."""
+
 WORLD_FIELDS = {
     "seed": "the run seed, which also seeds a generated network by default",
     "years": "the horizon",
@@ -184,11 +192,9 @@ class Intervention(NumbersModel):
         if self.kind in PUBLIC_HEALTH_KINDS and self.intensity > 1:
             raise ValueError(f"intensity of {self.kind} is a coverage in [0, 1], "
                              f"got {self.intensity}")
-        acts_on = INTERVENTION_KINDS[self.kind]["acts_on"]
-        if (self.target is not None or self.once) and (
-                not acts_on or self.kind == "intelligence_sharing"):
+        if (self.target is not None or self.once) and self.kind not in OPERATIONS:
             raise ValueError(f"{self.kind} is not an operation against actors: no target or "
-                             "once")
+                             f"once (they apply to {', '.join(OPERATIONS)})")
         if self.once and self.target is None:
             raise ValueError("a one-time operation needs a target")
         if self.modes is not None and self.kind not in ("border_security", "postal_screening"):
@@ -286,6 +292,20 @@ class Scenario(NumbersModel):
                 raise ValueError(f"dt must be a number of years or one of {sorted(DT_NAMES)}")
             return DT_NAMES[v]
         return v
+
+    @field_validator("strategies")
+    @classmethod
+    def _strategy_names(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """A strategy's name labels its runs and picks it as a variant: not empty, and not
+        ``baseline`` (a strategy of that name was read, then every comparison failed)."""
+        for name in value:
+            if not name.strip():
+                raise ValueError(f"strategy {name!r}: a strategy needs a name")
+            if name == BASELINE:
+                raise ValueError(f"strategy {name!r}: the name of the scenario as it is, with "
+                                 "which every strategy is compared; give the strategy another "
+                                 "name")
+        return value
 
     @model_validator(mode="after")
     def _one_step(self) -> Scenario:
@@ -440,11 +460,20 @@ def _problem(err: Any, root: type[BaseModel]) -> tuple[str, str]:
         msg = "required, and not given"
     elif err["type"] == "tuple_type":  # a YAML sequence
         msg = "Input should be a list"
+    elif err["type"] == "model_type":  # pydantic named its class ("or instance of Target")
+        model = _model_at(root, tuple(err["loc"]))
+        fields = [] if model is None else [f for f, info in model.model_fields.items()
+                                           if not info.exclude]
+        msg = f"expected a mapping of fields ({', '.join(fields)})"
+    elif err["type"] == "dict_type":
+        msg = "expected a mapping" + (" of strategy names to lists of interventions"
+                                      if err["loc"] == ("strategies",) else "")
     elif err["type"] == "value_error":  # our own checks' messages, without pydantic's prefix
         msg = msg.removeprefix("Value error, ")
     # the value, unless it is the whole scenario or a group of parameters (a check across
     # their fields, whose message names them)
-    across = not loc or _model_at(root, tuple(err["loc"])) is not None
+    across = err["type"] not in ("model_type", "dict_type") and (
+        not loc or _model_at(root, tuple(err["loc"])) is not None)
     got = "" if across else f"; got {err.get('input')!r}"
     spec_error = err.get("ctx", {}).get("error")
     if isinstance(spec_error, _SpecError):  # the field inside the generator spec, its message
