@@ -152,6 +152,29 @@ def test_model_doc_parameter_table_is_the_codes():
             f"{n - sourced + n_p - sourced_p} assumptions.") in words
 
 
+def test_model_doc_lists_every_scenario_field_with_its_default():
+    """docs/model.md section 8 has the table of a scenario file's fields, generated from the
+    models: their defaults (a target's count 10, sample 256; an intervention's intensity 1)
+    were written nowhere but the code."""
+    from pathlib import Path
+
+    from fentanet.simulate.scenario import field_markdown
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "model.md").read_text()
+    section = doc[doc.index("## 8. Parameters"):doc.index("## 9.")]
+    table = field_markdown()
+    assert table in section
+    for row in ("| `years` | 5 | a number > 0, <= 200 |", "| `dt` | week (1/52) |",
+                "| `interventions[i].intensity` | 1 | a number >= 0 |",
+                "| `interventions[i].target.count` | 10 | a whole number >= 1 |",
+                "| `interventions[i].target.sample` | 256 | a whole number >= 1 |",
+                "| `network` | required | a mapping |",
+                "| `interventions[i].modes` | not given | a list of land, air, sea, postal, "
+                "online |"):
+        assert row in table, row
+    assert table.count("\n") == 2 + 12 + 4 + 8 + 4 - 1
+
+
 def test_integer_fields_are_known_by_path():
     """Fields that take whole numbers only (drawn as such by ``ensemble(uncertain=)``): in
     the scenario, its parameters and its generator spec (an open mapping in the scenario)."""

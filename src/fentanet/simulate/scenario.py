@@ -138,27 +138,31 @@ class Target(NumbersModel):
     view: Literal["known", "true"] = Field("known", description="rank the network the police "
                                            "know (default) or the true one (oracle)")
     sample: int | None = Field(256, ge=1, description="sources for sampled betweenness on "
-                               "large networks (None: exact)")
+                               "known networks above 2,000 actors (null: exact)")
 
 
 class Intervention(NumbersModel):
     """One countermeasure of DESIGN.md's table, active on [start, end)."""
 
     kind: Literal[tuple(INTERVENTION_KINDS)] = Field(  # type: ignore[valid-type]
-        description="the countermeasure")
+        description="the countermeasure (section 7.1's table)")
     start: float = Field(0.0, ge=0, description="years since the start of the run")
-    end: float | None = Field(None, description="years since start (None: to the horizon)")
+    end: float | None = Field(None, description="years since the start of the run, after "
+                              "start (not given: to the horizon)")
     intensity: float = Field(1.0, ge=0, description="effort, at most 1e6 (effects saturate "
                              "far below); for public-health levers the coverage in [0, 1]")
     cost_per_unit: float | None = Field(None, ge=0, description="USD per unit of intensity "
-                                        "per year, at most 1e12 (default by kind)")
+                                        "per year, at most 1e12 (not given: "
+                                        "params.costs.usd_per_unit of its kind times "
+                                        "params.costs.scale)")
     target: Target | None = Field(None, description="targeting rule of an operation against "
-                                  "actors (None: raise effort on every actor of its kinds)")
-    once: bool = Field(False, description="a one-time operation at `start`: each targeted "
-                       "actor (or member of a targeted organization) is arrested with "
-                       "probability min(1, intensity); without an `end` the operation "
-                       "is over after that step, with one its targets stay under raised "
-                       "pressure until `end`")
+                                  "actors (not given: raise effort on every actor of its "
+                                  "kinds)")
+    once: bool = Field(False, description="a one-time operation at `start` (with a "
+                       "target): each targeted actor (or member of a targeted "
+                       "organization) is arrested with probability min(1, intensity); "
+                       "without an `end` the operation is over after that step, with one "
+                       "its targets stay under raised pressure until `end`")
     modes: tuple[Literal[MODES], ...] | None = Field(  # type: ignore[valid-type]
         None, description="route modes screened (border security default land, air, sea; "
         "postal screening default postal, online)")
@@ -233,7 +237,9 @@ class _SpecError(ValueError):
 class NetworkSpec(NumbersModel):
     """Where the network comes from: a generator spec or a file."""
 
-    generate: dict[str, Any] | None = Field(None, description="spec for fentanet.generate")
+    generate: dict[str, Any] | None = Field(None, description="spec for fentanet.generate "
+                                            "(docs/network.md: its fields, defaults and "
+                                            "which are assumptions)")
     file: str | None = Field(None, description="path of a network file (relative to the "
                              "scenario file)")
     format: str | None = Field(None, description="format of the file (default: detected)")
@@ -264,11 +270,12 @@ class Scenario(NumbersModel):
     """A simulation scenario (see the module docstring and docs/model.md)."""
 
     name: str = Field("scenario", description="name of the scenario")
-    description: str = ""
+    description: str = Field("", description="what the scenario stands for (free text)")
     seed: int = Field(1, ge=0, lt=2**63, description="default run seed")
     years: float = Field(5.0, gt=0, le=200, description="horizon in years")
-    dt: float = Field(1 / 52, gt=0, le=1, description="step in years, or day/week/month")
-    start_year: int | None = Field(None, description="calendar year of time 0 (optional)")
+    dt: float = Field(1 / 52, gt=0, le=1, description="the step: years, or its name")
+    start_year: int | None = Field(None, description="calendar year of time 0 (optional; "
+                                   "adds the series' year column)")
     warmup_years: float = Field(1.0, ge=0, le=10, description="spin-up of the supply chain "
                                 "before time 0 (stocks, cash and the trade under routine "
                                 "enforcement settle; sets the reference supply of the price "
@@ -276,9 +283,14 @@ class Scenario(NumbersModel):
                                 "falling, docs/model.md section 3)")
     retarget_every: float = Field(0.25, gt=0, description="years between recomputations of "
                                   "operation targets")
-    network: NetworkSpec
-    params: Params = Params()
-    interventions: tuple[Intervention, ...] = ()
+    network: NetworkSpec = Field(description="where the network comes from: "
+                                 "network.generate or network.file")
+    params: Params = Field(Params(), description="the model's parameters (the tables above "
+                           "and docs/model-population.md); a scenario gives only those it "
+                           "changes")
+    interventions: tuple[Intervention, ...] = Field((), description="interventions in force "
+                                                    "in every run of the scenario, its "
+                                                    "baseline's too")
     strategies: dict[str, tuple[Intervention, ...]] = Field(
         default_factory=dict, description="named lists of interventions for comparisons")
     base_dir: str | None = Field(None, exclude=True, description="folder the scenario was "
@@ -547,3 +559,71 @@ def _not_a_parameter(name: str, role: str) -> str:
             f"its own sweep point) or set it for every run (--set {name}=VALUE"
             + (", --years" if name == "years" else "") + ")")
 
+
+
+FIELD_TABLES = (("", Scenario), ("network.", NetworkSpec), ("interventions[i].", Intervention),
+                ("interventions[i].target.", Target))
+"""The models of a scenario file and the prefix of their fields in
+:func:`field_markdown` (a strategy's interventions are those of ``interventions``)."""
+
+
+def field_markdown() -> str:
+    """The table of a scenario file's fields in docs/model.md section 8: each field with its
+    default, what it takes and its meaning, from the models (generated: a test keeps the
+    doc's table in step with the code)."""
+    lines = ["| field | default | takes | meaning |", "|---|---|---|---|"]
+    for prefix, model in FIELD_TABLES:
+        for name, info in model.model_fields.items():
+            if info.exclude:
+                continue
+            lines.append(f"| `{prefix}{name}` | {_field_default(name, info)} | "
+                         f"{_field_takes(name, info)} | {info.description} |")
+    return "\n".join(lines)
+
+
+def _field_default(name: str, info: Any) -> str:
+    if info.is_required():
+        return "required"
+    value = info.get_default(call_default_factory=True)
+    if name == "dt":
+        return "week (1/52)"
+    if isinstance(value, BaseModel):
+        return "the defaults"
+    if value is None or value in ((), {}):
+        return "not given"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value) if value != "" else "empty"
+
+
+def _field_takes(name: str, info: Any) -> str:
+    """What a field takes, from its type and bounds (``> 0, <= 200``)."""
+    if name == "dt":
+        return "years in (0, 1], or day, week, month, quarter"
+    if name == "kind":
+        return "an intervention of section 7.1's table"
+    annotation = _plain(info.annotation)
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is Literal:
+        return ", ".join(map(str, args))
+    if typing.get_origin(annotation) is tuple:
+        inner = args[0] if args else None
+        if typing.get_origin(inner) is Literal:
+            return "a list of " + ", ".join(map(str, typing.get_args(inner)))
+        return "a list of interventions" if inner is Intervention else "a list"
+    if typing.get_origin(annotation) is dict:
+        return ("a mapping of names to lists of interventions" if name == "strategies"
+                else "a mapping")
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "a mapping"
+    what = {bool: "true, false", str: "text", int: "a whole number",
+            float: "a number"}.get(annotation, str(annotation))
+    bounds = []
+    for bound in info.metadata:
+        for attr, sign in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
+            x = getattr(bound, attr, None)
+            if x is not None:
+                bounds.append(f"{sign} {'2**63' if x == 2**63 else f'{x:g}'}")
+    return f"{what} {', '.join(bounds)}" if bounds else what
