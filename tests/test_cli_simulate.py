@@ -23,6 +23,50 @@ def test_scenario_show_prints_every_parameter(capsys):
     assert "name: toy" in out and "elasticity: 0.5" in out and "displacement: true" in out
 
 
+def test_scenario_show_says_what_the_scenario_sets_and_where_the_sources_are(capsys, tmp_path):
+    """The sources of us-baseline's values were in its file's comments and of the defaults in
+    the docs, and scenario show, the way the issue gives to look at a scenario, printed
+    neither nor said where they were: now its values set, the docs of the defaults' sources
+    and the file's opening comments, as YAML comments (the output still reads as the
+    scenario)."""
+    import yaml
+
+    from fentanet.scenarios import load
+
+    assert main(["scenario", "show", "us-baseline"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[1].endswith("scenarios/us-baseline.yaml")
+    assert lines[2] == (
+        "# sets: seed, years, dt, start_year, warmup_years, retarget_every, "
+        "network.generate.actors, network.generate.population, "
+        "network.generate.demand_kg_per_year, network.generate.capacity_slack, network.seed, "
+        "params.market.potency_trend, params.population.overdose_rate; every other value is "
+        "the default")
+    assert lines[3].startswith("# sources: of the values it sets, the file's comments "
+                               "(below); of every default, with its source or 'assumption': "
+                               "docs/model.md section 8")
+    assert "# - params.population.overdose_rate 0.2413 and the potency index 0.947: " \
+        "calibrated to the" in lines
+    again = load(str(_write(tmp_path / "again.yaml", out)))  # the comments read as such
+    assert again.params.market == load("us-baseline").params.market and again.name == "us-baseline"
+    path = _write(tmp_path / "mine.yaml", "# my region\n\nnetwork: {generate: {actors: 300}}\n"
+                  "params: {enforcement: {detection_rate: {dealer: 0.2}}, population: "
+                  "{p0: 0.1}}\n# not a heading\n")
+    assert main(["scenario", "show", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:3] == [f"# {path}", "# sets: network.generate.actors, "
+                          "params.enforcement.detection_rate, params.population.p0; every "
+                          "other value is the default"]
+    assert lines[4:7] == ["# my region", "#", "name: scenario"]
+    assert yaml.safe_load("\n".join(lines))["params"]["population"]["p0"] == 0.1
+
+
+def _write(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def test_scenario_show_fills_in_the_population_model_and_the_generator_spec(capsys):
     # both are kept in the scenario as the overrides it gives; shown, every field is there
     import dataclasses

@@ -10,6 +10,7 @@ writes the series, summaries, bands and comparison as files (docs/outputs.md).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -347,8 +348,36 @@ def scenario_show(
         print_json(data)
         return
     console.print(f"# {s.name} (sha256 {s.digest()[:12]})", soft_wrap=True, markup=False)
+    console.print(_sources_note(name, s), soft_wrap=True, markup=False)
     console.print(yaml.safe_dump(data, sort_keys=False), soft_wrap=True, markup=False,
                   end="")
+
+
+def _sources_note(name: str, s: Any) -> str:
+    """YAML comments printed above a scenario (so the output stays a scenario file): the
+    values it sets (the rest are defaults), where the sources of its own values and of every
+    default are, and its file's opening comments, where a scenario documents its values
+    (us-baseline's sources)."""
+    from fentanet import scenarios
+    from fentanet.simulate.scenario import values_set
+
+    path = scenarios.path(name) if name in scenarios.names() else Path(name)
+    given = values_set(s)
+    lines = [f"# {path}",
+             f"# sets: {', '.join(given) or 'nothing'}; every other value is the default",
+             "# sources: of the values it sets, the file's comments (below); of every default, "
+             "with its source or 'assumption': docs/model.md section 8 (params, and the "
+             "scenario's fields), docs/model-population.md (params.population), "
+             "docs/network.md (network.generate)"]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    for line in text.splitlines():  # its opening comments, up to its first field
+        if line.strip() and not line.lstrip().startswith("#"):
+            break
+        lines.append(line.rstrip() or "#")
+    return "\n".join(lines)
 
 
 def _with_defaults(data: dict[str, Any]) -> dict[str, Any]:

@@ -561,6 +561,32 @@ def _not_a_parameter(name: str, role: str) -> str:
 
 
 
+WORLD_SET = ("seed", "years", "dt", "start_year", "warmup_years", "retarget_every")
+"""Top-level fields :func:`values_set` names when a scenario gives them."""
+
+
+def values_set(scenario: Scenario) -> list[str]:
+    """The dotted paths of the values a scenario gives (the rest are defaults): the top-level
+    settings of :data:`WORLD_SET`, every field of ``network`` and of ``params`` it sets, down
+    to a generator spec's and the population model's keys (``params.population.p0``); a
+    per-kind mapping counts as one value. Its interventions and strategies are its own."""
+    out = [name for name in WORLD_SET if name in scenario.model_fields_set]
+    out += [f"network.generate.{key}" for key in scenario.network.generate or {}]
+    out += [f"network.{name}" for name in ("file", "format", "seed")
+            if name in scenario.network.model_fields_set]
+    params = scenario.params
+    for group in params.model_fields:
+        if group not in params.model_fields_set:
+            continue
+        value = getattr(params, group)
+        if isinstance(value, BaseModel):
+            out += [f"params.{group}.{name}" for name in value.model_fields
+                    if name in value.model_fields_set]
+        else:  # the population model's overrides
+            out += [f"params.{group}.{key}" for key in value]
+    return out
+
+
 FIELD_TABLES = (("", Scenario), ("network.", NetworkSpec), ("interventions[i].", Intervention),
                 ("interventions[i].target.", Target))
 """The models of a scenario file and the prefix of their fields in
