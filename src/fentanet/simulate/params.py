@@ -116,7 +116,9 @@ class SupplyParams(_Group):
         "by screening companies, per unit share of its order refused in the step (at most 1)",
         ge=0)
     precursor_usd_per_kg: float = P(4000.0, DEA_2016, "price a lab pays per kg-equivalent of "
-                                    "precursor", ge=0)
+                                    "precursor (the DEA's $3,000-5,000 is for a kilogram of "
+                                    "fentanyl bought wholesale abroad, taken as the price of "
+                                    "the chain's abstract input)", ge=0)
 
 
 class RouteParams(_Group):
@@ -364,8 +366,8 @@ class AdaptationParams(_Group):
         True, NARCOLOGIC, "a trafficker fed by routes that has no alive route with capacity "
         "left (arrested, failed or gone) links from an alive route with spare room and a "
         "recent loss share at most reroute_threshold (its organization's first, then the "
-        "most room), in the run (off: it stays cut off, as its routes' loss share is "
-        "undefined)")
+        "most room), in the run and in the spin-up (off: it stays cut off, as its routes' "
+        "loss share is undefined)")
     reroute_supply_rate: float = P(
         8.0, ASSUMPTION, "hazard per year with which such a trafficker links from a new "
         "route: reroute_rate * (1 - reroute_threshold), a trafficker whose routes lose "
