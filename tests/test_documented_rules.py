@@ -5,6 +5,8 @@ cannot part again unnoticed. Sections: 3 (status quo), 7.1 (targeted operations)
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -153,3 +155,63 @@ def test_availability_is_clipped_at_the_status_quo():
     share = sim.flows["share_met"]
     assert (share > 0.5).all()
     assert (sim.flows["availability"] == 1.0).all()
+
+
+SWITCHES = {  # section 4: each adaptive behaviour's off-switch and the count it leaves at 0
+    "routes.displacement": None,
+    "adaptation.replacement": "recruits",
+    "adaptation.seller_replacement": "sellers_replaced",
+    "adaptation.independent_replacement": "independents_replaced",
+    "adaptation.suspension": "suspensions",
+    "adaptation.succession": None,
+    "adaptation.entry": "entrants",
+    "adaptation.exit": "exits",
+    "adaptation.reroute": "reroutes",
+    "adaptation.reroute_room": "reroutes_room",
+    "adaptation.reroute_traffickers": "reroutes_traffickers",
+    "adaptation.reroute_supply": "reroutes_supply",
+    "adaptation.migration": "listings_moved",
+}
+HEAVY = [  # toy seeds 3 and 4 under it: every behaviour but exit acts (each count above 0)
+    {"kind": "border_security", "intensity": 20, "modes": ["air", "land"]},
+    {"kind": "marketplace_takedown", "intensity": 5},
+    {"kind": "organization_takedown", "start": 0.3, "once": True,
+     "target": {"rule": "degree", "count": 2}},
+    {"kind": "organization_takedown", "intensity": 3},
+    {"kind": "lab_raids", "intensity": 3},
+    {"kind": "trafficker_enforcement", "intensity": 3},
+    {"kind": "anti_corruption", "intensity": 3},
+    {"kind": "prescriber_oversight", "intensity": 3},
+]
+
+
+def test_every_off_switch_of_section_4_leaves_its_count_at_0():
+    """Section 4's list of off-switches is the parameters', and each one off leaves its
+    behaviour's count in the series at 0 where it is above 0 on (exit: under a low price,
+    prevention and treatment at 1 with exit_threshold 1.2)."""
+    import fentanet
+    from fentanet.scenarios import load
+    from fentanet.simulate.params import Params
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "model.md").read_text()
+    design = doc[doc.index("## 4. Design concepts"):doc.index("## 5.")]
+    flags = {f"{g}.{n}" for g, m in Params.model_fields.items() if g != "population"
+             for n, f in m.annotation.model_fields.items() if f.annotation is bool}
+    assert flags - {"money.marketplaces_launder"} == set(SWITCHES) | {
+        "adaptation.suspension_on_leadership"}
+    for switch in SWITCHES:
+        name = switch.split(".")[1]
+        assert f"`.{name}`" in design or f"`params.{switch}`" in design, switch
+    counts = [c for c in SWITCHES.values() if c and c != "exits"]
+    toy = load("toy")
+    for on in (True, False):
+        sc = toy.override({f"params.{s}": on for s in SWITCHES})
+        got = sum(fentanet.simulate(sc, seed=seed, years=2, interventions=HEAVY)
+                  .series[counts].sum() for seed in (3, 4))
+        assert (got > 0).all() if on else (got == 0).all(), (on, got.to_dict())
+    low = [{"kind": "prevention_treatment", "intensity": 1}]
+    exits = [fentanet.simulate(toy.override({"params.adaptation.exit_threshold": 1.2,
+                                             "params.adaptation.exit": on}),
+                               seed=1, years=2, interventions=low).series["exits"].sum()
+             for on in (True, False)]
+    assert exits[0] > 0 and exits[1] == 0
