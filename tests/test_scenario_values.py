@@ -333,3 +333,28 @@ def test_a_target_on_a_lever_that_is_no_operation_names_the_operations():
         "once (they apply to lab_raids, organization_takedown, precursor_controls, "
         "trafficker_enforcement, marketplace_takedown, anti_money_laundering, "
         "anti_corruption, prescriber_oversight)")
+
+
+def test_view_true_written_in_yaml_is_the_oracle(tmp_path):
+    # docs/model.md writes `view: true` for the oracle, and YAML reads true as a boolean:
+    # it was refused ("Input should be 'known' or 'true'; got True")
+    path = tmp_path / "oracle.yaml"
+    path.write_text("network: {generate: {actors: 300}}\ninterventions:\n"
+                    "  - {kind: lab_raids, target: {rule: degree, view: true}}\n")
+    assert load(str(path)).interventions[0].target.view == "true"
+    with pytest.raises(InputError) as exc:
+        from_dict({"network": NET, "interventions": [
+            {"kind": "lab_raids", "target": {"view": False}}]}, file="s.yaml")
+    assert str(exc.value) == ("s.yaml: field 'interventions.0.target.view': expected known "
+                              "(the network the police know) or true (the oracle); got False")
+
+
+def test_a_network_format_no_reader_has_is_refused_when_the_scenario_is_read():
+    # it was said at the run, as field 'format' without the scenario's file
+    with pytest.raises(InputError) as exc:
+        from_dict({"network": {"file": "x.csv", "format": "xyz"}}, file="s.yaml")
+    assert str(exc.value).startswith("s.yaml: field 'network.format': no reader for this "
+                                     "format; expected one of: dl, dot, edgelist, ")
+    assert str(exc.value).endswith(", sif; got 'xyz'")
+    assert from_dict({"network": {"file": "x.csv", "format": "edgelist"}}).network.format \
+        == "edgelist"

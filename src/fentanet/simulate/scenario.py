@@ -140,6 +140,18 @@ class Target(NumbersModel):
     sample: int | None = Field(256, ge=1, description="sources for sampled betweenness on "
                                "known networks above 2,000 actors (null: exact)")
 
+    @field_validator("view", mode="before")
+    @classmethod
+    def _view(cls, value: Any) -> Any:
+        """``view: true`` is the oracle: YAML reads the word as a boolean (it was refused as
+        "not 'known' or 'true'"); ``false`` names no view."""
+        if value is True:
+            return "true"
+        if value is False:
+            raise ValueError("expected known (the network the police know) or true (the "
+                             "oracle)")
+        return value
+
 
 class Intervention(NumbersModel):
     """One countermeasure of DESIGN.md's table, active on [start, end)."""
@@ -246,6 +258,20 @@ class NetworkSpec(NumbersModel):
     seed: int | None = Field(None, ge=0, description="generator seed (default: the "
                              "scenario's seed, not the run seed: a scenario's runs share one "
                              "network)")
+
+    @field_validator("format")
+    @classmethod
+    def _format(cls, name: str | None) -> str | None:
+        """A format a reader has, checked with the scenario (it was said at the run, as
+        field 'format' without the scenario's file)."""
+        if name is not None:
+            from fentanet.network.io import formats
+
+            able = [f.name for f in formats() if f.reader is not None]
+            if name not in able:
+                raise ValueError(f"no reader for this format; expected one of: "
+                                 f"{', '.join(able)}")
+        return name
 
     @field_validator("generate")
     @classmethod
