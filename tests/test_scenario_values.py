@@ -358,3 +358,17 @@ def test_a_network_format_no_reader_has_is_refused_when_the_scenario_is_read():
     assert str(exc.value).endswith(", sif; got 'xyz'")
     assert from_dict({"network": {"file": "x.csv", "format": "edgelist"}}).network.format \
         == "edgelist"
+
+
+@pytest.mark.parametrize("generate, field, start", [
+    ({"actors": 300, "regions": 500}, "network.generate.regions",
+     "500 regions but only 3 markets, 6 routes and 30 traffickers"),
+    ({"actors": 300, "counts": {"market": 250}}, "network.generate.mix.dealer",
+     "34 dealers for 250 markets; every market needs a dealer"),
+])
+def test_a_generator_spec_no_network_can_meet_is_refused_with_the_file(generate, field,
+                                                                         start):
+    # said at the run before, without the scenario's file
+    with pytest.raises(InputError) as exc:
+        from_dict({"network": {"generate": generate}}, file="s.yaml")
+    assert str(exc.value).startswith(f"s.yaml: field '{field}': {start}")

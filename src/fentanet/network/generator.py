@@ -218,6 +218,19 @@ def read_spec(path: str | Path) -> SupplySpec:
         _normalised(spec.channels, DEFAULT_CHANNELS, "channels")
     except InputError as exc:
         raise exc.located(file=path) from None
+    return spec  # the regions are checked once the command line's --actors is applied
+
+
+def checked_spec(data: SupplySpec | Mapping[str, Any] | int) -> SupplySpec:
+    """:func:`as_spec` and every rule a network drawn from it must meet, each an
+    :class:`InputError` naming its field, before anything is drawn (a scenario's
+    ``network.generate``): the counts (:func:`plan_counts`), the structure
+    (:func:`_check_structure`: a dealer for every market, no more regions than markets,
+    ...) and route modes and channels with a share above 0."""
+    spec = as_spec(data)
+    _check_structure(spec, plan_counts(spec))  # the counts' rules, named as the fields' are
+    _normalised(spec.route_modes, DEFAULT_ROUTE_MODES, "route_modes")  # shares of 0
+    _normalised(spec.channels, DEFAULT_CHANNELS, "channels")
     return spec
 
 

@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 from fentanet.errors import InputError
 from fentanet.network import yamltext
-from fentanet.network.generator import SupplySpec, as_spec
+from fentanet.network.generator import SupplySpec, checked_spec
 from fentanet.network.textfile import read_text
 from fentanet.simulate.params import (
     COST_PER_UNIT_MAX,
@@ -277,10 +277,11 @@ class NetworkSpec(NumbersModel):
     @classmethod
     def _spec(cls, spec: dict[str, Any] | None) -> dict[str, Any] | None:
         """A generator spec is checked here, as the generator would, so that a misspelt spec
-        field (in the file or set by an override) is refused with the scenario."""
+        field or counts no network can meet (in the file or set by an override) are refused
+        with the scenario, naming its file."""
         if spec is not None:
             try:
-                as_spec(spec)
+                checked_spec(spec)  # its counts' rules too (said at the run before)
             except InputError as exc:
                 raise _SpecError(exc) from None
         return spec
