@@ -375,9 +375,20 @@ def calibrate(
 
     Example
     -------
-    >>> fit = calibrate("us-baseline", "../shared/data/public/us_synthetic_opioid_deaths.csv",
-    ...                 model="population", start_year=2013, years=11)  # doctest: +SKIP
-    >>> fit.parameters, fit.fit                                          # doctest: +SKIP
+    The overdose rate of the toy scenario's population surrogate, fitted to three years of
+    deaths (``"../shared/data/public/us_synthetic_opioid_deaths.csv"`` in place of the
+    :class:`~fentanet.calibrate.Target` reads the CDC series; docs/calibration.md):
+
+    >>> import pandas as pd
+    >>> from fentanet.calibrate import Target
+    >>> deaths = Target("deaths", pd.Series({2021: 110, 2022: 105, 2023: 100}), series="fatal")
+    >>> fit = calibrate("toy", deaths, {"params.population.overdose_rate": (0.1, 0.8)},
+    ...                 model="population", start_year=2021, years=3, transition=False)
+    >>> fit.parameters[["name", "estimate", "low90", "high90"]].round(3)
+                                  name  estimate  low90  high90
+    0  params.population.overdose_rate     0.217  0.187   0.252
+    >>> fit.summary["runs"], round(fit.summary["rmse_log_fit"], 3)   # runs made, log RMSE
+    (34, 0.063)
     """
     tr = True if transition is None and not is_model(scenario) else transition
     if parameters is None and not is_model(scenario):

@@ -256,7 +256,18 @@ def tornado(scenario: Any, parameters: Any, *, metric: str = DEATHS, runs: int =
     low to high). ``attrs``: ``ensemble`` (its id in the store; None in process) and
     ``metric``.
 
-    >>> tornado("toy", {"params.market.elasticity": (0.3, 0.9)}, runs=10)  # doctest: +SKIP
+    On the population surrogate of the toy scenario (in this process, nothing stored;
+    the full model, ``model="full"``, runs one ensemble kept in the store):
+
+    >>> table = tornado("toy", {"params.population.overdose_rate": (0.2, 0.3),
+    ...                         "params.population.p_witnessed": (0.4, 0.8)},
+    ...                 model="population", runs=2, years=1, metric="fatal_total")
+    >>> table[["parameter", "at_low", "at_high", "swing", "elasticity"]].round(3)
+                             parameter  at_low  at_high  swing  elasticity
+    0  params.population.overdose_rate    98.5    144.5   46.0       0.924
+    1    params.population.p_witnessed   124.5    108.0  -16.5      -0.212
+    >>> table.attrs
+    {'ensemble': None, 'metric': 'fatal_total'}
     """
     m, params = _model_and_parameters(scenario, parameters, model, start_year, years,
                                       transition, overrides, seed, metric)
@@ -428,9 +439,15 @@ def sobol(scenario: Any, parameters: Any, *, samples: int = 64, runs: int = 1,
     Returns ``(table, design)``: one row per parameter, largest total index first, with
     ``attrs`` ``ensemble`` and ``metric``; and the design's points with the outcome of each.
 
-    >>> table, design = sobol("toy", {"params.market.elasticity": (0.3, 0.9),
-    ...                       "params.population.overdose_rate": (0.2, 0.6)},
-    ...                       samples=64)  # doctest: +SKIP
+    >>> table, design = sobol("toy", {"params.population.overdose_rate": (0.2, 0.3),
+    ...                               "params.population.p0": (0.08, 0.14)},
+    ...                       samples=16, model="population", years=1, metric="fatal_total")
+    >>> table[["parameter", "first_order", "total_order", "samples"]].round(2)
+                             parameter  first_order  total_order  samples
+    0             params.population.p0         0.39         0.47       16
+    1  params.population.overdose_rate         0.32         0.34       16
+    >>> design.shape   # 16 x (2 parameters + 2) points
+    (64, 5)
     """
     m, params = _model_and_parameters(scenario, parameters, model, start_year, years,
                                       transition, overrides, seed, metric)
@@ -521,9 +538,16 @@ def global_sensitivity(scenario: Any, parameters: Any, *, samples: int = 50, run
     ``samples``), largest ``|prcc|`` first, ``attrs`` ``ensemble`` and ``metric``; and the
     sampled points with the outcome of each.
 
-    >>> table, design = global_sensitivity("toy", {"params.market.elasticity": (0.3, 0.9),
-    ...                                    "params.population.overdose_rate": (0.2, 0.6)},
-    ...                                    samples=50)  # doctest: +SKIP
+    >>> table, design = global_sensitivity("toy", {"params.population.overdose_rate": (0.2, 0.3),
+    ...                                            "params.population.p0": (0.08, 0.14)},
+    ...                                    samples=20, model="population", years=1,
+    ...                                    metric="fatal_total")
+    >>> table.round(2)
+                             parameter  prcc  p_value  samples
+    0             params.population.p0  0.98      0.0       20
+    1  params.population.overdose_rate  0.96      0.0       20
+    >>> list(design.columns)
+    ['params.population.overdose_rate', 'params.population.p0', 'fatal_total']
     """
     m, params = _model_and_parameters(scenario, parameters, model, start_year, years,
                                       transition, overrides, seed, metric)

@@ -5,8 +5,25 @@ figures, drawn from the analysis and simulation layers' results.
 - :func:`simulation_report` (an ensemble, a comparison of strategies or one run),
 - :class:`HtmlReport`, the builder both use, and :mod:`fentanet.report.figures`.
 
->>> rep = analysis_report(fentanet.datasets.load("caviar"))   # doctest: +SKIP
->>> rep.save("caviar.html"); rep.save_png("caviar-figures")   # doctest: +SKIP
+The analysis of a small network (two triangles joined through ``c`` and ``d``; a case
+file or ``fentanet.datasets.load("caviar")`` the same way), saved as one HTML file
+(``rep.save_png(folder)`` writes its figures as PNG, through kaleido and chromium):
+
+>>> import tempfile
+>>> from pathlib import Path
+>>> import pandas as pd
+>>> import fentanet
+>>> net = fentanet.Network(links=pd.DataFrame({"source": ["a", "a", "b", "c", "d", "d", "e"],
+...                                            "target": ["b", "c", "c", "d", "e", "f", "f"]}),
+...                        directed=False, name="bridge")
+>>> rep = analysis_report(net, k=1)
+>>> rep.sections()
+['Overview', 'The network', 'Who matters', 'Key players', 'Groups and brokers',
+ 'Resilience', 'About this analysis']
+>>> folder = tempfile.TemporaryDirectory()
+>>> rep.save(Path(folder.name) / "bridge.html").name
+'bridge.html'
+>>> folder.cleanup()
 """
 
 from fentanet.report.analysis import analysis_report

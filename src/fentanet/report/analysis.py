@@ -9,8 +9,17 @@ the one thing the pipeline does not hold, the budget-flow curve, comes from
 budget from 0 to twice the pipeline's, as a staircase of proven optima (a step the
 solver did not prove within its time limit is marked so, its flow an upper bound).
 
->>> net = fentanet.datasets.load("caviar")          # doctest: +SKIP
->>> analysis_report(net).save("caviar.html")          # doctest: +SKIP
+A network without flow links (two triangles joined through ``c`` and ``d``) has no
+bottleneck section; its figures are the drawing, the top actors and the resilience curves:
+
+>>> import pandas as pd
+>>> from fentanet import Network
+>>> net = Network(links=pd.DataFrame({"source": ["a", "a", "b", "c", "d", "d", "e"],
+...                                   "target": ["b", "c", "c", "d", "e", "f", "f"]}),
+...               directed=False, name="bridge")
+>>> rep = analysis_report(net, k=1)
+>>> rep.title, list(rep.figures())
+('Network analysis: bridge', ['network', 'top-betweenness', 'resilience'])
 """
 
 from __future__ import annotations

@@ -13,7 +13,14 @@ existing report is never half-replaced.
 >>> rep.heading("Supply")
 >>> rep.figure(go.Figure(go.Scatter(x=[0, 1], y=[1, 2])), name="supply")
 'supply'
->>> rep.save("/tmp/example-report.html")  # doctest: +SKIP
+>>> import tempfile
+>>> from pathlib import Path
+>>> folder = tempfile.TemporaryDirectory()
+>>> path = rep.save(Path(folder.name) / "example.html")
+>>> text = path.read_text()
+>>> text.startswith("<!DOCTYPE html>"), 'src="http' in text     # plotly.js inside, no address
+(True, False)
+>>> folder.cleanup()
 """
 
 from __future__ import annotations

@@ -7,8 +7,15 @@ averted and cost per death averted with intervals, and the sensitivity tornado.
 reads its numbers through the ensemble layer's functions (:func:`series_quantiles`,
 :func:`compare_table`): the report draws, it does not recompute outcomes its own way.
 
->>> cmp = fentanet.compare("toy", {"naloxone": [{"kind": "naloxone"}]})  # doctest: +SKIP
->>> simulation_report(cmp).save("toy.html")                             # doctest: +SKIP
+A comparison at one seed (a quarter of a year of the toy scenario); ``.save("toy.html")``
+writes it:
+
+>>> import fentanet
+>>> cmp = fentanet.compare("toy", {"naloxone": [{"kind": "naloxone"}]}, years=0.25)
+>>> rep = simulation_report(cmp)
+>>> rep.sections()
+['Overview', 'Main series', 'Strategies side by side', 'Against the baseline',
+ 'About these runs']
 """
 
 from __future__ import annotations

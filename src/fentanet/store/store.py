@@ -1,8 +1,29 @@
 """The run store: every run kept, queryable as DataFrames.
 
->>> store = RunStore("fentanet-runs")                      # doctest: +SKIP
->>> store.runs(scenario="toy", status="done")              # doctest: +SKIP
->>> store.series(store.runs(variant="naloxone").run_id)    # doctest: +SKIP
+Four runs of the toy scenario (a baseline and a variant on seeds 1 and 2, a quarter of a
+year each), kept in a store of their own (by default ``./fentanet-runs``):
+
+>>> import tempfile
+>>> import fentanet
+>>> folder = tempfile.TemporaryDirectory()
+>>> ens = fentanet.ensemble("toy", runs=2, variants={"nal": [{"kind": "naloxone"}]},
+...                         years=0.25, store=folder.name, scheduler="serial", progress=False)
+>>> store = RunStore(folder.name)
+>>> store.runs(scenario="toy", status="done")[["variant", "seed", "status", "series_rows"]]
+    variant  seed status  series_rows
+0  baseline     1   done           13
+1       nal     1   done           13
+2  baseline     2   done           13
+3       nal     2   done           13
+>>> store.series(store.runs(variant="nal").run_id).shape   # 2 runs x 13 steps, run_id first
+(26, 91)
+>>> store.summary(ensemble=ens.id)[["variant", "seed", "deaths_total"]]
+    variant  seed  deaths_total
+0  baseline     1          41.0
+1       nal     1          32.0
+2  baseline     2          40.0
+3       nal     2          34.0
+>>> folder.cleanup()
 """
 
 from __future__ import annotations
