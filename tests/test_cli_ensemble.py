@@ -177,3 +177,13 @@ def test_ctrl_c_outside_the_runs_says_interrupted(capsys, monkeypatch):
     monkeypatch.setattr(simulate_cli, "_with_defaults", interrupted)
     assert main(["scenario", "show", "toy"]) == 130
     assert capsys.readouterr().err == "interrupted\n"
+
+
+def test_the_runs_line_counts_one_run_as_one(capsys, tmp_path):
+    # it said '1 runs finished' (review s19, docssim)
+    assert main(["simulate", "toy", "--years", "0.1", "--store", str(tmp_path / "s")]) == 0
+    out = capsys.readouterr().out
+    assert "toy: 1 run finished, 0 failed; seeds 1..1; ensemble " in out
+    assert main(["simulate", "toy", "--years", "0.1", "--runs", "2", "--scheduler", "serial",
+                 "--store", str(tmp_path / "s")]) == 0
+    assert "toy: 2 runs finished, 0 failed; seeds 1..2; ensemble " in capsys.readouterr().out

@@ -261,7 +261,8 @@ def print_ensemble(ens: Any, *, json_out: bool = False) -> None:
                     "summary": json_records(quant), "compare": json_records(compare)})
         return
     keys = ens.key_columns(summary)
-    console.print(f"[bold]{escape(str(ens.scenario))}[/bold]: {len(summary)} runs finished, "
+    finished = f"{len(summary)} run{'s' * (len(summary) != 1)} finished"
+    console.print(f"[bold]{escape(str(ens.scenario))}[/bold]: {finished}, "
                   f"{len(failed)} failed; seeds {ens.seeds[0]}..{ens.seeds[-1]}; "
                   f"ensemble {ens.id} in {escape(str(ens.store.root))}")
     if not quant.empty:
