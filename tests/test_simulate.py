@@ -199,7 +199,21 @@ def test_a_one_time_operation_is_over_after_its_step_unless_it_has_an_end(end):
     assert steps[0] == first
     n_steps = 1 if end is None else int(np.ceil(end / dt)) - first
     assert list(steps) == list(range(steps[0], steps[0] + n_steps))
-    assert paid[steps] == pytest.approx(1.0e6 * 0.5 * dt)
+    # a strike costs a week's effort whatever the step; a window its steps' effort
+    assert paid[steps] == pytest.approx(1.0e6 * 0.5 * (dt if end else 1 / 52))
+
+
+@pytest.mark.parametrize("dt", [1 / 52, 1 / 12, 1 / 365])
+def test_a_strike_costs_the_same_whatever_the_step(dt):
+    """A one-time operation without an end costs a week of its effort (STRIKE_YEARS) at
+    any step: monthly steps charged 4.3 times the weekly price for the same strike."""
+    iv = {"kind": "organization_takedown", "start": 0.25, "intensity": 0.5, "once": True,
+          "cost_per_unit": 1.0e6, "target": {"rule": "random", "count": 1, "view": "true"}}
+    sc = hand_scenario(years=0.6, interventions=[iv], dt=dt)
+    s = fentanet.simulate(sc, seed=4, network=HAND).series
+    paid = s["intervention_cost_usd"].to_numpy()
+    assert np.count_nonzero(paid) == 1
+    assert paid.sum() == pytest.approx(1.0e6 * 0.5 / 52)
 
 
 @pytest.mark.parametrize("role", ["lieutenant", "leader"])

@@ -65,6 +65,13 @@ def warn_idle(sim) -> None:
                  stacklevel=5)
 
 
+STRIKE_YEARS = 1 / 52
+"""What a one-time operation without an ``end`` costs, in years of its effort: a week's,
+whatever the step. Its strike (each target hit with probability min(1, intensity)) does
+not depend on the step, so neither does its price; a week is what it cost at the default
+step, where it cost one step's effort."""
+
+
 def _active(sim, j: int, iv) -> bool:
     """In force this step: ``start <= t < end``; a one-time operation without an ``end``
     only in the step it strikes."""
@@ -85,7 +92,8 @@ def run(sim) -> None:
         if not _active(sim, j, iv):
             continue
         x = iv.intensity
-        cost = iv.unit_cost(p.costs) * x * sim.dt
+        cost = iv.unit_cost(p.costs) * x * (STRIKE_YEARS if iv.once and iv.end is None
+                                            else sim.dt)
         eff.cost += cost
         eff.cost_by_kind[iv.kind] = eff.cost_by_kind.get(iv.kind, 0.0) + cost
         acts_on = INTERVENTION_KINDS[iv.kind]["acts_on"]
