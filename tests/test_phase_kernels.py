@@ -1102,7 +1102,7 @@ def test_adaptation_s_speed_ups_on_us_baseline_steps(monkeypatch):
 
     def checked_join(*args):
         out = join(*args)
-        slots, k = args[0], args[15]
+        slots, k = args[0], args[17]
         s, a = sim.s, sim.s.actors
         want = plain_closure(slots, k, *sim.topo.incidence.parts(s), s.links.src, s.links.dst,
                              s.links.kind, LKIND["tie"], a.alive, a.uid,

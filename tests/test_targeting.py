@@ -7,9 +7,11 @@ import dataclasses
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 
 import fentanet
+from fentanet.scenarios import load
 from fentanet.simulate import targeting
 from fentanet.simulate.loop import Sim
 from fentanet.simulate.scenario import Intervention, Scenario
@@ -82,12 +84,52 @@ def test_surveillance_reveals_links_at_the_documented_rate():
     s.run_step()
     ln = s.s.links
     assert not ln.known.any()
-    s.t = 1.0  # a year of surveillance
+    assert s.surveillance == pytest.approx(0.5 / 52)  # the clock: a step at reveal_rate
+    s.surveillance = 0.5  # a year of surveillance at reveal_rate 0.5
     targeting.surveil(s)
-    alive = ln.alive & s.s.actors.alive[ln.src] & s.s.actors.alive[ln.dst]
+    alive = ln.alive & s.s.actors.alive[ln.src] & s.s.actors.alive[ln.dst] & (ln.born == 0)
     share = ln.known[alive].mean()
     expected = 1 - np.exp(-0.5)
     assert abs(share - expected) < 4 * np.sqrt(expected * (1 - expected) / alive.sum())
+
+
+def test_what_surveillance_reveals_does_not_depend_on_when_anyone_looked():
+    """Looking at clock 0.1, 0.3 and 0.5 reveals the links one look at 0.5 reveals; a link
+    born later (at clock 0.3, a recruit's) needs its own time."""
+    sc = Scenario.model_validate({"name": "t", "network": {"file": "x"}, "years": 0.1,
+                                  "warmup_years": 0.0,
+                                  "params": {"enforcement": {"known_share": 0.0}}})
+    once, often = Sim(sc, NET, 3), Sim(sc, NET, 3)
+    for s in (once, often):
+        s.s.links.born[:20] = 0.3
+    for clock in (0.1, 0.3, 0.5):
+        often.surveillance = clock
+        targeting.surveil(often)
+    once.surveillance = 0.5
+    targeting.surveil(once)
+    np.testing.assert_array_equal(once.s.links.known, often.s.links.known)
+    assert 0 < once.s.links.known.sum() < once.s.links.n
+    later = Sim(sc, NET, 3)
+    later.surveillance = 0.2  # what a link born at 0 shows at 0.2 ...
+    targeting.surveil(later)
+    np.testing.assert_array_equal(once.s.links.known[:20], later.s.links.known[:20])
+
+
+def test_an_operation_at_intensity_0_leaves_another_operations_targets_alone():
+    """Two targeted operations retargeting on other steps (from 0 and from 0.1 years, every
+    quarter): the second at intensity 0 leaves the run bit for bit the baseline's (each
+    retargeting drew surveillance afresh for the time since the last look, so the second
+    operation's looks changed the first's targets: 59 series columns, deaths 254 -> 257)."""
+    sc = load("toy").override({"years": 2.0})
+    hunt = {"kind": "trafficker_enforcement", "start": 0.0, "intensity": 2.0,
+            "target": {"rule": "degree", "count": 5}}
+    idle = {"kind": "lab_raids", "start": 0.1, "intensity": 0.0,
+            "target": {"rule": "degree", "count": 5}}
+    base = fentanet.simulate(sc.override({"interventions": [hunt]}), seed=1).series
+    both = fentanet.simulate(sc.override({"interventions": [hunt, idle]}), seed=1).series
+    costs = [c for c in both.columns if c.startswith("cost_lab_raids")]
+    assert costs and (both[costs] == 0).all().all()
+    pd.testing.assert_frame_equal(base, both.drop(columns=costs))
 
 
 def test_interdiction_is_bounded_and_falls_back_to_the_heuristic_at_the_node_limit(sim):

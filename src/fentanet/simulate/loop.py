@@ -145,7 +145,7 @@ class Sim:
         self.releases: dict[int, np.ndarray] = {}
         self.n_labs0 = int((self.s.actors.kind == KIND["lab"]).sum())
         self.n_actors0 = self.s.actors.n  # slots from here on are entrants
-        self._last_reveal = 0.0
+        self.surveillance = 0.0  # its clock: targeting.surveil
         interventions.init(self)
         shipping.init(self)
         money.init(self)

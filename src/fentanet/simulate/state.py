@@ -289,7 +289,7 @@ def build_state(net: Network) -> State:
         _bounded(values, lambda i: f"link {label[src[i]]!r} -> {label[dst[i]]!r}", name, net)
     links = Table(src=src.astype(np.int32), dst=dst.astype(np.int32), kind=lk,
                   capacity=lcap, weight=weight, alive=np.ones(len(lk), dtype=bool),
-                  known=np.zeros(len(lk), dtype=bool))
+                  known=np.zeros(len(lk), dtype=bool), born=np.zeros(len(lk)))
 
     markets = np.flatnonzero(kind == KIND["market"]).astype(np.int32)
     market_of = np.full(n, -1, dtype=np.int32)

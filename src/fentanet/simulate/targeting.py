@@ -93,23 +93,27 @@ def _warn_few(sim, iv, slots: np.ndarray, note: str) -> None:
 
 
 def surveil(sim) -> None:
-    """Surveillance since the last look: each unknown alive link becomes known with
-    probability ``1 - exp(-reveal_rate * intel * elapsed)`` (intel: the multiplier of
-    intelligence sharing), keyed by the link's endpoints."""
+    """What surveillance has revealed by now: an unknown alive link is known once the
+    surveillance clock (``sim.surveillance``: the integral of ``reveal_rate * intel`` over
+    the run's time, intel the multiplier of intelligence sharing; advanced each step by
+    :func:`fentanet.simulate.phases.interventions.run`) has run ``-log(u)`` past the
+    clock at its birth (``links.born``), ``u`` uniform keyed by the link's endpoints and
+    kind alone: a link is known within ``H`` of clock with probability ``1 - exp(-H)``.
+
+    The draw is the link's, not the look's, so what is known at a time does not depend on
+    when, or how often, anyone looked: two targeted operations that retarget on other
+    steps, or one at intensity 0 beside another, see the same network (until the
+    nineteenth session each look drew afresh for the time since the last one, so an
+    operation's retargeting steps changed another's targets, docs/model.md section 11)."""
     from fentanet.simulate.phases.enforcement import link_keys
 
-    elapsed = sim.t - sim._last_reveal
-    if elapsed <= 0:
-        return
-    sim._last_reveal = sim.t
     s = sim.s
     a, ln = s.actors, s.links
     li = np.flatnonzero(~ln.known & ln.alive & a.alive[ln.src] & a.alive[ln.dst])
     if not li.size:
         return
-    rate = sim.p.enforcement.reveal_rate * sim.efforts.intel
-    u = sim.streams.uniform("knowledge.surveillance", sim.step, link_keys(sim, li))
-    ln.known[li[u < -np.expm1(-rate * elapsed)]] = True
+    u = sim.streams.uniform("knowledge.surveillance", 0, link_keys(sim, li))
+    ln.known[li[u < -np.expm1(ln.born[li] - sim.surveillance)]] = True
 
 
 def _visible_links(sim, view: str) -> np.ndarray:

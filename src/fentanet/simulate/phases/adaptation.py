@@ -706,7 +706,7 @@ def _recruit(sim, slots):
     ties = tie_neighbours(sim).parts(s) if k > 0 else _NO_TIES
     kinds, new_src, new_dst = _join(slots, uids, a.uid, a.alive, a.vacant, a.loss, a.held,
                                     a.activity, a.kind, *sim.topo.incidence.parts(s),
-                                    ln.known, k, *ties,
+                                    ln.known, ln.born, sim.surveillance, k, *ties,
                                     _keys(sim)["adaptation.rewire"], sim.step)
     a.set_later("label", slots, _recruit_labels, kinds, uids)  # made when read
     if new_src.size:
@@ -726,13 +726,13 @@ _NO_TIES = (np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), 0,
 
 @numba.njit(cache=True)
 def _join(slots, uids, uid, alive, vacant, loss, held, activity, kind, ptr, idx, n0, tkey,
-          tlink, known, k, t_ptr, nbr, t_n0, head, nxt, tnbr, key, step):
+          tlink, known, born, clock, k, t_ptr, nbr, t_n0, head, nxt, tnbr, key, step):
     """Recruits take their places (:func:`_take_up`), then form ``k`` closure ties each
     (:func:`_closure`, none for ``k`` 0; draws under the prefix of the stream's ``key`` at
     ``step``), seeing one another alive and with their new uids. Returns (their kind
     codes, the ties' sources, targets)."""
     kinds = _take_up(slots, uids, uid, alive, vacant, loss, held, activity, kind, ptr, idx,
-                     n0, tkey, tlink, known)
+                     n0, tkey, tlink, known, born, clock)
     if k <= 0:
         return kinds, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     new_src, new_dst = _closure(slots, k, t_ptr, nbr, t_n0, head, nxt, tnbr, alive, uid,
@@ -741,15 +741,17 @@ def _join(slots, uids, uid, alive, vacant, loss, held, activity, kind, ptr, idx,
 
 
 @numba.njit(cache=True)
-def _forget(slots, ptr, idx, n0, tkey, tlink, known):
-    """The police do not know a recruit's links."""
+def _forget(slots, ptr, idx, n0, tkey, tlink, known, born, clock):
+    """The police do not know a recruit's links: to surveillance they are new, born at
+    the surveillance clock ``clock`` (:func:`fentanet.simulate.targeting.surveil`)."""
     for li in enforcement.links_of_slots(slots, ptr, idx, n0, tkey, tlink):
         known[li] = False
+        born[li] = clock
 
 
 @numba.njit(cache=True)
 def _take_up(slots, uids, uid, alive, vacant, loss, held, activity, kind, ptr, idx, n0, tkey,
-             tlink, known):
+             tlink, known, born, clock):
     """Recruits take their places (slots ``slots``, fresh uids ``uids``): alive, not
     vacant, no loss, nothing held back, full activity, links unknown to the police
     (:func:`_forget`). Returns their kind codes."""
@@ -763,7 +765,7 @@ def _take_up(slots, uids, uid, alive, vacant, loss, held, activity, kind, ptr, i
         held[v] = 0.0
         activity[v] = 1.0
         kinds[j] = kind[v]
-    _forget(slots, ptr, idx, n0, tkey, tlink, known)
+    _forget(slots, ptr, idx, n0, tkey, tlink, known, born, clock)
     return kinds
 
 
@@ -990,7 +992,8 @@ def _append_links(sim, src, dst, kind, capacity=None):
     alive, unknown to the police, weight 1)."""
     sim.s.links.append(src=np.asarray(src, dtype=np.int32), dst=np.asarray(dst, dtype=np.int32),
                        kind=kind, capacity=np.nan if capacity is None else capacity,
-                       weight=1.0, alive=True, known=False)  # a scalar fills its column
+                       weight=1.0, alive=True, known=False,  # a scalar fills its column
+                       born=sim.surveillance)
 
 
 def _entry(sim):

@@ -84,6 +84,9 @@ def _active(sim, j: int, iv) -> bool:
 
 
 def run(sim) -> None:
+    """Set this step's efforts (``sim.efforts``), charge their costs, strike one-time
+    operations, and advance the surveillance clock by this step's ``reveal_rate * intel *
+    dt`` (:func:`fentanet.simulate.targeting.surveil`)."""
     s, p = sim.s, sim.p
     a = s.actors
     _clear(a.throughput.view(np.int64), a.refused.view(np.int64))
@@ -139,6 +142,7 @@ def run(sim) -> None:
             eff.coverage[k] = min(1.0, eff.coverage[k] + x)
         sim.started.add(j)
     sim.efforts = eff
+    sim.surveillance += p.enforcement.reveal_rate * eff.intel * sim.dt
     sim.now["intervention_cost_usd"] = eff.cost
     for iv in sim.interventions:  # one column per configured kind, 0 while inactive
         sim.now[f"cost_{iv.kind}_usd"] = eff.cost_by_kind.get(iv.kind, 0.0)
