@@ -75,7 +75,7 @@ def test_an_invalid_intervention_of_a_variant_is_refused_before_any_run(tmp_path
     assert calls == []
 
 
-def test_load_takes_the_store_path_and_never_creates_a_store(tmp_path):
+def test_load_takes_the_store_path_and_never_creates_a_store(tmp_path, monkeypatch):
     ens = fentanet.ensemble("toy", runs=1, scheduler="serial", store=tmp_path / "s",
                             progress=False, overrides={"years": 0.05})
     again = Ensemble.load(tmp_path / "s", ens.id)  # was AttributeError: 'str' ... 'runs'
@@ -83,6 +83,19 @@ def test_load_takes_the_store_path_and_never_creates_a_store(tmp_path):
     assert again.summary().deaths_total.tolist() == ens.summary().deaths_total.tolist()
     assert Ensemble.load(str(tmp_path / "s"), ens.id).variants == ["baseline"]
     assert Ensemble.load(RunStore(tmp_path / "s"), ens.id).id == ens.id
+    # a unique prefix, as the command line takes one; none or several: field 'ensemble'
+    assert Ensemble.load(tmp_path / "s", ens.id[:6]).id == ens.id
+    from fentanet.ensemble import core
+
+    monkeypatch.setattr(core, "new_id", lambda: ens.id[:4] + "0" * 12)  # a shared prefix
+    fentanet.ensemble("toy", runs=1, scheduler="serial", store=tmp_path / "s",
+                      progress=False, overrides={"years": 0.05, "seed": 2})
+    with pytest.raises(InputError, match="is ambiguous: it matches") as exc:
+        Ensemble.load(tmp_path / "s", ens.id[:4])
+    assert exc.value.field == "ensemble"
+    with pytest.raises(InputError, match="no ensemble 'zz' in the store") as exc:
+        Ensemble.load(tmp_path / "s", "zz")
+    assert exc.value.field == "ensemble"
     (tmp_path / "afile").write_text("")  # a file where the store would be (review s15)
     with pytest.raises(StoreError, match="afile is a file, not a folder"):
         RunStore(tmp_path / "afile")

@@ -23,6 +23,7 @@ from scipy import stats
 from fentanet.build import recorded_version
 from fentanet.ensemble.plan import BASELINE
 from fentanet.errors import InputError
+from fentanet.store.files import StoreError
 from fentanet.store.store import RunStore
 
 ID_COLS = ("run_id", "ensemble_id", "scenario", "variant", "seed")
@@ -258,11 +259,17 @@ class Ensemble:
     def load(cls, store: RunStore | str | os.PathLike[str] | None, ensemble_id: str
              ) -> Ensemble:
         """Reopen an ensemble from the store (a :class:`RunStore` or its path, as
-        :func:`~fentanet.ensemble.ensemble` takes it; never created here) by its id."""
+        :func:`~fentanet.ensemble.ensemble` takes it; never created here) by its id or a
+        unique prefix of it, as the command line takes it (:meth:`RunStore.resolve_ensemble`;
+        an :class:`InputError` naming field 'ensemble' when none or several match)."""
         if not isinstance(store, RunStore):
             store = RunStore(store, create=False)
+        try:
+            ensemble_id = store.resolve_ensemble(ensemble_id)
+        except StoreError as exc:
+            raise InputError(str(exc), field="ensemble") from None
         runs = store.runs(ensemble=ensemble_id)
-        if runs.empty:
+        if runs.empty:  # pragma: no cover - resolve_ensemble found its runs
             raise InputError(f"no ensemble {ensemble_id!r} in the store {store.root}",
                              field="ensemble")
         # sweep parameters are those of the baseline's runs (a variant's own overrides
