@@ -373,8 +373,18 @@ def test_meta_records_how_it_was_made(net):
     ({"actors": 10}, "actors", "greater than or equal to 20, got 10"),
     ({"actors": "many"}, "actors", "valid integer"),
     ({}, "actors", "required"),
-    ({"actors": 100, "lanes": 3}, "lanes", "unknown spec field; expected one of: actors, mix"),
-    ({"actor": 100}, "actor", "unknown spec field; expected one of: actors, mix"),
+    ({"actors": 100, "lanes": 3}, "lanes",
+     "unknown spec field 'lanes'; expected one of: actors, mix"),
+    ({"actor": 100}, "actor", "unknown spec field 'actor'; expected one of: actors, mix"),
+    # every problem named, unknown fields together first (it said "(and 2 more problems)")
+    ({"actors": 10, "labz": 3, "seed": 1}, "labz",
+     "unknown spec fields 'labz', 'seed'; expected one of: actors, mix, counts, regions, "
+     "origins, route_modes, channels, legitimate_share, population, demand_kg_per_year, "
+     "capacity_slack, ties_per_member, cross_org_ties, organized_dealer_share; and field "
+     "'actors': Input should be greater than or equal to 20, got 10"),
+    ({"actors": 10, "legitimate_share": 2}, "actors",
+     "greater than or equal to 20, got 10; and field 'legitimate_share': Input should be "
+     "less than or equal to 1, got 2"),
     ({"actors": 100, "counts": {"lab": 1.5}}, "counts.lab",
      "valid integer, got a number with a fractional part"),
     ({"actors": 100, "mix": {"wizard": 0.1}}, "mix.wizard",

@@ -235,21 +235,35 @@ def checked_spec(data: SupplySpec | Mapping[str, Any] | int) -> SupplySpec:
 
 
 def _spec_error(exc: ValidationError) -> InputError:
-    # a misspelt field first: "unknown field 'actor'" says more than "'actors' missing"
-    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    err = errors[0]
-    field = ".".join(str(p) for p in err["loc"] if p != "[key]") or "spec"
-    if err["type"] == "extra_forbidden":
-        message = f"unknown spec field; expected one of: {', '.join(SupplySpec.model_fields)}"
-    elif err["type"] == "missing":
-        message = "required (the total number of actors, at least 20)"
-    elif ", got " in err["msg"]:
-        message = err["msg"].removeprefix("Value error, ")
-    else:
-        message = f"{err['msg'].removeprefix('Value error, ')}, got {err.get('input')!r}"
-    if len(errors) > 1:
-        message += f" (and {len(errors) - 1} more problem{'s' * (len(errors) > 2)})"
-    return InputError(message, field=field)
+    """One :class:`InputError` for every problem of a spec, each naming its field: a
+    misspelt field first ("unknown field 'actor'" says more than "'actors' missing"),
+    then the others as "; and field 'x': ..." (as scenario files list theirs)."""
+    errors = exc.errors()
+    unknown = [_spec_field(e) for e in errors if e["type"] == "extra_forbidden"]
+    problems = [_spec_problem(e) for e in errors if e["type"] != "extra_forbidden"]
+    if unknown:
+        names = ", ".join(repr(f) for f in unknown)
+        problems.insert(0, (unknown[0], f"unknown spec field{'s' * (len(unknown) > 1)} "
+                                        f"{names}; expected one of: "
+                                        f"{', '.join(SupplySpec.model_fields)}"))
+    (field, message), *rest = problems
+    also = "".join(f"; and field '{where}': {what}" for where, what in rest)
+    return InputError(message + also, field=field)
+
+
+def _spec_field(err: Any) -> str:
+    return ".".join(str(p) for p in err["loc"] if p != "[key]") or "spec"
+
+
+def _spec_problem(err: Any) -> tuple[str, str]:
+    """The field (dotted) and the text of one of pydantic's errors about a spec (not an
+    unknown field: :func:`_spec_error` names those together)."""
+    field = _spec_field(err)
+    if err["type"] == "missing":
+        return field, "required (the total number of actors, at least 20)"
+    if ", got " in err["msg"]:
+        return field, err["msg"].removeprefix("Value error, ")
+    return field, f"{err['msg'].removeprefix('Value error, ')}, got {err.get('input')!r}"
 
 
 # ---------------------------------------------------------------------------- the plan
