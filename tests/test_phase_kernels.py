@@ -1039,6 +1039,36 @@ def test_writes_kept_for_a_column_s_next_read_are_done_in_order_before_other_wri
     assert t.label.tolist() == ["v", "x", "y", "t"]
 
 
+def test_append_fills_missing_columns_with_zero_and_keeps_views_current():
+    """``Table.append``: a column not given gets its type's zero ("" for text); the views
+    kept for plain lookup are made again over the longer columns, within the storage's room
+    and after it grows (the copy's rows the same), so a read after an append sees the new
+    rows; a view taken before keeps its length and its memory while no growth moves it."""
+    from fentanet.simulate.state import Table
+
+    t = Table(x=np.array([1.5, 2.5]), k=np.array([1, 2], dtype=np.int8),
+              b=np.array([True, True]), label=np.array(["a", "b"], dtype=object))
+    before = t.x
+    assert t.b.all() and "x" in t.__dict__ and "b" in t.__dict__  # kept for plain lookup
+    assert "k" not in t.__dict__  # not read yet
+    idx = t.append(x=np.array([3.5]), b=np.array([True]))
+    assert idx.tolist() == [2]
+    assert t.x.tolist() == [1.5, 2.5, 3.5] and t.b.tolist() == [True, True, True]
+    assert t.k.tolist() == [1, 2, 0] and t.k.dtype == np.int8
+    assert t.label.tolist() == ["a", "b", ""]
+    assert before.tolist() == [1.5, 2.5] and np.shares_memory(before, t.x)
+    t.x[0] = -1.0  # the kept view writes the table's column
+    assert t._cols["x"][0] == -1.0
+    cap = t._cols["x"].size
+    idx = t.append(x=np.arange(cap, dtype=np.float64))  # past the room: the columns grow
+    assert idx.tolist() == list(range(3, 3 + cap)) and t.n == 3 + cap
+    assert t.x.tolist() == [-1.0, 2.5, 3.5, *map(float, range(cap))]
+    assert t.k.tolist() == [1, 2] + [0] * (cap + 1)
+    assert t.label.tolist() == ["a", "b"] + [""] * (cap + 1)
+    assert np.shares_memory(t.x, t._cols["x"]) and not np.shares_memory(before, t.x)
+    assert t.version == 2
+
+
 def test_writes_kept_for_a_column_s_next_read_are_bounded():
     """A run that never reads the labels keeps at most ``LATER_MAX - 1`` writes waiting:
     at ``LATER_MAX`` they are done (in order), so the queue, which every pickle and

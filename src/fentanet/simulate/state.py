@@ -53,7 +53,8 @@ class Table:
     """Columns of equal length with spare capacity (:func:`room`), grown by doubling.
 
     ``table.col`` is a view of the live rows (kept, so that reading a column is an
-    ordinary attribute lookup); views are invalidated by :meth:`append`. Values dear to
+    ordinary attribute lookup; :meth:`append` makes the kept views again over the longer
+    columns, and a view taken before stays as long as it was). Values dear to
     make and seldom read can be written at the column's next read (:meth:`set_later`).
     """
 
@@ -115,31 +116,31 @@ class Table:
         return list(self._cols)
 
     def append(self, **cols: np.ndarray) -> np.ndarray:
-        """Append rows (columns not given get their type's zero); returns the new indices."""
+        """Append rows (columns not given get their type's zero: ``""`` for text); returns
+        the new indices. The kept views are made again over the longer columns (a column
+        with writes kept for its next read has none: it is read through the table)."""
         k = len(next(iter(cols.values())))
-        need = self.n + k
-        cap = len(next(iter(self._cols.values())))
+        n, need = self.n, self.n + k
+        store = self._cols
+        cap = len(next(iter(store.values())))
         if need > cap:
             new_cap = max(need, 2 * cap, 16)
-            for name, arr in self._cols.items():
+            for name, arr in store.items():
                 grown = np.zeros(new_cap, dtype=arr.dtype)
-                grown[: self.n] = arr[: self.n]
-                self._cols[name] = grown
-        for name, arr in self._cols.items():
+                grown[:n] = arr[:n]
+                store[name] = grown
+        for name, arr in store.items():
             if name in cols:
-                arr[self.n: need] = cols[name]
-            elif arr.dtype == object:
-                arr[self.n: need] = ""
-            elif arr.dtype.kind == "f":
-                arr[self.n: need] = 0.0
-            else:
-                arr[self.n: need] = 0
-        idx = np.arange(self.n, need)
-        for name in self._cols:
-            self.__dict__.pop(name, None)
+                arr[n:need] = cols[name]
+            else:  # 0 is 0.0 or False by the column's type
+                arr[n:need] = "" if arr.dtype.kind == "O" else 0
+        views = self.__dict__
+        for name in store:
+            if name in views:
+                views[name] = store[name][:need]
         object.__setattr__(self, "n", need)
         object.__setattr__(self, "version", self.version + 1)
-        return idx
+        return np.arange(n, need)
 
 
 @dataclass
