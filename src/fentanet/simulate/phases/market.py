@@ -36,6 +36,7 @@ import numpy as np
 from scipy import special
 
 from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
+from fentanet.simulate.binomial import keyed_uniform, step_prefix
 
 VOLATILITY_MAX = float(np.log(100.0))
 """Volatility of a market whose supply fell to 1% of its recent level or below. Without a
@@ -121,6 +122,22 @@ def _volatility(v, top, noise):
 
 
 @numba.njit(cache=True)
+def _spread_and_draws(v, top, noise, uid, markets, key, step):
+    """:func:`_volatility`, and with a spread above 0 the markets' potency uniforms of the
+    step: ``Streams.uniform("market.potency", step, uid[markets])`` from the stream's
+    ``key`` (:func:`step_prefix`, :func:`keyed_uniform`: bit-identical), none without.
+    Returns (spread per market, whether any is above 0, uniforms)."""
+    sigma, spread = _volatility(v, top, noise)
+    if not spread:
+        return sigma, spread, np.empty(0)
+    prefix = step_prefix(key, step)
+    u = np.empty(markets.size)
+    for i in range(markets.size):
+        u[i] = keyed_uniform(np.uint64(uid[markets[i]]), prefix)
+    return sigma, spread, u
+
+
+@numba.njit(cache=True)
 def _log_normal_exponent(sigma, z):
     """``sigma * z - 0.5 * sigma**2``, NumPy's operations on each element in its order
     (``sigma**2`` is NumPy's square, ``sigma * sigma``), in one pass."""
@@ -147,6 +164,14 @@ def _rates(sim) -> tuple:
     return got[2:]
 
 
+def _potency_key(sim) -> np.uint64:
+    """The key of the stream ``market.potency`` (:meth:`Streams.key`), kept on the run."""
+    key = sim.__dict__.get("_potency_key")
+    if key is None:
+        key = sim._potency_key = sim.streams.key("market.potency")
+    return key
+
+
 def _trend(xs: np.ndarray, ys: np.ndarray, t: float) -> float:
     """:func:`trend` of the sorted points ``xs``, ``ys``."""
     if not xs.size:
@@ -171,11 +196,11 @@ def run(sim) -> None:
         target, s.demand0, p.price_min, p.price_max, g, s.price, s.supply_prev, consumed, g_v,
         f["demand"], s.avail0)
     np.log(ratio, out=ratio)  # NumPy's log, as before
-    sigma, spread = _volatility(ratio, VOLATILITY_MAX, p.potency_noise)
+    sigma, spread, u = _spread_and_draws(ratio, VOLATILITY_MAX, p.potency_noise, s.actors.uid,
+                                         s.markets, _potency_key(sim), sim.step)
     s.volatility = ratio
     base = _trend(xs, ys, sim.t)
     if spread:
-        u = sim.streams.uniform("market.potency", sim.step, s.actors.uid[s.markets])
         potency = np.exp(_log_normal_exponent(sigma, special.ndtri(u)))
         potency *= base  # base * exp(sigma z - sigma^2 / 2)
         s.potency = potency
