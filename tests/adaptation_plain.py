@@ -299,3 +299,25 @@ def plain_reroute(sim, held: np.ndarray) -> tuple:
             sim.streams.prefix("adaptation.reroute_supply", sim.step))
     return (np.concatenate((labs, sources)), np.concatenate((routes, takers)),
             labs.size - n_room, n_room, takers.size - n_supply, n_supply)
+
+
+def plain_newcomers(sim, ready: np.ndarray) -> tuple[np.ndarray, float | None, float | None]:
+    """The places of independents taken this step as ``adaptation._newcomers`` took them
+    in session 18 (NumPy's split of ``ready`` into sellers' and others',
+    each drawn by ``Streams.uniform``). Returns (places, sellers' column, others' column;
+    None where that replacement is off)."""
+    a, ad = sim.s.actors, sim.p.adaptation
+    seller = adaptation._SELLER[a.kind[ready]]
+    p = adaptation._taking(sim)
+    out, cols = [], []
+    for on, places, stream in ((ad.seller_replacement, ready[seller], "adaptation.sellers"),
+                               (ad.independent_replacement, ready[~seller],
+                                "adaptation.independents")):
+        if not on:
+            cols.append(None)
+            continue
+        u = sim.streams.uniform(stream, sim.step, a.uid[places])
+        chosen = places[u < p[a.kind[places]]]
+        cols.append(float(chosen.size))
+        out.append(chosen)
+    return (np.concatenate(out) if out else np.zeros(0, dtype=np.int64)), cols[0], cols[1]

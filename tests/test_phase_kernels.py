@@ -15,6 +15,7 @@ from adaptation_plain import (
     plain_chosen,
     plain_closure,
     plain_moves,
+    plain_newcomers,
     plain_recruits,
     plain_reroute,
 )
@@ -537,19 +538,55 @@ def test_places_taken_by_their_keyed_uniforms_at_their_kind_s_probability(toy_si
     a, streams = toy_sim.s.actors, toy_sim.streams
     slots = np.arange(0, a.n, 3)
     kinds = a.kind[slots]
+    every = np.ones(len(KIND), dtype=bool)  # every kind a seller's: one stream
+    key = streams.key("adaptation.sellers")
     for q in (0.0, 0.3, 1.0):
         p = np.full(len(KIND), q)
         p[KIND["prescriber"]] = 1.0 - q
         p[KIND["official"]] = 0.0
         u = streams.uniform("adaptation.sellers", 7, a.uid[slots])
         want = slots[u < p[kinds]]
-        got = adaptation._taken(slots, a.uid, streams.key("adaptation.sellers"), 7, a.kind, p)
+        got, n = adaptation._taken_places(slots, a.uid, a.kind, every, 7, key, key, p, True,
+                                          True)
         np.testing.assert_array_equal(got, want)
+        assert n == want.size
         assert not np.isin(got, slots[kinds == KIND["official"]]).any()
     p = np.full(len(KIND), 0.3)
-    got = adaptation._taken(slots, a.uid, streams.key("adaptation.sellers"), 7, a.kind, p)
+    got, _ = adaptation._taken_places(slots, a.uid, a.kind, every, 7, key, key, p, True, False)
     assert 0 < got.size < slots.size
     assert (kinds == KIND["prescriber"]).any() and (kinds == KIND["official"]).any()
+
+
+def test_newcomers_are_the_plain_split_and_draws_of_both_streams():
+    """``_newcomers`` (one compiled call, ``_taken_places``) against the NumPy split of the
+    open places into sellers' and others' and their draws by ``Streams.uniform``
+    (``plain_newcomers``): the same places in the same order and the same two columns,
+    with either replacement off, both on, and at steps with many places open."""
+    for seller_on, other_on in ((True, True), (True, False), (False, True)):
+        sc = prepare("toy", years=0.5).override({
+            "params.adaptation.seller_replacement": seller_on,
+            "params.adaptation.independent_replacement": other_on,
+            "params.adaptation.seller_replacement_rate": 20.0,
+            "params.adaptation.replacement_delay_years": 0.0})
+        sim = Sim(sc, build_network(sc), 4)
+        a, rng = sim.s.actors, np.random.default_rng(2)
+        seen = 0
+        for _ in range(6):
+            sim.run_step()
+            alive = np.flatnonzero(a.alive & (a.org < 0))
+            gone = rng.choice(alive, size=min(40, alive.size), replace=False)
+            enforcement.remove(sim, np.sort(gone), cause="arrest")
+            ready = adaptation._open_places(a.vacant, a.vacant_since, a.org, sim.t, 0.0)
+            want, sellers, others = plain_newcomers(sim, ready)
+            sim.now.pop("sellers_replaced", None)
+            sim.now.pop("independents_replaced", None)
+            sim._open = ready
+            got = adaptation._newcomers(sim)
+            np.testing.assert_array_equal(got, want)
+            assert sim.now.get("sellers_replaced") == sellers
+            assert sim.now.get("independents_replaced") == others
+            seen += want.size
+        assert seen > 0
 
 
 def test_each_kind_s_place_is_taken_at_its_own_rate():

@@ -543,24 +543,16 @@ def _newcomers(sim) -> np.ndarray:
     if ready is None:
         ready = _open_places(a.vacant, a.vacant_since, a.org, sim.t,
                              ad.replacement_delay_years)
-    sellers = others = ready
-    if ready.size:
-        seller = _SELLER[a.kind[ready]]
-        sellers, others = ready[seller], ready[~seller]
-    keys, taken = _keys(sim), _taking(sim)
-    out = []
-    for on, places, stream, column in (
-            (ad.seller_replacement, sellers, "adaptation.sellers", "sellers_replaced"),
-            (ad.independent_replacement, others, "adaptation.independents",
-             "independents_replaced")):
-        if not on:
-            continue
-        chosen = _NO_SLOTS
-        if places.size:
-            chosen = _taken(places, a.uid, keys[stream], sim.step, a.kind, taken)
-        sim.now[column] = float(chosen.size)
-        out.append(chosen)
-    return np.concatenate(out) if len(out) > 1 else out[0] if out else _NO_SLOTS
+    keys = _keys(sim)
+    chosen, n_sellers = _taken_places(ready, a.uid, a.kind, _SELLER, sim.step,
+                                      keys["adaptation.sellers"],
+                                      keys["adaptation.independents"], _taking(sim),
+                                      ad.seller_replacement, ad.independent_replacement)
+    if ad.seller_replacement:
+        sim.now["sellers_replaced"] = float(n_sellers)
+    if ad.independent_replacement:
+        sim.now["independents_replaced"] = float(chosen.size - n_sellers)
+    return chosen
 
 
 _SELLER = np.zeros(len(KIND), dtype=bool)
@@ -578,17 +570,29 @@ def _taking(sim) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _taken(slots, uid, key, step, kind, p):
-    """The ``slots`` (in order) whose uniform keyed by their uid, under the prefix of the
-    stream's ``key`` at ``step``, is below their kind's ``p``."""
-    prefix = step_prefix(key, step)
-    out = np.empty(slots.size, dtype=np.int64)
+def _taken_places(ready, uid, kind, seller, step, key_sellers, key_others, p, sellers,
+                  others):
+    """The places among ``ready`` (slots) taken this step: with ``sellers`` those of the
+    sellers' kinds (``seller`` by kind code) whose uniform keyed by their uid, under the
+    prefix of the stream's ``key_sellers`` at ``step``, is below their kind's ``p``; then
+    with ``others`` those of the other kinds, under ``key_others``; each in the order of
+    ``ready``. Returns (the places taken, sellers' first; how many are sellers')."""
+    out = np.empty(ready.size, dtype=np.int64)
     k = 0
-    for v in slots:
-        if keyed_uniform(np.uint64(uid[v]), prefix) < p[kind[v]]:
-            out[k] = v
-            k += 1
-    return out[:k]
+    if sellers:
+        prefix = step_prefix(key_sellers, step)
+        for v in ready:
+            if seller[kind[v]] and keyed_uniform(np.uint64(uid[v]), prefix) < p[kind[v]]:
+                out[k] = v
+                k += 1
+    n_sellers = k
+    if others:
+        prefix = step_prefix(key_others, step)
+        for v in ready:
+            if not seller[kind[v]] and keyed_uniform(np.uint64(uid[v]), prefix) < p[kind[v]]:
+                out[k] = v
+                k += 1
+    return out[:k], n_sellers
 
 
 @numba.njit(cache=True)
