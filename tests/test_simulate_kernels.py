@@ -479,3 +479,49 @@ def test_retail_with_kept_seller_sums_matches_the_plain_loop_as_things_change(se
         if call == 9:  # links appended outside the stage only
             n_links += 4
     assert checked_dry == 3
+
+
+def test_np_sum_is_numpys_sum_bit_for_bit():
+    """``kernels.np_sum`` against ``ndarray.sum`` (NumPy's pairwise sum from 0.0), bit for
+    bit: every length up to 300 (each branch of the pairwise sum and its bounds, 8 and 128)
+    and longer ones, values over many magnitudes with signed zeros, infinities and NaN."""
+    rng = np.random.default_rng(19)
+    lengths = [*range(301), 1000, 1023, 1024, 1025, 4096 + 7, 8192, 8193, 70_001]
+    for n in lengths:
+        a = rng.normal(0, 1, n) * 10.0 ** rng.integers(-8, 9, n)
+        if n % 3 == 0:
+            a[rng.random(n) < 0.3] = -0.0
+        for x in (a, -np.abs(a)):
+            assert np.float64(kernels.np_sum(x)).tobytes() == x.sum().tobytes(), n
+    for special in (np.inf, -np.inf, np.nan):
+        a = rng.normal(0, 1, 50)
+        a[17] = special
+        assert np.float64(kernels.np_sum(a)).tobytes() == a.sum().tobytes()
+    assert np.float64(kernels.np_sum(np.array([-0.0]))).tobytes() == np.float64(0.0).tobytes()
+
+
+def test_distribution_returns_numpys_demand_and_sums():
+    """The distribution phase's demand (made in its compiled call) and the sums it records
+    against NumPy's products and sums of the same arrays, as the phase computed them in
+    Python before: the demand at the base price ``demand0 * users_ratio * dt``, the demand
+    that times ``price ** -elasticity``, ``supply_kg`` and ``demand_kg``; over steps whose
+    prices and people using moved."""
+    from fentanet.simulate.phases import distribution
+    from fentanet.simulate.run import build_network, prepare
+
+    sc = prepare("toy", years=0.3)
+    sim = Sim(sc, build_network(sc), 2)
+    for _ in range(8):
+        sim.run_step()
+        s, f = sim.s, sim.flows
+        # the phase again, on the prices and people using the step left
+        price, ratio = s.price.copy(), sim.users_ratio.copy()
+        sim.now.clear()
+        distribution.run(sim)
+        base = s.demand0 * ratio * sim.dt
+        demand = base * price ** (-sim.p.market.elasticity)
+        assert f["demand_base"].tobytes() == base.tobytes()
+        assert f["demand"].tobytes() == demand.tobytes()
+        assert np.float64(sim.now["demand_kg"]).tobytes() == demand.sum().tobytes()
+        assert np.float64(sim.now["supply_kg"]).tobytes() == f["consumed"].sum().tobytes()
+    assert (price != 1.0).any() and (ratio != 1.0).any()

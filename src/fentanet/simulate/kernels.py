@@ -28,6 +28,77 @@ from fentanet.simulate.binomial import keyed_uniform as _uniform_of
 
 
 @numba.njit(cache=True, inline="always")
+def _pairwise_block(a, lo, n):
+    """NumPy's pairwise sum of ``a[lo:lo + n]`` for ``n`` up to 128
+    (``pairwise_sum_DOUBLE``, numpy/_core/src/umath/loops_utils.h.src): under 8 values one
+    by one from 0.0; else eight running sums from the first eight values, combined as
+    ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), then the rest one by one."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = lo + 8
+    end = lo + n - n % 8
+    while i < end:
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < lo + n:
+        res += a[i]
+        i += 1
+    return res
+
+
+@numba.njit(cache=True)
+def np_sum(a):
+    """``a.sum()`` of a 1-D float64 array as NumPy computes it, bit for bit: its identity
+    0.0 plus the pairwise sum of every value, a run of more than 128 values the sum of its
+    two halves' (the first half's length a multiple of 8), a shorter one
+    :func:`_pairwise_block`'s; the halves kept on a stack (numba's cache and a recursive
+    function do not mix), their order of evaluation free (a sum of two is the same either
+    way). So a compiled phase can return the sums the series record without a NumPy call
+    after it."""
+    n = a.size
+    if n <= 128:
+        return 0.0 + _pairwise_block(a, 0, n)
+    los = np.empty(128, dtype=np.int64)  # runs to sum: 2 per level, at most 64 levels
+    ns = np.empty(128, dtype=np.int64)
+    split = np.zeros(128, dtype=np.bool_)  # its halves' sums are on the value stack
+    vals = np.empty(128)
+    los[0], ns[0] = 0, n
+    top, nv = 1, 0
+    while top:
+        lo, m = los[top - 1], ns[top - 1]
+        if m <= 128:
+            vals[nv] = _pairwise_block(a, lo, m)
+            nv += 1
+            top -= 1
+        elif split[top - 1]:
+            vals[nv - 2] = vals[nv - 2] + vals[nv - 1]
+            nv -= 1
+            split[top - 1] = False
+            top -= 1
+        else:
+            split[top - 1] = True
+            half = m // 2
+            half -= half % 8
+            los[top], ns[top], split[top] = lo, half, False
+            los[top + 1], ns[top + 1], split[top + 1] = lo + half, m - half, False
+            top += 2
+    return 0.0 + vals[0]
+
+
+@numba.njit(cache=True, inline="always")
 def _u(i):
     """An index known to be non-negative, as unsigned: numba then indexes without the
     test for a negative index counting from the end."""

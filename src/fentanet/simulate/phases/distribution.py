@@ -17,29 +17,29 @@ import numpy as np
 
 from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
 from fentanet.simulate import kernels
-from fentanet.simulate.kernels import _u
+from fentanet.simulate.kernels import _u, np_sum
 from fentanet.simulate.phases.shipping import PASSES, ROUTE
 from fentanet.simulate.state import KIND
 
 
 def run(sim) -> None:
     """The wholesale stages in turn (marketplace, trafficker, dealer), then retail: one
-    compiled call (:func:`_distribute`) after the markets' demand (NumPy's power)."""
+    compiled call (:func:`_distribute`, the markets' demand included) after the price's
+    NumPy power."""
     s, p = sim.s, sim.p
     a, ln = s.actors, s.links
     stages = sim.topo.stages
     mp, tr, dl = stages["marketplace"], stages["trafficker"], stages["dealer"]
     st = stages["retail"]
     m = s.n_markets
-    base = s.demand0 * sim.users_ratio * sim.dt
-    demand = base * s.price ** (-p.market.elasticity)
+    power = s.price ** (-p.market.elasticity)  # NumPy's power
     scam = sim.efforts.coverage["scam_awareness"]
     keep = 1.0 - p.public_health.scam_avoidance * scam if scam > 0 else 1.0
     sums = sim.__dict__.get("_retail_sums")
     if sums is None or sums.stage is not st:
         sums = sim._retail_sums = SellerSums(st)
     kept = sums.ready(ln.alive, a.alive)
-    offered, consumed, revenue = _distribute(
+    offered, consumed, revenue, base, demand, supply, demand_kg = _distribute(
         mp.li, mp.src, mp.dst, mp.s_loc, mp.d_loc, mp.ext, mp.d_pay, mp.s_kind, mp.senders,
         mp.receivers.size, mp.payers,
         tr.li, tr.src, tr.dst, tr.s_loc, tr.d_loc, tr.ext, tr.d_pay, tr.s_kind, tr.senders,
@@ -51,9 +51,8 @@ def run(sim) -> None:
         kept, sums.a_copy, sums.a_runs, sums.l_copy, sums.l_runs, ln.src, sums.ok, sums.wsum,
         sums.share, sums.ptr, sums.idx, st.li, st.src, st.dst, st.w, st.s_map, st.d_map,
         st.s_loc, st.d_loc, st.s_pay, st.senders, st.receivers, st.s_payers, a.online,
-        s.market_of, demand, s.price, keep, p.market.retail_usd_per_kg, KIND["marketplace"],
-        m)
-    supply = float(consumed.sum())
+        s.market_of, s.demand0, sim.users_ratio, power, s.price, keep,
+        p.market.retail_usd_per_kg, KIND["marketplace"], m)
     s.totals["consumed"] = s.totals.get("consumed", 0.0) + supply
     flows = sim.flows
     flows["demand"] = demand
@@ -62,7 +61,7 @@ def run(sim) -> None:
     flows["consumed"] = consumed
     now = sim.now
     now["supply_kg"] = supply
-    now["demand_kg"] = float(demand.sum())
+    now["demand_kg"] = demand_kg
     now["revenue_usd"] = revenue
 
 
@@ -77,8 +76,8 @@ def _distribute(mp_li, mp_src, mp_dst, mp_s_loc, mp_d_loc, mp_ext, mp_d_pay, mp_
                 cash, dirty, throughput,
                 kept, a_copy, a_runs, l_copy, l_runs, link_src, ok, wsum, share, ptr, idx, li,
                 src, dst, w, s_map, d_map, s_loc, d_loc, s_pay, senders, receivers, s_payers,
-                online, market_of, demand, price, keep, retail_usd, marketplace_kind,
-                n_markets):
+                online, market_of, demand0, users_ratio, power, price, keep, retail_usd,
+                marketplace_kind, n_markets):
     """The phase in one call: each wholesale stage (marketplace ``mp_``, trafficker
     ``tr_``, dealer ``dl_``) by :func:`fentanet.simulate.kernels.push` (the
     actors' own offers and rooms, no preference; a stage without links skipped), the
@@ -86,7 +85,15 @@ def _distribute(mp_li, mp_src, mp_dst, mp_s_loc, mp_d_loc, mp_ext, mp_d_pay, mp_
     found them current but for the alive flags; :func:`_refresh`), then retail
     (:func:`_retail_summed`). The calls the phase made one by one, in the same order (the
     wholesale stages change no alive flag, which is all the sums read): the same numbers.
-    Returns (offered and consumed per market, revenue)."""
+    The markets' demand at the base price is ``demand0 * users_ratio * dt`` and their
+    demand that times ``power`` (the price index's NumPy power), as NumPy's products gave
+    them. Returns (offered and consumed per market, revenue, demand at the base price and
+    demand per market, the sums of consumed and of demand as NumPy's (:func:`np_sum`))."""
+    base = np.empty(n_markets)
+    demand = np.empty(n_markets)
+    for i in range(n_markets):
+        base[i] = demand0[i] * users_ratio[i] * dt
+        demand[i] = base[i] * power[i]
     none = np.zeros(0)
     if mp_li.size:
         kernels.push(mp_senders, mp_n_receivers, mp_li, mp_src, mp_dst, mp_s_loc, mp_d_loc,
@@ -106,10 +113,11 @@ def _distribute(mp_li, mp_src, mp_dst, mp_s_loc, mp_d_loc, mp_ext, mp_d_pay, mp_
     if kept:
         _refresh(alive, a_copy, a_runs, link_alive, l_copy, l_runs, link_src, ok, wsum, share,
                  ptr, idx, li, src, dst, s_loc, w, s_map, d_map)
-    return _retail_summed(ok, wsum, share, src, s_loc, d_loc, s_pay, w, senders, receivers,
-                          s_payers, alive, kind, online, capacity, product, throughput, dirty,
-                          market_of, demand, price, dt, keep, retail_usd, marketplace_kind,
-                          n_markets)
+    offered, consumed, revenue = _retail_summed(
+        ok, wsum, share, src, s_loc, d_loc, s_pay, w, senders, receivers, s_payers, alive, kind,
+        online, capacity, product, throughput, dirty, market_of, demand, price, dt, keep,
+        retail_usd, marketplace_kind, n_markets)
+    return offered, consumed, revenue, base, demand, np_sum(consumed), np_sum(demand)
 
 
 @numba.njit(cache=True)

@@ -21,6 +21,7 @@ import numpy as np
 
 from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
 from fentanet.simulate.binomial import keyed_uniform
+from fentanet.simulate.kernels import np_sum
 from fentanet.simulate.params import KINDS_ENFORCED, SELLER_KINDS
 from fentanet.simulate.phases.shipping import _count, power_table
 from fentanet.simulate.state import KIND, LKIND, ROLE, room
@@ -387,7 +388,7 @@ def remove(sim, slots: np.ndarray, cause: str) -> None:
     (stocks lost: failure, insolvency). Either way a marketplace's listings are orphaned
     (to migrate, adaptation). The actors' columns change in one compiled pass
     (:func:`_take_out`); sums of stocks and money are NumPy's over the same values in the
-    same order."""
+    same order (the stocks' summed there, :func:`~fentanet.simulate.kernels.np_sum`)."""
     if not len(slots):  # no one to take out (most steps of a small network)
         _arrest_columns(sim.now)
         return
@@ -402,7 +403,6 @@ def remove(sim, slots: np.ndarray, cause: str) -> None:
     if not kept.size:
         _arrest_columns(sim.now)
         return
-    prod, prec = prod.sum(), prec.sum()
     key = "seized_stock" if arrest else "lost"
     s.totals[key] = s.totals.get(key, 0.0) + float(prod)
     s.totals[f"{key}_precursor"] = s.totals.get(f"{key}_precursor", 0.0) + float(prec)
@@ -438,7 +438,8 @@ def _take_out(slots, arrest, alive, product, precursor, org, role, kind, vacant,
     arrested leaders and lieutenants (ascending, distinct) lose a ``share`` of their cash
     and hoard (the amounts seized returned, in that order). Returns (slots taken out,
     product, precursor, arrests per column, those organizations, amounts seized, dealers
-    taken out (ascending, distinct), marketplaces taken out (in order))."""
+    taken out (ascending, distinct), marketplaces taken out (in order)); the product and
+    precursor as their sums (NumPy's: :func:`~fentanet.simulate.kernels.np_sum`)."""
     kept = np.empty(slots.size, dtype=np.int64)
     k = 0
     for v in slots:  # the alive ones, before any is taken out
@@ -501,7 +502,8 @@ def _take_out(slots, arrest, alive, product, precursor, org, role, kind, vacant,
         cash[o] *= keep
     for o in lead:
         hoard[o] *= keep
-    return (kept, prod, prec, counts, lead, seized, np.unique(dealers[:n_dlr]), mk[:n_mk])
+    return (kept, np_sum(prod), np_sum(prec), counts, lead, seized, np.unique(dealers[:n_dlr]),
+            mk[:n_mk])
 
 
 SELLER_CODES = tuple(KIND[k] for k in SELLER_KINDS)

@@ -37,6 +37,7 @@ from scipy import special
 
 from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
 from fentanet.simulate.binomial import keyed_uniform, step_prefix
+from fentanet.simulate.kernels import np_sum
 
 VOLATILITY_MAX = float(np.log(100.0))
 """Volatility of a market whose supply fell to 1% of its recent level or below. Without a
@@ -69,7 +70,8 @@ def _update(target, demand0, price_min, price_max, g, price, supply_prev, consum
     """In place: the price index toward its target (``price_max`` where the target is not
     finite, 1 without demand, bounded). Returns the volatility's ``(S_ref + eps) / (S +
     eps)``, the next ``S_ref``, the share of demand met and availability (both clipped to
-    [0, 1], NaN kept as ``np.clip`` does)."""
+    [0, 1], NaN kept as ``np.clip`` does), and what was bought in all (``consumed``'s sum,
+    NumPy's: :func:`~fentanet.simulate.kernels.np_sum`)."""
     n = target.size
     ratio = np.empty(n)
     prev = np.empty(n)
@@ -101,7 +103,7 @@ def _update(target, demand0, price_min, price_max, g, price, supply_prev, consum
         elif x > 1.0:
             x = 1.0
         availability[i] = x
-    return ratio, prev, share_met, availability
+    return ratio, prev, share_met, availability, np_sum(consumed)
 
 
 @numba.njit(cache=True)
@@ -189,10 +191,9 @@ def run(sim) -> None:
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # clipped below
         target **= inv_elasticity
     consumed = f["consumed"]
-    sold = float(consumed.sum())
     paid = float(np.dot(consumed, s.price))  # at the prices retail sold at (before the update)
     # volatility: shortfall of supply against its recent level (a disruption)
-    ratio, s.supply_prev, share_met, availability = _update(
+    ratio, s.supply_prev, share_met, availability, sold = _update(
         target, s.demand0, p.price_min, p.price_max, g, s.price, s.supply_prev, consumed, g_v,
         f["demand"], s.avail0)
     np.log(ratio, out=ratio)  # NumPy's log, as before

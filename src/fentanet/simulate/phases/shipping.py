@@ -380,16 +380,16 @@ def _held_back(senders, offer, left, held, g):
             held[v] += (left[i] / o - held[v]) * g
 
 
-def _over_routes(sim) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Routes carry product on; shipments seized. Returns the seized quantity per route that
-    carried, and the seized and shipped quantities per mode code. Two compiled calls
+def _over_routes(sim) -> tuple[float, np.ndarray, np.ndarray]:
+    """Routes carry product on; shipments seized. Returns the quantity seized, and the
+    seized and shipped quantities per mode code. Two compiled calls
     (:func:`_route_plan`, :func:`_route_deliver`) around the seizure draw."""
     s, p = sim.s, sim.p
     a = s.actors
     st = sim.topo.stages["route"]
     n_modes = len(MODES)
     if not st.size:
-        return np.zeros(0), np.zeros(n_modes), _shipped(sim, a)
+        return 0.0, np.zeros(n_modes), _shipped(sim, a)
     pr, fr = sim.topo.stages["protects"], sim.topo.stages["fronts_for"]
     p_pow, c_pow = _support_powers(sim, pr.size, fr.size)
     moved, qty, sent, idx, shipments, expo, u = _route_plan(
@@ -455,7 +455,9 @@ def _route_deliver(k, shipments, idx, sent, senders, loss, g, moved, qty, src, d
     routes' recent loss (:func:`_seize`), the material moved
     (:func:`~fentanet.simulate.kernels.apply`), the seized quantity per mode and the
     quantity shipped per mode over every route slot ``every`` (each summed in order, as
-    ``np.bincount``). Returns (seized per route that carried, by mode, shipped by mode)."""
+    ``np.bincount``). Returns (the quantity seized, NumPy's sum over the routes that
+    carried (:func:`~fentanet.simulate.kernels.np_sum`), seized by mode, shipped by
+    mode)."""
     lost = np.zeros(senders.size)
     routes = senders[idx]
     seized = _seize(k, shipments, idx, sent, routes, lost, loss, g)
@@ -467,7 +469,7 @@ def _route_deliver(k, shipments, idx, sent, senders, loss, g, moved, qty, src, d
     shipped = np.zeros(n_modes)
     for r in every:
         shipped[mode[r]] += throughput[r]
-    return seized, by_mode, shipped
+    return kernels.np_sum(seized), by_mode, shipped
 
 
 def _screen(sim) -> np.ndarray:
@@ -526,8 +528,7 @@ def _seize(k, shipments, idx, sent, routes, lost, loss, g):
 def run(sim) -> None:
     s = sim.s
     _labs_to_routes(sim)
-    seized, by_mode, shipped = _over_routes(sim)
-    total = float(seized.sum())
+    total, by_mode, shipped = _over_routes(sim)
     s.totals["seized_routes"] = s.totals.get("seized_routes", 0.0) + total
     now = sim.now
     now["seized_routes_kg"] += total
