@@ -839,18 +839,41 @@ def step_totals(
     ``per_market`` the first six of :data:`INPUT_NAMES` (availability to released, float
     arrays of one value per market), ``efforts`` the five levers' (floats).
 
-    The inputs are copied into their matrix and checked in one compiled pass; what
-    :meth:`PopulationInputs.matrix` refuses it refuses with the same error, and inputs
-    of another form (a scalar for a market's value) take that method's way."""
+    The inputs are copied into their matrix and checked, and the step advanced, in one
+    compiled call (:func:`_fill_and_advance`); what :meth:`PopulationInputs.matrix`
+    refuses it refuses with the same error (the state left as it was), and inputs of
+    another form (a scalar for a market's value) take that method's way."""
     _check_dt(dt)
     m = state.n_markets
-    xt = np.empty((len(INPUT_NAMES), m), dtype=np.float64)
-    x = xt.T
-    arrays = all(type(a) is np.ndarray and a.ndim == 1 for a in per_market)
-    if not (arrays and _fill_inputs(xt, *per_market, *efforts, _UPPER)):
-        x = PopulationInputs(**dict(zip(INPUT_NAMES, (*per_market, *efforts),
-                                        strict=True))).matrix(m)
+    if all(type(a) is np.ndarray and a.ndim == 1 for a in per_market):
+        xt = np.empty((len(INPUT_NAMES), m), dtype=np.float64)
+        out = np.empty((m, len(FLOWS)), dtype=np.int64)
+        if _fill_and_advance(xt, *per_market, *efforts, _UPPER,
+                             streams.prefix("population", step), state.uid, state.at_risk,
+                             state.using, state.released, state.treatment, state.remission,
+                             state.overdose_deaths, state.other_deaths, state.capacity,
+                             params.vector, float(dt), out, totals):
+            return out
+    x = PopulationInputs(**dict(zip(INPUT_NAMES, (*per_market, *efforts),
+                                    strict=True))).matrix(m)
     return _step_matrix(state, params, x, streams, step, dt, totals)
+
+
+@numba.njit(cache=True)
+def _fill_and_advance(xt, availability, price_index, potency, potency_volatility, diversion,
+                      released, education, prevention, treatment, naloxone, scam_awareness,
+                      upper, prefix, uid, at_risk, using, released_state, in_treatment,
+                      remission, od_deaths, other_deaths, capacity0, pv, dt, out, totals):
+    """:func:`_fill_inputs`, then, when every input is valid, :func:`_advance` on the
+    (markets, inputs) view of ``xt``: :func:`step_totals`' two compiled calls in one.
+    Returns whether the inputs were valid (the step was taken)."""
+    if not _fill_inputs(xt, availability, price_index, potency, potency_volatility,
+                        diversion, released, education, prevention, treatment, naloxone,
+                        scam_awareness, upper):
+        return False
+    _advance(prefix, uid, at_risk, using, released_state, in_treatment, remission, od_deaths,
+             other_deaths, capacity0, xt.T, pv, dt, out, totals)
+    return True
 
 
 @numba.njit(cache=True, inline="always")

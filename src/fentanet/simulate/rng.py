@@ -77,6 +77,7 @@ class Streams:
         self.seed = int(seed)
         self._base = _mix(np.array([self.seed], dtype=np.uint64))[0]
         self._streams: dict[str, int] = {}  # stream name -> mix(base ^ stream id)
+        self._keys: dict[str, np.uint64] = {}  # the same as NumPy integers (key)
 
     def _stream(self, stream: str) -> int:
         h = self._streams.get(stream)
@@ -87,8 +88,11 @@ class Streams:
     def key(self, stream: str) -> np.uint64:
         """The stream's 64-bit key: :meth:`prefix` of a step is SplitMix64 of ``key ^ step``
         (:func:`fentanet.simulate.binomial.step_prefix`, for a kernel that makes the
-        prefixes of a step itself)."""
-        return np.uint64(self._stream(stream))
+        prefixes of a step itself). Kept for the next call."""
+        key = self._keys.get(stream)
+        if key is None:
+            key = self._keys[stream] = np.uint64(self._stream(stream))
+        return key
 
     def prefix(self, stream: str, step: int) -> np.uint64:
         """The 64-bit prefix of (seed, stream, step): ``bits`` is ``mix(key ^ prefix)``.

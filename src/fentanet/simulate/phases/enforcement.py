@@ -20,7 +20,7 @@ import numba
 import numpy as np
 
 from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
-from fentanet.simulate.binomial import keyed_uniform
+from fentanet.simulate.binomial import keyed_uniform, step_prefix
 from fentanet.simulate.kernels import np_sum
 from fentanet.simulate.params import KINDS_ENFORCED, SELLER_KINDS
 from fentanet.simulate.phases.shipping import _count, power_table
@@ -182,13 +182,15 @@ def _hazard_at(kind, alive, legit, refused, activity, throughput, capacity, a_mi
 @numba.njit(cache=True)
 def _detect(kind, alive, legit, refused, activity, throughput, capacity, a_min, root, pr_li,
             pr_src, pr_d_loc, prot_map, n_protected, link_alive, powers, rate, effort, intel,
-            target, enforced, tip_rate, dt, uid, prefix, draws):
+            target, enforced, tip_rate, dt, uid, key, step, draws):
     """:func:`_detect_fused` from the protection's inputs and each kind's rate and effort
-    (:func:`_hazard_args`): one call for the step's detection."""
+    (:func:`_hazard_args`), under the prefix of the stream's ``key`` at ``step``
+    (:func:`~fentanet.simulate.binomial.step_prefix`): one call for the step's
+    detection."""
     protection = _protection(pr_li, pr_src, pr_d_loc, n_protected, link_alive, alive, powers)
     return _detect_fused(kind, alive, legit, refused, activity, throughput, capacity, a_min,
                          root, prot_map, protection, _base_rates(rate, effort), intel, target,
-                         enforced, tip_rate, dt, uid, prefix, draws)
+                         enforced, tip_rate, dt, uid, step_prefix(key, step), draws)
 
 
 _NONE = np.zeros(0)
@@ -370,8 +372,8 @@ def run(sim) -> None:
     draws = sim.__dict__.get("_draws")
     if draws is None or draws.size < a.n:  # scratch for the uniforms, kept between steps
         draws = sim._draws = np.empty(room(a.n))
-    hit, rest, x, u = _detect(*_hazard_args(sim), a.uid,
-                              sim.streams.prefix("enforcement.detect", sim.step), draws)
+    hit, rest, x, u = _detect(*_hazard_args(sim), a.uid, sim.streams.key("enforcement.detect"),
+                              sim.step, draws)
     if rest.size:  # the few the bounds leave open: 1 - exp(-h dt) by NumPy's expm1
         np.expm1(x, out=x)  # minus the detection probability
         more = rest[(-x > 0.0) & (u < -x)]
@@ -535,8 +537,7 @@ def _reveal(sim, slots):
     ln = s.links
     inc = sim.topo.incidence
     _reveal_links(slots, *inc.parts(s), ln.src, ln.dst, ln.kind, ln.known, s.actors.uid,
-                  sim.streams.prefix("knowledge.arrest", sim.step),
-                  sim.p.enforcement.arrest_reveal)
+                  sim.streams.key("knowledge.arrest"), sim.step, sim.p.enforcement.arrest_reveal)
 
 
 @numba.njit(cache=True, inline="always")
@@ -581,8 +582,11 @@ def links_of_slots(slots, ptr, idx, n0, tkey, tlink):
 
 
 @numba.njit(cache=True)
-def _reveal_links(slots, ptr, idx, n0, tkey, tlink, src, dst, kind, known, uid, prefix,
+def _reveal_links(slots, ptr, idx, n0, tkey, tlink, src, dst, kind, known, uid, key, step,
                   share):
+    """The unknown links of ``slots`` whose keyed uniform (:func:`_link_key`, under the
+    prefix of the stream's ``key`` at ``step``) is below ``share`` become known."""
+    prefix = step_prefix(key, step)
     lis = links_of_slots(slots, ptr, idx, n0, tkey, tlink)
     for li in lis:
         if not known[li] and keyed_uniform(_link_key(uid, src, dst, kind, li), prefix) < share:

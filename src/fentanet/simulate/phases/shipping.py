@@ -32,7 +32,7 @@ import numpy as np
 
 from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
 from fentanet.simulate import kernels
-from fentanet.simulate.binomial import keyed_uniform
+from fentanet.simulate.binomial import keyed_uniform, step_prefix
 from fentanet.simulate.params import MODES
 from fentanet.simulate.rng import binomial_from_uniform
 from fentanet.simulate.state import KIND
@@ -398,7 +398,7 @@ def _over_routes(sim) -> tuple[float, np.ndarray, np.ndarray]:
         fr.d_loc, fr.d_map, fr.receivers.size, p_pow, c_pow, s.links.alive, a.alive, a.kind,
         a.capacity, a.product, a.mode, a.uid, sim.dt, p.supply.stock_cover_years,
         sim.wholesale, a.cash, sim.shipment_kg, sim.inspection, _screen(sim),
-        sim.streams.prefix("shipping.seizure", sim.step))
+        sim.streams.key("shipping.seizure"), sim.step)
     k = _NO_COUNTS
     if idx.size:
         prob = 1.0 - np.exp(expo)
@@ -422,16 +422,16 @@ def _shipped(sim, a) -> np.ndarray:
 def _route_plan(li, s_loc, d_loc, ext, d_pay, s_kind, senders, receivers, payers, p_li, p_src,
                 p_d_loc, p_d_map, p_n, f_li, f_src, f_d_loc, f_d_map, f_n, p_pow, c_pow,
                 link_alive, alive, kind, capacity, product, mode, uid, dt, cover,
-                price_of_kind, cash, shipment_kg, inspection, screen, prefix):
+                price_of_kind, cash, shipment_kg, inspection, screen, key, step):
     """The route stage up to the seizure draw, in one call: offers and rooms, the plan with
     the cash limits (:func:`~fentanet.simulate.kernels.plan_afford`), the shipments of the
     routes that carried some (:func:`_shipments`), their officials and businesses
     (:func:`_support_counts`), exposure (:func:`_exposure`, ``p_pow``/``c_pow`` longer
-    than any count) and keyed uniform (the route's uid under ``prefix``, as
-    :meth:`~fentanet.simulate.rng.Streams.uniform`). The kernels the phase called one by
-    one, in the same order: the same numbers. Returns (links in play, their quantities,
-    quantity per sender, routes that carried as local numbers, their shipments, exposure,
-    uniform)."""
+    than any count) and keyed uniform (the route's uid under the prefix of the stream's
+    ``key`` at ``step``, as :meth:`~fentanet.simulate.rng.Streams.uniform`). The kernels
+    the phase called one by one, in the same order: the same numbers. Returns (links in
+    play, their quantities, quantity per sender, routes that carried as local numbers, their
+    shipments, exposure, uniform)."""
     offer, room = kernels.offer_room(senders, receivers, alive, kind, capacity, product, dt,
                                      cover, ROUTE)
     moved, qty, sent = kernels.plan_afford(li, s_loc, d_loc, link_alive, offer, room, PASSES,
@@ -442,6 +442,7 @@ def _route_plan(li, s_loc, d_loc, ext, d_pay, s_kind, senders, receivers, payers
                                f_d_loc, f_d_map, f_n, link_alive, alive)
     expo = _exposure(base, p_pow, n_o, c_pow, n_b)
     u = np.empty(routes.size)
+    prefix = step_prefix(key, step)
     for j in range(routes.size):
         u[j] = keyed_uniform(np.uint64(uid[routes[j]]), prefix)
     return moved, qty, sent, idx, shipments, expo, u
