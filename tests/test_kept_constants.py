@@ -164,7 +164,7 @@ def test_volatility_clip_and_spread_are_numpys():
 
 def test_potency_draws_are_the_streams_uniforms(sim):
     """The markets' potency uniforms drawn in the clip's call (``_spread_and_draws``, from
-    the stream's key kept on the run) are ``Streams.uniform("market.potency", step,
+    the stream's key) are ``Streams.uniform("market.potency", step,
     uid[markets])``, bit for bit, at steps of either sign; none without a spread, and the
     clip and spread those of ``_volatility``."""
     s = sim.s
@@ -176,7 +176,7 @@ def test_potency_draws_are_the_streams_uniforms(sim):
             got_v, want_v = v.copy(), v.copy()
             sigma, spread, u = market._spread_and_draws(
                 got_v, market.VOLATILITY_MAX, noise, s.actors.uid, s.markets,
-                market._potency_key(sim), step)
+                sim.streams.key("market.potency"), step)
             want_sigma, want_spread = market._volatility(want_v, market.VOLATILITY_MAX, noise)
             assert spread == want_spread and spread == (noise > 0)
             np.testing.assert_array_equal(got_v.view(np.uint64), want_v.view(np.uint64))
@@ -186,7 +186,6 @@ def test_potency_draws_are_the_streams_uniforms(sim):
                 continue
             want = sim.streams.uniform("market.potency", step, s.actors.uid[s.markets])
             np.testing.assert_array_equal(u.view(np.uint64), want.view(np.uint64))
-    assert sim._potency_key == sim.streams.key("market.potency")
 
 
 def test_log_normal_exponent_is_numpys():

@@ -97,3 +97,18 @@ def test_a_scalar_probability_and_its_array_give_the_same_counts():
     for p in (0.0, 1e-9, 0.001, 0.3, 0.97, 1.0, -0.5, 1.5, np.nan):
         assert np.array_equal(binomial_from_uniform(u, n, p),
                               binomial_from_uniform(u, n, np.full(u.size, p)))
+
+
+def test_a_stream_s_key_is_kept_and_makes_its_prefixes():
+    """``Streams.key``, kept per stream after its first call, is the stream's hash as a
+    uint64, and ``step_prefix`` of it is ``Streams.prefix`` at every step (of either
+    sign): what the kernels that make their own prefixes rely on."""
+    from fentanet.simulate.binomial import step_prefix
+
+    streams = Streams(42)
+    key = streams.key("enforcement.detect")
+    assert type(key) is np.uint64 and key == np.uint64(streams._stream("enforcement.detect"))
+    assert streams.key("enforcement.detect") is key
+    assert streams.key("knowledge.arrest") != key
+    for step in (0, 1, 2, 519, -52, -1, 2**40):
+        assert step_prefix(key, step) == streams.prefix("enforcement.detect", step)

@@ -166,14 +166,6 @@ def _rates(sim) -> tuple:
     return got[2:]
 
 
-def _potency_key(sim) -> np.uint64:
-    """The key of the stream ``market.potency`` (:meth:`Streams.key`), kept on the run."""
-    key = sim.__dict__.get("_potency_key")
-    if key is None:
-        key = sim._potency_key = sim.streams.key("market.potency")
-    return key
-
-
 def _trend(xs: np.ndarray, ys: np.ndarray, t: float) -> float:
     """:func:`trend` of the sorted points ``xs``, ``ys``."""
     if not xs.size:
@@ -198,7 +190,7 @@ def run(sim) -> None:
         f["demand"], s.avail0)
     np.log(ratio, out=ratio)  # NumPy's log, as before
     sigma, spread, u = _spread_and_draws(ratio, VOLATILITY_MAX, p.potency_noise, s.actors.uid,
-                                         s.markets, _potency_key(sim), sim.step)
+                                         s.markets, sim.streams.key("market.potency"), sim.step)
     s.volatility = ratio
     base = _trend(xs, ys, sim.t)
     if spread:
