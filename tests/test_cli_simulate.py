@@ -214,6 +214,14 @@ def test_set_overrides_the_scenario_for_every_run(tmp_path, capsys):
         assert main(["compare", "toy", "--set", bad, "--store", store]) == 2, bad
         err = capsys.readouterr().err
         assert err.startswith("error:") and says in err and "Traceback" not in err, err
+    # every problem of a generator spec named as the scenario's field (the later ones were
+    # named as the spec's: "and field 'actors'")
+    assert main(["compare", "toy", "--set", "network.generate.populace=1", "--set",
+                 "network.generate.actors=5", "--store", store]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "field 'network.generate.populace': unknown spec field 'populace'" in err, err
+    assert "; and field 'network.generate.actors': Input should be greater than or equal " \
+           "to 20, got 5" in err, err
 
 
 def test_uncertain_parameters_from_the_command_line(tmp_path, capsys):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -156,6 +158,31 @@ def test_convert_passes_writer_options(tmp_path, capsys):
     assert rows["gexf"]["write_options"] == {} and rows["dot"]["write_options"] == {}
 
 
+def test_writer_options_of_any_annotation(monkeypatch):
+    """A registered writer's option typed float, Literal, Path or not at all is listed (as
+    float or text) instead of ending the listing in a bare StopIteration."""
+
+    from fentanet.cli.inputs import writer_option_values
+    from fentanet.network.io import FORMATS, Format, writer_options
+
+    def write_x(net, path, *, scale: float = 1.0, mode: Literal["a", "b"] = "a",
+                where: Path | None = None, plain=3) -> None:
+        """A writer with odd options."""
+
+    monkeypatch.setitem(FORMATS, "x", Format(name="x", extensions=(".x",), writer=write_x,
+                                             description="test"))
+    assert writer_options("x") == {"scale": (float, 1.0), "mode": (str, "a"),
+                                   "where": (str, None), "plain": (str, 3)}
+    assert writer_option_values("x", ["scale=2.5", "mode=b"]) == {"scale": 2.5, "mode": "b"}
+
+    def write_y(net, path, *, scale: Unresolved = 1.0) -> None:  # noqa: F821
+        """An annotation that names nothing: taken as text."""
+
+    monkeypatch.setitem(FORMATS, "y", Format(name="y", extensions=(".y",), writer=write_y,
+                                             description="test"))
+    assert writer_options("y") == {"scale": (str, 1.0)}
+
+
 def test_convert_refuses_bad_writer_options_before_writing(tmp_path, capsys):
     fentanet.write(Network(pd.DataFrame({"id": ["a", "b"]}),
                            pd.DataFrame({"source": ["a"], "target": ["b"]})),
@@ -169,6 +196,11 @@ def test_convert_refuses_bad_writer_options_before_writing(tmp_path, capsys):
         ("n.json", "indent=two", "indent='two': expected a whole number"),
         ("n.json", "indent", "expected KEY=VALUE, got 'indent'"),
         ("n.dl", "layout=nodelist1", "unknown DL layout 'nodelist1'"),
+        # a huge indent filled memory (or overflowed: a traceback) before writing
+        ("n.json", "indent=20000000", "field 'indent': indent must be a whole number from 0 "
+                                      "to 16 (spaces per level), got 20000000"),
+        ("n.json", f"indent={10**20}", "got 100000000000000000000"),
+        ("n.json", "indent=-1", "from 0 to 16"),
     ]
     for name, option, message in cases:
         assert main(["convert", src, str(tmp_path / name), "-o", option]) == 2, option

@@ -136,6 +136,23 @@ def test_from_pandas_refuses_columns_it_cannot_take(options, message):
     assert str(info.value) == message
 
 
+def test_from_pandas_takes_column_labels_of_any_type():
+    """A table without a header row has columns 0, 1: source=0 was ignored (0 is false) and
+    a missing column 2 said "no column '2' ... its columns: 0, 1"; one column given for
+    both ends was taken silently for one of them."""
+    table = pd.DataFrame([["a", "b"], ["b", "c"]])
+    net = from_pandas(table, source=0, target=1)
+    assert net.links[["source", "target"]].values.tolist() == [["a", "b"], ["b", "c"]]
+    with pytest.raises(InputError) as info:
+        from_pandas(table, source=0, target=2)
+    assert str(info.value) == ("field 'target': links table has no column 2 (given as "
+                               "target=2); its columns: 0, 1")
+    with pytest.raises(InputError) as info:
+        from_pandas(pd.DataFrame({"to": ["a"], "x": ["b"]}), source="to", target="to")
+    assert str(info.value) == ("field 'target': links table's column 'to' is given as both "
+                               "source= and target=; expected a column for each")
+
+
 def test_from_pandas_names_a_missing_id_column():
     actors = pd.DataFrame({"name": ["a", "b"], "id": ["x", "y"]})
     with pytest.raises(InputError) as info:

@@ -81,12 +81,12 @@ def writer_option_values(format: str, pairs: list[str]) -> dict[str, Any]:
                      "false": False, "no": False, "0": False}.get(text.strip().lower())
             if value is None:
                 raise InputError(f"{key}={text!r}: expected true or false", field="--option")
-        elif kind is int:
+        elif kind in (int, float):
             try:
-                value = int(text)
+                value = kind(text)
             except ValueError:
-                raise InputError(f"{key}={text!r}: expected a whole number",
-                                 field="--option") from None
+                what = "a whole number" if kind is int else "a number"
+                raise InputError(f"{key}={text!r}: expected {what}", field="--option") from None
         else:
             value = DELIMITERS.get(text.lower(), text) if key == "delimiter" else text
         options[key] = value

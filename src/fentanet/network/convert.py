@@ -42,20 +42,26 @@ def from_pandas(
     return Network(actors, links, directed=directed, name=name)
 
 
-def _renamed(table: pd.DataFrame, what: str, given: dict[str, str | None]) -> pd.DataFrame:
-    """``table`` with the columns ``given`` (model name -> column) under the model's names."""
-    rename = {}
-    columns = [str(c) for c in table.columns]
-    moved = {column for field, column in given.items() if column and column != field}
+def _renamed(table: pd.DataFrame, what: str, given: dict[str, Any]) -> pd.DataFrame:
+    """``table`` with the columns ``given`` (model name -> column label, of any type: a
+    table read without a header has 0, 1, ...) under the model's names."""
+    rename: dict[Any, str] = {}
+    columns = list(table.columns)
+    shown = ", ".join(map(str, columns)) or "none"
+    moved = {column for field, column in given.items()
+             if column is not None and column != field}
     for field, column in given.items():
-        if not column or column == field:
+        if column is None or column == field:
             continue
         if column not in columns:
-            raise InputError(f"{what} table has no column '{column}' (given as "
-                             f"{field}='{column}'); its columns: "
-                             f"{', '.join(columns) or 'none'}", field=field)
+            raise InputError(f"{what} table has no column {column!r} (given as "
+                             f"{field}={column!r}); its columns: {shown}", field=field)
+        if column in rename:
+            raise InputError(f"{what} table's column {column!r} is given as both "
+                             f"{rename[column]}= and {field}=; expected a column for each",
+                             field=field)
         if field in columns and field not in moved:  # source="target", target="source"
-            raise InputError(f"{what} table has both '{column}' (given as {field}='{column}') "
+            raise InputError(f"{what} table has both {column!r} (given as {field}={column!r}) "
                              f"and a column '{field}'; expected one of them: drop or rename "
                              f"'{field}'", field=field)
         rename[column] = field

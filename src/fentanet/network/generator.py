@@ -248,7 +248,9 @@ def _spec_error(exc: ValidationError) -> InputError:
                                         f"{', '.join(SupplySpec.model_fields)}"))
     (field, message), *rest = problems
     also = "".join(f"; and field '{where}': {what}" for where, what in rest)
-    return InputError(message + also, field=field)
+    error = InputError(message + also, field=field)
+    error.problems = problems  # (field, text) each, for a scenario to name as its own fields
+    return error
 
 
 def _spec_field(err: Any) -> str:

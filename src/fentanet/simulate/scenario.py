@@ -138,7 +138,7 @@ class Target(NumbersModel):
     view: Literal["known", "true"] = Field("known", description="rank the network the police "
                                            "know (default) or the true one (oracle)")
     sample: int | None = Field(256, ge=1, description="sources for sampled betweenness on "
-                               "known networks above 2,000 actors (null: exact)")
+                               "networks above 2,000 actors, known or true (null: exact)")
 
     @field_validator("view", mode="before")
     @classmethod
@@ -244,6 +244,7 @@ class _SpecError(ValueError):
     def __init__(self, exc: InputError) -> None:
         super().__init__(exc.detail)
         self.field, self.detail = exc.field, exc.detail
+        self.problems = getattr(exc, "problems", None) or [(exc.field, exc.detail)]
 
 
 class NetworkSpec(NumbersModel):
@@ -515,8 +516,10 @@ def _problem(err: Any, root: type[BaseModel]) -> tuple[str, str]:
         not loc or _model_at(root, tuple(err["loc"])) is not None)
     got = "" if across else f"; got {err.get('input')!r}"
     spec_error = err.get("ctx", {}).get("error")
-    if isinstance(spec_error, _SpecError):  # the field inside the generator spec, its message
-        loc, msg, got = f"{loc}.{spec_error.field}", spec_error.detail, ""
+    if isinstance(spec_error, _SpecError):  # the fields inside the generator spec, named
+        (first, msg), *rest = spec_error.problems  # as the scenario's: network.generate.x
+        msg += "".join(f"; and field '{loc}.{where}': {what}" for where, what in rest)
+        loc, got = f"{loc}.{first}", ""
     return loc, f"{msg}{got}"
 
 

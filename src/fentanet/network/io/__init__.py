@@ -345,15 +345,21 @@ def writer_format(path: str | Path, format: str | None = None) -> Format:
 
 def writer_options(format: str) -> dict[str, tuple[type, Any]]:
     """The options :func:`write` takes for ``format``: ``{name: (type, default)}``, the
-    type being ``bool``, ``int`` or ``str`` (a default of ``None`` means "not set")."""
+    type being ``bool``, ``int``, ``float`` or ``str`` (any other annotation, or none, is
+    taken as text; a default of ``None`` means "not set")."""
     fmt = _format(format, need="writer")
-    params = list(inspect.signature(fmt.writer, eval_str=True).parameters.values())[2:]
+    try:
+        signature = inspect.signature(fmt.writer, eval_str=True)
+    except (NameError, TypeError, SyntaxError):  # a registered writer's annotation that
+        signature = inspect.signature(fmt.writer)  # does not resolve: taken as text
+    params = list(signature.parameters.values())[2:]
     options = {}
     for p in params:
         if p.kind not in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD):
             continue
         kinds = typing.get_args(p.annotation) or (p.annotation,)
-        options[p.name] = (next(k for k in (bool, int, str) if k in kinds), p.default)
+        options[p.name] = (next((k for k in (bool, int, float) if k in kinds), str),
+                           p.default)
     return options
 
 

@@ -131,8 +131,16 @@ def _records(frame: pd.DataFrame, first: list[str]) -> list[dict[str, Any]]:
     return out
 
 
+MAX_INDENT = 16
+"""The largest indent the JSON writer takes (a huge one filled memory before writing)."""
+
+
 def write_json(net: Network, path: Path, *, indent: int | None = None) -> None:
-    """Write JSON node-link data; see the module docstring."""
+    """Write JSON node-link data; see the module docstring. ``indent``: spaces per level,
+    0 to :data:`MAX_INDENT` (``None``: one line)."""
+    if indent is not None and not (isinstance(indent, int) and 0 <= indent <= MAX_INDENT):
+        raise InputError(f"indent must be a whole number from 0 to {MAX_INDENT} (spaces per "
+                         f"level), got {indent!r}", field="indent")
     actors = net.actors
     if np.array_equal(actors["uid"].to_numpy(), np.arange(net.n_actors)):
         actors = actors.drop(columns="uid")
