@@ -1,4 +1,8 @@
-"""Run the benchmarks: ``python -m benchmarks [--quick] [--json FILE] [name ...]``."""
+"""Run the benchmarks: ``python -m benchmarks [--quick | --tiny] [--json FILE] [name ...]``.
+
+``--tiny`` runs each at its smallest size, once: a check that the benchmarks run and report
+their peers (``tests/test_benchmarks.py``), whose times mean nothing.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("names", nargs="*", help=f"benchmarks to run (default all: "
                                                  f"{', '.join(discover())})")
-    parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
+    size.add_argument("--tiny", action="store_true",
+                      help="smallest sizes, once: checks that they run; the times mean nothing")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
     args = parser.parse_args(argv)
     names = args.names or discover()
@@ -33,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         mod = importlib.import_module(f"benchmarks.bench_{name}")
         print(f"== {name}", flush=True)
-        for res in mod.run(quick=args.quick):
+        for res in mod.run(quick=args.quick or args.tiny, tiny=args.tiny):
             results.append(res)
             ratio = "-" if res.ratio is None else f"{res.ratio:.2f}x"
             met = {True: "met", False: "NOT met", None: ""}[res.met]

@@ -91,8 +91,8 @@ def as_nx(gi: ig.Graph) -> nx.Graph:
     return g
 
 
-def exact_betweenness(quick: bool) -> list[Result]:
-    n = 2_000 if quick else 10_000
+def exact_betweenness(quick: bool, tiny: bool = False) -> list[Result]:
+    n = 300 if tiny else 2_000 if quick else 10_000
     net, gi = planted(n)
     t_cold = cold(lambda: centrality(net, "betweenness"))
     ours, peer = paired(lambda: centrality(net, "betweenness"),
@@ -102,7 +102,7 @@ def exact_betweenness(quick: bool) -> list[Result]:
                   note=f"{gi.ecount()} links; cold first call {t_cold:.2f} s")]
     # networkx: on a graph it finishes in about a minute, ours timed on the same graph;
     # Brandes' algorithm is O(n m) for both, so the ratio carries over to 10^4
-    small = 2_000 if quick else 3_000
+    small = n if quick else 3_000
     net_s, gi_s = planted(small)
     g = as_nx(gi_s)
     t_ours, t_nx = paired(lambda: centrality(net_s, "betweenness"),
@@ -116,34 +116,37 @@ def exact_betweenness(quick: bool) -> list[Result]:
     return out
 
 
-def sampled_betweenness(quick: bool) -> list[Result]:
-    n = 20_000 if quick else 100_000
-    k = 256
+def sampled_betweenness(quick: bool, tiny: bool = False) -> list[Result]:
+    n = 1_000 if tiny else 20_000 if quick else 100_000
+    k = 64 if tiny else 256
     net, gi = planted(n)
     sources = random.Random(7).sample(range(n), k)
     centrality(net, "betweenness", sample=k, seed=7)   # build and cache the graph
     ours, peer = paired(lambda: centrality(net, "betweenness", sample=k, seed=7),
-                        lambda: gi.betweenness(directed=False, sources=sources), repeat=3)
+                        lambda: gi.betweenness(directed=False, sources=sources),
+                        repeat=1 if tiny else 3)
     return [Result(f"sampled betweenness ({k} sources) {n} actors", ours, "igraph", peer,
                    goal="within 1.3x of igraph", min_ratio=1 / 1.3,
                    note="same source list")]
 
 
-def pagerank_and_components(quick: bool) -> list[Result]:
+def pagerank_and_components(quick: bool, tiny: bool = False) -> list[Result]:
     out = []
-    for n in ([100_000] if quick else [100_000, 1_000_000]):
+    repeat = 1 if tiny else 5
+    for n in ([1_000] if tiny else [100_000] if quick else [100_000, 1_000_000]):
         net, gi = planted(n)
         t_cold = cold(lambda net=net: centrality(net, "pagerank"))
         ours, peer = paired(lambda net=net: centrality(net, "pagerank"),
-                            lambda gi=gi: gi.pagerank(), repeat=5, warmup=1)
+                            lambda gi=gi: gi.pagerank(), repeat=repeat, warmup=1)
         out.append(Result(f"pagerank {n} actors", ours, "igraph", peer,
                           goal="within 1.5x of igraph", min_ratio=1 / 1.5,
                           note=f"cold first call {t_cold:.2f} s (graph build included)"))
         ours, peer = paired(lambda net=net: components(net),
-                            lambda gi=gi: gi.connected_components(), repeat=5, warmup=1)
+                            lambda gi=gi: gi.connected_components(), repeat=repeat,
+                            warmup=1)
         out.append(Result(f"components {n} actors", ours, "igraph", peer,
                           goal="within 1.5x of igraph", min_ratio=1 / 1.5))
-        if n == 100_000:
+        if n <= 100_000:
             g = as_nx(gi)
             t_ours, t_nx = paired(lambda net=net: centrality(net, "pagerank"),
                                   lambda g=g: nx.pagerank(g), repeat=1)
@@ -152,17 +155,18 @@ def pagerank_and_components(quick: bool) -> list[Result]:
     return out
 
 
-def leiden(quick: bool) -> list[Result]:
+def leiden(quick: bool, tiny: bool = False) -> list[Result]:
     import leidenalg
     import networkit as nk
 
-    n = 20_000 if quick else 100_000
+    n = 1_000 if tiny else 20_000 if quick else 100_000
+    repeat = 1 if tiny else 3
     net, gi = planted(n)
     graph(net, directed=False).igraph  # noqa: B018 - build and cache the graph
     communities(net, seed=1)
     ours, peer = paired(lambda: communities(net, seed=1),
                         lambda: leidenalg.find_partition(
-                            gi, leidenalg.ModularityVertexPartition, seed=1), repeat=3)
+                            gi, leidenalg.ModularityVertexPartition, seed=1), repeat=repeat)
     found = communities(net, seed=1)
     theirs = leidenalg.find_partition(gi, leidenalg.ModularityVertexPartition, seed=1)
     out = [Result(f"leiden {n} actors", ours, "leidenalg", peer,
@@ -171,7 +175,7 @@ def leiden(quick: bool) -> list[Result]:
                        f"{theirs.modularity:.4f}")]
     mine, igraph_own = paired(lambda: communities(net, seed=1),
                               lambda: gi.community_leiden(objective_function="modularity"),
-                              repeat=3)
+                              repeat=repeat)
     out.append(Result(f"leiden {n} actors", mine, "igraph community_leiden", igraph_own))
     el = np.asarray(gi.get_edgelist(), dtype=np.uint64)
     g = nk.GraphFromCoo((np.ones(len(el)), (el[:, 0], el[:, 1])), n=n, directed=False,
@@ -182,14 +186,14 @@ def leiden(quick: bool) -> list[Result]:
         algo.run()
         return algo.getPartition()
 
-    mine, two = paired(lambda: communities(net, seed=1), nk_leiden, repeat=3, warmup=1)
+    mine, two = paired(lambda: communities(net, seed=1), nk_leiden, repeat=repeat, warmup=1)
     out.append(Result(f"leiden {n} actors", mine, "networkit ParallelLeiden (2 threads, "
                       "not reproducible)", two))
     threads = nk.engineering.getMaxNumberOfThreads()
     nk.engineering.setNumberOfThreads(1)
     try:
         nk.engineering.setSeed(1, False)
-        mine, one = paired(lambda: communities(net, seed=1), nk_leiden, repeat=3, warmup=1)
+        mine, one = paired(lambda: communities(net, seed=1), nk_leiden, repeat=repeat, warmup=1)
         nk_q = gi.modularity(list(nk_leiden().getVector()))
     finally:
         nk.engineering.setNumberOfThreads(threads)
@@ -199,6 +203,6 @@ def leiden(quick: bool) -> list[Result]:
     return out
 
 
-def run(quick: bool) -> list[Result]:
-    return [*exact_betweenness(quick), *sampled_betweenness(quick),
-            *pagerank_and_components(quick), *leiden(quick)]
+def run(quick: bool, tiny: bool = False) -> list[Result]:
+    return [*exact_betweenness(quick, tiny), *sampled_betweenness(quick, tiny),
+            *pagerank_and_components(quick, tiny), *leiden(quick, tiny)]

@@ -23,6 +23,7 @@ import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,27 +83,46 @@ def _timed(scenario, runs: int, client, store, **kw):
     return elapsed, ens
 
 
-def throughput(quick: bool, tmp: Path) -> list[Result]:
-    import fentanet
+@contextmanager
+def _cluster(workers: int, tiny: bool):
+    """A local Dask cluster of ``workers`` single-threaded worker processes (``connect``'s);
+    with ``tiny`` its workers are threads of this process, which start in a fraction of the
+    time (``--tiny`` checks that the benchmark runs, not how fast)."""
     from fentanet.ensemble import connect
 
-    toy = fentanet.scenarios.load("toy").override({"network.generate.actors": 4000,
-                                                   "years": 15.0})
-    n = 8 if quick else 16
+    if not tiny:
+        with connect(None, workers=workers) as client:
+            yield client
+        return
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        yield client
+
+
+def throughput(quick: bool, tmp: Path, tiny: bool = False) -> list[Result]:
+    import fentanet
+
+    actors, years = (300, 0.25) if tiny else (4000, 15.0)
+    toy = fentanet.scenarios.load("toy").override({"network.generate.actors": actors,
+                                                   "years": years})
+    n = 2 if tiny else 8 if quick else 16
     fentanet.simulate(toy, seed=999)  # warm this process (numba cache, network)
     t0 = time.perf_counter()
     fentanet.simulate(toy, seed=998)
     one_run = time.perf_counter() - t0
     times, busy = {}, {}
     for workers in (1, 2):
-        with connect(None, workers=workers) as client:
-            _timed_ensemble(toy, 2 * workers, client, tmp / f"warm{workers}", seed=500)
+        with _cluster(workers, tiny) as client:
+            if not tiny:
+                _timed_ensemble(toy, 2 * workers, client, tmp / f"warm{workers}", seed=500)
             times[workers], ens = _timed(toy, n, client, tmp / f"t{workers}")
             # the share of the workers' time spent in runs: what scheduling leaves idle,
             # whatever else loads the machine
             busy[workers] = ens.runs().elapsed_s.sum() / (workers * times[workers])
     return [Result(
-        name=f"toy ensemble (4,000 actors, 15 years), {n} runs on 2 workers",
+        name=f"toy ensemble ({actors:,} actors, {years:g} years), {n} runs on 2 workers",
         ours_s=times[2], peer="1 worker",
         peer_s=times[1], goal=">= 1.8x on 2 workers", min_ratio=1.8,
         note=f"{n / times[2]:.2f} runs/s on 2 workers, {n / times[1]:.2f} on 1; one toy run "
@@ -112,11 +132,9 @@ def throughput(quick: bool, tmp: Path) -> list[Result]:
         extra={"runs": n, "one_run_s": one_run, "busy": busy})]
 
 
-def overhead(quick: bool, tmp: Path) -> list[Result]:
-    from fentanet.ensemble import connect
-
-    m = 200 if quick else 1000
-    with connect(None, workers=2) as client:
+def overhead(quick: bool, tmp: Path, tiny: bool = False) -> list[Result]:
+    m = 10 if tiny else 200 if quick else 1000
+    with _cluster(2, tiny) as client:
         _timed_ensemble(NoopScenario(), 20, client, tmp / "warm-noop", model=noop)
         dask_s = _timed_ensemble(NoopScenario(), m, client, tmp / "noop", model=noop)
     serial_s = _timed_ensemble(NoopScenario(), m, "serial", tmp / "noop-serial", model=noop)
@@ -144,10 +162,10 @@ def synthetic_runs(n: int, seed: int = 0):
         yield rec, series
 
 
-def store_bench(quick: bool, tmp: Path) -> list[Result]:
+def store_bench(quick: bool, tmp: Path, tiny: bool = False) -> list[Result]:
     from fentanet.store import RunStore, write_run
 
-    n = 1000 if quick else 10_000
+    n = 20 if tiny else 1000 if quick else 10_000
     store = RunStore(tmp / "store")
     runs = list(synthetic_runs(n))
     t0 = time.perf_counter()
@@ -185,9 +203,10 @@ def store_bench(quick: bool, tmp: Path) -> list[Result]:
     return out
 
 
-def run(quick: bool) -> list[Result]:
+def run(quick: bool, tiny: bool = False) -> list[Result]:
     tmp = Path(tempfile.mkdtemp(prefix="fentanet-bench-ensemble-"))
     try:
-        return [*throughput(quick, tmp), *overhead(quick, tmp), *store_bench(quick, tmp)]
+        return [*throughput(quick, tmp, tiny), *overhead(quick, tmp, tiny),
+                *store_bench(quick, tmp, tiny)]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -54,18 +54,20 @@ def _rounded(net: Network, step: float) -> Network:
     return Network(actors, links, name=net.name + " rounded")
 
 
-def bench_max_flow(quick: bool) -> list[Result]:
+def bench_max_flow(quick: bool, tiny: bool = False) -> list[Result]:
     out = []
-    for n in (10_000, 100_000):
+    repeat = 1 if tiny else 3
+    for n in ((300,) if tiny else (10_000, 100_000)):
         net = generate({"actors": n}, seed=1)
         for variant, network in (("float capacities", net),
                                  ("capacities to 0.001", _rounded(net, 0.001))):
-            ours = timeit(lambda network=network: max_flow(network), repeat=3)
+            ours = timeit(lambda network=network: max_flow(network), repeat=repeat)
             g = expand(network)
             graph = g.solver.graph
             cap = np.where(np.isfinite(g.capacity), g.capacity, 1e12).tolist()
             peer = timeit(lambda graph=graph, cap=cap, g=g: graph.maxflow(g.source, g.sink,
-                                                                         cap), repeat=3)
+                                                                         cap),
+                          repeat=repeat)
             value = max_flow(network).value
             check = graph.maxflow(g.source, g.sink, cap).value
             scale = g.solver.integer_scale(g.solver.tighten(g.capacity))
@@ -74,7 +76,7 @@ def bench_max_flow(quick: bool) -> list[Result]:
             out.append(Result(name=f"max_flow {n:.0e} actors, {variant}".replace("e+0", "e"),
                               ours_s=ours, peer="igraph Graph.maxflow", peer_s=peer,
                               note=note, extra={"value": value}))
-            if n == 10_000 or not quick:
+            if n <= 10_000 or not quick:
                 d = _expanded_nx(g)
                 t0 = time.perf_counter()
                 nx_value = nx.maximum_flow_value(d, g.source, g.sink)
@@ -85,7 +87,7 @@ def bench_max_flow(quick: bool) -> list[Result]:
     return out
 
 
-def bench_instances() -> list[Result]:
+def bench_instances(tiny: bool = False) -> list[Result]:
     root = data_dir()
     if root is None:
         return [Result(name="interdiction instances", ours_s=0.0,
@@ -93,12 +95,14 @@ def bench_instances() -> list[Result]:
     out = []
     gaps, optimal_h = [], []
     times_all = []
-    for path in sorted((root / "interdiction").glob("*/*.csv")):
+    paths = sorted((root / "interdiction").glob("*/*.csv"))
+    budgets = 3 if tiny else 25
+    for path in paths[:1] if tiny else paths:
         net = read(path)
         problem = Problem(net)
         times, proven = [], []
         flows = []
-        for b in range(25):
+        for b in range(budgets):
             t0 = time.perf_counter()
             res = problem.solve(b)
             times.append(time.perf_counter() - t0)
@@ -111,16 +115,18 @@ def bench_instances() -> list[Result]:
         times_all += times
         monotone = bool(np.all(np.diff(flows) <= 1e-9))
         out.append(Result(
-            name=f"interdict {path.parent.name}/{path.stem} budgets 0-24", ours_s=max(times),
+            name=f"interdict {path.parent.name}/{path.stem} budgets 0-{budgets - 1}",
+            ours_s=max(times),
             goal="each solve < 1 s, all proven optimal",
             note=(f"max {max(times) * 1e3:.0f} ms, median {statistics.median(times) * 1e3:.1f}"
-                  f" ms; proven optimal {sum(proven)}/25; flow {flows[0]:g} -> {flows[-1]:g}"
+                  f" ms; proven optimal {sum(proven)}/{budgets}; flow {flows[0]:g} -> "
+                  f"{flows[-1]:g}"
                   f"{'' if monotone else ' NOT monotone'}; "
                   f"{'met' if max(times) < 1 and all(proven) else 'NOT met'}"),
             extra={"max_s": max(times), "median_s": statistics.median(times),
                    "all_optimal": all(proven), "flows": flows}))
     out.append(Result(
-        name="interdiction heuristic vs exact, 20 instances x 25 budgets",
+        name=f"interdiction heuristic vs exact, {len(out)} instances x {budgets} budgets",
         ours_s=statistics.median(times_all),
         note=(f"heuristic optimal in {np.mean(optimal_h):.0%}; excess flow mean "
               f"{np.mean(gaps):.2%}, median {np.median(gaps):.2%}, max {np.max(gaps):.1%}"),
@@ -128,12 +134,13 @@ def bench_instances() -> list[Result]:
     return out
 
 
-def bench_heuristic(quick: bool) -> list[Result]:
+def bench_heuristic(quick: bool, tiny: bool = False) -> list[Result]:
     out = []
-    net = generate({"actors": 1_000}, seed=1)
+    small = 300 if tiny else 1_000
+    net = generate({"actors": small}, seed=1)
     for target in ("actors", "links"):
         problem = Problem(net, target=target)
-        for b in (5, 20):
+        for b in ((2,) if tiny else (5, 20)):
             t0 = time.perf_counter()
             h = problem.solve(b, exact=False)
             th = time.perf_counter() - t0
@@ -142,13 +149,14 @@ def bench_heuristic(quick: bool) -> list[Result]:
             te = time.perf_counter() - t0
             opt = info["objective"]
             out.append(Result(
-                name=f"heuristic 1e3 actors, target {target}, budget {b}", ours_s=th,
+                name=f"heuristic {small:.0e} actors, target {target}, budget {b}".replace(
+                    "e+0", "e"), ours_s=th,
                 peer="MILP (HiGHS)", peer_s=te,
                 note=(f"heuristic {h.flow_after:.6g} vs optimum {opt:.6g} "
                       f"({'proven' if info['optimal'] else 'not proven'}): excess "
                       f"{(h.flow_after - opt) / opt:.2%}; heuristic bound gap {h.gap:.2%}"),
                 extra={"arcs": int(problem.relevant.size)}))
-    for n in ((10_000,) if quick else (10_000, 100_000)):
+    for n in (() if tiny else (10_000,) if quick else (10_000, 100_000)):
         net = generate({"actors": n}, seed=1)
         for target in ("actors", "links"):
             problem = Problem(net, target=target)
@@ -165,5 +173,6 @@ def bench_heuristic(quick: bool) -> list[Result]:
     return out
 
 
-def run(quick: bool) -> list[Result]:
-    return bench_max_flow(quick) + bench_instances() + bench_heuristic(quick)
+def run(quick: bool, tiny: bool = False) -> list[Result]:
+    return (bench_max_flow(quick, tiny) + bench_instances(tiny)
+            + bench_heuristic(quick, tiny))

@@ -17,12 +17,13 @@ from fentanet import generate
 GOAL_S = 60.0
 
 
-def run(quick: bool) -> list[Result]:
-    sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
+def run(quick: bool, tiny: bool = False) -> list[Result]:
+    sizes = ([1_000] if tiny else [10_000, 100_000] if quick
+             else [10_000, 100_000, 1_000_000])
     results = []
     for n in sizes:
         big = n >= 1_000_000
-        repeat, warmup = (1, 0) if big else (3, 1)
+        repeat, warmup = (1, 0) if big or tiny else (3, 1)
         ours = timeit(lambda n=n: generate({"actors": n}, seed=1), repeat=repeat,
                       warmup=warmup)
         net = generate({"actors": n}, seed=1)

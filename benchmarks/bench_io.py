@@ -51,15 +51,16 @@ def matrix(path: Path, n: int, seed: int = 7) -> None:
     pd.DataFrame(dense, index=labels, columns=labels).to_csv(path)
 
 
-def run(quick: bool) -> list[Result]:
-    m = 100_000 if quick else 1_000_000
+def run(quick: bool, tiny: bool = False) -> list[Result]:
+    m = 2_000 if tiny else 100_000 if quick else 1_000_000
+    repeat = 1 if tiny else 3
     n = m // 5
     size = f"{m:.0e}".replace("e+0", "e")
     results = []
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "links.tsv"
         edge_list(path, m, n)
-        ours = timeit(lambda: fentanet.read(path, format="edgelist"), repeat=3)
+        ours = timeit(lambda: fentanet.read(path, format="edgelist"), repeat=repeat)
         net = fentanet.read(path, format="edgelist")
 
         def nx_route():
@@ -67,7 +68,8 @@ def run(quick: bool) -> list[Result]:
                                                                      "weight"])
             return nx.from_pandas_edgelist(frame, "source", "target", "weight")
 
-        peer = timeit(nx_route, repeat=1 if not quick else 3, warmup=0 if not quick else 1)
+        peer = timeit(nx_route, repeat=3 if quick and not tiny else 1,
+                      warmup=1 if quick and not tiny else 0)
         g = nx_route()
         assert (g.number_of_nodes(), g.number_of_edges()) == (net.n_actors, net.n_links)
         results.append(Result(
@@ -79,9 +81,9 @@ def run(quick: bool) -> list[Result]:
         del g
 
         ours_keep = timeit(lambda: fentanet.read(path, format="edgelist", duplicates="keep"),
-                           repeat=3)
+                           repeat=repeat)
         peer_ig = timeit(lambda: ig.Graph.Read_Ncol(str(path), weights=True,
-                                                    directed=False), repeat=3)
+                                                    directed=False), repeat=repeat)
         h = ig.Graph.Read_Ncol(str(path), weights=True, directed=False)
         kept = fentanet.read(path, format="edgelist", duplicates="keep")
         assert (h.vcount(), h.ecount()) == (kept.n_actors, kept.n_links)
@@ -91,10 +93,10 @@ def run(quick: bool) -> list[Result]:
             goal="within 2x of igraph", min_ratio=0.5,
             note=f"{kept.n_links} links", extra={"links": kept.n_links}))
 
-        k = 1000 if quick else 3000
+        k = 50 if tiny else 1000 if quick else 3000
         mpath = Path(folder) / "matrix.csv"
         matrix(mpath, k)
-        ours_m = timeit(lambda: fentanet.read(mpath, format="matrix"), repeat=3)
+        ours_m = timeit(lambda: fentanet.read(mpath, format="matrix"), repeat=repeat)
         peer_m = timeit(lambda: nx.from_pandas_adjacency(
             pd.read_csv(mpath, index_col=0), create_using=nx.DiGraph), repeat=1, warmup=0)
         mnet = fentanet.read(mpath, format="matrix")

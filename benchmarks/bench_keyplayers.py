@@ -41,8 +41,8 @@ def _igraph_pass(g: ig.Graph, rest: list[int], candidates: np.ndarray) -> np.nda
     return out
 
 
-def run(quick: bool) -> list[Result]:
-    n = 10_000
+def run(quick: bool, tiny: bool = False) -> list[Result]:
+    n = 300 if tiny else 10_000
     nets = {
         "supply network": generate({"actors": n}, seed=1),
         "Barabási-Albert m=2": from_igraph(ig.Graph.Barabasi(n, 2, directed=False)),
@@ -70,10 +70,10 @@ def run(quick: bool) -> list[Result]:
                          np.ones(net.n_actors, dtype=bool))
         rest = net.index_of(res.actors[:4]).astype(np.int64)
         ours_pass = timeit(lambda rest=rest, scorer=scorer: scorer.additions(rest),
-                           repeat=5, warmup=1)
+                           repeat=1 if tiny else 5, warmup=1)
         g = graph(net, directed=False).igraph
         cand = np.setdiff1d(np.arange(net.n_actors), rest)
-        sample = cand[:: max(1, cand.size // 200)][:200]
+        sample = cand[:: max(1, cand.size // 200)][:20 if tiny else 200]
         check = scorer.additions(rest)[sample]
         t0 = time.perf_counter()
         loop = _igraph_pass(g, rest.tolist(), sample)

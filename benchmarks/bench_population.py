@@ -41,13 +41,13 @@ def _setup(n_markets: int):
     return params, state, inputs
 
 
-def _step_time(n_markets: int, repeat: int) -> float:
+def _step_time(n_markets: int, repeat: int, batch_steps: int = 20_000) -> float:
     """Median time of one step, each measurement a batch of steps (so that a step of a few
     microseconds is not lost in the timer's own noise)."""
     params, state, inputs = _setup(n_markets)
     streams = Streams(1)
     counter = iter(range(10**9))
-    batch = max(1, 20_000 // n_markets)
+    batch = max(1, batch_steps // n_markets)
 
     def steps() -> None:
         for _ in range(batch):
@@ -56,13 +56,14 @@ def _step_time(n_markets: int, repeat: int) -> float:
     return timeit(steps, repeat=repeat, warmup=1) / batch
 
 
-def run(quick: bool) -> list[Result]:
-    sizes = (100, 1000) if quick else (100, 1000, 10_000)
-    repeat = 5 if quick else 15
-    fixed = _step_time(1, repeat)  # Python and call overhead of one step
+def run(quick: bool, tiny: bool = False) -> list[Result]:
+    sizes = (10,) if tiny else (100, 1000) if quick else (100, 1000, 10_000)
+    repeat = 1 if tiny else 5 if quick else 15
+    batch = 20 if tiny else 20_000
+    fixed = _step_time(1, repeat, batch)  # Python and call overhead of one step
     results = []
     for m in sizes:
-        per_step = _step_time(m, repeat)
+        per_step = _step_time(m, repeat, batch)
         supply = 100 * m * SUPPLY_STEP_S_PER_ACTOR  # about 100 actors per market
         us = per_step / m * 1e6
         marginal = (per_step - fixed) / (m - 1) * 1e6

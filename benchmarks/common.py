@@ -1,9 +1,11 @@
 """Timing and reporting for the benchmarks: medians of repeats, ratios against peers.
 
-Each ``benchmarks/bench_*.py`` module defines ``run(quick: bool) -> list[Result]``.
-``python -m benchmarks`` (``make bench``) runs them all and prints one table;
-``python -m benchmarks io flow`` runs the named ones; ``--quick`` uses smaller sizes.
-Nothing here asserts a time: goals are reported as met or not.
+Each ``benchmarks/bench_*.py`` module defines ``run(quick: bool, tiny: bool = False) ->
+list[Result]``. ``python -m benchmarks`` (``make bench``) runs them all and prints one
+table; ``python -m benchmarks io flow`` runs the named ones; ``--quick`` uses smaller
+sizes (``make bench-quick``); ``--tiny`` (``quick`` and ``tiny`` both true) the smallest,
+once, so that ``tests/test_benchmarks.py`` can check in seconds that every benchmark runs
+and reports its peer. Nothing here asserts a time: goals are reported as met or not.
 """
 
 from __future__ import annotations
