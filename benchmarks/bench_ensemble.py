@@ -137,6 +137,9 @@ def overhead(quick: bool, tmp: Path, tiny: bool = False) -> list[Result]:
     with _cluster(2, tiny) as client:
         _timed_ensemble(NoopScenario(), 20, client, tmp / "warm-noop", model=noop)
         dask_s = _timed_ensemble(NoopScenario(), m, client, tmp / "noop", model=noop)
+    # the peer warmed as the cluster was (a first ensemble in the process pays imports
+    # and a new catalog's set-up)
+    _timed_ensemble(NoopScenario(), 20, "serial", tmp / "warm-noop-serial", model=noop)
     serial_s = _timed_ensemble(NoopScenario(), m, "serial", tmp / "noop-serial", model=noop)
     return [Result(
         name=f"per-run overhead, {m} no-op runs on 2 workers", ours_s=dask_s / m,
