@@ -8,6 +8,9 @@ keyed uniforms and binomial draws, compiled; it grows with the people per market
 counts make the exact binomial walks longer). Goal: well below the supply side of the
 step; the reference is the DESIGN.md measurement of a NumPy + numba supply toy, 45 M
 agent-steps a second, i.e. about 2.2 ms a step for 10^5 actors with about 10^3 markets.
+That reference is computed, not timed (the engine's whole step runs about 7 M actor-updates
+a second, ``python -m benchmarks simulate``); without ``--quick`` the model's step at 1000
+markets is also set against the rest of a us-baseline step, timed (the row with the goal).
 
     python -m benchmarks population [--quick]
 """
@@ -71,7 +74,8 @@ def run(quick: bool, tiny: bool = False) -> list[Result]:
             Result(
                 name=f"population step, {m} markets",
                 ours_s=per_step,
-                peer="supply-side toy step, 100 actors per market (DESIGN.md rate)",
+                peer="supply-side toy step, 100 actors per market (computed from "
+                     "DESIGN.md's rate, not timed)",
                 peer_s=supply,
                 note=(
                     f"{us:.2f} µs per market-step; {marginal:.2f} µs per extra market "
