@@ -20,7 +20,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile
 
-# every benchmark at full size: about half an hour on 2 cores; bench-quick: a few minutes
+# every benchmark at full size: about 20 minutes on 2 cores; bench-quick: about 7 minutes
 bench: $(STAMP)
 	$(PY) -m benchmarks
 
