@@ -39,6 +39,7 @@ import pandas as pd
 from fentanet.errors import InputError, warn_run, whole_number
 from fentanet.network.model import Network
 from fentanet.simulate.scenario import (
+    BASELINE,
     Intervention,
     Scenario,
     check_variant_overrides,
@@ -119,7 +120,7 @@ class Result:
         for i, c in enumerate(cols):
             fig.add_scatter(x=x, y=self.series[c], name=c, row=i // 3 + 1, col=i % 3 + 1,
                             showlegend=False)
-        label = self.variant or "baseline"
+        label = self.variant or BASELINE
         fig.update_layout(title=f"{self.scenario.name} ({label}, seed {self.seed})",
                           height=260 * rows)
         return fig
@@ -127,13 +128,13 @@ class Result:
     def tidy_series(self) -> pd.DataFrame:
         """The series with ``variant`` and ``seed`` columns first (as an ensemble's are), so
         the files of several runs concatenate."""
-        return self.series.assign(variant=self.variant or "baseline", seed=self.seed)[
+        return self.series.assign(variant=self.variant or BASELINE, seed=self.seed)[
             ["variant", "seed", *self.series.columns]]
 
     def summary_row(self) -> pd.DataFrame:
         """The one-row summary as a DataFrame: scenario, variant, seed, then the metrics."""
         return pd.DataFrame([{"scenario": self.scenario.name,
-                              "variant": self.variant or "baseline", "seed": self.seed,
+                              "variant": self.variant or BASELINE, "seed": self.seed,
                               **self.summary}])
 
     def to_parquet(self, path: str | Path) -> Path:
@@ -157,7 +158,7 @@ class Result:
         from fentanet.simulate.output import RESULT_FILES, json_writer, table_writers, write_files
 
         doc = {"scenario": self.scenario.name, "digest": self.scenario.digest(),
-               "variant": self.variant or "baseline", "seed": self.seed,
+               "variant": self.variant or BASELINE, "seed": self.seed,
                "version": self.version, "steps": len(self.series), "summary": self.summary}
         return write_files(folder, {**table_writers("series", self.tidy_series(), csv=csv),
                                     **table_writers("summary", self.summary_row(),
@@ -334,7 +335,7 @@ def prepare(scenario: str | Path | Scenario, *, years: float | None = None,
     if upd:
         sc = sc.override(upd)
     extra: list[Any] = []
-    if variant is not None and interventions is None and variant != "baseline":
+    if variant is not None and interventions is None and variant != BASELINE:
         if variant not in sc.strategies:
             raise no_strategy(sc, [variant], field="variant")
         extra.extend(sc.strategies[variant])
@@ -477,7 +478,7 @@ class Comparison:
             "summary.json": json_writer(doc)}, replaces=RESULT_FILES)
 
 
-def comparison_table(results: Mapping[str, Result], baseline: str = "baseline") -> pd.DataFrame:
+def comparison_table(results: Mapping[str, Result], baseline: str = BASELINE) -> pd.DataFrame:
     """Deaths averted, supply reduction and cost per death averted against the baseline
     (same seed: common random numbers). Deaths are of every cause among the people who use
     (``deaths_total``, as the command line's and the ensembles' comparison counts them:
@@ -532,9 +533,9 @@ def compare(scenario: str | Path | Scenario,
             raise no_strategy(sc, unknown)
         variants = {name: sc.strategies[name] for name in names}
     results: dict[str, Result] = {}
-    runs: list[tuple[str, Scenario, list]] = [("baseline", sc, [])]
+    runs: list[tuple[str, Scenario, list]] = [(BASELINE, sc, [])]
     for name, v in variants.items():
-        if name == "baseline":
+        if name == BASELINE:
             raise InputError("'baseline' is added automatically; name variants otherwise",
                              field="variants")
         if isinstance(v, str) or not isinstance(v, Mapping | Sequence):
@@ -548,6 +549,6 @@ def compare(scenario: str | Path | Scenario,
             runs.append((name, sc, list(variant_interventions(name, items))))
     for name, s, items in runs:
         results[name] = simulate(s, seed, years=years, dt=dt, interventions=items,
-                                 variant=None if name == "baseline" else name,
+                                 variant=None if name == BASELINE else name,
                                  progress=progress, network=network)
     return Comparison(results=results, table=comparison_table(results))
