@@ -1034,8 +1034,20 @@ def _analysis_job(ws: Workspace, item: Opened, body: AnalyzeRequest, job: Job) -
     }
 
 
-def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
+def stepping_model(on_step: Callable[[int, int], None]) -> Callable[..., Any]:
+    """``fentanet.simulate`` reporting each step of a run to ``on_step(step, n_steps)``,
+    under the name of ``fentanet.simulate`` itself: the progress callback does not change
+    the run, and a run's record names its model by that name, which
+    :func:`fentanet.ensemble.rerun` (``fentanet runs rerun``) makes it again with (a bare
+    ``functools.partial`` was recorded as ``'functools:?'`` and refused as a model outside
+    fentanet)."""
     import fentanet
+
+    model = functools.partial(fentanet.simulate, progress=on_step)
+    return functools.update_wrapper(model, fentanet.simulate)
+
+
+def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
     from fentanet.ensemble import EnsembleInterrupted, ensemble, load_scenario
     from fentanet.ensemble.runner import LOCAL
     from fentanet.report import simulation_report
@@ -1068,8 +1080,7 @@ def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
     where = {"serial": "here", LOCAL: "a local Dask cluster"}.get(scheduler, scheduler)
     job.update(0.0, f"{total} runs to make ({where})")
     # in this process, progress step by step; on a cluster, run by run
-    model = functools.partial(fentanet.simulate, progress=on_step) \
-        if scheduler == "serial" else None
+    model = stepping_model(on_step) if scheduler == "serial" else None
     try:
         ens = ensemble(body.scenario, body.runs, variants=variants, seed=body.seed,
                        scheduler=scheduler, store=ws.root / "runs", progress=on_run,
