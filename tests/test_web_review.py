@@ -50,3 +50,49 @@ def test_a_run_made_in_the_apps_process_can_be_made_again_from_its_record(client
         again = fentanet.ensemble.rerun(row.run_id, store)
         assert again.summary["deaths_total"] == pytest.approx(
             store.summary([row.run_id])["deaths_total"].iloc[0])
+
+
+# ------------------------------------------------------------------ unknown request fields
+@pytest.mark.parametrize("path, body, field, near", [
+    ("/api/networks/generate", {"actors": 30, "sed": 3}, "sed", "seed"),
+    ("/api/networks/open", {"dataset": "caviar", "fromat": "dl"}, "fromat", "format"),
+    ("/api/compare", {"strategies": ["naloxone"], "yeras": 1}, "yeras", "years"),
+    ("/api/compare", {"variants": [{"name": "v", "strategy": "naloxone", "intensty": 0.9}]},
+     "variants.0.intensty", "intensity"),
+    ("/api/compare", {"variants": [{"name": "v", "interventions": [
+        {"kind": "lab_raids", "cuont": 3, "rule": "degree"}]}]},
+     "variants.0.interventions.0.cuont", "count"),
+    ("/api/compare", {"strategies": ["naloxone"], "uncertain": [
+        {"nmae": "params.market.elasticity", "low": 0.3, "high": 0.5}]},
+     "uncertain.0.nmae", "name"),
+])
+def test_a_field_the_app_does_not_know_is_refused_naming_the_nearest(client, path, body, field,
+                                                                     near):
+    """A misspelt field was ignored: {"actors": 30, "sed": 3} made seed 1's network and
+    {"yeras": 1} ran the scenario's own horizon, without a word (the command line refuses
+    an unknown key and names the nearest)."""
+    r = client.post(path, json=body)
+    assert r.status_code == 422, r.text
+    msg = r.json()["error"]
+    key = field.rsplit(".", 1)[-1]
+    assert f"{field}: unknown field '{key}' (did you mean '{near}'?); expected one of: " in msg
+    assert client.get("/api/networks").json() == [] and client.get("/api/jobs").json() == []
+
+
+def test_the_analysis_refuses_an_unknown_field_too(client):
+    nid = client.post("/api/networks/generate", json={"actors": 30}).json()["id"]
+    r = client.post(f"/api/networks/{nid}/analyze", json={"k": 2, "tiem_limit": 5})
+    assert r.status_code == 422
+    assert r.json()["error"] == (
+        "invalid request: tiem_limit: unknown field 'tiem_limit' (did you mean 'time_limit'?); "
+        "expected one of: k, top, steps, seed, time_limit")
+
+
+@pytest.mark.parametrize("raw, where", [(b"{not json", 1), (b'{"actors": 30,}', 14)])
+def test_a_body_that_is_not_json_says_so_and_where(client, raw, where):
+    # it read "invalid request: 1: JSON decode error"
+    r = client.post("/api/networks/generate", content=raw,
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert r.json()["error"] == (f"invalid request: the body is not valid JSON at character "
+                                 f"{where}: Expecting property name enclosed in double quotes")

@@ -165,18 +165,27 @@ class Rejected(InputError):
 
 
 # ---------------------------------------------------------------------------- bodies
-class OpenRequest(BaseModel):
+class Body(BaseModel):
+    """A request body. A field it does not know is refused (422, naming the known field
+    nearest to it, :func:`validation_message`), as the command line refuses an unknown
+    key: until the twentieth session a misspelt one (``{"sed": 3}``, ``{"yeras": 1}``) was
+    ignored and its default used without a word."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class OpenRequest(Body):
     dataset: str | None = Field(None, description="a shared research dataset by name")
     file: str | None = Field(None, description="a file in the working folder")
     format: str | None = Field(None, description="the file's format (default: detected)")
 
 
-class GenerateRequest(BaseModel):
+class GenerateRequest(Body):
     actors: int = Field(1000, ge=20, le=MAX_GENERATED)
     seed: int = Field(1, ge=0, le=2**31 - 1)
 
 
-class AnalyzeRequest(BaseModel):
+class AnalyzeRequest(Body):
     k: int = Field(5, ge=1, le=50)
     top: int = Field(10, ge=1, le=50)
     steps: int | None = Field(None, ge=1, le=500)
@@ -184,7 +193,7 @@ class AnalyzeRequest(BaseModel):
     time_limit: float = Field(10.0, gt=0, le=120)
 
 
-class InterventionRequest(BaseModel):
+class InterventionRequest(Body):
     """One ad-hoc intervention of a variant (as ``--variant NAME=kind:intensity:rule:count``
     of the CLI)."""
 
@@ -196,7 +205,7 @@ class InterventionRequest(BaseModel):
     count: int | None = Field(None, ge=1, le=100_000, description="actors targeted")
 
 
-class VariantRequest(BaseModel):
+class VariantRequest(Body):
     """A variant to compare: one of the scenario's strategies (its intensity and start
     changed if given), ad-hoc interventions, or both."""
 
@@ -210,7 +219,7 @@ class VariantRequest(BaseModel):
     interventions: list[InterventionRequest] = Field(default_factory=list, max_length=10)
 
 
-class UncertainRequest(BaseModel):
+class UncertainRequest(Body):
     """A parameter drawn anew for each seed from ``[low, high]`` (as ``--uncertain
     NAME=LOW:HIGH`` of the CLI; ``fentanet.ensemble(uncertain=)``)."""
 
@@ -228,7 +237,7 @@ class UncertainRequest(BaseModel):
         return self
 
 
-class CompareRequest(BaseModel):
+class CompareRequest(Body):
     scenario: str = "toy"
     strategies: list[str] = Field(default_factory=list, max_length=20)
     variants: list[VariantRequest] = Field(default_factory=list, max_length=20)
@@ -501,6 +510,43 @@ class Guard:
         await self.app(scope, sec.limit_receive(receive, self.max_body, flag), guarded_send)
 
 
+def validation_message(errors: list[dict[str, Any]], body: Any = None) -> str:
+    """One message for the page from a request's validation errors (at most five): each
+    names its field (dotted, such as ``variants.0.intensity``) and what was wrong; an
+    unknown field first, with the known one nearest to it and the list of them when the
+    route's body model ``body`` is known; a body that is not JSON says where it breaks."""
+    import difflib
+
+    from fentanet.simulate.scenario import _model_at
+
+    parts = []
+    for e in sorted(errors, key=lambda e: e.get("type") != "extra_forbidden")[:5]:
+        loc = tuple(p for p in e.get("loc", ()) if p not in ("body", "query"))
+        where = ".".join(str(p) for p in loc)
+        msg = str(e.get("msg", "invalid"))
+        if e.get("type") == "json_invalid":
+            at = loc[0] if loc and isinstance(loc[0], int) else None
+            why = (e.get("ctx") or {}).get("error") or msg
+            parts.append("the body is not valid JSON" + (f" at character {at}" if at is not None
+                                                         else "") + f": {why}")
+            continue
+        if e.get("type") == "extra_forbidden" and loc:
+            model = None
+            if isinstance(body, type) and issubclass(body, BaseModel):
+                model = _model_at(body, loc[:-1])
+            key = str(loc[-1])
+            msg = f"unknown field {key!r}"
+            if model is not None:
+                known = list(model.model_fields)
+                near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+                msg += (f" (did you mean {near[0]!r}?)" if near else "") + \
+                    f"; expected one of: {', '.join(known)}"
+        elif e.get("type") == "value_error":  # our own checks' messages, without the prefix
+            msg = msg.removeprefix("Value error, ")
+        parts.append(f"{where or 'request'}: {msg}")
+    return "invalid request: " + "; ".join(parts)
+
+
 def _too_large(limit: int) -> str:
     return f"the request is larger than the limit of {limit / 1e6:.3g} MB"
 
@@ -557,11 +603,10 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
 
     @api.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        parts = []
-        for e in exc.errors()[:5]:
-            where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query"))
-            parts.append(f"{where or 'request'}: {e.get('msg', 'invalid')}")
-        return JSONResponse({"error": "invalid request: " + "; ".join(parts)},
+        route = request.scope.get("route")
+        body = getattr(getattr(getattr(route, "body_field", None), "field_info", None),
+                       "annotation", None)
+        return JSONResponse({"error": validation_message(exc.errors(), body)},
                             status_code=422)
 
     @api.exception_handler(Exception)
