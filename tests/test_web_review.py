@@ -96,3 +96,16 @@ def test_a_body_that_is_not_json_says_so_and_where(client, raw, where):
     assert r.status_code == 422
     assert r.json()["error"] == (f"invalid request: the body is not valid JSON at character "
                                  f"{where}: Expecting property name enclosed in double quotes")
+
+
+def test_a_count_without_a_rule_is_refused_not_dropped(client):
+    """A variant's intervention with "count" and no "rule" ran with the intervention's own
+    targeting, the count dropped without a word (`--variant NAME=kind:intensity:rule:count`
+    takes a count only after a rule)."""
+    r = client.post("/api/compare", json={"variants": [{"name": "five", "interventions": [
+        {"kind": "lab_raids", "intensity": 2, "count": 5}]}]})
+    assert r.status_code == 422
+    assert r.json()["error"] == (
+        "invalid request: variants.0.interventions.0: count (actors targeted) needs a rule "
+        "to choose them by (random, degree, betweenness, ...): give rule too")
+    assert client.get("/api/jobs").json() == []

@@ -204,6 +204,14 @@ class InterventionRequest(Body):
     rule: str | None = Field(None, max_length=40, description="target rule (operations)")
     count: int | None = Field(None, ge=1, le=100_000, description="actors targeted")
 
+    @model_validator(mode="after")
+    def _count_needs_rule(self) -> InterventionRequest:
+        # a count alone was dropped without a word (the CLI takes one only after a rule)
+        if self.count is not None and self.rule is None:
+            raise ValueError("count (actors targeted) needs a rule to choose them by "
+                             "(random, degree, betweenness, ...): give rule too")
+        return self
+
 
 class VariantRequest(Body):
     """A variant to compare: one of the scenario's strategies (its intensity and start
