@@ -109,3 +109,30 @@ def test_a_count_without_a_rule_is_refused_not_dropped(client):
         "invalid request: variants.0.interventions.0: count (actors targeted) needs a rule "
         "to choose them by (random, degree, betweenness, ...): give rule too")
     assert client.get("/api/jobs").json() == []
+
+
+# ------------------------------------------------------------------ jobs
+def test_a_job_cancelled_while_running_is_no_longer_cancelling():
+    """`cancelling` means asked and not yet stopped: it stayed true once the job had
+    stopped, and the Files tab's jobs list showed such a job as "cancelling" for good."""
+    import threading
+
+    from fentanet.web.jobs import JobRunner
+
+    runner = JobRunner()
+    started, asked = threading.Event(), threading.Event()
+
+    def work(job):
+        started.set()
+        asked.wait(30)
+        job.update(0.5, "half")  # its next progress report: it stops here
+        return "never"
+
+    job = runner.submit("test", "a job", work)
+    assert started.wait(30)
+    assert runner.cancel(job.id).public()["cancelling"] is True
+    asked.set()
+    done = runner.wait(job.id, timeout=30).public()
+    runner.shutdown()
+    assert (done["status"], done["cancelling"], done["message"]) == (
+        "cancelled", False, "cancelled")

@@ -210,4 +210,6 @@ class JobRunner:
         else:
             job.status, job.progress, job.message = "done", 1.0, "done"
         finally:
-            job.finished = time.time()
+            # asked and not yet stopped: no longer, whatever it ended as (it stayed set, and
+            # the jobs list showed a cancelled job as "cancelling" for good)
+            job.finished, job.cancelling = time.time(), False
