@@ -136,3 +136,70 @@ def test_a_job_cancelled_while_running_is_no_longer_cancelling():
     runner.shutdown()
     assert (done["status"], done["cancelling"], done["message"]) == (
         "cancelled", False, "cancelled")
+
+
+# ------------------------------------------------------------------ ids holding markup
+MARKUP = ['<b>bold</b>', '<a href="http://example.org/">click</a>', 'a&amp;b', "x<br>y"]
+
+
+def test_actor_ids_are_drawn_as_written_not_as_markup():
+    """Actor ids come from the user's files: plotly read `<b>`, `<br>` and `<a href>` in a
+    trace's text, a title or a tick label as markup (`<b>bold</b>` was drawn as a bold
+    "bold", an `<a href>` as a link to its address, `a&amp;b` as "a&b"), in the app's
+    drawings and in the reports. Escaped, plotly shows the characters themselves."""
+    import pandas as pd
+
+    from fentanet.network import Network
+    from fentanet.report import figures as F
+
+    ids = [*MARKUP, "n1"]
+    links = pd.DataFrame({"source": ids[:-1], "target": ids[1:]})
+    net = Network(links=links, directed=True, name="<i>case</i>")
+    fig = F.network_figure(net, color_by="kind", highlight={"key players": [MARKUP[0]]},
+                           labels=True)
+    shown = {t.name: t for t in fig.data}
+    marks = shown["key players"]
+    assert list(marks.customdata) == [MARKUP[0]]  # the id itself, for selecting it
+    assert list(marks.text) == ["&lt;b&gt;bold&lt;/b&gt;"]
+    assert list(shown["labels"].text) == [
+        '&lt;a href="http://example.org/"&gt;click&lt;/a&gt;', "a&amp;amp;b", "x&lt;br&gt;y",
+        "n1"]
+    [dots] = [t for t in fig.data if t.mode == "markers" and t.name.startswith("actor")]
+    assert list(dots.customdata) == ids
+    assert dots.text[0] == "<b>&lt;b&gt;bold&lt;/b&gt;</b><br>actor"
+    assert fig.layout.title.text == "&lt;i&gt;case&lt;/i&gt;"
+    bars = F.bars_figure(ids[:2], [2.0, 1.0])
+    assert list(bars.data[0].y) == ["&lt;b&gt;bold&lt;/b&gt;",
+                                    '&lt;a href="http://example.org/"&gt;click&lt;/a&gt;']
+
+
+def test_the_apps_drawing_of_an_ego_network_names_its_actor_as_written(client):
+    body = "source,target\n" + "".join(
+        '"{}",n1\n'.format(a.replace('"', '""')) for a in MARKUP)
+    r = client.post("/api/networks/upload", files={"file": ("m.csv", body.encode(),
+                                                            "text/csv")})
+    assert r.status_code == 200, r.text
+    nid = r.json()["id"]
+    r = client.get(f"/api/networks/{nid}/figure", params={"ego": MARKUP[1], "radius": 1})
+    assert r.status_code == 200, r.text
+    assert r.json()["layout"]["title"]["text"] == (
+        'm.csv · ego network of &lt;a href="http://example.org/"&gt;click&lt;/a&gt; '
+        "(radius 1)")
+
+
+def test_strategy_names_are_drawn_as_written():
+    """A variant's name on the command line may hold markup (`--variant '<b>x</b>=...'`),
+    and the app shows the ensembles of its run store, those made there too."""
+    import pandas as pd
+
+    from fentanet.report import figures as F
+
+    frame = pd.DataFrame({"variant": ["<b>x</b>", "<b>x</b>"], "t": [0, 1],
+                          "q05": [1.0, 2.0], "q50": [2.0, 3.0], "q95": [3.0, 4.0]})
+    band = F.band_figure(frame, "t", by="variant")
+    assert [t.name for t in band.data] == ["&lt;b&gt;x&lt;/b&gt; high",
+                                           "&lt;b&gt;x&lt;/b&gt; low", "&lt;b&gt;x&lt;/b&gt;"]
+    bars = F.interval_bar_figure(pd.DataFrame({"v": ["<b>x</b>"], "m": [2.0], "lo": [1.0],
+                                               "hi": [3.0]}), "v", "m", "lo", "hi")
+    assert list(bars.data[0].y) == ["&lt;b&gt;x&lt;/b&gt;"]
+    assert set(bars.data[1].y) == {"&lt;b&gt;x&lt;/b&gt;"}  # the interval's ends, on its bar

@@ -82,6 +82,14 @@ SVG_LIMIT = 20_000
 """Above this many drawn links the network uses WebGL traces (SVG gets slow)."""
 
 
+def plain(text: Any) -> str:
+    """``text`` for plotly to show as written. Plotly reads ``<b>``, ``<br>``, ``<a href>``
+    and entities in a trace's text, a title or a tick label as markup, so an actor id from
+    a user's file such as ``<b>x</b>`` was drawn as a bold "x" (and an ``<a href>`` as a
+    link); with ``&``, ``<`` and ``>`` escaped it shows the characters themselves."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _style(fig: go.Figure, **layout: Any) -> go.Figure:
     fig.update_layout(template=TEMPLATE, **layout)
     return fig
@@ -258,11 +266,11 @@ def network_figure(
             color, name = PALETTE[int(cat) % len(PALETTE)], f"{label} {cat}"
         else:
             color, name = PALETTE[i % len(PALETTE)], f"{label} {cat}"
-        hover = [f"<b>{ids[j]}</b><br>{kinds[j]}" + ("" if label == "kind"
-                                                       else f"<br>{label} {groups[j]}")
-                 for j in idx]
+        hover = [f"<b>{plain(ids[j])}</b><br>{plain(kinds[j])}" + (
+            "" if label == "kind" else f"<br>{plain(label)} {plain(groups[j])}") for j in idx]
         fig.add_trace(Scatter(
-            x=pos[idx, 0], y=pos[idx, 1], mode="markers", name=f"{name} ({idx.size:,})",
+            x=pos[idx, 0], y=pos[idx, 1], mode="markers",
+            name=f"{plain(name)} ({idx.size:,})",
             marker={"size": sizes[idx], "color": color, "opacity": 0.92,
                     "line": {"width": 0.6, "color": "#fff"}},
             text=hover, hovertemplate="%{text}<extra></extra>",
@@ -274,7 +282,7 @@ def network_figure(
         idx = np.array([j for j in range(n) if ids[j] not in marked], dtype=int)
         if idx.size:
             fig.add_trace(go.Scatter(
-                x=pos[idx, 0], y=pos[idx, 1], mode="text", text=ids[idx].tolist(),
+                x=pos[idx, 0], y=pos[idx, 1], mode="text", text=[plain(a) for a in ids[idx]],
                 textposition="top center", textfont={"size": 9, "color": "#5b6474"},
                 hoverinfo="skip", showlegend=False, name="labels"))
     index = pd.Index(ids)
@@ -285,13 +293,13 @@ def network_figure(
             continue
         st = HIGHLIGHT_STYLES[j % len(HIGHLIGHT_STYLES)]
         fig.add_trace(go.Scatter(
-            x=pos[idx, 0], y=pos[idx, 1], mode="markers+text", name=name,
-            text=ids[idx].tolist(), textposition="top center",
+            x=pos[idx, 0], y=pos[idx, 1], mode="markers+text", name=plain(name),
+            text=[plain(a) for a in ids[idx]], textposition="top center",
             textfont={"size": 11, "color": st["color"]},
             marker={"size": sizes[idx] + 12, "symbol": st["symbol"], "color": st["color"],
                     "line": {"width": st["width"], "color": st["color"]}},
             customdata=ids[idx].tolist(),
-            hovertemplate=f"<b>%{{text}}</b><br>{name}<extra></extra>"))
+            hovertemplate=f"<b>%{{text}}</b><br>{plain(name)}<extra></extra>"))
     if layout == "layered":  # name the supply-chain stages along the top
         present = pd.unique(kinds)
         for k in sorted(present, key=lambda k: STAGE.get(k, 3)):
@@ -300,7 +308,7 @@ def network_figure(
                                    font={"size": 11, "color": "#5b6474"}, yanchor="bottom")
     shown = "" if n == full_n else f" — showing {n:,} of {full_n:,} actors"
     return _style(
-        fig, title=(title or net.name or "network") + shown,
+        fig, title=plain(title or net.name or "network") + shown,
         xaxis={"visible": False}, yaxis={"visible": False}, height=height,
         margin={"l": 10, "r": 10, "t": 50, "b": 10}, hovermode="closest",
         dragmode="pan",
@@ -318,7 +326,7 @@ def lines_figure(frame: pd.DataFrame, x: str, ys: Sequence[str] | str, *, title:
     fig = go.Figure()
     if by is None:
         for i, y in enumerate(ys):
-            fig.add_trace(go.Scatter(x=frame[x], y=frame[y], mode="lines", name=y,
+            fig.add_trace(go.Scatter(x=frame[x], y=frame[y], mode="lines", name=plain(y),
                                      line={"color": colors.get(y, PALETTE[i % len(PALETTE)]),
                                            "width": 2}))
     else:
@@ -326,7 +334,7 @@ def lines_figure(frame: pd.DataFrame, x: str, ys: Sequence[str] | str, *, title:
             for y in ys:
                 name = str(key) if len(ys) == 1 else f"{key}: {y}"
                 fig.add_trace(go.Scatter(
-                    x=part[x], y=part[y], mode="lines", name=name,
+                    x=part[x], y=part[y], mode="lines", name=plain(name),
                     line={"color": colors.get(str(key), PALETTE[i % len(PALETTE)]),
                           "width": 2}))
     return _style(fig, title=title, xaxis_title=xlabel or x, yaxis_title=ylabel,
@@ -342,7 +350,7 @@ def scatter_figure(frame: pd.DataFrame, x: str, y: str, *, by: str | None = None
     groups = [(None, frame)] if by is None else list(frame.groupby(by, sort=False))
     for i, (key, part) in enumerate(groups):
         name = y if key is None else str(key)
-        fig.add_trace(go.Scatter(x=part[x], y=part[y], mode="markers", name=name,
+        fig.add_trace(go.Scatter(x=part[x], y=part[y], mode="markers", name=plain(name),
                                  marker={"color": colors.get(name, PALETTE[i % len(PALETTE)]),
                                          "size": 7, "opacity": 0.8}))
     fig.add_hline(y=0, line={"color": "#999", "width": 1})
@@ -367,12 +375,12 @@ def band_figure(frame: pd.DataFrame, x: str, *, median: str = "q50", low: str = 
         if banded:
             fig.add_trace(go.Scatter(x=part[x], y=part[high], mode="lines",
                                      line={"width": 0}, showlegend=False, hoverinfo="skip",
-                                     legendgroup=name, name=f"{name} high"))
+                                     legendgroup=name, name=f"{plain(name)} high"))
             fig.add_trace(go.Scatter(x=part[x], y=part[low], mode="lines", line={"width": 0},
                                      fill="tonexty", fillcolor=_rgba(color, 0.12),
                                      showlegend=False, hoverinfo="skip", legendgroup=name,
-                                     name=f"{name} low"))
-        fig.add_trace(go.Scatter(x=part[x], y=part[median], mode="lines", name=name,
+                                     name=f"{plain(name)} low"))
+        fig.add_trace(go.Scatter(x=part[x], y=part[median], mode="lines", name=plain(name),
                                  line={"color": color, "width": 2}, legendgroup=name))
     return _style(fig, title=title, xaxis_title=xlabel or x, yaxis_title=ylabel,
                   height=height, hovermode="x unified",
@@ -522,7 +530,8 @@ def interval_bar_figure(frame: pd.DataFrame, label: str, value: str, low: str, h
     err_plus = np.where(np.isnan(hi_drawn) | out, 0, hi_drawn - np.nan_to_num(v))
     err_minus = np.where(np.isnan(lo_drawn) | out, 0, np.nan_to_num(v) - lo_drawn)
     fig = go.Figure(go.Bar(
-        y=names, x=v, orientation="h", marker_color=bar_colors, customdata=notes,
+        y=[plain(n) for n in names], x=v, orientation="h", marker_color=bar_colors,
+        customdata=notes,
         text=[("n/a" if np.isnan(x) else short_number(x) + unit) for x in v],
         textposition="none" if np.isfinite(lo).any() else "outside", cliponaxis=False,
         hovertemplate="%{y}: %{text}<br>%{customdata}<extra></extra>",
@@ -535,9 +544,9 @@ def interval_bar_figure(frame: pd.DataFrame, label: str, value: str, low: str, h
             continue
         for bound, drawn, side in ((lo[i], lo_drawn[i], "left"), (hi[i], hi_drawn[i], "right")):
             if np.isfinite(bound):
-                ends.append((float(bound), name, "line-ns", "", "middle center"))
+                ends.append((float(bound), plain(name), "line-ns", "", "middle center"))
             elif (bound > 0) == (side == "right"):  # open towards its own side
-                ends.append((float(drawn), name, f"arrow-{side}",
+                ends.append((float(drawn), plain(name), f"arrow-{side}",
                              "∞" if side == "right" else "-∞",
                              f"top {'left' if side == 'right' else 'right'}"))
     if ends:
@@ -578,7 +587,7 @@ def tornado_figure(frame: pd.DataFrame, *, parameter: str = "parameter",
             return f"{r[parameter]} ({r[low_value]:.4g} → {r[high_value]:.4g})"
         return str(r[parameter])
 
-    names = [label(r) for _, r in f.iterrows()]
+    names = [plain(label(r)) for _, r in f.iterrows()]
     fig = go.Figure()
     for col, name, color in ((low, "at low value", PALETTE[0]),
                              (high, "at high value", PALETTE[1])):
@@ -603,7 +612,7 @@ def bars_figure(labels: Sequence[str], values: Sequence[float], *, title: str = 
                 xlabel: str = "", color: str = PALETTE[0], height: int | None = None
                 ) -> go.Figure:
     """Horizontal bars, largest on top (the top actors by a measure, say)."""
-    fig = go.Figure(go.Bar(y=[str(s) for s in labels], x=list(values), orientation="h",
+    fig = go.Figure(go.Bar(y=[plain(s) for s in labels], x=list(values), orientation="h",
                            marker_color=color, text=[short_number(float(v)) for v in values],
                            textposition="outside", cliponaxis=False,
                            hovertemplate="%{y}: %{x:.4g}<extra></extra>"))
