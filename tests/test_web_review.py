@@ -203,3 +203,17 @@ def test_strategy_names_are_drawn_as_written():
                                                "hi": [3.0]}), "v", "m", "lo", "hi")
     assert list(bars.data[0].y) == ["&lt;b&gt;x&lt;/b&gt;"]
     assert set(bars.data[1].y) == {"&lt;b&gt;x&lt;/b&gt;"}  # the interval's ends, on its bar
+
+
+# ------------------------------------------------------------------ stored ensembles
+def test_stored_ensembles_say_their_horizon(client):
+    """Two ensembles of one scenario, strategies and seeds but not one horizon read the
+    same in the Stored ensembles list and when shown: nothing said over how many years
+    their runs went."""
+    shown = {years: compare(client, years=years)["result"] for years in (0.25, 0.5)}
+    assert [v["years"] for v in shown.values()] == [[0.25], [0.5]]
+    listed = client.get("/api/ensembles").json()
+    assert [(e["ensemble"], e["years"]) for e in listed] == [
+        (shown[0.5]["ensemble"], [0.5]), (shown[0.25]["ensemble"], [0.25])]
+    again = client.get(f"/api/ensembles/{shown[0.25]['ensemble']}").json()
+    assert again["years"] == [0.25]

@@ -1213,7 +1213,7 @@ def ensemble_view(ens: Any, tables: Any = None, rep: Any = None) -> dict[str, An
         uncertain = {"ranges": json_records(uncertainty_table(tables)),
                      "drawn": json_records(drawn_values(tables))}
     return {"scenario": ens.scenario, "ensemble": ens.id, "variants": ens.variants,
-            "seeds": ens.seeds, "failed": len(ens.failed),
+            "seeds": ens.seeds, "years": horizons(tables.summary), "failed": len(ens.failed),
             "definitions": json_records(strategy_definitions(tables)),
             "side_by_side": json_records(side_by_side(tables)),
             "comparison": json_records(comparison(tables)), "uncertain": uncertain,
@@ -1221,26 +1221,40 @@ def ensemble_view(ens: Any, tables: Any = None, rep: Any = None) -> dict[str, An
             "report": None, "download": None}
 
 
+def horizons(summary: pd.DataFrame) -> list[float]:
+    """The distinct horizons (years) of finished runs' summaries, smallest first (several
+    for a sweep of ``years``)."""
+    if "years" not in summary or summary.empty:
+        return []
+    return sorted(float(y) for y in pd.unique(summary["years"].dropna()))
+
+
 def _when(t: Any) -> str | None:
     return None if t is None or pd.isna(t) else pd.Timestamp(t).isoformat(timespec="seconds")
 
 
 def ensemble_list(store: Any) -> pd.DataFrame:
-    """The ensembles of a run store, newest first: id, scenario, variants, seeds, runs,
-    finished and failed runs, and the uncertain parameters."""
+    """The ensembles of a run store, newest first: id, scenario, variants, seeds, the
+    horizons of its finished runs (years), runs, finished and failed runs, and the
+    uncertain parameters."""
     runs = store.runs()
-    cols = ["ensemble", "scenario", "variants", "seeds", "runs", "finished", "failed",
-            "uncertain", "started"]
+    cols = ["ensemble", "scenario", "variants", "seeds", "years", "runs", "finished",
+            "failed", "uncertain", "started"]
     runs = runs[runs.ensemble_id.notna()]
     if runs.empty:
         return pd.DataFrame(columns=cols)
+    done = store.summary(params=False)
+    years = (done.set_index("run_id")["years"] if "years" in done
+             else pd.Series(dtype=float))
     rows, began = [], []
     for eid, g in runs.groupby("ensemble_id", sort=False):
         names = dict.fromkeys(k for setup in g.setup if isinstance(setup, dict)
                               for k in setup.get("uncertain") or {})
         variants = sorted(set(g.variant), key=lambda v: (v != "baseline", v))
         rows.append({"ensemble": eid, "scenario": str(g.scenario.iloc[0]),
-                     "variants": variants, "seeds": int(g.seed.nunique()), "runs": len(g),
+                     "variants": variants, "seeds": int(g.seed.nunique()),
+                     "years": horizons(pd.DataFrame({"years": years.reindex(g.run_id)})),
+                     "runs": len(g),
                      "finished": int((g.status == "done").sum()),
                      "failed": int((g.status == "failed").sum()), "uncertain": list(names),
                      "started": _when(g.started_at.min())})

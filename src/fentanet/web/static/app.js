@@ -81,6 +81,12 @@ function table(rows, columns, opts = {}) {
   return `<div class="tablewrap"><table class="data"${opts.id ? ` id="${esc(opts.id)}"` : ""}>` +
          `<thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
 }
+function yearsText(years) {  // an ensemble's horizons: "1.5 years", "1 and 2 years"
+  const shown = years.map((y) => fmt(y));
+  const list = shown.length > 1 ? `${shown.slice(0, -1).join(", ")} and ${shown.at(-1)}`
+    : shown[0];
+  return `${list} year${shown.length === 1 && years[0] === 1 ? "" : "s"}`;
+}
 function metric(label, value, detail = "") {
   return `<div class="metric"><div class="l">${esc(label)}</div><div class="v">${
     esc(value)}</div>${detail ? `<div class="d">${esc(detail)}</div>` : ""}</div>`;
@@ -446,6 +452,7 @@ async function loadEnsembles(move = 0) {
     const was = sel.value;
     sel.innerHTML = list.length ? list.map((e) => `<option value="${esc(e.ensemble)}">${
       esc(`${e.scenario}: ${e.variants.join(", ")} · ${e.seeds} seeds` +
+          (e.years && e.years.length ? ` · ${yearsText(e.years)}` : "") +
           (e.uncertain.length ? ` · uncertain ${e.uncertain.join(", ")}` : "") +
           ` · ${e.ensemble}`)}</option>`).join("")
       : '<option value="">none yet</option>';
@@ -500,9 +507,10 @@ async function showCompare(r) {
     (r.report ? `<div class="links"><a class="button" id="compare-report" target="_blank" href="${
       fileUrl(r.report, true)}">Open the full report</a><a class="button" id="compare-download"
       href="${fileUrl(r.download)}">Download the results (zip)</a></div>` : "") +
-    `<p class="note">${esc(r.scenario)}: ${r.variants.length} strategies × ${r.seeds.length} ` +
-    `seeds (common random numbers)${r.failed ? `, ${r.failed} runs failed` : ""}; ensemble ${
-      esc(r.ensemble)}.</p>` +
+    `<p class="note" id="compare-note">${esc(r.scenario)}: ${r.variants.length} strategies × ${
+      r.seeds.length} seeds (common random numbers)${r.years && r.years.length
+      ? ` over ${esc(yearsText(r.years))}` : ""}${r.failed ? `, ${r.failed} runs failed` : ""
+      }; ensemble ${esc(r.ensemble)}.</p>` +
     (r.warnings && r.warnings.length ? `<div class="card warn" id="compare-warnings"><h3>` +
       `Warnings</h3><ul>${r.warnings.map((w) => `<li>${esc(w)}</li>`).join("")}</ul></div>` : "") +
     `<div class="grid2">${figs.map((k) => `<div class="plotcard"><div class="plot" id="cmp-${
