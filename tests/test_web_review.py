@@ -217,3 +217,47 @@ def test_stored_ensembles_say_their_horizon(client):
         (shown[0.5]["ensemble"], [0.5]), (shown[0.25]["ensemble"], [0.25])]
     again = client.get(f"/api/ensembles/{shown[0.25]['ensemble']}").json()
     assert again["years"] == [0.25]
+
+
+# ------------------------------------------------------------------ messages naming the field
+def test_a_path_outside_is_refused_naming_the_field_file(client):
+    # it named field 'path', which POST /api/networks/open does not have
+    for path, why in (("../x.csv", "'..' is not allowed in paths"),
+                      ("/etc/passwd", "absolute paths are not allowed; give a path inside "
+                                      "the working folder"),
+                      ("uploads/none.csv", "no file 'uploads/none.csv' in the working folder")):
+        r = client.post("/api/networks/open", json={"file": path})
+        assert r.status_code in (400, 404)
+        assert r.json()["error"] == f"field 'file': {why}"
+
+
+def test_the_kind_filter_is_named_kinds_and_an_empty_view_is_refused(client):
+    nid = client.post("/api/networks/generate", json={"actors": 40}).json()["id"]
+    r = client.get(f"/api/networks/{nid}/figure", params={"kinds": "lab,lbs"})
+    assert r.status_code == 400  # it named 'actor_kinds', the Python argument
+    assert r.json()["error"].startswith("field 'kinds': unknown kind(s) ['lbs']; expected any "
+                                        "of supplier, marketplace, lab, ")
+    # a kind the network has none of drew an empty plot without a word
+    for kinds in ("actor", ","):
+        r = client.get(f"/api/networks/{nid}/figure", params={"kinds": kinds})
+        assert r.status_code == 400, kinds
+        assert r.json()["error"].startswith(
+            f"field 'kinds': no actor of kind {kinds.strip(',') or '(none given)'} in "
+            "generated 40 (seed 1); it has ")
+
+
+@pytest.mark.parametrize("limit", [0, -5, 201])
+def test_a_search_limit_out_of_range_is_refused(client, limit):
+    # it was silently clamped to 1..200, where every other parameter is refused
+    nid = client.post("/api/networks/generate", json={"actors": 40}).json()["id"]
+    r = client.get(f"/api/networks/{nid}/search", params={"q": "lab", "limit": limit})
+    assert r.status_code == 400
+    assert r.json()["error"] == "field 'limit': limit must be 1 to 200"
+
+
+def test_a_network_of_three_actors_takes_one_key_player(client):
+    nid = client.post("/api/networks/upload", files={"file": (
+        "t.csv", b"source,target\na,b\nb,c\n", "text/csv")}).json()["id"]
+    r = client.post(f"/api/networks/{nid}/analyze", json={"k": 2})
+    assert r.status_code == 400  # it said "k must be 1 to 1"
+    assert r.json()["error"] == "field 'k': k must be 1 for t.csv (its 3 actors less 2)"

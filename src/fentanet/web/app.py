@@ -116,8 +116,8 @@ class Workspace:
         self.networks: OrderedDict[str, Opened] = OrderedDict()
         self.lock = threading.RLock()
 
-    def path(self, relative: str, *, must_exist: bool = True) -> Path:
-        return sec.safe_path(self.root, relative, must_exist=must_exist)
+    def path(self, relative: str, *, must_exist: bool = True, field: str = "path") -> Path:
+        return sec.safe_path(self.root, relative, must_exist=must_exist, field=field)
 
     def rel(self, path: Path) -> str:
         return Path(path).resolve().relative_to(self.root).as_posix()
@@ -692,7 +692,7 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
                                  field="format")
             net = datasets.load(body.dataset)
             return ws.add(net, body.dataset, f"dataset {body.dataset}").summary()
-        path = ws.path(body.file)
+        path = ws.path(body.file, field="file")
         if path.is_dir():
             raise InputError(f"'{body.file}' is a folder; expected a network file",
                              field="file")
@@ -781,9 +781,19 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
             raise InputError("max_actors must be 10 to 5000", field="max_actors")
         groups: Any = _communities(item) if color_by == "community" else "kind"
         view, title = net, item.label
-        if kinds:
-            wanted = [k for k in kinds.split(",") if k]
+        if kinds is not None:
+            from fentanet.network.kinds import ACTOR_KINDS
+
+            wanted = [k.strip() for k in kinds.split(",") if k.strip()]
+            unknown = [k for k in wanted if k not in ACTOR_KINDS]
+            if unknown:
+                raise InputError(f"unknown kind(s) {unknown}; expected any of "
+                                 f"{', '.join(ACTOR_KINDS)}", field="kinds")
             view = view.select(actor_kinds=wanted)
+            if view.n_actors == 0:  # it drew an empty plot without a word
+                have = ", ".join(item.net_summary()["actor_kinds"])
+                raise InputError(f"no actor of kind {', '.join(wanted) or '(none given)'} in "
+                                 f"{item.label}; it has {have}", field="kinds")
             title += f" · {', '.join(wanted)}"
         if ego:
             if ego not in set(view.ids.tolist()):
@@ -804,7 +814,8 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
     @api.get("/api/networks/{nid}/search")
     def search(nid: str, q: str = "", limit: int = 20) -> list:
         item = ws.get(nid)
-        limit = max(1, min(int(limit), 200))
+        if not 1 <= limit <= 200:  # it was clamped without a word
+            raise InputError("limit must be 1 to 200", field="limit")
         ids = item.net.ids.astype(str)
         kinds = item.net.actors["kind"].to_numpy(dtype=object)
         deg = item.net.degree().to_numpy()
@@ -860,7 +871,9 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
             raise InputError(f"{item.label} has {n} actor{'' if n == 1 else 's'}: the analysis "
                              "needs a network of at least 3 actors", field="network")
         if not 1 <= body.k <= item.net.n_actors - 2:
-            raise InputError(f"k must be 1 to {item.net.n_actors - 2} for this network",
+            most = item.net.n_actors - 2
+            raise InputError(f"k must be {'1' if most == 1 else f'1 to {most}'} for "
+                             f"{item.label} (its {item.net.n_actors} actors less 2)",
                              field="k")
         job = jobs.submit("analysis", f"Analysis of {item.label}",
                           functools.partial(_analysis_job, ws, item, body),

@@ -44,32 +44,33 @@ class PathError(InputError):
 
 
 def safe_path(root: Path, relative: str, *, must_exist: bool = True,
-              where: str = "the working folder") -> Path:
+              where: str = "the working folder", field: str = "path") -> Path:
     """``relative`` inside ``root``: resolved, symbolic links followed, and refused
     (:class:`PathError`) when it is absolute, has ``..`` parts, holds control characters
-    or lands outside ``root``. ``where`` is what the messages call ``root``."""
+    or lands outside ``root``. ``where`` is what the messages call ``root``, ``field`` the
+    request's field they name."""
     root = Path(root).resolve()
     if not isinstance(relative, str) or not relative.strip():
-        raise PathError("no path given", field="path")
+        raise PathError("no path given", field=field)
     if "\x00" in relative or any(unicodedata.category(c) == "Cc" for c in relative):
-        raise PathError("the path holds control characters", field="path")
+        raise PathError("the path holds control characters", field=field)
     posix, windows = PurePosixPath(relative), PureWindowsPath(relative)
     if posix.is_absolute() or windows.is_absolute() or windows.drive or relative.startswith(
             ("/", "\\", "~")):
         raise PathError(f"absolute paths are not allowed; give a path inside {where}",
-                        field="path")
+                        field=field)
     parts = re.split(r"[/\\]+", relative)
     if any(p == ".." for p in parts):
-        raise PathError("'..' is not allowed in paths", field="path")
+        raise PathError("'..' is not allowed in paths", field=field)
     target = root.joinpath(*[p for p in parts if p not in ("", ".")])
     try:
         resolved = target.resolve(strict=must_exist)
     except (FileNotFoundError, NotADirectoryError):
-        raise PathError(f"no file '{relative}' in {where}", field="path") from None
+        raise PathError(f"no file '{relative}' in {where}", field=field) from None
     except (OSError, RuntimeError):  # symlink loops and the like
-        raise PathError(f"cannot open '{relative}'", field="path") from None
+        raise PathError(f"cannot open '{relative}'", field=field) from None
     if resolved != root and not resolved.is_relative_to(root):
-        raise PathError(f"'{relative}' leads outside {where}", field="path")
+        raise PathError(f"'{relative}' leads outside {where}", field=field)
     return resolved
 
 
