@@ -261,3 +261,12 @@ def test_a_network_of_three_actors_takes_one_key_player(client):
     r = client.post(f"/api/networks/{nid}/analyze", json={"k": 2})
     assert r.status_code == 400  # it said "k must be 1 to 1"
     assert r.json()["error"] == "field 'k': k must be 1 for t.csv (its 3 actors less 2)"
+
+
+def test_an_unknown_job_says_jobs_are_forgotten_at_a_restart(client):
+    """After a restart the page, still polling its job, got "no job 'x'" and no reason."""
+    for r in (client.get("/api/jobs/abc123"), client.delete("/api/jobs/abc123")):
+        assert r.status_code == 404
+        assert r.json()["error"] == (
+            "no job 'abc123' (the app keeps its jobs while it runs: a restart forgets them, "
+            "and the reports, results and runs they made stay in the working folder)")

@@ -555,6 +555,11 @@ def validation_message(errors: list[dict[str, Any]], body: Any = None) -> str:
     return "invalid request: " + "; ".join(parts)
 
 
+def _no_job(jid: str) -> str:
+    return (f"no job '{jid}' (the app keeps its jobs while it runs: a restart forgets them, "
+            "and the reports, results and runs they made stay in the working folder)")
+
+
 def _too_large(limit: int) -> str:
     return f"the request is larger than the limit of {limit / 1e6:.3g} MB"
 
@@ -974,14 +979,14 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
     def job(jid: str) -> dict:
         j = jobs.get(jid)
         if j is None:
-            raise NotFound(f"no job '{jid}'")
+            raise NotFound(_no_job(jid))
         return j.public()
 
     @api.delete("/api/jobs/{jid}")
     def cancel_job(jid: str) -> JSONResponse:
         j = jobs.cancel(jid)
         if j is None:
-            raise NotFound(f"no job '{jid}'")
+            raise NotFound(_no_job(jid))
         if j.status in ("done", "failed"):
             raise Rejected(f"job '{jid}' has already finished ({j.status}): there is nothing "
                            "to cancel", status=409)
