@@ -270,3 +270,36 @@ def test_an_unknown_job_says_jobs_are_forgotten_at_a_restart(client):
         assert r.json()["error"] == (
             "no job 'abc123' (the app keeps its jobs while it runs: a restart forgets them, "
             "and the reports, results and runs they made stay in the working folder)")
+
+
+# ------------------------------------------------------------------ the page
+def test_every_field_of_the_page_has_a_label(client):
+    """The generator's two boxes (actors, seed) and the search had a placeholder or a
+    tooltip only: a screen reader announced "1000" and "1", and so did the page."""
+    from html.parser import HTMLParser
+
+    class Fields(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.fields, self.labelled, self.open_labels = [], set(), 0
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "label":
+                self.open_labels += 1
+                if a.get("for"):
+                    self.labelled.add(a["for"])
+            elif tag in ("input", "select", "textarea"):
+                self.fields.append(a.get("id"))
+                if self.open_labels or a.get("aria-label"):
+                    self.labelled.add(a.get("id"))
+
+        def handle_endtag(self, tag):
+            if tag == "label":
+                self.open_labels -= 1
+
+    page = Fields()
+    page.feed(client.get("/").text)
+    assert {"gen-actors", "gen-seed", "search"} <= set(page.fields)
+    assert [f for f in page.fields if f not in page.labelled] == []
+

@@ -541,9 +541,10 @@ async function loadFiles() {
   try {
     const files = await api("api/files");
     $("#files").innerHTML = table(files, ["folder", "name", "bytes", "modified", "open"], {
-      id: "file-list", html: ["open"], formats: {
+      id: "file-list", html: ["open"], labels: { bytes: "size" }, formats: {
         modified: (v) => new Date(v * 1000).toLocaleString(),
-        bytes: (v) => v > 1e6 ? `${fmt(v / 1e6)} MB` : `${fmt(v / 1e3)} kB`,
+        bytes: (v) => v >= 1e6 ? `${fmt(v / 1e6)} MB` : v >= 1e3 ? `${fmt(v / 1e3)} kB`
+          : `${v} B`,  // 12 bytes read "0.0120 kB"
         open: (v, row) => (row.folder === "reports" && row.name.endsWith(".html") ? `<a target="_blank" href="${
           fileUrl(row.path, true)}">view</a> · ` : "") + `<a href="${fileUrl(row.path)}">` +
           "download</a>" } });
