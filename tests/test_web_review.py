@@ -303,3 +303,22 @@ def test_every_field_of_the_page_has_a_label(client):
     assert {"gen-actors", "gen-seed", "search"} <= set(page.fields)
     assert [f for f in page.fields if f not in page.labelled] == []
 
+
+def test_a_comparison_in_the_apps_process_says_what_its_first_run_does(client, monkeypatch):
+    """The first comparison after an install or an update sat at 0% with "2 runs to make
+    (here)" for a minute or more while the model compiled, as if it had hung."""
+    from fentanet.web import jobs as web_jobs
+
+    said = []
+    update = web_jobs.Job.update
+
+    def record(self, progress=None, message=None):
+        said.append(message)
+        return update(self, progress, message)
+
+    monkeypatch.setattr(web_jobs.Job, "update", record)
+    compare(client)
+    assert said[0] == ("run 1 of 2 (here): the spin-up to the status quo; the first run after "
+                       "fentanet is installed or updated compiles the model first (a minute "
+                       "or more)")
+    assert said[1] == "run 1 of 2: step 1 of 13"

@@ -1149,7 +1149,11 @@ def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
                    f"run {done + 1} of {total}: step {i} of {n}")
 
     where = {"serial": "here", LOCAL: "a local Dask cluster"}.get(scheduler, scheduler)
-    job.update(0.0, f"{total} runs to make ({where})")
+    # a run reports its steps after the spin-up, and the first after an install or an update
+    # compiles the model before that: say so, rather than sit at 0% without a word
+    job.update(0.0, f"run 1 of {total} (here): the spin-up to the status quo; the first run "
+               "after fentanet is installed or updated compiles the model first (a minute or "
+               "more)" if scheduler == "serial" else f"{total} runs to make ({where})")
     # in this process, progress step by step; on a cluster, run by run
     model = stepping_model(on_step) if scheduler == "serial" else None
     try:
