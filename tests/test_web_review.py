@@ -322,3 +322,28 @@ def test_a_comparison_in_the_apps_process_says_what_its_first_run_does(client, m
                        "fentanet is installed or updated compiles the model first (a minute "
                        "or more)")
     assert said[1] == "run 1 of 2: step 1 of 13"
+
+
+def test_a_stored_sweep_is_shown_point_by_point(client):
+    """A sweep run from the command line into the app's store (`fentanet sweep toy
+    --variant naloxone --param params.market.elasticity=0.3,0.6 --store WORKDIR/runs`) was
+    shown with its points pooled: "naloxone, seeds 4" for 2 seeds at 2 points, its median
+    and band over both, and two "naloxone, deaths averted" rows that could not be told
+    apart."""
+    ens = fentanet.ensemble("toy", 2, variants=["naloxone"], sweep={
+        "params.market.elasticity": [0.3, 0.6]}, seed=3, years=0.75, scheduler="serial",
+        store=client.work / "runs", progress=False)
+    view = client.get(f"/api/ensembles/{ens.id}").json()
+    assert view["sweep"] == ["params.market.elasticity"]
+    side = {r["strategy"]: r for r in view["side_by_side"]}
+    assert list(side) == [f"{v} · params.market.elasticity={e}"
+                          for v in ("baseline", "naloxone") for e in (0.3, 0.6)]
+    assert {r["seeds"] for r in side.values()} == {2}
+    summary = ens.summary()
+    for e in (0.3, 0.6):
+        at = summary[summary["params.market.elasticity"] == e]
+        deaths = at.pivot(index="seed", columns="variant", values="deaths_total")
+        [row] = [r for r in view["comparison"] if r["outcome"] == "deaths averted"
+                 and r["params.market.elasticity"] == e]
+        assert row["mean"] == pytest.approx((deaths["baseline"] - deaths["naloxone"]).mean())
+    assert client.get("/api/ensembles").json()[0]["sweep"] == ["params.market.elasticity"]

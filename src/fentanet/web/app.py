@@ -1230,14 +1230,19 @@ def ensemble_view(ens: Any, tables: Any = None, rep: Any = None) -> dict[str, An
         raise InputError(f"ensemble {ens.id} has no finished run to show", field="ensemble")
     figs = (simulation_report(tables) if rep is None else rep).figures()
     keep = [*FIGURES, *(k for k in figs if k.startswith("uncertain-"))]
+    sweep = list(tables.meta.get("sweep") or [])  # the swept parameters' columns
     uncertain = None
     if tables.meta.get("uncertain"):
         uncertain = {"ranges": json_records(uncertainty_table(tables)),
                      "drawn": json_records(drawn_values(tables))}
     return {"scenario": ens.scenario, "ensemble": ens.id, "variants": ens.variants,
-            "seeds": ens.seeds, "years": horizons(tables.summary), "failed": len(ens.failed),
+            "seeds": ens.seeds, "years": horizons(tables.summary), "sweep": sweep,
+            "failed": len(ens.failed),
             "definitions": json_records(strategy_definitions(tables)),
-            "side_by_side": json_records(side_by_side(tables)),
+            # a sweep's points each a row of their own, as the report has them (pooled,
+            # 2 seeds at 2 points read "seeds 4", their median and band over both)
+            "side_by_side": json_records(side_by_side(tables,
+                                                      group="point" if sweep else "variant")),
             "comparison": json_records(comparison(tables)), "uncertain": uncertain,
             "figures": {k: _figure(figs[k]) for k in keep if k in figs},
             "report": None, "download": None}
@@ -1248,7 +1253,7 @@ def horizons(summary: pd.DataFrame) -> list[float]:
     for a sweep of ``years``)."""
     if "years" not in summary or summary.empty:
         return []
-    return sorted(float(y) for y in pd.unique(summary["years"].dropna()))
+    return sorted({round(float(y), 9) for y in summary["years"].dropna()})
 
 
 def _when(t: Any) -> str | None:
@@ -1260,8 +1265,8 @@ def ensemble_list(store: Any) -> pd.DataFrame:
     horizons of its finished runs (years), runs, finished and failed runs, and the
     uncertain parameters."""
     runs = store.runs()
-    cols = ["ensemble", "scenario", "variants", "seeds", "years", "runs", "finished",
-            "failed", "uncertain", "started"]
+    cols = ["ensemble", "scenario", "variants", "seeds", "years", "sweep", "runs",
+            "finished", "failed", "uncertain", "started"]
     runs = runs[runs.ensemble_id.notna()]
     if runs.empty:
         return pd.DataFrame(columns=cols)
@@ -1273,9 +1278,13 @@ def ensemble_list(store: Any) -> pd.DataFrame:
         names = dict.fromkeys(k for setup in g.setup if isinstance(setup, dict)
                               for k in setup.get("uncertain") or {})
         variants = sorted(set(g.variant), key=lambda v: (v != "baseline", v))
+        drawn = set(names)  # a sweep's parameters are those its runs set beyond the draws
+        swept = list(dict.fromkeys(k for p in g.params if isinstance(p, dict) for k in p
+                                   if k not in drawn))
         rows.append({"ensemble": eid, "scenario": str(g.scenario.iloc[0]),
                      "variants": variants, "seeds": int(g.seed.nunique()),
                      "years": horizons(pd.DataFrame({"years": years.reindex(g.run_id)})),
+                     "sweep": swept,
                      "runs": len(g),
                      "finished": int((g.status == "done").sum()),
                      "failed": int((g.status == "failed").sum()), "uncertain": list(names),

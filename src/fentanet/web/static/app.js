@@ -453,6 +453,7 @@ async function loadEnsembles(move = 0) {
     sel.innerHTML = list.length ? list.map((e) => `<option value="${esc(e.ensemble)}">${
       esc(`${e.scenario}: ${e.variants.join(", ")} · ${e.seeds} seeds` +
           (e.years && e.years.length ? ` · ${yearsText(e.years)}` : "") +
+          (e.sweep && e.sweep.length ? ` · sweep of ${e.sweep.join(", ")}` : "") +
           (e.uncertain.length ? ` · uncertain ${e.uncertain.join(", ")}` : "") +
           ` · ${e.ensemble}`)}</option>`).join("")
       : '<option value="">none yet</option>';
@@ -521,8 +522,9 @@ async function showCompare(r) {
       : "") +
     `<div class="card"><h3>Strategies side by side</h3>${table(r.side_by_side, null, {
       id: "side-by-side" })}</div>` +
-    `<div class="card"><h3>Against the baseline</h3>${table(rows, ["variant", "outcome",
-      "mean", "ci_low", "ci_high", "seeds"], { id: "comparison", labels: { ci_low:
+    `<div class="card"><h3>Against the baseline</h3>${table(rows, ["variant",
+      ...(r.sweep || []), "outcome", "mean", "ci_low", "ci_high", "seeds"], {
+      id: "comparison", labels: { ci_low:
       "95% CI low", ci_high: "95% CI high" } })}<p class="note">Mean over seeds of the paired ` +
     "difference with the baseline, with its 95% interval.</p></div>" +
     (unc ? `<div class="card" id="uncertainty"><h3>Parameter uncertainty</h3>${
