@@ -82,7 +82,7 @@ function table(rows, columns, opts = {}) {
          `<thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
 }
 function yearsText(years) {  // an ensemble's horizons: "1.5 years", "1 and 2 years"
-  const shown = years.map((y) => fmt(y));
+  const shown = years.map((y) => String(+y.toFixed(3)));  // 0.75, not 0.750
   const list = shown.length > 1 ? `${shown.slice(0, -1).join(", ")} and ${shown.at(-1)}`
     : shown[0];
   return `${list} year${shown.length === 1 && years[0] === 1 ? "" : "s"}`;
@@ -451,7 +451,7 @@ async function loadEnsembles(move = 0) {
     const sel = $("#ens-list");
     const was = sel.value;
     sel.innerHTML = list.length ? list.map((e) => `<option value="${esc(e.ensemble)}">${
-      esc(`${e.scenario}: ${e.variants.join(", ")} · ${e.seeds} seeds` +
+      esc(`${e.scenario}: ${e.variants.join(", ")} · ${e.seeds} seed${e.seeds === 1 ? "" : "s"}` +
           (e.years && e.years.length ? ` · ${yearsText(e.years)}` : "") +
           (e.sweep && e.sweep.length ? ` · sweep of ${e.sweep.join(", ")}` : "") +
           (e.uncertain.length ? ` · uncertain ${e.uncertain.join(", ")}` : "") +
@@ -509,7 +509,7 @@ async function showCompare(r) {
       fileUrl(r.report, true)}">Open the full report</a><a class="button" id="compare-download"
       href="${fileUrl(r.download)}">Download the results (zip)</a></div>` : "") +
     `<p class="note" id="compare-note">${esc(r.scenario)}: ${r.variants.length} strategies × ${
-      r.seeds.length} seeds (common random numbers)${r.years && r.years.length
+      r.seeds.length} seed${r.seeds.length === 1 ? "" : "s"} (common random numbers)${r.years && r.years.length
       ? ` over ${esc(yearsText(r.years))}` : ""}${r.failed ? `, ${r.failed} runs failed` : ""
       }; ensemble ${esc(r.ensemble)}.</p>` +
     (r.warnings && r.warnings.length ? `<div class="card warn" id="compare-warnings"><h3>` +
