@@ -347,3 +347,21 @@ def test_a_stored_sweep_is_shown_point_by_point(client):
                  and r["params.market.elasticity"] == e]
         assert row["mean"] == pytest.approx((deaths["baseline"] - deaths["naloxone"]).mean())
     assert client.get("/api/ensembles").json()[0]["sweep"] == ["params.market.elasticity"]
+
+
+def test_the_interdiction_says_what_its_budget_bought(client):
+    """The Analysis tab read "Optimal interdiction for a budget of 5 (actors): remove
+    rte-0001", as if 5 actors could go and one did: the budget is in the actors' cost
+    units, and what the removal cost was not said (the report says it)."""
+    from fentanet.analysis.summary import analyze
+
+    nid = client.post("/api/networks/generate", json={"actors": 200, "seed": 2}).json()["id"]
+    r = client.post(f"/api/networks/{nid}/analyze", json={"k": 2, "steps": 3})
+    job = wait(client, r.json()["id"])
+    assert job["status"] == "done", job["error"]
+    inter = job["result"]["interdiction"]
+    direct = analyze(fentanet.generate({"actors": 200}, seed=2), k=2, steps=3).interdiction
+    assert (inter["budget"], inter["cost_used"], inter["removed"]) == (
+        direct.budget, direct.cost_used, direct.removed)
+    js = client.get("/static/app.js").text
+    assert "cost units" in js and "i.cost_used" in js

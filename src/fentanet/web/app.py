@@ -1082,7 +1082,8 @@ def _analysis_job(ws: Workspace, item: Opened, body: AnalyzeRequest, job: Job) -
     inter = None
     if a.interdiction is not None:
         i = a.interdiction
-        inter = {"budget": i.budget, "target": i.target, "removed": i.removed,
+        inter = {"budget": i.budget, "cost_used": jsonable(i.cost_used), "target": i.target,
+                 "removed": i.removed,
                  "flow_before": jsonable(i.flow_before), "flow_after": jsonable(i.flow_after),
                  "optimal": i.optimal, "gap": jsonable(i.gap)}
     return {

@@ -341,9 +341,11 @@ async function showAnalysis(r, redraw = true) {
         capacity: `capacity (${FLOW_UNIT})` } });
     if (r.interdiction) {
       const i = r.interdiction;
-      supply += `<p>${i.optimal ? "Optimal" : "Best"} interdiction for a budget of ${
-        fmt(i.budget)} (${esc(i.target)}): ` +
-        `remove ${i.removed.map((x) => chip(x, "kp")).join("") || "nothing"} — flow ${
+      // the budget is in the actors' (or links') cost units, not a count of them
+      supply += `<p id="interdiction">${i.optimal ? "Optimal" : "Best"} interdiction for a ` +
+        `budget of ${fmt(i.budget)} cost units (${esc(i.target)}): ` +
+        `remove ${i.removed.map((x) => chip(x, "kp")).join("") || "nothing"} (cost ${
+        fmt(i.cost_used)}) — flow ${
         fmt(i.flow_before)} → ${fmt(i.flow_after)} ${FLOW_UNIT}${i.optimal ? " (proven optimal)"
           : " (the best found within the time limit, not proven optimal)"}.</p>`;
     }
