@@ -7,7 +7,10 @@ from __future__ import annotations
 import pytest
 
 import fentanet
-from test_browser import CHROMIUM, Recorder, browser_context  # noqa: F401 (a fixture)
+import test_browser
+from test_browser import CHROMIUM, Recorder
+
+browser_context = test_browser.browser_context  # the fixture: chromium, headless
 
 pytestmark = [
     pytest.mark.browser, pytest.mark.slow,
@@ -16,7 +19,7 @@ pytestmark = [
 ]
 
 
-def test_stored_ensembles_read_their_horizon_and_sweep(browser_context, tmp_path):  # noqa: F811
+def test_stored_ensembles_read_their_horizon_and_sweep(browser_context, tmp_path):
     from fentanet.web.server import ServerThread
 
     (tmp_path / "work").mkdir()
@@ -50,4 +53,40 @@ def test_stored_ensembles_read_their_horizon_and_sweep(browser_context, tmp_path
             "#side-by-side tbody tr td:first-child", "ts => ts.map(t => t.textContent)")
         assert strategies == [f"{v} · params.market.elasticity={e}"
                               for v in ("baseline", "naloxone") for e in (0.3, 0.6)]
+        assert rec.blocked == [] and rec.errors == []
+
+
+def test_a_failed_analysis_is_shown_when_its_network_is_drawn_again(browser_context, tmp_path,
+                                                                      monkeypatch):
+    """An analysis that failed was toasted once; drawn again (another network chosen, then
+    this one), its network read "No analysis of this network yet.", the failure gone."""
+    from fentanet.errors import InputError
+    from fentanet.web.server import ServerThread
+
+    def failing(*args, **kwargs):
+        raise InputError("the interdiction ran out of memory", field="k")
+
+    monkeypatch.setattr("fentanet.analysis.summary.analyze", failing)
+    with ServerThread(tmp_path / "work") as server:
+        page = browser_context.new_page()
+        rec = Recorder(page, (server.url,))
+        page.goto(server.url)
+        page.wait_for_selector("#gen-actors")
+        for actors in ("40", "60"):
+            page.fill("#gen-actors", actors)
+            page.click("#generate")
+            page.wait_for_function(f"() => document.getElementById('networks').selectedOptions"
+                                   f"[0].textContent.includes('({actors} actors)')")
+        page.click("#tab-btn-analysis")
+        page.click("#run-analysis")
+        page.wait_for_selector("#an-progress.failed")
+        first = page.eval_on_selector("#networks", "s => s.options[0].value")
+        second = page.eval_on_selector("#networks", "s => s.options[1].value")
+        page.select_option("#networks", first)
+        page.wait_for_selector("#an-progress", state="hidden")
+        page.select_option("#networks", second)
+        page.wait_for_selector("#an-progress.failed")
+        assert page.inner_text("#an-progress .msg").startswith(
+            "failed: field 'k': the interdiction ran out of memory")
+        assert page.inner_text("#analysis-results") == ""
         assert rec.blocked == [] and rec.errors == []

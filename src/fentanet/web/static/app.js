@@ -316,6 +316,10 @@ async function loadAnalysis() {
       job.result, false); }
     else if (job.status === "queued" || job.status === "running") await poll(job.id,
       $("#an-progress"), showAnalysis);
+    else if (job.status === "failed") {  // its error, not "no analysis yet"
+      $("#analysis-results").innerHTML = "";
+      showProgress($("#an-progress"), job);
+    }
   } catch (e) { /* not analysed yet */ }
 }
 async function showAnalysis(r, redraw = true) {
