@@ -300,3 +300,20 @@ def test_kpp_score_bad_input():
         kpp_score(net, ["a", "b", "c", "d", "e"])
     with pytest.raises(InputError, match="unknown key-player objective"):
         kpp_score(net, ["a"], "closeness")
+
+
+@pytest.mark.parametrize("seed, shown", [("a", "'a'"), (-1, "-1"), (1.5, "1.5")])
+def test_a_bad_seed_is_an_input_error_naming_it(seed, shown):
+    # "a" and -1 ended in NumPy's bare TypeError and ValueError (review s20, api)
+    path = Network(links=pd.DataFrame({"source": list("abc"), "target": list("bcd")}))
+    with pytest.raises(InputError, match=rf"field 'seed': expected a whole number of at least "
+                                         rf"0, got {shown}"):
+        key_players(path, 1, seed=seed)
+
+
+def test_one_candidate_given_as_text_is_one_actor_not_its_letters():
+    # candidates="12" was read as the actors '1' and '2' (review s20, api)
+    net = Network(links=pd.DataFrame({"source": ["1", "12", "12"], "target": ["12", "2", "3"]}),
+                  directed=False)
+    assert key_players(net, 1, candidates="12").actors == ["12"]
+    assert key_players(net, 1, candidates="1").actors == ["1"]

@@ -401,3 +401,21 @@ def test_cli_footer_counts_whole_numbers_and_names_its_denominators(tmp_path, ca
     curve = resilience(supply_chain(), "degree", steps=1)
     assert (curve.attrs["actors"], curve.attrs["removable"],
             curve.attrs["network_actors"]) == (6, 5, 7)
+
+
+@pytest.mark.parametrize("seed, shown", [("a", "'a'"), (-1, "-1")])
+def test_a_bad_seed_is_an_input_error_naming_it(seed, shown):
+    # "a" raised a bare ValueError from int(), -1 NumPy's (review s20, api)
+    star = Network(links=pd.DataFrame({"source": ["hub"] * 3, "target": list("abc")}),
+                   directed=False)
+    with pytest.raises(InputError, match=rf"field 'seed': expected a whole number of at least "
+                                         rf"0, got {shown}"):
+        resilience(star, "random", seed=seed, steps=1)
+
+
+def test_one_kind_given_as_text_is_one_kind():
+    # kinds="dealer" was read as the kinds 'd', 'e', 'a', ... and refused (review s20, api)
+    actors = pd.DataFrame({"id": ["t", "d1", "d2"], "kind": ["trafficker", "dealer", "dealer"]})
+    links = pd.DataFrame({"source": ["t", "t"], "target": ["d1", "d2"], "kind": ["tie", "tie"]})
+    curve = resilience(Network(actors, links, directed=False), "degree", kinds="dealer")
+    assert sorted(curve["actor"].dropna()) == ["d1", "d2"]

@@ -50,7 +50,7 @@ import numpy as np
 
 from fentanet.analysis._graph import graph
 from fentanet.analysis.flow import fixed_terminals
-from fentanet.errors import InputError
+from fentanet.errors import InputError, whole_number
 from fentanet.network.model import Network
 
 OBJECTIVES: tuple[str, ...] = ("fragmentation", "distance_fragmentation", "reach",
@@ -302,6 +302,13 @@ def _exact(scorer: _Scorer, k: int, candidates: np.ndarray) -> tuple[np.ndarray,
     return best, best_score
 
 
+def check_seed(seed: object) -> int | None:
+    """``seed`` as an int (a whole number of at least 0, as NumPy's generators take), or
+    ``None``; :class:`InputError` naming ``seed`` for anything else (``"a"`` and ``-1``
+    ended in NumPy's bare TypeError and ValueError)."""
+    return None if seed is None else whole_number(seed, "seed", 0)
+
+
 def search(scorer: _Scorer, k: int, *, seed: int | None, restarts: int
            ) -> tuple[np.ndarray, float]:
     """Greedy start and swap ascent, then ``restarts`` random starts; the best set found
@@ -345,7 +352,8 @@ def key_players(
     m
         Reach distance for ``reach``: an outsider counts when within ``m`` links.
     seed
-        Seeds the random start sets; ``None`` means 0, so results repeat by default.
+        Seeds the random start sets (a whole number >= 0); ``None`` means 0, so results
+        repeat by default.
     restarts
         Random start sets tried after the greedy one (default: by objective, see
         :data:`DEFAULT_RESTARTS`).
@@ -357,9 +365,10 @@ def key_players(
         ``"flow"``, ``"all"``, a kind or a list of kinds (see
         :func:`fentanet.analysis._graph.graph`).
     candidates
-        Only these actors (ids) may be chosen (default: all). The source and sink of an
-        untyped flow network (``net.meta``, the interdiction instances) never are, as in
-        :func:`fentanet.interdict` (:func:`fentanet.analysis.flow.fixed_terminals`).
+        Only these actors (ids; one id as text is one actor) may be chosen (default:
+        all). The source and sink of an untyped flow network (``net.meta``, the
+        interdiction instances) never are, as in :func:`fentanet.interdict`
+        (:func:`fentanet.analysis.flow.fixed_terminals`).
 
     Ties between equally good sets go to the one found first: the greedy set before
     random starts, and lower actor indices (order in ``net.actors``) first.
@@ -374,6 +383,7 @@ def key_players(
     ['c']
     """
     objective = _check_objective(objective)
+    seed = check_seed(seed)
     n = net.n_actors
     k = _check_k(k, n, objective)
     m = _check_m(m) if objective == "reach" else m
@@ -386,7 +396,7 @@ def key_players(
     allowed = np.ones(n, dtype=np.bool_)
     if candidates is not None:
         allowed[:] = False
-        allowed[net.index_of(list(candidates), field="candidates")] = True
+        allowed[net.index_of(candidates, field="candidates")] = True  # one id: one actor
     fixed = fixed_terminals(net)
     allowed &= ~fixed
     if allowed.sum() < k:

@@ -81,6 +81,7 @@ from fentanet.analysis.keyplayers import (
     DEFAULT_RESTARTS,
     _kernels,
     _Scorer,
+    check_seed,
     search,
     undirected_csr,
 )
@@ -441,12 +442,13 @@ def resilience(
     replacement
         ``None`` or ``"organization"`` (module docstring).
     repeats, seed
-        Runs with different random draws (random strategy, ``ties="random"``); seed
-        ``None`` means 0. With ``average`` the runs are averaged per step (columns
-        ``<measure>`` and ``<measure>_sd``); else one row per run and step, with a
-        ``repeat`` column.
+        Runs with different random draws (random strategy, ``ties="random"``); seed a
+        whole number >= 0, ``None`` meaning 0. With ``average`` the runs are averaged per
+        step (columns ``<measure>`` and ``<measure>_sd``); else one row per run and step,
+        with a ``repeat`` column.
     kinds
-        Only actors of these kinds are removed (a list naming another is refused).
+        Only actors of these kinds (one kind or a list) are removed (a list naming
+        another is refused).
     ties
         ``index`` (first in ``net.actors``) or ``random``.
     link_kinds
@@ -480,6 +482,7 @@ def resilience(
                          field="mode")
     block = _whole(block, "block", 1)
     repeats = _whole(repeats, "repeats", 1)
+    seed = check_seed(seed)
     if ties not in TIES:
         raise InputError(f"unknown tie rule '{ties}'; expected one of {', '.join(TIES)}",
                          field="ties")
@@ -526,6 +529,7 @@ def resilience(
         name = "list"
         allowed = np.ones(n, dtype=bool)
     if kinds is not None:
+        kinds = [kinds] if isinstance(kinds, str) else kinds  # one kind, not its letters
         kinds = [k.strip() for k in kinds if k.strip()]
         of_kind = _kind_mask(net, kinds, "kinds")
         if given is None:
