@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from fentanet.errors import InputError
+from fentanet.errors import InputError, InputWarning
+from fentanet.network.io.graphml import META_KEY
 from fentanet.network.model import Network
 
 _ACTOR_RESERVED = ("id", "kind", "uid")
@@ -84,25 +87,92 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _checked(net: Any, what: str) -> Network:
+    if not isinstance(net, Network):
+        raise InputError(f"{what} takes a fentanet Network, got {type(net).__name__}",
+                         field="net")
+    return net
+
+
+def _graph_of(graph: Any, module: str, what: str) -> None:
+    """Refuse anything but a graph of ``module`` (networkx or igraph), by name: a
+    DataFrame or a path ended in an AttributeError from inside the conversion."""
+    if not type(graph).__module__.startswith(module):
+        kind = "a networkx graph" if module == "networkx" else "an igraph Graph"
+        hint = (" (a file: fentanet.read(path); tables: fentanet.from_pandas(links, "
+                "actors))" if isinstance(graph, (str, pd.DataFrame)) else "")
+        raise InputError(f"{what} takes {kind}, got {type(graph).__name__}{hint}",
+                         field="graph")
+
+
+# META_KEY: the graph attribute holding a network's ``meta`` as JSON text, as fentanet's
+# GraphML writer stores it: text, so that networkx's GraphML and GML writers take the graph
+# (a generated network's ``spec`` is a mapping, which they refuse).
+
+
+def _meta_attributes(net: Network) -> dict[str, str]:
+    return {META_KEY: json.dumps(net.meta, ensure_ascii=False, default=str)} if net.meta else {}
+
+
+def _network_meta(attributes: dict[str, Any]) -> dict[str, Any]:
+    """The ``meta`` of a graph's attributes: the JSON of ``fentanet_meta`` when there is
+    one (a graph made by :func:`to_networkx` or :func:`to_igraph`), else every attribute
+    but its name (a graph made elsewhere: ``graph.graph["source"] = "s"``)."""
+    if META_KEY in attributes:
+        try:
+            meta = json.loads(attributes[META_KEY])
+        except (TypeError, ValueError):
+            raise InputError(f"graph attribute {META_KEY!r} is not the JSON of a mapping",
+                             field=META_KEY) from None
+        return meta if isinstance(meta, dict) else {"meta": meta}
+    return {str(k): v for k, v in attributes.items() if k != "name"}
+
+
 def to_networkx(net: Network, *, multigraph: bool | None = None):
     """A networkx graph with actor ids as nodes and all attributes.
 
     A ``MultiDiGraph``/``MultiGraph`` when the network has parallel links (same pair, or
     several kinds between a pair), else a ``DiGraph``/``Graph``; force either with
-    ``multigraph``. Missing attribute values are left out.
+    ``multigraph``. ``multigraph=False`` on a network with parallel links keeps one edge
+    per pair, with the attributes of the last of its links (networkx's ``add_edge``), and
+    warns (:class:`~fentanet.errors.InputWarning`) how many links it merged. Missing
+    attribute values are left out. The graph's attributes (``g.graph``) are the network's
+    ``name`` and its ``meta`` (an interdiction instance's ``source`` and ``sink``, a
+    generated network's ``spec`` ...) as JSON text under ``fentanet_meta``, as fentanet's
+    GraphML writer keeps it; :func:`from_networkx` reads it back.
+
+    >>> import pandas as pd
+    >>> net = Network(links=pd.DataFrame({"source": ["s", "a"], "target": ["a", "t"],
+    ...                                   "capacity": [2.0, 1.0]}),
+    ...               meta={"source": "s", "sink": "t"}, name="chain")
+    >>> g = to_networkx(net)
+    >>> g.graph
+    {'name': 'chain', 'fentanet_meta': '{"source": "s", "sink": "t"}'}
+    >>> g.edges["s", "a"]
+    {'kind': 'tie', 'weight': 1.0, 'capacity': 2.0}
+    >>> from_networkx(g).meta
+    {'source': 's', 'sink': 't'}
     """
     import networkx as nx
 
+    net = _checked(net, "to_networkx")
     src, dst = net.source_index, net.target_index
+    a, b = (src, dst) if net.directed else (np.minimum(src, dst), np.maximum(src, dst))
+    key = a.astype(np.int64) * max(net.n_actors, 1) + b
+    distinct = int(np.unique(key).size)
     if multigraph is None:
-        a, b = (src, dst) if net.directed else (np.minimum(src, dst), np.maximum(src, dst))
-        key = a.astype(np.int64) * max(net.n_actors, 1) + b
-        multigraph = bool(np.unique(key).size < key.size)
+        multigraph = distinct < key.size
+    elif not multigraph and distinct < key.size:
+        warnings.warn(f"multigraph=False merges {key.size - distinct} parallel link(s) of "
+                      f"network '{net.name}' into the edge of their pair, which keeps the "
+                      "attributes of the pair's last link; multigraph=None or True keeps "
+                      "every link", InputWarning, stacklevel=2)
     if multigraph:
         g = nx.MultiDiGraph() if net.directed else nx.MultiGraph()
     else:
         g = nx.DiGraph() if net.directed else nx.Graph()
     g.graph["name"] = net.name
+    g.graph.update(_meta_attributes(net))
     acols = [c for c in net.actors.columns if c != "id"]
     for row in net.actors.itertuples(index=False, name=None):
         attrs = {c: _clean(v) for c, v in zip(acols, row[1:], strict=True)}
@@ -120,10 +190,15 @@ def from_networkx(graph, *, name: str | None = None) -> Network:
     Nodes without a ``kind`` are untyped actors; edges without a ``kind`` are ties.
     Attribute columns are typed from their values (bool, int, float, text; a column
     mixing types is text; missing values stay missing). Node attributes named ``id`` and
-    edge attributes named ``source``/``target`` are kept as ``attr_id`` and so on.
+    edge attributes named ``source``/``target`` are kept as ``attr_id`` and so on. The
+    network's ``meta`` is the JSON of the graph attribute ``fentanet_meta`` (a graph of
+    :func:`to_networkx`), else the graph's attributes other than ``name``.
+    Links come in networkx's order (grouped by their source's node), so a round trip keeps
+    every link and attribute but may number the links (``net.links`` rows) differently.
     """
     from fentanet.network.io._text import records_frame
 
+    _graph_of(graph, "networkx", "from_networkx")
     nodes = list(graph.nodes(data=True))
     ids = [str(n) for n, _ in nodes]
     if len(set(ids)) != len(ids):
@@ -142,17 +217,21 @@ def from_networkx(graph, *, name: str | None = None) -> Network:
     return Network.from_indices(ids, src, dst, actors=actors.drop(columns="id"),
                                 links=links, directed=graph.is_directed(),
                                 name=name if name is not None
-                                else str(graph.graph.get("name", "") or ""))
+                                else str(graph.graph.get("name", "") or ""),
+                                meta=_network_meta(graph.graph))
 
 
 def to_igraph(net: Network, *, attributes: bool = True):
     """An igraph Graph with vertex ``name`` = actor id, in dense index order.
 
     Vertex i is actor i; edge j is link j. With ``attributes`` every actor and link column
-    is copied (missing values become ``None``).
+    is copied (missing values become ``None``). The graph's attributes are the network's
+    ``name`` and its ``meta`` (JSON text under ``fentanet_meta``), which :func:`from_igraph`
+    reads back.
     """
     import igraph as ig
 
+    net = _checked(net, "to_igraph")
     edges = np.column_stack([net.source_index, net.target_index])
     g = ig.Graph(n=net.n_actors, edges=edges, directed=net.directed)
     g.vs["name"] = net.ids.tolist()
@@ -164,6 +243,8 @@ def to_igraph(net: Network, *, attributes: bool = True):
             if col not in _LINK_RESERVED:
                 g.es[col] = [_clean(v) for v in net.links[col].tolist()]
     g["name"] = net.name
+    for key, value in _meta_attributes(net).items():
+        g[key] = value
     return g
 
 
@@ -192,10 +273,13 @@ def _orient_by_kind(src: np.ndarray, dst: np.ndarray, actor_kinds: pd.Series,
 def from_igraph(graph, *, name: str | None = None) -> Network:
     """A network from an igraph Graph; vertex ``name`` (or the vertex index) is the id.
 
-    Attribute columns are typed from their values, as :func:`from_networkx` does.
+    Attribute columns are typed from their values, as :func:`from_networkx` does; the
+    network's ``meta`` is read from the graph's attributes as :func:`from_networkx` reads
+    it.
     """
     from fentanet.network.io._text import values_series
 
+    _graph_of(graph, "igraph", "from_igraph")
     names = graph.vs["name"] if "name" in graph.vs.attributes() else list(range(graph.vcount()))
     ids = [str(x) for x in names]
     actors = pd.DataFrame(index=pd.RangeIndex(graph.vcount()))
@@ -213,7 +297,8 @@ def from_igraph(graph, *, name: str | None = None) -> Network:
         src, dst = _orient_by_kind(src, dst, actors["kind"], links["kind"])
     return Network.from_indices(ids, src, dst, actors=actors, links=links,
                                 directed=graph.is_directed(),
-                                name=name if name is not None else str(gname or ""))
+                                name=name if name is not None else str(gname or ""),
+                                meta=_network_meta({a: graph[a] for a in graph.attributes()}))
 
 
 def as_network(obj: Any) -> Network:
