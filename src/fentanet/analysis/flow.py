@@ -190,6 +190,28 @@ class MaxFlow:
     """The cut as a table: ``element`` (actor, link or demand), ``id`` (actor id, or
     ``source->target`` for a link), ``link`` (row position or -1) and ``capacity``."""
 
+    def __repr__(self) -> str:
+        """The value and the cut's size, not every per-link and per-actor flow (the
+        dataclass's own repr printed all of them: some 30,000 characters at 10^4 actors)."""
+        return (f"<MaxFlow: value {self.value:.6g} from {_count(self.sources, 'source')} "
+                f"to {_count(self.sinks, 'sink')}; cut: "
+                f"{_count(self.cut_actors, 'actor')}{_first(self.cut_actors)}, "
+                f"{_count(self.cut_links, 'link')}, "
+                f"{_count(self.cut_demand, 'demand')}>")
+
+
+def _count(items: list, what: str) -> str:
+    return f"{len(items)} {what}{'' if len(items) == 1 else 's'}"
+
+
+def _first(ids: list[str], shown: int = 3) -> str:
+    """The first few ids in parentheses, and how many more: `` ('a', 'b', 'c', ... 5
+    more)``; nothing when there are none."""
+    if not ids:
+        return ""
+    more = f", ... {len(ids) - shown} more" if len(ids) > shown else ""
+    return f" ({', '.join(map(repr, ids[:shown]))}{more})"
+
 
 # ---------------------------------------------------------------------- building the graph
 def numeric_column(frame: pd.DataFrame, column: str, table: str) -> np.ndarray:

@@ -52,6 +52,13 @@ class PhaseMeasures:
     actors: pd.DataFrame
     network: pd.DataFrame
 
+    def __repr__(self) -> str:
+        """The phases, actors and measures, not the tables (print them: ``.actors``,
+        ``.network``, ``.wide(measure)``)."""
+        measures = ", ".join(dict.fromkeys(self.actors["measure"]))
+        return (f"<PhaseMeasures: {len(self.network)} phases, "
+                f"{self.actors['actor'].nunique()} actors; measures {measures or 'none'}>")
+
     def wide(self, measure: str, column: Literal["value", "rank"] = "value") -> pd.DataFrame:
         """One measure as a table: actors (rows, in order of first appearance) by phases
         (columns); NaN where an actor is not seen in a phase."""
@@ -89,6 +96,14 @@ class RankDynamics:
     tau: pd.DataFrame
     ranks: pd.DataFrame
     values: pd.DataFrame
+
+    def __repr__(self) -> str:
+        """The measure, the phases and the mean of τ, not the tables (print ``.tau``,
+        ``.ranks``, ``.values``)."""
+        tau = self.tau["tau"].mean() if len(self.tau) else float("nan")
+        return (f"<RankDynamics: {self.measure} over {self.ranks.shape[1]} phases, "
+                f"{len(self.ranks)} actors followed; mean tau {tau:.3f} over "
+                f"{len(self.tau)} pairs of phases>")
 
 
 def links_without_phase(net: Network) -> int:

@@ -164,6 +164,12 @@ class Calibration:
     values: dict[str, float] = field(default_factory=dict)
     history: pd.DataFrame = field(default_factory=pd.DataFrame)
 
+    def __repr__(self) -> str:
+        """The estimates and the fit's log RMSE, not the tables."""
+        est = ", ".join(f"{k} = {v:.4g}" for k, v in self.values.items()) or "none"
+        rmse = self.summary.get("rmse_log_fit", float("nan"))
+        return f"<Calibration: {est}; log RMSE {rmse:.3g} on the years fitted>"
+
     def overrides(self) -> dict[str, float]:
         """The estimates as ``{name: value}`` (dotted scenario paths and ``fentanyl.*``)."""
         return dict(self.values)

@@ -66,6 +66,10 @@ def version() -> str:
     return f"fentanet {recorded_version()}; numpy {np.__version__}"
 
 
+REPR_TOTALS = ("deaths_total", "overdose_deaths_total", "supply_kg_total")
+"""The summary totals a :class:`Result`'s repr shows."""
+
+
 @dataclass
 class Result:
     """One run: per-step series, a one-row summary, and what produced them."""
@@ -77,6 +81,15 @@ class Result:
     variant: str | None = None
     version: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        """What ran and its headline totals, not the series (the dataclass's own repr
+        printed the series, the summary and the whole scenario: about 8,000 characters)."""
+        s = self.summary
+        totals = ", ".join(f"{k} {s[k]:,.6g}" for k in REPR_TOTALS if k in s)
+        return (f"<Result: {self.scenario.name} ({self.variant or BASELINE}), seed "
+                f"{self.seed}, {len(self.series)} steps of {self.scenario.dt:.4g} years; "
+                f"{totals}>")
 
     def annual(self) -> pd.DataFrame:
         """Flows summed per year of the run (index ``year``: 0, 1, ... since time 0); levels
@@ -435,6 +448,16 @@ class Comparison:
 
     results: dict[str, Result]
     table: pd.DataFrame
+
+    def __repr__(self) -> str:
+        """The variants and the deaths each averts, not every run (``.table`` has the
+        comparison, ``.results[name]`` each run)."""
+        first = next(iter(self.results.values()), None)
+        what = f"{first.scenario.name}, seed {first.seed}" if first else "empty"
+        averted = self.table["deaths_averted"] if "deaths_averted" in self.table else {}
+        rows = "; ".join(f"{name} averts {averted[name]:,.6g} deaths" if name in averted
+                         and name != BASELINE else name for name in self.results)
+        return f"<Comparison: {what}; {rows}>"
 
     def plot(self, column: str = "deaths"):
         """One series of every variant on one plotly figure."""
