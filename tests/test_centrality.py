@@ -463,3 +463,13 @@ def test_generated_supply_network_defaults_work():
     with pytest.raises(InputError, match="acyclic"):
         centrality(net, "eigenvector", link_kinds="flow")
     assert centrality(net, "pagerank", link_kinds="flow").sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("option", ["normalized", "directed"])
+def test_normalized_and_directed_take_true_or_false_only(option):
+    # normalized="no" normalised and directed="no" kept the direction (review s20, api)
+    net = Network(links=pd.DataFrame({"source": ["a", "b"], "target": ["b", "c"]}))
+    with pytest.raises(InputError, match=rf"field '{option}': expected True or False, "
+                                         "got 'no'"):
+        centrality(net, "degree", **{option: "no"})
+    assert centrality(net, "degree", normalized=False, directed=False).tolist() == [1, 2, 1]

@@ -280,3 +280,21 @@ def test_positions_of_ids_by_hand():
     assert got.dtype == np.int32
     assert got.tolist() == [1, -1, 0, 2, 0]
     assert positions(ids, pd.Series([], dtype=object)).size == 0
+
+
+def test_directed_takes_true_or_false_only():
+    # directed="no" made a directed network: the text is true to Python (review s20, api)
+    with pytest.raises(InputError, match="field 'directed': expected True or False, got 'no'"):
+        Network(["a"], directed="no")
+    assert Network(["a"], directed=np.bool_(False)).directed is False
+
+
+@pytest.mark.parametrize("radius, shown", [(1.5, "1.5"), (-1, "-1"), ("x", "'x'")])
+def test_ego_refuses_a_radius_that_is_not_a_whole_number_at_least_0(radius, shown):
+    # 1.5 ran radius 1 and -1 radius 0, without a word (review s20, api)
+    path = Network(links=pd.DataFrame({"source": list("abc"), "target": list("bcd")}))
+    with pytest.raises(InputError, match=rf"field 'radius': expected a whole number of at "
+                                         rf"least 0, got {shown}"):
+        path.ego("a", radius=radius)
+    assert path.ego("b", radius=0).ids.tolist() == ["b"]
+    assert path.ego("b", radius=2).ids.tolist() == ["a", "b", "c", "d"]

@@ -137,6 +137,23 @@ def whole_number(value: object, name: str, minimum: int) -> int:
     return int(value)
 
 
+def flag(value: object, name: str) -> bool:
+    """``value`` as a bool: ``True`` or ``False`` (NumPy's too); :class:`InputError` naming
+    ``name`` for anything else, where Python's truth would read the text ``"no"`` as true.
+
+    >>> flag(False, "directed")
+    False
+    >>> flag("no", "directed")
+    Traceback (most recent call last):
+    ...
+    fentanet.errors.InputError: field 'directed': expected True or False, got 'no'
+    """
+    if isinstance(value, bool) or (type(value).__module__ == "numpy"
+                                   and type(value).__name__ in ("bool", "bool_")):
+        return bool(value)
+    raise InputError(f"expected True or False, got {value!r}", field=name)
+
+
 class InputWarning(UserWarning):
     """Input that is accepted but that some uses refuse, named as an :class:`InputError`
     names it (file, line, field): a network file whose actors name an organization that

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from fentanet.errors import InputError
+from fentanet.errors import InputError, flag
 from fentanet.network.convert import as_network
 from fentanet.network.kinds import FLOW_LINK_KINDS, LINK_KINDS, PERSON_LINK_KINDS
 from fentanet.network.model import Network
@@ -291,7 +291,7 @@ def graph(
                          "link is a weaker tie) or 'strength' (a larger value is a "
                          "stronger tie)", field="weight_as")
     kinds = link_kind_set(link_kinds)
-    want_directed = net.directed if directed is None else bool(directed)
+    want_directed = net.directed if directed is None else flag(directed, "directed")
     key = (kinds, want_directed, weight, weight_as if weight is not None else None)
     per_net = _CACHE.get(net)
     if per_net is None:

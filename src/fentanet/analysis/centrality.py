@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 from fentanet.analysis._graph import Graph, WeightAs, graph
 from fentanet.analysis._jit import jit
-from fentanet.errors import FentanetError, InputError
+from fentanet.errors import FentanetError, InputError, flag
 from fentanet.network.model import Network
 
 MEASURES: tuple[str, ...] = (
@@ -168,6 +168,7 @@ def centrality(
     {'hub': 1.0, 'a': 0.0, 'b': 0.0, 'c': 0.0}
     """
     measure = _measure_name(measure)
+    normalized = flag(normalized, "normalized")  # "no" normalised
     if weight is not None and measure in UNWEIGHTED:
         raise InputError(f"{measure} counts links and takes no weight; use 'strength' for "
                          "the weighted degree", field="weight")

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
-from fentanet.errors import InputError, InputWarning
+from fentanet.errors import InputError, InputWarning, flag, whole_number
 from fentanet.network.kinds import (
     ACTOR_KINDS,
     FLOW_LINK_KINDS,
@@ -129,7 +129,7 @@ class Network:
         actors = _normalise_actors(actors, links, origin)
         self.actors: pd.DataFrame = actors
         self.links: pd.DataFrame = links
-        self.directed = bool(directed)
+        self.directed = flag(directed, "directed")  # "no" was a directed network
         self.name = name
         self.source = source
         self.meta: dict[str, Any] = dict(meta or {})
@@ -564,13 +564,15 @@ class Network:
 
     def ego(self, actor: Any, radius: int = 1, *,
             link_kinds: Iterable[str] | None = None) -> Network:
-        """The ego network: ``actor`` and everyone within ``radius`` links (either direction)."""
+        """The ego network: ``actor`` and everyone within ``radius`` links (either
+        direction; ``radius`` a whole number >= 0, 0 giving the actor alone)."""
+        radius = whole_number(radius, "radius", 0)  # 1.5 ran radius 1, -1 radius 0
         start = int(self.index_of([actor])[0])
         adj = self.adjacency(link_kinds=link_kinds, symmetric=True)
         seen = np.zeros(self.n_actors, dtype=bool)
         seen[start] = True
         frontier = np.array([start])
-        for _ in range(int(radius)):
+        for _ in range(radius):
             if frontier.size == 0:
                 break
             nbrs = np.unique(adj[frontier].indices)
