@@ -17,7 +17,14 @@ import pandas as pd
 import pytest
 
 import fentanet
-from fentanet import InputError, Network, interdict, interdiction_curve, max_flow
+from fentanet import (
+    InputError,
+    Network,
+    interdict,
+    interdiction_curve,
+    interdiction_steps,
+    max_flow,
+)
 from fentanet.analysis import interdiction as interdiction_module
 from fentanet.analysis.interdiction import Problem
 
@@ -435,3 +442,33 @@ def test_a_set_over_the_budget_by_the_solvers_tolerance_is_not_taken_as_optimal(
     assert best == 237.0 and res.flow_after == best and res.cost_used <= 14.0
     assert res.bound <= best
     assert not res.optimal or res.bound == best
+
+
+def _two_paths() -> Network:
+    links = pd.DataFrame({"source": ["s", "s", "a", "b"], "target": ["a", "b", "t", "t"],
+                          "kind": "flow", "capacity": [3.0, 2.0, 3.0, 2.0], "cost": 1.0})
+    return Network(links=links, meta={"source": "s", "sink": "t"})
+
+
+def test_interdiction_curve_refuses_one_number_for_its_list_of_budgets():
+    # interdiction_curve(net, 20) ended in "TypeError: 'int' object is not iterable"
+    # (review s20, api)
+    with pytest.raises(InputError, match=r"field 'budgets': budgets must be a list of numbers, "
+                                         r"got 20; for one budget, \[budget\] or interdict"):
+        interdiction_curve(_two_paths(), 20)
+
+
+def test_a_bad_budget_is_named_by_the_argument_it_came_from():
+    # both were reported as field 'budget', an argument neither function has
+    with pytest.raises(InputError, match=r"field 'budgets': budget must be finite and at least "
+                                         r"0, got -1\.0"):
+        interdiction_curve(_two_paths(), [2, -1])
+    with pytest.raises(InputError, match=r"field 'up_to': budget must be finite and at least "
+                                         r"0, got -1\.0"):
+        interdiction_steps(_two_paths(), up_to=-1)
+
+
+def test_interdiction_curve_takes_a_node_limit_as_interdict_does():
+    table = interdiction_curve(_two_paths(), [0, 1, 2], node_limit=1000)
+    assert table["flow_after"].tolist() == [5.0, 2.0, 0.0]
+    assert table["removed"].tolist() == [[], ["s->a"], ["s->a", "s->b"]]

@@ -231,12 +231,14 @@ def _costs(net: Network, cost: str | None, target: str) -> tuple[np.ndarray, np.
     return actors, links
 
 
-def _check_budget(budget: Any) -> float:
+def _check_budget(budget: Any, field: str = "budget") -> float:
+    """``budget`` as a float, finite and at least 0; :class:`InputError` naming ``field``
+    (the argument it came from: ``budgets``, ``up_to``) for anything else."""
     if isinstance(budget, (bool, np.bool_)) or not isinstance(budget, (int, float, np.number)):
-        raise InputError(f"budget must be a number, got {budget!r}", field="budget")
+        raise InputError(f"budget must be a number, got {budget!r}", field=field)
     value = float(budget)
     if not np.isfinite(value) or value < 0:
-        raise InputError(f"budget must be finite and at least 0, got {value}", field="budget")
+        raise InputError(f"budget must be finite and at least 0, got {value}", field=field)
     return value
 
 
@@ -900,11 +902,27 @@ def interdiction_curve(net: Network, budgets: Iterable[float], *, target: Target
                        cost: str | None = "cost", sources: Any = None, sinks: Any = None,
                        exact: bool = True, time_limit: float | None = None,
                        capacity: str | None = "capacity",
-                       candidates: Iterable[str] | None = None) -> pd.DataFrame:
+                       candidates: Iterable[str] | None = None,
+                       node_limit: int | None = None) -> pd.DataFrame:
     """The budget-flow trade-off: :func:`interdict` at each budget, in one table.
 
     The expanded graph and the MILP's constraints are built once and reused. The
-    arguments are :func:`interdict`'s (``candidates``: the actors that may be removed).
+    arguments are :func:`interdict`'s (``candidates``: the actors that may be removed;
+    ``time_limit`` and ``node_limit`` apply to each budget's solve); ``budgets`` is a
+    list of numbers (one number is refused: ``[20]`` for one budget, or
+    :func:`interdict`).
+
+    >>> import pandas as pd
+    >>> from fentanet import Network
+    >>> links = pd.DataFrame({"source": ["s", "s", "a", "b"], "target": ["a", "b", "t", "t"],
+    ...                       "kind": "flow", "capacity": [3.0, 2.0, 3.0, 2.0],
+    ...                       "cost": [1.0, 1.0, 1.0, 1.0]})
+    >>> two_paths = Network(links=links, meta={"source": "s", "sink": "t"})
+    >>> interdiction_curve(two_paths, [0, 1, 2])[["budget", "flow_after", "removed"]]
+       budget  flow_after       removed
+    0     0.0         5.0            []
+    1     1.0         2.0        [s->a]
+    2     2.0         0.0  [s->a, s->b]
 
     Returns
     -------
@@ -914,12 +932,15 @@ def interdiction_curve(net: Network, budgets: Iterable[float], *, target: Target
         ``optimal``, ``gap`` and ``method``. With proven optimal rows the flow is
         non-increasing in the budget.
     """
-    budgets = [_check_budget(b) for b in budgets]
+    if isinstance(budgets, str) or not isinstance(budgets, Iterable):
+        raise InputError(f"budgets must be a list of numbers, got {budgets!r}; for one "
+                         "budget, [budget] or interdict(net, budget)", field="budgets")
+    budgets = [_check_budget(b, "budgets") for b in budgets]
     problem = Problem(net, target=target, cost=cost, sources=sources, sinks=sinks,
                       capacity=capacity, candidates=candidates)
     rows = []
     for b in budgets:
-        res = problem.solve(b, exact=exact, time_limit=time_limit)
+        res = problem.solve(b, exact=exact, time_limit=time_limit, node_limit=node_limit)
         before = res.flow_before
         rows.append({
             "budget": b, "flow_before": before, "flow_after": res.flow_after,
@@ -982,7 +1003,7 @@ def interdiction_steps(net: Network, up_to: float, *, target: Target = "links",
     >>> steps[["budget", "budget_to", "flow_after"]].to_numpy().tolist()
     [[0.0, 0.0, 5.0], [1.0, 1.0, 2.0], [2.0, 4.0, 0.0]]
     """
-    end = _check_budget(up_to)
+    end = _check_budget(up_to, "up_to")
     if isinstance(max_solves, bool) or not isinstance(max_solves, (int, np.integer)) \
             or max_solves < 1:
         raise InputError(f"max_solves must be a whole number of at least 1, got "
