@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from fentanet import Network, max_flow
+from fentanet import Intervention, Network, max_flow
 from fentanet.analysis import phase_measures, rank_dynamics
 from fentanet.calibrate import Calibration
 from fentanet.scenarios import load
@@ -59,8 +59,13 @@ def _result(deaths: float, variant: str | None = None) -> Result:
 
 def test_result_and_comparison_reprs_give_the_run_and_its_totals():
     assert repr(_result(1234.0)) == (
-        "<Result: toy (baseline), seed 3, 3 steps of 0.25 years; deaths_total 1,234, "
+        "<Result: toy, seed 3, 3 steps of 0.25 years; deaths_total 1,234, "
         "overdose_deaths_total 617, supply_kg_total 12.5>")
+    nal = _result(10.0, "nal")
+    nal.scenario = nal.scenario.model_copy(update={"interventions": (
+        Intervention(kind="naloxone"),)})
+    assert repr(nal) == ("<Result: toy 'nal' with 1 intervention, seed 3, 3 steps of 0.25 "
+                         "years; deaths_total 10, overdose_deaths_total 5, supply_kg_total 12.5>")
     results = {"baseline": _result(100.0), "nal": _result(90.5, "nal")}
     cmp = Comparison(results=results, table=comparison_table(results))
     assert repr(cmp) == "<Comparison: toy, seed 3; baseline; nal averts 9.5 deaths>"

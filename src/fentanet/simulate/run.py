@@ -87,9 +87,11 @@ class Result:
         printed the series, the summary and the whole scenario: about 8,000 characters)."""
         s = self.summary
         totals = ", ".join(f"{k} {s[k]:,.6g}" for k in REPR_TOTALS if k in s)
-        return (f"<Result: {self.scenario.name} ({self.variant or BASELINE}), seed "
-                f"{self.seed}, {len(self.series)} steps of {self.scenario.dt:.4g} years; "
-                f"{totals}>")
+        n = len(self.scenario.interventions)
+        what = f" {self.variant!r}" if self.variant else ""
+        what += f" with {n} intervention{'' if n == 1 else 's'}" if n else ""
+        return (f"<Result: {self.scenario.name}{what}, seed {self.seed}, {len(self.series)} "
+                f"steps of {self.scenario.dt:.4g} years; {totals}>")
 
     def annual(self) -> pd.DataFrame:
         """Flows summed per year of the run (index ``year``: 0, 1, ... since time 0); levels
