@@ -355,3 +355,15 @@ def test_both_compare_csv_layouts_are_the_ones_outputs_md_documents(tmp_path):
     assert [c for c in columns(long_doc) if c in long.columns] == list(long.columns)
     assert set(long.columns) <= set(columns(long_doc))
     assert set(wide.columns) <= set(columns(wide_doc))
+
+
+def test_a_run_given_interventions_without_a_name_is_not_labelled_baseline(tmp_path):
+    # its series and summary files said variant "baseline", the label of the run without
+    # them (review s20, api)
+    nal = fentanet.simulate("toy", seed=3, years=0.1,
+                            interventions=[{"kind": "naloxone", "intensity": 0.5}])
+    assert nal.variant == "ad-hoc"
+    nal.save(tmp_path / "nal")
+    assert set(pd.read_parquet(tmp_path / "nal" / "series.parquet").variant) == {"ad-hoc"}
+    assert pd.read_csv(tmp_path / "nal" / "summary.csv").variant.tolist() == ["ad-hoc"]
+    assert fentanet.simulate("toy", seed=3, years=0.1, interventions=[]).variant is None

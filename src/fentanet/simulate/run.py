@@ -66,6 +66,11 @@ def version() -> str:
     return f"fentanet {recorded_version()}; numpy {np.__version__}"
 
 
+ADHOC = "ad-hoc"
+"""The variant label of a run given interventions without a name
+(``simulate("toy", interventions=[...])``): not the baseline, which it was labelled in its
+files until the twentieth session."""
+
 REPR_TOTALS = ("deaths_total", "overdose_deaths_total", "supply_kg_total")
 """The summary totals a :class:`Result`'s repr shows."""
 
@@ -411,7 +416,8 @@ def simulate(scenario: str | Path | Scenario, seed: int | None = None, *,
     interventions
         Extra interventions (objects or mappings such as ``{"kind": "naloxone",
         "intensity": 0.5}``); given, they make the variant (``variant`` is then only its
-        name).
+        name; without one the run's variant is :data:`ADHOC`, ``"ad-hoc"``, in its repr,
+        plot and files, never ``"baseline"``).
     progress
         ``True`` for a progress bar (rich) or a callback ``f(step, n_steps)``.
     network
@@ -424,6 +430,8 @@ def simulate(scenario: str | Path | Scenario, seed: int | None = None, *,
         if seed >= 2**63:
             raise InputError(f"expected a whole number below 2**63, got {seed}", field="seed")
     sc = prepare(scenario, years=years, dt=dt, variant=variant, interventions=interventions)
+    if variant is None and interventions:  # its files said "baseline"
+        variant = ADHOC
     seed = sc.seed if seed is None else seed
     net = build_network(sc) if network is None else network
     sim = Sim(sc, net, seed)
