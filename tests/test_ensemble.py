@@ -692,3 +692,13 @@ def test_the_long_series_has_zero_costs_for_a_run_without_the_intervention(tmp_p
     assert len(rows) == 2 * 13 and (rows["value"] == 0).all()
     nal = long[(long["variant"] == "nal") & (long["metric"] == "cost_naloxone_usd")]
     assert (nal["value"] > 0).all()
+
+
+def test_series_quantiles_refuses_a_metric_the_series_lack_naming_it():
+    # Ensemble.quantiles(["deathz"]) ended in pandas' KeyError from melt (review s20, api)
+    series = pd.DataFrame({"run_id": ["a", "b"], "variant": ["baseline"] * 2, "seed": [1, 2],
+                           "step": [0, 0], "time": [0.0, 0.0], "deaths": [1.0, 3.0]})
+    with pytest.raises(InputError, match=r"field 'metrics': no series column 'deathz' \(did "
+                                         r"you mean 'deaths'\?\); docs/series.md lists them"):
+        series_quantiles(series, metrics=["deathz"])
+    assert series_quantiles(series, metrics="deaths")["mean"].tolist() == [2.0]

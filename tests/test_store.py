@@ -114,6 +114,16 @@ def test_filters_and_prefix_ids(store: RunStore):
         store.runs(status="finished")
 
 
+def test_a_filter_value_is_taken_as_its_columns_type(store: RunStore):
+    # scenario=3 ended in DuckDB's BinderException: VARCHAR against INTEGER (review s20, api)
+    a, _ = make_run(store, 1, scenario="3")
+    assert store.runs(scenario=3).run_id.tolist() == [a.run_id]
+    assert store.summary(seed="1").run_id.tolist() == [a.run_id]
+    with pytest.raises(InputError, match="field 'seed': expected a whole number of at least 0, "
+                                         "got 'one'"):
+        store.summary(seed="one")
+
+
 def test_delete_removes_files_and_rebuild_does_not_bring_runs_back(store: RunStore):
     keep, _ = make_run(store, 1)
     gone, _ = make_run(store, 2)

@@ -8,6 +8,7 @@ realisation may look like), not only the difference of the two means.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import warnings
@@ -215,18 +216,27 @@ def compare_table(summary: pd.DataFrame, baseline: str = BASELINE, *,
 
 def series_quantiles(series: pd.DataFrame, *, by: Sequence[str] = ("variant",),
                      metrics: Sequence[str] | None = None,
-                     q: Sequence[float] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
+                     q: Sequence[float] = (0.05, 0.5, 0.95),
+                     what: str = "series column") -> pd.DataFrame:
     """Quantiles over runs of each metric at each step, per group ``by``; long format:
-    ``by..., step, time[, year], metric, mean, q05, q50, q95, runs``."""
+    ``by..., step, time[, year], metric, mean, q05, q50, q95, runs``. A metric the table
+    lacks is an :class:`InputError` naming it as a ``what``."""
     by = list(by)
     steps = [c for c in STEP_COLS if c in series.columns]
     if metrics is None:
         metrics = [c for c in series.columns
                    if c not in (*ID_COLS, *by, *STEP_COLS)
                    and pd.api.types.is_numeric_dtype(series[c])]
-    metrics = list(metrics)
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
     if series.empty:
         return pd.DataFrame(columns=[*by, *steps, "metric", "mean", *map(qname, q), "runs"])
+    for m in metrics:  # a misspelt one ended in pandas' KeyError from melt
+        if m not in series.columns or m in (*by, *steps):
+            have = [c for c in series.columns if c not in (*ID_COLS, *by, *STEP_COLS)]
+            near = difflib.get_close_matches(str(m), have, n=1, cutoff=0.6)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise InputError(f"no {what} {m!r}{hint}; docs/series.md lists them",
+                             field="metrics")
     long = series.melt(id_vars=[*by, *steps], value_vars=metrics, var_name="metric")
     g = long.groupby([*by, *steps, "metric"], sort=False, dropna=False)["value"]
     out = g.mean().rename("mean").to_frame()
@@ -389,7 +399,8 @@ class Ensemble:
         """Quantiles over seeds of each summary metric, per variant (and sweep point)."""
         s = self.summary()
         s = s.assign(step=0)
-        out = series_quantiles(s, by=["variant", *self.key_columns(s)], metrics=metrics, q=q)
+        out = series_quantiles(s, by=["variant", *self.key_columns(s)], metrics=metrics, q=q,
+                               what="summary metric")
         return out.drop(columns="step")
 
     def differences(self) -> pd.DataFrame:

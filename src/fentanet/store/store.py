@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from fentanet.errors import whole_number
 from fentanet.simulate.output import check_folder, cost_columns_in_order, zero_costs
 from fentanet.store import catalog
 from fentanet.store.files import (
@@ -373,6 +374,9 @@ class RunStore:
             if key == "status" and value not in STATUSES:
                 raise StoreError(f"status must be one of {STATUSES}, got {value!r}")
             values = [value] if isinstance(value, str | int | np.integer) else list(value)
+            # the columns' own types: scenario=3 ended in DuckDB's BinderException
+            values = ([whole_number(v, "seed", 0) for v in values] if key == "seed"
+                      else [str(v) for v in values])
             clauses.append(f"{column} IN (SELECT unnest(?))")
             args.append(values)
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
