@@ -42,6 +42,7 @@ import scipy.sparse as sp
 from fentanet.analysis._graph import Graph, graph
 from fentanet.analysis.communities import Communities
 from fentanet.errors import InputError
+from fentanet.network.convert import as_network
 from fentanet.network.model import Network
 
 ROLES: tuple[str, ...] = ("coordinator", "itinerant", "representative", "gatekeeper",
@@ -90,6 +91,7 @@ def brokerage(
     >>> brokerage(net, "side").loc["b"].tolist()
     [0, 0, 0, 1, 0, 1]
     """
+    net = as_network(net)  # a networkx or igraph graph too, as centrality takes
     if normalized not in (None, "ratio", "z"):
         raise InputError(f"unknown normalized '{normalized}'; expected None, 'ratio' or 'z'",
                          field="normalized")

@@ -53,6 +53,7 @@ from scipy.sparse.csgraph import breadth_first_order
 
 from fentanet.analysis._maxflow import ArcSolver
 from fentanet.errors import InputError
+from fentanet.network.convert import as_network
 from fentanet.network.kinds import FLOW_LINK_KINDS
 from fentanet.network.model import Network, links_allowed
 
@@ -496,6 +497,7 @@ def max_flow(net: Network, sources: Any = None, sinks: Any = None, *,
     >>> res.value, res.cut_actors
     (4.0, ['l'])
     """
+    net = as_network(net)  # a networkx or igraph graph too, as centrality takes
     g = expand(net, sources, sinks, capacity=capacity)
     value, flow = g.solve()
     return result(net, g, value, flow)

@@ -91,6 +91,7 @@ from fentanet.analysis.flow import (
     result,
 )
 from fentanet.errors import InputError
+from fentanet.network.convert import as_network
 from fentanet.network.model import Network
 
 EXACT_LIMIT = 5_000
@@ -256,7 +257,7 @@ class Problem:
         if candidates is not None and target == "links":
             raise InputError("candidates are actor ids: they need target='actors' or "
                              "'both', not 'links'", field="candidates")
-        self.net = net
+        net = self.net = as_network(net)  # a networkx or igraph graph too
         self.target = target
         g = self.g = expand(net, sources, sinks, capacity=capacity)
         actor_cost, link_cost = _costs(net, cost, target)

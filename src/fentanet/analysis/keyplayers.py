@@ -51,6 +51,7 @@ import numpy as np
 from fentanet.analysis._graph import graph
 from fentanet.analysis.flow import fixed_terminals
 from fentanet.errors import InputError, whole_number
+from fentanet.network.convert import as_network
 from fentanet.network.model import Network
 
 OBJECTIVES: tuple[str, ...] = ("fragmentation", "distance_fragmentation", "reach",
@@ -382,6 +383,7 @@ def key_players(
     >>> key_players(bowtie, 1, "fragmentation").actors
     ['c']
     """
+    net = as_network(net)  # a networkx or igraph graph too, as centrality takes
     objective = _check_objective(objective)
     seed = check_seed(seed)
     n = net.n_actors
@@ -449,6 +451,7 @@ def kpp_score(
     >>> kpp_score(path, ["b"], "fragmentation")   # leaves {a} and {c, d}: 1 - 2/6
     0.6666666666666667
     """
+    net = as_network(net)  # a networkx or igraph graph too, as centrality takes
     objective = _check_objective(objective)
     ids = [actors] if isinstance(actors, str) else list(actors)
     if len(set(map(str, ids))) != len(ids):

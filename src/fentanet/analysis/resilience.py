@@ -86,6 +86,7 @@ from fentanet.analysis.keyplayers import (
     undirected_csr,
 )
 from fentanet.errors import InputError
+from fentanet.network.convert import as_network
 from fentanet.network.kinds import ACTOR_KINDS
 from fentanet.network.model import Network
 
@@ -474,6 +475,7 @@ def resilience(
     >>> resilience(star, "degree", steps=1)[["removed", "actor", "lcc"]].values.tolist()
     [[0, None, 1.0], [1, 'hub', 0.25]]
     """
+    net = as_network(net)  # a networkx or igraph graph too, as centrality takes
     n = net.n_actors
     if n == 0:
         raise InputError(f"network '{net.name}' has no actors", field="net")

@@ -35,6 +35,7 @@ from fentanet.analysis.temporal import (
     rank_dynamics,
 )
 from fentanet.errors import FentanetError, InputError
+from fentanet.network.convert import as_network
 from fentanet.network.model import Network
 
 CENTRALITIES: tuple[str, ...] = ("degree", "betweenness", "closeness", "eigenvector",
@@ -239,6 +240,7 @@ def analyze(
     >>> report.resilience_summary.set_index("strategy")["lcc"].round(3).to_dict()
     {'random': 0.533, 'degree': 0.5, 'betweenness': 0.333, 'key_players': 0.333}
     """
+    net = as_network(net)  # a networkx or igraph graph too, as centrality takes
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
         raise InputError(f"top must be a whole number >= 1, got {top!r}", field="top")
     n = net.n_actors

@@ -29,6 +29,7 @@ from scipy import stats
 from fentanet.analysis.centrality import _measure_name, centrality
 from fentanet.analysis.structure import network_measures
 from fentanet.errors import InputError
+from fentanet.network.convert import as_network
 from fentanet.network.model import Network
 
 
@@ -163,6 +164,7 @@ def phase_measures(
     >>> pm.wide("degree").to_dict()
     {1: {'a': 1.0, 'b': 0.5, 'c': 0.5}, 2: {'a': nan, 'b': 1.0, 'c': 1.0}}
     """
+    net = as_network(net)  # a networkx or igraph graph too, as centrality takes
     chosen = _phase_list(net, phases)
     if isinstance(measures, str):
         measures = [measures]
@@ -218,6 +220,7 @@ def rank_dynamics(
     options
         Passed to :func:`centrality`.
     """
+    net = as_network(net)  # a networkx or igraph graph too, as centrality takes
     if absent not in ("zero", "drop"):
         raise InputError(f"unknown absent '{absent}'; expected 'zero' or 'drop'",
                          field="absent")

@@ -301,8 +301,10 @@ def from_igraph(graph, *, name: str | None = None) -> Network:
                                 meta=_network_meta({a: graph[a] for a in graph.attributes()}))
 
 
-def as_network(obj: Any) -> Network:
-    """Coerce a Network, networkx graph or igraph Graph to a :class:`Network`."""
+def as_network(obj: Any, field: str = "net") -> Network:
+    """Coerce a Network, networkx graph or igraph Graph to a :class:`Network`; anything
+    else is an :class:`InputError` naming ``field`` (the argument it came as). Every
+    analysis function takes its network through it."""
     if isinstance(obj, Network):
         return obj
     mod = type(obj).__module__
@@ -310,5 +312,7 @@ def as_network(obj: Any) -> Network:
         return from_networkx(obj)
     if mod.startswith("igraph"):
         return from_igraph(obj)
+    hint = (" (a file: fentanet.read(path); tables: fentanet.from_pandas(links, actors))"
+            if isinstance(obj, (str, pd.DataFrame)) else "")
     raise InputError(f"expected a fentanet Network, a networkx graph or an igraph Graph, "
-                     f"got {type(obj).__name__}")
+                     f"got {type(obj).__name__}{hint}", field=field)

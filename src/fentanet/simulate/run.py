@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from fentanet.errors import InputError, warn_run, whole_number
+from fentanet.network.convert import as_network
 from fentanet.network.model import Network
 from fentanet.simulate.scenario import (
     BASELINE,
@@ -429,6 +430,11 @@ def simulate(scenario: str | Path | Scenario, seed: int | None = None, *,
         seed = whole_number(seed, "seed", 0)
         if seed >= 2**63:
             raise InputError(f"expected a whole number below 2**63, got {seed}", field="seed")
+    if network is not None:  # a networkx or igraph graph too; else an AttributeError deep in
+        network = as_network(network, "network")
+    if not (isinstance(progress, bool) or callable(progress)):
+        raise InputError(f"expected True, False or a function f(step, n_steps), got "
+                         f"{progress!r}", field="progress")
     sc = prepare(scenario, years=years, dt=dt, variant=variant, interventions=interventions)
     if variant is None and interventions:  # its files said "baseline"
         variant = ADHOC
