@@ -321,3 +321,18 @@ def _put(tmp_path, data: bytes):
     p = tmp_path / "damaged"
     p.write_bytes(data)
     return p
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: fentanet.read(3), r"field 'path': expected a file path \(text or pathlib.Path\) "
+                               r"or a dataset name, got 3"),
+    (lambda: fentanet.read(None), r"field 'path': expected a file path .* got None"),
+    (lambda: fentanet.write(fentanet.Network(["a"]), 5), r"field 'path': expected a file "
+                                                          r"path .* got 5"),
+    (lambda: fentanet.datasets.load(3), r"field 'dataset': a dataset name is text, such as "
+                                        r"'caviar'; got 3; named datasets: caviar, "),
+])
+def test_a_path_that_is_not_text_or_a_path_is_an_input_error(call, message):
+    # each ended in a TypeError from os or pathlib (review s20, api)
+    with pytest.raises(InputError, match=message):
+        call()

@@ -76,6 +76,9 @@ def main_checkout(root: Path) -> Path | None:
 
 def path(name_or_relpath: str) -> Path:
     """Absolute path of a named dataset or of a path under the data folder."""
+    if not isinstance(name_or_relpath, str):  # load(3) ended in pathlib's TypeError
+        raise InputError(f"a dataset name is text, such as 'caviar'; got {name_or_relpath!r}; "
+                         f"named datasets: {', '.join(DATASETS)}", field="dataset")
     root = data_dir()
     if root is None:
         raise InputError(f"dataset '{name_or_relpath}': the shared data folder is missing on "

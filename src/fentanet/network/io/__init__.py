@@ -101,6 +101,15 @@ def formats() -> list[Format]:
 HEAD_BYTES = 64 * 1024
 
 
+def _path_given(path: Any) -> str | os.PathLike[str]:
+    """``path`` when it is text or a path; else an :class:`InputError` naming ``path``
+    (``read(3)``, ``read(None)``, ``write(net, 5)`` ended in os's TypeError)."""
+    if isinstance(path, str | os.PathLike):
+        return path
+    raise InputError(f"expected a file path (text or pathlib.Path) or a dataset name, got "
+                     f"{path!r}", field="path")
+
+
 def read_head(path: Path, size: int = HEAD_BYTES) -> str:
     """The first ``size`` bytes of a file as text (BOM removed); binary content raises."""
     from fentanet.network.io._text import decode_head
@@ -256,7 +265,7 @@ def read(path: str | Path, format: str | None = None, **options: Any) -> Network
     """
     from fentanet.network.datasets import resolve
 
-    path, dataset = resolve(path)
+    path, dataset = resolve(_path_given(path))
     if path.is_dir():
         from fentanet.network.io.folder import read_folder
 
@@ -305,7 +314,7 @@ def write(net: Network, path: str | Path, format: str | None = None, **options: 
     from fentanet.network.convert import as_network
 
     net = as_network(net)
-    path = Path(path).expanduser()
+    path = Path(_path_given(path)).expanduser()
     fmt = writer_format(path, format)
     _check_options(fmt, fmt.writer, options, skip=2)
     parent = path.parent if str(path.parent) else Path(".")
