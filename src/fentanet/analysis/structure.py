@@ -132,6 +132,17 @@ def network_measures(
 
     Direction is dropped for the degree-based and centralisation measures, as in
     Freeman (1979), whose maxima are those of the undirected star.
+
+    A bowtie (triangle a-b-c, then c-d-e): c's betweenness is 4/6 and d's 3/6, so
+    Σ(b* - b_i)/(n-1) = (3 x 4/6 + 1/6)/4:
+
+    >>> import pandas as pd
+    >>> bowtie = Network(links=pd.DataFrame({"source": list("aabdd"),
+    ...                                      "target": list("bccce")}), directed=False)
+    >>> m = network_measures(bowtie)
+    >>> m["density"], round(m["degree_centralization"], 4), round(
+    ...     m["betweenness_centralization"], 4), m["transitivity"]
+    (0.5, 0.4167, 0.5417, 0.5)
     """
     g = graph(net, link_kinds=link_kinds, directed=directed)
     n = g.n

@@ -12,6 +12,8 @@ One run of the toy scenario for a year, in weekly steps: one row per step and 87
 51    51  0.980769     8.0
 >>> r.summary["deaths_total"], r.summary["overdose_deaths_total"]
 (193.0, 123.0)
+>>> r  # doctest: +ELLIPSIS
+<Result: toy, seed 1, 52 steps of 0.01923 years; deaths_total 193, ..., supply_kg_total 17.5336>
 
 A comparison runs the baseline and each variant on the same seed; ``table`` has one row per
 variant (costs are the scenario's ``params.costs``, here 29,000 USD per year of lab raids at
@@ -23,6 +25,8 @@ intensity 1):
 variant
 baseline             0.0            0.0000             0.0
 raids                0.0            0.0199         58000.0
+>>> cmp
+<Comparison: toy, seed 1; baseline; raids averts 0 deaths>
 """
 
 from __future__ import annotations
@@ -78,7 +82,25 @@ REPR_TOTALS = ("deaths_total", "overdose_deaths_total", "supply_kg_total")
 
 @dataclass
 class Result:
-    """One run: per-step series, a one-row summary, and what produced them."""
+    """One run: per-step series, a one-row summary, and what produced them (the module
+    docstring has an example).
+
+    Attributes
+    ----------
+    series
+        One row per step: ``step``, ``time`` (years since the start; ``year`` too when the
+        scenario has a ``start_year``) and every series column of docs/series.md.
+    summary
+        Totals over the run (``<column>_total``) and end values (``<column>_end``) by
+        column, as docs/series.md lists them.
+    scenario
+        The scenario as run (horizon, step and the variant's interventions applied).
+    seed, variant
+        The run's seed, and its variant's name (``None`` for the scenario as it is,
+        :data:`ADHOC` for interventions given without a name).
+    version, timings
+        The fentanet and NumPy versions that made it; seconds spent per phase.
+    """
 
     series: pd.DataFrame
     summary: dict[str, float]
@@ -460,7 +482,21 @@ def simulate(scenario: str | Path | Scenario, seed: int | None = None, *,
 
 @dataclass
 class Comparison:
-    """Variants run with the same seed against a baseline."""
+    """Variants run with the same seed against a baseline (see :func:`compare`; the
+    module docstring has an example).
+
+    Attributes
+    ----------
+    results
+        The :class:`Result` of every variant, ``"baseline"`` first, by name.
+    table
+        One row per variant (index ``variant``, the baseline included): ``deaths``,
+        ``deaths_averted`` (all causes), ``overdose_deaths``, ``overdose_deaths_averted``,
+        ``supply_kg``, ``supply_reduction`` (a share), ``seized_kg``, ``arrests``,
+        ``cost_usd``, ``extra_cost_usd`` (beyond the baseline's) and
+        ``cost_per_death_averted`` (NaN when none is averted); see
+        :func:`comparison_table`.
+    """
 
     results: dict[str, Result]
     table: pd.DataFrame
