@@ -97,6 +97,18 @@ __all__ += ["Comparison", "Intervention", "Result", "Scenario", "compare", "scen
             "simulate"]
 
 
+LAZY = ("RunStore", "calibrate", "datasets", "ensemble", "global_sensitivity", "report",
+        "sobol", "tornado", "web")
+"""The names :func:`__getattr__` imports on first use (the heavier layers)."""
+
+
+def __dir__() -> list[str]:
+    """The module's names and the :data:`LAZY` ones, so that a notebook's completion offers
+    ``fentanet.ensemble``, ``fentanet.RunStore``, ... before their first use (it listed
+    only what was imported)."""
+    return sorted({*globals(), *LAZY})
+
+
 def __getattr__(name: str):
     """Import the heavier layers on first use: ``fentanet.ensemble``, ``fentanet.RunStore``,
     ``fentanet.calibrate`` (callable), ``fentanet.tornado``, ``fentanet.global_sensitivity``,
