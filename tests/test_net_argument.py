@@ -72,3 +72,10 @@ def test_simulate_refuses_a_network_or_a_progress_it_cannot_use():
     with pytest.raises(InputError, match=r"field 'progress': expected True, False or a "
                                          r"function f\(step, n_steps\), got 'bar'"):
         fentanet.simulate("toy", years=0.02, progress="bar")
+
+
+def test_analysis_report_takes_a_networkx_graph_as_analyze_does():
+    from fentanet.report import analysis_report
+
+    rep = analysis_report(_phased(), k=1, steps=1, strategies=("degree",), curve=False)
+    assert "Key players" in rep.sections()

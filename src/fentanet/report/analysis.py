@@ -37,6 +37,7 @@ from fentanet.analysis.interdiction import (
 )
 from fentanet.analysis.summary import AnalysisReport, analyze
 from fentanet.errors import InputError
+from fentanet.network.convert import as_network
 from fentanet.network.model import Network
 from fentanet.report import figures as F
 from fentanet.report.html import HtmlReport, fmt_number
@@ -145,6 +146,7 @@ def analysis_report(
         Larger networks are drawn through their best-connected actors (and every marked
         one).
     """
+    net = as_network(net)  # a networkx or igraph graph too, as the analysis takes
     if analysis is None:
         analysis = analyze(net, **analyze_options)
     elif analyze_options:
