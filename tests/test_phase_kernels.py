@@ -19,6 +19,7 @@ from adaptation_plain import (
     plain_recruits,
     plain_reroute,
 )
+from fentanet.simulate import nploops
 from fentanet.simulate.binomial import keyed_uniform
 from fentanet.simulate.loop import Sim
 from fentanet.simulate.params import KINDS_ENFORCED
@@ -65,9 +66,15 @@ def _detect_oracle_uniforms(n, uid, prefix):
 
 
 def _finish(hit, rest, x, u):
+    """What the phase did after the call, in NumPy, against the kernel that does it now
+    (:func:`enforcement._finished`, NumPy's own expm1 loop): the same slots."""
+    got = enforcement._finished(hit, rest, x.copy(), u, nploops.EXPM1)
     np.expm1(x, out=x)
     more = rest[(-x > 0.0) & (u < -x)]
-    return np.union1d(hit, more) if more.size else hit
+    want = np.union1d(hit, more) if more.size else hit
+    np.testing.assert_array_equal(got, want)
+    assert got.dtype == want.dtype
+    return want
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -520,10 +527,12 @@ def test_recruits_in_one_compiled_call_equal_the_numpy_steps(toy_sim, seed):
     ad = sim.p.adaptation
     loc, x = adaptation._recruit_exponents(vac, members_alive, topo.org_ids, s.org_initial,
                                            -ad.recruit_rate * sim.dt)
-    prob = -np.expm1(x)
-    got, walked = adaptation._recruits(ready, vac, loc, prob, topo.org_ids, a.uid,
-                                       sim.streams.key("adaptation.recruit"), sim.step,
-                                       a.org, a.vacant_since, topo.member_org)
+    got, walked, loc2, prob = adaptation._recruits(
+        ready, vac, members_alive, s.org_initial, -ad.recruit_rate * sim.dt, nploops.EXPM1,
+        topo.org_ids, a.uid, sim.streams.key("adaptation.recruit"), sim.step, a.org,
+        a.vacant_since, topo.member_org)
+    np.testing.assert_array_equal(loc2, loc)
+    assert prob.tobytes() == (-np.expm1(x)).tobytes()  # NumPy's expm1, bit for bit
     assert walked == (seed < 3)
     if walked:
         np.testing.assert_array_equal(got, want)

@@ -169,13 +169,12 @@ def test_fused_shipping_is_the_plain_phase_bit_for_bit(toy, seed, displacement):
     a = sim.s.actors
     routes = sim.topo.slots("route")
     seizures = 0.0
-    kept = set()  # the route and receiver slots kept for the risk, as they were made
     for step in range(8):
         sim.run_step()
         k = int(rng.integers(0, 30))
         for kind in ("protects", "fronts_for"):
             adaptation.add_links(sim, rng.integers(0, a.n, k), rng.choice(routes, k), kind)
-        if step % 2:  # new shipping links: the stages grow (the kept arrays must follow)
+        if step % 2:  # new shipping links: the stages grow
             labs, traffickers = sim.topo.slots("lab"), sim.topo.slots("trafficker")
             adaptation.add_links(sim, rng.choice(labs, 3), rng.choice(routes, 3), "ships")
             adaptation.add_links(sim, rng.choice(routes, 3), rng.choice(traffickers, 3), "ships")
@@ -198,8 +197,6 @@ def test_fused_shipping_is_the_plain_phase_bit_for_bit(toy, seed, displacement):
         fused_run(fused)
         fused_run(sim)  # the run's own kept arrays, made in earlier steps
         same(sim.s.actors.product, fused.s.actors.product)
-        if displacement:
-            kept.add(id(sim.__dict__["_risk_slots"][2]))
         for col in a.columns:
             if a._cols[col].dtype != object:
                 same(getattr(plain.s.actors, col), getattr(fused.s.actors, col))
@@ -207,4 +204,3 @@ def test_fused_shipping_is_the_plain_phase_bit_for_bit(toy, seed, displacement):
         assert list(plain.now.items()) == list(fused.now.items())
         seizures += plain.now["seized_routes_kg"]
     assert seizures > 0  # the draws were exercised
-    assert len(kept) > 1 or not displacement  # and the kept slots were made again

@@ -63,7 +63,7 @@ import numba
 import numpy as np
 
 from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
-from fentanet.simulate import kernels
+from fentanet.simulate import kernels, nploops
 from fentanet.simulate.binomial import keyed_uniform, step_prefix
 from fentanet.simulate.phases import enforcement
 from fentanet.simulate.state import KIND, LKIND, PREFIX, ROLE, room
@@ -471,12 +471,10 @@ def _replacement(sim):
     if not ready.size:
         sim.now["recruits"] = 0.0
         return _NO_SLOTS
-    loc, x = _recruit_exponents(vac, members, topo.org_ids, s.org_initial,
-                                -ad.recruit_rate * sim.dt)
-    prob = -np.expm1(x)
-    chosen, walked = _recruits(ready, vac, loc, prob, topo.org_ids, a.uid,
-                               _keys(sim)["adaptation.recruit"], sim.step, a.org,
-                               a.vacant_since, topo.member_org)
+    chosen, walked, loc, prob = _recruits(ready, vac, members, s.org_initial,
+                                          -ad.recruit_rate * sim.dt, nploops.EXPM1,
+                                          topo.org_ids, a.uid, _keys(sim)["adaptation.recruit"],
+                                          sim.step, a.org, a.vacant_since, topo.member_org)
     if not walked:  # a count the walk cannot take: the exact bisection
         orgs = topo.org_ids[loc]
         k = sim.streams.binomial("adaptation.recruit", sim.step, a.uid[orgs], vac[loc], prob)
@@ -490,7 +488,7 @@ def _replacement(sim):
 @numba.njit(cache=True)
 def _recruit_exponents(vac, members, org_ids, initial, c):
     """The organizations with vacancies (local numbers, ascending) and for each
-    ``c * members / max(initial, 1)`` (``c = -rate * dt``; the caller takes
+    ``c * members / max(initial, 1)`` (``c = -rate * dt``; :func:`_recruits` takes
     ``-expm1`` of it, NumPy's: the recruit probability). The same operations as NumPy's
     on arrays: a product, then a quotient; the maximum keeps a NaN."""
     m = 0
@@ -510,24 +508,31 @@ def _recruit_exponents(vac, members, org_ids, initial, c):
 
 
 @numba.njit(cache=True)
-def _recruits(ready, vac, loc, prob, org_ids, uid, key, step, org, vacant_since, member_org):
-    """The vacancies refilled this step: per organization with vacancies (``loc``) a count
-    ``Binomial(vacancies, prob)`` by inversion of the uniform keyed by its uid under the
-    prefix of the stream's ``key`` at ``step`` (as :meth:`Streams.binomial`:
-    :func:`kernels.binomial_inverse_clipped`), then
-    :func:`_chosen`. Returns (slots, True), or (nothing, False) when a count needs the
-    exact bisection (the caller then draws them with :meth:`Streams.binomial`)."""
+def _recruits(ready, vac, members, initial, c, expm1_loop, org_ids, uid, key, step, org,
+              vacant_since, member_org):
+    """The vacancies refilled this step: the organizations with vacancies (``loc``) and
+    their recruit probabilities ``prob``, ``-expm1`` (NumPy's: ``expm1_loop``,
+    :mod:`fentanet.simulate.nploops`) of :func:`_recruit_exponents`; per organization a
+    count ``Binomial(vacancies, prob)`` by inversion of the uniform keyed by its uid under
+    the prefix of the stream's ``key`` at ``step`` (as :meth:`Streams.binomial`:
+    :func:`kernels.binomial_inverse_clipped`), then :func:`_chosen`. Returns (slots, True,
+    loc, prob), or (nothing, False, loc, prob) when a count needs the exact bisection (the
+    caller then draws them with :meth:`Streams.binomial`)."""
+    loc, prob = _recruit_exponents(vac, members, org_ids, initial, c)
+    nploops.apply(expm1_loop, prob, prob)
+    for j in range(prob.size):
+        prob[j] = -prob[j]
     prefix = step_prefix(key, step)
     u = np.empty(loc.size)
     for j in range(loc.size):
         u[j] = keyed_uniform(np.uint64(uid[org_ids[loc[j]]]), prefix)
     k, rest = kernels.binomial_inverse_clipped(u, vac[loc], prob)
     if rest:
-        return np.empty(0, dtype=np.int64), False
+        return np.empty(0, dtype=np.int64), False, loc, prob
     take = np.zeros(vac.size, dtype=np.int64)
     for j in range(loc.size):
         take[loc[j]] = k[j]
-    return _chosen(ready, take, org, vacant_since, member_org), True
+    return _chosen(ready, take, org, vacant_since, member_org), True, loc, prob
 
 
 def _newcomers(sim) -> np.ndarray:

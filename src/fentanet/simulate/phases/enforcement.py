@@ -20,6 +20,7 @@ import numba
 import numpy as np
 
 from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
+from fentanet.simulate import nploops
 from fentanet.simulate.binomial import keyed_uniform, step_prefix
 from fentanet.simulate.kernels import np_sum
 from fentanet.simulate.params import KINDS_ENFORCED, SELLER_KINDS
@@ -182,15 +183,47 @@ def _hazard_at(kind, alive, legit, refused, activity, throughput, capacity, a_mi
 @numba.njit(cache=True)
 def _detect(kind, alive, legit, refused, activity, throughput, capacity, a_min, root, pr_li,
             pr_src, pr_d_loc, prot_map, n_protected, link_alive, powers, rate, effort, intel,
-            target, enforced, tip_rate, dt, uid, key, step, draws):
+            target, enforced, tip_rate, dt, uid, key, step, draws, expm1_loop):
     """:func:`_detect_fused` from the protection's inputs and each kind's rate and effort
     (:func:`_hazard_args`), under the prefix of the stream's ``key`` at ``step``
-    (:func:`~fentanet.simulate.binomial.step_prefix`): one call for the step's
-    detection."""
+    (:func:`~fentanet.simulate.binomial.step_prefix`), finished by :func:`_finished`: one
+    call for the step's detection. Returns the slots detected (ascending)."""
     protection = _protection(pr_li, pr_src, pr_d_loc, n_protected, link_alive, alive, powers)
-    return _detect_fused(kind, alive, legit, refused, activity, throughput, capacity, a_min,
-                         root, prot_map, protection, _base_rates(rate, effort), intel, target,
-                         enforced, tip_rate, dt, uid, step_prefix(key, step), draws)
+    hit, rest, x, u = _detect_fused(kind, alive, legit, refused, activity, throughput,
+                                    capacity, a_min, root, prot_map, protection,
+                                    _base_rates(rate, effort), intel, target, enforced,
+                                    tip_rate, dt, uid, step_prefix(key, step), draws)
+    return _finished(hit, rest, x, u, expm1_loop)
+
+
+@numba.njit(cache=True)
+def _finished(hit, rest, x, u, expm1_loop):
+    """The detected slots among those :func:`_detect_fused` left undecided (``rest``,
+    exponents ``x``, uniforms ``u``): detected where the uniform is below the probability
+    ``-expm1(x)`` (NumPy's: ``expm1_loop``, :mod:`fentanet.simulate.nploops`), merged
+    with ``hit``. Both lists are ascending and hold different slots, so the merge is
+    ``np.union1d``'s: the numbers of NumPy's ``expm1``, the selection and the union the
+    phase made after the call."""
+    if not rest.size:
+        return hit
+    p = np.empty(x.size)
+    nploops.apply(expm1_loop, x, p)
+    out = np.empty(hit.size + rest.size, dtype=np.int64)
+    i = k = 0
+    for c in range(rest.size):
+        if -p[c] > 0.0 and u[c] < -p[c]:
+            v = rest[c]
+            while i < hit.size and hit[i] < v:
+                out[k] = hit[i]
+                i += 1
+                k += 1
+            out[k] = v
+            k += 1
+    while i < hit.size:
+        out[k] = hit[i]
+        i += 1
+        k += 1
+    return out[:k]
 
 
 _NONE = np.zeros(0)
@@ -372,13 +405,8 @@ def run(sim) -> None:
     draws = sim.__dict__.get("_draws")
     if draws is None or draws.size < a.n:  # scratch for the uniforms, kept between steps
         draws = sim._draws = np.empty(room(a.n))
-    hit, rest, x, u = _detect(*_hazard_args(sim), a.uid, sim.streams.key("enforcement.detect"),
-                              sim.step, draws)
-    if rest.size:  # the few the bounds leave open: 1 - exp(-h dt) by NumPy's expm1
-        np.expm1(x, out=x)  # minus the detection probability
-        more = rest[(-x > 0.0) & (u < -x)]
-        if more.size:
-            hit = np.union1d(hit, more)
+    hit = _detect(*_hazard_args(sim), a.uid, sim.streams.key("enforcement.detect"), sim.step,
+                  draws, nploops.EXPM1)
     strike = sim.efforts.strike
     if strike is not None and strike.any():
         hit = np.union1d(hit, np.flatnonzero(strike & a.alive))

@@ -33,9 +33,9 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from scipy import special
 
 from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
+from fentanet.simulate import nploops
 from fentanet.simulate.binomial import keyed_uniform, step_prefix
 from fentanet.simulate.kernels import np_sum
 
@@ -66,10 +66,11 @@ def _pressure(demand_base, demand0, offered, offer0, dt):
 
 @numba.njit(cache=True, error_model="numpy")
 def _update(target, demand0, price_min, price_max, g, price, supply_prev, consumed, g_v,
-            demand, avail0):
+            demand, avail0, log_loop):
     """In place: the price index toward its target (``price_max`` where the target is not
-    finite, 1 without demand, bounded). Returns the volatility's ``(S_ref + eps) / (S +
-    eps)``, the next ``S_ref``, the share of demand met and availability (both clipped to
+    finite, 1 without demand, bounded). Returns the volatility's ``log((S_ref + eps) / (S +
+    eps))`` (NumPy's ``log``: ``log_loop``, :mod:`fentanet.simulate.nploops`), the next
+    ``S_ref``, the share of demand met and availability (both clipped to
     [0, 1], NaN kept as ``np.clip`` does), and what was bought in all (``consumed``'s sum,
     NumPy's: :func:`~fentanet.simulate.kernels.np_sum`)."""
     n = target.size
@@ -103,6 +104,7 @@ def _update(target, demand0, price_min, price_max, g, price, supply_prev, consum
         elif x > 1.0:
             x = 1.0
         availability[i] = x
+    nploops.apply(log_loop, ratio, ratio)
     return ratio, prev, share_met, availability, np_sum(consumed)
 
 
@@ -137,6 +139,26 @@ def _spread_and_draws(v, top, noise, uid, markets, key, step):
     for i in range(markets.size):
         u[i] = keyed_uniform(np.uint64(uid[markets[i]]), prefix)
     return sigma, spread, u
+
+
+@numba.njit(cache=True)
+def _potency(v, top, noise, uid, markets, key, step, base, ndtri_loop, exp_loop):
+    """Each market's potency: with a spread above 0 (:func:`_spread_and_draws`) ``base *
+    exp(sigma z - sigma^2 / 2)``, ``z`` the normal quantile of the market's uniform, else
+    ``base``. SciPy's ``ndtri`` and NumPy's ``exp`` (``ndtri_loop``, ``exp_loop``:
+    :mod:`fentanet.simulate.nploops`) and the same products as NumPy's on the arrays
+    (:func:`_log_normal_exponent`, then ``*= base``): the numbers of the calls the phase
+    made one by one."""
+    sigma, spread, u = _spread_and_draws(v, top, noise, uid, markets, key, step)
+    if not spread:
+        return np.full(sigma.size, base)
+    z = np.empty(u.size)
+    nploops.apply(ndtri_loop, u, z)
+    x = _log_normal_exponent(sigma, z)
+    nploops.apply(exp_loop, x, x)
+    for i in range(x.size):
+        x[i] *= base
+    return x
 
 
 @numba.njit(cache=True)
@@ -187,18 +209,11 @@ def run(sim) -> None:
     # volatility: shortfall of supply against its recent level (a disruption)
     ratio, s.supply_prev, share_met, availability, sold = _update(
         target, s.demand0, p.price_min, p.price_max, g, s.price, s.supply_prev, consumed, g_v,
-        f["demand"], s.avail0)
-    np.log(ratio, out=ratio)  # NumPy's log, as before
-    sigma, spread, u = _spread_and_draws(ratio, VOLATILITY_MAX, p.potency_noise, s.actors.uid,
-                                         s.markets, sim.streams.key("market.potency"), sim.step)
+        f["demand"], s.avail0, nploops.LOG)
+    s.potency = _potency(ratio, VOLATILITY_MAX, p.potency_noise, s.actors.uid, s.markets,
+                         sim.streams.key("market.potency"), sim.step, _trend(xs, ys, sim.t),
+                         nploops.NDTRI, nploops.EXP)
     s.volatility = ratio
-    base = _trend(xs, ys, sim.t)
-    if spread:
-        potency = np.exp(_log_normal_exponent(sigma, special.ndtri(u)))
-        potency *= base  # base * exp(sigma z - sigma^2 / 2)
-        s.potency = potency
-    else:
-        s.potency = np.full(sigma.size, base)
     f["share_met"] = share_met
     # relative to the status quo (the spin-up's steady state), as the population model's
     # parameters describe the status quo at availability 1

@@ -31,10 +31,10 @@ import numba
 import numpy as np
 
 from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
-from fentanet.simulate import kernels
+from fentanet.simulate import kernels, nploops
 from fentanet.simulate.binomial import keyed_uniform, step_prefix
 from fentanet.simulate.params import MODES
-from fentanet.simulate.rng import binomial_from_uniform
+from fentanet.simulate.rng import binomial_ppf
 from fentanet.simulate.state import KIND
 
 PASSES = 3
@@ -60,9 +60,6 @@ def price_table(sim) -> np.ndarray:
         if kind in KIND:
             table[KIND[kind]] = share * m.retail_usd_per_kg
     return table
-
-
-_NONE = np.zeros(0)
 
 
 def receiver_counts(sim, name: str) -> np.ndarray:
@@ -258,51 +255,50 @@ def _labs_to_routes(sim) -> None:
     st, rt = sim.topo.stages["lab"], sim.topo.stages["route"]
     if not st.size:
         return
-    displacement = bool(p.routes.displacement)
-    if displacement:
-        # the recent loss of the route stage's senders, then of the lab stage's receivers,
-        # in one NumPy expression (an element's exp is its own: the same bits as two)
-        at = _risk_slots(sim, rt, st)
-        risk = np.exp(-p.routes.displacement_beta * a.loss[at])
-        risk_rt, risk_in = risk[: rt.senders.size], risk[rt.senders.size:]
-    else:
-        risk_rt = risk_in = _NONE
     _lab_stage(st.li, st.src, st.dst, st.s_loc, st.d_loc, st.ext, st.d_pay, st.s_kind,
                st.senders, st.receivers, st.payers, rt.li, rt.src, rt.dst, rt.s_loc, rt.d_loc,
-               rt.s_map, rt.senders, rt.receivers, displacement, risk_rt, risk_in,
-               s.links.alive, a.alive, a.kind, a.capacity, sim.dt,
-               p.supply.stock_cover_years, sim.wholesale, a.payer, a.product, a.cash, a.dirty,
-               a.throughput, a.held, _loss_gain(sim), a.spare)
+               rt.s_map, rt.senders, rt.receivers, bool(p.routes.displacement),
+               -p.routes.displacement_beta, nploops.EXP, s.links.alive, a.alive, a.kind,
+               a.capacity, sim.dt, p.supply.stock_cover_years, sim.wholesale, a.payer,
+               a.product, a.cash, a.dirty, a.throughput, a.held, a.loss, _loss_gain(sim),
+               a.spare)
 
 
-def _risk_slots(sim, rt, st) -> np.ndarray:
-    """The route stage's senders then the lab stage's receivers (kept on the run while both
-    arrays stay: a stage replaces them when it grows)."""
-    got = sim.__dict__.get("_risk_slots")
-    if got is None or got[0] is not rt.senders or got[1] is not st.receivers:
-        got = sim._risk_slots = (rt.senders, st.receivers,
-                                 np.concatenate([rt.senders, st.receivers]))
-    return got[2]
+@numba.njit(cache=True)
+def _risk(slots, loss, minus_beta, exp_loop):
+    """``exp(-beta * loss)`` of the actors in ``slots`` (their recent loss share), as
+    NumPy's ``np.exp(-beta * loss[slots])``: the same product, then NumPy's own ``exp``
+    (:mod:`fentanet.simulate.nploops`, ``exp_loop``)."""
+    x = np.empty(slots.size)
+    for j in range(slots.size):
+        x[j] = minus_beta * loss[slots[j]]
+    nploops.apply(exp_loop, x, x)
+    return x
 
 
 @numba.njit(cache=True)
 def _lab_stage(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, senders, receivers, payers,
                rt_li, rt_src, rt_dst, rt_s_loc, rt_d_loc, rt_s_map, rt_senders,
-               rt_receivers, displacement, risk_rt, risk_in, link_alive, alive, kind,
+               rt_receivers, displacement, minus_beta, exp_loop, link_alive, alive, kind,
                capacity, dt, cover, price_of_kind, payer, product, cash, dirty, throughput,
-               held, g, spare):
+               held, loss, g, spare):
     """The lab stage in one call: offers and rooms
     (:func:`~fentanet.simulate.kernels.offer_room`), the routes' room as pass-through
-    (:func:`_through_room`, by ``risk_rt`` per route sender, 1 without displacement), the
-    links' preference (:func:`_route_pref`; none without displacement) and the transfer:
-    the kernels the phase called one by one, in the same order, so the same numbers. Then
+    (:func:`_through_room`, by ``exp(-beta * loss)`` per route sender (:func:`_risk`), 1
+    without displacement), the links' preference (:func:`_route_pref`, by that factor of
+    the stage's receivers; none without displacement) and the transfer: the kernels the
+    phase called one by one, in the same order, so the same numbers. Then
     each lab's recent held-back share
     (:func:`_held_back`) and each route's spare room (``spare``, per slot: the room as
     pass-through the labs' offers left: what a lab re-routing for room looks for)."""
     offer, room = kernels.offer_room(senders, receivers, alive, kind, capacity, product, dt,
                                      cover, ROUTE)
-    if not displacement:
+    if displacement:
+        risk_rt = _risk(rt_senders, loss, minus_beta, exp_loop)
+        risk_in = _risk(receivers, loss, minus_beta, exp_loop)
+    else:
         risk_rt = np.ones(rt_senders.size)
+        risk_in = risk_rt[:0]
     rroom, own, cap, on = _route_rooms(rt_li, rt_src, rt_dst, rt_senders, rt_receivers,
                                        link_alive, alive, kind, capacity, product, dt, cover,
                                        ROUTE)
@@ -382,8 +378,10 @@ def _held_back(senders, offer, left, held, g):
 
 def _over_routes(sim) -> tuple[float, np.ndarray, np.ndarray]:
     """Routes carry product on; shipments seized. Returns the quantity seized, and the
-    seized and shipped quantities per mode code. Two compiled calls
-    (:func:`_route_plan`, :func:`_route_deliver`) around the seizure draw."""
+    seized and shipped quantities per mode code. Two compiled calls: :func:`_route_plan`
+    (the seizure draws included) and :func:`_route_deliver`; between them only a count the
+    compiled walk cannot take is drawn by the exact bisection (as
+    :func:`~fentanet.simulate.rng.binomial_from_uniform` does)."""
     s, p = sim.s, sim.p
     a = s.actors
     st = sim.topo.stages["route"]
@@ -392,24 +390,20 @@ def _over_routes(sim) -> tuple[float, np.ndarray, np.ndarray]:
         return 0.0, np.zeros(n_modes), _shipped(sim, a)
     pr, fr = sim.topo.stages["protects"], sim.topo.stages["fronts_for"]
     p_pow, c_pow = _support_powers(sim, pr.size, fr.size)
-    moved, qty, sent, idx, shipments, expo, u = _route_plan(
+    moved, qty, sent, idx, shipments, prob, u, k, rest = _route_plan(
         st.li, st.s_loc, st.d_loc, st.ext, st.d_pay, st.s_kind, st.senders, st.receivers,
         st.payers, pr.li, pr.src, pr.d_loc, pr.d_map, pr.receivers.size, fr.li, fr.src,
         fr.d_loc, fr.d_map, fr.receivers.size, p_pow, c_pow, s.links.alive, a.alive, a.kind,
         a.capacity, a.product, a.mode, a.uid, sim.dt, p.supply.stock_cover_years,
         sim.wholesale, a.cash, sim.shipment_kg, sim.inspection, _screen(sim),
-        sim.streams.key("shipping.seizure"), sim.step)
-    k = _NO_COUNTS
-    if idx.size:
-        prob = 1.0 - np.exp(expo)
-        k = binomial_from_uniform(u, shipments, prob)
+        sim.streams.key("shipping.seizure"), sim.step, nploops.EXP)
+    if rest:  # counts the walk cannot take (-1): the exact bisection
+        at = k < 0
+        k[at] = binomial_ppf(u[at], shipments[at], np.clip(prob[at], 0.0, 1.0))
     return _route_deliver(k, shipments, idx, sent, st.senders, a.loss, _loss_gain(sim),
                           moved, qty, st.src, st.dst, st.s_loc, st.ext, st.s_kind,
                           sim.wholesale, a.payer, a.product, a.cash, a.dirty, a.throughput,
                           a.mode, n_modes, sim.topo.slots("route"))
-
-
-_NO_COUNTS = np.zeros(0, dtype=np.int64)
 
 
 def _shipped(sim, a) -> np.ndarray:
@@ -422,16 +416,21 @@ def _shipped(sim, a) -> np.ndarray:
 def _route_plan(li, s_loc, d_loc, ext, d_pay, s_kind, senders, receivers, payers, p_li, p_src,
                 p_d_loc, p_d_map, p_n, f_li, f_src, f_d_loc, f_d_map, f_n, p_pow, c_pow,
                 link_alive, alive, kind, capacity, product, mode, uid, dt, cover,
-                price_of_kind, cash, shipment_kg, inspection, screen, key, step):
+                price_of_kind, cash, shipment_kg, inspection, screen, key, step, exp_loop):
     """The route stage up to the seizure draw, in one call: offers and rooms, the plan with
     the cash limits (:func:`~fentanet.simulate.kernels.plan_afford`), the shipments of the
     routes that carried some (:func:`_shipments`), their officials and businesses
     (:func:`_support_counts`), exposure (:func:`_exposure`, ``p_pow``/``c_pow`` longer
     than any count) and keyed uniform (the route's uid under the prefix of the stream's
-    ``key`` at ``step``, as :meth:`~fentanet.simulate.rng.Streams.uniform`). The kernels
-    the phase called one by one, in the same order: the same numbers. Returns (links in
-    play, their quantities, quantity per sender, routes that carried as local numbers, their
-    shipments, exposure, uniform)."""
+    ``key`` at ``step``, as :meth:`~fentanet.simulate.rng.Streams.uniform`), the seizure
+    probability ``1 - exp(exposure)`` (NumPy's ``exp``: ``exp_loop``,
+    :mod:`fentanet.simulate.nploops`) and the count seized by the compiled walk
+    (:func:`~fentanet.simulate.kernels.binomial_inverse_clipped`, as
+    :func:`~fentanet.simulate.rng.binomial_from_uniform`). The kernels and NumPy calls the
+    phase made one by one, in the same order: the same numbers. Returns (links in play,
+    their quantities, quantity per sender, routes that carried as local numbers, their
+    shipments, seizure probability, uniform, count seized (-1 where the walk would
+    underflow), whether there is such a count)."""
     offer, room = kernels.offer_room(senders, receivers, alive, kind, capacity, product, dt,
                                      cover, ROUTE)
     moved, qty, sent = kernels.plan_afford(li, s_loc, d_loc, link_alive, offer, room, PASSES,
@@ -445,7 +444,12 @@ def _route_plan(li, s_loc, d_loc, ext, d_pay, s_kind, senders, receivers, payers
     prefix = step_prefix(key, step)
     for j in range(routes.size):
         u[j] = keyed_uniform(np.uint64(uid[routes[j]]), prefix)
-    return moved, qty, sent, idx, shipments, expo, u
+    prob = np.empty(routes.size)
+    nploops.apply(exp_loop, expo, prob)
+    for j in range(routes.size):
+        prob[j] = 1.0 - prob[j]
+    k, rest = kernels.binomial_inverse_clipped(u, shipments, prob)
+    return moved, qty, sent, idx, shipments, prob, u, k, rest
 
 
 @numba.njit(cache=True)

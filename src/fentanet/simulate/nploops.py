@@ -1,0 +1,127 @@
+"""NumPy's own inner loops of its math functions, called from compiled kernels.
+
+NumPy computes ``np.exp``, ``np.expm1`` and ``np.log`` of float64 arrays with loops of its
+own (on a processor with AVX-512 its SIMD code), whose results differ from the C library's
+that numba calls for ``math.exp`` in the last bit for some inputs (``exp``: 4.6% of normal
+draws of scale 30 on this machine). A kernel that must give NumPy's numbers bit for bit
+could not compute them itself: the phase left the compiled call, made the NumPy call and
+came back (each such call costs a few microseconds inside a step, docs/model.md section
+10). This module hands a kernel the loop NumPy itself runs: the address of the ufunc's
+inner loop for ``d->d`` (the first loop of that signature, the one NumPy picks for float64
+arrays), read from the ufunc object (``PyUFuncObject.functions``, numpy/_core/include/
+numpy/ufuncobject.h) with the data NumPy hands it, and :func:`apply`, which calls it as
+NumPy does (``args``, ``dimensions``, ``steps``, ``data``) over a contiguous array: the
+same machine code on the same values, so the same bits. SciPy's special functions are
+ufuncs too (:data:`NDTRI`). The loops are checked at import against the ufuncs
+themselves on values of every kind (:func:`_check`).
+
+A kernel takes the loop as an argument (:data:`EXP`, :data:`EXPM1`, :data:`LOG`,
+:data:`NDTRI`: a pair of addresses): an address is valid in one process
+only, and numba's cache keeps a compiled function's constants (a global read in a kernel
+is one).
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import numba
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+from scipy import special
+
+from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
+
+_FUNCTIONS = 32
+"""Byte offset of ``functions`` in ``PyUFuncObject``: after the object header (reference
+count and type, 16 bytes) and the four ints ``nin``, ``nout``, ``nargs``, ``identity``."""
+_NTYPES = 48
+"""Byte offset of ``ntypes`` (after ``functions`` and ``data``, two pointers)."""
+
+
+def loop_of(ufunc: np.ufunc, signature: str = "d->d") -> tuple[int, int]:
+    """``ufunc``'s inner loop for ``signature`` (the first of its ``types`` that matches,
+    as NumPy chooses): the addresses of the function and of its data."""
+    i = ufunc.types.index(signature)
+    base = id(ufunc)
+    if ctypes.c_int.from_address(base + _NTYPES).value != ufunc.ntypes:
+        raise RuntimeError(f"numpy {np.__version__}: the ufunc object's layout is not the "
+                           "one fentanet.simulate.nploops reads")
+    functions = ctypes.c_void_p.from_address(base + _FUNCTIONS).value
+    data = ctypes.c_void_p.from_address(base + _FUNCTIONS + 8).value
+    function = ctypes.c_void_p.from_address(functions + 8 * i).value
+    return function, (ctypes.c_void_p.from_address(data + 8 * i).value or 0) if data else 0
+
+
+@intrinsic
+def _call(typingctx, function, data, x, out, n, e, binary):
+    """Call the inner loop ``function`` (with its ``data``) on ``n`` elements: the input
+    at the address ``x`` and the output at ``out`` (steps of 8), with ``binary`` a second
+    input ``e`` broadcast (a step of 0) before the output. Its ``args``, ``dimensions``
+    and ``steps`` arrays and ``e`` are made on the stack, alive until it returns."""
+    def codegen(context, builder, signature, llargs):
+        fn_addr, p_data, p_x, p_out, count, exponent, two = llargs
+        i8p = ir.IntType(8).as_pointer()
+        i64 = ir.IntType(64)
+        args = cgutils.alloca_once(builder, i8p, size=3)
+        dims = cgutils.alloca_once(builder, i64, size=1)
+        steps = cgutils.alloca_once(builder, i64, size=3)
+        e_at = cgutils.alloca_once_value(builder, exponent)
+        x_at, out_at = builder.inttoptr(p_x, i8p), builder.inttoptr(p_out, i8p)
+        two = builder.icmp_unsigned("!=", two, ir.Constant(two.type, 0))
+        eight, zero = ir.Constant(i64, 8), ir.Constant(i64, 0)
+        ptrs = (x_at, builder.select(two, builder.bitcast(e_at, i8p), out_at), out_at)
+        strides = (eight, builder.select(two, zero, eight), eight)
+        for k in range(3):
+            builder.store(ptrs[k], builder.gep(args, [ir.Constant(i64, k)]))
+            builder.store(strides[k], builder.gep(steps, [ir.Constant(i64, k)]))
+        builder.store(count, dims)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p.as_pointer(), i64.as_pointer(),
+                                               i64.as_pointer(), i8p])
+        fn = builder.inttoptr(fn_addr, fnty.as_pointer())
+        builder.call(fn, [args, dims, steps, builder.inttoptr(p_data, i8p)])
+        return context.get_dummy_value()
+    return types.void(function, data, x, out, n, e, binary), codegen
+
+
+@numba.njit(cache=True)
+def apply(loop, x, out):
+    """``out[:] = f(x)`` by the inner ``loop`` (:func:`loop_of`) over the contiguous
+    float64 arrays ``x`` and ``out`` of one length (``out`` may be ``x``)."""
+    _call(loop[0], loop[1], x.ctypes.data, out.ctypes.data, x.size, 0.0, False)
+
+
+EXP = loop_of(np.exp)
+"""NumPy's ``exp`` loop for float64."""
+EXPM1 = loop_of(np.expm1)
+"""NumPy's ``expm1`` loop for float64."""
+LOG = loop_of(np.log)
+"""NumPy's ``log`` loop for float64."""
+NDTRI = loop_of(special.ndtri)
+"""SciPy's ``ndtri`` (the normal quantile) loop for float64."""
+
+
+def _check() -> None:
+    """Each loop against its ufunc, bit for bit, on values of every kind (signed zeros,
+    infinities, NaN, subnormals, large and small, every position of a vector of 8)."""
+    x = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324, 1e-300, 709.7,
+                  710.0, -745.0, -746.0, 1.0, -1.0, 0.5, 1e-20, -1e-20, 3.0, 1e308])
+    x = np.concatenate([x, np.linspace(-40.0, 40.0, 61), np.geomspace(1e-12, 1e12, 37)])
+    with np.errstate(all="ignore"):
+        u = 1.0 / (1.0 + np.exp(-x))  # ndtri's domain
+    for loop, ufunc, values in ((EXP, np.exp, x), (EXPM1, np.expm1, x), (LOG, np.log, x),
+                                (NDTRI, special.ndtri, u)):
+        for lo in range(8):  # every alignment of the start within a vector
+            xs = values[lo:].copy()
+            out = np.empty_like(xs)
+            with np.errstate(all="ignore"):
+                apply(loop, xs, out)
+                want = ufunc(xs)
+            if out.tobytes() != want.tobytes():
+                raise RuntimeError(f"numpy {np.__version__}: the inner loop read for "
+                                   f"{ufunc.__name__} does not give its numbers")
+
+_check()

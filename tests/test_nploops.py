@@ -1,0 +1,91 @@
+"""NumPy's own inner loops called from compiled kernels (fentanet.simulate.nploops): the
+same bits as the ufuncs, and the kernels that call them the same numbers as the NumPy
+calls they replaced."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import special
+
+from fentanet.simulate import nploops
+from fentanet.simulate.phases import market
+
+LOOPS = ((nploops.EXP, np.exp), (nploops.EXPM1, np.expm1), (nploops.LOG, np.log),
+         (nploops.NDTRI, special.ndtri))
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 31, 1000, 4099])
+def test_loops_give_the_ufuncs_numbers(n):
+    rng = np.random.default_rng(n)
+    x = np.concatenate([rng.normal(0.0, 30.0, n), rng.exponential(5.0, n), rng.random(n)])
+    for loop, ufunc in LOOPS:
+        for lo in (0, 1, 3):  # starts off a vector's alignment
+            xs = x[lo:].copy()
+            out = np.full_like(xs, 7.0)
+            with np.errstate(all="ignore"):
+                nploops.apply(loop, xs, out)
+                want = ufunc(xs)
+            assert out.tobytes() == want.tobytes()
+            with np.errstate(all="ignore"):
+                nploops.apply(loop, xs, xs)  # in place
+            assert xs.tobytes() == want.tobytes()
+
+
+def test_loops_by_hand():
+    out = np.empty(3)
+    nploops.apply(nploops.EXP, np.array([0.0, 1.0, -np.inf]), out)
+    assert out.tolist() == [1.0, np.e, 0.0]
+    nploops.apply(nploops.LOG, np.array([1.0, np.e ** 2, 0.5]), out)
+    assert out[0] == 0.0 and out[1] == pytest.approx(2.0) and out[2] == np.log(0.5)
+
+
+def test_market_update_logs_the_ratio_as_numpy():
+    """The volatility's ratio logged in the kernel: what ``np.log`` gave the ratio the
+    kernel returned before (``(S_ref + eps) / (S + eps)``)."""
+    rng = np.random.default_rng(3)
+    m = 257
+    demand0 = rng.uniform(0.0, 5.0, m)
+    demand0[::17] = 0.0
+    target = rng.uniform(0.2, 3.0, m)
+    target[::13] = np.inf
+    supply_prev = rng.uniform(0.0, 2.0, m)
+    supply_prev[::5] = 0.0
+    consumed = rng.uniform(0.0, 2.0, m)
+    consumed[::7] = 0.0
+    demand = rng.uniform(0.0, 3.0, m)
+    price = rng.uniform(0.5, 2.0, m)
+    ratio, prev = market._update(target, demand0, 0.5, 5.0, 0.1, price.copy(),
+                                 supply_prev, consumed, 0.2, demand, np.ones(m),
+                                 nploops.LOG)[:2]
+    ref = np.where(supply_prev > 0, supply_prev, consumed)
+    want = np.log((ref + 1e-12) / (consumed + 1e-12))
+    assert ratio.tobytes() == want.tobytes()
+    assert prev.tobytes() == (ref + (consumed - ref) * 0.2).tobytes()
+
+
+@pytest.mark.parametrize("noise", [0.0, 0.3])
+def test_market_potency_is_the_numpy_composition(noise):
+    """The potency in one call (:func:`market._potency`): what ``_spread_and_draws``,
+    SciPy's ``ndtri``, ``_log_normal_exponent``, NumPy's ``exp`` and ``*= base`` gave."""
+    rng = np.random.default_rng(5)
+    m = 300
+    v = rng.normal(0.0, 2.0, m)
+    v[::11] = 0.0
+    uid = rng.permutation(10 * m)
+    markets = np.sort(rng.choice(10 * m, m, replace=False))
+    key, step, base = np.uint64(0x1234_5678_9ABC_DEF0), 17, 1.37
+    got_v = v.copy()
+    got = market._potency(got_v, market.VOLATILITY_MAX, noise, uid, markets, key, step,
+                          base, nploops.NDTRI, nploops.EXP)
+    want_v = v.copy()
+    sigma, spread, u = market._spread_and_draws(want_v, market.VOLATILITY_MAX, noise, uid,
+                                                markets, key, step)
+    if spread:
+        want = np.exp(market._log_normal_exponent(sigma, special.ndtri(u)))
+        want *= base
+    else:
+        want = np.full(m, base)
+    assert spread == (noise > 0)
+    assert got.tobytes() == want.tobytes()
+    assert got_v.tobytes() == want_v.tobytes()  # the volatility clipped in place alike
