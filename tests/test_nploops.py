@@ -4,12 +4,14 @@ calls they replaced."""
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 from scipy import special
 
 from fentanet.simulate import nploops
-from fentanet.simulate.phases import market
+from fentanet.simulate.phases import distribution, market
 
 LOOPS = ((nploops.EXP, np.exp), (nploops.EXPM1, np.expm1), (nploops.LOG, np.log),
          (nploops.NDTRI, special.ndtri))
@@ -89,3 +91,44 @@ def test_market_potency_is_the_numpy_composition(noise):
     assert spread == (noise > 0)
     assert got.tobytes() == want.tobytes()
     assert got_v.tobytes() == want_v.tobytes()  # the volatility clipped in place alike
+
+
+@pytest.mark.parametrize("e", [2.0, 0.5, -1.0, -0.4, 1.0 / 0.7, -2.5])
+def test_power_is_numpy_s(e):
+    x = np.random.default_rng(1).uniform(0.0, 4.0, 1001)
+    x[::50] = 0.0
+    out = np.empty_like(x)
+    with np.errstate(all="ignore"):
+        nploops.power(nploops.POWER, x, e, out)
+        want = x ** e
+    assert out.tobytes() == want.tobytes()
+
+
+def test_market_pressure_takes_numpy_s_power():
+    """The price index's target in one call: what ``_pressure`` then ``**=`` gave."""
+    rng = np.random.default_rng(2)
+    m = 200
+    demand_base, demand0, offered, offer0 = (rng.uniform(0.0, 3.0, m) for _ in range(4))
+    offered[::9] = 0.0
+    demand0[::23] = 0.0
+    for inv_elasticity in (2.0, 1.0 / 0.3, 1.0 / 1.7):
+        got = market._pressure(demand_base, demand0, offered, offer0, 0.02, inv_elasticity,
+                               nploops.POWER)
+        with np.errstate(all="ignore"):
+            want = (demand_base / (demand0 * 0.02)) / (offered / (offer0 * 0.02))
+            want **= inv_elasticity
+        assert got.tobytes() == want.tobytes()
+
+
+def test_distribution_demand_takes_numpy_s_power():
+    """The markets' demand made in the phase's call: ``demand0 * users_ratio * dt`` times
+    NumPy's ``price ** -elasticity``, as the phase computed it before the call."""
+    from simkit import new_sim, states_at
+
+    sim = new_sim("toy", 1.0, 4)
+    for at in states_at(sim, "distribution", 6):
+        s = copy.deepcopy(at)
+        s.s.price[:] = np.random.default_rng(s.step).uniform(0.3, 3.0, s.s.n_markets)
+        want = (s.s.demand0 * s.users_ratio * s.dt) * s.s.price ** (-s.p.market.elasticity)
+        distribution.run(s)
+        assert s.flows["demand"].tobytes() == want.tobytes()

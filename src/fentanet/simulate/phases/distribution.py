@@ -16,7 +16,7 @@ import numba
 import numpy as np
 
 from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
-from fentanet.simulate import kernels
+from fentanet.simulate import kernels, nploops
 from fentanet.simulate.kernels import _u, np_sum
 from fentanet.simulate.phases.shipping import PASSES, ROUTE
 from fentanet.simulate.state import KIND
@@ -24,15 +24,14 @@ from fentanet.simulate.state import KIND
 
 def run(sim) -> None:
     """The wholesale stages in turn (marketplace, trafficker, dealer), then retail: one
-    compiled call (:func:`_distribute`, the markets' demand included) after the price's
-    NumPy power."""
+    compiled call (:func:`_distribute`, the markets' demand and the price's power
+    included)."""
     s, p = sim.s, sim.p
     a, ln = s.actors, s.links
     stages = sim.topo.stages
     mp, tr, dl = stages["marketplace"], stages["trafficker"], stages["dealer"]
     st = stages["retail"]
     m = s.n_markets
-    power = s.price ** (-p.market.elasticity)  # NumPy's power
     scam = sim.efforts.coverage["scam_awareness"]
     keep = 1.0 - p.public_health.scam_avoidance * scam if scam > 0 else 1.0
     sums = sim.__dict__.get("_retail_sums")
@@ -51,8 +50,8 @@ def run(sim) -> None:
         kept, sums.a_copy, sums.a_runs, sums.l_copy, sums.l_runs, ln.src, sums.ok, sums.wsum,
         sums.share, sums.ptr, sums.idx, st.li, st.src, st.dst, st.w, st.s_map, st.d_map,
         st.s_loc, st.d_loc, st.s_pay, st.senders, st.receivers, st.s_payers, a.online,
-        s.market_of, s.demand0, sim.users_ratio, power, s.price, keep,
-        p.market.retail_usd_per_kg, KIND["marketplace"], m)
+        s.market_of, s.demand0, sim.users_ratio, -p.market.elasticity, nploops.POWER, s.price,
+        keep, p.market.retail_usd_per_kg, KIND["marketplace"], m)
     s.totals["consumed"] = s.totals.get("consumed", 0.0) + supply
     flows = sim.flows
     flows["demand"] = demand
@@ -76,8 +75,8 @@ def _distribute(mp_li, mp_src, mp_dst, mp_s_loc, mp_d_loc, mp_ext, mp_d_pay, mp_
                 cash, dirty, throughput,
                 kept, a_copy, a_runs, l_copy, l_runs, link_src, ok, wsum, share, ptr, idx, li,
                 src, dst, w, s_map, d_map, s_loc, d_loc, s_pay, senders, receivers, s_payers,
-                online, market_of, demand0, users_ratio, power, price, keep, retail_usd,
-                marketplace_kind, n_markets):
+                online, market_of, demand0, users_ratio, minus_elasticity, power_loop, price,
+                keep, retail_usd, marketplace_kind, n_markets):
     """The phase in one call: each wholesale stage (marketplace ``mp_``, trafficker
     ``tr_``, dealer ``dl_``) by :func:`fentanet.simulate.kernels.push` (the
     actors' own offers and rooms, no preference; a stage without links skipped), the
@@ -86,11 +85,14 @@ def _distribute(mp_li, mp_src, mp_dst, mp_s_loc, mp_d_loc, mp_ext, mp_d_pay, mp_
     (:func:`_retail_summed`). The calls the phase made one by one, in the same order (the
     wholesale stages change no alive flag, which is all the sums read): the same numbers.
     The markets' demand at the base price is ``demand0 * users_ratio * dt`` and their
-    demand that times ``power`` (the price index's NumPy power), as NumPy's products gave
+    demand that times the price index to the power ``minus_elasticity`` (NumPy's:
+    ``power_loop``, :func:`fentanet.simulate.nploops.power`), as NumPy's products gave
     them. Returns (offered and consumed per market, revenue, demand at the base price and
     demand per market, the sums of consumed and of demand as NumPy's (:func:`np_sum`))."""
     base = np.empty(n_markets)
     demand = np.empty(n_markets)
+    power = np.empty(n_markets)
+    nploops.power(power_loop, price, minus_elasticity, power)
     for i in range(n_markets):
         base[i] = demand0[i] * users_ratio[i] * dt
         demand[i] = base[i] * power[i]

@@ -56,11 +56,14 @@ def trend(points, t: float) -> float:
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _pressure(demand_base, demand0, offered, offer0, dt):
-    """``(D / D0) / (S / S0)`` per market (inf or NaN where S or D0 is 0)."""
+def _pressure(demand_base, demand0, offered, offer0, dt, inv_elasticity, power_loop):
+    """The price index's target ``((D / D0) / (S / S0)) ** inv_elasticity`` per market (inf
+    or NaN where S or D0 is 0), the power NumPy's (``power_loop``,
+    :func:`fentanet.simulate.nploops.power`)."""
     out = np.empty(demand_base.size)
     for i in range(out.size):
         out[i] = (demand_base[i] / (demand0[i] * dt)) / (offered[i] / (offer0[i] * dt))
+    nploops.power(power_loop, out, inv_elasticity, out)
     return out
 
 
@@ -201,9 +204,8 @@ def run(sim) -> None:
     s, p = sim.s, sim.p.market
     f = sim.flows
     g, g_v, w, inv_elasticity, xs, ys = _rates(sim)
-    target = _pressure(f["demand_base"], s.demand0, f["offered"], s.offer0, sim.dt)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # clipped below
-        target **= inv_elasticity
+    target = _pressure(f["demand_base"], s.demand0, f["offered"], s.offer0, sim.dt,
+                       inv_elasticity, nploops.POWER)  # not finite: clipped by _update
     consumed = f["consumed"]
     paid = float(np.dot(consumed, s.price))  # at the prices retail sold at (before the update)
     # volatility: shortfall of supply against its recent level (a disruption)
