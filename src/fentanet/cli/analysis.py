@@ -235,7 +235,8 @@ def analyze(
     steps: Annotated[int | None, typer.Option(min=1, help="Removals per resilience attack "
                                                          "(default: 10% of the actors, "
                                                          "10 to 50).")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the random parts.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the random parts (a "
+                                                 "non-negative integer).")] = 0,
     time_limit: Annotated[float, typer.Option(min=0.1, help="Seconds allowed to the "
                                                             "interdiction MILP.")] = 10.0,
     from_format: FromOpt = None,
@@ -295,7 +296,8 @@ def resilience(
              "organization.")] = None,
     repeats: Annotated[int, typer.Option(min=1, help="Runs averaged (random strategy, "
                                                      "random ties).")] = 1,
-    seed: Annotated[int, typer.Option(help="Seed of the random parts.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the random parts (a "
+                                                 "non-negative integer).")] = 0,
     kinds: Annotated[str | None, typer.Option(help="Only remove actors of these kinds "
                                                    "(comma-separated).")] = None,
     actors: Annotated[list[str] | None, typer.Option(

@@ -26,9 +26,9 @@ from rich.markup import escape
 
 from fentanet import __version__, datasets
 from fentanet.cli import app
-from fentanet.cli.common import _default, console, table
+from fentanet.cli.common import _default, check_output_folder, console, table
 from fentanet.cli.network import print_summary
-from fentanet.errors import FentanetError, InputError
+from fentanet.errors import FentanetError
 from fentanet.network import Network, generate
 from fentanet.network.io import atomic_path
 
@@ -408,13 +408,19 @@ def _volatility_notes(compare: dict[str, dict[str, dict]]) -> list[str]:
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="Folder for the report.")] = Path("fentanet-report"),
-    actors: Annotated[int, typer.Option(help="Actors in the generated network.")] = 10_000,
-    seed: Annotated[int, typer.Option(help="Seed of the generated network.")] = 1,
+    actors: Annotated[int, typer.Option(help="Actors in the generated network (at least "
+                                             "20).")] = 10_000,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the generated network and of the "
+                                                  "random parts (a non-negative integer).")
+                    ] = 1,
 ) -> None:
     """The showcase: research networks and a generated supply network, with a report."""
-    if out.exists() and not out.is_dir():
-        raise InputError("exists and is not a folder; expected a folder for the report",
-                         file=out)
+    from fentanet.network.generator import as_spec
+
+    # refused before the first section prints: a folder that cannot be made or written
+    # (a missing parent is never made, as for every --out), or an impossible network
+    check_output_folder(out, "--out")
+    as_spec({"actors": actors})
     state = Demo(out=out, actors=actors, seed=seed)
     path = run_demo(state)
     console.rule()
