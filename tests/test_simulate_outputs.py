@@ -225,6 +225,7 @@ def test_result_and_comparison_save(tmp_path):
     r = fentanet.simulate("toy", seed=2, years=0.25)
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "compare.csv").write_text("an earlier comparison\n")
+    (tmp_path / "run" / "summary.json").write_text('{"scenario": "toy", "compare": []}')
     (tmp_path / "run" / "bands.csv").mkdir()  # not a file: left alone
     written = r.save(tmp_path / "run", csv=True)
     assert not (tmp_path / "run" / "compare.csv").exists()  # the earlier result's

@@ -28,9 +28,11 @@ from fentanet.cli.runs import (
 )
 from fentanet.errors import InputError, one_role
 from fentanet.simulate.output import (
+    Marker,
     Writer,
     check_folder,
     csv_writer,
+    earlier_result,
     json_writer,
     jsonable,
     write_files,
@@ -67,6 +69,11 @@ CALIBRATION_FILES: dict[str, Callable[[Any, pd.DataFrame | None, dict[str, Any]]
 :class:`~fentanet.calibrate.Calibration`), the full simulation's check (``--check``; without
 it, no ``check_full.csv``) and the JSON document: the one list the folder is checked
 against before the fit, written from, and cleared of an earlier fit's files by."""
+
+
+CALIBRATION_MARKER: Marker = ("calibration.json",
+                              (frozenset({"parameters", "fit", "summary"}),))
+"""An earlier fit's ``calibration.json``: its files may be replaced, and only then."""
 
 
 def _model(kind: str, scenario: str, *, start_year: int | None, years: float | None,
@@ -173,8 +180,9 @@ def calibrate(
         raise InputError("--check runs the full simulation after a --model population fit",
                          field="--check")
     check_output_folder(out, "--out")
-    if out is not None:  # a folder named like a file it will hold: refused before the fit
-        check_folder(out, "--out", tuple(CALIBRATION_FILES))
+    if out is not None:  # a folder named like a file it will hold, files fentanet did not
+        check_folder(out, "--out", tuple(CALIBRATION_FILES))  # write: refused before the fit
+        earlier_result(out, tuple(CALIBRATION_FILES), CALIBRATION_MARKER)
     targets = [read_target(t, value=column, series=series, scale=scale,
                            provisional=provisional) for t in target]
     from fentanet.calibrate.fit import default_parameters
@@ -208,7 +216,7 @@ def calibrate(
     if out is not None:  # all files or none; an earlier fit's check_full.csv goes
         writers = {name: w for name, make in CALIBRATION_FILES.items()
                    if (w := make(result, checked, data)) is not None}
-        write_files(out, writers, replaces=tuple(CALIBRATION_FILES))
+        write_files(out, writers, replaces=tuple(CALIBRATION_FILES), marker=CALIBRATION_MARKER)
     if json_out:
         print_json(jsonable(data))
         return

@@ -23,7 +23,13 @@ from rich.markup import escape
 from fentanet.cli import app
 from fentanet.cli.common import check_output_folder, console, err_console, print_json, table
 from fentanet.errors import InputError, given_once, one_role
-from fentanet.simulate.output import RESULT_FILES, check_folder, json_records
+from fentanet.simulate.output import (
+    RESULT_FILES,
+    RESULT_MARKER,
+    check_folder,
+    earlier_result,
+    json_records,
+)
 
 runs_app = typer.Typer(name="runs", help="The run store: list, show, export, delete, "
                                          "rerun, check and rebuild runs.",
@@ -185,10 +191,12 @@ CsvOpt = Annotated[bool, typer.Option(
 
 def check_out(out: Path | None) -> None:
     """Refuse an ``--out`` that cannot take the outputs (a file, a missing parent, a folder
-    named like a result file in it, no permission) before any run."""
+    named like a result file in it, no permission, files of a result's names that are not
+    an earlier fentanet result's) before any run."""
     if out is not None:
         check_folder(out, names=RESULT_FILES)
         check_output_folder(out, "--out")  # writable too: not found after the runs
+        earlier_result(out, RESULT_FILES, RESULT_MARKER)  # files fentanet did not write
 
 
 def save_outputs(ens: Any, out: Path | None, csv: bool, json_out: bool) -> None:

@@ -438,9 +438,17 @@ class Ensemble:
 
         ``csv=True`` also writes ``series.csv`` and ``bands.csv``. An earlier result's
         files that this one does not write (:data:`~fentanet.simulate.output.RESULT_FILES`)
-        are removed, so the folder never mixes two results.
+        are removed, so the folder never mixes two results; files of those names in a
+        folder whose ``summary.json`` is not a fentanet result's are refused, never
+        replaced or removed.
         """
-        from fentanet.simulate.output import RESULT_FILES, json_writer, table_writers, write_files
+        from fentanet.simulate.output import (
+            RESULT_FILES,
+            RESULT_MARKER,
+            json_writer,
+            table_writers,
+            write_files,
+        )
 
         summary = self.summary()
         writers = {**table_writers("series", self.series(), csv=csv),
@@ -464,7 +472,7 @@ class Ensemble:
                "runs": summary.to_dict("records"), "compare": compare.to_dict("records"),
                "files": sorted([*writers, "summary.json"])}
         writers["summary.json"] = json_writer(doc)
-        return write_files(folder, writers, replaces=RESULT_FILES)
+        return write_files(folder, writers, replaces=RESULT_FILES, marker=RESULT_MARKER)
 
 
 def recorded_versions(runs: pd.DataFrame) -> dict[str, Any]:

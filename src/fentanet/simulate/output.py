@@ -185,9 +185,48 @@ RESULT_FILES = ("series.parquet", "series.csv", "summary.csv", "summary.json",
 """The files of a result folder (a run's, a comparison's or an ensemble's ``save``): a
 save removes those of them it does not write, so a folder never mixes two results."""
 
+Marker = tuple[str, tuple[frozenset[str], ...]]
+"""How an earlier fentanet result is told in a folder: its JSON document's file name, and
+sets of keys, one of which the document (a JSON object) must hold."""
+
+RESULT_MARKER: Marker = ("summary.json", (frozenset({"scenario", "summary"}),
+                                          frozenset({"scenario", "compare"})))
+"""A run's ``summary.json`` holds its scenario and summary; a comparison's or an
+ensemble's, its scenario and comparison."""
+
+
+def earlier_result(folder: str | Path, names: tuple[str, ...], marker: Marker, *,
+                   option: str = "--out") -> list[str]:
+    """The files of ``names`` already in ``folder``, checked to be an earlier fentanet
+    result's: the folder's ``marker`` document must be one. Otherwise they are refused
+    (:class:`InputError` naming the folder and the files): replacing them, or removing
+    those a new result does not write, would lose files fentanet did not write. Other
+    files are never looked at."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    present = [name for name in names if (folder / name).is_file()]
+    document, keys = marker
+    if not present or _is_document(folder / document, keys):
+        return present
+    why = (f"its {document} is not a fentanet result's" if (folder / document).is_file()
+           else f"no {document}")
+    raise InputError(f"holds {', '.join(present)}, names {option} writes, but {why}, so "
+                     f"they may not be fentanet's: {option} would replace or remove them; "
+                     "choose an empty or new folder, or move them", file=folder)
+
+
+def _is_document(path: Path, keys: tuple[frozenset[str], ...]) -> bool:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and any(k <= data.keys() for k in keys)
+
 
 def write_files(folder: str | Path, writers: Mapping[str, Writer], *,
-                option: str = "--out", replaces: tuple[str, ...] = ()) -> list[Path]:
+                option: str = "--out", replaces: tuple[str, ...] = (),
+                marker: Marker | None = None) -> list[Path]:
     """Write every file of ``writers`` (file name -> function writing to a given path)
     into ``folder``, all or none; returns the paths written, in order.
 
@@ -196,10 +235,16 @@ def write_files(folder: str | Path, writers: Mapping[str, Writer], *,
     ``option`` names the folder's option in the error for a folder that cannot be one.
     The files of ``replaces`` that ``writers`` does not write (an earlier result's, say
     its ``bands.parquet``) are removed once the new files are in place, and only then.
+    With a ``marker``, files of those names already there are replaced or removed only
+    when the folder holds an earlier fentanet result (:func:`earlier_result`); else
+    nothing is written.
     """
     from fentanet.network.io import atomic_paths
 
     folder = check_folder(folder, option, tuple(writers))
+    if marker is not None:
+        earlier_result(folder, tuple(dict.fromkeys([*writers, *replaces])), marker,
+                       option=option)
     created = not folder.exists()
     targets = [folder / name for name in writers]
     try:

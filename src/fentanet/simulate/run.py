@@ -197,8 +197,16 @@ class Result:
         ``series.csv`` if ``csv``), ``summary.csv`` (one row) and ``summary.json`` (the
         summary with the scenario's name and digest, seed, variant and version). An earlier
         result's files that this one does not write
-        (:data:`~fentanet.simulate.output.RESULT_FILES`) are removed."""
-        from fentanet.simulate.output import RESULT_FILES, json_writer, table_writers, write_files
+        (:data:`~fentanet.simulate.output.RESULT_FILES`) are removed.; files of those names in a
+        folder whose ``summary.json`` is not a fentanet result's are refused, never
+        replaced or removed."""
+        from fentanet.simulate.output import (
+            RESULT_FILES,
+            RESULT_MARKER,
+            json_writer,
+            table_writers,
+            write_files,
+        )
 
         doc = {"scenario": self.scenario.name, "digest": self.scenario.digest(),
                "variant": self.variant or BASELINE, "seed": self.seed,
@@ -206,7 +214,8 @@ class Result:
         return write_files(folder, {**table_writers("series", self.tidy_series(), csv=csv),
                                     **table_writers("summary", self.summary_row(),
                                                     parquet=False, csv=True),
-                                    "summary.json": json_writer(doc)}, replaces=RESULT_FILES)
+                                    "summary.json": json_writer(doc)}, replaces=RESULT_FILES,
+                           marker=RESULT_MARKER)
 
 
 FLOW_COLUMNS = {
@@ -528,9 +537,12 @@ class Comparison:
         ``csv``), ``summary.csv`` (one row per variant), ``compare.csv`` (:attr:`table`:
         deaths averted, supply reduction, cost per death averted) and ``summary.json``. An
         earlier result's files that this one does not write
-        (:data:`~fentanet.simulate.output.RESULT_FILES`) are removed."""
+        (:data:`~fentanet.simulate.output.RESULT_FILES`) are removed.; files of those names in a
+        folder whose ``summary.json`` is not a fentanet result's are refused, never
+        replaced or removed."""
         from fentanet.simulate.output import (
             RESULT_FILES,
+            RESULT_MARKER,
             json_writer,
             table_writers,
             write_files,
@@ -550,7 +562,7 @@ class Comparison:
             **table_writers("series", series, csv=csv),
             **table_writers("summary", summary, parquet=False, csv=True),
             **table_writers("compare", self.table.reset_index(), parquet=False, csv=True),
-            "summary.json": json_writer(doc)}, replaces=RESULT_FILES)
+                "summary.json": json_writer(doc)}, replaces=RESULT_FILES, marker=RESULT_MARKER)
 
 
 def comparison_table(results: Mapping[str, Result], baseline: str = BASELINE) -> pd.DataFrame:
