@@ -369,7 +369,7 @@ def test_demo_out_must_be_a_folder(tmp_path, capsys):
     clash.write_text("x")
     code, _, err = run(capsys, "demo", "--out", clash, "--actors", 100)
     assert code == 2 and err == f"error: {clash}: exists and is not a folder; expected a " \
-                                "folder for the report\n"
+                                "folder for --out\n"
 
 
 def test_console_entry_point_in_a_real_process(tmp_path):
