@@ -29,7 +29,9 @@ def test_generate_writes_a_network_that_reads_back(tmp_path, capsys, name):
     out = tmp_path / name
     code, stdout, err = run(capsys, "generate", "--actors", 300, "--seed", 4, out)
     assert code == 0, err
-    assert stdout == f"wrote {out} (300 actors, 1179 links, seed 4)\n"
+    beside = {"net.csv": ", and beside it net.actors.csv and net.meta.json",
+              "net.graphml": ""}[name]
+    assert stdout == f"wrote {out} (300 actors, 1179 links, seed 4){beside}\n"
     back = fentanet.read(out)
     net = fentanet.generate({"actors": 300}, seed=4)
     assert (back.n_actors, back.n_links) == (300, 1179)
@@ -388,3 +390,27 @@ def test_console_entry_point_in_a_real_process(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "r" / "summary.json").exists()
+
+
+def test_convert_and_generate_name_every_file_they_write(tmp_path, capsys, shared_data):
+    """Review s20 (cli): a link list is three files; convert and generate named only the
+    first ("wrote k.csv"), and their --json gave one path, while k.actors.csv and
+    k.meta.json were written (or replaced) beside it."""
+    caviar = shared_data / "networks" / "caviar" / "morselli_caviar.csv"
+    out = tmp_path / "k.csv"
+    code, stdout, err = run(capsys, "convert", caviar, out)
+    assert code == 0, err
+    assert stdout.splitlines()[0] == (f"wrote {out} (110 actors, 295 links), and beside it "
+                                      "k.actors.csv and k.meta.json")
+    code, stdout, err = run(capsys, "convert", caviar, tmp_path / "s.csv", "-o",
+                            "sidecar=false", "--json")
+    assert code == 0, err
+    assert json.loads(stdout)["files"] == [str(tmp_path / "s.csv"),
+                                           str(tmp_path / "s.actors.csv")]
+    assert sorted(p.name for p in tmp_path.glob("s.*")) == ["s.actors.csv", "s.csv"]
+    code, stdout, err = run(capsys, "generate", "--actors", 30, tmp_path / "g.csv", "--json")
+    assert code == 0, err
+    assert json.loads(stdout)["files"] == [str(tmp_path / f"g{e}") for e in (
+        ".csv", ".actors.csv", ".meta.json")]
+    code, stdout, err = run(capsys, "convert", caviar, tmp_path / "c.graphml", "--json")
+    assert json.loads(stdout)["files"] == [str(tmp_path / "c.graphml")]

@@ -56,7 +56,7 @@ def test_an_earlier_result_is_still_replaced(capsys, tmp_path):
             tmp_path / "s", "--out", folder]
     assert run(capsys, "compare", "toy", "naloxone", *args)[0] == 0
     assert (folder / "compare.csv").is_file()
-    code, out, err = run(capsys, "simulate", "toy", *args)
+    code, _, err = run(capsys, "simulate", "toy", *args)
     assert code == 0, err
     assert sorted(p.name for p in folder.iterdir()) == ["series.parquet", "summary.csv",
                                                         "summary.json"]
@@ -67,8 +67,8 @@ def test_a_run_save_in_python_refuses_them_too(tmp_path):
     folder.mkdir()
     (folder / "bands.csv").write_text("mine\n")
     result = fentanet.simulate("toy", seed=1, years=0.25)
-    with pytest.raises(InputError, match="holds bands.csv, names --out writes, but no "
-                                         "summary.json"):
+    with pytest.raises(InputError, match=r"holds bands\.csv, names --out writes, but no "
+                                         r"summary\.json"):
         result.save(folder)
     assert [p.name for p in folder.iterdir()] == ["bands.csv"]
     assert (folder / "bands.csv").read_text() == "mine\n"

@@ -118,21 +118,44 @@ def convert(
     else:
         unread = None
     lost = conversion_losses(net, back) if back is not None else {}
+    beside = files_beside(out, written_as, options)
     if json_out:
-        print_json({"written": str(out), "actors": net.n_actors, "links": net.n_links,
+        print_json({"written": str(out), "files": [str(p) for p in (out, *beside)],
+                    "actors": net.n_actors, "links": net.n_links,
                     "read_back": None if back is None else {
                         "actors": back.n_actors, "links": back.n_links,
                         "directed": back.directed},
                     "lost": lost, "error": unread})
         return
-    console.print(f"wrote {escape(str(out))} ({net.n_actors} actors, {net.n_links} links)",
-                  soft_wrap=True)
+    console.print(f"wrote {escape(str(out))} ({net.n_actors} actors, {net.n_links} links)"
+                  f"{escape(beside_text(beside))}", soft_wrap=True)
     if unread:  # pragma: no cover - see above
         console.print(f"  could not read it back to check: {escape(unread)}", soft_wrap=True)
     for what, detail in lost.items():
         console.print(f"  not kept: {what}: {escape(detail)}", soft_wrap=True)
     if back is not None and not lost:
         console.print("  read back: nothing lost", soft_wrap=True)
+
+
+def files_beside(path: Path, format: str, options: dict) -> list[Path]:
+    """The files a writer wrote beside ``path``: the link list's actor list and, unless
+    ``sidecar=false``, its metadata file (``x.actors.csv``, ``x.meta.json``); none for
+    the one-file formats."""
+    if format != "links":
+        return []
+    from fentanet.network.io.lists import sibling_paths
+
+    _, actors, meta = sibling_paths(path)
+    return [actors, *([meta] if options.get("sidecar", True) else [])]
+
+
+def beside_text(beside: list[Path]) -> str:
+    """``", and beside it x.actors.csv and x.meta.json"``, or nothing."""
+    if not beside:
+        return ""
+    names = [p.name for p in beside]
+    return ", and beside it " + " and ".join([", ".join(names[:-1]), names[-1]] if len(
+        names) > 1 else names)
 
 
 def conversion_losses(before: Network, after: Network) -> dict[str, str]:
@@ -249,11 +272,13 @@ def generate_command(
             raise exc.located(file=spec) from None
         raise
     path = write(net, out, format=to_format)
+    beside = files_beside(path, writer_format(path, to_format).name, {})
     if json_out:
-        print_json({"path": str(path), "seed": seed, **net.summary()})
+        print_json({"path": str(path), "files": [str(p) for p in (path, *beside)],
+                    "seed": seed, **net.summary()})
     else:
         console.print(f"wrote {escape(str(path))} ({net.n_actors} actors, {net.n_links} links, "
-                      f"seed {seed})", soft_wrap=True)
+                      f"seed {seed}){escape(beside_text(beside))}", soft_wrap=True)
 
 
 @app.command("formats")
