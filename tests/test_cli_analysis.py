@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from fentanet import generate, resilience, write
+from fentanet.analysis.summary import analyze
 from fentanet.cli import main
 
 
@@ -248,3 +249,45 @@ def test_analyze_help_gives_the_default_k(capsys):
     assert code == 0
     text = " ".join(stdout.replace("│", " ").split())
     assert "Size of the key-player sets (default: 5, at most the actors less two)." in text
+
+
+def test_analyze_and_resilience_show_progress_on_a_terminal(capsys, monkeypatch, shared_data):
+    """Review s20 (cli): analyze printed nothing until its tables (a minute at 10^4 actors,
+    on a terminal as in a pipe), nor did resilience; each now shows a status line on
+    stderr, naming the part of the analysis under way."""
+    import io
+
+    from rich.console import Console
+
+    import fentanet.cli.analysis as cli_analysis
+
+    screen = io.StringIO()
+    monkeypatch.setattr(cli_analysis, "err_console",
+                        Console(file=screen, force_terminal=True, width=200))
+    parts = []
+    real = cli_analysis.analyze_network
+
+    def spy(*args, progress, **kwargs):
+        return real(*args, progress=lambda part: (parts.append(part), progress(part)),
+                    **kwargs)
+
+    monkeypatch.setattr(cli_analysis, "analyze_network", spy)
+    path = shared_data / "networks" / "caviar" / "morselli_caviar.csv"
+    code, stdout, err = run(capsys, "analyze", path, "--steps", 3, "--json")
+    assert code == 0, err
+    assert parts == ["centralities", "key players", "communities and brokers", "resilience"]
+    # the last part is drawn when the status stops (earlier ones as the screen refreshes)
+    assert "analysing morselli_caviar (110 actors): resilience" in screen.getvalue()
+    json.loads(stdout)   # stdout stays one JSON document
+    code, stdout, err = run(capsys, "resilience", path, "--steps", 3, "--strategy", "degree")
+    assert code == 0, err
+    assert "removing actors from morselli_caviar (110 actors): degree, sequential" in \
+        screen.getvalue()
+
+
+def test_analyze_reports_its_parts_in_order_on_a_supply_network():
+    net = generate({"actors": 120}, seed=3)
+    parts: list[str] = []
+    analyze(net, k=2, steps=2, time_limit=1, progress=parts.append)
+    assert parts == ["centralities", "flow betweenness", "key players",
+                     "communities and brokers", "maximum flow", "interdiction", "resilience"]

@@ -257,8 +257,11 @@ def analyze(
     earlier_analysis(out)
     net = load_network(file, from_format, **reader_options(
         directed=directed, duplicates=duplicates, header=header, delimiter=delimiter))
-    report = analyze_network(net, top=top, k=k, budget=budget, steps=steps, seed=seed,
-                             time_limit=time_limit)
+    with err_console.status(f"analysing {net.name or file}") as status:
+        report = analyze_network(
+            net, top=top, k=k, budget=budget, steps=steps, seed=seed, time_limit=time_limit,
+            progress=lambda part: status.update(f"analysing {escape(net.name or file)} "
+                                                f"({net.n_actors:,} actors): {part}"))
     written, removed = write_tables(report, out) if out is not None else ([], [])
     gone = (f"removed {len(removed)} file{'s' * (len(removed) > 1)} of the earlier "
             f"analysis there that this one does not write: {', '.join(removed)}")
@@ -327,10 +330,12 @@ def resilience(
                              "a,b,c (and --actors goes with --strategy list)",
                              field="actors")
         chosen = actor_list(actors)
-    curve = resilience_curve(
-        net, chosen, mode=mode, block=block, steps=steps, measure=measure or ["lcc"],
-        replacement=replacement, repeats=repeats, seed=seed, ties=ties,
-        kinds=None if kinds is None else [x.strip() for x in kinds.split(",")])
+    with err_console.status(f"removing actors from {escape(net.name or file)} "
+                            f"({net.n_actors:,} actors): {escape(strategy)}, {mode}"):
+        curve = resilience_curve(
+            net, chosen, mode=mode, block=block, steps=steps, measure=measure or ["lcc"],
+            replacement=replacement, repeats=repeats, seed=seed, ties=ties,
+            kinds=None if kinds is None else [x.strip() for x in kinds.split(",")])
     if out is not None:
         with atomic_path(out) as tmp:
             curve.to_csv(tmp, index=False)
