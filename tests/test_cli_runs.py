@@ -99,10 +99,10 @@ def test_runs_export_keeps_the_folder_when_a_file_cannot_be_written(capsys, fill
     out = tmp_path / "expart"
     (out / "series.csv").mkdir(parents=True)
     (out / "runs.csv").write_text("OLD RUNS\n")
-    code, _, err = cli(capsys, "runs", "export", "--to", str(out), "--store", store,
+    code, _, err = cli(capsys, "runs", "export", "--out", str(out), "--store", store,
                        "--format", "csv")
     assert (code, err) == (2, f"error: {out / 'series.csv'}: cannot write: is a folder, "
-                              f"not a file; --to writes a file of this name: move or rename "
+                              f"not a file; --out writes a file of this name: move or rename "
                               f"the folder\n")
     assert (out / "runs.csv").read_text() == "OLD RUNS\n"
     assert sorted(p.name for p in out.iterdir()) == ["runs.csv", "series.csv"]
@@ -110,7 +110,7 @@ def test_runs_export_keeps_the_folder_when_a_file_cannot_be_written(capsys, fill
     code, _, err = cli(capsys, "runs", "export", "--to", str(tmp_path / "afile"), "--store",
                        store)
     assert (code, err) == (2, f"error: {tmp_path / 'afile'}: exists and is not a folder; "
-                              f"expected a folder for --to\n")
+                              f"expected a folder for --out\n")
 
 
 def test_runs_export_to_a_folder_whose_parents_are_missing_says_to_make_them(
@@ -122,12 +122,12 @@ def test_runs_export_to_a_folder_whose_parents_are_missing_says_to_make_them(
     code, _, err = cli(capsys, "runs", "export", "--to", str(tmp_path / "exp" / "sub" / "dir"),
                        "--store", store, "--format", "csv")
     assert (code, err) == (2, f"error: {tmp_path / 'exp' / 'sub'}: the folder does not exist "
-                              "(for --to); only the last folder of the path is made, never "
+                              "(for --out); only the last folder of the path is made, never "
                               "missing parents (a typo would make folders wherever it "
                               "points): make them first\n")
     assert not (tmp_path / "exp").exists()
     (tmp_path / "exp" / "sub").mkdir(parents=True)
-    code, out, _ = cli(capsys, "runs", "export", "--to", str(tmp_path / "exp" / "sub" / "dir"),
+    code, out, _ = cli(capsys, "runs", "export", "--out", str(tmp_path / "exp" / "sub" / "dir"),
                        "--store", store, "--format", "csv")
     assert code == 0 and (tmp_path / "exp" / "sub" / "dir" / "runs.csv").exists(), out
 
@@ -266,3 +266,18 @@ def test_an_ambiguous_ensemble_prefix_lists_the_candidates(capsys, tmp_path):
     assert st.resolve_ensemble("abc1000000000000") == "abc1000000000000"
     with pytest.raises(StoreError, match="no ensemble '' in the store"):
         st.resolve_ensemble("")
+
+
+def test_runs_export_names_its_folder_out_as_every_command(capsys, filled, tmp_path):
+    """Review s20 (cli): runs export's folder was --to, the option that names the output
+    format in convert and generate; it is --out, as in every other command (--to still
+    works), and given both it is refused as any option given twice."""
+    store, _ = filled
+    code, _, err = cli(capsys, "runs", "export", "--out", str(tmp_path / "a"), "--store",
+                       store, "--format", "csv")
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["runs.csv", "series.csv"]
+    code, _, err = cli(capsys, "runs", "export", "--out", str(tmp_path / "b"), "--to",
+                       str(tmp_path / "c"), "--store", store)
+    assert (code, err) == (2, f"error: field '--out': given twice (--out {tmp_path / 'b'} "
+                              f"and --to {tmp_path / 'c'}); give it once\n")

@@ -525,9 +525,13 @@ def export(
     run_ids: Annotated[list[str] | None, typer.Argument(help="Run ids or prefixes (default: "
                                                              "all that match the filters).")]
     = None,
-    to: Annotated[Path, typer.Option("--to", help="Folder to write runs.<ext> and "
-                                                  "series.<ext> into.")] = Path("export"),
-    format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    to: Annotated[Path, typer.Option("--out", "--to", help="Folder to write runs.<ext> and "
+                                                           "series.<ext> into, as every "
+                                                           "command's --out (--to, its "
+                                                           "older name, still works).")
+                  ] = Path("export"),
+    format: Annotated[str, typer.Option("--format", help="parquet or csv (the files "
+                                                         "written).")] = "parquet",
     scenario: Annotated[str | None, typer.Option(help="Only this scenario.")] = None,
     variant: Annotated[str | None, typer.Option(help="Only this variant.")] = None,
     ensemble: Annotated[str | None, typer.Option(help="Only this ensemble id (or a unique "
@@ -538,7 +542,7 @@ def export(
     """Export runs (catalog rows with summaries, and their series) as Parquet or CSV. Ids
     and filters that match no run are an error, and nothing is written; the two files are
     written all or none (a failure leaves the folder as it was)."""
-    check_folder(to, "--to", (f"runs.{format}", f"series.{format}"))
+    check_folder(to, "--out", (f"runs.{format}", f"series.{format}"))
     st = _store(store)
     chosen = _chosen(st, run_ids, dict(scenario=scenario, variant=variant, ensemble=ensemble),
                      "exported")
