@@ -489,8 +489,9 @@ def resilience(
         raise InputError(f"unknown tie rule '{ties}'; expected one of {', '.join(TIES)}",
                          field="ties")
     if replacement is not None and replacement not in REPLACEMENTS:
-        raise InputError(f"unknown replacement '{replacement}'; expected None or "
-                         f"{', '.join(REPLACEMENTS)}", field="replacement")
+        raise InputError(f"unknown replacement '{replacement}'; expected "
+                         f"{' or '.join(REPLACEMENTS)}, or none (no replacement: the "
+                         "default)", field="replacement")
     measures = _measures(measure)
     person = net.links["kind"].isin(list(link_kind_set(link_kinds))).to_numpy()
     population = np.zeros(n, dtype=bool)

@@ -672,4 +672,5 @@ def build_model(
         return ScenarioModel(scenario, start_year=start_year, years=years, transition=tr,
                              simulate=None if model == "full" else model,
                              overrides=overrides)
-    raise InputError(f"expected one of {MODELS} or a function, got {model!r}", field="model")
+    raise InputError(f"expected one of {', '.join(MODELS)} or a function, got {model!r}",
+                     field="model")

@@ -69,12 +69,13 @@ class Target:
     def __post_init__(self) -> None:
         if self.period not in PERIODS:
             raise InputError(
-                f"expected one of {PERIODS}, got {self.period!r}",
+                f"expected one of {', '.join(PERIODS)}, got {self.period!r}",
                 field=f"target {self.name}: period",
             )
         if self.scale not in SCALES:
             raise InputError(
-                f"expected one of {SCALES}, got {self.scale!r}", field=f"target {self.name}: scale"
+                f"expected one of {', '.join(SCALES)}, got {self.scale!r}",
+                field=f"target {self.name}: scale",
             )
         if not self.weight > 0:
             raise InputError(

@@ -27,6 +27,7 @@ from fentanet.cli.common import (
     check_output_file,
     check_output_folder,
     console,
+    counted,
     err_console,
     print_json,
     table,
@@ -64,8 +65,9 @@ def print_report(report: AnalysisReport, *, top: int | None = None) -> None:
     """Print an analysis report as a terminal summary."""
     s = report.network
     kind = "directed" if s["directed"] else "undirected"
-    console.print(f"[bold]{escape(s['name'] or 'network')}[/bold]  {s['actors']:,} actors, "
-                  f"{links_text(s)}, {kind}, {s['components']} component(s), largest "
+    console.print(f"[bold]{escape(s['name'] or 'network')}[/bold]  "
+                  f"{counted(s['actors'], 'actor')}, {links_text(s)}, {kind}, "
+                  f"{counted(s['components'], 'component')}, largest "
                   f"{s['largest_component']:,}", soft_wrap=True)
     top = top or report.settings["top"]
     measures = list(report.top)
@@ -296,13 +298,14 @@ def resilience(
                                                    "mode.")] = 5,
     replacement: Annotated[str | None, typer.Option(
         help="organization: a removed member's links pass to another member of its "
-             "organization.")] = None,
+             "organization (default: none, the links go with the actor).")] = None,
     repeats: Annotated[int, typer.Option(min=1, help="Runs averaged (random strategy, "
                                                      "random ties).")] = 1,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the random parts (a "
                                                  "non-negative integer).")] = 0,
     kinds: Annotated[str | None, typer.Option(help="Only remove actors of these kinds "
-                                                   "(comma-separated).")] = None,
+                                                   "(comma-separated; default: every "
+                                                   "kind).")] = None,
     actors: Annotated[list[str] | None, typer.Option(
         help="With --strategy list: the actor ids to remove, in order, comma-separated; "
              "repeat to add more (--actors 1 --actors 3 is --actors 1,3).")] = None,

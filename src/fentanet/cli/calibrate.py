@@ -81,7 +81,8 @@ def _model(kind: str, scenario: str, *, start_year: int | None, years: float | N
     from fentanet.calibrate import MODELS, build_model
 
     if kind not in MODELS:
-        raise InputError(f"expected one of {MODELS}, got {kind!r}", field="--model")
+        raise InputError(f"expected one of {', '.join(MODELS)}, got {kind!r}",
+                         field="--model")
     args = dict(start_year=start_year, years=years, transition=transition,
                 overrides=overrides or None, seed=1 if seed is None else seed)
     if kind == "population":

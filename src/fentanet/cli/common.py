@@ -51,6 +51,12 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, default=_default, indent=2) + "\n")
 
 
+def counted(n: int, word: str) -> str:
+    """``"1 run"``, ``"2 runs"``, ``"1,234 links"``: a count and its noun, plural but for
+    one."""
+    return f"{n:,} {word}{'s' * (n != 1)}"
+
+
 def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
     """A rich table with the given columns and rows.
 

@@ -27,7 +27,8 @@ DirectedOpt = Annotated[bool | None, typer.Option(
     show_default=False)]
 DuplicatesOpt = Annotated[str | None, typer.Option(
     "--duplicates", help="Repeated pairs in edge and link lists, Pajek, SIF: last, first, "
-                         "sum, max, min (one link per pair) or keep (parallel links).")]
+                         "sum, max, min (one link per pair) or keep (parallel links); "
+                         "default: last in plain edge lists, keep in the others.")]
 HeaderOpt = Annotated[bool | None, typer.Option(
     "--header/--no-header", help="Plain edge lists and SIF: the first line is (not) a "
                                  "header (default: detected).", show_default=False)]

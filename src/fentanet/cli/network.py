@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from fentanet.analysis.temporal import links_without_phase
 from fentanet.cli import app
-from fentanet.cli.common import console, print_json, table
+from fentanet.cli.common import console, counted, print_json, table
 from fentanet.cli.inputs import (
     DelimiterOpt,
     DirectedOpt,
@@ -34,7 +34,7 @@ def print_summary(summary: dict) -> None:
     """Print a network summary (as returned by ``Network.summary``) as tables."""
     kind = "directed" if summary["directed"] else "undirected"
     console.print(f"[bold]{escape(summary['name'] or 'network')}[/bold]  "
-                  f"{summary['actors']:,} actors, {links_text(summary)}, {kind}",
+                  f"{counted(summary['actors'], 'actor')}, {links_text(summary)}, {kind}",
                   soft_wrap=True)
     if summary.get("source"):
         console.print(f"  source: {escape(str(summary['source']))}", soft_wrap=True)
@@ -61,7 +61,7 @@ def print_summary(summary: dict) -> None:
 def links_text(summary: dict) -> str:
     """``"1,234 links (distinct pairs 205)"``; the pairs only when they differ."""
     links, pairs = summary["links"], summary.get("distinct_pairs", summary["links"])
-    text = f"{links:,} links"
+    text = counted(links, "link")
     return text if pairs == links else f"{text} (distinct pairs {pairs:,})"
 
 
@@ -96,7 +96,10 @@ def convert(
     duplicates: DuplicatesOpt = None,
     header: HeaderOpt = None,
     delimiter: DelimiterOpt = None,
-    to_format: Annotated[str | None, typer.Option("--to", help="Output format.")] = None,
+    to_format: Annotated[str | None, typer.Option("--to", help="Output format (fentanet "
+                                                                "formats lists them); "
+                                                                "default: from the output "
+                                                                "file's extension.")] = None,
     option: Annotated[list[str] | None, typer.Option(
         "--option", "-o", metavar="KEY=VALUE",
         help="A writer option, repeatable: dl layout=fullmatrix; edgelist delimiter=comma, "
@@ -250,7 +253,10 @@ def generate_command(
     seed: Annotated[int, typer.Option(help="Random seed (a non-negative integer).")] = 0,
     spec: Annotated[Path | None, typer.Option(
         help="YAML or JSON file of generator settings (see docs/network.md).")] = None,
-    to_format: Annotated[str | None, typer.Option("--to", help="Output format.")] = None,
+    to_format: Annotated[str | None, typer.Option("--to", help="Output format (fentanet "
+                                                                "formats lists them); "
+                                                                "default: from the output "
+                                                                "file's extension.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")
                         ] = False,
 ) -> None:

@@ -21,7 +21,14 @@ import yaml
 from rich.markup import escape
 
 from fentanet.cli import app
-from fentanet.cli.common import check_output_folder, console, err_console, print_json, table
+from fentanet.cli.common import (
+    check_output_folder,
+    console,
+    counted,
+    err_console,
+    print_json,
+    table,
+)
 from fentanet.errors import InputError, given_once, one_role
 from fentanet.simulate.output import (
     RESULT_FILES,
@@ -337,7 +344,8 @@ def sweep(
         "--variant", help="Also run this strategy of the scenario at every point "
                           "(repeatable); compared with the baseline per seed.")] = None,
     seed: SeedOpt = None,
-    years: Annotated[float | None, typer.Option(help="Horizon in years.")] = None,
+    years: Annotated[float | None, typer.Option(help="Horizon in years (default: the "
+                                                     "scenario's).")] = None,
     set_: SetOpt = None,
     uncertain: UncertainOpt = None,
     scheduler: SchedulerOpt = None,
@@ -398,7 +406,7 @@ def list_runs(
              "" if pd.isna(r.finished_at) else str(r.finished_at)[:19],
              "" if pd.isna(r.elapsed_s) else f"{r.elapsed_s:.2f}"]
             for r in runs.itertuples()]
-    console.print(table(f"{len(runs)} runs in {st.root}", LIST_COLUMNS, rows))
+    console.print(table(f"{counted(len(runs), 'run')} in {st.root}", LIST_COLUMNS, rows))
 
 
 def _jsonable(df: pd.DataFrame) -> pd.DataFrame:
@@ -624,7 +632,7 @@ def check(
 
         print_json({**asdict(report), "ok": report.ok})
     else:
-        console.print(f"{report.runs} runs in {st.root}: "
+        console.print(f"{counted(report.runs, 'run')} in {st.root}: "
                       f"{'ok' if report.ok else 'problems found'}", markup=False)
         for rid, why in report.damaged:
             console.print(f"  damaged  {rid}: {why}", markup=False)

@@ -372,7 +372,8 @@ class RunStore:
                 continue
             column = "ensemble_id" if key == "ensemble" else key
             if key == "status" and value not in STATUSES:
-                raise StoreError(f"status must be one of {STATUSES}, got {value!r}")
+                raise StoreError(f"field 'status': expected {' or '.join(STATUSES)}, got "
+                                 f"{value!r}")
             values = [value] if isinstance(value, str | int | np.integer) else list(value)
             # the columns' own types: scenario=3 ended in DuckDB's BinderException
             values = ([whole_number(v, "seed", 0) for v in values] if key == "seed"
@@ -387,6 +388,9 @@ class RunStore:
         wanted = [str(r) for r in (run_ids if not isinstance(run_ids, str) else [run_ids])]
         if not wanted:
             return []
+        if any(not w.strip() for w in wanted):  # an empty shell variable: every run id
+            # starts with it, so a store of one run deleted that run for `runs delete ""`
+            raise StoreError("an empty run id; expected a run id or a unique prefix of one")
         with self._connect() as con:
             exact = {r[0] for r in con.execute(
                 "SELECT run_id FROM runs WHERE run_id IN (SELECT unnest(?))", [wanted]
