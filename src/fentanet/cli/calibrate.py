@@ -15,7 +15,14 @@ import pandas as pd
 import typer
 
 from fentanet.cli import app
-from fentanet.cli.common import check_output_folder, console, err_console, print_json, table
+from fentanet.cli.common import (
+    check_output_folder,
+    console,
+    counted,
+    err_console,
+    print_json,
+    table,
+)
 from fentanet.cli.reporting import PngOpt, ReportOpt, check_report_paths, save_report
 from fentanet.cli.runs import (
     JsonOpt,
@@ -176,7 +183,11 @@ def calibrate(
     estimates with 90% intervals and identifiability, the error per year, a backtest."""
     from fentanet.calibrate import calibrate as fit_model
     from fentanet.calibrate import parameters_from, read_target
+    from fentanet.ensemble.core import MAX_RUNS
 
+    if runs > MAX_RUNS:  # each evaluation runs them (the surrogate in this process)
+        raise InputError(f"{runs:,} seeds per evaluation; at most {MAX_RUNS:,}",
+                         field="--runs")
     if check and model != "population":
         raise InputError("--check runs the full simulation after a --model population fit",
                          field="--check")
@@ -299,6 +310,7 @@ def sensitivity(
     if out is not None:
         check_folder(out, "--out", sensitivity_files(method))
     params = parameters_from(param)
+    _check_design_size(method, len(params), samples, runs)
     if method == "sobol":  # samples not a power of 2: refused before the model is built
         sobol_design(params, 64 if samples is None else samples)
     sets = parse_sets(set_)
@@ -352,6 +364,29 @@ def sensitivity(
 
         save_report(sensitivity_report(result, scenario=str(getattr(m, "name", scenario)),
                                        metric=metric), report, png, json_out=json_out)
+
+
+def _check_design_size(method: str, n_params: int, samples: int | None,
+                       runs: int | None) -> None:
+    """Refuse a design of more runs (points x seeds) than one ensemble takes
+    (:data:`fentanet.ensemble.core.MAX_RUNS`), on either model, before anything is made:
+    ``--samples 1000000000`` made its design for minutes, or filled the memory."""
+    from fentanet.ensemble.core import MAX_RUNS
+
+    if method == "tornado":
+        points, what = 2 * n_params + 1, f"{2 * n_params + 1} points"
+    elif method == "lhs":
+        points = 50 if samples is None else samples
+        what = f"{points:,} samples"
+    else:
+        n = 64 if samples is None else samples
+        points = n * (n_params + 2)
+        what = f"{n:,} x ({counted(n_params, 'parameter')} + 2) points"
+    seeds = runs or (5 if method == "tornado" else 1)
+    if points * seeds > MAX_RUNS:
+        raise InputError(f"{points * seeds:,} runs ({what} x {counted(seeds, 'seed')}); a design "
+                         f"takes at most {MAX_RUNS:,}", field="--samples" if points >
+                         MAX_RUNS else "--runs")
 
 
 def sensitivity_files(method: str) -> tuple[str, ...]:

@@ -320,6 +320,11 @@ def parse_param(spec: str) -> tuple[str, list[Any]]:
         else:
             if count < 1:
                 raise InputError(f"{name}: count must be at least 1", field="--param")
+            from fentanet.ensemble.core import MAX_RUNS
+
+            if count > MAX_RUNS:  # NumPy was asked for the array first (a traceback)
+                raise InputError(f"{name}: count {count:,} is more than the {MAX_RUNS:,} "
+                                 "runs one ensemble takes", field="--param")
             return name, [float(v) for v in np.linspace(start, stop, count)]
     out = []
     for v in values.split(","):

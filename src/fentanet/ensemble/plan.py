@@ -157,9 +157,18 @@ def sweep_points(sweep: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]
 def _repeated(values: Sequence[Any]) -> Any:
     """The first value of ``values`` equal to an earlier one (``==``: 0.5 and 0.50 are one
     value, as the scenario takes them), or ``None``. Values need not be hashable."""
-    for i, v in enumerate(values):
-        if any(_same(v, w) for w in values[:i]):
+    seen: set[Any] = set()   # hashable values by (is a bool, value): one look-up each, where
+    for i, v in enumerate(values):  # comparing each with every earlier one took hours for
+        try:                         # a sweep of 10^6 values
+            key = (isinstance(v, bool), v)
+            hash(key)
+        except TypeError:  # not hashable: compared with every earlier value
+            if any(_same(v, w) for w in values[:i]):
+                return v
+            continue
+        if _same(v, v) and key in seen:   # NaN is not a value given twice
             return v
+        seen.add(key)
     return None
 
 
