@@ -90,8 +90,24 @@ def test_repeated_sweep_values_are_found_by_value_in_long_sweeps():
     from fentanet.errors import InputError
 
     assert len(sweep_points({"x": [*range(200_000)]})) == 200_000
-    with pytest.raises(InputError, match="the value 5.0 is given twice"):
+    with pytest.raises(InputError, match=r"the value 5\.0 is given twice"):
         sweep_points({"x": [*range(200_000), 5.0]})
     assert len(sweep_points({"x": [True, 1, 0.5, float("nan"), float("nan"), [1], (2,)]})) == 7
     with pytest.raises(InputError, match=r"the value \[1\] is given twice"):
         sweep_points({"x": [[1], 0.5, [1]]})
+
+
+def test_serve_never_makes_a_missing_parent_of_its_working_folder(capsys, tmp_path):
+    """`serve --workdir a/b/c` made a, b and c (and its four folders), even when it then
+    could not listen; every --out refuses a missing parent (a typo would make folders
+    wherever it points)."""
+    import socket
+
+    with socket.socket() as busy:   # were the folder accepted, no server would start
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        code, out, err = run(capsys, "serve", "--port", busy.getsockname()[1], "--workdir",
+                             tmp_path / "a" / "b")
+    assert (code, out) == (2, "")
+    assert err == f"error: {tmp_path / 'a'}: the folder does not exist (for --workdir)\n"
+    assert not (tmp_path / "a").exists()

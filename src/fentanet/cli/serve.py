@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from fentanet.cli import app
-from fentanet.cli.common import console
+from fentanet.cli.common import check_output_folder, console
 
 
 @app.command()
@@ -30,5 +30,8 @@ def serve(
     strategies, read the reports."""
     from fentanet.web import serve as run
 
+    # a folder that cannot be made or written, or whose parent is missing (a typo would make
+    # folders wherever it points: `--workdir a/b/c` made a and b), refused as every --out
+    check_output_folder(workdir, "--workdir")
     run(host, port, workdir, token=token, max_upload=int(max_upload_mb * 1e6),
         announce=lambda line: console.print(line, soft_wrap=True, markup=False))
