@@ -202,8 +202,8 @@ def test_analyze_out_replaces_an_earlier_analysis_and_names_what_it_removed(caps
     code, stdout, err = run(capsys, "analyze", second, "--k", 1, "--steps", 1, "--json",
                             "--out", out)
     assert code == 0 and json.loads(stdout)["network"]["name"] == "ring"
-    assert err == ("note: removed 6 files of the earlier analysis there that this one does "
-                   f"not write: {', '.join(gone)}\n")
+    assert err == (f"wrote 8 files to {out}\nnote: removed 6 files of the earlier analysis "
+                   f"there that this one does not write: {', '.join(gone)}\n")
 
 
 @pytest.mark.parametrize("report", [None, '{"runs": []}\n'], ids=["none", "foreign"])
@@ -291,3 +291,17 @@ def test_analyze_reports_its_parts_in_order_on_a_supply_network():
     analyze(net, k=2, steps=2, time_limit=1, progress=parts.append)
     assert parts == ["centralities", "flow betweenness", "key players",
                      "communities and brokers", "maximum flow", "interdiction", "resilience"]
+
+
+def test_json_with_out_says_on_stderr_where_the_files_went(capsys, tmp_path, shared_data):
+    """Review s20 (cli): with --json, analyze --out and resilience --out wrote their files
+    without a word (simulate, compare and sweep say where, on stderr)."""
+    path = shared_data / "networks" / "cielnet" / "morselli_cielnet.csv"
+    code, stdout, err = run(capsys, "analyze", path, "--k", 2, "--steps", 2, "--json",
+                            "--out", tmp_path / "t")
+    assert code == 0 and json.loads(stdout)["network"]["actors"] == 25
+    assert err == f"wrote 8 files to {tmp_path / 't'}\n"
+    code, stdout, err = run(capsys, "resilience", path, "--steps", 2, "--json", "--out",
+                            tmp_path / "c.csv")
+    assert code == 0 and len(json.loads(stdout)["curve"]) == 3
+    assert err == f"wrote {tmp_path / 'c.csv'}\n"

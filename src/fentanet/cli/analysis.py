@@ -267,8 +267,11 @@ def analyze(
     written, removed = write_tables(report, out) if out is not None else ([], [])
     gone = (f"removed {len(removed)} file{'s' * (len(removed) > 1)} of the earlier "
             f"analysis there that this one does not write: {', '.join(removed)}")
-    if json_out:
+    if json_out:  # stdout stays one JSON document: where the files went, on stderr
         print_json(report.to_dict())
+        if written:
+            err_console.print(f"wrote {len(written)} files to {out}", soft_wrap=True,
+                              markup=False)
         if removed:
             err_console.print(f"note: {gone}", soft_wrap=True, markup=False)
     else:
@@ -346,6 +349,8 @@ def resilience(
         print_json({"settings": {k: v for k, v in curve.attrs.items()},
                     "curve": curve.astype(object).where(curve.notna(), None)
                     .to_dict("records")})
+        if out is not None:
+            err_console.print(f"wrote {out}", soft_wrap=True, markup=False)
         return
     print_curve(curve)
     if out is not None:
