@@ -36,7 +36,8 @@ def test_an_empty_run_id_is_refused_not_taken_as_a_prefix_of_every_run(capsys, o
     assert (code, out) == (2, "")
     assert err == "error: an empty run id; expected a run id or a unique prefix of one\n"
     code, out, err = run(capsys, "runs", "list", "--store", one_run)
-    assert code == 0 and out.startswith(f"1 run in {one_run}")   # kept; "1 runs" before
+    assert code == 0 and out.split()[:3] == ["1", "run", "in"]   # kept; "1 runs" before
+    # (a long store path may fold the title onto the next line of a piped table)
 
 
 def test_counts_of_one_are_singular(capsys, tmp_path, one_run):
@@ -49,7 +50,7 @@ def test_counts_of_one_are_singular(capsys, tmp_path, one_run):
     assert code == 0, err
     assert out.splitlines()[0] == "pair  3 actors, 2 links, undirected"
     code, out, _ = run(capsys, "runs", "check", "--store", one_run, "--no-verify")
-    assert out.splitlines()[0] == f"1 run in {one_run}: ok"
+    assert out == f"1 run in {one_run}: ok\n"   # one line, however long the path
 
 
 def test_analyze_names_one_component_in_the_singular(capsys, shared_data):

@@ -174,7 +174,7 @@ def test_an_export_to_a_folder_holding_its_file_name_as_a_folder_is_refused(tmp_
                  "--store", str(tmp_path / "none")]) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert err == (f"error: {tmp_path / 'exp' / 'runs.csv'}: cannot write: is a folder, not "
-                   "a file; --to writes a file of this name: move or rename the folder")
+                   "a file; --out writes a file of this name: move or rename the folder")
 
 
 def test_an_invalid_ad_hoc_variant_is_refused_before_running(tmp_path, capsys):

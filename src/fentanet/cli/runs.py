@@ -618,7 +618,8 @@ def delete(
     if json_out:
         print_json({"deleted": n})
     else:
-        console.print(f"deleted {n} run{'s' * (n != 1)} from {st.root}", markup=False)
+        console.print(f"deleted {n} run{'s' * (n != 1)} from {st.root}", markup=False,
+                      soft_wrap=True)
 
 
 @runs_app.command("check")
@@ -638,9 +639,10 @@ def check(
         print_json({**asdict(report), "ok": report.ok})
     else:
         console.print(f"{counted(report.runs, 'run')} in {st.root}: "
-                      f"{'ok' if report.ok else 'problems found'}", markup=False)
+                      f"{'ok' if report.ok else 'problems found'}", markup=False,
+                      soft_wrap=True)
         for rid, why in report.damaged:
-            console.print(f"  damaged  {rid}: {why}", markup=False)
+            console.print(f"  damaged  {rid}: {why}", markup=False, soft_wrap=True)
         for rid in report.missing_manifest:
             console.print(f"  no manifest  {rid}", markup=False)
         if report.unregistered:
@@ -665,8 +667,8 @@ def rebuild(store: StoreOpt = None, json_out: JsonOpt = False) -> None:
     if json_out:
         print_json(asdict(report))
     else:
-        console.print(f"rebuilt the catalog: {report.runs} runs"
+        console.print(f"rebuilt the catalog: {counted(report.runs, 'run')}"
                       + (f", old catalog kept as {report.backup}" if report.backup else ""),
-                      markup=False)
+                      markup=False, soft_wrap=True)
         for path, why in report.skipped:
-            console.print(f"  skipped {path}: {why}", markup=False)
+            console.print(f"  skipped {path}: {why}", markup=False, soft_wrap=True)
