@@ -5,6 +5,7 @@ calls they replaced."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -132,3 +133,66 @@ def test_distribution_demand_takes_numpy_s_power():
         want = (s.s.demand0 * s.users_ratio * s.dt) * s.s.price ** (-s.p.market.elasticity)
         distribution.run(s)
         assert s.flows["demand"].tobytes() == want.tobytes()
+
+
+def test_numpy_s_loops_are_in_use_here():
+    """On this machine the kernels run NumPy's own loops (the reference series were made
+    with them); the fallback is for a NumPy or Python whose ufunc objects it cannot read."""
+    assert nploops.NUMPY_LOOPS and nploops.FALLBACK == ""
+
+
+def test_own_loops_give_the_c_library_s_numbers():
+    """The fallback's loops (:func:`nploops.own_loops`): NumPy's numbers within a rounding
+    (NumPy's SIMD ``exp``, ``log`` and ``power`` differ from the C library's in the last
+    bit of some values), the special values exactly, SciPy's ``ndtri`` exactly."""
+    own = nploops.own_loops()
+    x = np.concatenate([np.linspace(-40.0, 40.0, 1001),
+                        [0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, 1e-300, -1.0, 709.7]])
+    with np.errstate(all="ignore"):
+        for name, ufunc in (("exp", np.exp), ("expm1", np.expm1), ("log", np.log)):
+            out = np.empty_like(x)
+            nploops.apply(own[name], x, out)
+            np.testing.assert_allclose(out, ufunc(x), rtol=1e-15, atol=0)
+        for e in (2.0, -1.0, -2.5, 1.0 / 0.7):
+            out = np.empty_like(x)
+            nploops.power(own["power"], x, e, out)
+            np.testing.assert_allclose(out, x ** e, rtol=1e-15, atol=0)
+    u = np.linspace(0.0, 1.0, 1001)
+    out = np.empty_like(u)
+    nploops.apply(own["ndtri"], u, out)
+    assert out.tobytes() == special.ndtri(u).tobytes()
+
+
+@pytest.mark.slow
+def test_a_run_on_the_own_loops(tmp_path):
+    """With ``FENTANET_OWN_LOOPS=1`` (what a NumPy the module cannot read gets) the toy runs
+    on the module's own loops: every series finite, material and people accounted for as
+    on NumPy's loops (the totals near, not equal: the last bits differ, then the draws)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json, numpy as np, fentanet\n"
+            "from fentanet.simulate import nploops\n"
+            "r = fentanet.simulate('toy', seed=3, years=1.0)\n"
+            "num = r.series.select_dtypes('number')\n"
+            "print(json.dumps({'numpy': nploops.NUMPY_LOOPS, 'why': nploops.FALLBACK,\n"
+            "  'finite': bool(np.isfinite(num.to_numpy()).all()), 'rows': len(r.series),\n"
+            "  'supply': r.summary['supply_kg_total'], 'deaths': r.summary['deaths_total']}))\n")
+    import fentanet
+
+    src = str(Path(fentanet.__file__).parents[1])  # this checkout's, from any folder
+    env = {**os.environ, "FENTANET_OWN_LOOPS": "1",
+           "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path,
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["numpy"] is False and "FENTANET_OWN_LOOPS" in got["why"]
+    assert got["finite"]
+
+    ref = fentanet.simulate("toy", seed=3, years=1.0)
+    assert got["rows"] == len(ref.series)
+    assert got["supply"] == pytest.approx(float(ref.summary["supply_kg_total"]), rel=0.02)
+    assert got["deaths"] == pytest.approx(float(ref.summary["deaths_total"]), rel=0.2)

@@ -19,11 +19,22 @@ A kernel takes the loop as an argument (:data:`EXP`, :data:`EXPM1`, :data:`LOG`,
 :data:`POWER`, :data:`NDTRI`: a pair of addresses): an address is valid in one process
 only, and numba's cache keeps a compiled function's constants (a global read in a kernel
 is one).
+
+Where the loops cannot be read or do not give the ufuncs' numbers (another layout of the
+ufunc object: a NumPy this module does not know, a free-threaded Python), the kernels get
+loops of the same form compiled here instead (:func:`own_loops`): the C library's ``exp``,
+``expm1``, ``log`` and ``pow`` (as numba's ``math``) and SciPy's Cython ``ndtri``. A run is
+then as reproducible as before, and its numbers differ from NumPy's in the last bit of some
+values (so its draws, in time, too). :data:`NUMPY_LOOPS` says which are in use and
+:data:`FALLBACK` why not NumPy's; the environment variable ``FENTANET_OWN_LOOPS=1`` asks for
+the module's own (tests).
 """
 
 from __future__ import annotations
 
 import ctypes
+import math
+import os
 
 import numba
 import numpy as np
@@ -102,19 +113,72 @@ def power(loop, x, e, out):
     _call(loop[0], loop[1], x.ctypes.data, out.ctypes.data, x.size, float(e), True)
 
 
-EXP = loop_of(np.exp)
-"""NumPy's ``exp`` loop for float64."""
-EXPM1 = loop_of(np.expm1)
-"""NumPy's ``expm1`` loop for float64."""
-LOG = loop_of(np.log)
-"""NumPy's ``log`` loop for float64."""
-POWER = loop_of(np.power, "dd->d")
-"""NumPy's ``power`` loop for float64 (:func:`power`)."""
-NDTRI = loop_of(special.ndtri)
-"""SciPy's ``ndtri`` (the normal quantile) loop for float64."""
+_SIGNATURE = types.void(types.CPointer(types.voidptr), types.CPointer(types.intp),
+                        types.CPointer(types.intp), types.voidptr)
+"""An inner loop's C signature: ``(args, dimensions, steps, data)``."""
 
 
-def _check() -> None:
+def _own_unary(f) -> int:
+    """A loop of NumPy's form computing ``f`` element by element over the contiguous
+    arrays :func:`apply` hands it; its address."""
+    @numba.cfunc(_SIGNATURE)
+    def loop(args, dims, steps, data):
+        n = dims[0]
+        x = numba.carray(args[0], n, np.float64)
+        out = numba.carray(args[1], n, np.float64)
+        for i in range(n):
+            out[i] = f(x[i])
+    return loop.address
+
+
+def own_loops() -> dict[str, tuple[int, int]]:
+    """Loops of NumPy's form compiled here (the module's fallback): ``exp``, ``expm1``,
+    ``log`` and ``pow`` of the C library, as numba's ``math`` calls them, and SciPy's
+    Cython ``ndtri`` (the function its ufunc wraps), by name."""
+    from numba.extending import get_cython_function_address
+
+    ndtri_c = ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_double)(
+        get_cython_function_address("scipy.special.cython_special", "ndtri"))
+
+    @numba.njit
+    def ndtri(x):
+        return ndtri_c(x)
+
+    @numba.njit(error_model="numpy")  # C's pow at 0 ** -e too, where Python raises
+    def pow_(x, e):
+        return x ** e
+
+    @numba.cfunc(_SIGNATURE)
+    def power_loop(args, dims, steps, data):
+        n = dims[0]
+        x = numba.carray(args[0], n, np.float64)
+        e = numba.carray(args[1], 1, np.float64)[0]  # broadcast: a step of 0
+        out = numba.carray(args[2], n, np.float64)
+        for i in range(n):
+            out[i] = pow_(x[i], e)
+
+    loops = {name: (_own_unary(f), 0) for name, f in
+             (("exp", numba.njit(lambda x: math.exp(x))),
+              ("expm1", numba.njit(lambda x: math.expm1(x))),
+              ("log", numba.njit(lambda x: math.log(x), error_model="numpy")),
+              ("ndtri", ndtri))}
+    loops["power"] = (power_loop.address, 0)
+    _own_loops_kept.append((ndtri_c, power_loop))  # alive as long as the process
+    return loops
+
+
+_own_loops_kept: list = []
+
+
+def _numpy_loops() -> dict[str, tuple[int, int]]:
+    """NumPy's (and SciPy's ``ndtri``) loops by name, checked (:func:`_check`)."""
+    loops = {"exp": loop_of(np.exp), "expm1": loop_of(np.expm1), "log": loop_of(np.log),
+             "power": loop_of(np.power, "dd->d"), "ndtri": loop_of(special.ndtri)}
+    _check(loops)
+    return loops
+
+
+def _check(loops: dict[str, tuple[int, int]]) -> None:
     """Each loop against its ufunc, bit for bit, on values of every kind (signed zeros,
     infinities, NaN, subnormals, large and small, every position of a vector of 8)."""
     x = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324, 1e-300, 709.7,
@@ -122,8 +186,8 @@ def _check() -> None:
     x = np.concatenate([x, np.linspace(-40.0, 40.0, 61), np.geomspace(1e-12, 1e12, 37)])
     with np.errstate(all="ignore"):
         u = 1.0 / (1.0 + np.exp(-x))  # ndtri's domain
-    for loop, ufunc, values in ((EXP, np.exp, x), (EXPM1, np.expm1, x), (LOG, np.log, x),
-                                (NDTRI, special.ndtri, u)):
+    for loop, ufunc, values in ((loops["exp"], np.exp, x), (loops["expm1"], np.expm1, x),
+                                (loops["log"], np.log, x), (loops["ndtri"], special.ndtri, u)):
         for lo in range(8):  # every alignment of the start within a vector
             xs = values[lo:].copy()
             out = np.empty_like(xs)
@@ -136,11 +200,35 @@ def _check() -> None:
     for e in (2.0, 0.5, -1.0, 1.0, 0.0, -0.5, 1.0 / 0.4, -3.7, np.inf, np.nan):
         out = np.empty_like(x)
         with np.errstate(all="ignore"):
-            power(POWER, x, e, out)
+            power(loops["power"], x, e, out)
             want = x ** e
         if out.tobytes() != want.tobytes():
             raise RuntimeError(f"numpy {np.__version__}: the inner loop read for power does "
                                "not give its numbers")
 
 
-_check()
+FALLBACK = ("asked for by FENTANET_OWN_LOOPS"
+            if os.environ.get("FENTANET_OWN_LOOPS", "") not in ("", "0") else "")
+"""Why the kernels run this module's own loops (:func:`own_loops`), not NumPy's; empty when
+they run NumPy's."""
+_LOOPS: dict[str, tuple[int, int]] = {}
+if not FALLBACK:
+    try:
+        _LOOPS = _numpy_loops()
+    except Exception as error:  # any failure to read or check them: our own loops
+        FALLBACK = f"numpy {np.__version__}: {error}"
+if FALLBACK:
+    _LOOPS = own_loops()
+NUMPY_LOOPS = not FALLBACK
+"""Whether the kernels run NumPy's own loops (the ufuncs' numbers, bit for bit)."""
+
+EXP = _LOOPS["exp"]
+"""The ``exp`` loop for float64 (NumPy's, or :func:`own_loops`')."""
+EXPM1 = _LOOPS["expm1"]
+"""The ``expm1`` loop for float64."""
+LOG = _LOOPS["log"]
+"""The ``log`` loop for float64."""
+POWER = _LOOPS["power"]
+"""The ``power`` loop for float64, the exponent broadcast (:func:`power`)."""
+NDTRI = _LOOPS["ndtri"]
+"""SciPy's ``ndtri`` (the normal quantile) loop for float64."""
