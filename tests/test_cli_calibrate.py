@@ -178,7 +178,8 @@ def test_errors_exit_2_with_a_message(tmp_path, capsys, shared_data):
         (["calibrate", "toy", "--target", deaths, "-p", "params.population.nothing=0:1",
           "--model", "population", "--start-year", "2013", "--years", "11"],
          "no parameter 'params.population.nothing'"),
-        (["calibrate", "toy", "--target", deaths, "--param", "x=1"], "NAME=LOW:HIGH"),
+        (["calibrate", "toy", "--target", deaths, "--param", "x=1"], "NAME=LOW:HIGH[:START]"),
+        (["sensitivity", "toy", "--param", "x=1"], "NAME=LOW:HIGH[:BASE]"),  # as its help
         (["calibrate", "toy", "--target", deaths, "--store", store],
          "needs calendar years"),
         (["calibrate", "toy", "--target", deaths, "--check", "--store", store],

@@ -74,25 +74,27 @@ class Parameter:
         return (lo + hi) / 2
 
     @classmethod
-    def parse(cls, text: str) -> Parameter:
-        """``name=low:high`` or ``name=low:high:start`` (the command line's form)."""
+    def parse(cls, text: str, third: str = "start") -> Parameter:
+        """``name=low:high`` or ``name=low:high:start`` (the command line's form; ``third``
+        is what the command calls the third value in its messages: a sensitivity's tornado
+        holds the others at it, its ``base``)."""
+        form = f"NAME=LOW:HIGH[:{third.upper()}]"
         name, sep, rng = text.partition("=")
         try:
             if not sep or not name.strip():
                 raise ValueError
             parts = [float(p) for p in rng.split(":")]
         except ValueError:
-            raise InputError(
-                f"expected NAME=LOW:HIGH[:START], got {text!r}", field="--param"
-            ) from None
+            raise InputError(f"expected {form}, got {text!r}", field="--param") from None
         if len(parts) not in (2, 3):
-            raise InputError(f"expected NAME=LOW:HIGH[:START], got {text!r}", field="--param")
+            raise InputError(f"expected {form}, got {text!r}", field="--param")
         return cls(name.strip(), parts[0], parts[1], parts[2] if len(parts) == 3 else None)
 
 
-def parameters_from(spec: Any) -> list[Parameter]:
+def parameters_from(spec: Any, third: str = "start") -> list[Parameter]:
     """Normalise parameters given as a mapping ``name -> (low, high[, start])``, a sequence
-    of :class:`Parameter`, or strings ``"name=low:high[:start]"``."""
+    of :class:`Parameter`, or strings ``"name=low:high[:start]"`` (``third``: what the
+    messages call the third value, as :meth:`Parameter.parse`)."""
     if spec is None:
         raise InputError("give at least one parameter", field="parameters")
     items: Iterable[Any]
@@ -106,16 +108,17 @@ def parameters_from(spec: Any) -> list[Parameter]:
                 values = [float(v) for v in r]
             except (TypeError, ValueError):
                 raise InputError(
-                    f"expected (low, high[, start]), got {r!r}", field=str(name)
+                    f"expected (low, high[, {third}]), got {r!r}", field=str(name)
                 ) from None
             if len(values) not in (2, 3):
-                raise InputError(f"expected (low, high[, start]), got {r!r}", field=str(name))
+                raise InputError(f"expected (low, high[, {third}]), got {r!r}",
+                                 field=str(name))
             items.append(Parameter(str(name), *values))
     elif isinstance(spec, Parameter | str):
         items = [spec]
     else:
         items = spec
-    out = [p if isinstance(p, Parameter) else Parameter.parse(str(p)) for p in items]
+    out = [p if isinstance(p, Parameter) else Parameter.parse(str(p), third) for p in items]
     if not out:
         raise InputError("give at least one parameter", field="parameters")
     names = [p.name for p in out]

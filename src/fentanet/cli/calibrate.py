@@ -309,7 +309,7 @@ def sensitivity(
     check_output_folder(out, "--out")
     if out is not None:
         check_folder(out, "--out", sensitivity_files(method))
-    params = parameters_from(param)
+    params = parameters_from(param, third="base")
     _check_design_size(method, len(params), samples, runs)
     if method == "sobol":  # samples not a power of 2: refused before the model is built
         sobol_design(params, 64 if samples is None else samples)
