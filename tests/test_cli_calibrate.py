@@ -180,6 +180,8 @@ def test_errors_exit_2_with_a_message(tmp_path, capsys, shared_data):
          "no parameter 'params.population.nothing'"),
         (["calibrate", "toy", "--target", deaths, "--param", "x=1"], "NAME=LOW:HIGH[:START]"),
         (["sensitivity", "toy", "--param", "x=1"], "NAME=LOW:HIGH[:BASE]"),  # as its help
+        (["calibrate", "toy", "--target", deaths, "--model", "population", "--years", "-3"],
+         "field 'years': expected a horizon above 0 years, got -3"),
         (["calibrate", "toy", "--target", deaths, "--store", store],
          "needs calendar years"),
         (["calibrate", "toy", "--target", deaths, "--check", "--store", store],

@@ -649,6 +649,8 @@ def build_model(
     :class:`FentanylTransition`, ``True`` for the default one, or none; ``overrides``:
     fixed dotted-path values. A model object given as ``scenario`` is returned as it is."""
     check_fixed(overrides, start_year=start_year, years=years, transition=transition)
+    if years is not None and not years > 0:  # the surrogate's run then covered no year
+        raise InputError(f"expected a horizon above 0 years, got {years:g}", field="years")
     if is_model(scenario):
         if any(v is not None for v in (start_year, years, overrides)) or transition:
             raise InputError(
