@@ -375,7 +375,8 @@ def test_meta_records_how_it_was_made(net):
     ({}, "actors", "required"),
     ({"actors": 100, "lanes": 3}, "lanes",
      "unknown spec field 'lanes'; expected one of: actors, mix"),
-    ({"actor": 100}, "actor", "unknown spec field 'actor'; expected one of: actors, mix"),
+    ({"actor": 100}, "actor",
+     "unknown spec field 'actor' (did you mean 'actors'?); expected one of: actors, mix"),
     # every problem named, unknown fields together first (it said "(and 2 more problems)")
     ({"actors": 10, "labz": 3, "seed": 1}, "labz",
      "unknown spec fields 'labz', 'seed'; expected one of: actors, mix, counts, regions, "

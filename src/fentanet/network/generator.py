@@ -242,10 +242,14 @@ def _spec_error(exc: ValidationError) -> InputError:
     unknown = [_spec_field(e) for e in errors if e["type"] == "extra_forbidden"]
     problems = [_spec_problem(e) for e in errors if e["type"] != "extra_forbidden"]
     if unknown:
-        names = ", ".join(repr(f) for f in unknown)
+        import difflib
+
+        known = list(SupplySpec.model_fields)
+        near = {f: difflib.get_close_matches(f, known, n=1, cutoff=0.7) for f in unknown}
+        names = ", ".join(repr(f) + "".join(f" (did you mean {m!r}?)" for m in near[f])
+                          for f in unknown)
         problems.insert(0, (unknown[0], f"unknown spec field{'s' * (len(unknown) > 1)} "
-                                        f"{names}; expected one of: "
-                                        f"{', '.join(SupplySpec.model_fields)}"))
+                                        f"{names}; expected one of: {', '.join(known)}"))
     (field, message), *rest = problems
     also = "".join(f"; and field '{where}': {what}" for where, what in rest)
     error = InputError(message + also, field=field)
