@@ -196,3 +196,33 @@ def test_a_run_on_the_own_loops(tmp_path):
     assert got["rows"] == len(ref.series)
     assert got["supply"] == pytest.approx(float(ref.summary["supply_kg_total"]), rel=0.02)
     assert got["deaths"] == pytest.approx(float(ref.summary["deaths_total"]), rel=0.2)
+
+
+@pytest.mark.parametrize("x", [np.arange(8.0)[::2], np.arange(4, dtype=np.float32),
+                               np.arange(4), np.arange(8.0).reshape(2, 4)[:, :2]],
+                         ids=["strided", "float32", "int64", "2d-view"])
+def test_apply_and_power_refuse_what_the_loops_cannot_step_over(x):
+    # the loops step 8 bytes from the first element: a strided view gave exp of the
+    # wrong elements and a float32 or int array garbage, without a word (review s20)
+    from numba.core.errors import TypingError
+
+    with pytest.raises(TypingError, match="C-contiguous float64"):
+        nploops.apply(nploops.EXP, x, np.empty(x.size))
+    with pytest.raises(TypingError, match="C-contiguous float64"):
+        nploops.power(nploops.POWER, np.ones(x.size), 2.0, x)
+
+
+def test_apply_and_power_refuse_lengths_and_overlaps():
+    x = np.arange(6.0)
+    with pytest.raises(ValueError, match="differ in size"):
+        nploops.apply(nploops.EXP, x, np.empty(3))  # wrote 6 values into 3
+    with pytest.raises(ValueError, match="differ in size"):
+        nploops.power(nploops.POWER, x, 2.0, np.empty(8))
+    buf = np.arange(8.0)
+    with pytest.raises(ValueError, match="overlaps"):
+        nploops.apply(nploops.EXP, buf[:6], buf[1:7])
+    nploops.apply(nploops.EXP, buf[:4], buf[4:])  # adjacent, not overlapping
+    assert buf[4:].tolist() == np.exp(np.arange(4.0)).tolist()
+    empty = np.empty(0)
+    nploops.apply(nploops.EXP, empty, empty)
+    nploops.power(nploops.POWER, empty, 2.0, np.empty(0))

@@ -37,6 +37,7 @@ import math
 import os
 
 import numba
+import numba.core.errors
 import numpy as np
 from llvmlite import ir
 from numba import types
@@ -98,10 +99,40 @@ def _call(typingctx, function, data, x, out, n, e, binary):
     return types.void(function, data, x, out, n, e, binary), codegen
 
 
+@intrinsic
+def _contiguous_float64(typingctx, x, out):
+    """Nothing at run time; a call with ``x`` or ``out`` anything but a C-contiguous
+    float64 array does not compile (a loop steps 8 bytes from the array's first element
+    over its ``size`` values: a strided view or another dtype read and wrote other memory)."""
+    for name, a in (("x", x), ("out", out)):
+        if not (isinstance(a, types.Array) and a.dtype == types.float64 and a.layout == "C"):
+            raise numba.core.errors.TypingError(
+                f"fentanet.simulate.nploops: {name} must be a C-contiguous float64 array, "
+                f"got {a}")
+
+    def codegen(context, builder, signature, llargs):
+        return context.get_dummy_value()
+    return types.void(x, out), codegen
+
+
+@numba.njit(cache=True)
+def _checked(x, out):
+    """Refuse ``x`` and ``out`` of different lengths or overlapping but for being one
+    array (the loop would write past ``out`` or read what it wrote)."""
+    _contiguous_float64(x, out)
+    if out.size != x.size:
+        raise ValueError("fentanet.simulate.nploops: x and out differ in size")
+    a, b = x.ctypes.data, out.ctypes.data
+    if a != b and a < b + 8 * out.size and b < a + 8 * x.size:
+        raise ValueError("fentanet.simulate.nploops: out overlaps x (it may be x itself)")
+
+
 @numba.njit(cache=True)
 def apply(loop, x, out):
-    """``out[:] = f(x)`` by the inner ``loop`` (:func:`loop_of`) over the contiguous
-    float64 arrays ``x`` and ``out`` of one length (``out`` may be ``x``)."""
+    """``out[:] = f(x)`` by the inner ``loop`` (:func:`loop_of`) over the C-contiguous
+    float64 arrays ``x`` and ``out`` of one length (``out`` may be ``x``; anything else
+    is refused: :func:`_checked`)."""
+    _checked(x, out)
     _call(loop[0], loop[1], x.ctypes.data, out.ctypes.data, x.size, 0.0, False)
 
 
@@ -109,7 +140,9 @@ def apply(loop, x, out):
 def power(loop, x, e, out):
     """``out[:] = x ** e`` by NumPy's ``power`` loop (:data:`POWER`) with the exponent
     ``e`` broadcast (a step of 0), as ``x ** e`` with ``e`` a float runs it, over the
-    contiguous float64 arrays ``x`` and ``out`` of one length (``out`` may be ``x``)."""
+    C-contiguous float64 arrays ``x`` and ``out`` of one length (``out`` may be ``x``;
+    anything else is refused: :func:`_checked`)."""
+    _checked(x, out)
     _call(loop[0], loop[1], x.ctypes.data, out.ctypes.data, x.size, float(e), True)
 
 
