@@ -298,3 +298,25 @@ def test_ego_refuses_a_radius_that_is_not_a_whole_number_at_least_0(radius, show
         path.ego("a", radius=radius)
     assert path.ego("b", radius=0).ids.tolist() == ["b"]
     assert path.ego("b", radius=2).ids.tolist() == ["a", "b", "c", "d"]
+
+
+@pytest.mark.parametrize("fmt", ["edgelist", "links", "matrix"])
+def test_read_and_from_indices_take_directed_true_or_false_only(tmp_path, fmt):
+    # read(path, directed="no") and Network.from_indices(directed="no") made directed
+    # networks after Network's own directed was checked (review s20, final)
+    from fentanet.network.io import read
+
+    path = tmp_path / "k.txt"
+    if fmt == "matrix":
+        path.write_text("0 1\n1 0\n")
+    elif fmt == "links":
+        path = tmp_path / "k.csv"
+        path.write_text("source,target\na,b\n")
+    else:
+        path.write_text("a b\n")
+    with pytest.raises(InputError, match="field 'directed': expected True or False, got 'no'"):
+        read(path, format=fmt, directed="no")
+    assert read(path, format=fmt, directed=False).directed is False
+    with pytest.raises(InputError, match="field 'directed': expected True or False, got 'no'"):
+        Network.from_indices(["a", "b"], [0], [1], directed="no")
+    assert Network.from_indices(["a", "b"], [0], [1], directed=np.bool_(False)).directed is False

@@ -226,8 +226,8 @@ class Network:
         if weight is not None:
             table["weight"] = np.asarray(weight, dtype=np.float64)
         link_table = _normalise_link_columns(table, origin)
-        net = cls._from_parts(actor_table, link_table, directed=bool(directed), name=name,
-                              source=source, meta=meta, src=src, dst=dst)
+        net = cls._from_parts(actor_table, link_table, directed=flag(directed, "directed"),
+                              name=name, source=source, meta=meta, src=src, dst=dst)
         net._validate(origin)
         return net
 

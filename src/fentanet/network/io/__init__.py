@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from fentanet.errors import FentanetError, InputError
+from fentanet.errors import FentanetError, InputError, flag
 from fentanet.network.model import Network
 
 Reader = Callable[..., Network]
@@ -266,6 +266,8 @@ def read(path: str | Path, format: str | None = None, **options: Any) -> Network
     from fentanet.network.datasets import resolve
 
     path, dataset = resolve(_path_given(path))
+    if options.get("directed") is not None:  # "no" read a directed network, as Network's
+        options["directed"] = flag(options["directed"], "directed")
     if path.is_dir():
         from fentanet.network.io.folder import read_folder
 
