@@ -79,3 +79,12 @@ def test_analysis_report_takes_a_networkx_graph_as_analyze_does():
 
     rep = analysis_report(_phased(), k=1, steps=1, strategies=("degree",), curve=False)
     assert "Key players" in rep.sections()
+
+
+def test_simulate_and_compare_take_progress_none_as_off():
+    # None, the usual 'off', was refused once progress was checked (review s20, final)
+    r = fentanet.simulate("toy", years=0.02, progress=None)
+    assert r.series["step"].tolist() == fentanet.simulate("toy", years=0.02).series[
+        "step"].tolist()
+    c = fentanet.compare("toy", ["naloxone"], years=0.02, progress=None)
+    assert list(c.results) == ["baseline", "naloxone"]

@@ -451,7 +451,8 @@ def simulate(scenario: str | Path | Scenario, seed: int | None = None, *,
         name; without one the run's variant is :data:`ADHOC`, ``"ad-hoc"``, in its repr,
         plot and files, never ``"baseline"``).
     progress
-        ``True`` for a progress bar (rich) or a callback ``f(step, n_steps)``.
+        ``True`` for a progress bar (rich) or a callback ``f(step, n_steps)``; ``False``
+        or ``None`` for none.
     network
         Run on this network instead of the scenario's (Python API only).
     """
@@ -463,6 +464,8 @@ def simulate(scenario: str | Path | Scenario, seed: int | None = None, *,
             raise InputError(f"expected a whole number below 2**63, got {seed}", field="seed")
     if network is not None:  # a networkx or igraph graph too; else an AttributeError deep in
         network = as_network(network, "network")
+    if progress is None:  # the usual 'off'
+        progress = False
     if not (isinstance(progress, bool) or callable(progress)):
         raise InputError(f"expected True, False or a function f(step, n_steps), got "
                          f"{progress!r}", field="progress")
