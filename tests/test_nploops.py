@@ -178,6 +178,7 @@ def test_a_run_on_the_own_loops(tmp_path):
             "r = fentanet.simulate('toy', seed=3, years=1.0)\n"
             "num = r.series.select_dtypes('number')\n"
             "print(json.dumps({'numpy': nploops.NUMPY_LOOPS, 'why': nploops.FALLBACK,\n"
+            "  'version': r.version,\n"
             "  'finite': bool(np.isfinite(num.to_numpy()).all()), 'rows': len(r.series),\n"
             "  'supply': r.summary['supply_kg_total'], 'deaths': r.summary['deaths_total']}))\n")
     import fentanet
@@ -190,6 +191,7 @@ def test_a_run_on_the_own_loops(tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert got["numpy"] is False and "FENTANET_OWN_LOOPS" in got["why"]
+    assert got["version"].endswith(f"numpy {np.__version__} (fentanet's own math loops)")
     assert got["finite"]
 
     ref = fentanet.simulate("toy", seed=3, years=1.0)
@@ -226,3 +228,22 @@ def test_apply_and_power_refuse_lengths_and_overlaps():
     empty = np.empty(0)
     nploops.apply(nploops.EXP, empty, empty)
     nploops.power(nploops.POWER, empty, 2.0, np.empty(0))
+
+
+def test_a_run_on_the_own_loops_is_recorded_as_another_engine(monkeypatch):
+    # the own loops' numbers differ from NumPy's in the last bit, but a run recorded the
+    # same NumPy version: a rerun on the other loops said nothing (review s20, final)
+    from fentanet.ensemble.core import other_build
+    from fentanet.simulate.run import version
+
+    assert nploops.numpy_version() == np.__version__
+    assert version().endswith(f"; numpy {np.__version__}")
+    mine = nploops.numpy_version()
+    monkeypatch.setattr(nploops, "NUMPY_LOOPS", False)
+    own = nploops.numpy_version()
+    assert own == f"{np.__version__} (fentanet's own math loops)"
+    assert version().endswith(f"; numpy {own}")
+    from fentanet.build import recorded_version
+
+    assert other_build(recorded_version(), own) is None
+    assert other_build(recorded_version(), mine) == f"NumPy {mine} (this is {own})"

@@ -10,8 +10,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from fentanet.ensemble.plan import (
     BASELINE,
     Variant,
@@ -458,8 +456,10 @@ def other_build(fentanet_version: str | None, numpy_version: str | None) -> str 
     """How the engine that made a run differs from this one, from its recorded versions
     (``None`` when it is this build with this NumPy): another fentanet build
     (:func:`fentanet.build.build`), a build not recorded (runs stored before builds were)
-    or unknown on either side, or another NumPy (whose generators the draws come from)."""
+    or unknown on either side, or another NumPy (whose generators the draws come from) or the
+    same with the other math loops (:func:`fentanet.simulate.nploops.numpy_version`)."""
     from fentanet.build import UNKNOWN, build, build_of
+    from fentanet.simulate.nploops import numpy_version as this_numpy
 
     made = build_of(fentanet_version)
     said = []
@@ -471,8 +471,8 @@ def other_build(fentanet_version: str | None, numpy_version: str | None) -> str 
                     "a file of its package could not be read, and cannot be compared)")
     elif made != build():
         said.append(f"another fentanet build ({made}; this is {build()})")
-    if numpy_version and numpy_version != np.__version__:
-        said.append(f"NumPy {numpy_version} (this is {np.__version__})")
+    if numpy_version and numpy_version != this_numpy():  # or NumPy's loops against our own
+        said.append(f"NumPy {numpy_version} (this is {this_numpy()})")
     return " and ".join(said) or None
 
 

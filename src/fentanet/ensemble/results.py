@@ -461,13 +461,15 @@ class Ensemble:
         if len(set(summary.variant)) > 1 and self.baseline in set(summary.variant):
             compare = self.compare()
             writers.update(table_writers("compare", compare, parquet=False, csv=True))
+        from fentanet.simulate.nploops import numpy_version
+
         failed = self.failed
         doc = {"ensemble": self.id, "scenario": self.scenario, "variants": self.variants,
                "seeds": self.seeds, "sweep": self.sweep,
                "uncertain": self.uncertain_ranges(), "baseline": self.baseline,
                **recorded_versions(self.runs()),
                "saved_by": {"fentanet_version": recorded_version(),
-                            "numpy_version": np.__version__},
+                            "numpy_version": numpy_version()},
                "finished": len(summary), "failed": failed.to_dict("records"),
                "runs": summary.to_dict("records"), "compare": compare.to_dict("records"),
                "files": sorted([*writers, "summary.json"])}

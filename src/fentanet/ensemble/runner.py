@@ -71,12 +71,14 @@ def execute(task: RunTask, scenario: Any, model: Callable[..., Any] | None,
     written here, ``store_root`` given, or the run failed) and what the run said of itself
     (:func:`~fentanet.errors.run_notes`, distinct, in order: on a worker it would print
     there, unseen; the caller shows it). Other warnings are left to the process's filters."""
+    from fentanet.simulate.nploops import numpy_version
+
     model = model or _default_model()
     record = RunRecord(run_id=task.run_id, ensemble_id=task.ensemble_id,
                        scenario=str(getattr(scenario, "name", scenario)), seed=task.seed,
                        variant=task.variant.name, params=task.params,
                        setup=run_setup(task, scenario),
-                       fentanet_version=recorded_version(), numpy_version=np.__version__,
+                       fentanet_version=recorded_version(), numpy_version=numpy_version(),
                        host=host_name(), started_at=utcnow())
     series = None
     with run_notes() as notes:

@@ -265,3 +265,12 @@ POWER = _LOOPS["power"]
 """The ``power`` loop for float64, the exponent broadcast (:func:`power`)."""
 NDTRI = _LOOPS["ndtri"]
 """SciPy's ``ndtri`` (the normal quantile) loop for float64."""
+
+
+def numpy_version() -> str:
+    """NumPy's version as a run records it (its draws and math come from NumPy), followed
+    by ``(fentanet's own math loops)`` where the kernels run :func:`own_loops`: their
+    numbers differ from NumPy's loops' in the last bit of some values, so a run made so
+    is another engine's (:func:`fentanet.ensemble.core.other_build` says so when one is
+    made again)."""
+    return np.__version__ if NUMPY_LOOPS else f"{np.__version__} (fentanet's own math loops)"

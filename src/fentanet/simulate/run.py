@@ -65,10 +65,13 @@ of weekly steps (5, 3.8% short) and 1 year of steps of 0.4 (0.8 years) are said.
 def version() -> str:
     """The version string of a run: fentanet with its build (:func:`fentanet.build.build`, a
     digest of the package's source files: another engine, another build) and NumPy (draws
-    depend on both): ``fentanet 0.1.0 (build 3fa2c1d9ab12); numpy 2.2.6``."""
+    depend on both): ``fentanet 0.1.0 (build 3fa2c1d9ab12); numpy 2.2.6``, the NumPy
+    version followed by ``(fentanet's own math loops)`` where the kernels do not run
+    NumPy's (:func:`fentanet.simulate.nploops.numpy_version`)."""
     from fentanet.build import recorded_version
+    from fentanet.simulate.nploops import numpy_version
 
-    return f"fentanet {recorded_version()}; numpy {np.__version__}"
+    return f"fentanet {recorded_version()}; numpy {numpy_version()}"
 
 
 ADHOC = "ad-hoc"
@@ -197,7 +200,7 @@ class Result:
         ``series.csv`` if ``csv``), ``summary.csv`` (one row) and ``summary.json`` (the
         summary with the scenario's name and digest, seed, variant and version). An earlier
         result's files that this one does not write
-        (:data:`~fentanet.simulate.output.RESULT_FILES`) are removed.; files of those names in a
+        (:data:`~fentanet.simulate.output.RESULT_FILES`) are removed; files of those names in a
         folder whose ``summary.json`` is not a fentanet result's are refused, never
         replaced or removed."""
         from fentanet.simulate.output import (
@@ -540,7 +543,7 @@ class Comparison:
         ``csv``), ``summary.csv`` (one row per variant), ``compare.csv`` (:attr:`table`:
         deaths averted, supply reduction, cost per death averted) and ``summary.json``. An
         earlier result's files that this one does not write
-        (:data:`~fentanet.simulate.output.RESULT_FILES`) are removed.; files of those names in a
+        (:data:`~fentanet.simulate.output.RESULT_FILES`) are removed; files of those names in a
         folder whose ``summary.json`` is not a fentanet result's are refused, never
         replaced or removed."""
         from fentanet.simulate.output import (
