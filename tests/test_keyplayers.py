@@ -290,6 +290,21 @@ def test_exact_refuses_too_many_sets():
         key_players(as_net(g), 4, "fragmentation", exact=True)
 
 
+def test_a_network_too_small_for_any_k_says_so():
+    """One or two actors leave no k a set can take: the message says how large a network
+    the objective needs (it said "needs k <= -1")."""
+    pair = Network(links=pd.DataFrame({"source": ["a"], "target": ["b"]}), directed=False)
+    with pytest.raises(InputError, match="network of 2 actors; 'fragmentation' needs a "
+                                         "network of at least 3 actors"):
+        key_players(pair, 1, "fragmentation")
+    with pytest.raises(InputError, match="needs k <= 1"):
+        key_players(pair, 2, "reach")
+    one = Network(links=pd.DataFrame({"source": ["a"], "target": ["a"]}), directed=False)
+    with pytest.raises(InputError, match="network of 1 actor; 'reach' needs a network of "
+                                         "at least 2 actors"):
+        key_players(one, 1, "reach")
+
+
 def test_kpp_score_bad_input():
     net = Network(links=pd.DataFrame({"source": list("abc"), "target": list("bcd")}))
     with pytest.raises(InputError, match="names an actor twice"):

@@ -165,8 +165,10 @@ def _check_k(k: int, n: int, objective: str, *, least: int = 1) -> int:
     most = n - 2 if objective in NEGATIVE else n - 1
     if k > most:
         left = "two actors" if objective in NEGATIVE else "one outsider"
-        raise InputError(f"k = {k} leaves fewer than {left} in a network of {n} actors; "
-                         f"'{objective}' needs k <= {most}", field="k")
+        needs = (f"needs k <= {most}" if most >= least else
+                 f"needs a network of at least {least + n - most} actors")
+        raise InputError(f"k = {k} leaves fewer than {left} in a network of {n} actor"
+                         f"{'s' * (n != 1)}; '{objective}' {needs}", field="k")
     return k
 
 
