@@ -151,9 +151,9 @@ _SIGNATURE = types.void(types.CPointer(types.voidptr), types.CPointer(types.intp
 """An inner loop's C signature: ``(args, dimensions, steps, data)``."""
 
 
-def _own_unary(f) -> int:
+def _own_unary(f):
     """A loop of NumPy's form computing ``f`` element by element over the contiguous
-    arrays :func:`apply` hands it; its address."""
+    arrays :func:`apply` hands it (a numba ``CFunc``)."""
     @numba.cfunc(_SIGNATURE)
     def loop(args, dims, steps, data):
         n = dims[0]
@@ -161,7 +161,7 @@ def _own_unary(f) -> int:
         out = numba.carray(args[1], n, np.float64)
         for i in range(n):
             out[i] = f(x[i])
-    return loop.address
+    return loop
 
 
 def own_loops() -> dict[str, tuple[int, int]]:
@@ -190,17 +190,20 @@ def own_loops() -> dict[str, tuple[int, int]]:
         for i in range(n):
             out[i] = pow_(x[i], e)
 
-    loops = {name: (_own_unary(f), 0) for name, f in
-             (("exp", numba.njit(lambda x: math.exp(x))),
-              ("expm1", numba.njit(lambda x: math.expm1(x))),
-              ("log", numba.njit(lambda x: math.log(x), error_model="numpy")),
-              ("ndtri", ndtri))}
-    loops["power"] = (power_loop.address, 0)
-    _own_loops_kept.append((ndtri_c, power_loop))  # alive as long as the process
-    return loops
+    compiled = {name: _own_unary(f) for name, f in
+                (("exp", numba.njit(lambda x: math.exp(x))),
+                 ("expm1", numba.njit(lambda x: math.expm1(x))),
+                 ("log", numba.njit(lambda x: math.log(x), error_model="numpy")),
+                 ("ndtri", ndtri))}
+    compiled["power"] = power_loop
+    # the kernels hold only addresses: the code behind them lives while its CFunc does
+    _own_loops_kept.append((ndtri_c, compiled))
+    return {name: (loop.address, 0) for name, loop in compiled.items()}
 
 
 _own_loops_kept: list = []
+"""The fallback's compiled loops and the ctypes function they call, for the process's
+life."""
 
 
 def _numpy_loops() -> dict[str, tuple[int, int]]:
