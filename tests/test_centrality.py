@@ -240,6 +240,38 @@ def test_directed_path_uses_incoming_distances():
     assert k.to_dict() == pytest.approx({"a": 1.0, "b": 1.1, "c": 1.11})
 
 
+@pytest.mark.parametrize("directed", [True, False])
+def test_undeclared_weights_read_as_networkx_reads_them(directed):
+    # without weight_as a path measure reads w as a length and a strength-type measure as
+    # a strength: networkx's weight="w" for each
+    net, g = random_case(40, 90, directed=directed, weights="int", seed=13)
+    ids = list(g)
+    alpha = spectral_alpha(g)
+    cases = {
+        "betweenness": nx.betweenness_centrality(g, weight="w"),
+        "closeness": nx.closeness_centrality(g, distance="w"),
+        "pagerank": nx.pagerank(g, weight="w", tol=1e-13, max_iter=100_000),
+        "katz": nx.katz_centrality(g, alpha=alpha, weight="w", tol=1e-13,
+                                   max_iter=100_000),
+    }
+    if not directed:  # networkx's eigenvector iteration does not settle on these digraphs
+        cases["eigenvector"] = nx.eigenvector_centrality(g, weight="w", tol=1e-13,
+                                                         max_iter=100_000)
+    for measure, want in cases.items():
+        kw = {"alpha": alpha} if measure == "katz" else {}
+        np.testing.assert_allclose(centrality(net, measure, weight="w", **kw).to_numpy(),
+                                   as_array(want, ids), atol=1e-7, err_msg=measure)
+    strength = dict(g.degree(weight="w"))
+    np.testing.assert_allclose(centrality(net, "strength", weight="w",
+                                          normalized=False).to_numpy(),
+                               as_array(strength, ids))
+    # declared, both types read one sense: PageRank of distances takes 1/w
+    np.testing.assert_allclose(
+        centrality(net, "pagerank", weight="w", weight_as="distance").to_numpy(),
+        as_array(nx.pagerank(g, weight="inv", tol=1e-13, max_iter=100_000), ids),
+        atol=1e-9)
+
+
 def test_parallel_links_merge_in_the_declared_sense():
     links = pd.DataFrame({"source": ["a", "a", "b", "a"], "target": ["b", "b", "c", "c"],
                           "kind": ["tie", "distributes", "tie", "tie"],
@@ -335,6 +367,26 @@ def test_real_networks_match_networkx(shared_data, name):
         centrality(net, "betweenness", weight="weight", weight_as="strength").to_numpy(),
         as_array(nx.betweenness_centrality(
             g, weight=lambda u, v, d: 1.0 / d["weight"]), ids), atol=1e-9)
+
+
+def test_caviar_pagerank_reads_call_counts_as_strengths(shared_data):
+    # no weight_as: PageRank reads CAVIAR's call counts as strengths, as networkx does;
+    # parallel links (several phases of one pair) add up
+    from fentanet.datasets import load
+
+    net = load("caviar")
+    g = nx.DiGraph() if net.directed else nx.Graph()
+    g.add_nodes_from(net.ids)
+    for s, t, w in zip(net.links["source"], net.links["target"], net.links["weight"],
+                       strict=True):
+        old = g.get_edge_data(s, t, {"weight": 0.0})["weight"]
+        g.add_edge(s, t, weight=old + float(w))
+    want = as_array(nx.pagerank(g, weight="weight", tol=1e-13, max_iter=10_000),
+                    net.ids.tolist())
+    ours = centrality(net, "pagerank", weight="weight")
+    np.testing.assert_allclose(ours.to_numpy(), want, atol=1e-9)
+    assert ours.equals(centrality(net, "pagerank", weight="weight", weight_as="strength"))
+    assert not np.allclose(want, centrality(net, "pagerank").to_numpy(), atol=1e-4)
 
 
 def test_caviar_top_brokers_match_networkx(shared_data):

@@ -41,6 +41,9 @@ UNWEIGHTED: frozenset[str] = frozenset(
     {"degree", "in_degree", "out_degree", "collective_influence"})
 """Measures that count links and take no weight."""
 
+PATH_MEASURES: frozenset[str] = frozenset({"betweenness", "closeness", "harmonic"})
+"""Measures that read a weight as a length (the others that take one read a strength)."""
+
 SAMPLED: frozenset[str] = frozenset({"betweenness", "flow_betweenness"})
 """Measures that can be estimated from a sample: of source actors (betweenness), of
 connected (source, target) pairs (flow betweenness)."""
@@ -56,7 +59,7 @@ def centrality(
     *,
     normalized: bool = True,
     weight: str | None = None,
-    weight_as: WeightAs = "distance",
+    weight_as: WeightAs | None = None,
     sample: int | None = None,
     seed: int | None = None,
     link_kinds: str | Iterable[str] | None = None,
@@ -84,9 +87,12 @@ def centrality(
         What the weight values mean: ``"distance"`` (a length: path measures use it as
         is; strength-type measures use 1/w) or ``"strength"`` (a tie strength such as a
         call count: strength-type measures use it as is; path measures use 1/w as the
-        length). Path measures: betweenness, closeness, harmonic. Strength-type:
-        strength, eigenvector, pagerank, katz. Parallel links merge first in the
-        declared sense (strengths add, distances keep the minimum).
+        length). Path measures (:data:`PATH_MEASURES`): betweenness, closeness, harmonic.
+        Strength-type: strength, eigenvector, pagerank, katz. ``None`` (default): the
+        measure's own reading, as networkx and igraph read ``weight``: a length for path
+        measures, a strength for the others. Declare it when one column feeds measures of
+        both types, so that they read it the same way. Parallel links merge first in the
+        sense read (strengths add, distances keep the minimum).
     sample
         Betweenness and flow betweenness only (at least 2; ``None``: exact). Betweenness:
         estimate from this many source actors drawn at random (a number at least the
@@ -179,6 +185,8 @@ def centrality(
         g = graph(net, link_kinds="flow" if link_kinds is None else link_kinds,
                   directed=directed, weight=weight, weight_as="strength")
     else:
+        if weight_as is None:  # the measure's own reading (networkx's)
+            weight_as = "distance" if measure in PATH_MEASURES else "strength"
         g = graph(net, link_kinds=link_kinds, directed=directed, weight=weight,
                   weight_as=weight_as)
     g.require_actors(f"centrality '{measure}'")
@@ -210,7 +218,9 @@ def centralities(
 
     ``options`` are those of :func:`centrality`. ``weight`` goes to the measures that take
     one (all but degree, in_degree, out_degree and collective_influence); ``sample`` and
-    ``seed`` go to betweenness and flow betweenness only.
+    ``seed`` go to betweenness and flow betweenness only. Without ``weight_as`` each
+    measure reads ``weight`` its own way (a length for path measures, a strength for the
+    others): declare it so that every column reads the weights in one sense.
 
     >>> net = Network(links=pd.DataFrame({"source": ["a", "b"], "target": ["b", "c"]}))
     >>> centralities(net, ["degree", "betweenness"]).loc["b"].tolist()
