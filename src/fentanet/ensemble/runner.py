@@ -685,6 +685,34 @@ def _in_gc_callback(frame: Any) -> bool:
 _WEAKREF_FILES = frozenset((weakref.__file__, _weakrefset.__file__))
 
 
+SCATTER_BYTES = 1 << 20
+"""A scenario that pickles to more bytes than this is sent to the workers once
+(``Client.scatter``) instead of with every task (Dask warns of task arguments above 1 MB)."""
+
+
+def _task_scenario(client: Any, scenario: Any) -> Any:
+    """The scenario as the tasks take it: itself, sent with each task, when it is small (a
+    fentanet scenario is a spec of a few KB: its network is built on the worker), else a
+    future of it scattered to one worker. Data scattered lives on the worker it was sent
+    to: when that worker died (killed, out of memory), every run still to be made failed,
+    'lost dependencies', though the cluster had restarted the worker and the others were
+    well (33 of 40 runs of an ensemble whose worker was killed once, until the
+    twenty-first session)."""
+    import pickle
+
+    try:
+        size = len(pickle.dumps(scenario, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:  # what pickle cannot take, Dask's cloudpickle may
+        size = SCATTER_BYTES + 1
+    if size <= SCATTER_BYTES:
+        return scenario
+    # on one worker, the others fetch it when they first need it: a broadcast makes the
+    # scheduler replicate it, and a Ctrl-C while that is in flight closed the cluster
+    # under it ("Task exception was never retrieved", a KeyError)
+    [future] = client.scatter([scenario], hash=False)
+    return future
+
+
 def _run_dask(tasks: list[RunTask], scenario: Any, model: Callable[..., Any] | None,
               client: Any, collector: Collector, write_on_workers: bool | None,
               pressed: _SigintKept, warned: Warned) -> None:
@@ -695,10 +723,7 @@ def _run_dask(tasks: list[RunTask], scenario: Any, model: Callable[..., Any] | N
     root = str(collector.store.root.resolve()) if write_on_workers else None
     threads = sum(client.nthreads().values()) or 1
     window = max(4, 2 * threads)  # enough queued to keep every worker busy
-    # on one worker, the others fetch it when they first need it (a small object): a
-    # broadcast makes the scheduler replicate it, and a Ctrl-C while that is in flight
-    # closed the cluster under it ("Task exception was never retrieved", a KeyError)
-    [scenario_f] = client.scatter([scenario], hash=False)
+    scenario_f = _task_scenario(client, scenario)
     queue = deque(tasks)
     running: dict[Any, RunTask] = {}
     completed = as_completed()
