@@ -55,7 +55,9 @@ def _per_point(ens: Ensemble, metric: str) -> pd.DataFrame:
         raise InputError(f"no summary metric {metric!r}; have {have}", field="metric")
     df = runs[["run_id", "seed", "params"]].merge(summary[["run_id", metric]], on="run_id")
     df["point"] = [point_key(p) for p in df.params]
-    return df[["point", "seed", metric]]
+    # each point's runs by seed, not in the order they finished (on a cluster another order
+    # each time): a mean over them sums the same values in the same order
+    return df.sort_values("seed", kind="stable")[["point", "seed", metric]].reset_index(drop=True)
 
 
 def _in_process(model: Any, points: Sequence[Mapping[str, float]], metric: str, runs: int,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import os
 import warnings
 from collections.abc import Sequence
@@ -335,18 +336,27 @@ class Ensemble:
         the same variant, sweep point and seed is left out (:func:`distinct_runs`)."""
         from fentanet.simulate.output import zero_costs
 
-        s = self._in_variant_order(self.store.summary(ensemble=self.id))
+        s = self._in_run_order(self.store.summary(ensemble=self.id))
         return zero_costs(distinct_runs(s, self.key_columns(s)))
 
-    def _in_variant_order(self, df: pd.DataFrame) -> pd.DataFrame:
-        """Rows grouped by variant in :attr:`variants` order (stable within a variant):
-        the store returns them in the order the runs started, which on a cluster mixes
-        variants."""
+    def _in_run_order(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Rows by variant (in :attr:`variants` order), then seed, then sweep point (by
+        the values of :attr:`sweep`: :func:`point_order`), the rows of one run (its steps)
+        in their order: an order of the design, never of the runs' completion. The store
+        returns runs in the order they started, which on a cluster differs from one
+        ensemble to the next, so a mean over seeds summed the same values in another
+        order: the bands' and ``summary_quantiles``' ``mean`` differed in their last bits
+        between the same ensemble made serially and on 2 workers (22 of 31,304 band values
+        of 8 seeds of the toy), and ``summary.csv`` listed its runs in another order, until
+        the twenty-first session."""
         if df.empty or "variant" not in df.columns:
             return df
         rank = {v: i for i, v in enumerate(self.variants)}
-        order = np.argsort(df["variant"].map(rank).fillna(len(rank)).to_numpy(),
-                           kind="stable")
+        variant = df["variant"].map(rank).fillna(len(rank)).to_numpy()
+        seed = df["seed"].to_numpy() if "seed" in df.columns else np.zeros(len(df))
+        keys = [k for k in self.key_columns(df) if k in df.columns]
+        points = point_order(df[keys]) if keys else np.zeros(len(df))
+        order = np.lexsort((points, seed, variant))  # stable: a run's steps stay in order
         return df.iloc[order].reset_index(drop=True)
 
     def series(self, variant: str | None = None, *, long: bool = False,
@@ -363,8 +373,7 @@ class Ensemble:
         """
         from fentanet.simulate.output import zero_costs
 
-        s = self._in_variant_order(
-            self.store.series(ensemble=self.id, variant=variant, long=long, on_error=on_error))
+        s = self.store.series(ensemble=self.id, variant=variant, long=long, on_error=on_error)
         if self.sweep and not s.empty:
             summary = self.store.summary(ensemble=self.id)
             keys = self.key_columns(summary)
@@ -372,7 +381,7 @@ class Ensemble:
             if len(kept) < len(summary):
                 s = s[s["run_id"].isin(kept["run_id"])].reset_index(drop=True)
             s = s.merge(summary[["run_id", *keys]], on="run_id", how="left")
-        return zero_costs(s)
+        return zero_costs(self._in_run_order(s))
 
     def key_columns(self, summary: pd.DataFrame) -> list[str]:
         """The columns of the sweep parameters in ``summary`` (see ``RunStore.summary``)."""
@@ -487,6 +496,24 @@ def recorded_versions(runs: pd.DataFrame) -> dict[str, Any]:
         values = sorted({v for v in runs.get(col, ()) if isinstance(v, str) and v})
         out[col] = values[0] if len(values) == 1 else (values or None)
     return out
+
+
+def point_order(points: pd.DataFrame) -> np.ndarray:
+    """Each row's rank among the distinct sweep points of ``points`` (one column per swept
+    parameter), ordered by their values column after column: a parameter a point does not
+    set (a tornado's base) first, then numbers by value, then other values by their JSON
+    text. Deterministic whatever the rows' order."""
+    def key(value: Any) -> tuple[int, float, str]:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return (0, 0.0, "")
+        if isinstance(value, int | float | np.integer | np.floating) \
+                and not isinstance(value, bool | np.bool_):
+            return (1, float(value), "")
+        return (2, 0.0, json.dumps(value, sort_keys=True, default=str))
+
+    keys = [tuple(key(v) for v in row) for row in points.itertuples(index=False, name=None)]
+    rank = {k: i for i, k in enumerate(sorted(set(keys)))}
+    return np.array([rank[k] for k in keys], dtype=np.int64)
 
 
 def paired_series(series: pd.DataFrame, baseline: str, *, keys: Sequence[str]) -> pd.DataFrame:
