@@ -146,6 +146,69 @@ def test_ctrl_c_on_a_local_cluster_keeps_a_consistent_store(tmp_path):
     assert len(st.runs()) == written and st.check().ok
 
 
+@pytest.mark.slow
+def test_sigterm_stops_an_ensemble_as_ctrl_c_does(tmp_path):
+    """SIGTERM (kill, a batch system's time limit) ended the process at once, without a
+    word, and the runs finished since the last registration were left out of the catalog
+    until `runs rebuild`; now it keeps them as a Ctrl-C does, and exits 143."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    store = tmp_path / "s"
+    src = str(Path(fentanet.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.Popen([sys.executable, "-m", "fentanet", "simulate", "toy", "--runs",
+                             "200", "--years", "0.25", "--scheduler", "serial",
+                             "--store", str(store)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, start_new_session=True)
+    try:
+        end = time.monotonic() + 240
+        while time.monotonic() < end and proc.poll() is None:
+            if len(list((store / "manifests").glob("*.json"))) >= 3:
+                break
+            time.sleep(0.02)
+        assert proc.poll() is None, proc.communicate()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 143 and "Traceback" not in err, (proc.returncode, err)
+    written = len(list((store / "manifests").glob("*.json")))
+    assert f"interrupted: {written} of 200 runs finished and kept" in err
+    st = RunStore(store)
+    assert len(st.runs()) == written and st.check().ok
+
+
+def test_sigterm_is_an_interrupt_with_status_143(monkeypatch, capsys):
+    """The CLI's SIGTERM handler calls the SIGINT handler in place (an ensemble's), so a
+    SIGTERM stops a command where a Ctrl-C would, and the status says which it was."""
+    import signal
+
+    import fentanet.cli.network as network_cli
+
+    def info(*a, **k):
+        signal.raise_signal(signal.SIGTERM)
+        raise AssertionError("not stopped")
+
+    def unhandled(signum, frame):  # what the process did before: stop, no handler
+        raise SystemExit("SIGTERM not handled")
+
+    monkeypatch.setattr(network_cli, "load_network", info)
+    previous = signal.signal(signal.SIGTERM, unhandled)
+    try:
+        code = main(["info", "caviar"])
+        assert signal.getsignal(signal.SIGTERM) is unhandled  # restored
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert code == 143 and capsys.readouterr().err.strip().endswith("interrupted")
+
+
 @pytest.mark.parametrize("where", ["print_ensemble", "save_outputs"])
 def test_ctrl_c_after_the_runs_says_where_they_are_kept(tmp_path, capsys, monkeypatch, where):
     """A Ctrl-C while the tables print or --out is written exited 130 without a word

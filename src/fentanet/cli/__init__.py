@@ -12,9 +12,12 @@ from __future__ import annotations
 import contextlib
 import importlib
 import inspect
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Iterator
+from typing import Any
 
 import typer
 from typer.core import TyperCommand
@@ -74,21 +77,22 @@ def main(argv: list[str] | None = None) -> int:
     from fentanet.cli.runs import KEPT
 
     KEPT.clear()
+    TERMINATED.clear()
     try:
         # click returns the status of a `raise typer.Exit(n)` instead of raising it here
-        with _warnings_as_lines():
+        with _warnings_as_lines(), _sigterm_as_interrupt():
             status = app(args=argv, standalone_mode=False)
     except FentanetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except typer.Exit as exc:
-        return exc.exit_code
+        return _stopped(exc.exit_code)
     except typer.Abort:
         print("aborted", file=sys.stderr)
-        return 130
+        return _stopped(130)
     except KeyboardInterrupt as exc:
         print(_interrupted(exc), file=sys.stderr)
-        return 130
+        return _stopped(130)
     except OSError as exc:  # a path the user named that cannot be read or written
         print(f"error: {_os_message(exc)}", file=sys.stderr)
         return 2
@@ -100,7 +104,44 @@ def main(argv: list[str] | None = None) -> int:
             return exc.exit_code
         print(f"error: {exc.format_message()}", file=sys.stderr)
         return exc.exit_code
-    return status if isinstance(status, int) else 0
+    return _stopped(status) if isinstance(status, int) else 0
+
+
+TERMINATED: list[int] = []
+"""Set when this command was asked to stop by SIGTERM (:func:`_sigterm_as_interrupt`)."""
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """In the main thread, a SIGTERM (``kill``, a batch system's time limit, a service
+    stopped) stops the command as a Ctrl-C does: the SIGINT handler in place is called (an
+    ensemble's keeps the finished runs, registers those its workers wrote and closes its
+    cluster), and the command exits with status 143 (128 + SIGTERM) after the Ctrl-C's
+    line. Until the twenty-first session SIGTERM ended the process at once, without a
+    word: the runs finished in the last second, or written by the local cluster's workers,
+    were left out of the catalog until `fentanet runs rebuild`."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: Any) -> None:
+        TERMINATED.append(signum)
+        handler = signal.getsignal(signal.SIGINT)
+        if callable(handler):  # the ensemble's (it keeps the Ctrl-C), or Python's
+            handler(signal.SIGINT, frame)
+        else:  # SIGINT ignored (a background job): stop all the same
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _stopped(status: int) -> int:
+    """The exit status of a command stopped by an interrupt: 143 for a SIGTERM."""
+    return 128 + signal.SIGTERM if status == 130 and TERMINATED else status
 
 
 def _interrupted(exc: KeyboardInterrupt) -> str:
