@@ -702,3 +702,16 @@ def test_series_quantiles_refuses_a_metric_the_series_lack_naming_it():
                                          r"you mean 'deaths'\?\); docs/series.md lists them"):
         series_quantiles(series, metrics=["deathz"])
     assert series_quantiles(series, metrics="deaths")["mean"].tolist() == [2.0]
+
+
+def test_a_store_that_cannot_keep_runs_stops_the_ensemble_on_a_cluster(tmp_path, client):
+    """A worker that cannot write a run's files (a full disk, here a file where the series
+    folder belongs) stops the ensemble with an error naming the file: every run was made,
+    recorded as 'failed' and lost, until the twenty-first session."""
+    from fentanet.store.files import CannotKeep
+
+    store = RunStore(tmp_path / "s")
+    (store.root / "series").write_text("in the way")
+    with pytest.raises(CannotKeep, match=r"cannot keep run \w+ in the run store .*series"):
+        run(store, runs=12, scheduler=client, write_on_workers=True)
+    assert store.runs().empty  # nothing recorded as a failed run

@@ -21,7 +21,7 @@ from fentanet.ensemble.plan import (
 from fentanet.ensemble.results import Ensemble
 from fentanet.ensemble.runner import Collector, connect, resolve_scheduler, run_tasks
 from fentanet.errors import InputError, one_role, warn_run, whole_number
-from fentanet.store.files import RunRecord, new_id
+from fentanet.store.files import RunRecord, StoreError, new_id
 from fentanet.store.store import RunStore
 
 
@@ -207,6 +207,10 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
             result.interrupted = True
             raise EnsembleInterrupted(result, collector.done + collector.failed,
                                       len(tasks)) from None
+        except StoreError:  # the store cannot keep runs (a full disk): those written stay
+            with contextlib.suppress(StoreError, OSError):  # the catalog may refuse them too
+                collector.adopt([t.run_id for t in tasks])
+            raise
     return result
 
 

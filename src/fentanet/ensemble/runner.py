@@ -37,6 +37,7 @@ from fentanet.build import recorded_version
 from fentanet.ensemble.plan import BASELINE, RunTask
 from fentanet.errors import InputError, RunWarning, run_notes
 from fentanet.store.files import (
+    CannotKeep,
     RunRecord,
     StoreError,
     float_summary,
@@ -744,6 +745,8 @@ def _run_dask(tasks: list[RunTask], scenario: Any, model: Callable[..., Any] | N
             try:
                 record, series, said = fut.result()
                 written = root is not None
+            except CannotKeep:  # the worker could not write the run's files (a full disk):
+                raise  # every run to come would be made and lost the same way
             except Exception as exc:  # the task itself failed: worker lost, result lost
                 record, series, written = _lost(task, scenario, exc), None, False
             fut.release()

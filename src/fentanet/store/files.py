@@ -253,20 +253,43 @@ def write_run(root: str | Path, record: RunRecord, series: pd.DataFrame | None) 
         if record.status != "done":
             raise StoreError(f"run {record.run_id}: a {record.status} run has no series")
         final = series_file(root, record.run_id)
-        final.parent.mkdir(parents=True, exist_ok=True)
         table = series_table(series)
-        # the manifest's rename is flushed to disk; if a power loss lost this one, the
-        # manifest names a missing file, which check() reports and rebuild() skips
-        with atomic_path(final, sync_dir=False) as tmp:
-            pq.write_table(table, tmp, compression="snappy", use_dictionary=False,
-                           write_statistics=False, write_page_checksum=True)
-        record.series_path = final.relative_to(root).as_posix()
-        record.series_rows = table.num_rows
-        record.series_sha256 = sha256_file(final)
+        with cannot_keep(root, record.run_id, final):
+            final.parent.mkdir(parents=True, exist_ok=True)
+            # the manifest's rename is flushed to disk; if a power loss lost this one, the
+            # manifest names a missing file, which check() reports and rebuild() skips
+            with atomic_path(final, sync_dir=False) as tmp:
+                pq.write_table(table, tmp, compression="snappy", use_dictionary=False,
+                               write_statistics=False, write_page_checksum=True)
+            record.series_path = final.relative_to(root).as_posix()
+            record.series_rows = table.num_rows
+            record.series_sha256 = sha256_file(final)
     elif record.status == "done":
         raise StoreError(f"run {record.run_id}: a finished run needs its series")
-    write_manifest(root, record)
+    with cannot_keep(root, record.run_id, manifest_file(root, record.run_id)):
+        write_manifest(root, record)
     return record
+
+
+class CannotKeep(StoreError, OSError):
+    """A run's files could not be written into the store (a full disk, a folder made
+    read-only meanwhile): the store cannot keep runs, so an ensemble stops here rather
+    than make every run still to come and lose it too. An :class:`OSError` as well, as
+    the error it stands for was."""
+
+
+@contextlib.contextmanager
+def cannot_keep(root: Path, run_id: str, path: Path) -> Iterator[None]:
+    """:class:`CannotKeep` naming the run, the file and the reason for an operating-system
+    error while ``path`` is written (pyarrow's said "Error writing bytes to file. Detail:
+    [errno 28] No space left on device", naming neither); nothing stored before is
+    touched (the file is written to a temporary name, removed on failure)."""
+    try:
+        yield
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise CannotKeep(f"cannot keep run {run_id} in the run store {root}: writing {path} "
+                         f"failed ({reason}); the runs kept before are unharmed") from None
 
 
 def series_table(series: pd.DataFrame) -> pa.Table:

@@ -318,6 +318,12 @@ class RunStore:
                         f"{self.catalog}: the run catalog is damaged ({exc}); it is an index of "
                         f"the runs' manifests: rebuild it from them with "
                         f"`fentanet runs rebuild --store {self.root}`") from None
+                if write and isinstance(exc, duckdb.Error):  # a full disk: DuckDB's commit
+                    raise StoreError(  # failed ("Could not write file ... .wal"), a traceback
+                        f"{self.catalog}: cannot write the run catalog ({exc}); the runs' "
+                        f"files are kept: once the cause is removed (a full disk: free space), "
+                        f"`fentanet runs rebuild --store {self.root}` registers those missing "
+                        f"from it") from None
                 raise
             finally:
                 con.close()
@@ -671,12 +677,21 @@ class RunStore:
             tmp = self.catalog.with_name(self.catalog.name + ".rebuilding")
             for p in (tmp, _wal(tmp)):
                 p.unlink(missing_ok=True)
-            con = catalog.connect(tmp)
             try:
-                catalog.create_schema(con, _fentanet_version())
-                report.runs = catalog.insert(con, records)
-            finally:
-                con.close()
+                con = catalog.connect(tmp)
+                try:
+                    catalog.create_schema(con, _fentanet_version())
+                    report.runs = catalog.insert(con, records)
+                finally:
+                    con.close()
+            except (OSError, duckdb.Error) as exc:  # a full disk: the old catalog stays
+                for p in (tmp, _wal(tmp)):
+                    p.unlink(missing_ok=True)
+                if catalog.interrupted(exc):
+                    raise KeyboardInterrupt from None
+                raise StoreError(f"{self.catalog}: cannot rebuild the run catalog: writing "
+                                 f"{tmp} failed ({exc}); the catalog and the runs' files are "
+                                 f"as they were") from None
             if self.catalog.exists():
                 backup = _unused(self.catalog.with_name(self.catalog.name + backup_suffix))
                 os.replace(self.catalog, backup)
