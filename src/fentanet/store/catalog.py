@@ -217,6 +217,13 @@ def damaged(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.Error) and any(word in text for word in DAMAGE)
 
 
+def held(exc: BaseException) -> bool:
+    """Whether a DuckDB error says another process holds the database file's lock."""
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.Error) and ("could not set lock" in text
+                                              or "conflicting lock" in text)
+
+
 def interrupted(exc: BaseException) -> bool:
     """Whether DuckDB stopped a statement because of an interrupt (SIGINT): its interrupt
     error, 'Query interrupted', or the KeyboardInterrupt raised in Python code DuckDB

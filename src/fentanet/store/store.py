@@ -144,9 +144,25 @@ def _refuse_foreign(store: RunStore) -> None:
 
 
 def _cannot_open(store: RunStore, exc: BaseException) -> StoreError:
+    if catalog.held(exc):
+        return _held(store, exc)
     return StoreError(
         f"{store.catalog}: cannot open the run catalog ({exc}); if the file is damaged, "
         f"rebuild it from the manifests with `fentanet runs rebuild --store {store.root}`")
+
+
+def _held(store: RunStore, exc: BaseException) -> StoreError:
+    """The error for a catalog another program holds open with DuckDB itself (a notebook's
+    ``duckdb.connect``, DuckDB's command line, a database browser): its lock keeps every
+    fentanet command out, even one that only reads, until it lets go (fentanet's own
+    commands share a store, each holding the catalog a moment). The advice was to rebuild
+    the catalog, which replaced the file under that program, until the twenty-first
+    session."""
+    return StoreError(
+        f"{store.catalog}: another program has the run catalog open ({exc}); DuckDB lets no "
+        f"other process open it meanwhile: close that connection (query a store with "
+        f"fentanet.RunStore(...).query(sql), which holds it only while the query runs, or "
+        f"with duckdb.connect(..., read_only=True) closed after use) and try again")
 
 
 class RunStore:
@@ -209,6 +225,8 @@ class RunStore:
             return
         fresh = not self.catalog.exists()
         _refuse_foreign(self)
+        if not fresh and self._current():
+            return
         try:
             con = catalog.connect(self.catalog)
             try:
@@ -243,6 +261,23 @@ class RunStore:
                 f"{self.catalog}: migrated the catalog from schema version {version} to "
                 f"{catalog.SCHEMA_VERSION} by rebuilding it from {report.runs} manifests; "
                 f"the old catalog is kept as {report.backup}", stacklevel=3)
+
+    def _current(self) -> bool:
+        """Whether the catalog opens for reading and has this fentanet's schema: then
+        opening the store writes nothing, and a program holding the catalog open for
+        reading (a notebook's ``duckdb.connect(..., read_only=True)``) does not keep
+        commands that only read out. Anything else (damage, another schema, a lock) is
+        left to the opening for writing, which repairs or says what it is."""
+        try:
+            con = catalog.connect(self.catalog, read_only=True)
+            try:
+                return catalog.schema_version(con, self.catalog) == catalog.SCHEMA_VERSION
+            finally:
+                con.close()
+        except (duckdb.Error, StoreError) as exc:
+            if catalog.interrupted(exc):
+                raise KeyboardInterrupt from None
+            return False
 
     def _open_read_only(self) -> None:
         """Open a store this process may not write (a read-only file system, a store
@@ -282,6 +317,8 @@ class RunStore:
                              f"or ${STORE_ENV}")
         if getattr(self, "_tables_read", False):
             return
+        with self._lock:  # another program holding the catalog open (_held) keeps writers
+            self._not_held()  # out: said now, not once the runs are made
         with self._connect() as con:  # a damaged block is a StoreError naming the rebuild
             for table in ("runs", "summaries"):  # every column of every row group
                 con.execute(f"SELECT max(hash(COLUMNS(*))) FROM {table}").fetchall()
@@ -662,6 +699,7 @@ class RunStore:
         report = RebuildReport()
         records = []
         with self._lock:
+            self._not_held()
             folder = self.root / MANIFEST_DIR
             for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
                 try:
@@ -703,6 +741,20 @@ class RunStore:
                 p.unlink(missing_ok=True)
                 report.removed_temp_files.append(str(p))
         return report
+
+    def _not_held(self) -> None:
+        """:class:`StoreError` when another program holds the catalog open with DuckDB
+        (:func:`_held`): a rebuild would replace the file under it. A catalog DuckDB
+        cannot open for another reason (damage) is what a rebuild is for."""
+        if not self.catalog.exists() or catalog.foreign_kind(self.catalog) is not None:
+            return
+        try:
+            catalog.connect(self.catalog).close()
+        except duckdb.Error as exc:
+            if catalog.held(exc):
+                raise _held(self, exc) from None
+            if catalog.interrupted(exc):
+                raise KeyboardInterrupt from None
 
     def check(self, *, verify: bool = True) -> CheckReport:
         """Look for problems: damaged or missing series files (``verify`` compares their
