@@ -644,7 +644,12 @@ def check(
         for rid, why in report.damaged:
             console.print(f"  damaged  {rid}: {why}", markup=False, soft_wrap=True)
         for rid in report.missing_manifest:
-            console.print(f"  no manifest  {rid}", markup=False)
+            console.print(f"  no manifest  {rid}: `fentanet runs rebuild` writes it again "
+                          f"from the catalog", markup=False, soft_wrap=True)
+        for rid, why in report.damaged_manifest:
+            console.print(f"  damaged manifest  {rid}: {why}; `fentanet runs rebuild` writes "
+                          f"it again from the catalog (if the catalog holds the run)",
+                          markup=False, soft_wrap=True)
         if report.unregistered:
             console.print(f"  {len(report.unregistered)} written runs not in the catalog: "
                           f"`fentanet runs rebuild` recovers them", markup=False)
@@ -672,3 +677,12 @@ def rebuild(store: StoreOpt = None, json_out: JsonOpt = False) -> None:
                       markup=False, soft_wrap=True)
         for path, why in report.skipped:
             console.print(f"  skipped {path}: {why}", markup=False, soft_wrap=True)
+        if report.restored:
+            console.print(f"  wrote the manifests of {counted(len(report.restored), 'run')} "
+                          f"again from the old catalog (lost or damaged): "
+                          f"{', '.join(report.restored)}", markup=False, soft_wrap=True)
+        if report.dropped:
+            console.print(f"  {counted(len(report.dropped), 'run')} of the old catalog left "
+                          f"out (series file missing, or nothing readable of it; its row "
+                          f"stays in {report.backup}): {', '.join(report.dropped)}",
+                          markup=False, soft_wrap=True)

@@ -53,6 +53,7 @@ from fentanet.store.files import (
     FileLock,
     RunRecord,
     StoreError,
+    atomic_path,
     manifest_file,
     own_series,
     read_manifest,
@@ -64,6 +65,7 @@ from fentanet.store.files import (
     temp_files,
     valid_run_id,
     verify_series,
+    write_manifest,
     write_run,
 )
 
@@ -98,6 +100,8 @@ class RebuildReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     removed_temp_files: list[str] = field(default_factory=list)
     backup: str | None = None
+    restored: list[str] = field(default_factory=list)  # manifests written from the catalog
+    dropped: list[str] = field(default_factory=list)  # runs of the old catalog not kept
 
 
 @dataclass
@@ -108,12 +112,14 @@ class CheckReport:
     damaged: list[tuple[str, str]] = field(default_factory=list)
     unregistered: list[str] = field(default_factory=list)
     missing_manifest: list[str] = field(default_factory=list)
+    damaged_manifest: list[tuple[str, str]] = field(default_factory=list)
     orphan_series: list[str] = field(default_factory=list)
     temp_files: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not (self.damaged or self.unregistered or self.missing_manifest)
+        return not (self.damaged or self.unregistered or self.missing_manifest
+                    or self.damaged_manifest)
 
 
 def _unused(path: Path) -> Path:
@@ -639,18 +645,42 @@ class RunStore:
                              "remove the store folder)")
         where, args = self._where(run_ids, filters)
         with self._connect(write=True) as con:
+            self._finish_deleting(con)
             rows = con.execute(f"SELECT run_id, series_path FROM runs{where}", args).fetchall()
-            # manifest first: once it is gone a rebuild cannot bring the run back
-            for run_id, _ in rows:
-                if valid_run_id(run_id):  # a tampered catalog row names no file elsewhere
-                    with contextlib.suppress(FileNotFoundError):
-                        manifest_file(self.root, run_id).unlink()
-            catalog.delete(con, [r[0] for r in rows])
+            ids = [r[0] for r in rows]
+            # the runs being deleted are noted first (a delete stopped part-way is finished
+            # by the next delete or rebuild, never undone), then their manifests go (a
+            # rebuild cannot bring them back), then their catalog rows
+            _write_journal(self.root, ids)
+            self._unlink_manifests(ids)
+            catalog.delete(con, ids)
+            (self.root / DELETING).unlink(missing_ok=True)
         for run_id, rel in rows:
             if rel is not None and valid_run_id(run_id) and rel == series_rel(run_id):
                 with contextlib.suppress(FileNotFoundError):
                     (self.root / rel).unlink()
         return len(rows)
+
+    def _unlink_manifests(self, run_ids: Iterable[str]) -> None:
+        for run_id in run_ids:
+            if valid_run_id(run_id):  # a tampered catalog row names no file elsewhere
+                with contextlib.suppress(FileNotFoundError):
+                    manifest_file(self.root, run_id).unlink()
+
+    def _finish_deleting(self, con: duckdb.DuckDBPyConnection | None) -> list[str]:
+        """Finish a delete that was stopped part-way (:data:`DELETING`): its runs'
+        manifests, catalog rows (``con``) and series go. Returns their ids."""
+        ids = _read_journal(self.root)
+        if not ids:
+            return []
+        self._unlink_manifests(ids)
+        if con is not None:
+            catalog.delete(con, ids)
+        for run_id in ids:
+            if valid_run_id(run_id):
+                series_file(self.root, run_id).unlink(missing_ok=True)
+        (self.root / DELETING).unlink(missing_ok=True)
+        return ids
 
     def export(self, dest: str | os.PathLike[str], run_ids: Iterable[str] | None = None, *,
                format: str = "parquet", on_error: str = "skip",
@@ -700,18 +730,37 @@ class RunStore:
         records = []
         with self._lock:
             self._not_held()
+            deleted = set(self._finish_deleting(None))  # their rows are not carried over
+            old = _catalog_records(self.catalog)
             folder = self.root / MANIFEST_DIR
             for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
                 try:
                     rec = read_manifest(path)
                 except StoreError as exc:
-                    report.skipped.append((str(path), str(exc)))
-                    continue
+                    if path.stem not in old:
+                        report.skipped.append((str(path), str(exc)))
+                        continue
+                    rec = old[path.stem]  # a damaged manifest of a run the catalog holds
+                    report.restored.append(rec.run_id)
                 if rec.status == "done" and (rec.series_path is None
                                              or not (self.root / rec.series_path).is_file()):
                     report.skipped.append((str(path), f"run {rec.run_id}: series file missing"))
                     continue
                 records.append(rec)
+            found = {r.run_id for r in records} | {Path(p).stem for p, _ in report.skipped}
+            for run_id, rec in old.items():  # in the catalog, its manifest lost: written again
+                if run_id in found or run_id in deleted:
+                    continue
+                if rec.status == "done" and not series_file(self.root, run_id).is_file():
+                    report.skipped.append((run_id, f"run {run_id}: in the catalog without its "
+                                                   f"manifest and series file"))
+                    continue
+                records.append(rec)
+                report.restored.append(run_id)
+            for run_id in report.restored:
+                write_manifest(self.root, old[run_id])
+            kept = {r.run_id for r in records}
+            report.dropped = sorted(set(old) - kept - deleted)
             tmp = self.catalog.with_name(self.catalog.name + ".rebuilding")
             for p in (tmp, _wal(tmp)):
                 p.unlink(missing_ok=True)
@@ -769,8 +818,14 @@ class RunStore:
         known = set()
         for run_id, status, rel, sha in rows:
             known.add(run_id)
-            if not manifest_file(self.root, run_id).is_file():
+            manifest = manifest_file(self.root, run_id)
+            if not manifest.is_file():
                 report.missing_manifest.append(run_id)
+            else:
+                try:
+                    read_manifest(manifest)
+                except StoreError as exc:
+                    report.damaged_manifest.append((run_id, str(exc)))
             if status != "done":
                 continue
             try:
@@ -785,8 +840,21 @@ class RunStore:
                                                f"checksum (damaged or replaced)"))
         folder = self.root / MANIFEST_DIR
         if folder.is_dir():
-            report.unregistered = sorted(p.stem for p in folder.glob("*.json")
-                                         if p.stem not in known)
+            for path in sorted(folder.glob("*.json")):
+                if path.stem in known:
+                    continue
+                try:  # a rebuild recovers it only when its files are complete
+                    rec = read_manifest(path)
+                except StoreError as exc:
+                    report.damaged_manifest.append((path.stem, str(exc)))
+                    continue
+                series = series_file(self.root, rec.run_id)
+                if rec.status == "done" and not series.is_file():
+                    report.damaged.append((rec.run_id, f"written, not in the catalog, and its "
+                                                       f"series file {series} is missing: no "
+                                                       f"rebuild recovers it; remove {path}"))
+                    continue
+                report.unregistered.append(path.stem)
         manifests = {p.stem for p in folder.glob("*.json")} if folder.is_dir() else set()
         sfolder = self.root / SERIES_DIR
         if sfolder.is_dir():
@@ -807,6 +875,71 @@ def _writable(root: Path, catalog_file: Path) -> bool:
     paths = [root, *(p for p in (root / SERIES_DIR, root / MANIFEST_DIR) if p.exists())]
     return all(os.access(p, os.W_OK | os.X_OK) for p in paths) and (
         not catalog_file.exists() or os.access(catalog_file, os.W_OK))
+
+
+DELETING = "runs.deleting"
+"""The journal of a delete under way: the ids of the runs it removes, written before their
+manifests go. A delete stopped part-way (killed) leaves it, and the next delete or rebuild
+finishes that delete: without it, a rebuild could not tell those runs from runs whose
+manifests were lost, which it writes again from the catalog."""
+
+
+def _write_journal(root: Path, run_ids: Sequence[str]) -> None:
+    with atomic_path(root / DELETING) as tmp:
+        tmp.write_text(json.dumps(list(run_ids)), encoding="utf-8")
+
+
+def _read_journal(root: Path) -> list[str]:
+    try:
+        ids = json.loads((root / DELETING).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError):  # cut short: the delete never began (written atomically)
+        return []
+    return [str(i) for i in ids] if isinstance(ids, list) else []
+
+
+def _catalog_records(path: Path) -> dict[str, RunRecord]:
+    """The runs of the catalog at ``path`` as records (what their manifests hold), by id;
+    empty when it cannot be read (missing, damaged, of another kind or schema): a rebuild
+    then has the manifests alone. What restores a manifest lost or damaged while the
+    catalog kept its run."""
+    if not path.is_file() or catalog.foreign_kind(path) is not None:
+        return {}
+    try:
+        con = catalog.connect(path, read_only=True)
+    except duckdb.Error:
+        return {}
+    try:
+        if catalog.schema_version(con, path) != catalog.SCHEMA_VERSION:
+            return {}
+        cur = con.execute("SELECT * FROM runs")
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        summaries: dict[str, dict[str, float]] = {}
+        for run_id, metric, value in con.execute(
+                "SELECT run_id, metric, value FROM summaries ORDER BY rowid").fetchall():
+            summaries.setdefault(run_id, {})[metric] = value
+    except (duckdb.Error, StoreError):
+        return {}
+    finally:
+        con.close()
+    fields = set(RunRecord.__dataclass_fields__)
+    out = {}
+    for row in rows:
+        data = {k: v for k, v in row.items() if k in fields}
+        for key in ("params", "setup"):
+            try:
+                data[key] = json.loads(data[key]) if isinstance(data[key], str) else {}
+            except ValueError:
+                data[key] = {}
+        data["summary"] = {k: (float("nan") if v is None else v)
+                           for k, v in summaries.get(row["run_id"], {}).items()}
+        try:
+            out[row["run_id"]] = RunRecord(**data)
+        except (StoreError, TypeError, ValueError):
+            continue  # a row no manifest could hold: left to the manifests
+    return out
 
 
 def _wal(path: Path) -> Path:
