@@ -169,7 +169,15 @@ def test_export_is_all_or_none(store: RunStore, tmp_path: Path, monkeypatch):
         Path(path).write_bytes(b"PAR1 half written")
         raise OSError(28, "No space left on device")
 
+    real_batch = pq.ParquetWriter.write_table
+
+    def disk_fills_on_a_batch(writer, table, *args, **kwargs):  # the series, by batches
+        if "step" not in table.column_names:
+            return real_batch(writer, table, *args, **kwargs)
+        raise OSError(28, "No space left on device")
+
     monkeypatch.setattr(pd.DataFrame, "to_parquet", disk_fills_on_the_series)
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", disk_fills_on_a_batch)
     with pytest.raises(InputError) as exc:
         store.export(out)
     assert str(exc.value) == f"{out / 'series.parquet'}: cannot write: No space left on device"
