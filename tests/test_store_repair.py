@@ -87,3 +87,23 @@ def test_check_tells_a_written_run_without_its_series_from_one_to_recover(store)
     report = store.check()
     assert report.unregistered == [] and [r for r, _ in report.damaged] == ["r2"]
     assert "no rebuild recovers it" in report.damaged[0][1]
+
+
+def test_rebuild_removes_series_of_no_run_left_by_stopped_writers(store):
+    """A writer stopped between a run's series and its manifest leaves a series file of no
+    run: `check` counted them, nothing removed them. A rebuild removes those not written
+    in the last hour (a writer in flight writes its manifest milliseconds later)."""
+    import os
+    import time
+
+    old = store.root / "series" / "stopped.parquet"
+    fresh = store.root / "series" / "inflight.parquet"
+    for p in (old, fresh):
+        shutil.copy(store.root / "series" / "r0.parquet", p)
+    hours_ago = time.time() - 2 * 3600
+    os.utime(old, (hours_ago, hours_ago))
+    assert len(store.check().orphan_series) == 2
+    report = store.rebuild()
+    assert report.removed_orphan_series == [str(old)] and report.runs == 3
+    assert not old.exists() and fresh.exists()
+    assert store.check().orphan_series == [str(fresh)]

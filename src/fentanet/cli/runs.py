@@ -656,7 +656,8 @@ def check(
         if report.temp_files or report.orphan_series:
             console.print(f"  {len(report.temp_files)} temporary and "
                           f"{len(report.orphan_series)} unannounced series files (left by "
-                          f"stopped writers; never visible as runs)", markup=False)
+                          f"stopped writers; never visible as runs; `fentanet runs rebuild` "
+                          f"removes those of writers gone)", markup=False, soft_wrap=True)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -677,6 +678,9 @@ def rebuild(store: StoreOpt = None, json_out: JsonOpt = False) -> None:
                       markup=False, soft_wrap=True)
         for path, why in report.skipped:
             console.print(f"  skipped {path}: {why}", markup=False, soft_wrap=True)
+        if report.removed_orphan_series:
+            console.print(f"  removed {len(report.removed_orphan_series)} series file(s) of "
+                          f"no run (left by stopped writers)", markup=False)
         if report.restored:
             console.print(f"  wrote the manifests of {counted(len(report.restored), 'run')} "
                           f"again from the old catalog (lost or damaged): "

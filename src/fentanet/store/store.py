@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -101,6 +102,7 @@ class RebuildReport:
     removed_temp_files: list[str] = field(default_factory=list)
     backup: str | None = None
     restored: list[str] = field(default_factory=list)  # manifests written from the catalog
+    removed_orphan_series: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)  # runs of the old catalog not kept
 
 
@@ -886,6 +888,10 @@ class RunStore:
             for p in stale_temp_files(self.root):
                 p.unlink(missing_ok=True)
                 report.removed_temp_files.append(str(p))
+            kept = {r.run_id for r in records}
+            for p in _orphan_series(self.root, kept):
+                p.unlink(missing_ok=True)
+                report.removed_orphan_series.append(str(p))
         return report
 
     def _not_held(self) -> None:
@@ -1036,6 +1042,30 @@ def _catalog_records(path: Path) -> dict[str, RunRecord]:
             out[row["run_id"]] = RunRecord(**data)
         except (StoreError, TypeError, ValueError):
             continue  # a row no manifest could hold: left to the manifests
+    return out
+
+
+ORPHAN_SECONDS = 3600.0
+"""Age after which a series file without a manifest is a stopped writer's, never one whose
+manifest is about to be written (a writer writes the manifest milliseconds after it)."""
+
+
+def _orphan_series(root: Path, kept: set[str]) -> list[Path]:
+    """Series files of no run (no manifest, not in the catalog) last written more than
+    :data:`ORPHAN_SECONDS` ago: left by writers stopped between a run's series and its
+    manifest, never visible as runs, and removed by nothing until the twenty-first
+    session (``check`` counted them)."""
+    folder = root / SERIES_DIR
+    if not folder.is_dir():
+        return []
+    now = time.time()
+    out = []
+    for p in sorted(folder.glob("*.parquet")):
+        if p.stem in kept or manifest_file(root, p.stem).exists():
+            continue
+        with contextlib.suppress(OSError):
+            if now - p.stat().st_mtime > ORPHAN_SECONDS:
+                out.append(p)
     return out
 
 
