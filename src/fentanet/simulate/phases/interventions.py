@@ -48,6 +48,9 @@ class Efforts:
 
 def init(sim) -> None:
     sim.started = set()
+    sim.cost_columns = tuple(dict.fromkeys(f"cost_{iv.kind}_usd" for iv in sim.interventions))
+    """The series' ``cost_<kind>_usd`` columns, one per kind of the run's interventions, in
+    their order (``record.COLUMNS``)."""
 
 
 def warn_idle(sim) -> None:

@@ -37,12 +37,27 @@ def active_column(kind: str) -> str:
 
 
 _ACTIVE_COLUMNS = tuple((active_column(kind), KIND[kind]) for kind in ACTIVE)
-_DEFAULT_ZERO = (*ARREST_COLUMNS, *(f"seized_{m}_kg" for m in MODES), "entrants", "exits",
-                 "reroutes", "reroutes_room", "reroutes_traffickers", "reroutes_supply",
-                 "recruits", "sellers_replaced", "independents_replaced", "suspensions",
-                 "organizations_failed", "listings_moved", "lost_kg", "seized_stock_kg",
-                 "lost_precursor_kg", "seized_precursor_kg", "money_seized_usd")
-"""Columns recorded as 0 when no phase set them this step (in the series' column order)."""
+COLUMNS = (
+    "intervention_cost_usd", "precursor_bought_kg", "precursor_resold_kg",
+    "precursor_refused_kg", "produced_kg", "seized_routes_kg",
+    *(f"seized_{m}_kg" for m in MODES), *(f"shipped_{m}_kg" for m in MODES), "supply_kg",
+    "demand_kg", "revenue_usd", "price_index", "potency_index", "potency_volatility",
+    "availability", "share_of_demand_met", "initiations", "overdoses", "fatal", "reversed",
+    "treatment_entries", "treatment_exits", "remissions", "relapses", "deaths",
+    "overdose_deaths", "people_using", "people_in_treatment", "people_in_remission",
+    "released_people", "money_seized_usd", "laundered_usd", *ARREST_COLUMNS, "suspensions",
+    "organizations_failed", "recruits", "sellers_replaced", "independents_replaced",
+    "entrants", "exits", "reroutes", "reroutes_room", "reroutes_traffickers",
+    "reroutes_supply", "organizations_active", "organizations_suspended",
+    *(col for col, _ in _ACTIVE_COLUMNS), "listings_moved", "lost_kg", "seized_stock_kg",
+    "lost_precursor_kg", "seized_precursor_kg", "arrests", "seized_kg", "stock_kg",
+    "precursor_stock_kg", "cash_usd", "balance_error")
+"""The series' columns after ``step`` and ``time``, in their order (docs/series.md), the
+``cost_<kind>_usd`` columns of the run's interventions following ``intervention_cost_usd``.
+Every row has every one: a column no phase set in a step is 0 there (a run in which no lab
+bought precursor had no ``precursor_bought_kg`` column), and the order is this one whatever
+happened in the first step (an arrest with stock seized at step 0 put ``seized_stock_kg``
+before the arrest columns)."""
 
 
 def balance(sim, stock: float | None = None,
@@ -120,15 +135,18 @@ def run(sim) -> None:
     counts = counts.tolist()  # Python floats, the same values
     for col, code in _ACTIVE_COLUMNS:
         now[col] = counts[code]
-    missing = [col for col in _DEFAULT_ZERO if col not in now]
-    if missing:
-        now.update(dict.fromkeys(missing, 0.0))  # in the order of _DEFAULT_ZERO
-    now["arrests"] = float(sum([now[col] for col in ARREST_COLUMNS]))
+    now["arrests"] = float(sum([now.get(col, 0.0) for col in ARREST_COLUMNS]))
     now["seized_kg"] = now.get("seized_routes_kg", 0.0) + now.get("seized_stock_kg", 0.0)
     now["stock_kg"] = stock
     now["precursor_stock_kg"] = prec
     now["cash_usd"] = held
     gap_p, gap_q = balance(sim, stock, prec)
     now["balance_error"] = max(gap_p, gap_q)
-    row.update(now)
+    row["intervention_cost_usd"] = now.get("intervention_cost_usd", 0.0)
+    for col in sim.cost_columns:  # the interventions' kinds, after their total
+        row[col] = now.get(col, 0.0)
+    for col in COLUMNS[1:]:
+        row[col] = now.get(col, 0.0)
+    if len(now.keys() - row.keys()):  # a column missing from COLUMNS: kept, last
+        row.update(now)
     sim.rows.append(row)
