@@ -1005,16 +1005,32 @@ def _append_links(sim, src, dst, kind, capacity=None):
                        born=sim.surveillance)
 
 
+ENTRY_MEAN_MAX = 100.0
+"""The largest mean of a step's entrants of a kind drawn, in initial labs: far above the
+most that enter (:func:`_entry`), so that the cap alone decides there, and below the
+largest mean NumPy's Poisson takes (``entry_rate`` 1e300 raised "lam value too large")."""
+
+
 def _entry(sim):
+    """Entry: while the price index is above ``entry_threshold``, new labs and new illicit
+    suppliers arrive, each kind a Poisson count of mean ``entry_rate * (price - threshold)
+    * L0 / 100 * dt`` (``L0`` the labs at the start, at least 1), at most ``L0`` of each kind
+    in a step: entrants answer a price they could not yet lower within the step, so a long
+    step or a rate far above the default drew without bound (half-year steps at
+    ``entry_rate`` 1e6 drew 126,000 labs in a step, a run that did not finish; at the
+    defaults the mean is under 0.02 ``L0`` a week and the
+    cap is never reached). Stream ``adaptation.entry``."""
     ad = sim.p.adaptation
     price = sim.now.get("price_index", 1.0)
     excess = price - ad.entry_threshold
     if excess <= 0:
         sim.now["entrants"] = 0.0
         return
-    rate = ad.entry_rate * excess * max(sim.n_labs0, 1) / 100.0
+    most = max(sim.n_labs0, 1)
+    rate = ad.entry_rate * excess * most / 100.0
     rng = sim.streams.generator("adaptation.entry", sim.step)
-    n_labs, n_sups = rng.poisson(rate * sim.dt, size=2)
+    n_labs, n_sups = np.minimum(rng.poisson(min(rate * sim.dt, ENTRY_MEAN_MAX * most),
+                                            size=2), most)
     new = 0
     if n_labs + n_sups:
         pool = _Pool(sim)
