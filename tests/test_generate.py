@@ -17,7 +17,15 @@ from scipy.sparse.csgraph import breadth_first_order
 
 import fentanet
 from fentanet import InputError, SupplySpec, generate
-from fentanet.network.generator import ACTOR_COST, KINDS, LINK_COST, PREFIX, as_spec, plan_counts
+from fentanet.network.generator import (
+    ACTOR_COST,
+    KINDS,
+    LINK_COST,
+    PREFIX,
+    as_spec,
+    checked_spec,
+    plan_counts,
+)
 from fentanet.network.kinds import ROUTE_MODES, allowed_pair
 
 PEOPLE = ("trafficker", "dealer", "launderer")
@@ -494,3 +502,17 @@ def test_generator_module_and_generate_function_are_apart():
     assert fentanet.generate is fentanet.network.generate is module.generate
     assert callable(fentanet.network.generate)
     assert doctest.testmod(module).failed == 0
+
+
+@pytest.mark.parametrize("actors", [83, 90, 96])
+def test_a_spec_naming_no_organizations_never_gets_more_than_its_labs_or_routes(actors):
+    """At the default mix, 83 to 96 actors rounded to 3 organizations for 2 labs and 2
+    routes, and the spec was refused ('expected fewer organizations') though it named none
+    (fuzzing, session 21): the surplus goes to the dealers; a count named is still checked."""
+    counts = plan_counts(as_spec({"actors": actors}))
+    assert counts["organization"] == 2 == counts["lab"] == counts["route"]
+    assert sum(counts.values()) == actors
+    net = generate({"actors": actors}, seed=1)
+    assert net.n_actors == actors
+    with pytest.raises(InputError, match="expected fewer organizations"):
+        checked_spec({"actors": actors, "counts": {"organization": 5}})
