@@ -27,3 +27,30 @@ def test_entrants_of_a_kind_in_a_step_are_at_most_the_initial_labs(rate):
     s = _run({"params.adaptation.entry_rate": rate, "params.adaptation.entry_threshold": 1e-6,
               "params.adaptation.exit": False}).series
     assert s["entrants"].tolist() == [18.0] * 5
+
+
+@pytest.mark.parametrize(("param", "field", "what"), [
+    ("at_risk_per_user", "params.population.at_risk_per_user", "people at risk"),
+    ("remission_rate", "params.population", "people in remission"),
+    ("treatment_capacity", "params.population", "people in treatment"),
+])
+def test_a_population_parameter_starting_a_market_beyond_1e15_people_is_refused(
+        param, field, what):
+    """1e300 overflowed the int64 counts: negative people at risk or in remission, a run
+    that went on (fuzzing, session 21). Treatment's steady state at capacity 1e300 needs no
+    one leaving treatment."""
+    over = {f"params.population.{param}": 1e300}
+    if param == "treatment_capacity":
+        over["params.population"] = {param: 1e300, "treatment_dropout_rate": 0.0,
+                                     "treatment_completion_rate": 0.0, "overdose_rate": 0.0,
+                                     "other_mortality_using": 0.0}
+        del over[f"params.population.{param}"]
+    with pytest.raises(fentanet.InputError, match=f"{what} in market 0; expected at most "
+                       "1e\\+15") as err:
+        _run(over)
+    assert err.value.field == field
+
+
+def test_a_population_at_1e15_people_per_market_runs():
+    s = _run({"params.population.at_risk_per_user": 1e15 / 1500 / 3}).series
+    assert (s["initiations"] > 0).all()

@@ -634,22 +634,51 @@ def init_population(markets: pd.DataFrame, params: PopulationParams) -> Populati
     pop = _column(markets, "population")
     using = np.rint(pop).astype(np.int64)
     if "at_risk" in markets.columns:
-        at_risk = np.rint(_column(markets, "at_risk")).astype(np.int64)
+        at_risk = _at_most(_column(markets, "at_risk"), "people at risk", "at_risk",
+                           "the market table's at_risk")
     else:
-        at_risk = np.rint(params.at_risk_per_user * pop).astype(np.int64)
+        at_risk = _at_most(params.at_risk_per_user * pop, "people at risk",
+                           "params.population.at_risk_per_user",
+                           "the people using times at_risk_per_user")
     treatment, remission = steady_state(using, params)
+    treatment = _at_most(treatment, "people in treatment", "params.population",
+                         "the status quo's steady state: treatment_entry_rate * using / "
+                         "(exits + treatment_entry_rate / treatment_capacity)")
+    remission = _at_most(remission, "people in remission", "params.population",
+                         "the status quo's steady state: (remission_rate * using + "
+                         "treatment_completion_rate * treatment) / (relapse_rate + "
+                         "other_mortality_remission)")
     zeros = np.zeros(len(uid), dtype=np.int64)
     return PopulationState(
         uid=uid,
         at_risk=at_risk,
         using=using,
         released=zeros.copy(),
-        treatment=np.rint(treatment).astype(np.int64),
-        remission=np.rint(remission).astype(np.int64),
+        treatment=treatment,
+        remission=remission,
         overdose_deaths=zeros.copy(),
         other_deaths=zeros.copy(),
         capacity=params.treatment_capacity * using.astype(np.float64),
     )
+
+
+PEOPLE_MAX = 1e15
+"""The most people a market's compartment starts with (``MAX_QUANTITY`` of a network's
+population, :mod:`fentanet.simulate.state`): counts are int64 and are drawn as such, and
+1e15 is far beyond any real population."""
+
+
+def _at_most(x: np.ndarray, what: str, field: str, rule: str) -> np.ndarray:
+    """``x`` rounded to whole people, or an :class:`InputError` naming ``field`` and the
+    ``rule`` that gave ``x`` when a market would start with more than
+    :data:`PEOPLE_MAX` (``at_risk_per_user`` 1e300 overflowed int64 to negative people at
+    risk, ``remission_rate`` 1e300 to negative people in remission: fuzzing, session 21)."""
+    bad = ~(np.asarray(x) <= PEOPLE_MAX)  # NaN and inf too
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"{rule} gives {x[i]:.3g} {what} in market {i}; expected at most "
+                         f"{PEOPLE_MAX:g}", field=field)
+    return np.rint(x).astype(np.int64)
 
 
 def _column(markets: pd.DataFrame, col: str, *, integer: bool = False) -> np.ndarray:
