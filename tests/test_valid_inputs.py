@@ -54,3 +54,23 @@ def test_a_population_parameter_starting_a_market_beyond_1e15_people_is_refused(
 def test_a_population_at_1e15_people_per_market_runs():
     s = _run({"params.population.at_risk_per_user": 1e15 / 1500 / 3}).series
     assert (s["initiations"] > 0).all()
+
+
+@pytest.mark.parametrize(("elasticity", "price_min"), [(1e9, 0.5), (1.5, 1e-300)])
+def test_demand_at_the_lowest_price_beyond_1e12_times_the_base_is_refused(elasticity,
+                                                                         price_min):
+    """Elasticity 1e9 made a price index of 0.89 ask for infinite kg: demand_kg NaN in the
+    series once most people using had died (overdose_rate 1e6); price_min 1e-300 overflowed
+    at elasticity 1.5 (fuzzing, session 21)."""
+    with pytest.raises(fentanet.InputError, match="expected at most 1e\\+12") as err:
+        load("toy").override({"params.market.elasticity": elasticity,
+                              "params.market.price_min": price_min})
+    assert err.value.field == "params.market"
+    assert "price_min ** -elasticity = inf" in str(err.value)
+
+
+def test_demand_stays_finite_at_the_largest_elasticity_allowed():
+    s = _run({"params.market.elasticity": 39.8, "params.population.overdose_rate": 1e6},
+             years=0.3).series
+    assert s["price_index"].min() < 0.9 and s["demand_kg"].max() < 1e12
+    assert s.select_dtypes("number").notna().all().all()

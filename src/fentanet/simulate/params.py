@@ -9,6 +9,7 @@ money is US dollars.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -158,6 +159,20 @@ class RouteParams(_Group):
                       positive=info.field_name == "shipment_kg")
 
 
+DEMAND_FACTOR_MAX = 1e12
+"""The most ``price_min ** -elasticity`` may be: the factor by which demand at the lowest
+price index exceeds the base demand (:class:`MarketParams`). At the defaults it is 1.41;
+Gallet's elasticities (at most 1) reach it only below a price index of 1e-12."""
+
+
+def _power(x: float, y: float) -> str:
+    """``x ** y`` written, ``inf`` where it overflows."""
+    try:
+        return f"{x ** y:.3g}"
+    except OverflowError:
+        return "inf"
+
+
 class MarketParams(_Group):
     """Retail markets: demand, price and potency."""
 
@@ -210,6 +225,22 @@ class MarketParams(_Group):
             raise ValueError(f"expected a value {'<=' if low else '>='} 1: the price index is 1 "
                              "in the status quo (docs/model.md 7.5), so the bounds must hold 1")
         return x
+
+    @model_validator(mode="after")
+    def _demand_bounded(self) -> MarketParams:
+        """Demand at the lowest price, ``price_min ** -elasticity`` times the base, at most
+        :data:`DEMAND_FACTOR_MAX`: elasticity 1e9 made a price index of 0.89 ask for
+        infinitely many kg (a NaN demand in the series), and price_min 1e-300 did at
+        elasticity 1.5 (fuzzing, session 21)."""
+        if self.elasticity * -math.log(self.price_min) > math.log(DEMAND_FACTOR_MAX):
+            most = math.log(DEMAND_FACTOR_MAX) / -math.log(self.price_min)
+            raise ValueError(
+                f"at elasticity {self.elasticity:g} the lowest price index, price_min "
+                f"{self.price_min:g}, would multiply demand by price_min ** -elasticity = "
+                f"{_power(self.price_min, -self.elasticity)}; expected at most "
+                f"{DEMAND_FACTOR_MAX:g}: set elasticity at most {most:.4g} or raise "
+                "price_min (docs/model.md 7.5)")
+        return self
 
 
 class MoneyParams(_Group):
