@@ -74,3 +74,15 @@ def test_demand_stays_finite_at_the_largest_elasticity_allowed():
              years=0.3).series
     assert s["price_index"].min() < 0.9 and s["demand_kg"].max() < 1e12
     assert s.select_dtypes("number").notna().all().all()
+
+
+@pytest.mark.parametrize("name", ["stock_cover_years", "precursor_cover_years"])
+def test_a_stock_cover_beyond_100_years_is_refused_and_100_keeps_the_balance(name):
+    """A stock cover of 1e6 years started the holders with so much product that the
+    precursor balance, read beside it, broke 1e-9 (4e-9; 1e9 years: 4e-6); 1e300 overflowed
+    the stocks (fuzzing, session 21)."""
+    with pytest.raises(fentanet.InputError, match="less than or equal to 100") as err:
+        load("toy").override({f"params.supply.{name}": 1e6})
+    assert err.value.field == f"params.supply.{name}"
+    s = _run({f"params.supply.{name}": 100.0}).series
+    assert s["balance_error"].max() < 1e-9

@@ -95,15 +95,24 @@ def _by_key(cls: type[BaseModel], info: ValidationInfo, value: dict[str, float],
     return {**cls.model_fields[info.field_name].default, **value}
 
 
+COVER_YEARS_MAX = 100.0
+"""The largest stock cover, in years of a holder's capacity (:class:`SupplyParams`): the
+spin-up starts the holders' stocks at their targets, and a cover of 1e6 years put so much
+product in stock that the material balance's check, at rounding level of it, read 4e-9 of
+the precursor (1e9 years: 4e-6); at 1e300 the stocks overflowed (fuzzing, session 21)."""
+
+
 class SupplyParams(_Group):
     """Procurement and production: suppliers, marketplaces and labs."""
 
     precursor_cover_years: float = P(
         0.08, ASSUMPTION, "precursor stock a lab aims to hold, in years of its capacity "
-        "(about four weeks); the stock is why precursor controls act with a lag", ge=0)
+        "(about four weeks); the stock is why precursor controls act with a lag; at most "
+        "100", ge=0, le=COVER_YEARS_MAX)
     stock_cover_years: float = P(
         0.04, ASSUMPTION, "product stock a holder (lab, marketplace, trafficker, dealer) aims "
-        "to hold, in years of its capacity (about two weeks)", ge=0)
+        "to hold, in years of its capacity (about two weeks); at most 100", ge=0,
+        le=COVER_YEARS_MAX)
     legit_compliance: float = P(
         0.2, ASSUMPTION, "share of the precursor volume ordered from legitimate companies "
         "that they refuse as suspicious (screening), before any precursor control", ge=0, le=1)
