@@ -86,3 +86,26 @@ def test_a_stock_cover_beyond_100_years_is_refused_and_100_keeps_the_balance(nam
     assert err.value.field == f"params.supply.{name}"
     s = _run({f"params.supply.{name}": 100.0}).series
     assert s["balance_error"].max() < 1e-9
+
+
+def test_a_population_parameter_in_exponent_notation_without_a_dot_is_a_number(tmp_path):
+    """YAML 1.1 reads 1e-1 (no dot) as text; every other parameter took it as pydantic
+    does, the population model's were refused: "expected a finite number, got '1e-1'" from
+    a scenario file or --set params.population.overdose_rate=1e-1 (fuzzing, session 21)."""
+    from fentanet.cli import main
+    from fentanet.simulate.scenario import read
+
+    path = tmp_path / "s.yaml"
+    path.write_text("name: t\nnetwork: {generate: {actors: 100}}\nparams:\n"
+                    "  market: {retail_usd_per_kg: 1e6}\n"
+                    "  population: {overdose_rate: 1e-1, p0: 2e-1}\n")
+    sc = read(path)
+    assert sc.params.population == {"overdose_rate": 0.1, "p0": 0.2}
+    assert sc.params.market.retail_usd_per_kg == 1e6
+    assert load("toy").override({"params.population.p0": "1e-1"}).params.population == {
+        "p0": 0.1}
+    with pytest.raises(fentanet.InputError, match="expected a finite number, got 'lots'"):
+        load("toy").override({"params.population.p0": "lots"})
+    assert main(["simulate", "toy", "--years", "0.05", "--set",
+                 "params.population.overdose_rate=1e-1", "--store", str(tmp_path / "st"),
+                 "--scheduler", "serial"]) == 0

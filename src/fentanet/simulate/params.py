@@ -569,10 +569,10 @@ class Params(_Group):
         from fentanet.simulate.population import PopulationParams
 
         try:
-            PopulationParams.from_mapping(value, where="population")
+            checked = PopulationParams.from_mapping(value, where="population")
         except InputError as exc:
             raise ValueError(f"{exc.field}: {exc.detail}") from None
-        return value
+        return {name: getattr(checked, name) for name in value}  # "1e-3" as 0.001
 
 
 

@@ -324,7 +324,7 @@ class PopulationParams:
                 field=f"{where}.{unknown[0]}",
             )
         try:
-            return cls(**values)
+            return cls(**{name: _number(x) for name, x in values.items()})
         except InputError as err:
             raise InputError(err.detail, field=f"{where}.{err.field}") from None
 
@@ -336,6 +336,18 @@ class PopulationParams:
     def replace(self, **changes: Any) -> PopulationParams:
         """A copy with some fields changed (validated)."""
         return dataclasses.replace(self, **changes)
+
+
+def _number(x: Any) -> Any:
+    """A number written as text read as the number (``"1e-3"``: YAML 1.1, which scenario
+    files and ``--set`` values are read as, takes an exponent without a dot as text, and
+    the model's other parameters take it as pydantic does); anything else as given."""
+    if isinstance(x, str):
+        try:
+            return float(x)
+        except ValueError:
+            return x
+    return x
 
 
 PARAM_NAMES = tuple(f.name for f in dataclasses.fields(PopulationParams))
