@@ -109,3 +109,25 @@ def test_a_population_parameter_in_exponent_notation_without_a_dot_is_a_number(t
     assert main(["simulate", "toy", "--years", "0.05", "--set",
                  "params.population.overdose_rate=1e-1", "--store", str(tmp_path / "st"),
                  "--scheduler", "serial"]) == 0
+
+
+@pytest.mark.parametrize(("path", "value", "field"), [
+    ("params.money.initial_cash_years", 1e300, "params.money.initial_cash_years"),
+    ("params.market.retail_usd_per_kg", 1e13, "params.market.retail_usd_per_kg"),
+    ("params.supply.precursor_usd_per_kg", 1e13, "params.supply.precursor_usd_per_kg"),
+    ("params.market.price_max", 1e7, "params.market.price_max"),
+    ("params.money.upkeep_usd_per_year.lab", 1e13, "params.money.upkeep_usd_per_year"),
+])
+def test_money_that_would_overflow_is_refused(path, value, field):
+    """initial_cash_years 1e300 with retail_usd_per_kg 1.5e8 made the cash inf (fuzzing,
+    session 21); the bounds keep cash and revenue finite."""
+    with pytest.raises(fentanet.InputError, match=r"less than or equal to|at most") as err:
+        load("toy").override({path: value})
+    assert err.value.field == field
+
+
+def test_money_at_its_bounds_stays_finite():
+    s = _run({"params.money.initial_cash_years": 100.0,
+              "params.market.retail_usd_per_kg": 1e12, "params.market.price_max": 1e6,
+              "params.market.elasticity": 0.05}).series
+    assert s.select_dtypes("number").apply(lambda c: c.abs().max()).max() < 1e300

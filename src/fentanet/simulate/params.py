@@ -102,6 +102,17 @@ product in stock that the material balance's check, at rounding level of it, rea
 the precursor (1e9 years: 4e-6); at 1e300 the stocks overflowed (fuzzing, session 21)."""
 
 
+USD_PER_KG_MAX = 1e12
+"""The largest price of a kg (``precursor_usd_per_kg``, ``retail_usd_per_kg``) and upkeep
+of a member a year (``upkeep_usd_per_year``), in USD: with ``initial_cash_years`` at most
+100 and the price index at most :data:`PRICE_INDEX_MAX`, cash and revenue stay finite
+(``initial_cash_years`` 1e300 with ``retail_usd_per_kg`` 1.5e8 made the cash inf: fuzzing,
+session 21). A million times the defaults."""
+PRICE_INDEX_MAX = 1e6
+"""The largest ``price_max``: a price index above it times ``retail_usd_per_kg`` overflowed
+revenue (``price_max`` 1e300, a market cut off, a small elasticity)."""
+
+
 class SupplyParams(_Group):
     """Procurement and production: suppliers, marketplaces and labs."""
 
@@ -128,7 +139,8 @@ class SupplyParams(_Group):
     precursor_usd_per_kg: float = P(4000.0, DEA_2016, "price a lab pays per kg-equivalent of "
                                     "precursor (the DEA's $3,000-5,000 is for a kilogram of "
                                     "fentanyl bought wholesale abroad, taken as the price of "
-                                    "the chain's abstract input)", ge=0)
+                                    "the chain's abstract input); at most 1e12", ge=0,
+                                    le=USD_PER_KG_MAX)
 
 
 class RouteParams(_Group):
@@ -190,12 +202,12 @@ class MarketParams(_Group):
                           "elasticity), S0 the status quo's retail offer", gt=0)
     price_min: float = P(0.5, ASSUMPTION, "lower bound of the price index (at most 1)",
                          gt=0)
-    price_max: float = P(4.0, ASSUMPTION, "upper bound of the price index (at least 1)",
-                         gt=0)
+    price_max: float = P(4.0, ASSUMPTION, "upper bound of the price index (at least 1, at "
+                         "most 1e6)", gt=0, le=PRICE_INDEX_MAX)
     price_memory_years: float = P(0.04, ASSUMPTION, "time constant with which the price index "
                                   "moves toward its target", gt=0)
     retail_usd_per_kg: float = P(1.5e6, DEA_2016, "retail value of one kg-equivalent at price "
-                                 "index 1", ge=0)
+                                 "index 1; at most 1e12", ge=0, le=USD_PER_KG_MAX)
     wholesale_share: dict[str, float] = P(
         {"lab": 0.01, "route": 0.03, "marketplace": 0.05, "trafficker": 0.10, "dealer": 0.3},
         ASSUMPTION, "price per kg paid to a seller of each kind by a buyer of another "
@@ -272,12 +284,18 @@ class MoneyParams(_Group):
         ASSUMPTION, "running cost per member per year, paid from usable cash; an "
         "organization that cannot pay fails")
     initial_cash_years: float = P(0.5, ASSUMPTION, "initial usable cash: years of the payer's "
-                                  "purchases and upkeep at capacity", ge=0)
+                                  "purchases and upkeep at capacity; at most 100", ge=0,
+                                  le=COVER_YEARS_MAX)
 
     @field_validator("upkeep_usd_per_year")
     @classmethod
     def _by_kind(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
-        return _by_key(cls, info, value, ACTOR_KINDS, "kind")
+        value = _by_key(cls, info, value, ACTOR_KINDS, "kind")
+        for kind, x in value.items():
+            if x > USD_PER_KG_MAX:
+                raise ValueError(f"kind {kind!r}: expected at most {USD_PER_KG_MAX:g} USD a "
+                                 "year, so that cash stays finite (docs/model.md 7.6)")
+        return value
 
 
 class EnforcementParams(_Group):
