@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import fentanet
 from fentanet.scenarios import load
+from fentanet.simulate.params import INTERVENTION_KINDS, PUBLIC_HEALTH_KINDS
+from fentanet.simulate.scenario import OPERATIONS
 
 
 def _run(overrides: dict, *, years: float = 0.1, dt=None, seed: int = 1, interventions=None):
@@ -131,3 +136,137 @@ def test_money_at_its_bounds_stays_finite():
               "params.market.retail_usd_per_kg": 1e12, "params.market.price_max": 1e6,
               "params.market.elasticity": 0.05}).series
     assert s.select_dtypes("number").apply(lambda c: c.abs().max()).max() < 1e300
+
+
+# ------------------------------------------------------------------ the property test
+EXTREMES = (
+    ("params.market.elasticity", (0.01, 0.5, 39.0)),
+    ("params.market.price_min", (1e-3, 1.0)),
+    ("params.market.price_max", (1.0, 1e6)),
+    ("params.market.price_memory_years", (1e-9, 100.0)),
+    ("params.market.potency_noise", (0.0, 1e6)),
+    ("params.market.potency_trend", ([[0.0, 0.0]], [[0.0, 1.0], [0.1, 1e6]])),
+    ("params.market.wholesale_share", ({"dealer": 1.0}, {"lab": 0.0})),
+    ("params.supply.stock_cover_years", (0.0, 100.0)),
+    ("params.supply.precursor_cover_years", (0.0, 100.0)),
+    ("params.supply.legit_compliance", (0.0, 1.0)),
+    ("params.supply.tip_rate", (0.0, 1e300)),
+    ("params.routes.inspection", ({"land": 1e6, "postal": 1e300}, {"sea": 0.0})),
+    ("params.routes.shipment_kg", ({"land": 1e-300}, {"air": 1e300})),
+    ("params.routes.displacement_beta", (0.0, 1e300)),
+    ("params.money.initial_cash_years", (0.0, 100.0)),
+    ("params.money.upkeep_usd_per_year", ({"lab": 1e12}, {"dealer": 0.0})),
+    ("params.money.aml_share", (0.0, 1e300)),
+    ("params.enforcement.detection_rate", ({"dealer": 1e300}, {"lab": 0.0})),
+    ("params.enforcement.min_activity", (1e-300, 1.0)),
+    ("params.enforcement.activity_exponent", (0.0, 1e3)),
+    ("params.enforcement.jail_years", (0.0, 1e3)),
+    ("params.enforcement.users_per_dealer_arrest", (0.0, 1e6)),
+    ("params.adaptation.entry_rate", (0.0, 1e300)),
+    ("params.adaptation.recruit_rate", (0.0, 1e300)),
+    ("params.adaptation.replacement_delay_years", (0.0, 1e3)),
+    ("params.adaptation.migration_rate", (0.0, 1e300)),
+    ("params.adaptation.reroute_rate", (0.0, 1e300)),
+    ("params.adaptation.closure_ties", (0, 50)),
+    ("params.population.overdose_rate", (0.0, 1e300)),
+    ("params.population.initiation_rate", (0.0, 1e300)),
+    ("params.population.treatment_entry_rate", (0.0, 1e300)),
+    ("params.population.potency_exponent", (0.0, 1e3)),
+    ("params.population.p0", (0.0, 1.0)),
+    ("params.population.release_overdose_multiplier", (0.0, 1e300)),
+)
+"""Parameters at the edges of their valid ranges (a bound, or 1e300 where none), each drawn
+alone or with others by the property test."""
+
+RULES = ("random", "degree", "betweenness", "closeness", "eigenvector", "pagerank",
+         "harmonic", "katz", "collective_influence", "key_players", "min_cut", "interdiction")
+
+
+def assert_invariants(r) -> None:
+    """The invariants every run keeps (docs/series.md, docs/model.md 7.10): every column
+    finite and non-negative; material balanced each step, the stocks' and the precursor's
+    levels following their flows; people conserved (people using, in treatment and in
+    remission change by initiations less deaths); the price index within its bounds;
+    shares within [0, 1]; seizures at most what was shipped, sales at most demand."""
+    s, sc = r.series, r.scenario
+    num = s.select_dtypes("number")
+    assert np.isfinite(num.to_numpy()).all(), [c for c in num if not np.isfinite(num[c]).all()]
+    assert (num.drop(columns=["step", "time"]) >= 0).all().all()
+    assert s["balance_error"].max() < 1e-9
+    start = r.summary
+    stock = np.r_[start["stock_kg_start"], s["stock_kg"]]
+    flow = s["produced_kg"] - s["supply_kg"] - s["seized_routes_kg"] - s["seized_stock_kg"] \
+        - s["lost_kg"]
+    np.testing.assert_allclose(np.diff(stock), flow, rtol=0, atol=1e-7 * max(1, stock.max()))
+    prec = np.r_[start["precursor_stock_kg_start"], s["precursor_stock_kg"]]
+    flow = s["precursor_bought_kg"] - s["produced_kg"] - s["seized_precursor_kg"] \
+        - s["lost_precursor_kg"]
+    np.testing.assert_allclose(np.diff(prec), flow, rtol=0, atol=1e-7 * max(1, prec.max()))
+    people = s["people_using"] + s["people_in_treatment"] + s["people_in_remission"]
+    assert (people.diff().iloc[1:] == (s["initiations"] - s["deaths"]).iloc[1:]).all()
+    m = sc.params.market
+    assert (s["price_index"] >= m.price_min * (1 - 1e-12)).all()
+    assert (s["price_index"] <= m.price_max * (1 + 1e-12)).all()
+    for col in ("availability", "share_of_demand_met"):
+        assert (s[col] <= 1).all()
+    for mode in ("land", "air", "sea", "postal", "online"):
+        assert (s[f"seized_{mode}_kg"] <= s[f"shipped_{mode}_kg"] * (1 + 1e-9)).all()
+    assert (s["supply_kg"] <= s["demand_kg"] * (1 + 1e-9) + 1e-12).all()
+    assert (s["fatal"] + s["reversed"] <= s["overdoses"]).all()
+
+
+@st.composite
+def scenarios(draw):
+    dt = draw(st.sampled_from(["week", "month", "quarter", "day", 0.3]))
+    over: dict = {"dt": dt, "warmup_years": draw(st.sampled_from([0.0, 0.1, 1.0]))}
+    step = {"week": 1 / 52, "month": 1 / 12, "quarter": 0.25, "day": 1 / 365.25}.get(dt, dt)
+    years = draw(st.integers(1, 6)) * step
+    over["years"] = years
+    if draw(st.booleans()):
+        over["network.generate"] = {
+            "actors": draw(st.sampled_from([20, 40, 90, 300])),
+            "capacity_slack": draw(st.sampled_from([0.05, 1.5, 50.0])),
+            "organized_dealer_share": draw(st.sampled_from([0.0, 0.8, 1.0]))}
+    for path, values in draw(st.lists(st.sampled_from(EXTREMES), max_size=4,
+                                      unique_by=lambda e: e[0])):
+        over[path] = draw(st.sampled_from(values))
+    ivs = []
+    for _ in range(draw(st.integers(0, 3))):
+        kind = draw(st.sampled_from(sorted(INTERVENTION_KINDS)))
+        health = kind in PUBLIC_HEALTH_KINDS
+        iv = {"kind": kind, "start": draw(st.sampled_from([0.0, years / 2, years])),
+              "intensity": draw(st.sampled_from([0.0, 1.0] if health else
+                                                [0.0, 1e-6, 1.0, 1e6]))}
+        if kind in OPERATIONS and draw(st.booleans()):
+            iv["target"] = {"rule": draw(st.sampled_from(RULES)),
+                            "count": draw(st.sampled_from([1, 5, 1000])),
+                            "view": draw(st.sampled_from(["known", "true"]))}
+            iv["once"] = draw(st.booleans())
+        ivs.append(iv)
+    return over, ivs, draw(st.integers(0, 2**31))
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(case=scenarios())
+def test_every_valid_scenario_runs_keeping_the_invariants_or_is_refused_naming_a_field(case):
+    """Scenarios anywhere in the schema's valid space (the toy with parameters at their
+    bounds, other steps and horizons of 1 to 6 steps, small or odd networks, any
+    intervention at any intensity, start and targeting rule) either run with series that
+    keep the invariants or are refused up front with an InputError naming the field."""
+    over, ivs, seed = case
+    try:
+        sc = load("toy").override(over)
+    except fentanet.InputError as err:  # combinations the schema refuses, naming them
+        assert err.field, str(err)
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            r = fentanet.simulate(sc, seed=seed, interventions=ivs or None)
+        except fentanet.InputError as err:
+            assert err.field, str(err)
+            return
+    assert len(r.series) == sc.steps
+    assert_invariants(r)
