@@ -270,3 +270,26 @@ def test_every_valid_scenario_runs_keeping_the_invariants_or_is_refused_naming_a
             return
     assert len(r.series) == sc.steps
     assert_invariants(r)
+
+
+@pytest.mark.parametrize(("field", "value", "why"), [
+    ("population", 1e300, "less than or equal to 1000000000000000"),
+    ("population", 1e-300, "greater than or equal to 1"),
+    ("demand_kg_per_year", 1e300, "less than or equal to 1000000000000000"),
+    ("capacity_slack", 1e300, "gives each stage of the chain"),
+])
+def test_a_generator_spec_beyond_a_simulations_bounds_is_refused_naming_its_field(
+        field, value, why):
+    """population 1e300 or 1e-300 ended in NumPy's 'Probabilities contain NaN' traceback;
+    capacity_slack 1e300 was refused at the run as the capacity of actor 'sup-0001'
+    (fuzzing, session 21)."""
+    with pytest.raises(fentanet.InputError, match=why) as err:
+        load("toy").override({f"network.generate.{field}": value})
+    assert err.value.field == f"network.generate.{field}"
+
+
+def test_a_spec_at_the_bounds_runs():
+    s = _run({"network.generate.population": 1.0}).series
+    assert s["people_using"].iloc[-1] <= 1
+    s = _run({"network.generate.capacity_slack": 1e15 / (4500 * 0.0036)}).series
+    assert s["balance_error"].max() < 1e-9

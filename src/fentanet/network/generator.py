@@ -109,6 +109,15 @@ _LINK_KINDS = ("supplies", "ships", "distributes", "sells_to", "diverts_to", "me
 _LK = {k: i for i, k in enumerate(_LINK_KINDS)}
 
 
+QUANTITY_MAX = 1e15
+"""The most people or kg a year a spec may ask for: the people over all markets, the demand,
+and a stage's capacity (``capacity_slack`` times the demand), the bound a simulation puts on
+a network's populations and capacities (``fentanet.simulate.state.MAX_QUANTITY``). Until the
+twenty-first session ``population`` 1e300 (or 1e-300, now under its least, 1) ended in
+NumPy's "Probabilities contain NaN", and ``capacity_slack`` 1e300 was refused at the run as
+the capacity of actor 'sup-0001', a field the spec does not have."""
+
+
 class SupplySpec(NoBoolNumbers):
     """What to generate. Only ``actors`` is required; see ``docs/network.md``.
 
@@ -132,11 +141,14 @@ class SupplySpec(NoBoolNumbers):
     legitimate_share
         Share of suppliers that are legitimate companies.
     population
-        People who use illicit opioids over all markets (default 1500 per market).
+        People who use illicit opioids over all markets (default 1500 per market), 1 to
+        1e15.
     demand_kg_per_year
-        Demand over all markets at the base price (default 0.0036 kg per person).
+        Demand over all markets at the base price (default 0.0036 kg per person), at most
+        1e15.
     capacity_slack
-        Capacity of each stage of the chain over the demand it serves.
+        Capacity of each stage of the chain over the demand it serves (times the demand,
+        at most 1e15 kg a year).
     ties_per_member
         Mean number of person-to-person ties of a member of an organization.
     cross_org_ties
@@ -156,8 +168,10 @@ class SupplySpec(NoBoolNumbers):
     route_modes: dict[Mode, Share] | None = None
     channels: dict[Channel, Share] | None = None
     legitimate_share: float = Field(default=0.5, ge=0, le=1)
-    population: float | None = Field(default=None, gt=0, allow_inf_nan=False)
-    demand_kg_per_year: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    population: float | None = Field(default=None, ge=1, le=QUANTITY_MAX,
+                                     allow_inf_nan=False)
+    demand_kg_per_year: float | None = Field(default=None, gt=0, le=QUANTITY_MAX,
+                                             allow_inf_nan=False)
     capacity_slack: float = Field(default=1.5, gt=0, allow_inf_nan=False)
     ties_per_member: float = Field(default=3.0, ge=2, le=50)
     cross_org_ties: float = Field(default=0.02, ge=0, le=1)
@@ -228,7 +242,9 @@ def checked_spec(data: SupplySpec | Mapping[str, Any] | int) -> SupplySpec:
     (:func:`_check_structure`: a dealer for every market, no more regions than markets,
     ...) and route modes and channels with a share above 0."""
     spec = as_spec(data)
-    _check_structure(spec, plan_counts(spec))  # the counts' rules, named as the fields' are
+    counts = plan_counts(spec)
+    _check_structure(spec, counts)  # the counts' rules, named as the fields' are
+    _check_capacity(spec, counts)  # a simulation's bound
     _normalised(spec.route_modes, DEFAULT_ROUTE_MODES, "route_modes")  # shares of 0
     _normalised(spec.channels, DEFAULT_CHANNELS, "channels")
     return spec
@@ -362,6 +378,18 @@ def _normalised(shares: Mapping[str, float] | None, default: Mapping[str, float]
                          f"{', '.join(default)}", field=field)
     p = np.array([shares[k] for k in names], dtype=np.float64)
     return names, p / p.sum()
+
+
+def _check_capacity(spec: SupplySpec, n: dict[str, int]) -> None:
+    """A stage's capacity, ``capacity_slack`` times the demand, at most :data:`QUANTITY_MAX`
+    kg a year (the demand given, or the people times 0.0036 kg)."""
+    people = spec.population or PEOPLE_PER_MARKET * n["market"]
+    demand = spec.demand_kg_per_year or people * USE_KG_PER_PERSON_YEAR
+    if spec.capacity_slack * demand > QUANTITY_MAX:
+        raise InputError(f"{spec.capacity_slack:g} times the demand of {demand:g} kg a year "
+                         f"gives each stage of the chain {spec.capacity_slack * demand:.3g} kg "
+                         f"a year; expected at most {QUANTITY_MAX:g} (a simulation's bound)",
+                         field="capacity_slack")
 
 
 def _check_structure(spec: SupplySpec, n: dict[str, int]) -> int:
