@@ -189,3 +189,29 @@ def test_a_copied_table_keeps_what_was_written_through_its_views():
         c.append(x=np.ones(1))
         assert c.x.tolist() == [5.0, 0.0, 0.0, 1.0]
     assert t.x.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_stage_mask_marks_the_stages_whose_pairs_the_tail_has():
+    """The topology's sync asks :func:`_stage_mask` which stages the tail touches: a stage
+    is marked exactly when :func:`appended_pairs` shares a bit with its pairs."""
+    from fentanet.simulate.topology import _stage_mask
+
+    stages = [Stage(*c[:3], weight_by=c[3]) for c in CONFIGS]
+    stages.append(Stage((KIND["lab"],), (LKIND["ships"], LKIND["tie"])))
+    table = np.zeros(256 * 32, dtype=np.uint64)
+    for i, stage in enumerate(stages):
+        for lk in set(stage.link_kinds.tolist()):
+            for sk in set(stage.sender_kinds.tolist()):
+                table[lk * 32 + sk] |= np.uint64(1 << i)
+    rng = np.random.default_rng(2)
+    for _ in range(200):
+        n, m = int(rng.integers(1, 50)), int(rng.integers(0, 12))
+        start = int(rng.integers(0, m + 1))
+        a = Table(kind=rng.integers(0, len(KIND), n).astype(np.int8))
+        ln = Table(kind=rng.integers(0, len(LKIND), m).astype(np.int8),
+                   src=rng.integers(0, n, m).astype(np.int32))
+        pairs = appended_pairs(SimpleNamespace(actors=a, links=ln), start)
+        mask = int(_stage_mask(ln.kind, ln.src, a.kind, start, table))
+        assert [bool(mask >> i & 1) for i in range(len(stages))] == [
+            bool(pairs & stage._pair_bits) for stage in stages]
+        assert mask >> len(stages) == 0

@@ -121,26 +121,47 @@ class Table:
         with writes kept for its next read has none: it is read through the table)."""
         k = len(next(iter(cols.values())))
         n, need = self.n, self.n + k
-        store = self._cols
-        cap = len(next(iter(store.values())))
-        if need > cap:
-            new_cap = max(need, 2 * cap, 16)
-            for name, arr in store.items():
-                grown = np.zeros(new_cap, dtype=arr.dtype)
-                grown[:n] = arr[:n]
-                store[name] = grown
+        store = self._reserve(need)
         for name, arr in store.items():
             if name in cols:
                 arr[n:need] = cols[name]
             else:  # 0 is 0.0 or False by the column's type
                 arr[n:need] = "" if arr.dtype.kind == "O" else 0
-        views = self.__dict__
+        self._lengthen(need)
+        return np.arange(n, need)
+
+    def grow(self, k: int) -> int:
+        """Append ``k`` rows whose values the caller writes, every column's, through the
+        kept views (a compiled call writing them all: :meth:`append` writes each column
+        in a NumPy call of its own); returns the first new row. Until written the new
+        rows hold whatever the columns' storage holds there."""
+        n = self.n
+        self._reserve(n + k)
+        self._lengthen(n + k)
+        return n
+
+    def _reserve(self, need: int) -> dict[str, np.ndarray]:
+        """The columns' storage, grown (by doubling) to hold at least ``need`` rows."""
+        store = self._cols
+        cap = len(next(iter(store.values())))
+        if need > cap:
+            n = self.n
+            new_cap = max(need, 2 * cap, 16)
+            for name, arr in store.items():
+                grown = np.zeros(new_cap, dtype=arr.dtype)
+                grown[:n] = arr[:n]
+                store[name] = grown
+        return store
+
+    def _lengthen(self, need: int) -> None:
+        """``need`` rows from now on: the kept views made again over them (a column with
+        writes kept for its next read has none: it is read through the table)."""
+        store, views = self._cols, self.__dict__
         for name in store:
             if name in views:
                 views[name] = store[name][:need]
         object.__setattr__(self, "n", need)
         object.__setattr__(self, "version", self.version + 1)
-        return np.arange(n, need)
 
 
 @dataclass

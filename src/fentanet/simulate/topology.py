@@ -220,6 +220,18 @@ def _pair_words(lkind, lsrc, akind, start):
     return words
 
 
+@numba.njit(cache=True)
+def _stage_mask(lkind, lsrc, akind, start, pair_stages):
+    """The stages with a link among ``start..``: the union of ``pair_stages`` (per
+    (link kind, sender kind) pair as in :func:`appended_pairs`, the stages holding it as
+    bits) over those links, a scalar where :func:`appended_pairs` hands back 256 words
+    made into a Python integer."""
+    mask = np.uint64(0)
+    for k in range(start, lkind.size):
+        mask |= pair_stages[np.uint8(lkind[k]) * _SENDER_CODES + np.uint8(akind[lsrc[k]])]
+    return mask
+
+
 def _table(codes: np.ndarray) -> np.ndarray:
     """Whether each int8 code (indexed as uint8) is one of ``codes``."""
     out = np.zeros(256, dtype=np.bool_)
@@ -397,6 +409,13 @@ class Topology:
             "launders_for": Stage(every, (LKIND["launders_for"],), ()),
             "diverts_to": Stage(every, (LKIND["diverts_to"],), ()),
         }
+        self._stage_list = tuple(self.stages.values())
+        # per (link kind, sender kind) pair, the stages holding it as bits: _stage_mask
+        self._pair_stages = np.zeros(256 * _SENDER_CODES, dtype=np.uint64)
+        for i, st in enumerate(self._stage_list):
+            for lk in set(st.link_kinds.tolist()):
+                for sk in set(st.sender_kinds.tolist()):
+                    self._pair_stages[(lk % 256) * _SENDER_CODES + sk % 256] |= np.uint64(1 << i)
         self.incidence = Incidence()
         self._kinds_at = -1
         self._seen = (-1, -1)
@@ -409,16 +428,22 @@ class Topology:
         if seen == self._seen:
             return
         self._seen = seen
-        uptos = {st.upto for st in self.stages.values()}
-        new_pairs = None
-        if len(uptos) == 1:  # every stage has seen the same links: one look at the tail
-            new_pairs = appended_pairs(s, uptos.pop())
+        stages = self._stage_list
+        uptos = {st.upto for st in stages}
         n, m = s.actors.n, s.links.n
-        for st in self.stages.values():
-            if new_pairs is not None and not new_pairs & st._pair_bits and st.s_map.size >= n:
-                st.upto = m  # what extend does for a tail without the stage's links
-                continue
-            st.extend(s, new_pairs)
+        if len(uptos) == 1:  # every stage has seen the same links: one look at the tail
+            mask = int(_stage_mask(s.links.kind, s.links.src, s.actors.kind, uptos.pop(),
+                                   self._pair_stages))
+            for i, st in enumerate(stages):
+                if mask >> i & 1:
+                    st.extend(s, st._pair_bits)  # the tail has some of its pairs
+                elif st.s_map.size >= n:
+                    st.upto = m  # what extend does for a tail without the stage's links
+                else:
+                    st.extend(s, 0)  # its maps grown with the actors
+        else:
+            for st in stages:
+                st.extend(s)
         self.incidence.sync(s)
         if self._kinds_at != s.actors.n:
             start = max(self._kinds_at, 0)

@@ -998,11 +998,39 @@ def add_links(sim, src, dst, kind: str, capacity=None):
 
 def _append_links(sim, src, dst, kind, capacity=None):
     """Append links of the kind codes ``kind`` (an array, or one code for every link;
-    alive, unknown to the police, weight 1)."""
-    sim.s.links.append(src=np.asarray(src, dtype=np.int32), dst=np.asarray(dst, dtype=np.int32),
-                       kind=kind, capacity=np.nan if capacity is None else capacity,
-                       weight=1.0, alive=True, known=False,  # a scalar fills its column
-                       born=sim.surveillance)
+    alive, unknown to the police, weight 1). Links of one kind without a capacity (a
+    recruit's ties, re-routing's links) are written in one compiled call
+    (:func:`_fill_links`), the others by :meth:`Table.append`."""
+    ln = sim.s.links
+    if (capacity is None and type(kind) is np.int8 and type(src) is np.ndarray
+            and type(dst) is np.ndarray):
+        start = ln.grow(len(src))
+        _fill_links(ln.src, ln.dst, ln.kind, ln.capacity, ln.weight, ln.alive, ln.known,
+                    ln.born, start, src, dst, kind, sim.surveillance)
+        return
+    ln.append(src=np.asarray(src, dtype=np.int32), dst=np.asarray(dst, dtype=np.int32),
+              kind=kind, capacity=np.nan if capacity is None else capacity, weight=1.0,
+              alive=True, known=False,  # a scalar fills its column
+              born=sim.surveillance)
+
+
+@numba.njit(cache=True)
+def _fill_links(l_src, l_dst, l_kind, l_cap, l_weight, l_alive, l_known, l_born, start, src,
+                dst, kind, born):
+    """Write the links ``start..`` (:meth:`Table.grow`'s rows): ends ``src``, ``dst`` (as
+    int32, as :func:`_append_links`' ``np.asarray``), kind code ``kind``, no capacity
+    (NaN), weight 1, alive, unknown to the police, born at ``born``: the values
+    :meth:`Table.append` writes for them, all eight columns in one call."""
+    for j in range(src.size):
+        i = start + j
+        l_src[i] = np.int32(src[j])
+        l_dst[i] = np.int32(dst[j])
+        l_kind[i] = kind
+        l_cap[i] = np.nan
+        l_weight[i] = 1.0
+        l_alive[i] = True
+        l_known[i] = False
+        l_born[i] = born
 
 
 ENTRY_MEAN_MAX = 100.0
