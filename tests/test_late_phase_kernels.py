@@ -13,8 +13,9 @@ from fentanet.simulate.phases import enforcement, money, record
 from late_phases_plain import plain_link_keys, plain_links_of_slots, plain_settle, plain_tally
 from simkit import new_sim
 
-_RECORDED = ((enforcement, "_reveal_links"), (money, "_settle"), (record, "_tally"))
-"""The kernels whose arguments the fixtures record, by module and name."""
+_RECORDED = ((enforcement, "_arrests"), (money, "_settle"), (record, "_tally"))
+"""The kernels whose arguments the fixtures record, by module and name (an arrest's call,
+:func:`enforcement._arrests`, makes ``_reveal_links``' with the incidence's parts)."""
 
 
 def _bits(x) -> bytes:
@@ -65,11 +66,11 @@ def _copies(args: tuple) -> list:
 def test_links_of_slots_with_tail_bounds_found_once_are_the_two_searches(us_baseline):
     """The arrested slots' links (ascending slots, reversed, and slots with tail entries
     repeated) as the counting pass and the copy searching each bound found them."""
-    calls = us_baseline["_reveal_links"]
+    calls = us_baseline["_arrests"]
     assert len(calls) == 6
     links = 0
     for args in calls:
-        slots, parts = args[0], args[1:6]
+        slots, parts = args[0], args[17:22]  # the detected slots, the incidence's parts
         tkey = parts[3]
         assert tkey.size > 1000  # appended links in the tail
         with_tail = np.unique(tkey)[::7]

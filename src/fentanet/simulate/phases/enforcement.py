@@ -425,12 +425,23 @@ def remove(sim, slots: np.ndarray, cause: str) -> None:
     s = sim.s
     a = s.actors
     arrest = cause == "arrest"
-    opens = sim.opens if arrest else _NO_KINDS
-    kept, prod, prec, counts, lead, seized, dealers, mk = _take_out(
-        np.asarray(slots, dtype=np.int64), arrest, a.alive, a.product, a.precursor, a.org,
-        a.role, a.kind, a.vacant, a.vacant_since, sim.t, opens, _ARREST_COLUMN_OF,
-        len(ARREST_COLUMNS), a.lost_recent, a.cash, a.hoard, sim.p.enforcement.asset_share)
-    if not kept.size:
+    slots = np.asarray(slots, dtype=np.int64)
+    if arrest:  # taken out, links revealed and dealers' markets found in one call
+        p, ln = sim.p.enforcement, s.links
+        n_kept, prod, prec, counts, lead, seized, n_dealers, add, mk = _arrests(
+            slots, a.alive, a.product, a.precursor, a.org, a.role, a.kind, a.vacant,
+            a.vacant_since, sim.t, sim.opens, _ARREST_COLUMN_OF, len(ARREST_COLUMNS),
+            a.lost_recent, a.cash, a.hoard, p.asset_share, *sim.topo.incidence.parts(s),
+            ln.src, ln.dst, ln.kind, ln.known, a.uid, sim.streams.key("knowledge.arrest"),
+            sim.step, p.arrest_reveal, LKIND["sells_to"], s.market_of, s.n_markets,
+            p.users_per_dealer_arrest)
+    else:
+        kept, prod, prec, counts, lead, seized, _, mk = _take_out(
+            slots, False, a.alive, a.product, a.precursor, a.org, a.role, a.kind, a.vacant,
+            a.vacant_since, sim.t, _NO_KINDS, _ARREST_COLUMN_OF, len(ARREST_COLUMNS),
+            a.lost_recent, a.cash, a.hoard, sim.p.enforcement.asset_share)
+        n_kept = kept.size
+    if not n_kept:
         _arrest_columns(sim.now)
         return
     key = "seized_stock" if arrest else "lost"
@@ -447,8 +458,9 @@ def remove(sim, slots: np.ndarray, cause: str) -> None:
             now["money_seized_usd"] += float(seized.sum())
             hit = sim.leadership_hit
             sim.leadership_hit = np.union1d(hit, lead) if hit.size else lead
-        _reveal(sim, kept)
-        _release(sim, dealers)
+        if n_dealers and sim.p.enforcement.users_per_dealer_arrest > 0:  # released later
+            when = sim.step + max(1, round(sim.p.enforcement.jail_years / sim.dt))
+            sim.releases[when] = sim.releases.get(when, np.zeros(s.n_markets)) + add
     else:
         now["lost_kg"] += float(prod)
         now["lost_precursor_kg"] += float(prec)
@@ -536,6 +548,38 @@ def _take_out(slots, arrest, alive, product, precursor, org, role, kind, vacant,
             mk[:n_mk])
 
 
+@numba.njit(cache=True)
+def _arrests(slots, alive, product, precursor, org, role, kind, vacant, vacant_since, t,
+             opens, column_of, n_columns, lost_recent, cash, hoard, share, ptr, idx, n0, tkey,
+             tlink, src, dst, link_kind, known, uid, key, step, reveal, sells_to, market_of,
+             n_markets, users_per_dealer):
+    """:func:`remove` on an arrest, its three compiled calls in one: :func:`_take_out`,
+    then :func:`_reveal_links` of the slots taken out (share ``reveal``), then the people
+    to release per market (:func:`_release`'s ``np.bincount`` of the dealers' first
+    markets, :func:`_first_market`, times ``users_per_dealer``; empty unless dealers were
+    taken out and ``users_per_dealer`` is above 0). Returns (how many were taken out,
+    product, precursor, arrests per column, organizations of leaders and lieutenants,
+    amounts seized, dealers taken out, people to release per market, marketplaces taken
+    out)."""
+    kept, prod, prec, counts, lead, seized, dealers, mk = _take_out(
+        slots, True, alive, product, precursor, org, role, kind, vacant, vacant_since, t,
+        opens, column_of, n_columns, lost_recent, cash, hoard, share)
+    if kept.size:
+        _reveal_links(kept, ptr, idx, n0, tkey, tlink, src, dst, link_kind, known, uid, key,
+                      step, reveal)
+    add = np.zeros(0)
+    if dealers.size and users_per_dealer > 0:
+        markets = _first_market(dealers, ptr, idx, n0, tkey, tlink, src, dst, link_kind,
+                                sells_to, market_of)
+        count = np.zeros(n_markets, dtype=np.int64)
+        for m in markets:
+            count[m] += 1
+        add = np.empty(n_markets)
+        for m in range(n_markets):
+            add[m] = count[m] * users_per_dealer  # as NumPy's int64 array times a float
+    return kept.size, prod, prec, counts, lead, seized, dealers.size, add, mk
+
+
 SELLER_CODES = tuple(KIND[k] for k in SELLER_KINDS)
 """Kind codes whose independents' places ``seller_replacement`` refills; the other enforced
 kinds' are ``independent_replacement``'s."""
@@ -560,7 +604,7 @@ def _arrest_columns(now) -> None:
 
 def _reveal(sim, slots):
     """A share ``arrest_reveal`` of the arrested actors' unknown links becomes known
-    (keyed by the link's endpoints)."""
+    (keyed by the link's endpoints). :func:`remove` does it in :func:`_arrests`' call."""
     s = sim.s
     ln = s.links
     inc = sim.topo.incidence
@@ -623,7 +667,8 @@ def _reveal_links(slots, ptr, idx, n0, tkey, tlink, src, dst, kind, known, uid, 
 
 def _release(sim, dealers):
     """People who use drugs served by arrested dealers (``dealers``: slots, distinct) are
-    released into the dealer's market (its first ``sells_to`` link) after ``jail_years``."""
+    released into the dealer's market (its first ``sells_to`` link) after ``jail_years``.
+    :func:`remove` finds the markets in :func:`_arrests`' call."""
     s, p = sim.s, sim.p.enforcement
     ln = s.links
     if not dealers.size or p.users_per_dealer_arrest <= 0:
