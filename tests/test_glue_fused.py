@@ -49,3 +49,68 @@ def test_links_of_one_kind_written_in_one_call_are_those_table_append_writes(toy
             np.testing.assert_array_equal(a[name], b[name], err_msg=name)
             assert a[name].dtype == b[name].dtype
         assert fast.s.links.version == plain.s.links.version
+
+
+def _population_by_step_totals(sim):
+    """The population phase as it was: :func:`diversion`, :func:`popmod.step_totals` and
+    :func:`_levels` in three calls."""
+    from fentanet.simulate import population as popmod
+    from fentanet.simulate.phases import population as phase
+
+    s, f, cov = sim.s, sim.flows, sim.efforts.coverage
+    released = sim.releases.pop(sim.step, None)
+    released = phase._no_releases(sim) if released is None else np.rint(released)
+    per_market = (f["availability"], s.price, s.potency, s.volatility, phase.diversion(sim),
+                  released)
+    efforts = tuple(float(cov[k]) for k in ("education", "prevention", "treatment",
+                                            "naloxone", "scam_awareness"))
+    totals = np.zeros(len(popmod.FLOWS), dtype=np.int64)
+    popmod.step_totals(sim.pop_state, sim.pop_params, per_market, efforts, sim.streams,
+                       sim.step, sim.dt, totals)
+    names, cols = phase._columns(popmod.FLOWS)
+    now = dict(zip(names, totals[cols].astype(np.float64).tolist(), strict=True))
+    now["overdose_deaths"] = now["fatal"]
+    sim.users_ratio = np.empty(s.n_markets)
+    st = sim.pop_state
+    (now["people_using"], now["people_in_treatment"], now["people_in_remission"],
+     now["released_people"]) = phase._levels(st.using, sim.users0, st.treatment,
+                                             st.remission, released, sim.users_ratio)
+    return now
+
+
+def test_population_phase_in_one_call_is_its_three_calls(toy_sim):
+    """The phase's one compiled call (:func:`phases.population._step`) against the three
+    it replaced, over steps with people released (the state, flows and levels)."""
+    from fentanet.simulate.phases import population as phase
+
+    fast, plain = copy.deepcopy(toy_sim), copy.deepcopy(toy_sim)
+    for sim in (fast, plain):
+        sim.releases[sim.step] = np.arange(sim.s.n_markets) * 2.6
+        sim.releases[sim.step + 2] = np.full(sim.s.n_markets, 4.0)
+    for _ in range(4):
+        fast.now.clear()
+        phase.run(fast)
+        want = _population_by_step_totals(plain)
+        assert dict(fast.now) == want
+        np.testing.assert_array_equal(fast.users_ratio, plain.users_ratio)
+        for name in ("at_risk", "using", "released", "treatment", "remission",
+                     "overdose_deaths", "other_deaths"):
+            np.testing.assert_array_equal(getattr(fast.pop_state, name),
+                                          getattr(plain.pop_state, name))
+        fast.step += 1
+        plain.step += 1
+
+
+def test_population_phase_refuses_what_step_totals_refuses(toy_sim):
+    """An input the compiled call refuses (a price that is not a number) takes
+    :func:`popmod.step_totals`' way: its error, the state left as it was."""
+    from fentanet.errors import InputError
+    from fentanet.simulate.phases import population as phase
+
+    sim = copy.deepcopy(toy_sim)
+    sim.s.price = sim.s.price.copy()
+    sim.s.price[0] = np.nan
+    using = sim.pop_state.using.copy()
+    with pytest.raises(InputError, match="price"):
+        phase.run(sim)
+    np.testing.assert_array_equal(sim.pop_state.using, using)

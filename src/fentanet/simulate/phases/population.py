@@ -18,6 +18,7 @@ import numpy as np
 from fentanet import _jitcache  # noqa: F401  (numba's cache, stale after any kernel's edit)
 from fentanet.errors import InputError
 from fentanet.simulate import population as popmod
+from fentanet.simulate.binomial import step_prefix
 
 FLOWS = ("initiations", "overdoses", "fatal", "reversed", "treatment_entries",
          "treatment_exits", "remissions", "relapses", "deaths")
@@ -135,23 +136,70 @@ def run(sim) -> None:
     s, f, cov = sim.s, sim.flows, sim.efforts.coverage
     released = sim.releases.pop(sim.step, None)
     released = _no_releases(sim) if released is None else np.rint(released)
-    per_market = (f["availability"], s.price, s.potency, s.volatility, diversion(sim),
-                  released)
     efforts = (float(cov["education"]), float(cov["prevention"]), float(cov["treatment"]),
                float(cov["naloxone"]), float(cov["scam_awareness"]))
-    # step_population's flows summed over the markets (by the kernel)
-    totals = np.zeros(len(popmod.FLOWS), dtype=np.int64)
-    popmod.step_totals(sim.pop_state, sim.pop_params, per_market, efforts, sim.streams,
-                       sim.step, sim.dt, totals)
-    now = sim.now
+    state, params = sim.pop_state, sim.pop_params
     names, cols = _columns(popmod.FLOWS)
-    now.update(zip(names, totals[cols].astype(np.float64).tolist(), strict=True))
+    m = s.n_markets
+    sim.users_ratio = np.empty(m)
+    popmod._check_dt(sim.dt)
+    st = sim.topo.stages["diverts_to"]
+    market, weight = _diverts(sim, st)
+    key = sim.__dict__.get("_population_key")
+    if key is None:
+        key = sim._population_key = sim.streams.key("population")
+    flows, *levels = _step(
+        st.li, st.src, market, weight, s.links.alive, s.actors.alive, s.diversion0,
+        _diversion_factor(sim), np.empty((len(popmod.INPUT_NAMES), m)), f["availability"],
+        s.price, s.potency, s.volatility, released, *efforts, popmod._UPPER, key, sim.step,
+        state.uid, state.at_risk, state.using, state.released, state.treatment,
+        state.remission, state.overdose_deaths, state.other_deaths, state.capacity,
+        params.vector, float(sim.dt), np.empty((m, len(popmod.FLOWS)), dtype=np.int64), cols,
+        sim.users0, sim.users_ratio)
+    if flows is None:  # an input the kernel refuses: step_totals' way, and its error
+        totals = np.zeros(len(popmod.FLOWS), dtype=np.int64)
+        per_market = (f["availability"], s.price, s.potency, s.volatility, diversion(sim),
+                      released)
+        popmod.step_totals(state, params, per_market, efforts, sim.streams, sim.step, sim.dt,
+                           totals)
+        flows = totals[cols].astype(np.float64)
+        levels = _levels(state.using, sim.users0, state.treatment, state.remission, released,
+                         sim.users_ratio)
+    now = sim.now
+    now.update(zip(names, flows.tolist(), strict=True))
     now["overdose_deaths"] = now["fatal"]
-    state = sim.pop_state
-    sim.users_ratio = np.empty(s.n_markets)
     (now["people_using"], now["people_in_treatment"], now["people_in_remission"],
-     now["released_people"]) = _levels(state.using, sim.users0, state.treatment,
-                                       state.remission, released, sim.users_ratio)
+     now["released_people"]) = levels
+
+
+@numba.njit(cache=True)
+def _step(li, src, market, weight, link_alive, alive, start, factor, xt, availability,
+          price_index, potency, potency_volatility, released, education, prevention,
+          treatment, naloxone, scam_awareness, upper, key, step, uid, at_risk, using,
+          released_state, in_treatment, remission, od_deaths, other_deaths, capacity0, pv, dt,
+          out, cols, users0, users_ratio):
+    """The phase's three compiled calls in one: the diversion (:func:`_diverted_at`), the
+    population model's step on this step's inputs (:func:`popmod._fill_and_advance`, its
+    prefix made from the stream's ``key``, as :meth:`Streams.prefix`), and the levels
+    (:func:`_levels`). Returns (the flows summed over the markets at ``cols``, as floats,
+    then :func:`_levels`' four sums), or (None, 0, 0, 0, 0) with the state untouched when
+    an input is refused (the caller then takes :func:`popmod.step_totals`' way, which
+    raises its error)."""
+    diversion = _diverted_at(li, src, market, weight, link_alive, alive, start.size, start,
+                             factor)
+    totals = np.zeros(out.shape[1], dtype=np.int64)
+    if not popmod._fill_and_advance(xt, availability, price_index, potency,
+                                    potency_volatility, diversion, released, education,
+                                    prevention, treatment, naloxone, scam_awareness, upper,
+                                    step_prefix(key, step), uid, at_risk, using,
+                                    released_state, in_treatment, remission, od_deaths,
+                                    other_deaths, capacity0, pv, dt, out, totals):
+        return None, 0.0, 0.0, 0.0, 0.0
+    flows = np.empty(cols.size)
+    for j in range(cols.size):
+        flows[j] = float(totals[cols[j]])
+    a, b, c, d = _levels(using, users0, in_treatment, remission, released, users_ratio)
+    return flows, a, b, c, d
 
 
 def _no_releases(sim) -> np.ndarray:
