@@ -114,3 +114,39 @@ def test_population_phase_refuses_what_step_totals_refuses(toy_sim):
     with pytest.raises(InputError, match="price"):
         phase.run(sim)
     np.testing.assert_array_equal(sim.pop_state.using, using)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_market_in_one_call_is_its_three_calls(seed):
+    """:func:`market._market` against :func:`market._pressure`, :func:`market._update` and
+    :func:`market._potency` called in turn, on markets with no offer, no demand, no base
+    demand and NaN among them (targets not finite, shares clipped)."""
+    from fentanet.simulate import nploops
+    from fentanet.simulate.phases import market
+
+    rng = np.random.default_rng(seed)
+    n = 40
+    pick = lambda: rng.choice(np.array([0.0, 0.5, 2.0, 7.0, np.nan]), n) * rng.random(n)  # noqa: E731
+    d_base, d0, offered, offer0, consumed, demand = (pick() for _ in range(6))
+    avail0 = rng.random(n) + 0.2
+    price, prev = rng.random(n) + 0.5, pick()
+    uid, markets = rng.permutation(3 * n).astype(np.int64), rng.choice(3 * n, n, replace=False)
+    key = np.uint64(rng.integers(0, 2**63))
+    loops = (nploops.POWER, nploops.LOG, nploops.NDTRI, nploops.EXP)
+    for noise in (0.0, 0.3):
+        p1, s1, p2, s2 = price.copy(), prev.copy(), price.copy(), prev.copy()
+        with np.errstate(all="ignore"):
+            got = market._market(d_base, d0, offered, offer0, 1 / 52, 1 / 0.6, loops[0], 0.2,
+                                 5.0, 0.1, p1, s1, consumed, 0.05, demand, avail0, loops[1],
+                                 market.VOLATILITY_MAX, noise, uid, markets, key, 7, 0.9,
+                                 loops[2], loops[3])
+            target = market._pressure(d_base, d0, offered, offer0, 1 / 52, 1 / 0.6, loops[0])
+            want = market._update(target, d0, 0.2, 5.0, 0.1, p2, s2, consumed, 0.05, demand,
+                                  avail0, loops[1])
+            ratio = want[0]
+            want = (*want, market._potency(ratio, market.VOLATILITY_MAX, noise, uid, markets,
+                                           key, 7, 0.9, loops[2], loops[3]))
+        for a, b in zip(got, want, strict=True):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(p1, p2)
+        np.testing.assert_array_equal(s1, s2)

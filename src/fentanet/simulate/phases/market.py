@@ -174,6 +174,25 @@ def _log_normal_exponent(sigma, z):
     return out
 
 
+@numba.njit(cache=True)
+def _market(demand_base, demand0, offered, offer0, dt, inv_elasticity, power_loop, price_min,
+            price_max, g, price, supply_prev, consumed, g_v, demand, avail0, log_loop, top,
+            noise, uid, markets, key, step, base, ndtri_loop, exp_loop):
+    """The phase's three compiled calls in one, in their order: the price index's target
+    (:func:`_pressure`; not finite where S or D0 is 0: :func:`_update` clips it), the
+    update of prices, supply reference, shares and availability (:func:`_update`), and
+    the potency (:func:`_potency`, of :func:`_update`'s volatility). Returns
+    :func:`_update`'s five values, then the potency."""
+    target = _pressure(demand_base, demand0, offered, offer0, dt, inv_elasticity,
+                       power_loop)
+    ratio, prev, share_met, availability, sold = _update(
+        target, demand0, price_min, price_max, g, price, supply_prev, consumed, g_v, demand,
+        avail0, log_loop)
+    potency = _potency(ratio, top, noise, uid, markets, key, step, base, ndtri_loop,
+                       exp_loop)
+    return ratio, prev, share_met, availability, sold, potency
+
+
 def _rates(sim) -> tuple:
     """The run's constants: the price and supply-reference smoothing per step, the markets'
     demand weights, ``1 / elasticity`` and the potency trend's points as arrays (cached on
@@ -204,17 +223,15 @@ def run(sim) -> None:
     s, p = sim.s, sim.p.market
     f = sim.flows
     g, g_v, w, inv_elasticity, xs, ys = _rates(sim)
-    target = _pressure(f["demand_base"], s.demand0, f["offered"], s.offer0, sim.dt,
-                       inv_elasticity, nploops.POWER)  # not finite: clipped by _update
     consumed = f["consumed"]
     paid = float(np.dot(consumed, s.price))  # at the prices retail sold at (before the update)
     # volatility: shortfall of supply against its recent level (a disruption)
-    ratio, s.supply_prev, share_met, availability, sold = _update(
-        target, s.demand0, p.price_min, p.price_max, g, s.price, s.supply_prev, consumed, g_v,
-        f["demand"], s.avail0, nploops.LOG)
-    s.potency = _potency(ratio, VOLATILITY_MAX, p.potency_noise, s.actors.uid, s.markets,
-                         sim.streams.key("market.potency"), sim.step, _trend(xs, ys, sim.t),
-                         nploops.NDTRI, nploops.EXP)
+    ratio, s.supply_prev, share_met, availability, sold, s.potency = _market(
+        f["demand_base"], s.demand0, f["offered"], s.offer0, sim.dt, inv_elasticity,
+        nploops.POWER, p.price_min, p.price_max, g, s.price, s.supply_prev, consumed, g_v,
+        f["demand"], s.avail0, nploops.LOG, VOLATILITY_MAX, p.potency_noise, s.actors.uid,
+        s.markets, sim.streams.key("market.potency"), sim.step, _trend(xs, ys, sim.t),
+        nploops.NDTRI, nploops.EXP)
     s.volatility = ratio
     f["share_met"] = share_met
     # relative to the status quo (the spin-up's steady state), as the population model's
