@@ -33,8 +33,8 @@ def test_recording_leaves_the_run_as_it_is_and_restores_the_kernels():
     for name in recorded.flows:
         np.testing.assert_array_equal(recorded.flows[name], plain.flows[name])
     labels = {label for label, *_ in calls}
-    assert {"distribution._distribute", "shipping._route_plan", "shipping._lab_stage",
-            "population._fill_and_advance", "record._tally", "enforcement._detect"} <= labels
+    assert {"distribution._distribute", "shipping._route_stage", "shipping._lab_stage",
+            "population._step", "record._tally", "enforcement._detect"} <= labels
     assert sum(c[0] == "distribution._distribute" for c in calls) == 2  # once a step
     assert isinstance(distribution._distribute, CPUDispatcher)
     assert isinstance(shipping._route_plan, CPUDispatcher)

@@ -150,3 +150,53 @@ def test_market_in_one_call_is_its_three_calls(seed):
             np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(p1, p2)
         np.testing.assert_array_equal(s1, s2)
+
+
+def _over_routes_in_two_calls(sim):
+    """:func:`shipping._over_routes` as it was: :func:`_route_plan`, the exact bisection
+    where the walk cannot draw, :func:`_route_deliver`."""
+    from fentanet.simulate import nploops
+    from fentanet.simulate.params import MODES
+    from fentanet.simulate.phases import shipping
+
+    s, p = sim.s, sim.p
+    a = s.actors
+    st, pr, fr = (sim.topo.stages[k] for k in ("route", "protects", "fronts_for"))
+    p_pow, c_pow = shipping._support_powers(sim, pr.size, fr.size)
+    moved, qty, sent, idx, shipments, prob, u, k, rest = shipping._route_plan(
+        st.li, st.s_loc, st.d_loc, st.ext, st.d_pay, st.s_kind, st.senders, st.receivers,
+        st.payers, pr.li, pr.src, pr.d_loc, pr.d_map, pr.receivers.size, fr.li, fr.src,
+        fr.d_loc, fr.d_map, fr.receivers.size, p_pow, c_pow, s.links.alive, a.alive, a.kind,
+        a.capacity, a.product, a.mode, a.uid, sim.dt, p.supply.stock_cover_years,
+        sim.wholesale, a.cash, sim.shipment_kg, sim.inspection, shipping._screen(sim),
+        sim.streams.key("shipping.seizure"), sim.step, nploops.EXP)
+    if rest:
+        at = k < 0
+        k[at] = shipping.binomial_ppf(u[at], shipments[at], np.clip(prob[at], 0.0, 1.0))
+    return shipping._route_deliver(k, shipments, idx, sent, st.senders, a.loss,
+                                   shipping._loss_gain(sim), moved, qty, st.src, st.dst,
+                                   st.s_loc, st.ext, st.s_kind, sim.wholesale, a.payer,
+                                   a.product, a.cash, a.dirty, a.throughput, a.mode,
+                                   len(MODES), sim.topo.slots("route"))
+
+
+@pytest.mark.parametrize("tiny", [False, True])
+def test_route_stage_in_one_call_is_plan_bisection_and_delivery(toy_sim, tiny):
+    """:func:`shipping._over_routes` (one call, or the plan again with the bisection when a
+    count needs it: shipments of a microgram, so many that the walk underflows) against
+    the two calls with the bisection between them."""
+    from fentanet.simulate.phases import shipping
+
+    fast, plain = copy.deepcopy(toy_sim), copy.deepcopy(toy_sim)
+    for sim in (fast, plain):
+        if tiny:
+            sim.shipment_kg = np.full_like(sim.shipment_kg, 1e-9)
+            sim.inspection = np.full_like(sim.inspection, 1e-3)
+        shipping._labs_to_routes(sim)
+    got, want = shipping._over_routes(fast), _over_routes_in_two_calls(plain)
+    assert got[0] == want[0] and (not tiny or got[0] > 0)
+    for x, y in zip(got[1:], want[1:], strict=True):
+        np.testing.assert_array_equal(x, y)
+    for name in fast.s.actors.columns:
+        np.testing.assert_array_equal(getattr(fast.s.actors, name),
+                                      getattr(plain.s.actors, name), err_msg=name)

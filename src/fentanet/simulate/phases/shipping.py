@@ -378,10 +378,11 @@ def _held_back(senders, offer, left, held, g):
 
 def _over_routes(sim) -> tuple[float, np.ndarray, np.ndarray]:
     """Routes carry product on; shipments seized. Returns the quantity seized, and the
-    seized and shipped quantities per mode code. Two compiled calls: :func:`_route_plan`
-    (the seizure draws included) and :func:`_route_deliver`; between them only a count the
-    compiled walk cannot take is drawn by the exact bisection (as
-    :func:`~fentanet.simulate.rng.binomial_from_uniform` does)."""
+    seized and shipped quantities per mode code. One compiled call (:func:`_route_stage`:
+    :func:`_route_plan`, the seizure draws included, and :func:`_route_deliver`); when a
+    count the compiled walk cannot take is drawn by the exact bisection (as
+    :func:`~fentanet.simulate.rng.binomial_from_uniform` does), the two calls with it
+    between them."""
     s, p = sim.s, sim.p
     a = s.actors
     st = sim.topo.stages["route"]
@@ -390,20 +391,53 @@ def _over_routes(sim) -> tuple[float, np.ndarray, np.ndarray]:
         return 0.0, np.zeros(n_modes), _shipped(sim, a)
     pr, fr = sim.topo.stages["protects"], sim.topo.stages["fronts_for"]
     p_pow, c_pow = _support_powers(sim, pr.size, fr.size)
-    moved, qty, sent, idx, shipments, prob, u, k, rest = _route_plan(
-        st.li, st.s_loc, st.d_loc, st.ext, st.d_pay, st.s_kind, st.senders, st.receivers,
-        st.payers, pr.li, pr.src, pr.d_loc, pr.d_map, pr.receivers.size, fr.li, fr.src,
-        fr.d_loc, fr.d_map, fr.receivers.size, p_pow, c_pow, s.links.alive, a.alive, a.kind,
-        a.capacity, a.product, a.mode, a.uid, sim.dt, p.supply.stock_cover_years,
-        sim.wholesale, a.cash, sim.shipment_kg, sim.inspection, _screen(sim),
-        sim.streams.key("shipping.seizure"), sim.step, nploops.EXP)
-    if rest:  # counts the walk cannot take (-1): the exact bisection
-        at = k < 0
-        k[at] = binomial_ppf(u[at], shipments[at], np.clip(prob[at], 0.0, 1.0))
+    plan = (st.li, st.s_loc, st.d_loc, st.ext, st.d_pay, st.s_kind, st.senders, st.receivers,
+            st.payers, pr.li, pr.src, pr.d_loc, pr.d_map, pr.receivers.size, fr.li, fr.src,
+            fr.d_loc, fr.d_map, fr.receivers.size, p_pow, c_pow, s.links.alive, a.alive,
+            a.kind, a.capacity, a.product, a.mode, a.uid, sim.dt, p.supply.stock_cover_years,
+            sim.wholesale, a.cash, sim.shipment_kg, sim.inspection, _screen(sim),
+            sim.streams.key("shipping.seizure"), sim.step, nploops.EXP)
+    every = sim.topo.slots("route")
+    taken, total, by_mode, shipped = _route_stage(*plan, a.loss, _loss_gain(sim), st.src,
+                                                  st.dst, a.payer, a.dirty, a.throughput,
+                                                  n_modes, every)
+    if taken:
+        return total, by_mode, shipped
+    # counts the walk cannot take (-1): the plan again (it changes no state), the exact
+    # bisection, the delivery
+    moved, qty, sent, idx, shipments, prob, u, k, _ = _route_plan(*plan)
+    at = k < 0
+    k[at] = binomial_ppf(u[at], shipments[at], np.clip(prob[at], 0.0, 1.0))
     return _route_deliver(k, shipments, idx, sent, st.senders, a.loss, _loss_gain(sim),
                           moved, qty, st.src, st.dst, st.s_loc, st.ext, st.s_kind,
                           sim.wholesale, a.payer, a.product, a.cash, a.dirty, a.throughput,
-                          a.mode, n_modes, sim.topo.slots("route"))
+                          a.mode, n_modes, every)
+
+
+@numba.njit(cache=True)
+def _route_stage(li, s_loc, d_loc, ext, d_pay, s_kind, senders, receivers, payers, p_li,
+                 p_src, p_d_loc, p_d_map, p_n, f_li, f_src, f_d_loc, f_d_map, f_n, p_pow,
+                 c_pow, link_alive, alive, kind, capacity, product, mode, uid, dt, cover,
+                 price_of_kind, cash, shipment_kg, inspection, screen, key, step, exp_loop,
+                 loss, g, src, dst, payer, dirty, throughput, n_modes, every):
+    """The route stage in one call: :func:`_route_plan`, then, when the compiled walk drew
+    every count, :func:`_route_deliver` (the plan's nine values stay in the call). Returns
+    (True, then :func:`_route_deliver`'s three values), or (False, 0, zeros, zeros) with
+    the state untouched when a count needs the exact bisection: the plan changes no
+    state, so the caller makes it again, draws those counts and delivers
+    (:func:`_over_routes`)."""
+    moved, qty, sent, idx, shipments, _, _, k, rest = _route_plan(
+        li, s_loc, d_loc, ext, d_pay, s_kind, senders, receivers, payers, p_li, p_src,
+        p_d_loc, p_d_map, p_n, f_li, f_src, f_d_loc, f_d_map, f_n, p_pow, c_pow, link_alive,
+        alive, kind, capacity, product, mode, uid, dt, cover, price_of_kind, cash,
+        shipment_kg, inspection, screen, key, step, exp_loop)
+    if rest:
+        return False, 0.0, np.zeros(n_modes), np.zeros(n_modes)
+    total, by_mode, shipped = _route_deliver(k, shipments, idx, sent, senders, loss, g,
+                                             moved, qty, src, dst, s_loc, ext, s_kind,
+                                             price_of_kind, payer, product, cash, dirty,
+                                             throughput, mode, n_modes, every)
+    return True, total, by_mode, shipped
 
 
 def _shipped(sim, a) -> np.ndarray:
