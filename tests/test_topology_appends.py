@@ -215,3 +215,25 @@ def test_stage_mask_marks_the_stages_whose_pairs_the_tail_has():
         assert [bool(mask >> i & 1) for i in range(len(stages))] == [
             bool(pairs & stage._pair_bits) for stage in stages]
         assert mask >> len(stages) == 0
+
+
+def test_tail_merged_in_place_is_the_merged_copy():
+    """:func:`_merge_tail_into` (the incidence's merge, in its buffers) against
+    :func:`_merge_tail` over links appended in chunks, loops and repeated ends among them."""
+    from fentanet.simulate.topology import _merge_tail_into
+
+    rng = np.random.default_rng(3)
+    n, m = 40, 0
+    src = dst = np.zeros(0, dtype=np.int32)
+    pairs = key = link = np.zeros(0, dtype=np.int64)
+    buf = tuple(np.full(4000, -7, dtype=np.int64) for _ in range(3))
+    t = 0
+    for _ in range(60):
+        k = int(rng.integers(0, 40))
+        src = np.concatenate([src, rng.integers(0, n, k).astype(np.int32)])
+        dst = np.concatenate([dst, rng.integers(0, n, k).astype(np.int32)])
+        pairs, key, link = _merge_tail(pairs, src, dst, m)
+        t = _merge_tail_into(*buf, t, src, dst, m)
+        m = src.size
+        for got, want in zip(buf, (pairs, key, link), strict=True):
+            np.testing.assert_array_equal(got[:t], want)

@@ -80,10 +80,7 @@ class Stage:
         self._buf: dict[str, np.ndarray] = {}  # storage behind the per-link arrays
         self.senders, self.receivers, self.payers, self.s_payers = z, z, z, z
         self.s_map = self.d_map = self.p_map = self.q_map = np.full(0, -1, dtype=np.int64)
-
-    @property
-    def size(self) -> int:
-        return int(self.li.size)
+        self.size = 0  # links in the stage (``li.size``), kept as extend sets ``li``
 
     def extend(self, s: State, new_pairs: int | None = None) -> None:
         """Add the links appended since the last call (and grow the maps with the actors).
@@ -129,6 +126,7 @@ class Stage:
             return
         for name in _PER_LINK:
             setattr(self, name, buf[name][:top])
+        self.size = top
         self.senders, self.receivers = buf["senders"][:n_s], buf["receivers"][:n_d]
         self.payers, self.s_payers = buf["payers"][:n_p], buf["s_payers"][:n_q]
 
@@ -296,6 +294,40 @@ def _merge_tail(pairs, src, dst, start):
 
 
 @numba.njit(cache=True)
+def _merge_tail_into(pairs, key, link, t, src, dst, start):
+    """:func:`_merge_tail` in place: the sorted pairs ``pairs[:t]`` (and their endpoints
+    ``key``, links ``link``) with those of the links ``start..`` merged in, from the back,
+    so that only the entries after the smallest new pair move and nothing is allocated
+    but the new pairs; the buffers hold the new entries. Returns the new length."""
+    m = src.size - start
+    new = np.empty(2 * m, dtype=np.int64)
+    k = 0
+    for i in range(start, src.size):
+        new[k] = (np.int64(src[i]) << 32) | i
+        k += 1
+    for i in range(start, src.size):
+        if dst[i] != src[i]:
+            new[k] = (np.int64(dst[i]) << 32) | i
+            k += 1
+    new = np.sort(new[:k])
+    i = t - 1
+    o = t + k - 1
+    for j in range(k - 1, -1, -1):
+        x = new[j]
+        while i >= 0 and pairs[i] > x:  # the pairs are distinct
+            pairs[o] = pairs[i]
+            key[o] = key[i]
+            link[o] = link[i]
+            i -= 1
+            o -= 1
+        pairs[o] = x
+        key[o] = x >> 32
+        link[o] = x & 0xFFFFFFFF
+        o -= 1
+    return t + k
+
+
+@numba.njit(cache=True)
 def _rows_with_tail(ptr, idx, n0, tkey, tlink, src, dst, n):
     """The rows of :func:`_csr_by_endpoint` over every link and ``n`` actors, from the rows
     ``ptr``/``idx`` (over the first links and ``n0`` actors) and the tail ``tkey``/``tlink``
@@ -355,6 +387,7 @@ class Incidence:
         self.tkey = np.zeros(0, dtype=np.int64)
         self.tlink = np.zeros(0, dtype=np.int64)
         self._pairs = np.zeros(0, dtype=np.int64)  # endpoint << 32 | link, sorted
+        self._buf: tuple = ()  # storage of _pairs, tkey and tlink (views of its front)
 
     def sync(self, s: State, force: bool = False) -> None:
         ln = s.links
@@ -364,8 +397,7 @@ class Incidence:
                 self.ptr, self.idx = _csr_by_endpoint(ln.src, ln.dst, s.actors.n)
             else:  # the rows and the tail, brought up to date, merged
                 if self.mt != ln.n:
-                    self._pairs, self.tkey, self.tlink = _merge_tail(self._pairs, ln.src,
-                                                                     ln.dst, self.mt)
+                    self._merge(ln)
                 self.ptr, self.idx = _rows_with_tail(self.ptr, self.idx, self.n0, self.tkey,
                                                      self.tlink, ln.src, ln.dst, s.actors.n)
             self.m0 = self.mt = ln.n
@@ -373,9 +405,24 @@ class Incidence:
             # an empty tail: every link is in the rows now
             self._pairs = self.tkey = self.tlink = np.zeros(0, dtype=np.int64)
         if self.mt != ln.n:  # merge the links appended since into the sorted tail
-            self._pairs, self.tkey, self.tlink = _merge_tail(self._pairs, ln.src, ln.dst,
-                                                             self.mt)
+            self._merge(ln)
             self.mt = ln.n
+
+    def _merge(self, ln) -> None:
+        """Merge the links ``mt..`` into the sorted tail (:func:`_merge_tail_into`, in place
+        in storage grown by doubling); ``_pairs``, ``tkey`` and ``tlink`` are made again
+        as views of its front."""
+        t = self._pairs.size
+        need = t + 2 * (ln.n - self.mt)
+        if not self._buf or self._buf[0].size < need:
+            size = max(need, 2 * t, 256)
+            grown = tuple(np.empty(size, dtype=np.int64) for _ in range(3))
+            for new, old in zip(grown, (self._pairs, self.tkey, self.tlink), strict=True):
+                new[:t] = old
+            self._buf = grown
+        pairs, key, link = self._buf
+        t = _merge_tail_into(pairs, key, link, t, ln.src, ln.dst, self.mt)
+        self._pairs, self.tkey, self.tlink = pairs[:t], key[:t], link[:t]
 
     def parts(self, s: State) -> tuple:
         """``(ptr, idx, n0, tkey, tlink)`` up to date with the links of ``s``."""
