@@ -80,12 +80,13 @@ def _population_by_step_totals(sim):
 
 def test_population_phase_in_one_call_is_its_three_calls(toy_sim):
     """The phase's one compiled call (:func:`phases.population._step`) against the three
-    it replaced, over steps with people released (the state, flows and levels)."""
+    it replaced, over steps with people released, halves among them (the state, flows
+    and levels)."""
     from fentanet.simulate.phases import population as phase
 
     fast, plain = copy.deepcopy(toy_sim), copy.deepcopy(toy_sim)
     for sim in (fast, plain):
-        sim.releases[sim.step] = np.arange(sim.s.n_markets) * 2.6
+        sim.releases[sim.step] = np.arange(sim.s.n_markets) * 2.5  # halves: rint to even
         sim.releases[sim.step + 2] = np.full(sim.s.n_markets, 4.0)
     for _ in range(4):
         fast.now.clear()

@@ -134,8 +134,8 @@ def _diverted_at(li, src, market, weight, link_alive, alive, n_markets, start, f
 
 def run(sim) -> None:
     s, f, cov = sim.s, sim.flows, sim.efforts.coverage
-    released = sim.releases.pop(sim.step, None)
-    released = _no_releases(sim) if released is None else np.rint(released)
+    waiting = sim.releases.pop(sim.step, None)  # rounded in the call (np.rint's)
+    released = _no_releases(sim) if waiting is None else np.empty(s.n_markets)
     efforts = (float(cov["education"]), float(cov["prevention"]), float(cov["treatment"]),
                float(cov["naloxone"]), float(cov["scam_awareness"]))
     state, params = sim.pop_state, sim.pop_params
@@ -150,13 +150,14 @@ def run(sim) -> None:
         key = sim._population_key = sim.streams.key("population")
     flows, *levels = _step(
         st.li, st.src, market, weight, s.links.alive, s.actors.alive, s.diversion0,
-        _diversion_factor(sim), np.empty((len(popmod.INPUT_NAMES), m)), f["availability"],
-        s.price, s.potency, s.volatility, released, *efforts, popmod._UPPER, key, sim.step,
-        state.uid, state.at_risk, state.using, state.released, state.treatment,
+        _diversion_factor(sim), f["availability"], s.price, s.potency, s.volatility,
+        _NO_RELEASES if waiting is None else waiting, released, *efforts, popmod._UPPER, key,
+        sim.step, state.uid, state.at_risk, state.using, state.released, state.treatment,
         state.remission, state.overdose_deaths, state.other_deaths, state.capacity,
-        params.vector, float(sim.dt), np.empty((m, len(popmod.FLOWS)), dtype=np.int64), cols,
-        sim.users0, sim.users_ratio)
+        params.vector, float(sim.dt), len(popmod.FLOWS), cols, sim.users0, sim.users_ratio)
     if flows is None:  # an input the kernel refuses: step_totals' way, and its error
+        if waiting is not None:
+            released = np.rint(waiting)
         totals = np.zeros(len(popmod.FLOWS), dtype=np.int64)
         per_market = (f["availability"], s.price, s.potency, s.volatility, diversion(sim),
                       released)
@@ -172,22 +173,36 @@ def run(sim) -> None:
      now["released_people"]) = levels
 
 
+_NO_RELEASES = np.zeros(0)
+"""No people released this step (:func:`_step`'s ``waiting``)."""
+
+
 @numba.njit(cache=True)
-def _step(li, src, market, weight, link_alive, alive, start, factor, xt, availability,
-          price_index, potency, potency_volatility, released, education, prevention,
+def _step(li, src, market, weight, link_alive, alive, start, factor, availability,
+          price_index, potency, potency_volatility, waiting, released, education, prevention,
           treatment, naloxone, scam_awareness, upper, key, step, uid, at_risk, using,
           released_state, in_treatment, remission, od_deaths, other_deaths, capacity0, pv, dt,
-          out, cols, users0, users_ratio):
+          n_flows, cols, users0, users_ratio):
     """The phase's three compiled calls in one: the diversion (:func:`_diverted_at`), the
     population model's step on this step's inputs (:func:`popmod._fill_and_advance`, its
     prefix made from the stream's ``key``, as :meth:`Streams.prefix`), and the levels
-    (:func:`_levels`). Returns (the flows summed over the markets at ``cols``, as floats,
+    (:func:`_levels`). The people released this step are ``waiting`` rounded (NumPy's
+    ``rint``: half to even), written to ``released``, or ``released`` as it is when
+    ``waiting`` is empty. Returns (the flows summed over the markets at ``cols``, as floats,
     then :func:`_levels`' four sums), or (None, 0, 0, 0, 0) with the state untouched when
     an input is refused (the caller then takes :func:`popmod.step_totals`' way, which
     raises its error)."""
+    if waiting.size:
+        if waiting.size != released.size:
+            return None, 0.0, 0.0, 0.0, 0.0
+        for i in range(waiting.size):
+            released[i] = np.rint(waiting[i])
     diversion = _diverted_at(li, src, market, weight, link_alive, alive, start.size, start,
                              factor)
-    totals = np.zeros(out.shape[1], dtype=np.int64)
+    n = start.size
+    xt = np.empty((len(popmod.INPUT_NAMES), n))
+    out = np.empty((n, n_flows), dtype=np.int64)
+    totals = np.zeros(n_flows, dtype=np.int64)
     if not popmod._fill_and_advance(xt, availability, price_index, potency,
                                     potency_volatility, diversion, released, education,
                                     prevention, treatment, naloxone, scam_awareness, upper,
