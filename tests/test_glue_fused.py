@@ -201,3 +201,44 @@ def test_route_stage_in_one_call_is_plan_bisection_and_delivery(toy_sim, tiny):
     for name in fast.s.actors.columns:
         np.testing.assert_array_equal(getattr(fast.s.actors, name),
                                       getattr(plain.s.actors, name), err_msg=name)
+
+
+@pytest.mark.parametrize("replacement", [True, False])
+def test_suspension_in_the_succession_s_call_is_the_two_calls(toy_sim, replacement):
+    """:func:`adaptation._succession_and_failure` with ``suspend`` (one compiled call,
+    :func:`adaptation._turnover`) against :func:`adaptation._suspension` and then
+    :func:`adaptation._succession_and_failure`: organizations hit, losses above the share,
+    a leader lost (succession) and one without any alive member (failure), with and
+    without the vacancies' pass."""
+    rng = np.random.default_rng(4)
+    base = copy.deepcopy(toy_sim)
+    ad = base.p.adaptation.model_copy(update={
+        "replacement": replacement, "seller_replacement": replacement,
+        "independent_replacement": replacement})
+    base.p = base.p.model_copy(update={"adaptation": ad})
+    a = base.s.actors
+    orgs = base.topo.slots("organization")
+    a.lost_recent[orgs] = rng.random(orgs.size) * base.s.org_initial[orgs]
+    base.leadership_hit = np.sort(rng.choice(orgs, 1, replace=False))
+    leaders = adaptation._leaders(base)
+    a.alive[leaders[0]] = False  # a successor is found, or the organization fails
+    members = np.flatnonzero(a.org == orgs[-1])
+    a.alive[members] = False
+    a.vacant[members[:2]] = True
+    a.vacant_since[members[:2]] = base.t - 1.0
+    fused, plain = copy.deepcopy(base), copy.deepcopy(base)
+    adaptation._succession_and_failure(fused, suspend=True)
+    adaptation._suspension(plain)
+    adaptation._succession_and_failure(plain)
+    assert dict(fused.now) == dict(plain.now)
+    assert fused.now["suspensions"] > 0 and fused.now["organizations_failed"] > 0
+    for name in a.columns:
+        np.testing.assert_array_equal(getattr(fused.s.actors, name),
+                                      getattr(plain.s.actors, name), err_msg=name)
+    for name in ("_ready", "_open", "_leaders", "_lieutenants", "leadership_hit"):
+        got, want = fused.__dict__.get(name), plain.__dict__.get(name)
+        assert (got is None) == (want is None), name
+        if got is not None:
+            got, want = (got, want) if isinstance(got, tuple) else ((got,), (want,))
+            for x, y in zip(got, want, strict=True):
+                np.testing.assert_array_equal(x, y, err_msg=name)

@@ -81,8 +81,7 @@ def run(sim, spinup: bool = False) -> None:
     """The phase; in the spin-up (``spinup``, :func:`warmup`) without insolvency, entry
     and exit."""
     ad = sim.p.adaptation
-    _suspension(sim)
-    _succession_and_failure(sim, spinup)
+    _succession_and_failure(sim, spinup, suspend=True)  # the suspension first
     recruits = [_replacement(sim)] if ad.replacement else []
     if ad.seller_replacement or ad.independent_replacement:
         recruits.append(_newcomers(sim))
@@ -117,9 +116,11 @@ def _org_counts(orgs, alive, suspended_until, t):
 
 
 def _suspension(sim):
+    """Suspension (module docstring); the phase makes it in the call of
+    :func:`_succession_and_failure`."""
     a, ad = sim.s.actors, sim.p.adaptation
     hit = sim.leadership_hit  # organizations whose leader or a lieutenant was arrested
-    decay = np.exp(-sim.dt / ad.loss_window_years)  # losses are counted on organizations
+    decay = _loss_decay(sim)  # losses are counted on organizations
     alive, fresh, led = _suspend(sim.topo.slots("organization"), hit, a.alive,
                                  sim.s.org_initial, a.lost_recent, a.suspended_until,
                                  ad.suspension, ad.suspension and ad.suspension_on_leadership,
@@ -129,6 +130,16 @@ def _suspension(sim):
         sim.leadership_hit = hit[:0]
     if ad.suspension and alive:
         sim.now["suspensions"] = float(fresh + led)
+
+
+def _loss_decay(sim) -> float:
+    """``exp(-dt / loss_window_years)``, the decay of organizations' recent losses per
+    step, kept on the run for its adaptation parameters."""
+    ad = sim.p.adaptation
+    got = sim.__dict__.get("_loss_decay_of")
+    if got is None or got[0] is not ad:
+        got = sim._loss_decay_of = (ad, np.exp(-sim.dt / ad.loss_window_years))
+    return got[1]
 
 
 @numba.njit(cache=True)
@@ -300,28 +311,38 @@ def _failures(failing, orgs, alive, kind, count, org_loc, insolvent, org_kind, o
     return buf[:k].copy(), quit_[:q]
 
 
-def _succession_and_failure(sim, spinup: bool = False):
+def _succession_and_failure(sim, spinup: bool = False, suspend: bool = False):
     """Leaders' succession, and the organizations that fail (no alive member, an empty
-    required role, or insolvent: not in the spin-up) and the insolvent that quit."""
+    required role, or insolvent: not in the spin-up) and the insolvent that quit; with
+    ``suspend`` the suspension (:func:`_suspension`) before them, in the same compiled call
+    (:func:`_turnover`)."""
     s, ad = sim.s, sim.p.adaptation
     a, topo = s.actors, sim.topo
     independents = ad.seller_replacement or ad.independent_replacement
-    if ad.replacement or independents:  # the vacancies in the same pass, kept for
-        # replacement when no organization fails in between (failures change who is
-        # alive and vacant among members), and the open places of independents (failures
-        # take out members, and insolvent independents without opening their places: those
-        # places stay as they are until their replacement)
-        got = _vacancies(a.vacant, a.vacant_since, a.org, topo.member_org, a.alive, sim.t,
-                         ad.replacement_delay_years, _member_totals(sim))
-        sim._ready = got if ad.replacement else None
-        sim._open = got[3] if independents else None
-        count = got[2]
-    else:
-        count = _member_counts(topo.member_org, a.alive, topo.org_ids.size)
-    fail, quit_, leaders, lieutenants, changed = _succession_failures(
-        _leaders(sim), _lieutenants(sim), a.org, a.alive, a.role, a.uid, ad.succession,
-        topo.slots("organization"), a.kind, count, topo.org_loc,
+    # the vacancies in the same pass, kept for replacement when no organization fails in
+    # between (failures change who is alive and vacant among members), and the open places
+    # of independents (failures take out members, and insolvent independents without
+    # opening their places: those places stay as they are until their replacement)
+    vacancies = ad.replacement or independents
+    hit = sim.leadership_hit if suspend else _NO_SLOTS
+    on = suspend and ad.suspension
+    (n_alive, fresh, led, ready, vac, count, places, fail, quit_, leaders, lieutenants,
+     changed) = _turnover(
+        topo.slots("organization"), hit, a.alive, s.org_initial, a.lost_recent,
+        a.suspended_until, on, on and ad.suspension_on_leadership, ad.suspension_share, sim.t,
+        sim.t + ad.suspension_years, _loss_decay(sim) if suspend else 1.0, vacancies,
+        a.vacant, a.vacant_since, a.org, topo.member_org, ad.replacement_delay_years,
+        _member_totals(sim) if vacancies else _NO_SLOTS, topo.org_ids.size, _leaders(sim),
+        _lieutenants(sim), a.role, a.uid, ad.succession, a.kind, topo.org_loc,
         _NO_SLOTS if spinup else getattr(sim, "insolvent", _NO_SLOTS))
+    if suspend:
+        if hit.size:
+            sim.leadership_hit = hit[:0]
+        if on and n_alive:
+            sim.now["suspensions"] = float(fresh + led)
+    if vacancies:
+        sim._ready = (ready, vac, count, places) if ad.replacement else None
+        sim._open = places if independents else None
     if changed:
         sim._leaders, sim._lieutenants = (leaders, a.n), (lieutenants, a.n)
     if fail.size:
@@ -348,6 +369,33 @@ def _succession_failures(leaders, lieutenants, org, alive, role, uid, succession
     fail, quit_ = _failures(failing, orgs, alive, kind, count, org_loc, insolvent,
                             ORGANIZATION, org)
     return fail, quit_, leaders, lieutenants, changed
+
+
+@numba.njit(cache=True)
+def _turnover(orgs, hit, alive, initial, lost_recent, suspended_until, on, on_leadership,
+              share, t, until, decay, vacancies, vacant, vacant_since, org, member_org, delay,
+              totals, n_orgs, leaders, lieutenants, role, uid, succession, kind, org_loc,
+              insolvent):
+    """:func:`_succession_and_failure`'s compiled calls in one, in their order: the
+    suspension (:func:`_suspend`; with ``on`` and ``on_leadership`` false and ``decay`` 1
+    it changes nothing), the vacancies (:func:`_vacancies`, with ``vacancies``; else the
+    alive members per organization, :func:`_member_counts`, and no vacancy or place), then
+    :func:`_succession_failures` on those counts. Returns (:func:`_suspend`'s three counts,
+    :func:`_vacancies`' four values, :func:`_succession_failures`' five)."""
+    n_alive, fresh, led = _suspend(orgs, hit, alive, initial, lost_recent, suspended_until,
+                                   on, on_leadership, share, t, until, decay)
+    if vacancies:
+        ready, vac, count, places = _vacancies(vacant, vacant_since, org, member_org, alive,
+                                               t, delay, totals)
+    else:
+        count = _member_counts(member_org, alive, n_orgs)
+        ready = places = np.empty(0, dtype=np.int64)
+        vac = np.zeros(n_orgs, dtype=np.int64)
+    fail, quit_, leaders, lieutenants, changed = _succession_failures(
+        leaders, lieutenants, org, alive, role, uid, succession, orgs, kind, count, org_loc,
+        insolvent)
+    return (n_alive, fresh, led, ready, vac, count, places, fail, quit_, leaders, lieutenants,
+            changed)
 
 
 @numba.njit(cache=True)
