@@ -10,7 +10,7 @@ import pytest
 from fentanet.errors import InputError
 from fentanet.scenarios import load
 from fentanet.simulate.params import EnforcementParams, MarketParams, MoneyParams, RouteParams
-from fentanet.simulate.scenario import from_dict
+from fentanet.simulate.scenario import DT_NAMES, from_dict
 
 NET = {"generate": {"actors": 300}}
 
@@ -372,3 +372,15 @@ def test_a_generator_spec_no_network_can_meet_is_refused_with_the_file(generate,
     with pytest.raises(InputError) as exc:
         from_dict({"network": {"generate": generate}}, file="s.yaml")
     assert str(exc.value).startswith(f"s.yaml: field '{field}': {start}")
+
+
+@pytest.mark.parametrize("dt", [1e-4, 1 / 8760, 1 / 367])
+def test_a_step_shorter_than_a_day_is_refused(dt):
+    # an hour's step made a spin-up of 8,760 steps; at 1e-4 years the supply was half the
+    # weekly run's (fuzzing, session 21)
+    with pytest.raises(InputError, match="shorter than a day") as exc:
+        from_dict({"network": NET, "dt": dt}, file="s.yaml")
+    assert exc.value.field == "dt" and "s.yaml" in str(exc.value)
+    for day in ("day", 1 / 366, 1 / 365.25, 1 / 365):
+        assert from_dict({"network": NET, "years": 0.1, "dt": day}).dt == pytest.approx(
+            DT_NAMES.get(day, day) if isinstance(day, str) else day)
