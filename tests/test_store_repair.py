@@ -107,3 +107,29 @@ def test_rebuild_removes_series_of_no_run_left_by_stopped_writers(store):
     assert report.removed_orphan_series == [str(old)] and report.runs == 3
     assert not old.exists() and fresh.exists()
     assert store.check().orphan_series == [str(fresh)]
+
+
+@pytest.mark.parametrize("catalog_state", ["damaged", "missing"])
+def test_a_rebuild_without_a_readable_catalog_keeps_series_without_manifests(
+        store, catalog_state):
+    """A series file without a manifest is 'of no run' only when the catalog, read, does
+    not hold it: with the catalog damaged (rebuilt on opening the store) or missing, a run
+    whose manifest was lost too has its series file as all that is left of it, and it is
+    kept (both were removed, silently on opening, once an hour old)."""
+    import os
+    import time
+
+    hours_ago = time.time() - 2 * 3600
+    for p in (store.root / "series").glob("*.parquet"):
+        os.utime(p, (hours_ago, hours_ago))  # a store copied with its times a while ago
+    (store.root / "manifests" / "r1.json").unlink()
+    if catalog_state == "damaged":
+        store.catalog.write_bytes(b"\0" * 5000)
+        with pytest.warns(UserWarning, match="damaged"):
+            reopened = RunStore(store.root)
+        assert len(reopened) == 2
+    else:
+        store.catalog.unlink()
+        report = store.rebuild()
+        assert report.runs == 2 and report.removed_orphan_series == []
+    assert (store.root / "series" / "r1.parquet").is_file()

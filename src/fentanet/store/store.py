@@ -830,7 +830,8 @@ class RunStore:
         with self._lock:
             self._not_held()
             deleted = set(self._finish_deleting(None))  # their rows are not carried over
-            old = _catalog_records(self.catalog)
+            read = _catalog_records(self.catalog)  # None: no catalog read
+            old = read or {}
             folder = self.root / MANIFEST_DIR
             for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
                 try:
@@ -889,7 +890,10 @@ class RunStore:
                 p.unlink(missing_ok=True)
                 report.removed_temp_files.append(str(p))
             kept = {r.run_id for r in records}
-            for p in _orphan_series(self.root, kept):
+            # a series file without a manifest is of no run only if a catalog, read, does
+            # not hold it either: without one (damaged, missing, of an older schema) it may
+            # be all that is left of a run whose manifest was lost too, and it stays
+            for p in _orphan_series(self.root, kept) if read is not None else []:
                 p.unlink(missing_ok=True)
                 report.removed_orphan_series.append(str(p))
         return report
@@ -1002,20 +1006,21 @@ def _read_journal(root: Path) -> list[str]:
     return [str(i) for i in ids] if isinstance(ids, list) else []
 
 
-def _catalog_records(path: Path) -> dict[str, RunRecord]:
+def _catalog_records(path: Path) -> dict[str, RunRecord] | None:
     """The runs of the catalog at ``path`` as records (what their manifests hold), by id;
-    empty when it cannot be read (missing, damaged, of another kind or schema): a rebuild
-    then has the manifests alone. What restores a manifest lost or damaged while the
-    catalog kept its run."""
+    ``None`` when it cannot be read (missing, damaged, of another kind or schema): a
+    rebuild then has the manifests alone, and cannot tell a series file of no run from
+    one of a run whose manifest was lost. What restores a manifest lost or damaged while
+    the catalog kept its run."""
     if not path.is_file() or catalog.foreign_kind(path) is not None:
-        return {}
+        return None
     try:
         con = catalog.connect(path, read_only=True)
     except duckdb.Error:
-        return {}
+        return None
     try:
         if catalog.schema_version(con, path) != catalog.SCHEMA_VERSION:
-            return {}
+            return None
         cur = con.execute("SELECT * FROM runs")
         names = [d[0] for d in cur.description]
         rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
@@ -1024,7 +1029,7 @@ def _catalog_records(path: Path) -> dict[str, RunRecord]:
                 "SELECT run_id, metric, value FROM summaries ORDER BY rowid").fetchall():
             summaries.setdefault(run_id, {})[metric] = value
     except (duckdb.Error, StoreError):
-        return {}
+        return None
     finally:
         con.close()
     fields = set(RunRecord.__dataclass_fields__)
