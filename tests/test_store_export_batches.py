@@ -58,3 +58,23 @@ def test_export_in_batches_writes_the_series_table(store, tmp_path, monkeypatch,
         pd.testing.assert_frame_equal(pd.read_parquet(paths["series"]), reference)
     runs = (pd.read_csv if fmt == "csv" else pd.read_parquet)(paths["runs"])
     assert sorted(runs.run_id) == ["a1", "b1", "c1", "d1", "f1"]  # the damaged one too
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_a_column_integer_in_one_run_and_float_in_another_exports_as_floats(
+        tmp_path, monkeypatch, fmt):
+    """The runs' files may type a column differently (written by a model of one's own, or
+    another fentanet): the table is DuckDB's union, floats; the batches' writer took the
+    first batch's type and a later batch's 1.5 ended in pyarrow's 'Float value 1.500000
+    was truncated converting to int64', the export lost."""
+    st = RunStore(tmp_path / "s")
+    _run(st, "a1", 1, pd.DataFrame({"step": [0, 1], "x": [1, 2]}))
+    _run(st, "b1", 2, pd.DataFrame({"step": [0, 1], "x": [1.5, 2.5]}))
+    reference = st.series(status=None)
+    assert reference.x.tolist() == [1.0, 2.0, 1.5, 2.5]
+    monkeypatch.setattr(RunStore, "EXPORT_RUNS", 1)
+    paths = st.export(tmp_path / "out", format=fmt)
+    if fmt == "csv":
+        assert paths["series"].read_text() == reference.to_csv(index=False)
+    else:
+        pd.testing.assert_frame_equal(pd.read_parquet(paths["series"]), reference)

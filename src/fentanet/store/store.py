@@ -773,8 +773,9 @@ class RunStore:
 
     def _series_columns(self, run_ids: list[str]) -> tuple[list[str], dict[str, Any]]:
         """The columns of ``series(run_ids)`` in its order, read from the files' footers,
-        and the type each takes in it (an integer column some runs lack holds missing
-        values there: pandas' nullable integers, as DuckDB reads them)."""
+        and the type each takes in it, as DuckDB reads them: an integer column some runs
+        lack holds missing values there (pandas' nullable integers), one some files hold as
+        integers and others as floats is floats."""
         import pyarrow.parquet as pq
 
         with self._connect() as con:
@@ -783,6 +784,7 @@ class RunStore:
                                     [run_ids]).fetchall())
         names: dict[str, pa.DataType] = {}
         counts: dict[str, int] = {}
+        floats: set[str] = set()  # numeric columns some files hold as floats
         files = 0
         for run_id in self._in_catalog_order(run_ids):
             rel = rels.get(run_id)
@@ -796,10 +798,14 @@ class RunStore:
             for f in schema:
                 names.setdefault(f.name, f.type)
                 counts[f.name] = counts.get(f.name, 0) + 1
+                if pa.types.is_floating(f.type):
+                    floats.add(f.name)
         columns = cost_columns_in_order(["run_id", "variant", "seed", *names])
         dtypes: dict[str, Any] = {"seed": "int64"}
         for name, typ in names.items():  # as DuckDB gives a column with missing values
-            if counts[name] < files and pa.types.is_integer(typ):
+            if name in floats and (pa.types.is_integer(typ) or pa.types.is_floating(typ)):
+                dtypes[name] = "float64"  # integers in some files, floats in others
+            elif counts[name] < files and pa.types.is_integer(typ):
                 dtypes[name] = "Int64"
             elif counts[name] < files and pa.types.is_boolean(typ):
                 dtypes[name] = "boolean"
