@@ -260,11 +260,9 @@ def _csr_by_endpoint(src, dst, n):
 
 
 @numba.njit(cache=True)
-def _merge_tail(pairs, src, dst, start):
-    """The sorted pairs ``endpoint << 32 | link`` of the tail ``pairs`` with those of the
-    links ``start..`` (both ends, a loop once) merged in, and their endpoints and links.
-    The pairs are distinct, so the linear merge of the two sorted runs is the same array as
-    a sort of their concatenation."""
+def _new_pairs(src, dst, start):
+    """The pairs ``endpoint << 32 | link`` of the links ``start..``, both ends (a loop
+    once), sorted: what :func:`_merge_tail` and :func:`_merge_tail_into` merge in."""
     m = src.size - start
     new = np.empty(2 * m, dtype=np.int64)
     k = 0
@@ -275,7 +273,17 @@ def _merge_tail(pairs, src, dst, start):
         if dst[i] != src[i]:
             new[k] = (np.int64(dst[i]) << 32) | i
             k += 1
-    new = np.sort(new[:k])
+    return np.sort(new[:k])
+
+
+@numba.njit(cache=True)
+def _merge_tail(pairs, src, dst, start):
+    """The sorted pairs ``endpoint << 32 | link`` of the tail ``pairs`` with those of the
+    links ``start..`` (both ends, a loop once) merged in, and their endpoints and links.
+    The pairs are distinct, so the linear merge of the two sorted runs is the same array as
+    a sort of their concatenation."""
+    new = _new_pairs(src, dst, start)
+    k = new.size
     out = np.empty(pairs.size + k, dtype=np.int64)
     i = j = 0
     for o in range(out.size):
@@ -299,17 +307,8 @@ def _merge_tail_into(pairs, key, link, t, src, dst, start):
     ``key``, links ``link``) with those of the links ``start..`` merged in, from the back,
     so that only the entries after the smallest new pair move and nothing is allocated
     but the new pairs; the buffers hold the new entries. Returns the new length."""
-    m = src.size - start
-    new = np.empty(2 * m, dtype=np.int64)
-    k = 0
-    for i in range(start, src.size):
-        new[k] = (np.int64(src[i]) << 32) | i
-        k += 1
-    for i in range(start, src.size):
-        if dst[i] != src[i]:
-            new[k] = (np.int64(dst[i]) << 32) | i
-            k += 1
-    new = np.sort(new[:k])
+    new = _new_pairs(src, dst, start)
+    k = new.size
     i = t - 1
     o = t + k - 1
     for j in range(k - 1, -1, -1):
