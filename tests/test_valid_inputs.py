@@ -50,7 +50,7 @@ def test_a_population_parameter_starting_a_market_beyond_1e15_people_is_refused(
                                      "treatment_completion_rate": 0.0, "overdose_rate": 0.0,
                                      "other_mortality_using": 0.0}
         del over[f"params.population.{param}"]
-    with pytest.raises(fentanet.InputError, match=f"{what} in market 0; expected at most "
+    with pytest.raises(fentanet.InputError, match=f"{what} in market mkt-0001; expected at most "
                        "1e\\+15") as err:
         _run(over)
     assert err.value.field == field

@@ -643,20 +643,21 @@ def init_population(markets: pd.DataFrame, params: PopulationParams) -> Populati
     uid = _column(markets, "uid", integer=True)
     if len(np.unique(uid)) != len(uid):
         raise InputError("market uids are not unique", field="uid")
+    names = markets["id"].to_numpy() if "id" in markets.columns else uid
     pop = _column(markets, "population")
     using = np.rint(pop).astype(np.int64)
     if "at_risk" in markets.columns:
-        at_risk = _at_most(_column(markets, "at_risk"), "people at risk", "at_risk",
+        at_risk = _at_most(_column(markets, "at_risk"), names, "people at risk", "at_risk",
                            "the market table's at_risk")
     else:
-        at_risk = _at_most(params.at_risk_per_user * pop, "people at risk",
+        at_risk = _at_most(params.at_risk_per_user * pop, names, "people at risk",
                            "params.population.at_risk_per_user",
                            "the people using times at_risk_per_user")
     treatment, remission = steady_state(using, params)
-    treatment = _at_most(treatment, "people in treatment", "params.population",
+    treatment = _at_most(treatment, names, "people in treatment", "params.population",
                          "the status quo's steady state: treatment_entry_rate * using / "
                          "(exits + treatment_entry_rate / treatment_capacity)")
-    remission = _at_most(remission, "people in remission", "params.population",
+    remission = _at_most(remission, names, "people in remission", "params.population",
                          "the status quo's steady state: (remission_rate * using + "
                          "treatment_completion_rate * treatment) / (relapse_rate + "
                          "other_mortality_remission)")
@@ -680,15 +681,15 @@ population, :mod:`fentanet.simulate.state`): counts are int64 and are drawn as s
 1e15 is far beyond any real population."""
 
 
-def _at_most(x: np.ndarray, what: str, field: str, rule: str) -> np.ndarray:
-    """``x`` rounded to whole people, or an :class:`InputError` naming ``field`` and the
-    ``rule`` that gave ``x`` when a market would start with more than
+def _at_most(x: np.ndarray, names: np.ndarray, what: str, field: str, rule: str) -> np.ndarray:
+    """``x`` rounded to whole people, or an :class:`InputError` naming ``field``, the
+    ``rule`` that gave ``x`` and the market (its id in ``names``) when it would start with more than
     :data:`PEOPLE_MAX` (``at_risk_per_user`` 1e300 overflowed int64 to negative people at
     risk, ``remission_rate`` 1e300 to negative people in remission: fuzzing, session 21)."""
     bad = ~(np.asarray(x) <= PEOPLE_MAX)  # NaN and inf too
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"{rule} gives {x[i]:.3g} {what} in market {i}; expected at most "
+        raise InputError(f"{rule} gives {x[i]:.3g} {what} in market {names[i]!s}; expected at most "
                          f"{PEOPLE_MAX:g}", field=field)
     return np.rint(x).astype(np.int64)
 
