@@ -935,9 +935,9 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
             raise InputError("offset must be 0 or more", field="offset")
         if not 1 <= limit <= ENSEMBLES_MAX:
             raise InputError(f"limit must be 1 to {ENSEMBLES_MAX}", field="limit")
-        table = ensemble_list(_store())
-        response.headers["X-Total-Count"] = str(len(table))
-        return json_records(table.iloc[offset:offset + limit])
+        table, total = ensemble_list(_store(), offset, limit)
+        response.headers["X-Total-Count"] = str(total)
+        return json_records(table)
 
     views: OrderedDict[str, tuple[Any, dict]] = OrderedDict()  # id -> (runs' state, view)
     views_lock = threading.Lock()
@@ -1261,37 +1261,48 @@ def _when(t: Any) -> str | None:
     return None if t is None or pd.isna(t) else pd.Timestamp(t).isoformat(timespec="seconds")
 
 
-def ensemble_list(store: Any) -> pd.DataFrame:
-    """The ensembles of a run store, newest first: id, scenario, variants, seeds, the
-    horizons of its finished runs (years), runs, finished and failed runs, and the
-    uncertain parameters."""
-    runs = store.runs()
+def ensemble_list(store: Any, offset: int = 0, limit: int | None = None
+                  ) -> tuple[pd.DataFrame, int]:
+    """A page of the ensembles of a run store, newest first (by their first run's start),
+    and how many the store holds: id, scenario, variants, seeds, the horizons of its
+    finished runs (years), the parameters a sweep varies, runs, finished and failed runs,
+    the uncertain parameters, and when it started.
+
+    Only the catalog's rows of the page's ensembles are read (their runs' ids, scenario,
+    variant, seed, status, start, ``params`` and ``setup``'s uncertain names, and each
+    finished run's ``years`` summary): until the twenty-second session the whole catalog
+    was read, every run's row and every summary pivoted wide, to list 200 ensembles."""
     cols = ["ensemble", "scenario", "variants", "seeds", "years", "sweep", "runs",
             "finished", "failed", "uncertain", "started"]
-    runs = runs[runs.ensemble_id.notna()]
+    total = int(store.query("SELECT count(DISTINCT ensemble_id) AS n FROM runs")["n"].iloc[0])
+    page = ("SELECT ensemble_id, min(started_at) AS began FROM runs "
+            "WHERE ensemble_id IS NOT NULL GROUP BY ensemble_id "
+            "ORDER BY began DESC NULLS LAST, ensemble_id "
+            f"{'' if limit is None else f'LIMIT {int(limit)}'} OFFSET {int(offset)}")
+    runs = store.query(
+        f"WITH page AS ({page}) "
+        "SELECT r.ensemble_id, r.run_id, r.scenario, r.variant, r.seed, r.status, "
+        "r.params, r.setup->'uncertain' AS uncertain, s.value AS years, p.began "
+        "FROM runs r JOIN page p USING (ensemble_id) "
+        "LEFT JOIN summaries s ON s.run_id = r.run_id AND s.metric = 'years' "
+        "AND r.status = 'done' "
+        "ORDER BY p.began DESC NULLS LAST, r.ensemble_id, r.started_at, r.variant, r.seed, "
+        "r.run_id")
     if runs.empty:
-        return pd.DataFrame(columns=cols)
-    done = store.summary(params=False)
-    years = (done.set_index("run_id")["years"] if "years" in done
-             else pd.Series(dtype=float))
-    rows, began = [], []
+        return pd.DataFrame(columns=cols), total
+    rows = []
     for eid, g in runs.groupby("ensemble_id", sort=False):
-        names = dict.fromkeys(k for setup in g.setup if isinstance(setup, dict)
-                              for k in setup.get("uncertain") or {})
+        drawn = [json.loads(u) if isinstance(u, str) else None for u in g.uncertain]
+        names = dict.fromkeys(k for d in drawn if isinstance(d, dict) for k in d)
         variants = sorted(set(g.variant), key=lambda v: (v != "baseline", v))
-        drawn = set(names)  # a sweep's parameters are those its runs set beyond the draws
-        swept = list(dict.fromkeys(k for p in g.params if isinstance(p, dict) for k in p
-                                   if k not in drawn))
+        # a sweep's parameters are those its runs set beyond the draws
+        params = [json.loads(p) if isinstance(p, str) else {} for p in g.params]
+        swept = list(dict.fromkeys(k for p in params if isinstance(p, dict) for k in p
+                                   if k not in names))
         rows.append({"ensemble": eid, "scenario": str(g.scenario.iloc[0]),
                      "variants": variants, "seeds": int(g.seed.nunique()),
-                     "years": horizons(pd.DataFrame({"years": years.reindex(g.run_id)})),
-                     "sweep": swept,
-                     "runs": len(g),
+                     "years": horizons(g[["years"]]), "sweep": swept, "runs": len(g),
                      "finished": int((g.status == "done").sum()),
                      "failed": int((g.status == "failed").sum()), "uncertain": list(names),
-                     "started": _when(g.started_at.min())})
-        began.append(g.started_at.min())
-    # newest first by the full start time (the listed one is to the second)
-    order = pd.Series(pd.to_datetime(began)).sort_values(ascending=False, kind="stable",
-                                                         na_position="last").index
-    return pd.DataFrame(rows, columns=cols).iloc[order].reset_index(drop=True)
+                     "started": _when(g.began.iloc[0])})
+    return pd.DataFrame(rows, columns=cols), total

@@ -1,0 +1,107 @@
+"""The web app as the twenty-second session left it: the stored ensembles listed from the
+catalog's rows of one page, unknown multipart fields refused, an analysis's progress, and
+``fentanet serve`` stopped by Ctrl-C."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+import fentanet
+from ensemble_standin import StandInScenario, simulate
+from fentanet.store import RunStore
+from fentanet.web import create_app
+
+
+@pytest.fixture
+def client(tmp_path):
+    app = create_app(tmp_path / "work")
+    with TestClient(app) as c:
+        c.app_ = app
+        c.work = (tmp_path / "work").resolve()
+        yield c
+    app.api.state.jobs.shutdown()
+
+
+# ------------------------------------------------------------------ the stored ensembles
+def listed_by_brute_force(store: RunStore) -> list[dict]:
+    """The ensembles as the whole catalog says them (every run's row, every summary): the
+    listing's oracle."""
+    runs = store.runs()
+    runs = runs[runs.ensemble_id.notna()]
+    done = store.summary(params=False).set_index("run_id")
+    done = done["years"] if "years" in done else pd.Series(dtype=float)
+    out = []
+    for eid, g in runs.groupby("ensemble_id"):
+        uncertain = list(dict.fromkeys(k for s in g.setup for k in s.get("uncertain") or {}))
+        years = done.reindex(g.run_id[g.status == "done"]).dropna()
+        out.append({
+            "ensemble": eid, "scenario": g.scenario.iloc[0],
+            "variants": ["baseline", *sorted(set(g.variant) - {"baseline"})],
+            "seeds": g.seed.nunique(), "years": sorted(set(years.round(9))),
+            "sweep": list(dict.fromkeys(k for p in g.params for k in p if k not in uncertain)),
+            "runs": len(g), "finished": int((g.status == "done").sum()),
+            "failed": int((g.status == "failed").sum()), "uncertain": uncertain,
+            "began": g.started_at.min()})
+    out.sort(key=lambda e: e["began"], reverse=True)
+    for e in out:
+        e["started"] = e.pop("began").isoformat(timespec="seconds")
+    return out
+
+
+def test_the_ensembles_list_reads_only_its_pages_rows(client, monkeypatch):
+    """``GET /api/ensembles`` read the whole run store to list a page of it: every run's
+    row and every run's summaries pivoted wide (seconds and hundreds of MB for thousands
+    of runs). Now it reads the catalog's rows of the page's runs and their ``years``: the
+    listing is the brute force's, page by page, and no other reading is made."""
+    store_dir = client.work / "runs"
+    kw = dict(scheduler="serial", store=store_dir, progress=False, model=simulate)
+    fentanet.ensemble(StandInScenario(), runs=2, seed=1, variants={"one": [
+        {"kind": "naloxone", "intensity": 1.0}]}, **kw)
+    fentanet.ensemble(StandInScenario(), runs=3, seed=4, uncertain={"params.rate": (2., 8.)},
+                      **kw)
+    fentanet.ensemble(StandInScenario(), runs=2, seed=1, sweep={"params.rate": [2.0, 8.0]},
+                      variants={"two": [{"kind": "naloxone", "intensity": 0.5}]}, **kw)
+    fentanet.ensemble(StandInScenario(), runs=3, seed=1, variants={"broken": [
+        {"kind": "naloxone", "intensity": 1.0}]}, **kw)  # 3 runs fail
+    fentanet.ensemble(StandInScenario(), runs=1, seed=9, **kw)
+    # the engine's runs say their horizon: two of them for a sweep of it
+    fentanet.ensemble("toy", runs=1, sweep={"years": [0.05, 0.1]}, scheduler="serial",
+                      store=store_dir, progress=False)
+    store = RunStore(store_dir)
+    want = listed_by_brute_force(store)
+    assert len(want) == 6 and [e["failed"] for e in want] == [0, 0, 3, 0, 0, 0]
+    assert [e["sweep"] for e in want][:4] == [["years"], [], [], ["params.rate"]]
+    assert [e["uncertain"] for e in want][4] == ["params.rate"]
+    # whole weeks: 0.05 and 0.1 of a year are 3 and 5 weekly steps
+    assert [e["years"] for e in want] == [[round(3 / 52, 9), round(5 / 52, 9)], [], [], [], [],
+                                          []]
+
+    from fentanet.store import store as store_module
+
+    def refused(*a, **k):
+        raise AssertionError("the listing read the whole store")
+
+    for name in ("runs", "summary", "series"):
+        monkeypatch.setattr(store_module.RunStore, name, refused)
+    fetched: list[int] = []
+    query = store_module.RunStore.query
+
+    def counted(self, sql, params=None):
+        frame = query(self, sql, params)
+        fetched.append(len(frame))
+        return frame
+
+    monkeypatch.setattr(store_module.RunStore, "query", counted)
+    whole = client.get("/api/ensembles")
+    assert whole.status_code == 200, whole.text
+    assert whole.json() == want and whole.headers["x-total-count"] == "6"
+    for offset, limit in ((0, 2), (2, 2), (4, 2), (1, 3), (5, 1), (6, 1), (9, 9)):
+        fetched.clear()
+        r = client.get(f"/api/ensembles?offset={offset}&limit={limit}")
+        assert r.json() == want[offset:offset + limit]
+        assert r.headers["x-total-count"] == "6"
+        # the count, then the page's runs: no row of another ensemble
+        assert fetched == [1, sum(e["runs"] for e in want[offset:offset + limit])]
+
