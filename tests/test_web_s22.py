@@ -105,3 +105,30 @@ def test_the_ensembles_list_reads_only_its_pages_rows(client, monkeypatch):
         # the count, then the page's runs: no row of another ensemble
         assert fetched == [1, sum(e["runs"] for e in want[offset:offset + limit])]
 
+
+# ------------------------------------------------------------------ multipart fields
+CSV = b"source,target\na,b\nb,c\n"
+
+
+@pytest.mark.parametrize("kw, error", [
+    (dict(files={"file": ("a.csv", CSV)}, data={"fromat": "links"}),
+     "invalid request: fromat: unknown field 'fromat' (did you mean 'format'?); expected one "
+     "of: file, format"),
+    (dict(files={"fiel": ("a.csv", CSV)}),
+     "invalid request: fiel: unknown field 'fiel' (did you mean 'file'?); expected one of: "
+     "file, format; file: Field required"),
+    (dict(files={"file": ("a.csv", CSV)}, data={"colour": "kind"}),
+     "invalid request: colour: unknown field 'colour'; expected one of: file, format"),
+    (dict(files={"file": ("a.csv", CSV)}, data={"format": ["links", "dl"]}),
+     "invalid request: format: given 2 times; give it once"),
+])
+def test_an_upload_with_a_field_it_does_not_take_is_refused_naming_it(client, kw, error):
+    """An upload's misspelt form field was ignored: ``fromat=dl`` read the file in the
+    format detected, without a word; ``fiel`` said only that ``file`` was missing."""
+    r = client.post("/api/networks/upload", **kw)
+    assert r.status_code == 422 and r.json() == {"error": error}
+    assert list((client.work / "uploads").iterdir()) == []
+    assert client.get("/api/networks").json() == []
+    ok = client.post("/api/networks/upload", files={"file": ("a.csv", CSV)},
+                     data={"format": "links"})
+    assert ok.status_code == 200 and ok.json()["actors"] == 3

@@ -33,7 +33,7 @@ from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
-from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -555,6 +555,38 @@ def validation_message(errors: list[dict[str, Any]], body: Any = None) -> str:
     return "invalid request: " + "; ".join(parts)
 
 
+def route_body(request: Request) -> Any:
+    """The body model of the route a request reached (``None`` without one): FastAPI's own
+    for a JSON body, the one it makes of a multipart form's fields."""
+    route = request.scope.get("route")
+    return getattr(getattr(getattr(route, "body_field", None), "field_info", None),
+                   "annotation", None)
+
+
+async def known_form_fields(request: Request) -> None:
+    """Refuse a multipart form holding a field its route does not take, or one of its
+    fields twice (422, as :class:`Body` refuses a JSON body's, the known field nearest to
+    it named by :func:`validation_message`): until the twenty-second session an upload's
+    misspelt ``fromat`` was ignored and the format detected, and a misspelt ``fiel`` read
+    "file: Field required" without a word of the field given. A dependency of the route:
+    FastAPI has read the form by then, and ``request.form()`` gives it again."""
+    model = route_body(request)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return
+    form = await request.form()
+    known = model.model_fields
+    errors: list[dict[str, Any]] = [
+        {"type": "extra_forbidden", "loc": ("body", key), "msg": "Extra inputs are not "
+         "permitted"} for key in dict.fromkeys(form.keys()) if key not in known]
+    errors += [{"type": "value_error", "loc": ("body", key),
+                "msg": f"given {len(form.getlist(key))} times; give it once"}
+               for key in known if len(form.getlist(key)) > 1]
+    if errors:  # with the required fields missing, as FastAPI would have said them
+        errors += [{"type": "missing", "loc": ("body", key), "msg": "Field required"}
+                   for key, f in known.items() if f.is_required() and key not in form]
+        raise RequestValidationError(errors)
+
+
 def _no_job(jid: str) -> str:
     return (f"no job '{jid}' (the app keeps its jobs while it runs: a restart forgets them, "
             "and the reports, results and runs they made stay in the working folder)")
@@ -616,10 +648,7 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
 
     @api.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        route = request.scope.get("route")
-        body = getattr(getattr(getattr(route, "body_field", None), "field_info", None),
-                       "annotation", None)
-        return JSONResponse({"error": validation_message(exc.errors(), body)},
+        return JSONResponse({"error": validation_message(exc.errors(), route_body(request))},
                             status_code=422)
 
     @api.exception_handler(Exception)
@@ -705,7 +734,7 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
         _has_actors(net, ws.rel(path))
         return ws.add(net, path.name, f"file {ws.rel(path)}").summary()
 
-    @api.post("/api/networks/upload")
+    @api.post("/api/networks/upload", dependencies=[Depends(known_form_fields)])
     def upload(file: Annotated[UploadFile, File()],
                format: Annotated[str | None, Form()] = None) -> dict:
         from fentanet.network.io import read
