@@ -4,6 +4,8 @@ catalog's rows of one page, unknown multipart fields refused, an analysis's prog
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +14,8 @@ import fentanet
 from ensemble_standin import StandInScenario, simulate
 from fentanet.store import RunStore
 from fentanet.web import create_app
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
 @pytest.fixture
@@ -132,3 +136,64 @@ def test_an_upload_with_a_field_it_does_not_take_is_refused_naming_it(client, kw
     ok = client.post("/api/networks/upload", files={"file": ("a.csv", CSV)},
                      data={"format": "links"})
     assert ok.status_code == 200 and ok.json()["actors"] == 3
+
+
+# ------------------------------------------------------------------ an analysis's progress
+def test_an_analysis_reports_its_progress_part_by_part_and_removal_by_removal(client,
+                                                                             monkeypatch):
+    """A long analysis's bar sat at 5% ("centralities, key players, ...") until the whole
+    pipeline had finished (four minutes on 10^4 actors, most of it resilience), and a
+    Cancel waited for all of it. Now the job reports each part and each removal of the
+    resilience attacks: the progress rises to done, through every part."""
+    from fentanet.web import jobs as web_jobs
+
+    seen: list[tuple[float, str]] = []
+    update = web_jobs.Job.update
+
+    def recorded(self, progress=None, message=None):
+        update(self, progress, message)
+        if self.kind == "analysis":
+            seen.append((self.progress, self.message))
+
+    monkeypatch.setattr(web_jobs.Job, "update", recorded)
+    nid = client.post("/api/networks/generate", json={"actors": 200, "seed": 2}).json()["id"]
+    r = client.post(f"/api/networks/{nid}/analyze", json={"k": 2, "steps": 4})
+    client.app_.api.state.jobs.wait(r.json()["id"], timeout=300)
+    job = client.get(f"/api/jobs/{r.json()['id']}").json()
+    assert job["status"] == "done" and job["progress"] == 1.0, job["error"]
+    shares = [p for p, _ in seen]
+    assert shares == sorted(shares) and shares[0] == pytest.approx(0.02)
+    assert shares[-1] == 0.95
+    said = [m for _, m in seen]
+    assert said[:7] == ["centralities", "flow betweenness", "key players",
+                        "communities and brokers", "maximum flow", "interdiction",
+                        "resilience"]
+    # 4 removals per attack (random: 10 repeats of 4), each attack a quarter of resilience
+    attacks = [m for m in said if m.startswith("resilience: ")]
+    assert attacks == [f"resilience: {s}, {i} of {n} removals"
+                       for s, n in (("random", 40), ("degree", 4), ("betweenness", 4),
+                                    ("key_players", 4)) for i in range(1, n + 1)]
+    at = dict((m, p) for p, m in seen)
+    from fentanet.analysis.summary import PART_WEIGHTS
+
+    total = sum(PART_WEIGHTS.values()) - PART_WEIGHTS["phases"]  # no phases here
+    begin = 0.02 + 0.68 * (total - PART_WEIGHTS["resilience"]) / total
+    assert at["resilience"] == pytest.approx(begin)
+    assert at["resilience: degree, 4 of 4 removals"] == pytest.approx(
+        begin + 0.68 * PART_WEIGHTS["resilience"] / total / 2)
+    assert at["resilience: key_players, 4 of 4 removals"] == pytest.approx(0.70)
+    assert said[-2:] == ["drawing the network and making the report",
+                         "writing the report and the tables"]
+
+
+def test_resilience_says_each_removal():
+    from fentanet.analysis.resilience import resilience
+
+    net = fentanet.generate({"actors": 60}, seed=1)
+    calls: list[tuple[int, int]] = []
+    plain = resilience(net, "random", steps=3, repeats=2, seed=1)
+    told = resilience(net, "random", steps=3, repeats=2, seed=1,
+                      progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(i, 6) for i in range(1, 7)]
+    pd.testing.assert_frame_equal(plain, told)  # the callback changes nothing
+

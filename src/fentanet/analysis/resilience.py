@@ -68,7 +68,7 @@ left, is not replaced.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -419,6 +419,7 @@ def resilience(
     average: bool = True,
     sources: Any = None,
     sinks: Any = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """The network's measure after each removal of an actor, by a strategy.
 
@@ -457,6 +458,9 @@ def resilience(
     sources, sinks
         For the ``flow`` measure (as :func:`fentanet.max_flow`); never removed, unless a
         source is a supplier (as in :func:`fentanet.interdict`).
+    progress
+        Called after each removal with the removals made so far and those to make in
+        all, over the repeats (an attack on 10^4 actors takes minutes).
 
     Returns
     -------
@@ -557,6 +561,7 @@ def resilience(
         meter.lcc0 = base["lcc"] or 1.0
 
     runs = []
+    made = 0
     for r in range(repeats):
         rng = np.random.default_rng([0 if seed is None else int(seed), r])
         rank = np.arange(n) if ties == "index" else rng.permutation(n)
@@ -581,9 +586,12 @@ def resilience(
             v = queue.pop(0)
             heir = state.remove(v, rank)
             done += 1
+            made += 1
             rows.append({"removed": done, "actor": str(net.ids[v]),
                          "replaced_by": str(net.ids[heir]) if heir >= 0 else None,
                          **meter(state)})
+            if progress is not None:
+                progress(made, repeats * steps)
         frame = pd.DataFrame(rows)
         for col in ("actor", "replaced_by"):    # ids, with None (not NaN) where empty
             frame[col] = pd.Series([row[col] for row in rows], dtype=object)

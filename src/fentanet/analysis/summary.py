@@ -14,6 +14,7 @@ centrality) is skipped with a note saying why.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -191,6 +192,14 @@ class AnalysisReport:
         }
 
 
+PART_WEIGHTS = {"centralities": 3, "flow betweenness": 3, "phases": 2, "key players": 8,
+                "communities and brokers": 2, "maximum flow": 1, "interdiction": 3,
+                "resilience": 78}
+"""Rough shares of an analysis's time by part, for :func:`analyze`'s ``share``: on a
+generated supply network of 10^4 actors resilience took 88% (217 s), key players 8%,
+flow betweenness 2%, interdiction 1% (session 22, two loaded cores)."""
+
+
 def analyze(
     net: Network,
     *,
@@ -203,6 +212,7 @@ def analyze(
     repeats: int = 10,
     time_limit: float = 10.0,
     progress: Callable[[str], None] | None = None,
+    share: Callable[[float, str], None] | None = None,
 ) -> AnalysisReport:
     """Analyse a network: centralities, key players, communities, brokers, the supply
     bottleneck and the optimal interdiction set (with flow links), and resilience.
@@ -234,6 +244,10 @@ def analyze(
     progress
         Called with the name of each part as it starts (``"centralities"``, ``"key
         players"``, ...), for a progress line: on 10^4 actors the analysis takes a minute.
+    share
+        Called with the share of the analysis done (0 to 1, rising) and what it is doing,
+        as each part starts and after each removal of the resilience attacks (the longest
+        part), for a progress bar; the parts weigh as :data:`PART_WEIGHTS`.
 
     >>> import pandas as pd
     >>> ring = Network(links=pd.DataFrame({"source": list("abcdef"),
@@ -268,9 +282,24 @@ def analyze(
     seconds: dict[str, float] = {}
     clock = time.perf_counter
 
+    plan = ["centralities", *(["flow betweenness"] if net.has_flow else []),
+            *(["phases"] if len(net.phases) >= 2 else []), "key players",
+            "communities and brokers", *(["maximum flow", "interdiction"] if net.has_flow
+                                          else []), "resilience"]
+    weight = {p: PART_WEIGHTS[p] / sum(PART_WEIGHTS[q] for q in plan) for p in plan}
+    begins = dict(zip(plan, np.cumsum([0.0, *(weight[p] for p in plan[:-1])]), strict=True))
+
     def part(name: str) -> None:
         if progress is not None:
             progress(name)
+        if share is not None:
+            share(float(begins[name]), name)
+
+    def removed(strategy: int, name: str, done: int, total: int) -> None:
+        if share is not None:  # each attack an equal part of resilience's share
+            share(float(begins["resilience"] + weight["resilience"] * (
+                strategy + done / max(total, 1)) / len(strategies)),
+                f"resilience: {name}, {done} of {total} removals")
 
     # who matters
     part("centralities")
@@ -380,7 +409,8 @@ def analyze(
     # resilience
     part("resilience")
     t0 = clock()
-    curves, summary, mode = _resilience(net, strategies, steps, seed, repeats, flow, notes)
+    curves, summary, mode = _resilience(net, strategies, steps, seed, repeats, flow, notes,
+                                        removed if share is not None else None)
     seconds["resilience"] = clock() - t0
 
     return AnalysisReport(
@@ -426,7 +456,8 @@ def _default_budget(net: Network, k: int, target: str) -> float:
 
 
 def _resilience(net: Network, strategies: tuple[str, ...], steps: int | None, seed: int,
-                repeats: int, flow: MaxFlow | None, notes: list[str]
+                repeats: int, flow: MaxFlow | None, notes: list[str],
+                removed: Callable[[int, str, int, int], None] | None = None
                 ) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     n = net.n_actors
     if steps is None:
@@ -440,9 +471,11 @@ def _resilience(net: Network, strategies: tuple[str, ...], steps: int | None, se
         notes.append(f"resilience rankings recomputed every {block} removals "
                      f"({n} actors)")
     frames, rows = [], []
-    for strategy in strategies:
+    for i, strategy in enumerate(strategies):
         df = resilience(net, strategy, mode=mode, block=block, steps=steps, measure=measures,
-                        repeats=repeats if strategy == "random" else 1, seed=seed)
+                        repeats=repeats if strategy == "random" else 1, seed=seed,
+                        progress=None if removed is None else functools.partial(
+                            removed, i, strategy))
         if "actor" not in df:
             df.insert(1, "actor", None)
         df = df[["removed", "actor", *measures]]
