@@ -4,6 +4,14 @@ catalog's rows of one page, unknown multipart fields refused, an analysis's prog
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +22,7 @@ import fentanet
 from ensemble_standin import StandInScenario, simulate
 from fentanet.store import RunStore
 from fentanet.web import create_app
+from fentanet.web.server import free_port
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
@@ -197,3 +206,59 @@ def test_resilience_says_each_removal():
     assert calls == [(i, 6) for i in range(1, 7)]
     pd.testing.assert_frame_equal(plain, told)  # the callback changes nothing
 
+
+# ------------------------------------------------------------------ Ctrl-C of fentanet serve
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_ctrl_c_of_serve_with_a_comparison_on_a_cluster_ends_in_one_line(tmp_path):
+    """A Ctrl-C of ``fentanet serve`` while a comparison ran on a local Dask cluster left
+    the cluster to Dask's exit handler: a second Ctrl-C printed its traceback
+    (``Exception ignored in atexit callback: close_clusters``), and the runs its workers had
+    written stayed out of the catalog. Now the job is cancelled as a Ctrl-C of `fentanet
+    compare` is (the finished runs registered, the cluster closed), the command prints one
+    line saying so and exits 130; a second Ctrl-C changes nothing."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": SRC, "FENTANET_SCHEDULER": "local"}
+    work = tmp_path / "work"
+    proc = subprocess.Popen([sys.executable, "-m", "fentanet", "serve", "--port", str(port),
+                             "--workdir", str(work)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)  # its own group, as a terminal's
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(base + "/api/info", timeout=5).read()
+                break
+            except OSError:
+                time.sleep(0.3)
+        req = urllib.request.Request(base + "/api/compare", method="POST", data=json.dumps(
+            {"scenario": "us-baseline", "strategies": ["supply-side"], "runs": 3,
+             "years": 2, "seed": 1}).encode(), headers={"content-type": "application/json",
+                                                        "origin": base})
+        job = json.loads(urllib.request.urlopen(req, timeout=30).read())
+        for _ in range(600):  # until the cluster is asked for
+            state = json.loads(urllib.request.urlopen(f"{base}/api/jobs/{job['id']}",
+                                                      timeout=30).read())
+            if "local Dask cluster" in state["message"]:
+                break
+            time.sleep(0.2)
+        assert state["status"] == "running", state
+        time.sleep(3)
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: to the whole group, workers too
+        time.sleep(0.3)
+        os.killpg(proc.pid, signal.SIGINT)  # and again, at once
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130, err
+    [line] = err.splitlines()  # one line, no traceback
+    kept = re.fullmatch(r"interrupted: job 'us-baseline: supply-side': cancelled(?: before any "
+                        r"run finished|: (\d+) of 6 runs finished and kept in the run store "
+                        r"\(ensemble (\w+)\))", line)
+    assert kept, line
+    store = RunStore(work / "runs")
+    assert len(store) == int(kept.group(1) or 0)
+    assert set(store.runs().status) <= {"done"} and store.check().ok

@@ -154,6 +154,12 @@ def flag(value: object, name: str) -> bool:
     raise InputError(f"expected True or False, got {value!r}", field=name)
 
 
+class Interrupted(KeyboardInterrupt):
+    """A Ctrl-C whose message is the line the command line prints (``interrupted: ...``,
+    saying what it stopped and what it kept), as an ensemble's
+    :class:`~fentanet.ensemble.EnsembleInterrupted` says its own."""
+
+
 class InputWarning(UserWarning):
     """Input that is accepted but that some uses refuse, named as an :class:`InputError`
     names it (file, line, field): a network file whose actors name an organization that

@@ -152,8 +152,9 @@ def _interrupted(exc: KeyboardInterrupt) -> str:
     130 without a word."""
     from fentanet.cli.runs import KEPT
     from fentanet.ensemble import EnsembleInterrupted
+    from fentanet.errors import Interrupted
 
-    if isinstance(exc, EnsembleInterrupted):
+    if isinstance(exc, EnsembleInterrupted | Interrupted) and str(exc):
         return str(exc)
     if KEPT:
         return f"interrupted after the runs: {KEPT[0]}"

@@ -14,6 +14,7 @@ details are (the server log).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import json
@@ -1190,10 +1191,14 @@ def _compare_job(ws: Workspace, body: CompareRequest, job: Job) -> dict:
                "more)" if scheduler == "serial" else f"{total} runs to make ({where})")
     # in this process, progress step by step; on a cluster, run by run
     model = stepping_model(on_step) if scheduler == "serial" else None
+    # on a cluster, progress comes only as runs end: a server stopping interrupts the
+    # ensemble where it waits (JobRunner.stop), as a Ctrl-C of `fentanet compare` does
+    interrupt = job.interruptions() if scheduler != "serial" else contextlib.nullcontext()
     try:
-        ens = ensemble(body.scenario, body.runs, variants=variants, seed=body.seed,
-                       scheduler=scheduler, store=ws.root / "runs", progress=on_run,
-                       model=model, overrides=body.overrides(), uncertain=body.ranges())
+        with interrupt:
+            ens = ensemble(body.scenario, body.runs, variants=variants, seed=body.seed,
+                           scheduler=scheduler, store=ws.root / "runs", progress=on_run,
+                           model=model, overrides=body.overrides(), uncertain=body.ranges())
     except EnsembleInterrupted as exc:
         # cancelled at a run's step or end (JobCancelled, which the ensemble takes as a
         # Ctrl-C): the runs finished before it are complete in the run store, the one in

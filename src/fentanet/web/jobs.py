@@ -12,13 +12,15 @@ there).
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import queue
 import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +58,22 @@ class Job:
     error: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
     cancelling: bool = False  # cancellation asked while it runs
+    interruptible: bool = field(default=False, repr=False)  # see Job.interruptions
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @contextlib.contextmanager
+    def interruptions(self) -> Iterator[None]:
+        """A block of the job's function where :class:`JobCancelled` may be raised at any
+        point, as a Ctrl-C would be (an ensemble on a Dask cluster, which takes it so: the
+        runs finished are kept and registered, the cluster closed), when the server stops
+        (:meth:`JobRunner.stop`); elsewhere a job stops only at a progress report."""
+        with self._guard:
+            self.interruptible = True
+        try:
+            yield
+        finally:
+            with self._guard:
+                self.interruptible = False
 
     def update(self, progress: float | None = None, message: str | None = None) -> None:
         """Report progress (a share from 0 to 1) and what is being done; raises
@@ -162,6 +180,27 @@ class JobRunner:
                 return job
             time.sleep(0.05)
         raise TimeoutError(f"job {job_id} still running after {timeout} s")
+
+    def stop(self, timeout: float = 30.0) -> Job | None:
+        """Stop for good, as the server stops: the queued jobs are dropped
+        (:meth:`shutdown`) and the running one is cancelled, interrupted at once inside
+        its :meth:`Job.interruptions` (an ensemble on a cluster, between its runs' ends),
+        else at its next progress report. Returns the job that was running (``None``:
+        none), once it has ended or ``timeout`` seconds have passed."""
+        with self._lock:
+            running = next((j for j in self.jobs.values() if j.status == "running"), None)
+        self.shutdown()
+        if running is None:
+            return None
+        self.cancel(running.id)
+        with running._guard:
+            if running.interruptible and running.status == "running":
+                # raised in the job's thread at its next Python instruction (Dask's
+                # as_completed waits in steps of 0.1 s)
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                    ctypes.c_ulong(self._thread.ident), ctypes.py_object(JobCancelled))
+        self._thread.join(timeout)
+        return running
 
     def shutdown(self) -> None:
         """Stop after the job in progress: queued jobs are dropped (marked cancelled)."""

@@ -6,13 +6,14 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import signal
 import socket
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from fentanet.errors import InputError
+from fentanet.errors import InputError, Interrupted
 from fentanet.web import security as sec
 
 
@@ -81,8 +82,40 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workdir: str | os.PathLike[
                             access_log=False, server_header=False)
     try:
         uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # Ctrl-C (or SIGTERM, which the command line makes one)
+        raise Interrupted(stop_jobs(app.api.state.jobs)) from None
     finally:
         sock.close()
+    stop_jobs(app.api.state.jobs)
+
+
+STOP_SECONDS = 30.0
+"""How long a stopping server waits for its running job to stop (a comparison on a
+cluster registers its finished runs and closes the cluster; one in the app's process stops
+at its next step)."""
+
+
+def stop_jobs(jobs: Any, timeout: float = STOP_SECONDS) -> str:
+    """Stop the app's jobs as the server stops (:meth:`JobRunner.stop`) and say what the
+    running one left, as one line: ``interrupted`` and, with a job running, its title and
+    what its cancellation kept (``cancelled: 3 of 12 runs finished and kept in the run
+    store (ensemble ID)``). Until the twenty-second session a Ctrl-C left a comparison's
+    Dask cluster to Dask's exit handler, whose wait a second Ctrl-C ended in a traceback,
+    and the runs its workers had written out of the catalog. A Ctrl-C is ignored from
+    here to the process's end: the wait is short (the cluster's runs are registered and
+    it is closed in seconds), and ending it early left Dask's exit handler closing the
+    cluster under the job (an ``UnboundLocalError`` traceback of Dask's)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    job = jobs.stop(timeout)
+    if job is None:
+        return "interrupted"
+    if job.status == "running":
+        return (f"interrupted: job '{job.title}' did not stop within {timeout:g} s; the "
+                "runs it finished are in the run store (`fentanet runs rebuild` registers "
+                "any left out of its catalog)")
+    what = job.message if job.status == "cancelled" else f"it had {job.status}"
+    return f"interrupted: job '{job.title}': {what}"
 
 
 def listen_socket(host: str, port: int) -> socket.socket:
