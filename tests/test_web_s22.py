@@ -262,3 +262,23 @@ def test_a_ctrl_c_of_serve_with_a_comparison_on_a_cluster_ends_in_one_line(tmp_p
     store = RunStore(work / "runs")
     assert len(store) == int(kept.group(1) or 0)
     assert set(store.runs().status) <= {"done"} and store.check().ok
+
+
+# ------------------------------------------------------------------ query parameters
+def test_a_query_parameter_an_api_address_does_not_take_is_refused(client):
+    """``?colour_by=kind`` drew by the default colouring and ``?limt=5`` listed 200, the
+    misspelt parameter ignored without a word."""
+    nid = client.post("/api/networks/generate", json={"actors": 40}).json()["id"]
+    r = client.get(f"/api/networks/{nid}/figure?colour_by=kind")
+    assert r.status_code == 422 and r.json()["error"] == (
+        "invalid request: colour_by: unknown parameter 'colour_by' (did you mean 'color_by'?); "
+        "expected one of: color_by, kinds, ego, radius, highlight, selected, max_actors")
+    r = client.get("/api/ensembles?limt=5")
+    assert r.status_code == 422 and r.json()["error"] == (
+        "invalid request: limt: unknown parameter 'limt' (did you mean 'limit'?); expected "
+        "one of: offset, limit")
+    r = client.get("/api/info?x=1")
+    assert r.json()["error"] == "invalid request: x: unknown parameter 'x'; this address takes none"
+    assert client.get("/api/ensembles?limit=5&offset=0").status_code == 200
+    assert client.get("/api/jobs?token=t").status_code == 200  # the access token's name
+    assert client.get("/?from=bookmark").status_code == 200  # pages take any

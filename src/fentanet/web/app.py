@@ -588,6 +588,36 @@ async def known_form_fields(request: Request) -> None:
         raise RequestValidationError(errors)
 
 
+async def known_query(request: Request) -> None:
+    """Refuse a query parameter the route does not take (422, the nearest one named), as
+    :func:`known_form_fields` refuses a form's: until the twenty-second session a misspelt
+    ``?colour_by=kind`` or ``?limt=5`` was ignored and the default used without a word.
+    ``token`` (the access token, :class:`Guard`'s) is taken everywhere; the pages and
+    files (outside ``/api/``) take any, as a browser may add some."""
+    import difflib
+
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if dependant is None or not request.url.path.startswith("/api/"):
+        return
+    known: list[str] = []
+    todo = [dependant]
+    while todo:  # the route's own parameters and its dependencies'
+        d = todo.pop()
+        known += [p.alias for p in d.query_params if p.alias not in known]
+        todo += d.dependencies
+    errors = []
+    for key in dict.fromkeys(request.query_params.keys()):
+        if key in known or key == "token":
+            continue
+        near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        errors.append({"type": "value_error", "loc": ("query", key), "msg": (
+            f"unknown parameter {key!r}" + (f" (did you mean {near[0]!r}?)" if near else "")
+            + (f"; expected one of: {', '.join(known)}" if known else
+               "; this address takes none"))})
+    if errors:
+        raise RequestValidationError(errors)
+
+
 def _no_job(jid: str) -> str:
     return (f"no job '{jid}' (the app keeps its jobs while it runs: a restart forgets them, "
             "and the reports, results and runs they made stay in the working folder)")
@@ -626,7 +656,8 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
     """
     ws = Workspace(Path(workdir))
     jobs = JobRunner(clean=ws.clean)
-    api = FastAPI(title="fentanet", docs_url=None, redoc_url=None, openapi_url=None)
+    api = FastAPI(title="fentanet", docs_url=None, redoc_url=None, openapi_url=None,
+                  dependencies=[Depends(known_query)])
     api.state.workspace = ws
     api.state.jobs = jobs
 
