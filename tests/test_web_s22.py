@@ -282,3 +282,29 @@ def test_a_query_parameter_an_api_address_does_not_take_is_refused(client):
     assert client.get("/api/ensembles?limit=5&offset=0").status_code == 200
     assert client.get("/api/jobs?token=t").status_code == 200  # the access token's name
     assert client.get("/?from=bookmark").status_code == 200  # pages take any
+
+
+# ------------------------------------------------------------------ closed networks
+def test_a_closed_network_says_why_it_is_gone(client, monkeypatch):
+    """A network closed by DELETE read "networks close when more than 12 are open, or when
+    the app restarts", neither of which had happened."""
+    from fentanet.web import app as web
+
+    nid = client.post("/api/networks/generate", json={"actors": 40}).json()["id"]
+    assert client.delete(f"/api/networks/{nid}").status_code == 200
+    r = client.get(f"/api/networks/{nid}")
+    assert r.status_code == 404 and r.json()["error"] == (
+        f"no open network '{nid}': generated 40 (seed 1) was closed (DELETE "
+        "/api/networks/ID); open it again from its dataset or file")
+    monkeypatch.setattr(web, "MAX_NETWORKS", 2)
+    ids = [client.post("/api/networks/generate", json={"actors": 20 + i}).json()["id"]
+           for i in range(3)]
+    assert [n["id"] for n in client.get("/api/networks").json()] == ids[1:]
+    assert client.get(f"/api/networks/{ids[0]}/analysis").json()["error"] == (
+        f"no open network '{ids[0]}': generated 20 (seed 1) was closed as more than 2 networks "
+        "were open (the one used least recently is closed first); open it again from its "
+        "dataset or file")
+    r = client.get("/api/networks/nope")
+    assert r.json()["error"] == ("no open network 'nope' (networks close when more than 2 "
+                                 "are open, or when the app restarts); open it again from its "
+                                 "dataset or file")

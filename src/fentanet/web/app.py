@@ -115,6 +115,7 @@ class Workspace:
         for sub in FOLDERS:
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         self.networks: OrderedDict[str, Opened] = OrderedDict()
+        self.gone: OrderedDict[str, str] = OrderedDict()  # id -> why it was closed
         self.lock = threading.RLock()
 
     def path(self, relative: str, *, must_exist: bool = True, field: str = "path") -> Path:
@@ -128,15 +129,30 @@ class Workspace:
         with self.lock:
             self.networks[item.id] = item
             while len(self.networks) > MAX_NETWORKS:
-                self.networks.popitem(last=False)
+                old = self.networks.popitem(last=False)[1]
+                self.close(old, f"closed as more than {MAX_NETWORKS} networks were open "
+                                "(the one used least recently is closed first)")
         return item
+
+    def close(self, item: Opened, why: str) -> None:
+        """Forget an open network, remembering why (the last 200), for the requests that
+        still name it."""
+        with self.lock:
+            self.networks.pop(item.id, None)
+            self.gone[item.id] = f"{item.label} was {why}"
+            while len(self.gone) > 200:
+                self.gone.popitem(last=False)
 
     def get(self, nid: str) -> Opened:
         with self.lock:
             item = self.networks.get(nid)
             if item is None:
-                raise NotFound(f"no open network '{nid}' (networks close when more than "
-                               f"{MAX_NETWORKS} are open, or when the app restarts)")
+                # a network closed from the page read as one lost to the limit or a restart
+                why = (f": {self.gone[nid]}" if nid in self.gone else
+                       f" (networks close when more than {MAX_NETWORKS} are open, or when "
+                       "the app restarts)")
+                raise NotFound(f"no open network '{nid}'{why}; open it again from its "
+                               "dataset or file")
             self.networks.move_to_end(nid)
             return item
 
@@ -811,8 +827,7 @@ def create_app(workdir: str | os.PathLike[str], *, token: str | None = None,
     @api.delete("/api/networks/{nid}")
     def close_network(nid: str) -> dict:
         with ws.lock:
-            ws.get(nid)
-            del ws.networks[nid]
+            ws.close(ws.get(nid), "closed (DELETE /api/networks/ID)")
         return {"closed": nid}
 
     def _communities(item: Opened) -> Any:
