@@ -308,3 +308,38 @@ def test_a_closed_network_says_why_it_is_gone(client, monkeypatch):
     assert r.json()["error"] == ("no open network 'nope' (networks close when more than 2 "
                                  "are open, or when the app restarts); open it again from its "
                                  "dataset or file")
+
+
+# ------------------------------------------------------------------ a job's end
+def test_a_job_ends_with_its_status_set_last(monkeypatch):
+    """A poll between the lines that end a job saw it "cancelled" with the message
+    "cancelling: it stops at its next progress report" (test_web_api's
+    test_a_running_comparison_stops_at_its_next_progress_report failed so once): the
+    status was set first. Now every field is set before it."""
+    from fentanet.web import jobs as web_jobs
+
+    assigned: list[tuple[str, object]] = []
+
+    class Recorded(web_jobs.Job):
+        def __setattr__(self, name, value):
+            assigned.append((name, value))
+            super().__setattr__(name, value)
+
+    monkeypatch.setattr(web_jobs, "Job", Recorded)
+    runner = web_jobs.JobRunner()
+
+    def cancelled(job):
+        runner.cancel(job.id)
+        raise web_jobs.JobCancelled("cancelled: 1 of 2 runs finished and kept")
+
+    for fn, status, message in ((cancelled, "cancelled", "cancelled: 1 of 2 runs finished "
+                                 "and kept"), (lambda job: 42, "done", "done")):
+        assigned.clear()
+        job = runner.submit("test", "t", fn)
+        runner.wait(job.id, timeout=60)
+        end = assigned[assigned.index(("status", "running")) + 1:]
+        assert end[-1] == ("status", status)
+        assert {n: v for n, v in end[:-1] if n not in ("started", "finished")} == {
+            "result": 42 if status == "done" else None, "error": None, "message": message,
+            "cancelling": False, **({"progress": 1.0} if status == "done" else {})}
+    runner.shutdown()

@@ -227,28 +227,36 @@ class JobRunner:
                 break
 
     def _run(self, job: Job, fn: Callable[[Job], Any]) -> None:
+        status, message, result = "failed", "failed", None  # until it says otherwise
+        error: str | None = f"job {job.id} stopped; the details are in the server log"
         try:
-            job.result = fn(job)
+            result = fn(job)
+            status, message, error = "done", "done", None
         except KeyboardInterrupt as exc:  # JobCancelled, or what an ensemble made of it
             if not job.cancelling:  # not asked for (a worker thread gets no Ctrl-C)
                 log.error("job %s (%s) interrupted", job.id, job.kind, exc_info=exc)
-                job.status, job.message = "failed", "failed"
-                job.error = f"job {job.id} was interrupted; the details are in the server log"
+                status, message = "failed", "failed"
+                error = f"job {job.id} was interrupted; the details are in the server log"
             else:
-                job.status = "cancelled"
+                status, error = "cancelled", None
                 said = str(exc) if isinstance(exc, JobCancelled) else ""
-                job.message = self._clean(said) if said else "cancelled"
+                message = self._clean(said) if said else "cancelled"
         except FentanetError as exc:
-            job.status, job.error = "failed", self._clean(str(exc))
-            job.message = "failed"
+            status, error, message = "failed", self._clean(str(exc)), "failed"
         except Exception:
             log.exception("job %s (%s) failed", job.id, job.kind)
-            job.status = "failed"
-            job.error = f"internal error in job {job.id}; the details are in the server log"
-            job.message = "failed"
-        else:
-            job.status, job.progress, job.message = "done", 1.0, "done"
+            status, message = "failed", "failed"
+            error = f"internal error in job {job.id}; the details are in the server log"
         finally:
-            # asked and not yet stopped: no longer, whatever it ended as (it stayed set, and
-            # the jobs list showed a cancelled job as "cancelling" for good)
-            job.finished, job.cancelling = time.time(), False
+            # the end seen whole: its status set last, once everything else is. A poll
+            # between the lines that set them (the status first) saw a job "cancelled" with
+            # the message "cancelling: it stops at its next progress report" (a flaky
+            # test_a_running_comparison_stops_at_its_next_progress_report, session 22).
+            # Asked and not yet stopped: no longer, whatever it ended as (it stayed set,
+            # and the jobs list showed a cancelled job as "cancelling" for good)
+            with self._lock:
+                job.result, job.error, job.message = result, error, message
+                if status == "done":
+                    job.progress = 1.0
+                job.finished, job.cancelling = time.time(), False
+                job.status = status
