@@ -536,6 +536,132 @@ def _pay_move(first, q, src, dst, ext, d_pay, s_kind, payers, price_of_kind, pay
             cash[b] = c - pay
             dirty[_u(payer[s])] += pay
 
+def push_scratch_sizes(n_links: int, n_senders: int, n_receivers: int,
+                       n_payers: int) -> tuple[int, int]:
+    """The float64 and int32 scratch :func:`push_into` needs for a stage of these sizes."""
+    return 2 * n_links + 3 * n_receivers + 2 * n_senders + n_payers, 4 * n_links
+
+
+@numba.njit(cache=True, error_model="numpy")
+def push_into(senders, n_receivers, li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, payers,
+              link_alive, alive, kind, capacity, dt, cover, route_kind, passes,
+              price_of_kind, payer, product, cash, dirty, throughput, f_scr, i_scr):
+    """:func:`push` without preferences, on scratch the caller keeps between calls
+    (``f_scr`` float64 and ``i_scr`` int32, at least :func:`push_scratch_sizes` long; their
+    values are not read) instead of a dozen arrays allocated per call, with the senders'
+    offers, the first pass's weight sums and the ratios made in one loop over the senders,
+    and the loops of :func:`settle_room`, :func:`_passes` and :func:`_pay_move` written
+    for pull without preferences (no test of either left in the loops): the same
+    operations on the same values in the same order, so the same numbers (tested against
+    :func:`push` on random stages and real states)."""
+    m, ns, nr, npy = li.size, senders.size, n_receivers, payers.size
+    first, a_s, a_d, a_i = i_scr[:m], i_scr[m:2 * m], i_scr[2 * m:3 * m], i_scr[3 * m:4 * m]
+    q, a_o = f_scr[:m], f_scr[m:2 * m]
+    o = 2 * m
+    space, ratio, offered = f_scr[o:o + nr], f_scr[o + nr:o + 2 * nr], f_scr[o + 2 * nr:o + 3 * nr]
+    o += 3 * nr
+    left, wsum, due = f_scr[o:o + ns], f_scr[o + ns:o + 2 * ns], f_scr[o + 2 * ns:o + 2 * ns + npy]
+    for i in range(ns):  # the offers (as _offers), the weight sums zeroed
+        x = senders[i]
+        left[i] = min(product[x], capacity[x] * dt) if alive[x] else 0.0
+        wsum[i] = 0.0
+    for j in range(nr):  # as np.zeros: the ratios, and the offered sums (reset by C)
+        ratio[j] = 0.0
+        offered[j] = 0.0
+    na = 0
+    for k in range(m):  # settle_room's first A, pull without preference
+        s = _u(s_loc[k])
+        d = _u(d_loc[k])
+        sp = _room(_u(dst[k]), alive, kind, capacity, product, dt, cover, route_kind)
+        space[d] = sp
+        on = link_alive[_u(li[k])] & (left[s] > 0.0) & (sp > 0.0)
+        wsum[s] += sp if on else 0.0
+        first[na] = k
+        a_s[na] = s
+        a_d[na] = d
+        na += on
+    n0 = na
+    if passes < 1:
+        q[:n0] = 0.0
+    for it in range(passes):  # _passes, pull without preference
+        if it > 0:  # A
+            for i in range(ns):
+                wsum[i] = 0.0
+            keep = 0
+            for j in range(na):
+                s = _u(a_s[j])
+                d = _u(a_d[j])
+                on = (left[s] > 0.0) & (space[d] > 0.0)
+                wsum[s] += space[d] if on else 0.0
+                a_i[keep] = j if it == 1 else a_i[j]
+                a_s[keep] = s
+                a_d[keep] = d
+                keep += on
+            na = keep
+        if na == 0:
+            break
+        for j in range(na):  # B
+            s = _u(a_s[j])
+            d = _u(a_d[j])
+            w = space[d]
+            x = left[s] * w / wsum[s]
+            x = x if w > 0.0 else 0.0
+            offered[d] += x
+            a_o[j] = x
+        carried = False
+        for j in range(na):  # C
+            s = _u(a_s[j])
+            d = _u(a_d[j])
+            od = offered[d]
+            kept = ratio[d]
+            r = min(space[d] / od, 1.0)
+            r = r if od > 0.0 else kept
+            ratio[d] = r
+            offered[d] = 0.0
+            x = a_o[j] * r
+            if it == 0:
+                q[j] = x
+            else:
+                q[_u(a_i[j])] += x
+            carried |= x > 0.0
+            left[s] = max(left[s] - x, 0.0)
+            space[d] = max(space[d] - x, 0.0)
+        if not carried:
+            break
+    for b in range(npy):
+        due[b] = 0.0
+    for j in range(n0):  # _pay_move: the bills, then each payer's scale (in due's place)
+        x = q[j]
+        k = _u(first[j])
+        v = x * price_of_kind[_u(s_kind[k])]
+        due[_u(d_pay[k])] += v if ext[k] and x > 0.0 else 0.0
+    for b in range(npy):
+        c = cash[_u(payers[b])]
+        sc = 1.0
+        if due[b] > c:
+            sc = c / due[b] if due[b] > 0.0 else 0.0
+        due[b] = sc
+    for j in range(n0):  # the moves and payments
+        k = _u(first[j])
+        e = ext[k]
+        x = q[j] * (due[_u(d_pay[k])] if e else 1.0)
+        if not x > 0.0:  # NaN moves nothing, as plan drops it
+            continue
+        s = _u(src[k])
+        d = _u(dst[k])
+        p = product[s] - x
+        product[s] = p if not p < 0.0 else 0.0
+        product[d] += x
+        throughput[s] += x
+        if e:
+            pay = x * price_of_kind[_u(s_kind[k])]
+            b = _u(payer[d])
+            c = cash[b]
+            pay = pay if not pay > c else c
+            cash[b] = c - pay
+            dirty[_u(payer[s])] += pay
+
+
 @numba.njit(cache=True)
 def sent_by_sender(moved, q, s_loc, n_senders):
     """Total quantity ``q`` per (local) sender over the links ``moved``."""

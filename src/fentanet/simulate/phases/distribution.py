@@ -38,6 +38,7 @@ def run(sim) -> None:
     if sums is None or sums.stage is not st:
         sums = sim._retail_sums = SellerSums(st)
     kept = sums.ready(ln.alive, a.alive)
+    f_scr, i_scr = _scratch(sim, (mp, tr, dl))
     offered, consumed, revenue, base, demand, supply, demand_kg = _distribute(
         mp.li, mp.src, mp.dst, mp.s_loc, mp.d_loc, mp.ext, mp.d_pay, mp.s_kind, mp.senders,
         mp.receivers.size, mp.payers,
@@ -51,7 +52,7 @@ def run(sim) -> None:
         sums.share, sums.ptr, sums.idx, st.li, st.src, st.dst, st.w, st.s_map, st.d_map,
         st.s_loc, st.d_loc, st.s_pay, st.senders, st.receivers, st.s_payers, a.online,
         s.market_of, s.demand0, sim.users_ratio, -p.market.elasticity, nploops.POWER, s.price,
-        keep, p.market.retail_usd_per_kg, KIND["marketplace"], m)
+        keep, p.market.retail_usd_per_kg, KIND["marketplace"], m, f_scr, i_scr)
     s.totals["consumed"] = s.totals.get("consumed", 0.0) + supply
     flows = sim.flows
     flows["demand"] = demand
@@ -62,6 +63,21 @@ def run(sim) -> None:
     now["supply_kg"] = supply
     now["demand_kg"] = demand_kg
     now["revenue_usd"] = revenue
+
+
+def _scratch(sim, stages) -> tuple[np.ndarray, np.ndarray]:
+    """The wholesale stages' scratch (:func:`fentanet.simulate.kernels.push_into`), kept
+    on the run and made again, with room to grow, when a stage outgrows it."""
+    f_need = i_need = 0
+    for st in stages:
+        f, i = kernels.push_scratch_sizes(st.size, st.senders.size, st.receivers.size,
+                                          st.payers.size)
+        f_need, i_need = max(f_need, f), max(i_need, i)
+    got = sim.__dict__.get("_push_scratch")
+    if got is None or got[0].size < f_need or got[1].size < i_need:
+        got = sim._push_scratch = (np.empty(f_need + f_need // 4 + 64),
+                                   np.empty(i_need + i_need // 4 + 64, dtype=np.int32))
+    return got
 
 
 @numba.njit(cache=True)
@@ -76,10 +92,11 @@ def _distribute(mp_li, mp_src, mp_dst, mp_s_loc, mp_d_loc, mp_ext, mp_d_pay, mp_
                 kept, a_copy, a_runs, l_copy, l_runs, link_src, ok, wsum, share, ptr, idx, li,
                 src, dst, w, s_map, d_map, s_loc, d_loc, s_pay, senders, receivers, s_payers,
                 online, market_of, demand0, users_ratio, minus_elasticity, power_loop, price,
-                keep, retail_usd, marketplace_kind, n_markets):
+                keep, retail_usd, marketplace_kind, n_markets, f_scr, i_scr):
     """The phase in one call: each wholesale stage (marketplace ``mp_``, trafficker
-    ``tr_``, dealer ``dl_``) by :func:`fentanet.simulate.kernels.push` (the
-    actors' own offers and rooms, no preference; a stage without links skipped), the
+    ``tr_``, dealer ``dl_``) by :func:`fentanet.simulate.kernels.push_into` (the
+    actors' own offers and rooms, no preference; a stage without links skipped; its
+    scratch ``f_scr`` and ``i_scr``, :func:`_scratch`), the
     retail sellers' kept sums brought up to date (``kept``: :meth:`SellerSums.ready`
     found them current but for the alive flags; :func:`_refresh`), then retail
     (:func:`_retail_summed`). The calls the phase made one by one, in the same order (the
@@ -96,22 +113,21 @@ def _distribute(mp_li, mp_src, mp_dst, mp_s_loc, mp_d_loc, mp_ext, mp_d_pay, mp_
     for i in range(n_markets):
         base[i] = demand0[i] * users_ratio[i] * dt
         demand[i] = base[i] * power[i]
-    none = np.zeros(0)
     if mp_li.size:
-        kernels.push(mp_senders, mp_n_receivers, mp_li, mp_src, mp_dst, mp_s_loc, mp_d_loc,
-                     mp_ext, mp_d_pay, mp_s_kind, mp_payers, link_alive, none, alive, kind,
-                     capacity, dt, cover, ROUTE, PASSES, price_of_kind, payer, product, cash,
-                     dirty, throughput)
+        kernels.push_into(mp_senders, mp_n_receivers, mp_li, mp_src, mp_dst, mp_s_loc,
+                          mp_d_loc, mp_ext, mp_d_pay, mp_s_kind, mp_payers, link_alive, alive,
+                          kind, capacity, dt, cover, ROUTE, PASSES, price_of_kind, payer,
+                          product, cash, dirty, throughput, f_scr, i_scr)
     if tr_li.size:
-        kernels.push(tr_senders, tr_n_receivers, tr_li, tr_src, tr_dst, tr_s_loc, tr_d_loc,
-                     tr_ext, tr_d_pay, tr_s_kind, tr_payers, link_alive, none, alive, kind,
-                     capacity, dt, cover, ROUTE, PASSES, price_of_kind, payer, product, cash,
-                     dirty, throughput)
+        kernels.push_into(tr_senders, tr_n_receivers, tr_li, tr_src, tr_dst, tr_s_loc,
+                          tr_d_loc, tr_ext, tr_d_pay, tr_s_kind, tr_payers, link_alive, alive,
+                          kind, capacity, dt, cover, ROUTE, PASSES, price_of_kind, payer,
+                          product, cash, dirty, throughput, f_scr, i_scr)
     if dl_li.size:
-        kernels.push(dl_senders, dl_n_receivers, dl_li, dl_src, dl_dst, dl_s_loc, dl_d_loc,
-                     dl_ext, dl_d_pay, dl_s_kind, dl_payers, link_alive, none, alive, kind,
-                     capacity, dt, cover, ROUTE, PASSES, price_of_kind, payer, product, cash,
-                     dirty, throughput)
+        kernels.push_into(dl_senders, dl_n_receivers, dl_li, dl_src, dl_dst, dl_s_loc,
+                          dl_d_loc, dl_ext, dl_d_pay, dl_s_kind, dl_payers, link_alive, alive,
+                          kind, capacity, dt, cover, ROUTE, PASSES, price_of_kind, payer,
+                          product, cash, dirty, throughput, f_scr, i_scr)
     if kept:
         _refresh(alive, a_copy, a_runs, link_alive, l_copy, l_runs, link_src, ok, wsum, share,
                  ptr, idx, li, src, dst, s_loc, w, s_map, d_map)
