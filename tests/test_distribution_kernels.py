@@ -113,6 +113,23 @@ def test_push_into_is_push_without_preference_bit_for_bit(seed):
     assert check_push(st, np.zeros(0), rng.choice([0.5, 1 / 52, 2.0]), 1.5) >= 0
 
 
+def test_push_into_refuses_scratch_too_short():
+    """Scratch one element short of push_scratch_sizes (either array) is refused, not
+    written past its end."""
+    st = random_stage(np.random.default_rng(7))
+    stage = tuple(st[k] for k in ("li", "src", "dst", "s_loc", "d_loc", "ext", "d_pay",
+                                  "s_kind", "payers"))
+    f_n, i_n = kernels.push_scratch_sizes(st["li"].size, st["senders"].size,
+                                          st["receivers"].size, st["payers"].size)
+    for f_len, i_len in ((f_n - 1, i_n), (f_n, i_n - 1)):
+        with pytest.raises(ValueError, match="scratch"):
+            kernels.push_into(st["senders"], st["receivers"].size, *stage,
+                              st["link_alive"], st["alive"], st["kind"], st["capacity"], 0.5,
+                              1.5, ROUTE, PASSES, st["price"], st["payer"],
+                              *(st[k].copy() for k in STOCKS), np.zeros(f_len),
+                              np.zeros(i_len, dtype=np.int32))
+
+
 @pytest.mark.parametrize("seed", range(30))
 def test_push_is_offer_room_then_the_plain_transfer_bit_for_bit(seed):
     rng = np.random.default_rng(seed)

@@ -547,14 +547,16 @@ def push_into(senders, n_receivers, li, src, dst, s_loc, d_loc, ext, d_pay, s_ki
               link_alive, alive, kind, capacity, dt, cover, route_kind, passes,
               price_of_kind, payer, product, cash, dirty, throughput, f_scr, i_scr):
     """:func:`push` without preferences, on scratch the caller keeps between calls
-    (``f_scr`` float64 and ``i_scr`` int32, at least :func:`push_scratch_sizes` long; their
-    values are not read) instead of a dozen arrays allocated per call, with the senders'
-    offers, the first pass's weight sums and the ratios made in one loop over the senders,
-    and the loops of :func:`settle_room`, :func:`_passes` and :func:`_pay_move` written
-    for pull without preferences (no test of either left in the loops): the same
+    (``f_scr`` float64 and ``i_scr`` int32, at least :func:`push_scratch_sizes` long, else
+    ValueError; their values are not read) instead of a dozen arrays allocated per call,
+    with the senders' offers, the first pass's weight sums and the ratios made in one loop
+    over the senders, and the loops of :func:`settle_room`, :func:`_passes` and
+    :func:`_pay_move` written for pull without preferences (no test of either left in the loops): the same
     operations on the same values in the same order, so the same numbers (tested against
     :func:`push` on random stages and real states)."""
     m, ns, nr, npy = li.size, senders.size, n_receivers, payers.size
+    if f_scr.size < 2 * m + 3 * nr + 2 * ns + npy or i_scr.size < 4 * m:
+        raise ValueError("push_into: scratch shorter than push_scratch_sizes")
     first, a_s, a_d, a_i = i_scr[:m], i_scr[m:2 * m], i_scr[2 * m:3 * m], i_scr[3 * m:4 * m]
     q, a_o = f_scr[:m], f_scr[m:2 * m]
     o = 2 * m

@@ -67,17 +67,25 @@ def run(sim) -> None:
 
 def _scratch(sim, stages) -> tuple[np.ndarray, np.ndarray]:
     """The wholesale stages' scratch (:func:`fentanet.simulate.kernels.push_into`), kept
-    on the run and made again, with room to grow, when a stage outgrows it."""
+    on the run with the stages and their sizes it was made for, and made again, with room
+    to grow, when a stage changed and it no longer fits (a stage's senders, receivers and
+    payers change only with its links)."""
+    sizes = tuple((st, st.size) for st in stages)
+    got = sim.__dict__.get("_push_scratch")
+    if got is not None and got[0] == sizes:
+        return got[1], got[2]
     f_need = i_need = 0
     for st in stages:
         f, i = kernels.push_scratch_sizes(st.size, st.senders.size, st.receivers.size,
                                           st.payers.size)
         f_need, i_need = max(f_need, f), max(i_need, i)
-    got = sim.__dict__.get("_push_scratch")
-    if got is None or got[0].size < f_need or got[1].size < i_need:
-        got = sim._push_scratch = (np.empty(f_need + f_need // 4 + 64),
-                                   np.empty(i_need + i_need // 4 + 64, dtype=np.int32))
-    return got
+    if got is not None and got[1].size >= f_need and got[2].size >= i_need:
+        f_scr, i_scr = got[1], got[2]
+    else:
+        f_scr = np.empty(f_need + f_need // 4 + 64)
+        i_scr = np.empty(i_need + i_need // 4 + 64, dtype=np.int32)
+    sim._push_scratch = (sizes, f_scr, i_scr)
+    return f_scr, i_scr
 
 
 @numba.njit(cache=True)

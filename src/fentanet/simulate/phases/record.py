@@ -18,6 +18,8 @@ seized_precursor_kg - lost_precursor_kg`` (one kg of precursor per kg produced).
 
 from __future__ import annotations
 
+from itertools import repeat
+
 import numba
 import numpy as np
 
@@ -128,7 +130,6 @@ def _tally(kind, alive, product, precursor, cash, n_kinds):
 def run(sim) -> None:
     s = sim.s
     a = s.actors
-    row = {"step": sim.step, "time": sim.t}
     now = sim.now
     counts, stock, prec, held = _tally(a.kind, a.alive, a.product, a.precursor, a.cash,
                                        len(KIND))
@@ -142,11 +143,30 @@ def run(sim) -> None:
     now["cash_usd"] = held
     gap_p, gap_q = balance(sim, stock, prec)
     now["balance_error"] = max(gap_p, gap_q)
-    row["intervention_cost_usd"] = now.get("intervention_cost_usd", 0.0)
-    for col in sim.cost_columns:  # the interventions' kinds, after their total
-        row[col] = now.get(col, 0.0)
-    for col in COLUMNS[1:]:
-        row[col] = now.get(col, 0.0)
-    if len(now.keys() - row.keys()):  # a column missing from COLUMNS: kept, last
+    sim.rows.append(_row({"step": sim.step, "time": sim.t}, now, sim.cost_columns))
+
+
+def _row(row: dict, now: dict, cost_columns: tuple[str, ...]) -> dict:
+    """``row`` (``step`` and ``time``) with the step's columns from ``now`` (0.0 for a
+    column no phase set; a column of ``now`` missing from :data:`COLUMNS` kept, last):
+    ``now.get`` mapped over :func:`_row_columns`, without a Python loop."""
+    cols = _row_columns(cost_columns)
+    row.update(zip(cols, map(now.get, cols, repeat(0.0)), strict=True))
+    if not now.keys() <= row.keys():
         row.update(now)
-    sim.rows.append(row)
+    return row
+
+
+_ROW_COLUMNS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _row_columns(cost_columns: tuple[str, ...]) -> tuple[str, ...]:
+    """A row's columns after ``step`` and ``time``: ``intervention_cost_usd``, the
+    interventions' kinds' ``cost_columns`` after their total, then :data:`COLUMNS`' others
+    (made once per tuple of cost columns; the row's dictionary filled in this order from
+    ``now.get`` mapped over them, without a Python loop)."""
+    got = _ROW_COLUMNS.get(cost_columns)
+    if got is None:
+        got = _ROW_COLUMNS[cost_columns] = ("intervention_cost_usd", *cost_columns,
+                                            *COLUMNS[1:])
+    return got
