@@ -551,9 +551,9 @@ def push_into(senders, n_receivers, li, src, dst, s_loc, d_loc, ext, d_pay, s_ki
     ValueError; their values are not read) instead of a dozen arrays allocated per call,
     with the senders' offers, the first pass's weight sums and the ratios made in one loop
     over the senders, and the loops of :func:`settle_room`, :func:`_passes` and
-    :func:`_pay_move` written for pull without preferences (no test of either left in the loops): the same
-    operations on the same values in the same order, so the same numbers (tested against
-    :func:`push` on random stages and real states)."""
+    :func:`_pay_move` written for pull without preferences (no test of either left in the
+    loops): the same operations on the same values in the same order, so the same numbers
+    (tested against :func:`push` on random stages and real states)."""
     m, ns, nr, npy = li.size, senders.size, n_receivers, payers.size
     if f_scr.size < 2 * m + 3 * nr + 2 * ns + npy or i_scr.size < 4 * m:
         raise ValueError("push_into: scratch shorter than push_scratch_sizes")
