@@ -140,9 +140,10 @@ def plain_sim(scenario, network, seed) -> Sim:
 SHARED = frozenset({"scenario", "network", "p"})
 """Attributes both runs share (the same objects): not compared."""
 
-SCRATCH = frozenset({"_buf", "_draws"})
-"""Storage behind views compared on their own, partly uninitialised (``np.empty``), and
-enforcement's scratch of uniforms (``np.empty``, filled afresh each step)."""
+SCRATCH = frozenset({"_buf", "_draws", "_push_scratch"})
+"""Storage behind views compared on their own, partly uninitialised (``np.empty``),
+enforcement's scratch of uniforms (``np.empty``, filled afresh each step) and the
+wholesale stages' (``distribution._scratch``, ``np.empty``, written before it is read)."""
 
 FILLED = {"nxt": "top", "tnbr": "top"}
 """Arrays grown with ``np.empty`` and filled only up to a count kept beside them: the tie
