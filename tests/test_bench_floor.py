@@ -46,3 +46,19 @@ def test_recording_leaves_the_run_as_it_is_and_restores_the_kernels():
     for a, b in zip(args, before, strict=True):
         np.testing.assert_array_equal(a, b)
 
+
+
+def test_recording_without_copies_times_the_same_calls_and_keeps_no_arguments():
+    """The run that times the calls in the step (no copies) makes the same calls, in the
+    same order, as the run that keeps their arguments, and leaves the run as it is."""
+    sc = prepare("toy", years=0.25)
+    net = build_network(sc)
+    kept, _ = floor._record(Sim(sc, net, 3), start=2, steps=2)
+    bare_sim = Sim(sc, net, 3)
+    bare, _ = floor._record(bare_sim, start=2, steps=2, copies=False)
+    assert [c[0] for c in bare] == [c[0] for c in kept]
+    assert all(c[2] is None and c[3] is None and c[4] >= 0.0 for c in bare)
+    plain = Sim(sc, net, 3)
+    for _ in range(4):
+        plain.run_step()
+    assert bare_sim.rows == plain.rows
