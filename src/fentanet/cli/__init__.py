@@ -150,11 +150,13 @@ def _interrupted(exc: KeyboardInterrupt) -> str:
     printed its tables or wrote ``--out``, ``--report`` or ``--png``), where they are
     kept; else ``interrupted``. Until the eighteenth session a Ctrl-C after the runs exited
     130 without a word."""
-    from fentanet.cli.runs import KEPT
+    from fentanet.cli.runs import KEPT, resume_hint
     from fentanet.ensemble import EnsembleInterrupted
     from fentanet.errors import Interrupted
 
-    if isinstance(exc, EnsembleInterrupted | Interrupted) and str(exc):
+    if isinstance(exc, EnsembleInterrupted):  # sensitivity's, calibrate's
+        return f"{exc}\n{resume_hint(exc.ensemble)}"
+    if isinstance(exc, Interrupted) and str(exc):
         return str(exc)
     if KEPT:
         return f"interrupted after the runs: {KEPT[0]}"

@@ -1,5 +1,5 @@
 """Many runs from the command line: ``fentanet sweep`` and ``fentanet runs
-list|show|rerun|export|delete|check|rebuild``, and the ensemble options (``--runs``,
+list|show|resume|rerun|export|delete|check|rebuild``, and the ensemble options (``--runs``,
 ``--scheduler``, ``--store``) that ``fentanet simulate``, ``compare``, ``calibrate`` and
 ``sensitivity`` share (:func:`run_ensemble`; the last two are in
 :mod:`fentanet.cli.calibrate`)."""
@@ -245,8 +245,27 @@ def run_ensemble(scenario: str, *, runs: int, variants: Any = None, sweep: Any =
                        overrides={**(sets or {}), **({} if years is None else {"years": years})}
                        or None, uncertain=uncertain or None)
     except EnsembleInterrupted as exc:
-        err_console.print(f"[yellow]{escape(str(exc))}[/yellow]")
-        raise typer.Exit(130) from None
+        _say_interrupted(exc)
+    return _finished(ens, json_out)
+
+
+def _say_interrupted(exc: Any) -> None:
+    """The lines of an ensemble interrupted (Ctrl-C, SIGTERM): what is kept, and how to
+    make the rest; exit 130 (143 for a SIGTERM, :func:`fentanet.cli.main`)."""
+    # one line each, never wrapped at the terminal's width: the id and store are copied
+    err_console.print(f"[yellow]{escape(str(exc))}[/yellow]", soft_wrap=True)
+    err_console.print(escape(resume_hint(exc.ensemble)), soft_wrap=True)
+    raise typer.Exit(130) from None
+
+
+def resume_hint(ens: Any) -> str:
+    """The line that says how to make the rest of an interrupted ensemble."""
+    return (f"make the rest with: fentanet runs resume {ens.id} --store "
+            f"{shlex.quote(str(ens.store.root))}")
+
+
+def _finished(ens: Any, json_out: bool) -> Any:
+    """Print a finished ensemble's results (exit 1 when every run failed)."""
     KEPT[:] = [f"{len(ens.runs())} run(s) kept in {ens.store.root} (ensemble {ens.id})"]
     print_ensemble(ens, json_out=json_out)
     failed = len(ens.failed)
@@ -474,6 +493,38 @@ def show(
     if metrics:
         console.print(table("Summary", ["metric", "value"], [[k, v] for k, v in
                                                              metrics.items()]))
+
+
+@runs_app.command("resume")
+def resume_cmd(
+    ensemble_id: Annotated[str, typer.Argument(help="Ensemble id (or a unique prefix), as "
+                                                    "an interrupted command printed it.")],
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    store: StoreOpt = None,
+    json_out: JsonOpt = False,
+    out: OutOpt = None,
+    csv: CsvOpt = False,
+) -> None:
+    """Make the runs of an interrupted ensemble that are not in the store, from the plan it
+    kept when it started (the same seeds, variants, sweep points and uncertain values, into
+    the same ensemble), then print its results as the command that started it did; --out
+    writes its files. A complete ensemble is said to be so, and nothing is made."""
+    from fentanet.ensemble import EnsembleInterrupted, resume
+
+    check_out(out)
+    st = _store(store)
+    try:
+        ens = resume(ensemble_id, st, scheduler=scheduler, workers=workers,
+                     progress=sys.stderr.isatty() or not json_out)
+    except EnsembleInterrupted as exc:
+        _say_interrupted(exc)
+    if not ens.resumed:
+        (err_console if json_out else console).print(
+            f"ensemble {ens.id} is complete ({counted(len(ens.runs()), 'run')} in "
+            f"{st.root}): nothing to make", markup=False, soft_wrap=True)
+    _finished(ens, json_out)
+    save_outputs(ens, out, csv, json_out)
 
 
 @runs_app.command("rerun")

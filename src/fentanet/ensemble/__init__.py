@@ -16,6 +16,7 @@ from fentanet.ensemble.core import (
     reference,
     rerun,
     resolve,
+    resume,
     run_model,
     scenario_source,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "reference",
     "rerun",
     "resolve",
+    "resume",
     "run_model",
     "scenario_source",
     "series_quantiles",

@@ -13,6 +13,7 @@ from typing import Any
 from fentanet.ensemble.plan import (
     BASELINE,
     Variant,
+    drawn_values,
     plan,
     sweep_points,
     uncertain_ranges,
@@ -188,16 +189,32 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
     integer_field = getattr(sc, "integer_field", None)  # whole-number fields draw integers
     whole = [k for k in ranges if integer_field is not None and integer_field(k)]
     tasks = plan(runs, variant_list, points, base_seed, eid, base, ranges, whole)
-    if scheduler is None and in_this_process(len(tasks), workers, seconds):
-        scheduler = "serial"
     keys = list(dict.fromkeys(k for p in points for k in p))  # not variants' overrides
     result = Ensemble(eid, store, str(getattr(sc, "name", sc)), [v.name for v in variant_list],
                       [base_seed + i for i in range(int(runs))], keys, BASELINE,
                       uncertain=list(ranges))
+    # the plan is kept before any run, so that an interrupted ensemble can be resumed
+    store.save_plan(eid, plan_record(result, sc, base, variant_list, points, base_seed,
+                                     int(runs), ranges, whole, tasks, seconds))
+    if scheduler is None and in_this_process(len(tasks), workers, seconds):
+        scheduler = "serial"
+    _run(result, tasks, [], sc, model, None if from_env else scheduler, workers,
+         progress, write_on_workers)
+    return result
+
+
+def _run(result: Ensemble, tasks: list[Any], all_ids: list[str], sc: Any,
+         model: Callable[..., Any] | None, scheduler: Any, workers: int | None,
+         progress: bool | Callable[[RunRecord], None], write_on_workers: bool | None) -> None:
+    """Make ``tasks`` of the ensemble ``result`` and keep them in its store (what
+    :func:`ensemble` and :func:`resume` share); ``all_ids``: the ensemble's runs made
+    before (counted in an interruption's message). :class:`EnsembleInterrupted` on
+    Ctrl-C, after keeping the finished runs."""
+    store = result.store
     with _progress(progress, len(tasks), result.scenario) as on_run:
         collector = Collector(store, on_run=on_run)
         try:
-            with connect(None if from_env else scheduler, workers) as client:
+            with connect(scheduler, workers) as client:
                 result.notes = run_tasks(tasks, sc, model, client, collector,
                                          write_on_workers=write_on_workers)
         except KeyboardInterrupt:
@@ -205,13 +222,229 @@ def ensemble(scenario: Any, runs: int = 10, *, variants: Any = None,
             # results had not come back, so that the catalog matches the files
             collector.adopt([t.run_id for t in tasks])
             result.interrupted = True
-            raise EnsembleInterrupted(result, collector.done + collector.failed,
-                                      len(tasks)) from None
+            raise EnsembleInterrupted(result, len(all_ids) + collector.done + collector.failed,
+                                      len(all_ids) + len(tasks)) from None
         except StoreError:  # the store cannot keep runs (a full disk): those written stay
             with contextlib.suppress(StoreError, OSError):  # the catalog may refuse them too
                 collector.adopt([t.run_id for t in tasks])
             raise
+
+
+PLAN_FORMAT = 1
+"""Version of the layout of a kept plan (:func:`plan_record`); newer ones are refused."""
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON keeps it: NumPy numbers as Python's, tuples as lists, an
+    intervention as its fields that differ from the defaults (as a run's setup records it)."""
+    import numpy as np
+
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json", exclude_defaults=True)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def plan_record(result: Ensemble, sc: Any, base: Mapping[str, Any], variants: list[Variant],
+                points: list[dict[str, Any]], base_seed: int, runs: int,
+                ranges: Mapping[str, tuple[float, float]], whole: Sequence[str],
+                tasks: list[Any], seconds: Sequence[float]) -> dict[str, Any]:
+    """What an ensemble keeps in its store before any run (``plans/<id>.json``), so that
+    :func:`resume` makes its missing runs as it would have made them: the design (the
+    variants, sweep points, first seed and number of seeds, the values each seed drew for
+    the uncertain parameters), every run's id in the plan's order, the scenario the runs
+    take (a fentanet scenario in full, with the overrides applied; else its name and
+    digest), the model and the versions that started it."""
+    from fentanet.build import recorded_version
+    from fentanet.simulate.nploops import numpy_version
+    from fentanet.simulate.scenario import Scenario
+
+    scenario: dict[str, Any] = {"name": result.scenario,
+                                "digest": sc.digest() if hasattr(sc, "digest") else ""}
+    if isinstance(sc, Scenario):
+        scenario["spec"] = sc.model_dump(mode="json")
+        scenario["base_dir"] = sc.base_dir
+    return {
+        "format": PLAN_FORMAT, "ensemble": result.id, "created_at": _now(),
+        "fentanet_version": recorded_version(), "numpy_version": numpy_version(),
+        "scenario": scenario, "base": _plain(dict(base)),
+        "variants": [{"name": v.name, "interventions": None if v.interventions is None
+                      else _plain(list(v.interventions)), "overrides": _plain(dict(v.overrides))}
+                     for v in variants],
+        "points": _plain(points), "sweep": list(result.sweep), "first_seed": int(base_seed),
+        "runs": int(runs), "uncertain": {k: list(v) for k, v in ranges.items()},
+        "whole": list(whole),
+        "drawn": _plain(drawn_values(tasks, runs, ranges)),
+        "run_seconds": float(sum(seconds) / len(seconds)) if seconds else None,
+        "run_ids": [t.run_id for t in tasks]}
+
+
+LOST = "(outside the model:"
+"""What the error of a run whose task failed outside the model holds (a worker or the
+cluster lost: :func:`fentanet.ensemble.runner._lost`); :func:`resume` makes such runs
+again, as they say nothing of the model."""
+
+
+def resume(ensemble_id: str, store: RunStore | str | os.PathLike[str] | None = None, *,
+           scheduler: Any = None, workers: int | None = None,
+           progress: bool | Callable[[RunRecord], None] = True,
+           model: Callable[..., Any] | None = None, scenario: Any = None,
+           write_on_workers: bool | None = None) -> Ensemble:
+    """Make the runs of an interrupted ensemble that are not in the store, from the plan it
+    kept when it started (``plans/<id>.json``): the same runs (ids, seeds, variants, sweep
+    points, uncertain values), into the same ensemble, so that its tables (``summary()``,
+    ``quantiles()``, ``compare()``, ``save()``) are those of the ensemble made without the
+    interruption, bit for bit. Returns the :class:`Ensemble`; its :attr:`~Ensemble.resumed`
+    says how many runs this call made (0: it was complete, and nothing was done).
+
+    Runs whose files a worker wrote but that were not registered (the coordinator killed)
+    are registered first; a run that failed outside the model (a worker or the cluster
+    lost) is made again; one the model failed stays failed, as it would fail again.
+
+    The runs take the scenario kept with the plan (a fentanet scenario is kept in full):
+    a scenario file changed since is not read (a :class:`~fentanet.errors.RunWarning` says
+    it changed). Another kind of scenario is loaded by name as :func:`rerun` loads it, or
+    given as ``scenario`` (with ``model``, a model outside fentanet), and refused when its
+    digest is not the one kept. An ensemble started by another fentanet build or NumPy is
+    refused: its remaining runs would not be those it planned (a run is determined by
+    scenario, seed and version). ``scheduler``, ``workers``, ``progress`` and
+    ``write_on_workers`` are :func:`ensemble`'s; the runs may go to another cluster.
+
+    :class:`InputError` naming the ensemble when it is unknown, has no plan (made before
+    plans were kept) or cannot be resumed; :class:`EnsembleInterrupted` on Ctrl-C, as
+    :func:`ensemble`.
+    """
+    from fentanet.build import recorded_version
+    from fentanet.simulate.nploops import numpy_version
+
+    workers = None if workers is None else whole_number(workers, "workers", 1)
+    if not isinstance(store, RunStore):
+        store = RunStore(store, create=False)
+    try:
+        eid = store.resolve_ensemble(str(ensemble_id), plans=True)
+    except StoreError as exc:
+        raise InputError(str(exc), field="ensemble") from None
+    doc = store.plan(eid)
+    if doc is None:
+        raise InputError(f"ensemble {eid} kept no plan (it was made by a fentanet before "
+                         f"plans were kept, session 22), so its missing runs are not known: "
+                         f"make the ensemble again", field="ensemble")
+    fmt = doc.get("format")
+    if not isinstance(fmt, int) or fmt > PLAN_FORMAT:
+        raise InputError(f"the plan of ensemble {eid} has format {fmt!r}, newer than this "
+                         f"fentanet reads ({PLAN_FORMAT}); upgrade fentanet", field="ensemble")
+    made_by = (doc.get("fentanet_version"), doc.get("numpy_version"))
+    this = (recorded_version(), numpy_version())
+    if made_by != this:
+        raise InputError(
+            f"ensemble {eid} was started by fentanet {made_by[0]} with NumPy {made_by[1]}; "
+            f"this is fentanet {this[0]} with NumPy {this[1]}: its remaining runs would not "
+            f"be those it planned (a run is determined by scenario, seed and version); resume "
+            f"it with the fentanet that started it, or make the ensemble again",
+            field="ensemble")
+    try:
+        base = dict(doc["base"])
+        variants = [Variant(v["name"], None if v["interventions"] is None
+                            else tuple(v["interventions"]), dict(v["overrides"]))
+                    for v in doc["variants"]]
+        points = [dict(p) for p in doc["points"]]
+        runs, first = int(doc["runs"]), int(doc["first_seed"])
+        ranges = {k: (float(a), float(b)) for k, (a, b) in doc["uncertain"].items()}
+        drawn = doc["drawn"] if ranges else None
+        run_ids = [str(r) for r in doc["run_ids"]]
+        kept = doc["scenario"]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"the plan of ensemble {eid} ({store.root}/plans/{eid}.json) is "
+                         f"damaged ({type(exc).__name__}: {exc}); it cannot be resumed",
+                         field="ensemble") from None
+    if model is None and base.get("model"):
+        model = resolve(base["model"])
+    sc = _plan_scenario(eid, kept, base, model, scenario)
+    tasks = plan(runs, variants, points, first, eid, base, ranges, doc.get("whole") or (),
+                 run_ids=run_ids, drawn=drawn)
+    if len(tasks) != len(run_ids):
+        raise InputError(f"the plan of ensemble {eid} is damaged: {len(run_ids)} run ids for "
+                         f"{len(tasks)} runs", field="ensemble")
+    from_env = scheduler is None
+    scheduler = resolve_scheduler(scheduler)
+    from_env = from_env and scheduler is not None
+    store.check_writable()
+    # runs a worker wrote but that were never registered (the coordinator killed) first
+    Collector(store).adopt(run_ids)
+    stored = store.runs(ensemble=eid)
+    lost = stored[(stored.status == "failed")
+                  & stored.error.fillna("").str.contains(LOST, regex=False)].run_id.tolist()
+    have = set(stored.run_id) - set(lost)
+    todo = [t for t in tasks if t.run_id not in have]
+    result = Ensemble(eid, store, str(kept.get("name", getattr(sc, "name", sc))),
+                      [v.name for v in variants], [first + i for i in range(runs)],
+                      list(doc.get("sweep") or []), BASELINE, uncertain=list(ranges))
+    if not todo:
+        return result
+    if lost:  # made again under their ids
+        store.delete(lost)
+    seconds = [doc["run_seconds"]] if doc.get("run_seconds") else []
+    if scheduler is None and in_this_process(len(todo), workers, seconds):
+        scheduler = "serial"
+    done = [t.run_id for t in tasks if t.run_id in have]
+    result.resumed = len(todo)
+    _run(result, todo, done, sc, model, None if from_env else scheduler, workers, progress,
+         write_on_workers)
     return result
+
+
+def _plan_scenario(eid: str, kept: Mapping[str, Any], base: Mapping[str, Any],
+                   model: Callable[..., Any] | None, given: Any) -> Any:
+    """The scenario the runs of a kept plan take: the one kept in full (a fentanet
+    scenario), else the one named (or ``given``) with the ensemble's overrides, refused
+    when its digest is not the one kept."""
+    digest = kept.get("digest") or ""
+    source = base.get("scenario")
+    overrides = dict(base.get("overrides") or {})
+    if kept.get("spec") is not None and given is None:
+        from fentanet.simulate.scenario import from_dict
+
+        sc = from_dict(dict(kept["spec"]), base_dir=kept.get("base_dir"))
+        if digest and sc.digest() != digest:
+            raise InputError(f"the scenario kept with ensemble {eid} reads back with another "
+                             f"digest ({sc.digest()[:12]}, kept {digest[:12]}); it cannot be "
+                             f"resumed", field="ensemble")
+        try:  # what the name stands for now: said when it changed, never used
+            now = load_scenario(source)
+            now = now.override(overrides) if overrides else now
+            changed = now.digest() != digest
+        except Exception:  # moved, removed or invalid now: not used anyway
+            changed = True
+        if changed:
+            warn_run(f"the scenario {source!r} has changed since ensemble {eid} started (or "
+                     f"cannot be read); its runs are made from the scenario kept with its "
+                     f"plan (digest {digest[:12]})")
+        return sc
+    loader = getattr(model, "load_scenario", load_scenario)
+    sc = loader(source) if given is None else load_scenario(given)
+    sc = sc.override(overrides) if overrides else sc
+    now = sc.digest() if hasattr(sc, "digest") else ""
+    if digest and now != digest:
+        raise InputError(f"the scenario {source!r} has changed since ensemble {eid} started "
+                         f"(digest {now[:12]}, kept {digest[:12]}): its remaining runs would "
+                         f"differ; resume it with the scenario it started with (scenario=), "
+                         f"or make the ensemble again", field="scenario")
+    return sc
+
+
+def _now() -> str:
+    from fentanet.store.files import utcnow
+
+    return utcnow().isoformat()
 
 
 MAX_RUNS = 1_000_000

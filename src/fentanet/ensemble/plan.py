@@ -229,21 +229,40 @@ def draw_uncertain(ranges: Mapping[str, tuple[float, float]], seed: int,
 def plan(runs: int, variants: list[Variant], points: list[dict[str, Any]], base_seed: int,
          ensemble_id: str, base: Mapping[str, Any] | None = None,
          uncertain: Mapping[str, tuple[float, float]] | None = None,
-         whole: Iterable[str] = ()) -> list[RunTask]:
+         whole: Iterable[str] = (), *, run_ids: Sequence[str] | None = None,
+         drawn: Sequence[Mapping[str, Any]] | None = None) -> list[RunTask]:
     """All runs, seed-major (seed 0 of every variant and point first), so that a partial
     ensemble (interrupted) still holds complete pairs for comparison. ``base``
     (``{"scenario": name or path, "overrides": {...}}``) goes with every task; the values
     of the ``uncertain`` parameters drawn for a seed (:func:`draw_uncertain`) join each
-    point of that seed's runs (whole numbers for those named in ``whole``)."""
+    point of that seed's runs (whole numbers for those named in ``whole``).
+
+    ``run_ids`` (in this order) and ``drawn`` (the values drawn for each seed, in order)
+    make the tasks of a stored plan again (:func:`fentanet.ensemble.resume`): the same runs
+    with the same ids and values, without drawing."""
     if int(runs) < 1:
         raise InputError(f"runs must be at least 1, got {runs}", field="runs")
     if int(base_seed) < 0:
         raise InputError(f"seed must be non-negative, got {base_seed}", field="seed")
     base = dict(base or {})
+    ids = iter(run_ids) if run_ids is not None else None
     tasks = []
     for i in range(int(runs)):
         seed = int(base_seed) + i
-        drawn = draw_uncertain(uncertain or {}, seed, whole)
-        tasks += [RunTask(new_id(), ensemble_id, seed, v, {**p, **drawn}, base)
+        values = dict(drawn[i]) if drawn is not None else draw_uncertain(uncertain or {},
+                                                                         seed, whole)
+        tasks += [RunTask(new_id() if ids is None else next(ids), ensemble_id, seed, v,
+                          {**p, **values}, base)
                   for p in points for v in variants]
     return tasks
+
+
+def drawn_values(tasks: Sequence[RunTask], runs: int, uncertain: Iterable[str]
+                 ) -> list[dict[str, Any]]:
+    """The values of the ``uncertain`` parameters each seed drew, in seed order, as the
+    tasks of :func:`plan` hold them (what a stored plan keeps)."""
+    names = list(uncertain)
+    if not names:
+        return []
+    per = len(tasks) // int(runs)
+    return [{k: tasks[i * per].point[k] for k in names} for i in range(int(runs))]

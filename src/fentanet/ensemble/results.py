@@ -265,6 +265,7 @@ class Ensemble:
     interrupted: bool = False
     uncertain: list[str] = field(default_factory=list)  # drawn per seed, not sweep points
     notes: list[str] = field(default_factory=list)  # what the runs said (RunWarning), made here
+    resumed: int = 0  # runs made by fentanet.ensemble.resume (0: none were missing)
 
     @classmethod
     def load(cls, store: RunStore | str | os.PathLike[str] | None, ensemble_id: str

@@ -9,6 +9,7 @@ Layout of a store (a directory)::
     runs.lock                 the lock file that serialises catalog access between processes
     series/<run_id>.parquet   one run's per-step series
     manifests/<run_id>.json   one run's record: what the catalog holds about it
+    plans/<ensemble_id>.json  an ensemble's plan (its runs to make), for resuming it
 
 A run's files are written in this order, each to a temporary name in the final folder,
 flushed to disk, then renamed into place (a rename within one folder is atomic on POSIX
@@ -45,6 +46,7 @@ MANIFEST_FORMAT = 1
 
 SERIES_DIR = "series"
 MANIFEST_DIR = "manifests"
+PLAN_DIR = "plans"
 LOCK_FILE = "runs.lock"
 TMP_MARK = ".tmp-"
 
@@ -314,6 +316,51 @@ def write_manifest(root: Path, record: RunRecord) -> Path:
     return final
 
 
+def plan_file(root: Path, ensemble_id: str) -> Path:
+    """Where an ensemble's plan is kept (``plans/<ensemble_id>.json``)."""
+    return root / PLAN_DIR / f"{ensemble_id}.json"
+
+
+def write_plan(root: Path, ensemble_id: str, plan: Mapping[str, Any]) -> Path:
+    """Write an ensemble's plan (a JSON document) atomically, flushed to disk, before any of
+    its runs is made; :class:`StoreError` naming the file when it cannot be written or the
+    plan is not JSON."""
+    if not valid_run_id(ensemble_id):
+        raise StoreError(f"ensemble id {ensemble_id!r}: expected letters, digits, '_' and '-'")
+    final = plan_file(root, ensemble_id)
+    try:
+        text = json.dumps(plan)
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"the plan of ensemble {ensemble_id} cannot be kept as JSON "
+                         f"({exc})") from None
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(final) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise StoreError(f"cannot keep the plan of ensemble {ensemble_id} in the run store "
+                         f"{root}: writing {final} failed ({reason})") from None
+    return final
+
+
+def read_plan(root: Path, ensemble_id: str) -> dict[str, Any] | None:
+    """An ensemble's plan, or ``None`` when none is kept; :class:`StoreError` naming the file
+    when it cannot be read."""
+    if not valid_run_id(ensemble_id):
+        return None
+    path = plan_file(root, ensemble_id)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreError(f"{path}: unreadable ensemble plan ({exc})") from None
+    if not isinstance(data, dict):
+        raise StoreError(f"{path}: not an ensemble plan (expected a JSON object)")
+    return data
+
+
 def read_manifest(path: Path) -> RunRecord:
     """Read one manifest; :class:`StoreError` naming the file when it cannot be used."""
     try:
@@ -367,7 +414,7 @@ def read_series(root: Path, run_id: str, rel_path: str, sha256: str | None = Non
 def temp_files(root: Path) -> list[Path]:
     """Leftover temporary files (from writers that were killed, or still writing)."""
     out: list[Path] = []
-    for sub in (SERIES_DIR, MANIFEST_DIR):
+    for sub in (SERIES_DIR, MANIFEST_DIR, PLAN_DIR):
         folder = root / sub
         if folder.is_dir():
             out.extend(p for p in folder.iterdir() if TMP_MARK in p.name)

@@ -49,6 +49,7 @@ from fentanet.store import catalog
 from fentanet.store.files import (
     LOCK_FILE,
     MANIFEST_DIR,
+    PLAN_DIR,
     SERIES_DIR,
     STATUSES,
     FileLock,
@@ -57,7 +58,9 @@ from fentanet.store.files import (
     atomic_path,
     manifest_file,
     own_series,
+    plan_file,
     read_manifest,
+    read_plan,
     read_series,
     series_file,
     series_rel,
@@ -67,6 +70,7 @@ from fentanet.store.files import (
     valid_run_id,
     verify_series,
     write_manifest,
+    write_plan,
     write_run,
 )
 
@@ -465,15 +469,18 @@ class RunStore:
             out.append(w if w in found else found[0])
         return list(dict.fromkeys(out))
 
-    def resolve_ensemble(self, ensemble_id: str) -> str:
+    def resolve_ensemble(self, ensemble_id: str, *, plans: bool = False) -> str:
         """The full ensemble id for an ensemble id or a unique prefix of one, as
         :meth:`resolve` does for runs: :class:`StoreError` when no ensemble matches or
-        several do (naming them)."""
+        several do (naming them). With ``plans``, the ensembles whose plan is kept count
+        too, with or without runs in the catalog (one interrupted before its first run)."""
         wanted = str(ensemble_id)
         with self._connect() as con:
             found = sorted(r[0] for r in con.execute(
                 "SELECT DISTINCT ensemble_id FROM runs WHERE starts_with(ensemble_id, ?)",
                 [wanted]).fetchall()) if wanted else []
+        if plans and wanted:
+            found = sorted(set(found) | {e for e in self.plan_ids() if e.startswith(wanted)})
         if wanted in found:
             return wanted
         if not found:
@@ -482,6 +489,23 @@ class RunStore:
             raise StoreError(f"ensemble id prefix {wanted!r} is ambiguous: it matches "
                              f"{', '.join(found[:5])}{' ...' if len(found) > 5 else ''}")
         return found[0]
+
+    # ------------------------------------------------------------ ensemble plans
+
+    def save_plan(self, ensemble_id: str, plan: dict[str, Any]) -> Path:
+        """Keep an ensemble's plan (``plans/<ensemble_id>.json``, written atomically):
+        what :func:`fentanet.ensemble.resume` makes its missing runs from."""
+        self.check_writable()
+        return write_plan(self.root, ensemble_id, plan)
+
+    def plan(self, ensemble_id: str) -> dict[str, Any] | None:
+        """An ensemble's kept plan, or ``None`` (an ensemble made before plans were kept)."""
+        return read_plan(self.root, ensemble_id)
+
+    def plan_ids(self) -> list[str]:
+        """The ids of the ensembles whose plan is kept."""
+        folder = self.root / PLAN_DIR
+        return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
 
     def runs(self, run_ids: Iterable[str] | None = None, *, scenario: str | None = None,
              variant: str | Sequence[str] | None = None, status: str | None = None,
@@ -648,7 +672,8 @@ class RunStore:
         where, args = self._where(run_ids, filters)
         with self._connect(write=True) as con:
             self._finish_deleting(con)
-            rows = con.execute(f"SELECT run_id, series_path FROM runs{where}", args).fetchall()
+            rows = con.execute(f"SELECT run_id, series_path, ensemble_id FROM runs{where}",
+                               args).fetchall()
             ids = [r[0] for r in rows]
             # the runs being deleted are noted first (a delete stopped part-way is finished
             # by the next delete or rebuild, never undone), then their manifests go (a
@@ -657,7 +682,16 @@ class RunStore:
             self._unlink_manifests(ids)
             catalog.delete(con, ids)
             (self.root / DELETING).unlink(missing_ok=True)
-        for run_id, rel in rows:
+            # an ensemble whose every run is deleted is deleted: its plan goes too (kept,
+            # `runs resume` would make every run again)
+            touched = sorted({r[2] for r in rows if r[2]})
+            left = {r[0] for r in con.execute(
+                "SELECT DISTINCT ensemble_id FROM runs WHERE ensemble_id IN "
+                "(SELECT unnest(?))", [touched]).fetchall()} if touched else set()
+            for eid in touched:
+                if eid not in left and valid_run_id(eid):
+                    plan_file(self.root, eid).unlink(missing_ok=True)
+        for run_id, rel, _ in rows:
             if rel is not None and valid_run_id(run_id) and rel == series_rel(run_id):
                 with contextlib.suppress(FileNotFoundError):
                     (self.root / rel).unlink()
