@@ -133,3 +133,68 @@ def test_a_rebuild_without_a_readable_catalog_keeps_series_without_manifests(
         report = store.rebuild()
         assert report.runs == 2 and report.removed_orphan_series == []
     assert (store.root / "series" / "r1.parquet").is_file()
+
+
+@pytest.mark.parametrize("finish", ["rebuild", "delete"])
+def test_a_run_added_again_under_a_deleted_id_survives_the_stopped_delete(store, monkeypatch,
+                                                                         finish):
+    """A delete stopped part-way, then a run added again under the same id (the Python API
+    takes ids chosen by hand): the journal noted the deleted run's manifest, so the next
+    delete or rebuild finishes the delete of that run only, and keeps the new one (the
+    journal held bare ids until the twenty-second session, and deleted it too)."""
+    def killed(con, run_ids):
+        raise KeyboardInterrupt  # after the manifests went, before the catalog's rows
+
+    real = catalog_mod.delete
+    monkeypatch.setattr(catalog_mod, "delete", killed)
+    with pytest.raises(KeyboardInterrupt):
+        store.delete(["r1", "r2"])
+    monkeypatch.setattr(catalog_mod, "delete", real)
+    new = pd.DataFrame({"step": [0, 1], "deaths": [7.0, 8.0]})
+    store.add(RunRecord(run_id="r1", scenario="toy", seed=9, variant="again",
+                        summary={"deaths_total": 99.0}), new)
+    if finish == "rebuild":
+        report = store.rebuild()
+        assert report.runs == 2 and report.restored == [] and report.dropped == []
+    else:
+        assert store.delete(["r0"]) == 1
+    runs = store.runs()
+    assert sorted(runs.run_id) == (["r1"] if finish == "delete" else ["r0", "r1"])
+    row = runs.set_index("run_id").loc["r1"]
+    assert (row.variant, row.seed) == ("again", 9)  # the new run, its catalog row too
+    assert store.summary(["r1"]).deaths_total.tolist() == [99.0]
+    assert store.series(["r1"]).deaths.tolist() == [7.0, 8.0]
+    assert not (store.root / "series" / "r2.parquet").exists()  # r2's delete finished
+    assert not (store.root / "runs.deleting").exists() and store.check().ok
+
+
+def test_a_journal_of_bare_ids_is_finished_as_before(store):
+    """A delete journal written by a fentanet before the twenty-second session (bare ids)
+    is finished as it was then."""
+    (store.root / "runs.deleting").write_text(json.dumps(["r1"]))
+    (store.root / "manifests" / "r1.json").unlink()
+    assert store.rebuild().runs == 2
+    assert store.runs().run_id.tolist() == ["r0", "r2"] and store.check().ok
+
+
+def test_rebuild_keeps_the_two_newest_old_catalogs(store):
+    """Each `runs rebuild` kept one more copy of the old catalog, never removed: it keeps
+    the newest as runs.duckdb.bak and the one before as runs.duckdb.bak.1 (older .bak.N
+    of earlier fentanets go too)."""
+    root = store.root
+    (root / "runs.duckdb.bak.7").write_bytes(b"from an older fentanet")
+    (root / "runs.duckdb.bak.7.wal").write_bytes(b"its log")
+    sizes = []
+    for k in range(4):
+        store.add(RunRecord(run_id=f"n{k}", scenario="toy", seed=10 + k), SERIES)
+        before = store.runs().run_id.tolist()
+        report = store.rebuild()
+        assert report.backup == str(root / "runs.duckdb.bak")
+        sizes.append(before)
+    baks = sorted(p.name for p in root.iterdir() if ".bak" in p.name)
+    assert baks == ["runs.duckdb.bak", "runs.duckdb.bak.1"]
+    # the newest backup is the catalog before the last rebuild, the other the one before
+    from fentanet.store.store import _catalog_records
+
+    assert sorted(_catalog_records(root / "runs.duckdb.bak")) == sorted(sizes[-1])
+    assert sorted(_catalog_records(root / "runs.duckdb.bak.1")) == sorted(sizes[-2])

@@ -139,6 +139,34 @@ def _unused(path: Path) -> Path:
     return out
 
 
+BACKUPS = 2
+"""Old catalogs a rebuild keeps (``runs.duckdb.bak``, the newest, and ``runs.duckdb.bak.1``):
+each rebuild kept one more, never removed, until the twenty-second session (a store rebuilt
+every night held a copy of its catalog for every night)."""
+
+
+def _rotate(backup: Path) -> None:
+    """Make room for a new ``backup`` (``runs.duckdb.bak``): the older backups move up one
+    (``.bak`` to ``.bak.1``, ...), and those past :data:`BACKUPS` are removed, with their
+    write-ahead logs (also the ``.bak.N`` of older fentanets, which kept them all)."""
+    def nth(k: int) -> Path:
+        return backup if k == 0 else backup.with_name(f"{backup.name}.{k}")
+
+    older = [p for p in backup.parent.glob(backup.name + ".*")
+             if p.name[len(backup.name) + 1:].isdigit()]
+    for p in older:  # past the number kept (the move below frees BACKUPS - 1)
+        if int(p.name[len(backup.name) + 1:]) >= BACKUPS - 1:
+            p.unlink(missing_ok=True)
+            _wal(p).unlink(missing_ok=True)
+    for k in range(BACKUPS - 2, -1, -1):
+        for src, dst in ((nth(k), nth(k + 1)), (_wal(nth(k)), _wal(nth(k + 1)))):
+            if src.exists():
+                os.replace(src, dst)
+            else:
+                dst.unlink(missing_ok=True)
+    _wal(backup).unlink(missing_ok=True)
+
+
 def _refuse_foreign(store: RunStore) -> None:
     """:class:`StoreError` before DuckDB opens a catalog file whose first bytes say it is
     another kind of file (a SQLite database, ...): not damage to rebuild over, and never
@@ -705,13 +733,34 @@ class RunStore:
 
     def _finish_deleting(self, con: duckdb.DuckDBPyConnection | None) -> list[str]:
         """Finish a delete that was stopped part-way (:data:`DELETING`): its runs'
-        manifests, catalog rows (``con``) and series go. Returns their ids."""
-        ids = _read_journal(self.root)
-        if not ids:
+        manifests, catalog rows (``con``) and series go. Returns their ids. A run written
+        again under one of those ids since (its manifest is not the one the journal noted)
+        is kept: its files stay, and its catalog row is made from its manifest (the row
+        left by the stopped delete was the old run's)."""
+        entries = _read_journal(self.root)
+        if not entries:
             return []
+        ids, again = [], []
+        for run_id, sha in entries:
+            if not valid_run_id(run_id):
+                ids.append(run_id)  # names no file: its row alone goes
+                continue
+            now = _manifest_sha(self.root, run_id)
+            if sha == _ANY or now is None or now == sha:
+                ids.append(run_id)
+            else:
+                again.append(run_id)
         self._unlink_manifests(ids)
         if con is not None:
-            catalog.delete(con, ids)
+            catalog.delete(con, [*ids, *again])
+            records = []
+            for run_id in again:
+                try:
+                    records.append(read_manifest(manifest_file(self.root, run_id)))
+                except StoreError:
+                    continue  # unreadable: `runs check` names it, `runs rebuild` decides
+            if records:
+                catalog.insert(con, records)
         for run_id in ids:
             if valid_run_id(run_id):
                 series_file(self.root, run_id).unlink(missing_ok=True)
@@ -920,7 +969,11 @@ class RunStore:
                                  f"{tmp} failed ({exc}); the catalog and the runs' files are "
                                  f"as they were") from None
             if self.catalog.exists():
-                backup = _unused(self.catalog.with_name(self.catalog.name + backup_suffix))
+                backup = self.catalog.with_name(self.catalog.name + backup_suffix)
+                if backup_suffix == ".bak":  # the routine rebuild's: the last BACKUPS kept
+                    _rotate(backup)
+                else:  # a damaged or migrated catalog's: never overwritten
+                    backup = _unused(backup)
                 os.replace(self.catalog, backup)
                 if _wal(self.catalog).exists():
                     os.replace(_wal(self.catalog), _wal(backup))
@@ -1025,25 +1078,54 @@ def _writable(root: Path, catalog_file: Path) -> bool:
 
 
 DELETING = "runs.deleting"
-"""The journal of a delete under way: the ids of the runs it removes, written before their
+"""The journal of a delete under way: the runs it removes, each by its id and the SHA-256 of
+its manifest then (``null`` for a run whose manifest was missing), written before their
 manifests go. A delete stopped part-way (killed) leaves it, and the next delete or rebuild
 finishes that delete: without it, a rebuild could not tell those runs from runs whose
-manifests were lost, which it writes again from the catalog."""
+manifests were lost, which it writes again from the catalog. A run written again under one
+of those ids meanwhile (the Python API takes ids chosen by hand) has another manifest, and
+is kept: until the twenty-second session the journal held bare ids, and the next delete or
+rebuild deleted that run too."""
+
+
+def _manifest_sha(root: Path, run_id: str) -> str | None:
+    """The SHA-256 of a run's manifest as it is now, ``None`` when it has none."""
+    try:
+        return sha256_file(manifest_file(root, run_id))
+    except FileNotFoundError:
+        return None
 
 
 def _write_journal(root: Path, run_ids: Sequence[str]) -> None:
+    entries = [[run_id, _manifest_sha(root, run_id) if valid_run_id(run_id) else None]
+               for run_id in run_ids]
     with atomic_path(root / DELETING) as tmp:
-        tmp.write_text(json.dumps(list(run_ids)), encoding="utf-8")
+        tmp.write_text(json.dumps({"format": 2, "runs": entries}), encoding="utf-8")
 
 
-def _read_journal(root: Path) -> list[str]:
+_ANY = "*"
+"""A journal entry's manifest stamp that matches any manifest: the bare ids of a journal
+written before the twenty-second session."""
+
+
+def _read_journal(root: Path) -> list[tuple[str, str | None]]:
+    """The journal's runs as (id, manifest SHA-256 or ``None``); a journal of bare ids
+    (before the twenty-second session) matches any manifest, as it did then."""
     try:
-        ids = json.loads((root / DELETING).read_text(encoding="utf-8"))
+        data = json.loads((root / DELETING).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return []
     except (OSError, ValueError):  # cut short: the delete never began (written atomically)
         return []
-    return [str(i) for i in ids] if isinstance(ids, list) else []
+    if isinstance(data, list):  # bare ids
+        return [(str(i), _ANY) for i in data]
+    if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
+        return []
+    out = []
+    for entry in data["runs"]:
+        if isinstance(entry, list) and len(entry) == 2:
+            out.append((str(entry[0]), None if entry[1] is None else str(entry[1])))
+    return out
 
 
 def _catalog_records(path: Path) -> dict[str, RunRecord] | None:
