@@ -43,6 +43,7 @@ from fentanet.store.files import (
     float_summary,
     host_name,
     manifest_file,
+    new_id,
     read_manifest,
     utcnow,
     write_run,
@@ -687,18 +688,30 @@ _WEAKREF_FILES = frozenset((weakref.__file__, _weakrefset.__file__))
 
 
 SCATTER_BYTES = 1 << 20
-"""A scenario that pickles to more bytes than this is sent to the workers once
-(``Client.scatter``) instead of with every task (Dask warns of task arguments above 1 MB)."""
+"""A scenario that pickles to more bytes than this is sent to the cluster once, as the
+argument of a task that gives it back (:func:`_task_scenario`), instead of with every task
+(Dask warns of task arguments above 1 MB)."""
+
+
+def _scenario(scenario: Any) -> Any:
+    """The task that gives a large scenario to the runs (on a worker)."""
+    return scenario
 
 
 def _task_scenario(client: Any, scenario: Any) -> Any:
     """The scenario as the tasks take it: itself, sent with each task, when it is small (a
     fentanet scenario is a spec of a few KB: its network is built on the worker), else a
-    future of it scattered to one worker. Data scattered lives on the worker it was sent
-    to: when that worker died (killed, out of memory), every run still to be made failed,
-    'lost dependencies', though the cluster had restarted the worker and the others were
-    well (33 of 40 runs of an ensemble whose worker was killed once, until the
-    twenty-first session)."""
+    future of a task that returns it, its argument sent to the scheduler once. The
+    scheduler keeps that task, so when the worker holding its result dies (killed, out of
+    memory), it makes it again on a worker alive and the runs go on; the other workers
+    fetch it from the one holding it, once each. Data scattered (``Client.scatter``) lives
+    on the worker it was sent to and cannot be made again: when that worker died, every
+    run still to be made failed, 'lost dependencies' (33 of 40 runs of an ensemble whose
+    worker was killed once: small scenarios until the twenty-first session, a scenario
+    over 1 MB until the twenty-second). A broadcast (``scatter(broadcast=True)``) would
+    copy it to the workers there are, not to one started later, and a Ctrl-C while the
+    scheduler replicated it closed the cluster under it ("Task exception was never
+    retrieved")."""
     import pickle
 
     try:
@@ -707,11 +720,10 @@ def _task_scenario(client: Any, scenario: Any) -> Any:
         size = SCATTER_BYTES + 1
     if size <= SCATTER_BYTES:
         return scenario
-    # on one worker, the others fetch it when they first need it: a broadcast makes the
-    # scheduler replicate it, and a Ctrl-C while that is in flight closed the cluster
-    # under it ("Task exception was never retrieved", a KeyError)
-    [future] = client.scatter([scenario], hash=False)
-    return future
+    with warnings.catch_warnings():  # "Sending large graph of size ...": once, meant so
+        warnings.simplefilter("ignore", UserWarning)
+        return client.submit(_scenario, scenario, pure=False,
+                             key=f"fentanet-scenario-{new_id()}")
 
 
 def _run_dask(tasks: list[RunTask], scenario: Any, model: Callable[..., Any] | None,
