@@ -198,3 +198,33 @@ def test_rebuild_keeps_the_two_newest_old_catalogs(store):
 
     assert sorted(_catalog_records(root / "runs.duckdb.bak")) == sorted(sizes[-1])
     assert sorted(_catalog_records(root / "runs.duckdb.bak.1")) == sorted(sizes[-2])
+
+
+def test_the_first_rebuild_after_older_fentanets_keeps_their_newest_backup(store):
+    """Older fentanets numbered their backups the other way: runs.duckdb.bak the oldest,
+    the highest .bak.N the newest (the first free name). The first rebuild by this one
+    keeps that newest as .bak.1 ("the one before"), not the oldest (final review s22: it
+    removed .bak.1 and .bak.2 and kept the oldest as .bak.1)."""
+    import os
+
+    from fentanet.store.store import _catalog_records
+
+    root = store.root
+    aside = root.parent / "aside"
+    aside.mkdir()
+    kept = []
+    for k in range(3):  # an older fentanet's rebuilds: .bak, .bak.1, .bak.2, oldest first
+        store.add(RunRecord(run_id=f"o{k}", scenario="toy", seed=20 + k), SERIES)
+        kept.append(sorted(store.runs().run_id))
+        store.rebuild()
+        os.replace(root / "runs.duckdb.bak", aside / str(k))
+    for k in range(3):
+        name = root / ("runs.duckdb.bak" + (f".{k}" if k else ""))
+        os.replace(aside / str(k), name)
+        os.utime(name, ns=(10**18 + k * 10**9, 10**18 + k * 10**9))  # oldest first
+    before = sorted(store.runs().run_id)
+    store.rebuild()
+    baks = sorted(p.name for p in root.iterdir() if ".bak" in p.name)
+    assert baks == ["runs.duckdb.bak", "runs.duckdb.bak.1"]
+    assert sorted(_catalog_records(root / "runs.duckdb.bak")) == before
+    assert sorted(_catalog_records(root / "runs.duckdb.bak.1")) == kept[-1]

@@ -146,24 +146,39 @@ every night held a copy of its catalog for every night)."""
 
 
 def _rotate(backup: Path) -> None:
-    """Make room for a new ``backup`` (``runs.duckdb.bak``): the older backups move up one
-    (``.bak`` to ``.bak.1``, ...), and those past :data:`BACKUPS` are removed, with their
-    write-ahead logs (also the ``.bak.N`` of older fentanets, which kept them all)."""
+    """Make room for a new ``backup`` (``runs.duckdb.bak``): the newest of the backups
+    there are moves to ``.bak.1`` (up to :data:`BACKUPS` - 1 of them, newest first, to
+    ``.bak.1``, ``.bak.2``, ...), the others are removed, with their write-ahead logs.
+    Newest by the time their file was last written, not by name: older fentanets numbered
+    them the other way (``.bak`` the oldest, the highest ``.bak.N`` the newest, the first
+    free name), and ordering by name kept their oldest and removed the newest (final
+    review, session 22)."""
     def nth(k: int) -> Path:
         return backup if k == 0 else backup.with_name(f"{backup.name}.{k}")
 
-    older = [p for p in backup.parent.glob(backup.name + ".*")
+    found = [p for p in backup.parent.glob(backup.name + ".*")
              if p.name[len(backup.name) + 1:].isdigit()]
-    for p in older:  # past the number kept (the move below frees BACKUPS - 1)
-        if int(p.name[len(backup.name) + 1:]) >= BACKUPS - 1:
-            p.unlink(missing_ok=True)
-            _wal(p).unlink(missing_ok=True)
-    for k in range(BACKUPS - 2, -1, -1):
-        for src, dst in ((nth(k), nth(k + 1)), (_wal(nth(k)), _wal(nth(k + 1)))):
-            if src.exists():
-                os.replace(src, dst)
-            else:
-                dst.unlink(missing_ok=True)
+    found += [backup] if backup.exists() else []
+    found.sort(key=lambda p: p.stat().st_mtime_ns, reverse=True)  # newest first
+    keep = found[:BACKUPS - 1]
+    for p in found[BACKUPS - 1:]:
+        p.unlink(missing_ok=True)
+        _wal(p).unlink(missing_ok=True)
+    staged = []  # through names of their own, so that no kept one is overwritten
+    for i, p in enumerate(keep):
+        tmp = p.with_name(f"{backup.name}.rotating-{i}")
+        os.replace(p, tmp)
+        if _wal(p).exists():
+            os.replace(_wal(p), _wal(tmp))
+        else:
+            _wal(tmp).unlink(missing_ok=True)
+        staged.append(tmp)
+    for k, tmp in enumerate(staged, start=1):
+        os.replace(tmp, nth(k))
+        if _wal(tmp).exists():
+            os.replace(_wal(tmp), _wal(nth(k)))
+        else:
+            _wal(nth(k)).unlink(missing_ok=True)
     _wal(backup).unlink(missing_ok=True)
 
 
