@@ -248,3 +248,33 @@ def test_resume_on_a_local_cluster_of_two_workers(tmp_path):
     assert 5 <= before < 24 and ens.resumed == 24 - before
     assert_same(full, ens)
     assert RunStore(tmp_path / "b").check().ok
+
+
+def test_a_resume_of_runs_all_lost_outside_the_model_keeps_the_plan(tmp_path, monkeypatch):
+    """Every run of the catalog lost outside the model (the cluster lost at the start): the
+    resume deletes them to make them again, and the plan stays, so a resume stopped in
+    turn can be resumed (final review s22: the delete took the plan with the ensemble's
+    last rows, and the next resume said 'kept no plan')."""
+    def no_run(tasks, *a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("fentanet.ensemble.core.run_tasks", no_run)
+    with pytest.raises(EnsembleInterrupted):
+        ensemble(StandInScenario(), 2, model=simulate, store=tmp_path / "s",
+                 scheduler="serial", progress=False)
+    monkeypatch.undo()
+    store = RunStore(tmp_path / "s")
+    [eid] = store.plan_ids()
+    doc = store.plan(eid)
+    for run_id, seed in zip(doc["run_ids"], (1, 2), strict=True):
+        store.add(RunRecord(run_id=run_id, ensemble_id=eid, scenario="standin", seed=seed,
+                            status="failed", error="KilledWorker: gone (outside the model: "
+                                                   "the worker died)"))
+    with pytest.raises(EnsembleInterrupted, match="1 of 2 runs"):
+        resume(eid, store, model=simulate, scenario=StandInScenario(), scheduler="serial",
+               progress=stop_after(1))
+    assert store.plan(eid) == doc
+    ens = resume(eid, store, model=simulate, scenario=StandInScenario(), progress=False)
+    assert ens.resumed == 1
+    assert sorted(ens.runs().run_id) == sorted(doc["run_ids"])
+    assert (ens.runs().status == "done").all()

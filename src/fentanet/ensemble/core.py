@@ -391,7 +391,7 @@ def resume(ensemble_id: str, store: RunStore | str | os.PathLike[str] | None = N
     if not todo:
         return result
     if lost:  # made again under their ids
-        store.delete(lost)
+        store.delete(lost, plans=False)  # its plan kept: it may be stopped again
     seconds = [doc["run_seconds"]] if doc.get("run_seconds") else []
     if scheduler is None and in_this_process(len(todo), workers, seconds):
         scheduler = "serial"

@@ -707,8 +707,11 @@ class RunStore:
 
     # ------------------------------------------------------------ deleting, exporting
 
-    def delete(self, run_ids: Iterable[str] | None = None, **filters: Any) -> int:
-        """Delete runs (catalog rows and files); returns how many. No filter: refused."""
+    def delete(self, run_ids: Iterable[str] | None = None, *, plans: bool = True,
+               **filters: Any) -> int:
+        """Delete runs (catalog rows and files); returns how many. No filter: refused. The
+        plan of an ensemble left without runs goes too, unless ``plans`` is false (a resume
+        making its runs lost outside the model again: the plan is what it makes them from)."""
         if run_ids is None and not any(v is not None for v in filters.values()):
             raise StoreError("delete needs run ids or a filter (to delete everything, "
                              "remove the store folder)")
@@ -732,7 +735,7 @@ class RunStore:
                 "SELECT DISTINCT ensemble_id FROM runs WHERE ensemble_id IN "
                 "(SELECT unnest(?))", [touched]).fetchall()} if touched else set()
             for eid in touched:
-                if eid not in left and valid_run_id(eid):
+                if plans and eid not in left and valid_run_id(eid):
                     plan_file(self.root, eid).unlink(missing_ok=True)
         for run_id, rel, _ in rows:
             if rel is not None and valid_run_id(run_id) and rel == series_rel(run_id):
