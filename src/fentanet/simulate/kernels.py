@@ -477,7 +477,7 @@ def transfer(li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, payers, link_alive,
     n0 = settle(li, s_loc, d_loc, link_alive, pref[:0], pref, offer, room, passes, True,
                 first, q)
     _pay_move(first[:n0], q, src, dst, ext, d_pay, s_kind, payers, price_of_kind, payer,
-              product, cash, dirty, throughput)
+              product, cash, dirty, throughput, np.empty(payers.size))
 
 
 @numba.njit(cache=True)
@@ -494,32 +494,37 @@ def push(senders, n_receivers, li, src, dst, s_loc, d_loc, ext, d_pay, s_kind, p
     n0 = settle_room(li, s_loc, d_loc, dst, link_alive, pref, offer, space, passes, first, q,
                      alive, kind, capacity, product, dt, cover, route_kind)
     _pay_move(first[:n0], q, src, dst, ext, d_pay, s_kind, payers, price_of_kind, payer,
-              product, cash, dirty, throughput)
+              product, cash, dirty, throughput, np.empty(payers.size))
 
 
 @numba.njit(cache=True)
 def _pay_move(first, q, src, dst, ext, d_pay, s_kind, payers, price_of_kind, payer, product,
-              cash, dirty, throughput):
+              cash, dirty, throughput, due):
     """The quantities ``q`` planned on the stage's links ``first`` bought and moved: one
     loop sums each payer's bill over the links that carry some, in link order, and one
     more scales (each payer's share its cash covers, from the cash before any payment, as
-    :func:`afford`) and moves the material (as :func:`apply`)."""
+    :func:`afford`; the scale kept in the bill's place) and moves the material (as
+    :func:`apply`). ``due``: scratch of at least ``payers.size`` floats (its values are not
+    read)."""
     n0 = first.size
-    due = np.zeros(payers.size)
+    npy = payers.size
+    for b in range(npy):
+        due[b] = 0.0
     for j in range(n0):  # bills (adding an exact 0.0 for links within one payer)
         x = q[j]
         k = _u(first[j])
         v = x * price_of_kind[_u(s_kind[k])]
         due[_u(d_pay[k])] += v if ext[k] and x > 0.0 else 0.0
-    scale = np.ones(payers.size)  # x * 1.0 is x
-    for b in range(payers.size):
+    for b in range(npy):  # each payer's scale, in its bill's place (x * 1.0 is x)
         c = cash[_u(payers[b])]
+        sc = 1.0
         if due[b] > c:
-            scale[b] = c / due[b] if due[b] > 0.0 else 0.0
+            sc = c / due[b] if due[b] > 0.0 else 0.0
+        due[b] = sc
     for j in range(n0):
         k = _u(first[j])
         e = ext[k]
-        x = q[j] * (scale[_u(d_pay[k])] if e else 1.0)
+        x = q[j] * (due[_u(d_pay[k])] if e else 1.0)
         if not x > 0.0:  # NaN moves nothing, as plan drops it
             continue
         s = _u(src[k])
@@ -535,6 +540,7 @@ def _pay_move(first, q, src, dst, ext, d_pay, s_kind, payers, price_of_kind, pay
             pay = pay if not pay > c else c
             cash[b] = c - pay
             dirty[_u(payer[s])] += pay
+
 
 def push_scratch_sizes(n_links: int, n_senders: int, n_receivers: int,
                        n_payers: int) -> tuple[int, int]:
@@ -630,38 +636,8 @@ def push_into(senders, n_receivers, li, src, dst, s_loc, d_loc, ext, d_pay, s_ki
             space[d] = max(space[d] - x, 0.0)
         if not carried:
             break
-    for b in range(npy):
-        due[b] = 0.0
-    for j in range(n0):  # _pay_move: the bills, then each payer's scale (in due's place)
-        x = q[j]
-        k = _u(first[j])
-        v = x * price_of_kind[_u(s_kind[k])]
-        due[_u(d_pay[k])] += v if ext[k] and x > 0.0 else 0.0
-    for b in range(npy):
-        c = cash[_u(payers[b])]
-        sc = 1.0
-        if due[b] > c:
-            sc = c / due[b] if due[b] > 0.0 else 0.0
-        due[b] = sc
-    for j in range(n0):  # the moves and payments
-        k = _u(first[j])
-        e = ext[k]
-        x = q[j] * (due[_u(d_pay[k])] if e else 1.0)
-        if not x > 0.0:  # NaN moves nothing, as plan drops it
-            continue
-        s = _u(src[k])
-        d = _u(dst[k])
-        p = product[s] - x
-        product[s] = p if not p < 0.0 else 0.0
-        product[d] += x
-        throughput[s] += x
-        if e:
-            pay = x * price_of_kind[_u(s_kind[k])]
-            b = _u(payer[d])
-            c = cash[b]
-            pay = pay if not pay > c else c
-            cash[b] = c - pay
-            dirty[_u(payer[s])] += pay
+    _pay_move(first[:n0], q, src, dst, ext, d_pay, s_kind, payers, price_of_kind, payer,
+              product, cash, dirty, throughput, due)
 
 
 @numba.njit(cache=True)
