@@ -1,4 +1,5 @@
-"""Shared fixtures: the shared research data (skipped with a reason when absent)."""
+"""Shared fixtures: the shared research data (skipped with a reason when absent), and the
+web app's test client."""
 
 from __future__ import annotations
 
@@ -16,3 +17,19 @@ def shared_data() -> Path:
     if root is None:
         pytest.skip("shared data folder ../shared/data is absent on this machine")
     return root
+
+
+@pytest.fixture
+def client(tmp_path):
+    """The web app on a fresh working folder (``c.app_``, ``c.work``), its jobs shut down
+    after the test (a test module may define its own ``client``)."""
+    from fastapi.testclient import TestClient
+
+    from fentanet.web import create_app
+
+    app = create_app(tmp_path / "work")
+    with TestClient(app) as c:
+        c.app_ = app
+        c.work = (tmp_path / "work").resolve()
+        yield c
+    app.api.state.jobs.shutdown()

@@ -31,16 +31,6 @@ from fentanet.web.app import CompareRequest, comparison_scheduler, comparison_va
 BRIDGE = "source,target\na,b\nb,c\nc,a\nc,d\nd,e\ne,f\nf,d\n"
 
 
-@pytest.fixture
-def client(tmp_path):
-    app = create_app(tmp_path / "work")
-    with TestClient(app) as c:
-        c.app_ = app
-        c.work = (tmp_path / "work").resolve()
-        yield c
-    app.api.state.jobs.shutdown()
-
-
 def upload(client, name: str, data: bytes | str, **kw):
     if isinstance(data, str):
         data = data.encode()

@@ -5,21 +5,9 @@ after a cancellation, stored ensembles' horizons, and the messages of bad reques
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
 import fentanet
 from fentanet.store import RunStore
-from fentanet.web import create_app
-
-
-@pytest.fixture
-def client(tmp_path):
-    app = create_app(tmp_path / "work")
-    with TestClient(app) as c:
-        c.app_ = app
-        c.work = (tmp_path / "work").resolve()
-        yield c
-    app.api.state.jobs.shutdown()
 
 
 def wait(client, job_id: str, timeout: float = 300) -> dict:

@@ -16,25 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from fastapi.testclient import TestClient
 
 import fentanet
 from ensemble_standin import StandInScenario, simulate
 from fentanet.store import RunStore
-from fentanet.web import create_app
 from fentanet.web.server import free_port
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
-
-
-@pytest.fixture
-def client(tmp_path):
-    app = create_app(tmp_path / "work")
-    with TestClient(app) as c:
-        c.app_ = app
-        c.work = (tmp_path / "work").resolve()
-        yield c
-    app.api.state.jobs.shutdown()
 
 
 # ------------------------------------------------------------------ the stored ensembles
